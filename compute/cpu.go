@@ -1,0 +1,374 @@
+package compute
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+)
+
+// CPU is the float64 reference Backend: every kernel is the plain loop its
+// doc comment states, split over rows across goroutines. It is the
+// reference the GPU backend is tested against, and the fallback where no
+// GPU exists.
+type CPU struct {
+	workers int
+}
+
+// NewCPU returns a CPU backend using up to workers goroutines
+// (0 means runtime.GOMAXPROCS(0)).
+func NewCPU(workers int) *CPU {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	return &CPU{workers: workers}
+}
+
+type cpuArray struct{ v []float64 }
+
+func (a *cpuArray) Len() int { return len(a.v) }
+
+// Data returns the host slice behind an Array of the CPU backend (shared,
+// not copied). It panics if a does not belong to a CPU backend.
+func Data(a Array) []float64 { return host(a) }
+
+func host(a Array) []float64 {
+	if a == nil {
+		return nil
+	}
+	c, ok := a.(*cpuArray)
+	if !ok {
+		panic(fmt.Sprintf("compute: array of type %T passed to the CPU backend", a))
+	}
+	return c.v
+}
+
+// maxCPUArray bounds one allocation (2^31 elements, 16 GiB of float64).
+const maxCPUArray = 1 << 31
+
+func (c *CPU) Info() Info {
+	return Info{Name: "cpu", Device: fmt.Sprintf("%s/%s, %d threads", runtime.GOOS, runtime.GOARCH, c.workers),
+		API: "Go", Precision: "float64", MaxArray: maxCPUArray}
+}
+
+func (c *CPU) Alloc(n int) (Array, error) {
+	if n < 0 || n > maxCPUArray {
+		return nil, fmt.Errorf("%w: %d elements (limit %d)", ErrTooLarge, n, maxCPUArray)
+	}
+	return &cpuArray{v: make([]float64, n)}, nil
+}
+
+func (c *CPU) Upload(src []float64) (Array, error) {
+	a, err := c.Alloc(len(src))
+	if err != nil {
+		return nil, err
+	}
+	copy(host(a), src)
+	return a, nil
+}
+
+func (c *CPU) Write(dst Array, src []float64) error {
+	if dst == nil || dst.Len() != len(src) {
+		return argErr("write: %d values into an array of %d", len(src), length(dst))
+	}
+	copy(host(dst), src)
+	return nil
+}
+
+func (c *CPU) Read(dst []float64, src Array) error {
+	if src == nil || src.Len() != len(dst) {
+		return argErr("read: array of %d into %d values", length(src), len(dst))
+	}
+	copy(dst, host(src))
+	return nil
+}
+
+func (c *CPU) Copy(dst, src Array) error {
+	if dst == nil || src == nil || dst.Len() != src.Len() {
+		return argErr("copy: lengths %d and %d differ", length(dst), length(src))
+	}
+	copy(host(dst), host(src))
+	return nil
+}
+
+func (c *CPU) Free(a Array) {
+	if a != nil {
+		a.(*cpuArray).v = nil
+	}
+}
+
+func (c *CPU) Close() error { return nil }
+
+// parallel runs body over [0, n) split into contiguous chunks.
+func (c *CPU) parallel(n int, body func(lo, hi int)) {
+	w := min(c.workers, n)
+	if w <= 1 || n < 64 {
+		body(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (n + w - 1) / w
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body(lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
+// SoftMin: for i := range N { dst[i] = -eps log sum_j exp(logw[j] + (g[j] - |x_i - y_j|^2)/eps) },
+// with a running maximum (one pass, online log-sum-exp).
+func (c *CPU) SoftMin(dst Array, p Pairs) error {
+	if err := ValidateSoftMin(dst, p); err != nil {
+		return err
+	}
+	x, y, lw, g, out := host(p.X), host(p.Y), host(p.LogW), host(p.G), host(dst)
+	d, m, inv := p.D, p.M, 1/p.Eps
+	c.parallel(p.N, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			xi := x[i*d : i*d+d]
+			mx, s := math.Inf(-1), 0.0
+			for j := 0; j < m; j++ {
+				v := logit(xi, y[j*d:j*d+d], lw, g, j, inv)
+				if v <= mx {
+					s += math.Exp(v - mx)
+				} else {
+					s = s*math.Exp(mx-v) + 1
+					mx = v
+				}
+			}
+			out[i] = -p.Eps * (mx + math.Log(s))
+		}
+	})
+	return nil
+}
+
+// logit returns logw[j] + (g[j] - |xi - yj|^2) * inv.
+func logit(xi, yj, lw, g []float64, j int, inv float64) float64 {
+	var c float64
+	for k, a := range xi {
+		t := a - yj[k]
+		c += t * t
+	}
+	v := -c
+	if g != nil {
+		v += g[j]
+	}
+	v *= inv
+	if lw != nil {
+		v += lw[j]
+	}
+	return v
+}
+
+// SoftMean: dst[i*dv+k] = sum_j w_ij v[j*dv+k] / sum_j w_ij with
+// w_ij = exp(logw[j] + (g[j] - |x_i - y_j|^2)/eps), one online pass.
+func (c *CPU) SoftMean(dst Array, p Pairs, v Array, dv int) error {
+	if err := ValidateSoftMean(dst, p, v, dv); err != nil {
+		return err
+	}
+	x, y, lw, g, vals, out := host(p.X), host(p.Y), host(p.LogW), host(p.G), host(v), host(dst)
+	d, m, inv := p.D, p.M, 1/p.Eps
+	c.parallel(p.N, func(lo, hi int) {
+		acc := make([]float64, dv)
+		for i := lo; i < hi; i++ {
+			xi := x[i*d : i*d+d]
+			clear(acc)
+			mx, s := math.Inf(-1), 0.0
+			for j := 0; j < m; j++ {
+				l := logit(xi, y[j*d:j*d+d], lw, g, j, inv)
+				vj := vals[j*dv : j*dv+dv]
+				if l <= mx {
+					w := math.Exp(l - mx)
+					s += w
+					for k, t := range vj {
+						acc[k] += w * t
+					}
+				} else {
+					r := math.Exp(mx - l)
+					s = s*r + 1
+					for k, t := range vj {
+						acc[k] = acc[k]*r + t
+					}
+					mx = l
+				}
+			}
+			for k := range acc {
+				out[i*dv+k] = acc[k] / s
+			}
+		}
+	})
+	return nil
+}
+
+// MapScalar is the scalar function of Map, shared by the CPU backend and
+// the tests of the GPU backend.
+func MapScalar(op Op, x, y, a, b, c float64) float64 {
+	switch op {
+	case OpAxpby:
+		return a*x + b*y + c
+	case OpMul:
+		return a*x*y + c
+	case OpDiv:
+		return a*x/y + c
+	case OpExp:
+		return math.Exp(a*x + b*y + c)
+	case OpLog:
+		return math.Log(a*x + b*y + c)
+	case OpAbs:
+		return math.Abs(a*x + b*y + c)
+	case OpSqrt:
+		return math.Sqrt(a*x + b*y + c)
+	case OpMax:
+		return max(a*x, b*y) + c
+	case OpMin:
+		return min(a*x, b*y) + c
+	case OpStep:
+		if a*x+b*y+c > 0 {
+			return 1
+		}
+		return 0
+	}
+	return math.NaN()
+}
+
+func (c *CPU) Map(dst Array, a MapArgs) error {
+	if err := ValidateMap(dst, a); err != nil {
+		return err
+	}
+	x, y, out := host(a.X), host(a.Y), host(dst)
+	div := max(a.YDiv, 1)
+	c.parallel(len(out), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			var yi float64
+			if y != nil {
+				j := i / div
+				if a.YMod > 0 {
+					j %= a.YMod
+				}
+				yi = y[j]
+			}
+			out[i] = MapScalar(a.Op, x[i], yi, a.A, a.B, a.C)
+		}
+	})
+	return nil
+}
+
+// Sum returns sum_i x[i] by pairwise (cascade) summation.
+func (c *CPU) Sum(x Array) (float64, error) {
+	if x == nil {
+		return 0, argErr("sum: nil array")
+	}
+	return pairwiseSum(host(x)), nil
+}
+
+func pairwiseSum(v []float64) float64 {
+	if len(v) <= 128 {
+		s := 0.0
+		for _, t := range v {
+			s += t
+		}
+		return s
+	}
+	h := len(v) / 2
+	return pairwiseSum(v[:h]) + pairwiseSum(v[h:])
+}
+
+// MatMul: dst[i*m+j] = sum_l opA[i,l] opB[l,j].
+func (c *CPU) MatMul(dst, a, b Array, n, k, m int, transA, transB bool) error {
+	if err := ValidateMatMul(dst, a, b, n, k, m); err != nil {
+		return err
+	}
+	A, B, out := host(a), host(b), host(dst)
+	c.parallel(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			for j := 0; j < m; j++ {
+				var s float64
+				for l := 0; l < k; l++ {
+					var av, bv float64
+					if transA {
+						av = A[l*n+i]
+					} else {
+						av = A[i*k+l]
+					}
+					if transB {
+						bv = B[j*k+l]
+					} else {
+						bv = B[l*m+j]
+					}
+					s += av * bv
+				}
+				out[i*m+j] = s
+			}
+		}
+	})
+	return nil
+}
+
+// GatherSum: dst[i] = sum_t src[idx[i*k+t]], skipping negative indices.
+func (c *CPU) GatherSum(dst, src, idx Array, k int) error {
+	if err := ValidateGatherSum(dst, src, idx, k); err != nil {
+		return err
+	}
+	out, s, ix := host(dst), host(src), host(idx)
+	for _, v := range ix {
+		if v >= float64(len(s)) || v != math.Trunc(v) {
+			return argErr("gathersum: index %g outside [0, %d) or not an integer", v, len(s))
+		}
+	}
+	c.parallel(len(out), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			var t float64
+			for _, v := range ix[i*k : i*k+k] {
+				if v >= 0 {
+					t += s[int(v)]
+				}
+			}
+			out[i] = t
+		}
+	})
+	return nil
+}
+
+func (c *CPU) SortRows(x Array, rows, cols int) error {
+	if x == nil || rows < 1 || cols < 1 || x.Len() != rows*cols {
+		return argErr("sortrows: array of %d is not %d x %d", length(x), rows, cols)
+	}
+	v := host(x)
+	c.parallel(rows, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			slices.Sort(v[r*cols : (r+1)*cols])
+		}
+	})
+	return nil
+}
+
+func (c *CPU) Uniform(dst Array, seed, offset uint64) error {
+	if dst == nil {
+		return argErr("uniform: nil array")
+	}
+	v := host(dst)
+	c.parallel(len(v), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			v[i] = UniformAt(seed, offset+uint64(i))
+		}
+	})
+	return nil
+}
+
+func (c *CPU) Normal(dst Array, seed, offset uint64) error {
+	if dst == nil {
+		return argErr("normal: nil array")
+	}
+	v := host(dst)
+	c.parallel(len(v), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			v[i] = NormalAt(seed, offset+uint64(i))
+		}
+	})
+	return nil
+}

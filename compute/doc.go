@@ -1,0 +1,18 @@
+// Package compute is otplay's kernel registry: the Backend interface every
+// solver is written against, its float64 CPU implementation (the
+// reference), and shared validation.
+//
+// The ops are few and fused in the manner of KeOps (Charlier et al.,
+// "Kernel Operations on the GPU, with Autodiff, without Memory Overflows",
+// JMLR 2021): reductions over all pairs (i, j) whose cost |x_i - y_j|^2 is
+// computed on the fly and never stored. SoftMin is the log-sum-exp
+// reduction at the heart of log-domain Sinkhorn; SoftMean is its
+// weighted-mean twin (barycentric projection, entropic map, empirical
+// denoiser, bridge drift). Around them: element-wise Map, Sum, small
+// MatMul, GatherSum, SortRows and a counter-based RNG (Philox4x32-10) whose
+// stream is identical on every backend.
+//
+// The GPU implementation lives in compute/webgpu; the conformance suite
+// that checks any Backend against this package's CPU reference lives in
+// compute/conformance.
+package compute

@@ -1,0 +1,280 @@
+package webgpu
+
+import (
+	"fmt"
+	"math"
+	"math/bits"
+
+	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/gpu"
+)
+
+// workgroupFloats is the workgroup-memory budget of the tiled kernels in
+// floats: 16 KiB, WebGPU's guaranteed maxComputeWorkgroupStorageSize.
+const workgroupFloats = 4096
+
+// rowsPerInvocation picks R for the pair kernels: several rows per
+// invocation reuse each tile entry R times and give R independent exp
+// chains, but cost R*D registers.
+func rowsPerInvocation(d int) int {
+	switch {
+	case d <= 4:
+		return 4
+	case d <= 16:
+		return 2
+	}
+	return 1
+}
+
+// softminPlan is the launch shape of one SoftMin.
+type softminPlan struct {
+	r, wg, tile       int
+	rowBlocks, nsplit int
+	jchunk            int
+}
+
+func (b *Backend) planSoftMin(n, m, d int) softminPlan {
+	p := softminPlan{r: rowsPerInvocation(d), wg: 64}
+	p.tile = min(256, workgroupFloats/(d+1))
+	p.rowBlocks = (n + p.wg*p.r - 1) / (p.wg * p.r)
+	// Split the column range across workgroups when the rows alone cannot
+	// fill the device, keeping at least 4 tiles per split.
+	p.nsplit = 1
+	if p.rowBlocks < b.TargetGroups {
+		want := (b.TargetGroups + p.rowBlocks - 1) / p.rowBlocks
+		p.nsplit = max(1, min(want, m/(4*p.tile)))
+	}
+	p.jchunk = (m + p.nsplit - 1) / p.nsplit
+	p.nsplit = (m + p.jchunk - 1) / p.jchunk
+	return p
+}
+
+// scratch returns a persistent scratch array of at least n elements.
+func (b *Backend) scratchOf(n int) (*gpu.Buffer, error) {
+	if b.scratch != nil && b.scratch.Words() >= n {
+		return b.scratch, nil
+	}
+	if b.scratch != nil {
+		b.dev.Release(b.scratch)
+		b.scratch = nil
+	}
+	s, err := b.dev.NewBuffer(max(n, 1024))
+	if err != nil {
+		return nil, wrap(err)
+	}
+	b.scratch = s
+	return s, nil
+}
+
+// SoftMin runs softmin.wgsl (and softmin_combine.wgsl when the column
+// range is split). See compute.Backend.SoftMin.
+func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) error {
+	if err := compute.ValidateSoftMin(dst, p); err != nil {
+		return err
+	}
+	if aliased(dst, p.X, p.Y, p.LogW, p.G) {
+		return b.viaTemp(dst, func(tmp compute.Array) error { return b.SoftMin(tmp, p) })
+	}
+	pl := b.planSoftMin(p.N, p.M, p.D)
+	k, err := b.kernel("softmin", 5, map[string]int{"D": p.D, "R": pl.r, "WG": pl.wg, "TILE": pl.tile, "TILEF": pl.tile * (p.D + 1)})
+	if err != nil {
+		return err
+	}
+	gx, gy := b.dev.Grid(pl.rowBlocks)
+	out := b.arr(dst).buf
+	if pl.nsplit > 1 {
+		if out, err = b.scratchOf(2 * p.N * pl.nsplit); err != nil {
+			return err
+		}
+	}
+	params := []uint32{uint32(p.N), uint32(p.M), uint32(pl.jchunk), uint32(pl.nsplit),
+		f32(math.Sqrt(math.Log2E / p.Eps)), f32(math.Log2E / p.Eps), f32(math.Log2E), f32(-p.Eps * math.Ln2),
+		boolWord(p.LogW != nil), boolWord(p.G != nil), gx, 0}
+	bufs := []*gpu.Buffer{out, b.bufOf(p.X), b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G)}
+	if err := b.dev.Dispatch(k, bufs, params, gx, gy, uint32(pl.nsplit)); err != nil {
+		return wrap(err)
+	}
+	if pl.nsplit == 1 {
+		return nil
+	}
+	ck, err := b.kernel("softmin_combine", 2, nil)
+	if err != nil {
+		return err
+	}
+	cx, cy := b.dev.Grid((p.N + 63) / 64)
+	cparams := []uint32{uint32(p.N), uint32(pl.nsplit), cx, 0, f32(-p.Eps * math.Ln2), 0, 0, 0}
+	return wrap(b.dev.Dispatch(ck, []*gpu.Buffer{b.arr(dst).buf, out}, cparams, cx, cy, 1))
+}
+
+// SoftMean runs softmean.wgsl. See compute.Backend.SoftMean.
+func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, dv int) error {
+	if err := compute.ValidateSoftMean(dst, p, v, dv); err != nil {
+		return err
+	}
+	if aliased(dst, p.X, p.Y, p.LogW, p.G, v) {
+		return b.viaTemp(dst, func(tmp compute.Array) error { return b.SoftMean(tmp, p, v, dv) })
+	}
+	r := 1
+	if p.D+dv <= 8 {
+		r = 2
+	}
+	wg := 64
+	tile := max(1, min(128, workgroupFloats/(p.D+1+dv)))
+	k, err := b.kernel("softmean", 6, map[string]int{"D": p.D, "DV": dv, "R": r, "WG": wg, "TILE": tile, "TILEF": tile * (p.D + 1 + dv)})
+	if err != nil {
+		return err
+	}
+	gx, gy := b.dev.Grid((p.N + wg*r - 1) / (wg * r))
+	params := []uint32{uint32(p.N), uint32(p.M), gx, 0,
+		f32(math.Sqrt(math.Log2E / p.Eps)), f32(math.Log2E / p.Eps), f32(math.Log2E), 0,
+		boolWord(p.LogW != nil), boolWord(p.G != nil), 0, 0}
+	bufs := []*gpu.Buffer{b.arr(dst).buf, b.bufOf(p.X), b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G), b.bufOf(v)}
+	return wrap(b.dev.Dispatch(k, bufs, params, gx, gy, 1))
+}
+
+// Map runs map.wgsl. See compute.Backend.Map.
+func (b *Backend) Map(dst compute.Array, a compute.MapArgs) error {
+	if err := compute.ValidateMap(dst, a); err != nil {
+		return err
+	}
+	div := max(a.YDiv, 1)
+	if a.Y != nil && a.Y == dst && (div > 1 || a.YMod > 0) {
+		// Another invocation would read Y after this one overwrote it.
+		return b.viaTemp(dst, func(tmp compute.Array) error { return b.Map(tmp, a) })
+	}
+	if dst.Len() == 0 {
+		return nil
+	}
+	k, err := b.kernel("map", 3, nil)
+	if err != nil {
+		return err
+	}
+	params := []uint32{uint32(dst.Len()), uint32(a.Op), uint32(div), uint32(a.YMod),
+		f32(a.A), f32(a.B), f32(a.C), boolWord(a.Y != nil), 0, 0, 0, 0}
+	return b.elementwise(k, []*gpu.Buffer{b.arr(dst).buf, b.bufOf(a.X), b.bufOf(a.Y)}, params, 8, dst.Len())
+}
+
+// Sum runs sum.wgsl and adds its partial sums in float64.
+func (b *Backend) Sum(x compute.Array) (float64, error) {
+	if x == nil {
+		return 0, fmt.Errorf("%w: sum: nil array", compute.ErrBadArgument)
+	}
+	n := x.Len()
+	if n == 0 {
+		return 0, nil
+	}
+	k, err := b.kernel("sum", 2, nil)
+	if err != nil {
+		return 0, err
+	}
+	groups := (n + 4095) / 4096
+	part, err := b.dev.NewBuffer(groups)
+	if err != nil {
+		return 0, wrap(err)
+	}
+	defer b.dev.Release(part)
+	gx, gy := b.dev.Grid(groups)
+	if err := b.dev.Dispatch(k, []*gpu.Buffer{part, b.arr(x).buf}, []uint32{uint32(n), gx, 0, 0}, gx, gy, 1); err != nil {
+		return 0, wrap(err)
+	}
+	words, err := b.dev.Read(part, 0, groups)
+	if err != nil {
+		return 0, wrap(err)
+	}
+	var s float64
+	for _, w := range words {
+		s += float64(math.Float32frombits(w))
+	}
+	return s, nil
+}
+
+// MatMul runs matmul.wgsl. See compute.Backend.MatMul.
+func (b *Backend) MatMul(dst, a, bb compute.Array, n, k, m int, transA, transB bool) error {
+	if err := compute.ValidateMatMul(dst, a, bb, n, k, m); err != nil {
+		return err
+	}
+	if aliased(dst, a, bb) {
+		return b.viaTemp(dst, func(tmp compute.Array) error { return b.MatMul(tmp, a, bb, n, k, m, transA, transB) })
+	}
+	kern, err := b.kernel("matmul", 3, nil)
+	if err != nil {
+		return err
+	}
+	gx, gy := (m+15)/16, (n+15)/16
+	lim := int(b.dev.Info().Limits.MaxComputeWorkgroupsPerDim)
+	if lim > 0 && (gx > lim || gy > lim) {
+		return fmt.Errorf("%w: matmul of %d x %d needs %d x %d workgroups, over the device's maxComputeWorkgroupsPerDimension %d",
+			compute.ErrTooLarge, n, m, gx, gy, lim)
+	}
+	params := []uint32{uint32(n), uint32(k), uint32(m), boolWord(transA), boolWord(transB), 0, 0, 0}
+	return wrap(b.dev.Dispatch(kern, []*gpu.Buffer{b.arr(dst).buf, b.arr(a).buf, b.arr(bb).buf}, params, uint32(gx), uint32(gy), 1))
+}
+
+// GatherSum runs gather.wgsl. See compute.Backend.GatherSum. Indices at or
+// past len(src) read 0 on the GPU (the CPU backend reports them).
+func (b *Backend) GatherSum(dst, src, idx compute.Array, k int) error {
+	if err := compute.ValidateGatherSum(dst, src, idx, k); err != nil {
+		return err
+	}
+	if aliased(dst, src, idx) {
+		return b.viaTemp(dst, func(tmp compute.Array) error { return b.GatherSum(tmp, src, idx, k) })
+	}
+	kern, err := b.kernel("gather", 3, nil)
+	if err != nil {
+		return err
+	}
+	params := []uint32{uint32(dst.Len()), uint32(k), uint32(src.Len()), 0}
+	return b.elementwise(kern, []*gpu.Buffer{b.arr(dst).buf, b.arr(src).buf, b.arr(idx).buf}, params, 3, dst.Len())
+}
+
+// SortRows runs the stages of bitonic.wgsl: log2(P)(log2(P)+1)/2
+// dispatches for rows padded to P = the next power of two, all recorded in
+// one batch.
+func (b *Backend) SortRows(x compute.Array, rows, cols int) error {
+	if x == nil || rows < 1 || cols < 1 || x.Len() != rows*cols {
+		return fmt.Errorf("%w: sortrows: array of %d is not %d x %d", compute.ErrBadArgument, lenOf(x), rows, cols)
+	}
+	if cols == 1 {
+		return nil
+	}
+	kern, err := b.kernel("bitonic", 1, nil)
+	if err != nil {
+		return err
+	}
+	p := 1 << bits.Len(uint(cols-1))
+	half := p / 2
+	buf := []*gpu.Buffer{b.arr(x).buf}
+	for size := 2; size <= p; size *= 2 {
+		for j := size / 2; j >= 1; j /= 2 {
+			flip := j == size/2
+			params := []uint32{uint32(rows), uint32(cols), uint32(half), uint32(j), boolWord(flip), 0, 0, 0}
+			if err := b.elementwise(kern, buf, params, 5, rows*half); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (b *Backend) rng(dst compute.Array, seed, offset uint64, normal bool) error {
+	if dst == nil {
+		return fmt.Errorf("%w: rng: nil array", compute.ErrBadArgument)
+	}
+	kern, err := b.kernel("rng", 1, nil)
+	if err != nil {
+		return err
+	}
+	params := []uint32{uint32(dst.Len()), boolWord(normal), uint32(offset), uint32(offset >> 32),
+		uint32(seed), uint32(seed >> 32), 0, 0}
+	return b.elementwise(kern, []*gpu.Buffer{b.arr(dst).buf}, params, 6, dst.Len())
+}
+
+// Uniform runs rng.wgsl: the same Philox stream as compute.UniformAt.
+func (b *Backend) Uniform(dst compute.Array, seed, offset uint64) error {
+	return b.rng(dst, seed, offset, false)
+}
+
+// Normal runs rng.wgsl: the same Philox stream as compute.NormalAt.
+func (b *Backend) Normal(dst compute.Array, seed, offset uint64) error {
+	return b.rng(dst, seed, offset, true)
+}

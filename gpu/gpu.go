@@ -1,0 +1,466 @@
+// Package gpu is otplay's only importer of the WebGPU binding
+// (github.com/cogentcore/webgpu). It opens a device natively (wgpu-native:
+// Vulkan, Metal or D3D12) or in the browser (navigator.gpu), and offers
+// what the compute layer needs: storage buffers, a cache of compute
+// pipelines with explicit layouts, batches that record many dispatches into
+// one submission, and readback.
+//
+// Native device probing never aborts the process: a Vulkan-only instance
+// is created on Linux, so a missing or broken driver becomes ErrNoAdapter.
+//
+// Binding convention of every kernel (as in TensorFlow.js's WebGPU
+// backend): storage buffers first, in the order Dispatch receives them
+// (the output first), then one uniform buffer of parameters last. Every
+// storage binding is declared read_write, so an array may be bound twice
+// in one dispatch (WebGPU forbids mixing writable and read-only usages of
+// one buffer in a dispatch).
+package gpu
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/cogentcore/webgpu/wgpu"
+)
+
+// Typed errors. Use errors.Is.
+var (
+	ErrNoAdapter  = errors.New("gpu: no WebGPU adapter")
+	ErrDeviceLost = errors.New("gpu: device lost")
+	ErrTooLarge   = errors.New("gpu: buffer larger than the device limit")
+	ErrShader     = errors.New("gpu: shader or pipeline rejected")
+)
+
+// LimitError reports a request over a named device limit.
+type LimitError struct {
+	Limit string // e.g. "maxStorageBufferBindingSize"
+	Want  uint64
+	Max   uint64
+}
+
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("gpu: %d bytes requested, over the device's %s of %d bytes", e.Want, e.Limit, e.Max)
+}
+
+func (e *LimitError) Unwrap() error { return ErrTooLarge }
+
+// Info describes the opened device.
+type Info struct {
+	Adapter  string   // adapter name, e.g. "NVIDIA H100 80GB HBM3" or "llvmpipe (LLVM 15.0.6, 256 bits)"
+	Vendor   string   // vendor name where known
+	Backend  string   // "Vulkan", "Metal", "D3D12", "WebGPU (browser)"
+	Type     string   // "discrete GPU", "integrated GPU", "CPU", ...
+	Driver   string   // driver description where known
+	Fallback bool     // a software adapter (lavapipe, SwiftShader)
+	Features []string // optional features the adapter offers
+	Limits   Limits
+}
+
+// Limits are the device limits otplay cares about.
+type Limits struct {
+	MaxStorageBufferBindingSize uint64
+	MaxBufferSize               uint64
+	MaxComputeWorkgroupsPerDim  uint32
+	MaxWorkgroupStorageSize     uint32
+	MaxInvocationsPerWorkgroup  uint32
+	MaxStorageBuffersPerStage   uint32
+}
+
+func limitsFrom(l wgpu.Limits) Limits {
+	return Limits{
+		MaxStorageBufferBindingSize: l.MaxStorageBufferBindingSize,
+		MaxBufferSize:               l.MaxBufferSize,
+		MaxComputeWorkgroupsPerDim:  l.MaxComputeWorkgroupsPerDimension,
+		MaxWorkgroupStorageSize:     l.MaxComputeWorkgroupStorageSize,
+		MaxInvocationsPerWorkgroup:  l.MaxComputeInvocationsPerWorkgroup,
+		MaxStorageBuffersPerStage:   l.MaxStorageBuffersPerShaderStage,
+	}
+}
+
+// Device is an opened WebGPU device with its queue, pipeline cache and the
+// batch being recorded. Methods are not safe for concurrent use.
+type Device struct {
+	info    Info
+	dev     *wgpu.Device
+	queue   *wgpu.Queue
+	cleanup func()
+	js      jsValue // the browser's GPUDevice (js builds only)
+
+	mu   sync.Mutex // guards lost
+	lost error
+
+	pipes map[string]*Kernel
+
+	// the batch being recorded
+	enc        *wgpu.CommandEncoder
+	pass       *wgpu.ComputePassEncoder
+	temps      []*wgpu.Buffer    // uniform buffers alive until the batch is submitted
+	groups     []*wgpu.BindGroup // bind groups alive until the batch is submitted (wgpu-native needs them)
+	dispatches int
+}
+
+// Info returns the device description.
+func (d *Device) Info() Info { return d.info }
+
+// Lost returns the device-lost error, or nil while the device is usable.
+func (d *Device) Lost() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.lost
+}
+
+func (d *Device) markLost(reason string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.lost == nil {
+		d.lost = fmt.Errorf("%w: %s", ErrDeviceLost, reason)
+	}
+}
+
+// Buffer is a storage buffer of 32-bit words on the device.
+type Buffer struct {
+	buf   *wgpu.Buffer
+	words int
+}
+
+// Words is the buffer's length in 32-bit words.
+func (b *Buffer) Words() int { return b.words }
+
+const storageUsage = wgpu.BufferUsageStorage | wgpu.BufferUsageCopySrc | wgpu.BufferUsageCopyDst
+
+func (d *Device) checkSize(bytes uint64) error {
+	if max := d.info.Limits.MaxStorageBufferBindingSize; max > 0 && bytes > max {
+		return &LimitError{Limit: "maxStorageBufferBindingSize", Want: bytes, Max: max}
+	}
+	if max := d.info.Limits.MaxBufferSize; max > 0 && bytes > max {
+		return &LimitError{Limit: "maxBufferSize", Want: bytes, Max: max}
+	}
+	return nil
+}
+
+// NewBuffer returns a zeroed storage buffer of n words (n >= 1 is used even
+// for n = 0, since WebGPU bindings cannot be empty).
+func (d *Device) NewBuffer(n int) (*Buffer, error) {
+	if err := d.Lost(); err != nil {
+		return nil, err
+	}
+	bytes := uint64(max(n, 1)) * 4
+	if err := d.checkSize(bytes); err != nil {
+		return nil, err
+	}
+	b, err := d.dev.CreateBuffer(&wgpu.BufferDescriptor{Size: (bytes + 15) &^ 15, Usage: storageUsage})
+	if err != nil {
+		return nil, fmt.Errorf("gpu: create buffer of %d bytes: %w", bytes, err)
+	}
+	return &Buffer{buf: b, words: n}, nil
+}
+
+// NewBufferFrom returns a storage buffer holding data (32-bit words).
+func (d *Device) NewBufferFrom(data []uint32) (*Buffer, error) {
+	if err := d.Lost(); err != nil {
+		return nil, err
+	}
+	bytes := uint64(max(len(data), 1)) * 4
+	if err := d.checkSize(bytes); err != nil {
+		return nil, err
+	}
+	padded := make([]uint32, (max(len(data), 1)+3)&^3)
+	copy(padded, data)
+	b, err := d.dev.CreateBufferInit(&wgpu.BufferInitDescriptor{Contents: wgpu.ToBytes(padded), Usage: storageUsage})
+	if err != nil {
+		return nil, fmt.Errorf("gpu: upload %d bytes: %w", bytes, err)
+	}
+	return &Buffer{buf: b, words: len(data)}, nil
+}
+
+// Release frees the buffer. Work already recorded that uses it is flushed
+// first.
+func (d *Device) Release(b *Buffer) {
+	if b == nil || b.buf == nil {
+		return
+	}
+	if d.enc != nil {
+		d.Flush()
+	}
+	b.buf.Destroy()
+	b.buf.Release()
+	b.buf = nil
+}
+
+// Write copies data into b (len(data) <= b.Words()), ordered after the
+// work recorded so far. It stages through a new mapped buffer, so it works
+// the same natively and in the browser.
+func (d *Device) Write(b *Buffer, data []uint32) error {
+	if len(data) > b.words {
+		return fmt.Errorf("gpu: write of %d words into a buffer of %d", len(data), b.words)
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	padded := make([]uint32, (len(data)+3)&^3)
+	copy(padded, data)
+	staging, err := d.dev.CreateBufferInit(&wgpu.BufferInitDescriptor{Contents: wgpu.ToBytes(padded), Usage: wgpu.BufferUsageCopySrc})
+	if err != nil {
+		return fmt.Errorf("gpu: staging buffer: %w", err)
+	}
+	d.temps = append(d.temps, staging)
+	return d.CopyBuffer(b, 0, &Buffer{buf: staging, words: len(padded)}, 0, len(data))
+}
+
+// CopyBuffer records a copy of n words from src[srcOff:] to dst[dstOff:],
+// ordered after the work recorded so far.
+func (d *Device) CopyBuffer(dst *Buffer, dstOff int, src *Buffer, srcOff, n int) error {
+	if err := d.Lost(); err != nil {
+		return err
+	}
+	if err := d.begin(); err != nil {
+		return err
+	}
+	d.endPass()
+	return d.enc.CopyBufferToBuffer(src.buf, uint64(srcOff)*4, dst.buf, uint64(dstOff)*4, uint64(n)*4)
+}
+
+// Kernel is a compiled compute pipeline with its explicit layout.
+type Kernel struct {
+	Name     string
+	pipe     *wgpu.ComputePipeline
+	layout   *wgpu.BindGroupLayout
+	storages int
+}
+
+// Kernel returns the compiled pipeline for WGSL source src (entry point
+// "main") with `storages` storage bindings followed by one uniform, from
+// the cache under key.
+func (d *Device) Kernel(key, src string, storages int) (*Kernel, error) {
+	if k, ok := d.pipes[key]; ok {
+		return k, nil
+	}
+	if err := d.Lost(); err != nil {
+		return nil, err
+	}
+	entries := make([]wgpu.BindGroupLayoutEntry, storages+1)
+	for i := range storages {
+		entries[i] = wgpu.BindGroupLayoutEntry{Binding: uint32(i), Visibility: wgpu.ShaderStageCompute,
+			Buffer: wgpu.BufferBindingLayout{Type: wgpu.BufferBindingTypeStorage}}
+	}
+	entries[storages] = wgpu.BindGroupLayoutEntry{Binding: uint32(storages), Visibility: wgpu.ShaderStageCompute,
+		Buffer: wgpu.BufferBindingLayout{Type: wgpu.BufferBindingTypeUniform}}
+	bgl, err := d.dev.CreateBindGroupLayout(&wgpu.BindGroupLayoutDescriptor{Entries: entries})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s layout: %v", ErrShader, key, err)
+	}
+	pl, err := d.dev.CreatePipelineLayout(&wgpu.PipelineLayoutDescriptor{BindGroupLayouts: []*wgpu.BindGroupLayout{bgl}})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s pipeline layout: %v", ErrShader, key, err)
+	}
+	var pipe *wgpu.ComputePipeline
+	gerr := d.guard(func() {
+		var mod *wgpu.ShaderModule
+		mod, err = d.dev.CreateShaderModule(&wgpu.ShaderModuleDescriptor{Label: key, WGSLDescriptor: &wgpu.ShaderModuleWGSLDescriptor{Code: src}})
+		if err != nil {
+			return
+		}
+		pipe, err = d.dev.CreateComputePipeline(&wgpu.ComputePipelineDescriptor{Layout: pl,
+			Compute: wgpu.ProgrammableStageDescriptor{Module: mod, EntryPoint: "main"}})
+		mod.Release()
+	})
+	if err == nil {
+		err = gerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrShader, key, err)
+	}
+	if pipe == nil {
+		return nil, fmt.Errorf("%w: %s: no pipeline", ErrShader, key)
+	}
+	k := &Kernel{Name: key, pipe: pipe, layout: bgl, storages: storages}
+	d.pipes[key] = k
+	return k, nil
+}
+
+func (d *Device) begin() error {
+	if d.enc != nil {
+		return nil
+	}
+	enc, err := d.dev.CreateCommandEncoder(nil)
+	if err != nil {
+		return fmt.Errorf("gpu: command encoder: %w", err)
+	}
+	d.enc = enc
+	return nil
+}
+
+func (d *Device) endPass() {
+	if d.pass != nil {
+		d.pass.End()
+		d.pass.Release()
+		d.pass = nil
+	}
+}
+
+// Dispatch records one dispatch of k over the given storage buffers (in
+// binding order) with the uniform params (a multiple of 4 words is padded
+// automatically) and the workgroup counts. Counts past the device's
+// per-dimension limit must be folded into y by the caller (see Grid).
+func (d *Device) Dispatch(k *Kernel, bufs []*Buffer, params []uint32, x, y, z uint32) error {
+	if err := d.Lost(); err != nil {
+		return err
+	}
+	if len(bufs) != k.storages {
+		return fmt.Errorf("gpu: kernel %s takes %d buffers, got %d", k.Name, k.storages, len(bufs))
+	}
+	if x == 0 || y == 0 || z == 0 {
+		return nil
+	}
+	if lim := d.info.Limits.MaxComputeWorkgroupsPerDim; lim > 0 && (x > lim || y > lim || z > lim) {
+		return &LimitError{Limit: "maxComputeWorkgroupsPerDimension", Want: uint64(max(x, y, z)), Max: uint64(lim)}
+	}
+	padded := make([]uint32, (max(len(params), 1)+3)&^3)
+	copy(padded, params)
+	ub, err := d.dev.CreateBufferInit(&wgpu.BufferInitDescriptor{Contents: wgpu.ToBytes(padded), Usage: wgpu.BufferUsageUniform})
+	if err != nil {
+		return fmt.Errorf("gpu: uniform buffer: %w", err)
+	}
+	d.temps = append(d.temps, ub)
+	entries := make([]wgpu.BindGroupEntry, len(bufs)+1)
+	for i, b := range bufs {
+		if b == nil || b.buf == nil {
+			return fmt.Errorf("gpu: kernel %s: buffer %d is nil or released", k.Name, i)
+		}
+		entries[i] = wgpu.BindGroupEntry{Binding: uint32(i), Buffer: b.buf, Size: wgpu.WholeSize}
+	}
+	entries[len(bufs)] = wgpu.BindGroupEntry{Binding: uint32(len(bufs)), Buffer: ub, Size: wgpu.WholeSize}
+	bg, err := d.dev.CreateBindGroup(&wgpu.BindGroupDescriptor{Layout: k.layout, Entries: entries})
+	if err != nil {
+		return fmt.Errorf("gpu: bind group for %s: %w", k.Name, err)
+	}
+	if err := d.begin(); err != nil {
+		return err
+	}
+	if d.pass == nil {
+		d.pass = d.enc.BeginComputePass(nil)
+	}
+	d.pass.SetPipeline(k.pipe)
+	d.pass.SetBindGroup(0, bg, nil)
+	d.pass.DispatchWorkgroups(x, y, z)
+	d.groups = append(d.groups, bg)
+	d.dispatches++
+	return nil
+}
+
+// Grid splits a count of workgroups into (x, y) with x <= the device's
+// per-dimension limit; kernels rebuild the flat index as
+// id.x + id.y * x * workgroupSize.
+func (d *Device) Grid(groups int) (uint32, uint32) {
+	lim := int(d.info.Limits.MaxComputeWorkgroupsPerDim)
+	if lim <= 0 {
+		lim = 65535
+	}
+	if groups <= lim {
+		return uint32(max(groups, 1)), 1
+	}
+	y := (groups + lim - 1) / lim
+	x := (groups + y - 1) / y
+	return uint32(x), uint32(y)
+}
+
+// Flush submits the recorded batch (if any) without waiting for it.
+func (d *Device) Flush() error {
+	if d.enc == nil {
+		return d.Lost()
+	}
+	d.endPass()
+	cmd, err := d.enc.Finish(nil)
+	d.enc.Release()
+	d.enc = nil
+	if err != nil {
+		return fmt.Errorf("gpu: finish batch: %w", err)
+	}
+	d.queue.Submit(cmd)
+	cmd.Release()
+	d.dispatches = 0
+	// Uniform and staging buffers may be released now: wgpu keeps them
+	// alive until the submission completes.
+	for _, t := range d.temps {
+		t.Release()
+	}
+	d.temps = d.temps[:0]
+	for _, g := range d.groups {
+		g.Release()
+	}
+	d.groups = d.groups[:0]
+	return d.Lost()
+}
+
+// Read copies n words from b[off:] to the host, submitting the batch and
+// waiting for it.
+func (d *Device) Read(b *Buffer, off, n int) ([]uint32, error) {
+	if err := d.Lost(); err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	if off+n > b.words {
+		return nil, fmt.Errorf("gpu: read [%d, %d) of a buffer of %d words", off, off+n, b.words)
+	}
+	bytes := (uint64(n)*4 + 7) &^ 7
+	staging, err := d.dev.CreateBuffer(&wgpu.BufferDescriptor{Size: bytes, Usage: wgpu.BufferUsageMapRead | wgpu.BufferUsageCopyDst})
+	if err != nil {
+		return nil, fmt.Errorf("gpu: readback buffer: %w", err)
+	}
+	defer staging.Release()
+	defer staging.Destroy()
+	if err := d.CopyBuffer(&Buffer{buf: staging, words: n}, 0, b, off, n); err != nil {
+		return nil, err
+	}
+	if err := d.Flush(); err != nil {
+		return nil, err
+	}
+	raw, err := d.mapRead(staging, bytes)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]uint32, n)
+	copy(out, wgpu.FromBytes[uint32](raw[:n*4]))
+	return out, nil
+}
+
+// Wait submits the batch and blocks until the device has finished it.
+func (d *Device) Wait() error {
+	if err := d.Flush(); err != nil {
+		return err
+	}
+	return d.waitIdle()
+}
+
+// Close releases the device. The Device must not be used afterwards.
+func (d *Device) Close() {
+	if d.enc != nil {
+		d.Flush()
+	}
+	for _, k := range d.pipes {
+		k.pipe.Release()
+		k.layout.Release()
+	}
+	d.pipes = nil
+	if d.cleanup != nil {
+		d.cleanup()
+	}
+}
+
+func newDevice(info Info, dev *wgpu.Device) *Device {
+	return &Device{info: info, dev: dev, queue: dev.GetQueue(), pipes: map[string]*Kernel{}}
+}
+
+func featureNames(fs []wgpu.FeatureName) []string {
+	var out []string
+	for _, f := range fs {
+		if s := f.String(); s != "" {
+			out = append(out, strings.ToLower(s))
+		}
+	}
+	return out
+}

@@ -1,0 +1,7 @@
+//go:build js
+
+package gpu
+
+import "syscall/js"
+
+type jsValue = js.Value

@@ -1,0 +1,5 @@
+//go:build !js
+
+package gpu
+
+type jsValue struct{}

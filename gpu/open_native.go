@@ -1,0 +1,166 @@
+//go:build !js
+
+package gpu
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/cogentcore/webgpu/wgpu"
+)
+
+// Options select the native adapter.
+type Options struct {
+	// Fallback asks for a software adapter (lavapipe) even where a GPU exists.
+	Fallback bool
+}
+
+// Open opens the best WebGPU device on this machine: a Vulkan-only instance
+// on Linux (so a missing Vulkan driver gives ErrNoAdapter instead of the
+// abort an all-backends instance can cause), the platform's primary APIs
+// elsewhere. The device is created with the adapter's own limits, so large
+// GPUs get their full storage-buffer size.
+func Open(opts Options) (*Device, error) {
+	quiet()
+	backends := wgpu.InstanceBackendPrimary
+	if runtime.GOOS == "linux" || runtime.GOOS == "android" {
+		backends = wgpu.InstanceBackendVulkan
+	}
+	// DxilPath and DxcPath are set because the binding (v0.23.0) mallocs the
+	// instance extras without zeroing them and copies only non-empty paths.
+	inst := wgpu.CreateInstance(&wgpu.InstanceDescriptor{Backends: backends, DxilPath: "dxil.dll", DxcPath: "dxcompiler.dll"})
+	if inst == nil {
+		return nil, fmt.Errorf("%w: could not create a WebGPU instance", ErrNoAdapter)
+	}
+	adapter, err := inst.RequestAdapter(&wgpu.RequestAdapterOptions{
+		PowerPreference:      wgpu.PowerPreferenceHighPerformance,
+		ForceFallbackAdapter: opts.Fallback,
+	})
+	if err != nil || adapter == nil {
+		inst.Release()
+		hint := ""
+		if runtime.GOOS == "linux" {
+			hint = " (install a Vulkan driver, e.g. Debian's mesa-vulkan-drivers for the lavapipe CPU driver)"
+		}
+		return nil, fmt.Errorf("%w: %v%s", ErrNoAdapter, err, hint)
+	}
+	ai := adapter.GetInfo()
+	limits := adapter.GetLimits().Limits
+	// No DeviceLostCallback: the binding (v0.23.0) passes a Go pointer to C
+	// for it, which cgo's pointer check rejects. Loss is detected instead
+	// from the status of buffer maps (see mapRead).
+	dev, err := adapter.RequestDevice(&wgpu.DeviceDescriptor{
+		Label:          "otplay",
+		RequiredLimits: &wgpu.RequiredLimits{Limits: limits},
+	})
+	if err != nil || dev == nil {
+		adapter.Release()
+		inst.Release()
+		return nil, fmt.Errorf("%w: request device on %q: %v", ErrNoAdapter, ai.Name, err)
+	}
+	// wgpu-native puts the adapter's name in the description field and a
+	// hex device id in the device field.
+	name := ai.DriverDescription
+	if name == "" {
+		name = ai.Name
+	}
+	info := Info{
+		Adapter:  name,
+		Vendor:   ai.VendorName,
+		Backend:  backendName(ai.BackendType),
+		Type:     adapterType(ai.AdapterType),
+		Driver:   strings.TrimSpace(ai.Architecture + " " + ai.Name),
+		Fallback: ai.AdapterType == wgpu.AdapterTypeCPU,
+		Features: featureNames(adapter.EnumerateFeatures()),
+		Limits:   limitsFrom(dev.GetLimits().Limits),
+	}
+	d := newDevice(info, dev)
+	d.cleanup = func() {
+		d.queue.Release()
+		dev.Release()
+		adapter.Release()
+		inst.Release()
+	}
+	return d, nil
+}
+
+var quietOnce bool
+
+// quiet turns wgpu-native's logging off and gives the Vulkan loader a
+// private runtime dir when none is set (it warns on stderr otherwise).
+func quiet() {
+	if quietOnce {
+		return
+	}
+	quietOnce = true
+	wgpu.SetLogLevel(wgpu.LogLevelOff)
+	if os.Getenv("XDG_RUNTIME_DIR") == "" {
+		dir, err := os.MkdirTemp("", "otplay-xdg-")
+		if err == nil {
+			os.Chmod(dir, 0o700)
+			os.Setenv("XDG_RUNTIME_DIR", dir)
+		}
+	}
+}
+
+func backendName(b wgpu.BackendType) string {
+	switch b {
+	case wgpu.BackendTypeVulkan:
+		return "Vulkan"
+	case wgpu.BackendTypeMetal:
+		return "Metal"
+	case wgpu.BackendTypeD3D12:
+		return "D3D12"
+	case wgpu.BackendTypeD3D11:
+		return "D3D11"
+	case wgpu.BackendTypeOpenGL, wgpu.BackendTypeOpenGLES:
+		return "OpenGL"
+	}
+	return strings.ToLower(b.String())
+}
+
+func adapterType(t wgpu.AdapterType) string {
+	switch t {
+	case wgpu.AdapterTypeDiscreteGPU:
+		return "discrete GPU"
+	case wgpu.AdapterTypeIntegratedGPU:
+		return "integrated GPU"
+	case wgpu.AdapterTypeCPU:
+		return "CPU"
+	}
+	return "unknown"
+}
+
+// mapRead maps a staging buffer and copies its contents out.
+func (d *Device) mapRead(b *wgpu.Buffer, size uint64) ([]byte, error) {
+	var status wgpu.BufferMapAsyncStatus
+	done := false
+	if err := b.MapAsync(wgpu.MapModeRead, 0, size, func(s wgpu.BufferMapAsyncStatus) { status, done = s, true }); err != nil {
+		return nil, fmt.Errorf("gpu: map: %w", err)
+	}
+	for !done {
+		d.dev.Poll(true, nil)
+		if err := d.Lost(); err != nil {
+			return nil, err
+		}
+	}
+	if status == wgpu.BufferMapAsyncStatusDeviceLost {
+		d.markLost("buffer map reported the device lost")
+	}
+	if status != wgpu.BufferMapAsyncStatusSuccess {
+		if err := d.Lost(); err != nil {
+			return nil, err
+		}
+		return nil, fmt.Errorf("gpu: map failed: %v", status)
+	}
+	out := append([]byte(nil), b.GetMappedRange(0, uint(size))...)
+	b.Unmap()
+	return out, nil
+}
+
+func (d *Device) waitIdle() error {
+	d.dev.Poll(true, nil)
+	return d.Lost()
+}

@@ -1,0 +1,29 @@
+// gather.wgsl: dst[i] = sum_{t < k} src[idx[i*k+t]], skipping idx < 0
+// (compute.Backend.GatherSum: patch unfold with k = 1, fold with k > 1).
+//
+// Go equivalent: for i := range dst { for t := 0; t < k; t++ { if j := idx[i*k+t]; j >= 0 { dst[i] += src[j] } } }
+//
+// Bindings: 0 dst, 1 src, 2 idx (float-coded integers < 2^24), 3 uniform.
+// Workgroup: 256 invocations, one output each; the grid folds into y.
+
+struct Params { n: u32, k: u32, nsrc: u32, gx: u32 }
+
+@group(0) @binding(0) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(1) var<storage, read_write> src: array<f32>;
+@group(0) @binding(2) var<storage, read_write> idx: array<f32>;
+@group(0) @binding(3) var<uniform> P: Params;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let i = gid.x + gid.y * P.gx * 256u;
+  if (i >= P.n) { return; }
+  var t = 0.0;
+  for (var q = 0u; q < P.k; q++) {
+    let f = idx[i * P.k + q];
+    if (f >= 0.0) {
+      let j = u32(f);
+      if (j < P.nsrc) { t += src[j]; }
+    }
+  }
+  dst[i] = t;
+}

@@ -1,0 +1,50 @@
+// map.wgsl: element-wise operations (compute.Backend.Map).
+//
+// Go equivalent (compute.MapScalar), for i in [0, n):
+//
+//	y := 0; if has_y { y = Y[(i / ydiv) % ymod] }     (ymod == 0: no wrap)
+//	dst[i] = op(X[i], y; a, b, c)
+//
+// ops: 0 a*x+b*y+c, 1 a*x*y+c, 2 a*x/y+c, 3 exp(a*x+b*y+c), 4 log(...),
+// 5 |...|, 6 sqrt(...), 7 max(a*x, b*y)+c, 8 min(a*x, b*y)+c, 9 step(a*x+b*y+c > 0).
+//
+// Bindings: 0 dst (n), 1 X (n), 2 Y (broadcast; a 1-word dummy when unused),
+// 3 uniform Params. Workgroup: 256 invocations, one element each (a
+// memory-bound kernel: large groups, no shared memory); the grid folds past
+// 65,535 workgroups into y.
+
+struct Params { n: u32, op: u32, ydiv: u32, ymod: u32, a: f32, b: f32, c: f32, has_y: u32, gx: u32, p0: u32, p1: u32, p2: u32 }
+
+@group(0) @binding(0) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(1) var<storage, read_write> X: array<f32>;
+@group(0) @binding(2) var<storage, read_write> Y: array<f32>;
+@group(0) @binding(3) var<uniform> P: Params;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let i = gid.x + gid.y * P.gx * 256u;
+  if (i >= P.n) { return; }
+  let x = X[i];
+  var y = 0.0;
+  if (P.has_y != 0u) {
+    var j = i / P.ydiv;
+    if (P.ymod != 0u) { j = j % P.ymod; }
+    y = Y[j];
+  }
+  let lin = P.a * x + P.b * y + P.c;
+  var r = 0.0;
+  switch P.op {
+    case 0u: { r = lin; }
+    case 1u: { r = P.a * x * y + P.c; }
+    case 2u: { r = P.a * x / y + P.c; }
+    case 3u: { r = exp(lin); }
+    case 4u: { r = log(lin); }
+    case 5u: { r = abs(lin); }
+    case 6u: { r = sqrt(lin); }
+    case 7u: { r = max(P.a * x, P.b * y) + P.c; }
+    case 8u: { r = min(P.a * x, P.b * y) + P.c; }
+    case 9u: { r = select(0.0, 1.0, lin > 0.0); }
+    default: { r = 0.0; }
+  }
+  dst[i] = r;
+}

@@ -1,0 +1,107 @@
+// softmin.wgsl: the fused soft-min (log-sum-exp) over all pairs.
+//
+// Go equivalent (compute.CPU.SoftMin), for i in [0, n):
+//
+//	for j := j0; j < j1; j++ { v := lw[j] + (g[j] - |x_i - y_j|^2) / eps; online-logsumexp(v) }
+//	dst[i] = -eps * log(sum)                      (nsplit == 1)
+//	part[2*(split*n+i)+{0,1}] = (max, sum)        (nsplit > 1; softmin_combine.wgsl merges)
+//
+// Feydy et al. 2019 (Interpolating between OT and MMD, eq. 8; GeomLoss),
+// computed KeOps-style: C_ij is never stored. Everything is in base 2:
+// coordinates arrive pre-scaled by sqrt(log2(e)/eps) so |x'-y'|^2 =
+// C_ij log2(e)/eps, and exp2 replaces exp.
+//
+// Bindings: 0 dst (n, or 2*n*nsplit partials), 1 X (n*D), 2 Y (m*D),
+// 3 LW (m log-weights; unused unless has_w), 4 G (m potential; unused unless
+// has_g), 5 uniform Params.
+// Workgroup: WG invocations, each owning R rows (strided by WG so loads of
+// X coalesce); Y is tiled through workgroup memory, TILE points of D+1
+// floats (coordinates and the column bias h_j), so each y_j loaded from
+// global memory serves WG*R rows. The grid is (row blocks folded into x and
+// y, splits of the j range in z): splitting j fills the GPU when n is small.
+// The online log-sum-exp keeps a running max and rescales only when it
+// grows, so almost every pair costs one exp2.
+
+struct Params {
+  n: u32, m: u32, jchunk: u32, nsplit: u32,
+  scale: f32, geps: f32, lwk: f32, outk: f32,
+  has_w: u32, has_g: u32, gx: u32, pad: u32,
+}
+
+@group(0) @binding(0) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(1) var<storage, read_write> X: array<f32>;
+@group(0) @binding(2) var<storage, read_write> Y: array<f32>;
+@group(0) @binding(3) var<storage, read_write> LW: array<f32>;
+@group(0) @binding(4) var<storage, read_write> G: array<f32>;
+@group(0) @binding(5) var<uniform> P: Params;
+
+const D: u32 = {{D}}u;
+const R: u32 = {{R}}u;
+const WG: u32 = {{WG}}u;
+const TILE: u32 = {{TILE}}u;
+const STRIDE: u32 = D + 1u;
+const NEG: f32 = -3.0e38;
+
+var<workgroup> tile: array<f32, {{TILEF}}>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let block = wid.x + wid.y * P.gx;
+  let j0 = wid.z * P.jchunk;
+  let j1 = min(j0 + P.jchunk, P.m);
+  var xi: array<array<f32, D>, R>;
+  var mx: array<f32, R>;
+  var s: array<f32, R>;
+  for (var r = 0u; r < R; r++) {
+    let i = block * WG * R + r * WG + lid.x;
+    mx[r] = NEG;
+    s[r] = 0.0;
+    if (i < P.n) {
+      for (var k = 0u; k < D; k++) { xi[r][k] = X[i * D + k] * P.scale; }
+    } else {
+      for (var k = 0u; k < D; k++) { xi[r][k] = 0.0; }
+    }
+  }
+  for (var t0 = j0; t0 < j1; t0 += TILE) {
+    let cnt = min(TILE, j1 - t0);
+    for (var q = lid.x; q < cnt; q += WG) {
+      let j = t0 + q;
+      for (var k = 0u; k < D; k++) { tile[q * STRIDE + k] = Y[j * D + k] * P.scale; }
+      var h = 0.0;
+      if (P.has_w != 0u) { h += LW[j] * P.lwk; }
+      if (P.has_g != 0u) { h += G[j] * P.geps; }
+      tile[q * STRIDE + D] = h;
+    }
+    workgroupBarrier();
+    for (var q = 0u; q < cnt; q++) {
+      let h = tile[q * STRIDE + D];
+      for (var r = 0u; r < R; r++) {
+        var c = 0.0;
+        for (var k = 0u; k < D; k++) {
+          let t = xi[r][k] - tile[q * STRIDE + k];
+          c = fma(t, t, c);
+        }
+        let v = h - c;
+        if (v <= mx[r]) {
+          s[r] += exp2(v - mx[r]);
+        } else {
+          s[r] = fma(s[r], exp2(mx[r] - v), 1.0);
+          mx[r] = v;
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var r = 0u; r < R; r++) {
+    let i = block * WG * R + r * WG + lid.x;
+    if (i < P.n) {
+      if (P.nsplit == 1u) {
+        dst[i] = P.outk * (mx[r] + log2(s[r]));
+      } else {
+        let o = 2u * (wid.z * P.n + i);
+        dst[o] = mx[r];
+        dst[o + 1u] = s[r];
+      }
+    }
+  }
+}

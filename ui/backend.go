@@ -1,0 +1,122 @@
+package ui
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/otplay/otplay/compute"
+)
+
+// Backend preferences, the values of a page's "backend" URL parameter.
+const (
+	PreferAuto = "auto" // WebGPU if the browser has a working adapter, else CPU
+	PreferGPU  = "gpu"  // WebGPU; falls back to CPU with the reason shown
+	PreferCPU  = "cpu"  // the float64 CPU backend in the wasm
+)
+
+// BackendParam is the "backend" URL parameter every computing page carries.
+var BackendParam = Param{
+	Name: "backend", Kind: KindChoice, Default: PreferAuto,
+	Choices: []string{PreferAuto, PreferGPU, PreferCPU},
+	Help:    "compute backend: auto (WebGPU if available, else CPU), gpu or cpu",
+}
+
+// Backend kinds reported in BackendStatus.Kind.
+const (
+	KindWebGPU = "webgpu"
+	KindCPU    = "cpu"
+)
+
+// BackendStatus is the backend a page computes with and how it was chosen:
+// what the layout's badge shows.
+type BackendStatus struct {
+	Backend compute.Backend `json:"-"`
+	// Kind is KindWebGPU or KindCPU.
+	Kind string `json:"kind"`
+	// Adapter describes the browser's WebGPU adapter when one was found
+	// ("google swiftshader (fallback)"), even if the page then computed on
+	// the CPU.
+	Adapter string `json:"adapter,omitempty"`
+	// Reason says why the CPU backend is in use (empty on WebGPU).
+	Reason string `json:"reason,omitempty"`
+	// Open is the time taken to choose and open the backend.
+	Open time.Duration `json:"-"`
+}
+
+// Badge is the short text of the layout's backend badge: "WebGPU: <adapter>"
+// or "CPU (<reason>)".
+func (s BackendStatus) Badge() string {
+	switch {
+	case s.Kind == KindWebGPU:
+		return "WebGPU: " + s.Adapter
+	case s.Kind == KindCPU && s.Reason != "":
+		return "CPU (" + s.Reason + ")"
+	case s.Kind == KindCPU:
+		return "CPU"
+	}
+	return "backend: opening..."
+}
+
+// openWebGPU opens the GPU compute backend on the browser's WebGPU device.
+// It is nil while no GPU backend is compiled into the build; a file that
+// imports compute/webgpu sets it from init.
+var openWebGPU func() (compute.Backend, error)
+
+var backends struct {
+	sync.Mutex
+	byPref map[string]BackendStatus
+}
+
+// OpenBackend returns the backend for a preference (PreferAuto, PreferGPU
+// or PreferCPU), opening it on first use and sharing it between pages
+// afterwards. In the browser it awaits JavaScript promises (the adapter
+// request), so call it from a goroutine (ctx.Async), never from an event
+// handler or Render. It always returns a usable backend: when WebGPU is
+// missing, refused or broken it falls back to the CPU and says why in
+// Reason.
+func OpenBackend(pref string) BackendStatus {
+	backends.Lock()
+	defer backends.Unlock()
+	if s, ok := backends.byPref[pref]; ok {
+		return s
+	}
+	start := time.Now()
+	var s BackendStatus
+	switch pref {
+	case PreferCPU:
+		s = cpuStatus("requested with backend=cpu")
+	case PreferAuto, PreferGPU:
+		s = openBrowserGPU()
+	default:
+		s = cpuStatus(fmt.Sprintf("unknown backend %q", pref))
+	}
+	s.Open = time.Since(start)
+	if backends.byPref == nil {
+		backends.byPref = map[string]BackendStatus{}
+	}
+	backends.byPref[pref] = s
+	return s
+}
+
+// cpuStatus is the CPU fallback. The wasm has one thread, so one worker.
+func cpuStatus(reason string) BackendStatus {
+	return BackendStatus{Backend: compute.NewCPU(1), Kind: KindCPU, Reason: reason}
+}
+
+// withGPUBackend completes a status whose adapter was found: it opens the
+// GPU backend, or falls back to the CPU with the reason.
+func withGPUBackend(adapter string) BackendStatus {
+	if openWebGPU == nil {
+		s := cpuStatus("WebGPU adapter found, but this build has no GPU backend yet")
+		s.Adapter = adapter
+		return s
+	}
+	b, err := openWebGPU()
+	if err != nil {
+		s := cpuStatus("opening the WebGPU device failed: " + err.Error())
+		s.Adapter = adapter
+		return s
+	}
+	return BackendStatus{Backend: b, Kind: KindWebGPU, Adapter: adapter}
+}

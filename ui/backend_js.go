@@ -1,0 +1,94 @@
+//go:build js
+
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"syscall/js"
+	"time"
+)
+
+// openBrowserGPU asks navigator.gpu for an adapter, describes it, and opens
+// the GPU backend on it; on any failure it returns the CPU backend and the
+// reason.
+func openBrowserGPU() BackendStatus {
+	gpu := js.Global().Get("navigator").Get("gpu")
+	if !gpu.Truthy() {
+		return cpuStatus("this browser has no WebGPU (navigator.gpu is undefined)")
+	}
+	adapter, err := awaitPromise(gpu.Call("requestAdapter"), 20*time.Second)
+	if err != nil {
+		return cpuStatus("requestAdapter failed: " + err.Error())
+	}
+	if !adapter.Truthy() {
+		return cpuStatus("no WebGPU adapter (requestAdapter returned null)")
+	}
+	return withGPUBackend(describeAdapter(adapter))
+}
+
+// describeAdapter names an adapter from its GPUAdapterInfo: the
+// description if the browser gives one, else vendor and architecture,
+// marked "(fallback)" for a software adapter such as SwiftShader.
+func describeAdapter(adapter js.Value) string {
+	info := adapter.Get("info")
+	str := func(v js.Value, k string) string {
+		if !v.Truthy() {
+			return ""
+		}
+		if s := v.Get(k); s.Type() == js.TypeString {
+			return s.String()
+		}
+		return ""
+	}
+	name := str(info, "description")
+	if name == "" {
+		name = strings.TrimSpace(str(info, "vendor") + " " + str(info, "architecture"))
+	}
+	if name == "" {
+		name = "unnamed adapter"
+	}
+	fallback := adapter.Get("isFallbackAdapter").Truthy() || (info.Truthy() && info.Get("isFallbackAdapter").Truthy())
+	if fallback {
+		name += " (fallback)"
+	}
+	return name
+}
+
+// awaitPromise waits for a JavaScript promise from a goroutine. It must not
+// run on a js.FuncOf callback: the callbacks that resolve it need the
+// single wasm thread.
+func awaitPromise(p js.Value, timeout time.Duration) (js.Value, error) {
+	type settled struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan settled, 1)
+	onOK := js.FuncOf(func(this js.Value, args []js.Value) any {
+		v := js.Undefined()
+		if len(args) > 0 {
+			v = args[0]
+		}
+		ch <- settled{v: v}
+		return nil
+	})
+	onErr := js.FuncOf(func(this js.Value, args []js.Value) any {
+		msg := "rejected"
+		if len(args) > 0 {
+			msg = args[0].Call("toString").String()
+		}
+		ch <- settled{err: errors.New(msg)}
+		return nil
+	})
+	p.Call("then", onOK, onErr)
+	select {
+	case s := <-ch:
+		onOK.Release()
+		onErr.Release()
+		return s.v, s.err
+	case <-time.After(timeout):
+		// The callbacks stay alive: the promise may still settle.
+		return js.Undefined(), fmt.Errorf("no answer in %v", timeout)
+	}
+}

@@ -1,0 +1,326 @@
+package ui
+
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/otplay/otplay/compute"
+)
+
+// CheckPath is the route of the backend check page.
+const CheckPath = "/check"
+
+// CheckSchema is the URL state of /check. Defaults: 1024 x 1024 points in
+// 2-D (a million pairs: a visible GPU speed-up, a sub-second float64
+// reference in wasm), eps = 0.5 (on the scale of the clouds' squared
+// distances, so many pairs contribute), seed 1.
+var CheckSchema = Schema{
+	{Name: "n", Kind: KindInt, Default: "1024", Min: 1, Max: MaxCheckPoints, Help: "points in X"},
+	{Name: "m", Kind: KindInt, Default: "1024", Min: 1, Max: MaxCheckPoints, Help: "points in Y"},
+	{Name: "d", Kind: KindInt, Default: "2", Min: 1, Max: MaxCheckDim, Help: "dimension"},
+	{Name: "eps", Kind: KindFloat, Default: "0.5", Min: 0, MinOpen: true, Max: 1e6, Help: "soft-min temperature"},
+	{Name: "seed", Kind: KindInt, Default: "1", Min: 0, Max: 1 << 53, Help: "Philox seed of the clouds"},
+	BackendParam,
+}
+
+// Float32Tolerance is the relative difference (MaxRelDiff with floor eps)
+// below which the page calls a float32 GPU soft-min in agreement with the
+// float64 reference. Each cost |x_i - y_j|^2 is computed in float32
+// (relative error ~1e-7 times a few), and the log-sum-exp over M terms
+// adds ~1e-7 * log M; the measured difference on SwiftShader is ~1e-6
+// at M = 1024. 1e-4 leaves a wide margin while catching any wrong kernel
+// (a missing 1/eps, a wrong weight, a wrong shift is off by >1e-2).
+const Float32Tolerance = 1e-4
+
+func init() {
+	Register(Page{
+		Path:    CheckPath,
+		Title:   "Backend check",
+		Summary: "Opens WebGPU (or says why not), runs one soft-min on two point clouds and compares it with the float64 CPU reference.",
+		Schema:  CheckSchema,
+		New:     func() app.Composer { return &CheckPage{} },
+	})
+}
+
+// CheckResult is what /check publishes as window.otplayResult (and in
+// its postMessage to an embedding page) once it is done.
+type CheckResult struct {
+	Page    string        `json:"page"`
+	Done    bool          `json:"done"`
+	Error   string        `json:"error,omitempty"`
+	Backend BackendStatus `json:"backend"`
+	N       int           `json:"n"`
+	M       int           `json:"m"`
+	D       int           `json:"d"`
+	Eps     float64       `json:"eps"`
+	Seed    uint64        `json:"seed"`
+	// Values are the backend's soft-min outputs (N of them).
+	Values []float64 `json:"values,omitempty"`
+	// MaxRelDiff is MaxRelDiff(Values, float64 reference, Eps); Agree says
+	// it is within Tolerance.
+	MaxRelDiff float64 `json:"maxRelDiff"`
+	Tolerance  float64 `json:"tolerance"`
+	Agree      bool    `json:"agree"`
+	// TimingsMS are in milliseconds: open, upload, first, repeat, reference.
+	TimingsMS map[string]float64 `json:"timingsMs"`
+}
+
+// computeMu serialises work on the shared backends (a Backend is not safe
+// for concurrent use, and a page may be re-run while a run is going).
+var computeMu sync.Mutex
+
+// RunCheck opens the backend named by the state and runs the check: the
+// soft-min on it, then (unless it is the CPU reference itself) on the
+// float64 CPU reference. It blocks; in the browser call it from a
+// goroutine.
+func RunCheck(st State) CheckResult {
+	c := checkFromState(st)
+	r := CheckResult{Page: CheckPath, N: c.N, M: c.M, D: c.D, Eps: c.Eps, Seed: c.Seed, Tolerance: Float32Tolerance}
+	if err := c.Validate(); err != nil {
+		r.Done, r.Error = true, err.Error()
+		return r
+	}
+	computeMu.Lock()
+	defer computeMu.Unlock()
+	status := OpenBackend(st.String("backend"))
+	r.Backend = status
+	out, t, err := c.Run(status.Backend)
+	if err != nil {
+		r.Done, r.Error = true, status.Kind+" backend: "+err.Error()
+		return r
+	}
+	r.Values = out
+	ref := out
+	if status.Kind != KindCPU {
+		start := time.Now()
+		ref, _, err = c.Run(compute.NewCPU(1))
+		t.Reference = time.Since(start)
+		if err != nil {
+			r.Done, r.Error = true, "cpu reference: "+err.Error()
+			return r
+		}
+	}
+	r.MaxRelDiff = MaxRelDiff(out, ref, c.Eps)
+	if math.IsInf(r.MaxRelDiff, 0) || math.IsNaN(r.MaxRelDiff) {
+		r.MaxRelDiff = -1 // JSON has no Inf; -1 marks an unusable comparison
+	}
+	r.Agree = r.MaxRelDiff >= 0 && r.MaxRelDiff <= r.Tolerance
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	r.TimingsMS = map[string]float64{
+		"open": ms(status.Open), "upload": ms(t.Upload), "first": ms(t.First),
+		"repeat": ms(t.Repeat), "reference": ms(t.Reference),
+	}
+	r.Done = true
+	return r
+}
+
+// CheckPage is the /check page. Its state lives in the URL; OnNav reads it
+// and starts the run in a goroutine, whose result is dispatched back.
+type CheckPage struct {
+	app.Compo
+
+	path     string
+	embed    bool
+	state    State
+	stateErr string
+	result   *CheckResult
+	gen      int // navigation generation: results of older runs are dropped
+	fig      Figure
+
+	// form holds the text of the inputs until Run is pressed.
+	form map[string]string
+}
+
+// OnNav reads the URL state and starts the check (in the browser only:
+// server-side prerendering shows the form and "running").
+func (p *CheckPage) OnNav(ctx app.Context) {
+	u := ctx.Page().URL()
+	p.path, p.embed = u.Path, IsEmbed(u)
+	st, err := CheckSchema.Decode(u.Query())
+	p.state, p.stateErr, p.result = st, "", nil
+	if err != nil {
+		p.stateErr = err.Error()
+	}
+	p.form = map[string]string{}
+	for _, prm := range CheckSchema {
+		p.form[prm.Name] = st.String(prm.Name)
+	}
+	p.fig = checkFigure(st)
+	p.gen++
+	if !app.IsClient {
+		return
+	}
+	gen := p.gen
+	ctx.Async(func() {
+		r := RunCheck(st)
+		ctx.Dispatch(func(ctx app.Context) {
+			if p.gen != gen {
+				return
+			}
+			p.result = &r
+			publishResult(CheckPath, r)
+		})
+	})
+}
+
+// Render shows the form, the backend, the result and the clouds.
+func (p *CheckPage) Render() app.UI {
+	if p.state.Schema() == nil { // before the first OnNav
+		p.state = CheckSchema.Defaults()
+		p.fig = checkFigure(p.state)
+	}
+	l := Layout{Path: CheckPath, Title: "Backend check: soft-min, GPU vs CPU", Embed: p.embed}
+	if r := p.result; r != nil {
+		l.Status = &r.Backend
+		if r.Error == "" {
+			l.Timings = []Timing{
+				{"open backend", ms(r.TimingsMS["open"])},
+				{"upload", ms(r.TimingsMS["upload"])},
+				{"first soft-min", ms(r.TimingsMS["first"])},
+				{"soft-min (warm)", ms(r.TimingsMS["repeat"])},
+			}
+			if r.Backend.Kind != KindCPU {
+				l.Timings = append(l.Timings, Timing{"float64 CPU reference", ms(r.TimingsMS["reference"])})
+			}
+		}
+	}
+	return l.Render(
+		app.If(!p.embed, func() app.UI { return p.renderForm() }),
+		app.If(p.stateErr != "", func() app.UI {
+			return app.P().Class("otplay-error").ID("state-error").Text("URL state: " + p.stateErr + " (using defaults there)")
+		}),
+		p.renderResult(),
+		&Plot{ID: "check-clouds", Figure: p.fig},
+	)
+}
+
+func ms(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
+
+func (p *CheckPage) renderForm() app.UI {
+	fields := []app.UI{}
+	for _, prm := range CheckSchema {
+		name := prm.Name
+		var input app.UI
+		if prm.Kind == KindChoice {
+			opts := []app.UI{}
+			for _, c := range prm.Choices {
+				opts = append(opts, app.Option().Value(c).Text(c).Selected(p.form[name] == c))
+			}
+			input = app.Select().ID("in-"+name).Body(opts...).OnChange(p.onField(name))
+		} else {
+			input = app.Input().ID("in-"+name).Type("text").Size(8).Value(p.form[name]).OnChange(p.onField(name))
+		}
+		fields = append(fields, app.Label().Title(prm.Help).Body(app.Text(name+" "), input))
+	}
+	fields = append(fields, app.Button().ID("run").Text("Run").OnClick(p.onRun))
+	return app.Div().Class("otplay-form").Body(fields...)
+}
+
+func (p *CheckPage) onField(name string) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		p.form[name] = ctx.JSSrc().Get("value").String()
+	}
+}
+
+// onRun validates the form into a state and navigates to its URL (the URL
+// is the state: OnNav runs the check).
+func (p *CheckPage) onRun(ctx app.Context, e app.Event) {
+	st := p.state
+	for _, prm := range CheckSchema {
+		var err error
+		if st, err = st.With(prm.Name, p.form[prm.Name]); err != nil {
+			p.stateErr = err.Error()
+			return
+		}
+	}
+	ctx.Navigate(PageURL(p.path, st))
+}
+
+func (p *CheckPage) renderResult() app.UI {
+	r := p.result
+	if r == nil {
+		return app.Div().ID("check-result").DataSet("status", "running").Class("otplay-result").
+			Text("Running the soft-min ...")
+	}
+	if r.Error != "" {
+		return app.Div().ID("check-result").DataSet("status", "error").Class("otplay-result otplay-error").
+			Text("Failed: " + r.Error)
+	}
+	verdict := "agree"
+	if !r.Agree {
+		verdict = "DISAGREE"
+	}
+	var sum float64
+	for _, v := range r.Values {
+		sum += v
+	}
+	rows := []app.UI{
+		resultRow("backend", r.Backend.Badge()),
+		resultRow("problem", strconv.Itoa(r.N)+" x "+strconv.Itoa(r.M)+" points in "+strconv.Itoa(r.D)+"-D, eps = "+strconv.FormatFloat(r.Eps, 'g', -1, 64)+", seed "+strconv.FormatUint(r.Seed, 10)),
+		resultRow("mean soft-min", strconv.FormatFloat(sum/float64(len(r.Values)), 'g', 8, 64)),
+	}
+	if r.Backend.Kind == KindCPU {
+		rows = append(rows, resultRow("agreement", "the CPU backend is the float64 reference itself"))
+	} else {
+		rows = append(rows, resultRow("max relative difference vs float64 CPU",
+			strconv.FormatFloat(r.MaxRelDiff, 'e', 2, 64)+" (tolerance "+strconv.FormatFloat(r.Tolerance, 'g', -1, 64)+"): "+verdict))
+	}
+	return app.Div().ID("check-result").Class("otplay-result").
+		DataSet("status", "done").
+		DataSet("backend", r.Backend.Kind).
+		DataSet("agree", r.Agree).
+		Body(app.Table().Body(rows...))
+}
+
+func resultRow(k, v string) app.UI {
+	return app.Tr().Body(app.Th().Text(k), app.Td().Text(v))
+}
+
+// figureMaxPoints caps the points drawn per cloud (drawing is the slow part
+// beyond that, and a thousand points already show the shape).
+const figureMaxPoints = 2048
+
+// checkFromState reads the check's problem from a /check state.
+func checkFromState(st State) SoftMinCheck {
+	return SoftMinCheck{N: st.Int("n"), M: st.Int("m"), D: st.Int("d"), Eps: st.Float("eps"), Seed: uint64(st.Int("seed"))}
+}
+
+// checkFigure plots the first two coordinates of both clouds.
+func checkFigure(st State) Figure {
+	c := checkFromState(st)
+	f := Figure{Width: 480, Height: 360, Title: "clouds X and Y (first two coordinates)", EqualAspect: true}
+	if c.Validate() != nil {
+		return f
+	}
+	x, y := c.Clouds()
+	f.Points = []PointSet{
+		{XY: firstTwo(x, c.D, figureMaxPoints), Label: "X", Radius: 1.8},
+		{XY: firstTwo(y, c.D, figureMaxPoints), Label: "Y", Radius: 1.8},
+	}
+	return f
+}
+
+// firstTwo returns (coordinate 0, coordinate 1) of the first max points of
+// a row-major cloud; a 1-D cloud is drawn on the line y = 0.
+func firstTwo(v []float64, d, max int) []float64 {
+	n := min(len(v)/d, max)
+	out := make([]float64, 0, 2*n)
+	for i := 0; i < n; i++ {
+		y := 0.0
+		if d > 1 {
+			y = v[i*d+1]
+		}
+		out = append(out, v[i*d], y)
+	}
+	return out
+}
+
+// resultJSON is the JSON publishResult sends.
+func resultJSON(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}

@@ -1,0 +1,699 @@
+// Package conformance checks a compute.Backend against plain float64
+// references written here, independently of the CPU backend's code: a
+// two-pass (max, then sum) log-sum-exp for SoftMin, direct softmax weights
+// for SoftMean, the textbook triple loop for MatMul, sort.Float64s for
+// SortRows, compute.UniformAt/NormalAt for the RNG streams.
+//
+// The same checks run over every backend: in the tests (CPU and GPU) and
+// from `otplay validate` on a user's machine.
+//
+// Sizes: 1, 63, 64, 65 and 4097 rows or columns (one either side of the
+// 64-wide workgroups and of the 256-point tiles), n != m, dimensions 1, 2,
+// 3 and 64, eps from 1e-4 to 1e3.
+//
+// Tolerances (float32 GPU against float64, measured on lavapipe and on an
+// H100; see each check's Tol):
+//   - SoftMin: |err| <= 3e-6 * scale, with scale = max|ref| + max C_ij + eps.
+//     float32 rounds the coordinates (relative 6e-8), so C_ij carries an
+//     absolute error near 1e-7 * max C; the log-sum-exp adds a few ulps of
+//     its own.
+//   - SoftMean: |err| <= min(2e-3, 1e-4 + 1e-7 max C / eps) * max|V|: a
+//     float32 cost carries a relative error near 1e-7, so each weight
+//     exp(-C/eps) moves by about 1e-7 C/eps; when eps is tiny the softmax is
+//     nearly an argmax and near-tied columns trade weight.
+//   - Map, Sum, MatMul, GatherSum: relative 1e-5 of the operands' scale.
+//   - SortRows: exact (a sort only moves values).
+//   - Uniform: exact; Normal: 2e-5 (GPU log and cos are approximate).
+package conformance
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/otplay/otplay/compute"
+)
+
+// Result is the outcome of one check.
+type Result struct {
+	Op     string
+	Case   string
+	MaxErr float64 // largest error found, in the units Tol uses
+	Tol    float64
+	Pass   bool
+	Err    error // the backend returned an error (a failure)
+	Time   time.Duration
+}
+
+func (r Result) String() string {
+	status := "ok"
+	if !r.Pass {
+		status = "FAIL"
+	}
+	if r.Err != nil {
+		return fmt.Sprintf("%-9s %-34s %s: %v", r.Op, r.Case, status, r.Err)
+	}
+	return fmt.Sprintf("%-9s %-34s %s  err %.2e  tol %.2e", r.Op, r.Case, status, r.MaxErr, r.Tol)
+}
+
+// Options size the suite.
+type Options struct {
+	// Quick runs a reduced set (for `otplay validate --quick` and the
+	// browser): sizes 1, 65, 4097 and dimensions 1, 2, 64.
+	Quick bool
+}
+
+// Run runs every check against b and returns the results in order.
+func Run(b compute.Backend, opts Options) []Result {
+	var out []Result
+	out = append(out, softMinChecks(b, opts)...)
+	out = append(out, softMeanChecks(b, opts)...)
+	out = append(out, mapChecks(b)...)
+	out = append(out, sumChecks(b)...)
+	out = append(out, matMulChecks(b)...)
+	out = append(out, gatherChecks(b)...)
+	out = append(out, sortChecks(b)...)
+	out = append(out, rngChecks(b)...)
+	out = append(out, errorChecks(b)...)
+	return out
+}
+
+// Failed counts the failures in rs.
+func Failed(rs []Result) int {
+	n := 0
+	for _, r := range rs {
+		if !r.Pass {
+			n++
+		}
+	}
+	return n
+}
+
+// points returns n*d deterministic test coordinates (normal, scale 1).
+func points(seed uint64, n, d int, shift float64) []float64 {
+	v := make([]float64, n*d)
+	for i := range v {
+		v[i] = compute.NormalAt(seed, uint64(i)) + shift
+	}
+	return v
+}
+
+type sizeCase struct{ n, m int }
+
+func sizes(quick bool) []sizeCase {
+	if quick {
+		return []sizeCase{{1, 1}, {65, 63}, {4097, 129}}
+	}
+	return []sizeCase{{1, 1}, {63, 65}, {64, 64}, {65, 63}, {4097, 129}, {130, 4097}}
+}
+
+func dims(quick bool) []int {
+	if quick {
+		return []int{1, 2, 64}
+	}
+	return []int{1, 2, 3, 64}
+}
+
+var epsList = []float64{1e-4, 1e-2, 1, 1e3}
+
+func sqdist(x, y []float64) float64 {
+	var c float64
+	for k := range x {
+		t := x[k] - y[k]
+		c += t * t
+	}
+	return c
+}
+
+// pairData builds a test problem: points, log-weights of a random
+// probability vector and a potential of the size of the costs.
+type pairData struct {
+	n, m, d   int
+	x, y      []float64
+	logw, g   []float64
+	maxC      float64
+}
+
+func newPairData(n, m, d int, seed uint64) pairData {
+	p := pairData{n: n, m: m, d: d, x: points(seed, n, d, 0), y: points(seed+1, m, d, 0.3)}
+	p.logw = make([]float64, m)
+	p.g = make([]float64, m)
+	var z float64
+	for j := range p.logw {
+		w := 0.1 + compute.UniformAt(seed+2, uint64(j))
+		p.logw[j] = math.Log(w)
+		z += w
+		p.g[j] = 0.5 * compute.NormalAt(seed+3, uint64(j))
+	}
+	for j := range p.logw {
+		p.logw[j] -= math.Log(z)
+	}
+	for i := 0; i < n; i++ {
+		for j := 0; j < m; j++ {
+			p.maxC = max(p.maxC, sqdist(p.x[i*d:i*d+d], p.y[j*d:j*d+d]))
+		}
+	}
+	return p
+}
+
+
+// refSoftMin is the two-pass float64 soft-min.
+func (p pairData) refSoftMin(eps float64) []float64 {
+	out := make([]float64, p.n)
+	s := make([]float64, p.m)
+	for i := range out {
+		mx := math.Inf(-1)
+		for j := range s {
+			s[j] = p.logw[j] + (p.g[j]-sqdist(p.x[i*p.d:i*p.d+p.d], p.y[j*p.d:j*p.d+p.d]))/eps
+			mx = max(mx, s[j])
+		}
+		var t float64
+		for _, v := range s {
+			t += math.Exp(v - mx)
+		}
+		out[i] = -eps * (mx + math.Log(t))
+	}
+	return out
+}
+
+// refSoftMean is the direct softmax-weighted mean of V = y (dv = d).
+func (p pairData) refSoftMean(eps float64) []float64 {
+	out := make([]float64, p.n*p.d)
+	s := make([]float64, p.m)
+	for i := 0; i < p.n; i++ {
+		mx := math.Inf(-1)
+		for j := range s {
+			s[j] = p.logw[j] + (p.g[j]-sqdist(p.x[i*p.d:i*p.d+p.d], p.y[j*p.d:j*p.d+p.d]))/eps
+			mx = max(mx, s[j])
+		}
+		var z float64
+		for j := range s {
+			w := math.Exp(s[j] - mx)
+			z += w
+			for k := 0; k < p.d; k++ {
+				out[i*p.d+k] += w * p.y[j*p.d+k]
+			}
+		}
+		for k := 0; k < p.d; k++ {
+			out[i*p.d+k] /= z
+		}
+	}
+	return out
+}
+
+// upload uploads several slices, stopping at the first error.
+func upload(b compute.Backend, vs ...[]float64) ([]compute.Array, error) {
+	out := make([]compute.Array, len(vs))
+	for i, v := range vs {
+		a, err := b.Upload(v)
+		if err != nil {
+			for _, u := range out[:i] {
+				b.Free(u)
+			}
+			return nil, err
+		}
+		out[i] = a
+	}
+	return out, nil
+}
+
+func freeAll(b compute.Backend, as []compute.Array) {
+	for _, a := range as {
+		b.Free(a)
+	}
+}
+
+func maxAbs(v []float64) float64 {
+	var m float64
+	for _, t := range v {
+		m = max(m, math.Abs(t))
+	}
+	return m
+}
+
+// maxErr returns the largest |got - want| (NaN counts as +Inf).
+func maxErr(got, want []float64) float64 {
+	var e float64
+	for i := range want {
+		d := math.Abs(got[i] - want[i])
+		if math.IsNaN(d) {
+			return math.Inf(1)
+		}
+		e = max(e, d)
+	}
+	return e
+}
+
+func finish(r Result, start time.Time) Result {
+	r.Time = time.Since(start)
+	r.Pass = r.Err == nil && r.MaxErr <= r.Tol
+	return r
+}
+
+func softMinChecks(b compute.Backend, opts Options) []Result {
+	var out []Result
+	for _, d := range dims(opts.Quick) {
+		for _, sz := range sizes(opts.Quick) {
+			p := newPairData(sz.n, sz.m, d, uint64(1000*d+sz.n))
+			for _, eps := range epsList {
+				start := time.Now()
+				r := Result{Op: "softmin", Case: fmt.Sprintf("n=%d m=%d d=%d eps=%g", sz.n, sz.m, d, eps)}
+				want := p.refSoftMin(eps)
+				got, err := runSoftMin(b, p, eps)
+				r.Err = err
+				if err == nil {
+					scale := maxAbs(want) + p.maxC + eps
+					r.MaxErr = maxErr(got, want) / scale
+					r.Tol = 3e-6
+				}
+				out = append(out, finish(r, start))
+			}
+		}
+	}
+	return out
+}
+
+func runSoftMin(b compute.Backend, p pairData, eps float64) ([]float64, error) {
+	in, err := upload(b, p.x, p.y, p.logw, p.g)
+	if err != nil {
+		return nil, err
+	}
+	defer freeAll(b, in)
+	dst, err := b.Alloc(p.n)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Free(dst)
+	if err := b.SoftMin(dst, compute.Pairs{X: in[0], Y: in[1], N: p.n, M: p.m, D: p.d, LogW: in[2], G: in[3], Eps: eps}); err != nil {
+		return nil, err
+	}
+	got := make([]float64, p.n)
+	return got, b.Read(got, dst)
+}
+
+func softMeanChecks(b compute.Backend, opts Options) []Result {
+	var out []Result
+	for _, d := range dims(opts.Quick) {
+		for _, sz := range sizes(opts.Quick) {
+			if d == 64 && sz.n*sz.m > 300000 {
+				continue // the float64 reference is slow; 64-D is covered at the smaller sizes
+			}
+			p := newPairData(sz.n, sz.m, d, uint64(7000*d+sz.m))
+			for _, eps := range epsList {
+				start := time.Now()
+				r := Result{Op: "softmean", Case: fmt.Sprintf("n=%d m=%d d=%d eps=%g", sz.n, sz.m, d, eps)}
+				want := p.refSoftMean(eps)
+				got, err := runSoftMean(b, p, eps)
+				r.Err = err
+				if err == nil {
+					r.MaxErr = maxErr(got, want) / maxAbs(p.y)
+					r.Tol = min(2e-3, 1e-4+1e-7*p.maxC/eps)
+				}
+				out = append(out, finish(r, start))
+			}
+		}
+	}
+	return out
+}
+
+func runSoftMean(b compute.Backend, p pairData, eps float64) ([]float64, error) {
+	in, err := upload(b, p.x, p.y, p.logw, p.g)
+	if err != nil {
+		return nil, err
+	}
+	defer freeAll(b, in)
+	dst, err := b.Alloc(p.n * p.d)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Free(dst)
+	pairs := compute.Pairs{X: in[0], Y: in[1], N: p.n, M: p.m, D: p.d, LogW: in[2], G: in[3], Eps: eps}
+	if err := b.SoftMean(dst, pairs, in[1], p.d); err != nil {
+		return nil, err
+	}
+	got := make([]float64, p.n*p.d)
+	return got, b.Read(got, dst)
+}
+
+func mapChecks(b compute.Backend) []Result {
+	var out []Result
+	n := 4097
+	x := points(11, n, 1, 0)
+	ypos := make([]float64, n)
+	for i := range ypos {
+		ypos[i] = 0.5 + compute.UniformAt(12, uint64(i))
+	}
+	type mc struct {
+		op         compute.Op
+		a, b, c    float64
+		ydiv, ymod int
+		ny         int
+	}
+	cases := []mc{
+		{compute.OpAxpby, 2, -0.5, 0.25, 0, 0, n},
+		{compute.OpMul, 1.5, 0, 1, 0, 0, n},
+		{compute.OpDiv, 1, 0, 0, 0, 0, n},
+		{compute.OpExp, 0.5, 0.25, -1, 0, 0, n},
+		{compute.OpLog, 0, 1, 0, 0, 0, n},
+		{compute.OpAbs, 1, -1, 0, 0, 0, n},
+		{compute.OpSqrt, 0, 1, 0, 0, 0, n},
+		{compute.OpMax, 1, 1, 0, 0, 0, n},
+		{compute.OpMin, 1, 1, 0.5, 0, 0, n},
+		{compute.OpStep, 1, 0, -0.1, 0, 0, n},
+		{compute.OpAxpby, 1, 1, 0, 17, 0, (n + 16) / 17}, // per-row broadcast
+		{compute.OpMul, 1, 0, 0, 1, 5, 5},                 // per-column cycle (bias)
+		{compute.OpAxpby, 1, 0, 3, 0, 0, 0},               // no Y
+	}
+	for _, c := range cases {
+		start := time.Now()
+		r := Result{Op: "map", Case: fmt.Sprintf("%v ydiv=%d ymod=%d n=%d", c.op, c.ydiv, c.ymod, n)}
+		var y []float64
+		if c.ny > 0 {
+			y = ypos[:c.ny]
+		}
+		want := make([]float64, n)
+		for i := range want {
+			var yi float64
+			if y != nil {
+				j := i / max(c.ydiv, 1)
+				if c.ymod > 0 {
+					j %= c.ymod
+				}
+				yi = y[j]
+			}
+			want[i] = compute.MapScalar(c.op, x[i], yi, c.a, c.b, c.c)
+		}
+		got, err := func() ([]float64, error) {
+			xa, err := b.Upload(x)
+			if err != nil {
+				return nil, err
+			}
+			defer b.Free(xa)
+			var ya compute.Array
+			if y != nil {
+				if ya, err = b.Upload(y); err != nil {
+					return nil, err
+				}
+				defer b.Free(ya)
+			}
+			dst, err := b.Alloc(n)
+			if err != nil {
+				return nil, err
+			}
+			defer b.Free(dst)
+			if err := b.Map(dst, compute.MapArgs{Op: c.op, X: xa, Y: ya, YDiv: c.ydiv, YMod: c.ymod, A: c.a, B: c.b, C: c.c}); err != nil {
+				return nil, err
+			}
+			got := make([]float64, n)
+			return got, b.Read(got, dst)
+		}()
+		r.Err = err
+		if err == nil {
+			// NaN where the reference is NaN (log/sqrt of negatives) must match.
+			for i := range want {
+				if math.IsNaN(want[i]) {
+					if !math.IsNaN(got[i]) {
+						r.MaxErr = math.Inf(1)
+					}
+					want[i], got[i] = 0, 0
+				}
+			}
+			r.MaxErr = max(r.MaxErr, maxErr(got, want)/(1+maxAbs(want)))
+			r.Tol = 1e-5
+		}
+		out = append(out, finish(r, start))
+	}
+	// In place: x = 2x + 1.
+	start := time.Now()
+	r := Result{Op: "map", Case: "axpby in place n=65"}
+	func() {
+		xa, err := b.Upload(x[:65])
+		if err != nil {
+			r.Err = err
+			return
+		}
+		defer b.Free(xa)
+		if r.Err = b.Map(xa, compute.MapArgs{Op: compute.OpAxpby, X: xa, A: 2, C: 1}); r.Err != nil {
+			return
+		}
+		got := make([]float64, 65)
+		if r.Err = b.Read(got, xa); r.Err != nil {
+			return
+		}
+		for i, g := range got {
+			r.MaxErr = max(r.MaxErr, math.Abs(g-(2*x[i]+1)))
+		}
+		r.Tol = 1e-5
+	}()
+	return append(out, finish(r, start))
+}
+
+func sumChecks(b compute.Backend) []Result {
+	var out []Result
+	for _, n := range []int{1, 63, 64, 65, 4097, 100003} {
+		start := time.Now()
+		r := Result{Op: "sum", Case: fmt.Sprintf("n=%d", n)}
+		x := points(21, n, 1, 1)
+		var want, abs float64
+		for _, v := range x {
+			want += v
+			abs += math.Abs(v)
+		}
+		func() {
+			xa, err := b.Upload(x)
+			if err != nil {
+				r.Err = err
+				return
+			}
+			defer b.Free(xa)
+			got, err := b.Sum(xa)
+			r.Err = err
+			r.MaxErr = math.Abs(got-want) / abs
+			r.Tol = 1e-6
+		}()
+		out = append(out, finish(r, start))
+	}
+	return out
+}
+
+func matMulChecks(b compute.Backend) []Result {
+	var out []Result
+	for _, c := range []struct{ n, k, m int }{{1, 1, 1}, {63, 65, 17}, {64, 3, 64}, {130, 64, 65}} {
+		for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
+			start := time.Now()
+			r := Result{Op: "matmul", Case: fmt.Sprintf("%dx%dx%d tA=%v tB=%v", c.n, c.k, c.m, tr[0], tr[1])}
+			A := points(31, c.n*c.k, 1, 0)
+			B := points(32, c.k*c.m, 1, 0)
+			want := make([]float64, c.n*c.m)
+			for i := 0; i < c.n; i++ {
+				for j := 0; j < c.m; j++ {
+					var s float64
+					for l := 0; l < c.k; l++ {
+						av := A[i*c.k+l]
+						if tr[0] {
+							av = A[l*c.n+i]
+						}
+						bv := B[l*c.m+j]
+						if tr[1] {
+							bv = B[j*c.k+l]
+						}
+						s += av * bv
+					}
+					want[i*c.m+j] = s
+				}
+			}
+			func() {
+				in, err := upload(b, A, B)
+				if err != nil {
+					r.Err = err
+					return
+				}
+				defer freeAll(b, in)
+				dst, err := b.Alloc(c.n * c.m)
+				if err != nil {
+					r.Err = err
+					return
+				}
+				defer b.Free(dst)
+				if r.Err = b.MatMul(dst, in[0], in[1], c.n, c.k, c.m, tr[0], tr[1]); r.Err != nil {
+					return
+				}
+				got := make([]float64, c.n*c.m)
+				if r.Err = b.Read(got, dst); r.Err != nil {
+					return
+				}
+				r.MaxErr = maxErr(got, want) / (math.Sqrt(float64(c.k)) * 4)
+				r.Tol = 1e-5
+			}()
+			out = append(out, finish(r, start))
+		}
+	}
+	return out
+}
+
+func gatherChecks(b compute.Backend) []Result {
+	var out []Result
+	src := points(41, 1000, 1, 0)
+	for _, k := range []int{1, 4} {
+		start := time.Now()
+		n := 4097
+		r := Result{Op: "gathersum", Case: fmt.Sprintf("n=%d k=%d", n, k)}
+		idx := make([]float64, n*k)
+		want := make([]float64, n)
+		for i := range idx {
+			j := int(compute.UniformAt(42, uint64(i)) * 1100) // about 9% land past 1000: skipped as -1
+			if j >= 1000 {
+				idx[i] = -1
+				continue
+			}
+			idx[i] = float64(j)
+			want[i/k] += src[j]
+		}
+		func() {
+			in, err := upload(b, src, idx)
+			if err != nil {
+				r.Err = err
+				return
+			}
+			defer freeAll(b, in)
+			dst, err := b.Alloc(n)
+			if err != nil {
+				r.Err = err
+				return
+			}
+			defer b.Free(dst)
+			if r.Err = b.GatherSum(dst, in[0], in[1], k); r.Err != nil {
+				return
+			}
+			got := make([]float64, n)
+			if r.Err = b.Read(got, dst); r.Err != nil {
+				return
+			}
+			r.MaxErr = maxErr(got, want) / (maxAbs(src) * float64(k))
+			r.Tol = 1e-6
+		}()
+		out = append(out, finish(r, start))
+	}
+	return out
+}
+
+func sortChecks(b compute.Backend) []Result {
+	var out []Result
+	for _, c := range []struct{ rows, cols int }{{1, 1}, {3, 63}, {2, 64}, {5, 65}, {2, 4097}} {
+		start := time.Now()
+		r := Result{Op: "sortrows", Case: fmt.Sprintf("%d x %d", c.rows, c.cols)}
+		x := points(51, c.rows*c.cols, 1, 0)
+		for i := range x {
+			x[i] = float64(float32(x[i])) // exact in float32, so the check is exact
+		}
+		want := slices.Clone(x)
+		for i := 0; i < c.rows; i++ {
+			slices.Sort(want[i*c.cols : (i+1)*c.cols])
+		}
+		func() {
+			xa, err := b.Upload(x)
+			if err != nil {
+				r.Err = err
+				return
+			}
+			defer b.Free(xa)
+			if r.Err = b.SortRows(xa, c.rows, c.cols); r.Err != nil {
+				return
+			}
+			got := make([]float64, len(x))
+			if r.Err = b.Read(got, xa); r.Err != nil {
+				return
+			}
+			r.MaxErr = maxErr(got, want)
+			r.Tol = 0
+		}()
+		out = append(out, finish(r, start))
+	}
+	return out
+}
+
+func rngChecks(b compute.Backend) []Result {
+	var out []Result
+	const n = 4097
+	// An offset whose low word wraps inside the range exercises the carry.
+	for _, off := range []uint64{0, 1<<32 - 100} {
+		for _, normal := range []bool{false, true} {
+			start := time.Now()
+			name := "uniform"
+			if normal {
+				name = "normal"
+			}
+			r := Result{Op: name, Case: fmt.Sprintf("n=%d seed=7 offset=%d", n, off)}
+			want := make([]float64, n)
+			for i := range want {
+				if normal {
+					want[i] = compute.NormalAt(7, off+uint64(i))
+				} else {
+					want[i] = compute.UniformAt(7, off+uint64(i))
+				}
+			}
+			func() {
+				dst, err := b.Alloc(n)
+				if err != nil {
+					r.Err = err
+					return
+				}
+				defer b.Free(dst)
+				if normal {
+					r.Err = b.Normal(dst, 7, off)
+				} else {
+					r.Err = b.Uniform(dst, 7, off)
+				}
+				if r.Err != nil {
+					return
+				}
+				got := make([]float64, n)
+				if r.Err = b.Read(got, dst); r.Err != nil {
+					return
+				}
+				r.MaxErr = maxErr(got, want)
+				if normal {
+					r.Tol = 2e-5
+				}
+			}()
+			out = append(out, finish(r, start))
+		}
+	}
+	return out
+}
+
+// errorChecks verify that bad arguments come back as errors.
+func errorChecks(b compute.Backend) []Result {
+	var out []Result
+	x, err := b.Upload([]float64{0, 1, 2, 3})
+	if err != nil {
+		return []Result{{Op: "errors", Case: "upload", Err: err}}
+	}
+	defer b.Free(x)
+	dst, err := b.Alloc(2)
+	if err != nil {
+		return []Result{{Op: "errors", Case: "alloc", Err: err}}
+	}
+	defer b.Free(dst)
+	cases := []struct {
+		name string
+		p    compute.Pairs
+	}{
+		{"eps=0", compute.Pairs{X: x, Y: x, N: 2, M: 2, D: 2, Eps: 0}},
+		{"eps<0", compute.Pairs{X: x, Y: x, N: 2, M: 2, D: 2, Eps: -1}},
+		{"eps=NaN", compute.Pairs{X: x, Y: x, N: 2, M: 2, D: 2, Eps: math.NaN()}},
+		{"empty rows", compute.Pairs{X: x, Y: x, N: 0, M: 2, D: 2, Eps: 1}},
+		{"dimension mismatch", compute.Pairs{X: x, Y: x, N: 2, M: 2, D: 3, Eps: 1}},
+		{"d too large", compute.Pairs{X: x, Y: x, N: 2, M: 2, D: compute.MaxDim + 1, Eps: 1}},
+	}
+	for _, c := range cases {
+		r := Result{Op: "errors", Case: "softmin " + c.name}
+		if err := b.SoftMin(dst, c.p); err == nil {
+			r.Err = fmt.Errorf("SoftMin accepted %s", c.name)
+		}
+		r.Pass = r.Err == nil
+		out = append(out, r)
+	}
+	return out
+}

@@ -71,7 +71,7 @@ func Open(opts Options) (*Device, error) {
 		Vendor:   ai.VendorName,
 		Backend:  backendName(ai.BackendType),
 		Type:     adapterType(ai.AdapterType),
-		Driver:   strings.TrimSpace(ai.Architecture + " " + ai.Name),
+		Driver:   ai.Architecture,
 		Fallback: ai.AdapterType == wgpu.AdapterTypeCPU,
 		Features: featureNames(adapter.EnumerateFeatures()),
 		Limits:   limitsFrom(dev.GetLimits().Limits),

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"errors"
-
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/compute/webgpu"
+	"github.com/otplay/otplay/gpu"
 )
 
-// openGPU opens the WebGPU backend (replaced once compute/webgpu lands).
+// openGPU opens this machine's WebGPU device as a compute backend.
 func openGPU() (compute.Backend, error) {
-	return nil, errors.New("GPU backend not built yet")
+	return webgpu.Open(gpu.Options{})
 }

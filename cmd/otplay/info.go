@@ -1,0 +1,86 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+
+	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/gpu"
+)
+
+func init() {
+	register(command{name: "info", summary: "show the compute backends, GPU adapter, limits and features", run: runInfo})
+}
+
+type infoReport struct {
+	Version string       `json:"version"`
+	GoOS    string       `json:"goos"`
+	GoArch  string       `json:"goarch"`
+	CPU     compute.Info `json:"cpu"`
+	GPU     *gpuInfo     `json:"gpu,omitempty"`
+	GPUErr  string       `json:"gpu_error,omitempty"`
+}
+
+type gpuInfo struct {
+	Adapter  string     `json:"adapter"`
+	Vendor   string     `json:"vendor,omitempty"`
+	Backend  string     `json:"backend"`
+	Type     string     `json:"type"`
+	Driver   string     `json:"driver,omitempty"`
+	Fallback bool       `json:"software"`
+	Features []string   `json:"features"`
+	Limits   gpu.Limits `json:"limits"`
+}
+
+func runInfo(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("info", `info [--json]
+
+Shows the CPU backend, the WebGPU adapter otplay would use (name, API,
+type), its limits and optional features. Exits 0 even without a GPU: the
+report then says why there is none.`, stderr)
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	if st, ok := parseFlags(fs, args); !ok {
+		return st
+	}
+	rep := infoReport{Version: version, GoOS: runtime.GOOS, GoArch: runtime.GOARCH, CPU: compute.NewCPU(0).Info()}
+	if d, err := gpu.Open(gpu.Options{}); err != nil {
+		rep.GPUErr = err.Error()
+	} else {
+		i := d.Info()
+		rep.GPU = &gpuInfo{Adapter: i.Adapter, Vendor: i.Vendor, Backend: i.Backend, Type: i.Type, Driver: i.Driver,
+			Fallback: i.Fallback, Features: i.Features, Limits: i.Limits}
+		d.Close()
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			fmt.Fprintln(stderr, "otplay info:", err)
+			return 1
+		}
+		return 0
+	}
+	fmt.Fprintf(stdout, "otplay %s (%s/%s)\n\n", rep.Version, rep.GoOS, rep.GoArch)
+	fmt.Fprintf(stdout, "CPU backend   %s, %s\n", rep.CPU.Device, rep.CPU.Precision)
+	if rep.GPU == nil {
+		fmt.Fprintf(stdout, "GPU backend   none: %s\n", rep.GPUErr)
+		return 0
+	}
+	g := rep.GPU
+	soft := ""
+	if g.Fallback {
+		soft = " (software: results are right, speed is a CPU's)"
+	}
+	fmt.Fprintf(stdout, "GPU backend   %s via %s, %s%s\n", g.Adapter, g.Backend, g.Type, soft)
+	if g.Driver != "" {
+		fmt.Fprintf(stdout, "  driver      %s\n", g.Driver)
+	}
+	l := g.Limits
+	fmt.Fprintf(stdout, "  limits      storage binding %d MiB, buffer %d MiB, %d workgroups/dim, %d B workgroup memory, %d invocations/workgroup, %d storage buffers/stage\n",
+		l.MaxStorageBufferBindingSize>>20, l.MaxBufferSize>>20, l.MaxComputeWorkgroupsPerDim, l.MaxWorkgroupStorageSize,
+		l.MaxInvocationsPerWorkgroup, l.MaxStorageBuffersPerStage)
+	fmt.Fprintf(stdout, "  features    %v\n", g.Features)
+	return 0
+}

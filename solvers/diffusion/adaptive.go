@@ -181,4 +181,3 @@ func (r *run) adaptive() error {
 	}
 	return nil
 }
-

@@ -22,7 +22,7 @@ import (
 //
 // Put lambda = lambda_s + u, h = lambda_t - lambda_s; then sigma_t
 // e^{lambda_s} = alpha_t e^{-h}, and a Taylor expansion
-// D(lambda_s + u) = D + u D' + u^2/2 D'' + O(u^3) (derivatives in lambda)
+// D(lambda_s + u) = D + u D' + u^2/2 D” + O(u^3) (derivatives in lambda)
 // integrates term by term:
 //
 //	e^{-h} int_0^h e^u du         = 1 - e^{-h}               =: phi1(h)
@@ -41,9 +41,9 @@ import (
 //   - 2S (singlestep, Lu et al. Alg. 1, r1 = 1/2) evaluates D at the
 //     midpoint lambda_i + h/2 after a first-order step there; with r1 = 1/2
 //     the update uses the midpoint value alone: x_t = (sigma_t/sigma_s) x_s
-//     + alpha_t phi1 D_mid.
+//   - alpha_t phi1 D_mid.
 //
-// Order 3 (3M) needs D' to O(h^2) and D'' to O(h): take the quadratic
+// Order 3 (3M) needs D' to O(h^2) and D” to O(h): take the quadratic
 // through the last three evaluations (lambda_i, D_i), (lambda_{i-1},
 // D_{i-1}), (lambda_{i-2}, D_{i-2}) in Newton form, with h0 = lambda_i -
 // lambda_{i-1}, h1 = lambda_{i-1} - lambda_{i-2},
@@ -52,7 +52,7 @@ import (
 //	D' ~ f01 + h0 f012,  D'' ~ 2 f012,
 //
 // and the step is x_t = (sigma_t/sigma_s) x_s + alpha_t [phi1 D_i + phi2 D' +
-// phi3 D'']. Multistep methods start with lower orders (first step order 1,
+// phi3 D”]. Multistep methods start with lower orders (first step order 1,
 // second step 2M), as in Lu et al. The tests measure the empirical orders
 // (1, 2, 2, 3) against the exact flow of a Gaussian.
 //

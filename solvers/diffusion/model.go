@@ -168,11 +168,11 @@ func ConvertHost(dst, x, y []float64, from, to Prediction, at Time) error {
 // E[x_0 | x_t = x] every sampler here is written in), with its own
 // scratch array when the model predicts something else.
 type denoiser struct {
-	b       compute.Backend
-	m       compute.Array // raw model output (nil for data models)
-	model   Model
-	n, d    int
-	nfe     int
+	b     compute.Backend
+	m     compute.Array // raw model output (nil for data models)
+	model Model
+	n, d  int
+	nfe   int
 }
 
 func newDenoiser(b compute.Backend, model Model, n int) (*denoiser, error) {

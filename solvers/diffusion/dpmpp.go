@@ -22,8 +22,9 @@ import (
 //
 // Put lambda = lambda_s + u, h = lambda_t - lambda_s; then sigma_t
 // e^{lambda_s} = alpha_t e^{-h}, and a Taylor expansion
-// D(lambda_s + u) = D + u D' + u^2/2 D” + O(u^3) (derivatives in lambda)
-// integrates term by term:
+// (derivatives in lambda) integrates term by term:
+//
+//	D(lambda_s + u) = D + u D' + u^2/2 D'' + O(u^3)
 //
 //	e^{-h} int_0^h e^u du         = 1 - e^{-h}               =: phi1(h)
 //	e^{-h} int_0^h u e^u du       = h - 1 + e^{-h}           =: phi2(h)  (~ h^2/2)
@@ -40,10 +41,11 @@ import (
 //     D_{i-1})/h_{i-1} with phi2 replaced by h phi1 / 2 (equal to O(h^3));
 //   - 2S (singlestep, Lu et al. Alg. 1, r1 = 1/2) evaluates D at the
 //     midpoint lambda_i + h/2 after a first-order step there; with r1 = 1/2
-//     the update uses the midpoint value alone: x_t = (sigma_t/sigma_s) x_s
-//   - alpha_t phi1 D_mid.
+//     the update uses the midpoint value alone,
+//     x_t = (sigma_t/sigma_s) x_s + alpha_t phi1 D_mid.
 //
-// Order 3 (3M) needs D' to O(h^2) and D” to O(h): take the quadratic
+// Order 3 (3M) needs the first derivative to O(h^2) and the second to
+// O(h): take the quadratic
 // through the last three evaluations (lambda_i, D_i), (lambda_{i-1},
 // D_{i-1}), (lambda_{i-2}, D_{i-2}) in Newton form, with h0 = lambda_i -
 // lambda_{i-1}, h1 = lambda_{i-1} - lambda_{i-2},
@@ -51,8 +53,11 @@ import (
 //	f01 = (D_i - D_{i-1})/h0, f12 = (D_{i-1} - D_{i-2})/h1, f012 = (f01 - f12)/(h0 + h1),
 //	D' ~ f01 + h0 f012,  D'' ~ 2 f012,
 //
-// and the step is x_t = (sigma_t/sigma_s) x_s + alpha_t [phi1 D_i + phi2 D' +
-// phi3 D”]. Multistep methods start with lower orders (first step order 1,
+// and the step is
+//
+//	x_t = (sigma_t/sigma_s) x_s + alpha_t [phi1 D_i + phi2 D' + phi3 D''].
+//
+// Multistep methods start with lower orders (first step order 1,
 // second step 2M), as in Lu et al. The tests measure the empirical orders
 // (1, 2, 2, 3) against the exact flow of a Gaussian.
 //

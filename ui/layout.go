@@ -104,9 +104,19 @@ func (l Layout) timings() app.UI {
 	return app.Footer().ID("timings").Class("otplay-timings").Body(items...)
 }
 
-// Gallery is the page at "/": a card for every registered page.
+// Gallery is the page at "/": a card for every registered page, and the
+// badge of the backend the pages will use.
 type Gallery struct {
 	app.Compo
+	status *BackendStatus
+}
+
+// OnMount opens the default backend in the background for the badge.
+func (g *Gallery) OnMount(ctx app.Context) {
+	ctx.Async(func() {
+		s := OpenBackend(PreferAuto)
+		ctx.Dispatch(func(app.Context) { g.status = &s })
+	})
 }
 
 // Render lists the pages.
@@ -118,7 +128,7 @@ func (g *Gallery) Render() app.UI {
 			app.P().Text(p.Summary),
 		))
 	}
-	return Layout{Path: "/", Title: "otplay playground"}.Render(
+	return Layout{Path: "/", Title: "otplay playground", Status: g.status}.Render(
 		app.P().Text("Optimal transport and OT-driven diffusion, computed in your browser with WebGPU (or the CPU where there is none)."),
 		app.Div().Class("otplay-gallery").Body(cards...),
 	)

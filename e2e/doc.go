@@ -1,0 +1,18 @@
+// Package e2e holds otplay's end-to-end tests: the real wasm, served by
+// the real server, run in headless Chromium with WebGPU (SwiftShader, a
+// CPU implementation of WebGPU) and driven through chromedp from go test,
+// with no Node toolchain.
+//
+// The tests build ./wasm once into a temporary web root (copying the
+// icons and style sheet of web/), start server.New on 127.0.0.1:0, and
+// share one browser between tests, one tab each. Every page load collects
+// the browser console: any console.error, uncaught exception, unhandled
+// rejection or browser-log error (a 404, a CSP violation) fails the test.
+//
+// Browser: $OTPLAY_CHROMIUM, else /usr/lib/chromium/chromium, else
+// chromium or chromium-browser on $PATH. Without one the tests skip,
+// unless CI is set (CI=true, as on CI services) or OTPLAY_REQUIRE_BROWSER=1,
+// where a missing browser is a failure.
+//
+// Run: go test ./e2e/ (about 10-30 s on 2 cores with a warm build cache).
+package e2e

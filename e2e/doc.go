@@ -3,8 +3,10 @@
 // CPU implementation of WebGPU) and driven through chromedp from go test,
 // with no Node toolchain.
 //
-// The tests build ./wasm once into a temporary web root (copying the
-// icons and style sheet of web/), start server.New on 127.0.0.1:0, and
+// The tests build ./wasm once into a temporary web root (or copy the one
+// named by $OTPLAY_WASM, with its .gz if present, as make test does),
+// copy the icons and style sheet of web/ beside it, start server.New on
+// 127.0.0.1:0, and
 // share one browser between tests, one tab each. Every page load collects
 // the browser console: any console.error, uncaught exception, unhandled
 // rejection or browser-log error (a 404, a CSP violation) fails the test.

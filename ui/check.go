@@ -210,9 +210,9 @@ func (p *CheckPage) renderForm() app.UI {
 			for _, c := range prm.Choices {
 				opts = append(opts, app.Option().Value(c).Text(c).Selected(p.form[name] == c))
 			}
-			input = app.Select().ID("in-"+name).Body(opts...).OnChange(p.onField(name))
+			input = app.Select().ID("in-" + name).Body(opts...).OnChange(p.onField(name))
 		} else {
-			input = app.Input().ID("in-"+name).Type("text").Size(8).Value(p.form[name]).OnChange(p.onField(name))
+			input = app.Input().ID("in-" + name).Type("text").Size(8).Value(p.form[name]).OnChange(p.onField(name))
 		}
 		fields = append(fields, app.Label().Title(prm.Help).Body(app.Text(name+" "), input))
 	}

@@ -9,7 +9,9 @@ type Recorder struct {
 	Ops []string
 }
 
-func (r *Recorder) add(format string, args ...any) { r.Ops = append(r.Ops, fmt.Sprintf(format, args...)) }
+func (r *Recorder) add(format string, args ...any) {
+	r.Ops = append(r.Ops, fmt.Sprintf(format, args...))
+}
 
 func (r *Recorder) Clear(color string) { r.add("clear %s", color) }
 func (r *Recorder) SetStyle(color string, alpha, lineWidth float64) {
@@ -19,7 +21,7 @@ func (r *Recorder) FillCircle(x, y, rad float64) { r.add("circle %.2f %.2f %.2f"
 func (r *Recorder) Segment(x0, y0, x1, y1 float64) {
 	r.add("segment %.2f %.2f %.2f %.2f", x0, y0, x1, y1)
 }
-func (r *Recorder) Polyline(xy []float64)          { r.add("polyline %d", len(xy)/2) }
+func (r *Recorder) Polyline(xy []float64)         { r.add("polyline %d", len(xy)/2) }
 func (r *Recorder) StrokeRect(x, y, w, h float64) { r.add("rect %.2f %.2f %.2f %.2f", x, y, w, h) }
 func (r *Recorder) Text(x, y float64, s string)   { r.add("text %.2f %.2f %s", x, y, s) }
 func (r *Recorder) Image(x, y, w, h float64, cols, rows int, rgba []byte) {

@@ -548,7 +548,9 @@ func (sv *Solver) stepPartial(eps float64) error {
 			return b.Map(sv.lq2, compute.MapArgs{Op: compute.OpAxpby, X: sv.tm2, Y: sv.g, A: 1 / eps, B: -1 / eps})
 		},
 		// Column sums after the projections: c_j = b_j exp((g_j - T_a(f)_j)/eps).
-		func() error { return b.Map(sv.tm2, compute.MapArgs{Op: compute.OpAxpby, X: sv.g, Y: sv.tm, A: 1, B: -1}) },
+		func() error {
+			return b.Map(sv.tm2, compute.MapArgs{Op: compute.OpAxpby, X: sv.g, Y: sv.tm, A: 1, B: -1})
+		},
 		func() error {
 			return b.Map(sv.tm2, compute.MapArgs{Op: compute.OpExp, X: sv.tm2, Y: sv.lb, A: 1 / eps, B: 1})
 		},

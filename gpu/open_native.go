@@ -51,10 +51,18 @@ func Open(opts Options) (*Device, error) {
 	// No DeviceLostCallback: the binding (v0.23.0) passes a Go pointer to C
 	// for it, which cgo's pointer check rejects. Loss is detected instead
 	// from the status of buffer maps (see mapRead).
-	dev, err := adapter.RequestDevice(&wgpu.DeviceDescriptor{
-		Label:          "otplay",
-		RequiredLimits: &wgpu.RequiredLimits{Limits: limits},
-	})
+	// RequestDevice failed once in ~30 opens on the H100 (2026-11-22) and
+	// succeeded on the next call: try three times before giving up.
+	var dev *wgpu.Device
+	for try := 0; try < 3; try++ {
+		dev, err = adapter.RequestDevice(&wgpu.DeviceDescriptor{
+			Label:          "otplay",
+			RequiredLimits: &wgpu.RequiredLimits{Limits: limits},
+		})
+		if err == nil && dev != nil {
+			break
+		}
+	}
 	if err != nil || dev == nil {
 		adapter.Release()
 		inst.Release()

@@ -10,7 +10,9 @@
 // entropic map of Pooladian and Niles-Weed 2021 (eq. 3); with
 // Y = sqrt(abar) * data and eps = 2 (1 - abar) it is the exact denoiser
 // E[x_0 | x_t] of a finite data set (Karras et al. 2022, eq. 57 in the
-// VP parametrisation). Base 2 as in softmin.wgsl.
+// VP parametrisation). Base 2, and EXPAND (the centred expansion of the
+// squared distance for D <= 4) as in softmin.wgsl; the row term cancels
+// in the ratio, so it is never added back.
 //
 // Bindings: 0 dst (n*DV), 1 X (n*D), 2 Y (m*D), 3 LW (m), 4 G (m), 5 V (m*DV),
 // 6 uniform Params.
@@ -38,6 +40,7 @@ const R: u32 = {{R}}u;
 const WG: u32 = {{WG}}u;
 const TILE: u32 = {{TILE}}u;
 const STRIDE: u32 = D + 1u + DV;
+const EXPAND: bool = {{EXPAND}}u == 1u;
 const NEG: f32 = -3.0e38;
 
 var<workgroup> tile: array<f32, {{TILEF}}>;
@@ -49,22 +52,29 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   var acc: array<array<f32, DV>, R>;
   var mx: array<f32, R>;
   var s: array<f32, R>;
+  var ctr: array<f32, D>;
+  for (var k = 0u; k < D; k++) { ctr[k] = select(0.0, Y[k], EXPAND); }
   for (var r = 0u; r < R; r++) {
     let i = block * WG * R + r * WG + lid.x;
     mx[r] = NEG;
     s[r] = 0.0;
     for (var k = 0u; k < DV; k++) { acc[r][k] = 0.0; }
-    for (var k = 0u; k < D; k++) { xi[r][k] = select(0.0, X[min(i, P.n - 1u) * D + k] * P.scale, i < P.n); }
+    for (var k = 0u; k < D; k++) { xi[r][k] = (X[min(i, P.n - 1u) * D + k] - ctr[k]) * P.scale; }
   }
   for (var t0 = 0u; t0 < P.m; t0 += TILE) {
     let cnt = min(TILE, P.m - t0);
     for (var q = lid.x; q < cnt; q += WG) {
       let j = t0 + q;
-      for (var k = 0u; k < D; k++) { tile[q * STRIDE + k] = Y[j * D + k] * P.scale; }
       var h = 0.0;
       if (P.has_w != 0u) { h += LW[j] * P.lwk; }
       if (P.has_g != 0u) { h += G[j] * P.geps; }
-      tile[q * STRIDE + D] = h;
+      var yy = 0.0;
+      for (var k = 0u; k < D; k++) {
+        let t = (Y[j * D + k] - ctr[k]) * P.scale;
+        yy = fma(t, t, yy);
+        tile[q * STRIDE + k] = select(t, 2.0 * t, EXPAND);
+      }
+      tile[q * STRIDE + D] = select(h, h - yy, EXPAND);
       for (var k = 0u; k < DV; k++) { tile[q * STRIDE + D + 1u + k] = V[j * DV + k]; }
     }
     workgroupBarrier();
@@ -72,12 +82,17 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       let base = q * STRIDE;
       let h = tile[base + D];
       for (var r = 0u; r < R; r++) {
-        var c = 0.0;
-        for (var k = 0u; k < D; k++) {
-          let t = xi[r][k] - tile[base + k];
-          c = fma(t, t, c);
+        var v = h;
+        if (EXPAND) {
+          for (var k = 0u; k < D; k++) { v = fma(xi[r][k], tile[base + k], v); }
+        } else {
+          var c = 0.0;
+          for (var k = 0u; k < D; k++) {
+            let t = xi[r][k] - tile[base + k];
+            c = fma(t, t, c);
+          }
+          v = h - c;
         }
-        let v = h - c;
         if (v <= mx[r]) {
           let w = exp2(v - mx[r]);
           s[r] += w;

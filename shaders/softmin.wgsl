@@ -8,8 +8,16 @@
 //
 // Feydy et al. 2019 (Interpolating between OT and MMD, eq. 8; GeomLoss),
 // computed KeOps-style: C_ij is never stored. Everything is in base 2:
-// coordinates arrive pre-scaled by sqrt(log2(e)/eps) so |x'-y'|^2 =
+// coordinates are scaled by sqrt(log2(e)/eps) so |x'-y'|^2 =
 // C_ij log2(e)/eps, and exp2 replaces exp.
+//
+// EXPAND = 1 (used for D <= 4, where the exp would otherwise wait on the
+// ALU): in a frame centred on y_0, |x'-y'|^2 = |x'|^2 + |y'|^2 - 2<x', y'>;
+// the tile holds 2y' and H_j = h_j - |y'_j|^2, so a pair costs D FMAs and
+// one exp2, and the row term -|x'_i|^2 is added after the log-sum-exp.
+// Rounding grows from ~1e-7 C_ij to ~1e-7 diam^2 (absolute, in cost
+// units): within the documented float32 tolerance. EXPAND = 0 keeps the
+// direct difference (higher D, where speed is ALU-bound either way).
 //
 // Bindings: 0 dst (n, or 2*n*nsplit partials), 1 X (n*D), 2 Y (m*D),
 // 3 LW (m log-weights; unused unless has_w), 4 G (m potential; unused unless
@@ -40,6 +48,7 @@ const R: u32 = {{R}}u;
 const WG: u32 = {{WG}}u;
 const TILE: u32 = {{TILE}}u;
 const STRIDE: u32 = D + 1u;
+const EXPAND: bool = {{EXPAND}}u == 1u;
 const NEG: f32 = -3.0e38;
 
 var<workgroup> tile: array<f32, {{TILEF}}>;
@@ -50,38 +59,53 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   let j0 = wid.z * P.jchunk;
   let j1 = min(j0 + P.jchunk, P.m);
   var xi: array<array<f32, D>, R>;
+  var qi: array<f32, R>;
   var mx: array<f32, R>;
   var s: array<f32, R>;
+  var ctr: array<f32, D>;
+  for (var k = 0u; k < D; k++) { ctr[k] = select(0.0, Y[k], EXPAND); }
   for (var r = 0u; r < R; r++) {
     let i = block * WG * R + r * WG + lid.x;
     mx[r] = NEG;
     s[r] = 0.0;
-    if (i < P.n) {
-      for (var k = 0u; k < D; k++) { xi[r][k] = X[i * D + k] * P.scale; }
-    } else {
-      for (var k = 0u; k < D; k++) { xi[r][k] = 0.0; }
+    qi[r] = 0.0;
+    let ii = min(i, P.n - 1u);
+    for (var k = 0u; k < D; k++) {
+      let t = (X[ii * D + k] - ctr[k]) * P.scale;
+      xi[r][k] = t;
+      qi[r] = fma(t, t, qi[r]);
     }
   }
   for (var t0 = j0; t0 < j1; t0 += TILE) {
     let cnt = min(TILE, j1 - t0);
     for (var q = lid.x; q < cnt; q += WG) {
       let j = t0 + q;
-      for (var k = 0u; k < D; k++) { tile[q * STRIDE + k] = Y[j * D + k] * P.scale; }
       var h = 0.0;
       if (P.has_w != 0u) { h += LW[j] * P.lwk; }
       if (P.has_g != 0u) { h += G[j] * P.geps; }
-      tile[q * STRIDE + D] = h;
+      var yy = 0.0;
+      for (var k = 0u; k < D; k++) {
+        let t = (Y[j * D + k] - ctr[k]) * P.scale;
+        yy = fma(t, t, yy);
+        tile[q * STRIDE + k] = select(t, 2.0 * t, EXPAND);
+      }
+      tile[q * STRIDE + D] = select(h, h - yy, EXPAND);
     }
     workgroupBarrier();
     for (var q = 0u; q < cnt; q++) {
       let h = tile[q * STRIDE + D];
       for (var r = 0u; r < R; r++) {
-        var c = 0.0;
-        for (var k = 0u; k < D; k++) {
-          let t = xi[r][k] - tile[q * STRIDE + k];
-          c = fma(t, t, c);
+        var v = h;
+        if (EXPAND) {
+          for (var k = 0u; k < D; k++) { v = fma(xi[r][k], tile[q * STRIDE + k], v); }
+        } else {
+          var c = 0.0;
+          for (var k = 0u; k < D; k++) {
+            let t = xi[r][k] - tile[q * STRIDE + k];
+            c = fma(t, t, c);
+          }
+          v = h - c;
         }
-        let v = h - c;
         if (v <= mx[r]) {
           s[r] += exp2(v - mx[r]);
         } else {
@@ -95,11 +119,13 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   for (var r = 0u; r < R; r++) {
     let i = block * WG * R + r * WG + lid.x;
     if (i < P.n) {
+      // EXPAND: the row term -|x'_i|^2 was left out of every v; add it back.
+      let m = select(mx[r], mx[r] - qi[r], EXPAND);
       if (P.nsplit == 1u) {
-        dst[i] = P.outk * (mx[r] + log2(s[r]));
+        dst[i] = P.outk * (m + log2(s[r]));
       } else {
         let o = 2u * (wid.z * P.n + i);
-        dst[o] = mx[r];
+        dst[o] = m;
         dst[o + 1u] = s[r];
       }
     }

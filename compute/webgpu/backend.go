@@ -34,6 +34,11 @@ type Backend struct {
 	// splits the column range to fill the device (default 2048: about 16
 	// resident groups per SM on a 132-SM H100; small for CPU adapters).
 	TargetGroups int
+	// SoftMinWG and SoftMinR override the soft-min's workgroup size and rows
+	// per invocation (0: the defaults, 64 and 4/2/1 by dimension); for
+	// tuning on new hardware, also settable through OTPLAY_SOFTMIN_WG and
+	// OTPLAY_SOFTMIN_R.
+	SoftMinWG, SoftMinR int
 }
 
 // Array is a float32 storage buffer on the device.
@@ -63,6 +68,12 @@ func New(d *gpu.Device) (*Backend, error) {
 	}
 	if v, err := strconv.Atoi(os.Getenv("OTPLAY_TARGET_GROUPS")); err == nil && v > 0 {
 		b.TargetGroups = v
+	}
+	if v, err := strconv.Atoi(os.Getenv("OTPLAY_SOFTMIN_WG")); err == nil && v > 0 && v <= 256 {
+		b.SoftMinWG = v
+	}
+	if v, err := strconv.Atoi(os.Getenv("OTPLAY_SOFTMIN_R")); err == nil && v > 0 && v <= 16 {
+		b.SoftMinR = v
 	}
 	dummy, err := d.NewBuffer(4)
 	if err != nil {

@@ -26,6 +26,16 @@ func rowsPerInvocation(d int) int {
 	return 1
 }
 
+// expand says whether the pair kernels use the centred expansion of the
+// squared distance (see softmin.wgsl): for D <= 4, where it halves the
+// arithmetic per pair.
+func expand(d int) int {
+	if d <= 4 {
+		return 1
+	}
+	return 0
+}
+
 // softminPlan is the launch shape of one SoftMin.
 type softminPlan struct {
 	r, wg, tile       int
@@ -35,14 +45,20 @@ type softminPlan struct {
 
 func (b *Backend) planSoftMin(n, m, d int) softminPlan {
 	p := softminPlan{r: rowsPerInvocation(d), wg: 64}
+	if b.SoftMinWG > 0 {
+		p.wg = b.SoftMinWG
+	}
+	if b.SoftMinR > 0 {
+		p.r = b.SoftMinR
+	}
 	p.tile = min(256, workgroupFloats/(d+1))
 	p.rowBlocks = (n + p.wg*p.r - 1) / (p.wg * p.r)
 	// Split the column range across workgroups when the rows alone cannot
-	// fill the device, keeping at least 4 tiles per split.
+	// fill the device, keeping at least one tile per split.
 	p.nsplit = 1
 	if p.rowBlocks < b.TargetGroups {
 		want := (b.TargetGroups + p.rowBlocks - 1) / p.rowBlocks
-		p.nsplit = max(1, min(want, m/(4*p.tile)))
+		p.nsplit = max(1, min(want, m/p.tile))
 	}
 	p.jchunk = (m + p.nsplit - 1) / p.nsplit
 	p.nsplit = (m + p.jchunk - 1) / p.jchunk
@@ -76,7 +92,7 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) error {
 		return b.viaTemp(dst, func(tmp compute.Array) error { return b.SoftMin(tmp, p) })
 	}
 	pl := b.planSoftMin(p.N, p.M, p.D)
-	k, err := b.kernel("softmin", 5, map[string]int{"D": p.D, "R": pl.r, "WG": pl.wg, "TILE": pl.tile, "TILEF": pl.tile * (p.D + 1)})
+	k, err := b.kernel("softmin", 5, map[string]int{"D": p.D, "R": pl.r, "WG": pl.wg, "TILE": pl.tile, "TILEF": pl.tile * (p.D + 1), "EXPAND": expand(p.D)})
 	if err != nil {
 		return err
 	}
@@ -115,12 +131,15 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 		return b.viaTemp(dst, func(tmp compute.Array) error { return b.SoftMean(tmp, p, v, dv) })
 	}
 	r := 1
-	if p.D+dv <= 8 {
+	switch {
+	case p.D+dv <= 8:
+		r = 4
+	case p.D+dv <= 16:
 		r = 2
 	}
 	wg := 64
 	tile := max(1, min(128, workgroupFloats/(p.D+1+dv)))
-	k, err := b.kernel("softmean", 6, map[string]int{"D": p.D, "DV": dv, "R": r, "WG": wg, "TILE": tile, "TILEF": tile * (p.D + 1 + dv)})
+	k, err := b.kernel("softmean", 6, map[string]int{"D": p.D, "DV": dv, "R": r, "WG": wg, "TILE": tile, "TILEF": tile * (p.D + 1 + dv), "EXPAND": expand(p.D)})
 	if err != nil {
 		return err
 	}

@@ -129,10 +129,10 @@ func sqdist(x, y []float64) float64 {
 // pairData builds a test problem: points, log-weights of a random
 // probability vector and a potential of the size of the costs.
 type pairData struct {
-	n, m, d   int
-	x, y      []float64
-	logw, g   []float64
-	maxC      float64
+	n, m, d int
+	x, y    []float64
+	logw, g []float64
+	maxC    float64
 }
 
 func newPairData(n, m, d int, seed uint64) pairData {
@@ -156,7 +156,6 @@ func newPairData(n, m, d int, seed uint64) pairData {
 	}
 	return p
 }
-
 
 // refSoftMin is the two-pass float64 soft-min.
 func (p pairData) refSoftMin(eps float64) []float64 {
@@ -362,8 +361,8 @@ func mapChecks(b compute.Backend) []Result {
 		{compute.OpMin, 1, 1, 0.5, 0, 0, n},
 		{compute.OpStep, 1, 0, -0.1, 0, 0, n},
 		{compute.OpAxpby, 1, 1, 0, 17, 0, (n + 16) / 17}, // per-row broadcast
-		{compute.OpMul, 1, 0, 0, 1, 5, 5},                 // per-column cycle (bias)
-		{compute.OpAxpby, 1, 0, 3, 0, 0, 0},               // no Y
+		{compute.OpMul, 1, 0, 0, 1, 5, 5},                // per-column cycle (bias)
+		{compute.OpAxpby, 1, 0, 3, 0, 0, 0},              // no Y
 	}
 	for _, c := range cases {
 		start := time.Now()

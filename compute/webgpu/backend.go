@@ -26,7 +26,7 @@ import (
 
 // Backend runs compute ops on a WebGPU device.
 type Backend struct {
-	dev   *gpu.Device
+	dev     *gpu.Device
 	dummy   *gpu.Buffer // bound where an optional input is absent
 	scratch *gpu.Buffer // SoftMin's per-split partials, grown on demand
 

@@ -35,8 +35,10 @@ type Grid struct {
 
 // NewGrid returns the patch grid of size x size patches at the given
 // stride over a height x width x channels image. It returns an error
-// wrapping ErrGeometry when size < 1 or above MaxSize, stride < 1, the
-// patch is larger than the image, or the image is empty.
+// wrapping ErrGeometry when size < 1 or above MaxSize, stride < 1 or
+// above size (pixels would be left uncovered), the patch is larger than
+// the image, the image is empty, or the patches hold more than
+// compute.MaxIndex values (the exact float32 index range of GatherSum).
 func NewGrid(height, width, channels, size, stride int) (*Grid, error) {
 	switch {
 	case height < 1 || width < 1:
@@ -47,6 +49,8 @@ func NewGrid(height, width, channels, size, stride int) (*Grid, error) {
 		return nil, fmt.Errorf("%w: patch size %d outside [1, %d]", ErrGeometry, size, MaxSize)
 	case stride < 1:
 		return nil, fmt.Errorf("%w: stride %d must be >= 1", ErrGeometry, stride)
+	case stride > size:
+		return nil, fmt.Errorf("%w: stride %d larger than the patch size %d leaves pixels uncovered", ErrGeometry, stride, size)
 	case size > height || size > width:
 		return nil, fmt.Errorf("%w: patch size %d larger than the image (%d x %d)", ErrGeometry, size, width, height)
 	}

@@ -24,7 +24,8 @@ const (
 	DefaultMaxPeriod   = 10000
 )
 
-func (e TimeEmbedding) withDefaults() TimeEmbedding {
+// WithDefaults returns e with zero fields replaced by the defaults.
+func (e TimeEmbedding) WithDefaults() TimeEmbedding {
 	if e.Frequencies == 0 {
 		e.Frequencies = DefaultFrequencies
 	}
@@ -39,7 +40,7 @@ func (e TimeEmbedding) withDefaults() TimeEmbedding {
 
 // Validate checks the fields (after defaults).
 func (e TimeEmbedding) Validate() error {
-	e = e.withDefaults()
+	e = e.WithDefaults()
 	if e.Frequencies < 1 || e.Frequencies > 1024 {
 		return modelErr("time embedding: frequencies = %d outside [1, 1024]", e.Frequencies)
 	}
@@ -50,11 +51,11 @@ func (e TimeEmbedding) Validate() error {
 }
 
 // Dim returns the number of features, 2 Frequencies.
-func (e TimeEmbedding) Dim() int { return 2 * e.withDefaults().Frequencies }
+func (e TimeEmbedding) Dim() int { return 2 * e.WithDefaults().Frequencies }
 
 // Embed writes the features of t into dst (len Dim()).
 func (e TimeEmbedding) Embed(dst []float64, t float64) {
-	e = e.withDefaults()
+	e = e.WithDefaults()
 	f := e.Frequencies
 	for k := range f {
 		w := math.Pow(e.MaxPeriod, -float64(k)/float64(f))

@@ -1,0 +1,112 @@
+package ot
+
+import (
+	"math"
+	"testing"
+
+	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/compute/webgpu/gputest"
+	"github.com/otplay/otplay/solvers/data"
+)
+
+// relDiff returns max |a - b| / max |b|.
+func relDiff(a, b []float64) float64 { return maxAbsDiff(a, b) / max(maxAbs(b), 1e-300) }
+
+// TestGPUAgreesWithCPU runs every method on the GPU backend (float32) and
+// on the CPU reference (float64) for the same number of iterations and
+// compares. Tolerances, float32 being ~6e-8 relative:
+//   - potentials: max |f_gpu - f_cpu| <= 2e-3 eps (each soft-min carries
+//     ~1e-7 |C|/eps relative error, accumulated over the iterations and
+//     amplified by the contraction of Sinkhorn);
+//   - cost, objective, divergence value: relative 1e-3;
+//   - maps, plans, gradients: relative (to the largest entry) 1e-3.
+func TestGPUAgreesWithCPU(t *testing.T) {
+	gpu := gputest.Backend(t)
+	cpu := compute.NewCPU(0)
+	x, _ := data.Generate("moons", 400, data.Options{Seed: 1})
+	y, _ := data.Generate("8gaussians", 300, data.Options{Seed: 2})
+	p := Problem{X: x.Points, Y: y.Points, N: 400, M: 300, D: 2}
+	for _, c := range []struct {
+		name string
+		s    Settings
+		run  func(compute.Backend, Problem, Settings) (*Result, error)
+	}{
+		{"sinkhorn", Settings{Eps: 0.05}, Sinkhorn},
+		{"sinkhorn scaled symmetric", Settings{Eps: 0.01, Scaling: 0.5, Symmetric: true}, Sinkhorn},
+		{"unbalanced", Settings{Eps: 0.05, TauA: 0.5, TauB: 2}, Unbalanced},
+		{"partial", Settings{Eps: 0.05, Mass: 0.6}, Partial},
+	} {
+		s := c.s
+		s.Tol, s.MaxIter = -1, 200
+		rc, err := c.run(cpu, p, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rg, err := c.run(gpu, p, s)
+		if err != nil {
+			t.Fatalf("%s on the GPU: %v", c.name, err)
+		}
+		df := max(maxAbsDiff(rg.F, rc.F), maxAbsDiff(rg.G, rc.G)) / s.Eps
+		t.Logf("%s: |dF|/eps %.2e, cost %.8g vs %.8g, objective %.8g vs %.8g, marginal error %.2e vs %.2e",
+			c.name, df, rg.Cost, rc.Cost, rg.Objective, rc.Objective, rg.MarginalError, rc.MarginalError)
+		if df > 2e-3 {
+			t.Errorf("%s: potentials differ by %.2e eps", c.name, df)
+		}
+		if !closeRel(rg.Cost, rc.Cost, 1e-3) || !closeRel(rg.Objective, rc.Objective, 1e-3) {
+			t.Errorf("%s: GPU cost/objective %.8g/%.8g, CPU %.8g/%.8g", c.name, rg.Cost, rg.Objective, rc.Cost, rc.Objective)
+		}
+		tc, err := rc.Transport(cpu, p.X[:200])
+		if err != nil {
+			t.Fatal(err)
+		}
+		tg, err := rc.Transport(gpu, p.X[:200])
+		if err != nil {
+			t.Fatal(err)
+		}
+		pc, err := rc.PlanDense(cpu)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pg, err := rc.PlanDense(gpu)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d, e := relDiff(tg, tc), relDiff(pg, pc); d > 1e-3 || e > 1e-3 {
+			t.Errorf("%s: transport differs by %.2e, dense plan by %.2e (relative to max)", c.name, d, e)
+		}
+	}
+
+	dc, err := DivergenceDetail(cpu, p, Settings{Eps: 0.05, Tol: -1, MaxIter: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dg, err := DivergenceDetail(gpu, p, Settings{Eps: 0.05, Tol: -1, MaxIter: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("divergence: GPU %.8g, CPU %.8g, grad rel diff %.2e", dg.Value, dc.Value, relDiff(dg.GradX, dc.GradX))
+	if !closeRel(dg.Value, dc.Value, 1e-3) || relDiff(dg.GradX, dc.GradX) > 1e-3 {
+		t.Errorf("divergence: GPU %.8g, CPU %.8g, gradient differs by %.2e", dg.Value, dc.Value, relDiff(dg.GradX, dc.GradX))
+	}
+}
+
+// TestGPUSmallEps: eps = 1e-3 on unit-scale data stays finite on float32
+// and reaches a marginal error of 1e-3.
+func TestGPUSmallEps(t *testing.T) {
+	gpu := gputest.Backend(t)
+	x, _ := data.Generate("moons", 256, data.Options{Seed: 3})
+	y, _ := data.Generate("circles", 256, data.Options{Seed: 4})
+	r, err := Sinkhorn(gpu, Problem{X: x.Points, Y: y.Points, N: 256, M: 256, D: 2}, Settings{Eps: 1e-3, Scaling: 0.5, Tol: 1e-3, MaxIter: 5000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range append([]float64{r.Cost, r.Objective, r.MarginalError}, r.F...) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			t.Fatal("non-finite result on the GPU at eps = 1e-3")
+		}
+	}
+	t.Logf("eps=1e-3 on the GPU: %d iterations, marginal error %.2e, converged %v", r.Iterations, r.MarginalError, r.Converged)
+	if !r.Converged || r.MarginalError > 2e-3 {
+		t.Errorf("not converged: %d iterations, marginal error %g", r.Iterations, r.MarginalError)
+	}
+}

@@ -208,7 +208,11 @@ func (p *CheckPage) renderForm() app.UI {
 		if prm.Kind == KindChoice {
 			opts := []app.UI{}
 			for _, c := range prm.Choices {
-				opts = append(opts, app.Option().Value(c).Text(c).Selected(p.form[name] == c))
+				opt := app.Option().Value(c).Text(c)
+				if p.form[name] == c { // Selected(false) would still render the attribute
+					opt = opt.Selected(true)
+				}
+				opts = append(opts, opt)
 			}
 			input = app.Select().ID("in-" + name).Body(opts...).OnChange(p.onField(name))
 		} else {
@@ -272,7 +276,7 @@ func (p *CheckPage) renderResult() app.UI {
 	return app.Div().ID("check-result").Class("otplay-result").
 		DataSet("status", "done").
 		DataSet("backend", r.Backend.Kind).
-		DataSet("agree", r.Agree).
+		DataSet("agree", map[bool]string{true: "yes", false: "no"}[r.Agree]). // not "true": go-app renders that as a bare attribute
 		Body(app.Table().Body(rows...))
 }
 

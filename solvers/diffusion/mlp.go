@@ -134,15 +134,18 @@ type TrainSettings struct {
 	Data string
 }
 
-// Defaults of TrainSettings.
+// Defaults of TrainSettings: 4000 steps of 256 points through three
+// hidden layers of 64 SiLU units take about 55 s on the float64 CPU
+// backend of a 2-core machine (13.8 ms per step measured), and fit the
+// 2-D toys well.
 const (
-	DefaultTrainSteps = 3000
+	DefaultTrainSteps = 4000
 	DefaultBatch      = 256
 	DefaultLR         = 2e-3
 )
 
-// DefaultHidden is the default network: three hidden layers of 128.
-var DefaultHidden = []int{128, 128, 128}
+// DefaultHidden is the default network: three hidden layers of 64.
+var DefaultHidden = []int{64, 64, 64}
 
 // TrainResult reports a Train run.
 type TrainResult struct {

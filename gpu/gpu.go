@@ -230,6 +230,9 @@ type Kernel struct {
 	storages int
 }
 
+// Cached returns the compiled pipeline under key, or nil.
+func (d *Device) Cached(key string) *Kernel { return d.pipes[key] }
+
 // Kernel returns the compiled pipeline for WGSL source src (entry point
 // "main") with `storages` storage bindings followed by one uniform, from
 // the cache under key.

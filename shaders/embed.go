@@ -27,6 +27,12 @@ var placeholder = regexp.MustCompile(`\{\{([A-Z_]+)\}\}`)
 // includes expanded and every {{KEY}} replaced by consts[KEY]. It returns
 // an error for an unknown kernel or a placeholder left without a value.
 func Source(name string, consts map[string]int) (string, error) {
+	return Template(name, consts, nil)
+}
+
+// Template is Source with code snippets too: a {{KEY}} is replaced by
+// consts[KEY] when present, else by text[KEY] (generated WGSL).
+func Template(name string, consts map[string]int, text map[string]string) (string, error) {
 	src, err := expand(name+".wgsl", 0)
 	if err != nil {
 		return "", err
@@ -34,12 +40,14 @@ func Source(name string, consts map[string]int) (string, error) {
 	var missing []string
 	out := placeholder.ReplaceAllStringFunc(src, func(m string) string {
 		key := m[2 : len(m)-2]
-		v, ok := consts[key]
-		if !ok {
-			missing = append(missing, key)
-			return m
+		if v, ok := consts[key]; ok {
+			return strconv.Itoa(v)
 		}
-		return strconv.Itoa(v)
+		if t, ok := text[key]; ok {
+			return t
+		}
+		missing = append(missing, key)
+		return m
 	})
 	if len(missing) > 0 {
 		return "", fmt.Errorf("shaders: %s: no value for %s", name, strings.Join(missing, ", "))

@@ -39,6 +39,9 @@ type Backend struct {
 	// tuning on new hardware, also settable through OTPLAY_SOFTMIN_WG and
 	// OTPLAY_SOFTMIN_R.
 	SoftMinWG, SoftMinR int
+	// NoUnroll turns off the unrolled soft-min for d <= 3 (softmin_small.wgsl),
+	// falling back to the generic kernel; also OTPLAY_NO_UNROLL=1.
+	NoUnroll bool
 }
 
 // Array is a float32 storage buffer on the device.
@@ -75,6 +78,7 @@ func New(d *gpu.Device) (*Backend, error) {
 	if v, err := strconv.Atoi(os.Getenv("OTPLAY_SOFTMIN_R")); err == nil && v > 0 && v <= 16 {
 		b.SoftMinR = v
 	}
+	b.NoUnroll = os.Getenv("OTPLAY_NO_UNROLL") == "1"
 	dummy, err := d.NewBuffer(4)
 	if err != nil {
 		return nil, err
@@ -221,7 +225,15 @@ func (b *Backend) kernel(name string, storages int, consts map[string]int) (*gpu
 			key += fmt.Sprintf(":%s=%d", k, v)
 		}
 	}
-	src, err := shaders.Source(name, consts)
+	return b.kernelFunc(key, storages, func() (string, error) { return shaders.Source(name, consts) })
+}
+
+// kernelFunc compiles the source that gen returns under key, once.
+func (b *Backend) kernelFunc(key string, storages int, gen func() (string, error)) (*gpu.Kernel, error) {
+	if k := b.dev.Cached(key); k != nil {
+		return k, nil
+	}
+	src, err := gen()
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/gpu"
+	"github.com/otplay/otplay/shaders"
 )
 
 // workgroupFloats is the workgroup-memory budget of the tiled kernels in
@@ -92,7 +93,14 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) error {
 		return b.viaTemp(dst, func(tmp compute.Array) error { return b.SoftMin(tmp, p) })
 	}
 	pl := b.planSoftMin(p.N, p.M, p.D)
-	k, err := b.kernel("softmin", 5, map[string]int{"D": p.D, "R": pl.r, "WG": pl.wg, "TILE": pl.tile, "TILEF": pl.tile * (p.D + 1), "EXPAND": expand(p.D)})
+	var k *gpu.Kernel
+	var err error
+	if p.D <= 3 && !b.NoUnroll {
+		key := fmt.Sprintf("softmin_small:D=%d:R=%d:WG=%d:TILE=%d", p.D, pl.r, pl.wg, pl.tile)
+		k, err = b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMinSmall(p.D, pl.r, pl.wg, pl.tile) })
+	} else {
+		k, err = b.kernel("softmin", 5, map[string]int{"D": p.D, "R": pl.r, "WG": pl.wg, "TILE": pl.tile, "TILEF": pl.tile * (p.D + 1), "EXPAND": expand(p.D)})
+	}
 	if err != nil {
 		return err
 	}
@@ -139,7 +147,15 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 	}
 	wg := 64
 	tile := max(1, min(128, workgroupFloats/(p.D+1+dv)))
-	k, err := b.kernel("softmean", 6, map[string]int{"D": p.D, "DV": dv, "R": r, "WG": wg, "TILE": tile, "TILEF": tile * (p.D + 1 + dv), "EXPAND": expand(p.D)})
+	var k *gpu.Kernel
+	var err error
+	if p.D <= 3 && dv <= 4 && !b.NoUnroll {
+		r, tile = 4, 128
+		key := fmt.Sprintf("softmean_small:D=%d:DV=%d:R=%d:WG=%d:TILE=%d", p.D, dv, r, wg, tile)
+		k, err = b.kernelFunc(key, 6, func() (string, error) { return shaders.SoftMeanSmall(p.D, dv, r, wg, tile) })
+	} else {
+		k, err = b.kernel("softmean", 6, map[string]int{"D": p.D, "DV": dv, "R": r, "WG": wg, "TILE": tile, "TILEF": tile * (p.D + 1 + dv), "EXPAND": expand(p.D)})
+	}
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,79 @@
+package shaders
+
+import (
+	"fmt"
+	"strings"
+)
+
+// SoftMinSmall returns softmin_small.wgsl for dimension d (1..3), r rows
+// per invocation, workgroup size wg and tile length tile, with the
+// per-row code unrolled into scalar registers:
+//
+//	init:  x{r}_k = (X[i_r*D+k] - y_0k) * scale,  q{r} = |x{r}|^2,  m{r} = NEG,  s{r} = 0
+//	body:  v = e.w + sum_k x{r}_k e[k];  online log-sum-exp of v into (m{r}, s{r})
+//	final: dst = outk * (m{r} - q{r} + log2 s{r})  (or the partial pair)
+func SoftMinSmall(d, r, wg, tile int) (string, error) {
+	if d < 1 || d > 3 || r < 1 || r > 16 {
+		return "", fmt.Errorf("shaders: softmin_small needs 1 <= d <= 3 and 1 <= r <= 16, got d=%d r=%d", d, r)
+	}
+	var init, body, final strings.Builder
+	comps := []string{"x", "y", "z"}
+	for i := 0; i < r; i++ {
+		fmt.Fprintf(&init, "  let i%d = base + %du * WG;\n  let a%d = min(i%d, P.n - 1u);\n", i, i, i, i)
+		fmt.Fprintf(&init, "  var m%d = NEG;\n  var s%d = 0.0;\n", i, i)
+		q := []string{}
+		for k := 0; k < d; k++ {
+			fmt.Fprintf(&init, "  let x%d_%d = coord(a%d, %du);\n", i, k, i, k)
+			q = append(q, fmt.Sprintf("x%d_%d * x%d_%d", i, k, i, k))
+		}
+		fmt.Fprintf(&init, "  let q%d = %s;\n", i, strings.Join(q, " + "))
+		v := "e.w"
+		for k := 0; k < d; k++ {
+			v = fmt.Sprintf("fma(x%d_%d, e.%s, %s)", i, k, comps[k], v)
+		}
+		fmt.Fprintf(&body, "      let v%d = %s;\n", i, v)
+		fmt.Fprintf(&body, "      if (v%d <= m%d) { s%d += exp2(v%d - m%d); } else { s%d = fma(s%d, exp2(m%d - v%d), 1.0); m%d = v%d; }\n",
+			i, i, i, i, i, i, i, i, i, i, i)
+		fmt.Fprintf(&final, "  if (i%d < P.n) {\n    let mm%d = m%d - q%d;\n", i, i, i, i)
+		fmt.Fprintf(&final, "    if (P.nsplit == 1u) { dst[i%d] = P.outk * (mm%d + log2(s%d)); } else { let o = 2u * (wid.z * P.n + i%d); dst[o] = mm%d; dst[o + 1u] = s%d; }\n  }\n",
+			i, i, i, i, i, i)
+	}
+	return Template("softmin_small", map[string]int{"D": d, "R": r, "WG": wg, "TILE": tile},
+		map[string]string{"ROWS_INIT": init.String(), "ROWS_BODY": body.String(), "ROWS_FINAL": final.String()})
+}
+
+// SoftMeanSmall returns softmean_small.wgsl for dimension d (1..3), value
+// dimension dv (1..4), r rows per invocation, with the rows unrolled:
+//
+//	body:  v = e.w + sum_k x{r}_k e[k]
+//	       if v <= m{r} { p = exp2(v - m{r}); s{r} += p; acc{r} += p * w }
+//	       else { c = exp2(m{r} - v); s{r} = s{r} c + 1; acc{r} = acc{r} c + w; m{r} = v }
+//	final: dst[i*DV+k] = acc{r}[k] / s{r}
+func SoftMeanSmall(d, dv, r, wg, tile int) (string, error) {
+	if d < 1 || d > 3 || dv < 1 || dv > 4 || r < 1 || r > 16 {
+		return "", fmt.Errorf("shaders: softmean_small needs 1 <= d <= 3, 1 <= dv <= 4, 1 <= r <= 16; got d=%d dv=%d r=%d", d, dv, r)
+	}
+	var init, body, final strings.Builder
+	comps := []string{"x", "y", "z", "w"}
+	for i := 0; i < r; i++ {
+		fmt.Fprintf(&init, "  let i%d = base + %du * WG;\n  let a%d = min(i%d, P.n - 1u);\n", i, i, i, i)
+		fmt.Fprintf(&init, "  var m%d = NEG;\n  var s%d = 0.0;\n  var acc%d = vec4<f32>(0.0);\n", i, i, i)
+		for k := 0; k < d; k++ {
+			fmt.Fprintf(&init, "  let x%d_%d = coord(a%d, %du);\n", i, k, i, k)
+		}
+		v := "e.w"
+		for k := 0; k < d; k++ {
+			v = fmt.Sprintf("fma(x%d_%d, e.%s, %s)", i, k, comps[k], v)
+		}
+		fmt.Fprintf(&body, "      let v%d = %s;\n", i, v)
+		fmt.Fprintf(&body, "      if (v%d <= m%d) { let p = exp2(v%d - m%d); s%d += p; acc%d = fma(vec4<f32>(p), w, acc%d); } else { let c = exp2(m%d - v%d); s%d = fma(s%d, c, 1.0); acc%d = fma(acc%d, vec4<f32>(c), w); m%d = v%d; }\n",
+			i, i, i, i, i, i, i, i, i, i, i, i, i, i, i)
+		fmt.Fprintf(&final, "  if (i%d < P.n) {\n    let out%d = acc%d / s%d;\n", i, i, i, i)
+		for k := 0; k < dv; k++ {
+			fmt.Fprintf(&final, "    dst[i%d * DV + %du] = out%d.%s;\n", i, k, i, comps[k])
+		}
+		final.WriteString("  }\n")
+	}
+	return Template("softmean_small", map[string]int{"D": d, "DV": dv, "R": r, "WG": wg, "TILE": tile},
+		map[string]string{"ROWS_INIT": init.String(), "ROWS_BODY": body.String(), "ROWS_FINAL": final.String()})
+}

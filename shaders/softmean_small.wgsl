@@ -1,0 +1,74 @@
+// softmean_small.wgsl: softmean.wgsl specialised for D <= 3 and DV <= 4,
+// fully unrolled (see softmin_small.wgsl for the layout and why).
+//
+// Same reduction as softmean.wgsl (see there for the Go loop and the
+// papers). Column j is two vec4s in workgroup memory: (2y'_j, H_j) and its
+// values V_j (zero-padded to 4); each row keeps (m, s) and a vec4
+// accumulator in registers, so a pair costs D FMAs, one exp2 and one
+// vec4 FMA.
+//
+// Bindings: 0 dst (n*DV), 1 X, 2 Y, 3 LW, 4 G, 5 V, 6 uniform Params.
+// Workgroup: WG invocations x R rows; TILE columns per tile (32 B each).
+
+struct Params {
+  n: u32, m: u32, gx: u32, pad0: u32,
+  scale: f32, geps: f32, lwk: f32, pad1: f32,
+  has_w: u32, has_g: u32, pad2: u32, pad3: u32,
+}
+
+@group(0) @binding(0) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(1) var<storage, read_write> X: array<f32>;
+@group(0) @binding(2) var<storage, read_write> Y: array<f32>;
+@group(0) @binding(3) var<storage, read_write> LW: array<f32>;
+@group(0) @binding(4) var<storage, read_write> G: array<f32>;
+@group(0) @binding(5) var<storage, read_write> V: array<f32>;
+@group(0) @binding(6) var<uniform> P: Params;
+
+const D: u32 = {{D}}u;
+const DV: u32 = {{DV}}u;
+const WG: u32 = {{WG}}u;
+const TILE: u32 = {{TILE}}u;
+const NEG: f32 = -3.0e38;
+
+var<workgroup> tc: array<vec4<f32>, {{TILE}}>;
+var<workgroup> tv: array<vec4<f32>, {{TILE}}>;
+
+fn coord(a: u32, k: u32) -> f32 {
+  if (k >= D) { return 0.0; }
+  return (X[a * D + k] - Y[k]) * P.scale;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let block = wid.x + wid.y * P.gx;
+  let base = block * WG * {{R}}u + lid.x;
+{{ROWS_INIT}}
+  for (var t0 = 0u; t0 < P.m; t0 += TILE) {
+    let cnt = min(TILE, P.m - t0);
+    for (var q = lid.x; q < cnt; q += WG) {
+      let j = t0 + q;
+      var h = 0.0;
+      if (P.has_w != 0u) { h += LW[j] * P.lwk; }
+      if (P.has_g != 0u) { h += G[j] * P.geps; }
+      var e = vec4<f32>(0.0);
+      for (var k = 0u; k < D; k++) {
+        let t = (Y[j * D + k] - Y[k]) * P.scale;
+        e[k] = 2.0 * t;
+        h -= t * t;
+      }
+      e.w = h;
+      tc[q] = e;
+      var w = vec4<f32>(0.0);
+      for (var k = 0u; k < DV; k++) { w[k] = V[j * DV + k]; }
+      tv[q] = w;
+    }
+    workgroupBarrier();
+    for (var q = 0u; q < cnt; q++) {
+      let e = tc[q];
+      let w = tv[q];
+{{ROWS_BODY}}
+    }
+    workgroupBarrier();
+  }
+{{ROWS_FINAL}}
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestExportUsage(t *testing.T) {
+	var out, errb bytes.Buffer
+	if st := run([]string{"export", "-h"}, &out, &errb); st != 0 || !strings.Contains(errb.String(), "OUTDIR") {
+		t.Errorf("export -h: status %d\n%s", st, errb.String())
+	}
+	for _, args := range [][]string{{"export"}, {"export", "a", "b"}, {"export", "--nope", "a"}} {
+		if st := run(args, &out, &errb); st != 2 {
+			t.Errorf("%v: status %d, want 2", args, st)
+		}
+	}
+}
+
+func TestExportWritesSite(t *testing.T) {
+	web := serveWebRoot(t)
+	site := filepath.Join(t.TempDir(), "site")
+	var out, errb bytes.Buffer
+	if st := run([]string{"export", "--web", web, site}, &out, &errb); st != 0 {
+		t.Fatalf("export: status %d, stderr %q", st, errb.String())
+	}
+	for _, f := range []string{"index.html", "check.html", "embed/check.html", "app.js", "web/app.wasm", "web/icon.svg"} {
+		if _, err := os.Stat(filepath.Join(site, f)); err != nil {
+			t.Errorf("site lacks %s", f)
+		}
+	}
+	if !strings.Contains(out.String(), site) {
+		t.Errorf("stdout %q does not name the output", out.String())
+	}
+	// A non-empty output needs --force.
+	errb.Reset()
+	if st := run([]string{"export", "--web", web, site}, &out, &errb); st != 1 || !strings.Contains(errb.String(), "--force") {
+		t.Errorf("second export: status %d, stderr %q", st, errb.String())
+	}
+	if st := run([]string{"export", "--web", web, "--force", site}, &out, &errb); st != 0 {
+		t.Errorf("export --force: status %d", st)
+	}
+	// Refused: inside the web root; a web root without the wasm.
+	errb.Reset()
+	if st := run([]string{"export", "--web", web, filepath.Join(web, "out")}, &out, &errb); st != 1 || !strings.Contains(errb.String(), "inside the web root") {
+		t.Errorf("export into the web root: status %d, stderr %q", st, errb.String())
+	}
+	errb.Reset()
+	if st := run([]string{"export", "--web", t.TempDir(), filepath.Join(t.TempDir(), "s")}, &out, &errb); st != 1 || !strings.Contains(errb.String(), "make wasm") {
+		t.Errorf("export without wasm: status %d, stderr %q", st, errb.String())
+	}
+}

@@ -1,0 +1,288 @@
+package server
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeWasm starts with the wasm magic and version; the server never looks
+// inside it.
+var fakeWasm = append([]byte("\x00asm\x01\x00\x00\x00"), bytes.Repeat([]byte("otplay"), 500)...)
+
+// newWebRoot writes a web root with app.wasm (and, if gz, an
+// app.wasm.gz) and the repository's static files.
+func newWebRoot(t *testing.T, gz bool) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range []string{"icon.png", "icon.svg", "otplay.css"} {
+		b, err := os.ReadFile(filepath.Join("..", "web", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "app.wasm"), fakeWasm, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if gz {
+		var b bytes.Buffer
+		w := gzip.NewWriter(&b)
+		w.Write(fakeWasm)
+		w.Close()
+		if err := os.WriteFile(filepath.Join(dir, "app.wasm.gz"), b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func get(t *testing.T, h http.Handler, path string, header ...string) *http.Response {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Result()
+}
+
+func body(t *testing.T, r *http.Response) string {
+	t.Helper()
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestNewNeedsWasm(t *testing.T) {
+	if _, err := New(Config{WebDir: filepath.Join(t.TempDir(), "nope")}); err == nil || !strings.Contains(err.Error(), "not a directory") {
+		t.Errorf("missing web root: %v", err)
+	}
+	_, err := New(Config{WebDir: t.TempDir()})
+	if !errors.Is(err, ErrNoWasm) || !strings.Contains(err.Error(), "make wasm") {
+		t.Errorf("web root without app.wasm: %v, want ErrNoWasm with the make wasm hint", err)
+	}
+}
+
+func TestPages(t *testing.T) {
+	h, err := New(Config{WebDir: newWebRoot(t, false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/", "/check", "/embed/check", "/check?n=5&eps=0.1"} {
+		r := get(t, h, path)
+		html := body(t, r)
+		if r.StatusCode != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") {
+			t.Errorf("GET %s: %d %s", path, r.StatusCode, r.Header.Get("Content-Type"))
+			continue
+		}
+		for _, want := range []string{
+			`href="/web/icon.svg"`, `rel="icon"`, `href="/web/otplay.css"`, `src="/app.js"`,
+			"window.wasm = r;", "otplay: optimal transport playground",
+		} {
+			if !strings.Contains(html, want) {
+				t.Errorf("GET %s: page lacks %q", path, want)
+			}
+		}
+		// No resource from the network (go-app's default icon is on GitHub).
+		if strings.Contains(html, "githubusercontent") {
+			t.Errorf("GET %s: page refers to the network", path)
+		}
+	}
+	if r := get(t, h, "/no-such-page"); r.StatusCode != 404 {
+		t.Errorf("GET /no-such-page: %d, want 404", r.StatusCode)
+	}
+	// The prerendered /check has the page's frame.
+	if html := body(t, get(t, h, "/check")); !strings.Contains(html, `id="backend-badge"`) || !strings.Contains(html, `id="check-result"`) {
+		t.Error("prerendered /check lacks the badge or the result element")
+	}
+	// go-app's loader fetches the wasm from /web/app.wasm and reads its
+	// size from our header.
+	js := body(t, get(t, h, "/app.js"))
+	if !strings.Contains(js, `"/web/app.wasm"`) || !strings.Contains(js, wasmLengthHeader) {
+		t.Errorf("app.js does not load /web/app.wasm with %s", wasmLengthHeader)
+	}
+	manifest := body(t, get(t, h, "/manifest.webmanifest"))
+	if !strings.Contains(manifest, `"/web/icon.png"`) || strings.Contains(manifest, "http") {
+		t.Errorf("manifest icons not local: %s", manifest)
+	}
+	var info struct {
+		Name    string
+		Version string
+		Pages   []string
+	}
+	if err := json.Unmarshal([]byte(body(t, get(t, h, "/api/info"))), &info); err != nil || info.Name != "otplay" || info.Version == "" || len(info.Pages) == 0 || info.Pages[0] != "/check" {
+		t.Errorf("/api/info = %+v, %v", info, err)
+	}
+}
+
+func TestStaticFilesAndGzip(t *testing.T) {
+	dir := newWebRoot(t, true)
+	h, err := New(Config{WebDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Plain.
+	r := get(t, h, "/web/app.wasm")
+	if b := body(t, r); b != string(fakeWasm) || r.Header.Get("Content-Encoding") != "" || r.Header.Get("Content-Type") != "application/wasm" {
+		t.Errorf("plain wasm: %d bytes, encoding %q, type %q", len(b), r.Header.Get("Content-Encoding"), r.Header.Get("Content-Type"))
+	}
+	if got := r.Header.Get(wasmLengthHeader); got != "3008" {
+		t.Errorf("%s = %q, want 3008", wasmLengthHeader, got)
+	}
+	// Gzip for a client that accepts it: smaller, and it decompresses to
+	// the wasm.
+	r = get(t, h, "/web/app.wasm", "Accept-Encoding", "br, gzip")
+	raw := body(t, r)
+	if r.Header.Get("Content-Encoding") != "gzip" || len(raw) >= len(fakeWasm) || r.Header.Get(wasmLengthHeader) != "3008" || r.Header.Get("Content-Type") != "application/wasm" {
+		t.Fatalf("gzip wasm: encoding %q, %d bytes, length header %q, type %q", r.Header.Get("Content-Encoding"), len(raw), r.Header.Get(wasmLengthHeader), r.Header.Get("Content-Type"))
+	}
+	zr, err := gzip.NewReader(strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := io.ReadAll(zr); !bytes.Equal(b, fakeWasm) {
+		t.Error("gzip body does not decompress to app.wasm")
+	}
+	// A refusal, and a stale .gz (older than the wasm), get the plain file.
+	if r = get(t, h, "/web/app.wasm", "Accept-Encoding", "gzip;q=0"); r.Header.Get("Content-Encoding") != "" {
+		t.Error("gzip;q=0 got gzip")
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(filepath.Join(dir, "app.wasm.gz"), old, old); err != nil {
+		t.Fatal(err)
+	}
+	if r = get(t, h, "/web/app.wasm", "Accept-Encoding", "gzip"); r.Header.Get("Content-Encoding") != "" || body(t, r) != string(fakeWasm) {
+		t.Error("stale app.wasm.gz was served")
+	}
+	// Other files, with their types; no listings, no escapes.
+	if r = get(t, h, "/web/otplay.css"); r.StatusCode != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/css") {
+		t.Errorf("otplay.css: %d %q", r.StatusCode, r.Header.Get("Content-Type"))
+	}
+	if r = get(t, h, "/web/icon.svg"); r.StatusCode != 200 || r.Header.Get("Content-Type") != "image/svg+xml" {
+		t.Errorf("icon.svg: %d %q", r.StatusCode, r.Header.Get("Content-Type"))
+	}
+	for _, p := range []string{"/web/", "/web/nope.js", "/web/%2e%2e/server.go", "/go.mod"} {
+		if r = get(t, h, p); r.StatusCode != 404 {
+			t.Errorf("GET %s: %d, want 404", p, r.StatusCode)
+		}
+	}
+	// The file server itself, given a dot-dot path the mux would have
+	// cleaned, stays inside the web root.
+	for _, p := range []string{"/web/../server.go", "/web/../../go.mod"} {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.URL.Path = p
+		rec := httptest.NewRecorder()
+		webRoot{dir: dir}.ServeHTTP(rec, req)
+		if rec.Code != 404 {
+			t.Errorf("webRoot GET %s: %d, want 404", p, rec.Code)
+		}
+	}
+	req := httptest.NewRequest(http.MethodPost, "/web/app.wasm", nil)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusMethodNotAllowed {
+		t.Errorf("POST: %d", rec.Code)
+	}
+}
+
+func TestAcceptsGzip(t *testing.T) {
+	for h, want := range map[string]bool{
+		"": false, "gzip": true, "deflate, gzip;q=1.0, *;q=0.5": true, "gzip;q=0": false,
+		"gzip; q=0": false, "br": false, "x-gzip": false,
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Accept-Encoding", h)
+		if got := acceptsGzip(r); got != want {
+			t.Errorf("acceptsGzip(%q) = %v", h, got)
+		}
+	}
+}
+
+func TestVersionFollowsWebRoot(t *testing.T) {
+	dir := newWebRoot(t, false)
+	v1, err := dirVersion(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v2, _ := dirVersion(dir); v2 != v1 {
+		t.Error("version not stable")
+	}
+	later := time.Now().Add(time.Minute)
+	os.Chtimes(filepath.Join(dir, "app.wasm"), later, later)
+	if v3, _ := dirVersion(dir); v3 == v1 {
+		t.Error("a rebuilt app.wasm kept the version")
+	}
+}
+
+func TestServeStopsWithContext(t *testing.T) {
+	h, err := New(Config{WebDir: newWebRoot(t, false), Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, l, h) }()
+	resp, err := http.Get("http://" + l.Addr().String() + "/api/info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), `"version":"test"`) {
+		t.Errorf("/api/info over TCP: %s", b)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve after cancel: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not stop")
+	}
+}
+
+func TestExport(t *testing.T) {
+	web := newWebRoot(t, true)
+	out := filepath.Join(t.TempDir(), "site")
+	if err := Export(out, Config{WebDir: web}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"index.html", "check.html", "embed/check.html", "app.js", "wasm_exec.js", "app-worker.js", "manifest.webmanifest",
+		"web/app.wasm", "web/app.wasm.gz", "web/icon.png", "web/otplay.css"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("export lacks %s", f)
+		}
+	}
+	index, _ := os.ReadFile(filepath.Join(out, "index.html"))
+	if !strings.Contains(string(index), `href="/check"`) || !strings.Contains(string(index), "window.wasm") {
+		t.Error("index.html is not the rendered gallery")
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "web", "app.wasm")); !bytes.Equal(b, fakeWasm) {
+		t.Error("web/app.wasm not copied")
+	}
+	if err := Export(filepath.Join(t.TempDir(), "x"), Config{WebDir: t.TempDir()}); !errors.Is(err, ErrNoWasm) {
+		t.Errorf("export without wasm: %v", err)
+	}
+}

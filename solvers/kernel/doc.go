@@ -1,0 +1,52 @@
+// Package kernel solves balanced entropic optimal transport at scales where
+// the exact solver is too slow, by choosing how the Gibbs kernel
+// K = exp(-C/eps), C_ij = |x_i - y_j|^2, is applied. Four tiers:
+//
+//	full     log-domain Sinkhorn with the fused soft-min (compute.Backend
+//	         SoftMin): exact, any eps, O(n m d) per iteration, O(n + m)
+//	         memory (the kernel is never stored).
+//	rff      positive random features (Scetbon and Cuturi 2020, "Linear
+//	         Time Sinkhorn Divergences using Positive Features", Lemma 1):
+//	         K ~ Phi_x Phi_y^T with r positive features, O((n + m) r).
+//	nystrom  landmarks (Altschuler, Bach, Rudi and Niles-Weed 2019,
+//	         "Massively scalable Sinkhorn distances via the Nystrom
+//	         method"): K ~ K_xl K_ll^+ K_ly, O((n + m) s).
+//	grid     convolutional Sinkhorn (Solomon et al. 2015, "Convolutional
+//	         Wasserstein Distances", Algorithm 1) for two histograms on one
+//	         regular grid: the kernel is separable, applied along rows and
+//	         then columns, O(H W (H + W)), in the log domain (see gridConv).
+//
+// The mathematics is DESIGN.md's: the plan of min <P, C> + eps KL(P | a x
+// b), POT's sinkhorn_log; Result reports the cost <P, C>, the dual
+// objective <a, F> + <b, G>, the marginal error |P1 - a|_1 + |P^T 1 - b|_1,
+// iterations, convergence, time, the tier, why it was chosen, and, for the
+// approximate tiers, an error estimate of the kernel (relative RMS error
+// on 512 random pairs) and the rank.
+//
+// # Choosing
+//
+// Choose(n, m, d, eps, mem) is the policy (see its doc for the
+// thresholds): exact while n m <= 2^26 pairs per iteration; above, a
+// low-rank tier when eps >= 0.25 (at otplay's unit data scale) and the
+// factors fit in memory, rff for d <= 3 and nystrom above; otherwise full
+// with the reason. ChooseGrid does the same for histograms. Settings.Tier
+// overrides the choice; Result.Reason records it.
+//
+// # Safe ranges
+//
+// rff and nystrom iterate in scaling form (u = a / K~ v), not in the log
+// domain: they are meant for large eps (the regime where the kernel is
+// low-rank). When the kernel underflows (eps too small) or a Nystrom
+// kernel sum is not positive, Solve returns ErrUnstable before iterating,
+// or at the first check, never NaN. The grid tier's convolution floors the
+// kernel at exp(-690) (float64) or exp(-69) (float32) relative to each
+// row's largest term: exact while diam^2/eps stays below those, where diam
+// is the grid's extent (1.41 for the default unit square).
+//
+// # Where it runs
+//
+// Everything iterative runs on the compute.Backend: soft-mins, MatMuls
+// and Maps, with a scalar read every CheckEvery iterations. The host does
+// the O(r d) or O(s^3) set-up (random features, the landmark kernel's
+// eigendecomposition with gonum) and the error estimate.
+package kernel

@@ -142,7 +142,7 @@ func TestLowRankTiersApproachFull(t *testing.T) {
 		final float64 // bound on the relative cost error at the largest rank
 	}{
 		{RFF, []int{100, 1000, 10000}, 0.01}, // kernel error ~ 1/sqrt(r)
-		{Nystrom, []int{5, 15, 280}, 1e-6}, // 280 = n + m: every point is a landmark, exact
+		{Nystrom, []int{5, 15, 280}, 1e-6},   // 280 = n + m: every point is a landmark, exact
 	} {
 		prevErr, prevEst := math.Inf(1), math.Inf(1)
 		for _, r := range c.ranks {

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"strings"
@@ -109,6 +110,12 @@ func TestCheckPageWebGPU(t *testing.T) {
 	if status := eval[string](t, tb, `document.getElementById("check-result").dataset.status`); status != "done" {
 		t.Errorf("#check-result data-status = %q, want done", status)
 	}
+	if agree := eval[string](t, tb, `document.getElementById("check-result").dataset.agree`); agree != "yes" {
+		t.Errorf("#check-result data-agree = %q, want yes", agree)
+	}
+	if title := eval[string](t, tb, `document.title`); title != "Backend check · otplay" {
+		t.Errorf("title %q", title)
+	}
 	badge := eval[string](t, tb, `document.getElementById("backend-badge").textContent`)
 	if badge != r.Backend.Badge() {
 		t.Errorf("badge %q, want %q", badge, r.Backend.Badge())
@@ -187,6 +194,65 @@ func TestGalleryStateAndEmbed(t *testing.T) {
 	}
 	if form := eval[int](t, tb, `document.querySelectorAll(".otplay-form").length`); form != 0 {
 		t.Errorf("embed view has %d forms, want 0", form)
+	}
+	tb.checkConsole(t)
+}
+
+// The console guard itself works: an error written by the page is seen.
+func TestConsoleErrorsAreCaught(t *testing.T) {
+	tb := newTab(t)
+	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+"/api/info"))
+	eval[chromedp.Void](t, tb, `console.error("otplay-e2e-probe")`)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(tb.console(), "error: otplay-e2e-probe") {
+		if time.Now().After(deadline) {
+			t.Fatalf("console.error not collected; console:\n%s", tb.console())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Without --enable-unsafe-webgpu Chromium has no adapter: the page falls
+// back to the CPU, says why, and its numbers are still right.
+func TestCheckPageWithoutWebGPU(t *testing.T) {
+	if env.skip != "" {
+		t.Skip(env.skip)
+	}
+	if env.setupErr != nil {
+		t.Fatal("setup:", env.setupErr)
+	}
+	opts := append(browserOptions(findChromium(), t.TempDir()), chromedp.Flag("enable-unsafe-webgpu", false))
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	defer cancel()
+	tb := &tab{ctx: ctx}
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatal("starting a second browser:", err)
+	}
+	msgs := chromedp.Console(ctx)
+	go func() {
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			tb.mu.Lock()
+			tb.msgs = append(tb.msgs, m)
+			tb.mu.Unlock()
+		}
+	}()
+	r := loadCheck(t, tb, "?n=40&m=30&seed=2")
+	if r.Backend.Kind != ui.KindCPU || r.Backend.Adapter != "" || !strings.Contains(r.Backend.Reason, "no WebGPU adapter") {
+		t.Errorf("backend %+v, want the CPU because there is no adapter", r.Backend)
+	}
+	badge := eval[string](t, tb, `document.getElementById("backend-badge").textContent`)
+	if !strings.HasPrefix(badge, "CPU (no WebGPU adapter") {
+		t.Errorf("badge %q", badge)
+	}
+	c := ui.SoftMinCheck{N: 40, M: 30, D: 2, Eps: 0.5, Seed: 2}
+	x, y := c.Clouds()
+	if d := ui.MaxRelDiff(r.Values, referenceSoftMin(x, y, 40, 30, 2, 0.5), 0.5); !(d <= 1e-12) {
+		t.Errorf("CPU fallback numbers: max relative difference %g", d)
 	}
 	tb.checkConsole(t)
 }

@@ -140,6 +140,7 @@ type CheckPage struct {
 func (p *CheckPage) OnNav(ctx app.Context) {
 	u := ctx.Page().URL()
 	p.path, p.embed = u.Path, IsEmbed(u)
+	ctx.Page().SetTitle("Backend check · otplay")
 	st, err := CheckSchema.Decode(u.Query())
 	p.state, p.stateErr, p.result = st, "", nil
 	if err != nil {

@@ -409,9 +409,10 @@ func TestPartialConstraints(t *testing.T) {
 //	OT = (m1-m2)^2 + A + B - D + sigma^2 (1 - log(2 sigma^2)) + sigma^2 log(D + sigma^2).
 //
 // The discretisation error was 4e-4 at n = 1500 in POT (checked with
-// sinkhorn_log); we use n = 600 and tolerance 2e-3.
+// sinkhorn_log); we use n = 400 (measured relative errors 0.9e-3 .. 1.4e-3) and
+// tolerance 2e-3.
 func TestGaussianEntropicClosedForm(t *testing.T) {
-	n := 600
+	n := 400
 	m1, s1, m2, s2 := 0.3, 1.0, -0.4, 0.6
 	x, y := make([]float64, n), make([]float64, n)
 	for i := range n {
@@ -420,7 +421,7 @@ func TestGaussianEntropicClosedForm(t *testing.T) {
 	}
 	b := cpu()
 	for _, eps := range []float64{0.1, 0.5, 1} {
-		r, err := Sinkhorn(b, Problem{X: x, Y: y, N: n, M: n, D: 1}, Settings{Eps: eps, Tol: 1e-10})
+		r, err := Sinkhorn(b, Problem{X: x, Y: y, N: n, M: n, D: 1}, Settings{Eps: eps, Tol: 1e-8, Scaling: 0.5})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -68,9 +68,14 @@ func SoftMeanSmall(d, dv, r, wg, tile int) (string, error) {
 		fmt.Fprintf(&body, "      let v%d = %s;\n", i, v)
 		fmt.Fprintf(&body, "      if (v%d <= m%d) { let p = exp2(v%d - m%d); s%d += p; acc%d = fma(vec4<f32>(p), w, acc%d); } else { let c = exp2(m%d - v%d); s%d = fma(s%d, c, 1.0); acc%d = fma(acc%d, vec4<f32>(c), w); m%d = v%d; }\n",
 			i, i, i, i, i, i, i, i, i, i, i, i, i, i, i)
-		fmt.Fprintf(&final, "  if (i%d < P.n) {\n    let out%d = acc%d / s%d;\n", i, i, i, i)
+		fmt.Fprintf(&final, "  if (i%d < P.n && P.nsplit == 1u) {\n    let out%d = acc%d / s%d;\n", i, i, i, i)
 		for k := 0; k < dv; k++ {
 			fmt.Fprintf(&final, "    dst[i%d * DV + %du] = out%d.%s;\n", i, k, i, comps[k])
+		}
+		final.WriteString("  }\n")
+		fmt.Fprintf(&final, "  if (i%d < P.n && P.nsplit > 1u) {\n    let o%d = (wid.z * P.n + i%d) * (DV + 2u);\n    dst[o%d] = m%d;\n    dst[o%d + 1u] = s%d;\n", i, i, i, i, i, i, i)
+		for k := 0; k < dv; k++ {
+			fmt.Fprintf(&final, "    dst[o%d + %du] = acc%d.%s;\n", i, k+2, i, comps[k])
 		}
 		final.WriteString("  }\n")
 	}

@@ -20,10 +20,12 @@
 // through workgroup memory (TILE points of D+1+DV floats). The running
 // accumulator of DV floats per row is rescaled only when the max grows.
 
+// (Params shared with softmean_small.wgsl; this generic kernel always runs
+// with nsplit = 1 and jchunk = m.)
 struct Params {
-  n: u32, m: u32, gx: u32, pad0: u32,
+  n: u32, m: u32, gx: u32, nsplit: u32,
   scale: f32, geps: f32, lwk: f32, pad1: f32,
-  has_w: u32, has_g: u32, pad2: u32, pad3: u32,
+  has_w: u32, has_g: u32, jchunk: u32, pad3: u32,
 }
 
 @group(0) @binding(0) var<storage, read_write> dst: array<f32>;

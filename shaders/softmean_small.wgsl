@@ -7,13 +7,18 @@
 // accumulator in registers, so a pair costs D FMAs, one exp2 and one
 // vec4 FMA.
 //
-// Bindings: 0 dst (n*DV), 1 X, 2 Y, 3 LW, 4 G, 5 V, 6 uniform Params.
+// When the rows alone cannot fill the device the column range is split
+// across workgroups (grid z), and each split writes the partial
+// (m, s, acc[DV]) of its rows: softmean_combine.wgsl merges them.
+//
+// Bindings: 0 dst (n*DV, or nsplit*n*(DV+2) partials), 1 X, 2 Y, 3 LW, 4 G,
+// 5 V, 6 uniform Params.
 // Workgroup: WG invocations x R rows; TILE columns per tile (32 B each).
 
 struct Params {
-  n: u32, m: u32, gx: u32, pad0: u32,
+  n: u32, m: u32, gx: u32, nsplit: u32,
   scale: f32, geps: f32, lwk: f32, pad1: f32,
-  has_w: u32, has_g: u32, pad2: u32, pad3: u32,
+  has_w: u32, has_g: u32, jchunk: u32, pad3: u32,
 }
 
 @group(0) @binding(0) var<storage, read_write> dst: array<f32>;
@@ -42,9 +47,11 @@ fn coord(a: u32, k: u32) -> f32 {
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
   let block = wid.x + wid.y * P.gx;
   let base = block * WG * {{R}}u + lid.x;
+  let j0 = wid.z * P.jchunk;
+  let j1 = min(j0 + P.jchunk, P.m);
 {{ROWS_INIT}}
-  for (var t0 = 0u; t0 < P.m; t0 += TILE) {
-    let cnt = min(TILE, P.m - t0);
+  for (var t0 = j0; t0 < j1; t0 += TILE) {
+    let cnt = min(TILE, j1 - t0);
     for (var q = lid.x; q < cnt; q += WG) {
       let j = t0 + q;
       var h = 0.0;

@@ -45,7 +45,9 @@ type softminPlan struct {
 }
 
 func (b *Backend) planSoftMin(n, m, d int) softminPlan {
-	p := softminPlan{r: rowsPerInvocation(d), wg: 64}
+	// WG 256 with R 4 was the best compromise across n = 1e4 and 1e5 in the
+	// H100 sweep (2026-11-22, README); it is within a few percent on lavapipe.
+	p := softminPlan{r: rowsPerInvocation(d), wg: 256}
 	if b.SoftMinWG > 0 {
 		p.wg = b.SoftMinWG
 	}
@@ -138,33 +140,58 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 	if aliased(dst, p.X, p.Y, p.LogW, p.G, v) {
 		return b.viaTemp(dst, func(tmp compute.Array) error { return b.SoftMean(tmp, p, v, dv) })
 	}
-	r := 1
-	switch {
-	case p.D+dv <= 8:
-		r = 4
-	case p.D+dv <= 16:
-		r = 2
-	}
-	wg := 64
-	tile := max(1, min(128, workgroupFloats/(p.D+1+dv)))
-	var k *gpu.Kernel
-	var err error
-	if p.D <= 3 && dv <= 4 && !b.NoUnroll {
-		r, tile = 4, 128
+	var (
+		k           *gpu.Kernel
+		err         error
+		r, wg, tile int
+		nsplit      = 1
+		small       = p.D <= 3 && dv <= 4 && !b.NoUnroll
+	)
+	if small {
+		r, wg, tile = 4, 64, 128
 		key := fmt.Sprintf("softmean_small:D=%d:DV=%d:R=%d:WG=%d:TILE=%d", p.D, dv, r, wg, tile)
 		k, err = b.kernelFunc(key, 6, func() (string, error) { return shaders.SoftMeanSmall(p.D, dv, r, wg, tile) })
 	} else {
-		k, err = b.kernel("softmean", 6, map[string]int{"D": p.D, "DV": dv, "R": r, "WG": wg, "TILE": tile, "TILEF": tile * (p.D + 1 + dv), "EXPAND": expand(p.D)})
+		r, wg = 1, 64
+		if p.D+dv <= 16 {
+			r = 2
+		}
+		tile = max(1, min(128, workgroupFloats/(p.D+1+dv)))
+		k, err = b.kernel("softmean", 6, map[string]int{"D": p.D, "DV": dv, "R": r, "WG": wg, "TILE": tile,
+			"TILEF": tile * (p.D + 1 + dv), "EXPAND": expand(p.D)})
 	}
 	if err != nil {
 		return err
 	}
-	gx, gy := b.dev.Grid((p.N + wg*r - 1) / (wg * r))
-	params := []uint32{uint32(p.N), uint32(p.M), gx, 0,
+	rowBlocks := (p.N + wg*r - 1) / (wg * r)
+	if small && rowBlocks < b.TargetGroups {
+		nsplit = max(1, min((b.TargetGroups+rowBlocks-1)/rowBlocks, p.M/tile))
+	}
+	jchunk := (p.M + nsplit - 1) / nsplit
+	nsplit = (p.M + jchunk - 1) / jchunk
+	out := b.arr(dst).buf
+	if nsplit > 1 {
+		if out, err = b.scratchOf(nsplit * p.N * (dv + 2)); err != nil {
+			return err
+		}
+	}
+	gx, gy := b.dev.Grid(rowBlocks)
+	params := []uint32{uint32(p.N), uint32(p.M), gx, uint32(nsplit),
 		f32(math.Sqrt(math.Log2E / p.Eps)), f32(math.Log2E / p.Eps), f32(math.Log2E), 0,
-		boolWord(p.LogW != nil), boolWord(p.G != nil), 0, 0}
-	bufs := []*gpu.Buffer{b.arr(dst).buf, b.bufOf(p.X), b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G), b.bufOf(v)}
-	return wrap(b.dev.Dispatch(k, bufs, params, gx, gy, 1))
+		boolWord(p.LogW != nil), boolWord(p.G != nil), uint32(jchunk), 0}
+	bufs := []*gpu.Buffer{out, b.bufOf(p.X), b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G), b.bufOf(v)}
+	if err := b.dev.Dispatch(k, bufs, params, gx, gy, uint32(nsplit)); err != nil {
+		return wrap(err)
+	}
+	if nsplit == 1 {
+		return nil
+	}
+	ck, err := b.kernel("softmean_combine", 2, nil)
+	if err != nil {
+		return err
+	}
+	cx, cy := b.dev.Grid((p.N + 63) / 64)
+	return wrap(b.dev.Dispatch(ck, []*gpu.Buffer{b.arr(dst).buf, out}, []uint32{uint32(p.N), uint32(nsplit), cx, uint32(dv)}, cx, cy, 1))
 }
 
 // Map runs map.wgsl. See compute.Backend.Map.

@@ -229,7 +229,7 @@ func nystromFeatures(be compute.Backend, as *arrays, cx, cy []float64, n, m, d, 
 		if err := be.MatMul(Phi, K, Md, cnt, s, r, false, false); err != nil {
 			return nil, err
 		}
-		be.Free(K)
+		as.release(K)
 		return Phi, nil
 	}
 	px, err := build(cx, n)
@@ -515,7 +515,7 @@ func factoredCost(be compute.Backend, as *arrays, fs factors, u, v compute.Array
 		if err := be.Read(h, S); err != nil {
 			return nil, err
 		}
-		be.Free(W)
+		as.release(W)
 		return h, nil
 	}
 	sx, err := side(fs.px, u, cx, n)

@@ -68,6 +68,17 @@ func (as *arrays) alloc(n int) (compute.Array, error) {
 	return a, nil
 }
 
+// release frees a early and forgets it.
+func (as *arrays) release(a compute.Array) {
+	for i, b := range as.list {
+		if b == a {
+			as.list = append(as.list[:i], as.list[i+1:]...)
+			as.be.Free(a)
+			return
+		}
+	}
+}
+
 func (as *arrays) free() {
 	for _, a := range as.list {
 		as.be.Free(a)

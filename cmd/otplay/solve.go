@@ -14,6 +14,7 @@ import (
 	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/solvers/data"
 	"github.com/otplay/otplay/solvers/exact"
+	"github.com/otplay/otplay/solvers/kernel"
 	"github.com/otplay/otplay/solvers/ot"
 	"github.com/otplay/otplay/solvers/sliced"
 )
@@ -39,6 +40,12 @@ Methods (the conventions of POT, see solvers/ot):
   sliced      sliced Wasserstein SW_2 with --projections directions (--seed)
   exact       unregularised OT: sorting in 1-D (any weights), else an
               assignment (uniform weights, lcm(n, m) <= 2000)
+
+Tiers (--method sinkhorn; other methods use full): full is the exact
+log-domain solver; rff and nystrom apply a low-rank approximation of the
+kernel exp(-C/eps) (for large eps, see solvers/kernel); auto asks
+kernel.Choose (full up to 2^26 pairs) and notes why. grid is for
+histograms on a grid and is not offered for point clouds.
 
 Weights that do not sum to 1 are normalised (with a note on stderr) for the
 balanced methods (sinkhorn, divergence, sliced, exact); unbalanced and
@@ -186,8 +193,18 @@ func checkSolveFlags(f solveFlags) error {
 	}
 	switch f.tier {
 	case "auto", "full":
-	case "rff", "nystrom", "grid":
-		return solveUsage("--tier %s: not available in this build (the kernel tiers of solvers/kernel are not integrated yet); use full or auto", f.tier)
+	case "rff", "nystrom":
+		if f.method != "sinkhorn" {
+			return solveUsage("--tier %s: the low-rank tiers solve balanced entropic OT only (--method sinkhorn), not %s", f.tier, f.method)
+		}
+		if f.plan != "" {
+			return solveUsage("--plan: the %s tier's plan uses an approximate kernel; write plans with --tier full", f.tier)
+		}
+		if f.scaling != 0 || f.symmetric {
+			return solveUsage("--scaling/--symmetric apply to the full tier only, not %s", f.tier)
+		}
+	case "grid":
+		return solveUsage("--tier grid: convolutional Sinkhorn takes two histograms on one regular grid (solvers/kernel SolveGrid), not point clouds; use full, auto, rff or nystrom here")
 	default:
 		return solveUsage("--tier %q: want auto, full, rff, nystrom or grid", f.tier)
 	}
@@ -272,7 +289,7 @@ func solveMain(f solveFlags, stderr io.Writer) (*solveReport, error) {
 			return nil, solveUsage("--method exact: lcm(%d, %d) = %d points exceeds %d; use equal sizes or fewer points", n, m, n/g*m, exact.MaxPoints)
 		}
 	}
-	rep := &solveReport{Method: f.method, Tier: "full", N: n, M: m, D: d}
+	rep := &solveReport{Method: f.method, N: n, M: m, D: d}
 	balanced := f.method != "unbalanced" && f.method != "partial"
 	a, err := loadSolveWeights("a", f.a, n, balanced, &rep.Notes)
 	if err != nil {
@@ -297,8 +314,24 @@ func solveMain(f solveFlags, stderr io.Writer) (*solveReport, error) {
 	start := time.Now()
 	var res *ot.Result
 	var divConverged *bool // all three problems of the divergence
+	tier := kernel.Full
+	if f.method == "sinkhorn" {
+		if tier, err = kernel.ParseTier(f.tier); err != nil {
+			return nil, solveUsage("--tier: %v", err)
+		}
+		if tier == kernel.Auto {
+			var why string
+			tier, why = kernel.Choose(n, m, d, f.eps, 0)
+			rep.Notes = append(rep.Notes, "tier "+tier.String()+": "+why)
+		}
+	}
+	rep.Tier = tier.String()
 	switch f.method {
 	case "sinkhorn":
+		if tier != kernel.Full {
+			bar.finish()
+			return solveLowRank(be, f, tier, prob, rep, start)
+		}
 		res, err = ot.Sinkhorn(be, prob, set)
 	case "unbalanced":
 		set.TauA, set.TauB = f.tau, f.tau
@@ -372,6 +405,32 @@ func gcdInt(a, b int) int {
 		a, b = b, a%b
 	}
 	return a
+}
+
+// solveLowRank runs balanced Sinkhorn with an approximate kernel (random
+// features or Nystrom landmarks, package kernel).
+func solveLowRank(be compute.Backend, f solveFlags, tier kernel.Tier, p ot.Problem, rep *solveReport, start time.Time) (*solveReport, error) {
+	if f.plan != "" {
+		return nil, solveUsage("--plan: the %v tier has no exact plan; use --tier full", tier)
+	}
+	r, err := kernel.Solve(be, kernel.Problem{X: p.X, Y: p.Y, N: p.N, M: p.M, D: p.D, A: p.A, B: p.B, Eps: f.eps},
+		kernel.Settings{Tier: tier, MaxIter: f.iters, Tol: f.tol, Seed: f.seed})
+	if err != nil {
+		return nil, err
+	}
+	rep.Tier = r.Tier.String()
+	rep.Eps = f.eps
+	rep.Cost, rep.Objective, rep.MarginalError = r.Cost, r.Objective, r.MarginalError
+	rep.Iterations, rep.Converged = r.Iterations, r.Converged
+	rep.Notes = append(rep.Notes, fmt.Sprintf("%v tier: rank %d, kernel relative RMS error %.3g", r.Tier, r.Rank, r.ErrorEstimate))
+	if f.potentials != "" {
+		v := append(append([]float64(nil), r.F...), r.G...)
+		if err := saveAtomically(f.potentials, func(path string) error { return data.SaveVector(path, v) }); err != nil {
+			return nil, err
+		}
+	}
+	rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
+	return rep, nil
 }
 
 func solveSliced(be compute.Backend, f solveFlags, xs, ys data.Set, a, b []float64, rep *solveReport, start time.Time) (*solveReport, error) {

@@ -213,7 +213,10 @@ func TestSolveUsageErrors(t *testing.T) {
 		{[]string{"--x", "moons:10", "--y", "moons:10", "--eps", "0"}, "--eps 0"},
 		{[]string{"--x", "moons:10", "--y", "moons:10", "--tau", "-1"}, "--tau -1"},
 		{[]string{"--x", "moons:10", "--y", "moons:10", "--mass", "-1"}, "--mass -1"},
-		{[]string{"--x", "moons:10", "--y", "moons:10", "--tier", "rff"}, "--tier rff: not available"},
+		{[]string{"--x", "moons:10", "--y", "moons:10", "--tier", "grid"}, "--tier grid: convolutional Sinkhorn takes two histograms"},
+		{[]string{"--x", "moons:10", "--y", "moons:10", "--tier", "rff", "--plan", plan}, "approximate kernel"},
+		{[]string{"--x", "moons:10", "--y", "moons:10", "--tier", "nystrom", "--method", "partial"}, "balanced entropic OT only"},
+		{[]string{"--x", "moons:10", "--y", "moons:10", "--tier", "magic"}, "--tier \"magic\""},
 		{[]string{"--x", "nosuchset:10", "--y", "moons:10"}, "--x: "},
 		{[]string{"--x", "moons:10", "--y", "gaussian:10:d=3"}, "dimension 2 and --y dimension 3"},
 		{[]string{"--x", "moons:3000", "--y", "moons:2000", "--plan", plan}, "exceeds 4000000"},
@@ -236,5 +239,20 @@ func TestSolveUsageErrors(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 0 {
 		t.Errorf("files left behind: %v", entries)
+	}
+}
+
+// TestSolveTiers: auto picks full on small problems (and says why); the
+// Nystrom tier at large eps agrees with the full solver.
+func TestSolveTiers(t *testing.T) {
+	args := []string{"--x", "gaussian:300:seed=1", "--y", "gaussian:300:seed=2", "--eps", "1"}
+	full := solveJSON(t, args...)
+	if full["tier"] != "full" || !strings.Contains(fmt.Sprint(full["notes"]), "tier full: n*m") {
+		t.Errorf("auto tier report %v", full)
+	}
+	ny := solveJSON(t, append(args, "--tier", "nystrom")...)
+	fc, nc := full["cost"].(float64), ny["cost"].(float64)
+	if ny["tier"] != "nystrom" || ny["converged"] != true || math.Abs(nc-fc) > 1e-2*fc {
+		t.Errorf("nystrom cost %g vs full %g (report %v)", nc, fc, ny)
 	}
 }

@@ -163,7 +163,9 @@ func (p *CheckPage) OnNav(ctx app.Context) {
 				return
 			}
 			p.result = &r
-			publishResult(CheckPath, r)
+			// Published after the render, so that a script that sees the
+			// result also sees the page showing it.
+			ctx.Defer(func(app.Context) { publishResult(CheckPath, r) })
 		})
 	})
 }

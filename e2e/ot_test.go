@@ -1,0 +1,146 @@
+package e2e
+
+import (
+	"encoding/json"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/solvers/ot"
+	"github.com/otplay/otplay/ui"
+)
+
+// waitOT waits until the /ot page has published a frame satisfying cond (a
+// JavaScript expression over the frame f) and returns it.
+func waitOT(t *testing.T, tb *tab, cond string, timeout time.Duration) ui.OTFrame {
+	t.Helper()
+	expr := `(() => { const f = window.otplayResult; return f && f.page === "/ot" && f.done && (f.error || (` + cond + `)) ? JSON.stringify(f) : false; })()`
+	text := poll[string](t, tb, expr, timeout)
+	var f ui.OTFrame
+	if err := json.Unmarshal([]byte(text), &f); err != nil {
+		t.Fatalf("decoding the frame: %v\n%s", err, text)
+	}
+	if f.Error != "" {
+		t.Fatalf("page error: %s\nconsole:\n%s", f.Error, tb.console())
+	}
+	return f
+}
+
+func click(t *testing.T, tb *tab, id string) {
+	t.Helper()
+	if ok := eval[bool](t, tb, `(() => { const b = document.getElementById("`+id+`"); if (!b || b.disabled) return false; b.click(); return true; })()`); !ok {
+		t.Fatalf("button #%s missing or disabled\nconsole:\n%s", id, tb.console())
+	}
+}
+
+func relDiff(a, b float64) float64 { return math.Abs(a-b) / math.Max(math.Abs(b), 1e-12) }
+
+// Step, Play and Reset on /ot, checked against the ot package run
+// natively on the CPU with the same data and settings.
+func TestOTPageStepPlayReset(t *testing.T) {
+	tb := newTab(t)
+	query := "x=gaussian&y=moons&n=60&m=50&eps=0.1&seed=4&k=2" + otBackendQuery
+	st, err := ui.OTSchema.DecodeQuery(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prob, err := ui.OTProblem(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := ui.OTSettings(st)
+
+	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.OTPath+"?"+query))
+	f := waitOT(t, tb, "f.iteration === 0", 40*time.Second)
+	tol := 1e-12 // the wasm CPU backend runs the same float64 code
+	if f.Backend.Kind == ui.KindWebGPU {
+		// float32: costs of unit-scale data, eps = 0.1; the ot package's
+		// own GPU tests hold the cost to ~1e-5 relative.
+		tol = 1e-4
+	}
+	t.Logf("backend %s", f.Backend.Badge())
+
+	// One step.
+	click(t, tb, "step")
+	f = waitOT(t, tb, "f.iteration === 1", 20*time.Second)
+	sv, err := ot.NewSolver(compute.NewCPU(0), prob, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sv.Close()
+	if err := sv.Step(1); err != nil {
+		t.Fatal(err)
+	}
+	one, err := sv.Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := relDiff(f.Cost, one.Cost); !(d <= tol) {
+		t.Errorf("after 1 iteration: cost %.9g, native %.9g (relative %.2g > %g)", f.Cost, one.Cost, d, tol)
+	}
+	if d := relDiff(f.MarginalError, one.MarginalError); !(d <= 100*tol) {
+		t.Errorf("after 1 iteration: marginal error %.6g, native %.6g (relative %.2g)", f.MarginalError, one.MarginalError, d)
+	}
+	if len(f.Residuals) != 1 {
+		t.Errorf("%d residuals after one step, want 1", len(f.Residuals))
+	}
+
+	// Play to convergence.
+	click(t, tb, "play")
+	f = waitOT(t, tb, "f.converged && !f.playing", 60*time.Second)
+	full, err := ot.Sinkhorn(compute.NewCPU(0), prob, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("converged in %d iterations (native %d): cost %.9g vs %.9g, objective %.9g vs %.9g, marginal error %.2g",
+		f.Iteration, full.Iterations, f.Cost, full.Cost, f.Objective, full.Objective, f.MarginalError)
+	if !full.Converged {
+		t.Fatal("native Sinkhorn did not converge")
+	}
+	if d := relDiff(f.Cost, full.Cost); !(d <= math.Max(tol, 1e-6)) {
+		t.Errorf("converged cost %.9g, native %.9g (relative %.2g)", f.Cost, full.Cost, d)
+	}
+	if d := relDiff(f.Objective, full.Objective); !(d <= math.Max(tol, 1e-6)) {
+		t.Errorf("converged objective %.9g, native %.9g (relative %.2g)", f.Objective, full.Objective, d)
+	}
+	if last := f.Residuals[len(f.Residuals)-1]; !(last <= 1e-6) || len(f.Residuals) != f.Iteration {
+		t.Errorf("residuals: %d for %d iterations, last %g", len(f.Residuals), f.Iteration, last)
+	}
+	if status := eval[string](t, tb, `document.getElementById("ot-stats").dataset.iteration`); status != itoa(f.Iteration) {
+		t.Errorf("#ot-stats data-iteration = %q, want %d", status, f.Iteration)
+	}
+	// The plan view has points of both clouds and grey plan lines; the
+	// chart has its red curve.
+	ink := eval[[]int](t, tb, `(() => {
+		const count = (id, test) => {
+			const c = document.getElementById(id);
+			const g = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+			let n = 0;
+			for (let k = 0; k < g.length; k += 4) if (test(g[k], g[k+1], g[k+2])) n++;
+			return n;
+		};
+		return [
+			count("ot-plan", (r, g, b) => r < 80 && g > 90 && g < 150 && b > 150),
+			count("ot-plan", (r, g, b) => r > 220 && g > 100 && g < 160 && b < 60),
+			count("ot-plan", (r, g, b) => Math.abs(r - g) < 8 && Math.abs(g - b) < 8 && r > 60 && r < 200),
+			count("ot-chart", (r, g, b) => r > 180 && g < 80 && b < 80),
+		];
+	})()`)
+	if len(ink) != 4 || ink[0] < 50 || ink[1] < 50 || ink[2] < 50 || ink[3] < 20 {
+		t.Errorf("canvas ink (X blue, Y orange, plan grey, chart red) = %v", ink)
+	}
+
+	// Reset: back to iteration 0 with an empty history.
+	click(t, tb, "reset")
+	f = waitOT(t, tb, "f.iteration === 0", 20*time.Second)
+	if len(f.Residuals) != 0 || f.Converged {
+		t.Errorf("after reset: %d residuals, converged %v", len(f.Residuals), f.Converged)
+	}
+	tb.checkConsole(t)
+}
+
+func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+var otBackendQuery = "&backend=cpu"

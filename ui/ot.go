@@ -1,0 +1,505 @@
+package ui
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/otplay/otplay/solvers/data"
+	"github.com/otplay/otplay/solvers/ot"
+)
+
+// OTPath is the route of the entropic OT page.
+const OTPath = "/ot"
+
+// otSets are the 2-D data sets the /ot page offers.
+var otSets = []string{"8gaussians", "moons", "circles", "gaussian", "uniform", "25gaussians", "swissroll", "checkerboard", "spirals", "pinwheel", "rings"}
+
+// MaxOTPoints bounds n and m on /ot: each iteration is two soft-mins over
+// n*m pairs and each frame reads back the top-k plan entries, so 2048^2
+// pairs keep a frame well under a second on the wasm CPU backend.
+const MaxOTPoints = 2048
+
+// OTSchema is the URL state of /ot. Defaults: 200 points of 8gaussians
+// to 200 of moons (both fill about [-2, 2]^2), eps = 0.05 (a sharp plan
+// that converges in tens of iterations at that scale), balanced, two plan
+// lines per point, one iteration per frame.
+var OTSchema = Schema{
+	{Name: "x", Kind: KindChoice, Default: "8gaussians", Choices: otSets, Help: "source data set"},
+	{Name: "y", Kind: KindChoice, Default: "moons", Choices: otSets, Help: "target data set"},
+	{Name: "n", Kind: KindInt, Default: "200", Min: 1, Max: MaxOTPoints, Help: "source points"},
+	{Name: "m", Kind: KindInt, Default: "200", Min: 1, Max: MaxOTPoints, Help: "target points"},
+	{Name: "seed", Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "data seed (the target uses seed+1)"},
+	{Name: "eps", Kind: KindFloat, Default: "0.05", Min: 0, MinOpen: true, Max: 100, Help: "entropic regularisation eps (cost |x-y|^2)"},
+	{Name: "method", Kind: KindChoice, Default: "balanced", Choices: []string{"balanced", "unbalanced", "partial"}, Help: "balanced (Sinkhorn), unbalanced (KL penalties tau) or partial (mass)"},
+	{Name: "tau", Kind: KindFloat, Default: "1", Min: 0, MinOpen: true, Max: 1e6, Help: "unbalanced: KL marginal penalty tau"},
+	{Name: "mass", Kind: KindFloat, Default: "0.5", Min: 0, MinOpen: true, Max: 1, Help: "partial: transported mass, as a fraction of min(|a|, |b|)"},
+	{Name: "k", Kind: KindInt, Default: "2", Min: 0, Max: 10, Help: "plan lines drawn per source point (its k largest plan entries)"},
+	{Name: "steps", Kind: KindInt, Default: "1", Min: 1, Max: 100, Help: "iterations per frame while playing"},
+	BackendParam,
+}
+
+func init() {
+	Register(Page{
+		Path:    OTPath,
+		Title:   "Entropic OT",
+		Summary: "Sinkhorn between two point clouds, one iteration at a time: the plan's strongest links and the marginal error as it converges. Balanced, unbalanced and partial.",
+		Schema:  OTSchema,
+		New:     func() app.Composer { return &OTPage{} },
+	})
+}
+
+// OTFrame is the state of an /ot run after some iterations: what the page
+// shows, and what it publishes as window.otplayResult.
+type OTFrame struct {
+	Page      string        `json:"page"`
+	Done      bool          `json:"done"` // a frame has been computed (not: converged)
+	Error     string        `json:"error,omitempty"`
+	Backend   BackendStatus `json:"backend"`
+	Method    string        `json:"method"`
+	Iteration int           `json:"iteration"`
+	Eps       float64       `json:"eps"` // the eps of the next iteration
+	Converged bool          `json:"converged"`
+	Playing   bool          `json:"playing"`
+	// Cost is <P, C>, Objective OT_eps (see ot.Result), MarginalError the
+	// marginal error of the current plan, Mass its total mass.
+	Cost          float64 `json:"cost"`
+	Objective     float64 `json:"objective"`
+	MarginalError float64 `json:"marginalError"`
+	Mass          float64 `json:"mass"`
+	// Residuals at the iterations ResidualIters (one per iteration).
+	Residuals     []float64 `json:"residuals"`
+	ResidualIters []int     `json:"residualIters"`
+	// TimingsMS: "step" (the last frame's iterations), "frame" (step +
+	// summary + plan lines, with readbacks), "setup" (data and upload).
+	TimingsMS map[string]float64 `json:"timingsMs"`
+
+	plan  Figure // points and plan lines
+	chart Figure // residual per iteration
+}
+
+// otRun is one solver on one problem: created by OnNav and Reset,
+// advanced by Step and Play from goroutines (under computeMu), closed when
+// replaced.
+type otRun struct {
+	st      State
+	status  BackendStatus
+	prob    ot.Problem
+	sv      *ot.Solver
+	closed  atomic.Bool
+	playing atomic.Bool
+	setup   time.Duration
+	err     error
+}
+
+// otProblem builds the problem of a state: data.Generate of x with seed
+// and of y with seed+1, uniform weights.
+func otProblem(st State) (ot.Problem, error) {
+	seed := uint64(st.Int("seed"))
+	xs, err := data.Generate(st.String("x"), st.Int("n"), data.Options{Seed: seed})
+	if err != nil {
+		return ot.Problem{}, fmt.Errorf("x: %w", err)
+	}
+	ys, err := data.Generate(st.String("y"), st.Int("m"), data.Options{Seed: seed + 1})
+	if err != nil {
+		return ot.Problem{}, fmt.Errorf("y: %w", err)
+	}
+	return ot.Problem{X: xs.Points, Y: ys.Points, N: xs.N, M: ys.N, D: xs.D}, nil
+}
+
+// OTSettings are the solver settings of a state: Eps, and TauA = TauB =
+// tau (unbalanced) or Mass = mass * min(|a|, |b|) = mass (partial: uniform
+// weights have total mass 1); CheckEvery = 1 for one chart point per
+// iteration; the ot package's defaults otherwise (Tol 1e-6, MaxIter 1000).
+func OTSettings(st State) ot.Settings {
+	s := ot.Settings{Eps: st.Float("eps"), CheckEvery: 1}
+	switch st.String("method") {
+	case "unbalanced":
+		s.TauA, s.TauB = st.Float("tau"), st.Float("tau")
+	case "partial":
+		s.Mass = st.Float("mass")
+	}
+	return s
+}
+
+// OTProblem is the problem of an /ot URL state (for tests and scripts
+// that check the page against a native solve).
+func OTProblem(st State) (ot.Problem, error) { return otProblem(st) }
+
+// newOTRun opens the backend and the solver (blocking: call it from a
+// goroutine in the browser).
+func newOTRun(st State) *otRun {
+	computeMu.Lock()
+	defer computeMu.Unlock()
+	r := &otRun{st: st}
+	start := time.Now()
+	r.status = OpenBackend(st.String("backend"))
+	r.prob, r.err = otProblem(st)
+	if r.err == nil {
+		r.sv, r.err = ot.NewSolver(r.status.Backend, r.prob, OTSettings(st))
+	}
+	r.setup = time.Since(start) - r.status.Open
+	return r
+}
+
+// close frees the solver; later frames report the run as closed.
+func (r *otRun) close() {
+	if r.closed.Swap(true) {
+		return
+	}
+	computeMu.Lock()
+	defer computeMu.Unlock()
+	if r.sv != nil {
+		r.sv.Close()
+	}
+}
+
+// advance runs k iterations (k may be 0: the current state) and builds the
+// frame.
+func (r *otRun) advance(k int) OTFrame {
+	f := OTFrame{Page: OTPath, Done: true, Backend: r.status, Method: r.st.String("method")}
+	if r.err != nil {
+		f.Error = r.err.Error()
+		return f
+	}
+	computeMu.Lock()
+	defer computeMu.Unlock()
+	if r.closed.Load() {
+		f.Error = "this run was reset"
+		return f
+	}
+	start := time.Now()
+	if err := r.sv.Step(k); err != nil {
+		f.Error = err.Error()
+		return f
+	}
+	step := time.Since(start)
+	res, err := r.sv.Result()
+	if err != nil {
+		f.Error = err.Error()
+		return f
+	}
+	f.Iteration, f.Eps, f.Converged = r.sv.Iterations(), r.sv.Eps(), r.sv.Converged()
+	f.Cost, f.Objective, f.MarginalError, f.Mass = res.Cost, res.Objective, res.MarginalError, res.Mass
+	errs, iters := r.sv.Errors()
+	f.Residuals, f.ResidualIters = append([]float64{}, errs...), append([]int{}, iters...)
+	var segs, alpha []float64
+	if k := r.st.Int("k"); k > 0 {
+		idx, val, err := res.PlanTopK(r.status.Backend, k)
+		if err != nil {
+			f.Error = err.Error()
+			return f
+		}
+		segs, alpha = planLines(r.prob, idx, val, min(k, r.prob.M))
+	}
+	f.TimingsMS = map[string]float64{
+		"step":  float64(step) / float64(time.Millisecond),
+		"frame": float64(time.Since(start)) / float64(time.Millisecond),
+		"setup": float64(r.setup) / float64(time.Millisecond),
+	}
+	f.plan = otPlanFigure(r.prob, segs, alpha)
+	f.chart = otChart(f)
+	f.Playing = r.playing.Load()
+	return f
+}
+
+// planLines returns one segment x_i -> y_j per top-k entry, with opacity
+// P_ij / max P (the strongest link of the plan is opaque).
+func planLines(p ot.Problem, idx []int, val []float64, k int) (segs, alpha []float64) {
+	top := 0.0
+	for _, v := range val {
+		top = math.Max(top, v)
+	}
+	if !(top > 0) {
+		return nil, nil
+	}
+	d := p.D
+	for i := 0; i < p.N; i++ {
+		for t := 0; t < k; t++ {
+			j, v := idx[i*k+t], val[i*k+t]
+			if j < 0 || !(v > 0) {
+				continue
+			}
+			segs = append(segs, p.X[i*d], p.X[i*d+1], p.Y[j*d], p.Y[j*d+1])
+			alpha = append(alpha, v/top)
+		}
+	}
+	return segs, alpha
+}
+
+func otPlanFigure(p ot.Problem, segs, alpha []float64) Figure {
+	return Figure{
+		Width: 520, Height: 440, Title: "X, Y and the plan's largest entries", EqualAspect: true,
+		Lines: []LineSet{{Segs: segs, Alpha: alpha, Color: "#555555", Width: 1}},
+		Points: []PointSet{
+			{XY: firstTwo(p.X, p.D, MaxOTPoints), Label: "X (source)", Radius: 2.5},
+			{XY: firstTwo(p.Y, p.D, MaxOTPoints), Label: "Y (target)", Radius: 2.5},
+		},
+	}
+}
+
+func otChart(f OTFrame) Figure {
+	xy := make([]float64, 0, 2*len(f.Residuals))
+	for i, v := range f.Residuals {
+		xy = append(xy, float64(f.ResidualIters[i]), v)
+	}
+	title := "marginal error |P1 - a|_1 + |P'1 - b|_1"
+	if f.Method != "balanced" {
+		title = "relative change of the scalings"
+	}
+	return Figure{Width: 520, Height: 220, Title: title + " (log scale) per iteration", LogY: true,
+		Curves: []Curve{{XY: xy, Label: "residual", Color: "#d62728"}}}
+}
+
+// OTPage is the /ot page: entropic OT between two clouds, stepped.
+type OTPage struct {
+	app.Compo
+
+	path     string
+	embed    bool
+	state    State
+	stateErr string
+	run      *otRun
+	frame    *OTFrame
+	form     map[string]string
+}
+
+// OnNav reads the URL state and starts a fresh run.
+func (p *OTPage) OnNav(ctx app.Context) {
+	u := ctx.Page().URL()
+	p.path, p.embed = u.Path, IsEmbed(u)
+	ctx.Page().SetTitle("Entropic OT · otplay")
+	st, err := OTSchema.Decode(u.Query())
+	p.state, p.stateErr = st, ""
+	if err != nil {
+		p.stateErr = err.Error()
+	}
+	p.form = map[string]string{}
+	for _, prm := range OTSchema {
+		p.form[prm.Name] = st.String(prm.Name)
+	}
+	p.reset(ctx)
+}
+
+// OnDismount stops and frees the run.
+func (p *OTPage) OnDismount() {
+	if p.run != nil {
+		p.run.playing.Store(false)
+		go p.run.close()
+	}
+}
+
+// reset replaces the run by a new one at iteration 0.
+func (p *OTPage) reset(ctx app.Context) {
+	if old := p.run; old != nil {
+		old.playing.Store(false)
+		ctx.Async(old.close)
+	}
+	p.frame = nil
+	p.run = nil
+	if !app.IsClient {
+		return
+	}
+	st := p.state
+	ctx.Async(func() {
+		r := newOTRun(st)
+		f := r.advance(0)
+		ctx.Dispatch(func(ctx app.Context) {
+			if p.state.Encode() != st.Encode() || p.run != nil {
+				r.close() // navigated or reset meanwhile
+				return
+			}
+			p.run = r
+			p.show(ctx, f)
+		})
+	})
+}
+
+// show makes f the displayed frame and publishes it once rendered (so
+// that a script that sees the frame also sees the page showing it).
+func (p *OTPage) show(ctx app.Context, f OTFrame) {
+	p.frame = &f
+	ctx.Defer(func(app.Context) { publishResult(OTPath, f) })
+}
+
+func (p *OTPage) onStep(ctx app.Context, e app.Event) {
+	r := p.run
+	if r == nil || r.playing.Load() {
+		return
+	}
+	ctx.Async(func() {
+		f := r.advance(1)
+		ctx.Dispatch(func(ctx app.Context) {
+			if p.run == r {
+				p.show(ctx, f)
+			}
+		})
+	})
+}
+
+// otFrameGap is the pause between frames while playing, so that the page
+// stays responsive (the wasm has one thread).
+const otFrameGap = 15 * time.Millisecond
+
+func (p *OTPage) onPlay(ctx app.Context, e app.Event) {
+	r := p.run
+	if r == nil || r.playing.Swap(true) {
+		return
+	}
+	steps := p.state.Int("steps")
+	maxIter := ot.DefaultMaxIter
+	ctx.Async(func() {
+		for r.playing.Load() && !r.closed.Load() {
+			f := r.advance(steps)
+			stop := f.Error != "" || f.Converged || f.Iteration >= maxIter
+			if stop {
+				r.playing.Store(false)
+				f.Playing = false
+			}
+			ctx.Dispatch(func(ctx app.Context) {
+				if p.run == r {
+					p.show(ctx, f)
+				}
+			})
+			if stop {
+				return
+			}
+			time.Sleep(otFrameGap)
+		}
+	})
+	p.frame = p.frameWithPlaying(true)
+}
+
+func (p *OTPage) onPause(ctx app.Context, e app.Event) {
+	if r := p.run; r != nil {
+		r.playing.Store(false)
+		p.frame = p.frameWithPlaying(false)
+	}
+}
+
+func (p *OTPage) onReset(ctx app.Context, e app.Event) { p.reset(ctx) }
+
+func (p *OTPage) frameWithPlaying(on bool) *OTFrame {
+	if p.frame == nil {
+		return nil
+	}
+	f := *p.frame
+	f.Playing = on
+	return &f
+}
+
+func (p *OTPage) onField(name string) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		p.form[name] = ctx.JSSrc().Get("value").String()
+	}
+}
+
+// onApply validates the form into a state and navigates to its URL.
+func (p *OTPage) onApply(ctx app.Context, e app.Event) {
+	st := p.state
+	for _, prm := range OTSchema {
+		var err error
+		if st, err = st.With(prm.Name, p.form[prm.Name]); err != nil {
+			p.stateErr = err.Error()
+			return
+		}
+	}
+	ctx.Navigate(PageURL(p.path, st))
+}
+
+// Render shows the controls, the numbers, the plan and the chart.
+func (p *OTPage) Render() app.UI {
+	if p.state.Schema() == nil {
+		p.state = OTSchema.Defaults()
+	}
+	l := Layout{Path: OTPath, Title: "Entropic OT: Sinkhorn, step by step", Embed: p.embed}
+	f := p.frame
+	if f != nil {
+		l.Status = &f.Backend
+		if f.TimingsMS != nil {
+			l.Timings = []Timing{
+				{"setup", ms(f.TimingsMS["setup"])},
+				{"last iterations", ms(f.TimingsMS["step"])},
+				{"last frame", ms(f.TimingsMS["frame"])},
+			}
+		}
+	}
+	playing := f != nil && f.Playing
+	ready := p.run != nil && f != nil && f.Error == ""
+	controls := app.Div().Class("otplay-controls").Body(
+		app.Button().ID("step").Text("Step").Disabled(!ready || playing).OnClick(p.onStep),
+		app.Button().ID("play").Text("Play").Disabled(!ready || playing).OnClick(p.onPlay),
+		app.Button().ID("pause").Text("Pause").Disabled(!playing).OnClick(p.onPause),
+		app.Button().ID("reset").Text("Reset").Disabled(p.run == nil).OnClick(p.onReset),
+	)
+	var plan, chart Figure
+	if f != nil {
+		plan, chart = f.plan, f.chart
+	}
+	return l.Render(
+		app.If(!p.embed, func() app.UI { return p.renderForm() }),
+		app.If(p.stateErr != "", func() app.UI {
+			return app.P().Class("otplay-error").ID("state-error").Text("URL state: " + p.stateErr + " (using defaults there)")
+		}),
+		controls,
+		p.renderStats(),
+		app.Div().Class("otplay-views").Body(
+			&Plot{ID: "ot-plan", Figure: plan},
+			&Plot{ID: "ot-chart", Figure: chart},
+		),
+	)
+}
+
+func (p *OTPage) renderForm() app.UI {
+	fields := []app.UI{}
+	for _, prm := range OTSchema {
+		name := prm.Name
+		var input app.UI
+		if prm.Kind == KindChoice {
+			opts := []app.UI{}
+			for _, c := range prm.Choices {
+				opt := app.Option().Value(c).Text(c)
+				if p.form[name] == c {
+					opt = opt.Selected(true)
+				}
+				opts = append(opts, opt)
+			}
+			input = app.Select().ID("in-" + name).Body(opts...).OnChange(p.onField(name))
+		} else {
+			input = app.Input().ID("in-" + name).Type("text").Size(6).Value(p.form[name]).OnChange(p.onField(name))
+		}
+		fields = append(fields, app.Label().Title(prm.Help).Body(app.Text(name+" "), input))
+	}
+	fields = append(fields, app.Button().ID("apply").Text("Apply").OnClick(p.onApply))
+	return app.Div().Class("otplay-form").Body(fields...)
+}
+
+func (p *OTPage) renderStats() app.UI {
+	f := p.frame
+	if f == nil {
+		return app.Div().ID("ot-stats").DataSet("status", "opening").Class("otplay-result").Text("Opening the backend and uploading the clouds ...")
+	}
+	if f.Error != "" {
+		return app.Div().ID("ot-stats").DataSet("status", "error").Class("otplay-result otplay-error").Text("Failed: " + f.Error)
+	}
+	conv := "no"
+	if f.Converged {
+		conv = "yes (residual <= 1e-6)"
+	}
+	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 7, 64) }
+	return app.Div().ID("ot-stats").Class("otplay-result").
+		DataSet("status", "ready").
+		DataSet("iteration", f.Iteration).
+		Body(app.Table().Body(
+			resultRow("method", f.Method+", eps = "+g(f.Eps)),
+			resultRow("iteration", strconv.Itoa(f.Iteration)),
+			resultRow("converged", conv),
+			resultRow("transport cost <P, C>", g(f.Cost)),
+			resultRow("objective OT_eps", g(f.Objective)),
+			resultRow("marginal error", g(f.MarginalError)),
+			resultRow("plan mass", g(f.Mass)),
+		))
+}

@@ -227,7 +227,7 @@ func checkSolveFlags(f solveFlags) error {
 	return nil
 }
 
-func loadCloud(flag, spec string) (data.Set, error) {
+func solveLoadCloud(flag, spec string) (data.Set, error) {
 	s, err := data.Parse(spec)
 	if err != nil {
 		return s, solveUsage("--%s: %v", flag, err)
@@ -235,9 +235,9 @@ func loadCloud(flag, spec string) (data.Set, error) {
 	return s, nil
 }
 
-// loadSolveWeights reads a weight file, normalising it to mass 1 for the
+// solveLoadWeights reads a weight file, normalising it to mass 1 for the
 // balanced methods (with a note).
-func loadSolveWeights(flag, path string, n int, balanced bool, notes *[]string) ([]float64, error) {
+func solveLoadWeights(flag, path string, n int, balanced bool, notes *[]string) ([]float64, error) {
 	if path == "" {
 		return nil, nil
 	}
@@ -265,11 +265,11 @@ func solveMain(f solveFlags, stderr io.Writer) (*solveReport, error) {
 	if err := checkSolveFlags(f); err != nil {
 		return nil, err
 	}
-	xs, err := loadCloud("x", f.x)
+	xs, err := solveLoadCloud("x", f.x)
 	if err != nil {
 		return nil, err
 	}
-	ys, err := loadCloud("y", f.y)
+	ys, err := solveLoadCloud("y", f.y)
 	if err != nil {
 		return nil, err
 	}
@@ -284,18 +284,18 @@ func solveMain(f solveFlags, stderr io.Writer) (*solveReport, error) {
 		if f.a != "" || f.b != "" {
 			return nil, solveUsage("--method exact: weights are supported in 1-D only (uniform weights in %d-D)", d)
 		}
-		g := gcdInt(n, m)
+		g := solveGCD(n, m)
 		if n/g*m > exact.MaxPoints {
 			return nil, solveUsage("--method exact: lcm(%d, %d) = %d points exceeds %d; use equal sizes or fewer points", n, m, n/g*m, exact.MaxPoints)
 		}
 	}
 	rep := &solveReport{Method: f.method, N: n, M: m, D: d}
 	balanced := f.method != "unbalanced" && f.method != "partial"
-	a, err := loadSolveWeights("a", f.a, n, balanced, &rep.Notes)
+	a, err := solveLoadWeights("a", f.a, n, balanced, &rep.Notes)
 	if err != nil {
 		return nil, err
 	}
-	b, err := loadSolveWeights("b", f.b, m, balanced, &rep.Notes)
+	b, err := solveLoadWeights("b", f.b, m, balanced, &rep.Notes)
 	if err != nil {
 		return nil, err
 	}
@@ -376,31 +376,31 @@ func solveMain(f solveFlags, stderr io.Writer) (*solveReport, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := saveAtomically(f.plan, func(p string) error { return data.Save(p, pl, n, m) }); err != nil {
+		if err := solveSaveAtomically(f.plan, func(p string) error { return data.Save(p, pl, n, m) }); err != nil {
 			return nil, err
 		}
 	}
 	if f.potentials != "" {
 		v := append(append([]float64(nil), res.F...), res.G...)
-		if err := saveAtomically(f.potentials, func(p string) error { return data.SaveVector(p, v) }); err != nil {
+		if err := solveSaveAtomically(f.potentials, func(p string) error { return data.SaveVector(p, v) }); err != nil {
 			return nil, err
 		}
 	}
 	rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
 	if !rep.Converged {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("not converged after %d iterations (last residual %.3g > tol %g); raise --iters or --eps", res.Iterations, lastOr(res.Errors, math.NaN()), f.tol))
+		rep.Notes = append(rep.Notes, fmt.Sprintf("not converged after %d iterations (last residual %.3g > tol %g); raise --iters or --eps", res.Iterations, solveLastOr(res.Errors, math.NaN()), f.tol))
 	}
 	return rep, nil
 }
 
-func lastOr(v []float64, def float64) float64 {
+func solveLastOr(v []float64, def float64) float64 {
 	if len(v) == 0 {
 		return def
 	}
 	return v[len(v)-1]
 }
 
-func gcdInt(a, b int) int {
+func solveGCD(a, b int) int {
 	for b != 0 {
 		a, b = b, a%b
 	}
@@ -425,7 +425,7 @@ func solveLowRank(be compute.Backend, f solveFlags, tier kernel.Tier, p ot.Probl
 	rep.Notes = append(rep.Notes, fmt.Sprintf("%v tier: rank %d, kernel relative RMS error %.3g", r.Tier, r.Rank, r.ErrorEstimate))
 	if f.potentials != "" {
 		v := append(append([]float64(nil), r.F...), r.G...)
-		if err := saveAtomically(f.potentials, func(path string) error { return data.SaveVector(path, v) }); err != nil {
+		if err := solveSaveAtomically(f.potentials, func(path string) error { return data.SaveVector(path, v) }); err != nil {
 			return nil, err
 		}
 	}
@@ -466,7 +466,7 @@ func solveExact(f solveFlags, xs, ys data.Set, a, b []float64, rep *solveReport,
 		for _, fl := range r.Flows {
 			pl[fl.I*ys.N+fl.J] += fl.Mass
 		}
-		if err := saveAtomically(f.plan, func(p string) error { return data.Save(p, pl, xs.N, ys.N) }); err != nil {
+		if err := solveSaveAtomically(f.plan, func(p string) error { return data.Save(p, pl, xs.N, ys.N) }); err != nil {
 			return nil, err
 		}
 	}
@@ -475,9 +475,9 @@ func solveExact(f solveFlags, xs, ys data.Set, a, b []float64, rep *solveReport,
 	return rep, nil
 }
 
-// saveAtomically writes path through write(tmp) to a temporary file with
+// solveSaveAtomically writes path through write(tmp) to a temporary file with
 // the same extension in the same directory, then renames it.
-func saveAtomically(path string, write func(tmp string) error) error {
+func solveSaveAtomically(path string, write func(tmp string) error) error {
 	dir, base := filepath.Split(path)
 	tmp, err := os.CreateTemp(dir, "."+strings.TrimSuffix(base, filepath.Ext(base))+".*"+filepath.Ext(base))
 	if err != nil {

@@ -26,11 +26,13 @@
 // # Choosing
 //
 // Choose(n, m, d, eps, mem) is the policy (see its doc for the
-// thresholds): exact while n m <= 2^26 pairs per iteration; above, a
-// low-rank tier when eps >= 0.25 (at otplay's unit data scale) and the
-// factors fit in memory, rff for d <= 3 and nystrom above; otherwise full
-// with the reason. ChooseGrid does the same for histograms. Settings.Tier
-// overrides the choice; Result.Reason records it.
+// thresholds and the measurements behind them): exact while n m <= 2^26
+// pairs per iteration; above, Nystrom when eps/d >= 0.3 (at otplay's unit
+// data scale), positive features when eps/d >= 0.1 and d <= 3, provided
+// the factors fit in memory; otherwise full with the reason. Solve with
+// Auto falls back Nystrom -> RFF -> full when a tier reports ErrUnstable.
+// ChooseGrid does the same for histograms. Settings.Tier overrides the
+// choice; Result.Reason records it and any fallback.
 //
 // # Safe ranges
 //

@@ -227,9 +227,12 @@ func TestChoose(t *testing.T) {
 	}{
 		{1000, 1000, 2, 0.01, 0, Full, "exact log-domain solver is fast enough"},
 		{8192, 8192, 64, 1, 0, Full, "fast enough"},
-		{100000, 100000, 2, 1, 0, RFF, "positive random features"},
-		{100000, 100000, 2, 0.01, 0, Full, "not low-rank"},
-		{100000, 100000, 16, 1, 0, Nystrom, "Nystrom"},
+		{100000, 100000, 2, 1, 0, Nystrom, "Nystrom landmarks"},
+		{100000, 100000, 2, 0.25, 0, RFF, "positive random features"},
+		{100000, 100000, 2, 0.01, 0, Full, "too small for a low-rank kernel"},
+		{100000, 100000, 16, 1, 0, Full, "too small"},
+		{100000, 100000, 16, 8, 0, Nystrom, "Nystrom"},
+		{100000, 100000, 8, 1.2, 0, Full, "too small"},
 		{1000000, 1000000, 2, 1, 1 << 20, Full, "memory"},
 	}
 	for _, c := range cases {
@@ -258,6 +261,50 @@ func TestChoose(t *testing.T) {
 	r, err := Solve(compute.NewCPU(0), Problem{X: x.Points, Y: x.Points, N: 50, M: 50, D: 2, Eps: 0.1}, Settings{})
 	if err != nil || r.Tier != Full || !strings.Contains(r.Reason, "fast enough") {
 		t.Errorf("Solve(Auto) tier %v reason %q err %v", r.Tier, r.Reason, err)
+	}
+}
+
+// TestAutoPolicyAndFallback lowers the full-tier threshold so that Solve's
+// Auto path meets the low-rank tiers on a small problem.
+func TestAutoPolicyAndFallback(t *testing.T) {
+	defer func(v int) { fullPairs = v }(fullPairs)
+	fullPairs = 100
+	be := compute.NewCPU(0)
+	x, y := cloud(t, "moons:200:seed=1"), cloud(t, "8gaussians:200:seed=2")
+	p := Problem{X: x.Points, Y: y.Points, N: 200, M: 200, D: 2}
+	for _, c := range []struct {
+		eps  float64
+		s    Settings
+		want Tier
+		why  string
+	}{
+		{1, Settings{}, Nystrom, "Nystrom landmarks"},
+		{0.3, Settings{}, RFF, "positive random features"},
+		{0.1, Settings{}, Full, "too small"},
+	} {
+		p.Eps = c.eps
+		r, err := Solve(be, p, c.s)
+		if err != nil {
+			t.Fatalf("eps=%g: %v", c.eps, err)
+		}
+		if r.Tier != c.want || !strings.Contains(r.Reason, c.why) {
+			t.Errorf("eps=%g: tier %v (%q), want %v (%q)", c.eps, r.Tier, r.Reason, c.want, c.why)
+		}
+	}
+	// Fallback: at eps/d = 0.125 with 50 landmarks (seed 1) Nystrom's
+	// kernel sums turn negative (found by search); with the Nystrom
+	// threshold lowered, Auto must fall back to positive features.
+	defer func(v float64) { nystromEpsPerDim = v }(nystromEpsPerDim)
+	nystromEpsPerDim = 0.1
+	g, _ := data.Generate("gaussian", 300, data.Options{Seed: 1, D: 2})
+	u, _ := data.Generate("uniform", 300, data.Options{Seed: 2, D: 2, Scale: 1.5})
+	q := Problem{X: g.Points, Y: u.Points, N: 300, M: 300, D: 2, Eps: 0.25}
+	if _, err := Solve(be, q, Settings{Tier: Nystrom, Landmarks: 50, Seed: 1}); !errors.Is(err, ErrUnstable) {
+		t.Fatalf("forced Nystrom: error %v, want ErrUnstable", err)
+	}
+	r, err := Solve(be, q, Settings{Landmarks: 50, Seed: 1})
+	if err != nil || r.Tier != RFF || !strings.Contains(r.Reason, "nystrom was unstable") || !r.Converged {
+		t.Errorf("Auto fallback: tier %v reason %q converged %v err %v; want rff after nystrom", r.Tier, r.Reason, r.Converged, err)
 	}
 }
 

@@ -237,23 +237,35 @@ func Solve(be compute.Backend, p Problem, s Settings) (Result, error) {
 	if tier == Auto {
 		tier, reason = Choose(p.N, p.M, p.D, p.Eps, s.MemBytes)
 	}
-	var (
-		r   Result
-		err error
-	)
-	switch tier {
-	case Full:
-		r, err = solveFull(be, p, s)
-	case RFF, Nystrom:
-		r, err = solveFactored(be, p, s, tier)
-	case Grid:
-		return Result{}, fmt.Errorf("%w: the grid tier takes histograms: use SolveGrid", ErrBadArgument)
-	default:
-		return Result{}, fmt.Errorf("%w: unknown tier %v", ErrBadArgument, tier)
+	for {
+		var (
+			r   Result
+			err error
+		)
+		switch tier {
+		case Full:
+			r, err = solveFull(be, p, s)
+		case RFF, Nystrom:
+			r, err = solveFactored(be, p, s, tier)
+		case Grid:
+			return Result{}, fmt.Errorf("%w: the grid tier takes histograms: use SolveGrid", ErrBadArgument)
+		default:
+			return Result{}, fmt.Errorf("%w: unknown tier %v", ErrBadArgument, tier)
+		}
+		if err != nil && s.Tier == Auto && errors.Is(err, ErrUnstable) && tier != Full {
+			// Fall back: Nystrom -> RFF (positive, d <= MaxRFFDim) -> Full.
+			next := Full
+			if tier == Nystrom && p.D <= MaxRFFDim {
+				next = RFF
+			}
+			reason += fmt.Sprintf("; %v was unstable (%v), fell back to %v", tier, err, next)
+			tier = next
+			continue
+		}
+		if err != nil {
+			return Result{}, err
+		}
+		r.Tier, r.Reason = tier, reason
+		return r, nil
 	}
-	if err != nil {
-		return Result{}, err
-	}
-	r.Tier, r.Reason = tier, reason
-	return r, nil
 }

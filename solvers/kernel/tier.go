@@ -50,15 +50,20 @@ const (
 	// fused solver costs ~0.1 s per iteration on a laptop GPU (the cost
 	// is computed on the fly, so memory never limits it): use it.
 	FullPairs = 1 << 26
-	// MinLowRankEps: below eps = 0.25 (for data at otplay's unit scale,
-	// coordinates in about [-2, 2], squared diameter ~ 16-32), the
-	// Gaussian kernel's numerical rank grows like (diam^2/eps)^(d/2) and
-	// neither low-rank tier reaches 1% kernel error with a few thousand
-	// features; the scaling-form iterations also underflow there.
-	MinLowRankEps = 0.25
+	// NystromEpsPerDim and RFFEpsPerDim: the low-rank tiers need eps
+	// large against the typical squared distance, which for data at
+	// otplay's unit scale (per-coordinate std ~ 1) grows like 2d. Measured
+	// (Gaussian vs uniform clouds, n = 800, see the package tests): at
+	// eps/d >= 0.3 Nystrom with 500 landmarks reaches cost errors of
+	// 1e-5 (d = 2) to 0.4% (d = 8), far better than 1000 positive
+	// features (0.4% to 1%); at eps/d = 0.125 Nystrom's kernel sums turn
+	// negative while RFF, positive by construction, still gives a few
+	// percent in d <= 3; below eps/d = 0.1 neither is usable.
+	NystromEpsPerDim = 0.3
+	RFFEpsPerDim     = 0.1
 	// MaxRFFDim: positive features' variance grows exponentially with d
-	// (Scetbon and Cuturi 2020, Lemma 1's constant); beyond d = 3 the
-	// Nystrom tier is more accurate at equal rank in our benchmark.
+	// (Scetbon and Cuturi 2020, Lemma 1's constant); beyond d = 3 they
+	// are not used.
 	MaxRFFDim = 3
 	// DefaultMemBytes is the memory budget when Settings.MemBytes is 0.
 	DefaultMemBytes = 1 << 30
@@ -73,30 +78,41 @@ const (
 // saying why. Choose never returns Grid (histograms on grids are a
 // different input: see ChooseGrid).
 //
-// The policy: Full while n m <= FullPairs (exact and fast enough); else a
-// low-rank tier if eps >= MinLowRankEps and rank >= 64 fits the memory
-// budget: RFF for d <= MaxRFFDim (positive, so Sinkhorn cannot break),
-// Nystrom above; else Full (exact but slow), with the reason.
+// The policy: Full while n m <= FullPairs (exact and fast enough); else,
+// if rank >= 64 factors fit the memory budget, Nystrom when eps/d >=
+// NystromEpsPerDim, RFF when eps/d >= RFFEpsPerDim and d <= MaxRFFDim;
+// else Full (exact but slow), with the reason. Solve with Auto falls back
+// from Nystrom to RFF to Full when a tier reports ErrUnstable, and says
+// so in Result.Reason.
 func Choose(n, m, d int, eps float64, memBytes int64) (Tier, string) {
 	if memBytes <= 0 {
 		memBytes = DefaultMemBytes
 	}
 	pairs := float64(n) * float64(m)
-	if pairs <= FullPairs {
-		return Full, fmt.Sprintf("n*m = %.3g <= %d pairs: the exact log-domain solver is fast enough", pairs, FullPairs)
-	}
-	if !(eps >= MinLowRankEps) {
-		return Full, fmt.Sprintf("eps = %g < %g: the kernel is not low-rank at this scale; exact log-domain solver (slow: %.3g pairs per iteration)", eps, MinLowRankEps, pairs)
+	if pairs <= float64(fullPairs) {
+		return Full, fmt.Sprintf("n*m = %.3g <= %d pairs: the exact log-domain solver is fast enough", pairs, fullPairs)
 	}
 	rank := maxRank(n, m, memBytes)
 	if rank < minRank {
 		return Full, fmt.Sprintf("memory %d bytes holds only rank %d factors; exact log-domain solver (needs O(n+m) memory)", memBytes, rank)
 	}
-	if d <= MaxRFFDim {
-		return RFF, fmt.Sprintf("n*m = %.3g pairs, eps = %g, d = %d <= %d: positive random features, rank up to %d", pairs, eps, d, MaxRFFDim, min(rank, DefaultFeatures))
+	perDim := eps / float64(d)
+	switch {
+	case perDim >= nystromEpsPerDim:
+		return Nystrom, fmt.Sprintf("n*m = %.3g pairs, eps/d = %.3g >= %g: Nystrom landmarks, rank up to %d", pairs, perDim, NystromEpsPerDim, min(rank, DefaultLandmarks))
+	case perDim >= RFFEpsPerDim && d <= MaxRFFDim:
+		return RFF, fmt.Sprintf("n*m = %.3g pairs, eps/d = %.3g in [%g, %g), d = %d <= %d: positive random features, rank up to %d", pairs, perDim, RFFEpsPerDim, NystromEpsPerDim, d, MaxRFFDim, min(rank, DefaultFeatures))
 	}
-	return Nystrom, fmt.Sprintf("n*m = %.3g pairs, eps = %g, d = %d > %d: Nystrom landmarks, rank up to %d", pairs, eps, d, MaxRFFDim, min(rank, DefaultLandmarks))
+	return Full, fmt.Sprintf("eps/d = %.3g too small for a low-rank kernel in d = %d; exact log-domain solver (slow: %.3g pairs per iteration)", perDim, d, pairs)
 }
+
+// fullPairs is FullPairs, lowered by tests to exercise the large-n policy
+// on small problems.
+var fullPairs = FullPairs
+
+// nystromEpsPerDim is NystromEpsPerDim, lowered by a test to reach the
+// Nystrom -> RFF fallback.
+var nystromEpsPerDim = NystromEpsPerDim
 
 // maxRank is the largest rank whose two factor copies fit in memBytes
 // (float64).

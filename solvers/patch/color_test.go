@@ -114,7 +114,7 @@ func TestColorTransferMatchesTargetMoments(t *testing.T) {
 	src, tgt := loadPhoto(t, "china.jpg", 80), loadPhoto(t, "flower.jpg", 80)
 	m0, c0 := momentErrors(src, tgt)
 	cases := []struct {
-		s                ColorSettings
+		s               ColorSettings
 		meanTol, covTol float64
 	}{
 		{ColorSettings{Method: Sliced}, 2e-3, 2e-3},
@@ -176,53 +176,6 @@ func TestColorPartialKeepsAbsentColours(t *testing.T) {
 		}
 		if mass == 0 && redStay < 0.5 {
 			t.Errorf("balanced: red pixels moved by only %.3g, want turned blue", redStay)
-		}
-	}
-}
-
-// The Hungarian solver against brute force over all permutations.
-func TestHungarianBruteForce(t *testing.T) {
-	for n := 1; n <= 7; n++ {
-		for trial := 0; trial < 5; trial++ {
-			cost := make([]float64, n*n)
-			for i := range cost {
-				cost[i] = math.Floor(compute.UniformAt(uint64(n*10+trial), uint64(i)) * 20) // ties on purpose
-			}
-			sigma := hungarian(cost, n)
-			got := 0.0
-			seen := make([]bool, n)
-			for i, j := range sigma {
-				got += cost[i*n+j]
-				if seen[j] {
-					t.Fatalf("n=%d: assignment %v is not a permutation", n, sigma)
-				}
-				seen[j] = true
-			}
-			perm := make([]int, n)
-			for i := range perm {
-				perm[i] = i
-			}
-			best := math.Inf(1)
-			var rec func(k int)
-			rec = func(k int) {
-				if k == n {
-					s := 0.0
-					for i, j := range perm {
-						s += cost[i*n+j]
-					}
-					best = min(best, s)
-					return
-				}
-				for i := k; i < n; i++ {
-					perm[k], perm[i] = perm[i], perm[k]
-					rec(k + 1)
-					perm[k], perm[i] = perm[i], perm[k]
-				}
-			}
-			rec(0)
-			if got != best {
-				t.Errorf("n=%d trial %d: Hungarian cost %g, brute force %g", n, trial, got, best)
-			}
 		}
 	}
 }

@@ -1,15 +1,14 @@
 package patch
 
 import (
-	"math"
-
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/solvers/exact"
 )
 
 // exactColour solves exact OT between k = min(Subsample, n, m) pixels
 // drawn uniformly without replacement from each image: with uniform
 // weights on equal counts the optimal plan is a permutation (Birkhoff),
-// found by the Hungarian algorithm (assignment). The map is extended to
+// found by solvers/exact's Assignment (Hungarian algorithm). The map is extended to
 // every pixel by kernel regression of the displacements of the
 // subsample (Nadaraya-Watson with a Gaussian kernel of variance eps/2):
 //
@@ -34,7 +33,10 @@ func exactColour(b compute.Backend, x, y []float64, s ColorSettings) ([]float64,
 			cost[i*k+j] = c
 		}
 	}
-	assign := hungarian(cost, k)
+	assign, _, err := exact.Assignment(cost, k)
+	if err != nil {
+		return nil, nil, err
+	}
 	disp := make([]float64, k*d)
 	var total float64
 	for i, j := range assign {
@@ -85,67 +87,4 @@ func subsample(pts []float64, d, k int, seed uint64, stream uint64) []float64 {
 		out = append(out, pts[perm[i]*d:perm[i]*d+d]...)
 	}
 	return out
-}
-
-// hungarian returns the assignment sigma (row i -> column sigma[i]) that
-// minimises sum_i cost[i*n + sigma(i)] over permutations of n: the
-// Hungarian algorithm with potentials and shortest augmenting paths
-// (Kuhn 1955; Munkres 1957; the O(n^3) form of Jonker and Volgenant 1987).
-func hungarian(cost []float64, n int) []int {
-	inf := math.Inf(1)
-	u := make([]float64, n+1)
-	v := make([]float64, n+1)
-	p := make([]int, n+1) // p[j]: row matched to column j (1-based), 0 = free
-	way := make([]int, n+1)
-	minv := make([]float64, n+1)
-	used := make([]bool, n+1)
-	for i := 1; i <= n; i++ {
-		p[0] = i
-		j0 := 0
-		for j := range minv {
-			minv[j] = inf
-			used[j] = false
-		}
-		for {
-			used[j0] = true
-			i0, delta, j1 := p[j0], inf, 0
-			row := cost[(i0-1)*n:]
-			for j := 1; j <= n; j++ {
-				if used[j] {
-					continue
-				}
-				cur := row[j-1] - u[i0] - v[j]
-				if cur < minv[j] {
-					minv[j] = cur
-					way[j] = j0
-				}
-				if minv[j] < delta {
-					delta = minv[j]
-					j1 = j
-				}
-			}
-			for j := 0; j <= n; j++ {
-				if used[j] {
-					u[p[j]] += delta
-					v[j] -= delta
-				} else {
-					minv[j] -= delta
-				}
-			}
-			j0 = j1
-			if p[j0] == 0 {
-				break
-			}
-		}
-		for j0 != 0 {
-			j1 := way[j0]
-			p[j0] = p[j1]
-			j0 = j1
-		}
-	}
-	sigma := make([]int, n)
-	for j := 1; j <= n; j++ {
-		sigma[p[j]-1] = j - 1
-	}
-	return sigma
 }

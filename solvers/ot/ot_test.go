@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/solvers/data"
+	"github.com/otplay/otplay/solvers/exact"
 )
 
 func cpu() compute.Backend { return compute.NewCPU(0) }
@@ -791,5 +793,65 @@ func TestBadInput(t *testing.T) {
 		if !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %q, want ErrBadInput mentioning %q", c.name, err, c.want)
 		}
+	}
+}
+
+// TestEpsToZeroAgainstExact (2-D): the entropic transport cost decreases
+// to the exact W2^2 of package exact (Hungarian assignment) as eps -> 0,
+// never going below it by more than the marginal error allows.
+func TestEpsToZeroAgainstExact(t *testing.T) {
+	n := 80
+	x, _ := data.Generate("moons", n, data.Options{Seed: 5})
+	y, _ := data.Generate("8gaussians", n, data.Options{Seed: 6})
+	ex, err := exact.Solve(x.Points, y.Points, n, n, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := cpu()
+	prev := math.Inf(1)
+	for _, eps := range []float64{0.1, 0.01, 0.003} {
+		r, err := Sinkhorn(b, Problem{X: x.Points, Y: y.Points, N: n, M: n, D: 2}, Settings{Eps: eps, Scaling: 0.5, Tol: 1e-4, MaxIter: 10000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gap := (r.Cost - ex.Cost) / ex.Cost
+		t.Logf("eps=%g: entropic cost %.6f, exact %.6f, relative gap %.2e (%d iterations)", eps, r.Cost, ex.Cost, gap, r.Iterations)
+		if gap < -1e-3 || gap > prev {
+			t.Errorf("eps=%g: relative gap %g (previous %g)", eps, gap, prev)
+		}
+		prev = gap
+	}
+	if prev > 0.01 {
+		t.Errorf("at eps=0.003 the entropic cost is %.2g%% above the exact one", 100*prev)
+	}
+}
+
+// TestUnbalancedVariants: eps-scaling and warm starts reach the same
+// unbalanced solution.
+func TestUnbalancedVariants(t *testing.T) {
+	p := Problem{X: cloud(30, 2, 25, 1, 0), Y: cloud(20, 2, 26, 1, 1), N: 30, M: 20, D: 2}
+	b := cpu()
+	s := Settings{Eps: 0.05, TauA: 0.5, TauB: 1, Tol: 1e-12, MaxIter: 20000}
+	base, err := Unbalanced(b, p, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := s
+	sc.Scaling = 0.5
+	r, err := Unbalanced(b, p, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Converged || !closeRel(r.Cost, base.Cost, 1e-9) || maxAbsDiff(r.F, base.F) > 1e-9 {
+		t.Errorf("scaled: cost %.12g vs %.12g, |dF| %g", r.Cost, base.Cost, maxAbsDiff(r.F, base.F))
+	}
+	w := s
+	w.F, w.G = base.F, base.G
+	r, err = Unbalanced(b, p, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Iterations > 10 || !closeRel(r.Objective, base.Objective, 1e-10) {
+		t.Errorf("warm: %d iterations, objective %.12g vs %.12g", r.Iterations, r.Objective, base.Objective)
 	}
 }

@@ -241,3 +241,35 @@ func TestColorBadInput(t *testing.T) {
 		t.Error("infinite pixel: no error")
 	}
 }
+
+// The error caused by quantising the colour clouds (Entropic's default,
+// 16 bins per channel) instead of solving entropic OT on every pixel:
+// both at the same eps on 24 x 16 photographs (384 pixels each, so the
+// full plan is 384 x 384; on 36 x 24 it measured the same, 0.0021 mean,
+// 0.067 max, but takes 30 s on the CPU). Measured here: mean
+// |T_quantised(x) - T_full(x)| = 0.0023 per channel (0.6/255), max 0.028.
+func TestQuantisationError(t *testing.T) {
+	b := compute.NewCPU(0)
+	src, tgt := loadPhoto(t, "china.jpg", 24), loadPhoto(t, "flower.jpg", 24)
+	full, rf, err := TransferColor(b, src, tgt, ColorSettings{Bins: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	quant, rq, err := TransferColor(b, src, tgt, ColorSettings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var worst float64
+	for i := range full.Pix {
+		worst = max(worst, math.Abs(full.Pix[i]-quant.Pix[i]))
+	}
+	mad := meanAbsDiff(full, quant)
+	t.Logf("full %d x %d points (%v, %d it) vs quantised %d x %d (%v, %d it): mean |diff| %.3g, max %.3g",
+		rf.SourcePoints, rf.TargetPoints, rf.Time, rf.Iterations, rq.SourcePoints, rq.TargetPoints, rq.Time, rq.Iterations, mad, worst)
+	if rf.SourcePoints != src.Width*src.Height {
+		t.Errorf("Bins -1 used %d points, want every pixel (%d)", rf.SourcePoints, src.Width*src.Height)
+	}
+	if mad > 0.01 || worst > 0.1 {
+		t.Errorf("quantisation changed the result by %.3g on average (max %.3g), want <= 0.01 (0.1)", mad, worst)
+	}
+}

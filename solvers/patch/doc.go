@@ -33,8 +33,9 @@
 //     by the entropic map of that plan (Pooladian and Niles-Weed 2021,
 //     eq. (3)): T(x) = sum_j b_j e^{(G_j - |x - y_j|^2)/eps} y_j / (same
 //     without y_j), one SoftMean over all distinct colours. The error this
-//     causes was measured against full entropic OT on every pixel of
-//     80 x 53 images (TestQuantisationError): see that test's doc.
+//     causes, measured against full entropic OT on every pixel
+//     (TestQuantisationError, 24 x 16 and 36 x 24 photographs): 0.002
+//     mean absolute per channel (0.6/255), at most 0.07.
 //     With Mass < 1 (partial OT) the plan moves only that fraction of the
 //     colour mass; the fraction rho_i of each source bin it moves is
 //     extended to every colour by kernel regression, and a colour becomes

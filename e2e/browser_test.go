@@ -257,15 +257,37 @@ func (tb *tab) console() string {
 	return b.String()
 }
 
-// checkConsole fails the test on any console error, uncaught exception or
-// browser-log error seen so far.
+// checkConsole fails the test on any console error, uncaught exception,
+// browser-log error, or warning seen so far. Warnings count because
+// Chromium reports WebGPU validation errors (an invalid dispatch, whose
+// command buffer is then dropped and whose results are garbage) as
+// console warnings.
 func (tb *tab) checkConsole(t *testing.T) {
 	t.Helper()
 	tb.mu.Lock()
 	defer tb.mu.Unlock()
 	for _, m := range tb.msgs {
-		if m.Type == chromedp.ConsoleError || m.IsException() {
+		if m.Type == chromedp.ConsoleWarning && benignWarning(m.Text) {
+			continue
+		}
+		if m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleWarning || m.IsException() {
 			t.Errorf("browser console %s (%s:%d)", m, m.URL, m.Line)
 		}
 	}
+}
+
+// benignWarnings are console warnings that say nothing about the page:
+//   - "No available adapters.": Chromium's note when WebGPU is off (the
+//     no-WebGPU test; elsewhere the adapter checks catch a missing one);
+//   - "willReadFrequently": the tests' own getImageData calls on the
+//     plots' canvases.
+var benignWarnings = []string{"No available adapters.", "willReadFrequently"}
+
+func benignWarning(text string) bool {
+	for _, w := range benignWarnings {
+		if strings.Contains(text, w) {
+			return true
+		}
+	}
+	return false
 }

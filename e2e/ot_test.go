@@ -37,11 +37,18 @@ func click(t *testing.T, tb *tab, id string) {
 
 func relDiff(a, b float64) float64 { return math.Abs(a-b) / math.Max(math.Abs(b), 1e-12) }
 
-// Step, Play and Reset on /ot, checked against the ot package run
-// natively on the CPU with the same data and settings.
+// Step, Play and Reset on /ot, on the browser's WebGPU and on the wasm
+// CPU backend, checked against the ot package run natively on the CPU with
+// the same data and settings.
 func TestOTPageStepPlayReset(t *testing.T) {
+	for _, backend := range []string{"auto", "cpu"} {
+		t.Run(backend, func(t *testing.T) { testOTPage(t, backend) })
+	}
+}
+
+func testOTPage(t *testing.T, backend string) {
 	tb := newTab(t)
-	query := "x=gaussian&y=moons&n=60&m=50&eps=0.1&seed=4&k=2" + otBackendQuery
+	query := "x=gaussian&y=moons&n=60&m=50&eps=0.1&seed=4&k=2&backend=" + backend
 	st, err := ui.OTSchema.DecodeQuery(query)
 	if err != nil {
 		t.Fatal(err)
@@ -61,6 +68,9 @@ func TestOTPageStepPlayReset(t *testing.T) {
 		tol = 1e-4
 	}
 	t.Logf("backend %s", f.Backend.Badge())
+	if backend == "auto" && f.Backend.Kind != ui.KindWebGPU {
+		t.Errorf("backend=auto opened %s; the browser has WebGPU", f.Backend.Badge())
+	}
 
 	// One step.
 	click(t, tb, "step")
@@ -142,5 +152,3 @@ func TestOTPageStepPlayReset(t *testing.T) {
 }
 
 func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
-
-var otBackendQuery = "&backend=cpu"

@@ -1,0 +1,149 @@
+package ui
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/otplay/otplay/compute/conformance"
+)
+
+// ValidatePath is the route of the in-browser conformance page.
+const ValidatePath = "/validate"
+
+// ValidateSchema is the URL state of /validate: the backend, and whether
+// to run the full suite (sizes up to 4097 in every dimension; slow on the
+// wasm CPU reference) or the quick one (the default, as otplay validate
+// --quick).
+var ValidateSchema = Schema{
+	{Name: "full", Kind: KindChoice, Default: "no", Choices: []string{"no", "yes"}, Help: "run the full suite instead of the quick one"},
+	BackendParam,
+}
+
+func init() {
+	Register(Page{
+		Path:    ValidatePath,
+		Title:   "Validate",
+		Summary: "Runs the compute conformance suite on this browser's backend: every kernel against independent float64 references, with the float32 tolerances.",
+		Schema:  ValidateSchema,
+		New:     func() app.Composer { return &ValidatePage{} },
+	})
+}
+
+// ValidateCheck is one row of the published /validate result.
+type ValidateCheck struct {
+	Op     string  `json:"op"`
+	Case   string  `json:"case"`
+	MaxErr float64 `json:"maxErr"`
+	Tol    float64 `json:"tol"`
+	Pass   bool    `json:"pass"`
+	Error  string  `json:"error,omitempty"`
+}
+
+// ValidateResult is what /validate publishes as window.otplayResult.
+type ValidateResult struct {
+	Page    string          `json:"page"`
+	Done    bool            `json:"done"`
+	Backend BackendStatus   `json:"backend"`
+	Checks  []ValidateCheck `json:"checks"`
+	Failed  int             `json:"failed"`
+	// TimeMS is the suite's wall time in milliseconds.
+	TimeMS float64 `json:"timeMs"`
+}
+
+// RunValidate runs the conformance suite on the backend the state names.
+// It blocks; in the browser call it from a goroutine.
+func RunValidate(st State) ValidateResult {
+	computeMu.Lock()
+	defer computeMu.Unlock()
+	status := OpenBackend(st.String("backend"))
+	start := time.Now()
+	rs := conformance.Run(status.Backend, conformance.Options{Quick: st.String("full") != "yes"})
+	r := ValidateResult{Page: ValidatePath, Done: true, Backend: status, Failed: conformance.Failed(rs),
+		TimeMS: float64(time.Since(start)) / float64(time.Millisecond)}
+	for _, c := range rs {
+		vc := ValidateCheck{Op: c.Op, Case: c.Case, MaxErr: c.MaxErr, Tol: c.Tol, Pass: c.Pass}
+		if c.Err != nil {
+			vc.Error = c.Err.Error()
+		}
+		if vc.MaxErr != vc.MaxErr || vc.MaxErr > 1e300 || vc.MaxErr < -1e300 { // JSON has no NaN or Inf
+			vc.MaxErr = -1
+		}
+		r.Checks = append(r.Checks, vc)
+	}
+	return r
+}
+
+// ValidatePage is the /validate page.
+type ValidatePage struct {
+	app.Compo
+	embed    bool
+	state    State
+	stateErr string
+	result   *ValidateResult
+	gen      int
+}
+
+// OnNav reads the state and starts the suite.
+func (p *ValidatePage) OnNav(ctx app.Context) {
+	u := ctx.Page().URL()
+	p.embed = IsEmbed(u)
+	ctx.Page().SetTitle("Validate · otplay")
+	st, err := ValidateSchema.Decode(u.Query())
+	p.state, p.stateErr, p.result = st, "", nil
+	if err != nil {
+		p.stateErr = err.Error()
+	}
+	p.gen++
+	if !app.IsClient {
+		return
+	}
+	gen := p.gen
+	ctx.Async(func() {
+		r := RunValidate(st)
+		ctx.Dispatch(func(ctx app.Context) {
+			if p.gen != gen {
+				return
+			}
+			p.result = &r
+			ctx.Defer(func(app.Context) { publishResult(ValidatePath, r) })
+		})
+	})
+}
+
+// Render shows the verdict and the table of checks.
+func (p *ValidatePage) Render() app.UI {
+	l := Layout{Path: ValidatePath, Title: "Validate the compute backend", Embed: p.embed}
+	r := p.result
+	if r == nil {
+		return l.Render(
+			app.If(p.stateErr != "", func() app.UI { return app.P().Class("otplay-error").Text("URL state: " + p.stateErr) }),
+			app.Div().ID("validate-result").DataSet("status", "running").Text("Running the conformance suite ..."),
+		)
+	}
+	l.Status = &r.Backend
+	l.Timings = []Timing{{"suite", ms(r.TimeMS)}}
+	verdict := "all " + strconv.Itoa(len(r.Checks)) + " checks pass"
+	if r.Failed > 0 {
+		verdict = strconv.Itoa(r.Failed) + " of " + strconv.Itoa(len(r.Checks)) + " checks FAIL"
+	}
+	rows := []app.UI{app.Tr().Body(app.Th().Text("op"), app.Th().Text("case"), app.Th().Text("error"), app.Th().Text("tolerance"), app.Th().Text(""))}
+	for _, c := range r.Checks {
+		status, class := "ok", ""
+		if !c.Pass {
+			status, class = "FAIL", "otplay-error"
+		}
+		errText := strconv.FormatFloat(c.MaxErr, 'e', 2, 64)
+		if c.Error != "" {
+			errText = c.Error
+		}
+		rows = append(rows, app.Tr().Class(class).Body(
+			app.Td().Text(c.Op), app.Td().Text(c.Case), app.Td().Text(errText),
+			app.Td().Text(strconv.FormatFloat(c.Tol, 'e', 1, 64)), app.Td().Text(status)))
+	}
+	return l.Render(
+		app.Div().ID("validate-result").Class("otplay-result").
+			DataSet("status", "done").DataSet("failed", r.Failed).
+			Body(app.P().Text(r.Backend.Badge()+": "+verdict), app.Table().Body(rows...)),
+	)
+}

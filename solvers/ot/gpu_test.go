@@ -37,7 +37,7 @@ func TestGPUAgreesWithCPU(t *testing.T) {
 		{"partial", Settings{Eps: 0.05, Mass: 0.6}, Partial},
 	} {
 		s := c.s
-		s.Tol, s.MaxIter = -1, 200
+		s.Tol, s.MaxIter = -1, 120
 		rc, err := c.run(cpu, p, s)
 		if err != nil {
 			t.Fatal(err)
@@ -90,23 +90,33 @@ func TestGPUAgreesWithCPU(t *testing.T) {
 	}
 }
 
-// TestGPUSmallEps: eps = 1e-3 on unit-scale data stays finite on float32
-// and reaches a marginal error of 1e-3.
+// TestGPUSmallEps: eps = 1e-3 on unit-scale data (C/eps up to ~1e4)
+// stays finite on float32 and follows the float64 CPU iterates: after 800
+// iterations the marginal errors agree within 5% and the costs within
+// 1e-3. (Full convergence to 1e-3 takes ~4500 iterations, too slow for
+// lavapipe in CI; the CPU test TestSmallEpsNoNaN covers it.)
 func TestGPUSmallEps(t *testing.T) {
 	gpu := gputest.Backend(t)
-	x, _ := data.Generate("moons", 256, data.Options{Seed: 3})
-	y, _ := data.Generate("circles", 256, data.Options{Seed: 4})
-	r, err := Sinkhorn(gpu, Problem{X: x.Points, Y: y.Points, N: 256, M: 256, D: 2}, Settings{Eps: 1e-3, Scaling: 0.5, Tol: 1e-3, MaxIter: 5000})
+	x, _ := data.Generate("moons", 128, data.Options{Seed: 3})
+	y, _ := data.Generate("circles", 128, data.Options{Seed: 4})
+	p := Problem{X: x.Points, Y: y.Points, N: 128, M: 128, D: 2}
+	s := Settings{Eps: 1e-3, Scaling: 0.5, Tol: -1, MaxIter: 800, CheckEvery: 100}
+	r, err := Sinkhorn(gpu, p, s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, v := range append([]float64{r.Cost, r.Objective, r.MarginalError}, r.F...) {
+	for _, v := range append(append([]float64{r.Cost, r.Objective, r.MarginalError}, r.F...), r.G...) {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			t.Fatal("non-finite result on the GPU at eps = 1e-3")
 		}
 	}
-	t.Logf("eps=1e-3 on the GPU: %d iterations, marginal error %.2e, converged %v", r.Iterations, r.MarginalError, r.Converged)
-	if !r.Converged || r.MarginalError > 2e-3 {
-		t.Errorf("not converged: %d iterations, marginal error %g", r.Iterations, r.MarginalError)
+	rc, err := Sinkhorn(compute.NewCPU(0), p, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("eps=1e-3, 800 iterations: marginal error GPU %.4e, CPU %.4e; cost GPU %.7f, CPU %.7f",
+		r.MarginalError, rc.MarginalError, r.Cost, rc.Cost)
+	if !closeRel(r.MarginalError, rc.MarginalError, 0.05) || !closeRel(r.Cost, rc.Cost, 1e-3) {
+		t.Errorf("GPU diverges from the CPU at eps = 1e-3")
 	}
 }

@@ -139,21 +139,24 @@ func (s Settings) withDefaults() (Settings, error) {
 
 // LevelResult reports one scale of Transfer.
 type LevelResult struct {
-	Width, Height int // source size at this level
+	Width  int `json:"width"` // source size at this level
+	Height int `json:"height"`
 	// SourcePatches and TargetPatches count the patches of each image;
 	// PlanSource and PlanTarget those that entered the plan.
-	SourcePatches, TargetPatches int
-	PlanSource, PlanTarget       int
-	Dim                          int     // cost dimension (after projection)
-	Explained                    float64 // fraction of the patch variance kept by the projection (1 without)
-	Tier                         string  // the solver used, and for kernel tiers why
-	Eps                          float64
-	MeanCost                     float64 // mean |p - q|^2 between the two patch sets
-	Cost                         float64 // <P, C> of the plan
-	Iterations                   int
-	Converged                    bool
-	MarginalError                float64
-	Time                         time.Duration
+	SourcePatches int           `json:"source_patches"`
+	TargetPatches int           `json:"target_patches"`
+	PlanSource    int           `json:"plan_source"`
+	PlanTarget    int           `json:"plan_target"`
+	Dim           int           `json:"dim"`       // cost dimension (after projection)
+	Explained     float64       `json:"explained"` // fraction of the patch variance kept by the projection (1 without)
+	Tier          string        `json:"tier"`      // the solver used, and for kernel tiers why
+	Eps           float64       `json:"eps"`
+	MeanCost      float64       `json:"mean_cost"` // mean |p - q|^2 between the two patch sets
+	Cost          float64       `json:"cost"`      // <P, C> of the plan
+	Iterations    int           `json:"iterations"`
+	Converged     bool          `json:"converged"`
+	MarginalError float64       `json:"marginal_error"`
+	Time          time.Duration `json:"time_ns"`
 }
 
 // Result reports Transfer.

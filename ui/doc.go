@@ -63,4 +63,24 @@
 // compilation, warm run, reference) and the maximum relative difference
 // against Float32Tolerance. Its URL parameters: n, m, d, eps, seed,
 // backend.
+//
+// # The /ot page
+//
+// /ot steps an ot.Solver (package solvers/ot) between two 2-D data sets
+// of package solvers/data (x with seed, y with seed+1): Step runs one
+// iteration, Play runs "steps" iterations per frame until convergence
+// (residual <= 1e-6) or 1000 iterations, Pause stops, Reset starts again
+// from zero potentials. Each frame reads back the solver's summary (cost
+// <P, C>, OT_eps, marginal error, mass) and the k largest plan entries of
+// every source point (Result.PlanTopK), drawn as lines whose opacity is
+// P_ij / max P, and appends the residual to a log-scale chart. Methods:
+// balanced (Sinkhorn), unbalanced (tau) and partial (mass). URL
+// parameters: x, y, n, m, seed, eps, method, tau, mass, k, steps,
+// backend. The published frame is OTFrame.
+//
+// # The /validate page
+//
+// /validate runs compute/conformance's suite (quick by default, full=yes
+// for all of it) on the page's backend and lists every check with its
+// error and tolerance: the browser's twin of otplay validate.
 package ui

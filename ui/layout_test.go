@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"html"
 	"strings"
 	"testing"
 	"time"
@@ -76,10 +77,10 @@ func TestLayoutRender(t *testing.T) {
 }
 
 func TestGalleryRender(t *testing.T) {
-	html := app.HTMLString(&Gallery{})
+	page := app.HTMLString(&Gallery{})
 	for _, p := range Pages() {
-		if !strings.Contains(html, `href="`+p.Path+`"`) || !strings.Contains(html, p.Summary) {
-			t.Errorf("gallery lacks the card of %s:\n%s", p.Path, html)
+		if !strings.Contains(page, `href="`+p.Path+`"`) || !strings.Contains(page, html.EscapeString(p.Summary)) {
+			t.Errorf("gallery lacks the card of %s:\n%s", p.Path, page)
 		}
 	}
 }

@@ -430,10 +430,10 @@ func (p *OTPage) Render() app.UI {
 	playing := f != nil && f.Playing
 	ready := p.run != nil && f != nil && f.Error == ""
 	controls := app.Div().Class("otplay-controls").Body(
-		app.Button().ID("step").Text("Step").Disabled(!ready || playing).OnClick(p.onStep),
-		app.Button().ID("play").Text("Play").Disabled(!ready || playing).OnClick(p.onPlay),
-		app.Button().ID("pause").Text("Pause").Disabled(!playing).OnClick(p.onPause),
-		app.Button().ID("reset").Text("Reset").Disabled(p.run == nil).OnClick(p.onReset),
+		button("step", "Step", !ready || playing, p.onStep),
+		button("play", "Play", !ready || playing, p.onPlay),
+		button("pause", "Pause", !playing, p.onPause),
+		button("reset", "Reset", p.run == nil, p.onReset),
 	)
 	var plan, chart Figure
 	if f != nil {
@@ -502,4 +502,15 @@ func (p *OTPage) renderStats() app.UI {
 			resultRow("marginal error", g(f.MarginalError)),
 			resultRow("plan mass", g(f.Mass)),
 		))
+}
+
+// button returns a button; the disabled attribute is set only when true
+// (go-app's server-side HTML writes disabled="false", which HTML reads as
+// disabled).
+func button(id, text string, disabled bool, h app.EventHandler) app.UI {
+	b := app.Button().ID(id).Text(text).OnClick(h)
+	if disabled {
+		b = b.Disabled(true)
+	}
+	return b
 }

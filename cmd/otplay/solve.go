@@ -57,7 +57,9 @@ values) followed by G (m values) as one vector. Files are written to a
 temporary name and renamed, so a failed run leaves nothing half-written.
 JSON fields: method, backend, tier, n, m, d, eps, cost, objective,
 marginal_error, iterations, converged, time_ms, and value (divergence:
-S; sliced: SW_2). A progress bar goes to stderr for runs over a second.`
+S, with cost and objective those of OT_eps(a, b) and iterations summed
+over the three problems; sliced: SW_2, with cost = SW_2^2; exact: cost =
+W_2^2). A progress bar goes to stderr for runs over a second.`
 
 // solveReport is the --json output of otplay solve.
 type solveReport struct {

@@ -82,11 +82,12 @@ func limitsFrom(l wgpu.Limits) Limits {
 // Device is an opened WebGPU device with its queue, pipeline cache and the
 // batch being recorded. Methods are not safe for concurrent use.
 type Device struct {
-	info    Info
-	dev     *wgpu.Device
-	queue   *wgpu.Queue
-	cleanup func()
-	js      jsValue // the browser's GPUDevice (js builds only)
+	info     Info
+	dev      *wgpu.Device
+	queue    *wgpu.Queue
+	cleanup  func()
+	keepOpen bool    // the process-wide native device: Close only flushes
+	js       jsValue // the browser's GPUDevice (js builds only)
 
 	mu   sync.Mutex // guards lost
 	lost error
@@ -439,10 +440,15 @@ func (d *Device) Wait() error {
 	return d.waitIdle()
 }
 
-// Close releases the device. The Device must not be used afterwards.
+// Close flushes recorded work. Natively the device is shared by the
+// process (see Open) and stays open; in the browser Close releases the
+// pipelines and the Device must not be used afterwards.
 func (d *Device) Close() {
 	if d.enc != nil {
 		d.Flush()
+	}
+	if d.keepOpen {
+		return
 	}
 	for _, k := range d.pipes {
 		k.pipe.Release()

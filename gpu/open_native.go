@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/cogentcore/webgpu/wgpu"
 )
@@ -17,29 +18,53 @@ type Options struct {
 	Fallback bool
 }
 
-// Open opens the best WebGPU device on this machine: a Vulkan-only instance
-// on Linux (so a missing Vulkan driver gives ErrNoAdapter instead of the
-// abort an all-backends instance can cause), the platform's primary APIs
-// elsewhere. The device is created with the adapter's own limits, so large
-// GPUs get their full storage-buffer size.
+// Open returns the process's WebGPU device, opening it on first use: the
+// best adapter of a Vulkan-only instance on Linux (so a missing Vulkan
+// driver gives ErrNoAdapter instead of the abort an all-backends instance
+// can cause), the platform's primary APIs elsewhere. The device is created
+// with the adapter's own limits, so large GPUs get their full
+// storage-buffer size.
+//
+// One device serves the whole process (wgpu-native 0.19, inside the
+// binding, mixes up resources when a process holds several devices, and
+// opening one is the slowest step anyway): later calls return the same
+// Device, and Close only flushes it. After a device loss the next Open
+// opens a fresh one.
 func Open(opts Options) (*Device, error) {
+	sharedMu.Lock()
+	defer sharedMu.Unlock()
+	key := opts
+	if d := shared[key]; d != nil && d.Lost() == nil {
+		return d, nil
+	}
+	d, err := open(opts)
+	if err != nil {
+		return nil, err
+	}
+	shared[key] = d
+	return d, nil
+}
+
+var (
+	sharedMu sync.Mutex
+	shared   = map[Options]*Device{}
+)
+
+func open(opts Options) (*Device, error) {
 	quiet()
 	backends := wgpu.InstanceBackendPrimary
 	if runtime.GOOS == "linux" || runtime.GOOS == "android" {
 		backends = wgpu.InstanceBackendVulkan
 	}
-	// DxilPath and DxcPath are set because the binding (v0.23.0) mallocs the
-	// instance extras without zeroing them and copies only non-empty paths.
-	inst := wgpu.CreateInstance(&wgpu.InstanceDescriptor{Backends: backends, DxilPath: "dxil.dll", DxcPath: "dxcompiler.dll"})
-	if inst == nil {
-		return nil, fmt.Errorf("%w: could not create a WebGPU instance", ErrNoAdapter)
+	inst, err := instance(backends)
+	if err != nil {
+		return nil, err
 	}
 	adapter, err := inst.RequestAdapter(&wgpu.RequestAdapterOptions{
 		PowerPreference:      wgpu.PowerPreferenceHighPerformance,
 		ForceFallbackAdapter: opts.Fallback,
 	})
 	if err != nil || adapter == nil {
-		inst.Release()
 		hint := ""
 		if runtime.GOOS == "linux" {
 			hint = " (install a Vulkan driver, e.g. Debian's mesa-vulkan-drivers for the lavapipe CPU driver)"
@@ -65,7 +90,6 @@ func Open(opts Options) (*Device, error) {
 	}
 	if err != nil || dev == nil {
 		adapter.Release()
-		inst.Release()
 		return nil, fmt.Errorf("%w: request device on %q: %v", ErrNoAdapter, ai.Name, err)
 	}
 	// wgpu-native puts the adapter's name in the description field and a
@@ -85,12 +109,7 @@ func Open(opts Options) (*Device, error) {
 		Limits:   limitsFrom(dev.GetLimits().Limits),
 	}
 	d := newDevice(info, dev)
-	d.cleanup = func() {
-		d.queue.Release()
-		dev.Release()
-		adapter.Release()
-		inst.Release()
-	}
+	d.keepOpen = true
 	return d, nil
 }
 

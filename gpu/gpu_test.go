@@ -1,0 +1,138 @@
+//go:build !js
+
+package gpu_test
+
+import (
+	"errors"
+	"os"
+	"testing"
+
+	"github.com/otplay/otplay/gpu"
+)
+
+func open(t *testing.T) *gpu.Device {
+	t.Helper()
+	d, err := gpu.Open(gpu.Options{})
+	if err != nil {
+		if os.Getenv("OTPLAY_REQUIRE_GPU") == "1" {
+			t.Fatalf("gpu.Open: %v (OTPLAY_REQUIRE_GPU=1)", err)
+		}
+		t.Skipf("no WebGPU adapter here: %v", err)
+	}
+	t.Cleanup(d.Close)
+	return d
+}
+
+func TestInfo(t *testing.T) {
+	d := open(t)
+	i := d.Info()
+	if i.Adapter == "" || i.Backend == "" {
+		t.Errorf("Info() = %+v: empty adapter name or backend", i)
+	}
+	if i.Limits.MaxStorageBufferBindingSize < 128<<20 || i.Limits.MaxComputeWorkgroupsPerDim < 65535 {
+		t.Errorf("limits %+v below WebGPU's guaranteed minimums", i.Limits)
+	}
+}
+
+func TestRoundTripAndCopy(t *testing.T) {
+	d := open(t)
+	data := []uint32{1, 2, 3, 4, 5, 6, 7}
+	a, err := d.NewBufferFrom(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := d.NewBuffer(len(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.CopyBuffer(b, 1, a, 2, 5); err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.Read(b, 0, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []uint32{0, 3, 4, 5, 6, 7, 0}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("after copy: %v, want %v", got, want)
+		}
+	}
+	if err := d.Write(b, []uint32{9, 9}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = d.Read(b, 0, 3)
+	if got[0] != 9 || got[1] != 9 || got[2] != 4 {
+		t.Errorf("after write: %v, want [9 9 4]", got)
+	}
+	if err := d.Write(b, make([]uint32, 8)); err == nil {
+		t.Error("Write past the end of a buffer returned no error")
+	}
+	if _, err := d.Read(b, 5, 3); err == nil {
+		t.Error("Read past the end of a buffer returned no error")
+	}
+	d.Release(a)
+	d.Release(b)
+}
+
+func TestTooLarge(t *testing.T) {
+	d := open(t)
+	max := d.Info().Limits.MaxStorageBufferBindingSize
+	_, err := d.NewBuffer(int(max/4) + 1)
+	var le *gpu.LimitError
+	if !errors.As(err, &le) || !errors.Is(err, gpu.ErrTooLarge) || le.Limit == "" {
+		t.Fatalf("NewBuffer over the limit: err = %v, want a *LimitError naming the limit", err)
+	}
+}
+
+func TestBadShader(t *testing.T) {
+	d := open(t)
+	_, err := d.Kernel("broken", "@compute @workgroup_size(1) fn main() { let x: f32 = ; }", 1)
+	if !errors.Is(err, gpu.ErrShader) {
+		t.Fatalf("Kernel(broken WGSL): err = %v, want ErrShader", err)
+	}
+}
+
+// A batch of dependent dispatches runs in order inside one submission.
+func TestBatchOrder(t *testing.T) {
+	d := open(t)
+	const src = `
+struct P { add: u32, n: u32, p0: u32, p1: u32 }
+@group(0) @binding(0) var<storage, read_write> x: array<u32>;
+@group(0) @binding(1) var<uniform> p: P;
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) g: vec3u) {
+  if (g.x < p.n) { x[g.x] = x[g.x] * 2u + p.add; }
+}`
+	k, err := d.Kernel("double-add", src, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 100
+	buf, err := d.NewBuffer(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := uint32(0)
+	for step := uint32(1); step <= 10; step++ {
+		if err := d.Dispatch(k, []*gpu.Buffer{buf}, []uint32{step, uint32(n)}, 2, 1, 1); err != nil {
+			t.Fatal(err)
+		}
+		want = want*2 + step
+	}
+	got, err := d.Read(buf, 0, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range got {
+		if v != want {
+			t.Fatalf("x[%d] = %d after 10 batched dispatches, want %d", i, v, want)
+		}
+	}
+	if err := d.Dispatch(k, []*gpu.Buffer{buf}, []uint32{1, 1}, 70000, 1, 1); !errors.Is(err, gpu.ErrTooLarge) {
+		t.Errorf("Dispatch of 70000 workgroups: err = %v, want ErrTooLarge", err)
+	}
+	if gx, gy := d.Grid(200000); int(gx)*int(gy) < 200000 || gx > 65535 {
+		t.Errorf("Grid(200000) = (%d, %d)", gx, gy)
+	}
+}

@@ -96,10 +96,10 @@ func TestPatchPlanMarginals(t *testing.T) {
 // Transporting an image's patches onto its own is near the identity: the
 // plan concentrates on the diagonal as eps -> 0; with eps = 1e-3 x the
 // mean cost the fold of the barycentric patches is within 0.01 of the
-// image (measured 0.004 single-scale, 0.005 with two levels).
+// image (measured 0.0006 at 32 x 21, single-scale and with two levels).
 func TestPatchSelfTransfer(t *testing.T) {
 	b := compute.NewCPU(0)
-	src := loadPhoto(t, "china.jpg", 40)
+	src := loadPhoto(t, "china.jpg", 32)
 	for _, levels := range []int{1, 2} {
 		s := Settings{Size: 4, Stride: 2, Levels: levels, Eps: 0}
 		// eps relative to this image's patch cost: one run to read it.

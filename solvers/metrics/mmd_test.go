@@ -86,3 +86,51 @@ func TestMMDBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestCompare checks the quality report: all metrics present, zero-ish
+// for two samples of one law, larger for shifted data, and the sliced and
+// Sinkhorn values for a translation by s: SW_2^2 = |s|^2 / d (the mean
+// of squared projections over the sphere; 200 random directions give
+// ~0.035 standard error on SW_2 here) and S_eps = |s|^2 (for a
+// translation the entropic plans of (x, x + s) and (x, x) coincide up to
+// the shift, so OT_eps(a, b) - OT_eps(a, a) = |s|^2 and the two self terms
+// are equal).
+func TestCompare(t *testing.T) {
+	b := compute.NewCPU(0)
+	const n = 400
+	x := gaussianCloud(n, 2, []float64{0, 0}, 0.3, 1)
+	same := gaussianCloud(n, 2, []float64{0, 0}, 0.3, 2)
+	shifted := make([]float64, len(x))
+	for i := range x {
+		shifted[i] = x[i]
+		if i%2 == 0 {
+			shifted[i] += 2
+		}
+	}
+	q0, err := Compare(b, x, n, same, n, 2, CompareSettings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 0.05 * 2 * 0.09; math.Abs(*q0.SinkhornEps-want) > 0.2*want {
+		t.Errorf("default eps %g, want ~0.05 x total variance = %g", *q0.SinkhornEps, want)
+	}
+	q1, err := Compare(b, x, n, shifted, n, 2, CompareSettings{SinkhornEps: 0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q0.MMD2 == nil || q0.SlicedW2 == nil || q0.SinkhornDivergence == nil || q0.SinkhornConverged == nil {
+		t.Fatalf("missing fields: %+v", q0)
+	}
+	t.Logf("same law: mmd2 %.4g sw2 %.4g S %.4g; shift 2: mmd2 %.4g sw2 %.4g S %.4g (converged %v)",
+		*q0.MMD2, *q0.SlicedW2, *q0.SinkhornDivergence, *q1.MMD2, *q1.SlicedW2, *q1.SinkhornDivergence, *q1.SinkhornConverged)
+	if *q0.SlicedW2 > 0.1 || *q0.SinkhornDivergence > 0.02 || !*q0.SinkhornConverged {
+		t.Errorf("same law: sliced %g, sinkhorn %g", *q0.SlicedW2, *q0.SinkhornDivergence)
+	}
+	// a pure translation by (2, 0): SW_2^2 = 4/2 exactly (every direction)
+	if math.Abs(*q1.SlicedW2-math.Sqrt2) > 0.1 {
+		t.Errorf("shift: sliced W2 %g, want sqrt 2", *q1.SlicedW2)
+	}
+	if math.Abs(*q1.SinkhornDivergence-4) > 0.2 || !*q1.SinkhornConverged {
+		t.Errorf("shift: Sinkhorn divergence %g (converged %v), want ~4", *q1.SinkhornDivergence, *q1.SinkhornConverged)
+	}
+}

@@ -27,7 +27,7 @@ func TestSampleJSON(t *testing.T) {
 		NFE     int     `json:"nfe"`
 		TimeMS  float64 `json:"time_ms"`
 		N, D    int
-		Quality map[string]float64 `json:"quality"`
+		Quality map[string]any `json:"quality"`
 	}
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("bad JSON %q: %v", out, err)
@@ -35,15 +35,32 @@ func TestSampleJSON(t *testing.T) {
 	if rep.NFE != 6 || rep.N != 200 || rep.D != 2 || !(rep.TimeMS > 0) {
 		t.Errorf("report %+v: want nfe 6 (5 steps + final denoise), n 200, d 2", rep)
 	}
-	for _, k := range []string{"mmd", "mmd2", "mmd_bandwidth", "sliced_w2"} {
+	for _, k := range []string{"mmd", "mmd2", "mmd_bandwidth", "sliced_w2", "sinkhorn_divergence", "sinkhorn_eps"} {
 		if _, ok := rep.Quality[k]; !ok {
 			t.Errorf("quality lacks %q: %v", k, rep.Quality)
 		}
 	}
 	// The exact denoiser reproduces the data: 8gaussians samples are close
 	// to fresh 8gaussians data.
-	if rep.Quality["sliced_w2"] > 0.3 || rep.Quality["mmd2"] > 0.01 {
+	num := func(k string) float64 { v, _ := rep.Quality[k].(float64); return v }
+	if num("sliced_w2") > 0.3 || num("mmd2") > 0.01 || num("sinkhorn_divergence") > 0.25 || rep.Quality["sinkhorn_converged"] != true {
 		t.Errorf("quality %v: samples far from the data", rep.Quality)
+	}
+	// One DDIM step from pure noise lands near the posterior mean of x_1:
+	// every metric must be worse.
+	good := rep.Quality
+	code, out, errs = sampleRun(t, "--backend", "cpu", "--data", "8gaussians:300", "--n", "200", "--steps", "1", "--sampler", "ddim", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	rep.Quality = nil
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"mmd2", "sliced_w2", "sinkhorn_divergence"} {
+		if !(num(k) > 2*good[k].(float64)) {
+			t.Errorf("%s: 1 step %v, 5 steps %v: want clearly worse", k, num(k), good[k])
+		}
 	}
 }
 
@@ -113,5 +130,12 @@ func TestSampleBadInput(t *testing.T) {
 	}
 	if code, _, errs := sampleRun(t, "-h"); code != 0 || !strings.Contains(errs, "dpmpp2m") {
 		t.Errorf("-h: exit %d, help %q", code, errs)
+	}
+}
+
+func TestSampleJSONWithoutQuality(t *testing.T) {
+	code, out, errs := sampleRun(t, "--backend", "cpu", "--data", "moons:100", "--n", "10", "--steps", "2", "--json", "--quality=false")
+	if code != 0 || strings.Contains(out, "quality") || !strings.Contains(out, `"nfe": 3`) {
+		t.Errorf("exit %d, out %s, err %s", code, out, errs)
 	}
 }

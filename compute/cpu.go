@@ -14,6 +14,7 @@ import (
 // GPU exists.
 type CPU struct {
 	workers int
+	fast    bool // NewCPUFast: float32-grade pair loops
 }
 
 // NewCPU returns a CPU backend using up to workers goroutines
@@ -48,6 +49,9 @@ func host(a Array) []float64 {
 const maxCPUArray = 1 << 31
 
 func (c *CPU) Info() Info {
+	if c.fast {
+		return c.fastInfo()
+	}
 	return Info{Name: "cpu", Device: fmt.Sprintf("%s/%s, %d threads", runtime.GOOS, runtime.GOARCH, c.workers),
 		API: "Go", Precision: "float64", MaxArray: maxCPUArray}
 }
@@ -126,6 +130,10 @@ func (c *CPU) SoftMin(dst Array, p Pairs) error {
 	if err := ValidateSoftMin(dst, p); err != nil {
 		return err
 	}
+	if c.fast {
+		c.softMinFast(host(dst), p)
+		return nil
+	}
 	x, y, lw, g, out := host(p.X), host(p.Y), host(p.LogW), host(p.G), host(dst)
 	d, m, inv := p.D, p.M, 1/p.Eps
 	c.parallel(p.N, func(lo, hi int) {
@@ -170,6 +178,10 @@ func logit(xi, yj, lw, g []float64, j int, inv float64) float64 {
 func (c *CPU) SoftMean(dst Array, p Pairs, v Array, dv int) error {
 	if err := ValidateSoftMean(dst, p, v, dv); err != nil {
 		return err
+	}
+	if c.fast {
+		c.softMeanFast(host(dst), p, host(v), dv)
+		return nil
 	}
 	x, y, lw, g, vals, out := host(p.X), host(p.Y), host(p.LogW), host(p.G), host(v), host(dst)
 	d, m, inv := p.D, p.M, 1/p.Eps

@@ -22,3 +22,5 @@ func check(t *testing.T, b compute.Backend) {
 func TestCPU(t *testing.T) { check(t, compute.NewCPU(0)) }
 
 func TestGPU(t *testing.T) { check(t, gputest.Backend(t)) }
+
+func TestCPUFast(t *testing.T) { check(t, compute.NewCPUFast(0)) }

@@ -2,6 +2,7 @@ package sliced
 
 import (
 	"fmt"
+	"os"
 	"testing"
 
 	"github.com/otplay/otplay/compute"
@@ -11,14 +12,20 @@ import (
 
 // BenchmarkDistance: SW_2 with 200 random directions between two Gaussian
 // clouds of n points (uniform weights, the all-device path), at the sizes
-// of bench/sliced_pot.py.
+// of bench/sliced_pot.py. The GPU runs only with OTPLAY_BENCH_GPU=1 (on
+// lavapipe its figures say nothing about real hardware).
 func BenchmarkDistance(b *testing.B) {
 	backends := []struct {
 		name string
 		open func(testing.TB) compute.Backend
 	}{
 		{"cpu", func(testing.TB) compute.Backend { return compute.NewCPU(0) }},
-		{"gpu", func(t testing.TB) compute.Backend { return gputest.Backend(t) }},
+	}
+	if os.Getenv("OTPLAY_BENCH_GPU") == "1" {
+		backends = append(backends, struct {
+			name string
+			open func(testing.TB) compute.Backend
+		}{"gpu", func(t testing.TB) compute.Backend { return gputest.Backend(t) }})
 	}
 	for _, be := range backends {
 		for _, d := range []int{2, 64} {

@@ -30,6 +30,13 @@ def softmin_expanded(x, y, logb, g, eps):
     return -eps * torch.logsumexp(logb[None, :] + (g[None, :] - c) / eps, dim=1)
 
 
+def sinkhorn_iteration(softmin_fn, x, y, loga, logb, f, g, eps):
+    # One balanced log-domain Sinkhorn iteration: f from g, then g from f.
+    f = softmin_fn(x, y, logb, g, eps)
+    g = softmin_fn(y, x, loga, f, eps)
+    return f, g
+
+
 def timeit(fn, reps=10):
     for _ in range(3):
         fn()
@@ -66,6 +73,19 @@ def main():
             except torch.OutOfMemoryError as e:
                 row["error"] = "out of memory"
             except Exception as e:  # noqa: BLE001 - report whatever failed
+                row["error"] = f"{type(e).__name__}: {str(e)[:200]}"
+            torch.cuda.empty_cache()
+            print(json.dumps(row), flush=True)
+        # A whole Sinkhorn iteration (two soft-mins), as otplay's
+        # BenchmarkSinkhornIterationGPU times it.
+        for name, fn in [("torch-eager", softmin), ("torch-compile", compiled)]:
+            row = {"impl": name, "op": "sinkhorn-iteration", "n": n, "m": n, "d": 2, "eps": 0.05}
+            try:
+                ms = timeit(lambda: sinkhorn_iteration(fn, x, y, logb, logb, g, g, 0.05))
+                row["median_ms"] = ms
+            except torch.OutOfMemoryError:
+                row["error"] = "out of memory"
+            except Exception as e:  # noqa: BLE001
                 row["error"] = f"{type(e).__name__}: {str(e)[:200]}"
             torch.cuda.empty_cache()
             print(json.dumps(row), flush=True)

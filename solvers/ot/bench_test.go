@@ -3,6 +3,8 @@ package ot
 import (
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/otplay/otplay/compute"
@@ -12,7 +14,19 @@ import (
 // benchSizes is the size ladder of BenchmarkSinkhornIteration: N = M =
 // 1000 and 4000 (POT's sinkhorn_log is timed at the same sizes by
 // bench/pot/sinkhorn_pot.py); OTPLAY_BENCH_LARGE=1 adds 1e5.
+// benchSizes is 1000 and 4000 (plus 1e5 with OTPLAY_BENCH_LARGE=1), or
+// the comma-separated list in OTPLAY_BENCH_SIZES (e.g. "10000,40000,100000"
+// on the accelerator).
 func benchSizes() []int {
+	if v := os.Getenv("OTPLAY_BENCH_SIZES"); v != "" {
+		var s []int
+		for _, f := range strings.Split(v, ",") {
+			if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && n > 0 {
+				s = append(s, n)
+			}
+		}
+		return s
+	}
 	s := []int{1000, 4000}
 	if os.Getenv("OTPLAY_BENCH_LARGE") == "1" {
 		s = append(s, 100000)

@@ -43,10 +43,34 @@
 // estimate, reading back from the backend only when one is set.
 //
 // Measured orders of convergence (tests, VP schedule, t from 1 to 1e-3,
-// max error against the exact flow of a Gaussian / a fine reference solve
-// of a three-component mixture): DDIM 0.97 / 1.05, Euler 0.96,
-// DPM-Solver++ 2M 1.96 / 1.93, 2S 1.96 / 1.96, Heun 2.05 / 2.03, 3M 3.99 /
-// 2.98.
+// max error against the exact flow of a Gaussian / a DOPRI5 reference
+// solve at tolerance 1e-11 of a three-component mixture): DDIM 0.97 /
+// 1.05, Euler 0.96, DPM-Solver++ 2M 1.96 / 1.93, 2S 1.96 / 1.96, Heun 2.05
+// / 2.03, 3M 3.99 / 2.98 (faster than its order on the Gaussian only).
+// DDPM is checked step for step against Ho et al.'s Alg. 2 (1e-10).
+//
+// # Use
+//
+//	b := compute.NewCPU(0)                      // or the GPU backend
+//	model, _ := diffusion.NewEmpirical(b, pts, n, 2, nil)
+//	x, _ := b.Alloc(q * 2)
+//	diffusion.InitialNoise(b, x, seed)          // x_1 ~ N(0, I)
+//	res, _ := diffusion.Sample(b, model, diffusion.Linear(1000), x, q,
+//		diffusion.Settings{Sampler: diffusion.DPMPP2M, Steps: 20, FinalDenoise: true})
+//	// x now holds q samples; res.NFE, res.Steps, res.Rejected, res.Times
+//
+// Settings.TStart > 0 starts from a partially noised x (truncated
+// diffusion, bridges); Settings.Times gives any decreasing grid.
+//
+// # Backends
+//
+// Everything runs on any compute.Backend. The GPU (float32) agrees with
+// the CPU (float64) to 4e-7 .. 3e-6 for one evaluation of the exact
+// denoiser (sigma from 1 down to 0.17), 1e-6 .. 1e-5 for whole sampler
+// runs, and to six digits in the training loss (lavapipe, tests in
+// gpu_test.go). BenchmarkEmpiricalDenoiser reports one NFE as pairs per
+// second and as a fraction of the H100's exp throughput;
+// BenchmarkSample20NFE a 20-NFE run end to end.
 //
 // # Array aliasing
 //

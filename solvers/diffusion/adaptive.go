@@ -45,7 +45,7 @@ func atLambda(s Schedule, lambda float64) Time {
 }
 
 // adaptive integrates the probability-flow ODE in lambda. From the form
-// of dpmpp.go, dx/dlambda = (d log sigma/d lambda) x + alpha D, and in VP
+// of the DPM-Solver++ derivation (package documentation), dx/dlambda = (d log sigma/d lambda) x + alpha D, and in VP
 // d log sigma/d lambda = -alpha^2, so
 //
 //	dx/dlambda = alpha (D(x, lambda) - alpha x),

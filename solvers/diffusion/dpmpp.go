@@ -4,62 +4,8 @@ import (
 	"math"
 )
 
-// DPM-Solver++ (Lu, Zhou, Bao, Chen, Li and Zhu 2022, "DPM-Solver++: Fast
-// Solver for Guided Sampling of Diffusion Probabilistic Models"), derived
-// here in the data-prediction form.
-//
-// The probability-flow ODE (Song et al. 2021, eq. (13)) of x_t = alpha_t
-// x_0 + sigma_t eps, with the score written through the denoiser D(x, t) =
-// E[x_0 | x_t = x] as (alpha_t D - x)/sigma_t^2, is
-//
-//	dx/dt = (d log sigma_t/dt) x + alpha_t (d lambda_t/dt) D(x, t)
-//
-// (Lu et al. 2022, eq. (6)), so d(x/sigma)/dt = e^lambda (d lambda/dt) D and,
-// changing the variable to lambda = log(alpha/sigma), the exact solution
-// from s to t is (their eq. (8))
-//
-//	x_t = (sigma_t / sigma_s) x_s + sigma_t int_{lambda_s}^{lambda_t} e^lambda D(x_lambda, lambda) dlambda.
-//
-// Put lambda = lambda_s + u, h = lambda_t - lambda_s; then sigma_t
-// e^{lambda_s} = alpha_t e^{-h}, and a Taylor expansion
-// (derivatives in lambda) integrates term by term:
-//
-//	D(lambda_s + u) = D + u D' + u^2/2 D'' + O(u^3)
-//
-//	e^{-h} int_0^h e^u du         = 1 - e^{-h}               =: phi1(h)
-//	e^{-h} int_0^h u e^u du       = h - 1 + e^{-h}           =: phi2(h)  (~ h^2/2)
-//	e^{-h} int_0^h u^2/2 e^u du   = h^2/2 - h + 1 - e^{-h}   =: phi3(h)  (~ h^3/6)
-//
-//	x_t = (sigma_t/sigma_s) x_s + alpha_t [phi1 D + phi2 D' + phi3 D''] + O(h^4).
-//
-// Order 1 keeps D only: x_t = (sigma_t/sigma_s) x_s - alpha_t (e^{-h} - 1) D,
-// which is DDIM with eta = 0 (DPM-Solver++1). Order 2 needs D' to O(h):
-//
-//   - 2M (multistep, Lu et al. Alg. 2) reuses the previous evaluation at
-//     lambda_{i-1}, h_{i-1} = lambda_i - lambda_{i-1}, r = h_{i-1}/h, and the
-//     paper's form phi1 (D_i + (D_i - D_{i-1})/(2r)), i.e. D' ~ (D_i -
-//     D_{i-1})/h_{i-1} with phi2 replaced by h phi1 / 2 (equal to O(h^3));
-//   - 2S (singlestep, Lu et al. Alg. 1, r1 = 1/2) evaluates D at the
-//     midpoint lambda_i + h/2 after a first-order step there; with r1 = 1/2
-//     the update uses the midpoint value alone,
-//     x_t = (sigma_t/sigma_s) x_s + alpha_t phi1 D_mid.
-//
-// Order 3 (3M) needs the first derivative to O(h^2) and the second to
-// O(h): take the quadratic
-// through the last three evaluations (lambda_i, D_i), (lambda_{i-1},
-// D_{i-1}), (lambda_{i-2}, D_{i-2}) in Newton form, with h0 = lambda_i -
-// lambda_{i-1}, h1 = lambda_{i-1} - lambda_{i-2},
-//
-//	f01 = (D_i - D_{i-1})/h0, f12 = (D_{i-1} - D_{i-2})/h1, f012 = (f01 - f12)/(h0 + h1),
-//	D' ~ f01 + h0 f012,  D'' ~ 2 f012,
-//
-// and the step is
-//
-//	x_t = (sigma_t/sigma_s) x_s + alpha_t [phi1 D_i + phi2 D' + phi3 D''].
-//
-// Multistep methods start with lower orders (first step order 1,
-// second step 2M), as in Lu et al. The tests measure the empirical orders
-// (1, 2, 2, 3) against the exact flow of a Gaussian.
+// phi1, phi2, phi3 are the integrals of the DPM-Solver++ derivation (see
+// the package documentation, section DPM-Solver++).
 //
 // The phi functions are evaluated by their series for h < 0.1 (no
 // cancellation).

@@ -22,8 +22,9 @@ const (
 	DDIM
 	// DPMPP2M is DPM-Solver++(2M), Lu et al. 2022, Alg. 2.
 	DPMPP2M
-	// DPMPP3M is the third-order multistep DPM-Solver++ (derived in
-	// dpmpp.go).
+	// DPMPP3M is the third-order multistep DPM-Solver++ (derived in the
+	// package documentation: quadratic Newton interpolation of the last
+	// three data predictions in lambda).
 	DPMPP3M
 	// DPMPP2S is DPM-Solver++(2S), Lu et al. 2022, Alg. 1 with r = 1/2.
 	DPMPP2S

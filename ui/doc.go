@@ -47,12 +47,26 @@
 // CanvasRenderingContext2D (syscall/js), and Recorder records the calls
 // so that native tests check what would be drawn.
 //
-// # Results for scripts and tests
+// # Results for scripts and tests, and the postMessage API
 //
 // A page publishes its result as JSON: window.otplayResult, a window
 // event "otplay:result", and, when embedded in an iframe, a postMessage
-// {type: "otplay:result", page, result} to the parent. The end-to-end
-// tests (package e2e) read window.otplayResult.
+// {type: "otplay:result", page, result} to the parent ("page" is the
+// page's path, "/ot", also from "/embed/ot"). The end-to-end tests
+// (package e2e) read window.otplayResult.
+//
+// An embedding page scripts the view with postMessage:
+//
+//	{type: "otplay:set", state: {eps: 0.2, n: 300}}  merge into the state and recompute
+//	{type: "otplay:set", query: "eps=0.2&n=300"}     the same, as a query string
+//	{..., replace: true}                             start from the defaults instead
+//	{type: "otplay:get"}                             answer with the latest result
+//
+// A set is validated against the page's Schema (ApplyState: unknown keys
+// and bad values are refused, nothing changes) and becomes a navigation
+// to the new URL; a refusal answers {type: "otplay:error", page, error}.
+// web/embed-example.html is a working example (served at
+// /web/embed-example.html).
 //
 // # The /check page
 //
@@ -77,6 +91,15 @@
 // balanced (Sinkhorn), unbalanced (tau) and partial (mass). URL
 // parameters: x, y, n, m, seed, eps, method, tau, mass, k, steps,
 // backend. The published frame is OTFrame.
+//
+// # The /sliced page
+//
+// /sliced computes SW_2 (package solvers/sliced, POT's convention) between
+// two data sets on the page's backend, draws the running estimate against
+// the number of directions, and shows one direction at a time (Previous /
+// Next): the direction, both clouds projected on it, and its exact 1-D
+// plan (computed on the host in float64) lifted back to the points. URL
+// parameters: x, y, n, m, seed, L, sampling, backend.
 //
 // # The /validate page
 //

@@ -111,6 +111,7 @@ func Routes() {
 			app.Route(p.Path, p.New)
 			app.Route(EmbedPrefix+p.Path, p.New)
 		}
+		installMessageAPI()
 	})
 }
 

@@ -1,0 +1,6 @@
+//go:build !js
+
+package ui
+
+// installMessageAPI is browser-only.
+func installMessageAPI() {}

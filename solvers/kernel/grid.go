@@ -27,6 +27,13 @@ type GridProblem struct {
 // every cross-row cost finite in float32 for grids up to 10^4 rows.
 const rowSeparation = 3.1622776601683795e7
 
+// trickDim is the dimension of the trick's points: the line coordinate
+// padded with zeros to 5 dimensions. The trick needs the own-row cost to
+// be exactly 0, which a direct difference gives; a backend may instead
+// expand |x|^2 + |y|^2 - 2 x.y for small D (compute/webgpu does for
+// D <= 4), whose rounding (~1e-7 |x|^2, here up to 1e11) would swamp it.
+const trickDim = 5
+
 // gridFloor is added before each log in gridConv: 1e-300 on float64
 // backends, 1e-30 on float32 ones (above the float32 subnormals). It
 // floors the Gaussian kernel at exp(-690) or exp(-69) relative to the
@@ -61,17 +68,18 @@ type gridConv struct {
 }
 
 func newGridConv(be compute.Backend, as *arrays, h, w int) (*gridConv, error) {
-	rx, ry := make([]float64, h), make([]float64, h*w)
-	cx, cy := make([]float64, w), make([]float64, h*w)
+	const td = trickDim
+	rx, ry := make([]float64, h*td), make([]float64, h*w*td)
+	cx, cy := make([]float64, w*td), make([]float64, h*w*td)
 	for i := 0; i < h; i++ {
-		rx[i] = float64(i) * rowSeparation
+		rx[i*td] = float64(i) * rowSeparation
 		for j := 0; j < w; j++ {
-			ry[i*w+j] = float64(i) * rowSeparation
-			cy[i*w+j] = float64(j) * rowSeparation
+			ry[(i*w+j)*td] = float64(i) * rowSeparation
+			cy[(i*w+j)*td] = float64(j) * rowSeparation
 		}
 	}
-	for j := range cx {
-		cx[j] = float64(j) * rowSeparation
+	for j := 0; j < w; j++ {
+		cx[j*td] = float64(j) * rowSeparation
 	}
 	c := &gridConv{be: be, h: h, w: w, floor: gridFloor(be)}
 	c.rowX, _ = as.upload(rx)
@@ -91,7 +99,7 @@ func newGridConv(be compute.Backend, as *arrays, h, w int) (*gridConv, error) {
 func (c *gridConv) apply(dst, lw, kw, kh compute.Array) error {
 	be, h, w := c.be, c.h, c.w
 	// shiftH_i = -LSE_j lw_ij (SoftMin with eps = 1 returns -LSE).
-	if err := be.SoftMin(c.shiftH, compute.Pairs{X: c.rowX, Y: c.rowY, N: h, M: h * w, D: 1, LogW: lw, Eps: 1}); err != nil {
+	if err := be.SoftMin(c.shiftH, compute.Pairs{X: c.rowX, Y: c.rowY, N: h, M: h * w, D: trickDim, LogW: lw, Eps: 1}); err != nil {
 		return err
 	}
 	if err := be.Map(c.e, compute.MapArgs{Op: compute.OpExp, X: lw, Y: c.shiftH, YDiv: w, A: 1, B: 1}); err != nil {
@@ -107,7 +115,7 @@ func (c *gridConv) apply(dst, lw, kw, kh compute.Array) error {
 		return err
 	}
 	// Columns: shiftW_j = -LSE_i r_ij, then Kh on the left.
-	if err := be.SoftMin(c.shiftW, compute.Pairs{X: c.colX, Y: c.colY, N: w, M: h * w, D: 1, LogW: c.r, Eps: 1}); err != nil {
+	if err := be.SoftMin(c.shiftW, compute.Pairs{X: c.colX, Y: c.colY, N: w, M: h * w, D: trickDim, LogW: c.r, Eps: 1}); err != nil {
 		return err
 	}
 	if err := be.Map(c.e, compute.MapArgs{Op: compute.OpExp, X: c.r, Y: c.shiftW, YMod: w, A: 1, B: 1}); err != nil {

@@ -327,6 +327,37 @@ func (r *run) finish() error {
 // advance makes xn the current state.
 func (r *run) advance() { r.x, r.xn = r.xn, r.x }
 
+// DefaultSpacing returns the spacing a sampler uses for SpacingDefault:
+// logSNR for DPM-Solver++, Karras for Heun, uniform in t for the others.
+func (s Sampler) DefaultSpacing() Spacing {
+	switch s {
+	case DPMPP2M, DPMPP3M, DPMPP2S:
+		return SpacingLogSNR
+	case Heun:
+		return SpacingKarras
+	}
+	return SpacingUniform
+}
+
+// Grid returns the time grid t_0 > ... > t_N a fixed-step sampler visits
+// with settings set on schedule s (the defaults of Settings applied), for
+// callers that need to act between steps (e.g. a correction every k
+// steps). ODEAdaptive chooses its steps as it goes: Grid returns its
+// endpoints only.
+func Grid(s Schedule, set Settings) ([]float64, error) {
+	if s == nil {
+		return nil, inputErr("grid: nil schedule")
+	}
+	if err := validateSettings(s, &set); err != nil {
+		return nil, err
+	}
+	if set.Sampler == ODEAdaptive {
+		return []float64{set.TStart, set.TEnd}, nil
+	}
+	r := &run{s: s, set: set}
+	return r.times(set.Sampler.DefaultSpacing())
+}
+
 // times returns the fixed grid of the run.
 func (r *run) times(def Spacing) ([]float64, error) {
 	if r.set.Times != nil {

@@ -137,3 +137,29 @@ func TestTimesGrids(t *testing.T) {
 		t.Error("t_end > t_start accepted")
 	}
 }
+
+// TestGrid checks that Grid returns the times a sampler visits.
+func TestGrid(t *testing.T) {
+	b, g, x0 := mixtureSetup(t, 2)
+	s := Cosine(1000)
+	for _, sm := range allSamplers[:7] {
+		set := Settings{Sampler: sm, Steps: 5, TStart: 0.8}
+		grid, err := Grid(s, set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, res := runSampler(t, b, g, s, x0, set)
+		if len(grid) != len(res.Times) {
+			t.Fatalf("%v: grid %v, visited %v", sm, grid, res.Times)
+		}
+		for i := range grid {
+			if grid[i] != res.Times[i] {
+				t.Errorf("%v: grid %v, visited %v", sm, grid, res.Times)
+				break
+			}
+		}
+	}
+	if _, err := Grid(s, Settings{Sampler: DDIM}); err == nil {
+		t.Error("Grid with steps = 0 accepted")
+	}
+}

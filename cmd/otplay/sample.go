@@ -320,8 +320,9 @@ func sampleFitGMM(b compute.Backend, set data.Set) (*diffusion.GMM, error) {
 }
 
 // sampleFresh returns n fresh points of the data spec: the same built-in
-// set and keys with another seed (the spec's seed + 1,000,003). A file has
-// no fresh draws: its own points are returned.
+// set and keys with another seed (the spec's seed + 1,000,003), or as
+// many points as the spec drew when the set has fewer than n (digits). A
+// file has no fresh draws: its own points are returned.
 func sampleFresh(spec string, set data.Set, n int) (data.Set, error) {
 	if sampleIsPointFile(strings.TrimSpace(spec)) {
 		return set, nil
@@ -340,5 +341,12 @@ func sampleFresh(spec string, set data.Set, n int) (data.Set, error) {
 		}
 	}
 	keep = append(keep, "seed="+strconv.FormatUint(seed+1000003, 10))
-	return data.Parse(strings.Join(keep, ":"))
+	fresh, err := data.Parse(strings.Join(keep, ":"))
+	if err != nil && set.N < n {
+		// A finite set (digits) may not have n points: draw as many as
+		// the --data spec did.
+		keep[1] = strconv.Itoa(set.N)
+		fresh, err = data.Parse(strings.Join(keep, ":"))
+	}
+	return fresh, err
 }

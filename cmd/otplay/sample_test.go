@@ -139,3 +139,12 @@ func TestSampleJSONWithoutQuality(t *testing.T) {
 		t.Errorf("exit %d, out %s, err %s", code, out, errs)
 	}
 }
+
+// TestSampleFreshFallback: digits has 183 threes; asking for 190 samples
+// still reports quality (against as many fresh images as --data drew).
+func TestSampleFreshFallback(t *testing.T) {
+	code, out, errs := sampleRun(t, "--backend", "cpu", "--data", "digits:50:class=3", "--model", "gmm", "--n", "190", "--steps", "2", "--json")
+	if code != 0 || !strings.Contains(out, "sliced_w2") {
+		t.Errorf("exit %d, %s %s", code, out, errs)
+	}
+}

@@ -87,9 +87,20 @@ type CheckTimings struct {
 const checkRepeats = 3
 
 // Run computes the soft-min on b and returns out (N values) and the
-// timings of the upload, the first run and the best repeated run. Every
-// array it allocates is freed.
+// timings of the upload, the first run and the best of checkRepeats
+// repeated runs. Every array it allocates is freed.
 func (c SoftMinCheck) Run(b compute.Backend) (out []float64, t CheckTimings, err error) {
+	return c.run(b, checkRepeats)
+}
+
+// Reference computes the soft-min once on the float64 CPU reference and
+// returns it with its time.
+func (c SoftMinCheck) Reference() ([]float64, time.Duration, error) {
+	out, t, err := c.run(compute.NewCPU(1), 0)
+	return out, t.Upload + t.First, err
+}
+
+func (c SoftMinCheck) run(b compute.Backend, repeats int) (out []float64, t CheckTimings, err error) {
 	if err := c.Validate(); err != nil {
 		return nil, t, err
 	}
@@ -128,7 +139,7 @@ func (c SoftMinCheck) Run(b compute.Backend) (out []float64, t CheckTimings, err
 	t.Upload = time.Since(start)
 	p := compute.Pairs{X: xa, Y: ya, N: c.N, M: c.M, D: c.D, LogW: wa, Eps: c.Eps}
 	out = make([]float64, c.N)
-	for r := 0; r <= checkRepeats; r++ {
+	for r := 0; r <= repeats; r++ {
 		start = time.Now()
 		if err := b.SoftMin(dst, p); err != nil {
 			return nil, t, fmt.Errorf("softmin: %w", err)

@@ -66,6 +66,10 @@ func TestSoftMinCheckCPU(t *testing.T) {
 	if tm.First <= 0 || tm.Repeat <= 0 {
 		t.Errorf("timings %+v", tm)
 	}
+	ref, d, err := c.Reference()
+	if err != nil || d <= 0 || MaxRelDiff(ref, want, c.Eps) > 1e-13 {
+		t.Errorf("Reference: %v, %v, max relative difference %g", err, d, MaxRelDiff(ref, want, c.Eps))
+	}
 	// One point, eps large: the soft-min tends to the mean cost
 	// (first-order expansion: -eps log mean exp(-C/eps) -> mean C).
 	big := SoftMinCheck{N: 1, M: 64, D: 2, Eps: 1e6, Seed: 1}

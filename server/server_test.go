@@ -94,7 +94,7 @@ func TestPages(t *testing.T) {
 		}
 		for _, want := range []string{
 			`href="/web/icon.svg"`, `rel="icon"`, `href="/web/otplay.css"`, `src="/app.js"`,
-			"window.wasm = r;", "otplay: optimal transport playground",
+			"window.wasm = r;", "<title>",
 		} {
 			if !strings.Contains(html, want) {
 				t.Errorf("GET %s: page lacks %q", path, want)
@@ -104,6 +104,13 @@ func TestPages(t *testing.T) {
 		if strings.Contains(html, "githubusercontent") {
 			t.Errorf("GET %s: page refers to the network", path)
 		}
+	}
+	// Each page sets its own title, also in the server's rendering.
+	if html := body(t, get(t, h, "/check")); !strings.Contains(html, "<title>Backend check · otplay</title>") {
+		t.Error("/check is not titled Backend check · otplay")
+	}
+	if html := body(t, get(t, h, "/")); !strings.Contains(html, "<title>otplay: optimal transport playground</title>") {
+		t.Error("/ does not have the playground's title")
 	}
 	if r := get(t, h, "/no-such-page"); r.StatusCode != 404 {
 		t.Errorf("GET /no-such-page: %d, want 404", r.StatusCode)

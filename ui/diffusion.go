@@ -167,7 +167,7 @@ func DiffusionTrainSettings(st State) diffusion.TrainSettings {
 // expectation-maximisation (Bishop 2006, section 9.2.2, with the tied
 // isotropic covariance of its M-step (9.25)-(9.27) pooled over
 // components), starting from k-means++ centres (Arthur and Vassilvitskii
-// 2007) drawn with the seed, 100 iterations or until the log-likelihood
+// 2007) drawn with the seed (the best of 8 starts by likelihood), 100 iterations or until the log-likelihood
 // gains less than 1e-9 per point. The shared s keeps package diffusion's
 // GMM on its one-SoftMean backend path. s is floored at 1e-3.
 func FitTiedGMM(x []float64, n, d, k int, seed uint64) (weights, means []float64, std float64, err error) {
@@ -175,7 +175,26 @@ func FitTiedGMM(x []float64, n, d, k int, seed uint64) (weights, means []float64
 		return nil, nil, 0, fmt.Errorf("gmm: %d points of dimension %d (%d values), %d components", n, d, len(x), k)
 	}
 	k = min(k, n)
-	rng := rand.New(rand.NewPCG(seed, 0x676d6d)) // "gmm"
+	best := math.Inf(-1)
+	for start := uint64(0); start < gmmRestarts; start++ {
+		w, mu, s, ll := fitTiedGMMOnce(x, n, d, k, seed, start)
+		if ll > best || weights == nil {
+			best, weights, means, std = ll, w, mu, s
+		}
+	}
+	return weights, means, std, nil
+}
+
+// gmmRestarts is the number of k-means++ starts FitTiedGMM tries (EM
+// finds a local optimum; 8 starts put one centre on each cluster of
+// 8gaussians in the tests).
+const gmmRestarts = 8
+
+// fitTiedGMMOnce is one EM run from the k-means++ centres of stream
+// (seed, start); it returns the fit and its log-likelihood.
+func fitTiedGMMOnce(x []float64, n, d, k int, seed, start uint64) (weights, means []float64, std, loglik float64) {
+	rng := rand.New(rand.NewPCG(seed, 0x676d6d+start)) // "gmm"
+
 	dist := func(i int, mu []float64) float64 {
 		s := 0.0
 		for c := 0; c < d; c++ {
@@ -268,12 +287,13 @@ func FitTiedGMM(x []float64, n, d, k int, seed uint64) (weights, means []float64
 			}
 		}
 		v = math.Max(sq/float64(n*d), 1e-6)
+		loglik = ll
 		if ll-prev < 1e-9*float64(n) {
 			break
 		}
 		prev = ll
 	}
-	return weights, means, math.Sqrt(v), nil
+	return weights, means, math.Max(math.Sqrt(v), 1e-3), loglik
 }
 
 // diffusionMLPCache keeps the last trained network (host weights) so that
@@ -314,7 +334,15 @@ func newDiffusionSetup(b compute.Backend, kind string, st State, progress func(s
 	s := &diffusionSetup{data: x, n: n, sched: sched}
 	switch st.String("model") {
 	case "exact":
-		e, err := diffusion.NewEmpirical(b, x, n, 2, nil)
+		// Explicit uniform weights (log w = 0, the same model as nil): with
+		// nil weights the soft-mean has neither LogW nor G, and the WebGPU
+		// backend binds its one placeholder buffer to both, which the
+		// browser rejects (writable binding aliasing).
+		ones := make([]float64, n)
+		for i := range ones {
+			ones[i] = 1
+		}
+		e, err := diffusion.NewEmpirical(b, x, n, 2, ones)
 		if err != nil {
 			return nil, fmt.Errorf("exact model: %w", err)
 		}
@@ -448,6 +476,14 @@ type diffusionRun struct {
 // It returns when the run finishes, fails or is stopped.
 func runDiffusion(st State, g *stepGate, emit func(DiffusionFrame), yield func()) {
 	computeMu.Lock()
+	status := OpenBackend(st.String("backend"))
+	computeMu.Unlock()
+	runDiffusionOn(status, st, g, emit, yield)
+}
+
+// runDiffusionOn is runDiffusion on a given backend.
+func runDiffusionOn(status BackendStatus, st State, g *stepGate, emit func(DiffusionFrame), yield func()) {
+	computeMu.Lock()
 	defer computeMu.Unlock()
 	base := DiffusionFrame{Page: DiffusionPath, Done: true, State: st.Encode(), Particles: st.Int("particles"),
 		TimingsMS: map[string]float64{}}
@@ -457,7 +493,6 @@ func runDiffusion(st State, g *stepGate, emit func(DiffusionFrame), yield func()
 		f.Phase = "finished"
 		emit(f)
 	}
-	status := OpenBackend(st.String("backend"))
 	b := status.Backend
 	base.Backend = status
 	base.TimingsMS["open"] = float64(status.Open) / 1e6
@@ -530,7 +565,11 @@ func runDiffusion(st State, g *stepGate, emit func(DiffusionFrame), yield func()
 		if k < 2 || qm < 2 {
 			return math.NaN(), nil
 		}
-		r, err := metrics.MMD(b, x[:2*k], k, qdata, qm, 2, base.QualityBandwidth)
+		// On the host in float64: metrics.MMD on the backend binds one
+		// array as both X and Y of a SoftMin, which WebGPU rejects in the
+		// browser (writable binding aliasing); at 500 x 500 points the
+		// host double loop takes milliseconds.
+		r, err := metrics.MMDHost(x[:2*k], k, qdata, qm, 2, base.QualityBandwidth)
 		return r.MMD, err
 	}
 

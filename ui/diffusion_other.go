@@ -7,7 +7,9 @@ package ui
 var lastDownload struct{ name, mime, text string }
 
 // saveCanvasPNG outside a browser: there is no canvas; it records the name.
-func saveCanvasPNG(id, name string) { lastDownload.name, lastDownload.mime, lastDownload.text = name, "image/png", id }
+func saveCanvasPNG(id, name string) {
+	lastDownload.name, lastDownload.mime, lastDownload.text = name, "image/png", id
+}
 
 // saveTextFile outside a browser records the file.
 func saveTextFile(name, mime, text string) {

@@ -256,3 +256,40 @@ func TestCheckPageWithoutWebGPU(t *testing.T) {
 	}
 	tb.checkConsole(t)
 }
+
+// The form writes the URL state: changing inputs and pressing Run
+// navigates to the new URL, and the page recomputes with it.
+func TestCheckPageFormNavigates(t *testing.T) {
+	tb := newTab(t)
+	loadCheck(t, tb, "?n=20&m=20&backend=cpu")
+	eval[chromedp.Void](t, tb, `(() => {
+		const set = (id, v) => { const e = document.getElementById(id); e.value = v; e.dispatchEvent(new Event("change")); };
+		set("in-n", "33"); set("in-eps", "0.25");
+		window.otplayResult = null;
+		document.getElementById("run").click();
+	})()`)
+	text := poll[string](t, tb, resultExpr, 30*time.Second)
+	var r ui.CheckResult
+	if err := json.Unmarshal([]byte(text), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.N != 33 || r.Eps != 0.25 || r.M != 20 || r.Backend.Kind != ui.KindCPU {
+		t.Errorf("after Run: n=%d m=%d eps=%g backend %s, want n=33 m=20 eps=0.25 on the CPU", r.N, r.M, r.Eps, r.Backend.Kind)
+	}
+	if q := eval[string](t, tb, `location.search`); q != "?backend=cpu&eps=0.25&m=20&n=33" {
+		t.Errorf("URL query %q, want the canonical ?backend=cpu&eps=0.25&m=20&n=33", q)
+	}
+	// A bad value is refused on the page, with no navigation.
+	eval[chromedp.Void](t, tb, `(() => {
+		const e = document.getElementById("in-d"); e.value = "99"; e.dispatchEvent(new Event("change"));
+		document.getElementById("run").click();
+	})()`)
+	msg := poll[string](t, tb, `(() => { const e = document.getElementById("state-error"); return e ? e.textContent : false; })()`, 10*time.Second)
+	if !strings.Contains(msg, "d = 99") {
+		t.Errorf("state error %q, want it to name d = 99", msg)
+	}
+	if q := eval[string](t, tb, `location.search`); q != "?backend=cpu&eps=0.25&m=20&n=33" {
+		t.Errorf("a refused value changed the URL to %q", q)
+	}
+	tb.checkConsole(t)
+}

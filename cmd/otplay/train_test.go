@@ -57,6 +57,7 @@ func TestTrainBadInput(t *testing.T) {
 		{[]string{"--out", "m.json", "--lr", "-1"}, "--lr"},
 		{[]string{"--out", "m.json", "--schedule", "sqrt"}, "unknown schedule"},
 		{[]string{"--out", "m.json", "--data", "nosuch"}, "unknown data set"},
+		{[]string{"--out", "m.json", "--ema", "1"}, "--ema"},
 	}
 	for _, c := range cases {
 		code, _, errs := trainRun(t, append([]string{"--backend", "cpu"}, c.args...)...)

@@ -164,3 +164,27 @@ func TestTrainBadInput(t *testing.T) {
 		t.Errorf("hidden width 0: %v", err)
 	}
 }
+
+// TestTrainEMA: with EMA set Train returns the moving average, which
+// differs from the last iterate of the same run.
+func TestTrainEMA(t *testing.T) {
+	b := compute.NewCPU(1)
+	data := ringMixture(t, nil).Sample(100, 1)
+	set := TrainSettings{Hidden: []int{8}, Steps: 10, Batch: 8, Seed: 1}
+	last, _, err := Train(b, VP{}, data, 100, 2, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set.EMA = 0.5
+	avg, _, err := Train(b, VP{}, data, 100, 2, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last.Layers[0].W[0] == avg.Layers[0].W[0] {
+		t.Error("EMA weights equal the last iterate")
+	}
+	set.EMA = 1
+	if _, _, err := Train(b, VP{}, data, 100, 2, set); !errors.Is(err, ErrBadInput) {
+		t.Errorf("ema 1: %v", err)
+	}
+}

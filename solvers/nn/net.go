@@ -45,6 +45,8 @@ type Net struct {
 	dOutT compute.Array
 	gtmp  compute.Array // Cond x H0 scratch for shared-cond gradient
 	adam  *adamState
+
+	ema, emaScratch []compute.Array // moving average of params()
 }
 
 // hidden holds the buffers of one hidden layer for a batch.
@@ -148,6 +150,7 @@ func (nt *Net) Free() {
 	if nt.adam != nil {
 		nt.adam.free(nt.b)
 	}
+	nt.freeEMA()
 	nt.w, nt.bias, nt.wc, nt.adam, nt.grads = nil, nil, nil, nil, nil
 }
 

@@ -308,3 +308,56 @@ func TestBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestEMA checks the moving average against its recurrence on the host
+// over three Adam steps.
+func TestEMA(t *testing.T) {
+	b := compute.NewCPU(1)
+	m := testMLP(t, ReLU, 0)
+	nt, _ := NewNet(b, m)
+	n := 4
+	xa, _ := b.Upload(normals(n*3, 1))
+	ra, _ := b.Upload(normals(n*2, 2))
+	out, _ := b.Alloc(n * 2)
+	if _, err := nt.EMAMLP(); err == nil {
+		t.Error("EMAMLP before UpdateEMA accepted")
+	}
+	const decay = 0.7
+	want := testMLP(t, ReLU, 0) // ema starts at the initial weights
+	for step := 0; step < 3; step++ {
+		if step == 0 {
+			if err := nt.UpdateEMA(decay); err != nil {
+				t.Fatal(err)
+			}
+		}
+		nt.Forward(out, xa, nil, n)
+		nt.Backward(ra)
+		nt.Step(Adam{}, 0)
+		if err := nt.UpdateEMA(decay); err != nil {
+			t.Fatal(err)
+		}
+		cur, _ := nt.MLP()
+		for l := range want.Layers {
+			for i := range want.Layers[l].W {
+				want.Layers[l].W[i] = decay*want.Layers[l].W[i] + (1-decay)*cur.Layers[l].W[i]
+			}
+			for i := range want.Layers[l].B {
+				want.Layers[l].B[i] = decay*want.Layers[l].B[i] + (1-decay)*cur.Layers[l].B[i]
+			}
+		}
+	}
+	got, err := nt.EMAMLP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for l := range want.Layers {
+		for i := range want.Layers[l].W {
+			if !closeRel(got.Layers[l].W[i], want.Layers[l].W[i], 1e-14) {
+				t.Fatalf("ema layer %d W[%d] = %v, want %v", l, i, got.Layers[l].W[i], want.Layers[l].W[i])
+			}
+		}
+	}
+	if err := nt.UpdateEMA(1); err == nil {
+		t.Error("decay 1 accepted")
+	}
+}

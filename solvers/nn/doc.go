@@ -17,7 +17,8 @@
 // # Training
 //
 // Net.Forward, Net.Backward(dLoss/dOutput) and Net.Step(Adam) make one
-// optimisation step; the gradients are checked against finite
+// optimisation step; Net.UpdateEMA / EMAMLP keep and read a moving
+// average of the weights; the gradients are checked against finite
 // differences (max deviation 7e-10) and Adam against a host transcription
 // of Kingma and Ba 2015, Alg. 1 (to 1e-12) in the tests.
 //

@@ -60,7 +60,13 @@
 //	// x now holds q samples; res.NFE, res.Steps, res.Rejected, res.Times
 //
 // Settings.TStart > 0 starts from a partially noised x (truncated
-// diffusion, bridges); Settings.Times gives any decreasing grid.
+// diffusion, bridges); Settings.Times gives any decreasing grid, and Grid
+// returns the grid a sampler would visit.
+//
+// A page that steps a sampler (Step / Play / Pause) runs Sample in a
+// goroutine whose Callback sends each Step (positions, denoised
+// estimate, t -> t_next, d lambda, NFE) on a channel and waits for the
+// next "go"; returning an error from the Callback abandons the run.
 //
 // # Backends
 //

@@ -57,7 +57,7 @@ func Lambda(s Schedule, t float64) float64 {
 	return la - 0.5*math.Log(-math.Expm1(2*la))
 }
 
-// LogAlphaOfLambda returns log alpha for a given lambda in VP:
+// logAlphaOfLambda returns log alpha for a given lambda in VP:
 // alpha^2 = sigmoid(2 lambda), so log alpha = -log(1 + exp(-2 lambda))/2.
 func logAlphaOfLambda(lambda float64) float64 {
 	return -0.5 * softplus(-2*lambda)

@@ -737,7 +737,7 @@ type DiffusionPage struct {
 	embed    bool
 	state    State
 	stateErr string
-	form     paramForm
+	form     *paramForm
 	run      *diffusionRun
 	frame    *DiffusionFrame
 }
@@ -752,7 +752,10 @@ func (p *DiffusionPage) OnNav(ctx app.Context) {
 	if err != nil {
 		p.stateErr = err.Error()
 	}
-	p.form = newParamForm(DiffusionSchema, st)
+	if p.form == nil {
+		p.form = newParamForm(DiffusionSchema, st)
+	}
+	p.form.load(st)
 	p.reset(ctx)
 }
 
@@ -831,6 +834,8 @@ func (p *DiffusionPage) onApply(ctx app.Context, e app.Event) {
 func (p *DiffusionPage) Render() app.UI {
 	if p.state.Schema() == nil {
 		p.state = DiffusionSchema.Defaults()
+	}
+	if p.form == nil {
 		p.form = newParamForm(DiffusionSchema, p.state)
 	}
 	l := Layout{Path: DiffusionPath, Title: "Diffusion: the reverse process, step by step", Embed: p.embed}

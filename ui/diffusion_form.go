@@ -16,16 +16,26 @@ type paramForm struct {
 	values map[string]string
 }
 
-func newParamForm(s Schema, st State) paramForm {
-	f := paramForm{schema: s, values: map[string]string{}}
-	for _, p := range s {
-		f.values[p.Name] = st.String(p.Name)
-	}
+// newParamForm returns the form of a state. Pages keep one *paramForm
+// for their lifetime and refill it with load: go-app keeps the first event
+// handler it bound to an element when a later render passes a closure of
+// the same code, so the handlers must reach the values through a pointer
+// that does not change.
+func newParamForm(s Schema, st State) *paramForm {
+	f := &paramForm{schema: s, values: map[string]string{}}
+	f.load(st)
 	return f
 }
 
+// load sets every field from st.
+func (f *paramForm) load(st State) {
+	for _, p := range f.schema {
+		f.values[p.Name] = st.String(p.Name)
+	}
+}
+
 // state validates the form against base; the error names the parameter.
-func (f paramForm) state(base State) (State, error) {
+func (f *paramForm) state(base State) (State, error) {
 	st := base
 	for _, p := range f.schema {
 		var err error
@@ -37,7 +47,7 @@ func (f paramForm) state(base State) (State, error) {
 }
 
 // render draws the fields; onApply is the Apply button's handler.
-func (f paramForm) render(onApply app.EventHandler) app.UI {
+func (f *paramForm) render(onApply app.EventHandler) app.UI {
 	fields := []app.UI{}
 	for _, prm := range f.schema {
 		name := prm.Name

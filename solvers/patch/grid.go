@@ -135,9 +135,13 @@ func (g *Grid) FoldIndex() (idx []float64, k int, cover []float64) {
 }
 
 // Folder unfolds images into patches and folds patches back on a
-// Backend, with the index arrays uploaded once.
+// Backend, with the index arrays uploaded once. A Folder handles a batch
+// of Batch images of the Grid's shape stored one after the other (n x
+// Len() values, e.g. the points of a diffusion sampler) and their patches
+// likewise (Batch*Count() patches, image by image).
 type Folder struct {
 	Grid         *Grid
+	Batch        int
 	b            compute.Backend
 	unfold, fold compute.Array
 	cover        compute.Array
@@ -145,14 +149,28 @@ type Folder struct {
 	sum          compute.Array
 }
 
-// NewFolder uploads g's index arrays to b.
-func NewFolder(b compute.Backend, g *Grid) (*Folder, error) {
-	f := &Folder{Grid: g, b: b}
+// NewFolder uploads g's index arrays to b, for one image.
+func NewFolder(b compute.Backend, g *Grid) (*Folder, error) { return NewBatchFolder(b, g, 1) }
+
+// NewBatchFolder uploads g's index arrays to b, repeated for a batch of n
+// images (n >= 1).
+func NewBatchFolder(b compute.Backend, g *Grid, n int) (*Folder, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("%w: batch of %d images", ErrGeometry, n)
+	}
+	if v := n * g.Count() * g.Dim(); v > compute.MaxIndex || n*g.Len() > compute.MaxIndex {
+		return nil, fmt.Errorf("%w: a batch of %d images of %d patches of %d values exceeds the index limit %d", ErrGeometry, n, g.Count(), g.Dim(), compute.MaxIndex)
+	}
+	f := &Folder{Grid: g, Batch: n, b: b}
+	un := g.UnfoldIndex()
+	idx, k, cover := g.FoldIndex()
+	if n > 1 {
+		un, idx, cover = repeatIndex(un, n, g.Len()), repeatIndex(idx, n, len(un)), repeatIndex(cover, n, 0)
+	}
 	var err error
-	if f.unfold, err = b.Upload(g.UnfoldIndex()); err != nil {
+	if f.unfold, err = b.Upload(un); err != nil {
 		return nil, err
 	}
-	idx, k, cover := g.FoldIndex()
 	f.foldK = k
 	if f.fold, err = b.Upload(idx); err != nil {
 		f.Close()
@@ -162,21 +180,37 @@ func NewFolder(b compute.Backend, g *Grid) (*Folder, error) {
 		f.Close()
 		return nil, err
 	}
-	if f.sum, err = b.Alloc(g.Len()); err != nil {
+	if f.sum, err = b.Alloc(n * g.Len()); err != nil {
 		f.Close()
 		return nil, err
 	}
 	return f, nil
 }
 
-// Unfold gathers the patches of img (Len() values, HWC) into dst
-// (Count()*Dim() values): one GatherSum with k = 1 (an im2col).
-func (f *Folder) Unfold(dst, img compute.Array) error {
-	if img == nil || img.Len() != f.Grid.Len() {
-		return fmt.Errorf("%w: unfold: image array has %d values, want %d", ErrGeometry, arrayLen(img), f.Grid.Len())
+// repeatIndex returns n copies of idx, copy i offset by i*step (negative
+// entries, the padding, stay -1).
+func repeatIndex(idx []float64, n, step int) []float64 {
+	out := make([]float64, 0, n*len(idx))
+	for i := 0; i < n; i++ {
+		for _, v := range idx {
+			if v >= 0 {
+				v += float64(i * step)
+			}
+			out = append(out, v)
+		}
 	}
-	if dst == nil || dst.Len() != f.Grid.Count()*f.Grid.Dim() {
-		return fmt.Errorf("%w: unfold: patch array has %d values, want %d", ErrGeometry, arrayLen(dst), f.Grid.Count()*f.Grid.Dim())
+	return out
+}
+
+// Unfold gathers the patches of img (Batch*Len() values, HWC) into dst
+// (Batch*Count()*Dim() values): one GatherSum with k = 1 (an im2col).
+func (f *Folder) Unfold(dst, img compute.Array) error {
+	n, p := f.Batch*f.Grid.Len(), f.Batch*f.Grid.Count()*f.Grid.Dim()
+	if img == nil || img.Len() != n {
+		return fmt.Errorf("%w: unfold: image array has %d values, want %d", ErrGeometry, arrayLen(img), n)
+	}
+	if dst == nil || dst.Len() != p {
+		return fmt.Errorf("%w: unfold: patch array has %d values, want %d", ErrGeometry, arrayLen(dst), p)
 	}
 	return f.b.GatherSum(dst, img, f.unfold, 1)
 }
@@ -189,11 +223,12 @@ func (f *Folder) Unfold(dst, img compute.Array) error {
 // one GatherSum (k = the largest cover count, -1 padding) then one Map
 // OpDiv. Fold(Unfold(img)) = img up to rounding.
 func (f *Folder) Fold(dst, patches compute.Array) error {
-	if patches == nil || patches.Len() != f.Grid.Count()*f.Grid.Dim() {
-		return fmt.Errorf("%w: fold: patch array has %d values, want %d", ErrGeometry, arrayLen(patches), f.Grid.Count()*f.Grid.Dim())
+	n, p := f.Batch*f.Grid.Len(), f.Batch*f.Grid.Count()*f.Grid.Dim()
+	if patches == nil || patches.Len() != p {
+		return fmt.Errorf("%w: fold: patch array has %d values, want %d", ErrGeometry, arrayLen(patches), p)
 	}
-	if dst == nil || dst.Len() != f.Grid.Len() {
-		return fmt.Errorf("%w: fold: image array has %d values, want %d", ErrGeometry, arrayLen(dst), f.Grid.Len())
+	if dst == nil || dst.Len() != n {
+		return fmt.Errorf("%w: fold: image array has %d values, want %d", ErrGeometry, arrayLen(dst), n)
 	}
 	if err := f.b.GatherSum(f.sum, patches, f.fold, f.foldK); err != nil {
 		return err

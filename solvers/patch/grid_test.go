@@ -151,3 +151,42 @@ func TestGridBadGeometry(t *testing.T) {
 		t.Errorf("Fold from a short array: %v", err)
 	}
 }
+
+// A batch Folder unfolds each image of the batch exactly as a single
+// Folder does, and folds the batch back to itself.
+func TestBatchFolder(t *testing.T) {
+	b := compute.NewCPU(0)
+	g, _ := NewGrid(8, 8, 1, 3, 2)
+	const n = 3
+	imgs := randomImage(n*g.Len(), 4)
+	f, err := NewBatchFolder(b, g, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	a := &arena{b: b}
+	defer a.free()
+	ia, pa, oa := a.upload(imgs), a.alloc(n*g.Count()*g.Dim()), a.alloc(n*g.Len())
+	a.do(f.Unfold(pa, ia))
+	a.do(f.Fold(oa, pa))
+	patches, back := a.read(pa), a.read(oa)
+	if a.err != nil {
+		t.Fatal(a.err)
+	}
+	for i := 0; i < n; i++ {
+		one, _ := unfoldFold(t, b, g, imgs[i*g.Len():(i+1)*g.Len()])
+		for k, v := range one {
+			if patches[i*len(one)+k] != v {
+				t.Fatalf("image %d patch value %d: batch %g, single %g", i, k, patches[i*len(one)+k], v)
+			}
+		}
+	}
+	for i := range imgs {
+		if math.Abs(back[i]-imgs[i]) > 1e-15 {
+			t.Fatalf("batch round trip value %d: %g, want %g", i, back[i], imgs[i])
+		}
+	}
+	if _, err := NewBatchFolder(b, g, 0); !errors.Is(err, ErrGeometry) {
+		t.Errorf("batch of 0: %v", err)
+	}
+}

@@ -54,17 +54,7 @@ func testPatchPage(t *testing.T, backend string) {
 	if backend == "auto" && r.Backend.Kind != ui.KindWebGPU {
 		t.Errorf("backend=auto opened %s; the browser has WebGPU", r.Backend.Badge())
 	}
-	if r.Backend.Kind == ui.KindWebGPU && strings.Contains(tb.console(), "Writable storage buffer binding aliasing") {
-		// Known bug outside this page (reported to the lead, 2026-11-22):
-		// the WGSL kernels declare their read-only inputs read_write, so
-		// a SoftMean whose Y and V are one array (patch's entropic colour
-		// map) or a Map that writes its input is rejected by Chromium's
-		// WebGPU validation and the command buffer is dropped: the
-		// result is garbage. Native wgpu does not check this, so the
-		// ui and patch GPU tests pass. This subtest runs in full once
-		// the kernels declare var<storage, read> inputs.
-		t.Skipf("WebGPU rejected aliased read_write bindings in the colour transfer (compute/webgpu bug, reported): cost %g vs CPU", r.Cost)
-	}
+	skipOnAliasingBug(t, tb, r.Backend.Kind, "the colour transfer (patch's entropic map: SoftMean with V = Y)")
 	src, _ := ui.PatchImage("china", "src", 48)
 	tgt, _ := ui.PatchImage("flower", "tgt", 48)
 	out, res, err := patch.TransferColor(compute.NewCPU(0), src, tgt, patch.ColorSettings{})

@@ -1,0 +1,648 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/solvers/bridge"
+	"github.com/otplay/otplay/solvers/data"
+	"github.com/otplay/otplay/solvers/diffusion"
+	"github.com/otplay/otplay/solvers/metrics"
+	"github.com/otplay/otplay/solvers/truncate"
+)
+
+func init() {
+	register(command{name: "truncate", summary: "truncated diffusion with an OT prior: quality vs NFE table (Markdown, CSV, JSON, SVG)", run: runTruncate})
+}
+
+const truncateSynopsis = `truncate [--data moons,8gaussians,checkerboard,swissroll] [--ttrunc 1000,500,200,100,50,10] [--priors gaussian,sliced,entropic] [--samplers ddpm:full,dpmpp2m:10] [--model empirical|mlp] [--n 1000] [--out DIR] [--format md|csv|json] [--quick]
+
+Truncated diffusion with an optimal-transport prior: the data are diffused
+forward to step T_trunc of T = 1000 (linear DDPM schedule), a map from
+N(0, I) to q(x_{T_trunc}) is fitted, and only the reverse steps from T_trunc
+are run. For every data set, T_trunc, prior and sampler it reports the NFE,
+the fit and sampling times, and the quality of the samples against held-out
+data: the Sinkhorn divergence, the sliced W2 and the MMD (package metrics).
+
+Priors:
+  gaussian   x_{T_trunc} ~ N(0, I), the baseline
+  sliced     z + MLP(z), trained on the sliced Wasserstein loss (sorted projections)
+  entropic   the entropic map estimator from N(0, I) samples (Sinkhorn)
+
+Samplers are name:steps with steps a number or 'full' (T_trunc - 1 steps
+and a final denoise: the whole DDPM chain, NFE = T_trunc for ddpm); a
+number above T_trunc - 1 is capped. At T_trunc = 1 only the final denoise
+runs (NFE 1). --correct adds, for each sampler, the Sinkhorn-corrected run
+(otplay's SBDS-style correction towards the forward-diffused training data
+after every step; name suffixed +sinkhorn).
+
+Models: empirical (the exact denoiser of the training points: it
+memorises them; the 'floor' line is the training set's own quality against
+the held-out set) or mlp (a network trained per data set by denoising score
+matching, --train-steps).
+
+Data sets are built-in names (see otplay sample -h); the training set uses
+--seed, the held-out set another stream. --out DIR writes truncate.md,
+truncate.csv, truncate.json and truncate.svg (quality vs NFE per prior);
+stdout gets --format. --quick is a small grid for tests and smoke runs.`
+
+// truncateRow is one line of the results table.
+type truncateRow struct {
+	Data     string   `json:"data"`
+	TTrunc   int      `json:"t_trunc"`
+	Prior    string   `json:"prior"`
+	Sampler  string   `json:"sampler"`
+	Steps    int      `json:"steps"`
+	NFE      int      `json:"nfe"`
+	FitMS    float64  `json:"fit_ms"`
+	SampleMS float64  `json:"sample_ms"`
+	Sinkhorn *float64 `json:"sinkhorn_divergence,omitempty"`
+	SlicedW2 *float64 `json:"sliced_w2,omitempty"`
+	MMD      *float64 `json:"mmd,omitempty"`
+	MMD2     *float64 `json:"mmd2,omitempty"`
+}
+
+// truncateFloor is the training set's quality against the held-out set.
+type truncateFloor struct {
+	Data     string   `json:"data"`
+	Sinkhorn *float64 `json:"sinkhorn_divergence,omitempty"`
+	SlicedW2 *float64 `json:"sliced_w2,omitempty"`
+	MMD      *float64 `json:"mmd,omitempty"`
+}
+
+// truncateReport is the JSON document.
+type truncateReport struct {
+	Schedule string          `json:"schedule"`
+	T        int             `json:"t"`
+	Model    string          `json:"model"`
+	N        int             `json:"n"`
+	Train    int             `json:"train"`
+	HeldOut  int             `json:"held_out"`
+	Seed     uint64          `json:"seed"`
+	Backend  string          `json:"backend"`
+	Device   string          `json:"device"`
+	Floors   []truncateFloor `json:"floors"`
+	Rows     []truncateRow   `json:"rows"`
+	TotalMS  float64         `json:"total_ms"`
+}
+
+// truncateSampler is one --samplers entry.
+type truncateSampler struct {
+	name    string
+	sampler diffusion.Sampler
+	full    bool
+	steps   int
+	correct bool
+}
+
+func (s truncateSampler) label() string {
+	st := "full"
+	if !s.full {
+		st = strconv.Itoa(s.steps)
+	}
+	l := s.sampler.String() + ":" + st
+	if s.correct {
+		l += "+sinkhorn"
+	}
+	return l
+}
+
+func runTruncate(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("truncate", truncateSynopsis, stderr)
+	dataFlag := fs.String("data", "moons,8gaussians,checkerboard,swissroll", "comma-separated built-in data sets")
+	ttruncFlag := fs.String("ttrunc", "1000,500,200,100,50,10", "comma-separated T_trunc in [1, 1000]")
+	priorsFlag := fs.String("priors", strings.Join(truncate.PriorNames, ","), "comma-separated priors: "+strings.Join(truncate.PriorNames, ", "))
+	samplersFlag := fs.String("samplers", "ddpm:full,dpmpp2m:10", "comma-separated name:steps (steps a number or full)")
+	modelFlag := fs.String("model", "empirical", "empirical or mlp")
+	n := fs.Int("n", 1000, "samples per run")
+	train := fs.Int("train", 2000, "training points per data set")
+	held := fs.Int("held", 2000, "held-out points per data set")
+	fitSamples := fs.Int("fit-samples", truncate.DefaultFitSamples, "samples of q(x_T_trunc) the entropic prior is fitted to")
+	slicedSteps := fs.Int("sliced-steps", truncate.DefaultSlicedSteps, "Adam steps of the sliced prior")
+	trainSteps := fs.Int("train-steps", diffusion.DefaultTrainSteps, "training steps of --model mlp")
+	correct := fs.Bool("correct", false, "add Sinkhorn-corrected runs of every sampler")
+	seed := fs.Uint64("seed", 0, "seed of the data, the fits and the samplers")
+	backend := fs.String("backend", "auto", backendFlagHelp)
+	outDir := fs.String("out", "", "directory for truncate.md, .csv, .json and .svg")
+	format := fs.String("format", "md", "stdout format: md, csv or json")
+	quick := fs.Bool("quick", false, "small grid: moons, T_trunc 100 and 10, ddpm:full and dpmpp2m:5, n 300 (explicit flags still win)")
+	if st, ok := parseFlags(fs, args); !ok {
+		return st
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "otplay truncate: "+format+"\n", a...)
+		return 2
+	}
+	if *quick {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		quickDefaults := map[string]string{"data": "moons", "ttrunc": "100,10", "samplers": "ddpm:full,dpmpp2m:5",
+			"n": "300", "train": "400", "held": "500", "fit-samples": "400", "sliced-steps": "150", "train-steps": "300"}
+		for name, v := range quickDefaults {
+			if !set[name] {
+				fs.Set(name, v)
+			}
+		}
+	}
+	sched := diffusion.Linear(diffusion.DefaultT)
+	T := truncate.T(sched)
+	sets := truncateList(*dataFlag)
+	if len(sets) == 0 {
+		return usageErr("--data: no data set given")
+	}
+	for _, name := range sets {
+		if !truncateKnownSet(name) {
+			return usageErr("--data: unknown data set %q (want one of %s)", name, strings.Join(data.Names(), ", "))
+		}
+	}
+	var ttruncs []int
+	for _, f := range truncateList(*ttruncFlag) {
+		v, err := strconv.Atoi(f)
+		if err != nil {
+			return usageErr("--ttrunc: %q is not an integer", f)
+		}
+		if v < 1 || v > T {
+			return usageErr("--ttrunc: %d outside [1, T] = [1, %d]", v, T)
+		}
+		ttruncs = append(ttruncs, v)
+	}
+	if len(ttruncs) == 0 {
+		return usageErr("--ttrunc: no value given")
+	}
+	var priors []truncate.Prior
+	for _, f := range truncateList(*priorsFlag) {
+		p, err := truncate.ParsePrior(f)
+		if err != nil {
+			return usageErr("--priors: unknown prior %q (want %s)", f, strings.Join(truncate.PriorNames, ", "))
+		}
+		priors = append(priors, p)
+	}
+	if len(priors) == 0 {
+		return usageErr("--priors: no prior given")
+	}
+	var samplers []truncateSampler
+	for _, f := range truncateList(*samplersFlag) {
+		name, st, ok := strings.Cut(f, ":")
+		if !ok {
+			return usageErr("--samplers: %q: want name:steps (e.g. ddpm:full, dpmpp2m:10)", f)
+		}
+		smp, err := diffusion.ParseSampler(name)
+		if err != nil {
+			return usageErr("--samplers: unknown sampler %q (want %s)", name, strings.Join(diffusion.SamplerNames(), ", "))
+		}
+		if smp == diffusion.ODEAdaptive {
+			return usageErr("--samplers: ode-adaptive has no fixed NFE; pick a fixed-step sampler")
+		}
+		s := truncateSampler{name: name, sampler: smp}
+		if st == "full" {
+			s.full = true
+		} else if s.steps, err = strconv.Atoi(st); err != nil || s.steps < 1 {
+			return usageErr("--samplers: %q: steps must be a positive integer or full", f)
+		}
+		samplers = append(samplers, s)
+		if *correct {
+			s.correct = true
+			samplers = append(samplers, s)
+		}
+	}
+	if len(samplers) == 0 {
+		return usageErr("--samplers: no sampler given")
+	}
+	switch {
+	case *modelFlag != "empirical" && *modelFlag != "mlp":
+		return usageErr("--model %q: want empirical or mlp", *modelFlag)
+	case *n < 2 || *n > data.MaxPoints:
+		return usageErr("--n = %d: want 2 .. %d", *n, data.MaxPoints)
+	case *train < 2 || *train > data.MaxPoints:
+		return usageErr("--train = %d: want 2 .. %d", *train, data.MaxPoints)
+	case *held < 2 || *held > data.MaxPoints:
+		return usageErr("--held = %d: want 2 .. %d", *held, data.MaxPoints)
+	case *fitSamples < 2 || *fitSamples > data.MaxPoints:
+		return usageErr("--fit-samples = %d: want 2 .. %d", *fitSamples, data.MaxPoints)
+	case *slicedSteps < 1:
+		return usageErr("--sliced-steps = %d: want >= 1", *slicedSteps)
+	case *trainSteps < 1:
+		return usageErr("--train-steps = %d: want >= 1", *trainSteps)
+	case *format != "md" && *format != "csv" && *format != "json":
+		return usageErr("--format %q: want md, csv or json", *format)
+	}
+
+	b, note, err := openBackend(*backend)
+	if err != nil {
+		fmt.Fprintln(stderr, "otplay truncate:", err)
+		return 1
+	}
+	defer b.Close()
+	if note != "" {
+		fmt.Fprintln(stderr, "otplay truncate:", note)
+	}
+	info := b.Info()
+	rep := &truncateReport{Schedule: sched.Name(), T: T, Model: *modelFlag, N: *n, Train: *train, HeldOut: *held,
+		Seed: *seed, Backend: info.Name, Device: info.Device}
+	start := time.Now()
+	for _, name := range sets {
+		if err := truncateDataSet(b, rep, name, sched, ttruncs, priors, samplers, truncateOptions{
+			n: *n, train: *train, held: *held, fitSamples: *fitSamples, slicedSteps: *slicedSteps,
+			trainSteps: *trainSteps, model: *modelFlag, seed: *seed}, stderr); err != nil {
+			fmt.Fprintf(stderr, "otplay truncate: %s: %v\n", name, err)
+			return 1
+		}
+	}
+	rep.TotalMS = float64(time.Since(start).Microseconds()) / 1000
+	if *outDir != "" {
+		if err := os.MkdirAll(*outDir, 0o755); err != nil {
+			fmt.Fprintln(stderr, "otplay truncate:", err)
+			return 1
+		}
+		for _, f := range []struct {
+			name  string
+			write func(io.Writer, *truncateReport) error
+		}{{"truncate.md", truncateWriteMarkdown}, {"truncate.csv", truncateWriteCSV}, {"truncate.json", truncateWriteJSON}, {"truncate.svg", truncateWriteSVG}} {
+			if err := truncateSaveFile(filepath.Join(*outDir, f.name), rep, f.write); err != nil {
+				fmt.Fprintln(stderr, "otplay truncate:", err)
+				return 1
+			}
+		}
+	}
+	var werr error
+	switch *format {
+	case "md":
+		werr = truncateWriteMarkdown(stdout, rep)
+	case "csv":
+		werr = truncateWriteCSV(stdout, rep)
+	case "json":
+		werr = truncateWriteJSON(stdout, rep)
+	}
+	if werr != nil {
+		fmt.Fprintln(stderr, "otplay truncate:", werr)
+		return 1
+	}
+	return 0
+}
+
+type truncateOptions struct {
+	n, train, held, fitSamples, slicedSteps, trainSteps int
+	model                                               string
+	seed                                                uint64
+}
+
+func truncateList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func truncateKnownSet(name string) bool {
+	for _, k := range data.Names() {
+		if k == name {
+			return true
+		}
+	}
+	return false
+}
+
+// truncateDataSet runs the grid of one data set and appends its rows.
+func truncateDataSet(b compute.Backend, rep *truncateReport, name string, sched diffusion.Schedule, ttruncs []int,
+	priors []truncate.Prior, samplers []truncateSampler, o truncateOptions, stderr io.Writer) error {
+	tr, err := data.Generate(name, o.train, data.Options{Seed: o.seed})
+	if err != nil {
+		return err
+	}
+	held, err := data.Generate(name, o.held, data.Options{Seed: o.seed + 1_000_003})
+	if err != nil {
+		return err
+	}
+	d := tr.D
+	cmp := metrics.CompareSettings{Seed: o.seed}
+	fq, err := metrics.Compare(b, tr.Points, tr.N, held.Points, held.N, d, cmp)
+	if err != nil {
+		return fmt.Errorf("floor quality: %w", err)
+	}
+	rep.Floors = append(rep.Floors, truncateFloor{Data: name, Sinkhorn: fq.SinkhornDivergence, SlicedW2: fq.SlicedW2, MMD: fq.MMDValue})
+	var model diffusion.Model
+	switch o.model {
+	case "empirical":
+		e, err := diffusion.NewEmpirical(b, tr.Points, tr.N, d, nil)
+		if err != nil {
+			return err
+		}
+		defer e.Free()
+		model = e
+	case "mlp":
+		t0 := time.Now()
+		m, _, err := diffusion.Train(b, sched, tr.Points, tr.N, d, diffusion.TrainSettings{Steps: o.trainSteps, Seed: o.seed, Data: name})
+		if err != nil {
+			return fmt.Errorf("training the MLP: %w", err)
+		}
+		nm, err := diffusion.NewMLP(b, m)
+		if err != nil {
+			return err
+		}
+		defer nm.Free()
+		model = nm
+		fmt.Fprintf(stderr, "otplay truncate: %s: MLP trained in %v\n", name, time.Since(t0).Round(time.Millisecond))
+	}
+	x, err := b.Alloc(o.n * d)
+	if err != nil {
+		return err
+	}
+	defer b.Free(x)
+	pts := make([]float64, o.n*d)
+	for _, tt := range ttruncs {
+		for _, p := range priors {
+			f, err := truncate.FitPrior(b, tr.Points, tr.N, d, truncate.Settings{Schedule: sched, TTrunc: tt, Prior: p,
+				Seed: o.seed, FitSamples: o.fitSamples, SlicedSteps: o.slicedSteps})
+			if err != nil {
+				return fmt.Errorf("T_trunc %d, prior %v: %w", tt, p, err)
+			}
+			for _, s := range samplers {
+				steps := tt - 1
+				if !s.full {
+					steps = min(s.steps, tt-1)
+				}
+				if s.correct && steps < 1 {
+					continue // nothing to correct between steps
+				}
+				set := diffusion.Settings{Sampler: s.sampler, Steps: steps, FinalDenoise: true, Seed: o.seed + 1}
+				t0 := time.Now()
+				var nfe int
+				if s.correct {
+					if err = f.Sample(x, o.n, o.seed+2); err == nil {
+						set.TStart = f.Time.T
+						var r bridge.CorrectResult
+						r, err = bridge.SampleCorrected(b, model, sched, x, o.n, tr.Points, tr.N, bridge.CorrectSettings{Sampler: set, Seed: o.seed + 3})
+						nfe = r.NFE
+					}
+				} else {
+					var r diffusion.Result
+					r, err = f.SampleReverse(model, sched, x, o.n, o.seed+2, set)
+					nfe = r.NFE
+				}
+				if err == nil {
+					err = b.Read(pts, x)
+				}
+				elapsed := time.Since(t0)
+				if err == nil {
+					err = compute.CheckFinite("samples", pts)
+				}
+				if err != nil {
+					f.Free()
+					return fmt.Errorf("T_trunc %d, prior %v, sampler %s: %w", tt, p, s.label(), err)
+				}
+				q, err := metrics.Compare(b, pts, o.n, held.Points, held.N, d, cmp)
+				if err != nil {
+					f.Free()
+					return fmt.Errorf("quality: %w", err)
+				}
+				rep.Rows = append(rep.Rows, truncateRow{Data: name, TTrunc: tt, Prior: p.String(), Sampler: s.label(), Steps: steps,
+					NFE: nfe, FitMS: truncateMS(f.FitTime), SampleMS: truncateMS(elapsed), Sinkhorn: q.SinkhornDivergence,
+					SlicedW2: q.SlicedW2, MMD: q.MMDValue, MMD2: q.MMD2})
+			}
+			f.Free()
+		}
+	}
+	return nil
+}
+
+func truncateMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func truncateNum(p *float64, prec int) string {
+	if p == nil {
+		return "-"
+	}
+	return strconv.FormatFloat(*p, 'g', prec, 64)
+}
+
+func truncateWriteMarkdown(w io.Writer, r *truncateReport) error {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "# Truncated diffusion with an OT prior\n\n")
+	fmt.Fprintf(&sb, "Schedule %s (T = %d), model %s, %d samples per run, %d training and %d held-out points per data set, seed %d, backend %s (%s). Quality against the held-out points: Sinkhorn divergence (eps = 0.01 x data variance), sliced W2 (200 directions), MMD (Gaussian kernel, median bandwidth). Times: fit = prior fit, sample = prior draw + reverse steps.\n\n",
+		r.Schedule, r.T, r.Model, r.N, r.Train, r.HeldOut, r.Seed, r.Backend, r.Device)
+	sb.WriteString("Floor (training set vs held-out set):\n\n| data | sinkhorn | sliced W2 | MMD |\n|---|---|---|---|\n")
+	for _, f := range r.Floors {
+		fmt.Fprintf(&sb, "| %s | %s | %s | %s |\n", f.Data, truncateNum(f.Sinkhorn, 4), truncateNum(f.SlicedW2, 4), truncateNum(f.MMD, 4))
+	}
+	sb.WriteString("\n| data | T_trunc | prior | sampler | steps | NFE | fit ms | sample ms | sinkhorn | sliced W2 | MMD |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, row := range r.Rows {
+		fmt.Fprintf(&sb, "| %s | %d | %s | %s | %d | %d | %.1f | %.1f | %s | %s | %s |\n", row.Data, row.TTrunc, row.Prior, row.Sampler,
+			row.Steps, row.NFE, row.FitMS, row.SampleMS, truncateNum(row.Sinkhorn, 4), truncateNum(row.SlicedW2, 4), truncateNum(row.MMD, 4))
+	}
+	fmt.Fprintf(&sb, "\nTotal %.1f s.\n", r.TotalMS/1000)
+	_, err := io.WriteString(w, sb.String())
+	return err
+}
+
+func truncateWriteCSV(w io.Writer, r *truncateReport) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"data", "t_trunc", "prior", "sampler", "steps", "nfe", "fit_ms", "sample_ms", "sinkhorn_divergence", "sliced_w2", "mmd"})
+	for _, row := range r.Rows {
+		cw.Write([]string{row.Data, strconv.Itoa(row.TTrunc), row.Prior, row.Sampler, strconv.Itoa(row.Steps), strconv.Itoa(row.NFE),
+			strconv.FormatFloat(row.FitMS, 'f', 3, 64), strconv.FormatFloat(row.SampleMS, 'f', 3, 64),
+			truncateNum(row.Sinkhorn, -1), truncateNum(row.SlicedW2, -1), truncateNum(row.MMD, -1)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func truncateWriteJSON(w io.Writer, r *truncateReport) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+func truncateSaveFile(path string, r *truncateReport, write func(io.Writer, *truncateReport) error) error {
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if err := write(f, r); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// truncateWriteSVG draws one panel per data set: sliced W2 against the
+// held-out data (y) versus NFE (x, log scale), one colour per prior and
+// one dash pattern per sampler, the points of a series joined in order of
+// NFE (each point is one T_trunc). The training set's floor is a grey
+// dotted line.
+func truncateWriteSVG(w io.Writer, r *truncateReport) error {
+	const pw, ph, ml, mr, mt, mb = 360.0, 260.0, 56.0, 12.0, 28.0, 40.0
+	var setsOrder []string
+	seen := map[string]bool{}
+	for _, row := range r.Rows {
+		if !seen[row.Data] {
+			seen[row.Data] = true
+			setsOrder = append(setsOrder, row.Data)
+		}
+	}
+	var priorOrder, samplerOrder []string
+	seenP, seenS := map[string]bool{}, map[string]bool{}
+	for _, row := range r.Rows {
+		if !seenP[row.Prior] {
+			seenP[row.Prior] = true
+			priorOrder = append(priorOrder, row.Prior)
+		}
+		if !seenS[row.Sampler] {
+			seenS[row.Sampler] = true
+			samplerOrder = append(samplerOrder, row.Sampler)
+		}
+	}
+	colours := []string{"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"}
+	dashes := []string{"", "6,3", "2,2", "8,3,2,3", "1,3"}
+	cols := min(2, max(1, len(setsOrder)))
+	rows := (len(setsOrder) + cols - 1) / cols
+	legendH := 20.0 * float64(len(priorOrder)+len(samplerOrder)+1)
+	W := float64(cols) * pw
+	H := float64(rows)*ph + legendH + 30
+	var sb strings.Builder
+	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="11">`+"\n", W, H, W, H)
+	fmt.Fprintf(&sb, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
+	fmt.Fprintf(&sb, `<text x="%.0f" y="18" text-anchor="middle" font-size="13">Truncated diffusion: sliced W2 to held-out data vs NFE (%s model)</text>`+"\n", W/2, truncateSVGEscape(r.Model))
+	for k, name := range setsOrder {
+		ox := float64(k%cols) * pw
+		oy := 24 + float64(k/cols)*ph
+		var rowsOf []truncateRow
+		minN, maxN := math.Inf(1), math.Inf(-1)
+		maxY := 0.0
+		for _, row := range r.Rows {
+			if row.Data != name || row.SlicedW2 == nil {
+				continue
+			}
+			rowsOf = append(rowsOf, row)
+			minN = math.Min(minN, float64(row.NFE))
+			maxN = math.Max(maxN, float64(row.NFE))
+			maxY = math.Max(maxY, *row.SlicedW2)
+		}
+		var floor *float64
+		for _, f := range r.Floors {
+			if f.Data == name {
+				floor = f.SlicedW2
+			}
+		}
+		if floor != nil {
+			maxY = math.Max(maxY, *floor)
+		}
+		if len(rowsOf) == 0 {
+			continue
+		}
+		maxY *= 1.08
+		if maxY == 0 {
+			maxY = 1
+		}
+		lx0, lx1 := math.Log10(math.Max(minN, 1)), math.Log10(math.Max(maxN, 1))
+		if lx1-lx0 < 1e-9 {
+			lx0, lx1 = lx0-0.5, lx1+0.5
+		}
+		px := func(nfe float64) float64 {
+			return ox + ml + (math.Log10(math.Max(nfe, 1))-lx0)/(lx1-lx0)*(pw-ml-mr)
+		}
+		py := func(v float64) float64 { return oy + mt + (1-v/maxY)*(ph-mt-mb) }
+		// frame, title, axes
+		fmt.Fprintf(&sb, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="none" stroke="#999"/>`+"\n", ox+ml, oy+mt, pw-ml-mr, ph-mt-mb)
+		fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="12">%s</text>`+"\n", ox+ml+(pw-ml-mr)/2, oy+mt-8, truncateSVGEscape(name))
+		for dec := math.Floor(lx0); dec <= math.Ceil(lx1); dec++ {
+			for _, m := range []float64{1, 2, 5} {
+				v := m * math.Pow(10, dec)
+				lv := math.Log10(v)
+				if lv < lx0-1e-9 || lv > lx1+1e-9 {
+					continue
+				}
+				x := px(v)
+				fmt.Fprintf(&sb, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#eee"/>`+"\n", x, oy+mt, x, oy+ph-mb)
+				fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="middle">%g</text>`+"\n", x, oy+ph-mb+14, v)
+			}
+		}
+		for q := 0; q <= 4; q++ {
+			v := maxY * float64(q) / 4
+			y := py(v)
+			fmt.Fprintf(&sb, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#eee"/>`+"\n", ox+ml, y, ox+pw-mr, y)
+			fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="end">%.3g</text>`+"\n", ox+ml-4, y+4, v)
+		}
+		fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="middle">NFE</text>`+"\n", ox+ml+(pw-ml-mr)/2, oy+ph-8)
+		fmt.Fprintf(&sb, `<text transform="translate(%.1f,%.1f) rotate(-90)" text-anchor="middle">sliced W2</text>`+"\n", ox+14, oy+mt+(ph-mt-mb)/2)
+		if floor != nil {
+			y := py(*floor)
+			fmt.Fprintf(&sb, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#888" stroke-dasharray="1,3"/>`+"\n", ox+ml, y, ox+pw-mr, y)
+		}
+		for pi, prior := range priorOrder {
+			for si, smp := range samplerOrder {
+				var series []truncateRow
+				for _, row := range rowsOf {
+					if row.Prior == prior && row.Sampler == smp {
+						series = append(series, row)
+					}
+				}
+				if len(series) == 0 {
+					continue
+				}
+				sort.SliceStable(series, func(a, b int) bool {
+					if series[a].NFE != series[b].NFE {
+						return series[a].NFE < series[b].NFE
+					}
+					return series[a].TTrunc < series[b].TTrunc
+				})
+				col := colours[pi%len(colours)]
+				dash := dashes[si%len(dashes)]
+				var pts []string
+				for _, row := range series {
+					pts = append(pts, fmt.Sprintf("%.1f,%.1f", px(float64(row.NFE)), py(*row.SlicedW2)))
+				}
+				dattr := ""
+				if dash != "" {
+					dattr = fmt.Sprintf(` stroke-dasharray="%s"`, dash)
+				}
+				fmt.Fprintf(&sb, `<polyline points="%s" fill="none" stroke="%s" stroke-width="1.5"%s/>`+"\n", strings.Join(pts, " "), col, dattr)
+				for _, row := range series {
+					fmt.Fprintf(&sb, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"><title>%s T_trunc=%d %s %s: NFE %d, sliced W2 %.4g</title></circle>`+"\n",
+						px(float64(row.NFE)), py(*row.SlicedW2), col, truncateSVGEscape(name), row.TTrunc, truncateSVGEscape(prior), truncateSVGEscape(smp), row.NFE, *row.SlicedW2)
+				}
+			}
+		}
+	}
+	ly := 24 + float64(rows)*ph + 10
+	for pi, prior := range priorOrder {
+		y := ly + 20*float64(pi)
+		fmt.Fprintf(&sb, `<line x1="20" y1="%.1f" x2="50" y2="%.1f" stroke="%s" stroke-width="2"/><text x="56" y="%.1f">prior: %s</text>`+"\n", y, y, colours[pi%len(colours)], y+4, truncateSVGEscape(prior))
+	}
+	for si, smp := range samplerOrder {
+		y := ly + 20*float64(len(priorOrder)+si)
+		dattr := ""
+		if d := dashes[si%len(dashes)]; d != "" {
+			dattr = fmt.Sprintf(` stroke-dasharray="%s"`, d)
+		}
+		fmt.Fprintf(&sb, `<line x1="20" y1="%.1f" x2="50" y2="%.1f" stroke="#333" stroke-width="1.5"%s/><text x="56" y="%.1f">sampler: %s</text>`+"\n", y, y, dattr, y+4, truncateSVGEscape(smp))
+	}
+	y := ly + 20*float64(len(priorOrder)+len(samplerOrder))
+	fmt.Fprintf(&sb, `<line x1="20" y1="%.1f" x2="50" y2="%.1f" stroke="#888" stroke-dasharray="1,3"/><text x="56" y="%.1f">floor: training set vs held-out</text>`+"\n", y, y, y+4)
+	sb.WriteString("</svg>\n")
+	_, err := io.WriteString(w, sb.String())
+	return err
+}
+
+func truncateSVGEscape(s string) string {
+	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+	return r.Replace(s)
+}

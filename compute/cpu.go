@@ -125,7 +125,9 @@ func (c *CPU) parallel(n int, body func(lo, hi int)) {
 }
 
 // SoftMin: for i := range N { dst[i] = -eps log sum_j exp(logw[j] + (g[j] - |x_i - y_j|^2)/eps) },
-// with a running maximum (one pass, online log-sum-exp).
+// with a running maximum (one pass, online log-sum-exp). The maximum starts
+// at -MaxFloat64, not -Inf, so columns of zero weight (logw = -Inf) add
+// exp(-Inf) = 0 instead of exp(-Inf + Inf) = NaN.
 func (c *CPU) SoftMin(dst Array, p Pairs) error {
 	if err := ValidateSoftMin(dst, p); err != nil {
 		return err
@@ -139,7 +141,7 @@ func (c *CPU) SoftMin(dst Array, p Pairs) error {
 	c.parallel(p.N, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			xi := x[i*d : i*d+d]
-			mx, s := math.Inf(-1), 0.0
+			mx, s := -math.MaxFloat64, 0.0
 			for j := 0; j < m; j++ {
 				v := logit(xi, y[j*d:j*d+d], lw, g, j, inv)
 				if v <= mx {
@@ -190,7 +192,7 @@ func (c *CPU) SoftMean(dst Array, p Pairs, v Array, dv int) error {
 		for i := lo; i < hi; i++ {
 			xi := x[i*d : i*d+d]
 			clear(acc)
-			mx, s := math.Inf(-1), 0.0
+			mx, s := -math.MaxFloat64, 0.0
 			for j := 0; j < m; j++ {
 				l := logit(xi, y[j*d:j*d+d], lw, g, j, inv)
 				vj := vals[j*dv : j*dv+dv]

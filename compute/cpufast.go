@@ -60,7 +60,7 @@ func (c *CPU) softMinFast(out []float64, p Pairs) {
 	outk := -p.Eps * math.Ln2
 	c.parallel(p.N, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			mx, s := math.Inf(-1), 0.0
+			mx, s := -math.MaxFloat64, 0.0
 			if d == 2 {
 				x0, x1 := xs[2*i], xs[2*i+1]
 				yv := ys[:2*m]
@@ -130,7 +130,7 @@ func (c *CPU) softMeanFast(out []float64, p Pairs, vals []float64, dv int) {
 		for i := lo; i < hi; i++ {
 			xi := x[i*d : i*d+d]
 			clear(acc)
-			mx, s := math.Inf(-1), 0.0
+			mx, s := -math.MaxFloat64, 0.0
 			for j := 0; j < m; j++ {
 				var cst float64
 				for k, t := range xi {

@@ -9,11 +9,13 @@
 // is created on Linux, so a missing or broken driver becomes ErrNoAdapter.
 //
 // Binding convention of every kernel (as in TensorFlow.js's WebGPU
-// backend): storage buffers first, in the order Dispatch receives them
-// (the output first), then one uniform buffer of parameters last. Every
-// storage binding is declared read_write, so an array may be bound twice
-// in one dispatch (WebGPU forbids mixing writable and read-only usages of
-// one buffer in a dispatch).
+// backend): storage buffers first, in the order Dispatch receives them,
+// the output first and read_write, the inputs after it read-only, then one
+// uniform buffer of parameters last. WebGPU forbids binding one buffer
+// both writable and read-only in a dispatch (Chromium drops the command
+// buffer with only a console warning; lavapipe does not check), so
+// Dispatch refuses an output that is also bound as an input: callers use a
+// temporary or an in-place kernel.
 package gpu
 
 import (
@@ -176,8 +178,10 @@ func (d *Device) NewBufferFrom(data []uint32) (*Buffer, error) {
 	return &Buffer{buf: b, words: len(data)}, nil
 }
 
-// Release frees the buffer. Work already recorded that uses it is flushed
-// first.
+// Release drops the buffer. Work already recorded that uses it is
+// submitted first; the memory is freed once the device has finished with
+// it (Destroy is not called: wgpu-native 0.19 frees a destroyed buffer
+// that a pending submission still reads, which crashed lavapipe).
 func (d *Device) Release(b *Buffer) {
 	if b == nil || b.buf == nil {
 		return
@@ -185,7 +189,6 @@ func (d *Device) Release(b *Buffer) {
 	if d.enc != nil {
 		d.Flush()
 	}
-	b.buf.Destroy()
 	b.buf.Release()
 	b.buf = nil
 }
@@ -246,8 +249,12 @@ func (d *Device) Kernel(key, src string, storages int) (*Kernel, error) {
 	}
 	entries := make([]wgpu.BindGroupLayoutEntry, storages+1)
 	for i := range storages {
+		typ := wgpu.BufferBindingTypeReadOnlyStorage
+		if i == 0 {
+			typ = wgpu.BufferBindingTypeStorage
+		}
 		entries[i] = wgpu.BindGroupLayoutEntry{Binding: uint32(i), Visibility: wgpu.ShaderStageCompute,
-			Buffer: wgpu.BufferBindingLayout{Type: wgpu.BufferBindingTypeStorage}}
+			Buffer: wgpu.BufferBindingLayout{Type: typ}}
 	}
 	entries[storages] = wgpu.BindGroupLayoutEntry{Binding: uint32(storages), Visibility: wgpu.ShaderStageCompute,
 		Buffer: wgpu.BufferBindingLayout{Type: wgpu.BufferBindingTypeUniform}}
@@ -332,6 +339,9 @@ func (d *Device) Dispatch(k *Kernel, bufs []*Buffer, params []uint32, x, y, z ui
 	for i, b := range bufs {
 		if b == nil || b.buf == nil {
 			return fmt.Errorf("gpu: kernel %s: buffer %d is nil or released", k.Name, i)
+		}
+		if i > 0 && b == bufs[0] {
+			return fmt.Errorf("gpu: kernel %s: the output is also bound as input %d (WebGPU forbids a buffer bound writable and read-only at once)", k.Name, i)
 		}
 		entries[i] = wgpu.BindGroupEntry{Binding: uint32(i), Buffer: b.buf, Size: wgpu.WholeSize}
 	}

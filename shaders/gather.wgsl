@@ -9,8 +9,8 @@
 struct Params { n: u32, k: u32, nsrc: u32, gx: u32 }
 
 @group(0) @binding(0) var<storage, read_write> dst: array<f32>;
-@group(0) @binding(1) var<storage, read_write> src: array<f32>;
-@group(0) @binding(2) var<storage, read_write> idx: array<f32>;
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read> idx: array<f32>;
 @group(0) @binding(3) var<uniform> P: Params;
 
 @compute @workgroup_size(256)

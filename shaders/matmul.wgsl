@@ -13,8 +13,8 @@
 struct Params { n: u32, k: u32, m: u32, ta: u32, tb: u32, p0: u32, p1: u32, p2: u32 }
 
 @group(0) @binding(0) var<storage, read_write> dst: array<f32>;
-@group(0) @binding(1) var<storage, read_write> A: array<f32>;
-@group(0) @binding(2) var<storage, read_write> B: array<f32>;
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> B: array<f32>;
 @group(0) @binding(3) var<uniform> P: Params;
 
 var<workgroup> ta: array<array<f32, 16>, 16>;

@@ -12,7 +12,7 @@
 struct Params { n: u32, nsplit: u32, gx: u32, dv: u32 }
 
 @group(0) @binding(0) var<storage, read_write> dst: array<f32>;
-@group(0) @binding(1) var<storage, read_write> part: array<f32>;
+@group(0) @binding(1) var<storage, read> part: array<f32>;
 @group(0) @binding(2) var<uniform> P: Params;
 
 @compute @workgroup_size(64)

@@ -37,10 +37,10 @@ struct Params {
 }
 
 @group(0) @binding(0) var<storage, read_write> dst: array<f32>;
-@group(0) @binding(1) var<storage, read_write> X: array<f32>;
-@group(0) @binding(2) var<storage, read_write> Y: array<f32>;
-@group(0) @binding(3) var<storage, read_write> LW: array<f32>;
-@group(0) @binding(4) var<storage, read_write> G: array<f32>;
+@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<storage, read> Y: array<f32>;
+@group(0) @binding(3) var<storage, read> LW: array<f32>;
+@group(0) @binding(4) var<storage, read> G: array<f32>;
 @group(0) @binding(5) var<uniform> P: Params;
 
 const D: u32 = {{D}}u;

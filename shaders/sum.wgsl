@@ -11,7 +11,7 @@
 struct Params { n: u32, gx: u32, p0: u32, p1: u32 }
 
 @group(0) @binding(0) var<storage, read_write> part: array<f32>;
-@group(0) @binding(1) var<storage, read_write> X: array<f32>;
+@group(0) @binding(1) var<storage, read> X: array<f32>;
 @group(0) @binding(2) var<uniform> P: Params;
 
 var<workgroup> red: array<f32, 256>;

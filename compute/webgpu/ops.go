@@ -200,7 +200,8 @@ func (b *Backend) Map(dst compute.Array, a compute.MapArgs) error {
 		return err
 	}
 	div := max(a.YDiv, 1)
-	if a.Y != nil && a.Y == dst && (div > 1 || a.YMod > 0) {
+	broadcast := div > 1 || (a.YMod > 0 && a.YMod < dst.Len())
+	if a.Y != nil && a.Y == dst && broadcast {
 		// Another invocation would read Y after this one overwrote it.
 		return b.viaTemp(dst, func(tmp compute.Array) error { return b.Map(tmp, a) })
 	}
@@ -211,9 +212,18 @@ func (b *Backend) Map(dst compute.Array, a compute.MapArgs) error {
 	if err != nil {
 		return err
 	}
+	// An input that is dst itself is read from binding 0 (map.wgsl).
+	xDst, yDst := a.X == dst, a.Y != nil && a.Y == dst
+	xb, yb := b.bufOf(a.X), b.bufOf(a.Y)
+	if xDst {
+		xb = b.dummy
+	}
+	if yDst {
+		yb = b.dummy
+	}
 	params := []uint32{uint32(dst.Len()), uint32(a.Op), uint32(div), uint32(a.YMod),
-		f32(a.A), f32(a.B), f32(a.C), boolWord(a.Y != nil), 0, 0, 0, 0}
-	return b.elementwise(k, []*gpu.Buffer{b.arr(dst).buf, b.bufOf(a.X), b.bufOf(a.Y)}, params, 8, dst.Len())
+		f32(a.A), f32(a.B), f32(a.C), boolWord(a.Y != nil), 0, boolWord(xDst), boolWord(yDst), 0}
+	return b.elementwise(k, []*gpu.Buffer{b.arr(dst).buf, xb, yb}, params, 8, dst.Len())
 }
 
 // Sum runs sum.wgsl and adds its partial sums in float64.

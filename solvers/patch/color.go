@@ -365,7 +365,7 @@ func entropicColour(b compute.Backend, x, y []float64, s ColorSettings) ([]float
 		return nil, nil, fmt.Errorf("colour transfer: %w", err)
 	}
 	u, inverse := uniqueColours(x)
-	mu, err := entropicMap(b, u, p, res, s.Mass > 0)
+	mu, err := entropicMap(b, u, p, res, s.Mass > 0, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -387,9 +387,10 @@ func entropicColour(b compute.Backend, x, y []float64, s ColorSettings) ([]float
 // part of each source point's mass: the fraction rho_i = (P 1)_i / a_i at
 // the source points is extended to q by the kernel regression
 // rho(q) = sum_i a_i k(q, x_i) rho_i / sum_i a_i k(q, x_i),
-// k = exp(-|q - x|^2/eps), and the map becomes q + rho(q) (T(q) - q):
-// colours the plan leaves untransported keep their value.
-func entropicMap(b compute.Backend, q []float64, p ot.Problem, res *ot.Result, partial bool) ([]float64, error) {
+// k = exp(-|q - x|^2/eps), and the map becomes k + rho(q) (T(q) - k)
+// with k = keep (nil: q itself): colours the plan leaves untransported
+// keep their value.
+func entropicMap(b compute.Backend, q []float64, p ot.Problem, res *ot.Result, partial bool, keep []float64) ([]float64, error) {
 	d, n := p.D, len(q)/p.D
 	a := &arena{b: b}
 	defer a.free()
@@ -428,9 +429,12 @@ func entropicMap(b compute.Backend, q []float64, p ot.Problem, res *ot.Result, p
 	if a.err != nil {
 		return nil, a.err
 	}
+	if keep == nil {
+		keep = q
+	}
 	for i := range n {
 		for k := range d {
-			out[i*d+k] = q[i*d+k] + r[i]*(out[i*d+k]-q[i*d+k])
+			out[i*d+k] = keep[i*d+k] + r[i]*(out[i*d+k]-keep[i*d+k])
 		}
 	}
 	return out, nil

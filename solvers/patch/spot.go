@@ -79,7 +79,9 @@ func (s GuidanceSettings) withDefaults() (GuidanceSettings, error) {
 // and blended into the estimate. The transported image keeps the layout of
 // x_t and takes its local structure from the patch vocabulary of the
 // denoised batch; partial transport (Mass < 1) leaves out the patches of
-// x_t that have no close counterpart. It is a diffusion.Model (data
+// x_t that have no close counterpart, and there the model's own denoised
+// patch stands (patch i of the estimate is rho_i T(z_i) + (1 - rho_i)
+// D(x)_i, rho_i the fraction of z_i's mass the plan moves). It is a diffusion.Model (data
 // prediction), so every sampler of package diffusion can use it, at the
 // same number of model evaluations as the plain model. Effect on sample
 // quality: see TestGuidedSamplingQuality.
@@ -169,7 +171,7 @@ func (m *GuidedModel) Predict(dst, x compute.Array, n int, at diffusion.Time) er
 	}
 	m.Calls++
 	m.LastIterations = res.Iterations
-	mapped, err := entropicMap(b, hz, prob, res, m.s.Mass < 1)
+	mapped, err := entropicMap(b, hz, prob, res, m.s.Mass < 1, hq)
 	if err != nil {
 		return err
 	}

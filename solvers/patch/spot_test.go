@@ -120,6 +120,9 @@ func TestGuidedModel(t *testing.T) {
 			t.Fatalf("guided sample value %d = %g", i, guided[i])
 		}
 		diff = max(diff, math.Abs(plain[i]-guided[i]))
+		if math.Abs(guided[i]) > 1.5 {
+			t.Fatalf("guided sample value %d = %g, far outside the data range [-1, 1]", i, guided[i])
+		}
 	}
 	if diff < 1e-3 {
 		t.Errorf("guidance changed the samples by at most %.3g", diff)

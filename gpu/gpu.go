@@ -96,6 +96,11 @@ type Device struct {
 
 	pipes map[string]*Kernel
 
+	// binds caches the uniform buffer and bind group of a dispatch by
+	// (kernel, buffers, params): a solver loop repeats the same dispatches,
+	// and creating both costs more CPU time than a small kernel runs.
+	binds map[bindKey]boundGroup
+
 	// the batch being recorded
 	enc        *wgpu.CommandEncoder
 	pass       *wgpu.ComputePassEncoder
@@ -189,6 +194,7 @@ func (d *Device) Release(b *Buffer) {
 	if d.enc != nil {
 		d.Flush()
 	}
+	d.dropBinds(b)
 	b.buf.Release()
 	b.buf = nil
 }
@@ -311,6 +317,80 @@ func (d *Device) endPass() {
 	}
 }
 
+// maxBinds bounds the bind-group cache; past it the cache is emptied.
+const maxBinds = 1024
+
+// boundGroup is a cached bind group with the uniform buffer it owns.
+type boundGroup struct {
+	bg *wgpu.BindGroup
+	ub *wgpu.Buffer
+}
+
+type bindKey struct {
+	k      *Kernel
+	bufs   [8]*Buffer
+	params string
+}
+
+// bindGroup returns the cached bind group for (k, bufs, params), creating
+// its uniform buffer and bind group on a miss.
+func (d *Device) bindGroup(k *Kernel, bufs []*Buffer, params []uint32) (*wgpu.BindGroup, error) {
+	key := bindKey{k: k, params: string(wgpu.ToBytes(params))}
+	cacheable := len(bufs) <= len(key.bufs)
+	if cacheable {
+		copy(key.bufs[:], bufs)
+		if g, ok := d.binds[key]; ok {
+			return g.bg, nil
+		}
+	}
+	ub, err := d.dev.CreateBufferInit(&wgpu.BufferInitDescriptor{Contents: wgpu.ToBytes(params), Usage: wgpu.BufferUsageUniform})
+	if err != nil {
+		return nil, fmt.Errorf("gpu: uniform buffer: %w", err)
+	}
+	entries := make([]wgpu.BindGroupEntry, len(bufs)+1)
+	for i, b := range bufs {
+		entries[i] = wgpu.BindGroupEntry{Binding: uint32(i), Buffer: b.buf, Size: wgpu.WholeSize}
+	}
+	entries[len(bufs)] = wgpu.BindGroupEntry{Binding: uint32(len(bufs)), Buffer: ub, Size: wgpu.WholeSize}
+	bg, err := d.dev.CreateBindGroup(&wgpu.BindGroupDescriptor{Layout: k.layout, Entries: entries})
+	if err != nil {
+		ub.Release()
+		return nil, fmt.Errorf("gpu: bind group for %s: %w", k.Name, err)
+	}
+	if !cacheable {
+		d.temps = append(d.temps, ub)
+		d.groups = append(d.groups, bg)
+		return bg, nil
+	}
+	if len(d.binds) >= maxBinds {
+		d.dropBinds(nil)
+	}
+	d.binds[key] = boundGroup{bg: bg, ub: ub}
+	return bg, nil
+}
+
+// dropBinds releases the cached bind groups that use b (all of them when
+// b is nil), after submitting recorded work that may use them.
+func (d *Device) dropBinds(b *Buffer) {
+	if len(d.binds) == 0 {
+		return
+	}
+	if d.enc != nil {
+		d.Flush()
+	}
+	for key, g := range d.binds {
+		use := b == nil
+		for _, kb := range key.bufs {
+			use = use || (kb != nil && kb == b)
+		}
+		if use {
+			g.bg.Release()
+			g.ub.Release()
+			delete(d.binds, key)
+		}
+	}
+}
+
 // Dispatch records one dispatch of k over the given storage buffers (in
 // binding order) with the uniform params (a multiple of 4 words is padded
 // automatically) and the workgroup counts. Counts past the device's
@@ -330,12 +410,6 @@ func (d *Device) Dispatch(k *Kernel, bufs []*Buffer, params []uint32, x, y, z ui
 	}
 	padded := make([]uint32, (max(len(params), 1)+3)&^3)
 	copy(padded, params)
-	ub, err := d.dev.CreateBufferInit(&wgpu.BufferInitDescriptor{Contents: wgpu.ToBytes(padded), Usage: wgpu.BufferUsageUniform})
-	if err != nil {
-		return fmt.Errorf("gpu: uniform buffer: %w", err)
-	}
-	d.temps = append(d.temps, ub)
-	entries := make([]wgpu.BindGroupEntry, len(bufs)+1)
 	for i, b := range bufs {
 		if b == nil || b.buf == nil {
 			return fmt.Errorf("gpu: kernel %s: buffer %d is nil or released", k.Name, i)
@@ -343,12 +417,10 @@ func (d *Device) Dispatch(k *Kernel, bufs []*Buffer, params []uint32, x, y, z ui
 		if i > 0 && b == bufs[0] {
 			return fmt.Errorf("gpu: kernel %s: the output is also bound as input %d (WebGPU forbids a buffer bound writable and read-only at once)", k.Name, i)
 		}
-		entries[i] = wgpu.BindGroupEntry{Binding: uint32(i), Buffer: b.buf, Size: wgpu.WholeSize}
 	}
-	entries[len(bufs)] = wgpu.BindGroupEntry{Binding: uint32(len(bufs)), Buffer: ub, Size: wgpu.WholeSize}
-	bg, err := d.dev.CreateBindGroup(&wgpu.BindGroupDescriptor{Layout: k.layout, Entries: entries})
+	bg, err := d.bindGroup(k, bufs, padded)
 	if err != nil {
-		return fmt.Errorf("gpu: bind group for %s: %w", k.Name, err)
+		return err
 	}
 	if err := d.begin(); err != nil {
 		return err
@@ -359,7 +431,6 @@ func (d *Device) Dispatch(k *Kernel, bufs []*Buffer, params []uint32, x, y, z ui
 	d.pass.SetPipeline(k.pipe)
 	d.pass.SetBindGroup(0, bg, nil)
 	d.pass.DispatchWorkgroups(x, y, z)
-	d.groups = append(d.groups, bg)
 	d.dispatches++
 	return nil
 }
@@ -471,7 +542,7 @@ func (d *Device) Close() {
 }
 
 func newDevice(info Info, dev *wgpu.Device) *Device {
-	return &Device{info: info, dev: dev, queue: dev.GetQueue(), pipes: map[string]*Kernel{}}
+	return &Device{info: info, dev: dev, queue: dev.GetQueue(), pipes: map[string]*Kernel{}, binds: map[bindKey]boundGroup{}}
 }
 
 func featureNames(fs []wgpu.FeatureName) []string {

@@ -67,7 +67,10 @@ func TestRunBridgeCPU(t *testing.T) {
 	defer br.Free()
 	var xs [][]float64
 	set := BridgeSimSettings(st)
-	set.Callback = func(step int, tt float64, x []float64) error { xs = append(xs, append([]float64(nil), x...)); return nil }
+	set.Callback = func(step int, tt float64, x []float64) error {
+		xs = append(xs, append([]float64(nil), x...))
+		return nil
+	}
 	if _, err := br.Simulate(x0, set); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,687 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/solvers/diffusion"
+	"github.com/otplay/otplay/solvers/metrics"
+	"github.com/otplay/otplay/solvers/truncate"
+)
+
+// TruncatePath is the route of the truncated diffusion page.
+const TruncatePath = "/truncate"
+
+// Limits of /truncate: like /diffusion, and the quality ladder runs both
+// samplers once per rung.
+const (
+	MaxTruncateParticles = 2000
+	MaxTruncateSteps     = 200
+	// TruncatePublished is how many particles of each side a frame
+	// publishes.
+	TruncatePublished = 128
+)
+
+// truncateLadder are the step counts of the quality-against-NFE chart
+// (the page's own steps are added).
+var truncateLadder = []int{1, 2, 3, 5, 8, 13, 20}
+
+// truncateSamplers are the fixed-step samplers (equal NFE needs a fixed
+// number of model evaluations; the adaptive solver is left out).
+var truncateSamplers = []string{"ddim", "ddpm", "dpmpp2m", "dpmpp3m", "dpmpp2s", "heun", "euler-maruyama"}
+
+// TruncateSchema is the URL state of /truncate. Defaults: 500 points of
+// 8gaussians, the exact model, T_trunc = 300 of T = 1000 on the linear
+// schedule (t = 0.3, where q(x_t) still shows the eight clusters), the
+// entropic prior, DPM-Solver++ 2M in 5 steps for both sides, 400
+// particles.
+var TruncateSchema = Schema{
+	{Name: "data", Kind: KindChoice, Default: "8gaussians", Choices: otSets, Help: "data set p_0 (package data, seeded)"},
+	{Name: "n", Kind: KindInt, Default: "500", Min: 2, Max: MaxDiffusionData, Help: "data points"},
+	{Name: "model", Kind: KindChoice, Default: "exact", Choices: []string{"exact", "gmm", "mlp"}, Help: "denoiser D(x,t): exact (softmax-weighted mean of the data), gmm (fitted mixture) or mlp (trained here)"},
+	{Name: "k", Kind: KindInt, Default: "8", Min: 1, Max: 64, Help: "gmm: mixture components K"},
+	{Name: "train", Kind: KindInt, Default: "1000", Min: 10, Max: MaxDiffusionTrain, Help: "mlp: Adam steps of denoising score matching"},
+	{Name: "schedule", Kind: KindChoice, Default: "linear", Choices: diffusion.ScheduleNames, Help: "noise schedule x_t = α_t x_0 + σ_t ε (T = 1000 steps, t = n/T)"},
+	{Name: "ttrunc", Kind: KindInt, Default: "300", Min: 2, Max: diffusion.DefaultT, Help: "T_trunc: the truncated reverse process starts at t = T_trunc/T from the prior instead of at t = 1 from N(0, I)"},
+	{Name: "prior", Kind: KindChoice, Default: "entropic", Choices: truncate.PriorNames,
+		Help: "prior for x_{T_trunc}: gaussian N(0, I) (the baseline); sliced f(z) = z + g(z) trained on SW_2²(f(z), x_t); entropic T(z) = Σ_k w_k(z) x_k, w_k ∝ e^{(G_k - |z - z_k|²)/ε}"},
+	{Name: "fit", Kind: KindInt, Default: "500", Min: 16, Max: 4000, Help: "prior fit samples K: entropic prior = Sinkhorn between K normals z_k and K samples x_k of q(x_t) (K² pairs); 500 keeps the page's fit under a second or two"},
+	{Name: "sampler", Kind: KindChoice, Default: "dpmpp2m", Choices: truncateSamplers, Help: "the sampler of both sides (fixed steps, so equal steps give equal NFE)"},
+	{Name: "steps", Kind: KindInt, Default: "5", Min: 1, Max: MaxTruncateSteps, Help: "steps of both sides: full from t = 1, truncated from t = T_trunc/T, both to t_end"},
+	{Name: "particles", Kind: KindInt, Default: "400", Min: 2, Max: MaxTruncateParticles, Help: "particles per side"},
+	{Name: "seed", Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "seed of the data, the prior fit, the prior noise and the samplers (Philox)"},
+	BackendParam,
+}
+
+func init() {
+	Register(Page{
+		Path:    TruncatePath,
+		Title:   "Truncated diffusion",
+		Summary: "Start the reverse process at T_trunc from an OT-fitted prior instead of at T from noise: full and truncated sampling side by side at equal NFE, and quality against NFE.",
+		Schema:  TruncateSchema,
+		New:     func() app.Composer { return &TruncatePage{} },
+	})
+}
+
+// TruncateSide is one sampler's progress on /truncate.
+type TruncateSide struct {
+	Step     int        `json:"step"`
+	T        float64    `json:"t"`
+	NFE      int        `json:"nfe"`
+	Finished bool       `json:"finished"`
+	X        []float64  `json:"x"` // first TruncatePublished particles
+	Mean     [2]float64 `json:"mean"`
+	// MMD between the particles and the data once finished.
+	MMD float64 `json:"mmd,omitempty"`
+
+	all []float64
+}
+
+// TruncateFrame is the state of a /truncate run: what the page shows and
+// publishes as window.otplayResult.
+type TruncateFrame struct {
+	Page    string        `json:"page"`
+	Done    bool          `json:"done"`
+	Error   string        `json:"error,omitempty"`
+	Backend BackendStatus `json:"backend"`
+	State   string        `json:"state"`
+	// Phase: "training" (the MLP), "fitting" (the prior), "ladder" (the
+	// quality chart), "sampling", "finished".
+	Phase   string `json:"phase"`
+	Playing bool   `json:"playing"`
+	// TStart = TTrunc / T; PriorMMD is the MMD between prior samples and
+	// forward-diffused data at TStart (how well the prior fits q(x_t)).
+	TTrunc      int          `json:"ttrunc"`
+	TStart      float64      `json:"tStart"`
+	Prior       string       `json:"prior"`
+	PriorMMD    float64      `json:"priorMmd"`
+	PriorLosses []float64    `json:"priorLosses,omitempty"`
+	Steps       int          `json:"steps"`
+	Full        TruncateSide `json:"full"`
+	Trunc       TruncateSide `json:"trunc"`
+	// The quality chart: MMD(sample, data) of the full and the truncated
+	// sampler at the ladder's step counts (NFE as each sampler reports).
+	LadderSteps []int     `json:"ladderSteps"`
+	LadderNFE   []int     `json:"ladderNfe"`
+	LadderFull  []float64 `json:"ladderFull"`
+	LadderTrunc []float64 `json:"ladderTrunc"`
+	// Bandwidth of every MMD here (the median heuristic on the data).
+	Bandwidth float64 `json:"bandwidth"`
+	// TimingsMS: "open", "model", "fit", "ladder", "step" (the last step
+	// of either side).
+	TimingsMS map[string]float64 `json:"timingsMs"`
+
+	data []float64
+}
+
+// TruncateSettings are the prior-fit settings of a state: T_trunc, the
+// prior, the seed and FitSamples = fit (package truncate's defaults
+// otherwise; its default of 2000 fit samples takes tens of seconds on the
+// wasm CPU backend, hence the page's 500).
+func TruncateSettings(st State, sched diffusion.Schedule) (truncate.Settings, error) {
+	p, err := truncate.ParsePrior(st.String("prior"))
+	if err != nil {
+		return truncate.Settings{}, err
+	}
+	return truncate.Settings{Schedule: sched, TTrunc: st.Int("ttrunc"), Prior: p, Seed: uint64(st.Int("seed")), FitSamples: st.Int("fit")}, nil
+}
+
+// truncateFitCache keeps the last fitted prior (on its backend) so that
+// Reset does not fit again. Guarded by computeMu.
+var truncateFitCache struct {
+	key string
+	fit *truncate.Fitted
+}
+
+func truncateFitKey(st State, kind string) string {
+	return strings.Join([]string{st.String("data"), st.String("n"), st.String("seed"), st.String("schedule"), st.String("ttrunc"), st.String("prior"), st.String("fit"), st.String("model"), st.String("k"), st.String("train"), kind}, "|")
+}
+
+// truncateRun is one run: a gate per side, driven together.
+type truncateRun struct {
+	st    State
+	gates [2]*stepGate // full, truncated
+}
+
+func newTruncateRun(st State) *truncateRun {
+	return &truncateRun{st: st, gates: [2]*stepGate{newStepGate(), newStepGate()}}
+}
+
+func (r *truncateRun) step() { r.gates[0].step(); r.gates[1].step() }
+func (r *truncateRun) play() { r.gates[0].play(); r.gates[1].play() }
+func (r *truncateRun) pause() {
+	r.gates[0].pause()
+	r.gates[1].pause()
+}
+func (r *truncateRun) stop() { r.gates[0].stop(); r.gates[1].stop() }
+
+// runTruncate opens the backend and performs a run (see runTruncateOn).
+func runTruncate(r *truncateRun, emit func(TruncateFrame), yield func()) {
+	computeMu.Lock()
+	status := OpenBackend(r.st.String("backend"))
+	computeMu.Unlock()
+	runTruncateOn(status, r, emit, yield)
+}
+
+// runTruncateOn builds the model, fits the prior (cached), computes the
+// quality ladder (yield between rungs), then runs the full and the
+// truncated sampler side by side, each in its own goroutine behind its
+// gate, emitting a frame after every step of either.
+func runTruncateOn(status BackendStatus, r *truncateRun, emit func(TruncateFrame), yield func()) {
+	st := r.st
+	b := status.Backend
+	var mu sync.Mutex // guards frame
+	frame := TruncateFrame{Page: TruncatePath, Done: true, Backend: status, State: st.Encode(), TTrunc: st.Int("ttrunc"),
+		Prior: st.String("prior"), Steps: st.Int("steps"), TimingsMS: map[string]float64{"open": float64(status.Open) / 1e6}}
+	send := func(change func(f *TruncateFrame)) {
+		mu.Lock()
+		change(&frame)
+		f := frame
+		f.TimingsMS = map[string]float64{}
+		for k, v := range frame.TimingsMS {
+			f.TimingsMS[k] = v
+		}
+		f.LadderSteps = append([]int(nil), frame.LadderSteps...)
+		f.LadderNFE = append([]int(nil), frame.LadderNFE...)
+		f.LadderFull = append([]float64(nil), frame.LadderFull...)
+		f.LadderTrunc = append([]float64(nil), frame.LadderTrunc...)
+		mu.Unlock()
+		emit(f)
+	}
+	fail := func(err error) { send(func(f *TruncateFrame) { f.Error, f.Phase = err.Error(), "finished" }) }
+	stopped := func() bool { return r.gates[0].stopped.Load() }
+
+	computeMu.Lock()
+	start := time.Now()
+	setup, err := newDiffusionSetup(b, status.Kind, st, func(step int, loss float64) {
+		send(func(f *TruncateFrame) { f.Phase = "training" })
+		if yield != nil {
+			yield()
+		}
+	})
+	if err != nil {
+		computeMu.Unlock()
+		fail(fmt.Errorf("%s backend: %w", status.Kind, err))
+		return
+	}
+	defer func() { computeMu.Lock(); setup.free(); computeMu.Unlock() }()
+	frame.data = setup.data
+	frame.TimingsMS["model"] = float64(time.Since(start)) / 1e6
+	qm := min(setup.n, diffusionQualityPoints)
+	qdata := setup.data[:2*qm]
+	frame.Bandwidth = metrics.MedianBandwidth(qdata, qdata, 2)
+	mmd := func(x []float64) float64 {
+		k := min(len(x)/2, diffusionQualityPoints)
+		res, err := metrics.MMDHost(x[:2*k], k, qdata, qm, 2, frame.Bandwidth)
+		if err != nil {
+			return math.NaN()
+		}
+		return res.MMD
+	}
+
+	// The prior.
+	send(func(f *TruncateFrame) { f.Phase = "fitting" })
+	if yield != nil {
+		computeMu.Unlock()
+		yield()
+		computeMu.Lock()
+	}
+	start = time.Now()
+	set, err := TruncateSettings(st, setup.sched)
+	if err != nil {
+		computeMu.Unlock()
+		fail(err)
+		return
+	}
+	key := truncateFitKey(st, status.Kind)
+	if truncateFitCache.key != key || truncateFitCache.fit == nil {
+		if truncateFitCache.fit != nil {
+			truncateFitCache.fit.Free()
+			truncateFitCache.fit, truncateFitCache.key = nil, ""
+		}
+		fit, err := truncate.FitPrior(b, setup.data, setup.n, 2, set)
+		if err != nil {
+			computeMu.Unlock()
+			fail(fmt.Errorf("fitting the %s prior: %w", st.String("prior"), err))
+			return
+		}
+		truncateFitCache.key, truncateFitCache.fit = key, fit
+	}
+	fit := truncateFitCache.fit
+	frame.TStart, frame.PriorLosses = fit.Time.T, fit.Losses
+	frame.TimingsMS["fit"] = float64(time.Since(start)) / 1e6
+	n := st.Int("particles")
+	sampler, err := diffusion.ParseSampler(st.String("sampler"))
+	if err != nil {
+		computeMu.Unlock()
+		fail(err)
+		return
+	}
+	seed := uint64(st.Int("seed"))
+	xa, err := b.Alloc(2 * n)
+	if err != nil {
+		computeMu.Unlock()
+		fail(err)
+		return
+	}
+	defer func() { computeMu.Lock(); b.Free(xa); computeMu.Unlock() }()
+	readX := func() ([]float64, error) {
+		x := make([]float64, 2*n)
+		return x, b.Read(x, xa)
+	}
+	// How well the prior fits q(x_t): against the data pushed through
+	// the forward process with fresh noise (seed + 7).
+	ref, err := truncateForward(b, setup.data[:2*qm], fit.Time, seed+7)
+	if err == nil {
+		err = fit.Sample(xa, n, seed)
+	}
+	var px []float64
+	if err == nil {
+		px, err = readX()
+	}
+	if err != nil {
+		computeMu.Unlock()
+		fail(err)
+		return
+	}
+	k := min(n, diffusionQualityPoints)
+	if res, err := metrics.MMDHost(px[:2*k], k, ref, qm, 2, frame.Bandwidth); err == nil {
+		frame.PriorMMD = res.MMD
+	}
+
+	// The quality ladder.
+	start = time.Now()
+	ladder := append([]int(nil), truncateLadder...)
+	if s := st.Int("steps"); !slices.Contains(ladder, s) {
+		ladder = append(ladder, s)
+		slices.Sort(ladder)
+	}
+	send(func(f *TruncateFrame) { f.Phase = "ladder" })
+	for _, steps := range ladder {
+		if stopped() {
+			computeMu.Unlock()
+			return
+		}
+		ds := diffusion.Settings{Sampler: sampler, Steps: steps, Seed: seed}
+		if err := diffusion.InitialNoise(b, xa, seed); err != nil {
+			computeMu.Unlock()
+			fail(err)
+			return
+		}
+		res, err := diffusion.Sample(b, setup.model, setup.sched, xa, n, ds)
+		var full, trunc []float64
+		if err == nil {
+			full, err = readX()
+		}
+		if err == nil {
+			_, err = fit.SampleReverse(setup.model, setup.sched, xa, n, seed, ds)
+		}
+		if err == nil {
+			trunc, err = readX()
+		}
+		if err != nil {
+			computeMu.Unlock()
+			fail(err)
+			return
+		}
+		qf, qt := mmd(full), mmd(trunc)
+		send(func(f *TruncateFrame) {
+			f.LadderSteps = append(f.LadderSteps, steps)
+			f.LadderNFE = append(f.LadderNFE, res.NFE)
+			f.LadderFull = append(f.LadderFull, qf)
+			f.LadderTrunc = append(f.LadderTrunc, qt)
+			f.TimingsMS["ladder"] = float64(time.Since(start)) / 1e6
+		})
+		if yield != nil {
+			computeMu.Unlock()
+			yield()
+			computeMu.Lock()
+		}
+	}
+	computeMu.Unlock()
+
+	// Side by side: each sampler in its goroutine behind its gate.
+	tEnd := setup.sched.DefaultTEnd()
+	var wg sync.WaitGroup
+	for side := 0; side < 2; side++ {
+		wg.Add(1)
+		go func(side int) {
+			defer wg.Done()
+			g := r.gates[side]
+			computeMu.Lock()
+			defer computeMu.Unlock()
+			x, err := b.Alloc(2 * n)
+			if err != nil {
+				fail(err)
+				return
+			}
+			defer b.Free(x)
+			t0 := 1.0
+			if side == 0 {
+				err = diffusion.InitialNoise(b, x, seed)
+			} else {
+				err, t0 = fit.Sample(x, n, seed), fit.Time.T
+			}
+			x0 := make([]float64, 2*n)
+			if err == nil {
+				err = b.Read(x0, x)
+			}
+			if err != nil {
+				fail(err)
+				return
+			}
+			update := func(step, nfe int, t float64, pos []float64, finished bool, stepMS float64) {
+				s := TruncateSide{Step: step, T: t, NFE: nfe, Finished: finished, all: pos,
+					X: append([]float64(nil), pos[:2*min(n, TruncatePublished)]...)}
+				for i := 0; i < n; i++ {
+					s.Mean[0] += pos[2*i] / float64(n)
+					s.Mean[1] += pos[2*i+1] / float64(n)
+				}
+				if finished {
+					s.MMD = mmd(pos)
+				}
+				send(func(f *TruncateFrame) {
+					if side == 0 {
+						f.Full = s
+					} else {
+						f.Trunc = s
+					}
+					f.Phase = "sampling"
+					if f.Full.Finished && f.Trunc.Finished {
+						f.Phase = "finished"
+					}
+					f.Playing = g.playing.Load() && f.Phase != "finished"
+					if stepMS >= 0 {
+						f.TimingsMS["step"] = stepMS
+					}
+				})
+			}
+			update(0, 0, t0, x0, false, -1)
+			if err := g.wait(); err != nil {
+				return
+			}
+			resumed := time.Now()
+			ds := diffusion.Settings{Sampler: sampler, Steps: st.Int("steps"), Seed: seed, TStart: t0}
+			ds.Callback = func(s diffusion.Step) error {
+				finished := s.TNext <= tEnd*(1+1e-9)
+				update(s.Index+1, s.NFE, s.TNext, s.X, finished, float64(time.Since(resumed))/1e6)
+				if finished {
+					return nil
+				}
+				if err := g.wait(); err != nil {
+					return err
+				}
+				resumed = time.Now()
+				return nil
+			}
+			if _, err := diffusion.Sample(b, setup.model, setup.sched, x, n, ds); err != nil && err != errRunStopped {
+				fail(err)
+			}
+		}(side)
+	}
+	wg.Wait()
+}
+
+// truncateForward returns x_t = alpha_t y + sigma_t z for the points y,
+// z the Philox normals of seed (diffusion.Forward on the backend).
+func truncateForward(b compute.Backend, y []float64, at diffusion.Time, seed uint64) ([]float64, error) {
+	ya, err := b.Upload(y)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Free(ya)
+	dst, err := b.Alloc(len(y))
+	if err != nil {
+		return nil, err
+	}
+	defer b.Free(dst)
+	z, err := b.Alloc(len(y))
+	if err != nil {
+		return nil, err
+	}
+	defer b.Free(z)
+	if err := diffusion.Forward(b, dst, ya, z, at, seed, 0); err != nil {
+		return nil, err
+	}
+	out := make([]float64, len(y))
+	return out, b.Read(out, dst)
+}
+
+// truncateSideFigure draws one side: the data (grey) and the particles.
+func truncateSideFigure(data []float64, s TruncateSide, title, color string) Figure {
+	w := diffusionWindow
+	return Figure{Width: 400, Height: 400, EqualAspect: true, XMin: -w, XMax: w, YMin: -w, YMax: w,
+		Title: fmt.Sprintf("%s: t = %.3f, NFE %d", title, s.T, s.NFE),
+		Points: []PointSet{
+			{XY: firstTwo(data, 2, figureMaxPoints), Color: "#c7c7c7", Radius: 1.5, Label: "data"},
+			{XY: s.all, Color: color, Radius: 1.8, Label: "particles"},
+		}}
+}
+
+// truncateLadderFigure is MMD(sample, data) against NFE for both sides.
+func truncateLadderFigure(f *TruncateFrame) Figure {
+	var full, trunc []float64
+	for i := range f.LadderNFE {
+		full = append(full, float64(f.LadderNFE[i]), f.LadderFull[i])
+		trunc = append(trunc, float64(f.LadderNFE[i]), f.LadderTrunc[i])
+	}
+	return Figure{Width: 520, Height: 260, Title: "MMD(sample, data) against NFE",
+		Curves: []Curve{
+			{XY: full, Color: "#1f77b4", Label: "full (t = 1, N(0, I))"},
+			{XY: trunc, Color: "#d62728", Label: "truncated (prior)"},
+		}}
+}
+
+// TruncatePage is the /truncate page.
+type TruncatePage struct {
+	app.Compo
+
+	path     string
+	embed    bool
+	state    State
+	stateErr string
+	form     *paramForm
+	run      *truncateRun
+	frame    *TruncateFrame
+}
+
+// OnNav reads the URL state and starts a run.
+func (p *TruncatePage) OnNav(ctx app.Context) {
+	u := ctx.Page().URL()
+	p.path, p.embed = u.Path, IsEmbed(u)
+	ctx.Page().SetTitle("Truncated diffusion · otplay")
+	st, err := TruncateSchema.Decode(u.Query())
+	p.state, p.stateErr = st, ""
+	if err != nil {
+		p.stateErr = err.Error()
+	}
+	if p.form == nil {
+		p.form = newParamForm(TruncateSchema, st)
+	}
+	p.form.load(st)
+	p.reset(ctx)
+}
+
+// OnDismount stops the run.
+func (p *TruncatePage) OnDismount() {
+	if p.run != nil {
+		p.run.stop()
+	}
+}
+
+func (p *TruncatePage) reset(ctx app.Context) {
+	if p.run != nil {
+		p.run.stop()
+	}
+	p.frame, p.run = nil, nil
+	if !app.IsClient {
+		return
+	}
+	r := newTruncateRun(p.state)
+	p.run = r
+	ctx.Async(func() {
+		runTruncate(r, func(f TruncateFrame) {
+			ctx.Dispatch(func(ctx app.Context) {
+				if p.run != r {
+					return
+				}
+				p.frame = &f
+				ctx.Defer(func(app.Context) { publishResult(TruncatePath, f) })
+			})
+		}, func() { time.Sleep(time.Millisecond) })
+	})
+}
+
+func (p *TruncatePage) onStep(ctx app.Context, e app.Event) {
+	if p.run != nil {
+		p.run.step()
+	}
+}
+
+func (p *TruncatePage) onPlay(ctx app.Context, e app.Event) {
+	if p.run != nil && p.frame != nil {
+		p.run.play()
+		f := *p.frame
+		f.Playing = f.Phase != "finished"
+		p.frame = &f
+	}
+}
+
+func (p *TruncatePage) onPause(ctx app.Context, e app.Event) {
+	if p.run != nil && p.frame != nil {
+		p.run.pause()
+		f := *p.frame
+		f.Playing = false
+		p.frame = &f
+	}
+}
+
+func (p *TruncatePage) onReset(ctx app.Context, e app.Event) { p.reset(ctx) }
+
+func (p *TruncatePage) onApply(ctx app.Context, e app.Event) {
+	st, err := p.form.state(p.state)
+	if err != nil {
+		p.stateErr = err.Error()
+		return
+	}
+	ctx.Navigate(PageURL(p.path, st))
+}
+
+// onSlider applies a new T_trunc from the slider at once.
+func (p *TruncatePage) onSlider(ctx app.Context, e app.Event) {
+	st, err := p.state.With("ttrunc", ctx.JSSrc().Get("value").String())
+	if err != nil {
+		p.stateErr = err.Error()
+		return
+	}
+	ctx.Navigate(PageURL(p.path, st))
+}
+
+// Render shows the T_trunc slider, the form, the controls, both sides and
+// the quality chart.
+func (p *TruncatePage) Render() app.UI {
+	if p.state.Schema() == nil {
+		p.state = TruncateSchema.Defaults()
+	}
+	if p.form == nil {
+		p.form = newParamForm(TruncateSchema, p.state)
+	}
+	l := Layout{Path: TruncatePath, Title: "Truncated diffusion with an OT prior", Embed: p.embed}
+	f := p.frame
+	var full, trunc, ladder Figure
+	var stats app.UI
+	switch {
+	case f == nil:
+		stats = app.Div().ID("truncate-stats").DataSet("status", "opening").Class("otplay-result").Text("Opening the backend ...")
+	case f.Error != "":
+		l.Status = &f.Backend
+		stats = app.Div().ID("truncate-stats").DataSet("status", "error").Class("otplay-result otplay-error").Text("Failed: " + f.Error)
+	default:
+		l.Status = &f.Backend
+		for _, k := range []string{"open", "model", "fit", "ladder", "step"} {
+			if v, ok := f.TimingsMS[k]; ok {
+				l.Timings = append(l.Timings, Timing{map[string]string{"open": "backend open", "model": "model", "fit": "prior fit", "ladder": "quality ladder", "step": "last step"}[k], ms(v)})
+			}
+		}
+		full = truncateSideFigure(f.data, f.Full, "full", "#1f77b4")
+		trunc = truncateSideFigure(f.data, f.Trunc, "truncated", "#d62728")
+		ladder = truncateLadderFigure(f)
+		g := func(v float64) string { return strconv.FormatFloat(v, 'g', 5, 64) }
+		rows := []app.UI{
+			resultRow("phase", f.Phase),
+			resultRow("truncation", fmt.Sprintf("T_trunc = %d: start at t = %s", f.TTrunc, g(f.TStart))),
+			resultRow("prior fit", fmt.Sprintf("%s prior: MMD(prior, q(x_t)) = %s", f.Prior, g(f.PriorMMD))),
+			resultRow("full", fmt.Sprintf("step %d of %d, t = %s, NFE %d", f.Full.Step, f.Steps, g(f.Full.T), f.Full.NFE)),
+			resultRow("truncated", fmt.Sprintf("step %d of %d, t = %s, NFE %d", f.Trunc.Step, f.Steps, g(f.Trunc.T), f.Trunc.NFE)),
+		}
+		if f.Phase == "finished" {
+			rows = append(rows, resultRow("MMD(sample, data)", fmt.Sprintf("full %s, truncated %s", g(f.Full.MMD), g(f.Trunc.MMD))))
+		}
+		stats = app.Div().ID("truncate-stats").Class("otplay-result").DataSet("status", f.Phase).
+			DataSet("step", f.Full.Step).Body(app.Table().Body(rows...))
+	}
+	sampling := f != nil && f.Error == "" && f.Phase == "sampling"
+	playing := sampling && f.Playing
+	slider := app.Label().Class("otplay-field").Body(
+		app.B().Text("T_trunc "),
+		app.Input().ID("ttrunc-slider").Type("range").Min(2).Max(diffusion.DefaultT).Step(1).
+			Value(p.state.String("ttrunc")).OnChange(p.onSlider),
+		app.Text(" "+p.state.String("ttrunc")+" of 1000"),
+		app.Small().Style("display", "block").Style("color", "#666").Text("start the reverse process at t = T_trunc/T from the prior; at T_trunc = T with the gaussian prior it is the full sampler"),
+	)
+	return l.Render(
+		app.If(!p.embed, func() app.UI { return slider }),
+		app.If(!p.embed, func() app.UI { return p.form.render(p.onApply) }),
+		app.If(p.stateErr != "", func() app.UI {
+			return app.P().Class("otplay-error").ID("state-error").Text("URL state: " + p.stateErr + " (using defaults there)")
+		}),
+		app.Div().Class("otplay-controls").Body(
+			button("step", "Step", !sampling || playing, p.onStep),
+			button("play", "Play", !sampling || playing, p.onPlay),
+			button("pause", "Pause", !playing, p.onPause),
+			button("reset", "Reset", p.run == nil, p.onReset),
+		),
+		stats,
+		app.Div().Class("otplay-views").Body(
+			&Plot{ID: "truncate-full", Figure: full},
+			&Plot{ID: "truncate-trunc", Figure: trunc},
+			&Plot{ID: "truncate-ladder", Figure: ladder},
+		),
+		app.If(!p.embed, func() app.UI {
+			return exportButtons("truncate", []string{"truncate-full", "truncate-trunc", "truncate-ladder"}, p.particlesCSV, p.frameJSON)
+		}),
+	)
+}
+
+func (p *TruncatePage) particlesCSV() string {
+	if p.frame == nil {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("side,x,y\n")
+	for _, s := range []struct {
+		name string
+		x    []float64
+	}{{"full", p.frame.Full.all}, {"truncated", p.frame.Trunc.all}} {
+		for i := 0; i+1 < len(s.x); i += 2 {
+			b.WriteString(s.name + "," + strconv.FormatFloat(s.x[i], 'g', -1, 64) + "," + strconv.FormatFloat(s.x[i+1], 'g', -1, 64) + "\n")
+		}
+	}
+	return b.String()
+}
+
+func (p *TruncatePage) frameJSON() string {
+	if p.frame == nil {
+		return "{}"
+	}
+	v, _ := json.MarshalIndent(p.frame, "", " ")
+	return string(v)
+}

@@ -95,6 +95,9 @@ func Open(opts Options) (d *Device, err error) {
 		return nil
 	})
 	jdev.Get("lost").Call("then", lost)
+	// Exposed so a page's tests (and curious users in the console) can
+	// inspect the device or simulate a loss with otplayGPUDevice.destroy().
+	js.Global().Set("otplayGPUDevice", jdev)
 	return d, nil
 }
 

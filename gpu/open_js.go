@@ -8,6 +8,7 @@ import (
 
 	"github.com/cogentcore/webgpu/jsx"
 	"github.com/cogentcore/webgpu/wgpu"
+	"github.com/hack-pad/safejs"
 )
 
 // Options select the adapter (ignored in the browser but for Fallback).
@@ -27,15 +28,22 @@ func Open(opts Options) (d *Device, err error) {
 			d, err = nil, fmt.Errorf("%w: %v", ErrNoAdapter, r)
 		}
 	}()
-	gpu := js.Global().Get("navigator").Get("gpu")
-	if !gpu.Truthy() {
-		return nil, fmt.Errorf("%w: navigator.gpu is missing (this browser has no WebGPU, or the page is not a secure context)", ErrNoAdapter)
+	// The probing calls go through safejs, which turns a JavaScript
+	// exception (a browser without WebGPU, an insecure context, a blocked
+	// feature) into an error instead of a Go panic.
+	gpu, err := jsProperty(safejs.Global(), "navigator", "gpu")
+	if err != nil {
+		return nil, fmt.Errorf("%w: navigator.gpu is missing (this browser has no WebGPU, or the page is not a secure context): %v", ErrNoAdapter, err)
 	}
 	ropts := map[string]any{"powerPreference": "high-performance"}
 	if opts.Fallback {
 		ropts["forceFallbackAdapter"] = true
 	}
-	adapter, ok := jsx.Await(gpu.Call("requestAdapter", ropts))
+	promise, err := gpu.Call("requestAdapter", ropts)
+	if err != nil {
+		return nil, fmt.Errorf("%w: requestAdapter threw: %v", ErrNoAdapter, err)
+	}
+	adapter, ok := jsx.Await(safejs.Unsafe(promise))
 	if !ok || !adapter.Truthy() {
 		return nil, fmt.Errorf("%w: requestAdapter returned no adapter", ErrNoAdapter)
 	}
@@ -99,6 +107,22 @@ func Open(opts Options) (d *Device, err error) {
 	// inspect the device or simulate a loss with otplayGPUDevice.destroy().
 	js.Global().Set("otplayGPUDevice", jdev)
 	return d, nil
+}
+
+// jsProperty follows a chain of properties from v, failing on a throw or
+// on a missing (null, undefined or false) link.
+func jsProperty(v safejs.Value, path ...string) (safejs.Value, error) {
+	for _, p := range path {
+		next, err := v.Get(p)
+		if err != nil {
+			return safejs.Undefined(), err
+		}
+		if ok, err := next.Truthy(); err != nil || !ok {
+			return safejs.Undefined(), fmt.Errorf("%s is missing", p)
+		}
+		v = next
+	}
+	return v, nil
 }
 
 func str(v js.Value) string {

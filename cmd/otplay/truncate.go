@@ -83,18 +83,20 @@ type truncateFloor struct {
 
 // truncateReport is the JSON document.
 type truncateReport struct {
-	Schedule string          `json:"schedule"`
-	T        int             `json:"t"`
-	Model    string          `json:"model"`
-	N        int             `json:"n"`
-	Train    int             `json:"train"`
-	HeldOut  int             `json:"held_out"`
-	Seed     uint64          `json:"seed"`
-	Backend  string          `json:"backend"`
-	Device   string          `json:"device"`
-	Floors   []truncateFloor `json:"floors"`
-	Rows     []truncateRow   `json:"rows"`
-	TotalMS  float64         `json:"total_ms"`
+	Schedule string `json:"schedule"`
+	T        int    `json:"t"`
+	Model    string `json:"model"`
+	// TrainSteps of --model mlp (absent for the exact denoiser).
+	TrainSteps int             `json:"train_steps,omitempty"`
+	N          int             `json:"n"`
+	Train      int             `json:"train"`
+	HeldOut    int             `json:"held_out"`
+	Seed       uint64          `json:"seed"`
+	Backend    string          `json:"backend"`
+	Device     string          `json:"device"`
+	Floors     []truncateFloor `json:"floors"`
+	Rows       []truncateRow   `json:"rows"`
+	TotalMS    float64         `json:"total_ms"`
 }
 
 // truncateSampler is one --samplers entry.
@@ -250,6 +252,9 @@ func runTruncate(args []string, stdout, stderr io.Writer) int {
 	info := b.Info()
 	rep := &truncateReport{Schedule: sched.Name(), T: T, Model: *modelFlag, N: *n, Train: *train, HeldOut: *held,
 		Seed: *seed, Backend: info.Name, Device: info.Device}
+	if *modelFlag == "mlp" {
+		rep.TrainSteps = *trainSteps
+	}
 	start := time.Now()
 	for _, name := range sets {
 		if err := truncateDataSet(b, rep, name, sched, ttruncs, priors, samplers, truncateOptions{

@@ -104,6 +104,26 @@ func TestTruncateCorrectRows(t *testing.T) {
 	}
 }
 
+// TestTruncateMLPModel: --model mlp trains a network per data set and
+// samples with it (a smoke run: 20 training steps).
+func TestTruncateMLPModel(t *testing.T) {
+	code, stdout, stderr := truncateRun("--backend", "cpu", "--data", "moons", "--model", "mlp", "--train-steps", "20", "--ttrunc", "5",
+		"--priors", "gaussian", "--samplers", "ddim:2", "--n", "50", "--train", "100", "--held", "100", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep truncateReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Model != "mlp" || rep.TrainSteps != 20 || len(rep.Rows) != 1 || rep.Rows[0].NFE != 3 {
+		t.Errorf("report: model %q, train steps %d, rows %+v", rep.Model, rep.TrainSteps, rep.Rows)
+	}
+	if !strings.Contains(stderr, "MLP trained") {
+		t.Errorf("stderr %q does not report the training", stderr)
+	}
+}
+
 func TestTruncateUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"--ttrunc", "0"},

@@ -80,6 +80,31 @@
 // (a Laplacian-pyramid transfer: coarse structure from the coarse plan,
 // fine detail kept and then transported at full resolution).
 //
+// # Patch-OT guided sampling (GuidedModel)
+//
+// GuidedModel wraps any diffusion.Model (data prediction out) for the
+// samplers of solvers/diffusion, in the spirit of SPOT: at each
+// evaluation the patches (default 3 x 3, stride 1) of the state at data
+// scale, x_t / alpha_t, pooled over the batch, are transported by entropic
+// partial OT (default mass 0.8) onto the patches of the model's denoised
+// estimate D(x_t); where the plan moves a patch it becomes its
+// barycentric image, elsewhere the model's own patch stands; the folded
+// result is blended into D(x_t) with Weight (default 0.3). No extra model
+// evaluations: the NFE is the plain sampler's.
+//
+// Measured effect (BenchmarkGuidedSampling on the H100: 256 digits by
+// DDIM from the exact denoiser of 1000 training digits, SW_2 to the 797
+// held-out digits, lower is better, same noise):
+//
+//	NFE  plain   default  Weight 0.6  Mass 1   TMax 0.5
+//	  5  0.0995  0.1013   0.1123      0.0953   0.1044
+//	 11  0.0902  0.0906   0.1006      0.0951   0.0917
+//	 26  0.0896  0.0907   0.0966      0.0966   0.0911
+//
+// So far guidance does not improve this metric, except balanced guidance
+// (Mass 1) at the fewest steps (-4%); it is offered as an option to study,
+// not a recommended default.
+//
 // # Errors
 //
 // Bad geometry (patch larger than an image, stride < 1 or > size, size

@@ -47,6 +47,14 @@
 // CanvasRenderingContext2D (syscall/js), and Recorder records the calls
 // so that native tests check what would be drawn.
 //
+// # Keyboard
+//
+// Space plays and pauses, the right arrow steps, on every page whose Step,
+// Play and Pause buttons come from button (ids "step", "play", "pause":
+// they carry data-key, the opt-in). One document-wide listener clicks the
+// enabled button, so the page's handler runs as for a mouse click; keys
+// typed into form fields are left alone (see KeyPlay).
+//
 // # Results for scripts and tests, and the postMessage API
 //
 // A page publishes its result as JSON: window.otplayResult, a window

@@ -361,6 +361,7 @@ func (p *OTPage) onPlay(ctx app.Context, e app.Event) {
 			}
 			ctx.Dispatch(func(ctx app.Context) {
 				if p.run == r {
+					f.Playing = r.playing.Load() // Pause may have come meanwhile
 					p.show(ctx, f)
 				}
 			})
@@ -376,7 +377,9 @@ func (p *OTPage) onPlay(ctx app.Context, e app.Event) {
 func (p *OTPage) onPause(ctx app.Context, e app.Event) {
 	if r := p.run; r != nil {
 		r.playing.Store(false)
-		p.frame = p.frameWithPlaying(false)
+		if f := p.frameWithPlaying(false); f != nil {
+			p.show(ctx, *f) // publish: scripts see the pause
+		}
 	}
 }
 
@@ -506,9 +509,13 @@ func (p *OTPage) renderStats() app.UI {
 
 // button returns a button; the disabled attribute is set only when true
 // (go-app's server-side HTML writes disabled="false", which HTML reads as
-// disabled).
+// disabled). The buttons "step", "play" and "pause" get data-key, which
+// opts them into the keyboard shortcuts (see KeyPlay).
 func button(id, text string, disabled bool, h app.EventHandler) app.UI {
 	b := app.Button().ID(id).Text(text).OnClick(h)
+	if k := shortcutKey(id); k != "" {
+		b = b.DataSet("key", k).Title(text + " (key: " + keyName(k) + ")")
+	}
 	if disabled {
 		b = b.Disabled(true)
 	}

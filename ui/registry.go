@@ -112,6 +112,7 @@ func Routes() {
 			app.Route(EmbedPrefix+p.Path, p.New)
 		}
 		installMessageAPI()
+		installKeyboard()
 	})
 }
 

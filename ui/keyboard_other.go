@@ -1,0 +1,6 @@
+//go:build !js
+
+package ui
+
+// installKeyboard is browser-only.
+func installKeyboard() {}

@@ -3,7 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"math"
-	"strings"
 	"testing"
 	"time"
 
@@ -53,7 +52,6 @@ func testBridgePage(t *testing.T, backend string) {
 		t.Errorf("page runs %q, URL says %q", f.State, st.Encode())
 	}
 
-	skipOnAliasingBug(t, tb, f.Backend.Kind, "the static bridge and the drift (bridge's SoftMean with V = Y, ot's in-place Map)")
 	cpu := compute.NewCPU(0)
 	xs, _ := data.Generate("gaussian", 80, data.Options{Seed: 6})
 	ys, _ := data.Generate("moons", 70, data.Options{Seed: 7})
@@ -72,11 +70,11 @@ func testBridgePage(t *testing.T, backend string) {
 		t.Fatal(err)
 	}
 	// float64 on the wasm CPU; WebGPU: float32 Sinkhorn potentials and
-	// soft-means (the ui package's native GPU test measures 3.6e-6 on the
-	// end positions of a drift-only run).
+	// soft-means (measured on SwiftShader: 2.9e-6 on the end positions;
+	// the ui package's native GPU test 3.6e-6 on lavapipe).
 	tolCost, tolX := 1e-12, 1e-12
 	if f.Backend.Kind == ui.KindWebGPU {
-		tolCost, tolX = 1e-4, 2e-3
+		tolCost, tolX = 1e-4, 2e-4
 	}
 	if d := relDiff(f.Cost, br.Static.Cost); !(d <= tolCost) || f.Converged != br.Static.Converged {
 		t.Errorf("static bridge cost %.9g vs native %.9g (relative %.2g); converged %v vs %v", f.Cost, br.Static.Cost, d, f.Converged, br.Static.Converged)
@@ -117,21 +115,4 @@ func testBridgePage(t *testing.T, backend string) {
 	click(t, tb, "reset")
 	f = waitBridge(t, tb, "f.step === 0", 20*time.Second)
 	tb.checkConsole(t)
-}
-
-// skipOnAliasingBug skips a WebGPU subtest whose page hit a known bug
-// outside the pages (reported to the lead, 2026-11-22): the WGSL kernels
-// declare their read-only inputs var<storage, read_write>, so an op that
-// binds one array twice (a SoftMean with V = Y: patch's entropic colour
-// map, the bridge drift; a Map that writes its own input) is rejected by
-// Chromium's WebGPU validation ("Writable storage buffer binding
-// aliasing"), the command buffer is dropped and the numbers are garbage.
-// Native wgpu does not check this, so the packages' GPU tests pass on
-// lavapipe. The subtest runs in full, unchanged, once the kernels declare
-// read-only inputs var<storage, read>.
-func skipOnAliasingBug(t *testing.T, tb *tab, kind, what string) {
-	t.Helper()
-	if kind == ui.KindWebGPU && strings.Contains(tb.console(), "Writable storage buffer binding aliasing") {
-		t.Skipf("WebGPU rejected aliased read_write bindings in %s: known compute/webgpu bug, reported", what)
-	}
 }

@@ -54,7 +54,6 @@ func testPatchPage(t *testing.T, backend string) {
 	if backend == "auto" && r.Backend.Kind != ui.KindWebGPU {
 		t.Errorf("backend=auto opened %s; the browser has WebGPU", r.Backend.Badge())
 	}
-	skipOnAliasingBug(t, tb, r.Backend.Kind, "the colour transfer (patch's entropic map: SoftMean with V = Y)")
 	src, _ := ui.PatchImage("china", "src", 48)
 	tgt, _ := ui.PatchImage("flower", "tgt", 48)
 	out, res, err := patch.TransferColor(compute.NewCPU(0), src, tgt, patch.ColorSettings{})

@@ -334,15 +334,7 @@ func newDiffusionSetup(b compute.Backend, kind string, st State, progress func(s
 	s := &diffusionSetup{data: x, n: n, sched: sched}
 	switch st.String("model") {
 	case "exact":
-		// Explicit uniform weights (log w = 0, the same model as nil): with
-		// nil weights the soft-mean has neither LogW nor G, and the WebGPU
-		// backend binds its one placeholder buffer to both, which the
-		// browser rejects (writable binding aliasing).
-		ones := make([]float64, n)
-		for i := range ones {
-			ones[i] = 1
-		}
-		e, err := diffusion.NewEmpirical(b, x, n, 2, ones)
+		e, err := diffusion.NewEmpirical(b, x, n, 2, nil)
 		if err != nil {
 			return nil, fmt.Errorf("exact model: %w", err)
 		}
@@ -565,10 +557,8 @@ func runDiffusionOn(status BackendStatus, st State, g *stepGate, emit func(Diffu
 		if k < 2 || qm < 2 {
 			return math.NaN(), nil
 		}
-		// On the host in float64: metrics.MMD on the backend binds one
-		// array as both X and Y of a SoftMin, which WebGPU rejects in the
-		// browser (writable binding aliasing); at 500 x 500 points the
-		// host double loop takes milliseconds.
+		// On the host in float64 (exact on every backend; at 500 x 500
+		// points the double loop takes milliseconds).
 		r, err := metrics.MMDHost(x[:2*k], k, qdata, qm, 2, base.QualityBandwidth)
 		return r.MMD, err
 	}

@@ -54,6 +54,7 @@ var TruncateSchema = Schema{
 	{Name: "prior", Kind: KindChoice, Default: "entropic", Choices: truncate.PriorNames,
 		Help: "prior for x_{T_trunc}: gaussian N(0, I) (the baseline); sliced f(z) = z + g(z) trained on SW_2²(f(z), x_t); entropic T(z) = Σ_k w_k(z) x_k, w_k ∝ e^{(G_k - |z - z_k|²)/ε}"},
 	{Name: "fit", Kind: KindInt, Default: "500", Min: 16, Max: 4000, Help: "prior fit samples K: entropic prior = Sinkhorn between K normals z_k and K samples x_k of q(x_t) (K² pairs); 500 keeps the page's fit under a second or two"},
+	{Name: "priorsteps", Kind: KindInt, Default: "600", Min: 1, Max: 5000, Help: "sliced prior: Adam steps on SW_2²(f(z), x_t), batches of 256, 64 directions each"},
 	{Name: "sampler", Kind: KindChoice, Default: "dpmpp2m", Choices: truncateSamplers, Help: "the sampler of both sides (fixed steps, so equal steps give equal NFE)"},
 	{Name: "steps", Kind: KindInt, Default: "5", Min: 1, Max: MaxTruncateSteps, Help: "steps of both sides: full from t = 1, truncated from t = T_trunc/T, both to t_end"},
 	{Name: "particles", Kind: KindInt, Default: "400", Min: 2, Max: MaxTruncateParticles, Help: "particles per side"},
@@ -125,13 +126,14 @@ type TruncateFrame struct {
 // TruncateSettings are the prior-fit settings of a state: T_trunc, the
 // prior, the seed and FitSamples = fit (package truncate's defaults
 // otherwise; its default of 2000 fit samples takes tens of seconds on the
-// wasm CPU backend, hence the page's 500).
+// wasm CPU backend, hence the page's 500) and SlicedSteps = priorsteps.
 func TruncateSettings(st State, sched diffusion.Schedule) (truncate.Settings, error) {
 	p, err := truncate.ParsePrior(st.String("prior"))
 	if err != nil {
 		return truncate.Settings{}, err
 	}
-	return truncate.Settings{Schedule: sched, TTrunc: st.Int("ttrunc"), Prior: p, Seed: uint64(st.Int("seed")), FitSamples: st.Int("fit")}, nil
+	return truncate.Settings{Schedule: sched, TTrunc: st.Int("ttrunc"), Prior: p, Seed: uint64(st.Int("seed")),
+		FitSamples: st.Int("fit"), SlicedSteps: st.Int("priorsteps")}, nil
 }
 
 // truncateFitCache keeps the last fitted prior (on its backend) so that
@@ -142,7 +144,7 @@ var truncateFitCache struct {
 }
 
 func truncateFitKey(st State, kind string) string {
-	return strings.Join([]string{st.String("data"), st.String("n"), st.String("seed"), st.String("schedule"), st.String("ttrunc"), st.String("prior"), st.String("fit"), st.String("model"), st.String("k"), st.String("train"), kind}, "|")
+	return strings.Join([]string{st.String("data"), st.String("n"), st.String("seed"), st.String("schedule"), st.String("ttrunc"), st.String("prior"), st.String("fit"), st.String("priorsteps"), st.String("model"), st.String("k"), st.String("train"), kind}, "|")
 }
 
 // truncateRun is one run: a gate per side, driven together.

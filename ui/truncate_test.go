@@ -135,7 +135,7 @@ func TestRunTruncateCPU(t *testing.T) {
 
 // The Gaussian and sliced priors run; the steps add to the ladder.
 func TestRunTruncatePriors(t *testing.T) {
-	for _, q := range []string{"prior=gaussian&steps=6&sampler=dpmpp2m", "prior=sliced&steps=2&sampler=heun&model=gmm&fit=200"} {
+	for _, q := range []string{"prior=gaussian&steps=6&sampler=dpmpp2m", "prior=sliced&priorsteps=100&steps=2&sampler=heun&model=gmm&fit=200"} {
 		st, _ := TruncateSchema.DecodeQuery(q + "&n=120&particles=40&backend=cpu")
 		frames := runTruncateFrames(t, BackendStatus{Backend: compute.NewCPU(0), Kind: KindCPU}, st)
 		last := frames[len(frames)-1]

@@ -78,6 +78,7 @@ func runBridge(args []string, stdout, stderr io.Writer) int {
 	start := fs.String("start", "", "sde mode: data spec of the start particles (default: the source points)")
 	seed := fs.Uint64("seed", 0, "seed of the pairs and the noise")
 	maxIter := fs.Int("max-iter", ot.DefaultMaxIter, "Sinkhorn iteration limit")
+	tol := fs.Float64("tol", bridge.DefaultTol, "Sinkhorn tolerance on the L1 marginal error")
 	backend := fs.String("backend", "auto", backendFlagHelp)
 	out := fs.String("out", "", "write the samples to FILE.csv (t,x0,x1,...)")
 	asJSON := fs.Bool("json", false, "print a JSON report")
@@ -103,6 +104,8 @@ func runBridge(args []string, stdout, stderr io.Writer) int {
 		return usageErr("--steps = %d: want >= 1", *steps)
 	case *maxIter < 1:
 		return usageErr("--max-iter = %d: want >= 1", *maxIter)
+	case !(*tol > 0) || math.IsInf(*tol, 0):
+		return usageErr("--tol = %v: want a positive number", *tol)
 	case *start != "" && *mode != "sde":
 		return usageErr("--start is for --mode sde")
 	case *out != "" && !strings.HasSuffix(strings.ToLower(*out), ".csv"):
@@ -158,7 +161,7 @@ func runBridge(args []string, stdout, stderr io.Writer) int {
 	}
 	t0 := time.Now()
 	br, err := bridge.New(b, ot.Problem{X: src.Points, Y: tgt.Points, N: src.N, M: tgt.N, D: src.D},
-		bridge.Settings{Sigma: *sigma, Sinkhorn: ot.Settings{MaxIter: *maxIter}})
+		bridge.Settings{Sigma: *sigma, Sinkhorn: ot.Settings{MaxIter: *maxIter, Tol: *tol}})
 	if err != nil {
 		fmt.Fprintln(stderr, "otplay bridge:", err)
 		return 1
@@ -166,7 +169,7 @@ func runBridge(args []string, stdout, stderr io.Writer) int {
 	defer br.Free()
 	solveTime := time.Since(t0)
 	if !br.Static.Converged {
-		fmt.Fprintf(stderr, "otplay bridge: warning: Sinkhorn did not converge in %d iterations (marginal error %.3g); the bridge joins slightly different marginals; raise --max-iter or --sigma\n",
+		fmt.Fprintf(stderr, "otplay bridge: warning: Sinkhorn did not converge in %d iterations (marginal error %.3g); the bridge joins slightly different marginals; raise --max-iter, --tol or --sigma\n",
 			br.Static.Iterations, br.Static.MarginalError)
 	}
 	t1 := time.Now()

@@ -143,6 +143,7 @@ func TestBridgeUsageErrors(t *testing.T) {
 		{"--source", "nosuchset:10"},
 		{"--source", "gaussian:10:d=3", "--target", "moons:10"},
 		{"--out", "x.txt"},
+		{"--tol", "0"},
 		{"extra"},
 	} {
 		code, _, stderr := bridgeRun(append([]string{"--backend", "cpu"}, args...)...)

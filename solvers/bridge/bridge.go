@@ -16,6 +16,19 @@ import (
 // data fill about [-2, 2]^2).
 const DefaultSigma = 0.1
 
+// DefaultTol is the Sinkhorn tolerance of New when Settings.Sinkhorn.Tol
+// is zero: an L1 marginal error of 1e-4, far below the Monte-Carlo error
+// of any bridge sample (a plan off by 1e-4 in L1 moves 1e-4 of the mass),
+// and reached in a few hundred iterations at eps = 0.02 on unit-scale data
+// where 1e-6 is not reached in 1000 (measured: 1000 moons points from a
+// Gaussian, marginal error 1.6e-6 after 1000 iterations).
+const DefaultTol = 1e-4
+
+// DefaultScaling is the eps-scaling factor of New when
+// Settings.Sinkhorn.Scaling is zero and no warm start is given (GeomLoss's
+// default, Feydy et al. 2019).
+const DefaultScaling = 0.5
+
 // pairBlock bounds the entries of one block of plan rows computed on the
 // backend by SamplePairs (2^20 floats, 8 MiB in float64).
 const pairBlock = 1 << 20
@@ -35,8 +48,10 @@ type Settings struct {
 	// dX = Sigma dW on t in [0, 1] (0 means DefaultSigma). The static
 	// problem is entropic OT with eps = 2 Sigma^2.
 	Sigma float64
-	// Sinkhorn tunes the solver of the static problem (package ot's
-	// defaults where zero). Its Eps must be 0 or equal 2 Sigma^2.
+	// Sinkhorn tunes the solver of the static problem. Its Eps must be 0
+	// or equal 2 Sigma^2. Where zero: Tol = DefaultTol (not package ot's
+	// 1e-6) and, without a warm start, Scaling = DefaultScaling; package
+	// ot's defaults otherwise.
 	Sinkhorn ot.Settings
 }
 
@@ -90,6 +105,12 @@ func New(b compute.Backend, p ot.Problem, s Settings) (*Bridge, error) {
 	}
 	set := s.Sinkhorn
 	set.Eps = eps
+	if set.Tol == 0 {
+		set.Tol = DefaultTol
+	}
+	if set.Scaling == 0 && set.F == nil && set.G == nil {
+		set.Scaling = DefaultScaling
+	}
 	if set.TauA != 0 || set.TauB != 0 || set.Mass != 0 {
 		return nil, badInput("Sinkhorn.TauA/TauB/Mass: the bridge is balanced; leave them 0")
 	}

@@ -14,7 +14,7 @@ import (
 // potentials agree to about 1e-5 relative (package ot's tolerance), the
 // logits (G_j - C_ij)/eps to ~1e-6 |C|/eps, so the conditional mean E[Y | x]
 // (a softmax-weighted mean of unit-scale points) may differ by ~1e-5;
-// measured on lavapipe at sigma = 0.3: 9e-7 (t = 0) .. 4e-6 (t = 0.95);
+// measured on lavapipe at sigma = 0.3: 1e-6 (t = 0) .. 7e-6 (t = 0.95);
 // bound 2e-4. Pair draws by inverse CDF agree except where a uniform falls
 // within float32 rounding of a CDF step (measured: 0 of 4000 differ;
 // bound 1%). Simulated end points (20 steps, same Philox noise): measured

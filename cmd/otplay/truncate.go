@@ -520,7 +520,7 @@ func truncateWriteSVG(w io.Writer, r *truncateReport) error {
 	cols := min(2, max(1, len(setsOrder)))
 	rows := (len(setsOrder) + cols - 1) / cols
 	legendH := 20.0 * float64(len(priorOrder)+len(samplerOrder)+1)
-	W := float64(cols) * pw
+	W := math.Max(float64(cols)*pw, 600)
 	H := float64(rows)*ph + legendH + 30
 	var sb strings.Builder
 	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="11">`+"\n", W, H, W, H)
@@ -561,6 +561,8 @@ func truncateWriteSVG(w io.Writer, r *truncateReport) error {
 		if lx1-lx0 < 1e-9 {
 			lx0, lx1 = lx0-0.5, lx1+0.5
 		}
+		pad := 0.04 * (lx1 - lx0)
+		lx0, lx1 = lx0-pad, lx1+pad
 		px := func(nfe float64) float64 {
 			return ox + ml + (math.Log10(math.Max(nfe, 1))-lx0)/(lx1-lx0)*(pw-ml-mr)
 		}

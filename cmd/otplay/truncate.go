@@ -55,7 +55,8 @@ matching, --train-steps).
 Data sets are built-in names (see otplay sample -h); the training set uses
 --seed, the held-out set another stream. --out DIR writes truncate.md,
 truncate.csv, truncate.json and truncate.svg (quality vs NFE per prior);
-stdout gets --format. --quick is a small grid for tests and smoke runs.`
+stdout gets --format; stderr gets one progress line per run. --quick is a
+small grid for tests and smoke runs.`
 
 // truncateRow is one line of the results table.
 type truncateRow struct {
@@ -414,6 +415,8 @@ func truncateDataSet(b compute.Backend, rep *truncateReport, name string, sched 
 					f.Free()
 					return fmt.Errorf("quality: %w", err)
 				}
+				fmt.Fprintf(stderr, "otplay truncate: %s T_trunc=%d %s %s: NFE %d, sliced W2 %s (fit %.0f ms, sample %.0f ms)\n",
+					name, tt, p, s.label(), nfe, truncateNum(q.SlicedW2, 4), truncateMS(f.FitTime), truncateMS(elapsed))
 				rep.Rows = append(rep.Rows, truncateRow{Data: name, TTrunc: tt, Prior: p.String(), Sampler: s.label(), Steps: steps,
 					NFE: nfe, FitMS: truncateMS(f.FitTime), SampleMS: truncateMS(elapsed), Sinkhorn: q.SinkhornDivergence,
 					SlicedW2: q.SlicedW2, MMD: q.MMDValue, MMD2: q.MMD2})

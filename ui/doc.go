@@ -55,6 +55,19 @@
 // enabled button, so the page's handler runs as for a mouse click; keys
 // typed into form fields are left alone (see KeyPlay).
 //
+// # Export
+//
+// exportBar gives a page its export controls: a PNG of each canvas view
+// (canvas.toDataURL) and data files built in the background and then
+// downloaded, with #export-status saying what was saved or why not. /ot
+// exports ot-points.csv (set, index, x, y, weight, potential F or G),
+// ot-plan.csv (i, j, p: every entry when n*m <= OTDenseExport, else the
+// OTExportTopK largest of each row) and ot.json (OTExport: the URL state,
+// the summary, points, weights, potentials and plan). /sliced exports
+// sliced-points.csv (with the projections on the shown direction),
+// sliced-plan.csv (that direction's monotone plan) and sliced.json
+// (SlicedExport).
+//
 // # Results for scripts and tests, and the postMessage API
 //
 // A page publishes its result as JSON: window.otplayResult, a window

@@ -93,6 +93,7 @@ type otRun struct {
 	playing atomic.Bool
 	setup   time.Duration
 	err     error
+	res     *ot.Result // the latest frame's Result (for the export)
 }
 
 // otProblem builds the problem of a state: data.Generate of x with seed
@@ -182,6 +183,7 @@ func (r *otRun) advance(k int) OTFrame {
 		f.Error = err.Error()
 		return f
 	}
+	r.res = res
 	f.Iteration, f.Eps, f.Converged = r.sv.Iterations(), r.sv.Eps(), r.sv.Converged()
 	f.Cost, f.Objective, f.MarginalError, f.Mass = res.Cost, res.Objective, res.MarginalError, res.Mass
 	errs, iters := r.sv.Errors()
@@ -265,6 +267,7 @@ type OTPage struct {
 	run      *otRun
 	frame    *OTFrame
 	form     map[string]string
+	exported exportStatus
 }
 
 // OnNav reads the URL state and starts a fresh run.
@@ -453,6 +456,7 @@ func (p *OTPage) Render() app.UI {
 			&Plot{ID: "ot-plan", Figure: plan},
 			&Plot{ID: "ot-chart", Figure: chart},
 		),
+		exportBar("ot", []string{"ot-plan", "ot-chart"}, p.otExportFiles(), &p.exported),
 	)
 }
 

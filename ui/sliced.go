@@ -68,10 +68,12 @@ type SlicedResult struct {
 
 // slicedRun is a computed distance with what the views need.
 type slicedRun struct {
+	st    State
 	x, y  sliced.Measure
 	res   sliced.Result
 	out   SlicedResult
 	shown int
+	slice sliced.Slice // the shown direction's 1-D problem
 	view  Figure
 	curve Figure
 }
@@ -103,7 +105,7 @@ func SlicedSettings(st State) sliced.Settings {
 func RunSliced(st State) *slicedRun {
 	computeMu.Lock()
 	defer computeMu.Unlock()
-	r := &slicedRun{out: SlicedResult{Page: SlicedPath, Done: true}}
+	r := &slicedRun{st: st, out: SlicedResult{Page: SlicedPath, Done: true}}
 	status := OpenBackend(st.String("backend"))
 	r.out.Backend = status
 	var err error
@@ -143,7 +145,7 @@ func (r *slicedRun) show(l int) error {
 	if err != nil {
 		return err
 	}
-	r.shown = l
+	r.shown, r.slice = l, sl[0]
 	r.out.Shown, r.out.ShownW2Sq = l, sl[0].W2Sq
 	r.view = slicedView(r.x, r.y, sl[0], l)
 	return nil
@@ -227,6 +229,7 @@ type SlicedPage struct {
 	stateErr string
 	run      *slicedRun
 	gen      int
+	exported exportStatus
 }
 
 // OnNav reads the state and computes the distance.
@@ -317,6 +320,7 @@ func (p *SlicedPage) Render() app.UI {
 			&Plot{ID: "sliced-view", Figure: view},
 			&Plot{ID: "sliced-curve", Figure: curve},
 		),
+		exportBar("sliced", []string{"sliced-view", "sliced-curve"}, p.slicedExportFiles(), &p.exported),
 	)
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -424,20 +425,29 @@ func diffusionField(b compute.Backend, s *diffusionSetup, t float64, kind string
 }
 
 // arrowSegments draws vectors at points as arrows (a shaft and two head
-// strokes), the longest as long as maxLen, every other to scale.
+// strokes). Lengths are to scale up to the 90th percentile of the
+// magnitudes, which is drawn maxLen long; longer vectors are clipped to
+// maxLen (a score grows linearly away from the data, and scaling by the
+// largest vector would shrink the informative arrows near the data to
+// dots).
 func arrowSegments(pts, vec []float64, maxLen float64) []float64 {
-	top := 0.0
+	var mags []float64
 	for i := 0; i+1 < len(vec); i += 2 {
-		if l := math.Hypot(vec[i], vec[i+1]); l > top && !math.IsInf(l, 0) {
-			top = l
+		if l := math.Hypot(vec[i], vec[i+1]); l > 0 && !math.IsInf(l, 0) && !math.IsNaN(l) {
+			mags = append(mags, l)
 		}
 	}
-	if !(top > 0) {
+	if len(mags) == 0 {
 		return nil
 	}
+	slices.Sort(mags)
+	top := mags[min(len(mags)-1, int(0.9*float64(len(mags))))]
 	segs := make([]float64, 0, 6*len(pts))
 	for i := 0; i+1 < len(pts); i += 2 {
 		vx, vy := vec[i]/top*maxLen, vec[i+1]/top*maxLen
+		if l := math.Hypot(vx, vy); l > maxLen {
+			vx, vy = vx/l*maxLen, vy/l*maxLen
+		}
 		if math.IsNaN(vx) || math.IsNaN(vy) || math.Hypot(vx, vy) < 1e-3*maxLen {
 			continue
 		}

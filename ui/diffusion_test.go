@@ -251,3 +251,30 @@ func TestRunDiffusionGPUAgreement(t *testing.T) {
 		t.Errorf("GPU run differs: positions by %g, MMD %g vs %g", d, last[1].SampleMMD, last[0].SampleMMD)
 	}
 }
+
+// Arrows: to scale up to the 90th percentile, clipped beyond; zero and
+// NaN vectors draw nothing.
+func TestArrowSegments(t *testing.T) {
+	pts := make([]float64, 0, 40)
+	vec := make([]float64, 0, 40)
+	for i := 0; i < 20; i++ {
+		pts = append(pts, float64(i), 0)
+		vec = append(vec, float64(i), 0) // lengths 0..19
+	}
+	vec[2*19] = 1000 // an outlier
+	vec[2*5+1] = math.NaN()
+	segs := arrowSegments(pts, vec, 1)
+	// 18 arrows (not 0, not NaN), 3 segments each.
+	if len(segs) != 18*12 {
+		t.Fatalf("%d coordinates, want %d", len(segs), 18*12)
+	}
+	shaft := func(k int) float64 { return math.Hypot(segs[12*k+2]-segs[12*k], segs[12*k+3]-segs[12*k+1]) }
+	// Arrow 0 is vector 1; the 90th percentile of the 19 finite positive
+	// magnitudes (1..18, 1000) is 18.
+	if l := shaft(0); math.Abs(l-1.0/18) > 1e-12 {
+		t.Errorf("arrow of length 1: %g, want 1/18", l)
+	}
+	if l := shaft(17); math.Abs(l-1) > 1e-12 {
+		t.Errorf("outlier arrow: %g, want clipped to 1", l)
+	}
+}

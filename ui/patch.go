@@ -411,7 +411,8 @@ func (p *PatchPage) Render() app.UI {
 			src = r.images[key]
 		}
 		return app.Figure().Style("margin", "4px").Body(
-			app.If(src != "", func() app.UI { return app.Img().ID(id).Src(src).Alt(caption) }),
+			// Shown at least 240 pixels wide (the working width may be 16).
+			app.If(src != "", func() app.UI { return app.Img().ID(id).Src(src).Alt(caption).Style("min-width", "240px") }),
 			app.If(src == "", func() app.UI {
 				return app.Div().ID(id+"-pending").Style("width", "160px").Style("height", "100px").Style("background", "#eee")
 			}),

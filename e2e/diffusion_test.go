@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -204,6 +205,46 @@ func TestDiffusionPageTraining(t *testing.T) {
 	f = waitDiffusion(t, tb, "f.finished", 30*time.Second)
 	if f.NFE != 4 {
 		t.Errorf("DPM-Solver++ 2M, 4 steps: NFE %d", f.NFE)
+	}
+	tb.checkConsole(t)
+}
+
+// The bare embed view runs the same state without the form; on the full
+// page the form's Apply moves to the URL of the edited state, which the
+// page then runs; a bad URL value is named and replaced by its default.
+func TestDiffusionEmbedAndForm(t *testing.T) {
+	tb := newTab(t)
+	query := "data=circles&n=60&particles=30&steps=3&backend=cpu"
+	st, _ := ui.DiffusionSchema.DecodeQuery(query)
+	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+"/embed"+ui.DiffusionPath+"?"+query))
+	f := waitDiffusion(t, tb, "f.step === 0", 30*time.Second)
+	if f.State != st.Encode() {
+		t.Errorf("embed runs %q, want %q", f.State, st.Encode())
+	}
+	if n := eval[int](t, tb, `document.querySelectorAll("#in-sampler, #apply, nav").length`); n != 0 {
+		t.Errorf("the embed view has %d form or nav elements", n)
+	}
+	if n := eval[int](t, tb, `document.querySelectorAll("#diffusion-view, #step").length`); n != 2 {
+		t.Errorf("the embed view lacks its view or controls (%d of 2)", n)
+	}
+
+	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.DiffusionPath+"?"+query+"&steps=0"))
+	f = waitDiffusion(t, tb, "f.step === 0", 30*time.Second)
+	if msg := eval[string](t, tb, `document.getElementById("state-error").textContent`); !strings.Contains(msg, "steps") || f.Steps != 25 {
+		t.Errorf("steps=0: message %q, steps run %d (want the default 25)", msg, f.Steps)
+	}
+	eval[bool](t, tb, `(() => {
+		const set = (id, v) => { const e = document.getElementById(id); e.value = v; e.dispatchEvent(new Event("change", {bubbles: true})); };
+		set("in-sampler", "heun"); set("in-steps", "4");
+		return true; })()`)
+	click(t, tb, "apply")
+	want, _ := st.With("sampler", "heun")
+	want, _ = want.With("steps", "4")
+	f = waitDiffusion(t, tb, "f.state === "+jsString(want.Encode()), 30*time.Second)
+	click(t, tb, "play")
+	f = waitDiffusion(t, tb, "f.finished", 30*time.Second)
+	if loc := eval[string](t, tb, `location.search`); !strings.Contains(loc, "sampler=heun") || f.NFE != 8 {
+		t.Errorf("after Apply: location %q, NFE %d (Heun, 4 steps ending at t_end > 0: 2 per step, 8)", loc, f.NFE)
 	}
 	tb.checkConsole(t)
 }

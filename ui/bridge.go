@@ -355,7 +355,15 @@ type bridgeRun struct {
 	gate *stepGate
 }
 
-// BridgePage is the /bridge page.
+// BridgePage is the /bridge page: the Schrodinger bridge of package
+// bridge between two data sets (static solution by Sinkhorn at eps =
+// 2 sigma^2), 40 bridge paths drawn over t (bridge.Paths at 33 times; the
+// part up to the current t darker), the drift v(x, t) as arrows
+// (bridge.DriftHost), and new particles (the source set drawn with
+// seed + 2) moved by bridge.Simulate, whose per-step callback waits at a
+// stepGate (Step, Play, Pause, Reset as on /diffusion). The chart is the
+// particles' mean distance to the nearest target point against t. URL
+// parameters: see BridgeSchema; the published frame is BridgeFrame.
 type BridgePage struct {
 	app.Compo
 

@@ -731,7 +731,24 @@ func diffusionLossFigure(loss []float64, at []int) Figure {
 		Curves: []Curve{{XY: xy, Color: "#d62728", Label: "loss"}}}
 }
 
-// DiffusionPage is the /diffusion page.
+// DiffusionPage is the /diffusion page: the reverse process of package
+// diffusion played on a cloud of particles.
+//
+// The model is the data's exact denoiser (diffusion.Empirical: one
+// soft-mean over the data per evaluation), a tied-std Gaussian mixture
+// fitted by FitTiedGMM (diffusion.GMM), or an MLP trained in the page by
+// diffusion.Train with the loss curve drawn live (training yields to the
+// browser at every loss readback, at most every 10 Adam steps; the last
+// network is cached so Reset and sampler changes do not retrain). The
+// particles start at diffusion.InitialNoise(seed) and the sampler runs in
+// a goroutine whose per-step callback emits a frame and then waits at a
+// stepGate: Step allows one step, Play runs freely with a 15 ms frame gap,
+// Pause stops after the current step, Reset starts a fresh run. Every
+// frame shows the particles with trails, the field at the current time
+// (score or reverse-time probability-flow drift on a 17 x 17 grid, one
+// model evaluation not counted in NFE), the denoised estimate, and the
+// MMD of the estimate against the data per NFE. URL parameters: see
+// DiffusionSchema; the published frame is DiffusionFrame.
 type DiffusionPage struct {
 	app.Compo
 

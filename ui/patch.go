@@ -301,7 +301,18 @@ func patchColorFigure(src, tgt, out *imageio.Image) (Figure, map[string][]float6
 	return f, pixels
 }
 
-// PatchPage is the /patch page.
+// PatchPage is the /patch page: colour transfer (patch.TransferColor:
+// entropic OT on a colour histogram with its entropic map, sliced
+// iterative distribution transfer, or an exact assignment on a subsample)
+// or patch OT (patch.Transfer) from a source image onto a target, both
+// resized to the working width. The inputs are the two photographs of the
+// shared data folder (embedded at 320 x 213, see patch_photos_gen.go) or
+// uploads (PNG or JPEG, at most MaxUploadBytes, decoded by imageio with
+// its pixel cap; refused files are named in a message; uploads stay in
+// memory and are not part of the URL). The result is shown beside the
+// inputs with the colour clouds in the (a*, b*) plane; the computation
+// runs in ctx.Async behind a progress indicator. URL parameters: see
+// PatchSchema; the published result is PatchResult.
 type PatchPage struct {
 	app.Compo
 

@@ -482,7 +482,18 @@ func truncateLadderFigure(f *TruncateFrame) Figure {
 		}}
 }
 
-// TruncatePage is the /truncate page.
+// TruncatePage is the /truncate page: truncated diffusion with a fitted
+// prior (package truncate). The page builds the model as /diffusion does,
+// fits the prior (gaussian, sliced or entropic) to q(x_t) at t =
+// T_trunc / T (cached per state, so Reset does not refit) and reports its
+// MMD against forward-diffused data, computes the quality ladder (MMD of
+// the full and the truncated sample against the data at 1, 2, 3, 5, 8,
+// 13, 20 steps and the page's own, yielding between rungs), then runs the
+// full sampler (from N(0, I) at t = 1) and the truncated one (from the
+// prior at T_trunc / T) side by side at the same steps, hence equal NFE,
+// each in its own goroutine behind a stepGate: Step, Play, Pause and
+// Reset drive both. The T_trunc slider navigates at once. URL parameters:
+// see TruncateSchema; the published frame is TruncateFrame.
 type TruncatePage struct {
 	app.Compo
 

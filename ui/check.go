@@ -18,10 +18,10 @@ const CheckPath = "/check"
 // reference in wasm), eps = 0.5 (on the scale of the clouds' squared
 // distances, so many pairs contribute), seed 1.
 var CheckSchema = Schema{
-	{Name: "n", Kind: KindInt, Default: "1024", Min: 1, Max: MaxCheckPoints, Help: "points in X"},
-	{Name: "m", Kind: KindInt, Default: "1024", Min: 1, Max: MaxCheckPoints, Help: "points in Y"},
+	{Name: "n", Kind: KindInt, Default: "1024", Min: 1, Max: MaxCheckPoints, Help: "points in X (n x d Philox normals)"},
+	{Name: "m", Kind: KindInt, Default: "1024", Min: 1, Max: MaxCheckPoints, Help: "points in Y (m x d)"},
 	{Name: "d", Kind: KindInt, Default: "2", Min: 1, Max: MaxCheckDim, Help: "dimension"},
-	{Name: "eps", Kind: KindFloat, Default: "0.5", Min: 0, MinOpen: true, Max: 1e6, Help: "soft-min temperature"},
+	{Name: "eps", Kind: KindFloat, Default: "0.5", Min: 0, MinOpen: true, Max: 1e6, Help: "temperature: out_i = -eps log sum_j (1/m) exp(-|x_i - y_j|^2/eps)"},
 	{Name: "seed", Kind: KindInt, Default: "1", Min: 0, Max: 1 << 53, Help: "Philox seed of the clouds"},
 	BackendParam,
 }
@@ -218,7 +218,7 @@ func (p *CheckPage) renderForm() app.UI {
 		} else {
 			input = app.Input().ID("in-" + name).Type("text").Size(8).Value(p.form[name]).OnChange(p.onField(name))
 		}
-		fields = append(fields, app.Label().Title(prm.Help).Body(app.Text(name+" "), input))
+		fields = append(fields, field(prm, input))
 	}
 	fields = append(fields, app.Button().ID("run").Text("Run").OnClick(p.onRun))
 	return app.Div().Class("otplay-form").Body(fields...)

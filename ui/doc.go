@@ -39,7 +39,10 @@
 // # Layout and plots
 //
 // Layout renders the frame of every page: nav, title, backend badge,
-// content, timings. Plot is a <canvas> component that draws a Figure
+// content, timings. Form controls come from field: the parameter's name,
+// its input and, visible beside them, its Param.Help, which states the
+// formula the parameter sets ("eps: P_ij = a_i b_j exp((f_i + g_j -
+// C_ij)/eps)"). Plot is a <canvas> component that draws a Figure
 // (point sets, line sets with per-segment opacity for transport plans,
 // curves for charts with optional log-y, heatmaps through the Viridis
 // scale) with the 2-D canvas API after each render. The drawing is written

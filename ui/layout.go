@@ -133,3 +133,13 @@ func (g *Gallery) Render() app.UI {
 		app.Div().Class("otplay-gallery").Body(cards...),
 	)
 }
+
+// field is one control of a page's form: the parameter's name, its input,
+// and beside them, visible (not only as a tooltip), the parameter's Help:
+// a short explanation with the formula it sets.
+func field(prm Param, input app.UI) app.UI {
+	return app.Label().Class("otplay-field").Title(prm.Help).Body(
+		app.B().Text(prm.Name+" "), input,
+		app.Small().Class("otplay-help").ID("help-"+prm.Name).Text(prm.Help),
+	)
+}

@@ -28,17 +28,17 @@ const MaxOTPoints = 2048
 // that converges in tens of iterations at that scale), balanced, two plan
 // lines per point, one iteration per frame.
 var OTSchema = Schema{
-	{Name: "x", Kind: KindChoice, Default: "8gaussians", Choices: otSets, Help: "source data set"},
-	{Name: "y", Kind: KindChoice, Default: "moons", Choices: otSets, Help: "target data set"},
-	{Name: "n", Kind: KindInt, Default: "200", Min: 1, Max: MaxOTPoints, Help: "source points"},
-	{Name: "m", Kind: KindInt, Default: "200", Min: 1, Max: MaxOTPoints, Help: "target points"},
+	{Name: "x", Kind: KindChoice, Default: "8gaussians", Choices: otSets, Help: "source: n points x_i of this set (seed), weights a_i = 1/n"},
+	{Name: "y", Kind: KindChoice, Default: "moons", Choices: otSets, Help: "target: m points y_j of this set (seed+1), weights b_j = 1/m"},
+	{Name: "n", Kind: KindInt, Default: "200", Min: 1, Max: MaxOTPoints, Help: "source points n (each iteration costs O(n m))"},
+	{Name: "m", Kind: KindInt, Default: "200", Min: 1, Max: MaxOTPoints, Help: "target points m"},
 	{Name: "seed", Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "data seed (the target uses seed+1)"},
-	{Name: "eps", Kind: KindFloat, Default: "0.05", Min: 0, MinOpen: true, Max: 100, Help: "entropic regularisation eps (cost |x-y|^2)"},
-	{Name: "method", Kind: KindChoice, Default: "balanced", Choices: []string{"balanced", "unbalanced", "partial"}, Help: "balanced (Sinkhorn), unbalanced (KL penalties tau) or partial (mass)"},
-	{Name: "tau", Kind: KindFloat, Default: "1", Min: 0, MinOpen: true, Max: 1e6, Help: "unbalanced: KL marginal penalty tau"},
-	{Name: "mass", Kind: KindFloat, Default: "0.5", Min: 0, MinOpen: true, Max: 1, Help: "partial: transported mass, as a fraction of min(|a|, |b|)"},
-	{Name: "k", Kind: KindInt, Default: "2", Min: 0, Max: 10, Help: "plan lines drawn per source point (its k largest plan entries)"},
-	{Name: "steps", Kind: KindInt, Default: "1", Min: 1, Max: 100, Help: "iterations per frame while playing"},
+	{Name: "eps", Kind: KindFloat, Default: "0.05", Min: 0, MinOpen: true, Max: 100, Help: "eps: P_ij = a_i b_j exp((f_i + g_j - C_ij)/eps), C_ij = |x_i - y_j|^2; small eps, sharp plan"},
+	{Name: "method", Kind: KindChoice, Default: "balanced", Choices: []string{"balanced", "unbalanced", "partial"}, Help: "min <P,C> + eps KL(P|a x b) with: balanced P1 = a, P'1 = b; unbalanced + tau KL(P1|a) + tau KL(P'1|b); partial sum P = mass, P1 <= a, P'1 <= b"},
+	{Name: "tau", Kind: KindFloat, Default: "1", Min: 0, MinOpen: true, Max: 1e6, Help: "unbalanced: penalty tau (KL(P1|a) + KL(P'1|b)); tau -> inf is balanced"},
+	{Name: "mass", Kind: KindFloat, Default: "0.5", Min: 0, MinOpen: true, Max: 1, Help: "partial: sum_ij P_ij = mass * min(|a|, |b|)"},
+	{Name: "k", Kind: KindInt, Default: "2", Min: 0, Max: 10, Help: "lines per source point: its k largest P_ij, opacity P_ij / max P"},
+	{Name: "steps", Kind: KindInt, Default: "1", Min: 1, Max: 100, Help: "iterations per frame: f_i = -eps log sum_j b_j exp((g_j - C_ij)/eps), then g likewise"},
 	BackendParam,
 }
 
@@ -478,7 +478,7 @@ func (p *OTPage) renderForm() app.UI {
 		} else {
 			input = app.Input().ID("in-" + name).Type("text").Size(6).Value(p.form[name]).OnChange(p.onField(name))
 		}
-		fields = append(fields, app.Label().Title(prm.Help).Body(app.Text(name+" "), input))
+		fields = append(fields, field(prm, input))
 	}
 	fields = append(fields, app.Button().ID("apply").Text("Apply").OnClick(p.onApply))
 	return app.Div().Class("otplay-form").Body(fields...)

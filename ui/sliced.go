@@ -25,13 +25,13 @@ const (
 // 8gaussians and of moons, 100 random directions (Monte-Carlo error of
 // SW_2^2 near 10%: visible on the running curve), seed 0.
 var SlicedSchema = Schema{
-	{Name: "x", Kind: KindChoice, Default: "8gaussians", Choices: otSets, Help: "source data set"},
-	{Name: "y", Kind: KindChoice, Default: "moons", Choices: otSets, Help: "target data set"},
-	{Name: "n", Kind: KindInt, Default: "300", Min: 1, Max: MaxSlicedPoints, Help: "source points"},
-	{Name: "m", Kind: KindInt, Default: "300", Min: 1, Max: MaxSlicedPoints, Help: "target points"},
+	{Name: "x", Kind: KindChoice, Default: "8gaussians", Choices: otSets, Help: "source: n points x_i of this set (seed), weights 1/n"},
+	{Name: "y", Kind: KindChoice, Default: "moons", Choices: otSets, Help: "target: m points y_j of this set (seed+1), weights 1/m"},
+	{Name: "n", Kind: KindInt, Default: "300", Min: 1, Max: MaxSlicedPoints, Help: "source points n (each direction sorts n + m projections)"},
+	{Name: "m", Kind: KindInt, Default: "300", Min: 1, Max: MaxSlicedPoints, Help: "target points m"},
 	{Name: "seed", Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "data seed (target: seed+1) and direction seed"},
-	{Name: "L", Kind: KindInt, Default: "100", Min: 1, Max: MaxSlicedProjections, Help: "number of directions"},
-	{Name: "sampling", Kind: KindChoice, Default: "random", Choices: []string{"random", "qmc"}, Help: "directions: i.i.d. uniform (random) or randomised quasi-Monte-Carlo (qmc)"},
+	{Name: "L", Kind: KindInt, Default: "100", Min: 1, Max: MaxSlicedProjections, Help: "directions L: SW_2^2 = (1/L) sum_l W_2^2(<x, theta_l>, <y, theta_l>), error ~ 1/sqrt(L)"},
+	{Name: "sampling", Kind: KindChoice, Default: "random", Choices: []string{"random", "qmc"}, Help: "theta_l i.i.d. uniform on the sphere (random) or randomised quasi-Monte-Carlo (qmc: error nearer 1/L)"},
 	BackendParam,
 }
 
@@ -342,7 +342,7 @@ func (p *SlicedPage) renderForm() app.UI {
 		} else {
 			input = app.Input().ID("in-" + name).Type("text").Size(6).Value(p.state.String(name)).OnChange(p.onField(name))
 		}
-		fields = append(fields, app.Label().Title(prm.Help).Body(app.Text(name+" "), input))
+		fields = append(fields, field(prm, input))
 	}
 	return app.Div().Class("otplay-form").Body(fields...)
 }

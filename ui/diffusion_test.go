@@ -278,3 +278,19 @@ func TestArrowSegments(t *testing.T) {
 		t.Errorf("outlier arrow: %g, want clipped to 1", l)
 	}
 }
+
+// mmdReference is metrics.MMDHost with the reference sum cached.
+func TestMMDReference(t *testing.T) {
+	x, _ := data.Generate("moons", 70, data.Options{Seed: 1})
+	y, _ := data.Generate("circles", 90, data.Options{Seed: 2})
+	ref := newMMDReference(y.Points, 0.7)
+	for _, xs := range [][]float64{x.Points, y.Points[:40], x.Points[:4]} {
+		want, err := metrics.MMDHost(xs, len(xs)/2, y.Points, 90, 2, 0.7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ref.mmd(xs); math.Abs(got-want.MMD) > 1e-12 {
+			t.Errorf("%d points: MMD %.15g, MMDHost %.15g", len(xs)/2, got, want.MMD)
+		}
+	}
+}

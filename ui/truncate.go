@@ -220,13 +220,12 @@ func runTruncateOn(status BackendStatus, r *truncateRun, emit func(TruncateFrame
 	qm := min(setup.n, diffusionQualityPoints)
 	qdata := setup.data[:2*qm]
 	frame.Bandwidth = metrics.MedianBandwidth(qdata, qdata, 2)
+	qref := newMMDReference(qdata, frame.Bandwidth)
 	mmd := func(x []float64) float64 {
-		k := min(len(x)/2, diffusionQualityPoints)
-		res, err := metrics.MMDHost(x[:2*k], k, qdata, qm, 2, frame.Bandwidth)
-		if err != nil {
+		if len(x) < 4 || qm < 2 {
 			return math.NaN()
 		}
-		return res.MMD
+		return qref.mmd(x[:2*min(len(x)/2, diffusionQualityPoints)])
 	}
 
 	// The prior.

@@ -15,6 +15,7 @@ import (
 type CPU struct {
 	workers int
 	fast    bool // NewCPUFast: float32-grade pair loops
+	noSIMD  bool // keep the fast path scalar (tests of the scalar loop)
 }
 
 // NewCPU returns a CPU backend using up to workers goroutines

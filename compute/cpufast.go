@@ -58,6 +58,10 @@ func (c *CPU) softMinFast(out []float64, p Pairs) {
 	}
 	const skip2 = skipBelow * math.Log2E
 	outk := -p.Eps * math.Ln2
+	if d == 2 && simdSoftMin && !c.noSIMD {
+		softMin2DSIMD(c, out, xs, ys, h, m, outk)
+		return
+	}
 	c.parallel(p.N, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			mx, s := -math.MaxFloat64, 0.0

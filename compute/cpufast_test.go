@@ -24,3 +24,50 @@ func TestExpNonPos(t *testing.T) {
 	}
 	t.Logf("expNonPos worst relative error on [-708, 0]: %.3g", worst)
 }
+
+// The vector soft-min (built with GOEXPERIMENT=simd on AVX2 machines) and
+// the scalar fast loop agree with the float64 reference to float32 grade.
+func TestSoftMinFastPaths(t *testing.T) {
+	ref := NewCPU(0)
+	vec := NewCPUFast(0)
+	scalar := NewCPUFast(0)
+	scalar.noSIMD = true
+	t.Logf("vector soft-min in use: %v", simdSoftMin)
+	for _, n := range []int{1, 7, 8, 9, 1000} {
+		xs := make([]float64, 2*n)
+		ys := make([]float64, 2*(n+3))
+		for i := range xs {
+			xs[i] = NormalAt(1, uint64(i))
+		}
+		for i := range ys {
+			ys[i] = NormalAt(2, uint64(i)) + 1
+		}
+		lw := make([]float64, n+3)
+		for j := range lw {
+			lw[j] = -math.Log(float64(n + 3))
+		}
+		lw[0] = math.Inf(-1) // a column of zero weight
+		for _, eps := range []float64{1e-3, 0.05, 10} {
+			var outs [3][]float64
+			for k, b := range []*CPU{ref, vec, scalar} {
+				x, _ := b.Upload(xs)
+				y, _ := b.Upload(ys)
+				w, _ := b.Upload(lw)
+				dst, _ := b.Alloc(n)
+				if err := b.SoftMin(dst, Pairs{X: x, Y: y, N: n, M: n + 3, D: 2, LogW: w, Eps: eps}); err != nil {
+					t.Fatal(err)
+				}
+				outs[k] = Data(dst)
+			}
+			for i := range outs[0] {
+				scale := math.Abs(outs[0][i]) + 20 + eps
+				if e := math.Abs(outs[1][i]-outs[0][i]) / scale; !(e <= 3e-6) {
+					t.Fatalf("n=%d eps=%g row %d: vector %g, reference %g (rel %g)", n, eps, i, outs[1][i], outs[0][i], e)
+				}
+				if e := math.Abs(outs[2][i]-outs[0][i]) / scale; !(e <= 3e-6) {
+					t.Fatalf("n=%d eps=%g row %d: scalar fast %g, reference %g (rel %g)", n, eps, i, outs[2][i], outs[0][i], e)
+				}
+			}
+		}
+	}
+}

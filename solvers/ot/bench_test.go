@@ -64,6 +64,7 @@ func benchIteration(b *testing.B, be compute.Backend, n int) {
 func BenchmarkSinkhornIteration(b *testing.B) {
 	for _, n := range benchSizes() {
 		b.Run(fmt.Sprintf("cpu/n=%d", n), func(b *testing.B) { benchIteration(b, compute.NewCPU(0), n) })
+		b.Run(fmt.Sprintf("cpu32/n=%d", n), func(b *testing.B) { benchIteration(b, compute.NewCPUFast(0), n) })
 	}
 }
 

@@ -1,0 +1,95 @@
+//go:build goexperiment.simd && amd64
+
+package compute
+
+import (
+	"math"
+	"simd/archsimd"
+)
+
+// simdSoftMin reports whether the vector soft-min runs on this machine:
+// built with GOEXPERIMENT=simd (the Makefile sets it) on an amd64 CPU
+// with AVX2 and FMA.
+var simdSoftMin = archsimd.X86.AVX2() && archsimd.X86.FMA()
+
+// softMin2DSIMD is the fast path's soft-min for D = 2, eight columns at a
+// time in float32 (AVX2), in two passes over the columns of each row (they
+// stay in cache): the lane-wise maximum of v = h_j - |x' - y'_j|^2, then
+// s = sum_j 2^(v_j - max), one exp per pair and no rescaling; the eight
+// lanes are merged in float64. xs, ys are the base-2
+// scaled coordinates and h the scaled column bias of softMinFast. 2^t
+// (t <= 0) is exp2x8: round t to k, a degree-6 Taylor polynomial of
+// e^((t-k) ln 2) (relative error < 2e-7), times 2^k built in the
+// exponent bits; t is clamped at -126 (2^-126 of the row's largest term
+// is below float32's resolution of a sum).
+func softMin2DSIMD(c *CPU, out []float64, xs, ys, h []float64, m int, outk float64) {
+	m8 := (m + 7) &^ 7
+	y0 := make([]float32, m8)
+	y1 := make([]float32, m8)
+	hh := make([]float32, m8)
+	for j := 0; j < m8; j++ {
+		if j < m {
+			y0[j], y1[j], hh[j] = float32(ys[2*j]), float32(ys[2*j+1]), float32(h[j])
+		} else {
+			hh[j] = -1e30 // padding: a column of no weight
+		}
+	}
+	c.parallel(len(out), func(lo, hi int) {
+		var mv, sv [8]float32
+		for i := lo; i < hi; i++ {
+			x0 := archsimd.BroadcastFloat32x8(float32(xs[2*i]))
+			x1 := archsimd.BroadcastFloat32x8(float32(xs[2*i+1]))
+			mx := archsimd.BroadcastFloat32x8(-1e30)
+			for j := 0; j < m8; j += 8 {
+				a := x0.Sub(archsimd.LoadFloat32x8Slice(y0[j : j+8]))
+				b := x1.Sub(archsimd.LoadFloat32x8Slice(y1[j : j+8]))
+				mx = mx.Max(archsimd.LoadFloat32x8Slice(hh[j : j+8]).Sub(a.MulAdd(a, b.Mul(b))))
+			}
+			s := archsimd.BroadcastFloat32x8(0)
+			for j := 0; j < m8; j += 8 {
+				a := x0.Sub(archsimd.LoadFloat32x8Slice(y0[j : j+8]))
+				b := x1.Sub(archsimd.LoadFloat32x8Slice(y1[j : j+8]))
+				v := archsimd.LoadFloat32x8Slice(hh[j : j+8]).Sub(a.MulAdd(a, b.Mul(b)))
+				s = s.Add(exp2x8(v.Sub(mx)))
+			}
+			mx.Store(&mv)
+			s.Store(&sv)
+			M := math.Inf(-1)
+			for _, t := range mv {
+				M = max(M, float64(t))
+			}
+			var S float64
+			for l := range sv {
+				S += float64(sv[l]) * math.Exp2(float64(mv[l])-M)
+			}
+			out[i] = outk * (M + math.Log2(S))
+		}
+	})
+}
+
+var (
+	x8Ln2  = archsimd.BroadcastFloat32x8(math.Ln2)
+	x8Min  = archsimd.BroadcastFloat32x8(-126)
+	x8One  = archsimd.BroadcastFloat32x8(1)
+	x8C2   = archsimd.BroadcastFloat32x8(1.0 / 2)
+	x8C3   = archsimd.BroadcastFloat32x8(1.0 / 6)
+	x8C4   = archsimd.BroadcastFloat32x8(1.0 / 24)
+	x8C5   = archsimd.BroadcastFloat32x8(1.0 / 120)
+	x8C6   = archsimd.BroadcastFloat32x8(1.0 / 720)
+	x8Bias = archsimd.BroadcastInt32x8(127)
+)
+
+// exp2x8 returns 2^t for t <= 0, lane-wise (see softMin2DSIMD).
+func exp2x8(t archsimd.Float32x8) archsimd.Float32x8 {
+	t = t.Max(x8Min)
+	k := t.RoundToEven()
+	u := t.Sub(k).Mul(x8Ln2)
+	p := x8C6.MulAdd(u, x8C5)
+	p = p.MulAdd(u, x8C4)
+	p = p.MulAdd(u, x8C3)
+	p = p.MulAdd(u, x8C2)
+	p = p.MulAdd(u, x8One)
+	p = p.MulAdd(u, x8One)
+	scale := k.ConvertToInt32().Add(x8Bias).ShiftAllLeft(23).AsFloat32x8()
+	return p.Mul(scale)
+}

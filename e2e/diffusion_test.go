@@ -171,8 +171,17 @@ func testDiffusionPage(t *testing.T, backend string) {
 // The MLP is trained in the page with a live loss curve: the losses the
 // wasm CPU backend reports are those of diffusion.Train run natively.
 func TestDiffusionPageTraining(t *testing.T) {
+	for _, backend := range []string{"auto", "cpu"} {
+		t.Run(backend, func(t *testing.T) { testDiffusionPageTraining(t, backend) })
+	}
+}
+
+func testDiffusionPageTraining(t *testing.T, backend string) {
 	tb := newTab(t)
-	query := "data=8gaussians&n=200&particles=50&model=mlp&train=30&sampler=dpmpp2m&steps=4&seed=1&backend=cpu"
+	// 30 Adam steps on the wasm CPU (4 s); 10 on SwiftShader's WebGPU,
+	// where each step costs ~0.8 s of emulated dispatches.
+	train := map[string]int{"auto": 10, "cpu": 30}[backend]
+	query := "data=8gaussians&n=200&particles=50&model=mlp&train=" + itoa(train) + "&sampler=dpmpp2m&steps=4&seed=1&backend=" + backend
 	st, _ := ui.DiffusionSchema.DecodeQuery(query)
 	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.DiffusionPath+"?"+query))
 	f := waitDiffusion(t, tb, "f.phase === 'sampling'", 60*time.Second)
@@ -183,11 +192,15 @@ func TestDiffusionPageTraining(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("losses: page %v, native %v", f.Loss, res.Losses)
-	if len(f.Loss) != len(res.Losses) || f.TrainStep != 30 {
+	if len(f.Loss) != len(res.Losses) || f.TrainStep != train {
 		t.Fatalf("%d losses at step %d, native %d", len(f.Loss), f.TrainStep, len(res.Losses))
 	}
+	tol := 1e-9
+	if f.Backend.Kind == ui.KindWebGPU {
+		tol = 1e-4 // float32 forward, backward and Adam (measured ~1e-7 relative over 30 steps)
+	}
 	for i := range f.Loss {
-		if math.Abs(f.Loss[i]-res.Losses[i]) > 1e-9*res.Losses[i] || f.LossAt[i] != res.LossAt[i] {
+		if math.Abs(f.Loss[i]-res.Losses[i]) > tol*res.Losses[i] || f.LossAt[i] != res.LossAt[i] {
 			t.Errorf("loss %d at %d: page %g, native %g at %d", i, f.LossAt[i], f.Loss[i], res.Losses[i], res.LossAt[i])
 		}
 	}

@@ -42,7 +42,9 @@
 // content, timings. Form controls come from field: the parameter's name,
 // its input and, visible beside them, its Param.Help, which states the
 // formula the parameter sets ("eps: P_ij = a_i b_j exp((f_i + g_j -
-// C_ij)/eps)"). Plot is a <canvas> component that draws a Figure
+// C_ij)/eps)"). web/otplay.css keeps every page usable at phone width
+// (390 px): controls and fields wrap, plots scale down with their aspect
+// ratio (Plot's canvas has max-width 100%), tables and long texts wrap. Plot is a <canvas> component that draws a Figure
 // (point sets, line sets with per-segment opacity for transport plans,
 // curves for charts with optional log-y, heatmaps through the Viridis
 // scale) with the 2-D canvas API after each render. The drawing is written

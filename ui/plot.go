@@ -419,7 +419,9 @@ func (p *Plot) Render() app.UI {
 		Width(int(w)).
 		Height(int(h)).
 		Style("width", fmt.Sprintf("%dpx", int(w))).
-		Style("height", fmt.Sprintf("%dpx", int(h)))
+		Style("max-width", "100%"). // narrow screens: scale down,
+		Style("height", "auto").    // keeping the aspect ratio
+		Style("aspect-ratio", fmt.Sprintf("%d / %d", int(w), int(h)))
 }
 
 // OnMount draws the figure once the canvas is in the document.

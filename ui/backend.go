@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -119,4 +121,78 @@ func withGPUBackend(adapter string) BackendStatus {
 		return s
 	}
 	return BackendStatus{Backend: b, Kind: KindWebGPU, Adapter: adapter}
+}
+
+// lostBackends maps each GPU backend whose device was lost to the CPU
+// status that replaced it.
+var lostBackends = map[compute.Backend]BackendStatus{}
+
+// lostListeners are called (from a goroutine) when a backend is lost.
+var lostListeners struct {
+	sync.Mutex
+	next int
+	fns  map[int]func(lost compute.Backend, now BackendStatus)
+}
+
+// IsDeviceLost reports whether err says the GPU device is gone
+// (compute.ErrDeviceLost): the page must switch backends, not just show
+// the error.
+func IsDeviceLost(err error) bool { return errors.Is(err, compute.ErrDeviceLost) }
+
+// BackendLost records that the device behind b is lost (err says how):
+// every preference that computed on b now gets the float64 CPU backend,
+// whose Reason (shown by the badge) says why, and the pages listening
+// with onBackendLost are told. It returns the CPU status that replaces b;
+// calling it again for the same b returns the same status. Call it from a
+// goroutine: it may wait for an OpenBackend in progress.
+func BackendLost(b compute.Backend, err error) BackendStatus {
+	backends.Lock()
+	if s, ok := lostBackends[b]; ok {
+		backends.Unlock()
+		return s
+	}
+	reason := "the WebGPU device was lost"
+	if err != nil {
+		reason += " (" + strings.TrimPrefix(strings.TrimPrefix(err.Error(), compute.ErrDeviceLost.Error()+": "), "gpu: device lost: ") + ")"
+	}
+	now := cpuStatus(reason + "; computing on the CPU")
+	for pref, s := range backends.byPref {
+		if s.Backend == b {
+			now.Adapter = s.Adapter
+			backends.byPref[pref] = now
+		}
+	}
+	lostBackends[b] = now
+	backends.Unlock()
+
+	lostListeners.Lock()
+	fns := make([]func(compute.Backend, BackendStatus), 0, len(lostListeners.fns))
+	for _, fn := range lostListeners.fns {
+		fns = append(fns, fn)
+	}
+	lostListeners.Unlock()
+	for _, fn := range fns {
+		fn(b, now)
+	}
+	return now
+}
+
+// onBackendLost calls fn whenever BackendLost replaces a backend (the
+// device's lost promise fired, or a page's operation failed with
+// compute.ErrDeviceLost); the returned function stops the calls. fn runs
+// on a goroutine: a page reaches its state through ctx.Dispatch.
+func onBackendLost(fn func(lost compute.Backend, now BackendStatus)) (cancel func()) {
+	lostListeners.Lock()
+	defer lostListeners.Unlock()
+	if lostListeners.fns == nil {
+		lostListeners.fns = map[int]func(compute.Backend, BackendStatus){}
+	}
+	id := lostListeners.next
+	lostListeners.next++
+	lostListeners.fns[id] = fn
+	return func() {
+		lostListeners.Lock()
+		defer lostListeners.Unlock()
+		delete(lostListeners.fns, id)
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall/js"
 	"time"
+
+	"github.com/otplay/otplay/compute"
 )
 
 // openBrowserGPU asks navigator.gpu for an adapter, describes it, and opens
@@ -25,7 +27,41 @@ func openBrowserGPU() BackendStatus {
 	if !adapter.Truthy() {
 		return cpuStatus("no WebGPU adapter (requestAdapter returned null)")
 	}
-	return withGPUBackend(describeAdapter(adapter))
+	s := withGPUBackend(describeAdapter(adapter))
+	if s.Kind == KindWebGPU {
+		watchDeviceLost(s.Backend)
+	}
+	return s
+}
+
+// watchDeviceLost switches the pages to the CPU when the device's lost
+// promise fires (gpu.Open has just put the device on
+// window.otplayGPUDevice), before any operation has to fail.
+func watchDeviceLost(b compute.Backend) {
+	dev := js.Global().Get("otplayGPUDevice")
+	if !dev.Truthy() || !dev.Get("lost").Truthy() {
+		return
+	}
+	var onLost js.Func
+	onLost = js.FuncOf(func(this js.Value, args []js.Value) any {
+		msg := "lost"
+		if len(args) > 0 && args[0].Truthy() {
+			info := args[0]
+			msg = strings.TrimSpace(jsString(info.Get("reason")) + ": " + jsString(info.Get("message")))
+			msg = strings.TrimSuffix(strings.TrimPrefix(msg, ": "), ":")
+		}
+		onLost.Release()
+		go BackendLost(b, fmt.Errorf("%w: %s", compute.ErrDeviceLost, msg))
+		return nil
+	})
+	dev.Get("lost").Call("then", onLost)
+}
+
+func jsString(v js.Value) string {
+	if v.Type() == js.TypeString {
+		return v.String()
+	}
+	return ""
 }
 
 // describeAdapter names an adapter from its GPUAdapterInfo: the

@@ -36,6 +36,14 @@
 // awaits JavaScript promises, so pages call it inside ctx.Async, never in
 // an event handler or Render; results come back through ctx.Dispatch.
 //
+// A lost GPU device (the device's lost promise fires, or an operation
+// fails with compute.ErrDeviceLost: IsDeviceLost) is reported to
+// BackendLost, which gives every preference that computed on it the CPU
+// backend, with the reason ("the WebGPU device was lost (destroyed: ...);
+// computing on the CPU") on the badge, and tells the pages that listen
+// (onBackendLost): /ot starts its run again on the CPU, /sliced computes
+// again. window.otplayGPUDevice.destroy() simulates a loss.
+//
 // # Layout and plots
 //
 // Layout renders the frame of every page: nav, title, backend badge,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/solvers/data"
 	"github.com/otplay/otplay/solvers/ot"
 )
@@ -174,14 +175,12 @@ func (r *otRun) advance(k int) OTFrame {
 	}
 	start := time.Now()
 	if err := r.sv.Step(k); err != nil {
-		f.Error = err.Error()
-		return f
+		return r.failed(f, err)
 	}
 	step := time.Since(start)
 	res, err := r.sv.Result()
 	if err != nil {
-		f.Error = err.Error()
-		return f
+		return r.failed(f, err)
 	}
 	r.res = res
 	f.Iteration, f.Eps, f.Converged = r.sv.Iterations(), r.sv.Eps(), r.sv.Converged()
@@ -192,8 +191,7 @@ func (r *otRun) advance(k int) OTFrame {
 	if k := r.st.Int("k"); k > 0 {
 		idx, val, err := res.PlanTopK(r.status.Backend, k)
 		if err != nil {
-			f.Error = err.Error()
-			return f
+			return r.failed(f, err)
 		}
 		segs, alpha = planLines(r.prob, idx, val, min(k, r.prob.M))
 	}
@@ -205,6 +203,17 @@ func (r *otRun) advance(k int) OTFrame {
 	f.plan = otPlanFigure(r.prob, segs, alpha)
 	f.chart = otChart(f)
 	f.Playing = r.playing.Load()
+	return f
+}
+
+// failed ends a frame on an error. A lost GPU device (IsDeviceLost) is
+// reported to BackendLost, which switches every page on that device to the
+// CPU; the page's listener then restarts the run there.
+func (r *otRun) failed(f OTFrame, err error) OTFrame {
+	f.Error = err.Error()
+	if IsDeviceLost(err) {
+		go BackendLost(r.status.Backend, err) // computeMu is held: report from outside
+	}
 	return f
 }
 
@@ -268,6 +277,20 @@ type OTPage struct {
 	frame    *OTFrame
 	form     map[string]string
 	exported exportStatus
+	// stopLost ends the device-loss subscription (see OnMount).
+	stopLost func()
+}
+
+// OnMount subscribes to device losses: when the run's GPU device is lost
+// the page starts again on the CPU backend, whose badge says why.
+func (p *OTPage) OnMount(ctx app.Context) {
+	p.stopLost = onBackendLost(func(lost compute.Backend, now BackendStatus) {
+		ctx.Dispatch(func(ctx app.Context) {
+			if r := p.run; r != nil && r.status.Backend == lost {
+				p.reset(ctx)
+			}
+		})
+	})
 }
 
 // OnNav reads the URL state and starts a fresh run.
@@ -289,6 +312,9 @@ func (p *OTPage) OnNav(ctx app.Context) {
 
 // OnDismount stops and frees the run.
 func (p *OTPage) OnDismount() {
+	if p.stopLost != nil {
+		p.stopLost()
+	}
 	if p.run != nil {
 		p.run.playing.Store(false)
 		go p.run.close()

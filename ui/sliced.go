@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/solvers/sliced"
 )
 
@@ -119,6 +120,14 @@ func RunSliced(st State) *slicedRun {
 	}
 	start := time.Now()
 	r.res, err = sliced.Distance(status.Backend, r.x, r.y, SlicedSettings(st))
+	if IsDeviceLost(err) {
+		// Switch every page off the lost device, and compute here again
+		// on the CPU.
+		status = BackendLost(status.Backend, err)
+		r.out.Backend = status
+		start = time.Now()
+		r.res, err = sliced.Distance(status.Backend, r.x, r.y, SlicedSettings(st))
+	}
 	if err != nil {
 		r.out.Error = status.Kind + " backend: " + err.Error()
 		return r
@@ -230,6 +239,7 @@ type SlicedPage struct {
 	run      *slicedRun
 	gen      int
 	exported exportStatus
+	stopLost func()
 }
 
 // OnNav reads the state and computes the distance.
@@ -242,6 +252,31 @@ func (p *SlicedPage) OnNav(ctx app.Context) {
 	if err != nil {
 		p.stateErr = err.Error()
 	}
+	p.compute(ctx)
+}
+
+// OnMount subscribes to device losses: a page whose distance came from a
+// lost GPU device computes it again on the CPU, whose badge says why.
+func (p *SlicedPage) OnMount(ctx app.Context) {
+	p.stopLost = onBackendLost(func(lost compute.Backend, now BackendStatus) {
+		ctx.Dispatch(func(ctx app.Context) {
+			if r := p.run; r != nil && r.out.Backend.Backend == lost {
+				p.compute(ctx)
+			}
+		})
+	})
+}
+
+// OnDismount ends the subscription.
+func (p *SlicedPage) OnDismount() {
+	if p.stopLost != nil {
+		p.stopLost()
+	}
+}
+
+// compute runs the page's state in the background.
+func (p *SlicedPage) compute(ctx app.Context) {
+	st := p.state
 	p.gen++
 	if !app.IsClient {
 		return

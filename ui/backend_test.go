@@ -1,0 +1,124 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/otplay/otplay/compute"
+)
+
+// lossyBackend is a "GPU" whose device can be lost: once lost, its
+// soft-mins and reads fail with compute.ErrDeviceLost, as compute/webgpu's
+// do after device.destroy().
+type lossyBackend struct {
+	compute.Backend
+	lost atomic.Bool
+}
+
+func (b *lossyBackend) SoftMin(dst compute.Array, p compute.Pairs) error {
+	if b.lost.Load() {
+		return fmt.Errorf("%w: gpu: device lost: destroyed: test", compute.ErrDeviceLost)
+	}
+	return b.Backend.SoftMin(dst, p)
+}
+
+func (b *lossyBackend) Read(dst []float64, src compute.Array) error {
+	if b.lost.Load() {
+		return fmt.Errorf("%w: gpu: device lost: destroyed: test", compute.ErrDeviceLost)
+	}
+	return b.Backend.Read(dst, src)
+}
+
+// fakeGPU installs a lossy backend as the "gpu" preference's WebGPU
+// backend for the test.
+func fakeGPU(t *testing.T) *lossyBackend {
+	t.Helper()
+	b := &lossyBackend{Backend: compute.NewCPU(1)}
+	OpenBackend(PreferGPU) // make sure the map exists
+	backends.Lock()
+	old := backends.byPref[PreferGPU]
+	backends.byPref[PreferGPU] = BackendStatus{Backend: b, Kind: KindWebGPU, Adapter: "fake adapter"}
+	backends.Unlock()
+	t.Cleanup(func() {
+		backends.Lock()
+		backends.byPref[PreferGPU] = old
+		delete(lostBackends, b)
+		backends.Unlock()
+	})
+	return b
+}
+
+// A device lost in the middle of an /ot run: the frame reports the error,
+// the pages are told, the "gpu" preference now opens the CPU backend with
+// the reason on its badge, and a new run there steps normally.
+func TestDeviceLostFallsBackToCPU(t *testing.T) {
+	gpu := fakeGPU(t)
+	told := make(chan BackendStatus, 4)
+	stop := onBackendLost(func(lost compute.Backend, now BackendStatus) {
+		if lost == compute.Backend(gpu) {
+			told <- now
+		}
+	})
+	defer stop()
+
+	st, _ := OTSchema.DecodeQuery("n=20&m=15&eps=0.1&backend=gpu")
+	r := newOTRun(st)
+	defer r.close()
+	if f := r.advance(1); f.Error != "" || f.Backend.Kind != KindWebGPU || f.Iteration != 1 {
+		t.Fatalf("before the loss: %+v", f)
+	}
+	gpu.lost.Store(true)
+	f := r.advance(1)
+	if !strings.Contains(f.Error, "device lost") {
+		t.Fatalf("after the loss the frame says %q", f.Error)
+	}
+	var now BackendStatus
+	select {
+	case now = <-told:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the pages were not told of the lost device")
+	}
+	if now.Kind != KindCPU || now.Adapter != "fake adapter" || !strings.Contains(now.Reason, "WebGPU device was lost") || !strings.Contains(now.Reason, "destroyed: test") {
+		t.Errorf("status after the loss: %+v", now)
+	}
+	badge := now.Badge()
+	if !strings.HasPrefix(badge, "CPU (the WebGPU device was lost") {
+		t.Errorf("badge after the loss: %q", badge)
+	}
+	if s := OpenBackend(PreferGPU); s.Backend != now.Backend || s.Kind != KindCPU {
+		t.Errorf("OpenBackend(gpu) after the loss: %+v", s)
+	}
+	// The page's restart: a new run on the CPU steps.
+	r2 := newOTRun(st)
+	defer r2.close()
+	if f := r2.advance(1); f.Error != "" || f.Backend.Kind != KindCPU || f.Iteration != 1 || !(f.Cost > 0) {
+		t.Errorf("the run on the CPU after the loss: %+v", f)
+	}
+	// Reporting the same loss again changes nothing and tells no one.
+	if again := BackendLost(gpu, nil); again.Backend != now.Backend {
+		t.Error("a second BackendLost replaced the CPU backend again")
+	}
+	select {
+	case <-told:
+		t.Error("listeners told twice of one loss")
+	case <-time.After(100 * time.Millisecond):
+	}
+	// Other preferences are untouched.
+	if c := OpenBackend(PreferCPU); !strings.Contains(c.Reason, "backend=cpu") {
+		t.Errorf("cpu preference changed: %+v", c)
+	}
+}
+
+// /sliced computes again on the CPU when the device is lost under it.
+func TestSlicedDeviceLostRetriesOnCPU(t *testing.T) {
+	gpu := fakeGPU(t)
+	gpu.lost.Store(true)
+	st, _ := SlicedSchema.DecodeQuery("n=30&m=20&L=10&backend=gpu")
+	r := RunSliced(st)
+	if r.out.Error != "" || r.out.Backend.Kind != KindCPU || !strings.Contains(r.out.Backend.Reason, "WebGPU device was lost") || !(r.out.SW > 0) {
+		t.Errorf("sliced after the loss: error %q, backend %+v, SW %g", r.out.Error, r.out.Backend, r.out.SW)
+	}
+}

@@ -3,6 +3,9 @@ package e2e
 import (
 	"encoding/json"
 	"math"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -258,6 +261,43 @@ func TestDiffusionEmbedAndForm(t *testing.T) {
 	f = waitDiffusion(t, tb, "f.finished", 30*time.Second)
 	if loc := eval[string](t, tb, `location.search`); !strings.Contains(loc, "sampler=heun") || f.NFE != 8 {
 		t.Errorf("after Apply: location %q, NFE %d (Heun, 4 steps ending at t_end > 0: 2 per step, 8)", loc, f.NFE)
+	}
+	tb.checkConsole(t)
+}
+
+// A CSV of points uploaded on /diffusion becomes the data (data=upload);
+// a file with three columns is refused with a message naming it.
+func TestDiffusionUpload(t *testing.T) {
+	tb := newTab(t)
+	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.DiffusionPath+"?particles=20&steps=12&backend=cpu"))
+	waitDiffusion(t, tb, "f.step === 0", 30*time.Second)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "three.csv")
+	os.WriteFile(bad, []byte("1,2,3\n4,5,6\n"), 0o644)
+	tb.run(t, 10*time.Second, chromedp.SetUploadFiles("#upload-data", []string{bad}))
+	msg := poll[string](t, tb, `(() => { const e = document.getElementById("upload-error"); return e ? e.textContent : false; })()`, 10*time.Second)
+	if !strings.Contains(msg, "three.csv") || !strings.Contains(msg, "3 columns") {
+		t.Errorf("upload error %q", msg)
+	}
+	// Twelve points on a circle of radius 1.5.
+	var b strings.Builder
+	b.WriteString("x,y\n")
+	for k := 0; k < 12; k++ {
+		a := 2 * math.Pi * float64(k) / 12
+		b.WriteString(strconv.FormatFloat(1.5*math.Cos(a), 'g', -1, 64) + "," + strconv.FormatFloat(1.5*math.Sin(a), 'g', -1, 64) + "\n")
+	}
+	good := filepath.Join(dir, "circle.csv")
+	os.WriteFile(good, []byte(b.String()), 0o644)
+	tb.run(t, 10*time.Second, chromedp.SetUploadFiles("#upload-data", []string{good}))
+	f := waitDiffusion(t, tb, `f.state.includes("data=upload") && f.step === 0`, 20*time.Second)
+	click(t, tb, "play")
+	f = waitDiffusion(t, tb, "f.finished", 20*time.Second)
+	// The exact model of 12 points: DPM-Solver++ in 12 steps lands on
+	// the circle.
+	for i := 0; i < 20; i++ {
+		if r := math.Hypot(f.X[2*i], f.X[2*i+1]); math.Abs(r-1.5) > 0.05 {
+			t.Errorf("particle %d at radius %.3f, the uploaded circle has 1.5", i, r)
+		}
 	}
 	tb.checkConsole(t)
 }

@@ -36,8 +36,8 @@ const (
 // sharp plan at the toys' scale), 300 new particles simulated in 50
 // Euler-Maruyama steps.
 var BridgeSchema = Schema{
-	{Name: "x", Kind: KindChoice, Default: "8gaussians", Choices: otSets, Help: "source data set μ at t = 0 (seed)"},
-	{Name: "y", Kind: KindChoice, Default: "moons", Choices: otSets, Help: "target data set ν at t = 1 (seed + 1)"},
+	{Name: "x", Kind: KindChoice, Default: "8gaussians", Choices: pointSets, Help: "source data set μ at t = 0 (seed; upload: your CSV or .npy of 2-D points)"},
+	{Name: "y", Kind: KindChoice, Default: "moons", Choices: pointSets, Help: "target data set ν at t = 1 (seed + 1; upload as for x)"},
 	{Name: "n", Kind: KindInt, Default: "200", Min: 1, Max: MaxBridgePoints, Help: "source points x_i"},
 	{Name: "m", Kind: KindInt, Default: "200", Min: 1, Max: MaxBridgePoints, Help: "target points y_j"},
 	{Name: "sigma", Kind: KindFloat, Default: "0.2", Min: 0, MinOpen: true, Max: 5, Help: "reference process dX = σ dW; the static bridge is entropic OT with ε = 2σ² and cost |x-y|²"},
@@ -97,14 +97,14 @@ type BridgeFrame struct {
 }
 
 // BridgeProblem is the problem of a state: x with seed, y with seed+1
-// (package data), uniform weights.
+// (package data; an upload: its first n or m points), uniform weights.
 func BridgeProblem(st State) (ot.Problem, error) {
 	seed := uint64(st.Int("seed"))
-	xs, err := data.Generate(st.String("x"), st.Int("n"), data.Options{Seed: seed})
+	xs, err := pointSet(BridgePath+":x", st.String("x"), st.Int("n"), seed)
 	if err != nil {
 		return ot.Problem{}, fmt.Errorf("x: %w", err)
 	}
-	ys, err := data.Generate(st.String("y"), st.Int("m"), data.Options{Seed: seed + 1})
+	ys, err := pointSet(BridgePath+":y", st.String("y"), st.Int("m"), seed+1)
 	if err != nil {
 		return ot.Problem{}, fmt.Errorf("y: %w", err)
 	}
@@ -113,8 +113,15 @@ func BridgeProblem(st State) (ot.Problem, error) {
 
 // BridgeParticles are the new particles of a state: particles points of
 // the source set drawn with seed+2 (the same law as the source, none of
-// its points).
+// its points); for an uploaded source, its points drawn with replacement.
 func BridgeParticles(st State) ([]float64, error) {
+	if st.String("x") == uploadChoice {
+		s, err := pointSet(BridgePath+":x", uploadChoice, MaxBridgePoints, 0)
+		if err != nil {
+			return nil, fmt.Errorf("particles: %w", err)
+		}
+		return resamplePoints(s, st.Int("particles"), uint64(st.Int("seed"))+2), nil
+	}
 	s, err := data.Generate(st.String("x"), st.Int("particles"), data.Options{Seed: uint64(st.Int("seed")) + 2})
 	if err != nil {
 		return nil, fmt.Errorf("particles: %w", err)
@@ -367,13 +374,22 @@ type bridgeRun struct {
 type BridgePage struct {
 	app.Compo
 
-	path     string
-	embed    bool
-	state    State
-	stateErr string
-	form     *paramForm
-	run      *bridgeRun
-	frame    *BridgeFrame
+	path      string
+	embed     bool
+	state     State
+	stateErr  string
+	form      *paramForm
+	run       *bridgeRun
+	frame     *BridgeFrame
+	uploadErr string
+}
+
+func (p *BridgePage) onUploadX(ctx app.Context, e app.Event) {
+	handlePointUpload(ctx, "upload-x", BridgePath+":x", "x", MaxBridgePoints, p.state, p.path, p.reset, func(s string) { p.uploadErr = s })
+}
+
+func (p *BridgePage) onUploadY(ctx app.Context, e app.Event) {
+	handlePointUpload(ctx, "upload-y", BridgePath+":y", "y", MaxBridgePoints, p.state, p.path, p.reset, func(s string) { p.uploadErr = s })
 }
 
 // OnNav reads the URL state and starts a run.
@@ -500,6 +516,12 @@ func (p *BridgePage) Render() app.UI {
 	playing := ready && f.Playing
 	return l.Render(
 		app.If(!p.embed, func() app.UI { return p.form.render(p.onApply) }),
+		app.If(!p.embed, func() app.UI {
+			return app.Div().Class("otplay-form").Body(
+				pointUploadField("upload-x", "upload source (CSV or .npy, 2 columns)", p.onUploadX),
+				pointUploadField("upload-y", "upload target", p.onUploadY))
+		}),
+		app.If(p.uploadErr != "", func() app.UI { return app.P().ID("upload-error").Class("otplay-error").Text(p.uploadErr) }),
 		app.If(p.stateErr != "", func() app.UI {
 			return app.P().Class("otplay-error").ID("state-error").Text("URL state: " + p.stateErr + " (using defaults there)")
 		}),

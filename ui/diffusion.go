@@ -12,7 +12,6 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/otplay/otplay/compute"
-	"github.com/otplay/otplay/solvers/data"
 	"github.com/otplay/otplay/solvers/diffusion"
 	"github.com/otplay/otplay/solvers/metrics"
 	"github.com/otplay/otplay/solvers/nn"
@@ -54,8 +53,8 @@ const (
 // 8gaussians, the exact (empirical) denoiser, 500 particles, DPM-Solver++
 // 2M in 25 steps on the linear DDPM schedule, the score field.
 var DiffusionSchema = Schema{
-	{Name: "data", Kind: KindChoice, Default: "8gaussians", Choices: otSets, Help: "data set p_0 (package data, seeded)"},
-	{Name: "n", Kind: KindInt, Default: "500", Min: 1, Max: MaxDiffusionData, Help: "data points y_1..y_n"},
+	{Name: "data", Kind: KindChoice, Default: "8gaussians", Choices: pointSets, Help: "data set p_0 (package data, seeded; upload: your CSV or .npy of 2-D points)"},
+	{Name: "n", Kind: KindInt, Default: "500", Min: 1, Max: MaxDiffusionData, Help: "data points y_1..y_n (of an upload: the first n)"},
 	{Name: "model", Kind: KindChoice, Default: "exact", Choices: []string{"exact", "gmm", "mlp"},
 		Help: "denoiser D(x,t) = E[x_0|x_t=x]: exact = softmax-weighted mean of the data, w_j ∝ exp(-|x - α_t y_j|²/2σ_t²); gmm = a fitted Gaussian mixture; mlp = a network trained here"},
 	{Name: "k", Kind: KindInt, Default: "8", Min: 1, Max: 64, Help: "gmm: mixture components K of p_0 = Σ π_k N(μ_k, s² I), fitted by EM"},
@@ -133,9 +132,9 @@ type DiffusionFrame struct {
 }
 
 // DiffusionData returns the data set of a state: data.Generate(data, n,
-// seed), 2-D.
+// seed), 2-D, or the first n points of the upload.
 func DiffusionData(st State) ([]float64, int, error) {
-	s, err := data.Generate(st.String("data"), st.Int("n"), data.Options{Seed: uint64(st.Int("seed"))})
+	s, err := pointSet(DiffusionPath+":data", st.String("data"), st.Int("n"), uint64(st.Int("seed")))
 	if err != nil {
 		return nil, 0, fmt.Errorf("data: %w", err)
 	}
@@ -306,7 +305,8 @@ var diffusionMLPCache struct {
 }
 
 func diffusionMLPKey(st State, kind string) string {
-	return strings.Join([]string{st.String("data"), st.String("n"), st.String("seed"), st.String("schedule"), st.String("train"), kind}, "|")
+	return strings.Join([]string{st.String("data"), st.String("n"), st.String("seed"), st.String("schedule"), st.String("train"), kind,
+		strconv.Itoa(pointUploadVersion())}, "|")
 }
 
 // diffusionSetup is a model on a backend with its data and schedule.
@@ -794,13 +794,19 @@ func diffusionLossFigure(loss []float64, at []int) Figure {
 type DiffusionPage struct {
 	app.Compo
 
-	path     string
-	embed    bool
-	state    State
-	stateErr string
-	form     *paramForm
-	run      *diffusionRun
-	frame    *DiffusionFrame
+	path      string
+	embed     bool
+	state     State
+	stateErr  string
+	form      *paramForm
+	run       *diffusionRun
+	frame     *DiffusionFrame
+	uploadErr string
+}
+
+func (p *DiffusionPage) onUpload(ctx app.Context, e app.Event) {
+	handlePointUpload(ctx, "upload-data", DiffusionPath+":data", "data", MaxDiffusionData, p.state, p.path, p.reset,
+		func(s string) { p.uploadErr = s })
 }
 
 // OnNav reads the URL state and starts a run.
@@ -927,6 +933,10 @@ func (p *DiffusionPage) Render() app.UI {
 	}
 	return l.Render(
 		app.If(!p.embed, func() app.UI { return p.form.render(p.onApply) }),
+		app.If(!p.embed, func() app.UI {
+			return app.Div().Class("otplay-form").Body(pointUploadField("upload-data", "upload data (CSV or .npy, 2 columns)", p.onUpload))
+		}),
+		app.If(p.uploadErr != "", func() app.UI { return app.P().ID("upload-error").Class("otplay-error").Text(p.uploadErr) }),
 		app.If(p.stateErr != "", func() app.UI {
 			return app.P().Class("otplay-error").ID("state-error").Text("URL state: " + p.stateErr + " (using defaults there)")
 		}),

@@ -44,7 +44,7 @@ var truncateSamplers = []string{"ddim", "ddpm", "dpmpp2m", "dpmpp3m", "dpmpp2s",
 // entropic prior, DPM-Solver++ 2M in 5 steps for both sides, 400
 // particles.
 var TruncateSchema = Schema{
-	{Name: "data", Kind: KindChoice, Default: "8gaussians", Choices: otSets, Help: "data set p_0 (package data, seeded)"},
+	{Name: "data", Kind: KindChoice, Default: "8gaussians", Choices: pointSets, Help: "data set p_0 (package data, seeded; upload: the cloud uploaded on /diffusion)"},
 	{Name: "n", Kind: KindInt, Default: "500", Min: 2, Max: MaxDiffusionData, Help: "data points"},
 	{Name: "model", Kind: KindChoice, Default: "exact", Choices: []string{"exact", "gmm", "mlp"}, Help: "denoiser D(x,t): exact (softmax-weighted mean of the data), gmm (fitted mixture) or mlp (trained here)"},
 	{Name: "k", Kind: KindInt, Default: "8", Min: 1, Max: 64, Help: "gmm: mixture components K"},
@@ -144,7 +144,7 @@ var truncateFitCache struct {
 }
 
 func truncateFitKey(st State, kind string) string {
-	return strings.Join([]string{st.String("data"), st.String("n"), st.String("seed"), st.String("schedule"), st.String("ttrunc"), st.String("prior"), st.String("fit"), st.String("priorsteps"), st.String("model"), st.String("k"), st.String("train"), kind}, "|")
+	return strings.Join([]string{st.String("data"), st.String("n"), st.String("seed"), st.String("schedule"), st.String("ttrunc"), st.String("prior"), st.String("fit"), st.String("priorsteps"), st.String("model"), st.String("k"), st.String("train"), kind, strconv.Itoa(pointUploadVersion())}, "|")
 }
 
 // truncateRun is one run: a gate per side, driven together.

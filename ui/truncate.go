@@ -44,7 +44,7 @@ var truncateSamplers = []string{"ddim", "ddpm", "dpmpp2m", "dpmpp3m", "dpmpp2s",
 // entropic prior, DPM-Solver++ 2M in 5 steps for both sides, 400
 // particles.
 var TruncateSchema = Schema{
-	{Name: "data", Kind: KindChoice, Default: "8gaussians", Choices: pointSets, Help: "data set p_0 (package data, seeded; upload: the cloud uploaded on /diffusion)"},
+	{Name: "data", Kind: KindChoice, Default: "8gaussians", Choices: pointSets, Help: "data set p_0 (package data, seeded; upload: your CSV or .npy of 2-D points, shared with /diffusion)"},
 	{Name: "n", Kind: KindInt, Default: "500", Min: 2, Max: MaxDiffusionData, Help: "data points"},
 	{Name: "model", Kind: KindChoice, Default: "exact", Choices: []string{"exact", "gmm", "mlp"}, Help: "denoiser D(x,t): exact (softmax-weighted mean of the data), gmm (fitted mixture) or mlp (trained here)"},
 	{Name: "k", Kind: KindInt, Default: "8", Min: 1, Max: 64, Help: "gmm: mixture components K"},
@@ -501,8 +501,16 @@ type TruncatePage struct {
 	state    State
 	stateErr string
 	form     *paramForm
-	run      *truncateRun
-	frame    *TruncateFrame
+	run       *truncateRun
+	frame     *TruncateFrame
+	uploadErr string
+}
+
+// onUpload takes an uploaded cloud as the data (the same slot as
+// /diffusion's data=upload).
+func (p *TruncatePage) onUpload(ctx app.Context, e app.Event) {
+	handlePointUpload(ctx, "upload-data", DiffusionPath+":data", "data", MaxDiffusionData, p.state, p.path, p.reset,
+		func(s string) { p.uploadErr = s })
 }
 
 // OnNav reads the URL state and starts a run.
@@ -652,6 +660,10 @@ func (p *TruncatePage) Render() app.UI {
 	return l.Render(
 		app.If(!p.embed, func() app.UI { return slider }),
 		app.If(!p.embed, func() app.UI { return p.form.render(p.onApply) }),
+		app.If(!p.embed, func() app.UI {
+			return app.Div().Class("otplay-form").Body(pointUploadField("upload-data", "upload data (CSV or .npy, 2 columns)", p.onUpload))
+		}),
+		app.If(p.uploadErr != "", func() app.UI { return app.P().ID("upload-error").Class("otplay-error").Text(p.uploadErr) }),
 		app.If(p.stateErr != "", func() app.UI {
 			return app.P().Class("otplay-error").ID("state-error").Text("URL state: " + p.stateErr + " (using defaults there)")
 		}),

@@ -496,11 +496,11 @@ func truncateLadderFigure(f *TruncateFrame) Figure {
 type TruncatePage struct {
 	app.Compo
 
-	path     string
-	embed    bool
-	state    State
-	stateErr string
-	form     *paramForm
+	path      string
+	embed     bool
+	state     State
+	stateErr  string
+	form      *paramForm
 	run       *truncateRun
 	frame     *TruncateFrame
 	uploadErr string

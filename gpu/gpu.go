@@ -101,6 +101,12 @@ type Device struct {
 	// and creating both costs more CPU time than a small kernel runs.
 	binds map[bindKey]boundGroup
 
+	// graveyard holds released objects until the device has finished every
+	// submission that may use them (after a completed map or idle wait):
+	// wgpu-native 0.19 frees a released buffer or bind group that a pending
+	// submission still reads, which crashed lavapipe's executor.
+	graveyard []releaser
+
 	// the batch being recorded
 	enc        *wgpu.CommandEncoder
 	pass       *wgpu.ComputePassEncoder
@@ -195,7 +201,7 @@ func (d *Device) Release(b *Buffer) {
 		d.Flush()
 	}
 	d.dropBinds(b)
-	b.buf.Release()
+	d.bury(b.buf)
 	b.buf = nil
 }
 
@@ -317,6 +323,32 @@ func (d *Device) endPass() {
 	}
 }
 
+// releaser is a WebGPU object to release.
+type releaser interface{ Release() }
+
+// bury defers the release of objects until the device is idle.
+func (d *Device) bury(rs ...releaser) {
+	d.graveyard = append(d.graveyard, rs...)
+	if len(d.graveyard) > maxGraveyard {
+		if err := d.Wait(); err == nil {
+			d.sweep()
+		}
+	}
+}
+
+// maxGraveyard bounds the objects awaiting release; past it Bury waits for
+// the device.
+const maxGraveyard = 4096
+
+// sweep releases the buried objects; call it only when every submission
+// has completed.
+func (d *Device) sweep() {
+	for _, r := range d.graveyard {
+		r.Release()
+	}
+	d.graveyard = d.graveyard[:0]
+}
+
 // maxBinds bounds the bind-group cache; past it the cache is emptied.
 const maxBinds = 1024
 
@@ -384,8 +416,7 @@ func (d *Device) dropBinds(b *Buffer) {
 			use = use || (kb != nil && kb == b)
 		}
 		if use {
-			g.bg.Release()
-			g.ub.Release()
+			d.bury(g.bg, g.ub)
 			delete(d.binds, key)
 		}
 	}
@@ -466,14 +497,14 @@ func (d *Device) Flush() error {
 	d.queue.Submit(cmd)
 	cmd.Release()
 	d.dispatches = 0
-	// Uniform and staging buffers may be released now: wgpu keeps them
-	// alive until the submission completes.
+	// Uniform and staging buffers and uncached bind groups are released once
+	// the device has finished this submission (see graveyard).
 	for _, t := range d.temps {
-		t.Release()
+		d.graveyard = append(d.graveyard, t)
 	}
 	d.temps = d.temps[:0]
 	for _, g := range d.groups {
-		g.Release()
+		d.graveyard = append(d.graveyard, g)
 	}
 	d.groups = d.groups[:0]
 	return d.Lost()
@@ -508,6 +539,9 @@ func (d *Device) Read(b *Buffer, off, n int) ([]uint32, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The queue runs in order: the map completing means every earlier
+	// submission has too.
+	d.sweep()
 	out := make([]uint32, n)
 	copy(out, wgpu.FromBytes[uint32](raw[:n*4]))
 	return out, nil
@@ -518,7 +552,11 @@ func (d *Device) Wait() error {
 	if err := d.Flush(); err != nil {
 		return err
 	}
-	return d.waitIdle()
+	if err := d.waitIdle(); err != nil {
+		return err
+	}
+	d.sweep()
+	return nil
 }
 
 // Close flushes recorded work. Natively the device is shared by the

@@ -3,9 +3,11 @@ package e2e
 import (
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/solvers/ot"
@@ -152,3 +154,57 @@ func testOTPage(t *testing.T, backend string) {
 }
 
 func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+// The /ot views beyond the plan lines: the sorted plan heatmap and both
+// potentials over the plane are drawn (Viridis ink), and hovering a
+// source point shows where its mass goes, matching the native plan row.
+func TestOTViewsAndHover(t *testing.T) {
+	tb := newTab(t)
+	query := "x=gaussian&y=moons&n=60&m=50&eps=0.1&seed=4&k=2&backend=cpu"
+	st, _ := ui.OTSchema.DecodeQuery(query)
+	prob, _ := ui.OTProblem(st)
+	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.OTPath+"?"+query))
+	waitOT(t, tb, "f.iteration === 0", 40*time.Second)
+	click(t, tb, "play")
+	f := waitOT(t, tb, "f.converged && !f.playing", 60*time.Second)
+
+	ink := eval[[]int](t, tb, `["ot-heat", "ot-f", "ot-g"].map(id => {
+		const c = document.getElementById(id);
+		const g = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+		const seen = new Set();
+		for (let k = 0; k < g.length; k += 4) {
+			const [r, gg, b] = [g[k], g[k+1], g[k+2]];
+			if (!(r > 240 && gg > 240 && b > 240) && !(Math.abs(r - gg) < 10 && Math.abs(gg - b) < 10)) seen.add((r >> 4) * 256 + (gg >> 4) * 16 + (b >> 4));
+		}
+		return seen.size;
+	})`)
+	t.Logf("distinct colours: heat %d, f %d, g %d", ink[0], ink[1], ink[2])
+	for k, id := range []string{"ot-heat", "ot-f", "ot-g"} {
+		if ink[k] < 8 {
+			t.Errorf("%s shows %d distinct colours; want a Viridis heatmap", id, ink[k])
+		}
+	}
+
+	px, py := ui.OTPlanPixel(prob, "x", 5)
+	rect := eval[[]float64](t, tb, `(() => { const c = document.getElementById("ot-plan"); c.scrollIntoView({block: "center"}); const r = c.getBoundingClientRect(); return [r.left, r.top]; })()`)
+	tb.run(t, 5*time.Second, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, rect[0]+px, rect[1]+py))
+	got := poll[[]string](t, tb, `(() => { const h = document.getElementById("ot-hover"); return h.dataset.set ? [h.dataset.set, h.dataset.index, h.dataset.mass, h.textContent] : false; })()`, 10*time.Second)
+	if got[0] != "x" || got[1] != "5" {
+		t.Fatalf("hovering x_5 shows %v", got)
+	}
+	var mass float64
+	if err := json.Unmarshal([]byte(got[2]), &mass); err != nil || math.Abs(mass-1.0/60) > 1e-5 {
+		t.Errorf("x_5's row sums to %s in the page, want 1/60 at convergence (%d iterations)", got[2], f.Iteration)
+	}
+	if !strings.Contains(got[3], "% to y_") {
+		t.Errorf("hover text: %q", got[3])
+	}
+	// The red lines of the row are drawn on the plan view.
+	red := eval[int](t, tb, `(() => { const c = document.getElementById("ot-plan"); const g = c.getContext("2d").getImageData(0, 0, c.width, c.height).data; let n = 0; for (let k = 0; k < g.length; k += 4) if (g[k] > 180 && g[k+1] < 110 && g[k+2] < 110) n++; return n; })()`)
+	if red < 10 {
+		t.Errorf("%d red pixels on the plan view while hovering", red)
+	}
+	tb.run(t, 5*time.Second, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 2, 2))
+	poll[bool](t, tb, `!document.getElementById("ot-hover").dataset.set`, 5*time.Second)
+	tb.checkConsole(t)
+}

@@ -122,9 +122,17 @@
 // <P, C>, OT_eps, marginal error, mass) and the k largest plan entries of
 // every source point (Result.PlanTopK), drawn as lines whose opacity is
 // P_ij / max P, and appends the residual to a log-scale chart. Methods:
-// balanced (Sinkhorn), unbalanced (tau) and partial (mass). URL
-// parameters: x, y, n, m, seed, eps, method, tau, mass, k, steps,
-// backend. The published frame is OTFrame.
+// balanced (Sinkhorn), unbalanced (tau) and partial (mass). Beside the
+// plan lines and the chart the page draws the plan matrix as a heatmap
+// (rows and columns sorted along the clouds' principal axis, binned to
+// OTHeatmapCells, log scale) and both potentials over the plane
+// (ot.Result.PotentialsOnGrid on an OTPotentialGrid^2 grid); while
+// playing these refresh at most every otViewGap (small problems) or when
+// the play stops. Hovering a point of the plan view shows its plan row
+// (or column) in red and says where its mass goes (PlanRow, PlanColumn:
+// computed on the host from the potentials). URL parameters: x, y, n, m,
+// seed, eps, method, tau, mass, k, steps, backend. The published frame is
+// OTFrame.
 //
 // # The /sliced page
 //

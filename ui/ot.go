@@ -80,6 +80,11 @@ type OTFrame struct {
 
 	plan  Figure // points and plan lines
 	chart Figure // residual per iteration
+	heat  Figure // the plan matrix, sorted
+	potF  Figure // potential f over the plane
+	potG  Figure // potential g over the plane
+	prob  ot.Problem
+	res   *ot.Result // this frame's Result (hover reads its potentials)
 }
 
 // otRun is one solver on one problem: created by OnNav and Reset,
@@ -95,7 +100,15 @@ type otRun struct {
 	setup   time.Duration
 	err     error
 	res     *ot.Result // the latest frame's Result (for the export)
+	// The heatmaps of the last frame that refreshed them (see
+	// otLiveViewPairs).
+	heat, potF, potG Figure
+	viewsAt          time.Time
 }
+
+// otViewGap is the least time between two refreshes of the heatmaps while
+// playing (drawing five canvases per frame would halve the frame rate).
+const otViewGap = 400 * time.Millisecond
 
 // otProblem builds the problem of a state: data.Generate of x with seed
 // and of y with seed+1, uniform weights.
@@ -203,6 +216,20 @@ func (r *otRun) advance(k int) OTFrame {
 	f.plan = otPlanFigure(r.prob, segs, alpha)
 	f.chart = otChart(f)
 	f.Playing = r.playing.Load()
+	// The heatmaps: on every frame that is not part of a Play; while
+	// playing, on small problems and at most every otViewGap.
+	if !f.Playing || r.heat.Heatmaps == nil || (r.prob.N*r.prob.M <= otLiveViewPairs && time.Since(r.viewsAt) >= otViewGap) {
+		r.viewsAt = time.Now()
+		r.heat = otPlanHeatmap(r.prob, res)
+		if r.prob.D == 2 {
+			if r.potF, r.potG, err = otPotentialFigures(r.status.Backend, r.prob, res, f.plan); err != nil {
+				return r.failed(f, err)
+			}
+		}
+	}
+	f.heat, f.potF, f.potG = r.heat, r.potF, r.potG
+	f.prob, f.res = r.prob, res
+	f.TimingsMS["views"] = float64(time.Since(start))/float64(time.Millisecond) - f.TimingsMS["frame"]
 	return f
 }
 
@@ -279,6 +306,54 @@ type OTPage struct {
 	exported exportStatus
 	// stopLost ends the device-loss subscription (see OnMount).
 	stopLost func()
+	hover    *otHover // the point under the mouse on the plan view
+}
+
+// onHover picks the point under the mouse on the plan view (in canvas
+// pixels: the canvas may be scaled down at phone width).
+func (p *OTPage) onHover(ctx app.Context, e app.Event) {
+	f := p.frame
+	c := e.Get("target")
+	if f == nil || f.res == nil || c.Get("tagName").String() != "CANVAS" {
+		return
+	}
+	w, cw := c.Get("width").Float(), c.Get("clientWidth").Float()
+	scale := 1.0
+	if cw > 0 {
+		scale = w / cw
+	}
+	h, ok := hoverPick(f.plan, f.prob, e.Get("offsetX").Float()*scale, e.Get("offsetY").Float()*scale)
+	switch {
+	case !ok && p.hover == nil:
+		ctx.PreventUpdate()
+	case !ok:
+		p.hover = nil
+	case p.hover != nil && *p.hover == h:
+		ctx.PreventUpdate()
+	default:
+		p.hover = &h
+	}
+}
+
+func (p *OTPage) onHoverEnd(ctx app.Context, e app.Event) { p.hover = nil }
+
+// otHoverText describes the hovered point's row or column.
+func otHoverText(info OTHoverInfo) app.UI {
+	other, verb := "y", "sends"
+	if info.Set == "y" {
+		other, verb = "x", "receives"
+	}
+	text := fmt.Sprintf("%s_%d %s mass %.4g", info.Set, info.Index, verb, info.Mass)
+	for k, j := range info.Top {
+		sep := ": "
+		if k > 0 {
+			sep = ", "
+		}
+		text += fmt.Sprintf("%s%.0f%% %s %s_%d", sep, 100*info.Share[k], map[bool]string{true: "to", false: "from"}[info.Set == "x"], other, j)
+	}
+	return app.P().ID("ot-hover").Class("otplay-hover").
+		DataSet("set", info.Set).DataSet("index", info.Index).DataSet("mass", info.Mass).
+		Text(text + " (red lines: every partner with at least 1% of the largest share)")
 }
 
 // OnMount subscribes to device losses: when the run's GPU device is lost
@@ -386,6 +461,9 @@ func (p *OTPage) onPlay(ctx app.Context, e app.Event) {
 			stop := f.Error != "" || f.Converged || f.Iteration >= maxIter
 			if stop {
 				r.playing.Store(false)
+				if f.Error == "" {
+					f = r.advance(0) // the last frame with every view refreshed
+				}
 				f.Playing = false
 			}
 			ctx.Dispatch(func(ctx app.Context) {
@@ -409,6 +487,15 @@ func (p *OTPage) onPause(ctx app.Context, e app.Event) {
 		if f := p.frameWithPlaying(false); f != nil {
 			p.show(ctx, *f) // publish: scripts see the pause
 		}
+		// Refresh the views that playing left as they were.
+		ctx.Async(func() {
+			f := r.advance(0)
+			ctx.Dispatch(func(ctx app.Context) {
+				if p.run == r && !r.playing.Load() {
+					p.show(ctx, f)
+				}
+			})
+		})
 	}
 }
 
@@ -467,9 +554,18 @@ func (p *OTPage) Render() app.UI {
 		button("pause", "Pause", !playing, p.onPause),
 		button("reset", "Reset", p.run == nil, p.onReset),
 	)
-	var plan, chart Figure
+	var plan, chart, heat, potF, potG Figure
+	var hover app.UI
 	if f != nil {
-		plan, chart = f.plan, f.chart
+		plan, chart, heat, potF, potG = f.plan, f.chart, f.heat, f.potF, f.potG
+		if h := p.hover; h != nil && f.res != nil && ((h.set == "x" && h.index < f.prob.N) || (h.set == "y" && h.index < f.prob.M)) {
+			info := otHoverInfo(f.prob, f.res, *h)
+			plan.Lines = append(append([]LineSet{}, plan.Lines...), info.lines)
+			hover = otHoverText(info)
+		}
+	}
+	if hover == nil {
+		hover = app.P().ID("ot-hover").Class("otplay-hover").Text("Hover over a point of the plan view to see where its mass goes.")
 	}
 	return l.Render(
 		app.If(!p.embed, func() app.UI { return p.renderForm() }),
@@ -478,11 +574,17 @@ func (p *OTPage) Render() app.UI {
 		}),
 		controls,
 		p.renderStats(),
+		hover,
 		app.Div().Class("otplay-views").Body(
-			&Plot{ID: "ot-plan", Figure: plan},
+			app.Div().Class("otplay-hoverable").OnMouseMove(p.onHover).OnMouseLeave(p.onHoverEnd).Body(
+				&Plot{ID: "ot-plan", Figure: plan},
+			),
 			&Plot{ID: "ot-chart", Figure: chart},
+			&Plot{ID: "ot-heat", Figure: heat},
+			&Plot{ID: "ot-f", Figure: potF},
+			&Plot{ID: "ot-g", Figure: potG},
 		),
-		exportBar("ot", []string{"ot-plan", "ot-chart"}, p.otExportFiles(), &p.exported),
+		exportBar("ot", []string{"ot-plan", "ot-chart", "ot-heat", "ot-f", "ot-g"}, p.otExportFiles(), &p.exported),
 	)
 }
 

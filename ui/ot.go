@@ -35,7 +35,7 @@ var OTSchema = Schema{
 	{Name: "m", Kind: KindInt, Default: "200", Min: 1, Max: MaxOTPoints, Help: "target points m"},
 	{Name: "seed", Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "data seed (the target uses seed+1)"},
 	{Name: "eps", Kind: KindFloat, Default: "0.05", Min: 0, MinOpen: true, Max: 100, Help: "eps: P_ij = a_i b_j exp((f_i + g_j - C_ij)/eps), C_ij = |x_i - y_j|^2; small eps, sharp plan"},
-	{Name: "method", Kind: KindChoice, Default: "balanced", Choices: []string{"balanced", "unbalanced", "partial"}, Help: "min <P,C> + eps KL(P|a x b) with: balanced P1 = a, P'1 = b; unbalanced + tau KL(P1|a) + tau KL(P'1|b); partial sum P = mass, P1 <= a, P'1 <= b"},
+	{Name: "method", Kind: KindChoice, Default: "balanced", Choices: []string{"balanced", "unbalanced", "partial", "divergence"}, Help: "min <P,C> + eps KL(P|a x b) with: balanced P1 = a, P'1 = b; unbalanced + tau KL(P1|a) + tau KL(P'1|b); partial sum P = mass, P1 <= a, P'1 <= b; divergence S = OT(a,b) - (OT(a,a) + OT(b,b))/2"},
 	{Name: "tau", Kind: KindFloat, Default: "1", Min: 0, MinOpen: true, Max: 1e6, Help: "unbalanced: penalty tau (KL(P1|a) + KL(P'1|b)); tau -> inf is balanced"},
 	{Name: "mass", Kind: KindFloat, Default: "0.5", Min: 0, MinOpen: true, Max: 1, Help: "partial: sum_ij P_ij = mass * min(|a|, |b|)"},
 	{Name: "k", Kind: KindInt, Default: "2", Min: 0, Max: 10, Help: "lines per source point: its k largest P_ij, opacity P_ij / max P"},
@@ -71,6 +71,12 @@ type OTFrame struct {
 	Objective     float64 `json:"objective"`
 	MarginalError float64 `json:"marginalError"`
 	Mass          float64 `json:"mass"`
+	// Divergence (method divergence) is the Sinkhorn divergence of the
+	// current iterate, S = Objective - (SelfX + SelfY)/2, with SelfX =
+	// OT_eps(a, a) and SelfY = OT_eps(b, b) solved when the run starts.
+	Divergence float64 `json:"divergence,omitempty"`
+	SelfX      float64 `json:"selfX,omitempty"`
+	SelfY      float64 `json:"selfY,omitempty"`
 	// Residuals at the iterations ResidualIters (one per iteration).
 	Residuals     []float64 `json:"residuals"`
 	ResidualIters []int     `json:"residualIters"`
@@ -100,6 +106,8 @@ type otRun struct {
 	setup   time.Duration
 	err     error
 	res     *ot.Result // the latest frame's Result (for the export)
+	// selfX, selfY are OT_eps(a, a) and OT_eps(b, b) (method divergence).
+	selfX, selfY float64
 	// The heatmaps of the last frame that refreshed them (see
 	// otLiveViewPairs).
 	heat, potF, potG Figure
@@ -153,11 +161,36 @@ func newOTRun(st State) *otRun {
 	start := time.Now()
 	r.status = OpenBackend(st.String("backend"))
 	r.prob, r.err = otProblem(st)
+	if r.err == nil && st.String("method") == "divergence" {
+		r.selfX, r.selfY, r.err = selfTerms(r.status.Backend, r.prob, OTSettings(st))
+	}
 	if r.err == nil {
 		r.sv, r.err = ot.NewSolver(r.status.Backend, r.prob, OTSettings(st))
 	}
 	r.setup = time.Since(start) - r.status.Open
 	return r
+}
+
+// selfTerms solves the two symmetric problems of the Sinkhorn divergence
+// (Feydy et al. 2019, eq. (4)): OT_eps(a, a) and OT_eps(b, b), each to
+// convergence (ot.Sinkhorn on the cloud against itself).
+func selfTerms(b compute.Backend, p ot.Problem, s ot.Settings) (sx, sy float64, err error) {
+	for k, c := range [][]float64{p.X, p.Y} {
+		n := p.N
+		if k == 1 {
+			n = p.M
+		}
+		res, err := ot.Sinkhorn(b, ot.Problem{X: c, Y: c, N: n, M: n, D: p.D}, s)
+		if err != nil {
+			return 0, 0, fmt.Errorf("self term %s: %w", []string{"OT(a, a)", "OT(b, b)"}[k], err)
+		}
+		if k == 0 {
+			sx = res.Objective
+		} else {
+			sy = res.Objective
+		}
+	}
+	return sx, sy, nil
 }
 
 // close frees the solver; later frames report the run as closed.
@@ -198,6 +231,10 @@ func (r *otRun) advance(k int) OTFrame {
 	r.res = res
 	f.Iteration, f.Eps, f.Converged = r.sv.Iterations(), r.sv.Eps(), r.sv.Converged()
 	f.Cost, f.Objective, f.MarginalError, f.Mass = res.Cost, res.Objective, res.MarginalError, res.Mass
+	if r.st.String("method") == "divergence" {
+		f.SelfX, f.SelfY = r.selfX, r.selfY
+		f.Divergence = res.Objective - (r.selfX+r.selfY)/2
+	}
 	errs, iters := r.sv.Errors()
 	f.Residuals, f.ResidualIters = append([]float64{}, errs...), append([]int{}, iters...)
 	var segs, alpha []float64
@@ -285,7 +322,7 @@ func otChart(f OTFrame) Figure {
 		xy = append(xy, float64(f.ResidualIters[i]), v)
 	}
 	title := "marginal error |P1 - a|_1 + |P'1 - b|_1"
-	if f.Method != "balanced" {
+	if f.Method == "unbalanced" || f.Method == "partial" {
 		title = "relative change of the scalings"
 	}
 	return Figure{Width: 520, Height: 220, Title: title + " (log scale) per iteration", LogY: true,
@@ -636,6 +673,9 @@ func (p *OTPage) renderStats() app.UI {
 			resultRow("objective OT_eps", g(f.Objective)),
 			resultRow("marginal error", g(f.MarginalError)),
 			resultRow("plan mass", g(f.Mass)),
+			app.If(f.Method == "divergence", func() app.UI {
+				return resultRow("Sinkhorn divergence S = OT(a,b) - (OT(a,a) + OT(b,b))/2", g(f.Divergence)+" (OT(a,a) = "+g(f.SelfX)+", OT(b,b) = "+g(f.SelfY)+")")
+			}),
 		))
 }
 

@@ -159,3 +159,24 @@ func TestHoverPickAndInfo(t *testing.T) {
 		t.Errorf("hover info of x_3: %+v (row sum %g, best y_%d)", info, sum, best)
 	}
 }
+
+// method=divergence: at convergence the page's S equals ot.Divergence
+// (Feydy et al. 2019, eq. (4)) of the same problem; S >= 0.
+func TestOTDivergenceMethod(t *testing.T) {
+	st, _ := OTSchema.DecodeQuery("x=gaussian&y=moons&n=30&m=25&eps=0.1&method=divergence&backend=cpu")
+	r := newOTRun(st)
+	defer r.close()
+	f := r.advance(1000)
+	if f.Error != "" || !f.Converged {
+		t.Fatalf("frame: error %q, converged %v", f.Error, f.Converged)
+	}
+	prob, _ := OTProblem(st)
+	want, _, err := ot.Divergence(compute.NewCPU(0), prob, OTSettings(st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("S = %.9g (native %.9g), OT(a,b) = %.6g, OT(a,a) = %.6g, OT(b,b) = %.6g", f.Divergence, want, f.Objective, f.SelfX, f.SelfY)
+	if math.Abs(f.Divergence-want) > 1e-5*math.Abs(want) || !(f.Divergence > 0) {
+		t.Errorf("divergence %.9g, ot.Divergence %.9g", f.Divergence, want)
+	}
+}

@@ -12,11 +12,15 @@ import (
 //	init:  x{r}_k = (X[i_r*D+k] - y_0k) * scale,  q{r} = |x{r}|^2,  m{r} = NEG,  s{r} = 0
 //	body:  v = e.w + sum_k x{r}_k e[k];  online log-sum-exp of v into (m{r}, s{r})
 //	final: dst = outk * (m{r} - q{r} + log2 s{r})  (or the partial pair)
-func SoftMinSmall(d, r, wg, tile int) (string, error) {
+//
+// With twoPass, each tile is read twice instead of running the online
+// update: first the rows' maxima over the tile, one rescale, then
+// s{r} += 2^(v - m{r}) with no data-dependent branch per pair.
+func SoftMinSmall(d, r, wg, tile int, twoPass bool) (string, error) {
 	if d < 1 || d > 3 || r < 1 || r > 16 {
 		return "", fmt.Errorf("shaders: softmin_small needs 1 <= d <= 3 and 1 <= r <= 16, got d=%d r=%d", d, r)
 	}
-	var init, body, final strings.Builder
+	var init, body, final, pass1, rescale, tmInit strings.Builder
 	comps := []string{"x", "y", "z"}
 	for i := 0; i < r; i++ {
 		fmt.Fprintf(&init, "  let i%d = base + %du * WG;\n  let a%d = min(i%d, P.n - 1u);\n", i, i, i, i)
@@ -31,15 +35,26 @@ func SoftMinSmall(d, r, wg, tile int) (string, error) {
 		for k := 0; k < d; k++ {
 			v = fmt.Sprintf("fma(x%d_%d, e.%s, %s)", i, k, comps[k], v)
 		}
-		fmt.Fprintf(&body, "      let v%d = %s;\n", i, v)
-		fmt.Fprintf(&body, "      if (v%d <= m%d) { s%d += exp2(v%d - m%d); } else { s%d = fma(s%d, exp2(m%d - v%d), 1.0); m%d = v%d; }\n",
-			i, i, i, i, i, i, i, i, i, i, i)
+		if twoPass {
+			fmt.Fprintf(&pass1, "      tm%d = max(tm%d, %s);\n", i, i, v)
+			fmt.Fprintf(&rescale, "    s%d *= exp2(m%d - tm%d);\n    m%d = tm%d;\n", i, i, i, i, i)
+			fmt.Fprintf(&body, "      s%d += exp2(%s - m%d);\n", i, v, i)
+			fmt.Fprintf(&tmInit, "    var tm%d = m%d;\n", i, i)
+		} else {
+			fmt.Fprintf(&body, "      let v%d = %s;\n", i, v)
+			fmt.Fprintf(&body, "      if (v%d <= m%d) { s%d += exp2(v%d - m%d); } else { s%d = fma(s%d, exp2(m%d - v%d), 1.0); m%d = v%d; }\n",
+				i, i, i, i, i, i, i, i, i, i, i)
+		}
 		fmt.Fprintf(&final, "  if (i%d < P.n) {\n    let mm%d = m%d - q%d;\n", i, i, i, i)
 		fmt.Fprintf(&final, "    if (P.nsplit == 1u) { dst[i%d] = P.outk * (mm%d + log2(s%d)); } else { let o = 2u * (wid.z * P.n + i%d); dst[o] = mm%d; dst[o + 1u] = s%d; }\n  }\n",
 			i, i, i, i, i, i)
 	}
+	pre := ""
+	if twoPass {
+		pre = tmInit.String() + "    for (var q = 0u; q < cnt; q++) {\n      let e = tile[q];\n" + pass1.String() + "    }\n" + rescale.String()
+	}
 	return Template("softmin_small", map[string]int{"D": d, "R": r, "WG": wg, "TILE": tile},
-		map[string]string{"ROWS_INIT": init.String(), "ROWS_BODY": body.String(), "ROWS_FINAL": final.String()})
+		map[string]string{"ROWS_INIT": init.String(), "ROWS_PRE": pre, "ROWS_BODY": body.String(), "ROWS_FINAL": final.String()})
 }
 
 // SoftMeanSmall returns softmean_small.wgsl for dimension d (1..3), value
@@ -49,11 +64,15 @@ func SoftMinSmall(d, r, wg, tile int) (string, error) {
 //	       if v <= m{r} { p = exp2(v - m{r}); s{r} += p; acc{r} += p * w }
 //	       else { c = exp2(m{r} - v); s{r} = s{r} c + 1; acc{r} = acc{r} c + w; m{r} = v }
 //	final: dst[i*DV+k] = acc{r}[k] / s{r}
-func SoftMeanSmall(d, dv, r, wg, tile int) (string, error) {
+//
+// With twoPass each tile is swept first for the rows' maxima (one rescale
+// of s and acc per tile), then p = 2^(v - m) is accumulated with no
+// data-dependent branch per pair.
+func SoftMeanSmall(d, dv, r, wg, tile int, twoPass bool) (string, error) {
 	if d < 1 || d > 3 || dv < 1 || dv > 4 || r < 1 || r > 16 {
 		return "", fmt.Errorf("shaders: softmean_small needs 1 <= d <= 3, 1 <= dv <= 4, 1 <= r <= 16; got d=%d dv=%d r=%d", d, dv, r)
 	}
-	var init, body, final strings.Builder
+	var init, body, final, pass1, rescale, tmInit strings.Builder
 	comps := []string{"x", "y", "z", "w"}
 	for i := 0; i < r; i++ {
 		fmt.Fprintf(&init, "  let i%d = base + %du * WG;\n  let a%d = min(i%d, P.n - 1u);\n", i, i, i, i)
@@ -65,9 +84,16 @@ func SoftMeanSmall(d, dv, r, wg, tile int) (string, error) {
 		for k := 0; k < d; k++ {
 			v = fmt.Sprintf("fma(x%d_%d, e.%s, %s)", i, k, comps[k], v)
 		}
-		fmt.Fprintf(&body, "      let v%d = %s;\n", i, v)
-		fmt.Fprintf(&body, "      if (v%d <= m%d) { let p = exp2(v%d - m%d); s%d += p; acc%d = fma(vec4<f32>(p), w, acc%d); } else { let c = exp2(m%d - v%d); s%d = fma(s%d, c, 1.0); acc%d = fma(acc%d, vec4<f32>(c), w); m%d = v%d; }\n",
-			i, i, i, i, i, i, i, i, i, i, i, i, i, i, i)
+		if twoPass {
+			fmt.Fprintf(&tmInit, "    var tm%d = m%d;\n", i, i)
+			fmt.Fprintf(&pass1, "      tm%d = max(tm%d, %s);\n", i, i, v)
+			fmt.Fprintf(&rescale, "    { let c = exp2(m%d - tm%d); s%d *= c; acc%d *= c; m%d = tm%d; }\n", i, i, i, i, i, i)
+			fmt.Fprintf(&body, "      { let p = exp2(%s - m%d); s%d += p; acc%d = fma(vec4<f32>(p), w, acc%d); }\n", v, i, i, i, i)
+		} else {
+			fmt.Fprintf(&body, "      let v%d = %s;\n", i, v)
+			fmt.Fprintf(&body, "      if (v%d <= m%d) { let p = exp2(v%d - m%d); s%d += p; acc%d = fma(vec4<f32>(p), w, acc%d); } else { let c = exp2(m%d - v%d); s%d = fma(s%d, c, 1.0); acc%d = fma(acc%d, vec4<f32>(c), w); m%d = v%d; }\n",
+				i, i, i, i, i, i, i, i, i, i, i, i, i, i, i)
+		}
 		fmt.Fprintf(&final, "  if (i%d < P.n && P.nsplit == 1u) {\n    let out%d = acc%d / s%d;\n", i, i, i, i)
 		for k := 0; k < dv; k++ {
 			fmt.Fprintf(&final, "    dst[i%d * DV + %du] = out%d.%s;\n", i, k, i, comps[k])
@@ -79,6 +105,10 @@ func SoftMeanSmall(d, dv, r, wg, tile int) (string, error) {
 		}
 		final.WriteString("  }\n")
 	}
+	pre := ""
+	if twoPass {
+		pre = tmInit.String() + "    for (var q = 0u; q < cnt; q++) {\n      let e = tc[q];\n" + pass1.String() + "    }\n" + rescale.String()
+	}
 	return Template("softmean_small", map[string]int{"D": d, "DV": dv, "R": r, "WG": wg, "TILE": tile},
-		map[string]string{"ROWS_INIT": init.String(), "ROWS_BODY": body.String(), "ROWS_FINAL": final.String()})
+		map[string]string{"ROWS_INIT": init.String(), "ROWS_PRE": pre, "ROWS_BODY": body.String(), "ROWS_FINAL": final.String()})
 }

@@ -27,15 +27,21 @@ func TestEveryKernelExpands(t *testing.T) {
 
 func TestSoftMinSmall(t *testing.T) {
 	for d := 1; d <= 3; d++ {
-		src, err := SoftMinSmall(d, 4, 64, 256)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.Contains(src, "{{") || !strings.Contains(src, "let v3 =") || strings.Contains(src, "let v4 =") {
-			t.Errorf("SoftMinSmall(d=%d, r=4) did not unroll four rows", d)
+		for _, two := range []bool{false, true} {
+			src, err := SoftMinSmall(d, 4, 64, 256, two)
+			if err != nil {
+				t.Fatal(err)
+			}
+			row3, row4 := "let v3 =", "let v4 ="
+			if two {
+				row3, row4 = "var tm3 =", "var tm4 ="
+			}
+			if strings.Contains(src, "{{") || !strings.Contains(src, row3) || strings.Contains(src, row4) {
+				t.Errorf("SoftMinSmall(d=%d, r=4, twoPass=%v) did not unroll four rows", d, two)
+			}
 		}
 	}
-	if _, err := SoftMinSmall(4, 1, 64, 256); err == nil {
+	if _, err := SoftMinSmall(4, 1, 64, 256, false); err == nil {
 		t.Error("SoftMinSmall accepted d = 4")
 	}
 }
@@ -50,14 +56,14 @@ func TestSourceErrors(t *testing.T) {
 }
 
 func TestSoftMeanSmall(t *testing.T) {
-	src, err := SoftMeanSmall(2, 2, 3, 64, 128)
+	src, err := SoftMeanSmall(2, 2, 3, 64, 128, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(src, "{{") || !strings.Contains(src, "dst[i2 * DV + 1u]") || strings.Contains(src, "dst[i2 * DV + 2u]") {
 		t.Error("SoftMeanSmall(d=2, dv=2, r=3) did not unroll three rows of two values")
 	}
-	if _, err := SoftMeanSmall(2, 5, 1, 64, 128); err == nil {
+	if _, err := SoftMeanSmall(2, 5, 1, 64, 128, false); err == nil {
 		t.Error("SoftMeanSmall accepted dv = 5")
 	}
 }

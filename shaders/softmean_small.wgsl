@@ -5,7 +5,8 @@
 // papers). Column j is two vec4s in workgroup memory: (2y'_j, H_j) and its
 // values V_j (zero-padded to 4); each row keeps (m, s) and a vec4
 // accumulator in registers, so a pair costs D FMAs, one exp2 and one
-// vec4 FMA.
+// vec4 FMA. The two-pass form (ROWS_PRE non-empty) sweeps each tile for
+// the rows' maxima first, then accumulates with no branch per pair.
 //
 // When the rows alone cannot fill the device the column range is split
 // across workgroups (grid z), and each split writes the partial
@@ -70,6 +71,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       tv[q] = w;
     }
     workgroupBarrier();
+{{ROWS_PRE}}
     for (var q = 0u; q < cnt; q++) {
       let e = tc[q];
       let w = tv[q];

@@ -42,6 +42,10 @@ type Backend struct {
 	// NoUnroll turns off the unrolled soft-min for d <= 3 (softmin_small.wgsl),
 	// falling back to the generic kernel; also OTPLAY_NO_UNROLL=1.
 	NoUnroll bool
+	// OnePass selects the online (one sweep, one branch per pair) form of
+	// the unrolled soft-min instead of the two-pass form; also
+	// OTPLAY_SOFTMIN_ONEPASS=1.
+	OnePass bool
 }
 
 // Array is a float32 storage buffer on the device.
@@ -79,6 +83,7 @@ func New(d *gpu.Device) (*Backend, error) {
 		b.SoftMinR = v
 	}
 	b.NoUnroll = os.Getenv("OTPLAY_NO_UNROLL") == "1"
+	b.OnePass = os.Getenv("OTPLAY_SOFTMIN_ONEPASS") == "1"
 	dummy, err := d.NewBuffer(4)
 	if err != nil {
 		return nil, err

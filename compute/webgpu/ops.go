@@ -45,9 +45,10 @@ type softminPlan struct {
 }
 
 func (b *Backend) planSoftMin(n, m, d int) softminPlan {
-	// WG 256 with R 4 was the best compromise across n = 1e4 and 1e5 in the
-	// H100 sweep (2026-11-22, README); it is within a few percent on lavapipe.
-	p := softminPlan{r: rowsPerInvocation(d), wg: 256}
+	// WG 128 with R 4 (and the two-pass tile form) was the best compromise
+	// across n = 1e4 and 1e5 in the H100 sweep of 2026-11-22: 37.9% and
+	// 55.7% of the exp bound (README).
+	p := softminPlan{r: rowsPerInvocation(d), wg: 128}
 	if b.SoftMinWG > 0 {
 		p.wg = b.SoftMinWG
 	}
@@ -98,8 +99,8 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) error {
 	var k *gpu.Kernel
 	var err error
 	if p.D <= 3 && !b.NoUnroll {
-		key := fmt.Sprintf("softmin_small:D=%d:R=%d:WG=%d:TILE=%d", p.D, pl.r, pl.wg, pl.tile)
-		k, err = b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMinSmall(p.D, pl.r, pl.wg, pl.tile) })
+		key := fmt.Sprintf("softmin_small:D=%d:R=%d:WG=%d:TILE=%d:2p=%v", p.D, pl.r, pl.wg, pl.tile, !b.OnePass)
+		k, err = b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMinSmall(p.D, pl.r, pl.wg, pl.tile, !b.OnePass) })
 	} else {
 		k, err = b.kernel("softmin", 5, map[string]int{"D": p.D, "R": pl.r, "WG": pl.wg, "TILE": pl.tile, "TILEF": pl.tile * (p.D + 1), "EXPAND": expand(p.D)})
 	}
@@ -149,8 +150,8 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 	)
 	if small {
 		r, wg, tile = 4, 64, 128
-		key := fmt.Sprintf("softmean_small:D=%d:DV=%d:R=%d:WG=%d:TILE=%d", p.D, dv, r, wg, tile)
-		k, err = b.kernelFunc(key, 6, func() (string, error) { return shaders.SoftMeanSmall(p.D, dv, r, wg, tile) })
+		key := fmt.Sprintf("softmean_small:D=%d:DV=%d:R=%d:WG=%d:TILE=%d:2p=%v", p.D, dv, r, wg, tile, !b.OnePass)
+		k, err = b.kernelFunc(key, 6, func() (string, error) { return shaders.SoftMeanSmall(p.D, dv, r, wg, tile, !b.OnePass) })
 	} else {
 		r, wg = 1, 64
 		if p.D+dv <= 16 {

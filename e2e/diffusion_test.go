@@ -181,11 +181,14 @@ func TestDiffusionPageTraining(t *testing.T) {
 
 func testDiffusionPageTraining(t *testing.T, backend string) {
 	tb := newTab(t)
-	// 30 Adam steps on the wasm CPU (4 s); 10 on SwiftShader's WebGPU,
+	// 30 Adam steps on the wasm CPU (4 s); 10 (the schema's minimum) on SwiftShader's WebGPU,
 	// where each step costs ~0.8 s of emulated dispatches.
 	train := map[string]int{"auto": 10, "cpu": 30}[backend]
 	query := "data=8gaussians&n=200&particles=50&model=mlp&train=" + itoa(train) + "&sampler=dpmpp2m&steps=4&seed=1&backend=" + backend
-	st, _ := ui.DiffusionSchema.DecodeQuery(query)
+	st, err := ui.DiffusionSchema.DecodeQuery(query)
+	if err != nil {
+		t.Fatal(err) // a refused value would silently run its default
+	}
 	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.DiffusionPath+"?"+query))
 	f := waitDiffusion(t, tb, "f.phase === 'sampling'", 60*time.Second)
 	x, n, _ := ui.DiffusionData(st)

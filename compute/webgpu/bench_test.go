@@ -1,0 +1,70 @@
+package webgpu_test
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/compute/webgpu"
+	"github.com/otplay/otplay/compute/webgpu/gputest"
+)
+
+// softMinSizes is 1e3 and 1e4, plus 1e5 with OTPLAY_BENCH_LARGE=1 (meant
+// for a real GPU: on lavapipe or the CPU it takes minutes).
+func softMinSizes() []int {
+	s := []int{1000, 10000}
+	if os.Getenv("OTPLAY_BENCH_LARGE") == "1" {
+		s = append(s, 100000)
+	}
+	return s
+}
+
+// benchSoftMin times one soft-min over N = M points uniform in [0, 1]^2
+// (eps 0.05), reporting pairs per second and the share of the H100's
+// exp-throughput bound (4.18e12 exp/s). GPU work is waited for in each
+// iteration.
+func benchSoftMin(b *testing.B, be compute.Backend, n int) {
+	x, _ := be.Alloc(2 * n)
+	y, _ := be.Alloc(2 * n)
+	out, _ := be.Alloc(n)
+	defer be.Free(x)
+	defer be.Free(y)
+	defer be.Free(out)
+	if err := be.Uniform(x, 1, 0); err != nil {
+		b.Fatal(err)
+	}
+	if err := be.Uniform(y, 2, 0); err != nil {
+		b.Fatal(err)
+	}
+	p := compute.Pairs{X: x, Y: y, N: n, M: n, D: 2, Eps: 0.05}
+	wait := func() {
+		if g, ok := be.(*webgpu.Backend); ok {
+			if err := g.Wait(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if err := be.SoftMin(out, p); err != nil {
+		b.Fatal(err)
+	}
+	wait()
+	b.ResetTimer()
+	for range b.N {
+		if err := be.SoftMin(out, p); err != nil {
+			b.Fatal(err)
+		}
+		wait()
+	}
+	pairs := float64(n) * float64(n) * float64(b.N) / b.Elapsed().Seconds()
+	b.ReportMetric(pairs, "pairs/s")
+	b.ReportMetric(100*pairs/4.18e12, "%H100-exp-bound")
+}
+
+func BenchmarkSoftMin(b *testing.B) {
+	for _, n := range softMinSizes() {
+		b.Run(fmt.Sprintf("cpu/n=%d", n), func(b *testing.B) { benchSoftMin(b, compute.NewCPU(0), n) })
+		b.Run(fmt.Sprintf("cpu32/n=%d", n), func(b *testing.B) { benchSoftMin(b, compute.NewCPUFast(0), n) })
+		b.Run(fmt.Sprintf("gpu/n=%d", n), func(b *testing.B) { benchSoftMin(b, gputest.Backend(b), n) })
+	}
+}

@@ -3,6 +3,8 @@ package e2e
 import (
 	"encoding/json"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -206,5 +208,52 @@ func TestOTViewsAndHover(t *testing.T) {
 	}
 	tb.run(t, 5*time.Second, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 2, 2))
 	poll[bool](t, tb, `!document.getElementById("ot-hover").dataset.set`, 5*time.Second)
+	tb.checkConsole(t)
+}
+
+// The /ot form: a .csv upload replaces the source cloud (and a bad one is
+// refused with the line named), the eps slider writes 10^position into
+// the eps field, and method=divergence reports S.
+func TestOTUploadSliderDivergence(t *testing.T) {
+	tb := newTab(t)
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "tri.csv"), filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(good, []byte("x,y\n0,0\n1,0\n0,1\n0.5,0.5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte("1,2\n3,oops\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.OTPath+"?n=30&m=20&eps=0.2&method=divergence&backend=cpu"))
+	f := waitOT(t, tb, "f.iteration === 0", 40*time.Second)
+	if f.N != 30 || f.M != 20 || !(f.SelfX > 0) {
+		t.Fatalf("before the upload: n %d, m %d, OT(a,a) %g", f.N, f.M, f.SelfX)
+	}
+	tb.run(t, 10*time.Second, chromedp.SetUploadFiles("#in-x-file", []string{good}))
+	f = waitOT(t, tb, "f.n === 4 && f.iteration === 0", 20*time.Second)
+	if pts := eval[string](t, tb, `document.getElementById("upload-x").dataset.points`); pts != "4" {
+		t.Errorf("upload note says %q points", pts)
+	}
+	click(t, tb, "play")
+	f = waitOT(t, tb, "f.converged && !f.playing", 30*time.Second)
+	t.Logf("uploaded x (4 points): S = %.6g after %d iterations", f.Divergence, f.Iteration)
+	if !(f.Divergence > 0) || f.M != 20 {
+		t.Errorf("divergence %g with m = %d", f.Divergence, f.M)
+	}
+
+	tb.run(t, 10*time.Second, chromedp.SetUploadFiles("#in-y-file", []string{bad}))
+	msg := poll[string](t, tb, `(() => { const e = document.getElementById("upload-error"); return e ? e.textContent : false; })()`, 10*time.Second)
+	if !strings.Contains(msg, "bad.csv") || !strings.Contains(msg, "line 2") {
+		t.Errorf("refusal: %q", msg)
+	}
+	if m := eval[int](t, tb, `window.otplayResult.m`); m != 20 {
+		t.Errorf("a refused upload changed y: m = %d", m)
+	}
+
+	// The slider at -1 writes eps = 0.1; Apply puts it in the URL.
+	tb.run(t, 5*time.Second, chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById("in-eps-log"); s.value = "-1"; s.dispatchEvent(new Event("input", {bubbles: true})); })()`))
+	poll[bool](t, tb, `document.getElementById("in-eps").value === "0.1"`, 5*time.Second)
+	click(t, tb, "apply")
+	poll[bool](t, tb, `location.search.includes("eps=0.1")`, 5*time.Second)
 	tb.checkConsole(t)
 }

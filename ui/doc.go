@@ -130,7 +130,13 @@
 // playing these refresh at most every otViewGap (small problems) or when
 // the play stops. Hovering a point of the plan view shows its plan row
 // (or column) in red and says where its mass goes (PlanRow, PlanColumn:
-// computed on the host from the potentials). URL parameters: x, y, n, m,
+// computed on the host from the potentials). Method divergence steps the
+// balanced problem and reports the Sinkhorn divergence S = OT_eps(a, b) -
+// (OT_eps(a, a) + OT_eps(b, b))/2 of the iterate, the self terms solved
+// when the run starts. eps also has a log slider (log10 eps in [-3, 1]).
+// Either cloud can be replaced by an uploaded .csv of x,y lines
+// (ParseOTCSV: at most MaxOTUploadBytes and MaxOTPoints, refusals name the
+// line; kept by the page, not in the URL). URL parameters: x, y, n, m,
 // seed, eps, method, tau, mass, k, steps, backend. The published frame is
 // OTFrame.
 //

@@ -61,6 +61,8 @@ type OTFrame struct {
 	Error     string        `json:"error,omitempty"`
 	Backend   BackendStatus `json:"backend"`
 	Method    string        `json:"method"`
+	N         int           `json:"n"` // source points (the data set's or an upload's)
+	M         int           `json:"m"`
 	Iteration int           `json:"iteration"`
 	Eps       float64       `json:"eps"` // the eps of the next iteration
 	Converged bool          `json:"converged"`
@@ -133,6 +135,18 @@ func otProblem(st State) (ot.Problem, error) {
 	return ot.Problem{X: xs.Points, Y: ys.Points, N: xs.N, M: ys.N, D: xs.D}, nil
 }
 
+// withUploads replaces the generated clouds by the uploaded ones (nil
+// entries keep the data set).
+func withUploads(p ot.Problem, up [2]*otUpload) ot.Problem {
+	if u := up[0]; u != nil {
+		p.X, p.N = u.pts, u.n
+	}
+	if u := up[1]; u != nil {
+		p.Y, p.M = u.pts, u.n
+	}
+	return p
+}
+
 // OTSettings are the solver settings of a state: Eps, and TauA = TauB =
 // tau (unbalanced) or Mass = mass * min(|a|, |b|) = mass (partial: uniform
 // weights have total mass 1); CheckEvery = 1 for one chart point per
@@ -154,13 +168,17 @@ func OTProblem(st State) (ot.Problem, error) { return otProblem(st) }
 
 // newOTRun opens the backend and the solver (blocking: call it from a
 // goroutine in the browser).
-func newOTRun(st State) *otRun {
+func newOTRun(st State) *otRun { return newOTRunWith(st, [2]*otUpload{}) }
+
+// newOTRunWith is newOTRun on uploaded clouds where given.
+func newOTRunWith(st State, up [2]*otUpload) *otRun {
 	computeMu.Lock()
 	defer computeMu.Unlock()
 	r := &otRun{st: st}
 	start := time.Now()
 	r.status = OpenBackend(st.String("backend"))
 	r.prob, r.err = otProblem(st)
+	r.prob = withUploads(r.prob, up)
 	if r.err == nil && st.String("method") == "divergence" {
 		r.selfX, r.selfY, r.err = selfTerms(r.status.Backend, r.prob, OTSettings(st))
 	}
@@ -229,6 +247,7 @@ func (r *otRun) advance(k int) OTFrame {
 		return r.failed(f, err)
 	}
 	r.res = res
+	f.N, f.M = r.prob.N, r.prob.M
 	f.Iteration, f.Eps, f.Converged = r.sv.Iterations(), r.sv.Eps(), r.sv.Converged()
 	f.Cost, f.Objective, f.MarginalError, f.Mass = res.Cost, res.Objective, res.MarginalError, res.Mass
 	if r.st.String("method") == "divergence" {
@@ -344,6 +363,12 @@ type OTPage struct {
 	// stopLost ends the device-loss subscription (see OnMount).
 	stopLost func()
 	hover    *otHover // the point under the mouse on the plan view
+	// uploads are the clouds uploaded for x and y (nil: the URL's data
+	// set); uploadErr says why the last upload was refused.
+	uploads   [2]*otUpload
+	uploadErr string
+	gen       int // counts resets: only the latest one's run is kept
+	ctx       *app.Context // the page's context, from OnNav
 }
 
 // onHover picks the point under the mouse on the plan view (in canvas
@@ -407,6 +432,7 @@ func (p *OTPage) OnMount(ctx app.Context) {
 
 // OnNav reads the URL state and starts a fresh run.
 func (p *OTPage) OnNav(ctx app.Context) {
+	p.ctx = &ctx
 	u := ctx.Page().URL()
 	p.path, p.embed = u.Path, IsEmbed(u)
 	ctx.Page().SetTitle("Entropic OT · otplay")
@@ -434,23 +460,30 @@ func (p *OTPage) OnDismount() {
 }
 
 // reset replaces the run by a new one at iteration 0.
+//
+// It works through the page's own context (kept by OnNav): the context of
+// an event handler dies with its element, and a reset may remove it.
 func (p *OTPage) reset(ctx app.Context) {
+	if p.ctx != nil {
+		ctx = *p.ctx
+	}
 	if old := p.run; old != nil {
 		old.playing.Store(false)
 		ctx.Async(old.close)
 	}
 	p.frame = nil
 	p.run = nil
+	p.gen++
 	if !app.IsClient {
 		return
 	}
-	st := p.state
+	st, up, gen := p.state, p.uploads, p.gen
 	ctx.Async(func() {
-		r := newOTRun(st)
+		r := newOTRunWith(st, up)
 		f := r.advance(0)
 		ctx.Dispatch(func(ctx app.Context) {
-			if p.state.Encode() != st.Encode() || p.run != nil {
-				r.close() // navigated or reset meanwhile
+			if p.gen != gen {
+				r.close() // navigated or reset meanwhile: a later run replaces it
 				return
 			}
 			p.run = r
@@ -553,6 +586,37 @@ func (p *OTPage) onField(name string) app.EventHandler {
 	}
 }
 
+// Range of the eps slider, in log10(eps): 1e-3 (sharp, slow) to 10
+// (blurred to the product measure at this data scale).
+const (
+	otEpsSliderMin = -3.0
+	otEpsSliderMax = 1.0
+)
+
+// epsSlider sets eps on a log scale: the slider's value is log10(eps),
+// moving it writes 10^value (3 significant digits) into the eps field.
+func (p *OTPage) epsSlider() app.UI {
+	v, err := strconv.ParseFloat(p.form["eps"], 64)
+	pos := math.Log10(v)
+	if err != nil || !(v > 0) {
+		pos = math.Log10(0.05)
+	}
+	pos = math.Max(otEpsSliderMin, math.Min(otEpsSliderMax, pos))
+	return app.Input().ID("in-eps-log").Type("range").
+		Min(otEpsSliderMin).Max(otEpsSliderMax).Step(0.01).
+		Value(strconv.FormatFloat(pos, 'f', 2, 64)).
+		Title("log10(eps)").
+		OnInput(p.onEpsSlider)
+}
+
+func (p *OTPage) onEpsSlider(ctx app.Context, e app.Event) {
+	pos, err := strconv.ParseFloat(ctx.JSSrc().Get("value").String(), 64)
+	if err != nil {
+		return
+	}
+	p.form["eps"] = strconv.FormatFloat(math.Pow(10, pos), 'g', 3, 64)
+}
+
 // onApply validates the form into a state and navigates to its URL.
 func (p *OTPage) onApply(ctx app.Context, e app.Event) {
 	st := p.state
@@ -643,9 +707,18 @@ func (p *OTPage) renderForm() app.UI {
 		} else {
 			input = app.Input().ID("in-" + name).Type("text").Size(6).Value(p.form[name]).OnChange(p.onField(name))
 		}
+		switch name {
+		case "eps":
+			input = app.Span().Class("otplay-log-slider").Body(input, p.epsSlider())
+		case "x", "y":
+			input = app.Span().Body(input, p.uploadControl(name))
+		}
 		fields = append(fields, field(prm, input))
 	}
 	fields = append(fields, app.Button().ID("apply").Text("Apply").OnClick(p.onApply))
+	if p.uploadErr != "" {
+		fields = append(fields, app.P().ID("upload-error").Class("otplay-error").Text("Upload refused: "+p.uploadErr))
+	}
 	return app.Div().Class("otplay-form").Body(fields...)
 }
 

@@ -41,7 +41,7 @@ func TestBridgePage(t *testing.T) {
 func testBridgePage(t *testing.T, backend string) {
 	tb := newTab(t)
 	query := "x=gaussian&y=moons&n=80&m=70&particles=50&steps=8&sigma=0.25&seed=6&noise=drift&backend=" + backend
-	st, _ := ui.BridgeSchema.DecodeQuery(query)
+	st := mustDecodeState(t, ui.BridgeSchema, query)
 	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.BridgePath+"?"+query))
 	f := waitBridge(t, tb, "f.step === 0", 40*time.Second)
 	t.Logf("backend %s", f.Backend.Badge())
@@ -115,4 +115,15 @@ func testBridgePage(t *testing.T, backend string) {
 	click(t, tb, "reset")
 	f = waitBridge(t, tb, "f.step === 0", 20*time.Second)
 	tb.checkConsole(t)
+}
+
+// mustDecodeState decodes a query that the schema must accept (a refused
+// value would silently run its default).
+func mustDecodeState(t *testing.T, s ui.Schema, q string) ui.State {
+	t.Helper()
+	st, err := s.DecodeQuery(q)
+	if err != nil {
+		t.Fatalf("query %q: %v", q, err)
+	}
+	return st
 }

@@ -234,7 +234,7 @@ func testDiffusionPageTraining(t *testing.T, backend string) {
 func TestDiffusionEmbedAndForm(t *testing.T) {
 	tb := newTab(t)
 	query := "data=circles&n=60&particles=30&steps=3&backend=cpu"
-	st, _ := ui.DiffusionSchema.DecodeQuery(query)
+	st := mustDecodeState(t, ui.DiffusionSchema, query)
 	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+"/embed"+ui.DiffusionPath+"?"+query))
 	f := waitDiffusion(t, tb, "f.step === 0", 30*time.Second)
 	if f.State != st.Encode() {

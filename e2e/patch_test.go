@@ -48,7 +48,7 @@ func TestPatchPage(t *testing.T) {
 func testPatchPage(t *testing.T, backend string) {
 	tb := newTab(t)
 	query := "width=48&backend=" + backend
-	st, _ := ui.PatchSchema.DecodeQuery(query)
+	st := mustDecodeState(t, ui.PatchSchema, query)
 	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.PatchPath+"?"+query))
 	r := waitPatch(t, tb, st.Encode(), 60*time.Second)
 	if backend == "auto" && r.Backend.Kind != ui.KindWebGPU {

@@ -44,7 +44,7 @@ func TestTruncatePage(t *testing.T) {
 func testTruncatePage(t *testing.T, backend string) {
 	tb := newTab(t)
 	query := "data=moons&n=120&particles=48&ttrunc=300&prior=entropic&fit=200&sampler=ddim&steps=3&seed=4&backend=" + backend
-	st, _ := ui.TruncateSchema.DecodeQuery(query)
+	st := mustDecodeState(t, ui.TruncateSchema, query)
 	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.TruncatePath+"?"+query))
 	f := waitTruncate(t, tb, "f.phase === 'sampling' && f.full.x && f.trunc.x", 60*time.Second)
 	t.Logf("backend %s", f.Backend.Badge())

@@ -19,7 +19,7 @@ func TestBridgeSchema(t *testing.T) {
 	if _, err := BridgeSchema.DecodeQuery("sigma=0&steps=0"); err == nil || !strings.Contains(err.Error(), "sigma") || !strings.Contains(err.Error(), "steps") {
 		t.Errorf("bad sigma and steps not reported by name: %v", err)
 	}
-	st, _ := BridgeSchema.DecodeQuery("noise=drift&steps=7&seed=3")
+	st := mustDecodeTestState(t, BridgeSchema, "noise=drift&steps=7&seed=3")
 	if s := BridgeSimSettings(st); !s.Deterministic || s.Steps != 7 || s.Seed != 3 {
 		t.Errorf("sim settings %+v", s)
 	}
@@ -52,7 +52,7 @@ func runBridgeFrames(t *testing.T, status BackendStatus, st State) []BridgeFrame
 // The page's run is bridge.New + Simulate of the same data, particles and
 // seed, step for step, and the particles end near the target.
 func TestRunBridgeCPU(t *testing.T) {
-	st, _ := BridgeSchema.DecodeQuery("x=gaussian&y=moons&n=60&m=50&particles=40&steps=6&seed=2&backend=cpu")
+	st := mustDecodeTestState(t, BridgeSchema, "x=gaussian&y=moons&n=60&m=50&particles=40&steps=6&seed=2&backend=cpu")
 	cpu := compute.NewCPU(0)
 	frames := runBridgeFrames(t, BackendStatus{Backend: cpu, Kind: KindCPU}, st)
 	if len(frames) != 7 {
@@ -107,7 +107,7 @@ func TestRunBridgeCPU(t *testing.T) {
 }
 
 func TestRunBridgeGate(t *testing.T) {
-	st, _ := BridgeSchema.DecodeQuery("n=30&m=30&particles=20&steps=5&backend=cpu")
+	st := mustDecodeTestState(t, BridgeSchema, "n=30&m=30&particles=20&steps=5&backend=cpu")
 	g := newStepGate()
 	frames := make(chan BridgeFrame, 16)
 	done := make(chan struct{})
@@ -130,7 +130,7 @@ func TestRunBridgeGate(t *testing.T) {
 
 func TestRunBridgeGPUAgreement(t *testing.T) {
 	gpu := gputest.Backend(t)
-	st, _ := BridgeSchema.DecodeQuery("n=100&m=80&particles=64&steps=10&noise=drift&seed=1")
+	st := mustDecodeTestState(t, BridgeSchema, "n=100&m=80&particles=64&steps=10&noise=drift&seed=1")
 	c := runBridgeFrames(t, BackendStatus{Backend: compute.NewCPU(0), Kind: KindCPU}, st)
 	g := runBridgeFrames(t, BackendStatus{Backend: gpu, Kind: KindWebGPU}, st)
 	lc, lg := c[len(c)-1], g[len(g)-1]

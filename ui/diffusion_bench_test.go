@@ -16,7 +16,7 @@ import (
 //
 //	go test -run '^$' -bench 'DiffusionFrames/gpu' -benchtime 3x ./ui/
 func BenchmarkDiffusionFrames(b *testing.B) {
-	st, _ := DiffusionSchema.DecodeQuery("particles=5000&n=500&steps=20&trail=8")
+	st := mustDecodeTestState(b, DiffusionSchema, "particles=5000&n=500&steps=20&trail=8")
 	for _, name := range []string{"cpu", "gpu"} {
 		b.Run(name, func(b *testing.B) {
 			var be compute.Backend = compute.NewCPU(0)

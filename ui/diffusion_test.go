@@ -78,7 +78,7 @@ func runDiffusionFrames(t *testing.T, st State) []DiffusionFrame {
 // empirical model of the same data, DDIM, same seed) step for step, and
 // its quality numbers are metrics.MMD of those steps.
 func TestRunDiffusionCPU(t *testing.T) {
-	st, _ := DiffusionSchema.DecodeQuery("data=moons&n=80&particles=40&sampler=ddim&steps=6&seed=2&backend=cpu&trail=3")
+	st := mustDecodeTestState(t, DiffusionSchema, "data=moons&n=80&particles=40&sampler=ddim&steps=6&seed=2&backend=cpu&trail=3")
 	frames := runDiffusionFrames(t, st)
 	if len(frames) != 7 {
 		t.Fatalf("%d frames, want 7 (the prior and 6 steps)", len(frames))
@@ -146,7 +146,7 @@ func TestRunDiffusionModels(t *testing.T) {
 		"model=exact&sampler=ode-adaptive&steps=4",
 		"model=exact&sampler=ddpm&steps=5&trail=0&field=none",
 	} {
-		st, _ := DiffusionSchema.DecodeQuery(q + "&n=200&particles=100&backend=cpu")
+		st := mustDecodeTestState(t, DiffusionSchema, q+"&n=200&particles=100&backend=cpu")
 		start := time.Now()
 		frames := runDiffusionFrames(t, st)
 		last := frames[len(frames)-1]
@@ -166,7 +166,7 @@ func TestRunDiffusionModels(t *testing.T) {
 // Step and Reset through the gate: one step at a time, and a stopped run
 // emits nothing more.
 func TestRunDiffusionGate(t *testing.T) {
-	st, _ := DiffusionSchema.DecodeQuery("n=50&particles=20&steps=5&backend=cpu")
+	st := mustDecodeTestState(t, DiffusionSchema, "n=50&particles=20&steps=5&backend=cpu")
 	g := newStepGate()
 	frames := make(chan DiffusionFrame, 16)
 	done := make(chan struct{})
@@ -201,7 +201,7 @@ func TestDiffusionPageRender(t *testing.T) {
 			t.Errorf("initial /diffusion lacks %q", want)
 		}
 	}
-	st, _ := DiffusionSchema.DecodeQuery("n=50&particles=20&steps=3&backend=cpu")
+	st := mustDecodeTestState(t, DiffusionSchema, "n=50&particles=20&steps=3&backend=cpu")
 	frames := runDiffusionFrames(t, st)
 	f := frames[1]
 	f.Playing = false
@@ -232,7 +232,7 @@ func diffusionMaxAbsDiff(a, b []float64) float64 {
 // tolerance (Philox normals in float32, soft-means of unit-scale data).
 func TestRunDiffusionGPUAgreement(t *testing.T) {
 	gpu := gputest.Backend(t)
-	st, _ := DiffusionSchema.DecodeQuery("data=8gaussians&n=150&particles=64&sampler=dpmpp2m&steps=6&seed=3")
+	st := mustDecodeTestState(t, DiffusionSchema, "data=8gaussians&n=150&particles=64&sampler=dpmpp2m&steps=6&seed=3")
 	var last [2]DiffusionFrame
 	for i, b := range []compute.Backend{compute.NewCPU(0), gpu} {
 		g := newStepGate()

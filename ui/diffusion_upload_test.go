@@ -14,7 +14,7 @@ func TestSetPointUpload(t *testing.T) {
 	if err := SetPointUpload("/diffusion:data", "pts.csv", []byte(good), 10); err != nil {
 		t.Fatal(err)
 	}
-	st, _ := DiffusionSchema.DecodeQuery("data=upload&n=2")
+	st := mustDecodeTestState(t, DiffusionSchema, "data=upload&n=2")
 	x, n, err := DiffusionData(st)
 	if err != nil || n != 2 || len(x) != 4 || x[3] != 3 {
 		t.Errorf("upload, first 2 points: %v %d %v", x, n, err)
@@ -40,7 +40,7 @@ func TestSetPointUpload(t *testing.T) {
 	if err := SetPointUpload("/bridge:x", "pts.npy", buf.Bytes(), 10); err != nil || pointUploadVersion() != v+1 {
 		t.Fatalf(".npy: %v, version %d -> %d", err, v, pointUploadVersion())
 	}
-	bst, _ := BridgeSchema.DecodeQuery("x=upload&particles=50&seed=1")
+	bst := mustDecodeTestState(t, BridgeSchema, "x=upload&particles=50&seed=1")
 	p, err := BridgeParticles(bst)
 	if err != nil || len(p) != 100 {
 		t.Fatalf("particles from the upload: %d values, %v", len(p), err)
@@ -61,4 +61,15 @@ func TestSetPointUpload(t *testing.T) {
 	if _, err := BridgeProblem(bst); err == nil || !strings.Contains(err.Error(), "y = upload") {
 		t.Errorf("missing upload: %v", err)
 	}
+}
+
+// mustDecodeTestState decodes a query that the schema must accept (a refused
+// value would silently run its default).
+func mustDecodeTestState(t testing.TB, s Schema, q string) State {
+	t.Helper()
+	st, err := s.DecodeQuery(q)
+	if err != nil {
+		t.Fatalf("query %q: %v", q, err)
+	}
+	return st
 }

@@ -18,7 +18,7 @@ func TestPatchSchema(t *testing.T) {
 	if err := PatchSchema.Check(); err != nil {
 		t.Fatal(err)
 	}
-	st, _ := PatchSchema.DecodeQuery("method=sliced&mass=0.5&space=lab&eps=0.01&seed=4")
+	st := mustDecodeTestState(t, PatchSchema, "method=sliced&mass=0.5&space=lab&eps=0.01&seed=4")
 	c := PatchColorSettings(st)
 	if c.Method != patch.Sliced || c.Mass != 0.5 || c.Space != imageio.Lab || c.Eps != 0.01 || c.Seed != 4 {
 		t.Errorf("colour settings %+v", c)
@@ -67,7 +67,7 @@ func TestPatchUpload(t *testing.T) {
 	if err := SetPatchUpload("tgt", "mine.png", buf.Bytes()); err != nil {
 		t.Fatal(err)
 	}
-	st, _ := PatchSchema.DecodeQuery("tgt=upload&width=40&backend=cpu")
+	st := mustDecodeTestState(t, PatchSchema, "tgt=upload&width=40&backend=cpu")
 	r := RunPatch(st)
 	if r.Error != "" || r.Target != [2]int{30, 20} || r.Source != [2]int{40, 27} {
 		t.Errorf("with the upload: %q, target %v source %v", r.Error, r.Target, r.Source)
@@ -77,7 +77,7 @@ func TestPatchUpload(t *testing.T) {
 // The page's colour transfer is patch.TransferColor of the same images
 // and settings, pixel for pixel.
 func TestRunPatchColorCPU(t *testing.T) {
-	st, _ := PatchSchema.DecodeQuery("width=48&backend=cpu")
+	st := mustDecodeTestState(t, PatchSchema, "width=48&backend=cpu")
 	r := RunPatch(st)
 	if r.Error != "" {
 		t.Fatal(r.Error)
@@ -120,14 +120,14 @@ func TestRunPatchColorCPU(t *testing.T) {
 // Sliced and exact colour transfer and patch OT run through the page.
 func TestRunPatchMethods(t *testing.T) {
 	for _, q := range []string{"method=sliced", "method=exact&space=lab", "method=entropic&mass=0.6", "mode=patch&size=4&stride=4&levels=1"} {
-		st, _ := PatchSchema.DecodeQuery(q + "&width=32&backend=cpu")
+		st := mustDecodeTestState(t, PatchSchema, q+"&width=32&backend=cpu")
 		r := RunPatch(st)
 		t.Logf("%s: cost %.4g, %d iterations, points %v, levels %d, %v ms", q, r.Cost, r.Iterations, r.Points, len(r.Levels), r.TimingsMS["transport"])
 		if r.Error != "" || !(r.Cost > 0) || r.Output != r.Source {
 			t.Errorf("%s: error %q, cost %g, output %v", q, r.Error, r.Cost, r.Output)
 		}
 	}
-	st, _ := PatchSchema.DecodeQuery("mode=patch&size=16&width=16&backend=cpu")
+	st := mustDecodeTestState(t, PatchSchema, "mode=patch&size=16&width=16&backend=cpu")
 	if r := RunPatch(st); r.Error == "" {
 		t.Error("16 x 16 patches on a 16 x 11 image accepted")
 	}
@@ -135,7 +135,7 @@ func TestRunPatchMethods(t *testing.T) {
 
 func TestRunPatchGPUAgreement(t *testing.T) {
 	gpu := gputest.Backend(t)
-	st, _ := PatchSchema.DecodeQuery("width=48")
+	st := mustDecodeTestState(t, PatchSchema, "width=48")
 	c := runPatchOn(BackendStatus{Backend: compute.NewCPU(0), Kind: KindCPU}, st)
 	g := runPatchOn(BackendStatus{Backend: gpu, Kind: KindWebGPU}, st)
 	if c.Error != "" || g.Error != "" {

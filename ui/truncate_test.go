@@ -24,7 +24,7 @@ func TestTruncateSchema(t *testing.T) {
 		!strings.Contains(err.Error(), "ttrunc") || !strings.Contains(err.Error(), "prior") || !strings.Contains(err.Error(), "sampler") {
 		t.Errorf("bad values not reported by name: %v", err)
 	}
-	st, _ := TruncateSchema.DecodeQuery("prior=sliced&ttrunc=250&seed=9")
+	st := mustDecodeTestState(t, TruncateSchema, "prior=sliced&ttrunc=250&seed=9")
 	s, err := TruncateSettings(st, diffusion.Linear(0))
 	if err != nil || s.Prior != truncate.Sliced || s.TTrunc != 250 || s.Seed != 9 {
 		t.Errorf("settings %+v, %v", s, err)
@@ -57,7 +57,7 @@ func runTruncateFrames(t *testing.T, status BackendStatus, st State) []TruncateF
 // truncate's FitPrior + SampleReverse at T_trunc, with the same model,
 // sampler and seed; the ladder is the same at every rung it computes.
 func TestRunTruncateCPU(t *testing.T) {
-	st, _ := TruncateSchema.DecodeQuery("data=moons&n=150&particles=60&ttrunc=250&prior=entropic&fit=300&sampler=ddim&steps=4&seed=3&backend=cpu")
+	st := mustDecodeTestState(t, TruncateSchema, "data=moons&n=150&particles=60&ttrunc=250&prior=entropic&fit=300&sampler=ddim&steps=4&seed=3&backend=cpu")
 	cpu := compute.NewCPU(0)
 	start := time.Now()
 	frames := runTruncateFrames(t, BackendStatus{Backend: cpu, Kind: KindCPU}, st)
@@ -136,7 +136,7 @@ func TestRunTruncateCPU(t *testing.T) {
 // The Gaussian and sliced priors run; the steps add to the ladder.
 func TestRunTruncatePriors(t *testing.T) {
 	for _, q := range []string{"prior=gaussian&steps=6&sampler=dpmpp2m", "prior=sliced&priorsteps=100&steps=2&sampler=heun&model=gmm&fit=200"} {
-		st, _ := TruncateSchema.DecodeQuery(q + "&n=120&particles=40&backend=cpu")
+		st := mustDecodeTestState(t, TruncateSchema, q+"&n=120&particles=40&backend=cpu")
 		frames := runTruncateFrames(t, BackendStatus{Backend: compute.NewCPU(0), Kind: KindCPU}, st)
 		last := frames[len(frames)-1]
 		t.Logf("%s: prior MMD %.4f, full %.4f, truncated %.4f, NFE %d", q, last.PriorMMD, last.Full.MMD, last.Trunc.MMD, last.Trunc.NFE)
@@ -160,7 +160,7 @@ func slicesContains(v []int, x int) bool {
 
 func TestRunTruncateGPUAgreement(t *testing.T) {
 	gpu := gputest.Backend(t)
-	st, _ := TruncateSchema.DecodeQuery("n=120&particles=64&prior=entropic&fit=200&steps=3&sampler=dpmpp2m&seed=2")
+	st := mustDecodeTestState(t, TruncateSchema, "n=120&particles=64&prior=entropic&fit=200&steps=3&sampler=dpmpp2m&seed=2")
 	c := runTruncateFrames(t, BackendStatus{Backend: compute.NewCPU(0), Kind: KindCPU}, st)
 	g := runTruncateFrames(t, BackendStatus{Backend: gpu, Kind: KindWebGPU}, st)
 	lc, lg := c[len(c)-1], g[len(g)-1]

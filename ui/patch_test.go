@@ -150,3 +150,29 @@ func TestRunPatchGPUAgreement(t *testing.T) {
 		t.Errorf("GPU differs: cost %g vs %g, pixels by %g", g.Cost, c.Cost, d)
 	}
 }
+
+// Patch mode is patch.Transfer of the same images and settings.
+func TestRunPatchTransferCPU(t *testing.T) {
+	st := mustDecodeTestState(t, PatchSchema, "mode=patch&size=4&stride=4&levels=2&width=32&seed=3&backend=cpu")
+	r := RunPatch(st)
+	if r.Error != "" {
+		t.Fatal(r.Error)
+	}
+	src, _ := PatchImage("china", "src", 32)
+	tgt, _ := PatchImage("flower", "tgt", 32)
+	out, res, err := patch.Transfer(compute.NewCPU(0), src, tgt, patch.Settings{Size: 4, Stride: 4, Levels: 2, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("cost %.6g (direct %.6g), %d levels, finest %+v", r.Cost, res.Cost, len(r.Levels), r.Levels[len(r.Levels)-1])
+	if math.Abs(r.Cost-res.Cost) > 1e-12*res.Cost || len(r.Levels) != 2 || r.Points != [2]int{res.SourcePatches, res.TargetPatches} {
+		t.Errorf("cost %g vs %g, %d levels, points %v", r.Cost, res.Cost, len(r.Levels), r.Points)
+	}
+	for k, i := 0, 0; i < out.Width*out.Height; k, i = k+1, i+PatchSampleStride {
+		for c := 0; c < 3; c++ {
+			if d := math.Abs(r.Sample[3*k+c] - out.Pix[3*i+c]); d > 1e-12 {
+				t.Fatalf("pixel %d channel %d: %g vs %g", i, c, r.Sample[3*k+c], out.Pix[3*i+c])
+			}
+		}
+	}
+}

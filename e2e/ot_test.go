@@ -257,3 +257,35 @@ func TestOTUploadSliderDivergence(t *testing.T) {
 	poll[bool](t, tb, `location.search.includes("eps=0.1")`, 5*time.Second)
 	tb.checkConsole(t)
 }
+
+// Painting: with the mode on "paint points of Y", a drag across the plan
+// view adds points to Y (one per 6 canvas pixels or more) where the
+// pointer passed, and the run starts again with them.
+func TestOTPaint(t *testing.T) {
+	tb := newTab(t)
+	query := "n=40&m=30&eps=0.1&backend=cpu"
+	st, _ := ui.OTSchema.DecodeQuery(query)
+	prob, _ := ui.OTProblem(st)
+	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.OTPath+"?"+query))
+	waitOT(t, tb, "f.iteration === 0", 40*time.Second)
+	eval[bool](t, tb, `(() => { const s = document.getElementById("paint-mode"); s.value = "y"; s.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`)
+	rect := eval[[]float64](t, tb, `(() => { const c = document.getElementById("ot-plan"); c.scrollIntoView({block: "center"}); const r = c.getBoundingClientRect(); return [r.left, r.top]; })()`)
+	// A stroke from the pixel of x_0, 8 moves of 10 px to the right.
+	px, py := ui.OTPlanPixel(prob, "x", 0)
+	x0, y0 := rect[0]+px, rect[1]+py
+	tb.run(t, 10*time.Second,
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x0, y0),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, x0, y0, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	for k := 1; k <= 8; k++ {
+		tb.run(t, 5*time.Second, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x0+float64(10*k), y0, chromedp.ButtonLeft))
+	}
+	tb.run(t, 5*time.Second, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x0+80, y0, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	f := waitOT(t, tb, "f.m > 30 && f.iteration === 0", 20*time.Second)
+	if f.N != 40 || f.M != 39 {
+		t.Errorf("after a 9-point stroke: n = %d, m = %d (want 40 and 30 + 9)", f.N, f.M)
+	}
+	if note := eval[string](t, tb, `document.getElementById("upload-y").textContent`); !strings.Contains(note, "painted (39 points") {
+		t.Errorf("the y note says %q", note)
+	}
+	tb.checkConsole(t)
+}

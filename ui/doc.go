@@ -122,7 +122,8 @@
 // <P, C>, OT_eps, marginal error, mass) and the k largest plan entries of
 // every source point (Result.PlanTopK), drawn as lines whose opacity is
 // P_ij / max P, and appends the residual to a log-scale chart. Methods:
-// balanced (Sinkhorn), unbalanced (tau) and partial (mass). Beside the
+// balanced (Sinkhorn), unbalanced (tau), partial (mass) and divergence.
+// Beside the
 // plan lines and the chart the page draws the plan matrix as a heatmap
 // (rows and columns sorted along the clouds' principal axis, binned to
 // OTHeatmapCells, log scale) and both potentials over the plane
@@ -136,9 +137,11 @@
 // when the run starts. eps also has a log slider (log10 eps in [-3, 1]).
 // Either cloud can be replaced by an uploaded .csv of x,y lines
 // (ParseOTCSV: at most MaxOTUploadBytes and MaxOTPoints, refusals name the
-// line; kept by the page, not in the URL). URL parameters: x, y, n, m,
-// seed, eps, method, tau, mass, k, steps, backend. The published frame is
-// OTFrame.
+// line; kept by the page, not in the URL), or extended by painting: with
+// the mouse mode on "paint", a drag across the plan view adds points (one
+// per otPaintSpacing pixels) and releasing solves again. URL
+// parameters: x, y, n, m, seed, eps, method, tau, mass, k, steps,
+// backend. The published frame is OTFrame; the export is OTExport.
 //
 // # The /sliced page
 //

@@ -368,6 +368,12 @@ type OTPage struct {
 	uploads   [2]*otUpload
 	uploadErr string
 	gen       int // counts resets: only the latest one's run is kept
+	// Painting (see ot_paint.go): the mode ("", "x" or "y"), whether a
+	// stroke is on, its points in data coordinates and canvas pixels.
+	paintMode string
+	painting  bool
+	painted   []float64
+	paintedPx []float64
 	ctx       *app.Context // the page's context, from OnNav
 }
 
@@ -665,6 +671,9 @@ func (p *OTPage) Render() app.UI {
 			hover = otHoverText(info)
 		}
 	}
+	if pv := p.paintPreview(); pv != nil {
+		plan.Points = append(append([]PointSet{}, plan.Points...), pv...)
+	}
 	if hover == nil {
 		hover = app.P().ID("ot-hover").Class("otplay-hover").Text("Hover over a point of the plan view to see where its mass goes.")
 	}
@@ -675,9 +684,12 @@ func (p *OTPage) Render() app.UI {
 		}),
 		controls,
 		p.renderStats(),
+		app.If(!p.embed, func() app.UI { return p.paintControl() }),
 		hover,
 		app.Div().Class("otplay-views").Body(
-			app.Div().Class("otplay-hoverable").OnMouseMove(p.onHover).OnMouseLeave(p.onHoverEnd).Body(
+			app.Div().Class("otplay-hoverable").
+				OnMouseDown(p.onPointerDown).OnMouseMove(p.onPointerMove).
+				OnMouseUp(p.onPointerUp).OnMouseLeave(p.onPointerUp).Body(
 				&Plot{ID: "ot-plan", Figure: plan},
 			),
 			&Plot{ID: "ot-chart", Figure: chart},

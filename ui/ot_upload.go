@@ -156,12 +156,12 @@ func (p *OTPage) uploadControl(set string) app.UI {
 	}
 	// The same elements whatever the state: go-app drops the Dispatch of
 	// a handler whose element has been removed.
-	in := app.Input().ID("in-"+set+"-file").Type("file").Accept(".csv,text/csv").Title("upload a .csv of x,y points for "+set).OnChange(p.onUpload(set))
+	in := app.Input().ID("in-" + set + "-file").Type("file").Accept(".csv,text/csv").Title("upload a .csv of x,y points for " + set).OnChange(p.onUpload(set))
 	note, n := "", 0
 	if u != nil {
 		note, n = fmt.Sprintf("using %s (%d points, not in the URL) ", u.name, u.n), u.n
 	}
-	clear := app.Button().ID("clear-"+set).Text("use the data set").OnClick(p.onClearUpload(set))
+	clear := app.Button().ID("clear-" + set).Text("use the data set").OnClick(p.onClearUpload(set))
 	if u == nil {
 		clear = clear.Hidden(true)
 	}

@@ -180,3 +180,16 @@ func TestOTDivergenceMethod(t *testing.T) {
 		t.Errorf("divergence %.9g, ot.Divergence %.9g", f.Divergence, want)
 	}
 }
+
+func TestTransformInverse(t *testing.T) {
+	st, _ := OTSchema.DecodeQuery("n=25&m=20")
+	prob, _ := OTProblem(st)
+	tr := otPlanFigure(prob, nil, nil).Transform()
+	for _, z := range [][2]float64{{0, 0}, {1.5, -2}, {-3, 0.25}} {
+		px, py := tr.Apply(z[0], z[1])
+		x, y := tr.Inverse(px, py)
+		if math.Abs(x-z[0]) > 1e-12 || math.Abs(y-z[1]) > 1e-12 {
+			t.Errorf("Inverse(Apply(%v)) = (%g, %g)", z, x, y)
+		}
+	}
+}

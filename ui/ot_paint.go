@@ -1,0 +1,141 @@
+package ui
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// Painting on the /ot plan view: with the paint mode on "x" or "y",
+// pressing the mouse and dragging adds points of that cloud where the
+// pointer passes (one every otPaintSpacing canvas pixels); releasing it
+// restarts the run with the cloud so extended, kept like an upload (not in
+// the URL; "use the data set" goes back).
+
+// otPaintSpacing is the least distance, in canvas pixels, between two
+// painted points of one stroke.
+const otPaintSpacing = 6.0
+
+// Inverse maps a canvas pixel back to data coordinates.
+func (t Transform) Inverse(px, py float64) (x, y float64) {
+	return (px - t.BX) / t.AX, (py - t.BY) / t.AY
+}
+
+// canvasPixel returns the event's position on its canvas in canvas pixels
+// (the canvas may be scaled down by CSS at phone width).
+func canvasPixel(e app.Event) (px, py float64, ok bool) {
+	c := e.Get("target")
+	if c.Get("tagName").String() != "CANVAS" {
+		return 0, 0, false
+	}
+	scale := 1.0
+	if w, cw := c.Get("width").Float(), c.Get("clientWidth").Float(); cw > 0 {
+		scale = w / cw
+	}
+	return e.Get("offsetX").Float() * scale, e.Get("offsetY").Float() * scale, true
+}
+
+// paintControl is the mode selector.
+func (p *OTPage) paintControl() app.UI {
+	opts := []app.UI{}
+	for _, m := range [][2]string{{"", "hover: where a point's mass goes"}, {"x", "paint points of X (source)"}, {"y", "paint points of Y (target)"}} {
+		o := app.Option().Value(m[0]).Text(m[1])
+		if p.paintMode == m[0] {
+			o = o.Selected(true)
+		}
+		opts = append(opts, o)
+	}
+	return app.Label().Class("otplay-field").Body(
+		app.B().Text("mouse on the plan view "),
+		app.Select().ID("paint-mode").Body(opts...).OnChange(p.onPaintMode),
+		app.Small().Class("otplay-help").Text("paint: press and drag to add points; release to solve again with them (kept like an upload, not in the URL)"),
+	)
+}
+
+func (p *OTPage) onPaintMode(ctx app.Context, e app.Event) {
+	p.paintMode = ctx.JSSrc().Get("value").String()
+	p.hover = nil
+}
+
+func (p *OTPage) onPointerDown(ctx app.Context, e app.Event) {
+	if p.paintMode == "" || p.frame == nil || p.frame.res == nil {
+		return
+	}
+	e.PreventDefault()
+	p.painting, p.painted = true, nil
+	p.paintAt(e)
+}
+
+// onPointerMove paints while a stroke is on, hovers otherwise.
+func (p *OTPage) onPointerMove(ctx app.Context, e app.Event) {
+	if p.painting {
+		p.paintAt(e)
+		return
+	}
+	if p.paintMode == "" {
+		p.onHover(ctx, e)
+	}
+}
+
+func (p *OTPage) paintAt(e app.Event) {
+	px, py, ok := canvasPixel(e)
+	if !ok {
+		return
+	}
+	if k := len(p.paintedPx); k > 0 && math.Hypot(px-p.paintedPx[k-2], py-p.paintedPx[k-1]) < otPaintSpacing {
+		return
+	}
+	x, y := p.frame.plan.Transform().Inverse(px, py)
+	p.painted = append(p.painted, x, y)
+	p.paintedPx = append(p.paintedPx, px, py)
+}
+
+// onPointerUp ends a stroke: the painted points join their cloud (up to
+// MaxOTPoints) and the run starts again.
+func (p *OTPage) onPointerUp(ctx app.Context, e app.Event) {
+	if !p.painting {
+		if p.paintMode == "" {
+			p.onHoverEnd(ctx, e)
+		}
+		return
+	}
+	p.painting = false
+	added := p.painted
+	p.painted, p.paintedPx = nil, nil
+	f := p.frame
+	if len(added) == 0 || f == nil {
+		return
+	}
+	base, n, slot := f.prob.X, f.prob.N, 0
+	if p.paintMode == "y" {
+		base, n, slot = f.prob.Y, f.prob.M, 1
+	}
+	pts := make([]float64, 0, 2*n+len(added))
+	for i := 0; i < n; i++ {
+		pts = append(pts, base[i*f.prob.D], coord(base, f.prob.D, i, 1))
+	}
+	room := 2 * (MaxOTPoints - n)
+	if len(added) > room {
+		added = added[:max(room, 0)]
+	}
+	pts = append(pts, added...)
+	name := "painted"
+	if old := p.uploads[slot]; old != nil && old.name != name {
+		name = old.name + " + painted"
+	}
+	p.uploads[slot] = &otUpload{name: name, pts: pts, n: len(pts) / 2}
+	p.reset(ctx)
+}
+
+// paintPreview is the stroke in progress, drawn over the plan view.
+func (p *OTPage) paintPreview() []PointSet {
+	if !p.painting || len(p.painted) == 0 {
+		return nil
+	}
+	color := Palette[0]
+	if p.paintMode == "y" {
+		color = Palette[1]
+	}
+	return []PointSet{{XY: append([]float64(nil), p.painted...), Color: color, Radius: 4, Label: fmt.Sprintf("+%d painted", len(p.painted)/2)}}
+}

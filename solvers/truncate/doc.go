@@ -47,8 +47,9 @@
 //	swissroll     0.196 / 0.091 / 0.069  0.180 / 0.092 / 0.064  0.072               0.047
 //
 // (floor: the training set against the held-out set.) At equal NFE the OT
-// priors beat the Gaussian start on all four sets at T_trunc = 10 and on
-// three at T_trunc = 50, by 2x on checkerboard, moons and swissroll; on
+// priors beat the Gaussian start on all four sets at T_trunc = 10 and, at
+// T_trunc = 50, by about 2x on checkerboard, moons and swissroll (a tie
+// within noise on 8gaussians); on
 // swissroll the entropic prior at NFE 10 matches the 1000-step chain.
 // Where the Gaussian start holds its own (8gaussians at T_trunc = 50,
 // ahead at 200: 0.109 vs 0.130 / 0.121; circles in the tests) the reason

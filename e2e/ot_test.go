@@ -162,7 +162,7 @@ func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
 // source point shows where its mass goes, matching the native plan row.
 func TestOTViewsAndHover(t *testing.T) {
 	tb := newTab(t)
-	query := "x=gaussian&y=moons&n=60&m=50&eps=0.1&seed=4&k=2&backend=cpu"
+	query := "x=gaussian&y=moons&n=60&m=50&eps=0.3&seed=4&k=2&backend=cpu"
 	st, _ := ui.OTSchema.DecodeQuery(query)
 	prob, _ := ui.OTProblem(st)
 	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.OTPath+"?"+query))

@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"encoding/binary"
 	"fmt"
+	"hash/fnv"
 	"math"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -408,7 +410,55 @@ type Plot struct {
 	app.Compo
 	ID     string
 	Figure Figure
+
+	drawn figurePrint // what the canvas shows
 }
+
+// figurePrint identifies what a figure draws: a hash of its scalars,
+// labels, colours and every number of every layer (FNV-1a over the bits).
+// Hashing is far cheaper than drawing, so a Plot whose parent re-renders
+// with an unchanged figure (a page that plays redraws every view) skips
+// the canvas work.
+type figurePrint struct {
+	sum uint64
+	ok  bool
+}
+
+func printOf(f Figure) figurePrint {
+	h := fnv.New64a()
+	var b [8]byte
+	num := func(v float64) {
+		binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
+		h.Write(b[:])
+	}
+	nums := func(v []float64) {
+		num(float64(len(v)))
+		for _, x := range v {
+			num(x)
+		}
+	}
+	fmt.Fprintf(h, "%d %d %q %v %v %v %v %v %v|", f.Width, f.Height, f.Title, f.XMin, f.XMax, f.YMin, f.YMax, f.EqualAspect, f.LogY)
+	for _, m := range f.Heatmaps {
+		fmt.Fprintf(h, "h%d %d %v %v %v %v %v %v|", m.Cols, m.Rows, m.X0, m.X1, m.Y0, m.Y1, m.Min, m.Max)
+		nums(m.Values)
+	}
+	for _, l := range f.Lines {
+		fmt.Fprintf(h, "l%v %q %v|", l.Opacity, l.Color, l.Width)
+		nums(l.Segs)
+		nums(l.Alpha)
+	}
+	for _, c := range f.Curves {
+		fmt.Fprintf(h, "c%q %v %q|", c.Color, c.Width, c.Label)
+		nums(c.XY)
+	}
+	for _, p := range f.Points {
+		fmt.Fprintf(h, "p%q %v %q|", p.Color, p.Radius, p.Label)
+		nums(p.XY)
+	}
+	return figurePrint{sum: h.Sum64(), ok: true}
+}
+
+func (a figurePrint) equal(b figurePrint) bool { return a.ok && b.ok && a.sum == b.sum }
 
 // Render returns the canvas element; its pixels are drawn afterwards.
 func (p *Plot) Render() app.UI {
@@ -425,13 +475,22 @@ func (p *Plot) Render() app.UI {
 }
 
 // OnMount draws the figure once the canvas is in the document.
-func (p *Plot) OnMount(ctx app.Context) { ctx.Defer(p.draw) }
+func (p *Plot) OnMount(ctx app.Context) {
+	p.drawn = figurePrint{}
+	ctx.Defer(p.draw)
+}
 
 // OnUpdate redraws the figure after the parent changed it.
 func (p *Plot) OnUpdate(ctx app.Context) { ctx.Defer(p.draw) }
 
 func (p *Plot) draw(ctx app.Context) {
+	fp := printOf(p.Figure)
+	if fp.equal(p.drawn) {
+		return
+	}
 	if err := drawOnCanvas(p.ID, p.Figure); err != nil {
 		app.Log("otplay plot:", err)
+		return
 	}
+	p.drawn = fp
 }

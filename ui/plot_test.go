@@ -177,3 +177,39 @@ func TestViridisAndHeatmapColors(t *testing.T) {
 		t.Errorf("clamped cells %v", px)
 	}
 }
+
+// The figure print changes with any drawn number, label or colour, and not
+// otherwise (a Plot skips redrawing an unchanged figure).
+func TestFigurePrint(t *testing.T) {
+	base := func() Figure {
+		return Figure{Width: 300, Height: 200, Title: "t",
+			Heatmaps: []Heatmap{{Cols: 2, Rows: 1, Values: []float64{1, 2}}},
+			Lines:    []LineSet{{Segs: []float64{0, 0, 1, 1}, Alpha: []float64{0.5}}},
+			Curves:   []Curve{{XY: []float64{0, 1, 2, 3}}},
+			Points:   []PointSet{{XY: []float64{0.5, 0.5}, Label: "X"}}}
+	}
+	p0 := printOf(base())
+	if !p0.equal(printOf(base())) {
+		t.Error("equal figures print differently")
+	}
+	if (figurePrint{}).equal(figurePrint{}) {
+		t.Error("the zero print (nothing drawn yet) counts as drawn")
+	}
+	changes := []func(*Figure){
+		func(f *Figure) { f.Heatmaps[0].Values[1] = 2.0000001 },
+		func(f *Figure) { f.Lines[0].Alpha[0] = 0.6 },
+		func(f *Figure) { f.Curves[0].XY = append(f.Curves[0].XY, 4, 5) },
+		func(f *Figure) { f.Points[0].XY[0] = -0.5 },
+		func(f *Figure) { f.Points[0].Label = "Y" },
+		func(f *Figure) { f.Lines[0].Color = "#d62728" },
+		func(f *Figure) { f.Title = "u" },
+		func(f *Figure) { f.Points = append(f.Points, PointSet{}) },
+	}
+	for k, change := range changes {
+		f := base()
+		change(&f)
+		if p0.equal(printOf(f)) {
+			t.Errorf("change %d left the print unchanged", k)
+		}
+	}
+}

@@ -141,7 +141,11 @@
 // the mouse mode on "paint", a drag across the plan view adds points (one
 // per otPaintSpacing pixels) and releasing solves again. URL
 // parameters: x, y, n, m, seed, eps, method, tau, mass, k, steps,
-// backend. The published frame is OTFrame; the export is OTExport.
+// backend, tier. With tier (auto, full, rff, nystrom) the page also
+// solves the balanced problem once with that kernel tier (package
+// solvers/kernel) and shows its cost, iterations, time and kernel error
+// beside the stepped exact solver (OTTierResult). The published frame is
+// OTFrame; the export is OTExport.
 //
 // # The /sliced page
 //

@@ -38,6 +38,7 @@ var OTSchema = Schema{
 	{Name: "method", Kind: KindChoice, Default: "balanced", Choices: []string{"balanced", "unbalanced", "partial", "divergence"}, Help: "min <P,C> + eps KL(P|a x b) with: balanced P1 = a, P'1 = b; unbalanced + tau KL(P1|a) + tau KL(P'1|b); partial sum P = mass, P1 <= a, P'1 <= b; divergence S = OT(a,b) - (OT(a,a) + OT(b,b))/2"},
 	{Name: "tau", Kind: KindFloat, Default: "1", Min: 0, MinOpen: true, Max: 1e6, Help: "unbalanced: penalty tau (KL(P1|a) + KL(P'1|b)); tau -> inf is balanced"},
 	{Name: "mass", Kind: KindFloat, Default: "0.5", Min: 0, MinOpen: true, Max: 1, Help: "partial: sum_ij P_ij = mass * min(|a|, |b|)"},
+	{Name: "tier", Kind: KindChoice, Default: "none", Choices: []string{"none", "auto", "full", "rff", "nystrom"}, Help: "also solve once with a kernel tier, K = exp(-C/eps) applied exactly (full) or as K ~ Phi_x Phi_y' (rff: positive random features; nystrom: landmarks), O((n+m) r) per iteration"},
 	{Name: "k", Kind: KindInt, Default: "2", Min: 0, Max: 10, Help: "lines per source point: its k largest P_ij, opacity P_ij / max P"},
 	{Name: "steps", Kind: KindInt, Default: "1", Min: 1, Max: 100, Help: "iterations per frame: f_i = -eps log sum_j b_j exp((g_j - C_ij)/eps), then g likewise"},
 	BackendParam,
@@ -77,8 +78,11 @@ type OTFrame struct {
 	// current iterate, S = Objective - (SelfX + SelfY)/2, with SelfX =
 	// OT_eps(a, a) and SelfY = OT_eps(b, b) solved when the run starts.
 	Divergence float64 `json:"divergence,omitempty"`
-	SelfX      float64 `json:"selfX,omitempty"`
-	SelfY      float64 `json:"selfY,omitempty"`
+	// Tier is the one-shot kernel-tier solve (URL parameter tier), nil
+	// for tier=none.
+	Tier  *OTTierResult `json:"tier,omitempty"`
+	SelfX float64       `json:"selfX,omitempty"`
+	SelfY float64       `json:"selfY,omitempty"`
 	// Residuals at the iterations ResidualIters (one per iteration).
 	Residuals     []float64 `json:"residuals"`
 	ResidualIters []int     `json:"residualIters"`
@@ -110,6 +114,7 @@ type otRun struct {
 	res     *ot.Result // the latest frame's Result (for the export)
 	// selfX, selfY are OT_eps(a, a) and OT_eps(b, b) (method divergence).
 	selfX, selfY float64
+	tier         *OTTierResult
 	// The heatmaps of the last frame that refreshed them (see
 	// otLiveViewPairs).
 	heat, potF, potG Figure
@@ -179,6 +184,9 @@ func newOTRunWith(st State, up [2]*otUpload) *otRun {
 	r.status = OpenBackend(st.String("backend"))
 	r.prob, r.err = otProblem(st)
 	r.prob = withUploads(r.prob, up)
+	if r.err == nil {
+		r.tier = otTierSolve(st, r.status.Backend, r.prob)
+	}
 	if r.err == nil && st.String("method") == "divergence" {
 		r.selfX, r.selfY, r.err = selfTerms(r.status.Backend, r.prob, OTSettings(st))
 	}
@@ -247,7 +255,7 @@ func (r *otRun) advance(k int) OTFrame {
 		return r.failed(f, err)
 	}
 	r.res = res
-	f.N, f.M = r.prob.N, r.prob.M
+	f.N, f.M, f.Tier = r.prob.N, r.prob.M, r.tier
 	f.Iteration, f.Eps, f.Converged = r.sv.Iterations(), r.sv.Eps(), r.sv.Converged()
 	f.Cost, f.Objective, f.MarginalError, f.Mass = res.Cost, res.Objective, res.MarginalError, res.Mass
 	if r.st.String("method") == "divergence" {
@@ -758,6 +766,7 @@ func (p *OTPage) renderStats() app.UI {
 			resultRow("objective OT_eps", g(f.Objective)),
 			resultRow("marginal error", g(f.MarginalError)),
 			resultRow("plan mass", g(f.Mass)),
+			app.If(f.Tier != nil, func() app.UI { return otTierRow(f.Tier, g) }),
 			app.If(f.Method == "divergence", func() app.UI {
 				return resultRow("Sinkhorn divergence S = OT(a,b) - (OT(a,a) + OT(b,b))/2", g(f.Divergence)+" (OT(a,a) = "+g(f.SelfX)+", OT(b,b) = "+g(f.SelfY)+")")
 			}),

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/otplay/otplay/compute"
@@ -191,5 +192,40 @@ func TestTransformInverse(t *testing.T) {
 		if math.Abs(x-z[0]) > 1e-12 || math.Abs(y-z[1]) > 1e-12 {
 			t.Errorf("Inverse(Apply(%v)) = (%g, %g)", z, x, y)
 		}
+	}
+}
+
+// tier=full solves the same balanced problem as the stepped solver (costs
+// agree to the 1e-6 marginal tolerance); tier=rff reports its rank and
+// kernel error; a tier with method=partial is refused with the reason.
+func TestOTTier(t *testing.T) {
+	st, _ := OTSchema.DecodeQuery("x=gaussian&y=moons&n=40&m=30&eps=0.5&tier=full&backend=cpu")
+	r := newOTRun(st)
+	defer r.close()
+	f := r.advance(1000)
+	if f.Error != "" || f.Tier == nil || f.Tier.Error != "" || !f.Tier.Converged || f.Tier.Tier != "full" {
+		t.Fatalf("tier full: frame error %q, tier %+v", f.Error, f.Tier)
+	}
+	if math.Abs(f.Tier.Cost-f.Cost) > 1e-5*f.Cost {
+		t.Errorf("tier full cost %.9g, stepped %.9g", f.Tier.Cost, f.Cost)
+	}
+	st, _ = OTSchema.DecodeQuery("x=gaussian&y=moons&n=40&m=30&eps=0.5&tier=rff&backend=cpu")
+	r2 := newOTRun(st)
+	defer r2.close()
+	f = r2.advance(0)
+	t.Logf("rff: %+v", *f.Tier)
+	if f.Tier == nil || f.Tier.Error != "" || f.Tier.Rank == 0 || !(f.Tier.ErrorEstimate > 0) || !(f.Tier.Cost > 0) {
+		t.Errorf("tier rff: %+v", f.Tier)
+	}
+	st, _ = OTSchema.DecodeQuery("n=10&m=10&method=partial&tier=full&backend=cpu")
+	r3 := newOTRun(st)
+	defer r3.close()
+	if f := r3.advance(0); f.Tier == nil || !strings.Contains(f.Tier.Error, "balanced OT only") {
+		t.Errorf("tier with partial: %+v", f.Tier)
+	}
+	if none := newOTRun(OTSchema.Defaults()); none.tier != nil {
+		t.Error("tier=none solved anyway")
+	} else {
+		none.close()
 	}
 }

@@ -78,11 +78,11 @@ type OTFrame struct {
 	// current iterate, S = Objective - (SelfX + SelfY)/2, with SelfX =
 	// OT_eps(a, a) and SelfY = OT_eps(b, b) solved when the run starts.
 	Divergence float64 `json:"divergence,omitempty"`
+	SelfX float64 `json:"selfX,omitempty"`
+	SelfY float64 `json:"selfY,omitempty"`
 	// Tier is the one-shot kernel-tier solve (URL parameter tier), nil
 	// for tier=none.
-	Tier  *OTTierResult `json:"tier,omitempty"`
-	SelfX float64       `json:"selfX,omitempty"`
-	SelfY float64       `json:"selfY,omitempty"`
+	Tier *OTTierResult `json:"tier,omitempty"`
 	// Residuals at the iterations ResidualIters (one per iteration).
 	Residuals     []float64 `json:"residuals"`
 	ResidualIters []int     `json:"residualIters"`

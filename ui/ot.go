@@ -78,8 +78,8 @@ type OTFrame struct {
 	// current iterate, S = Objective - (SelfX + SelfY)/2, with SelfX =
 	// OT_eps(a, a) and SelfY = OT_eps(b, b) solved when the run starts.
 	Divergence float64 `json:"divergence,omitempty"`
-	SelfX float64 `json:"selfX,omitempty"`
-	SelfY float64 `json:"selfY,omitempty"`
+	SelfX      float64 `json:"selfX,omitempty"`
+	SelfY      float64 `json:"selfY,omitempty"`
 	// Tier is the one-shot kernel-tier solve (URL parameter tier), nil
 	// for tier=none.
 	Tier *OTTierResult `json:"tier,omitempty"`

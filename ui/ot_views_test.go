@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/compute/webgpu/gputest"
 	"github.com/otplay/otplay/solvers/ot"
 )
 
@@ -227,5 +228,38 @@ func TestOTTier(t *testing.T) {
 		t.Error("tier=none solved anyway")
 	} else {
 		none.close()
+	}
+}
+
+// The potential heatmaps on the GPU backend (float32) agree with the CPU
+// backend's to 1e-4 of their range (the potentials are O(1) here).
+func TestPotentialFiguresGPU(t *testing.T) {
+	gpu := gputest.Backend(t)
+	st, _ := OTSchema.DecodeQuery("n=50&m=40&eps=0.1")
+	prob, _ := OTProblem(st)
+	res, err := ot.Sinkhorn(compute.NewCPU(0), prob, OTSettings(st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	window := otPlanFigure(prob, nil, nil)
+	fc, gc, err := otPotentialFigures(compute.NewCPU(0), prob, res, window)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fg, gg, err := otPotentialFigures(gpu, prob, res, window)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, pair := range [][2]Figure{{fc, fg}, {gc, gg}} {
+		c, g := pair[0].Heatmaps[0].Values, pair[1].Heatmaps[0].Values
+		lo, hi, worst := math.Inf(1), math.Inf(-1), 0.0
+		for i := range c {
+			lo, hi = math.Min(lo, c[i]), math.Max(hi, c[i])
+			worst = math.Max(worst, math.Abs(c[i]-g[i]))
+		}
+		t.Logf("%s: range %.4g, max |GPU - CPU| %.3g", []string{"f", "g"}[k], hi-lo, worst)
+		if worst > 1e-4*(hi-lo) {
+			t.Errorf("%s: GPU differs from CPU by %.3g (range %.4g)", []string{"f", "g"}[k], worst, hi-lo)
+		}
 	}
 }

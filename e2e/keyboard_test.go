@@ -53,3 +53,15 @@ func TestKeyboardShortcuts(t *testing.T) {
 	}
 	tb.checkConsole(t)
 }
+
+// The shortcuts come with the foundation's buttons: /diffusion (built on
+// them) steps with the right arrow without any code of its own.
+func TestKeyboardOnDiffusion(t *testing.T) {
+	tb := newTab(t)
+	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+"/diffusion?particles=100&n=100&steps=20&backend=cpu"))
+	poll[bool](t, tb, `(() => { const b = document.getElementById("step"); return !!b && !b.disabled && !!window.otplayResult; })()`, 60*time.Second)
+	before := eval[int](t, tb, `window.otplayResult.step`)
+	tb.run(t, 5*time.Second, chromedp.KeyEvent(kb.ArrowRight))
+	poll[bool](t, tb, `window.otplayResult.step === `+itoa(before+1), 10*time.Second)
+	tb.checkConsole(t)
+}

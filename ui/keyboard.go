@@ -3,7 +3,8 @@ package ui
 import "strings"
 
 // Keyboard shortcuts. Every page whose Step, Play and Pause buttons come
-// from button (ids "step", "play", "pause") opts into them: button marks
+// from button (ids "step", "play", "pause"; "next" counts as a step) opts
+// into them: button marks
 // those buttons with data-key, and one document-wide keydown listener
 // (installed by Routes in the browser) clicks the marked button a key
 // names, if it is present and enabled:
@@ -43,10 +44,13 @@ func typingInto(tag string, editable bool) bool {
 }
 
 // shortcutKey returns the data-key of a button id, "" for other buttons.
+// "next" (the next direction on /sliced) steps like "step".
 func shortcutKey(id string) string {
 	switch id {
 	case KeyPlay, KeyPause, KeyStep:
 		return id
+	case "next":
+		return KeyStep
 	}
 	return ""
 }

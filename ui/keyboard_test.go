@@ -48,7 +48,7 @@ func TestButtonShortcutMarks(t *testing.T) {
 		app.PrintHTML(&b, ui)
 		return b.String()
 	}
-	for id, want := range map[string]string{"step": `data-key="step"`, "play": `data-key="play"`, "pause": `data-key="pause"`} {
+	for id, want := range map[string]string{"step": `data-key="step"`, "play": `data-key="play"`, "pause": `data-key="pause"`, "next": `data-key="step"`} {
 		got := html(button(id, "X", false, nil))
 		if !strings.Contains(got, want) || !strings.Contains(got, "(key: ") {
 			t.Errorf("button %s: %s, want %s and the key in the title", id, got, want)

@@ -136,6 +136,12 @@ func startServer(ctx context.Context, web string) (stop func(), err error) {
 		// make test / make e2e built it already (and its gzip, which then
 		// exercises the server's precompressed path).
 		for _, suffix := range []string{"", ".gz"} {
+			if suffix == ".gz" && staleGzip(prebuilt) {
+				// A gzip older than the wasm it sits beside would be
+				// served instead of the new build.
+				fmt.Fprintf(os.Stderr, "e2e: ignoring %s.gz, older than %s\n", prebuilt, prebuilt)
+				continue
+			}
 			b, err := os.ReadFile(prebuilt + suffix)
 			if err != nil {
 				if suffix == ".gz" {
@@ -167,6 +173,13 @@ func startServer(ctx context.Context, web string) (stop func(), err error) {
 	go func() { done <- server.Serve(sctx, l, h) }()
 	env.baseURL = "http://" + l.Addr().String()
 	return func() { cancel(); <-done }, nil
+}
+
+// staleGzip reports whether wasm+".gz" exists and is older than wasm.
+func staleGzip(wasm string) bool {
+	w, err1 := os.Stat(wasm)
+	g, err2 := os.Stat(wasm + ".gz")
+	return err1 == nil && err2 == nil && g.ModTime().Before(w.ModTime())
 }
 
 // tab is one browser tab with its console collected.

@@ -120,7 +120,8 @@
 // (residual <= 1e-6) or 1000 iterations, Pause stops, Reset starts again
 // from zero potentials. Each frame reads back the solver's summary (cost
 // <P, C>, OT_eps, marginal error, mass) and the k largest plan entries of
-// every source point (Result.PlanTopK), drawn as lines whose opacity is
+// every source point (as Result.PlanTopK, but computed on the host from
+// the potentials, planTopKHost: no n*m readback), drawn as lines whose opacity is
 // P_ij / max P, and appends the residual to a log-scale chart. Methods:
 // balanced (Sinkhorn), unbalanced (tau), partial (mass) and divergence.
 // Beside the

@@ -271,3 +271,33 @@ func OTPlanPixel(p ot.Problem, set string, i int) (px, py float64) {
 	}
 	return otPlanFigure(p, nil, nil).Transform().Apply(pts[i*p.D], coord(pts, p.D, i, 1))
 }
+
+// planTopKHost returns the k largest entries of each row of the plan
+// (idx[i*k+t] a column, val[i*k+t] its P_ij, decreasing; -1 and 0 where a
+// row has fewer than k positive entries), like ot.Result.PlanTopK but on
+// the host from the potentials: one pass of n*m exponentials and no
+// device round trip or n*m readback, which made PlanTopK most of a frame's
+// time.
+func planTopKHost(p ot.Problem, res *ot.Result, k int) (idx []int, val []float64) {
+	k = min(k, p.M)
+	a, b := problemWeights(p)
+	idx, val = make([]int, p.N*k), make([]float64, p.N*k)
+	for i := 0; i < p.N; i++ {
+		ri, rv := idx[i*k:(i+1)*k], val[i*k:(i+1)*k]
+		for t := range ri {
+			ri[t] = -1
+		}
+		for j := 0; j < p.M; j++ {
+			v := planEntry(p, res, a, b, i, j)
+			if !(v > rv[k-1]) {
+				continue
+			}
+			t := k - 1
+			for ; t > 0 && v > rv[t-1]; t-- {
+				rv[t], ri[t] = rv[t-1], ri[t-1]
+			}
+			rv[t], ri[t] = v, j
+		}
+	}
+	return idx, val
+}

@@ -263,3 +263,29 @@ func TestPotentialFiguresGPU(t *testing.T) {
 		}
 	}
 }
+
+// planTopKHost finds the same entries as ot.Result.PlanTopK.
+func TestPlanTopKHost(t *testing.T) {
+	st, _ := OTSchema.DecodeQuery("n=60&m=45&eps=0.05&method=unbalanced&tau=2")
+	prob, _ := OTProblem(st)
+	b := compute.NewCPU(0)
+	res, err := ot.Unbalanced(b, prob, OTSettings(st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []int{1, 3, 10} {
+		wi, wv, err := res.PlanTopK(b, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gi, gv := planTopKHost(prob, res, k)
+		for e := range wi {
+			if gi[e] != wi[e] || math.Abs(gv[e]-wv[e]) > 1e-9*wv[e] {
+				t.Fatalf("k=%d entry %d: host (%d, %g), PlanTopK (%d, %g)", k, e, gi[e], gv[e], wi[e], wv[e])
+			}
+		}
+	}
+	if gi, _ := planTopKHost(prob, res, 100); len(gi) != prob.N*prob.M {
+		t.Errorf("k > m: %d entries, want capped at m", len(gi))
+	}
+}

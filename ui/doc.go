@@ -121,10 +121,10 @@
 // from zero potentials. Each frame reads back the solver's summary (cost
 // <P, C>, OT_eps, marginal error, mass) and the k largest plan entries of
 // every source point (as Result.PlanTopK, but computed on the host from
-// the potentials, planTopKHost: no n*m readback), drawn as lines whose opacity is
-// P_ij / max P, and appends the residual to a log-scale chart. Methods:
-// balanced (Sinkhorn), unbalanced (tau), partial (mass) and divergence.
-// Beside the
+// the potentials, planTopKHost: no n*m readback), drawn as lines whose
+// opacity is P_ij / max P, and appends the residual to a log-scale
+// chart. Methods: balanced (Sinkhorn), unbalanced (tau), partial (mass)
+// and divergence. Beside the
 // plan lines and the chart the page draws the plan matrix as a heatmap
 // (rows and columns sorted along the clouds' principal axis, binned to
 // OTHeatmapCells, log scale) and both potentials over the plane

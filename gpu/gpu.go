@@ -87,7 +87,6 @@ type Device struct {
 	info     Info
 	dev      *wgpu.Device
 	queue    *wgpu.Queue
-	cleanup  func()
 	keepOpen bool    // the process-wide native device: Close only flushes
 	js       jsValue // the browser's GPUDevice (js builds only)
 
@@ -112,7 +111,6 @@ type Device struct {
 	pass       *wgpu.ComputePassEncoder
 	temps      []*wgpu.Buffer    // uniform buffers alive until the batch is submitted
 	groups     []*wgpu.BindGroup // bind groups alive until the batch is submitted (wgpu-native needs them)
-	dispatches int
 }
 
 // Info returns the device description.
@@ -462,7 +460,6 @@ func (d *Device) Dispatch(k *Kernel, bufs []*Buffer, params []uint32, x, y, z ui
 	d.pass.SetPipeline(k.pipe)
 	d.pass.SetBindGroup(0, bg, nil)
 	d.pass.DispatchWorkgroups(x, y, z)
-	d.dispatches++
 	return nil
 }
 
@@ -496,7 +493,6 @@ func (d *Device) Flush() error {
 	}
 	d.queue.Submit(cmd)
 	cmd.Release()
-	d.dispatches = 0
 	if d.info.Fallback {
 		// On software adapters (lavapipe) one submission runs at a time.
 		// lavapipe's executor (Mesa 22.3) segfaults on some heavy solver
@@ -584,9 +580,6 @@ func (d *Device) Close() {
 		k.layout.Release()
 	}
 	d.pipes = nil
-	if d.cleanup != nil {
-		d.cleanup()
-	}
 }
 
 func newDevice(info Info, dev *wgpu.Device) *Device {

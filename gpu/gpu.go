@@ -107,10 +107,10 @@ type Device struct {
 	graveyard []releaser
 
 	// the batch being recorded
-	enc        *wgpu.CommandEncoder
-	pass       *wgpu.ComputePassEncoder
-	temps      []*wgpu.Buffer    // uniform buffers alive until the batch is submitted
-	groups     []*wgpu.BindGroup // bind groups alive until the batch is submitted (wgpu-native needs them)
+	enc    *wgpu.CommandEncoder
+	pass   *wgpu.ComputePassEncoder
+	temps  []*wgpu.Buffer    // uniform buffers alive until the batch is submitted
+	groups []*wgpu.BindGroup // bind groups alive until the batch is submitted (wgpu-native needs them)
 }
 
 // Info returns the device description.

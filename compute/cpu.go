@@ -141,6 +141,9 @@ func (c *CPU) SoftMin(dst Array, p Pairs) error {
 	d, m, inv := p.D, p.M, 1/p.Eps
 	c.parallel(p.N, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
+			if i&15 == 0 {
+				yieldDue()
+			}
 			xi := x[i*d : i*d+d]
 			mx, s := -math.MaxFloat64, 0.0
 			for j := 0; j < m; j++ {
@@ -191,6 +194,9 @@ func (c *CPU) SoftMean(dst Array, p Pairs, v Array, dv int) error {
 	c.parallel(p.N, func(lo, hi int) {
 		acc := make([]float64, dv)
 		for i := lo; i < hi; i++ {
+			if i&15 == 0 {
+				yieldDue()
+			}
 			xi := x[i*d : i*d+d]
 			clear(acc)
 			mx, s := -math.MaxFloat64, 0.0
@@ -259,6 +265,9 @@ func (c *CPU) Map(dst Array, a MapArgs) error {
 	div := max(a.YDiv, 1)
 	c.parallel(len(out), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
+			if i&15 == 0 {
+				yieldDue()
+			}
 			var yi float64
 			if y != nil {
 				j := i / div
@@ -301,6 +310,9 @@ func (c *CPU) MatMul(dst, a, b Array, n, k, m int, transA, transB bool) error {
 	A, B, out := host(a), host(b), host(dst)
 	c.parallel(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
+			if i&15 == 0 {
+				yieldDue()
+			}
 			for j := 0; j < m; j++ {
 				var s float64
 				for l := 0; l < k; l++ {
@@ -337,6 +349,9 @@ func (c *CPU) GatherSum(dst, src, idx Array, k int) error {
 	}
 	c.parallel(len(out), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
+			if i&15 == 0 {
+				yieldDue()
+			}
 			var t float64
 			for _, v := range ix[i*k : i*k+k] {
 				if v >= 0 {
@@ -369,6 +384,9 @@ func (c *CPU) Uniform(dst Array, seed, offset uint64) error {
 	v := host(dst)
 	c.parallel(len(v), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
+			if i&15 == 0 {
+				yieldDue()
+			}
 			v[i] = UniformAt(seed, offset+uint64(i))
 		}
 	})
@@ -382,6 +400,9 @@ func (c *CPU) Normal(dst Array, seed, offset uint64) error {
 	v := host(dst)
 	c.parallel(len(v), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
+			if i&15 == 0 {
+				yieldDue()
+			}
 			v[i] = NormalAt(seed, offset+uint64(i))
 		}
 	})

@@ -64,6 +64,9 @@ func (c *CPU) softMinFast(out []float64, p Pairs) {
 	}
 	c.parallel(p.N, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
+			if i&15 == 0 {
+				yieldDue()
+			}
 			mx, s := -math.MaxFloat64, 0.0
 			if d == 2 {
 				x0, x1 := xs[2*i], xs[2*i+1]
@@ -132,6 +135,9 @@ func (c *CPU) softMeanFast(out []float64, p Pairs, vals []float64, dv int) {
 	c.parallel(p.N, func(lo, hi int) {
 		acc := make([]float64, dv)
 		for i := lo; i < hi; i++ {
+			if i&15 == 0 {
+				yieldDue()
+			}
 			xi := x[i*d : i*d+d]
 			clear(acc)
 			mx, s := -math.MaxFloat64, 0.0

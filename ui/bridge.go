@@ -3,6 +3,7 @@ package ui
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/otplay/otplay/compute"
 	"math"
 	"strconv"
 	"strings"
@@ -374,6 +375,8 @@ type bridgeRun struct {
 type BridgePage struct {
 	app.Compo
 
+	stopLost func() // ends the device-loss subscription (OnMount)
+
 	path      string
 	embed     bool
 	state     State
@@ -411,6 +414,9 @@ func (p *BridgePage) OnNav(ctx app.Context) {
 
 // OnDismount stops the run.
 func (p *BridgePage) OnDismount() {
+	if p.stopLost != nil {
+		p.stopLost()
+	}
 	if p.run != nil {
 		p.run.gate.stop()
 	}
@@ -561,4 +567,17 @@ func (p *BridgePage) frameJSON() string {
 	}
 	v, _ := json.MarshalIndent(p.frame, "", " ")
 	return string(v)
+}
+
+// OnMount subscribes to device losses: when the GPU device behind the
+// page's run is lost (ui.BackendLost), the run starts again, and
+// OpenBackend now gives the CPU backend, whose badge says why.
+func (p *BridgePage) OnMount(ctx app.Context) {
+	p.stopLost = onBackendLost(func(lost compute.Backend, now BackendStatus) {
+		ctx.Dispatch(func(ctx app.Context) {
+			if p.frame == nil || p.frame.Backend.Backend == lost {
+				p.reset(ctx)
+			}
+		})
+	})
 }

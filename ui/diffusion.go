@@ -794,6 +794,8 @@ func diffusionLossFigure(loss []float64, at []int) Figure {
 type DiffusionPage struct {
 	app.Compo
 
+	stopLost func() // ends the device-loss subscription (OnMount)
+
 	path      string
 	embed     bool
 	state     State
@@ -828,6 +830,9 @@ func (p *DiffusionPage) OnNav(ctx app.Context) {
 
 // OnDismount stops the run.
 func (p *DiffusionPage) OnDismount() {
+	if p.stopLost != nil {
+		p.stopLost()
+	}
 	if p.run != nil {
 		p.run.gate.stop()
 	}
@@ -1011,4 +1016,17 @@ func (p *DiffusionPage) renderStats() app.UI {
 	return app.Div().ID("diffusion-stats").Class("otplay-result").
 		DataSet("status", f.Phase).DataSet("step", f.Step).
 		Body(app.Table().Body(rows...))
+}
+
+// OnMount subscribes to device losses: when the GPU device behind the
+// page's run is lost (ui.BackendLost), the run starts again, and
+// OpenBackend now gives the CPU backend, whose badge says why.
+func (p *DiffusionPage) OnMount(ctx app.Context) {
+	p.stopLost = onBackendLost(func(lost compute.Backend, now BackendStatus) {
+		ctx.Dispatch(func(ctx app.Context) {
+			if p.frame == nil || p.frame.Backend.Backend == lost {
+				p.reset(ctx)
+			}
+		})
+	})
 }

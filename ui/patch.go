@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/otplay/otplay/compute"
 	"math"
 	"strconv"
 	"strings"
@@ -316,6 +317,8 @@ func patchColorFigure(src, tgt, out *imageio.Image) (Figure, map[string][]float6
 type PatchPage struct {
 	app.Compo
 
+	stopLost func() // ends the device-loss subscription (OnMount)
+
 	path      string
 	embed     bool
 	state     State
@@ -509,4 +512,24 @@ func (p *PatchPage) resultJSON() string {
 	}
 	v, _ := json.MarshalIndent(p.result, "", " ")
 	return string(v)
+}
+
+// OnDismount ends the device-loss subscription.
+func (p *PatchPage) OnDismount() {
+	if p.stopLost != nil {
+		p.stopLost()
+	}
+}
+
+// OnMount subscribes to device losses: when the GPU device behind the
+// page's run is lost (ui.BackendLost), the run starts again, and
+// OpenBackend now gives the CPU backend, whose badge says why.
+func (p *PatchPage) OnMount(ctx app.Context) {
+	p.stopLost = onBackendLost(func(lost compute.Backend, now BackendStatus) {
+		ctx.Dispatch(func(ctx app.Context) {
+			if p.result == nil || p.result.Backend.Backend == lost {
+				p.compute(ctx)
+			}
+		})
+	})
 }

@@ -496,6 +496,8 @@ func truncateLadderFigure(f *TruncateFrame) Figure {
 type TruncatePage struct {
 	app.Compo
 
+	stopLost func() // ends the device-loss subscription (OnMount)
+
 	path      string
 	embed     bool
 	state     State
@@ -532,6 +534,9 @@ func (p *TruncatePage) OnNav(ctx app.Context) {
 
 // OnDismount stops the run.
 func (p *TruncatePage) OnDismount() {
+	if p.stopLost != nil {
+		p.stopLost()
+	}
 	if p.run != nil {
 		p.run.stop()
 	}
@@ -708,4 +713,17 @@ func (p *TruncatePage) frameJSON() string {
 	}
 	v, _ := json.MarshalIndent(p.frame, "", " ")
 	return string(v)
+}
+
+// OnMount subscribes to device losses: when the GPU device behind the
+// page's run is lost (ui.BackendLost), the run starts again, and
+// OpenBackend now gives the CPU backend, whose badge says why.
+func (p *TruncatePage) OnMount(ctx app.Context) {
+	p.stopLost = onBackendLost(func(lost compute.Backend, now BackendStatus) {
+		ctx.Dispatch(func(ctx app.Context) {
+			if p.frame == nil || p.frame.Backend.Backend == lost {
+				p.reset(ctx)
+			}
+		})
+	})
 }

@@ -1,6 +1,7 @@
 package exact
 
 import (
+	"github.com/otplay/otplay/compute"
 	"math"
 )
 
@@ -34,6 +35,7 @@ func Assignment(cost []float64, n int) (perm []int, total float64, err error) {
 	minv := make([]float64, n+1)
 	used := make([]bool, n+1)
 	for i := 1; i <= n; i++ {
+		compute.YieldDue() // in the browser, a turn for the page every 25 ms
 		rowOf[0] = i
 		j0 := 0
 		for j := range minv {

@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"strings"
 	"sync"
 	"time"
@@ -195,4 +196,18 @@ func onBackendLost(fn func(lost compute.Backend, now BackendStatus)) (cancel fun
 		defer lostListeners.Unlock()
 		delete(lostListeners.fns, id)
 	}
+}
+
+// restartOnLoss subscribes a page to device losses: when the backend that
+// current reports is lost, or none is known yet, restart runs on the UI
+// goroutine (OpenBackend then gives the CPU backend, whose badge says why).
+// It returns the function that ends the subscription.
+func restartOnLoss(ctx app.Context, current func() compute.Backend, restart func(app.Context)) (cancel func()) {
+	return onBackendLost(func(lost compute.Backend, now BackendStatus) {
+		ctx.Dispatch(func(ctx app.Context) {
+			if b := current(); b == nil || b == lost {
+				restart(ctx)
+			}
+		})
+	})
 }

@@ -570,14 +570,12 @@ func (p *BridgePage) frameJSON() string {
 }
 
 // OnMount subscribes to device losses: when the GPU device behind the
-// page's run is lost (ui.BackendLost), the run starts again, and
-// OpenBackend now gives the CPU backend, whose badge says why.
+// page's run is lost, the run starts again on the CPU.
 func (p *BridgePage) OnMount(ctx app.Context) {
-	p.stopLost = onBackendLost(func(lost compute.Backend, now BackendStatus) {
-		ctx.Dispatch(func(ctx app.Context) {
-			if p.frame == nil || p.frame.Backend.Backend == lost {
-				p.reset(ctx)
-			}
-		})
-	})
+	p.stopLost = restartOnLoss(ctx, func() compute.Backend {
+		if p.frame == nil {
+			return nil
+		}
+		return p.frame.Backend.Backend
+	}, p.reset)
 }

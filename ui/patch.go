@@ -522,14 +522,12 @@ func (p *PatchPage) OnDismount() {
 }
 
 // OnMount subscribes to device losses: when the GPU device behind the
-// page's run is lost (ui.BackendLost), the run starts again, and
-// OpenBackend now gives the CPU backend, whose badge says why.
+// page's run is lost, the run starts again on the CPU.
 func (p *PatchPage) OnMount(ctx app.Context) {
-	p.stopLost = onBackendLost(func(lost compute.Backend, now BackendStatus) {
-		ctx.Dispatch(func(ctx app.Context) {
-			if p.result == nil || p.result.Backend.Backend == lost {
-				p.compute(ctx)
-			}
-		})
-	})
+	p.stopLost = restartOnLoss(ctx, func() compute.Backend {
+		if p.result == nil {
+			return nil
+		}
+		return p.result.Backend.Backend
+	}, p.compute)
 }

@@ -2,7 +2,11 @@
 # Installs what otplay's tests need, where it is missing:
 #   - a Vulkan driver for native WebGPU (Debian: mesa-vulkan-drivers, the
 #     lavapipe CPU driver, so GPU kernels run on machines with no GPU);
-#   - Chromium for the end-to-end browser tests (WebGPU through SwiftShader).
+#   - Chromium for the end-to-end browser tests (WebGPU through SwiftShader);
+#   - Xvfb and WebKitGTK (libwebkit2gtk-4.1-dev) for the desktop window's
+#     test (otplay app, built with the webview tag, under a virtual display);
+#   - Python 3 with numpy and POT for the notebook client's tests, which
+#     compare its results with POT's.
 # On systems without apt-get it says what to install and exits 0: the tests
 # then skip with that reason unless OTPLAY_REQUIRE_* asks them to fail.
 set -euo pipefail
@@ -17,6 +21,9 @@ if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>
 fi
 have_pkg mesa-vulkan-drivers || need+=(mesa-vulkan-drivers)
 have_pkg chromium || need+=(chromium)
+for p in xvfb xauth libwebkit2gtk-4.1-dev pkg-config python3 python3-numpy python3-pot python3-scipy; do
+  have_pkg "$p" || need+=("$p")
+done
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -419,6 +419,11 @@ const (
 	IdleTimeout = 2 * time.Minute
 )
 
+// serverTimeouts are the timeouts Serve uses (tests shorten them).
+var serverTimeouts = struct{ readHeader, read, write, idle time.Duration }{
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout,
+}
+
 // Serve serves h on l until ctx ends, then shuts down gracefully (waiting
 // up to 5 s for requests in flight). It returns nil after a shutdown
 // caused by ctx.
@@ -430,10 +435,10 @@ const (
 func Serve(ctx context.Context, l net.Listener, h http.Handler, allowHosts ...string) error {
 	srv := &http.Server{
 		Handler:           checkHost(AllowedHosts(l.Addr(), allowHosts...), h),
-		ReadHeaderTimeout: ReadHeaderTimeout,
-		ReadTimeout:       ReadTimeout,
-		WriteTimeout:      WriteTimeout,
-		IdleTimeout:       IdleTimeout,
+		ReadHeaderTimeout: serverTimeouts.readHeader,
+		ReadTimeout:       serverTimeouts.read,
+		WriteTimeout:      serverTimeouts.write,
+		IdleTimeout:       serverTimeouts.idle,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()

@@ -69,7 +69,11 @@ addresses it listens on): a Host check that stops DNS rebinding.
 	}
 	urls := server.ListenURLs(l.Addr())
 	if !server.IsLoopback(l.Addr()) {
-		fmt.Fprintf(stderr, "otplay serve: warning: listening on %s, which is not loopback: other machines can reach the playground at %s\n", l.Addr(), strings.Join(urls, ", "))
+		remote := urls
+		if len(urls) > 1 {
+			remote = urls[1:] // urls[0] is the loopback URL
+		}
+		fmt.Fprintf(stderr, "otplay serve: warning: listening on %s, which is not loopback: other machines can reach the playground at %s\n", l.Addr(), strings.Join(remote, ", "))
 		fmt.Fprintln(stderr, "otplay serve: note: from other machines over plain http the pages get no WebGPU (not a secure context) and compute on the CPU")
 	}
 	fmt.Fprintf(stdout, "otplay serve: the playground is at %s (Ctrl-C stops)\n", urls[0])

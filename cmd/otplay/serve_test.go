@@ -153,7 +153,9 @@ func TestServeNonLoopbackSaysSo(t *testing.T) {
 	out2, errb2 := &serveSyncBuffer{}, &serveSyncBuffer{}
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	serveContext = func() (context.Context, context.CancelFunc) { return ctx2, cancel2 }
-	go func() { status <- run([]string{"serve", "--addr", "127.0.0.1:0", "--web", serveWebRoot(t)}, out2, errb2) }()
+	go func() {
+		status <- run([]string{"serve", "--addr", "127.0.0.1:0", "--web", serveWebRoot(t)}, out2, errb2)
+	}()
 	for deadline := time.Now().Add(10 * time.Second); !urlRE.MatchString(out2.String()) && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 	}
 	cancel2()

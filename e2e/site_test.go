@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,10 +19,11 @@ import (
 )
 
 // buildEmbeddedOtplay builds cmd/otplay with the playground tag (the
-// web root, app.wasm.gz included, compiled in: what make build does) into
-// a temporary folder. It needs ../web/app.wasm.gz from make wasm; without
-// one it fails under OTPLAY_REQUIRE_BROWSER and skips otherwise.
-func buildEmbeddedOtplay(t *testing.T) string {
+// web root, app.wasm.gz included, compiled in: what make build does), and
+// any other tags, into a temporary folder. It needs ../web/app.wasm.gz
+// from make wasm; without one it fails under OTPLAY_REQUIRE_BROWSER and
+// skips otherwise.
+func buildEmbeddedOtplay(t *testing.T, tags ...string) string {
 	t.Helper()
 	wasm, gz := "../web/app.wasm", "../web/app.wasm.gz"
 	if _, err := os.Stat(gz); err != nil || staleGzip(wasm) {
@@ -32,10 +34,14 @@ func buildEmbeddedOtplay(t *testing.T) string {
 		t.Skip(msg)
 	}
 	bin := filepath.Join(t.TempDir(), "otplay")
-	build := exec.Command("go", "build", "-tags", "playground", "-o", bin, "../cmd/otplay")
+	tagList := strings.Join(append([]string{"playground"}, tags...), ",")
+	build := exec.Command("go", "build", "-tags", tagList, "-o", bin, "../cmd/otplay")
 	build.Env = append(os.Environ(), "GOEXPERIMENT=simd")
+	if slices.Contains(tags, "webview") {
+		build.Env = append(build.Env, webviewPkgConfigEnv()...)
+	}
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build -tags playground ./cmd/otplay: %v\n%s", err, out)
+		t.Fatalf("go build -tags %s ./cmd/otplay: %v\n%s", tagList, err, out)
 	}
 	return bin
 }

@@ -133,6 +133,11 @@ func TestStaticSite(t *testing.T) {
 	}
 	poll[bool](t, tb, `location.pathname === "/repo`+ui.DiffusionPath+`" && !!window.otplayResult && window.otplayResult.page === "`+ui.DiffusionPath+`"`, 60*time.Second)
 
+	// A navigation by the app to a path without the base (goappNav is
+	// go-app's) stays under /repo/ in the address bar.
+	eval[bool](t, tb, `(() => { goappNav("`+ui.OTPath+otQuery+`"); return true; })()`)
+	poll[bool](t, tb, `location.pathname === "/repo`+ui.OTPath+`" && !!window.otplayResult && window.otplayResult.page === "`+ui.OTPath+`" && window.otplayResult.done`, 60*time.Second)
+
 	// A deep link to /repo/diffusion.
 	tb.run(t, 60*time.Second, chromedp.Navigate(host+"/repo"+ui.DiffusionPath+"?data=circles&n=60&particles=30&steps=3&backend=cpu"))
 	waitDiffusion(t, tb, "f.step === 0", 60*time.Second)

@@ -160,7 +160,7 @@ func appHandler(cfg Config) (*app.Handler, error) {
 		ThemeColor:              "#1f4e79",
 		LoadingLabel:            "loading otplay {progress}%",
 		Styles:                  []string{"/web/otplay.css"},
-		RawHeaders:              []string{windowWasmScript, trailingSlashScript},
+		RawHeaders:              []string{windowWasmScript, trailingSlashScript, baseHistoryScript(cleanBase(cfg.Base))},
 		Resources:               webRoot{files: files, base: cleanBase(cfg.Base)},
 		Version:                 version,
 		WasmContentLengthHeader: wasmLengthHeader,
@@ -176,6 +176,35 @@ const trailingSlashScript = `<script>
   if (p.length > 1 && p.endsWith("/")) history.replaceState(history.state, "", p.replace(/\/+$/, "") + location.search + location.hash);
 })();
 </script>`
+
+// baseHistoryScript keeps the address bar under the site's base (a
+// static export with --base /repo/): a link or navigation of the app to
+// "/ot" that lacks the base is recorded in the history as "/repo/ot", so
+// reloading and sharing the address work. go-app already routes such a
+// path (it strips GOAPP_ROOT_PREFIX); the pages' own links carry the base
+// (ui.SiteURL), and this catches any that does not. Empty at the root.
+func baseHistoryScript(base string) string {
+	if base == "" {
+		return ""
+	}
+	b, _ := json.Marshal(base)
+	return `<script>
+(function () {
+  const base = ` + string(b) + `;
+  const underBase = function (u) {
+    if (u === undefined || u === null) return u;
+    const url = new URL(String(u), location.href);
+    if (url.origin !== location.origin || url.pathname === base || url.pathname.startsWith(base + "/")) return u;
+    url.pathname = base + url.pathname;
+    return url.href;
+  };
+  for (const m of ["pushState", "replaceState"]) {
+    const original = history[m].bind(history);
+    history[m] = function (state, title, u) { return original(state, title, underBase(u)); };
+  }
+})();
+</script>`
+}
 
 // windowWasmScript keeps the instantiated module on window.wasm: the
 // WebGPU binding's Queue.WriteBuffer reads the wasm memory from there, and

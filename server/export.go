@@ -26,7 +26,8 @@ var ExportScripts = []string{"/app.js", "/wasm_exec.js", "/app-worker.js", "/man
 // work on hosts that only serve files), go-app's scripts and manifest
 // (ExportScripts), and the web root under dir/web with app.wasm
 // uncompressed (static hosts do not negotiate .gz files; GitHub Pages
-// compresses on its own). cfg.Base is the path the site will be served
+// compresses on its own), and an empty .nojekyll (GitHub Pages then
+// publishes the files as they are). cfg.Base is the path the site will be served
 // under ("/repo/" for a GitHub Pages project site): every link and script
 // of the pages starts with it. It returns the number of routes written.
 func Export(dir string, cfg Config) (int, error) {
@@ -50,6 +51,10 @@ func Export(dir string, cfg Config) (int, error) {
 		}
 	}
 	if err := exportWebRoot(filepath.Join(dir, "web"), files); err != nil {
+		return 0, err
+	}
+	// GitHub Pages runs Jekyll over a site unless it holds .nojekyll.
+	if err := writeFile(filepath.Join(dir, ".nojekyll"), nil); err != nil {
 		return 0, err
 	}
 	return len(routes), nil

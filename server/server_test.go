@@ -286,7 +286,7 @@ func TestExport(t *testing.T) {
 	// Every route is a real file (a folder's index.html), so a static host
 	// serves deep links.
 	for _, f := range []string{"index.html", "check/index.html", "embed/check/index.html", "app.js", "wasm_exec.js", "app-worker.js", "manifest.webmanifest",
-		"app.css", "web/app.wasm", "web/icon.png", "web/otplay.css"} {
+		"app.css", "web/app.wasm", "web/icon.png", "web/otplay.css", ".nojekyll"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("export lacks %s", f)
 		}

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/cogentcore/webgpu/wgpu"
 )
@@ -167,11 +168,8 @@ func (d *Device) mapRead(b *wgpu.Buffer, size uint64) ([]byte, error) {
 	if err := b.MapAsync(wgpu.MapModeRead, 0, size, func(s wgpu.BufferMapAsyncStatus) { status, done = s, true }); err != nil {
 		return nil, fmt.Errorf("gpu: map: %w", err)
 	}
-	for !done {
-		d.dev.Poll(true, nil)
-		if err := d.Lost(); err != nil {
-			return nil, err
-		}
+	if err := d.poll(func(bool) bool { return done }); err != nil {
+		return nil, err
 	}
 	if status == wgpu.BufferMapAsyncStatusDeviceLost {
 		d.markLost("buffer map reported the device lost")
@@ -188,6 +186,48 @@ func (d *Device) mapRead(b *wgpu.Buffer, size uint64) ([]byte, error) {
 }
 
 func (d *Device) waitIdle() error {
-	d.dev.Poll(true, nil)
-	return d.Lost()
+	return d.poll(func(queueEmpty bool) bool { return queueEmpty })
 }
+
+// poll drives the device until done(queueEmpty) holds, without ever
+// blocking inside wgpu-native. wgpu-native 0.19's blocking poll
+// (wgpuDevicePoll with wait) waits at most 5 s (wgpu-core's
+// CLEANUP_WAIT_MS) and then treats the submission as finished though it is
+// still running (gfx-rs/wgpu#3601, #4589; fixed in wgpu 25 by
+// gfx-rs/wgpu#7030): it fires buffer-map callbacks before the copy into the
+// buffer has run, and frees or resets the submission's command buffers and
+// resources. lavapipe's queue thread, still executing that command buffer,
+// then read freed memory and died by SIGSEGV ("Unsupported command" with a
+// garbage type); a submission of over 5 s is common on lavapipe under load.
+// A non-blocking poll asks the real fence value instead. Between polls it
+// yields, then sleeps with a growing interval (pollSpin, pollSleepMax), so
+// a short wait costs microseconds and a long one little CPU time.
+func (d *Device) poll(done func(queueEmpty bool) bool) error {
+	start := time.Now()
+	sleep := pollSleepMin
+	for {
+		empty := d.dev.Poll(false, nil)
+		if done(empty) {
+			return d.Lost()
+		}
+		if err := d.Lost(); err != nil {
+			return err
+		}
+		if time.Since(start) < pollSpin {
+			runtime.Gosched()
+			continue
+		}
+		time.Sleep(sleep)
+		sleep = min(sleep*3/2, pollSleepMax)
+	}
+}
+
+// Back-off of poll: yield for the first pollSpin of a wait (a GPU's short
+// dispatches and readbacks finish inside it), then sleep from pollSleepMin
+// growing by half each time up to pollSleepMax, which bounds how late a
+// long wait notices its end.
+const (
+	pollSpin     = 200 * time.Microsecond
+	pollSleepMin = 20 * time.Microsecond
+	pollSleepMax = 500 * time.Microsecond
+)

@@ -493,16 +493,6 @@ func (d *Device) Flush() error {
 	}
 	d.queue.Submit(cmd)
 	cmd.Release()
-	if d.info.Fallback {
-		// On software adapters (lavapipe) one submission runs at a time.
-		// lavapipe's executor (Mesa 22.3) segfaults on some heavy solver
-		// runs under load (Sinkhorn at n = 2304 in 9-D; n = 16000 in 2-D);
-		// waiting here cut the crash rate of that reproducer from 4 in 4 to
-		// 1 in 4 runs, but the cause is not found (README, known limits).
-		// A CPU adapter gains little from queueing ahead anyway.
-		d.waitIdle()
-		d.sweep()
-	}
 	// Uniform and staging buffers and uncached bind groups are released once
 	// the device has finished this submission (see graveyard).
 	for _, t := range d.temps {

@@ -576,6 +576,20 @@ func newDevice(info Info, dev *wgpu.Device) *Device {
 	return &Device{info: info, dev: dev, queue: dev.GetQueue(), pipes: map[string]*Kernel{}, binds: map[bindKey]boundGroup{}}
 }
 
+// softwareName reports whether an adapter name is one of the CPU
+// implementations of Vulkan or WebGPU (Mesa's llvmpipe/lavapipe, Google's
+// SwiftShader, Microsoft's WARP), for drivers that do not report the CPU
+// adapter type.
+func softwareName(name string) bool {
+	n := strings.ToLower(name)
+	for _, s := range []string{"llvmpipe", "lavapipe", "swiftshader", "microsoft basic render driver"} {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return false
+}
+
 func featureNames(fs []wgpu.FeatureName) []string {
 	var out []string
 	for _, f := range fs {

@@ -7,6 +7,27 @@
 //
 // Native device probing never aborts the process: a Vulkan-only instance
 // is created on Linux, so a missing or broken driver becomes ErrNoAdapter.
+// Adapters lists the adapters without opening a device; Info.Fallback marks
+// the CPU implementations (lavapipe/llvmpipe, SwiftShader, WARP: adapter
+// type CPU, or known by name), which a caller may prefer to skip for a CPU
+// backend. Opening a device is retried (5 tries, pauses doubling from
+// 50 ms): under load lavapipe refused about 1 in 10 requests, and the next
+// request succeeded.
+//
+// Waiting natively never blocks inside wgpu-native. Its blocking poll
+// (wgpu-native 0.19) gives up after 5 s and then treats the submission as
+// finished (gfx-rs/wgpu#3601, #4589): it resets command buffers still
+// executing and fires buffer-map callbacks before the data is there. On
+// lavapipe under load, where one submission can run longer than 5 s, that
+// was the segfault inside libvulkan_lvp.so ("Unsupported command" with a
+// garbage type) that heavy solver runs died of; on any device it would
+// read stale data after a long submission. Reads and waits instead poll
+// without blocking, yielding for the first 200 us and then sleeping with a
+// growing pause of at most 500 us (TestSubmissionPastTheWaitTimeout runs a
+// 9 s submission).
+//
+// lavapipe (llvmpipe) ends any shader loop after 65,535 iterations per
+// invocation, silently; kernels keep their loops shorter.
 //
 // Binding convention of every kernel (as in TensorFlow.js's WebGPU
 // backend): storage buffers first, in the order Dispatch receives them,

@@ -40,7 +40,7 @@ fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: ve
 // A submission that runs longer than wgpu-native's 5-second wait timeout is
 // waited for in full. wgpu-native 0.19's blocking poll gives up after 5 s
 // and then treats the submission as finished (gfx-rs/wgpu#3601 and #4589,
-// fixed upstream in wgpu 25 by gfx-rs/wgpu#7030): it fires buffer-map
+// fixed upstream in 2025 by gfx-rs/wgpu#7030): it fires buffer-map
 // callbacks before the copy has run, and resets command buffers that
 // lavapipe's queue thread is still executing, which segfaulted otplay
 // inside libvulkan_lvp.so ("Unsupported command <garbage>"). With the

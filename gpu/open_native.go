@@ -225,7 +225,7 @@ func (d *Device) waitIdle() error {
 // blocking inside wgpu-native. wgpu-native 0.19's blocking poll
 // (wgpuDevicePoll with wait) waits at most 5 s (wgpu-core's
 // CLEANUP_WAIT_MS) and then treats the submission as finished though it is
-// still running (gfx-rs/wgpu#3601, #4589; fixed in wgpu 25 by
+// still running (gfx-rs/wgpu#3601, #4589; fixed upstream in 2025 by
 // gfx-rs/wgpu#7030): it fires buffer-map callbacks before the copy into the
 // buffer has run, and frees or resets the submission's command buffers and
 // resources. lavapipe's queue thread, still executing that command buffer,

@@ -6,6 +6,7 @@ import (
 	"io"
 	"runtime"
 
+	"github.com/otplay/otplay/batch"
 	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/gpu"
 )
@@ -24,7 +25,7 @@ type infoReport struct {
 	// Adapters lists every WebGPU adapter found (gpu.Adapters); Auto is
 	// what --backend auto picks among them, and why.
 	Adapters []adapterSummary `json:"adapters"`
-	Auto     autoChoice       `json:"auto"`
+	Auto     batch.AutoChoice `json:"auto"`
 }
 
 type adapterSummary struct {
@@ -63,7 +64,7 @@ the report then says why there is none.`, stderr)
 	for _, a := range adapters {
 		rep.Adapters = append(rep.Adapters, adapterSummary{Name: a.Adapter, Backend: a.Backend, Type: a.Type, Software: a.Fallback})
 	}
-	rep.Auto = chooseAuto(adapters, aerr)
+	rep.Auto = batch.ChooseAuto(adapters, aerr)
 	if d, err := gpu.Open(gpu.Options{}); err != nil {
 		rep.GPUErr = err.Error()
 	} else {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // secureHeaders sets, on every response: X-Content-Type-Options: nosniff
@@ -178,6 +179,28 @@ func checkHost(allowed []string, next http.Handler) http.Handler {
 			http.Error(w, fmt.Sprintf("otplay: Host %q is not an address of this server (allowed: %s); this check stops DNS rebinding, and otplay serve --allow-host adds a name", r.Host, strings.Join(allowed, ", ")), http.StatusMisdirectedRequest)
 			return
 		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// APIReadTimeout and APIWriteTimeout replace ReadTimeout and WriteTimeout
+// for the notebook API (longRequests): its bodies run to 256 MiB and its
+// runs to minutes.
+const (
+	APIReadTimeout  = 10 * time.Minute
+	APIWriteTimeout = 30 * time.Minute
+)
+
+// longRequests gives next's requests the API's longer read and write
+// deadlines (http.ResponseController), in place of the server's.
+func longRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := http.NewResponseController(w)
+		now := time.Now()
+		// Errors mean the writer cannot set deadlines (a test recorder):
+		// the server's then stand.
+		_ = rc.SetReadDeadline(now.Add(APIReadTimeout))
+		_ = rc.SetWriteDeadline(now.Add(APIWriteTimeout))
 		next.ServeHTTP(w, r)
 	})
 }

@@ -193,3 +193,42 @@ func TestSlowClientsDisconnected(t *testing.T) {
 		}
 	}
 }
+
+// The notebook API's requests get longer deadlines than the server's: a
+// response written after the server's write timeout reaches the client
+// through longRequests and is cut without it.
+func TestLongRequestsOutliveWriteTimeout(t *testing.T) {
+	saved := serverTimeouts
+	serverTimeouts.write = 200 * time.Millisecond
+	t.Cleanup(func() { serverTimeouts = saved })
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(time.Second) // five times the write timeout
+		io.WriteString(w, "done")
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/api/slow", longRequests(slow))
+	mux.Handle("/slow", slow)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, l, mux) }()
+	t.Cleanup(func() { cancel(); <-done })
+	get := func(path string) (string, error) {
+		resp, err := http.Get("http://" + l.Addr().String() + path)
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return string(b), err
+	}
+	if b, err := get("/api/slow"); err != nil || b != "done" {
+		t.Errorf("/api/slow through longRequests: %q, %v", b, err)
+	}
+	if b, err := get("/slow"); err == nil && b == "done" {
+		t.Errorf("/slow outlived the server's write timeout")
+	}
+}

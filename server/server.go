@@ -90,6 +90,7 @@ func New(cfg Config) (http.Handler, error) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]any{"name": "otplay", "version": h.Version, "pages": pages})
 	})
+	mux.Handle(APIPrefix, longRequests(NewAPI(APIConfig{})))
 	mux.Handle("/", staticMethods(h))
 	var root http.Handler = mux
 	if base := cleanBase(cfg.Base); base != "" {

@@ -46,6 +46,11 @@ type Config struct {
 	// is the root. Every link and script of the pages starts with it, and
 	// New serves the site under it.
 	Base string
+	// APIWithoutPlayground lets New serve the notebook API and /api/info
+	// from a binary built without the playground (and no WebDir): the
+	// pages then answer 404 with how to get them, instead of New failing
+	// with ErrNoPlayground. otplay serve sets it.
+	APIWithoutPlayground bool
 }
 
 // DefaultWebDir is the repository's web root, relative to the repository
@@ -71,14 +76,18 @@ var ErrNoPlayground = errors.New("this binary was built without the playground")
 // /api/info. Every response carries the headers of secureHeaders, and the
 // static routes answer only GET and HEAD (405 otherwise). It fails with
 // ErrNoWasm or ErrNoPlayground, and how to get the playground, when the
-// web root has no app.wasm.
+// web root has no app.wasm (but see Config.APIWithoutPlayground).
 func New(cfg Config) (http.Handler, error) {
 	h, err := appHandler(cfg)
-	if err != nil {
+	noPlayground := errors.Is(err, ErrNoPlayground) && cfg.APIWithoutPlayground
+	if err != nil && !noPlayground {
 		return nil, err
 	}
+	version := ""
+	if h != nil {
+		version = h.Version
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/web/", h.Resources.(http.Handler))
 	mux.HandleFunc("/api/info", func(w http.ResponseWriter, r *http.Request) {
 		if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
 			return
@@ -88,10 +97,22 @@ func New(cfg Config) (http.Handler, error) {
 			pages = append(pages, p.Path)
 		}
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"name": "otplay", "version": h.Version, "pages": pages})
+		if noPlayground {
+			pages = []string{}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"name": "otplay", "version": version, "pages": pages})
 	})
 	mux.Handle(APIPrefix, longRequests(NewAPI(APIConfig{})))
-	mux.Handle("/", staticMethods(h))
+	if noPlayground {
+		msg := err.Error()
+		mux.Handle("/", staticMethods(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "otplay: "+msg+". The notebook API is at "+APIPrefix+".", http.StatusNotFound)
+		})))
+	} else {
+		mux.Handle("/web/", h.Resources.(http.Handler))
+		mux.Handle("/", staticMethods(h))
+	}
 	var root http.Handler = mux
 	if base := cleanBase(cfg.Base); base != "" {
 		root = http.StripPrefix(base, mux)

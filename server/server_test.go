@@ -367,6 +367,24 @@ func TestEmbeddedWebRoot(t *testing.T) {
 		if !errors.Is(err, ErrNoPlayground) || !strings.Contains(err.Error(), "make build") || !strings.Contains(err.Error(), "--web") {
 			t.Errorf("New without playground: %v, want ErrNoPlayground naming make build and --web", err)
 		}
+		// The notebook API needs no playground: with APIWithoutPlayground
+		// it is served, and the pages say how to get them.
+		h, err := New(Config{APIWithoutPlayground: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := get(t, h, "/api/v1/"); r.StatusCode != 200 {
+			t.Errorf("GET /api/v1/ without the playground: %d", r.StatusCode)
+		}
+		if r := get(t, h, "/api/info"); r.StatusCode != 200 {
+			t.Errorf("GET /api/info without the playground: %d", r.StatusCode)
+		}
+		for _, p := range []string{"/", "/ot", "/web/app.wasm"} {
+			r := get(t, h, p)
+			if b := body(t, r); r.StatusCode != 404 || !strings.Contains(b, "make build") || !strings.Contains(b, "/api/v1/") {
+				t.Errorf("GET %s without the playground: %d %q", p, r.StatusCode, b)
+			}
+		}
 		return
 	}
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/otplay/otplay/server"
+	webroot "github.com/otplay/otplay/web"
 )
 
 func init() {
@@ -37,9 +38,10 @@ on WebGPU where the browser has it and on the CPU (in the wasm) where it
 has not; the badge on each page says which.
 
 The playground is built into the binary by "make build". A binary from a
-plain "go build" or "go install" has no playground in it: pass --web DIR
-with a web root holding app.wasm (make wasm writes web/app.wasm; a
-web/app.wasm.gz beside it is sent to browsers that accept gzip).
+plain "go build" or "go install" has no playground in it: it serves the
+notebook API only, unless --web DIR names a web root holding app.wasm
+(make wasm writes web/app.wasm; a web/app.wasm.gz beside it is sent to
+browsers that accept gzip).
 
 The server answers only requests addressed to it by one of its own
 addresses (localhost, 127.0.0.1, [::1] and, for a non-loopback --addr, the
@@ -51,10 +53,13 @@ addresses it listens on): a Host check that stops DNS rebinding.
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
-	h, err := server.New(server.Config{WebDir: *web})
+	h, err := server.New(server.Config{WebDir: *web, APIWithoutPlayground: true})
 	if err != nil {
 		fmt.Fprintln(stderr, "otplay serve:", err)
 		return 1
+	}
+	if *web == "" && !webroot.HasPlayground {
+		fmt.Fprintln(stderr, "otplay serve: this binary was built without the playground (make build puts it in, or pass --web DIR with an app.wasm): serving the notebook API ("+server.APIPrefix+") only")
 	}
 	l, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	webroot "github.com/otplay/otplay/web"
 )
 
 // serveWebRoot writes a web root with a stand-in app.wasm and the
@@ -162,5 +164,47 @@ func TestServeNonLoopbackSaysSo(t *testing.T) {
 	<-status
 	if strings.Contains(errb2.String(), "not loopback") {
 		t.Errorf("loopback serve warned: %q", errb2.String())
+	}
+}
+
+// A binary built without the playground serves the notebook API alone
+// and says so.
+func TestServeWithoutPlayground(t *testing.T) {
+	if webroot.HasPlayground {
+		t.Skip("built with the playground tag")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	saved := serveContext
+	serveContext = func() (context.Context, context.CancelFunc) { return ctx, cancel }
+	defer func() { serveContext = saved }()
+	var out, errb serveSyncBuffer
+	status := make(chan int, 1)
+	go func() { status <- run([]string{"serve", "--addr", "127.0.0.1:0"}, &out, &errb) }()
+	urlRE := regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		base = urlRE.FindString(out.String())
+	}
+	if base == "" {
+		cancel()
+		t.Fatalf("no URL printed; stdout %q stderr %q", out.String(), errb.String())
+	}
+	for path, want := range map[string]int{"api/v1/": 200, "api/info": 200, "ot": 404} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET /%s: %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	cancel()
+	if st := <-status; st != 0 {
+		t.Errorf("serve exited %d", st)
+	}
+	if !strings.Contains(errb.String(), "built without the playground") || !strings.Contains(errb.String(), "notebook API") {
+		t.Errorf("serve did not say it serves the API only: %q", errb.String())
 	}
 }

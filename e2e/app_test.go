@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"image"
 	"image/png"
@@ -34,13 +35,13 @@ func webviewPkgConfigEnv() []string {
 }
 
 // needDesktop skips (or, under OTPLAY_REQUIRE_BROWSER / CI, fails) when
-// what the desktop test needs is missing: Xvfb, ImageMagick's import and
-// WebKitGTK's development files (scripts/install-test-deps.sh installs
-// them on Debian).
+// what the desktop test needs is missing: Xvfb and WebKitGTK's
+// development files (scripts/install-test-deps.sh installs them on
+// Debian).
 func needDesktop(t *testing.T) {
 	t.Helper()
 	var missing []string
-	for _, bin := range []string{"Xvfb", "import", "pkg-config"} {
+	for _, bin := range []string{"Xvfb", "pkg-config"} {
 		if _, err := exec.LookPath(bin); err != nil {
 			missing = append(missing, bin)
 		}
@@ -59,8 +60,9 @@ func needDesktop(t *testing.T) {
 }
 
 // startXvfb starts a virtual X display (1280x900, 24-bit) for the test
-// and returns its DISPLAY value.
-func startXvfb(t *testing.T) string {
+// and returns its DISPLAY value and the file where Xvfb keeps its screen
+// (-fbdir: the framebuffer as an XWD image, always current).
+func startXvfb(t *testing.T) (display, screenFile string) {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -68,7 +70,8 @@ func startXvfb(t *testing.T) string {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	// -displayfd 3: Xvfb picks a free display and writes its number there.
-	cmd := exec.CommandContext(ctx, "Xvfb", "-displayfd", "3", "-screen", "0", "1280x900x24", "-nolisten", "tcp")
+	fbdir := t.TempDir()
+	cmd := exec.CommandContext(ctx, "Xvfb", "-displayfd", "3", "-screen", "0", "1280x900x24", "-fbdir", fbdir, "-nolisten", "tcp")
 	cmd.ExtraFiles = []*os.File{w}
 	var logs bytes.Buffer
 	cmd.Stderr = &logs
@@ -88,11 +91,11 @@ func startXvfb(t *testing.T) string {
 		if n == "" {
 			t.Fatalf("Xvfb gave no display number:\n%s", logs.String())
 		}
-		return ":" + n
+		return ":" + n, filepath.Join(fbdir, "Xvfb_screen0")
 	case <-time.After(30 * time.Second):
 		t.Fatalf("Xvfb did not start:\n%s", logs.String())
 	}
-	return ""
+	return "", ""
 }
 
 // lineBuffer collects a process's output and lets the test wait for a
@@ -172,34 +175,92 @@ func samePixels(a, b image.Image) bool {
 	return true
 }
 
-// screenshot takes a PNG of the whole virtual screen with ImageMagick's
-// import and decodes it.
-func screenshot(t *testing.T, display, file string) image.Image {
+// screenshot reads the virtual screen from Xvfb's framebuffer file, an
+// XWD image (X11's xwd format: a header of 25 big-endian 32-bit fields,
+// the window name, the colormap, then the rows of pixels), and writes it
+// as a PNG to pngFile for a person to look at.
+func screenshot(t *testing.T, screenFile, pngFile string) image.Image {
 	t.Helper()
-	if b, err := exec.Command("import", "-display", display, "-window", "root", file).CombinedOutput(); err != nil {
-		t.Fatalf("import: %v\n%s", err, b)
-	}
-	f, err := os.Open(file)
+	b, err := os.ReadFile(screenFile)
 	if err != nil {
+		t.Fatalf("reading the screen: %v", err)
+	}
+	img, err := decodeXWD(b)
+	if err != nil {
+		t.Fatalf("decoding the screen %s: %v", screenFile, err)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("decoding the screenshot: %v", err)
+	if err := os.WriteFile(pngFile, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
 	}
 	return img
+}
+
+// decodeXWD decodes a ZPixmap XWD image of 24 or 32 bits per pixel with
+// 8-bit red, green and blue masks (what Xvfb -screen WxHx24 writes).
+func decodeXWD(b []byte) (image.Image, error) {
+	if len(b) < 100 {
+		return nil, fmt.Errorf("%d bytes, too short for an XWD header", len(b))
+	}
+	field := func(i int) uint32 { return binary.BigEndian.Uint32(b[4*i:]) }
+	headerSize, version, format := field(0), field(1), field(2)
+	width, height := int(field(4)), int(field(5))
+	byteOrder, bitsPerPixel, bytesPerLine := field(7), int(field(11)), int(field(12))
+	masks := [3]uint32{field(14), field(15), field(16)}
+	ncolors := int(field(19))
+	if version != 7 || format != 2 || (bitsPerPixel != 32 && bitsPerPixel != 24) {
+		return nil, fmt.Errorf("XWD version %d, format %d, %d bits per pixel: want version 7, ZPixmap (2), 24 or 32 bits", version, format, bitsPerPixel)
+	}
+	start := int(headerSize) + 12*ncolors
+	if width <= 0 || height <= 0 || start+height*bytesPerLine > len(b) {
+		return nil, fmt.Errorf("XWD %dx%d with %d bytes per line does not fit %d bytes", width, height, bytesPerLine, len(b))
+	}
+	shift := func(m uint32) uint {
+		s := uint(0)
+		for m != 0 && m&1 == 0 {
+			m >>= 1
+			s++
+		}
+		return s
+	}
+	img := image.NewRGBA(image.Rect(0, 0, width, height))
+	bpp := bitsPerPixel / 8
+	for y := 0; y < height; y++ {
+		row := b[start+y*bytesPerLine:]
+		for x := 0; x < width; x++ {
+			var v uint32
+			px := row[x*bpp : x*bpp+bpp]
+			for i := range bpp {
+				if byteOrder == 0 { // LSBFirst
+					v |= uint32(px[i]) << (8 * i)
+				} else {
+					v = v<<8 | uint32(px[i])
+				}
+			}
+			o := img.PixOffset(x, y)
+			for c, m := range masks {
+				img.Pix[o+c] = uint8((v & m) >> shift(m))
+			}
+			img.Pix[o+3] = 255
+		}
+	}
+	return img, nil
 }
 
 // otplay app, built with the webview tag and the playground compiled in,
 // opens /ot in a WebKitGTK window on a virtual display: the server inside
 // the process answers on its loopback port, the page computes (the app
 // logs the page's first result), a screenshot of the screen shows the
-// drawn page, and Ctrl-C closes the window and stops the server.
+// drawn page, and Ctrl-C closes the window and stops the server. The
+// screenshot is Xvfb's own framebuffer file (no screenshot tool needed);
+// OTPLAY_APP_SCREENSHOT=FILE.png keeps a copy.
 func TestDesktopApp(t *testing.T) {
 	needDesktop(t)
 	bin := buildEmbeddedOtplay(t, "webview")
-	display := startXvfb(t)
+	display, screenFile := startXvfb(t)
 
 	var out lineBuffer
 	cmd := exec.Command(bin, "app", "--page", "/ot?n=40&m=30&eps=0.1")
@@ -245,7 +306,7 @@ func TestDesktopApp(t *testing.T) {
 	var seen string
 	var last image.Image
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
-		img := screenshot(t, display, shot)
+		img := screenshot(t, screenFile, shot)
 		ok, seen = drawn(img)
 		if ok && last != nil && samePixels(img, last) {
 			break

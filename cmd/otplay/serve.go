@@ -81,7 +81,11 @@ addresses it listens on): a Host check that stops DNS rebinding.
 		fmt.Fprintf(stderr, "otplay serve: warning: listening on %s, which is not loopback: other machines can reach the playground at %s\n", l.Addr(), strings.Join(remote, ", "))
 		fmt.Fprintln(stderr, "otplay serve: note: from other machines over plain http the pages get no WebGPU (not a secure context) and compute on the CPU")
 	}
-	fmt.Fprintf(stdout, "otplay serve: the playground is at %s (Ctrl-C stops)\n", urls[0])
+	if *web == "" && !webroot.HasPlayground {
+		fmt.Fprintf(stdout, "otplay serve: the notebook API is at %s%s (Ctrl-C stops)\n", urls[0], strings.TrimPrefix(server.APIPrefix, "/"))
+	} else {
+		fmt.Fprintf(stdout, "otplay serve: the playground is at %s (Ctrl-C stops)\n", urls[0])
+	}
 	ctx, stop := serveContext()
 	defer stop()
 	if err := server.Serve(ctx, l, h, extra...); err != nil {

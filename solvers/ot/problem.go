@@ -31,8 +31,11 @@ type Settings struct {
 	// potentials; each eps-scaling stage counts as one). 0 means
 	// DefaultMaxIter.
 	MaxIter int
-	// Tol stops the solver once the residual (see Result.Errors) is <= Tol.
-	// 0 means DefaultTol; a negative Tol never stops early.
+	// Tol stops the solver once the residual is <= Tol: the backend's own
+	// residual (Result.Errors) first, then the float64 check on the host
+	// (Result.Residual), which alone decides Converged. 0 means DefaultTol.
+	// A negative Tol never stops early (every MaxIter iteration runs) and
+	// Converged is judged against -Tol; NeverStop is the usual value.
 	Tol float64
 	// CheckEvery is the number of iterations between residual checks
 	// (each check reads one number back from the device). 0 means
@@ -79,6 +82,14 @@ const (
 	// DefaultCheckEvery matches POT's check of the error every 10
 	// iterations.
 	DefaultCheckEvery = 10
+	// NeverStop is a Tol that runs all MaxIter iterations and judges
+	// Converged against DefaultTol (the CLI's --tol 0).
+	NeverStop = -DefaultTol
+	// HostCheckPairs bounds the float64 host check of a Result: up to
+	// 2^22 pairs (n = m = 2048; about 0.1 s on one core) every pair is
+	// evaluated; above, a uniform sample of rows and columns of about as
+	// many pairs, with a bound of the estimate plus 3 standard errors.
+	HostCheckPairs = 1 << 22
 )
 
 // MaxDense is the largest N*M for which PlanDense materialises the plan.
@@ -90,6 +101,12 @@ var ErrBadInput = errors.New("ot: bad input")
 // ErrNumerical reports NaN or infinite values appearing while iterating
 // (eps too small for the backend's precision, or overflow).
 var ErrNumerical = errors.New("ot: numerical failure")
+
+// ErrPrecision reports an eps the backend cannot resolve: rounding the
+// costs alone would move every plan entry by more than a factor e
+// (compute.Precision.Resolvable). The message names the floor and what to
+// do (a larger eps, the float64 backend, or the exact solver).
+var ErrPrecision = errors.New("ot: eps below the backend's precision")
 
 func badInput(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrBadInput, fmt.Sprintf(format, args...))

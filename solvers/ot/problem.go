@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/otplay/otplay/compute"
 )
 
 // Problem is a pair of weighted point clouds: N points X (row-major N x D)
@@ -180,6 +182,9 @@ func validate(p Problem) (checked, error) {
 	}
 	if err := checkFinite("Y", p.Y); err != nil {
 		return c, err
+	}
+	if d2 := compute.SquaredDiameter(p.X, p.Y, p.D); math.IsInf(d2, 0) {
+		return c, badInput("the squared distances between the points overflow float64 (the bounding box of X and Y is wider than 1e154): rescale the data")
 	}
 	var err error
 	if c.A, c.massA, err = weights("A", p.A, p.N); err != nil {

@@ -205,6 +205,12 @@ func TestEveryMethodJudgedInFloat64(t *testing.T) {
 			if r.Converged != (r.ResidualBound <= s.Tol) {
 				t.Errorf("%s: converged %v with bound %g, tol %g", m.name, r.Converged, r.ResidualBound, s.Tol)
 			}
+			if m.name == "divergence" {
+				d, _ := DivergenceDetail(be, p, s)
+				if d.Converged != strings.HasPrefix(d.Status, "converged") || d.Status == "" {
+					t.Errorf("divergence: converged %v, status %q", d.Converged, d.Status)
+				}
+			}
 			if compute.PrecisionOf(be.Info()) == compute.Float64 && !r.Converged {
 				t.Errorf("%s: float64 did not converge: %s", m.name, r.Status)
 			}

@@ -69,7 +69,7 @@ func factoredCheck(phiX, phiY, u, v, a, b []float64, n, m, r int, prec compute.P
 			if s > 0 {
 				floor = max(floor, prec.Epsilon*abs/s)
 			} else if w[i] > 0 {
-				floor = math.Inf(1)
+				floor = max(floor, 1) // rounding decides the sign
 			}
 		}
 	}

@@ -28,7 +28,7 @@
 // # Keeping to itself
 //
 // Every response carries X-Content-Type-Options: nosniff and
-// Referrer-Policy: no-referrer; /embed/<page> may be framed by any page
+// Referrer-Policy: same-origin; /embed/<page> may be framed by any page
 // (Content-Security-Policy: frame-ancestors *) and everything else only by
 // its own origin (frame-ancestors 'self', X-Frame-Options: SAMEORIGIN).
 // The static routes answer GET and HEAD and 405 with Allow otherwise;

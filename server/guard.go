@@ -12,7 +12,10 @@ import (
 
 // secureHeaders sets, on every response: X-Content-Type-Options: nosniff
 // (a file is only what its Content-Type says), Referrer-Policy:
-// no-referrer (the pages' URLs carry their whole state), and the framing
+// same-origin (the pages' URLs carry their whole state: no other site
+// sees them; no-referrer would also make browsers send "Origin: null" on
+// the pages' own POSTs, which the native-compute endpoints check), and
+// the framing
 // rule: views under /embed/ may be framed by any page
 // (Content-Security-Policy: frame-ancestors *), everything else only by
 // pages of its own origin (frame-ancestors 'self', and X-Frame-Options:
@@ -21,7 +24,7 @@ func secureHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Referrer-Policy", "same-origin")
 		if isEmbedPath(r.URL.Path) {
 			h.Set("Content-Security-Policy", "frame-ancestors *")
 		} else {

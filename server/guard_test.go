@@ -50,7 +50,7 @@ func do(t *testing.T, addr net.Addr, method, path, host string) *http.Response {
 	return resp
 }
 
-// Every response says nosniff and no-referrer; embed views may be framed
+// Every response says nosniff and same-origin referrers; embed views may be framed
 // by any page, everything else only by its own origin.
 func TestSecurityHeaders(t *testing.T) {
 	addr := serveOn(t, "127.0.0.1:0")
@@ -71,7 +71,7 @@ func TestSecurityHeaders(t *testing.T) {
 		if got := r.Header.Get("X-Content-Type-Options"); got != "nosniff" {
 			t.Errorf("GET %s: X-Content-Type-Options %q", tc.path, got)
 		}
-		if got := r.Header.Get("Referrer-Policy"); got != "no-referrer" {
+		if got := r.Header.Get("Referrer-Policy"); got != "same-origin" {
 			t.Errorf("GET %s: Referrer-Policy %q", tc.path, got)
 		}
 		if got := r.Header.Get("Content-Security-Policy"); got != tc.ancestors {

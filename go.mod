@@ -12,4 +12,11 @@ require (
 	gonum.org/v1/gonum v0.16.0
 )
 
-require github.com/google/uuid v1.6.0 // indirect
+require (
+	github.com/campoy/embedmd v1.0.0 // indirect
+	github.com/google/uuid v1.6.0 // indirect
+	github.com/nlpodyssey/gopickle v0.3.0 // indirect
+	github.com/pmezard/go-difflib v1.0.0 // indirect
+	github.com/sbinet/npyio v0.9.0 // indirect
+	golang.org/x/text v0.23.0 // indirect
+)

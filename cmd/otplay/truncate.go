@@ -64,10 +64,11 @@ rate, ETA); elsewhere one line per run with its count and ETA.
 
 Grids: the default (4 data sets, T_trunc 1000, 100 and 10, 3 priors,
 samplers ddpm:50 and dpmpp2m:10, 500 samples, 1000 training and held-out
-points: 72 runs) takes about two minutes on a 2-core CPU; --full is the
-whole table of solvers/truncate/RESULTS.md (T_trunc
-1000,500,200,100,50,10, samplers ddpm:full and dpmpp2m:10, 1000 samples,
-2000 points: 144 runs, about 35 minutes there); --quick is a small grid for tests and
+points, priors fitted to 500 samples and 200 Adam steps: 72 runs) takes
+about two minutes on a 2-core CPU; --full is the whole table of
+solvers/truncate/RESULTS.md (T_trunc 1000,500,200,100,50,10, samplers
+ddpm:full and dpmpp2m:10, 1000 samples, 2000 points, the package's prior
+fits: 144 runs, about 35 minutes there); --quick is a small grid for tests and
 smoke runs. Explicit flags win over either.
 
 Ctrl-C (SIGINT) stops after the run in progress and writes the table of
@@ -151,8 +152,8 @@ func runTruncate(args []string, stdout, stderr io.Writer) int {
 	n := fs.Int("n", 500, "samples per run")
 	train := fs.Int("train", 1000, "training points per data set")
 	held := fs.Int("held", 1000, "held-out points per data set")
-	fitSamples := fs.Int("fit-samples", truncate.DefaultFitSamples, "samples of q(x_T_trunc) the entropic prior is fitted to")
-	slicedSteps := fs.Int("sliced-steps", truncate.DefaultSlicedSteps, "Adam steps of the sliced prior")
+	fitSamples := fs.Int("fit-samples", 500, "samples of q(x_T_trunc) the entropic prior is fitted to (--full: "+strconv.Itoa(truncate.DefaultFitSamples)+")")
+	slicedSteps := fs.Int("sliced-steps", 200, "Adam steps of the sliced prior (--full: "+strconv.Itoa(truncate.DefaultSlicedSteps)+")")
 	trainSteps := fs.Int("train-steps", diffusion.DefaultTrainSteps, "training steps of --model mlp")
 	correct := fs.Bool("correct", false, "add Sinkhorn-corrected runs of every sampler")
 	seed := fs.Uint64("seed", 0, "seed of the data, the fits and the samplers")
@@ -177,7 +178,8 @@ func runTruncate(args []string, stdout, stderr io.Writer) int {
 		grid = map[string]string{"data": "moons", "ttrunc": "100,10", "samplers": "ddpm:full,dpmpp2m:5",
 			"n": "300", "train": "400", "held": "500", "fit-samples": "400", "sliced-steps": "150", "train-steps": "300"}
 	case *full:
-		grid = map[string]string{"ttrunc": "1000,500,200,100,50,10", "samplers": "ddpm:full,dpmpp2m:10", "n": "1000", "train": "2000", "held": "2000"}
+		grid = map[string]string{"ttrunc": "1000,500,200,100,50,10", "samplers": "ddpm:full,dpmpp2m:10", "n": "1000", "train": "2000", "held": "2000",
+			"fit-samples": strconv.Itoa(truncate.DefaultFitSamples), "sliced-steps": strconv.Itoa(truncate.DefaultSlicedSteps)}
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })

@@ -11,8 +11,8 @@ import (
 
 	"github.com/otplay/otplay/batch"
 	"github.com/otplay/otplay/internal/safefile"
-	"github.com/otplay/otplay/solvers/data"
 	"github.com/otplay/otplay/solvers/bridge"
+	"github.com/otplay/otplay/solvers/data"
 	"github.com/otplay/otplay/solvers/ot"
 )
 

@@ -103,9 +103,13 @@ var flagMetas sync.Map // *flag.FlagSet -> flagMeta
 // into exit status 2) by parseFlags.
 func newCommandFlags(name, synopsis string, stdout, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // parseFlags prints errors and help itself
-	fs.Usage = func() {}
-	flagMetas.Store(fs, flagMeta{synopsis: strings.TrimSpace(synopsis), stdout: stdout, stderr: stderr})
+	synopsis = strings.TrimSpace(synopsis)
+	// For commands that call fs.Parse themselves: flag's error goes to
+	// stderr and -h (or fs.Usage()) prints the help to stdout. parseFlags
+	// replaces both while it parses.
+	fs.SetOutput(stderr)
+	fs.Usage = func() { printHelp(stdout, fs, synopsis) }
+	flagMetas.Store(fs, flagMeta{synopsis: synopsis, stdout: stdout, stderr: stderr})
 	return fs
 }
 
@@ -129,7 +133,12 @@ func parseFlags(fs *flag.FlagSet, args []string) (int, bool) {
 	if m.stdout == nil {
 		m = flagMeta{stdout: os.Stdout, stderr: os.Stderr}
 	}
+	usage, out := fs.Usage, fs.Output()
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
+	fs.Usage = usage
+	fs.SetOutput(out)
 	if errors.Is(err, flag.ErrHelp) {
 		printHelp(m.stdout, fs, m.synopsis)
 		return 0, false
@@ -152,7 +161,8 @@ func usageError(w io.Writer, name, synopsis string, err error) int {
 
 func printHelp(w io.Writer, fs *flag.FlagSet, synopsis string) {
 	fmt.Fprintf(w, "Usage: otplay %s\n\nFlags:\n", synopsis)
+	out := fs.Output()
 	fs.SetOutput(w)
 	fs.PrintDefaults()
-	fs.SetOutput(io.Discard)
+	fs.SetOutput(out)
 }

@@ -266,6 +266,10 @@ func unwrapNum(err error) error {
 	return err
 }
 
+// IsFile reports whether a spec names a file Load reads (by its
+// extension: .csv, .txt, .tsv, .dat, .npy, .npz) rather than a built-in set.
+func IsFile(spec string) bool { return isFilePath(strings.TrimSpace(spec)) }
+
 // isFilePath reports whether a spec names a file (by its extension).
 func isFilePath(spec string) bool {
 	_, ok := fileExt(spec)

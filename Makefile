@@ -26,7 +26,7 @@ help:
 	@echo "make fmt | vet | clean"
 
 build:
-	$(GO) build -o bin/otplay ./cmd/otplay
+	$(GO) build -ldflags "-X main.commit=$$(git rev-parse HEAD 2>/dev/null)$$(git diff --quiet HEAD 2>/dev/null || echo +modified)" -o bin/otplay ./cmd/otplay
 
 $(WASM): $(GOFILES) go.mod go.sum
 	GOEXPERIMENT= GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WASM) ./wasm

@@ -10,6 +10,7 @@ require (
 	github.com/hack-pad/safejs v0.1.1
 	github.com/maxence-charriere/go-app/v10 v10.1.11
 	github.com/sbinet/npyio v0.9.0
+	github.com/webview/webview_go v0.0.0-20240831120633-6173450d4dd6
 	golang.org/x/term v0.38.0
 	gonum.org/v1/gonum v0.16.0
 )

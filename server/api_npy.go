@@ -1,6 +1,8 @@
 package server
 
 import (
+	"archive/zip"
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -11,7 +13,6 @@ import (
 	"strconv"
 
 	"github.com/sbinet/npyio"
-	"github.com/sbinet/npyio/npz"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/otplay/otplay/solvers/data"
@@ -116,22 +117,7 @@ func (a *api) respond(w http.ResponseWriter, format string, res any, arrays map[
 	var buf bytes.Buffer
 	switch format {
 	case "npz":
-		zw := npz.NewWriter(&buf)
-		err = zw.Write("result.npy", js)
-		for _, name := range sortedKeys(arrays) {
-			if err != nil {
-				break
-			}
-			ar := arrays[name]
-			if len(ar.shape) == 2 {
-				err = zw.Write(name+".npy", mat.NewDense(ar.shape[0], ar.shape[1], ar.vals))
-			} else {
-				err = zw.Write(name+".npy", ar.vals)
-			}
-		}
-		if err == nil {
-			err = zw.Close()
-		}
+		err = writeNPZ(&buf, js, arrays)
 		w.Header().Set("Content-Type", npzType)
 		w.Header().Set("Content-Disposition", `attachment; filename="result.npz"`)
 	default:
@@ -161,6 +147,40 @@ func (a *api) respond(w http.ResponseWriter, format string, res any, arrays map[
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.Write(buf.Bytes())
+}
+
+// writeNPZ writes an uncompressed .npz (as numpy.savez does): result.npy
+// holding the JSON text as uint8, then one .npy per array (2-D arrays
+// through gonum's mat.Dense, which npyio writes with their shape). The
+// entries are stored, not deflated: float data hardly compresses, and
+// deflating an 8 MB plan cost more than the solve.
+func writeNPZ(w io.Writer, js []byte, arrays map[string]array) error {
+	zw := zip.NewWriter(w)
+	entry := func(name string, v any) error {
+		f, err := zw.CreateHeader(&zip.FileHeader{Name: name + ".npy", Method: zip.Store})
+		if err != nil {
+			return err
+		}
+		bw := bufio.NewWriterSize(f, 1<<16)
+		if err := npyio.Write(bw, v); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return bw.Flush()
+	}
+	if err := entry("result", js); err != nil {
+		return err
+	}
+	for _, name := range sortedKeys(arrays) {
+		ar := arrays[name]
+		var v any = ar.vals
+		if len(ar.shape) == 2 {
+			v = mat.NewDense(ar.shape[0], ar.shape[1], ar.vals)
+		}
+		if err := entry(name, v); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
 }
 
 func sortedKeys(m map[string]array) []string {

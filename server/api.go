@@ -83,16 +83,27 @@ func NewAPI(cfg APIConfig) http.Handler {
 }
 
 // sharedGPU opens this process's GPU device once (wgpu-native supports
-// one device per process) and lends it to one run at a time.
+// one device per process) and lends it to one run at a time. auto follows
+// batch.OpenBackend's policy (batch.ChooseAuto, decided once): a hardware
+// GPU, else cpu32 with the reason as a note.
 type sharedGPU struct {
-	once sync.Once
-	be   compute.Backend
-	err  error
-	mu   sync.Mutex
+	once     sync.Once
+	be       compute.Backend
+	err      error
+	autoOnce sync.Once
+	auto     batch.AutoChoice
+	mu       sync.Mutex
 }
 
 func (s *sharedGPU) open(name string) (compute.Backend, string, error) {
-	if name != "gpu" && name != "auto" {
+	switch name {
+	case "gpu":
+	case "auto":
+		s.autoOnce.Do(func() { s.auto = batch.ChooseAutoHere() })
+		if s.auto.Backend != "gpu" {
+			return compute.NewCPUFast(0), s.auto.Reason, nil
+		}
+	default:
 		return batch.OpenBackend(name)
 	}
 	s.once.Do(func() { s.be, s.err = batch.OpenGPU() })
@@ -100,7 +111,7 @@ func (s *sharedGPU) open(name string) (compute.Backend, string, error) {
 		if name == "gpu" {
 			return nil, "", fmt.Errorf("--backend gpu: %w", s.err)
 		}
-		return compute.NewCPUFast(0), fmt.Sprintf("no usable GPU (%v); using the fast CPU backend (cpu32)", s.err), nil
+		return compute.NewCPUFast(0), fmt.Sprintf("auto: %s did not open (%v); using cpu32", s.auto.Adapter, s.err), nil
 	}
 	s.mu.Lock()
 	return &lentBackend{Backend: s.be, mu: &s.mu}, "", nil

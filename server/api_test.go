@@ -11,6 +11,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/otplay/otplay/batch"
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/gpu"
 	"github.com/otplay/otplay/solvers/data"
 )
 
@@ -395,3 +397,38 @@ func TestAPIRegistered(t *testing.T) {
 }
 
 func runtimeGosched() { runtime.Gosched() }
+
+// TestAPISharedGPU: runs on --backend gpu share the process's one device,
+// one at a time, and agree with the float64 CPU reference to float32
+// accuracy.
+func TestAPISharedGPU(t *testing.T) {
+	if os.Getenv("OTPLAY_REQUIRE_GPU") != "1" {
+		if ads, err := gpu.Adapters(); err != nil || len(ads) == 0 {
+			t.Skipf("no WebGPU adapter here (%v); OTPLAY_REQUIRE_GPU=1 makes this a failure", err)
+		}
+	}
+	srv := newAPIServer(t, NewAPI(APIConfig{}))
+	body := `{"x": "moons:200:seed=1", "y": "circles:150", "eps": 0.1, "backend": "%s"}`
+	type answer struct {
+		Backend string
+		Cost    float64
+		Error   string
+	}
+	decode := func(resp *http.Response) answer {
+		var a answer
+		json.NewDecoder(resp.Body).Decode(&a)
+		resp.Body.Close()
+		return a
+	}
+	want := decode(postJSON(t, srv.URL+APIPrefix+"solve", fmt.Sprintf(body, "cpu")))
+	answers := make(chan answer, 3)
+	for range 3 {
+		go func() { answers <- decode(postJSON(t, srv.URL+APIPrefix+"solve", fmt.Sprintf(body, "gpu"))) }()
+	}
+	for range 3 {
+		a := <-answers
+		if a.Error != "" || a.Backend != "gpu" || math.Abs(a.Cost-want.Cost) > 1e-4*want.Cost {
+			t.Errorf("gpu run: %+v; cpu cost %g", a, want.Cost)
+		}
+	}
+}

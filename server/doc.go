@@ -76,8 +76,9 @@
 // every parameter; two runs at once and sixteen waiting, more answered
 // 503 with Retry-After. A client that goes away cancels its run: the
 // backend's next operation fails and the slot is freed. The "backend"
-// parameter is the CLI's --backend (default auto); gpu and auto share
-// the process's one GPU device, one run at a time.
+// parameter is the CLI's --backend (default auto: a hardware GPU, else
+// cpu32, as batch.ChooseAuto decides); runs on the GPU share the
+// process's one device, one run at a time.
 //
 // Serve runs a handler on a listener until its context ends; Export
 // writes the whole playground as a static website (app.GenerateStaticWebsite

@@ -56,6 +56,34 @@ class TestAgainstPOT(unittest.TestCase):
         self.assertLess(err, 1e-9 * P.max(), f"unbalanced plan differs from POT's by {err:g}")
         self.assertEqual(r.tau, tau)
 
+    def test_partial_matches_pot(self):
+        """The plan of ot.partial.entropic_partial_wasserstein(m=mass) to 1e-9."""
+        x, y, a, b = clouds(seed=6)
+        reg, mass = 0.1, 0.6
+        M = ot.dist(x, y)
+        P = ot.partial.entropic_partial_wasserstein(a, b, M, reg, m=mass, numItermax=100000, stopThr=1e-15)
+        r = otplay.solve(x, y, a, b, method="partial", eps=reg, mass=mass, backend="cpu", plan=True, tol=1e-15, iters=100000)
+        err = np.abs(r.plan - P).max()
+        self.assertLess(err, 1e-9 * P.max(), f"partial plan differs from POT's by {err:g}")
+        self.assertAlmostEqual(r.plan.sum(), mass, delta=1e-9)
+
+    def test_divergence_from_pot_plans(self):
+        """S = OT_eps(a, b) - (OT_eps(a, a) + OT_eps(b, b)) / 2 with
+        OT_eps = <P, C> + eps KL(P | a x b) from POT's sinkhorn_log plans."""
+        x, y, a, b = clouds(n=30, m=25, seed=7)
+        reg = 0.1
+
+        def ot_eps(u, wu, v, wv):
+            M = ot.dist(u, v)
+            P = ot.sinkhorn(wu, wv, M, reg, method="sinkhorn_log", numItermax=100000, stopThr=1e-14)
+            nz = P > 0
+            kl = np.sum(P[nz] * np.log(P[nz] / np.outer(wu, wv)[nz])) - P.sum() + 1.0
+            return np.sum(P * M) + reg * kl
+
+        want = ot_eps(x, a, y, b) - (ot_eps(x, a, x, a) + ot_eps(y, b, y, b)) / 2
+        r = otplay.solve(x, y, a, b, method="divergence", eps=reg, backend="cpu", tol=1e-14, iters=100000)
+        self.assertAlmostEqual(r.value, want, delta=1e-9 * abs(r.objective))
+
     def test_sliced_matches_pot(self):
         """SW_2 equals ot.sliced_wasserstein_distance with the same directions."""
         x, y, a, b = clouds(n=70, m=50, d=3, seed=2)

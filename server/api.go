@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/otplay/otplay/batch"
 	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/solvers/data"
+	"github.com/otplay/otplay/solvers/nn"
 )
 
 // APIPrefix is the path under which the notebook API is served.
@@ -148,14 +150,18 @@ type endpoint struct {
 	// points and vectors are the parameters that may carry arrays: point
 	// clouds (n x d) and 1-D vectors (weights) or matrices (directions).
 	points, vectors []string
+	// files are parameters sent as raw file parts (sample's model).
+	files []string
 	// run decodes the parameters (arrays removed) and runs.
 	run func(params []byte, arrays map[string]array, opt batch.Options) (any, map[string]array, error)
 }
 
-// array is a numeric array from a request or for a response, row-major.
+// array is a numeric array from a request or for a response, row-major,
+// or (raw) the contents of a file part.
 type array struct {
 	vals  []float64
 	shape []int
+	raw   []byte
 }
 
 func (a array) set() *data.Set {
@@ -169,7 +175,7 @@ func (a array) set() *data.Set {
 var endpoints = map[string]endpoint{
 	"solve":  {points: []string{"x", "y"}, vectors: []string{"a", "b"}, run: runSolve},
 	"sliced": {points: []string{"x", "y"}, vectors: []string{"a", "b", "directions"}, run: runSliced},
-	"sample": {points: []string{"data"}, run: runSample},
+	"sample": {points: []string{"data"}, files: []string{"model"}, run: runSample},
 	"bridge": {points: []string{"source", "target", "start"}, run: runBridge},
 }
 
@@ -243,11 +249,11 @@ func runSolve(params []byte, arrays map[string]array, opt batch.Options) (any, m
 	}
 	out := map[string]array{}
 	if res.F != nil {
-		out["f"] = array{res.F, []int{len(res.F)}}
-		out["g"] = array{res.G, []int{len(res.G)}}
+		out["f"] = array{vals: res.F, shape: []int{len(res.F)}}
+		out["g"] = array{vals: res.G, shape: []int{len(res.G)}}
 	}
 	if res.Plan != nil {
-		out["plan"] = array{res.Plan, []int{res.N, res.M}}
+		out["plan"] = array{vals: res.Plan, shape: []int{res.N, res.M}}
 	}
 	return res, out, nil
 }
@@ -287,8 +293,8 @@ func runSliced(params []byte, arrays map[string]array, opt batch.Options) (any, 
 		return nil, nil, err
 	}
 	return res, map[string]array{
-		"per_direction": {res.PerDirection, []int{len(res.PerDirection)}},
-		"directions":    {res.Directions, []int{res.Projections, res.D}},
+		"per_direction": {vals: res.PerDirection, shape: []int{len(res.PerDirection)}},
+		"directions":    {vals: res.Directions, shape: []int{res.Projections, res.D}},
 	}, nil
 }
 
@@ -300,8 +306,11 @@ func runSample(params []byte, arrays map[string]array, opt batch.Options) (any, 
 	if err := refuseFile("data", req.Data); err != nil {
 		return nil, nil, err
 	}
-	if strings.HasPrefix(req.Model, "mlp:") {
-		return nil, nil, batch.UsageError{Msg: fmt.Sprintf("--model %q: the API reads no files on the server; use empirical or gmm, or otplay sample on the command line", req.Model)}
+	if m, ok := arrays["model"]; ok {
+		req.ModelData = m.raw
+	}
+	if strings.HasPrefix(req.Model, "mlp") && req.ModelData == nil {
+		return nil, nil, batch.UsageError{Msg: fmt.Sprintf("--model %q: the API reads no files on the server; send the model file as the multipart part \"model\"", req.Model)}
 	}
 	if a, ok := arrays["data"]; ok {
 		req.DataSet = a.set()
@@ -310,7 +319,7 @@ func runSample(params []byte, arrays map[string]array, opt batch.Options) (any, 
 	if err != nil {
 		return nil, nil, err
 	}
-	return res, map[string]array{"points": {res.Points, []int{res.N, res.D}}}, nil
+	return res, map[string]array{"points": {vals: res.Points, shape: []int{res.N, res.D}}}, nil
 }
 
 func runBridge(params []byte, arrays map[string]array, opt batch.Options) (any, map[string]array, error) {
@@ -343,8 +352,8 @@ func runBridge(params []byte, arrays map[string]array, opt batch.Options) (any, 
 		all = append(all, s...)
 	}
 	return res, map[string]array{
-		"samples": {all, []int{len(res.Samples) * res.N, res.D}},
-		"times":   {res.Times, []int{len(res.Times)}},
+		"samples": {vals: all, shape: []int{len(res.Samples) * res.N, res.D}},
+		"times":   {vals: res.Times, shape: []int{len(res.Times)}},
 	}, nil
 }
 
@@ -421,7 +430,7 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return // the client went away: nobody to answer
 		}
 		var ue batch.UsageError
-		if errors.As(err, &ue) || errors.Is(err, data.ErrBadSpec) {
+		if errors.As(err, &ue) || errors.Is(err, data.ErrBadSpec) || errors.Is(err, nn.ErrBadModel) {
 			writeError(w, http.StatusBadRequest, "%v", err)
 			return
 		}
@@ -534,15 +543,19 @@ func readRequest(r *http.Request, ep endpoint) ([]byte, map[string]array, int, e
 				}
 				continue
 			}
+			if slices.Contains(ep.files, name) {
+				arrays[name] = array{raw: body}
+				continue
+			}
 			ok, _ := isArray(name)
 			if !ok {
-				return nil, nil, http.StatusBadRequest, batch.UsageError{Msg: fmt.Sprintf("part %q: not an array parameter of %s (want params or one of %s)", name, r.URL.Path, strings.Join(append(append([]string(nil), ep.points...), ep.vectors...), ", "))}
+				return nil, nil, http.StatusBadRequest, batch.UsageError{Msg: fmt.Sprintf("part %q: not an array parameter of %s (want params or one of %s)", name, r.URL.Path, strings.Join(slices.Concat(ep.points, ep.vectors, ep.files), ", "))}
 			}
 			vals, shape, err := readNPY(body)
 			if err != nil {
 				return nil, nil, http.StatusBadRequest, batch.UsageError{Msg: fmt.Sprintf("--%s: %v", name, err)}
 			}
-			arrays[name] = array{vals, shape}
+			arrays[name] = array{vals: vals, shape: shape}
 		}
 		return params, arrays, 0, nil
 	}
@@ -585,7 +598,7 @@ func jsonArray(name string, raw []byte) (array, error) {
 		if len(flat) == 0 {
 			return array{}, batch.UsageError{Msg: fmt.Sprintf("--%s: empty array", name)}
 		}
-		return array{flat, []int{len(flat)}}, nil
+		return array{vals: flat, shape: []int{len(flat)}}, nil
 	}
 	var rows [][]float64
 	if err := json.Unmarshal(raw, &rows); err != nil {
@@ -602,5 +615,5 @@ func jsonArray(name string, raw []byte) (array, error) {
 		}
 		vals = append(vals, r...)
 	}
-	return array{vals, []int{len(rows), d}}, nil
+	return array{vals: vals, shape: []int{len(rows), d}}, nil
 }

@@ -11,7 +11,7 @@ func BenchmarkWriteNPZPlan(b *testing.B) {
 	for i := range plan {
 		plan[i] = float64(i) * 1e-7
 	}
-	arrays := map[string]array{"plan": {plan, []int{1000, 1000}}}
+	arrays := map[string]array{"plan": {vals: plan, shape: []int{1000, 1000}}}
 	b.SetBytes(8 * 1000 * 1000)
 	for b.Loop() {
 		if err := writeNPZ(io.Discard, []byte(`{"cost": 1}`), arrays); err != nil {

@@ -27,7 +27,7 @@
 //	GET  /api/v1/         the endpoints with their parameters' defaults, and the limits
 //	POST /api/v1/solve    otplay solve: sinkhorn, unbalanced, partial, divergence, sliced, exact
 //	POST /api/v1/sliced   sliced W2 with its per-direction values and directions (given or drawn)
-//	POST /api/v1/sample   otplay sample (models empirical and gmm)
+//	POST /api/v1/sample   otplay sample (models empirical, gmm, and mlp uploaded)
 //	POST /api/v1/bridge   otplay bridge
 //
 // Parameters are the CLI's flags as JSON keys (eps, method, tau, mass,
@@ -36,8 +36,9 @@
 // are refused. Point clouds (x, y; data; source, target, start) are data
 // specs ("moons:512:seed=3") or arrays; weights (a, b) and sliced
 // directions are arrays. The server reads no files: specs naming .csv or
-// .npy files, and --model mlp:FILE, are refused. solve's plan and
-// potentials are booleans asking for those arrays in the answer.
+// .npy files are refused, and sample's model mlp takes the network file
+// (written by otplay train) as the multipart part "model". solve's plan
+// and potentials are booleans asking for those arrays in the answer.
 //
 // A request body is either a JSON object, with arrays as nested lists
 // (n lists of d numbers, or one list for weights)

@@ -6,6 +6,10 @@ sets OTPLAY_BIN), or by hand:
     OTPLAY_BIN=./otplay OTPLAY_WEB=web PYTHONPATH=python /usr/bin/python3 -m unittest discover -s python/tests -v
 """
 
+import json
+import os
+import subprocess
+import tempfile
 import unittest
 
 import numpy as np
@@ -161,6 +165,35 @@ class TestSampleBridgeShow(unittest.TestCase):
         # The same seed gives the same samples.
         again = otplay.sample(data, n=25, steps=4, backend="cpu", quality=False, seed=3)
         np.testing.assert_array_equal(r.points, again.points)
+
+    def test_files_and_mlp_match_cli(self):
+        """A .npy data file and a trained network (mlp:FILE), read by the
+        client and uploaded, give the samples of the CLI on the same files,
+        bit for bit."""
+        binary = os.environ.get("OTPLAY_BIN")
+        if not binary:
+            self.skipTest("OTPLAY_BIN is not set: no CLI to compare with")
+        with tempfile.TemporaryDirectory() as tmp:
+            data = os.path.join(tmp, "data.npy")
+            np.save(data, np.random.default_rng(8).normal(size=(200, 2)))
+            model = os.path.join(tmp, "model.json")
+            subprocess.run([binary, "train", "--data", data, "--out", model, "--steps", "30", "--batch", "64",
+                            "--hidden", "16,16", "--backend", "cpu"], check=True, capture_output=True)
+            out = os.path.join(tmp, "samples.npy")
+            cli = subprocess.run([binary, "sample", "--data", data, "--model", "mlp:" + model, "--n", "40", "--steps", "5",
+                                  "--seed", "2", "--backend", "cpu", "--out", out, "--json", "--quality=false"],
+                                 check=True, capture_output=True, text=True)
+            want = json.loads(cli.stdout)
+            r = otplay.sample(data, model="mlp:" + model, n=40, steps=5, seed=2, backend="cpu", quality=False)
+            np.testing.assert_array_equal(r.points, np.load(out))
+            self.assertEqual((r.nfe, r.schedule), (want["nfe"], want["schedule"]))
+            with self.assertRaises(otplay.OtplayError) as cm:
+                otplay.sample(data, model="mlp:" + data, n=4, steps=2, backend="cpu")
+            self.assertEqual(cm.exception.status, 400)
+            self.assertIn("--model: ", cm.exception.message)
+            with self.assertRaises(otplay.OtplayError) as cm:
+                otplay.solve(os.path.join(tmp, "missing.npy"), data)
+            self.assertIn("--x: ", cm.exception.message)
 
     def test_bridge(self):
         """Static bridge paths start at source points and end at target points."""

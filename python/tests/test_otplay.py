@@ -219,5 +219,15 @@ class TestSampleBridgeShow(unittest.TestCase):
             otplay.show("nosuchpage")
 
 
+def tearDownModule():
+    # For the Go test, which checks that the server is gone once Python
+    # has exited (atexit).
+    pidfile = os.environ.get("OTPLAY_TEST_PIDFILE")
+    server = otplay.default_client()._server
+    if pidfile and server is not None:
+        with open(pidfile, "w") as f:
+            f.write(str(server.proc.pid))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -591,16 +591,24 @@ func splitJSONArrays(body []byte, isArray func(string) (bool, bool), arrays map[
 }
 
 // jsonArray reads a JSON list of numbers (shape n) or of equal-length
-// lists of numbers (n x d).
+// lists of numbers (n x d). null (what JavaScript's JSON.stringify makes
+// of NaN and Infinity) is refused, not read as 0.
 func jsonArray(name string, raw []byte) (array, error) {
-	var flat []float64
+	var flat []*float64
 	if err := json.Unmarshal(raw, &flat); err == nil {
 		if len(flat) == 0 {
 			return array{}, batch.UsageError{Msg: fmt.Sprintf("--%s: empty array", name)}
 		}
-		return array{vals: flat, shape: []int{len(flat)}}, nil
+		vals := make([]float64, len(flat))
+		for i, v := range flat {
+			if v == nil {
+				return array{}, batch.UsageError{Msg: fmt.Sprintf("--%s: value %d is null (not a number; JSON has no NaN or Inf)", name, i)}
+			}
+			vals[i] = *v
+		}
+		return array{vals: vals, shape: []int{len(flat)}}, nil
 	}
-	var rows [][]float64
+	var rows [][]*float64
 	if err := json.Unmarshal(raw, &rows); err != nil {
 		return array{}, batch.UsageError{Msg: fmt.Sprintf("--%s: want a list of numbers or a list of equal-length lists of numbers", name)}
 	}
@@ -613,7 +621,12 @@ func jsonArray(name string, raw []byte) (array, error) {
 		if len(r) != d {
 			return array{}, batch.UsageError{Msg: fmt.Sprintf("--%s: row %d has %d values, row 0 has %d", name, i, len(r), d)}
 		}
-		vals = append(vals, r...)
+		for j, v := range r {
+			if v == nil {
+				return array{}, batch.UsageError{Msg: fmt.Sprintf("--%s: value %d [%d, %d] is null (not a number; JSON has no NaN or Inf)", name, i*d+j, i, j)}
+			}
+			vals = append(vals, *v)
+		}
 	}
 	return array{vals: vals, shape: []int{len(rows), d}}, nil
 }

@@ -263,6 +263,8 @@ func TestAPIErrors(t *testing.T) {
 		{"type", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": "moons:10", "y": "moons:10", "eps": "big"}`), 400, `parameter "eps"`},
 		{"file", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": "/etc/x.csv", "y": "moons:10"}`), 400, "reads no files on the server"},
 		{"mlp", postJSON(t, srv.URL+APIPrefix+"sample", `{"model": "mlp:/tmp/m.json"}`), 400, "reads no files on the server"},
+		{"null", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": [[0, 1], [2, null]], "y": "moons:10"}`), 400, "--x: value 3 [1, 1] is null (not a number"},
+		{"null weight", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": "moons:2", "y": "moons:10", "a": [0.5, null]}`), 400, "--a: value 1 is null"},
 		{"ragged", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": [[0, 1], [2]], "y": "moons:10"}`), 400, "--x: row 1 has 1 values, row 0 has 2"},
 		{"spec", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": "nosuchset:10", "y": "moons:10"}`), 400, `--x: data: bad input: unknown data set "nosuchset"`},
 		{"steps", postJSON(t, srv.URL+APIPrefix+"sample", `{"steps": 0}`), 400, "--steps = 0: want >= 1"},

@@ -227,6 +227,12 @@ class Client:
         if self._server is not None:
             self._server.stop()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     def _post(self, endpoint, params, arrays):
         params = {k: v for k, v in params.items() if v is not None}
         body, ctype = _multipart(params, arrays)

@@ -143,8 +143,8 @@ func Bridge(req BridgeRequest, opt Options) (*BridgeResult, error) {
 		return nil, usage("--sigma = %v: want a positive number", req.Sigma)
 	case req.N < 1 || req.N > data.MaxPoints:
 		return nil, usage("--n = %d: want 1 .. %d", req.N, data.MaxPoints)
-	case req.Steps < 1:
-		return nil, usage("--steps = %d: want >= 1", req.Steps)
+	case req.Steps < 1 || req.Steps > MaxSteps:
+		return nil, usage("--steps = %d: want 1 .. %d", req.Steps, MaxSteps)
 	case req.MaxIter < 1:
 		return nil, usage("--max-iter = %d: want >= 1", req.MaxIter)
 	case !(req.Tol > 0) || math.IsInf(req.Tol, 0):

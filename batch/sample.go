@@ -122,8 +122,8 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		return nil, usage("--spacing: %v", trimDiffusionErr(err))
 	}
 	switch {
-	case req.Steps < 1:
-		return nil, usage("--steps = %d: want >= 1", req.Steps)
+	case req.Steps < 1 || req.Steps > MaxSteps:
+		return nil, usage("--steps = %d: want 1 .. %d", req.Steps, MaxSteps)
 	case req.N < 1 || req.N > data.MaxPoints:
 		return nil, usage("--n = %d: want 1 .. %d", req.N, data.MaxPoints)
 	case !(req.Eta >= 0 && req.Eta <= 1):

@@ -267,7 +267,7 @@ func TestAPIErrors(t *testing.T) {
 		{"null weight", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": "moons:2", "y": "moons:10", "a": [0.5, null]}`), 400, "--a: value 1 is null"},
 		{"ragged", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": [[0, 1], [2]], "y": "moons:10"}`), 400, "--x: row 1 has 1 values, row 0 has 2"},
 		{"spec", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": "nosuchset:10", "y": "moons:10"}`), 400, `--x: data: bad input: unknown data set "nosuchset"`},
-		{"steps", postJSON(t, srv.URL+APIPrefix+"sample", `{"steps": 0}`), 400, "--steps = 0: want >= 1"},
+		{"steps", postJSON(t, srv.URL+APIPrefix+"sample", `{"steps": 0}`), 400, "--steps = 0: want 1 .. 100000"},
 		{"times", postJSON(t, srv.URL+APIPrefix+"bridge", `{"times": [0, 2]}`), 400, "--times: 2 is outside [0, 1]"},
 		{"part", postMultipart(t, context.Background(), srv.URL+APIPrefix+"solve", "", map[string][]byte{"z": good}), 400, `part "z": not an array parameter`},
 		{"npy", postMultipart(t, context.Background(), srv.URL+APIPrefix+"solve", "", map[string][]byte{"x": []byte("not npy")}), 400, "--x: not a .npy array"},

@@ -176,6 +176,9 @@ func Bridge(req BridgeRequest, opt Options) (*BridgeResult, error) {
 	if src.D != tgt.D {
 		return nil, usage("--source has dimension %d, --target %d", src.D, tgt.D)
 	}
+	if req.N > data.MaxElements/src.D {
+		return nil, usage("--n = %d: %d points of dimension %d exceed the limit of %d values", req.N, req.N, src.D, data.MaxElements)
+	}
 	var x0 []float64
 	if req.Mode == "sde" {
 		from := src

@@ -211,6 +211,9 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		sched = diffusion.Linear(diffusion.DefaultT)
 	}
 	d := model.Dim()
+	if req.N > data.MaxElements/d {
+		return nil, usage("--n = %d: %d points of dimension %d exceed the limit of %d values", req.N, req.N, d, data.MaxElements)
+	}
 	x, err := b.Alloc(req.N * d)
 	if err != nil {
 		return nil, err

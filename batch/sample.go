@@ -162,6 +162,10 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		}
 		return nil, fmt.Errorf("--data: %w", err)
 	}
+	if req.N > data.MaxElements/set.D {
+		// The model's dimension is the data's (an MLP of another is refused below).
+		return nil, usage("--n = %d: %d points of dimension %d exceed the limit of %d values", req.N, req.N, set.D, data.MaxElements)
+	}
 
 	b, note, err := opt.open(req.Backend)
 	if err != nil {
@@ -211,9 +215,6 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		sched = diffusion.Linear(diffusion.DefaultT)
 	}
 	d := model.Dim()
-	if req.N > data.MaxElements/d {
-		return nil, usage("--n = %d: %d points of dimension %d exceed the limit of %d values", req.N, req.N, d, data.MaxElements)
-	}
 	x, err := b.Alloc(req.N * d)
 	if err != nil {
 		return nil, err

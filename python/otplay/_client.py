@@ -166,7 +166,10 @@ class _LocalServer:
             self.log.truncate()
             if "address already in use" not in last:
                 break
-        raise OtplayError(f"could not start {' '.join(args)}: {last or 'no answer'}")
+        hint = ""
+        if "web root" in last or "app.wasm" in last:
+            hint = " (a binary without the embedded playground needs OTPLAY_WEB=<repository>/web, built by make wasm)"
+        raise OtplayError(f"could not start {' '.join(args)}: {last or 'no answer'}{hint}")
 
     def _wait(self, timeout):
         deadline = time.monotonic() + timeout

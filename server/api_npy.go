@@ -109,7 +109,7 @@ func readNPY(body []byte) ([]float64, []int, error) {
 // nested lists) or .npz (result.npy, the JSON text as a uint8 array, and
 // one .npy per array).
 func (a *api) respond(w http.ResponseWriter, format string, res any, arrays map[string]array) {
-	js, err := json.Marshal(res)
+	js, err := marshalResult(res)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "encoding the result: %v", err)
 		return
@@ -121,23 +121,7 @@ func (a *api) respond(w http.ResponseWriter, format string, res any, arrays map[
 		w.Header().Set("Content-Type", npzType)
 		w.Header().Set("Content-Disposition", `attachment; filename="result.npz"`)
 	default:
-		var obj map[string]any
-		dec := json.NewDecoder(bytes.NewReader(js))
-		dec.UseNumber()
-		if err = dec.Decode(&obj); err == nil {
-			for name, ar := range arrays {
-				if len(ar.shape) == 2 {
-					rows := make([][]float64, ar.shape[0])
-					for i := range rows {
-						rows[i] = ar.vals[i*ar.shape[1] : (i+1)*ar.shape[1]]
-					}
-					obj[name] = rows
-				} else {
-					obj[name] = ar.vals
-				}
-			}
-			err = json.NewEncoder(&buf).Encode(obj)
-		}
+		err = appendJSONArrays(&buf, js, arrays)
 		w.Header().Set("Content-Type", "application/json")
 	}
 	if err != nil {
@@ -147,6 +131,51 @@ func (a *api) respond(w http.ResponseWriter, format string, res any, arrays map[
 	}
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.Write(buf.Bytes())
+}
+
+// marshalResult encodes a result as the CLI prints it with --json (its
+// fields in their order), on one line, without escaping <, > and &.
+func marshalResult(res any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(res); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
+}
+
+// appendJSONArrays writes the JSON object js with the arrays added as
+// members after its own (2-D arrays as lists of rows), in name order.
+func appendJSONArrays(buf *bytes.Buffer, js []byte, arrays map[string]array) error {
+	if len(js) < 2 || js[0] != '{' || js[len(js)-1] != '}' {
+		return fmt.Errorf("result is not a JSON object")
+	}
+	buf.Write(js[:len(js)-1])
+	sep := ","
+	if len(bytes.TrimSpace(js[1:len(js)-1])) == 0 {
+		sep = ""
+	}
+	for _, name := range sortedKeys(arrays) {
+		ar := arrays[name]
+		var v any = ar.vals
+		if len(ar.shape) == 2 {
+			rows := make([][]float64, ar.shape[0])
+			for i := range rows {
+				rows[i] = ar.vals[i*ar.shape[1] : (i+1)*ar.shape[1]]
+			}
+			v = rows
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		fmt.Fprintf(buf, "%s%q:", sep, name)
+		buf.Write(b)
+		sep = ","
+	}
+	buf.WriteString("}\n")
+	return nil
 }
 
 // writeNPZ writes an uncompressed .npz (as numpy.savez does): result.npy

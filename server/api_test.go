@@ -193,8 +193,18 @@ func TestAPISolveMatchesCLI(t *testing.T) {
 		Cost float64
 		F, G []float64
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil || resp.StatusCode != 200 {
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("JSON solve: status %d, %v", resp.StatusCode, err)
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatalf("JSON solve: %v\n%s", err, raw)
+	}
+	// The CLI's --json object, in its field order and unescaped, then the arrays.
+	if !bytes.HasPrefix(raw, []byte(`{"method":"sinkhorn","backend":"cpu","tier":"full","n":50,`)) || !bytes.Contains(raw, []byte(" <= ")) ||
+		!bytes.Contains(raw, []byte(`],"f":[`)) {
+		t.Errorf("JSON answer %.300s", raw)
 	}
 	req := batch.NewSolveRequest()
 	req.X, req.Y, req.Eps, req.Backend, req.Potentials = xf, yf, 0.1, "cpu", true

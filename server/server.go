@@ -33,6 +33,9 @@ type Config struct {
 	// in WebDir, so a rebuilt app.wasm is picked up on the next load and an
 	// unchanged one stays cached across restarts.
 	Version string
+	// Remote lets the pages compute on this machine's backend
+	// (?backend=native, see remote.go); its zero value disables it.
+	Remote RemoteConfig
 }
 
 // DefaultWebDir is the web root used when Config.WebDir is empty.
@@ -66,6 +69,9 @@ func New(cfg Config) (http.Handler, error) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]any{"name": "otplay", "version": h.Version, "pages": pages})
 	})
+	if cfg.Remote.Backend != nil {
+		mountRemote(mux, h, cfg.Remote)
+	}
 	mux.Handle("/", h)
 	return mux, nil
 }

@@ -40,10 +40,18 @@ GOARCH=wasm go build -o web/app.wasm ./wasm); a web/app.wasm.gz beside it
 is sent to browsers that accept gzip. Ctrl-C stops the server.`, stderr)
 	addr := fs.String("addr", serveDefaultAddr, "listen address; keep it on 127.0.0.1 or localhost: browsers refuse WebGPU to plain-http pages of other hosts")
 	web := fs.String("web", server.DefaultWebDir, "web root holding app.wasm, the icons and otplay.css")
+	native := fs.Bool("native", true, "let the pages compute on this machine's backend (?backend=native; backend=auto takes it when the browser lacks hardware WebGPU and this machine has a GPU)")
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
-	h, err := server.New(server.Config{WebDir: *web})
+	cfg := server.Config{WebDir: *web}
+	if *native {
+		b, note, _ := openBackend("auto") // auto never fails: the fast CPU backend at worst
+		defer b.Close()
+		cfg.Remote = server.RemoteConfig{Backend: b, Hardware: server.IsHardwareGPU(b.Info())}
+		fmt.Fprintf(stderr, "otplay serve: native compute for the pages on %s %s %s\n", b.Info().Name, b.Info().Device, note)
+	}
+	h, err := server.New(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "otplay serve:", err)
 		return 1

@@ -1,0 +1,292 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/compute/remote"
+	"github.com/otplay/otplay/compute/webgpu/gputest"
+	"github.com/otplay/otplay/server"
+	"github.com/otplay/otplay/solvers/ot"
+	"github.com/otplay/otplay/ui"
+)
+
+// nativeServer is a second otplay server whose pages may compute on this
+// machine's GPU backend (lavapipe here): server.Config.Remote set, as
+// `otplay serve` does. Its origin differs from env.baseURL's (another
+// port). It records the status of every answer of the remote endpoints.
+type nativeServer struct {
+	url     string
+	backend compute.Backend
+	mu      sync.Mutex
+	answers []string // "path origin status"
+}
+
+func (ns *nativeServer) statuses(path string) []string {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	var out []string
+	for _, a := range ns.answers {
+		if strings.HasPrefix(a, path+" ") {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *statusRecorder) WriteHeader(code int) { r.code = code; r.ResponseWriter.WriteHeader(code) }
+
+var native struct {
+	once sync.Once
+	srv  *nativeServer
+	err  error
+}
+
+// startNative serves a copy of the web root (built as in startServer)
+// with native compute on the shared GPU backend.
+func startNative(t *testing.T) *nativeServer {
+	t.Helper()
+	b := gputest.Backend(t)
+	native.once.Do(func() {
+		web, err := os.MkdirTemp("", "otplay-native-web-")
+		if err != nil {
+			native.err = err
+			return
+		}
+		if native.err = copyWebRoot(web); native.err != nil {
+			return
+		}
+		h, err := server.New(server.Config{WebDir: web, Remote: server.RemoteConfig{Backend: b, Hardware: server.IsHardwareGPU(b.Info())}})
+		if err != nil {
+			native.err = err
+			return
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			native.err = err
+			return
+		}
+		ns := &nativeServer{url: "http://" + l.Addr().String(), backend: b}
+		rec := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sr := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+			h.ServeHTTP(sr, r)
+			if strings.HasPrefix(r.URL.Path, "/api/remote/") {
+				ns.mu.Lock()
+				ns.answers = append(ns.answers, fmt.Sprintf("%s %s %d", r.URL.Path, r.Header.Get("Origin"), sr.code))
+				ns.mu.Unlock()
+			}
+		})
+		go server.Serve(context.Background(), l, rec) // ends with the test binary
+		native.srv = ns
+	})
+	if native.err != nil {
+		t.Fatalf("starting the native server: %v", native.err)
+	}
+	return native.srv
+}
+
+// copyWebRoot fills web with ../web's files and the wasm ($OTPLAY_WASM,
+// else built here), as startServer does for the shared server.
+func copyWebRoot(web string) error {
+	entries, err := os.ReadDir("../web")
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.IsDir() || strings.HasPrefix(e.Name(), "app.wasm") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("../web", e.Name()))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(web, e.Name()), b, 0o644); err != nil {
+			return err
+		}
+	}
+	if prebuilt := os.Getenv("OTPLAY_WASM"); prebuilt != "" {
+		b, err := os.ReadFile(prebuilt)
+		if err != nil {
+			return fmt.Errorf("OTPLAY_WASM: %w", err)
+		}
+		return os.WriteFile(filepath.Join(web, "app.wasm"), b, 0o644)
+	}
+	build := exec.Command("go", "build", "-o", filepath.Join(web, "app.wasm"), "../wasm")
+	build.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm", "GOEXPERIMENT=")
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("building the wasm: %v\n%s", err, out)
+	}
+	return nil
+}
+
+// /check with ?backend=native computes on the server's GPU: the badge
+// says native and names the server's adapter, and the values are the very
+// numbers the same backend gives when called natively.
+func TestNativeCheckPage(t *testing.T) {
+	tb := newTab(t)
+	ns := startNative(t)
+	tb.run(t, 30*time.Second, chromedp.Navigate(ns.url+ui.CheckPath+"?n=300&m=257&d=3&eps=0.3&seed=7&backend=native"))
+	text := poll[string](t, tb, resultExpr, 60*time.Second)
+	r := decodeCheck(t, tb, text)
+	if r.Backend.Kind != ui.KindNative || r.Backend.Adapter != ns.backend.Info().Device {
+		t.Fatalf("backend %+v, want native on %q", r.Backend, ns.backend.Info().Device)
+	}
+	badge := eval[string](t, tb, `document.getElementById("backend-badge").textContent`)
+	if !strings.HasPrefix(badge, "native: "+ns.backend.Info().Device) {
+		t.Errorf("badge %q, want native: <the server's adapter>", badge)
+	}
+	want := nativeSoftMin(t, ns.backend, r.N, r.M, r.D, r.Eps, r.Seed)
+	for i := range want {
+		if r.Values[i] != want[i] {
+			t.Fatalf("value %d = %.9g in the page, %.9g natively on the same backend", i, r.Values[i], want[i])
+		}
+	}
+	if !r.Agree {
+		t.Errorf("the page's check against its float64 reference failed: %g > %g", r.MaxRelDiff, r.Tolerance)
+	}
+	t.Logf("native check: %d values equal the direct run; timings %v", len(want), r.TimingsMS)
+	// The page's session is open; it may be closed when the tab goes.
+	if got := ns.statuses(remote.SessionPath); len(got) == 0 || !strings.HasSuffix(got[len(got)-1], " 200") || !strings.Contains(got[len(got)-1], ns.url) {
+		t.Errorf("session answers %v, want a 200 to the page's own origin", got)
+	}
+	tb.checkConsole(t)
+}
+
+// decodeCheck is loadCheck's decoding, for a page already loaded.
+func decodeCheck(t *testing.T, tb *tab, text string) ui.CheckResult {
+	t.Helper()
+	var r ui.CheckResult
+	if err := json.Unmarshal([]byte(text), &r); err != nil {
+		t.Fatalf("decoding window.otplayResult: %v\n%s", err, text)
+	}
+	if r.Error != "" {
+		t.Fatalf("page error: %s\nconsole:\n%s", r.Error, tb.console())
+	}
+	return r
+}
+
+// nativeSoftMin runs /check's soft-min (ui.SoftMinCheck) directly on b.
+func nativeSoftMin(t *testing.T, b compute.Backend, n, m, d int, eps float64, seed uint64) []float64 {
+	t.Helper()
+	out, _, err := ui.SoftMinCheck{N: n, M: m, D: d, Eps: eps, Seed: seed}.Run(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// /ot with ?backend=native steps and converges to the numbers of the same
+// solver run natively on the same backend.
+func TestNativeOTPage(t *testing.T) {
+	tb := newTab(t)
+	ns := startNative(t)
+	query := "x=gaussian&y=moons&n=60&m=50&eps=0.3&seed=4&k=2&backend=native"
+	st, err := ui.OTSchema.DecodeQuery(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prob, err := ui.OTProblem(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb.run(t, 30*time.Second, chromedp.Navigate(ns.url+ui.OTPath+"?"+query))
+	f := waitOT(t, tb, "f.iteration === 0", 60*time.Second)
+	if f.Backend.Kind != ui.KindNative {
+		t.Fatalf("backend=native opened %s", f.Backend.Badge())
+	}
+	click(t, tb, "play")
+	f = waitOT(t, tb, "f.converged && !f.playing", 60*time.Second)
+	full, err := ot.Sinkhorn(ns.backend, prob, ui.OTSettings(st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("native /ot converged in %d iterations (direct %d): cost %.9g vs %.9g", f.Iteration, full.Iterations, f.Cost, full.Cost)
+	if f.Iteration != full.Iterations || relDiff(f.Cost, full.Cost) > 1e-12 || relDiff(f.Objective, full.Objective) > 1e-12 {
+		t.Errorf("page: %d iterations, cost %.12g, objective %.12g; direct on the same backend: %d, %.12g, %.12g",
+			f.Iteration, f.Cost, f.Objective, full.Iterations, full.Cost, full.Objective)
+	}
+	tb.checkConsole(t)
+}
+
+// The token endpoint refuses a page of another origin (the shared
+// server's pages, on another port) and answers a batch without a token
+// with 401, which the page can read.
+func TestNativeRefusesForeignPagesAndMissingTokens(t *testing.T) {
+	tb := newTab(t)
+	ns := startNative(t)
+	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+"/web/embed-example.html"))
+	before := len(ns.statuses(remote.SessionPath))
+	res := poll[string](t, tb, `(async () => {
+		try { const r = await fetch("`+ns.url+remote.SessionPath+`", {method: "POST"}); return "read " + r.status; }
+		catch (e) { return "refused"; }
+	})()`, 10*time.Second)
+	got := ns.statuses(remote.SessionPath)
+	if len(got) != before+1 || !strings.HasSuffix(got[len(got)-1], " 403") || !strings.Contains(got[len(got)-1], env.baseURL) {
+		t.Errorf("a foreign page's session request: the server answered %v, want a 403 to origin %s", got[before:], env.baseURL)
+	}
+	if res != "refused" {
+		t.Errorf("the foreign page could read the answer: %s", res)
+	}
+	tb.run(t, 30*time.Second, chromedp.Navigate(ns.url+"/web/embed-example.html"))
+	status := poll[float64](t, tb, `(async () => (await fetch("`+remote.BatchPath+`", {method: "POST", body: "OTR1\0\0\0\0"})).status)()`, 10*time.Second)
+	if status != http.StatusUnauthorized {
+		t.Errorf("a batch without a token: status %v, want 401", status)
+	}
+	status = poll[float64](t, tb, `(async () => (await fetch("`+remote.BatchPath+`", {method: "POST", headers: {"`+remote.TokenHeader+`": "guess"}, body: "OTR1\0\0\0\0"})).status)()`, 10*time.Second)
+	if status != http.StatusGone {
+		t.Errorf("a batch with a guessed token: status %v, want 410", status)
+	}
+}
+
+// TestNativeTimings measures one Sinkhorn iteration (with its residual
+// check: one round trip) at n = m = 1000 in the page on three backends:
+// native (the server's lavapipe through compute/remote), the browser's
+// WebGPU (SwiftShader) and the wasm CPU. It logs the figures for the
+// README and checks only that the three agree on the cost; set
+// OTPLAY_NATIVE_TIMINGS=1 to run it (it takes a minute on 2 cores).
+func TestNativeTimings(t *testing.T) {
+	if os.Getenv("OTPLAY_NATIVE_TIMINGS") != "1" {
+		t.Skip("a measurement, not a check: set OTPLAY_NATIVE_TIMINGS=1 to run it")
+	}
+	ns := startNative(t)
+	const steps = 6
+	costs := map[string]float64{}
+	for _, backend := range []string{"native", "gpu", "cpu"} {
+		tb := newTab(t)
+		tb.run(t, 30*time.Second, chromedp.Navigate(ns.url+ui.OTPath+"?x=gaussian&y=moons&n=1000&m=1000&eps=0.05&seed=1&k=1&backend="+backend))
+		f := waitOT(t, tb, "f.iteration === 0", 60*time.Second)
+		var ms []float64
+		for i := 1; i <= steps; i++ {
+			click(t, tb, "step")
+			f = waitOT(t, tb, fmt.Sprintf("f.iteration === %d", i), 120*time.Second)
+			if i > 1 { // the first includes warm-up (pipelines, first dispatch)
+				ms = append(ms, f.TimingsMS["step"])
+			}
+		}
+		sort.Float64s(ms)
+		costs[backend] = f.Cost
+		t.Logf("%-6s %-45s one iteration + check at n=m=1000: %.1f..%.1f ms (median %.1f, %d steps)",
+			backend, f.Backend.Badge(), ms[0], ms[len(ms)-1], ms[len(ms)/2], len(ms))
+	}
+	if d := relDiff(costs["native"], costs["cpu"]); d > 1e-4 {
+		t.Errorf("native cost %.9g vs wasm CPU %.9g after %d iterations (relative %.2g)", costs["native"], costs["cpu"], steps, d)
+	}
+}

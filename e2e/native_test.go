@@ -33,6 +33,9 @@ type nativeServer struct {
 	backend compute.Backend
 	mu      sync.Mutex
 	answers []string // "path origin status"
+	// batches, and the bytes of their request and response bodies
+	batches        int
+	sent, received int64
 }
 
 func (ns *nativeServer) statuses(path string) []string {
@@ -47,12 +50,26 @@ func (ns *nativeServer) statuses(path string) []string {
 	return out
 }
 
+// traffic sums the batches the server answered.
+func (ns *nativeServer) traffic() (batches int, sent, received int64) {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	return ns.batches, ns.sent, ns.received
+}
+
 type statusRecorder struct {
 	http.ResponseWriter
-	code int
+	code    int
+	written int64
 }
 
 func (r *statusRecorder) WriteHeader(code int) { r.code = code; r.ResponseWriter.WriteHeader(code) }
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	n, err := r.ResponseWriter.Write(b)
+	r.written += int64(n)
+	return n, err
+}
 
 var native struct {
 	once sync.Once
@@ -91,6 +108,11 @@ func startNative(t *testing.T) *nativeServer {
 			if strings.HasPrefix(r.URL.Path, "/api/remote/") {
 				ns.mu.Lock()
 				ns.answers = append(ns.answers, fmt.Sprintf("%s %s %d", r.URL.Path, r.Header.Get("Origin"), sr.code))
+				if r.URL.Path == remote.BatchPath {
+					ns.batches++
+					ns.sent += r.ContentLength
+					ns.received += sr.written
+				}
 				ns.mu.Unlock()
 			}
 		})
@@ -274,6 +296,7 @@ func TestNativeTimings(t *testing.T) {
 		tb.run(t, 30*time.Second, chromedp.Navigate(ns.url+ui.OTPath+"?x=gaussian&y=moons&n=1000&m=1000&eps=0.05&seed=1&k=1&backend="+backend))
 		f := waitOT(t, tb, "f.iteration === 0", 60*time.Second)
 		var ms []float64
+		b0, s0, r0 := ns.traffic()
 		for i := 1; i <= steps; i++ {
 			click(t, tb, "step")
 			f = waitOT(t, tb, fmt.Sprintf("f.iteration === %d", i), 120*time.Second)
@@ -285,6 +308,10 @@ func TestNativeTimings(t *testing.T) {
 		costs[backend] = f.Cost
 		t.Logf("%-6s %-45s one iteration + check at n=m=1000: %.1f..%.1f ms (median %.1f, %d steps)",
 			backend, f.Backend.Badge(), ms[0], ms[len(ms)-1], ms[len(ms)/2], len(ms))
+		if b1, s1, r1 := ns.traffic(); backend == "native" {
+			t.Logf("native: %d steps (iteration + views) took %d round trips, %d bytes sent, %d received (per step: %.1f trips, %.0f B up, %.0f B down)",
+				steps, b1-b0, s1-s0, r1-r0, float64(b1-b0)/steps, float64(s1-s0)/steps, float64(r1-r0)/steps)
+		}
 	}
 	if d := relDiff(costs["native"], costs["cpu"]); d > 1e-4 {
 		t.Errorf("native cost %.9g vs wasm CPU %.9g after %d iterations (relative %.2g)", costs["native"], costs["cpu"], steps, d)

@@ -7,6 +7,8 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"github.com/otplay/otplay/compute/remote"
 	"github.com/otplay/otplay/compute/webgpu/gputest"
 	"github.com/otplay/otplay/solvers/ot"
+	"github.com/otplay/otplay/ui"
 )
 
 // liveCounter is a backend that counts its live arrays, to see that a
@@ -388,5 +391,146 @@ func waitFor(t *testing.T, limit time.Duration, cond func() bool) {
 			t.Fatalf("condition not met in %v", limit)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// BenchmarkSinkhornIteration times one balanced Sinkhorn iteration with
+// its residual check (CheckEvery = 1: one round trip through remote) at
+// n = m = 1000, d = 2, on a backend directly and through remote over
+// loopback HTTP, so that the difference is the protocol's cost.
+//
+//	go test ./server -run XXX -bench SinkhornIteration -benchtime 50x
+func BenchmarkSinkhornIteration(b *testing.B) {
+	const n = 1000
+	x, y := make([]float64, 2*n), make([]float64, 2*n)
+	for i := range x {
+		x[i] = compute.NormalAt(1, uint64(i))
+		y[i] = compute.NormalAt(2, uint64(i)) + 1
+	}
+	p := ot.Problem{X: x, Y: y, N: n, M: n, D: 2}
+	s := ot.Settings{Eps: 0.05, CheckEvery: 1, Tol: -1, MaxIter: 1 << 30}
+	backends := map[string]func(testing.TB) compute.Backend{
+		"cpu32": func(testing.TB) compute.Backend { return compute.NewCPUFast(0) },
+		"gpu":   func(t testing.TB) compute.Backend { return gputest.Backend(t) },
+	}
+	for _, name := range []string{"cpu32", "gpu"} {
+		for _, via := range []string{"direct", "remote"} {
+			b.Run(name+"/"+via, func(b *testing.B) {
+				be := backends[name](b)
+				if via == "remote" {
+					rs := newRemoteService(RemoteConfig{Backend: be})
+					mux := http.NewServeMux()
+					rs.mount(mux)
+					srv := httptest.NewServer(mux)
+					defer srv.Close()
+					rb, err := remote.Open(context.Background(), srv.URL, remote.Options{KeepAlive: -1})
+					if err != nil {
+						b.Fatal(err)
+					}
+					defer rb.Close()
+					be = rb
+				}
+				sv, err := ot.NewSolver(be, p, s)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer sv.Close()
+				if err := sv.Step(2); err != nil { // warm-up: pipelines, first dispatch
+					b.Fatal(err)
+				}
+				b.ResetTimer()
+				if err := sv.Step(b.N); err != nil {
+					b.Fatal(err)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkRoundTrip times one batch that reads one number back: the
+// protocol's fixed cost on loopback.
+func BenchmarkRoundTrip(b *testing.B) {
+	rs := newRemoteService(RemoteConfig{Backend: compute.NewCPU(1)})
+	mux := http.NewServeMux()
+	rs.mount(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	rb, err := remote.Open(context.Background(), srv.URL, remote.Options{KeepAlive: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rb.Close()
+	x, _ := rb.Upload([]float64{1})
+	b.ResetTimer()
+	for range b.N {
+		if _, err := rb.Sum(x); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// A server with native compute tells its pages (ui.NativeEnv in go-app's
+// app.js) and serves the endpoints; one without, and a static export of
+// either, say nothing, so their pages never try.
+func TestNativeAdvertisedOnlyByServersThatHaveIt(t *testing.T) {
+	web := newWebRoot(t, false)
+	cpu := compute.NewCPU(1)
+	h, err := New(Config{WebDir: web, Remote: RemoteConfig{Backend: cpu}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `"` + ui.NativeEnv + `":"software ` + cpu.Info().Device + `"`
+	if js := body(t, get(t, h, "/app.js")); !strings.Contains(js, want) {
+		t.Errorf("app.js of a server with native compute lacks %s", want)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	b := openRemote(t, srv.URL, remote.Options{KeepAlive: -1})
+	x, _ := b.Upload([]float64{1, 2, 4})
+	if s, err := b.Sum(x); err != nil || s != 7 {
+		t.Errorf("Sum through server.New's handler = %v, %v", s, err)
+	}
+	b.Close()
+
+	plain, err := New(Config{WebDir: web})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if js := body(t, get(t, plain, "/app.js")); strings.Contains(js, ui.NativeEnv) {
+		t.Error("app.js of a server without native compute names " + ui.NativeEnv)
+	}
+	req := httptest.NewRequest(http.MethodPost, remote.SessionPath, nil)
+	rec := httptest.NewRecorder()
+	plain.ServeHTTP(rec, req)
+	if rec.Code == http.StatusOK {
+		t.Errorf("a server without native compute issued a session: %s", rec.Body)
+	}
+
+	out := t.TempDir()
+	if err := Export(out, Config{WebDir: web, Remote: RemoteConfig{Backend: cpu}}); err != nil {
+		t.Fatal(err)
+	}
+	js, err := os.ReadFile(filepath.Join(out, "app.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(js), ui.NativeEnv) {
+		t.Error("a static export's app.js names " + ui.NativeEnv)
+	}
+}
+
+// IsHardwareGPU: only compute/webgpu on a hardware adapter.
+func TestIsHardwareGPU(t *testing.T) {
+	for _, c := range []struct {
+		info compute.Info
+		want bool
+	}{
+		{compute.Info{Name: "gpu", Device: "NVIDIA H100 80GB HBM3", Notes: "discrete GPU"}, true},
+		{compute.Info{Name: "gpu", Device: "llvmpipe", Notes: "software adapter (CPU)"}, false},
+		{compute.Info{Name: "cpu32", Device: "linux/amd64, 2 threads"}, false},
+	} {
+		if got := IsHardwareGPU(c.info); got != c.want {
+			t.Errorf("IsHardwareGPU(%+v) = %v", c.info, got)
+		}
 	}
 }

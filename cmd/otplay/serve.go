@@ -33,7 +33,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 Serves the otplay playground: the gallery at /, the pages (/check, ...)
 and their bare embed views at /embed/<page>. Pages compute in the browser,
 on WebGPU where the browser has it and on the CPU (in the wasm) where it
-has not; the badge on each page says which.
+has not; the badge on each page says which. With --native (the default)
+they may also compute on this machine's GPU (or its fast CPU backend)
+through the server: ?backend=native, and backend=auto takes it when the
+browser has no hardware WebGPU and this machine has a GPU. Only pages of
+this server on 127.0.0.1/localhost get a session.
 
 The web root must hold app.wasm: build it with "make wasm" (GOOS=js
 GOARCH=wasm go build -o web/app.wasm ./wasm); a web/app.wasm.gz beside it
@@ -49,7 +53,10 @@ is sent to browsers that accept gzip. Ctrl-C stops the server.`, stderr)
 		b, note, _ := openBackend("auto") // auto never fails: the fast CPU backend at worst
 		defer b.Close()
 		cfg.Remote = server.RemoteConfig{Backend: b, Hardware: server.IsHardwareGPU(b.Info())}
-		fmt.Fprintf(stderr, "otplay serve: native compute for the pages on %s %s %s\n", b.Info().Name, b.Info().Device, note)
+		if note != "" {
+			note = " (" + note + ")"
+		}
+		fmt.Fprintf(stderr, "otplay serve: pages may compute natively (?backend=native) on %s: %s%s\n", b.Info().Name, b.Info().Device, note)
 	}
 	h, err := server.New(cfg)
 	if err != nil {

@@ -313,6 +313,24 @@ func TestNativeTimings(t *testing.T) {
 				steps, b1-b0, s1-s0, r1-r0, float64(b1-b0)/steps, float64(s1-s0)/steps, float64(r1-r0)/steps)
 		}
 	}
+	// The fixed cost of a round trip from the page: fetch POSTs of an
+	// empty batch (what decides between fetch and a WebSocket).
+	tb := newTab(t)
+	tb.run(t, 30*time.Second, chromedp.Navigate(ns.url+"/web/embed-example.html"))
+	rtt := poll[[]float64](t, tb, `(async () => {
+		const s = await (await fetch("`+remote.SessionPath+`", {method: "POST"})).json();
+		const frame = new Uint8Array([79, 84, 82, 49, 0, 0, 0, 0]);
+		const ms = [];
+		for (let i = 0; i < 60; i++) {
+			const t0 = performance.now();
+			const r = await fetch("`+remote.BatchPath+`", {method: "POST", headers: {"`+remote.TokenHeader+`": s.token}, body: frame});
+			await r.arrayBuffer();
+			if (i >= 10) ms.push(performance.now() - t0);
+		}
+		await fetch("`+remote.ClosePath+`", {method: "POST", body: s.token});
+		return ms.sort((a, b) => a - b);
+	})()`, 60*time.Second)
+	t.Logf("an empty batch from the page (fetch POST, loopback): %.2f..%.2f ms, median %.2f (%d trips)", rtt[0], rtt[len(rtt)-1], rtt[len(rtt)/2], len(rtt))
 	if d := relDiff(costs["native"], costs["cpu"]); d > 1e-4 {
 		t.Errorf("native cost %.9g vs wasm CPU %.9g after %d iterations (relative %.2g)", costs["native"], costs["cpu"], steps, d)
 	}

@@ -93,9 +93,14 @@ var backends struct {
 	byPref map[string]BackendStatus
 }
 
-// OpenBackend returns the backend for a preference (PreferAuto, PreferGPU
-// or PreferCPU), opening it on first use and sharing it between pages
-// afterwards. In the browser it awaits JavaScript promises (the adapter
+// OpenBackend returns the backend for a preference (PreferAuto, PreferGPU,
+// PreferCPU or PreferNative), opening it on first use and sharing it
+// between pages afterwards. PreferNative, and PreferAuto when
+// autoUsesNative says so, open a compute/remote session on the server that
+// served the page (only where it says it offers one, NativeEnv); the
+// session is closed by navigator.sendBeacon when the page goes away, and a
+// server that is gone is a lost device (BackendLost: the pages move to the
+// CPU and the badge says "native compute stopped (...)"). In the browser it awaits JavaScript promises (the adapter
 // request), so call it from a goroutine (ctx.Async), never from an event
 // handler or Render. It always returns a usable backend: when WebGPU is
 // missing, refused or broken it falls back to the CPU and says why in

@@ -50,8 +50,10 @@ is sent to browsers that accept gzip. Ctrl-C stops the server.`, stderr)
 	}
 	cfg := server.Config{WebDir: *web}
 	if *native {
-		b, note, _ := openBackend("auto") // auto never fails: the fast CPU backend at worst
-		defer b.Close()
+		// auto never fails: the fast CPU backend at worst. Not closed
+		// here: sessions still open free their arrays on it when they time
+		// out; the process's exit releases the device.
+		b, note, _ := openBackend("auto")
 		cfg.Remote = server.RemoteConfig{Backend: b, Hardware: server.IsHardwareGPU(b.Info())}
 		if note != "" {
 			note = " (" + note + ")"

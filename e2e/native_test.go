@@ -71,58 +71,69 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 	return n, err
 }
 
-var native struct {
-	once sync.Once
-	srv  *nativeServer
-	err  error
+var natives struct {
+	sync.Mutex
+	byHardware map[bool]*nativeServer
 }
 
 // startNative serves a copy of the web root (built as in startServer)
-// with native compute on the shared GPU backend.
-func startNative(t *testing.T) *nativeServer {
+// with native compute on the shared GPU backend (lavapipe). With
+// claimHardware the server says its device is a hardware GPU, as a
+// machine with one would, so that backend=auto's choice can be seen.
+func startNative(t *testing.T, claimHardware ...bool) *nativeServer {
 	t.Helper()
 	b := gputest.Backend(t)
-	native.once.Do(func() {
-		web, err := os.MkdirTemp("", "otplay-native-web-")
-		if err != nil {
-			native.err = err
-			return
-		}
-		if native.err = copyWebRoot(web); native.err != nil {
-			return
-		}
-		h, err := server.New(server.Config{WebDir: web, Remote: server.RemoteConfig{Backend: b, Hardware: server.IsHardwareGPU(b.Info())}})
-		if err != nil {
-			native.err = err
-			return
-		}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			native.err = err
-			return
-		}
-		ns := &nativeServer{url: "http://" + l.Addr().String(), backend: b}
-		rec := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			sr := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
-			h.ServeHTTP(sr, r)
-			if strings.HasPrefix(r.URL.Path, "/api/remote/") {
-				ns.mu.Lock()
-				ns.answers = append(ns.answers, fmt.Sprintf("%s %s %d", r.URL.Path, r.Header.Get("Origin"), sr.code))
-				if r.URL.Path == remote.BatchPath {
-					ns.batches++
-					ns.sent += r.ContentLength
-					ns.received += sr.written
-				}
-				ns.mu.Unlock()
-			}
-		})
-		go server.Serve(context.Background(), l, rec) // ends with the test binary
-		native.srv = ns
-	})
-	if native.err != nil {
-		t.Fatalf("starting the native server: %v", native.err)
+	hw := len(claimHardware) > 0 && claimHardware[0]
+	natives.Lock()
+	defer natives.Unlock()
+	if ns := natives.byHardware[hw]; ns != nil {
+		return ns
 	}
-	return native.srv
+	ns, _ := newNativeServer(t, b, hw) // serves until the test binary ends
+	if natives.byHardware == nil {
+		natives.byHardware = map[bool]*nativeServer{}
+	}
+	natives.byHardware[hw] = ns
+	return ns
+}
+
+// newNativeServer starts a server with native compute on b; stop ends it.
+func newNativeServer(t *testing.T, b compute.Backend, hw bool) (ns *nativeServer, stop func()) {
+	t.Helper()
+	web, err := os.MkdirTemp("", "otplay-native-web-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := copyWebRoot(web); err != nil {
+		t.Fatal(err)
+	}
+	h, err := server.New(server.Config{WebDir: web, Remote: server.RemoteConfig{Backend: b, Hardware: hw || server.IsHardwareGPU(b.Info())}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns = &nativeServer{url: "http://" + l.Addr().String(), backend: b}
+	rec := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sr := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		h.ServeHTTP(sr, r)
+		if strings.HasPrefix(r.URL.Path, "/api/remote/") {
+			ns.mu.Lock()
+			ns.answers = append(ns.answers, fmt.Sprintf("%s %s %d", r.URL.Path, r.Header.Get("Origin"), sr.code))
+			if r.URL.Path == remote.BatchPath {
+				ns.batches++
+				ns.sent += r.ContentLength
+				ns.received += sr.written
+			}
+			ns.mu.Unlock()
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { server.Serve(ctx, l, rec); close(done) }()
+	return ns, func() { cancel(); <-done; os.RemoveAll(web) }
 }
 
 // copyWebRoot fills web with ../web's files and the wasm ($OTPLAY_WASM,
@@ -215,6 +226,25 @@ func nativeSoftMin(t *testing.T, b compute.Backend, n, m, d int, eps float64, se
 	return out
 }
 
+// backend=auto: on a server whose device is a software adapter the page
+// keeps the browser's WebGPU (SwiftShader); on one with a hardware GPU it
+// takes the server's, since the browser has only a fallback adapter.
+func TestNativeAutoChoice(t *testing.T) {
+	for _, hw := range []bool{false, true} {
+		tb := newTab(t)
+		ns := startNative(t, hw)
+		tb.run(t, 30*time.Second, chromedp.Navigate(ns.url+ui.CheckPath+"?n=64&m=64&d=2&backend=auto"))
+		r := decodeCheck(t, tb, poll[string](t, tb, resultExpr, 60*time.Second))
+		want := ui.KindWebGPU
+		if hw {
+			want = ui.KindNative
+		}
+		if r.Backend.Kind != want {
+			t.Errorf("server claims hardware %v: backend=auto opened %s, want %s", hw, r.Backend.Badge(), want)
+		}
+	}
+}
+
 // /ot with ?backend=native steps and converges to the numbers of the same
 // solver run natively on the same backend.
 func TestNativeOTPage(t *testing.T) {
@@ -246,6 +276,48 @@ func TestNativeOTPage(t *testing.T) {
 			f.Iteration, f.Cost, f.Objective, full.Iterations, full.Cost, full.Objective)
 	}
 	tb.checkConsole(t)
+}
+
+// When the server goes away under a page computing natively, the page
+// moves to the wasm CPU, says why on its badge, and steps there.
+func TestNativeServerGone(t *testing.T) {
+	tb := newTab(t)
+	ns, stop := newNativeServer(t, gputest.Backend(t), false)
+	stopped := false
+	defer func() {
+		if !stopped {
+			stop()
+		}
+	}()
+	tb.run(t, 30*time.Second, chromedp.Navigate(ns.url+ui.OTPath+"?n=40&m=30&eps=0.1&backend=native"))
+	f := waitOT(t, tb, "f.iteration === 0", 60*time.Second)
+	if f.Backend.Kind != ui.KindNative {
+		t.Fatalf("backend=native opened %s", f.Backend.Badge())
+	}
+	click(t, tb, "step")
+	waitOT(t, tb, "f.iteration === 1", 20*time.Second)
+	stop()
+	stopped = true
+	// The next Step finds the server gone (its frame carries the error,
+	// which waitOT would fail on), so wait on the result directly.
+	click(t, tb, "step")
+	text := poll[string](t, tb, `(() => { const f = window.otplayResult; return f && f.page === "/ot" && f.done && f.backend.kind === "cpu" && f.iteration === 0 ? JSON.stringify(f) : false; })()`, 30*time.Second)
+	var g ui.OTFrame
+	if err := json.Unmarshal([]byte(text), &g); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(g.Backend.Reason, "native compute stopped") || !strings.Contains(g.Backend.Reason, "the otplay server is gone") {
+		t.Errorf("reason after the server went: %q", g.Backend.Reason)
+	}
+	badge := eval[string](t, tb, `document.getElementById("backend-badge").textContent`)
+	if !strings.HasPrefix(badge, "CPU (native compute stopped") {
+		t.Errorf("badge after the server went: %q", badge)
+	}
+	click(t, tb, "step")
+	f = waitOT(t, tb, "f.iteration === 1", 20*time.Second)
+	if f.Backend.Kind != ui.KindCPU || !(f.Cost > 0) {
+		t.Errorf("Step after the server went: %s, cost %g", f.Backend.Badge(), f.Cost)
+	}
 }
 
 // The token endpoint refuses a page of another origin (the shared

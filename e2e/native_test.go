@@ -226,6 +226,33 @@ func nativeSoftMin(t *testing.T, b compute.Backend, n, m, d int, eps float64, se
 	return out
 }
 
+// The compute conformance suite passes from the page through
+// compute/remote on the server's lavapipe: the wasm client, fetch, the
+// endpoint and the session, every kernel against float64 references.
+func TestNativeValidatePage(t *testing.T) {
+	tb := newTab(t)
+	ns := startNative(t)
+	tb.run(t, 30*time.Second, chromedp.Navigate(ns.url+ui.ValidatePath+"?backend=native"))
+	text := poll[string](t, tb, `window.otplayResult && window.otplayResult.page === "/validate" && window.otplayResult.done ? JSON.stringify(window.otplayResult) : false`, 120*time.Second)
+	var r ui.ValidateResult
+	if err := json.Unmarshal([]byte(text), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Backend.Kind != ui.KindNative {
+		t.Fatalf("backend %+v, want native", r.Backend)
+	}
+	if len(r.Checks) < 20 {
+		t.Fatalf("only %d checks ran", len(r.Checks))
+	}
+	for _, c := range r.Checks {
+		if !c.Pass {
+			t.Errorf("%s %s: err %.3g tol %.3g %s", c.Op, c.Case, c.MaxErr, c.Tol, c.Error)
+		}
+	}
+	t.Logf("%s: %d checks, %d failed, %.0f ms", r.Backend.Badge(), len(r.Checks), r.Failed, r.TimeMS)
+	tb.checkConsole(t)
+}
+
 // backend=auto: on a server whose device is a software adapter the page
 // keeps the browser's WebGPU (SwiftShader); on one with a hardware GPU it
 // takes the server's, since the browser has only a fallback adapter.

@@ -69,6 +69,7 @@ func New(cfg Config) (http.Handler, error) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]any{"name": "otplay", "version": h.Version, "pages": pages})
 	})
+	mux.Handle(APIPrefix, NewAPI(APIConfig{}))
 	if cfg.Remote.Backend != nil {
 		mountRemote(mux, h, cfg.Remote)
 	}

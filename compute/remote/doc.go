@@ -72,19 +72,35 @@
 //
 //   - A round trip that reads one number, Go client to the server over
 //     loopback: 45-65 µs (server BenchmarkRoundTrip). From a page in
-//     headless Chromium (fetch POST of an empty batch): 2.9 ms at best,
-//     median 10 ms with the machine's load near 20 (e2e TestNativeTimings).
+//     headless Chromium (fetch POST of an empty batch): 2.9-8 ms, medians
+//     6-10 ms (e2e TestNativeTimings; Chromium's own cost dominates).
 //   - A Sinkhorn iteration with its check at n = m = 1000 in the page
-//     (/ot, one Step): native on the server's lavapipe 14-77 ms (medians
-//     17-19 ms in two calm runs, 118 ms in a loaded one), the browser's
-//     SwiftShader WebGPU 15-158 ms (medians 34-53 ms), the wasm CPU
-//     backend 250-1130 ms (medians 400-820 ms).
+//     (/ot, one Step, three runs): native on the server's lavapipe
+//     14-184 ms (medians 17-21 ms, 118 ms in the most loaded run), native
+//     on the server's cpu32 11-27 ms (median 18 ms), the browser's
+//     SwiftShader WebGPU 15-158 ms (medians 34-113 ms), the wasm CPU
+//     backend 250-1350 ms (medians 400-820 ms).
 //   - Payload of one checked Sinkhorn iteration: 936 bytes up (the ops),
 //     13 bytes down (the residual's sum); the points go up once (n = 1000,
 //     d = 2: 16 kB in float64). A whole /ot Step at n = 1000, views
-//     included, took 8 round trips, 118 kB up and 47 kB down.
+//     included, took 8 round trips, 118 kB up and 47 kB down (93 kB from
+//     a cpu32 server, whose values are not float32-exact): the views
+//     upload the clouds and potentials again for each frame (solvers/ot's
+//     Result.upload).
+//   - The quick conformance suite (136 checks) from the page through
+//     remote on lavapipe: 25 s, most of it the float64 references in the
+//     single-threaded wasm; natively through remote: 130 round trips,
+//     12.5 MB up, 1.1 MB down.
 //
-// Fetch rather than a WebSocket: an iteration is one round trip, the
-// round trip is small beside the iteration's compute on lavapipe, and
-// fetch needs no library in the wasm or on the server.
+// Fetch rather than a WebSocket: an iteration is one round trip; fetch
+// needs no library in the wasm or on the server; and on this loaded
+// machine the page's round trip (medians 6-10 ms) is within the noise of
+// the iteration itself. A WebSocket would save part of Chromium's
+// per-request cost; measure on a quiet machine before switching.
+//
+// A session's idle timeout (60 s by default) is met only by a page that
+// stops sending keep-alives: a crashed tab, or one hidden long enough
+// for the browser to throttle its timers to once a minute (Chromium does
+// so after 5 minutes hidden). Such a page finds its session gone and
+// moves to the CPU, saying why.
 package remote

@@ -29,16 +29,19 @@ help:
 	@echo "make e2e    only the browser end-to-end tests"
 	@echo "make fmt | vet | clean"
 
+# LDFLAGS stamps the commit into otplay version.
+LDFLAGS   = -X main.commit=$$(git rev-parse HEAD 2>/dev/null)$$(git diff --quiet HEAD 2>/dev/null || echo +modified)
+
 # build embeds web/ and the gzipped wasm (the playground tag, package
 # web), so the binary serves, exports and opens the playground from any
 # folder. A plain go build / go install leaves the playground out.
 build: wasm
-	$(GO) build -tags playground -o bin/otplay ./cmd/otplay
+	$(GO) build -tags playground -ldflags "$(LDFLAGS)" -o bin/otplay ./cmd/otplay
 
 # app adds the desktop window (otplay app): cgo and WebKitGTK
 # (libwebkit2gtk-4.1-dev on Debian) on Linux.
 app: wasm
-	$(WEBVIEW_ENV) $(GO) build -tags playground,webview -o bin/otplay ./cmd/otplay
+	$(WEBVIEW_ENV) $(GO) build -tags playground,webview -ldflags "$(LDFLAGS)" -o bin/otplay ./cmd/otplay
 
 $(WASM): $(GOFILES) go.mod go.sum
 	GOEXPERIMENT= GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags="-s -w" -o $(WASM) ./wasm

@@ -59,7 +59,7 @@
 //	GET  /api/v1/         the endpoints with their parameters' defaults, and the limits
 //	POST /api/v1/solve    otplay solve: sinkhorn, unbalanced, partial, divergence, sliced, exact
 //	POST /api/v1/sliced   sliced W2 with its per-direction values and directions (given or drawn)
-//	POST /api/v1/sample   otplay sample (models empirical and gmm)
+//	POST /api/v1/sample   otplay sample (models empirical, gmm, and mlp uploaded)
 //	POST /api/v1/bridge   otplay bridge
 //
 // Parameters are the CLI's flags as JSON keys (eps, method, tau, mass,
@@ -68,8 +68,9 @@
 // are refused. Point clouds (x, y; data; source, target, start) are data
 // specs ("moons:512:seed=3") or arrays; weights (a, b) and sliced
 // directions are arrays. The server reads no files: specs naming .csv or
-// .npy files, and --model mlp:FILE, are refused. solve's plan and
-// potentials are booleans asking for those arrays in the answer.
+// .npy files are refused, and sample's model mlp takes the network file
+// (written by otplay train) as the multipart part "model". solve's plan
+// and potentials are booleans asking for those arrays in the answer.
 //
 // A request body is either a JSON object, with arrays as nested lists
 // (n lists of d numbers, or one list for weights)
@@ -108,8 +109,9 @@
 // every parameter; two runs at once and sixteen waiting, more answered
 // 503 with Retry-After. A client that goes away cancels its run: the
 // backend's next operation fails and the slot is freed. The "backend"
-// parameter is the CLI's --backend (default auto); gpu and auto share
-// the process's one GPU device, one run at a time.
+// parameter is the CLI's --backend (default auto: a hardware GPU, else
+// cpu32, as batch.ChooseAuto decides); runs on the GPU share the
+// process's one device, one run at a time.
 //
 // The commands otplay serve, export and app are thin wrappers.
 package server

@@ -51,6 +51,9 @@ type Config struct {
 	// pages then answer 404 with how to get them, instead of New failing
 	// with ErrNoPlayground. otplay serve sets it.
 	APIWithoutPlayground bool
+	// Remote lets the pages compute on this machine's backend
+	// (?backend=native, see remote.go); its zero value disables it.
+	Remote RemoteConfig
 }
 
 // DefaultWebDir is the repository's web root, relative to the repository
@@ -104,6 +107,9 @@ func New(cfg Config) (http.Handler, error) {
 		json.NewEncoder(w).Encode(map[string]any{"name": "otplay", "version": version, "pages": pages})
 	})
 	mux.Handle(APIPrefix, longRequests(NewAPI(APIConfig{})))
+	if cfg.Remote.Backend != nil && h != nil {
+		mountRemote(mux, h, cfg.Remote)
+	}
 	if noPlayground {
 		msg := err.Error()
 		mux.Handle("/", staticMethods(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

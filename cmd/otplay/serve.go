@@ -35,7 +35,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 Serves the otplay playground: the gallery at /, the pages (/check, ...)
 and their bare embed views at /embed/<page>. Pages compute in the browser,
 on WebGPU where the browser has it and on the CPU (in the wasm) where it
-has not; the badge on each page says which.
+has not; the badge on each page says which. With --native (the default)
+they may also compute on this machine's GPU (or its fast CPU backend)
+through the server: ?backend=native, and backend=auto takes it when the
+browser has no hardware WebGPU and this machine has a GPU. Only pages of
+this server on 127.0.0.1/localhost get a session.
 
 The playground is built into the binary by "make build". A binary from a
 plain "go build" or "go install" has no playground in it: it serves the
@@ -49,11 +53,24 @@ addresses it listens on): a Host check that stops DNS rebinding.
 --allow-host adds names. Ctrl-C stops the server.`, stderr)
 	addr := fs.String("addr", serveDefaultAddr, "listen address; keep it on 127.0.0.1 or localhost: browsers refuse WebGPU to plain-http pages of other hosts, and other machines can reach any other address")
 	web := fs.String("web", "", "web root holding app.wasm, the icons and otplay.css (development: --web web); empty: the playground built into the binary")
+	native := fs.Bool("native", true, "let the pages compute on this machine's backend (?backend=native; backend=auto takes it when the browser lacks hardware WebGPU and this machine has a GPU)")
 	allow := fs.String("allow-host", "", "comma-separated extra host names (with or without :PORT) the server answers to, for a non-loopback --addr reached by name")
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
-	h, err := server.New(server.Config{WebDir: *web, APIWithoutPlayground: true})
+	cfg := server.Config{WebDir: *web, APIWithoutPlayground: true}
+	if *native {
+		// auto never fails: the fast CPU backend at worst. Not closed
+		// here: sessions still open free their arrays on it when they time
+		// out; the process's exit releases the device.
+		b, note, _ := openBackend("auto")
+		cfg.Remote = server.RemoteConfig{Backend: b, Hardware: server.IsHardwareGPU(b.Info())}
+		if note != "" {
+			note = " (" + note + ")"
+		}
+		fmt.Fprintf(stderr, "otplay serve: pages may compute natively (?backend=native) on %s: %s%s\n", b.Info().Name, b.Info().Device, note)
+	}
+	h, err := server.New(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "otplay serve:", err)
 		return 1

@@ -99,7 +99,6 @@ func New(cfg Config) (http.Handler, error) {
 		for _, p := range ui.Pages() {
 			pages = append(pages, p.Path)
 		}
-		w.Header().Set("Content-Type", "application/json")
 		if noPlayground {
 			pages = []string{}
 		}

@@ -8,9 +8,11 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 
+	"github.com/otplay/otplay/batch"
 	"github.com/otplay/otplay/server"
 	"github.com/otplay/otplay/ui"
 )
@@ -28,7 +30,7 @@ const appWindowWidth, appWindowHeight = 1280, 860
 var appContext = serveContext
 
 func runApp(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("app", `app [--page /PATH?STATE] [--web DIR]
+	fs := newFlags("app", `app [--page /PATH?STATE] [--backend auto|gpu|cpu32|cpu] [--web DIR]
 
 Opens the otplay playground in a desktop window: the server runs inside
 this process on a free loopback port (127.0.0.1), and stops when the
@@ -41,11 +43,19 @@ webview tag:
 A binary built without it (make build, go install) opens the playground
 in the default browser instead and says so; Ctrl-C then stops the server.
 
-Each page's first result is logged ("otplay app: /ot computed on CPU").
+WebKitGTK has no WebGPU: the pages compute on this machine's backend
+through the server (native compute, as with otplay serve), which
+backend=auto takes where it is a hardware GPU and ?backend=native takes
+in any case; otherwise in the wasm, on the CPU.
+
+Each page's first result is logged ("otplay app: /ot computed on native:
+...").
 The playground comes from the binary (make build puts it in) or, with
 --web, from a web root holding app.wasm (make wasm).`, stderr)
 	page := fs.String("page", "/", `page to open, with its state: "/", "/ot", "/diffusion?steps=10", "/embed/ot"`)
 	web := fs.String("web", "", "web root holding app.wasm, the icons and otplay.css; empty: the playground built into the binary")
+	native := fs.Bool("native", true, "let the window's pages compute on this machine's backend (?backend=native; backend=auto takes it when this machine has a GPU)")
+	backend := fs.String("backend", "auto", "the native backend the pages compute on: "+backendFlagHelp)
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
@@ -54,7 +64,18 @@ The playground comes from the binary (make build puts it in) or, with
 		fmt.Fprintln(stderr, "otplay app:", err)
 		return 2
 	}
-	h, err := server.New(appServerConfig(server.Config{WebDir: *web}))
+	if !slices.Contains(batch.BackendNames, *backend) {
+		fmt.Fprintf(stderr, "otplay app: --backend %q: want one of %s\n", *backend, strings.Join(batch.BackendNames, ", "))
+		return 2
+	}
+	cfg := server.Config{WebDir: *web}
+	if *native {
+		if cfg, err = appServerConfig(cfg, *backend, stderr); err != nil {
+			fmt.Fprintln(stderr, "otplay app:", err)
+			return 1
+		}
+	}
+	h, err := server.New(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "otplay app:", err)
 		return 1
@@ -87,9 +108,29 @@ The playground comes from the binary (make build puts it in) or, with
 	return 0
 }
 
-// appServerConfig is the server configuration of the app's own server.
-func appServerConfig(cfg server.Config) server.Config {
-	return cfg
+// appServerConfig lets the window's pages compute on this machine's
+// backend through the server (native compute, server.RemoteConfig), as
+// otplay serve does: the window (WebKitGTK) has no WebGPU, so this is
+// their only way to a GPU. backend=auto takes it where the backend is a
+// hardware GPU; ?backend=native asks for it in any case (on a machine
+// without a GPU: the fast multi-threaded float32 CPU path).
+func appServerConfig(cfg server.Config, backend string, stderr io.Writer) (server.Config, error) {
+	// auto never fails: the fast CPU backend at worst. Not closed: the
+	// process's exit releases the device.
+	b, note, err := openBackend(backend)
+	if err != nil {
+		return cfg, fmt.Errorf("--backend %s: %w", backend, err)
+	}
+	cfg.Remote = server.RemoteConfig{Backend: b, Hardware: server.IsHardwareGPU(b.Info())}
+	if note != "" {
+		note = " (" + note + ")"
+	}
+	how := "?backend=native; auto takes the browser's own"
+	if cfg.Remote.Hardware {
+		how = "backend=auto takes it"
+	}
+	fmt.Fprintf(stderr, "otplay app: the pages may compute natively (%s) on %s: %s%s\n", how, b.Info().Name, b.Info().Device, note)
+	return cfg, nil
 }
 
 // appPage checks the page flag: "/" or a page or embed route of the

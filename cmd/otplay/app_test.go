@@ -77,6 +77,10 @@ func TestAppOpensBrowser(t *testing.T) {
 }
 
 func TestAppUsage(t *testing.T) {
+	var out0, errb0 bytes.Buffer
+	if st := run([]string{"app", "--web", serveWebRoot(t), "--backend", "tpu"}, &out0, &errb0); st != 2 || !strings.Contains(errb0.String(), "--backend") {
+		t.Errorf("app --backend tpu: status %d, stderr %q", st, errb0.String())
+	}
 	for _, page := range []string{"ot", "/nope", "http://example.com/ot", "/embed/nope"} {
 		var out, errb bytes.Buffer
 		if st := run([]string{"app", "--web", serveWebRoot(t), "--page", page}, &out, &errb); st != 2 || !strings.Contains(errb.String(), "--page") {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/otplay/otplay/internal/safefile"
 	"github.com/otplay/otplay/server"
 	webroot "github.com/otplay/otplay/web"
 )
@@ -24,9 +25,13 @@ func init() {
 const serveDefaultAddr = "127.0.0.1:8080"
 
 // serveContext returns the context that ends the server: Ctrl-C or
-// SIGTERM. Tests replace it.
+// SIGTERM. The first Ctrl-C stops the server gracefully (safefile's
+// interrupt hook, instead of its exit with status 130); a second one, or
+// SIGTERM, exits at once. Tests replace it.
 var serveContext = func() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	remove := safefile.OnInterrupt(cancel)
+	return ctx, func() { remove(); cancel() }
 }
 
 func runServe(args []string, stdout, stderr io.Writer) int {

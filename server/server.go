@@ -14,6 +14,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path"
 	"path/filepath"
@@ -173,7 +174,7 @@ func appHandler(cfg Config) (*app.Handler, error) {
 		}
 	}
 	ui.Routes()
-	return &app.Handler{
+	h := &app.Handler{
 		Name:        "otplay",
 		ShortName:   "otplay",
 		Title:       "otplay: optimal transport playground",
@@ -191,7 +192,17 @@ func appHandler(cfg Config) (*app.Handler, error) {
 		Resources:               webRoot{files: files, base: cleanBase(cfg.Base)},
 		Version:                 version,
 		WasmContentLengthHeader: wasmLengthHeader,
-	}, nil
+	}
+	// go-app's handler sets the process's GOAPP_ROOT_PREFIX to the base
+	// when it first serves (for app.js), and its server-side rendering
+	// then strips that string from the paths it renders, which here never
+	// carry the base (New strips it; Export asks for the routes): a base
+	// such as /check/ would render the route /check as the gallery. So the
+	// handler is started now and the variable cleared for this process;
+	// app.js keeps the base for the browser.
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/app.js", nil))
+	os.Unsetenv("GOAPP_ROOT_PREFIX")
+	return h, nil
 }
 
 // trailingSlashScript drops a trailing slash from the page's path before

@@ -339,6 +339,23 @@ func TestExportUnderBase(t *testing.T) {
 	}
 }
 
+// A base that is also the start of a route (/check/ and the page /check)
+// still renders each route as itself.
+func TestExportBaseLikeARoute(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "site")
+	if _, err := Export(out, Config{WebDir: newWebRoot(t, false), Base: "/check/"}); err != nil {
+		t.Fatal(err)
+	}
+	page, _ := os.ReadFile(filepath.Join(out, "check", "index.html"))
+	if !strings.Contains(string(page), "<title>Backend check · otplay</title>") || !strings.Contains(string(page), `src="/check/app.js"`) {
+		t.Errorf("check/index.html under the base /check/ is not the /check page")
+	}
+	js, _ := os.ReadFile(filepath.Join(out, "app.js"))
+	if !strings.Contains(string(js), `"GOAPP_ROOT_PREFIX":"/check"`) {
+		t.Error("app.js lost the base")
+	}
+}
+
 // A web root with only app.wasm.gz (as embedded by make build) serves it
 // compressed to clients that accept gzip and decompressed, with its
 // length, to those that do not.

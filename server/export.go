@@ -35,6 +35,7 @@ func Export(dir string, cfg Config) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	startHandler(h)
 	files := h.Resources.(webRoot).files
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, fmt.Errorf("export: %w", err)

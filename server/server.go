@@ -110,6 +110,9 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Remote.Backend != nil && h != nil {
 		mountRemote(mux, h, cfg.Remote)
 	}
+	if h != nil {
+		startHandler(h)
+	}
 	if noPlayground {
 		msg := err.Error()
 		mux.Handle("/", staticMethods(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -193,16 +196,20 @@ func appHandler(cfg Config) (*app.Handler, error) {
 		Version:                 version,
 		WasmContentLengthHeader: wasmLengthHeader,
 	}
-	// go-app's handler sets the process's GOAPP_ROOT_PREFIX to the base
-	// when it first serves (for app.js), and its server-side rendering
-	// then strips that string from the paths it renders, which here never
-	// carry the base (New strips it; Export asks for the routes): a base
-	// such as /check/ would render the route /check as the gallery. So the
-	// handler is started now and the variable cleared for this process;
-	// app.js keeps the base for the browser.
+	return h, nil
+}
+
+// startHandler starts go-app's handler once its Env is complete. The
+// handler sets the process's GOAPP_ROOT_PREFIX to the base when it first
+// serves (building app.js), and its server-side rendering then strips
+// that string from the paths it renders, which here never carry the base
+// (New strips it; Export asks for the routes): a base such as /check/
+// would render the route /check as the gallery. So the handler is started
+// here and the variable cleared for this process; app.js keeps the base
+// for the browser.
+func startHandler(h *app.Handler) {
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/app.js", nil))
 	os.Unsetenv("GOAPP_ROOT_PREFIX")
-	return h, nil
 }
 
 // trailingSlashScript drops a trailing slash from the page's path before

@@ -115,4 +115,3 @@ func WriteNPZ(w io.Writer, names []string, arrays [][]float64) error {
 	}
 	return z.Close()
 }
-

@@ -10,7 +10,7 @@ import (
 )
 
 // BackendHelp is the help text of every --backend flag and backend field.
-const BackendHelp = "compute backend: gpu, cpu32 (fast CPU, float32-grade like the GPU), cpu (float64 reference) or auto (GPU if one works, else cpu32)"
+const BackendHelp = "compute backend: gpu, cpu32 (fast CPU, float32-grade like the GPU), cpu (float64 reference) or auto (a hardware GPU if one works, else cpu32; `otplay info` says which)"
 
 // BackendNames are the values of --backend, in the order of BackendHelp.
 var BackendNames = []string{"gpu", "cpu32", "cpu", "auto"}
@@ -21,25 +21,36 @@ func OpenGPU() (compute.Backend, error) {
 	return webgpu.Open(gpu.Options{})
 }
 
+// ChooseAutoHere is ChooseAuto over this machine's adapters.
+func ChooseAutoHere() AutoChoice { return ChooseAuto(gpu.Adapters()) }
+
 // OpenBackend opens the backend named by a --backend flag: cpu (the
-// float64 reference), cpu32 (the fast CPU path), gpu, or auto (the GPU if
-// one opens, else cpu32). It returns the backend and, when auto fell back
-// to the CPU, a note saying why.
+// float64 reference), cpu32 (the fast CPU path), gpu (whatever WebGPU
+// adapter there is, lavapipe included), or auto (ChooseAuto: a hardware
+// GPU, else cpu32). It returns the backend and, when auto took the CPU, a
+// note saying why.
 func OpenBackend(name string) (compute.Backend, string, error) {
 	switch name {
 	case "cpu":
 		return compute.NewCPU(0), "", nil
 	case "cpu32":
 		return compute.NewCPUFast(0), "", nil
-	case "gpu", "auto":
+	case "gpu":
 		b, err := OpenGPU()
-		if err == nil {
-			return b, "", nil
-		}
-		if name == "gpu" {
+		if err != nil {
 			return nil, "", fmt.Errorf("--backend gpu: %w", err)
 		}
-		return compute.NewCPUFast(0), fmt.Sprintf("no usable GPU (%v); using the fast CPU backend (cpu32)", err), nil
+		return b, "", nil
+	case "auto":
+		choice := ChooseAuto(gpu.Adapters())
+		if choice.Backend != "gpu" {
+			return compute.NewCPUFast(0), choice.Reason, nil
+		}
+		b, err := OpenGPU()
+		if err != nil {
+			return compute.NewCPUFast(0), fmt.Sprintf("auto: %s did not open (%v); using cpu32", choice.Adapter, err), nil
+		}
+		return b, "", nil
 	}
 	return nil, "", fmt.Errorf("--backend %q: want gpu, cpu32, cpu or auto", name)
 }

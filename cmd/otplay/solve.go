@@ -132,6 +132,9 @@ func printSolveReport(w io.Writer, r *solveReport) {
 	fmt.Fprintf(w, "objective   %.10g\n", r.Objective)
 	fmt.Fprintf(w, "marginals   error %.3g\n", r.MarginalError)
 	fmt.Fprintf(w, "iterations  %d (converged: %v)\n", r.Iterations, r.Converged)
+	if r.Status != "" {
+		fmt.Fprintf(w, "status      %s\n", r.Status)
+	}
 	fmt.Fprintf(w, "time        %.3f ms\n", r.TimeMS)
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note        %s\n", n)

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/otplay/otplay/internal/safefile"
 	"github.com/otplay/otplay/server"
 	webroot "github.com/otplay/otplay/web"
 )
@@ -25,13 +24,10 @@ func init() {
 const serveDefaultAddr = "127.0.0.1:8080"
 
 // serveContext returns the context that ends the server: Ctrl-C or
-// SIGTERM. The first Ctrl-C stops the server gracefully (safefile's
-// interrupt hook, instead of its exit with status 130); a second one, or
-// SIGTERM, exits at once. Tests replace it.
+// SIGTERM (main leaves these two signals to serve and app). Tests replace
+// it.
 var serveContext = func() (context.Context, context.CancelFunc) {
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	remove := safefile.OnInterrupt(cancel)
-	return ctx, func() { remove(); cancel() }
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
 func runServe(args []string, stdout, stderr io.Writer) int {

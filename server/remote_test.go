@@ -507,7 +507,7 @@ func TestNativeAdvertisedOnlyByServersThatHaveIt(t *testing.T) {
 	}
 
 	out := t.TempDir()
-	if err := Export(out, Config{WebDir: web, Remote: RemoteConfig{Backend: cpu}}); err != nil {
+	if _, err := Export(out, Config{WebDir: web, Remote: RemoteConfig{Backend: cpu}}); err != nil {
 		t.Fatal(err)
 	}
 	js, err := os.ReadFile(filepath.Join(out, "app.js"))

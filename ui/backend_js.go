@@ -57,7 +57,7 @@ func openBrowserGPU(auto bool) BackendStatus {
 }
 
 // openNative opens a compute/remote session on the server that served the
-// page (its origin), when the server says it offers one (NativeEnv), and
+// page (its origin, under the site's base), when the server says it offers one (NativeEnv), and
 // closes the session with navigator.sendBeacon when the page goes away.
 func openNative() BackendStatus {
 	if app.Getenv(NativeEnv) == "" {
@@ -66,7 +66,7 @@ func openNative() BackendStatus {
 	origin := js.Global().Get("location").Get("origin").String()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	b, err := remote.Open(ctx, origin, remote.Options{})
+	b, err := remote.Open(ctx, origin+siteBase(), remote.Options{}) // a server with --base serves the endpoints under it
 	if err != nil {
 		return cpuStatus("native compute unavailable: " + err.Error())
 	}

@@ -5,8 +5,8 @@
 // browser without WebGPU, or with only a software adapter, uses the
 // machine's GPU: `otplay serve` offers it, a page asks for it with
 // ?backend=native (backend=auto takes it when the server has a hardware
-// GPU and the browser does not), and the badge then reads
-// "native: <adapter>".
+// GPU and the browser does not, and whenever the browser has no WebGPU at
+// all), and the badge then reads "native: <adapter>".
 //
 // # Client
 //

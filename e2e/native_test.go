@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/compute/remote"
@@ -255,19 +256,36 @@ func TestNativeValidatePage(t *testing.T) {
 
 // backend=auto: on a server whose device is a software adapter the page
 // keeps the browser's WebGPU (SwiftShader); on one with a hardware GPU it
-// takes the server's, since the browser has only a fallback adapter.
+// takes the server's, since the browser has only a fallback adapter; in a
+// browser without WebGPU (navigator.gpu removed before the page's
+// scripts, as in Firefox or WebKitGTK) it takes the server's, whatever it
+// is.
 func TestNativeAutoChoice(t *testing.T) {
-	for _, hw := range []bool{false, true} {
+	for _, c := range []struct {
+		name          string
+		hardware, gpu bool
+		want          string
+	}{
+		{"software server", false, true, ui.KindWebGPU},
+		{"hardware server", true, true, ui.KindNative},
+		{"browser without WebGPU", false, false, ui.KindNative},
+	} {
 		tb := newTab(t)
-		ns := startNative(t, hw)
+		ns := startNative(t, c.hardware)
+		if !c.gpu {
+			tb.run(t, 20*time.Second, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+				_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+					Source: `Object.defineProperty(Navigator.prototype, "gpu", {get: () => undefined});`})
+				return err
+			}))
+		}
 		tb.run(t, 30*time.Second, chromedp.Navigate(ns.url+ui.CheckPath+"?n=64&m=64&d=2&backend=auto"))
 		r := decodeCheck(t, tb, poll[string](t, tb, resultExpr, 60*time.Second))
-		want := ui.KindWebGPU
-		if hw {
-			want = ui.KindNative
+		if r.Backend.Kind != c.want {
+			t.Errorf("%s: backend=auto opened %s, want %s", c.name, r.Backend.Badge(), c.want)
 		}
-		if r.Backend.Kind != want {
-			t.Errorf("server claims hardware %v: backend=auto opened %s, want %s", hw, r.Backend.Badge(), want)
+		if !c.gpu && eval[bool](t, tb, `!!navigator.gpu`) {
+			t.Errorf("%s: navigator.gpu is still there", c.name)
 		}
 	}
 }

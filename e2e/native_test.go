@@ -202,6 +202,17 @@ func TestNativeCheckPage(t *testing.T) {
 		t.Errorf("session answers %v, want a 200 to the page's own origin", got)
 	}
 	tb.checkConsole(t)
+	// Leaving the page closes its session (navigator.sendBeacon on
+	// pagehide): the server answers the close with 204.
+	closes := len(ns.statuses(remote.ClosePath))
+	tb.run(t, 30*time.Second, chromedp.Navigate("about:blank"))
+	deadline := time.Now().Add(10 * time.Second)
+	for len(ns.statuses(remote.ClosePath)) == closes && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := ns.statuses(remote.ClosePath); len(got) == closes || !strings.HasSuffix(got[len(got)-1], " 204") {
+		t.Errorf("after leaving the page the close answers are %v, want a new 204", got[closes:])
+	}
 }
 
 // decodeCheck is loadCheck's decoding, for a page already loaded.

@@ -2,6 +2,7 @@ package remote
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -24,7 +25,7 @@ func answer(t *testing.T, resp []byte) (d *decoder, err error) {
 	d.magic()
 	if d.u8() != 0 {
 		i, op, kind, msg := int(d.u32()), opcode(d.u8()), d.u8(), d.str()
-		return d, remoteError(kind, op.String()+" #"+string(rune('0'+i)), msg)
+		return d, remoteError(kind, op.String()+" #"+strconv.Itoa(i), msg)
 	}
 	if d.err != nil {
 		t.Fatal(d.err)

@@ -17,11 +17,6 @@ import (
 // painted points of one stroke.
 const otPaintSpacing = 6.0
 
-// Inverse maps a canvas pixel back to data coordinates.
-func (t Transform) Inverse(px, py float64) (x, y float64) {
-	return (px - t.BX) / t.AX, (py - t.BY) / t.AY
-}
-
 // canvasPixel returns the event's position on its canvas in canvas pixels
 // (the canvas may be scaled down by CSS at phone width).
 func canvasPixel(e app.Event) (px, py float64, ok bool) {

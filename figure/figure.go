@@ -25,7 +25,8 @@ type Figure struct {
 	LogX, LogY bool
 	// Legend places the entries of the labelled layers outside the data
 	// area; the zero value chooses right of it when that leaves the data
-	// area 60% of the width, above it otherwise.
+	// area 60% of the width (and, under EqualAspect, a larger scale than
+	// above it would), above it otherwise.
 	Legend LegendPlace
 	// Note is shown in the data area while no layer has a finite point;
 	// "" means EmptyNote.
@@ -45,7 +46,7 @@ const EmptyNote = "no data yet — press Step or Play"
 type LegendPlace int
 
 const (
-	LegendAuto   LegendPlace = iota // right if the data area keeps 60% of the width, else top
+	LegendAuto   LegendPlace = iota // right or top, whichever leaves the data more room (see Figure.Legend)
 	LegendRight                     // a column right of the data area (and its colourbars)
 	LegendTop                       // rows between the title and the data area
 	LegendHidden                    // no legend

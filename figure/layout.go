@@ -233,6 +233,21 @@ func (f Figure) Layout() Layout {
 		place = LegendRight
 		if W-legendW-12 < 0.6*W {
 			place = LegendTop
+		} else if f.EqualAspect {
+			// Keep the larger scale: a legend on the right narrows the
+			// area, one on top shortens it.
+			rowW := 0.0
+			for _, e := range entries {
+				rowW += glyphW + gap + TextWidth(e.Label, FontSize, false) + 12
+			}
+			rows := math.Ceil(rowW / (W - 2*pad))
+			xr, yr := xmax-xmin, ymax-ymin
+			const marginW, marginH = 50.0, 50.0 // tick labels and titles, roughly
+			right := math.Min((W-marginW-legendW-12)/xr, (H-marginH)/yr)
+			top := math.Min((W-marginW)/xr, (H-marginH-rows*legendLine-2)/yr)
+			if top > right {
+				place = LegendTop
+			}
 		}
 	}
 	var topRows [][]int

@@ -129,6 +129,10 @@ func TestLegendGlyphs(t *testing.T) {
 	if M.LegendBox.Y+M.LegendBox.H > M.Area.Y {
 		t.Errorf("top legend %+v not above the data area %+v", M.LegendBox, M.Area)
 	}
+	// A square point cloud keeps more room with its legend on top.
+	if P := sampleFigures()["plan"].Layout(); P.LegendBox.Y+P.LegendBox.H > P.Area.Y {
+		t.Errorf("plan view legend %+v not above the data area %+v", P.LegendBox, P.Area)
+	}
 	if h := (Figure{Legend: LegendHidden, Curves: []Curve{{XY: []float64{0, 0, 1, 1}, Label: "x"}}}).Layout(); len(h.Legend) != 0 {
 		t.Errorf("hidden legend has %d entries", len(h.Legend))
 	}

@@ -1,0 +1,81 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/otplay/otplay/ui"
+)
+
+// The /ot figures draw axes with tick labels (listed by each canvas in
+// data-ticks): before the first iteration the residual chart shows its
+// axes and the "no data yet" note; after a step its log axis is labelled
+// in powers of ten (never e-notation); the plan heatmap has its colourbar
+// scale; hovering the plan view shows a read-out of the data coordinates.
+func TestPlotTicksAndHover(t *testing.T) {
+	tb := newTab(t)
+	query := "x=gaussian&y=moons&n=60&m=50&eps=0.3&seed=4&k=2&steps=10&backend=cpu" // 10 iterations a frame
+	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.OTPath+"?"+query))
+	waitOT(t, tb, "f.iteration === 0", 40*time.Second)
+	ticks := func(id string) (x, y, cb []string) {
+		t.Helper()
+		s := poll[string](t, tb, `(() => { const c = document.getElementById("`+id+`"); return c && c.dataset.ticks ? c.dataset.ticks : false; })()`, 10*time.Second)
+		for _, part := range strings.Split(s, "; ") {
+			name, labels, _ := strings.Cut(part, ": ")
+			switch name {
+			case "x":
+				x = strings.Fields(labels)
+			case "y":
+				y = strings.Fields(labels)
+			case "colorbar":
+				cb = strings.Fields(labels)
+			}
+		}
+		return x, y, cb
+	}
+	x, y, _ := ticks("ot-plan")
+	if len(x) < 3 || len(y) < 3 {
+		t.Errorf("plan view tick labels x %q, y %q; want at least 3 each", x, y)
+	}
+	x, y, _ = ticks("ot-chart")
+	if len(x) < 2 || len(y) < 2 {
+		t.Errorf("empty chart tick labels x %q, y %q; want its axes drawn before Play", x, y)
+	}
+	_, _, cb := ticks("ot-heat")
+	if strings.Join(cb, " ") != "−4 −3 −2 −1 0" {
+		t.Errorf("plan heatmap colourbar labels %q, want −4 … 0 (log10 P/max)", cb)
+	}
+	click(t, tb, "play")
+	f := waitOT(t, tb, "f.iteration >= 20 || f.converged", 30*time.Second)
+	eval[bool](t, tb, `(() => { const b = document.getElementById("pause"); if (b && !b.disabled) b.click(); return true; })()`)
+	if r := f.Residuals; len(r) < 2 || !(r[0] > 10*r[len(r)-1]) {
+		t.Fatalf("residuals %v do not span a decade", r)
+	}
+	poll[bool](t, tb, `!document.getElementById("ot-chart").dataset.ticks.startsWith("x: −1.0")`, 10*time.Second)
+	_, y, _ = ticks("ot-chart")
+	for _, l := range y {
+		if strings.Contains(l, "e") || !strings.Contains(l, "10") {
+			t.Errorf("log axis label %q among %q, want powers of ten (10⁻ᵏ)", l, y)
+		}
+	}
+	// Hover: a mousemove at the plan view's centre shows the read-out.
+	tip := eval[string](t, tb, `(() => {
+		const c = document.getElementById("ot-plan"), r = c.getBoundingClientRect();
+		c.dispatchEvent(new MouseEvent("mousemove", {clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, bubbles: true}));
+		const tip = document.getElementById("ot-plan-readout");
+		return tip.style.display === "block" ? tip.textContent : "hidden";
+	})()`)
+	if !strings.HasPrefix(tip, "x ") && !strings.Contains(tip, "#") {
+		t.Errorf("plan view read-out %q, want the data coordinates or the nearest point", tip)
+	}
+	hidden := eval[string](t, tb, `(() => {
+		document.getElementById("ot-plan").dispatchEvent(new MouseEvent("mouseleave"));
+		return document.getElementById("ot-plan-readout").style.display;
+	})()`)
+	if hidden != "none" {
+		t.Errorf("read-out display %q after mouseleave, want none", hidden)
+	}
+	tb.checkConsole(t)
+}

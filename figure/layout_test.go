@@ -130,7 +130,9 @@ func TestLegendGlyphs(t *testing.T) {
 		t.Errorf("top legend %+v not above the data area %+v", M.LegendBox, M.Area)
 	}
 	// A square point cloud keeps more room with its legend on top.
-	if P := sampleFigures()["plan"].Layout(); P.LegendBox.Y+P.LegendBox.H > P.Area.Y {
+	sq := Figure{Width: 520, Height: 520, Title: "t = 0.180", EqualAspect: true, XMin: -4, XMax: 4, YMin: -4, YMax: 4,
+		Points: []PointSet{{XY: []float64{0, 0}, Label: "source x_i (t=0)"}, {XY: []float64{1, 1}, Label: "target y_j (t=1)"}}}
+	if P := sq.Layout(); P.LegendBox.Y+P.LegendBox.H > P.Area.Y {
 		t.Errorf("plan view legend %+v not above the data area %+v", P.LegendBox, P.Area)
 	}
 	if h := (Figure{Legend: LegendHidden, Curves: []Curve{{XY: []float64{0, 0, 1, 1}, Label: "x"}}}).Layout(); len(h.Legend) != 0 {

@@ -202,3 +202,35 @@ func TestViridisAndHeatmapColors(t *testing.T) {
 		t.Errorf("clamped cells %v", px)
 	}
 }
+
+// BenchmarkLayoutAndDraw times a plan-view-sized figure (1024 points, 2048
+// plan segments) laid out and drawn onto a Recorder.
+func BenchmarkLayoutAndDraw(b *testing.B) {
+	xy := make([]float64, 2048)
+	segs := make([]float64, 8192)
+	for i := range xy {
+		xy[i] = math.Sin(float64(i) * 0.7)
+	}
+	for i := range segs {
+		segs[i] = math.Cos(float64(i) * 0.3)
+	}
+	f := Figure{Width: 520, Height: 440, EqualAspect: true, Title: "plan",
+		Points: []PointSet{{XY: xy, Label: "X"}}, Lines: []LineSet{{Segs: segs}}}
+	for b.Loop() {
+		var r Recorder
+		f.Draw(&r)
+	}
+}
+
+// BenchmarkLayout times the layout alone (ticks, margins, legend) of a
+// log chart.
+func BenchmarkLayout(b *testing.B) {
+	xy := make([]float64, 0, 2000)
+	for i := 1; i <= 1000; i++ {
+		xy = append(xy, float64(i), math.Pow(10, -0.01*float64(i)))
+	}
+	f := Figure{Width: 520, Height: 220, LogY: true, Curves: []Curve{{XY: xy, Label: "residual"}}}
+	for b.Loop() {
+		f.Layout()
+	}
+}

@@ -79,3 +79,31 @@ func TestPlotTicksAndHover(t *testing.T) {
 	}
 	tb.checkConsole(t)
 }
+
+// At device pixel ratio 2 the canvas holds twice the pixels and the
+// read-out still maps the pointer onto the figure: the centre of the plan
+// view reads out a point inside its data area, the bottom-right corner
+// (the tick-label margin) none.
+func TestPlotHoverAtPixelRatio2(t *testing.T) {
+	tb := newTab(t)
+	tb.run(t, 10*time.Second, chromedp.EmulateViewport(1280, 800, chromedp.EmulateScale(2)))
+	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.OTPath+"?x=gaussian&y=moons&n=60&m=50&eps=0.3&seed=4&backend=cpu"))
+	waitOT(t, tb, "f.iteration === 0", 40*time.Second)
+	got := eval[[]string](t, tb, `(() => {
+		const c = document.getElementById("ot-plan"), r = c.getBoundingClientRect(), tip = document.getElementById("ot-plan-readout");
+		const at = (fx, fy) => {
+			c.dispatchEvent(new MouseEvent("mousemove", {clientX: r.left + fx * r.width, clientY: r.top + fy * r.height, bubbles: true}));
+			return tip.style.display === "block" ? tip.textContent : "hidden";
+		};
+		return [String(Math.round(c.width / c.clientWidth)), at(0.5, 0.5), at(0.99, 0.99)];
+	})()`)
+	if len(got) != 3 || got[0] != "2" {
+		t.Fatalf("canvas backing scale %v, want 2 (device pixel ratio)", got)
+	}
+	if got[1] == "hidden" {
+		t.Errorf("no read-out at the plan view's centre at pixel ratio 2")
+	}
+	if got[2] != "hidden" {
+		t.Errorf("read-out %q at the bottom-right margin, want none", got[2])
+	}
+}

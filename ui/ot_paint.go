@@ -24,9 +24,14 @@ func canvasPixel(e app.Event) (px, py float64, ok bool) {
 	if c.Get("tagName").String() != "CANVAS" {
 		return 0, 0, false
 	}
+	// The canvas's width is the figure's width times the device pixel
+	// ratio (Plot draws at the screen's resolution).
 	scale := 1.0
 	if w, cw := c.Get("width").Float(), c.Get("clientWidth").Float(); cw > 0 {
 		scale = w / cw
+		if dpr := app.Window().Get("devicePixelRatio").Float(); dpr >= 1 {
+			scale /= dpr
+		}
 	}
 	return e.Get("offsetX").Float() * scale, e.Get("offsetY").Float() * scale, true
 }

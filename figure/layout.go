@@ -316,20 +316,27 @@ func (f Figure) Layout() Layout {
 			break
 		}
 	}
-	// The last x label may not stick out past the canvas edge.
-	if n := len(xTicks); n > 0 {
-		for _, t := range xTicks {
-			if t.IsMinor() {
-				continue
-			}
-			px := left + areaW*(t.Value-wx0)/(wx1-wx0)
-			if over := px + TextWidth(t.Label, FontSize, false)/2 - (W - 2); over > 0 && over < 40 {
-				areaW -= over
-				if f.EqualAspect {
-					wx0, wx1, wy0, wy1 = equalWindow(xmin, xmax, ymin, ymax, areaW, areaH)
-				}
-			}
+	// No x label may stick out past a canvas edge: narrow the area by the
+	// overhang (the labels' positions scale with it).
+	for _, t := range xTicks {
+		if t.IsMinor() {
+			continue
 		}
+		u := (t.Value - wx0) / (wx1 - wx0) // 0..1 across the area
+		hw := TextWidth(t.Label, FontSize, false) / 2
+		if over := left + areaW*u + hw - (W - 1); over > 0 && u > 0 {
+			areaW -= over / u
+		}
+		if over := 1 - (left + areaW*u - hw); over > 0 && u < 1 {
+			// Moving the left edge by d moves this label by d (1 - u).
+			d := over / (1 - u)
+			left += d
+			areaW -= d
+		}
+	}
+	areaW = math.Max(areaW, 10)
+	if f.EqualAspect {
+		wx0, wx1, wy0, wy1 = equalWindow(xmin, xmax, ymin, ymax, areaW, areaH)
 	}
 	L.Area = Rect{X: left, Y: top, W: areaW, H: areaH}
 	L.XMin, L.XMax, L.YMin, L.YMax = wx0, wx1, wy0, wy1

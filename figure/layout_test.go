@@ -319,3 +319,41 @@ func svgTexts(t *testing.T, doc []byte) (texts []string, polylines int) {
 		}
 	}
 }
+
+// Extreme and degenerate data lay out without panics: a finite transform,
+// distinct tick labels in order, every label on the canvas.
+func TestLayoutExtremeRanges(t *testing.T) {
+	ranges := [][4]float64{
+		{0, 0, 0, 0}, {1e9, 1e9 + 1e-6, -1e-300, 1e-300}, {-1e300, 1e300, 5, 5}, {1e-12, 3e-12, -7, -6.99999},
+		{math.MaxFloat64 / 4, math.MaxFloat64 / 2, 0, 1}, {-3, -3, 1e15, 1e15 + 1},
+	}
+	for _, r := range ranges {
+		for _, log := range []bool{false, true} {
+			f := Figure{Width: 358, Height: 200, LogX: log, LogY: log, Curves: []Curve{{XY: []float64{r[0], r[2], r[1], r[3], math.NaN(), 1}, Label: "c"}}}
+			L := f.Layout()
+			for _, v := range []float64{L.Transform.AX, L.Transform.BX, L.Transform.AY, L.Transform.BY} {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					t.Errorf("%v log=%v: transform %+v", r, log, L.Transform)
+					break
+				}
+			}
+			prev := map[string]string{}
+			for _, lb := range L.Labels {
+				if lb.Role != "xtick" && lb.Role != "ytick" {
+					continue
+				}
+				if prev[lb.Role] == lb.Text {
+					t.Errorf("%v log=%v: repeated %s label %q", r, log, lb.Role, lb.Text)
+				}
+				prev[lb.Role] = lb.Text
+				if lb.Box.X < -0.5 || lb.Box.X+lb.Box.W > L.Width+0.5 {
+					t.Errorf("%v log=%v: %s label %q at %+v off the canvas", r, log, lb.Role, lb.Text, lb.Box)
+				}
+			}
+			var rec Recorder
+			if err := f.Draw(&rec); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+}

@@ -176,8 +176,9 @@ func wilkinsonSearch(dmin, dmax float64, want int) (values []float64, step, q fl
 
 // FormatLinear labels tick values whose step is a multiple of q times
 // 10^mag: fixed-point with as many decimals as the step needs while the
-// values lie within [1e-4, 1e6) in magnitude, m×10ᵏ otherwise; negative
-// values take a true minus sign (U+2212).
+// values lie within [1e-4, 1e6) in magnitude, m×10ᵏ otherwise, each value
+// in full (shortest round-trip form) where that would repeat a label;
+// negative values take a true minus sign (U+2212).
 func FormatLinear(values []float64, q float64, mag int) []string {
 	top := 0.0
 	for _, v := range values {
@@ -205,7 +206,28 @@ func FormatLinear(values []float64, q float64, mag int) []string {
 		}
 		out[i] = minus(strconv.FormatFloat(v, 'f', decimals, 64))
 	}
+	// A step far below the values' magnitude (1e9 + 1e-7 k) can round
+	// neighbours to one label: then write each value in full.
+	for i := 1; i < len(out); i++ {
+		if out[i] == out[i-1] {
+			for k, v := range values {
+				out[k] = fullLabel(v)
+			}
+			break
+		}
+	}
 	return out
+}
+
+// fullLabel writes v in its shortest round-trip form, m×10ᵏ beyond
+// [1e-4, 1e6) in magnitude.
+func fullLabel(v float64) string {
+	if a := math.Abs(v); a == 0 || (a >= 1e-4 && a < 1e6) {
+		return minus(strconv.FormatFloat(v, 'f', -1, 64))
+	}
+	m, e, _ := strings.Cut(strconv.FormatFloat(v, 'e', -1, 64), "e")
+	k, _ := strconv.Atoi(e)
+	return minus(m) + "×10" + Superscript(k)
 }
 
 // minus swaps a leading hyphen for the minus sign and drops the sign of

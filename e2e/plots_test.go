@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -105,5 +106,28 @@ func TestPlotHoverAtPixelRatio2(t *testing.T) {
 	}
 	if got[2] != "hidden" {
 		t.Errorf("read-out %q at the bottom-right margin, want none", got[2])
+	}
+}
+
+// At phone width (390 px, pixel ratio 3) a figure wider than the screen is
+// laid out again at the width it is shown at, so its text keeps its size:
+// the canvas holds displayed width x 3 pixels, and the read-out still maps
+// the pointer (the centre of the plan view is inside its data area).
+func TestPlotAtPhoneWidth(t *testing.T) {
+	tb := newTab(t)
+	tb.run(t, 10*time.Second, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(3)))
+	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.OTPath+"?x=gaussian&y=moons&n=60&m=50&eps=0.3&seed=4&backend=cpu"))
+	waitOT(t, tb, "f.iteration === 0", 40*time.Second)
+	got := eval[[]float64](t, tb, `(() => {
+		const c = document.getElementById("ot-chart"), r = c.getBoundingClientRect();
+		const p = document.getElementById("ot-plan"), q = p.getBoundingClientRect(), tip = document.getElementById("ot-plan-readout");
+		p.dispatchEvent(new MouseEvent("mousemove", {clientX: q.left + q.width / 2, clientY: q.top + q.height / 2, bubbles: true}));
+		return [r.width, c.width / 3, tip.style.display === "block" ? 1 : 0];
+	})()`)
+	if len(got) != 3 || !(got[0] < 400) || math.Abs(got[0]-got[1]) > 1 {
+		t.Errorf("chart shown %g px wide, drawn %g px wide; want it drawn at its displayed width (< 400)", got[0], got[1])
+	}
+	if len(got) == 3 && got[2] != 1 {
+		t.Error("no read-out at the plan view's centre at phone width")
 	}
 }

@@ -24,8 +24,8 @@ func canvasPixel(e app.Event) (px, py float64, ok bool) {
 	if c.Get("tagName").String() != "CANVAS" {
 		return 0, 0, false
 	}
-	// The canvas's width is the figure's width times the device pixel
-	// ratio (Plot draws at the screen's resolution).
+	// The canvas's width is the figure's drawn width times the device
+	// pixel ratio (Plot draws at the screen's resolution).
 	scale := 1.0
 	if w, cw := c.Get("width").Float(), c.Get("clientWidth").Float(); cw > 0 {
 		scale = w / cw
@@ -86,7 +86,7 @@ func (p *OTPage) paintAt(e app.Event) {
 	if k := len(p.paintedPx); k > 0 && math.Hypot(px-p.paintedPx[k-2], py-p.paintedPx[k-1]) < otPaintSpacing {
 		return
 	}
-	x, y := p.frame.plan.Transform().Inverse(px, py)
+	x, y := PlotTransform("ot-plan", p.frame.plan).Inverse(px, py)
 	p.painted = append(p.painted, x, y)
 	p.paintedPx = append(p.paintedPx, px, py)
 }

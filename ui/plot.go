@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"sync"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -35,10 +36,12 @@ func Viridis(s float64) (r, g, b byte) { return figure.Viridis(s) }
 
 // Plot is the canvas component that shows a Figure. ID must be unique on
 // the page (the browser side finds its canvas by it). The figure is drawn
-// after every render that changes it; moving the mouse over the data
-// area shows a read-out (data coordinates, the nearest point, the heatmap
-// cell's value) in a small overlay; the canvas's data-ticks attribute
-// lists the tick labels drawn.
+// after every render that changes it, at the device's pixel ratio; on a
+// screen narrower than the figure it is laid out again at the displayed
+// width (text keeps its size; PlotTransform gives the map as drawn).
+// Moving the mouse over the data area shows a read-out (data
+// coordinates, the nearest point, the heatmap cell's value) in a small
+// overlay; the canvas's data-ticks attribute lists the tick labels drawn.
 type Plot struct {
 	app.Compo
 	ID     string
@@ -149,20 +152,53 @@ func (p *Plot) OnDismount() { p.hover.release() }
 func (p *Plot) OnUpdate(ctx app.Context) { ctx.Defer(p.draw) }
 
 func (p *Plot) draw(ctx app.Context) {
-	fp := printOf(p.Figure)
+	f := atDisplaySize(p.ID, p.Figure)
+	fp := printOf(f)
 	if fp.equal(p.drawn) {
 		return
 	}
-	if err := p.Figure.Validate(); err != nil {
+	if err := f.Validate(); err != nil {
 		app.Log("otplay plot:", err)
 		return
 	}
-	layout := p.Figure.Layout()
-	if err := drawOnCanvas(p.ID, p.Figure, layout); err != nil {
+	layout := f.Layout()
+	if err := drawOnCanvas(p.ID, f, layout); err != nil {
 		app.Log("otplay plot:", err)
 		return
 	}
-	p.drawn, p.shown, p.layout = fp, p.Figure, layout
+	p.drawn, p.shown, p.layout = fp, f, layout
+	drawnSizes.Store(p.ID, [2]int{f.Width, f.Height})
+}
+
+// atDisplaySize returns f resized to the width its canvas is displayed at,
+// when a narrow screen shows it smaller than f.Width (the height keeps the
+// aspect ratio): the figure is then laid out for that width, with text at
+// its full size, instead of being drawn large and scaled down.
+func atDisplaySize(id string, f Figure) Figure {
+	w, h := f.Size()
+	dw := displayWidth(id)
+	if !(dw > 60 && dw < w-0.5) {
+		return f
+	}
+	f.Width, f.Height = int(math.Round(dw)), int(math.Round(h*dw/w))
+	return f
+}
+
+// drawnSizes holds the size, in CSS pixels, each Plot (by ID) last drew
+// its figure at.
+var drawnSizes sync.Map
+
+// PlotTransform returns the map from f's plotted coordinates to canvas
+// pixels as the Plot with this ID draws it (at its displayed size, see
+// Plot), for pages that turn pointer positions into data: f.Transform()
+// until the Plot has drawn.
+func PlotTransform(id string, f Figure) Transform {
+	if v, ok := drawnSizes.Load(id); ok {
+		if wh := v.([2]int); wh[0] > 0 && (wh[0] != f.Width || wh[1] != f.Height) {
+			f.Width, f.Height = wh[0], wh[1]
+		}
+	}
+	return f.Transform()
 }
 
 // readout is the hover text at a canvas pixel (CSS pixels of the

@@ -36,6 +36,16 @@ func drawOnCanvas(id string, f Figure, l FigureLayout) error {
 	return nil
 }
 
+// displayWidth is the width, in CSS pixels, the canvas id takes on the
+// page (its border box); 0 if there is none.
+func displayWidth(id string) float64 {
+	el := js.Global().Get("document").Call("getElementById", id)
+	if !el.Truthy() {
+		return 0
+	}
+	return el.Call("getBoundingClientRect").Get("width").Float()
+}
+
 // jsCanvas is Canvas2D over a CanvasRenderingContext2D.
 type jsCanvas struct {
 	ctx  js.Value

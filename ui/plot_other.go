@@ -12,3 +12,6 @@ type hoverListener struct{}
 func listenHover(id string, text func(px, py float64) string) hoverListener { return hoverListener{} }
 
 func (hoverListener) release() {}
+
+// displayWidth outside a browser: unknown (0), so figures keep their size.
+func displayWidth(id string) float64 { return 0 }

@@ -309,8 +309,9 @@ func (f Figure) Layout() Layout {
 		}
 		wx0, wx1, wy0, wy1 = equalWindow(xmin, xmax, ymin, ymax, areaW, areaH)
 	}
-	// X ticks: the most (up to one per 50 px) whose labels stay 8 px apart.
-	for want := max(2, min(9, int(areaW/50))); want >= 2; want-- {
+	// X ticks: about one per 65 px (at least 3), fewer if their labels would
+	// stand closer than 8 px.
+	for want := max(3, min(9, int(math.Round(areaW/65)))); want >= 2; want-- {
 		xTicks = ticks(wx0, wx1, f.LogX, want)
 		if !xLabelsCrowded(xTicks, wx0, wx1, areaW) {
 			break

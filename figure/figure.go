@@ -249,18 +249,24 @@ func (f Figure) dataBox() (xmin, xmax, ymin, ymax float64, ok bool) {
 // [-1, 1] on an axis with nothing to show. Before EqualAspect; see
 // Layout.Window for the window as drawn.
 func (f Figure) Window() (xmin, xmax, ymin, ymax float64) {
+	xmin, xmax, ymin, ymax, _ = f.window()
+	return xmin, xmax, ymin, ymax
+}
+
+// window is Window, and whether any layer has a drawable point.
+func (f Figure) window() (xmin, xmax, ymin, ymax float64, hasData bool) {
+	xmin, xmax, ymin, ymax, hasData = f.dataBox()
 	if f.XMin < f.XMax && f.YMin < f.YMax {
 		x0, okx0 := f.PlotX(f.XMin)
 		x1, okx1 := f.PlotX(f.XMax)
 		y0, oky0 := f.PlotY(f.YMin)
 		y1, oky1 := f.PlotY(f.YMax)
 		if okx0 && okx1 && oky0 && oky1 {
-			return x0, x1, y0, y1
+			return x0, x1, y0, y1, hasData
 		}
 	}
-	xmin, xmax, ymin, ymax, ok := f.dataBox()
-	if !ok { // nothing to show
-		return -1, 1, -1, 1
+	if !hasData { // nothing to show
+		return -1, 1, -1, 1, false
 	}
 	pad := func(lo, hi float64) (float64, float64) {
 		if hi-lo < 1e-12*math.Max(1, math.Abs(lo)) {
@@ -271,7 +277,7 @@ func (f Figure) Window() (xmin, xmax, ymin, ymax float64) {
 	}
 	xmin, xmax = pad(xmin, xmax)
 	ymin, ymax = pad(ymin, ymax)
-	return xmin, xmax, ymin, ymax
+	return xmin, xmax, ymin, ymax, true
 }
 
 // Rect returns the data rectangle the heatmap covers.

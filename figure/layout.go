@@ -205,8 +205,8 @@ func maxLabelWidth(ts []Tick) float64 {
 // are thinned until their labels stand at least 8 px apart.
 func (f Figure) Layout() Layout {
 	W, H := f.Size()
-	L := Layout{Width: W, Height: H, Empty: !f.HasData()}
-	xmin, xmax, ymin, ymax := f.Window()
+	xmin, xmax, ymin, ymax, hasData := f.window()
+	L := Layout{Width: W, Height: H, Empty: !hasData}
 	entries := f.legendEntries()
 	if f.Legend == LegendHidden {
 		entries = nil

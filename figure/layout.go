@@ -1,6 +1,7 @@
 package figure
 
 import (
+	"fmt"
 	"math"
 )
 
@@ -269,6 +270,11 @@ func (f Figure) Layout() Layout {
 		top += FontSize / 2
 	}
 	areaH := math.Max(H-top-bottom, 10)
+	if place == LegendRight {
+		if rows := max(1, int(areaH/legendLine)); len(entries) > rows { // room for "+k more"
+			legendW = math.Max(legendW, TextWidth(fmt.Sprintf("+%d more", len(entries)-rows+1), FontSize, false))
+		}
+	}
 
 	// The colourbars' widths: strip, ticks, labels and title.
 	lo := make([]float64, len(f.Heatmaps))
@@ -416,8 +422,12 @@ func (f Figure) Layout() Layout {
 			lx = left + areaW + 12
 		}
 		maxRows := max(1, int(areaH/legendLine))
-		n := min(len(entries), maxRows)
-		L.LegendBox = Rect{X: lx, Y: top, W: math.Min(legendW, W-lx-1), H: float64(n) * legendLine}
+		n := len(entries)
+		if n > maxRows { // the last row says how many more there are
+			n = maxRows - 1
+		}
+		rows := min(len(entries), maxRows)
+		L.LegendBox = Rect{X: lx, Y: top, W: math.Min(legendW, W-lx-1), H: float64(rows) * legendLine}
 		for i := 0; i < n; i++ {
 			e := entries[i]
 			cy := top + legendLine*(float64(i)+0.5)
@@ -425,6 +435,10 @@ func (f Figure) Layout() Layout {
 			e.Label = fitText(e.Label, FontSize, false, W-lx-glyphW-gap-1)
 			L.Legend = append(L.Legend, e)
 			add("legend", e.Label, lx+glyphW+gap, cy, TextStyle{Size: FontSize, Baseline: BaselineMiddle})
+		}
+		if n < len(entries) {
+			more := fitText(fmt.Sprintf("+%d more", len(entries)-n), FontSize, false, W-lx-1)
+			add("legend", more, lx, top+legendLine*(float64(n)+0.5), TextStyle{Size: FontSize, Baseline: BaselineMiddle})
 		}
 	case LegendTop:
 		y0 := top - FontSize/2 - float64(len(topRows))*legendLine - 2

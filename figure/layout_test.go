@@ -3,6 +3,7 @@ package figure
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"math"
 	"strings"
@@ -134,6 +135,14 @@ func TestLegendGlyphs(t *testing.T) {
 		Points: []PointSet{{XY: []float64{0, 0}, Label: "source x_i (t=0)"}, {XY: []float64{1, 1}, Label: "target y_j (t=1)"}}}
 	if P := sq.Layout(); P.LegendBox.Y+P.LegendBox.H > P.Area.Y {
 		t.Errorf("plan view legend %+v not above the data area %+v", P.LegendBox, P.Area)
+	}
+	// More entries than rows: the last row counts the rest.
+	var many []Curve
+	for i := 0; i < 30; i++ {
+		many = append(many, Curve{XY: []float64{0, float64(i), 1, float64(i)}, Label: "c"})
+	}
+	if L := (Figure{Width: 520, Height: 220, Curves: many}).Layout(); len(L.Legend) == 0 || len(L.Legend) >= 30 || L.Labels[len(L.Labels)-1].Text != fmt.Sprintf("+%d more", 30-len(L.Legend)) {
+		t.Errorf("crowded legend: %d entries, last label %q", len(L.Legend), L.Labels[len(L.Labels)-1].Text)
 	}
 	if h := (Figure{Legend: LegendHidden, Curves: []Curve{{XY: []float64{0, 0, 1, 1}, Label: "x"}}}).Layout(); len(h.Legend) != 0 {
 		t.Errorf("hidden legend has %d entries", len(h.Legend))

@@ -114,6 +114,8 @@ func (p *Plot) Render() app.UI {
 			app.Canvas().
 				ID(p.ID).
 				Class("otplay-plot").
+				Attr("role", "img").
+				Aria("label", plotLabel(p.Figure)).
 				Width(int(w)).
 				Height(int(h)).
 				Style("width", fmt.Sprintf("%dpx", int(w))).
@@ -135,6 +137,18 @@ func (p *Plot) Render() app.UI {
 				Style("white-space", "nowrap").
 				Style("z-index", "2"),
 		)
+}
+
+// plotLabel names a figure for screen readers: its title and axis titles.
+func plotLabel(f Figure) string {
+	s := f.Title
+	if s == "" {
+		s = "plot"
+	}
+	if f.XLabel != "" || f.YLabel != "" {
+		s += fmt.Sprintf(" (x: %s, y: %s)", f.XLabel, f.YLabel)
+	}
+	return s
 }
 
 // OnMount draws the figure once the canvas is in the document and starts

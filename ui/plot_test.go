@@ -61,7 +61,7 @@ func TestPlotRenderAndReadout(t *testing.T) {
 		Curves: []Curve{{XY: []float64{2, 0.5, 8, 0.25}, Label: "residual"}}}
 	p := &Plot{ID: "p1", Figure: f}
 	html := app.HTMLString(p)
-	for _, want := range []string{`id="p1"`, `width="400"`, `height="300"`, `id="p1-readout"`, `class="otplay-plot"`} {
+	for _, want := range []string{`id="p1"`, `width="400"`, `height="300"`, `id="p1-readout"`, `class="otplay-plot"`, `role="img"`, `aria-label="plot (x: iteration, y: )"`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("markup lacks %s:\n%s", want, html)
 		}

@@ -37,14 +37,28 @@ func drawOnCanvas(id string, f Figure, l FigureLayout) error {
 }
 
 // displayWidth is the width, in CSS pixels, the canvas id takes on the
-// page (its border box); 0 if there is none.
+// page (its border box); 0 if there is none. It is measured once per
+// window width (measuring forces a layout, which a playing page would
+// otherwise pay on every frame).
 func displayWidth(id string) float64 {
+	vw := js.Global().Get("innerWidth").Float()
+	if m, ok := measured[id]; ok && m[0] == vw {
+		return m[1]
+	}
 	el := js.Global().Get("document").Call("getElementById", id)
 	if !el.Truthy() {
 		return 0
 	}
-	return el.Call("getBoundingClientRect").Get("width").Float()
+	w := el.Call("getBoundingClientRect").Get("width").Float()
+	if w > 0 {
+		measured[id] = [2]float64{vw, w}
+	}
+	return w
 }
+
+// measured holds, per canvas id, the window width and the canvas's width
+// measured at it.
+var measured = map[string][2]float64{}
 
 // jsCanvas is Canvas2D over a CanvasRenderingContext2D.
 type jsCanvas struct {

@@ -112,12 +112,19 @@ func TestPlotHoverAtPixelRatio2(t *testing.T) {
 // At phone width (390 px, pixel ratio 3) a figure wider than the screen is
 // laid out again at the width it is shown at, so its text keeps its size:
 // the canvas holds displayed width x 3 pixels, and the read-out still maps
-// the pointer (the centre of the plan view is inside its data area).
+// the pointer (the centre of the plan view is inside its data area). The
+// page is opened wide and then narrowed: the resize lays it out again.
 func TestPlotAtPhoneWidth(t *testing.T) {
 	tb := newTab(t)
-	tb.run(t, 10*time.Second, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(3)))
+	tb.run(t, 10*time.Second, chromedp.EmulateViewport(1280, 800))
 	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.OTPath+"?x=gaussian&y=moons&n=60&m=50&eps=0.3&seed=4&backend=cpu"))
 	waitOT(t, tb, "f.iteration === 0", 40*time.Second)
+	wide := eval[[]float64](t, tb, `(() => { const c = document.getElementById("ot-chart"); return [c.width, c.getBoundingClientRect().width]; })()`)
+	if len(wide) != 2 || wide[0] < 400 || math.Abs(wide[0]-wide[1]) > 1 {
+		t.Errorf("at 1280 px the chart is drawn %v px wide (drawn, shown); want the width it is shown at, over 400", wide)
+	}
+	tb.run(t, 10*time.Second, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(3)))
+	poll[bool](t, tb, `(() => { const c = document.getElementById("ot-chart"); return c.width / 3 < 400; })()`, 10*time.Second)
 	got := eval[[]float64](t, tb, `(() => {
 		const c = document.getElementById("ot-chart"), r = c.getBoundingClientRect();
 		const p = document.getElementById("ot-plan"), q = p.getBoundingClientRect(), tip = document.getElementById("ot-plan-readout");

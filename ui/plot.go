@@ -152,14 +152,15 @@ func plotLabel(f Figure) string {
 }
 
 // OnMount draws the figure once the canvas is in the document and starts
-// the hover read-out.
+// the hover read-out and the redraw when the canvas's displayed size
+// changes (a phone turned sideways lays its figures out again).
 func (p *Plot) OnMount(ctx app.Context) {
 	p.drawn = figurePrint{}
 	ctx.Defer(p.draw)
-	ctx.Defer(func(app.Context) { p.hover = listenHover(p.ID, p.readout) })
+	ctx.Defer(func(app.Context) { p.hover = listenHover(p.ID, p.readout, func() { p.draw(app.Context{}) }) })
 }
 
-// OnDismount stops the hover read-out.
+// OnDismount stops the hover read-out and the resize redraw.
 func (p *Plot) OnDismount() { p.hover.release() }
 
 // OnUpdate redraws the figure after the parent changed it.

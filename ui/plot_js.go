@@ -24,8 +24,12 @@ func drawOnCanvas(id string, f Figure, l FigureLayout) error {
 	if !(dpr >= 1) || math.IsNaN(dpr) {
 		dpr = 1
 	}
-	el.Set("width", int(math.Round(w*dpr)))
-	el.Set("height", int(math.Round(h*dpr)))
+	// Resizing the backing store only when it changes keeps the page's
+	// layout valid between the plots' draws (displayWidth reads it).
+	if bw, bh := int(math.Round(w*dpr)), int(math.Round(h*dpr)); el.Get("width").Int() != bw || el.Get("height").Int() != bh {
+		el.Set("width", bw)
+		el.Set("height", bh)
+	}
 	ctx := el.Call("getContext", "2d")
 	if !ctx.Truthy() {
 		return fmt.Errorf("canvas %q has no 2d context", id)
@@ -37,28 +41,14 @@ func drawOnCanvas(id string, f Figure, l FigureLayout) error {
 }
 
 // displayWidth is the width, in CSS pixels, the canvas id takes on the
-// page (its border box); 0 if there is none. It is measured once per
-// window width (measuring forces a layout, which a playing page would
-// otherwise pay on every frame).
+// page (its border box); 0 if there is none.
 func displayWidth(id string) float64 {
-	vw := js.Global().Get("innerWidth").Float()
-	if m, ok := measured[id]; ok && m[0] == vw {
-		return m[1]
-	}
 	el := js.Global().Get("document").Call("getElementById", id)
 	if !el.Truthy() {
 		return 0
 	}
-	w := el.Call("getBoundingClientRect").Get("width").Float()
-	if w > 0 {
-		measured[id] = [2]float64{vw, w}
-	}
-	return w
+	return el.Call("getBoundingClientRect").Get("width").Float()
 }
-
-// measured holds, per canvas id, the window width and the canvas's width
-// measured at it.
-var measured = map[string][2]float64{}
 
 // jsCanvas is Canvas2D over a CanvasRenderingContext2D.
 type jsCanvas struct {
@@ -157,17 +147,21 @@ func (c jsCanvas) Clip(x, y, w, h float64) {
 
 func (c jsCanvas) Unclip() { c.ctx.Call("restore") }
 
-// hoverListener holds the canvas's mousemove and mouseleave listeners.
+// hoverListener holds the canvas's mousemove and mouseleave listeners
+// and the observer of its displayed size.
 type hoverListener struct {
-	el          js.Value
-	move, leave js.Func
-	ok          bool
+	el                  js.Value
+	move, leave, resize js.Func
+	observer            js.Value
+	ok                  bool
 }
 
 // listenHover shows text(px, py) in the element id+"-readout" beside the
-// mouse while it moves over the canvas id; (px, py) are CSS pixels of the
-// figure's own size (the canvas may be scaled down at phone width).
-func listenHover(id string, text func(px, py float64) string) hoverListener {
+// mouse while it moves over the canvas id, (px, py) in CSS pixels of the
+// figure as drawn; and calls resized when the canvas's displayed size
+// changes (a ResizeObserver: window resizes, a phone turned, the page's
+// layout settling after the first draw).
+func listenHover(id string, text func(px, py float64) string, resized func()) hoverListener {
 	doc := js.Global().Get("document")
 	el := doc.Call("getElementById", id)
 	tip := doc.Call("getElementById", id+"-readout")
@@ -209,8 +203,16 @@ func listenHover(id string, text func(px, py float64) string) hoverListener {
 		tip.Get("style").Set("display", "none")
 		return nil
 	})
+	h.resize = js.FuncOf(func(this js.Value, args []js.Value) any {
+		resized()
+		return nil
+	})
 	el.Call("addEventListener", "mousemove", h.move)
 	el.Call("addEventListener", "mouseleave", h.leave)
+	if ro := js.Global().Get("ResizeObserver"); ro.Truthy() {
+		h.observer = ro.New(h.resize)
+		h.observer.Call("observe", el)
+	}
 	return h
 }
 
@@ -220,6 +222,10 @@ func (h hoverListener) release() {
 	}
 	h.el.Call("removeEventListener", "mousemove", h.move)
 	h.el.Call("removeEventListener", "mouseleave", h.leave)
+	if h.observer.Truthy() {
+		h.observer.Call("disconnect")
+	}
 	h.move.Release()
 	h.leave.Release()
+	h.resize.Release()
 }

@@ -9,7 +9,9 @@ func drawOnCanvas(id string, f Figure, l FigureLayout) error { return f.Validate
 // hoverListener outside a browser: nothing to listen to.
 type hoverListener struct{}
 
-func listenHover(id string, text func(px, py float64) string) hoverListener { return hoverListener{} }
+func listenHover(id string, text func(px, py float64) string, resized func()) hoverListener {
+	return hoverListener{}
+}
 
 func (hoverListener) release() {}
 

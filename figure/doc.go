@@ -59,8 +59,8 @@
 // Measured on this 2-core shared Debian VM (no GPU, noisy): laying out a
 // 520 x 220 log chart of 1,000 points takes 0.06 to 0.3 ms
 // (BenchmarkLayout); the browser lays a figure out only when it changed.
-// The package and the Plot component over it add 129 KB (36 KB gzipped)
-// to the playground's wasm (12.47 MB, 3.23 MB gzipped).
+// The package and the Plot component over it added 129 KB (36 KB
+// gzipped) to the playground's wasm (then 12.34 MB, 3.20 MB gzipped).
 //
 // The package does not import gonum.org/v1/plot itself: that package
 // loads its fonts at init, which would add about 7.8 MB (3.4 MB gzipped)

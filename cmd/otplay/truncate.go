@@ -687,8 +687,3 @@ func truncateWriteSVG(w io.Writer, r *truncateReport) error {
 	cols := min(2, max(1, len(panels)))
 	return figure.WriteSVGPanels(w, fmt.Sprintf("Truncated diffusion: sliced W2 to held-out data vs NFE (%s model)", r.Model), cols, panels...)
 }
-
-func truncateSVGEscape(s string) string {
-	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
-	return r.Replace(s)
-}

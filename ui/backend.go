@@ -51,10 +51,10 @@ const NativeEnv = "OTPLAY_NATIVE"
 //   - whatever it is when the browser has no WebGPU adapter at all: the
 //     alternative is the wasm's single-threaded float64 CPU backend, and
 //     the server's fast CPU backend (cpu32, what otplay serve offers
-//     without a GPU) ran an /ot iteration at n = 1000 in 11-27 ms against
-//     the wasm CPU's 250-1350 ms (e2e TestNativeTimings).
+//     without a GPU) ran an /ot iteration at n = 1000 in 11-28 ms against
+//     the wasm CPU's 250-1750 ms (e2e TestNativeTimings).
 //
-// A software adapter in the browser (SwiftShader: 15-158 ms there) is kept
+// A software adapter in the browser (SwiftShader: 15-282 ms there) is kept
 // when the server has no hardware GPU.
 func autoUsesNative(native, browserAdapter string, browserFallback bool) bool {
 	switch {

@@ -189,15 +189,25 @@ func sampleTotal(v []float64, n int) (est, se float64) {
 }
 
 // judge updates converged and stalled after a device residual res: when
-// res meets Tol, the float64 host check decides.
+// res meets Tol, the float64 host check decides. After a failed check the
+// iteration goes on while the device residual keeps falling (checking
+// again each time it has halved); it is Stalled once the device residual
+// reads 0 or stops falling: the backend's rounding floor.
 func (sv *Solver) judge(res float64) error {
+	prev := sv.prevRes
+	sv.prevRes = res
 	sv.converged = false
 	if sv.set.Tol < 0 || res > sv.set.Tol {
 		return nil
 	}
-	if sv.verifiedAt >= 0 && !(res < sv.verifiedAt/2) {
-		sv.stalled = true // the device claims Tol again without progress
-		return nil
+	if sv.verifiedAt >= 0 {
+		switch {
+		case res == 0 || !(res < prev):
+			sv.stalled = true
+			return nil
+		case !(res < sv.verifiedAt/2):
+			return nil // falling: iterate on, check when halved
+		}
 	}
 	f, g, err := sv.Potentials()
 	if err != nil {

@@ -74,6 +74,7 @@ type Solver struct {
 	// verifiedAt is the device residual of the last failed float64 check
 	// (-1: none); a new check runs only once it has halved.
 	verifiedAt float64
+	prevRes    float64    // the device residual of the previous check
 	last       *hostCheck // the latest float64 check, at last.iter
 
 	prec     compute.Precision
@@ -101,7 +102,7 @@ func NewSolver(b compute.Backend, p Problem, s Settings) (*Solver, error) {
 	if err != nil {
 		return nil, err
 	}
-	sv := &Solver{be: b, prob: c, set: set, tauA: set.TauA, tauB: set.TauB, verifiedAt: -1}
+	sv := &Solver{be: b, prob: c, set: set, tauA: set.TauA, tauB: set.TauB, verifiedAt: -1, prevRes: math.Inf(1)}
 	sv.prec = compute.PrecisionOf(b.Info())
 	sv.maxCost = compute.SquaredDiameter(c.X, c.Y, c.D)
 	if err := checkResolvable(sv.prec, sv.maxCost, set.Eps, set.Tol); err != nil {

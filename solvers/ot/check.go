@@ -274,8 +274,12 @@ func (sv *Solver) describe(res *Result, hc *hostCheck) {
 			b.WriteString(sv.precisionAdvice(tol))
 		case sv.set.Tol >= 0:
 			b.WriteString("; raise MaxIter")
-			if sv.set.Scaling == 0 && sv.method != PartialMass {
-				b.WriteString(", turn on eps-scaling (Scaling 0.5)")
+			switch {
+			case sv.method == PartialMass:
+			case sv.set.Scaling == 0:
+				b.WriteString(", turn on eps-scaling with iterated stages (Scaling 0.5, StageTol 1e-3)")
+			case sv.set.StageTol == 0:
+				b.WriteString(", iterate each eps-scaling stage (StageTol 1e-3)")
 			}
 			b.WriteString(" or use a larger eps")
 			if floor > tol {

@@ -143,8 +143,8 @@ func Bridge(req BridgeRequest, opt Options) (*BridgeResult, error) {
 		return nil, usage("--sigma = %v: want a positive number", req.Sigma)
 	case req.N < 1 || req.N > data.MaxPoints:
 		return nil, usage("--n = %d: want 1 .. %d", req.N, data.MaxPoints)
-	case req.Steps < 1:
-		return nil, usage("--steps = %d: want >= 1", req.Steps)
+	case req.Steps < 1 || req.Steps > MaxSteps:
+		return nil, usage("--steps = %d: want 1 .. %d", req.Steps, MaxSteps)
 	case req.MaxIter < 1:
 		return nil, usage("--max-iter = %d: want >= 1", req.MaxIter)
 	case !(req.Tol > 0) || math.IsInf(req.Tol, 0):
@@ -175,6 +175,9 @@ func Bridge(req BridgeRequest, opt Options) (*BridgeResult, error) {
 	}
 	if src.D != tgt.D {
 		return nil, usage("--source has dimension %d, --target %d", src.D, tgt.D)
+	}
+	if req.N > data.MaxElements/src.D {
+		return nil, usage("--n = %d: %d points of dimension %d exceed the limit of %d values", req.N, req.N, src.D, data.MaxElements)
 	}
 	var x0 []float64
 	if req.Mode == "sde" {

@@ -19,7 +19,8 @@
 // by its potentials in float64 on the host, the check solvers use to say
 // Converged.
 //
-// The GPU implementation lives in compute/webgpu; the conformance suite
+// The GPU implementation lives in compute/webgpu; compute/remote drives
+// the backend of an otplay server from a page over HTTP; the conformance suite
 // that checks any Backend against this package's CPU reference lives in
 // compute/conformance.
 package compute

@@ -163,8 +163,8 @@ func drawn(img image.Image) (bool, string) {
 // view: its source points and its target's legend in the playground's
 // point colours (matplotlib's tab10 blue #1f77b4 and orange #ff7f0e),
 // which the page before its first result does not draw (5 blue-ish and
-// no orange pixels there, 150 and 26 once computed, on a 1280x860
-// window).
+// no orange pixels there; 110-170 and 14-26 once computed, on a 1280x860
+// window whose fold cuts the plot).
 func plotted(img image.Image) (bool, string) {
 	near := func(want [3]int) int {
 		n := 0
@@ -187,7 +187,7 @@ func plotted(img image.Image) (bool, string) {
 		return n
 	}
 	blue, orange := near([3]int{0x1f, 0x77, 0xb4}), near([3]int{0xff, 0x7f, 0x0e})
-	return blue >= 60 && orange >= 10, fmt.Sprintf("%d source-blue and %d target-orange pixels", blue, orange)
+	return blue >= 40 && orange >= 5, fmt.Sprintf("%d source-blue and %d target-orange pixels", blue, orange)
 }
 
 // screenshot reads the virtual screen from Xvfb's framebuffer file, an
@@ -279,13 +279,12 @@ func TestDesktopApp(t *testing.T) {
 	display, screenFile := startXvfb(t)
 
 	var out lineBuffer
-	// backend=native: the page computes on the app's server (this
-	// machine's backend), the window's way to a GPU; auto would take it
-	// only where the machine has a hardware GPU. The server's backend is
-	// cpu32 here: this machine has none, and probing the adapters can
-	// abort the process (wgpu-native's "Unknown gles3 minor version" on
-	// the binding's uninitialised instance extras, see gpu/instance_native.go).
-	cmd := exec.Command(bin, "app", "--backend", "cpu32", "--page", "/ot?n=40&m=30&eps=0.1&backend=native")
+	// backend=auto (the default) takes the app's server (this machine's
+	// backend): the window has no WebGPU. The server's backend is cpu32
+	// here: this machine has no GPU, and probing the adapters can abort
+	// the process (wgpu-native's "Unknown gles3 minor version" on the
+	// binding's uninitialised instance extras, see gpu/instance_native.go).
+	cmd := exec.Command(bin, "app", "--backend", "cpu32", "--page", "/ot?n=40&m=30&eps=0.1")
 	cmd.Dir = t.TempDir() // any folder: the playground is in the binary
 	cmd.Env = append(os.Environ(), "DISPLAY="+display, "WAYLAND_DISPLAY=")
 	cmd.Stdout, cmd.Stderr = &out, &out

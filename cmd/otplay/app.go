@@ -44,9 +44,9 @@ A binary built without it (make build, go install) opens the playground
 in the default browser instead and says so; Ctrl-C then stops the server.
 
 WebKitGTK has no WebGPU: the pages compute on this machine's backend
-through the server (native compute, as with otplay serve), which
-backend=auto takes where it is a hardware GPU and ?backend=native takes
-in any case; otherwise in the wasm, on the CPU.
+through the server (native compute, as with otplay serve; backend=auto
+takes it), its GPU or else its fast CPU path; with --native=false, in the
+wasm, on the CPU.
 
 Each page's first result is logged ("otplay app: /ot computed on native:
 ...").
@@ -54,7 +54,7 @@ The playground comes from the binary (make build puts it in) or, with
 --web, from a web root holding app.wasm (make wasm).`, stderr)
 	page := fs.String("page", "/", `page to open, with its state: "/", "/ot", "/diffusion?steps=10", "/embed/ot"`)
 	web := fs.String("web", "", "web root holding app.wasm, the icons and otplay.css; empty: the playground built into the binary")
-	native := fs.Bool("native", true, "let the window's pages compute on this machine's backend (?backend=native; backend=auto takes it when this machine has a GPU)")
+	native := fs.Bool("native", true, "let the window's pages compute on this machine's backend through the server (backend=auto takes it: the window has no WebGPU)")
 	backend := fs.String("backend", "auto", "the native backend the pages compute on: "+backendFlagHelp)
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
@@ -111,9 +111,9 @@ The playground comes from the binary (make build puts it in) or, with
 // appServerConfig lets the window's pages compute on this machine's
 // backend through the server (native compute, server.RemoteConfig), as
 // otplay serve does: the window (WebKitGTK) has no WebGPU, so this is
-// their only way to a GPU. backend=auto takes it where the backend is a
-// hardware GPU; ?backend=native asks for it in any case (on a machine
-// without a GPU: the fast multi-threaded float32 CPU path).
+// their only way to a GPU, and backend=auto takes it whatever it is (on a
+// machine without a GPU: the fast multi-threaded float32 CPU path, which
+// beats the wasm's single-threaded CPU path; see ui.OpenBackend).
 func appServerConfig(cfg server.Config, backend string, stderr io.Writer) (server.Config, error) {
 	// auto never fails: the fast CPU backend at worst. Not closed: the
 	// process's exit releases the device.
@@ -125,11 +125,7 @@ func appServerConfig(cfg server.Config, backend string, stderr io.Writer) (serve
 	if note != "" {
 		note = " (" + note + ")"
 	}
-	how := "?backend=native; auto takes the browser's own"
-	if cfg.Remote.Hardware {
-		how = "backend=auto takes it"
-	}
-	fmt.Fprintf(stderr, "otplay app: the pages may compute natively (%s) on %s: %s%s\n", how, b.Info().Name, b.Info().Device, note)
+	fmt.Fprintf(stderr, "otplay app: the window has no WebGPU; its pages compute natively on %s: %s%s\n", b.Info().Name, b.Info().Device, note)
 	return cfg, nil
 }
 

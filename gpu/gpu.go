@@ -22,9 +22,9 @@
 // was the segfault inside libvulkan_lvp.so ("Unsupported command" with a
 // garbage type) that heavy solver runs died of; on any device it would
 // read stale data after a long submission. Reads and waits instead poll
-// without blocking, yielding for the first 200 us and then sleeping with a
-// growing pause of at most 500 us (TestSubmissionPastTheWaitTimeout runs a
-// 9 s submission).
+// without blocking: they yield between polls for the first 2 ms of a wait
+// (100 us on a CPU adapter), then sleep a sixteenth of the time waited, from
+// 20 us to 1 ms (TestSubmissionPastTheWaitTimeout runs a 9 s submission).
 //
 // lavapipe (llvmpipe) ends any shader loop after 65,535 iterations per
 // invocation, silently; kernels keep their loops shorter.

@@ -232,11 +232,17 @@ func (d *Device) waitIdle() error {
 // then read freed memory and died by SIGSEGV ("Unsupported command" with a
 // garbage type); a submission of over 5 s is common on lavapipe under load.
 // A non-blocking poll asks the real fence value instead. Between polls it
-// yields, then sleeps with a growing interval (pollSpin, pollSleepMax), so
-// a short wait costs microseconds and a long one little CPU time.
+// yields (for the first pollSpin of a wait on a hardware adapter,
+// pollSpinSoftware on a CPU one, whose threads need the cores), then
+// sleeps a sixteenth of the time waited so far, within [pollSleepMin,
+// pollSleepMax]: a short wait costs microseconds, a long one notices its
+// end at most ~6% (or pollSleepMax) late and takes little CPU time.
 func (d *Device) poll(done func(queueEmpty bool) bool) error {
+	spin := pollSpin
+	if d.info.Fallback {
+		spin = pollSpinSoftware
+	}
 	start := time.Now()
-	sleep := pollSleepMin
 	for {
 		empty := d.dev.Poll(false, nil)
 		if done(empty) {
@@ -245,21 +251,19 @@ func (d *Device) poll(done func(queueEmpty bool) bool) error {
 		if err := d.Lost(); err != nil {
 			return err
 		}
-		if time.Since(start) < pollSpin {
+		waited := time.Since(start)
+		if waited < spin {
 			runtime.Gosched()
 			continue
 		}
-		time.Sleep(sleep)
-		sleep = min(sleep*3/2, pollSleepMax)
+		time.Sleep(min(max(waited/16, pollSleepMin), pollSleepMax))
 	}
 }
 
-// Back-off of poll: yield for the first pollSpin of a wait (a GPU's short
-// dispatches and readbacks finish inside it), then sleep from pollSleepMin
-// growing by half each time up to pollSleepMax, which bounds how late a
-// long wait notices its end.
+// The back-off of poll.
 const (
-	pollSpin     = 200 * time.Microsecond
-	pollSleepMin = 20 * time.Microsecond
-	pollSleepMax = 500 * time.Microsecond
+	pollSpin         = 2 * time.Millisecond   // yield-and-poll time on a hardware adapter
+	pollSpinSoftware = 100 * time.Microsecond // the same on a CPU adapter
+	pollSleepMin     = 20 * time.Microsecond
+	pollSleepMax     = time.Millisecond
 )

@@ -148,14 +148,26 @@ func nativeInstance() (*wgpu.Instance, error) {
 
 var quietOnce bool
 
-// quiet turns wgpu-native's logging off and gives the Vulkan loader a
+// quiet turns wgpu-native's logging off (OTPLAY_WGPU_LOG=error, warn,
+// info or debug turns it on, to stderr) and gives the Vulkan loader a
 // private runtime dir when none is set (it warns on stderr otherwise).
 func quiet() {
 	if quietOnce {
 		return
 	}
 	quietOnce = true
-	wgpu.SetLogLevel(wgpu.LogLevelOff)
+	level := wgpu.LogLevelOff
+	switch os.Getenv("OTPLAY_WGPU_LOG") {
+	case "error":
+		level = wgpu.LogLevelError
+	case "warn":
+		level = wgpu.LogLevelWarn
+	case "info":
+		level = wgpu.LogLevelInfo
+	case "debug":
+		level = wgpu.LogLevelDebug
+	}
+	wgpu.SetLogLevel(level)
 	if os.Getenv("XDG_RUNTIME_DIR") == "" {
 		dir, err := os.MkdirTemp("", "otplay-xdg-")
 		if err == nil {

@@ -10,9 +10,10 @@
 // Adapters lists the adapters without opening a device; Info.Fallback marks
 // the CPU implementations (lavapipe/llvmpipe, SwiftShader, WARP: adapter
 // type CPU, or known by name), which a caller may prefer to skip for a CPU
-// backend. Opening a device is retried (5 tries, pauses doubling from
-// 50 ms): under load lavapipe refused about 1 in 10 requests, and the next
-// request succeeded.
+// backend. A device is asked for the adapter's own limits less push
+// constants (the binding reads that limit from memory nobody fills, and
+// heap garbage there failed about 1 in 10 requests under load); opening is
+// retried for failures that pass (5 tries, pauses doubling from 50 ms).
 //
 // Waiting natively never blocks inside wgpu-native. Its blocking poll
 // (wgpu-native 0.19) gives up after 5 s and then treats the submission as

@@ -69,7 +69,7 @@ func open(opts Options) (*Device, error) {
 		return nil, fmt.Errorf("%w: %v%s", ErrNoAdapter, err, hint)
 	}
 	info := adapterInfo(adapter)
-	limits := adapter.GetLimits().Limits
+	limits := deviceLimits(adapter)
 	// No DeviceLostCallback: the binding (v0.23.0) passes a Go pointer to C
 	// for it, which cgo's pointer check rejects. Loss is detected instead
 	// from the status of buffer maps (see mapRead).
@@ -91,6 +91,24 @@ func open(opts Options) (*Device, error) {
 	d := newDevice(info, dev)
 	d.keepOpen = true
 	return d, nil
+}
+
+// deviceLimits returns the limits a device on adapter is asked for: the
+// adapter's own (so large GPUs get their full storage-buffer size), less
+// push constants.
+//
+// cogentcore/webgpu v0.23.0 reads MaxPushConstantSize from a malloc'd
+// WGPUSupportedLimitsExtras whose chain header it leaves uninitialised,
+// so wgpu-native does not recognise it and never fills it: the value is
+// heap garbage (1, 0, or 5001984 in 30 opens here). Passed back as a
+// required limit, garbage over the adapter's maximum failed the device
+// request on every retry: that was the "request device" failure seen in
+// about 1 in 10 opens under load (and once in ~30 on the H100). otplay
+// uses no push constants, so it requires none (TestDeviceLimitsDirtyHeap).
+func deviceLimits(adapter *wgpu.Adapter) wgpu.Limits {
+	limits := adapter.GetLimits().Limits
+	limits.MaxPushConstantSize = 0
+	return limits
 }
 
 // adapterInfo describes an adapter (Limits stay zero until a device is

@@ -67,11 +67,22 @@ type Solver struct {
 
 	haveNext  bool // balanced alternating: fn already holds T(g)
 	iter      int
-	converged bool
-	errors    []float64
-	errIters  []int
-	elapsed   time.Duration
-	closed    bool
+	converged bool // the float64 host check met Tol (see verify)
+	// stalled: the backend's residual met Tol but the float64 check did
+	// not, and it stopped improving (the backend's rounding floor).
+	stalled bool
+	// verifiedAt is the device residual of the last failed float64 check
+	// (-1: none); a new check runs only once it has halved.
+	verifiedAt float64
+	last       *hostCheck // the latest float64 check, at last.iter
+
+	prec     compute.Precision
+	maxCost  float64   // squared diameter of the data: a bound on C_ij
+	cx, cy   []float64 // X and Y centred on their joint mean (uploaded)
+	errors   []float64
+	errIters []int
+	elapsed  time.Duration
+	closed   bool
 }
 
 // NewSolver validates p and s, uploads the problem to b and returns a
@@ -90,7 +101,13 @@ func NewSolver(b compute.Backend, p Problem, s Settings) (*Solver, error) {
 	if err != nil {
 		return nil, err
 	}
-	sv := &Solver{be: b, prob: c, set: set, tauA: set.TauA, tauB: set.TauB}
+	sv := &Solver{be: b, prob: c, set: set, tauA: set.TauA, tauB: set.TauB, verifiedAt: -1}
+	sv.prec = compute.PrecisionOf(b.Info())
+	sv.maxCost = compute.SquaredDiameter(c.X, c.Y, c.D)
+	if err := checkResolvable(sv.prec, sv.maxCost, set.Eps, set.Tol); err != nil {
+		return nil, err
+	}
+	sv.cx, sv.cy = centredCopy(c.Problem)
 	unbalanced := !math.IsInf(set.TauA, 1) || !math.IsInf(set.TauB, 1)
 	switch {
 	case set.Mass > 0 && unbalanced:
@@ -191,8 +208,8 @@ func (sv *Solver) upload() error {
 			*dst, err = b.Alloc(n)
 		}
 	}
-	up(&sv.x, c.X)
-	up(&sv.y, c.Y)
+	up(&sv.x, sv.cx)
+	up(&sv.y, sv.cy)
 	up(&sv.la, logs(c.A))
 	up(&sv.lb, logs(c.B))
 	up(&sv.wa, c.A)
@@ -297,8 +314,15 @@ func (sv *Solver) Method() Method { return sv.method }
 // Iterations returns the number of iterations done so far.
 func (sv *Solver) Iterations() int { return sv.iter }
 
-// Converged reports whether the latest residual check met Settings.Tol.
+// Converged reports whether the latest residual check met Settings.Tol,
+// verified in float64 on the host (see Result.Residual): the backend's
+// own residual meeting Tol is not enough.
 func (sv *Solver) Converged() bool { return sv.converged }
+
+// Stalled reports that the backend's residual met Tol but the float64
+// check did not, and further iterations stopped improving it: the
+// backend's rounding floor (Result.Status says more). Solve stops there.
+func (sv *Solver) Stalled() bool { return sv.stalled }
 
 // Errors returns the residual of every check so far and the iteration
 // count at each (see Result.Errors). The slices are shared; do not modify.
@@ -316,10 +340,12 @@ func (sv *Solver) Eps() float64 {
 // Settings returns the settings in use, defaults filled in.
 func (sv *Solver) Settings() Settings { return sv.set }
 
-// Solve steps until the residual meets Settings.Tol or MaxIter iterations
-// are done. Not converging is not an error (see Converged).
+// Solve steps until the residual meets Settings.Tol (verified in
+// float64), the iteration stalls at the backend's precision floor, or
+// MaxIter iterations are done. Not converging is not an error (see
+// Converged and Result.Status).
 func (sv *Solver) Solve() error {
-	for sv.iter < sv.set.MaxIter && !sv.converged {
+	for sv.iter < sv.set.MaxIter && !sv.converged && !sv.stalled {
 		if err := sv.Step(1); err != nil {
 			return err
 		}
@@ -329,9 +355,15 @@ func (sv *Solver) Solve() error {
 
 // Step advances k iterations. Every iteration whose count since the end of
 // eps-scaling is a multiple of CheckEvery ends with a residual check (one
-// number read back), appended to Errors; Converged follows the latest
-// check. Step does not stop at convergence or at MaxIter: the caller
-// decides. It returns ErrNumerical if a residual is NaN or infinite.
+// number read back), appended to Errors. When that residual meets Tol the
+// potentials are read back and the plan's residual is measured in float64
+// on the host (Result.Residual); Converged follows that measurement, and
+// Stalled is set when the backend keeps claiming Tol that float64 does
+// not confirm. (At a fixed point of the backend's rounded iteration its
+// own residual reads exactly 0 whatever the true error: it compares two
+// values computed by the same rounded map.) Step does not stop at
+// convergence or at MaxIter: the caller decides. It returns ErrNumerical
+// if a residual is NaN or infinite.
 func (sv *Solver) Step(k int) error {
 	if sv.closed {
 		return badInput("Step on a closed Solver")
@@ -364,7 +396,9 @@ func (sv *Solver) Step(k int) error {
 			}
 			sv.errors = append(sv.errors, res)
 			sv.errIters = append(sv.errIters, sv.iter)
-			sv.converged = res <= sv.set.Tol
+			if err := sv.judge(res); err != nil {
+				return err
+			}
 			if sv.set.Progress != nil {
 				sv.set.Progress(sv.iter, sv.set.MaxIter, res)
 			}

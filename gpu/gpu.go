@@ -27,8 +27,9 @@
 // (100 us on a CPU adapter), then sleep a sixteenth of the time waited, from
 // 20 us to 1 ms (TestSubmissionPastTheWaitTimeout runs a 9 s submission).
 //
-// lavapipe (llvmpipe) ends any shader loop after 65,535 iterations per
-// invocation, silently; kernels keep their loops shorter.
+// lavapipe (llvmpipe) stops shader loops after 65,535 iterations per
+// invocation, silently (64 x 1,024 nested iterations returned the value
+// after 63 x 1,024); kernels keep their loops shorter.
 //
 // Binding convention of every kernel (as in TensorFlow.js's WebGPU
 // backend): storage buffers first, in the order Dispatch receives them,

@@ -97,12 +97,17 @@ type sharedGPU struct {
 	mu       sync.Mutex
 }
 
+// autoChoice is what backend auto takes in this process (decided once).
+func (s *sharedGPU) autoChoice() batch.AutoChoice {
+	s.autoOnce.Do(func() { s.auto = batch.ChooseAutoHere() })
+	return s.auto
+}
+
 func (s *sharedGPU) open(name string) (compute.Backend, string, error) {
 	switch name {
 	case "gpu":
 	case "auto":
-		s.autoOnce.Do(func() { s.auto = batch.ChooseAutoHere() })
-		if s.auto.Backend != "gpu" {
+		if s.autoChoice().Backend != "gpu" {
 			return compute.NewCPUFast(0), s.auto.Reason, nil
 		}
 	default:
@@ -465,7 +470,8 @@ func crossOrigin(r *http.Request) bool {
 }
 
 // index answers GET /api/v1/: the endpoints with their parameters'
-// defaults (the CLI's).
+// defaults (the CLI's), what backend auto takes here and why, and the
+// limits.
 func (a *api) index(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{
@@ -476,6 +482,7 @@ func (a *api) index(w http.ResponseWriter) {
 			APIPrefix + "sample": batch.NewSampleRequest(),
 			APIPrefix + "bridge": batch.NewBridgeRequest(),
 		},
+		"auto": a.gpu.autoChoice(),
 		"limits": map[string]any{"max_body_bytes": a.cfg.MaxBodyBytes, "max_running": a.cfg.MaxRunning,
 			"max_waiting": a.cfg.MaxWaiting, "max_points": data.MaxPoints, "max_values": data.MaxElements},
 	})

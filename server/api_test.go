@@ -396,6 +396,7 @@ func TestAPIRegistered(t *testing.T) {
 	var idx struct {
 		API       int
 		Endpoints map[string]map[string]any
+		Auto      batch.AutoChoice
 	}
 	if err := json.NewDecoder(r.Body).Decode(&idx); err != nil || idx.API != 1 {
 		t.Fatalf("GET %s: %v, %+v", APIPrefix, err, idx)
@@ -405,6 +406,9 @@ func TestAPIRegistered(t *testing.T) {
 	}
 	if len(idx.Endpoints) != 4 {
 		t.Errorf("endpoints %v", idx.Endpoints)
+	}
+	if (idx.Auto.Backend != "gpu" && idx.Auto.Backend != "cpu32") || idx.Auto.Reason == "" {
+		t.Errorf("auto choice %+v", idx.Auto)
 	}
 }
 

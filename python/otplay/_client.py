@@ -346,6 +346,12 @@ class Client:
         arrs["samples"] = arrs["samples"].reshape(k, -1, arrs["samples"].shape[-1])
         return Result(fields, arrs)
 
+    def info(self):
+        """The API's index: its endpoints with their parameters' defaults
+        (the CLI's), what backend "auto" takes on this server and why, and
+        the limits."""
+        return self._get_json(API)
+
     def show(self, page="ot", width=800, height=560, **state):
         """A live view of a playground page for Jupyter: an iframe of
         ``/embed/<page>`` with ``state`` as its URL parameters (the page's
@@ -421,8 +427,13 @@ def show(page="ot", width=800, height=560, **state):
     return default_client().show(page, width=width, height=height, **state)
 
 
+def info():
+    return default_client().info()
+
+
 solve.__doc__ = Client.solve.__doc__
 sliced.__doc__ = Client.sliced.__doc__
 sample.__doc__ = Client.sample.__doc__
 bridge.__doc__ = Client.bridge.__doc__
 show.__doc__ = Client.show.__doc__
+info.__doc__ = Client.info.__doc__

@@ -207,6 +207,12 @@ class TestSampleBridgeShow(unittest.TestCase):
             dist = np.abs(r.samples[k][:, None, :] - pts[None, :, :]).max(axis=2).min(axis=1)
             self.assertLess(dist.max(), 1e-12, f"samples at t = {r.times[k]} are not the end points")
 
+    def test_info(self):
+        i = otplay.info()
+        self.assertEqual(i["api"], 1)
+        self.assertEqual(i["endpoints"]["/api/v1/solve"]["method"], "sinkhorn")
+        self.assertIn(i["auto"]["backend"], ("gpu", "cpu32"))
+
     def test_show(self):
         v = otplay.show("ot", x="moons", y="8gaussians", eps=0.2, n=300)
         html = v._repr_html_()

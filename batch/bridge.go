@@ -215,8 +215,8 @@ func Bridge(req BridgeRequest, opt Options) (*BridgeResult, error) {
 	defer br.Free()
 	solveTime := time.Since(t0)
 	if !br.Static.Converged {
-		msg := fmt.Sprintf("warning: Sinkhorn did not converge in %d iterations (marginal error %.3g); the bridge joins slightly different marginals; raise --max-iter, --tol or --sigma",
-			br.Static.Iterations, br.Static.MarginalError)
+		msg := fmt.Sprintf("warning: Sinkhorn did not converge in %d iterations (float64 marginal error %.3g); the bridge joins slightly different marginals; raise --max-iter, --tol or --sigma (%s)",
+			br.Static.Iterations, br.Static.MarginalError, br.Static.Status)
 		opt.note(msg)
 		notes = append(notes, msg)
 	}

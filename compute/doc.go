@@ -12,7 +12,8 @@
 // MatMul, GatherSum, SortRows and a counter-based RNG (Philox4x32-10) whose
 // stream is identical on every backend.
 //
-// The GPU implementation lives in compute/webgpu; the conformance suite
+// The GPU implementation lives in compute/webgpu; compute/remote drives
+// the backend of an otplay server from a page over HTTP; the conformance suite
 // that checks any Backend against this package's CPU reference lives in
 // compute/conformance.
 package compute

@@ -102,3 +102,31 @@ func TestEvalPlan(t *testing.T) {
 	}
 	check(EvalPlan(x, y, n, m, d, a, b, f, g, eps, rows, cols), rows, cols)
 }
+
+// BenchmarkEvalPlan times the float64 host check over all pairs (2-D):
+// 2048 x 2048 is HostCheckPairs of package ot.
+func BenchmarkEvalPlan(b *testing.B) {
+	for _, n := range []int{512, 2048} {
+		b.Run(fmtInt(n), func(b *testing.B) {
+			x, y := make([]float64, 2*n), make([]float64, 2*n)
+			w, pot := make([]float64, n), make([]float64, n)
+			for i := range x {
+				x[i], y[i] = NormalAt(1, uint64(i)), NormalAt(2, uint64(i))
+			}
+			for i := range w {
+				w[i] = 1 / float64(n)
+			}
+			for range b.N {
+				EvalPlan(x, y, n, n, 2, w, w, pot, pot, 0.05, nil, nil)
+			}
+		})
+	}
+}
+
+func fmtInt(n int) string {
+	s := ""
+	for ; n > 0; n /= 10 {
+		s = string(rune('0'+n%10)) + s
+	}
+	return "n=" + s
+}

@@ -324,11 +324,14 @@ func solveFactored(be compute.Backend, p Problem, s Settings, tier Tier) (Result
 		return be.MatMul(dst, fs.py, mid, m, r, 1, false, false)
 	}
 	// Before iterating: every row and column of K~ must have a positive sum.
+	// The message says where exp(-C/eps) underflows on this backend.
+	prec := compute.PrecisionOf(be.Info())
+	under := fmt.Sprintf("exp(-C/eps) underflows in %s beyond C = %.3g, and the data's squared diameter is %.3g", prec.Name, prec.UnderflowCost(p.Eps), compute.SquaredDiameter(cx, cy, d))
 	if err := checkPositive(be, kv, tmpN, v, "row"); err != nil {
-		return Result{}, fmt.Errorf("kernel: %v at eps = %g: %w", tier, p.Eps, err)
+		return Result{}, fmt.Errorf("kernel: %v at eps = %g (%s): %w", tier, p.Eps, under, err)
 	}
 	if err := checkPositive(be, ktu, tmpM, u, "column"); err != nil {
-		return Result{}, fmt.Errorf("kernel: %v at eps = %g: %w", tier, p.Eps, err)
+		return Result{}, fmt.Errorf("kernel: %v at eps = %g (%s): %w", tier, p.Eps, under, err)
 	}
 	var res Result
 	for it := 1; it <= s.MaxIter; it++ {
@@ -433,7 +436,6 @@ func solveFactored(be compute.Backend, p Problem, s Settings, tier Tier) (Result
 	res.Objective = dual(a, res.F, b, res.G)
 	res.Rank = r
 	res.Tier = tier
-	prec := compute.PrecisionOf(be.Info())
 	check := fmt.Sprintf("marginal error measured on the backend (%s); its factors (%d x %d floats) exceed the host check's %d", prec.Name, n+m, r, HostFactorFloats)
 	var phiX, phiY []float64
 	if (n+m)*r <= HostFactorFloats {

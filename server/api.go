@@ -53,6 +53,27 @@ type APIConfig struct {
 	// use, one run at a time (auto falls back to cpu32 when no GPU
 	// opens, with a note).
 	Open func(name string) (compute.Backend, string, error)
+	// GPU, when set, is this process's open GPU backend, the one the
+	// pages' native compute uses (RemoteConfig.Backend): runs on gpu, and
+	// on auto when it is a hardware GPU, use it while holding GPULock
+	// instead of opening a device (wgpu-native supports one per process).
+	GPU     compute.Backend
+	GPULock sync.Locker
+}
+
+// apiConfigFor returns the API's configuration beside the pages' native
+// compute: their backend, when it is a GPU, is shared under the remote
+// sessions' lock (rs nil: no sessions, a lock of the API's own).
+func apiConfigFor(remote RemoteConfig, rs *remoteService) APIConfig {
+	var cfg APIConfig
+	if remote.Backend == nil || remote.Backend.Info().Name != "gpu" {
+		return cfg
+	}
+	cfg.GPU, cfg.GPULock = remote.Backend, new(sync.Mutex)
+	if rs != nil {
+		cfg.GPULock = &rs.backend
+	}
+	return cfg
 }
 
 // api serves the notebook API.
@@ -78,6 +99,9 @@ func NewAPI(cfg APIConfig) http.Handler {
 		cfg.MaxWaiting = DefaultMaxWaiting
 	}
 	a := &api{cfg: cfg, slots: make(chan struct{}, cfg.MaxRunning)}
+	if cfg.GPU != nil {
+		a.gpu.shareOpen(cfg.GPU, cfg.GPULock)
+	}
 	if a.cfg.Open == nil {
 		a.cfg.Open = a.gpu.open
 	}
@@ -85,16 +109,48 @@ func NewAPI(cfg APIConfig) http.Handler {
 }
 
 // sharedGPU opens this process's GPU device once (wgpu-native supports
-// one device per process) and lends it to one run at a time. auto follows
-// batch.OpenBackend's policy (batch.ChooseAuto, decided once): a hardware
-// GPU, else cpu32 with the reason as a note.
+// one device per process), or takes one already open (shareOpen), and
+// lends it to one run at a time. auto follows batch.OpenBackend's policy
+// (batch.ChooseAuto, decided once): a hardware GPU, else cpu32 with the
+// reason as a note.
 type sharedGPU struct {
 	once     sync.Once
 	be       compute.Backend
 	err      error
 	autoOnce sync.Once
 	auto     batch.AutoChoice
+	lock     sync.Locker
 	mu       sync.Mutex
+}
+
+// shareOpen makes s lend be, an open GPU backend, under lock.
+func (s *sharedGPU) shareOpen(be compute.Backend, lock sync.Locker) {
+	s.once.Do(func() { s.be = be })
+	s.lock = lock
+	s.autoOnce.Do(func() {
+		info := be.Info()
+		if IsHardwareGPU(info) {
+			s.auto = batch.AutoChoice{Backend: "gpu", Adapter: info.Device, Reason: "auto: the server's hardware GPU, " + info.Device}
+		} else {
+			s.auto = batch.AutoChoice{Backend: "cpu32", Reason: "auto: the server's GPU, " + info.Device + ", is a CPU driver; using cpu32, which is faster here; backend gpu forces it"}
+		}
+	})
+}
+
+// closeOwn closes the device s opened itself (not one shared with it),
+// once no run holds it; for tests, which must not leave a device open
+// for the next (wgpu-native supports one per process).
+func (s *sharedGPU) closeOwn() {
+	if s.lock != nil {
+		return
+	}
+	s.once.Do(func() {})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.be != nil {
+		s.be.Close()
+		s.be, s.err = nil, errors.New("closed")
+	}
 }
 
 // autoChoice is what backend auto takes in this process (decided once).
@@ -120,15 +176,19 @@ func (s *sharedGPU) open(name string) (compute.Backend, string, error) {
 		}
 		return compute.NewCPUFast(0), fmt.Sprintf("auto: %s did not open (%v); using cpu32", s.auto.Adapter, s.err), nil
 	}
-	s.mu.Lock()
-	return &lentBackend{Backend: s.be, mu: &s.mu}, "", nil
+	lock := s.lock
+	if lock == nil {
+		lock = &s.mu
+	}
+	lock.Lock()
+	return &lentBackend{Backend: s.be, mu: lock}, "", nil
 }
 
 // lentBackend is the shared GPU backend lent to one run: Close gives it
 // back instead of closing the device.
 type lentBackend struct {
 	compute.Backend
-	mu   *sync.Mutex
+	mu   sync.Locker
 	once sync.Once
 }
 

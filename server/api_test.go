@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/sbinet/npyio/npz"
@@ -423,7 +425,9 @@ func TestAPISharedGPU(t *testing.T) {
 			t.Skipf("no WebGPU adapter here (%v); OTPLAY_REQUIRE_GPU=1 makes this a failure", err)
 		}
 	}
-	srv := newAPIServer(t, NewAPI(APIConfig{}))
+	a := NewAPI(APIConfig{}).(*api)
+	t.Cleanup(a.gpu.closeOwn)
+	srv := newAPIServer(t, a)
 	body := `{"x": "moons:200:seed=1", "y": "circles:150", "eps": 0.1, "backend": "%s"}`
 	type answer struct {
 		Backend string
@@ -446,5 +450,73 @@ func TestAPISharedGPU(t *testing.T) {
 		if a.Error != "" || a.Backend != "gpu" || math.Abs(a.Cost-want.Cost) > 1e-4*want.Cost {
 			t.Errorf("gpu run: %+v; cpu cost %g", a, want.Cost)
 		}
+	}
+}
+
+// fakeGPU is the CPU reference dressed as a hardware GPU backend, counting
+// its soft-min calls: it stands for the device the pages' native compute
+// opened.
+type fakeGPU struct {
+	compute.Backend
+	softmins atomic.Int64
+	closed   atomic.Bool
+}
+
+func (f *fakeGPU) Info() compute.Info {
+	info := f.Backend.Info()
+	info.Name, info.Device, info.Notes = "gpu", "Fake GPU", ""
+	return info
+}
+
+func (f *fakeGPU) SoftMin(dst compute.Array, p compute.Pairs) error {
+	f.softmins.Add(1)
+	return f.Backend.SoftMin(dst, p)
+}
+
+func (f *fakeGPU) Close() error {
+	f.closed.Store(true)
+	return nil
+}
+
+type countingLocker struct {
+	mu            sync.Mutex
+	locks, unlock atomic.Int64
+}
+
+func (c *countingLocker) Lock()   { c.mu.Lock(); c.locks.Add(1) }
+func (c *countingLocker) Unlock() { c.unlock.Add(1); c.mu.Unlock() }
+
+// TestAPISharesRemoteGPU: where the pages' native compute holds the GPU,
+// gpu and auto runs use that device under the given lock instead of
+// opening another, and never close it; otplay serve's handler wires it.
+func TestAPISharesRemoteGPU(t *testing.T) {
+	fake := &fakeGPU{Backend: compute.NewCPU(0)}
+	lock := &countingLocker{}
+	srv := newAPIServer(t, NewAPI(APIConfig{GPU: fake, GPULock: lock}))
+	for _, backend := range []string{"gpu", "auto"} {
+		before := fake.softmins.Load()
+		resp := postJSON(t, srv.URL+APIPrefix+"solve", `{"x": "moons:30", "y": "circles:20", "eps": 0.5, "backend": "`+backend+`"}`)
+		var res struct{ Backend string }
+		json.NewDecoder(resp.Body).Decode(&res)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || res.Backend != "gpu" || fake.softmins.Load() == before {
+			t.Errorf("backend %s: status %d, ran on %q, %d soft-mins on the shared GPU", backend, resp.StatusCode, res.Backend, fake.softmins.Load()-before)
+		}
+	}
+	if lock.locks.Load() != 2 || lock.unlock.Load() != 2 || fake.closed.Load() {
+		t.Errorf("lock taken %d times, released %d times; device closed: %v", lock.locks.Load(), lock.unlock.Load(), fake.closed.Load())
+	}
+
+	fake2 := &fakeGPU{Backend: compute.NewCPU(0)}
+	h, err := New(Config{WebDir: newWebRoot(t, false), Remote: RemoteConfig{Backend: fake2, Hardware: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodPost, APIPrefix+"solve", strings.NewReader(`{"x": "moons:30", "y": "circles:20", "eps": 0.5}`))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 200 || fake2.softmins.Load() == 0 || !strings.Contains(rec.Body.String(), `"backend":"gpu"`) {
+		t.Errorf("otplay serve's handler: status %d, %d soft-mins on the pages' GPU: %.200s", rec.Code, fake2.softmins.Load(), rec.Body.String())
 	}
 }

@@ -106,10 +106,11 @@ func New(cfg Config) (http.Handler, error) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]any{"name": "otplay", "version": version, "pages": pages})
 	})
-	mux.Handle(APIPrefix, longRequests(NewAPI(APIConfig{})))
+	var rs *remoteService
 	if cfg.Remote.Backend != nil && h != nil {
-		mountRemote(mux, h, cfg.Remote)
+		rs = mountRemote(mux, h, cfg.Remote)
 	}
+	mux.Handle(APIPrefix, longRequests(NewAPI(apiConfigFor(cfg.Remote, rs))))
 	if noPlayground {
 		msg := err.Error()
 		mux.Handle("/", staticMethods(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

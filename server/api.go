@@ -618,7 +618,7 @@ func readRequest(r *http.Request, ep endpoint) ([]byte, map[string]array, int, e
 			if !ok {
 				return nil, nil, http.StatusBadRequest, batch.UsageError{Msg: fmt.Sprintf("part %q: not an array parameter of %s (want params or one of %s)", name, r.URL.Path, strings.Join(slices.Concat(ep.points, ep.vectors, ep.files), ", "))}
 			}
-			vals, shape, err := readNPY(body)
+			vals, shape, err := data.ReadNPY(bytes.NewReader(body))
 			if err != nil {
 				return nil, nil, http.StatusBadRequest, batch.UsageError{Msg: fmt.Sprintf("--%s: %v", name, err)}
 			}

@@ -257,7 +257,8 @@ func TestAPISpecsAndOthers(t *testing.T) {
 }
 
 // TestAPIErrors: bad requests are answered with the CLI's message as
-// JSON and the right status.
+// JSON and the right status (.npy parts are read by data.ReadNPY, as the
+// CLI reads .npy files: the same messages, less the file name).
 func TestAPIErrors(t *testing.T) {
 	srv := newAPIServer(t, NewAPI(APIConfig{MaxBodyBytes: 4096}))
 	nan := npyBytes(t, []float64{0, 0, 1, math.NaN()}, 2, 2)
@@ -268,7 +269,7 @@ func TestAPIErrors(t *testing.T) {
 		status int
 		want   string
 	}{
-		{"NaN", postMultipart(t, context.Background(), srv.URL+APIPrefix+"solve", `{"backend": "cpu"}`, map[string][]byte{"x": nan, "y": good}), 400, "--x: value 3 [1, 1] is NaN (not finite)"},
+		{"NaN", postMultipart(t, context.Background(), srv.URL+APIPrefix+"solve", `{"backend": "cpu"}`, map[string][]byte{"x": nan, "y": good}), 400, "--x: data: bad input: npy: value 3 [1, 1] is NaN (not finite)"},
 		{"eps", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": "moons:10", "y": "moons:10", "eps": 0}`), 400, "--eps 0: must be positive and finite"},
 		{"method", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": "moons:10", "y": "moons:10", "method": "magic"}`), 400, `--method "magic": want sinkhorn`},
 		{"unknown", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": "moons:10", "y": "moons:10", "epss": 1}`), 400, `unknown parameter "epss"`},
@@ -282,8 +283,8 @@ func TestAPIErrors(t *testing.T) {
 		{"steps", postJSON(t, srv.URL+APIPrefix+"sample", `{"steps": 0}`), 400, "--steps = 0: want 1 .. 100000"},
 		{"times", postJSON(t, srv.URL+APIPrefix+"bridge", `{"times": [0, 2]}`), 400, "--times: 2 is outside [0, 1]"},
 		{"part", postMultipart(t, context.Background(), srv.URL+APIPrefix+"solve", "", map[string][]byte{"z": good}), 400, `part "z": not an array parameter`},
-		{"npy", postMultipart(t, context.Background(), srv.URL+APIPrefix+"solve", "", map[string][]byte{"x": []byte("not npy")}), 400, "--x: not a .npy array"},
-		{"truncated", postMultipart(t, context.Background(), srv.URL+APIPrefix+"solve", "", map[string][]byte{"x": good[:len(good)-8]}), 400, "--x: npy: 24 data bytes for shape [2 2]"},
+		{"npy", postMultipart(t, context.Background(), srv.URL+APIPrefix+"solve", "", map[string][]byte{"x": []byte("not npy")}), 400, "--x: data: bad input: npy: file shorter than its 8-byte preamble"},
+		{"truncated", postMultipart(t, context.Background(), srv.URL+APIPrefix+"solve", "", map[string][]byte{"x": good[:len(good)-8]}), 400, "--x: data: bad input: npy: header declares shape [2 2] of <f8 (32 bytes) but the file holds 24 bytes of data"},
 		{"large", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": [`+strings.Repeat("0.5, ", 2000)+`0]}`), 413, "exceeds the limit of 4096 bytes"},
 		{"format", postJSON(t, srv.URL+APIPrefix+"solve?format=xml", `{}`), 400, `format "xml"`},
 		{"origin", postJSON(t, srv.URL+APIPrefix+"solve", `{}`, "Origin", "https://evil.example"), 403, "cross-origin request refused"},

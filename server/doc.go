@@ -81,7 +81,9 @@
 //	  -d '{"x": [[0, 0], [1, 0]], "y": [[0, 1], [1, 1]], "a": [0.3, 0.7], "eps": 0.1, "potentials": true}'
 //
 // or multipart/form-data with a "params" part (the JSON object) and one
-// .npy part per array (any real dtype, C or Fortran order, 1-D or 2-D):
+// .npy part per array, read as the CLI reads .npy files (data.ReadNPY:
+// float32/64 or int32/64, either byte order, C or Fortran order, 1-D or
+// 2-D):
 //
 //	curl -s 'localhost:8080/api/v1/solve?format=npz' -o result.npz \
 //	  -F 'params={"eps": 0.05, "plan": true}' -F x=@x.npy -F y=@y.npy
@@ -97,12 +99,12 @@
 // being k*n to (k+1)*n-1.
 //
 // Errors are JSON, {"error": message, "status": code}, with the CLI's
-// message ("--eps 0: must be positive and finite", "--x: value 3 [1, 1]
-// is NaN (not finite)"): 400 for a bad parameter or array, 404 for an
-// unknown endpoint, 405 for another method than POST, 403 for a request
-// from another origin (a browser's Origin or Sec-Fetch-Site header), 413
-// for a body over the limit, 415 for another content type, 503 when busy,
-// 500 when a run fails.
+// message ("--eps 0: must be positive and finite", "--x: data: bad
+// input: npy: value 3 [1, 1] is NaN (not finite)"): 400 for a bad
+// parameter or array, 404 for an unknown endpoint, 405 for another method
+// than POST, 403 for a request from another origin (a browser's Origin or
+// Sec-Fetch-Site header), 413 for a body over the limit, 415 for another
+// content type, 503 when busy, 500 when a run fails.
 //
 // Limits (APIConfig): bodies up to 256 MiB; the CLI's limits on points
 // (data.MaxPoints points and data.MaxElements values per set) and on

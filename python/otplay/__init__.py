@@ -29,8 +29,8 @@ the PATH (and ``--web $OTPLAY_WEB`` when that is set), waits until it
 answers, and stops it when Python exits.
 
 Errors: a refused request raises OtplayError carrying the command line's
-message and the HTTP status (``OtplayError("--x: value 3 [1, 1] is NaN
-(not finite)")``).
+message and the HTTP status (``OtplayError("--x: data: bad input: npy:
+value 3 [1, 1] is NaN (not finite)")``).
 
 ``otplay.show("ot", x="moons", eps=0.2)`` returns a view that Jupyter
 displays as an iframe of the playground's ``/embed/ot`` page, its state in

@@ -63,8 +63,11 @@ class Result:
 
 
 def _npy(a):
+    """a as .npy: float32 stays float32, anything else becomes float64."""
+    a = np.asarray(a)
+    a = np.ascontiguousarray(a, dtype=np.float32 if a.dtype == np.float32 else np.float64)
     buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(a), allow_pickle=False)
+    np.save(buf, a, allow_pickle=False)
     return buf.getvalue()
 
 

@@ -7,12 +7,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"sort"
 	"strconv"
 
 	"github.com/sbinet/npyio"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/otplay/otplay/internal/jsonout"
 )
 
 // npzType is the media type of .npz answers.
@@ -46,46 +49,79 @@ func (a *api) respond(w http.ResponseWriter, format string, res any, arrays map[
 	w.Write(buf.Bytes())
 }
 
-// marshalResult encodes a result as the CLI prints it with --json (its
-// fields in their order), on one line, without escaping <, > and &.
+// marshalResult encodes a result exactly as the CLI prints it with
+// --json, on one line (internal/jsonout: the fields in their order, a
+// non-finite number as null and listed under "nonfinite").
 func marshalResult(res any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(res); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(b.Bytes(), "\n"), nil
+	b, _, err := jsonout.Marshal(res, false)
+	return bytes.TrimRight(b, "\n"), err
 }
 
 // appendJSONArrays writes the JSON object js with the arrays added as
 // members after its own (2-D arrays as lists of rows), in name order.
+// Non-finite array values are written as null and listed, with those of
+// js, in a last member "nonfinite" (as internal/jsonout does).
 func appendJSONArrays(buf *bytes.Buffer, js []byte, arrays map[string]array) error {
 	if len(js) < 2 || js[0] != '{' || js[len(js)-1] != '}' {
 		return fmt.Errorf("result is not a JSON object")
 	}
-	buf.Write(js[:len(js)-1])
+	body := js[1 : len(js)-1]
+	nonfinite := map[string]string{}
+	// jsonout puts "nonfinite" last: take it off, to add the arrays' own.
+	if k := bytes.LastIndex(body, []byte(`"nonfinite":{`)); k >= 0 {
+		if err := json.Unmarshal(body[k+len(`"nonfinite":`):], &nonfinite); err != nil {
+			return fmt.Errorf("nonfinite: %w", err)
+		}
+		body = bytes.TrimRight(body[:k], ",")
+	}
+	buf.WriteByte('{')
+	buf.Write(body)
 	sep := ","
-	if len(bytes.TrimSpace(js[1:len(js)-1])) == 0 {
+	if len(bytes.TrimSpace(body)) == 0 {
 		sep = ""
+	}
+	num := func(name string, i int, v float64) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			ptr := "/" + name + "/" + strconv.Itoa(i)
+			if sh := arrays[name].shape; len(sh) == 2 {
+				cols := sh[1]
+				ptr = "/" + name + "/" + strconv.Itoa(i/cols) + "/" + strconv.Itoa(i%cols)
+			}
+			nonfinite[ptr] = nonFiniteName(v)
+			buf.WriteString("null")
+			return
+		}
+		buf.Write(strconv.AppendFloat(buf.AvailableBuffer(), v, 'g', -1, 64))
 	}
 	for _, name := range sortedKeys(arrays) {
 		ar := arrays[name]
-		var v any = ar.vals
-		if len(ar.shape) == 2 {
-			rows := make([][]float64, ar.shape[0])
-			for i := range rows {
-				rows[i] = ar.vals[i*ar.shape[1] : (i+1)*ar.shape[1]]
-			}
-			v = rows
-		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		fmt.Fprintf(buf, "%s%q:", sep, name)
-		buf.Write(b)
+		fmt.Fprintf(buf, "%s%q:[", sep, name)
 		sep = ","
+		cols := len(ar.vals)
+		if len(ar.shape) == 2 {
+			cols = ar.shape[1]
+		}
+		for i, v := range ar.vals {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if len(ar.shape) == 2 && i%cols == 0 {
+				buf.WriteByte('[')
+			}
+			num(name, i, v)
+			if len(ar.shape) == 2 && i%cols == cols-1 {
+				buf.WriteByte(']')
+			}
+		}
+		buf.WriteByte(']')
+	}
+	if len(nonfinite) > 0 {
+		b, err := json.Marshal(nonfinite) // map keys sorted
+		if err != nil {
+			return err
+		}
+		buf.WriteString(sep + `"nonfinite":`)
+		buf.Write(b)
 	}
 	buf.WriteString("}\n")
 	return nil
@@ -123,6 +159,17 @@ func writeNPZ(w io.Writer, js []byte, arrays map[string]array) error {
 		}
 	}
 	return zw.Close()
+}
+
+// nonFiniteName is "NaN", "+Inf" or "-Inf", as internal/jsonout lists them.
+func nonFiniteName(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "NaN"
+	case v > 0:
+		return "+Inf"
+	}
+	return "-Inf"
 }
 
 func sortedKeys(m map[string]array) []string {

@@ -203,8 +203,9 @@ func TestAPISolveMatchesCLI(t *testing.T) {
 	if err := json.Unmarshal(raw, &res); err != nil {
 		t.Fatalf("JSON solve: %v\n%s", err, raw)
 	}
-	// The CLI's --json object, in its field order and unescaped, then the arrays.
-	if !bytes.HasPrefix(raw, []byte(`{"method":"sinkhorn","backend":"cpu","tier":"full","n":50,`)) || !bytes.Contains(raw, []byte(" <= ")) ||
+	// The CLI's --json object (internal/jsonout: its field order, <
+	// escaped as \u003c), then the arrays.
+	if !bytes.HasPrefix(raw, []byte(`{"method":"sinkhorn","backend":"cpu","tier":"full","n":50,`)) || !bytes.Contains(raw, []byte(` \u003c= `)) ||
 		!bytes.Contains(raw, []byte(`,"f":[`)) {
 		t.Errorf("JSON answer %.300s", raw)
 	}
@@ -519,5 +520,31 @@ func TestAPISharesRemoteGPU(t *testing.T) {
 	h.ServeHTTP(rec, req)
 	if rec.Code != 200 || fake2.softmins.Load() == 0 || !strings.Contains(rec.Body.String(), `"backend":"gpu"`) {
 		t.Errorf("otplay serve's handler: status %d, %d soft-mins on the pages' GPU: %.200s", rec.Code, fake2.softmins.Load(), rec.Body.String())
+	}
+}
+
+// TestAppendJSONArrays: non-finite numbers, in the report or in its
+// arrays, become null and are listed under "nonfinite" by JSON pointer;
+// the report's fields keep their order, the arrays follow.
+func TestAppendJSONArrays(t *testing.T) {
+	res := struct {
+		Method string  `json:"method"`
+		Cost   float64 `json:"cost"`
+	}{"sinkhorn", math.Inf(1)}
+	js, err := marshalResult(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	err = appendJSONArrays(&buf, js, map[string]array{
+		"g":    {vals: []float64{1.5, math.NaN()}, shape: []int{2}},
+		"plan": {vals: []float64{0.25, 0, math.Inf(-1), 1e-300}, shape: []int{2, 2}},
+	})
+	want := `{"method":"sinkhorn","cost":null,"g":[1.5,null],"plan":[[0.25,0],[null,1e-300]],"nonfinite":{"/cost":"+Inf","/g/1":"NaN","/plan/1/0":"-Inf"}}` + "\n"
+	if err != nil || buf.String() != want {
+		t.Errorf("got %s (%v)\nwant %s", buf.String(), err, want)
+	}
+	if !json.Valid(buf.Bytes()) {
+		t.Error("not valid JSON")
 	}
 }

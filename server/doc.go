@@ -92,11 +92,13 @@
 // (cost, objective, marginal_error, iterations, converged, time_ms,
 // notes, ...) with the arrays added as nested lists (solve: f, g, plan;
 // sliced: per_direction, directions; sample: points; bridge: samples,
-// times). With ?format=npz, or Accept: application/x-npz, it is an .npz
-// file holding result.npy (the JSON text as a uint8 array:
+// times). As in the CLI (internal/jsonout), a non-finite number is null
+// and listed under "nonfinite" by its JSON pointer, the arrays' too.
+// With ?format=npz, or Accept: application/x-npz, it is an .npz file
+// holding result.npy (the JSON text as a uint8 array:
 // json.loads(bytes(z["result"]))) and one .npy per array. bridge's
-// samples are stacked: len(times)*n rows of d values, the rows of times[k]
-// being k*n to (k+1)*n-1.
+// samples are stacked: len(times)*n rows of d values, the rows of
+// times[k] being k*n to (k+1)*n-1.
 //
 // Errors are JSON, {"error": message, "status": code}, with the CLI's
 // message ("--eps 0: must be positive and finite", "--x: data: bad

@@ -26,7 +26,9 @@ Which server: ``$OTPLAY_URL`` when set (e.g. ``http://127.0.0.1:8080``,
 a running ``otplay serve``); otherwise the first call starts ``otplay
 serve`` on a free loopback port, with the binary from ``$OTPLAY_BIN`` or
 the PATH (and ``--web $OTPLAY_WEB`` when that is set), waits until it
-answers, and stops it when Python exits.
+answers, and stops it when Python exits. A binary built without the
+playground (a plain ``go build``) serves the API only: everything but
+``show`` works with it.
 
 Errors: a refused request raises OtplayError carrying the command line's
 message and the HTTP status (``OtplayError("--x: data: bad input: npy:

@@ -364,7 +364,10 @@ class Client:
         info = self._get_json("/api/info")
         pages = [p.strip("/") for p in info.get("pages", [])]
         page = page.strip("/")
-        if pages and page not in pages:
+        if not pages:
+            raise OtplayError(f"the otplay server at {self.url} serves the notebook API only (a binary built without "
+                              "the playground): show needs the binary of make build, or OTPLAY_WEB=<repository>/web")
+        if page not in pages:
             raise OtplayError(f"no page {page!r} (pages: {', '.join(p for p in pages if p)})")
         query = {}
         for k, v in state.items():

@@ -225,6 +225,19 @@ class TestSampleBridgeShow(unittest.TestCase):
         with self.assertRaises(otplay.OtplayError):
             otplay.show("nosuchpage")
 
+    def test_show_without_playground(self):
+        """A binary without the playground serves the API only; show says so."""
+        web = os.environ.pop("OTPLAY_WEB", None)
+        try:
+            with otplay.Client() as c:
+                self.assertEqual(c.solve("moons:10", "moons:10", eps=1.0, backend="cpu").n, 10)
+                with self.assertRaises(otplay.OtplayError) as cm:
+                    c.show("ot")
+                self.assertIn("serves the notebook API only", cm.exception.message)
+        finally:
+            if web is not None:
+                os.environ["OTPLAY_WEB"] = web
+
 
 def tearDownModule():
     # For the Go test, which checks that the server is gone once Python

@@ -100,11 +100,9 @@ func trimDiffusionErr(err error) string {
 // diffusion names themselves (otplay train).
 func TrimDiffusionErr(err error) string { return trimDiffusionErr(err) }
 
-// IsPointFile reports whether path names a .csv or .npy file.
-func IsPointFile(path string) bool {
-	l := strings.ToLower(path)
-	return strings.HasSuffix(l, ".csv") || strings.HasSuffix(l, ".npy")
-}
+// IsPointFile reports whether path names a point file data.Load reads
+// (.csv, .txt, .tsv, .dat, .npy, .npz).
+func IsPointFile(path string) bool { return data.IsFile(path) }
 
 // Sample draws req.N samples with the model and sampler asked; see
 // package diffusion for the samplers (with their papers) and FitGMM for

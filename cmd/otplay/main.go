@@ -14,7 +14,8 @@
 //
 // Outputs are written through internal/safefile (a temporary file renamed
 // into place, checked before the work starts); SIGINT and SIGTERM remove
-// temporary files in flight and exit 130 / 143. JSON reports go through
+// temporary files in flight and exit 130 / 143 (serve and app shut down
+// gracefully instead). JSON reports go through
 // internal/jsonout: a NaN or infinite value is written as null and listed
 // in the report's "nonfinite" member. Progress bars (count, rate, ETA) are
 // drawn on stderr only when it is a terminal.
@@ -50,8 +51,15 @@ func register(c command) {
 	commands[c.name] = c
 }
 
+// handlesOwnSignals names the commands that shut down gracefully on
+// SIGINT and SIGTERM themselves (the server and the desktop window); the
+// others get safefile's handler, which removes temporary files in flight.
+var handlesOwnSignals = map[string]bool{"serve": true, "app": true}
+
 func main() {
-	safefile.HandleSignals()
+	if len(os.Args) < 2 || !handlesOwnSignals[os.Args[1]] {
+		safefile.HandleSignals()
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

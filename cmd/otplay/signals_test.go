@@ -191,3 +191,22 @@ func TestTruncateCtrlCWritesWhatIsDone(t *testing.T) {
 		t.Errorf("stray files: %v", stray)
 	}
 }
+
+// TestBinaryJSONThroughAPipe: the real binary's `solve --json 2>&1` into
+// a pipe is one JSON object, with no progress frames (issue 11 part 6:
+// 5.8 KB of carriage-return frames once broke it).
+func TestBinaryJSONThroughAPipe(t *testing.T) {
+	bin := otplayBinary(t)
+	cmd := exec.Command(bin, "solve", "--backend", "cpu32", "--x", "moons:400", "--y", "moons:400:seed=1", "--eps", "1e-3", "--iters", "3000", "--tol", "0", "--json")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if bytes.ContainsAny(out, "\r\x1b") {
+		t.Errorf("progress frames in piped output: %q", out)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(out, &m); err != nil || m["iterations"] != float64(3000) {
+		t.Errorf("2>&1 output is not the JSON report of 3000 iterations: %v\n%s", err, out)
+	}
+}

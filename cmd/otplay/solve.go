@@ -48,8 +48,9 @@ Weights that do not sum to 1 are normalised (with a note on stderr) for the
 balanced methods (sinkhorn, divergence, sliced, exact); unbalanced and
 partial use them as given. Zero or negative weights are refused.
 
---tol 0 never stops early: all --iters iterations run (converged is then
-false, and a note gives the final marginal error).
+--tol 0 never stops early: all --iters iterations run, converged is judged
+against the default tolerance (1e-6), and a note gives the final marginal
+error.
 
 Outputs: --plan FILE (.npy or .csv) writes the dense plan (n x m, only
 when n*m <= 4e6; an exact plan is written dense too); --potentials writes
@@ -141,13 +142,13 @@ func printSolveReport(w io.Writer, r *solveReport) {
 	}
 }
 
-// solveRequest turns the flags into a batch request. --tol 0 becomes a
-// negative tolerance, which solvers/ot and solvers/kernel read as "never
-// stop early".
+// solveRequest turns the flags into a batch request. --tol 0 becomes
+// ot.NeverStop, a negative tolerance that solvers/ot and solvers/kernel
+// read as "never stop early" (ot judges Converged against ot.DefaultTol).
 func solveRequest(f solveFlags) batch.SolveRequest {
 	tol := f.tol
 	if tol == 0 {
-		tol = -1
+		tol = ot.NeverStop
 	}
 	return batch.SolveRequest{X: f.x, Y: f.y, A: f.a, B: f.b, Method: f.method, Tier: f.tier, Eps: f.eps, Tau: f.tau,
 		Mass: f.mass, Projections: f.projections, Iters: f.iters, Tol: tol, Scaling: f.scaling,
@@ -206,14 +207,14 @@ func solveMain(f solveFlags, stderr io.Writer) (*solveReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	if f.tol == 0 && !rep.Converged {
+	if f.tol == 0 {
 		notes := rep.Notes[:0]
 		for _, n := range rep.Notes {
 			if !strings.HasPrefix(n, "not converged after") {
 				notes = append(notes, n)
 			}
 		}
-		rep.Notes = append(notes, fmt.Sprintf("--tol 0: ran all %d iterations without a stopping test; final marginal error %.3g", rep.Iterations, rep.MarginalError))
+		rep.Notes = append(notes, fmt.Sprintf("--tol 0: ran all %d iterations without a stopping test; final marginal error %.3g (converged is judged against the default tolerance %g)", rep.Iterations, rep.MarginalError, ot.DefaultTol))
 	}
 	if f.plan != "" {
 		if err := data.Save(f.plan, rep.Plan, rep.N, rep.M); err != nil {

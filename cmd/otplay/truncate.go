@@ -64,8 +64,8 @@ rate, ETA); elsewhere one line per run with its count and ETA.
 
 Grids: the default (4 data sets, T_trunc 1000, 100 and 10, 3 priors,
 samplers ddpm:50 and dpmpp2m:10, 500 samples, 1000 training and held-out
-points, priors fitted to 500 samples and 200 Adam steps: 72 runs) takes
-about two minutes on a 2-core CPU; --full is the whole table of
+points, priors fitted to 500 samples and 200 Adam steps: 72 runs) used
+80 s of CPU time with --backend cpu32 on a 2-core VM; --full is the whole table of
 solvers/truncate/RESULTS.md (T_trunc 1000,500,200,100,50,10, samplers
 ddpm:full and dpmpp2m:10, 1000 samples, 2000 points, the package's prior
 fits: 144 runs, about 35 minutes there); --quick is a small grid for tests and

@@ -25,7 +25,8 @@ type row struct {
 
 func TestMarshalMatchesEncodingJSONWhenFinite(t *testing.T) {
 	v := 2.5
-	r := report{Method: "sinkhorn<&>", Cost: 0.1, Value: &v, Rows: []row{{X: 1e-300}, {MMD: &v, X: 3}}, F32: 1.5}
+	r := report{Method: "sinkhorn<&>", Cost: 0.1, Value: &v, Rows: []row{{X: 1e-300}, {MMD: &v, X: 3}}, F32: 1.5,
+		Map: map[string]float64{"z": 1, "a": 2, "m": 3, "b": -0.5}}
 	for _, indent := range []bool{false, true} {
 		got, nf, err := Marshal(r, indent)
 		if err != nil {
@@ -40,6 +41,12 @@ func TestMarshalMatchesEncodingJSONWhenFinite(t *testing.T) {
 		if string(got) != string(want)+"\n" || nf != nil {
 			t.Errorf("indent %v:\n got %s\nwant %s", indent, got, want)
 		}
+	}
+	// nil slices and maps as encoding/json writes them.
+	got, _, _ := Marshal(report{}, false)
+	want, _ := json.Marshal(report{})
+	if string(got) != string(want)+"\n" {
+		t.Errorf("zero report:\n got %s\nwant %s", got, want)
 	}
 }
 

@@ -102,21 +102,35 @@ def _multipart(params, arrays):
     return out.getvalue(), "multipart/form-data; boundary=" + boundary
 
 
+_TEXT_EXTS = (".csv", ".txt", ".tsv", ".dat")
+_FILE_EXTS = _TEXT_EXTS + (".npy", ".npz")
+
+
 def _is_point_file(spec):
-    return spec.strip().lower().endswith((".npy", ".csv"))
+    """Whether a spec names a file (the extensions the CLI reads)."""
+    return spec.strip().lower().endswith(_FILE_EXTS)
 
 
 def _load_file(name, path):
-    """Reads a .npy or .csv file (one point per row; a header line is
-    skipped) here, as the CLI would read it, to send it as an array."""
+    """Reads a point or weight file here, as the CLI would read it, to send
+    it as an array: text (.csv, .txt, .tsv, .dat: one point per row,
+    commas or white space, a header line skipped), .npy, or .npz holding
+    one array."""
     path = path.strip()
+    low = path.lower()
     try:
-        if path.lower().endswith(".npy"):
+        if low.endswith(".npy"):
             return np.load(path, allow_pickle=False)
+        if low.endswith(".npz"):
+            with np.load(path, allow_pickle=False) as z:
+                if len(z.files) != 1:
+                    raise ValueError(f"the archive holds {len(z.files)} arrays ({', '.join(z.files)}); want one")
+                return z[z.files[0]]
+        delim = "," if low.endswith(".csv") else None
         try:
-            return np.loadtxt(path, delimiter=",", ndmin=2)
+            return np.loadtxt(path, delimiter=delim, ndmin=2)
         except ValueError:
-            return np.loadtxt(path, delimiter=",", ndmin=2, skiprows=1)
+            return np.loadtxt(path, delimiter=delim, ndmin=2, skiprows=1)
     except (OSError, ValueError) as e:
         raise OtplayError(f"--{name}: {path}: {e}") from None
 

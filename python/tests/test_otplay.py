@@ -192,6 +192,13 @@ class TestSampleBridgeShow(unittest.TestCase):
                 otplay.sample(data, model="mlp:" + data, n=4, steps=2, backend="cpu")
             self.assertEqual(cm.exception.status, 400)
             self.assertIn("--model: ", cm.exception.message)
+            # The same points as text and .npz files give the same cost.
+            pts = np.load(data)
+            np.savetxt(os.path.join(tmp, "data.txt"), pts)
+            np.savez(os.path.join(tmp, "data.npz"), pts)
+            costs = {f: otplay.solve(os.path.join(tmp, f), "moons:50", eps=0.5, backend="cpu").cost
+                     for f in ("data.npy", "data.txt", "data.npz")}
+            self.assertEqual(len(set(costs.values())), 1, costs)
             with self.assertRaises(otplay.OtplayError) as cm:
                 otplay.solve(os.path.join(tmp, "missing.npy"), data)
             self.assertIn("--x: ", cm.exception.message)

@@ -49,9 +49,9 @@ type APIConfig struct {
 	MaxRunning, MaxWaiting int
 	// Open opens the backend a request names (its "backend" parameter,
 	// the CLI's --backend). nil: cpu and cpu32 are opened per request;
-	// gpu and auto share this process's one GPU device, opened on first
-	// use, one run at a time (auto falls back to cpu32 when no GPU
-	// opens, with a note).
+	// gpu, and auto where batch.ChooseAuto takes a hardware GPU, share
+	// this process's one GPU device, opened on first use (or GPU), one
+	// run at a time; otherwise auto runs on cpu32 with a note saying why.
 	Open func(name string) (compute.Backend, string, error)
 	// GPU, when set, is this process's open GPU backend, the one the
 	// pages' native compute uses (RemoteConfig.Backend): runs on gpu, and
@@ -119,14 +119,15 @@ type sharedGPU struct {
 	err      error
 	autoOnce sync.Once
 	auto     batch.AutoChoice
-	lock     sync.Locker
+	shared   bool        // be was opened by someone else (shareOpen)
+	lock     sync.Locker // nil: mu
 	mu       sync.Mutex
 }
 
 // shareOpen makes s lend be, an open GPU backend, under lock.
 func (s *sharedGPU) shareOpen(be compute.Backend, lock sync.Locker) {
 	s.once.Do(func() { s.be = be })
-	s.lock = lock
+	s.shared, s.lock = true, lock
 	s.autoOnce.Do(func() {
 		info := be.Info()
 		if IsHardwareGPU(info) {
@@ -141,7 +142,7 @@ func (s *sharedGPU) shareOpen(be compute.Backend, lock sync.Locker) {
 // once no run holds it; for tests, which must not leave a device open
 // for the next (wgpu-native supports one per process).
 func (s *sharedGPU) closeOwn() {
-	if s.lock != nil {
+	if s.shared {
 		return
 	}
 	s.once.Do(func() {})

@@ -254,6 +254,10 @@ func decodeParams(params []byte, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(params))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
+		var ue batch.UsageError
+		if errors.As(err, &ue) {
+			return ue
+		}
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			return batch.UsageError{Msg: fmt.Sprintf("parameter %q: want a %v, not a JSON %s", te.Field, te.Type, te.Value)}

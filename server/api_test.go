@@ -245,7 +245,7 @@ func TestAPISpecsAndOthers(t *testing.T) {
 		t.Errorf("sample: %v, %d values; want nfe %d", res, len(arrays["points"]), wsmp.NFE)
 	}
 
-	res, arrays = readNPZ(t, postJSON(t, srv.URL+APIPrefix+"bridge", `{"source": "gaussian:40:seed=1", "target": "moons:40", "n": 20, "times": [0, 0.5, 1], "backend": "cpu"}`, "Accept", npzType))
+	res, arrays = readNPZ(t, postJSON(t, srv.URL+APIPrefix+"bridge", `{"source": "gaussian:40:seed=1", "target": "moons:40", "n": 20, "times": "0,0.5,1", "backend": "cpu"}`, "Accept", npzType))
 	br := batch.NewBridgeRequest()
 	br.Source, br.Target, br.N, br.Times, br.Backend = "gaussian:40:seed=1", "moons:40", 20, []float64{0, 0.5, 1}, "cpu"
 	wbr, err := batch.Bridge(br, batch.Options{})
@@ -283,6 +283,7 @@ func TestAPIErrors(t *testing.T) {
 		{"spec", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": "nosuchset:10", "y": "moons:10"}`), 400, `--x: data: bad input: unknown data set "nosuchset"`},
 		{"steps", postJSON(t, srv.URL+APIPrefix+"sample", `{"steps": 0}`), 400, "--steps = 0: want 1 .. 100000"},
 		{"times", postJSON(t, srv.URL+APIPrefix+"bridge", `{"times": [0, 2]}`), 400, "--times: 2 is outside [0, 1]"},
+		{"times string", postJSON(t, srv.URL+APIPrefix+"bridge", `{"times": "0,x"}`), 400, `--times: "x" is not a number`},
 		{"part", postMultipart(t, context.Background(), srv.URL+APIPrefix+"solve", "", map[string][]byte{"z": good}), 400, `part "z": not an array parameter`},
 		{"npy", postMultipart(t, context.Background(), srv.URL+APIPrefix+"solve", "", map[string][]byte{"x": []byte("not npy")}), 400, "--x: data: bad input: npy: file shorter than its 8-byte preamble"},
 		{"truncated", postMultipart(t, context.Background(), srv.URL+APIPrefix+"solve", "", map[string][]byte{"x": good[:len(good)-8]}), 400, "--x: data: bad input: npy: header declares shape [2 2] of <f8 (32 bytes) but the file holds 24 bytes of data"},

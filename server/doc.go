@@ -65,7 +65,8 @@
 // Parameters are the CLI's flags as JSON keys (eps, method, tau, mass,
 // iters, tol, backend, max_iter, final_denoise, ...; see the request types
 // of package batch); left out, they take the CLI's defaults. Unknown keys
-// are refused. Point clouds (x, y; data; source, target, start) are data
+// are refused. bridge's times is a list or the CLI's string ("0,0.5,1").
+// Point clouds (x, y; data; source, target, start) are data
 // specs ("moons:512:seed=3") or arrays; weights (a, b) and sliced
 // directions are arrays. The server reads no files: specs naming .csv or
 // .npy files are refused, and sample's model mlp takes the network file

@@ -92,7 +92,13 @@ def _multipart(params, arrays):
         out.write(body)
         out.write(b"\r\n")
 
-    part("params", None, "application/json", json.dumps(params, allow_nan=False, default=_json_scalar).encode())
+    try:
+        text = json.dumps(params, allow_nan=False, default=_json_scalar)
+    except ValueError:
+        bad = ", ".join(f"{k}={v}" for k, v in params.items() if isinstance(v, float) and not np.isfinite(v))
+        raise OtplayError(f"parameters must be finite numbers (JSON has no inf or nan): {bad}; "
+                          "for tau = inf (balanced) use method='sinkhorn'") from None
+    part("params", None, "application/json", text.encode())
     for name, a in arrays.items():
         if isinstance(a, bytes):  # a file sent as it is (sample's model)
             part(name, name, "application/octet-stream", a)

@@ -150,6 +150,9 @@ class TestErrors(unittest.TestCase):
                     otplay.solve(x, y, backend="cpu", **kwargs)
                 self.assertIn(want, cm.exception.message)
         with self.assertRaises(otplay.OtplayError) as cm:
+            otplay.solve(x, y, method="unbalanced", tau=float("inf"), backend="cpu")
+        self.assertIn("tau=inf", cm.exception.message)
+        with self.assertRaises(otplay.OtplayError) as cm:
             otplay.solve(x, np.ones((3, 5)), backend="cpu")
         self.assertIn("--x has dimension 2 and --y dimension 5", cm.exception.message)
 

@@ -66,12 +66,13 @@
 // iters, tol, backend, max_iter, final_denoise, ...; see the request types
 // of package batch); left out, they take the CLI's defaults. Unknown keys
 // are refused. bridge's times is a list or the CLI's string ("0,0.5,1").
-// Point clouds (x, y; data; source, target, start) are data
-// specs ("moons:512:seed=3") or arrays; weights (a, b) and sliced
-// directions are arrays. The server reads no files: specs naming .csv or
-// .npy files are refused, and sample's model mlp takes the network file
-// (written by otplay train) as the multipart part "model". solve's plan
-// and potentials are booleans asking for those arrays in the answer.
+// Point clouds (x, y; data; source, target, start) are data specs
+// ("moons:512:seed=3") or arrays; weights (a, b) and sliced directions
+// are arrays. The server reads no files: specs naming files (.npy, .npz,
+// .csv, .txt, ...) are refused, and sample's model mlp takes the network
+// file (written by otplay train) as the multipart part "model". solve's
+// plan and potentials are booleans asking for those arrays in the
+// answer.
 //
 // A request body is either a JSON object, with arrays as nested lists
 // (n lists of d numbers, or one list for weights)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/figure"
 	"github.com/otplay/otplay/internal/jsonout"
 	"github.com/otplay/otplay/internal/safefile"
 	"github.com/otplay/otplay/solvers/bridge"
@@ -600,112 +601,61 @@ func truncateSaveFile(path string, r *truncateReport, write func(io.Writer, *tru
 	return safefile.Write(path, func(w io.Writer) error { return write(w, r) })
 }
 
-// truncateWriteSVG draws one panel per data set: sliced W2 against the
-// held-out data (y) versus NFE (x, log scale), one colour per prior and
-// one dash pattern per sampler, the points of a series joined in order of
-// NFE (each point is one T_trunc). The training set's floor is a grey
-// dotted line.
+// truncateWriteSVG draws one panel per data set with package figure (the
+// playground's figure model: nice ticks, log axis labelled 10ᵏ, axis
+// titles, legend outside the data): sliced W2 against the held-out data
+// (y) versus NFE (x, log scale), one colour per prior and one dash pattern
+// per sampler, the points of a series joined in order of NFE (each point
+// is one T_trunc). The training set's floor is a grey dotted line.
 func truncateWriteSVG(w io.Writer, r *truncateReport) error {
-	const pw, ph, ml, mr, mt, mb = 360.0, 260.0, 56.0, 12.0, 28.0, 40.0
-	var setsOrder []string
+	var setsOrder, priorOrder, samplerOrder []string
 	seen := map[string]bool{}
 	for _, row := range r.Rows {
-		if !seen[row.Data] {
-			seen[row.Data] = true
-			setsOrder = append(setsOrder, row.Data)
-		}
-	}
-	var priorOrder, samplerOrder []string
-	seenP, seenS := map[string]bool{}, map[string]bool{}
-	for _, row := range r.Rows {
-		if !seenP[row.Prior] {
-			seenP[row.Prior] = true
-			priorOrder = append(priorOrder, row.Prior)
-		}
-		if !seenS[row.Sampler] {
-			seenS[row.Sampler] = true
-			samplerOrder = append(samplerOrder, row.Sampler)
+		for _, k := range []struct {
+			key   string
+			order *[]string
+		}{{"d" + row.Data, &setsOrder}, {"p" + row.Prior, &priorOrder}, {"s" + row.Sampler, &samplerOrder}} {
+			if !seen[k.key] {
+				seen[k.key] = true
+				*k.order = append(*k.order, k.key[1:])
+			}
 		}
 	}
 	colours := []string{"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"}
-	dashes := []string{"", "6,3", "2,2", "8,3,2,3", "1,3"}
-	cols := min(2, max(1, len(setsOrder)))
-	rows := (len(setsOrder) + cols - 1) / cols
-	legendH := 20.0 * float64(len(priorOrder)+len(samplerOrder)+1)
-	W := math.Max(float64(cols)*pw, 600)
-	H := float64(rows)*ph + legendH + 30
-	var sb strings.Builder
-	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="11">`+"\n", W, H, W, H)
-	fmt.Fprintf(&sb, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
-	fmt.Fprintf(&sb, `<text x="%.0f" y="18" text-anchor="middle" font-size="13">Truncated diffusion: sliced W2 to held-out data vs NFE (%s model)</text>`+"\n", W/2, truncateSVGEscape(r.Model))
-	for k, name := range setsOrder {
-		ox := float64(k%cols) * pw
-		oy := 24 + float64(k/cols)*ph
+	dashes := [][]float64{nil, {6, 3}, {2, 2}, {8, 3, 2, 3}, {1, 3}}
+	var panels []figure.Figure
+	for _, name := range setsOrder {
+		f := figure.Figure{Width: 560, Height: 320, Title: name, XLabel: "NFE (log scale)", YLabel: "sliced W2 to held-out data", LogX: true}
 		var rowsOf []truncateRow
-		minN, maxN := math.Inf(1), math.Inf(-1)
-		maxY := 0.0
+		minN, maxN, maxY := math.Inf(1), math.Inf(-1), 0.0
 		for _, row := range r.Rows {
 			if row.Data != name || row.SlicedW2 == nil {
 				continue
 			}
 			rowsOf = append(rowsOf, row)
-			minN = math.Min(minN, float64(row.NFE))
-			maxN = math.Max(maxN, float64(row.NFE))
+			minN, maxN = math.Min(minN, float64(row.NFE)), math.Max(maxN, float64(row.NFE))
 			maxY = math.Max(maxY, *row.SlicedW2)
-		}
-		var floor *float64
-		for _, f := range r.Floors {
-			if f.Data == name {
-				floor = f.SlicedW2
-			}
-		}
-		if floor != nil {
-			maxY = math.Max(maxY, *floor)
 		}
 		if len(rowsOf) == 0 {
 			continue
 		}
-		maxY *= 1.08
-		if maxY == 0 {
-			maxY = 1
+		for _, fl := range r.Floors {
+			if fl.Data == name && fl.SlicedW2 != nil {
+				maxY = math.Max(maxY, *fl.SlicedW2)
+				f.Lines = append(f.Lines, figure.LineSet{Segs: []float64{math.Max(minN, 1), *fl.SlicedW2, math.Max(maxN, 1), *fl.SlicedW2},
+					Color: "#888888", Opacity: 1, Dash: []float64{1, 3}, Label: "floor: training set vs held-out"})
+			}
 		}
+		// x: the NFE range with 4% of its decades either side; y: from 0.
 		lx0, lx1 := math.Log10(math.Max(minN, 1)), math.Log10(math.Max(maxN, 1))
 		if lx1-lx0 < 1e-9 {
 			lx0, lx1 = lx0-0.5, lx1+0.5
 		}
 		pad := 0.04 * (lx1 - lx0)
-		lx0, lx1 = lx0-pad, lx1+pad
-		px := func(nfe float64) float64 {
-			return ox + ml + (math.Log10(math.Max(nfe, 1))-lx0)/(lx1-lx0)*(pw-ml-mr)
+		if maxY == 0 {
+			maxY = 1
 		}
-		py := func(v float64) float64 { return oy + mt + (1-v/maxY)*(ph-mt-mb) }
-		// frame, title, axes
-		fmt.Fprintf(&sb, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="none" stroke="#999"/>`+"\n", ox+ml, oy+mt, pw-ml-mr, ph-mt-mb)
-		fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="12">%s</text>`+"\n", ox+ml+(pw-ml-mr)/2, oy+mt-8, truncateSVGEscape(name))
-		for dec := math.Floor(lx0); dec <= math.Ceil(lx1); dec++ {
-			for _, m := range []float64{1, 2, 5} {
-				v := m * math.Pow(10, dec)
-				lv := math.Log10(v)
-				if lv < lx0-1e-9 || lv > lx1+1e-9 {
-					continue
-				}
-				x := px(v)
-				fmt.Fprintf(&sb, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#eee"/>`+"\n", x, oy+mt, x, oy+ph-mb)
-				fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="middle">%g</text>`+"\n", x, oy+ph-mb+14, v)
-			}
-		}
-		for q := 0; q <= 4; q++ {
-			v := maxY * float64(q) / 4
-			y := py(v)
-			fmt.Fprintf(&sb, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#eee"/>`+"\n", ox+ml, y, ox+pw-mr, y)
-			fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="end">%.3g</text>`+"\n", ox+ml-4, y+4, v)
-		}
-		fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="middle">NFE</text>`+"\n", ox+ml+(pw-ml-mr)/2, oy+ph-8)
-		fmt.Fprintf(&sb, `<text transform="translate(%.1f,%.1f) rotate(-90)" text-anchor="middle">sliced W2</text>`+"\n", ox+14, oy+mt+(ph-mt-mb)/2)
-		if floor != nil {
-			y := py(*floor)
-			fmt.Fprintf(&sb, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#888" stroke-dasharray="1,3"/>`+"\n", ox+ml, y, ox+pw-mr, y)
-		}
+		f.XMin, f.XMax, f.YMin, f.YMax = math.Pow(10, lx0-pad), math.Pow(10, lx1+pad), 0, 1.08*maxY
 		for pi, prior := range priorOrder {
 			for si, smp := range samplerOrder {
 				var series []truncateRow
@@ -723,45 +673,17 @@ func truncateWriteSVG(w io.Writer, r *truncateReport) error {
 					}
 					return series[a].TTrunc < series[b].TTrunc
 				})
+				var xy []float64
+				for _, row := range series {
+					xy = append(xy, math.Max(float64(row.NFE), 1), *row.SlicedW2)
+				}
 				col := colours[pi%len(colours)]
-				dash := dashes[si%len(dashes)]
-				var pts []string
-				for _, row := range series {
-					pts = append(pts, fmt.Sprintf("%.1f,%.1f", px(float64(row.NFE)), py(*row.SlicedW2)))
-				}
-				dattr := ""
-				if dash != "" {
-					dattr = fmt.Sprintf(` stroke-dasharray="%s"`, dash)
-				}
-				fmt.Fprintf(&sb, `<polyline points="%s" fill="none" stroke="%s" stroke-width="1.5"%s/>`+"\n", strings.Join(pts, " "), col, dattr)
-				for _, row := range series {
-					fmt.Fprintf(&sb, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"><title>%s T_trunc=%d %s %s: NFE %d, sliced W2 %.4g</title></circle>`+"\n",
-						px(float64(row.NFE)), py(*row.SlicedW2), col, truncateSVGEscape(name), row.TTrunc, truncateSVGEscape(prior), truncateSVGEscape(smp), row.NFE, *row.SlicedW2)
-				}
+				f.Curves = append(f.Curves, figure.Curve{XY: xy, Color: col, Dash: dashes[si%len(dashes)], Label: prior + ", " + smp})
+				f.Points = append(f.Points, figure.PointSet{XY: xy, Color: col})
 			}
 		}
+		panels = append(panels, f)
 	}
-	ly := 24 + float64(rows)*ph + 10
-	for pi, prior := range priorOrder {
-		y := ly + 20*float64(pi)
-		fmt.Fprintf(&sb, `<line x1="20" y1="%.1f" x2="50" y2="%.1f" stroke="%s" stroke-width="2"/><text x="56" y="%.1f">prior: %s</text>`+"\n", y, y, colours[pi%len(colours)], y+4, truncateSVGEscape(prior))
-	}
-	for si, smp := range samplerOrder {
-		y := ly + 20*float64(len(priorOrder)+si)
-		dattr := ""
-		if d := dashes[si%len(dashes)]; d != "" {
-			dattr = fmt.Sprintf(` stroke-dasharray="%s"`, d)
-		}
-		fmt.Fprintf(&sb, `<line x1="20" y1="%.1f" x2="50" y2="%.1f" stroke="#333" stroke-width="1.5"%s/><text x="56" y="%.1f">sampler: %s</text>`+"\n", y, y, dattr, y+4, truncateSVGEscape(smp))
-	}
-	y := ly + 20*float64(len(priorOrder)+len(samplerOrder))
-	fmt.Fprintf(&sb, `<line x1="20" y1="%.1f" x2="50" y2="%.1f" stroke="#888" stroke-dasharray="1,3"/><text x="56" y="%.1f">floor: training set vs held-out</text>`+"\n", y, y, y+4)
-	sb.WriteString("</svg>\n")
-	_, err := io.WriteString(w, sb.String())
-	return err
-}
-
-func truncateSVGEscape(s string) string {
-	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
-	return r.Replace(s)
+	cols := min(2, max(1, len(panels)))
+	return figure.WriteSVGPanels(w, fmt.Sprintf("Truncated diffusion: sliced W2 to held-out data vs NFE (%s model)", r.Model), cols, panels...)
 }

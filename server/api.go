@@ -548,6 +548,8 @@ func (a *api) index(w http.ResponseWriter) {
 			APIPrefix + "bridge": batch.NewBridgeRequest(),
 		},
 		"auto": a.gpu.autoChoice(),
+		// in_flight: runs computing plus requests waiting for a slot.
+		"in_flight": a.waiting.Load(),
 		"limits": map[string]any{"max_body_bytes": a.cfg.MaxBodyBytes, "max_running": a.cfg.MaxRunning,
 			"max_waiting": a.cfg.MaxWaiting, "max_points": data.MaxPoints, "max_values": data.MaxElements},
 	})

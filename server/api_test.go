@@ -338,6 +338,9 @@ func TestAPICancel(t *testing.T) {
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("the cancelled run ended with %v, want context.Canceled", err)
 	}
+	if n := a.waiting.Load(); n != 0 {
+		t.Errorf("%d requests in flight after the cancelled run ended", n)
+	}
 	// The slot is free again.
 	go func() { <-started }()
 	resp := postJSON(t, srv.URL+APIPrefix+"solve", `{"x": "moons:20", "y": "circles:20", "backend": "cpu", "eps": 0.5}`)

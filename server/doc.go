@@ -56,7 +56,7 @@
 // HTTP, for notebooks (the Python client in python/otplay speaks it) and
 // scripts. The runs are package batch's, the same as the CLI's:
 //
-//	GET  /api/v1/         the endpoints with their parameters' defaults, what auto takes, the limits
+//	GET  /api/v1/         the endpoints with their defaults, what auto takes, the limits, in_flight
 //	POST /api/v1/solve    otplay solve: sinkhorn, unbalanced, partial, divergence, sliced, exact
 //	POST /api/v1/sliced   sliced W2 with its per-direction values and directions (given or drawn)
 //	POST /api/v1/sample   otplay sample (models empirical, gmm, and mlp uploaded)

@@ -274,7 +274,11 @@ class Client:
             except (ValueError, KeyError, TypeError):
                 msg = text.strip() or e.reason
             raise OtplayError(msg, e.code) from None
+        except (TimeoutError, socket.timeout) as e:
+            raise OtplayError(f"no answer from {self.url} within {self.timeout} s ({e}); the server stops the run") from None
         except urllib.error.URLError as e:
+            if isinstance(e.reason, (TimeoutError, socket.timeout)):
+                raise OtplayError(f"no answer from {self.url} within {self.timeout} s; the server stops the run") from None
             raise OtplayError(f"otplay server at {self.url} unreachable: {e.reason}") from None
         with np.load(io.BytesIO(payload), allow_pickle=False) as z:
             fields = json.loads(bytes(z["result"]).decode())
@@ -371,8 +375,8 @@ class Client:
 
     def info(self):
         """The API's index: its endpoints with their parameters' defaults
-        (the CLI's), what backend "auto" takes on this server and why, and
-        the limits."""
+        (the CLI's), what backend "auto" takes on this server and why, the
+        limits, and ``in_flight`` (runs computing or waiting)."""
         return self._get_json(API)
 
     def show(self, page="ot", width=800, height=560, **state):

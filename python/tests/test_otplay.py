@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 import unittest
 
 import numpy as np
@@ -217,6 +218,18 @@ class TestSampleBridgeShow(unittest.TestCase):
         for k, pts in ((0, x), (2, y)):
             dist = np.abs(r.samples[k][:, None, :] - pts[None, :, :]).max(axis=2).min(axis=1)
             self.assertLess(dist.max(), 1e-12, f"samples at t = {r.times[k]} are not the end points")
+
+    def test_timeout_stops_the_run(self):
+        """A request given up (a timeout here; Ctrl-C likewise closes the
+        connection) stops its run on the server."""
+        c = otplay.Client(url=otplay.default_client().url, timeout=1.0)
+        with self.assertRaises(otplay.OtplayError) as cm:
+            c.solve("moons:400", "circles:400", eps=1e-4, tol=-1, iters=100000000, backend="cpu")
+        self.assertIn("no answer", cm.exception.message)
+        deadline = time.monotonic() + 60  # a hang guard, not a timing check
+        while otplay.info()["in_flight"] != 0:
+            self.assertLess(time.monotonic(), deadline, "the abandoned run is still computing")
+            time.sleep(0.05)
 
     def test_info(self):
         i = otplay.info()

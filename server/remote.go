@@ -28,8 +28,8 @@ type RemoteConfig struct {
 	// native compute: the pages then compute in the browser only.
 	Backend compute.Backend
 	// Hardware says Backend is a hardware GPU: the pages' backend=auto
-	// then prefers it to a browser without WebGPU or with only a software
-	// adapter.
+	// then prefers it to a browser with only a software adapter. (A
+	// browser without WebGPU takes the server's backend whatever it is.)
 	Hardware bool
 	// Limits bound each session's arrays (remote.DefaultMaxBytes,
 	// remote.DefaultMaxArrays).

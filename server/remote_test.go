@@ -492,6 +492,23 @@ func TestNativeAdvertisedOnlyByServersThatHaveIt(t *testing.T) {
 	}
 	b.Close()
 
+	// Under a base path the endpoints move with the site.
+	based, err := New(Config{WebDir: web, Base: "/sub/", Remote: RemoteConfig{Backend: cpu}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bsrv := httptest.NewServer(based)
+	defer bsrv.Close()
+	bb := openRemote(t, bsrv.URL+"/sub", remote.Options{KeepAlive: -1})
+	if s, err := bb.Sum(x); err == nil {
+		t.Errorf("an array of another session summed to %v", s)
+	}
+	y, _ := bb.Upload([]float64{3})
+	if s, err := bb.Sum(y); err != nil || s != 3 {
+		t.Errorf("Sum under the base /sub = %v, %v", s, err)
+	}
+	bb.Close()
+
 	plain, err := New(Config{WebDir: web})
 	if err != nil {
 		t.Fatal(err)

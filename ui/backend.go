@@ -13,7 +13,7 @@ import (
 
 // Backend preferences, the values of a page's "backend" URL parameter.
 const (
-	PreferAuto = "auto" // WebGPU if the browser has a working adapter, else CPU
+	PreferAuto = "auto" // WebGPU if the browser has a working adapter, else the server's device, else CPU (autoUsesNative)
 	PreferGPU  = "gpu"  // WebGPU; falls back to CPU with the reason shown
 	PreferCPU  = "cpu"  // the float64 CPU backend in the wasm
 	// PreferNative computes on the otplay server's backend (its GPU where
@@ -44,11 +44,26 @@ const (
 const NativeEnv = "OTPLAY_NATIVE"
 
 // autoUsesNative decides backend=auto's choice between the browser and
-// the server: the server's device when it is a hardware GPU (native says
-// "hardware ...") and the browser has no WebGPU adapter or only a
-// software one (browserAdapter empty, or browserFallback).
+// the server (native says what the server offers, NativeEnv; "" is
+// nothing). The server's device is taken
+//   - when it is a hardware GPU ("hardware ...") and the browser has no
+//     WebGPU adapter or only a software one (browserFallback);
+//   - whatever it is when the browser has no WebGPU adapter at all: the
+//     alternative is the wasm's single-threaded float64 CPU backend, and
+//     the server's fast CPU backend (cpu32, what otplay serve offers
+//     without a GPU) ran an /ot iteration at n = 1000 in 11-28 ms against
+//     the wasm CPU's 250-1750 ms (e2e TestNativeTimings).
+//
+// A software adapter in the browser (SwiftShader: 15-282 ms there) is kept
+// when the server has no hardware GPU.
 func autoUsesNative(native, browserAdapter string, browserFallback bool) bool {
-	return strings.HasPrefix(native, "hardware ") && (browserAdapter == "" || browserFallback)
+	switch {
+	case native == "":
+		return false
+	case browserAdapter == "":
+		return true
+	}
+	return browserFallback && strings.HasPrefix(native, "hardware ")
 }
 
 // BackendStatus is the backend a page computes with and how it was chosen:

@@ -130,8 +130,9 @@ func TestSlicedDeviceLostRetriesOnCPU(t *testing.T) {
 	}
 }
 
-// backend=auto takes the server's device only when it is a hardware GPU
-// and the browser has no adapter or only a software one.
+// backend=auto takes the server's device when it is a hardware GPU and the
+// browser has no adapter or only a software one, and whatever it is when
+// the browser has no adapter at all.
 func TestAutoUsesNative(t *testing.T) {
 	for _, c := range []struct {
 		native, adapter string
@@ -140,8 +141,10 @@ func TestAutoUsesNative(t *testing.T) {
 		{"hardware NVIDIA H100", "", false, true},
 		{"hardware NVIDIA H100", "google swiftshader (fallback)", true, true},
 		{"hardware NVIDIA H100", "nvidia ampere", false, false},
-		{"software llvmpipe (LLVM 15.0.6, 256 bits)", "", false, false},
+		{"software llvmpipe (LLVM 15.0.6, 256 bits)", "", false, true}, // anything beats the wasm CPU
+		{"software linux/amd64, 2 threads", "", false, true},
 		{"software linux/amd64, 2 threads", "google swiftshader (fallback)", true, false},
+		{"software linux/amd64, 2 threads", "nvidia ampere", false, false},
 		{"", "", false, false}, // a static site, or a server without native compute
 	} {
 		if got := autoUsesNative(c.native, c.adapter, c.fallback); got != c.want {

@@ -38,8 +38,8 @@ on WebGPU where the browser has it and on the CPU (in the wasm) where it
 has not; the badge on each page says which. With --native (the default)
 they may also compute on this machine's GPU (or its fast CPU backend)
 through the server: ?backend=native, and backend=auto takes it when the
-browser has no hardware WebGPU and this machine has a GPU. Only pages of
-this server on 127.0.0.1/localhost get a session.
+browser has no WebGPU, or only a software adapter while this machine has a
+GPU. Only pages of this server on 127.0.0.1/localhost get a session.
 
 The playground is built into the binary by "make build". A binary from a
 plain "go build" or "go install" has no playground in it: it serves the
@@ -53,7 +53,7 @@ addresses it listens on): a Host check that stops DNS rebinding.
 --allow-host adds names. Ctrl-C stops the server.`, stderr)
 	addr := fs.String("addr", serveDefaultAddr, "listen address; keep it on 127.0.0.1 or localhost: browsers refuse WebGPU to plain-http pages of other hosts, and other machines can reach any other address")
 	web := fs.String("web", "", "web root holding app.wasm, the icons and otplay.css (development: --web web); empty: the playground built into the binary")
-	native := fs.Bool("native", true, "let the pages compute on this machine's backend (?backend=native; backend=auto takes it when the browser lacks hardware WebGPU and this machine has a GPU)")
+	native := fs.Bool("native", true, "let the pages compute on this machine's backend (?backend=native; backend=auto takes it when the browser has no WebGPU, or only a software adapter while this machine has a GPU)")
 	allow := fs.String("allow-host", "", "comma-separated extra host names (with or without :PORT) the server answers to, for a non-loopback --addr reached by name")
 	if st, ok := parseFlags(fs, args); !ok {
 		return st

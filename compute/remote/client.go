@@ -328,7 +328,11 @@ func (b *Backend) keepAlive(every time.Duration) {
 		case <-t.C:
 		}
 		b.mu.Lock()
-		if b.usable() == nil && b.deferred == nil {
+		if b.closed || b.lost != nil {
+			b.mu.Unlock()
+			return // nothing left to keep alive
+		}
+		if b.deferred == nil {
 			// Queued ops go with it; their failure waits for the next
 			// call that flushes.
 			b.enqueue(opNone)

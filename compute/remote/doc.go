@@ -5,8 +5,8 @@
 // browser without WebGPU, or with only a software adapter, uses the
 // machine's GPU: `otplay serve` offers it, a page asks for it with
 // ?backend=native (backend=auto takes it when the server has a hardware
-// GPU and the browser does not), and the badge then reads
-// "native: <adapter>".
+// GPU and the browser does not, and whenever the browser has no WebGPU at
+// all), and the badge then reads "native: <adapter>".
 //
 // # Client
 //
@@ -72,14 +72,14 @@
 //
 //   - A round trip that reads one number, Go client to the server over
 //     loopback: 45-65 µs (server BenchmarkRoundTrip). From a page in
-//     headless Chromium (fetch POST of an empty batch): 2.9-8 ms, medians
+//     headless Chromium (fetch POST of an empty batch): 2.9-11 ms, medians
 //     6-10 ms (e2e TestNativeTimings; Chromium's own cost dominates).
 //   - A Sinkhorn iteration with its check at n = m = 1000 in the page
-//     (/ot, one Step, three runs): native on the server's lavapipe
-//     14-184 ms (medians 17-21 ms, 118 ms in the most loaded run), native
-//     on the server's cpu32 11-27 ms (median 18 ms), the browser's
-//     SwiftShader WebGPU 15-158 ms (medians 34-113 ms), the wasm CPU
-//     backend 250-1350 ms (medians 400-820 ms).
+//     (/ot, one Step, four runs): native on the server's lavapipe
+//     14-184 ms (medians 17-50 ms, 118 ms in the most loaded run), native
+//     on the server's cpu32 11-28 ms (medians 18-22 ms), the browser's
+//     SwiftShader WebGPU 15-282 ms (medians 34-113 ms), the wasm CPU
+//     backend 250-1750 ms (medians 400-1200 ms).
 //   - Payload of one checked Sinkhorn iteration: 936 bytes up (the ops),
 //     13 bytes down (the residual's sum); the points go up once (n = 1000,
 //     d = 2: 16 kB in float64). A whole /ot Step at n = 1000, views

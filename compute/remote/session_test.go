@@ -2,6 +2,7 @@ package remote
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -24,7 +25,7 @@ func answer(t *testing.T, resp []byte) (d *decoder, err error) {
 	d.magic()
 	if d.u8() != 0 {
 		i, op, kind, msg := int(d.u32()), opcode(d.u8()), d.u8(), d.str()
-		return d, remoteError(kind, op.String()+" #"+string(rune('0'+i)), msg)
+		return d, remoteError(kind, op.String()+" #"+strconv.Itoa(i), msg)
 	}
 	if d.err != nil {
 		t.Fatal(d.err)
@@ -148,4 +149,42 @@ func TestValuesEncoding(t *testing.T) {
 			t.Errorf("values(%v) took %d bytes, want %d", c.v, len(e.b), c.size)
 		}
 	}
+}
+
+// FuzzSessionExecute: no frame makes a session panic, and every answer is
+// a well-formed response frame.
+//
+//	go test ./compute/remote -fuzz FuzzSessionExecute -fuzztime 30s
+func FuzzSessionExecute(f *testing.F) {
+	f.Add(frame(2, func(e *encoder) {
+		e.u8(uint8(opAlloc))
+		e.u32(1)
+		e.int(4)
+		e.u8(uint8(opRead))
+		e.u32(1)
+	}))
+	f.Add(frame(1, func(e *encoder) {
+		e.u8(uint8(opSoftMin))
+		e.u32(1)
+		e.u32(1)
+		e.u32(1)
+		e.int(1)
+		e.int(1)
+		e.int(1)
+		e.u32(0)
+		e.u32(0)
+		e.f64(1)
+	}))
+	f.Add([]byte("OTR1"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		s := NewSession(compute.NewCPU(1), nil, Limits{MaxBytes: 1 << 16, MaxArrays: 16})
+		defer s.Close()
+		out := s.Execute(in)
+		d := &decoder{b: out}
+		d.magic()
+		d.u8()
+		if d.err != nil {
+			t.Fatalf("answer %q is not a response frame: %v", out, d.err)
+		}
+	})
 }

@@ -73,6 +73,25 @@ type hostCheck struct {
 	// standard errors).
 	residual, bound float64
 	rows, cols      int // rows and columns evaluated
+	massOnDevice    bool
+}
+
+// deviceMass returns sum_i a_i exp((f_i - T_b(g)_i)/eps), the plan's total
+// mass from one soft-min on the backend (in its precision).
+func (sv *Solver) deviceMass(f []float64) (float64, error) {
+	c, eps := sv.prob, sv.set.Eps
+	if err := sv.rowSoftMin(sv.tn, sv.g, eps); err != nil {
+		return 0, err
+	}
+	h := make([]float64, c.N)
+	if err := sv.be.Read(h, sv.tn); err != nil {
+		return 0, err
+	}
+	mass := 0.0
+	for i, a := range c.A {
+		mass += a * math.Exp((f[i]-h[i])/eps)
+	}
+	return mass, nil
 }
 
 // residualName names what Result.Residual measures for a method.
@@ -153,9 +172,15 @@ func (sv *Solver) check(f, g []float64) *hostCheck {
 		hc.residual = er + ec
 		v := sr*sr + sc*sc
 		if sv.method == PartialMass {
-			em, sm := sampleTotal(ps.RowSum, c.N)
-			hc.residual += math.Abs(em - sv.mass)
-			v += sm * sm
+			// A sample estimates the total mass too poorly (rows at their
+			// capacity next to empty ones): it comes from the backend's
+			// soft-min over every pair, summed on the host.
+			if mass, err := sv.deviceMass(f); err == nil {
+				hc.residual += math.Abs(mass - sv.mass)
+				hc.massOnDevice = true
+			} else {
+				hc.residual = math.Inf(1)
+			}
 		}
 		hc.bound = hc.residual + 3*math.Sqrt(v)
 	}
@@ -189,15 +214,25 @@ func sampleTotal(v []float64, n int) (est, se float64) {
 }
 
 // judge updates converged and stalled after a device residual res: when
-// res meets Tol, the float64 host check decides.
+// res meets Tol, the float64 host check decides. After a failed check the
+// iteration goes on while the device residual keeps falling (checking
+// again each time it has halved); it is Stalled once the device residual
+// reads 0 or stops falling: the backend's rounding floor.
 func (sv *Solver) judge(res float64) error {
+	prev := sv.prevRes
+	sv.prevRes = res
 	sv.converged = false
 	if sv.set.Tol < 0 || res > sv.set.Tol {
 		return nil
 	}
-	if sv.verifiedAt >= 0 && !(res < sv.verifiedAt/2) {
-		sv.stalled = true // the device claims Tol again without progress
-		return nil
+	if sv.verifiedAt >= 0 {
+		switch {
+		case res == 0 || !(res < prev):
+			sv.stalled = true
+			return nil
+		case !(res < sv.verifiedAt/2):
+			return nil // falling: iterate on, check when halved
+		}
 	}
 	f, g, err := sv.Potentials()
 	if err != nil {
@@ -233,6 +268,9 @@ func (sv *Solver) describe(res *Result, hc *hostCheck) {
 	} else {
 		res.Check = fmt.Sprintf("float64 on the host over a uniform sample of %d of %d rows and %d of %d columns: the estimate %.3g plus 3 standard errors, %.3g, is compared with tol; cost and objective from the backend's %s reductions",
 			hc.rows, c.N, hc.cols, c.M, hc.residual, hc.bound, sv.prec.Name)
+		if hc.massOnDevice {
+			res.Check += ", and so is the total mass in the residual"
+		}
 	}
 	if len(sv.errors) > 0 {
 		res.DeviceResidual = sv.errors[len(sv.errors)-1]
@@ -264,8 +302,12 @@ func (sv *Solver) describe(res *Result, hc *hostCheck) {
 			b.WriteString(sv.precisionAdvice(tol))
 		case sv.set.Tol >= 0:
 			b.WriteString("; raise MaxIter")
-			if sv.set.Scaling == 0 && sv.method != PartialMass {
-				b.WriteString(", turn on eps-scaling (Scaling 0.5)")
+			switch {
+			case sv.method == PartialMass:
+			case sv.set.Scaling == 0:
+				b.WriteString(", turn on eps-scaling with iterated stages (Scaling 0.5, StageTol 1e-3)")
+			case sv.set.StageTol == 0:
+				b.WriteString(", iterate each eps-scaling stage (StageTol 1e-3)")
 			}
 			b.WriteString(" or use a larger eps")
 			if floor > tol {

@@ -50,7 +50,10 @@
 // Settings.Symmetric uses GeomLoss's averaged update instead (Feydy et al.
 // 2019, eq. (19)); Settings.Scaling anneals eps from the squared diameter
 // of the data down to Eps, one iteration per stage (GeomLoss's
-// eps-scaling). Unbalanced multiplies each half-step by tau/(tau+eps)
+// eps-scaling), or with Settings.StageTol each stage iterated to that
+// residual (Schmitzer 2019), which reaches small eps in float64: at
+// eps = 1e-5 on moons:200 vs 8gaussians:200, converged in 4018 iterations
+// to the exact cost within 2e-8. Unbalanced multiplies each half-step by tau/(tau+eps)
 // (Chizat et al. 2018); Partial alternates three KL projections with
 // Dykstra's corrections (Benamou et al. 2015). The formulas are in the doc
 // comments of the step functions.

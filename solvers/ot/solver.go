@@ -52,6 +52,10 @@ type Solver struct {
 	mass   float64 // Partial's m
 
 	sched []float64 // eps-scaling stages above the target eps
+	// stage indexes sched (len(sched): at the target eps); stageIter
+	// counts the iterations of the current stage, finalStart is the
+	// iteration count when the target eps was reached.
+	stage, stageIter, finalStart int
 
 	// Device arrays. f, g are the potentials in the convention
 	// P_ij = a_i b_j exp((f_i + g_j - C_ij) / eps).
@@ -74,6 +78,7 @@ type Solver struct {
 	// verifiedAt is the device residual of the last failed float64 check
 	// (-1: none); a new check runs only once it has halved.
 	verifiedAt float64
+	prevRes    float64    // the device residual of the previous check
 	last       *hostCheck // the latest float64 check, at last.iter
 
 	prec     compute.Precision
@@ -101,7 +106,7 @@ func NewSolver(b compute.Backend, p Problem, s Settings) (*Solver, error) {
 	if err != nil {
 		return nil, err
 	}
-	sv := &Solver{be: b, prob: c, set: set, tauA: set.TauA, tauB: set.TauB, verifiedAt: -1}
+	sv := &Solver{be: b, prob: c, set: set, tauA: set.TauA, tauB: set.TauB, verifiedAt: -1, prevRes: math.Inf(1)}
 	sv.prec = compute.PrecisionOf(b.Info())
 	sv.maxCost = compute.SquaredDiameter(c.X, c.Y, c.D)
 	if err := checkResolvable(sv.prec, sv.maxCost, set.Eps, set.Tol); err != nil {
@@ -331,8 +336,8 @@ func (sv *Solver) Errors() (residuals []float64, iters []int) { return sv.errors
 // Eps returns the eps the next iteration uses (above the target while
 // eps-scaling).
 func (sv *Solver) Eps() float64 {
-	if sv.iter < len(sv.sched) {
-		return sv.sched[sv.iter]
+	if sv.stage < len(sv.sched) {
+		return sv.sched[sv.stage]
 	}
 	return sv.set.Eps
 }
@@ -375,7 +380,15 @@ func (sv *Solver) Step(k int) error {
 	defer func() { sv.elapsed += time.Since(start) }()
 	for range k {
 		eps := sv.Eps()
-		check := sv.iter >= len(sv.sched) && (sv.iter+1-len(sv.sched))%sv.set.CheckEvery == 0
+		inStage := sv.stage < len(sv.sched)
+		var check bool
+		if inStage {
+			// GeomLoss: one iteration per stage; with StageTol, iterate
+			// until the stage's residual meets it (or its budget ends).
+			check = sv.set.StageTol > 0 && (sv.stageIter+1)%sv.set.CheckEvery == 0
+		} else {
+			check = (sv.iter+1-sv.finalStart)%sv.set.CheckEvery == 0
+		}
 		var res float64
 		var err error
 		switch {
@@ -390,6 +403,21 @@ func (sv *Solver) Step(k int) error {
 			return err
 		}
 		sv.iter++
+		if inStage {
+			sv.stageIter++
+			if check && (math.IsNaN(res) || math.IsInf(res, 0)) {
+				return fmt.Errorf("%w: residual %v at iteration %d (eps-scaling stage eps = %g; try a larger eps or the CPU backend)", ErrNumerical, res, sv.iter, eps)
+			}
+			if sv.set.StageTol == 0 || (check && res <= sv.set.StageTol) || sv.stageIter >= sv.stageBudget() {
+				sv.stage++
+				sv.stageIter = 0
+				sv.haveNext = false // a precomputed T(g) belongs to the old eps
+				if sv.stage == len(sv.sched) {
+					sv.finalStart = sv.iter
+				}
+			}
+			continue
+		}
 		if check {
 			if math.IsNaN(res) || math.IsInf(res, 0) {
 				return fmt.Errorf("%w: residual %v at iteration %d (eps = %g; try a larger eps or the CPU backend)", ErrNumerical, res, sv.iter, eps)
@@ -405,6 +433,12 @@ func (sv *Solver) Step(k int) error {
 		}
 	}
 	return nil
+}
+
+// stageBudget is the most iterations one eps-scaling stage may take with
+// StageTol: the stages share half of MaxIter (at least CheckEvery each).
+func (sv *Solver) stageBudget() int {
+	return max(sv.set.CheckEvery, sv.set.MaxIter/(2*max(1, len(sv.sched))))
 }
 
 // rowSoftMin sets dst_i = -eps log sum_j b_j exp((g_j - C_ij)/eps), the

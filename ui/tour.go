@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"net/url"
+	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
@@ -48,7 +49,8 @@ func checkTours(path string, s Schema, tours []Tour) error {
 }
 
 // activeTour returns the tour whose state equals the page's query (both
-// decoded and re-encoded canonically), if any.
+// decoded and re-encoded canonically; the backend counts only where the
+// tour names one), if any.
 func activeTour(path, query string, tours []Tour) (Tour, bool) {
 	p, ok := Lookup(path)
 	if !ok {
@@ -58,10 +60,16 @@ func activeTour(path, query string, tours []Tour) (Tour, bool) {
 	if err != nil {
 		return Tour{}, false
 	}
-	for _, t := range tours {
-		st, err := p.Schema.DecodeQuery(t.Query)
-		if err == nil && st.Encode() == cur.Encode() {
-			return t, true
+	for _, anyBackend := range []bool{false, true} {
+		for _, t := range tours {
+			st, err := p.Schema.DecodeQuery(t.Query)
+			if err == nil && anyBackend && !strings.Contains(t.Query, BackendParam.Name+"=") {
+				// A tour is the same lesson on any backend.
+				st, err = st.With(BackendParam.Name, cur.String(BackendParam.Name))
+			}
+			if err == nil && st.Encode() == cur.Encode() {
+				return t, true
+			}
 		}
 	}
 	return Tour{}, false

@@ -55,10 +55,10 @@ func TestReaderSeesPictureFirst(t *testing.T) {
 			}
 			tb.run(t, 30*time.Second, chromedp.Navigate(smallURL(p)))
 			poll[bool](t, tb, `!!document.getElementById("backend-badge")`, 30*time.Second)
-			got := waitResult(tb, p.Path, 20*time.Second)
+			got := waitResult(tb, p.Path, 60*time.Second)
 			where := fmt.Sprintf("%s at %dx%d", p.Path, vp.w, vp.h)
 			if !got {
-				t.Errorf("%s: no result within 20 s", where)
+				t.Errorf("%s: no result within 60 s", where)
 				continue
 			}
 			box := eval[[]float64](t, tb, `(() => { const v = document.querySelector('[data-view="`+view+`"]'); if (!v) return []; const r = v.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom, window.scrollY]; })()`)
@@ -107,6 +107,8 @@ const overlapJS = `(() => {
 	const sel = "button, input, select, canvas, img, label, h1, h2, legend, summary, td, th, a, .otplay-badge, progress, math";
 	const els = [...document.querySelectorAll(sel)].filter((e) => {
 		const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+		const closed = e.closest("details:not([open])");
+		if (closed && e.tagName !== "SUMMARY") return false; // inside a collapsed section: not seen
 		return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && s.opacity !== "0" && !e.closest(".otplay-drawer-toggle");
 	});
 	const out = [];

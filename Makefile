@@ -49,12 +49,13 @@ vet:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-# OTPLAY_REQUIRE_GPU / OTPLAY_REQUIRE_BROWSER turn "no GPU" / "no Chromium"
-# into failures instead of skips: after `deps`, both must exist.
+# OTPLAY_REQUIRE_GPU / OTPLAY_REQUIRE_BROWSER / OTPLAY_REQUIRE_PYTHON turn "no GPU" /
+# "no Chromium" / "no numpy and POT in /usr/bin/python3"
+# into failures instead of skips: after `deps`, all must exist.
 test: deps wasm
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(MAKE) vet
-	OTPLAY_REQUIRE_GPU=1 OTPLAY_REQUIRE_BROWSER=1 OTPLAY_WASM=$(CURDIR)/$(WASM) $(GO) test -timeout 20m ./...
+	OTPLAY_REQUIRE_GPU=1 OTPLAY_REQUIRE_BROWSER=1 OTPLAY_REQUIRE_PYTHON=1 OTPLAY_WASM=$(CURDIR)/$(WASM) $(GO) test -timeout 20m ./...
 	@# The compute layer once more without the SIMD experiment: the scalar fast path.
 	GOEXPERIMENT= $(GO) test -count=1 ./compute/...
 

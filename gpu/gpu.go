@@ -7,6 +7,27 @@
 //
 // Native device probing never aborts the process: a Vulkan-only instance
 // is created on Linux, so a missing or broken driver becomes ErrNoAdapter.
+// Adapters lists the adapters without opening a device; Info.Fallback marks
+// the CPU implementations (lavapipe/llvmpipe, SwiftShader, WARP: adapter
+// type CPU, or known by name), which a caller may prefer to skip for a CPU
+// backend. Opening a device is retried (5 tries, pauses doubling from
+// 50 ms): under load lavapipe refused about 1 in 10 requests, and the next
+// request succeeded.
+//
+// Waiting natively never blocks inside wgpu-native. Its blocking poll
+// (wgpu-native 0.19) gives up after 5 s and then treats the submission as
+// finished (gfx-rs/wgpu#3601, #4589): it resets command buffers still
+// executing and fires buffer-map callbacks before the data is there. On
+// lavapipe under load, where one submission can run longer than 5 s, that
+// was the segfault inside libvulkan_lvp.so ("Unsupported command" with a
+// garbage type) that heavy solver runs died of; on any device it would
+// read stale data after a long submission. Reads and waits instead poll
+// without blocking, yielding for the first 200 us and then sleeping with a
+// growing pause of at most 500 us (TestSubmissionPastTheWaitTimeout runs a
+// 9 s submission).
+//
+// lavapipe (llvmpipe) ends any shader loop after 65,535 iterations per
+// invocation, silently; kernels keep their loops shorter.
 //
 // Binding convention of every kernel (as in TensorFlow.js's WebGPU
 // backend): storage buffers first, in the order Dispatch receives them,
@@ -493,16 +514,6 @@ func (d *Device) Flush() error {
 	}
 	d.queue.Submit(cmd)
 	cmd.Release()
-	if d.info.Fallback {
-		// On software adapters (lavapipe) one submission runs at a time.
-		// lavapipe's executor (Mesa 22.3) segfaults on some heavy solver
-		// runs under load (Sinkhorn at n = 2304 in 9-D; n = 16000 in 2-D);
-		// waiting here cut the crash rate of that reproducer from 4 in 4 to
-		// 1 in 4 runs, but the cause is not found (README, known limits).
-		// A CPU adapter gains little from queueing ahead anyway.
-		d.waitIdle()
-		d.sweep()
-	}
 	// Uniform and staging buffers and uncached bind groups are released once
 	// the device has finished this submission (see graveyard).
 	for _, t := range d.temps {
@@ -584,6 +595,20 @@ func (d *Device) Close() {
 
 func newDevice(info Info, dev *wgpu.Device) *Device {
 	return &Device{info: info, dev: dev, queue: dev.GetQueue(), pipes: map[string]*Kernel{}, binds: map[bindKey]boundGroup{}}
+}
+
+// softwareName reports whether an adapter name is one of the CPU
+// implementations of Vulkan or WebGPU (Mesa's llvmpipe/lavapipe, Google's
+// SwiftShader, Microsoft's WARP), for drivers that do not report the CPU
+// adapter type.
+func softwareName(name string) bool {
+	n := strings.ToLower(name)
+	for _, s := range []string{"llvmpipe", "lavapipe", "swiftshader", "microsoft basic render driver"} {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func featureNames(fs []wgpu.FeatureName) []string {

@@ -3,11 +3,13 @@
 package gpu
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/cogentcore/webgpu/wgpu"
 )
@@ -51,12 +53,7 @@ var (
 )
 
 func open(opts Options) (*Device, error) {
-	quiet()
-	backends := wgpu.InstanceBackendPrimary
-	if runtime.GOOS == "linux" || runtime.GOOS == "android" {
-		backends = wgpu.InstanceBackendVulkan
-	}
-	inst, err := instance(backends)
+	inst, err := nativeInstance()
 	if err != nil {
 		return nil, err
 	}
@@ -71,29 +68,36 @@ func open(opts Options) (*Device, error) {
 		}
 		return nil, fmt.Errorf("%w: %v%s", ErrNoAdapter, err, hint)
 	}
-	ai := adapter.GetInfo()
+	info := adapterInfo(adapter)
 	limits := adapter.GetLimits().Limits
 	// No DeviceLostCallback: the binding (v0.23.0) passes a Go pointer to C
 	// for it, which cgo's pointer check rejects. Loss is detected instead
 	// from the status of buffer maps (see mapRead).
-	// RequestDevice failed once in ~30 opens on the H100 (2026-11-22) and
-	// succeeded on the next call: try three times before giving up.
-	var dev *wgpu.Device
-	for try := 0; try < 3; try++ {
-		dev, err = adapter.RequestDevice(&wgpu.DeviceDescriptor{
+	dev, err := retry(openAttempts, openBackoff, time.Sleep, func() (*wgpu.Device, error) {
+		dev, err := adapter.RequestDevice(&wgpu.DeviceDescriptor{
 			Label:          "otplay",
 			RequiredLimits: &wgpu.RequiredLimits{Limits: limits},
 		})
-		if err == nil && dev != nil {
-			break
+		if err == nil && dev == nil {
+			err = errors.New("no device returned")
 		}
-	}
-	if err != nil || dev == nil {
+		return dev, err
+	})
+	if err != nil {
 		adapter.Release()
-		return nil, fmt.Errorf("%w: request device on %q: %v", ErrNoAdapter, ai.Name, err)
+		return nil, fmt.Errorf("%w: request device on %s: %v", ErrNoAdapter, info.Adapter, err)
 	}
-	// wgpu-native puts the adapter's name in the description field and a
-	// hex device id in the device field.
+	info.Limits = limitsFrom(dev.GetLimits().Limits)
+	d := newDevice(info, dev)
+	d.keepOpen = true
+	return d, nil
+}
+
+// adapterInfo describes an adapter (Limits stay zero until a device is
+// opened). wgpu-native puts the adapter's name in the description field
+// and a hex device id ("0x0" on lavapipe) in the name field.
+func adapterInfo(adapter *wgpu.Adapter) Info {
+	ai := adapter.GetInfo()
 	name := ai.DriverDescription
 	if name == "" {
 		name = ai.Name
@@ -104,13 +108,42 @@ func open(opts Options) (*Device, error) {
 		Backend:  backendName(ai.BackendType),
 		Type:     adapterType(ai.AdapterType),
 		Driver:   ai.Architecture,
-		Fallback: ai.AdapterType == wgpu.AdapterTypeCPU,
 		Features: featureNames(adapter.EnumerateFeatures()),
-		Limits:   limitsFrom(dev.GetLimits().Limits),
 	}
-	d := newDevice(info, dev)
-	d.keepOpen = true
-	return d, nil
+	info.Fallback = ai.AdapterType == wgpu.AdapterTypeCPU || softwareName(name)
+	return info
+}
+
+// Adapters lists this machine's WebGPU adapters, natively, without opening
+// a device: the same instance Open uses (Vulkan only on Linux), so listing
+// never aborts the process. Each Info has its name, API, type and
+// features, and Fallback set for software adapters; Limits are zero.
+func Adapters() ([]Info, error) {
+	inst, err := nativeInstance()
+	if err != nil {
+		return nil, err
+	}
+	var out []Info
+	for _, a := range inst.EnumerateAdapters(nil) {
+		out = append(out, adapterInfo(a))
+		a.Release()
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: the WebGPU instance lists no adapter", ErrNoAdapter)
+	}
+	return out, nil
+}
+
+// nativeInstance returns the process's instance: Vulkan only on Linux (a
+// missing driver gives ErrNoAdapter instead of the abort an all-backends
+// instance can cause), the platform's primary APIs elsewhere.
+func nativeInstance() (*wgpu.Instance, error) {
+	quiet()
+	backends := wgpu.InstanceBackendPrimary
+	if runtime.GOOS == "linux" || runtime.GOOS == "android" {
+		backends = wgpu.InstanceBackendVulkan
+	}
+	return instance(backends)
 }
 
 var quietOnce bool
@@ -167,11 +200,8 @@ func (d *Device) mapRead(b *wgpu.Buffer, size uint64) ([]byte, error) {
 	if err := b.MapAsync(wgpu.MapModeRead, 0, size, func(s wgpu.BufferMapAsyncStatus) { status, done = s, true }); err != nil {
 		return nil, fmt.Errorf("gpu: map: %w", err)
 	}
-	for !done {
-		d.dev.Poll(true, nil)
-		if err := d.Lost(); err != nil {
-			return nil, err
-		}
+	if err := d.poll(func(bool) bool { return done }); err != nil {
+		return nil, err
 	}
 	if status == wgpu.BufferMapAsyncStatusDeviceLost {
 		d.markLost("buffer map reported the device lost")
@@ -188,6 +218,48 @@ func (d *Device) mapRead(b *wgpu.Buffer, size uint64) ([]byte, error) {
 }
 
 func (d *Device) waitIdle() error {
-	d.dev.Poll(true, nil)
-	return d.Lost()
+	return d.poll(func(queueEmpty bool) bool { return queueEmpty })
 }
+
+// poll drives the device until done(queueEmpty) holds, without ever
+// blocking inside wgpu-native. wgpu-native 0.19's blocking poll
+// (wgpuDevicePoll with wait) waits at most 5 s (wgpu-core's
+// CLEANUP_WAIT_MS) and then treats the submission as finished though it is
+// still running (gfx-rs/wgpu#3601, #4589; fixed upstream in 2025 by
+// gfx-rs/wgpu#7030): it fires buffer-map callbacks before the copy into the
+// buffer has run, and frees or resets the submission's command buffers and
+// resources. lavapipe's queue thread, still executing that command buffer,
+// then read freed memory and died by SIGSEGV ("Unsupported command" with a
+// garbage type); a submission of over 5 s is common on lavapipe under load.
+// A non-blocking poll asks the real fence value instead. Between polls it
+// yields, then sleeps with a growing interval (pollSpin, pollSleepMax), so
+// a short wait costs microseconds and a long one little CPU time.
+func (d *Device) poll(done func(queueEmpty bool) bool) error {
+	start := time.Now()
+	sleep := pollSleepMin
+	for {
+		empty := d.dev.Poll(false, nil)
+		if done(empty) {
+			return d.Lost()
+		}
+		if err := d.Lost(); err != nil {
+			return err
+		}
+		if time.Since(start) < pollSpin {
+			runtime.Gosched()
+			continue
+		}
+		time.Sleep(sleep)
+		sleep = min(sleep*3/2, pollSleepMax)
+	}
+}
+
+// Back-off of poll: yield for the first pollSpin of a wait (a GPU's short
+// dispatches and readbacks finish inside it), then sleep from pollSleepMin
+// growing by half each time up to pollSleepMax, which bounds how late a
+// long wait notices its end.
+const (
+	pollSpin     = 200 * time.Microsecond
+	pollSleepMin = 20 * time.Microsecond
+	pollSleepMax = 500 * time.Microsecond
+)

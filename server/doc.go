@@ -1,7 +1,8 @@
 // Package server serves the otplay playground over HTTP: the go-app
 // handler for every route of ui.Routes (server-side rendered, then taken
-// over by the wasm), the static files of the web root under /web/, and a
-// small JSON endpoint /api/info ({"name", "version", "pages"}).
+// over by the wasm), the static files of the web root under /web/, a
+// small JSON endpoint /api/info ({"name", "version", "pages"}), and the
+// notebook API under /api/v1/ (below).
 //
 // The web root (default ./web, see Config) must hold app.wasm, built by
 // make wasm (GOOS=js GOARCH=wasm go build -o web/app.wasm ./wasm); New
@@ -16,6 +17,67 @@
 // fetched from the internet). The app version, under which go-app's
 // service worker caches the files, is derived from the web root's file
 // names, sizes and times unless Config.Version is set.
+//
+// # The notebook API
+//
+// Under /api/v1/ (APIPrefix) otplay serve answers the batch commands over
+// HTTP, for notebooks (the Python client in python/otplay speaks it) and
+// scripts. The runs are package batch's, the same as the CLI's:
+//
+//	GET  /api/v1/         the endpoints with their parameters' defaults, and the limits
+//	POST /api/v1/solve    otplay solve: sinkhorn, unbalanced, partial, divergence, sliced, exact
+//	POST /api/v1/sliced   sliced W2 with its per-direction values and directions (given or drawn)
+//	POST /api/v1/sample   otplay sample (models empirical and gmm)
+//	POST /api/v1/bridge   otplay bridge
+//
+// Parameters are the CLI's flags as JSON keys (eps, method, tau, mass,
+// iters, tol, backend, max_iter, final_denoise, ...; see the request types
+// of package batch); left out, they take the CLI's defaults. Unknown keys
+// are refused. Point clouds (x, y; data; source, target, start) are data
+// specs ("moons:512:seed=3") or arrays; weights (a, b) and sliced
+// directions are arrays. The server reads no files: specs naming .csv or
+// .npy files, and --model mlp:FILE, are refused. solve's plan and
+// potentials are booleans asking for those arrays in the answer.
+//
+// A request body is either a JSON object, with arrays as nested lists
+// (n lists of d numbers, or one list for weights)
+//
+//	curl -s localhost:8080/api/v1/solve -H 'Content-Type: application/json' \
+//	  -d '{"x": "moons:512:seed=3", "y": "8gaussians:512", "eps": 0.05, "backend": "cpu"}'
+//	curl -s localhost:8080/api/v1/solve -H 'Content-Type: application/json' \
+//	  -d '{"x": [[0, 0], [1, 0]], "y": [[0, 1], [1, 1]], "a": [0.3, 0.7], "eps": 0.1, "potentials": true}'
+//
+// or multipart/form-data with a "params" part (the JSON object) and one
+// .npy part per array (any real dtype, C or Fortran order, 1-D or 2-D):
+//
+//	curl -s 'localhost:8080/api/v1/solve?format=npz' -o result.npz \
+//	  -F 'params={"eps": 0.05, "plan": true}' -F x=@x.npy -F y=@y.npy
+//
+// The answer is JSON by default: the object the CLI prints with --json
+// (cost, objective, marginal_error, iterations, converged, time_ms,
+// notes, ...) with the arrays added as nested lists (solve: f, g, plan;
+// sliced: per_direction, directions; sample: points; bridge: samples,
+// times). With ?format=npz, or Accept: application/x-npz, it is an .npz
+// file holding result.npy (the JSON text as a uint8 array:
+// json.loads(bytes(z["result"]))) and one .npy per array. bridge's
+// samples are stacked: len(times)*n rows of d values, the rows of times[k]
+// being k*n to (k+1)*n-1.
+//
+// Errors are JSON, {"error": message, "status": code}, with the CLI's
+// message ("--eps 0: must be positive and finite", "--x: value 3 [1, 1]
+// is NaN (not finite)"): 400 for a bad parameter or array, 404 for an
+// unknown endpoint, 405 for another method than POST, 403 for a request
+// from another origin (a browser's Origin or Sec-Fetch-Site header), 413
+// for a body over the limit, 415 for another content type, 503 when busy,
+// 500 when a run fails.
+//
+// Limits (APIConfig): bodies up to 256 MiB; the CLI's limits on points
+// (data.MaxPoints points and data.MaxElements values per set) and on
+// every parameter; two runs at once and sixteen waiting, more answered
+// 503 with Retry-After. A client that goes away cancels its run: the
+// backend's next operation fails and the slot is freed. The "backend"
+// parameter is the CLI's --backend (default auto); gpu and auto share
+// the process's one GPU device, one run at a time.
 //
 // Serve runs a handler on a listener until its context ends; Export
 // writes the whole playground as a static website (app.GenerateStaticWebsite

@@ -66,6 +66,7 @@ func New(cfg Config) (http.Handler, error) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]any{"name": "otplay", "version": h.Version, "pages": pages})
 	})
+	mux.Handle(APIPrefix, NewAPI(APIConfig{}))
 	mux.Handle("/", h)
 	return mux, nil
 }

@@ -5,15 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/otplay/otplay/batch"
 	"github.com/otplay/otplay/solvers/bridge"
-	"github.com/otplay/otplay/solvers/data"
-	"github.com/otplay/otplay/solvers/metrics"
 	"github.com/otplay/otplay/solvers/ot"
 )
 
@@ -43,28 +40,7 @@ error, cost), the timings and, at t = 1, the quality of the samples against
 the target points (MMD, sliced W2, Sinkhorn divergence).`
 
 // bridgeReport is the --json output of otplay bridge.
-type bridgeReport struct {
-	Mode          string           `json:"mode"`
-	Source        string           `json:"source"`
-	Target        string           `json:"target"`
-	Start         string           `json:"start,omitempty"`
-	N             int              `json:"n"`
-	D             int              `json:"d"`
-	Sigma         float64          `json:"sigma"`
-	Eps           float64          `json:"eps"`
-	Iterations    int              `json:"sinkhorn_iterations"`
-	Converged     bool             `json:"sinkhorn_converged"`
-	MarginalError float64          `json:"marginal_error"`
-	Cost          float64          `json:"transport_cost"`
-	Steps         int              `json:"steps,omitempty"`
-	Times         []float64        `json:"times"`
-	SolveMS       float64          `json:"solve_ms"`
-	SampleMS      float64          `json:"sample_ms"`
-	Backend       string           `json:"backend"`
-	Device        string           `json:"device"`
-	QualityAt1    *metrics.Quality `json:"quality_at_1,omitempty"`
-	Out           string           `json:"out,omitempty"`
-}
+type bridgeReport = batch.BridgeResult
 
 func runBridge(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("bridge", bridgeSynopsis, stderr)
@@ -89,137 +65,39 @@ func runBridge(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "otplay bridge: "+format+"\n", a...)
 		return 2
 	}
-	times, err := bridgeParseTimes(*timesFlag)
+	times, err := batch.ParseTimes(*timesFlag)
 	if err != nil {
 		return usageErr("--times: %v", err)
 	}
-	switch {
-	case *mode != "static" && *mode != "sde":
-		return usageErr("--mode %q: want static or sde", *mode)
-	case !(*sigma > 0) || math.IsInf(*sigma, 0):
-		return usageErr("--sigma = %v: want a positive number", *sigma)
-	case *n < 1 || *n > data.MaxPoints:
-		return usageErr("--n = %d: want 1 .. %d", *n, data.MaxPoints)
-	case *steps < 1:
-		return usageErr("--steps = %d: want >= 1", *steps)
-	case *maxIter < 1:
-		return usageErr("--max-iter = %d: want >= 1", *maxIter)
-	case !(*tol > 0) || math.IsInf(*tol, 0):
-		return usageErr("--tol = %v: want a positive number", *tol)
-	case *start != "" && *mode != "sde":
-		return usageErr("--start is for --mode sde")
-	case *out != "" && !strings.HasSuffix(strings.ToLower(*out), ".csv"):
+	if *out != "" && !strings.HasSuffix(strings.ToLower(*out), ".csv") {
 		return usageErr("--out %q: want a .csv file name", *out)
 	}
-	load := func(flag, spec string) (data.Set, int) {
-		s, err := data.Parse(spec)
-		if err != nil {
-			if errors.Is(err, data.ErrBadSpec) {
-				return s, usageErr("--%s: %v", flag, err)
-			}
-			fmt.Fprintf(stderr, "otplay bridge: --%s: %v\n", flag, err)
-			return s, 1
-		}
-		return s, 0
-	}
-	src, st := load("source", *source)
-	if st != 0 {
-		return st
-	}
-	tgt, st := load("target", *target)
-	if st != 0 {
-		return st
-	}
-	if src.D != tgt.D {
-		return usageErr("--source has dimension %d, --target %d", src.D, tgt.D)
-	}
-	var x0 []float64
-	if *mode == "sde" {
-		from := src
-		if *start != "" {
-			if from, st = load("start", *start); st != 0 {
-				return st
-			}
-			if from.D != src.D {
-				return usageErr("--start has dimension %d, the bridge %d", from.D, src.D)
-			}
-		}
-		x0 = make([]float64, *n*src.D)
-		for k := 0; k < *n; k++ {
-			copy(x0[k*src.D:(k+1)*src.D], from.Point(k%from.N))
-		}
-	}
-
-	b, note, err := openBackend(*backend)
-	if err != nil {
-		fmt.Fprintln(stderr, "otplay bridge:", err)
-		return 1
-	}
-	defer b.Close()
-	if note != "" {
-		fmt.Fprintln(stderr, "otplay bridge:", note)
-	}
-	t0 := time.Now()
-	br, err := bridge.New(b, ot.Problem{X: src.Points, Y: tgt.Points, N: src.N, M: tgt.N, D: src.D},
-		bridge.Settings{Sigma: *sigma, Sinkhorn: ot.Settings{MaxIter: *maxIter, Tol: *tol}})
-	if err != nil {
-		fmt.Fprintln(stderr, "otplay bridge:", err)
-		return 1
-	}
-	defer br.Free()
-	solveTime := time.Since(t0)
-	if !br.Static.Converged {
-		fmt.Fprintf(stderr, "otplay bridge: warning: Sinkhorn did not converge in %d iterations (marginal error %.3g); the bridge joins slightly different marginals; raise --max-iter, --tol or --sigma\n",
-			br.Static.Iterations, br.Static.MarginalError)
-	}
-	t1 := time.Now()
-	var snaps [][]float64
-	recorded := append([]float64(nil), times...)
-	switch *mode {
-	case "static":
-		snaps, err = br.Paths(times, *n, *seed)
-	case "sde":
-		snaps, recorded, err = bridgeSimulate(br, x0, times, *steps, *seed)
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "otplay bridge:", err)
-		return 1
-	}
-	sampleTime := time.Since(t1)
-	if *out != "" {
-		if err := bridgeWriteCSV(*out, recorded, snaps, src.D); err != nil {
+	req := batch.BridgeRequest{Source: *source, Target: *target, Sigma: *sigma, Mode: *mode, Times: times, N: *n,
+		Steps: *steps, Start: *start, Seed: *seed, MaxIter: *maxIter, Tol: *tol, Backend: *backend, Quality: *asJSON}
+	rep, err := batch.Bridge(req, batch.Options{Note: func(msg string) { fmt.Fprintln(stderr, "otplay bridge:", msg) }})
+	if rep != nil && *out != "" {
+		if err := bridgeWriteCSV(*out, rep.Times, rep.Samples, rep.D); err != nil {
 			fmt.Fprintln(stderr, "otplay bridge:", err)
 			return 1
 		}
+		rep.Out = *out
 	}
-	info := b.Info()
-	rep := bridgeReport{Mode: *mode, Source: *source, Target: *target, Start: *start, N: *n, D: src.D,
-		Sigma: br.Sigma, Eps: br.Eps, Iterations: br.Static.Iterations, Converged: br.Static.Converged,
-		MarginalError: br.Static.MarginalError, Cost: br.Static.Cost, Times: recorded,
-		SolveMS: float64(solveTime.Microseconds()) / 1000, SampleMS: float64(sampleTime.Microseconds()) / 1000,
-		Backend: info.Name, Device: info.Device, Out: *out}
-	if *mode == "sde" {
-		rep.Steps = *steps
+	if err != nil {
+		fmt.Fprintln(stderr, "otplay bridge:", err)
+		var ue batch.UsageError
+		if errors.As(err, &ue) {
+			return 2
+		}
+		return 1
 	}
 	if !*asJSON {
 		fmt.Fprintf(stdout, "Schrodinger bridge %s -> %s, sigma %g (eps %g): Sinkhorn %d iterations (converged %v, marginal error %.2g), cost %.4g, %.1f ms\n",
-			*source, *target, br.Sigma, br.Eps, br.Static.Iterations, br.Static.Converged, br.Static.MarginalError, br.Static.Cost, rep.SolveMS)
-		fmt.Fprintf(stdout, "%s: %d samples at t = %s in %.1f ms on %s\n", *mode, *n, bridgeFormatTimes(recorded), rep.SampleMS, info.Name)
+			*source, *target, rep.Sigma, rep.Eps, rep.Iterations, rep.Converged, rep.MarginalError, rep.Cost, rep.SolveMS)
+		fmt.Fprintf(stdout, "%s: %d samples at t = %s in %.1f ms on %s\n", *mode, *n, bridgeFormatTimes(rep.Times), rep.SampleMS, rep.Backend)
 		if *out != "" {
 			fmt.Fprintf(stdout, "wrote %s\n", *out)
 		}
 		return 0
-	}
-	for k, t := range recorded {
-		if t == 1 {
-			q, err := metrics.Compare(b, snaps[k], *n, tgt.Points, tgt.N, tgt.D, metrics.CompareSettings{Seed: *seed})
-			if err != nil {
-				fmt.Fprintln(stderr, "otplay bridge: quality:", err)
-				return 1
-			}
-			rep.QualityAt1 = &q
-			break
-		}
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
@@ -230,58 +108,12 @@ func runBridge(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// bridgeParseTimes parses a comma-separated list of times in [0, 1].
-func bridgeParseTimes(s string) ([]float64, error) {
-	var out []float64
-	for _, f := range strings.Split(s, ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
-		t, err := strconv.ParseFloat(f, 64)
-		if err != nil {
-			return nil, fmt.Errorf("%q is not a number", f)
-		}
-		if !(t >= 0 && t <= 1) {
-			return nil, fmt.Errorf("%v is outside [0, 1]", t)
-		}
-		out = append(out, t)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no times given")
-	}
-	return out, nil
-}
-
 func bridgeFormatTimes(ts []float64) string {
 	parts := make([]string, len(ts))
 	for k, t := range ts {
 		parts[k] = strconv.FormatFloat(t, 'g', 4, 64)
 	}
 	return strings.Join(parts, ", ")
-}
-
-// bridgeSimulate runs the SDE and keeps the positions at the grid times
-// nearest to the requested ones (t = 0: the start points).
-func bridgeSimulate(br *bridge.Bridge, x0 []float64, times []float64, steps int, seed uint64) ([][]float64, []float64, error) {
-	want := map[int][]int{} // step index (0 = start) -> requested entries
-	recorded := make([]float64, len(times))
-	for k, t := range times {
-		s := int(math.Round(t * float64(steps)))
-		want[s] = append(want[s], k)
-		recorded[k] = float64(s) / float64(steps)
-	}
-	snaps := make([][]float64, len(times))
-	for _, k := range want[0] {
-		snaps[k] = append([]float64(nil), x0...)
-	}
-	_, err := br.Simulate(x0, bridge.SimSettings{Steps: steps, Seed: seed, Callback: func(step int, t float64, x []float64) error {
-		for _, k := range want[step+1] {
-			snaps[k] = x
-		}
-		return nil
-	}})
-	return snaps, recorded, err
 }
 
 // bridgeWriteCSV writes t,x0,x1,... rows, one per point and time.

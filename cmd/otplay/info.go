@@ -6,6 +6,7 @@ import (
 	"io"
 	"runtime"
 
+	"github.com/otplay/otplay/batch"
 	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/gpu"
 )
@@ -21,6 +22,17 @@ type infoReport struct {
 	CPU     compute.Info `json:"cpu"`
 	GPU     *gpuInfo     `json:"gpu,omitempty"`
 	GPUErr  string       `json:"gpu_error,omitempty"`
+	// Adapters lists every WebGPU adapter found (gpu.Adapters); Auto is
+	// what --backend auto picks among them, and why.
+	Adapters []adapterSummary `json:"adapters"`
+	Auto     batch.AutoChoice `json:"auto"`
+}
+
+type adapterSummary struct {
+	Name     string `json:"name"`
+	Backend  string `json:"backend"`
+	Type     string `json:"type"`
+	Software bool   `json:"software"`
 }
 
 type gpuInfo struct {
@@ -38,13 +50,21 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("info", `info [--json]
 
 Shows the CPU backend, the WebGPU adapter otplay would use (name, API,
-type), its limits and optional features. Exits 0 even without a GPU: the
-report then says why there is none.`, stderr)
+type), its limits and optional features, every adapter found, and what
+--backend auto picks and why (a hardware GPU; cpu32 where the only
+adapters are CPU drivers such as lavapipe). Exits 0 even without a GPU:
+the report then says why there is none.`, stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
 	rep := infoReport{Version: version, GoOS: runtime.GOOS, GoArch: runtime.GOARCH, CPU: compute.NewCPU(0).Info()}
+	adapters, aerr := gpu.Adapters()
+	rep.Adapters = []adapterSummary{}
+	for _, a := range adapters {
+		rep.Adapters = append(rep.Adapters, adapterSummary{Name: a.Adapter, Backend: a.Backend, Type: a.Type, Software: a.Fallback})
+	}
+	rep.Auto = batch.ChooseAuto(adapters, aerr)
 	if d, err := gpu.Open(gpu.Options{}); err != nil {
 		rep.GPUErr = err.Error()
 	} else {
@@ -66,6 +86,7 @@ report then says why there is none.`, stderr)
 	fmt.Fprintf(stdout, "CPU backend   %s, %s\n", rep.CPU.Device, rep.CPU.Precision)
 	if rep.GPU == nil {
 		fmt.Fprintf(stdout, "GPU backend   none: %s\n", rep.GPUErr)
+		fmt.Fprintf(stdout, "--backend auto  %s (%s)\n", rep.Auto.Backend, rep.Auto.Reason)
 		return 0
 	}
 	g := rep.GPU
@@ -82,5 +103,11 @@ report then says why there is none.`, stderr)
 		l.MaxStorageBufferBindingSize>>20, l.MaxBufferSize>>20, l.MaxComputeWorkgroupsPerDim, l.MaxWorkgroupStorageSize,
 		l.MaxInvocationsPerWorkgroup, l.MaxStorageBuffersPerStage)
 	fmt.Fprintf(stdout, "  features    %v\n", g.Features)
+	if len(rep.Adapters) > 1 {
+		for _, a := range rep.Adapters {
+			fmt.Fprintf(stdout, "  adapter     %s via %s, %s\n", a.Name, a.Backend, a.Type)
+		}
+	}
+	fmt.Fprintf(stdout, "--backend auto  %s (%s)\n", rep.Auto.Backend, rep.Auto.Reason)
 	return 0
 }

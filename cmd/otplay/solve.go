@@ -5,18 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/batch"
 	"github.com/otplay/otplay/solvers/data"
-	"github.com/otplay/otplay/solvers/exact"
-	"github.com/otplay/otplay/solvers/kernel"
 	"github.com/otplay/otplay/solvers/ot"
-	"github.com/otplay/otplay/solvers/sliced"
 )
 
 func init() {
@@ -62,26 +58,7 @@ over the three problems; sliced: SW_2, with cost = SW_2^2; exact: cost =
 W_2^2). A progress bar goes to stderr for runs over a second.`
 
 // solveReport is the --json output of otplay solve.
-type solveReport struct {
-	Method        string   `json:"method"`
-	Backend       string   `json:"backend"`
-	Tier          string   `json:"tier"`
-	N             int      `json:"n"`
-	M             int      `json:"m"`
-	D             int      `json:"d"`
-	Eps           float64  `json:"eps"`
-	Cost          float64  `json:"cost"`
-	Objective     float64  `json:"objective"`
-	MarginalError float64  `json:"marginal_error"`
-	Iterations    int      `json:"iterations"`
-	Converged     bool     `json:"converged"`
-	TimeMS        float64  `json:"time_ms"`
-	Value         *float64 `json:"value,omitempty"`
-	Tau           float64  `json:"tau,omitempty"`
-	Mass          float64  `json:"mass,omitempty"`
-	Projections   int      `json:"projections,omitempty"`
-	Notes         []string `json:"notes,omitempty"`
-}
+type solveReport = batch.SolveResult
 
 type solveFlags struct {
 	x, y, a, b, method, tier, backend, plan, potentials string
@@ -89,15 +66,6 @@ type solveFlags struct {
 	projections, iters                                  int
 	seed                                                uint64
 	symmetric, asJSON                                   bool
-}
-
-// solveUsageError marks errors that exit with status 2.
-type solveUsageError struct{ msg string }
-
-func (e solveUsageError) Error() string { return e.msg }
-
-func solveUsage(format string, args ...any) error {
-	return solveUsageError{fmt.Sprintf(format, args...)}
 }
 
 func runSolve(args []string, stdout, stderr io.Writer) int {
@@ -128,7 +96,7 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	rep, err := solveMain(f, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "otplay solve:", err)
-		var ue solveUsageError
+		var ue batch.UsageError
 		if errors.As(err, &ue) {
 			return 2
 		}
@@ -166,55 +134,19 @@ func printSolveReport(w io.Writer, r *solveReport) {
 	}
 }
 
-// checkSolveFlags validates the flags that need no data.
-func checkSolveFlags(f solveFlags) error {
-	switch {
-	case f.x == "":
-		return solveUsage("--x is required (a data set spec such as moons:512:seed=3, or a .csv/.npy file)")
-	case f.y == "":
-		return solveUsage("--y is required (a data set spec such as 8gaussians:512, or a .csv/.npy file)")
-	case !(f.eps > 0) || math.IsInf(f.eps, 0):
-		return solveUsage("--eps %g: must be positive and finite", f.eps)
-	case !(f.tau > 0):
-		return solveUsage("--tau %g: must be positive (+Inf for balanced)", f.tau)
-	case math.IsNaN(f.mass) || f.mass < 0 || math.IsInf(f.mass, 0):
-		return solveUsage("--mass %g: must be in (0, min(|a|, |b|)] (0 means the largest)", f.mass)
-	case f.iters < 1:
-		return solveUsage("--iters %d: must be >= 1", f.iters)
-	case math.IsNaN(f.tol):
-		return solveUsage("--tol is NaN")
-	case f.projections < 1 || f.projections > sliced.MaxProjections:
-		return solveUsage("--projections %d: must be in [1, %d]", f.projections, sliced.MaxProjections)
-	case math.IsNaN(f.scaling) || f.scaling < 0 || f.scaling >= 1:
-		return solveUsage("--scaling %g: must be 0 (off) or in (0, 1)", f.scaling)
-	}
-	switch f.method {
-	case "sinkhorn", "unbalanced", "partial", "divergence", "sliced", "exact":
-	default:
-		return solveUsage("--method %q: want sinkhorn, unbalanced, partial, divergence, sliced or exact", f.method)
-	}
-	switch f.tier {
-	case "auto", "full":
-	case "rff", "nystrom":
-		if f.method != "sinkhorn" {
-			return solveUsage("--tier %s: the low-rank tiers solve balanced entropic OT only (--method sinkhorn), not %s", f.tier, f.method)
-		}
-		if f.plan != "" {
-			return solveUsage("--plan: the %s tier's plan uses an approximate kernel; write plans with --tier full", f.tier)
-		}
-		if f.scaling != 0 || f.symmetric {
-			return solveUsage("--scaling/--symmetric apply to the full tier only, not %s", f.tier)
-		}
-	case "grid":
-		return solveUsage("--tier grid: convolutional Sinkhorn takes two histograms on one regular grid (solvers/kernel SolveGrid), not point clouds; use full, auto, rff or nystrom here")
-	default:
-		return solveUsage("--tier %q: want auto, full, rff, nystrom or grid", f.tier)
-	}
-	if (f.plan != "" || f.potentials != "") && f.method == "sliced" {
-		return solveUsage("--plan/--potentials: the sliced method has no plan or potentials")
-	}
-	if f.potentials != "" && f.method == "exact" {
-		return solveUsage("--potentials: the exact method does not compute potentials")
+// solveRequest turns the flags into a batch request.
+func solveRequest(f solveFlags) batch.SolveRequest {
+	return batch.SolveRequest{X: f.x, Y: f.y, A: f.a, B: f.b, Method: f.method, Tier: f.tier, Eps: f.eps, Tau: f.tau,
+		Mass: f.mass, Projections: f.projections, Iters: f.iters, Tol: f.tol, Scaling: f.scaling,
+		Symmetric: f.symmetric, Backend: f.backend, Seed: f.seed, Plan: f.plan != "", Potentials: f.potentials != ""}
+}
+
+// solveMain checks the flags, runs batch.Solve and writes the plan and
+// potentials files.
+func solveMain(f solveFlags, stderr io.Writer) (*solveReport, error) {
+	req := solveRequest(f)
+	if err := req.Check(); err != nil {
+		return nil, err
 	}
 	for _, p := range []string{f.plan, f.potentials} {
 		if p == "" {
@@ -223,257 +155,26 @@ func checkSolveFlags(f solveFlags) error {
 		switch strings.ToLower(filepath.Ext(p)) {
 		case ".csv", ".npy":
 		default:
-			return solveUsage("output file %q: want a .csv or .npy name", p)
+			return nil, batch.UsageError{Msg: fmt.Sprintf("output file %q: want a .csv or .npy name", p)}
 		}
 	}
-	return nil
-}
-
-func solveLoadCloud(flag, spec string) (data.Set, error) {
-	s, err := data.Parse(spec)
-	if err != nil {
-		return s, solveUsage("--%s: %v", flag, err)
-	}
-	return s, nil
-}
-
-// solveLoadWeights reads a weight file, normalising it to mass 1 for the
-// balanced methods (with a note).
-func solveLoadWeights(flag, path string, n int, balanced bool, notes *[]string) ([]float64, error) {
-	if path == "" {
-		return nil, nil
-	}
-	w, err := data.LoadWeights(path)
-	if err != nil {
-		return nil, fmt.Errorf("--%s: %w", flag, err)
-	}
-	if len(w) != n {
-		return nil, solveUsage("--%s: %d weights for %d points", flag, len(w), n)
-	}
-	s := 0.0
-	for _, v := range w {
-		s += v
-	}
-	if balanced && math.Abs(s-1) > 1e-12 {
-		for i := range w {
-			w[i] /= s
-		}
-		*notes = append(*notes, fmt.Sprintf("--%s: weights summed to %g; normalised to 1 for the balanced method", flag, s))
-	}
-	return w, nil
-}
-
-func solveMain(f solveFlags, stderr io.Writer) (*solveReport, error) {
-	if err := checkSolveFlags(f); err != nil {
-		return nil, err
-	}
-	xs, err := solveLoadCloud("x", f.x)
-	if err != nil {
-		return nil, err
-	}
-	ys, err := solveLoadCloud("y", f.y)
-	if err != nil {
-		return nil, err
-	}
-	if xs.D != ys.D {
-		return nil, solveUsage("--x has dimension %d and --y dimension %d", xs.D, ys.D)
-	}
-	n, m, d := xs.N, ys.N, xs.D
-	if f.plan != "" && n*m > ot.MaxDense {
-		return nil, solveUsage("--plan: a dense plan of %d x %d = %d entries exceeds %d; drop --plan or use fewer points", n, m, n*m, ot.MaxDense)
-	}
-	if f.method == "exact" && d > 1 {
-		if f.a != "" || f.b != "" {
-			return nil, solveUsage("--method exact: weights are supported in 1-D only (uniform weights in %d-D)", d)
-		}
-		g := solveGCD(n, m)
-		if n/g*m > exact.MaxPoints {
-			return nil, solveUsage("--method exact: lcm(%d, %d) = %d points exceeds %d; use equal sizes or fewer points", n, m, n/g*m, exact.MaxPoints)
-		}
-	}
-	rep := &solveReport{Method: f.method, N: n, M: m, D: d}
-	balanced := f.method != "unbalanced" && f.method != "partial"
-	a, err := solveLoadWeights("a", f.a, n, balanced, &rep.Notes)
-	if err != nil {
-		return nil, err
-	}
-	b, err := solveLoadWeights("b", f.b, m, balanced, &rep.Notes)
-	if err != nil {
-		return nil, err
-	}
-	be, note, err := openBackend(f.backend)
-	if err != nil {
-		return nil, err
-	}
-	defer be.Close()
-	if note != "" {
-		rep.Notes = append(rep.Notes, note)
-	}
-	rep.Backend = be.Info().Name
-	prob := ot.Problem{X: xs.Points, Y: ys.Points, N: n, M: m, D: d, A: a, B: b}
 	bar := newSolveProgress(stderr)
-	set := ot.Settings{Eps: f.eps, MaxIter: f.iters, Tol: f.tol, Scaling: f.scaling, Symmetric: f.symmetric, Progress: bar.update}
-	start := time.Now()
-	var res *ot.Result
-	var divConverged *bool // all three problems of the divergence
-	tier := kernel.Full
-	if f.method == "sinkhorn" {
-		if tier, err = kernel.ParseTier(f.tier); err != nil {
-			return nil, solveUsage("--tier: %v", err)
-		}
-		if tier == kernel.Auto {
-			var why string
-			tier, why = kernel.Choose(n, m, d, f.eps, 0)
-			rep.Notes = append(rep.Notes, "tier "+tier.String()+": "+why)
-		}
-	}
-	rep.Tier = tier.String()
-	switch f.method {
-	case "sinkhorn":
-		if tier != kernel.Full {
-			bar.finish()
-			return solveLowRank(be, f, tier, prob, rep, start)
-		}
-		res, err = ot.Sinkhorn(be, prob, set)
-	case "unbalanced":
-		set.TauA, set.TauB = f.tau, f.tau
-		rep.Tau = f.tau
-		res, err = ot.Unbalanced(be, prob, set)
-	case "partial":
-		set.Mass = f.mass
-		res, err = ot.Partial(be, prob, set)
-		if err == nil {
-			rep.Mass = res.Mass
-		}
-	case "divergence":
-		var dv *ot.DivergenceResult
-		dv, err = ot.DivergenceDetail(be, prob, set)
-		if err == nil {
-			res = dv.AB
-			v := dv.Value
-			rep.Value = &v
-			rep.Iterations = dv.AA.Iterations + dv.BB.Iterations
-			divConverged = &dv.Converged
-		}
-	case "sliced":
-		bar.finish()
-		return solveSliced(be, f, xs, ys, a, b, rep, start)
-	case "exact":
-		bar.finish()
-		return solveExact(f, xs, ys, a, b, rep, start)
-	}
+	rep, err := batch.Solve(req, batch.Options{Progress: bar.update})
 	bar.finish()
 	if err != nil {
 		return nil, err
 	}
-	rep.Eps = res.Eps
-	rep.Cost, rep.Objective, rep.MarginalError = res.Cost, res.Objective, res.MarginalError
-	rep.Iterations += res.Iterations
-	rep.Converged = res.Converged
-	if divConverged != nil {
-		rep.Converged = *divConverged
-	}
 	if f.plan != "" {
-		pl, err := res.PlanDense(be)
-		if err != nil {
-			return nil, err
-		}
-		if err := solveSaveAtomically(f.plan, func(p string) error { return data.Save(p, pl, n, m) }); err != nil {
+		if err := solveSaveAtomically(f.plan, func(p string) error { return data.Save(p, rep.Plan, rep.N, rep.M) }); err != nil {
 			return nil, err
 		}
 	}
 	if f.potentials != "" {
-		v := append(append([]float64(nil), res.F...), res.G...)
+		v := append(append([]float64(nil), rep.F...), rep.G...)
 		if err := solveSaveAtomically(f.potentials, func(p string) error { return data.SaveVector(p, v) }); err != nil {
 			return nil, err
 		}
 	}
-	rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
-	if !rep.Converged {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("not converged after %d iterations (last residual %.3g > tol %g); raise --iters or --eps", res.Iterations, solveLastOr(res.Errors, math.NaN()), f.tol))
-	}
-	return rep, nil
-}
-
-func solveLastOr(v []float64, def float64) float64 {
-	if len(v) == 0 {
-		return def
-	}
-	return v[len(v)-1]
-}
-
-func solveGCD(a, b int) int {
-	for b != 0 {
-		a, b = b, a%b
-	}
-	return a
-}
-
-// solveLowRank runs balanced Sinkhorn with an approximate kernel (random
-// features or Nystrom landmarks, package kernel).
-func solveLowRank(be compute.Backend, f solveFlags, tier kernel.Tier, p ot.Problem, rep *solveReport, start time.Time) (*solveReport, error) {
-	if f.plan != "" {
-		return nil, solveUsage("--plan: the %v tier has no exact plan; use --tier full", tier)
-	}
-	r, err := kernel.Solve(be, kernel.Problem{X: p.X, Y: p.Y, N: p.N, M: p.M, D: p.D, A: p.A, B: p.B, Eps: f.eps},
-		kernel.Settings{Tier: tier, MaxIter: f.iters, Tol: f.tol, Seed: f.seed})
-	if err != nil {
-		return nil, err
-	}
-	rep.Tier = r.Tier.String()
-	rep.Eps = f.eps
-	rep.Cost, rep.Objective, rep.MarginalError = r.Cost, r.Objective, r.MarginalError
-	rep.Iterations, rep.Converged = r.Iterations, r.Converged
-	rep.Notes = append(rep.Notes, fmt.Sprintf("%v tier: rank %d, kernel relative RMS error %.3g", r.Tier, r.Rank, r.ErrorEstimate))
-	if f.potentials != "" {
-		v := append(append([]float64(nil), r.F...), r.G...)
-		if err := solveSaveAtomically(f.potentials, func(path string) error { return data.SaveVector(path, v) }); err != nil {
-			return nil, err
-		}
-	}
-	rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
-	return rep, nil
-}
-
-func solveSliced(be compute.Backend, f solveFlags, xs, ys data.Set, a, b []float64, rep *solveReport, start time.Time) (*solveReport, error) {
-	r, err := sliced.Distance(be, sliced.Measure{Points: xs.Points, N: xs.N, D: xs.D, Weights: a},
-		sliced.Measure{Points: ys.Points, N: ys.N, D: ys.D, Weights: b},
-		sliced.Settings{Projections: f.projections, Seed: f.seed})
-	if err != nil {
-		return nil, err
-	}
-	v := r.SW
-	rep.Value = &v
-	rep.Cost, rep.Objective = r.SW*r.SW, r.SW*r.SW
-	rep.Iterations, rep.Projections, rep.Converged = r.L, r.L, true
-	rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
-	return rep, nil
-}
-
-func solveExact(f solveFlags, xs, ys data.Set, a, b []float64, rep *solveReport, start time.Time) (*solveReport, error) {
-	var r *exact.Result
-	var err error
-	if xs.D == 1 {
-		r, err = exact.Solve1D(xs.Points, a, ys.Points, b)
-	} else {
-		r, err = exact.Solve(xs.Points, ys.Points, xs.N, ys.N, xs.D)
-	}
-	if err != nil {
-		return nil, err
-	}
-	rep.Backend = "cpu"
-	rep.Cost, rep.Objective, rep.Converged = r.Cost, r.Cost, true
-	if f.plan != "" {
-		pl := make([]float64, xs.N*ys.N)
-		for _, fl := range r.Flows {
-			pl[fl.I*ys.N+fl.J] += fl.Mass
-		}
-		if err := solveSaveAtomically(f.plan, func(p string) error { return data.Save(p, pl, xs.N, ys.N) }); err != nil {
-			return nil, err
-		}
-	}
-	rep.Notes = append(rep.Notes, "exact OT runs on the host (CPU) whatever --backend says")
-	rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
 	return rep, nil
 }
 

@@ -1,7 +1,6 @@
 package ot
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/otplay/otplay/compute"
@@ -14,17 +13,13 @@ import (
 // and lavapipe's executor segfaulted on the second solve (2304 x 2304
 // points in 9-D, 2026-11-22).
 //
-// Skipped on lavapipe: with the deferred releases this still segfaults
-// inside lavapipe's executor (Mesa 22.3, Debian 12) when the machine is
-// loaded, for generic-kernel dimensions (d = 5, 9) at n = 2304 and not at
-// n = 1000 or d = 2; plain SoftMin/SoftMean loops of the same shapes do
-// not. The cause is not found yet (see the README's known limits). On a
-// real GPU the test runs.
+// It once ran only on real GPUs: on lavapipe under load it still
+// segfaulted inside lavapipe's executor. The cause was wgpu-native's
+// blocking poll, which gives up after 5 s and frees the submission that is
+// still running (see gpu.Device's poll); the gpu package now polls without
+// blocking, and the test runs everywhere.
 func TestSinkhornRepeatedGPU(t *testing.T) {
 	b := gputest.Backend(t)
-	if strings.Contains(b.Info().Device, "llvmpipe") {
-		t.Skip("lavapipe segfaults on this workload under load (cause not found; README, known limits)")
-	}
 	n, d := 2304, 9
 	var costs []float64
 	for rep := 0; rep < 2; rep++ {

@@ -1,0 +1,15 @@
+package batch
+
+import "fmt"
+
+// UsageError is a request refused before any computing: a bad parameter
+// or input, named by its command-line flag ("--eps 0: must be positive
+// and finite"). The CLI exits with status 2 on it; the notebook API
+// answers 400 Bad Request.
+type UsageError struct{ Msg string }
+
+func (e UsageError) Error() string { return e.Msg }
+
+func usage(format string, args ...any) error {
+	return UsageError{fmt.Sprintf(format, args...)}
+}

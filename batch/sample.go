@@ -1,0 +1,330 @@
+package batch
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/solvers/data"
+	"github.com/otplay/otplay/solvers/diffusion"
+	"github.com/otplay/otplay/solvers/metrics"
+)
+
+// SampleRequest is one run of otplay sample: the reverse diffusion
+// process from N(0, I) noise with one of the samplers of package
+// diffusion. Field names and JSON keys are the CLI's flags;
+// NewSampleRequest gives the CLI's defaults.
+type SampleRequest struct {
+	// Data is the data spec or .csv/.npy path (--data); DataSet, when
+	// set, is used instead and Data only names it.
+	Data    string    `json:"data"`
+	DataSet *data.Set `json:"-"`
+	// Model is empirical, gmm or mlp:FILE.
+	Model string `json:"model"`
+	// Sampler is one of diffusion.SamplerNames.
+	Sampler string `json:"sampler"`
+	// Schedule is linear, cosine or vp; empty: linear (an MLP's own).
+	Schedule string `json:"schedule"`
+	// Spacing is the time grid: default, uniform, logsnr or karras.
+	Spacing string `json:"spacing"`
+	// Steps is the number of sampler steps (>= 1).
+	Steps int `json:"steps"`
+	// N is the number of samples.
+	N int `json:"n"`
+	// Seed seeds the initial noise and the sampler's noise.
+	Seed uint64 `json:"seed"`
+	// Eta is DDIM's eta in [0, 1].
+	Eta float64 `json:"eta"`
+	// Deterministic is the ODE mode of ddpm and euler-maruyama.
+	Deterministic bool `json:"deterministic"`
+	// RTol and ATol are ode-adaptive's tolerances.
+	RTol float64 `json:"rtol"`
+	ATol float64 `json:"atol"`
+	// FinalDenoise returns the model's x_0 estimate at the last time.
+	FinalDenoise bool `json:"final_denoise"`
+	// Backend is gpu, cpu32, cpu or auto (see OpenBackend).
+	Backend string `json:"backend"`
+	// Quality compares the samples with fresh data (the CLI: with --json
+	// unless --quality=false).
+	Quality bool `json:"quality"`
+}
+
+// NewSampleRequest returns a request holding the CLI's defaults: data
+// 8gaussians:2000, the empirical model, dpmpp2m, 25 steps, 1000 samples,
+// backend auto, final denoise and quality on.
+func NewSampleRequest() SampleRequest {
+	return SampleRequest{Data: "8gaussians:2000", Model: "empirical", Sampler: "dpmpp2m", Spacing: "default",
+		Steps: 25, N: 1000, RTol: diffusion.DefaultRTol, ATol: diffusion.DefaultATol, FinalDenoise: true,
+		Backend: "auto", Quality: true}
+}
+
+// SampleResult is the JSON object of otplay sample --json, plus the
+// samples.
+type SampleResult struct {
+	Sampler  string           `json:"sampler"`
+	Model    string           `json:"model"`
+	Schedule string           `json:"schedule"`
+	Data     string           `json:"data"`
+	Steps    int              `json:"steps"`
+	N        int              `json:"n"`
+	D        int              `json:"d"`
+	Seed     uint64           `json:"seed"`
+	NFE      int              `json:"nfe"`
+	Accepted int              `json:"accepted_steps"`
+	Rejected int              `json:"rejected_steps"`
+	TimeMS   float64          `json:"time_ms"`
+	Backend  string           `json:"backend"`
+	Device   string           `json:"device"`
+	Quality  *metrics.Quality `json:"quality,omitempty"`
+	Out      string           `json:"out,omitempty"`
+	Notes    []string         `json:"notes,omitempty"`
+
+	// Points are the N x D samples, row-major.
+	Points []float64 `json:"-"`
+}
+
+// trimDiffusionErr drops the package prefix of a diffusion input error.
+func trimDiffusionErr(err error) string {
+	return strings.TrimPrefix(err.Error(), diffusion.ErrBadInput.Error()+": ")
+}
+
+// TrimDiffusionErr is trimDiffusionErr for the commands that parse
+// diffusion names themselves (otplay train).
+func TrimDiffusionErr(err error) string { return trimDiffusionErr(err) }
+
+// IsPointFile reports whether path names a .csv or .npy file.
+func IsPointFile(path string) bool {
+	l := strings.ToLower(path)
+	return strings.HasSuffix(l, ".csv") || strings.HasSuffix(l, ".npy")
+}
+
+// Sample draws req.N samples with the model and sampler asked; see
+// package diffusion for the samplers (with their papers) and FitGMM for
+// the gmm model. With Quality it compares them with fresh data
+// (metrics.Compare). When only that comparison fails, Sample returns the
+// result without Quality alongside the error, so that the samples are not
+// lost.
+func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
+	sampler, err := diffusion.ParseSampler(req.Sampler)
+	if err != nil {
+		return nil, usage("--sampler: %v", trimDiffusionErr(err))
+	}
+	spacing, err := diffusion.ParseSpacing(req.Spacing)
+	if err != nil {
+		return nil, usage("--spacing: %v", trimDiffusionErr(err))
+	}
+	switch {
+	case req.Steps < 1:
+		return nil, usage("--steps = %d: want >= 1", req.Steps)
+	case req.N < 1 || req.N > data.MaxPoints:
+		return nil, usage("--n = %d: want 1 .. %d", req.N, data.MaxPoints)
+	case !(req.Eta >= 0 && req.Eta <= 1):
+		return nil, usage("--eta = %v: want a number in [0, 1]", req.Eta)
+	case !(req.RTol > 0) || !(req.ATol > 0) || math.IsInf(req.RTol, 0) || math.IsInf(req.ATol, 0):
+		return nil, usage("--rtol = %v and --atol = %v must be positive", req.RTol, req.ATol)
+	}
+	kind, modelPath, _ := strings.Cut(req.Model, ":")
+	switch kind {
+	case "empirical", "gmm":
+		if modelPath != "" {
+			return nil, usage("--model %q: %s takes no file", req.Model, kind)
+		}
+	case "mlp":
+		if modelPath == "" {
+			return nil, usage("--model mlp needs a file: mlp:FILE")
+		}
+	default:
+		return nil, usage("--model %q: want empirical, gmm or mlp:FILE", req.Model)
+	}
+	var sched diffusion.Schedule
+	if req.Schedule != "" {
+		if sched, err = diffusion.ParseSchedule(req.Schedule); err != nil {
+			return nil, usage("--schedule: %v", trimDiffusionErr(err))
+		}
+	}
+	var set data.Set
+	if req.DataSet != nil {
+		if err := CheckPoints("data", *req.DataSet); err != nil {
+			return nil, err
+		}
+		set = *req.DataSet
+	} else if set, err = data.Parse(req.Data); err != nil {
+		if errors.Is(err, data.ErrBadSpec) {
+			return nil, usage("--data: %v", err)
+		}
+		return nil, fmt.Errorf("--data: %w", err)
+	}
+
+	b, note, err := opt.open(req.Backend)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	rep := &SampleResult{}
+	if note != "" {
+		opt.note(note)
+		rep.Notes = append(rep.Notes, note)
+	}
+	var model diffusion.Model
+	switch kind {
+	case "empirical":
+		e, err := diffusion.NewEmpirical(b, set.Points, set.N, set.D, nil)
+		if err != nil {
+			return nil, err
+		}
+		defer e.Free()
+		model = e
+	case "gmm":
+		g, err := FitGMM(b, set)
+		if err != nil {
+			return nil, err
+		}
+		defer g.Free()
+		model = g
+	case "mlp":
+		m, ms, err := diffusion.LoadMLP(b, modelPath)
+		if err != nil {
+			return nil, fmt.Errorf("--model: %w", err)
+		}
+		defer m.Free()
+		if sched != nil && sched.Name() != ms.Name() {
+			return nil, usage("--schedule %s: the model %s was trained with the %s schedule", sched.Name(), modelPath, ms.Name())
+		}
+		sched = ms
+		if m.Dim() != set.D {
+			return nil, fmt.Errorf("the model %s has dimension %d but --data %s has %d", modelPath, m.Dim(), req.Data, set.D)
+		}
+		model = m
+	}
+	if sched == nil {
+		sched = diffusion.Linear(diffusion.DefaultT)
+	}
+	d := model.Dim()
+	x, err := b.Alloc(req.N * d)
+	if err != nil {
+		return nil, err
+	}
+	defer b.Free(x)
+	start := time.Now()
+	if err := diffusion.InitialNoise(b, x, req.Seed); err != nil {
+		return nil, err
+	}
+	res, err := diffusion.Sample(b, model, sched, x, req.N, diffusion.Settings{
+		Sampler: sampler, Steps: req.Steps, Spacing: spacing, Eta: req.Eta, Deterministic: req.Deterministic,
+		FinalDenoise: req.FinalDenoise, Seed: req.Seed, RTol: req.RTol, ATol: req.ATol,
+	})
+	if err != nil {
+		return nil, err
+	}
+	pts := make([]float64, req.N*d)
+	if err := b.Read(pts, x); err != nil {
+		return nil, err
+	}
+	elapsed := time.Since(start)
+	if err := compute.CheckFinite("samples", pts); err != nil {
+		return nil, fmt.Errorf("the sampler produced non-finite values (%v); try more steps or another sampler", err)
+	}
+	info := b.Info()
+	*rep = SampleResult{Sampler: sampler.String(), Model: req.Model, Schedule: sched.Name(), Data: req.Data,
+		Steps: req.Steps, N: req.N, D: d, Seed: req.Seed, NFE: res.NFE, Accepted: res.Steps, Rejected: res.Rejected,
+		TimeMS: float64(elapsed.Microseconds()) / 1000, Backend: info.Name, Device: info.Device, Notes: rep.Notes,
+		Points: pts}
+	if req.Quality {
+		var fresh data.Set
+		if req.DataSet != nil {
+			fresh = set // inline data has no fresh draws: compare with itself
+		} else if fresh, err = FreshData(req.Data, set, req.N); err != nil {
+			return rep, fmt.Errorf("fresh data: %w", err)
+		}
+		q, err := metrics.Compare(b, pts, req.N, fresh.Points, fresh.N, d, metrics.CompareSettings{Seed: req.Seed})
+		if err != nil {
+			return rep, fmt.Errorf("quality: %w", err)
+		}
+		rep.Quality = &q
+	}
+	return rep, nil
+}
+
+// FitGMM fits an isotropic Gaussian mixture to the data by moments:
+// one component per label (one in all for unlabelled data) with weight
+// the label's frequency, mean the label's mean and variance the mean
+// squared deviation per coordinate.
+func FitGMM(b compute.Backend, set data.Set) (*diffusion.GMM, error) {
+	d := set.D
+	labels := set.Labels
+	if labels == nil {
+		labels = make([]int, set.N)
+	}
+	index := map[int]int{}
+	var order []int
+	for _, l := range labels {
+		if _, ok := index[l]; !ok {
+			index[l] = len(order)
+			order = append(order, l)
+		}
+	}
+	k := len(order)
+	w := make([]float64, k)
+	mu := make([]float64, k*d)
+	for i, l := range labels {
+		c := index[l]
+		w[c]++
+		for j := range d {
+			mu[c*d+j] += set.Points[i*d+j]
+		}
+	}
+	for c := range k {
+		for j := range d {
+			mu[c*d+j] /= w[c]
+		}
+	}
+	v := make([]float64, k)
+	for i, l := range labels {
+		c := index[l]
+		for j := range d {
+			t := set.Points[i*d+j] - mu[c*d+j]
+			v[c] += t * t
+		}
+	}
+	std := make([]float64, k)
+	for c := range k {
+		std[c] = math.Sqrt(v[c] / (w[c] * float64(d)))
+	}
+	return diffusion.NewGMM(b, w, mu, std, d)
+}
+
+// FreshData returns n fresh points of the data spec: the same built-in
+// set and keys with another seed (the spec's seed + 1,000,003), or as
+// many points as the spec drew when the set has fewer than n (digits). A
+// file has no fresh draws: its own points are returned.
+func FreshData(spec string, set data.Set, n int) (data.Set, error) {
+	if IsPointFile(strings.TrimSpace(spec)) {
+		return set, nil
+	}
+	parts := strings.Split(strings.TrimSpace(spec), ":")
+	var seed uint64
+	keep := []string{parts[0], strconv.Itoa(n)}
+	for i, p := range parts[1:] {
+		k, v, ok := strings.Cut(p, "=")
+		switch {
+		case !ok && i == 0: // the point count
+		case strings.EqualFold(strings.TrimSpace(k), "seed"):
+			seed, _ = strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+		default:
+			keep = append(keep, p)
+		}
+	}
+	keep = append(keep, "seed="+strconv.FormatUint(seed+1000003, 10))
+	fresh, err := data.Parse(strings.Join(keep, ":"))
+	if err != nil && set.N < n {
+		// A finite set (digits) may not have n points: draw as many as
+		// the --data spec did.
+		keep[1] = strconv.Itoa(set.N)
+		fresh, err = data.Parse(strings.Join(keep, ":"))
+	}
+	return fresh, err
+}

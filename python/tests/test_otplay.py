@@ -1,0 +1,162 @@
+"""Tests of the Python client against POT (python3-pot) and numpy.
+
+Run by the Go test python/python_test.go (which builds the binary and
+sets OTPLAY_BIN), or by hand:
+
+    OTPLAY_BIN=./otplay OTPLAY_WEB=web PYTHONPATH=python /usr/bin/python3 -m unittest discover -s python/tests -v
+"""
+
+import unittest
+
+import numpy as np
+import ot
+
+import otplay
+
+
+def clouds(n=40, m=30, d=2, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, d))
+    y = rng.random((m, d)) + 0.3
+    a = rng.random(n) + 0.5
+    b = rng.random(m) + 0.5
+    return x, y, a / a.sum(), b / b.sum()
+
+
+class TestAgainstPOT(unittest.TestCase):
+    def test_sinkhorn_matches_pot(self):
+        """The plan and cost of ot.sinkhorn(method="sinkhorn_log") to 1e-9."""
+        x, y, a, b = clouds()
+        reg = 0.05
+        M = ot.dist(x, y)  # |x - y|^2, no 1/2
+        P = ot.sinkhorn(a, b, M, reg, method="sinkhorn_log", numItermax=100000, stopThr=1e-13)
+        r = otplay.solve(x, y, a, b, eps=reg, backend="cpu", plan=True, tol=1e-13, iters=100000)
+        self.assertEqual(r.method, "sinkhorn")
+        self.assertEqual((r.n, r.m, r.d), (40, 30, 2))
+        self.assertEqual(r.plan.shape, (40, 30))
+        self.assertEqual(r.f.shape, (40,))
+        self.assertEqual(r.g.shape, (30,))
+        err = np.abs(r.plan - P).max()
+        self.assertLess(err, 1e-9 * P.max(), f"plan differs from POT's by {err:g} (max entry {P.max():g})")
+        cost = float(np.sum(P * M))
+        self.assertAlmostEqual(r.cost, cost, delta=1e-9 * cost)
+        # The potentials give the plan: P = a b^T exp((f + g - C) / eps).
+        P2 = a[:, None] * b[None, :] * np.exp((r.f[:, None] + r.g[None, :] - M) / reg)
+        self.assertLess(np.abs(P2 - r.plan).max(), 1e-9 * P.max())
+
+    def test_unbalanced_matches_pot(self):
+        """The plan of ot.sinkhorn_unbalanced(reg=eps, reg_m=tau) to 1e-9."""
+        x, y, a, b = clouds(seed=1)
+        a, b = 1.3 * a, 0.8 * b  # unequal masses
+        reg, tau = 0.1, 0.5
+        M = ot.dist(x, y)
+        P = ot.sinkhorn_unbalanced(a, b, M, reg, tau, numItermax=100000, stopThr=1e-15)
+        r = otplay.solve(x, y, a, b, method="unbalanced", eps=reg, tau=tau, backend="cpu", plan=True, tol=1e-15, iters=100000)
+        err = np.abs(r.plan - P).max()
+        self.assertLess(err, 1e-9 * P.max(), f"unbalanced plan differs from POT's by {err:g}")
+        self.assertEqual(r.tau, tau)
+
+    def test_sliced_matches_pot(self):
+        """SW_2 equals ot.sliced_wasserstein_distance with the same directions."""
+        x, y, a, b = clouds(n=70, m=50, d=3, seed=2)
+        r = otplay.sliced(x, y, a, b, projections=40, seed=7, backend="cpu")
+        self.assertEqual(r.directions.shape, (40, 3))
+        self.assertEqual(r.per_direction.shape, (40,))
+        # POT 0.8.2 divides by its n_projections argument even when the
+        # projections are given, so it is passed too.
+        want = ot.sliced_wasserstein_distance(x, y, a, b, p=2, projections=r.directions.T, n_projections=40)
+        self.assertAlmostEqual(r.value, want, delta=1e-12 * want)
+        # Directions given back: the same value.
+        again = otplay.sliced(x, y, a, b, directions=r.directions, backend="cpu")
+        self.assertAlmostEqual(again.value, r.value, delta=1e-12 * want)
+        # solve --method sliced reports the same distance for the same seed.
+        s = otplay.solve(x, y, a, b, method="sliced", projections=40, seed=7, backend="cpu")
+        self.assertAlmostEqual(s.value, r.value, delta=1e-12 * want)
+        self.assertIsNone(s.f)
+
+    def test_exact_matches_emd2(self):
+        """The exact cost equals ot.emd2 (uniform weights) to 1e-10."""
+        x, y, _, _ = clouds(n=30, m=30, seed=3)
+        n = len(x)
+        M = ot.dist(x, y)
+        want = ot.emd2(np.full(n, 1 / n), np.full(n, 1 / n), M)
+        r = otplay.solve(x, y, method="exact", backend="cpu", plan=True)
+        self.assertAlmostEqual(r.cost, want, delta=1e-10 * want)
+        self.assertAlmostEqual(r.plan.sum(), 1.0, delta=1e-12)
+
+    def test_specs_and_float32(self):
+        """Data specs and float32 arrays are accepted; a spec run equals the
+        same points sent as an array."""
+        r1 = otplay.solve("moons:64:seed=1", "circles:48", eps=0.1, backend="cpu")
+        r2 = otplay.solve(np.ones((5, 2), dtype=np.float32), np.zeros((4, 2), dtype=np.float32), eps=1.0, backend="cpu")
+        self.assertTrue(r1.converged)
+        self.assertEqual((r1.n, r1.m), (64, 48))
+        self.assertAlmostEqual(r2.cost, 2.0, delta=1e-12)  # every pair is at distance^2 = 2
+
+
+class TestErrors(unittest.TestCase):
+    def test_nan_input(self):
+        """NaN input raises OtplayError with the CLI's message."""
+        x, y, _, _ = clouds()
+        x[3, 1] = np.nan
+        with self.assertRaises(otplay.OtplayError) as cm:
+            otplay.solve(x, y, eps=0.1, backend="cpu")
+        self.assertIn("--x: value 7 [3, 1] is NaN (not finite)", str(cm.exception))
+        self.assertEqual(cm.exception.status, 400)
+
+    def test_bad_parameters(self):
+        x, y, _, _ = clouds()
+        for kwargs, want in [
+            ({"eps": -1}, "--eps -1: must be positive and finite"),
+            ({"method": "magic"}, '--method "magic"'),
+            ({"frobnicate": 1}, 'unknown parameter "frobnicate"'),
+            ({"a": -np.ones(40)}, "--a: weight 0 is -1 < 0"),
+        ]:
+            with self.subTest(kwargs=kwargs):
+                with self.assertRaises(otplay.OtplayError) as cm:
+                    otplay.solve(x, y, backend="cpu", **kwargs)
+                self.assertIn(want, cm.exception.message)
+        with self.assertRaises(otplay.OtplayError) as cm:
+            otplay.solve(x, np.ones((3, 5)), backend="cpu")
+        self.assertIn("--x has dimension 2 and --y dimension 5", cm.exception.message)
+
+
+class TestSampleBridgeShow(unittest.TestCase):
+    def test_sample(self):
+        data = np.random.default_rng(4).normal(size=(80, 2))
+        r = otplay.sample(data, n=25, steps=4, backend="cpu", quality=False, seed=3)
+        self.assertEqual(r.points.shape, (25, 2))
+        self.assertTrue(np.isfinite(r.points).all())
+        self.assertEqual(r.steps, 4)
+        self.assertGreaterEqual(r.nfe, 4)
+        self.assertEqual(r.sampler, "dpmpp2m")
+        # The same seed gives the same samples.
+        again = otplay.sample(data, n=25, steps=4, backend="cpu", quality=False, seed=3)
+        np.testing.assert_array_equal(r.points, again.points)
+
+    def test_bridge(self):
+        """Static bridge paths start at source points and end at target points."""
+        x, y, _, _ = clouds(n=50, m=40, seed=5)
+        r = otplay.bridge(x, y, n=30, times=[0, 0.5, 1], sigma=0.2, backend="cpu", quality=True)
+        self.assertEqual(r.samples.shape, (3, 30, 2))
+        self.assertEqual(list(r.times), [0, 0.5, 1])
+        self.assertTrue(r.sinkhorn_converged)
+        self.assertIsNotNone(r.quality_at_1)
+        for k, pts in ((0, x), (2, y)):
+            dist = np.abs(r.samples[k][:, None, :] - pts[None, :, :]).max(axis=2).min(axis=1)
+            self.assertLess(dist.max(), 1e-12, f"samples at t = {r.times[k]} are not the end points")
+
+    def test_show(self):
+        v = otplay.show("ot", x="moons", y="8gaussians", eps=0.2, n=300)
+        html = v._repr_html_()
+        self.assertIn("<iframe", html)
+        self.assertIn("/embed/ot?x=moons&amp;y=8gaussians&amp;eps=0.2&amp;n=300", html)
+        with self.assertRaises(otplay.OtplayError) as cm:
+            otplay.show("ot", x=np.zeros((3, 2)))
+        self.assertIn("URL state holds data set names", cm.exception.message)
+        with self.assertRaises(otplay.OtplayError):
+            otplay.show("nosuchpage")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,595 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/otplay/otplay/batch"
+	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/solvers/data"
+)
+
+// APIPrefix is the path under which the notebook API is served.
+const APIPrefix = "/api/v1/"
+
+// Defaults of APIConfig.
+const (
+	// DefaultMaxBodyBytes bounds a request body: 256 MiB, room for 2^25
+	// float64 values (a 4-million-point cloud in 8-D), below the
+	// 2^26-value limit of one point set (data.MaxElements).
+	DefaultMaxBodyBytes = 256 << 20
+	// DefaultMaxRunning is the number of runs computed at once; each
+	// CPU run already uses every core.
+	DefaultMaxRunning = 2
+	// DefaultMaxWaiting is the number of requests that may wait for a
+	// free slot; more are answered 503 Service Unavailable.
+	DefaultMaxWaiting = 16
+)
+
+// APIConfig configures the notebook API. The zero value holds the
+// defaults.
+type APIConfig struct {
+	// MaxBodyBytes bounds a request body (0: DefaultMaxBodyBytes).
+	MaxBodyBytes int64
+	// MaxRunning is the number of runs computed at once (0:
+	// DefaultMaxRunning); MaxWaiting the number of requests queued for
+	// a slot (0: DefaultMaxWaiting).
+	MaxRunning, MaxWaiting int
+	// Open opens the backend a request names (its "backend" parameter,
+	// the CLI's --backend). nil: cpu and cpu32 are opened per request;
+	// gpu and auto share this process's one GPU device, opened on first
+	// use, one run at a time (auto falls back to cpu32 when no GPU
+	// opens, with a note).
+	Open func(name string) (compute.Backend, string, error)
+}
+
+// api serves the notebook API.
+type api struct {
+	cfg     APIConfig
+	slots   chan struct{}
+	waiting atomic.Int64
+	gpu     sharedGPU
+	// runDone, when set (by tests), is called with the error of each run.
+	runDone func(endpoint string, err error)
+}
+
+// NewAPI returns the handler of the notebook API, to be mounted at
+// APIPrefix. See the package documentation for the endpoints.
+func NewAPI(cfg APIConfig) http.Handler {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.MaxRunning <= 0 {
+		cfg.MaxRunning = DefaultMaxRunning
+	}
+	if cfg.MaxWaiting <= 0 {
+		cfg.MaxWaiting = DefaultMaxWaiting
+	}
+	a := &api{cfg: cfg, slots: make(chan struct{}, cfg.MaxRunning)}
+	if a.cfg.Open == nil {
+		a.cfg.Open = a.gpu.open
+	}
+	return a
+}
+
+// sharedGPU opens this process's GPU device once (wgpu-native supports
+// one device per process) and lends it to one run at a time.
+type sharedGPU struct {
+	once sync.Once
+	be   compute.Backend
+	err  error
+	mu   sync.Mutex
+}
+
+func (s *sharedGPU) open(name string) (compute.Backend, string, error) {
+	if name != "gpu" && name != "auto" {
+		return batch.OpenBackend(name)
+	}
+	s.once.Do(func() { s.be, s.err = batch.OpenGPU() })
+	if s.err != nil {
+		if name == "gpu" {
+			return nil, "", fmt.Errorf("--backend gpu: %w", s.err)
+		}
+		return compute.NewCPUFast(0), fmt.Sprintf("no usable GPU (%v); using the fast CPU backend (cpu32)", s.err), nil
+	}
+	s.mu.Lock()
+	return &lentBackend{Backend: s.be, mu: &s.mu}, "", nil
+}
+
+// lentBackend is the shared GPU backend lent to one run: Close gives it
+// back instead of closing the device.
+type lentBackend struct {
+	compute.Backend
+	mu   *sync.Mutex
+	once sync.Once
+}
+
+func (l *lentBackend) Close() error {
+	l.once.Do(l.mu.Unlock)
+	return nil
+}
+
+// apiError is the JSON body of every error answer.
+type apiError struct {
+	Error  string `json:"error"`
+	Status int    `json:"status"`
+}
+
+func writeError(w http.ResponseWriter, status int, format string, args ...any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(apiError{Error: fmt.Sprintf(format, args...), Status: status})
+}
+
+// endpoint describes one POST endpoint: its array parameters and its run.
+type endpoint struct {
+	// points and vectors are the parameters that may carry arrays: point
+	// clouds (n x d) and 1-D vectors (weights) or matrices (directions).
+	points, vectors []string
+	// run decodes the parameters (arrays removed) and runs.
+	run func(params []byte, arrays map[string]array, opt batch.Options) (any, map[string]array, error)
+}
+
+// array is a numeric array from a request or for a response, row-major.
+type array struct {
+	vals  []float64
+	shape []int
+}
+
+func (a array) set() *data.Set {
+	s := &data.Set{Points: a.vals, N: a.shape[0], D: 1}
+	if len(a.shape) == 2 {
+		s.D = a.shape[1]
+	}
+	return s
+}
+
+var endpoints = map[string]endpoint{
+	"solve":  {points: []string{"x", "y"}, vectors: []string{"a", "b"}, run: runSolve},
+	"sliced": {points: []string{"x", "y"}, vectors: []string{"a", "b", "directions"}, run: runSliced},
+	"sample": {points: []string{"data"}, run: runSample},
+	"bridge": {points: []string{"source", "target", "start"}, run: runBridge},
+}
+
+// decodeParams decodes the JSON parameters over dst (which holds the
+// defaults), refusing unknown keys.
+func decodeParams(params []byte, dst any) error {
+	if len(bytes.TrimSpace(params)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(params))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return batch.UsageError{Msg: fmt.Sprintf("parameter %q: want a %v, not a JSON %s", te.Field, te.Type, te.Value)}
+		}
+		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return batch.UsageError{Msg: "unknown parameter " + f}
+		}
+		return batch.UsageError{Msg: "parameters: " + err.Error()}
+	}
+	return nil
+}
+
+// refuseFile refuses specs that name files: the API reads no files of
+// the server's machine.
+func refuseFile(flag, spec string) error {
+	if batch.IsPointFile(strings.TrimSpace(spec)) {
+		return batch.UsageError{Msg: fmt.Sprintf("--%s %q: the API reads no files on the server; send the points as an array (.npy part or JSON)", flag, spec)}
+	}
+	return nil
+}
+
+func vector(flag string, a array) ([]float64, error) {
+	if len(a.shape) == 2 && a.shape[0] != 1 && a.shape[1] != 1 {
+		return nil, batch.UsageError{Msg: fmt.Sprintf("--%s: weights must be one column or one row, got %d x %d", flag, a.shape[0], a.shape[1])}
+	}
+	return a.vals, nil
+}
+
+func runSolve(params []byte, arrays map[string]array, opt batch.Options) (any, map[string]array, error) {
+	req := batch.NewSolveRequest()
+	if err := decodeParams(params, &req); err != nil {
+		return nil, nil, err
+	}
+	for flag, spec := range map[string]string{"x": req.X, "y": req.Y, "a": req.A, "b": req.B} {
+		if err := refuseFile(flag, spec); err != nil {
+			return nil, nil, err
+		}
+	}
+	if a, ok := arrays["x"]; ok {
+		req.XSet = a.set()
+	}
+	if a, ok := arrays["y"]; ok {
+		req.YSet = a.set()
+	}
+	var err error
+	if a, ok := arrays["a"]; ok {
+		if req.AWeights, err = vector("a", a); err != nil {
+			return nil, nil, err
+		}
+	}
+	if a, ok := arrays["b"]; ok {
+		if req.BWeights, err = vector("b", a); err != nil {
+			return nil, nil, err
+		}
+	}
+	res, err := batch.Solve(req, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := map[string]array{}
+	if res.F != nil {
+		out["f"] = array{res.F, []int{len(res.F)}}
+		out["g"] = array{res.G, []int{len(res.G)}}
+	}
+	if res.Plan != nil {
+		out["plan"] = array{res.Plan, []int{res.N, res.M}}
+	}
+	return res, out, nil
+}
+
+func runSliced(params []byte, arrays map[string]array, opt batch.Options) (any, map[string]array, error) {
+	req := batch.NewSlicedRequest()
+	if err := decodeParams(params, &req); err != nil {
+		return nil, nil, err
+	}
+	for flag, spec := range map[string]string{"x": req.X, "y": req.Y, "a": req.A, "b": req.B} {
+		if err := refuseFile(flag, spec); err != nil {
+			return nil, nil, err
+		}
+	}
+	if a, ok := arrays["x"]; ok {
+		req.XSet = a.set()
+	}
+	if a, ok := arrays["y"]; ok {
+		req.YSet = a.set()
+	}
+	var err error
+	if a, ok := arrays["a"]; ok {
+		if req.AWeights, err = vector("a", a); err != nil {
+			return nil, nil, err
+		}
+	}
+	if a, ok := arrays["b"]; ok {
+		if req.BWeights, err = vector("b", a); err != nil {
+			return nil, nil, err
+		}
+	}
+	if a, ok := arrays["directions"]; ok {
+		req.Directions = a.vals
+	}
+	res, err := batch.Sliced(req, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	return res, map[string]array{
+		"per_direction": {res.PerDirection, []int{len(res.PerDirection)}},
+		"directions":    {res.Directions, []int{res.Projections, res.D}},
+	}, nil
+}
+
+func runSample(params []byte, arrays map[string]array, opt batch.Options) (any, map[string]array, error) {
+	req := batch.NewSampleRequest()
+	if err := decodeParams(params, &req); err != nil {
+		return nil, nil, err
+	}
+	if err := refuseFile("data", req.Data); err != nil {
+		return nil, nil, err
+	}
+	if strings.HasPrefix(req.Model, "mlp:") {
+		return nil, nil, batch.UsageError{Msg: fmt.Sprintf("--model %q: the API reads no files on the server; use empirical or gmm, or otplay sample on the command line", req.Model)}
+	}
+	if a, ok := arrays["data"]; ok {
+		req.DataSet = a.set()
+	}
+	res, err := batch.Sample(req, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	return res, map[string]array{"points": {res.Points, []int{res.N, res.D}}}, nil
+}
+
+func runBridge(params []byte, arrays map[string]array, opt batch.Options) (any, map[string]array, error) {
+	req := batch.NewBridgeRequest()
+	if err := decodeParams(params, &req); err != nil {
+		return nil, nil, err
+	}
+	for flag, spec := range map[string]string{"source": req.Source, "target": req.Target, "start": req.Start} {
+		if err := refuseFile(flag, spec); err != nil {
+			return nil, nil, err
+		}
+	}
+	if a, ok := arrays["source"]; ok {
+		req.SourceSet = a.set()
+	}
+	if a, ok := arrays["target"]; ok {
+		req.TargetSet = a.set()
+	}
+	if a, ok := arrays["start"]; ok {
+		req.StartSet = a.set()
+	}
+	res, err := batch.Bridge(req, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	// samples: the snapshots stacked, len(times)*n rows of d values (the
+	// rows of time k are k*n .. (k+1)*n-1).
+	all := make([]float64, 0, len(res.Samples)*res.N*res.D)
+	for _, s := range res.Samples {
+		all = append(all, s...)
+	}
+	return res, map[string]array{
+		"samples": {all, []int{len(res.Samples) * res.N, res.D}},
+		"times":   {res.Times, []int{len(res.Times)}},
+	}, nil
+}
+
+// ServeHTTP routes GET /api/v1/ (the index) and POST /api/v1/<endpoint>.
+func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	name := strings.TrimPrefix(r.URL.Path, APIPrefix)
+	if name == "" || name == "/" {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeError(w, http.StatusMethodNotAllowed, "%s %s: use GET", r.Method, r.URL.Path)
+			return
+		}
+		a.index(w)
+		return
+	}
+	ep, ok := endpoints[name]
+	if !ok {
+		writeError(w, http.StatusNotFound, "no endpoint %s (endpoints: %s)", r.URL.Path, strings.Join(endpointNames(), ", "))
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		writeError(w, http.StatusMethodNotAllowed, "%s %s: use POST", r.Method, r.URL.Path)
+		return
+	}
+	if crossOrigin(r) {
+		writeError(w, http.StatusForbidden, "cross-origin request refused (Origin %q): the notebook API answers same-origin pages and non-browser clients only", r.Header.Get("Origin"))
+		return
+	}
+	format := r.URL.Query().Get("format")
+	switch format {
+	case "":
+		format = "json"
+		if strings.Contains(r.Header.Get("Accept"), npzType) {
+			format = "npz"
+		}
+	case "json", "npz":
+	default:
+		writeError(w, http.StatusBadRequest, "format %q: want json or npz", format)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, a.cfg.MaxBodyBytes)
+	params, arrays, status, err := readRequest(r, ep)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, http.StatusRequestEntityTooLarge, "request body exceeds the limit of %d bytes", mbe.Limit)
+			return
+		}
+		writeError(w, status, "%v", err)
+		return
+	}
+	if a.waiting.Add(1) > int64(a.cfg.MaxWaiting+a.cfg.MaxRunning) {
+		a.waiting.Add(-1)
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "busy: %d runs computing and %d waiting; retry later", a.cfg.MaxRunning, a.cfg.MaxWaiting)
+		return
+	}
+	ctx := r.Context()
+	select {
+	case a.slots <- struct{}{}:
+	case <-ctx.Done():
+		a.waiting.Add(-1)
+		return // the client went away while waiting
+	}
+	res, out, err := ep.run(params, arrays, batch.Options{Context: ctx, Open: a.cfg.Open})
+	<-a.slots
+	a.waiting.Add(-1)
+	if a.runDone != nil {
+		a.runDone(name, err)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return // the client went away: nobody to answer
+		}
+		var ue batch.UsageError
+		if errors.As(err, &ue) || errors.Is(err, data.ErrBadSpec) {
+			writeError(w, http.StatusBadRequest, "%v", err)
+			return
+		}
+		writeError(w, http.StatusInternalServerError, "%v", err)
+		return
+	}
+	a.respond(w, format, res, out)
+}
+
+func endpointNames() []string {
+	names := make([]string, 0, len(endpoints))
+	for n := range endpoints {
+		names = append(names, APIPrefix+n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// crossOrigin reports whether a browser sent r from another origin: its
+// Origin header names another host than the request's, or Sec-Fetch-Site
+// says cross-site.
+func crossOrigin(r *http.Request) bool {
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		return true
+	}
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return false
+	}
+	u, err := url.Parse(o)
+	return err != nil || u.Host != r.Host
+}
+
+// index answers GET /api/v1/: the endpoints with their parameters'
+// defaults (the CLI's).
+func (a *api) index(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{
+		"name": "otplay", "api": 1,
+		"endpoints": map[string]any{
+			APIPrefix + "solve":  batch.NewSolveRequest(),
+			APIPrefix + "sliced": batch.NewSlicedRequest(),
+			APIPrefix + "sample": batch.NewSampleRequest(),
+			APIPrefix + "bridge": batch.NewBridgeRequest(),
+		},
+		"limits": map[string]any{"max_body_bytes": a.cfg.MaxBodyBytes, "max_running": a.cfg.MaxRunning,
+			"max_waiting": a.cfg.MaxWaiting, "max_points": data.MaxPoints, "max_values": data.MaxElements},
+	})
+}
+
+// readRequest reads the parameters and arrays of a POST: a JSON object
+// (application/json), or multipart/form-data with a "params" part (JSON)
+// and one .npy part per array. It returns the parameters without the
+// arrays, and an HTTP status for its errors.
+func readRequest(r *http.Request, ep endpoint) ([]byte, map[string]array, int, error) {
+	ct, mp, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil && r.Header.Get("Content-Type") != "" {
+		return nil, nil, http.StatusUnsupportedMediaType, fmt.Errorf("Content-Type %q: %v", r.Header.Get("Content-Type"), err)
+	}
+	arrays := map[string]array{}
+	isArray := func(name string) (bool, bool) {
+		for _, p := range ep.points {
+			if p == name {
+				return true, true
+			}
+		}
+		for _, v := range ep.vectors {
+			if v == name {
+				return true, false
+			}
+		}
+		return false, false
+	}
+	switch ct {
+	case "application/json", "":
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, nil, http.StatusBadRequest, err
+		}
+		params, err := splitJSONArrays(body, isArray, arrays)
+		if err != nil {
+			return nil, nil, http.StatusBadRequest, err
+		}
+		return params, arrays, 0, nil
+	case "multipart/form-data":
+		if mp["boundary"] == "" {
+			return nil, nil, http.StatusBadRequest, errors.New("multipart/form-data without a boundary")
+		}
+		mr, err := r.MultipartReader()
+		if err != nil {
+			return nil, nil, http.StatusBadRequest, err
+		}
+		var params []byte
+		for {
+			part, err := mr.NextPart()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return nil, nil, http.StatusBadRequest, fmt.Errorf("multipart body: %w", err)
+			}
+			name := part.FormName()
+			body, err := io.ReadAll(part)
+			if err != nil {
+				return nil, nil, http.StatusBadRequest, fmt.Errorf("part %q: %w", name, err)
+			}
+			if name == "params" {
+				if params, err = splitJSONArrays(body, isArray, arrays); err != nil {
+					return nil, nil, http.StatusBadRequest, err
+				}
+				continue
+			}
+			ok, _ := isArray(name)
+			if !ok {
+				return nil, nil, http.StatusBadRequest, batch.UsageError{Msg: fmt.Sprintf("part %q: not an array parameter of %s (want params or one of %s)", name, r.URL.Path, strings.Join(append(append([]string(nil), ep.points...), ep.vectors...), ", "))}
+			}
+			vals, shape, err := readNPY(body)
+			if err != nil {
+				return nil, nil, http.StatusBadRequest, batch.UsageError{Msg: fmt.Sprintf("--%s: %v", name, err)}
+			}
+			arrays[name] = array{vals, shape}
+		}
+		return params, arrays, 0, nil
+	}
+	return nil, nil, http.StatusUnsupportedMediaType, fmt.Errorf("Content-Type %q: want application/json or multipart/form-data", ct)
+}
+
+// splitJSONArrays moves the array-valued parameters of a JSON object
+// into arrays and returns the rest as JSON.
+func splitJSONArrays(body []byte, isArray func(string) (bool, bool), arrays map[string]array) ([]byte, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, nil
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil {
+		return nil, batch.UsageError{Msg: "parameters: want a JSON object: " + err.Error()}
+	}
+	for k, raw := range obj {
+		t := bytes.TrimSpace(raw)
+		if len(t) == 0 || t[0] != '[' {
+			continue
+		}
+		if ok, _ := isArray(k); !ok {
+			continue // a list-valued parameter such as bridge's times
+		}
+		a, err := jsonArray(k, t)
+		if err != nil {
+			return nil, err
+		}
+		arrays[k] = a
+		delete(obj, k)
+	}
+	return json.Marshal(obj)
+}
+
+// jsonArray reads a JSON list of numbers (shape n) or of equal-length
+// lists of numbers (n x d).
+func jsonArray(name string, raw []byte) (array, error) {
+	var flat []float64
+	if err := json.Unmarshal(raw, &flat); err == nil {
+		if len(flat) == 0 {
+			return array{}, batch.UsageError{Msg: fmt.Sprintf("--%s: empty array", name)}
+		}
+		return array{flat, []int{len(flat)}}, nil
+	}
+	var rows [][]float64
+	if err := json.Unmarshal(raw, &rows); err != nil {
+		return array{}, batch.UsageError{Msg: fmt.Sprintf("--%s: want a list of numbers or a list of equal-length lists of numbers", name)}
+	}
+	if len(rows) == 0 || len(rows[0]) == 0 {
+		return array{}, batch.UsageError{Msg: fmt.Sprintf("--%s: empty array", name)}
+	}
+	d := len(rows[0])
+	vals := make([]float64, 0, len(rows)*d)
+	for i, r := range rows {
+		if len(r) != d {
+			return array{}, batch.UsageError{Msg: fmt.Sprintf("--%s: row %d has %d values, row 0 has %d", name, i, len(r), d)}
+		}
+		vals = append(vals, r...)
+	}
+	return array{vals, []int{len(rows), d}}, nil
+}

@@ -722,10 +722,7 @@ func (p *OTPage) renderStats() app.UI {
 	if f.Error != "" {
 		return app.Div().ID("ot-stats").DataSet("status", "error").Class("otplay-result otplay-error").Text("Failed: " + f.Error)
 	}
-	conv := "no"
-	if f.Converged {
-		conv = "yes (residual <= 1e-6)"
-	}
+	conv := otConvergence(f)
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 7, 64) }
 	return app.Div().ID("ot-stats").Class("otplay-result").
 		DataSet("status", "ready").
@@ -758,4 +755,23 @@ func button(id, text string, disabled bool, h app.EventHandler) app.UI {
 		b = b.Disabled(true)
 	}
 	return b
+}
+
+// otConvergence says whether the run converged and why, or why not yet,
+// from the solver's own state: the residual against the tolerance, the
+// iteration cap.
+func otConvergence(f *OTFrame) string {
+	last := math.NaN()
+	if len(f.Residuals) > 0 {
+		last = f.Residuals[len(f.Residuals)-1]
+	}
+	switch {
+	case f.Converged:
+		return fmt.Sprintf("yes: the residual %.3g is below the tolerance %g", last, ot.DefaultTol)
+	case f.Iteration >= ot.DefaultMaxIter:
+		return fmt.Sprintf("no: stopped at the %d-iteration cap with residual %.3g (tolerance %g); a larger ε converges faster", ot.DefaultMaxIter, last, ot.DefaultTol)
+	case f.Iteration == 0:
+		return "not yet: no iteration run (press Step or Play)"
+	}
+	return fmt.Sprintf("not yet: residual %.3g, tolerance %g", last, ot.DefaultTol)
 }

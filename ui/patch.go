@@ -64,8 +64,8 @@ var PatchTours = []Tour{
 		Caption: "Pitié's method matches colours one random direction at a time by sorting. It is fast and close to the entropic result."},
 	{Name: "Half the colour", Query: "mode=color&method=entropic&mass=0.5",
 		Caption: "Partial transport moves only half of the mass: pixels with no cheap partner in the target keep their colour. The image changes less where the palettes differ most."},
-	{Name: "Patches, not pixels", Query: "mode=patch&size=8&stride=4",
-		Caption: "Transporting 8×8 patches carries texture as well as colour. Overlapping patches are averaged back into the image."},
+	{Name: "Patches, not pixels", Query: "mode=patch&size=8&stride=4&width=96",
+		Caption: "Transporting 8×8 patches carries texture as well as colour, at a working width of 96 pixels to keep it quick. Overlapping patches are averaged back into the image."},
 }
 
 func init() {

@@ -537,12 +537,9 @@ func (p *BridgePage) Render() app.UI {
 			"y": pointUploadField("upload-y", "or upload your own", p.onUploadY),
 		})
 	}
-	l.Query = p.state.Encode()
+	l.Query, l.StateError = p.state.Encode(), p.stateErr
 	return l.Render(
 		app.If(p.uploadErr != "", func() app.UI { return app.P().ID("upload-error").Class("otplay-error").Text(p.uploadErr) }),
-		app.If(p.stateErr != "", func() app.UI {
-			return app.P().Class("otplay-error").ID("state-error").Text("URL state: " + p.stateErr + " (using defaults there)")
-		}),
 		app.Div().Class("otplay-controls").Body(
 			button("step", "Step", !ready || playing, p.onStep),
 			button("play", "Play", !ready || playing, p.onPlay),

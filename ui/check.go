@@ -201,14 +201,11 @@ func (p *CheckPage) Render() app.UI {
 	if !p.embed {
 		l.Panel = p.checkForm().render(p.onRun, nil)
 	}
-	l.Query = p.state.Encode()
+	l.Query, l.StateError = p.state.Encode(), p.stateErr
 	if p.result == nil && p.stateErr == "" {
 		l.Progress = &Progress{Phase: "Opening the backend and running the soft-min on it and on the float64 CPU"}
 	}
 	return l.Render(
-		app.If(p.stateErr != "", func() app.UI {
-			return app.P().Class("otplay-error").ID("state-error").Text("URL state: " + p.stateErr + " (using defaults there)")
-		}),
 		app.Div().Class("otplay-hero").Body(
 			app.Div().Class("otplay-main-view otplay-view").DataSet("view", "check-clouds").Body(&Plot{ID: "check-clouds", Figure: p.fig}),
 			app.Div().Class("otplay-side").Body(p.renderResult()),

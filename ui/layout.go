@@ -54,6 +54,9 @@ type Layout struct {
 	Query string
 	// Progress is the phase in work; nil when there is none.
 	Progress *Progress
+	// StateError says which URL parameters were refused (Schema.Decode's
+	// error); the page goes on with their defaults.
+	StateError string
 }
 
 // Render returns the page frame around content (the main column).
@@ -88,7 +91,11 @@ func (l Layout) Render(content ...app.UI) app.UI {
 			l.Panel,
 		)
 	}
-	main := append([]app.UI{l.tourCaption(), l.Progress.render()}, content...)
+	var stateErr app.UI
+	if l.StateError != "" {
+		stateErr = app.P().Class("otplay-error").ID("state-error").Text("URL state: " + l.StateError + " (using defaults there)")
+	}
+	main := append([]app.UI{stateErr, l.tourCaption(), l.Progress.render()}, content...)
 	return app.Div().Class(class).Body(
 		toggle,
 		nav,

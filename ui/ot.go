@@ -669,14 +669,11 @@ func (p *OTPage) Render() app.UI {
 	if !p.embed {
 		l.Panel = p.renderPanel()
 	}
-	l.Query = p.state.Encode()
+	l.Query, l.StateError = p.state.Encode(), p.stateErr
 	if f == nil && p.stateErr == "" {
 		l.Progress = &Progress{Phase: "Opening the backend and building the two clouds"}
 	}
 	return l.Render(
-		app.If(p.stateErr != "", func() app.UI {
-			return app.P().Class("otplay-error").ID("state-error").Text("URL state: " + p.stateErr + " (using defaults there)")
-		}),
 		controls,
 		app.Div().Class("otplay-hero").Body(
 			app.Div().Class("otplay-hoverable otplay-main-view otplay-view").DataSet("view", "ot-plan").DataSet("paint", p.paintMode).

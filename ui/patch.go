@@ -479,15 +479,12 @@ func (p *PatchPage) Render() app.UI {
 			"tgt": app.Label().Body(app.Small().Text("or upload one "), app.Input().ID("upload-tgt").Type("file").Accept("image/png,image/jpeg").OnChange(p.onUpload("tgt"))),
 		})
 	}
-	l.Query = p.state.Encode()
+	l.Query, l.StateError = p.state.Encode(), p.stateErr
 	if r == nil && p.stateErr == "" {
 		l.Progress = &Progress{Phase: "Loading the images and transporting " + p.state.String("mode") + "s (" + p.state.String("method") + ")"}
 	}
 	return l.Render(
 		app.If(p.uploadErr != "", func() app.UI { return app.P().ID("upload-error").Class("otplay-error").Text(p.uploadErr) }),
-		app.If(p.stateErr != "", func() app.UI {
-			return app.P().Class("otplay-error").ID("state-error").Text("URL state: " + p.stateErr + " (using defaults there)")
-		}),
 		app.Div().Class("otplay-hero").Body(
 			app.Div().Class("otplay-main-view otplay-view otplay-images").DataSet("view", "patch-images").Body(
 				img("patch-src", "source", "src"),

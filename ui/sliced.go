@@ -369,14 +369,11 @@ func (p *SlicedPage) Render() app.UI {
 		}
 		l.Panel = p.form.render(p.onApply, nil)
 	}
-	l.Query = p.state.Encode()
+	l.Query, l.StateError = p.state.Encode(), p.stateErr
 	if r == nil && p.stateErr == "" {
 		l.Progress = &Progress{Phase: "Projecting the clouds on the directions and sorting"}
 	}
 	return l.Render(
-		app.If(p.stateErr != "", func() app.UI {
-			return app.P().Class("otplay-error").ID("state-error").Text("URL state: " + p.stateErr + " (using defaults there)")
-		}),
 		app.Div().Class("otplay-controls").Body(
 			button("prev", "Previous direction", !ready, p.onShow(-1)),
 			button("next", "Next direction", !ready, p.onShow(1)),

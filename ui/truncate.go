@@ -689,13 +689,10 @@ func (p *TruncatePage) Render() app.UI {
 			"data":   pointUploadField("upload-data", "or upload your own (CSV or .npy, 2 columns)", p.onUpload),
 		})
 	}
-	l.Query = p.state.Encode()
+	l.Query, l.StateError = p.state.Encode(), p.stateErr
 	l.Progress = truncateProgress(f, p.state)
 	return l.Render(
 		app.If(p.uploadErr != "", func() app.UI { return app.P().ID("upload-error").Class("otplay-error").Text(p.uploadErr) }),
-		app.If(p.stateErr != "", func() app.UI {
-			return app.P().Class("otplay-error").ID("state-error").Text("URL state: " + p.stateErr + " (using defaults there)")
-		}),
 		app.Div().Class("otplay-controls").Body(
 			button("step", "Step", !sampling || playing, p.onStep),
 			button("play", "Play", !sampling || playing, p.onPlay),

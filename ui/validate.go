@@ -157,7 +157,7 @@ func (p *ValidatePage) OnNav(ctx app.Context) {
 
 // Render shows the verdict and the table of checks.
 func (p *ValidatePage) Render() app.UI {
-	l := Layout{Path: ValidatePath, Title: "Validate the compute backend", Embed: p.embed, Query: p.state.Encode()}
+	l := Layout{Path: ValidatePath, Title: "Validate the compute backend", Embed: p.embed, Query: p.state.Encode(), StateError: p.stateErr}
 	r := p.result
 	if r == nil {
 		l.Status = p.opened
@@ -171,7 +171,6 @@ func (p *ValidatePage) Render() app.UI {
 				suite, p.opened.Badge(), p.elapsed.Seconds())
 		}
 		return l.Render(
-			app.If(p.stateErr != "", func() app.UI { return app.P().Class("otplay-error").Text("URL state: " + p.stateErr) }),
 			app.Div().ID("validate-result").DataSet("status", "running").Text("Running the conformance suite ..."),
 		)
 	}

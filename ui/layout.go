@@ -95,7 +95,12 @@ func (l Layout) Render(content ...app.UI) app.UI {
 	if l.StateError != "" {
 		stateErr = app.P().Class("otplay-error").ID("state-error").Text("URL state: " + l.StateError + " (using defaults there)")
 	}
-	main := append([]app.UI{stateErr, l.tourCaption(), l.Progress.render()}, content...)
+	// The notes above the views sit in one element that is always there:
+	// go-app matches children by position, and a note that came and went
+	// before the views would shift them, replacing the buttons whose
+	// handlers are still running (their Dispatch is then dropped).
+	notes := app.Div().Class("otplay-notes").Body(stateErr, l.tourCaption(), l.Progress.render())
+	main := append([]app.UI{notes}, content...)
 	return app.Div().Class(class).Body(
 		toggle,
 		nav,
@@ -103,7 +108,7 @@ func (l Layout) Render(content ...app.UI) app.UI {
 			app.H1().Text(l.Title),
 			app.Div().Class("otplay-header-right").Body(l.badge(), toggleButton),
 		),
-		l.advice(),
+		app.Div().Class("otplay-advice-slot").Body(l.advice()), // always there, as the notes
 		app.Div().Class("otplay-body").Body(
 			panel,
 			app.Main().Class("otplay-main").Body(main...),

@@ -21,6 +21,9 @@ func OpenGPU() (compute.Backend, error) {
 	return webgpu.Open(gpu.Options{})
 }
 
+// ChooseAutoHere is ChooseAuto over this machine's adapters.
+func ChooseAutoHere() AutoChoice { return ChooseAuto(gpu.Adapters()) }
+
 // OpenBackend opens the backend named by a --backend flag: cpu (the
 // float64 reference), cpu32 (the fast CPU path), gpu (whatever WebGPU
 // adapter there is, lavapipe included), or auto (ChooseAuto: a hardware

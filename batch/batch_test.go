@@ -98,6 +98,11 @@ func TestRefusedBeforeBackend(t *testing.T) {
 	if _, err := Bridge(br, opt); err == nil || !strings.Contains(err.Error(), "--times: 2 is outside [0, 1]") {
 		t.Errorf("bridge at t = 2: %v", err)
 	}
+	br = NewBridgeRequest()
+	br.Source, br.Target, br.N = "gaussian:10:d=64", "gaussian:10:d=64", data.MaxPoints
+	if _, err := Bridge(br, opt); err == nil || !strings.Contains(err.Error(), "points of dimension 64 exceed the limit") {
+		t.Errorf("bridge with 2^22 points in 64-D: %v", err)
+	}
 	if opened {
 		t.Error("a backend was opened for a refused request")
 	}

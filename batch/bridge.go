@@ -143,8 +143,8 @@ func Bridge(req BridgeRequest, opt Options) (*BridgeResult, error) {
 		return nil, usage("--sigma = %v: want a positive number", req.Sigma)
 	case req.N < 1 || req.N > data.MaxPoints:
 		return nil, usage("--n = %d: want 1 .. %d", req.N, data.MaxPoints)
-	case req.Steps < 1:
-		return nil, usage("--steps = %d: want >= 1", req.Steps)
+	case req.Steps < 1 || req.Steps > MaxSteps:
+		return nil, usage("--steps = %d: want 1 .. %d", req.Steps, MaxSteps)
 	case req.MaxIter < 1:
 		return nil, usage("--max-iter = %d: want >= 1", req.MaxIter)
 	case !(req.Tol > 0) || math.IsInf(req.Tol, 0):
@@ -175,6 +175,9 @@ func Bridge(req BridgeRequest, opt Options) (*BridgeResult, error) {
 	}
 	if src.D != tgt.D {
 		return nil, usage("--source has dimension %d, --target %d", src.D, tgt.D)
+	}
+	if req.N > data.MaxElements/src.D {
+		return nil, usage("--n = %d: %d points of dimension %d exceed the limit of %d values", req.N, req.N, src.D, data.MaxElements)
 	}
 	var x0 []float64
 	if req.Mode == "sde" {
@@ -212,8 +215,8 @@ func Bridge(req BridgeRequest, opt Options) (*BridgeResult, error) {
 	defer br.Free()
 	solveTime := time.Since(t0)
 	if !br.Static.Converged {
-		msg := fmt.Sprintf("warning: Sinkhorn did not converge in %d iterations (marginal error %.3g); the bridge joins slightly different marginals; raise --max-iter, --tol or --sigma",
-			br.Static.Iterations, br.Static.MarginalError)
+		msg := fmt.Sprintf("warning: Sinkhorn did not converge in %d iterations (float64 marginal error %.3g); the bridge joins slightly different marginals; raise --max-iter, --tol or --sigma (%s)",
+			br.Static.Iterations, br.Static.MarginalError, br.Static.Status)
 		opt.note(msg)
 		notes = append(notes, msg)
 	}

@@ -13,3 +13,8 @@ func (e UsageError) Error() string { return e.Msg }
 func usage(format string, args ...any) error {
 	return UsageError{fmt.Sprintf(format, args...)}
 }
+
+// MaxSteps bounds sampler and bridge steps (--steps): a time grid of that
+// many entries, far more than any sampler needs (the discrete DDPM chain
+// has 1000). The CLI's bound (cmd/otplay limits) is the same.
+const MaxSteps = 100_000

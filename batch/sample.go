@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -23,8 +24,11 @@ type SampleRequest struct {
 	// set, is used instead and Data only names it.
 	Data    string    `json:"data"`
 	DataSet *data.Set `json:"-"`
-	// Model is empirical, gmm or mlp:FILE.
-	Model string `json:"model"`
+	// Model is empirical, gmm or mlp:FILE. ModelData, when set, holds
+	// the model file's contents (the API's upload) for Model mlp or
+	// mlp:NAME, NAME then only naming it.
+	Model     string `json:"model"`
+	ModelData []byte `json:"-"`
 	// Sampler is one of diffusion.SamplerNames.
 	Sampler string `json:"sampler"`
 	// Schedule is linear, cosine or vp; empty: linear (an MLP's own).
@@ -96,11 +100,9 @@ func trimDiffusionErr(err error) string {
 // diffusion names themselves (otplay train).
 func TrimDiffusionErr(err error) string { return trimDiffusionErr(err) }
 
-// IsPointFile reports whether path names a .csv or .npy file.
-func IsPointFile(path string) bool {
-	l := strings.ToLower(path)
-	return strings.HasSuffix(l, ".csv") || strings.HasSuffix(l, ".npy")
-}
+// IsPointFile reports whether path names a point file data.Load reads
+// (.csv, .txt, .tsv, .dat, .npy, .npz).
+func IsPointFile(path string) bool { return data.IsFile(path) }
 
 // Sample draws req.N samples with the model and sampler asked; see
 // package diffusion for the samplers (with their papers) and FitGMM for
@@ -118,8 +120,8 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		return nil, usage("--spacing: %v", trimDiffusionErr(err))
 	}
 	switch {
-	case req.Steps < 1:
-		return nil, usage("--steps = %d: want >= 1", req.Steps)
+	case req.Steps < 1 || req.Steps > MaxSteps:
+		return nil, usage("--steps = %d: want 1 .. %d", req.Steps, MaxSteps)
 	case req.N < 1 || req.N > data.MaxPoints:
 		return nil, usage("--n = %d: want 1 .. %d", req.N, data.MaxPoints)
 	case !(req.Eta >= 0 && req.Eta <= 1):
@@ -130,11 +132,11 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 	kind, modelPath, _ := strings.Cut(req.Model, ":")
 	switch kind {
 	case "empirical", "gmm":
-		if modelPath != "" {
+		if modelPath != "" || req.ModelData != nil {
 			return nil, usage("--model %q: %s takes no file", req.Model, kind)
 		}
 	case "mlp":
-		if modelPath == "" {
+		if modelPath == "" && req.ModelData == nil {
 			return nil, usage("--model mlp needs a file: mlp:FILE")
 		}
 	default:
@@ -157,6 +159,10 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 			return nil, usage("--data: %v", err)
 		}
 		return nil, fmt.Errorf("--data: %w", err)
+	}
+	if req.N > data.MaxElements/set.D {
+		// The model's dimension is the data's (an MLP of another is refused below).
+		return nil, usage("--n = %d: %d points of dimension %d exceed the limit of %d values", req.N, req.N, set.D, data.MaxElements)
 	}
 
 	b, note, err := opt.open(req.Backend)
@@ -186,9 +192,12 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		defer g.Free()
 		model = g
 	case "mlp":
-		m, ms, err := diffusion.LoadMLP(b, modelPath)
+		m, ms, err := loadMLP(b, modelPath, req.ModelData)
 		if err != nil {
 			return nil, fmt.Errorf("--model: %w", err)
+		}
+		if modelPath == "" {
+			modelPath = "(uploaded)"
 		}
 		defer m.Free()
 		if sched != nil && sched.Name() != ms.Name() {
@@ -248,6 +257,46 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 	}
 	return rep, nil
 }
+
+// loadMLP loads a model file written by otplay train, from path or, when
+// contents is set, from those bytes (through a temporary file, so that
+// diffusion.LoadMLP's checks apply; its name is replaced by name in
+// errors).
+func loadMLP(b compute.Backend, name string, contents []byte) (*diffusion.MLP, diffusion.Schedule, error) {
+	if contents == nil {
+		return diffusion.LoadMLP(b, name)
+	}
+	if name == "" {
+		name = "(uploaded)"
+	}
+	f, err := os.CreateTemp("", "otplay-model-*.json")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(contents)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	m, s, err := diffusion.LoadMLP(b, f.Name())
+	if err != nil {
+		return nil, nil, renamedError{strings.ReplaceAll(err.Error(), f.Name(), name), err}
+	}
+	return m, s, nil
+}
+
+// renamedError is err with another message (a temporary file's name
+// replaced); errors.Is and As see err.
+type renamedError struct {
+	msg string
+	err error
+}
+
+func (e renamedError) Error() string { return e.msg }
+func (e renamedError) Unwrap() error { return e.err }
 
 // FitGMM fits an isotropic Gaussian mixture to the data by moments:
 // one component per label (one in all for unlabelled data) with weight

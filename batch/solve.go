@@ -92,6 +92,19 @@ type SolveResult struct {
 	Projections   int      `json:"projections,omitempty"`
 	Notes         []string `json:"notes,omitempty"`
 
+	// Residual is the float64 measurement that decides Converged (ot's
+	// Result.Residual: the marginal error, for unbalanced the optimality
+	// residual, for partial the constraint violation; the low-rank tiers'
+	// marginal error), Check says how it was measured, Precision is the
+	// backend's arithmetic and PrecisionFloor the relative error its
+	// rounding puts on each plan entry (machine epsilon max C / eps), and
+	// Status says in words whether the solve converged and why not.
+	Residual       float64 `json:"residual"`
+	Check          string  `json:"check,omitempty"`
+	Precision      string  `json:"precision,omitempty"`
+	PrecisionFloor float64 `json:"precision_floor"`
+	Status         string  `json:"status,omitempty"`
+
 	// F (n) and G (m) are the potentials, when Potentials was asked
 	// (GeomLoss's convention, see ot.Result).
 	F []float64 `json:"-"`
@@ -302,6 +315,7 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	start := time.Now()
 	var res *ot.Result
 	var divConverged *bool // all three problems of the divergence
+	var divStatus string
 	tier := kernel.Full
 	if req.Method == "sinkhorn" {
 		if tier, err = kernel.ParseTier(req.Tier); err != nil {
@@ -339,6 +353,7 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 			rep.Value = &v
 			rep.Iterations = dv.AA.Iterations + dv.BB.Iterations
 			divConverged = &dv.Converged
+			divStatus = dv.Status
 		}
 	case "sliced":
 		return solveSliced(be, req, xs, ys, a, b, rep, start)
@@ -352,8 +367,10 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	rep.Cost, rep.Objective, rep.MarginalError = res.Cost, res.Objective, res.MarginalError
 	rep.Iterations += res.Iterations
 	rep.Converged = res.Converged
+	rep.Residual, rep.Check, rep.Precision, rep.PrecisionFloor, rep.Status = res.ResidualBound, res.Check, res.Precision, res.PrecisionFloor, res.Status
 	if divConverged != nil {
 		rep.Converged = *divConverged
+		rep.Status = divStatus
 	}
 	if req.Plan {
 		if rep.Plan, err = res.PlanDense(be); err != nil {
@@ -364,17 +381,7 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 		rep.F, rep.G = append([]float64(nil), res.F...), append([]float64(nil), res.G...)
 	}
 	rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
-	if !rep.Converged {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("not converged after %d iterations (last residual %.3g > tol %g); raise --iters or --eps", res.Iterations, lastOr(res.Errors, math.NaN()), req.Tol))
-	}
 	return rep, nil
-}
-
-func lastOr(v []float64, def float64) float64 {
-	if len(v) == 0 {
-		return def
-	}
-	return v[len(v)-1]
 }
 
 func gcd(a, b int) int {
@@ -399,7 +406,8 @@ func solveLowRank(be compute.Backend, req SolveRequest, tier kernel.Tier, p ot.P
 	rep.Eps = req.Eps
 	rep.Cost, rep.Objective, rep.MarginalError = r.Cost, r.Objective, r.MarginalError
 	rep.Iterations, rep.Converged = r.Iterations, r.Converged
-	rep.Notes = append(rep.Notes, fmt.Sprintf("%v tier: rank %d, kernel relative RMS error %.3g", r.Tier, r.Rank, r.ErrorEstimate))
+	rep.Residual, rep.Check, rep.Precision, rep.PrecisionFloor, rep.Status = r.MarginalError, r.Check, r.Precision, r.PrecisionFloor, r.Status
+	rep.Notes = append(rep.Notes, fmt.Sprintf("%v tier: rank %d, kernel relative RMS error %.3g (measured on the backend's features)", r.Tier, r.Rank, r.ErrorEstimate))
 	if req.Potentials {
 		rep.F, rep.G = append([]float64(nil), r.F...), append([]float64(nil), r.G...)
 	}

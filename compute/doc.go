@@ -12,7 +12,15 @@
 // MatMul, GatherSum, SortRows and a counter-based RNG (Philox4x32-10) whose
 // stream is identical on every backend.
 //
-// The GPU implementation lives in compute/webgpu; the conformance suite
+// Precision (precision.go) holds what a backend's arithmetic resolves,
+// derived from Info: machine epsilon, the scale where exp(-C/eps)
+// underflows, and the floor Epsilon max C / eps that rounding puts under
+// any marginal error of an entropic plan; EvalPlan measures a plan given
+// by its potentials in float64 on the host, the check solvers use to say
+// Converged.
+//
+// The GPU implementation lives in compute/webgpu; compute/remote drives
+// the backend of an otplay server from a page over HTTP; the conformance suite
 // that checks any Backend against this package's CPU reference lives in
 // compute/conformance.
 package compute

@@ -16,5 +16,13 @@
 // unless CI is set (CI=true, as on CI services) or OTPLAY_REQUIRE_BROWSER=1,
 // where a missing browser is a failure.
 //
+// Two tests run the otplay binary itself, built from ../web/app.wasm.gz
+// (make wasm) with the playground tag: TestStaticSite exports the site
+// with and without --base /repo/ and serves it with python3 -m
+// http.server, a plain static host; TestDesktopApp builds with the
+// webview tag too and runs otplay app on a virtual display (Xvfb), reading
+// the screen from Xvfb's framebuffer file. Missing tools skip them, or fail
+// them under OTPLAY_REQUIRE_BROWSER=1.
+//
 // Run: go test ./e2e/ (about 10-30 s on 2 cores with a warm build cache).
 package e2e

@@ -1,10 +1,15 @@
+//go:build unix
+
 package python
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"syscall"
 	"testing"
 )
 
@@ -55,11 +60,25 @@ func TestPythonClient(t *testing.T) {
 	}
 	py := exec.Command(debianPython, "-m", "unittest", "discover", "-s", filepath.Join(root, "python", "tests"), "-v")
 	py.Dir = root
-	py.Env = append(os.Environ(), "OTPLAY_BIN="+bin, "OTPLAY_WEB="+web, "OTPLAY_URL=",
+	pidfile := filepath.Join(dir, "server.pid")
+	py.Env = append(os.Environ(), "OTPLAY_BIN="+bin, "OTPLAY_WEB="+web, "OTPLAY_URL=", "OTPLAY_TEST_PIDFILE="+pidfile,
 		"PYTHONPATH="+filepath.Join(root, "python"), "XDG_RUNTIME_DIR="+dir)
 	out, err := py.CombinedOutput()
 	t.Logf("%s", out)
 	if err != nil {
 		t.Fatalf("the Python client's tests failed: %v", err)
+	}
+	// The client started otplay serve and stopped it when Python exited.
+	b, err := os.ReadFile(pidfile)
+	if err != nil {
+		t.Fatalf("the client did not start a server: %v", err)
+	}
+	pid, err := strconv.Atoi(string(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		syscall.Kill(pid, syscall.SIGTERM)
+		t.Errorf("the otplay serve started by the client (pid %d) outlived Python (kill 0: %v)", pid, err)
 	}
 }

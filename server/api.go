@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/otplay/otplay/batch"
 	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/solvers/data"
+	"github.com/otplay/otplay/solvers/nn"
 )
 
 // APIPrefix is the path under which the notebook API is served.
@@ -83,16 +85,27 @@ func NewAPI(cfg APIConfig) http.Handler {
 }
 
 // sharedGPU opens this process's GPU device once (wgpu-native supports
-// one device per process) and lends it to one run at a time.
+// one device per process) and lends it to one run at a time. auto follows
+// batch.OpenBackend's policy (batch.ChooseAuto, decided once): a hardware
+// GPU, else cpu32 with the reason as a note.
 type sharedGPU struct {
-	once sync.Once
-	be   compute.Backend
-	err  error
-	mu   sync.Mutex
+	once     sync.Once
+	be       compute.Backend
+	err      error
+	autoOnce sync.Once
+	auto     batch.AutoChoice
+	mu       sync.Mutex
 }
 
 func (s *sharedGPU) open(name string) (compute.Backend, string, error) {
-	if name != "gpu" && name != "auto" {
+	switch name {
+	case "gpu":
+	case "auto":
+		s.autoOnce.Do(func() { s.auto = batch.ChooseAutoHere() })
+		if s.auto.Backend != "gpu" {
+			return compute.NewCPUFast(0), s.auto.Reason, nil
+		}
+	default:
 		return batch.OpenBackend(name)
 	}
 	s.once.Do(func() { s.be, s.err = batch.OpenGPU() })
@@ -100,7 +113,7 @@ func (s *sharedGPU) open(name string) (compute.Backend, string, error) {
 		if name == "gpu" {
 			return nil, "", fmt.Errorf("--backend gpu: %w", s.err)
 		}
-		return compute.NewCPUFast(0), fmt.Sprintf("no usable GPU (%v); using the fast CPU backend (cpu32)", s.err), nil
+		return compute.NewCPUFast(0), fmt.Sprintf("auto: %s did not open (%v); using cpu32", s.auto.Adapter, s.err), nil
 	}
 	s.mu.Lock()
 	return &lentBackend{Backend: s.be, mu: &s.mu}, "", nil
@@ -137,14 +150,18 @@ type endpoint struct {
 	// points and vectors are the parameters that may carry arrays: point
 	// clouds (n x d) and 1-D vectors (weights) or matrices (directions).
 	points, vectors []string
+	// files are parameters sent as raw file parts (sample's model).
+	files []string
 	// run decodes the parameters (arrays removed) and runs.
 	run func(params []byte, arrays map[string]array, opt batch.Options) (any, map[string]array, error)
 }
 
-// array is a numeric array from a request or for a response, row-major.
+// array is a numeric array from a request or for a response, row-major,
+// or (raw) the contents of a file part.
 type array struct {
 	vals  []float64
 	shape []int
+	raw   []byte
 }
 
 func (a array) set() *data.Set {
@@ -158,7 +175,7 @@ func (a array) set() *data.Set {
 var endpoints = map[string]endpoint{
 	"solve":  {points: []string{"x", "y"}, vectors: []string{"a", "b"}, run: runSolve},
 	"sliced": {points: []string{"x", "y"}, vectors: []string{"a", "b", "directions"}, run: runSliced},
-	"sample": {points: []string{"data"}, run: runSample},
+	"sample": {points: []string{"data"}, files: []string{"model"}, run: runSample},
 	"bridge": {points: []string{"source", "target", "start"}, run: runBridge},
 }
 
@@ -232,11 +249,11 @@ func runSolve(params []byte, arrays map[string]array, opt batch.Options) (any, m
 	}
 	out := map[string]array{}
 	if res.F != nil {
-		out["f"] = array{res.F, []int{len(res.F)}}
-		out["g"] = array{res.G, []int{len(res.G)}}
+		out["f"] = array{vals: res.F, shape: []int{len(res.F)}}
+		out["g"] = array{vals: res.G, shape: []int{len(res.G)}}
 	}
 	if res.Plan != nil {
-		out["plan"] = array{res.Plan, []int{res.N, res.M}}
+		out["plan"] = array{vals: res.Plan, shape: []int{res.N, res.M}}
 	}
 	return res, out, nil
 }
@@ -276,8 +293,8 @@ func runSliced(params []byte, arrays map[string]array, opt batch.Options) (any, 
 		return nil, nil, err
 	}
 	return res, map[string]array{
-		"per_direction": {res.PerDirection, []int{len(res.PerDirection)}},
-		"directions":    {res.Directions, []int{res.Projections, res.D}},
+		"per_direction": {vals: res.PerDirection, shape: []int{len(res.PerDirection)}},
+		"directions":    {vals: res.Directions, shape: []int{res.Projections, res.D}},
 	}, nil
 }
 
@@ -289,8 +306,11 @@ func runSample(params []byte, arrays map[string]array, opt batch.Options) (any, 
 	if err := refuseFile("data", req.Data); err != nil {
 		return nil, nil, err
 	}
-	if strings.HasPrefix(req.Model, "mlp:") {
-		return nil, nil, batch.UsageError{Msg: fmt.Sprintf("--model %q: the API reads no files on the server; use empirical or gmm, or otplay sample on the command line", req.Model)}
+	if m, ok := arrays["model"]; ok {
+		req.ModelData = m.raw
+	}
+	if strings.HasPrefix(req.Model, "mlp") && req.ModelData == nil {
+		return nil, nil, batch.UsageError{Msg: fmt.Sprintf("--model %q: the API reads no files on the server; send the model file as the multipart part \"model\"", req.Model)}
 	}
 	if a, ok := arrays["data"]; ok {
 		req.DataSet = a.set()
@@ -299,7 +319,7 @@ func runSample(params []byte, arrays map[string]array, opt batch.Options) (any, 
 	if err != nil {
 		return nil, nil, err
 	}
-	return res, map[string]array{"points": {res.Points, []int{res.N, res.D}}}, nil
+	return res, map[string]array{"points": {vals: res.Points, shape: []int{res.N, res.D}}}, nil
 }
 
 func runBridge(params []byte, arrays map[string]array, opt batch.Options) (any, map[string]array, error) {
@@ -332,8 +352,8 @@ func runBridge(params []byte, arrays map[string]array, opt batch.Options) (any, 
 		all = append(all, s...)
 	}
 	return res, map[string]array{
-		"samples": {all, []int{len(res.Samples) * res.N, res.D}},
-		"times":   {res.Times, []int{len(res.Times)}},
+		"samples": {vals: all, shape: []int{len(res.Samples) * res.N, res.D}},
+		"times":   {vals: res.Times, shape: []int{len(res.Times)}},
 	}, nil
 }
 
@@ -410,7 +430,7 @@ func (a *api) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return // the client went away: nobody to answer
 		}
 		var ue batch.UsageError
-		if errors.As(err, &ue) || errors.Is(err, data.ErrBadSpec) {
+		if errors.As(err, &ue) || errors.Is(err, data.ErrBadSpec) || errors.Is(err, nn.ErrBadModel) {
 			writeError(w, http.StatusBadRequest, "%v", err)
 			return
 		}
@@ -523,15 +543,19 @@ func readRequest(r *http.Request, ep endpoint) ([]byte, map[string]array, int, e
 				}
 				continue
 			}
+			if slices.Contains(ep.files, name) {
+				arrays[name] = array{raw: body}
+				continue
+			}
 			ok, _ := isArray(name)
 			if !ok {
-				return nil, nil, http.StatusBadRequest, batch.UsageError{Msg: fmt.Sprintf("part %q: not an array parameter of %s (want params or one of %s)", name, r.URL.Path, strings.Join(append(append([]string(nil), ep.points...), ep.vectors...), ", "))}
+				return nil, nil, http.StatusBadRequest, batch.UsageError{Msg: fmt.Sprintf("part %q: not an array parameter of %s (want params or one of %s)", name, r.URL.Path, strings.Join(slices.Concat(ep.points, ep.vectors, ep.files), ", "))}
 			}
 			vals, shape, err := readNPY(body)
 			if err != nil {
 				return nil, nil, http.StatusBadRequest, batch.UsageError{Msg: fmt.Sprintf("--%s: %v", name, err)}
 			}
-			arrays[name] = array{vals, shape}
+			arrays[name] = array{vals: vals, shape: shape}
 		}
 		return params, arrays, 0, nil
 	}
@@ -567,16 +591,24 @@ func splitJSONArrays(body []byte, isArray func(string) (bool, bool), arrays map[
 }
 
 // jsonArray reads a JSON list of numbers (shape n) or of equal-length
-// lists of numbers (n x d).
+// lists of numbers (n x d). null (what JavaScript's JSON.stringify makes
+// of NaN and Infinity) is refused, not read as 0.
 func jsonArray(name string, raw []byte) (array, error) {
-	var flat []float64
+	var flat []*float64
 	if err := json.Unmarshal(raw, &flat); err == nil {
 		if len(flat) == 0 {
 			return array{}, batch.UsageError{Msg: fmt.Sprintf("--%s: empty array", name)}
 		}
-		return array{flat, []int{len(flat)}}, nil
+		vals := make([]float64, len(flat))
+		for i, v := range flat {
+			if v == nil {
+				return array{}, batch.UsageError{Msg: fmt.Sprintf("--%s: value %d is null (not a number; JSON has no NaN or Inf)", name, i)}
+			}
+			vals[i] = *v
+		}
+		return array{vals: vals, shape: []int{len(flat)}}, nil
 	}
-	var rows [][]float64
+	var rows [][]*float64
 	if err := json.Unmarshal(raw, &rows); err != nil {
 		return array{}, batch.UsageError{Msg: fmt.Sprintf("--%s: want a list of numbers or a list of equal-length lists of numbers", name)}
 	}
@@ -589,7 +621,12 @@ func jsonArray(name string, raw []byte) (array, error) {
 		if len(r) != d {
 			return array{}, batch.UsageError{Msg: fmt.Sprintf("--%s: row %d has %d values, row 0 has %d", name, i, len(r), d)}
 		}
-		vals = append(vals, r...)
+		for j, v := range r {
+			if v == nil {
+				return array{}, batch.UsageError{Msg: fmt.Sprintf("--%s: value %d [%d, %d] is null (not a number; JSON has no NaN or Inf)", name, i*d+j, i, j)}
+			}
+			vals = append(vals, *v)
+		}
 	}
-	return array{vals, []int{len(rows), d}}, nil
+	return array{vals: vals, shape: []int{len(rows), d}}, nil
 }

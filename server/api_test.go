@@ -11,6 +11,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/otplay/otplay/batch"
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/gpu"
 	"github.com/otplay/otplay/solvers/data"
 )
 
@@ -191,8 +193,18 @@ func TestAPISolveMatchesCLI(t *testing.T) {
 		Cost float64
 		F, G []float64
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil || resp.StatusCode != 200 {
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("JSON solve: status %d, %v", resp.StatusCode, err)
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatalf("JSON solve: %v\n%s", err, raw)
+	}
+	// The CLI's --json object, in its field order and unescaped, then the arrays.
+	if !bytes.HasPrefix(raw, []byte(`{"method":"sinkhorn","backend":"cpu","tier":"full","n":50,`)) || !bytes.Contains(raw, []byte(" <= ")) ||
+		!bytes.Contains(raw, []byte(`],"f":[`)) {
+		t.Errorf("JSON answer %.300s", raw)
 	}
 	req := batch.NewSolveRequest()
 	req.X, req.Y, req.Eps, req.Backend, req.Potentials = xf, yf, 0.1, "cpu", true
@@ -261,9 +273,11 @@ func TestAPIErrors(t *testing.T) {
 		{"type", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": "moons:10", "y": "moons:10", "eps": "big"}`), 400, `parameter "eps"`},
 		{"file", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": "/etc/x.csv", "y": "moons:10"}`), 400, "reads no files on the server"},
 		{"mlp", postJSON(t, srv.URL+APIPrefix+"sample", `{"model": "mlp:/tmp/m.json"}`), 400, "reads no files on the server"},
+		{"null", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": [[0, 1], [2, null]], "y": "moons:10"}`), 400, "--x: value 3 [1, 1] is null (not a number"},
+		{"null weight", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": "moons:2", "y": "moons:10", "a": [0.5, null]}`), 400, "--a: value 1 is null"},
 		{"ragged", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": [[0, 1], [2]], "y": "moons:10"}`), 400, "--x: row 1 has 1 values, row 0 has 2"},
 		{"spec", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": "nosuchset:10", "y": "moons:10"}`), 400, `--x: data: bad input: unknown data set "nosuchset"`},
-		{"steps", postJSON(t, srv.URL+APIPrefix+"sample", `{"steps": 0}`), 400, "--steps = 0: want >= 1"},
+		{"steps", postJSON(t, srv.URL+APIPrefix+"sample", `{"steps": 0}`), 400, "--steps = 0: want 1 .. 100000"},
 		{"times", postJSON(t, srv.URL+APIPrefix+"bridge", `{"times": [0, 2]}`), 400, "--times: 2 is outside [0, 1]"},
 		{"part", postMultipart(t, context.Background(), srv.URL+APIPrefix+"solve", "", map[string][]byte{"z": good}), 400, `part "z": not an array parameter`},
 		{"npy", postMultipart(t, context.Background(), srv.URL+APIPrefix+"solve", "", map[string][]byte{"x": []byte("not npy")}), 400, "--x: not a .npy array"},
@@ -395,3 +409,38 @@ func TestAPIRegistered(t *testing.T) {
 }
 
 func runtimeGosched() { runtime.Gosched() }
+
+// TestAPISharedGPU: runs on --backend gpu share the process's one device,
+// one at a time, and agree with the float64 CPU reference to float32
+// accuracy.
+func TestAPISharedGPU(t *testing.T) {
+	if os.Getenv("OTPLAY_REQUIRE_GPU") != "1" {
+		if ads, err := gpu.Adapters(); err != nil || len(ads) == 0 {
+			t.Skipf("no WebGPU adapter here (%v); OTPLAY_REQUIRE_GPU=1 makes this a failure", err)
+		}
+	}
+	srv := newAPIServer(t, NewAPI(APIConfig{}))
+	body := `{"x": "moons:200:seed=1", "y": "circles:150", "eps": 0.1, "backend": "%s"}`
+	type answer struct {
+		Backend string
+		Cost    float64
+		Error   string
+	}
+	decode := func(resp *http.Response) answer {
+		var a answer
+		json.NewDecoder(resp.Body).Decode(&a)
+		resp.Body.Close()
+		return a
+	}
+	want := decode(postJSON(t, srv.URL+APIPrefix+"solve", fmt.Sprintf(body, "cpu")))
+	answers := make(chan answer, 3)
+	for range 3 {
+		go func() { answers <- decode(postJSON(t, srv.URL+APIPrefix+"solve", fmt.Sprintf(body, "gpu"))) }()
+	}
+	for range 3 {
+		a := <-answers
+		if a.Error != "" || a.Backend != "gpu" || math.Abs(a.Cost-want.Cost) > 1e-4*want.Cost {
+			t.Errorf("gpu run: %+v; cpu cost %g", a, want.Cost)
+		}
+	}
+}

@@ -4,19 +4,51 @@
 // small JSON endpoint /api/info ({"name", "version", "pages"}), and the
 // notebook API under /api/v1/ (below).
 //
-// The web root (default ./web, see Config) must hold app.wasm, built by
-// make wasm (GOOS=js GOARCH=wasm go build -o web/app.wasm ./wasm); New
-// fails with ErrNoWasm and that hint otherwise. When web/app.wasm.gz
-// exists and is not older than app.wasm, clients that accept gzip get it
-// with Content-Encoding: gzip; the X-Otplay-Wasm-Length header carries the
-// uncompressed size so that the loader's progress stays right.
+// # The web root
+//
+// Config.WebDir names a web root on disk (development: otplay serve --web
+// web, after make wasm); empty, the server takes the one compiled into
+// the binary (package web), which holds the playground only in a build
+// with the playground tag (make build). New fails with ErrNoWasm or
+// ErrNoPlayground, and says how to get the playground, otherwise. When
+// app.wasm.gz exists and is not older than app.wasm, clients that accept
+// gzip get it with Content-Encoding: gzip; when only app.wasm.gz exists
+// (the embedded root), other clients get it decompressed. The
+// X-Otplay-Wasm-Length header carries the uncompressed size so that the
+// loader's progress stays right.
 //
 // The page head defines window.wasm (the instantiated module), which the
 // WebGPU binding's Queue.WriteBuffer reads and go-app's loader does not
-// provide, and points the icons at local files (go-app's defaults are
-// fetched from the internet). The app version, under which go-app's
-// service worker caches the files, is derived from the web root's file
-// names, sizes and times unless Config.Version is set.
+// provide, drops a trailing slash from the path (a static host serves
+// /ot from ot/index.html by way of /ot/), and points the icons at local
+// files (go-app's defaults are fetched from the internet). The app
+// version, under which go-app's service worker caches the files, is
+// derived from the web root's files unless Config.Version is set.
+//
+// # Keeping to itself
+//
+// Every response carries X-Content-Type-Options: nosniff and
+// Referrer-Policy: no-referrer; /embed/<page> may be framed by any page
+// (Content-Security-Policy: frame-ancestors *) and everything else only by
+// its own origin (frame-ancestors 'self', X-Frame-Options: SAMEORIGIN).
+// The static routes answer GET and HEAD and 405 with Allow otherwise;
+// paths under /api/ choose their own methods. Serve refuses (421) requests
+// whose Host header is not an address of its listener (AllowedHosts:
+// localhost, 127.0.0.1 and [::1] with the port, plus the real addresses
+// for a non-loopback listener), which stops DNS rebinding, and sets
+// ReadHeaderTimeout, ReadTimeout, WriteTimeout and IdleTimeout; a handler
+// that needs longer extends its own deadlines with
+// http.ResponseController, and one that hijacks its connection (a
+// WebSocket) clears them.
+//
+// # Static export
+//
+// Export writes the whole playground as a static website: every route as
+// a real file (ot/index.html, embed/ot/index.html), go-app's scripts, and
+// the web root with app.wasm uncompressed. Config.Base ("/repo/") puts
+// every link under a sub-path, for a GitHub Pages project site; the pages
+// find their routes under it through go-app's GOAPP_ROOT_PREFIX
+// (ui.RoutePath, ui.SiteURL).
 //
 // # The notebook API
 //
@@ -27,7 +59,7 @@
 //	GET  /api/v1/         the endpoints with their parameters' defaults, and the limits
 //	POST /api/v1/solve    otplay solve: sinkhorn, unbalanced, partial, divergence, sliced, exact
 //	POST /api/v1/sliced   sliced W2 with its per-direction values and directions (given or drawn)
-//	POST /api/v1/sample   otplay sample (models empirical and gmm)
+//	POST /api/v1/sample   otplay sample (models empirical, gmm, and mlp uploaded)
 //	POST /api/v1/bridge   otplay bridge
 //
 // Parameters are the CLI's flags as JSON keys (eps, method, tau, mass,
@@ -36,8 +68,9 @@
 // are refused. Point clouds (x, y; data; source, target, start) are data
 // specs ("moons:512:seed=3") or arrays; weights (a, b) and sliced
 // directions are arrays. The server reads no files: specs naming .csv or
-// .npy files, and --model mlp:FILE, are refused. solve's plan and
-// potentials are booleans asking for those arrays in the answer.
+// .npy files are refused, and sample's model mlp takes the network file
+// (written by otplay train) as the multipart part "model". solve's plan
+// and potentials are booleans asking for those arrays in the answer.
 //
 // A request body is either a JSON object, with arrays as nested lists
 // (n lists of d numbers, or one list for weights)
@@ -76,11 +109,9 @@
 // every parameter; two runs at once and sixteen waiting, more answered
 // 503 with Retry-After. A client that goes away cancels its run: the
 // backend's next operation fails and the slot is freed. The "backend"
-// parameter is the CLI's --backend (default auto); gpu and auto share
-// the process's one GPU device, one run at a time.
+// parameter is the CLI's --backend (default auto: a hardware GPU, else
+// cpu32, as batch.ChooseAuto decides); runs on the GPU share the
+// process's one device, one run at a time.
 //
-// Serve runs a handler on a listener until its context ends; Export
-// writes the whole playground as a static website (app.GenerateStaticWebsite
-// plus a copy of the web root). The commands otplay serve and otplay
-// export are thin wrappers.
+// The commands otplay serve, export and app are thin wrappers.
 package server

@@ -1,11 +1,15 @@
 package server
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"mime"
 	"net"
@@ -20,22 +24,40 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/otplay/otplay/ui"
+	"github.com/otplay/otplay/web"
 )
 
 // Config configures the playground server.
 type Config struct {
-	// WebDir is the web root: app.wasm (built by make wasm), the icons and
-	// the style sheet. "" means "web" (relative to the working directory:
-	// run from the repository root).
+	// WebDir is a web root on disk holding app.wasm (built by make wasm),
+	// the icons and the style sheet, for development (otplay serve --web
+	// web). "" means the web root compiled into the binary (package web),
+	// which holds the playground only in a build with the playground tag
+	// (make build); New fails with ErrNoPlayground otherwise.
 	WebDir string
 	// Version is the app version the service worker caches under. ""
-	// derives it from the names, sizes and modification times of the files
-	// in WebDir, so a rebuilt app.wasm is picked up on the next load and an
-	// unchanged one stays cached across restarts.
+	// derives it from the web root's files (names, sizes and modification
+	// times on disk; names and contents when embedded), so a rebuilt
+	// app.wasm is picked up on the next load and an unchanged one stays
+	// cached across restarts.
 	Version string
+	// Base is the URL path the site lives under, for a static export to a
+	// sub-path such as a GitHub Pages project site ("/repo/"). "" or "/"
+	// is the root. Every link and script of the pages starts with it, and
+	// New serves the site under it.
+	Base string
+	// APIWithoutPlayground lets New serve the notebook API and /api/info
+	// from a binary built without the playground (and no WebDir): the
+	// pages then answer 404 with how to get them, instead of New failing
+	// with ErrNoPlayground. otplay serve sets it.
+	APIWithoutPlayground bool
+	// Remote lets the pages compute on this machine's backend
+	// (?backend=native, see remote.go); its zero value disables it.
+	Remote RemoteConfig
 }
 
-// DefaultWebDir is the web root used when Config.WebDir is empty.
+// DefaultWebDir is the repository's web root, relative to the repository
+// root: the folder to pass as --web during development.
 const DefaultWebDir = "web"
 
 // wasmLengthHeader carries the uncompressed size of app.wasm, so that the
@@ -46,47 +68,108 @@ const wasmLengthHeader = "X-Otplay-Wasm-Length"
 // New's error.
 var ErrNoWasm = errors.New("app.wasm not found")
 
+// ErrNoPlayground means the binary was built without the playground (no
+// playground build tag, as with a plain go install) and no web root was
+// given; errors.Is finds it in New's error.
+var ErrNoPlayground = errors.New("this binary was built without the playground")
+
 // New returns the playground's HTTP handler: the go-app pages of every
 // route in ui.Routes, the static files of the web root under /web/ (with a
 // precompressed app.wasm.gz sent to clients that accept gzip), and
-// /api/info. It fails with ErrNoWasm, and a hint to run make wasm, when
-// the web root has no app.wasm.
+// /api/info. Every response carries the headers of secureHeaders, and the
+// static routes answer only GET and HEAD (405 otherwise). It fails with
+// ErrNoWasm or ErrNoPlayground, and how to get the playground, when the
+// web root has no app.wasm (but see Config.APIWithoutPlayground).
 func New(cfg Config) (http.Handler, error) {
 	h, err := appHandler(cfg)
-	if err != nil {
+	noPlayground := errors.Is(err, ErrNoPlayground) && cfg.APIWithoutPlayground
+	if err != nil && !noPlayground {
 		return nil, err
 	}
+	version := ""
+	if h != nil {
+		version = h.Version
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/web/", h.Resources.(http.Handler))
 	mux.HandleFunc("/api/info", func(w http.ResponseWriter, r *http.Request) {
+		if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
+			return
+		}
 		pages := []string{}
 		for _, p := range ui.Pages() {
 			pages = append(pages, p.Path)
 		}
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"name": "otplay", "version": h.Version, "pages": pages})
+		if noPlayground {
+			pages = []string{}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"name": "otplay", "version": version, "pages": pages})
 	})
-	mux.Handle(APIPrefix, NewAPI(APIConfig{}))
-	mux.Handle("/", h)
-	return mux, nil
+	mux.Handle(APIPrefix, longRequests(NewAPI(APIConfig{})))
+	if cfg.Remote.Backend != nil && h != nil {
+		mountRemote(mux, h, cfg.Remote)
+	}
+	if noPlayground {
+		msg := err.Error()
+		mux.Handle("/", staticMethods(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "otplay: "+msg+". The notebook API is at "+APIPrefix+".", http.StatusNotFound)
+		})))
+	} else {
+		mux.Handle("/web/", h.Resources.(http.Handler))
+		mux.Handle("/", staticMethods(h))
+	}
+	var root http.Handler = mux
+	if base := cleanBase(cfg.Base); base != "" {
+		root = http.StripPrefix(base, mux)
+	}
+	return secureHeaders(root), nil
+}
+
+// webFiles returns the web root of cfg and a name for it in messages.
+func webFiles(cfg Config) (fs.FS, string, error) {
+	if cfg.WebDir == "" {
+		if !web.HasPlayground {
+			return nil, "", fmt.Errorf("%w (no app.wasm inside): build it with make build (make wasm, then go build -tags playground ./cmd/otplay), or pass --web DIR with a web root that holds app.wasm (make wasm writes web/app.wasm)", ErrNoPlayground)
+		}
+		return web.Files(), "the web root built into this binary", nil
+	}
+	st, err := os.Stat(cfg.WebDir)
+	if err != nil || !st.IsDir() {
+		return nil, "", fmt.Errorf("web root %q is not a directory (pass --web DIR with the folder that holds app.wasm, or leave --web out to use the playground built into the binary)", cfg.WebDir)
+	}
+	files := os.DirFS(cfg.WebDir)
+	if !hasFile(files, "app.wasm") && !hasFile(files, "app.wasm.gz") {
+		return nil, "", fmt.Errorf("%w in web root %q: run make wasm (GOOS=js GOARCH=wasm go build -o %s ./wasm)", ErrNoWasm, cfg.WebDir, filepath.Join(cfg.WebDir, "app.wasm"))
+	}
+	return files, fmt.Sprintf("web root %q", cfg.WebDir), nil
+}
+
+// hasFile reports whether name is a regular file of files.
+func hasFile(files fs.FS, name string) bool {
+	st, err := fs.Stat(files, name)
+	return err == nil && st.Mode().IsRegular()
+}
+
+// cleanBase turns a base path into "" (the root) or "/a/b" (no trailing
+// slash).
+func cleanBase(base string) string {
+	base = strings.Trim(base, "/")
+	if base == "" {
+		return ""
+	}
+	return "/" + path.Clean(base)
 }
 
 // appHandler builds the go-app handler for cfg.
 func appHandler(cfg Config) (*app.Handler, error) {
-	dir := cfg.WebDir
-	if dir == "" {
-		dir = DefaultWebDir
-	}
-	st, err := os.Stat(dir)
-	if err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("web root %q is not a directory (run otplay serve from the repository root, or pass --web DIR)", dir)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "app.wasm")); err != nil {
-		return nil, fmt.Errorf("%w in web root %q: run make wasm (GOOS=js GOARCH=wasm go build -o %s ./wasm)", ErrNoWasm, dir, filepath.Join(dir, "app.wasm"))
+	files, _, err := webFiles(cfg)
+	if err != nil {
+		return nil, err
 	}
 	version := cfg.Version
 	if version == "" {
-		if version, err = dirVersion(dir); err != nil {
+		if version, err = filesVersion(files); err != nil {
 			return nil, err
 		}
 	}
@@ -105,11 +188,50 @@ func appHandler(cfg Config) (*app.Handler, error) {
 		ThemeColor:              "#1f4e79",
 		LoadingLabel:            "loading otplay {progress}%",
 		Styles:                  []string{"/web/otplay.css"},
-		RawHeaders:              []string{windowWasmScript},
-		Resources:               webRoot{dir: dir},
+		RawHeaders:              []string{windowWasmScript, trailingSlashScript, baseHistoryScript(cleanBase(cfg.Base))},
+		Resources:               webRoot{files: files, base: cleanBase(cfg.Base)},
 		Version:                 version,
 		WasmContentLengthHeader: wasmLengthHeader,
 	}, nil
+}
+
+// trailingSlashScript drops a trailing slash from the page's path before
+// the app starts: a static host serves the route /ot from ot/index.html
+// and redirects /ot to /ot/, while go-app matches routes exactly.
+const trailingSlashScript = `<script>
+(function () {
+  const p = location.pathname;
+  if (p.length > 1 && p.endsWith("/")) history.replaceState(history.state, "", p.replace(/\/+$/, "") + location.search + location.hash);
+})();
+</script>`
+
+// baseHistoryScript keeps the address bar under the site's base (a
+// static export with --base /repo/): a link or navigation of the app to
+// "/ot" that lacks the base is recorded in the history as "/repo/ot", so
+// reloading and sharing the address work. go-app already routes such a
+// path (it strips GOAPP_ROOT_PREFIX); the pages' own links carry the base
+// (ui.SiteURL), and this catches any that does not. Empty at the root.
+func baseHistoryScript(base string) string {
+	if base == "" {
+		return ""
+	}
+	b, _ := json.Marshal(base)
+	return `<script>
+(function () {
+  const base = ` + string(b) + `;
+  const underBase = function (u) {
+    if (u === undefined || u === null) return u;
+    const url = new URL(String(u), location.href);
+    if (url.origin !== location.origin || url.pathname === base || url.pathname.startsWith(base + "/")) return u;
+    url.pathname = base + url.pathname;
+    return url.href;
+  };
+  for (const m of ["pushState", "replaceState"]) {
+    const original = history[m].bind(history);
+    history[m] = function (state, title, u) { return original(state, title, underBase(u)); };
+  }
+})();
+</script>`
 }
 
 // windowWasmScript keeps the instantiated module on window.wasm: the
@@ -128,96 +250,201 @@ const windowWasmScript = `<script>
 })();
 </script>`
 
-// dirVersion hashes the names, sizes and modification times of the files
-// in dir.
-func dirVersion(dir string) (string, error) {
-	var lines []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+// filesVersion hashes the names, sizes and modification times of the
+// files of the web root, and the contents of those without a modification
+// time (the embedded ones).
+func filesVersion(files fs.FS) (string, error) {
+	sum := sha256.New()
+	var names []string
+	err := fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		lines = append(lines, fmt.Sprintf("%s %d %d", filepath.ToSlash(p), fi.Size(), fi.ModTime().UnixNano()))
+		names = append(names, p)
 		return nil
 	})
 	if err != nil {
 		return "", fmt.Errorf("reading web root: %w", err)
 	}
-	sort.Strings(lines)
-	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
-	return fmt.Sprintf("%x", sum[:8]), nil
+	sort.Strings(names)
+	for _, name := range names {
+		fi, err := fs.Stat(files, name)
+		if err != nil {
+			return "", fmt.Errorf("reading web root: %w", err)
+		}
+		fmt.Fprintf(sum, "%s %d %d\n", name, fi.Size(), fi.ModTime().UnixNano())
+		if fi.ModTime().IsZero() {
+			f, err := files.Open(name)
+			if err != nil {
+				return "", fmt.Errorf("reading web root: %w", err)
+			}
+			_, err = io.Copy(sum, f)
+			f.Close()
+			if err != nil {
+				return "", fmt.Errorf("reading web root: %w", err)
+			}
+		}
+	}
+	return fmt.Sprintf("%x", sum.Sum(nil)[:8]), nil
 }
 
 // webRoot serves the files of the web root at /web/... and resolves go-app
-// resource paths to those URLs.
-type webRoot struct{ dir string }
+// resource paths to those URLs, under the site's base path.
+type webRoot struct {
+	files fs.FS
+	base  string // "" or "/repo", from cleanBase
+}
 
-// Resolve maps "/web/x" (or "web/x") to the URL "/web/x" and leaves other
-// locations as they are (go-app's LocalDir("") rule, with the files taken
-// from dir instead of the working directory).
+// Resolve maps local locations to URLs under the base: "/" to the base
+// ("/" at the root), "/web/x" and "web/x" to base+"/web/x", any other
+// absolute path p (a route, "/app.js") to base+p; remote URLs and
+// relative locations such as "data:," stay as they are.
 func (wr webRoot) Resolve(location string) string {
 	switch {
 	case location == "" || location == "/":
-		return "/"
+		if wr.base == "" {
+			return "/"
+		}
+		return wr.base
 	case strings.HasPrefix(location, "http://") || strings.HasPrefix(location, "https://"):
 		return location
-	case location == "web" || location == "/web" || strings.HasPrefix(location, "web/") || strings.HasPrefix(location, "/web/"):
-		return "/" + strings.Trim(location, "/")
+	case location == "web" || strings.HasPrefix(location, "web/"):
+		return wr.base + "/" + strings.Trim(location, "/")
+	case strings.HasPrefix(location, "/"):
+		return wr.base + location
 	}
 	return location
 }
 
 // ServeHTTP serves /web/<name> from the web root. A client that accepts
 // gzip gets <name>.gz instead when it exists and is not older than
-// <name>. Directory listings are refused.
+// <name>; one that does not gets <name>, or <name>.gz decompressed when
+// only that exists (the embedded app.wasm). Directory listings are
+// refused.
 func (wr webRoot) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
 		return
 	}
 	rel := strings.TrimPrefix(path.Clean("/"+strings.TrimPrefix(r.URL.Path, "/web")), "/")
-	if rel == "" || strings.HasSuffix(r.URL.Path, "/") {
+	if rel == "" || strings.HasSuffix(r.URL.Path, "/") || !fs.ValidPath(rel) {
 		http.NotFound(w, r)
 		return
 	}
-	name := filepath.Join(wr.dir, filepath.FromSlash(rel))
-	fi, err := os.Stat(name)
-	if err != nil || fi.IsDir() {
+	plain, plainErr := fs.Stat(wr.files, rel)
+	if plainErr == nil && !plain.Mode().IsRegular() {
+		http.NotFound(w, r)
+		return
+	}
+	gz, gzErr := fs.Stat(wr.files, rel+".gz")
+	haveGz := gzErr == nil && gz.Mode().IsRegular() && (plainErr != nil || !gz.ModTime().Before(plain.ModTime()))
+	if plainErr != nil && !haveGz {
 		http.NotFound(w, r)
 		return
 	}
 	if ctype := mime.TypeByExtension(path.Ext(rel)); ctype != "" {
 		w.Header().Set("Content-Type", ctype)
 	}
-	if path.Ext(rel) == ".wasm" {
-		w.Header().Set("Content-Type", "application/wasm")
-		w.Header().Set(wasmLengthHeader, strconv.FormatInt(fi.Size(), 10))
-	}
 	w.Header().Set("Vary", "Accept-Encoding")
 	w.Header().Set("Cache-Control", "no-cache")
-	serve := name
-	if acceptsGzip(r) {
-		if gz, err := os.Stat(name + ".gz"); err == nil && !gz.IsDir() && !gz.ModTime().Before(fi.ModTime()) {
-			serve = name + ".gz"
-			w.Header().Set("Content-Encoding", "gzip")
+	isWasm := path.Ext(rel) == ".wasm"
+	if isWasm {
+		w.Header().Set("Content-Type", "application/wasm")
+		if plainErr == nil {
+			w.Header().Set(wasmLengthHeader, strconv.FormatInt(plain.Size(), 10))
+		} else if n, err := gzipSize(wr.files, rel+".gz"); err == nil {
+			w.Header().Set(wasmLengthHeader, strconv.FormatInt(n, 10))
 		}
 	}
-	f, err := os.Open(serve)
+	switch {
+	case haveGz && acceptsGzip(r):
+		w.Header().Set("Content-Encoding", "gzip")
+		wr.serveFile(w, r, rel+".gz")
+	case plainErr == nil:
+		wr.serveFile(w, r, rel)
+	default:
+		wr.serveGunzipped(w, r, rel+".gz")
+	}
+}
+
+// serveFile serves one file of the web root with http.ServeContent
+// (ranges, If-Modified-Since).
+func (wr webRoot) serveFile(w http.ResponseWriter, r *http.Request, name string) {
+	f, err := wr.files.Open(name)
 	if err != nil {
-		http.Error(w, "cannot open "+rel, http.StatusInternalServerError)
+		http.Error(w, "cannot open "+name, http.StatusInternalServerError)
 		return
 	}
 	defer f.Close()
-	sfi, err := f.Stat()
+	fi, err := f.Stat()
 	if err != nil {
-		http.Error(w, "cannot stat "+rel, http.StatusInternalServerError)
+		http.Error(w, "cannot stat "+name, http.StatusInternalServerError)
 		return
 	}
-	http.ServeContent(w, r, path.Base(serve), sfi.ModTime(), f)
+	rs, ok := f.(io.ReadSeeker)
+	if !ok {
+		b, err := io.ReadAll(f)
+		if err != nil {
+			http.Error(w, "cannot read "+name, http.StatusInternalServerError)
+			return
+		}
+		rs = bytes.NewReader(b)
+	}
+	http.ServeContent(w, r, path.Base(name), fi.ModTime(), rs)
+}
+
+// serveGunzipped sends the gzip file name decompressed, for a client that
+// does not accept gzip when the web root holds only the compressed file.
+func (wr webRoot) serveGunzipped(w http.ResponseWriter, r *http.Request, name string) {
+	f, err := wr.files.Open(name)
+	if err != nil {
+		http.Error(w, "cannot open "+name, http.StatusInternalServerError)
+		return
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		http.Error(w, name+" is not gzip: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	if n, err := gzipSize(wr.files, name); err == nil {
+		w.Header().Set("Content-Length", strconv.FormatInt(n, 10))
+	}
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return
+	}
+	io.Copy(w, zr)
+}
+
+// gzipSize reads the uncompressed size a gzip file records in its last
+// four bytes (ISIZE, RFC 1952 section 2.3.1: the size modulo 2^32, exact
+// for the wasm's 12 MB).
+func gzipSize(files fs.FS, name string) (int64, error) {
+	f, err := files.Open(name)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	var tail []byte
+	if rs, ok := f.(io.ReadSeeker); ok {
+		if _, err := rs.Seek(-4, io.SeekEnd); err != nil {
+			return 0, fmt.Errorf("%s: %w", name, err)
+		}
+		tail = make([]byte, 4)
+		if _, err := io.ReadFull(rs, tail); err != nil {
+			return 0, fmt.Errorf("%s: %w", name, err)
+		}
+	} else {
+		b, err := io.ReadAll(f)
+		if err != nil {
+			return 0, err
+		}
+		tail = b[max(0, len(b)-4):]
+	}
+	if len(tail) < 4 {
+		return 0, fmt.Errorf("%s: too short for gzip", name)
+	}
+	return int64(binary.LittleEndian.Uint32(tail)), nil
 }
 
 // acceptsGzip reports whether the request's Accept-Encoding allows gzip
@@ -234,14 +461,41 @@ func acceptsGzip(r *http.Request) bool {
 	return false
 }
 
+// The server's timeouts. A handler that needs longer (a long solve of
+// the notebook API, a stream) extends its own deadlines with
+// http.ResponseController; one that hijacks the connection (a WebSocket)
+// clears them with SetDeadline(time.Time{}).
+const (
+	// ReadHeaderTimeout bounds reading a request's header.
+	ReadHeaderTimeout = 10 * time.Second
+	// ReadTimeout bounds reading a whole request, body included.
+	ReadTimeout = time.Minute
+	// WriteTimeout bounds writing a response, from the end of its header.
+	WriteTimeout = 2 * time.Minute
+	// IdleTimeout closes keep-alive connections idle this long.
+	IdleTimeout = 2 * time.Minute
+)
+
+// serverTimeouts are the timeouts Serve uses (tests shorten them).
+var serverTimeouts = struct{ readHeader, read, write, idle time.Duration }{
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout,
+}
+
 // Serve serves h on l until ctx ends, then shuts down gracefully (waiting
 // up to 5 s for requests in flight). It returns nil after a shutdown
 // caused by ctx.
-func Serve(ctx context.Context, l net.Listener, h http.Handler) error {
+//
+// Requests whose Host header is not an address of l are refused with 421
+// Misdirected Request (a DNS-rebinding page names its own host): see
+// AllowedHosts. allowHosts adds host names (with or without a port) that
+// reach l by other names, for a listener on a non-loopback address.
+func Serve(ctx context.Context, l net.Listener, h http.Handler, allowHosts ...string) error {
 	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		Handler:           checkHost(AllowedHosts(l.Addr(), allowHosts...), h),
+		ReadHeaderTimeout: serverTimeouts.readHeader,
+		ReadTimeout:       serverTimeouts.read,
+		WriteTimeout:      serverTimeouts.write,
+		IdleTimeout:       serverTimeouts.idle,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
@@ -259,54 +513,4 @@ func Serve(ctx context.Context, l net.Listener, h http.Handler) error {
 		}
 		return nil
 	}
-}
-
-// Export writes the playground as a static website into dir (for any
-// static host: index.html, one .html per route, go-app's scripts, the
-// manifest) and copies the web root into dir/web. The site must be served
-// from its host's root path.
-func Export(dir string, cfg Config) error {
-	h, err := appHandler(cfg)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	if err := app.GenerateStaticWebsite(dir, h, ui.RoutePaths()...); err != nil {
-		return fmt.Errorf("export: generating pages: %w", err)
-	}
-	src := cfg.WebDir
-	if src == "" {
-		src = DefaultWebDir
-	}
-	return copyTree(filepath.Join(dir, "web"), src)
-}
-
-// copyTree copies the regular files under src into dst.
-func copyTree(dst, src string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
-		if err := os.WriteFile(target, b, 0o644); err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
-		return nil
-	})
 }

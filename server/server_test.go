@@ -16,6 +16,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/otplay/otplay/web"
 )
 
 // fakeWasm starts with the wasm magic and version; the server never looks
@@ -197,7 +199,7 @@ func TestStaticFilesAndGzip(t *testing.T) {
 		req := httptest.NewRequest(http.MethodGet, "/", nil)
 		req.URL.Path = p
 		rec := httptest.NewRecorder()
-		webRoot{dir: dir}.ServeHTTP(rec, req)
+		webRoot{files: os.DirFS(dir)}.ServeHTTP(rec, req)
 		if rec.Code != 404 {
 			t.Errorf("webRoot GET %s: %d, want 404", p, rec.Code)
 		}
@@ -225,16 +227,16 @@ func TestAcceptsGzip(t *testing.T) {
 
 func TestVersionFollowsWebRoot(t *testing.T) {
 	dir := newWebRoot(t, false)
-	v1, err := dirVersion(dir)
+	v1, err := filesVersion(os.DirFS(dir))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v2, _ := dirVersion(dir); v2 != v1 {
+	if v2, _ := filesVersion(os.DirFS(dir)); v2 != v1 {
 		t.Error("version not stable")
 	}
 	later := time.Now().Add(time.Minute)
 	os.Chtimes(filepath.Join(dir, "app.wasm"), later, later)
-	if v3, _ := dirVersion(dir); v3 == v1 {
+	if v3, _ := filesVersion(os.DirFS(dir)); v3 == v1 {
 		t.Error("a rebuilt app.wasm kept the version")
 	}
 }
@@ -274,14 +276,23 @@ func TestServeStopsWithContext(t *testing.T) {
 func TestExport(t *testing.T) {
 	web := newWebRoot(t, true)
 	out := filepath.Join(t.TempDir(), "site")
-	if err := Export(out, Config{WebDir: web}); err != nil {
+	n, err := Export(out, Config{WebDir: web})
+	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"index.html", "check.html", "embed/check.html", "app.js", "wasm_exec.js", "app-worker.js", "manifest.webmanifest",
-		"web/app.wasm", "web/app.wasm.gz", "web/icon.png", "web/otplay.css"} {
+	if n < 3 {
+		t.Errorf("Export wrote %d routes", n)
+	}
+	// Every route is a real file (a folder's index.html), so a static host
+	// serves deep links.
+	for _, f := range []string{"index.html", "check/index.html", "embed/check/index.html", "app.js", "wasm_exec.js", "app-worker.js", "manifest.webmanifest",
+		"app.css", "web/app.wasm", "web/icon.png", "web/otplay.css", ".nojekyll"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("export lacks %s", f)
 		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "web", "app.wasm.gz")); err == nil {
+		t.Error("export holds app.wasm.gz, which static hosts do not negotiate")
 	}
 	index, _ := os.ReadFile(filepath.Join(out, "index.html"))
 	if !strings.Contains(string(index), `href="/check"`) || !strings.Contains(string(index), "window.wasm") {
@@ -290,7 +301,97 @@ func TestExport(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(out, "web", "app.wasm")); !bytes.Equal(b, fakeWasm) {
 		t.Error("web/app.wasm not copied")
 	}
-	if err := Export(filepath.Join(t.TempDir(), "x"), Config{WebDir: t.TempDir()}); !errors.Is(err, ErrNoWasm) {
+	if _, err := Export(filepath.Join(t.TempDir(), "x"), Config{WebDir: t.TempDir()}); !errors.Is(err, ErrNoWasm) {
 		t.Errorf("export without wasm: %v", err)
+	}
+}
+
+// Under a base path every link, script and resource of the exported pages
+// starts with it, app.js routes under it, and a web root holding only
+// app.wasm.gz (the embedded one) is exported with app.wasm decompressed.
+func TestExportUnderBase(t *testing.T) {
+	web := newWebRoot(t, true)
+	os.Remove(filepath.Join(web, "app.wasm"))
+	out := filepath.Join(t.TempDir(), "site")
+	if _, err := Export(out, Config{WebDir: web, Base: "/repo/"}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(filepath.Join(out, "embed", "check", "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`src="/repo/app.js"`, `src="/repo/wasm_exec.js"`, `href="/repo/web/otplay.css"`, `href="/repo/manifest.webmanifest"`, `href="/repo/web/icon.svg"`} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("embed/check/index.html lacks %s", want)
+		}
+	}
+	if strings.Contains(string(page), `"/app.js"`) || strings.Contains(string(page), `"/web/`) {
+		t.Error("embed/check/index.html has a link outside /repo/")
+	}
+	js, _ := os.ReadFile(filepath.Join(out, "app.js"))
+	for _, want := range []string{`"/repo/web/app.wasm"`, `"GOAPP_ROOT_PREFIX":"/repo"`, `"/repo/app-worker.js"`} {
+		if !strings.Contains(string(js), want) {
+			t.Errorf("app.js lacks %s", want)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "web", "app.wasm")); !bytes.Equal(b, fakeWasm) {
+		t.Error("web/app.wasm is not app.wasm.gz decompressed")
+	}
+}
+
+// A web root with only app.wasm.gz (as embedded by make build) serves it
+// compressed to clients that accept gzip and decompressed, with its
+// length, to those that do not.
+func TestGzipOnlyWebRoot(t *testing.T) {
+	web := newWebRoot(t, true)
+	os.Remove(filepath.Join(web, "app.wasm"))
+	h, err := New(Config{WebDir: web})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := get(t, h, "/web/app.wasm")
+	if b := body(t, r); b != string(fakeWasm) || r.Header.Get("Content-Encoding") != "" || r.Header.Get("Content-Length") != "3008" || r.Header.Get(wasmLengthHeader) != "3008" {
+		t.Errorf("decompressed wasm: %d bytes, encoding %q, length %q, %s %q", len(b), r.Header.Get("Content-Encoding"), r.Header.Get("Content-Length"), wasmLengthHeader, r.Header.Get(wasmLengthHeader))
+	}
+	r = get(t, h, "/web/app.wasm", "Accept-Encoding", "gzip")
+	if b := body(t, r); r.Header.Get("Content-Encoding") != "gzip" || len(b) >= len(fakeWasm) || r.Header.Get(wasmLengthHeader) != "3008" {
+		t.Errorf("gzip wasm: encoding %q, %d bytes", r.Header.Get("Content-Encoding"), len(b))
+	}
+}
+
+// Without a web root the server takes the one built into the binary; a
+// build without the playground tag says so and how to get it.
+func TestEmbeddedWebRoot(t *testing.T) {
+	h, err := New(Config{})
+	if !web.HasPlayground {
+		if !errors.Is(err, ErrNoPlayground) || !strings.Contains(err.Error(), "make build") || !strings.Contains(err.Error(), "--web") {
+			t.Errorf("New without playground: %v, want ErrNoPlayground naming make build and --web", err)
+		}
+		// The notebook API needs no playground: with APIWithoutPlayground
+		// it is served, and the pages say how to get them.
+		h, err := New(Config{APIWithoutPlayground: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := get(t, h, "/api/v1/"); r.StatusCode != 200 {
+			t.Errorf("GET /api/v1/ without the playground: %d", r.StatusCode)
+		}
+		if r := get(t, h, "/api/info"); r.StatusCode != 200 {
+			t.Errorf("GET /api/info without the playground: %d", r.StatusCode)
+		}
+		for _, p := range []string{"/", "/ot", "/web/app.wasm"} {
+			r := get(t, h, p)
+			if b := body(t, r); r.StatusCode != 404 || !strings.Contains(b, "make build") || !strings.Contains(b, "/api/v1/") {
+				t.Errorf("GET %s without the playground: %d %q", p, r.StatusCode, b)
+			}
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := get(t, h, "/web/app.wasm", "Accept-Encoding", "gzip")
+	if b := body(t, r); r.StatusCode != 200 || r.Header.Get("Content-Encoding") != "gzip" || len(b) < 1<<20 {
+		t.Errorf("embedded app.wasm: %d, %d bytes", r.StatusCode, len(b))
 	}
 }

@@ -13,33 +13,68 @@ import (
 
 // Backend preferences, the values of a page's "backend" URL parameter.
 const (
-	PreferAuto = "auto" // WebGPU if the browser has a working adapter, else CPU
+	PreferAuto = "auto" // WebGPU if the browser has a working adapter, else the server's device, else CPU (autoUsesNative)
 	PreferGPU  = "gpu"  // WebGPU; falls back to CPU with the reason shown
 	PreferCPU  = "cpu"  // the float64 CPU backend in the wasm
+	// PreferNative computes on the otplay server's backend (its GPU where
+	// it has one) through compute/remote; falls back to CPU with the
+	// reason shown.
+	PreferNative = "native"
 )
 
 // BackendParam is the "backend" URL parameter every computing page carries.
 var BackendParam = Param{
 	Name: "backend", Kind: KindChoice, Default: PreferAuto,
-	Choices: []string{PreferAuto, PreferGPU, PreferCPU},
-	Help:    "compute backend: auto (WebGPU if available, else CPU), gpu or cpu",
+	Choices: []string{PreferAuto, PreferGPU, PreferCPU, PreferNative},
+	Help:    "compute backend: auto (WebGPU if available, else the server's GPU, else CPU), gpu, cpu or native (the otplay server's device)",
 }
 
 // Backend kinds reported in BackendStatus.Kind.
 const (
 	KindWebGPU = "webgpu"
 	KindCPU    = "cpu"
+	KindNative = "native" // the otplay server's backend, driven over HTTP
 )
+
+// NativeEnv is the go-app environment variable through which `otplay
+// serve` tells its pages that they may compute on its backend: "hardware
+// <device>" for a GPU, "software <device>" for a CPU backend or a
+// software adapter. It is empty on a static export and on a server
+// without native compute, and then the pages never try.
+const NativeEnv = "OTPLAY_NATIVE"
+
+// autoUsesNative decides backend=auto's choice between the browser and
+// the server (native says what the server offers, NativeEnv; "" is
+// nothing). The server's device is taken
+//   - when it is a hardware GPU ("hardware ...") and the browser has no
+//     WebGPU adapter or only a software one (browserFallback);
+//   - whatever it is when the browser has no WebGPU adapter at all: the
+//     alternative is the wasm's single-threaded float64 CPU backend, and
+//     the server's fast CPU backend (cpu32, what otplay serve offers
+//     without a GPU) ran an /ot iteration at n = 1000 in 11-28 ms against
+//     the wasm CPU's 250-1750 ms (e2e TestNativeTimings).
+//
+// A software adapter in the browser (SwiftShader: 15-282 ms there) is kept
+// when the server has no hardware GPU.
+func autoUsesNative(native, browserAdapter string, browserFallback bool) bool {
+	switch {
+	case native == "":
+		return false
+	case browserAdapter == "":
+		return true
+	}
+	return browserFallback && strings.HasPrefix(native, "hardware ")
+}
 
 // BackendStatus is the backend a page computes with and how it was chosen:
 // what the layout's badge shows.
 type BackendStatus struct {
 	Backend compute.Backend `json:"-"`
-	// Kind is KindWebGPU or KindCPU.
+	// Kind is KindWebGPU, KindNative or KindCPU.
 	Kind string `json:"kind"`
 	// Adapter describes the browser's WebGPU adapter when one was found
 	// ("google swiftshader (fallback)"), even if the page then computed on
-	// the CPU.
+	// the CPU; on KindNative, the server's device.
 	Adapter string `json:"adapter,omitempty"`
 	// Reason says why the CPU backend is in use (empty on WebGPU).
 	Reason string `json:"reason,omitempty"`
@@ -47,12 +82,14 @@ type BackendStatus struct {
 	Open time.Duration `json:"-"`
 }
 
-// Badge is the short text of the layout's backend badge: "WebGPU: <adapter>"
-// or "CPU (<reason>)".
+// Badge is the short text of the layout's backend badge: "WebGPU: <adapter>",
+// "native: <server's device>" or "CPU (<reason>)".
 func (s BackendStatus) Badge() string {
 	switch {
 	case s.Kind == KindWebGPU:
 		return "WebGPU: " + s.Adapter
+	case s.Kind == KindNative:
+		return "native: " + s.Adapter
 	case s.Kind == KindCPU && s.Reason != "":
 		return "CPU (" + s.Reason + ")"
 	case s.Kind == KindCPU:
@@ -71,9 +108,14 @@ var backends struct {
 	byPref map[string]BackendStatus
 }
 
-// OpenBackend returns the backend for a preference (PreferAuto, PreferGPU
-// or PreferCPU), opening it on first use and sharing it between pages
-// afterwards. In the browser it awaits JavaScript promises (the adapter
+// OpenBackend returns the backend for a preference (PreferAuto, PreferGPU,
+// PreferCPU or PreferNative), opening it on first use and sharing it
+// between pages afterwards. PreferNative, and PreferAuto when
+// autoUsesNative says so, open a compute/remote session on the server that
+// served the page (only where it says it offers one, NativeEnv); the
+// session is closed by navigator.sendBeacon when the page goes away, and a
+// server that is gone is a lost device (BackendLost: the pages move to the
+// CPU and the badge says "native compute stopped (...)"). In the browser it awaits JavaScript promises (the adapter
 // request), so call it from a goroutine (ctx.Async), never from an event
 // handler or Render. It always returns a usable backend: when WebGPU is
 // missing, refused or broken it falls back to the CPU and says why in
@@ -89,8 +131,12 @@ func OpenBackend(pref string) BackendStatus {
 	switch pref {
 	case PreferCPU:
 		s = cpuStatus("requested with backend=cpu")
-	case PreferAuto, PreferGPU:
-		s = openBrowserGPU()
+	case PreferGPU:
+		s = openBrowserGPU(false)
+	case PreferAuto:
+		s = openBrowserGPU(true)
+	case PreferNative:
+		s = openNative()
 	default:
 		s = cpuStatus(fmt.Sprintf("unknown backend %q", pref))
 	}
@@ -153,6 +199,11 @@ func BackendLost(b compute.Backend, err error) BackendStatus {
 		return s
 	}
 	reason := "the WebGPU device was lost"
+	for _, s := range backends.byPref {
+		if s.Backend == b && s.Kind == KindNative {
+			reason = "native compute stopped"
+		}
+	}
 	if err != nil {
 		reason += " (" + strings.TrimPrefix(strings.TrimPrefix(err.Error(), compute.ErrDeviceLost.Error()+": "), "gpu: device lost: ") + ")"
 	}

@@ -3,35 +3,83 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"syscall/js"
 	"time"
 
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/compute/remote"
 )
 
 // openBrowserGPU asks navigator.gpu for an adapter, describes it, and opens
 // the GPU backend on it; on any failure it returns the CPU backend and the
-// reason.
-func openBrowserGPU() BackendStatus {
+// reason. For backend=auto (auto set) it takes the otplay server's
+// backend instead where autoUsesNative says so: no adapter in the browser,
+// or only a software one while the server has a hardware GPU.
+func openBrowserGPU(auto bool) BackendStatus {
+	native := app.Getenv(NativeEnv)
+	// orNative is the answer when the browser has no adapter (why says
+	// why): the server's backend when auto may take it, else the CPU.
+	orNative := func(why string) BackendStatus {
+		if !auto || !autoUsesNative(native, "", false) {
+			return cpuStatus(why)
+		}
+		s := openNative()
+		if s.Kind != KindNative {
+			s.Reason = why + "; " + s.Reason
+		}
+		return s
+	}
 	gpu := js.Global().Get("navigator").Get("gpu")
 	if !gpu.Truthy() {
-		return cpuStatus("this browser has no WebGPU (navigator.gpu is undefined)")
+		return orNative("this browser has no WebGPU (navigator.gpu is undefined)")
 	}
 	adapter, err := awaitPromise(gpu.Call("requestAdapter"), 20*time.Second)
 	if err != nil {
-		return cpuStatus("requestAdapter failed: " + err.Error())
+		return orNative("requestAdapter failed: " + err.Error())
 	}
 	if !adapter.Truthy() {
-		return cpuStatus("no WebGPU adapter (requestAdapter returned null)")
+		return orNative("no WebGPU adapter (requestAdapter returned null)")
 	}
-	s := withGPUBackend(describeAdapter(adapter))
+	name := describeAdapter(adapter)
+	if auto && autoUsesNative(native, name, strings.HasSuffix(name, fallbackMark)) {
+		if s := openNative(); s.Kind == KindNative {
+			return s
+		}
+	}
+	s := withGPUBackend(name)
 	if s.Kind == KindWebGPU {
 		watchDeviceLost(s.Backend)
 	}
 	return s
+}
+
+// openNative opens a compute/remote session on the server that served the
+// page (its origin, under the site's base) when the server says it offers
+// one (NativeEnv), and closes the session with navigator.sendBeacon when
+// the page goes away. It returns the CPU backend and the reason when it
+// cannot.
+func openNative() BackendStatus {
+	if app.Getenv(NativeEnv) == "" {
+		return cpuStatus("this page's server offers no native compute (a static site, or otplay serve --native=false)")
+	}
+	origin := js.Global().Get("location").Get("origin").String()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	b, err := remote.Open(ctx, origin+siteBase(), remote.Options{})
+	if err != nil {
+		return cpuStatus("native compute unavailable: " + err.Error())
+	}
+	onHide := js.FuncOf(func(this js.Value, args []js.Value) any {
+		js.Global().Get("navigator").Call("sendBeacon", b.CloseURL(), b.Session().Token)
+		return nil
+	})
+	js.Global().Call("addEventListener", "pagehide", onHide)
+	return BackendStatus{Backend: b, Kind: KindNative, Adapter: b.Info().Device}
 }
 
 // watchDeviceLost switches the pages to the CPU when the device's lost
@@ -64,6 +112,9 @@ func jsString(v js.Value) string {
 	return ""
 }
 
+// fallbackMark ends the name of a software adapter.
+const fallbackMark = " (fallback)"
+
 // describeAdapter names an adapter from its GPUAdapterInfo: the
 // description if the browser gives one, else vendor and architecture,
 // marked "(fallback)" for a software adapter such as SwiftShader.
@@ -87,7 +138,7 @@ func describeAdapter(adapter js.Value) string {
 	}
 	fallback := adapter.Get("isFallbackAdapter").Truthy() || (info.Truthy() && info.Get("isFallbackAdapter").Truthy())
 	if fallback {
-		name += " (fallback)"
+		name += fallbackMark
 	}
 	return name
 }

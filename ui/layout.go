@@ -132,7 +132,7 @@ func (l Layout) advice() app.UI {
 }
 
 func navLink(path, title string, active bool) app.UI {
-	a := app.A().Href(path).Text(title)
+	a := app.A().Href(SiteURL(path)).Text(title)
 	if active {
 		a = a.Class("active").Aria("current", "page")
 	}
@@ -187,7 +187,7 @@ func (g *Gallery) OnMount(ctx app.Context) {
 func (g *Gallery) Render() app.UI {
 	cards := []app.UI{}
 	for _, p := range Pages() {
-		cards = append(cards, app.A().Class("otplay-card").Href(p.Path).Body(
+		cards = append(cards, app.A().Class("otplay-card").Href(SiteURL(p.Path)).Body(
 			app.H2().Text(p.Title),
 			app.P().Text(p.Summary),
 		))

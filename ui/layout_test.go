@@ -128,7 +128,7 @@ func TestCheckFigure(t *testing.T) {
 		t.Errorf("1-D cloud not on y = 0: %v", f.Points[0].XY[:4])
 	}
 	var r Recorder
-	if err := f.Draw(&r); err != nil || count(r.Ops, "circle") != 10+figureMaxPoints {
+	if err := f.Draw(&r); err != nil || count(r.Ops, "circle") != 10+figureMaxPoints+2 { // + the legend dots of X and Y
 		t.Errorf("Draw: %v, %d circles", err, count(r.Ops, "circle"))
 	}
 }

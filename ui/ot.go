@@ -410,16 +410,11 @@ type OTPage struct {
 // pixels: the canvas may be scaled down at phone width).
 func (p *OTPage) onHover(ctx app.Context, e app.Event) {
 	f := p.frame
-	c := e.Get("target")
-	if f == nil || f.res == nil || c.Get("tagName").String() != "CANVAS" {
+	px, py, on := canvasPixel(e)
+	if f == nil || f.res == nil || !on {
 		return
 	}
-	w, cw := c.Get("width").Float(), c.Get("clientWidth").Float()
-	scale := 1.0
-	if cw > 0 {
-		scale = w / cw
-	}
-	h, ok := hoverPick(f.plan, f.prob, e.Get("offsetX").Float()*scale, e.Get("offsetY").Float()*scale)
+	h, ok := hoverPick(f.plan, f.prob, px, py)
 	switch {
 	case !ok && p.hover == nil:
 		ctx.PreventUpdate()

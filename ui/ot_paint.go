@@ -17,11 +17,6 @@ import (
 // painted points of one stroke.
 const otPaintSpacing = 6.0
 
-// Inverse maps a canvas pixel back to data coordinates.
-func (t Transform) Inverse(px, py float64) (x, y float64) {
-	return (px - t.BX) / t.AX, (py - t.BY) / t.AY
-}
-
 // canvasPixel returns the event's position on its canvas in canvas pixels
 // (the canvas may be scaled down by CSS at phone width).
 func canvasPixel(e app.Event) (px, py float64, ok bool) {
@@ -29,9 +24,14 @@ func canvasPixel(e app.Event) (px, py float64, ok bool) {
 	if c.Get("tagName").String() != "CANVAS" {
 		return 0, 0, false
 	}
+	// The canvas's width is the figure's drawn width times the device
+	// pixel ratio (Plot draws at the screen's resolution).
 	scale := 1.0
 	if w, cw := c.Get("width").Float(), c.Get("clientWidth").Float(); cw > 0 {
 		scale = w / cw
+		if dpr := app.Window().Get("devicePixelRatio").Float(); dpr >= 1 {
+			scale /= dpr
+		}
 	}
 	return e.Get("offsetX").Float() * scale, e.Get("offsetY").Float() * scale, true
 }
@@ -86,7 +86,7 @@ func (p *OTPage) paintAt(e app.Event) {
 	if k := len(p.paintedPx); k > 0 && math.Hypot(px-p.paintedPx[k-2], py-p.paintedPx[k-1]) < otPaintSpacing {
 		return
 	}
-	x, y := p.frame.plan.Transform().Inverse(px, py)
+	x, y := PlotTransform("ot-plan", p.frame.plan).Inverse(px, py)
 	p.painted = append(p.painted, x, y)
 	p.paintedPx = append(p.paintedPx, px, py)
 }

@@ -197,7 +197,7 @@ type otHover struct {
 // position (px, py) in canvas pixels, within 12 pixels; ok is false if
 // none is that near.
 func hoverPick(fig Figure, prob ot.Problem, px, py float64) (h otHover, ok bool) {
-	t := fig.Transform()
+	t := PlotTransform("ot-plan", fig)
 	best := 12.0 * 12.0
 	look := func(set string, pts []float64, n int) {
 		for i := 0; i < n; i++ {

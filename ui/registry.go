@@ -78,7 +78,7 @@ func Pages() []Page {
 // Lookup returns the page served at path (either its own route or its
 // embed route).
 func Lookup(path string) (Page, bool) {
-	path = strings.TrimPrefix(path, EmbedPrefix)
+	path = strings.TrimPrefix(RoutePath(path), EmbedPrefix)
 	for _, p := range Pages() {
 		if p.Path == path {
 			return p, true
@@ -90,7 +90,7 @@ func Lookup(path string) (Page, bool) {
 // IsEmbed reports whether u is an embed route ("/embed/<page>"), whose
 // view is bare: no nav, no gallery links, only the page's views.
 func IsEmbed(u *url.URL) bool {
-	return u != nil && strings.HasPrefix(u.Path, EmbedPrefix+"/")
+	return u != nil && strings.HasPrefix(RoutePath(u.Path), EmbedPrefix+"/")
 }
 
 // PageURL returns the link to a page with its state.

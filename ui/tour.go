@@ -83,7 +83,7 @@ func (l Layout) tours() app.UI {
 	active, _ := activeTour(l.Path, l.Query, l.Tours)
 	items := []app.UI{}
 	for i, t := range l.Tours {
-		a := app.A().Href(t.URL(l.Path)).Class("otplay-tour-link").ID(fmt.Sprintf("tour-%d", i)).Text(t.Name)
+		a := app.A().Href(SiteURL(t.URL(l.Path))).Class("otplay-tour-link").ID(fmt.Sprintf("tour-%d", i)).Text(t.Name)
 		li := app.Li().Class("otplay-tour")
 		if t.Name == active.Name {
 			a = a.Aria("current", "true")

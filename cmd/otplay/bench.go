@@ -1,9 +1,9 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,8 +40,8 @@ func parseSizes(s string) ([]int, error) {
 	var out []int
 	for _, f := range strings.Split(s, ",") {
 		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-		if err != nil || v < 1 || v > 1e8 {
-			return nil, fmt.Errorf("bad size %q (want a number in [1, 1e8], e.g. 1e4)", f)
+		if err != nil || v < 1 || v > maxBenchN || v != math.Trunc(v) {
+			return nil, fmt.Errorf("--sizes: %q is not a whole number in [1, %d] (e.g. 1e4)", f, maxBenchN)
 		}
 		out = append(out, int(v))
 	}
@@ -49,14 +49,15 @@ func parseSizes(s string) ([]int, error) {
 }
 
 func runBench(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("bench", `bench [--backend gpu] [--sizes 1e4,3e4,1e5] [--d 2] [--kernel softmin,softmean] [--reps 10] [--json]
+	fs := newCommandFlags("bench", `bench [--backend gpu] [--sizes 1e4,3e4,1e5] [--d 2] [--kernel softmin,softmean] [--reps 10] [--json]
 
 Times one fused reduction over N = M points (uniform on [0,1]^d, eps 0.05):
 the soft-min (one Sinkhorn half-iteration) and the soft-mean (one NFE of
 the exact denoiser, V = Y). Each timing records --batch calls into one
 submission and waits once; the median over --reps such timings is
 reported, with pairs per second and the fraction of the H100's
-exp-throughput bound (4.18e12 exp/s: one exp per pair).`, stderr)
+exp-throughput bound (4.18e12 exp/s: one exp per pair). Sizes are at most
+2^20 (1,048,576) points.`, stdout, stderr)
 	backend := fs.String("backend", "gpu", backendFlagHelp)
 	sizes := fs.String("sizes", "1e3,1e4", "comma-separated N (= M)")
 	d := fs.Int("d", 2, "point dimension")
@@ -69,8 +70,31 @@ exp-throughput bound (4.18e12 exp/s: one exp per pair).`, stderr)
 		return st
 	}
 	ns, err := parseSizes(*sizes)
-	if err != nil || *d < 1 || *d > compute.MaxDim || *reps < 1 || *batch < 1 {
-		fmt.Fprintf(stderr, "otplay bench: bad flags: sizes %v, d %d, reps %d, batch %d\n", err, *d, *reps, *batch)
+	switch {
+	case err != nil:
+	case *d < 1 || *d > compute.MaxDim:
+		err = fmt.Errorf("--d = %d: want 1 .. %d", *d, compute.MaxDim)
+	case *reps < 1 || *reps > 10000:
+		err = fmt.Errorf("--reps = %d: want 1 .. 10000", *reps)
+	case *batch < 1 || *batch > 10000:
+		err = fmt.Errorf("--batch = %d: want 1 .. 10000", *batch)
+	case !(*eps > 0) || math.IsInf(*eps, 0):
+		err = fmt.Errorf("--eps = %v: want a positive number", *eps)
+	}
+	for _, k := range strings.Split(*kernels, ",") {
+		if err == nil && k != "softmin" && k != "softmean" {
+			err = fmt.Errorf("--kernel: unknown kernel %q (softmin, softmean)", k)
+		}
+	}
+	if err == nil {
+		for _, n := range ns {
+			if err = checkPoints("--sizes", n, *d); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "otplay bench: %v\n", err)
 		return 2
 	}
 	b, note, err := openBackend(*backend)
@@ -98,9 +122,7 @@ exp-throughput bound (4.18e12 exp/s: one exp per pair).`, stderr)
 		}
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(rows)
+		return writeJSON(stdout, stderr, "bench", rows)
 	}
 	return 0
 }

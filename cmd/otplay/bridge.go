@@ -1,16 +1,18 @@
 package main
 
 import (
-	"encoding/json"
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/otplay/otplay/batch"
+	"github.com/otplay/otplay/internal/safefile"
 	"github.com/otplay/otplay/solvers/bridge"
+	"github.com/otplay/otplay/solvers/data"
 	"github.com/otplay/otplay/solvers/ot"
 )
 
@@ -18,7 +20,7 @@ func init() {
 	register(command{name: "bridge", summary: "sample Schrodinger bridges between two point sets (static plan or simulated SDE)", run: runBridge})
 }
 
-const bridgeSynopsis = `bridge [--source gaussian:1000:seed=1] [--target moons:1000] [--sigma 0.1] [--mode static|sde] [--times 0,0.25,0.5,0.75,1] [--n 1000] [--steps 100] [--start SPEC] [--seed 0] [--backend auto] [--out FILE.csv] [--json]
+const bridgeSynopsis = `bridge [--source gaussian:1000:seed=1] [--target moons:1000] [--sigma 0.1] [--mode static|sde] [--times 0,0.25,0.5,0.75,1] [--n 1000] [--steps 100] [--start SPEC] [--seed 0] [--backend auto] [--out FILE.npy|.csv] [--json]
 
 Samples the Schrodinger bridge between the --source points (time 0) and the
 --target points (time 1) with the Brownian reference dX = sigma dW, from the
@@ -34,8 +36,10 @@ Modes:
           the Sinkhorn-bridge drift (Pooladian and Niles-Weed 2024), --steps
           uniform steps; recorded at the grid times nearest to --times
 
---out writes a CSV with the header t,x0,x1,... and one row per point and
-time. --json prints the static solve (iterations, convergence, marginal
+--out writes one row per point and time with the columns t, x0, x1, ...:
+a .npy array of shape (times x n, 1 + d), or a CSV with the header
+t,x0,x1,... (checked before the work, written atomically). --n is at most
+2^22 particles, --steps at most 100,000. --json prints the static solve (iterations, convergence, marginal
 error, cost), the timings and, at t = 1, the quality of the samples against
 the target points (MMD, sliced W2, Sinkhorn divergence).`
 
@@ -43,7 +47,7 @@ the target points (MMD, sliced W2, Sinkhorn divergence).`
 type bridgeReport = batch.BridgeResult
 
 func runBridge(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("bridge", bridgeSynopsis, stderr)
+	fs := newCommandFlags("bridge", bridgeSynopsis, stdout, stderr)
 	source := fs.String("source", "gaussian:1000:seed=1", "source points at t = 0 (data spec or .csv/.npy file)")
 	target := fs.String("target", "moons:1000", "target points at t = 1 (data spec or .csv/.npy file)")
 	sigma := fs.Float64("sigma", bridge.DefaultSigma, "diffusion coefficient of the reference Brownian motion (eps = 2 sigma^2)")
@@ -56,7 +60,7 @@ func runBridge(args []string, stdout, stderr io.Writer) int {
 	maxIter := fs.Int("max-iter", ot.DefaultMaxIter, "Sinkhorn iteration limit")
 	tol := fs.Float64("tol", bridge.DefaultTol, "Sinkhorn tolerance on the L1 marginal error")
 	backend := fs.String("backend", "auto", backendFlagHelp)
-	out := fs.String("out", "", "write the samples to FILE.csv (t,x0,x1,...)")
+	out := fs.String("out", "", "write the samples to FILE.npy or FILE.csv (columns t,x0,x1,...)")
 	asJSON := fs.Bool("json", false, "print a JSON report")
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
@@ -69,14 +73,22 @@ func runBridge(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageErr("--times: %v", err)
 	}
-	if *out != "" && !strings.HasSuffix(strings.ToLower(*out), ".csv") {
-		return usageErr("--out %q: want a .csv file name", *out)
+	if *out != "" {
+		if err := safefile.CheckExt(*out, data.OutputExts...); err != nil {
+			return usageErr("--out: %v", err)
+		}
+	}
+	if err := checkSteps("--steps", *steps, maxSteps); err != nil {
+		return usageErr("%v", err)
+	}
+	if err := checkPoints("--n", *n, 0); err != nil {
+		return usageErr("%v", err)
 	}
 	req := batch.BridgeRequest{Source: *source, Target: *target, Sigma: *sigma, Mode: *mode, Times: times, N: *n,
 		Steps: *steps, Start: *start, Seed: *seed, MaxIter: *maxIter, Tol: *tol, Backend: *backend, Quality: *asJSON}
 	rep, err := batch.Bridge(req, batch.Options{Note: func(msg string) { fmt.Fprintln(stderr, "otplay bridge:", msg) }})
 	if rep != nil && *out != "" {
-		if err := bridgeWriteCSV(*out, rep.Times, rep.Samples, rep.D); err != nil {
+		if err := bridgeSave(*out, rep.Times, rep.Samples, rep.D); err != nil {
 			fmt.Fprintln(stderr, "otplay bridge:", err)
 			return 1
 		}
@@ -99,13 +111,7 @@ func runBridge(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(rep); err != nil {
-		fmt.Fprintln(stderr, "otplay bridge:", err)
-		return 1
-	}
-	return 0
+	return writeJSON(stdout, stderr, "bridge", rep)
 }
 
 func bridgeFormatTimes(ts []float64) string {
@@ -116,28 +122,32 @@ func bridgeFormatTimes(ts []float64) string {
 	return strings.Join(parts, ", ")
 }
 
-// bridgeWriteCSV writes t,x0,x1,... rows, one per point and time.
-func bridgeWriteCSV(path string, times []float64, snaps [][]float64, d int) error {
-	var sb strings.Builder
-	sb.WriteString("t")
-	for c := 0; c < d; c++ {
-		fmt.Fprintf(&sb, ",x%d", c)
-	}
-	sb.WriteString("\n")
+// bridgeSave writes one row per point and time, t then the point's
+// coordinates: a (times x n) x (1 + d) .npy array, or a CSV with the
+// header t,x0,x1,... (by the extension), atomically.
+func bridgeSave(path string, times []float64, snaps [][]float64, d int) error {
+	var rows []float64
 	for k, t := range times {
 		pts := snaps[k]
 		for i := 0; i < len(pts)/d; i++ {
-			sb.WriteString(strconv.FormatFloat(t, 'g', -1, 64))
-			for c := 0; c < d; c++ {
-				sb.WriteByte(',')
-				sb.WriteString(strconv.FormatFloat(pts[i*d+c], 'g', -1, 64))
-			}
-			sb.WriteByte('\n')
+			rows = append(rows, t)
+			rows = append(rows, pts[i*d:(i+1)*d]...)
 		}
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(sb.String()), 0o644); err != nil {
-		return err
+	nrows := len(rows) / (d + 1)
+	if strings.EqualFold(filepath.Ext(path), ".npy") {
+		return data.Save(path, rows, nrows, d+1)
 	}
-	return os.Rename(tmp, path)
+	return safefile.Write(path, func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		bw.WriteString("t")
+		for c := 0; c < d; c++ {
+			fmt.Fprintf(bw, ",x%d", c)
+		}
+		bw.WriteString("\n")
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+		return data.WriteCSV(w, rows, nrows, d+1)
+	})
 }

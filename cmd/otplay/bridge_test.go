@@ -143,6 +143,9 @@ func TestBridgeUsageErrors(t *testing.T) {
 		{"--source", "nosuchset:10"},
 		{"--source", "gaussian:10:d=3", "--target", "moons:10"},
 		{"--out", "x.txt"},
+		{"--steps", "1e9"},
+		{"--steps", "1000000", "--mode", "sde"},
+		{"--n", "100000000"},
 		{"--tol", "0"},
 		{"extra"},
 	} {
@@ -151,8 +154,8 @@ func TestBridgeUsageErrors(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and a message", args, code, stderr)
 		}
 	}
-	if code, _, stderr := bridgeRun("-h"); code != 0 || !strings.Contains(stderr, "Schrodinger bridge") {
-		t.Errorf("-h: exit %d, %q", code, stderr)
+	if code, stdout, _ := bridgeRun("-h"); code != 0 || !strings.Contains(stdout, "Schrodinger bridge") {
+		t.Errorf("-h: exit %d, stdout %q", code, stdout)
 	}
 }
 

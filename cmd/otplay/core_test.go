@@ -22,12 +22,12 @@ func TestUsage(t *testing.T) {
 	if code, _, stderr := coreRun("frobnicate"); code != 2 || !strings.Contains(stderr, `unknown command "frobnicate"`) {
 		t.Errorf("unknown command: exit %d, stderr %q", code, stderr)
 	}
-	if code, _, stderr := coreRun("-h"); code != 0 || !strings.Contains(stderr, "validate") {
-		t.Errorf("-h: exit %d, stderr %q; want 0 and the command list", code, stderr)
+	if code, stdout, _ := coreRun("-h"); code != 0 || !strings.Contains(stdout, "validate") {
+		t.Errorf("-h: exit %d, stdout %q; want 0 and the command list on stdout", code, stdout)
 	}
 	for _, c := range []string{"info", "validate", "bench"} {
-		if code, _, stderr := coreRun(c, "-h"); code != 0 || !strings.Contains(stderr, "Usage: otplay "+c) {
-			t.Errorf("%s -h: exit %d, stderr %q", c, code, stderr)
+		if code, stdout, _ := coreRun(c, "-h"); code != 0 || !strings.Contains(stdout, "Usage: otplay "+c) {
+			t.Errorf("%s -h: exit %d, stdout %q", c, code, stdout)
 		}
 		if code, _, _ := coreRun(c, "--no-such-flag"); code != 2 {
 			t.Errorf("%s --no-such-flag: exit %d, want 2", c, code)

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/otplay/otplay/server"
-	"github.com/otplay/otplay/ui"
 )
 
 func init() {
@@ -18,15 +17,25 @@ func init() {
 }
 
 func runExport(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("export", `export [--web DIR] [--force] OUTDIR
+	fs := newFlags("export", `export [--base /PATH/] [--web DIR] [--force] OUTDIR
 
 Writes the playground as a static website into OUTDIR, for any static
 host (GitHub Pages, a course's web space, a USB stick with a local
-server): index.html, one .html file per page and per embed view, go-app's
-scripts and manifest, and a copy of the web root (app.wasm included: run
-"make wasm" first) in OUTDIR/web. Host it at the root of its origin, over
-https or on localhost, so that browsers offer WebGPU.`, stderr)
-	web := fs.String("web", server.DefaultWebDir, "web root holding app.wasm, the icons and otplay.css")
+server): index.html, every page and embed view as its own folder's
+index.html (ot/index.html, embed/ot/index.html: deep links work on hosts
+that only serve files), go-app's scripts and manifest, and the web root
+in OUTDIR/web with app.wasm (about 12 MB; the embed example is
+web/embed-example.html).
+
+--base is the URL path the site is served under: "/" (the default) for
+the root of a host, "/repo/" for a GitHub Pages project site at
+https://USER.github.io/repo/. Serve it over https or on localhost, so that
+browsers offer WebGPU.
+
+The playground comes from the binary ("make build" puts it in) or, with
+--web, from a web root holding app.wasm (make wasm).`, stderr)
+	web := fs.String("web", "", "web root holding app.wasm, the icons and otplay.css; empty: the playground built into the binary")
+	base := fs.String("base", "/", `URL path the site is served under, e.g. "/repo/" for a GitHub Pages project site`)
 	force := fs.Bool("force", false, "write into OUTDIR even if it is not empty")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -39,17 +48,37 @@ https or on localhost, so that browsers offer WebGPU.`, stderr)
 		fs.Usage()
 		return 2
 	}
+	if err := checkBase(*base); err != nil {
+		fmt.Fprintln(stderr, "otplay export:", err)
+		return 2
+	}
 	out := fs.Arg(0)
 	if err := exportCheckTarget(out, *web, *force); err != nil {
 		fmt.Fprintln(stderr, "otplay export:", err)
 		return 1
 	}
-	if err := server.Export(out, server.Config{WebDir: *web}); err != nil {
+	n, err := server.Export(out, server.Config{WebDir: *web, Base: *base})
+	if err != nil {
 		fmt.Fprintln(stderr, "otplay export:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "otplay export: wrote %d routes and the web root into %s\n", len(ui.RoutePaths()), out)
+	fmt.Fprintf(stdout, "otplay export: wrote %d routes and the web root into %s, to be served at %s\n", n, out, "/"+strings.TrimLeft(strings.TrimSuffix(*base, "/")+"/", "/"))
 	return 0
+}
+
+// checkBase refuses a base path that is not a plain absolute URL path:
+// it must start with "/" and hold no query, fragment, empty ("//" would
+// make links protocol-relative), "." or ".." segment.
+func checkBase(base string) error {
+	if !strings.HasPrefix(base, "/") || strings.Contains(base, "//") || strings.ContainsAny(base, "?#\\ ") {
+		return fmt.Errorf("--base %q: want an absolute URL path such as /repo/", base)
+	}
+	for _, seg := range strings.Split(strings.Trim(base, "/"), "/") {
+		if seg == "." || seg == ".." {
+			return fmt.Errorf("--base %q: want an absolute URL path such as /repo/", base)
+		}
+	}
+	return nil
 }
 
 // exportCheckTarget refuses an output directory inside the web root (the
@@ -59,12 +88,14 @@ func exportCheckTarget(out, web string, force bool) error {
 	if err != nil {
 		return err
 	}
-	absWeb, err := filepath.Abs(web)
-	if err != nil {
-		return err
-	}
-	if absOut == absWeb || strings.HasPrefix(absOut, absWeb+string(filepath.Separator)) {
-		return fmt.Errorf("output directory %s is inside the web root %s", out, web)
+	if web != "" {
+		absWeb, err := filepath.Abs(web)
+		if err != nil {
+			return err
+		}
+		if absOut == absWeb || strings.HasPrefix(absOut, absWeb+string(filepath.Separator)) {
+			return fmt.Errorf("output directory %s is inside the web root %s", out, web)
+		}
 	}
 	entries, err := os.ReadDir(out)
 	switch {

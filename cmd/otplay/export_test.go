@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/otplay/otplay/web"
 )
 
 func TestExportUsage(t *testing.T) {
@@ -27,7 +29,7 @@ func TestExportWritesSite(t *testing.T) {
 	if st := run([]string{"export", "--web", web, site}, &out, &errb); st != 0 {
 		t.Fatalf("export: status %d, stderr %q", st, errb.String())
 	}
-	for _, f := range []string{"index.html", "check.html", "embed/check.html", "app.js", "web/app.wasm", "web/icon.svg"} {
+	for _, f := range []string{"index.html", "check/index.html", "embed/check/index.html", "app.js", "web/app.wasm", "web/icon.svg"} {
 		if _, err := os.Stat(filepath.Join(site, f)); err != nil {
 			t.Errorf("site lacks %s", f)
 		}
@@ -51,5 +53,32 @@ func TestExportWritesSite(t *testing.T) {
 	errb.Reset()
 	if st := run([]string{"export", "--web", t.TempDir(), filepath.Join(t.TempDir(), "s")}, &out, &errb); st != 1 || !strings.Contains(errb.String(), "make wasm") {
 		t.Errorf("export without wasm: status %d, stderr %q", st, errb.String())
+	}
+	// A base path that is not an absolute URL path is a usage error.
+	for _, base := range []string{"repo", "/a/../b/", "/a?b", "//x"} {
+		errb.Reset()
+		if st := run([]string{"export", "--web", web, "--base", base, filepath.Join(t.TempDir(), "s")}, &out, &errb); st != 2 || !strings.Contains(errb.String(), "--base") {
+			t.Errorf("export --base %q: status %d, stderr %q", base, st, errb.String())
+		}
+	}
+	// Under a base, the pages link under it.
+	sub := filepath.Join(t.TempDir(), "sub")
+	if st := run([]string{"export", "--web", web, "--base", "/repo/", sub}, &out, &errb); st != 0 {
+		t.Fatalf("export --base /repo/: status %d, stderr %q", st, errb.String())
+	}
+	if b, _ := os.ReadFile(filepath.Join(sub, "check", "index.html")); !strings.Contains(string(b), `src="/repo/app.js"`) {
+		t.Error("check/index.html under --base /repo/ does not load /repo/app.js")
+	}
+}
+
+// Without --web the export takes the playground built into the binary; a
+// plain build has none and says how to get it.
+func TestExportEmbedded(t *testing.T) {
+	if web.HasPlayground {
+		t.Skip("this test binary was built with the playground tag; the e2e test TestStaticSite exports from an embedded binary")
+	}
+	var out, errb bytes.Buffer
+	if st := run([]string{"export", filepath.Join(t.TempDir(), "s")}, &out, &errb); st != 1 || !strings.Contains(errb.String(), "built without the playground") || !strings.Contains(errb.String(), "make build") {
+		t.Errorf("export from a plain build: status %d, stderr %q", st, errb.String())
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"runtime"
@@ -47,13 +46,13 @@ type gpuInfo struct {
 }
 
 func runInfo(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("info", `info [--json]
+	fs := newCommandFlags("info", `info [--json]
 
 Shows the CPU backend, the WebGPU adapter otplay would use (name, API,
 type), its limits and optional features, every adapter found, and what
 --backend auto picks and why (a hardware GPU; cpu32 where the only
 adapters are CPU drivers such as lavapipe). Exits 0 even without a GPU:
-the report then says why there is none.`, stderr)
+the report then says why there is none.`, stdout, stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
@@ -74,13 +73,7 @@ the report then says why there is none.`, stderr)
 		d.Close()
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			fmt.Fprintln(stderr, "otplay info:", err)
-			return 1
-		}
-		return 0
+		return writeJSON(stdout, stderr, "info", rep)
 	}
 	fmt.Fprintf(stdout, "otplay %s (%s/%s)\n\n", rep.Version, rep.GoOS, rep.GoArch)
 	fmt.Fprintf(stdout, "CPU backend   %s, %s\n", rep.CPU.Device, rep.CPU.Precision)

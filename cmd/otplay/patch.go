@@ -1,16 +1,15 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/otplay/otplay/internal/safefile"
 	"github.com/otplay/otplay/solvers/imageio"
 	"github.com/otplay/otplay/solvers/patch"
 )
@@ -77,7 +76,7 @@ type patchFlags struct {
 }
 
 func runPatch(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("patch", patchSynopsis, stderr)
+	fs := newCommandFlags("patch", patchSynopsis, stdout, stderr)
 	var f patchFlags
 	fs.StringVar(&f.source, "source", "", "source image, PNG or JPEG (required)")
 	fs.StringVar(&f.target, "target", "", "target image, PNG or JPEG (required)")
@@ -122,6 +121,11 @@ func runPatch(args []string, stdout, stderr io.Writer) int {
 		return usage("--iters and --levels must be >= 0")
 	case f.out != "" && !hasImageExt(f.out):
 		return usage("--out %q: want a .png, .jpg or .jpeg file name", f.out)
+	}
+	if f.out != "" {
+		if err := safefile.Check(f.out); err != nil {
+			return usage("--out: %v", err)
+		}
 	}
 	method, err := patch.ParseMethod(f.method)
 	if err != nil {
@@ -201,12 +205,7 @@ func runPatch(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if f.asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			return fail(err)
-		}
-		return 0
+		return writeJSON(stdout, stderr, "patch", rep)
 	}
 	fmt.Fprintf(stdout, "%s transfer (%s) of %s (%d x %d) onto %s (%d x %d) on %s: cost %.6g, %.1f ms",
 		f.mode, rep.Method, filepath.Base(f.source), src.Width, src.Height, filepath.Base(f.target), tgt.Width, tgt.Height,
@@ -240,13 +239,9 @@ func hasImageExt(name string) bool {
 	return false
 }
 
-// saveAtomic writes img to a temporary file beside path and renames it,
-// so a failed run leaves no half-written image.
+// saveAtomic writes img through internal/safefile: a temporary file with
+// the same extension (the encoder picks PNG or JPEG by it), renamed into
+// place, so a failed or killed run leaves no half-written image.
 func saveAtomic(path string, img *imageio.Image) error {
-	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp"+filepath.Ext(path))
-	if err := imageio.Save(tmp, img); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
+	return safefile.WriteVia(path, func(tmp string) error { return imageio.Save(tmp, img) })
 }

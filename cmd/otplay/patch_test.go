@@ -145,8 +145,8 @@ func TestPatchCommandErrors(t *testing.T) {
 			t.Errorf("%q: exit %d (want 1), stderr %q (want %q)", c.args, code, stderr, c.want)
 		}
 	}
-	code, _, stderr := patchRun("-h")
-	if code != 0 || !strings.Contains(stderr, "--mode color") || !strings.Contains(stderr, "-stride") {
-		t.Errorf("-h: exit %d, help %q", code, stderr)
+	code, stdout, _ := patchRun("-h")
+	if code != 0 || !strings.Contains(stdout, "--mode color") || !strings.Contains(stdout, "-stride") {
+		t.Errorf("-h: exit %d, help on stdout %q", code, stdout)
 	}
 }

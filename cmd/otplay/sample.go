@@ -1,13 +1,13 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/otplay/otplay/batch"
+	"github.com/otplay/otplay/internal/safefile"
 	"github.com/otplay/otplay/solvers/data"
 	"github.com/otplay/otplay/solvers/diffusion"
 )
@@ -16,7 +16,7 @@ func init() {
 	register(command{name: "sample", summary: "draw samples with a diffusion model (exact denoiser, Gaussian mixture or trained MLP)", run: runSample})
 }
 
-const sampleSynopsis = `sample [--data 8gaussians:2000] [--model empirical|gmm|mlp:FILE] [--sampler dpmpp2m] [--steps 25] [--n 1000] [--seed 0] [--backend auto] [--out FILE.csv|.npy] [--json]
+const sampleSynopsis = `sample [--data 8gaussians:2000] [--model empirical|gmm|mlp:FILE] [--sampler dpmpp2m] [--steps 25] [--n 1000] [--seed 0] [--backend auto] [--out FILE.npy|.csv] [--json]
 
 Runs the reverse diffusion process from N(0, I) noise (VP/DDPM schedule,
 x_t = alpha_t x_0 + sigma_t noise) with one of the samplers:
@@ -44,13 +44,19 @@ keeps x at t_end). --json prints nfe, time_ms (sampling only) and, unless
 (another seed; a file is compared with itself): mmd and mmd2 (unbiased
 MMD^2, Gaussian kernel, median-heuristic bandwidth), sliced_w2 (200
 directions) and sinkhorn_divergence (eps = 0.05 x the data's total
-variance, with sinkhorn_converged).`
+variance, with sinkhorn_converged); NaN or infinite values print as null
+and are listed in "nonfinite".
+
+--out (.npy or .csv) is checked before the work and written atomically (a
+temporary file renamed into place: a killed run leaves the old file
+whole). --steps is at most 100,000 and --n at most 2^22. An mlp model file
+is read up to 256 MiB, the size otplay train refuses to exceed.`
 
 // sampleReport is the --json output of otplay sample.
 type sampleReport = batch.SampleResult
 
 func runSample(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("sample", sampleSynopsis, stderr)
+	fs := newCommandFlags("sample", sampleSynopsis, stdout, stderr)
 	dataSpec := fs.String("data", "8gaussians:2000", "data spec (name[:n][:key=value...] or a .csv/.npy file); "+strings.Join(data.Names(), ", "))
 	modelSpec := fs.String("model", "empirical", "empirical, gmm or mlp:FILE")
 	samplerName := fs.String("sampler", "dpmpp2m", "sampler: "+strings.Join(diffusion.SamplerNames(), ", "))
@@ -71,9 +77,20 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
-	if *out != "" && !batch.IsPointFile(*out) {
-		fmt.Fprintf(stderr, "otplay sample: --out %q: want a .csv or .npy file name\n", *out)
+	usageErr := func(err error) int {
+		fmt.Fprintln(stderr, "otplay sample:", err)
 		return 2
+	}
+	if *out != "" {
+		if err := safefile.CheckExt(*out, data.OutputExts...); err != nil {
+			return usageErr(fmt.Errorf("--out: %w", err))
+		}
+	}
+	if err := checkSteps("--steps", *steps, maxSteps); err != nil {
+		return usageErr(err)
+	}
+	if err := checkPoints("--n", *n, 0); err != nil {
+		return usageErr(err)
 	}
 	req := batch.SampleRequest{Data: *dataSpec, Model: *modelSpec, Sampler: *samplerName, Schedule: *scheduleName,
 		Spacing: *spacingName, Steps: *steps, N: *n, Seed: *seed, Eta: *eta, Deterministic: *deterministic,
@@ -102,13 +119,7 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(rep); err != nil {
-		fmt.Fprintln(stderr, "otplay sample:", err)
-		return 1
-	}
-	return 0
+	return writeJSON(stdout, stderr, "sample", rep)
 }
 
 // sampleTrimErr drops the package prefix of a diffusion input error.

@@ -117,7 +117,10 @@ func TestSampleBadInput(t *testing.T) {
 		{[]string{"--model", "mlp"}, 2, "mlp:FILE"},
 		{[]string{"--schedule", "sigmoid"}, 2, "unknown schedule"},
 		{[]string{"--spacing", "geometric"}, 2, "unknown spacing"},
-		{[]string{"--out", "x.txt"}, 2, ".csv or .npy"},
+		{[]string{"--out", "x.txt"}, 2, "want a file name ending in .csv, .npy"},
+		{[]string{"--out", filepath.Join(dir, "nope", "s.npy")}, 2, "does not exist"},
+		{[]string{"--steps", "1000000000"}, 2, "--steps = 1000000000: want 1 .. 100000"},
+		{[]string{"--n", "100000000"}, 2, "--n = 100000000: want 1 .. 4194304 points"},
 		{[]string{"--model", "mlp:" + filepath.Join(dir, "missing.json")}, 1, "missing.json"},
 		{[]string{"--model", "mlp:" + garbage}, 1, "not a model file"},
 		{[]string{"extra"}, 2, "unexpected argument"},
@@ -128,8 +131,8 @@ func TestSampleBadInput(t *testing.T) {
 			t.Errorf("%v: exit %d (want %d), stderr %q (want %q)", c.args, code, c.code, errs, c.msg)
 		}
 	}
-	if code, _, errs := sampleRun(t, "-h"); code != 0 || !strings.Contains(errs, "dpmpp2m") {
-		t.Errorf("-h: exit %d, help %q", code, errs)
+	if code, out, _ := sampleRun(t, "-h"); code != 0 || !strings.Contains(out, "dpmpp2m") {
+		t.Errorf("-h: exit %d, help on stdout %q", code, out)
 	}
 }
 

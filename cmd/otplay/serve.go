@@ -7,9 +7,11 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/otplay/otplay/server"
+	webroot "github.com/otplay/otplay/web"
 )
 
 func init() {
@@ -28,42 +30,82 @@ var serveContext = func() (context.Context, context.CancelFunc) {
 }
 
 func runServe(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("serve", `serve [--addr HOST:PORT] [--web DIR]
+	fs := newFlags("serve", `serve [--addr HOST:PORT] [--web DIR] [--allow-host NAME,...]
 
 Serves the otplay playground: the gallery at /, the pages (/check, ...)
 and their bare embed views at /embed/<page>. Pages compute in the browser,
 on WebGPU where the browser has it and on the CPU (in the wasm) where it
-has not; the badge on each page says which.
+has not; the badge on each page says which. With --native (the default)
+they may also compute on this machine's GPU (or its fast CPU backend)
+through the server: ?backend=native, and backend=auto takes it when the
+browser has no WebGPU, or only a software adapter while this machine has a
+GPU. Only pages of this server on 127.0.0.1/localhost get a session.
 
-The web root must hold app.wasm: build it with "make wasm" (GOOS=js
-GOARCH=wasm go build -o web/app.wasm ./wasm); a web/app.wasm.gz beside it
-is sent to browsers that accept gzip. Ctrl-C stops the server.`, stderr)
-	addr := fs.String("addr", serveDefaultAddr, "listen address; keep it on 127.0.0.1 or localhost: browsers refuse WebGPU to plain-http pages of other hosts")
-	web := fs.String("web", server.DefaultWebDir, "web root holding app.wasm, the icons and otplay.css")
+The playground is built into the binary by "make build". A binary from a
+plain "go build" or "go install" has no playground in it: it serves the
+notebook API only, unless --web DIR names a web root holding app.wasm
+(make wasm writes web/app.wasm; a web/app.wasm.gz beside it is sent to
+browsers that accept gzip).
+
+The server answers only requests addressed to it by one of its own
+addresses (localhost, 127.0.0.1, [::1] and, for a non-loopback --addr, the
+addresses it listens on): a Host check that stops DNS rebinding.
+--allow-host adds names. Ctrl-C stops the server.`, stderr)
+	addr := fs.String("addr", serveDefaultAddr, "listen address; keep it on 127.0.0.1 or localhost: browsers refuse WebGPU to plain-http pages of other hosts, and other machines can reach any other address")
+	web := fs.String("web", "", "web root holding app.wasm, the icons and otplay.css (development: --web web); empty: the playground built into the binary")
+	native := fs.Bool("native", true, "let the pages compute on this machine's backend (?backend=native; backend=auto takes it when the browser has no WebGPU, or only a software adapter while this machine has a GPU)")
+	allow := fs.String("allow-host", "", "comma-separated extra host names (with or without :PORT) the server answers to, for a non-loopback --addr reached by name")
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
-	h, err := server.New(server.Config{WebDir: *web})
+	cfg := server.Config{WebDir: *web, APIWithoutPlayground: true}
+	if *native {
+		// auto never fails: the fast CPU backend at worst. Not closed
+		// here: sessions still open free their arrays on it when they time
+		// out; the process's exit releases the device.
+		b, note, _ := openBackend("auto")
+		cfg.Remote = server.RemoteConfig{Backend: b, Hardware: server.IsHardwareGPU(b.Info())}
+		if note != "" {
+			note = " (" + note + ")"
+		}
+		fmt.Fprintf(stderr, "otplay serve: pages may compute natively (?backend=native) on %s: %s%s\n", b.Info().Name, b.Info().Device, note)
+	}
+	h, err := server.New(cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "otplay serve:", err)
 		return 1
+	}
+	if *web == "" && !webroot.HasPlayground {
+		fmt.Fprintln(stderr, "otplay serve: this binary was built without the playground (make build puts it in, or pass --web DIR with an app.wasm): serving the notebook API ("+server.APIPrefix+") only")
 	}
 	l, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintln(stderr, "otplay serve:", err)
 		return 1
 	}
-	host, port, _ := net.SplitHostPort(l.Addr().String())
-	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1"
+	var extra []string
+	for _, name := range strings.Split(*allow, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			extra = append(extra, name)
+		}
 	}
-	if ip := net.ParseIP(host); ip != nil && !ip.IsLoopback() {
+	urls := server.ListenURLs(l.Addr())
+	if !server.IsLoopback(l.Addr()) {
+		remote := urls
+		if len(urls) > 1 {
+			remote = urls[1:] // urls[0] is the loopback URL
+		}
+		fmt.Fprintf(stderr, "otplay serve: warning: listening on %s, which is not loopback: other machines can reach the playground at %s\n", l.Addr(), strings.Join(remote, ", "))
 		fmt.Fprintln(stderr, "otplay serve: note: from other machines over plain http the pages get no WebGPU (not a secure context) and compute on the CPU")
 	}
-	fmt.Fprintf(stdout, "otplay serve: the playground is at http://%s/ (Ctrl-C stops)\n", net.JoinHostPort(host, port))
+	if *web == "" && !webroot.HasPlayground {
+		fmt.Fprintf(stdout, "otplay serve: the notebook API is at %s%s (Ctrl-C stops)\n", urls[0], strings.TrimPrefix(server.APIPrefix, "/"))
+	} else {
+		fmt.Fprintf(stdout, "otplay serve: the playground is at %s (Ctrl-C stops)\n", urls[0])
+	}
 	ctx, stop := serveContext()
 	defer stop()
-	if err := server.Serve(ctx, l, h); err != nil {
+	if err := server.Serve(ctx, l, h, extra...); err != nil {
 		fmt.Fprintln(stderr, "otplay serve:", err)
 		return 1
 	}

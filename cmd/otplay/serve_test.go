@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	webroot "github.com/otplay/otplay/web"
 )
 
 // serveWebRoot writes a web root with a stand-in app.wasm and the
@@ -119,5 +121,90 @@ func TestServeRunsUntilStopped(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop")
+	}
+}
+
+// A non-loopback --addr (":0": every interface) is said plainly on stderr
+// with the real addresses; the loopback URL is printed for the browser.
+func TestServeNonLoopbackSaysSo(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	saved := serveContext
+	serveContext = func() (context.Context, context.CancelFunc) { return ctx, cancel }
+	defer func() { serveContext = saved }()
+
+	var out, errb serveSyncBuffer
+	status := make(chan int, 1)
+	go func() {
+		status <- run([]string{"serve", "--addr", ":0", "--web", serveWebRoot(t)}, &out, &errb)
+	}()
+	urlRE := regexp.MustCompile(`http://127\.0\.0\.1:(\d+)/`)
+	var m []string
+	for deadline := time.Now().Add(10 * time.Second); m == nil && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		m = urlRE.FindStringSubmatch(out.String())
+	}
+	cancel()
+	if st := <-status; st != 0 || m == nil {
+		t.Fatalf("serve --addr :0: status %d, stdout %q, stderr %q", st, out.String(), errb.String())
+	}
+	warn := errb.String()
+	if !strings.Contains(warn, "not loopback") || !strings.Contains(warn, "other machines can reach") || !strings.Contains(warn, ":"+m[1]) {
+		t.Errorf("serve --addr :0 did not say plainly where it listens: %q", warn)
+	}
+	// A loopback address gets no warning.
+	out2, errb2 := &serveSyncBuffer{}, &serveSyncBuffer{}
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	serveContext = func() (context.Context, context.CancelFunc) { return ctx2, cancel2 }
+	go func() {
+		status <- run([]string{"serve", "--addr", "127.0.0.1:0", "--web", serveWebRoot(t)}, out2, errb2)
+	}()
+	for deadline := time.Now().Add(10 * time.Second); !urlRE.MatchString(out2.String()) && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	}
+	cancel2()
+	<-status
+	if strings.Contains(errb2.String(), "not loopback") {
+		t.Errorf("loopback serve warned: %q", errb2.String())
+	}
+}
+
+// A binary built without the playground serves the notebook API alone
+// and says so.
+func TestServeWithoutPlayground(t *testing.T) {
+	if webroot.HasPlayground {
+		t.Skip("built with the playground tag")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	saved := serveContext
+	serveContext = func() (context.Context, context.CancelFunc) { return ctx, cancel }
+	defer func() { serveContext = saved }()
+	var out, errb serveSyncBuffer
+	status := make(chan int, 1)
+	go func() { status <- run([]string{"serve", "--addr", "127.0.0.1:0"}, &out, &errb) }()
+	urlRE := regexp.MustCompile(`http://127\.0\.0\.1:\d+/`)
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		base = urlRE.FindString(out.String())
+	}
+	if base == "" {
+		cancel()
+		t.Fatalf("no URL printed; stdout %q stderr %q", out.String(), errb.String())
+	}
+	for path, want := range map[string]int{"api/v1/": 200, "api/info": 200, "ot": 404} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET /%s: %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	cancel()
+	if st := <-status; st != 0 {
+		t.Errorf("serve exited %d", st)
+	}
+	if !strings.Contains(errb.String(), "built without the playground") || !strings.Contains(errb.String(), "notebook API") {
+		t.Errorf("serve did not say it serves the API only: %q", errb.String())
 	}
 }

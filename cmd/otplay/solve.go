@@ -1,16 +1,15 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"math"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/otplay/otplay/batch"
+	"github.com/otplay/otplay/internal/safefile"
 	"github.com/otplay/otplay/solvers/data"
 	"github.com/otplay/otplay/solvers/ot"
 )
@@ -25,8 +24,10 @@ Solves optimal transport between two point clouds with the cost |x - y|^2
 (no 1/2) and prints a summary (or one JSON object with --json).
 
 --x and --y take a built-in data set spec (name[:n][:key=value...], e.g.
-moons:512:seed=3, gaussian:1000:d=3:seed=1) or a .csv/.npy file of points;
---a and --b optional weight files (.csv one value per line, or .npy).
+moons:512:seed=3, gaussian:1000:d=3:seed=1) or a file of points: text
+(.csv, .txt, .tsv, .dat: commas or numpy.savetxt's spaces), .npy (float32,
+float64, int32 or int64, C or Fortran order) or a one-array .npz; --a and
+--b optional weight files in the same formats (one column, one row or 1-D).
 
 Methods (the conventions of POT, see solvers/ot):
   sinkhorn    balanced entropic OT, log-domain Sinkhorn (ot.sinkhorn, method="sinkhorn_log")
@@ -47,15 +48,24 @@ Weights that do not sum to 1 are normalised (with a note on stderr) for the
 balanced methods (sinkhorn, divergence, sliced, exact); unbalanced and
 partial use them as given. Zero or negative weights are refused.
 
-Outputs: --plan FILE writes the dense plan (n x m, only when n*m <= 4e6;
-an exact plan is written dense too); --potentials FILE writes F (n
-values) followed by G (m values) as one vector. Files are written to a
-temporary name and renamed, so a failed run leaves nothing half-written.
-JSON fields: method, backend, tier, n, m, d, eps, cost, objective,
-marginal_error, iterations, converged, time_ms, and value (divergence:
-S, with cost and objective those of OT_eps(a, b) and iterations summed
-over the three problems; sliced: SW_2, with cost = SW_2^2; exact: cost =
-W_2^2). A progress bar goes to stderr for runs over a second.`
+--tol 0 never stops early: all --iters iterations run, converged is judged
+against the default tolerance (1e-6), and a note gives the final marginal
+error.
+
+Outputs: --plan FILE (.npy or .csv) writes the dense plan (n x m, only
+when n*m <= 4e6; an exact plan is written dense too); --potentials writes
+the potentials f (n values) and g (m values) as two arrays: two files
+F,G (e.g. f.npy,g.npy) or one .npz holding f and g (numpy.load(...)["f"]).
+Output names are checked before the work (the folder exists and is
+writable, the extension is known); files are written to a unique
+temporary name, synced and renamed, so a failed or killed run leaves the
+old files whole. JSON fields: method, backend, tier, n, m, d, eps, cost,
+objective, marginal_error, iterations, converged, time_ms, and value
+(divergence: S, with cost and objective those of OT_eps(a, b) and
+iterations summed over the three problems; sliced: SW_2, with cost =
+SW_2^2; exact: cost = W_2^2); NaN or infinite values print as null and are
+listed in "nonfinite". A progress bar (iterations, rate, ETA, residual)
+goes to stderr when it is a terminal.`
 
 // solveReport is the --json output of otplay solve.
 type solveReport = batch.SolveResult
@@ -69,12 +79,12 @@ type solveFlags struct {
 }
 
 func runSolve(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("solve", solveSynopsis, stderr)
+	fs := newCommandFlags("solve", solveSynopsis, stdout, stderr)
 	var f solveFlags
-	fs.StringVar(&f.x, "x", "", "source points: data set spec (moons:512:seed=3) or .csv/.npy file (required)")
-	fs.StringVar(&f.y, "y", "", "target points: data set spec or .csv/.npy file (required)")
-	fs.StringVar(&f.a, "a", "", "source weights file (.csv/.npy); default uniform")
-	fs.StringVar(&f.b, "b", "", "target weights file (.csv/.npy); default uniform")
+	fs.StringVar(&f.x, "x", "", "source points: data set spec (moons:512:seed=3) or a .csv/.txt/.npy/.npz file (required)")
+	fs.StringVar(&f.y, "y", "", "target points: data set spec or a .csv/.txt/.npy/.npz file (required)")
+	fs.StringVar(&f.a, "a", "", "source weights file (.csv/.txt/.npy/.npz); default uniform")
+	fs.StringVar(&f.b, "b", "", "target weights file (.csv/.txt/.npy/.npz); default uniform")
 	fs.StringVar(&f.method, "method", "sinkhorn", "sinkhorn, unbalanced, partial, divergence, sliced or exact")
 	fs.StringVar(&f.tier, "tier", "auto", "kernel tier for entropic methods: auto, full, rff, nystrom or grid")
 	fs.Float64Var(&f.eps, "eps", ot.DefaultEps, "entropic regularisation eps (POT's reg), in units of |x - y|^2")
@@ -82,13 +92,13 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&f.mass, "mass", 0, "partial: total transported mass in (0, min(|a|, |b|)]; 0 means min(|a|, |b|)")
 	fs.IntVar(&f.projections, "projections", 200, "sliced: number of directions")
 	fs.IntVar(&f.iters, "iters", ot.DefaultMaxIter, "maximum iterations")
-	fs.Float64Var(&f.tol, "tol", ot.DefaultTol, "stop when the marginal error (or relative change) is <= tol")
+	fs.Float64Var(&f.tol, "tol", ot.DefaultTol, "stop when the marginal error (or relative change) is <= tol; 0: never stop early")
 	fs.Float64Var(&f.scaling, "scaling", 0, "eps-scaling ratio in (0, 1) as in GeomLoss (0: off)")
 	fs.BoolVar(&f.symmetric, "symmetric", false, "symmetric (averaged) Sinkhorn updates")
 	fs.StringVar(&f.backend, "backend", "auto", backendFlagHelp)
 	fs.Uint64Var(&f.seed, "seed", 0, "sliced: seed of the random directions")
-	fs.StringVar(&f.plan, "plan", "", "write the dense transport plan (n x m) to this .csv/.npy file")
-	fs.StringVar(&f.potentials, "potentials", "", "write the potentials F then G to this .csv/.npy file")
+	fs.StringVar(&f.plan, "plan", "", "write the dense transport plan (n x m) to this .npy/.csv file")
+	fs.StringVar(&f.potentials, "potentials", "", "write the potentials f and g: F,G (two .npy/.csv files) or one .npz (arrays f and g)")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object")
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
@@ -103,12 +113,7 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if f.asJSON {
-		enc := json.NewEncoder(stdout)
-		if err := enc.Encode(rep); err != nil {
-			fmt.Fprintln(stderr, "otplay solve:", err)
-			return 1
-		}
-		return 0
+		return writeJSON(stdout, stderr, "solve", rep)
 	}
 	printSolveReport(stdout, rep)
 	return 0
@@ -128,102 +133,106 @@ func printSolveReport(w io.Writer, r *solveReport) {
 	fmt.Fprintf(w, "objective   %.10g\n", r.Objective)
 	fmt.Fprintf(w, "marginals   error %.3g\n", r.MarginalError)
 	fmt.Fprintf(w, "iterations  %d (converged: %v)\n", r.Iterations, r.Converged)
+	if r.Status != "" {
+		fmt.Fprintf(w, "status      %s\n", r.Status)
+	}
 	fmt.Fprintf(w, "time        %.3f ms\n", r.TimeMS)
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note        %s\n", n)
 	}
 }
 
-// solveRequest turns the flags into a batch request.
+// solveRequest turns the flags into a batch request. --tol 0 becomes
+// ot.NeverStop, a negative tolerance that solvers/ot and solvers/kernel
+// read as "never stop early" (ot judges Converged against ot.DefaultTol).
 func solveRequest(f solveFlags) batch.SolveRequest {
+	tol := f.tol
+	if tol == 0 {
+		tol = ot.NeverStop
+	}
 	return batch.SolveRequest{X: f.x, Y: f.y, A: f.a, B: f.b, Method: f.method, Tier: f.tier, Eps: f.eps, Tau: f.tau,
-		Mass: f.mass, Projections: f.projections, Iters: f.iters, Tol: f.tol, Scaling: f.scaling,
+		Mass: f.mass, Projections: f.projections, Iters: f.iters, Tol: tol, Scaling: f.scaling,
 		Symmetric: f.symmetric, Backend: f.backend, Seed: f.seed, Plan: f.plan != "", Potentials: f.potentials != ""}
 }
 
-// solveMain checks the flags, runs batch.Solve and writes the plan and
-// potentials files.
+// solvePotentialPaths splits --potentials into its output files: one
+// .npz, or two .npy/.csv files F,G.
+func solvePotentialPaths(spec string) ([]string, error) {
+	if spec == "" {
+		return nil, nil
+	}
+	parts := strings.Split(spec, ",")
+	switch {
+	case len(parts) == 1 && strings.EqualFold(filepath.Ext(spec), ".npz"):
+		return parts, safefile.Check(spec)
+	case len(parts) == 2:
+		for _, p := range parts {
+			if err := safefile.CheckExt(strings.TrimSpace(p), data.OutputExts...); err != nil {
+				return nil, err
+			}
+		}
+		if filepath.Clean(strings.TrimSpace(parts[0])) == filepath.Clean(strings.TrimSpace(parts[1])) {
+			return nil, fmt.Errorf("%q: the two files are the same", spec)
+		}
+		return []string{strings.TrimSpace(parts[0]), strings.TrimSpace(parts[1])}, nil
+	}
+	return nil, fmt.Errorf("%q: want two files F,G (e.g. f.npy,g.npy) or one .npz", spec)
+}
+
+// solveMain checks the flags and outputs, runs batch.Solve and writes the
+// plan and potentials files.
 func solveMain(f solveFlags, stderr io.Writer) (*solveReport, error) {
+	if math.IsNaN(f.tol) || f.tol < 0 {
+		return nil, batch.UsageError{Msg: fmt.Sprintf("--tol %g: want >= 0 (0: never stop early)", f.tol)}
+	}
 	req := solveRequest(f)
 	if err := req.Check(); err != nil {
 		return nil, err
 	}
-	for _, p := range []string{f.plan, f.potentials} {
-		if p == "" {
-			continue
-		}
-		switch strings.ToLower(filepath.Ext(p)) {
-		case ".csv", ".npy":
-		default:
-			return nil, batch.UsageError{Msg: fmt.Sprintf("output file %q: want a .csv or .npy name", p)}
+	if f.plan != "" {
+		if err := safefile.CheckExt(f.plan, data.OutputExts...); err != nil {
+			return nil, batch.UsageError{Msg: "--plan: " + err.Error()}
 		}
 	}
-	bar := newSolveProgress(stderr)
-	rep, err := batch.Solve(req, batch.Options{Progress: bar.update})
-	bar.finish()
+	pots, err := solvePotentialPaths(f.potentials)
+	if err != nil {
+		return nil, batch.UsageError{Msg: "--potentials " + err.Error()}
+	}
+	bar := newProgress(stderr, "solve", "it", f.iters)
+	rep, err := batch.Solve(req, batch.Options{Progress: func(iter, maxIter int, residual float64) {
+		bar.total = maxIter
+		bar.Set(iter, fmt.Sprintf("residual %.3g", residual))
+	}})
+	bar.Finish()
 	if err != nil {
 		return nil, err
 	}
+	if f.tol == 0 {
+		notes := rep.Notes[:0]
+		for _, n := range rep.Notes {
+			if !strings.HasPrefix(n, "not converged after") {
+				notes = append(notes, n)
+			}
+		}
+		rep.Notes = append(notes, fmt.Sprintf("--tol 0: ran all %d iterations without a stopping test; final marginal error %.3g (converged is judged against the default tolerance %g)", rep.Iterations, rep.MarginalError, ot.DefaultTol))
+	}
 	if f.plan != "" {
-		if err := solveSaveAtomically(f.plan, func(p string) error { return data.Save(p, rep.Plan, rep.N, rep.M) }); err != nil {
+		if err := data.Save(f.plan, rep.Plan, rep.N, rep.M); err != nil {
 			return nil, err
 		}
 	}
-	if f.potentials != "" {
-		v := append(append([]float64(nil), rep.F...), rep.G...)
-		if err := solveSaveAtomically(f.potentials, func(p string) error { return data.SaveVector(p, v) }); err != nil {
+	switch len(pots) {
+	case 1:
+		if err := data.SaveNPZ(pots[0], []string{"f", "g"}, [][]float64{rep.F, rep.G}); err != nil {
+			return nil, err
+		}
+	case 2:
+		if err := data.SaveVector(pots[0], rep.F); err != nil {
+			return nil, err
+		}
+		if err := data.SaveVector(pots[1], rep.G); err != nil {
 			return nil, err
 		}
 	}
 	return rep, nil
-}
-
-// solveSaveAtomically writes path through write(tmp) to a temporary file with
-// the same extension in the same directory, then renames it.
-func solveSaveAtomically(path string, write func(tmp string) error) error {
-	dir, base := filepath.Split(path)
-	tmp, err := os.CreateTemp(dir, "."+strings.TrimSuffix(base, filepath.Ext(base))+".*"+filepath.Ext(base))
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	tmp.Close()
-	if err := write(name); err != nil {
-		os.Remove(name)
-		return err
-	}
-	if err := os.Rename(name, path); err != nil {
-		os.Remove(name)
-		return err
-	}
-	return nil
-}
-
-// solveProgress draws a progress bar on stderr once a run has lasted a
-// second (short runs print nothing).
-type solveProgress struct {
-	w     io.Writer
-	start time.Time
-	drawn bool
-}
-
-func newSolveProgress(w io.Writer) *solveProgress {
-	return &solveProgress{w: w, start: time.Now()}
-}
-
-func (p *solveProgress) update(iter, maxIter int, residual float64) {
-	if time.Since(p.start) < time.Second || maxIter < 1 {
-		return
-	}
-	const width = 30
-	done := min(width, iter*width/maxIter)
-	fmt.Fprintf(p.w, "\r[%s%s] %d/%d residual %.3g", strings.Repeat("#", done), strings.Repeat(".", width-done), iter, maxIter, residual)
-	p.drawn = true
-}
-
-func (p *solveProgress) finish() {
-	if p.drawn {
-		fmt.Fprintln(p.w)
-		p.drawn = false
-	}
 }

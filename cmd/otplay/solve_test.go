@@ -73,7 +73,13 @@ func TestSolveMatchesPOT(t *testing.T) {
 			}
 		}
 		plan := filepath.Join(dir, c.Name+"_plan.npy")
-		pots := filepath.Join(dir, c.Name+"_pot.csv")
+		// Potentials as two arrays: two files F,G or one .npz.
+		fFile, gFile := filepath.Join(dir, c.Name+"_f"+ext), filepath.Join(dir, c.Name+"_g"+ext)
+		npzFile := filepath.Join(dir, c.Name+"_fg.npz")
+		pots := fFile + "," + gFile
+		if k%4 >= 2 {
+			pots = npzFile
+		}
 		args := []string{"--x", xf, "--y", yf, "--a", af, "--b", bf, "--eps", fmt.Sprint(c.Eps),
 			"--tol", "1e-13", "--iters", "200000", "--plan", plan, "--potentials", pots}
 		method := strings.SplitN(c.Name, "_", 2)[0]
@@ -105,20 +111,37 @@ func TestSolveMatchesPOT(t *testing.T) {
 		if worst > 1e-8 {
 			t.Errorf("%s: written plan differs from POT's by %g", c.Name, worst)
 		}
-		pv, err := data.Load(pots) // one value per line: F then G
-		if err != nil {
-			t.Fatal(err)
+		var F, G []float64
+		if pots == npzFile {
+			fh, err := os.Open(npzFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, _ := fh.Stat()
+			names, arr, _, err := data.ReadNPZ(fh, st.Size())
+			fh.Close()
+			if err != nil || len(names) != 2 || names[0] != "f" || names[1] != "g" {
+				t.Fatalf("%s: potentials archive holds %v, %v; want f and g", c.Name, names, err)
+			}
+			F, G = arr["f"], arr["g"]
+		} else {
+			fs, err1 := data.Load(fFile)
+			gs, err2 := data.Load(gFile)
+			if err1 != nil || err2 != nil {
+				t.Fatal(err1, err2)
+			}
+			F, G = fs.Points, gs.Points
 		}
-		if pv.N != c.N+c.M || pv.D != 1 {
-			t.Fatalf("%s: potentials file is %d x %d, want %d values", c.Name, pv.N, pv.D, c.N+c.M)
+		if len(F) != c.N || len(G) != c.M {
+			t.Fatalf("%s: potentials of %d and %d values, want %d and %d", c.Name, len(F), len(G), c.N, c.M)
 		}
 		if method == "sinkhorn" { // at convergence OT_eps = <a, F> + <b, G>
 			dual := 0.0
 			for i, a := range c.A {
-				dual += a * pv.Points[i]
+				dual += a * F[i]
 			}
 			for j, b := range c.B {
-				dual += b * pv.Points[c.N+j]
+				dual += b * G[j]
 			}
 			if obj := m["objective"].(float64); math.Abs(dual-obj) > 1e-9*math.Abs(obj) {
 				t.Errorf("%s: <a,F> + <b,G> = %.12g from the file, objective %.12g", c.Name, dual, obj)
@@ -221,7 +244,11 @@ func TestSolveUsageErrors(t *testing.T) {
 		{[]string{"--x", "moons:10", "--y", "gaussian:10:d=3"}, "dimension 2 and --y dimension 3"},
 		{[]string{"--x", "moons:3000", "--y", "moons:2000", "--plan", plan}, "exceeds 4000000"},
 		{[]string{"--x", "moons:999", "--y", "moons:1000", "--method", "exact"}, "lcm(999, 1000)"},
-		{[]string{"--x", "moons:10", "--y", "moons:10", "--plan", filepath.Join(dir, "p.txt")}, "want a .csv or .npy"},
+		{[]string{"--x", "moons:10", "--y", "moons:10", "--plan", filepath.Join(dir, "p.txt")}, "want a file name ending in .csv, .npy"},
+		{[]string{"--x", "moons:10", "--y", "moons:10", "--plan", filepath.Join(dir, "nope", "p.npy")}, "does not exist"},
+		{[]string{"--x", "moons:10", "--y", "moons:10", "--potentials", filepath.Join(dir, "fg.npy")}, "want two files F,G"},
+		{[]string{"--x", "moons:10", "--y", "moons:10", "--potentials", plan + "," + plan}, "the two files are the same"},
+		{[]string{"--x", "moons:10", "--y", "moons:10", "--tol", "-1"}, "--tol -1: want >= 0"},
 		{[]string{"--x", "moons:10", "--y", "moons:10", "extra"}, "unexpected argument"},
 	} {
 		code, _, errOut := solveRun(t, c.args...)
@@ -232,9 +259,9 @@ func TestSolveUsageErrors(t *testing.T) {
 	if _, err := os.Stat(plan); !os.IsNotExist(err) {
 		t.Errorf("plan file written after a refused run: %v", err)
 	}
-	code, _, errOut := solveRun(t, "-h")
-	if code != 0 || !strings.Contains(errOut, "Usage: otplay solve") || !strings.Contains(errOut, "--method") {
-		t.Errorf("-h: exit %d, %q", code, errOut)
+	code, out, _ := solveRun(t, "-h")
+	if code != 0 || !strings.Contains(out, "Usage: otplay solve") || !strings.Contains(out, "--method") {
+		t.Errorf("-h: exit %d, stdout %q", code, out)
 	}
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 0 {

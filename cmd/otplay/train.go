@@ -1,7 +1,7 @@
 package main
 
 import (
-	"encoding/json"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/otplay/otplay/internal/safefile"
 	"github.com/otplay/otplay/solvers/data"
 	"github.com/otplay/otplay/solvers/diffusion"
 	"github.com/otplay/otplay/solvers/nn"
@@ -47,7 +48,7 @@ type trainReport struct {
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("train", trainSynopsis, stderr)
+	fs := newCommandFlags("train", trainSynopsis, stdout, stderr)
 	dataSpec := fs.String("data", "8gaussians:2000", "data spec (name[:n][:key=value...] or a .csv/.npy file)")
 	out := fs.String("out", "", "model file to write (required)")
 	steps := fs.Int("steps", diffusion.DefaultTrainSteps, "Adam steps")
@@ -71,6 +72,9 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if *out == "" {
 		return usageErr("--out MODEL.json is required")
 	}
+	if err := safefile.CheckExt(*out, ".json"); err != nil {
+		return usageErr("--out: %v", err)
+	}
 	widths, err := trainParseWidths(*hidden)
 	if err != nil {
 		return usageErr("--hidden %q: %v", *hidden, err)
@@ -83,9 +87,10 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageErr("--schedule: %v", sampleTrimErr(err))
 	}
+	if err := checkSteps("--steps", *steps, maxTrainSteps); err != nil {
+		return usageErr("%v", err)
+	}
 	switch {
-	case *steps < 1:
-		return usageErr("--steps = %d: want >= 1", *steps)
 	case *batch < 1 || *batch > 1<<20:
 		return usageErr("--batch = %d: want 1 .. %d", *batch, 1<<20)
 	case !(*lr > 0) || math.IsInf(*lr, 0):
@@ -103,6 +108,11 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "otplay train: --data: %v\n", err)
 		return 1
 	}
+	// The model-size limit sample shares: refuse before training.
+	cond := 2 * nn.DefaultFrequencies
+	if p := mlpParams(set.D, cond, widths, set.D); p > maxModelParams {
+		return usageErr("--hidden %s: %d parameters exceed the model limit of %d (a model file must stay under %d MiB for otplay sample to read it); use narrower layers", *hidden, p, maxModelParams, nn.MaxFileBytes>>20)
+	}
 	b, note, err := openBackend(*backend)
 	if err != nil {
 		fmt.Fprintln(stderr, "otplay train:", err)
@@ -112,20 +122,25 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	if note != "" {
 		fmt.Fprintln(stderr, "otplay train:", note)
 	}
+	bar := newProgress(stderr, "train", "steps", *steps)
 	m, res, err := diffusion.Train(b, sched, set.Points, set.N, set.D, diffusion.TrainSettings{
 		Hidden: widths, Activation: act, Steps: *steps, Batch: *batch, LR: *lr, Seed: *seed,
 		LogEvery: *logEvery, Data: *dataSpec, EMA: *ema,
 		Progress: func(step int, loss float64) {
-			if !*asJSON {
+			switch {
+			case bar.active:
+				bar.Set(step, fmt.Sprintf("loss %.4f", loss))
+			case !*asJSON:
 				fmt.Fprintf(stderr, "step %6d  loss %.4f\n", step, loss)
 			}
 		},
 	})
+	bar.Finish()
 	if err != nil {
 		fmt.Fprintln(stderr, "otplay train:", err)
 		return 1
 	}
-	if err := m.Save(*out); err != nil {
+	if err := trainSave(*out, m); err != nil {
 		fmt.Fprintln(stderr, "otplay train:", err)
 		return 1
 	}
@@ -133,13 +148,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		Params: m.NumParams(), Schedule: sched.Name(), Losses: res.Losses, LossSteps: res.LossAt,
 		TimeMS: float64(res.Duration.Microseconds()) / 1000, Backend: b.Info().Name}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
-			fmt.Fprintln(stderr, "otplay train:", err)
-			return 1
-		}
-		return 0
+		return writeJSON(stdout, stderr, "train", rep)
 	}
 	last := math.NaN()
 	if len(res.Losses) > 0 {
@@ -148,6 +157,19 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "trained %d steps (%d parameters) on %s in %.1f s on %s; final batch loss %.4f; wrote %s\n",
 		res.Steps, rep.Params, *dataSpec, rep.TimeMS/1000, rep.Backend, last, *out)
 	return 0
+}
+
+// trainSave writes the model file atomically, refusing (before touching
+// the destination) a file larger than sample reads.
+func trainSave(path string, m *nn.MLP) error {
+	var buf bytes.Buffer
+	if err := m.Write(&buf); err != nil {
+		return err
+	}
+	if buf.Len() > nn.MaxFileBytes {
+		return fmt.Errorf("--out %s: the model file would be %d bytes, above the %d that otplay sample reads; use narrower layers", path, buf.Len(), nn.MaxFileBytes)
+	}
+	return safefile.WriteFile(path, buf.Bytes())
 }
 
 func trainParseWidths(s string) ([]int, error) {

@@ -2,7 +2,7 @@ package main
 
 import (
 	"encoding/csv"
-	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,9 +12,13 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/figure"
+	"github.com/otplay/otplay/internal/jsonout"
+	"github.com/otplay/otplay/internal/safefile"
 	"github.com/otplay/otplay/solvers/bridge"
 	"github.com/otplay/otplay/solvers/data"
 	"github.com/otplay/otplay/solvers/diffusion"
@@ -26,7 +30,7 @@ func init() {
 	register(command{name: "truncate", summary: "truncated diffusion with an OT prior: quality vs NFE table (Markdown, CSV, JSON, SVG)", run: runTruncate})
 }
 
-const truncateSynopsis = `truncate [--data moons,8gaussians,checkerboard,swissroll] [--ttrunc 1000,500,200,100,50,10] [--priors gaussian,sliced,entropic] [--samplers ddpm:full,dpmpp2m:10] [--model empirical|mlp] [--n 1000] [--out DIR] [--format md|csv|json] [--quick]
+const truncateSynopsis = `truncate [--full | --quick] [--data moons,8gaussians,checkerboard,swissroll] [--ttrunc 1000,100,10] [--priors gaussian,sliced,entropic] [--samplers ddpm:50,dpmpp2m:10] [--model empirical|mlp] [--n 500] [--out DIR] [--samples] [--format md|csv|json]
 
 Truncated diffusion with an optimal-transport prior: the data are diffused
 forward to step T_trunc of T = 1000 (linear DDPM schedule), a map from
@@ -55,8 +59,22 @@ matching, --train-steps).
 Data sets are built-in names (see otplay sample -h); the training set uses
 --seed, the held-out set another stream. --out DIR writes truncate.md,
 truncate.csv, truncate.json and truncate.svg (quality vs NFE per prior);
-stdout gets --format; stderr gets one progress line per run. --quick is a
-small grid for tests and smoke runs.`
+--samples also writes every run's samples as DIR/samples/<data>_T<T_trunc>_<prior>_<sampler>.npy.
+stdout gets --format. On a terminal stderr shows a progress bar (runs done,
+rate, ETA); elsewhere one line per run with its count and ETA.
+
+Grids: the default (4 data sets, T_trunc 1000, 100 and 10, 3 priors,
+samplers ddpm:50 and dpmpp2m:10, 500 samples, 1000 training and held-out
+points, priors fitted to 500 samples and 200 Adam steps: 72 runs) used
+80 s of CPU time with --backend cpu32 on a 2-core VM; --full is the whole table of
+solvers/truncate/RESULTS.md (T_trunc 1000,500,200,100,50,10, samplers
+ddpm:full and dpmpp2m:10, 1000 samples, 2000 points, the package's prior
+fits: 144 runs, about 35 minutes there); --quick is a small grid for tests and
+smoke runs. Explicit flags win over either.
+
+Ctrl-C (SIGINT) stops after the run in progress and writes the table of
+the runs done, marked interrupted; the exit status is then 130. A second
+Ctrl-C stops at once.`
 
 // truncateRow is one line of the results table.
 type truncateRow struct {
@@ -98,6 +116,10 @@ type truncateReport struct {
 	Floors     []truncateFloor `json:"floors"`
 	Rows       []truncateRow   `json:"rows"`
 	TotalMS    float64         `json:"total_ms"`
+	// Interrupted is set when Ctrl-C stopped the grid: Rows holds the
+	// runs done, of Planned.
+	Interrupted bool `json:"interrupted,omitempty"`
+	Planned     int  `json:"planned_runs"`
 }
 
 // truncateSampler is one --samplers entry.
@@ -122,17 +144,17 @@ func (s truncateSampler) label() string {
 }
 
 func runTruncate(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("truncate", truncateSynopsis, stderr)
+	fs := newCommandFlags("truncate", truncateSynopsis, stdout, stderr)
 	dataFlag := fs.String("data", "moons,8gaussians,checkerboard,swissroll", "comma-separated built-in data sets")
-	ttruncFlag := fs.String("ttrunc", "1000,500,200,100,50,10", "comma-separated T_trunc in [1, 1000]")
+	ttruncFlag := fs.String("ttrunc", "1000,100,10", "comma-separated T_trunc in [1, 1000]")
 	priorsFlag := fs.String("priors", strings.Join(truncate.PriorNames, ","), "comma-separated priors: "+strings.Join(truncate.PriorNames, ", "))
-	samplersFlag := fs.String("samplers", "ddpm:full,dpmpp2m:10", "comma-separated name:steps (steps a number or full)")
+	samplersFlag := fs.String("samplers", "ddpm:50,dpmpp2m:10", "comma-separated name:steps (steps a number or full)")
 	modelFlag := fs.String("model", "empirical", "empirical or mlp")
-	n := fs.Int("n", 1000, "samples per run")
-	train := fs.Int("train", 2000, "training points per data set")
-	held := fs.Int("held", 2000, "held-out points per data set")
-	fitSamples := fs.Int("fit-samples", truncate.DefaultFitSamples, "samples of q(x_T_trunc) the entropic prior is fitted to")
-	slicedSteps := fs.Int("sliced-steps", truncate.DefaultSlicedSteps, "Adam steps of the sliced prior")
+	n := fs.Int("n", 500, "samples per run")
+	train := fs.Int("train", 1000, "training points per data set")
+	held := fs.Int("held", 1000, "held-out points per data set")
+	fitSamples := fs.Int("fit-samples", 500, "samples of q(x_T_trunc) the entropic prior is fitted to (--full: "+strconv.Itoa(truncate.DefaultFitSamples)+")")
+	slicedSteps := fs.Int("sliced-steps", 200, "Adam steps of the sliced prior (--full: "+strconv.Itoa(truncate.DefaultSlicedSteps)+")")
 	trainSteps := fs.Int("train-steps", diffusion.DefaultTrainSteps, "training steps of --model mlp")
 	correct := fs.Bool("correct", false, "add Sinkhorn-corrected runs of every sampler")
 	seed := fs.Uint64("seed", 0, "seed of the data, the fits and the samplers")
@@ -140,6 +162,8 @@ func runTruncate(args []string, stdout, stderr io.Writer) int {
 	outDir := fs.String("out", "", "directory for truncate.md, .csv, .json and .svg")
 	format := fs.String("format", "md", "stdout format: md, csv or json")
 	quick := fs.Bool("quick", false, "small grid: moons, T_trunc 100 and 10, ddpm:full and dpmpp2m:5, n 300 (explicit flags still win)")
+	full := fs.Bool("full", false, "the whole table: T_trunc 1000,500,200,100,50,10, n 1000, 2000 training and held-out points (about 35 minutes on 2 cores)")
+	saveSamples := fs.Bool("samples", false, "with --out: also write each run's samples as .npy under DIR/samples")
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
@@ -147,16 +171,26 @@ func runTruncate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "otplay truncate: "+format+"\n", a...)
 		return 2
 	}
-	if *quick {
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		quickDefaults := map[string]string{"data": "moons", "ttrunc": "100,10", "samplers": "ddpm:full,dpmpp2m:5",
+	var grid map[string]string
+	switch {
+	case *quick && *full:
+		return usageErr("--quick and --full: pick one")
+	case *quick:
+		grid = map[string]string{"data": "moons", "ttrunc": "100,10", "samplers": "ddpm:full,dpmpp2m:5",
 			"n": "300", "train": "400", "held": "500", "fit-samples": "400", "sliced-steps": "150", "train-steps": "300"}
-		for name, v := range quickDefaults {
-			if !set[name] {
-				fs.Set(name, v)
-			}
+	case *full:
+		grid = map[string]string{"ttrunc": "1000,500,200,100,50,10", "samplers": "ddpm:full,dpmpp2m:10", "n": "1000", "train": "2000", "held": "2000",
+			"fit-samples": strconv.Itoa(truncate.DefaultFitSamples), "sliced-steps": strconv.Itoa(truncate.DefaultSlicedSteps)}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for name, v := range grid {
+		if !set[name] {
+			fs.Set(name, v)
 		}
+	}
+	if *saveSamples && *outDir == "" {
+		return usageErr("--samples needs --out DIR")
 	}
 	sched := diffusion.Linear(diffusion.DefaultT)
 	T := truncate.T(sched)
@@ -233,13 +267,27 @@ func runTruncate(args []string, stdout, stderr io.Writer) int {
 		return usageErr("--held = %d: want 2 .. %d", *held, data.MaxPoints)
 	case *fitSamples < 2 || *fitSamples > data.MaxPoints:
 		return usageErr("--fit-samples = %d: want 2 .. %d", *fitSamples, data.MaxPoints)
-	case *slicedSteps < 1:
-		return usageErr("--sliced-steps = %d: want >= 1", *slicedSteps)
-	case *trainSteps < 1:
-		return usageErr("--train-steps = %d: want >= 1", *trainSteps)
+	case *slicedSteps < 1 || *slicedSteps > maxTrainSteps:
+		return usageErr("--sliced-steps = %d: want 1 .. %d", *slicedSteps, maxTrainSteps)
+	case *trainSteps < 1 || *trainSteps > maxTrainSteps:
+		return usageErr("--train-steps = %d: want 1 .. %d", *trainSteps, maxTrainSteps)
 	case *format != "md" && *format != "csv" && *format != "json":
 		return usageErr("--format %q: want md, csv or json", *format)
 	}
+	if *outDir != "" {
+		if err := safefile.CheckDir(*outDir); err != nil {
+			return usageErr("--out: %v", err)
+		}
+	}
+	planned := 0
+	for _, tt := range ttruncs {
+		for _, s := range samplers {
+			if !s.correct || (tt-1 >= 1 && (s.full || s.steps >= 1)) {
+				planned++
+			}
+		}
+	}
+	planned *= len(sets) * len(priors)
 
 	b, note, err := openBackend(*backend)
 	if err != nil {
@@ -252,25 +300,51 @@ func runTruncate(args []string, stdout, stderr io.Writer) int {
 	}
 	info := b.Info()
 	rep := &truncateReport{Schedule: sched.Name(), T: T, Model: *modelFlag, N: *n, Train: *train, HeldOut: *held,
-		Seed: *seed, Backend: info.Name, Device: info.Device}
+		Seed: *seed, Backend: info.Name, Device: info.Device, Planned: planned}
 	if *modelFlag == "mlp" {
 		rep.TrainSteps = *trainSteps
 	}
-	start := time.Now()
-	for _, name := range sets {
-		if err := truncateDataSet(b, rep, name, sched, ttruncs, priors, samplers, truncateOptions{
-			n: *n, train: *train, held: *held, fitSamples: *fitSamples, slicedSteps: *slicedSteps,
-			trainSteps: *trainSteps, model: *modelFlag, seed: *seed}, stderr); err != nil {
-			fmt.Fprintf(stderr, "otplay truncate: %s: %v\n", name, err)
-			return 1
-		}
-	}
-	rep.TotalMS = float64(time.Since(start).Microseconds()) / 1000
 	if *outDir != "" {
 		if err := os.MkdirAll(*outDir, 0o755); err != nil {
 			fmt.Fprintln(stderr, "otplay truncate:", err)
 			return 1
 		}
+		if *saveSamples {
+			if err := os.MkdirAll(filepath.Join(*outDir, "samples"), 0o755); err != nil {
+				fmt.Fprintln(stderr, "otplay truncate:", err)
+				return 1
+			}
+		}
+	}
+	// Ctrl-C: finish the run in progress, then write what is done.
+	var stop atomic.Bool
+	removeHook := safefile.OnInterrupt(func() {
+		stop.Store(true)
+		fmt.Fprintln(stderr, "\notplay truncate: interrupted; finishing the run in progress and writing the runs done (Ctrl-C again to stop at once)")
+	})
+	defer removeHook()
+	prog := &truncateProgress{bar: newProgress(stderr, "truncate", "runs", planned), total: planned, start: time.Now(), w: stderr}
+	opts := truncateOptions{n: *n, train: *train, held: *held, fitSamples: *fitSamples, slicedSteps: *slicedSteps,
+		trainSteps: *trainSteps, model: *modelFlag, seed: *seed, stop: &stop, progress: prog}
+	if *saveSamples {
+		opts.samplesDir = filepath.Join(*outDir, "samples")
+	}
+	start := time.Now()
+	for _, name := range sets {
+		err := truncateDataSet(b, rep, name, sched, ttruncs, priors, samplers, opts, stderr)
+		if errors.Is(err, errTruncateStopped) {
+			rep.Interrupted = true
+			break
+		}
+		if err != nil {
+			prog.bar.Finish()
+			fmt.Fprintf(stderr, "otplay truncate: %s: %v\n", name, err)
+			return 1
+		}
+	}
+	prog.bar.Finish()
+	rep.TotalMS = float64(time.Since(start).Microseconds()) / 1000
+	if *outDir != "" {
 		for _, f := range []struct {
 			name  string
 			write func(io.Writer, *truncateReport) error
@@ -294,13 +368,45 @@ func runTruncate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "otplay truncate:", werr)
 		return 1
 	}
+	if rep.Interrupted {
+		fmt.Fprintf(stderr, "otplay truncate: interrupted after %d of %d runs; the outputs hold those runs\n", len(rep.Rows), rep.Planned)
+		return 130
+	}
 	return 0
+}
+
+// errTruncateStopped: Ctrl-C asked the grid to stop.
+var errTruncateStopped = errors.New("stopped by Ctrl-C")
+
+// truncateProgress reports finished runs: a bar on a terminal, else one
+// line per run with its count and the ETA.
+type truncateProgress struct {
+	bar         *progressBar
+	w           io.Writer
+	done, total int
+	start       time.Time
+}
+
+func (p *truncateProgress) runDone(line string) {
+	p.done++
+	if p.bar.active {
+		p.bar.Set(p.done, "")
+		return
+	}
+	eta := ""
+	if el := time.Since(p.start); p.done > 0 && p.done < p.total {
+		eta = ", ETA " + formatETA(time.Duration(float64(el)/float64(p.done)*float64(p.total-p.done)))
+	}
+	fmt.Fprintf(p.w, "otplay truncate: [%d/%d%s] %s\n", p.done, p.total, eta, line)
 }
 
 type truncateOptions struct {
 	n, train, held, fitSamples, slicedSteps, trainSteps int
 	model                                               string
 	seed                                                uint64
+	stop                                                *atomic.Bool
+	progress                                            *truncateProgress
+	samplesDir                                          string // "" unless --samples
 }
 
 func truncateList(s string) []string {
@@ -377,6 +483,10 @@ func truncateDataSet(b compute.Backend, rep *truncateReport, name string, sched 
 				return fmt.Errorf("T_trunc %d, prior %v: %w", tt, p, err)
 			}
 			for _, s := range samplers {
+				if o.stop != nil && o.stop.Load() {
+					f.Free()
+					return errTruncateStopped
+				}
 				steps := tt - 1
 				if !s.full {
 					steps = min(s.steps, tt-1)
@@ -415,8 +525,20 @@ func truncateDataSet(b compute.Backend, rep *truncateReport, name string, sched 
 					f.Free()
 					return fmt.Errorf("quality: %w", err)
 				}
-				fmt.Fprintf(stderr, "otplay truncate: %s T_trunc=%d %s %s: NFE %d, sliced W2 %s (fit %.0f ms, sample %.0f ms)\n",
+				if o.samplesDir != "" {
+					fn := fmt.Sprintf("%s_T%d_%s_%s.npy", name, tt, p, strings.NewReplacer(":", "-", "+", "-").Replace(s.label()))
+					if err := data.Save(filepath.Join(o.samplesDir, fn), pts, o.n, d); err != nil {
+						f.Free()
+						return err
+					}
+				}
+				line := fmt.Sprintf("%s T_trunc=%d %s %s: NFE %d, sliced W2 %s (fit %.0f ms, sample %.0f ms)",
 					name, tt, p, s.label(), nfe, truncateNum(q.SlicedW2, 4), truncateMS(f.FitTime), truncateMS(elapsed))
+				if o.progress != nil {
+					o.progress.runDone(line)
+				} else {
+					fmt.Fprintln(stderr, "otplay truncate: "+line)
+				}
 				rep.Rows = append(rep.Rows, truncateRow{Data: name, TTrunc: tt, Prior: p.String(), Sampler: s.label(), Steps: steps,
 					NFE: nfe, FitMS: truncateMS(f.FitTime), SampleMS: truncateMS(elapsed), Sinkhorn: q.SinkhornDivergence,
 					SlicedW2: q.SlicedW2, MMD: q.MMDValue, MMD2: q.MMD2})
@@ -451,6 +573,9 @@ func truncateWriteMarkdown(w io.Writer, r *truncateReport) error {
 			row.Steps, row.NFE, row.FitMS, row.SampleMS, truncateNum(row.Sinkhorn, 4), truncateNum(row.SlicedW2, 4), truncateNum(row.MMD, 4))
 	}
 	fmt.Fprintf(&sb, "\nTotal %.1f s.\n", r.TotalMS/1000)
+	if r.Interrupted {
+		fmt.Fprintf(&sb, "\nInterrupted (Ctrl-C) after %d of %d runs.\n", len(r.Rows), r.Planned)
+	}
 	_, err := io.WriteString(w, sb.String())
 	return err
 }
@@ -468,135 +593,69 @@ func truncateWriteCSV(w io.Writer, r *truncateReport) error {
 }
 
 func truncateWriteJSON(w io.Writer, r *truncateReport) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	_, err := jsonout.Write(w, r, true)
+	return err
 }
 
 func truncateSaveFile(path string, r *truncateReport, write func(io.Writer, *truncateReport) error) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if err := write(f, r); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, path)
+	return safefile.Write(path, func(w io.Writer) error { return write(w, r) })
 }
 
-// truncateWriteSVG draws one panel per data set: sliced W2 against the
-// held-out data (y) versus NFE (x, log scale), one colour per prior and
-// one dash pattern per sampler, the points of a series joined in order of
-// NFE (each point is one T_trunc). The training set's floor is a grey
-// dotted line.
+// truncateWriteSVG draws one panel per data set with package figure (the
+// playground's figure model: nice ticks, log axis labelled 10ᵏ, axis
+// titles, legend outside the data): sliced W2 against the held-out data
+// (y) versus NFE (x, log scale), one colour per prior and one dash pattern
+// per sampler, the points of a series joined in order of NFE (each point
+// is one T_trunc). The training set's floor is a grey dotted line.
 func truncateWriteSVG(w io.Writer, r *truncateReport) error {
-	const pw, ph, ml, mr, mt, mb = 360.0, 260.0, 56.0, 12.0, 28.0, 40.0
-	var setsOrder []string
+	var setsOrder, priorOrder, samplerOrder []string
 	seen := map[string]bool{}
 	for _, row := range r.Rows {
-		if !seen[row.Data] {
-			seen[row.Data] = true
-			setsOrder = append(setsOrder, row.Data)
-		}
-	}
-	var priorOrder, samplerOrder []string
-	seenP, seenS := map[string]bool{}, map[string]bool{}
-	for _, row := range r.Rows {
-		if !seenP[row.Prior] {
-			seenP[row.Prior] = true
-			priorOrder = append(priorOrder, row.Prior)
-		}
-		if !seenS[row.Sampler] {
-			seenS[row.Sampler] = true
-			samplerOrder = append(samplerOrder, row.Sampler)
+		for _, k := range []struct {
+			key   string
+			order *[]string
+		}{{"d" + row.Data, &setsOrder}, {"p" + row.Prior, &priorOrder}, {"s" + row.Sampler, &samplerOrder}} {
+			if !seen[k.key] {
+				seen[k.key] = true
+				*k.order = append(*k.order, k.key[1:])
+			}
 		}
 	}
 	colours := []string{"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"}
-	dashes := []string{"", "6,3", "2,2", "8,3,2,3", "1,3"}
-	cols := min(2, max(1, len(setsOrder)))
-	rows := (len(setsOrder) + cols - 1) / cols
-	legendH := 20.0 * float64(len(priorOrder)+len(samplerOrder)+1)
-	W := math.Max(float64(cols)*pw, 600)
-	H := float64(rows)*ph + legendH + 30
-	var sb strings.Builder
-	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" viewBox="0 0 %.0f %.0f" font-family="sans-serif" font-size="11">`+"\n", W, H, W, H)
-	fmt.Fprintf(&sb, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
-	fmt.Fprintf(&sb, `<text x="%.0f" y="18" text-anchor="middle" font-size="13">Truncated diffusion: sliced W2 to held-out data vs NFE (%s model)</text>`+"\n", W/2, truncateSVGEscape(r.Model))
-	for k, name := range setsOrder {
-		ox := float64(k%cols) * pw
-		oy := 24 + float64(k/cols)*ph
+	dashes := [][]float64{nil, {6, 3}, {2, 2}, {8, 3, 2, 3}, {1, 3}}
+	var panels []figure.Figure
+	for _, name := range setsOrder {
+		f := figure.Figure{Width: 560, Height: 320, Title: name, XLabel: "NFE (log scale)", YLabel: "sliced W2 to held-out data", LogX: true}
 		var rowsOf []truncateRow
-		minN, maxN := math.Inf(1), math.Inf(-1)
-		maxY := 0.0
+		minN, maxN, maxY := math.Inf(1), math.Inf(-1), 0.0
 		for _, row := range r.Rows {
 			if row.Data != name || row.SlicedW2 == nil {
 				continue
 			}
 			rowsOf = append(rowsOf, row)
-			minN = math.Min(minN, float64(row.NFE))
-			maxN = math.Max(maxN, float64(row.NFE))
+			minN, maxN = math.Min(minN, float64(row.NFE)), math.Max(maxN, float64(row.NFE))
 			maxY = math.Max(maxY, *row.SlicedW2)
-		}
-		var floor *float64
-		for _, f := range r.Floors {
-			if f.Data == name {
-				floor = f.SlicedW2
-			}
-		}
-		if floor != nil {
-			maxY = math.Max(maxY, *floor)
 		}
 		if len(rowsOf) == 0 {
 			continue
 		}
-		maxY *= 1.08
-		if maxY == 0 {
-			maxY = 1
+		for _, fl := range r.Floors {
+			if fl.Data == name && fl.SlicedW2 != nil {
+				maxY = math.Max(maxY, *fl.SlicedW2)
+				f.Lines = append(f.Lines, figure.LineSet{Segs: []float64{math.Max(minN, 1), *fl.SlicedW2, math.Max(maxN, 1), *fl.SlicedW2},
+					Color: "#888888", Opacity: 1, Dash: []float64{1, 3}, Label: "floor: training set vs held-out"})
+			}
 		}
+		// x: the NFE range with 4% of its decades either side; y: from 0.
 		lx0, lx1 := math.Log10(math.Max(minN, 1)), math.Log10(math.Max(maxN, 1))
 		if lx1-lx0 < 1e-9 {
 			lx0, lx1 = lx0-0.5, lx1+0.5
 		}
 		pad := 0.04 * (lx1 - lx0)
-		lx0, lx1 = lx0-pad, lx1+pad
-		px := func(nfe float64) float64 {
-			return ox + ml + (math.Log10(math.Max(nfe, 1))-lx0)/(lx1-lx0)*(pw-ml-mr)
+		if maxY == 0 {
+			maxY = 1
 		}
-		py := func(v float64) float64 { return oy + mt + (1-v/maxY)*(ph-mt-mb) }
-		// frame, title, axes
-		fmt.Fprintf(&sb, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="none" stroke="#999"/>`+"\n", ox+ml, oy+mt, pw-ml-mr, ph-mt-mb)
-		fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="middle" font-size="12">%s</text>`+"\n", ox+ml+(pw-ml-mr)/2, oy+mt-8, truncateSVGEscape(name))
-		for dec := math.Floor(lx0); dec <= math.Ceil(lx1); dec++ {
-			for _, m := range []float64{1, 2, 5} {
-				v := m * math.Pow(10, dec)
-				lv := math.Log10(v)
-				if lv < lx0-1e-9 || lv > lx1+1e-9 {
-					continue
-				}
-				x := px(v)
-				fmt.Fprintf(&sb, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#eee"/>`+"\n", x, oy+mt, x, oy+ph-mb)
-				fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="middle">%g</text>`+"\n", x, oy+ph-mb+14, v)
-			}
-		}
-		for q := 0; q <= 4; q++ {
-			v := maxY * float64(q) / 4
-			y := py(v)
-			fmt.Fprintf(&sb, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#eee"/>`+"\n", ox+ml, y, ox+pw-mr, y)
-			fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="end">%.3g</text>`+"\n", ox+ml-4, y+4, v)
-		}
-		fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="middle">NFE</text>`+"\n", ox+ml+(pw-ml-mr)/2, oy+ph-8)
-		fmt.Fprintf(&sb, `<text transform="translate(%.1f,%.1f) rotate(-90)" text-anchor="middle">sliced W2</text>`+"\n", ox+14, oy+mt+(ph-mt-mb)/2)
-		if floor != nil {
-			y := py(*floor)
-			fmt.Fprintf(&sb, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#888" stroke-dasharray="1,3"/>`+"\n", ox+ml, y, ox+pw-mr, y)
-		}
+		f.XMin, f.XMax, f.YMin, f.YMax = math.Pow(10, lx0-pad), math.Pow(10, lx1+pad), 0, 1.08*maxY
 		for pi, prior := range priorOrder {
 			for si, smp := range samplerOrder {
 				var series []truncateRow
@@ -614,45 +673,17 @@ func truncateWriteSVG(w io.Writer, r *truncateReport) error {
 					}
 					return series[a].TTrunc < series[b].TTrunc
 				})
+				var xy []float64
+				for _, row := range series {
+					xy = append(xy, math.Max(float64(row.NFE), 1), *row.SlicedW2)
+				}
 				col := colours[pi%len(colours)]
-				dash := dashes[si%len(dashes)]
-				var pts []string
-				for _, row := range series {
-					pts = append(pts, fmt.Sprintf("%.1f,%.1f", px(float64(row.NFE)), py(*row.SlicedW2)))
-				}
-				dattr := ""
-				if dash != "" {
-					dattr = fmt.Sprintf(` stroke-dasharray="%s"`, dash)
-				}
-				fmt.Fprintf(&sb, `<polyline points="%s" fill="none" stroke="%s" stroke-width="1.5"%s/>`+"\n", strings.Join(pts, " "), col, dattr)
-				for _, row := range series {
-					fmt.Fprintf(&sb, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"><title>%s T_trunc=%d %s %s: NFE %d, sliced W2 %.4g</title></circle>`+"\n",
-						px(float64(row.NFE)), py(*row.SlicedW2), col, truncateSVGEscape(name), row.TTrunc, truncateSVGEscape(prior), truncateSVGEscape(smp), row.NFE, *row.SlicedW2)
-				}
+				f.Curves = append(f.Curves, figure.Curve{XY: xy, Color: col, Dash: dashes[si%len(dashes)], Label: prior + ", " + smp})
+				f.Points = append(f.Points, figure.PointSet{XY: xy, Color: col})
 			}
 		}
+		panels = append(panels, f)
 	}
-	ly := 24 + float64(rows)*ph + 10
-	for pi, prior := range priorOrder {
-		y := ly + 20*float64(pi)
-		fmt.Fprintf(&sb, `<line x1="20" y1="%.1f" x2="50" y2="%.1f" stroke="%s" stroke-width="2"/><text x="56" y="%.1f">prior: %s</text>`+"\n", y, y, colours[pi%len(colours)], y+4, truncateSVGEscape(prior))
-	}
-	for si, smp := range samplerOrder {
-		y := ly + 20*float64(len(priorOrder)+si)
-		dattr := ""
-		if d := dashes[si%len(dashes)]; d != "" {
-			dattr = fmt.Sprintf(` stroke-dasharray="%s"`, d)
-		}
-		fmt.Fprintf(&sb, `<line x1="20" y1="%.1f" x2="50" y2="%.1f" stroke="#333" stroke-width="1.5"%s/><text x="56" y="%.1f">sampler: %s</text>`+"\n", y, y, dattr, y+4, truncateSVGEscape(smp))
-	}
-	y := ly + 20*float64(len(priorOrder)+len(samplerOrder))
-	fmt.Fprintf(&sb, `<line x1="20" y1="%.1f" x2="50" y2="%.1f" stroke="#888" stroke-dasharray="1,3"/><text x="56" y="%.1f">floor: training set vs held-out</text>`+"\n", y, y, y+4)
-	sb.WriteString("</svg>\n")
-	_, err := io.WriteString(w, sb.String())
-	return err
-}
-
-func truncateSVGEscape(s string) string {
-	r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
-	return r.Replace(s)
+	cols := min(2, max(1, len(panels)))
+	return figure.WriteSVGPanels(w, fmt.Sprintf("Truncated diffusion: sliced W2 to held-out data vs NFE (%s model)", r.Model), cols, panels...)
 }

@@ -145,7 +145,7 @@ func TestTruncateUsageErrors(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and a message", args, code, stderr)
 		}
 	}
-	if code, _, stderr := truncateRun("-h"); code != 0 || !strings.Contains(stderr, "optimal-transport prior") {
+	if code, stdout, _ := truncateRun("-h"); code != 0 || !strings.Contains(stdout, "optimal-transport prior") {
 		t.Errorf("-h: exit %d", code)
 	}
 }

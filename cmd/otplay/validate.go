@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -14,13 +13,13 @@ func init() {
 }
 
 func runValidate(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("validate", `validate [--backend auto|gpu|cpu|all] [--quick] [--json] [-v]
+	fs := newCommandFlags("validate", `validate [--backend auto|gpu|cpu|all] [--quick] [--json] [-v]
 
 Runs the kernel conformance suite (compute/conformance): every fused
 kernel at sizes 1, 63, 64, 65 and 4097, dimensions 1 to 64, eps from 1e-4
 to 1e3, compared with float64 references within documented tolerances.
 Prints a table and exits 1 on any failure: a first check that your GPU
-gives right answers.`, stderr)
+gives right answers.`, stdout, stderr)
 	which := fs.String("backend", "all", "which backends to check: all (CPU and GPU), gpu, cpu")
 	quick := fs.Bool("quick", false, "a reduced set of sizes")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
@@ -94,9 +93,9 @@ gives right answers.`, stderr)
 		fmt.Fprintf(stdout, "  %d checks, %d failed\n\n", len(rs), f)
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(reps)
+		if st := writeJSON(stdout, stderr, "validate", reps); st != 0 {
+			return st
+		}
 	}
 	if failed > 0 {
 		fmt.Fprintf(stderr, "otplay validate: %d checks failed\n", failed)

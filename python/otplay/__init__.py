@@ -15,8 +15,10 @@ The functions (solve, sliced, sample, bridge) take the command line's
 parameter names as keywords (``tau``, ``mass``, ``iters``, ``tol``,
 ``scaling``, ``max_iter``, ...) and return a Result whose attributes are
 the fields of the command's ``--json`` object plus the arrays. Point
-clouds are numpy arrays (n x d; a 1-D array is n points in 1-D) or data
-specs such as ``"moons:512:seed=3"``. The conventions are POT's: the cost
+clouds are numpy arrays (n x d; a 1-D array is n points in 1-D), data
+specs such as ``"moons:512:seed=3"``, or .npy/.csv files, which the
+client reads and sends (the server reads no files); ``model="mlp:FILE"``
+uploads a network trained by ``otplay train``. The conventions are POT's: the cost
 is |x - y|^2 (no 1/2), ``eps`` is POT's ``reg`` and the plan is that of
 ``ot.sinkhorn(a, b, M, eps, method="sinkhorn_log")``.
 

@@ -91,24 +91,54 @@ def _multipart(params, arrays):
 
     part("params", None, "application/json", json.dumps(params, allow_nan=False, default=_json_scalar).encode())
     for name, a in arrays.items():
-        part(name, name + ".npy", "application/octet-stream", _npy(a))
+        if isinstance(a, bytes):  # a file sent as it is (sample's model)
+            part(name, name, "application/octet-stream", a)
+        else:
+            part(name, name + ".npy", "application/octet-stream", _npy(a))
     out.write(f"--{boundary}--\r\n".encode())
     return out.getvalue(), "multipart/form-data; boundary=" + boundary
 
 
+def _is_point_file(spec):
+    return spec.strip().lower().endswith((".npy", ".csv"))
+
+
+def _load_file(name, path):
+    """Reads a .npy or .csv file (one point per row; a header line is
+    skipped) here, as the CLI would read it, to send it as an array."""
+    path = path.strip()
+    try:
+        if path.lower().endswith(".npy"):
+            return np.load(path, allow_pickle=False)
+        try:
+            return np.loadtxt(path, delimiter=",", ndmin=2)
+        except ValueError:
+            return np.loadtxt(path, delimiter=",", ndmin=2, skiprows=1)
+    except (OSError, ValueError) as e:
+        raise OtplayError(f"--{name}: {path}: {e}") from None
+
+
 def _points(name, v, params, arrays):
-    """A point cloud: a data spec (str) goes into params, an array into arrays."""
+    """A point cloud: a data spec (str) goes into params; an array, or a
+    .npy/.csv file (read here: the server reads no files), into arrays."""
     if v is None:
         return
-    if isinstance(v, str):
+    if isinstance(v, str) and not _is_point_file(v):
         params[name] = v
         return
-    a = np.asarray(v)
+    a = _load_file(name, v) if isinstance(v, str) else np.asarray(v)
     if a.dtype.kind not in "fiub":
         raise OtplayError(f"--{name}: want a numeric array or a data spec string, not {a.dtype}")
     if a.ndim not in (1, 2):
         raise OtplayError(f"--{name}: want a 1-D or 2-D array (n points x d), not shape {a.shape}")
     arrays[name] = a
+
+
+def _vector(name, v, arrays):
+    """Weights or directions: an array, or a .npy/.csv file read here."""
+    if v is None:
+        return
+    arrays[name] = _load_file(name, v) if isinstance(v, str) else np.asarray(v)
 
 
 class _LocalServer:
@@ -136,7 +166,10 @@ class _LocalServer:
             self.log.truncate()
             if "address already in use" not in last:
                 break
-        raise OtplayError(f"could not start {' '.join(args)}: {last or 'no answer'}")
+        hint = ""
+        if "web root" in last or "app.wasm" in last:
+            hint = " (a binary without the embedded playground needs OTPLAY_WEB=<repository>/web, built by make wasm)"
+        raise OtplayError(f"could not start {' '.join(args)}: {last or 'no answer'}{hint}")
 
     def _wait(self, timeout):
         deadline = time.monotonic() + timeout
@@ -197,6 +230,12 @@ class Client:
         if self._server is not None:
             self._server.stop()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     def _post(self, endpoint, params, arrays):
         params = {k: v for k, v in params.items() if v is not None}
         body, ctype = _multipart(params, arrays)
@@ -238,9 +277,8 @@ class Client:
         arrays = {}
         _points("x", x, params, arrays)
         _points("y", y, params, arrays)
-        for name, w in (("a", a), ("b", b)):
-            if w is not None:
-                arrays[name] = np.asarray(w)
+        _vector("a", a, arrays)
+        _vector("b", b, arrays)
         return Result(*self._post("solve", params, arrays))
 
     def sliced(self, x, y, a=None, b=None, projections=None, seed=None, directions=None, backend="auto"):
@@ -257,16 +295,17 @@ class Client:
         arrays = {}
         _points("x", x, params, arrays)
         _points("y", y, params, arrays)
-        for name, w in (("a", a), ("b", b), ("directions", directions)):
-            if w is not None:
-                arrays[name] = np.asarray(w)
+        _vector("a", a, arrays)
+        _vector("b", b, arrays)
+        _vector("directions", directions, arrays)
         return Result(*self._post("sliced", params, arrays))
 
     def sample(self, data="8gaussians:2000", n=None, model="empirical", sampler="dpmpp2m", steps=None, backend="auto", **options):
         """Diffusion sampling from N(0, I) noise (otplay sample).
 
         data: the data set (array or spec) the model is built from; model:
-        empirical or gmm; sampler: ddpm, ddim, dpmpp2m, dpmpp3m, dpmpp2s,
+        empirical, gmm or mlp:FILE (a network trained by ``otplay train``;
+        the file is read here and uploaded); sampler: ddpm, ddim, dpmpp2m, dpmpp3m, dpmpp2s,
         heun, euler-maruyama, ode-adaptive. Other options are the CLI's
         flags: schedule, spacing, seed, eta, deterministic, rtol, atol,
         final_denoise, quality (compare with fresh data; default True).
@@ -277,6 +316,13 @@ class Client:
         params = dict(options, n=n, model=model, sampler=sampler, steps=steps, backend=backend)
         arrays = {}
         _points("data", data, params, arrays)
+        kind, _, path = model.partition(":")
+        if kind == "mlp" and path:
+            try:
+                with open(path, "rb") as f:
+                    arrays["model"] = f.read()
+            except OSError as e:
+                raise OtplayError(f"--model: {e}") from None
         return Result(*self._post("sample", params, arrays))
 
     def bridge(self, source="gaussian:1000:seed=1", target="moons:1000", sigma=None, mode="static", times=None, n=None, backend="auto", **options):

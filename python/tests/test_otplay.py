@@ -6,6 +6,10 @@ sets OTPLAY_BIN), or by hand:
     OTPLAY_BIN=./otplay OTPLAY_WEB=web PYTHONPATH=python /usr/bin/python3 -m unittest discover -s python/tests -v
 """
 
+import json
+import os
+import subprocess
+import tempfile
 import unittest
 
 import numpy as np
@@ -55,6 +59,34 @@ class TestAgainstPOT(unittest.TestCase):
         err = np.abs(r.plan - P).max()
         self.assertLess(err, 1e-9 * P.max(), f"unbalanced plan differs from POT's by {err:g}")
         self.assertEqual(r.tau, tau)
+
+    def test_partial_matches_pot(self):
+        """The plan of ot.partial.entropic_partial_wasserstein(m=mass) to 1e-9."""
+        x, y, a, b = clouds(seed=6)
+        reg, mass = 0.1, 0.6
+        M = ot.dist(x, y)
+        P = ot.partial.entropic_partial_wasserstein(a, b, M, reg, m=mass, numItermax=100000, stopThr=1e-15)
+        r = otplay.solve(x, y, a, b, method="partial", eps=reg, mass=mass, backend="cpu", plan=True, tol=1e-15, iters=100000)
+        err = np.abs(r.plan - P).max()
+        self.assertLess(err, 1e-9 * P.max(), f"partial plan differs from POT's by {err:g}")
+        self.assertAlmostEqual(r.plan.sum(), mass, delta=1e-9)
+
+    def test_divergence_from_pot_plans(self):
+        """S = OT_eps(a, b) - (OT_eps(a, a) + OT_eps(b, b)) / 2 with
+        OT_eps = <P, C> + eps KL(P | a x b) from POT's sinkhorn_log plans."""
+        x, y, a, b = clouds(n=30, m=25, seed=7)
+        reg = 0.1
+
+        def ot_eps(u, wu, v, wv):
+            M = ot.dist(u, v)
+            P = ot.sinkhorn(wu, wv, M, reg, method="sinkhorn_log", numItermax=100000, stopThr=1e-14)
+            nz = P > 0
+            kl = np.sum(P[nz] * np.log(P[nz] / np.outer(wu, wv)[nz])) - P.sum() + 1.0
+            return np.sum(P * M) + reg * kl
+
+        want = ot_eps(x, a, y, b) - (ot_eps(x, a, x, a) + ot_eps(y, b, y, b)) / 2
+        r = otplay.solve(x, y, a, b, method="divergence", eps=reg, backend="cpu", tol=1e-14, iters=100000)
+        self.assertAlmostEqual(r.value, want, delta=1e-9 * abs(r.objective))
 
     def test_sliced_matches_pot(self):
         """SW_2 equals ot.sliced_wasserstein_distance with the same directions."""
@@ -134,6 +166,35 @@ class TestSampleBridgeShow(unittest.TestCase):
         again = otplay.sample(data, n=25, steps=4, backend="cpu", quality=False, seed=3)
         np.testing.assert_array_equal(r.points, again.points)
 
+    def test_files_and_mlp_match_cli(self):
+        """A .npy data file and a trained network (mlp:FILE), read by the
+        client and uploaded, give the samples of the CLI on the same files,
+        bit for bit."""
+        binary = os.environ.get("OTPLAY_BIN")
+        if not binary:
+            self.skipTest("OTPLAY_BIN is not set: no CLI to compare with")
+        with tempfile.TemporaryDirectory() as tmp:
+            data = os.path.join(tmp, "data.npy")
+            np.save(data, np.random.default_rng(8).normal(size=(200, 2)))
+            model = os.path.join(tmp, "model.json")
+            subprocess.run([binary, "train", "--data", data, "--out", model, "--steps", "30", "--batch", "64",
+                            "--hidden", "16,16", "--backend", "cpu"], check=True, capture_output=True)
+            out = os.path.join(tmp, "samples.npy")
+            cli = subprocess.run([binary, "sample", "--data", data, "--model", "mlp:" + model, "--n", "40", "--steps", "5",
+                                  "--seed", "2", "--backend", "cpu", "--out", out, "--json", "--quality=false"],
+                                 check=True, capture_output=True, text=True)
+            want = json.loads(cli.stdout)
+            r = otplay.sample(data, model="mlp:" + model, n=40, steps=5, seed=2, backend="cpu", quality=False)
+            np.testing.assert_array_equal(r.points, np.load(out))
+            self.assertEqual((r.nfe, r.schedule), (want["nfe"], want["schedule"]))
+            with self.assertRaises(otplay.OtplayError) as cm:
+                otplay.sample(data, model="mlp:" + data, n=4, steps=2, backend="cpu")
+            self.assertEqual(cm.exception.status, 400)
+            self.assertIn("--model: ", cm.exception.message)
+            with self.assertRaises(otplay.OtplayError) as cm:
+                otplay.solve(os.path.join(tmp, "missing.npy"), data)
+            self.assertIn("--x: ", cm.exception.message)
+
     def test_bridge(self):
         """Static bridge paths start at source points and end at target points."""
         x, y, _, _ = clouds(n=50, m=40, seed=5)
@@ -156,6 +217,16 @@ class TestSampleBridgeShow(unittest.TestCase):
         self.assertIn("URL state holds data set names", cm.exception.message)
         with self.assertRaises(otplay.OtplayError):
             otplay.show("nosuchpage")
+
+
+def tearDownModule():
+    # For the Go test, which checks that the server is gone once Python
+    # has exited (atexit).
+    pidfile = os.environ.get("OTPLAY_TEST_PIDFILE")
+    server = otplay.default_client()._server
+    if pidfile and server is not None:
+        with open(pidfile, "w") as f:
+            f.write(str(server.proc.pid))
 
 
 if __name__ == "__main__":

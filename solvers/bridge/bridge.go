@@ -100,6 +100,9 @@ func New(b compute.Backend, p ot.Problem, s Settings) (*Bridge, error) {
 		return nil, badInput("Sigma = %g must be positive and finite", s.Sigma)
 	}
 	eps := 2 * sigma * sigma
+	if !(eps > 0) || math.IsInf(eps, 0) {
+		return nil, badInput("Sigma = %g: eps = 2 sigma^2 = %g is not a positive float64; use a sigma between 1e-150 and 1e150 (and see the precision limit New reports)", sigma, eps)
+	}
 	if s.Sinkhorn.Eps != 0 && math.Abs(s.Sinkhorn.Eps-eps) > 1e-12*eps {
 		return nil, badInput("Sinkhorn.Eps = %g conflicts with Sigma = %g (eps = 2 sigma^2 = %g); leave it 0", s.Sinkhorn.Eps, sigma, eps)
 	}
@@ -123,6 +126,11 @@ func New(b compute.Backend, p ot.Problem, s Settings) (*Bridge, error) {
 		return nil, err
 	}
 	r, err := ot.Sinkhorn(b, pn, set)
+	if errors.Is(err, ot.ErrPrecision) {
+		// Say it in the bridge's own parameter: eps = 2 sigma^2.
+		minEps := compute.PrecisionOf(b.Info()).MinEps(compute.SquaredDiameter(p.X, p.Y, p.D), 1)
+		return nil, fmt.Errorf("bridge: sigma = %g (eps = 2 sigma^2 = %g) is below what the backend resolves for these points; use sigma >= %.3g: %w", sigma, eps, math.Sqrt(minEps/2), err)
+	}
 	if err != nil {
 		return nil, err
 	}

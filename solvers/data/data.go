@@ -123,7 +123,7 @@ func Dim(name string, o Options) int {
 func Generate(name string, n int, o Options) (Set, error) {
 	info, ok := sets[name]
 	if !ok {
-		return Set{}, specErr("unknown data set %q (valid: %s, or a path ending in .csv or .npy)", name, strings.Join(Names(), ", "))
+		return Set{}, specErr("unknown data set %q (valid: %s, or a path ending in .csv, .txt, .tsv, .dat, .npy or .npz)", name, strings.Join(Names(), ", "))
 	}
 	if n < 1 || n > MaxPoints {
 		return Set{}, specErr("%s: n = %d outside [1, %d]", name, n, MaxPoints)
@@ -185,7 +185,7 @@ func Generate(name string, n int, o Options) (Set, error) {
 func Parse(spec string) (Set, error) {
 	spec = strings.TrimSpace(spec)
 	if spec == "" {
-		return Set{}, specErr("empty data spec (want name:n[:key=value...] or a .csv/.npy path; sets: %s)", strings.Join(Names(), ", "))
+		return Set{}, specErr("empty data spec (want name:n[:key=value...] or a .csv/.txt/.npy/.npz path; sets: %s)", strings.Join(Names(), ", "))
 	}
 	if isFilePath(spec) {
 		return Load(spec)
@@ -193,7 +193,7 @@ func Parse(spec string) (Set, error) {
 	parts := strings.Split(spec, ":")
 	name := strings.ToLower(parts[0])
 	if _, ok := sets[name]; !ok {
-		return Set{}, specErr("unknown data set %q (valid: %s, or a path ending in .csv or .npy)", parts[0], strings.Join(Names(), ", "))
+		return Set{}, specErr("unknown data set %q (valid: %s, or a path ending in .csv, .txt, .tsv, .dat, .npy or .npz)", parts[0], strings.Join(Names(), ", "))
 	}
 	n := DefaultN
 	if name == "digits" {
@@ -266,8 +266,12 @@ func unwrapNum(err error) error {
 	return err
 }
 
+// IsFile reports whether a spec names a file Load reads (by its
+// extension: .csv, .txt, .tsv, .dat, .npy, .npz) rather than a built-in set.
+func IsFile(spec string) bool { return isFilePath(strings.TrimSpace(spec)) }
+
 // isFilePath reports whether a spec names a file (by its extension).
 func isFilePath(spec string) bool {
-	l := strings.ToLower(spec)
-	return strings.HasSuffix(l, ".csv") || strings.HasSuffix(l, ".npy")
+	_, ok := fileExt(spec)
+	return ok
 }

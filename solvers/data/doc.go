@@ -1,6 +1,6 @@
 // Package data provides otplay's point clouds: seeded 2-D toy sets, Gaussian
 // and uniform clouds in any dimension, the 8 x 8 handwritten digits, and
-// readers and writers for .csv and .npy files.
+// readers and writers for text, .npy and .npz files.
 //
 // # Specs
 //
@@ -9,7 +9,7 @@
 //	moons:512:seed=3          512 points of the moons set, stream 3
 //	gaussian:1000:d=3:seed=1  standard normal in 3-D
 //	digits:500:class=3+8      500 images of threes and eights, 64-D
-//	points.csv, points.npy    a file (see ReadCSV, ReadNPY)
+//	points.csv, points.npy    a file (.csv .txt .tsv .dat .npy .npz; see Load)
 //
 // The form is name[:n][:key=value...]; n defaults to DefaultN (512; digits:
 // the whole set). Keys: seed (default 0), d (gaussian and uniform; default
@@ -61,16 +61,39 @@
 //
 // # Files
 //
-// ReadCSV reads one point per line, comma-separated, with an optional
-// header line (a first line with no number is skipped) and '#' comment
-// lines (numpy.savetxt writes its header that way). ReadNPY reads NumPy
-// .npy files of float32 or float64, little-endian, 1-D or 2-D, C order.
-// Load dispatches on the extension; LoadWeights reads a weight vector.
-// WriteCSV, WriteNPY, Save and SaveVector write the same formats (CSV with
-// the shortest exact decimal form, .npy as '<f8'). Every error about input
-// wraps ErrBadSpec and says where the problem is: the line and column of a
-// CSV file, the index of a NaN, the key of a spec; nothing panics on user
-// input (the readers are fuzzed).
+// Files are read as people write them (Load dispatches on the extension):
+//
+//   - Text (.csv, .txt, .tsv, .dat; ReadCSV): one point per line, values
+//     separated by commas, or by spaces and tabs (numpy.savetxt's default)
+//     when the first data line has no comma. '#' lines (savetxt's header)
+//     and blank lines are skipped; a first line is a header only when none
+//     of its fields is a number. Numbers use the syntax Python's float and
+//     C's strtod share (1, -2.5, .5, 3., 1e-3); Go-only forms such as 1_000
+//     and 0x1p3 are refused.
+//   - .npy (ReadNPY): float32, float64, int32 or int64, little- or
+//     big-endian, C or Fortran order, 1-D or 2-D, format versions 1 to 3.
+//     The header is checked before the data are read: its declared size
+//     against MaxElements and against the bytes the file holds, so a header
+//     claiming 2^26 rows over a small file allocates nothing. The values
+//     are decoded by github.com/sbinet/npyio (v0.9.0) behind that check;
+//     the browser build uses a plain encoding/binary decoder instead
+//     (npyio would add 0.66 MB to the wasm), and TestDecodersAgree checks
+//     that the two agree. Integers beyond 2^53 are refused (not exact in
+//     float64).
+//   - .npz (ReadNPZ, native build only): numpy.savez or savez_compressed
+//     archives; Load wants one array in the archive.
+//
+// WriteCSV, WriteNPY, Save and SaveVector write points and vectors (CSV
+// with the shortest exact decimal form; .npy as little-endian float64,
+// format 1.0, header padded to 64 bytes as numpy does); WriteNPZ and
+// SaveNPZ write named vectors (the solver's potentials f and g). Save,
+// SaveVector and SaveNPZ write atomically through internal/safefile: a
+// unique temporary file in the same folder, synced, then renamed, so an
+// interrupted write leaves the old file whole. Every error about input
+// wraps ErrBadSpec and says where the problem is: the line and column of
+// a text file, the index of a NaN, the key of a spec; nothing panics on
+// user input (FuzzReadCSV and FuzzReadNPY, with their corpus in
+// testdata/fuzz, run as tests; `go test -fuzz FuzzReadNPY` explores more).
 //
 // # Limits
 //

@@ -9,39 +9,62 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/otplay/otplay/internal/safefile"
 )
 
 // maxCSVLine bounds one CSV line (16 MiB).
 const maxCSVLine = 16 << 20
 
-// ReadCSV reads points, one per line, coordinates separated by commas
-// (spaces around fields are ignored). Blank lines and lines starting with
-// '#' (numpy.savetxt's header) are skipped; a first line with no number
-// at all is taken as a header and skipped. Every row must have the same
-// number of columns. Errors wrap ErrBadSpec and give the line and column
-// (1-based): a field that is not a number, a ragged row, NaN or Inf,
-// more than MaxPoints rows or MaxElements values.
+// ReadCSV reads points, one per line, as numpy.savetxt and spreadsheets
+// write them: coordinates separated by commas, or by runs of spaces and
+// tabs (savetxt's default) when the first data line has no comma. Blank
+// lines and lines starting with '#' (savetxt's header) are skipped; a
+// first line none of whose fields is a number is a header and skipped (a
+// line that mixes numbers and words is an error, never a header). Numbers
+// use the syntax Python's float and C's strtod share: an optional sign,
+// digits with an optional point, an optional exponent (1, -2.5, .5, 3.,
+// 1e-3). Go-only forms such as 1_000 and 0x1p3 are refused. Every row must
+// have the same number of columns. Errors wrap ErrBadSpec and give the
+// line and column (1-based): a field that is not a number, a ragged row,
+// NaN or Inf, more than MaxPoints rows or MaxElements values.
 func ReadCSV(r io.Reader) (pts []float64, n, d int, err error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxCSVLine)
 	line := 0
 	first := true
+	var comma, fixed bool // the delimiter, once a data row has fixed it
 	for sc.Scan() {
 		line++
-		text := strings.TrimSpace(sc.Text())
+		text := sc.Text()
+		if line == 1 {
+			text = strings.TrimPrefix(text, "\ufeff") // a UTF-8 byte order mark
+		}
+		text = strings.TrimSpace(text)
 		if text == "" || strings.HasPrefix(text, "#") {
 			continue
 		}
-		fields := strings.Split(text, ",")
+		useComma := comma
+		if !fixed {
+			useComma = strings.Contains(text, ",")
+		}
+		var fields []string
+		if useComma {
+			fields = strings.Split(text, ",")
+		} else {
+			fields = strings.Fields(text)
+		}
 		row := make([]float64, 0, len(fields))
 		var bad error
 		numeric := 0
 		for c, f := range fields {
 			f = strings.TrimSpace(f)
-			v, perr := strconv.ParseFloat(f, 64)
-			if perr != nil {
+			v, ok := parseNumber(f)
+			if !ok {
 				if bad == nil && f == "" {
 					bad = specErr("line %d, column %d: empty field", line, c+1)
 				} else if bad == nil {
@@ -51,7 +74,7 @@ func ReadCSV(r io.Reader) (pts []float64, n, d int, err error) {
 			}
 			numeric++
 			if bad == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
-				bad = specErr("line %d, column %d: value %v is not finite (point %d, coordinate %d)", line, c+1, v, n, c)
+				bad = specErr("line %d, column %d: value %s is not finite (point %d, coordinate %d)", line, c+1, clip(f), n, c)
 			}
 			row = append(row, v)
 		}
@@ -60,9 +83,13 @@ func ReadCSV(r io.Reader) (pts []float64, n, d int, err error) {
 			continue
 		}
 		if bad != nil {
+			if !useComma && !fixed && strings.ContainsAny(text, ";|") {
+				bad = fmt.Errorf("%w (separate values with commas or spaces)", bad)
+			}
 			return nil, 0, 0, bad
 		}
 		first = false
+		comma, fixed = useComma, true
 		if d == 0 {
 			d = len(row)
 		} else if len(row) != d {
@@ -86,6 +113,59 @@ func ReadCSV(r io.Reader) (pts []float64, n, d int, err error) {
 	return pts, n, d, nil
 }
 
+// parseNumber parses s in the float syntax Python and C share (see
+// ReadCSV), plus inf, infinity and nan in any case (returned as such, for
+// the caller to refuse with a clear message). A value beyond the float64
+// range parses as ±Inf, as in Python.
+func parseNumber(s string) (float64, bool) {
+	body := s
+	if body != "" && (body[0] == '+' || body[0] == '-') {
+		body = body[1:]
+	}
+	switch strings.ToLower(body) {
+	case "inf", "infinity", "nan":
+		v, err := strconv.ParseFloat(s, 64)
+		return v, err == nil
+	}
+	i, digits := 0, 0
+	for i < len(body) && body[i] >= '0' && body[i] <= '9' {
+		i++
+		digits++
+	}
+	if i < len(body) && body[i] == '.' {
+		i++
+		for i < len(body) && body[i] >= '0' && body[i] <= '9' {
+			i++
+			digits++
+		}
+	}
+	if digits == 0 {
+		return 0, false
+	}
+	if i < len(body) && (body[i] == 'e' || body[i] == 'E') {
+		i++
+		if i < len(body) && (body[i] == '+' || body[i] == '-') {
+			i++
+		}
+		exp := 0
+		for i < len(body) && body[i] >= '0' && body[i] <= '9' {
+			i++
+			exp++
+		}
+		if exp == 0 {
+			return 0, false
+		}
+	}
+	if i != len(body) {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, false
+	}
+	return v, true
+}
+
 // clip shortens a field quoted in an error.
 func clip(s string) string {
 	if len(s) > 40 {
@@ -100,13 +180,42 @@ const npyMagic = "\x93NUMPY"
 // maxNPYHeader bounds the header dictionary of a .npy file.
 const maxNPYHeader = 1 << 16
 
-// ReadNPY reads a NumPy .npy array (format versions 1, 2 and 3) of dtype
-// float32 or float64, little-endian ('<f4', '<f8'), 1-D or 2-D in C
-// order, and returns its values as float64 with its shape. Errors wrap
-// ErrBadSpec: a bad magic or header, another dtype, big-endian data,
-// fortran_order True, more than 2 dimensions, an empty array, a short
-// file, NaN or Inf (with the flat index), more than MaxElements values.
+// ReadNPY reads a NumPy .npy array (format versions 1, 2 and 3) and
+// returns its values as float64 in C (row-major) order with its shape. It
+// reads dtypes float32, float64, int32 and int64, little- or big-endian,
+// 1-D or 2-D, in C or Fortran order; integers beyond 2^53 in magnitude
+// (not exact in float64) are refused. The header is checked before any
+// data are read: the declared size must not exceed MaxElements values
+// and, when the reader's length is known (a file, a bytes.Reader), must
+// match the bytes that follow, so a header that lies costs no allocation.
+// The data are decoded by github.com/sbinet/npyio. Errors wrap ErrBadSpec:
+// a bad magic or header, another dtype, more than 2 dimensions, an empty
+// array, a short file or trailing bytes, NaN or Inf (with the index).
 func ReadNPY(r io.Reader) (vals []float64, shape []int, err error) {
+	return readNPY(r, readerSize(r))
+}
+
+// readerSize returns the bytes left in r when r can tell, else -1.
+func readerSize(r io.Reader) int64 {
+	switch v := r.(type) {
+	case interface{ Len() int }: // bytes.Reader, bytes.Buffer, strings.Reader
+		return int64(v.Len())
+	case *os.File:
+		st, err := v.Stat()
+		if err != nil || !st.Mode().IsRegular() {
+			return -1
+		}
+		pos, err := v.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return -1
+		}
+		return st.Size() - pos
+	}
+	return -1
+}
+
+// readNPY is ReadNPY with the number of bytes r holds (-1: unknown).
+func readNPY(r io.Reader, size int64) (vals []float64, shape []int, err error) {
 	var pre [8]byte
 	if _, err := io.ReadFull(r, pre[:]); err != nil {
 		return nil, nil, specErr("npy: file shorter than its 8-byte preamble")
@@ -114,20 +223,20 @@ func ReadNPY(r io.Reader) (vals []float64, shape []int, err error) {
 	if string(pre[:6]) != npyMagic {
 		return nil, nil, specErr("npy: bad magic %q (not a .npy file)", pre[:6])
 	}
-	var hlen int
+	var hlen, lenBytes int
 	switch pre[6] {
 	case 1:
 		var b [2]byte
 		if _, err := io.ReadFull(r, b[:]); err != nil {
 			return nil, nil, specErr("npy: truncated header length")
 		}
-		hlen = int(binary.LittleEndian.Uint16(b[:]))
+		hlen, lenBytes = int(binary.LittleEndian.Uint16(b[:])), 2
 	case 2, 3:
 		var b [4]byte
 		if _, err := io.ReadFull(r, b[:]); err != nil {
 			return nil, nil, specErr("npy: truncated header length")
 		}
-		hlen = int(binary.LittleEndian.Uint32(b[:]))
+		hlen, lenBytes = int(binary.LittleEndian.Uint32(b[:])), 4
 	default:
 		return nil, nil, specErr("npy: format version %d.%d not supported (want 1, 2 or 3)", pre[6], pre[7])
 	}
@@ -142,19 +251,9 @@ func ReadNPY(r io.Reader) (vals []float64, shape []int, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	var size int
-	switch h.descr {
-	case "<f8", "=f8", "float64":
-		size = 8
-	case "<f4", "=f4", "float32":
-		size = 4
-	case ">f8", ">f4":
-		return nil, nil, specErr("npy: big-endian dtype %q not supported (save with dtype '<f8' or '<f4')", h.descr)
-	default:
-		return nil, nil, specErr("npy: dtype %q not supported (want float32 '<f4' or float64 '<f8')", h.descr)
-	}
-	if h.fortran && len(h.shape) > 1 {
-		return nil, nil, specErr("npy: fortran_order is True; save a C-ordered array (numpy.ascontiguousarray)")
+	dt, err := npyParseDescr(h.descr)
+	if err != nil {
+		return nil, nil, err
 	}
 	switch len(h.shape) {
 	case 1, 2:
@@ -173,26 +272,112 @@ func ReadNPY(r io.Reader) (vals []float64, shape []int, err error) {
 		}
 		total *= s
 	}
-	raw := make([]byte, total*size)
-	if nr, err := io.ReadFull(r, raw); err != nil {
-		return nil, nil, specErr("npy: data truncated: %d of %d bytes", nr, len(raw))
+	want := int64(total) * int64(dt.size)
+	if size >= 0 {
+		left := size - int64(8+lenBytes+hlen)
+		if left < want {
+			return nil, nil, specErr("npy: header declares shape %v of %s (%d bytes) but the file holds %d bytes of data", h.shape, h.descr, want, left)
+		}
+		if left > want {
+			return nil, nil, specErr("npy: trailing bytes: %d bytes of data after shape %v of %s (%d bytes)", left, h.shape, h.descr, want)
+		}
 	}
-	var extra [1]byte
-	if nr, _ := r.Read(extra[:]); nr > 0 {
+	// Read what is there, growing the buffer as data arrive (never by
+	// the header's word alone), one byte past the declared end.
+	raw, err := io.ReadAll(io.LimitReader(r, want+1))
+	if err != nil {
+		return nil, nil, err
+	}
+	if int64(len(raw)) < want {
+		return nil, nil, specErr("npy: data truncated: %d of %d bytes", len(raw), want)
+	}
+	if int64(len(raw)) > want {
 		return nil, nil, specErr("npy: trailing bytes after %d values of shape %v", total, h.shape)
 	}
-	vals = make([]float64, total)
-	for i := range vals {
-		if size == 8 {
-			vals[i] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:]))
-		} else {
-			vals[i] = float64(math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:])))
+	flat, err := dt.decode(raw, total)
+	if err != nil {
+		return nil, nil, err
+	}
+	vals = flat
+	if h.fortran && len(h.shape) == 2 {
+		// Fortran order: column-major; transpose into row-major.
+		n, d := h.shape[0], h.shape[1]
+		vals = make([]float64, total)
+		for j := 0; j < d; j++ {
+			for i := 0; i < n; i++ {
+				vals[i*d+j] = flat[j*n+i]
+			}
 		}
-		if math.IsNaN(vals[i]) || math.IsInf(vals[i], 0) {
-			return nil, nil, specErr("npy: value %d %s is %v (not finite)", i, npyIndex(i, h.shape), vals[i])
+	}
+	for i, v := range vals {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, nil, specErr("npy: value %d %s is %v (not finite)", i, npyIndex(i, h.shape), v)
 		}
 	}
 	return vals, h.shape, nil
+}
+
+// npyDtype is one dtype ReadNPY reads.
+type npyDtype struct {
+	kind  byte // 'f' or 'i'
+	size  int  // 4 or 8
+	order byte // '<' or '>'
+}
+
+// npyParseDescr parses a dtype string: an optional byte order ('<', '>',
+// '=' native, '|' not applicable) then f4, f8, i4 or i8, or the names
+// float32, float64, int32, int64.
+func npyParseDescr(s string) (npyDtype, error) {
+	names := map[string]string{"float32": "<f4", "float64": "<f8", "int32": "<i4", "int64": "<i8"}
+	if v, ok := names[s]; ok {
+		s = v
+	}
+	dt := npyDtype{order: '<'}
+	body := s
+	if body != "" && strings.IndexByte("<>=|", body[0]) >= 0 {
+		if body[0] == '>' {
+			dt.order = '>'
+		}
+		body = body[1:]
+	}
+	switch body {
+	case "f4", "f8", "i4", "i8":
+		dt.kind, dt.size = body[0], int(body[1]-'0')
+		return dt, nil
+	}
+	return dt, specErr("npy: dtype %q not supported (want float32, float64, int32 or int64, either byte order)", s)
+}
+
+// decodePlain turns n raw values of dt into float64 with encoding/binary:
+// the decoder of the browser build (which leaves npyio out to keep the
+// wasm small); natively a test checks it against npyio's.
+func (dt npyDtype) decodePlain(raw []byte, n int) ([]float64, error) {
+	var order binary.ByteOrder = binary.LittleEndian
+	if dt.order == '>' {
+		order = binary.BigEndian
+	}
+	out := make([]float64, n)
+	for i := range out {
+		switch {
+		case dt.kind == 'f' && dt.size == 8:
+			out[i] = math.Float64frombits(order.Uint64(raw[8*i:]))
+		case dt.kind == 'f':
+			out[i] = float64(math.Float32frombits(order.Uint32(raw[4*i:])))
+		case dt.size == 8:
+			x := int64(order.Uint64(raw[8*i:]))
+			if x > 1<<53 || x < -(1<<53) {
+				return nil, errInexactInt(x, i)
+			}
+			out[i] = float64(x)
+		default:
+			out[i] = float64(int32(order.Uint32(raw[4*i:])))
+		}
+	}
+	return out, nil
+}
+
+func errInexactInt(x int64, i int) error {
+	return specErr("npy: int64 value %d at index %d is not exact in float64 (|v| > 2^53)", x, i)
 }
 
 // npyIndex renders flat index i as a multi-index of shape.
@@ -398,36 +583,67 @@ func WriteNPY(w io.Writer, v []float64, shape ...int) error {
 	return bw.Flush()
 }
 
-// Load reads a point set from a .csv or .npy file (see ReadCSV and
-// ReadNPY; a 1-D .npy array is n points of dimension 1). Errors name the
-// path.
+// TextExts and ArrayExts are the file extensions Load reads as text
+// (ReadCSV) and as NumPy arrays (ReadNPY, ReadNPZ).
+var (
+	TextExts  = []string{".csv", ".txt", ".tsv", ".dat"}
+	ArrayExts = []string{".npy", ".npz"}
+)
+
+// fileExt returns the lower-case extension of path if Load reads it.
+func fileExt(path string) (string, bool) {
+	ext := strings.ToLower(filepath.Ext(path))
+	return ext, slices.Contains(TextExts, ext) || slices.Contains(ArrayExts, ext)
+}
+
+// Load reads a point set from a file, by its extension: text (.csv, .txt,
+// .tsv, .dat; see ReadCSV), .npy (ReadNPY; a 1-D array is n points of
+// dimension 1) or .npz (ReadNPZ; the archive must hold one array).
+// Errors name the path.
 func Load(path string) (Set, error) {
+	ext, ok := fileExt(path)
+	if !ok {
+		return Set{}, specErr("%s: want a %s file", path, strings.Join(append(slices.Clone(TextExts), ArrayExts...), ", "))
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return Set{}, err
 	}
 	defer f.Close()
 	var (
-		pts  []float64
-		n, d int
+		pts   []float64
+		n, d  int
+		shape []int
 	)
-	switch strings.ToLower(path[max(0, len(path)-4):]) {
-	case ".csv":
-		pts, n, d, err = ReadCSV(f)
+	switch ext {
 	case ".npy":
-		var shape []int
-		pts, shape, err = ReadNPY(bufio.NewReader(f))
+		pts, shape, err = ReadNPY(f)
+	case ".npz":
+		var st os.FileInfo
+		if st, err = f.Stat(); err != nil {
+			return Set{}, err
+		}
+		var names []string
+		var arrays map[string][]float64
+		var shapes map[string][]int
+		names, arrays, shapes, err = ReadNPZ(f, st.Size())
+		if err == nil && len(names) != 1 {
+			err = specErr("the archive holds %d arrays (%s); save the points alone (numpy.save, or numpy.savez with one array)", len(names), strings.Join(names, ", "))
+		}
 		if err == nil {
-			n, d = shape[0], 1
-			if len(shape) == 2 {
-				d = shape[1]
-			}
+			pts, shape = arrays[names[0]], shapes[names[0]]
 		}
 	default:
-		return Set{}, specErr("%s: want a .csv or .npy file", path)
+		pts, n, d, err = ReadCSV(bufio.NewReader(f))
 	}
 	if err != nil {
 		return Set{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if shape != nil {
+		n, d = shape[0], 1
+		if len(shape) == 2 {
+			d = shape[1]
+		}
 	}
 	if n > MaxPoints {
 		return Set{}, specErr("%s: %d points exceed the limit of %d", path, n, MaxPoints)
@@ -435,8 +651,8 @@ func Load(path string) (Set, error) {
 	return Set{Name: path, Points: pts, N: n, D: d}, nil
 }
 
-// LoadWeights reads a weight vector (the --a / --b files) from a .csv or
-// .npy file: one column, one row, or a 1-D array. Weights must be finite
+// LoadWeights reads a weight vector (the --a / --b files) from a file
+// Load reads: one column, one row, or a 1-D array. Weights must be finite
 // and nonnegative with a positive total; they are returned as stored (not
 // normalised: unbalanced solvers use the total mass). Errors name the
 // path and the index of a bad entry.
@@ -461,8 +677,12 @@ func LoadWeights(path string) ([]float64, error) {
 	return s.Points, nil
 }
 
+// OutputExts are the extensions Save and SaveVector write.
+var OutputExts = []string{".csv", ".npy"}
+
 // Save writes an n x d matrix (points, or a transport plan with d = m
-// columns) to path as .csv or .npy by its extension.
+// columns) to path as .csv or .npy by its extension, atomically (package
+// internal/safefile: a temporary file renamed into place).
 func Save(path string, v []float64, n, d int) error {
 	return save(path, func(w io.Writer) error {
 		if strings.HasSuffix(strings.ToLower(path), ".npy") {
@@ -473,7 +693,7 @@ func Save(path string, v []float64, n, d int) error {
 }
 
 // SaveVector writes a vector (weights, potentials) to path as .csv (one
-// value per line) or .npy (a 1-D array) by its extension.
+// value per line) or .npy (a 1-D array) by its extension, atomically.
 func SaveVector(path string, v []float64) error {
 	return save(path, func(w io.Writer) error {
 		if strings.HasSuffix(strings.ToLower(path), ".npy") {
@@ -483,17 +703,17 @@ func SaveVector(path string, v []float64) error {
 	})
 }
 
+// SaveNPZ writes named vectors to path as an .npz archive, atomically.
+func SaveNPZ(path string, names []string, arrays [][]float64) error {
+	if strings.ToLower(filepath.Ext(path)) != ".npz" {
+		return specErr("%s: want a path ending in .npz", path)
+	}
+	return safefile.Write(path, func(w io.Writer) error { return WriteNPZ(w, names, arrays) })
+}
+
 func save(path string, write func(io.Writer) error) error {
-	if !isFilePath(path) {
+	if !slices.Contains(OutputExts, strings.ToLower(filepath.Ext(path))) {
 		return specErr("%s: want a path ending in .csv or .npy", path)
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return f.Close()
+	return safefile.Write(path, write)
 }

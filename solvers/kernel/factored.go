@@ -324,11 +324,14 @@ func solveFactored(be compute.Backend, p Problem, s Settings, tier Tier) (Result
 		return be.MatMul(dst, fs.py, mid, m, r, 1, false, false)
 	}
 	// Before iterating: every row and column of K~ must have a positive sum.
+	// The message says where exp(-C/eps) underflows on this backend.
+	prec := compute.PrecisionOf(be.Info())
+	under := fmt.Sprintf("exp(-C/eps) underflows in %s beyond C = %.3g, and the data's squared diameter is %.3g", prec.Name, prec.UnderflowCost(p.Eps), compute.SquaredDiameter(cx, cy, d))
 	if err := checkPositive(be, kv, tmpN, v, "row"); err != nil {
-		return Result{}, fmt.Errorf("kernel: %v at eps = %g: %w", tier, p.Eps, err)
+		return Result{}, fmt.Errorf("kernel: %v at eps = %g (%s): %w", tier, p.Eps, under, err)
 	}
 	if err := checkPositive(be, ktu, tmpM, u, "column"); err != nil {
-		return Result{}, fmt.Errorf("kernel: %v at eps = %g: %w", tier, p.Eps, err)
+		return Result{}, fmt.Errorf("kernel: %v at eps = %g (%s): %w", tier, p.Eps, under, err)
 	}
 	var res Result
 	for it := 1; it <= s.MaxIter; it++ {
@@ -431,8 +434,24 @@ func solveFactored(be compute.Backend, p Problem, s Settings, tier Tier) (Result
 		res.G[j] = potential(res.V[j], b[j], ktuh[j])
 	}
 	res.Objective = dual(a, res.F, b, res.G)
-	res.ErrorEstimate = kernelError(fs, cx, cy, n, m, d, p.Eps, s.Seed)
 	res.Rank = r
+	res.Tier = tier
+	check := fmt.Sprintf("marginal error measured on the backend (%s); its factors (%d x %d floats) exceed the host check's %d", prec.Name, n+m, r, HostFactorFloats)
+	var phiX, phiY []float64
+	if (n+m)*r <= HostFactorFloats {
+		// The plan the backend's own factors define, in float64.
+		phiX, phiY = make([]float64, n*r), make([]float64, m*r)
+		if err := be.Read(phiX, fs.px); err != nil {
+			return Result{}, err
+		}
+		if err := be.Read(phiY, fs.py); err != nil {
+			return Result{}, err
+		}
+		res.MarginalError, res.PrecisionFloor = factoredCheck(phiX, phiY, res.U, res.V, a, b, n, m, r, prec)
+		check = fmt.Sprintf("float64 on the host from the backend's %v factors (%d x %d)", tier, n+m, r)
+	}
+	res.ErrorEstimate = kernelError(fs, cx, cy, n, m, d, p.Eps, s.Seed, phiX, phiY)
+	describe(&res, s.Tol, prec, check)
 	res.Time = time.Since(start)
 	return res, nil
 }
@@ -538,16 +557,25 @@ func factoredCost(be compute.Backend, as *arrays, fs factors, u, v compute.Array
 }
 
 // kernelError estimates the relative RMS error of the factored kernel on
-// errorPairs random pairs (Philox stream of seed+1), in float64 on the
-// host.
-func kernelError(fs factors, cx, cy []float64, n, m, d int, eps float64, seed uint64) float64 {
+// errorPairs random pairs (Philox stream of seed+1) against exp(-C/eps)
+// in float64 on the host. With the backend's factors (phiX, phiY, read
+// back) it measures the kernel the solve used, rounding included; without
+// them, the host's float64 twin of the feature map (which misses the
+// backend's rounding: on float32 backends Nystrom's cancelling features
+// make that the larger error).
+func kernelError(fs factors, cx, cy []float64, n, m, d int, eps float64, seed uint64, phiX, phiY []float64) float64 {
 	var num, den float64
 	for t := 0; t < errorPairs; t++ {
 		i := min(int(compute.UniformAt(seed+1, uint64(2*t))*float64(n)), n-1)
 		j := min(int(compute.UniformAt(seed+1, uint64(2*t+1))*float64(m)), m-1)
 		x, y := cx[i*d:(i+1)*d], cy[j*d:(j+1)*d]
 		exact := math.Exp(-sqDist(x, y) / eps)
-		fx, fy := fs.feature(x), fs.feature(y)
+		var fx, fy []float64
+		if phiX != nil {
+			fx, fy = phiX[i*fs.r:(i+1)*fs.r], phiY[j*fs.r:(j+1)*fs.r]
+		} else {
+			fx, fy = fs.feature(x), fs.feature(y)
+		}
 		var approx float64
 		for k := range fx {
 			approx += fx[k] * fy[k]

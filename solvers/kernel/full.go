@@ -185,6 +185,24 @@ func solveFull(be compute.Backend, p Problem, s Settings) (Result, error) {
 		return Result{}, err
 	}
 	r.Objective = dual(a, r.F, b, r.G)
+	prec := compute.PrecisionOf(be.Info())
+	r.PrecisionFloor = prec.Floor(compute.SquaredDiameter(cx, cy, d), p.Eps)
+	check := fmt.Sprintf("marginal error and cost measured on the backend (%s); %d x %d pairs exceed the host check's %d", prec.Name, n, m, HostCheckPairs)
+	if float64(n)*float64(m) <= HostCheckPairs {
+		// The plan of (F, G), pair by pair in float64.
+		ps := compute.EvalPlan(cx, cy, n, m, d, a, b, r.F, r.G, p.Eps, nil, nil)
+		r.MarginalError, r.Cost = 0, 0
+		for i, v := range ps.RowSum {
+			r.MarginalError += math.Abs(v - a[i])
+			r.Cost += ps.RowCost[i]
+		}
+		for j, v := range ps.ColSum {
+			r.MarginalError += math.Abs(v - b[j])
+		}
+		check = fmt.Sprintf("float64 on the host over all %d x %d pairs", n, m)
+	}
+	r.Tier = Full
+	describe(&r, s.Tol, prec, check)
 	r.Time = time.Since(start)
 	return r, nil
 }

@@ -294,6 +294,9 @@ func SolveGrid(be compute.Backend, gp GridProblem, s Settings) (Result, error) {
 	}
 	res.Objective = dual(a, res.F, b, res.G)
 	res.Reason = "SolveGrid"
+	prec := compute.PrecisionOf(be.Info())
+	res.PrecisionFloor = prec.Floor(float64(w*w+h*h)*sp*sp, eps)
+	describe(&res, s.Tol, prec, fmt.Sprintf("marginal error and cost measured on the backend (%s) by the separable convolutions", prec.Name))
 	res.Time = time.Since(start)
 	return res, nil
 }

@@ -313,8 +313,8 @@ func TestUnstableAndBadInput(t *testing.T) {
 	x, y := cloud(t, "moons:60:seed=1"), cloud(t, "8gaussians:60:seed=2")
 	// eps far too small for the scaling form: ErrUnstable, not NaN.
 	_, err := Solve(be, Problem{X: x.Points, Y: y.Points, N: 60, M: 60, D: 2, Eps: 1e-4}, Settings{Tier: RFF, Features: 50})
-	if !errors.Is(err, ErrUnstable) {
-		t.Errorf("rff at eps = 1e-4: error %v, want ErrUnstable", err)
+	if !errors.Is(err, ErrUnstable) || !strings.Contains(err.Error(), "underflows in float64 beyond C = 0.0708") {
+		t.Errorf("rff at eps = 1e-4: error %v, want ErrUnstable naming the underflow scale -log(2^-1022) eps", err)
 	}
 	bad := []struct {
 		p    Problem

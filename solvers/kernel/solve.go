@@ -54,7 +54,8 @@ type Settings struct {
 	// Tier forces a tier (default Auto: Choose decides).
 	Tier Tier
 	// MaxIter (default DefaultMaxIter), Tol (default DefaultTol),
-	// CheckEvery (default DefaultCheckEvery).
+	// CheckEvery (default DefaultCheckEvery). A negative Tol never stops
+	// early and judges Converged against -Tol.
 	MaxIter    int
 	Tol        float64
 	CheckEvery int
@@ -94,8 +95,8 @@ func (s Settings) check() error {
 	switch {
 	case s.MaxIter < 1:
 		return fmt.Errorf("%w: MaxIter = %d must be >= 1", ErrBadArgument, s.MaxIter)
-	case !(s.Tol > 0) || math.IsInf(s.Tol, 0):
-		return fmt.Errorf("%w: Tol = %g must be positive", ErrBadArgument, s.Tol)
+	case math.IsNaN(s.Tol) || math.IsInf(s.Tol, 0):
+		return fmt.Errorf("%w: Tol = %g must be finite (negative: never stop early)", ErrBadArgument, s.Tol)
 	case s.CheckEvery < 1:
 		return fmt.Errorf("%w: CheckEvery = %d must be >= 1", ErrBadArgument, s.CheckEvery)
 	case s.Features < 1 || s.Landmarks < 1:
@@ -122,10 +123,25 @@ type Result struct {
 	// Objective is the dual value <a, F> + <b, G> (= <P, C> + eps
 	// KL(P | a x b) at convergence).
 	Objective float64
-	// MarginalError is |P1 - a|_1 + |P^T 1 - b|_1 of the returned plan.
+	// MarginalError is |P1 - a|_1 + |P^T 1 - b|_1 of the returned plan,
+	// measured as Check says: in float64 on the host where affordable
+	// (HostCheckPairs, HostFactorFloats).
 	MarginalError float64
 	Iterations    int
-	Converged     bool
+	// Converged says MarginalError <= Tol.
+	Converged bool
+	// Tol is the tolerance Converged was judged against (|Settings.Tol|).
+	Tol float64
+	// Precision is the backend's ("float64" or "float32"); PrecisionFloor
+	// the relative error its rounding puts on the plan's marginals: for
+	// full, machine epsilon max C / eps; for rff and nystrom, the largest
+	// cancellation in the kernel products (see factoredCheck); 0 where not
+	// measured.
+	Precision      string
+	PrecisionFloor float64
+	// Check says how MarginalError was measured; Status says, in words,
+	// whether the solve converged and why not, with what to do.
+	Check, Status string
 	Time          time.Duration
 	// ErrorEstimate is the relative RMS error of the approximate kernel,
 	// sqrt(sum (K~ - K)^2 / sum K^2) over 512 random pairs (rff, nystrom);

@@ -1,6 +1,8 @@
 package ot
 
 import (
+	"fmt"
+
 	"github.com/otplay/otplay/compute"
 )
 
@@ -15,8 +17,12 @@ type DivergenceResult struct {
 	GradX []float64
 	// AB, AA, BB are the Results of the three problems.
 	AB, AA, BB *Result
-	// Converged is true when all three solves converged.
+	// Converged is true when all three solves converged (each judged by
+	// its float64 check, Result.Residual).
 	Converged bool
+	// Status is "converged: all three problems ...", or the Status of the
+	// first problem that did not converge, named.
+	Status string
 }
 
 // Divergence returns the debiased Sinkhorn divergence
@@ -88,5 +94,19 @@ func DivergenceDetail(b compute.Backend, p Problem, s Settings) (*DivergenceResu
 		AA:        aa,
 		BB:        bb,
 		Converged: ab.Converged && aa.Converged && bb.Converged,
+		Status:    divergenceStatus(ab, aa, bb),
 	}, nil
+}
+
+// divergenceStatus summarises the three problems' Status.
+func divergenceStatus(ab, aa, bb *Result) string {
+	for _, t := range []struct {
+		name string
+		r    *Result
+	}{{"OT(a, b)", ab}, {"OT(a, a)", aa}, {"OT(b, b)", bb}} {
+		if !t.r.Converged {
+			return t.name + " " + t.r.Status
+		}
+	}
+	return fmt.Sprintf("converged: all three problems, largest float64 marginal error %.3g <= tol %g", max(ab.ResidualBound, aa.ResidualBound, bb.ResidualBound), ab.Tol)
 }

@@ -50,7 +50,10 @@
 // Settings.Symmetric uses GeomLoss's averaged update instead (Feydy et al.
 // 2019, eq. (19)); Settings.Scaling anneals eps from the squared diameter
 // of the data down to Eps, one iteration per stage (GeomLoss's
-// eps-scaling). Unbalanced multiplies each half-step by tau/(tau+eps)
+// eps-scaling), or with Settings.StageTol each stage iterated to that
+// residual (Schmitzer 2019), which reaches small eps in float64: at
+// eps = 1e-5 on moons:200 vs 8gaussians:200, converged in 4018 iterations
+// to the exact cost within 2e-8. Unbalanced multiplies each half-step by tau/(tau+eps)
 // (Chizat et al. 2018); Partial alternates three KL projections with
 // Dykstra's corrections (Benamou et al. 2015). The formulas are in the doc
 // comments of the step functions.
@@ -58,12 +61,44 @@
 // Every Settings.CheckEvery iterations the solver computes a residual on
 // the device and reads back one number: for Balanced the L1 marginal
 // error |P 1 - a|_1 + |P^T 1 - b|_1 of the current plan, for Unbalanced
-// and Partial the relative change of the scalings over one iteration. It
-// stops when the residual is <= Tol (Converged = true) or at MaxIter
-// (Converged = false: reported, not an error). A NaN or infinite residual
-// stops with ErrNumerical. Float32 (GPU) puts a floor of about
-// 1e-7 |C|/eps under the marginal error; DefaultTol sits above it for
-// unit-scale data.
+// and Partial the relative change of the scalings over one iteration.
+// That number only decides when to look closer: A NaN or infinite residual
+// stops with ErrNumerical.
+//
+// # Convergence that means something
+//
+// The device's residual compares values computed by the same rounded
+// arithmetic: at a fixed point of a float32 iteration it reads exactly 0
+// whatever the true error (measured: 0 on the GPU and the fast CPU path
+// for moons:200 vs 8gaussians:200 at eps = 0.1, where the plan's float64
+// marginal error is 2.7e-6 and 4.7e-7). So when it meets Tol, and again in
+// Result, the plan the potentials define is measured in float64 on the
+// host (compute.EvalPlan): every pair up to HostCheckPairs (2^22) pairs,
+// else a seeded uniform sample of rows and columns whose estimate plus 3
+// standard errors is the bound (Result.Check says which). Result.Residual
+// is that measurement (the marginal error; for Unbalanced the distance to
+// the marginals the KL penalties ask for at the potentials; for Partial
+// the constraint violation) and Converged is Result.ResidualBound <= Tol.
+// When the device claims Tol and float64 disagrees without progress the
+// Solver is Stalled and stops. Up to HostCheckPairs the cost and objective
+// are also computed in float64 from the same pass (the device's expanded
+// |x - o|^2 - 2 (x - o).E[y - o] + E|y - o|^2 cancels in float32 for
+// concentrated plans).
+//
+// Every Result carries its backend's precision, MaxCost (the squared
+// diameter of the data) and PrecisionFloor = machine epsilon MaxCost /
+// eps, the relative error rounding puts on each plan entry
+// (compute.Precision), and a Status sentence: converged, or not and why
+// (out of iterations, or held up by rounding) with what to do. Where the
+// floor exceeds 1 (eps = 1e-20 on unit data in float64; eps below about
+// 3e-6 on unit data in float32; any eps below 1.5e6 for float32 clouds at
+// scale 1e6) the plan would be noise and every solver refuses with
+// ErrPrecision, naming the smallest eps that works, the float64 backend,
+// and the exact solver (the entropic plan at such an eps is the exact
+// plan). Coordinates whose squared distances overflow float64 are refused.
+// A negative Tol (NeverStop) runs every iteration and judges Converged
+// against -Tol. The coordinates are centred on their joint mean before
+// upload, so float32 rounds them relative to the data's spread.
 //
 // # Stepping (for the browser UI)
 //

@@ -1,7 +1,9 @@
 package ot
 
 import (
+	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/otplay/otplay/compute"
@@ -118,5 +120,54 @@ func TestGPUSmallEps(t *testing.T) {
 		r.MarginalError, rc.MarginalError, r.Cost, rc.Cost)
 	if !closeRel(r.MarginalError, rc.MarginalError, 0.05) || !closeRel(r.Cost, rc.Cost, 1e-3) {
 		t.Errorf("GPU diverges from the CPU at eps = 1e-3")
+	}
+}
+
+// TestGPUConvergenceMeansSomething: the issue 9 repros on the GPU
+// backend (float32). Identical clouds at scale 1e6 are refused (they
+// used to report cost 19220, converged); a solve whose on-device residual
+// reaches tol is judged by the float64 check (not converged, with the
+// reason); the reported cost is the float64 <P, C> of the potentials, not
+// the device's expanded |x|^2 - 2 x.E[y] + E|y|^2, which cancels in
+// float32 for concentrated plans.
+func TestGPUConvergenceMeansSomething(t *testing.T) {
+	gpu := gputest.Backend(t)
+	m, _ := data.Parse("moons:100:scale=1e6")
+	if _, err := Sinkhorn(gpu, Problem{X: m.Points, Y: m.Points, N: 100, M: 100, D: 2}, Settings{}); !errors.Is(err, ErrPrecision) {
+		t.Errorf("identical clouds at scale 1e6: %v, want ErrPrecision", err)
+	}
+	x, _ := data.Parse("moons:200")
+	y, _ := data.Parse("8gaussians:200")
+	p := Problem{X: x.Points, Y: y.Points, N: 200, M: 200, D: 2}
+	s := Settings{Eps: 0.1, Tol: 1e-9, MaxIter: 3000, Scaling: 0.5}
+	r, err := Sinkhorn(gpu, p, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("device residual %g, float64 %g, %d iterations: %s", r.DeviceResidual, r.Residual, r.Iterations, r.Status)
+	if r.Converged || r.Residual <= s.Tol || !strings.Contains(r.Status, "float32") || r.Precision != "float32" {
+		t.Errorf("converged %v, residual %g, precision %q, status %q", r.Converged, r.Residual, r.Precision, r.Status)
+	}
+	// A concentrated plan: the cost is the float64 <P, C> of the potentials.
+	x2, _ := data.Parse("moons:300:seed=1")
+	y2, _ := data.Parse("moons:300:seed=2")
+	q := Problem{X: x2.Points, Y: y2.Points, N: 300, M: 300, D: 2}
+	rq, err := Sinkhorn(gpu, q, Settings{Eps: 1e-3, Scaling: 0.5, Tol: NeverStop, MaxIter: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl, err := rq.PlanDense(compute.NewCPU(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0.0
+	for i := range 300 {
+		for j := range 300 {
+			want += pl[i*300+j] * sqdist(q.X[2*i:2*i+2], q.Y[2*j:2*j+2])
+		}
+	}
+	t.Logf("concentrated plan: cost %.10g, float64 <P, C> of its plan %.10g", rq.Cost, want)
+	if !closeRel(rq.Cost, want, 1e-9) {
+		t.Errorf("cost %.10g, want %.10g", rq.Cost, want)
 	}
 }

@@ -657,7 +657,8 @@ func TestPlanViews(t *testing.T) {
 func TestSolverStepping(t *testing.T) {
 	p := Problem{X: cloud(20, 2, 21, 1, 0), Y: cloud(20, 2, 22, 1, 1), N: 20, M: 20, D: 2}
 	b := cpu()
-	s := Settings{Eps: 0.05, CheckEvery: 3, MaxIter: 40, Tol: -1}
+	// A negative Tol never stops early; Converged is judged against -Tol.
+	s := Settings{Eps: 0.05, CheckEvery: 3, MaxIter: 40, Tol: -1e-30}
 	sv, err := NewSolver(b, p, s)
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package ot
 
 import (
 	"container/heap"
+	"fmt"
 	"math"
 	"slices"
 
@@ -320,7 +321,17 @@ func (pl *planner) block(dst []float64, i0, i1 int) error {
 	if err := b.Map(s, compute.MapArgs{Op: compute.OpExp, X: s, Y: pl.v, YMod: p.M, A: 1 / r.Eps, B: 1 / r.Eps}); err != nil {
 		return err
 	}
-	return b.Read(dst[:n*p.M], s)
+	if err := b.Read(dst[:n*p.M], s); err != nil {
+		return err
+	}
+	// Potentials far from a plan (or an eps the backend cannot resolve)
+	// overflow exp: say so rather than hand out Inf or NaN entries.
+	for t, v := range dst[:n*p.M] {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%w: plan entry (%d, %d) = %v at eps = %g: the potentials do not define a finite plan on this backend (%s)", ErrNumerical, i0+t/p.M, t%p.M, v, r.Eps, r.Status)
+		}
+	}
+	return nil
 }
 
 // PlanDense materialises the plan P (N x M, row-major) for inspection,

@@ -1,6 +1,7 @@
 package ot
 
 import (
+	"fmt"
 	"math"
 	"time"
 
@@ -46,8 +47,42 @@ type Result struct {
 	// Mass is the total mass of the plan, sum_ij P_ij.
 	Mass       float64
 	Iterations int
-	// Converged says the last residual check met Settings.Tol.
+	// Converged says the float64 check met the tolerance:
+	// ResidualBound <= Tol. The backend's own residual (Errors) is not
+	// enough: at a fixed point of a float32 iteration it reads 0 whatever
+	// the true error.
 	Converged bool
+	// Residual is the float64 measurement, on the host, of the plan the
+	// potentials define (see Check for how): for Balanced the marginal
+	// error |P 1 - a|_1 + |P^T 1 - b|_1; for Unbalanced the optimality
+	// residual |P 1 - r*|_1 + |P^T 1 - c*|_1, with r*_i = a_i exp(-(F_i +
+	// eps log a_i)/TauA) the row sums the KL penalty asks for at these
+	// potentials (the fixed point of the scaling iteration; c* alike); for
+	// Partial the constraint violation (MarginalError's definition).
+	Residual float64
+	// ResidualBound is what Converged compares with Tol: Residual when
+	// every pair was evaluated; for a sample, its estimate plus 3 standard
+	// errors.
+	ResidualBound float64
+	// Check says how Residual was measured: over all pairs, or over a
+	// sample of rows and columns (above HostCheckPairs pairs).
+	Check string
+	// Tol is the tolerance Converged was judged against (|Settings.Tol|).
+	Tol float64
+	// DeviceResidual is the last residual the backend computed itself
+	// (the last of Errors; NaN before the first check).
+	DeviceResidual float64
+	// Precision is the backend's ("float64" or "float32"), MaxCost the
+	// squared diameter of the data (a bound on every cost) and
+	// PrecisionFloor = machine epsilon MaxCost / Eps, the relative error
+	// rounding puts on each plan entry: the backend cannot measure or meet
+	// a marginal error much below it (compute.Precision).
+	Precision      string
+	MaxCost        float64
+	PrecisionFloor float64
+	// Status is a sentence for people: converged or not, and why, with
+	// what to do about it.
+	Status string
 	// Time is the wall time from upload to this Result.
 	Time time.Duration
 	// Errors is the residual at every check, for convergence charts, at the
@@ -65,8 +100,12 @@ type Result struct {
 }
 
 // Result computes the summary of the current state: potentials, cost,
-// objective and marginal error (two soft-mins and one soft-mean on the
-// device, O(N + M) numbers read back).
+// objective, marginal error, and the float64 check that decides
+// Converged. Up to HostCheckPairs pairs everything is measured in float64
+// on the host from the potentials (one pass over the pairs); above, the
+// cost, objective and marginals come from the backend (two soft-mins and
+// one soft-mean, O(N + M) numbers read back) and the residual from a
+// float64 pass over a sample of rows and columns (see Result.Check).
 func (sv *Solver) Result() (*Result, error) {
 	if sv.closed {
 		return nil, badInput("Result on a closed Solver")
@@ -77,38 +116,18 @@ func (sv *Solver) Result() (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := sv.rowSoftMin(sv.tn, sv.g, eps); err != nil {
-		return nil, err
-	}
-	if err := sv.colSoftMin(sv.tm, sv.f, eps); err != nil {
-		return nil, err
-	}
-	h := make([]float64, c.N)
-	k := make([]float64, c.M)
-	if err := b.Read(h, sv.tn); err != nil {
-		return nil, err
-	}
-	if err := b.Read(k, sv.tm); err != nil {
-		return nil, err
-	}
-	r := make([]float64, c.N)
-	for i := range r {
-		r[i] = c.A[i] * math.Exp((f[i]-h[i])/eps)
-	}
-	col := make([]float64, c.M)
-	for j := range col {
-		col[j] = c.B[j] * math.Exp((g[j]-k[j])/eps)
-	}
-	rowCost, err := rowCosts(b, c.Problem, sv.x, sv.y, sv.lb, sv.g, eps)
-	if err != nil {
-		return nil, err
-	}
-	res := &Result{Method: sv.method, F: f, G: g, Eps: eps, Iterations: sv.iter, Converged: sv.converged,
+	hc := sv.check(f, g)
+	res := &Result{Method: sv.method, F: f, G: g, Eps: eps, Iterations: sv.iter,
 		Errors: append([]float64(nil), sv.errors...), ErrorIters: append([]int(nil), sv.errIters...),
 		Backend: b.Info().Name, prob: c, tauA: sv.tauA, tauB: sv.tauB}
+	var r, col []float64
+	if hc.full {
+		r, col, res.Cost = hc.r, hc.col, hc.cost
+	} else if r, col, res.Cost, err = sv.deviceSums(f, g); err != nil {
+		return nil, err
+	}
 	var fr, gc, mass float64
 	for i := range r {
-		res.Cost += r[i] * rowCost[i]
 		fr += f[i] * r[i]
 		mass += r[i]
 	}
@@ -144,9 +163,63 @@ func (sv *Solver) Result() (*Result, error) {
 		}
 		res.Objective += klPenalty(sv.tauA, r, c.A) + klPenalty(sv.tauB, col, c.B)
 	}
+	sv.describe(res, hc)
+	if err := finite(res); err != nil {
+		return nil, err
+	}
 	sv.elapsed += time.Since(start)
 	res.Time = sv.elapsed
 	return res, nil
+}
+
+// finite refuses a Result whose summary numbers are not finite.
+func finite(res *Result) error {
+	for _, v := range []struct {
+		name string
+		x    float64
+	}{{"cost", res.Cost}, {"objective", res.Objective}, {"marginal error", res.MarginalError}, {"mass", res.Mass}} {
+		if math.IsNaN(v.x) || math.IsInf(v.x, 0) {
+			return fmt.Errorf("%w: %s is %v at eps = %g (%s)", ErrNumerical, v.name, v.x, res.Eps, res.Status)
+		}
+	}
+	return nil
+}
+
+// deviceSums returns the row sums, column sums and cost of the plan of
+// (f, g) from the backend's reductions (for problems above
+// HostCheckPairs).
+func (sv *Solver) deviceSums(f, g []float64) (r, col []float64, cost float64, err error) {
+	c, eps, b := sv.prob, sv.set.Eps, sv.be
+	if err := sv.rowSoftMin(sv.tn, sv.g, eps); err != nil {
+		return nil, nil, 0, err
+	}
+	if err := sv.colSoftMin(sv.tm, sv.f, eps); err != nil {
+		return nil, nil, 0, err
+	}
+	h := make([]float64, c.N)
+	k := make([]float64, c.M)
+	if err := b.Read(h, sv.tn); err != nil {
+		return nil, nil, 0, err
+	}
+	if err := b.Read(k, sv.tm); err != nil {
+		return nil, nil, 0, err
+	}
+	r = make([]float64, c.N)
+	for i := range r {
+		r[i] = c.A[i] * math.Exp((f[i]-h[i])/eps)
+	}
+	col = make([]float64, c.M)
+	for j := range col {
+		col[j] = c.B[j] * math.Exp((g[j]-k[j])/eps)
+	}
+	rowCost, err := rowCosts(b, Problem{X: sv.cx, Y: sv.cy, N: c.N, M: c.M, D: c.D}, sv.x, sv.y, sv.lb, sv.g, eps)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	for i := range r {
+		cost += r[i] * rowCost[i]
+	}
+	return r, col, cost, nil
 }
 
 // klPenalty returns tau KL(r | a) = tau sum r log(r/a) - r + a, or 0 for

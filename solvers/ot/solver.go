@@ -52,6 +52,10 @@ type Solver struct {
 	mass   float64 // Partial's m
 
 	sched []float64 // eps-scaling stages above the target eps
+	// stage indexes sched (len(sched): at the target eps); stageIter
+	// counts the iterations of the current stage, finalStart is the
+	// iteration count when the target eps was reached.
+	stage, stageIter, finalStart int
 
 	// Device arrays. f, g are the potentials in the convention
 	// P_ij = a_i b_j exp((f_i + g_j - C_ij) / eps).
@@ -67,11 +71,23 @@ type Solver struct {
 
 	haveNext  bool // balanced alternating: fn already holds T(g)
 	iter      int
-	converged bool
-	errors    []float64
-	errIters  []int
-	elapsed   time.Duration
-	closed    bool
+	converged bool // the float64 host check met Tol (see verify)
+	// stalled: the backend's residual met Tol but the float64 check did
+	// not, and it stopped improving (the backend's rounding floor).
+	stalled bool
+	// verifiedAt is the device residual of the last failed float64 check
+	// (-1: none); a new check runs only once it has halved.
+	verifiedAt float64
+	prevRes    float64    // the device residual of the previous check
+	last       *hostCheck // the latest float64 check, at last.iter
+
+	prec     compute.Precision
+	maxCost  float64   // squared diameter of the data: a bound on C_ij
+	cx, cy   []float64 // X and Y centred on their joint mean (uploaded)
+	errors   []float64
+	errIters []int
+	elapsed  time.Duration
+	closed   bool
 }
 
 // NewSolver validates p and s, uploads the problem to b and returns a
@@ -90,7 +106,13 @@ func NewSolver(b compute.Backend, p Problem, s Settings) (*Solver, error) {
 	if err != nil {
 		return nil, err
 	}
-	sv := &Solver{be: b, prob: c, set: set, tauA: set.TauA, tauB: set.TauB}
+	sv := &Solver{be: b, prob: c, set: set, tauA: set.TauA, tauB: set.TauB, verifiedAt: -1, prevRes: math.Inf(1)}
+	sv.prec = compute.PrecisionOf(b.Info())
+	sv.maxCost = compute.SquaredDiameter(c.X, c.Y, c.D)
+	if err := checkResolvable(sv.prec, sv.maxCost, set.Eps, set.Tol); err != nil {
+		return nil, err
+	}
+	sv.cx, sv.cy = centredCopy(c.Problem)
 	unbalanced := !math.IsInf(set.TauA, 1) || !math.IsInf(set.TauB, 1)
 	switch {
 	case set.Mass > 0 && unbalanced:
@@ -191,8 +213,8 @@ func (sv *Solver) upload() error {
 			*dst, err = b.Alloc(n)
 		}
 	}
-	up(&sv.x, c.X)
-	up(&sv.y, c.Y)
+	up(&sv.x, sv.cx)
+	up(&sv.y, sv.cy)
 	up(&sv.la, logs(c.A))
 	up(&sv.lb, logs(c.B))
 	up(&sv.wa, c.A)
@@ -297,8 +319,15 @@ func (sv *Solver) Method() Method { return sv.method }
 // Iterations returns the number of iterations done so far.
 func (sv *Solver) Iterations() int { return sv.iter }
 
-// Converged reports whether the latest residual check met Settings.Tol.
+// Converged reports whether the latest residual check met Settings.Tol,
+// verified in float64 on the host (see Result.Residual): the backend's
+// own residual meeting Tol is not enough.
 func (sv *Solver) Converged() bool { return sv.converged }
+
+// Stalled reports that the backend's residual met Tol but the float64
+// check did not, and further iterations stopped improving it: the
+// backend's rounding floor (Result.Status says more). Solve stops there.
+func (sv *Solver) Stalled() bool { return sv.stalled }
 
 // Errors returns the residual of every check so far and the iteration
 // count at each (see Result.Errors). The slices are shared; do not modify.
@@ -307,8 +336,8 @@ func (sv *Solver) Errors() (residuals []float64, iters []int) { return sv.errors
 // Eps returns the eps the next iteration uses (above the target while
 // eps-scaling).
 func (sv *Solver) Eps() float64 {
-	if sv.iter < len(sv.sched) {
-		return sv.sched[sv.iter]
+	if sv.stage < len(sv.sched) {
+		return sv.sched[sv.stage]
 	}
 	return sv.set.Eps
 }
@@ -316,10 +345,12 @@ func (sv *Solver) Eps() float64 {
 // Settings returns the settings in use, defaults filled in.
 func (sv *Solver) Settings() Settings { return sv.set }
 
-// Solve steps until the residual meets Settings.Tol or MaxIter iterations
-// are done. Not converging is not an error (see Converged).
+// Solve steps until the residual meets Settings.Tol (verified in
+// float64), the iteration stalls at the backend's precision floor, or
+// MaxIter iterations are done. Not converging is not an error (see
+// Converged and Result.Status).
 func (sv *Solver) Solve() error {
-	for sv.iter < sv.set.MaxIter && !sv.converged {
+	for sv.iter < sv.set.MaxIter && !sv.converged && !sv.stalled {
 		if err := sv.Step(1); err != nil {
 			return err
 		}
@@ -329,9 +360,15 @@ func (sv *Solver) Solve() error {
 
 // Step advances k iterations. Every iteration whose count since the end of
 // eps-scaling is a multiple of CheckEvery ends with a residual check (one
-// number read back), appended to Errors; Converged follows the latest
-// check. Step does not stop at convergence or at MaxIter: the caller
-// decides. It returns ErrNumerical if a residual is NaN or infinite.
+// number read back), appended to Errors. When that residual meets Tol the
+// potentials are read back and the plan's residual is measured in float64
+// on the host (Result.Residual); Converged follows that measurement, and
+// Stalled is set when the backend keeps claiming Tol that float64 does
+// not confirm. (At a fixed point of the backend's rounded iteration its
+// own residual reads exactly 0 whatever the true error: it compares two
+// values computed by the same rounded map.) Step does not stop at
+// convergence or at MaxIter: the caller decides. It returns ErrNumerical
+// if a residual is NaN or infinite.
 func (sv *Solver) Step(k int) error {
 	if sv.closed {
 		return badInput("Step on a closed Solver")
@@ -343,7 +380,15 @@ func (sv *Solver) Step(k int) error {
 	defer func() { sv.elapsed += time.Since(start) }()
 	for range k {
 		eps := sv.Eps()
-		check := sv.iter >= len(sv.sched) && (sv.iter+1-len(sv.sched))%sv.set.CheckEvery == 0
+		inStage := sv.stage < len(sv.sched)
+		var check bool
+		if inStage {
+			// GeomLoss: one iteration per stage; with StageTol, iterate
+			// until the stage's residual meets it (or its budget ends).
+			check = sv.set.StageTol > 0 && (sv.stageIter+1)%sv.set.CheckEvery == 0
+		} else {
+			check = (sv.iter+1-sv.finalStart)%sv.set.CheckEvery == 0
+		}
 		var res float64
 		var err error
 		switch {
@@ -358,19 +403,42 @@ func (sv *Solver) Step(k int) error {
 			return err
 		}
 		sv.iter++
+		if inStage {
+			sv.stageIter++
+			if check && (math.IsNaN(res) || math.IsInf(res, 0)) {
+				return fmt.Errorf("%w: residual %v at iteration %d (eps-scaling stage eps = %g; try a larger eps or the CPU backend)", ErrNumerical, res, sv.iter, eps)
+			}
+			if sv.set.StageTol == 0 || (check && res <= sv.set.StageTol) || sv.stageIter >= sv.stageBudget() {
+				sv.stage++
+				sv.stageIter = 0
+				sv.haveNext = false // a precomputed T(g) belongs to the old eps
+				if sv.stage == len(sv.sched) {
+					sv.finalStart = sv.iter
+				}
+			}
+			continue
+		}
 		if check {
 			if math.IsNaN(res) || math.IsInf(res, 0) {
 				return fmt.Errorf("%w: residual %v at iteration %d (eps = %g; try a larger eps or the CPU backend)", ErrNumerical, res, sv.iter, eps)
 			}
 			sv.errors = append(sv.errors, res)
 			sv.errIters = append(sv.errIters, sv.iter)
-			sv.converged = res <= sv.set.Tol
+			if err := sv.judge(res); err != nil {
+				return err
+			}
 			if sv.set.Progress != nil {
 				sv.set.Progress(sv.iter, sv.set.MaxIter, res)
 			}
 		}
 	}
 	return nil
+}
+
+// stageBudget is the most iterations one eps-scaling stage may take with
+// StageTol: the stages share half of MaxIter (at least CheckEvery each).
+func (sv *Solver) stageBudget() int {
+	return max(sv.set.CheckEvery, sv.set.MaxIter/(2*max(1, len(sv.sched))))
 }
 
 // rowSoftMin sets dst_i = -eps log sum_j b_j exp((g_j - C_ij)/eps), the

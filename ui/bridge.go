@@ -365,7 +365,7 @@ func bridgeChart(v, t []float64) Figure {
 	for i := range v {
 		xy = append(xy, t[i], v[i])
 	}
-	return Figure{Width: 520, Height: 220, Title: "mean distance of the particles to the nearest target point (log scale)", LogY: true,
+	return Figure{Width: 520, Height: 220, Title: "mean distance of the particles to the nearest target point (log scale)", LogY: true, XLabel: "time t", YLabel: "distance",
 		Curves: []Curve{{XY: xy, Color: "#d62728", Label: "distance"}}}
 }
 

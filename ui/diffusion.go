@@ -772,7 +772,7 @@ func diffusionQualityFigure(q []float64, nfe []int) Figure {
 	}
 	// Linear y: the MMD reaches 0 (the estimator's max(MMD², 0)) once the
 	// sample is within the noise floor, which a log scale would drop.
-	return Figure{Width: 520, Height: 220, Title: "MMD(denoised estimate, data) against NFE",
+	return Figure{Width: 520, Height: 220, Title: "MMD(denoised estimate, data) against NFE", XLabel: "NFE", YLabel: "MMD",
 		Curves: []Curve{{XY: xy, Color: "#9467bd", Label: "MMD"}}}
 }
 
@@ -782,7 +782,7 @@ func diffusionLossFigure(loss []float64, at []int) Figure {
 	for i, v := range loss {
 		xy = append(xy, float64(at[i]), v)
 	}
-	return Figure{Width: 520, Height: 220, Title: "training loss |ε_θ - ε|² per step (log scale)", LogY: true,
+	return Figure{Width: 520, Height: 220, Title: "training loss |ε_θ - ε|² per step (log scale)", LogY: true, XLabel: "Adam step", YLabel: "loss",
 		Curves: []Curve{{XY: xy, Color: "#d62728", Label: "loss"}}}
 }
 

@@ -373,7 +373,7 @@ func otChart(f OTFrame) Figure {
 	if f.Method == "unbalanced" || f.Method == "partial" {
 		title = "relative change of the scalings"
 	}
-	return Figure{Width: 520, Height: 220, Title: title + " (log scale) per iteration", LogY: true,
+	return Figure{Width: 520, Height: 220, Title: title + " (log scale) per iteration", LogY: true, XLabel: "iteration", YLabel: "residual",
 		Curves: []Curve{{XY: xy, Label: "residual", Color: "#d62728"}}}
 }
 

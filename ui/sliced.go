@@ -240,7 +240,7 @@ func slicedCurve(r sliced.Result) Figure {
 	for k, v := range r.Running {
 		xy = append(xy, float64(k+1), v)
 	}
-	return Figure{Width: 520, Height: 220, Title: "SW_2 estimate after k directions",
+	return Figure{Width: 520, Height: 220, Title: "SW_2 estimate after k directions", XLabel: "directions k", YLabel: "SW₂",
 		Curves: []Curve{{XY: xy, Label: "running SW_2", Color: "#9467bd"}}}
 }
 

@@ -491,7 +491,7 @@ func truncateLadderFigure(f *TruncateFrame) Figure {
 		full = append(full, float64(f.LadderNFE[i]), f.LadderFull[i])
 		trunc = append(trunc, float64(f.LadderNFE[i]), f.LadderTrunc[i])
 	}
-	return Figure{Width: 520, Height: 260, Title: "MMD(sample, data) against NFE",
+	return Figure{Width: 520, Height: 260, Title: "MMD(sample, data) against NFE", XLabel: "NFE", YLabel: "MMD",
 		Curves: []Curve{
 			{XY: full, Color: "#1f77b4", Label: "full (t = 1, N(0, I))"},
 			{XY: trunc, Color: "#d62728", Label: "truncated (prior)"},

@@ -41,16 +41,14 @@ func TestOTTouchPaint(t *testing.T) {
 	tb := newTab(t)
 	tb.run(t, 10*time.Second, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch))
 	query := "n=40&m=30&eps=0.1&backend=cpu"
-	st, _ := ui.OTSchema.DecodeQuery(query)
-	prob, _ := ui.OTProblem(st)
 	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.OTPath+"?"+query))
 	waitOT(t, tb, "f.iteration === 0", 40*time.Second)
 	eval[bool](t, tb, `(() => { const s = document.getElementById("paint-mode"); s.value = "y"; s.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`)
 	poll[bool](t, tb, `getComputedStyle(document.getElementById("ot-plan")).touchAction === "none"`, 5*time.Second)
-	// The canvas is scaled down at phone width: canvas pixels to CSS.
-	r := eval[[]float64](t, tb, `(() => { const c = document.getElementById("ot-plan"), r = c.getBoundingClientRect(); return [r.left, r.top, r.width / c.width]; })()`)
-	px, py := ui.OTPlanPixel(prob, "x", 0)
-	x0, y0 := r[0]+px*r[2], r[1]+py*r[2]
+	// A stroke across the middle of the plan view (the figure is drawn at
+	// its displayed size, so CSS pixels inside the data area are enough).
+	r := eval[[]float64](t, tb, `(() => { const r = document.getElementById("ot-plan").getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`)
+	x0, y0 := r[0]+0.3*r[2], r[1]+0.5*r[3]
 	pts := []float64{x0, y0}
 	for k := 1; k <= 8; k++ {
 		pts = append(pts, x0+float64(8*k), y0)

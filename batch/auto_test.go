@@ -26,7 +26,7 @@ func TestChooseAuto(t *testing.T) {
 		{"discrete", []gpu.Info{h100}, nil, "gpu", h100.Adapter, []string{"hardware", "discrete GPU"}},
 		{"integrated", []gpu.Info{igpu}, nil, "gpu", igpu.Adapter, []string{"hardware", "integrated GPU"}},
 		{"hardware after a CPU driver", []gpu.Info{lvp, h100}, nil, "gpu", h100.Adapter, []string{"NVIDIA"}},
-		{"lavapipe only", []gpu.Info{lvp}, nil, "cpu32", "", []string{"the only WebGPU adapter is llvmpipe", "CPU driver", "cpu32", "--backend gpu forces it"}},
+		{"lavapipe only", []gpu.Info{lvp}, nil, "cpu32", "", []string{"the only WebGPU adapter is llvmpipe", "CPU driver", "cpu32", "2-D", "--backend gpu forces it"}},
 		{"two CPU drivers", []gpu.Info{lvp, swift}, nil, "cpu32", "", []string{"adapters are llvmpipe", "SwiftShader", "CPU drivers"}},
 		{"none", nil, nil, "cpu32", "", []string{"no WebGPU adapter", "none found"}},
 		{"error", nil, errors.New("gpu: no WebGPU adapter: vulkan missing"), "cpu32", "", []string{"vulkan missing", "cpu32"}},

@@ -10,9 +10,10 @@
 // Adapters lists the adapters without opening a device; Info.Fallback marks
 // the CPU implementations (lavapipe/llvmpipe, SwiftShader, WARP: adapter
 // type CPU, or known by name), which a caller may prefer to skip for a CPU
-// backend. Opening a device is retried (5 tries, pauses doubling from
-// 50 ms): under load lavapipe refused about 1 in 10 requests, and the next
-// request succeeded.
+// backend. A device is asked for the adapter's own limits less push
+// constants (the binding reads that limit from memory nobody fills, and
+// heap garbage there failed about 1 in 10 requests under load); opening is
+// retried for failures that pass (5 tries, pauses doubling from 50 ms).
 //
 // Waiting natively never blocks inside wgpu-native. Its blocking poll
 // (wgpu-native 0.19) gives up after 5 s and then treats the submission as
@@ -22,12 +23,13 @@
 // was the segfault inside libvulkan_lvp.so ("Unsupported command" with a
 // garbage type) that heavy solver runs died of; on any device it would
 // read stale data after a long submission. Reads and waits instead poll
-// without blocking, yielding for the first 200 us and then sleeping with a
-// growing pause of at most 500 us (TestSubmissionPastTheWaitTimeout runs a
-// 9 s submission).
+// without blocking: they yield between polls for the first 2 ms of a wait
+// (100 us on a CPU adapter), then sleep a sixteenth of the time waited, from
+// 20 us to 1 ms (TestSubmissionPastTheWaitTimeout runs a 9 s submission).
 //
-// lavapipe (llvmpipe) ends any shader loop after 65,535 iterations per
-// invocation, silently; kernels keep their loops shorter.
+// lavapipe (llvmpipe) stops shader loops after 65,535 iterations per
+// invocation, silently (64 x 1,024 nested iterations returned the value
+// after 63 x 1,024); kernels keep their loops shorter.
 //
 // Binding convention of every kernel (as in TensorFlow.js's WebGPU
 // backend): storage buffers first, in the order Dispatch receives them,

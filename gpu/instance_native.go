@@ -4,6 +4,7 @@ package gpu
 
 /*
 #include <stdlib.h>
+#include <string.h>
 
 // otplay_prime_malloc leaves a zeroed free chunk of n bytes on top of
 // malloc's free list for that size, so the next malloc(n) returns zeroed
@@ -11,6 +12,18 @@ package gpu
 static void otplay_prime_malloc(size_t n) {
 	void *p = calloc(1, n);
 	free(p);
+}
+
+// otplay_fill_malloc leaves k free chunks of n bytes filled with byte b on
+// top of the calling thread's malloc free lists for that size (k <= 16).
+static void otplay_fill_malloc(size_t n, int k, int b) {
+	void *p[16];
+	if (k > 16) k = 16;
+	for (int i = 0; i < k; i++) {
+		p[i] = malloc(n);
+		if (p[i]) memset(p[i], b, n);
+	}
+	for (int i = 0; i < k; i++) free(p[i]);
 }
 */
 import "C"
@@ -52,3 +65,8 @@ func instance(backends wgpu.InstanceBackend) (*wgpu.Instance, error) {
 	})
 	return inst, instErr
 }
+
+// fillMalloc leaves k free chunks of n bytes filled with byte b on top of
+// the calling thread's malloc free lists: the heap garbage a binding's
+// uninitialised malloc then reads (tests use it to show what reads it).
+func fillMalloc(n, k int, b byte) { C.otplay_fill_malloc(C.size_t(n), C.int(k), C.int(b)) }

@@ -69,7 +69,7 @@ func open(opts Options) (*Device, error) {
 		return nil, fmt.Errorf("%w: %v%s", ErrNoAdapter, err, hint)
 	}
 	info := adapterInfo(adapter)
-	limits := adapter.GetLimits().Limits
+	limits := deviceLimits(adapter)
 	// No DeviceLostCallback: the binding (v0.23.0) passes a Go pointer to C
 	// for it, which cgo's pointer check rejects. Loss is detected instead
 	// from the status of buffer maps (see mapRead).
@@ -91,6 +91,24 @@ func open(opts Options) (*Device, error) {
 	d := newDevice(info, dev)
 	d.keepOpen = true
 	return d, nil
+}
+
+// deviceLimits returns the limits a device on adapter is asked for: the
+// adapter's own (so large GPUs get their full storage-buffer size), less
+// push constants.
+//
+// cogentcore/webgpu v0.23.0 reads MaxPushConstantSize from a malloc'd
+// WGPUSupportedLimitsExtras whose chain header it leaves uninitialised,
+// so wgpu-native does not recognise it and never fills it: the value is
+// heap garbage (1, 0, or 5001984 in 30 opens here). Passed back as a
+// required limit, garbage over the adapter's maximum failed the device
+// request on every retry: that was the "request device" failure seen in
+// about 1 in 10 opens under load (and once in ~30 on the H100). otplay
+// uses no push constants, so it requires none (TestDeviceLimitsDirtyHeap).
+func deviceLimits(adapter *wgpu.Adapter) wgpu.Limits {
+	limits := adapter.GetLimits().Limits
+	limits.MaxPushConstantSize = 0
+	return limits
 }
 
 // adapterInfo describes an adapter (Limits stay zero until a device is
@@ -148,14 +166,26 @@ func nativeInstance() (*wgpu.Instance, error) {
 
 var quietOnce bool
 
-// quiet turns wgpu-native's logging off and gives the Vulkan loader a
+// quiet turns wgpu-native's logging off (OTPLAY_WGPU_LOG=error, warn,
+// info or debug turns it on, to stderr) and gives the Vulkan loader a
 // private runtime dir when none is set (it warns on stderr otherwise).
 func quiet() {
 	if quietOnce {
 		return
 	}
 	quietOnce = true
-	wgpu.SetLogLevel(wgpu.LogLevelOff)
+	level := wgpu.LogLevelOff
+	switch os.Getenv("OTPLAY_WGPU_LOG") {
+	case "error":
+		level = wgpu.LogLevelError
+	case "warn":
+		level = wgpu.LogLevelWarn
+	case "info":
+		level = wgpu.LogLevelInfo
+	case "debug":
+		level = wgpu.LogLevelDebug
+	}
+	wgpu.SetLogLevel(level)
 	if os.Getenv("XDG_RUNTIME_DIR") == "" {
 		dir, err := os.MkdirTemp("", "otplay-xdg-")
 		if err == nil {
@@ -232,11 +262,17 @@ func (d *Device) waitIdle() error {
 // then read freed memory and died by SIGSEGV ("Unsupported command" with a
 // garbage type); a submission of over 5 s is common on lavapipe under load.
 // A non-blocking poll asks the real fence value instead. Between polls it
-// yields, then sleeps with a growing interval (pollSpin, pollSleepMax), so
-// a short wait costs microseconds and a long one little CPU time.
+// yields (for the first pollSpin of a wait on a hardware adapter,
+// pollSpinSoftware on a CPU one, whose threads need the cores), then
+// sleeps a sixteenth of the time waited so far, within [pollSleepMin,
+// pollSleepMax]: a short wait costs microseconds, a long one notices its
+// end at most ~6% (or pollSleepMax) late and takes little CPU time.
 func (d *Device) poll(done func(queueEmpty bool) bool) error {
+	spin := pollSpin
+	if d.info.Fallback {
+		spin = pollSpinSoftware
+	}
 	start := time.Now()
-	sleep := pollSleepMin
 	for {
 		empty := d.dev.Poll(false, nil)
 		if done(empty) {
@@ -245,21 +281,19 @@ func (d *Device) poll(done func(queueEmpty bool) bool) error {
 		if err := d.Lost(); err != nil {
 			return err
 		}
-		if time.Since(start) < pollSpin {
+		waited := time.Since(start)
+		if waited < spin {
 			runtime.Gosched()
 			continue
 		}
-		time.Sleep(sleep)
-		sleep = min(sleep*3/2, pollSleepMax)
+		time.Sleep(min(max(waited/16, pollSleepMin), pollSleepMax))
 	}
 }
 
-// Back-off of poll: yield for the first pollSpin of a wait (a GPU's short
-// dispatches and readbacks finish inside it), then sleep from pollSleepMin
-// growing by half each time up to pollSleepMax, which bounds how late a
-// long wait notices its end.
+// The back-off of poll.
 const (
-	pollSpin     = 200 * time.Microsecond
-	pollSleepMin = 20 * time.Microsecond
-	pollSleepMax = 500 * time.Microsecond
+	pollSpin         = 2 * time.Millisecond   // yield-and-poll time on a hardware adapter
+	pollSpinSoftware = 100 * time.Microsecond // the same on a CPU adapter
+	pollSleepMin     = 20 * time.Microsecond
+	pollSleepMax     = time.Millisecond
 )

@@ -5,9 +5,11 @@ import (
 	"time"
 )
 
-// Device opens are retried: under load about 1 in 10 requests for a
-// device on lavapipe failed ("request device", issue 9), and one in ~30 on
-// an H100 (2026-11-22), each time succeeding when asked again.
+// Device opens are retried, for failures that pass (a driver short of
+// memory while the machine is loaded). The "request device" failure seen in
+// about 1 in 10 opens under load was not one: it came from heap garbage
+// passed as a required limit, failed on every retry, and is fixed at its
+// cause (deviceLimits).
 const (
 	openAttempts = 5                     // tries in all
 	openBackoff  = 50 * time.Millisecond // the first pause; each next one doubles (50+100+200+400 ms at most)

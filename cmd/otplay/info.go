@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 
 	"github.com/otplay/otplay/batch"
 	"github.com/otplay/otplay/compute"
@@ -79,7 +80,7 @@ the report then says why there is none.`, stdout, stderr)
 	fmt.Fprintf(stdout, "CPU backend   %s, %s\n", rep.CPU.Device, rep.CPU.Precision)
 	if rep.GPU == nil {
 		fmt.Fprintf(stdout, "GPU backend   none: %s\n", rep.GPUErr)
-		fmt.Fprintf(stdout, "--backend auto  %s (%s)\n", rep.Auto.Backend, rep.Auto.Reason)
+		fmt.Fprintf(stdout, "auto picks    %s: %s\n", rep.Auto.Backend, strings.TrimPrefix(rep.Auto.Reason, "auto: "))
 		return 0
 	}
 	g := rep.GPU
@@ -101,6 +102,6 @@ the report then says why there is none.`, stdout, stderr)
 			fmt.Fprintf(stdout, "  adapter     %s via %s, %s\n", a.Name, a.Backend, a.Type)
 		}
 	}
-	fmt.Fprintf(stdout, "--backend auto  %s (%s)\n", rep.Auto.Backend, rep.Auto.Reason)
+	fmt.Fprintf(stdout, "auto picks    %s: %s\n", rep.Auto.Backend, strings.TrimPrefix(rep.Auto.Reason, "auto: "))
 	return 0
 }

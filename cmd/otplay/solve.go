@@ -131,7 +131,18 @@ func printSolveReport(w io.Writer, r *solveReport) {
 	}
 	fmt.Fprintf(w, "cost        %.10g\n", r.Cost)
 	fmt.Fprintf(w, "objective   %.10g\n", r.Objective)
-	fmt.Fprintf(w, "marginals   error %.3g\n", r.MarginalError)
+	// The residual that decides converged is the float64 measurement
+	// (Check says how); the plan's marginal error as the backend computed
+	// it is shown beside it only where the two differ.
+	if r.Check != "" {
+		fmt.Fprintf(w, "marginals   error %.3g (%s)", r.Residual, r.Check)
+		if r.MarginalError != r.Residual {
+			fmt.Fprintf(w, "; on the backend %.3g", r.MarginalError)
+		}
+		fmt.Fprintln(w)
+	} else {
+		fmt.Fprintf(w, "marginals   error %.3g\n", r.MarginalError)
+	}
 	fmt.Fprintf(w, "iterations  %d (converged: %v)\n", r.Iterations, r.Converged)
 	if r.Status != "" {
 		fmt.Fprintf(w, "status      %s\n", r.Status)

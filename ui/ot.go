@@ -91,7 +91,10 @@ type OTFrame struct {
 	Iteration int           `json:"iteration"`
 	Eps       float64       `json:"eps"` // the eps of the next iteration
 	Converged bool          `json:"converged"`
-	Playing   bool          `json:"playing"`
+	// Status is the solver's sentence on convergence: converged or not,
+	// why, and what to do about it (ot.Result.Status).
+	Status  string `json:"status,omitempty"`
+	Playing bool   `json:"playing"`
 	// Cost is <P, C>, Objective OT_eps (see ot.Result), MarginalError the
 	// marginal error of the current plan, Mass its total mass.
 	Cost          float64 `json:"cost"`
@@ -282,6 +285,7 @@ func (r *otRun) advance(k int) OTFrame {
 	f.N, f.M, f.Tier = r.prob.N, r.prob.M, r.tier
 	f.Iteration, f.Eps, f.Converged = r.sv.Iterations(), r.sv.Eps(), r.sv.Converged()
 	f.Cost, f.Objective, f.MarginalError, f.Mass = res.Cost, res.Objective, res.MarginalError, res.Mass
+	f.Status = res.Status
 	if r.st.String("method") == "divergence" {
 		f.SelfX, f.SelfY = r.selfX, r.selfY
 		f.Divergence = res.Objective - (r.selfX+r.selfY)/2
@@ -753,6 +757,9 @@ func button(id, text string, disabled bool, h app.EventHandler) app.UI {
 // from the solver's own state: the residual against the tolerance, the
 // iteration cap.
 func otConvergence(f *OTFrame) string {
+	if f.Status != "" && f.Iteration > 0 {
+		return f.Status
+	}
 	last := math.NaN()
 	if len(f.Residuals) > 0 {
 		last = f.Residuals[len(f.Residuals)-1]

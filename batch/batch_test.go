@@ -152,3 +152,102 @@ func TestSlicedDirections(t *testing.T) {
 		t.Errorf("ragged directions: %v", err)
 	}
 }
+
+// leakCheck is the CPU reference counting its live arrays; after ops
+// operations it cancels a context (a client going away mid-run).
+type leakCheck struct {
+	compute.Backend
+	live   int
+	ops    int
+	after  int
+	cancel context.CancelFunc
+}
+
+func (l *leakCheck) op() {
+	l.ops++
+	if l.ops == l.after {
+		l.cancel()
+	}
+}
+
+func (l *leakCheck) Alloc(n int) (compute.Array, error) {
+	a, err := l.Backend.Alloc(n)
+	if err == nil {
+		l.live++
+	}
+	return a, err
+}
+
+func (l *leakCheck) Upload(src []float64) (compute.Array, error) {
+	a, err := l.Backend.Upload(src)
+	if err == nil {
+		l.live++
+	}
+	return a, err
+}
+
+func (l *leakCheck) Free(a compute.Array) {
+	if a != nil {
+		l.live--
+	}
+	l.Backend.Free(a)
+}
+
+func (l *leakCheck) SoftMin(dst compute.Array, p compute.Pairs) error {
+	l.op()
+	return l.Backend.SoftMin(dst, p)
+}
+
+func (l *leakCheck) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, dv int) error {
+	l.op()
+	return l.Backend.SoftMean(dst, p, v, dv)
+}
+
+func (l *leakCheck) Map(dst compute.Array, a compute.MapArgs) error {
+	l.op()
+	return l.Backend.Map(dst, a)
+}
+
+// TestCancelFreesArrays: a run cancelled in the middle returns the
+// context's error and leaves no array allocated on the backend (which the
+// server shares between requests), for every kind of run.
+func TestCancelFreesArrays(t *testing.T) {
+	runs := map[string]func(Options) error{
+		"solve": func(o Options) error {
+			r := NewSolveRequest()
+			r.X, r.Y, r.Eps, r.Tol, r.Iters, r.Tier = "moons:60", "circles:50", 1e-3, -1, 100000, "full"
+			_, err := Solve(r, o)
+			return err
+		},
+		"divergence": func(o Options) error {
+			r := NewSolveRequest()
+			r.X, r.Y, r.Method, r.Eps, r.Tol, r.Iters = "moons:60", "circles:50", "divergence", 1e-3, -1, 100000
+			_, err := Solve(r, o)
+			return err
+		},
+		"sample": func(o Options) error {
+			r := NewSampleRequest()
+			r.Data, r.N, r.Steps, r.Quality = "moons:100", 50, 200, false
+			_, err := Sample(r, o)
+			return err
+		},
+		"bridge": func(o Options) error {
+			r := NewBridgeRequest()
+			r.Source, r.Target, r.N, r.Mode, r.Steps = "gaussian:60", "moons:60", 40, "sde", 500
+			_, err := Bridge(r, o)
+			return err
+		},
+	}
+	for name, run := range runs {
+		ctx, cancel := context.WithCancel(context.Background())
+		be := &leakCheck{Backend: compute.NewCPU(0), after: 40, cancel: cancel}
+		err := run(Options{Context: ctx, Open: func(string) (compute.Backend, string, error) { return be, "", nil }})
+		cancel()
+		if !errors.Is(err, context.Canceled) || be.ops < 40 {
+			t.Errorf("%s: cancelled after %d operations: error %v, want context.Canceled", name, be.ops, err)
+		}
+		if be.live != 0 {
+			t.Errorf("%s: %d arrays left allocated after the cancelled run", name, be.live)
+		}
+	}
+}

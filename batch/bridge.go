@@ -1,6 +1,7 @@
 package batch
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -31,8 +32,9 @@ type BridgeRequest struct {
 	// Mode is static (plan + Brownian bridges) or sde (simulated drift).
 	Mode string `json:"mode"`
 	// Times are the times in [0, 1] to record (--times, comma-separated
-	// on the CLI: see ParseTimes).
-	Times []float64 `json:"times"`
+	// on the CLI: see ParseTimes; in JSON a list of numbers or that
+	// string).
+	Times TimeList `json:"times"`
 	// N is the number of paths or particles.
 	N int `json:"n"`
 	// Steps is the number of Euler-Maruyama steps (sde mode).
@@ -88,6 +90,30 @@ type BridgeResult struct {
 	// Samples[k] holds the N x D points at Times[k] (the recorded
 	// times: in sde mode the grid times nearest to those asked).
 	Samples [][]float64 `json:"-"`
+}
+
+// TimeList is a list of times in [0, 1]. From JSON it takes a list of
+// numbers, or the CLI's --times string ("0,0.5,1", see ParseTimes).
+type TimeList []float64
+
+// UnmarshalJSON reads a list of numbers or a comma-separated string;
+// a bad string is a UsageError naming --times.
+func (t *TimeList) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		ts, err := ParseTimes(s)
+		if err != nil {
+			return usage("--times: %v", err)
+		}
+		*t = ts
+		return nil
+	}
+	var ts []float64
+	if err := json.Unmarshal(b, &ts); err != nil {
+		return usage("--times: want a list of numbers in [0, 1] or a string such as \"0,0.5,1\"")
+	}
+	*t = ts
+	return nil
 }
 
 // ParseTimes parses a comma-separated list of times in [0, 1].

@@ -64,6 +64,8 @@
 // The commands' tests (cmd/otplay) run these functions through the real
 // entry point and compare with POT; batch_test.go checks what only this
 // package does: inline point sets give the same result as the same points
-// named by a spec, bad inline values are refused with the index named,
-// and a cancelled context stops a long Sinkhorn run.
+// named by a spec, bad requests are refused before any backend opens,
+// with the index of a bad value named, and a cancelled context stops a
+// solve, divergence, sample or bridge run at its next operation with no
+// array left on the backend.
 package batch

@@ -53,7 +53,8 @@ type SampleRequest struct {
 	// Backend is gpu, cpu32, cpu or auto (see OpenBackend).
 	Backend string `json:"backend"`
 	// Quality compares the samples with fresh data (the CLI: with --json
-	// unless --quality=false).
+	// unless --quality=false): a built-in set's draw with another seed;
+	// a file or DataSet has no fresh draws and is compared with itself.
 	Quality bool `json:"quality"`
 }
 

@@ -249,6 +249,14 @@ func TestCheckPageWithoutWebGPU(t *testing.T) {
 	if !strings.HasPrefix(badge, "CPU (no WebGPU adapter") {
 		t.Errorf("badge %q", badge)
 	}
+	// The plain-words advice for this browser (Chromium on Linux: the
+	// flag and Vulkan), and the native way out.
+	advice := eval[string](t, tb, `(() => { const a = document.getElementById("webgpu-advice"); return a ? a.textContent : ""; })()`)
+	for _, want := range []string{"Computing on the CPU", "--enable-unsafe-webgpu", "Vulkan", "otplay serve"} {
+		if !strings.Contains(advice, want) {
+			t.Errorf("advice %q lacks %q", advice, want)
+		}
+	}
 	c := ui.SoftMinCheck{N: 40, M: 30, D: 2, Eps: 0.5, Seed: 2}
 	x, y := c.Clouds()
 	if d := ui.MaxRelDiff(r.Values, referenceSoftMin(x, y, 40, 30, 2, 0.5), 0.5); !(d <= 1e-12) {

@@ -59,6 +59,8 @@ func TestPhoneWidth(t *testing.T) {
 	// Fields keep their visible explanations at phone width.
 	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.OTPath+"?backend=cpu"))
 	poll[bool](t, tb, `!!document.getElementById("help-eps")`, 30*time.Second)
+	waitResult(tb, ui.OTPath, 30*time.Second) // the page mounted (the drawer's state is the client's)
+	click(t, tb, "panel-button")              // the settings are in a drawer at phone width
 	if h := eval[float64](t, tb, `document.getElementById("help-eps").getBoundingClientRect().height`); !(h > 5) {
 		t.Errorf("the help of eps is not shown at phone width (height %g)", h)
 	}

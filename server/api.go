@@ -49,10 +49,31 @@ type APIConfig struct {
 	MaxRunning, MaxWaiting int
 	// Open opens the backend a request names (its "backend" parameter,
 	// the CLI's --backend). nil: cpu and cpu32 are opened per request;
-	// gpu and auto share this process's one GPU device, opened on first
-	// use, one run at a time (auto falls back to cpu32 when no GPU
-	// opens, with a note).
+	// gpu, and auto where batch.ChooseAuto takes a hardware GPU, share
+	// this process's one GPU device, opened on first use (or GPU), one
+	// run at a time; otherwise auto runs on cpu32 with a note saying why.
 	Open func(name string) (compute.Backend, string, error)
+	// GPU, when set, is this process's open GPU backend, the one the
+	// pages' native compute uses (RemoteConfig.Backend): runs on gpu, and
+	// on auto when it is a hardware GPU, use it while holding GPULock
+	// instead of opening a device (wgpu-native supports one per process).
+	GPU     compute.Backend
+	GPULock sync.Locker
+}
+
+// apiConfigFor returns the API's configuration beside the pages' native
+// compute: their backend, when it is a GPU, is shared under the remote
+// sessions' lock (rs nil: no sessions, a lock of the API's own).
+func apiConfigFor(remote RemoteConfig, rs *remoteService) APIConfig {
+	var cfg APIConfig
+	if remote.Backend == nil || remote.Backend.Info().Name != "gpu" {
+		return cfg
+	}
+	cfg.GPU, cfg.GPULock = remote.Backend, new(sync.Mutex)
+	if rs != nil {
+		cfg.GPULock = &rs.backend
+	}
+	return cfg
 }
 
 // api serves the notebook API.
@@ -78,6 +99,9 @@ func NewAPI(cfg APIConfig) http.Handler {
 		cfg.MaxWaiting = DefaultMaxWaiting
 	}
 	a := &api{cfg: cfg, slots: make(chan struct{}, cfg.MaxRunning)}
+	if cfg.GPU != nil {
+		a.gpu.shareOpen(cfg.GPU, cfg.GPULock)
+	}
 	if a.cfg.Open == nil {
 		a.cfg.Open = a.gpu.open
 	}
@@ -85,24 +109,62 @@ func NewAPI(cfg APIConfig) http.Handler {
 }
 
 // sharedGPU opens this process's GPU device once (wgpu-native supports
-// one device per process) and lends it to one run at a time. auto follows
-// batch.OpenBackend's policy (batch.ChooseAuto, decided once): a hardware
-// GPU, else cpu32 with the reason as a note.
+// one device per process), or takes one already open (shareOpen), and
+// lends it to one run at a time. auto follows batch.OpenBackend's policy
+// (batch.ChooseAuto, decided once): a hardware GPU, else cpu32 with the
+// reason as a note.
 type sharedGPU struct {
 	once     sync.Once
 	be       compute.Backend
 	err      error
 	autoOnce sync.Once
 	auto     batch.AutoChoice
+	shared   bool        // be was opened by someone else (shareOpen)
+	lock     sync.Locker // nil: mu
 	mu       sync.Mutex
+}
+
+// shareOpen makes s lend be, an open GPU backend, under lock.
+func (s *sharedGPU) shareOpen(be compute.Backend, lock sync.Locker) {
+	s.once.Do(func() { s.be = be })
+	s.shared, s.lock = true, lock
+	s.autoOnce.Do(func() {
+		info := be.Info()
+		if IsHardwareGPU(info) {
+			s.auto = batch.AutoChoice{Backend: "gpu", Adapter: info.Device, Reason: "auto: the server's hardware GPU, " + info.Device}
+		} else {
+			s.auto = batch.AutoChoice{Backend: "cpu32", Reason: "auto: the server's GPU, " + info.Device + ", is a CPU driver; using cpu32, which is faster here; backend gpu forces it"}
+		}
+	})
+}
+
+// closeOwn closes the device s opened itself (not one shared with it),
+// once no run holds it; for tests, which must not leave a device open
+// for the next (wgpu-native supports one per process).
+func (s *sharedGPU) closeOwn() {
+	if s.shared {
+		return
+	}
+	s.once.Do(func() {})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.be != nil {
+		s.be.Close()
+		s.be, s.err = nil, errors.New("closed")
+	}
+}
+
+// autoChoice is what backend auto takes in this process (decided once).
+func (s *sharedGPU) autoChoice() batch.AutoChoice {
+	s.autoOnce.Do(func() { s.auto = batch.ChooseAutoHere() })
+	return s.auto
 }
 
 func (s *sharedGPU) open(name string) (compute.Backend, string, error) {
 	switch name {
 	case "gpu":
 	case "auto":
-		s.autoOnce.Do(func() { s.auto = batch.ChooseAutoHere() })
-		if s.auto.Backend != "gpu" {
+		if s.autoChoice().Backend != "gpu" {
 			return compute.NewCPUFast(0), s.auto.Reason, nil
 		}
 	default:
@@ -115,15 +177,19 @@ func (s *sharedGPU) open(name string) (compute.Backend, string, error) {
 		}
 		return compute.NewCPUFast(0), fmt.Sprintf("auto: %s did not open (%v); using cpu32", s.auto.Adapter, s.err), nil
 	}
-	s.mu.Lock()
-	return &lentBackend{Backend: s.be, mu: &s.mu}, "", nil
+	lock := s.lock
+	if lock == nil {
+		lock = &s.mu
+	}
+	lock.Lock()
+	return &lentBackend{Backend: s.be, mu: lock}, "", nil
 }
 
 // lentBackend is the shared GPU backend lent to one run: Close gives it
 // back instead of closing the device.
 type lentBackend struct {
 	compute.Backend
-	mu   *sync.Mutex
+	mu   sync.Locker
 	once sync.Once
 }
 
@@ -188,6 +254,10 @@ func decodeParams(params []byte, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(params))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
+		var ue batch.UsageError
+		if errors.As(err, &ue) {
+			return ue
+		}
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			return batch.UsageError{Msg: fmt.Sprintf("parameter %q: want a %v, not a JSON %s", te.Field, te.Type, te.Value)}
@@ -465,7 +535,8 @@ func crossOrigin(r *http.Request) bool {
 }
 
 // index answers GET /api/v1/: the endpoints with their parameters'
-// defaults (the CLI's).
+// defaults (the CLI's), what backend auto takes here and why, and the
+// limits.
 func (a *api) index(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{
@@ -476,6 +547,9 @@ func (a *api) index(w http.ResponseWriter) {
 			APIPrefix + "sample": batch.NewSampleRequest(),
 			APIPrefix + "bridge": batch.NewBridgeRequest(),
 		},
+		"auto": a.gpu.autoChoice(),
+		// in_flight: runs computing plus requests waiting for a slot.
+		"in_flight": a.waiting.Load(),
 		"limits": map[string]any{"max_body_bytes": a.cfg.MaxBodyBytes, "max_running": a.cfg.MaxRunning,
 			"max_waiting": a.cfg.MaxWaiting, "max_points": data.MaxPoints, "max_values": data.MaxElements},
 	})
@@ -551,7 +625,7 @@ func readRequest(r *http.Request, ep endpoint) ([]byte, map[string]array, int, e
 			if !ok {
 				return nil, nil, http.StatusBadRequest, batch.UsageError{Msg: fmt.Sprintf("part %q: not an array parameter of %s (want params or one of %s)", name, r.URL.Path, strings.Join(slices.Concat(ep.points, ep.vectors, ep.files), ", "))}
 			}
-			vals, shape, err := readNPY(body)
+			vals, shape, err := data.ReadNPY(bytes.NewReader(body))
 			if err != nil {
 				return nil, nil, http.StatusBadRequest, batch.UsageError{Msg: fmt.Sprintf("--%s: %v", name, err)}
 			}

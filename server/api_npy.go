@@ -7,103 +7,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
-	"reflect"
 	"sort"
 	"strconv"
 
 	"github.com/sbinet/npyio"
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/otplay/otplay/solvers/data"
+	"github.com/otplay/otplay/internal/jsonout"
 )
 
 // npzType is the media type of .npz answers.
 const npzType = "application/x-npz"
-
-// countingReader counts the bytes read through it.
-type countingReader struct {
-	r io.Reader
-	n int
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	k, err := c.r.Read(p)
-	c.n += k
-	return k, err
-}
-
-// readNPY decodes one .npy array (github.com/sbinet/npyio): any real
-// dtype numpy writes (float, int, uint, bool), either byte order, C or
-// Fortran order, 1-D or 2-D, at most data.MaxElements values; returned as
-// float64 in C order with its shape. Finiteness is checked by the batch
-// runs, which name the parameter and the index.
-func readNPY(body []byte) ([]float64, []int, error) {
-	cr := &countingReader{r: bytes.NewReader(body)}
-	rd, err := npyio.NewReader(cr)
-	if err != nil {
-		return nil, nil, fmt.Errorf("not a .npy array: %v", err)
-	}
-	h := rd.Header.Descr
-	if len(h.Shape) < 1 || len(h.Shape) > 2 {
-		return nil, nil, fmt.Errorf("npy: %d-D array %v; want 1-D or 2-D", len(h.Shape), h.Shape)
-	}
-	total := 1
-	for i, s := range h.Shape {
-		if s < 1 {
-			return nil, nil, fmt.Errorf("npy: empty array, shape %v (dimension %d is %d)", h.Shape, i, s)
-		}
-		if s > data.MaxElements || total*s > data.MaxElements {
-			return nil, nil, fmt.Errorf("npy: shape %v exceeds the limit of %d values", h.Shape, data.MaxElements)
-		}
-		total *= s
-	}
-	rt := npyio.TypeFrom(h.Type)
-	if rt == nil {
-		return nil, nil, fmt.Errorf("npy: dtype %q not supported (want a real number type)", h.Type)
-	}
-	switch rt.Kind() {
-	case reflect.Float32, reflect.Float64, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Bool:
-	default:
-		return nil, nil, fmt.Errorf("npy: dtype %q (%v) not supported (want a real number type)", h.Type, rt)
-	}
-	if want := len(body) - cr.n; want != total*int(rt.Size()) {
-		return nil, nil, fmt.Errorf("npy: %d data bytes for shape %v of %s (want %d)", want, h.Shape, h.Type, total*int(rt.Size()))
-	}
-	ptr := reflect.New(reflect.SliceOf(rt))
-	if err := rd.Read(ptr.Interface()); err != nil {
-		return nil, nil, fmt.Errorf("npy: %v", err)
-	}
-	src := ptr.Elem()
-	vals := make([]float64, total)
-	for i := range vals {
-		v := src.Index(i)
-		switch v.Kind() {
-		case reflect.Float32, reflect.Float64:
-			vals[i] = v.Float()
-		case reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-			vals[i] = float64(v.Int())
-		case reflect.Bool:
-			if v.Bool() {
-				vals[i] = 1
-			}
-		default:
-			vals[i] = float64(v.Uint())
-		}
-	}
-	if h.Fortran && len(h.Shape) == 2 {
-		n, d := h.Shape[0], h.Shape[1]
-		c := make([]float64, total)
-		for j := 0; j < d; j++ {
-			for i := 0; i < n; i++ {
-				c[i*d+j] = vals[j*n+i]
-			}
-		}
-		vals = c
-	}
-	return vals, append([]int(nil), h.Shape...), nil
-}
 
 // respond writes a result: JSON (the result's fields and its arrays as
 // nested lists) or .npz (result.npy, the JSON text as a uint8 array, and
@@ -133,46 +49,79 @@ func (a *api) respond(w http.ResponseWriter, format string, res any, arrays map[
 	w.Write(buf.Bytes())
 }
 
-// marshalResult encodes a result as the CLI prints it with --json (its
-// fields in their order), on one line, without escaping <, > and &.
+// marshalResult encodes a result exactly as the CLI prints it with
+// --json, on one line (internal/jsonout: the fields in their order, a
+// non-finite number as null and listed under "nonfinite").
 func marshalResult(res any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(res); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(b.Bytes(), "\n"), nil
+	b, _, err := jsonout.Marshal(res, false)
+	return bytes.TrimRight(b, "\n"), err
 }
 
 // appendJSONArrays writes the JSON object js with the arrays added as
 // members after its own (2-D arrays as lists of rows), in name order.
+// Non-finite array values are written as null and listed, with those of
+// js, in a last member "nonfinite" (as internal/jsonout does).
 func appendJSONArrays(buf *bytes.Buffer, js []byte, arrays map[string]array) error {
 	if len(js) < 2 || js[0] != '{' || js[len(js)-1] != '}' {
 		return fmt.Errorf("result is not a JSON object")
 	}
-	buf.Write(js[:len(js)-1])
+	body := js[1 : len(js)-1]
+	nonfinite := map[string]string{}
+	// jsonout puts "nonfinite" last: take it off, to add the arrays' own.
+	if k := bytes.LastIndex(body, []byte(`"nonfinite":{`)); k >= 0 {
+		if err := json.Unmarshal(body[k+len(`"nonfinite":`):], &nonfinite); err != nil {
+			return fmt.Errorf("nonfinite: %w", err)
+		}
+		body = bytes.TrimRight(body[:k], ",")
+	}
+	buf.WriteByte('{')
+	buf.Write(body)
 	sep := ","
-	if len(bytes.TrimSpace(js[1:len(js)-1])) == 0 {
+	if len(bytes.TrimSpace(body)) == 0 {
 		sep = ""
+	}
+	num := func(name string, i int, v float64) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			ptr := "/" + name + "/" + strconv.Itoa(i)
+			if sh := arrays[name].shape; len(sh) == 2 {
+				cols := sh[1]
+				ptr = "/" + name + "/" + strconv.Itoa(i/cols) + "/" + strconv.Itoa(i%cols)
+			}
+			nonfinite[ptr] = nonFiniteName(v)
+			buf.WriteString("null")
+			return
+		}
+		buf.Write(strconv.AppendFloat(buf.AvailableBuffer(), v, 'g', -1, 64))
 	}
 	for _, name := range sortedKeys(arrays) {
 		ar := arrays[name]
-		var v any = ar.vals
-		if len(ar.shape) == 2 {
-			rows := make([][]float64, ar.shape[0])
-			for i := range rows {
-				rows[i] = ar.vals[i*ar.shape[1] : (i+1)*ar.shape[1]]
-			}
-			v = rows
-		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		fmt.Fprintf(buf, "%s%q:", sep, name)
-		buf.Write(b)
+		fmt.Fprintf(buf, "%s%q:[", sep, name)
 		sep = ","
+		cols := len(ar.vals)
+		if len(ar.shape) == 2 {
+			cols = ar.shape[1]
+		}
+		for i, v := range ar.vals {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if len(ar.shape) == 2 && i%cols == 0 {
+				buf.WriteByte('[')
+			}
+			num(name, i, v)
+			if len(ar.shape) == 2 && i%cols == cols-1 {
+				buf.WriteByte(']')
+			}
+		}
+		buf.WriteByte(']')
+	}
+	if len(nonfinite) > 0 {
+		b, err := json.Marshal(nonfinite) // map keys sorted
+		if err != nil {
+			return err
+		}
+		buf.WriteString(sep + `"nonfinite":`)
+		buf.Write(b)
 	}
 	buf.WriteString("}\n")
 	return nil
@@ -210,6 +159,17 @@ func writeNPZ(w io.Writer, js []byte, arrays map[string]array) error {
 		}
 	}
 	return zw.Close()
+}
+
+// nonFiniteName is "NaN", "+Inf" or "-Inf", as internal/jsonout lists them.
+func nonFiniteName(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "NaN"
+	case v > 0:
+		return "+Inf"
+	}
+	return "-Inf"
 }
 
 func sortedKeys(m map[string]array) []string {

@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/sbinet/npyio/npz"
@@ -201,9 +203,10 @@ func TestAPISolveMatchesCLI(t *testing.T) {
 	if err := json.Unmarshal(raw, &res); err != nil {
 		t.Fatalf("JSON solve: %v\n%s", err, raw)
 	}
-	// The CLI's --json object, in its field order and unescaped, then the arrays.
-	if !bytes.HasPrefix(raw, []byte(`{"method":"sinkhorn","backend":"cpu","tier":"full","n":50,`)) || !bytes.Contains(raw, []byte(" <= ")) ||
-		!bytes.Contains(raw, []byte(`],"f":[`)) {
+	// The CLI's --json object (internal/jsonout: its field order, <
+	// escaped as \u003c), then the arrays.
+	if !bytes.HasPrefix(raw, []byte(`{"method":"sinkhorn","backend":"cpu","tier":"full","n":50,`)) || !bytes.Contains(raw, []byte(` \u003c= `)) ||
+		!bytes.Contains(raw, []byte(`,"f":[`)) {
 		t.Errorf("JSON answer %.300s", raw)
 	}
 	req := batch.NewSolveRequest()
@@ -242,7 +245,7 @@ func TestAPISpecsAndOthers(t *testing.T) {
 		t.Errorf("sample: %v, %d values; want nfe %d", res, len(arrays["points"]), wsmp.NFE)
 	}
 
-	res, arrays = readNPZ(t, postJSON(t, srv.URL+APIPrefix+"bridge", `{"source": "gaussian:40:seed=1", "target": "moons:40", "n": 20, "times": [0, 0.5, 1], "backend": "cpu"}`, "Accept", npzType))
+	res, arrays = readNPZ(t, postJSON(t, srv.URL+APIPrefix+"bridge", `{"source": "gaussian:40:seed=1", "target": "moons:40", "n": 20, "times": "0,0.5,1", "backend": "cpu"}`, "Accept", npzType))
 	br := batch.NewBridgeRequest()
 	br.Source, br.Target, br.N, br.Times, br.Backend = "gaussian:40:seed=1", "moons:40", 20, []float64{0, 0.5, 1}, "cpu"
 	wbr, err := batch.Bridge(br, batch.Options{})
@@ -255,7 +258,8 @@ func TestAPISpecsAndOthers(t *testing.T) {
 }
 
 // TestAPIErrors: bad requests are answered with the CLI's message as
-// JSON and the right status.
+// JSON and the right status (.npy parts are read by data.ReadNPY, as the
+// CLI reads .npy files: the same messages, less the file name).
 func TestAPIErrors(t *testing.T) {
 	srv := newAPIServer(t, NewAPI(APIConfig{MaxBodyBytes: 4096}))
 	nan := npyBytes(t, []float64{0, 0, 1, math.NaN()}, 2, 2)
@@ -266,7 +270,7 @@ func TestAPIErrors(t *testing.T) {
 		status int
 		want   string
 	}{
-		{"NaN", postMultipart(t, context.Background(), srv.URL+APIPrefix+"solve", `{"backend": "cpu"}`, map[string][]byte{"x": nan, "y": good}), 400, "--x: value 3 [1, 1] is NaN (not finite)"},
+		{"NaN", postMultipart(t, context.Background(), srv.URL+APIPrefix+"solve", `{"backend": "cpu"}`, map[string][]byte{"x": nan, "y": good}), 400, "--x: data: bad input: npy: value 3 [1, 1] is NaN (not finite)"},
 		{"eps", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": "moons:10", "y": "moons:10", "eps": 0}`), 400, "--eps 0: must be positive and finite"},
 		{"method", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": "moons:10", "y": "moons:10", "method": "magic"}`), 400, `--method "magic": want sinkhorn`},
 		{"unknown", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": "moons:10", "y": "moons:10", "epss": 1}`), 400, `unknown parameter "epss"`},
@@ -279,9 +283,10 @@ func TestAPIErrors(t *testing.T) {
 		{"spec", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": "nosuchset:10", "y": "moons:10"}`), 400, `--x: data: bad input: unknown data set "nosuchset"`},
 		{"steps", postJSON(t, srv.URL+APIPrefix+"sample", `{"steps": 0}`), 400, "--steps = 0: want 1 .. 100000"},
 		{"times", postJSON(t, srv.URL+APIPrefix+"bridge", `{"times": [0, 2]}`), 400, "--times: 2 is outside [0, 1]"},
+		{"times string", postJSON(t, srv.URL+APIPrefix+"bridge", `{"times": "0,x"}`), 400, `--times: "x" is not a number`},
 		{"part", postMultipart(t, context.Background(), srv.URL+APIPrefix+"solve", "", map[string][]byte{"z": good}), 400, `part "z": not an array parameter`},
-		{"npy", postMultipart(t, context.Background(), srv.URL+APIPrefix+"solve", "", map[string][]byte{"x": []byte("not npy")}), 400, "--x: not a .npy array"},
-		{"truncated", postMultipart(t, context.Background(), srv.URL+APIPrefix+"solve", "", map[string][]byte{"x": good[:len(good)-8]}), 400, "--x: npy: 24 data bytes for shape [2 2]"},
+		{"npy", postMultipart(t, context.Background(), srv.URL+APIPrefix+"solve", "", map[string][]byte{"x": []byte("not npy")}), 400, "--x: data: bad input: npy: file shorter than its 8-byte preamble"},
+		{"truncated", postMultipart(t, context.Background(), srv.URL+APIPrefix+"solve", "", map[string][]byte{"x": good[:len(good)-8]}), 400, "--x: data: bad input: npy: header declares shape [2 2] of <f8 (32 bytes) but the file holds 24 bytes of data"},
 		{"large", postJSON(t, srv.URL+APIPrefix+"solve", `{"x": [`+strings.Repeat("0.5, ", 2000)+`0]}`), 413, "exceeds the limit of 4096 bytes"},
 		{"format", postJSON(t, srv.URL+APIPrefix+"solve?format=xml", `{}`), 400, `format "xml"`},
 		{"origin", postJSON(t, srv.URL+APIPrefix+"solve", `{}`, "Origin", "https://evil.example"), 403, "cross-origin request refused"},
@@ -332,6 +337,9 @@ func TestAPICancel(t *testing.T) {
 	}
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("the cancelled run ended with %v, want context.Canceled", err)
+	}
+	if n := a.waiting.Load(); n != 0 {
+		t.Errorf("%d requests in flight after the cancelled run ended", n)
 	}
 	// The slot is free again.
 	go func() { <-started }()
@@ -396,6 +404,7 @@ func TestAPIRegistered(t *testing.T) {
 	var idx struct {
 		API       int
 		Endpoints map[string]map[string]any
+		Auto      batch.AutoChoice
 	}
 	if err := json.NewDecoder(r.Body).Decode(&idx); err != nil || idx.API != 1 {
 		t.Fatalf("GET %s: %v, %+v", APIPrefix, err, idx)
@@ -405,6 +414,9 @@ func TestAPIRegistered(t *testing.T) {
 	}
 	if len(idx.Endpoints) != 4 {
 		t.Errorf("endpoints %v", idx.Endpoints)
+	}
+	if (idx.Auto.Backend != "gpu" && idx.Auto.Backend != "cpu32") || idx.Auto.Reason == "" {
+		t.Errorf("auto choice %+v", idx.Auto)
 	}
 }
 
@@ -419,7 +431,9 @@ func TestAPISharedGPU(t *testing.T) {
 			t.Skipf("no WebGPU adapter here (%v); OTPLAY_REQUIRE_GPU=1 makes this a failure", err)
 		}
 	}
-	srv := newAPIServer(t, NewAPI(APIConfig{}))
+	a := NewAPI(APIConfig{}).(*api)
+	t.Cleanup(a.gpu.closeOwn)
+	srv := newAPIServer(t, a)
 	body := `{"x": "moons:200:seed=1", "y": "circles:150", "eps": 0.1, "backend": "%s"}`
 	type answer struct {
 		Backend string
@@ -442,5 +456,99 @@ func TestAPISharedGPU(t *testing.T) {
 		if a.Error != "" || a.Backend != "gpu" || math.Abs(a.Cost-want.Cost) > 1e-4*want.Cost {
 			t.Errorf("gpu run: %+v; cpu cost %g", a, want.Cost)
 		}
+	}
+}
+
+// fakeGPU is the CPU reference dressed as a hardware GPU backend, counting
+// its soft-min calls: it stands for the device the pages' native compute
+// opened.
+type fakeGPU struct {
+	compute.Backend
+	softmins atomic.Int64
+	closed   atomic.Bool
+}
+
+func (f *fakeGPU) Info() compute.Info {
+	info := f.Backend.Info()
+	info.Name, info.Device, info.Notes = "gpu", "Fake GPU", ""
+	return info
+}
+
+func (f *fakeGPU) SoftMin(dst compute.Array, p compute.Pairs) error {
+	f.softmins.Add(1)
+	return f.Backend.SoftMin(dst, p)
+}
+
+func (f *fakeGPU) Close() error {
+	f.closed.Store(true)
+	return nil
+}
+
+type countingLocker struct {
+	mu            sync.Mutex
+	locks, unlock atomic.Int64
+}
+
+func (c *countingLocker) Lock()   { c.mu.Lock(); c.locks.Add(1) }
+func (c *countingLocker) Unlock() { c.unlock.Add(1); c.mu.Unlock() }
+
+// TestAPISharesRemoteGPU: where the pages' native compute holds the GPU,
+// gpu and auto runs use that device under the given lock instead of
+// opening another, and never close it; otplay serve's handler wires it.
+func TestAPISharesRemoteGPU(t *testing.T) {
+	fake := &fakeGPU{Backend: compute.NewCPU(0)}
+	lock := &countingLocker{}
+	srv := newAPIServer(t, NewAPI(APIConfig{GPU: fake, GPULock: lock}))
+	for _, backend := range []string{"gpu", "auto"} {
+		before := fake.softmins.Load()
+		resp := postJSON(t, srv.URL+APIPrefix+"solve", `{"x": "moons:30", "y": "circles:20", "eps": 0.5, "backend": "`+backend+`"}`)
+		var res struct{ Backend string }
+		json.NewDecoder(resp.Body).Decode(&res)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || res.Backend != "gpu" || fake.softmins.Load() == before {
+			t.Errorf("backend %s: status %d, ran on %q, %d soft-mins on the shared GPU", backend, resp.StatusCode, res.Backend, fake.softmins.Load()-before)
+		}
+	}
+	if lock.locks.Load() != 2 || lock.unlock.Load() != 2 || fake.closed.Load() {
+		t.Errorf("lock taken %d times, released %d times; device closed: %v", lock.locks.Load(), lock.unlock.Load(), fake.closed.Load())
+	}
+
+	fake2 := &fakeGPU{Backend: compute.NewCPU(0)}
+	h, err := New(Config{WebDir: newWebRoot(t, false), Remote: RemoteConfig{Backend: fake2, Hardware: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodPost, APIPrefix+"solve", strings.NewReader(`{"x": "moons:30", "y": "circles:20", "eps": 0.5}`))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 200 || fake2.softmins.Load() == 0 || !strings.Contains(rec.Body.String(), `"backend":"gpu"`) {
+		t.Errorf("otplay serve's handler: status %d, %d soft-mins on the pages' GPU: %.200s", rec.Code, fake2.softmins.Load(), rec.Body.String())
+	}
+}
+
+// TestAppendJSONArrays: non-finite numbers, in the report or in its
+// arrays, become null and are listed under "nonfinite" by JSON pointer;
+// the report's fields keep their order, the arrays follow.
+func TestAppendJSONArrays(t *testing.T) {
+	res := struct {
+		Method string  `json:"method"`
+		Cost   float64 `json:"cost"`
+	}{"sinkhorn", math.Inf(1)}
+	js, err := marshalResult(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	err = appendJSONArrays(&buf, js, map[string]array{
+		"g":    {vals: []float64{1.5, math.NaN()}, shape: []int{2}},
+		"plan": {vals: []float64{0.25, 0, math.Inf(-1), 1e-300}, shape: []int{2, 2}},
+	})
+	want := `{"method":"sinkhorn","cost":null,"g":[1.5,null],"plan":[[0.25,0],[null,1e-300]],"nonfinite":{"/cost":"+Inf","/g/1":"NaN","/plan/1/0":"-Inf"}}` + "\n"
+	if err != nil || buf.String() != want {
+		t.Errorf("got %s (%v)\nwant %s", buf.String(), err, want)
+	}
+	if !json.Valid(buf.Bytes()) {
+		t.Error("not valid JSON")
 	}
 }

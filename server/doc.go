@@ -56,7 +56,7 @@
 // HTTP, for notebooks (the Python client in python/otplay speaks it) and
 // scripts. The runs are package batch's, the same as the CLI's:
 //
-//	GET  /api/v1/         the endpoints with their parameters' defaults, and the limits
+//	GET  /api/v1/         the endpoints with their defaults, what auto takes, the limits, in_flight
 //	POST /api/v1/solve    otplay solve: sinkhorn, unbalanced, partial, divergence, sliced, exact
 //	POST /api/v1/sliced   sliced W2 with its per-direction values and directions (given or drawn)
 //	POST /api/v1/sample   otplay sample (models empirical, gmm, and mlp uploaded)
@@ -65,12 +65,14 @@
 // Parameters are the CLI's flags as JSON keys (eps, method, tau, mass,
 // iters, tol, backend, max_iter, final_denoise, ...; see the request types
 // of package batch); left out, they take the CLI's defaults. Unknown keys
-// are refused. Point clouds (x, y; data; source, target, start) are data
-// specs ("moons:512:seed=3") or arrays; weights (a, b) and sliced
-// directions are arrays. The server reads no files: specs naming .csv or
-// .npy files are refused, and sample's model mlp takes the network file
-// (written by otplay train) as the multipart part "model". solve's plan
-// and potentials are booleans asking for those arrays in the answer.
+// are refused. bridge's times is a list or the CLI's string ("0,0.5,1").
+// Point clouds (x, y; data; source, target, start) are data specs
+// ("moons:512:seed=3") or arrays; weights (a, b) and sliced directions
+// are arrays. The server reads no files: specs naming files (.npy, .npz,
+// .csv, .txt, ...) are refused, and sample's model mlp takes the network
+// file (written by otplay train) as the multipart part "model". solve's
+// plan and potentials are booleans asking for those arrays in the
+// answer.
 //
 // A request body is either a JSON object, with arrays as nested lists
 // (n lists of d numbers, or one list for weights)
@@ -81,7 +83,9 @@
 //	  -d '{"x": [[0, 0], [1, 0]], "y": [[0, 1], [1, 1]], "a": [0.3, 0.7], "eps": 0.1, "potentials": true}'
 //
 // or multipart/form-data with a "params" part (the JSON object) and one
-// .npy part per array (any real dtype, C or Fortran order, 1-D or 2-D):
+// .npy part per array, read as the CLI reads .npy files (data.ReadNPY:
+// float32/64 or int32/64, either byte order, C or Fortran order, 1-D or
+// 2-D):
 //
 //	curl -s 'localhost:8080/api/v1/solve?format=npz' -o result.npz \
 //	  -F 'params={"eps": 0.05, "plan": true}' -F x=@x.npy -F y=@y.npy
@@ -90,19 +94,21 @@
 // (cost, objective, marginal_error, iterations, converged, time_ms,
 // notes, ...) with the arrays added as nested lists (solve: f, g, plan;
 // sliced: per_direction, directions; sample: points; bridge: samples,
-// times). With ?format=npz, or Accept: application/x-npz, it is an .npz
-// file holding result.npy (the JSON text as a uint8 array:
+// times). As in the CLI (internal/jsonout), a non-finite number is null
+// and listed under "nonfinite" by its JSON pointer, the arrays' too.
+// With ?format=npz, or Accept: application/x-npz, it is an .npz file
+// holding result.npy (the JSON text as a uint8 array:
 // json.loads(bytes(z["result"]))) and one .npy per array. bridge's
-// samples are stacked: len(times)*n rows of d values, the rows of times[k]
-// being k*n to (k+1)*n-1.
+// samples are stacked: len(times)*n rows of d values, the rows of
+// times[k] being k*n to (k+1)*n-1.
 //
 // Errors are JSON, {"error": message, "status": code}, with the CLI's
-// message ("--eps 0: must be positive and finite", "--x: value 3 [1, 1]
-// is NaN (not finite)"): 400 for a bad parameter or array, 404 for an
-// unknown endpoint, 405 for another method than POST, 403 for a request
-// from another origin (a browser's Origin or Sec-Fetch-Site header), 413
-// for a body over the limit, 415 for another content type, 503 when busy,
-// 500 when a run fails.
+// message ("--eps 0: must be positive and finite", "--x: data: bad
+// input: npy: value 3 [1, 1] is NaN (not finite)"): 400 for a bad
+// parameter or array, 404 for an unknown endpoint, 405 for another method
+// than POST, 403 for a request from another origin (a browser's Origin or
+// Sec-Fetch-Site header), 413 for a body over the limit, 415 for another
+// content type, 503 when busy, 500 when a run fails.
 //
 // Limits (APIConfig): bodies up to 256 MiB; the CLI's limits on points
 // (data.MaxPoints points and data.MaxElements values per set) and on

@@ -106,10 +106,11 @@ func New(cfg Config) (http.Handler, error) {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]any{"name": "otplay", "version": version, "pages": pages})
 	})
-	mux.Handle(APIPrefix, longRequests(NewAPI(APIConfig{})))
+	var rs *remoteService
 	if cfg.Remote.Backend != nil && h != nil {
-		mountRemote(mux, h, cfg.Remote)
+		rs = mountRemote(mux, h, cfg.Remote)
 	}
+	mux.Handle(APIPrefix, longRequests(NewAPI(apiConfigFor(cfg.Remote, rs))))
 	if h != nil {
 		startHandler(h)
 	}
@@ -191,7 +192,7 @@ func appHandler(cfg Config) (*app.Handler, error) {
 		ThemeColor:              "#1f4e79",
 		LoadingLabel:            "loading otplay {progress}%",
 		Styles:                  []string{"/web/otplay.css"},
-		RawHeaders:              []string{windowWasmScript, trailingSlashScript, baseHistoryScript(cleanBase(cfg.Base))},
+		RawHeaders:              nonEmpty(windowWasmScript, trailingSlashScript, baseHistoryScript(cleanBase(cfg.Base))),
 		Resources:               webRoot{files: files, base: cleanBase(cfg.Base)},
 		Version:                 version,
 		WasmContentLengthHeader: wasmLengthHeader,
@@ -221,6 +222,20 @@ const trailingSlashScript = `<script>
   if (p.length > 1 && p.endsWith("/")) history.replaceState(history.state, "", p.replace(/\/+$/, "") + location.search + location.hash);
 })();
 </script>`
+
+// nonEmpty returns the headers that are not empty: go-app writes an empty
+// raw header as an element of its own inside <head>, which ends the head
+// early and left the server-rendered page beside the client's (every page
+// drawn twice).
+func nonEmpty(headers ...string) []string {
+	var out []string
+	for _, h := range headers {
+		if strings.TrimSpace(h) != "" {
+			out = append(out, h)
+		}
+	}
+	return out
+}
 
 // baseHistoryScript keeps the address bar under the site's base (a
 // static export with --base /repo/): a link or navigation of the app to

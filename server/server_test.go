@@ -412,3 +412,22 @@ func TestEmbeddedWebRoot(t *testing.T) {
 		t.Errorf("embedded app.wasm: %d, %d bytes", r.StatusCode, len(b))
 	}
 }
+
+// A page's <head> holds only the scripts and links go-app and otplay put
+// there: an empty raw header once became an element of its own, ending
+// the head early, and every page was drawn twice (server-rendered and
+// client-rendered side by side).
+func TestHeadHasNoEmptyRawHeader(t *testing.T) {
+	h, err := New(Config{WebDir: newWebRoot(t, false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := body(t, get(t, h, "/ot"))
+	head, _, ok := strings.Cut(page, "</head>")
+	if !ok {
+		t.Fatalf("/ot has no </head>:\n%.400s", page)
+	}
+	if strings.Contains(head, "<div></div>") || strings.Contains(head, "<div>") {
+		t.Errorf("/ot's <head> holds a <div> (an empty raw header?):\n%s", head)
+	}
+}

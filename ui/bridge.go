@@ -37,18 +37,28 @@ const (
 // sharp plan at the toys' scale), 300 new particles simulated in 50
 // Euler-Maruyama steps.
 var BridgeSchema = Schema{
-	{Name: "x", Kind: KindChoice, Default: "8gaussians", Choices: pointSets, Help: "source data set μ at t = 0 (seed; upload: your CSV or .npy of 2-D points)"},
-	{Name: "y", Kind: KindChoice, Default: "moons", Choices: pointSets, Help: "target data set ν at t = 1 (seed + 1; upload as for x)"},
-	{Name: "n", Kind: KindInt, Default: "200", Min: 1, Max: MaxBridgePoints, Help: "source points x_i"},
-	{Name: "m", Kind: KindInt, Default: "200", Min: 1, Max: MaxBridgePoints, Help: "target points y_j"},
-	{Name: "sigma", Kind: KindFloat, Default: "0.2", Min: 0, MinOpen: true, Max: 5, Help: "reference process dX = σ dW; the static bridge is entropic OT with ε = 2σ² and cost |x-y|²"},
-	{Name: "particles", Kind: KindInt, Default: "300", Min: 1, Max: MaxBridgeParticles, Help: "new particles drawn from the source set (seed + 2), moved by dX = v(X,t) dt + σ dW"},
-	{Name: "steps", Kind: KindInt, Default: "50", Min: 1, Max: MaxBridgeSteps, Help: "Euler-Maruyama steps: X_{k+1} = X_k + h v(X_k, t_k) + σ √h Z_k, h = 1/steps"},
-	{Name: "noise", Kind: KindChoice, Default: "sde", Choices: []string{"sde", "drift"}, Help: "sde: the bridge's law; drift: the drift alone (no σ √h Z term), a diagnostic"},
-	{Name: "seed", Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "seed of the data, the particles, the paths and the noise"},
-	{Name: "field", Kind: KindChoice, Default: "drift", Choices: []string{"drift", "none"}, Help: "arrows: the drift v(x,t) = (E[Y | X_t = x] - x)/(1 - t), E[Y|x] = Σ_j w_j(x) y_j, w_j ∝ b_j e^{G_j/ε - |x-y_j|²/(ε(1-t))}"},
-	{Name: "trail", Kind: KindInt, Default: "8", Min: 0, Max: 50, Help: "trail length: the last positions drawn behind each particle"},
-	BackendParam,
+	{Name: "x", Label: "Source points μ", Group: "Data", Kind: KindChoice, Default: "8gaussians", Choices: pointSets, Help: "source data set μ at t = 0 (seed; upload: your CSV or .npy of 2-D points)"},
+	{Name: "y", Label: "Target points ν", Group: "Data", Kind: KindChoice, Default: "moons", Choices: pointSets, Help: "target data set ν at t = 1 (seed + 1; upload as for x)"},
+	{Name: "n", Label: "Number of source points", Group: "Data", Slider: true, Log: true, Kind: KindInt, Default: "200", Min: 1, Max: MaxBridgePoints, Help: "source points x_i"},
+	{Name: "m", Label: "Number of target points", Group: "Data", Slider: true, Log: true, Kind: KindInt, Default: "200", Min: 1, Max: MaxBridgePoints, Help: "target points y_j"},
+	{Name: "sigma", Label: "Noise σ", Group: "Bridge", Slider: true, Log: true, SliderMin: 0.01, SliderMax: 5, Math: `<mi>d</mi><mi>X</mi><mo>=</mo><mi>v</mi><mo>(</mo><mi>X</mi><mo>,</mo><mi>t</mi><mo>)</mo><mi>d</mi><mi>t</mi><mo>+</mo><mi>σ</mi><mi>d</mi><mi>W</mi><mo>,</mo><mspace width="0.5em"/><mi>ε</mi><mo>=</mo><mn>2</mn><msup><mi>σ</mi><mn>2</mn></msup>`, Kind: KindFloat, Default: "0.2", Min: 0, MinOpen: true, Max: 5, Help: "reference process dX = σ dW; the static bridge is entropic OT with ε = 2σ² and cost |x-y|²"},
+	{Name: "particles", Label: "Particles", Group: "Bridge", Slider: true, Log: true, Kind: KindInt, Default: "300", Min: 1, Max: MaxBridgeParticles, Help: "new particles drawn from the source set (seed + 2), moved by dX = v(X,t) dt + σ dW"},
+	{Name: "steps", Label: "Time steps", Group: "Bridge", Slider: true, Log: true, Kind: KindInt, Default: "50", Min: 1, Max: MaxBridgeSteps, Help: "Euler-Maruyama steps: X_{k+1} = X_k + h v(X_k, t_k) + σ √h Z_k, h = 1/steps"},
+	{Name: "noise", Label: "Simulate", Group: "Bridge", Advanced: true, Kind: KindChoice, Default: "sde", Choices: []string{"sde", "drift"}, Help: "sde: the bridge's law; drift: the drift alone (no σ √h Z term), a diagnostic"},
+	{Name: "seed", Label: "Random seed", Group: "Bridge", Advanced: true, Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "seed of the data, the particles, the paths and the noise"},
+	{Name: "field", Label: "Arrows show", Group: "Display", Kind: KindChoice, Default: "drift", Choices: []string{"drift", "none"}, Help: "arrows: the drift v(x,t) = (E[Y | X_t = x] - x)/(1 - t), E[Y|x] = Σ_j w_j(x) y_j, w_j ∝ b_j e^{G_j/ε - |x-y_j|²/(ε(1-t))}"},
+	{Name: "trail", Label: "Trail length", Group: "Display", Slider: true, Kind: KindInt, Default: "8", Min: 0, Max: 50, Help: "trail length: the last positions drawn behind each particle"},
+	computeParam,
+}
+
+// BridgeTours are the /bridge page's presets.
+var BridgeTours = []Tour{
+	{Name: "A little noise: nearly straight paths", Query: "sigma=0.05",
+		Caption: "With small σ the bridge is close to the optimal transport map and the particles move almost in straight lines. The static problem is entropic OT with a small ε = 2σ²."},
+	{Name: "Much noise: wandering paths", Query: "sigma=1",
+		Caption: "With σ = 1 the paths wander and cross before landing on the target. The endpoints still follow the target law: the drift corrects the noise."},
+	{Name: "Drift alone", Query: "noise=drift&sigma=0.3",
+		Caption: "Without the noise term the particles follow the drift of the bridge only, which is not the bridge's law. The endpoints bunch together: the noise is part of the process."},
 }
 
 func init() {
@@ -57,6 +67,7 @@ func init() {
 		Title:   "Bridges",
 		Summary: "Schrödinger bridges between two point clouds from their entropic plan: bridge paths over t, the drift field, and new particles carried across by the bridge SDE, step by step.",
 		Schema:  BridgeSchema,
+		Tours:   BridgeTours,
 		New:     func() app.Composer { return &BridgePage{} },
 	})
 }
@@ -354,7 +365,7 @@ func bridgeChart(v, t []float64) Figure {
 	for i := range v {
 		xy = append(xy, t[i], v[i])
 	}
-	return Figure{Width: 520, Height: 220, Title: "mean distance of the particles to the nearest target point (log scale)", LogY: true,
+	return Figure{Width: 520, Height: 220, Title: "mean distance of the particles to the nearest target point (log scale)", LogY: true, XLabel: "time t", YLabel: "distance",
 		Curves: []Curve{{XY: xy, Color: "#d62728", Label: "distance"}}}
 }
 
@@ -520,27 +531,27 @@ func (p *BridgePage) Render() app.UI {
 	}
 	ready := f != nil && f.Error == "" && !f.Finished
 	playing := ready && f.Playing
+	if !p.embed {
+		l.Panel = p.form.render(p.onApply, map[string]app.UI{
+			"x": pointUploadField("upload-x", "or upload your own (CSV or .npy, 2 columns)", p.onUploadX),
+			"y": pointUploadField("upload-y", "or upload your own", p.onUploadY),
+		})
+	}
+	l.Query, l.StateError = p.state.Encode(), p.stateErr
 	return l.Render(
-		app.If(!p.embed, func() app.UI { return p.form.render(p.onApply) }),
-		app.If(!p.embed, func() app.UI {
-			return app.Div().Class("otplay-form").Body(
-				pointUploadField("upload-x", "upload source (CSV or .npy, 2 columns)", p.onUploadX),
-				pointUploadField("upload-y", "upload target", p.onUploadY))
-		}),
 		app.If(p.uploadErr != "", func() app.UI { return app.P().ID("upload-error").Class("otplay-error").Text(p.uploadErr) }),
-		app.If(p.stateErr != "", func() app.UI {
-			return app.P().Class("otplay-error").ID("state-error").Text("URL state: " + p.stateErr + " (using defaults there)")
-		}),
 		app.Div().Class("otplay-controls").Body(
 			button("step", "Step", !ready || playing, p.onStep),
 			button("play", "Play", !ready || playing, p.onPlay),
 			button("pause", "Pause", !playing, p.onPause),
 			button("reset", "Reset", p.run == nil, p.onReset),
 		),
-		stats,
+		app.Div().Class("otplay-hero").Body(
+			app.Div().Class("otplay-main-view otplay-view").DataSet("view", "bridge-view").Body(&Plot{ID: "bridge-view", Figure: view}),
+			app.Div().Class("otplay-side").Body(stats),
+		),
 		app.Div().Class("otplay-views").Body(
-			&Plot{ID: "bridge-view", Figure: view},
-			&Plot{ID: "bridge-chart", Figure: chart},
+			viewBox("bridge-chart", &Plot{ID: "bridge-chart", Figure: chart}),
 		),
 		app.If(!p.embed, func() app.UI {
 			return exportButtons("bridge", []string{"bridge-view", "bridge-chart"}, p.particlesCSV, p.frameJSON)

@@ -18,12 +18,24 @@ const CheckPath = "/check"
 // reference in wasm), eps = 0.5 (on the scale of the clouds' squared
 // distances, so many pairs contribute), seed 1.
 var CheckSchema = Schema{
-	{Name: "n", Kind: KindInt, Default: "1024", Min: 1, Max: MaxCheckPoints, Help: "points in X (n x d Philox normals)"},
-	{Name: "m", Kind: KindInt, Default: "1024", Min: 1, Max: MaxCheckPoints, Help: "points in Y (m x d)"},
-	{Name: "d", Kind: KindInt, Default: "2", Min: 1, Max: MaxCheckDim, Help: "dimension"},
-	{Name: "eps", Kind: KindFloat, Default: "0.5", Min: 0, MinOpen: true, Max: 1e6, Help: "temperature: out_i = -eps log sum_j (1/m) exp(-|x_i - y_j|^2/eps)"},
-	{Name: "seed", Kind: KindInt, Default: "1", Min: 0, Max: 1 << 53, Help: "Philox seed of the clouds"},
-	BackendParam,
+	{Name: "n", Label: "Points in X", Group: "Problem", Kind: KindInt, Default: "1024", Min: 1, Max: MaxCheckPoints, Slider: true, Log: true, Help: "n × d Philox normals"},
+	{Name: "m", Label: "Points in Y", Group: "Problem", Kind: KindInt, Default: "1024", Min: 1, Max: MaxCheckPoints, Slider: true, Log: true, Help: "m × d Philox normals"},
+	{Name: "d", Label: "Dimension d", Group: "Problem", Kind: KindInt, Default: "2", Min: 1, Max: MaxCheckDim, Help: "coordinates per point"},
+	{Name: "eps", Label: "Temperature ε", Group: "Problem", Kind: KindFloat, Default: "0.5", Min: 0, MinOpen: true, Max: 1e6, Slider: true, Log: true, SliderMin: 1e-3, SliderMax: 100,
+		Math: `<msub><mi>out</mi><mi>i</mi></msub><mo>=</mo><mo>−</mo><mi>ε</mi><mi>log</mi><munder><mo>∑</mo><mi>j</mi></munder><mfrac><mn>1</mn><mi>m</mi></mfrac><msup><mi>e</mi><mrow><mo>−</mo><msup><mrow><mo>|</mo><msub><mi>x</mi><mi>i</mi></msub><mo>−</mo><msub><mi>y</mi><mi>j</mi></msub><mo>|</mo></mrow><mn>2</mn></msup><mo>/</mo><mi>ε</mi></mrow></msup>`,
+		Help: "the soft-min that every OT solver here is built on"},
+	{Name: "seed", Label: "Random seed", Group: "Problem", Advanced: true, Kind: KindInt, Default: "1", Min: 0, Max: 1 << 53, Help: "Philox seed of the clouds"},
+	computeParam,
+}
+
+// CheckTours are the /check page's presets.
+var CheckTours = []Tour{
+	{Name: "A small check", Query: "n=64&m=64",
+		Caption: "64 × 64 points: the GPU and the float64 CPU reference agree to float32 precision. The timings are dominated by the fixed cost of a dispatch."},
+	{Name: "Low temperature", Query: "eps=0.001",
+		Caption: "At ε = 0.001 the soft-min is nearly a hard minimum and the exponentials underflow unless shifted. The GPU's log-sum-exp keeps the agreement."},
+	{Name: "Many dimensions", Query: "d=16&n=512&m=512",
+		Caption: "In 16 dimensions every squared distance is a longer sum, and float32 rounding grows with it. The relative error stays small."},
 }
 
 // Float32Tolerance is the relative difference (MaxRelDiff with floor eps)
@@ -41,6 +53,7 @@ func init() {
 		Title:   "Backend check",
 		Summary: "Opens WebGPU (or says why not), runs one soft-min on two point clouds and compares it with the float64 CPU reference.",
 		Schema:  CheckSchema,
+		Tours:   CheckTours,
 		New:     func() app.Composer { return &CheckPage{} },
 	})
 }
@@ -129,7 +142,7 @@ type CheckPage struct {
 	fig      Figure
 
 	// form holds the text of the inputs until Run is pressed.
-	form map[string]string
+	form *paramForm
 }
 
 // OnNav reads the URL state and starts the check (in the browser only:
@@ -143,10 +156,7 @@ func (p *CheckPage) OnNav(ctx app.Context) {
 	if err != nil {
 		p.stateErr = err.Error()
 	}
-	p.form = map[string]string{}
-	for _, prm := range CheckSchema {
-		p.form[prm.Name] = st.String(prm.Name)
-	}
+	p.checkForm().load(st)
 	p.fig = checkFigure(st)
 	p.gen++
 	if !app.IsClient {
@@ -188,58 +198,39 @@ func (p *CheckPage) Render() app.UI {
 			}
 		}
 	}
+	if !p.embed {
+		l.Panel = p.checkForm().render(p.onRun, nil)
+	}
+	l.Query, l.StateError = p.state.Encode(), p.stateErr
+	if p.result == nil && p.stateErr == "" {
+		l.Progress = &Progress{Phase: "Opening the backend and running the soft-min on it and on the float64 CPU"}
+	}
 	return l.Render(
-		app.If(!p.embed, func() app.UI { return p.renderForm() }),
-		app.If(p.stateErr != "", func() app.UI {
-			return app.P().Class("otplay-error").ID("state-error").Text("URL state: " + p.stateErr + " (using defaults there)")
-		}),
-		p.renderResult(),
-		&Plot{ID: "check-clouds", Figure: p.fig},
+		app.Div().Class("otplay-hero").Body(
+			app.Div().Class("otplay-main-view otplay-view").DataSet("view", "check-clouds").Body(&Plot{ID: "check-clouds", Figure: p.fig}),
+			app.Div().Class("otplay-side").Body(p.renderResult()),
+		),
 	)
 }
 
 func ms(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
 
-func (p *CheckPage) renderForm() app.UI {
-	fields := []app.UI{}
-	for _, prm := range CheckSchema {
-		name := prm.Name
-		var input app.UI
-		if prm.Kind == KindChoice {
-			opts := []app.UI{}
-			for _, c := range prm.Choices {
-				opt := app.Option().Value(c).Text(c)
-				if p.form[name] == c { // Selected(false) would still render the attribute
-					opt = opt.Selected(true)
-				}
-				opts = append(opts, opt)
-			}
-			input = app.Select().ID("in-" + name).Body(opts...).OnChange(p.onField(name))
-		} else {
-			input = app.Input().ID("in-" + name).Type("text").Size(8).Value(p.form[name]).OnChange(p.onField(name))
-		}
-		fields = append(fields, field(prm, input))
+// checkForm is the page's form (made on first use).
+func (p *CheckPage) checkForm() *paramForm {
+	if p.form == nil {
+		p.form = newParamForm(CheckSchema, p.state)
+		p.form.applyID, p.form.applyText = "run", "Run"
 	}
-	fields = append(fields, app.Button().ID("run").Text("Run").OnClick(p.onRun))
-	return app.Div().Class("otplay-form").Body(fields...)
-}
-
-func (p *CheckPage) onField(name string) app.EventHandler {
-	return func(ctx app.Context, e app.Event) {
-		p.form[name] = ctx.JSSrc().Get("value").String()
-	}
+	return p.form
 }
 
 // onRun validates the form into a state and navigates to its URL (the URL
 // is the state: OnNav runs the check).
 func (p *CheckPage) onRun(ctx app.Context, e app.Event) {
-	st := p.state
-	for _, prm := range CheckSchema {
-		var err error
-		if st, err = st.With(prm.Name, p.form[prm.Name]); err != nil {
-			p.stateErr = err.Error()
-			return
-		}
+	st, err := p.form.state(p.state)
+	if err != nil {
+		p.stateErr = err.Error()
+		return
 	}
 	ctx.Navigate(PageURL(p.path, st))
 }

@@ -53,21 +53,33 @@ const (
 // 8gaussians, the exact (empirical) denoiser, 500 particles, DPM-Solver++
 // 2M in 25 steps on the linear DDPM schedule, the score field.
 var DiffusionSchema = Schema{
-	{Name: "data", Kind: KindChoice, Default: "8gaussians", Choices: pointSets, Help: "data set p_0 (package data, seeded; upload: your CSV or .npy of 2-D points)"},
-	{Name: "n", Kind: KindInt, Default: "500", Min: 1, Max: MaxDiffusionData, Help: "data points y_1..y_n (of an upload: the first n)"},
-	{Name: "model", Kind: KindChoice, Default: "exact", Choices: []string{"exact", "gmm", "mlp"},
+	{Name: "data", Label: "Data set", Group: "Data", Kind: KindChoice, Default: "8gaussians", Choices: pointSets, Help: "data set p_0 (package data, seeded; upload: your CSV or .npy of 2-D points)"},
+	{Name: "n", Label: "Data points", Group: "Data", Slider: true, Log: true, Kind: KindInt, Default: "500", Min: 1, Max: MaxDiffusionData, Help: "data points y_1..y_n (of an upload: the first n)"},
+	{Name: "model", Label: "Denoiser", Group: "Model", Math: `<mi>D</mi><mo>(</mo><mi>x</mi><mo>,</mo><mi>t</mi><mo>)</mo><mo>=</mo><mi>𝔼</mi><mo>[</mo><msub><mi>x</mi><mn>0</mn></msub><mo>|</mo><msub><mi>x</mi><mi>t</mi></msub><mo>=</mo><mi>x</mi><mo>]</mo>`, Kind: KindChoice, Default: "exact", Choices: []string{"exact", "gmm", "mlp"},
 		Help: "denoiser D(x,t) = E[x_0|x_t=x]: exact = softmax-weighted mean of the data, w_j ∝ exp(-|x - α_t y_j|²/2σ_t²); gmm = a fitted Gaussian mixture; mlp = a network trained here"},
-	{Name: "k", Kind: KindInt, Default: "8", Min: 1, Max: 64, Help: "gmm: mixture components K of p_0 = Σ π_k N(μ_k, s² I), fitted by EM"},
-	{Name: "train", Kind: KindInt, Default: "1000", Min: 10, Max: MaxDiffusionTrain, Help: "mlp: Adam steps on L = E|ε_θ(α_t x_0 + σ_t ε, t) - ε|², batch 256"},
-	{Name: "sampler", Kind: KindChoice, Default: "dpmpp2m", Choices: diffusion.SamplerNames(), Help: "reverse-process solver (ddpm, ddim η=0, DPM-Solver++ 2M/3M/2S, Heun, Euler-Maruyama, adaptive RK45)"},
-	{Name: "steps", Kind: KindInt, Default: "25", Min: 1, Max: MaxDiffusionSteps, Help: "steps N from t=1 to t_end (NFE = N for first-order and multistep solvers)"},
-	{Name: "schedule", Kind: KindChoice, Default: "linear", Choices: diffusion.ScheduleNames, Help: "noise schedule: x_t = α_t x_0 + σ_t ε, α_t² + σ_t² = 1"},
-	{Name: "particles", Kind: KindInt, Default: "500", Min: 1, Max: MaxDiffusionParticles, Help: "particles x_1 ~ N(0, I) moved by the sampler"},
-	{Name: "seed", Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "seed of the data, the prior noise and the sampler's noise (Philox)"},
-	{Name: "field", Kind: KindChoice, Default: "score", Choices: []string{"score", "drift", "none"},
+	{Name: "k", Label: "Mixture components K", Group: "Model", ShownWhen: "model=gmm", Slider: true, Kind: KindInt, Default: "8", Min: 1, Max: 64, Help: "gmm: mixture components K of p_0 = Σ π_k N(μ_k, s² I), fitted by EM"},
+	{Name: "train", Label: "Training steps", Group: "Model", ShownWhen: "model=mlp", Slider: true, Log: true, Kind: KindInt, Default: "1000", Min: 10, Max: MaxDiffusionTrain, Help: "mlp: Adam steps on L = E|ε_θ(α_t x_0 + σ_t ε, t) - ε|², batch 256"},
+	{Name: "sampler", Label: "Sampler", Group: "Sampling", Kind: KindChoice, Default: "dpmpp2m", Choices: diffusion.SamplerNames(), Help: "reverse-process solver (ddpm, ddim η=0, DPM-Solver++ 2M/3M/2S, Heun, Euler-Maruyama, adaptive RK45)"},
+	{Name: "steps", Label: "Sampling steps N", Group: "Sampling", Slider: true, Log: true, Kind: KindInt, Default: "25", Min: 1, Max: MaxDiffusionSteps, Help: "steps N from t=1 to t_end (NFE = N for first-order and multistep solvers)"},
+	{Name: "schedule", Label: "Noise schedule", Group: "Sampling", Advanced: true, Math: `<msub><mi>x</mi><mi>t</mi></msub><mo>=</mo><msub><mi>α</mi><mi>t</mi></msub><msub><mi>x</mi><mn>0</mn></msub><mo>+</mo><msub><mi>σ</mi><mi>t</mi></msub><mi>ε</mi>`, Kind: KindChoice, Default: "linear", Choices: diffusion.ScheduleNames, Help: "noise schedule: x_t = α_t x_0 + σ_t ε, α_t² + σ_t² = 1"},
+	{Name: "particles", Label: "Particles", Group: "Sampling", Slider: true, Log: true, Kind: KindInt, Default: "500", Min: 1, Max: MaxDiffusionParticles, Help: "particles x_1 ~ N(0, I) moved by the sampler"},
+	{Name: "seed", Label: "Random seed", Group: "Sampling", Advanced: true, Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "seed of the data, the prior noise and the sampler's noise (Philox)"},
+	{Name: "field", Label: "Arrows show", Group: "Display", Kind: KindChoice, Default: "score", Choices: []string{"score", "drift", "none"},
 		Help: "arrows: score ∇log p_t = (α_t D - x)/σ_t², or the probability-flow drift in reverse time β_t/2 (x + ∇log p_t)"},
-	{Name: "trail", Kind: KindInt, Default: "8", Min: 0, Max: 50, Help: "trail length: the last positions drawn behind each particle"},
-	BackendParam,
+	{Name: "trail", Label: "Trail length", Group: "Display", Slider: true, Kind: KindInt, Default: "8", Min: 0, Max: 50, Help: "trail length: the last positions drawn behind each particle"},
+	computeParam,
+}
+
+// DiffusionTours are the /diffusion page's presets.
+var DiffusionTours = []Tour{
+	{Name: "Few steps with a good solver", Query: "sampler=dpmpp2m&steps=10",
+		Caption: "DPM-Solver++ 2M reaches the eight clusters in ten steps with the exact denoiser. Play and watch the particles fall onto the data as t goes from 1 to 0."},
+	{Name: "The same budget with DDPM", Query: "sampler=ddpm&steps=10",
+		Caption: "Ten ancestral DDPM steps leave the particles blurred between the clusters. The first-order stochastic sampler needs hundreds of steps where a second-order one needs ten."},
+	{Name: "The exact denoiser memorises", Query: "n=50&particles=500&steps=50",
+		Caption: "With only 50 data points the exact (empirical) denoiser sends every particle onto one of them. This is memorisation: the optimal denoiser of an empirical measure reproduces its points."},
+	{Name: "A fitted mixture generalises", Query: "model=gmm&k=8&n=50&steps=50",
+		Caption: "An 8-component Gaussian mixture fitted to the same 50 points gives a smooth density. The samples spread over each cluster instead of copying the data."},
 }
 
 func init() {
@@ -76,6 +88,7 @@ func init() {
 		Title:   "Diffusion",
 		Summary: "The reverse diffusion process, step by step: particles with trails, the score or drift field, the denoised estimate, NFE and quality per step. Exact, Gaussian-mixture or trained models.",
 		Schema:  DiffusionSchema,
+		Tours:   DiffusionTours,
 		New:     func() app.Composer { return &DiffusionPage{} },
 	})
 }
@@ -759,7 +772,7 @@ func diffusionQualityFigure(q []float64, nfe []int) Figure {
 	}
 	// Linear y: the MMD reaches 0 (the estimator's max(MMD², 0)) once the
 	// sample is within the noise floor, which a log scale would drop.
-	return Figure{Width: 520, Height: 220, Title: "MMD(denoised estimate, data) against NFE",
+	return Figure{Width: 520, Height: 220, Title: "MMD(denoised estimate, data) against NFE", XLabel: "NFE", YLabel: "MMD",
 		Curves: []Curve{{XY: xy, Color: "#9467bd", Label: "MMD"}}}
 }
 
@@ -769,7 +782,7 @@ func diffusionLossFigure(loss []float64, at []int) Figure {
 	for i, v := range loss {
 		xy = append(xy, float64(at[i]), v)
 	}
-	return Figure{Width: 520, Height: 220, Title: "training loss |ε_θ - ε|² per step (log scale)", LogY: true,
+	return Figure{Width: 520, Height: 220, Title: "training loss |ε_θ - ε|² per step (log scale)", LogY: true, XLabel: "Adam step", YLabel: "loss",
 		Curves: []Curve{{XY: xy, Color: "#d62728", Label: "loss"}}}
 }
 
@@ -936,18 +949,21 @@ func (p *DiffusionPage) Render() app.UI {
 		views = append(views, &Plot{ID: "diffusion-loss", Figure: loss})
 		canvases = append(canvases, "diffusion-loss")
 	}
+	if !p.embed {
+		l.Panel = p.form.render(p.onApply, map[string]app.UI{
+			"data": pointUploadField("upload-data", "or upload your own (CSV or .npy, 2 columns)", p.onUpload),
+		})
+	}
+	l.Query, l.StateError = p.state.Encode(), p.stateErr
+	l.Progress = diffusionProgress(f, p.state)
 	return l.Render(
-		app.If(!p.embed, func() app.UI { return p.form.render(p.onApply) }),
-		app.If(!p.embed, func() app.UI {
-			return app.Div().Class("otplay-form").Body(pointUploadField("upload-data", "upload data (CSV or .npy, 2 columns)", p.onUpload))
-		}),
 		app.If(p.uploadErr != "", func() app.UI { return app.P().ID("upload-error").Class("otplay-error").Text(p.uploadErr) }),
-		app.If(p.stateErr != "", func() app.UI {
-			return app.P().Class("otplay-error").ID("state-error").Text("URL state: " + p.stateErr + " (using defaults there)")
-		}),
 		controls,
-		p.renderStats(),
-		app.Div().Class("otplay-views").Body(views...),
+		app.Div().Class("otplay-hero").Body(
+			app.Div().Class("otplay-main-view otplay-view").DataSet("view", "diffusion-view").Body(views[0]),
+			app.Div().Class("otplay-side").Body(p.renderStats()),
+		),
+		app.Div().Class("otplay-views").Body(boxViews(canvases[1:], views[1:])...),
 		app.If(!p.embed, func() app.UI {
 			return exportButtons("diffusion", canvases, p.particlesCSV, p.frameJSON)
 		}),
@@ -1027,4 +1043,21 @@ func (p *DiffusionPage) OnMount(ctx app.Context) {
 		}
 		return p.frame.Backend.Backend
 	}, p.reset)
+}
+
+// diffusionProgress is the long phase the page is in (nil when sampling).
+func diffusionProgress(f *DiffusionFrame, st State) *Progress {
+	switch {
+	case f == nil:
+		switch st.String("model") {
+		case "gmm":
+			return &Progress{Phase: fmt.Sprintf("Opening the backend and fitting a %d-component Gaussian mixture by EM", st.Int("k"))}
+		case "mlp":
+			return &Progress{Phase: "Opening the backend"}
+		}
+		return &Progress{Phase: "Opening the backend and uploading the data"}
+	case f.Error == "" && f.Phase == "training":
+		return &Progress{Phase: "Training the denoising network", Done: f.TrainStep, Total: f.TrainSteps, Unit: "Adam steps"}
+	}
+	return nil
 }

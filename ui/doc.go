@@ -46,13 +46,22 @@
 //
 // # Layout and plots
 //
-// Layout renders the frame of every page: nav, title, backend badge,
-// content, timings. Form controls come from field: the parameter's name,
-// its input and, visible beside them, its Param.Help, which states the
-// formula the parameter sets ("eps: P_ij = a_i b_j exp((f_i + g_j -
-// C_ij)/eps)"). web/otplay.css keeps every page usable at phone width
-// (390 px): controls and fields wrap, plots scale down with their aspect
-// ratio (Plot's canvas has max-width 100%), tables and long texts wrap. Plot is a <canvas> component that draws a Figure
+// Layout is the one page skeleton: nav, title, backend badge (and, on a
+// CPU fallback the reader did not ask for, WebGPUAdvice: what happened and
+// what to do in this browser), then the picture first: a side panel
+// (Layout.Panel, with the page's Tours above it; a drawer behind a
+// Settings button below 760 px) beside the main column, which opens with
+// the active tour's caption, the Progress of a phase in work ("Fitting the
+// entropic prior ...", "Training the denoising network: 300 of 1000 Adam
+// steps") and then the page's main view. Forms come from one system,
+// paramForm: parameters grouped (Param.Group), basic first and
+// Param.Advanced ones in a collapsed "More" part, each with its human
+// label (Param.Label), a slider where a range makes sense (Param.Slider,
+// Param.Log), its formula typeset in MathML (Param.Math) and its one-line
+// Param.Help; a control whose Param.ShownWhen does not hold is not drawn
+// (tau only for unbalanced OT). Each page registers 3-5 Tours: named URL
+// states with a two-sentence caption. web/otplay.css keeps every page
+// usable at phone width (390 px). Plot is a <canvas> component that draws a Figure
 // (point sets, line sets with per-segment opacity for transport plans,
 // curves for charts with optional log-y, heatmaps through the Viridis
 // scale) with the 2-D canvas API after each render. The drawing is written
@@ -95,6 +104,20 @@
 //	{type: "otplay:set", query: "eps=0.2&n=300"}     the same, as a query string
 //	{..., replace: true}                             start from the defaults instead
 //	{type: "otplay:get"}                             answer with the latest result
+//	{type: "otplay:play"}, {type: "otplay:pause"},   press the page's Play, Pause,
+//	{type: "otplay:step"}, {type: "otplay:reset"}    Step or Reset button
+//
+// and listens to its events, each {type, page, result}: "otplay:ready"
+// (the first result of a state), "otplay:step" (every later result),
+// "otplay:converged" (once per state, when the run converged or
+// finished), "otplay:error" (a failed run, or a refused message, with
+// error) and "otplay:result" (every result). {type: "otplay:height",
+// height} reports the view's content height whenever it changes, so the
+// parent can size the iframe. Two URL parameters are for embeds only
+// (ApplyState keeps them across a set): autoplay=1 presses Play once the
+// first result is in, and view=<id> ("ot-plan", "diffusion-view": the
+// data-view attribute of the page's views) shows that view alone. On
+// /ot, painting uses pointer events, so touch screens paint too.
 //
 // A set is validated against the page's Schema (ApplyState: unknown keys
 // and bad values are refused, nothing changes) and becomes a navigation

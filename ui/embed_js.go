@@ -33,7 +33,20 @@ func installMessageAPI() {
 				src.Call("postMessage", msg, "*")
 			}
 		}
-		switch d.Get("type").String() {
+		typ := d.Get("type").String()
+		if id := ActionButton(typ); id != "" {
+			b := w.Get("document").Call("getElementById", id)
+			switch {
+			case !b.Truthy():
+				reply(map[string]any{"type": MsgError, "error": typ + ": this page has no " + id + " button"})
+			case b.Get("disabled").Truthy():
+				reply(map[string]any{"type": MsgError, "error": typ + ": " + id + " is not available now (the page is opening, playing or finished)"})
+			default:
+				b.Call("click")
+			}
+			return nil
+		}
+		switch typ {
 		case MsgGet:
 			reply(map[string]any{"type": MsgResult, "result": w.Get("otplayResult")})
 		case MsgSet:
@@ -51,6 +64,67 @@ func installMessageAPI() {
 		return nil
 	})
 	w.Call("addEventListener", "message", handler)
+	installEmbedView()
+	installHeightReport()
+}
+
+// installEmbedView applies the view=<id> parameter: a style element that
+// hides every view of an embedded page but the chosen one (and the stats
+// and exports beside it). It is refreshed on every published result and
+// on history changes, since a set message navigates within the page.
+func installEmbedView() {
+	w := js.Global()
+	doc := w.Get("document")
+	style := doc.Call("createElement", "style")
+	style.Set("id", "otplay-view-style")
+	doc.Get("head").Call("appendChild", style)
+	refreshEmbedView = func() {
+		u, err := url.Parse(w.Get("location").Get("href").String())
+		css := ""
+		if err == nil && IsEmbed(u) {
+			if v := u.Query().Get(ParamView); ValidViewID(v) {
+				css = `.otplay-embed [data-view]:not([data-view="` + v + `"]), .otplay-embed .otplay-side, .otplay-embed .otplay-export, .otplay-embed .otplay-controls.otplay-export, .otplay-embed .otplay-timings { display: none !important; }`
+			}
+		}
+		if style.Get("textContent").String() != css {
+			style.Set("textContent", css)
+		}
+	}
+	refreshEmbedView()
+	w.Call("addEventListener", "popstate", js.FuncOf(func(js.Value, []js.Value) any { refreshEmbedView(); return nil }))
+}
+
+var refreshEmbedView = func() {}
+
+// installHeightReport posts {type: "otplay:height", height} to the parent
+// whenever the embedded view's content height changes (a ResizeObserver on
+// the page frame), so the parent can size the iframe to fit.
+func installHeightReport() {
+	w := js.Global()
+	parent := w.Get("parent")
+	if !parent.Truthy() || parent.Equal(w) || !w.Get("ResizeObserver").Truthy() {
+		return
+	}
+	last := -1
+	report := js.FuncOf(func(js.Value, []js.Value) any {
+		doc := w.Get("document")
+		h := doc.Get("body").Get("scrollHeight").Int()
+		if page := doc.Call("querySelector", ".otplay-page"); page.Truthy() {
+			h = int(page.Call("getBoundingClientRect").Get("height").Float() + 0.999)
+		}
+		if h != last && h > 0 {
+			last = h
+			msg := w.Get("Object").New()
+			msg.Set("type", MsgHeight)
+			msg.Set("height", h)
+			msg.Set("page", w.Get("location").Get("pathname").String())
+			parent.Call("postMessage", msg, "*")
+		}
+		return nil
+	})
+	ro := w.Get("ResizeObserver").New(report)
+	ro.Call("observe", w.Get("document").Get("body"))
+	report.Invoke()
 }
 
 // messageValues reads the state of an otplay:set message: "query" (a query

@@ -22,6 +22,10 @@ func TestApplyState(t *testing.T) {
 		{"/embed/ot", "", url.Values{"eps": {"-1"}}, false, "", "eps = -1: outside"},
 		{"/embed/ot", "", url.Values{"epz": {"1"}}, false, "", "epz: unknown parameter"},
 		{"/embed/nope", "", url.Values{}, false, "", "not a playground page"},
+		// The embed-only parameters survive a set, and a set may change them.
+		{"/embed/ot", "?n=50&autoplay=1&view=ot-plan", url.Values{"eps": {"0.1"}}, false, "/embed/ot?eps=0.1&n=50&autoplay=1&view=ot-plan", ""},
+		{"/embed/ot", "?view=ot-plan", url.Values{"view": {"ot-chart"}}, true, "/embed/ot?view=ot-chart", ""},
+		{"/embed/ot", "", url.Values{"view": {"x{}"}}, false, "", "want a view id"},
 	}
 	for _, c := range cases {
 		got, err := ApplyState(c.path, c.current, c.values, c.replace)

@@ -28,10 +28,15 @@ func FormatDuration(d time.Duration) string {
 	return fmt.Sprintf("%.3f ms", ms)
 }
 
-// Layout is the frame every page renders inside: the nav (the gallery and
-// each registered page, the current one marked), the page title, the
-// backend badge, the page's content and its timings. Embedded views (see
-// IsEmbed) get the content, the badge and the timings without the nav.
+// Layout is the one page skeleton every page renders inside: the nav (the
+// gallery and each registered page, the current one marked), the page
+// title and the backend badge (with plain advice when WebGPU is missing),
+// then the picture-first body: a side panel (Panel: the page's tours and
+// form; a drawer opened by the "Settings" button at phone width) beside
+// the main column, which starts with the progress of the phase in work
+// (Progress) and the page's views; the timings close the page. Embedded
+// views (see IsEmbed) get the main column, the badge and the timings
+// without nav and panel.
 type Layout struct {
 	Path  string // the page's own path ("/check"), marks the nav entry
 	Title string
@@ -39,9 +44,22 @@ type Layout struct {
 	// Status is the backend in use; nil while it is being opened.
 	Status  *BackendStatus
 	Timings []Timing
+	// Panel is the side panel's content below the tours (the form,
+	// uploads); nil: no panel.
+	Panel app.UI
+	// Tours are the page's named presets, shown at the top of the panel;
+	// Query is the page's current query, which marks the active tour and
+	// puts its caption above the views.
+	Tours []Tour
+	Query string
+	// Progress is the phase in work; nil when there is none.
+	Progress *Progress
+	// StateError says which URL parameters were refused (Schema.Decode's
+	// error); the page goes on with their defaults.
+	StateError string
 }
 
-// Render returns the page frame around content.
+// Render returns the page frame around content (the main column).
 func (l Layout) Render(content ...app.UI) app.UI {
 	var nav app.UI
 	if !l.Embed {
@@ -56,14 +74,60 @@ func (l Layout) Render(content ...app.UI) app.UI {
 	if l.Embed {
 		class += " otplay-embed"
 	}
+	if l.Tours == nil && !l.Embed {
+		if p, ok := Lookup(l.Path); ok {
+			l.Tours = p.Tours
+		}
+	}
+	hasPanel := !l.Embed && (l.Panel != nil || len(l.Tours) > 0)
+	var toggle, toggleButton, panel app.UI
+	if hasPanel {
+		class += " otplay-has-panel"
+		toggle = app.Input().Type("checkbox").ID("panel-toggle").Class("otplay-drawer-toggle").Aria("hidden", "true").TabIndex(-1)
+		toggleButton = app.Label().For("panel-toggle").ID("panel-button").Class("otplay-drawer-button").Text("Settings")
+		panel = app.Aside().ID("panel").Class("otplay-panel").Aria("label", "Settings").Body(
+			app.Label().For("panel-toggle").Class("otplay-drawer-close").Text("Close"),
+			l.tours(),
+			l.Panel,
+		)
+	}
+	var stateErr app.UI
+	if l.StateError != "" {
+		stateErr = app.P().Class("otplay-error").ID("state-error").Text("URL state: " + l.StateError + " (using defaults there)")
+	}
+	// The notes above the views sit in one element that is always there:
+	// go-app matches children by position, and a note that came and went
+	// before the views would shift them, replacing the buttons whose
+	// handlers are still running (their Dispatch is then dropped).
+	notes := app.Div().Class("otplay-notes").Body(stateErr, l.tourCaption(), l.Progress.render())
+	main := append([]app.UI{notes}, content...)
 	return app.Div().Class(class).Body(
+		toggle,
 		nav,
 		app.Header().Class("otplay-header").Body(
 			app.H1().Text(l.Title),
-			l.badge(),
+			app.Div().Class("otplay-header-right").Body(l.badge(), toggleButton),
 		),
-		app.Main().Class("otplay-main").Body(content...),
+		app.Div().Class("otplay-advice-slot").Body(l.advice()), // always there, as the notes
+		app.Div().Class("otplay-body").Body(
+			panel,
+			app.Main().Class("otplay-main").Body(main...),
+		),
 		l.timings(),
+	)
+}
+
+// advice explains, in plain words and for the reader's browser, why the
+// page computes on the CPU and what to do about it (see WebGPUAdvice).
+func (l Layout) advice() app.UI {
+	s := l.Status
+	if s == nil || s.Kind != KindCPU || !webGPUMissing(*s) {
+		return nil
+	}
+	return app.Details().ID("webgpu-advice").Class("otplay-advice").Body(
+		app.Summary().Text("Computing on the CPU: this browser gave the page no WebGPU. Why, and how to get the GPU"),
+		app.P().Text(WebGPUAdvice(userAgent())),
+		app.P().Class("otplay-muted").Text("What the browser said: "+s.Reason),
 	)
 }
 
@@ -134,12 +198,17 @@ func (g *Gallery) Render() app.UI {
 	)
 }
 
-// field is one control of a page's form: the parameter's name, its input,
-// and beside them, visible (not only as a tooltip), the parameter's Help:
-// a short explanation with the formula it sets.
-func field(prm Param, input app.UI) app.UI {
-	return app.Label().Class("otplay-field").Title(prm.Help).Body(
-		app.B().Text(prm.Name+" "), input,
-		app.Small().Class("otplay-help").ID("help-"+prm.Name).Text(prm.Help),
-	)
+// viewBox wraps one view of a page; the embed parameter view=<id> keeps
+// only the view box of that id (see EmbedOptions).
+func viewBox(id string, body app.UI) app.UI {
+	return app.Div().Class("otplay-view").DataSet("view", id).Body(body)
+}
+
+// boxViews wraps each view in its viewBox.
+func boxViews(ids []string, views []app.UI) []app.UI {
+	out := make([]app.UI, len(views))
+	for i, v := range views {
+		out[i] = viewBox(ids[i], v)
+	}
+	return out
 }

@@ -133,52 +133,6 @@ func TestCheckFigure(t *testing.T) {
 	}
 }
 
-// Every control of the /ot, /sliced and /check forms shows its
-// explanation (with the formula it sets) as visible text beside it.
-func TestFormsShowFormulas(t *testing.T) {
-	forms := map[string]struct {
-		schema Schema
-		form   app.UI
-	}{
-		"/ot":     {OTSchema, (&OTPage{state: OTSchema.Defaults()}).renderForm()},
-		"/sliced": {SlicedSchema, (&SlicedPage{state: SlicedSchema.Defaults()}).renderForm()},
-		"/check":  {CheckSchema, (&CheckPage{state: CheckSchema.Defaults()}).renderForm()},
-	}
-	for page, f := range forms {
-		html := app.HTMLString(f.form)
-		for _, prm := range f.schema {
-			// go-app writes attributes in no fixed order.
-			id, text := `id="help-`+prm.Name+`"`, ">"+htmlEscape(prm.Help)+"</small>"
-			i := strings.Index(html, id)
-			ok := i >= 0
-			if ok {
-				start, end := strings.LastIndex(html[:i], "<"), i+strings.Index(html[i:], ">")
-				tag := html[start:end]
-				ok = strings.HasPrefix(tag, "<small ") && strings.Contains(tag, `class="otplay-help"`) && strings.HasPrefix(html[end:], text)
-			}
-			if !ok {
-				t.Errorf("%s: no visible help for %s (want <small class=otplay-help %s%s)", page, prm.Name, id, text)
-			}
-		}
-	}
-	// The formulas themselves, where a parameter sets one.
-	for _, c := range []struct {
-		s    Schema
-		name string
-		want string
-	}{
-		{OTSchema, "eps", "P_ij = a_i b_j exp((f_i + g_j - C_ij)/eps)"},
-		{OTSchema, "tau", "KL(P1|a)"},
-		{OTSchema, "mass", "sum_ij P_ij = mass"},
-		{SlicedSchema, "L", "SW_2^2 = (1/L) sum_l W_2^2"},
-		{CheckSchema, "eps", "-eps log sum_j"},
-	} {
-		if p, ok := c.s.param(c.name); !ok || !strings.Contains(p.Help, c.want) {
-			t.Errorf("help of %s = %q, want it to contain %q", c.name, p.Help, c.want)
-		}
-	}
-}
-
 func htmlEscape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;").Replace(s)
 }

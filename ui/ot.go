@@ -29,19 +29,42 @@ const MaxOTPoints = 2048
 // that converges in tens of iterations at that scale), balanced, two plan
 // lines per point, one iteration per frame.
 var OTSchema = Schema{
-	{Name: "x", Kind: KindChoice, Default: "8gaussians", Choices: otSets, Help: "source: n points x_i of this set (seed), weights a_i = 1/n"},
-	{Name: "y", Kind: KindChoice, Default: "moons", Choices: otSets, Help: "target: m points y_j of this set (seed+1), weights b_j = 1/m"},
-	{Name: "n", Kind: KindInt, Default: "200", Min: 1, Max: MaxOTPoints, Help: "source points n (each iteration costs O(n m))"},
-	{Name: "m", Kind: KindInt, Default: "200", Min: 1, Max: MaxOTPoints, Help: "target points m"},
-	{Name: "seed", Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "data seed (the target uses seed+1)"},
-	{Name: "eps", Kind: KindFloat, Default: "0.05", Min: 0, MinOpen: true, Max: 100, Help: "eps: P_ij = a_i b_j exp((f_i + g_j - C_ij)/eps), C_ij = |x_i - y_j|^2; small eps, sharp plan"},
-	{Name: "method", Kind: KindChoice, Default: "balanced", Choices: []string{"balanced", "unbalanced", "partial", "divergence"}, Help: "min <P,C> + eps KL(P|a x b) with: balanced P1 = a, P'1 = b; unbalanced + tau KL(P1|a) + tau KL(P'1|b); partial sum P = mass, P1 <= a, P'1 <= b; divergence S = OT(a,b) - (OT(a,a) + OT(b,b))/2"},
-	{Name: "tau", Kind: KindFloat, Default: "1", Min: 0, MinOpen: true, Max: 1e6, Help: "unbalanced: penalty tau (KL(P1|a) + KL(P'1|b)); tau -> inf is balanced"},
-	{Name: "mass", Kind: KindFloat, Default: "0.5", Min: 0, MinOpen: true, Max: 1, Help: "partial: sum_ij P_ij = mass * min(|a|, |b|)"},
-	{Name: "tier", Kind: KindChoice, Default: "none", Choices: []string{"none", "auto", "full", "rff", "nystrom"}, Help: "also solve once with a kernel tier, K = exp(-C/eps) applied exactly (full) or as K ~ Phi_x Phi_y' (rff: positive random features; nystrom: landmarks), O((n+m) r) per iteration"},
-	{Name: "k", Kind: KindInt, Default: "2", Min: 0, Max: 10, Help: "lines per source point: its k largest P_ij, opacity P_ij / max P"},
-	{Name: "steps", Kind: KindInt, Default: "1", Min: 1, Max: 100, Help: "iterations per frame: f_i = -eps log sum_j b_j exp((g_j - C_ij)/eps), then g likewise"},
-	BackendParam,
+	{Name: "x", Label: "Source points", Group: "Data", Kind: KindChoice, Default: "8gaussians", Choices: otSets, Help: "n points x_i of this set (seed), each of weight a_i = 1/n; or your own file"},
+	{Name: "y", Label: "Target points", Group: "Data", Kind: KindChoice, Default: "moons", Choices: otSets, Help: "m points y_j of this set (seed + 1), each of weight b_j = 1/m"},
+	{Name: "n", Label: "Number of source points n", Group: "Data", Kind: KindInt, Default: "200", Min: 1, Max: MaxOTPoints, Slider: true, Log: true, Help: "each iteration costs O(n m)"},
+	{Name: "m", Label: "Number of target points m", Group: "Data", Kind: KindInt, Default: "200", Min: 1, Max: MaxOTPoints, Slider: true, Log: true, Help: "target points"},
+	{Name: "seed", Label: "Random seed", Group: "Data", Advanced: true, Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "data seed (the target uses seed + 1)"},
+	{Name: "method", Label: "Problem", Group: "Transport", Kind: KindChoice, Default: "balanced", Choices: []string{"balanced", "unbalanced", "partial", "divergence"},
+		Help: "balanced: P1 = a, P'1 = b; unbalanced: marginals penalised by τ KL; partial: move only some mass; divergence: the debiased Sinkhorn divergence S"},
+	{Name: "eps", Label: "Blur ε", Group: "Transport", Kind: KindFloat, Default: "0.05", Min: 0, MinOpen: true, Max: 100, Slider: true, Log: true, SliderMin: 1e-3, SliderMax: 10,
+		Math: `<msub><mi>P</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><mo>=</mo><msub><mi>a</mi><mi>i</mi></msub><msub><mi>b</mi><mi>j</mi></msub><msup><mi>e</mi><mrow><mo>(</mo><msub><mi>f</mi><mi>i</mi></msub><mo>+</mo><msub><mi>g</mi><mi>j</mi></msub><mo>−</mo><msub><mi>C</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><mo>)</mo><mo>/</mo><mi>ε</mi></mrow></msup>`,
+		Help: "C_ij = |x_i − y_j|²; small ε: a sharp plan, slow to converge; large ε: a blurry one"},
+	{Name: "tau", Label: "Marginal penalty τ", Group: "Transport", ShownWhen: "method=unbalanced", Kind: KindFloat, Default: "1", Min: 0, MinOpen: true, Max: 1e6, Slider: true, Log: true, SliderMin: 1e-2, SliderMax: 1e3,
+		Math: `<mo>+</mo><mi>τ</mi><mi>KL</mi><mo>(</mo><mi>P</mi><mn>1</mn><mo>|</mo><mi>a</mi><mo>)</mo><mo>+</mo><mi>τ</mi><mi>KL</mi><mo>(</mo><msup><mi>P</mi><mo>⊤</mo></msup><mn>1</mn><mo>|</mo><mi>b</mi><mo>)</mo>`,
+		Help: "small τ lets mass be created or destroyed (outliers are left alone); τ → ∞ is balanced"},
+	{Name: "mass", Label: "Transported mass", Group: "Transport", ShownWhen: "method=partial", Kind: KindFloat, Default: "0.5", Min: 0, MinOpen: true, Max: 1, Slider: true, SliderMin: 0.01, SliderMax: 1,
+		Math: `<munder><mo>∑</mo><mrow><mi>i</mi><mi>j</mi></mrow></munder><msub><mi>P</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><mo>=</mo><mi>m</mi><mo>,</mo><mspace width="0.5em"/><mi>P</mi><mn>1</mn><mo>≤</mo><mi>a</mi><mo>,</mo><mspace width="0.5em"/><msup><mi>P</mi><mo>⊤</mo></msup><mn>1</mn><mo>≤</mo><mi>b</mi>`,
+		Help: "the fraction m of min(|a|, |b|) = 1 that is moved"},
+	{Name: "steps", Label: "Iterations per frame", Group: "Transport", Advanced: true, Kind: KindInt, Default: "1", Min: 1, Max: 100, Slider: true,
+		Math: `<msub><mi>f</mi><mi>i</mi></msub><mo>←</mo><mo>−</mo><mi>ε</mi><mi>log</mi><munder><mo>∑</mo><mi>j</mi></munder><msub><mi>b</mi><mi>j</mi></msub><msup><mi>e</mi><mrow><mo>(</mo><msub><mi>g</mi><mi>j</mi></msub><mo>−</mo><msub><mi>C</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><mo>)</mo><mo>/</mo><mi>ε</mi></mrow></msup>`,
+		Help: "Sinkhorn iterations between two pictures; then g likewise"},
+	{Name: "tier", Label: "Also solve with a kernel approximation", Group: "Transport", Advanced: true, Kind: KindChoice, Default: "none", Choices: []string{"none", "auto", "full", "rff", "nystrom"}, Help: "K = exp(−C/ε) applied exactly (full) or as K ≈ Φ_x Φ_y' (rff: positive random features; nystrom: landmarks), O((n+m) r) per iteration"},
+	{Name: "k", Label: "Plan lines per source point", Group: "Display", Kind: KindInt, Default: "2", Min: 0, Max: 10, Slider: true, Help: "each point's k largest P_ij, opacity P_ij / max P"},
+	computeParam,
+}
+
+// OTTours are the /ot page's presets.
+var OTTours = []Tour{
+	{Name: "Sharp versus blurry plans", Query: "eps=0.5&k=4",
+		Caption: "With a large blur ε every source point spreads its mass over many targets, and the plan lines fan out. Slide ε down to 0.005 and Apply: the plan sharpens towards a map, and Sinkhorn needs many more iterations to converge."},
+	{Name: "Sharp plan at small ε", Query: "eps=0.005&k=1&steps=10",
+		Caption: "At ε = 0.005 the plan is nearly a one-to-one matching: each point keeps a single strong line. Play, and watch the marginal error fall slowly; small ε costs iterations."},
+	{Name: "Outliers ignored by unbalanced OT", Query: "method=unbalanced&tau=0.05&x=uniform&y=25gaussians&k=3",
+		Caption: "The outer ring of the 5×5 grid of targets lies outside the square of sources, and balanced OT must still fill it. With a small marginal penalty τ those far clusters receive little mass (hover over one): unbalanced OT destroys and creates mass rather than pay to move it far."},
+	{Name: "Partial transport of half the mass", Query: "method=partial&mass=0.5&x=gaussian&y=8gaussians",
+		Caption: "Only half of the mass moves, and it is the cheapest half: the targets nearest the source take it. Hover over a target point to see how much it receives."},
+	{Name: "Sinkhorn divergence versus the biased cost", Query: "method=divergence&x=moons&y=moons&eps=0.5",
+		Caption: "Between a cloud and a second sample of the same shape OT_ε stays positive, a bias that grows with ε. The divergence S subtracts the self terms OT(a,a) and OT(b,b), so it is near zero when the clouds agree."},
 }
 
 func init() {
@@ -50,6 +73,7 @@ func init() {
 		Title:   "Entropic OT",
 		Summary: "Sinkhorn between two point clouds, one iteration at a time: the plan's strongest links and the marginal error as it converges. Balanced, unbalanced and partial.",
 		Schema:  OTSchema,
+		Tours:   OTTours,
 		New:     func() app.Composer { return &OTPage{} },
 	})
 }
@@ -67,7 +91,10 @@ type OTFrame struct {
 	Iteration int           `json:"iteration"`
 	Eps       float64       `json:"eps"` // the eps of the next iteration
 	Converged bool          `json:"converged"`
-	Playing   bool          `json:"playing"`
+	// Status is the solver's sentence on convergence: converged or not,
+	// why, and what to do about it (ot.Result.Status).
+	Status  string `json:"status,omitempty"`
+	Playing bool   `json:"playing"`
 	// Cost is <P, C>, Objective OT_eps (see ot.Result), MarginalError the
 	// marginal error of the current plan, Mass its total mass.
 	Cost          float64 `json:"cost"`
@@ -258,6 +285,7 @@ func (r *otRun) advance(k int) OTFrame {
 	f.N, f.M, f.Tier = r.prob.N, r.prob.M, r.tier
 	f.Iteration, f.Eps, f.Converged = r.sv.Iterations(), r.sv.Eps(), r.sv.Converged()
 	f.Cost, f.Objective, f.MarginalError, f.Mass = res.Cost, res.Objective, res.MarginalError, res.Mass
+	f.Status = res.Status
 	if r.st.String("method") == "divergence" {
 		f.SelfX, f.SelfY = r.selfX, r.selfY
 		f.Divergence = res.Objective - (r.selfX+r.selfY)/2
@@ -349,7 +377,7 @@ func otChart(f OTFrame) Figure {
 	if f.Method == "unbalanced" || f.Method == "partial" {
 		title = "relative change of the scalings"
 	}
-	return Figure{Width: 520, Height: 220, Title: title + " (log scale) per iteration", LogY: true,
+	return Figure{Width: 520, Height: 220, Title: title + " (log scale) per iteration", LogY: true, XLabel: "iteration", YLabel: "residual",
 		Curves: []Curve{{XY: xy, Label: "residual", Color: "#d62728"}}}
 }
 
@@ -363,7 +391,7 @@ type OTPage struct {
 	stateErr string
 	run      *otRun
 	frame    *OTFrame
-	form     map[string]string
+	form     *paramForm
 	exported exportStatus
 	// stopLost ends the device-loss subscription (see OnMount).
 	stopLost func()
@@ -447,10 +475,10 @@ func (p *OTPage) OnNav(ctx app.Context) {
 	if err != nil {
 		p.stateErr = err.Error()
 	}
-	p.form = map[string]string{}
-	for _, prm := range OTSchema {
-		p.form[prm.Name] = st.String(prm.Name)
+	if p.form == nil {
+		p.form = newParamForm(OTSchema, st)
 	}
+	p.form.load(st)
 	p.reset(ctx)
 }
 
@@ -586,52 +614,12 @@ func (p *OTPage) frameWithPlaying(on bool) *OTFrame {
 	return &f
 }
 
-func (p *OTPage) onField(name string) app.EventHandler {
-	return func(ctx app.Context, e app.Event) {
-		p.form[name] = ctx.JSSrc().Get("value").String()
-	}
-}
-
-// Range of the eps slider, in log10(eps): 1e-3 (sharp, slow) to 10
-// (blurred to the product measure at this data scale).
-const (
-	otEpsSliderMin = -3.0
-	otEpsSliderMax = 1.0
-)
-
-// epsSlider sets eps on a log scale: the slider's value is log10(eps),
-// moving it writes 10^value (3 significant digits) into the eps field.
-func (p *OTPage) epsSlider() app.UI {
-	v, err := strconv.ParseFloat(p.form["eps"], 64)
-	pos := math.Log10(v)
-	if err != nil || !(v > 0) {
-		pos = math.Log10(0.05)
-	}
-	pos = math.Max(otEpsSliderMin, math.Min(otEpsSliderMax, pos))
-	return app.Input().ID("in-eps-log").Type("range").
-		Min(otEpsSliderMin).Max(otEpsSliderMax).Step(0.01).
-		Value(strconv.FormatFloat(pos, 'f', 2, 64)).
-		Title("log10(eps)").
-		OnInput(p.onEpsSlider)
-}
-
-func (p *OTPage) onEpsSlider(ctx app.Context, e app.Event) {
-	pos, err := strconv.ParseFloat(ctx.JSSrc().Get("value").String(), 64)
-	if err != nil {
-		return
-	}
-	p.form["eps"] = strconv.FormatFloat(math.Pow(10, pos), 'g', 3, 64)
-}
-
 // onApply validates the form into a state and navigates to its URL.
 func (p *OTPage) onApply(ctx app.Context, e app.Event) {
-	st := p.state
-	for _, prm := range OTSchema {
-		var err error
-		if st, err = st.With(prm.Name, p.form[prm.Name]); err != nil {
-			p.stateErr = err.Error()
-			return
-		}
+	st, err := p.form.state(p.state)
+	if err != nil {
+		p.stateErr = err.Error()
+		return
 	}
 	ctx.Navigate(PageURL(p.path, st))
 }
@@ -677,61 +665,49 @@ func (p *OTPage) Render() app.UI {
 	if hover == nil {
 		hover = app.P().ID("ot-hover").Class("otplay-hover").Text("Hover over a point of the plan view to see where its mass goes.")
 	}
+	if !p.embed {
+		l.Panel = p.renderPanel()
+	}
+	l.Query, l.StateError = p.state.Encode(), p.stateErr
+	if f == nil && p.stateErr == "" {
+		l.Progress = &Progress{Phase: "Opening the backend and building the two clouds"}
+	}
 	return l.Render(
-		app.If(!p.embed, func() app.UI { return p.renderForm() }),
-		app.If(p.stateErr != "", func() app.UI {
-			return app.P().Class("otplay-error").ID("state-error").Text("URL state: " + p.stateErr + " (using defaults there)")
-		}),
 		controls,
-		p.renderStats(),
-		app.If(!p.embed, func() app.UI { return p.paintControl() }),
-		hover,
-		app.Div().Class("otplay-views").Body(
-			app.Div().Class("otplay-hoverable").
-				OnMouseDown(p.onPointerDown).OnMouseMove(p.onPointerMove).
-				OnMouseUp(p.onPointerUp).OnMouseLeave(p.onPointerUp).Body(
+		app.Div().Class("otplay-hero").Body(
+			app.Div().Class("otplay-hoverable otplay-main-view otplay-view").DataSet("view", "ot-plan").DataSet("paint", p.paintMode).
+				On("pointerdown", p.onPointerDown).On("pointermove", p.onPointerMove).
+				On("pointerup", p.onPointerUp).On("pointerleave", p.onPointerUp).On("pointercancel", p.onPointerUp).Body(
 				&Plot{ID: "ot-plan", Figure: plan},
 			),
-			&Plot{ID: "ot-chart", Figure: chart},
-			&Plot{ID: "ot-heat", Figure: heat},
-			&Plot{ID: "ot-f", Figure: potF},
-			&Plot{ID: "ot-g", Figure: potG},
+			app.Div().Class("otplay-side").Body(
+				p.renderStats(),
+				hover,
+			),
+		),
+		app.Div().Class("otplay-views").Body(
+			viewBox("ot-chart", &Plot{ID: "ot-chart", Figure: chart}),
+			viewBox("ot-heat", &Plot{ID: "ot-heat", Figure: heat}),
+			viewBox("ot-f", &Plot{ID: "ot-f", Figure: potF}),
+			viewBox("ot-g", &Plot{ID: "ot-g", Figure: potG}),
 		),
 		exportBar("ot", []string{"ot-plan", "ot-chart", "ot-heat", "ot-f", "ot-g"}, p.otExportFiles(), &p.exported),
 	)
 }
 
-func (p *OTPage) renderForm() app.UI {
-	fields := []app.UI{}
-	for _, prm := range OTSchema {
-		name := prm.Name
-		var input app.UI
-		if prm.Kind == KindChoice {
-			opts := []app.UI{}
-			for _, c := range prm.Choices {
-				opt := app.Option().Value(c).Text(c)
-				if p.form[name] == c {
-					opt = opt.Selected(true)
-				}
-				opts = append(opts, opt)
-			}
-			input = app.Select().ID("in-" + name).Body(opts...).OnChange(p.onField(name))
-		} else {
-			input = app.Input().ID("in-" + name).Type("text").Size(6).Value(p.form[name]).OnChange(p.onField(name))
-		}
-		switch name {
-		case "eps":
-			input = app.Span().Class("otplay-log-slider").Body(input, p.epsSlider())
-		case "x", "y":
-			input = app.Span().Body(input, p.uploadControl(name))
-		}
-		fields = append(fields, field(prm, input))
+func (p *OTPage) renderPanel() app.UI {
+	if p.form == nil {
+		p.form = newParamForm(OTSchema, p.state)
 	}
-	fields = append(fields, app.Button().ID("apply").Text("Apply").OnClick(p.onApply))
+	var uploadErr app.UI
 	if p.uploadErr != "" {
-		fields = append(fields, app.P().ID("upload-error").Class("otplay-error").Text("Upload refused: "+p.uploadErr))
+		uploadErr = app.P().ID("upload-error").Class("otplay-error").Text("Upload refused: " + p.uploadErr)
 	}
-	return app.Div().Class("otplay-form").Body(fields...)
+	return app.Div().Body(
+		p.form.render(p.onApply, map[string]app.UI{"x": p.uploadControl("x"), "y": p.uploadControl("y")}),
+		uploadErr,
+		p.paintControl(),
+	)
 }
 
 func (p *OTPage) renderStats() app.UI {
@@ -742,10 +718,7 @@ func (p *OTPage) renderStats() app.UI {
 	if f.Error != "" {
 		return app.Div().ID("ot-stats").DataSet("status", "error").Class("otplay-result otplay-error").Text("Failed: " + f.Error)
 	}
-	conv := "no"
-	if f.Converged {
-		conv = "yes (residual <= 1e-6)"
-	}
+	conv := otConvergence(f)
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 7, 64) }
 	return app.Div().ID("ot-stats").Class("otplay-result").
 		DataSet("status", "ready").
@@ -778,4 +751,26 @@ func button(id, text string, disabled bool, h app.EventHandler) app.UI {
 		b = b.Disabled(true)
 	}
 	return b
+}
+
+// otConvergence says whether the run converged and why, or why not yet,
+// from the solver's own state: the residual against the tolerance, the
+// iteration cap.
+func otConvergence(f *OTFrame) string {
+	if f.Status != "" && f.Iteration > 0 {
+		return f.Status
+	}
+	last := math.NaN()
+	if len(f.Residuals) > 0 {
+		last = f.Residuals[len(f.Residuals)-1]
+	}
+	switch {
+	case f.Converged:
+		return fmt.Sprintf("yes: the residual %.3g is below the tolerance %g", last, ot.DefaultTol)
+	case f.Iteration >= ot.DefaultMaxIter:
+		return fmt.Sprintf("no: stopped at the %d-iteration cap with residual %.3g (tolerance %g); a larger ε converges faster", ot.DefaultMaxIter, last, ot.DefaultTol)
+	case f.Iteration == 0:
+		return "not yet: no iteration run (press Step or Play)"
+	}
+	return fmt.Sprintf("not yet: residual %.3g, tolerance %g", last, ot.DefaultTol)
 }

@@ -166,7 +166,7 @@ func (p *OTPage) uploadControl(set string) app.UI {
 		clear = clear.Hidden(true)
 	}
 	return app.Span().Class("otplay-upload").Body(
-		app.Text("or .csv: "), in,
+		app.Small().Text("or upload a .csv of x,y points "), in,
 		app.Span().ID("upload-"+set).DataSet("points", n).Text(note),
 		clear,
 	)

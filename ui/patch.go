@@ -39,21 +39,33 @@ var patchImages = []string{"china", "flower", "upload"}
 // flower.jpg at 160 pixels wide, colour transfer by entropic OT in RGB
 // with the package's defaults (eps 5e-3 on a 16^3 histogram), balanced.
 var PatchSchema = Schema{
-	{Name: "src", Kind: KindChoice, Default: "china", Choices: patchImages, Help: "source image (its layout is kept); upload: a PNG or JPEG of yours (not stored in the URL)"},
-	{Name: "tgt", Kind: KindChoice, Default: "flower", Choices: patchImages, Help: "target image (its colours or patches are transported onto the source)"},
-	{Name: "width", Kind: KindInt, Default: "160", Min: 16, Max: MaxPatchWidth, Help: "working width in pixels: both images are resized to it (area-correct), heights keep the aspect"},
-	{Name: "mode", Kind: KindChoice, Default: "color", Choices: []string{"color", "patch"},
+	{Name: "src", Label: "Source image", Group: "Images", Kind: KindChoice, Default: "china", Choices: patchImages, Help: "source image (its layout is kept); upload: a PNG or JPEG of yours (not stored in the URL)"},
+	{Name: "tgt", Label: "Target image (colours from)", Group: "Images", Kind: KindChoice, Default: "flower", Choices: patchImages, Help: "target image (its colours or patches are transported onto the source)"},
+	{Name: "width", Label: "Working width (pixels)", Group: "Images", Slider: true, Kind: KindInt, Default: "160", Min: 16, Max: MaxPatchWidth, Help: "working width in pixels: both images are resized to it (area-correct), heights keep the aspect"},
+	{Name: "mode", Label: "Transport", Group: "Transport", Kind: KindChoice, Default: "color", Choices: []string{"color", "patch"},
 		Help: "color: pixels are points of R³, mapped by T(x) = Σ_j P_ij y_j / a_i; patch: k×k patches are points of R^(3k²), mapped the same way and folded back (overlaps averaged)"},
-	{Name: "method", Kind: KindChoice, Default: "entropic", Choices: []string{"entropic", "sliced", "exact"},
+	{Name: "method", Label: "Method", Group: "Transport", Kind: KindChoice, Default: "entropic", Choices: []string{"entropic", "sliced", "exact"},
 		Help: "color: entropic (Sinkhorn on a 16³ colour histogram + entropic map), sliced (Pitié et al. 2007: random rotations, 1-D sorting), exact (assignment on a subsample, kernel-extended)"},
-	{Name: "space", Kind: KindChoice, Default: "rgb", Choices: []string{"rgb", "lab"}, Help: "color: transport in sRGB [0,1]³ or CIE L*a*b* / 100"},
-	{Name: "eps", Kind: KindFloat, Default: "0", Min: 0, Max: 100, Help: "entropic ε of min <P,C> + ε KL(P|a⊗b), C = |x-y|²; 0 = the method's default (color 5e-3; patch 3% of 2 tr Cov of the target patches)"},
-	{Name: "mass", Kind: KindFloat, Default: "1", Min: 0, MinOpen: true, Max: 1, Help: "transported mass m (partial OT, entropic only): x ↦ x + ρ(x)(T(x) - x); 1 = balanced"},
-	{Name: "size", Kind: KindInt, Default: "8", Min: 1, Max: patch.MaxSize, Help: "patch: patch side k (k×k×3 values per patch)"},
-	{Name: "stride", Kind: KindInt, Default: "4", Min: 1, Max: patch.MaxSize, Help: "patch: step s ≤ k between patch origins"},
-	{Name: "levels", Kind: KindInt, Default: "0", Min: 0, Max: 6, Help: "patch: scales, coarse to fine, each half the next (0 = automatic)"},
-	{Name: "seed", Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "seed of the subsamples and rotations (Philox)"},
-	BackendParam,
+	{Name: "space", Label: "Colour space", Group: "Transport", ShownWhen: "mode=color", Kind: KindChoice, Default: "rgb", Choices: []string{"rgb", "lab"}, Help: "color: transport in sRGB [0,1]³ or CIE L*a*b* / 100"},
+	{Name: "eps", Label: "Blur ε (0: automatic)", Group: "Transport", Advanced: true, Kind: KindFloat, Default: "0", Min: 0, Max: 100, Help: "entropic ε of min <P,C> + ε KL(P|a⊗b), C = |x-y|²; 0 = the method's default (color 5e-3; patch 3% of 2 tr Cov of the target patches)"},
+	{Name: "mass", Label: "Transported mass", Group: "Transport", ShownWhen: "method=entropic", Slider: true, SliderMin: 0.05, SliderMax: 1, Kind: KindFloat, Default: "1", Min: 0, MinOpen: true, Max: 1, Help: "transported mass m (partial OT, entropic only): x ↦ x + ρ(x)(T(x) - x); 1 = balanced"},
+	{Name: "size", Label: "Patch side k", Group: "Patches", ShownWhen: "mode=patch", Slider: true, Kind: KindInt, Default: "8", Min: 1, Max: patch.MaxSize, Help: "patch: patch side k (k×k×3 values per patch)"},
+	{Name: "stride", Label: "Patch stride s", Group: "Patches", ShownWhen: "mode=patch", Slider: true, Kind: KindInt, Default: "4", Min: 1, Max: patch.MaxSize, Help: "patch: step s ≤ k between patch origins"},
+	{Name: "levels", Label: "Scales", Group: "Patches", ShownWhen: "mode=patch", Advanced: true, Kind: KindInt, Default: "0", Min: 0, Max: 6, Help: "patch: scales, coarse to fine, each half the next (0 = automatic)"},
+	{Name: "seed", Label: "Random seed", Group: "Transport", Advanced: true, Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "seed of the subsamples and rotations (Philox)"},
+	computeParam,
+}
+
+// PatchTours are the /patch page's presets.
+var PatchTours = []Tour{
+	{Name: "Colour transfer by entropic OT", Query: "mode=color&method=entropic",
+		Caption: "Each pixel of the source takes the colour the transport plan sends it to in the flower's palette. The layout is the source's; the colours are the target's."},
+	{Name: "Sliced colour transfer", Query: "mode=color&method=sliced",
+		Caption: "Pitié's method matches colours one random direction at a time by sorting. It is fast and close to the entropic result."},
+	{Name: "Half the colour", Query: "mode=color&method=entropic&mass=0.5",
+		Caption: "Partial transport moves only half of the mass: pixels with no cheap partner in the target keep their colour. The image changes less where the palettes differ most."},
+	{Name: "Patches, not pixels", Query: "mode=patch&size=8&stride=4&width=96",
+		Caption: "Transporting 8×8 patches carries texture as well as colour, at a working width of 96 pixels to keep it quick. Overlapping patches are averaged back into the image."},
 }
 
 func init() {
@@ -62,6 +74,7 @@ func init() {
 		Title:   "Images",
 		Summary: "Colour transfer by optimal transport (entropic, sliced, exact on a subsample) and patch OT between two photographs or your own images; the result beside the inputs.",
 		Schema:  PatchSchema,
+		Tours:   PatchTours,
 		New:     func() app.Composer { return &PatchPage{} },
 	})
 }
@@ -459,24 +472,29 @@ func (p *PatchPage) Render() app.UI {
 		}
 		stats = app.Div().ID("patch-stats").Class("otplay-result").DataSet("status", "done").Body(app.Table().Body(rows...))
 	}
-	uploads := app.Div().Class("otplay-form").Body(
-		app.Label().Body(app.Text("upload source "), app.Input().ID("upload-src").Type("file").Accept("image/png,image/jpeg").OnChange(p.onUpload("src"))),
-		app.Label().Body(app.Text("upload target "), app.Input().ID("upload-tgt").Type("file").Accept("image/png,image/jpeg").OnChange(p.onUpload("tgt"))),
-		app.Small().Text(fmt.Sprintf("PNG or JPEG, at most %d MB and 16 Mpixel; resized to the working width.", MaxUploadBytes>>20)),
-	)
+	uploadNote := fmt.Sprintf("or upload a PNG or JPEG (at most %d MB and 16 Mpixel; resized to the working width) ", MaxUploadBytes>>20)
+	if !p.embed {
+		l.Panel = p.form.render(p.onApply, map[string]app.UI{
+			"src": app.Label().Body(app.Small().Text(uploadNote), app.Input().ID("upload-src").Type("file").Accept("image/png,image/jpeg").OnChange(p.onUpload("src"))),
+			"tgt": app.Label().Body(app.Small().Text("or upload one "), app.Input().ID("upload-tgt").Type("file").Accept("image/png,image/jpeg").OnChange(p.onUpload("tgt"))),
+		})
+	}
+	l.Query, l.StateError = p.state.Encode(), p.stateErr
+	if r == nil && p.stateErr == "" {
+		l.Progress = &Progress{Phase: "Loading the images and transporting " + p.state.String("mode") + "s (" + p.state.String("method") + ")"}
+	}
 	return l.Render(
-		app.If(!p.embed, func() app.UI { return p.form.render(p.onApply) }),
-		app.If(!p.embed, func() app.UI { return uploads }),
 		app.If(p.uploadErr != "", func() app.UI { return app.P().ID("upload-error").Class("otplay-error").Text(p.uploadErr) }),
-		app.If(p.stateErr != "", func() app.UI {
-			return app.P().Class("otplay-error").ID("state-error").Text("URL state: " + p.stateErr + " (using defaults there)")
-		}),
-		stats,
+		app.Div().Class("otplay-hero").Body(
+			app.Div().Class("otplay-main-view otplay-view otplay-images").DataSet("view", "patch-images").Body(
+				img("patch-src", "source", "src"),
+				img("patch-tgt", "target", "tgt"),
+				img("patch-out", "result", "out"),
+			),
+			app.Div().Class("otplay-side").Body(stats),
+		),
 		app.Div().Class("otplay-views").Body(
-			img("patch-src", "source", "src"),
-			img("patch-tgt", "target", "tgt"),
-			img("patch-out", "result", "out"),
-			&Plot{ID: "patch-colors", Figure: colors},
+			viewBox("patch-colors", &Plot{ID: "patch-colors", Figure: colors}),
 		),
 		app.If(!p.embed && r != nil && r.Error == "", func() app.UI {
 			return app.Div().Class("otplay-controls").Body(

@@ -19,6 +19,9 @@ type Page struct {
 	Summary string // one sentence, for the gallery
 	// Schema is the page's URL state (may be empty).
 	Schema Schema
+	// Tours are the page's named presets (3-5), each a URL state with a
+	// caption; the layout lists them in the side panel.
+	Tours []Tour
 	// New returns a fresh component for the page. A component learns
 	// whether it is embedded from IsEmbed(ctx.Page().URL()).
 	New func() app.Composer
@@ -62,7 +65,7 @@ func (p Page) check() error {
 	if err := p.Schema.Check(); err != nil {
 		return fmt.Errorf("page %s: %w", p.Path, err)
 	}
-	return nil
+	return checkTours(p.Path, p.Schema, p.Tours)
 }
 
 // Pages returns the registered pages in registration order.

@@ -26,14 +26,28 @@ const (
 // 8gaussians and of moons, 100 random directions (Monte-Carlo error of
 // SW_2^2 near 10%: visible on the running curve), seed 0.
 var SlicedSchema = Schema{
-	{Name: "x", Kind: KindChoice, Default: "8gaussians", Choices: otSets, Help: "source: n points x_i of this set (seed), weights 1/n"},
-	{Name: "y", Kind: KindChoice, Default: "moons", Choices: otSets, Help: "target: m points y_j of this set (seed+1), weights 1/m"},
-	{Name: "n", Kind: KindInt, Default: "300", Min: 1, Max: MaxSlicedPoints, Help: "source points n (each direction sorts n + m projections)"},
-	{Name: "m", Kind: KindInt, Default: "300", Min: 1, Max: MaxSlicedPoints, Help: "target points m"},
-	{Name: "seed", Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "data seed (target: seed+1) and direction seed"},
-	{Name: "L", Kind: KindInt, Default: "100", Min: 1, Max: MaxSlicedProjections, Help: "directions L: SW_2^2 = (1/L) sum_l W_2^2(<x, theta_l>, <y, theta_l>), error ~ 1/sqrt(L)"},
-	{Name: "sampling", Kind: KindChoice, Default: "random", Choices: []string{"random", "qmc"}, Help: "theta_l i.i.d. uniform on the sphere (random) or randomised quasi-Monte-Carlo (qmc: error nearer 1/L)"},
-	BackendParam,
+	{Name: "x", Label: "Source points", Group: "Data", Kind: KindChoice, Default: "8gaussians", Choices: otSets, Help: "n points x_i of this set (seed), weights 1/n"},
+	{Name: "y", Label: "Target points", Group: "Data", Kind: KindChoice, Default: "moons", Choices: otSets, Help: "m points y_j of this set (seed + 1), weights 1/m"},
+	{Name: "n", Label: "Number of source points n", Group: "Data", Kind: KindInt, Default: "300", Min: 1, Max: MaxSlicedPoints, Slider: true, Log: true, Help: "each direction sorts n + m projections"},
+	{Name: "m", Label: "Number of target points m", Group: "Data", Kind: KindInt, Default: "300", Min: 1, Max: MaxSlicedPoints, Slider: true, Log: true, Help: "target points"},
+	{Name: "seed", Label: "Random seed", Group: "Data", Advanced: true, Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "data seed (target: seed + 1) and direction seed"},
+	{Name: "L", Label: "Directions L", Group: "Slicing", Kind: KindInt, Default: "100", Min: 1, Max: MaxSlicedProjections, Slider: true, Log: true,
+		Math: `<msubsup><mi>SW</mi><mn>2</mn><mn>2</mn></msubsup><mo>=</mo><mfrac><mn>1</mn><mi>L</mi></mfrac><munderover><mo>∑</mo><mrow><mi>l</mi><mo>=</mo><mn>1</mn></mrow><mi>L</mi></munderover><msubsup><mi>W</mi><mn>2</mn><mn>2</mn></msubsup><mo>(</mo><mo>⟨</mo><mi>x</mi><mo>,</mo><msub><mi>θ</mi><mi>l</mi></msub><mo>⟩</mo><mo>,</mo><mo>⟨</mo><mi>y</mi><mo>,</mo><msub><mi>θ</mi><mi>l</mi></msub><mo>⟩</mo><mo>)</mo>`,
+		Help: "the Monte-Carlo error falls like 1/√L"},
+	{Name: "sampling", Label: "Directions drawn by", Group: "Slicing", Kind: KindChoice, Default: "random", Choices: []string{"random", "qmc"}, Help: "random: θ_l i.i.d. uniform on the sphere; qmc: randomised quasi-Monte-Carlo, error nearer 1/L"},
+	computeParam,
+}
+
+// SlicedTours are the /sliced page's presets.
+var SlicedTours = []Tour{
+	{Name: "Few directions, a noisy distance", Query: "L=5",
+		Caption: "With five directions the sliced distance is a rough Monte-Carlo estimate: its standard error is a large part of the value. Step through the directions to see how differently the clouds project."},
+	{Name: "Many directions", Query: "L=2000",
+		Caption: "With 2000 directions the standard error shrinks like 1/√L. The curve of the running estimate flattens as directions are added."},
+	{Name: "Quasi-Monte-Carlo directions", Query: "L=100&sampling=qmc",
+		Caption: "Spreading the directions evenly over the circle instead of drawing them at random cuts the error for the same L. Compare the running estimate's curve with the random tour's."},
+	{Name: "Identical shapes", Query: "x=moons&y=moons",
+		Caption: "Two samples of the same shape have a small but non-zero sliced distance: the sampling noise of finite clouds. Increase n and m to watch it shrink."},
 }
 
 func init() {
@@ -42,6 +56,7 @@ func init() {
 		Title:   "Sliced OT",
 		Summary: "The sliced Wasserstein distance: project on random directions, match the sorted projections, average. Browse the directions and watch the estimate converge.",
 		Schema:  SlicedSchema,
+		Tours:   SlicedTours,
 		New:     func() app.Composer { return &SlicedPage{} },
 	})
 }
@@ -225,7 +240,7 @@ func slicedCurve(r sliced.Result) Figure {
 	for k, v := range r.Running {
 		xy = append(xy, float64(k+1), v)
 	}
-	return Figure{Width: 520, Height: 220, Title: "SW_2 estimate after k directions",
+	return Figure{Width: 520, Height: 220, Title: "SW_2 estimate after k directions", XLabel: "directions k", YLabel: "SW₂",
 		Curves: []Curve{{XY: xy, Label: "running SW_2", Color: "#9467bd"}}}
 }
 
@@ -240,6 +255,7 @@ type SlicedPage struct {
 	gen      int
 	exported exportStatus
 	stopLost func()
+	form     *paramForm
 }
 
 // OnNav reads the state and computes the distance.
@@ -252,6 +268,11 @@ func (p *SlicedPage) OnNav(ctx app.Context) {
 	if err != nil {
 		p.stateErr = err.Error()
 	}
+	if p.form == nil {
+		p.form = newParamForm(SlicedSchema, st)
+		p.form.live = true
+	}
+	p.form.load(st)
 	p.compute(ctx)
 }
 
@@ -341,56 +362,39 @@ func (p *SlicedPage) Render() app.UI {
 		view, curve = r.view, r.curve
 	}
 	ready := r != nil && r.out.Error == ""
+	if !p.embed {
+		if p.form == nil {
+			p.form = newParamForm(SlicedSchema, p.state)
+			p.form.live = true
+		}
+		l.Panel = p.form.render(p.onApply, nil)
+	}
+	l.Query, l.StateError = p.state.Encode(), p.stateErr
+	if r == nil && p.stateErr == "" {
+		l.Progress = &Progress{Phase: "Projecting the clouds on the directions and sorting"}
+	}
 	return l.Render(
-		app.If(!p.embed, func() app.UI { return p.renderForm() }),
-		app.If(p.stateErr != "", func() app.UI {
-			return app.P().Class("otplay-error").ID("state-error").Text("URL state: " + p.stateErr + " (using defaults there)")
-		}),
 		app.Div().Class("otplay-controls").Body(
 			button("prev", "Previous direction", !ready, p.onShow(-1)),
 			button("next", "Next direction", !ready, p.onShow(1)),
 		),
-		stats,
+		app.Div().Class("otplay-hero").Body(
+			app.Div().Class("otplay-main-view otplay-view").DataSet("view", "sliced-view").Body(&Plot{ID: "sliced-view", Figure: view}),
+			app.Div().Class("otplay-side").Body(stats),
+		),
 		app.Div().Class("otplay-views").Body(
-			&Plot{ID: "sliced-view", Figure: view},
-			&Plot{ID: "sliced-curve", Figure: curve},
+			viewBox("sliced-curve", &Plot{ID: "sliced-curve", Figure: curve}),
 		),
 		exportBar("sliced", []string{"sliced-view", "sliced-curve"}, p.slicedExportFiles(), &p.exported),
 	)
 }
 
-func (p *SlicedPage) renderForm() app.UI {
-	fields := []app.UI{}
-	for _, prm := range SlicedSchema {
-		name := prm.Name
-		var input app.UI
-		if prm.Kind == KindChoice {
-			opts := []app.UI{}
-			for _, c := range prm.Choices {
-				opt := app.Option().Value(c).Text(c)
-				if p.state.String(name) == c {
-					opt = opt.Selected(true)
-				}
-				opts = append(opts, opt)
-			}
-			input = app.Select().ID("in-" + name).Body(opts...).OnChange(p.onField(name))
-		} else {
-			input = app.Input().ID("in-" + name).Type("text").Size(6).Value(p.state.String(name)).OnChange(p.onField(name))
-		}
-		fields = append(fields, field(prm, input))
+// onApply applies the form (live: every change recomputes).
+func (p *SlicedPage) onApply(ctx app.Context, e app.Event) {
+	st, err := p.form.state(p.state)
+	if err != nil {
+		p.stateErr = err.Error()
+		return
 	}
-	return app.Div().Class("otplay-form").Body(fields...)
-}
-
-// onField applies one changed parameter at once (navigating to the new
-// URL recomputes), or shows why it was refused.
-func (p *SlicedPage) onField(name string) app.EventHandler {
-	return func(ctx app.Context, e app.Event) {
-		st, err := p.state.With(name, ctx.JSSrc().Get("value").String())
-		if err != nil {
-			p.stateErr = err.Error()
-			return
-		}
-		ctx.Navigate(PageURL(p.path, st))
-	}
+	ctx.Navigate(PageURL(p.path, st))
 }

@@ -33,6 +33,55 @@ type Param struct {
 	Min, Max float64
 	MinOpen  bool
 	Choices  []string // the accepted values of a KindChoice
+
+	// How the form presents the parameter (see Form). None of these
+	// change what the URL accepts.
+	//
+	// Label is the name people read ("Blur ε"); empty: Name.
+	Label string
+	// Group names the panel section the control sits in ("Data",
+	// "Method", "Display"); parameters of one group are drawn together in
+	// the order of their first appearance. Empty: "Settings".
+	Group string
+	// Advanced puts the control in its group's collapsed "More" part.
+	Advanced bool
+	// Slider adds a range input beside the text field (KindInt and
+	// KindFloat); SliderMin and SliderMax bound it where they differ
+	// from Min and Max, and Log makes it move over log10 of the value.
+	Slider               bool
+	Log                  bool
+	SliderMin, SliderMax float64
+	// ShownWhen hides the control unless another parameter of the form
+	// has one of some values: "method=unbalanced" or "model=gmm|mlp".
+	ShownWhen string
+	// Math is MathML presentation markup (the inside of a <math>
+	// element) typeset beside the control: the formula it sets.
+	Math string
+}
+
+// DisplayLabel is the label of the parameter's control.
+func (p Param) DisplayLabel() string {
+	if p.Label != "" {
+		return p.Label
+	}
+	return p.Name
+}
+
+// shownWhen parses ShownWhen into the parameter it watches and the values
+// that show the control ("" when it is always shown).
+func (p Param) shownWhen() (name string, values []string) {
+	if p.ShownWhen == "" {
+		return "", nil
+	}
+	name, vals, _ := strings.Cut(p.ShownWhen, "=")
+	return name, strings.Split(vals, "|")
+}
+
+// Shown reports whether the control of p is shown when the form holds
+// values (parameter name to its text).
+func (p Param) Shown(values map[string]string) bool {
+	name, vals := p.shownWhen()
+	return name == "" || slices.Contains(vals, values[name])
 }
 
 // canonical parses text as p's kind and returns its canonical text, or an
@@ -96,8 +145,44 @@ func (s Schema) Check() error {
 		if c != p.Default {
 			return fmt.Errorf("state schema: default of %s = %q is not canonical (want %q)", p.Name, p.Default, c)
 		}
+		if p.Slider && p.Kind == KindChoice {
+			return fmt.Errorf("state schema: %s is a choice and cannot have a slider", p.Name)
+		}
+		if p.Log && (p.Min < 0 || p.sliderMin() <= 0) {
+			return fmt.Errorf("state schema: %s has a log slider but its range starts at %g", p.Name, p.sliderMin())
+		}
+	}
+	for _, p := range s {
+		name, vals := p.shownWhen()
+		if name == "" {
+			continue
+		}
+		q, ok := s.param(name)
+		if !ok || q.Kind != KindChoice {
+			return fmt.Errorf("state schema: %s is shown when %q, which is not a choice of the schema", p.Name, name)
+		}
+		for _, v := range vals {
+			if !slices.Contains(q.Choices, v) {
+				return fmt.Errorf("state schema: %s is shown when %s = %q, not one of its choices", p.Name, name, v)
+			}
+		}
 	}
 	return nil
+}
+
+// sliderMin and sliderMax are the ends of the parameter's slider.
+func (p Param) sliderMin() float64 {
+	if p.SliderMin != p.SliderMax {
+		return p.SliderMin
+	}
+	return p.Min
+}
+
+func (p Param) sliderMax() float64 {
+	if p.SliderMin != p.SliderMax {
+		return p.SliderMax
+	}
+	return p.Max
 }
 
 func (s Schema) param(name string) (Param, bool) {

@@ -44,22 +44,32 @@ var truncateSamplers = []string{"ddim", "ddpm", "dpmpp2m", "dpmpp3m", "dpmpp2s",
 // entropic prior, DPM-Solver++ 2M in 5 steps for both sides, 400
 // particles.
 var TruncateSchema = Schema{
-	{Name: "data", Kind: KindChoice, Default: "8gaussians", Choices: pointSets, Help: "data set p_0 (package data, seeded; upload: your CSV or .npy of 2-D points, shared with /diffusion)"},
-	{Name: "n", Kind: KindInt, Default: "500", Min: 2, Max: MaxDiffusionData, Help: "data points"},
-	{Name: "model", Kind: KindChoice, Default: "exact", Choices: []string{"exact", "gmm", "mlp"}, Help: "denoiser D(x,t): exact (softmax-weighted mean of the data), gmm (fitted mixture) or mlp (trained here)"},
-	{Name: "k", Kind: KindInt, Default: "8", Min: 1, Max: 64, Help: "gmm: mixture components K"},
-	{Name: "train", Kind: KindInt, Default: "1000", Min: 10, Max: MaxDiffusionTrain, Help: "mlp: Adam steps of denoising score matching"},
-	{Name: "schedule", Kind: KindChoice, Default: "linear", Choices: diffusion.ScheduleNames, Help: "noise schedule x_t = α_t x_0 + σ_t ε (T = 1000 steps, t = n/T)"},
-	{Name: "ttrunc", Kind: KindInt, Default: "300", Min: 2, Max: diffusion.DefaultT, Help: "T_trunc: the truncated reverse process starts at t = T_trunc/T from the prior instead of at t = 1 from N(0, I)"},
-	{Name: "prior", Kind: KindChoice, Default: "entropic", Choices: truncate.PriorNames,
+	{Name: "data", Label: "Data set", Group: "Data", Kind: KindChoice, Default: "8gaussians", Choices: pointSets, Help: "data set p_0 (package data, seeded; upload: your CSV or .npy of 2-D points, shared with /diffusion)"},
+	{Name: "n", Label: "Data points", Group: "Data", Slider: true, Log: true, Kind: KindInt, Default: "500", Min: 2, Max: MaxDiffusionData, Help: "data points"},
+	{Name: "model", Label: "Denoiser", Group: "Model", Kind: KindChoice, Default: "exact", Choices: []string{"exact", "gmm", "mlp"}, Help: "denoiser D(x,t): exact (softmax-weighted mean of the data), gmm (fitted mixture) or mlp (trained here)"},
+	{Name: "k", Label: "Mixture components K", Group: "Model", ShownWhen: "model=gmm", Slider: true, Kind: KindInt, Default: "8", Min: 1, Max: 64, Help: "gmm: mixture components K"},
+	{Name: "train", Label: "Training steps", Group: "Model", ShownWhen: "model=mlp", Slider: true, Log: true, Kind: KindInt, Default: "1000", Min: 10, Max: MaxDiffusionTrain, Help: "mlp: Adam steps of denoising score matching"},
+	{Name: "schedule", Label: "Noise schedule", Group: "Model", Advanced: true, Kind: KindChoice, Default: "linear", Choices: diffusion.ScheduleNames, Help: "noise schedule x_t = α_t x_0 + σ_t ε (T = 1000 steps, t = n/T)"},
+	{Name: "ttrunc", Label: "Truncation step T_trunc", Group: "Truncation", Math: `<msub><mi>t</mi><mtext>start</mtext></msub><mo>=</mo><msub><mi>T</mi><mtext>trunc</mtext></msub><mo>/</mo><mi>T</mi>`, Kind: KindInt, Default: "300", Min: 2, Max: diffusion.DefaultT, Help: "T_trunc: the truncated reverse process starts at t = T_trunc/T from the prior instead of at t = 1 from N(0, I)"},
+	{Name: "prior", Label: "Prior where sampling starts", Group: "Truncation", Kind: KindChoice, Default: "entropic", Choices: truncate.PriorNames,
 		Help: "prior for x_{T_trunc}: gaussian N(0, I) (the baseline); sliced f(z) = z + g(z) trained on SW_2²(f(z), x_t); entropic T(z) = Σ_k w_k(z) x_k, w_k ∝ e^{(G_k - |z - z_k|²)/ε}"},
-	{Name: "fit", Kind: KindInt, Default: "500", Min: 16, Max: 4000, Help: "prior fit samples K: entropic prior = Sinkhorn between K normals z_k and K samples x_k of q(x_t) (K² pairs); 500 keeps the page's fit under a second or two"},
-	{Name: "priorsteps", Kind: KindInt, Default: "600", Min: 1, Max: 5000, Help: "sliced prior: Adam steps on SW_2²(f(z), x_t), batches of 256, 64 directions each"},
-	{Name: "sampler", Kind: KindChoice, Default: "dpmpp2m", Choices: truncateSamplers, Help: "the sampler of both sides (fixed steps, so equal steps give equal NFE)"},
-	{Name: "steps", Kind: KindInt, Default: "5", Min: 1, Max: MaxTruncateSteps, Help: "steps of both sides: full from t = 1, truncated from t = T_trunc/T, both to t_end"},
-	{Name: "particles", Kind: KindInt, Default: "400", Min: 2, Max: MaxTruncateParticles, Help: "particles per side"},
-	{Name: "seed", Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "seed of the data, the prior fit, the prior noise and the samplers (Philox)"},
-	BackendParam,
+	{Name: "fit", Label: "Prior fit samples K", Group: "Truncation", ShownWhen: "prior=entropic|sliced", Slider: true, Log: true, Kind: KindInt, Default: "500", Min: 16, Max: 4000, Help: "prior fit samples K: entropic prior = Sinkhorn between K normals z_k and K samples x_k of q(x_t) (K² pairs); 500 keeps the page's fit under a second or two"},
+	{Name: "priorsteps", Label: "Sliced prior training steps", Group: "Truncation", ShownWhen: "prior=sliced", Advanced: true, Kind: KindInt, Default: "600", Min: 1, Max: 5000, Help: "sliced prior: Adam steps on SW_2²(f(z), x_t), batches of 256, 64 directions each"},
+	{Name: "sampler", Label: "Sampler", Group: "Sampling", Kind: KindChoice, Default: "dpmpp2m", Choices: truncateSamplers, Help: "the sampler of both sides (fixed steps, so equal steps give equal NFE)"},
+	{Name: "steps", Label: "Sampling steps", Group: "Sampling", Slider: true, Kind: KindInt, Default: "5", Min: 1, Max: MaxTruncateSteps, Help: "steps of both sides: full from t = 1, truncated from t = T_trunc/T, both to t_end"},
+	{Name: "particles", Label: "Particles per side", Group: "Sampling", Slider: true, Log: true, Kind: KindInt, Default: "400", Min: 2, Max: MaxTruncateParticles, Help: "particles per side"},
+	{Name: "seed", Label: "Random seed", Group: "Sampling", Advanced: true, Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "seed of the data, the prior fit, the prior noise and the samplers (Philox)"},
+	computeParam,
+}
+
+// TruncateTours are the /truncate page's presets.
+var TruncateTours = []Tour{
+	{Name: "Start late from an OT prior", Query: "ttrunc=300&prior=entropic&steps=5",
+		Caption: "The truncated sampler starts at t = 0.3 from an entropic-OT prior fitted to the noised data, and needs only five steps. Compare its samples with the full sampler's five steps from pure noise."},
+	{Name: "The Gaussian prior fails when truncated", Query: "ttrunc=300&prior=gaussian&steps=5",
+		Caption: "Starting at t = 0.3 from N(0, I) is wrong: at that time the noised data is still clustered. The truncated samples miss the clusters, which is why the prior must be learned."},
+	{Name: "Truncate early", Query: "ttrunc=100&prior=entropic&steps=3",
+		Caption: "At T_trunc = 100 the prior does almost all the work and three steps only sharpen it. The quality chart shows how far the steps can be cut."},
 }
 
 func init() {
@@ -68,6 +78,7 @@ func init() {
 		Title:   "Truncated diffusion",
 		Summary: "Start the reverse process at T_trunc from an OT-fitted prior instead of at T from noise: full and truncated sampling side by side at equal NFE, and quality against NFE.",
 		Schema:  TruncateSchema,
+		Tours:   TruncateTours,
 		New:     func() app.Composer { return &TruncatePage{} },
 	})
 }
@@ -98,6 +109,12 @@ type TruncateFrame struct {
 	// quality chart), "sampling", "finished".
 	Phase   string `json:"phase"`
 	Playing bool   `json:"playing"`
+	// TrainStep of TrainSteps (model mlp, phase "training") and
+	// LadderTotal (the step counts of the quality chart, phase "ladder";
+	// len(LadderSteps) are done) say how far the long phases are.
+	TrainStep   int `json:"trainStep,omitempty"`
+	TrainSteps  int `json:"trainSteps,omitempty"`
+	LadderTotal int `json:"ladderTotal,omitempty"`
 	// TStart = TTrunc / T; PriorMMD is the MMD between prior samples and
 	// forward-diffused data at TStart (how well the prior fits q(x_t)).
 	TTrunc      int          `json:"ttrunc"`
@@ -204,7 +221,7 @@ func runTruncateOn(status BackendStatus, r *truncateRun, emit func(TruncateFrame
 	computeMu.Lock()
 	start := time.Now()
 	setup, err := newDiffusionSetup(b, status.Kind, st, func(step int, loss float64) {
-		send(func(f *TruncateFrame) { f.Phase = "training" })
+		send(func(f *TruncateFrame) { f.Phase, f.TrainStep, f.TrainSteps = "training", step, st.Int("train") })
 		if yield != nil {
 			yield()
 		}
@@ -305,7 +322,7 @@ func runTruncateOn(status BackendStatus, r *truncateRun, emit func(TruncateFrame
 		ladder = append(ladder, s)
 		slices.Sort(ladder)
 	}
-	send(func(f *TruncateFrame) { f.Phase = "ladder" })
+	send(func(f *TruncateFrame) { f.Phase, f.LadderTotal = "ladder", len(ladder) })
 	for _, steps := range ladder {
 		if stopped() {
 			computeMu.Unlock()
@@ -474,7 +491,7 @@ func truncateLadderFigure(f *TruncateFrame) Figure {
 		full = append(full, float64(f.LadderNFE[i]), f.LadderFull[i])
 		trunc = append(trunc, float64(f.LadderNFE[i]), f.LadderTrunc[i])
 	}
-	return Figure{Width: 520, Height: 260, Title: "MMD(sample, data) against NFE",
+	return Figure{Width: 520, Height: 260, Title: "MMD(sample, data) against NFE", XLabel: "NFE", YLabel: "MMD",
 		Curves: []Curve{
 			{XY: full, Color: "#1f77b4", Label: "full (t = 1, N(0, I))"},
 			{XY: trunc, Color: "#d62728", Label: "truncated (prior)"},
@@ -640,12 +657,19 @@ func (p *TruncatePage) Render() app.UI {
 		trunc = truncateSideFigure(f.data, f.Trunc, "truncated", "#d62728")
 		ladder = truncateLadderFigure(f)
 		g := func(v float64) string { return strconv.FormatFloat(v, 'g', 5, 64) }
-		rows := []app.UI{
-			resultRow("phase", f.Phase),
-			resultRow("truncation", fmt.Sprintf("T_trunc = %d: start at t = %s", f.TTrunc, g(f.TStart))),
-			resultRow("prior fit", fmt.Sprintf("%s prior: MMD(prior, q(x_t)) = %s", f.Prior, g(f.PriorMMD))),
-			resultRow("full", fmt.Sprintf("step %d of %d, t = %s, NFE %d", f.Full.Step, f.Steps, g(f.Full.T), f.Full.NFE)),
-			resultRow("truncated", fmt.Sprintf("step %d of %d, t = %s, NFE %d", f.Trunc.Step, f.Steps, g(f.Trunc.T), f.Trunc.NFE)),
+		// Only numbers that exist: the prior's fit once it is fitted,
+		// the samplers once they sample (no zeros while fitting).
+		rows := []app.UI{resultRow("phase", f.Phase)}
+		fitted := f.Phase == "ladder" || f.Phase == "sampling" || f.Phase == "finished"
+		if fitted {
+			rows = append(rows,
+				resultRow("truncation", fmt.Sprintf("T_trunc = %d: start at t = %s", f.TTrunc, g(f.TStart))),
+				resultRow("prior fit", fmt.Sprintf("%s prior: MMD(prior, q(x_t)) = %s", f.Prior, g(f.PriorMMD))))
+		}
+		if f.Phase == "sampling" || f.Phase == "finished" {
+			rows = append(rows,
+				resultRow("full", fmt.Sprintf("step %d of %d, t = %s, NFE %d", f.Full.Step, f.Steps, g(f.Full.T), f.Full.NFE)),
+				resultRow("truncated", fmt.Sprintf("step %d of %d, t = %s, NFE %d", f.Trunc.Step, f.Steps, g(f.Trunc.T), f.Trunc.NFE)))
 		}
 		if f.Phase == "finished" {
 			rows = append(rows, resultRow("MMD(sample, data)", fmt.Sprintf("full %s, truncated %s", g(f.Full.MMD), g(f.Trunc.MMD))))
@@ -655,34 +679,35 @@ func (p *TruncatePage) Render() app.UI {
 	}
 	sampling := f != nil && f.Error == "" && f.Phase == "sampling"
 	playing := sampling && f.Playing
-	slider := app.Label().Class("otplay-field").Body(
-		app.B().Text("T_trunc "),
-		app.Input().ID("ttrunc-slider").Type("range").Min(2).Max(diffusion.DefaultT).Step(1).
-			Value(p.state.String("ttrunc")).OnChange(p.onSlider),
-		app.Text(" "+p.state.String("ttrunc")+" of 1000"),
-		app.Small().Style("display", "block").Style("color", "#666").Text("start the reverse process at t = T_trunc/T from the prior; at T_trunc = T with the gaussian prior it is the full sampler"),
-	)
+	// T_trunc's slider applies at once (the form's text field waits for
+	// Apply): one control, two ways to set it.
+	slider := app.Input().ID("ttrunc-slider").Class("otplay-slider").Type("range").Min(2).Max(diffusion.DefaultT).Step(1).
+		Aria("label", "Truncation step T_trunc").Value(p.state.String("ttrunc")).OnChange(p.onSlider)
+	if !p.embed {
+		l.Panel = p.form.render(p.onApply, map[string]app.UI{
+			"ttrunc": slider,
+			"data":   pointUploadField("upload-data", "or upload your own (CSV or .npy, 2 columns)", p.onUpload),
+		})
+	}
+	l.Query, l.StateError = p.state.Encode(), p.stateErr
+	l.Progress = truncateProgress(f, p.state)
 	return l.Render(
-		app.If(!p.embed, func() app.UI { return slider }),
-		app.If(!p.embed, func() app.UI { return p.form.render(p.onApply) }),
-		app.If(!p.embed, func() app.UI {
-			return app.Div().Class("otplay-form").Body(pointUploadField("upload-data", "upload data (CSV or .npy, 2 columns)", p.onUpload))
-		}),
 		app.If(p.uploadErr != "", func() app.UI { return app.P().ID("upload-error").Class("otplay-error").Text(p.uploadErr) }),
-		app.If(p.stateErr != "", func() app.UI {
-			return app.P().Class("otplay-error").ID("state-error").Text("URL state: " + p.stateErr + " (using defaults there)")
-		}),
 		app.Div().Class("otplay-controls").Body(
 			button("step", "Step", !sampling || playing, p.onStep),
 			button("play", "Play", !sampling || playing, p.onPlay),
 			button("pause", "Pause", !playing, p.onPause),
 			button("reset", "Reset", p.run == nil, p.onReset),
 		),
-		stats,
+		app.Div().Class("otplay-hero").Body(
+			app.Div().Class("otplay-main-view otplay-view otplay-pair").DataSet("view", "truncate-pair").Body(
+				&Plot{ID: "truncate-full", Figure: full},
+				&Plot{ID: "truncate-trunc", Figure: trunc},
+			),
+			app.Div().Class("otplay-side").Body(stats),
+		),
 		app.Div().Class("otplay-views").Body(
-			&Plot{ID: "truncate-full", Figure: full},
-			&Plot{ID: "truncate-trunc", Figure: trunc},
-			&Plot{ID: "truncate-ladder", Figure: ladder},
+			viewBox("truncate-ladder", &Plot{ID: "truncate-ladder", Figure: ladder}),
 		),
 		app.If(!p.embed, func() app.UI {
 			return exportButtons("truncate", []string{"truncate-full", "truncate-trunc", "truncate-ladder"}, p.particlesCSV, p.frameJSON)
@@ -724,4 +749,36 @@ func (p *TruncatePage) OnMount(ctx app.Context) {
 		}
 		return p.frame.Backend.Backend
 	}, p.reset)
+}
+
+// truncateProgress is the long phase the page is in (nil when sampling):
+// what it does, with how far it is where the page can count it.
+func truncateProgress(f *TruncateFrame, st State) *Progress {
+	if f == nil {
+		return &Progress{Phase: "Opening the backend"}
+	}
+	if f.Error != "" {
+		return nil
+	}
+	switch f.Phase {
+	case "training":
+		if st.String("model") == "mlp" {
+			return &Progress{Phase: "Training the denoising network", Done: f.TrainStep, Total: f.TrainSteps, Unit: "Adam steps"}
+		}
+		if st.String("model") == "gmm" {
+			return &Progress{Phase: fmt.Sprintf("Fitting a %d-component Gaussian mixture to the data by EM", st.Int("k"))}
+		}
+		return &Progress{Phase: "Loading the data for the exact denoiser"}
+	case "fitting":
+		switch st.String("prior") {
+		case "entropic":
+			return &Progress{Phase: fmt.Sprintf("Fitting the entropic prior: Sinkhorn between %d normals and %d samples of q(x_t) at t = %d/1000; its length depends on ε and the data", st.Int("fit"), st.Int("fit"), st.Int("ttrunc"))}
+		case "sliced":
+			return &Progress{Phase: fmt.Sprintf("Training the sliced prior: %d Adam steps on SW₂²(f(z), x_t)", st.Int("priorsteps"))}
+		}
+		return &Progress{Phase: "Preparing the prior"}
+	case "ladder":
+		return &Progress{Phase: "Measuring both samplers' quality (MMD to the data) at each step count", Done: len(f.LadderSteps), Total: f.LadderTotal, Unit: "step counts"}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strconv"
 	"time"
 
@@ -16,8 +17,18 @@ const ValidatePath = "/validate"
 // wasm CPU reference) or the quick one (the default, as otplay validate
 // --quick).
 var ValidateSchema = Schema{
-	{Name: "full", Kind: KindChoice, Default: "no", Choices: []string{"no", "yes"}, Help: "run the full suite instead of the quick one"},
-	BackendParam,
+	{Name: "full", Label: "Run the full suite", Group: "Suite", Kind: KindChoice, Default: "no", Choices: []string{"no", "yes"}, Help: "run the full suite instead of the quick one"},
+	computeParam,
+}
+
+// ValidateTours are the /validate page's presets.
+var ValidateTours = []Tour{
+	{Name: "The quick suite", Query: "",
+		Caption: "Every compute operation of the browser's backend against the float64 CPU reference, on sizes 1, 65 and 4097. A failure names the operation and its error."},
+	{Name: "The full suite", Query: "full=yes",
+		Caption: "All sizes and dimensions, as otplay validate runs natively. It takes a minute or more on a software GPU."},
+	{Name: "The CPU backend", Query: "backend=cpu",
+		Caption: "The same checks on the wasm CPU backend. They pass trivially in float64, which shows what the tolerances measure."},
 }
 
 func init() {
@@ -26,6 +37,7 @@ func init() {
 		Title:   "Validate",
 		Summary: "Runs the compute conformance suite on this browser's backend: every kernel against independent float64 references, with the float32 tolerances.",
 		Schema:  ValidateSchema,
+		Tours:   ValidateTours,
 		New:     func() app.Composer { return &ValidatePage{} },
 	})
 }
@@ -82,6 +94,11 @@ type ValidatePage struct {
 	stateErr string
 	result   *ValidateResult
 	gen      int
+	// opened is the backend once open (the suite then runs on it);
+	// started is when the page began, for the elapsed time it shows.
+	opened  *BackendStatus
+	started time.Time
+	elapsed time.Duration
 }
 
 // OnNav reads the state and starts the suite.
@@ -90,7 +107,8 @@ func (p *ValidatePage) OnNav(ctx app.Context) {
 	p.embed = IsEmbed(u)
 	ctx.Page().SetTitle("Validate · otplay")
 	st, err := ValidateSchema.Decode(u.Query())
-	p.state, p.stateErr, p.result = st, "", nil
+	p.state, p.stateErr, p.result, p.opened = st, "", nil, nil
+	p.started, p.elapsed = time.Now(), 0
 	if err != nil {
 		p.stateErr = err.Error()
 	}
@@ -99,7 +117,33 @@ func (p *ValidatePage) OnNav(ctx app.Context) {
 		return
 	}
 	gen := p.gen
+	// The elapsed time, every half second until the result is in: the
+	// quick suite takes about 10 s on a software GPU, and a page that
+	// sits silent that long looks broken.
 	ctx.Async(func() {
+		for {
+			time.Sleep(500 * time.Millisecond)
+			done := make(chan bool, 1)
+			ctx.Dispatch(func(ctx app.Context) {
+				if p.gen != gen || p.result != nil {
+					done <- true
+					return
+				}
+				p.elapsed = time.Since(p.started)
+				done <- false
+			})
+			if <-done {
+				return
+			}
+		}
+	})
+	ctx.Async(func() {
+		s := OpenBackend(st.String("backend"))
+		ctx.Dispatch(func(ctx app.Context) {
+			if p.gen == gen {
+				p.opened = &s
+			}
+		})
 		r := RunValidate(st)
 		ctx.Dispatch(func(ctx app.Context) {
 			if p.gen != gen {
@@ -113,11 +157,20 @@ func (p *ValidatePage) OnNav(ctx app.Context) {
 
 // Render shows the verdict and the table of checks.
 func (p *ValidatePage) Render() app.UI {
-	l := Layout{Path: ValidatePath, Title: "Validate the compute backend", Embed: p.embed}
+	l := Layout{Path: ValidatePath, Title: "Validate the compute backend", Embed: p.embed, Query: p.state.Encode(), StateError: p.stateErr}
 	r := p.result
 	if r == nil {
+		l.Status = p.opened
+		l.Progress = &Progress{Phase: fmt.Sprintf("Opening the backend (%.0f s)", p.elapsed.Seconds())}
+		if p.opened != nil {
+			suite := "quick"
+			if p.state.String("full") == "yes" {
+				suite = "full"
+			}
+			l.Progress.Phase = fmt.Sprintf("Running the %s conformance suite on %s: soft-min, soft-mean, maps, sums, products, gathers, sorts, random numbers and error handling, each against the float64 CPU (%.0f s so far; the quick suite takes about 10 s on a software GPU)",
+				suite, p.opened.Badge(), p.elapsed.Seconds())
+		}
 		return l.Render(
-			app.If(p.stateErr != "", func() app.UI { return app.P().Class("otplay-error").Text("URL state: " + p.stateErr) }),
 			app.Div().ID("validate-result").DataSet("status", "running").Text("Running the conformance suite ..."),
 		)
 	}

@@ -25,14 +25,15 @@ func main() {
 	pages := flag.String("pages", "/ot,/diffusion,/bridge,/patch", "comma-separated routes (with query)")
 	wait := flag.Duration("play", 8*time.Second, "how long each page plays before the capture")
 	chromium := flag.String("chromium", "/usr/lib/chromium/chromium", "Chromium binary")
+	phone := flag.Bool("phone", false, "capture at phone size (390x844, mobile) into NAME-phone.png instead of 1280x800")
 	flag.Parse()
-	if err := run(*base, *out, strings.Split(*pages, ","), *wait, *chromium); err != nil {
+	if err := run(*base, *out, strings.Split(*pages, ","), *wait, *chromium, *phone); err != nil {
 		fmt.Fprintln(os.Stderr, "screenshots:", err)
 		os.Exit(1)
 	}
 }
 
-func run(base, out string, pages []string, wait time.Duration, chromium string) error {
+func run(base, out string, pages []string, wait time.Duration, chromium string, phone bool) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
@@ -44,19 +45,29 @@ func run(base, out string, pages []string, wait time.Duration, chromium string) 
 	opts := append([]chromedp.ExecAllocatorOption{}, chromedp.DefaultExecAllocatorOptions[:]...)
 	opts = append(opts, chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.UserDataDir(profile),
 		chromedp.Flag("enable-unsafe-webgpu", true), chromedp.Flag("disable-quic", true),
-		chromedp.WindowSize(1200, 760), chromedp.CombinedOutput(io.Discard))
+		chromedp.WindowSize(1280, 800), chromedp.CombinedOutput(io.Discard))
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancel()
 	for _, p := range pages {
 		ctx, cancelTab := chromedp.NewContext(actx)
 		ctx, cancelTime := context.WithTimeout(ctx, 3*time.Minute)
-		err := shoot(ctx, base+p, filepath.Join(out, name(p)+".png"), wait)
+		file := filepath.Join(out, name(p)+".png")
+		var err error
+		if phone {
+			file = filepath.Join(out, name(p)+"-phone.png")
+			err = chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+		} else {
+			err = chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800))
+		}
+		if err == nil {
+			err = shoot(ctx, base+p, file, wait)
+		}
 		cancelTime()
 		cancelTab()
 		if err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
-		fmt.Println("wrote", filepath.Join(out, name(p)+".png"))
+		fmt.Println("wrote", file)
 	}
 	return nil
 }
@@ -89,8 +100,8 @@ func shoot(ctx context.Context, url, file string, wait time.Duration) error {
 		chromedp.Run(ctx, chromedp.Evaluate[bool](press("Pause")))
 		time.Sleep(500 * time.Millisecond)
 	}
-	// Show the views: the first canvas at the top of the viewport.
-	chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const c = document.querySelector("canvas"); if (!c) return false; c.scrollIntoView({block: "start"}); window.scrollBy(0, -40); return true; })()`))
+	// The first screen as a reader sees it, unscrolled: the page puts its
+	// main view there.
 	time.Sleep(300 * time.Millisecond)
 	buf, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {

@@ -63,8 +63,11 @@ class Result:
 
 
 def _npy(a):
+    """a as .npy: float32 stays float32, anything else becomes float64."""
+    a = np.asarray(a)
+    a = np.ascontiguousarray(a, dtype=np.float32 if a.dtype == np.float32 else np.float64)
     buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(a), allow_pickle=False)
+    np.save(buf, a, allow_pickle=False)
     return buf.getvalue()
 
 
@@ -89,7 +92,13 @@ def _multipart(params, arrays):
         out.write(body)
         out.write(b"\r\n")
 
-    part("params", None, "application/json", json.dumps(params, allow_nan=False, default=_json_scalar).encode())
+    try:
+        text = json.dumps(params, allow_nan=False, default=_json_scalar)
+    except ValueError:
+        bad = ", ".join(f"{k}={v}" for k, v in params.items() if isinstance(v, float) and not np.isfinite(v))
+        raise OtplayError(f"parameters must be finite numbers (JSON has no inf or nan): {bad}; "
+                          "for tau = inf (balanced) use method='sinkhorn'") from None
+    part("params", None, "application/json", text.encode())
     for name, a in arrays.items():
         if isinstance(a, bytes):  # a file sent as it is (sample's model)
             part(name, name, "application/octet-stream", a)
@@ -99,21 +108,35 @@ def _multipart(params, arrays):
     return out.getvalue(), "multipart/form-data; boundary=" + boundary
 
 
+_TEXT_EXTS = (".csv", ".txt", ".tsv", ".dat")
+_FILE_EXTS = _TEXT_EXTS + (".npy", ".npz")
+
+
 def _is_point_file(spec):
-    return spec.strip().lower().endswith((".npy", ".csv"))
+    """Whether a spec names a file (the extensions the CLI reads)."""
+    return spec.strip().lower().endswith(_FILE_EXTS)
 
 
 def _load_file(name, path):
-    """Reads a .npy or .csv file (one point per row; a header line is
-    skipped) here, as the CLI would read it, to send it as an array."""
+    """Reads a point or weight file here, as the CLI would read it, to send
+    it as an array: text (.csv, .txt, .tsv, .dat: one point per row,
+    commas or white space, a header line skipped), .npy, or .npz holding
+    one array."""
     path = path.strip()
+    low = path.lower()
     try:
-        if path.lower().endswith(".npy"):
+        if low.endswith(".npy"):
             return np.load(path, allow_pickle=False)
+        if low.endswith(".npz"):
+            with np.load(path, allow_pickle=False) as z:
+                if len(z.files) != 1:
+                    raise ValueError(f"the archive holds {len(z.files)} arrays ({', '.join(z.files)}); want one")
+                return z[z.files[0]]
+        delim = "," if low.endswith(".csv") else None
         try:
-            return np.loadtxt(path, delimiter=",", ndmin=2)
+            return np.loadtxt(path, delimiter=delim, ndmin=2)
         except ValueError:
-            return np.loadtxt(path, delimiter=",", ndmin=2, skiprows=1)
+            return np.loadtxt(path, delimiter=delim, ndmin=2, skiprows=1)
     except (OSError, ValueError) as e:
         raise OtplayError(f"--{name}: {path}: {e}") from None
 
@@ -251,7 +274,11 @@ class Client:
             except (ValueError, KeyError, TypeError):
                 msg = text.strip() or e.reason
             raise OtplayError(msg, e.code) from None
+        except (TimeoutError, socket.timeout) as e:
+            raise OtplayError(f"no answer from {self.url} within {self.timeout} s ({e}); the server stops the run") from None
         except urllib.error.URLError as e:
+            if isinstance(e.reason, (TimeoutError, socket.timeout)):
+                raise OtplayError(f"no answer from {self.url} within {self.timeout} s; the server stops the run") from None
             raise OtplayError(f"otplay server at {self.url} unreachable: {e.reason}") from None
         with np.load(io.BytesIO(payload), allow_pickle=False) as z:
             fields = json.loads(bytes(z["result"]).decode())
@@ -346,6 +373,12 @@ class Client:
         arrs["samples"] = arrs["samples"].reshape(k, -1, arrs["samples"].shape[-1])
         return Result(fields, arrs)
 
+    def info(self):
+        """The API's index: its endpoints with their parameters' defaults
+        (the CLI's), what backend "auto" takes on this server and why, the
+        limits, and ``in_flight`` (runs computing or waiting)."""
+        return self._get_json(API)
+
     def show(self, page="ot", width=800, height=560, **state):
         """A live view of a playground page for Jupyter: an iframe of
         ``/embed/<page>`` with ``state`` as its URL parameters (the page's
@@ -355,7 +388,10 @@ class Client:
         info = self._get_json("/api/info")
         pages = [p.strip("/") for p in info.get("pages", [])]
         page = page.strip("/")
-        if pages and page not in pages:
+        if not pages:
+            raise OtplayError(f"the otplay server at {self.url} serves the notebook API only (a binary built without "
+                              "the playground): show needs the binary of make build, or OTPLAY_WEB=<repository>/web")
+        if page not in pages:
             raise OtplayError(f"no page {page!r} (pages: {', '.join(p for p in pages if p)})")
         query = {}
         for k, v in state.items():
@@ -421,8 +457,13 @@ def show(page="ot", width=800, height=560, **state):
     return default_client().show(page, width=width, height=height, **state)
 
 
+def info():
+    return default_client().info()
+
+
 solve.__doc__ = Client.solve.__doc__
 sliced.__doc__ = Client.sliced.__doc__
 sample.__doc__ = Client.sample.__doc__
 bridge.__doc__ = Client.bridge.__doc__
 show.__doc__ = Client.show.__doc__
+info.__doc__ = Client.info.__doc__

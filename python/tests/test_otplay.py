@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 import unittest
 
 import numpy as np
@@ -133,7 +134,8 @@ class TestErrors(unittest.TestCase):
         x[3, 1] = np.nan
         with self.assertRaises(otplay.OtplayError) as cm:
             otplay.solve(x, y, eps=0.1, backend="cpu")
-        self.assertIn("--x: value 7 [3, 1] is NaN (not finite)", str(cm.exception))
+        # The CLI's message for a .npy file with a NaN (less the file name).
+        self.assertEqual("--x: data: bad input: npy: value 7 [3, 1] is NaN (not finite)", str(cm.exception))
         self.assertEqual(cm.exception.status, 400)
 
     def test_bad_parameters(self):
@@ -148,6 +150,9 @@ class TestErrors(unittest.TestCase):
                 with self.assertRaises(otplay.OtplayError) as cm:
                     otplay.solve(x, y, backend="cpu", **kwargs)
                 self.assertIn(want, cm.exception.message)
+        with self.assertRaises(otplay.OtplayError) as cm:
+            otplay.solve(x, y, method="unbalanced", tau=float("inf"), backend="cpu")
+        self.assertIn("tau=inf", cm.exception.message)
         with self.assertRaises(otplay.OtplayError) as cm:
             otplay.solve(x, np.ones((3, 5)), backend="cpu")
         self.assertIn("--x has dimension 2 and --y dimension 5", cm.exception.message)
@@ -191,6 +196,13 @@ class TestSampleBridgeShow(unittest.TestCase):
                 otplay.sample(data, model="mlp:" + data, n=4, steps=2, backend="cpu")
             self.assertEqual(cm.exception.status, 400)
             self.assertIn("--model: ", cm.exception.message)
+            # The same points as text and .npz files give the same cost.
+            pts = np.load(data)
+            np.savetxt(os.path.join(tmp, "data.txt"), pts)
+            np.savez(os.path.join(tmp, "data.npz"), pts)
+            costs = {f: otplay.solve(os.path.join(tmp, f), "moons:50", eps=0.5, backend="cpu").cost
+                     for f in ("data.npy", "data.txt", "data.npz")}
+            self.assertEqual(len(set(costs.values())), 1, costs)
             with self.assertRaises(otplay.OtplayError) as cm:
                 otplay.solve(os.path.join(tmp, "missing.npy"), data)
             self.assertIn("--x: ", cm.exception.message)
@@ -207,6 +219,24 @@ class TestSampleBridgeShow(unittest.TestCase):
             dist = np.abs(r.samples[k][:, None, :] - pts[None, :, :]).max(axis=2).min(axis=1)
             self.assertLess(dist.max(), 1e-12, f"samples at t = {r.times[k]} are not the end points")
 
+    def test_timeout_stops_the_run(self):
+        """A request given up (a timeout here; Ctrl-C likewise closes the
+        connection) stops its run on the server."""
+        c = otplay.Client(url=otplay.default_client().url, timeout=1.0)
+        with self.assertRaises(otplay.OtplayError) as cm:
+            c.solve("moons:400", "circles:400", eps=1e-4, tol=-1, iters=100000000, backend="cpu")
+        self.assertIn("no answer", cm.exception.message)
+        deadline = time.monotonic() + 60  # a hang guard, not a timing check
+        while otplay.info()["in_flight"] != 0:
+            self.assertLess(time.monotonic(), deadline, "the abandoned run is still computing")
+            time.sleep(0.05)
+
+    def test_info(self):
+        i = otplay.info()
+        self.assertEqual(i["api"], 1)
+        self.assertEqual(i["endpoints"]["/api/v1/solve"]["method"], "sinkhorn")
+        self.assertIn(i["auto"]["backend"], ("gpu", "cpu32"))
+
     def test_show(self):
         v = otplay.show("ot", x="moons", y="8gaussians", eps=0.2, n=300)
         html = v._repr_html_()
@@ -217,6 +247,19 @@ class TestSampleBridgeShow(unittest.TestCase):
         self.assertIn("URL state holds data set names", cm.exception.message)
         with self.assertRaises(otplay.OtplayError):
             otplay.show("nosuchpage")
+
+    def test_show_without_playground(self):
+        """A binary without the playground serves the API only; show says so."""
+        web = os.environ.pop("OTPLAY_WEB", None)
+        try:
+            with otplay.Client() as c:
+                self.assertEqual(c.solve("moons:10", "moons:10", eps=1.0, backend="cpu").n, 10)
+                with self.assertRaises(otplay.OtplayError) as cm:
+                    c.show("ot")
+                self.assertIn("serves the notebook API only", cm.exception.message)
+        finally:
+            if web is not None:
+                os.environ["OTPLAY_WEB"] = web
 
 
 def tearDownModule():

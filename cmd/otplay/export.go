@@ -24,7 +24,7 @@ host (GitHub Pages, a course's web space, a USB stick with a local
 server): index.html, every page and embed view as its own folder's
 index.html (ot/index.html, embed/ot/index.html: deep links work on hosts
 that only serve files), go-app's scripts and manifest, and the web root
-in OUTDIR/web with app.wasm (about 12 MB; the embed example is
+in OUTDIR/web with app.wasm (about 18 MB; the embed example is
 web/embed-example.html).
 
 --base is the URL path the site is served under: "/" (the default) for

@@ -6,12 +6,29 @@ package gpu
 #include <stdlib.h>
 #include <string.h>
 
-// otplay_prime_malloc leaves a zeroed free chunk of n bytes on top of
-// malloc's free list for that size, so the next malloc(n) returns zeroed
-// memory (glibc's tcache and fastbins are LIFO per size class).
-static void otplay_prime_malloc(size_t n) {
-	void *p = calloc(1, n);
-	free(p);
+#include <stdint.h>
+
+// wgpu-native 0.19's instance descriptor and its InstanceExtras chain
+// (wgpu.h of github.com/cogentcore/webgpu v0.23.0, wgpu/lib/wgpu.h).
+typedef struct { const void *next; uint32_t sType; } otplayChain;
+typedef struct {
+	otplayChain chain;
+	uint32_t backends, flags, dx12ShaderCompiler, gles3MinorVersion;
+	const char *dxilPath, *dxcPath;
+} otplayInstanceExtras;
+typedef struct { const otplayChain *nextInChain; } otplayInstanceDescriptor;
+extern void *wgpuCreateInstance(const otplayInstanceDescriptor *descriptor);
+
+// otplay_create_instance creates the instance with every field of its
+// extras set (zero but for the backends): WGPUSType_InstanceExtras is
+// 0x00030006, gles3MinorVersion 0 is "automatic".
+static void *otplay_create_instance(uint32_t backends) {
+	otplayInstanceExtras ex;
+	memset(&ex, 0, sizeof ex);
+	ex.chain.sType = 0x00030006;
+	ex.backends = backends;
+	otplayInstanceDescriptor d = { &ex.chain };
+	return wgpuCreateInstance(&d);
 }
 
 // otplay_fill_malloc leaves k free chunks of n bytes filled with byte b on
@@ -31,6 +48,7 @@ import "C"
 import (
 	"fmt"
 	"sync"
+	"unsafe"
 
 	"github.com/cogentcore/webgpu/wgpu"
 )
@@ -48,23 +66,31 @@ var (
 
 // instance returns the process's WebGPU instance, created once.
 //
-// cogentcore/webgpu v0.23.0 mallocs WGPUInstanceExtras without zeroing it
-// and sets only some fields; a garbage gles3MinorVersion makes wgpu-native
-// abort the process ("Unknown gles3 minor version"), which Go cannot
-// recover from. Seen here on the third instance of one process. So:
-// one instance per process, created right after priming malloc with a
-// zeroed chunk of the struct's size, with both DXC paths set (the binding
-// copies only non-empty ones).
+// cogentcore/webgpu v0.23.0's CreateInstance mallocs WGPUInstanceExtras
+// without zeroing it and sets only some fields; a garbage
+// gles3MinorVersion makes wgpu-native abort the process ("Unknown gles3
+// minor version"), which Go cannot recover from. Priming malloc with
+// zeroed chunks first made it rarer, not impossible (glibc's free lists
+// are per thread and calloc bypasses the tcache: TestInstanceOnDirtyThreads
+// aborted in 5 of 6 runs that way). So otplay fills the struct itself, on
+// the C stack, calls wgpuCreateInstance, and wraps the handle in the
+// binding's Instance (a struct of one C pointer). One instance per
+// process: several crash this wgpu-native version.
 func instance(backends wgpu.InstanceBackend) (*wgpu.Instance, error) {
 	instOnce.Do(func() {
-		C.otplay_prime_malloc(C.size_t(instanceExtrasSize))
-		inst = wgpu.CreateInstance(&wgpu.InstanceDescriptor{Backends: backends, DxilPath: "dxil.dll", DxcPath: "dxcompiler.dll"})
-		if inst == nil {
+		ref := C.otplay_create_instance(C.uint32_t(backends))
+		if ref == nil {
 			instErr = fmt.Errorf("%w: could not create a WebGPU instance", ErrNoAdapter)
+			return
 		}
+		inst = new(wgpu.Instance)
+		*(*unsafe.Pointer)(unsafe.Pointer(inst)) = ref
 	})
 	return inst, instErr
 }
+
+// The binding's Instance must stay one C pointer for instance's wrapping.
+var _ = [1]struct{}{}[unsafe.Sizeof(wgpu.Instance{})-unsafe.Sizeof(uintptr(0))]
 
 // fillMalloc leaves k free chunks of n bytes filled with byte b on top of
 // the calling thread's malloc free lists: the heap garbage a binding's

@@ -1,13 +1,10 @@
 package remote
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -17,9 +14,6 @@ import (
 
 // Options configure a client Backend. Zero values mean the defaults.
 type Options struct {
-	// HTTP is the client the requests go through (http.DefaultClient).
-	// In the browser, Go's net/http sends them with fetch.
-	HTTP *http.Client
 	// KeepAlive is the interval of the empty batches that keep an idle
 	// session alive (a third of the server's idle timeout); negative
 	// disables them.
@@ -51,7 +45,6 @@ type Stats struct {
 type Backend struct {
 	base   string
 	token  string
-	http   *http.Client
 	info   compute.Info
 	sinfo  SessionInfo
 	opts   Options
@@ -85,33 +78,27 @@ func (a *array) Len() int { return a.n }
 // Open asks the server at base ("http://127.0.0.1:8080") for a session
 // and returns the backend that drives it.
 func Open(ctx context.Context, base string, opts Options) (*Backend, error) {
-	if opts.HTTP == nil {
-		opts.HTTP = http.DefaultClient
-	}
 	if opts.FlushBytes <= 0 {
 		opts.FlushBytes = 8 << 20
 	}
 	base = strings.TrimSuffix(base, "/")
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+SessionPath, nil)
-	if err != nil {
-		return nil, fmt.Errorf("remote: %w", err)
-	}
-	setOrigin(req, base)
-	resp, err := opts.HTTP.Do(req)
+	resp, err := post(ctx, base, SessionPath, nil, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", compute.ErrDeviceLost, serverGone, err)
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("remote: the server refused a session: %s: %s", resp.Status, strings.TrimSpace(string(body)))
+	body := resp.body
+	if len(body) > 1<<16 {
+		body = body[:1<<16]
+	}
+	if resp.status != statusOK {
+		return nil, fmt.Errorf("remote: the server refused a session: %s: %s", resp.statusLine(), strings.TrimSpace(string(body)))
 	}
 	var si SessionInfo
 	if err := json.Unmarshal(body, &si); err != nil || si.Token == "" {
 		return nil, fmt.Errorf("remote: the server's session answer is not understood (%v): %.200s", err, body)
 	}
 	b := &Backend{
-		base: base, token: si.Token, http: opts.HTTP, sinfo: si, opts: opts,
+		base: base, token: si.Token, sinfo: si, opts: opts,
 		info: compute.Info{Name: "native", Device: si.Device, API: si.API + " (otplay server)",
 			Precision: si.Precision, MaxArray: si.MaxArray, Notes: si.Notes},
 		elem: 8,
@@ -284,32 +271,20 @@ func remoteError(kind uint8, where, msg string) error {
 // Failing to reach the server, or a session the server no longer knows,
 // is compute.ErrDeviceLost, and sticks.
 func (b *Backend) post(frame []byte) ([]byte, error) {
-	req, err := http.NewRequest(http.MethodPost, b.base+BatchPath, bytes.NewReader(frame))
-	if err != nil {
-		return nil, fmt.Errorf("remote: %w", err)
-	}
-	req.Header.Set(TokenHeader, b.token)
-	req.Header.Set("Content-Type", "application/octet-stream")
-	setOrigin(req, b.base)
-	resp, err := b.http.Do(req)
+	resp, err := post(context.Background(), b.base, BatchPath, map[string]string{
+		TokenHeader: b.token, "Content-Type": "application/octet-stream"}, frame)
 	if err != nil {
 		b.lost = fmt.Errorf("%w: %s (%v)", compute.ErrDeviceLost, serverGone, err)
 		return nil, b.lost
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		b.lost = fmt.Errorf("%w: %s (reading its answer: %v)", compute.ErrDeviceLost, serverGone, err)
+	switch resp.status {
+	case statusOK:
+		return resp.body, nil
+	case statusGone, statusUnauthorized:
+		b.lost = fmt.Errorf("%w: the otplay server ended this page's session (%s)", compute.ErrDeviceLost, strings.TrimSpace(string(resp.body)))
 		return nil, b.lost
 	}
-	switch resp.StatusCode {
-	case http.StatusOK:
-		return body, nil
-	case http.StatusGone, http.StatusUnauthorized:
-		b.lost = fmt.Errorf("%w: the otplay server ended this page's session (%s)", compute.ErrDeviceLost, strings.TrimSpace(string(body)))
-		return nil, b.lost
-	}
-	return nil, fmt.Errorf("remote: the server answered %s: %s", resp.Status, strings.TrimSpace(string(body)))
+	return nil, fmt.Errorf("remote: the server answered %s: %s", resp.statusLine(), strings.TrimSpace(string(resp.body)))
 }
 
 func putU32(b []byte, v uint32) {
@@ -660,13 +635,7 @@ func (b *Backend) Close() error {
 	var err error
 	if b.lost == nil {
 		err = b.flushLocked()
-		req, rerr := http.NewRequest(http.MethodPost, b.base+ClosePath, strings.NewReader(b.token))
-		if rerr == nil {
-			setOrigin(req, b.base)
-			if resp, herr := b.http.Do(req); herr == nil {
-				resp.Body.Close()
-			}
-		}
+		post(context.Background(), b.base, ClosePath, nil, []byte(b.token))
 	}
 	if errors.Is(err, compute.ErrDeviceLost) {
 		err = nil

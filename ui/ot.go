@@ -755,9 +755,12 @@ func button(id, text string, disabled bool, h app.EventHandler) app.UI {
 
 // otConvergence says whether the run converged and why, or why not yet,
 // from the solver's own state: the residual against the tolerance, the
-// iteration cap.
+// iteration cap. Once the run has stopped (converged, or at the cap) the
+// solver's own sentence says it, with what to do; while it runs, a short
+// "not yet" does (the solver's advice to raise MaxIter would be noise
+// mid-run).
 func otConvergence(f *OTFrame) string {
-	if f.Status != "" && f.Iteration > 0 {
+	if f.Status != "" && f.Iteration > 0 && (f.Converged || f.Iteration >= ot.DefaultMaxIter) {
 		return f.Status
 	}
 	last := math.NaN()

@@ -24,8 +24,9 @@ func benchBridge(b *testing.B, be compute.Backend, n int) *Bridge {
 		tgt[k] = 0.5*compute.NormalAt(2, uint64(k)) + 1
 	}
 	// One Sinkhorn iteration: the cost of what is timed does not depend on
-	// the potentials' accuracy. (On lavapipe, ot.Sinkhorn with n = 16000
-	// and 10 iterations segfaults inside the GPU driver stack; reported.)
+	// the potentials' accuracy. (ot.Sinkhorn with n = 16000 and 10
+	// iterations once segfaulted lavapipe: wgpu-native's 5-second blocking
+	// wait, which the gpu package no longer uses.)
 	br, err := New(be, ot.Problem{X: src, Y: tgt, N: n, M: n, D: 2}, Settings{Sigma: 0.3, Sinkhorn: ot.Settings{MaxIter: 1}})
 	if err != nil {
 		b.Fatal(err)

@@ -81,8 +81,9 @@ func benchData(n int) (data, x []float64) {
 // fraction of the H100 exp bound (%exp-bound). On the GPU each timed
 // iteration waits for its dispatches (one NFE's latency, submission
 // included: tens of microseconds against ~6 ms for Q = N = 1e5 at 40% of
-// the bound). Waiting also sidesteps a crash seen on lavapipe when
-// several multi-second dispatches are queued (reported to the lead).
+// the bound). (Queued multi-second dispatches once crashed lavapipe:
+// wgpu-native's 5-second blocking wait, which the gpu package no longer
+// uses; see its package doc.)
 //
 //	go test ./solvers/diffusion -run XXX -bench EmpiricalDenoiser/gpu -benchtime 20x
 func BenchmarkEmpiricalDenoiser(b *testing.B) {

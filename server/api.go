@@ -286,32 +286,42 @@ func vector(flag string, a array) ([]float64, error) {
 	return a.vals, nil
 }
 
+// pairInputs fills the point sets and weights of a solve or sliced
+// request from the uploaded arrays x, y, a and b, after refusing file
+// names among its specs (the server reads no file a request names).
+func pairInputs(specs [4]string, arrays map[string]array, xs, ys **data.Set, aw, bw *[]float64) error {
+	for i, flag := range []string{"x", "y", "a", "b"} {
+		if err := refuseFile(flag, specs[i]); err != nil {
+			return err
+		}
+	}
+	if a, ok := arrays["x"]; ok {
+		*xs = a.set()
+	}
+	if a, ok := arrays["y"]; ok {
+		*ys = a.set()
+	}
+	var err error
+	if a, ok := arrays["a"]; ok {
+		if *aw, err = vector("a", a); err != nil {
+			return err
+		}
+	}
+	if a, ok := arrays["b"]; ok {
+		if *bw, err = vector("b", a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func runSolve(params []byte, arrays map[string]array, opt batch.Options) (any, map[string]array, error) {
 	req := batch.NewSolveRequest()
 	if err := decodeParams(params, &req); err != nil {
 		return nil, nil, err
 	}
-	for flag, spec := range map[string]string{"x": req.X, "y": req.Y, "a": req.A, "b": req.B} {
-		if err := refuseFile(flag, spec); err != nil {
-			return nil, nil, err
-		}
-	}
-	if a, ok := arrays["x"]; ok {
-		req.XSet = a.set()
-	}
-	if a, ok := arrays["y"]; ok {
-		req.YSet = a.set()
-	}
-	var err error
-	if a, ok := arrays["a"]; ok {
-		if req.AWeights, err = vector("a", a); err != nil {
-			return nil, nil, err
-		}
-	}
-	if a, ok := arrays["b"]; ok {
-		if req.BWeights, err = vector("b", a); err != nil {
-			return nil, nil, err
-		}
+	if err := pairInputs([4]string{req.X, req.Y, req.A, req.B}, arrays, &req.XSet, &req.YSet, &req.AWeights, &req.BWeights); err != nil {
+		return nil, nil, err
 	}
 	res, err := batch.Solve(req, opt)
 	if err != nil {
@@ -333,27 +343,8 @@ func runSliced(params []byte, arrays map[string]array, opt batch.Options) (any, 
 	if err := decodeParams(params, &req); err != nil {
 		return nil, nil, err
 	}
-	for flag, spec := range map[string]string{"x": req.X, "y": req.Y, "a": req.A, "b": req.B} {
-		if err := refuseFile(flag, spec); err != nil {
-			return nil, nil, err
-		}
-	}
-	if a, ok := arrays["x"]; ok {
-		req.XSet = a.set()
-	}
-	if a, ok := arrays["y"]; ok {
-		req.YSet = a.set()
-	}
-	var err error
-	if a, ok := arrays["a"]; ok {
-		if req.AWeights, err = vector("a", a); err != nil {
-			return nil, nil, err
-		}
-	}
-	if a, ok := arrays["b"]; ok {
-		if req.BWeights, err = vector("b", a); err != nil {
-			return nil, nil, err
-		}
+	if err := pairInputs([4]string{req.X, req.Y, req.A, req.B}, arrays, &req.XSet, &req.YSet, &req.AWeights, &req.BWeights); err != nil {
+		return nil, nil, err
 	}
 	if a, ok := arrays["directions"]; ok {
 		req.Directions = a.vals

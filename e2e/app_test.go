@@ -279,12 +279,13 @@ func TestDesktopApp(t *testing.T) {
 	display, screenFile := startXvfb(t)
 
 	var out lineBuffer
-	// backend=auto (the default) takes the app's server (this machine's
-	// backend): the window has no WebGPU. The server's backend is cpu32
-	// here: this machine has no GPU, and probing the adapters can abort
-	// the process (wgpu-native's "Unknown gles3 minor version" on the
-	// binding's uninitialised instance extras, see gpu/instance_native.go).
-	cmd := exec.Command(bin, "app", "--backend", "cpu32", "--page", "/ot?n=40&m=30&eps=0.1")
+	// The page's backend=auto (the default) takes the app's server (this
+	// machine's backend): the window has no WebGPU. The server's backend
+	// is --backend auto, the default, so the app probes the adapters with
+	// DISPLAY set, where the binding's uninitialised instance extras once
+	// aborted it (see gpu/instance_native.go); on a machine whose only
+	// adapter is lavapipe auto then takes cpu32.
+	cmd := exec.Command(bin, "app", "--page", "/ot?n=40&m=30&eps=0.1")
 	cmd.Dir = t.TempDir() // any folder: the playground is in the binary
 	cmd.Env = append(os.Environ(), "DISPLAY="+display, "WAYLAND_DISPLAY=")
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -30,7 +30,7 @@ const appWindowWidth, appWindowHeight = 1280, 860
 var appContext = serveContext
 
 func runApp(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("app", `app [--page /PATH?STATE] [--backend auto|gpu|cpu32|cpu] [--web DIR]
+	fs := newCommandFlags("app", `app [--page /PATH?STATE] [--backend auto|gpu|cpu32|cpu] [--web DIR]
 
 Opens the otplay playground in a desktop window: the server runs inside
 this process on a free loopback port (127.0.0.1), and stops when the
@@ -51,7 +51,7 @@ wasm, on the CPU.
 Each page's first result is logged ("otplay app: /ot computed on native:
 ...").
 The playground comes from the binary (make build puts it in) or, with
---web, from a web root holding app.wasm (make wasm).`, stderr)
+--web, from a web root holding app.wasm (make wasm).`, stdout, stderr)
 	page := fs.String("page", "/", `page to open, with its state: "/", "/ot", "/diffusion?steps=10", "/embed/ot"`)
 	web := fs.String("web", "", "web root holding app.wasm, the icons and otplay.css; empty: the playground built into the binary")
 	native := fs.Bool("native", true, "let the window's pages compute on this machine's backend through the server (backend=auto takes it: the window has no WebGPU)")

@@ -88,7 +88,7 @@ func TestAppUsage(t *testing.T) {
 		}
 	}
 	var out, errb bytes.Buffer
-	if st := run([]string{"app", "-h"}, &out, &errb); st != 0 || !strings.Contains(errb.String()+out.String(), "webview") {
+	if st := run([]string{"app", "-h"}, &out, &errb); st != 0 || !strings.Contains(out.String(), "webview") {
 		t.Errorf("app -h: status %d", st)
 	}
 	if st := run([]string{"app", "--web", t.TempDir()}, &out, &errb); st != 1 || !strings.Contains(errb.String(), "make wasm") {

@@ -17,7 +17,7 @@ func init() {
 }
 
 func runExport(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("export", `export [--base /PATH/] [--web DIR] [--force] OUTDIR
+	fs := newCommandFlags("export", `export [--base /PATH/] [--web DIR] [--force] OUTDIR
 
 Writes the playground as a static website into OUTDIR, for any static
 host (GitHub Pages, a course's web space, a USB stick with a local
@@ -33,7 +33,7 @@ https://USER.github.io/repo/. Serve it over https or on localhost, so that
 browsers offer WebGPU.
 
 The playground comes from the binary ("make build" puts it in) or, with
---web, from a web root holding app.wasm (make wasm).`, stderr)
+--web, from a web root holding app.wasm (make wasm).`, stdout, stderr)
 	web := fs.String("web", "", "web root holding app.wasm, the icons and otplay.css; empty: the playground built into the binary")
 	base := fs.String("base", "/", `URL path the site is served under, e.g. "/repo/" for a GitHub Pages project site`)
 	force := fs.Bool("force", false, "write into OUTDIR even if it is not empty")

@@ -12,8 +12,9 @@ import (
 
 func TestExportUsage(t *testing.T) {
 	var out, errb bytes.Buffer
-	if st := run([]string{"export", "-h"}, &out, &errb); st != 0 || !strings.Contains(errb.String(), "OUTDIR") {
-		t.Errorf("export -h: status %d\n%s", st, errb.String())
+	// Help goes to stdout (otplay export -h | less), nothing to stderr.
+	if st := run([]string{"export", "-h"}, &out, &errb); st != 0 || !strings.Contains(out.String(), "OUTDIR") || errb.Len() != 0 {
+		t.Errorf("export -h: status %d\nstdout:\n%s\nstderr:\n%s", st, out.String(), errb.String())
 	}
 	for _, args := range [][]string{{"export"}, {"export", "a", "b"}, {"export", "--nope", "a"}} {
 		if st := run(args, &out, &errb); st != 2 {

@@ -121,17 +121,6 @@ func newCommandFlags(name, synopsis string, stdout, stderr io.Writer) *flag.Flag
 	return fs
 }
 
-// newFlags is newCommandFlags for commands that are handed only stderr:
-// help goes to the process's stdout when stderr is the process's stderr,
-// else (in tests) to stderr.
-func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
-	stdout := stderr
-	if f, ok := stderr.(*os.File); ok && f == os.Stderr {
-		stdout = os.Stdout
-	}
-	return newCommandFlags(name, synopsis, stdout, stderr)
-}
-
 // parseFlags parses args; it returns (status, false) when the command
 // must stop: 0 after -h (the help printed to stdout), 2 on a usage error
 // (the error, the one-line synopsis and a pointer to -h on stderr).

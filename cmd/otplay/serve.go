@@ -31,7 +31,7 @@ var serveContext = func() (context.Context, context.CancelFunc) {
 }
 
 func runServe(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("serve", `serve [--addr HOST:PORT] [--web DIR] [--allow-host NAME,...]
+	fs := newCommandFlags("serve", `serve [--addr HOST:PORT] [--web DIR] [--allow-host NAME,...]
 
 Serves the otplay playground: the gallery at /, the pages (/check, ...)
 and their bare embed views at /embed/<page>. Pages compute in the browser,
@@ -51,7 +51,7 @@ browsers that accept gzip).
 The server answers only requests addressed to it by one of its own
 addresses (localhost, 127.0.0.1, [::1] and, for a non-loopback --addr, the
 addresses it listens on): a Host check that stops DNS rebinding.
---allow-host adds names. Ctrl-C stops the server.`, stderr)
+--allow-host adds names. Ctrl-C stops the server.`, stdout, stderr)
 	addr := fs.String("addr", serveDefaultAddr, "listen address; keep it on 127.0.0.1 or localhost: browsers refuse WebGPU to plain-http pages of other hosts, and other machines can reach any other address")
 	web := fs.String("web", "", "web root holding app.wasm, the icons and otplay.css (development: --web web); empty: the playground built into the binary")
 	native := fs.Bool("native", true, "let the pages compute on this machine's backend (?backend=native; backend=auto takes it when the browser has no WebGPU, or only a software adapter while this machine has a GPU)")

@@ -55,8 +55,9 @@ func (s *serveSyncBuffer) String() string {
 
 func TestServeUsage(t *testing.T) {
 	var out, errb bytes.Buffer
-	if st := run([]string{"serve", "-h"}, &out, &errb); st != 0 || !strings.Contains(errb.String(), "-addr") || !strings.Contains(errb.String(), "make wasm") {
-		t.Errorf("serve -h: status %d, help:\n%s", st, errb.String())
+	// Help goes to stdout (otplay serve -h | less), nothing to stderr.
+	if st := run([]string{"serve", "-h"}, &out, &errb); st != 0 || !strings.Contains(out.String(), "-addr") || !strings.Contains(out.String(), "make wasm") || errb.Len() != 0 {
+		t.Errorf("serve -h: status %d, stdout:\n%s\nstderr:\n%s", st, out.String(), errb.String())
 	}
 	errb.Reset()
 	if st := run([]string{"serve", "extra"}, &out, &errb); st != 2 {

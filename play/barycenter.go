@@ -53,7 +53,7 @@ var BarycenterTours = []Tour{
 	{Name: "Blur and its removal", Query: "eps=0.02&debiased=on",
 		Caption: "At a large ε the entropic barycenter is visibly blurred. The debiased barycenter of Janati et al. 2020 keeps the shapes sharp at the same ε; switch debiasing off to compare."},
 	{Name: "Two digits", Query: "a=digit3&b=digit8&c=none&d=none&n=7",
-		Caption: "With two shapes the page shows one row: the displacement interpolation between a 3 and an 8 from the digits set, the path of McCann, not a cross-fade."},
+		Caption: "With two shapes the page shows one row: the displacement interpolation between a 3 and an 8 from the digits set. It is the path of McCann, not a cross-fade."},
 	{Name: "A triangle of three", Query: "a=heart&b=triangle&c=ring&d=none",
 		Caption: "Three shapes fill a triangle of barycentric weights. Every cell is one barycenter of three images, computed by convolutions on the grid."},
 }
@@ -151,7 +151,7 @@ type BarycenterFrame struct {
 	// cells); Iterations is their sum; Converged says every computed cell
 	// met POT's stopThr; WorstErr and WorstMarginal are the largest POT
 	// error and float64 marginal error of the computed cells.
-	Done          int     `json:"done"`
+	Done          int     `json:"cells"`
 	Total         int     `json:"total"`
 	Iterations    int     `json:"iterations"`
 	Converged     bool    `json:"converged"`

@@ -76,7 +76,8 @@ func TestBarycenterPage(t *testing.T) {
 		w, h    int64
 		extra   string
 	}{{"cpu", 1280, 800, ""}, {"auto", 1280, 800, ""}, {"auto", 390, 844, "&debiased=on"}} {
-		t.Run(fmt.Sprintf("%s-%dx%d%s", c.backend, c.w, c.h, c.extra), func(t *testing.T) {
+		name := fmt.Sprintf("%s-%dx%d", c.backend, c.w, c.h)
+		t.Run(name, func(t *testing.T) {
 			tb := newTab(t)
 			tb.run(t, 10*time.Second, chromedp.EmulateViewport(c.w, c.h))
 			tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.BarycenterPath+"?"+query+c.extra+"&backend="+c.backend))
@@ -97,7 +98,7 @@ func TestBarycenterPage(t *testing.T) {
 			case !r.Converged || r.WorstErr > 1e-4:
 				t.Errorf("GPU: converged %v, worst err %.3g", r.Converged, r.WorstErr)
 			}
-			t.Logf("screenshot %s", shot(t, tb, fmt.Sprintf("barycenter-%s-%dx%d.png", c.backend, c.w, c.h)))
+			t.Logf("screenshot %s", shot(t, tb, "barycenter-"+name+".png"))
 			tb.checkConsole(t)
 		})
 	}

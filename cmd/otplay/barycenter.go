@@ -28,8 +28,10 @@ inputs, as POT 0.8.2 does (see solvers/barycenter):
   entropic       histograms on a shared support (--hists H.npy, one per row,
                  with --cost M.npy, n x n, or --support S.npy, n x d points
                  and the cost |x - y|^2): Bregman projections in the log
-                 domain (ot.bregman.barycenter, method="sinkhorn_log"),
-                 on the host in float64.
+                 domain (ot.bregman.barycenter, method="sinkhorn_log"); with
+                 --cost on the host in float64, with --support on --backend
+                 (the fused soft-min: no n x n matrix; --backend cpu is
+                 float64).
   debiased       the same, debiased (ot.bregman.barycenter_debiased).
   convolutional  images on one grid (--grid SPEC,SPEC,...: built-in shapes
                  disc, ring, square, cross, triangle, heart, digit0..digit9
@@ -260,18 +262,36 @@ func histogramCommand(f barycenterFlags, weights []float64, s barycenter.Setting
 	if s.Eps == 0 {
 		s.Eps = 0.01
 	}
-	run := barycenter.Entropic
-	if f.method == "debiased" {
-		run = barycenter.Debiased
+	var r *barycenter.Result
+	var note string
+	if p.Cost != nil {
+		run := barycenter.Entropic
+		if f.method == "debiased" {
+			run = barycenter.Debiased
+		}
+		r, err = run(p, s)
+		if f.backend != "auto" && f.backend != "cpu" {
+			note = fmt.Sprintf("with --cost the barycenter is computed on the host in float64; --backend %s is not used", f.backend)
+		}
+	} else {
+		run := barycenter.EntropicOn
+		if f.method == "debiased" {
+			run = barycenter.DebiasedOn
+		}
+		var be compute.Backend
+		if be, note, err = openBackend(f.backend); err != nil {
+			return nil, err
+		}
+		defer be.Close()
+		r, err = run(be, p, s)
 	}
-	r, err := run(p, s)
 	if err != nil {
 		return nil, err
 	}
 	rep := reportOf(r, s.Eps)
 	rep.K, rep.N = p.K, p.N
-	if f.backend != "auto" && f.backend != "cpu" {
-		rep.Notes = append(rep.Notes, fmt.Sprintf("--method %s runs on the host in float64; --backend %s is not used", f.method, f.backend))
+	if note != "" {
+		rep.Notes = append(rep.Notes, note)
 	}
 	if f.out != "" {
 		if err := data.SaveVector(f.out, r.Barycenter); err != nil {

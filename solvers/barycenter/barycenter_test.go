@@ -128,6 +128,21 @@ func TestHistogramsMatchPOT(t *testing.T) {
 		if r.Converged != (r.Err < c.Tol) {
 			t.Errorf("Converged = %v with err %g and tol %g", r.Converged, r.Err, c.Tol)
 		}
+		// The backend path (fused soft-min over the support points) on
+		// the float64 CPU backend: the same iterations and barycenter.
+		runOn := EntropicOn
+		if c.Method == "debiased" {
+			runOn = DebiasedOn
+		}
+		q := p
+		q.Cost, q.Support, q.D = nil, c.Support, c.D
+		ro, err := runOn(compute.NewCPU(0), q, Settings{Eps: c.Eps, Tol: c.Tol, MaxIter: c.MaxIter})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := maxAbsDiff(ro.Barycenter, c.Barycenter); d > 1e-6 || ro.Iterations != c.Iterations {
+			t.Errorf("%s eps=%g on the CPU backend: %d iterations (POT %d), |b - b_POT| = %.3g", c.Method, c.Eps, ro.Iterations, c.Iterations, d)
+		}
 	}
 }
 

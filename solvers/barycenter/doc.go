@@ -11,6 +11,8 @@
 //	                         problems", SIAM J. Sci. Comput., Prop. 1 / eq. (16)),
 //	                         in the log domain: POT's ot.bregman.barycenter(...,
 //	                         method="sinkhorn_log").
+//	(EntropicOn)             EntropicOn: the same on a compute.Backend (GPU)
+//	                         when the support is given as points.
 //	Debiased                 the same with the debiasing potential of Janati,
 //	                         Cuturi and Gramfort 2020 ("Debiased Sinkhorn
 //	                         barycenters", ICML, Algorithm 1, log domain): POT's
@@ -54,8 +56,11 @@
 //
 // # Speed
 //
-// Histogram barycenters run on the host in float64, O(K n^2) per
-// iteration (dense cost). Convolutional ones cost O(K H W (H + W)) per
+// Histogram barycenters with a cost matrix run on the host in float64,
+// O(K n^2) per iteration; with support points (EntropicOn, DebiasedOn)
+// on a Backend through the fused soft-min, O(n d) memory: three
+// histograms on 2000 points, 50 iterations, took 6.0 s on lavapipe and
+// 58 s on the float64 CPU backend (2-core VM under load). Convolutional ones cost O(K H W (H + W)) per
 // iteration on the backend, and the debiased variant 10 more convolutions
 // per iteration (POT's inner loop). Free support costs one exact OT (up to
 // lcm(n, m) = exact.MaxPoints, uniform weights) or one Sinkhorn per cloud

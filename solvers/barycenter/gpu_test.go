@@ -113,3 +113,32 @@ func TestFreeSupportEntropicGPU(t *testing.T) {
 		t.Errorf("GPU free-support barycenter differs from the reference by %.3g", d)
 	}
 }
+
+// TestHistogramsGPU runs EntropicOn and DebiasedOn on the GPU for the
+// 1-D POT case (40 points, eps = 0.01, 52 / 500 iterations) and compares
+// with POT's float64 barycenter: within 1e-4 of its largest entry
+// (float32 floor: machine epsilon x max cost / eps = 1.2e-5 per kernel
+// entry).
+func TestHistogramsGPU(t *testing.T) {
+	gpu := gputest.Backend(t)
+	for _, c := range loadRef(t).Histograms[:2] {
+		p := Histograms{Hists: flat(c.Hists), K: len(c.Hists), N: len(c.Barycenter), Support: c.Support, D: c.D, Weights: c.Weights}
+		run := EntropicOn
+		if c.Method == "debiased" {
+			run = DebiasedOn
+		}
+		r, err := run(gpu, p, Settings{Eps: c.Eps, Tol: c.Tol, MaxIter: c.MaxIter})
+		if err != nil {
+			t.Fatal(err)
+		}
+		top := 0.0
+		for _, v := range c.Barycenter {
+			top = math.Max(top, v)
+		}
+		rel := maxAbsDiff(r.Barycenter, c.Barycenter) / top
+		t.Logf("%s on the GPU: %d iterations (POT %d), |b - b_POT| / max = %.2e, marginal error %.3g, %v", c.Method, r.Iterations, c.Iterations, rel, r.MarginalError, r.Time)
+		if rel > 1e-4 {
+			t.Errorf("%s: GPU barycenter differs from POT's by %.3g of its largest entry", c.Method, rel)
+		}
+	}
+}

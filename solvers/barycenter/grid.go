@@ -105,6 +105,43 @@ func convBarycenter(be compute.Backend, p Images, s Settings, debiased bool) (*R
 		return nil, fmt.Errorf("barycenter: %w", err)
 	}
 	defer conv.Free()
+	res := &Result{Method: "convolutional", Backend: be.Info().Name, Precision: prec.Name,
+		PrecisionFloor: prec.Floor(maxC, s.Eps), Tol: s.Tol}
+	if debiased {
+		res.Method = "convolutional-debiased"
+	}
+	b := bregman{be: be, k: k, n: n, weights: wts, s: s, debiased: debiased, stab: gridStab,
+		checkAt: checkEvery - 1, apply: conv.Apply}
+	if err := b.run(p.Images, res); err != nil {
+		return nil, err
+	}
+	if prec.Name != "float64" && 1/s.Eps > -math.Log(1e-30) {
+		res.Status += fmt.Sprintf("; on %s the kernel is floored at exp(-69) of each row's largest entry (eps = %g < 1/69), so the far tails differ from a float64 run", prec.Name, s.Eps)
+	}
+	res.Time = time.Since(start)
+	return res, nil
+}
+
+// bregman is the log-domain iteration of iterative Bregman projections
+// (Benamou et al. 2015, Prop. 1; debiased: Janati et al. 2020, Algorithm
+// 1) on a backend, for any kernel given as apply(dst, l) = log sum_q
+// exp(l_q - C(p, q)/eps) (symmetric costs): the grid convolution or the
+// fused soft-min over support points. The schedule is POT's: the error
+// is measured (in float64 on the host, after reading the potentials back)
+// at iterations it with it % 10 == checkAt (0-based), and at the last.
+type bregman struct {
+	be       compute.Backend
+	k, n     int
+	weights  []float64
+	s        Settings
+	debiased bool
+	stab     float64 // log(a + stab)
+	checkAt  int
+	apply    func(dst, logw compute.Array) error
+}
+
+func (b *bregman) run(hists []float64, res *Result) error {
+	be, k, n, s := b.be, b.k, b.n, b.s
 	ga := &gridArrays{be: be}
 	defer ga.free()
 	zeros := make([]float64, n)
@@ -113,8 +150,8 @@ func convBarycenter(be compute.Backend, p Images, s Settings, debiased bool) (*R
 	lku := make([]compute.Array, k)
 	la := make([]float64, n)
 	for r := 0; r < k; r++ {
-		for i, v := range p.Images[r*n : (r+1)*n] {
-			la[i] = math.Log(v + gridStab)
+		for i, v := range hists[r*n : (r+1)*n] {
+			la[i] = math.Log(v + b.stab)
 		}
 		logA[r] = ga.upload(la)
 		g[r] = ga.upload(zeros)
@@ -125,12 +162,7 @@ func convBarycenter(be compute.Backend, p Images, s Settings, debiased bool) (*R
 	cdeb := ga.upload(zeros)
 	tmp := ga.upload(zeros)
 	if ga.err != nil {
-		return nil, ga.err
-	}
-	res := &Result{Method: "convolutional", Backend: be.Info().Name, Precision: prec.Name,
-		PrecisionFloor: prec.Floor(maxC, s.Eps), Tol: s.Tol}
-	if debiased {
-		res.Method = "convolutional-debiased"
+		return ga.err
 	}
 	gh, lh := make([]float64, k*n), make([]float64, k*n)
 	marg, bar := make([]float64, k*n), make([]float64, n)
@@ -156,36 +188,39 @@ func convBarycenter(be compute.Backend, p Images, s Settings, debiased bool) (*R
 		res.MarginalError = marginalError(marg, bar, k, n)
 		return nil
 	}
-	axpby := func(dst, x, y compute.Array, a, b float64) error {
-		return be.Map(dst, compute.MapArgs{Op: compute.OpAxpby, X: x, Y: y, A: a, B: b})
+	axpby := func(dst, x, y compute.Array, a, c float64) error {
+		return be.Map(dst, compute.MapArgs{Op: compute.OpAxpby, X: x, Y: y, A: a, B: c})
 	}
 	step := func(it int) (done bool, err error) {
 		for r := 0; r < k; r++ {
-			// f = log a_k - Conv(g_k); l_k = Conv(f); log b += w_k l_k.
-			if err := conv.Apply(f, g[r]); err != nil {
+			// f = log a_k - K(g_k); l_k = K(f); log b += w_k l_k.
+			if err := b.apply(f, g[r]); err != nil {
 				return false, err
 			}
 			if err := axpby(f, logA[r], f, 1, -1); err != nil {
 				return false, err
 			}
-			if err := conv.Apply(lku[r], f); err != nil {
+			if err := b.apply(lku[r], f); err != nil {
 				return false, err
 			}
 			if r == 0 {
-				err = axpby(logBar, lku[r], nil, wts[r], 0)
+				err = axpby(logBar, lku[r], nil, b.weights[r], 0)
 			} else {
-				err = axpby(logBar, logBar, lku[r], 1, wts[r])
+				err = axpby(logBar, logBar, lku[r], 1, b.weights[r])
 			}
 			if err != nil {
 				return false, err
 			}
 		}
-		if debiased {
+		if b.debiased {
 			if err := axpby(logBar, logBar, cdeb, 1, 1); err != nil {
 				return false, err
 			}
+			// c = (c + log b - K(c)) / 2, ten times (c is read by nothing
+			// else this iteration, so doing this before the check is
+			// POT's order for images and equivalent for histograms).
 			for range 10 {
-				if err := conv.Apply(tmp, cdeb); err != nil {
+				if err := b.apply(tmp, cdeb); err != nil {
 					return false, err
 				}
 				if err := axpby(cdeb, cdeb, logBar, 0.5, 0.5); err != nil {
@@ -196,7 +231,8 @@ func convBarycenter(be compute.Backend, p Images, s Settings, debiased bool) (*R
 				}
 			}
 		}
-		if it%checkEvery == checkEvery-1 || it == s.MaxIter-1 {
+		check := it%checkEvery == b.checkAt
+		if check || it == s.MaxIter-1 {
 			if err := measure(); err != nil {
 				return false, err
 			}
@@ -204,11 +240,11 @@ func convBarycenter(be compute.Backend, p Images, s Settings, debiased bool) (*R
 				return false, numericalError(res.Method, it+1, s.Eps)
 			}
 		}
-		if it%checkEvery == checkEvery-1 {
+		if check {
 			if s.Progress != nil {
 				s.Progress(it+1, s.MaxIter, res.Err)
 			}
-			if res.Err < s.Tol && (!debiased || it > 20) {
+			if res.Err < s.Tol && (!b.debiased || it > 20) {
 				res.Converged = true
 				return true, nil
 			}
@@ -224,7 +260,7 @@ func convBarycenter(be compute.Backend, p Images, s Settings, debiased bool) (*R
 		res.Iterations = it + 1
 		done, err := step(it)
 		if err != nil {
-			return nil, fmt.Errorf("barycenter: %s at iteration %d: %w", res.Method, it+1, err)
+			return fmt.Errorf("barycenter: %s at iteration %d: %w", res.Method, it+1, err)
 		}
 		if done {
 			break
@@ -232,17 +268,13 @@ func convBarycenter(be compute.Backend, p Images, s Settings, debiased bool) (*R
 	}
 	res.Barycenter = make([]float64, n)
 	if err := be.Read(res.Barycenter, logBar); err != nil {
-		return nil, fmt.Errorf("barycenter: %w", err)
+		return fmt.Errorf("barycenter: %w", err)
 	}
 	for i, v := range res.Barycenter {
 		res.Barycenter[i] = math.Exp(v)
 	}
 	res.describe()
-	if prec.Name != "float64" && 1/s.Eps > -math.Log(1e-30) {
-		res.Status += fmt.Sprintf("; on %s the kernel is floored at exp(-69) of each row's largest entry (eps = %g < 1/69), so the far tails differ from a float64 run", prec.Name, s.Eps)
-	}
-	res.Time = time.Since(start)
-	return res, nil
+	return nil
 }
 
 func precisionError(eps, maxC float64, prec compute.Precision) error {

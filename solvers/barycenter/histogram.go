@@ -1,6 +1,7 @@
 package barycenter
 
 import (
+	"fmt"
 	"math"
 	"time"
 
@@ -251,4 +252,85 @@ func lseCols(dst, logK, v []float64, n int) {
 	for j := range dst {
 		dst[j] = m[j] + math.Log(s[j])
 	}
+}
+
+// EntropicOn is Entropic on a compute.Backend, for histograms whose
+// support is given as points (p.Support; a cost matrix is refused): the
+// kernel is applied by the fused log-domain soft-min (compute.Backend
+// SoftMin, cost |x_i - x_j|^2 computed on the fly), O(n d) memory and
+// O(K n^2 d) work per iteration, so it runs on the GPU for supports far
+// beyond a dense n x n matrix. The iteration, its schedule and its
+// stopping test are Entropic's (POT's); the error is measured in float64
+// on the host from the potentials read back every 10 iterations.
+func EntropicOn(be compute.Backend, p Histograms, s Settings) (*Result, error) {
+	return histBarycenterOn(be, p, s, false)
+}
+
+// DebiasedOn is Debiased on a compute.Backend (see EntropicOn).
+func DebiasedOn(be compute.Backend, p Histograms, s Settings) (*Result, error) {
+	return histBarycenterOn(be, p, s, true)
+}
+
+func histBarycenterOn(be compute.Backend, p Histograms, s Settings, debiased bool) (*Result, error) {
+	start := time.Now()
+	if be == nil {
+		return nil, badInput("nil backend")
+	}
+	s, err := s.withDefaults(DefaultMaxIter, DefaultTol, true)
+	if err != nil {
+		return nil, err
+	}
+	if p.Cost != nil || p.Support == nil {
+		return nil, badInput("the backend path needs support points (Support), not a cost matrix; use Entropic or Debiased for a cost matrix")
+	}
+	if err := checkHists("hists", p.Hists, p.K, p.N); err != nil {
+		return nil, err
+	}
+	n, d := p.N, p.D
+	if d < 1 || len(p.Support) != n*d {
+		return nil, badInput("support has %d values, want N x D = %d x %d", len(p.Support), n, d)
+	}
+	if err := checkFinite("support", p.Support); err != nil {
+		return nil, err
+	}
+	w, err := checkWeights(p.Weights, p.K)
+	if err != nil {
+		return nil, err
+	}
+	// The squared diagonal of the bounding box bounds every cost.
+	maxC := 0.0
+	for c := 0; c < d; c++ {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for i := 0; i < n; i++ {
+			lo, hi = math.Min(lo, p.Support[i*d+c]), math.Max(hi, p.Support[i*d+c])
+		}
+		maxC += (hi - lo) * (hi - lo)
+	}
+	prec := compute.PrecisionOf(be.Info())
+	if !prec.Resolvable(maxC, s.Eps) {
+		return nil, precisionError(s.Eps, maxC, prec)
+	}
+	x, err := be.Upload(p.Support)
+	if err != nil {
+		return nil, fmt.Errorf("barycenter: upload of the support: %w", err)
+	}
+	defer be.Free(x)
+	eps := s.Eps
+	// apply: dst = log sum_j exp(l_j - |x_i - x_j|^2/eps) = -SoftMin/eps.
+	apply := func(dst, l compute.Array) error {
+		if err := be.SoftMin(dst, compute.Pairs{X: x, Y: x, N: n, M: n, D: d, LogW: l, Eps: eps}); err != nil {
+			return err
+		}
+		return be.Map(dst, compute.MapArgs{Op: compute.OpAxpby, X: dst, A: -1 / eps})
+	}
+	res := &Result{Method: "entropic", Backend: be.Info().Name, Precision: prec.Name, PrecisionFloor: prec.Floor(maxC, eps), Tol: s.Tol}
+	if debiased {
+		res.Method = "debiased"
+	}
+	b := bregman{be: be, k: p.K, n: n, weights: w, s: s, debiased: debiased, stab: histStab, checkAt: 1, apply: apply}
+	if err := b.run(p.Hists, res); err != nil {
+		return nil, err
+	}
+	res.Time = time.Since(start)
+	return res, nil
 }

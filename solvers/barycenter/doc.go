@@ -8,17 +8,17 @@
 //	                         points), iterative Bregman projections (Benamou,
 //	                         Carlier, Cuturi, Nenna and Peyre 2015, "Iterative
 //	                         Bregman projections for regularized transportation
-//	                         problems", SIAM J. Sci. Comput., Prop. 1 / eq. (16)),
-//	                         in the log domain: POT's ot.bregman.barycenter(...,
+//	                         problems", SIAM J. Sci. Comput.; its barycenter
+//	                         problem), in the log domain: POT's ot.bregman.barycenter(...,
 //	                         method="sinkhorn_log").
-//	(EntropicOn)             EntropicOn: the same on a compute.Backend (GPU)
-//	                         when the support is given as points.
 //	Debiased                 the same with the debiasing potential of Janati,
 //	                         Cuturi and Gramfort 2020 ("Debiased Sinkhorn
 //	                         barycenters", ICML, Algorithm 1, log domain): POT's
 //	                         barycenter_debiased(..., method="sinkhorn_log").
 //	                         Entropic blur is removed: the barycenter of one
 //	                         measure is (close to) the measure.
+//	EntropicOn, DebiasedOn   the same two on a compute.Backend (the GPU) when
+//	                         the support is points: the fused soft-min.
 //	Convolutional            images on a regular H x W grid (Solomon, de Goes,
 //	(ConvolutionalDebiased)  Peyre, Cuturi, Butscher, Nguyen, Du and Guibas 2015,
 //	                         "Convolutional Wasserstein Distances", SIGGRAPH,
@@ -29,7 +29,7 @@
 //	                         method="sinkhorn_log") and its debiased twin.
 //	FreeSupport              point clouds, the support moves (Cuturi and Doucet
 //	(FreeSupportEntropic)    2014, "Fast computation of Wasserstein barycenters",
-//	                         ICML, Algorithm 2, eq. (8); Alvarez-Esteban et al.
+//	                         ICML, Algorithm 2; Alvarez-Esteban et al.
 //	                         2016's fixed point): each point moves to the
 //	                         weighted barycentric projection of exact plans
 //	                         (solvers/exact, POT's ot.lp.free_support_barycenter)

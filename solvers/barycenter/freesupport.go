@@ -72,7 +72,7 @@ func (p Clouds) check() (init, w []float64, n int, err error) {
 
 // FreeSupport computes the free-support Wasserstein barycenter of uniform
 // point clouds (Cuturi and Doucet 2014, "Fast computation of Wasserstein
-// barycenters", Algorithm 2 with eq. (8); the fixed point of
+// barycenters", Algorithm 2; the fixed point of
 // Alvarez-Esteban et al. 2016), POT's ot.lp.free_support_barycenter with
 // uniform b: N points X with weights 1/N move, at each iteration, to
 //

@@ -123,10 +123,10 @@ func convBarycenter(be compute.Backend, p Images, s Settings, debiased bool) (*R
 }
 
 // bregman is the log-domain iteration of iterative Bregman projections
-// (Benamou et al. 2015, Prop. 1; debiased: Janati et al. 2020, Algorithm
-// 1) on a backend, for any kernel given as apply(dst, l) = log sum_q
-// exp(l_q - C(p, q)/eps) (symmetric costs): the grid convolution or the
-// fused soft-min over support points. The schedule is POT's: the error
+// (Benamou et al. 2015; debiased: Janati et al. 2020, Algorithm 1) on a
+// backend, for any kernel given as apply(dst, l) = log sum_q exp(l_q -
+// C(p, q)/eps) (symmetric costs): the grid convolution or the fused
+// soft-min over support points. The schedule is POT's: the error
 // is measured (in float64 on the host, after reading the potentials back)
 // at iterations it with it % 10 == checkAt (0-based), and at the last.
 type bregman struct {

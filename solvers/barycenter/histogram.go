@@ -74,8 +74,8 @@ func (p Histograms) cost() ([]float64, float64, error) {
 }
 
 // Entropic computes the entropic Wasserstein barycenter of the
-// histograms by iterative Bregman projections (Benamou et al. 2015, Prop.
-// 1 and eq. (16)) in the log domain, the iteration of POT's
+// histograms by iterative Bregman projections (Benamou et al. 2015, the
+// barycenter problem) in the log domain, the iteration of POT's
 // ot.bregman.barycenter(A, M, reg, weights, method="sinkhorn_log"): with
 // log K = -C/eps, potentials g_k = 0 and a_k stabilised as log(a_k +
 // 1e-15),

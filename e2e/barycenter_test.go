@@ -104,6 +104,23 @@ func TestBarycenterPage(t *testing.T) {
 	}
 }
 
+// /embed/barycenter is the bare view: no panel, the same result.
+func TestBarycenterEmbed(t *testing.T) {
+	tb := newTab(t)
+	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+play.EmbedPrefix+ui.BarycenterPath+"?n=2&size=8&backend=cpu"))
+	r := waitBarycenter(t, tb, "r.cells >= 1", 60*time.Second)
+	if r.Total != 4 {
+		t.Errorf("embed: %d cells in all, want 4", r.Total)
+	}
+	if eval[bool](t, tb, `!!document.getElementById("in-eps")`) {
+		t.Error("the embed shows the settings panel")
+	}
+	if !eval[bool](t, tb, `!!document.querySelector('[data-view="barycenter-view"]')`) {
+		t.Error("the embed has no view")
+	}
+	tb.checkConsole(t)
+}
+
 func runNativeBarycenter(t *testing.T, b play.Barycenter) play.BarycenterFrame {
 	t.Helper()
 	run, err := b.Start(context.Background(), compute.NewCPU(1), func(play.Progress) {})

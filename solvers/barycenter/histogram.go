@@ -99,7 +99,10 @@ func Entropic(p Histograms, s Settings) (*Result, error) {
 //	c = (c + log b - LSE_i(log K_ij + c_i)) / 2,
 //
 // the fixed point that makes b the "autocorrelation" of itself, so the
-// entropic blur cancels. POT stops only after iteration 21.
+// entropic blur cancels. POT stops only after iteration 21. The result is
+// not renormalised (POT's neither): for near-Dirac inputs a few pixels
+// wide its mass can drift from 1 (measured 1.044 for two 3-cell bumps on
+// 101 points at eps = 1e-3, where POT gives the same).
 func Debiased(p Histograms, s Settings) (*Result, error) {
 	return histBarycenter(p, s, true)
 }

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"encoding/json"
 	"sync"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -251,19 +250,3 @@ func (s *pageSkeleton[F]) layout(title string, extras map[string]app.UI, more ..
 
 // openingPhase is the progress shown before the run reports its own.
 const openingPhase = "Opening the backend"
-
-// resultWith returns v (a frame) as JSON fields with r's fields added:
-// what a page whose frame type has no PageResult publishes.
-func resultWith(r PageResult, v any) (map[string]json.RawMessage, error) {
-	out := map[string]json.RawMessage{}
-	for _, x := range []any{v, r} {
-		b, err := json.Marshal(x)
-		if err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal(b, &out); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -57,6 +58,16 @@ type pageSkeleton[F play.Frame] struct {
 	opened   sync.Map // compute.Backend -> BackendStatus, from Open
 	stopLost func()
 	exported exportStatus
+	// shown is the displayed frame and its query, for the exports, whose
+	// files are built on goroutines (and whose buttons keep the handlers
+	// of their first render).
+	shown atomic.Pointer[shownFrame[F]]
+}
+
+// shownFrame is a displayed frame with the URL state it was computed for.
+type shownFrame[F play.Frame] struct {
+	frame *F
+	query string
 }
 
 // OnMount keeps the page's context and subscribes to device losses: when
@@ -147,12 +158,28 @@ func (s *pageSkeleton[F]) newRunner() *play.Runner[F] {
 // show makes u the displayed update and publishes it once rendered (so
 // that a script that sees the result also sees the page showing it).
 func (s *pageSkeleton[F]) show(ctx app.Context, u play.Update[F], status *BackendStatus) {
-	s.update, s.status = u, status
+	s.setUpdate(u)
+	s.status = status
 	if s.Publish == nil || (!u.HasFrame && u.Err == nil) {
 		return
 	}
 	v := s.Publish(s.result(), u.Frame)
 	ctx.Defer(func(app.Context) { publishResult(s.Path, v) })
+}
+
+// setUpdate makes u the displayed update.
+func (s *pageSkeleton[F]) setUpdate(u play.Update[F]) {
+	s.update = u
+	s.shown.Store(&shownFrame[F]{frame: s.frame(), query: s.state.Encode()})
+}
+
+// shownNow returns the frame shown now and its query (nil: none yet); it
+// is safe from any goroutine.
+func (s *pageSkeleton[F]) shownNow() (*F, string) {
+	if v := s.shown.Load(); v != nil {
+		return v.frame, v.query
+	}
+	return nil, ""
 }
 
 // result is the page's PageResult now.

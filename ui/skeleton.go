@@ -55,7 +55,8 @@ type pageSkeleton[F play.Frame] struct {
 	runner   *play.Runner[F]
 	update   play.Update[F]
 	status   *BackendStatus
-	opened   sync.Map // compute.Backend -> BackendStatus, from Open
+	opened   sync.Map     // compute.Backend -> BackendStatus, from Open
+	pref     atomic.Value // the backend preference of the run started last (string)
 	stopLost func()
 	exported exportStatus
 	// shown is the displayed frame and its query, for the exports, whose
@@ -124,6 +125,7 @@ func (s *pageSkeleton[F]) reset() {
 	if s.StepsPerFrame != nil {
 		s.runner.StepsPerFrame = s.StepsPerFrame(s.state)
 	}
+	s.pref.Store(s.state.String(BackendParam.Name))
 	start, err := s.Start(s.state)
 	if err != nil {
 		start = func(context.Context, compute.Backend, func(play.Progress)) (play.Run[F], error) { return nil, err }
@@ -139,7 +141,8 @@ func (s *pageSkeleton[F]) newRunner() *play.Runner[F] {
 	ctx := s.ctx
 	return &play.Runner[F]{
 		Open: func() (compute.Backend, error) {
-			st := OpenBackend(s.state.String(BackendParam.Name))
+			pref, _ := s.pref.Load().(string)
+			st := OpenBackend(pref)
 			s.opened.Store(st.Backend, st)
 			return st.Backend, nil
 		},

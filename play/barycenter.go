@@ -286,6 +286,18 @@ func (r *barycenterRun) view() figure.Figure {
 	if r.st.Debiased {
 		title += " (debiased)"
 	}
-	return figure.Figure{Width: 560, Height: max(220, 60+500*ht/wd), EqualAspect: true, Title: title,
-		Heatmaps: []figure.Heatmap{{Cols: wd, Rows: ht, Values: v, X0: 0, X1: float64(wd), Y0: 0, Y1: float64(ht), Min: 0, Max: 1, Label: "mass / cell max"}}}
+	// Axes in weights: cell j of a row is centred at t = j/(n-1), the
+	// weight of the right-hand shape(s); row i at 1 - s = 1 - i/(n-1),
+	// the weight of the top shape(s).
+	step := 1 / float64(r.st.N-1)
+	x0, x1 := -step/2, 1+step/2
+	y0, y1 := -step/2, 1+step/2
+	ylabel := "1 − s: weight of the top shapes"
+	if f.Rows == 1 {
+		half := (x1 - x0) * float64(ht) / float64(wd) / 2
+		y0, y1, ylabel = -half, half, ""
+	}
+	return figure.Figure{Width: 560, Height: max(220, 90+480*ht/wd), EqualAspect: true, Title: title,
+		XLabel: "t: weight of the right-hand shapes", YLabel: ylabel,
+		Heatmaps: []figure.Heatmap{{Cols: wd, Rows: ht, Values: v, X0: x0, X1: x1, Y0: y0, Y1: y1, Min: 0, Max: 1, Label: "mass / cell max"}}}
 }

@@ -186,7 +186,7 @@ func TestFreeSupportMatchesPOT(t *testing.T) {
 		if c.Method == "exact" {
 			r, err = FreeSupport(p, Settings{Tol: 1e-12})
 		} else {
-			r, err = FreeSupportEntropic(compute.NewCPU(0), p, Settings{Eps: c.Eps, Tol: 1e-12, InnerTol: 1e-11})
+			r, err = FreeSupportEntropic(compute.NewCPU(0), p, Settings{Eps: c.Eps, Tol: 1e-12, InnerTol: 1e-11, InnerMaxIter: 100000})
 		}
 		if err != nil {
 			t.Fatal(err)

@@ -89,7 +89,8 @@ func FreeSupport(p Clouds, s Settings) (*Result, error) {
 
 // FreeSupportEntropic is FreeSupport with entropic plans: P_k is the
 // log-domain Sinkhorn plan of solvers/ot at s.Eps (to marginal error
-// s.InnerTol) on the backend, and N P_k Y_k its barycentric projection
+// s.InnerTol, at most s.InnerMaxIter iterations; Status counts the solves
+// that stopped short) on the backend, and N P_k Y_k its barycentric projection
 // (ot.Result.Transport). The entropic barycenter is blurred towards the
 // clouds' means by about eps (the projection averages over the plan's
 // spread); Result.MarginalError is the worst inner marginal error.
@@ -116,7 +117,14 @@ func freeSupport(be compute.Backend, p Clouds, s Settings) (*Result, error) {
 	if entropic {
 		res.Method, res.Backend = "free-support-entropic", be.Info().Name
 		res.Precision = compute.PrecisionOf(be.Info()).Name
+		if s.InnerTol == 0 {
+			s.InnerTol = 1e-9
+			if res.Precision != "float64" {
+				s.InnerTol = 1e-5
+			}
+		}
 	}
+	unconverged := 0
 	next := make([]float64, n*d)
 	for it := 0; it < s.MaxIter; it++ {
 		res.Iterations = it + 1
@@ -129,9 +137,12 @@ func freeSupport(be compute.Backend, p Clouds, s Settings) (*Result, error) {
 			}
 			var proj []float64
 			if entropic {
-				r, err := ot.Sinkhorn(be, ot.Problem{X: x, Y: y, N: n, M: m, D: d}, ot.Settings{Eps: s.Eps, Tol: s.InnerTol, MaxIter: 100000})
+				r, err := ot.Sinkhorn(be, ot.Problem{X: x, Y: y, N: n, M: m, D: d}, ot.Settings{Eps: s.Eps, Tol: s.InnerTol, MaxIter: s.InnerMaxIter})
 				if err != nil {
 					return nil, fmt.Errorf("barycenter: free support, cloud %d, iteration %d: %w", k, it+1, err)
+				}
+				if !r.Converged {
+					unconverged++
 				}
 				if proj, err = r.Transport(be, x); err != nil {
 					return nil, fmt.Errorf("barycenter: free support, cloud %d: %w", k, err)
@@ -180,6 +191,9 @@ func freeSupport(be compute.Backend, p Clouds, s Settings) (*Result, error) {
 		res.Weights[i] = 1 / float64(n)
 	}
 	res.describe()
+	if unconverged > 0 {
+		res.Status += fmt.Sprintf("; %d inner Sinkhorn solves stopped at InnerMaxIter = %d above InnerTol = %g (worst marginal error %.3g)", unconverged, s.InnerMaxIter, s.InnerTol, res.MarginalError)
+	}
 	res.Time = time.Since(start)
 	return res, nil
 }

@@ -42,8 +42,13 @@ type Settings struct {
 	// or DefaultFreeTol.
 	Tol float64
 	// InnerTol is the marginal-error tolerance of each Sinkhorn solve of
-	// FreeSupportEntropic (solvers/ot's Settings.Tol). 0 means 1e-9.
+	// FreeSupportEntropic (solvers/ot's Settings.Tol; each solve runs at
+	// most InnerMaxIter iterations). 0 means 1e-9 on float64 backends and
+	// 1e-5 on float32 ones, whose rounding floor lies near 1e-6.
 	InnerTol float64
+	// InnerMaxIter bounds the iterations of each inner Sinkhorn solve. 0
+	// means 10000.
+	InnerMaxIter int
 	// Progress, if set, is called at every check with the iteration, the
 	// iteration bound and the current error.
 	Progress func(iter, maxIter int, err float64)
@@ -77,8 +82,8 @@ func (s Settings) withDefaults(maxIter int, tol float64, needEps bool) (Settings
 	if s.Tol == 0 {
 		s.Tol = tol
 	}
-	if s.InnerTol == 0 {
-		s.InnerTol = 1e-9
+	if s.InnerMaxIter == 0 {
+		s.InnerMaxIter = 10000
 	}
 	switch {
 	case needEps && (!(s.Eps > 0) || math.IsInf(s.Eps, 0)):
@@ -89,6 +94,8 @@ func (s Settings) withDefaults(maxIter int, tol float64, needEps bool) (Settings
 		return s, badInput("Tol = %g must be >= 0", s.Tol)
 	case math.IsNaN(s.InnerTol) || s.InnerTol < 0:
 		return s, badInput("InnerTol = %g must be >= 0", s.InnerTol)
+	case s.InnerMaxIter < 0:
+		return s, badInput("InnerMaxIter = %d must be >= 0", s.InnerMaxIter)
 	}
 	return s, nil
 }

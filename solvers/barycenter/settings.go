@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 )
 
@@ -149,7 +150,9 @@ func (r *Result) describe() {
 		return
 	}
 	r.Status = fmt.Sprintf("not converged after %d iterations: error %.3g > tol %.3g (raise MaxIter or eps, or loosen tol)", r.Iterations, r.Err, r.Tol)
-	if r.PrecisionFloor > 0 && r.Tol < 10*r.PrecisionFloor {
+	// The floor bounds marginal errors; free support's Tol is on the
+	// squared displacement, another quantity.
+	if r.PrecisionFloor > 0 && r.Tol < 10*r.PrecisionFloor && !strings.HasPrefix(r.Method, "free-support") {
 		r.Status += fmt.Sprintf("; tol is near the %s precision floor %.3g", r.Precision, r.PrecisionFloor)
 	}
 }

@@ -92,14 +92,14 @@ b = ot.unif(K)
 for it in range(100):
     T = np.zeros_like(X)
     for c, wi in zip(clouds, wf):
-        P = ot.sinkhorn(b, ot.unif(len(c)), ot.dist(X, c), 0.1, method="sinkhorn_log",
+        P = ot.sinkhorn(b, ot.unif(len(c)), ot.dist(X, c), 0.5, method="sinkhorn_log",
                         numItermax=100000, stopThr=1e-13)
         T += wi * (P @ c) / b[:, None]
     disp = ((T - X) ** 2).sum()
     X = T
     if disp < 1e-12:
         break
-free.append({"method": "entropic", "eps": 0.1, "weights": wf.tolist(),
+free.append({"method": "entropic", "eps": 0.5, "weights": wf.tolist(),
              "clouds": [c.ravel().tolist() for c in clouds], "sizes": [len(c) for c in clouds],
              "d": 2, "init": X0.ravel().tolist(), "barycenter": X.ravel().tolist(),
              "iterations": it + 1})

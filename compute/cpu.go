@@ -133,6 +133,10 @@ func (c *CPU) SoftMin(dst Array, p Pairs) error {
 	if err := ValidateSoftMin(dst, p); err != nil {
 		return err
 	}
+	if !p.Cost.IsSquaredEuclidean() {
+		c.softMinCost(host(dst), p) // any other cost: the float64 loop, also for NewCPUFast
+		return nil
+	}
 	if c.fast {
 		c.softMinFast(host(dst), p)
 		return nil
@@ -184,6 +188,10 @@ func logit(xi, yj, lw, g []float64, j int, inv float64) float64 {
 func (c *CPU) SoftMean(dst Array, p Pairs, v Array, dv int) error {
 	if err := ValidateSoftMean(dst, p, v, dv); err != nil {
 		return err
+	}
+	if !p.Cost.IsSquaredEuclidean() {
+		c.softMeanCost(host(dst), p, host(v), dv) // any other cost: the float64 loop
+		return nil
 	}
 	if c.fast {
 		c.softMeanFast(host(dst), p, host(v), dv)

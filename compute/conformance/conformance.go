@@ -70,6 +70,7 @@ func Run(b compute.Backend, opts Options) []Result {
 	var out []Result
 	out = append(out, softMinChecks(b, opts)...)
 	out = append(out, softMeanChecks(b, opts)...)
+	out = append(out, costChecks(b, opts)...)
 	out = append(out, mapChecks(b)...)
 	out = append(out, sumChecks(b)...)
 	out = append(out, matMulChecks(b)...)

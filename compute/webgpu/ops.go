@@ -92,8 +92,11 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) error {
 	if err := compute.ValidateSoftMin(dst, p); err != nil {
 		return err
 	}
-	if aliased(dst, p.X, p.Y, p.LogW, p.G) {
+	if aliased(dst, p.X, p.Y, p.LogW, p.G, p.Cost.Matrix) {
 		return b.viaTemp(dst, func(tmp compute.Array) error { return b.SoftMin(tmp, p) })
+	}
+	if !p.Cost.IsSquaredEuclidean() {
+		return b.softMinCost(dst, p)
 	}
 	pl := b.planSoftMin(p.N, p.M, p.D)
 	var k *gpu.Kernel
@@ -138,8 +141,11 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 	if err := compute.ValidateSoftMean(dst, p, v, dv); err != nil {
 		return err
 	}
-	if aliased(dst, p.X, p.Y, p.LogW, p.G, v) {
+	if aliased(dst, p.X, p.Y, p.LogW, p.G, v, p.Cost.Matrix) {
 		return b.viaTemp(dst, func(tmp compute.Array) error { return b.SoftMean(tmp, p, v, dv) })
+	}
+	if !p.Cost.IsSquaredEuclidean() {
+		return b.softMeanCost(dst, p, v, dv)
 	}
 	var (
 		k           *gpu.Kernel

@@ -21,7 +21,7 @@ func checkResolvable(prec compute.Precision, maxCost, eps, tol float64) error {
 	}
 	tol = judgeTol(tol)
 	var b strings.Builder
-	fmt.Fprintf(&b, "eps = %g with costs up to %.4g (the squared diameter of the data): %s rounding (machine epsilon %.2g) alone moves each plan entry by a factor up to exp(%.3g), so the plan would be noise. ",
+	fmt.Fprintf(&b, "eps = %g with costs up to %.4g (the largest cost: the squared diameter of the data by default): %s rounding (machine epsilon %.2g) alone moves each plan entry by a factor up to exp(%.3g), so the plan would be noise. ",
 		eps, maxCost, prec.Name, prec.Epsilon, prec.Floor(maxCost, eps))
 	fmt.Fprintf(&b, "Use eps >= %.3g (the worst-case rounding floor stays below tol %g from eps >= %.3g)", prec.MinEps(maxCost, 1), tol, prec.MinEps(maxCost, tol))
 	if prec != compute.Float64 {
@@ -140,7 +140,7 @@ func (sv *Solver) check(f, g []float64) *hostCheck {
 		rows = compute.SampleIndices(c.N, k, 0x5eed)
 		cols = compute.SampleIndices(c.M, l, 0x5eed+1)
 	}
-	ps := compute.EvalPlan(sv.cx, sv.cy, c.N, c.M, c.D, c.A, c.B, f, g, eps, rows, cols)
+	ps := sv.evalPlan(f, g, eps, rows, cols)
 	hc.rows, hc.cols = len(ps.RowSum), len(ps.ColSum)
 	if rows == nil && cols == nil {
 		hc.full = true

@@ -1,0 +1,16 @@
+// inc_cost.wgsl: the ground cost C(i, j) of softmin_cost.wgsl and
+// softmean_cost.wgsl, by MODE (see there). Needs X, Y, Cm, P (n, m,
+// power) and the constants D and MODE.
+
+fn cost(i: u32, j: u32) -> f32 {
+  if (MODE == 1u) { return Cm[i * P.m + j]; }
+  if (MODE == 2u) { return Cm[j * P.n + i]; }
+  var c = 0.0;
+  for (var k = 0u; k < D; k++) {
+    let t = X[i * D + k] - Y[j * D + k];
+    c = fma(t, t, c);
+  }
+  if (P.power == 1.0) { return sqrt(c); }
+  if (c <= 0.0) { return 0.0; }
+  return pow(c, 0.5 * P.power);
+}

@@ -1,0 +1,64 @@
+// softmean_cost.wgsl: the softmax-weighted mean over all pairs for a
+// ground cost other than |x - y|^2 (compute.Cost; see softmin_cost.wgsl
+// for the costs by MODE).
+//
+// Go equivalent (compute.CPU.SoftMean with Pairs.Cost set), for i in [0, n):
+//
+//	w_ij = exp(lw[j] + (g[j] - C(i, j)) / eps)
+//	dst[i*DV+k] = sum_j w_ij V[j*DV+k] / sum_j w_ij    (one online pass)
+//
+// The barycentric projection of the entropic plan (Pooladian and
+// Niles-Weed 2021, eq. (3)) for any cost.
+//
+// Bindings: 0 dst (n*DV), 1 X (n*D), 2 Y (m*D), 3 Cm (n*m; unused in
+// MODE 0), 4 LW, 5 G, 6 V (m*DV), 7 uniform Params. Workgroup: 64
+// invocations, one row each (the DV accumulators live in registers or
+// private memory); the grid folds past 65,535 workgroups into y.
+
+struct Params {
+  n: u32, m: u32, gx: u32, has_w: u32,
+  has_g: u32, p0: u32, p1: u32, p2: u32,
+  inv_eps: f32, eps: f32, power: f32, p3: f32,
+}
+
+@group(0) @binding(0) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<storage, read> Y: array<f32>;
+@group(0) @binding(3) var<storage, read> Cm: array<f32>;
+@group(0) @binding(4) var<storage, read> LW: array<f32>;
+@group(0) @binding(5) var<storage, read> G: array<f32>;
+@group(0) @binding(6) var<storage, read> V: array<f32>;
+@group(0) @binding(7) var<uniform> P: Params;
+
+const D: u32 = {{D}}u;
+const DV: u32 = {{DV}}u;
+const MODE: u32 = {{MODE}}u;
+const NEG: f32 = -3.0e38;
+
+//#include inc_cost.wgsl
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let i = gid.x + gid.y * P.gx * 64u;
+  if (i >= P.n) { return; }
+  var acc: array<f32, DV>;
+  var mx = NEG;
+  var s = 0.0;
+  for (var j = 0u; j < P.m; j++) {
+    var l = -cost(i, j);
+    if (P.has_g != 0u) { l += G[j]; }
+    l *= P.inv_eps;
+    if (P.has_w != 0u) { l += LW[j]; }
+    if (l <= mx) {
+      let w = exp(l - mx);
+      s += w;
+      for (var k = 0u; k < DV; k++) { acc[k] = fma(w, V[j * DV + k], acc[k]); }
+    } else {
+      let r = exp(mx - l);
+      s = fma(s, r, 1.0);
+      for (var k = 0u; k < DV; k++) { acc[k] = fma(acc[k], r, V[j * DV + k]); }
+      mx = l;
+    }
+  }
+  for (var k = 0u; k < DV; k++) { dst[i * DV + k] = acc[k] / s; }
+}

@@ -14,7 +14,8 @@ import (
 )
 
 // SolveRequest is one run of otplay solve: optimal transport between two
-// point clouds with the cost |x - y|^2. Field names and JSON keys are the
+// point clouds with the cost |x - y|^2, or |x - y|^P (P), or between the
+// rows and columns of a cost matrix (Cost; see cost.go). Field names and JSON keys are the
 // CLI's flags; NewSolveRequest gives the CLI's defaults.
 type SolveRequest struct {
 	// X and Y are the two clouds as data specs (moons:512:seed=3) or
@@ -60,6 +61,13 @@ type SolveRequest struct {
 	// --potentials files.
 	Plan       bool `json:"plan"`
 	Potentials bool `json:"potentials"`
+	// P is the power of the ground cost |x - y|_2^P (--p; 0 or 2: |x - y|^2;
+	// see cost.go). Cost is a dense n x m cost matrix file (--cost, POT's
+	// M) replacing X and Y; CostSet, when set, is used instead (N rows of
+	// D = m costs).
+	P       float64   `json:"p,omitempty"`
+	Cost    string    `json:"cost,omitempty"`
+	CostSet *data.Set `json:"-"`
 }
 
 // NewSolveRequest returns a request holding the CLI's defaults: method
@@ -117,9 +125,9 @@ type SolveResult struct {
 // messages (UsageError).
 func (r SolveRequest) Check() error {
 	switch {
-	case r.X == "" && r.XSet == nil:
+	case r.X == "" && r.XSet == nil && !r.hasCostMatrix():
 		return usage("--x is required (a data set spec such as moons:512:seed=3, or a .csv/.npy file)")
-	case r.Y == "" && r.YSet == nil:
+	case r.Y == "" && r.YSet == nil && !r.hasCostMatrix():
 		return usage("--y is required (a data set spec such as 8gaussians:512, or a .csv/.npy file)")
 	case !(r.Eps > 0) || math.IsInf(r.Eps, 0):
 		return usage("--eps %g: must be positive and finite", r.Eps)
@@ -164,7 +172,7 @@ func (r SolveRequest) Check() error {
 	if r.Potentials && r.Method == "exact" {
 		return usage("--potentials: the exact method does not compute potentials")
 	}
-	return nil
+	return r.checkCost()
 }
 
 // loadCloud returns set when given, else the parsed spec.
@@ -267,6 +275,9 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	if err := req.Check(); err != nil {
 		return nil, err
 	}
+	if req.hasCostMatrix() || (req.Method == "exact" && req.customPower()) {
+		return solveCost(req, opt)
+	}
 	xs, err := loadCloud("x", req.X, req.XSet)
 	if err != nil {
 		return nil, err
@@ -310,7 +321,11 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 		rep.Notes = append(rep.Notes, note)
 	}
 	rep.Backend = be.Info().Name
-	prob := ot.Problem{X: xs.Points, Y: ys.Points, N: n, M: m, D: d, A: a, B: b}
+	prob := ot.Problem{X: xs.Points, Y: ys.Points, N: n, M: m, D: d, A: a, B: b, P: req.P}
+	if req.customPower() {
+		req.Tier = "full" // the low-rank kernels are Gaussian: |x - y|^2 only
+		rep.Notes = append(rep.Notes, groundCostNote(req, n, m))
+	}
 	set := ot.Settings{Eps: req.Eps, MaxIter: req.Iters, Tol: req.Tol, Scaling: req.Scaling, Symmetric: req.Symmetric, Progress: opt.Progress}
 	start := time.Now()
 	var res *ot.Result

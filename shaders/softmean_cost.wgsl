@@ -10,15 +10,20 @@
 // The barycentric projection of the entropic plan (Pooladian and
 // Niles-Weed 2021, eq. (3)) for any cost.
 //
-// Bindings: 0 dst (n*DV), 1 X (n*D), 2 Y (m*D), 3 Cm (n*m; unused in
-// MODE 0), 4 LW, 5 G, 6 V (m*DV), 7 uniform Params. Workgroup: 64
-// invocations, one row each (the DV accumulators live in registers or
-// private memory); the grid folds past 65,535 workgroups into y.
+// Base 2 and the split of the column range over the grid's z dimension
+// as in softmin_cost.wgsl; with nsplit > 1 each split writes (max, sum,
+// acc[DV]) and softmean_cost_combine.wgsl merges.
+//
+// Bindings: 0 dst (n*DV, or nsplit*n*(DV+2) partials), 1 X (n*D), 2 Y
+// (m*D), 3 Cm (n*m; unused in MODE 0), 4 LW, 5 G, 6 V (m*DV), 7 uniform
+// Params. Workgroup: 64 invocations, one row each (the DV accumulators
+// live in registers or private memory); the row grid folds past 65,535
+// workgroups into y.
 
 struct Params {
   n: u32, m: u32, gx: u32, has_w: u32,
-  has_g: u32, p0: u32, p1: u32, p2: u32,
-  inv_eps: f32, eps: f32, power: f32, p3: f32,
+  has_g: u32, jchunk: u32, nsplit: u32, p0: u32,
+  kinv: f32, lwk: f32, outk: f32, power: f32,
 }
 
 @group(0) @binding(0) var<storage, read_write> dst: array<f32>;
@@ -41,24 +46,30 @@ const NEG: f32 = -3.0e38;
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let i = gid.x + gid.y * P.gx * 64u;
   if (i >= P.n) { return; }
+  let j0 = gid.z * P.jchunk;
+  let j1 = min(j0 + P.jchunk, P.m);
   var acc: array<f32, DV>;
   var mx = NEG;
   var s = 0.0;
-  for (var j = 0u; j < P.m; j++) {
-    var l = -cost(i, j);
-    if (P.has_g != 0u) { l += G[j]; }
-    l *= P.inv_eps;
-    if (P.has_w != 0u) { l += LW[j]; }
+  for (var j = j0; j < j1; j++) {
+    let l = logit2(i, j);
     if (l <= mx) {
-      let w = exp(l - mx);
+      let w = exp2(l - mx);
       s += w;
       for (var k = 0u; k < DV; k++) { acc[k] = fma(w, V[j * DV + k], acc[k]); }
     } else {
-      let r = exp(mx - l);
+      let r = exp2(mx - l);
       s = fma(s, r, 1.0);
       for (var k = 0u; k < DV; k++) { acc[k] = fma(acc[k], r, V[j * DV + k]); }
       mx = l;
     }
   }
-  for (var k = 0u; k < DV; k++) { dst[i * DV + k] = acc[k] / s; }
+  if (P.nsplit == 1u) {
+    for (var k = 0u; k < DV; k++) { dst[i * DV + k] = acc[k] / s; }
+  } else {
+    let o = (gid.z * P.n + i) * (DV + 2u);
+    dst[o] = mx;
+    dst[o + 1u] = s;
+    for (var k = 0u; k < DV; k++) { dst[o + 2u + k] = acc[k]; }
+  }
 }

@@ -18,17 +18,24 @@
 // kernels (softmin.wgsl, softmin_small.wgsl); this one is the plain loop,
 // one row per invocation, no workgroup memory: in MODE 2 neighbouring
 // invocations read neighbouring words of Cm (coalesced); in MODE 1 each
-// invocation streams its own row.
+// invocation streams its own row. Everything is in base 2 (exp2, log2;
+// kinv = log2(e)/eps, lwk = log2(e), outk = -eps ln 2), as in softmin.wgsl.
 //
-// Bindings: 0 dst (n), 1 X (n*D), 2 Y (m*D), 3 Cm (n*m; unused in MODE 0),
-// 4 LW (m; unused unless has_w), 5 G (m; unused unless has_g), 6 uniform
-// Params. Workgroup: 64 invocations, one row each; the grid folds past
-// 65,535 workgroups into y.
+// The column range is split over the z dimension of the grid, jchunk
+// columns per split: to fill the device when n is small, and to keep each
+// invocation under lavapipe's loop limiter (65,535 iterations, nested
+// loops counted together; compute/webgpu sizes jchunk). With nsplit > 1
+// each split writes its (max, sum) pair and softmin_combine.wgsl merges.
+//
+// Bindings: 0 dst (n, or 2*n*nsplit partials), 1 X (n*D), 2 Y (m*D),
+// 3 Cm (n*m; unused in MODE 0), 4 LW (m; unused unless has_w), 5 G (m;
+// unused unless has_g), 6 uniform Params. Workgroup: 64 invocations, one
+// row each; the row grid folds past 65,535 workgroups into y.
 
 struct Params {
   n: u32, m: u32, gx: u32, has_w: u32,
-  has_g: u32, p0: u32, p1: u32, p2: u32,
-  inv_eps: f32, eps: f32, power: f32, p3: f32,
+  has_g: u32, jchunk: u32, nsplit: u32, p0: u32,
+  kinv: f32, lwk: f32, outk: f32, power: f32,
 }
 
 @group(0) @binding(0) var<storage, read_write> dst: array<f32>;
@@ -49,19 +56,24 @@ const NEG: f32 = -3.0e38;
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let i = gid.x + gid.y * P.gx * 64u;
   if (i >= P.n) { return; }
+  let j0 = gid.z * P.jchunk;
+  let j1 = min(j0 + P.jchunk, P.m);
   var mx = NEG;
   var s = 0.0;
-  for (var j = 0u; j < P.m; j++) {
-    var v = -cost(i, j);
-    if (P.has_g != 0u) { v += G[j]; }
-    v *= P.inv_eps;
-    if (P.has_w != 0u) { v += LW[j]; }
+  for (var j = j0; j < j1; j++) {
+    let v = logit2(i, j);
     if (v <= mx) {
-      s += exp(v - mx);
+      s += exp2(v - mx);
     } else {
-      s = fma(s, exp(mx - v), 1.0);
+      s = fma(s, exp2(mx - v), 1.0);
       mx = v;
     }
   }
-  dst[i] = -P.eps * (mx + log(s));
+  if (P.nsplit == 1u) {
+    dst[i] = P.outk * (mx + log2(s));
+  } else {
+    let o = 2u * (gid.z * P.n + i);
+    dst[o] = mx;
+    dst[o + 1u] = s;
+  }
 }

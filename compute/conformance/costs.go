@@ -70,7 +70,9 @@ func (cc costCase) refLogits(p pairData, i int, eps float64, s []float64) float6
 
 func costChecks(b compute.Backend, opts Options) []Result {
 	type size struct{ n, m, d int }
-	shapes := []size{{1, 1, 1}, {65, 63, 2}, {130, 257, 5}, {64, 64, 3}}
+	// {5, 3000, 2}: few rows, many columns, so the GPU splits the
+	// columns and merges the splits (softmin_combine, softmean_cost_combine).
+	shapes := []size{{1, 1, 1}, {65, 63, 2}, {130, 257, 5}, {64, 64, 3}, {5, 3000, 2}}
 	if !opts.Quick {
 		shapes = append(shapes, size{4097, 129, 2}, size{63, 65, 64})
 	}

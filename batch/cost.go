@@ -114,93 +114,26 @@ func checkCostSize(s data.Set) error {
 	return nil
 }
 
-// solveCost runs a request whose cost is a matrix (--cost), or exact OT
-// with --p (on the matrix of |x_i - y_j|^P): the same steps as Solve
-// without points.
-func solveCost(req SolveRequest, opt Options) (*SolveResult, error) {
-	var cost []float64
-	var n, m, d int
+// loadInputs returns the clouds of the request, or, with --cost, the cost
+// matrix and two empty clouds of n and m points (dimension 0).
+func loadInputs(req SolveRequest) (xs, ys data.Set, cost []float64, err error) {
 	if req.hasCostMatrix() {
 		s, err := loadCostMatrix(req)
 		if err != nil {
-			return nil, err
+			return xs, ys, nil, err
 		}
-		cost, n, m = s.Points, s.N, s.D
-	} else {
-		xs, err := loadCloud("x", req.X, req.XSet)
-		if err != nil {
-			return nil, err
-		}
-		ys, err := loadCloud("y", req.Y, req.YSet)
-		if err != nil {
-			return nil, err
-		}
-		if xs.D != ys.D {
-			return nil, usage("--x has dimension %d and --y dimension %d", xs.D, ys.D)
-		}
-		n, m, d = xs.N, ys.N, xs.D
-		if float64(n)*float64(m) > ot.MaxCostMatrix {
-			return nil, usage("--method exact --p %g: %d x %d costs exceed %d", req.P, n, m, ot.MaxCostMatrix)
-		}
-		cost = powerCosts(xs.Points, ys.Points, n, m, d, req.P)
+		return data.Set{Name: "cost rows", N: s.N}, data.Set{Name: "cost columns", N: s.D}, s.Points, nil
 	}
-	rep := &SolveResult{Method: req.Method, N: n, M: m, D: d, Tier: "full"}
-	rep.Notes = append(rep.Notes, groundCostNote(req, n, m))
-	balanced := req.Method != "unbalanced" && req.Method != "partial"
-	a, err := loadWeights("a", req.A, req.AWeights, n, balanced, &rep.Notes)
-	if err != nil {
-		return nil, err
+	if xs, err = loadCloud("x", req.X, req.XSet); err != nil {
+		return xs, ys, nil, err
 	}
-	b, err := loadWeights("b", req.B, req.BWeights, m, balanced, &rep.Notes)
-	if err != nil {
-		return nil, err
+	if ys, err = loadCloud("y", req.Y, req.YSet); err != nil {
+		return xs, ys, nil, err
 	}
-	start := time.Now()
-	if req.Method == "exact" {
-		return solveExactCost(req, cost, n, m, a, b, rep, start)
+	if xs.D != ys.D {
+		return xs, ys, nil, usage("--x has dimension %d and --y dimension %d", xs.D, ys.D)
 	}
-	be, note, err := opt.open(req.Backend)
-	if err != nil {
-		return nil, err
-	}
-	defer be.Close()
-	if note != "" {
-		rep.Notes = append(rep.Notes, note)
-	}
-	rep.Backend = be.Info().Name
-	prob := ot.Problem{Cost: cost, N: n, M: m, A: a, B: b}
-	set := ot.Settings{Eps: req.Eps, MaxIter: req.Iters, Tol: req.Tol, Scaling: req.Scaling, Symmetric: req.Symmetric, Progress: opt.Progress}
-	var res *ot.Result
-	switch req.Method {
-	case "unbalanced":
-		set.TauA, set.TauB = req.Tau, req.Tau
-		rep.Tau = req.Tau
-		res, err = ot.Unbalanced(be, prob, set)
-	case "partial":
-		set.Mass = req.Mass
-		if res, err = ot.Partial(be, prob, set); err == nil {
-			rep.Mass = res.Mass
-		}
-	default:
-		res, err = ot.Sinkhorn(be, prob, set)
-	}
-	if err != nil {
-		return nil, err
-	}
-	rep.Eps = res.Eps
-	rep.Cost, rep.Objective, rep.MarginalError = res.Cost, res.Objective, res.MarginalError
-	rep.Iterations, rep.Converged = res.Iterations, res.Converged
-	rep.Residual, rep.Check, rep.Precision, rep.PrecisionFloor, rep.Status = res.ResidualBound, res.Check, res.Precision, res.PrecisionFloor, res.Status
-	if req.Plan {
-		if rep.Plan, err = res.PlanDense(be); err != nil {
-			return nil, err
-		}
-	}
-	if req.Potentials {
-		rep.F, rep.G = append([]float64(nil), res.F...), append([]float64(nil), res.G...)
-	}
-	rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
-	return rep, nil
+	return xs, ys, nil, nil
 }
 
 // powerCosts returns the n x m matrix of |x_i - y_j|_2^p.
@@ -219,25 +152,30 @@ func powerCosts(x, y []float64, n, m, d int, p float64) []float64 {
 	return c
 }
 
-// solveExactCost solves exact OT for a cost matrix by exact.SolveCost
-// (uniform weights, lcm(n, m) <= exact.MaxPoints).
-func solveExactCost(req SolveRequest, cost []float64, n, m int, a, b []float64, rep *SolveResult, start time.Time) (*SolveResult, error) {
-	if a != nil || b != nil {
+// solveExactCost solves exact OT for a cost matrix, or for |x - y|^P on
+// the matrix of those costs, by exact.SolveCost (uniform weights,
+// lcm(n, m) <= exact.MaxPoints).
+func solveExactCost(req SolveRequest, p ot.Problem, rep *SolveResult, start time.Time) (*SolveResult, error) {
+	if req.A != "" || req.B != "" || req.AWeights != nil || req.BWeights != nil {
 		return nil, usage("--method exact with a cost matrix or --p: uniform weights only (drop --a/--b)")
 	}
-	if req.Potentials {
-		return nil, usage("--potentials: the exact method does not compute potentials")
+	cost := p.Cost
+	if cost == nil {
+		if float64(p.N)*float64(p.M) > ot.MaxCostMatrix {
+			return nil, usage("--method exact --p %g: %d x %d costs exceed %d", req.P, p.N, p.M, ot.MaxCostMatrix)
+		}
+		cost = powerCosts(p.X, p.Y, p.N, p.M, p.D, req.P)
 	}
-	r, err := exact.SolveCost(cost, n, m)
+	r, err := exact.SolveCost(cost, p.N, p.M)
 	if err != nil {
 		return nil, usage("--method exact: %v", err)
 	}
 	rep.Backend = "cpu"
 	rep.Cost, rep.Objective, rep.Converged = r.Cost, r.Cost, true
 	if req.Plan {
-		rep.Plan = make([]float64, n*m)
+		rep.Plan = make([]float64, p.N*p.M)
 		for _, fl := range r.Flows {
-			rep.Plan[fl.I*m+fl.J] += fl.Mass
+			rep.Plan[fl.I*p.M+fl.J] += fl.Mass
 		}
 	}
 	rep.Notes = append(rep.Notes, "exact OT runs on the host (CPU) whatever --backend says")

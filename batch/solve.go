@@ -275,19 +275,9 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	if err := req.Check(); err != nil {
 		return nil, err
 	}
-	if req.hasCostMatrix() || (req.Method == "exact" && req.customPower()) {
-		return solveCost(req, opt)
-	}
-	xs, err := loadCloud("x", req.X, req.XSet)
+	xs, ys, cost, err := loadInputs(req) // the clouds, or a cost matrix (cost.go)
 	if err != nil {
 		return nil, err
-	}
-	ys, err := loadCloud("y", req.Y, req.YSet)
-	if err != nil {
-		return nil, err
-	}
-	if xs.D != ys.D {
-		return nil, usage("--x has dimension %d and --y dimension %d", xs.D, ys.D)
 	}
 	n, m, d := xs.N, ys.N, xs.D
 	if req.Plan && n*m > ot.MaxDense {
@@ -321,13 +311,16 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 		rep.Notes = append(rep.Notes, note)
 	}
 	rep.Backend = be.Info().Name
-	prob := ot.Problem{X: xs.Points, Y: ys.Points, N: n, M: m, D: d, A: a, B: b, P: req.P}
-	if req.customPower() {
-		req.Tier = "full" // the low-rank kernels are Gaussian: |x - y|^2 only
-		rep.Notes = append(rep.Notes, groundCostNote(req, n, m))
-	}
+	prob := ot.Problem{X: xs.Points, Y: ys.Points, N: n, M: m, D: d, A: a, B: b, P: req.P, Cost: cost}
 	set := ot.Settings{Eps: req.Eps, MaxIter: req.Iters, Tol: req.Tol, Scaling: req.Scaling, Symmetric: req.Symmetric, Progress: opt.Progress}
 	start := time.Now()
+	if cost != nil || req.customPower() {
+		req.Tier = "full" // the low-rank kernels are Gaussian: |x - y|^2 only
+		rep.Notes = append(rep.Notes, groundCostNote(req, n, m))
+		if req.Method == "exact" {
+			return solveExactCost(req, prob, rep, start)
+		}
+	}
 	var res *ot.Result
 	var divConverged *bool // all three problems of the divergence
 	var divStatus string

@@ -204,28 +204,27 @@ func length(a Array) int {
 
 // ValidatePairs checks a Pairs description; both backends call it.
 func ValidatePairs(p Pairs) error {
-	if p.Cost.Matrix != nil {
-		return validateMatrixPairs(p)
-	}
 	switch {
-	case p.X == nil || p.Y == nil:
-		return argErr("pairs: X and Y must be set")
 	case p.N < 1:
 		return argErr("pairs: N = %d: the row set is empty", p.N)
 	case p.M < 1:
 		return argErr("pairs: M = %d: the column set is empty", p.M)
-	case p.D < 1 || p.D > MaxDim:
-		return argErr("pairs: dimension D = %d outside [1, %d]", p.D, MaxDim)
-	case p.X.Len() != p.N*p.D:
-		return argErr("pairs: X has %d elements, want N*D = %d*%d", p.X.Len(), p.N, p.D)
-	case p.Y.Len() != p.M*p.D:
-		return argErr("pairs: Y has %d elements, want M*D = %d*%d", p.Y.Len(), p.M, p.D)
 	case p.LogW != nil && p.LogW.Len() != p.M:
 		return argErr("pairs: LogW has %d elements, want M = %d", p.LogW.Len(), p.M)
 	case p.G != nil && p.G.Len() != p.M:
 		return argErr("pairs: G has %d elements, want M = %d", p.G.Len(), p.M)
 	case !(p.Eps > 0) || math.IsInf(p.Eps, 0):
 		return argErr("pairs: eps = %g must be positive and finite", p.Eps)
+	case p.Cost.Matrix != nil: // X, Y and D are not read
+		return validateCost(p)
+	case p.X == nil || p.Y == nil:
+		return argErr("pairs: X and Y must be set")
+	case p.D < 1 || p.D > MaxDim:
+		return argErr("pairs: dimension D = %d outside [1, %d]", p.D, MaxDim)
+	case p.X.Len() != p.N*p.D:
+		return argErr("pairs: X has %d elements, want N*D = %d*%d", p.X.Len(), p.N, p.D)
+	case p.Y.Len() != p.M*p.D:
+		return argErr("pairs: Y has %d elements, want M*D = %d*%d", p.Y.Len(), p.M, p.D)
 	}
 	return validateCost(p)
 }

@@ -111,94 +111,86 @@ func costFunc(p Pairs) func(i, j int) float64 {
 		return func(i, j int) float64 { return c[i*mm+j] }
 	}
 	x, y, d, pw := host(p.X), host(p.Y), p.D, p.Cost.Exponent()
+	if pw == 2 {
+		return func(i, j int) float64 { return sqDist(x[i*d:i*d+d], y[j*d:j*d+d]) }
+	}
+	return func(i, j int) float64 { return PowerCost(sqDist(x[i*d:i*d+d], y[j*d:j*d+d]), pw) }
+}
+
+// pairLogits returns the logit s_ij = logw[j] + (g[j] - C_ij)/eps of p in
+// float64 on the CPU backend.
+func pairLogits(p Pairs) func(i, j int) float64 {
+	lw, g, inv := host(p.LogW), host(p.G), 1/p.Eps
+	cost := costFunc(p)
 	return func(i, j int) float64 {
-		xi, yj := x[i*d:i*d+d], y[j*d:j*d+d]
-		var s float64
-		for k, a := range xi {
-			t := a - yj[k]
-			s += t * t
+		v := -cost(i, j)
+		if g != nil {
+			v += g[j]
 		}
-		return PowerCost(s, pw)
+		v *= inv
+		if lw != nil {
+			v += lw[j]
+		}
+		return v
 	}
 }
 
-// softMinCost is SoftMin for any Cost, the plain float64 loop
-//
-//	for i := range N { dst[i] = -eps log sum_j exp(logw[j] + (g[j] - C(i, j))/eps) }
-//
-// with the same online log-sum-exp as the squared-Euclidean path. The fast
-// CPU backend uses it too for costs other than |x - y|^2.
-func (c *CPU) softMinCost(out []float64, p Pairs) {
-	lw, g, inv := host(p.LogW), host(p.G), 1/p.Eps
-	cost := costFunc(p)
-	c.parallel(p.N, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			if i&15 == 0 {
-				yieldDue()
-			}
-			mx, s := -math.MaxFloat64, 0.0
-			for j := 0; j < p.M; j++ {
-				v := costLogit(cost(i, j), lw, g, j, inv)
-				if v <= mx {
-					s += math.Exp(v - mx)
-				} else {
-					s = s*math.Exp(mx-v) + 1
-					mx = v
-				}
-			}
-			out[i] = -p.Eps * (mx + math.Log(s))
-		}
-	})
+// sqDist returns |x - y|^2.
+func sqDist(x, y []float64) float64 {
+	var s float64
+	for k, a := range x {
+		t := a - y[k]
+		s += t * t
+	}
+	return s
 }
 
-// costLogit returns logw[j] + (g[j] - cij) * inv.
-func costLogit(cij float64, lw, g []float64, j int, inv float64) float64 {
-	v := -cij
-	if g != nil {
-		v += g[j]
+// rowLSE returns log sum_{j < m} exp(l(i, j)) in one pass with a running
+// maximum (online log-sum-exp). The maximum starts at -MaxFloat64, not
+// -Inf, so columns of zero weight (l = -Inf) add exp(-Inf) = 0 instead of
+// exp(-Inf + Inf) = NaN.
+func rowLSE(i, m int, l func(i, j int) float64) float64 {
+	mx, s := -math.MaxFloat64, 0.0
+	for j := 0; j < m; j++ {
+		v := l(i, j)
+		if v <= mx {
+			s += math.Exp(v - mx)
+		} else {
+			s = s*math.Exp(mx-v) + 1
+			mx = v
+		}
 	}
-	v *= inv
-	if lw != nil {
-		v += lw[j]
-	}
-	return v
+	return mx + math.Log(s)
 }
 
-// softMeanCost is SoftMean for any Cost (see softMinCost).
-func (c *CPU) softMeanCost(out []float64, p Pairs, vals []float64, dv int) {
-	lw, g, inv := host(p.LogW), host(p.G), 1/p.Eps
-	cost := costFunc(p)
-	c.parallel(p.N, func(lo, hi int) {
-		acc := make([]float64, dv)
-		for i := lo; i < hi; i++ {
-			if i&15 == 0 {
-				yieldDue()
+// rowMean sets dst[k] = sum_j w_j vals[j*dv+k] / sum_j w_j with
+// w_j = exp(l(i, j)), dv = len(dst), in one pass (rowLSE's running
+// maximum).
+func rowMean(dst, vals []float64, i, m int, l func(i, j int) float64) {
+	dv := len(dst)
+	clear(dst)
+	mx, s := -math.MaxFloat64, 0.0
+	for j := 0; j < m; j++ {
+		v := l(i, j)
+		vj := vals[j*dv : j*dv+dv]
+		if v <= mx {
+			w := math.Exp(v - mx)
+			s += w
+			for k, t := range vj {
+				dst[k] += w * t
 			}
-			clear(acc)
-			mx, s := -math.MaxFloat64, 0.0
-			for j := 0; j < p.M; j++ {
-				l := costLogit(cost(i, j), lw, g, j, inv)
-				vj := vals[j*dv : j*dv+dv]
-				if l <= mx {
-					w := math.Exp(l - mx)
-					s += w
-					for k, t := range vj {
-						acc[k] += w * t
-					}
-				} else {
-					r := math.Exp(mx - l)
-					s = s*r + 1
-					for k, t := range vj {
-						acc[k] = acc[k]*r + t
-					}
-					mx = l
-				}
+		} else {
+			r := math.Exp(mx - v)
+			s = s*r + 1
+			for k, t := range vj {
+				dst[k] = dst[k]*r + t
 			}
-			for k := range acc {
-				out[i*dv+k] = acc[k] / s
-			}
+			mx = v
 		}
-	})
+	}
+	for k := range dst {
+		dst[k] /= s
+	}
 }
 
 // EvalPlanCost is EvalPlan for any ground cost: cost(i, j) returns C_ij
@@ -206,22 +198,4 @@ func (c *CPU) softMeanCost(out []float64, p Pairs, vals []float64, dv int) {
 // coordinates). EvalPlan is EvalPlanCost with |x_i - y_j|^2.
 func EvalPlanCost(cost func(i, j int) float64, n, m int, a, b, f, g []float64, eps float64, rows, cols []int) PlanSums {
 	return evalPlan(cost, n, m, a, b, f, g, eps, rows, cols)
-}
-
-// validateMatrixPairs checks a Pairs whose cost is a dense matrix: the
-// sizes, weights and eps; X, Y and D are not read.
-func validateMatrixPairs(p Pairs) error {
-	switch {
-	case p.N < 1:
-		return argErr("pairs: N = %d: the row set is empty", p.N)
-	case p.M < 1:
-		return argErr("pairs: M = %d: the column set is empty", p.M)
-	case p.LogW != nil && p.LogW.Len() != p.M:
-		return argErr("pairs: LogW has %d elements, want M = %d", p.LogW.Len(), p.M)
-	case p.G != nil && p.G.Len() != p.M:
-		return argErr("pairs: G has %d elements, want M = %d", p.G.Len(), p.M)
-	case !(p.Eps > 0) || math.IsInf(p.Eps, 0):
-		return argErr("pairs: eps = %g must be positive and finite", p.Eps)
-	}
-	return validateCost(p)
 }

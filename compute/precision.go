@@ -141,15 +141,7 @@ type PlanSums struct {
 // It is the float64 check of a solver's marginals: it measures the plan
 // the potentials define, whatever precision produced them.
 func EvalPlan(x, y []float64, n, m, d int, a, b, f, g []float64, eps float64, rows, cols []int) PlanSums {
-	sq := func(i, j int) float64 {
-		xi, yj := x[i*d:(i+1)*d], y[j*d:(j+1)*d]
-		var c float64
-		for k := range d {
-			t := xi[k] - yj[k]
-			c += t * t
-		}
-		return c
-	}
+	sq := func(i, j int) float64 { return sqDist(x[i*d:(i+1)*d], y[j*d:(j+1)*d]) }
 	return evalPlan(sq, n, m, a, b, f, g, eps, rows, cols)
 }
 

@@ -1,7 +1,25 @@
-// inc_cost.wgsl: the ground cost C(i, j) of softmin_cost.wgsl and
-// softmean_cost.wgsl, by MODE (see there), and the base-2 logit of a pair.
-// Needs X, Y, Cm, LW, G, P (n, m, has_w, has_g, kinv, lwk, power) and the
-// constants D and MODE.
+// inc_cost.wgsl: what softmin_cost.wgsl and softmean_cost.wgsl share:
+// their Params (the uniform P, declared by each kernel after its own
+// bindings), bindings 0 to 5 (dst, X, Y, Cm, LW, G), the constants D and
+// MODE, the ground cost C(i, j) by MODE (see softmin_cost.wgsl) and the
+// base-2 logit of a pair.
+
+struct Params {
+  n: u32, m: u32, gx: u32, has_w: u32,
+  has_g: u32, jchunk: u32, nsplit: u32, p0: u32,
+  kinv: f32, lwk: f32, outk: f32, power: f32,
+}
+
+@group(0) @binding(0) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(1) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<storage, read> Y: array<f32>;
+@group(0) @binding(3) var<storage, read> Cm: array<f32>;
+@group(0) @binding(4) var<storage, read> LW: array<f32>;
+@group(0) @binding(5) var<storage, read> G: array<f32>;
+
+const D: u32 = {{D}}u;
+const MODE: u32 = {{MODE}}u;
+const NEG: f32 = -3.0e38;
 
 fn cost(i: u32, j: u32) -> f32 {
   if (MODE == 1u) { return Cm[i * P.m + j]; }

@@ -32,25 +32,9 @@
 // unused unless has_g), 6 uniform Params. Workgroup: 64 invocations, one
 // row each; the row grid folds past 65,535 workgroups into y.
 
-struct Params {
-  n: u32, m: u32, gx: u32, has_w: u32,
-  has_g: u32, jchunk: u32, nsplit: u32, p0: u32,
-  kinv: f32, lwk: f32, outk: f32, power: f32,
-}
-
-@group(0) @binding(0) var<storage, read_write> dst: array<f32>;
-@group(0) @binding(1) var<storage, read> X: array<f32>;
-@group(0) @binding(2) var<storage, read> Y: array<f32>;
-@group(0) @binding(3) var<storage, read> Cm: array<f32>;
-@group(0) @binding(4) var<storage, read> LW: array<f32>;
-@group(0) @binding(5) var<storage, read> G: array<f32>;
-@group(0) @binding(6) var<uniform> P: Params;
-
-const D: u32 = {{D}}u;
-const MODE: u32 = {{MODE}}u;
-const NEG: f32 = -3.0e38;
-
 //#include inc_cost.wgsl
+
+@group(0) @binding(6) var<uniform> P: Params;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {

@@ -27,13 +27,14 @@ type solveCostCase struct {
 	Mass       float64
 }
 
-func solveLoadCostRef(t *testing.T, path string) []solveCostCase {
+// loadRefCases reads the "cases" of a reference JSON file made by POT.
+func loadRefCases[T any](t *testing.T, path string) []T {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ref struct{ Cases []solveCostCase }
+	var ref struct{ Cases []T }
 	if err := json.Unmarshal(raw, &ref); err != nil {
 		t.Fatal(err)
 	}
@@ -48,8 +49,8 @@ func solveLoadCostRef(t *testing.T, path string) []solveCostCase {
 // and emd.
 func TestSolveCostMatchesPOT(t *testing.T) {
 	dir := t.TempDir()
-	cases := append(solveLoadCostRef(t, "../../solvers/ot/testdata/pot_cost_ref.json"),
-		solveLoadCostRef(t, "../../solvers/exact/testdata/pot_cost_ref.json")...)
+	cases := append(loadRefCases[solveCostCase](t, "../../solvers/ot/testdata/pot_cost_ref.json"),
+		loadRefCases[solveCostCase](t, "../../solvers/exact/testdata/pot_cost_ref.json")...)
 	if len(cases) != 15 {
 		t.Fatalf("%d reference cases, want 15", len(cases))
 	}

@@ -115,12 +115,7 @@ func (b *Backend) softMinCost(dst compute.Array, p compute.Pairs) error {
 	if pl.nsplit == 1 {
 		return nil
 	}
-	ck, err := b.kernel("softmin_combine", 2, nil)
-	if err != nil {
-		return err
-	}
-	cparams := []uint32{uint32(p.N), uint32(pl.nsplit), gx, 0, f32(-p.Eps * math.Ln2), 0, 0, 0}
-	return wrap(b.dev.Dispatch(ck, []*gpu.Buffer{b.arr(dst).buf, out}, cparams, gx, gy, 1))
+	return b.combineSoftMin(dst, out, p.N, pl.nsplit, p.Eps)
 }
 
 // softMeanCost runs softmean_cost.wgsl (and softmean_cost_combine.wgsl

@@ -266,8 +266,12 @@ func (sv *Solver) describe(res *Result, hc *hostCheck) {
 	if hc.full {
 		res.Check = fmt.Sprintf("float64 on the host over all %d x %d pairs", c.N, c.M)
 	} else {
-		res.Check = fmt.Sprintf("float64 on the host over a uniform sample of %d of %d rows and %d of %d columns: the estimate %.3g plus 3 standard errors, %.3g, is compared with tol; cost and objective from the backend's %s reductions",
-			hc.rows, c.N, hc.cols, c.M, hc.residual, hc.bound, sv.prec.Name)
+		sums := fmt.Sprintf("cost and objective from the backend's %s reductions", sv.prec.Name)
+		if !c.squaredCost() {
+			sums = hostSumsCheck
+		}
+		res.Check = fmt.Sprintf("float64 on the host over a uniform sample of %d of %d rows and %d of %d columns: the estimate %.3g plus 3 standard errors, %.3g, is compared with tol; %s",
+			hc.rows, c.N, hc.cols, c.M, hc.residual, hc.bound, sums)
 		if hc.massOnDevice {
 			res.Check += ", and so is the total mass in the residual"
 		}

@@ -117,6 +117,10 @@ func (sv *Solver) evalPlan(f, g []float64, eps float64, rows, cols []int) comput
 	return compute.EvalPlanCost(hostCost(c.Problem, sv.cx, sv.cy), c.N, c.M, c.A, c.B, f, g, eps, rows, cols)
 }
 
+// hostSumsCheck says how hostSums measured the cost and objective, in
+// Result.Check.
+const hostSumsCheck = "cost and objective from a float64 pass on the host over every pair (the cost is not |x - y|^2)"
+
 // hostSums is deviceSums for costs other than |x - y|^2 (whose row costs
 // are no soft-mean of column values): one float64 pass over every pair.
 func (sv *Solver) hostSums(f, g []float64) (r, col []float64, cost float64) {

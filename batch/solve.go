@@ -36,7 +36,7 @@ type SolveRequest struct {
 	// Tier is the kernel tier of --method sinkhorn: auto, full, rff,
 	// nystrom (grid is refused for point clouds).
 	Tier string `json:"tier"`
-	// Eps is the entropic regularisation (POT's reg), in units of |x - y|^2.
+	// Eps is the entropic regularisation (POT's reg), in units of the cost (|x - y|^2 by default).
 	Eps float64 `json:"eps"`
 	// Tau is the unbalanced KL marginal penalty (POT's reg_m); +Inf is balanced.
 	Tau float64 `json:"tau"`

@@ -100,7 +100,7 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.cost, "cost", "", "dense n x m cost matrix file (.npy/.npz/.csv, POT's M) instead of --x and --y")
 	fs.StringVar(&f.method, "method", "sinkhorn", "sinkhorn, unbalanced, partial, divergence, sliced or exact")
 	fs.StringVar(&f.tier, "tier", "auto", "kernel tier for entropic methods: auto, full, rff, nystrom or grid")
-	fs.Float64Var(&f.eps, "eps", ot.DefaultEps, "entropic regularisation eps (POT's reg), in units of |x - y|^2")
+	fs.Float64Var(&f.eps, "eps", ot.DefaultEps, "entropic regularisation eps (POT's reg), in units of the cost (|x - y|^2 by default)")
 	fs.Float64Var(&f.tau, "tau", 1, "unbalanced: KL marginal penalty (POT's reg_m); +Inf means balanced")
 	fs.Float64Var(&f.mass, "mass", 0, "partial: total transported mass in (0, min(|a|, |b|)]; 0 means min(|a|, |b|)")
 	fs.IntVar(&f.projections, "projections", 200, "sliced: number of directions")

@@ -36,8 +36,8 @@ type Problem struct {
 // defaults, set in (Settings).withDefaults.
 type Settings struct {
 	// Eps is the entropic regularisation eps > 0 in the objective
-	// <P, C> + eps KL(P | a x b), in units of the cost |x - y|^2
-	// (POT's reg). 0 means DefaultEps.
+	// <P, C> + eps KL(P | a x b), in units of the cost (|x - y|^2 by
+	// default; POT's reg). 0 means DefaultEps.
 	Eps float64
 	// MaxIter bounds the number of iterations (one iteration updates both
 	// potentials; each eps-scaling stage counts as one). 0 means
@@ -57,7 +57,9 @@ type Settings struct {
 	// (Feydy et al. 2019, sec. 3.3; Schmitzer 2019): one iteration at each
 	// eps = diameter^2, diameter^2 Scaling^2, diameter^2 Scaling^4, ...,
 	// down to Eps, then iterations at Eps until convergence. diameter is
-	// the diagonal of the bounding box of X and Y. GeomLoss's default is
+	// the diagonal of the bounding box of X and Y; for other costs the
+	// stages start at their scale instead (diameter^P, or max |C_ij| of a
+	// cost matrix; see maxCostOf). GeomLoss's default is
 	// 0.5. 0 means no scaling. Ignored when a warm start is given;
 	// unsupported by Partial.
 	Scaling float64

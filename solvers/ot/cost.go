@@ -158,3 +158,12 @@ func (r *Result) hostPlanBlock(dst []float64, i0, i1 int) {
 		}
 	}
 }
+
+// requirePoints refuses what needs point clouds (new points to map or
+// extend the potentials to) on a Result of a cost-matrix problem.
+func (r *Result) requirePoints(what string) error {
+	if r != nil && r.prob.Cost != nil {
+		return badInput("%s needs point clouds; this problem is given by a cost matrix", what)
+	}
+	return nil
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/otplay/otplay/compute"
@@ -175,8 +176,14 @@ func TestCostBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.Transport(b, []float64{0}); !errors.Is(err, ErrBadInput) {
-		t.Errorf("Transport of a cost-matrix problem: err = %v, want ErrBadInput", err)
+	if _, err := r.Transport(b, []float64{0}); !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "cost matrix") {
+		t.Errorf("Transport of a cost-matrix problem: err = %v, want ErrBadInput naming the cost matrix", err)
+	}
+	if _, _, err := r.PotentialsAt(b, []float64{0}); !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "cost matrix") {
+		t.Errorf("PotentialsAt of a cost-matrix problem: err = %v, want ErrBadInput naming the cost matrix", err)
+	}
+	if pl, err := r.PlanDense(b); err != nil || len(pl) != 4 || math.Abs(pl[0]+pl[1]+pl[2]+pl[3]-1) > 1e-6 {
+		t.Errorf("PlanDense of a cost-matrix problem: %v, %v", pl, err)
 	}
 	if _, err := DivergenceDetail(b, m, Settings{}); !errors.Is(err, ErrBadInput) {
 		t.Errorf("Divergence of a cost-matrix problem: err = %v, want ErrBadInput", err)

@@ -39,9 +39,6 @@ func (r *Result) upload(b compute.Backend) (*device, error) {
 		return nil, err
 	}
 	p := r.prob
-	if p.Cost != nil {
-		return nil, badInput("the entropic map and potentials at new points need point clouds; this problem is given by a cost matrix")
-	}
 	dv := &device{b: b, n: p.N, m: p.M, d: p.D, eps: r.Eps, cost: compute.Cost{P: p.P}}
 	var err error
 	up := func(v []float64) compute.Array {
@@ -124,6 +121,9 @@ func (r *Result) TransportBack(b compute.Backend, ynew []float64) ([]float64, er
 }
 
 func (r *Result) mapPoints(b compute.Backend, pts []float64, toY bool) ([]float64, error) {
+	if err := r.requirePoints("the entropic map (Transport)"); err != nil {
+		return nil, err
+	}
 	k, err := checkPoints("points", pts, r.prob.D)
 	if err != nil {
 		return nil, err
@@ -189,6 +189,9 @@ func (gr Grid) Points() ([]float64, error) {
 // which agree with F and G at the data points at convergence (Balanced;
 // for Unbalanced and Partial they are the balanced c-transforms).
 func (r *Result) PotentialsAt(b compute.Backend, z []float64) (f, g []float64, err error) {
+	if err := r.requirePoints("PotentialsAt"); err != nil {
+		return nil, nil, err
+	}
 	k, err := checkPoints("points", z, r.prob.D)
 	if err != nil {
 		return nil, nil, err

@@ -90,13 +90,6 @@ func Assignment(cost []float64, n int) (perm []int, total float64, err error) {
 	return perm, total, nil
 }
 
-func gcd(a, b int) int {
-	for b != 0 {
-		a, b = b, a%b
-	}
-	return a
-}
-
 // Solve computes exact OT with squared Euclidean cost between uniform
 // measures on n points x and m points y in dimension d (row-major).
 // With n = m it is an assignment; otherwise each x is repeated m/g times

@@ -24,7 +24,10 @@ func SolveCost(cost []float64, n, m int) (*Result, error) {
 	if err := checkFinite("cost", cost); err != nil {
 		return nil, err
 	}
-	g := gcd(n, m)
+	g, r := n, m // g = gcd(n, m)
+	for r != 0 {
+		g, r = r, g%r
+	}
 	size := n / g * m // lcm
 	if size > MaxPoints {
 		return nil, badInput("exact OT between %d and %d uniform points needs an assignment of lcm = %d > %d points (use equal sizes, fewer points, or Sinkhorn with small eps)", n, m, size, MaxPoints)

@@ -52,7 +52,7 @@ func (r SolveRequest) checkCost() error {
 	switch {
 	case r.X != "" || r.Y != "" || r.XSet != nil || r.YSet != nil:
 		return usage("--cost replaces the points: give --cost or --x and --y, not both")
-	case r.P != 0:
+	case r.customPower():
 		return usage("--p %g: --cost gives the costs themselves; --p applies to point clouds", r.P)
 	case r.Tier != "auto" && r.Tier != "full":
 		return usage("--tier %s: a cost matrix is solved by the full tier only", r.Tier)

@@ -41,8 +41,8 @@ func validateCostMatrix(p Problem) error {
 		return badInput("Cost has %d values, want N*M = %d*%d", len(p.Cost), p.N, p.M)
 	case p.X != nil || p.Y != nil:
 		return badInput("a cost matrix replaces the points: X and Y must be nil")
-	case p.P != 0:
-		return badInput("P = %g with a cost matrix: the power applies to point clouds only", p.P)
+	case p.P != 0 && p.P != 2:
+		return badInput("P = %g with a cost matrix: the power applies to point clouds only (0 and 2, the default, are accepted)", p.P)
 	}
 	return checkFinite("Cost", p.Cost)
 }

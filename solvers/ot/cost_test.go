@@ -147,6 +147,11 @@ func TestCostPowerTwoIsDefault(t *testing.T) {
 	if r0.Cost != r2.Cost || maxAbsDiff(r0.F, r2.F) != 0 {
 		t.Errorf("P = 2 gives cost %v, the default %v", r2.Cost, r0.Cost)
 	}
+	// With a cost matrix, P = 2 (the default spelled out) is accepted.
+	m := Problem{Cost: []float64{0, 1, 1, 0}, N: 2, M: 2, P: 2}
+	if _, err := Sinkhorn(cpu(), m, Settings{Eps: 0.3}); err != nil {
+		t.Errorf("a cost matrix with P = 2: %v", err)
+	}
 }
 
 // TestCostBadInput: bad costs are refused with ErrBadInput before

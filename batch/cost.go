@@ -81,8 +81,8 @@ func groundCostNote(r SolveRequest, n, m int) string {
 
 // loadCostMatrix returns the n x m cost matrix of the request: CostSet,
 // or the file Cost (one 2-D array: .npy, a one-array .npz, or text). A
-// binary file too large to hold ot.MaxCostMatrix float64 entries is
-// refused before it is read.
+// file larger than ot.MaxCostMatrix entries can take (8 bytes each in
+// .npy/.npz, 40 in text) is refused before it is read.
 func loadCostMatrix(r SolveRequest) (data.Set, error) {
 	if r.CostSet != nil {
 		s := *r.CostSet
@@ -91,9 +91,14 @@ func loadCostMatrix(r SolveRequest) (data.Set, error) {
 		}
 		return s, checkCostSize(s)
 	}
-	ext := strings.ToLower(filepath.Ext(r.Cost))
-	if st, err := os.Stat(r.Cost); err == nil && (ext == ".npy" || ext == ".npz") && st.Size() > 8*ot.MaxCostMatrix+1<<16 {
-		return data.Set{}, usage("--cost %s: %d bytes, more than a matrix of the limit of %d entries holds (use points and --p)", r.Cost, st.Size(), ot.MaxCostMatrix)
+	// Bytes an entry may take: 8 in a float64 .npy (plus a header), 40 in
+	// text (numpy.savetxt's default %.18e and a delimiter take 26).
+	perEntry := int64(40)
+	if ext := strings.ToLower(filepath.Ext(r.Cost)); ext == ".npy" || ext == ".npz" {
+		perEntry = 8
+	}
+	if st, err := os.Stat(r.Cost); err == nil && st.Size() > perEntry*ot.MaxCostMatrix+1<<16 {
+		return data.Set{}, usage("--cost %s: %d bytes, more than a matrix of the limit of %d entries takes (use points and --p)", r.Cost, st.Size(), ot.MaxCostMatrix)
 	}
 	s, err := data.Load(r.Cost)
 	if err != nil {

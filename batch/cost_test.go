@@ -3,9 +3,12 @@ package batch
 import (
 	"errors"
 	"math"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/otplay/otplay/solvers/data"
+	"github.com/otplay/otplay/solvers/ot"
 )
 
 // TestSolveCostRequest: a cost matrix given inline (CostSet) solves with
@@ -53,5 +56,25 @@ func TestSolveCostRequest(t *testing.T) {
 		if _, err := Solve(req, Options{}); !errors.As(err, &ue) {
 			t.Errorf("%s: err = %v, want a UsageError", c.name, err)
 		}
+	}
+}
+
+// TestCostFileTooLarge: a cost file larger than a matrix of the limit
+// takes is refused by its size, before it is read.
+func TestCostFileTooLarge(t *testing.T) {
+	path := t.TempDir() + "/M.npy"
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(8*ot.MaxCostMatrix + 1<<17); err != nil { // sparse: no data written
+		t.Fatal(err)
+	}
+	f.Close()
+	req := NewSolveRequest()
+	req.Cost, req.Backend = path, "cpu"
+	var ue UsageError
+	if _, err := Solve(req, Options{}); !errors.As(err, &ue) || !strings.Contains(err.Error(), "bytes, more than") {
+		t.Errorf("err = %v, want a UsageError naming the size", err)
 	}
 }

@@ -15,10 +15,11 @@
 //
 // Feydy et al. 2019 (Interpolating between OT and MMD, eq. 8): the
 // c-transform for any cost. The squared Euclidean cost keeps its own tiled
-// kernels (softmin.wgsl, softmin_small.wgsl); this one is the plain loop,
-// one row per invocation, no workgroup memory: in MODE 2 neighbouring
-// invocations read neighbouring words of Cm (coalesced); in MODE 1 each
-// invocation streams its own row. Everything is in base 2 (exp2, log2;
+// kernels (softmin.wgsl, softmin_small.wgsl); this one reads the columns
+// from global memory, R rows per invocation (strided by 64, so loads of X
+// and, in MODE 2, of Cm coalesce): each column's coordinates and bias
+// h_j = (lw_j + g_j / eps) log2(e) are loaded once for R rows, and the R
+// exp chains are independent. Everything is in base 2 (exp2, log2;
 // kinv = log2(e)/eps, lwk = log2(e), outk = -eps ln 2), as in softmin.wgsl.
 //
 // The column range is split over the z dimension of the grid, jchunk
@@ -29,35 +30,73 @@
 //
 // Bindings: 0 dst (n, or 2*n*nsplit partials), 1 X (n*D), 2 Y (m*D),
 // 3 Cm (n*m; unused in MODE 0), 4 LW (m; unused unless has_w), 5 G (m;
-// unused unless has_g), 6 uniform Params. Workgroup: 64 invocations, one
-// row each; the row grid folds past 65,535 workgroups into y.
+// unused unless has_g), 6 uniform Params. Workgroup: 64 invocations of R
+// rows each; the row-block grid folds past 65,535 workgroups into y.
 
 //#include inc_cost.wgsl
 
 @group(0) @binding(6) var<uniform> P: Params;
 
+const R: u32 = {{R}}u;
+
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
-  let i = gid.x + gid.y * P.gx * 64u;
-  if (i >= P.n) { return; }
-  let j0 = gid.z * P.jchunk;
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let block = wid.x + wid.y * P.gx;
+  let j0 = wid.z * P.jchunk;
   let j1 = min(j0 + P.jchunk, P.m);
-  var mx = NEG;
-  var s = 0.0;
-  for (var j = j0; j < j1; j++) {
-    let v = logit2(i, j);
-    if (v <= mx) {
-      s += exp2(v - mx);
-    } else {
-      s = fma(s, exp2(mx - v), 1.0);
-      mx = v;
+  var row: array<u32, R>;
+  var xi: array<array<f32, D>, R>;
+  var mx: array<f32, R>;
+  var s: array<f32, R>;
+  for (var r = 0u; r < R; r++) {
+    row[r] = min(block * 64u * R + r * 64u + lid.x, P.n - 1u);
+    mx[r] = NEG;
+    s[r] = 0.0;
+    if (MODE == 0u) {
+      for (var k = 0u; k < D; k++) { xi[r][k] = X[row[r] * D + k]; }
     }
   }
-  if (P.nsplit == 1u) {
-    dst[i] = P.outk * (mx + log2(s));
-  } else {
-    let o = 2u * (gid.z * P.n + i);
-    dst[o] = mx;
-    dst[o + 1u] = s;
+  var yj: array<f32, D>;
+  for (var j = j0; j < j1; j++) {
+    var h = 0.0;
+    if (P.has_g != 0u) { h = G[j] * P.kinv; }
+    if (P.has_w != 0u) { h = fma(LW[j], P.lwk, h); }
+    if (MODE == 0u) {
+      for (var k = 0u; k < D; k++) { yj[k] = Y[j * D + k]; }
+    }
+    for (var r = 0u; r < R; r++) {
+      var c: f32;
+      if (MODE == 1u) {
+        c = Cm[row[r] * P.m + j];
+      } else if (MODE == 2u) {
+        c = Cm[j * P.n + row[r]];
+      } else {
+        c = 0.0;
+        for (var k = 0u; k < D; k++) {
+          let t = xi[r][k] - yj[k];
+          c = fma(t, t, c);
+        }
+        c = powerCost(c);
+      }
+      let v = fma(-c, P.kinv, h);
+      if (v <= mx[r]) {
+        s[r] += exp2(v - mx[r]);
+      } else {
+        s[r] = fma(s[r], exp2(mx[r] - v), 1.0);
+        mx[r] = v;
+      }
+    }
+  }
+  for (var r = 0u; r < R; r++) {
+    let i = block * 64u * R + r * 64u + lid.x;
+    if (i < P.n) {
+      if (P.nsplit == 1u) {
+        dst[i] = P.outk * (mx[r] + log2(s[r]));
+      } else {
+        let o = 2u * (wid.z * P.n + i);
+        dst[o] = mx[r];
+        dst[o + 1u] = s[r];
+      }
+    }
   }
 }

@@ -34,13 +34,24 @@ type costPlan struct {
 	rowBlocks, nsplit, jchunk int
 }
 
-// planCost splits m columns: enough splits to give TargetGroups
-// workgroups when the rows alone do not (at least 256 columns a split),
+// costRows is R, the rows per invocation of softmin_cost.wgsl: 4 for
+// dense matrices and up to 4 dimensions, then fewer as the coordinates
+// held per row grow (rowsPerInvocation).
+func costRows(p compute.Pairs) int {
+	if p.Cost.Matrix != nil {
+		return 4
+	}
+	return rowsPerInvocation(p.D)
+}
+
+// planCost splits m columns over workgroups of rowsPerGroup rows: enough
+// splits to give TargetGroups workgroups when the rows alone do not (at
+// least 256 columns a split),
 // and, on a software adapter, chunks of at most loopBudget / perColumn
 // columns and at most loopBudget / perSplit splits (the combine kernel's
 // loop). It fails when the splits exceed the 65,535 workgroups of z.
-func (b *Backend) planCost(n, m, perColumn, perSplit int) (costPlan, error) {
-	pl := costPlan{rowBlocks: (n + 63) / 64, nsplit: 1}
+func (b *Backend) planCost(n, m, rowsPerGroup, perColumn, perSplit int) (costPlan, error) {
+	pl := costPlan{rowBlocks: (n + rowsPerGroup - 1) / rowsPerGroup, nsplit: 1}
 	if pl.rowBlocks < b.TargetGroups {
 		pl.nsplit = max(1, min((b.TargetGroups+pl.rowBlocks-1)/pl.rowBlocks, m/256))
 	}
@@ -59,17 +70,18 @@ func (b *Backend) planCost(n, m, perColumn, perSplit int) (costPlan, error) {
 	return pl, nil
 }
 
-// costKernel compiles name (softmin_cost or softmean_cost) for p's cost.
-func (b *Backend) costKernel(name string, storages int, p compute.Pairs, dv int) (*gpu.Kernel, error) {
+// costKernel compiles name (softmin_cost or softmean_cost) for p's cost,
+// value dimension dv (softmean) and r rows per invocation (softmin).
+func (b *Backend) costKernel(name string, storages int, p compute.Pairs, dv, r int) (*gpu.Kernel, error) {
 	mode, d := costMode(p.Cost), max(p.D, 1)
 	if mode != 0 {
 		d = 1 // X and Y are not read
 	}
-	consts := map[string]int{"D": d, "MODE": mode}
+	consts := map[string]int{"D": d, "MODE": mode, "R": r}
 	if dv > 0 {
 		consts["DV"] = dv
 	}
-	key := fmt.Sprintf("%s:D=%d:DV=%d:MODE=%d", name, d, dv, mode)
+	key := fmt.Sprintf("%s:D=%d:DV=%d:MODE=%d:R=%d", name, d, dv, mode, r)
 	return b.kernelFunc(key, storages, func() (string, error) { return shaders.Source(name, consts) })
 }
 
@@ -93,11 +105,14 @@ func pointLoops(p compute.Pairs) int {
 // columns are split): SoftMin for a cost other than |x - y|^2 (the caller
 // has validated p and ruled out aliasing).
 func (b *Backend) softMinCost(dst compute.Array, p compute.Pairs) error {
-	pl, err := b.planCost(p.N, p.M, 1+pointLoops(p), 2)
+	// Loop iterations per column: the column's coordinates, then each
+	// row's (see softmin_cost.wgsl).
+	r, d := costRows(p), max(1, p.D)
+	pl, err := b.planCost(p.N, p.M, 64*r, 1+d+r*(1+d), 2)
 	if err != nil {
 		return err
 	}
-	k, err := b.costKernel("softmin_cost", 6, p, 0)
+	k, err := b.costKernel("softmin_cost", 6, p, 0, r)
 	if err != nil {
 		return err
 	}
@@ -121,11 +136,11 @@ func (b *Backend) softMinCost(dst compute.Array, p compute.Pairs) error {
 // softMeanCost runs softmean_cost.wgsl (and softmean_cost_combine.wgsl
 // when the columns are split; see softMinCost).
 func (b *Backend) softMeanCost(dst compute.Array, p compute.Pairs, v compute.Array, dv int) error {
-	pl, err := b.planCost(p.N, p.M, 1+pointLoops(p)+dv, 2+dv)
+	pl, err := b.planCost(p.N, p.M, 64, 1+pointLoops(p)+dv, 2+dv)
 	if err != nil {
 		return err
 	}
-	k, err := b.costKernel("softmean_cost", 7, p, dv)
+	k, err := b.costKernel("softmean_cost", 7, p, dv, 1)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@
 // SoftMin and SoftMean for |x - y|^2 run the tiled kernels (softmin.wgsl,
 // softmin_small.wgsl, softmean*.wgsl); other ground costs (compute.Cost:
 // |x - y|^P, dense cost matrices) run softmin_cost.wgsl and
-// softmean_cost.wgsl, one row per invocation with the columns split over
+// softmean_cost.wgsl, a few rows per invocation with the columns split over
 // the grid (cost.go), in chunks that stay under lavapipe's loop limiter on
 // software adapters.
 //

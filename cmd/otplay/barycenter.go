@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/otplay/otplay/solvers/barycenter"
 	"github.com/otplay/otplay/solvers/data"
 	"github.com/otplay/otplay/solvers/imageio"
+	"github.com/sbinet/npyio/npy"
 )
 
 func init() {
@@ -36,7 +38,8 @@ inputs, as POT 0.8.2 does (see solvers/barycenter):
   convolutional  images on one grid (--grid SPEC,SPEC,...: built-in shapes
                  disc, ring, square, cross, triangle, heart, digit0..digit9
                  at --size pixels, or .png/.jpg files whose mass is the
-                 darkness 1 - luminance, or .npy/.csv H x W arrays):
+                 darkness 1 - luminance, .npy/.csv H x W arrays, or one
+                 .npy K x H x W stack, POT's A):
                  ot.bregman.convolutional_barycenter2d (method="sinkhorn_log";
                  --debiased for convolutional_barycenter2d_debiased), on
                  --backend (the GPU where there is one).
@@ -329,6 +332,19 @@ func loadGrid(spec string, size int) (imgs []float64, k, h, w int, err error) {
 				px := im.Pix[3*i : 3*i+3]
 				img[i] = 1 - (0.2126*px[0] + 0.7152*px[1] + 0.0722*px[2])
 			}
+		case ext == ".npy" && npyDims(part) == 3:
+			// K x H x W: POT's A, K images at once.
+			vals, shape, err := readNPY3(part)
+			if err != nil {
+				return nil, 0, 0, 0, usageErr("--grid: %s: %v", part, err)
+			}
+			for r := 0; r < shape[0]; r++ {
+				one := vals[r*shape[1]*shape[2] : (r+1)*shape[1]*shape[2]]
+				if imgs, k, h, w, err = appendImage(imgs, k, h, w, fmt.Sprintf("%s[%d]", part, r), one, shape[1], shape[2]); err != nil {
+					return nil, 0, 0, 0, err
+				}
+			}
+			continue
 		case ext != "":
 			set, err := data.Load(part)
 			if err != nil {
@@ -342,24 +358,87 @@ func loadGrid(spec string, size int) (imgs []float64, k, h, w int, err error) {
 			}
 			ih, iw = size, size
 		}
-		if k == 0 {
-			h, w = ih, iw
-		} else if ih != h || iw != w {
-			return nil, 0, 0, 0, usageErr("--grid: %s is %d x %d but the first input is %d x %d (inputs must share one grid; --size sets the shapes')", part, ih, iw, h, w)
+		if imgs, k, h, w, err = appendImage(imgs, k, h, w, part, img, ih, iw); err != nil {
+			return nil, 0, 0, 0, err
 		}
-		total := 0.0
-		for _, v := range img {
-			total += v
-		}
-		if !(total > 0) {
-			return nil, 0, 0, 0, usageErr("--grid: %s has no mass", part)
-		}
-		for _, v := range img {
-			imgs = append(imgs, v/total)
-		}
-		k++
 	}
 	return imgs, k, h, w, nil
+}
+
+// appendImage adds one ih x iw image, normalised to mass 1, after the k
+// images of size h x w in imgs (the first sets the size).
+func appendImage(imgs []float64, k, h, w int, name string, img []float64, ih, iw int) ([]float64, int, int, int, error) {
+	if k == 0 {
+		h, w = ih, iw
+	} else if ih != h || iw != w {
+		return nil, 0, 0, 0, usageErr("--grid: %s is %d x %d but the first input is %d x %d (inputs must share one grid; --size sets the shapes')", name, ih, iw, h, w)
+	}
+	total := 0.0
+	for _, v := range img {
+		total += v
+	}
+	if !(total > 0) || math.IsInf(total, 0) {
+		return nil, 0, 0, 0, usageErr("--grid: %s has no mass (or an infinite one)", name)
+	}
+	for _, v := range img {
+		imgs = append(imgs, v/total)
+	}
+	return imgs, k + 1, h, w, nil
+}
+
+// npyDims returns the number of dimensions of a .npy file's array (0 when
+// the header cannot be read: data.Load then says why).
+func npyDims(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	r, err := npy.NewReader(f)
+	if err != nil {
+		return 0
+	}
+	return len(r.Header.Descr.Shape)
+}
+
+// readNPY3 reads a 3-D .npy array (float64 or float32, C order), the K x
+// H x W stack POT's convolutional barycenters take (data.Load reads 1-D
+// and 2-D arrays only).
+func readNPY3(path string) ([]float64, []int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	r, err := npy.NewReader(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	hd := r.Header.Descr
+	if hd.Fortran {
+		return nil, nil, errors.New("a Fortran-order 3-D array: save it with numpy.ascontiguousarray")
+	}
+	shape := hd.Shape
+	if shape[0] < 1 || shape[1] < 1 || shape[2] < 1 || shape[0]*shape[1]*shape[2] > data.MaxPoints {
+		return nil, nil, fmt.Errorf("shape %v: want K x H x W with at most %d values", shape, data.MaxPoints)
+	}
+	switch hd.Type {
+	case "<f8":
+		var v []float64
+		err = r.Read(&v)
+		return v, shape, err
+	case "<f4":
+		var v32 []float32
+		if err = r.Read(&v32); err != nil {
+			return nil, nil, err
+		}
+		v := make([]float64, len(v32))
+		for i, x := range v32 {
+			v[i] = float64(x)
+		}
+		return v, shape, nil
+	}
+	return nil, nil, fmt.Errorf("dtype %s: a 3-D array must be float64 or float32 (little-endian)", hd.Type)
 }
 
 func convolutionalCommand(f barycenterFlags, weights []float64, s barycenter.Settings, stderr io.Writer) (*barycenterReport, error) {

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -79,6 +81,24 @@ func writeNPY(t *testing.T, dir, name string, v []float64, shape ...int) string 
 	}
 	defer f.Close()
 	if err := data.WriteNPY(f, v, shape...); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// writeNPY3 writes a k x h x w float64 array in the .npy format (version
+// 1.0, C order), which data.WriteNPY (1-D and 2-D) does not.
+func writeNPY3(t *testing.T, dir, name string, v []float64, k, h, w int) string {
+	t.Helper()
+	hdr := fmt.Sprintf("{'descr': '<f8', 'fortran_order': False, 'shape': (%d, %d, %d), }", k, h, w)
+	hdr += strings.Repeat(" ", (64-(10+len(hdr)+1)%64)%64) + "\n"
+	var b bytes.Buffer
+	b.WriteString("\x93NUMPY\x01\x00")
+	binary.Write(&b, binary.LittleEndian, uint16(len(hdr)))
+	b.WriteString(hdr)
+	binary.Write(&b, binary.LittleEndian, v)
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -167,6 +187,14 @@ func TestBarycenterCommandMatchesPOT(t *testing.T) {
 			files = append(files, writeNPY(t, dir, "img"+string(rune('a'+k))+".npy", im, c.H, c.W))
 		}
 		check("convolutional", []string{"--method", "convolutional", "--grid", strings.Join(files, ","),
+			"--weights", writeNPY(t, dir, "wc.npy", c.Weights, len(c.Weights)),
+			"--eps", g(c.Eps), "--tol", g(c.Tol), "--iters", g(float64(c.MaxIter))}, c.Barycenter, c.Iterations)
+		// The same images as one K x H x W array (POT's A).
+		var all []float64
+		for _, im := range c.Images {
+			all = append(all, im...)
+		}
+		check("convolutional-stack", []string{"--method", "convolutional", "--grid", writeNPY3(t, dir, "A.npy", all, len(c.Images), c.H, c.W),
 			"--weights", writeNPY(t, dir, "wc.npy", c.Weights, len(c.Weights)),
 			"--eps", g(c.Eps), "--tol", g(c.Tol), "--iters", g(float64(c.MaxIter))}, c.Barycenter, c.Iterations)
 	}

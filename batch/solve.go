@@ -60,6 +60,8 @@ type SolveRequest struct {
 	// --potentials files.
 	Plan       bool `json:"plan"`
 	Potentials bool `json:"potentials"`
+	// WarmF, WarmG, Apply and Richardson are in solve_extras.go.
+	SolveExtras
 }
 
 // NewSolveRequest returns a request holding the CLI's defaults: method
@@ -111,6 +113,8 @@ type SolveResult struct {
 	G []float64 `json:"-"`
 	// Plan is the dense n x m plan, row-major, when Plan was asked.
 	Plan []float64 `json:"-"`
+	// Mapped and Richardson are in solve_extras.go.
+	SolveExtrasResult
 }
 
 // Check validates the parameters that need no data, with the CLI's
@@ -137,9 +141,9 @@ func (r SolveRequest) Check() error {
 		return usage("--scaling %g: must be 0 (off) or in (0, 1)", r.Scaling)
 	}
 	switch r.Method {
-	case "sinkhorn", "unbalanced", "partial", "divergence", "sliced", "exact":
+	case "sinkhorn", "unbalanced", "partial", "divergence", "sliced", "max-sliced", "exact":
 	default:
-		return usage("--method %q: want sinkhorn, unbalanced, partial, divergence, sliced or exact", r.Method)
+		return usage("--method %q: want sinkhorn, unbalanced, partial, divergence, sliced, max-sliced or exact", r.Method)
 	}
 	switch r.Tier {
 	case "auto", "full":
@@ -164,7 +168,7 @@ func (r SolveRequest) Check() error {
 	if r.Potentials && r.Method == "exact" {
 		return usage("--potentials: the exact method does not compute potentials")
 	}
-	return nil
+	return r.SolveExtras.check(r)
 }
 
 // loadCloud returns set when given, else the parsed spec.
@@ -312,6 +316,9 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	rep.Backend = be.Info().Name
 	prob := ot.Problem{X: xs.Points, Y: ys.Points, N: n, M: m, D: d, A: a, B: b}
 	set := ot.Settings{Eps: req.Eps, MaxIter: req.Iters, Tol: req.Tol, Scaling: req.Scaling, Symmetric: req.Symmetric, Progress: opt.Progress}
+	if err := req.SolveExtras.apply(&set, n, m, d); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	var res *ot.Result
 	var divConverged *bool // all three problems of the divergence
@@ -324,6 +331,7 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 		if tier == kernel.Auto {
 			var why string
 			tier, why = kernel.Choose(n, m, d, req.Eps, 0)
+			tier, why = req.SolveExtras.tier(tier, why)
 			rep.Notes = append(rep.Notes, "tier "+tier.String()+": "+why)
 		}
 	}
@@ -332,6 +340,9 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	case "sinkhorn":
 		if tier != kernel.Full {
 			return solveLowRank(be, req, tier, prob, rep, start)
+		}
+		if req.Richardson {
+			return solveRichardson(be, req, prob, set, rep, start)
 		}
 		res, err = ot.Sinkhorn(be, prob, set)
 	case "unbalanced":
@@ -357,6 +368,8 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 		}
 	case "sliced":
 		return solveSliced(be, req, xs, ys, a, b, rep, start)
+	case "max-sliced":
+		return solveMaxSliced(be, req, xs, ys, a, b, rep, start)
 	case "exact":
 		return solveExact(req, xs, ys, a, b, rep, start)
 	}
@@ -379,6 +392,9 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	}
 	if req.Potentials {
 		rep.F, rep.G = append([]float64(nil), res.F...), append([]float64(nil), res.G...)
+	}
+	if err := rep.SolveExtrasResult.mapPoints(be, req.SolveExtras, res.Transport); err != nil {
+		return nil, err
 	}
 	rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
 	return rep, nil

@@ -120,6 +120,9 @@ type SolveResult struct {
 // Check validates the parameters that need no data, with the CLI's
 // messages (UsageError).
 func (r SolveRequest) Check() error {
+	if r.Grid {
+		return r.checkGrid()
+	}
 	switch {
 	case r.X == "" && r.XSet == nil:
 		return usage("--x is required (a data set spec such as moons:512:seed=3, or a .csv/.npy file)")
@@ -158,7 +161,7 @@ func (r SolveRequest) Check() error {
 			return usage("--scaling/--symmetric apply to the full tier only, not %s", r.Tier)
 		}
 	case "grid":
-		return usage("--tier grid: convolutional Sinkhorn takes two histograms on one regular grid (solvers/kernel SolveGrid), not point clouds; use full, auto, rff or nystrom here")
+		return usage("--tier grid: convolutional Sinkhorn takes two histograms on one regular grid (solvers/kernel SolveGrid), not point clouds; pass --grid with two images or H x W histograms, or use full, auto, rff or nystrom here")
 	default:
 		return usage("--tier %q: want auto, full, rff, nystrom or grid", r.Tier)
 	}
@@ -268,6 +271,9 @@ func loadWeights(flag, path string, inline []float64, n int, balanced bool, note
 // DivergenceDetail), solvers/kernel (the low-rank tiers), solvers/sliced
 // and solvers/exact.
 func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
+	if req.Grid {
+		return solveGrid(req, opt)
+	}
 	if err := req.Check(); err != nil {
 		return nil, err
 	}

@@ -30,6 +30,10 @@ type SolveExtras struct {
 	// problem is solved at eps and at eps/2 and the cost, plan and map are
 	// 2 X_{eps/2} - X_eps (ot.Richardson).
 	Richardson bool `json:"richardson,omitempty"`
+	// Grid reads X and Y as two histograms on one H x W grid (images or
+	// H x W arrays) and solves with the convolutional grid tier (--grid;
+	// solve_grid.go).
+	Grid bool `json:"grid,omitempty"`
 }
 
 // SolveExtrasResult are the outputs of SolveExtras (embedded in

@@ -27,26 +27,34 @@ the k x d values. --richardson (method sinkhorn) solves at eps and eps/2
 cost 2 C(eps/2) - C(eps), plan and map: its bias in eps is O(eps^2)
 instead of O(eps) where the cost is smooth in eps (Gaussians), and it
 does not help where eps is already far below the cost gaps of a
-discrete problem.`
+discrete problem.
+
+--grid reads --x and --y as two histograms on one H x W grid: images
+(.png, .jpg; bright pixels carry mass, by luminance) or H x W arrays
+(.npy, .npz, .csv), and solves balanced entropic OT between the pixel
+positions (pitch 1/max(H, W): the grid spans the unit square) by
+convolutional Sinkhorn, O(H W (H + W)) per iteration (Solomon et al.
+2015). --potentials writes F and G as H W values, row-major.`
 
 // solveExtraFlags are otplay solve's --warm, --apply, --mapped and
 // --richardson.
 type solveExtraFlags struct {
 	warm, apply, mapped string
-	richardson          bool
+	richardson, grid    bool
 }
 
 func (x *solveExtraFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&x.warm, "warm", "", "start from potentials f and g: F,G (two .npy/.csv files) or one .npz holding f and g (a previous --potentials)")
 	fs.StringVar(&x.apply, "apply", "", "evaluate the entropic map T(z) at these points (data set spec or points file); writes --mapped")
 	fs.StringVar(&x.mapped, "mapped", "", "with --apply: write T(z) (k x d) to this .npy/.csv file")
+	fs.BoolVar(&x.grid, "grid", false, "--x and --y are two histograms on one H x W grid (.png/.jpg: luminance; .npy/.csv: H x W): convolutional Sinkhorn")
 	fs.BoolVar(&x.richardson, "richardson", false, "sinkhorn: Richardson extrapolation in eps, 2 X(eps/2) - X(eps) for the cost, plan and map")
 }
 
 // fill loads the warm start and the --apply points into req and checks
 // the --mapped output, before any work.
 func (x solveExtraFlags) fill(req *batch.SolveRequest) error {
-	req.Richardson = x.richardson
+	req.Richardson, req.Grid = x.richardson, x.grid
 	switch {
 	case x.apply != "" && x.mapped == "":
 		return batch.UsageError{Msg: "--apply needs --mapped FILE (.npy or .csv) for T(z)"}

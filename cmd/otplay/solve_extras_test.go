@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/otplay/otplay/solvers/data"
+	"github.com/otplay/otplay/solvers/imageio"
 )
 
 // TestSolveWarm: a solve stopped early at tol 1e-4 and resumed with
@@ -204,6 +205,97 @@ func TestSolveExtrasRefused(t *testing.T) {
 	} {
 		args := append([]string{"--x", "moons:20", "--y", "moons:30", "--backend", "cpu"}, c.args...)
 		code, _, errOut := solveRun(t, args...)
+		if code == 0 || !strings.Contains(errOut, c.want) {
+			t.Errorf("solve %v: exit %d, stderr %q; want failure naming %q", c.args, code, errOut, c.want)
+		}
+	}
+}
+
+// TestSolveGrid: --grid between two grey PNGs (with empty pixels) equals
+// the full tier on the positions of the non-empty pixels with their
+// luminance as weights (the same problem: empty pixels carry no mass);
+// an H x W .npy histogram gives the same answer as the image it encodes.
+func TestSolveGrid(t *testing.T) {
+	dir := t.TempDir()
+	const h, w = 12, 10
+	blob := func(ci, cj, r float64) []float64 {
+		v := make([]float64, h*w)
+		for i := range h {
+			for j := range w {
+				d := math.Hypot(float64(i)-ci, float64(j)-cj)
+				if d < r {
+					v[i*w+j] = math.Round(255*(1-d/r)) / 255
+				}
+			}
+		}
+		return v
+	}
+	a, b := blob(3, 3, 4), blob(8, 6, 3.5)
+	writePNG := func(name string, v []float64) string {
+		img, err := imageio.New(w, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for p, x := range v {
+			img.Pix[3*p], img.Pix[3*p+1], img.Pix[3*p+2] = x, x, x
+		}
+		path := filepath.Join(dir, name)
+		if err := imageio.Save(path, img); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	pa, pb := writePNG("a.png", a), writePNG("b.png", b)
+	const eps = "0.01"
+	g := solveJSON(t, "--grid", "--x", pa, "--y", pb, "--eps", eps, "--tol", "1e-10", "--iters", "5000")
+	if g["tier"] != "grid" || g["n"].(float64) != h*w {
+		t.Fatalf("--grid JSON tier %v n %v", g["tier"], g["n"])
+	}
+	// The reference: the non-empty pixels as points (pitch 1/max(h, w)).
+	cloud := func(v []float64, pts, wts string) (string, string) {
+		var xy, m []float64
+		for p, x := range v {
+			if x > 0 {
+				xy = append(xy, float64(p/w)/h, float64(p%w)/h)
+				m = append(m, x)
+			}
+		}
+		if err := data.Save(filepath.Join(dir, pts), xy, len(m), 2); err != nil {
+			t.Fatal(err)
+		}
+		if err := data.SaveVector(filepath.Join(dir, wts), m); err != nil {
+			t.Fatal(err)
+		}
+		return filepath.Join(dir, pts), filepath.Join(dir, wts)
+	}
+	xa, wa := cloud(a, "xa.npy", "wa.npy")
+	xb, wb := cloud(b, "xb.npy", "wb.npy")
+	full := solveJSON(t, "--x", xa, "--a", wa, "--y", xb, "--b", wb, "--tier", "full", "--eps", eps, "--tol", "1e-10", "--iters", "5000")
+	t.Logf("grid: cost %.10g objective %.10g (%v iterations); full tier on the pixels: cost %.10g objective %.10g",
+		g["cost"], g["objective"], g["iterations"], full["cost"], full["objective"])
+	for _, k := range []string{"cost", "objective"} {
+		if gv, fv := g[k].(float64), full[k].(float64); math.Abs(gv-fv) > 1e-7*math.Abs(fv) {
+			t.Errorf("--grid %s = %.12g, full tier on the pixels %.12g", k, gv, fv)
+		}
+	}
+	na := filepath.Join(dir, "a.npy")
+	if err := data.Save(na, a, h, w); err != nil {
+		t.Fatal(err)
+	}
+	g2 := solveJSON(t, "--grid", "--x", na, "--y", pb, "--eps", eps, "--tol", "1e-10", "--iters", "5000")
+	if math.Abs(g2["cost"].(float64)-g["cost"].(float64)) > 1e-12 {
+		t.Errorf("--grid from .npy cost %.12g, from .png %.12g", g2["cost"], g["cost"])
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--grid", "--x", pa, "--y", "moons:20"}, "not a data set spec"},
+		{[]string{"--grid", "--x", pa, "--y", xa}, "must share one grid"},
+		{[]string{"--grid", "--x", pa, "--y", pb, "--method", "unbalanced"}, "--grid: convolutional Sinkhorn"},
+		{[]string{"--grid", "--x", pa, "--y", pb, "--plan", filepath.Join(dir, "P.npy")}, "write --potentials instead"},
+	} {
+		code, _, errOut := solveRun(t, append(c.args, "--backend", "cpu")...)
 		if code == 0 || !strings.Contains(errOut, c.want) {
 			t.Errorf("solve %v: exit %d, stderr %q; want failure naming %q", c.args, code, errOut, c.want)
 		}

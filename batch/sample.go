@@ -56,6 +56,8 @@ type SampleRequest struct {
 	// unless --quality=false): a built-in set's draw with another seed;
 	// a file or DataSet has no fresh draws and is compared with itself.
 	Quality bool `json:"quality"`
+	// Correct, CorrectEvery and CorrectRelax are in sample_correct.go.
+	SampleCorrection
 }
 
 // NewSampleRequest returns a request holding the CLI's defaults: data
@@ -90,6 +92,8 @@ type SampleResult struct {
 
 	// Points are the N x D samples, row-major.
 	Points []float64 `json:"-"`
+	// Corrections and CorrectMS are in sample_correct.go.
+	SampleCorrectionResult
 }
 
 // trimDiffusionErr drops the package prefix of a diffusion input error.
@@ -129,6 +133,9 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		return nil, usage("--eta = %v: want a number in [0, 1]", req.Eta)
 	case !(req.RTol > 0) || !(req.ATol > 0) || math.IsInf(req.RTol, 0) || math.IsInf(req.ATol, 0):
 		return nil, usage("--rtol = %v and --atol = %v must be positive", req.RTol, req.ATol)
+	}
+	if err := req.SampleCorrection.check(sampler); err != nil {
+		return nil, err
 	}
 	kind, modelPath, _ := strings.Cut(req.Model, ":")
 	switch kind {
@@ -223,10 +230,11 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 	if err := diffusion.InitialNoise(b, x, req.Seed); err != nil {
 		return nil, err
 	}
-	res, err := diffusion.Sample(b, model, sched, x, req.N, diffusion.Settings{
+	var corrected SampleCorrectionResult
+	res, err := req.SampleCorrection.sample(b, model, sched, x, req.N, set, diffusion.Settings{
 		Sampler: sampler, Steps: req.Steps, Spacing: spacing, Eta: req.Eta, Deterministic: req.Deterministic,
 		FinalDenoise: req.FinalDenoise, Seed: req.Seed, RTol: req.RTol, ATol: req.ATol,
-	})
+	}, &corrected)
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +250,7 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 	*rep = SampleResult{Sampler: sampler.String(), Model: req.Model, Schedule: sched.Name(), Data: req.Data,
 		Steps: req.Steps, N: req.N, D: d, Seed: req.Seed, NFE: res.NFE, Accepted: res.Steps, Rejected: res.Rejected,
 		TimeMS: float64(elapsed.Microseconds()) / 1000, Backend: info.Name, Device: info.Device, Notes: rep.Notes,
-		Points: pts}
+		Points: pts, SampleCorrectionResult: corrected}
 	if req.Quality {
 		var fresh data.Set
 		if req.DataSet != nil {

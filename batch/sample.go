@@ -58,6 +58,8 @@ type SampleRequest struct {
 	Quality bool `json:"quality"`
 	// Correct, CorrectEvery and CorrectRelax are in sample_correct.go.
 	SampleCorrection
+	// PatchGuidance, PatchSize and Image are in sample_patch.go.
+	SamplePatchGuidance
 }
 
 // NewSampleRequest returns a request holding the CLI's defaults: data
@@ -94,6 +96,8 @@ type SampleResult struct {
 	Points []float64 `json:"-"`
 	// Corrections and CorrectMS are in sample_correct.go.
 	SampleCorrectionResult
+	// PatchGuidedCalls is in sample_patch.go.
+	SamplePatchGuidanceResult
 }
 
 // trimDiffusionErr drops the package prefix of a diffusion input error.
@@ -135,6 +139,9 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		return nil, usage("--rtol = %v and --atol = %v must be positive", req.RTol, req.ATol)
 	}
 	if err := req.SampleCorrection.check(sampler); err != nil {
+		return nil, err
+	}
+	if err := req.SamplePatchGuidance.check(); err != nil {
 		return nil, err
 	}
 	kind, modelPath, _ := strings.Cut(req.Model, ":")
@@ -220,6 +227,10 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 	if sched == nil {
 		sched = diffusion.Linear(diffusion.DefaultT)
 	}
+	model, guided, err := req.SamplePatchGuidance.wrap(b, model)
+	if err != nil {
+		return nil, err
+	}
 	d := model.Dim()
 	x, err := b.Alloc(req.N * d)
 	if err != nil {
@@ -251,6 +262,10 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		Steps: req.Steps, N: req.N, D: d, Seed: req.Seed, NFE: res.NFE, Accepted: res.Steps, Rejected: res.Rejected,
 		TimeMS: float64(elapsed.Microseconds()) / 1000, Backend: info.Name, Device: info.Device, Notes: rep.Notes,
 		Points: pts, SampleCorrectionResult: corrected}
+	guided(&rep.SamplePatchGuidanceResult)
+	if n := sampleGuidanceNote(req.SamplePatchGuidance); n != "" {
+		rep.Notes = append(rep.Notes, n)
+	}
 	if req.Quality {
 		var fresh data.Set
 		if req.DataSet != nil {

@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"math"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/otplay/otplay/solvers/data"
 )
 
 func sampleJSON(t *testing.T, args ...string) map[string]any {
@@ -50,6 +54,55 @@ func TestSampleCorrect(t *testing.T) {
 	} {
 		var o, e bytes.Buffer
 		code := run(append([]string{"sample", "--data", "moons:50", "--n", "20", "--backend", "cpu"}, c.args...), &o, &e)
+		if code != 2 || !strings.Contains(e.String(), c.want) {
+			t.Errorf("sample %v: exit %d, stderr %q; want 2 and %q", c.args, code, e.String(), c.want)
+		}
+	}
+}
+
+// TestSamplePatchGuidance: --patch-guidance on the digits (8x8x1 by
+// default for 64-D data) guides every evaluation at t <= --patch-tmax at
+// the plain NFE and changes the samples; bad settings are refused. (Its
+// effect on quality needs hundreds of samples: see BenchmarkGuidedSampling
+// in solvers/patch.)
+func TestSamplePatchGuidance(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"--data", "digits:200", "--sampler", "ddim", "--steps", "3", "--n", "8", "--quality=false"}
+	plainOut, guidedOut := filepath.Join(dir, "p.npy"), filepath.Join(dir, "g.npy")
+	plain := sampleJSON(t, append(args, "--out", plainOut)...)
+	guided := sampleJSON(t, append(args, "--out", guidedOut, "--patch-guidance", "0.5", "--patch-tmax", "1", "--patch-size", "2")...)
+	if plain["nfe"] != guided["nfe"] || guided["patch_guided_calls"] != guided["nfe"] {
+		t.Errorf("nfe plain %v, guided %v, guided calls %v: want all equal", plain["nfe"], guided["nfe"], guided["patch_guided_calls"])
+	}
+	p, err := data.Load(plainOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := data.Load(guidedOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff := 0.0
+	for i := range p.Points {
+		if math.IsNaN(g.Points[i]) || math.IsInf(g.Points[i], 0) {
+			t.Fatalf("guided value %d = %v", i, g.Points[i])
+		}
+		diff = max(diff, math.Abs(p.Points[i]-g.Points[i]))
+	}
+	if diff < 1e-3 {
+		t.Errorf("guidance changed the samples by at most %.3g", diff)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--patch-guidance", "2"}, "--patch-guidance 2"},
+		{[]string{"--patch-size", "2"}, "turn patch guidance on"},
+		{[]string{"--patch-guidance", "0.3", "--data", "moons:50"}, "--image HxWxC"},
+		{[]string{"--patch-guidance", "0.3", "--image", "4x4x2"}, "--image 4x4x2 has 32 values"},
+	} {
+		var o, e bytes.Buffer
+		code := run(append([]string{"sample", "--data", "digits:50", "--n", "4", "--steps", "2", "--backend", "cpu"}, c.args...), &o, &e)
 		if code != 2 || !strings.Contains(e.String(), c.want) {
 			t.Errorf("sample %v: exit %d, stderr %q; want 2 and %q", c.args, code, e.String(), c.want)
 		}

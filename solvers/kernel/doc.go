@@ -66,4 +66,13 @@
 // and Maps, with a scalar read every CheckEvery iterations. The host does
 // the O(r d) or O(s^3) set-up (random features, the landmark kernel's
 // eigendecomposition with gonum) and the error estimate.
+//
+// # Landmarks
+//
+// The nystrom tier draws its landmarks uniformly. SelectLandmarks offers
+// ridge-leverage sampling as well (LeverageScores, Musco and Musco 2017)
+// and NystromError measures the Frobenius and spectral errors of either
+// choice at equal rank. Measured (RESULTS.md): leverage landmarks lower the
+// error at larger ranks on clustered data and raise it at small ranks and
+// on evenly spread data, so the tier keeps uniform landmarks.
 package kernel

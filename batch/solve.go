@@ -144,9 +144,9 @@ func (r SolveRequest) Check() error {
 		return usage("--scaling %g: must be 0 (off) or in (0, 1)", r.Scaling)
 	}
 	switch r.Method {
-	case "sinkhorn", "unbalanced", "partial", "divergence", "sliced", "max-sliced", "exact":
+	case "sinkhorn", "unbalanced", "partial", "divergence", "hilbert", "sliced", "max-sliced", "exact":
 	default:
-		return usage("--method %q: want sinkhorn, unbalanced, partial, divergence, sliced, max-sliced or exact", r.Method)
+		return usage("--method %q: want sinkhorn, unbalanced, partial, divergence, hilbert, sliced, max-sliced or exact", r.Method)
 	}
 	switch r.Tier {
 	case "auto", "full":
@@ -376,6 +376,8 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 		return solveSliced(be, req, xs, ys, a, b, rep, start)
 	case "max-sliced":
 		return solveMaxSliced(be, req, xs, ys, a, b, rep, start)
+	case "hilbert":
+		return solveHilbert(be, req, prob, set, rep, start)
 	case "exact":
 		return solveExact(req, xs, ys, a, b, rep, start)
 	}

@@ -2,6 +2,7 @@ package batch
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/otplay/otplay/compute"
@@ -34,6 +35,11 @@ type SolveExtras struct {
 	// H x W arrays) and solves with the convolutional grid tier (--grid;
 	// solve_grid.go).
 	Grid bool `json:"grid,omitempty"`
+	// Features and Bandwidth are --method hilbert's number of random
+	// Fourier features (0: kernel.DefaultHilbertFeatures) and Gaussian
+	// kernel sigma (0: the median heuristic).
+	Features  int     `json:"features,omitempty"`
+	Bandwidth float64 `json:"bandwidth,omitempty"`
 }
 
 // SolveExtrasResult are the outputs of SolveExtras (embedded in
@@ -69,6 +75,14 @@ func (x SolveExtras) check(r SolveRequest) error {
 	warm := x.WarmF != nil || x.WarmG != nil
 	entropic := r.Method == "sinkhorn" || r.Method == "unbalanced" || r.Method == "partial"
 	switch {
+	case r.Features < 0 || r.Features > compute.MaxDim:
+		return usage("--features %d: want 1 .. %d (0: %d)", r.Features, compute.MaxDim, kernel.DefaultHilbertFeatures)
+	case r.Bandwidth < 0 || math.IsNaN(r.Bandwidth) || math.IsInf(r.Bandwidth, 0):
+		return usage("--bandwidth %g: want a positive sigma (0: the median heuristic)", r.Bandwidth)
+	case (r.Features != 0 || r.Bandwidth != 0) && r.Method != "hilbert":
+		return usage("--features/--bandwidth are for --method hilbert")
+	case r.Method == "hilbert" && r.Plan:
+		return usage("--plan: the hilbert method's plans are between feature embeddings; drop --plan")
 	case r.Method == "max-sliced" && (r.Plan || r.Potentials):
 		return usage("--plan/--potentials: the max-sliced method has no plan or potentials")
 	case warm && !entropic:
@@ -180,6 +194,32 @@ func solveMaxSliced(be compute.Backend, req SolveRequest, xs, ys data.Set, a, b 
 	rep.Iterations, rep.Projections, rep.Converged = r.Iterations, req.Projections, r.Converged
 	rep.Direction = r.Direction
 	rep.Notes = append(rep.Notes, fmt.Sprintf("max-sliced: best of %d directions W_2 = %.6g, after %d ascent steps %.6g (a local maximum: a lower bound of the true max-SW_2)", req.Projections, r.BestCandidate, r.Iterations, r.MaxSW))
+	rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
+	return rep, nil
+}
+
+// solveHilbert runs kernel.HilbertDivergence (Li et al. 2021): the
+// Sinkhorn divergence with the RKHS cost 2 - 2 k(x, y) of a Gaussian
+// kernel, through random Fourier features. Value is S; cost, objective
+// and iterations are those of OT_eps between the embeddings, as for
+// --method divergence.
+func solveHilbert(be compute.Backend, req SolveRequest, p ot.Problem, set ot.Settings, rep *SolveResult, start time.Time) (*SolveResult, error) {
+	r, err := kernel.HilbertDivergence(be, p, kernel.HilbertSettings{Features: req.Features, Bandwidth: req.Bandwidth, Seed: req.Seed, OT: set})
+	if err != nil {
+		return nil, err
+	}
+	v := r.Value
+	rep.Value = &v
+	ab := r.AB
+	rep.Eps = req.Eps
+	rep.Cost, rep.Objective, rep.MarginalError = ab.Cost, ab.Objective, ab.MarginalError
+	rep.Iterations = ab.Iterations + r.AA.Iterations + r.BB.Iterations
+	rep.Converged, rep.Status = r.Converged, r.Status
+	rep.Residual, rep.Check, rep.Precision, rep.PrecisionFloor = ab.ResidualBound, ab.Check, ab.Precision, ab.PrecisionFloor
+	rep.Notes = append(rep.Notes, fmt.Sprintf("hilbert: Gaussian kernel sigma = %.4g, %d random Fourier features; cost 2 - 2 k(x, y) in [0, 4] (eps is on that scale)", r.Bandwidth, r.Features))
+	if req.Potentials {
+		rep.F, rep.G = append([]float64(nil), ab.F...), append([]float64(nil), ab.G...)
+	}
 	rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
 	return rep, nil
 }

@@ -35,6 +35,9 @@ Methods (the conventions of POT, see solvers/ot):
   partial     transport total mass --mass (ot.partial.entropic_partial_wasserstein)
   divergence  debiased Sinkhorn divergence S = OT(a,b) - (OT(a,a) + OT(b,b))/2
   sliced      sliced Wasserstein SW_2 with --projections directions (--seed)
+  hilbert     Hilbert Sinkhorn divergence: S with the Gaussian-kernel cost
+              2 - 2 k(x, y) through --features random Fourier features
+              (--bandwidth sigma, default the median distance; --seed)
   max-sliced  max-sliced W_2: the best of --projections directions, refined
               by ascent on the sphere (at most --iters steps)
   exact       unregularised OT: sorting in 1-D (any weights), else an
@@ -90,7 +93,7 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.y, "y", "", "target points: data set spec or a .csv/.txt/.npy/.npz file (required)")
 	fs.StringVar(&f.a, "a", "", "source weights file (.csv/.txt/.npy/.npz); default uniform")
 	fs.StringVar(&f.b, "b", "", "target weights file (.csv/.txt/.npy/.npz); default uniform")
-	fs.StringVar(&f.method, "method", "sinkhorn", "sinkhorn, unbalanced, partial, divergence, sliced, max-sliced or exact")
+	fs.StringVar(&f.method, "method", "sinkhorn", "sinkhorn, unbalanced, partial, divergence, hilbert, sliced, max-sliced or exact")
 	fs.StringVar(&f.tier, "tier", "auto", "kernel tier for entropic methods: auto, full, rff, nystrom or grid")
 	fs.Float64Var(&f.eps, "eps", ot.DefaultEps, "entropic regularisation eps (POT's reg), in units of |x - y|^2")
 	fs.Float64Var(&f.tau, "tau", 1, "unbalanced: KL marginal penalty (POT's reg_m); +Inf means balanced")

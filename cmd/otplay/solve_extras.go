@@ -41,6 +41,8 @@ convolutional Sinkhorn, O(H W (H + W)) per iteration (Solomon et al.
 type solveExtraFlags struct {
 	warm, apply, mapped string
 	richardson, grid    bool
+	features            int
+	bandwidth           float64
 }
 
 func (x *solveExtraFlags) register(fs *flag.FlagSet) {
@@ -48,6 +50,8 @@ func (x *solveExtraFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&x.apply, "apply", "", "evaluate the entropic map T(z) at these points (data set spec or points file); writes --mapped")
 	fs.StringVar(&x.mapped, "mapped", "", "with --apply: write T(z) (k x d) to this .npy/.csv file")
 	fs.BoolVar(&x.grid, "grid", false, "--x and --y are two histograms on one H x W grid (.png/.jpg: luminance; .npy/.csv: H x W): convolutional Sinkhorn")
+	fs.IntVar(&x.features, "features", 0, "hilbert: number of random Fourier features (0: 128)")
+	fs.Float64Var(&x.bandwidth, "bandwidth", 0, "hilbert: Gaussian kernel sigma (0: the median distance)")
 	fs.BoolVar(&x.richardson, "richardson", false, "sinkhorn: Richardson extrapolation in eps, 2 X(eps/2) - X(eps) for the cost, plan and map")
 }
 
@@ -55,6 +59,7 @@ func (x *solveExtraFlags) register(fs *flag.FlagSet) {
 // the --mapped output, before any work.
 func (x solveExtraFlags) fill(req *batch.SolveRequest) error {
 	req.Richardson, req.Grid = x.richardson, x.grid
+	req.Features, req.Bandwidth = x.features, x.bandwidth
 	switch {
 	case x.apply != "" && x.mapped == "":
 		return batch.UsageError{Msg: "--apply needs --mapped FILE (.npy or .csv) for T(z)"}

@@ -7,8 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/solvers/data"
 	"github.com/otplay/otplay/solvers/imageio"
+	"github.com/otplay/otplay/solvers/kernel"
+	"github.com/otplay/otplay/solvers/ot"
 )
 
 // TestSolveWarm: a solve stopped early at tol 1e-4 and resumed with
@@ -298,6 +301,35 @@ func TestSolveGrid(t *testing.T) {
 		code, _, errOut := solveRun(t, append(c.args, "--backend", "cpu")...)
 		if code == 0 || !strings.Contains(errOut, c.want) {
 			t.Errorf("solve %v: exit %d, stderr %q; want failure naming %q", c.args, code, errOut, c.want)
+		}
+	}
+}
+
+// TestSolveHilbert: --method hilbert gives kernel.HilbertDivergence's
+// value for the same features (seed) and bandwidth, and refuses
+// --features outside [1, 256] and --features without it.
+func TestSolveHilbert(t *testing.T) {
+	r := solveJSON(t, "--x", "moons:40:seed=1", "--y", "8gaussians:30:seed=2", "--method", "hilbert", "--eps", "0.05", "--features", "32", "--bandwidth", "0.8", "--seed", "3", "--tol", "1e-9")
+	xs, _ := data.Parse("moons:40:seed=1")
+	ys, _ := data.Parse("8gaussians:30:seed=2")
+	want, err := kernel.HilbertDivergence(compute.NewCPU(0), ot.Problem{X: xs.Points, Y: ys.Points, N: 40, M: 30, D: 2},
+		kernel.HilbertSettings{Features: 32, Bandwidth: 0.8, Seed: 3, OT: ot.Settings{Eps: 0.05, Tol: 1e-9}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r["value"].(float64); math.Abs(got-want.Value) > 1e-12 {
+		t.Errorf("--method hilbert value %.12g, library %.12g", got, want.Value)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--method", "hilbert", "--features", "300"}, "--features 300"},
+		{[]string{"--features", "16"}, "are for --method hilbert"},
+	} {
+		code, _, errOut := solveRun(t, append([]string{"--x", "moons:20", "--y", "moons:30", "--backend", "cpu"}, c.args...)...)
+		if code != 2 || !strings.Contains(errOut, c.want) {
+			t.Errorf("solve %v: exit %d, stderr %q; want 2 and %q", c.args, code, errOut, c.want)
 		}
 	}
 }

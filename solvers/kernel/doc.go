@@ -73,6 +73,10 @@
 // ridge-leverage sampling as well (LeverageScores, Musco and Musco 2017)
 // and NystromError measures the Frobenius and spectral errors of either
 // choice at equal rank. Measured (RESULTS.md): leverage landmarks lower the
-// error at larger ranks on clustered data and raise it at small ranks and
-// on evenly spread data, so the tier keeps uniform landmarks.
+// error once the rank nears the kernel's effective dimension and raise it
+// at small ranks on separated clusters, so the tier keeps uniform
+// landmarks. HilbertDivergence is the Sinkhorn divergence with the RKHS
+// cost 2 - 2 k(x, y) through random Fourier features (RFFEmbed), and
+// RFFScore the score of a kernel density estimate through the same
+// features.
 package kernel

@@ -138,7 +138,7 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 	case !(req.RTol > 0) || !(req.ATol > 0) || math.IsInf(req.RTol, 0) || math.IsInf(req.ATol, 0):
 		return nil, usage("--rtol = %v and --atol = %v must be positive", req.RTol, req.ATol)
 	}
-	if err := req.SampleCorrection.check(sampler); err != nil {
+	if err := req.SampleCorrection.check(sampler, req.Spacing); err != nil {
 		return nil, err
 	}
 	if err := req.SamplePatchGuidance.check(); err != nil {

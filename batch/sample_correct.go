@@ -24,6 +24,10 @@ type SampleCorrection struct {
 	// CorrectRelax is the relaxation lambda in (0, 1] (--correct-relax;
 	// 0: bridge.DefaultRelax).
 	CorrectRelax float64 `json:"correct_relax,omitempty"`
+	// MMDSteps replaces the time grid by bridge.MMDTimes (--mmd-steps):
+	// steps spaced evenly in the MMD between consecutive forward marginals
+	// of the --data points (SBDS's MMD-adaptive steps).
+	MMDSteps bool `json:"mmd_steps,omitempty"`
 }
 
 // SampleCorrectionResult reports the correction (embedded in
@@ -35,8 +39,12 @@ type SampleCorrectionResult struct {
 	CorrectMS float64 `json:"correct_ms,omitempty"`
 }
 
-func (c SampleCorrection) check(sampler diffusion.Sampler) error {
+func (c SampleCorrection) check(sampler diffusion.Sampler, spacing string) error {
 	switch {
+	case c.MMDSteps && sampler == diffusion.ODEAdaptive:
+		return usage("--mmd-steps: the adaptive sampler picks its own steps; pick a fixed-step sampler")
+	case c.MMDSteps && spacing != "" && spacing != "default":
+		return usage("--mmd-steps replaces the time grid; drop --spacing %s", spacing)
 	case !c.Correct && (c.CorrectEvery != 0 || c.CorrectRelax != 0):
 		return usage("--correct-every/--correct-relax: turn the correction on with --correct")
 	case c.CorrectEvery < 0:
@@ -51,6 +59,13 @@ func (c SampleCorrection) check(sampler diffusion.Sampler) error {
 
 // sample runs the sampler, corrected towards ref when Correct is set.
 func (c SampleCorrection) sample(b compute.Backend, model diffusion.Model, sched diffusion.Schedule, x compute.Array, n int, ref data.Set, s diffusion.Settings, rep *SampleCorrectionResult) (diffusion.Result, error) {
+	if c.MMDSteps {
+		ts, err := bridge.MMDTimes(sched, ref.Points, ref.N, ref.D, s.Steps, 1, sched.DefaultTEnd(), s.Seed+5)
+		if err != nil {
+			return diffusion.Result{}, fmt.Errorf("--mmd-steps: %w", err)
+		}
+		s.Times = ts
+	}
 	if !c.Correct {
 		return diffusion.Sample(b, model, sched, x, n, s)
 	}

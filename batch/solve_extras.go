@@ -75,6 +75,10 @@ func (x SolveExtras) check(r SolveRequest) error {
 	warm := x.WarmF != nil || x.WarmG != nil
 	entropic := r.Method == "sinkhorn" || r.Method == "unbalanced" || r.Method == "partial"
 	switch {
+	case r.customPower() && (r.Method == "max-sliced" || r.Method == "hilbert"):
+		return usage("--p %g: --method %s is defined for |x - y|^2 only", r.P, r.Method)
+	case r.hasCostMatrix() && x.Apply != nil:
+		return usage("--apply: the entropic map needs the points of --y; a --cost matrix has none")
 	case r.Features < 0 || r.Features > compute.MaxDim:
 		return usage("--features %d: want 1 .. %d (0: %d)", r.Features, compute.MaxDim, kernel.DefaultHilbertFeatures)
 	case r.Bandwidth < 0 || math.IsNaN(r.Bandwidth) || math.IsInf(r.Bandwidth, 0):

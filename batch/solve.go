@@ -30,7 +30,8 @@ type SolveRequest struct {
 	B        string    `json:"b,omitempty"`
 	AWeights []float64 `json:"-"`
 	BWeights []float64 `json:"-"`
-	// Method is sinkhorn, unbalanced, partial, divergence, sliced or exact.
+	// Method is sinkhorn, unbalanced, partial, divergence, sliced or exact
+	// (see solveExact).
 	Method string `json:"method"`
 	// Tier is the kernel tier of --method sinkhorn: auto, full, rff,
 	// nystrom (grid is refused for point clouds).
@@ -60,6 +61,9 @@ type SolveRequest struct {
 	// --potentials files.
 	Plan       bool `json:"plan"`
 	Potentials bool `json:"potentials"`
+	// MaxPivots caps the exact method's network simplex pivots (POT's
+	// numItermax; 0: exact.DefaultMaxIter).
+	MaxPivots int `json:"max_pivots,omitempty"`
 }
 
 // NewSolveRequest returns a request holding the CLI's defaults: method
@@ -161,8 +165,8 @@ func (r SolveRequest) Check() error {
 	if (r.Plan || r.Potentials) && r.Method == "sliced" {
 		return usage("--plan/--potentials: the sliced method has no plan or potentials")
 	}
-	if r.Potentials && r.Method == "exact" {
-		return usage("--potentials: the exact method does not compute potentials")
+	if r.MaxPivots < 0 {
+		return usage("--max-pivots %d: want >= 0 (0: POT's numItermax default, %d)", r.MaxPivots, exact.DefaultMaxIter)
 	}
 	return nil
 }
@@ -282,14 +286,8 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	if req.Plan && n*m > ot.MaxDense {
 		return nil, usage("--plan: a dense plan of %d x %d = %d entries exceeds %d; drop --plan or use fewer points", n, m, n*m, ot.MaxDense)
 	}
-	if req.Method == "exact" && d > 1 {
-		if req.A != "" || req.B != "" || req.AWeights != nil || req.BWeights != nil {
-			return nil, usage("--method exact: weights are supported in 1-D only (uniform weights in %d-D)", d)
-		}
-		g := gcd(n, m)
-		if n/g*m > exact.MaxPoints {
-			return nil, usage("--method exact: lcm(%d, %d) = %d points exceeds %d; use equal sizes or fewer points", n, m, n/g*m, exact.MaxPoints)
-		}
+	if err := checkExactSize(req, n, m, d); err != nil {
+		return nil, err
 	}
 	rep := &SolveResult{Method: req.Method, N: n, M: m, D: d}
 	balanced := req.Method != "unbalanced" && req.Method != "partial"
@@ -300,6 +298,9 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	b, err := loadWeights("b", req.B, req.BWeights, m, balanced, &rep.Notes)
 	if err != nil {
 		return nil, err
+	}
+	if req.Method == "exact" { // on the host: no backend to open
+		return solveExact(req, xs, ys, a, b, rep, time.Now())
 	}
 	be, note, err := opt.open(req.Backend)
 	if err != nil {
@@ -357,8 +358,6 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 		}
 	case "sliced":
 		return solveSliced(be, req, xs, ys, a, b, rep, start)
-	case "exact":
-		return solveExact(req, xs, ys, a, b, rep, start)
 	}
 	if err != nil {
 		return nil, err
@@ -382,13 +381,6 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	}
 	rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
 	return rep, nil
-}
-
-func gcd(a, b int) int {
-	for b != 0 {
-		a, b = b, a%b
-	}
-	return a
 }
 
 // solveLowRank runs balanced Sinkhorn with an approximate kernel (random
@@ -426,30 +418,6 @@ func solveSliced(be compute.Backend, req SolveRequest, xs, ys data.Set, a, b []f
 	rep.Value = &v
 	rep.Cost, rep.Objective = r.SW*r.SW, r.SW*r.SW
 	rep.Iterations, rep.Projections, rep.Converged = r.L, r.L, true
-	rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
-	return rep, nil
-}
-
-func solveExact(req SolveRequest, xs, ys data.Set, a, b []float64, rep *SolveResult, start time.Time) (*SolveResult, error) {
-	var r *exact.Result
-	var err error
-	if xs.D == 1 {
-		r, err = exact.Solve1D(xs.Points, a, ys.Points, b)
-	} else {
-		r, err = exact.Solve(xs.Points, ys.Points, xs.N, ys.N, xs.D)
-	}
-	if err != nil {
-		return nil, err
-	}
-	rep.Backend = "cpu"
-	rep.Cost, rep.Objective, rep.Converged = r.Cost, r.Cost, true
-	if req.Plan {
-		rep.Plan = make([]float64, xs.N*ys.N)
-		for _, fl := range r.Flows {
-			rep.Plan[fl.I*ys.N+fl.J] += fl.Mass
-		}
-	}
-	rep.Notes = append(rep.Notes, "exact OT runs on the host (CPU) whatever --backend says")
 	rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
 	return rep, nil
 }

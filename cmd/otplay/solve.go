@@ -11,6 +11,7 @@ import (
 	"github.com/otplay/otplay/batch"
 	"github.com/otplay/otplay/internal/safefile"
 	"github.com/otplay/otplay/solvers/data"
+	"github.com/otplay/otplay/solvers/exact"
 	"github.com/otplay/otplay/solvers/ot"
 )
 
@@ -35,8 +36,9 @@ Methods (the conventions of POT, see solvers/ot):
   partial     transport total mass --mass (ot.partial.entropic_partial_wasserstein)
   divergence  debiased Sinkhorn divergence S = OT(a,b) - (OT(a,a) + OT(b,b))/2
   sliced      sliced Wasserstein SW_2 with --projections directions (--seed)
-  exact       unregularised OT: sorting in 1-D (any weights), else an
-              assignment (uniform weights, lcm(n, m) <= 2000)
+  exact       unregularised OT (ot.emd): sorting in 1-D, else the network
+              simplex on the |x - y|^2 matrix (any weights, n*m <= 25e6,
+              pivots capped by --max-pivots, POT's numItermax)
 
 Tiers (--method sinkhorn; other methods use full): full is the exact
 log-domain solver; rff and nystrom apply a low-rank approximation of the
@@ -54,7 +56,8 @@ error.
 
 Outputs: --plan FILE (.npy or .csv) writes the dense plan (n x m, only
 when n*m <= 4e6; an exact plan is written dense too); --potentials writes
-the potentials f (n values) and g (m values) as two arrays: two files
+the potentials f (n values) and g (m values) as two arrays (exact: POT's
+centred duals log['u'], log['v'], u_i + v_j <= C_ij, <a, u> = <b, v>): two files
 F,G (e.g. f.npy,g.npy) or one .npz holding f and g (numpy.load(...)["f"]).
 Output names are checked before the work (the folder exists and is
 writable, the extension is known); files are written to a unique
@@ -73,7 +76,7 @@ type solveReport = batch.SolveResult
 type solveFlags struct {
 	x, y, a, b, method, tier, backend, plan, potentials string
 	eps, tau, mass, tol, scaling                        float64
-	projections, iters                                  int
+	projections, iters, maxPivots                       int
 	seed                                                uint64
 	symmetric, asJSON                                   bool
 }
@@ -92,6 +95,7 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&f.mass, "mass", 0, "partial: total transported mass in (0, min(|a|, |b|)]; 0 means min(|a|, |b|)")
 	fs.IntVar(&f.projections, "projections", 200, "sliced: number of directions")
 	fs.IntVar(&f.iters, "iters", ot.DefaultMaxIter, "maximum iterations")
+	fs.IntVar(&f.maxPivots, "max-pivots", exact.DefaultMaxIter, "exact: network simplex pivot cap (POT's numItermax)")
 	fs.Float64Var(&f.tol, "tol", ot.DefaultTol, "stop when the marginal error (or relative change) is <= tol; 0: never stop early")
 	fs.Float64Var(&f.scaling, "scaling", 0, "eps-scaling ratio in (0, 1) as in GeomLoss (0: off)")
 	fs.BoolVar(&f.symmetric, "symmetric", false, "symmetric (averaged) Sinkhorn updates")
@@ -163,7 +167,8 @@ func solveRequest(f solveFlags) batch.SolveRequest {
 	}
 	return batch.SolveRequest{X: f.x, Y: f.y, A: f.a, B: f.b, Method: f.method, Tier: f.tier, Eps: f.eps, Tau: f.tau,
 		Mass: f.mass, Projections: f.projections, Iters: f.iters, Tol: tol, Scaling: f.scaling,
-		Symmetric: f.symmetric, Backend: f.backend, Seed: f.seed, Plan: f.plan != "", Potentials: f.potentials != ""}
+		Symmetric: f.symmetric, Backend: f.backend, Seed: f.seed, Plan: f.plan != "", Potentials: f.potentials != "",
+		MaxPivots: f.maxPivots}
 }
 
 // solvePotentialPaths splits --potentials into its output files: one

@@ -293,14 +293,15 @@ class Client:
         POT's reg (None: the CLI's default, 0.01). a, b: weights
         (default uniform; normalised for the balanced methods). Other
         options are the CLI's flags: tier, tau, mass, iters, tol, scaling,
-        symmetric, seed, projections.
+        symmetric, seed, projections, max_pivots (exact: POT's numItermax).
 
         Returns a Result with the fields of ``otplay solve --json`` and
-        ``f``, ``g`` (the potentials, GeomLoss's convention, for the
-        entropic methods) and ``plan`` (n x m, when plan=True).
+        ``f``, ``g`` (the potentials: GeomLoss's convention for the
+        entropic methods; for exact, POT's centred ``log['u']``,
+        ``log['v']`` of ``ot.emd``) and ``plan`` (n x m, when plan=True).
         """
         params = dict(options, method=method, eps=eps, backend=backend, plan=bool(plan),
-                      potentials=method not in ("sliced", "exact"))
+                      potentials=method != "sliced")
         arrays = {}
         _points("x", x, params, arrays)
         _points("y", y, params, arrays)

@@ -117,6 +117,23 @@ class TestAgainstPOT(unittest.TestCase):
         self.assertAlmostEqual(r.cost, want, delta=1e-10 * want)
         self.assertAlmostEqual(r.plan.sum(), 1.0, delta=1e-12)
 
+    def test_exact_weighted_matches_emd(self):
+        """Weighted exact OT in 3-D equals ot.emd(log=True): the cost to
+        1e-12, the plan (unique optimum) and the centred duals u, v."""
+        rng = np.random.default_rng(8)
+        x, y = rng.normal(size=(40, 3)), rng.normal(size=(25, 3)) + 0.3
+        a, b = rng.uniform(0.2, 1, 40), rng.uniform(0.2, 1, 25)
+        a, b = a / a.sum(), b / b.sum()
+        G, log = ot.emd(a, b, ot.dist(x, y), log=True)
+        r = otplay.solve(x, y, a, b, method="exact", backend="cpu", plan=True)
+        self.assertAlmostEqual(r.cost, log["cost"], delta=1e-12 * log["cost"])
+        np.testing.assert_allclose(r.plan, G, atol=1e-14)
+        np.testing.assert_allclose(r.f, log["u"], atol=1e-10)
+        np.testing.assert_allclose(r.g, log["v"], atol=1e-10)
+        capped = otplay.solve(x, y, a, b, method="exact", backend="cpu", max_pivots=3)
+        self.assertFalse(capped.converged)
+        self.assertIn("numItermax reached before optimality", " ".join(capped.notes))
+
     def test_specs_and_float32(self):
         """Data specs and float32 arrays are accepted; a spec run equals the
         same points sent as an array."""

@@ -1,8 +1,10 @@
 package exact
 
 import (
-	"github.com/otplay/otplay/compute"
+	"fmt"
 	"math"
+
+	"github.com/otplay/otplay/compute"
 )
 
 // Assignment solves the linear assignment problem on an n x n cost matrix
@@ -90,19 +92,10 @@ func Assignment(cost []float64, n int) (perm []int, total float64, err error) {
 	return perm, total, nil
 }
 
-func gcd(a, b int) int {
-	for b != 0 {
-		a, b = b, a%b
-	}
-	return a
-}
-
 // Solve computes exact OT with squared Euclidean cost between uniform
-// measures on n points x and m points y in dimension d (row-major).
-// With n = m it is an assignment; otherwise each x is repeated m/g times
-// and each y n/g times (g = gcd(n, m)), which represents the same uniform
-// measures, and the flows are merged back per pair of original points.
-// lcm(n, m) must not exceed MaxPoints.
+// measures on n points x and m points y in dimension d (row-major): EMD
+// with nil weights on SquaredEuclidean(x, y), with the default pivot cap.
+// Use EMD for weights, other costs and the potentials.
 func Solve(x, y []float64, n, m, d int) (*Result, error) {
 	switch {
 	case n < 1:
@@ -115,6 +108,8 @@ func Solve(x, y []float64, n, m, d int) (*Result, error) {
 		return nil, badInput("x has %d values, want n*d = %d*%d", len(x), n, d)
 	case len(y) != m*d:
 		return nil, badInput("y has %d values, want m*d = %d*%d", len(y), m, d)
+	case n > MaxArcs/m:
+		return nil, badInput("exact OT between %d and %d points: %d pairs exceed %d", n, m, n*m, MaxArcs)
 	}
 	if err := checkFinite("x", x); err != nil {
 		return nil, err
@@ -122,42 +117,12 @@ func Solve(x, y []float64, n, m, d int) (*Result, error) {
 	if err := checkFinite("y", y); err != nil {
 		return nil, err
 	}
-	g := gcd(n, m)
-	size := n / g * m // lcm
-	if size > MaxPoints {
-		return nil, badInput("exact OT between %d and %d uniform points needs an assignment of lcm = %d > %d points (use equal sizes, fewer points, or Sinkhorn with small eps)", n, m, size, MaxPoints)
-	}
-	rx, ry := size/n, size/m // copies of each x and each y
-	cost := make([]float64, size*size)
-	for r := range size {
-		xi := x[(r/rx)*d : (r/rx+1)*d]
-		for c := range size {
-			yj := y[(c/ry)*d : (c/ry+1)*d]
-			s := 0.0
-			for k, t := range xi {
-				e := t - yj[k]
-				s += e * e
-			}
-			cost[r*size+c] = s
-		}
-	}
-	perm, total, err := Assignment(cost, size)
+	r, err := EMD(nil, nil, SquaredEuclidean(x, y, n, m, d), n, m, Settings{})
 	if err != nil {
 		return nil, err
 	}
-	w := 1 / float64(size)
-	merged := map[[2]int]float64{}
-	var keys [][2]int
-	for r, c := range perm {
-		k := [2]int{r / rx, c / ry}
-		if _, ok := merged[k]; !ok {
-			keys = append(keys, k)
-		}
-		merged[k] += w
+	if r.Status != Optimal {
+		return nil, fmt.Errorf("exact: network simplex between %d and %d points ended %v (%s)", n, m, r.Status, r.Warning)
 	}
-	res := &Result{Cost: total * w}
-	for _, k := range keys {
-		res.Flows = append(res.Flows, Flow{I: k[0], J: k[1], Mass: merged[k]})
-	}
-	return res, nil
+	return &Result{Cost: r.Cost, Flows: r.Flows}, nil
 }

@@ -212,21 +212,7 @@ func TestEMDBadInput(t *testing.T) {
 // ot.emd2 on uniform and weighted clouds) through EMD with ot.dist's
 // matrix.
 func TestEMDPointsAgainstPOT(t *testing.T) {
-	raw, err := os.ReadFile("testdata/emd_ref.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ref struct {
-		Cases []struct {
-			N, M, D    int
-			X, Y, A, B []float64
-			Cost       float64
-		}
-	}
-	if err := json.Unmarshal(raw, &ref); err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range ref.Cases {
+	for _, c := range loadPointCases(t) {
 		cost := SquaredEuclidean(c.X, c.Y, c.N, c.M, c.D)
 		r, err := EMD(c.A, c.B, cost, c.N, c.M, Settings{})
 		if err != nil {

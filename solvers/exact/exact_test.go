@@ -23,26 +23,33 @@ func closeRel(got, want, rel float64) bool {
 	return math.Abs(got-want) <= rel*math.Abs(want)
 }
 
-// TestAgainstPOT compares costs with POT 0.8.2's ot.emd2 (network simplex),
-// numbers made by testdata/make_ref.py.
-func TestAgainstPOT(t *testing.T) {
+// pointCase is one cloud pair of testdata/emd_ref.json with POT's ot.emd2.
+type pointCase struct {
+	N, M, D    int
+	Weighted   bool
+	X, Y, A, B []float64
+	Cost       float64
+}
+
+func loadPointCases(t *testing.T) []pointCase {
+	t.Helper()
 	raw, err := os.ReadFile("testdata/emd_ref.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ref struct {
-		Cases []struct {
-			N, M, D    int
-			Weighted   bool
-			X, Y, A, B []float64
-			Cost       float64
-		}
-	}
+	var ref struct{ Cases []pointCase }
 	if err := json.Unmarshal(raw, &ref); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range ref.Cases {
+	return ref.Cases
+}
+
+// TestAgainstPOT compares costs with POT 0.8.2's ot.emd2 (network simplex),
+// numbers made by testdata/make_ref.py.
+func TestAgainstPOT(t *testing.T) {
+	for _, c := range loadPointCases(t) {
 		var r *Result
+		var err error
 		if c.D == 1 {
 			r, err = Solve1D(c.X, c.A, c.Y, c.B)
 		} else {

@@ -61,6 +61,10 @@ type SolveRequest struct {
 	// --potentials files.
 	Plan       bool `json:"plan"`
 	Potentials bool `json:"potentials"`
+	// Grad asks for the gradient of the value (sinkhorn: OT_eps;
+	// divergence: S) with respect to both clouds and weights (see
+	// solveGradient); on the CLI it is the --grad file.
+	Grad bool `json:"grad"`
 	// MaxPivots caps the exact method's network simplex pivots (POT's
 	// numItermax; 0: exact.DefaultMaxIter).
 	MaxPivots int `json:"max_pivots,omitempty"`
@@ -115,6 +119,8 @@ type SolveResult struct {
 	G []float64 `json:"-"`
 	// Plan is the dense n x m plan, row-major, when Plan was asked.
 	Plan []float64 `json:"-"`
+	// Grad is the gradient, when Grad was asked.
+	Grad *ot.Gradient `json:"-"`
 }
 
 // Check validates the parameters that need no data, with the CLI's
@@ -161,6 +167,9 @@ func (r SolveRequest) Check() error {
 		return usage("--tier grid: convolutional Sinkhorn takes two histograms on one regular grid (solvers/kernel SolveGrid), not point clouds; use full, auto, rff or nystrom here")
 	default:
 		return usage("--tier %q: want auto, full, rff, nystrom or grid", r.Tier)
+	}
+	if err := r.checkGrad(); err != nil {
+		return err
 	}
 	if (r.Plan || r.Potentials) && r.Method == "sliced" {
 		return usage("--plan/--potentials: the sliced method has no plan or potentials")
@@ -315,6 +324,7 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	set := ot.Settings{Eps: req.Eps, MaxIter: req.Iters, Tol: req.Tol, Scaling: req.Scaling, Symmetric: req.Symmetric, Progress: opt.Progress}
 	start := time.Now()
 	var res *ot.Result
+	var dv *ot.DivergenceResult
 	var divConverged *bool // all three problems of the divergence
 	var divStatus string
 	tier := kernel.Full
@@ -346,7 +356,6 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 			rep.Mass = res.Mass
 		}
 	case "divergence":
-		var dv *ot.DivergenceResult
 		dv, err = ot.DivergenceDetail(be, prob, set)
 		if err == nil {
 			res = dv.AB
@@ -379,6 +388,11 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	if req.Potentials {
 		rep.F, rep.G = append([]float64(nil), res.F...), append([]float64(nil), res.G...)
 	}
+	if req.Grad {
+		if err := solveGradient(be, rep, res, dv); err != nil {
+			return nil, err
+		}
+	}
 	rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
 	return rep, nil
 }
@@ -388,6 +402,9 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 func solveLowRank(be compute.Backend, req SolveRequest, tier kernel.Tier, p ot.Problem, rep *SolveResult, start time.Time) (*SolveResult, error) {
 	if req.Plan {
 		return nil, usage("--plan: the %v tier has no exact plan; use --tier full", tier)
+	}
+	if req.Grad {
+		return nil, usage("--grad: the %v tier's kernel is approximate; use --tier full", tier)
 	}
 	r, err := kernel.Solve(be, kernel.Problem{X: p.X, Y: p.Y, N: p.N, M: p.M, D: p.D, A: p.A, B: p.B, Eps: req.Eps},
 		kernel.Settings{Tier: tier, MaxIter: req.Iters, Tol: req.Tol, Seed: req.Seed})

@@ -335,6 +335,12 @@ func runSolve(params []byte, arrays map[string]array, opt batch.Options) (any, m
 	if res.Plan != nil {
 		out["plan"] = array{vals: res.Plan, shape: []int{res.N, res.M}}
 	}
+	if g := res.Grad; g != nil {
+		out["grad_x"] = array{vals: g.X, shape: []int{res.N, res.D}}
+		out["grad_y"] = array{vals: g.Y, shape: []int{res.M, res.D}}
+		out["grad_a"] = array{vals: g.A, shape: []int{res.N}}
+		out["grad_b"] = array{vals: g.B, shape: []int{res.M}}
+	}
 	return res, out, nil
 }
 

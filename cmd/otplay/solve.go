@@ -67,18 +67,24 @@ objective, marginal_error, iterations, converged, time_ms, and value
 (divergence: S, with cost and objective those of OT_eps(a, b) and
 iterations summed over the three problems; sliced: SW_2, with cost =
 SW_2^2; exact: cost = W_2^2); NaN or infinite values print as null and are
-listed in "nonfinite". A progress bar (iterations, rate, ETA, residual)
+listed in "nonfinite". --grad FILE writes the gradient of the value (sinkhorn: OT_eps = the
+objective; divergence: S) by the envelope theorem: w.r.t. the points
+(x: n x d, y: m x d, e.g. grad_x = 2 a_i (x_i - T(x_i))) and the
+weights (a: n, b: m: the potentials minus their means, POT's emd2
+gradient convention; only directions summing to 0 are meaningful).
+A .npz holds the parts x, y, a, b; a .npy or .csv holds x only.
+A progress bar (iterations, rate, ETA, residual)
 goes to stderr when it is a terminal.`
 
 // solveReport is the --json output of otplay solve.
 type solveReport = batch.SolveResult
 
 type solveFlags struct {
-	x, y, a, b, method, tier, backend, plan, potentials string
-	eps, tau, mass, tol, scaling                        float64
-	projections, iters, maxPivots                       int
-	seed                                                uint64
-	symmetric, asJSON                                   bool
+	x, y, a, b, method, tier, backend, plan, potentials, grad string
+	eps, tau, mass, tol, scaling                              float64
+	projections, iters, maxPivots                             int
+	seed                                                      uint64
+	symmetric, asJSON                                         bool
 }
 
 func runSolve(args []string, stdout, stderr io.Writer) int {
@@ -103,6 +109,7 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	fs.Uint64Var(&f.seed, "seed", 0, "sliced: seed of the random directions")
 	fs.StringVar(&f.plan, "plan", "", "write the dense transport plan (n x m) to this .npy/.csv file")
 	fs.StringVar(&f.potentials, "potentials", "", "write the potentials f and g: F,G (two .npy/.csv files) or one .npz (arrays f and g)")
+	fs.StringVar(&f.grad, "grad", "", "sinkhorn, divergence: write the gradient w.r.t. x, y, a, b to a .npz (parts x, y, a, b) or x's to a .npy/.csv")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object")
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
@@ -168,7 +175,7 @@ func solveRequest(f solveFlags) batch.SolveRequest {
 	return batch.SolveRequest{X: f.x, Y: f.y, A: f.a, B: f.b, Method: f.method, Tier: f.tier, Eps: f.eps, Tau: f.tau,
 		Mass: f.mass, Projections: f.projections, Iters: f.iters, Tol: tol, Scaling: f.scaling,
 		Symmetric: f.symmetric, Backend: f.backend, Seed: f.seed, Plan: f.plan != "", Potentials: f.potentials != "",
-		MaxPivots: f.maxPivots}
+		MaxPivots: f.maxPivots, Grad: f.grad != ""}
 }
 
 // solvePotentialPaths splits --potentials into its output files: one
@@ -210,6 +217,11 @@ func solveMain(f solveFlags, stderr io.Writer) (*solveReport, error) {
 			return nil, batch.UsageError{Msg: "--plan: " + err.Error()}
 		}
 	}
+	if f.grad != "" {
+		if err := safefile.CheckExt(f.grad, append([]string{".npz"}, data.OutputExts...)...); err != nil {
+			return nil, batch.UsageError{Msg: "--grad: " + err.Error()}
+		}
+	}
 	pots, err := solvePotentialPaths(f.potentials)
 	if err != nil {
 		return nil, batch.UsageError{Msg: "--potentials " + err.Error()}
@@ -236,6 +248,9 @@ func solveMain(f solveFlags, stderr io.Writer) (*solveReport, error) {
 		if err := data.Save(f.plan, rep.Plan, rep.N, rep.M); err != nil {
 			return nil, err
 		}
+	}
+	if err := writeGradient(f.grad, rep); err != nil {
+		return nil, err
 	}
 	switch len(pots) {
 	case 1:

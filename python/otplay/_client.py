@@ -285,7 +285,7 @@ class Client:
             arrs = {k: z[k] for k in z.files if k != "result"}
         return fields, arrs
 
-    def solve(self, x, y, a=None, b=None, method="sinkhorn", eps=None, backend="auto", plan=False, **options):
+    def solve(self, x, y, a=None, b=None, method="sinkhorn", eps=None, backend="auto", plan=False, grad=False, **options):
         """Optimal transport between the clouds x and y (otplay solve).
 
         method: sinkhorn, unbalanced (``tau``), partial (``mass``),
@@ -299,8 +299,12 @@ class Client:
         ``f``, ``g`` (the potentials: GeomLoss's convention for the
         entropic methods; for exact, POT's centred ``log['u']``,
         ``log['v']`` of ``ot.emd``) and ``plan`` (n x m, when plan=True).
+        grad=True (sinkhorn, divergence) adds ``grad_x`` (n x d),
+        ``grad_y`` (m x d), ``grad_a`` (n) and ``grad_b`` (m): the
+        gradient of the value (OT_eps or S) by the envelope theorem, the
+        weight parts centred (the potentials minus their means).
         """
-        params = dict(options, method=method, eps=eps, backend=backend, plan=bool(plan),
+        params = dict(options, method=method, eps=eps, backend=backend, plan=bool(plan), grad=bool(grad),
                       potentials=method != "sliced")
         arrays = {}
         _points("x", x, params, arrays)

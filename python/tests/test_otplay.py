@@ -134,6 +134,23 @@ class TestAgainstPOT(unittest.TestCase):
         self.assertFalse(capped.converged)
         self.assertIn("numItermax reached before optimality", " ".join(capped.notes))
 
+    def test_grad_matches_pot_sinkhorn(self):
+        """grad=True: the gradient of OT_eps from POT's own sinkhorn_log
+        output (no autograd): w.r.t. a, reg log u - reg log a minus its
+        mean; w.r.t. x, 2 (a_i x_i - (G y)_i) from POT's plan G."""
+        rng = np.random.default_rng(4)
+        x, y = rng.normal(size=(30, 2)), rng.normal(size=(20, 2)) + 0.4
+        a, b = rng.uniform(0.2, 1, 30), rng.uniform(0.2, 1, 20)
+        a, b = a / a.sum(), b / b.sum()
+        reg = 0.2
+        G, log = ot.sinkhorn(a, b, ot.dist(x, y), reg, method="sinkhorn_log", numItermax=20000, stopThr=1e-13, log=True)
+        f = reg * (log["log_u"] - np.log(a))
+        r = otplay.solve(x, y, a, b, eps=reg, backend="cpu", grad=True, tol=1e-12, iters=20000)
+        np.testing.assert_allclose(r.grad_a, f - f.mean(), atol=1e-9)
+        np.testing.assert_allclose(r.grad_x, 2 * (a[:, None] * x - G @ y), atol=1e-9)
+        np.testing.assert_allclose(r.grad_y, 2 * (b[:, None] * y - G.T @ x), atol=1e-9)
+        self.assertEqual(r.grad_b.shape, (20,))
+
     def test_specs_and_float32(self):
         """Data specs and float32 arrays are accepted; a spec run equals the
         same points sent as an array."""

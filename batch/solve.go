@@ -40,6 +40,13 @@ type SolveRequest struct {
 	Eps float64 `json:"eps"`
 	// Tau is the unbalanced KL marginal penalty (POT's reg_m); +Inf is balanced.
 	Tau float64 `json:"tau"`
+	// TauA and TauB, when positive, replace Tau on the source and target
+	// marginal (current POT's reg_m pair); 0 means Tau. RegType is the
+	// entropic term of unbalanced: entropy (POT 0.8.2's, the default) or
+	// kl (current POT's default); see ot.UnbalancedReg.
+	TauA    float64 `json:"tau_a,omitempty"`
+	TauB    float64 `json:"tau_b,omitempty"`
+	RegType string  `json:"reg_type,omitempty"`
 	// Mass is partial OT's transported mass; 0 means min(|a|, |b|).
 	Mass float64 `json:"mass"`
 	// Projections is the number of sliced directions.
@@ -96,6 +103,9 @@ type SolveResult struct {
 	TimeMS        float64  `json:"time_ms"`
 	Value         *float64 `json:"value,omitempty"`
 	Tau           float64  `json:"tau,omitempty"`
+	TauA          float64  `json:"tau_a,omitempty"`
+	TauB          float64  `json:"tau_b,omitempty"`
+	RegType       string   `json:"reg_type,omitempty"`
 	Mass          float64  `json:"mass,omitempty"`
 	Projections   int      `json:"projections,omitempty"`
 	Notes         []string `json:"notes,omitempty"`
@@ -167,6 +177,9 @@ func (r SolveRequest) Check() error {
 		return usage("--tier grid: convolutional Sinkhorn takes two histograms on one regular grid (solvers/kernel SolveGrid), not point clouds; use full, auto, rff or nystrom here")
 	default:
 		return usage("--tier %q: want auto, full, rff, nystrom or grid", r.Tier)
+	}
+	if err := r.checkUnbalanced(); err != nil {
+		return err
 	}
 	if err := r.checkGrad(); err != nil {
 		return err
@@ -346,8 +359,9 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 		}
 		res, err = ot.Sinkhorn(be, prob, set)
 	case "unbalanced":
-		set.TauA, set.TauB = req.Tau, req.Tau
-		rep.Tau = req.Tau
+		if err := unbalancedSettings(req, &set, rep); err != nil {
+			return nil, err
+		}
 		res, err = ot.Unbalanced(be, prob, set)
 	case "partial":
 		set.Mass = req.Mass

@@ -32,7 +32,9 @@ float64, int32 or int64, C or Fortran order) or a one-array .npz; --a and
 
 Methods (the conventions of POT, see solvers/ot):
   sinkhorn    balanced entropic OT, log-domain Sinkhorn (ot.sinkhorn, method="sinkhorn_log")
-  unbalanced  KL-penalised marginals with strength --tau (ot.sinkhorn_unbalanced, reg_m=tau)
+  unbalanced  KL-penalised marginals with strength --tau, or --tau-a and
+              --tau-b per marginal (ot.sinkhorn_unbalanced, reg_m=(tau_a, tau_b));
+              --reg-type entropy (POT 0.8.2's, default) or kl (current POT's)
   partial     transport total mass --mass (ot.partial.entropic_partial_wasserstein)
   divergence  debiased Sinkhorn divergence S = OT(a,b) - (OT(a,a) + OT(b,b))/2
   sliced      sliced Wasserstein SW_2 with --projections directions (--seed)
@@ -80,11 +82,11 @@ goes to stderr when it is a terminal.`
 type solveReport = batch.SolveResult
 
 type solveFlags struct {
-	x, y, a, b, method, tier, backend, plan, potentials, grad string
-	eps, tau, mass, tol, scaling                              float64
-	projections, iters, maxPivots                             int
-	seed                                                      uint64
-	symmetric, asJSON                                         bool
+	x, y, a, b, method, tier, backend, plan, potentials, grad, regType string
+	eps, tau, tauA, tauB, mass, tol, scaling                           float64
+	projections, iters, maxPivots                                      int
+	seed                                                               uint64
+	symmetric, asJSON                                                  bool
 }
 
 func runSolve(args []string, stdout, stderr io.Writer) int {
@@ -98,6 +100,9 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.tier, "tier", "auto", "kernel tier for entropic methods: auto, full, rff, nystrom or grid")
 	fs.Float64Var(&f.eps, "eps", ot.DefaultEps, "entropic regularisation eps (POT's reg), in units of |x - y|^2")
 	fs.Float64Var(&f.tau, "tau", 1, "unbalanced: KL marginal penalty (POT's reg_m); +Inf means balanced")
+	fs.Float64Var(&f.tauA, "tau-a", 0, "unbalanced: penalty on the source marginal (POT's reg_m[0]); 0: --tau")
+	fs.Float64Var(&f.tauB, "tau-b", 0, "unbalanced: penalty on the target marginal (POT's reg_m[1]); 0: --tau")
+	fs.StringVar(&f.regType, "reg-type", "entropy", "unbalanced: entropic term, entropy (POT 0.8.2) or kl (eps KL(P | a x b), current POT's default)")
 	fs.Float64Var(&f.mass, "mass", 0, "partial: total transported mass in (0, min(|a|, |b|)]; 0 means min(|a|, |b|)")
 	fs.IntVar(&f.projections, "projections", 200, "sliced: number of directions")
 	fs.IntVar(&f.iters, "iters", ot.DefaultMaxIter, "maximum iterations")
@@ -172,7 +177,7 @@ func solveRequest(f solveFlags) batch.SolveRequest {
 	if tol == 0 {
 		tol = ot.NeverStop
 	}
-	return batch.SolveRequest{X: f.x, Y: f.y, A: f.a, B: f.b, Method: f.method, Tier: f.tier, Eps: f.eps, Tau: f.tau,
+	return batch.SolveRequest{X: f.x, Y: f.y, A: f.a, B: f.b, Method: f.method, Tier: f.tier, Eps: f.eps, Tau: f.tau, TauA: f.tauA, TauB: f.tauB, RegType: f.regType,
 		Mass: f.mass, Projections: f.projections, Iters: f.iters, Tol: tol, Scaling: f.scaling,
 		Symmetric: f.symmetric, Backend: f.backend, Seed: f.seed, Plan: f.plan != "", Potentials: f.potentials != "",
 		MaxPivots: f.maxPivots, Grad: f.grad != ""}

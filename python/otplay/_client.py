@@ -293,7 +293,9 @@ class Client:
         POT's reg (None: the CLI's default, 0.01). a, b: weights
         (default uniform; normalised for the balanced methods). Other
         options are the CLI's flags: tier, tau, mass, iters, tol, scaling,
-        symmetric, seed, projections, max_pivots (exact: POT's numItermax).
+        symmetric, seed, projections, tau_a, tau_b and reg_type
+        (unbalanced: POT's reg_m pair and reg_type, "entropy" or "kl"),
+        max_pivots (exact: POT's numItermax).
 
         Returns a Result with the fields of ``otplay solve --json`` and
         ``f``, ``g`` (the potentials: GeomLoss's convention for the

@@ -151,6 +151,33 @@ class TestAgainstPOT(unittest.TestCase):
         np.testing.assert_allclose(r.grad_y, 2 * (b[:, None] * y - G.T @ x), atol=1e-9)
         self.assertEqual(r.grad_b.shape, (20,))
 
+    def test_unbalanced_kl_form_and_tau_pair(self):
+        """reg_type="kl" (eps KL(P | a b^T), current POT's default) equals
+        POT 0.8.2's entropy-form sinkhorn_unbalanced on the cost
+        M - reg (log a_i + log b_j); a (tau_a, tau_b) pair, which POT
+        0.8.2 does not take, equals the dense scaling iteration
+        u = (a / K v)^(tau_a/(tau_a+reg)), v = (b / K^T u)^(tau_b/(tau_b+reg))."""
+        rng = np.random.default_rng(6)
+        x, y = rng.normal(size=(25, 2)), rng.normal(size=(20, 2)) + 0.5
+        a, b = rng.uniform(0.2, 1, 25), rng.uniform(0.2, 1, 20)
+        a, b = 1.2 * a / a.sum(), b / b.sum()
+        reg, tau = 0.2, 0.7
+        M = ot.dist(x, y)
+        Mkl = M - reg * (np.log(a)[:, None] + np.log(b)[None, :])
+        want = ot.sinkhorn_unbalanced(a, b, Mkl, reg, tau, numItermax=20000, stopThr=1e-14)
+        r = otplay.solve(x, y, a, b, method="unbalanced", eps=reg, tau=tau, reg_type="kl", backend="cpu", plan=True, tol=1e-12, iters=20000)
+        np.testing.assert_allclose(r.plan, want, atol=1e-9 * want.max())
+        ta, tb = 0.4, 3.0
+        K = np.exp(-M / reg)
+        u, v = np.ones(25), np.ones(20)
+        for _ in range(5000):
+            u = (a / (K @ v)) ** (ta / (ta + reg))
+            v = (b / (K.T @ u)) ** (tb / (tb + reg))
+        want = u[:, None] * K * v[None, :]
+        r = otplay.solve(x, y, a, b, method="unbalanced", eps=reg, tau_a=ta, tau_b=tb, backend="cpu", plan=True, tol=1e-12, iters=20000)
+        np.testing.assert_allclose(r.plan, want, atol=1e-9 * want.max())
+        self.assertEqual((r.tau_a, r.tau_b, r.reg_type), (ta, tb, "entropy"))
+
     def test_specs_and_float32(self):
         """Data specs and float32 arrays are accepted; a spec run equals the
         same points sent as an array."""

@@ -51,6 +51,12 @@ type SolveRequest struct {
 	Mass float64 `json:"mass"`
 	// Projections is the number of sliced directions.
 	Projections int `json:"projections"`
+	// Directions is a file of sliced directions (L x d, --directions);
+	// DirectionsSet, when set, is used instead (see SlicedRequest). P is
+	// the order of the sliced SW_p (--p; 0 means 2).
+	Directions    string    `json:"directions,omitempty"`
+	DirectionsSet []float64 `json:"-"`
+	P             float64   `json:"p,omitempty"`
 	// Iters bounds the iterations.
 	Iters int `json:"iters"`
 	// Tol stops once the marginal error (or relative change) is <= Tol.
@@ -177,6 +183,9 @@ func (r SolveRequest) Check() error {
 		return usage("--tier grid: convolutional Sinkhorn takes two histograms on one regular grid (solvers/kernel SolveGrid), not point clouds; use full, auto, rff or nystrom here")
 	default:
 		return usage("--tier %q: want auto, full, rff, nystrom or grid", r.Tier)
+	}
+	if err := r.checkSliced(); err != nil {
+		return err
 	}
 	if err := r.checkUnbalanced(); err != nil {
 		return err
@@ -439,15 +448,19 @@ func solveLowRank(be compute.Backend, req SolveRequest, tier kernel.Tier, p ot.P
 }
 
 func solveSliced(be compute.Backend, req SolveRequest, xs, ys data.Set, a, b []float64, rep *SolveResult, start time.Time) (*SolveResult, error) {
+	dirs, err := slicedDirections(req, xs.D)
+	if err != nil {
+		return nil, err
+	}
 	r, err := sliced.Distance(be, sliced.Measure{Points: xs.Points, N: xs.N, D: xs.D, Weights: a},
 		sliced.Measure{Points: ys.Points, N: ys.N, D: ys.D, Weights: b},
-		sliced.Settings{Projections: req.Projections, Seed: req.Seed})
+		sliced.Settings{Projections: req.Projections, Seed: req.Seed, Directions: dirs, P: req.P})
 	if err != nil {
 		return nil, err
 	}
 	v := r.SW
 	rep.Value = &v
-	rep.Cost, rep.Objective = r.SW*r.SW, r.SW*r.SW
+	rep.Cost, rep.Objective = math.Pow(r.SW, r.P), math.Pow(r.SW, r.P)
 	rep.Iterations, rep.Projections, rep.Converged = r.L, r.L, true
 	rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
 	return rep, nil

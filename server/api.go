@@ -239,7 +239,7 @@ func (a array) set() *data.Set {
 }
 
 var endpoints = map[string]endpoint{
-	"solve":  {points: []string{"x", "y"}, vectors: []string{"a", "b"}, run: runSolve},
+	"solve":  {points: []string{"x", "y"}, vectors: []string{"a", "b", "directions"}, run: runSolve},
 	"sliced": {points: []string{"x", "y"}, vectors: []string{"a", "b", "directions"}, run: runSliced},
 	"sample": {points: []string{"data"}, files: []string{"model"}, run: runSample},
 	"bridge": {points: []string{"source", "target", "start"}, run: runBridge},
@@ -322,6 +322,12 @@ func runSolve(params []byte, arrays map[string]array, opt batch.Options) (any, m
 	}
 	if err := pairInputs([4]string{req.X, req.Y, req.A, req.B}, arrays, &req.XSet, &req.YSet, &req.AWeights, &req.BWeights); err != nil {
 		return nil, nil, err
+	}
+	if err := refuseFile("directions", req.Directions); err != nil {
+		return nil, nil, err
+	}
+	if a, ok := arrays["directions"]; ok {
+		req.DirectionsSet = a.vals
 	}
 	res, err := batch.Solve(req, opt)
 	if err != nil {

@@ -37,7 +37,8 @@ Methods (the conventions of POT, see solvers/ot):
               --reg-type entropy (POT 0.8.2's, default) or kl (current POT's)
   partial     transport total mass --mass (ot.partial.entropic_partial_wasserstein)
   divergence  debiased Sinkhorn divergence S = OT(a,b) - (OT(a,a) + OT(b,b))/2
-  sliced      sliced Wasserstein SW_2 with --projections directions (--seed)
+  sliced      sliced Wasserstein SW_p (--p, default 2) with --projections random
+              directions (--seed) or those of --directions D.npy (L x d)
   exact       unregularised OT (ot.emd): sorting in 1-D, else the network
               simplex on the |x - y|^2 matrix (any weights, n*m <= 25e6,
               pivots capped by --max-pivots, POT's numItermax)
@@ -67,14 +68,17 @@ temporary name, synced and renamed, so a failed or killed run leaves the
 old files whole. JSON fields: method, backend, tier, n, m, d, eps, cost,
 objective, marginal_error, iterations, converged, time_ms, and value
 (divergence: S, with cost and objective those of OT_eps(a, b) and
-iterations summed over the three problems; sliced: SW_2, with cost =
-SW_2^2; exact: cost = W_2^2); NaN or infinite values print as null and are
-listed in "nonfinite". --grad FILE writes the gradient of the value (sinkhorn: OT_eps = the
+iterations summed over the three problems; sliced: SW_p, with cost =
+SW_p^p; exact: cost = W_2^2); NaN or infinite values print as null and are
+listed in "nonfinite".
+
+--grad FILE writes the gradient of the value (sinkhorn: OT_eps = the
 objective; divergence: S) by the envelope theorem: w.r.t. the points
 (x: n x d, y: m x d, e.g. grad_x = 2 a_i (x_i - T(x_i))) and the
 weights (a: n, b: m: the potentials minus their means, POT's emd2
 gradient convention; only directions summing to 0 are meaningful).
 A .npz holds the parts x, y, a, b; a .npy or .csv holds x only.
+
 A progress bar (iterations, rate, ETA, residual)
 goes to stderr when it is a terminal.`
 
@@ -82,11 +86,11 @@ goes to stderr when it is a terminal.`
 type solveReport = batch.SolveResult
 
 type solveFlags struct {
-	x, y, a, b, method, tier, backend, plan, potentials, grad, regType string
-	eps, tau, tauA, tauB, mass, tol, scaling                           float64
-	projections, iters, maxPivots                                      int
-	seed                                                               uint64
-	symmetric, asJSON                                                  bool
+	x, y, a, b, method, tier, backend, plan, potentials, grad, regType, directions string
+	eps, tau, tauA, tauB, mass, tol, scaling, p                                    float64
+	projections, iters, maxPivots                                                  int
+	seed                                                                           uint64
+	symmetric, asJSON                                                              bool
 }
 
 func runSolve(args []string, stdout, stderr io.Writer) int {
@@ -105,6 +109,8 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.regType, "reg-type", "entropy", "unbalanced: entropic term, entropy (POT 0.8.2) or kl (eps KL(P | a x b), current POT's default)")
 	fs.Float64Var(&f.mass, "mass", 0, "partial: total transported mass in (0, min(|a|, |b|)]; 0 means min(|a|, |b|)")
 	fs.IntVar(&f.projections, "projections", 200, "sliced: number of directions")
+	fs.StringVar(&f.directions, "directions", "", "sliced: file of directions (L x d, .npy/.csv; rows scaled to unit length) instead of --projections random ones")
+	fs.Float64Var(&f.p, "p", 2, "sliced: the order p >= 1 of SW_p (POT's p)")
 	fs.IntVar(&f.iters, "iters", ot.DefaultMaxIter, "maximum iterations")
 	fs.IntVar(&f.maxPivots, "max-pivots", exact.DefaultMaxIter, "exact: network simplex pivot cap (POT's numItermax)")
 	fs.Float64Var(&f.tol, "tol", ot.DefaultTol, "stop when the marginal error (or relative change) is <= tol; 0: never stop early")
@@ -180,7 +186,7 @@ func solveRequest(f solveFlags) batch.SolveRequest {
 	return batch.SolveRequest{X: f.x, Y: f.y, A: f.a, B: f.b, Method: f.method, Tier: f.tier, Eps: f.eps, Tau: f.tau, TauA: f.tauA, TauB: f.tauB, RegType: f.regType,
 		Mass: f.mass, Projections: f.projections, Iters: f.iters, Tol: tol, Scaling: f.scaling,
 		Symmetric: f.symmetric, Backend: f.backend, Seed: f.seed, Plan: f.plan != "", Potentials: f.potentials != "",
-		MaxPivots: f.maxPivots, Grad: f.grad != ""}
+		MaxPivots: f.maxPivots, Grad: f.grad != "", Directions: f.directions, P: f.p}
 }
 
 // solvePotentialPaths splits --potentials into its output files: one

@@ -285,7 +285,8 @@ class Client:
             arrs = {k: z[k] for k in z.files if k != "result"}
         return fields, arrs
 
-    def solve(self, x, y, a=None, b=None, method="sinkhorn", eps=None, backend="auto", plan=False, grad=False, **options):
+    def solve(self, x, y, a=None, b=None, method="sinkhorn", eps=None, backend="auto", plan=False, grad=False,
+              directions=None, **options):
         """Optimal transport between the clouds x and y (otplay solve).
 
         method: sinkhorn, unbalanced (``tau``), partial (``mass``),
@@ -301,6 +302,8 @@ class Client:
         ``f``, ``g`` (the potentials: GeomLoss's convention for the
         entropic methods; for exact, POT's centred ``log['u']``,
         ``log['v']`` of ``ot.emd``) and ``plan`` (n x m, when plan=True).
+        sliced takes ``p`` (SW_p, default 2) and ``directions`` (L x d,
+        rows scaled to unit length) as in ``sliced``.
         grad=True (sinkhorn, divergence) adds ``grad_x`` (n x d),
         ``grad_y`` (m x d), ``grad_a`` (n) and ``grad_b`` (m): the
         gradient of the value (OT_eps or S) by the envelope theorem, the
@@ -313,19 +316,21 @@ class Client:
         _points("y", y, params, arrays)
         _vector("a", a, arrays)
         _vector("b", b, arrays)
+        _vector("directions", directions, arrays)
         return Result(*self._post("solve", params, arrays))
 
-    def sliced(self, x, y, a=None, b=None, projections=None, seed=None, directions=None, backend="auto"):
-        """The sliced Wasserstein distance SW_2 (POT's
-        sliced_wasserstein_distance with p=2).
+    def sliced(self, x, y, a=None, b=None, projections=None, seed=None, directions=None, backend="auto", p=None):
+        """The sliced Wasserstein distance SW_p (POT's
+        sliced_wasserstein_distance with p, default 2).
 
         directions: an L x d array of directions (POT's ``projections``
-        transposed); default: ``projections`` (200) directions drawn
-        uniformly on the sphere with ``seed``. The Result has ``value``
-        (SW_2), ``cost`` (SW_2^2), ``stderr``, ``per_direction`` (L) and
+        transposed), each row scaled to unit length (zero rows refused);
+        default: ``projections`` (200) directions drawn uniformly on the
+        sphere with ``seed``. The Result has ``value`` (SW_p), ``cost``
+        (SW_p^p), ``p``, ``stderr``, ``per_direction`` (L: W_p^p) and
         ``directions`` (L x d, those used).
         """
-        params = {"projections": projections, "seed": seed, "backend": backend}
+        params = {"projections": projections, "seed": seed, "backend": backend, "p": p}
         arrays = {}
         _points("x", x, params, arrays)
         _points("y", y, params, arrays)
@@ -448,8 +453,8 @@ def solve(x, y, a=None, b=None, method="sinkhorn", eps=None, backend="auto", pla
     return default_client().solve(x, y, a=a, b=b, method=method, eps=eps, backend=backend, plan=plan, **options)
 
 
-def sliced(x, y, a=None, b=None, projections=None, seed=None, directions=None, backend="auto"):
-    return default_client().sliced(x, y, a=a, b=b, projections=projections, seed=seed, directions=directions, backend=backend)
+def sliced(x, y, a=None, b=None, projections=None, seed=None, directions=None, backend="auto", p=None):
+    return default_client().sliced(x, y, a=a, b=b, projections=projections, seed=seed, directions=directions, backend=backend, p=p)
 
 
 def sample(data="8gaussians:2000", n=None, model="empirical", sampler="dpmpp2m", steps=None, backend="auto", **options):

@@ -30,6 +30,10 @@ type SolveRequest struct {
 	B        string    `json:"b,omitempty"`
 	AWeights []float64 `json:"-"`
 	BWeights []float64 `json:"-"`
+	// BColumns, when set, are k > 1 target histograms (POT's b as an
+	// m x k matrix, one slice per column; a --b file with k columns does
+	// the same): one solve per column, see solveColumns.
+	BColumns [][]float64 `json:"-"`
 	// Method is sinkhorn, unbalanced, partial, divergence, sliced or exact
 	// (see solveExact).
 	Method string `json:"method"`
@@ -137,6 +141,8 @@ type SolveResult struct {
 	Plan []float64 `json:"-"`
 	// Grad is the gradient, when Grad was asked.
 	Grad *ot.Gradient `json:"-"`
+	// Columns holds every column's result when b has k > 1 columns.
+	Columns []ColumnResult `json:"columns,omitempty"`
 }
 
 // Check validates the parameters that need no data, with the CLI's
@@ -301,6 +307,12 @@ func loadWeights(flag, path string, inline []float64, n int, balanced bool, note
 func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	if err := req.Check(); err != nil {
 		return nil, err
+	}
+	if cols, err := bColumns(req); err != nil || cols != nil {
+		if err != nil {
+			return nil, err
+		}
+		return solveColumns(req, cols, opt)
 	}
 	xs, err := loadCloud("x", req.X, req.XSet)
 	if err != nil {

@@ -320,6 +320,10 @@ func runSolve(params []byte, arrays map[string]array, opt batch.Options) (any, m
 	if err := decodeParams(params, &req); err != nil {
 		return nil, nil, err
 	}
+	if bm, ok := arrays["b"]; ok && len(bm.shape) == 2 && bm.shape[0] > 1 && bm.shape[1] > 1 {
+		req.BColumns = bm.columns()
+		delete(arrays, "b") // the rest of pairInputs takes one histogram
+	}
 	if err := pairInputs([4]string{req.X, req.Y, req.A, req.B}, arrays, &req.XSet, &req.YSet, &req.AWeights, &req.BWeights); err != nil {
 		return nil, nil, err
 	}

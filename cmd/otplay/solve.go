@@ -29,6 +29,9 @@ moons:512:seed=3, gaussian:1000:d=3:seed=1) or a file of points: text
 (.csv, .txt, .tsv, .dat: commas or numpy.savetxt's spaces), .npy (float32,
 float64, int32 or int64, C or Fortran order) or a one-array .npz; --a and
 --b optional weight files in the same formats (one column, one row or 1-D).
+--b may also hold k > 1 columns (an m x k matrix, POT's b for several
+target histograms): one solve per column, column 0 reported at the top
+and every column in "columns" (--plan, --potentials and --grad refused).
 
 Methods (the conventions of POT, see solvers/ot):
   sinkhorn    balanced entropic OT, log-domain Sinkhorn (ot.sinkhorn, method="sinkhorn_log")
@@ -168,6 +171,9 @@ func printSolveReport(w io.Writer, r *solveReport) {
 	fmt.Fprintf(w, "iterations  %d (converged: %v)\n", r.Iterations, r.Converged)
 	if r.Status != "" {
 		fmt.Fprintf(w, "status      %s\n", r.Status)
+	}
+	for k, c := range r.Columns {
+		fmt.Fprintf(w, "column %-4d cost %.10g, objective %.10g, %d iterations (converged: %v)\n", k, c.Cost, c.Objective, c.Iterations, c.Converged)
 	}
 	fmt.Fprintf(w, "time        %.3f ms\n", r.TimeMS)
 	for _, n := range r.Notes {

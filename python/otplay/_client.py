@@ -302,6 +302,9 @@ class Client:
         ``f``, ``g`` (the potentials: GeomLoss's convention for the
         entropic methods; for exact, POT's centred ``log['u']``,
         ``log['v']`` of ``ot.emd``) and ``plan`` (n x m, when plan=True).
+        b may be an m x k array (k target histograms, POT's b as a
+        matrix): ``columns`` then lists each column's cost, objective,
+        iterations and convergence (no potentials, plan or grad).
         sliced takes ``p`` (SW_p, default 2) and ``directions`` (L x d,
         rows scaled to unit length) as in ``sliced``.
         grad=True (sinkhorn, divergence) adds ``grad_x`` (n x d),
@@ -317,6 +320,8 @@ class Client:
         _vector("a", a, arrays)
         _vector("b", b, arrays)
         _vector("directions", directions, arrays)
+        if "b" in arrays and arrays["b"].ndim == 2 and min(arrays["b"].shape) > 1:
+            params["potentials"] = False  # k target histograms: no potentials
         return Result(*self._post("solve", params, arrays))
 
     def sliced(self, x, y, a=None, b=None, projections=None, seed=None, directions=None, backend="auto", p=None):

@@ -196,6 +196,21 @@ class TestAgainstPOT(unittest.TestCase):
             s = otplay.solve(x, y, a, b, method="sliced", directions=D, p=p, backend="cpu")
             self.assertAlmostEqual(s.value, want, delta=1e-12 * want)
 
+    def test_b_matrix_matches_sinkhorn2_and_emd2(self):
+        """b as an m x k matrix (several target histograms) gives POT's
+        ot.sinkhorn2 and ot.emd2 vectors, one value per column."""
+        rng = np.random.default_rng(12)
+        x, y = rng.normal(size=(20, 2)), rng.normal(size=(15, 2)) + 0.3
+        a = np.full(20, 1 / 20)
+        B = rng.uniform(0.2, 1, (15, 4))
+        B /= B.sum(0)
+        M = ot.dist(x, y)
+        r = otplay.solve(x, y, a, B, eps=0.5, backend="cpu", tol=1e-12, iters=20000)
+        want = ot.sinkhorn2(a, B, M, 0.5, method="sinkhorn_log", stopThr=1e-13, numItermax=20000)
+        np.testing.assert_allclose([c["cost"] for c in r.columns], want, rtol=1e-9)
+        e = otplay.solve(x, y, a, B, method="exact", backend="cpu")
+        np.testing.assert_allclose([c["cost"] for c in e.columns], ot.emd2(a, B, M), rtol=1e-12)
+
     def test_specs_and_float32(self):
         """Data specs and float32 arrays are accepted; a spec run equals the
         same points sent as an array."""

@@ -97,8 +97,9 @@
 // (cost, objective, marginal_error, iterations, converged, time_ms,
 // notes, ...) with the arrays added as nested lists (solve: f, g, plan,
 // grad_x, grad_y, grad_a, grad_b; sliced: per_direction, directions;
-// sample: points; bridge: samples, times). As in the CLI (internal/jsonout), a non-finite number is null
-// and listed under "nonfinite" by its JSON pointer, the arrays' too.
+// sample: points; bridge: samples, times). As in the CLI
+// (internal/jsonout), a non-finite number is null and listed under
+// "nonfinite" by its JSON pointer, the arrays' too.
 // With ?format=npz, or Accept: application/x-npz, it is an .npz file
 // holding result.npy (the JSON text as a uint8 array:
 // json.loads(bytes(z["result"]))) and one .npy per array. bridge's

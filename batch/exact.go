@@ -6,13 +6,14 @@ import (
 
 	"github.com/otplay/otplay/solvers/data"
 	"github.com/otplay/otplay/solvers/exact"
+	"github.com/otplay/otplay/solvers/ot"
 )
 
 // checkExactSize refuses, before any work, an exact problem whose cost
 // matrix would exceed exact.MaxArcs pairs (the 1-D sort without
 // potentials has no such limit).
 func checkExactSize(req SolveRequest, n, m, d int) error {
-	if req.Method != "exact" || (d == 1 && !req.Potentials) {
+	if req.Method != "exact" || (d == 1 && !req.Potentials && !req.Grad) {
 		return nil
 	}
 	if n > exact.MaxArcs/m {
@@ -22,15 +23,16 @@ func checkExactSize(req SolveRequest, n, m, d int) error {
 }
 
 // solveExact runs unregularised OT on the host: 1-D clouds without
-// --potentials by sorting (exact.Solve1D), everything else by the network
-// simplex on the |x - y|^2 matrix (exact.EMD, POT's ot.emd), whose
-// potentials are POT's centred log['u'], log['v']. Iterations counts
-// pivots; a pivot cap reached is reported as not converged with POT's
-// warning, and the plan returned as POT returns it.
+// --potentials or --grad by sorting (exact.Solve1D), everything else by
+// the network simplex on the |x - y|^2 matrix (exact.EMD, POT's ot.emd),
+// whose potentials are POT's centred log['u'], log['v'] and whose
+// gradient is POT's emd2's (exact.EMDResult.SquaredEuclideanGradient).
+// Iterations counts pivots; a pivot cap reached is reported as not
+// converged with POT's warning, and the plan returned as POT returns it.
 func solveExact(req SolveRequest, xs, ys data.Set, a, b []float64, rep *SolveResult, start time.Time) (*SolveResult, error) {
 	rep.Backend = "cpu"
 	rep.Notes = append(rep.Notes, "exact OT runs on the host (CPU) whatever --backend says")
-	if xs.D == 1 && !req.Potentials {
+	if xs.D == 1 && !req.Potentials && !req.Grad {
 		r, err := exact.Solve1D(xs.Points, a, ys.Points, b)
 		if err != nil {
 			return nil, err
@@ -64,6 +66,11 @@ func solveExact(req SolveRequest, xs, ys data.Set, a, b []float64, rep *SolveRes
 	}
 	if req.Potentials {
 		rep.F, rep.G = r.U, r.V
+	}
+	if req.Grad {
+		g := &ot.Gradient{}
+		g.X, g.Y, g.A, g.B = r.SquaredEuclideanGradient(xs.Points, ys.Points, xs.N, ys.N, xs.D)
+		rep.Grad = g
 	}
 	rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
 	return rep, nil

@@ -7,14 +7,14 @@ import (
 
 // checkGrad refuses --grad where no gradient is defined: it is written
 // for --method sinkhorn (the full tier: the low-rank tiers' kernel is
-// approximate) and divergence.
+// approximate), divergence and exact.
 func (r SolveRequest) checkGrad() error {
 	if !r.Grad {
 		return nil
 	}
 	switch {
-	case r.Method != "sinkhorn" && r.Method != "divergence":
-		return usage("--grad: gradients are computed for --method sinkhorn (OT_eps) and divergence (S), not %s", r.Method)
+	case r.Method != "sinkhorn" && r.Method != "divergence" && r.Method != "exact":
+		return usage("--grad: gradients are computed for --method sinkhorn (OT_eps), divergence (S) and exact (W_2^2), not %s", r.Method)
 	case r.Method == "sinkhorn" && r.Tier != "full" && r.Tier != "auto":
 		return usage("--grad: the %s tier's kernel is approximate; use --tier full", r.Tier)
 	}

@@ -93,6 +93,17 @@ func TestSolveExactWeighted(t *testing.T) {
 		t.Errorf("<a,u> = %g, <b,v> = %g, cost %g", au, bv, want.Cost)
 	}
 
+	// --grad: POT's emd2 gradients, as exact.EMDResult computes them.
+	gz := filepath.Join(dir, "g.npz")
+	solveJSON(t, "--x", xf, "--y", yf, "--a", af, "--b", bf, "--method", "exact", "--grad", gz)
+	grad := readNPZ(t, gz)
+	gx, gy, ga, gb := want.SquaredEuclideanGradient(xs.Points, ys.Points, 70, 45, 3)
+	for name, w := range map[string][]float64{"x": gx, "y": gy, "a": ga, "b": gb} {
+		if d := maxDiff(grad[name], w); d > 1e-12 {
+			t.Errorf("exact --grad part %s differs by %g", name, d)
+		}
+	}
+
 	// The pivot cap: not converged, POT's warning in the notes.
 	capped := solveJSON(t, "--x", xf, "--y", yf, "--a", af, "--b", bf, "--method", "exact", "--max-pivots", "5")
 	if capped["converged"] != false || !strings.Contains(fmt.Sprint(capped["notes"]), exact.MaxIterWarning) || capped["iterations"] != 5.0 {

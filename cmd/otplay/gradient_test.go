@@ -94,7 +94,7 @@ func TestSolveGrad(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--method", "exact", "--grad", gz}, "--grad: gradients are computed for --method sinkhorn"},
+		{[]string{"--method", "partial", "--grad", gz}, "--grad: gradients are computed for --method sinkhorn"},
 		{[]string{"--tier", "nystrom", "--grad", gz}, "approximate"},
 		{[]string{"--grad", filepath.Join(dir, "g.txt")}, "--grad: "},
 	} {

@@ -76,7 +76,8 @@ SW_p^p; exact: cost = W_2^2); NaN or infinite values print as null and are
 listed in "nonfinite".
 
 --grad FILE writes the gradient of the value (sinkhorn: OT_eps = the
-objective; divergence: S) by the envelope theorem: w.r.t. the points
+objective; divergence: S; exact: W_2^2, POT's emd2 gradients) by the
+envelope theorem: w.r.t. the points
 (x: n x d, y: m x d, e.g. grad_x = 2 a_i (x_i - T(x_i))) and the
 weights (a: n, b: m: the potentials minus their means, POT's emd2
 gradient convention; only directions summing to 0 are meaningful).
@@ -123,7 +124,7 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	fs.Uint64Var(&f.seed, "seed", 0, "sliced: seed of the random directions")
 	fs.StringVar(&f.plan, "plan", "", "write the dense transport plan (n x m) to this .npy/.csv file")
 	fs.StringVar(&f.potentials, "potentials", "", "write the potentials f and g: F,G (two .npy/.csv files) or one .npz (arrays f and g)")
-	fs.StringVar(&f.grad, "grad", "", "sinkhorn, divergence: write the gradient w.r.t. x, y, a, b to a .npz (parts x, y, a, b) or x's to a .npy/.csv")
+	fs.StringVar(&f.grad, "grad", "", "sinkhorn, divergence, exact: write the gradient w.r.t. x, y, a, b to a .npz (parts x, y, a, b) or x's to a .npy/.csv")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object")
 	if st, ok := parseFlags(fs, args); !ok {
 		return st

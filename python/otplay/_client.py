@@ -307,7 +307,7 @@ class Client:
         iterations and convergence (no potentials, plan or grad).
         sliced takes ``p`` (SW_p, default 2) and ``directions`` (L x d,
         rows scaled to unit length) as in ``sliced``.
-        grad=True (sinkhorn, divergence) adds ``grad_x`` (n x d),
+        grad=True (sinkhorn, divergence, exact) adds ``grad_x`` (n x d),
         ``grad_y`` (m x d), ``grad_a`` (n) and ``grad_b`` (m): the
         gradient of the value (OT_eps or S) by the envelope theorem, the
         weight parts centred (the potentials minus their means).

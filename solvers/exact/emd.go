@@ -3,6 +3,8 @@ package exact
 import (
 	"math"
 	"sort"
+
+	"gonum.org/v1/gonum/floats"
 )
 
 // DefaultMaxIter is the default cap on network simplex pivots, POT's
@@ -273,4 +275,35 @@ func SquaredEuclidean(x, y []float64, n, m, d int) []float64 {
 		}
 	}
 	return c
+}
+
+// SquaredEuclideanGradient returns the gradient of Cost for the cost
+// C = |x - y|^2 (SquaredEuclidean(x, y, n, m, d)), POT's ot.emd2
+// gradients: with respect to the points by the envelope theorem (the
+// plan held fixed, as emd2's set_gradients passes G for M),
+//
+//	gx_i = 2 sum_j P_ij (x_i - y_j),   gy_j = 2 sum_i P_ij (y_j - x_i),
+//
+// and with respect to the weights the duals minus their means, ga = U -
+// mean(U), gb = V - mean(V) (emd2's log['u'] - mean(log['u'])). Where the
+// optimal plan is unique these are the derivatives (a small change of x,
+// a or b keeps the optimal basis); elsewhere they are one element of the
+// subdifferential.
+func (r *EMDResult) SquaredEuclideanGradient(x, y []float64, n, m, d int) (gx, gy, ga, gb []float64) {
+	gx, gy = make([]float64, n*d), make([]float64, m*d)
+	for _, f := range r.Flows {
+		for k := range d {
+			t := 2 * f.Mass * (x[f.I*d+k] - y[f.J*d+k])
+			gx[f.I*d+k] += t
+			gy[f.J*d+k] -= t
+		}
+	}
+	return gx, gy, minusMean(r.U), minusMean(r.V)
+}
+
+// minusMean returns v minus its mean.
+func minusMean(v []float64) []float64 {
+	out := append([]float64(nil), v...)
+	floats.AddConst(-floats.Sum(v)/float64(len(v)), out)
+	return out
 }

@@ -241,3 +241,66 @@ func benchmarkEMD(b *testing.B, n int) {
 
 func BenchmarkEMD500(b *testing.B)  { benchmarkEMD(b, 500) }
 func BenchmarkEMD2000(b *testing.B) { benchmarkEMD(b, 2000) }
+
+// TestEMDGradientFiniteDifferences: with a unique optimum (random clouds)
+// the exact cost is differentiable and SquaredEuclideanGradient matches
+// central differences of EMD's cost in x, y and along a - e_0 + e_i.
+func TestEMDGradientFiniteDifferences(t *testing.T) {
+	n, m, d := 8, 6, 2
+	x, y := normals(n*d, 31), normals(m*d, 32)
+	a, b := make([]float64, n), make([]float64, m)
+	for i := range a {
+		a[i] = (2 + float64(i%3)) / 23 // 2,3,4,2,3,4,2,3 sums to 23
+	}
+	for j := range b {
+		b[j] = 1 / float64(m)
+	}
+	cost := func() float64 {
+		r, err := EMD(a, b, SquaredEuclidean(x, y, n, m, d), n, m, Settings{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Cost
+	}
+	r, err := EMD(a, b, SquaredEuclidean(x, y, n, m, d), n, m, Settings{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gx, gy, ga, _ := r.SquaredEuclideanGradient(x, y, n, m, d)
+	const h = 1e-6
+	// central moves v[i] by +-h (and v[j] by -+h when j >= 0, keeping
+	// the mass) and differentiates the cost.
+	central := func(v []float64, i, j int) float64 {
+		at := func(s float64) float64 {
+			vi := v[i]
+			v[i] += s
+			var vj float64
+			if j >= 0 {
+				vj = v[j]
+				v[j] -= s
+			}
+			c := cost()
+			v[i] = vi
+			if j >= 0 {
+				v[j] = vj
+			}
+			return c
+		}
+		return (at(h) - at(-h)) / (2 * h)
+	}
+	for i := range gx {
+		if fd := central(x, i, -1); math.Abs(fd-gx[i]) > 1e-6 {
+			t.Errorf("d cost/d x[%d] = %.9g, finite difference %.9g", i, gx[i], fd)
+		}
+	}
+	for j := range gy {
+		if fd := central(y, j, -1); math.Abs(fd-gy[j]) > 1e-6 {
+			t.Errorf("d cost/d y[%d] = %.9g, finite difference %.9g", j, gy[j], fd)
+		}
+	}
+	for i := 1; i < n; i++ {
+		if fd := central(a, i, 0); math.Abs(fd-(ga[i]-ga[0])) > 1e-6 {
+			t.Errorf("d cost/d a along e_%d - e_0 = %.9g, finite difference %.9g", i, ga[i]-ga[0], fd)
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package ot
 
 import (
+	"gonum.org/v1/gonum/floats"
+
 	"github.com/otplay/otplay/compute"
 )
 
@@ -21,15 +23,8 @@ type Gradient struct {
 
 // centred returns v minus its mean.
 func centred(v []float64) []float64 {
-	mean := 0.0
-	for _, t := range v {
-		mean += t
-	}
-	mean /= float64(len(v))
-	out := make([]float64, len(v))
-	for i, t := range v {
-		out[i] = t - mean
-	}
+	out := append([]float64(nil), v...)
+	floats.AddConst(-floats.Sum(v)/float64(len(v)), out)
 	return out
 }
 

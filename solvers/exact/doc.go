@@ -20,7 +20,8 @@
 //     the pivot cap (Settings.MaxIter, POT's numItermax, default 100000)
 //     ends a solve with MaxIterReached and POT's warning, "numItermax
 //     reached before optimality. Try to increase numItermax.".
-//     SquaredEuclidean builds POT's ot.dist matrix for point clouds, and
+//     SquaredEuclidean builds POT's ot.dist matrix for point clouds
+//     (PairCosts any cost function over points), and
 //     EMDResult.SquaredEuclideanGradient gives emd2's gradients for it.
 //   - Solve1D: one-dimensional OT with arbitrary weights, by sorting both
 //     sides and matching quantiles (the north-west corner rule on sorted

@@ -257,6 +257,21 @@ func repairNullDuals(u, v, a, b, cost []float64) {
 	centreDuals(u, v, a, b)
 }
 
+// PairCosts returns the n x m matrix c(x_i, y_j) of points x (n x d) and
+// y (m x d), row-major, for any cost function over points (each call
+// gets the two d-vectors); pass it to EMD. SquaredEuclidean is the
+// |x - y|^2 case without the calls.
+func PairCosts(x, y []float64, n, m, d int, c func(xi, yj []float64) float64) []float64 {
+	out := make([]float64, n*m)
+	for i := range n {
+		xi := x[i*d : (i+1)*d]
+		for j := range m {
+			out[i*m+j] = c(xi, y[j*d:(j+1)*d])
+		}
+	}
+	return out
+}
+
 // SquaredEuclidean returns the n x m matrix |x_i - y_j|^2 (no 1/2) of
 // points x (n x d) and y (m x d), row-major: POT's ot.dist(x, y).
 func SquaredEuclidean(x, y []float64, n, m, d int) []float64 {

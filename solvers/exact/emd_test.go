@@ -225,6 +225,24 @@ func TestEMDPointsAgainstPOT(t *testing.T) {
 	}
 }
 
+// TestPairCostsEuclidean: a cost function over points builds POT's
+// ot.dist(x, y, 'euclidean') matrix, and EMD solves it (W_1: on the line
+// the cost of moving every point by 1 is 1).
+func TestPairCostsEuclidean(t *testing.T) {
+	x := []float64{0, 0, 1, 0, 2, 0}
+	y := []float64{0, 1, 1, 1, 2, 1}
+	c := PairCosts(x, y, 3, 3, 2, func(xi, yj []float64) float64 {
+		return math.Hypot(xi[0]-yj[0], xi[1]-yj[1])
+	})
+	if c[1] != math.Sqrt2 || c[4] != 1 {
+		t.Fatalf("PairCosts = %v", c)
+	}
+	r, err := EMD(nil, nil, c, 3, 3, Settings{})
+	if err != nil || math.Abs(r.Cost-1) > 1e-15 {
+		t.Errorf("W_1 = %v (%v), want 1", r.Cost, err)
+	}
+}
+
 func benchmarkEMD(b *testing.B, n int) {
 	x, y := normals(2*n, 1), normals(2*n, 2)
 	cost := SquaredEuclidean(x, y, n, n, 2)

@@ -63,8 +63,9 @@ error.
 Outputs: --plan FILE (.npy or .csv) writes the dense plan (n x m, only
 when n*m <= 4e6; an exact plan is written dense too); --potentials writes
 the potentials f (n values) and g (m values) as two arrays (exact: POT's
-centred duals log['u'], log['v'], u_i + v_j <= C_ij, <a, u> = <b, v>): two files
-F,G (e.g. f.npy,g.npy) or one .npz holding f and g (numpy.load(...)["f"]).
+centred duals log['u'], log['v']: u_i + v_j <= C_ij, <a, u> = <b, v>):
+two files F,G (e.g. f.npy,g.npy) or one .npz holding f and g
+(numpy.load(...)["f"]).
 Output names are checked before the work (the folder exists and is
 writable, the extension is known); files are written to a unique
 temporary name, synced and renamed, so a failed or killed run leaves the
@@ -77,14 +78,14 @@ listed in "nonfinite".
 
 --grad FILE writes the gradient of the value (sinkhorn: OT_eps = the
 objective; divergence: S; exact: W_2^2, POT's emd2 gradients) by the
-envelope theorem: w.r.t. the points
-(x: n x d, y: m x d, e.g. grad_x = 2 a_i (x_i - T(x_i))) and the
-weights (a: n, b: m: the potentials minus their means, POT's emd2
-gradient convention; only directions summing to 0 are meaningful).
-A .npz holds the parts x, y, a, b; a .npy or .csv holds x only.
+envelope theorem: w.r.t. the points (x: n x d, y: m x d, e.g. grad_x =
+2 a_i (x_i - T(x_i))) and the weights (a: n, b: m: the potentials minus
+their means, POT's emd2 gradient convention; only directions summing to
+0 are meaningful). A .npz holds the parts x, y, a, b; a .npy or .csv
+holds x only.
 
-A progress bar (iterations, rate, ETA, residual)
-goes to stderr when it is a terminal.`
+A progress bar (iterations, rate, ETA, residual) goes to stderr when it
+is a terminal.`
 
 // solveReport is the --json output of otplay solve.
 type solveReport = batch.SolveResult

@@ -37,14 +37,16 @@ const (
 )
 
 type simplex struct {
-	n, m    int // compressed sizes (rows and columns of positive weight)
-	nodes   int // n + m; the root is node nodes
-	arcNum  int // n*m real arcs; artificial arc of node u is arcNum + u
-	cost    []float64
-	stride  int   // row length of cost
-	rows    []int // rows[k]: the caller's row of compressed row k
-	cols    []int
-	artCost float64
+	n, m   int // compressed sizes (rows and columns of positive weight)
+	nodes  int // n + m; the root is node nodes
+	arcNum int // n*m real arcs; artificial arc of node u is arcNum + u
+	cost   []float64
+	stride int   // row length of cost
+	rows   []int // rows[k]: the caller's row of compressed row k
+	cols   []int
+	// denseCols: cols is 0..m-1 and stride == m (no zero-weight column).
+	denseCols bool
+	artCost   float64
 
 	pi                                              []float64
 	parent, pred, thread, revThread, succ, lastSucc []int
@@ -89,6 +91,7 @@ func (s *simplex) ends(e int) (int, int) {
 func newSimplex(supplyA, demandB, cost []float64, stride int, rows, cols []int) *simplex {
 	n, m := len(rows), len(cols)
 	s := &simplex{n: n, m: m, nodes: n + m, arcNum: n * m, cost: cost, stride: stride, rows: rows, cols: cols}
+	s.denseCols = m == stride
 	hi, lo := 0.0, 0.0
 	for _, r := range rows {
 		for _, c := range cols {
@@ -155,12 +158,24 @@ func (s *simplex) scanBlocks(from, to int, minC *float64, cnt *int) bool {
 		k, l := e/m, e%m
 		end := min(to-k*m, m) // columns l..end-1 of row k
 		row := s.cost[s.rows[k]*s.stride:]
-		st := s.state[k*m : k*m+m]
+		st := s.state[k*m : k*m+end]
 		pk := s.pi[k]
+		pjk := pj[:end]
 		cols := s.cols
+		if s.denseCols {
+			// Every column is in the problem: read the row directly.
+			row = row[:end]
+			cols = nil
+		}
 		for ; l < end; l++ {
 			if st[l] != arcTree {
-				if c := row[cols[l]] + pk - pj[l]; c < *minC {
+				var cij float64
+				if cols == nil {
+					cij = row[l]
+				} else {
+					cij = row[cols[l]]
+				}
+				if c := cij + pk - pjk[l]; c < *minC {
 					*minC = c
 					s.inArc = k*m + l
 				}

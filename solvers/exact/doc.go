@@ -51,6 +51,12 @@
 // Memory: the caller's cost matrix is read in place, never copied; EMD
 // adds one byte per arc and O(n + m) words (MaxArcs = 5000 x 5000 pairs).
 //
+// Speed, against POT 0.8.2's ot.emd on weighted 2-D clouds on a 2-core
+// VM under heavy shared load (bench/pot/emd_pot.py, whole otplay solve
+// runs): 0.55..0.74 s at n = m = 1000, 3.1..3.4 s at 2000 and 24..33 s at
+// 5000 (about 174,000 pivots, above the default cap), POT's time times
+// 0.70..1.30.
+//
 // Costs are reported as POT reports them: Cost = sum_ij P_ij C_ij; with
 // C = |x - y|^2 it is W_2^2, the value of ot.emd2(a, b, ot.dist(X, Y)).
 //

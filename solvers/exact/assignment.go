@@ -94,8 +94,9 @@ func Assignment(cost []float64, n int) (perm []int, total float64, err error) {
 
 // Solve computes exact OT with squared Euclidean cost between uniform
 // measures on n points x and m points y in dimension d (row-major): EMD
-// with nil weights on SquaredEuclidean(x, y), with the default pivot cap.
-// Use EMD for weights, other costs and the potentials.
+// with nil weights on SquaredEuclidean(x, y), without a pivot cap (the
+// block search on a strongly feasible tree does not cycle, so it ends).
+// Use EMD for weights, other costs, the potentials and a cap.
 func Solve(x, y []float64, n, m, d int) (*Result, error) {
 	switch {
 	case n < 1:
@@ -117,7 +118,7 @@ func Solve(x, y []float64, n, m, d int) (*Result, error) {
 	if err := checkFinite("y", y); err != nil {
 		return nil, err
 	}
-	r, err := EMD(nil, nil, SquaredEuclidean(x, y, n, m, d), n, m, Settings{})
+	r, err := EMD(nil, nil, SquaredEuclidean(x, y, n, m, d), n, m, Settings{MaxIter: math.MaxInt})
 	if err != nil {
 		return nil, err
 	}

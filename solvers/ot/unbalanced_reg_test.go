@@ -53,6 +53,33 @@ func bruteUnbalanced(p Problem, eps, tauA, tauB float64, kl bool, iters int) []f
 	return plan
 }
 
+// klObjective is the KL form's objective of plan P, densely in float64.
+func klObjective(p Problem, plan []float64, eps, tauA, tauB float64) float64 {
+	c := denseCost(p)
+	kl := func(x, y float64) float64 { return x*math.Log(x/y) - x + y }
+	r, col := make([]float64, p.N), make([]float64, p.M)
+	obj := 0.0
+	for i := range p.N {
+		for j := range p.M {
+			v := plan[i*p.M+j]
+			obj += v*c[i*p.M+j] + eps*kl(v, p.A[i]*p.B[j])
+			r[i] += v
+			col[j] += v
+		}
+	}
+	for _, t := range []struct {
+		tau    float64
+		m, ref []float64
+	}{{tauA, r, p.A}, {tauB, col, p.B}} {
+		if !math.IsInf(t.tau, 1) {
+			for i := range t.m {
+				obj += t.tau * kl(t.m[i], t.ref[i])
+			}
+		}
+	}
+	return obj
+}
+
 // TestUnbalancedTauPairAndKL: separate penalties on the two marginals
 // (current POT's reg_m pair; POT 0.8.2 takes one) in both entropic forms
 // against the dense scaling iteration, a hard column constraint kept
@@ -77,6 +104,13 @@ func TestUnbalancedTauPairAndKL(t *testing.T) {
 			want := bruteUnbalanced(p, eps, c.tauA, c.tauB, reg == RegKL, 5000)
 			if d := maxAbsDiff(got, want); d > 1e-10 {
 				t.Errorf("tau %g/%g %v: plan differs from the dense iteration by %g", c.tauA, c.tauB, reg, d)
+			}
+			if reg == RegKL {
+				// The KL form's objective, computed densely:
+				// <P, C> + eps KL(P | a x b) + TauA KL(P1 | a) + TauB KL(P^T 1 | b).
+				if obj := klObjective(p, got, eps, c.tauA, c.tauB); math.Abs(r.Objective-obj) > 1e-10 {
+					t.Errorf("tau %g/%g kl: Objective %.12g, dense %.12g", c.tauA, c.tauB, r.Objective, obj)
+				}
 			}
 			if math.IsInf(c.tauB, 1) {
 				for j := range p.M {

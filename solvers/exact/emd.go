@@ -78,7 +78,10 @@ type EMDResult struct {
 	// POT's message for it (MaxIterWarning), empty otherwise.
 	Status  Status
 	Warning string
-	// Iterations counts the block-search pivots (not the initial ones).
+	// Iterations counts the block-search pivots (not the initial ones);
+	// when the cap stops the solve it is MaxIter, of which MaxIter - 1
+	// were made (POT stops when its counter reaches numItermax, before
+	// that pivot).
 	Iterations int
 	// MarginalError is |P 1 - a|_1 + |P^T 1 - b|_1 of the returned plan
 	// (b rescaled as described at EMD).

@@ -204,6 +204,9 @@ func (s *simplex) findEntering() bool {
 	return minC < 0 && minC < -pivotEpsilon*s.scale(s.inArc)
 }
 
+// findJoin finds the apex of the cycle the entering arc closes: the
+// deepest common ancestor of its ends (LEMON's findJoinNode, climbing
+// from the end with the smaller subtree).
 func (s *simplex) findJoin() {
 	u, v := s.ends(s.inArc)
 	for u != v {

@@ -9,11 +9,18 @@ import (
 	"github.com/otplay/otplay/solvers/ot"
 )
 
+// sortsIn1D reports whether an exact request takes the 1-D sort
+// (exact.Solve1D): points on a line, |x - y|^2, no potentials or
+// gradient asked.
+func sortsIn1D(req SolveRequest, d int) bool {
+	return d == 1 && !req.hasCostMatrix() && !req.customPower() && !req.Potentials && !req.Grad
+}
+
 // checkExactSize refuses, before any work, an exact problem whose cost
-// matrix would exceed exact.MaxArcs pairs (the 1-D sort without
-// potentials has no such limit).
+// matrix would exceed exact.MaxArcs pairs (the 1-D sort has no such
+// limit).
 func checkExactSize(req SolveRequest, n, m, d int) error {
-	if req.Method != "exact" || (d == 1 && !req.Potentials && !req.Grad) {
+	if req.Method != "exact" || sortsIn1D(req, d) {
 		return nil
 	}
 	if n > exact.MaxArcs/m {
@@ -24,15 +31,17 @@ func checkExactSize(req SolveRequest, n, m, d int) error {
 
 // solveExact runs unregularised OT on the host: 1-D clouds without
 // --potentials or --grad by sorting (exact.Solve1D), everything else by
-// the network simplex on the |x - y|^2 matrix (exact.EMD, POT's ot.emd),
-// whose potentials are POT's centred log['u'], log['v'] and whose
-// gradient is POT's emd2's (exact.EMDResult.SquaredEuclideanGradient).
+// the network simplex (exact.EMD, POT's ot.emd, with the weights) on the
+// cost matrix given (--cost), on |x - y|^P (--p) or on |x - y|^2, whose
+// potentials are POT's centred log['u'], log['v'] and whose gradient
+// (|x - y|^2 only) is POT's emd2's
+// (exact.EMDResult.SquaredEuclideanGradient).
 // Iterations counts pivots; a pivot cap reached is reported as not
 // converged with POT's warning, and the plan returned as POT returns it.
-func solveExact(req SolveRequest, xs, ys data.Set, a, b []float64, rep *SolveResult, start time.Time) (*SolveResult, error) {
+func solveExact(req SolveRequest, xs, ys data.Set, cost, a, b []float64, rep *SolveResult, start time.Time) (*SolveResult, error) {
 	rep.Backend = "cpu"
 	rep.Notes = append(rep.Notes, "exact OT runs on the host (CPU) whatever --backend says")
-	if xs.D == 1 && !req.Potentials && !req.Grad {
+	if sortsIn1D(req, xs.D) {
 		r, err := exact.Solve1D(xs.Points, a, ys.Points, b)
 		if err != nil {
 			return nil, err
@@ -48,7 +57,15 @@ func solveExact(req SolveRequest, xs, ys data.Set, a, b []float64, rep *SolveRes
 		rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
 		return rep, nil
 	}
-	cost := exact.SquaredEuclidean(xs.Points, ys.Points, xs.N, ys.N, xs.D)
+	switch {
+	case cost != nil:
+		rep.Notes = append(rep.Notes, groundCostNote(req, xs.N, ys.N))
+	case req.customPower():
+		rep.Notes = append(rep.Notes, groundCostNote(req, xs.N, ys.N))
+		cost = powerCosts(xs.Points, ys.Points, xs.N, ys.N, xs.D, req.P)
+	default:
+		cost = exact.SquaredEuclidean(xs.Points, ys.Points, xs.N, ys.N, xs.D)
+	}
 	r, err := exact.EMD(a, b, cost, xs.N, ys.N, exact.Settings{MaxIter: req.MaxPivots})
 	if err != nil {
 		return nil, usage("--method exact: %v", err)

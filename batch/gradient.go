@@ -13,6 +13,8 @@ func (r SolveRequest) checkGrad() error {
 		return nil
 	}
 	switch {
+	case r.hasCostMatrix() || r.customPower():
+		return usage("--grad: the gradients are written for the cost |x - y|^2 (not --cost or --p %g)", r.P)
 	case r.Method != "sinkhorn" && r.Method != "divergence" && r.Method != "exact":
 		return usage("--grad: gradients are computed for --method sinkhorn (OT_eps), divergence (S) and exact (W_2^2), not %s", r.Method)
 	case r.Method == "sinkhorn" && r.Tier != "full" && r.Tier != "auto":

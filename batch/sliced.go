@@ -188,17 +188,14 @@ func slicedDirections(req SolveRequest, d int) ([]float64, error) {
 	return dirs, checkOrder(req.P)
 }
 
-// checkSliced refuses --directions outside --method sliced, and --p other
-// than 2 where no other ground cost is implemented.
+// checkSliced checks --p as the order of SW_p (p >= 1) for --method
+// sliced and refuses --directions elsewhere.
 func (r SolveRequest) checkSliced() error {
 	if r.Method == "sliced" {
 		return checkOrder(r.P)
 	}
 	if r.Directions != "" || r.DirectionsSet != nil {
 		return usage("--directions applies to --method sliced, not %s", r.Method)
-	}
-	if r.P != 0 && r.P != 2 {
-		return usage("--p %g: the order p applies to --method sliced (SW_p); %s uses |x - y|^2", r.P, r.Method)
 	}
 	return nil
 }

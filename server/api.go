@@ -239,7 +239,7 @@ func (a array) set() *data.Set {
 }
 
 var endpoints = map[string]endpoint{
-	"solve":  {points: []string{"x", "y"}, vectors: []string{"a", "b", "directions"}, run: runSolve},
+	"solve":  {points: []string{"x", "y", "cost"}, vectors: []string{"a", "b", "directions"}, run: runSolve},
 	"sliced": {points: []string{"x", "y"}, vectors: []string{"a", "b", "directions"}, run: runSliced},
 	"sample": {points: []string{"data"}, files: []string{"model"}, run: runSample},
 	"bridge": {points: []string{"source", "target", "start"}, run: runBridge},
@@ -332,6 +332,9 @@ func runSolve(params []byte, arrays map[string]array, opt batch.Options) (any, m
 	}
 	if a, ok := arrays["directions"]; ok {
 		req.DirectionsSet = a.vals
+	}
+	if err := costInput(&req, arrays); err != nil {
+		return nil, nil, err
 	}
 	res, err := batch.Solve(req, opt)
 	if err != nil {

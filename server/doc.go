@@ -74,8 +74,11 @@
 // model mlp takes the network file (written by otplay train) as the
 // multipart part "model". solve's plan, potentials and grad are booleans
 // asking for those arrays in the answer (grad: grad_x, grad_y, grad_a,
-// grad_b); tau_a, tau_b, reg_type, max_pivots, p and directions are the
-// CLI's --tau-a, --tau-b, --reg-type, --max-pivots, --p, --directions.
+// grad_b); tau_a, tau_b, reg_type, max_pivots and directions are the
+// CLI's --tau-a, --tau-b, --reg-type, --max-pivots, --directions. solve's
+// p is the power of the ground cost |x - y|^p (POT's ot.dist(x, y,
+// 'euclidean')**p; 2, the default, is |x - y|^2; for sliced the order of
+// SW_p), and its cost, an n x m array (POT's M), replaces x and y.
 //
 // A request body is either a JSON object, with arrays as nested lists
 // (n lists of d numbers, or one list for weights)

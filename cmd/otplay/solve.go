@@ -20,9 +20,20 @@ func init() {
 }
 
 const solveSynopsis = `solve --x SPEC --y SPEC [--method sinkhorn] [--eps 0.01] [flags]
+       solve --cost M.npy [--a A --b B] [--method sinkhorn] [flags]
 
 Solves optimal transport between two point clouds with the cost |x - y|^2
 (no 1/2) and prints a summary (or one JSON object with --json).
+
+Other ground costs, with POT's conventions: --p P uses |x - y|^P (the
+Euclidean distance to the power P, in (0, 16]): --p 1 is POT's
+ot.dist(x, y, 'euclidean'), --p 2 the default ot.dist(x, y) (squared),
+any other P ot.dist(x, y, 'euclidean')**P; for sinkhorn, unbalanced,
+partial and exact (for sliced, P >= 1 is the order of SW_p). --cost
+M.npy gives a dense n x m cost matrix (POT's M, at most 4e6 entries)
+instead of --x and --y, for sinkhorn, unbalanced, partial and exact;
+--a/--b still apply.
+--eps is in units of the cost used.
 
 --x and --y take a built-in data set spec (name[:n][:key=value...], e.g.
 moons:512:seed=3, gaussian:1000:d=3:seed=1) or a file of points: text
@@ -43,7 +54,7 @@ Methods (the conventions of POT, see solvers/ot):
   sliced      sliced Wasserstein SW_p (--p, default 2) with --projections random
               directions (--seed) or those of --directions D.npy (L x d)
   exact       unregularised OT (ot.emd): sorting in 1-D, else the network
-              simplex on the |x - y|^2 matrix (any weights, n*m <= 25e6,
+              simplex on the cost matrix (any weights, n*m <= 25e6,
               pivots capped by --max-pivots, POT's numItermax)
 
 Tiers (--method sinkhorn; other methods use full): full is the exact
@@ -92,6 +103,7 @@ type solveReport = batch.SolveResult
 
 type solveFlags struct {
 	x, y, a, b, method, tier, backend, plan, potentials, grad, regType, directions string
+	cost                                                                           string
 	eps, tau, tauA, tauB, mass, tol, scaling, p                                    float64
 	projections, iters, maxPivots                                                  int
 	seed                                                                           uint64
@@ -105,9 +117,11 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.y, "y", "", "target points: data set spec or a .csv/.txt/.npy/.npz file (required)")
 	fs.StringVar(&f.a, "a", "", "source weights file (.csv/.txt/.npy/.npz); default uniform")
 	fs.StringVar(&f.b, "b", "", "target weights file (.csv/.txt/.npy/.npz); default uniform")
+	fs.Float64Var(&f.p, "p", 2, "ground cost |x - y|^p: 2 squared Euclidean (POT's default), 1 Euclidean (ot.dist 'euclidean'), any p in (0, 16]; sliced: the order p >= 1 of SW_p (POT's p)")
+	fs.StringVar(&f.cost, "cost", "", "dense n x m cost matrix file (.npy/.npz/.csv, POT's M) instead of --x and --y")
 	fs.StringVar(&f.method, "method", "sinkhorn", "sinkhorn, unbalanced, partial, divergence, sliced or exact")
 	fs.StringVar(&f.tier, "tier", "auto", "kernel tier for entropic methods: auto, full, rff, nystrom or grid")
-	fs.Float64Var(&f.eps, "eps", ot.DefaultEps, "entropic regularisation eps (POT's reg), in units of |x - y|^2")
+	fs.Float64Var(&f.eps, "eps", ot.DefaultEps, "entropic regularisation eps (POT's reg), in units of the cost (|x - y|^2 by default)")
 	fs.Float64Var(&f.tau, "tau", 1, "unbalanced: KL marginal penalty (POT's reg_m); +Inf means balanced")
 	fs.Float64Var(&f.tauA, "tau-a", 0, "unbalanced: penalty on the source marginal (POT's reg_m[0]); 0: --tau")
 	fs.Float64Var(&f.tauB, "tau-b", 0, "unbalanced: penalty on the target marginal (POT's reg_m[1]); 0: --tau")
@@ -115,7 +129,6 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&f.mass, "mass", 0, "partial: total transported mass in (0, min(|a|, |b|)]; 0 means min(|a|, |b|)")
 	fs.IntVar(&f.projections, "projections", 200, "sliced: number of directions")
 	fs.StringVar(&f.directions, "directions", "", "sliced: file of directions (L x d, .npy/.csv; rows scaled to unit length) instead of --projections random ones")
-	fs.Float64Var(&f.p, "p", 2, "sliced: the order p >= 1 of SW_p (POT's p)")
 	fs.IntVar(&f.iters, "iters", ot.DefaultMaxIter, "maximum iterations")
 	fs.IntVar(&f.maxPivots, "max-pivots", exact.DefaultMaxIter, "exact: network simplex pivot cap (POT's numItermax)")
 	fs.Float64Var(&f.tol, "tol", ot.DefaultTol, "stop when the marginal error (or relative change) is <= tol; 0: never stop early")
@@ -194,7 +207,7 @@ func solveRequest(f solveFlags) batch.SolveRequest {
 	return batch.SolveRequest{X: f.x, Y: f.y, A: f.a, B: f.b, Method: f.method, Tier: f.tier, Eps: f.eps, Tau: f.tau, TauA: f.tauA, TauB: f.tauB, RegType: f.regType,
 		Mass: f.mass, Projections: f.projections, Iters: f.iters, Tol: tol, Scaling: f.scaling,
 		Symmetric: f.symmetric, Backend: f.backend, Seed: f.seed, Plan: f.plan != "", Potentials: f.potentials != "",
-		MaxPivots: f.maxPivots, Grad: f.grad != "", Directions: f.directions, P: f.p}
+		MaxPivots: f.maxPivots, Grad: f.grad != "", Directions: f.directions, P: solvePower(f.p), Cost: f.cost}
 }
 
 // solvePotentialPaths splits --potentials into its output files: one

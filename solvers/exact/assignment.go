@@ -1,7 +1,6 @@
 package exact
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/otplay/otplay/compute"
@@ -118,12 +117,5 @@ func Solve(x, y []float64, n, m, d int) (*Result, error) {
 	if err := checkFinite("y", y); err != nil {
 		return nil, err
 	}
-	r, err := EMD(nil, nil, SquaredEuclidean(x, y, n, m, d), n, m, Settings{MaxIter: math.MaxInt})
-	if err != nil {
-		return nil, err
-	}
-	if r.Status != Optimal {
-		return nil, fmt.Errorf("exact: network simplex between %d and %d points ended %v (%s)", n, m, r.Status, r.Warning)
-	}
-	return &Result{Cost: r.Cost, Flows: r.Flows}, nil
+	return SolveCost(SquaredEuclidean(x, y, n, m, d), n, m)
 }

@@ -1,10 +1,8 @@
 package exact
 
 import (
-	"encoding/json"
 	"errors"
 	"math"
-	"os"
 	"testing"
 
 	"github.com/otplay/otplay/compute"
@@ -23,16 +21,7 @@ type emdCase struct {
 }
 
 func loadEMDCases(t *testing.T) []emdCase {
-	t.Helper()
-	raw, err := os.ReadFile("testdata/emd_weighted_ref.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ref struct{ Cases []emdCase }
-	if err := json.Unmarshal(raw, &ref); err != nil {
-		t.Fatal(err)
-	}
-	return ref.Cases
+	return loadCases[emdCase](t, "testdata/emd_weighted_ref.json")
 }
 
 // checkDuals asserts, in float64, dual feasibility u_i + v_j <= C_ij,

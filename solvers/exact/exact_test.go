@@ -32,12 +32,17 @@ type pointCase struct {
 }
 
 func loadPointCases(t *testing.T) []pointCase {
+	return loadCases[pointCase](t, "testdata/emd_ref.json")
+}
+
+// loadCases reads the "cases" of a reference file made by testdata/*.py.
+func loadCases[C any](t *testing.T, path string) []C {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/emd_ref.json")
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ref struct{ Cases []pointCase }
+	var ref struct{ Cases []C }
 	if err := json.Unmarshal(raw, &ref); err != nil {
 		t.Fatal(err)
 	}

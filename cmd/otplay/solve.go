@@ -53,6 +53,11 @@ Methods (the conventions of POT, see solvers/ot):
   divergence  debiased Sinkhorn divergence S = OT(a,b) - (OT(a,a) + OT(b,b))/2
   sliced      sliced Wasserstein SW_p (--p, default 2) with --projections random
               directions (--seed) or those of --directions D.npy (L x d)
+  hilbert     Hilbert Sinkhorn divergence: S with the Gaussian-kernel cost
+              2 - 2 k(x, y) through --features random Fourier features
+              (--bandwidth sigma, default the median distance; --seed)
+  max-sliced  max-sliced W_2: the best of --projections directions, refined
+              by ascent on the sphere (at most --iters steps)
   exact       unregularised OT (ot.emd): sorting in 1-D, else the network
               simplex on the cost matrix (any weights, n*m <= 25e6,
               pivots capped by --max-pivots, POT's numItermax)
@@ -96,7 +101,9 @@ their means, POT's emd2 gradient convention; only directions summing to
 holds x only.
 
 A progress bar (iterations, rate, ETA, residual) goes to stderr when it
-is a terminal.`
+is a terminal.
+
+` + solveExtrasHelp
 
 // solveReport is the --json output of otplay solve.
 type solveReport = batch.SolveResult
@@ -108,6 +115,7 @@ type solveFlags struct {
 	projections, iters, maxPivots                                                  int
 	seed                                                                           uint64
 	symmetric, asJSON                                                              bool
+	extras                                                                         solveExtraFlags // solve_extras.go
 }
 
 func runSolve(args []string, stdout, stderr io.Writer) int {
@@ -119,7 +127,7 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.b, "b", "", "target weights file (.csv/.txt/.npy/.npz); default uniform")
 	fs.Float64Var(&f.p, "p", 2, "ground cost |x - y|^p: 2 squared Euclidean (POT's default), 1 Euclidean (ot.dist 'euclidean'), any p in (0, 16]; sliced: the order p >= 1 of SW_p (POT's p)")
 	fs.StringVar(&f.cost, "cost", "", "dense n x m cost matrix file (.npy/.npz/.csv, POT's M) instead of --x and --y")
-	fs.StringVar(&f.method, "method", "sinkhorn", "sinkhorn, unbalanced, partial, divergence, sliced or exact")
+	fs.StringVar(&f.method, "method", "sinkhorn", "sinkhorn, unbalanced, partial, divergence, hilbert, sliced, max-sliced or exact")
 	fs.StringVar(&f.tier, "tier", "auto", "kernel tier for entropic methods: auto, full, rff, nystrom or grid")
 	fs.Float64Var(&f.eps, "eps", ot.DefaultEps, "entropic regularisation eps (POT's reg), in units of the cost (|x - y|^2 by default)")
 	fs.Float64Var(&f.tau, "tau", 1, "unbalanced: KL marginal penalty (POT's reg_m); +Inf means balanced")
@@ -140,6 +148,7 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.potentials, "potentials", "", "write the potentials f and g: F,G (two .npy/.csv files) or one .npz (arrays f and g)")
 	fs.StringVar(&f.grad, "grad", "", "sinkhorn, divergence, exact: write the gradient w.r.t. x, y, a, b to a .npz (parts x, y, a, b) or x's to a .npy/.csv")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object")
+	f.extras.register(fs)
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
@@ -241,6 +250,9 @@ func solveMain(f solveFlags, stderr io.Writer) (*solveReport, error) {
 		return nil, batch.UsageError{Msg: fmt.Sprintf("--tol %g: want >= 0 (0: never stop early)", f.tol)}
 	}
 	req := solveRequest(f)
+	if err := f.extras.fill(&req); err != nil {
+		return nil, err
+	}
 	if err := req.Check(); err != nil {
 		return nil, err
 	}
@@ -282,6 +294,9 @@ func solveMain(f solveFlags, stderr io.Writer) (*solveReport, error) {
 		}
 	}
 	if err := writeGradient(f.grad, rep); err != nil {
+		return nil, err
+	}
+	if err := f.extras.write(rep); err != nil {
 		return nil, err
 	}
 	switch len(pots) {

@@ -8,23 +8,40 @@ import (
 	"sync"
 )
 
-// CPU is the float64 reference Backend: every kernel is the plain loop its
-// doc comment states, split over rows across goroutines. It is the
-// reference the GPU backend is tested against, and the fallback where no
-// GPU exists.
+// CPU is the host Backend in three forms, all split over rows across
+// goroutines, every core by default:
+//
+//   - NewCPU ("cpu", `--backend cpu`): float64, its SoftMin on the fast
+//     float64 kernels of cpu64.go (the reference's numbers to a few ulps);
+//   - NewCPURef ("cpuref"): float64, every kernel the plain loop its doc
+//     comment states; the reference of the conformance suite and of the
+//     fast paths' tests;
+//   - NewCPUFast ("cpu32"): float32-grade pair loops, the GPU's accuracy
+//     (cpufast.go).
+//
+// Every op other than SoftMin and SoftMean is the plain loop in all three.
 type CPU struct {
 	workers int
 	fast    bool // NewCPUFast: float32-grade pair loops
+	ref     bool // NewCPURef: the plain loops only
 	noSIMD  bool // keep the fast path scalar (tests of the scalar loop)
 }
 
-// NewCPU returns a CPU backend using up to workers goroutines
+// NewCPU returns the float64 CPU backend using up to workers goroutines
 // (0 means runtime.GOMAXPROCS(0)).
 func NewCPU(workers int) *CPU {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	return &CPU{workers: workers}
+}
+
+// NewCPURef returns the float64 reference backend: NewCPU with every
+// kernel the plain loop of its doc comment (Info().Name "cpuref").
+func NewCPURef(workers int) *CPU {
+	c := NewCPU(workers)
+	c.ref = true
+	return c
 }
 
 type cpuArray struct{ v []float64 }
@@ -53,7 +70,11 @@ func (c *CPU) Info() Info {
 	if c.fast {
 		return c.fastInfo()
 	}
-	return Info{Name: "cpu", Device: fmt.Sprintf("%s/%s, %d threads", runtime.GOOS, runtime.GOARCH, c.workers),
+	name := "cpu"
+	if c.ref {
+		name = "cpuref"
+	}
+	return Info{Name: name, Device: fmt.Sprintf("%s/%s, %d threads", runtime.GOOS, runtime.GOARCH, c.workers),
 		API: "Go", Precision: "float64", MaxArray: maxCPUArray}
 }
 
@@ -135,6 +156,10 @@ func (c *CPU) SoftMin(dst Array, p Pairs) error {
 	}
 	if c.fast {
 		c.softMinFast(host(dst), p)
+		return nil
+	}
+	if !c.ref {
+		c.softMin64(host(dst), p)
 		return nil
 	}
 	x, y, lw, g, out := host(p.X), host(p.Y), host(p.LogW), host(p.G), host(dst)

@@ -12,6 +12,21 @@ import (
 // with AVX2 and FMA.
 var simdSoftMin = archsimd.X86.AVX2() && archsimd.X86.FMA()
 
+var hasAVX = archsimd.X86.AVX()
+
+// clearUpperBits clears the upper halves of the AVX registers
+// (VZEROUPPER) where the CPU has them. Built with GOEXPERIMENT=simd, Go's
+// asynchronous preemption restores full vector registers and leaves them
+// dirty, after which every scalar SSE instruction pays a merge with the
+// upper half: the scalar float64 kernels ran 25-30% slower (measured on
+// the 2-core EPYC VM, GODEBUG=asyncpreemptoff=1 removed it). The scalar
+// kernels call this once per block of rows.
+func clearUpperBits() {
+	if hasAVX {
+		archsimd.ClearAVXUpperBits()
+	}
+}
+
 // softMin2DSIMD is the fast path's soft-min for D = 2, eight columns at a
 // time in float32 (AVX2), in two passes over the columns of each row (they
 // stay in cache): the lane-wise maximum of v = h_j - |x' - y'_j|^2, then

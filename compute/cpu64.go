@@ -126,25 +126,32 @@ func sumExp(v []float64, shift, floor float64) float64 {
 // -MaxFloat64, as in the reference, so columns of zero weight (logw =
 // -Inf) add e^-Inf = 0.
 func (c *CPU) softMin64(out []float64, p Pairs) {
-	d, m, inv := p.D, p.M, 1/p.Eps
-	cb := newColumnBlocks(host(p.Y), columnBias(host(p.LogW), host(p.G), m, inv), d)
-	x, y, h := host(p.X), cb.y, cb.h
+	d, inv := p.D, 1/p.Eps
+	cb := newColumnBlocks(host(p.Y), columnBias(host(p.LogW), host(p.G), p.M, inv), d)
+	x, y, h, m := host(p.X), cb.y, cb.h, len(cb.h)
+	vec := simd64 && !c.noSIMD
 	c.parallel(p.N, func(lo, hi int) {
 		buf := make([]float64, 4*m)
 		var mx [4]float64
 		for i := lo; i < hi; i += 4 {
 			yieldDue()
 			clearUpperBits()
-			rows := min(4, hi-i)
+			n := min(4, hi-i)
 			// Short blocks repeat their last row; only the first rows are kept.
-			r0, r1, r2, r3 := i, i+min(1, rows-1), i+min(2, rows-1), i+min(3, rows-1)
-			if d == 2 {
-				logits4x2(buf, &mx, x, y, h, r0, r1, r2, r3, inv)
-			} else {
-				logits4(buf, &mx, x, y, h, d, r0, r1, r2, r3, inv)
+			rows := [4]int{i, i + min(1, n-1), i + min(2, n-1), i + min(3, n-1)}
+			switch {
+			case d == 2 && vec:
+				logits4x2Vec(buf, &mx, x, cb.y0, cb.y1, h, rows, inv)
+			case d == 2:
+				logits4x2(buf, &mx, x, y, h, rows, inv)
+			default:
+				logits4(buf, &mx, x, y, h, d, rows, inv)
 			}
-			for r := range rows {
-				s := cb.sumExp(buf[r*m:(r+1)*m], x[(i+r)*d:(i+r+1)*d], mx[r], inv)
+			for r := range n {
+				s := 0.0 // no column of nonzero weight: the reference's +Inf
+				if mx[r] > -math.MaxFloat64 {
+					s = cb.sumExp(buf[r*m:(r+1)*m], x[(i+r)*d:(i+r+1)*d], mx[r], inv, vec)
+				}
 				out[i+r] = -p.Eps * (mx[r] + math.Log(s))
 			}
 		}
@@ -170,13 +177,18 @@ const columnBlockSize = 32
 // negligible, and the block's exps are skipped. A soft-min does not
 // depend on the order of its columns (up to the rounding of the sum).
 type columnBlocks struct {
-	y, h   []float64 // the columns and their biases, reordered
+	y, h   []float64 // the columns and their biases, reordered and padded
+	y0, y1 []float64 // for d = 2: the columns' coordinates apart
 	d      int
 	start  []int     // block b is columns start[b] .. start[b+1]-1
 	lo, hi []float64 // block b's bounding box: lo[b*d+k] .. hi[b*d+k]
 	hmax   []float64 // block b's largest h
 }
 
+// newColumnBlocks groups the columns y (m = len(h) points of dimension d,
+// biases h) into blocks. Each block is padded to a multiple of 4 columns
+// (for the vector loops) with copies of its last column of bias -Inf,
+// which add nothing: at most e^sumFloor each.
 func newColumnBlocks(y, h []float64, d int) *columnBlocks {
 	m := len(h)
 	perm := make([]int, m)
@@ -184,36 +196,48 @@ func newColumnBlocks(y, h []float64, d int) *columnBlocks {
 		perm[j] = j
 	}
 	cb := &columnBlocks{d: d}
-	cb.split(y, perm, 0)
-	cb.start = append(cb.start, m)
-	cb.y, cb.h = make([]float64, m*d), make([]float64, m)
-	for j, src := range perm {
-		copy(cb.y[j*d:j*d+d], y[src*d:src*d+d])
-		cb.h[j] = h[src]
-	}
-	nb := len(cb.start) - 1
+	var leaves []int
+	cb.split(y, perm, 0, &leaves)
+	leaves = append(leaves, m)
+	nb := len(leaves) - 1
 	cb.lo, cb.hi, cb.hmax = make([]float64, nb*d), make([]float64, nb*d), make([]float64, nb)
 	for b := range nb {
+		cb.start = append(cb.start, len(cb.h))
 		lo, hi := cb.lo[b*d:b*d+d], cb.hi[b*d:b*d+d]
-		copy(lo, cb.y[cb.start[b]*d:])
+		copy(lo, y[perm[leaves[b]]*d:])
 		copy(hi, lo)
 		cb.hmax[b] = math.Inf(-1)
-		for j := cb.start[b]; j < cb.start[b+1]; j++ {
-			for k, t := range cb.y[j*d : j*d+d] {
+		for _, src := range perm[leaves[b]:leaves[b+1]] {
+			yj := y[src*d : src*d+d]
+			for k, t := range yj {
 				lo[k], hi[k] = min(lo[k], t), max(hi[k], t)
 			}
-			cb.hmax[b] = max(cb.hmax[b], cb.h[j])
+			cb.y = append(cb.y, yj...)
+			cb.h = append(cb.h, h[src])
+			cb.hmax[b] = max(cb.hmax[b], h[src])
+		}
+		last := perm[leaves[b+1]-1]
+		for len(cb.h)%4 != 0 {
+			cb.y = append(cb.y, y[last*d:last*d+d]...)
+			cb.h = append(cb.h, math.Inf(-1))
+		}
+	}
+	cb.start = append(cb.start, len(cb.h))
+	if d == 2 {
+		cb.y0, cb.y1 = make([]float64, len(cb.h)), make([]float64, len(cb.h))
+		for j := range cb.h {
+			cb.y0[j], cb.y1[j] = cb.y[2*j], cb.y[2*j+1]
 		}
 	}
 	return cb
 }
 
 // split orders perm (indices of columns starting at offset) into blocks
-// and records where each begins.
-func (cb *columnBlocks) split(y []float64, perm []int, offset int) {
+// and appends where each begins to leaves.
+func (cb *columnBlocks) split(y []float64, perm []int, offset int, leaves *[]int) {
 	d := cb.d
 	if len(perm) <= columnBlockSize {
-		cb.start = append(cb.start, offset)
+		*leaves = append(*leaves, offset)
 		return
 	}
 	widest, spread := 0, -1.0
@@ -228,14 +252,15 @@ func (cb *columnBlocks) split(y []float64, perm []int, offset int) {
 	}
 	slices.SortFunc(perm, func(a, b int) int { return cmp.Compare(y[a*d+widest], y[b*d+widest]) })
 	half := len(perm) / 2
-	cb.split(y, perm[:half], offset)
-	cb.split(y, perm[half:], offset+half)
+	cb.split(y, perm[:half], offset, leaves)
+	cb.split(y, perm[half:], offset+half, leaves)
 }
 
 // sumExp returns sum_j e^(v[j] - mx) over the logits v of one row (point
 // xi) against the reordered columns, skipping each block whose terms are
-// all below e^negligible: v_j <= hmax_b - dist(xi, box_b)^2 inv.
-func (cb *columnBlocks) sumExp(v, xi []float64, mx, inv float64) float64 {
+// all below e^negligible: v_j <= hmax_b - dist(xi, box_b)^2 inv. vec
+// selects the vector exp (sumExp4).
+func (cb *columnBlocks) sumExp(v, xi []float64, mx, inv float64, vec bool) float64 {
 	var s float64
 	d := cb.d
 	for b := range len(cb.start) - 1 {
@@ -248,7 +273,11 @@ func (cb *columnBlocks) sumExp(v, xi []float64, mx, inv float64) float64 {
 		if cb.hmax[b]-dist*inv-mx < negligible {
 			continue
 		}
-		s += sumExp(v[cb.start[b]:cb.start[b+1]], mx, sumFloor)
+		if vec {
+			s += sumExp4(v[cb.start[b]:cb.start[b+1]], mx)
+		} else {
+			s += sumExp(v[cb.start[b]:cb.start[b+1]], mx, sumFloor)
+		}
 	}
 	return s
 }
@@ -256,8 +285,9 @@ func (cb *columnBlocks) sumExp(v, xi []float64, mx, inv float64) float64 {
 // logits4x2 fills buf[r*m+j] = h_j - |x_{row r} - y_j|^2 * inv for the
 // four rows r0..r3 of a 2-D cloud, and mx[r] with each row's maximum
 // (at least -MaxFloat64).
-func logits4x2(buf []float64, mx *[4]float64, x, y, h []float64, r0, r1, r2, r3 int, inv float64) {
+func logits4x2(buf []float64, mx *[4]float64, x, y, h []float64, rows [4]int, inv float64) {
 	m := len(h)
+	r0, r1, r2, r3 := rows[0], rows[1], rows[2], rows[3]
 	b0, b1, b2, b3 := buf[:m], buf[m:2*m], buf[2*m:3*m], buf[3*m:4*m]
 	a0, a1 := x[2*r0], x[2*r0+1]
 	c0, c1 := x[2*r1], x[2*r1+1]
@@ -293,8 +323,9 @@ func logits4x2(buf []float64, mx *[4]float64, x, y, h []float64, r0, r1, r2, r3 
 }
 
 // logits4 is logits4x2 for any dimension d.
-func logits4(buf []float64, mx *[4]float64, x, y, h []float64, d, r0, r1, r2, r3 int, inv float64) {
+func logits4(buf []float64, mx *[4]float64, x, y, h []float64, d int, rows [4]int, inv float64) {
 	m := len(h)
+	r0, r1, r2, r3 := rows[0], rows[1], rows[2], rows[3]
 	x0, x1, x2, x3 := x[r0*d:r0*d+d], x[r1*d:r1*d+d], x[r2*d:r2*d+d], x[r3*d:r3*d+d]
 	m0, m1, m2, m3 := -math.MaxFloat64, -math.MaxFloat64, -math.MaxFloat64, -math.MaxFloat64
 	for j, hj := range h {

@@ -137,32 +137,56 @@ func softMinCase(t *testing.T, b *CPU, n, m, d int, eps float64) []float64 {
 	return Data(dst)
 }
 
-// The float64 fast soft-min (NewCPU) equals the plain loop (NewCPURef) to
-// a few ulps of the terms' scale, on blocks of 1 to 4 rows (n = 1 .. 9),
-// d = 1, 2, 3 and 64, eps from 1e-3 to 10.
+// The float64 fast soft-min (NewCPU, vector and scalar loops) equals the
+// plain loop (NewCPURef) to a few ulps of the terms' scale, on blocks of 1
+// to 4 rows (n = 1 .. 9) and many column blocks (n = 1000, where most
+// blocks are skipped at small eps), d = 1, 2, 3 and 64, eps from 1e-3 to
+// 10.
 func TestSoftMin64MatchesReference(t *testing.T) {
-	fast, ref := NewCPU(0), NewCPURef(0)
+	fast, scalar, ref := NewCPU(0), NewCPU(0), NewCPURef(0)
+	scalar.noSIMD = true
 	if fast.Info().Name != "cpu" || ref.Info().Name != "cpuref" {
 		t.Fatalf("names %q and %q, want cpu and cpuref", fast.Info().Name, ref.Info().Name)
 	}
+	t.Logf("vector float64 loops in use: %v", simd64)
 	var worst float64
 	for _, d := range []int{1, 2, 3, 64} {
-		for _, n := range []int{1, 2, 3, 4, 5, 9, 130} {
+		for _, n := range []int{1, 2, 3, 4, 5, 9, 130, 1000} {
 			for _, eps := range []float64{1e-3, 0.05, 10} {
 				m := n + 3
-				got := softMinCase(t, fast, n, m, d, eps)
 				want := softMinCase(t, ref, n, m, d, eps)
-				for i := range want {
-					// The scale of the terms: the logits reach |g|/eps + C/eps.
-					scale := math.Abs(want[i]) + 2*float64(d) + 1
-					e := math.Abs(got[i]-want[i]) / scale
-					worst = max(worst, e)
-					if !(e <= 1e-14) {
-						t.Fatalf("d=%d n=%d eps=%g row %d: fast %.17g, reference %.17g (rel %.3g)", d, n, eps, i, got[i], want[i], e)
+				for _, b := range []*CPU{fast, scalar} {
+					got := softMinCase(t, b, n, m, d, eps)
+					for i := range want {
+						// The scale of the terms: the logits reach |g|/eps + C/eps.
+						scale := math.Abs(want[i]) + 2*float64(d) + 1
+						e := math.Abs(got[i]-want[i]) / scale
+						worst = max(worst, e)
+						if !(e <= 2e-14) {
+							t.Fatalf("d=%d n=%d eps=%g row %d (noSIMD %v): fast %.17g, reference %.17g (rel %.3g)", d, n, eps, i, b.noSIMD, got[i], want[i], e)
+						}
 					}
 				}
 			}
 		}
 	}
 	t.Logf("worst difference, relative to the terms' scale: %.3g", worst)
+}
+
+// A row with no column of nonzero weight gives +Inf, as in the reference.
+func TestSoftMin64NoWeight(t *testing.T) {
+	for _, b := range []*CPU{NewCPU(1), NewCPURef(1)} {
+		x, _ := b.Upload([]float64{0, 0, 1, 1})
+		y, _ := b.Upload([]float64{0.5, 0.5, 2, 2, 3, 3})
+		w, _ := b.Upload([]float64{math.Inf(-1), math.Inf(-1), math.Inf(-1)})
+		dst, _ := b.Alloc(2)
+		if err := b.SoftMin(dst, Pairs{X: x, Y: y, N: 2, M: 3, D: 2, LogW: w, Eps: 0.1}); err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range Data(dst) {
+			if !math.IsInf(v, 1) {
+				t.Errorf("%s: row %d = %v, want +Inf", b.Info().Name, i, v)
+			}
+		}
+	}
 }

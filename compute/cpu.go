@@ -159,7 +159,7 @@ func (c *CPU) SoftMin(dst Array, p Pairs) error {
 		return nil
 	}
 	if !c.ref {
-		c.softMin64(host(dst), p)
+		c.softMin64(host(dst), p, grade64)
 		return nil
 	}
 	x, y, lw, g, out := host(p.X), host(p.Y), host(p.LogW), host(p.G), host(dst)

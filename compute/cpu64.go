@@ -116,6 +116,25 @@ func sumExp(v []float64, shift, floor float64) float64 {
 	return s
 }
 
+// sumExp32 is sumExp at float32 grade, the exp of cpu32's scalar loops:
+// Tang's method as in sumExp with e^r - 1 to degree 3 (truncation r^4/4!
+// < 6e-10 relative for |r| <= ln(2)/64), and no subnormal results (the
+// exponent is clamped at sumFloor).
+func sumExp32(v []float64, shift float64) float64 {
+	var s float64
+	for _, x := range v {
+		x = max(x-shift, sumFloor)
+		t := x*(32/math.Ln2) + roundMagic
+		k := t - roundMagic
+		r := (x - k*(ln2Hi/32)) - k*(ln2Lo/32)
+		ki := int64(k)
+		e := exp2Table[uint64(ki)&31]
+		y := e.hi + e.hi*(r+r*r*(1.0/2+r*(1.0/6)))
+		s += y * math.Float64frombits(uint64(ki>>5+1023)<<52)
+	}
+	return s
+}
+
 // softMin64 is SoftMin on the float64 fast path: for each row i,
 //
 //	v_ij = h_j - |x_i - y_j|^2 / eps,   h_j = logw_j + g_j / eps
@@ -125,7 +144,12 @@ func sumExp(v []float64, shift, floor float64) float64 {
 // grouped into spatial blocks (columnBlocks). The maximum starts at
 // -MaxFloat64, as in the reference, so columns of zero weight (logw =
 // -Inf) add e^-Inf = 0.
-func (c *CPU) softMin64(out []float64, p Pairs) {
+//
+// The same loops serve cpu32 (NewCPUFast) where it has no float32 vector
+// loop of its own, at float32 grade: grade32 skips blocks below e^-40
+// instead of e^-60 and, in the scalar loops, takes e^r to degree 3
+// (sumExp32) instead of 6.
+func (c *CPU) softMin64(out []float64, p Pairs, grade softMinGrade) {
 	d, inv := p.D, 1/p.Eps
 	cb := newColumnBlocks(host(p.Y), columnBias(host(p.LogW), host(p.G), p.M, inv), d)
 	x, y, h, m := host(p.X), cb.y, cb.h, len(cb.h)
@@ -150,7 +174,7 @@ func (c *CPU) softMin64(out []float64, p Pairs) {
 			for r := range n {
 				s := 0.0 // no column of nonzero weight: the reference's +Inf
 				if mx[r] > -math.MaxFloat64 {
-					s = cb.sumExp(buf[r*m:(r+1)*m], x[(i+r)*d:(i+r+1)*d], mx[r], inv, vec)
+					s = cb.sumExp(buf[r*m:(r+1)*m], x[(i+r)*d:(i+r+1)*d], mx[r], inv, vec, grade)
 				}
 				out[i+r] = -p.Eps * (mx[r] + math.Log(s))
 			}
@@ -158,12 +182,24 @@ func (c *CPU) softMin64(out []float64, p Pairs) {
 	})
 }
 
-// negligible is the log-weight gap, below a row's largest term, past
-// which a block of columns is skipped: e^-60 = 8.8e-27, so even 1e10
-// skipped terms change a sum of at least 1 (its largest term) by less
-// than 1e-16 relative, below float64's resolution. Skipping trades no
-// accuracy.
-const negligible = -60
+// softMinGrade is the accuracy a soft-min is computed to.
+type softMinGrade struct {
+	// gap is the log-weight gap, below a row's largest term, past which a
+	// block of columns is skipped.
+	gap float64
+	// cheapExp takes e^r in the scalar loops to degree 3 (sumExp32).
+	cheapExp bool
+}
+
+var (
+	// grade64 loses nothing float64 resolves: e^-60 = 8.8e-27, so even
+	// 1e10 skipped terms change a sum of at least 1 (its largest term) by
+	// less than 1e-16 relative.
+	grade64 = softMinGrade{gap: -60}
+	// grade32 is float32 grade: e^-40 = 4.2e-18, so 1e8 skipped terms
+	// change the sum by < 4.2e-10 relative; sumExp32 is within 1e-9.
+	grade32 = softMinGrade{gap: skipBelow, cheapExp: true}
+)
 
 // columnBlockSize is the most columns in one block of columnBlocks.
 const columnBlockSize = 32
@@ -174,7 +210,7 @@ const columnBlockSize = 32
 // KeOps' block-sparse reductions (Charlier et al., JMLR 2021, sec. 3.3;
 // there by k-means). With each block's bounding box and largest h, one
 // bound per (row, block) tells when every term of the block is
-// negligible, and the block's exps are skipped. A soft-min does not
+// negligible (softMinGrade), and the block's exps are skipped. A soft-min does not
 // depend on the order of its columns (up to the rounding of the sum).
 type columnBlocks struct {
 	y, h   []float64 // the columns and their biases, reordered and padded
@@ -258,9 +294,9 @@ func (cb *columnBlocks) split(y []float64, perm []int, offset int, leaves *[]int
 
 // sumExp returns sum_j e^(v[j] - mx) over the logits v of one row (point
 // xi) against the reordered columns, skipping each block whose terms are
-// all below e^negligible: v_j <= hmax_b - dist(xi, box_b)^2 inv. vec
+// all below e^grade.gap: v_j <= hmax_b - dist(xi, box_b)^2 inv. vec
 // selects the vector exp (sumExp4).
-func (cb *columnBlocks) sumExp(v, xi []float64, mx, inv float64, vec bool) float64 {
+func (cb *columnBlocks) sumExp(v, xi []float64, mx, inv float64, vec bool, grade softMinGrade) float64 {
 	var s float64
 	d := cb.d
 	for b := range len(cb.start) - 1 {
@@ -270,13 +306,16 @@ func (cb *columnBlocks) sumExp(v, xi []float64, mx, inv float64, vec bool) float
 			e := max(lo[k]-t, t-hi[k], 0)
 			dist += e * e
 		}
-		if cb.hmax[b]-dist*inv-mx < negligible {
+		if cb.hmax[b]-dist*inv-mx < grade.gap {
 			continue
 		}
-		if vec {
-			s += sumExp4(v[cb.start[b]:cb.start[b+1]], mx)
-		} else {
-			s += sumExp(v[cb.start[b]:cb.start[b+1]], mx, sumFloor)
+		switch vb := v[cb.start[b]:cb.start[b+1]]; {
+		case vec:
+			s += sumExp4(vb, mx)
+		case grade.cheapExp:
+			s += sumExp32(vb, mx)
+		default:
+			s += sumExp(vb, mx, sumFloor)
 		}
 	}
 	return s

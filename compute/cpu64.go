@@ -168,6 +168,8 @@ func (c *CPU) softMin64(out []float64, p Pairs, grade softMinGrade) {
 				logits4x2Vec(buf, &mx, x, cb.y0, cb.y1, h, rows, inv)
 			case d == 2:
 				logits4x2(buf, &mx, x, y, h, rows, inv)
+			case d >= 4 && vec:
+				logits4Vec(buf, &mx, x, y, h, d, rows, inv)
 			default:
 				logits4(buf, &mx, x, y, h, d, rows, inv)
 			}
@@ -200,6 +202,10 @@ var (
 	// change the sum by < 4.2e-10 relative; sumExp32 is within 1e-9.
 	grade32 = softMinGrade{gap: skipBelow, cheapExp: true}
 )
+
+// maxBoundDim is the largest dimension where columnBlocks.sumExp tries
+// its bound.
+const maxBoundDim = 8
 
 // columnBlockSize is the most columns in one block of columnBlocks.
 const columnBlockSize = 32
@@ -296,18 +302,25 @@ func (cb *columnBlocks) split(y []float64, perm []int, offset int, leaves *[]int
 // xi) against the reordered columns, skipping each block whose terms are
 // all below e^grade.gap: v_j <= hmax_b - dist(xi, box_b)^2 inv. vec
 // selects the vector exp (sumExp4).
+//
+// Above maxBoundDim dimensions the bound is not tried: there a block's
+// bounding box spans nearly the whole cloud and the bound never skips
+// (measured at d = 64: every block kept), while it costs d operations per
+// block.
 func (cb *columnBlocks) sumExp(v, xi []float64, mx, inv float64, vec bool, grade softMinGrade) float64 {
 	var s float64
 	d := cb.d
 	for b := range len(cb.start) - 1 {
-		lo, hi := cb.lo[b*d:b*d+d], cb.hi[b*d:b*d+d]
-		var dist float64
-		for k, t := range xi {
-			e := max(lo[k]-t, t-hi[k], 0)
-			dist += e * e
-		}
-		if cb.hmax[b]-dist*inv-mx < grade.gap {
-			continue
+		if d <= maxBoundDim {
+			lo, hi := cb.lo[b*d:b*d+d], cb.hi[b*d:b*d+d]
+			var dist float64
+			for k, t := range xi {
+				e := max(lo[k]-t, t-hi[k], 0)
+				dist += e * e
+			}
+			if cb.hmax[b]-dist*inv-mx < grade.gap {
+				continue
+			}
 		}
 		switch vb := v[cb.start[b]:cb.start[b+1]]; {
 		case vec:

@@ -206,3 +206,44 @@ func logits4x2Vec(buf []float64, mx *[4]float64, x, y0, y1, h []float64, rows [4
 		mx[r] = max(a[0], a[1], a[2], a[3])
 	}
 }
+
+// logits4Vec is logits4 (any dimension d >= 4) with the coordinates four
+// at a time: per column, one vector load of y_j serves the four rows, and
+// each row accumulates (x - y)^2 by FMA in its own vector; the last d mod
+// 4 coordinates are added in scalar.
+func logits4Vec(buf []float64, mx *[4]float64, x, y, h []float64, d int, rows [4]int, inv float64) {
+	m := len(h)
+	d4 := d &^ 3
+	x0, x1, x2, x3 := x[rows[0]*d:rows[0]*d+d], x[rows[1]*d:rows[1]*d+d], x[rows[2]*d:rows[2]*d+d], x[rows[3]*d:rows[3]*d+d]
+	m0, m1, m2, m3 := -math.MaxFloat64, -math.MaxFloat64, -math.MaxFloat64, -math.MaxFloat64
+	var a [4]float64
+	for j, hj := range h {
+		yj := y[j*d : j*d+d]
+		zero := archsimd.BroadcastFloat64x4(0)
+		c0, c1, c2, c3 := zero, zero, zero, zero
+		for k := 0; k < d4; k += 4 {
+			yk := archsimd.LoadFloat64x4Slice(yj[k : k+4])
+			t0 := archsimd.LoadFloat64x4Slice(x0[k : k+4]).Sub(yk)
+			t1 := archsimd.LoadFloat64x4Slice(x1[k : k+4]).Sub(yk)
+			t2 := archsimd.LoadFloat64x4Slice(x2[k : k+4]).Sub(yk)
+			t3 := archsimd.LoadFloat64x4Slice(x3[k : k+4]).Sub(yk)
+			c0, c1, c2, c3 = t0.MulAdd(t0, c0), t1.MulAdd(t1, c1), t2.MulAdd(t2, c2), t3.MulAdd(t3, c3)
+		}
+		var s [4]float64
+		for r, c := range [4]archsimd.Float64x4{c0, c1, c2, c3} {
+			c.Store(&a)
+			s[r] = (a[0] + a[1]) + (a[2] + a[3])
+		}
+		for k := d4; k < d; k++ {
+			t := yj[k]
+			s[0] += (x0[k] - t) * (x0[k] - t)
+			s[1] += (x1[k] - t) * (x1[k] - t)
+			s[2] += (x2[k] - t) * (x2[k] - t)
+			s[3] += (x3[k] - t) * (x3[k] - t)
+		}
+		v0, v1, v2, v3 := hj-s[0]*inv, hj-s[1]*inv, hj-s[2]*inv, hj-s[3]*inv
+		buf[j], buf[m+j], buf[2*m+j], buf[3*m+j] = v0, v1, v2, v3
+		m0, m1, m2, m3 = max(m0, v0), max(m1, v1), max(m2, v2), max(m3, v3)
+	}
+	*mx = [4]float64{m0, m1, m2, m3}
+}

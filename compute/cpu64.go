@@ -152,33 +152,60 @@ func sumExp32(v []float64, shift float64) float64 {
 func (c *CPU) softMin64(out []float64, p Pairs, grade softMinGrade) {
 	d, inv := p.D, 1/p.Eps
 	cb := newColumnBlocks(host(p.Y), columnBias(host(p.LogW), host(p.G), p.M, inv), d)
-	x, y, h, m := host(p.X), cb.y, cb.h, len(cb.h)
+	x, m, nb := host(p.X), len(cb.h), len(cb.start)-1
 	vec := simd64 && !c.noSIMD
+	// Rows in k-d order too, so that the four rows of a block are near
+	// each other and need the same column blocks.
+	order := identity(p.N)
+	if d <= maxBoundDim {
+		var leaves []int
+		kdOrder(x, d, order, 0, &leaves)
+	}
 	c.parallel(p.N, func(lo, hi int) {
 		buf := make([]float64, 4*m)
-		var mx [4]float64
+		ub := make([]float64, 4*nb)
+		kept := make([]int, 0, nb)
 		for i := lo; i < hi; i += 4 {
 			yieldDue()
 			clearUpperBits()
 			n := min(4, hi-i)
 			// Short blocks repeat their last row; only the first rows are kept.
-			rows := [4]int{i, i + min(1, n-1), i + min(2, n-1), i + min(3, n-1)}
-			switch {
-			case d == 2 && vec:
-				logits4x2Vec(buf, &mx, x, cb.y0, cb.y1, h, rows, inv)
-			case d == 2:
-				logits4x2(buf, &mx, x, y, h, rows, inv)
-			case d >= 4 && vec:
-				logits4Vec(buf, &mx, x, y, h, d, rows, inv)
-			default:
-				logits4(buf, &mx, x, y, h, d, rows, inv)
+			rows := [4]int{order[i], order[i+min(1, n-1)], order[i+min(2, n-1)], order[i+min(3, n-1)]}
+			kept = cb.bound(ub, kept[:0], x, rows, inv, grade.gap)
+			mx := [4]float64{-math.MaxFloat64, -math.MaxFloat64, -math.MaxFloat64, -math.MaxFloat64}
+			for _, b := range kept {
+				j0, j1 := cb.start[b], cb.start[b+1]
+				dst := [4][]float64{buf[j0:j1], buf[m+j0 : m+j1], buf[2*m+j0 : 2*m+j1], buf[3*m+j0 : 3*m+j1]}
+				y, h := cb.y[j0*d:j1*d], cb.h[j0:j1]
+				switch {
+				case d == 2 && vec:
+					logits4x2Vec(&dst, &mx, x, cb.y0[j0:j1], cb.y1[j0:j1], h, rows, inv)
+				case d == 2:
+					logits4x2(&dst, &mx, x, y, h, rows, inv)
+				case d >= 4 && vec:
+					logits4Vec(&dst, &mx, x, y, h, d, rows, inv)
+				default:
+					logits4(&dst, &mx, x, y, h, d, rows, inv)
+				}
 			}
 			for r := range n {
 				s := 0.0 // no column of nonzero weight: the reference's +Inf
 				if mx[r] > -math.MaxFloat64 {
-					s = cb.sumExp(buf[r*m:(r+1)*m], x[(i+r)*d:(i+r+1)*d], mx[r], inv, vec, grade)
+					for _, b := range kept {
+						if ub[r*nb+b]-mx[r] < grade.gap {
+							continue
+						}
+						switch v := buf[r*m+cb.start[b] : r*m+cb.start[b+1]]; {
+						case vec:
+							s += sumExp4(v, mx[r])
+						case grade.cheapExp:
+							s += sumExp32(v, mx[r])
+						default:
+							s += sumExp(v, mx[r], sumFloor)
+						}
+					}
 				}
-				out[i+r] = -p.Eps * (mx[r] + math.Log(s))
+				out[rows[r]] = -p.Eps * (mx[r] + math.Log(s))
 			}
 		}
 	})
@@ -203,7 +230,7 @@ var (
 	grade32 = softMinGrade{gap: skipBelow, cheapExp: true}
 )
 
-// maxBoundDim is the largest dimension where columnBlocks.sumExp tries
+// maxBoundDim is the largest dimension where columnBlocks.bound tries
 // its bound.
 const maxBoundDim = 8
 
@@ -225,6 +252,7 @@ type columnBlocks struct {
 	start  []int     // block b is columns start[b] .. start[b+1]-1
 	lo, hi []float64 // block b's bounding box: lo[b*d+k] .. hi[b*d+k]
 	hmax   []float64 // block b's largest h
+	best   []int     // block b's column of largest h (an index into h)
 }
 
 // newColumnBlocks groups the columns y (m = len(h) points of dimension d,
@@ -233,22 +261,20 @@ type columnBlocks struct {
 // which add nothing: at most e^sumFloor each.
 func newColumnBlocks(y, h []float64, d int) *columnBlocks {
 	m := len(h)
-	perm := make([]int, m)
-	for j := range perm {
-		perm[j] = j
-	}
+	perm := identity(m)
 	cb := &columnBlocks{d: d}
 	var leaves []int
-	cb.split(y, perm, 0, &leaves)
+	kdOrder(y, d, perm, 0, &leaves)
 	leaves = append(leaves, m)
 	nb := len(leaves) - 1
-	cb.lo, cb.hi, cb.hmax = make([]float64, nb*d), make([]float64, nb*d), make([]float64, nb)
+	cb.lo, cb.hi, cb.hmax, cb.best = make([]float64, nb*d), make([]float64, nb*d), make([]float64, nb), make([]int, nb)
 	for b := range nb {
 		cb.start = append(cb.start, len(cb.h))
 		lo, hi := cb.lo[b*d:b*d+d], cb.hi[b*d:b*d+d]
 		copy(lo, y[perm[leaves[b]]*d:])
 		copy(hi, lo)
 		cb.hmax[b] = math.Inf(-1)
+		cb.best[b] = len(cb.h)
 		for _, src := range perm[leaves[b]:leaves[b+1]] {
 			yj := y[src*d : src*d+d]
 			for k, t := range yj {
@@ -256,7 +282,9 @@ func newColumnBlocks(y, h []float64, d int) *columnBlocks {
 			}
 			cb.y = append(cb.y, yj...)
 			cb.h = append(cb.h, h[src])
-			cb.hmax[b] = max(cb.hmax[b], h[src])
+			if h[src] > cb.hmax[b] {
+				cb.hmax[b], cb.best[b] = h[src], len(cb.h)-1
+			}
 		}
 		last := perm[leaves[b+1]-1]
 		for len(cb.h)%4 != 0 {
@@ -274,10 +302,12 @@ func newColumnBlocks(y, h []float64, d int) *columnBlocks {
 	return cb
 }
 
-// split orders perm (indices of columns starting at offset) into blocks
-// and appends where each begins to leaves.
-func (cb *columnBlocks) split(y []float64, perm []int, offset int, leaves *[]int) {
-	d := cb.d
+// kdOrder orders perm (indices of points of dimension d in y, the
+// subset starting at position offset of the whole order) by a k-d split:
+// recursively at the median of the widest coordinate, down to sets of at
+// most columnBlockSize points, and appends where each such leaf begins to
+// leaves.
+func kdOrder(y []float64, d int, perm []int, offset int, leaves *[]int) {
 	if len(perm) <= columnBlockSize {
 		*leaves = append(*leaves, offset)
 		return
@@ -294,58 +324,99 @@ func (cb *columnBlocks) split(y []float64, perm []int, offset int, leaves *[]int
 	}
 	slices.SortFunc(perm, func(a, b int) int { return cmp.Compare(y[a*d+widest], y[b*d+widest]) })
 	half := len(perm) / 2
-	cb.split(y, perm[:half], offset, leaves)
-	cb.split(y, perm[half:], offset+half, leaves)
+	kdOrder(y, d, perm[:half], offset, leaves)
+	kdOrder(y, d, perm[half:], offset+half, leaves)
 }
 
-// sumExp returns sum_j e^(v[j] - mx) over the logits v of one row (point
-// xi) against the reordered columns, skipping each block whose terms are
-// all below e^grade.gap: v_j <= hmax_b - dist(xi, box_b)^2 inv. vec
-// selects the vector exp (sumExp4).
-//
-// Above maxBoundDim dimensions the bound is not tried: there a block's
-// bounding box spans nearly the whole cloud and the bound never skips
-// (measured at d = 64: every block kept), while it costs d operations per
-// block.
-func (cb *columnBlocks) sumExp(v, xi []float64, mx, inv float64, vec bool, grade softMinGrade) float64 {
-	var s float64
-	d := cb.d
-	for b := range len(cb.start) - 1 {
-		if d <= maxBoundDim {
+// identity returns 0, 1, ..., n-1.
+func identity(n int) []int {
+	perm := make([]int, n)
+	for j := range perm {
+		perm[j] = j
+	}
+	return perm
+}
+
+// bound fills ub[r*nb+b] with an upper bound of the logits of block b
+// for row r of rows, hmax_b - dist(x_r, box_b)^2 inv, and returns in kept
+// the blocks that may hold a term above e^gap of some row's largest. A
+// row's largest logit is at least L_r, the largest logit of the blocks'
+// columns of largest h and of the block of largest bound (exact logits);
+// a block with ub <
+// L_r + gap for all four rows holds only negligible terms, and skipping it
+// leaves each row's maximum where it was (the block holding the maximum
+// has ub >= max >= L_r). Above maxBoundDim dimensions it keeps every block
+// (ub = +Inf): there a block's bounding box spans nearly the whole cloud
+// and the bound never skips (measured at d = 64), while it costs d
+// operations per block and row.
+func (cb *columnBlocks) bound(ub []float64, kept []int, x []float64, rows [4]int, inv, gap float64) []int {
+	d, nb := cb.d, len(cb.start)-1
+	if d > maxBoundDim {
+		for b := range nb {
+			kept = append(kept, b)
+		}
+		for k := range ub {
+			ub[k] = math.Inf(1)
+		}
+		return kept
+	}
+	var low [4]float64
+	for r, i := range rows {
+		xi := x[i*d : i*d+d]
+		low[r] = -math.MaxFloat64
+		for b := range nb {
 			lo, hi := cb.lo[b*d:b*d+d], cb.hi[b*d:b*d+d]
-			var dist float64
+			yb := cb.y[cb.best[b]*d : cb.best[b]*d+d]
+			var dist, c float64
 			for k, t := range xi {
 				e := max(lo[k]-t, t-hi[k], 0)
 				dist += e * e
+				e = t - yb[k]
+				c += e * e
 			}
-			if cb.hmax[b]-dist*inv-mx < grade.gap {
-				continue
+			ub[r*nb+b] = cb.hmax[b] - dist*inv
+			low[r] = max(low[r], cb.hmax[b]-c*inv)
+		}
+		// The exact largest logit of the block of largest bound, which
+		// usually holds the row's maximum.
+		top := 0
+		for b := range nb {
+			if ub[r*nb+b] > ub[r*nb+top] {
+				top = b
 			}
 		}
-		switch vb := v[cb.start[b]:cb.start[b+1]]; {
-		case vec:
-			s += sumExp4(vb, mx)
-		case grade.cheapExp:
-			s += sumExp32(vb, mx)
-		default:
-			s += sumExp(vb, mx, sumFloor)
+		for j := cb.start[top]; j < cb.start[top+1]; j++ {
+			var c float64
+			for k, t := range cb.y[j*d : j*d+d] {
+				e := xi[k] - t
+				c += e * e
+			}
+			low[r] = max(low[r], cb.h[j]-c*inv)
 		}
 	}
-	return s
+	for b := range nb {
+		for r := range rows {
+			if ub[r*nb+b]-low[r] >= gap {
+				kept = append(kept, b)
+				break
+			}
+		}
+	}
+	return kept
 }
 
-// logits4x2 fills buf[r*m+j] = h_j - |x_{row r} - y_j|^2 * inv for the
-// four rows r0..r3 of a 2-D cloud, and mx[r] with each row's maximum
-// (at least -MaxFloat64).
-func logits4x2(buf []float64, mx *[4]float64, x, y, h []float64, rows [4]int, inv float64) {
+// logits4x2 fills dst[r][j] = h_j - |x_{rows[r]} - y_j|^2 * inv for the
+// four rows of a 2-D cloud and the columns y, h (one block), and raises
+// mx[r] to each row's maximum.
+func logits4x2(dst *[4][]float64, mx *[4]float64, x, y, h []float64, rows [4]int, inv float64) {
 	m := len(h)
 	r0, r1, r2, r3 := rows[0], rows[1], rows[2], rows[3]
-	b0, b1, b2, b3 := buf[:m], buf[m:2*m], buf[2*m:3*m], buf[3*m:4*m]
+	b0, b1, b2, b3 := dst[0][:m], dst[1][:m], dst[2][:m], dst[3][:m]
 	a0, a1 := x[2*r0], x[2*r0+1]
 	c0, c1 := x[2*r1], x[2*r1+1]
 	e0, e1 := x[2*r2], x[2*r2+1]
 	f0, f1 := x[2*r3], x[2*r3+1]
-	m0, m1, m2, m3 := -math.MaxFloat64, -math.MaxFloat64, -math.MaxFloat64, -math.MaxFloat64
+	m0, m1, m2, m3 := mx[0], mx[1], mx[2], mx[3]
 	y = y[:2*m]
 	for j, hj := range h {
 		y0, y1 := y[2*j], y[2*j+1]
@@ -375,11 +446,11 @@ func logits4x2(buf []float64, mx *[4]float64, x, y, h []float64, rows [4]int, in
 }
 
 // logits4 is logits4x2 for any dimension d.
-func logits4(buf []float64, mx *[4]float64, x, y, h []float64, d int, rows [4]int, inv float64) {
-	m := len(h)
+func logits4(dst *[4][]float64, mx *[4]float64, x, y, h []float64, d int, rows [4]int, inv float64) {
+	b0, b1, b2, b3 := dst[0][:len(h)], dst[1][:len(h)], dst[2][:len(h)], dst[3][:len(h)]
 	r0, r1, r2, r3 := rows[0], rows[1], rows[2], rows[3]
 	x0, x1, x2, x3 := x[r0*d:r0*d+d], x[r1*d:r1*d+d], x[r2*d:r2*d+d], x[r3*d:r3*d+d]
-	m0, m1, m2, m3 := -math.MaxFloat64, -math.MaxFloat64, -math.MaxFloat64, -math.MaxFloat64
+	m0, m1, m2, m3 := mx[0], mx[1], mx[2], mx[3]
 	for j, hj := range h {
 		yj := y[j*d : j*d+d]
 		x0, x1, x2, x3 := x0[:len(yj)], x1[:len(yj)], x2[:len(yj)], x3[:len(yj)]
@@ -392,7 +463,7 @@ func logits4(buf []float64, mx *[4]float64, x, y, h []float64, d int, rows [4]in
 			c3 += a3 * a3
 		}
 		v0, v1, v2, v3 := hj-c0*inv, hj-c1*inv, hj-c2*inv, hj-c3*inv
-		buf[j], buf[m+j], buf[2*m+j], buf[3*m+j] = v0, v1, v2, v3
+		b0[j], b1[j], b2[j], b3[j] = v0, v1, v2, v3
 		if v0 > m0 {
 			m0 = v0
 		}

@@ -179,7 +179,7 @@ func sumExp4(v []float64, shift float64) float64 {
 // logits4x2Vec is logits4x2 over the columns in structure-of-arrays form
 // (y0, y1: the coordinates; h: the biases; len a multiple of 4), four
 // columns per vector.
-func logits4x2Vec(buf []float64, mx *[4]float64, x, y0, y1, h []float64, rows [4]int, inv float64) {
+func logits4x2Vec(dst *[4][]float64, mx *[4]float64, x, y0, y1, h []float64, rows [4]int, inv float64) {
 	m := len(h)
 	ninv := archsimd.BroadcastFloat64x4(-inv)
 	var xa, xb [4]archsimd.Float64x4
@@ -187,7 +187,7 @@ func logits4x2Vec(buf []float64, mx *[4]float64, x, y0, y1, h []float64, rows [4
 	for r, i := range rows {
 		xa[r] = archsimd.BroadcastFloat64x4(x[2*i])
 		xb[r] = archsimd.BroadcastFloat64x4(x[2*i+1])
-		mv[r] = archsimd.BroadcastFloat64x4(-math.MaxFloat64)
+		mv[r] = archsimd.BroadcastFloat64x4(mx[r])
 	}
 	for j := 0; j+4 <= m; j += 4 {
 		a0 := archsimd.LoadFloat64x4Slice(y0[j : j+4])
@@ -196,7 +196,7 @@ func logits4x2Vec(buf []float64, mx *[4]float64, x, y0, y1, h []float64, rows [4
 		for r := range 4 {
 			t0, t1 := xa[r].Sub(a0), xb[r].Sub(a1)
 			v := t0.MulAdd(t0, t1.Mul(t1)).MulAdd(ninv, hj)
-			v.StoreSlice(buf[r*m+j : r*m+j+4])
+			v.StoreSlice(dst[r][j : j+4])
 			mv[r] = mv[r].Max(v)
 		}
 	}
@@ -211,11 +211,11 @@ func logits4x2Vec(buf []float64, mx *[4]float64, x, y0, y1, h []float64, rows [4
 // at a time: per column, one vector load of y_j serves the four rows, and
 // each row accumulates (x - y)^2 by FMA in its own vector; the last d mod
 // 4 coordinates are added in scalar.
-func logits4Vec(buf []float64, mx *[4]float64, x, y, h []float64, d int, rows [4]int, inv float64) {
-	m := len(h)
+func logits4Vec(dst *[4][]float64, mx *[4]float64, x, y, h []float64, d int, rows [4]int, inv float64) {
+	b0, b1, b2, b3 := dst[0][:len(h)], dst[1][:len(h)], dst[2][:len(h)], dst[3][:len(h)]
 	d4 := d &^ 3
 	x0, x1, x2, x3 := x[rows[0]*d:rows[0]*d+d], x[rows[1]*d:rows[1]*d+d], x[rows[2]*d:rows[2]*d+d], x[rows[3]*d:rows[3]*d+d]
-	m0, m1, m2, m3 := -math.MaxFloat64, -math.MaxFloat64, -math.MaxFloat64, -math.MaxFloat64
+	m0, m1, m2, m3 := mx[0], mx[1], mx[2], mx[3]
 	var a [4]float64
 	for j, hj := range h {
 		yj := y[j*d : j*d+d]
@@ -242,7 +242,7 @@ func logits4Vec(buf []float64, mx *[4]float64, x, y, h []float64, d int, rows [4
 			s[3] += (x3[k] - t) * (x3[k] - t)
 		}
 		v0, v1, v2, v3 := hj-s[0]*inv, hj-s[1]*inv, hj-s[2]*inv, hj-s[3]*inv
-		buf[j], buf[m+j], buf[2*m+j], buf[3*m+j] = v0, v1, v2, v3
+		b0[j], b1[j], b2[j], b3[j] = v0, v1, v2, v3
 		m0, m1, m2, m3 = max(m0, v0), max(m1, v1), max(m2, v2), max(m3, v3)
 	}
 	*mx = [4]float64{m0, m1, m2, m3}

@@ -21,10 +21,10 @@ func sumExp4(v []float64, shift float64) float64 {
 	panic("compute: sumExp4 without SIMD support")
 }
 
-func logits4x2Vec(buf []float64, mx *[4]float64, x, y0, y1, h []float64, rows [4]int, inv float64) {
+func logits4x2Vec(dst *[4][]float64, mx *[4]float64, x, y0, y1, h []float64, rows [4]int, inv float64) {
 	panic("compute: logits4x2Vec without SIMD support")
 }
 
-func logits4Vec(buf []float64, mx *[4]float64, x, y, h []float64, d int, rows [4]int, inv float64) {
+func logits4Vec(dst *[4][]float64, mx *[4]float64, x, y, h []float64, d int, rows [4]int, inv float64) {
 	panic("compute: logits4Vec without SIMD support")
 }

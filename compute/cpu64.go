@@ -7,20 +7,29 @@ import (
 )
 
 // The float64 fast path, what `--backend cpu` runs: the same numbers as
-// the reference loops of cpu.go (NewCPURef) to a few ulps, several times
-// faster. Three changes, none of which trades accuracy:
+// the plain loops of cpu.go (NewCPURef) to a few ulps (TestSoftMin64-
+// MatchesReference: 2e-14 of the terms' scale; plans equal to POT's to
+// 1e-12: TestCPUPlansEqualPOT), several times faster. The changes, none of
+// which trades accuracy that float64 resolves:
 //
-//   - exp64, a branch-free e^x accurate to about 1 ulp over the whole
-//     float64 range (subnormal results, underflow to 0, overflow to +Inf,
-//     NaN), so that independent pairs pipeline instead of waiting on
+//   - a table-driven exp accurate to 1 ulp over the whole float64 range
+//     (exp64, sumExp), and in the GOEXPERIMENT=simd build a four-lane one
+//     (exp4), so that independent pairs pipeline instead of waiting on
 //     math.Exp's branches;
-//   - each row's log-sum-exp in two passes over the columns (the row
-//     maximum, then sum_j e^(v_j - max)), the columns' logits held in a
-//     buffer per worker that stays in cache: no rescaling and no branch in
-//     the exp loop;
+//   - each row's log-sum-exp in two passes (the row maximum, then sum_j
+//     e^(v_j - max)) over the columns' logits held in a buffer per worker
+//     that stays in cache: no rescaling;
 //   - rows taken four at a time, so every column (y_j, h_j) is loaded once
-//     for four rows and four exps are in flight at once.
+//     for four rows and four exps are in flight at once;
+//   - rows and columns in k-d order and columns in blocks with bounding
+//     boxes (columnBlocks), so that blocks whose every term is below
+//     e^-60 of the row's largest are skipped in both passes (up to
+//     d = maxBoundDim), and single terms below it in the scalar exp loop.
 //
+// The dispatch is in CPU.SoftMin (cpu.go), after the cost's: these kernels
+// are written for the squared Euclidean cost. cpu32 (NewCPUFast) runs the
+// same loops at float32 grade where it has no vector loop of its own.
+
 // Constants of exp64: Cody and Waite's split of ln 2 (the hi part has 21
 // trailing zero bits, so k*ln2Hi/32 is exact for |k| < 2^21), and the
 // round-to-nearest magic 1.5 * 2^52 (adding it leaves round(t) in the low
@@ -69,39 +78,45 @@ var exp2Table = [32]struct{ hi, lo float64 }{
 }
 
 // exp64 returns e^x for every float64 x to at most 1 ulp (TestExp64
-// measures it against the correctly rounded value), with no branch, so
-// that calls on independent arguments pipeline. It is sumExp of one term,
-// whose loop holds the method.
+// measures it against the correctly rounded value, subnormal results,
+// underflow, overflow and NaN included). It is sumExp of one term, whose
+// loop holds the method.
 func exp64(x float64) float64 {
 	v := [1]float64{x}
 	return sumExp(v[:], 0, -746)
 }
 
-// sumFloor is the clamp of sumExp in the soft-min sums: e^-708 = 3.3e-308
+// sumFloor is the clamp of the vector exp (exp4) and of sumExp32: e^-708 = 3.3e-308
 // is a normal float64, so no term is subnormal (subnormal arithmetic is
 // tens of times slower on x86), and a term of e^t < e^-708 adds at most
 // 3.3e-308 to a sum of at least 1 (its largest term is e^0), which no
 // float64 sum of fewer than 1e290 terms resolves.
 const sumFloor = -708
 
-// sumExp returns sum_j e^max(v[j] - shift, floor), each exp to at most 1
-// ulp; floor = -746 clamps nothing (e^-746 rounds to 0).
+// sumExp returns sum_j e^(v[j] - shift) over the terms whose exponent is
+// at least floor (one compare each: in a soft-min most terms are far below
+// the largest), each exp to at most 1 ulp; floor = -746 drops nothing
+// (e^-746 rounds to 0).
 //
 // The exp is Tang's table-driven method (P. T. P. Tang, "Table-driven
 // implementation of the exponential function in IEEE floating-point
-// arithmetic", ACM TOMS 15(2), 1989): clamp t = v[j] - shift to [-746,
-// 710] (e^-746 rounds to 0 and e^710 overflows, so the clamp changes no
-// result); k = round(32 t / ln 2) = 32 m + j; r = t - k ln(2)/32 in two
-// parts (Cody and Waite), |r| <= ln(2)/64; e^t = 2^m 2^(j/32) e^r with
+// arithmetic", ACM TOMS 15(2), 1989): clamp t = v[j] - shift at 710
+// (e^710 overflows, so the clamp changes no result); k = round(32 t /
+// ln 2) = 32 m + j; r = t - k ln(2)/32 in two parts (Cody and Waite),
+// |r| <= ln(2)/64; e^t = 2^m 2^(j/32) e^r with
 // 2^(j/32) from exp2Table and e^r - 1 by its Taylor polynomial of degree 6
 // (truncation error r^7/7! < 4e-18); then times 2^m, applied as
-// 2^(m/2) 2^(m - m/2) so that both factors are normal numbers. NaN stays
-// NaN (Go's min and max propagate it). The body has no branch: successive
-// terms are independent and pipeline.
+// 2^(m/2) 2^(m - m/2) so that both factors are normal numbers and a
+// subnormal result is rounded once more at most. NaN stays NaN (Go's min
+// propagates it). Successive terms are independent and pipeline.
 func sumExp(v []float64, shift, floor float64) float64 {
 	var s float64
 	for _, x := range v {
-		x = min(max(x-shift, floor), 710)
+		x -= shift
+		if x < floor {
+			continue
+		}
+		x = min(x, 710)
 		t := x*(32/math.Ln2) + roundMagic
 		k := t - roundMagic
 		r := (x - k*(ln2Hi/32)) - k*(ln2Lo/32)
@@ -118,12 +133,15 @@ func sumExp(v []float64, shift, floor float64) float64 {
 
 // sumExp32 is sumExp at float32 grade, the exp of cpu32's scalar loops:
 // Tang's method as in sumExp with e^r - 1 to degree 3 (truncation r^4/4!
-// < 6e-10 relative for |r| <= ln(2)/64), and no subnormal results (the
-// exponent is clamped at sumFloor).
+// < 6e-10 relative for |r| <= ln(2)/64), terms below e^skipBelow dropped
+// one by one (see NewCPUFast), so no result is subnormal.
 func sumExp32(v []float64, shift float64) float64 {
 	var s float64
 	for _, x := range v {
-		x = max(x-shift, sumFloor)
+		x -= shift
+		if x < skipBelow {
+			continue
+		}
 		t := x*(32/math.Ln2) + roundMagic
 		k := t - roundMagic
 		r := (x - k*(ln2Hi/32)) - k*(ln2Lo/32)
@@ -201,7 +219,7 @@ func (c *CPU) softMin64(out []float64, p Pairs, grade softMinGrade) {
 						case grade.cheapExp:
 							s += sumExp32(v, mx[r])
 						default:
-							s += sumExp(v, mx[r], sumFloor)
+							s += sumExp(v, mx[r], grade.gap)
 						}
 					}
 				}

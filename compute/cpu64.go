@@ -447,18 +447,7 @@ func logits4x2(dst *[4][]float64, mx *[4]float64, x, y, h []float64, rows [4]int
 		t0, t1 = f0-y0, f1-y1
 		v3 := hj - (t0*t0+t1*t1)*inv
 		b0[j], b1[j], b2[j], b3[j] = v0, v1, v2, v3
-		if v0 > m0 {
-			m0 = v0
-		}
-		if v1 > m1 {
-			m1 = v1
-		}
-		if v2 > m2 {
-			m2 = v2
-		}
-		if v3 > m3 {
-			m3 = v3
-		}
+		m0, m1, m2, m3 = max(m0, v0), max(m1, v1), max(m2, v2), max(m3, v3)
 	}
 	*mx = [4]float64{m0, m1, m2, m3}
 }
@@ -482,18 +471,7 @@ func logits4(dst *[4][]float64, mx *[4]float64, x, y, h []float64, d int, rows [
 		}
 		v0, v1, v2, v3 := hj-c0*inv, hj-c1*inv, hj-c2*inv, hj-c3*inv
 		b0[j], b1[j], b2[j], b3[j] = v0, v1, v2, v3
-		if v0 > m0 {
-			m0 = v0
-		}
-		if v1 > m1 {
-			m1 = v1
-		}
-		if v2 > m2 {
-			m2 = v2
-		}
-		if v3 > m3 {
-			m3 = v3
-		}
+		m0, m1, m2, m3 = max(m0, v0), max(m1, v1), max(m2, v2), max(m3, v3)
 	}
 	*mx = [4]float64{m0, m1, m2, m3}
 }

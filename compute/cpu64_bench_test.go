@@ -3,20 +3,8 @@ package compute
 import (
 	"fmt"
 	"math"
-	"syscall"
 	"testing"
 )
-
-// cpuSeconds is this process's user + system CPU time: on a shared,
-// loaded machine it measures the work done more steadily than the wall
-// clock.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return math.NaN()
-	}
-	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
-}
 
 // BenchmarkSinkhornIterationCPU times one balanced log-domain Sinkhorn
 // iteration (two soft-mins over N x N pairs, f from g and g from f) on

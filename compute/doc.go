@@ -16,8 +16,8 @@
 // default (the fused, tiled fast paths), |x_i - y_j|_2^P for P in (0, 16]
 // (P = 1 is POT's ot.dist(x, y, 'euclidean'), the norm, not squared), or a
 // dense N x M matrix on the backend (POT's M). The other costs run a plain
-// loop per row on every backend: the float64 reference on the CPU backends
-// (NewCPUFast included), softmin_cost.wgsl and softmean_cost.wgsl on the
+// loop per row on every backend: the float64 plain loop on the CPU
+// backends (NewCPU and NewCPUFast included), softmin_cost.wgsl and softmean_cost.wgsl on the
 // GPU; EvalPlanCost is EvalPlan for any cost.
 //
 // Precision (precision.go) holds what a backend's arithmetic resolves,
@@ -29,12 +29,12 @@
 //
 // The CPU backends (type CPU), named as `--backend` names them:
 //   - "cpu" (NewCPU): float64, its SoftMin on fast kernels (cpu64.go; its
-//     SoftMean is still cpuref's loop): a table-driven exp to 1 ulp (a four-lane one in the
-//     GOEXPERIMENT=simd build), two passes per row over a cached row of
-//     logits, four rows per pass, rows and columns in k-d order with
-//     column blocks skipped where every term is below e^-60 of the row's
-//     largest. Same numbers as cpuref to a few ulps; plans equal to POT's
-//     sinkhorn_log to 1e-12.
+//     SoftMean is still cpuref's loop): a table-driven exp to 1 ulp (a
+//     four-lane one in the GOEXPERIMENT=simd build), two passes per row
+//     over a cached row of logits, four rows per pass, rows and columns in
+//     k-d order with column blocks skipped where every term is below e^-60
+//     of the row's largest. Same numbers as cpuref to a few ulps; plans
+//     equal to POT's sinkhorn_log to 1e-12.
 //   - "cpuref" (NewCPURef): float64, every kernel the plain loop its doc
 //     comment states; the reference of the conformance suite and of the
 //     fast paths' tests.
@@ -45,8 +45,8 @@
 //
 // All use every core (GOMAXPROCS goroutines over rows). The fast kernels
 // handle the squared Euclidean cost; the dispatch is at the top of
-// CPU.SoftMin and CPU.SoftMean (cpu.go), where any other cost goes to the
-// plain loops. Speed on a 2-core VM against POT: the README's "CPU"
+// CPU.SoftMin (and, for cpu32, CPU.SoftMean) in cpu.go, where any other
+// cost goes to the plain loops. Speed on a 2-core VM against POT: the README's "CPU"
 // section and BenchmarkSinkhornIterationCPU.
 //
 // The GPU implementation lives in compute/webgpu; compute/remote drives

@@ -11,8 +11,9 @@ import (
 // CPU is the host Backend in three forms, all split over rows across
 // goroutines, every core by default:
 //
-//   - NewCPU ("cpu", `--backend cpu`): float64, its SoftMin on the fast
-//     float64 kernels of cpu64.go (the reference's numbers to a few ulps);
+//   - NewCPU ("cpu", `--backend cpu`): float64, its SoftMin and SoftMean
+//     on the fast float64 kernels of cpu64.go (the reference's numbers to
+//     a few ulps);
 //   - NewCPURef ("cpuref"): float64, every kernel the plain loop its doc
 //     comment states; the reference of the conformance suite and of the
 //     fast paths' tests;
@@ -183,8 +184,13 @@ func (c *CPU) SoftMean(dst Array, p Pairs, v Array, dv int) error {
 	if err := ValidateSoftMean(dst, p, v, dv); err != nil {
 		return err
 	}
-	if c.fast && p.Cost.IsSquaredEuclidean() {
-		c.softMeanFast(host(dst), p, host(v), dv)
+	// The dispatch to the fast kernels, as in SoftMin.
+	if p.Cost.IsSquaredEuclidean() && !c.ref {
+		if c.fast {
+			c.softMeanFast(host(dst), p, host(v), dv)
+		} else {
+			c.softMean64(host(dst), p, host(v), dv)
+		}
 		return nil
 	}
 	vals, out, logit := host(v), host(dst), pairLogits(p)

@@ -172,13 +172,7 @@ func (c *CPU) softMin64(out []float64, p Pairs, grade softMinGrade) {
 	cb := newColumnBlocks(host(p.Y), columnBias(host(p.LogW), host(p.G), p.M, inv), d)
 	x, m, nb := host(p.X), len(cb.h), len(cb.start)-1
 	vec := simd64 && !c.noSIMD
-	// Rows in k-d order too, so that the four rows of a block are near
-	// each other and need the same column blocks.
-	order := identity(p.N)
-	if d <= maxBoundDim {
-		var leaves []int
-		kdOrder(x, d, order, 0, &leaves)
-	}
+	order := rowOrder(x, p.N, d)
 	c.parallel(p.N, func(lo, hi int) {
 		buf := make([]float64, 4*m)
 		ub := make([]float64, 4*nb)
@@ -190,22 +184,7 @@ func (c *CPU) softMin64(out []float64, p Pairs, grade softMinGrade) {
 			// Short blocks repeat their last row; only the first rows are kept.
 			rows := [4]int{order[i], order[i+min(1, n-1)], order[i+min(2, n-1)], order[i+min(3, n-1)]}
 			kept = cb.bound(ub, kept[:0], x, rows, inv, grade.gap)
-			mx := [4]float64{-math.MaxFloat64, -math.MaxFloat64, -math.MaxFloat64, -math.MaxFloat64}
-			for _, b := range kept {
-				j0, j1 := cb.start[b], cb.start[b+1]
-				dst := [4][]float64{buf[j0:j1], buf[m+j0 : m+j1], buf[2*m+j0 : 2*m+j1], buf[3*m+j0 : 3*m+j1]}
-				y, h := cb.y[j0*d:j1*d], cb.h[j0:j1]
-				switch {
-				case d == 2 && vec:
-					logits4x2Vec(&dst, &mx, x, cb.y0[j0:j1], cb.y1[j0:j1], h, rows, inv)
-				case d == 2:
-					logits4x2(&dst, &mx, x, y, h, rows, inv)
-				case d >= 4 && vec:
-					logits4Vec(&dst, &mx, x, y, h, d, rows, inv)
-				default:
-					logits4(&dst, &mx, x, y, h, d, rows, inv)
-				}
-			}
+			mx := cb.logits(buf, kept, x, rows, inv, vec)
 			for r := range n {
 				s := 0.0 // no column of nonzero weight: the reference's +Inf
 				if mx[r] > -math.MaxFloat64 {
@@ -224,6 +203,60 @@ func (c *CPU) softMin64(out []float64, p Pairs, grade softMinGrade) {
 					}
 				}
 				out[rows[r]] = -p.Eps * (mx[r] + math.Log(s))
+			}
+		}
+	})
+}
+
+// softMean64 is SoftMean on the float64 fast path: for each row i,
+//
+//	w_ij = e^(v_ij - max_j v_ij),  v_ij = h_j - |x_i - y_j|^2 / eps
+//	out[i*dv+k] = sum_j w_ij vals[j*dv+k] / sum_j w_ij
+//
+// with softMin64's rows, column blocks and bounds: the logits of four rows
+// per pass, then per row the weights of the blocks and terms above e^-60
+// of its largest (exp64) times the values. A row with no column of
+// nonzero weight gives 0/0 = NaN, as in the reference.
+func (c *CPU) softMean64(out []float64, p Pairs, vals []float64, dv int) {
+	d, inv, gap := p.D, 1/p.Eps, grade64.gap
+	cb := newColumnBlocks(host(p.Y), columnBias(host(p.LogW), host(p.G), p.M, inv), d)
+	x, m, nb := host(p.X), len(cb.h), len(cb.start)-1
+	vec := simd64 && !c.noSIMD
+	order := rowOrder(x, p.N, d)
+	c.parallel(p.N, func(lo, hi int) {
+		buf := make([]float64, 4*m)
+		ub := make([]float64, 4*nb)
+		kept := make([]int, 0, nb)
+		acc := make([]float64, dv)
+		for i := lo; i < hi; i += 4 {
+			yieldDue()
+			clearUpperBits()
+			n := min(4, hi-i)
+			rows := [4]int{order[i], order[i+min(1, n-1)], order[i+min(2, n-1)], order[i+min(3, n-1)]}
+			kept = cb.bound(ub, kept[:0], x, rows, inv, gap)
+			mx := cb.logits(buf, kept, x, rows, inv, vec)
+			for r := range n {
+				clear(acc)
+				s := 0.0
+				for _, b := range kept {
+					if ub[r*nb+b]-mx[r] < gap {
+						continue
+					}
+					for j := cb.start[b]; j < cb.start[b+1]; j++ {
+						t := buf[r*m+j] - mx[r]
+						if t < gap {
+							continue // padding (-Inf) included
+						}
+						w := exp64(t)
+						s += w
+						for k, vk := range vals[cb.src[j]*dv : cb.src[j]*dv+dv] {
+							acc[k] += w * vk
+						}
+					}
+				}
+				for k, a := range acc {
+					out[rows[r]*dv+k] = a / s
+				}
 			}
 		}
 	})
@@ -271,6 +304,7 @@ type columnBlocks struct {
 	lo, hi []float64 // block b's bounding box: lo[b*d+k] .. hi[b*d+k]
 	hmax   []float64 // block b's largest h
 	best   []int     // block b's column of largest h (an index into h)
+	src    []int     // each column's index in the caller's order (-1: padding)
 }
 
 // newColumnBlocks groups the columns y (m = len(h) points of dimension d,
@@ -300,6 +334,7 @@ func newColumnBlocks(y, h []float64, d int) *columnBlocks {
 			}
 			cb.y = append(cb.y, yj...)
 			cb.h = append(cb.h, h[src])
+			cb.src = append(cb.src, src)
 			if h[src] > cb.hmax[b] {
 				cb.hmax[b], cb.best[b] = h[src], len(cb.h)-1
 			}
@@ -308,6 +343,7 @@ func newColumnBlocks(y, h []float64, d int) *columnBlocks {
 		for len(cb.h)%4 != 0 {
 			cb.y = append(cb.y, y[last*d:last*d+d]...)
 			cb.h = append(cb.h, math.Inf(-1))
+			cb.src = append(cb.src, -1)
 		}
 	}
 	cb.start = append(cb.start, len(cb.h))
@@ -346,6 +382,18 @@ func kdOrder(y []float64, d int, perm []int, offset int, leaves *[]int) {
 	kdOrder(y, d, perm[half:], offset+half, leaves)
 }
 
+// rowOrder returns the rows' k-d order (up to maxBoundDim dimensions; the
+// identity above), so that the four rows of a pass are near each other and
+// need the same column blocks.
+func rowOrder(x []float64, n, d int) []int {
+	order := identity(n)
+	if d <= maxBoundDim {
+		var leaves []int
+		kdOrder(x, d, order, 0, &leaves)
+	}
+	return order
+}
+
 // identity returns 0, 1, ..., n-1.
 func identity(n int) []int {
 	perm := make([]int, n)
@@ -353,6 +401,30 @@ func identity(n int) []int {
 		perm[j] = j
 	}
 	return perm
+}
+
+// logits fills buf[r*m+j] (m = len(cb.h)) with the logits of the four
+// rows against the columns of the kept blocks and returns each row's
+// largest (-MaxFloat64 where there is none).
+func (cb *columnBlocks) logits(buf []float64, kept []int, x []float64, rows [4]int, inv float64, vec bool) [4]float64 {
+	d, m := cb.d, len(cb.h)
+	mx := [4]float64{-math.MaxFloat64, -math.MaxFloat64, -math.MaxFloat64, -math.MaxFloat64}
+	for _, b := range kept {
+		j0, j1 := cb.start[b], cb.start[b+1]
+		dst := [4][]float64{buf[j0:j1], buf[m+j0 : m+j1], buf[2*m+j0 : 2*m+j1], buf[3*m+j0 : 3*m+j1]}
+		y, h := cb.y[j0*d:j1*d], cb.h[j0:j1]
+		switch {
+		case d == 2 && vec:
+			logits4x2Vec(&dst, &mx, x, cb.y0[j0:j1], cb.y1[j0:j1], h, rows, inv)
+		case d == 2:
+			logits4x2(&dst, &mx, x, y, h, rows, inv)
+		case d >= 4 && vec:
+			logits4Vec(&dst, &mx, x, y, h, d, rows, inv)
+		default:
+			logits4(&dst, &mx, x, y, h, d, rows, inv)
+		}
+	}
+	return mx
 }
 
 // bound fills ub[r*nb+b] with an upper bound of the logits of block b

@@ -190,3 +190,77 @@ func TestSoftMin64NoWeight(t *testing.T) {
 		}
 	}
 }
+
+// The float64 fast soft-mean (NewCPU, vector and scalar logits) equals the
+// plain loop (NewCPURef) to (1e-13 + 1e-15 max C / eps) of max|V|, over
+// the sizes, dimensions and eps of TestSoftMin64MatchesReference, value
+// dimensions 1 and 3, a column of zero weight and a nonzero potential. A
+// logit C/eps carries a rounding error of a few ulps of its size (the
+// vector loops sum (x - y)^2 in another order), which moves each weight
+// by as much relative: at d = 64 and eps = 1e-3 that is 1e-10.
+func TestSoftMean64MatchesReference(t *testing.T) {
+	fast, scalar, ref := NewCPU(0), NewCPU(0), NewCPURef(0)
+	scalar.noSIMD = true
+	var worst float64
+	for _, d := range []int{1, 2, 3, 64} {
+		for _, n := range []int{1, 5, 130, 1000} {
+			for _, eps := range []float64{1e-3, 0.05, 10} {
+				for _, dv := range []int{1, 3} {
+					m := n + 3
+					var maxC float64
+					run := func(b *CPU) []float64 {
+						xs, ys, vs := make([]float64, n*d), make([]float64, m*d), make([]float64, m*dv)
+						for i := range xs {
+							xs[i] = NormalAt(1, uint64(i))
+						}
+						for i := range ys {
+							ys[i] = NormalAt(2, uint64(i)) + 1
+						}
+						for i := range vs {
+							vs[i] = NormalAt(4, uint64(i))
+						}
+						lw, g := make([]float64, m), make([]float64, m)
+						for j := range lw {
+							lw[j], g[j] = -math.Log(float64(m)), 0.3*NormalAt(3, uint64(j))
+						}
+						lw[m/2] = math.Inf(-1)
+						if maxC == 0 { // once per case
+							for i := range n {
+								for j := range m {
+									var c float64
+									for k := range d {
+										c += (xs[i*d+k] - ys[j*d+k]) * (xs[i*d+k] - ys[j*d+k])
+									}
+									maxC = max(maxC, c)
+								}
+							}
+						}
+						x, _ := b.Upload(xs)
+						y, _ := b.Upload(ys)
+						w, _ := b.Upload(lw)
+						gg, _ := b.Upload(g)
+						v, _ := b.Upload(vs)
+						dst, _ := b.Alloc(n * dv)
+						if err := b.SoftMean(dst, Pairs{X: x, Y: y, N: n, M: m, D: d, LogW: w, G: gg, Eps: eps}, v, dv); err != nil {
+							t.Fatal(err)
+						}
+						return Data(dst)
+					}
+					want := run(ref)
+					for _, b := range []*CPU{fast, scalar} {
+						got := run(b)
+						for i := range want {
+							// max|V| of 3e3 normals is below 5.
+							e := math.Abs(got[i]-want[i]) / 5 / (1e-13 + 1e-15*maxC/eps)
+							worst = max(worst, e)
+							if !(e <= 1) {
+								t.Fatalf("d=%d n=%d eps=%g dv=%d entry %d (noSIMD %v): fast %.17g, reference %.17g", d, n, eps, dv, i, b.noSIMD, got[i], want[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	t.Logf("worst difference, in units of the tolerance: %.3g", worst)
+}

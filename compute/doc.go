@@ -28,13 +28,13 @@
 // Converged.
 //
 // The CPU backends (type CPU), named as `--backend` names them:
-//   - "cpu" (NewCPU): float64, its SoftMin on fast kernels (cpu64.go; its
-//     SoftMean is still cpuref's loop): a table-driven exp to 1 ulp (a
-//     four-lane one in the GOEXPERIMENT=simd build), two passes per row
-//     over a cached row of logits, four rows per pass, rows and columns in
-//     k-d order with column blocks skipped where every term is below e^-60
-//     of the row's largest. Same numbers as cpuref to a few ulps; plans
-//     equal to POT's sinkhorn_log to 1e-12.
+//   - "cpu" (NewCPU): float64, SoftMin and SoftMean on fast kernels
+//     (cpu64.go): a table-driven exp to 1 ulp (a four-lane one in the
+//     GOEXPERIMENT=simd build), two passes per row over a cached row of
+//     logits, four rows per pass, rows and columns in k-d order with
+//     column blocks skipped where every term is below e^-60 of the row's
+//     largest. Same numbers as cpuref to a few ulps; plans equal to POT's
+//     sinkhorn_log to 1e-12.
 //   - "cpuref" (NewCPURef): float64, every kernel the plain loop its doc
 //     comment states; the reference of the conformance suite and of the
 //     fast paths' tests.
@@ -45,8 +45,8 @@
 //
 // All use every core (GOMAXPROCS goroutines over rows). The fast kernels
 // handle the squared Euclidean cost; the dispatch is at the top of
-// CPU.SoftMin (and, for cpu32, CPU.SoftMean) in cpu.go, where any other
-// cost goes to the plain loops. Speed on a 2-core VM against POT: the README's "CPU"
+// CPU.SoftMin and CPU.SoftMean in cpu.go, where any other cost goes to the
+// plain loops. Speed on a 2-core VM against POT: the README's "CPU"
 // section and BenchmarkSinkhornIterationCPU.
 //
 // The GPU implementation lives in compute/webgpu; compute/remote drives

@@ -168,42 +168,68 @@ func sumExp32(v []float64, shift float64) float64 {
 // instead of e^-60 and, in the scalar loops, takes e^r to degree 3
 // (sumExp32) instead of 6.
 func (c *CPU) softMin64(out []float64, p Pairs, grade softMinGrade) {
+	vec := simd64 && !c.noSIMD
+	c.rowBlocks(p, grade.gap, func(cb *columnBlocks) func(rb *rowBlock) {
+		return func(rb *rowBlock) {
+			m, nb := len(cb.h), len(cb.start)-1
+			for r := range rb.n {
+				s := 0.0 // no column of nonzero weight: the reference's +Inf
+				if rb.mx[r] > -math.MaxFloat64 {
+					for _, b := range rb.kept {
+						if rb.ub[r*nb+b]-rb.mx[r] < grade.gap {
+							continue
+						}
+						switch v := rb.buf[r*m+cb.start[b] : r*m+cb.start[b+1]]; {
+						case vec:
+							s += sumExp4(v, rb.mx[r])
+						case grade.cheapExp:
+							s += sumExp32(v, rb.mx[r])
+						default:
+							s += sumExp(v, rb.mx[r], grade.gap)
+						}
+					}
+				}
+				out[rb.rows[r]] = -p.Eps * (rb.mx[r] + math.Log(s))
+			}
+		}
+	})
+}
+
+// rowBlock is one pass of rowBlocks: four rows (rows[:n] distinct; a short
+// last pass repeats its last row), the column blocks kept for them and
+// their bounds ub[r*nb+b] (columnBlocks.bound), their logits buf[r*m+j]
+// over the kept blocks and each row's largest logit mx[r].
+type rowBlock struct {
+	rows    [4]int
+	n       int
+	kept    []int
+	ub, buf []float64
+	mx      [4]float64
+}
+
+// rowBlocks is the frame of the fast soft-min and soft-mean: the columns
+// in blocks (columnBlocks), the rows in k-d order (rowOrder) split over
+// the workers, and for each four rows the blocks kept at the gap and
+// their logits; then body, which worker makes once per goroutine (for its
+// own scratch space), finishes the four rows.
+func (c *CPU) rowBlocks(p Pairs, gap float64, worker func(cb *columnBlocks) func(rb *rowBlock)) {
 	d, inv := p.D, 1/p.Eps
 	cb := newColumnBlocks(host(p.Y), columnBias(host(p.LogW), host(p.G), p.M, inv), d)
 	x, m, nb := host(p.X), len(cb.h), len(cb.start)-1
 	vec := simd64 && !c.noSIMD
 	order := rowOrder(x, p.N, d)
 	c.parallel(p.N, func(lo, hi int) {
-		buf := make([]float64, 4*m)
-		ub := make([]float64, 4*nb)
-		kept := make([]int, 0, nb)
+		body := worker(cb)
+		rb := &rowBlock{ub: make([]float64, 4*nb), buf: make([]float64, 4*m), kept: make([]int, 0, nb)}
 		for i := lo; i < hi; i += 4 {
 			yieldDue()
 			clearUpperBits()
 			n := min(4, hi-i)
-			// Short blocks repeat their last row; only the first rows are kept.
-			rows := [4]int{order[i], order[i+min(1, n-1)], order[i+min(2, n-1)], order[i+min(3, n-1)]}
-			kept = cb.bound(ub, kept[:0], x, rows, inv, grade.gap)
-			mx := cb.logits(buf, kept, x, rows, inv, vec)
-			for r := range n {
-				s := 0.0 // no column of nonzero weight: the reference's +Inf
-				if mx[r] > -math.MaxFloat64 {
-					for _, b := range kept {
-						if ub[r*nb+b]-mx[r] < grade.gap {
-							continue
-						}
-						switch v := buf[r*m+cb.start[b] : r*m+cb.start[b+1]]; {
-						case vec:
-							s += sumExp4(v, mx[r])
-						case grade.cheapExp:
-							s += sumExp32(v, mx[r])
-						default:
-							s += sumExp(v, mx[r], grade.gap)
-						}
-					}
-				}
-				out[rows[r]] = -p.Eps * (mx[r] + math.Log(s))
-			}
+			rb.n = n
+			rb.rows = [4]int{order[i], order[i+min(1, n-1)], order[i+min(2, n-1)], order[i+min(3, n-1)]}
+			rb.kept = cb.bound(rb.ub, rb.kept[:0], x, rb.rows, inv, gap)
+			rb.mx = cb.logits(rb.buf, rb.kept, x, rb.rows, inv, vec)
+			body(rb)
 		}
 	})
 }
@@ -213,37 +239,24 @@ func (c *CPU) softMin64(out []float64, p Pairs, grade softMinGrade) {
 //	w_ij = e^(v_ij - max_j v_ij),  v_ij = h_j - |x_i - y_j|^2 / eps
 //	out[i*dv+k] = sum_j w_ij vals[j*dv+k] / sum_j w_ij
 //
-// with softMin64's rows, column blocks and bounds: the logits of four rows
-// per pass, then per row the weights of the blocks and terms above e^-60
-// of its largest (exp64) times the values. A row with no column of
-// nonzero weight gives 0/0 = NaN, as in the reference.
+// in softMin64's frame (rowBlocks): per row the weights of the blocks and
+// terms above e^-60 of its largest (exp64) times the values. A row with
+// no column of nonzero weight gives 0/0 = NaN, as in the reference.
 func (c *CPU) softMean64(out []float64, p Pairs, vals []float64, dv int) {
-	d, inv, gap := p.D, 1/p.Eps, grade64.gap
-	cb := newColumnBlocks(host(p.Y), columnBias(host(p.LogW), host(p.G), p.M, inv), d)
-	x, m, nb := host(p.X), len(cb.h), len(cb.start)-1
-	vec := simd64 && !c.noSIMD
-	order := rowOrder(x, p.N, d)
-	c.parallel(p.N, func(lo, hi int) {
-		buf := make([]float64, 4*m)
-		ub := make([]float64, 4*nb)
-		kept := make([]int, 0, nb)
+	gap := grade64.gap
+	c.rowBlocks(p, gap, func(cb *columnBlocks) func(rb *rowBlock) {
 		acc := make([]float64, dv)
-		for i := lo; i < hi; i += 4 {
-			yieldDue()
-			clearUpperBits()
-			n := min(4, hi-i)
-			rows := [4]int{order[i], order[i+min(1, n-1)], order[i+min(2, n-1)], order[i+min(3, n-1)]}
-			kept = cb.bound(ub, kept[:0], x, rows, inv, gap)
-			mx := cb.logits(buf, kept, x, rows, inv, vec)
-			for r := range n {
+		m, nb := len(cb.h), len(cb.start)-1
+		return func(rb *rowBlock) {
+			for r := range rb.n {
 				clear(acc)
 				s := 0.0
-				for _, b := range kept {
-					if ub[r*nb+b]-mx[r] < gap {
+				for _, b := range rb.kept {
+					if rb.ub[r*nb+b]-rb.mx[r] < gap {
 						continue
 					}
 					for j := cb.start[b]; j < cb.start[b+1]; j++ {
-						t := buf[r*m+j] - mx[r]
+						t := rb.buf[r*m+j] - rb.mx[r]
 						if t < gap {
 							continue // padding (-Inf) included
 						}
@@ -255,7 +268,7 @@ func (c *CPU) softMean64(out []float64, p Pairs, vals []float64, dv int) {
 					}
 				}
 				for k, a := range acc {
-					out[rows[r]*dv+k] = a / s
+					out[rb.rows[r]*dv+k] = a / s
 				}
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -175,140 +174,6 @@ func DiffusionTrainSettings(st State) diffusion.TrainSettings {
 		LogEvery: max(1, min(10, steps/100)), Data: st.String("data")}
 }
 
-// FitTiedGMM fits an isotropic Gaussian mixture with one shared standard
-// deviation, p(x) = Σ π_k N(μ_k, s² I), to n points of dimension d by
-// expectation-maximisation (Bishop 2006, section 9.2.2, with the tied
-// isotropic covariance of its M-step (9.25)-(9.27) pooled over
-// components), starting from k-means++ centres (Arthur and Vassilvitskii
-// 2007) drawn with the seed (the best of 8 starts by likelihood), 100 iterations or until the log-likelihood
-// gains less than 1e-9 per point. The shared s keeps package diffusion's
-// GMM on its one-SoftMean backend path. s is floored at 1e-3.
-func FitTiedGMM(x []float64, n, d, k int, seed uint64) (weights, means []float64, std float64, err error) {
-	if n < 1 || d < 1 || len(x) != n*d || k < 1 {
-		return nil, nil, 0, fmt.Errorf("gmm: %d points of dimension %d (%d values), %d components", n, d, len(x), k)
-	}
-	k = min(k, n)
-	best := math.Inf(-1)
-	for start := uint64(0); start < gmmRestarts; start++ {
-		w, mu, s, ll := fitTiedGMMOnce(x, n, d, k, seed, start)
-		if ll > best || weights == nil {
-			best, weights, means, std = ll, w, mu, s
-		}
-	}
-	return weights, means, std, nil
-}
-
-// gmmRestarts is the number of k-means++ starts FitTiedGMM tries (EM
-// finds a local optimum; 8 starts put one centre on each cluster of
-// 8gaussians in the tests).
-const gmmRestarts = 8
-
-// fitTiedGMMOnce is one EM run from the k-means++ centres of stream
-// (seed, start); it returns the fit and its log-likelihood.
-func fitTiedGMMOnce(x []float64, n, d, k int, seed, start uint64) (weights, means []float64, std, loglik float64) {
-	rng := rand.New(rand.NewPCG(seed, 0x676d6d+start)) // "gmm"
-
-	dist := func(i int, mu []float64) float64 {
-		s := 0.0
-		for c := 0; c < d; c++ {
-			v := x[i*d+c] - mu[c]
-			s += v * v
-		}
-		return s
-	}
-	means = make([]float64, 0, k*d)
-	means = append(means, x[rng.IntN(n)*d:][:d]...)
-	near := make([]float64, n)
-	for i := range near {
-		near[i] = dist(i, means[:d])
-	}
-	for len(means) < k*d {
-		total := 0.0
-		for _, v := range near {
-			total += v
-		}
-		pick := rng.IntN(n)
-		if total > 0 {
-			u := rng.Float64() * total
-			for i, v := range near {
-				if u -= v; u <= 0 {
-					pick = i
-					break
-				}
-			}
-		}
-		mu := x[pick*d:][:d]
-		means = append(means, mu...)
-		for i := range near {
-			near[i] = math.Min(near[i], dist(i, mu))
-		}
-	}
-	weights = make([]float64, k)
-	for j := range weights {
-		weights[j] = 1 / float64(k)
-	}
-	v := 0.0 // s², from the k-means++ spread
-	for _, w := range near {
-		v += w
-	}
-	v = math.Max(v/float64(n*d), 1e-6)
-	resp := make([]float64, n*k)
-	prev := math.Inf(-1)
-	for it := 0; it < 100; it++ {
-		// E-step in the log domain.
-		ll := 0.0
-		for i := 0; i < n; i++ {
-			top := math.Inf(-1)
-			for j := 0; j < k; j++ {
-				r := math.Log(weights[j]) - dist(i, means[j*d:][:d])/(2*v)
-				resp[i*k+j] = r
-				top = math.Max(top, r)
-			}
-			s := 0.0
-			for j := 0; j < k; j++ {
-				s += math.Exp(resp[i*k+j] - top)
-			}
-			for j := 0; j < k; j++ {
-				resp[i*k+j] = math.Exp(resp[i*k+j]-top) / s
-			}
-			ll += top + math.Log(s) - float64(d)/2*math.Log(2*math.Pi*v)
-		}
-		// M-step.
-		for j := 0; j < k; j++ {
-			nj := 0.0
-			mu := make([]float64, d)
-			for i := 0; i < n; i++ {
-				r := resp[i*k+j]
-				nj += r
-				for c := 0; c < d; c++ {
-					mu[c] += r * x[i*d+c]
-				}
-			}
-			if nj < 1e-12 { // an empty component keeps its mean, tiny weight
-				weights[j] = 1e-12
-				continue
-			}
-			weights[j] = nj / float64(n)
-			for c := range mu {
-				means[j*d+c] = mu[c] / nj
-			}
-		}
-		sq := 0.0
-		for i := 0; i < n; i++ {
-			for j := 0; j < k; j++ {
-				sq += resp[i*k+j] * dist(i, means[j*d:][:d])
-			}
-		}
-		v = math.Max(sq/float64(n*d), 1e-6)
-		loglik = ll
-		if ll-prev < 1e-9*float64(n) {
-			break
-		}
-		prev = ll
-	}
-	return weights, means, math.Max(math.Sqrt(v), 1e-3), loglik
-}
-
 // diffusionMLPCache keeps the last trained network (host weights) so that
 // Reset and a change of sampler do not train again. Guarded by computeMu.
 var diffusionMLPCache struct {
@@ -354,15 +219,11 @@ func newDiffusionSetup(b compute.Backend, kind string, st State, progress func(s
 		}
 		s.model, s.free = e, e.Free
 	case "gmm":
-		w, mu, std, err := FitTiedGMM(x, n, 2, st.Int("k"), uint64(st.Int("seed")))
+		fit, err := diffusion.FitTiedGMM(x, n, 2, st.Int("k"), uint64(st.Int("seed")))
 		if err != nil {
 			return nil, err
 		}
-		stds := make([]float64, len(w))
-		for i := range stds {
-			stds[i] = std
-		}
-		g, err := diffusion.NewGMM(b, w, mu, stds, 2)
+		g, err := diffusion.NewGMM(b, fit.Weights, fit.Means, fit.Stds(), 2)
 		if err != nil {
 			return nil, fmt.Errorf("gmm model: %w", err)
 		}
@@ -390,49 +251,27 @@ func newDiffusionSetup(b compute.Backend, kind string, st State, progress func(s
 	return s, nil
 }
 
-// mmdReference computes the unbiased MMD of Gretton et al. 2012 ("A
-// Kernel Two-Sample Test", eq. (3)) between 2-D samples and a fixed
-// reference y with the Gaussian kernel exp(-|a - b|^2 / (2 h^2)), as
-// metrics.MMDHost does, on the host in float64 (exact on every backend),
-// with the y-y sum computed once and the x-x sum over pairs i < j: half
-// the kernel evaluations of MMDHost per call, which matters at one call
-// per sampler step (500 x 500 points: 375,000 exponentials).
-type mmdReference struct {
-	y  []float64
-	h  float64
-	yy float64 // sum over j != j' of k(y_j, y_j')
-}
-
-func newMMDReference(y []float64, h float64) *mmdReference {
-	return &mmdReference{y: y, h: h, yy: 2 * mmdPairSum(y, h)}
-}
-
-// mmdPairSum is sum_{i < j} k(x_i, x_j).
-func mmdPairSum(x []float64, h float64) float64 {
-	c := -1 / (2 * h * h)
-	s := 0.0
-	for i := 0; i+1 < len(x); i += 2 {
-		for j := i + 2; j+1 < len(x); j += 2 {
-			dx, dy := x[i]-x[j], x[i+1]-x[j+1]
-			s += math.Exp(c * (dx*dx + dy*dy))
+// qualityMMD scores samples against the first diffusionQualityPoints
+// points of the data (n x 2) with metrics.MMDReference at the data's
+// median bandwidth (fixed once, returned as h): the returned mmd uses the
+// first diffusionQualityPoints rows of x and is NaN where either side has
+// fewer than two points.
+func qualityMMD(data []float64, n int) (mmd func(x []float64) float64, h float64) {
+	qm := min(n, diffusionQualityPoints)
+	qdata := data[:2*qm]
+	h = metrics.MedianBandwidth(qdata, qdata, 2)
+	ref, err := metrics.NewMMDReference(qdata, qm, 2, h)
+	return func(x []float64) float64 {
+		q := min(len(x)/2, diffusionQualityPoints)
+		if err != nil || q < 2 {
+			return math.NaN()
 		}
-	}
-	return s
-}
-
-// mmd returns sqrt(max(MMD_u^2, 0)) between x (n x 2, n >= 2) and y.
-func (r *mmdReference) mmd(x []float64) float64 {
-	n, m := float64(len(x)/2), float64(len(r.y)/2)
-	c := -1 / (2 * r.h * r.h)
-	xy := 0.0
-	for i := 0; i+1 < len(x); i += 2 {
-		for j := 0; j+1 < len(r.y); j += 2 {
-			dx, dy := x[i]-r.y[j], x[i+1]-r.y[j+1]
-			xy += math.Exp(c * (dx*dx + dy*dy))
+		r, err := ref.MMD(x[:2*q], q)
+		if err != nil {
+			return math.NaN()
 		}
-	}
-	v := 2*mmdPairSum(x, r.h)/(n*(n-1)) + r.yy/(m*(m-1)) - 2*xy/(n*m)
-	return math.Sqrt(max(v, 0))
+		return r.MMD
+	}, h
 }
 
 // diffusionField evaluates the field the view draws at time t on the
@@ -617,16 +456,9 @@ func runDiffusionOn(status BackendStatus, st State, g *stepGate, emit func(Diffu
 	tEnd := setup.sched.DefaultTEnd()
 
 	// The quality reference: the data, its bandwidth fixed once.
-	qm := min(setup.n, diffusionQualityPoints)
-	qdata := setup.data[:2*qm]
-	base.QualityBandwidth = metrics.MedianBandwidth(qdata, qdata, 2)
-	ref := newMMDReference(qdata, base.QualityBandwidth)
-	mmd := func(x []float64) (float64, error) {
-		if min(len(x)/2, diffusionQualityPoints) < 2 || qm < 2 {
-			return math.NaN(), nil
-		}
-		return ref.mmd(x[:2*min(len(x)/2, diffusionQualityPoints)]), nil
-	}
+	qualityOf, h := qualityMMD(setup.data, setup.n)
+	base.QualityBandwidth = h
+	mmd := func(x []float64) (float64, error) { return qualityOf(x), nil }
 
 	var trails [][]float64 // recent positions of the first particles
 	frame := base

@@ -31,31 +31,6 @@ func TestDiffusionSchema(t *testing.T) {
 	}
 }
 
-// FitTiedGMM recovers the eight centres (radius sqrt 2) and the common
-// std (0.177, package data's definition) of 8gaussians.
-func TestFitTiedGMM(t *testing.T) {
-	s, err := data.Generate("8gaussians", 2000, data.Options{Seed: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, mu, std, err := FitTiedGMM(s.Points, s.N, 2, 8, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("std %.4f, weights %.3f", std, w)
-	if math.Abs(std-0.177) > 0.015 {
-		t.Errorf("std %.4f, want 0.177", std)
-	}
-	for k := 0; k < 8; k++ {
-		if r := math.Hypot(mu[2*k], mu[2*k+1]); math.Abs(r-math.Sqrt2) > 0.03 || math.Abs(w[k]-0.125) > 0.03 {
-			t.Errorf("component %d: radius %.4f weight %.4f, want 1.414 and 0.125", k, r, w[k])
-		}
-	}
-	if _, _, _, err := FitTiedGMM(s.Points, s.N, 2, 0, 1); err == nil {
-		t.Error("k = 0 accepted")
-	}
-}
-
 // runDiffusionFrames plays a whole run with no frame gap and returns its
 // frames.
 func runDiffusionFrames(t *testing.T, st State) []DiffusionFrame {
@@ -276,21 +251,5 @@ func TestArrowSegments(t *testing.T) {
 	}
 	if l := shaft(17); math.Abs(l-1) > 1e-12 {
 		t.Errorf("outlier arrow: %g, want clipped to 1", l)
-	}
-}
-
-// mmdReference is metrics.MMDHost with the reference sum cached.
-func TestMMDReference(t *testing.T) {
-	x, _ := data.Generate("moons", 70, data.Options{Seed: 1})
-	y, _ := data.Generate("circles", 90, data.Options{Seed: 2})
-	ref := newMMDReference(y.Points, 0.7)
-	for _, xs := range [][]float64{x.Points, y.Points[:40], x.Points[:4]} {
-		want, err := metrics.MMDHost(xs, len(xs)/2, y.Points, 90, 2, 0.7)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := ref.mmd(xs); math.Abs(got-want.MMD) > 1e-12 {
-			t.Errorf("%d points: MMD %.15g, MMDHost %.15g", len(xs)/2, got, want.MMD)
-		}
 	}
 }

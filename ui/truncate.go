@@ -3,7 +3,6 @@ package ui
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -234,16 +233,8 @@ func runTruncateOn(status BackendStatus, r *truncateRun, emit func(TruncateFrame
 	defer func() { computeMu.Lock(); setup.free(); computeMu.Unlock() }()
 	frame.data = setup.data
 	frame.TimingsMS["model"] = float64(time.Since(start)) / 1e6
-	qm := min(setup.n, diffusionQualityPoints)
-	qdata := setup.data[:2*qm]
-	frame.Bandwidth = metrics.MedianBandwidth(qdata, qdata, 2)
-	qref := newMMDReference(qdata, frame.Bandwidth)
-	mmd := func(x []float64) float64 {
-		if len(x) < 4 || qm < 2 {
-			return math.NaN()
-		}
-		return qref.mmd(x[:2*min(len(x)/2, diffusionQualityPoints)])
-	}
+	mmd, h := qualityMMD(setup.data, setup.n)
+	frame.Bandwidth = h
 
 	// The prior.
 	send(func(f *TruncateFrame) { f.Phase = "fitting" })
@@ -297,6 +288,7 @@ func runTruncateOn(status BackendStatus, r *truncateRun, emit func(TruncateFrame
 	}
 	// How well the prior fits q(x_t): against the data pushed through
 	// the forward process with fresh noise (seed + 7).
+	qm := min(setup.n, diffusionQualityPoints)
 	ref, err := truncateForward(b, setup.data[:2*qm], fit.Time, seed+7)
 	if err == nil {
 		err = fit.Sample(xa, n, seed)

@@ -54,8 +54,8 @@ const (
 var DiffusionSchema = Schema{
 	{Name: "data", Label: "Data set", Group: "Data", Kind: KindChoice, Default: "8gaussians", Choices: pointSets, Help: "data set p_0 (package data, seeded; upload: your CSV or .npy of 2-D points)"},
 	{Name: "n", Label: "Data points", Group: "Data", Slider: true, Log: true, Kind: KindInt, Default: "500", Min: 1, Max: MaxDiffusionData, Help: "data points y_1..y_n (of an upload: the first n)"},
-	{Name: "model", Label: "Denoiser", Group: "Model", Math: `<mi>D</mi><mo>(</mo><mi>x</mi><mo>,</mo><mi>t</mi><mo>)</mo><mo>=</mo><mi>𝔼</mi><mo>[</mo><msub><mi>x</mi><mn>0</mn></msub><mo>|</mo><msub><mi>x</mi><mi>t</mi></msub><mo>=</mo><mi>x</mi><mo>]</mo>`, Kind: KindChoice, Default: "exact", Choices: []string{"exact", "gmm", "mlp"},
-		Help: "denoiser D(x,t) = E[x_0|x_t=x]: exact = softmax-weighted mean of the data, w_j ∝ exp(-|x - α_t y_j|²/2σ_t²); gmm = a fitted Gaussian mixture; mlp = a network trained here"},
+	{Name: "model", Label: "Denoiser", Group: "Model", Math: `<mi>D</mi><mo>(</mo><mi>x</mi><mo>,</mo><mi>t</mi><mo>)</mo><mo>=</mo><mi>𝔼</mi><mo>[</mo><msub><mi>x</mi><mn>0</mn></msub><mo>|</mo><msub><mi>x</mi><mi>t</mi></msub><mo>=</mo><mi>x</mi><mo>]</mo>`, Kind: KindChoice, Default: "empirical", Choices: []string{"empirical", "gmm", "mlp"}, Aliases: map[string]string{"exact": "empirical"},
+		Help: "denoiser D(x,t) = E[x_0|x_t=x]: empirical = the exact denoiser of the data, a softmax-weighted mean, w_j ∝ exp(-|x - α_t y_j|²/2σ_t²); gmm = a fitted Gaussian mixture; mlp = a network trained here"},
 	{Name: "k", Label: "Mixture components K", Group: "Model", ShownWhen: "model=gmm", Slider: true, Kind: KindInt, Default: "8", Min: 1, Max: 64, Help: "gmm: mixture components K of p_0 = Σ π_k N(μ_k, s² I), fitted by EM"},
 	{Name: "train", Label: "Training steps", Group: "Model", ShownWhen: "model=mlp", Slider: true, Log: true, Kind: KindInt, Default: "1000", Min: 10, Max: MaxDiffusionTrain, Help: "mlp: Adam steps on L = E|ε_θ(α_t x_0 + σ_t ε, t) - ε|², batch 256"},
 	{Name: "sampler", Label: "Sampler", Group: "Sampling", Kind: KindChoice, Default: "dpmpp2m", Choices: diffusion.SamplerNames(), Help: "reverse-process solver (ddpm, ddim η=0, DPM-Solver++ 2M/3M/2S, Heun, Euler-Maruyama, adaptive RK45)"},
@@ -212,10 +212,10 @@ func newDiffusionSetup(b compute.Backend, kind string, st State, progress func(s
 	}
 	s := &diffusionSetup{data: x, n: n, sched: sched}
 	switch st.String("model") {
-	case "exact":
+	case "empirical":
 		e, err := diffusion.NewEmpirical(b, x, n, 2, nil)
 		if err != nil {
-			return nil, fmt.Errorf("exact model: %w", err)
+			return nil, fmt.Errorf("empirical model: %w", err)
 		}
 		s.model, s.free = e, e.Free
 	case "gmm":
@@ -246,7 +246,7 @@ func newDiffusionSetup(b compute.Backend, kind string, st State, progress func(s
 		res := diffusionMLPCache.result
 		s.model, s.free, s.train = m, m.Free, &res
 	default:
-		return nil, fmt.Errorf("model = %q: want exact, gmm or mlp", st.String("model"))
+		return nil, fmt.Errorf("model = %q: want empirical, gmm or mlp", st.String("model"))
 	}
 	return s, nil
 }

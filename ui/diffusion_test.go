@@ -22,12 +22,20 @@ func TestDiffusionSchema(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "particles") || !strings.Contains(err.Error(), "model") {
 		t.Errorf("bad values not reported by name: %v", err)
 	}
-	if st.Int("particles") != 500 || st.String("model") != "exact" || st.Int("steps") != 7 {
+	if st.Int("particles") != 500 || st.String("model") != "empirical" || st.Int("steps") != 7 {
 		t.Errorf("decoded %q", st.Encode())
 	}
 	set, err := DiffusionSettings(st)
 	if err != nil || set.Sampler != diffusion.Heun || set.Steps != 7 {
 		t.Errorf("settings %+v, %v", set, err)
+	}
+	// "exact", the model's old name in the page, still loads and is
+	// written back under the CLI's name, on both pages.
+	for _, schema := range []Schema{DiffusionSchema, TruncateSchema} {
+		old, err := schema.DecodeQuery("model=exact")
+		if err != nil || old.String("model") != "empirical" || strings.Contains(old.Encode(), "exact") {
+			t.Errorf("model=exact: %v, state %q", err, old.Encode())
+		}
 	}
 }
 
@@ -118,7 +126,7 @@ func TestRunDiffusionModels(t *testing.T) {
 	for _, q := range []string{
 		"model=gmm&k=8&sampler=dpmpp2m&steps=10",
 		"model=mlp&train=40&sampler=heun&steps=4&field=drift",
-		"model=exact&sampler=ode-adaptive&steps=4",
+		"model=empirical&sampler=ode-adaptive&steps=4",
 		"model=exact&sampler=ddpm&steps=5&trail=0&field=none",
 	} {
 		st := mustDecodeTestState(t, DiffusionSchema, q+"&n=200&particles=100&backend=cpu")

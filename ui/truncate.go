@@ -45,7 +45,7 @@ var truncateSamplers = []string{"ddim", "ddpm", "dpmpp2m", "dpmpp3m", "dpmpp2s",
 var TruncateSchema = Schema{
 	{Name: "data", Label: "Data set", Group: "Data", Kind: KindChoice, Default: "8gaussians", Choices: pointSets, Help: "data set p_0 (package data, seeded; upload: your CSV or .npy of 2-D points, shared with /diffusion)"},
 	{Name: "n", Label: "Data points", Group: "Data", Slider: true, Log: true, Kind: KindInt, Default: "500", Min: 2, Max: MaxDiffusionData, Help: "data points"},
-	{Name: "model", Label: "Denoiser", Group: "Model", Kind: KindChoice, Default: "exact", Choices: []string{"exact", "gmm", "mlp"}, Help: "denoiser D(x,t): exact (softmax-weighted mean of the data), gmm (fitted mixture) or mlp (trained here)"},
+	{Name: "model", Label: "Denoiser", Group: "Model", Kind: KindChoice, Default: "empirical", Choices: []string{"empirical", "gmm", "mlp"}, Aliases: map[string]string{"exact": "empirical"}, Help: "denoiser D(x,t): empirical (the data's exact denoiser, a softmax-weighted mean; model=exact is its old name), gmm (fitted mixture) or mlp (trained here)"},
 	{Name: "k", Label: "Mixture components K", Group: "Model", ShownWhen: "model=gmm", Slider: true, Kind: KindInt, Default: "8", Min: 1, Max: 64, Help: "gmm: mixture components K"},
 	{Name: "train", Label: "Training steps", Group: "Model", ShownWhen: "model=mlp", Slider: true, Log: true, Kind: KindInt, Default: "1000", Min: 10, Max: MaxDiffusionTrain, Help: "mlp: Adam steps of denoising score matching"},
 	{Name: "schedule", Label: "Noise schedule", Group: "Model", Advanced: true, Kind: KindChoice, Default: "linear", Choices: diffusion.ScheduleNames, Help: "noise schedule x_t = α_t x_0 + σ_t ε (T = 1000 steps, t = n/T)"},

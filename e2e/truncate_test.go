@@ -54,6 +54,11 @@ func testTruncatePage(t *testing.T, backend string) {
 	if f.State != st.Encode() || f.TTrunc != 300 || math.Abs(f.TStart-0.3) > 1e-12 {
 		t.Errorf("state %q (URL %q), T_trunc %d, t start %g", f.State, st.Encode(), f.TTrunc, f.TStart)
 	}
+	// The entropic fit counted its Sinkhorn iterations up to the cap
+	// (reached or jumped to on convergence) while it ran.
+	if f.FitTotal != 1000 || f.FitDone != f.FitTotal {
+		t.Errorf("fit progress %d of %d, want 1000 of 1000 once fitted", f.FitDone, f.FitTotal)
+	}
 
 	cpu := compute.NewCPU(0)
 	s, _ := data.Generate("moons", 120, data.Options{Seed: 4})

@@ -108,11 +108,16 @@ type TruncateFrame struct {
 	// quality chart), "sampling", "finished".
 	Phase   string `json:"phase"`
 	Playing bool   `json:"playing"`
-	// TrainStep of TrainSteps (model mlp, phase "training") and
-	// LadderTotal (the step counts of the quality chart, phase "ladder";
-	// len(LadderSteps) are done) say how far the long phases are.
+	// TrainStep of TrainSteps (model mlp, phase "training"), FitDone of
+	// FitTotal (phase "fitting": the sliced prior's Adam steps or the
+	// entropic prior's Sinkhorn iterations of at most FitTotal, from
+	// truncate.Settings.Progress) and LadderTotal (the step counts of the
+	// quality chart, phase "ladder"; len(LadderSteps) are done) say how
+	// far the long phases are.
 	TrainStep   int `json:"trainStep,omitempty"`
 	TrainSteps  int `json:"trainSteps,omitempty"`
+	FitDone     int `json:"fitDone,omitempty"`
+	FitTotal    int `json:"fitTotal,omitempty"`
 	LadderTotal int `json:"ladderTotal,omitempty"`
 	// TStart = TTrunc / T; PriorMMD is the MMD between prior samples and
 	// forward-diffused data at TStart (how well the prior fits q(x_t)).
@@ -255,6 +260,12 @@ func runTruncateOn(status BackendStatus, r *truncateRun, emit func(TruncateFrame
 		if truncateFitCache.fit != nil {
 			truncateFitCache.fit.Free()
 			truncateFitCache.fit, truncateFitCache.key = nil, ""
+		}
+		set.Progress = func(phase string, done, total int) {
+			send(func(f *TruncateFrame) { f.FitDone, f.FitTotal = done, total })
+			if yield != nil {
+				yield()
+			}
 		}
 		fit, err := truncate.FitPrior(b, setup.data, setup.n, 2, set)
 		if err != nil {
@@ -764,9 +775,10 @@ func truncateProgress(f *TruncateFrame, st State) *Progress {
 	case "fitting":
 		switch st.String("prior") {
 		case "entropic":
-			return &Progress{Phase: fmt.Sprintf("Fitting the entropic prior: Sinkhorn between %d normals and %d samples of q(x_t) at t = %d/1000; its length depends on ε and the data", st.Int("fit"), st.Int("fit"), st.Int("ttrunc"))}
+			return &Progress{Phase: fmt.Sprintf("Fitting the entropic prior: Sinkhorn between %d normals and %d samples of q(x_t) at t = %d/1000 (it stops early once the marginals match)", st.Int("fit"), st.Int("fit"), st.Int("ttrunc")),
+				Done: f.FitDone, Total: f.FitTotal, Unit: "iterations at most"}
 		case "sliced":
-			return &Progress{Phase: fmt.Sprintf("Training the sliced prior: %d Adam steps on SW₂²(f(z), x_t)", st.Int("priorsteps"))}
+			return &Progress{Phase: "Training the sliced prior on SW₂²(f(z), x_t)", Done: f.FitDone, Total: f.FitTotal, Unit: "Adam steps"}
 		}
 		return &Progress{Phase: "Preparing the prior"}
 	case "ladder":

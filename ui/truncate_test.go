@@ -137,6 +137,7 @@ func TestRunTruncateCPU(t *testing.T) {
 func TestRunTruncatePriors(t *testing.T) {
 	for _, q := range []string{"prior=gaussian&steps=6&sampler=dpmpp2m", "prior=sliced&priorsteps=100&steps=2&sampler=heun&model=gmm&fit=200"} {
 		st := mustDecodeTestState(t, TruncateSchema, q+"&n=120&particles=40&backend=cpu")
+		dropTruncateFitCache()
 		frames := runTruncateFrames(t, BackendStatus{Backend: compute.NewCPU(0), Kind: KindCPU}, st)
 		last := frames[len(frames)-1]
 		t.Logf("%s: prior MMD %.4f, full %.4f, truncated %.4f, NFE %d", q, last.PriorMMD, last.Full.MMD, last.Trunc.MMD, last.Trunc.NFE)
@@ -146,6 +147,34 @@ func TestRunTruncatePriors(t *testing.T) {
 		if strings.Contains(q, "steps=6") && !slicesContains(last.LadderSteps, 6) {
 			t.Errorf("ladder %v lacks the page's 6 steps", last.LadderSteps)
 		}
+		if strings.Contains(q, "sliced") {
+			checkFitProgress(t, frames, st, 100)
+		}
+	}
+}
+
+// checkFitProgress: while the prior fits (a fresh fit: the page caches
+// them) the frames count its work up to total, in order, and the page's
+// progress line says so.
+func checkFitProgress(t *testing.T, frames []TruncateFrame, st State, total int) {
+	t.Helper()
+	done, seen := 0, 0
+	var line *Progress
+	for _, f := range frames {
+		if f.Phase != "fitting" || f.FitTotal == 0 {
+			continue
+		}
+		if f.FitTotal != total || f.FitDone < done {
+			t.Fatalf("fit progress %d of %d after %d, want rising to %d", f.FitDone, f.FitTotal, done, total)
+		}
+		done, seen = f.FitDone, seen+1
+		line = truncateProgress(&f, st)
+	}
+	if seen < 2 || done != total {
+		t.Fatalf("%d fit progress frames, last at %d, want several up to %d", seen, done, total)
+	}
+	if line == nil || line.Done != total || line.Total != total || line.Unit == "" {
+		t.Errorf("progress line %+v", line)
 	}
 }
 
@@ -169,4 +198,14 @@ func TestRunTruncateGPUAgreement(t *testing.T) {
 	if df > 2e-2 || dt > 5e-2 {
 		t.Errorf("GPU differs: full by %g, truncated by %g", df, dt)
 	}
+}
+
+// dropTruncateFitCache frees the page's cached prior, so the next run fits.
+func dropTruncateFitCache() {
+	computeMu.Lock()
+	defer computeMu.Unlock()
+	if truncateFitCache.fit != nil {
+		truncateFitCache.fit.Free()
+	}
+	truncateFitCache.key, truncateFitCache.fit = "", nil
 }

@@ -63,14 +63,26 @@ type ValidateResult struct {
 	TimeMS float64 `json:"timeMs"`
 }
 
-// RunValidate runs the conformance suite on the backend the state names.
-// It blocks; in the browser call it from a goroutine.
-func RunValidate(st State) ValidateResult {
+// ValidateCheckProgress is the check the suite is running: Index of
+// Total (1-based) and its name ("softmin n=65 m=63 d=2 eps=0.01").
+type ValidateCheckProgress struct {
+	Index, Total int
+	Name         string
+}
+
+// RunValidate runs the conformance suite on the backend the state names,
+// calling progress (if not nil) before each check. It blocks; in the
+// browser call it from a goroutine.
+func RunValidate(st State, progress func(ValidateCheckProgress)) ValidateResult {
 	computeMu.Lock()
 	defer computeMu.Unlock()
 	status := OpenBackend(st.String("backend"))
 	start := time.Now()
-	rs := conformance.Run(status.Backend, conformance.Options{Quick: st.String("full") != "yes"})
+	opts := conformance.Options{Quick: st.String("full") != "yes"}
+	if progress != nil {
+		opts.Progress = func(k, total int, name string) { progress(ValidateCheckProgress{k, total, name}) }
+	}
+	rs := conformance.Run(status.Backend, opts)
 	r := ValidateResult{Page: ValidatePath, Done: true, Backend: status, Failed: conformance.Failed(rs),
 		TimeMS: float64(time.Since(start)) / float64(time.Millisecond)}
 	for _, c := range rs {
@@ -97,6 +109,7 @@ type ValidatePage struct {
 	// opened is the backend once open (the suite then runs on it);
 	// started is when the page began, for the elapsed time it shows.
 	opened  *BackendStatus
+	check   ValidateCheckProgress // the check running (Index 0: none yet)
 	started time.Time
 	elapsed time.Duration
 }
@@ -107,7 +120,7 @@ func (p *ValidatePage) OnNav(ctx app.Context) {
 	p.embed = IsEmbed(u)
 	ctx.Page().SetTitle("Validate · otplay")
 	st, err := ValidateSchema.Decode(u.Query())
-	p.state, p.stateErr, p.result, p.opened = st, "", nil, nil
+	p.state, p.stateErr, p.result, p.opened, p.check = st, "", nil, nil, ValidateCheckProgress{}
 	p.started, p.elapsed = time.Now(), 0
 	if err != nil {
 		p.stateErr = err.Error()
@@ -144,7 +157,13 @@ func (p *ValidatePage) OnNav(ctx app.Context) {
 				p.opened = &s
 			}
 		})
-		r := RunValidate(st)
+		r := RunValidate(st, func(c ValidateCheckProgress) {
+			ctx.Dispatch(func(ctx app.Context) {
+				if p.gen == gen && p.result == nil {
+					p.check = c
+				}
+			})
+		})
 		ctx.Dispatch(func(ctx app.Context) {
 			if p.gen != gen {
 				return
@@ -167,8 +186,12 @@ func (p *ValidatePage) Render() app.UI {
 			if p.state.String("full") == "yes" {
 				suite = "full"
 			}
-			l.Progress.Phase = fmt.Sprintf("Running the %s conformance suite on %s: soft-min, soft-mean, maps, sums, products, gathers, sorts, random numbers and error handling, each against the float64 CPU (%.0f s so far; the quick suite takes about 10 s on a software GPU)",
+			l.Progress.Phase = fmt.Sprintf("Running the %s conformance suite on %s, each kernel against the float64 CPU (%.0f s so far)",
 				suite, p.opened.Badge(), p.elapsed.Seconds())
+			if c := p.check; c.Index > 0 {
+				l.Progress = &Progress{Phase: fmt.Sprintf("%s; check %d of %d: %s", l.Progress.Phase, c.Index, c.Total, c.Name),
+					Done: c.Index - 1, Total: c.Total, Unit: "checks done"}
+			}
 		}
 		return l.Render(
 			app.Div().ID("validate-result").DataSet("status", "running").Text("Running the conformance suite ..."),

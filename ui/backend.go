@@ -9,25 +9,20 @@ import (
 	"time"
 
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/play"
 )
 
-// Backend preferences, the values of a page's "backend" URL parameter.
+// Backend preferences, the values of a page's "backend" URL parameter
+// (defined in play).
 const (
-	PreferAuto = "auto" // WebGPU if the browser has a working adapter, else the server's device, else CPU (autoUsesNative)
-	PreferGPU  = "gpu"  // WebGPU; falls back to CPU with the reason shown
-	PreferCPU  = "cpu"  // the float64 CPU backend in the wasm
-	// PreferNative computes on the otplay server's backend (its GPU where
-	// it has one) through compute/remote; falls back to CPU with the
-	// reason shown.
-	PreferNative = "native"
+	PreferAuto   = play.PreferAuto
+	PreferGPU    = play.PreferGPU
+	PreferCPU    = play.PreferCPU
+	PreferNative = play.PreferNative
 )
 
 // BackendParam is the "backend" URL parameter every computing page carries.
-var BackendParam = Param{
-	Name: "backend", Kind: KindChoice, Default: PreferAuto,
-	Choices: []string{PreferAuto, PreferGPU, PreferCPU, PreferNative},
-	Help:    "compute backend: auto (WebGPU if available, else the server's GPU, else CPU), gpu, cpu or native (the otplay server's device)",
-}
+var BackendParam = play.BackendParam
 
 // Backend kinds reported in BackendStatus.Kind.
 const (

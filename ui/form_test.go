@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/otplay/otplay/play"
 )
 
 // Every parameter of every page has a human label (not its URL key), and
@@ -84,9 +86,9 @@ func TestFormHidesIrrelevantControls(t *testing.T) {
 }
 
 func TestSliderText(t *testing.T) {
-	eps, _ := OTSchema.param("eps")
-	n, _ := OTSchema.param("n")
-	k, _ := OTSchema.param("k")
+	eps, _ := OTSchema.Param("eps")
+	n, _ := OTSchema.Param("n")
+	k, _ := OTSchema.Param("k")
 	for _, c := range []struct {
 		p    Param
 		x    float64
@@ -97,7 +99,7 @@ func TestSliderText(t *testing.T) {
 		if got := sliderText(c.p, c.x); got != c.want {
 			t.Errorf("sliderText(%s, %g) = %q, want %q", c.p.Name, c.x, got, c.want)
 		}
-		if _, err := c.p.canonical(sliderText(c.p, c.x)); err != nil {
+		if _, err := c.p.Canonical(sliderText(c.p, c.x)); err != nil {
 			t.Errorf("slider text of %s refused: %v", c.p.Name, err)
 		}
 	}
@@ -140,7 +142,7 @@ func TestTours(t *testing.T) {
 	if !strings.Contains(html, `id="tour-caption"`) || !strings.Contains(html, "Sharp versus blurry plans") {
 		t.Errorf("the active tour's caption is missing")
 	}
-	if err := checkTours("/ot", OTSchema, []Tour{{Name: "x", Caption: "a. b.", Query: "eps=-1"}}); err == nil {
+	if err := (play.Page{Path: "/ot", Title: "t", Schema: OTSchema, Tours: []Tour{{Name: "x", Caption: "a. b.", Query: "eps=-1"}}}).Check(); err == nil {
 		t.Errorf("a tour with a bad value passed the check")
 	}
 }

@@ -105,18 +105,6 @@ func TestOTRunCPU(t *testing.T) {
 	}
 }
 
-func TestOTRunBadSettings(t *testing.T) {
-	// Partial with a mass above min(|a|, |b|) = 1 cannot be asked through
-	// the schema (mass <= 1), but the solver's errors reach the frame.
-	st, _ := OTSchema.DecodeQuery("n=5&m=5&method=partial&backend=cpu")
-	st.values["mass"] = "2"
-	r := newOTRun(st)
-	defer r.close()
-	if f := r.advance(0); !strings.Contains(f.Error, "Mass = 2") {
-		t.Errorf("frame error %q, want the solver's Mass error", f.Error)
-	}
-}
-
 // The run on the native GPU backend matches the CPU one within float32
 // tolerance, iteration for iteration.
 func TestOTRunGPUAgreement(t *testing.T) {

@@ -1,0 +1,104 @@
+// Package play holds the playground's page models without any view: each
+// page's typed state (parsed once from the URL, validated, encoded back),
+// its run on a compute.Backend (step, play, reset), and its frames and
+// figures as data (package figure). It imports solvers, compute and
+// figure, never go-app, ui or gpu, and builds for GOOS=js as well as
+// natively, so the browser pages (package ui), the server, the notebook
+// API and the native tests all run the same models.
+//
+// # URL state
+//
+// A page's parameters live in its URL, so that every view is a link. A
+// Schema lists them (KindInt, KindFloat, KindChoice, with bounds and a
+// canonical default); Schema.Decode turns query values into a State,
+// keeping defaults where a value is bad and returning an error that names
+// each bad parameter; State.Encode writes the canonical query (sorted,
+// defaults left out); State.With and Schema.Make build states with
+// validation; Schema.Validate also flags unknown keys (for scripted
+// embedders). Param's presentation fields (Label, Group, Slider, Math,
+// ShownWhen, ...) tell the view how to draw the control; they do not
+// change what the URL accepts.
+//
+// # Pages
+//
+// A Page describes a page: route, title, gallery summary, Schema and 3-5
+// Tours (named URL states with a two-sentence caption). A model registers
+// its Page from init with Register; the ui package pairs it with a view
+// (ui.RegisterView). Pages and Lookup read the registry.
+//
+// # The page-model contract
+//
+// A page model is four things in this package, named after the page:
+//
+//  1. Its Schema and Page, registered from init.
+//  2. Its typed state: a struct with one field per parameter, made by a
+//     Parse function from a decoded State (every value read once, here,
+//     and checked across fields) and encoded back by a State method
+//     (Schema.Make). Consumers read fields, never st.Float("eps").
+//  3. Its run: a Start function (usually a method of the typed state)
+//     that opens the run on a backend, reporting a long setup through
+//     Progress, and returns a Run whose Step(ctx, k, playing) advances k
+//     steps and returns a Frame; Close frees device memory.
+//  4. Its Frame: a struct of numbers (with JSON tags: the browser
+//     publishes it to scripts) and figure.Figure values, with Finished
+//     saying when Play should stop.
+//
+// A Runner drives any model the same way: Reset(start), Step, Play,
+// Pause, Close, the Updates it shows (latest frame, progress, error,
+// playing, backend), compute serialised by ComputeLock, cancellation of a
+// replaced run through its context, and one restart on the backend that
+// replaces a lost GPU device (compute.ErrDeviceLost). The ui's page
+// skeleton owns a Runner; native tests run models with one or call Start
+// and Step directly.
+//
+// A minimal model (a page that counts; see ot.go for a real one):
+//
+//	var CountSchema = Schema{
+//		{Name: "to", Label: "Count to", Kind: KindInt, Default: "10", Min: 1, Max: 1000},
+//		ComputeParam,
+//	}
+//
+//	func init() {
+//		Register(Page{Path: "/count", Title: "Count", Schema: CountSchema, Tours: countTours})
+//	}
+//
+//	type Count struct {
+//		To      int
+//		Backend string
+//	}
+//
+//	func ParseCount(st State) (Count, error) {
+//		return Count{To: st.Int("to"), Backend: st.String("backend")}, nil
+//	}
+//
+//	func (c Count) State() (State, error) {
+//		return CountSchema.Make(map[string]string{"to": strconv.Itoa(c.To), "backend": c.Backend})
+//	}
+//
+//	type CountFrame struct {
+//		Step int `json:"step"`
+//		To   int `json:"to"`
+//	}
+//
+//	func (f CountFrame) Finished() bool { return f.Step >= f.To }
+//
+//	type countRun struct{ c Count; step int }
+//
+//	func (c Count) Start(ctx context.Context, b compute.Backend, progress func(Progress)) (Run[CountFrame], error) {
+//		return &countRun{c: c}, nil
+//	}
+//
+//	func (r *countRun) Step(ctx context.Context, k int, playing bool) (CountFrame, error) {
+//		r.step = min(r.step+k, r.c.To)
+//		return CountFrame{Step: r.step, To: r.c.To}, nil
+//	}
+//
+//	func (r *countRun) Close() {}
+//
+// and its view in ui, over the shared skeleton:
+//
+//	r := &play.Runner[play.CountFrame]{Open: ..., Show: ...}
+//	st, _ := play.CountSchema.Decode(u.Query())
+//	c, _ := play.ParseCount(st)
+//	r.Reset(c.Start)
+package play

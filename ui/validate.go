@@ -1,101 +1,51 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
-	"github.com/otplay/otplay/compute/conformance"
+	"github.com/otplay/otplay/play"
 )
 
-// ValidatePath is the route of the in-browser conformance page.
-const ValidatePath = "/validate"
+// The /validate model is play's (play.Validate, play.ValidateFrame);
+// these names keep the scripts and tests that knew them in ui.
+const ValidatePath = play.ValidatePath
 
-// ValidateSchema is the URL state of /validate: the backend, and whether
-// to run the full suite (sizes up to 4097 in every dimension; slow on the
-// wasm CPU reference) or the quick one (the default, as otplay validate
-// --quick).
-var ValidateSchema = Schema{
-	{Name: "full", Label: "Run the full suite", Group: "Suite", Kind: KindChoice, Default: "no", Choices: []string{"no", "yes"}, Help: "run the full suite instead of the quick one"},
-	computeParam,
-}
-
-// ValidateTours are the /validate page's presets.
-var ValidateTours = []Tour{
-	{Name: "The quick suite", Query: "",
-		Caption: "Every compute operation of the browser's backend against the float64 CPU reference, on sizes 1, 65 and 4097. A failure names the operation and its error."},
-	{Name: "The full suite", Query: "full=yes",
-		Caption: "All sizes and dimensions, as otplay validate runs natively. It takes a minute or more on a software GPU."},
-	{Name: "The CPU backend", Query: "backend=cpu",
-		Caption: "The same checks on the wasm CPU backend. They pass trivially in float64, which shows what the tolerances measure."},
-}
-
-func init() {
-	Register(Page{
-		Path:    ValidatePath,
-		Title:   "Validate",
-		Summary: "Runs the compute conformance suite on this browser's backend: every kernel against independent float64 references, with the float32 tolerances.",
-		Schema:  ValidateSchema,
-		Tours:   ValidateTours,
-		New:     func() app.Composer { return &ValidatePage{} },
-	})
-}
+// ValidateSchema is the URL state of /validate (play.ValidateSchema).
+var ValidateSchema = play.ValidateSchema
 
 // ValidateCheck is one row of the published /validate result.
-type ValidateCheck struct {
-	Op     string  `json:"op"`
-	Case   string  `json:"case"`
-	MaxErr float64 `json:"maxErr"`
-	Tol    float64 `json:"tol"`
-	Pass   bool    `json:"pass"`
-	Error  string  `json:"error,omitempty"`
+type ValidateCheck = play.ValidateCheck
+
+func init() {
+	RegisterView(ValidatePath, func() app.Composer { return &ValidatePage{} })
 }
 
-// ValidateResult is what /validate publishes as window.otplayResult.
+// ValidateResult is what /validate publishes as window.otplayResult: the
+// page, whether the suite is done, the backend, and the suite's frame
+// (checks, failed, timeMs).
 type ValidateResult struct {
-	Page    string          `json:"page"`
-	Done    bool            `json:"done"`
-	Backend BackendStatus   `json:"backend"`
-	Checks  []ValidateCheck `json:"checks"`
-	Failed  int             `json:"failed"`
-	// TimeMS is the suite's wall time in milliseconds.
-	TimeMS float64 `json:"timeMs"`
+	Page    string        `json:"page"`
+	Done    bool          `json:"done"`
+	Backend BackendStatus `json:"backend"`
+	play.ValidateFrame
 }
 
-// ValidateCheckProgress is the check the suite is running: Index of
-// Total (1-based) and its name ("softmin n=65 m=63 d=2 eps=0.01").
-type ValidateCheckProgress struct {
-	Index, Total int
-	Name         string
-}
-
-// RunValidate runs the conformance suite on the backend the state names,
-// calling progress (if not nil) before each check. It blocks; in the
-// browser call it from a goroutine.
-func RunValidate(st State, progress func(ValidateCheckProgress)) ValidateResult {
+// RunValidate runs the conformance suite (play.Validate) on the backend
+// the state names, calling progress (if not nil) before each check. It
+// blocks; in the browser call it from a goroutine.
+func RunValidate(st State, progress func(play.Progress)) ValidateResult {
 	computeMu.Lock()
 	defer computeMu.Unlock()
-	status := OpenBackend(st.String("backend"))
-	start := time.Now()
-	opts := conformance.Options{Quick: st.String("full") != "yes"}
-	if progress != nil {
-		opts.Progress = func(k, total int, name string) { progress(ValidateCheckProgress{k, total, name}) }
-	}
-	rs := conformance.Run(status.Backend, opts)
-	r := ValidateResult{Page: ValidatePath, Done: true, Backend: status, Failed: conformance.Failed(rs),
-		TimeMS: float64(time.Since(start)) / float64(time.Millisecond)}
-	for _, c := range rs {
-		vc := ValidateCheck{Op: c.Op, Case: c.Case, MaxErr: c.MaxErr, Tol: c.Tol, Pass: c.Pass}
-		if c.Err != nil {
-			vc.Error = c.Err.Error()
-		}
-		if vc.MaxErr != vc.MaxErr || vc.MaxErr > 1e300 || vc.MaxErr < -1e300 { // JSON has no NaN or Inf
-			vc.MaxErr = -1
-		}
-		r.Checks = append(r.Checks, vc)
-	}
-	return r
+	v, _ := play.ParseValidate(st)
+	status := OpenBackend(v.Backend)
+	run, _ := v.Start(context.Background(), status.Backend, progress)
+	defer run.Close()
+	f, _ := run.Step(context.Background(), 0, false)
+	return ValidateResult{Page: ValidatePath, Done: true, Backend: status, ValidateFrame: f}
 }
 
 // ValidatePage is the /validate page.
@@ -109,7 +59,7 @@ type ValidatePage struct {
 	// opened is the backend once open (the suite then runs on it);
 	// started is when the page began, for the elapsed time it shows.
 	opened  *BackendStatus
-	check   ValidateCheckProgress // the check running (Index 0: none yet)
+	check   *play.Progress // the check running (nil: none yet)
 	started time.Time
 	elapsed time.Duration
 }
@@ -120,7 +70,7 @@ func (p *ValidatePage) OnNav(ctx app.Context) {
 	p.embed = IsEmbed(u)
 	ctx.Page().SetTitle("Validate · otplay")
 	st, err := ValidateSchema.Decode(u.Query())
-	p.state, p.stateErr, p.result, p.opened, p.check = st, "", nil, nil, ValidateCheckProgress{}
+	p.state, p.stateErr, p.result, p.opened, p.check = st, "", nil, nil, nil
 	p.started, p.elapsed = time.Now(), 0
 	if err != nil {
 		p.stateErr = err.Error()
@@ -157,10 +107,10 @@ func (p *ValidatePage) OnNav(ctx app.Context) {
 				p.opened = &s
 			}
 		})
-		r := RunValidate(st, func(c ValidateCheckProgress) {
+		r := RunValidate(st, func(c play.Progress) {
 			ctx.Dispatch(func(ctx app.Context) {
 				if p.gen == gen && p.result == nil {
-					p.check = c
+					p.check = &c
 				}
 			})
 		})
@@ -188,9 +138,8 @@ func (p *ValidatePage) Render() app.UI {
 			}
 			l.Progress.Phase = fmt.Sprintf("Running the %s conformance suite on %s, each kernel against the float64 CPU (%.0f s so far)",
 				suite, p.opened.Badge(), p.elapsed.Seconds())
-			if c := p.check; c.Index > 0 {
-				l.Progress = &Progress{Phase: fmt.Sprintf("%s; check %d of %d: %s", l.Progress.Phase, c.Index, c.Total, c.Name),
-					Done: c.Index - 1, Total: c.Total, Unit: "checks done"}
+			if c := p.check; c != nil {
+				l.Progress = &Progress{Phase: l.Progress.Phase + "; " + c.Phase, Done: c.Done, Total: c.Total, Unit: c.Unit}
 			}
 		}
 		return l.Render(

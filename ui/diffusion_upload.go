@@ -105,6 +105,17 @@ func pointSet(key, name string, n int, seed uint64) (data.Set, error) {
 	return s, nil
 }
 
+// uploadedPoints returns the points uploaded for key (n x 2, row-major),
+// nil when there are none.
+func uploadedPoints(key string) []float64 {
+	pointUploads.Lock()
+	defer pointUploads.Unlock()
+	if s, ok := pointUploads.sets[key]; ok {
+		return s.Points
+	}
+	return nil
+}
+
 // resamplePoints draws k points of s uniformly with replacement (PCG of
 // seed): new particles from an uploaded cloud.
 func resamplePoints(s data.Set, k int, seed uint64) []float64 {

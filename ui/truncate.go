@@ -11,6 +11,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/play"
 	"github.com/otplay/otplay/solvers/diffusion"
 	"github.com/otplay/otplay/solvers/metrics"
 	"github.com/otplay/otplay/solvers/truncate"
@@ -224,7 +225,9 @@ func runTruncateOn(status BackendStatus, r *truncateRun, emit func(TruncateFrame
 
 	computeMu.Lock()
 	start := time.Now()
-	setup, err := newDiffusionSetup(b, status.Kind, st, func(step int, loss float64) {
+	spec := play.ModelSpec{Data: st.String("data"), N: st.Int("n"), Seed: uint64(st.Int("seed")), Schedule: st.String("schedule"),
+		Model: st.String("model"), K: st.Int("k"), Train: st.Int("train"), Upload: uploadedPoints(DiffusionPath + ":data")}
+	setup, err := spec.Build(b, func(step int, loss float64) {
 		send(func(f *TruncateFrame) { f.Phase, f.TrainStep, f.TrainSteps = "training", step, st.Int("train") })
 		if yield != nil {
 			yield()
@@ -235,10 +238,10 @@ func runTruncateOn(status BackendStatus, r *truncateRun, emit func(TruncateFrame
 		fail(fmt.Errorf("%s backend: %w", status.Kind, err))
 		return
 	}
-	defer func() { computeMu.Lock(); setup.free(); computeMu.Unlock() }()
-	frame.data = setup.data
+	defer func() { computeMu.Lock(); setup.Free(); computeMu.Unlock() }()
+	frame.data = setup.Data
 	frame.TimingsMS["model"] = float64(time.Since(start)) / 1e6
-	mmd, h := qualityMMD(setup.data, setup.n)
+	mmd, h := play.QualityMMD(setup.Data, setup.N)
 	frame.Bandwidth = h
 
 	// The prior.
@@ -249,7 +252,7 @@ func runTruncateOn(status BackendStatus, r *truncateRun, emit func(TruncateFrame
 		computeMu.Lock()
 	}
 	start = time.Now()
-	set, err := TruncateSettings(st, setup.sched)
+	set, err := TruncateSettings(st, setup.Sched)
 	if err != nil {
 		computeMu.Unlock()
 		fail(err)
@@ -267,7 +270,7 @@ func runTruncateOn(status BackendStatus, r *truncateRun, emit func(TruncateFrame
 				yield()
 			}
 		}
-		fit, err := truncate.FitPrior(b, setup.data, setup.n, 2, set)
+		fit, err := truncate.FitPrior(b, setup.Data, setup.N, 2, set)
 		if err != nil {
 			computeMu.Unlock()
 			fail(fmt.Errorf("fitting the %s prior: %w", st.String("prior"), err))
@@ -299,8 +302,8 @@ func runTruncateOn(status BackendStatus, r *truncateRun, emit func(TruncateFrame
 	}
 	// How well the prior fits q(x_t): against the data pushed through
 	// the forward process with fresh noise (seed + 7).
-	qm := min(setup.n, diffusionQualityPoints)
-	ref, err := truncateForward(b, setup.data[:2*qm], fit.Time, seed+7)
+	qm := min(setup.N, diffusionQualityPoints)
+	ref, err := truncateForward(b, setup.Data[:2*qm], fit.Time, seed+7)
 	if err == nil {
 		err = fit.Sample(xa, n, seed)
 	}
@@ -337,13 +340,13 @@ func runTruncateOn(status BackendStatus, r *truncateRun, emit func(TruncateFrame
 			fail(err)
 			return
 		}
-		res, err := diffusion.Sample(b, setup.model, setup.sched, xa, n, ds)
+		res, err := diffusion.Sample(b, setup.Model, setup.Sched, xa, n, ds)
 		var full, trunc []float64
 		if err == nil {
 			full, err = readX()
 		}
 		if err == nil {
-			_, err = fit.SampleReverse(setup.model, setup.sched, xa, n, seed, ds)
+			_, err = fit.SampleReverse(setup.Model, setup.Sched, xa, n, seed, ds)
 		}
 		if err == nil {
 			trunc, err = readX()
@@ -370,7 +373,7 @@ func runTruncateOn(status BackendStatus, r *truncateRun, emit func(TruncateFrame
 	computeMu.Unlock()
 
 	// Side by side: each sampler in its goroutine behind its gate.
-	tEnd := setup.sched.DefaultTEnd()
+	tEnd := setup.Sched.DefaultTEnd()
 	var wg sync.WaitGroup
 	for side := 0; side < 2; side++ {
 		wg.Add(1)
@@ -443,7 +446,7 @@ func runTruncateOn(status BackendStatus, r *truncateRun, emit func(TruncateFrame
 				resumed = time.Now()
 				return nil
 			}
-			if _, err := diffusion.Sample(b, setup.model, setup.sched, x, n, ds); err != nil && err != errRunStopped {
+			if _, err := diffusion.Sample(b, setup.Model, setup.Sched, x, n, ds); err != nil && err != errRunStopped {
 				fail(err)
 			}
 		}(side)

@@ -186,7 +186,11 @@ func (r *Runner[F]) resetLocked(start Start[F]) {
 
 // Step advances the run by one step and shows the frame (nothing while a
 // step or Play is in flight or no run is ready).
-func (r *Runner[F]) Step() {
+func (r *Runner[F]) Step() { r.StepBy(1) }
+
+// StepBy is Step of k steps (a run may accept k < 0: /sliced goes back a
+// direction).
+func (r *Runner[F]) StepBy(k int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.run == nil || r.busy || r.state.Err != nil {
@@ -195,7 +199,7 @@ func (r *Runner[F]) Step() {
 	r.busy = true
 	gen, run, ctx := r.gen, r.run, r.ctx
 	go func() {
-		f, err := r.step(ctx, run, 1, false)
+		f, err := r.step(ctx, run, k, false)
 		r.finish(gen, func(u *Update[F]) { r.setFrame(u, f, err) })
 		r.checkLost(gen, r.backend(gen), err)
 	}()
@@ -203,10 +207,11 @@ func (r *Runner[F]) Step() {
 
 // Play steps the run, StepsPerFrame steps a frame, until Pause, an error
 // or a finished frame; the last frame is a complete one (playing false).
+// Play of a finished run takes one frame and stops.
 func (r *Runner[F]) Play() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.run == nil || r.busy || r.state.Err != nil || (r.state.HasFrame && r.state.Frame.Finished()) {
+	if r.run == nil || r.busy || r.state.Err != nil {
 		return
 	}
 	r.busy = true

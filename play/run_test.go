@@ -98,7 +98,9 @@ func TestRunnerStepPlayPauseReset(t *testing.T) {
 	rec := newRecorder()
 	r := &Runner[countFrame]{Open: func() (compute.Backend, error) { return cpu, nil }, Show: rec.show, StepsPerFrame: 3, FrameGap: time.Millisecond}
 	r.Reset(start(10))
-	rec.wait(t, "the setup's progress", func(u Update[countFrame]) bool { return u.Progress != nil && u.Progress.Phase == "counting" && u.Progress.Total == 10 })
+	rec.wait(t, "the setup's progress", func(u Update[countFrame]) bool {
+		return u.Progress != nil && u.Progress.Phase == "counting" && u.Progress.Total == 10
+	})
 	u := rec.wait(t, "frame 0", func(u Update[countFrame]) bool { return u.HasFrame })
 	if u.Frame.step != 0 || u.Progress != nil || u.Backend != cpu || u.Frame.playing {
 		t.Fatalf("first update %+v, want step 0 on the CPU, no progress", u)
@@ -123,9 +125,14 @@ func TestRunnerStepPlayPauseReset(t *testing.T) {
 	for r.Busy() {
 		time.Sleep(time.Millisecond)
 	}
-	r.Play() // finished: nothing happens
-	if r.State().Playing {
-		t.Errorf("Play of a finished run plays")
+	rec.clear()
+	r.Play() // finished: one frame, then it stops
+	u = rec.wait(t, "the stop after Play of a finished run", func(u Update[countFrame]) bool { return !u.Playing && u.HasFrame })
+	for r.Busy() {
+		time.Sleep(time.Millisecond)
+	}
+	if u := r.State(); u.Playing || u.Frame.step != 10 {
+		t.Errorf("Play of a finished run: playing %v at step %d", u.Playing, u.Frame.step)
 	}
 	// Pause ends a long Play early, on a complete frame.
 	r.Reset(start(1 << 30))
@@ -137,7 +144,9 @@ func TestRunnerStepPlayPauseReset(t *testing.T) {
 	r.Play()
 	rec.wait(t, "a playing frame", func(u Update[countFrame]) bool { return u.Playing && u.HasFrame && u.Frame.step > 0 })
 	r.Pause()
-	u = rec.wait(t, "the paused frame", func(u Update[countFrame]) bool { return !u.Playing && u.HasFrame && !u.Frame.playing && u.Frame.step > 0 })
+	u = rec.wait(t, "the paused frame", func(u Update[countFrame]) bool {
+		return !u.Playing && u.HasFrame && !u.Frame.playing && u.Frame.step > 0
+	})
 	if u.Frame.Finished() {
 		t.Errorf("paused run finished: %+v", u.Frame)
 	}

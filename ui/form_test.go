@@ -194,27 +194,3 @@ func TestProgress(t *testing.T) {
 		t.Errorf("progress while sampling: %+v", p)
 	}
 }
-
-// The /ot page says whether the run converged from the solver's state,
-// with the reason, and never prints a placeholder.
-func TestOTConvergenceText(t *testing.T) {
-	for _, c := range []struct {
-		f    OTFrame
-		want string
-	}{
-		{OTFrame{}, "not yet: no iteration"},
-		{OTFrame{Iteration: 3, Residuals: []float64{0.5, 0.2, 0.1}}, "not yet: residual 0.1"},
-		{OTFrame{Iteration: 40, Converged: true, Residuals: []float64{5e-7}}, "yes: the residual 5e-07 is below"},
-		{OTFrame{Iteration: 1000, Residuals: []float64{3e-4}}, "no: stopped at the 1000-iteration cap"},
-		// The solver's own sentence wins once the run has stopped; while
-		// it runs, "not yet".
-		{OTFrame{Iteration: 1000, Status: "not converged: residual 2e-6 above tol; use --backend cpu", Residuals: []float64{2e-6}}, "not converged: residual 2e-6 above tol"},
-		{OTFrame{Iteration: 40, Converged: true, Status: "converged: float64 marginal error 9e-07", Residuals: []float64{5e-7}}, "converged: float64 marginal error"},
-		{OTFrame{Iteration: 5, Status: "not converged: raise MaxIter", Residuals: []float64{0.2}}, "not yet: residual 0.2"},
-	} {
-		got := otConvergence(&c.f)
-		if !strings.Contains(got, c.want) || strings.Contains(got, "NaN") {
-			t.Errorf("otConvergence(iteration %d) = %q, want %q", c.f.Iteration, got, c.want)
-		}
-	}
-}

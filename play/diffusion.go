@@ -50,7 +50,7 @@ const UploadChoice = "upload"
 
 // PointSets are the 2-D data sets the particle pages offer (those of
 // /ot), then UploadChoice.
-var PointSets = []string{"8gaussians", "moons", "circles", "gaussian", "uniform", "25gaussians", "swissroll", "checkerboard", "spirals", "pinwheel", "rings", UploadChoice}
+var PointSets = append(append([]string(nil), OTSets...), UploadChoice)
 
 // DiffusionSchema is the URL state of /diffusion. Defaults: 500 points of
 // 8gaussians, the empirical (exact) denoiser, 500 particles, DPM-Solver++

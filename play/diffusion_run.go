@@ -132,7 +132,7 @@ func (d Diffusion) Start(ctx context.Context, b compute.Backend, progress func(P
 	if t := model.Train; t != nil {
 		f.TrainSteps, f.TrainStep = t.Steps, t.Steps
 		f.Loss, f.LossAt = t.Losses, t.LossAt
-		f.TimingsMS["train"] = durationMS(t.Duration)
+		f.TimingsMS["train"] = millis(int64(t.Duration))
 	}
 	f.Steps = set.Steps
 	if set.Sampler == diffusion.ODEAdaptive {
@@ -148,7 +148,7 @@ func (d Diffusion) Start(ctx context.Context, b compute.Backend, progress func(P
 		err = b.Read(x0, r.xa)
 	}
 	if err == nil {
-		f.TimingsMS["setup"] = durationMS(time.Since(start)) - f.TimingsMS["train"]
+		f.TimingsMS["setup"] = millis(int64(time.Since(start))) - f.TimingsMS["train"]
 		err = r.show(1, x0, nil, 0, time.Now())
 	}
 	if err != nil {
@@ -199,7 +199,7 @@ func (r *diffusionRun) show(t float64, x, den []float64, stepMS float64, frameSt
 		timings[k] = v
 	}
 	timings["step"] = stepMS
-	timings["frame"] = durationMS(time.Since(frameStart))
+	timings["frame"] = millis(int64(time.Since(frameStart)))
 	f.TimingsMS = timings
 	return nil
 }
@@ -218,7 +218,7 @@ func (r *diffusionRun) sample() {
 	defer close(r.exited)
 	set := r.set
 	set.Callback = func(s diffusion.Step) error {
-		stepMS := durationMS(time.Since(r.resumed))
+		stepMS := millis(int64(time.Since(r.resumed)))
 		fs := time.Now()
 		f := &r.frame
 		f.Step, f.NFE = s.Index+1, s.NFE
@@ -289,6 +289,3 @@ func (r *diffusionRun) Close() {
 	}
 	r.model.Free()
 }
-
-// durationMS is d in milliseconds, as the frames' TimingsMS hold it.
-func durationMS(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -90,10 +90,12 @@ type ValidateFrame struct {
 // Finished is always true: the suite runs once, in Start.
 func (f ValidateFrame) Finished() bool { return true }
 
-// CheckProgress is the Progress of check k of total (1-based) named
-// name: "check k of total: name", k-1 of total done.
-func CheckProgress(k, total int, name string) Progress {
-	return Progress{Phase: fmt.Sprintf("check %d of %d: %s", k, total, name), Done: k - 1, Total: total, Unit: "checks done"}
+// CheckProgress is the Progress of check k of total (1-based) named name
+// in the suite ("quick" or "full"): "Running the quick conformance suite
+// against the float64 CPU: check k of total: name", k-1 of total done.
+func CheckProgress(suite string, k, total int, name string) Progress {
+	return Progress{Phase: fmt.Sprintf("Running the %s conformance suite against the float64 CPU: check %d of %d: %s", suite, k, total, name),
+		Done: k - 1, Total: total, Unit: "checks done"}
 }
 
 // Start runs the whole suite on b (conformance.Run), reporting each check
@@ -103,7 +105,7 @@ func (v Validate) Start(ctx context.Context, b compute.Backend, progress func(Pr
 	start := time.Now()
 	opts := conformance.Options{Quick: !v.Full}
 	if progress != nil {
-		opts.Progress = func(k, total int, name string) { progress(CheckProgress(k, total, name)) }
+		opts.Progress = func(k, total int, name string) { progress(CheckProgress(v.Suite(), k, total, name)) }
 	}
 	rs := conformance.Run(b, opts)
 	f := ValidateFrame{Failed: conformance.Failed(rs), TimeMS: float64(time.Since(start)) / float64(time.Millisecond)}

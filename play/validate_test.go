@@ -2,6 +2,7 @@ package play
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -40,8 +41,8 @@ func TestValidateModel(t *testing.T) {
 		t.Fatalf("%d progress reports for %d checks", len(seen), len(f.Checks))
 	}
 	for i, p := range seen {
-		want := CheckProgress(i+1, len(f.Checks), f.Checks[i].Op+" "+f.Checks[i].Case)
-		if p != want || !strings.HasPrefix(p.Phase, "check ") {
+		want := CheckProgress("quick", i+1, len(f.Checks), f.Checks[i].Op+" "+f.Checks[i].Case)
+		if p != want || !strings.Contains(p.Phase, "quick conformance suite") || !strings.Contains(p.Phase, fmt.Sprintf("check %d of %d: ", i+1, len(f.Checks))) {
 			t.Fatalf("progress %d = %+v, want %+v", i, p, want)
 		}
 	}

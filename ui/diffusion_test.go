@@ -25,7 +25,7 @@ func TestDenoiserAlias(t *testing.T) {
 // The view renders its opening state, then a frame of the model's run:
 // the stats, the controls, the form, and the CSV export of every particle.
 func TestDiffusionPageRender(t *testing.T) {
-	html := app.HTMLString(&DiffusionPage{})
+	html := app.HTMLString(newDiffusionPage())
 	for _, want := range []string{`id="diffusion-stats"`, `data-status="opening"`, `id="step"`, `id="play"`, `id="reset"`, `id="diffusion-view"`, `id="in-sampler"`, "∇log p_t"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("initial /diffusion lacks %q", want)
@@ -47,8 +47,9 @@ func TestDiffusionPageRender(t *testing.T) {
 		t.Fatal(err)
 	}
 	status := BackendStatus{Kind: KindCPU}
-	page := &DiffusionPage{state: st, form: newParamForm(DiffusionSchema, st), status: &status,
-		update: play.Update[play.DiffusionFrame]{Frame: f, HasFrame: true}}
+	page := newDiffusionPage()
+	page.state, page.form, page.status = st, newParamForm(DiffusionSchema, st), &status
+	page.update = play.Update[play.DiffusionFrame]{Frame: f, HasFrame: true}
 	html = app.HTMLString(page)
 	for _, want := range []string{`data-status="sampling"`, `data-step="1"`, "MMD(denoised, data)", "last step: "} {
 		if !strings.Contains(html, want) {
@@ -58,7 +59,7 @@ func TestDiffusionPageRender(t *testing.T) {
 	if csv := page.particlesCSV(); strings.Count(csv, "\n") != 21 {
 		t.Errorf("CSV has %d lines, want header + 20", strings.Count(csv, "\n"))
 	}
-	if r := page.result(); r.Page != DiffusionPath || !r.Done || r.Step != 1 || r.Backend.Kind != KindCPU {
+	if r := page.Publish(page.result(), f).(DiffusionFrame); r.Page != DiffusionPath || !r.Done || r.Step != 1 || r.Backend.Kind != KindCPU {
 		t.Errorf("published %+v", r)
 	}
 }

@@ -2,7 +2,6 @@ package play
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -64,13 +63,9 @@ type DiffusionFrame struct {
 // Finished reports that the sampler reached its end time.
 func (f DiffusionFrame) Finished() bool { return f.AtEnd }
 
-// errRunStopped ends a sampler whose run was closed.
-var errRunStopped = errors.New("play: run stopped")
-
-// diffusionRun is one sampling run. The sampler (diffusion.Sample) runs
-// in its own goroutine, started by the first Step; its per-step callback
-// builds the frame, hands it to Step and waits for the next Step (or
-// Close). So Step, Play and Pause drive the real solver, not a replay.
+// diffusionRun is one sampling run: diffusion.Sample behind a
+// samplerStepper, so Step, Play and Pause drive the real solver, not a
+// replay.
 type diffusionRun struct {
 	d     Diffusion
 	b     compute.Backend
@@ -83,18 +78,7 @@ type diffusionRun struct {
 	frame  DiffusionFrame
 	trails [][]float64
 
-	started bool
-	allow   chan struct{}    // Step lets the sampler take one more step
-	results chan stepOutcome // the sampler's frame after each step, then its end
-	stop    chan struct{}    // closed by Close
-	exited  chan struct{}    // closed when the sampler's goroutine returns
-	resumed time.Time
-}
-
-type stepOutcome struct {
-	frame DiffusionFrame
-	err   error
-	end   bool // the sampler returned (err says how)
+	sampler *samplerStepper
 }
 
 // Start builds the model (progress reports the MLP's Adam steps), draws
@@ -124,8 +108,13 @@ func (d Diffusion) Start(ctx context.Context, b compute.Backend, progress func(P
 	if err != nil {
 		return nil, err
 	}
-	r := &diffusionRun{d: d, b: b, model: model, set: set, tEnd: model.Sched.DefaultTEnd(),
-		allow: make(chan struct{}), results: make(chan stepOutcome, 1), stop: make(chan struct{}), exited: make(chan struct{})}
+	r := &diffusionRun{d: d, b: b, model: model, set: set, tEnd: model.Sched.DefaultTEnd()}
+	r.sampler = newSamplerStepper(func(callback func(diffusion.Step) error) error {
+		s := r.set
+		s.Callback = callback
+		_, err := diffusion.Sample(b, model.Model, model.Sched, r.xa, d.Particles, s)
+		return err
+	})
 	f := &r.frame
 	f.State, f.Phase, f.Particles = st.Encode(), "sampling", d.Particles
 	f.TimingsMS = map[string]float64{}
@@ -213,42 +202,6 @@ func (r *diffusionRun) snapshot() DiffusionFrame {
 	return f
 }
 
-// sample runs the sampler to its end, one step per allowance.
-func (r *diffusionRun) sample() {
-	defer close(r.exited)
-	set := r.set
-	set.Callback = func(s diffusion.Step) error {
-		stepMS := millis(int64(time.Since(r.resumed)))
-		fs := time.Now()
-		f := &r.frame
-		f.Step, f.NFE = s.Index+1, s.NFE
-		f.Quality = append(f.Quality, r.mmd(s.Denoised))
-		f.QualityStep = append(f.QualityStep, s.Index+1)
-		f.QualityNFE = append(f.QualityNFE, s.NFE)
-		f.AtEnd = s.TNext <= r.tEnd*(1+1e-9)
-		err := r.show(s.TNext, s.X, s.Denoised, stepMS, fs)
-		r.results <- stepOutcome{frame: r.snapshot(), err: err}
-		if err != nil || f.AtEnd {
-			return err
-		}
-		select {
-		case <-r.allow:
-			r.resumed = time.Now()
-			return nil
-		case <-r.stop:
-			return errRunStopped
-		}
-	}
-	_, err := diffusion.Sample(r.b, r.model.Model, r.model.Sched, r.xa, r.d.Particles, set)
-	if errors.Is(err, errRunStopped) {
-		return
-	}
-	select {
-	case r.results <- stepOutcome{end: true, err: err}:
-	case <-r.stop:
-	}
-}
-
 // Step advances the sampler k steps (fewer where it reaches its end) and
 // returns the frame reached.
 func (r *diffusionRun) Step(ctx context.Context, k int, playing bool) (DiffusionFrame, error) {
@@ -256,22 +209,26 @@ func (r *diffusionRun) Step(ctx context.Context, k int, playing bool) (Diffusion
 		if err := ctx.Err(); err != nil {
 			return r.snapshot(), err
 		}
-		r.resumed = time.Now()
-		if !r.started {
-			r.started = true
-			go r.sample()
-		} else {
-			r.allow <- struct{}{}
+		resumed := time.Now()
+		s, end, err := r.sampler.next()
+		if err != nil {
+			return r.snapshot(), err
 		}
-		out := <-r.results
-		if out.err != nil {
-			return r.snapshot(), out.err
-		}
-		if out.end {
+		if end {
 			// The solver ended at a time other than its default end (it
 			// should not): the last frame is the end.
 			r.frame.AtEnd, r.frame.Phase = true, "finished"
 			break
+		}
+		stepMS, fs := millis(int64(time.Since(resumed))), time.Now()
+		f := &r.frame
+		f.Step, f.NFE = s.Index+1, s.NFE
+		f.Quality = append(f.Quality, r.mmd(s.Denoised))
+		f.QualityStep = append(f.QualityStep, s.Index+1)
+		f.QualityNFE = append(f.QualityNFE, s.NFE)
+		f.AtEnd = s.TNext <= r.tEnd*(1+1e-9)
+		if err := r.show(s.TNext, s.X, s.Denoised, stepMS, fs); err != nil {
+			return r.snapshot(), err
 		}
 	}
 	return r.snapshot(), nil
@@ -280,10 +237,7 @@ func (r *diffusionRun) Step(ctx context.Context, k int, playing bool) (Diffusion
 // Close stops the sampler (at its next step) and frees the particles and
 // the model.
 func (r *diffusionRun) Close() {
-	close(r.stop)
-	if r.started {
-		<-r.exited
-	}
+	r.sampler.close()
 	if r.xa != nil {
 		r.b.Free(r.xa)
 	}

@@ -86,6 +86,7 @@ type diffusionRun struct {
 // returns the run at t = 1.
 func (d Diffusion) Start(ctx context.Context, b compute.Backend, progress func(Progress)) (Run[DiffusionFrame], error) {
 	start := time.Now()
+	progress = yielding(progress)
 	st, err := d.State()
 	if err != nil {
 		return nil, err

@@ -78,3 +78,21 @@ func (s *samplerStepper) close() {
 		<-s.exited
 	}
 }
+
+// Yield, when set, is called after each progress report of a model's
+// long setup (training, fitting, the conformance checks), so that a
+// single-threaded host can show it: the browser's wasm returns to its
+// event loop, and repaints, only when every goroutine waits, which a fit
+// on the wasm CPU backend never does by itself. The browser build sets
+// it to a 1 ms sleep (ui); natively it is nil.
+var Yield func()
+
+// yielding returns progress followed by Yield.
+func yielding(progress func(Progress)) func(Progress) {
+	return func(p Progress) {
+		progress(p)
+		if Yield != nil {
+			Yield()
+		}
+	}
+}

@@ -110,6 +110,7 @@ type truncateRun struct {
 // both sides at step 0: the full sampler from N(0, I) at t = 1, the
 // truncated one from the prior at T_trunc / T.
 func (t Truncate) Start(ctx context.Context, b compute.Backend, progress func(Progress)) (Run[TruncateFrame], error) {
+	progress = yielding(progress)
 	st, err := t.State()
 	if err != nil {
 		return nil, err

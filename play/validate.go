@@ -105,6 +105,7 @@ func (v Validate) Start(ctx context.Context, b compute.Backend, progress func(Pr
 	start := time.Now()
 	opts := conformance.Options{Quick: !v.Full}
 	if progress != nil {
+		progress = yielding(progress)
 		opts.Progress = func(k, total int, name string) { progress(CheckProgress(v.Suite(), k, total, name)) }
 	}
 	rs := conformance.Run(b, opts)

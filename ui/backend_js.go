@@ -11,7 +11,14 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/otplay/otplay/compute/remote"
+	"github.com/otplay/otplay/play"
 )
+
+// The page models' long setups yield to the browser after each progress
+// report, so that it repaints the progress line (play.Yield).
+func init() {
+	play.Yield = func() { time.Sleep(time.Millisecond) }
+}
 
 // openBrowserGPU opens the GPU backend through the browser main's opener
 // (SetWebGPUOpener: one adapter request, gpu.Open's) and watches its

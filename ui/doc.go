@@ -186,5 +186,6 @@
 //
 // /validate runs compute/conformance's suite (quick by default, full=yes
 // for all of it) on the page's backend and lists every check with its
-// error and tolerance: the browser's twin of otplay validate.
+// error and tolerance: the browser's twin of otplay validate. While it
+// runs, the progress line names check k of N (play.Validate's progress).
 package ui

@@ -16,14 +16,6 @@ import (
 	"github.com/otplay/otplay/solvers/ot"
 )
 
-// UploadChoice is the data-set value that names a cloud the reader
-// uploaded (not in the URL: the view hands its points to the model).
-const UploadChoice = "upload"
-
-// PointSets are the data sets of the particle pages: the 2-D toys and an
-// upload.
-var PointSets = append(append([]string(nil), OTSets...), UploadChoice)
-
 // BridgePath is the route of the Schrodinger bridge page.
 const BridgePath = "/bridge"
 
@@ -440,23 +432,16 @@ func bridgeViewFigure(p ot.Problem, paths [][]float64, times []float64, t float6
 		{Segs: done, Opacity: 0.7, Color: "#555555", Width: 1.2},
 	}
 	if len(vec) > 0 {
-		f.Lines = append(f.Lines, figure.LineSet{Segs: ArrowSegments(pts, vec, 0.9*2*w/FieldGrid), Opacity: 0.8, Color: "#2ca02c", Width: 1.2})
+		f.Lines = append(f.Lines, FieldArrows(pts, vec))
 	}
 	if len(trails) > 1 {
-		var segs, alpha []float64
-		for k := 1; k < len(trails); k++ {
-			a, b := trails[k-1], trails[k]
-			op := 0.6 * float64(k) / float64(len(trails)-1)
-			for i := 0; i+1 < len(b) && i+1 < len(a); i += 2 {
-				segs = append(segs, a[i], a[i+1], b[i], b[i+1])
-				alpha = append(alpha, op)
-			}
-		}
-		f.Lines = append(f.Lines, figure.LineSet{Segs: segs, Alpha: alpha, Color: "#9467bd", Width: 1})
+		tl := TrailSegments(trails)
+		tl.Color = "#9467bd" // the particles' colour
+		f.Lines = append(f.Lines, tl)
 	}
 	f.Points = []figure.PointSet{
-		{XY: FirstTwo(p.X, 2, MaxFigurePoints), Color: "#1f77b4", Radius: 2, Label: "source x_i (t=0)"},
-		{XY: FirstTwo(p.Y, 2, MaxFigurePoints), Color: "#ff7f0e", Radius: 2, Label: "target y_j (t=1)"},
+		{XY: FirstTwo(p.X, 2, FigureMaxPoints), Color: "#1f77b4", Radius: 2, Label: "source x_i (t=0)"},
+		{XY: FirstTwo(p.Y, 2, FigureMaxPoints), Color: "#ff7f0e", Radius: 2, Label: "target y_j (t=1)"},
 		{XY: x, Color: "#9467bd", Radius: 1.8, Label: "particles X_t"},
 	}
 	if len(paths) > 0 {

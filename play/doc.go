@@ -61,6 +61,19 @@
 // (Bridge: the Schrödinger bridge SDE stepped), and /check's
 // computation (SoftMinCheck).
 //
+// # The particle pages and /validate
+//
+// Diffusion (/diffusion) and Truncate (/truncate) share a ModelSpec: the
+// data (a data set, or the reader's upload), the schedule and the
+// denoiser ("empirical", "gmm" fitted by diffusion.FitTiedGMM, or "mlp"
+// trained by diffusion.Train and cached), built by ModelSpec.Build. Their
+// Start reports the setup's phases through Progress (Adam steps, the
+// prior fit's Sinkhorn iterations or Adam steps, the quality ladder's
+// rungs); their Step advances the real sampler, which runs in its own
+// goroutine and waits between steps (samplerStepper). Validate runs the
+// conformance suite in Start, reporting check k of N as it goes. Yield,
+// set in the browser, lets the page repaint after each progress report.
+//
 // A minimal model (a page that counts; see ot.go for a real one):
 //
 //	var CountSchema = Schema{

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/otplay/otplay/play"
 	"github.com/otplay/otplay/solvers/data"
 )
 
@@ -22,11 +23,11 @@ import (
 const MaxPointUploadBytes = 8 << 20
 
 // uploadChoice is the data-set value that names an uploaded cloud.
-const uploadChoice = "upload"
+const uploadChoice = play.UploadChoice
 
 // pointSets are the data sets of /diffusion, /bridge and /truncate: the
 // 2-D toys and an upload.
-var pointSets = append(append([]string(nil), otSets...), uploadChoice)
+var pointSets = play.PointSets
 
 var pointUploads struct {
 	sync.Mutex
@@ -103,6 +104,17 @@ func pointSet(key, name string, n int, seed uint64) (data.Set, error) {
 		s.Points, s.N = s.Points[:2*n], n
 	}
 	return s, nil
+}
+
+// uploadedPoints returns the points uploaded for key (n x 2, row-major),
+// nil when there are none.
+func uploadedPoints(key string) []float64 {
+	pointUploads.Lock()
+	defer pointUploads.Unlock()
+	if s, ok := pointUploads.sets[key]; ok {
+		return s.Points
+	}
+	return nil
 }
 
 // resamplePoints draws k points of s uniformly with replacement (PCG of

@@ -51,6 +51,17 @@
 // skeleton owns a Runner; native tests run models with one or call Start
 // and Step directly.
 //
+// Show is called with the Runner's lock held: it must not block or call
+// the Runner (a go-app view hands the Update to ctx.Dispatch). The
+// package example runs /ot's model with a Runner to convergence.
+//
+// The models here: /ot (OT, OTFrame: Sinkhorn stepped, with its plan
+// views, tier solve and divergence), /sliced (Sliced: SW_2 and its
+// directions), /patch (Patch: colour and patch transfer), /bridge
+// (Bridge: the Schrödinger bridge SDE stepped), /check's computation
+// (SoftMinCheck), /diffusion (Diffusion), /truncate (Truncate) and
+// /validate (Validate).
+//
 // # The particle pages and /validate
 //
 // Diffusion (/diffusion) and Truncate (/truncate) share a ModelSpec: the
@@ -72,7 +83,10 @@
 //	}
 //
 //	func init() {
-//		Register(Page{Path: "/count", Title: "Count", Schema: CountSchema, Tours: countTours})
+//		Register(Page{Path: "/count", Title: "Count", Schema: CountSchema, Tours: []Tour{
+//			{Name: "Count to three", Query: "to=3", Caption: "Three steps. Then it stops."},
+//			// ... 3 to 5 tours in all
+//		}})
 //	}
 //
 //	type Count struct {
@@ -108,10 +122,31 @@
 //
 //	func (r *countRun) Close() {}
 //
-// and its view in ui, over the shared skeleton:
+// and its view in ui, over the shared skeleton (ui/skeleton.go):
 //
-//	r := &play.Runner[play.CountFrame]{Open: ..., Show: ...}
-//	st, _ := play.CountSchema.Decode(u.Query())
-//	c, _ := play.ParseCount(st)
-//	r.Reset(c.Start)
+//	type CountPage struct {
+//		app.Compo
+//		pageSkeleton[play.CountFrame]
+//	}
+//
+//	func newCountPage() *CountPage {
+//		p := &CountPage{}
+//		p.pageSkeleton = pageSkeleton[play.CountFrame]{
+//			Path: "/count", Title: "Count · otplay", Schema: play.CountSchema,
+//			Start: func(st State) (play.Start[play.CountFrame], error) {
+//				c, err := play.ParseCount(st)
+//				return c.Start, err
+//			},
+//			Publish: func(r PageResult, f play.CountFrame) any { return struct{ PageResult; play.CountFrame }{r, f} },
+//		}
+//		return p
+//	}
+//
+//	func init() { RegisterView("/count", func() app.Composer { return newCountPage() }) }
+//
+//	func (p *CountPage) Render() app.UI {
+//		l := p.layout("Counting", nil)
+//		// ... the frame's numbers and figures: p.frame()
+//		return l.Render(p.controls(), ...)
+//	}
 package play

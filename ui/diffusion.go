@@ -18,18 +18,10 @@ const (
 	MaxDiffusionSteps     = play.MaxDiffusionSteps
 	MaxDiffusionTrain     = play.MaxDiffusionTrain
 	DiffusionPublished    = play.DiffusionPublished
-
-	diffusionFieldGrid     = play.FieldGrid
-	diffusionWindow        = play.ParticleWindow
-	diffusionTrailPoints   = play.TrailPoints
-	diffusionQualityPoints = play.QualityPoints
 )
 
 // DiffusionSchema is the URL state of /diffusion (play.DiffusionSchema).
 var DiffusionSchema = play.DiffusionSchema
-
-// arrowSegments draws a field's vectors as arrows (play.ArrowSegments).
-var arrowSegments = play.ArrowSegments
 
 func init() {
 	RegisterView(DiffusionPath, func() app.Composer { return newDiffusionPage() })

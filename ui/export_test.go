@@ -206,7 +206,7 @@ func TestSlicedExport(t *testing.T) {
 	if err := run.show(3); err != nil {
 		t.Fatal(err)
 	}
-	p.update = play.Update[play.SlicedFrame]{Frame: run.out.SlicedFrame, HasFrame: true}
+	p.setUpdate(play.Update[play.SlicedFrame]{Frame: run.out.SlicedFrame, HasFrame: true})
 	files := p.slicedExportFiles()
 	text, err := exportFileByID(t, files, "export-json").Make()
 	if err != nil {

@@ -50,6 +50,24 @@ func OTSettings(st State) ot.Settings {
 	return o.Settings()
 }
 
+// The /check page's computation is play's (play.SoftMinCheck); these
+// names keep the scripts and tests that knew them in ui.
+type (
+	SoftMinCheck = play.SoftMinCheck
+	CheckTimings = play.CheckTimings
+)
+
+// Limits of /check and the shift between its clouds (play's).
+const (
+	MaxCheckPoints = play.MaxCheckPoints
+	MaxCheckDim    = play.MaxCheckDim
+	MaxCheckPairs  = play.MaxCheckPairs
+	CloudShift     = play.CloudShift
+)
+
+// MaxRelDiff is play.MaxRelDiff.
+func MaxRelDiff(got, want []float64, floor float64) float64 { return play.MaxRelDiff(got, want, floor) }
+
 func init() {
 	RegisterView(OTPath, func() app.Composer { return newOTPage() })
 }

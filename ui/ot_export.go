@@ -21,17 +21,16 @@ func otExport(f *play.OTFrame, query string) (OTExport, error) {
 // otExportFiles are /ot's data files: the points with their weights and
 // potentials, the plan, and everything as JSON.
 func (p *OTPage) otExportFiles() []exportFile {
-	f, query := p.frame(), p.state.Encode() // the frame shown when the bar was drawn
 	return []exportFile{
 		{ID: "export-points-csv", Label: "CSV: points and potentials", Name: "ot-points.csv", MIME: "text/csv", Make: func() (string, error) {
-			e, err := otExport(f, query)
+			e, err := otExport(p.shownNow())
 			if err != nil {
 				return "", err
 			}
 			return otPointsCSV(e), nil
 		}},
 		{ID: "export-plan-csv", Label: "CSV: plan", Name: "ot-plan.csv", MIME: "text/csv", Make: func() (string, error) {
-			e, err := otExport(f, query)
+			e, err := otExport(p.shownNow())
 			if err != nil {
 				return "", err
 			}
@@ -42,7 +41,7 @@ func (p *OTPage) otExportFiles() []exportFile {
 			return t.String(), nil
 		}},
 		{ID: "export-json", Label: "JSON: all", Name: "ot.json", MIME: "application/json", Make: func() (string, error) {
-			e, err := otExport(f, query)
+			e, err := otExport(p.shownNow())
 			if err != nil {
 				return "", err
 			}

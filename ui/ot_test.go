@@ -66,7 +66,7 @@ func (r *otTestRun) close() {
 // Runner's update.
 func (p *OTPage) showing(st State, f play.OTFrame) *OTPage {
 	p.state = st
-	p.update = play.Update[play.OTFrame]{Frame: f, HasFrame: true}
+	p.setUpdate(play.Update[play.OTFrame]{Frame: f, HasFrame: true})
 	return p
 }
 

@@ -156,10 +156,18 @@ func (p *PatchPage) Render() app.UI {
 				app.Button().ID("export-out").Text("PNG: result").OnClick(func(ctx app.Context, e app.Event) {
 					saveDataURL("patch-result.png", r.Images["out"])
 				}),
-				exportButtons("patch", []string{"patch-colors"}, r.ColorsCSV, p.resultJSON),
+				exportButtons("patch", []string{"patch-colors"}, p.colorsCSV, p.resultJSON),
 			)
 		}),
 	)
+}
+
+// colorsCSV is the shown frame's colour table (play.PatchFrame.ColorsCSV).
+func (p *PatchPage) colorsCSV() string {
+	if f := p.frame(); f != nil {
+		return f.ColorsCSV()
+	}
+	return ""
 }
 
 // resultJSON is the published result, indented, for the JSON export.

@@ -2,8 +2,8 @@ package ui
 
 import (
 	"context"
-	"encoding/json"
 	"sync"
+	"sync/atomic"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -55,9 +55,20 @@ type pageSkeleton[F play.Frame] struct {
 	runner   *play.Runner[F]
 	update   play.Update[F]
 	status   *BackendStatus
-	opened   sync.Map // compute.Backend -> BackendStatus, from Open
+	opened   sync.Map     // compute.Backend -> BackendStatus, from Open
+	pref     atomic.Value // the backend preference of the run started last (string)
 	stopLost func()
 	exported exportStatus
+	// shown is the displayed frame and its query, for the exports, whose
+	// files are built on goroutines (and whose buttons keep the handlers
+	// of their first render).
+	shown atomic.Pointer[shownFrame[F]]
+}
+
+// shownFrame is a displayed frame with the URL state it was computed for.
+type shownFrame[F play.Frame] struct {
+	frame *F
+	query string
 }
 
 // OnMount keeps the page's context and subscribes to device losses: when
@@ -114,6 +125,7 @@ func (s *pageSkeleton[F]) reset() {
 	if s.StepsPerFrame != nil {
 		s.runner.StepsPerFrame = s.StepsPerFrame(s.state)
 	}
+	s.pref.Store(s.state.String(BackendParam.Name))
 	start, err := s.Start(s.state)
 	if err != nil {
 		start = func(context.Context, compute.Backend, func(play.Progress)) (play.Run[F], error) { return nil, err }
@@ -129,7 +141,8 @@ func (s *pageSkeleton[F]) newRunner() *play.Runner[F] {
 	ctx := s.ctx
 	return &play.Runner[F]{
 		Open: func() (compute.Backend, error) {
-			st := OpenBackend(s.state.String(BackendParam.Name))
+			pref, _ := s.pref.Load().(string)
+			st := OpenBackend(pref)
 			s.opened.Store(st.Backend, st)
 			return st.Backend, nil
 		},
@@ -148,12 +161,28 @@ func (s *pageSkeleton[F]) newRunner() *play.Runner[F] {
 // show makes u the displayed update and publishes it once rendered (so
 // that a script that sees the result also sees the page showing it).
 func (s *pageSkeleton[F]) show(ctx app.Context, u play.Update[F], status *BackendStatus) {
-	s.update, s.status = u, status
+	s.setUpdate(u)
+	s.status = status
 	if s.Publish == nil || (!u.HasFrame && u.Err == nil) {
 		return
 	}
 	v := s.Publish(s.result(), u.Frame)
 	ctx.Defer(func(app.Context) { publishResult(s.Path, v) })
+}
+
+// setUpdate makes u the displayed update.
+func (s *pageSkeleton[F]) setUpdate(u play.Update[F]) {
+	s.update = u
+	s.shown.Store(&shownFrame[F]{frame: s.frame(), query: s.state.Encode()})
+}
+
+// shownNow returns the frame shown now and its query (nil: none yet); it
+// is safe from any goroutine.
+func (s *pageSkeleton[F]) shownNow() (*F, string) {
+	if v := s.shown.Load(); v != nil {
+		return v.frame, v.query
+	}
+	return nil, ""
 }
 
 // result is the page's PageResult now.
@@ -251,19 +280,3 @@ func (s *pageSkeleton[F]) layout(title string, extras map[string]app.UI, more ..
 
 // openingPhase is the progress shown before the run reports its own.
 const openingPhase = "Opening the backend"
-
-// resultWith returns v (a frame) as JSON fields with r's fields added:
-// what a page whose frame type has no PageResult publishes.
-func resultWith(r PageResult, v any) (map[string]json.RawMessage, error) {
-	out := map[string]json.RawMessage{}
-	for _, x := range []any{v, r} {
-		b, err := json.Marshal(x)
-		if err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal(b, &out); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}

@@ -19,10 +19,9 @@ func slicedExport(f *play.SlicedFrame, query string) (SlicedExport, error) {
 // projections on the shown direction, that direction's plan, and
 // everything as JSON.
 func (p *SlicedPage) slicedExportFiles() []exportFile {
-	f, query := p.frame(), p.state.Encode() // the frame shown when the bar was drawn
 	return []exportFile{
 		{ID: "export-points-csv", Label: "CSV: points and projections", Name: "sliced-points.csv", MIME: "text/csv", Make: func() (string, error) {
-			e, err := slicedExport(f, query)
+			e, err := slicedExport(p.shownNow())
 			if err != nil {
 				return "", err
 			}
@@ -41,7 +40,7 @@ func (p *SlicedPage) slicedExportFiles() []exportFile {
 			return t.String(), nil
 		}},
 		{ID: "export-plan-csv", Label: "CSV: plan of the shown direction", Name: "sliced-plan.csv", MIME: "text/csv", Make: func() (string, error) {
-			e, err := slicedExport(f, query)
+			e, err := slicedExport(p.shownNow())
 			if err != nil {
 				return "", err
 			}
@@ -52,7 +51,7 @@ func (p *SlicedPage) slicedExportFiles() []exportFile {
 			return t.String(), nil
 		}},
 		{ID: "export-json", Label: "JSON: all", Name: "sliced.json", MIME: "application/json", Make: func() (string, error) {
-			e, err := slicedExport(f, query)
+			e, err := slicedExport(p.shownNow())
 			if err != nil {
 				return "", err
 			}

@@ -14,7 +14,8 @@ import (
 )
 
 // SolveRequest is one run of otplay solve: optimal transport between two
-// point clouds with the cost |x - y|^2. Field names and JSON keys are the
+// point clouds with the cost |x - y|^2, or |x - y|^P (P), or between the
+// rows and columns of a cost matrix (Cost; see cost.go). Field names and JSON keys are the
 // CLI's flags; NewSolveRequest gives the CLI's defaults.
 type SolveRequest struct {
 	// X and Y are the two clouds as data specs (moons:512:seed=3) or
@@ -35,7 +36,7 @@ type SolveRequest struct {
 	// Tier is the kernel tier of --method sinkhorn: auto, full, rff,
 	// nystrom (grid is refused for point clouds).
 	Tier string `json:"tier"`
-	// Eps is the entropic regularisation (POT's reg), in units of |x - y|^2.
+	// Eps is the entropic regularisation (POT's reg), in units of the cost (|x - y|^2 by default).
 	Eps float64 `json:"eps"`
 	// Tau is the unbalanced KL marginal penalty (POT's reg_m); +Inf is balanced.
 	Tau float64 `json:"tau"`
@@ -60,6 +61,13 @@ type SolveRequest struct {
 	// --potentials files.
 	Plan       bool `json:"plan"`
 	Potentials bool `json:"potentials"`
+	// P is the power of the ground cost |x - y|_2^P (--p; 0 or 2: |x - y|^2;
+	// see cost.go). Cost is a dense n x m cost matrix file (--cost, POT's
+	// M) replacing X and Y; CostSet, when set, is used instead (N rows of
+	// D = m costs).
+	P       float64   `json:"p,omitempty"`
+	Cost    string    `json:"cost,omitempty"`
+	CostSet *data.Set `json:"-"`
 }
 
 // NewSolveRequest returns a request holding the CLI's defaults: method
@@ -117,9 +125,9 @@ type SolveResult struct {
 // messages (UsageError).
 func (r SolveRequest) Check() error {
 	switch {
-	case r.X == "" && r.XSet == nil:
+	case r.X == "" && r.XSet == nil && !r.hasCostMatrix():
 		return usage("--x is required (a data set spec such as moons:512:seed=3, or a .csv/.npy file)")
-	case r.Y == "" && r.YSet == nil:
+	case r.Y == "" && r.YSet == nil && !r.hasCostMatrix():
 		return usage("--y is required (a data set spec such as 8gaussians:512, or a .csv/.npy file)")
 	case !(r.Eps > 0) || math.IsInf(r.Eps, 0):
 		return usage("--eps %g: must be positive and finite", r.Eps)
@@ -164,7 +172,7 @@ func (r SolveRequest) Check() error {
 	if r.Potentials && r.Method == "exact" {
 		return usage("--potentials: the exact method does not compute potentials")
 	}
-	return nil
+	return r.checkCost()
 }
 
 // loadCloud returns set when given, else the parsed spec.
@@ -267,16 +275,9 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	if err := req.Check(); err != nil {
 		return nil, err
 	}
-	xs, err := loadCloud("x", req.X, req.XSet)
+	xs, ys, cost, err := loadInputs(req) // the clouds, or a cost matrix (cost.go)
 	if err != nil {
 		return nil, err
-	}
-	ys, err := loadCloud("y", req.Y, req.YSet)
-	if err != nil {
-		return nil, err
-	}
-	if xs.D != ys.D {
-		return nil, usage("--x has dimension %d and --y dimension %d", xs.D, ys.D)
 	}
 	n, m, d := xs.N, ys.N, xs.D
 	if req.Plan && n*m > ot.MaxDense {
@@ -310,9 +311,16 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 		rep.Notes = append(rep.Notes, note)
 	}
 	rep.Backend = be.Info().Name
-	prob := ot.Problem{X: xs.Points, Y: ys.Points, N: n, M: m, D: d, A: a, B: b}
+	prob := ot.Problem{X: xs.Points, Y: ys.Points, N: n, M: m, D: d, A: a, B: b, P: req.P, Cost: cost}
 	set := ot.Settings{Eps: req.Eps, MaxIter: req.Iters, Tol: req.Tol, Scaling: req.Scaling, Symmetric: req.Symmetric, Progress: opt.Progress}
 	start := time.Now()
+	if cost != nil || req.customPower() {
+		req.Tier = "full" // the low-rank kernels are Gaussian: |x - y|^2 only
+		rep.Notes = append(rep.Notes, groundCostNote(req, n, m))
+		if req.Method == "exact" {
+			return solveExactCost(req, prob, rep, start)
+		}
+	}
 	var res *ot.Result
 	var divConverged *bool // all three problems of the divergence
 	var divStatus string

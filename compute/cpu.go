@@ -125,102 +125,47 @@ func (c *CPU) parallel(n int, body func(lo, hi int)) {
 	wg.Wait()
 }
 
-// SoftMin: for i := range N { dst[i] = -eps log sum_j exp(logw[j] + (g[j] - |x_i - y_j|^2)/eps) },
-// with a running maximum (one pass, online log-sum-exp). The maximum starts
-// at -MaxFloat64, not -Inf, so columns of zero weight (logw = -Inf) add
-// exp(-Inf) = 0 instead of exp(-Inf + Inf) = NaN.
+// SoftMin: for i := range N { dst[i] = -eps log sum_j exp(logw[j] + (g[j] - C_ij)/eps) },
+// with a running maximum (one pass, online log-sum-exp; see rowLSE).
+// Costs other than |x - y|^2 (Pairs.Cost) take the same loop, also on
+// NewCPUFast.
 func (c *CPU) SoftMin(dst Array, p Pairs) error {
 	if err := ValidateSoftMin(dst, p); err != nil {
 		return err
 	}
-	if c.fast {
+	if c.fast && p.Cost.IsSquaredEuclidean() {
 		c.softMinFast(host(dst), p)
 		return nil
 	}
-	x, y, lw, g, out := host(p.X), host(p.Y), host(p.LogW), host(p.G), host(dst)
-	d, m, inv := p.D, p.M, 1/p.Eps
+	out, logit := host(dst), pairLogits(p)
 	c.parallel(p.N, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if i&15 == 0 {
 				yieldDue()
 			}
-			xi := x[i*d : i*d+d]
-			mx, s := -math.MaxFloat64, 0.0
-			for j := 0; j < m; j++ {
-				v := logit(xi, y[j*d:j*d+d], lw, g, j, inv)
-				if v <= mx {
-					s += math.Exp(v - mx)
-				} else {
-					s = s*math.Exp(mx-v) + 1
-					mx = v
-				}
-			}
-			out[i] = -p.Eps * (mx + math.Log(s))
+			out[i] = -p.Eps * rowLSE(i, p.M, logit)
 		}
 	})
 	return nil
 }
 
-// logit returns logw[j] + (g[j] - |xi - yj|^2) * inv.
-func logit(xi, yj, lw, g []float64, j int, inv float64) float64 {
-	var c float64
-	for k, a := range xi {
-		t := a - yj[k]
-		c += t * t
-	}
-	v := -c
-	if g != nil {
-		v += g[j]
-	}
-	v *= inv
-	if lw != nil {
-		v += lw[j]
-	}
-	return v
-}
-
 // SoftMean: dst[i*dv+k] = sum_j w_ij v[j*dv+k] / sum_j w_ij with
-// w_ij = exp(logw[j] + (g[j] - |x_i - y_j|^2)/eps), one online pass.
+// w_ij = exp(logw[j] + (g[j] - C_ij)/eps), one online pass (rowMean).
 func (c *CPU) SoftMean(dst Array, p Pairs, v Array, dv int) error {
 	if err := ValidateSoftMean(dst, p, v, dv); err != nil {
 		return err
 	}
-	if c.fast {
+	if c.fast && p.Cost.IsSquaredEuclidean() {
 		c.softMeanFast(host(dst), p, host(v), dv)
 		return nil
 	}
-	x, y, lw, g, vals, out := host(p.X), host(p.Y), host(p.LogW), host(p.G), host(v), host(dst)
-	d, m, inv := p.D, p.M, 1/p.Eps
+	vals, out, logit := host(v), host(dst), pairLogits(p)
 	c.parallel(p.N, func(lo, hi int) {
-		acc := make([]float64, dv)
 		for i := lo; i < hi; i++ {
 			if i&15 == 0 {
 				yieldDue()
 			}
-			xi := x[i*d : i*d+d]
-			clear(acc)
-			mx, s := -math.MaxFloat64, 0.0
-			for j := 0; j < m; j++ {
-				l := logit(xi, y[j*d:j*d+d], lw, g, j, inv)
-				vj := vals[j*dv : j*dv+dv]
-				if l <= mx {
-					w := math.Exp(l - mx)
-					s += w
-					for k, t := range vj {
-						acc[k] += w * t
-					}
-				} else {
-					r := math.Exp(mx - l)
-					s = s*r + 1
-					for k, t := range vj {
-						acc[k] = acc[k]*r + t
-					}
-					mx = l
-				}
-			}
-			for k := range acc {
-				out[i*dv+k] = acc[k] / s
-			}
+			rowMean(out[i*dv:i*dv+dv], vals, i, p.M, logit)
 		}
 	})
 	return nil

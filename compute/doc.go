@@ -12,6 +12,14 @@
 // MatMul, GatherSum, SortRows and a counter-based RNG (Philox4x32-10) whose
 // stream is identical on every backend.
 //
+// The ground cost of a reduction is Pairs.Cost (cost.go): |x_i - y_j|^2 by
+// default (the fused, tiled fast paths), |x_i - y_j|_2^P for P in (0, 16]
+// (P = 1 is POT's ot.dist(x, y, 'euclidean'), the norm, not squared), or a
+// dense N x M matrix on the backend (POT's M). The other costs run a plain
+// loop per row on every backend: the float64 reference on the CPU backends
+// (NewCPUFast included), softmin_cost.wgsl and softmean_cost.wgsl on the
+// GPU; EvalPlanCost is EvalPlan for any cost.
+//
 // Precision (precision.go) holds what a backend's arithmetic resolves,
 // derived from Info: machine epsilon, the scale where exp(-C/eps)
 // underflows, and the floor Epsilon max C / eps that rounding puts under

@@ -19,9 +19,19 @@ func init() {
 }
 
 const solveSynopsis = `solve --x SPEC --y SPEC [--method sinkhorn] [--eps 0.01] [flags]
+       solve --cost M.npy [--a A --b B] [--method sinkhorn] [flags]
 
 Solves optimal transport between two point clouds with the cost |x - y|^2
 (no 1/2) and prints a summary (or one JSON object with --json).
+
+Other ground costs, with POT's conventions: --p P uses |x - y|^P (the
+Euclidean distance to the power P, in (0, 16]): --p 1 is POT's
+ot.dist(x, y, 'euclidean'), --p 2 the default ot.dist(x, y) (squared),
+any other P ot.dist(x, y, 'euclidean')**P; for sinkhorn, unbalanced,
+partial and exact. --cost M.npy gives a dense n x m cost matrix (POT's
+M, at most 4e6 entries) instead of --x and --y, for sinkhorn,
+unbalanced, partial and exact (uniform weights); --a/--b still apply.
+--eps is in units of the cost used.
 
 --x and --y take a built-in data set spec (name[:n][:key=value...], e.g.
 moons:512:seed=3, gaussian:1000:d=3:seed=1) or a file of points: text
@@ -72,7 +82,8 @@ type solveReport = batch.SolveResult
 
 type solveFlags struct {
 	x, y, a, b, method, tier, backend, plan, potentials string
-	eps, tau, mass, tol, scaling                        float64
+	cost                                                string
+	eps, tau, mass, tol, scaling, p                     float64
 	projections, iters                                  int
 	seed                                                uint64
 	symmetric, asJSON                                   bool
@@ -85,9 +96,11 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.y, "y", "", "target points: data set spec or a .csv/.txt/.npy/.npz file (required)")
 	fs.StringVar(&f.a, "a", "", "source weights file (.csv/.txt/.npy/.npz); default uniform")
 	fs.StringVar(&f.b, "b", "", "target weights file (.csv/.txt/.npy/.npz); default uniform")
+	fs.Float64Var(&f.p, "p", 2, "ground cost |x - y|^p: 2 squared Euclidean (POT's default), 1 Euclidean (ot.dist 'euclidean'), any p in (0, 16]")
+	fs.StringVar(&f.cost, "cost", "", "dense n x m cost matrix file (.npy/.npz/.csv, POT's M) instead of --x and --y")
 	fs.StringVar(&f.method, "method", "sinkhorn", "sinkhorn, unbalanced, partial, divergence, sliced or exact")
 	fs.StringVar(&f.tier, "tier", "auto", "kernel tier for entropic methods: auto, full, rff, nystrom or grid")
-	fs.Float64Var(&f.eps, "eps", ot.DefaultEps, "entropic regularisation eps (POT's reg), in units of |x - y|^2")
+	fs.Float64Var(&f.eps, "eps", ot.DefaultEps, "entropic regularisation eps (POT's reg), in units of the cost (|x - y|^2 by default)")
 	fs.Float64Var(&f.tau, "tau", 1, "unbalanced: KL marginal penalty (POT's reg_m); +Inf means balanced")
 	fs.Float64Var(&f.mass, "mass", 0, "partial: total transported mass in (0, min(|a|, |b|)]; 0 means min(|a|, |b|)")
 	fs.IntVar(&f.projections, "projections", 200, "sliced: number of directions")
@@ -163,7 +176,8 @@ func solveRequest(f solveFlags) batch.SolveRequest {
 	}
 	return batch.SolveRequest{X: f.x, Y: f.y, A: f.a, B: f.b, Method: f.method, Tier: f.tier, Eps: f.eps, Tau: f.tau,
 		Mass: f.mass, Projections: f.projections, Iters: f.iters, Tol: tol, Scaling: f.scaling,
-		Symmetric: f.symmetric, Backend: f.backend, Seed: f.seed, Plan: f.plan != "", Potentials: f.potentials != ""}
+		Symmetric: f.symmetric, Backend: f.backend, Seed: f.seed, Plan: f.plan != "", Potentials: f.potentials != "",
+		P: solvePower(f.p), Cost: f.cost}
 }
 
 // solvePotentialPaths splits --potentials into its output files: one

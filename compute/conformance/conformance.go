@@ -7,6 +7,11 @@
 // The same checks run over every backend: in the tests (CPU and GPU) and
 // from `otplay validate` on a user's machine.
 //
+// Ground costs (costs.go): |x - y|^P for P = 1 and 1.5, and a dense cost
+// matrix (row-major and transposed), through SoftMin and SoftMean, at the
+// tolerances below in units of the largest cost; malformed costs must be
+// refused.
+//
 // Sizes: 1, 63, 64, 65 and 4097 rows or columns (one either side of the
 // 64-wide workgroups and of the 256-point tiles), n != m, dimensions 1, 2,
 // 3 and 64, eps from 1e-4 to 1e3.
@@ -82,6 +87,7 @@ func suite(b compute.Backend, opts Options) []check {
 	var all []check
 	all = append(all, softMinChecks(b, opts)...)
 	all = append(all, softMeanChecks(b, opts)...)
+	all = append(all, costChecks(b, opts)...)
 	all = append(all, mapChecks(b)...)
 	all = append(all, sumChecks(b)...)
 	all = append(all, matMulChecks(b)...)

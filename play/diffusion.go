@@ -23,16 +23,34 @@ const (
 	MaxDiffusionTrain     = 20000
 )
 
-// Sizes of what /diffusion publishes (the particle views' window, arrow
-// grid and trails are particles.go's).
+// Sizes of what the particle views draw and publish.
 const (
+	// FieldGrid is the side of the grid of field arrows.
+	FieldGrid = 17
+	// ParticleWindow is the half-width of the fixed view [-w, w]^2 of the
+	// particle pages: the toys fill about [-2, 2]^2 and the prior
+	// N(0, I) about [-3, 3]^2.
+	ParticleWindow = 3.2
+	// TrailPoints is how many particles draw trails.
+	TrailPoints = 1000
 	// QualityPoints caps both samples of the per-step quality estimate
 	// (an O((n + m)^2) MMD).
 	QualityPoints = 500
 	// DiffusionPublished is how many particles (and denoised estimates) a
 	// frame publishes.
 	DiffusionPublished = 256
+	// FigureMaxPoints caps the points a figure draws per cloud.
+	FigureMaxPoints = 2048
 )
+
+// UploadChoice is the data-set choice that stands for points the reader
+// uploaded (they are not in the URL; the view keeps them and puts them in
+// the typed state).
+const UploadChoice = "upload"
+
+// PointSets are the 2-D data sets the particle pages offer (those of
+// /ot), then UploadChoice.
+var PointSets = append(append([]string(nil), OTSets...), UploadChoice)
 
 // DiffusionSchema is the URL state of /diffusion. Defaults: 500 points of
 // 8gaussians, the empirical (exact) denoiser, 500 particles, DPM-Solver++

@@ -35,12 +35,12 @@ func DiffusionViewFigure(dataXY, x, den []float64, trails [][]float64, pts, vec 
 	if len(trails) > 1 {
 		f.Lines = append(f.Lines, TrailSegments(trails))
 	}
-	f.Points = []figure.PointSet{{XY: FirstTwo(dataXY, 2, MaxFigurePoints), Color: "#c7c7c7", Radius: 1.5, Label: "data"}}
+	f.Points = []figure.PointSet{{XY: FirstTwo(dataXY, 2, FigureMaxPoints), Color: "#c7c7c7", Radius: 1.5, Label: "data"}}
 	if len(x) > 0 {
 		f.Points = append(f.Points, figure.PointSet{XY: x, Color: "#1f77b4", Radius: 1.8, Label: "particles x_t"})
 	}
 	if len(den) > 0 {
-		f.Points = append(f.Points, figure.PointSet{XY: FirstTwo(den, 2, MaxFigurePoints), Color: "#ff7f0e", Radius: 1.3, Label: "denoised D(x_t)"})
+		f.Points = append(f.Points, figure.PointSet{XY: FirstTwo(den, 2, FigureMaxPoints), Color: "#ff7f0e", Radius: 1.3, Label: "denoised D(x_t)"})
 	}
 	return f
 }

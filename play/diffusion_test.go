@@ -246,6 +246,17 @@ func TestDiffusionStepAndClose(t *testing.T) {
 	}
 }
 
+func maxAbsDiff(a, b []float64) float64 {
+	if len(a) != len(b) {
+		return math.Inf(1)
+	}
+	m := 0.0
+	for i := range a {
+		m = math.Max(m, math.Abs(a[i]-b[i]))
+	}
+	return m
+}
+
 // The run on the native GPU backend follows the CPU run within float32
 // tolerance (Philox normals in float32, soft-means of unit-scale data).
 func TestDiffusionGPUAgreement(t *testing.T) {

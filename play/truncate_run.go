@@ -435,7 +435,7 @@ func TruncateSideFigure(data []float64, s TruncateSide, title, color string) fig
 	return figure.Figure{Width: 400, Height: 400, EqualAspect: true, XMin: -w, XMax: w, YMin: -w, YMax: w,
 		Title: fmt.Sprintf("%s: t = %.3f, NFE %d", title, s.T, s.NFE),
 		Points: []figure.PointSet{
-			{XY: FirstTwo(data, 2, MaxFigurePoints), Color: "#c7c7c7", Radius: 1.5, Label: "data"},
+			{XY: FirstTwo(data, 2, FigureMaxPoints), Color: "#c7c7c7", Radius: 1.5, Label: "data"},
 			{XY: s.All, Color: color, Radius: 1.8, Label: "particles"},
 		}}
 }

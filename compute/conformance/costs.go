@@ -78,16 +78,26 @@ func costChecks(b compute.Backend, opts Options) []check {
 	var out []check
 	for _, cc := range costCases {
 		for _, sh := range shapes {
-			p := newPairData(sh.n, sh.m, sh.d, uint64(500*sh.d+sh.n))
+			// The data and its largest cost, built when a check of the
+			// shape first runs.
+			var p *pairData
 			var maxC float64
-			for i := 0; i < p.n; i++ {
-				for j := 0; j < p.m; j++ {
-					maxC = max(maxC, cc.costOf(p, i, j))
+			data := func() (pairData, float64) {
+				if p == nil {
+					q := newPairData(sh.n, sh.m, sh.d, uint64(500*sh.d+sh.n))
+					for i := 0; i < q.n; i++ {
+						for j := 0; j < q.m; j++ {
+							maxC = max(maxC, cc.costOf(q, i, j))
+						}
+					}
+					p = &q
 				}
+				return *p, maxC
 			}
 			for _, eps := range []float64{1e-2, 1} {
-				name := fmt.Sprintf("%s n=%d m=%d d=%d eps=%g", cc.name, p.n, p.m, p.d, eps)
+				name := fmt.Sprintf("%s n=%d m=%d d=%d eps=%g", cc.name, sh.n, sh.m, sh.d, eps)
 				out = append(out, check{Result{Op: "softmin", Case: name}, func(r *Result) {
+					p, maxC := data()
 					want := make([]float64, p.n)
 					s := make([]float64, p.m)
 					for i := range want {
@@ -105,8 +115,8 @@ func costChecks(b compute.Backend, opts Options) []check {
 						r.Tol = 3e-6
 					}
 				}})
-
 				out = append(out, check{Result{Op: "softmean", Case: name}, func(r *Result) {
+					p, maxC := data()
 					s := make([]float64, p.m)
 					mean := make([]float64, p.n*p.d)
 					for i := 0; i < p.n; i++ {
@@ -133,7 +143,7 @@ func costChecks(b compute.Backend, opts Options) []check {
 			}
 		}
 	}
-	return append(out, costErrorChecks(b)...)
+	return append(out, check{Result{Op: "errors", Case: "bad costs refused"}, func(r *Result) { costErrorCheck(b, r) }})
 }
 
 // runCost runs SoftMin (or SoftMean of V = Y) of p under cc on b.
@@ -175,14 +185,9 @@ func runCost(b compute.Backend, p pairData, cc costCase, eps float64, mean bool)
 	return got, b.Read(got, dst)
 }
 
-// costErrorChecks: a cost matrix of the wrong size and a bad power are
+// costErrorCheck: a cost matrix of the wrong size and a bad power are
 // refused with ErrBadArgument.
-func costErrorChecks(b compute.Backend) []check {
-	return []check{{Result{Op: "errors", Case: "bad costs refused"}, func(r *Result) { costErrors(b, r) }}}
-}
-
-// costErrors runs the bad-cost cases of costErrorChecks into r.
-func costErrors(b compute.Backend, r *Result) {
+func costErrorCheck(b compute.Backend, r *Result) {
 	in, err := upload(b, []float64{0, 1, 2, 3}, []float64{1, 2, 3})
 	if err != nil {
 		r.Err = err

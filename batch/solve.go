@@ -68,6 +68,8 @@ type SolveRequest struct {
 	P       float64   `json:"p,omitempty"`
 	Cost    string    `json:"cost,omitempty"`
 	CostSet *data.Set `json:"-"`
+	// WarmF, WarmG, Apply and Richardson are in solve_extras.go.
+	SolveExtras
 }
 
 // NewSolveRequest returns a request holding the CLI's defaults: method
@@ -119,11 +121,16 @@ type SolveResult struct {
 	G []float64 `json:"-"`
 	// Plan is the dense n x m plan, row-major, when Plan was asked.
 	Plan []float64 `json:"-"`
+	// Mapped and Richardson are in solve_extras.go.
+	SolveExtrasResult
 }
 
 // Check validates the parameters that need no data, with the CLI's
 // messages (UsageError).
 func (r SolveRequest) Check() error {
+	if r.Grid {
+		return r.checkGrid()
+	}
 	switch {
 	case r.X == "" && r.XSet == nil && !r.hasCostMatrix():
 		return usage("--x is required (a data set spec such as moons:512:seed=3, or a .csv/.npy file)")
@@ -145,9 +152,9 @@ func (r SolveRequest) Check() error {
 		return usage("--scaling %g: must be 0 (off) or in (0, 1)", r.Scaling)
 	}
 	switch r.Method {
-	case "sinkhorn", "unbalanced", "partial", "divergence", "sliced", "exact":
+	case "sinkhorn", "unbalanced", "partial", "divergence", "hilbert", "sliced", "max-sliced", "exact":
 	default:
-		return usage("--method %q: want sinkhorn, unbalanced, partial, divergence, sliced or exact", r.Method)
+		return usage("--method %q: want sinkhorn, unbalanced, partial, divergence, hilbert, sliced, max-sliced or exact", r.Method)
 	}
 	switch r.Tier {
 	case "auto", "full":
@@ -162,7 +169,7 @@ func (r SolveRequest) Check() error {
 			return usage("--scaling/--symmetric apply to the full tier only, not %s", r.Tier)
 		}
 	case "grid":
-		return usage("--tier grid: convolutional Sinkhorn takes two histograms on one regular grid (solvers/kernel SolveGrid), not point clouds; use full, auto, rff or nystrom here")
+		return usage("--tier grid: convolutional Sinkhorn takes two histograms on one regular grid (solvers/kernel SolveGrid), not point clouds; pass --grid with two images or H x W histograms, or use full, auto, rff or nystrom here")
 	default:
 		return usage("--tier %q: want auto, full, rff, nystrom or grid", r.Tier)
 	}
@@ -172,7 +179,10 @@ func (r SolveRequest) Check() error {
 	if r.Potentials && r.Method == "exact" {
 		return usage("--potentials: the exact method does not compute potentials")
 	}
-	return r.checkCost()
+	if err := r.checkCost(); err != nil {
+		return err
+	}
+	return r.SolveExtras.check(r)
 }
 
 // loadCloud returns set when given, else the parsed spec.
@@ -272,6 +282,9 @@ func loadWeights(flag, path string, inline []float64, n int, balanced bool, note
 // DivergenceDetail), solvers/kernel (the low-rank tiers), solvers/sliced
 // and solvers/exact.
 func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
+	if req.Grid {
+		return solveGrid(req, opt)
+	}
 	if err := req.Check(); err != nil {
 		return nil, err
 	}
@@ -313,6 +326,9 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	rep.Backend = be.Info().Name
 	prob := ot.Problem{X: xs.Points, Y: ys.Points, N: n, M: m, D: d, A: a, B: b, P: req.P, Cost: cost}
 	set := ot.Settings{Eps: req.Eps, MaxIter: req.Iters, Tol: req.Tol, Scaling: req.Scaling, Symmetric: req.Symmetric, Progress: opt.Progress}
+	if err := req.SolveExtras.apply(&set, n, m, d); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	if cost != nil || req.customPower() {
 		req.Tier = "full" // the low-rank kernels are Gaussian: |x - y|^2 only
@@ -332,6 +348,7 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 		if tier == kernel.Auto {
 			var why string
 			tier, why = kernel.Choose(n, m, d, req.Eps, 0)
+			tier, why = req.SolveExtras.tier(tier, why)
 			rep.Notes = append(rep.Notes, "tier "+tier.String()+": "+why)
 		}
 	}
@@ -340,6 +357,9 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	case "sinkhorn":
 		if tier != kernel.Full {
 			return solveLowRank(be, req, tier, prob, rep, start)
+		}
+		if req.Richardson {
+			return solveRichardson(be, req, prob, set, rep, start)
 		}
 		res, err = ot.Sinkhorn(be, prob, set)
 	case "unbalanced":
@@ -365,6 +385,10 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 		}
 	case "sliced":
 		return solveSliced(be, req, xs, ys, a, b, rep, start)
+	case "max-sliced":
+		return solveMaxSliced(be, req, xs, ys, a, b, rep, start)
+	case "hilbert":
+		return solveHilbert(be, req, prob, set, rep, start)
 	case "exact":
 		return solveExact(req, xs, ys, a, b, rep, start)
 	}
@@ -387,6 +411,9 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	}
 	if req.Potentials {
 		rep.F, rep.G = append([]float64(nil), res.F...), append([]float64(nil), res.G...)
+	}
+	if err := rep.SolveExtrasResult.mapPoints(be, req.SolveExtras, res.Transport); err != nil {
+		return nil, err
 	}
 	rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
 	return rep, nil

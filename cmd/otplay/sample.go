@@ -50,7 +50,9 @@ and are listed in "nonfinite".
 --out (.npy or .csv) is checked before the work and written atomically (a
 temporary file renamed into place: a killed run leaves the old file
 whole). --steps is at most 100,000 and --n at most 2^22. An mlp model file
-is read up to 256 MiB, the size otplay train refuses to exceed.`
+is read up to 256 MiB, the size otplay train refuses to exceed.
+
+` + sampleCorrectHelp + "\n\n" + samplePatchHelp
 
 // sampleReport is the --json output of otplay sample.
 type sampleReport = batch.SampleResult
@@ -74,6 +76,10 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "write the samples to FILE (.csv or .npy)")
 	asJSON := fs.Bool("json", false, "print a JSON report with quality metrics")
 	quality := fs.Bool("quality", true, "with --json: compare the samples with fresh data (MMD, sliced W2, Sinkhorn divergence)")
+	var correction batch.SampleCorrection
+	registerSampleCorrection(fs, &correction) // sample_correct.go
+	var guidance batch.SamplePatchGuidance
+	registerSamplePatchGuidance(fs, &guidance) // sample_patch.go
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
@@ -94,7 +100,8 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 	}
 	req := batch.SampleRequest{Data: *dataSpec, Model: *modelSpec, Sampler: *samplerName, Schedule: *scheduleName,
 		Spacing: *spacingName, Steps: *steps, N: *n, Seed: *seed, Eta: *eta, Deterministic: *deterministic,
-		RTol: *rtol, ATol: *atol, FinalDenoise: *finalDenoise, Backend: *backend, Quality: *asJSON && *quality}
+		RTol: *rtol, ATol: *atol, FinalDenoise: *finalDenoise, Backend: *backend, Quality: *asJSON && *quality,
+		SampleCorrection: correction, SamplePatchGuidance: guidance}
 	rep, err := batch.Sample(req, batch.Options{Note: func(msg string) { fmt.Fprintln(stderr, "otplay sample:", msg) }})
 	if rep != nil && *out != "" {
 		if err := data.Save(*out, rep.Points, rep.N, rep.D); err != nil {

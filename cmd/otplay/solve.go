@@ -45,6 +45,11 @@ Methods (the conventions of POT, see solvers/ot):
   partial     transport total mass --mass (ot.partial.entropic_partial_wasserstein)
   divergence  debiased Sinkhorn divergence S = OT(a,b) - (OT(a,a) + OT(b,b))/2
   sliced      sliced Wasserstein SW_2 with --projections directions (--seed)
+  hilbert     Hilbert Sinkhorn divergence: S with the Gaussian-kernel cost
+              2 - 2 k(x, y) through --features random Fourier features
+              (--bandwidth sigma, default the median distance; --seed)
+  max-sliced  max-sliced W_2: the best of --projections directions, refined
+              by ascent on the sphere (at most --iters steps)
   exact       unregularised OT: sorting in 1-D (any weights), else an
               assignment (uniform weights, lcm(n, m) <= 2000)
 
@@ -75,7 +80,9 @@ objective, marginal_error, iterations, converged, time_ms, and value
 iterations summed over the three problems; sliced: SW_2, with cost =
 SW_2^2; exact: cost = W_2^2); NaN or infinite values print as null and are
 listed in "nonfinite". A progress bar (iterations, rate, ETA, residual)
-goes to stderr when it is a terminal.`
+goes to stderr when it is a terminal.
+
+` + solveExtrasHelp
 
 // solveReport is the --json output of otplay solve.
 type solveReport = batch.SolveResult
@@ -87,6 +94,7 @@ type solveFlags struct {
 	projections, iters                                  int
 	seed                                                uint64
 	symmetric, asJSON                                   bool
+	extras                                              solveExtraFlags // solve_extras.go
 }
 
 func runSolve(args []string, stdout, stderr io.Writer) int {
@@ -98,7 +106,7 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.b, "b", "", "target weights file (.csv/.txt/.npy/.npz); default uniform")
 	fs.Float64Var(&f.p, "p", 2, "ground cost |x - y|^p: 2 squared Euclidean (POT's default), 1 Euclidean (ot.dist 'euclidean'), any p in (0, 16]")
 	fs.StringVar(&f.cost, "cost", "", "dense n x m cost matrix file (.npy/.npz/.csv, POT's M) instead of --x and --y")
-	fs.StringVar(&f.method, "method", "sinkhorn", "sinkhorn, unbalanced, partial, divergence, sliced or exact")
+	fs.StringVar(&f.method, "method", "sinkhorn", "sinkhorn, unbalanced, partial, divergence, hilbert, sliced, max-sliced or exact")
 	fs.StringVar(&f.tier, "tier", "auto", "kernel tier for entropic methods: auto, full, rff, nystrom or grid")
 	fs.Float64Var(&f.eps, "eps", ot.DefaultEps, "entropic regularisation eps (POT's reg), in units of the cost (|x - y|^2 by default)")
 	fs.Float64Var(&f.tau, "tau", 1, "unbalanced: KL marginal penalty (POT's reg_m); +Inf means balanced")
@@ -113,6 +121,7 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.plan, "plan", "", "write the dense transport plan (n x m) to this .npy/.csv file")
 	fs.StringVar(&f.potentials, "potentials", "", "write the potentials f and g: F,G (two .npy/.csv files) or one .npz (arrays f and g)")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object")
+	f.extras.register(fs)
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
@@ -211,6 +220,9 @@ func solveMain(f solveFlags, stderr io.Writer) (*solveReport, error) {
 		return nil, batch.UsageError{Msg: fmt.Sprintf("--tol %g: want >= 0 (0: never stop early)", f.tol)}
 	}
 	req := solveRequest(f)
+	if err := f.extras.fill(&req); err != nil {
+		return nil, err
+	}
 	if err := req.Check(); err != nil {
 		return nil, err
 	}
@@ -245,6 +257,9 @@ func solveMain(f solveFlags, stderr io.Writer) (*solveReport, error) {
 		if err := data.Save(f.plan, rep.Plan, rep.N, rep.M); err != nil {
 			return nil, err
 		}
+	}
+	if err := f.extras.write(rep); err != nil {
+		return nil, err
 	}
 	switch len(pots) {
 	case 1:

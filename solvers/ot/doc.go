@@ -162,6 +162,14 @@
 // gradient flows and for training maps; DivergenceDetail adds the three
 // Results and a Converged flag.
 //
+// # Richardson extrapolation in eps
+//
+// Richardson solves at eps and at eps/2 (warm-started) and returns
+// 2 X(eps/2) - X(eps) for the transport cost, the plan and the entropic
+// map: an O(eps^2) bias instead of O(eps) where they are smooth in eps
+// (measured on the Gaussian closed form, RESULTS.md), not for the
+// objective OT_eps (an eps log eps term).
+//
 // # Bad input
 //
 // Every error about input wraps ErrBadInput and names the argument: empty

@@ -2,7 +2,6 @@ package play
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -13,16 +12,9 @@ import (
 	"github.com/otplay/otplay/figure"
 	"github.com/otplay/otplay/solvers/bridge"
 	"github.com/otplay/otplay/solvers/data"
+	"github.com/otplay/otplay/solvers/diffusion"
 	"github.com/otplay/otplay/solvers/ot"
 )
-
-// UploadChoice is the data-set value that names a cloud the reader
-// uploaded (not in the URL: the view hands its points to the model).
-const UploadChoice = "upload"
-
-// PointSets are the data sets of the particle pages: the 2-D toys and an
-// upload.
-var PointSets = append(append([]string(nil), OTSets...), UploadChoice)
 
 // BridgePath is the route of the Schrodinger bridge page.
 const BridgePath = "/bridge"
@@ -236,22 +228,11 @@ func (f BridgeFrame) ParticlesCSV() string {
 	return b.String()
 }
 
-// errRunClosed ends a simulation whose run was closed.
-var errRunClosed = errors.New("run closed")
-
-// simStep is what the simulation goroutine reports after a step.
-type simStep struct {
-	step int
-	t    float64
-	x    []float64
-	err  error
-}
-
-// bridgeRun steps bridge.Simulate: the simulation runs on its own
-// goroutine and its per-step callback waits for the next Step, so that
-// Step, Play and Reset drive the solver itself, one Euler-Maruyama step
-// at a time. The simulation computes only while a Step waits for it (under
-// the Runner's lock).
+// bridgeRun steps bridge.Simulate with a samplerStepper: the simulation
+// runs on its own goroutine and its per-step callback waits for the next
+// Step, so that Step, Play and Reset drive the solver itself, one
+// Euler-Maruyama step at a time. The simulation computes only while a
+// Step (or Close) waits for it, under the Runner's lock.
 type bridgeRun struct {
 	s      Bridge
 	br     *bridge.Bridge
@@ -262,13 +243,7 @@ type bridgeRun struct {
 	base   BridgeFrame
 	frame  BridgeFrame
 	trails [][]float64
-	// The simulation goroutine: next lets it take a step, steps carries
-	// the result, stop ends it, done is closed when it has returned.
-	started bool
-	next    chan struct{}
-	steps   chan simStep
-	stop    chan struct{}
-	done    chan struct{}
+	sim    *samplerStepper
 }
 
 // Start solves the static bridge on b, draws the paths shown and the
@@ -279,7 +254,7 @@ func (s Bridge) Start(ctx context.Context, b compute.Backend, progress func(Prog
 	if err != nil {
 		return nil, err
 	}
-	r := &bridgeRun{s: s, next: make(chan struct{}), steps: make(chan simStep), stop: make(chan struct{}), done: make(chan struct{})}
+	r := &bridgeRun{s: s}
 	r.base = BridgeFrame{State: st.Encode(), Particles: s.Particles, Steps: s.Steps, TimingsMS: map[string]float64{}}
 	if r.prob, err = s.Problem(); err != nil {
 		return nil, err
@@ -305,6 +280,14 @@ func (s Bridge) Start(ctx context.Context, b compute.Backend, progress func(Prog
 		return nil, err
 	}
 	r.base.TimingsMS["setup"] = millis(int64(time.Since(start)))
+	r.sim = newSamplerStepper(func(callback func(diffusion.Step) error) error {
+		set := s.SimSettings()
+		set.Callback = func(step int, t float64, x []float64) error {
+			return callback(diffusion.Step{Index: step, TNext: t, X: x})
+		}
+		_, err := r.br.Simulate(r.x0, set)
+		return err
+	})
 	r.frame = r.base
 	if err := r.show(0, 0, r.x0, 0, time.Now()); err != nil {
 		r.br.Free()
@@ -347,35 +330,6 @@ func (r *bridgeRun) show(step int, t float64, x []float64, stepMS float64, fs ti
 	return nil
 }
 
-// simulate runs bridge.Simulate, reporting each step and waiting for the
-// next.
-func (r *bridgeRun) simulate() {
-	defer close(r.done)
-	set := r.s.SimSettings()
-	set.Callback = func(step int, t float64, x []float64) error {
-		select {
-		case r.steps <- simStep{step: step + 1, t: t, x: x}:
-		case <-r.stop:
-			return errRunClosed
-		}
-		if step+1 >= set.Steps {
-			return nil
-		}
-		select {
-		case <-r.next:
-			return nil
-		case <-r.stop:
-			return errRunClosed
-		}
-	}
-	if _, err := r.br.Simulate(r.x0, set); err != nil && !errors.Is(err, errRunClosed) {
-		select {
-		case r.steps <- simStep{err: err}:
-		case <-r.stop:
-		}
-	}
-}
-
 // Step takes k simulation steps (fewer at t = 1) and builds the frame.
 func (r *bridgeRun) Step(ctx context.Context, k int, playing bool) (BridgeFrame, error) {
 	fs := time.Now()
@@ -383,37 +337,24 @@ func (r *bridgeRun) Step(ctx context.Context, k int, playing bool) (BridgeFrame,
 		if err := ctx.Err(); err != nil {
 			return r.frame, err
 		}
-		if !r.started {
-			r.started = true
-			go r.simulate()
-		} else {
-			r.next <- struct{}{}
-		}
-		st := <-r.steps
-		if st.err != nil {
-			return r.frame, st.err
-		}
-		if err := r.show(st.step, st.t, st.x, millis(int64(time.Since(fs))), fs); err != nil {
+		st, end, err := r.sim.next()
+		switch {
+		case err != nil:
 			return r.frame, err
+		case end:
+			return r.frame, fmt.Errorf("bridge: the simulation ended at step %d of %d", r.frame.Step, r.frame.Steps)
 		}
-	}
-	if r.frame.AtEnd && r.started {
-		// Simulate's last readback and frees run now, under the lock.
-		select {
-		case <-r.done:
-		case st := <-r.steps:
-			return r.frame, st.err
+		if err := r.show(st.Index+1, st.TNext, st.X, millis(int64(time.Since(fs))), fs); err != nil {
+			return r.frame, err
 		}
 	}
 	return r.frame, nil
 }
 
-// Close ends the simulation and frees the bridge.
+// Close ends the simulation (its last readback and frees run here, under
+// the Runner's lock) and frees the bridge.
 func (r *bridgeRun) Close() {
-	close(r.stop)
-	if r.started {
-		<-r.done
-	}
+	r.sim.close()
 	r.br.Free()
 }
 
@@ -440,23 +381,16 @@ func bridgeViewFigure(p ot.Problem, paths [][]float64, times []float64, t float6
 		{Segs: done, Opacity: 0.7, Color: "#555555", Width: 1.2},
 	}
 	if len(vec) > 0 {
-		f.Lines = append(f.Lines, figure.LineSet{Segs: ArrowSegments(pts, vec, 0.9*2*w/FieldGrid), Opacity: 0.8, Color: "#2ca02c", Width: 1.2})
+		f.Lines = append(f.Lines, FieldArrows(pts, vec))
 	}
 	if len(trails) > 1 {
-		var segs, alpha []float64
-		for k := 1; k < len(trails); k++ {
-			a, b := trails[k-1], trails[k]
-			op := 0.6 * float64(k) / float64(len(trails)-1)
-			for i := 0; i+1 < len(b) && i+1 < len(a); i += 2 {
-				segs = append(segs, a[i], a[i+1], b[i], b[i+1])
-				alpha = append(alpha, op)
-			}
-		}
-		f.Lines = append(f.Lines, figure.LineSet{Segs: segs, Alpha: alpha, Color: "#9467bd", Width: 1})
+		tl := TrailSegments(trails)
+		tl.Color = "#9467bd" // the particles' colour
+		f.Lines = append(f.Lines, tl)
 	}
 	f.Points = []figure.PointSet{
-		{XY: FirstTwo(p.X, 2, MaxFigurePoints), Color: "#1f77b4", Radius: 2, Label: "source x_i (t=0)"},
-		{XY: FirstTwo(p.Y, 2, MaxFigurePoints), Color: "#ff7f0e", Radius: 2, Label: "target y_j (t=1)"},
+		{XY: FirstTwo(p.X, 2, FigureMaxPoints), Color: "#1f77b4", Radius: 2, Label: "source x_i (t=0)"},
+		{XY: FirstTwo(p.Y, 2, FigureMaxPoints), Color: "#ff7f0e", Radius: 2, Label: "target y_j (t=1)"},
 		{XY: x, Color: "#9467bd", Radius: 1.8, Label: "particles X_t"},
 	}
 	if len(paths) > 0 {

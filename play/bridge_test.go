@@ -18,18 +18,6 @@ func bridgeOf(t *testing.T, query string) Bridge {
 	return typed(t, BridgeSchema, ParseBridge, query)
 }
 
-// maxAbsDiff is max |a_i - b_i| (Inf when the lengths differ).
-func maxAbsDiff(a, b []float64) float64 {
-	if len(a) != len(b) {
-		return math.Inf(1)
-	}
-	d := 0.0
-	for i := range a {
-		d = math.Max(d, math.Abs(a[i]-b[i]))
-	}
-	return d
-}
-
 func TestBridgeSchema(t *testing.T) {
 	if _, err := BridgeSchema.DecodeQuery("sigma=0&steps=0"); err == nil || !strings.Contains(err.Error(), "sigma") || !strings.Contains(err.Error(), "steps") {
 		t.Errorf("bad sigma and steps not reported by name: %v", err)

@@ -58,8 +58,22 @@
 // The models here: /ot (OT, OTFrame: Sinkhorn stepped, with its plan
 // views, tier solve and divergence), /sliced (Sliced: SW_2 and its
 // directions), /patch (Patch: colour and patch transfer), /bridge
-// (Bridge: the Schrödinger bridge SDE stepped), and /check's
-// computation (SoftMinCheck).
+// (Bridge: the Schrödinger bridge SDE stepped), /check's computation
+// (SoftMinCheck), /diffusion (Diffusion), /truncate (Truncate) and
+// /validate (Validate).
+//
+// # The particle pages and /validate
+//
+// Diffusion (/diffusion) and Truncate (/truncate) share a ModelSpec: the
+// data (a data set, or the reader's upload), the schedule and the
+// denoiser ("empirical", "gmm" fitted by diffusion.FitTiedGMM, or "mlp"
+// trained by diffusion.Train and cached), built by ModelSpec.Build. Their
+// Start reports the setup's phases through Progress (Adam steps, the
+// prior fit's Sinkhorn iterations or Adam steps, the quality ladder's
+// rungs); their Step advances the real sampler, which runs in its own
+// goroutine and waits between steps (samplerStepper). Validate runs the
+// conformance suite in Start, reporting check k of N as it goes. Yield,
+// set in the browser, lets the page repaint after each progress report.
 //
 // A minimal model (a page that counts; see ot.go for a real one):
 //

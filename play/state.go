@@ -33,6 +33,9 @@ type Param struct {
 	Min, Max float64
 	MinOpen  bool
 	Choices  []string // the accepted values of a KindChoice
+	// Aliases maps old names of a KindChoice's values, still accepted in
+	// URLs, to the current ones (Encode writes the current name).
+	Aliases map[string]string
 
 	// How the form presents the parameter (see Form). None of these
 	// change what the URL accepts.
@@ -115,6 +118,9 @@ func (p Param) Canonical(text string) (string, error) {
 		}
 		return strconv.FormatFloat(v, 'g', -1, 64), nil
 	case KindChoice:
+		if now, ok := p.Aliases[text]; ok {
+			text = now
+		}
 		if slices.Contains(p.Choices, text) {
 			return text, nil
 		}

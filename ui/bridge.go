@@ -145,7 +145,7 @@ func (p *BridgePage) Render() app.UI {
 			resultRow("step", fmt.Sprintf("%d of %d", f.Step, f.Steps)),
 			resultRow("time t", g(f.T)),
 			resultRow("particle mean", g(f.Mean[0])+", "+g(f.Mean[1])),
-			resultRow("mean distance to the nearest target point", g(f.Nearest[len(f.Nearest)-1])),
+			resultRow("distance to the target", g(f.Nearest[len(f.Nearest)-1])),
 		))
 	}
 	return l.Render(

@@ -41,15 +41,17 @@
 //
 // OpenBackend(pref) opens the compute backend a page computes with, once
 // per preference ("auto", "gpu", "cpu": the BackendParam every computing
-// page carries), shared by all pages. In the browser it asks
-// navigator.gpu for an adapter, names it, and opens compute/webgpu on it;
-// whenever that fails it returns the float64 CPU backend
+// page carries), shared by all pages. In the browser it opens the GPU
+// through the opener the browser main registers (SetWebGPUOpener:
+// wasm/main.go passes compute/webgpu over gpu.Open, one adapter request;
+// ui imports no gpu/ code) and names the adapter; whenever that fails it returns the float64 CPU backend
 // (compute.NewCPU(1): the wasm has one thread) with the reason, which the
 // layout's badge shows: "WebGPU: <adapter>" or "CPU (<reason>)". It
 // awaits JavaScript promises, so pages call it inside ctx.Async, never in
 // an event handler or Render; results come back through ctx.Dispatch.
 //
-// A lost GPU device (the device's lost promise fires, or an operation
+// A lost GPU device (the opener's WebGPU.Lost channel delivers, fed by
+// gpu.Device.LostChan when the device's lost promise settles, or an operation
 // fails with compute.ErrDeviceLost: IsDeviceLost) is reported to
 // BackendLost, which gives every preference that computed on it the CPU
 // backend, with the reason ("the WebGPU device was lost (destroyed: ...);
@@ -180,5 +182,6 @@
 //
 // /validate runs compute/conformance's suite (quick by default, full=yes
 // for all of it) on the page's backend and lists every check with its
-// error and tolerance: the browser's twin of otplay validate.
+// error and tolerance: the browser's twin of otplay validate. While it
+// runs, the progress line names check k of N (play.Validate's progress).
 package ui

@@ -182,15 +182,6 @@ func TestProgress(t *testing.T) {
 			t.Errorf("progress lacks %q", want)
 		}
 	}
-	st, _ := TruncateSchema.DecodeQuery("prior=entropic&fit=500")
-	p := truncateProgress(&TruncateFrame{Phase: "fitting"}, st)
-	if p == nil || !strings.Contains(p.Phase, "Sinkhorn between 500 normals") {
-		t.Errorf("truncate fitting progress = %+v", p)
-	}
-	if p := truncateProgress(&TruncateFrame{Phase: "ladder", LadderSteps: []int{1, 2}, LadderTotal: 6}, st); p == nil || p.Done != 2 || p.Total != 6 {
-		t.Errorf("truncate ladder progress = %+v", p)
-	}
-	if p := truncateProgress(&TruncateFrame{Phase: "sampling"}, st); p != nil {
-		t.Errorf("progress while sampling: %+v", p)
-	}
+	// The pages' own phases are their models' Progress reports (tested in
+	// play: TestTruncateRunCPU, TestDiffusionModels, TestValidateModel).
 }

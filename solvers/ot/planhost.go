@@ -8,23 +8,25 @@ import (
 // Host views of the plan, for inspection at interactive rates. Every
 // method's plan is
 //
-//	P_ij = a_i b_j exp((F_i + G_j - |x_i - y_j|^2) / Eps)
+//	P_ij = a_i b_j exp((F_i + G_j - C_ij) / Eps)
 //
-// (see Result), so with the potentials on the host a row or a column costs
+// (see Result; C_ij = |x_i - y_j|^2, |x_i - y_j|^P or the cost matrix's
+// entry), so with the potentials on the host a row or a column costs
 // O(M D) or O(N D) and needs no device round trip; PlanTopKHost and
 // PlanBinned cost one pass of N*M exponentials. Use PlanDense and
 // PlanTopK (on a Backend) for large problems.
 
 // PlanEntry returns P_ij computed on the host from the potentials (0 where
 // the exponential overflows to NaN). It panics if i or j is out of range.
-func (r *Result) PlanEntry(i, j int) float64 {
-	p := r.prob
-	c := 0.0
-	for k := 0; k < p.D; k++ {
-		d := p.X[i*p.D+k] - p.Y[j*p.D+k]
-		c += d * d
-	}
-	v := p.A[i] * p.B[j] * math.Exp((r.F[i]+r.G[j]-c)/r.Eps)
+func (r *Result) PlanEntry(i, j int) float64 { return r.planEntry(r.hostCost(), i, j) }
+
+// hostCost is C(i, j) of the Result's problem in float64.
+func (r *Result) hostCost() func(i, j int) float64 {
+	return hostCost(r.prob.Problem, r.prob.X, r.prob.Y)
+}
+
+func (r *Result) planEntry(cost func(i, j int) float64, i, j int) float64 {
+	v := r.prob.A[i] * r.prob.B[j] * math.Exp((r.F[i]+r.G[j]-cost(i, j))/r.Eps)
 	if math.IsNaN(v) {
 		return 0
 	}
@@ -39,9 +41,9 @@ func (r *Result) PlanRow(i int) ([]float64, error) {
 	if i < 0 || i >= r.prob.N {
 		return nil, badInput("row %d outside [0, %d)", i, r.prob.N)
 	}
-	row := make([]float64, r.prob.M)
+	row, cost := make([]float64, r.prob.M), r.hostCost()
 	for j := range row {
-		row[j] = r.PlanEntry(i, j)
+		row[j] = r.planEntry(cost, i, j)
 	}
 	return row, nil
 }
@@ -54,9 +56,9 @@ func (r *Result) PlanColumn(j int) ([]float64, error) {
 	if j < 0 || j >= r.prob.M {
 		return nil, badInput("column %d outside [0, %d)", j, r.prob.M)
 	}
-	col := make([]float64, r.prob.N)
+	col, cost := make([]float64, r.prob.N), r.hostCost()
 	for i := range col {
-		col[i] = r.PlanEntry(i, j)
+		col[i] = r.planEntry(cost, i, j)
 	}
 	return col, nil
 }
@@ -74,7 +76,7 @@ func (r *Result) PlanTopKHost(k int) (idx []int, val []float64, err error) {
 	if k < 1 {
 		return nil, nil, badInput("k = %d must be >= 1", k)
 	}
-	p := r.prob
+	p, cost := r.prob, r.hostCost()
 	k = min(k, p.M)
 	idx, val = make([]int, p.N*k), make([]float64, p.N*k)
 	for i := 0; i < p.N; i++ {
@@ -83,7 +85,7 @@ func (r *Result) PlanTopKHost(k int) (idx []int, val []float64, err error) {
 			ri[t] = -1
 		}
 		for j := 0; j < p.M; j++ {
-			v := r.PlanEntry(i, j)
+			v := r.planEntry(cost, i, j)
 			if !(v > rv[k-1]) {
 				continue
 			}
@@ -114,11 +116,11 @@ func (r *Result) PlanBinned(rows, cols []int, nr, nc int) ([]float64, error) {
 		return nil, badInput("%d x %d cells: want at least one", nr, nc)
 	}
 	nr, nc = min(nr, p.N), min(nc, p.M)
-	cells := make([]float64, nr*nc)
+	cells, cost := make([]float64, nr*nc), r.hostCost()
 	for si, i := range rows {
 		row := cells[si*nr/p.N*nc:]
 		for sj, j := range cols {
-			row[sj*nc/p.M] += r.PlanEntry(i, j)
+			row[sj*nc/p.M] += r.planEntry(cost, i, j)
 		}
 	}
 	return cells, nil
@@ -129,8 +131,12 @@ func (r *Result) PlanBinned(rows, cols []int, nr, nc int) ([]float64, error) {
 // the covariance of their first two coordinates; a 1-D problem sorts by
 // its coordinate): the order in which a plan heatmap lists rows and
 // columns, so that a map that roughly preserves that axis puts its mass
-// near the diagonal. Ties keep index order.
+// near the diagonal. Ties keep index order. A problem given by a cost
+// matrix (no points) keeps index order.
 func PrincipalOrder(p Problem) (rows, cols []int) {
+	if p.X == nil || p.Y == nil {
+		return identity(p.N), identity(p.M)
+	}
 	second := func(pts []float64, i int) float64 {
 		if p.D < 2 {
 			return 0
@@ -167,4 +173,13 @@ func PrincipalOrder(p Problem) (rows, cols []int) {
 		return idx
 	}
 	return order(p.X, p.N), order(p.Y, p.M)
+}
+
+// identity is 0, 1, ..., n-1.
+func identity(n int) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
 }

@@ -164,3 +164,44 @@ func TestPrincipalOrderDiagonal(t *testing.T) {
 		t.Errorf("diagonal of the sorted plan holds %.3g of the mass, want > 0.9", diag)
 	}
 }
+
+// The host views follow the problem's cost: |x - y|^P and a cost matrix
+// give the rows of PlanDense too.
+func TestPlanHostOtherCosts(t *testing.T) {
+	cpu := compute.NewCPU(1)
+	x, y := cloud(9, 2, 5, 1, 0), cloud(7, 2, 6, 1, 0.3)
+	cm := make([]float64, 9*7)
+	for i := range 9 {
+		for j := range 7 {
+			cm[i*7+j] = math.Abs(x[2*i]-y[2*j]) + 0.5*math.Abs(x[2*i+1]-y[2*j+1]) // an L1-like cost, no power of |x - y|
+		}
+	}
+	for name, p := range map[string]Problem{
+		"P=1":    {X: x, Y: y, N: 9, M: 7, D: 2, P: 1},
+		"matrix": {N: 9, M: 7, Cost: cm},
+	} {
+		res, err := Sinkhorn(cpu, p, Settings{Eps: 0.3})
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		dense, err := res.PlanDense(cpu)
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		for i := range 9 {
+			row, err := res.PlanRow(i)
+			if err != nil {
+				t.Fatal(name, err)
+			}
+			for j, v := range row {
+				if math.Abs(v-dense[i*7+j]) > 1e-9*dense[i*7+j] {
+					t.Fatalf("%s: row %d entry %d = %g, PlanDense %g", name, i, j, v, dense[i*7+j])
+				}
+			}
+		}
+		rows, cols := PrincipalOrder(p)
+		if cells, err := res.PlanBinned(rows, cols, 3, 3); err != nil || len(cells) != 9 {
+			t.Errorf("%s: binned plan %v, %v", name, cells, err)
+		}
+	}
+}

@@ -118,17 +118,6 @@ func readNPY(t *testing.T, p string) []float64 {
 	return v
 }
 
-func maxDiff(a, b []float64) float64 {
-	if len(a) != len(b) {
-		return math.Inf(1)
-	}
-	m := 0.0
-	for i := range a {
-		m = math.Max(m, math.Abs(a[i]-b[i]))
-	}
-	return m
-}
-
 // TestBarycenterCommandMatchesPOT runs every POT reference case of
 // solvers/barycenter through `otplay barycenter` with .npy inputs and
 // outputs: histograms with --support (1-D) and --cost (2-D), images as

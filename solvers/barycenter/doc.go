@@ -62,7 +62,6 @@
 // histograms on 2000 points, 50 iterations, took 6.0 s on lavapipe and
 // 58 s on the float64 CPU backend (2-core VM under load). Convolutional ones cost O(K H W (H + W)) per
 // iteration on the backend, and the debiased variant 10 more convolutions
-// per iteration (POT's inner loop). Free support costs one exact OT (up to
-// lcm(n, m) = exact.MaxPoints, uniform weights) or one Sinkhorn per cloud
-// per iteration.
+// per iteration (POT's inner loop). Free support costs one exact OT (the network simplex of solvers/exact)
+// or one Sinkhorn per cloud per iteration.
 package barycenter

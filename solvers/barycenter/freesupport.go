@@ -80,8 +80,7 @@ func (p Clouds) check() (init, w []float64, n int, err error) {
 //
 // until the squared displacement sum |X_new - X|^2 is <= Tol (POT's
 // stopThr, default 1e-7; at most MaxIter iterations, default 100). The
-// exact plans come from solvers/exact (uniform weights, lcm(N, m_k) <=
-// exact.MaxPoints). Result.Objective is sum_k w_k W_2^2(X, Y_k) at the
+// exact plans come from solvers/exact's network simplex. Result.Objective is sum_k w_k W_2^2(X, Y_k) at the
 // last plans.
 func FreeSupport(p Clouds, s Settings) (*Result, error) {
 	return freeSupport(nil, p, s)

@@ -112,6 +112,11 @@ type SimSettings struct {
 	// Deterministic drops the noise (the drift alone: not the bridge's
 	// law, a diagnostic).
 	Deterministic bool
+	// Transport is the step along the drift (default TransportDrift:
+	// Euler-Maruyama); see Transport. Momentum is TransportMomentum's
+	// beta in (0, 1) (0: DefaultMomentum).
+	Transport Transport
+	Momentum  float64
 	// Callback, if set, is called after every step with the time reached
 	// and the positions (n x D, read back from the backend).
 	Callback func(step int, t float64, x []float64) error
@@ -135,7 +140,8 @@ type SimResult struct {
 // (the Euler step there is exactly that mean plus noise whose variance the
 // true bridge does not have at t = 1: it is pinned to the target atoms).
 // The state stays on the backend; only the end (and, with a Callback, each
-// step) is read back.
+// step) is read back. SimSettings.Transport replaces the drift step by a
+// momentum or natural-gradient (Fisher) step (see Transport).
 func (br *Bridge) Simulate(x0 []float64, s SimSettings) (SimResult, error) {
 	start := time.Now()
 	steps := s.Steps
@@ -169,6 +175,11 @@ func (br *Bridge) Simulate(x0 []float64, s SimSettings) (SimResult, error) {
 		defer be.Free(arrs[k])
 	}
 	mean, z, xn := arrs[0], arrs[1], arrs[2]
+	st, err := br.newTransportStep(s, n)
+	if err != nil {
+		return SimResult{}, err
+	}
+	defer st.free()
 	h := 1 / float64(steps)
 	host := make([]float64, len(x0))
 	for k := 0; k < steps; k++ {
@@ -179,9 +190,7 @@ func (br *Bridge) Simulate(x0 []float64, s SimSettings) (SimResult, error) {
 		if k == steps-1 {
 			x, mean = mean, x
 		} else {
-			// x + h (mean - x)/(1 - t) = (1 - c) x + c mean, c = h/(1 - t)
-			c := h / (1 - t)
-			if err := be.Map(xn, compute.MapArgs{Op: compute.OpAxpby, X: x, Y: mean, A: 1 - c, B: c}); err != nil {
+			if err := st.step(xn, x, mean, t, h); err != nil {
 				return SimResult{}, err
 			}
 			if !s.Deterministic {

@@ -43,6 +43,11 @@ type BridgeRequest struct {
 	// source points, cycled); StartSet, when set, is used instead.
 	Start    string    `json:"start,omitempty"`
 	StartSet *data.Set `json:"-"`
+	// Transport is the sde step along the drift: drift (Euler-Maruyama,
+	// the default), momentum or fisher (see bridge.Transport); Momentum is
+	// the momentum transport's beta (0: bridge.DefaultMomentum).
+	Transport string  `json:"transport,omitempty"`
+	Momentum  float64 `json:"momentum,omitempty"`
 	// Seed seeds the pairs and the noise.
 	Seed uint64 `json:"seed"`
 	// MaxIter and Tol are the Sinkhorn iteration limit and tolerance.
@@ -78,6 +83,8 @@ type BridgeResult struct {
 	MarginalError float64          `json:"marginal_error"`
 	Cost          float64          `json:"transport_cost"`
 	Steps         int              `json:"steps,omitempty"`
+	Transport     string           `json:"transport,omitempty"`
+	PathEnergy    float64          `json:"path_energy,omitempty"`
 	Times         []float64        `json:"times"`
 	SolveMS       float64          `json:"solve_ms"`
 	SampleMS      float64          `json:"sample_ms"`
@@ -178,6 +185,17 @@ func Bridge(req BridgeRequest, opt Options) (*BridgeResult, error) {
 	case (req.Start != "" || req.StartSet != nil) && req.Mode != "sde":
 		return nil, usage("--start is for --mode sde")
 	}
+	transport, err := bridge.ParseTransport(req.Transport)
+	switch {
+	case err != nil:
+		return nil, usage("--transport %q: want drift, momentum or fisher", req.Transport)
+	case transport != bridge.TransportDrift && req.Mode != "sde":
+		return nil, usage("--transport %s is for --mode sde", transport)
+	case req.Momentum != 0 && transport != bridge.TransportMomentum:
+		return nil, usage("--momentum is for --transport momentum")
+	case transport == bridge.TransportMomentum && req.Momentum != 0 && !(req.Momentum > 0 && req.Momentum < 1):
+		return nil, usage("--momentum = %v: want a number in (0, 1)", req.Momentum)
+	}
 	load := func(flag, spec string, set *data.Set) (data.Set, error) {
 		if set != nil {
 			return *set, CheckPoints(flag, *set)
@@ -248,12 +266,14 @@ func Bridge(req BridgeRequest, opt Options) (*BridgeResult, error) {
 	}
 	t1 := time.Now()
 	var snaps [][]float64
+	var energy float64
 	recorded := append([]float64(nil), req.Times...)
 	switch req.Mode {
 	case "static":
 		snaps, err = br.Paths(req.Times, req.N, req.Seed)
 	case "sde":
-		snaps, recorded, err = simulateBridge(br, x0, req.Times, req.Steps, req.Seed)
+		snaps, recorded, err = simulateBridge(br, x0, req.Times, bridge.SimSettings{Steps: req.Steps, Seed: req.Seed,
+			Transport: transport, Momentum: req.Momentum, PathEnergy: req.Quality}, &energy)
 	}
 	if err != nil {
 		return nil, err
@@ -267,6 +287,8 @@ func Bridge(req BridgeRequest, opt Options) (*BridgeResult, error) {
 		Backend: info.Name, Device: info.Device, Notes: notes, Samples: snaps}
 	if req.Mode == "sde" {
 		rep.Steps = req.Steps
+		rep.Transport = string(transport)
+		rep.PathEnergy = energy
 	}
 	if req.Quality {
 		for k, t := range recorded {
@@ -285,7 +307,9 @@ func Bridge(req BridgeRequest, opt Options) (*BridgeResult, error) {
 
 // simulateBridge runs the SDE and keeps the positions at the grid times
 // nearest to the requested ones (t = 0: the start points).
-func simulateBridge(br *bridge.Bridge, x0 []float64, times []float64, steps int, seed uint64) ([][]float64, []float64, error) {
+// With sim.PathEnergy it stores the path energy in *energy.
+func simulateBridge(br *bridge.Bridge, x0 []float64, times []float64, sim bridge.SimSettings, energy *float64) ([][]float64, []float64, error) {
+	steps := sim.Steps
 	want := map[int][]int{} // step index (0 = start) -> requested entries
 	recorded := make([]float64, len(times))
 	for k, t := range times {
@@ -297,11 +321,13 @@ func simulateBridge(br *bridge.Bridge, x0 []float64, times []float64, steps int,
 	for _, k := range want[0] {
 		snaps[k] = append([]float64(nil), x0...)
 	}
-	_, err := br.Simulate(x0, bridge.SimSettings{Steps: steps, Seed: seed, Callback: func(step int, t float64, x []float64) error {
+	sim.Callback = func(step int, t float64, x []float64) error {
 		for _, k := range want[step+1] {
 			snaps[k] = x
 		}
 		return nil
-	}})
+	}
+	r, err := br.Simulate(x0, sim)
+	*energy = r.PathEnergy
 	return snaps, recorded, err
 }

@@ -62,6 +62,7 @@ type transportStep struct {
 	// u: drift; v, vn: velocity (momentum); pu: preconditioned drift,
 	// ones, mean, centred, cov, pre: the Gaussian fit (fisher).
 	u, v, vn, pu, ones, mean, centred, cov, pre compute.Array
+	diff                                        compute.Array // path energy scratch
 	host                                        []float64
 }
 
@@ -112,7 +113,7 @@ func (br *Bridge) newTransportStep(s SimSettings, n int) (*transportStep, error)
 }
 
 func (st *transportStep) free() {
-	for _, a := range []compute.Array{st.u, st.v, st.vn, st.pu, st.ones, st.mean, st.centred, st.cov, st.pre} {
+	for _, a := range []compute.Array{st.u, st.v, st.vn, st.pu, st.ones, st.mean, st.centred, st.cov, st.pre, st.diff} {
 		if a != nil {
 			st.br.be.Free(a)
 		}
@@ -224,4 +225,28 @@ func (st *transportStep) precondition(x compute.Array, n, d int) error {
 		return fmt.Errorf("fisher preconditioner: %w", err)
 	}
 	return be.MatMul(st.pu, st.u, st.pre, n, d, d, false, false)
+}
+
+// addEnergy adds |to - from|^2 / (n h) summed over the particles to *e
+// (see SimResult.PathEnergy); its scratch array is allocated once.
+func (st *transportStep) addEnergy(e *float64, to, from compute.Array, h float64) error {
+	be := st.br.be
+	if st.diff == nil {
+		var err error
+		if st.diff, err = be.Alloc(to.Len()); err != nil {
+			return err
+		}
+	}
+	if err := be.Map(st.diff, compute.MapArgs{Op: compute.OpAxpby, X: to, Y: from, A: 1, B: -1}); err != nil {
+		return err
+	}
+	if err := be.Map(st.diff, compute.MapArgs{Op: compute.OpMul, X: st.diff, Y: st.diff, A: 1}); err != nil {
+		return err
+	}
+	sum, err := be.Sum(st.diff)
+	if err != nil {
+		return err
+	}
+	*e += sum / (float64(st.n) * h)
+	return nil
 }

@@ -12,7 +12,7 @@ import (
 // in float64 from their definitions: E[Y | X_t = x] summed over the whole
 // dense bridge mixture (bruteMean, not the factorised SoftMean), the
 // covariance by two passes, the normals drawn from the same Philox stream.
-func referenceTransport(t *testing.T, br *Bridge, x0 []float64, s SimSettings) []float64 {
+func referenceTransport(t *testing.T, br *Bridge, x0 []float64, s SimSettings) ([]float64, float64) {
 	t.Helper()
 	P, err := br.Static.PlanDense(br.be)
 	if err != nil {
@@ -30,6 +30,7 @@ func referenceTransport(t *testing.T, br *Bridge, x0 []float64, s SimSettings) [
 	za, _ := c.Alloc(len(x0))
 	defer c.Free(za)
 	z := make([]float64, len(x0))
+	energy := 0.0
 	for k := 0; k < s.Steps; k++ {
 		tt := float64(k) * h
 		m := make([]float64, len(x0))
@@ -41,7 +42,10 @@ func referenceTransport(t *testing.T, br *Bridge, x0 []float64, s SimSettings) [
 			}
 		}
 		if k == s.Steps-1 {
-			return m
+			for i := range m {
+				energy += (m[i] - x[i]) * (m[i] - x[i]) / (float64(n) * h)
+			}
+			return m, energy
 		}
 		u := make([]float64, len(x0))
 		for i := range u {
@@ -89,10 +93,11 @@ func referenceTransport(t *testing.T, br *Bridge, x0 []float64, s SimSettings) [
 			t.Fatal(err)
 		}
 		for i := range x {
+			energy += h * step[i] * step[i] / float64(n)
 			x[i] += h*step[i] + br.Sigma*math.Sqrt(h)*z[i]
 		}
 	}
-	return x
+	return x, energy
 }
 
 // entropicMapHost is E[Y | X_0 = x] (where the mixture of bruteMean is
@@ -126,8 +131,8 @@ func entropicMapHost(br *Bridge, x []float64) []float64 {
 
 // TestTransportMatchesReference runs the momentum and Fisher transports
 // (and the default drift) with noise on the small weighted problem and
-// compares the end points with referenceTransport: float64 agreement to
-// 1e-9 (measured ~1e-15).
+// compares the end points and the path energy with referenceTransport:
+// float64 agreement to 1e-9 (measured ~1e-15).
 func TestTransportMatchesReference(t *testing.T) {
 	br := newTiny(t, 0.5)
 	x0 := []float64{0, 0, 0.3, 0.7, -1.2, 2.5, 1, 1, 3, -2, 0.5, -0.5}
@@ -137,11 +142,15 @@ func TestTransportMatchesReference(t *testing.T) {
 		{Steps: 12, Seed: 4, Transport: TransportMomentum, Momentum: 0.5},
 		{Steps: 12, Seed: 4, Transport: TransportFisher},
 	} {
+		s.PathEnergy = true
 		r, err := br.Simulate(x0, s)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := referenceTransport(t, br, x0, s)
+		want, energy := referenceTransport(t, br, x0, s)
+		if !(math.Abs(r.PathEnergy-energy) <= 1e-9*energy) {
+			t.Errorf("%s: path energy %.15g, reference %.15g", s.Transport, r.PathEnergy, energy)
+		}
 		worst := 0.0
 		for i := range want {
 			worst = math.Max(worst, math.Abs(r.X[i]-want[i]))

@@ -48,6 +48,9 @@ type BridgeRequest struct {
 	// the momentum transport's beta (0: bridge.DefaultMomentum).
 	Transport string  `json:"transport,omitempty"`
 	Momentum  float64 `json:"momentum,omitempty"`
+	// Multiscale, when positive, solves the static plan coarse-to-fine
+	// from about that many points of each cloud (bridge.NewMultiscale).
+	Multiscale int `json:"multiscale,omitempty"`
 	// Seed seeds the pairs and the noise.
 	Seed uint64 `json:"seed"`
 	// MaxIter and Tol are the Sinkhorn iteration limit and tolerance.
@@ -70,29 +73,32 @@ func NewBridgeRequest() BridgeRequest {
 // BridgeResult is the JSON object of otplay bridge --json, plus the
 // samples.
 type BridgeResult struct {
-	Mode          string           `json:"mode"`
-	Source        string           `json:"source"`
-	Target        string           `json:"target"`
-	Start         string           `json:"start,omitempty"`
-	N             int              `json:"n"`
-	D             int              `json:"d"`
-	Sigma         float64          `json:"sigma"`
-	Eps           float64          `json:"eps"`
-	Iterations    int              `json:"sinkhorn_iterations"`
-	Converged     bool             `json:"sinkhorn_converged"`
-	MarginalError float64          `json:"marginal_error"`
-	Cost          float64          `json:"transport_cost"`
-	Steps         int              `json:"steps,omitempty"`
-	Transport     string           `json:"transport,omitempty"`
-	PathEnergy    float64          `json:"path_energy,omitempty"`
-	Times         []float64        `json:"times"`
-	SolveMS       float64          `json:"solve_ms"`
-	SampleMS      float64          `json:"sample_ms"`
-	Backend       string           `json:"backend"`
-	Device        string           `json:"device"`
-	QualityAt1    *metrics.Quality `json:"quality_at_1,omitempty"`
-	Out           string           `json:"out,omitempty"`
-	Notes         []string         `json:"notes,omitempty"`
+	Mode          string  `json:"mode"`
+	Source        string  `json:"source"`
+	Target        string  `json:"target"`
+	Start         string  `json:"start,omitempty"`
+	N             int     `json:"n"`
+	D             int     `json:"d"`
+	Sigma         float64 `json:"sigma"`
+	Eps           float64 `json:"eps"`
+	Iterations    int     `json:"sinkhorn_iterations"`
+	Converged     bool    `json:"sinkhorn_converged"`
+	MarginalError float64 `json:"marginal_error"`
+	Cost          float64 `json:"transport_cost"`
+	Steps         int     `json:"steps,omitempty"`
+	Transport     string  `json:"transport,omitempty"`
+	PathEnergy    float64 `json:"path_energy,omitempty"`
+	// CoarseIterations is the coarse stage's Sinkhorn iterations
+	// (--multiscale).
+	CoarseIterations int              `json:"coarse_iterations,omitempty"`
+	Times            []float64        `json:"times"`
+	SolveMS          float64          `json:"solve_ms"`
+	SampleMS         float64          `json:"sample_ms"`
+	Backend          string           `json:"backend"`
+	Device           string           `json:"device"`
+	QualityAt1       *metrics.Quality `json:"quality_at_1,omitempty"`
+	Out              string           `json:"out,omitempty"`
+	Notes            []string         `json:"notes,omitempty"`
 
 	// Samples[k] holds the N x D points at Times[k] (the recorded
 	// times: in sde mode the grid times nearest to those asked).
@@ -193,6 +199,8 @@ func Bridge(req BridgeRequest, opt Options) (*BridgeResult, error) {
 		return nil, usage("--transport %s is for --mode sde", transport)
 	case req.Momentum != 0 && transport != bridge.TransportMomentum:
 		return nil, usage("--momentum is for --transport momentum")
+	case req.Multiscale < 0:
+		return nil, usage("--multiscale = %d: want a number of coarse points >= 1 (0: off)", req.Multiscale)
 	case transport == bridge.TransportMomentum && req.Momentum != 0 && !(req.Momentum > 0 && req.Momentum < 1):
 		return nil, usage("--momentum = %v: want a number in (0, 1)", req.Momentum)
 	}
@@ -251,8 +259,15 @@ func Bridge(req BridgeRequest, opt Options) (*BridgeResult, error) {
 		notes = append(notes, note)
 	}
 	t0 := time.Now()
-	br, err := bridge.New(b, ot.Problem{X: src.Points, Y: tgt.Points, N: src.N, M: tgt.N, D: src.D},
-		bridge.Settings{Sigma: req.Sigma, Sinkhorn: ot.Settings{MaxIter: req.MaxIter, Tol: req.Tol, Progress: opt.Progress}})
+	prob := ot.Problem{X: src.Points, Y: tgt.Points, N: src.N, M: tgt.N, D: src.D}
+	bset := bridge.Settings{Sigma: req.Sigma, Sinkhorn: ot.Settings{MaxIter: req.MaxIter, Tol: req.Tol, Progress: opt.Progress}}
+	var br *bridge.Bridge
+	var coarse bridge.MultiscaleInfo
+	if req.Multiscale > 0 {
+		br, coarse, err = bridge.NewMultiscale(b, prob, bset, req.Multiscale)
+	} else {
+		br, err = bridge.New(b, prob, bset)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -285,6 +300,7 @@ func Bridge(req BridgeRequest, opt Options) (*BridgeResult, error) {
 		MarginalError: br.Static.MarginalError, Cost: br.Static.Cost, Times: recorded,
 		SolveMS: float64(solveTime.Microseconds()) / 1000, SampleMS: float64(sampleTime.Microseconds()) / 1000,
 		Backend: info.Name, Device: info.Device, Notes: notes, Samples: snaps}
+	rep.CoarseIterations = coarse.CoarseIterations
 	if req.Mode == "sde" {
 		rep.Steps = req.Steps
 		rep.Transport = string(transport)

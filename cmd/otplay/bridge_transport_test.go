@@ -55,3 +55,36 @@ func TestBridgeTransport(t *testing.T) {
 		t.Errorf("-h lists no --transport / --momentum")
 	}
 }
+
+// TestBridgeMultiscale: --multiscale 50 reports its coarse stage and the
+// same transport cost as the single-scale solve to 1e-3 relative (both
+// converge to --tol 1e-4); a negative count is a usage error.
+func TestBridgeMultiscale(t *testing.T) {
+	cost := map[string]float64{}
+	for _, ms := range []string{"0", "50"} {
+		code, stdout, stderr := bridgeRun("--backend", "cpu", "--source", "gaussian:300:seed=1", "--target", "moons:300",
+			"--sigma", "0.2", "--n", "100", "--times", "1", "--multiscale", ms, "--json")
+		if code != 0 {
+			t.Fatalf("--multiscale %s: exit %d: %s", ms, code, stderr)
+		}
+		var rep struct {
+			Cost      float64 `json:"transport_cost"`
+			Converged bool    `json:"sinkhorn_converged"`
+			Coarse    int     `json:"coarse_iterations"`
+		}
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("--multiscale %s: %+v", ms, rep)
+		if !rep.Converged || (ms == "50") != (rep.Coarse > 0) {
+			t.Errorf("--multiscale %s: report %+v", ms, rep)
+		}
+		cost[ms] = rep.Cost
+	}
+	if rel := (cost["50"] - cost["0"]) / cost["0"]; !(rel <= 1e-3 && rel >= -1e-3) {
+		t.Errorf("costs %v differ by %g relative", cost, rel)
+	}
+	if code, _, stderr := bridgeRun("--backend", "cpu", "--multiscale", "-1"); code != 2 || !strings.Contains(stderr, "--multiscale") {
+		t.Errorf("--multiscale -1: exit %d, %q", code, stderr)
+	}
+}

@@ -100,35 +100,21 @@ func cTransform(b compute.Backend, z []float64, n int, y, w, h []float64, m, d i
 			b.Free(a)
 		}
 	}()
-	up := func(v []float64) (compute.Array, error) {
+	in := make([]compute.Array, 4) // z, y, log w, h
+	for k, v := range [][]float64{z, y, logw, h} {
 		a, err := b.Upload(v)
-		if err == nil {
-			arrs = append(arrs, a)
+		if err != nil {
+			return nil, err
 		}
-		return a, err
-	}
-	za, err := up(z)
-	if err != nil {
-		return nil, err
-	}
-	ya, err := up(y)
-	if err != nil {
-		return nil, err
-	}
-	la, err := up(logw)
-	if err != nil {
-		return nil, err
-	}
-	ha, err := up(h)
-	if err != nil {
-		return nil, err
+		arrs = append(arrs, a)
+		in[k] = a
 	}
 	dst, err := b.Alloc(n)
 	if err != nil {
 		return nil, err
 	}
 	arrs = append(arrs, dst)
-	if err := b.SoftMin(dst, compute.Pairs{X: za, Y: ya, N: n, M: m, D: d, LogW: la, G: ha, Eps: eps}); err != nil {
+	if err := b.SoftMin(dst, compute.Pairs{X: in[0], Y: in[1], N: n, M: m, D: d, LogW: in[2], G: in[3], Eps: eps}); err != nil {
 		return nil, err
 	}
 	out := make([]float64, n)

@@ -67,6 +67,14 @@
 // reports the discrete kinetic energy of the path. See Transport and
 // RESULTS.md: neither helps consistently, so the drift stays the default.
 //
+// # Coarse-to-fine solve
+//
+// NewMultiscale solves the static plan on subsampled clouds, extends the
+// potentials by c-transforms and warm-starts the full solve (FastSB-OT's
+// HierarchicalBridge in point counts; Schmitzer 2019). Same bridge to the
+// tolerance; not faster than New's eps-scaling on the toy sets
+// (RESULTS.md).
+//
 // # Sinkhorn-corrected diffusion sampling
 //
 // SampleCorrected runs a diffusion sampler of package diffusion and, at

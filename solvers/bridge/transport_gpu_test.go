@@ -54,3 +54,45 @@ func TestGPUTransportAgreement(t *testing.T) {
 		}
 	}
 }
+
+// TestGPUMultiscale solves coarse-to-fine on the GPU (float32: the
+// c-transforms are GPU SoftMins) and compares the conditional mean with
+// the single-scale CPU bridge: bound 2e-4 as TestGPUBridgeAgreement's.
+func TestGPUMultiscale(t *testing.T) {
+	g := gputest.Backend(t)
+	const n = 400
+	p := ot.Problem{X: toy(t, "gaussian", n, 1), Y: toy(t, "moons", n, 2), N: n, M: n, D: 2}
+	set := Settings{Sigma: 0.3, Sinkhorn: ot.Settings{Tol: 1e-5}}
+	bc, err := New(compute.NewCPU(0), p, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bc.Free()
+	bg, info, err := NewMultiscale(g, p, set, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bg.Free()
+	if !bg.Static.Converged || info.CoarseIterations < 1 {
+		t.Fatalf("GPU multiscale: converged %v, coarse %+v", bg.Static.Converged, info)
+	}
+	xs := toy(t, "gaussian", 200, 9)
+	for _, tt := range []float64{0, 0.5} {
+		vc, err := bc.DriftHost(xs, tt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vg, err := bg.DriftHost(xs, tt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		worst := 0.0
+		for k := range vc {
+			worst = math.Max(worst, math.Abs((1-tt)*(vc[k]-vg[k])))
+		}
+		t.Logf("t = %g: max |E[Y|x] CPU single-scale - GPU multiscale| = %.2g", tt, worst)
+		if !(worst <= 2e-4) {
+			t.Errorf("t = %g: conditional means differ by %g", tt, worst)
+		}
+	}
+}

@@ -67,9 +67,9 @@ var BridgeTours = []Tour{
 		Caption: "With 10 steps to 8gaussians the momentum transport lands closer to the target than the drift (switch Transport to drift to compare; solvers/bridge/RESULTS.md measured SW₂ 0.120 against 0.139) at about twice the path energy. It does not always help: on checkerboard it landed further away, and it is not the bridge's law."},
 }
 
-// bridgeMomentumMath typesets the momentum transport's step: v <- beta v
-// + (1 - beta) drift, X_{k+1} = X_k + h v + sigma sqrt(h) Z_k.
-const bridgeMomentumMath = `<mi>v</mi><mo>←</mo><mi>β</mi><mi>v</mi><mo>+</mo><mo>(</mo><mn>1</mn><mo>−</mo><mi>β</mi><mo>)</mo><mi>v</mi><mo>(</mo><msub><mi>X</mi><mi>k</mi></msub><mo>,</mo><msub><mi>t</mi><mi>k</mi></msub><mo>)</mo><mo>,</mo><mspace width="0.5em"/><msub><mi>X</mi><mrow><mi>k</mi><mo>+</mo><mn>1</mn></mrow></msub><mo>=</mo><msub><mi>X</mi><mi>k</mi></msub><mo>+</mo><mi>h</mi><mi>v</mi><mo>+</mo><mi>σ</mi><msqrt><mi>h</mi></msqrt><msub><mi>Z</mi><mi>k</mi></msub>`
+// bridgeMomentumMath typesets the momentum transport's velocity update
+// v <- beta v + (1 - beta) drift (the particles then move by h v).
+const bridgeMomentumMath = `<mi>v</mi><mo>←</mo><mi>β</mi><mi>v</mi><mo>+</mo><mo stretchy="false">(</mo><mn>1</mn><mo>−</mo><mi>β</mi><mo stretchy="false">)</mo><mspace width="0.2em"/><mtext>drift</mtext>`
 
 // bridgeTransports are the names of bridge.Transports.
 func bridgeTransports() []string {

@@ -72,7 +72,7 @@ func TestBridgePageTransportControls(t *testing.T) {
 				t.Errorf("%q: %s shown %v, want %v", q, id, !want[k], want[k])
 			}
 		}
-		if want[1] && !strings.Contains(html, "<mi>β</mi><mi>v</mi>") {
+		if want[1] && !strings.Contains(html, "<mi>β</mi><mi>v</mi><mo>+</mo>") {
 			t.Errorf("%q: no momentum formula", q)
 		}
 	}

@@ -59,6 +59,9 @@ type Backend struct {
 	// per-pair kernel at every dimension. Default 16; also
 	// OTPLAY_SOFTMIN_HD_MIN.
 	HDMinDim int
+	// HDRB overrides the tiled soft-min's register block (each invocation
+	// owns HDRB x HDRB pairs; 0: the default, 4); also OTPLAY_SOFTMIN_HD_RB.
+	HDRB int
 }
 
 // Array is a float32 storage buffer on the device.
@@ -98,6 +101,9 @@ func New(d *gpu.Device) (*Backend, error) {
 	b.NoUnroll = os.Getenv("OTPLAY_NO_UNROLL") == "1"
 	b.OnePass = os.Getenv("OTPLAY_SOFTMIN_ONEPASS") == "1"
 	b.HDMinDim = hdMinDimFromEnv()
+	if v, err := strconv.Atoi(os.Getenv("OTPLAY_SOFTMIN_HD_RB")); err == nil && v > 0 && v <= 8 {
+		b.HDRB = v
+	}
 	dummy, err := d.NewBuffer(4)
 	if err != nil {
 		return nil, err

@@ -16,13 +16,11 @@ import (
 const hdDefaultMinDim = 16
 
 // Tiled soft-min shape: 16 x 16 invocations each owning hdRB x hdRB
-// (row, column) pairs, coordinates staged hdKC at a time; with hdRB = 4 and
-// hdKC = 16 the two tiles and the row merge fill WebGPU's guaranteed
-// 16 KiB of workgroup memory.
+// (row, column) pairs, coordinates staged hdKC at a time; hdRB = 8 with
+// hdKC = 16 fills WebGPU's guaranteed 16 KiB of workgroup memory.
 const (
 	hdRB = 4
 	hdKC = 16
-	hdBM = 16 * hdRB
 )
 
 // hdMinDimFromEnv reads OTPLAY_SOFTMIN_HD_MIN: the smallest dimension for
@@ -48,23 +46,25 @@ func (b *Backend) softMinHD(dst compute.Array, p compute.Pairs) error {
 	if err != nil {
 		return err
 	}
-	key := fmt.Sprintf("softmin_hd:D=%d:RB=%d:KC=%d", p.D, hdRB, hdKC)
-	k, err := b.kernelFunc(key, 4, func() (string, error) {
-		return shaders.Source("softmin_hd", map[string]int{"D": p.D, "RB": hdRB, "KC": hdKC,
-			"TILEF": hdKC * hdBM, "REDF": 2 * 16 * hdBM})
-	})
+	rb := hdRB
+	if b.HDRB > 0 {
+		rb = b.HDRB
+	}
+	bm := 16 * rb
+	key := fmt.Sprintf("softmin_hd:D=%d:RB=%d:KC=%d", p.D, rb, hdKC)
+	k, err := b.kernelFunc(key, 4, func() (string, error) { return shaders.SoftMinHD(p.D, rb, hdKC) })
 	if err != nil {
 		return err
 	}
-	rowBlocks := (p.N + hdBM - 1) / hdBM
+	rowBlocks := (p.N + bm - 1) / bm
 	nsplit := 1
 	if rowBlocks < b.TargetGroups/4 {
 		// 256-wide groups: a quarter of TargetGroups (tuned for 64- to
 		// 128-wide ones) fills the device as well; keep 4 tiles a split.
-		nsplit = max(1, min((b.TargetGroups/4+rowBlocks-1)/rowBlocks, p.M/(4*hdBM)))
+		nsplit = max(1, min((b.TargetGroups/4+rowBlocks-1)/rowBlocks, p.M/(4*bm)))
 	}
 	jchunk := (p.M + nsplit - 1) / nsplit
-	jchunk = (jchunk + hdBM - 1) / hdBM * hdBM
+	jchunk = (jchunk + bm - 1) / bm * bm
 	nsplit = (p.M + jchunk - 1) / jchunk
 	bias, err := b.hdBias(p.M)
 	if err != nil {

@@ -56,7 +56,8 @@ type Backend struct {
 	OnePass bool
 	// HDMinDim is the smallest dimension whose squared-Euclidean SoftMin
 	// runs the tiled matrix-product kernel (softmin_hd.wgsl); 0 keeps the
-	// per-pair kernel at every dimension. Default 16; also
+	// per-pair kernel at every dimension. Default 32 (by H100
+	// measurement, see softmin_hd.go); also
 	// OTPLAY_SOFTMIN_HD_MIN.
 	HDMinDim int
 	// HDRB overrides the tiled soft-min's register block (each invocation

@@ -12,8 +12,11 @@ import (
 )
 
 // hdDefaultMinDim is the smallest dimension that takes the tiled
-// matrix-product soft-min (softmin_hd.wgsl) by default.
-const hdDefaultMinDim = 16
+// matrix-product soft-min (softmin_hd.wgsl) by default: measured on an
+// H100 (bench/gpu/run.sh, 2026-12-06, 4 x 4 block), the tiled kernel took
+// 0.78x, 0.74x and 0.77x the per-pair kernel's time at d = 32, 64 and 192
+// (N = 1e5) but 1.11x at d = 16 and 1.85x at d = 8.
+const hdDefaultMinDim = 32
 
 // Tiled soft-min shape: 16 x 16 invocations each owning hdRB x hdRB
 // (row, column) pairs, coordinates staged hdKC at a time; hdRB = 8 with

@@ -8,23 +8,41 @@ import (
 	"sync"
 )
 
-// CPU is the float64 reference Backend: every kernel is the plain loop its
-// doc comment states, split over rows across goroutines. It is the
-// reference the GPU backend is tested against, and the fallback where no
-// GPU exists.
+// CPU is the host Backend in three forms, all split over rows across
+// goroutines, every core by default:
+//
+//   - NewCPU ("cpu", `--backend cpu`): float64, its SoftMin and SoftMean
+//     on the fast float64 kernels of cpu64.go (the reference's numbers to
+//     a few ulps);
+//   - NewCPURef ("cpuref"): float64, every kernel the plain loop its doc
+//     comment states; the reference of the conformance suite and of the
+//     fast paths' tests;
+//   - NewCPUFast ("cpu32"): float32-grade pair loops, the GPU's accuracy
+//     (cpufast.go).
+//
+// Every op other than SoftMin and SoftMean is the plain loop in all three.
 type CPU struct {
 	workers int
 	fast    bool // NewCPUFast: float32-grade pair loops
+	ref     bool // NewCPURef: the plain loops only
 	noSIMD  bool // keep the fast path scalar (tests of the scalar loop)
 }
 
-// NewCPU returns a CPU backend using up to workers goroutines
+// NewCPU returns the float64 CPU backend using up to workers goroutines
 // (0 means runtime.GOMAXPROCS(0)).
 func NewCPU(workers int) *CPU {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	return &CPU{workers: workers}
+}
+
+// NewCPURef returns the float64 reference backend: NewCPU with every
+// kernel the plain loop of its doc comment (Info().Name "cpuref").
+func NewCPURef(workers int) *CPU {
+	c := NewCPU(workers)
+	c.ref = true
+	return c
 }
 
 type cpuArray struct{ v []float64 }
@@ -53,7 +71,11 @@ func (c *CPU) Info() Info {
 	if c.fast {
 		return c.fastInfo()
 	}
-	return Info{Name: "cpu", Device: fmt.Sprintf("%s/%s, %d threads", runtime.GOOS, runtime.GOARCH, c.workers),
+	name := "cpu"
+	if c.ref {
+		name = "cpuref"
+	}
+	return Info{Name: name, Device: fmt.Sprintf("%s/%s, %d threads", runtime.GOOS, runtime.GOARCH, c.workers),
 		API: "Go", Precision: "float64", MaxArray: maxCPUArray}
 }
 
@@ -126,15 +148,22 @@ func (c *CPU) parallel(n int, body func(lo, hi int)) {
 }
 
 // SoftMin: for i := range N { dst[i] = -eps log sum_j exp(logw[j] + (g[j] - C_ij)/eps) },
-// with a running maximum (one pass, online log-sum-exp; see rowLSE).
-// Costs other than |x - y|^2 (Pairs.Cost) take the same loop, also on
-// NewCPUFast.
+// with a running maximum (one pass, online log-sum-exp; see rowLSE) on
+// cpuref. On cpu and cpu32 the squared Euclidean cost runs the fast
+// kernels; other costs (Pairs.Cost) take the same plain loop.
 func (c *CPU) SoftMin(dst Array, p Pairs) error {
 	if err := ValidateSoftMin(dst, p); err != nil {
 		return err
 	}
-	if c.fast && p.Cost.IsSquaredEuclidean() {
-		c.softMinFast(host(dst), p)
+	// The one dispatch to the fast kernels, written for |x - y|^2: cpu32
+	// (cpufast.go) and cpu (cpu64.go). Any other cost, and cpuref, take
+	// the plain loop below.
+	if p.Cost.IsSquaredEuclidean() && !c.ref {
+		if c.fast {
+			c.softMinFast(host(dst), p)
+		} else {
+			c.softMin64(host(dst), p, grade64)
+		}
 		return nil
 	}
 	out, logit := host(dst), pairLogits(p)
@@ -155,8 +184,13 @@ func (c *CPU) SoftMean(dst Array, p Pairs, v Array, dv int) error {
 	if err := ValidateSoftMean(dst, p, v, dv); err != nil {
 		return err
 	}
-	if c.fast && p.Cost.IsSquaredEuclidean() {
-		c.softMeanFast(host(dst), p, host(v), dv)
+	// The dispatch to the fast kernels, as in SoftMin.
+	if p.Cost.IsSquaredEuclidean() && !c.ref {
+		if c.fast {
+			c.softMeanFast(host(dst), p, host(v), dv)
+		} else {
+			c.softMean64(host(dst), p, host(v), dv)
+		}
 		return nil
 	}
 	vals, out, logit := host(v), host(dst), pairLogits(p)

@@ -1,8 +1,11 @@
-package ui
+package play
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/otplay/otplay/compute"
 )
 
 func TestParseOTCSV(t *testing.T) {
@@ -47,17 +50,18 @@ func TestParseOTCSV(t *testing.T) {
 
 // An uploaded cloud replaces the URL's data set in the problem.
 func TestOTRunWithUpload(t *testing.T) {
-	st, _ := OTSchema.DecodeQuery("n=10&m=12&eps=0.5&backend=cpu")
+	o := otOf(t, "n=10&m=12&eps=0.5&backend=cpu")
 	pts, n, err := ParseOTCSV("0,0\n1,0\n0,1\n")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := newOTRunWith(st, [2]*otUpload{{name: "tri.csv", pts: pts, n: n}, nil})
-	defer r.close()
+	o.Clouds[0] = &Cloud{Name: "tri.csv", Points: pts, N: n}
+	r := startOT(t, o, compute.NewCPU(1))
+	defer r.Close()
 	if r.prob.N != 3 || r.prob.M != 12 || r.prob.X[2] != 1 {
 		t.Fatalf("problem with an uploaded x: N %d, M %d, X %v", r.prob.N, r.prob.M, r.prob.X)
 	}
-	if f := r.advance(50); f.Error != "" || !(f.Cost > 0) {
-		t.Errorf("frame: %+v", f)
+	if f, err := r.Step(context.Background(), 50, false); err != nil || !(f.Cost > 0) {
+		t.Errorf("frame: %+v, %v", f, err)
 	}
 }

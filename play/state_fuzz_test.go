@@ -1,4 +1,4 @@
-package ui
+package play
 
 import (
 	"net/url"
@@ -10,7 +10,7 @@ import (
 // is valid (every value accepted by its parameter, in canonical form);
 // Encode of that state decodes, without error, to the same state; and a
 // query that Validate accepts decodes without error. The seed corpus is
-// in testdata/fuzz/FuzzDecodeQuery (run: go test ./ui -run '^$' -fuzz
+// in testdata/fuzz/FuzzDecodeQuery (run: go test ./play -run '^$' -fuzz
 // FuzzDecodeQuery -fuzztime 60s).
 func FuzzDecodeQuery(f *testing.F) {
 	for _, s := range []string{
@@ -26,7 +26,7 @@ func FuzzDecodeQuery(f *testing.F) {
 			st, err := p.Schema.DecodeQuery(raw)
 			for _, prm := range p.Schema {
 				v := st.String(prm.Name)
-				c, cerr := prm.canonical(v)
+				c, cerr := prm.Canonical(v)
 				if cerr != nil || c != v {
 					t.Fatalf("%s: DecodeQuery(%q) left %s = %q (canonical %q, %v)", p.Path, raw, prm.Name, v, c, cerr)
 				}

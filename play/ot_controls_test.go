@@ -1,0 +1,99 @@
+package play
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/solvers/ot"
+)
+
+// p = 1 and p = 1.5 solve the problem with the cost |x - y|^p: the
+// converged frame's cost equals ot.Sinkhorn's with Problem.P = p, and
+// differs from p = 2's; the typed state round-trips p; a tier refuses
+// p != 2 with the reason.
+func TestOTCostPower(t *testing.T) {
+	cpu := compute.NewCPU(0)
+	costs := map[string]float64{}
+	for _, p := range OTCostPowers {
+		o := otOf(t, "x=gaussian&y=8gaussians&n=40&m=30&eps=0.1&backend=cpu&p="+p)
+		if st, err := o.State(); err != nil || st.Encode() != otOf(t, st.Encode()).mustEncode(t) {
+			t.Fatalf("p=%s: state %v", p, err)
+		}
+		r := startOT(t, o, cpu)
+		f, err := r.Step(context.Background(), 1000, false)
+		r.Close()
+		if err != nil || !f.Converged {
+			t.Fatalf("p=%s: error %v, converged %v", p, err, f.Converged)
+		}
+		prob, _ := o.Problem()
+		want, err := ot.Sinkhorn(cpu, prob, o.Settings())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("p = %s: <P, C> = %.9g (ot.Sinkhorn P = %g: %.9g), %d iterations", p, f.Cost, prob.P, want.Cost, f.Iteration)
+		if prob.P != o.P || f.P != o.P || math.Abs(f.Cost-want.Cost) > 1e-6*want.Cost {
+			t.Errorf("p=%s: frame P %g cost %.9g, ot.Sinkhorn P %g cost %.9g", p, f.P, f.Cost, prob.P, want.Cost)
+		}
+		costs[p] = f.Cost
+	}
+	if math.Abs(costs["1"]-costs["2"]) < 1e-3*costs["2"] {
+		t.Errorf("p = 1 and p = 2 gave the same cost %.9g", costs["1"])
+	}
+	r := startOT(t, otOf(t, "n=10&m=10&p=1&tier=full&backend=cpu"), cpu)
+	defer r.Close()
+	if f, _ := r.Step(context.Background(), 0, false); f.Tier == nil || !strings.Contains(f.Tier.Error, "|x − y|² only") {
+		t.Errorf("tier with p = 1: %+v", f.Tier)
+	}
+	if _, err := OTSchema.DecodeQuery("p=3"); err == nil || !strings.Contains(err.Error(), "p") {
+		t.Errorf("p=3 accepted (error %v)", err)
+	}
+}
+
+// mustEncode encodes the typed state's URL state.
+func (o OT) mustEncode(t *testing.T) string {
+	t.Helper()
+	st, err := o.State()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Encode()
+}
+
+// richardson=yes shows ot.Richardson's extrapolated cost, 2 Fine - Coarse,
+// with Coarse the plain converged cost; with p = 1 too; Richardson with
+// another method than balanced is refused by name.
+func TestOTRichardson(t *testing.T) {
+	cpu := compute.NewCPU(0)
+	for _, q := range []string{"x=gaussian&y=gaussian&n=60&m=50&eps=0.5", "x=gaussian&y=moons&n=40&m=30&eps=0.2&p=1"} {
+		o := otOf(t, q+"&richardson=yes&backend=cpu")
+		r := startOT(t, o, cpu)
+		f, err := r.Step(context.Background(), 1000, false)
+		r.Close()
+		if err != nil || f.Richardson == nil || !f.Richardson.Converged {
+			t.Fatalf("%s: error %v, richardson %+v", q, err, f.Richardson)
+		}
+		prob, _ := o.Problem()
+		want, err := ot.Richardson(cpu, prob, o.Settings())
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := f.Richardson
+		t.Logf("%s: plain %.9g, at eps/2 %.9g, extrapolated %.9g (ot.Richardson %.9g), %d iterations", q, x.Coarse, x.Fine, x.Cost, want.Cost, x.Iterations)
+		if math.Abs(x.Cost-want.Cost) > 1e-6*math.Abs(want.Cost) || math.Abs(x.Cost-(2*x.Fine-x.Coarse)) > 1e-12*math.Abs(x.Cost) ||
+			math.Abs(x.Coarse-f.Cost) > 1e-5*f.Cost || x.Fine >= x.Coarse {
+			t.Errorf("%s: richardson %+v, ot.Richardson %.9g, plain frame cost %.9g", q, x, want.Cost, f.Cost)
+		}
+	}
+	if none := startOT(t, otOf(t, "n=10&m=10&backend=cpu"), cpu); none.richardson != nil {
+		t.Error("richardson=no solved anyway")
+	} else {
+		none.Close()
+	}
+	st, _ := OTSchema.DecodeQuery("method=partial&richardson=yes")
+	if _, err := ParseOT(st); err == nil || !strings.Contains(err.Error(), "balanced OT only") {
+		t.Errorf("richardson with partial: error %v", err)
+	}
+}

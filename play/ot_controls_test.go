@@ -97,3 +97,48 @@ func TestOTRichardson(t *testing.T) {
 		t.Errorf("richardson with partial: error %v", err)
 	}
 }
+
+// The frame's entropic map of query points equals ot.EntropicMap on the
+// same problem (with p = 1 too); each arrow is a shaft from z to T(z)
+// and two barbs at T(z); partial transport is refused by name.
+func TestOTMapPoints(t *testing.T) {
+	cpu := compute.NewCPU(0)
+	z := []float64{0, 0, 1.5, -0.5, -2, 2}
+	for _, q := range []string{"x=gaussian&y=moons&n=50&m=40&eps=0.1", "x=gaussian&y=moons&n=50&m=40&eps=0.1&p=1"} {
+		o := otOf(t, q+"&backend=cpu")
+		r := startOT(t, o, cpu)
+		f, err := r.Step(context.Background(), 1000, false)
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tz, err := f.MapPoints(z)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prob, _ := o.Problem()
+		want, _, err := ot.EntropicMap(cpu, prob, o.Settings(), z)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: T(z) = %.5g (ot.EntropicMap %.5g)", q, tz, want)
+		for k := range want {
+			if math.Abs(tz[k]-want[k]) > 1e-5 {
+				t.Errorf("%s: T(z)[%d] = %.9g, ot.EntropicMap %.9g", q, k, tz[k], want[k])
+			}
+		}
+		lines, pts := OTMapArrows(z, tz)
+		if len(lines.Segs) != 3*2*len(z) || len(pts.XY) != len(z) || lines.Segs[2] != tz[0] || lines.Segs[3] != tz[1] || lines.Segs[4] != tz[0] {
+			t.Errorf("arrows %v for z %v, T(z) %v", lines.Segs, z, tz)
+		}
+	}
+	r := startOT(t, otOf(t, "n=10&m=10&method=partial&backend=cpu"), cpu)
+	defer r.Close()
+	f, _ := r.Step(context.Background(), 1, false)
+	if _, err := f.MapPoints(z); err == nil || !strings.Contains(err.Error(), "partial") {
+		t.Errorf("map with partial: error %v", err)
+	}
+	if _, err := (OTFrame{}).MapPoints(z); err == nil {
+		t.Error("map without an iterate succeeded")
+	}
+}

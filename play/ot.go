@@ -100,7 +100,8 @@ type OT struct {
 	Eps    float64
 	P      float64 // the ground cost |x - y|^P (ot.Problem.P)
 	// Richardson also solves at Eps and Eps/2 and extrapolates the cost
-	// (ot.Richardson; balanced only).
+	// (ot.Richardson); like Tau for the other methods, it is kept but
+	// not used unless Method is balanced (its control is hidden).
 	Richardson bool
 	Tau        float64 // the marginal penalty (unbalanced)
 	Mass       float64 // the transported fraction (partial)
@@ -135,11 +136,8 @@ func ParseOT(st State) (OT, error) {
 }
 
 // check verifies the values that the schema does not bound: the sizes of
-// given clouds, and Richardson only with the balanced method.
+// given clouds.
 func (o OT) check() error {
-	if o.Richardson && o.Method != "balanced" {
-		return fmt.Errorf("richardson = yes with method = %s: Richardson extrapolation is for balanced OT only", o.Method)
-	}
 	for k, c := range o.Clouds {
 		if c != nil && (c.N < 1 || c.N > MaxOTPoints || len(c.Points) != 2*c.N) {
 			return fmt.Errorf("%s: a cloud of %d points (%d numbers): want 1 to %d points of 2 coordinates", []string{"x", "y"}[k], c.N, len(c.Points), MaxOTPoints)
@@ -282,7 +280,7 @@ func (o OT) Start(ctx context.Context, b compute.Backend, progress func(Progress
 		progress(Progress{Phase: "Solving once with the kernel tier " + o.Tier})
 		r.tier = otTierSolve(o, b, r.prob)
 	}
-	if o.Richardson {
+	if o.Richardson && o.Method == "balanced" {
 		progress(Progress{Phase: "Solving at ε and ε/2 for the Richardson extrapolation"})
 		if r.richardson, err = otRichardson(b, r.prob, o.Settings()); err != nil {
 			return nil, err

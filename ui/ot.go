@@ -90,6 +90,9 @@ type OTPage struct {
 	painting  bool
 	painted   []float64
 	paintedPx []float64
+	// queries are the entropic map's query points (x, y pairs, data
+	// coordinates), added by clicks in the "map" mode.
+	queries []float64
 }
 
 func newOTPage() *OTPage {
@@ -176,6 +179,11 @@ func (p *OTPage) Render() app.UI {
 			}
 		}
 	}
+	mapLines, mapPts, mapText := p.mapArrows(f)
+	if mapLines != nil {
+		plan.Lines = append(append([]LineSet{}, plan.Lines...), *mapLines)
+		plan.Points = append(append([]PointSet{}, plan.Points...), *mapPts)
+	}
 	if pv := p.paintPreview(); pv != nil {
 		plan.Points = append(append([]PointSet{}, plan.Points...), pv...)
 	}
@@ -193,6 +201,7 @@ func (p *OTPage) Render() app.UI {
 			app.Div().Class("otplay-side").Body(
 				p.renderStats(),
 				hover,
+				app.If(mapText != nil, func() app.UI { return mapText }),
 			),
 		),
 		app.Div().Class("otplay-views").Body(
@@ -227,18 +236,29 @@ func (p *OTPage) renderStats() app.UI {
 		DataSet("status", "ready").
 		DataSet("iteration", f.Iteration).
 		Body(app.Table().Body(
-			resultRow("method", f.Method+", eps = "+g(f.Eps)),
+			resultRow("method", f.Method+", eps = "+g(f.Eps)+", cost |x - y|^"+g(f.P)),
 			resultRow("iteration", strconv.Itoa(f.Iteration)),
 			resultRow("converged", conv),
 			resultRow("transport cost <P, C>", g(f.Cost)),
 			resultRow("objective OT_eps", g(f.Objective)),
 			resultRow("marginal error", g(f.MarginalError)),
 			resultRow("plan mass", g(f.Mass)),
+			app.If(f.Richardson != nil, func() app.UI { return otRichardsonRow(f.Richardson, g) }),
 			app.If(f.Tier != nil, func() app.UI { return otTierRow(f.Tier, g) }),
 			app.If(f.Method == "divergence", func() app.UI {
 				return resultRow("Sinkhorn divergence S = OT(a,b) - (OT(a,a) + OT(b,b))/2", g(f.Divergence)+" (OT(a,a) = "+g(f.SelfX)+", OT(b,b) = "+g(f.SelfY)+")")
 			}),
 		))
+}
+
+// otRichardsonRow shows the extrapolated cost beside the plain one.
+func otRichardsonRow(r *play.OTRichardson, g func(float64) string) app.UI {
+	text := fmt.Sprintf("%s (2 × %s at eps/2 − %s at eps; %d iterations)", g(r.Cost), g(r.Fine), g(r.Coarse), r.Iterations)
+	if !r.Converged {
+		text += ", not converged"
+	}
+	return app.Tr().ID("ot-richardson").DataSet("cost", r.Cost).Body(
+		app.Th().Text("Richardson-extrapolated cost"), app.Td().Text(text))
 }
 
 // button returns a button; the disabled attribute is set only when true

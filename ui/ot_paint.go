@@ -182,5 +182,5 @@ func (p *OTPage) mapArrows(f *play.OTFrame) (*LineSet, *PointSet, app.UI) {
 	last := len(tz) - 2
 	text := fmt.Sprintf("%d query points; the last, z = (%.3g, %.3g), maps to T(z) = (%.3g, %.3g)", len(tz)/2, p.queries[last], p.queries[last+1], tz[last], tz[last+1])
 	return &lines, &pts, app.P().ID("ot-map").Class("otplay-hover").DataSet("count", len(tz)/2).
-		DataSet("tx", tz[last]).DataSet("ty", tz[last+1]).Text(text)
+		DataSet("zx", p.queries[last]).DataSet("zy", p.queries[last+1]).DataSet("tx", tz[last]).DataSet("ty", tz[last+1]).Text(text)
 }

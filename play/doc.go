@@ -58,8 +58,9 @@
 // The models here: /ot (OT, OTFrame: Sinkhorn stepped, with its plan
 // views, tier solve and divergence), /sliced (Sliced: SW_2 and its
 // directions), /patch (Patch: colour and patch transfer), /bridge
-// (Bridge: the Schrödinger bridge SDE stepped), and /check's
-// computation (SoftMinCheck).
+// (Bridge: the Schrödinger bridge SDE stepped), /check's computation
+// (SoftMinCheck), /diffusion (Diffusion), /truncate (Truncate) and
+// /validate (Validate).
 //
 // # The particle pages and /validate
 //

@@ -3,6 +3,7 @@ package play
 import (
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 )
@@ -67,11 +68,29 @@ func (p Page) Check() error {
 	return checkTours(p.Path, p.Schema, p.Tours)
 }
 
-// Pages returns the registered pages in registration order.
+// readingOrder is the order of the gallery and the nav: transport first
+// (plans, slices, images, barycenters), then the diffusion pages that build
+// on it, then the checks. Go runs a package's init functions in file-name
+// order, so registration order alone would put /bridge first.
+var readingOrder = []string{"/ot", "/sliced", "/patch", "/barycenter", "/diffusion", "/truncate", "/bridge", "/validate", "/check"}
+
+func rank(path string) int {
+	for i, p := range readingOrder {
+		if p == path {
+			return i
+		}
+	}
+	return len(readingOrder)
+}
+
+// Pages returns the registered pages in reading order (readingOrder; pages
+// it does not name follow in registration order).
 func Pages() []Page {
 	registry.Lock()
 	defer registry.Unlock()
-	return append([]Page(nil), registry.pages...)
+	pages := append([]Page(nil), registry.pages...)
+	sort.SliceStable(pages, func(i, j int) bool { return rank(pages[i].Path) < rank(pages[j].Path) })
+	return pages
 }
 
 // Lookup returns the page registered at path (its own route, not the

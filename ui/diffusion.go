@@ -18,18 +18,10 @@ const (
 	MaxDiffusionSteps     = play.MaxDiffusionSteps
 	MaxDiffusionTrain     = play.MaxDiffusionTrain
 	DiffusionPublished    = play.DiffusionPublished
-
-	diffusionFieldGrid     = play.FieldGrid
-	diffusionWindow        = play.ParticleWindow
-	diffusionTrailPoints   = play.TrailPoints
-	diffusionQualityPoints = play.QualityPoints
 )
 
 // DiffusionSchema is the URL state of /diffusion (play.DiffusionSchema).
 var DiffusionSchema = play.DiffusionSchema
-
-// arrowSegments draws a field's vectors as arrows (play.ArrowSegments).
-var arrowSegments = play.ArrowSegments
 
 func init() {
 	RegisterView(DiffusionPath, func() app.Composer { return newDiffusionPage() })
@@ -91,7 +83,9 @@ func (p *DiffusionPage) Render() app.UI {
 		"data": pointUploadField("upload-data", "or upload your own (CSV or .npy, 2 columns)", p.onUpload),
 	})
 	f := p.frame()
-	var view, quality, loss Figure
+	// Before the first frame the views say what they wait for (the
+	// progress line says how far it is), not "press Step".
+	view, quality, loss := setupFigure(), setupFigure(), setupFigure()
 	if f != nil {
 		view, quality, loss = f.View, f.QualityChart, f.LossChart
 		for _, k := range []string{"setup", "train", "step", "frame"} {
@@ -187,3 +181,6 @@ func (p *DiffusionPage) renderStats() app.UI {
 		DataSet("status", f.Phase).DataSet("step", f.Step).
 		Body(app.Table().Body(rows...))
 }
+
+// setupFigure is a view's empty figure while its run sets up.
+func setupFigure() Figure { return Figure{Note: "drawn once the setup above is done"} }

@@ -3,7 +3,6 @@ package ui
 import (
 	"bytes"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"sync"
 
@@ -115,18 +114,6 @@ func uploadedPoints(key string) []float64 {
 		return s.Points
 	}
 	return nil
-}
-
-// resamplePoints draws k points of s uniformly with replacement (PCG of
-// seed): new particles from an uploaded cloud.
-func resamplePoints(s data.Set, k int, seed uint64) []float64 {
-	rng := rand.New(rand.NewPCG(seed, 0x757031)) // "up1"
-	out := make([]float64, 0, 2*k)
-	for i := 0; i < k; i++ {
-		j := rng.IntN(s.N)
-		out = append(out, s.Points[2*j], s.Points[2*j+1])
-	}
-	return out
 }
 
 // pointUploadField is a file input for a point cloud; onChange is a

@@ -66,7 +66,7 @@ func RegisterView(path string, newView func() app.Composer) {
 	views.byPath[path] = newView
 }
 
-// Pages returns the registered pages in registration order.
+// Pages returns the registered pages in play's reading order (play.Pages).
 // Only pages with a view are listed (play's registry may describe pages
 // that no view shows yet).
 func Pages() []Page {

@@ -104,7 +104,7 @@ func (p *TruncatePage) Render() app.UI {
 		"data":   pointUploadField("upload-data", "or upload your own (CSV or .npy, 2 columns)", p.onUpload),
 	})
 	f := p.frame()
-	var full, trunc, ladder Figure
+	full, trunc, ladder := setupFigure(), setupFigure(), setupFigure()
 	var stats app.UI
 	switch {
 	case p.update.Err != nil:

@@ -160,3 +160,37 @@ func TestOTEntropicMapClick(t *testing.T) {
 	}
 	tb.checkConsole(t)
 }
+
+// Warm start on /ot: with warm=yes, after a converged run at ε = 0.05,
+// changing ε to 0.04 and applying starts from the shown potentials; the
+// warm-start row reports the cold iteration count (ot.Sinkhorn's from
+// zeros, natively) and, once converged, the iterations saved.
+func TestOTWarmStartControl(t *testing.T) {
+	tb := newTab(t)
+	base := "x=gaussian&y=moons&n=60&m=50&backend=cpu&warm=yes"
+	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.OTPath+"?"+base+"&eps=0.05"))
+	waitOT(t, tb, "f.iteration === 0", 40*time.Second)
+	if !eval[bool](t, tb, `!!document.getElementById("in-warm")`) {
+		t.Fatalf("no warm-start control")
+	}
+	click(t, tb, "play")
+	waitOT(t, tb, "f.converged && !f.playing && !f.warm", 60*time.Second)
+	eval[bool](t, tb, `(() => { const e = document.getElementById("in-eps"); e.value = "0.04"; e.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`)
+	click(t, tb, "apply")
+	waitOT(t, tb, "f.eps === 0.04 && f.warm && f.iteration === 0", 40*time.Second)
+	click(t, tb, "play")
+	f := waitOT(t, tb, "f.eps === 0.04 && f.converged && !f.playing", 60*time.Second)
+
+	st, _ := ui.OTSchema.DecodeQuery(base + "&eps=0.04")
+	prob, _ := ui.OTProblem(st)
+	cold, err := ot.Sinkhorn(compute.NewCPU(0), prob, ui.OTSettings(st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := eval[string](t, tb, `document.getElementById("ot-warm").dataset.saved`)
+	t.Logf("eps 0.05 -> 0.04: warm %d iterations, cold %d (native %d), saved %s; cost %.9g (cold %.9g)", f.Iteration, f.Warm.ColdIterations, cold.Iterations, saved, f.Cost, cold.Cost)
+	if f.Warm.FromEps != 0.05 || f.Warm.ColdIterations != cold.Iterations || f.Iteration >= cold.Iterations || saved != strconv.Itoa(cold.Iterations-f.Iteration) || relDiff(f.Cost, cold.Cost) > 1e-4 {
+		t.Errorf("warm %+v after %d iterations, row says %s saved; cold %d iterations", f.Warm, f.Iteration, saved, cold.Iterations)
+	}
+	tb.checkConsole(t)
+}

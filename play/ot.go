@@ -54,6 +54,8 @@ var OTSchema = Schema{
 	{Name: "richardson", Label: "Richardson extrapolation of the cost", Group: "Transport", Advanced: true, ShownWhen: "method=balanced", Kind: KindChoice, Default: "no", Choices: []string{"no", "yes"},
 		Math: `<mn>2</mn><msub><mi>X</mi><mrow><mi>ε</mi><mo>/</mo><mn>2</mn></mrow></msub><mo>−</mo><msub><mi>X</mi><mi>ε</mi></msub>`,
 		Help: "also solve at ε and ε/2 (warm-started) and show 2 X(ε/2) − X(ε): the transport cost with an O(ε²) bias instead of O(ε)"},
+	{Name: "warm", Label: "Warm start from the current potentials", Group: "Transport", Advanced: true, ShownWhen: "method=balanced", Kind: KindChoice, Default: "no", Choices: []string{"no", "yes"},
+		Help: "when ε (or anything but the problem) changes, start Sinkhorn from the last run's potentials f, g instead of zeros; the page also solves once from zeros and shows the iterations saved"},
 	{Name: "steps", Label: "Iterations per frame", Group: "Transport", Advanced: true, Kind: KindInt, Default: "1", Min: 1, Max: 100, Slider: true,
 		Math: `<msub><mi>f</mi><mi>i</mi></msub><mo>←</mo><mo>−</mo><mi>ε</mi><mi>log</mi><munder><mo>∑</mo><mi>j</mi></munder><msub><mi>b</mi><mi>j</mi></msub><msup><mi>e</mi><mrow><mo>(</mo><msub><mi>g</mi><mi>j</mi></msub><mo>−</mo><msub><mi>C</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><mo>)</mo><mo>/</mo><mi>ε</mi></mrow></msup>`,
 		Help: "Sinkhorn iterations between two pictures; then g likewise"},
@@ -103,12 +105,16 @@ type OT struct {
 	// (ot.Richardson); like Tau for the other methods, it is kept but
 	// not used unless Method is balanced (its control is hidden).
 	Richardson bool
-	Tau        float64 // the marginal penalty (unbalanced)
-	Mass       float64 // the transported fraction (partial)
-	Steps      int     // iterations per frame while playing
-	Tier       string  // none, auto, full, rff or nystrom
-	K          int     // plan lines per source point
-	Backend    string
+	// Warm starts the balanced solver from From's potentials where From
+	// is a run of the same problem (see OTPotentials).
+	Warm    bool
+	From    *OTPotentials
+	Tau     float64 // the marginal penalty (unbalanced)
+	Mass    float64 // the transported fraction (partial)
+	Steps   int     // iterations per frame while playing
+	Tier    string  // none, auto, full, rff or nystrom
+	K       int     // plan lines per source point
+	Backend string
 	// Clouds replace the generated source ([0]) and target ([1]) where
 	// not nil.
 	Clouds [2]*Cloud
@@ -125,7 +131,7 @@ type Cloud struct {
 func ParseOT(st State) (OT, error) {
 	o := OT{
 		X: st.String("x"), Y: st.String("y"), N: st.Int("n"), M: st.Int("m"), Seed: uint64(st.Int("seed")),
-		Method: st.String("method"), Eps: st.Float("eps"), Richardson: st.String("richardson") == "yes", Tau: st.Float("tau"), Mass: st.Float("mass"),
+		Method: st.String("method"), Eps: st.Float("eps"), Richardson: st.String("richardson") == "yes", Warm: st.String("warm") == "yes", Tau: st.Float("tau"), Mass: st.Float("mass"),
 		Steps: st.Int("steps"), Tier: st.String("tier"), K: st.Int("k"), Backend: st.String("backend"),
 	}
 	var err error
@@ -150,7 +156,7 @@ func (o OT) check() error {
 func (o OT) State() (State, error) {
 	return OTSchema.Make(map[string]string{
 		"x": o.X, "y": o.Y, "n": strconv.Itoa(o.N), "m": strconv.Itoa(o.M), "seed": strconv.FormatUint(o.Seed, 10),
-		"method": o.Method, "eps": FormatFloat(o.Eps), "p": FormatFloat(o.P), "richardson": map[bool]string{false: "no", true: "yes"}[o.Richardson], "tau": FormatFloat(o.Tau), "mass": FormatFloat(o.Mass),
+		"method": o.Method, "eps": FormatFloat(o.Eps), "p": FormatFloat(o.P), "richardson": yesNo(o.Richardson), "warm": yesNo(o.Warm), "tau": FormatFloat(o.Tau), "mass": FormatFloat(o.Mass),
 		"steps": strconv.Itoa(o.Steps), "tier": o.Tier, "k": strconv.Itoa(o.K), "backend": o.Backend,
 	})
 }
@@ -223,6 +229,9 @@ type OTFrame struct {
 	P float64 `json:"p"`
 	// Richardson is the extrapolated cost (richardson=yes), nil otherwise.
 	Richardson *OTRichardson `json:"richardson,omitempty"`
+	// Warm is the warm start (warm=yes with potentials of the same
+	// problem), nil otherwise.
+	Warm *OTWarm `json:"warm,omitempty"`
 	// Tier is the one-shot kernel-tier solve (Tier), nil for tier=none.
 	Tier *OTTierResult `json:"tier,omitempty"`
 	// Residuals at the iterations ResidualIters (one per iteration).
@@ -256,6 +265,7 @@ type otRun struct {
 	selfX, selfY float64
 	tier         *OTTierResult
 	richardson   *OTRichardson
+	warm         *OTWarm
 	// The heatmaps of the last frame that refreshed them (see
 	// otLiveViewPairs).
 	heat, potF, potG figure.Figure
@@ -295,7 +305,17 @@ func (o OT) Start(ctx context.Context, b compute.Backend, progress func(Progress
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if r.sv, err = ot.NewSolver(b, r.prob, o.Settings()); err != nil {
+	set := o.Settings()
+	if from := o.From; o.Warm && o.Method == "balanced" && from.sameProblem(o, r.prob) {
+		progress(Progress{Phase: "Solving once from zeros, to count the iterations the warm start saves"})
+		cold, err := ot.Sinkhorn(b, r.prob, set)
+		if err != nil {
+			return nil, err
+		}
+		r.warm = &OTWarm{FromEps: from.Eps, ColdIterations: cold.Iterations, ColdConverged: cold.Converged}
+		set.F, set.G = from.F, from.G
+	}
+	if r.sv, err = ot.NewSolver(b, r.prob, set); err != nil {
 		return nil, err
 	}
 	r.setup = time.Since(start)
@@ -326,6 +346,50 @@ func selfTerms(ctx context.Context, b compute.Backend, p ot.Problem, s ot.Settin
 		progress(Progress{Phase: "Solving the self terms OT(a, a) and OT(b, b)", Done: k + 1, Total: 2})
 	}
 	return sx, sy, nil
+}
+
+// yesNo is a yes/no choice's text.
+func yesNo(v bool) string { return map[bool]string{false: "no", true: "yes"}[v] }
+
+// OTPotentials are the potentials of an /ot run (OTFrame.Potentials), to
+// warm-start the next run of the same problem (OT.From): Sinkhorn's
+// fixed point at one ε is a good start at a nearby ε (the idea behind
+// ε-scaling, Schmitzer 2019, "Stabilized sparse scaling algorithms for
+// entropy regularized transport problems", sec. 3.2).
+type OTPotentials struct {
+	F, G []float64
+	Eps  float64
+	Of   OT // the state they were solved for
+}
+
+// Potentials returns the frame's potentials and the state o they were
+// solved for (nil before the first iterate).
+func (f OTFrame) Potentials(o OT) *OTPotentials {
+	if f.Result == nil {
+		return nil
+	}
+	return &OTPotentials{F: f.Result.F, G: f.Result.G, Eps: f.Eps, Of: o}
+}
+
+// sameProblem reports whether the potentials were solved for o's problem:
+// the same data, sizes, clouds, cost and method (ε and the display may
+// differ), with potentials of p's sizes.
+func (from *OTPotentials) sameProblem(o OT, p ot.Problem) bool {
+	if from == nil || len(from.F) != p.N || len(from.G) != p.M {
+		return false
+	}
+	a := from.Of
+	return a.X == o.X && a.Y == o.Y && a.N == o.N && a.M == o.M && a.Seed == o.Seed && a.P == o.P && a.Method == o.Method && a.Clouds == o.Clouds
+}
+
+// OTWarm is the warm start of a run: the ε of the potentials it started
+// from, and the iterations the same problem takes from zeros (solved
+// once at Start, ot.Sinkhorn with the page's settings), so that the
+// iterations saved are ColdIterations - OTFrame.Iteration once converged.
+type OTWarm struct {
+	FromEps        float64 `json:"fromEps"`
+	ColdIterations int     `json:"coldIterations"`
+	ColdConverged  bool    `json:"coldConverged"`
 }
 
 // OTRichardson is the Richardson extrapolation of the /ot problem's
@@ -368,7 +432,7 @@ func (r *otRun) Step(ctx context.Context, k int, playing bool) (OTFrame, error) 
 	if err != nil {
 		return f, err
 	}
-	f.N, f.M, f.Tier, f.Richardson = r.prob.N, r.prob.M, r.tier, r.richardson
+	f.N, f.M, f.Tier, f.Richardson, f.Warm = r.prob.N, r.prob.M, r.tier, r.richardson, r.warm
 	f.P = r.prob.P
 	f.Iteration, f.Eps, f.Converged = r.sv.Iterations(), r.sv.Eps(), r.sv.Converged()
 	f.Cost, f.Objective, f.MarginalError, f.Mass = res.Cost, res.Objective, res.MarginalError, res.Mass

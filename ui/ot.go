@@ -93,6 +93,9 @@ type OTPage struct {
 	// queries are the entropic map's query points (x, y pairs, data
 	// coordinates), added by clicks in the "map" mode.
 	queries []float64
+	// ran is the state of the run shown now (its potentials warm-start
+	// the next run where warm=yes).
+	ran *play.OT
 }
 
 func newOTPage() *OTPage {
@@ -102,6 +105,12 @@ func newOTPage() *OTPage {
 		Start: func(st State) (play.Start[play.OTFrame], error) {
 			o, err := play.ParseOT(st)
 			o.Clouds = p.uploads
+			// warm=yes: the potentials of the run shown now, used by the
+			// model only if they solve the same problem (play.OT.From).
+			if f := p.frame(); o.Warm && f != nil && p.ran != nil {
+				o.From = f.Potentials(*p.ran)
+			}
+			p.ran = &o
 			return o.Start, err
 		},
 		StepsPerFrame: func(st State) int { return st.Int("steps") },
@@ -244,11 +253,30 @@ func (p *OTPage) renderStats() app.UI {
 			resultRow("marginal error", g(f.MarginalError)),
 			resultRow("plan mass", g(f.Mass)),
 			app.If(f.Richardson != nil, func() app.UI { return otRichardsonRow(f.Richardson, g) }),
+			app.If(f.Warm != nil, func() app.UI { return otWarmRow(f) }),
 			app.If(f.Tier != nil, func() app.UI { return otTierRow(f.Tier, g) }),
 			app.If(f.Method == "divergence", func() app.UI {
 				return resultRow("Sinkhorn divergence S = OT(a,b) - (OT(a,a) + OT(b,b))/2", g(f.Divergence)+" (OT(a,a) = "+g(f.SelfX)+", OT(b,b) = "+g(f.SelfY)+")")
 			}),
 		))
+}
+
+// otWarmRow says where the warm start came from and, once converged, the
+// iterations it saved against the cold solve (or cost: a warm start is
+// not always shorter).
+func otWarmRow(f *play.OTFrame) app.UI {
+	w := f.Warm
+	text := fmt.Sprintf("from the potentials at eps = %.4g; from zeros: %d iterations", w.FromEps, w.ColdIterations)
+	saved := w.ColdIterations - f.Iteration
+	switch {
+	case !f.Converged:
+	case saved >= 0:
+		text += fmt.Sprintf(", so %d saved", saved)
+	default:
+		text += fmt.Sprintf(", so %d more (this start was no better than zeros)", -saved)
+	}
+	return app.Tr().ID("ot-warm").DataSet("cold", w.ColdIterations).DataSet("saved", saved).Body(
+		app.Th().Text("warm start"), app.Td().Text(text))
 }
 
 // otRichardsonRow shows the extrapolated cost beside the plain one.

@@ -67,13 +67,9 @@ var OTSchema = Schema{
 // OTTours are the /ot page's presets.
 var OTTours = []Tour{
 	{Name: "Sharp versus blurry plans", Query: "eps=0.5&k=4",
-		Caption: "With a large blur ε every source point spreads its mass over many targets, and the plan lines fan out. Slide ε down to 0.005 and Apply: the plan sharpens towards a map, and Sinkhorn needs many more iterations to converge."},
-	{Name: "Sharp plan at small ε", Query: "eps=0.005&k=1&steps=10",
-		Caption: "At ε = 0.005 the plan is nearly a one-to-one matching: each point keeps a single strong line. Play, and watch the marginal error fall slowly; small ε costs iterations."},
+		Caption: "With a large blur ε every source point spreads its mass over many targets, and the plan lines fan out. Slide ε down to 0.005 and Apply: the plan sharpens towards a one-to-one matching, and Sinkhorn needs many more iterations to converge (watch the marginal error fall slowly)."},
 	{Name: "Outliers ignored by unbalanced OT", Query: "method=unbalanced&tau=0.05&x=uniform&y=25gaussians&k=3",
 		Caption: "The outer ring of the 5×5 grid of targets lies outside the square of sources, and balanced OT must still fill it. With a small marginal penalty τ those far clusters receive little mass (hover over one): unbalanced OT destroys and creates mass rather than pay to move it far."},
-	{Name: "Partial transport of half the mass", Query: "method=partial&mass=0.5&x=gaussian&y=8gaussians",
-		Caption: "Only half of the mass moves, and it is the cheapest half: the targets nearest the source take it. Hover over a target point to see how much it receives."},
 	{Name: "Cost power p = 1 versus p = 2", Query: "p=1&x=gaussian&y=8gaussians&eps=0.01&k=1",
 		Caption: "With p = 1 (C = |x − y|) moving mass far costs no more per unit of distance than moving it near, so the plan sends whole bundles of points along shared straight paths and the centre of the cloud keeps its mass. Switch p to 2: long moves now cost their square, and every point takes a shorter move, fanning out radially."},
 	{Name: "Richardson extrapolation of the cost", Query: "richardson=yes&x=gaussian&y=gaussian&n=300&m=300&eps=0.5",

@@ -70,7 +70,7 @@ var OTTours = []Tour{
 		Caption: "With a large blur ε every source point spreads its mass over many targets, and the plan lines fan out. Slide ε down to 0.005 and Apply: the plan sharpens towards a one-to-one matching, and Sinkhorn needs many more iterations to converge (watch the marginal error fall slowly)."},
 	{Name: "Outliers ignored by unbalanced OT", Query: "method=unbalanced&tau=0.05&x=uniform&y=25gaussians&k=3",
 		Caption: "The outer ring of the 5×5 grid of targets lies outside the square of sources, and balanced OT must still fill it. With a small marginal penalty τ those far clusters receive little mass (hover over one): unbalanced OT destroys and creates mass rather than pay to move it far."},
-	{Name: "Cost power p = 1 versus p = 2", Query: "p=1&x=gaussian&y=8gaussians&n=80&m=80&eps=0.02&k=1",
+	{Name: "Cost power p = 1 versus p = 2", Query: "p=1&x=gaussian&y=8gaussians&n=80&m=80&eps=0.05&k=1&steps=10",
 		Caption: "With p = 1 (C = |x − y|) a move costs its length, and two crossing links can always be uncrossed for less (the triangle inequality), so the sharp plan's lines hardly cross. Switch p to 2 and Apply: the squared cost prefers two medium moves to one long and one short, so links may cross, and the cost is now in squared units."},
 	{Name: "Richardson extrapolation of the cost", Query: "richardson=yes&x=gaussian&y=gaussian&n=300&m=300&eps=0.5",
 		Caption: "The entropic transport cost exceeds the unregularised one by about ε/2 per dimension. With Richardson on, the page also solves at ε/2 and shows 2 X(ε/2) − X(ε), whose bias is O(ε²): compare it with the plain cost as you slide ε."},

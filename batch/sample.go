@@ -50,6 +50,16 @@ type SampleRequest struct {
 	ATol float64 `json:"atol"`
 	// FinalDenoise returns the model's x_0 estimate at the last time.
 	FinalDenoise bool `json:"final_denoise"`
+	// Class, if >= 0, samples that class of labelled data (--class;
+	// NewSampleRequest sets -1, none): the exact models restricted to
+	// the class's points or components, or a class-conditional MLP
+	// (otplay train --conditional).
+	Class int `json:"class"`
+	// Guidance is the classifier-free guidance weight W of --class
+	// (diffusion.Guided): eps_uncond + W (eps_cond - eps_uncond), W = 1 + w
+	// of Ho and Salimans 2022; 0 unconditional, 1 (NewSampleRequest's
+	// default) the class without guidance, > 1 guided.
+	Guidance float64 `json:"guidance"`
 	// Backend is gpu, cpu32, cpu or auto (see OpenBackend).
 	Backend string `json:"backend"`
 	// Quality compares the samples with fresh data (the CLI: with --json
@@ -64,7 +74,7 @@ type SampleRequest struct {
 func NewSampleRequest() SampleRequest {
 	return SampleRequest{Data: "8gaussians:2000", Model: "empirical", Sampler: "dpmpp2m", Spacing: "default",
 		Steps: 25, N: 1000, RTol: diffusion.DefaultRTol, ATol: diffusion.DefaultATol, FinalDenoise: true,
-		Backend: "auto", Quality: true}
+		Class: -1, Guidance: 1, Backend: "auto", Quality: true}
 }
 
 // SampleResult is the JSON object of otplay sample --json, plus the
@@ -84,6 +94,8 @@ type SampleResult struct {
 	TimeMS   float64          `json:"time_ms"`
 	Backend  string           `json:"backend"`
 	Device   string           `json:"device"`
+	Class    *int             `json:"class,omitempty"`
+	Guidance *float64         `json:"guidance,omitempty"`
 	Quality  *metrics.Quality `json:"quality,omitempty"`
 	Out      string           `json:"out,omitempty"`
 	Notes    []string         `json:"notes,omitempty"`
@@ -129,6 +141,12 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		return nil, usage("--eta = %v: want a number in [0, 1]", req.Eta)
 	case !(req.RTol > 0) || !(req.ATol > 0) || math.IsInf(req.RTol, 0) || math.IsInf(req.ATol, 0):
 		return nil, usage("--rtol = %v and --atol = %v must be positive", req.RTol, req.ATol)
+	case req.Class < -1:
+		return nil, usage("--class = %d: want a class >= 0 (or -1: none)", req.Class)
+	case math.IsNaN(req.Guidance) || math.IsInf(req.Guidance, 0):
+		return nil, usage("--guidance = %v: want a finite number", req.Guidance)
+	case req.Class < 0 && req.Guidance != 1:
+		return nil, usage("--guidance = %v needs --class K (guidance mixes the class's model with the unconditional one)", req.Guidance)
 	}
 	kind, modelPath, _ := strings.Cut(req.Model, ":")
 	switch kind {
@@ -161,6 +179,12 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		}
 		return nil, fmt.Errorf("--data: %w", err)
 	}
+	var classSet data.Set
+	if req.Class >= 0 && kind != "mlp" {
+		if classSet, err = ClassSubset(set, req.Class); err != nil {
+			return nil, usage("--class: %v", err)
+		}
+	}
 	if req.N > data.MaxElements/set.D {
 		// The model's dimension is the data's (an MLP of another is refused below).
 		return nil, usage("--n = %d: %d points of dimension %d exceed the limit of %d values", req.N, req.N, set.D, data.MaxElements)
@@ -176,7 +200,7 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		opt.note(note)
 		rep.Notes = append(rep.Notes, note)
 	}
-	var model diffusion.Model
+	var model, cond diffusion.Model // cond: the class's model (--class)
 	switch kind {
 	case "empirical":
 		e, err := diffusion.NewEmpirical(b, set.Points, set.N, set.D, nil)
@@ -185,6 +209,14 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		}
 		defer e.Free()
 		model = e
+		if req.Class >= 0 {
+			c, err := diffusion.NewEmpirical(b, classSet.Points, classSet.N, classSet.D, nil)
+			if err != nil {
+				return nil, err
+			}
+			defer c.Free()
+			cond = c
+		}
 	case "gmm":
 		g, err := FitGMM(b, set)
 		if err != nil {
@@ -192,6 +224,14 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		}
 		defer g.Free()
 		model = g
+		if req.Class >= 0 {
+			c, err := FitGMM(b, classSet)
+			if err != nil {
+				return nil, err
+			}
+			defer c.Free()
+			cond = c
+		}
 	case "mlp":
 		m, ms, err := loadMLP(b, modelPath, req.ModelData)
 		if err != nil {
@@ -209,6 +249,25 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 			return nil, fmt.Errorf("the model %s has dimension %d but --data %s has %d", modelPath, m.Dim(), req.Data, set.D)
 		}
 		model = m
+		if req.Class >= 0 {
+			if m.Classes() == 0 {
+				return nil, usage("--class: the model %s is not class-conditional (train it with otplay train --conditional)", modelPath)
+			}
+			if req.Class >= m.Classes() {
+				return nil, usage("--class %d: the model %s knows classes 0 .. %d", req.Class, modelPath, m.Classes()-1)
+			}
+			if cond, err = m.Class(req.Class); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if cond != nil {
+		g, err := diffusion.NewGuided(b, cond, model, req.Guidance)
+		if err != nil {
+			return nil, usage("--guidance: %v", trimDiffusionErr(err))
+		}
+		defer g.Free()
+		model = g
 	}
 	if sched == nil {
 		sched = diffusion.Linear(diffusion.DefaultT)
@@ -243,12 +302,22 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		Steps: req.Steps, N: req.N, D: d, Seed: req.Seed, NFE: res.NFE, Accepted: res.Steps, Rejected: res.Rejected,
 		TimeMS: float64(elapsed.Microseconds()) / 1000, Backend: info.Name, Device: info.Device, Notes: rep.Notes,
 		Points: pts}
+	if req.Class >= 0 {
+		k, w := req.Class, req.Guidance
+		rep.Class, rep.Guidance = &k, &w
+	}
 	if req.Quality {
 		var fresh data.Set
 		if req.DataSet != nil {
 			fresh = set // inline data has no fresh draws: compare with itself
 		} else if fresh, err = FreshData(req.Data, set, req.N); err != nil {
 			return rep, fmt.Errorf("fresh data: %w", err)
+		}
+		if req.Class >= 0 && req.Guidance != 0 {
+			// Held-out data of the class (W = 0 samples the whole set).
+			if fresh, err = ClassSubset(fresh, req.Class); err != nil {
+				return rep, fmt.Errorf("fresh data: %w", err)
+			}
 		}
 		q, err := metrics.Compare(b, pts, req.N, fresh.Points, fresh.N, d, metrics.CompareSettings{Seed: req.Seed})
 		if err != nil {
@@ -345,6 +414,26 @@ func FitGMM(b compute.Backend, set data.Set) (*diffusion.GMM, error) {
 		std[c] = math.Sqrt(v[c] / (w[c] * float64(d)))
 	}
 	return diffusion.NewGMM(b, w, mu, std, d)
+}
+
+// ClassSubset returns the points of set labelled k, with their labels. It
+// fails when the set has no labels or no point of class k.
+func ClassSubset(set data.Set, k int) (data.Set, error) {
+	if set.Labels == nil {
+		return data.Set{}, fmt.Errorf("the data %s has no labels (labelled sets: 8gaussians, 25gaussians, moons, circles, spirals, digits)", set.Name)
+	}
+	sub := data.Set{Name: fmt.Sprintf("%s[class %d]", set.Name, k), D: set.D}
+	for i, l := range set.Labels {
+		if l == k {
+			sub.Points = append(sub.Points, set.Points[i*set.D:(i+1)*set.D]...)
+			sub.Labels = append(sub.Labels, l)
+			sub.N++
+		}
+	}
+	if sub.N == 0 {
+		return data.Set{}, fmt.Errorf("the data %s has no point of class %d", set.Name, k)
+	}
+	return sub, nil
 }
 
 // FreshData returns n fresh points of the data spec: the same built-in

@@ -16,7 +16,7 @@ func init() {
 	register(command{name: "sample", summary: "draw samples with a diffusion model (exact denoiser, Gaussian mixture or trained MLP)", run: runSample})
 }
 
-const sampleSynopsis = `sample [--data 8gaussians:2000] [--model empirical|gmm|mlp:FILE] [--sampler dpmpp2m] [--steps 25] [--n 1000] [--seed 0] [--backend auto] [--out FILE.npy|.csv] [--json]
+const sampleSynopsis = `sample [--data 8gaussians:2000] [--model empirical|gmm|mlp:FILE] [--sampler dpmpp2m] [--steps 25] [--n 1000] [--seed 0] [--class K [--guidance W]] [--backend auto] [--out FILE.npy|.csv] [--json]
 
 Runs the reverse diffusion process from N(0, I) noise (VP/DDPM schedule,
 x_t = alpha_t x_0 + sigma_t noise) with one of the samplers:
@@ -37,6 +37,19 @@ Models:
                   to the data by moments, one component per label (one
                   Gaussian for unlabelled data)
   mlp:FILE        a network trained by 'otplay train' (its schedule is used)
+
+Classes (labelled data: 8gaussians, 25gaussians, moons, circles, spirals,
+digits): --class K samples class K with classifier-free guidance (Ho and
+Salimans 2022) of weight --guidance W,
+
+  eps = eps_uncond + W (eps_cond - eps_uncond),   W = 1 + w of the paper:
+
+W = 0 is the unconditional model, W = 1 (default) the class's model
+without guidance, W > 1 sharpens the class at the cost of diversity.
+The exact models (empirical, gmm) restricted to class K give the class's
+model in closed form; an mlp model must be trained with
+'otplay train --conditional'. Quality (--json) is measured against
+held-out data of class K (of the whole set at W = 0).
 
 The last step returns the model's estimate of x_0 (--final-denoise=false
 keeps x at t_end). --json prints nfe, time_ms (sampling only) and, unless
@@ -70,6 +83,8 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 	rtol := fs.Float64("rtol", diffusion.DefaultRTol, "ode-adaptive relative tolerance")
 	atol := fs.Float64("atol", diffusion.DefaultATol, "ode-adaptive absolute tolerance")
 	finalDenoise := fs.Bool("final-denoise", true, "return the model's x_0 estimate at the last time")
+	class := fs.Int("class", -1, "sample class K of labelled data (-1: unconditional)")
+	guidance := fs.Float64("guidance", 1, "classifier-free guidance weight W with --class: 0 unconditional, 1 the class, > 1 guided")
 	backend := fs.String("backend", "auto", backendFlagHelp)
 	out := fs.String("out", "", "write the samples to FILE (.csv or .npy)")
 	asJSON := fs.Bool("json", false, "print a JSON report with quality metrics")
@@ -94,7 +109,7 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 	}
 	req := batch.SampleRequest{Data: *dataSpec, Model: *modelSpec, Sampler: *samplerName, Schedule: *scheduleName,
 		Spacing: *spacingName, Steps: *steps, N: *n, Seed: *seed, Eta: *eta, Deterministic: *deterministic,
-		RTol: *rtol, ATol: *atol, FinalDenoise: *finalDenoise, Backend: *backend, Quality: *asJSON && *quality}
+		RTol: *rtol, ATol: *atol, FinalDenoise: *finalDenoise, Class: *class, Guidance: *guidance, Backend: *backend, Quality: *asJSON && *quality}
 	rep, err := batch.Sample(req, batch.Options{Note: func(msg string) { fmt.Fprintln(stderr, "otplay sample:", msg) }})
 	if rep != nil && *out != "" {
 		if err := data.Save(*out, rep.Points, rep.N, rep.D); err != nil {

@@ -31,7 +31,7 @@ type SampleRequest struct {
 	ModelData []byte `json:"-"`
 	// Sampler is one of diffusion.SamplerNames.
 	Sampler string `json:"sampler"`
-	// Schedule is linear, cosine or vp; empty: linear (an MLP's own).
+	// Schedule is one of diffusion.ScheduleNames; empty: linear (an MLP's own).
 	Schedule string `json:"schedule"`
 	// Spacing is the time grid: default, uniform, logsnr or karras.
 	Spacing string `json:"spacing"`

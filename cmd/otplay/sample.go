@@ -73,7 +73,7 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 	dataSpec := fs.String("data", "8gaussians:2000", "data spec (name[:n][:key=value...] or a .csv/.npy file); "+strings.Join(data.Names(), ", "))
 	modelSpec := fs.String("model", "empirical", "empirical, gmm or mlp:FILE")
 	samplerName := fs.String("sampler", "dpmpp2m", "sampler: "+strings.Join(diffusion.SamplerNames(), ", "))
-	scheduleName := fs.String("schedule", "", "noise schedule: linear, cosine or vp (default linear; an MLP's own schedule)")
+	scheduleName := fs.String("schedule", "", "noise schedule: "+strings.Join(diffusion.ScheduleNames, ", ")+" (default linear; an MLP's own schedule)")
 	spacingName := fs.String("spacing", "default", "time grid: default (the sampler's), uniform, logsnr, karras")
 	steps := fs.Int("steps", 25, "sampler steps (>= 1; ode-adaptive: first trial step = lambda range / steps)")
 	n := fs.Int("n", 1000, "number of samples")

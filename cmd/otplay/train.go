@@ -64,7 +64,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	hidden := fs.String("hidden", "64,64,64", "hidden layer widths, comma-separated")
 	activation := fs.String("activation", "silu", "silu or relu")
 	lr := fs.Float64("lr", diffusion.DefaultLR, "peak learning rate")
-	scheduleName := fs.String("schedule", "linear", "noise schedule: linear, cosine or vp")
+	scheduleName := fs.String("schedule", "linear", "noise schedule: "+strings.Join(diffusion.ScheduleNames, ", "))
 	seed := fs.Uint64("seed", 0, "seed of the initial weights, batches, times and noise")
 	logEvery := fs.Int("log-every", 500, "print the batch loss every this many steps")
 	ema := fs.Float64("ema", 0, "save the moving average of the weights with this decay, e.g. 0.999 (0: the last iterate)")

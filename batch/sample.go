@@ -60,6 +60,21 @@ type SampleRequest struct {
 	// of Ho and Salimans 2022; 0 unconditional, 1 (NewSampleRequest's
 	// default) the class without guidance, > 1 guided.
 	Guidance float64 `json:"guidance"`
+	// Churn is EDM's S_churn for the heun sampler (Karras et al. 2022,
+	// Alg. 2; 0: Alg. 1, deterministic).
+	Churn float64 `json:"churn"`
+	// Corrector is none, langevin, tweedie or adaptive (see
+	// diffusion.Corrector); CorrectorSteps and SNR are Langevin's.
+	Corrector      string  `json:"corrector"`
+	CorrectorSteps int     `json:"corrector_steps"`
+	SNR            float64 `json:"snr"`
+	// Threshold is dynamic thresholding's percentile p in (0, 1] (0: off);
+	// ThresholdBound its R (0: the data's largest |coordinate|).
+	Threshold      float64 `json:"threshold"`
+	ThresholdBound float64 `json:"threshold_bound"`
+	// ScoreScale multiplies the model's score (1: off; the seed's
+	// guidance_scale).
+	ScoreScale float64 `json:"score_scale"`
 	// Backend is gpu, cpu32, cpu or auto (see OpenBackend).
 	Backend string `json:"backend"`
 	// Quality compares the samples with fresh data (the CLI: with --json
@@ -74,31 +89,33 @@ type SampleRequest struct {
 func NewSampleRequest() SampleRequest {
 	return SampleRequest{Data: "8gaussians:2000", Model: "empirical", Sampler: "dpmpp2m", Spacing: "default",
 		Steps: 25, N: 1000, RTol: diffusion.DefaultRTol, ATol: diffusion.DefaultATol, FinalDenoise: true,
-		Class: -1, Guidance: 1, Backend: "auto", Quality: true}
+		Class: -1, Guidance: 1, Corrector: "none", CorrectorSteps: 1, SNR: diffusion.DefaultSNR, ScoreScale: 1,
+		Backend: "auto", Quality: true}
 }
 
 // SampleResult is the JSON object of otplay sample --json, plus the
 // samples.
 type SampleResult struct {
-	Sampler  string           `json:"sampler"`
-	Model    string           `json:"model"`
-	Schedule string           `json:"schedule"`
-	Data     string           `json:"data"`
-	Steps    int              `json:"steps"`
-	N        int              `json:"n"`
-	D        int              `json:"d"`
-	Seed     uint64           `json:"seed"`
-	NFE      int              `json:"nfe"`
-	Accepted int              `json:"accepted_steps"`
-	Rejected int              `json:"rejected_steps"`
-	TimeMS   float64          `json:"time_ms"`
-	Backend  string           `json:"backend"`
-	Device   string           `json:"device"`
-	Class    *int             `json:"class,omitempty"`
-	Guidance *float64         `json:"guidance,omitempty"`
-	Quality  *metrics.Quality `json:"quality,omitempty"`
-	Out      string           `json:"out,omitempty"`
-	Notes    []string         `json:"notes,omitempty"`
+	Sampler   string           `json:"sampler"`
+	Model     string           `json:"model"`
+	Schedule  string           `json:"schedule"`
+	Data      string           `json:"data"`
+	Steps     int              `json:"steps"`
+	N         int              `json:"n"`
+	D         int              `json:"d"`
+	Seed      uint64           `json:"seed"`
+	NFE       int              `json:"nfe"`
+	Accepted  int              `json:"accepted_steps"`
+	Rejected  int              `json:"rejected_steps"`
+	TimeMS    float64          `json:"time_ms"`
+	Backend   string           `json:"backend"`
+	Device    string           `json:"device"`
+	Corrector string           `json:"corrector,omitempty"`
+	Class     *int             `json:"class,omitempty"`
+	Guidance  *float64         `json:"guidance,omitempty"`
+	Quality   *metrics.Quality `json:"quality,omitempty"`
+	Out       string           `json:"out,omitempty"`
+	Notes     []string         `json:"notes,omitempty"`
 
 	// Points are the N x D samples, row-major.
 	Points []float64 `json:"-"`
@@ -141,12 +158,33 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		return nil, usage("--eta = %v: want a number in [0, 1]", req.Eta)
 	case !(req.RTol > 0) || !(req.ATol > 0) || math.IsInf(req.RTol, 0) || math.IsInf(req.ATol, 0):
 		return nil, usage("--rtol = %v and --atol = %v must be positive", req.RTol, req.ATol)
+	case !(req.Churn >= 0) || math.IsInf(req.Churn, 0):
+		return nil, usage("--churn = %v: want a number >= 0", req.Churn)
+	case req.Churn > 0 && sampler != diffusion.Heun:
+		return nil, usage("--churn applies to --sampler heun (EDM's Alg. 2), not %v", sampler)
+	case req.CorrectorSteps < 1 || req.CorrectorSteps > 1000:
+		return nil, usage("--corrector-steps = %d: want 1 .. 1000", req.CorrectorSteps)
+	case !(req.SNR > 0) || math.IsInf(req.SNR, 0):
+		return nil, usage("--snr = %v: want a positive number", req.SNR)
+	case !(req.Threshold >= 0 && req.Threshold <= 1):
+		return nil, usage("--threshold = %v: want a percentile in (0, 1] (0: off)", req.Threshold)
+	case !(req.ThresholdBound >= 0) || math.IsInf(req.ThresholdBound, 0):
+		return nil, usage("--threshold-bound = %v: want a positive number (0: the data's largest |coordinate|)", req.ThresholdBound)
+	case !(req.ScoreScale > 0) || math.IsInf(req.ScoreScale, 0):
+		return nil, usage("--score-scale = %v: want a positive number (1: off)", req.ScoreScale)
 	case req.Class < -1:
 		return nil, usage("--class = %d: want a class >= 0 (or -1: none)", req.Class)
 	case math.IsNaN(req.Guidance) || math.IsInf(req.Guidance, 0):
 		return nil, usage("--guidance = %v: want a finite number", req.Guidance)
 	case req.Class < 0 && req.Guidance != 1:
 		return nil, usage("--guidance = %v needs --class K (guidance mixes the class's model with the unconditional one)", req.Guidance)
+	}
+	corrector, err := diffusion.ParseCorrector(req.Corrector)
+	if err != nil {
+		return nil, usage("--corrector: %v", trimDiffusionErr(err))
+	}
+	if corrector != diffusion.NoCorrector && sampler == diffusion.ODEAdaptive {
+		return nil, usage("--corrector %v: not with ode-adaptive (its error control assumes the plain ODE)", corrector)
 	}
 	kind, modelPath, _ := strings.Cut(req.Model, ":")
 	switch kind {
@@ -282,9 +320,18 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 	if err := diffusion.InitialNoise(b, x, req.Seed); err != nil {
 		return nil, err
 	}
+	bound := req.ThresholdBound
+	if req.Threshold > 0 && bound == 0 {
+		for _, v := range set.Points {
+			bound = max(bound, math.Abs(v))
+		}
+		bound = max(bound, math.SmallestNonzeroFloat64)
+	}
 	res, err := diffusion.Sample(b, model, sched, x, req.N, diffusion.Settings{
 		Sampler: sampler, Steps: req.Steps, Spacing: spacing, Eta: req.Eta, Deterministic: req.Deterministic,
-		FinalDenoise: req.FinalDenoise, Seed: req.Seed, RTol: req.RTol, ATol: req.ATol,
+		FinalDenoise: req.FinalDenoise, Seed: req.Seed, RTol: req.RTol, ATol: req.ATol, Churn: req.Churn,
+		Corrector: corrector, CorrectorSteps: req.CorrectorSteps, SNR: req.SNR,
+		Threshold: req.Threshold, ThresholdBound: bound, ScoreScale: req.ScoreScale,
 	})
 	if err != nil {
 		return nil, err
@@ -302,6 +349,9 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		Steps: req.Steps, N: req.N, D: d, Seed: req.Seed, NFE: res.NFE, Accepted: res.Steps, Rejected: res.Rejected,
 		TimeMS: float64(elapsed.Microseconds()) / 1000, Backend: info.Name, Device: info.Device, Notes: rep.Notes,
 		Points: pts}
+	if corrector != diffusion.NoCorrector {
+		rep.Corrector = corrector.String()
+	}
 	if req.Class >= 0 {
 		k, w := req.Class, req.Guidance
 		rep.Class, rep.Guidance = &k, &w

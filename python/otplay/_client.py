@@ -336,6 +336,9 @@ class Client:
         heun, euler-maruyama, ode-adaptive. Other options are the CLI's
         flags: schedule, spacing, seed, eta, deterministic, rtol, atol,
         final_denoise, quality (compare with fresh data; default True),
+        churn (heun), corrector (none, langevin, tweedie, adaptive),
+        corrector_steps, snr, threshold (dynamic thresholding percentile),
+        threshold_bound, score_scale,
         class_ (sent as ``class``: sample class K of labelled data) and
         guidance (classifier-free guidance weight W, eps_uncond + W
         (eps_cond - eps_uncond): 0 unconditional, 1 the class (default),

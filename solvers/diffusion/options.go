@@ -123,8 +123,8 @@ func validateOptions(set *Settings) error {
 	}
 	pos := func(v float64) bool { return v > 0 && !math.IsInf(v, 0) }
 	switch {
-	case set.CorrectorSteps < 1 || set.CorrectorSteps > 100:
-		return inputErr("corrector steps = %d outside [1, 100]", set.CorrectorSteps)
+	case set.CorrectorSteps < 1 || set.CorrectorSteps > 1000:
+		return inputErr("corrector steps = %d outside [1, 1000]", set.CorrectorSteps)
 	case !pos(set.SNR):
 		return inputErr("snr = %v must be positive and finite", set.SNR)
 	case !(set.TweedieMix > 0 && set.TweedieMix <= 1):

@@ -22,7 +22,7 @@ func TestSampleOptions(t *testing.T) {
 		{name: "langevin", args: with("--corrector", "langevin", "--corrector-steps", "2"), stdout: []string{`"corrector": "langevin"`}, check: nfe(7 + 12)},
 		{name: "tweedie", args: with("--corrector", "tweedie"), stdout: []string{`"corrector": "tweedie"`}, check: nfe(7 + 6)},
 		{name: "adaptive, huge steps", args: with("--corrector", "adaptive", "--steps", "1", "--sampler", "ddim"), stdout: []string{`"corrector": "adaptive"`}},
-		{name: "threshold", args: with("--threshold", "1", "--threshold-bound", "0.5", "--out", t.TempDir() + "/x.csv"), check: func(t *testing.T, stdout, stderr string) {
+		{name: "threshold", args: with("--threshold", "1", "--threshold-bound", "0.5", "--out", t.TempDir()+"/x.csv"), check: func(t *testing.T, stdout, stderr string) {
 			set, err := dataLoad(jsonObject(t, stdout)["out"].(string))
 			if err != nil {
 				t.Fatal(err)

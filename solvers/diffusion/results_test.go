@@ -229,7 +229,9 @@ func spread(pts []float64, d int) float64 {
 	return math.Sqrt(s / float64(n))
 }
 
-func ms(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) }
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64)
+}
 
 // resultsGuidance measures classifier-free guidance: for each labelled
 // set, class 1 sampled at W = 0, 1, 2, 4 with the exact empirical model

@@ -26,7 +26,8 @@ import (
 // test: use an absolute one). OTPLAY_RESULTS_BACKEND=gpu measures on the
 // GPU (lavapipe here, the accelerator on the device machine; default cpu,
 // float64); OTPLAY_RESULTS_TRAIN_STEPS sets the MLP training steps
-// (default DefaultTrainSteps).
+// (default DefaultTrainSteps) and OTPLAY_RESULTS_N the samples per row
+// (default 500).
 func TestResultsTable(t *testing.T) {
 	path := os.Getenv("OTPLAY_RESULTS")
 	if path == "" {
@@ -44,6 +45,13 @@ func TestResultsTable(t *testing.T) {
 		}
 		env.trainSteps = v
 	}
+	if s := os.Getenv("OTPLAY_RESULTS_N"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 10 {
+			t.Fatalf("OTPLAY_RESULTS_N = %q: want an integer >= 10", s)
+		}
+		env.n = v
+	}
 	var out strings.Builder
 	fmt.Fprintf(&out, "# Sampler options: measured (%s)\n\n", env.backend)
 	fmt.Fprintf(&out, "Written by `OTPLAY_RESULTS=$PWD/solvers/diffusion/RESULTS.md go test ./solvers/diffusion -run TestResultsTable -timeout 0` (results_test.go) on %s/%s with %d CPU threads, backend %s, on %s. ",
@@ -51,11 +59,12 @@ func TestResultsTable(t *testing.T) {
 	out.WriteString("Each row draws " + strconv.Itoa(env.n) + " samples from N(0, I) noise (seed 0) and compares them with held-out data the model never saw: " +
 		"sliced W2 (200 directions), MMD (Gaussian kernel, median bandwidth) and the Sinkhorn divergence (eps = 0.05 x the held-out data's variance), package metrics. " +
 		"Lower is better; the floor row compares the training set itself with the held-out set. Times (ms) are wall clock on a shared machine: indicative only.\n\n")
-	for _, sec := range []func(*resultsEnv) string{resultsGuidance} {
+	for _, sec := range []func(*resultsEnv) string{resultsCorrector, resultsThreshold, resultsScoreScale, resultsSchedule, resultsChurn, resultsGuidance} {
 		out.WriteString(sec(env))
-	}
-	if err := os.WriteFile(path, []byte(out.String()), 0o644); err != nil {
-		t.Fatal(err)
+		// Written after every section, so a long run keeps what it measured.
+		if err := os.WriteFile(path, []byte(out.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	t.Logf("wrote %s", path)
 }
@@ -67,6 +76,177 @@ type resultsEnv struct {
 	backend    string
 	trainSteps int
 	n          int // samples per row
+	splits     map[string]split
+	models     map[string]map[string]Model // data -> "exact" / "mlp" -> model
+}
+
+// optionSets are the data sets of the option tables: three 2-D toys and
+// the digits (64-D).
+var optionSets = []string{"8gaussians", "moons", "checkerboard", "digits"}
+
+// model returns the exact (empirical) or trained (MLP, unconditional,
+// default network) model of a data set's training points, made once.
+func (e *resultsEnv) model(name, kind string) Model {
+	e.t.Helper()
+	if e.models == nil {
+		e.models, e.splits = map[string]map[string]Model{}, map[string]split{}
+	}
+	if e.models[name] == nil {
+		e.models[name] = map[string]Model{}
+		e.splits[name] = e.splitSet(name)
+	}
+	if m := e.models[name][kind]; m != nil {
+		return m
+	}
+	sp := e.splits[name]
+	var m Model
+	var err error
+	switch kind {
+	case "exact":
+		m, err = NewEmpirical(e.b, sp.train.Points, sp.train.N, sp.train.D, nil)
+	case "mlp":
+		start := time.Now()
+		net, _, terr := Train(e.b, Linear(DefaultT), sp.train.Points, sp.train.N, sp.train.D, TrainSettings{Steps: e.trainSteps, Seed: 1})
+		if terr != nil {
+			e.t.Fatal(terr)
+		}
+		e.t.Logf("%s: trained the MLP in %v", name, time.Since(start))
+		m, err = NewMLP(e.b, net)
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.models[name][kind] = m
+	return m
+}
+
+// optionRow is one configuration of an option table.
+type optionRow struct {
+	label string
+	sched Schedule // nil: linear
+	set   Settings
+}
+
+// optionTable writes one table: for each data set and model kind, a floor
+// row and one row per configuration.
+func (e *resultsEnv) optionTable(title, intro string, kinds []string, rows func(sp split) []optionRow) string {
+	var out strings.Builder
+	out.WriteString("## " + title + "\n\n" + intro + "\n\n")
+	out.WriteString("| data | model | configuration | NFE | ms | sliced W2 | MMD | Sinkhorn |\n|---|---|---|---|---|---|---|---|\n")
+	for _, name := range optionSets {
+		for _, kind := range kinds {
+			m := e.model(name, kind)
+			sp := e.splits[name]
+			if kind == kinds[0] {
+				fmt.Fprintf(&out, "| %s | floor | training set vs held-out set | | | %s |\n", name, e.quality(sp.train.Points, sp.train.N, sp.held))
+			}
+			for _, r := range rows(sp) {
+				s := r.sched
+				if s == nil {
+					s = Linear(DefaultT)
+				}
+				pts, nfe, dt := e.draw(m, s, r.set)
+				fmt.Fprintf(&out, "| %s | %s | %s | %d | %s | %s |\n", name, kind, r.label, nfe, ms(dt), e.quality(pts, e.n, sp.held))
+			}
+		}
+	}
+	out.WriteString("\n")
+	return out.String()
+}
+
+// maxAbsCoord is the largest |coordinate| of a set (the threshold bound
+// otplay sample uses by default).
+func maxAbsCoord(set []float64) float64 {
+	m := 0.0
+	for _, v := range set {
+		m = max(m, math.Abs(v))
+	}
+	return m
+}
+
+func resultsCorrector(e *resultsEnv) string {
+	intro := "`--corrector`: predictor-corrector sampling (Song et al. 2021, Alg. 5; the seed's SPOT correctors). Each predictor is shown with the corrector, without it at the same number of steps, and without it at the same NFE (twice the steps). " +
+		"Langevin: 1 step per step, r = 0.16; Tweedie: m = 0.5; adaptive: 0-3 Langevin steps when the step's relative change exceeds 0.1. FinalDenoise on; *exact* = the empirical denoiser of the training points, *mlp* = a trained network (default settings)."
+	return e.optionTable("Correctors (`--corrector langevin|tweedie|adaptive`)", intro, []string{"exact", "mlp"}, func(split) []optionRow {
+		var rows []optionRow
+		for _, p := range []struct {
+			s     Sampler
+			steps int
+		}{{DDPM, 25}, {DPMPP2M, 10}} {
+			base := Settings{Sampler: p.s, Steps: p.steps, FinalDenoise: true}
+			rows = append(rows, optionRow{label: fmt.Sprintf("%v %d steps", p.s, p.steps), set: base})
+			twice := base
+			twice.Steps *= 2
+			rows = append(rows, optionRow{label: fmt.Sprintf("%v %d steps (same NFE as a corrector)", p.s, 2*p.steps), set: twice})
+			for _, c := range []Corrector{Langevin, Tweedie, Adaptive} {
+				set := base
+				set.Corrector = c
+				rows = append(rows, optionRow{label: fmt.Sprintf("%v %d steps + %v", p.s, p.steps, c), set: set})
+			}
+		}
+		return rows
+	})
+}
+
+func resultsThreshold(e *resultsEnv) string {
+	intro := "`--threshold P`: dynamic thresholding (Saharia et al. 2022, section 2.3) of every x_0 prediction, bound R = the training data's largest |coordinate| (otplay sample's default), DPM-Solver++ 2M 10 steps and DDPM 50 steps."
+	return e.optionTable("Dynamic thresholding (`--threshold P`)", intro, []string{"exact", "mlp"}, func(sp split) []optionRow {
+		var rows []optionRow
+		bound := maxAbsCoord(sp.train.Points)
+		for _, p := range []struct {
+			s     Sampler
+			steps int
+		}{{DPMPP2M, 10}, {DDPM, 50}} {
+			for _, th := range []float64{0, 0.995, 0.9} {
+				set := Settings{Sampler: p.s, Steps: p.steps, FinalDenoise: true, Threshold: th, ThresholdBound: bound}
+				label := fmt.Sprintf("%v %d steps, off", p.s, p.steps)
+				if th > 0 {
+					label = fmt.Sprintf("%v %d steps, p = %g", p.s, p.steps, th)
+				}
+				rows = append(rows, optionRow{label: label, set: set})
+			}
+		}
+		return rows
+	})
+}
+
+func resultsScoreScale(e *resultsEnv) string {
+	intro := "`--score-scale K`: the model's score times K (the seed's guidance_scale), DPM-Solver++ 2M 20 steps."
+	return e.optionTable("Score scaling (`--score-scale K`)", intro, []string{"exact", "mlp"}, func(split) []optionRow {
+		var rows []optionRow
+		for _, k := range []float64{1, 0.8, 1.2, 1.5} {
+			rows = append(rows, optionRow{label: fmt.Sprintf("K = %g", k), set: Settings{Sampler: DPMPP2M, Steps: 20, FinalDenoise: true, ScoreScale: k}})
+		}
+		return rows
+	})
+}
+
+func resultsSchedule(e *resultsEnv) string {
+	intro := "`--schedule`: the noise schedule of the exact model (a trained network is tied to the schedule it was trained with, so only the exact model is compared), DPM-Solver++ 2M 10 steps and DDPM 50 steps, each from t = 1 to the schedule's t_end = 1/T."
+	return e.optionTable("Schedules (`--schedule quadratic|sigmoid` next to linear and cosine)", intro, []string{"exact"}, func(split) []optionRow {
+		var rows []optionRow
+		for _, p := range []struct {
+			s     Sampler
+			steps int
+		}{{DPMPP2M, 10}, {DDPM, 50}} {
+			for _, name := range []string{"linear", "cosine", "quadratic", "sigmoid"} {
+				sc, _ := ParseSchedule(name)
+				rows = append(rows, optionRow{label: fmt.Sprintf("%v %d steps, %s", p.s, p.steps, name), sched: sc, set: Settings{Sampler: p.s, Steps: p.steps, FinalDenoise: true}})
+			}
+		}
+		return rows
+	})
+}
+
+func resultsChurn(e *resultsEnv) string {
+	intro := "`--churn S`: EDM's stochastic Heun sampler (Karras et al. 2022, Alg. 2, S_noise = 1, no t range), 10 steps (2 NFE each)."
+	return e.optionTable("EDM churn (`--sampler heun --churn S`)", intro, []string{"exact", "mlp"}, func(split) []optionRow {
+		var rows []optionRow
+		for _, c := range []float64{0, 5, 20} {
+			rows = append(rows, optionRow{label: fmt.Sprintf("heun 10 steps, churn %g", c), set: Settings{Sampler: Heun, Steps: 10, FinalDenoise: true, Churn: c}})
+		}
+		return rows
+	})
 }
 
 // split is a data set cut into training and held-out points.

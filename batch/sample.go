@@ -287,6 +287,13 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 			return nil, fmt.Errorf("the model %s has dimension %d but --data %s has %d", modelPath, m.Dim(), req.Data, set.D)
 		}
 		model = m
+		stochastic := (sampler.Stochastic() && !req.Deterministic) || req.Eta > 0 || req.Churn > 0 ||
+			corrector == diffusion.Langevin || corrector == diffusion.Adaptive
+		if m.Coupling() != "" && stochastic {
+			msg := fmt.Sprintf("the model %s was trained with %s noise-data pairing: its flow is exact for deterministic samplers only (ddim with eta 0, dpmpp*, heun without churn, ode-adaptive, no langevin/adaptive corrector)", modelPath, m.Coupling())
+			opt.note(msg)
+			rep.Notes = append(rep.Notes, msg)
+		}
 		if req.Class >= 0 {
 			if m.Classes() == 0 {
 				return nil, usage("--class: the model %s is not class-conditional (train it with otplay train --conditional)", modelPath)

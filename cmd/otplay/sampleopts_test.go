@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -43,5 +44,23 @@ func TestSampleOptions(t *testing.T) {
 		{name: "threshold > 1", args: with("--threshold", "2"), code: 2, stderr: []string{"--threshold"}},
 		{name: "score scale 0", args: with("--score-scale", "0"), code: 2, stderr: []string{"--score-scale"}},
 		{name: "snr", args: with("--corrector", "langevin", "--snr", "-1"), code: 2, stderr: []string{"--snr"}},
+	})
+}
+
+// TestTrainOTPairingCLI: otplay train --ot-pairing records the coupling, and
+// otplay sample warns when such a model meets a stochastic sampler.
+func TestTrainOTPairingCLI(t *testing.T) {
+	model := t.TempDir() + "/ot.json"
+	runCases(t, []cliCase{
+		{name: "train", args: []string{"train", "--backend", "cpu", "--data", "moons:300", "--steps", "20", "--batch", "32", "--hidden", "16", "--ot-pairing", "--out", model, "--json"},
+			stdout: []string{`"coupling": "minibatch-ot"`}},
+		{name: "stochastic sampler", args: []string{"sample", "--backend", "cpu", "--data", "moons:300", "--model", "mlp:" + model, "--sampler", "ddpm", "--steps", "3", "--n", "20"},
+			stderr: []string{"deterministic samplers only"}},
+		{name: "deterministic sampler", args: []string{"sample", "--backend", "cpu", "--data", "moons:300", "--model", "mlp:" + model, "--steps", "3", "--n", "20", "--json", "--quality=false"},
+			check: func(t *testing.T, stdout, stderr string) {
+				if strings.Contains(stderr, "pairing") || strings.Contains(stdout, "pairing") {
+					t.Errorf("note for a deterministic sampler: %s %s", stdout, stderr)
+				}
+			}},
 	})
 }

@@ -19,7 +19,7 @@ func init() {
 	register(command{name: "train", summary: "train a small diffusion MLP by denoising score matching", run: runTrain})
 }
 
-const trainSynopsis = `train --out MODEL.json [--data 8gaussians:2000] [--steps 4000] [--batch 256] [--hidden 64,64,64] [--activation silu] [--lr 2e-3] [--schedule linear] [--seed 0] [--conditional [--label-dropout 0.1]] [--backend auto] [--json]
+const trainSynopsis = `train --out MODEL.json [--data 8gaussians:2000] [--steps 4000] [--batch 256] [--hidden 64,64,64] [--activation silu] [--lr 2e-3] [--schedule linear] [--seed 0] [--conditional [--label-dropout 0.1]] [--ot-pairing] [--backend auto] [--json]
 
 Trains a time-conditioned MLP (sinusoidal time embedding, SiLU or ReLU
 hidden layers) to predict the noise of x_t = alpha_t x_0 + sigma_t eps, the
@@ -35,7 +35,13 @@ versioned) records the schedule; use it with
 class after the time embedding, replaced by the null class (all zeros)
 with probability --label-dropout (Ho and Salimans 2022, Alg. 1), so one
 network is both the class's model and the unconditional one. Sample it
-with otplay sample --class K --guidance W.`
+with otplay sample --class K --guidance W.
+
+--ot-pairing pairs each batch's noise with its data by the exact minibatch
+OT assignment (Pooladian et al. 2023, Tong et al. 2023): the learned
+flow transports noise to data along straighter paths, for the
+deterministic samplers only (ddim with eta 0, dpmpp*, heun without churn,
+ode-adaptive); see solvers/diffusion/otpair.go and RESULTS.md.`
 
 // trainReport is the --json output of otplay train.
 type trainReport struct {
@@ -49,6 +55,7 @@ type trainReport struct {
 	Params    int       `json:"params"`
 	Schedule  string    `json:"schedule"`
 	Classes   int       `json:"classes,omitempty"`
+	Coupling  string    `json:"coupling,omitempty"`
 	Losses    []float64 `json:"losses"`
 	LossSteps []int     `json:"loss_steps"`
 	TimeMS    float64   `json:"time_ms"`
@@ -70,6 +77,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	ema := fs.Float64("ema", 0, "save the moving average of the weights with this decay, e.g. 0.999 (0: the last iterate)")
 	conditional := fs.Bool("conditional", false, "train a class-conditional model on the data's labels (classifier-free guidance)")
 	labelDropout := fs.Float64("label-dropout", diffusion.DefaultLabelDropout, "with --conditional: probability of training a point with the null class")
+	otPairing := fs.Bool("ot-pairing", false, "pair each batch's noise and data by exact minibatch OT (deterministic samplers only)")
 	backend := fs.String("backend", "auto", backendFlagHelp)
 	asJSON := fs.Bool("json", false, "print a JSON report")
 	if st, ok := parseFlags(fs, args); !ok {
@@ -151,7 +159,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	bar := newProgress(stderr, "train", "steps", *steps)
 	m, res, err := diffusion.Train(b, sched, set.Points, set.N, set.D, diffusion.TrainSettings{
 		Hidden: widths, Activation: act, Steps: *steps, Batch: *batch, LR: *lr, Seed: *seed,
-		LogEvery: *logEvery, Data: *dataSpec, EMA: *ema, Labels: labels, LabelDropout: *labelDropout,
+		LogEvery: *logEvery, Data: *dataSpec, EMA: *ema, Labels: labels, LabelDropout: *labelDropout, OTPairing: *otPairing,
 		Progress: func(step int, loss float64) {
 			switch {
 			case bar.active:
@@ -171,7 +179,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	rep := trainReport{Out: *out, Data: *dataSpec, N: set.N, D: set.D, Steps: res.Steps, Batch: *batch, Hidden: widths,
-		Params: m.NumParams(), Schedule: sched.Name(), Classes: classes, Losses: res.Losses, LossSteps: res.LossAt,
+		Params: m.NumParams(), Schedule: sched.Name(), Classes: classes, Coupling: m.Meta[diffusion.MetaCoupling], Losses: res.Losses, LossSteps: res.LossAt,
 		TimeMS: float64(res.Duration.Microseconds()) / 1000, Backend: b.Info().Name}
 	if *asJSON {
 		return writeJSON(stdout, stderr, "train", rep)

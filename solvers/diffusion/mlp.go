@@ -27,6 +27,7 @@ type MLP struct {
 	pred    Prediction
 	d       int
 	classes int
+	pairing string // MetaCoupling of the file
 	cond    compute.Array
 	ebuf    []float64
 	sched   string
@@ -73,7 +74,7 @@ func NewMLP(b compute.Backend, m *nn.MLP) (*MLP, error) {
 		net.Free()
 		return nil, err
 	}
-	return &MLP{b: b, net: net, emb: *m.TimeEmbedding, pred: pred, d: m.In, classes: classes, cond: cond, ebuf: make([]float64, m.Cond), sched: m.Meta[MetaSchedule]}, nil
+	return &MLP{b: b, net: net, emb: *m.TimeEmbedding, pred: pred, d: m.In, classes: classes, pairing: m.Meta[MetaCoupling], cond: cond, ebuf: make([]float64, m.Cond), sched: m.Meta[MetaSchedule]}, nil
 }
 
 // LoadMLP reads a model file written by Train's caller (nn.MLP.Save) and
@@ -173,6 +174,10 @@ type TrainSettings struct {
 	// Alg. 1), so that one network learns the conditional and the
 	// unconditional model; default DefaultLabelDropout. Used with Labels.
 	LabelDropout float64
+	// OTPairing pairs each batch's noise with its data by the exact
+	// minibatch OT assignment (otpair.go); the model then suits the
+	// deterministic samplers only.
+	OTPairing bool
 }
 
 // Defaults of TrainSettings: 4000 steps of 256 points through three
@@ -305,6 +310,7 @@ func Train(b compute.Backend, s Schedule, data []float64, n, d int, set TrainSet
 	hIdx, hAlpha, hSigma, hCond := make([]float64, B*d), make([]float64, B), make([]float64, B), make([]float64, B*C)
 	res := TrainResult{}
 	opt := nn.Adam{LR: set.LR}
+	var pairer otPairer
 	if set.EMA > 0 {
 		if err := net.UpdateEMA(set.EMA); err != nil {
 			return nil, res, err
@@ -337,6 +343,11 @@ func Train(b compute.Backend, s Schedule, data []float64, n, d int, set TrainSet
 		}
 		if err := b.Normal(noise, set.Seed, uint64(step)*uint64(B*d)); err != nil {
 			return nil, res, err
+		}
+		if set.OTPairing {
+			if err := pairer.pair(b, x0, noise, B, d); err != nil {
+				return nil, res, err
+			}
 		}
 		maps := []struct {
 			dst compute.Array
@@ -408,6 +419,9 @@ func Train(b compute.Backend, s Schedule, data []float64, n, d int, set TrainSet
 	}
 	if classes > 0 {
 		trained.Meta[MetaClasses] = strconv.Itoa(classes)
+	}
+	if set.OTPairing {
+		trained.Meta[MetaCoupling] = CouplingMinibatchOT
 	}
 	res.Duration = time.Since(start)
 	return trained, res, nil

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/otplay/otplay/compute"
-	"github.com/otplay/otplay/solvers/metrics"
 )
 
 // permutations calls f with every permutation of 0..n-1.
@@ -94,21 +93,5 @@ func TestTrainOTPairing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer model.Free()
-	n := 1000
-	x, _ := b.Alloc(n * 2)
-	InitialNoise(b, x, 3)
-	noise := make([]float64, n*2)
-	b.Read(noise, x)
-	if _, err := Sample(b, model, s, x, n, Settings{Sampler: DPMPP2M, Steps: 10, FinalDenoise: true}); err != nil {
-		t.Fatal(err)
-	}
-	sample := make([]float64, n*2)
-	b.Read(sample, x)
-	fresh := g.Sample(n, 77)
-	got1, _ := metrics.MMD(b, sample, n, fresh, n, 2, 1)
-	got0, _ := metrics.MMD(b, noise, n, fresh, n, 2, 1)
-	t.Logf("MMD^2 to fresh data: prior noise %.4f, OT-paired MLP + DPM-Solver++ 2M (10 steps) %.4f", got0.MMD2, got1.MMD2)
-	if !(got1.MMD2 < 0.2*got0.MMD2) {
-		t.Errorf("OT-paired model's sample MMD^2 %g not well below the noise's %g", got1.MMD2, got0.MMD2)
-	}
+	checkRingSample(t, b, model, s, g, 10, "OT-paired MLP")
 }

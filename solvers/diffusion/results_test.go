@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,8 +27,9 @@ import (
 // test: use an absolute one). OTPLAY_RESULTS_BACKEND=gpu measures on the
 // GPU (lavapipe here, the accelerator on the device machine; default cpu,
 // float64); OTPLAY_RESULTS_TRAIN_STEPS sets the MLP training steps
-// (default DefaultTrainSteps) and OTPLAY_RESULTS_N the samples per row
-// (default 500).
+// (default DefaultTrainSteps), OTPLAY_RESULTS_N the samples per row
+// (default 500) and OTPLAY_RESULTS_SECTIONS a comma-separated subset of
+// corrector, threshold, scorescale, schedule, churn, guidance, otpairing.
 func TestResultsTable(t *testing.T) {
 	path := os.Getenv("OTPLAY_RESULTS")
 	if path == "" {
@@ -59,8 +61,17 @@ func TestResultsTable(t *testing.T) {
 	out.WriteString("Each row draws " + strconv.Itoa(env.n) + " samples from N(0, I) noise (seed 0) and compares them with held-out data the model never saw: " +
 		"sliced W2 (200 directions), MMD (Gaussian kernel, median bandwidth) and the Sinkhorn divergence (eps = 0.05 x the held-out data's variance), package metrics. " +
 		"Lower is better; the floor row compares the training set itself with the held-out set. Times (ms) are wall clock on a shared machine: indicative only.\n\n")
-	for _, sec := range []func(*resultsEnv) string{resultsCorrector, resultsThreshold, resultsScoreScale, resultsSchedule, resultsChurn, resultsGuidance} {
-		out.WriteString(sec(env))
+	sections := []struct {
+		name string
+		run  func(*resultsEnv) string
+	}{{"corrector", resultsCorrector}, {"threshold", resultsThreshold}, {"scorescale", resultsScoreScale},
+		{"schedule", resultsSchedule}, {"churn", resultsChurn}, {"guidance", resultsGuidance}, {"otpairing", resultsOTPairing}}
+	only := os.Getenv("OTPLAY_RESULTS_SECTIONS")
+	for _, sec := range sections {
+		if only != "" && !slices.Contains(strings.Split(only, ","), sec.name) {
+			continue
+		}
+		out.WriteString(sec.run(env))
 		// Written after every section, so a long run keeps what it measured.
 		if err := os.WriteFile(path, []byte(out.String()), 0o644); err != nil {
 			t.Fatal(err)
@@ -473,6 +484,51 @@ func resultsGuidance(e *resultsEnv) string {
 		mlp.Free()
 		cond.Free()
 		uncond.Free()
+	}
+	out.WriteString("\n")
+	return out.String()
+}
+
+// resultsOTPairing compares a network trained with minibatch OT pairing
+// (otplay train --ot-pairing) with one trained on independent draws
+// (same seed, steps and network), under deterministic samplers at few
+// steps, where straighter flows should pay.
+func resultsOTPairing(e *resultsEnv) string {
+	var out strings.Builder
+	out.WriteString("## Minibatch OT pairing in training (`otplay train --ot-pairing`)\n\n")
+	fmt.Fprintf(&out, "Two networks per data set (default network and batch 256, %d Adam steps, seed 1): *independent* draws of noise and data, and *ot-paired* "+
+		"(each batch's noise permuted by the exact assignment to its data: Pooladian et al. 2023, Tong et al. 2023). Deterministic samplers only (otpair.go says why). "+
+		"Training time is in the *ms* column of the first row of each model.\n\n", e.trainSteps)
+	out.WriteString("| data | training | sampler | NFE | ms | sliced W2 | MMD | Sinkhorn |\n|---|---|---|---|---|---|---|---|\n")
+	s := Linear(DefaultT)
+	for _, name := range optionSets {
+		sp := e.splitSet(name)
+		fmt.Fprintf(&out, "| %s | floor | training set vs held-out set | | | %s |\n", name, e.quality(sp.train.Points, sp.train.N, sp.held))
+		for _, pairing := range []bool{false, true} {
+			start := time.Now()
+			net, _, err := Train(e.b, s, sp.train.Points, sp.train.N, sp.train.D, TrainSettings{Steps: e.trainSteps, Seed: 1, OTPairing: pairing})
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			train := time.Since(start)
+			m, err := NewMLP(e.b, net)
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			label := "independent"
+			if pairing {
+				label = "ot-paired"
+			}
+			fmt.Fprintf(&out, "| %s | %s | (training) | | %s | | | |\n", name, label, ms(train))
+			for _, c := range []struct {
+				s     Sampler
+				steps int
+			}{{DDIM, 3}, {DDIM, 10}, {DPMPP2M, 5}, {DPMPP2M, 10}, {DPMPP2M, 25}} {
+				pts, nfe, dt := e.draw(m, s, Settings{Sampler: c.s, Steps: c.steps, FinalDenoise: true})
+				fmt.Fprintf(&out, "| %s | %s | %v %d steps | %d | %s | %s |\n", name, label, c.s, c.steps, nfe, ms(dt), e.quality(pts, e.n, sp.held))
+			}
+			m.Free()
+		}
 	}
 	out.WriteString("\n")
 	return out.String()

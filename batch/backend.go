@@ -10,10 +10,10 @@ import (
 )
 
 // BackendHelp is the help text of every --backend flag and backend field.
-const BackendHelp = "compute backend: gpu, cpu32 (fast CPU, float32-grade like the GPU), cpu (float64 reference) or auto (a hardware GPU if one works, else cpu32; `otplay info` says which)"
+const BackendHelp = "compute backend: gpu, cpu32 (fast CPU, float32-grade like the GPU), cpu (float64, fast kernels), cpuref (float64, plain loops: the reference) or auto (a hardware GPU if one works, else cpu32; `otplay info` says which)"
 
 // BackendNames are the values of --backend, in the order of BackendHelp.
-var BackendNames = []string{"gpu", "cpu32", "cpu", "auto"}
+var BackendNames = []string{"gpu", "cpu32", "cpu", "cpuref", "auto"}
 
 // OpenGPU opens this machine's WebGPU device (wgpu-native, Vulkan first)
 // as a compute backend.
@@ -24,8 +24,9 @@ func OpenGPU() (compute.Backend, error) {
 // ChooseAutoHere is ChooseAuto over this machine's adapters.
 func ChooseAutoHere() AutoChoice { return ChooseAuto(gpu.Adapters()) }
 
-// OpenBackend opens the backend named by a --backend flag: cpu (the
-// float64 reference), cpu32 (the fast CPU path), gpu (whatever WebGPU
+// OpenBackend opens the backend named by a --backend flag: cpu (float64,
+// compute.NewCPU), cpuref (float64 plain loops, compute.NewCPURef), cpu32
+// (the fast CPU path, compute.NewCPUFast), gpu (whatever WebGPU
 // adapter there is, lavapipe included), or auto (ChooseAuto: a hardware
 // GPU, else cpu32). It returns the backend and, when auto took the CPU, a
 // note saying why.
@@ -33,6 +34,8 @@ func OpenBackend(name string) (compute.Backend, string, error) {
 	switch name {
 	case "cpu":
 		return compute.NewCPU(0), "", nil
+	case "cpuref":
+		return compute.NewCPURef(0), "", nil
 	case "cpu32":
 		return compute.NewCPUFast(0), "", nil
 	case "gpu":
@@ -52,7 +55,7 @@ func OpenBackend(name string) (compute.Backend, string, error) {
 		}
 		return b, "", nil
 	}
-	return nil, "", fmt.Errorf("--backend %q: want gpu, cpu32, cpu or auto", name)
+	return nil, "", fmt.Errorf("--backend %q: want gpu, cpu32, cpu, cpuref or auto", name)
 }
 
 // Options is what a caller supplies besides the request. The zero value

@@ -39,8 +39,9 @@
 //
 // # Backends, cancellation, progress
 //
-// The Backend field is the CLI's --backend: cpu (the float64 reference),
-// cpu32 (the fast CPU path), gpu, or auto (the GPU when one opens, else
+// The Backend field is the CLI's --backend: cpu (float64, fast kernels),
+// cpuref (float64, the plain reference loops), cpu32 (the fast CPU path,
+// float32 grade), gpu, or auto (the GPU when one opens, else
 // cpu32, with a note saying why); OpenBackend opens it. Options.Open
 // replaces OpenBackend, as the server does to share one GPU device among
 // requests. Options.Context cancels a run: the backend is wrapped so that

@@ -81,6 +81,10 @@ type SampleRequest struct {
 	// unless --quality=false): a built-in set's draw with another seed;
 	// a file or DataSet has no fresh draws and is compared with itself.
 	Quality bool `json:"quality"`
+	// Correct, CorrectEvery and CorrectRelax are in sample_correct.go.
+	SampleCorrection
+	// PatchGuidance, PatchSize and Image are in sample_patch.go.
+	SamplePatchGuidance
 }
 
 // NewSampleRequest returns a request holding the CLI's defaults: data
@@ -119,6 +123,10 @@ type SampleResult struct {
 
 	// Points are the N x D samples, row-major.
 	Points []float64 `json:"-"`
+	// Corrections and CorrectMS are in sample_correct.go.
+	SampleCorrectionResult
+	// PatchGuidedCalls is in sample_patch.go.
+	SamplePatchGuidanceResult
 }
 
 // trimDiffusionErr drops the package prefix of a diffusion input error.
@@ -185,6 +193,12 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 	}
 	if corrector != diffusion.NoCorrector && sampler == diffusion.ODEAdaptive {
 		return nil, usage("--corrector %v: not with ode-adaptive (its error control assumes the plain ODE)", corrector)
+	}
+	if err := req.SampleCorrection.check(sampler, req.Spacing); err != nil {
+		return nil, err
+	}
+	if err := req.SamplePatchGuidance.check(); err != nil {
+		return nil, err
 	}
 	kind, modelPath, _ := strings.Cut(req.Model, ":")
 	switch kind {
@@ -317,6 +331,10 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 	if sched == nil {
 		sched = diffusion.Linear(diffusion.DefaultT)
 	}
+	model, guided, err := req.SamplePatchGuidance.wrap(b, model)
+	if err != nil {
+		return nil, err
+	}
 	d := model.Dim()
 	x, err := b.Alloc(req.N * d)
 	if err != nil {
@@ -334,12 +352,13 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		}
 		bound = max(bound, math.SmallestNonzeroFloat64)
 	}
-	res, err := diffusion.Sample(b, model, sched, x, req.N, diffusion.Settings{
+	var corrected SampleCorrectionResult
+	res, err := req.SampleCorrection.sample(b, model, sched, x, req.N, set, diffusion.Settings{
 		Sampler: sampler, Steps: req.Steps, Spacing: spacing, Eta: req.Eta, Deterministic: req.Deterministic,
 		FinalDenoise: req.FinalDenoise, Seed: req.Seed, RTol: req.RTol, ATol: req.ATol, Churn: req.Churn,
 		Corrector: corrector, CorrectorSteps: req.CorrectorSteps, SNR: req.SNR,
 		Threshold: req.Threshold, ThresholdBound: bound, ScoreScale: req.ScoreScale,
-	})
+	}, &corrected)
 	if err != nil {
 		return nil, err
 	}
@@ -355,7 +374,11 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 	*rep = SampleResult{Sampler: sampler.String(), Model: req.Model, Schedule: sched.Name(), Data: req.Data,
 		Steps: req.Steps, N: req.N, D: d, Seed: req.Seed, NFE: res.NFE, Accepted: res.Steps, Rejected: res.Rejected,
 		TimeMS: float64(elapsed.Microseconds()) / 1000, Backend: info.Name, Device: info.Device, Notes: rep.Notes,
-		Points: pts}
+		Points: pts, SampleCorrectionResult: corrected}
+	guided(&rep.SamplePatchGuidanceResult)
+	if n := sampleGuidanceNote(req.SamplePatchGuidance); n != "" {
+		rep.Notes = append(rep.Notes, n)
+	}
 	if corrector != diffusion.NoCorrector {
 		rep.Corrector = corrector.String()
 	}

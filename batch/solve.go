@@ -14,7 +14,8 @@ import (
 )
 
 // SolveRequest is one run of otplay solve: optimal transport between two
-// point clouds with the cost |x - y|^2. Field names and JSON keys are the
+// point clouds with the cost |x - y|^2, or |x - y|^P (P), or between the
+// rows and columns of a cost matrix (Cost; see cost.go). Field names and JSON keys are the
 // CLI's flags; NewSolveRequest gives the CLI's defaults.
 type SolveRequest struct {
 	// X and Y are the two clouds as data specs (moons:512:seed=3) or
@@ -35,7 +36,7 @@ type SolveRequest struct {
 	// Tier is the kernel tier of --method sinkhorn: auto, full, rff,
 	// nystrom (grid is refused for point clouds).
 	Tier string `json:"tier"`
-	// Eps is the entropic regularisation (POT's reg), in units of |x - y|^2.
+	// Eps is the entropic regularisation (POT's reg), in units of the cost (|x - y|^2 by default).
 	Eps float64 `json:"eps"`
 	// Tau is the unbalanced KL marginal penalty (POT's reg_m); +Inf is balanced.
 	Tau float64 `json:"tau"`
@@ -60,6 +61,15 @@ type SolveRequest struct {
 	// --potentials files.
 	Plan       bool `json:"plan"`
 	Potentials bool `json:"potentials"`
+	// P is the power of the ground cost |x - y|_2^P (--p; 0 or 2: |x - y|^2;
+	// see cost.go). Cost is a dense n x m cost matrix file (--cost, POT's
+	// M) replacing X and Y; CostSet, when set, is used instead (N rows of
+	// D = m costs).
+	P       float64   `json:"p,omitempty"`
+	Cost    string    `json:"cost,omitempty"`
+	CostSet *data.Set `json:"-"`
+	// WarmF, WarmG, Apply and Richardson are in solve_extras.go.
+	SolveExtras
 }
 
 // NewSolveRequest returns a request holding the CLI's defaults: method
@@ -111,15 +121,20 @@ type SolveResult struct {
 	G []float64 `json:"-"`
 	// Plan is the dense n x m plan, row-major, when Plan was asked.
 	Plan []float64 `json:"-"`
+	// Mapped and Richardson are in solve_extras.go.
+	SolveExtrasResult
 }
 
 // Check validates the parameters that need no data, with the CLI's
 // messages (UsageError).
 func (r SolveRequest) Check() error {
+	if r.Grid {
+		return r.checkGrid()
+	}
 	switch {
-	case r.X == "" && r.XSet == nil:
+	case r.X == "" && r.XSet == nil && !r.hasCostMatrix():
 		return usage("--x is required (a data set spec such as moons:512:seed=3, or a .csv/.npy file)")
-	case r.Y == "" && r.YSet == nil:
+	case r.Y == "" && r.YSet == nil && !r.hasCostMatrix():
 		return usage("--y is required (a data set spec such as 8gaussians:512, or a .csv/.npy file)")
 	case !(r.Eps > 0) || math.IsInf(r.Eps, 0):
 		return usage("--eps %g: must be positive and finite", r.Eps)
@@ -137,9 +152,9 @@ func (r SolveRequest) Check() error {
 		return usage("--scaling %g: must be 0 (off) or in (0, 1)", r.Scaling)
 	}
 	switch r.Method {
-	case "sinkhorn", "unbalanced", "partial", "divergence", "sliced", "exact":
+	case "sinkhorn", "unbalanced", "partial", "divergence", "hilbert", "sliced", "max-sliced", "exact":
 	default:
-		return usage("--method %q: want sinkhorn, unbalanced, partial, divergence, sliced or exact", r.Method)
+		return usage("--method %q: want sinkhorn, unbalanced, partial, divergence, hilbert, sliced, max-sliced or exact", r.Method)
 	}
 	switch r.Tier {
 	case "auto", "full":
@@ -154,7 +169,7 @@ func (r SolveRequest) Check() error {
 			return usage("--scaling/--symmetric apply to the full tier only, not %s", r.Tier)
 		}
 	case "grid":
-		return usage("--tier grid: convolutional Sinkhorn takes two histograms on one regular grid (solvers/kernel SolveGrid), not point clouds; use full, auto, rff or nystrom here")
+		return usage("--tier grid: convolutional Sinkhorn takes two histograms on one regular grid (solvers/kernel SolveGrid), not point clouds; pass --grid with two images or H x W histograms, or use full, auto, rff or nystrom here")
 	default:
 		return usage("--tier %q: want auto, full, rff, nystrom or grid", r.Tier)
 	}
@@ -164,7 +179,10 @@ func (r SolveRequest) Check() error {
 	if r.Potentials && r.Method == "exact" {
 		return usage("--potentials: the exact method does not compute potentials")
 	}
-	return nil
+	if err := r.checkCost(); err != nil {
+		return err
+	}
+	return r.SolveExtras.check(r)
 }
 
 // loadCloud returns set when given, else the parsed spec.
@@ -264,19 +282,15 @@ func loadWeights(flag, path string, inline []float64, n int, balanced bool, note
 // DivergenceDetail), solvers/kernel (the low-rank tiers), solvers/sliced
 // and solvers/exact.
 func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
+	if req.Grid {
+		return solveGrid(req, opt)
+	}
 	if err := req.Check(); err != nil {
 		return nil, err
 	}
-	xs, err := loadCloud("x", req.X, req.XSet)
+	xs, ys, cost, err := loadInputs(req) // the clouds, or a cost matrix (cost.go)
 	if err != nil {
 		return nil, err
-	}
-	ys, err := loadCloud("y", req.Y, req.YSet)
-	if err != nil {
-		return nil, err
-	}
-	if xs.D != ys.D {
-		return nil, usage("--x has dimension %d and --y dimension %d", xs.D, ys.D)
 	}
 	n, m, d := xs.N, ys.N, xs.D
 	if req.Plan && n*m > ot.MaxDense {
@@ -310,9 +324,19 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 		rep.Notes = append(rep.Notes, note)
 	}
 	rep.Backend = be.Info().Name
-	prob := ot.Problem{X: xs.Points, Y: ys.Points, N: n, M: m, D: d, A: a, B: b}
+	prob := ot.Problem{X: xs.Points, Y: ys.Points, N: n, M: m, D: d, A: a, B: b, P: req.P, Cost: cost}
 	set := ot.Settings{Eps: req.Eps, MaxIter: req.Iters, Tol: req.Tol, Scaling: req.Scaling, Symmetric: req.Symmetric, Progress: opt.Progress}
+	if err := req.SolveExtras.apply(&set, n, m, d); err != nil {
+		return nil, err
+	}
 	start := time.Now()
+	if cost != nil || req.customPower() {
+		req.Tier = "full" // the low-rank kernels are Gaussian: |x - y|^2 only
+		rep.Notes = append(rep.Notes, groundCostNote(req, n, m))
+		if req.Method == "exact" {
+			return solveExactCost(req, prob, rep, start)
+		}
+	}
 	var res *ot.Result
 	var divConverged *bool // all three problems of the divergence
 	var divStatus string
@@ -324,6 +348,7 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 		if tier == kernel.Auto {
 			var why string
 			tier, why = kernel.Choose(n, m, d, req.Eps, 0)
+			tier, why = req.SolveExtras.tier(tier, why)
 			rep.Notes = append(rep.Notes, "tier "+tier.String()+": "+why)
 		}
 	}
@@ -332,6 +357,9 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	case "sinkhorn":
 		if tier != kernel.Full {
 			return solveLowRank(be, req, tier, prob, rep, start)
+		}
+		if req.Richardson {
+			return solveRichardson(be, req, prob, set, rep, start)
 		}
 		res, err = ot.Sinkhorn(be, prob, set)
 	case "unbalanced":
@@ -357,6 +385,10 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 		}
 	case "sliced":
 		return solveSliced(be, req, xs, ys, a, b, rep, start)
+	case "max-sliced":
+		return solveMaxSliced(be, req, xs, ys, a, b, rep, start)
+	case "hilbert":
+		return solveHilbert(be, req, prob, set, rep, start)
 	case "exact":
 		return solveExact(req, xs, ys, a, b, rep, start)
 	}
@@ -379,6 +411,9 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	}
 	if req.Potentials {
 		rep.F, rep.G = append([]float64(nil), res.F...), append([]float64(nil), res.G...)
+	}
+	if err := rep.SolveExtrasResult.mapPoints(be, req.SolveExtras, res.Transport); err != nil {
+		return nil, err
 	}
 	rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
 	return rep, nil

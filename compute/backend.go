@@ -30,8 +30,10 @@ type Info struct {
 }
 
 // Pairs describes an all-pairs reduction between the rows x_i (N points)
-// and the columns y_j (M points), both in dimension D, with squared
-// Euclidean cost C_ij = |x_i - y_j|^2 computed on the fly, never stored.
+// and the columns y_j (M points), both in dimension D, with the ground
+// cost C_ij of Cost: by default the squared Euclidean cost
+// C_ij = |x_i - y_j|^2 computed on the fly, never stored; a power
+// |x_i - y_j|_2^P; or a dense N x M matrix (then X, Y and D are unused).
 //
 // The weight of pair (i, j) in log space is
 //
@@ -44,12 +46,17 @@ type Pairs struct {
 	LogW    Array // M log-weights of the columns, or nil
 	G       Array // M column potential, or nil
 	Eps     float64
+	Cost    Cost // the zero value is |x - y|^2
 }
 
 // Swap returns the same reduction taken in the other direction: over rows
 // for each column. logw and g are the row log-weights and row potential.
 func (p Pairs) Swap(logw, g Array) Pairs {
-	return Pairs{X: p.Y, Y: p.X, N: p.M, M: p.N, D: p.D, LogW: logw, G: g, Eps: p.Eps}
+	c := p.Cost
+	if c.Matrix != nil {
+		c.Transposed = !c.Transposed
+	}
+	return Pairs{X: p.Y, Y: p.X, N: p.M, M: p.N, D: p.D, LogW: logw, G: g, Eps: p.Eps, Cost: c}
 }
 
 // Op selects an element-wise operation for Backend.Map.
@@ -115,16 +122,16 @@ type Backend interface {
 
 	// SoftMin computes, for each row i < p.N,
 	//
-	//	dst[i] = -Eps * log sum_j exp(LogW_j + (G_j - |x_i - y_j|^2) / Eps)
+	//	dst[i] = -Eps * log sum_j exp(LogW_j + (G_j - C_ij) / Eps)
 	//
-	// the soft-min (c-transform) of Feydy et al. 2019, eq. (8); with LogW =
+	// (C_ij = |x_i - y_j|^2 unless p.Cost names another cost), the soft-min (c-transform) of Feydy et al. 2019, eq. (8); with LogW =
 	// log b it is one half-iteration of log-domain Sinkhorn.
 	SoftMin(dst Array, p Pairs) error
 
 	// SoftMean computes the softmax-weighted mean of the values V (M rows of
 	// DV floats) for each row i:
 	//
-	//	w_ij = exp(LogW_j + (G_j - |x_i - y_j|^2) / Eps)
+	//	w_ij = exp(LogW_j + (G_j - C_ij) / Eps)
 	//	dst[i*DV+k] = sum_j w_ij V[j*DV+k] / sum_j w_ij
 	//
 	// With V = Y it is the barycentric projection of the entropic plan (the
@@ -198,26 +205,28 @@ func length(a Array) int {
 // ValidatePairs checks a Pairs description; both backends call it.
 func ValidatePairs(p Pairs) error {
 	switch {
-	case p.X == nil || p.Y == nil:
-		return argErr("pairs: X and Y must be set")
 	case p.N < 1:
 		return argErr("pairs: N = %d: the row set is empty", p.N)
 	case p.M < 1:
 		return argErr("pairs: M = %d: the column set is empty", p.M)
-	case p.D < 1 || p.D > MaxDim:
-		return argErr("pairs: dimension D = %d outside [1, %d]", p.D, MaxDim)
-	case p.X.Len() != p.N*p.D:
-		return argErr("pairs: X has %d elements, want N*D = %d*%d", p.X.Len(), p.N, p.D)
-	case p.Y.Len() != p.M*p.D:
-		return argErr("pairs: Y has %d elements, want M*D = %d*%d", p.Y.Len(), p.M, p.D)
 	case p.LogW != nil && p.LogW.Len() != p.M:
 		return argErr("pairs: LogW has %d elements, want M = %d", p.LogW.Len(), p.M)
 	case p.G != nil && p.G.Len() != p.M:
 		return argErr("pairs: G has %d elements, want M = %d", p.G.Len(), p.M)
 	case !(p.Eps > 0) || math.IsInf(p.Eps, 0):
 		return argErr("pairs: eps = %g must be positive and finite", p.Eps)
+	case p.Cost.Matrix != nil: // X, Y and D are not read
+		return validateCost(p)
+	case p.X == nil || p.Y == nil:
+		return argErr("pairs: X and Y must be set")
+	case p.D < 1 || p.D > MaxDim:
+		return argErr("pairs: dimension D = %d outside [1, %d]", p.D, MaxDim)
+	case p.X.Len() != p.N*p.D:
+		return argErr("pairs: X has %d elements, want N*D = %d*%d", p.X.Len(), p.N, p.D)
+	case p.Y.Len() != p.M*p.D:
+		return argErr("pairs: Y has %d elements, want M*D = %d*%d", p.Y.Len(), p.M, p.D)
 	}
-	return nil
+	return validateCost(p)
 }
 
 // MaxDim is the largest point dimension the fused kernels accept.

@@ -8,23 +8,41 @@ import (
 	"sync"
 )
 
-// CPU is the float64 reference Backend: every kernel is the plain loop its
-// doc comment states, split over rows across goroutines. It is the
-// reference the GPU backend is tested against, and the fallback where no
-// GPU exists.
+// CPU is the host Backend in three forms, all split over rows across
+// goroutines, every core by default:
+//
+//   - NewCPU ("cpu", `--backend cpu`): float64, its SoftMin and SoftMean
+//     on the fast float64 kernels of cpu64.go (the reference's numbers to
+//     a few ulps);
+//   - NewCPURef ("cpuref"): float64, every kernel the plain loop its doc
+//     comment states; the reference of the conformance suite and of the
+//     fast paths' tests;
+//   - NewCPUFast ("cpu32"): float32-grade pair loops, the GPU's accuracy
+//     (cpufast.go).
+//
+// Every op other than SoftMin and SoftMean is the plain loop in all three.
 type CPU struct {
 	workers int
 	fast    bool // NewCPUFast: float32-grade pair loops
+	ref     bool // NewCPURef: the plain loops only
 	noSIMD  bool // keep the fast path scalar (tests of the scalar loop)
 }
 
-// NewCPU returns a CPU backend using up to workers goroutines
+// NewCPU returns the float64 CPU backend using up to workers goroutines
 // (0 means runtime.GOMAXPROCS(0)).
 func NewCPU(workers int) *CPU {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	return &CPU{workers: workers}
+}
+
+// NewCPURef returns the float64 reference backend: NewCPU with every
+// kernel the plain loop of its doc comment (Info().Name "cpuref").
+func NewCPURef(workers int) *CPU {
+	c := NewCPU(workers)
+	c.ref = true
+	return c
 }
 
 type cpuArray struct{ v []float64 }
@@ -53,7 +71,11 @@ func (c *CPU) Info() Info {
 	if c.fast {
 		return c.fastInfo()
 	}
-	return Info{Name: "cpu", Device: fmt.Sprintf("%s/%s, %d threads", runtime.GOOS, runtime.GOARCH, c.workers),
+	name := "cpu"
+	if c.ref {
+		name = "cpuref"
+	}
+	return Info{Name: name, Device: fmt.Sprintf("%s/%s, %d threads", runtime.GOOS, runtime.GOARCH, c.workers),
 		API: "Go", Precision: "float64", MaxArray: maxCPUArray}
 }
 
@@ -125,102 +147,59 @@ func (c *CPU) parallel(n int, body func(lo, hi int)) {
 	wg.Wait()
 }
 
-// SoftMin: for i := range N { dst[i] = -eps log sum_j exp(logw[j] + (g[j] - |x_i - y_j|^2)/eps) },
-// with a running maximum (one pass, online log-sum-exp). The maximum starts
-// at -MaxFloat64, not -Inf, so columns of zero weight (logw = -Inf) add
-// exp(-Inf) = 0 instead of exp(-Inf + Inf) = NaN.
+// SoftMin: for i := range N { dst[i] = -eps log sum_j exp(logw[j] + (g[j] - C_ij)/eps) },
+// with a running maximum (one pass, online log-sum-exp; see rowLSE) on
+// cpuref. On cpu and cpu32 the squared Euclidean cost runs the fast
+// kernels; other costs (Pairs.Cost) take the same plain loop.
 func (c *CPU) SoftMin(dst Array, p Pairs) error {
 	if err := ValidateSoftMin(dst, p); err != nil {
 		return err
 	}
-	if c.fast {
-		c.softMinFast(host(dst), p)
+	// The one dispatch to the fast kernels, written for |x - y|^2: cpu32
+	// (cpufast.go) and cpu (cpu64.go). Any other cost, and cpuref, take
+	// the plain loop below.
+	if p.Cost.IsSquaredEuclidean() && !c.ref {
+		if c.fast {
+			c.softMinFast(host(dst), p)
+		} else {
+			c.softMin64(host(dst), p, grade64)
+		}
 		return nil
 	}
-	x, y, lw, g, out := host(p.X), host(p.Y), host(p.LogW), host(p.G), host(dst)
-	d, m, inv := p.D, p.M, 1/p.Eps
+	out, logit := host(dst), pairLogits(p)
 	c.parallel(p.N, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if i&15 == 0 {
 				yieldDue()
 			}
-			xi := x[i*d : i*d+d]
-			mx, s := -math.MaxFloat64, 0.0
-			for j := 0; j < m; j++ {
-				v := logit(xi, y[j*d:j*d+d], lw, g, j, inv)
-				if v <= mx {
-					s += math.Exp(v - mx)
-				} else {
-					s = s*math.Exp(mx-v) + 1
-					mx = v
-				}
-			}
-			out[i] = -p.Eps * (mx + math.Log(s))
+			out[i] = -p.Eps * rowLSE(i, p.M, logit)
 		}
 	})
 	return nil
 }
 
-// logit returns logw[j] + (g[j] - |xi - yj|^2) * inv.
-func logit(xi, yj, lw, g []float64, j int, inv float64) float64 {
-	var c float64
-	for k, a := range xi {
-		t := a - yj[k]
-		c += t * t
-	}
-	v := -c
-	if g != nil {
-		v += g[j]
-	}
-	v *= inv
-	if lw != nil {
-		v += lw[j]
-	}
-	return v
-}
-
 // SoftMean: dst[i*dv+k] = sum_j w_ij v[j*dv+k] / sum_j w_ij with
-// w_ij = exp(logw[j] + (g[j] - |x_i - y_j|^2)/eps), one online pass.
+// w_ij = exp(logw[j] + (g[j] - C_ij)/eps), one online pass (rowMean).
 func (c *CPU) SoftMean(dst Array, p Pairs, v Array, dv int) error {
 	if err := ValidateSoftMean(dst, p, v, dv); err != nil {
 		return err
 	}
-	if c.fast {
-		c.softMeanFast(host(dst), p, host(v), dv)
+	// The dispatch to the fast kernels, as in SoftMin.
+	if p.Cost.IsSquaredEuclidean() && !c.ref {
+		if c.fast {
+			c.softMeanFast(host(dst), p, host(v), dv)
+		} else {
+			c.softMean64(host(dst), p, host(v), dv)
+		}
 		return nil
 	}
-	x, y, lw, g, vals, out := host(p.X), host(p.Y), host(p.LogW), host(p.G), host(v), host(dst)
-	d, m, inv := p.D, p.M, 1/p.Eps
+	vals, out, logit := host(v), host(dst), pairLogits(p)
 	c.parallel(p.N, func(lo, hi int) {
-		acc := make([]float64, dv)
 		for i := lo; i < hi; i++ {
 			if i&15 == 0 {
 				yieldDue()
 			}
-			xi := x[i*d : i*d+d]
-			clear(acc)
-			mx, s := -math.MaxFloat64, 0.0
-			for j := 0; j < m; j++ {
-				l := logit(xi, y[j*d:j*d+d], lw, g, j, inv)
-				vj := vals[j*dv : j*dv+dv]
-				if l <= mx {
-					w := math.Exp(l - mx)
-					s += w
-					for k, t := range vj {
-						acc[k] += w * t
-					}
-				} else {
-					r := math.Exp(mx - l)
-					s = s*r + 1
-					for k, t := range vj {
-						acc[k] = acc[k]*r + t
-					}
-					mx = l
-				}
-			}
-			for k := range acc {
-				out[i*dv+k] = acc[k] / s
-			}
+			rowMean(out[i*dv:i*dv+dv], vals, i, p.M, logit)
 		}
 	})
 	return nil

@@ -10,14 +10,15 @@ import (
 // fused reductions (SoftMin, SoftMean) trade the last digits for speed,
 // to float32-grade accuracy (the GPU's): every other op is the reference's.
 //
-// Two changes in the pair loop, both bounded:
-//   - exp of a non-positive argument by range reduction to 2^k 2^f and a
-//     degree-8 Taylor polynomial of e^u on |u| <= ln(2)/2 (relative error
-//     < 1e-9, far below float32's 6e-8);
-//   - terms more than 40 below the running maximum are skipped: each is
+// Two changes in the pair loops, both bounded:
+//   - exp by range reduction and a short polynomial (relative error
+//     < 1e-9, far below float32's 6e-8), in float32 vector lanes (2e-7)
+//     where softMin2DSIMD runs;
+//   - terms more than 40 below the row's largest are skipped: each is
 //     < e^-40 = 4.2e-18 of the largest, so even 1e8 of them change the sum
-//     by < 4.2e-10 relative. At the eps of typical OT problems most pairs
-//     are skipped after one compare.
+//     by < 4.2e-10 relative. The soft-min skips whole spatial blocks of
+//     columns by a bound (columnBlocks), the soft-mean single terms after
+//     one compare.
 //
 // The conformance suite runs over it with the GPU's float32 tolerances.
 func NewCPUFast(workers int) *CPU {
@@ -44,11 +45,19 @@ func expNonPos(x float64) float64 {
 	return p * math.Sqrt2 / 2 * math.Float64frombits(uint64(int64(k)+1023)<<52)
 }
 
-// softMinFast is SoftMin's fast loop (see NewCPUFast). It works in base 2:
-// coordinates are scaled by sqrt(log2(e)/eps) and the column bias by
-// log2(e), so a pair is v = h2_j - |x'_i - y'_j|^2 and its weight 2^v.
+// softMinFast is SoftMin's fast loop (see NewCPUFast): for D = 2 on a
+// CPU with AVX2 and FMA, built with GOEXPERIMENT=simd, the float32 vector
+// loop of softMin2DSIMD; otherwise the blocked loops of the float64 fast
+// path at float32 grade (softMin64 with grade32), which need no build
+// flag. The vector loop works in base 2: coordinates are scaled by
+// sqrt(log2(e)/eps) and the column bias by log2(e), so a pair is v = h2_j
+// - |x'_i - y'_j|^2 and its weight 2^v.
 func (c *CPU) softMinFast(out []float64, p Pairs) {
-	d, m := p.D, p.M
+	if p.D != 2 || !simdSoftMin || c.noSIMD {
+		c.softMin64(out, p, grade32)
+		return
+	}
+	m := p.M
 	sc := math.Sqrt(math.Log2E / p.Eps)
 	xs := scaled(host(p.X), sc)
 	ys := scaled(host(p.Y), sc)
@@ -56,63 +65,7 @@ func (c *CPU) softMinFast(out []float64, p Pairs) {
 	for j := range h {
 		h[j] *= math.Log2E
 	}
-	const skip2 = skipBelow * math.Log2E
-	outk := -p.Eps * math.Ln2
-	if d == 2 && simdSoftMin && !c.noSIMD {
-		softMin2DSIMD(c, out, xs, ys, h, m, outk)
-		return
-	}
-	c.parallel(p.N, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			if i&15 == 0 {
-				yieldDue()
-			}
-			mx, s := -math.MaxFloat64, 0.0
-			if d == 2 {
-				x0, x1 := xs[2*i], xs[2*i+1]
-				yv := ys[:2*m]
-				hv := h[:m]
-				for j, hj := range hv {
-					a, b := x0-yv[2*j], x1-yv[2*j+1]
-					v := hj - (a*a + b*b)
-					e := v - mx
-					if e <= 0 {
-						if e > skip2 {
-							// 2^e = 2^k 2^(-1/2) e^u, k = ceil(e), u = (e - k + 1/2) ln 2.
-							k := float64(int64(e))
-							u := (e - k + 0.5) * math.Ln2
-							q := 1 + u*(1+u*(1.0/2+u*(1.0/6+u*(1.0/24+u*(1.0/120+u*(1.0/720+u*(1.0/5040+u*(1.0/40320))))))))
-							s += q * (math.Sqrt2 / 2) * math.Float64frombits(uint64(int64(k)+1023)<<52)
-						}
-					} else {
-						s = s*exp2NonPos(-e) + 1
-						mx = v
-					}
-				}
-			} else {
-				xi := xs[i*d : i*d+d]
-				for j, hj := range h[:m] {
-					yj := ys[j*d : j*d+d]
-					var cst float64
-					for k, t := range xi {
-						t -= yj[k]
-						cst += t * t
-					}
-					v := hj - cst
-					e := v - mx
-					if e <= 0 {
-						if e > skip2 {
-							s += exp2NonPos(e)
-						}
-					} else {
-						s = s*exp2NonPos(-e) + 1
-						mx = v
-					}
-				}
-			}
-			out[i] = outk * (mx + math.Log2(s))
-		}
-	})
+	softMin2DSIMD(c, out, xs, ys, h, m, -p.Eps*math.Ln2)
 }
 
 // scaled returns v * k in a new slice.
@@ -123,9 +76,6 @@ func scaled(v []float64, k float64) []float64 {
 	}
 	return out
 }
-
-// exp2NonPos returns 2^t for t <= 0 (relative error below 1e-9).
-func exp2NonPos(t float64) float64 { return expNonPos(t * math.Ln2) }
 
 // softMeanFast is SoftMean's fast loop (see NewCPUFast).
 func (c *CPU) softMeanFast(out []float64, p Pairs, vals []float64, dv int) {

@@ -6,6 +6,25 @@ package compute
 // the fast path stays scalar.
 var simdSoftMin = false
 
+// clearUpperBits does nothing: without GOEXPERIMENT=simd the runtime
+// leaves no dirty upper vector state (see cpusimd_amd64.go).
+func clearUpperBits() {}
+
 func softMin2DSIMD(c *CPU, out []float64, xs, ys, h []float64, m int, outk float64) {
 	panic("compute: softMin2DSIMD without SIMD support")
+}
+
+// simd64 is false: the float64 fast path stays scalar.
+var simd64 = false
+
+func sumExp4(v []float64, shift float64) float64 {
+	panic("compute: sumExp4 without SIMD support")
+}
+
+func logits4x2Vec(dst *[4][]float64, mx *[4]float64, x, y0, y1, h []float64, rows [4]int, inv float64) {
+	panic("compute: logits4x2Vec without SIMD support")
+}
+
+func logits4Vec(dst *[4][]float64, mx *[4]float64, x, y, h []float64, d int, rows [4]int, inv float64) {
+	panic("compute: logits4Vec without SIMD support")
 }

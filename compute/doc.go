@@ -1,6 +1,6 @@
 // Package compute is otplay's kernel registry: the Backend interface every
-// solver is written against, its float64 CPU implementation (the
-// reference), and shared validation.
+// solver is written against, its CPU implementations, and shared
+// validation.
 //
 // The ops are few and fused in the manner of KeOps (Charlier et al.,
 // "Kernel Operations on the GPU, with Autodiff, without Memory Overflows",
@@ -12,12 +12,42 @@
 // MatMul, GatherSum, SortRows and a counter-based RNG (Philox4x32-10) whose
 // stream is identical on every backend.
 //
+// The ground cost of a reduction is Pairs.Cost (cost.go): |x_i - y_j|^2 by
+// default (the fused, tiled fast paths), |x_i - y_j|_2^P for P in (0, 16]
+// (P = 1 is POT's ot.dist(x, y, 'euclidean'), the norm, not squared), or a
+// dense N x M matrix on the backend (POT's M). The other costs run a plain
+// loop per row on every backend: the float64 plain loop on the CPU
+// backends (NewCPU and NewCPUFast included), softmin_cost.wgsl and softmean_cost.wgsl on the
+// GPU; EvalPlanCost is EvalPlan for any cost.
+//
 // Precision (precision.go) holds what a backend's arithmetic resolves,
 // derived from Info: machine epsilon, the scale where exp(-C/eps)
 // underflows, and the floor Epsilon max C / eps that rounding puts under
 // any marginal error of an entropic plan; EvalPlan measures a plan given
 // by its potentials in float64 on the host, the check solvers use to say
 // Converged.
+//
+// The CPU backends (type CPU), named as `--backend` names them:
+//   - "cpu" (NewCPU): float64, SoftMin and SoftMean on fast kernels
+//     (cpu64.go): a table-driven exp to 1 ulp (a four-lane one in the
+//     GOEXPERIMENT=simd build), two passes per row over a cached row of
+//     logits, four rows per pass, rows and columns in k-d order with
+//     column blocks skipped where every term is below e^-60 of the row's
+//     largest. Same numbers as cpuref to a few ulps; plans equal to POT's
+//     sinkhorn_log to 1e-12.
+//   - "cpuref" (NewCPURef): float64, every kernel the plain loop its doc
+//     comment states; the reference of the conformance suite and of the
+//     fast paths' tests.
+//   - "cpu32" (NewCPUFast): float32 grade, the GPU's tolerances: a float32
+//     AVX2 soft-min for d = 2 in the GOEXPERIMENT=simd build
+//     (cpusimd_amd64.go), elsewhere cpu's loops with a shorter exp and
+//     terms below e^-40 skipped; no build flag needed.
+//
+// All use every core (GOMAXPROCS goroutines over rows). The fast kernels
+// handle the squared Euclidean cost; the dispatch is at the top of
+// CPU.SoftMin and CPU.SoftMean in cpu.go, where any other cost goes to the
+// plain loops. Speed on a 2-core VM against POT: the README's "CPU"
+// section and BenchmarkSinkhornIterationCPU.
 //
 // The GPU implementation lives in compute/webgpu; compute/remote drives
 // the backend of an otplay server from a page over HTTP; the conformance suite

@@ -141,6 +141,11 @@ type PlanSums struct {
 // It is the float64 check of a solver's marginals: it measures the plan
 // the potentials define, whatever precision produced them.
 func EvalPlan(x, y []float64, n, m, d int, a, b, f, g []float64, eps float64, rows, cols []int) PlanSums {
+	sq := func(i, j int) float64 { return sqDist(x[i*d:(i+1)*d], y[j*d:(j+1)*d]) }
+	return evalPlan(sq, n, m, a, b, f, g, eps, rows, cols)
+}
+
+func evalPlan(cost func(i, j int) float64, n, m int, a, b, f, g []float64, eps float64, rows, cols []int) PlanSums {
 	var ps PlanSums
 	ps.Rows, ps.Cols = rows, cols
 	nr := n
@@ -157,11 +162,7 @@ func EvalPlan(x, y []float64, n, m, d int, a, b, f, g []float64, eps float64, ro
 	ps.ColSum = make([]float64, nc)
 	inv := 1 / eps
 	entry := func(i, j int) (p, c float64) {
-		xi, yj := x[i*d:(i+1)*d], y[j*d:(j+1)*d]
-		for k := range d {
-			t := xi[k] - yj[k]
-			c += t * t
-		}
+		c = cost(i, j)
 		e := (f[i] + g[j] - c) * inv
 		if e > 700 {
 			e = 700

@@ -239,7 +239,7 @@ func (a array) set() *data.Set {
 }
 
 var endpoints = map[string]endpoint{
-	"solve":  {points: []string{"x", "y"}, vectors: []string{"a", "b"}, run: runSolve},
+	"solve":  {points: []string{"x", "y", "cost"}, vectors: []string{"a", "b"}, run: runSolve},
 	"sliced": {points: []string{"x", "y"}, vectors: []string{"a", "b", "directions"}, run: runSliced},
 	"sample": {points: []string{"data"}, files: []string{"model"}, run: runSample},
 	"bridge": {points: []string{"source", "target", "start"}, run: runBridge},
@@ -321,6 +321,9 @@ func runSolve(params []byte, arrays map[string]array, opt batch.Options) (any, m
 		return nil, nil, err
 	}
 	if err := pairInputs([4]string{req.X, req.Y, req.A, req.B}, arrays, &req.XSet, &req.YSet, &req.AWeights, &req.BWeights); err != nil {
+		return nil, nil, err
+	}
+	if err := costInput(&req, arrays); err != nil {
 		return nil, nil, err
 	}
 	res, err := batch.Solve(req, opt)

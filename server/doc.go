@@ -72,7 +72,9 @@
 // .csv, .txt, ...) are refused, and sample's model mlp takes the network
 // file (written by otplay train) as the multipart part "model". solve's
 // plan and potentials are booleans asking for those arrays in the
-// answer.
+// answer. solve's p is the power of the ground cost |x - y|^p (POT's
+// ot.dist(x, y, 'euclidean')**p; 2, the default, is |x - y|^2), and its
+// cost, an n x m array (POT's M), replaces x and y.
 //
 // A request body is either a JSON object, with arrays as nested lists
 // (n lists of d numbers, or one list for weights)

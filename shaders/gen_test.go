@@ -6,7 +6,7 @@ import (
 )
 
 func TestEveryKernelExpands(t *testing.T) {
-	consts := map[string]int{"D": 2, "DV": 2, "R": 2, "WG": 64, "TILE": 128, "TILEF": 128 * 5, "EXPAND": 1}
+	consts := map[string]int{"D": 2, "DV": 2, "R": 2, "WG": 64, "TILE": 128, "TILEF": 128 * 5, "EXPAND": 1, "MODE": 0}
 	for _, n := range Names() {
 		if strings.HasSuffix(n, "_small") {
 			continue // generated: see TestSoftMinSmall

@@ -1,9 +1,11 @@
 """Time POT's log-domain Sinkhorn per iteration, to compare with
-`go test -bench SinkhornIteration ./solvers/ot/` (same sizes, same eps,
-same kind of data: 2-D standard normal clouds, the second shifted by 1;
-cost |x - y|^2 as ot.dist computes it).
+`go test -bench SinkhornIteration ./solvers/ot/`, `go test -bench
+SinkhornIterationCPU ./compute/` and `otplay bench --kernel sinkhorn --data
+normal` (same sizes, same eps, same kind of data: standard normal clouds
+in dimension d, the second shifted by 1; cost |x - y|^2 as ot.dist
+computes it; eps 0.05 d/2 unless --eps is given).
 
-Usage: /usr/bin/python3 bench/pot/sinkhorn_pot.py [--sizes 1000,4000] [--iters 20] [--eps 0.05]
+Usage: /usr/bin/python3 bench/pot/sinkhorn_pot.py [--sizes 1000,4000] [--d 2,64] [--iters 20] [--eps 0.05]
 
 POT's sinkhorn_log forms the dense cost M (n x n) once, then each iteration
 does two logsumexp reductions over n x n; stopThr=0 makes it run exactly
@@ -29,19 +31,25 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000,4000")
     ap.add_argument("--iters", type=int, default=20)
-    ap.add_argument("--eps", type=float, default=0.05)
+    ap.add_argument("--d", default="2")
+    ap.add_argument("--eps", type=float, default=0.0, help="0: 0.05 d/2")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
-    for n in [int(float(s)) for s in args.sizes.split(",")]:
-        X = rng.normal(size=(n, 2))
-        Y = rng.normal(size=(n, 2)) + 1.0
-        M = ot.dist(X, Y)
-        a = np.ones(n) / n
-        one = min(time_run(a, a, M, args.eps, 1) for _ in range(2))
-        full = time_run(a, a, M, args.eps, args.iters)
-        per = (full - one) / (args.iters - 1)
-        print(json.dumps(dict(library="POT " + ot.__version__, method="sinkhorn_log", n=n, eps=args.eps,
-                              iters=args.iters, ms_per_iter=per * 1e3)))
+    for d in [int(s) for s in args.d.split(",")]:
+        eps = args.eps or 0.05 * d / 2
+        for n in [int(float(s)) for s in args.sizes.split(",")]:
+            X = rng.normal(size=(n, d))
+            Y = rng.normal(size=(n, d)) + 1.0
+            M = ot.dist(X, Y)
+            a = np.ones(n) / n
+            one = min(time_run(a, a, M, eps, 1) for _ in range(2))
+            c0 = time.process_time()
+            full = time_run(a, a, M, eps, args.iters)
+            cpu = time.process_time() - c0
+            per = (full - one) / (args.iters - 1)
+            print(json.dumps(dict(library="POT " + ot.__version__, method="sinkhorn_log", n=n, d=d, eps=eps,
+                                  iters=args.iters, ms_per_iter=per * 1e3, cpu_ms_per_iter=cpu / args.iters * 1e3)),
+                  flush=True)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register(command{name: "bench", summary: "time the fused kernels (soft-min, soft-mean) on this machine", run: runBench})
+	register(command{name: "bench", summary: "time the fused kernels (soft-min, soft-mean, a Sinkhorn iteration) on this machine", run: runBench})
 }
 
 // expBound is the H100's exp throughput, the roofline of the fused
@@ -25,6 +25,7 @@ type benchRow struct {
 	Kernel      string  `json:"kernel"`
 	Backend     string  `json:"backend"`
 	Device      string  `json:"device"`
+	Data        string  `json:"data"`
 	N           int     `json:"n"`
 	M           int     `json:"m"`
 	D           int     `json:"d"`
@@ -34,6 +35,26 @@ type benchRow struct {
 	MinMS       float64 `json:"min_ms"`
 	PairsPerSec float64 `json:"pairs_per_s"`
 	ExpBoundPct float64 `json:"exp_bound_pct"`
+	// CPUMS is the process's CPU time (user + system) per call, median
+	// over the reps: on a shared machine it measures the work more
+	// steadily than the wall clock. 0 where the OS does not report it.
+	CPUMS float64 `json:"cpu_ms,omitempty"`
+}
+
+// benchKernels are the values of bench --kernel.
+var benchKernels = []string{"softmin", "softmean", "sinkhorn"}
+
+// parseDims parses bench --d: a comma-separated list of dimensions.
+func parseDims(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || v < 1 || v > compute.MaxDim {
+			return nil, fmt.Errorf("--d = %s: want 1 .. %d (or a list, e.g. 2,64)", strings.TrimSpace(f), compute.MaxDim)
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 func parseSizes(s string) ([]int, error) {
@@ -49,47 +70,58 @@ func parseSizes(s string) ([]int, error) {
 }
 
 func runBench(args []string, stdout, stderr io.Writer) int {
-	fs := newCommandFlags("bench", `bench [--backend gpu] [--sizes 1e4,3e4,1e5] [--d 2] [--kernel softmin,softmean] [--reps 10] [--json]
+	fs := newCommandFlags("bench", `bench [--backend gpu] [--sizes 1e4,3e4,1e5] [--d 2,64] [--kernel softmin,softmean,sinkhorn] [--data uniform|normal] [--reps 10] [--json]
 
-Times one fused reduction over N = M points (uniform on [0,1]^d, eps 0.05):
-the soft-min (one Sinkhorn half-iteration) and the soft-mean (one NFE of
-the exact denoiser, V = Y). Each timing records --batch calls into one
+Times one fused reduction over N = M points in each dimension of --d: the
+soft-min (one Sinkhorn half-iteration), the soft-mean (one NFE of the
+exact denoiser, V = Y), or sinkhorn: one balanced log-domain Sinkhorn
+iteration (two soft-mins, uniform weights; the CPU rows of issue 14,
+against POT's sinkhorn_log timed by bench/pot/). Points are uniform on
+[0,1]^d (--data uniform) or standard normal with the columns shifted by 1
+(--data normal, the data of bench/pot/sinkhorn_pot.py); eps is 0.05 d/2
+unless --eps is given. Each timing records --batch calls into one
 submission and waits once; the median over --reps such timings is
-reported, with pairs per second and the fraction of the H100's
-exp-throughput bound (4.18e12 exp/s: one exp per pair). Sizes are at most
-2^20 (1,048,576) points.`, stdout, stderr)
+reported, with pairs per second, the fraction of the H100's
+exp-throughput bound (4.18e12 exp/s: one exp per pair) and, on the CPU,
+the process's CPU time per call. Sizes are at most 2^20 (1,048,576)
+points.`, stdout, stderr)
 	backend := fs.String("backend", "gpu", backendFlagHelp)
 	sizes := fs.String("sizes", "1e3,1e4", "comma-separated N (= M)")
-	d := fs.Int("d", 2, "point dimension")
-	kernels := fs.String("kernel", "softmin,softmean", "kernels to time")
+	dims := fs.String("d", "2", "point dimension, or a comma-separated list (2,64)")
+	kernels := fs.String("kernel", "softmin,softmean", "kernels to time: softmin, softmean, sinkhorn")
+	data := fs.String("data", "uniform", "points: uniform (on [0,1]^d) or normal (standard normal, columns shifted by 1)")
 	reps := fs.Int("reps", 10, "timed repetitions (median reported)")
 	batch := fs.Int("batch", 5, "calls per timed submission")
-	eps := fs.Float64("eps", 0.05, "entropic regularisation")
+	eps := fs.Float64("eps", 0, "entropic regularisation (0: 0.05 d/2)")
 	asJSON := fs.Bool("json", false, "print JSON rows")
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
 	ns, err := parseSizes(*sizes)
+	var ds []int
+	if err == nil {
+		ds, err = parseDims(*dims)
+	}
 	switch {
 	case err != nil:
-	case *d < 1 || *d > compute.MaxDim:
-		err = fmt.Errorf("--d = %d: want 1 .. %d", *d, compute.MaxDim)
+	case *data != "uniform" && *data != "normal":
+		err = fmt.Errorf("--data %q: want uniform or normal", *data)
 	case *reps < 1 || *reps > 10000:
 		err = fmt.Errorf("--reps = %d: want 1 .. 10000", *reps)
 	case *batch < 1 || *batch > 10000:
 		err = fmt.Errorf("--batch = %d: want 1 .. 10000", *batch)
-	case !(*eps > 0) || math.IsInf(*eps, 0):
-		err = fmt.Errorf("--eps = %v: want a positive number", *eps)
+	case *eps < 0 || math.IsNaN(*eps) || math.IsInf(*eps, 0):
+		err = fmt.Errorf("--eps = %v: want a positive number (or 0 for 0.05 d/2)", *eps)
 	}
 	for _, k := range strings.Split(*kernels, ",") {
-		if err == nil && k != "softmin" && k != "softmean" {
-			err = fmt.Errorf("--kernel: unknown kernel %q (softmin, softmean)", k)
+		if err == nil && !slices.Contains(benchKernels, k) {
+			err = fmt.Errorf("--kernel: unknown kernel %q (%s)", k, strings.Join(benchKernels, ", "))
 		}
 	}
-	if err == nil {
+	for _, d := range ds {
 		for _, n := range ns {
-			if err = checkPoints("--sizes", n, *d); err != nil {
-				break
+			if err == nil {
+				err = checkPoints("--sizes", n, d)
 			}
 		}
 	}
@@ -107,17 +139,23 @@ exp-throughput bound (4.18e12 exp/s: one exp per pair). Sizes are at most
 		fmt.Fprintln(stderr, "otplay bench:", note)
 	}
 	var rows []benchRow
-	for _, n := range ns {
-		for _, k := range strings.Split(*kernels, ",") {
-			row, err := benchOne(b, k, n, *d, *eps, *reps, *batch)
-			if err != nil {
-				fmt.Fprintf(stderr, "otplay bench: %s n=%d: %v\n", k, n, err)
-				return 1
-			}
-			rows = append(rows, row)
-			if !*asJSON {
-				fmt.Fprintf(stdout, "%-9s %-4s n=m=%-8d d=%-3d median %9.3f ms  min %9.3f ms  %8.3g pairs/s  %5.1f%% of the H100 exp bound\n",
-					row.Kernel, row.Backend, row.N, row.D, row.MedianMS, row.MinMS, row.PairsPerSec, row.ExpBoundPct)
+	for _, d := range ds {
+		e := *eps
+		if e == 0 {
+			e = 0.05 * float64(d) / 2
+		}
+		for _, n := range ns {
+			for _, k := range strings.Split(*kernels, ",") {
+				row, err := benchOne(b, benchCase{kernel: k, data: *data, n: n, d: d, eps: e}, *reps, *batch)
+				if err != nil {
+					fmt.Fprintf(stderr, "otplay bench: %s n=%d d=%d: %v\n", k, n, d, err)
+					return 1
+				}
+				rows = append(rows, row)
+				if !*asJSON {
+					fmt.Fprintf(stdout, "%-9s %-6s n=m=%-8d d=%-3d median %9.3f ms  min %9.3f ms  cpu %9.3f ms  %8.3g pairs/s  %5.1f%% of the H100 exp bound\n",
+						row.Kernel, row.Backend, row.N, row.D, row.MedianMS, row.MinMS, row.CPUMS, row.PairsPerSec, row.ExpBoundPct)
+				}
 			}
 		}
 	}
@@ -130,8 +168,35 @@ exp-throughput bound (4.18e12 exp/s: one exp per pair). Sizes are at most
 // waiter is implemented by backends that queue work (the GPU).
 type waiter interface{ Wait() error }
 
-func benchOne(b compute.Backend, kernel string, n, d int, eps float64, reps, batch int) (benchRow, error) {
-	row := benchRow{Kernel: kernel, Backend: b.Info().Name, Device: b.Info().Device, N: n, M: n, D: d, Eps: eps, Reps: reps}
+// benchCase is one timed configuration of bench.
+type benchCase struct {
+	kernel, data string
+	n, d         int
+	eps          float64
+}
+
+// benchPoints fills x and y (n points of dimension d each) with the
+// bench's data: uniform on [0,1]^d, or standard normal with y shifted by
+// 1 (Philox seeds 1 and 2 either way).
+func benchPoints(b compute.Backend, x, y compute.Array, data string) error {
+	if data == "uniform" {
+		if err := b.Uniform(x, 1, 0); err != nil {
+			return err
+		}
+		return b.Uniform(y, 2, 0)
+	}
+	if err := b.Normal(x, 1, 0); err != nil {
+		return err
+	}
+	if err := b.Normal(y, 2, 0); err != nil {
+		return err
+	}
+	return b.Map(y, compute.MapArgs{Op: compute.OpAxpby, X: y, A: 1, C: 1})
+}
+
+func benchOne(b compute.Backend, bc benchCase, reps, batch int) (benchRow, error) {
+	kernel, n, d, eps := bc.kernel, bc.n, bc.d, bc.eps
+	row := benchRow{Kernel: kernel, Backend: b.Info().Name, Device: b.Info().Device, Data: bc.data, N: n, M: n, D: d, Eps: eps, Reps: reps}
 	x, err := b.Alloc(n * d)
 	if err != nil {
 		return row, err
@@ -142,10 +207,7 @@ func benchOne(b compute.Backend, kernel string, n, d int, eps float64, reps, bat
 		return row, err
 	}
 	defer b.Free(y)
-	if err := b.Uniform(x, 1, 0); err != nil {
-		return row, err
-	}
-	if err := b.Uniform(y, 2, 0); err != nil {
+	if err := benchPoints(b, x, y, bc.data); err != nil {
 		return row, err
 	}
 	outLen := n
@@ -157,6 +219,17 @@ func benchOne(b compute.Backend, kernel string, n, d int, eps float64, reps, bat
 		return row, err
 	}
 	defer b.Free(out)
+	// The Sinkhorn iteration's other potential and the uniform log-weights.
+	g, err := b.Alloc(n)
+	if err != nil {
+		return row, err
+	}
+	defer b.Free(g)
+	logw, err := b.Upload(slices.Repeat([]float64{-math.Log(float64(n))}, n))
+	if err != nil {
+		return row, err
+	}
+	defer b.Free(logw)
 	p := compute.Pairs{X: x, Y: y, N: n, M: n, D: d, Eps: eps}
 	call := func() error {
 		switch kernel {
@@ -164,8 +237,15 @@ func benchOne(b compute.Backend, kernel string, n, d int, eps float64, reps, bat
 			return b.SoftMin(out, p)
 		case "softmean":
 			return b.SoftMean(out, p, y, d)
+		case "sinkhorn":
+			// f = softmin over columns of (log b, g); g = softmin over rows of (log a, f).
+			f := compute.Pairs{X: x, Y: y, N: n, M: n, D: d, LogW: logw, G: g, Eps: eps}
+			if err := b.SoftMin(out, f); err != nil {
+				return err
+			}
+			return b.SoftMin(g, f.Swap(logw, out))
 		}
-		return fmt.Errorf("unknown kernel %q (softmin, softmean)", kernel)
+		return fmt.Errorf("unknown kernel %q (%s)", kernel, strings.Join(benchKernels, ", "))
 	}
 	sync := func() error {
 		if w, ok := b.(waiter); ok {
@@ -181,8 +261,9 @@ func benchOne(b compute.Backend, kernel string, n, d int, eps float64, reps, bat
 		return row, err
 	}
 	times := make([]float64, reps)
+	cpu := make([]float64, reps)
 	for r := range times {
-		start := time.Now()
+		start, c0 := time.Now(), processCPUSeconds()
 		for range batch {
 			if err := call(); err != nil {
 				return row, err
@@ -192,6 +273,7 @@ func benchOne(b compute.Backend, kernel string, n, d int, eps float64, reps, bat
 			return row, err
 		}
 		times[r] = float64(time.Since(start).Nanoseconds()) / 1e6 / float64(batch)
+		cpu[r] = (processCPUSeconds() - c0) * 1e3 / float64(batch)
 	}
 	res := make([]float64, outLen)
 	if err := b.Read(res, out); err != nil {
@@ -201,9 +283,14 @@ func benchOne(b compute.Backend, kernel string, n, d int, eps float64, reps, bat
 		return row, err
 	}
 	slices.Sort(times)
+	slices.Sort(cpu)
+	row.CPUMS = cpu[len(cpu)/2]
 	row.MedianMS = times[len(times)/2]
 	row.MinMS = times[0]
 	pairs := float64(n) * float64(n)
+	if kernel == "sinkhorn" {
+		pairs *= 2
+	}
 	row.PairsPerSec = pairs / (row.MedianMS / 1e3)
 	row.ExpBoundPct = 100 * row.PairsPerSec / expBound
 	return row, nil

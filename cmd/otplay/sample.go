@@ -82,7 +82,9 @@ and are listed in "nonfinite".
 --out (.npy or .csv) is checked before the work and written atomically (a
 temporary file renamed into place: a killed run leaves the old file
 whole). --steps is at most 100,000 and --n at most 2^22. An mlp model file
-is read up to 256 MiB, the size otplay train refuses to exceed.`
+is read up to 256 MiB, the size otplay train refuses to exceed.
+
+` + sampleCorrectHelp + "\n\n" + samplePatchHelp
 
 // sampleReport is the --json output of otplay sample.
 type sampleReport = batch.SampleResult
@@ -103,7 +105,7 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 	atol := fs.Float64("atol", diffusion.DefaultATol, "ode-adaptive absolute tolerance")
 	finalDenoise := fs.Bool("final-denoise", true, "return the model's x_0 estimate at the last time")
 	class := fs.Int("class", -1, "sample class K of labelled data (-1: unconditional)")
-	guidance := fs.Float64("guidance", 1, "classifier-free guidance weight W with --class: 0 unconditional, 1 the class, > 1 guided")
+	guidanceW := fs.Float64("guidance", 1, "classifier-free guidance weight W with --class: 0 unconditional, 1 the class, > 1 guided")
 	churn := fs.Float64("churn", 0, "EDM's S_churn for --sampler heun (0: deterministic)")
 	corrector := fs.String("corrector", "none", "corrector after every step: "+strings.Join(diffusion.CorrectorNames(), ", "))
 	correctorSteps := fs.Int("corrector-steps", 1, "Langevin corrector steps per sampler step")
@@ -115,6 +117,10 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "write the samples to FILE (.csv or .npy)")
 	asJSON := fs.Bool("json", false, "print a JSON report with quality metrics")
 	quality := fs.Bool("quality", true, "with --json: compare the samples with fresh data (MMD, sliced W2, Sinkhorn divergence)")
+	var correction batch.SampleCorrection
+	registerSampleCorrection(fs, &correction) // sample_correct.go
+	var guidance batch.SamplePatchGuidance
+	registerSamplePatchGuidance(fs, &guidance) // sample_patch.go
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
@@ -135,8 +141,9 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 	}
 	req := batch.SampleRequest{Data: *dataSpec, Model: *modelSpec, Sampler: *samplerName, Schedule: *scheduleName,
 		Spacing: *spacingName, Steps: *steps, N: *n, Seed: *seed, Eta: *eta, Deterministic: *deterministic,
-		RTol: *rtol, ATol: *atol, FinalDenoise: *finalDenoise, Class: *class, Guidance: *guidance, Churn: *churn, Corrector: *corrector,
-		CorrectorSteps: *correctorSteps, SNR: *snr, Threshold: *threshold, ThresholdBound: *thresholdBound, ScoreScale: *scoreScale, Backend: *backend, Quality: *asJSON && *quality}
+		RTol: *rtol, ATol: *atol, FinalDenoise: *finalDenoise, Class: *class, Guidance: *guidanceW, Churn: *churn, Corrector: *corrector,
+		CorrectorSteps: *correctorSteps, SNR: *snr, Threshold: *threshold, ThresholdBound: *thresholdBound, ScoreScale: *scoreScale,
+		Backend: *backend, Quality: *asJSON && *quality, SampleCorrection: correction, SamplePatchGuidance: guidance}
 	rep, err := batch.Sample(req, batch.Options{Note: func(msg string) { fmt.Fprintln(stderr, "otplay sample:", msg) }})
 	if rep != nil && *out != "" {
 		if err := data.Save(*out, rep.Points, rep.N, rep.D); err != nil {

@@ -19,9 +19,19 @@ func init() {
 }
 
 const solveSynopsis = `solve --x SPEC --y SPEC [--method sinkhorn] [--eps 0.01] [flags]
+       solve --cost M.npy [--a A --b B] [--method sinkhorn] [flags]
 
 Solves optimal transport between two point clouds with the cost |x - y|^2
 (no 1/2) and prints a summary (or one JSON object with --json).
+
+Other ground costs, with POT's conventions: --p P uses |x - y|^P (the
+Euclidean distance to the power P, in (0, 16]): --p 1 is POT's
+ot.dist(x, y, 'euclidean'), --p 2 the default ot.dist(x, y) (squared),
+any other P ot.dist(x, y, 'euclidean')**P; for sinkhorn, unbalanced,
+partial and exact. --cost M.npy gives a dense n x m cost matrix (POT's
+M, at most 4e6 entries) instead of --x and --y, for sinkhorn,
+unbalanced, partial and exact (uniform weights); --a/--b still apply.
+--eps is in units of the cost used.
 
 --x and --y take a built-in data set spec (name[:n][:key=value...], e.g.
 moons:512:seed=3, gaussian:1000:d=3:seed=1) or a file of points: text
@@ -35,6 +45,11 @@ Methods (the conventions of POT, see solvers/ot):
   partial     transport total mass --mass (ot.partial.entropic_partial_wasserstein)
   divergence  debiased Sinkhorn divergence S = OT(a,b) - (OT(a,a) + OT(b,b))/2
   sliced      sliced Wasserstein SW_2 with --projections directions (--seed)
+  hilbert     Hilbert Sinkhorn divergence: S with the Gaussian-kernel cost
+              2 - 2 k(x, y) through --features random Fourier features
+              (--bandwidth sigma, default the median distance; --seed)
+  max-sliced  max-sliced W_2: the best of --projections directions, refined
+              by ascent on the sphere (at most --iters steps)
   exact       unregularised OT: sorting in 1-D (any weights), else an
               assignment (uniform weights, lcm(n, m) <= 2000)
 
@@ -65,17 +80,21 @@ objective, marginal_error, iterations, converged, time_ms, and value
 iterations summed over the three problems; sliced: SW_2, with cost =
 SW_2^2; exact: cost = W_2^2); NaN or infinite values print as null and are
 listed in "nonfinite". A progress bar (iterations, rate, ETA, residual)
-goes to stderr when it is a terminal.`
+goes to stderr when it is a terminal.
+
+` + solveExtrasHelp
 
 // solveReport is the --json output of otplay solve.
 type solveReport = batch.SolveResult
 
 type solveFlags struct {
 	x, y, a, b, method, tier, backend, plan, potentials string
-	eps, tau, mass, tol, scaling                        float64
+	cost                                                string
+	eps, tau, mass, tol, scaling, p                     float64
 	projections, iters                                  int
 	seed                                                uint64
 	symmetric, asJSON                                   bool
+	extras                                              solveExtraFlags // solve_extras.go
 }
 
 func runSolve(args []string, stdout, stderr io.Writer) int {
@@ -85,9 +104,11 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.y, "y", "", "target points: data set spec or a .csv/.txt/.npy/.npz file (required)")
 	fs.StringVar(&f.a, "a", "", "source weights file (.csv/.txt/.npy/.npz); default uniform")
 	fs.StringVar(&f.b, "b", "", "target weights file (.csv/.txt/.npy/.npz); default uniform")
-	fs.StringVar(&f.method, "method", "sinkhorn", "sinkhorn, unbalanced, partial, divergence, sliced or exact")
+	fs.Float64Var(&f.p, "p", 2, "ground cost |x - y|^p: 2 squared Euclidean (POT's default), 1 Euclidean (ot.dist 'euclidean'), any p in (0, 16]")
+	fs.StringVar(&f.cost, "cost", "", "dense n x m cost matrix file (.npy/.npz/.csv, POT's M) instead of --x and --y")
+	fs.StringVar(&f.method, "method", "sinkhorn", "sinkhorn, unbalanced, partial, divergence, hilbert, sliced, max-sliced or exact")
 	fs.StringVar(&f.tier, "tier", "auto", "kernel tier for entropic methods: auto, full, rff, nystrom or grid")
-	fs.Float64Var(&f.eps, "eps", ot.DefaultEps, "entropic regularisation eps (POT's reg), in units of |x - y|^2")
+	fs.Float64Var(&f.eps, "eps", ot.DefaultEps, "entropic regularisation eps (POT's reg), in units of the cost (|x - y|^2 by default)")
 	fs.Float64Var(&f.tau, "tau", 1, "unbalanced: KL marginal penalty (POT's reg_m); +Inf means balanced")
 	fs.Float64Var(&f.mass, "mass", 0, "partial: total transported mass in (0, min(|a|, |b|)]; 0 means min(|a|, |b|)")
 	fs.IntVar(&f.projections, "projections", 200, "sliced: number of directions")
@@ -100,6 +121,7 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.plan, "plan", "", "write the dense transport plan (n x m) to this .npy/.csv file")
 	fs.StringVar(&f.potentials, "potentials", "", "write the potentials f and g: F,G (two .npy/.csv files) or one .npz (arrays f and g)")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object")
+	f.extras.register(fs)
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
@@ -163,7 +185,8 @@ func solveRequest(f solveFlags) batch.SolveRequest {
 	}
 	return batch.SolveRequest{X: f.x, Y: f.y, A: f.a, B: f.b, Method: f.method, Tier: f.tier, Eps: f.eps, Tau: f.tau,
 		Mass: f.mass, Projections: f.projections, Iters: f.iters, Tol: tol, Scaling: f.scaling,
-		Symmetric: f.symmetric, Backend: f.backend, Seed: f.seed, Plan: f.plan != "", Potentials: f.potentials != ""}
+		Symmetric: f.symmetric, Backend: f.backend, Seed: f.seed, Plan: f.plan != "", Potentials: f.potentials != "",
+		P: solvePower(f.p), Cost: f.cost}
 }
 
 // solvePotentialPaths splits --potentials into its output files: one
@@ -197,6 +220,9 @@ func solveMain(f solveFlags, stderr io.Writer) (*solveReport, error) {
 		return nil, batch.UsageError{Msg: fmt.Sprintf("--tol %g: want >= 0 (0: never stop early)", f.tol)}
 	}
 	req := solveRequest(f)
+	if err := f.extras.fill(&req); err != nil {
+		return nil, err
+	}
 	if err := req.Check(); err != nil {
 		return nil, err
 	}
@@ -231,6 +257,9 @@ func solveMain(f solveFlags, stderr io.Writer) (*solveReport, error) {
 		if err := data.Save(f.plan, rep.Plan, rep.N, rep.M); err != nil {
 			return nil, err
 		}
+	}
+	if err := f.extras.write(rep); err != nil {
+		return nil, err
 	}
 	switch len(pots) {
 	case 1:

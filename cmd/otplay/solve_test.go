@@ -47,15 +47,7 @@ type solvePOTCase struct {
 
 func solveLoadPOT(t *testing.T) []solvePOTCase {
 	t.Helper()
-	raw, err := os.ReadFile("../../solvers/ot/testdata/pot_ref.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ref struct{ Cases []solvePOTCase }
-	if err := json.Unmarshal(raw, &ref); err != nil {
-		t.Fatal(err)
-	}
-	return ref.Cases
+	return loadRefCases[solvePOTCase](t, "../../solvers/ot/testdata/pot_ref.json")
 }
 
 // TestSolveMatchesPOT writes POT's reference problems to .csv/.npy files,

@@ -7,13 +7,19 @@
 // The same checks run over every backend: in the tests (CPU and GPU) and
 // from `otplay validate` on a user's machine.
 //
+// Ground costs (costs.go): |x - y|^P for P = 1 and 1.5, and a dense cost
+// matrix (row-major and transposed), through SoftMin and SoftMean, at the
+// tolerances below in units of the largest cost; malformed costs must be
+// refused.
+//
 // Sizes: 1, 63, 64, 65 and 4097 rows or columns (one either side of the
 // 64-wide workgroups and of the 256-point tiles), n != m, dimensions 1, 2,
 // 3 and 64, eps from 1e-4 to 1e3.
 //
 // Tolerances (float32 GPU against float64, measured on lavapipe and on an
 // H100; see each check's Tol):
-//   - SoftMin: |err| <= 3e-6 * scale, with scale = max|ref| + max C_ij + eps.
+//   - SoftMin: |err| <= 3e-6 * scale, with scale = max|ref| + max C_ij + eps
+//     (1e-13 * scale on float64 backends: cpu and cpuref).
 //     float32 rounds the coordinates (relative 6e-8), so C_ij carries an
 //     absolute error near 1e-7 * max C; the log-sum-exp adds a few ulps of
 //     its own.
@@ -70,6 +76,7 @@ func Run(b compute.Backend, opts Options) []Result {
 	var out []Result
 	out = append(out, softMinChecks(b, opts)...)
 	out = append(out, softMeanChecks(b, opts)...)
+	out = append(out, costChecks(b, opts)...)
 	out = append(out, mapChecks(b)...)
 	out = append(out, sumChecks(b)...)
 	out = append(out, matMulChecks(b)...)
@@ -260,6 +267,16 @@ func finish(r Result, start time.Time) Result {
 	return r
 }
 
+// softMinTol is SoftMin's tolerance on b: 3e-6 of the scale for float32
+// backends (see the package doc), 1e-13 for float64 ones (the CPU
+// backends, whose fast and plain loops both land within a few ulps).
+func softMinTol(b compute.Backend) float64 {
+	if compute.PrecisionOf(b.Info()) == compute.Float64 {
+		return 1e-13
+	}
+	return 3e-6
+}
+
 func softMinChecks(b compute.Backend, opts Options) []Result {
 	var out []Result
 	for _, d := range dims(opts.Quick) {
@@ -274,7 +291,7 @@ func softMinChecks(b compute.Backend, opts Options) []Result {
 				if err == nil {
 					scale := maxAbs(want) + p.maxC + eps
 					r.MaxErr = maxErr(got, want) / scale
-					r.Tol = 3e-6
+					r.Tol = softMinTol(b)
 				}
 				out = append(out, finish(r, start))
 			}
@@ -293,7 +310,7 @@ func softMinChecks(b compute.Backend, opts Options) []Result {
 			r.Err = err
 			if err == nil {
 				r.MaxErr = maxErr(got, want) / (maxAbs(want) + p.maxC + eps)
-				r.Tol = 3e-6
+				r.Tol = softMinTol(b)
 			}
 			out = append(out, finish(r, start))
 		}

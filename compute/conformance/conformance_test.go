@@ -19,7 +19,11 @@ func check(t *testing.T, b compute.Backend) {
 	t.Logf("%d checks on %s (%s), %d failed", len(rs), b.Info().Name, b.Info().Device, conformance.Failed(rs))
 }
 
+// TestCPU checks the float64 backend of `--backend cpu` (its fast
+// kernels); TestCPURef the plain loops it is measured against.
 func TestCPU(t *testing.T) { check(t, compute.NewCPU(0)) }
+
+func TestCPURef(t *testing.T) { check(t, compute.NewCPURef(0)) }
 
 func TestGPU(t *testing.T) { check(t, gputest.Backend(t)) }
 

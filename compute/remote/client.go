@@ -505,6 +505,7 @@ func encodePairs(e *encoder, p compute.Pairs, id func(compute.Array, string) uin
 	e.u32(id(p.LogW, "pairs LogW"))
 	e.u32(id(p.G, "pairs G"))
 	e.f64(p.Eps)
+	encodeCost(e, p.Cost, id)
 }
 
 // SoftMin queues the soft-min of compute.Backend.SoftMin (Feydy et al.

@@ -48,7 +48,9 @@
 // library on either side. A request frame is "OTR1", the op count
 // (uint32), then each op: its code (uint8) and its fields (array ids as
 // uint32 with 0 for nil, sizes as int64, eps and Map's A, B, C as
-// float64, seeds as uint64). Values travel as a count (uint32), an
+// float64, seeds as uint64; SoftMin and SoftMean end their pairs with
+// the ground cost: its power P as float64, the cost matrix's id and the
+// Transposed flag as one byte, see cost.go). Values travel as a count (uint32), an
 // encoding (4 or 8) and the values: 4 bytes each when every value is
 // exactly a float32 (always so for a float32 device's reads), else 8, so
 // the transfer is lossless and a float64 server backend gives the same

@@ -179,7 +179,7 @@ func (s *Session) arraysOf(d *decoder, optional ...bool) ([]compute.Array, error
 }
 
 func (s *Session) pairs(d *decoder) (compute.Pairs, error) {
-	xy, err := s.arraysOf(d, false, false)
+	xy, err := s.arraysOf(d, true, true) // nil with a cost matrix
 	if err != nil {
 		return compute.Pairs{}, err
 	}
@@ -190,7 +190,8 @@ func (s *Session) pairs(d *decoder) (compute.Pairs, error) {
 	}
 	p.LogW, p.G = wg[0], wg[1]
 	p.Eps = d.f64()
-	return p, nil
+	p.Cost, err = s.cost(d)
+	return p, err
 }
 
 func (s *Session) exec(op opcode, d *decoder, res *encoder) error {

@@ -175,6 +175,22 @@ func FuzzSessionExecute(f *testing.F) {
 		e.u32(0)
 		e.f64(1)
 	}))
+	// A soft-min whose cost is a matrix (array 1, transposed).
+	f.Add(frame(1, func(e *encoder) {
+		e.u8(uint8(opSoftMin))
+		e.u32(1)
+		e.u32(0)
+		e.u32(0)
+		e.int(1)
+		e.int(1)
+		e.int(0)
+		e.u32(0)
+		e.u32(0)
+		e.f64(1)
+		e.f64(0)
+		e.u32(1)
+		e.bool(true)
+	}))
 	f.Add([]byte("OTR1"))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		s := NewSession(compute.NewCPU(1), nil, Limits{MaxBytes: 1 << 16, MaxArrays: 16})

@@ -7,6 +7,13 @@
 // the device. The float32 results agree with the float64 CPU reference to
 // the tolerances documented in compute/conformance.
 //
+// SoftMin and SoftMean for |x - y|^2 run the tiled kernels (softmin.wgsl,
+// softmin_small.wgsl, softmean*.wgsl); other ground costs (compute.Cost:
+// |x - y|^P, dense cost matrices) run softmin_cost.wgsl and
+// softmean_cost.wgsl, a few rows per invocation with the columns split over
+// the grid (cost.go), in chunks that stay under lavapipe's loop limiter on
+// software adapters.
+//
 // Arrays past the device's maxStorageBufferBindingSize (128 MiB by default,
 // the adapter's own limit where it is larger) are refused with a
 // compute.ErrTooLarge error naming the limit.

@@ -92,8 +92,11 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) error {
 	if err := compute.ValidateSoftMin(dst, p); err != nil {
 		return err
 	}
-	if aliased(dst, p.X, p.Y, p.LogW, p.G) {
+	if aliased(dst, p.X, p.Y, p.LogW, p.G, p.Cost.Matrix) {
 		return b.viaTemp(dst, func(tmp compute.Array) error { return b.SoftMin(tmp, p) })
+	}
+	if !p.Cost.IsSquaredEuclidean() {
+		return b.softMinCost(dst, p)
 	}
 	pl := b.planSoftMin(p.N, p.M, p.D)
 	var k *gpu.Kernel
@@ -124,13 +127,19 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) error {
 	if pl.nsplit == 1 {
 		return nil
 	}
+	return b.combineSoftMin(dst, out, p.N, pl.nsplit, p.Eps)
+}
+
+// combineSoftMin runs softmin_combine.wgsl: dst (n) from the nsplit
+// partial (max, sum) pairs of part.
+func (b *Backend) combineSoftMin(dst compute.Array, part *gpu.Buffer, n, nsplit int, eps float64) error {
 	ck, err := b.kernel("softmin_combine", 2, nil)
 	if err != nil {
 		return err
 	}
-	cx, cy := b.dev.Grid((p.N + 63) / 64)
-	cparams := []uint32{uint32(p.N), uint32(pl.nsplit), cx, 0, f32(-p.Eps * math.Ln2), 0, 0, 0}
-	return wrap(b.dev.Dispatch(ck, []*gpu.Buffer{b.arr(dst).buf, out}, cparams, cx, cy, 1))
+	cx, cy := b.dev.Grid((n + 63) / 64)
+	cparams := []uint32{uint32(n), uint32(nsplit), cx, 0, f32(-eps * math.Ln2), 0, 0, 0}
+	return wrap(b.dev.Dispatch(ck, []*gpu.Buffer{b.arr(dst).buf, part}, cparams, cx, cy, 1))
 }
 
 // SoftMean runs softmean.wgsl. See compute.Backend.SoftMean.
@@ -138,8 +147,11 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 	if err := compute.ValidateSoftMean(dst, p, v, dv); err != nil {
 		return err
 	}
-	if aliased(dst, p.X, p.Y, p.LogW, p.G, v) {
+	if aliased(dst, p.X, p.Y, p.LogW, p.G, v, p.Cost.Matrix) {
 		return b.viaTemp(dst, func(tmp compute.Array) error { return b.SoftMean(tmp, p, v, dv) })
+	}
+	if !p.Cost.IsSquaredEuclidean() {
+		return b.softMeanCost(dst, p, v, dv)
 	}
 	var (
 		k           *gpu.Kernel

@@ -285,7 +285,8 @@ class Client:
             arrs = {k: z[k] for k in z.files if k != "result"}
         return fields, arrs
 
-    def solve(self, x, y, a=None, b=None, method="sinkhorn", eps=None, backend="auto", plan=False, **options):
+    def solve(self, x=None, y=None, a=None, b=None, method="sinkhorn", eps=None, backend="auto", plan=False,
+              cost=None, p=None, **options):
         """Optimal transport between the clouds x and y (otplay solve).
 
         method: sinkhorn, unbalanced (``tau``), partial (``mass``),
@@ -295,13 +296,26 @@ class Client:
         options are the CLI's flags: tier, tau, mass, iters, tol, scaling,
         symmetric, seed, projections.
 
+        Ground cost (POT's conventions): p, the power of |x - y| (None or
+        2: squared Euclidean, POT's ot.dist(x, y); 1: ot.dist(x, y,
+        'euclidean'); any p in (0, 16]: ot.dist(x, y, 'euclidean')**p),
+        for sinkhorn, unbalanced, partial and exact. cost: a dense n x m
+        cost matrix (POT's M; an array or a .npy/.csv file read here) in
+        place of x and y, for sinkhorn, unbalanced, partial and exact.
+
         Returns a Result with the fields of ``otplay solve --json`` and
         ``f``, ``g`` (the potentials, GeomLoss's convention, for the
         entropic methods) and ``plan`` (n x m, when plan=True).
         """
         params = dict(options, method=method, eps=eps, backend=backend, plan=bool(plan),
-                      potentials=method not in ("sliced", "exact"))
+                      potentials=method not in ("sliced", "exact"), p=p)
         arrays = {}
+        if cost is None and (x is None or y is None):
+            raise OtplayError("solve: give the clouds x and y, or a cost matrix cost=M")
+        if cost is not None:
+            if isinstance(cost, str) and not _is_point_file(cost):
+                raise OtplayError(f"--cost {cost!r}: want an n x m array or a .npy/.csv file")
+            _points("cost", cost, params, arrays)
         _points("x", x, params, arrays)
         _points("y", y, params, arrays)
         _vector("a", a, arrays)
@@ -447,8 +461,8 @@ def default_client():
         return _default
 
 
-def solve(x, y, a=None, b=None, method="sinkhorn", eps=None, backend="auto", plan=False, **options):
-    return default_client().solve(x, y, a=a, b=b, method=method, eps=eps, backend=backend, plan=plan, **options)
+def solve(x=None, y=None, a=None, b=None, method="sinkhorn", eps=None, backend="auto", plan=False, cost=None, p=None, **options):
+    return default_client().solve(x, y, a=a, b=b, method=method, eps=eps, backend=backend, plan=plan, cost=cost, p=p, **options)
 
 
 def sliced(x, y, a=None, b=None, projections=None, seed=None, directions=None, backend="auto"):

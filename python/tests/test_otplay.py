@@ -72,6 +72,46 @@ class TestAgainstPOT(unittest.TestCase):
         self.assertLess(err, 1e-9 * P.max(), f"partial plan differs from POT's by {err:g}")
         self.assertAlmostEqual(r.plan.sum(), mass, delta=1e-9)
 
+    def test_cost_matrix_matches_pot(self):
+        """A given cost matrix M (cost=M): ot.sinkhorn(method="sinkhorn_log"),
+        ot.sinkhorn_unbalanced and ot.emd with the same M, to 1e-9."""
+        rng = np.random.default_rng(11)
+        n, m = 12, 9
+        M = rng.uniform(0.0, 2.0, size=(n, m))  # not a distance
+        _, _, a, b = clouds(n, m, seed=12)
+        reg = 0.1
+        P = ot.sinkhorn(a, b, M, reg, method="sinkhorn_log", numItermax=100000, stopThr=1e-13)
+        r = otplay.solve(cost=M, a=a, b=b, eps=reg, backend="cpu", plan=True, tol=1e-13, iters=100000)
+        self.assertEqual((r.n, r.m), (n, m))
+        self.assertLess(np.abs(r.plan - P).max(), 1e-9 * P.max())
+        self.assertAlmostEqual(r.cost, float(np.sum(P * M)), delta=1e-9)
+        Pu = ot.sinkhorn_unbalanced(1.2 * a, b, M, reg, 0.7, numItermax=100000, stopThr=1e-15)
+        r = otplay.solve(cost=M, a=1.2 * a, b=b, method="unbalanced", eps=reg, tau=0.7, backend="cpu", plan=True, tol=1e-15, iters=100000)
+        self.assertLess(np.abs(r.plan - Pu).max(), 1e-9 * Pu.max())
+        Me = M[:, :6]  # 12 x 6, uniform weights: lcm 12
+        Pe = ot.emd(np.full(n, 1 / n), np.full(6, 1 / 6), Me)
+        r = otplay.solve(cost=Me, method="exact", plan=True)
+        self.assertAlmostEqual(r.cost, float(np.sum(Pe * Me)), delta=1e-12)
+        self.assertLess(np.abs(r.plan - Pe).max(), 1e-12)
+        with self.assertRaises(otplay.OtplayError) as e:
+            otplay.solve(cost=M, x=np.zeros((n, 2)))
+        self.assertIn("--cost replaces the points", str(e.exception))
+
+    def test_power_cost_matches_pot(self):
+        """p=1 is ot.dist(x, y, 'euclidean'), p=1.5 its power 1.5:
+        sinkhorn_log and entropic_partial_wasserstein to 1e-9."""
+        x, y, a, b = clouds(seed=13)
+        reg = 0.05
+        M1 = ot.dist(x, y, metric="euclidean")
+        P = ot.sinkhorn(a, b, M1, reg, method="sinkhorn_log", numItermax=100000, stopThr=1e-13)
+        r = otplay.solve(x, y, a, b, eps=reg, p=1, backend="cpu", plan=True, tol=1e-13, iters=100000)
+        self.assertLess(np.abs(r.plan - P).max(), 1e-9 * P.max())
+        self.assertAlmostEqual(r.cost, float(np.sum(P * M1)), delta=1e-9)
+        M15 = M1 ** 1.5
+        Pp = ot.partial.entropic_partial_wasserstein(a, b, M15, reg, m=0.5, numItermax=100000, stopThr=1e-15)
+        r = otplay.solve(x, y, a, b, method="partial", mass=0.5, eps=reg, p=1.5, backend="cpu", plan=True, tol=1e-15, iters=100000)
+        self.assertLess(np.abs(r.plan - Pp).max(), 1e-9 * Pp.max())
+
     def test_divergence_from_pot_plans(self):
         """S = OT_eps(a, b) - (OT_eps(a, a) + OT_eps(b, b)) / 2 with
         OT_eps = <P, C> + eps KL(P | a x b) from POT's sinkhorn_log plans."""

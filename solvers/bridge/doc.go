@@ -64,7 +64,13 @@
 // sample of q(x_t) (the data pushed through the forward process): a few
 // Sinkhorn iterations between the batch and the reference, then the
 // barycentric relaxation x <- (1 - lambda) x + lambda T(x). Its effect is
-// measured, not assumed: see SampleCorrected and the tests.
+// measured, not assumed: see SampleCorrected, the tests and RESULTS.md.
+//
+// # MMD-adaptive time steps
+//
+// MMDTimes returns a sampler time grid whose steps are spaced evenly in
+// the MMD between consecutive forward marginals of the data (SBDS's
+// MMD-adaptive steps); measured against the default grids in RESULTS.md.
 //
 // # References
 //

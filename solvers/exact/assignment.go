@@ -90,13 +90,6 @@ func Assignment(cost []float64, n int) (perm []int, total float64, err error) {
 	return perm, total, nil
 }
 
-func gcd(a, b int) int {
-	for b != 0 {
-		a, b = b, a%b
-	}
-	return a
-}
-
 // Solve computes exact OT with squared Euclidean cost between uniform
 // measures on n points x and m points y in dimension d (row-major).
 // With n = m it is an assignment; otherwise each x is repeated m/g times
@@ -122,42 +115,18 @@ func Solve(x, y []float64, n, m, d int) (*Result, error) {
 	if err := checkFinite("y", y); err != nil {
 		return nil, err
 	}
-	g := gcd(n, m)
-	size := n / g * m // lcm
-	if size > MaxPoints {
-		return nil, badInput("exact OT between %d and %d uniform points needs an assignment of lcm = %d > %d points (use equal sizes, fewer points, or Sinkhorn with small eps)", n, m, size, MaxPoints)
-	}
-	rx, ry := size/n, size/m // copies of each x and each y
-	cost := make([]float64, size*size)
-	for r := range size {
-		xi := x[(r/rx)*d : (r/rx+1)*d]
-		for c := range size {
-			yj := y[(c/ry)*d : (c/ry+1)*d]
+	cost := make([]float64, n*m)
+	for i := range n {
+		xi := x[i*d : (i+1)*d]
+		for j := range m {
+			yj := y[j*d : (j+1)*d]
 			s := 0.0
 			for k, t := range xi {
 				e := t - yj[k]
 				s += e * e
 			}
-			cost[r*size+c] = s
+			cost[i*m+j] = s
 		}
 	}
-	perm, total, err := Assignment(cost, size)
-	if err != nil {
-		return nil, err
-	}
-	w := 1 / float64(size)
-	merged := map[[2]int]float64{}
-	var keys [][2]int
-	for r, c := range perm {
-		k := [2]int{r / rx, c / ry}
-		if _, ok := merged[k]; !ok {
-			keys = append(keys, k)
-		}
-		merged[k] += w
-	}
-	res := &Result{Cost: total * w}
-	for _, k := range keys {
-		res.Flows = append(res.Flows, Flow{I: k[0], J: k[1], Mass: merged[k]})
-	}
-	return res, nil
+	return SolveCost(cost, n, m)
 }

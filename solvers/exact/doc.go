@@ -2,7 +2,7 @@
 // C(x, y) = |x - y|^2 on problems small enough for exact methods: the
 // eps -> 0 reference of the entropic solvers in package ot.
 //
-// Two solvers:
+// Three solvers:
 //
 //   - Solve1D: one-dimensional OT with arbitrary weights, by sorting both
 //     sides and matching quantiles (the north-west corner rule on sorted
@@ -16,6 +16,8 @@
 //     are replicated to lcm(n, m) points each (a uniform measure on n
 //     points equals the uniform measure on its points repeated
 //     lcm/n times), so lcm(n, m) must not exceed MaxPoints.
+//   - SolveCost: the same assignment for a dense n x m cost matrix (POT's
+//     M, any finite costs), uniform weights: ot.emd(a, b, M).
 //
 // Costs are reported as POT reports them: Cost = sum_ij P_ij |x_i - y_j|^2
 // = W_2^2, the value of ot.emd2(a, b, ot.dist(X, Y)).

@@ -21,7 +21,7 @@ func checkResolvable(prec compute.Precision, maxCost, eps, tol float64) error {
 	}
 	tol = judgeTol(tol)
 	var b strings.Builder
-	fmt.Fprintf(&b, "eps = %g with costs up to %.4g (the squared diameter of the data): %s rounding (machine epsilon %.2g) alone moves each plan entry by a factor up to exp(%.3g), so the plan would be noise. ",
+	fmt.Fprintf(&b, "eps = %g with costs up to %.4g (the largest cost: the squared diameter of the data by default): %s rounding (machine epsilon %.2g) alone moves each plan entry by a factor up to exp(%.3g), so the plan would be noise. ",
 		eps, maxCost, prec.Name, prec.Epsilon, prec.Floor(maxCost, eps))
 	fmt.Fprintf(&b, "Use eps >= %.3g (the worst-case rounding floor stays below tol %g from eps >= %.3g)", prec.MinEps(maxCost, 1), tol, prec.MinEps(maxCost, tol))
 	if prec != compute.Float64 {
@@ -140,7 +140,7 @@ func (sv *Solver) check(f, g []float64) *hostCheck {
 		rows = compute.SampleIndices(c.N, k, 0x5eed)
 		cols = compute.SampleIndices(c.M, l, 0x5eed+1)
 	}
-	ps := compute.EvalPlan(sv.cx, sv.cy, c.N, c.M, c.D, c.A, c.B, f, g, eps, rows, cols)
+	ps := sv.evalPlan(f, g, eps, rows, cols)
 	hc.rows, hc.cols = len(ps.RowSum), len(ps.ColSum)
 	if rows == nil && cols == nil {
 		hc.full = true
@@ -266,8 +266,12 @@ func (sv *Solver) describe(res *Result, hc *hostCheck) {
 	if hc.full {
 		res.Check = fmt.Sprintf("float64 on the host over all %d x %d pairs", c.N, c.M)
 	} else {
-		res.Check = fmt.Sprintf("float64 on the host over a uniform sample of %d of %d rows and %d of %d columns: the estimate %.3g plus 3 standard errors, %.3g, is compared with tol; cost and objective from the backend's %s reductions",
-			hc.rows, c.N, hc.cols, c.M, hc.residual, hc.bound, sv.prec.Name)
+		sums := fmt.Sprintf("cost and objective from the backend's %s reductions", sv.prec.Name)
+		if !c.squaredCost() {
+			sums = hostSumsCheck
+		}
+		res.Check = fmt.Sprintf("float64 on the host over a uniform sample of %d of %d rows and %d of %d columns: the estimate %.3g plus 3 standard errors, %.3g, is compared with tol; %s",
+			hc.rows, c.N, hc.cols, c.M, hc.residual, hc.bound, sums)
 		if hc.massOnDevice {
 			res.Check += ", and so is the total mass in the residual"
 		}

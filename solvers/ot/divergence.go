@@ -56,6 +56,9 @@ func DivergenceDetail(b compute.Backend, p Problem, s Settings) (*DivergenceResu
 	if err != nil {
 		return nil, err
 	}
+	if err := requireSquaredCost(p, "the Sinkhorn divergence"); err != nil {
+		return nil, err
+	}
 	if err := requireEqualMass(c); err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ type device struct {
 	f, g         compute.Array
 	n, m, d      int
 	eps          float64
+	cost         compute.Cost // the power of |x - y| (no matrix)
 	freeList     []compute.Array
 }
 
@@ -38,7 +39,7 @@ func (r *Result) upload(b compute.Backend) (*device, error) {
 		return nil, err
 	}
 	p := r.prob
-	dv := &device{b: b, n: p.N, m: p.M, d: p.D, eps: r.Eps}
+	dv := &device{b: b, n: p.N, m: p.M, d: p.D, eps: r.Eps, cost: compute.Cost{P: p.P}}
 	var err error
 	up := func(v []float64) compute.Array {
 		if err != nil {
@@ -83,9 +84,9 @@ func (dv *device) softMean(pts []float64, n int, vals compute.Array, width int, 
 		return nil, err
 	}
 	defer b.Free(dst)
-	pr := compute.Pairs{X: xa, Y: dv.y, N: n, M: dv.m, D: dv.d, LogW: dv.lb, G: dv.g, Eps: dv.eps}
+	pr := compute.Pairs{X: xa, Y: dv.y, N: n, M: dv.m, D: dv.d, LogW: dv.lb, G: dv.g, Eps: dv.eps, Cost: dv.cost}
 	if !toY {
-		pr = compute.Pairs{X: xa, Y: dv.x, N: n, M: dv.n, D: dv.d, LogW: dv.la, G: dv.f, Eps: dv.eps}
+		pr = compute.Pairs{X: xa, Y: dv.x, N: n, M: dv.n, D: dv.d, LogW: dv.la, G: dv.f, Eps: dv.eps, Cost: dv.cost}
 	}
 	if err := b.SoftMean(dst, pr, vals, width); err != nil {
 		return nil, err
@@ -120,6 +121,9 @@ func (r *Result) TransportBack(b compute.Backend, ynew []float64) ([]float64, er
 }
 
 func (r *Result) mapPoints(b compute.Backend, pts []float64, toY bool) ([]float64, error) {
+	if err := r.requirePoints("the entropic map (Transport)"); err != nil {
+		return nil, err
+	}
 	k, err := checkPoints("points", pts, r.prob.D)
 	if err != nil {
 		return nil, err
@@ -185,6 +189,9 @@ func (gr Grid) Points() ([]float64, error) {
 // which agree with F and G at the data points at convergence (Balanced;
 // for Unbalanced and Partial they are the balanced c-transforms).
 func (r *Result) PotentialsAt(b compute.Backend, z []float64) (f, g []float64, err error) {
+	if err := r.requirePoints("PotentialsAt"); err != nil {
+		return nil, nil, err
+	}
 	k, err := checkPoints("points", z, r.prob.D)
 	if err != nil {
 		return nil, nil, err
@@ -205,13 +212,13 @@ func (r *Result) PotentialsAt(b compute.Backend, z []float64) (f, g []float64, e
 	}
 	defer b.Free(dst)
 	f, g = make([]float64, k), make([]float64, k)
-	if err := b.SoftMin(dst, compute.Pairs{X: za, Y: dv.y, N: k, M: dv.m, D: dv.d, LogW: dv.lb, G: dv.g, Eps: dv.eps}); err != nil {
+	if err := b.SoftMin(dst, compute.Pairs{X: za, Y: dv.y, N: k, M: dv.m, D: dv.d, LogW: dv.lb, G: dv.g, Eps: dv.eps, Cost: dv.cost}); err != nil {
 		return nil, nil, err
 	}
 	if err := b.Read(f, dst); err != nil {
 		return nil, nil, err
 	}
-	if err := b.SoftMin(dst, compute.Pairs{X: za, Y: dv.x, N: k, M: dv.n, D: dv.d, LogW: dv.la, G: dv.f, Eps: dv.eps}); err != nil {
+	if err := b.SoftMin(dst, compute.Pairs{X: za, Y: dv.x, N: k, M: dv.n, D: dv.d, LogW: dv.la, G: dv.f, Eps: dv.eps, Cost: dv.cost}); err != nil {
 		return nil, nil, err
 	}
 	return f, g, b.Read(g, dst)
@@ -257,7 +264,11 @@ func newPlanner(b compute.Backend, r *Result) (*planner, error) {
 		return nil, err
 	}
 	p := r.prob
-	pl := &planner{r: r, b: b, o: centre(p.Problem), rows: planBlockRows(p.M)}
+	pl := &planner{r: r, b: b, rows: planBlockRows(p.M)}
+	if !p.squaredCost() {
+		return pl, nil // blocks on the host (hostPlanBlock)
+	}
+	pl.o = centre(p.Problem)
 	ys := make([]float64, len(p.Y))
 	v := make([]float64, p.M)
 	for j := range p.M {
@@ -285,6 +296,10 @@ func (pl *planner) free() { pl.b.Free(pl.ys); pl.b.Free(pl.v) }
 // block writes rows [i0, i1) of the plan into dst ((i1-i0) x M).
 func (pl *planner) block(dst []float64, i0, i1 int) error {
 	r, b, p := pl.r, pl.b, pl.r.prob
+	if !p.squaredCost() {
+		r.hostPlanBlock(dst, i0, i1)
+		return nil
+	}
 	n := i1 - i0
 	xs := make([]float64, n*p.D)
 	u := make([]float64, n)

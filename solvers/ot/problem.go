@@ -12,6 +12,14 @@ import (
 // with weights A, and M points Y (M x D) with weights B. A nil weight
 // vector means uniform weights 1/N (1/M).
 //
+// The ground cost is C_ij = |x_i - y_j|^2 by default; P selects
+// |x_i - y_j|_2^P instead (P = 1 is POT's ot.dist(x, y, 'euclidean'), a
+// general P is ot.dist(x, y, 'euclidean')**P, see compute.Cost). Cost, if
+// set, is a dense N x M cost matrix (POT's M, row-major, at most
+// MaxCostMatrix entries) that replaces the points: X and Y are then nil
+// and D is 0. Methods defined through the points (Divergence, Transport,
+// PotentialsAt, EntropicMap) need the squared cost or points.
+//
 // Weights must be positive and finite. Balanced methods (Sinkhorn,
 // Divergence, EntropicMap) refuse total masses that differ by more than
 // 1e-9 relative (they never rescale silently); Unbalanced and Partial take
@@ -20,14 +28,16 @@ type Problem struct {
 	X, Y    []float64
 	N, M, D int
 	A, B    []float64
+	P       float64   // exponent of the cost |x - y|_2^P; 0 means 2
+	Cost    []float64 // dense N x M cost matrix replacing X and Y, or nil
 }
 
 // Settings tunes the entropic solvers. The zero value means the documented
 // defaults, set in (Settings).withDefaults.
 type Settings struct {
 	// Eps is the entropic regularisation eps > 0 in the objective
-	// <P, C> + eps KL(P | a x b), in units of the cost |x - y|^2
-	// (POT's reg). 0 means DefaultEps.
+	// <P, C> + eps KL(P | a x b), in units of the cost (|x - y|^2 by
+	// default; POT's reg). 0 means DefaultEps.
 	Eps float64
 	// MaxIter bounds the number of iterations (one iteration updates both
 	// potentials; each eps-scaling stage counts as one). 0 means
@@ -47,7 +57,9 @@ type Settings struct {
 	// (Feydy et al. 2019, sec. 3.3; Schmitzer 2019): one iteration at each
 	// eps = diameter^2, diameter^2 Scaling^2, diameter^2 Scaling^4, ...,
 	// down to Eps, then iterations at Eps until convergence. diameter is
-	// the diagonal of the bounding box of X and Y. GeomLoss's default is
+	// the diagonal of the bounding box of X and Y; for other costs the
+	// stages start at their scale instead (diameter^P, or max |C_ij| of a
+	// cost matrix; see maxCostOf). GeomLoss's default is
 	// 0.5. 0 means no scaling. Ignored when a warm start is given;
 	// unsupported by Partial.
 	Scaling float64
@@ -184,6 +196,15 @@ type checked struct {
 // validate checks p and returns it with explicit weights.
 func validate(p Problem) (checked, error) {
 	c := checked{Problem: p}
+	if p.Cost != nil {
+		if err := validateCostMatrix(p); err != nil {
+			return c, err
+		}
+		return validWeights(c)
+	}
+	if err := validatePower(p.P); err != nil {
+		return c, err
+	}
 	switch {
 	case p.N < 1:
 		return c, badInput("N = %d: the source cloud X is empty", p.N)
@@ -205,6 +226,12 @@ func validate(p Problem) (checked, error) {
 	if d2 := compute.SquaredDiameter(p.X, p.Y, p.D); math.IsInf(d2, 0) {
 		return c, badInput("the squared distances between the points overflow float64 (the bounding box of X and Y is wider than 1e154): rescale the data")
 	}
+	return validWeights(c)
+}
+
+// validWeights fills in and checks the weights of c.
+func validWeights(c checked) (checked, error) {
+	p := c.Problem
 	var err error
 	if c.A, c.massA, err = weights("A", p.A, p.N); err != nil {
 		return c, err

@@ -190,6 +190,10 @@ func finite(res *Result) error {
 // HostCheckPairs).
 func (sv *Solver) deviceSums(f, g []float64) (r, col []float64, cost float64, err error) {
 	c, eps, b := sv.prob, sv.set.Eps, sv.be
+	if !c.squaredCost() {
+		r, col, cost = sv.hostSums(f, g)
+		return r, col, cost, nil
+	}
 	if err := sv.rowSoftMin(sv.tn, sv.g, eps); err != nil {
 		return nil, nil, 0, err
 	}

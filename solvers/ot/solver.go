@@ -60,6 +60,7 @@ type Solver struct {
 	// Device arrays. f, g are the potentials in the convention
 	// P_ij = a_i b_j exp((f_i + g_j - C_ij) / eps).
 	x, y         compute.Array
+	cm           compute.Array // the dense cost matrix (Problem.Cost), or nil
 	la, lb       compute.Array // log a, log b
 	wa, wb       compute.Array // a, b
 	f, g         compute.Array
@@ -82,7 +83,7 @@ type Solver struct {
 	last       *hostCheck // the latest float64 check, at last.iter
 
 	prec     compute.Precision
-	maxCost  float64   // squared diameter of the data: a bound on C_ij
+	maxCost  float64   // a bound on |C_ij| (maxCostOf)
 	cx, cy   []float64 // X and Y centred on their joint mean (uploaded)
 	errors   []float64
 	errIters []int
@@ -108,11 +109,13 @@ func NewSolver(b compute.Backend, p Problem, s Settings) (*Solver, error) {
 	}
 	sv := &Solver{be: b, prob: c, set: set, tauA: set.TauA, tauB: set.TauB, verifiedAt: -1, prevRes: math.Inf(1)}
 	sv.prec = compute.PrecisionOf(b.Info())
-	sv.maxCost = compute.SquaredDiameter(c.X, c.Y, c.D)
+	sv.maxCost = maxCostOf(c.Problem)
 	if err := checkResolvable(sv.prec, sv.maxCost, set.Eps, set.Tol); err != nil {
 		return nil, err
 	}
-	sv.cx, sv.cy = centredCopy(c.Problem)
+	if c.Cost == nil {
+		sv.cx, sv.cy = centredCopy(c.Problem)
+	}
 	unbalanced := !math.IsInf(set.TauA, 1) || !math.IsInf(set.TauB, 1)
 	switch {
 	case set.Mass > 0 && unbalanced:
@@ -155,7 +158,7 @@ func NewSolver(b compute.Backend, p Problem, s Settings) (*Solver, error) {
 		return nil, err
 	}
 	if set.Scaling > 0 && set.F == nil && set.G == nil {
-		sv.sched = epsSchedule(c.Problem, set.Eps, set.Scaling)
+		sv.sched = epsSchedule(sv.maxCost, set.Eps, set.Scaling)
 	}
 	start := time.Now()
 	if err := sv.upload(); err != nil {
@@ -167,26 +170,12 @@ func NewSolver(b compute.Backend, p Problem, s Settings) (*Solver, error) {
 }
 
 // epsSchedule returns GeomLoss's annealing stages above the target:
-// diameter^2 * scaling^(2k) for k = 0, 1, ... while above target.
-func epsSchedule(p Problem, target, scaling float64) []float64 {
-	lo := make([]float64, p.D)
-	hi := make([]float64, p.D)
-	for k := range p.D {
-		lo[k], hi[k] = math.Inf(1), math.Inf(-1)
-	}
-	for _, pts := range [][]float64{p.X, p.Y} {
-		for i, v := range pts {
-			k := i % p.D
-			lo[k] = min(lo[k], v)
-			hi[k] = max(hi[k], v)
-		}
-	}
-	diam2 := 0.0
-	for k := range p.D {
-		diam2 += (hi[k] - lo[k]) * (hi[k] - lo[k])
-	}
+// maxCost * scaling^(2k) for k = 0, 1, ... while above target. maxCost is
+// the scale of the costs (maxCostOf): diameter^2 for |x - y|^2, as in
+// GeomLoss; diameter^P for |x - y|^P; max |C_ij| for a cost matrix.
+func epsSchedule(maxCost, target, scaling float64) []float64 {
 	var s []float64
-	for e := diam2; e > target && len(s) < 200; e *= scaling * scaling {
+	for e := maxCost; e > target && len(s) < 200; e *= scaling * scaling {
 		s = append(s, e)
 	}
 	return s
@@ -213,8 +202,7 @@ func (sv *Solver) upload() error {
 			*dst, err = b.Alloc(n)
 		}
 	}
-	up(&sv.x, sv.cx)
-	up(&sv.y, sv.cy)
+	err = sv.uploadPoints()
 	up(&sv.la, logs(c.A))
 	up(&sv.lb, logs(c.B))
 	up(&sv.wa, c.A)
@@ -278,7 +266,7 @@ func (sv *Solver) initPartial() error {
 		return nil // warm start: the given potentials, zero corrections
 	}
 	// h_i = -eps log sum_j exp(-C_ij/eps); log sum K = logsumexp_i(-h_i/eps).
-	if err := b.SoftMin(sv.tn, compute.Pairs{X: sv.x, Y: sv.y, N: c.N, M: c.M, D: c.D, Eps: eps}); err != nil {
+	if err := b.SoftMin(sv.tn, sv.pairs(nil, nil, eps)); err != nil {
 		return err
 	}
 	h := make([]float64, c.N)
@@ -307,7 +295,7 @@ func (sv *Solver) Close() {
 		return
 	}
 	sv.closed = true
-	for _, a := range []compute.Array{sv.x, sv.y, sv.la, sv.lb, sv.wa, sv.wb, sv.f, sv.g, sv.fn, sv.gn,
+	for _, a := range []compute.Array{sv.x, sv.y, sv.cm, sv.la, sv.lb, sv.wa, sv.wb, sv.f, sv.g, sv.fn, sv.gn,
 		sv.tn, sv.tm, sv.tn2, sv.tm2, sv.lq1, sv.lq2, sv.ones, sv.scalar} {
 		sv.be.Free(a)
 	}
@@ -444,14 +432,12 @@ func (sv *Solver) stageBudget() int {
 // rowSoftMin sets dst_i = -eps log sum_j b_j exp((g_j - C_ij)/eps), the
 // c-transform of g (Feydy et al. 2019, eq. (8)).
 func (sv *Solver) rowSoftMin(dst, g compute.Array, eps float64) error {
-	c := sv.prob
-	return sv.be.SoftMin(dst, compute.Pairs{X: sv.x, Y: sv.y, N: c.N, M: c.M, D: c.D, LogW: sv.lb, G: g, Eps: eps})
+	return sv.be.SoftMin(dst, sv.pairs(sv.lb, g, eps))
 }
 
 // colSoftMin sets dst_j = -eps log sum_i a_i exp((f_i - C_ij)/eps).
 func (sv *Solver) colSoftMin(dst, f compute.Array, eps float64) error {
-	c := sv.prob
-	return sv.be.SoftMin(dst, compute.Pairs{X: sv.y, Y: sv.x, N: c.M, M: c.N, D: c.D, LogW: sv.la, G: f, Eps: eps})
+	return sv.be.SoftMin(dst, sv.pairs(nil, nil, eps).Swap(sv.la, f))
 }
 
 // relErr returns sum_i w_i |exp((cur_i - next_i)/eps) - 1| using tmp.

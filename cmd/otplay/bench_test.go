@@ -1,0 +1,57 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// bench --d LIST --kernel sinkhorn: one row per (d, n, kernel), the CPU
+// backends by name, eps 0.05 d/2 by default, the Sinkhorn iteration's
+// pairs counted twice, CPU time reported; bad lists and kernels exit 2.
+func TestBenchSinkhornDims(t *testing.T) {
+	for _, be := range []string{"cpu", "cpuref", "cpu32"} {
+		code, stdout, stderr := coreRun("bench", "--backend", be, "--kernel", "sinkhorn,softmin", "--d", "2,5",
+			"--sizes", "70", "--data", "normal", "--reps", "2", "--batch", "1", "--json")
+		if code != 0 {
+			t.Fatalf("bench --backend %s: exit %d, %s", be, code, stderr)
+		}
+		var rows []benchRow
+		if err := json.Unmarshal([]byte(stdout), &rows); err != nil {
+			t.Fatalf("bench --json: %v\n%s", err, stdout)
+		}
+		if len(rows) != 4 {
+			t.Fatalf("bench --backend %s: %d rows, want 4 (2 dimensions x 2 kernels): %+v", be, len(rows), rows)
+		}
+		for k, r := range rows {
+			wantD, wantKernel := []int{2, 2, 5, 5}[k], []string{"sinkhorn", "softmin", "sinkhorn", "softmin"}[k]
+			if r.Backend != be || r.D != wantD || r.Kernel != wantKernel || r.Data != "normal" || r.Eps != 0.05*float64(wantD)/2 {
+				t.Errorf("row %d = %+v, want backend %s, d %d, kernel %s, data normal, eps 0.05 d/2", k, r, be, wantD, wantKernel)
+			}
+			pairs := 70.0 * 70
+			if r.Kernel == "sinkhorn" {
+				pairs *= 2
+			}
+			if got := r.PairsPerSec * r.MedianMS / 1e3; got < pairs*0.999 || got > pairs*1.001 {
+				t.Errorf("row %d: pairs/s x median = %g pairs, want %g", k, got, pairs)
+			}
+			if !(r.CPUMS >= 0) {
+				t.Errorf("row %d: cpu_ms = %v", k, r.CPUMS)
+			}
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--d", "2,x"}, "--d = x"},
+		{[]string{"--d", "2,300"}, "--d = 300"},
+		{[]string{"--kernel", "sinkhorn,fft"}, `unknown kernel "fft"`},
+		{[]string{"--data", "spiral"}, `--data "spiral"`},
+	} {
+		code, _, stderr := coreRun(append([]string{"bench", "--backend", "cpu", "--sizes", "10"}, c.args...)...)
+		if code != 2 || !strings.Contains(stderr, c.msg) {
+			t.Errorf("bench %v: exit %d, stderr %q; want 2 and %q", c.args, code, stderr, c.msg)
+		}
+	}
+}

@@ -9,7 +9,7 @@ ADDR      ?= 127.0.0.1:8080
 export GOEXPERIMENT := simd
 WASM      := web/app.wasm
 # Packages that must also build for the browser.
-JS_PKGS   := ./gpu/... ./shaders/... ./compute/... ./figure/... ./solvers/... ./ui/... ./wasm/...
+JS_PKGS   := ./gpu/... ./shaders/... ./compute/... ./figure/... ./solvers/... ./play/... ./ui/... ./wasm/...
 GOFILES   := $(shell find . -name '*.go' -not -path './.*' 2>/dev/null)
 # webview_go asks pkg-config for webkit2gtk-4.0; where only 4.1 exists
 # (Debian 12 and newer) scripts/pkgconfig aliases it.

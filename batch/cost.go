@@ -6,11 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/solvers/data"
-	"github.com/otplay/otplay/solvers/exact"
 	"github.com/otplay/otplay/solvers/ot"
 )
 
@@ -42,8 +40,8 @@ func (r SolveRequest) checkCost() error {
 			return nil
 		}
 		switch {
-		case r.Method == "divergence" || r.Method == "sliced":
-			return usage("--p %g: --method %s is defined for |x - y|^2 only; --p applies to sinkhorn, unbalanced, partial and exact", r.P, r.Method)
+		case r.Method == "divergence":
+			return usage("--p %g: --method %s is defined for |x - y|^2 only; --p applies to sinkhorn, unbalanced, partial, exact and sliced (SW_p)", r.P, r.Method)
 		case r.Tier == "rff" || r.Tier == "nystrom":
 			return usage("--p %g: the %s tier approximates the Gaussian kernel of |x - y|^2 only; use --tier full", r.P, r.Tier)
 		}
@@ -155,35 +153,4 @@ func powerCosts(x, y []float64, n, m, d int, p float64) []float64 {
 		}
 	}
 	return c
-}
-
-// solveExactCost solves exact OT for a cost matrix, or for |x - y|^P on
-// the matrix of those costs, by exact.SolveCost (uniform weights,
-// lcm(n, m) <= exact.MaxPoints).
-func solveExactCost(req SolveRequest, p ot.Problem, rep *SolveResult, start time.Time) (*SolveResult, error) {
-	if req.A != "" || req.B != "" || req.AWeights != nil || req.BWeights != nil {
-		return nil, usage("--method exact with a cost matrix or --p: uniform weights only (drop --a/--b)")
-	}
-	cost := p.Cost
-	if cost == nil {
-		if float64(p.N)*float64(p.M) > ot.MaxCostMatrix {
-			return nil, usage("--method exact --p %g: %d x %d costs exceed %d", req.P, p.N, p.M, ot.MaxCostMatrix)
-		}
-		cost = powerCosts(p.X, p.Y, p.N, p.M, p.D, req.P)
-	}
-	r, err := exact.SolveCost(cost, p.N, p.M)
-	if err != nil {
-		return nil, usage("--method exact: %v", err)
-	}
-	rep.Backend = "cpu"
-	rep.Cost, rep.Objective, rep.Converged = r.Cost, r.Cost, true
-	if req.Plan {
-		rep.Plan = make([]float64, p.N*p.M)
-		for _, fl := range r.Flows {
-			rep.Plan[fl.I*p.M+fl.J] += fl.Mass
-		}
-	}
-	rep.Notes = append(rep.Notes, "exact OT runs on the host (CPU) whatever --backend says")
-	rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
-	return rep, nil
 }

@@ -31,7 +31,12 @@ type SolveRequest struct {
 	B        string    `json:"b,omitempty"`
 	AWeights []float64 `json:"-"`
 	BWeights []float64 `json:"-"`
-	// Method is sinkhorn, unbalanced, partial, divergence, sliced or exact.
+	// BColumns, when set, are k > 1 target histograms (POT's b as an
+	// m x k matrix, one slice per column; a --b file with k columns does
+	// the same): one solve per column, see solveColumns.
+	BColumns [][]float64 `json:"-"`
+	// Method is sinkhorn, unbalanced, partial, divergence, sliced or exact
+	// (see solveExact).
 	Method string `json:"method"`
 	// Tier is the kernel tier of --method sinkhorn: auto, full, rff,
 	// nystrom (grid is refused for point clouds).
@@ -40,10 +45,21 @@ type SolveRequest struct {
 	Eps float64 `json:"eps"`
 	// Tau is the unbalanced KL marginal penalty (POT's reg_m); +Inf is balanced.
 	Tau float64 `json:"tau"`
+	// TauA and TauB, when positive, replace Tau on the source and target
+	// marginal (current POT's reg_m pair); 0 means Tau. RegType is the
+	// entropic term of unbalanced: entropy (POT 0.8.2's, the default) or
+	// kl (current POT's default); see ot.UnbalancedReg.
+	TauA    float64 `json:"tau_a,omitempty"`
+	TauB    float64 `json:"tau_b,omitempty"`
+	RegType string  `json:"reg_type,omitempty"`
 	// Mass is partial OT's transported mass; 0 means min(|a|, |b|).
 	Mass float64 `json:"mass"`
 	// Projections is the number of sliced directions.
 	Projections int `json:"projections"`
+	// Directions is a file of sliced directions (L x d, --directions);
+	// DirectionsSet, when set, is used instead (see SlicedRequest).
+	Directions    string    `json:"directions,omitempty"`
+	DirectionsSet []float64 `json:"-"`
 	// Iters bounds the iterations.
 	Iters int `json:"iters"`
 	// Tol stops once the marginal error (or relative change) is <= Tol.
@@ -61,8 +77,15 @@ type SolveRequest struct {
 	// --potentials files.
 	Plan       bool `json:"plan"`
 	Potentials bool `json:"potentials"`
+	// Grad asks for the gradient of the value (sinkhorn: OT_eps;
+	// divergence: S) with respect to both clouds and weights (see
+	// solveGradient); on the CLI it is the --grad file.
+	Grad bool `json:"grad"`
+	// MaxPivots caps the exact method's network simplex pivots (POT's
+	// numItermax; 0: exact.DefaultMaxIter).
+	MaxPivots int `json:"max_pivots,omitempty"`
 	// P is the power of the ground cost |x - y|_2^P (--p; 0 or 2: |x - y|^2;
-	// see cost.go). Cost is a dense n x m cost matrix file (--cost, POT's
+	// see cost.go); for --method sliced it is the order of SW_p. Cost is a dense n x m cost matrix file (--cost, POT's
 	// M) replacing X and Y; CostSet, when set, is used instead (N rows of
 	// D = m costs).
 	P       float64   `json:"p,omitempty"`
@@ -98,6 +121,9 @@ type SolveResult struct {
 	TimeMS        float64  `json:"time_ms"`
 	Value         *float64 `json:"value,omitempty"`
 	Tau           float64  `json:"tau,omitempty"`
+	TauA          float64  `json:"tau_a,omitempty"`
+	TauB          float64  `json:"tau_b,omitempty"`
+	RegType       string   `json:"reg_type,omitempty"`
 	Mass          float64  `json:"mass,omitempty"`
 	Projections   int      `json:"projections,omitempty"`
 	Notes         []string `json:"notes,omitempty"`
@@ -121,6 +147,10 @@ type SolveResult struct {
 	G []float64 `json:"-"`
 	// Plan is the dense n x m plan, row-major, when Plan was asked.
 	Plan []float64 `json:"-"`
+	// Grad is the gradient, when Grad was asked.
+	Grad *ot.Gradient `json:"-"`
+	// Columns holds every column's result when b has k > 1 columns.
+	Columns []ColumnResult `json:"columns,omitempty"`
 	// Mapped and Richardson are in solve_extras.go.
 	SolveExtrasResult
 }
@@ -173,11 +203,20 @@ func (r SolveRequest) Check() error {
 	default:
 		return usage("--tier %q: want auto, full, rff, nystrom or grid", r.Tier)
 	}
+	if err := r.checkSliced(); err != nil {
+		return err
+	}
+	if err := r.checkUnbalanced(); err != nil {
+		return err
+	}
+	if err := r.checkGrad(); err != nil {
+		return err
+	}
 	if (r.Plan || r.Potentials) && r.Method == "sliced" {
 		return usage("--plan/--potentials: the sliced method has no plan or potentials")
 	}
-	if r.Potentials && r.Method == "exact" {
-		return usage("--potentials: the exact method does not compute potentials")
+	if r.MaxPivots < 0 {
+		return usage("--max-pivots %d: want >= 0 (0: POT's numItermax default, %d)", r.MaxPivots, exact.DefaultMaxIter)
 	}
 	if err := r.checkCost(); err != nil {
 		return err
@@ -288,6 +327,12 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	if err := req.Check(); err != nil {
 		return nil, err
 	}
+	if cols, err := bColumns(req); err != nil || cols != nil {
+		if err != nil {
+			return nil, err
+		}
+		return solveColumns(req, cols, opt)
+	}
 	xs, ys, cost, err := loadInputs(req) // the clouds, or a cost matrix (cost.go)
 	if err != nil {
 		return nil, err
@@ -296,14 +341,8 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	if req.Plan && n*m > ot.MaxDense {
 		return nil, usage("--plan: a dense plan of %d x %d = %d entries exceeds %d; drop --plan or use fewer points", n, m, n*m, ot.MaxDense)
 	}
-	if req.Method == "exact" && d > 1 {
-		if req.A != "" || req.B != "" || req.AWeights != nil || req.BWeights != nil {
-			return nil, usage("--method exact: weights are supported in 1-D only (uniform weights in %d-D)", d)
-		}
-		g := gcd(n, m)
-		if n/g*m > exact.MaxPoints {
-			return nil, usage("--method exact: lcm(%d, %d) = %d points exceeds %d; use equal sizes or fewer points", n, m, n/g*m, exact.MaxPoints)
-		}
+	if err := checkExactSize(req, n, m, d); err != nil {
+		return nil, err
 	}
 	rep := &SolveResult{Method: req.Method, N: n, M: m, D: d}
 	balanced := req.Method != "unbalanced" && req.Method != "partial"
@@ -314,6 +353,9 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	b, err := loadWeights("b", req.B, req.BWeights, m, balanced, &rep.Notes)
 	if err != nil {
 		return nil, err
+	}
+	if req.Method == "exact" { // on the host: no backend to open
+		return solveExact(req, xs, ys, cost, a, b, rep, time.Now())
 	}
 	be, note, err := opt.open(req.Backend)
 	if err != nil {
@@ -333,11 +375,9 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	if cost != nil || req.customPower() {
 		req.Tier = "full" // the low-rank kernels are Gaussian: |x - y|^2 only
 		rep.Notes = append(rep.Notes, groundCostNote(req, n, m))
-		if req.Method == "exact" {
-			return solveExactCost(req, prob, rep, start)
-		}
 	}
 	var res *ot.Result
+	var dv *ot.DivergenceResult
 	var divConverged *bool // all three problems of the divergence
 	var divStatus string
 	tier := kernel.Full
@@ -363,8 +403,9 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 		}
 		res, err = ot.Sinkhorn(be, prob, set)
 	case "unbalanced":
-		set.TauA, set.TauB = req.Tau, req.Tau
-		rep.Tau = req.Tau
+		if err := unbalancedSettings(req, &set, rep); err != nil {
+			return nil, err
+		}
 		res, err = ot.Unbalanced(be, prob, set)
 	case "partial":
 		set.Mass = req.Mass
@@ -373,7 +414,6 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 			rep.Mass = res.Mass
 		}
 	case "divergence":
-		var dv *ot.DivergenceResult
 		dv, err = ot.DivergenceDetail(be, prob, set)
 		if err == nil {
 			res = dv.AB
@@ -389,8 +429,6 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 		return solveMaxSliced(be, req, xs, ys, a, b, rep, start)
 	case "hilbert":
 		return solveHilbert(be, req, prob, set, rep, start)
-	case "exact":
-		return solveExact(req, xs, ys, a, b, rep, start)
 	}
 	if err != nil {
 		return nil, err
@@ -412,6 +450,11 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	if req.Potentials {
 		rep.F, rep.G = append([]float64(nil), res.F...), append([]float64(nil), res.G...)
 	}
+	if req.Grad {
+		if err := solveGradient(be, rep, res, dv); err != nil {
+			return nil, err
+		}
+	}
 	if err := rep.SolveExtrasResult.mapPoints(be, req.SolveExtras, res.Transport); err != nil {
 		return nil, err
 	}
@@ -419,18 +462,14 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	return rep, nil
 }
 
-func gcd(a, b int) int {
-	for b != 0 {
-		a, b = b, a%b
-	}
-	return a
-}
-
 // solveLowRank runs balanced Sinkhorn with an approximate kernel (random
 // features or Nystrom landmarks, package kernel).
 func solveLowRank(be compute.Backend, req SolveRequest, tier kernel.Tier, p ot.Problem, rep *SolveResult, start time.Time) (*SolveResult, error) {
 	if req.Plan {
 		return nil, usage("--plan: the %v tier has no exact plan; use --tier full", tier)
+	}
+	if req.Grad {
+		return nil, usage("--grad: the %v tier's kernel is approximate; use --tier full", tier)
 	}
 	r, err := kernel.Solve(be, kernel.Problem{X: p.X, Y: p.Y, N: p.N, M: p.M, D: p.D, A: p.A, B: p.B, Eps: req.Eps},
 		kernel.Settings{Tier: tier, MaxIter: req.Iters, Tol: req.Tol, Seed: req.Seed})
@@ -451,40 +490,20 @@ func solveLowRank(be compute.Backend, req SolveRequest, tier kernel.Tier, p ot.P
 }
 
 func solveSliced(be compute.Backend, req SolveRequest, xs, ys data.Set, a, b []float64, rep *SolveResult, start time.Time) (*SolveResult, error) {
+	dirs, err := slicedDirections(req, xs.D)
+	if err != nil {
+		return nil, err
+	}
 	r, err := sliced.Distance(be, sliced.Measure{Points: xs.Points, N: xs.N, D: xs.D, Weights: a},
 		sliced.Measure{Points: ys.Points, N: ys.N, D: ys.D, Weights: b},
-		sliced.Settings{Projections: req.Projections, Seed: req.Seed})
+		sliced.Settings{Projections: req.Projections, Seed: req.Seed, Directions: dirs, P: req.P})
 	if err != nil {
 		return nil, err
 	}
 	v := r.SW
 	rep.Value = &v
-	rep.Cost, rep.Objective = r.SW*r.SW, r.SW*r.SW
+	rep.Cost, rep.Objective = math.Pow(r.SW, r.P), math.Pow(r.SW, r.P)
 	rep.Iterations, rep.Projections, rep.Converged = r.L, r.L, true
-	rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
-	return rep, nil
-}
-
-func solveExact(req SolveRequest, xs, ys data.Set, a, b []float64, rep *SolveResult, start time.Time) (*SolveResult, error) {
-	var r *exact.Result
-	var err error
-	if xs.D == 1 {
-		r, err = exact.Solve1D(xs.Points, a, ys.Points, b)
-	} else {
-		r, err = exact.Solve(xs.Points, ys.Points, xs.N, ys.N, xs.D)
-	}
-	if err != nil {
-		return nil, err
-	}
-	rep.Backend = "cpu"
-	rep.Cost, rep.Objective, rep.Converged = r.Cost, r.Cost, true
-	if req.Plan {
-		rep.Plan = make([]float64, xs.N*ys.N)
-		for _, fl := range r.Flows {
-			rep.Plan[fl.I*ys.N+fl.J] += fl.Mass
-		}
-	}
-	rep.Notes = append(rep.Notes, "exact OT runs on the host (CPU) whatever --backend says")
 	rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
 	return rep, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/play"
 	"github.com/otplay/otplay/solvers/data"
 	"github.com/otplay/otplay/solvers/diffusion"
 	"github.com/otplay/otplay/solvers/metrics"
@@ -191,9 +192,13 @@ func testDiffusionPageTraining(t *testing.T, backend string) {
 	}
 	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.DiffusionPath+"?"+query))
 	f := waitDiffusion(t, tb, "f.phase === 'sampling'", 60*time.Second)
-	x, n, _ := ui.DiffusionData(st)
+	d, err := play.ParseDiffusion(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, n, _ := d.Points()
 	sched, _ := diffusion.ParseSchedule("linear")
-	_, res, err := diffusion.Train(compute.NewCPU(0), sched, x, n, 2, ui.DiffusionTrainSettings(st))
+	_, res, err := diffusion.Train(compute.NewCPU(0), sched, x, n, 2, d.TrainSettings())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/otplay/otplay/play"
 	"github.com/otplay/otplay/solvers/sliced"
 	"github.com/otplay/otplay/ui"
 )
@@ -41,7 +42,11 @@ func TestSlicedPage(t *testing.T) {
 			tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.SlicedPath+"?"+query))
 			r := waitSliced(t, tb, "true")
 
-			x, y, err := ui.SlicedMeasures(st)
+			model, err := play.ParseSliced(st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x, y, err := model.Measures()
 			if err != nil {
 				t.Fatal(err)
 			}

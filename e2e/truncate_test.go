@@ -46,6 +46,9 @@ func testTruncatePage(t *testing.T, backend string) {
 	query := "data=moons&n=120&particles=48&ttrunc=300&prior=entropic&fit=200&sampler=ddim&steps=3&seed=4&backend=" + backend
 	st := mustDecodeState(t, ui.TruncateSchema, query)
 	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.TruncatePath+"?"+query))
+	// While the prior fits, the progress line counts its Sinkhorn
+	// iterations (the page repaints during the fit, on the CPU too).
+	poll[bool](t, tb, `(() => { const p = document.getElementById("progress"); return !!p && p.dataset.phase.startsWith("Fitting the entropic prior") && +p.dataset.total === 1000 && +p.dataset.done > 0; })()`, 60*time.Second)
 	f := waitTruncate(t, tb, "f.phase === 'sampling' && f.full.x && f.trunc.x", 60*time.Second)
 	t.Logf("backend %s", f.Backend.Badge())
 	if backend == "auto" && f.Backend.Kind != ui.KindWebGPU {
@@ -53,6 +56,11 @@ func testTruncatePage(t *testing.T, backend string) {
 	}
 	if f.State != st.Encode() || f.TTrunc != 300 || math.Abs(f.TStart-0.3) > 1e-12 {
 		t.Errorf("state %q (URL %q), T_trunc %d, t start %g", f.State, st.Encode(), f.TTrunc, f.TStart)
+	}
+	// The entropic fit counted its Sinkhorn iterations up to the cap
+	// (reached or jumped to on convergence) while it ran.
+	if f.FitTotal != 1000 || f.FitDone != f.FitTotal {
+		t.Errorf("fit progress %d of %d, want 1000 of 1000 once fitted", f.FitDone, f.FitTotal)
 	}
 
 	cpu := compute.NewCPU(0)

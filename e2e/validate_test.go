@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
@@ -14,7 +17,22 @@ import (
 func TestValidatePageWebGPU(t *testing.T) {
 	tb := newTab(t)
 	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.ValidatePath))
-	text := poll[string](t, tb, `window.otplayResult && window.otplayResult.page === "/validate" && window.otplayResult.done ? JSON.stringify(window.otplayResult) : false`, 90*time.Second)
+	// While it runs the page says which check of how many it is on, and
+	// the number rises.
+	checkAt := func(after int) (k, total int, phase string) {
+		t.Helper()
+		phase = poll[string](t, tb, fmt.Sprintf(`(() => { const p = document.getElementById("progress"); const m = p && /check (\d+) of (\d+): \S/.exec(p.dataset.phase || ""); return m && +m[1] > %d ? p.dataset.phase : false; })()`, after), 60*time.Second)
+		m := regexp.MustCompile(`check (\d+) of (\d+): `).FindStringSubmatch(phase)
+		k, _ = strconv.Atoi(m[1])
+		total, _ = strconv.Atoi(m[2])
+		return k, total, phase
+	}
+	k1, total, phase := checkAt(0)
+	k2, total2, _ := checkAt(k1)
+	t.Logf("progress: %q, later check %d", phase, k2)
+	// The quick suite has 217 checks since the cost kernels joined it:
+	// 31-62 s on SwiftShader on the loaded 2-core VM, hence the margin.
+	text := poll[string](t, tb, `window.otplayResult && window.otplayResult.page === "/validate" && window.otplayResult.done ? JSON.stringify(window.otplayResult) : false`, 180*time.Second)
 	var r ui.ValidateResult
 	if err := json.Unmarshal([]byte(text), &r); err != nil {
 		t.Fatal(err)
@@ -24,6 +42,9 @@ func TestValidatePageWebGPU(t *testing.T) {
 	}
 	if len(r.Checks) < 20 {
 		t.Fatalf("only %d checks ran", len(r.Checks))
+	}
+	if total != len(r.Checks) || total2 != total || k2 <= k1 {
+		t.Errorf("progress said check %d of %d, then %d of %d; %d checks ran", k1, total, k2, total2, len(r.Checks))
 	}
 	for _, c := range r.Checks {
 		if !c.Pass {

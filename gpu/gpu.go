@@ -113,8 +113,9 @@ type Device struct {
 	keepOpen bool    // the process-wide native device: Close only flushes
 	js       jsValue // the browser's GPUDevice (js builds only)
 
-	mu   sync.Mutex // guards lost
-	lost error
+	mu    sync.Mutex // guards lost
+	lost  error
+	lostC chan struct{} // closed when lost is set
 
 	pipes map[string]*Kernel
 
@@ -139,6 +140,11 @@ type Device struct {
 // Info returns the device description.
 func (d *Device) Info() Info { return d.info }
 
+// LostChan returns a channel that is closed when the device is lost (in
+// the browser, when the device's lost promise settles); Lost then says
+// why. It is how callers learn of a loss without polling or JavaScript.
+func (d *Device) LostChan() <-chan struct{} { return d.lostC }
+
 // Lost returns the device-lost error, or nil while the device is usable.
 func (d *Device) Lost() error {
 	d.mu.Lock()
@@ -151,6 +157,7 @@ func (d *Device) markLost(reason string) {
 	defer d.mu.Unlock()
 	if d.lost == nil {
 		d.lost = fmt.Errorf("%w: %s", ErrDeviceLost, reason)
+		close(d.lostC)
 	}
 }
 
@@ -596,7 +603,7 @@ func (d *Device) Close() {
 }
 
 func newDevice(info Info, dev *wgpu.Device) *Device {
-	return &Device{info: info, dev: dev, queue: dev.GetQueue(), pipes: map[string]*Kernel{}, binds: map[bindKey]boundGroup{}}
+	return &Device{info: info, dev: dev, queue: dev.GetQueue(), pipes: map[string]*Kernel{}, binds: map[bindKey]boundGroup{}, lostC: make(chan struct{})}
 }
 
 // softwareName reports whether an adapter name is one of the CPU

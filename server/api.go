@@ -239,7 +239,7 @@ func (a array) set() *data.Set {
 }
 
 var endpoints = map[string]endpoint{
-	"solve":  {points: []string{"x", "y", "cost"}, vectors: []string{"a", "b"}, run: runSolve},
+	"solve":  {points: []string{"x", "y", "cost"}, vectors: []string{"a", "b", "directions"}, run: runSolve},
 	"sliced": {points: []string{"x", "y"}, vectors: []string{"a", "b", "directions"}, run: runSliced},
 	"sample": {points: []string{"data"}, files: []string{"model"}, run: runSample},
 	"bridge": {points: []string{"source", "target", "start"}, run: runBridge},
@@ -320,8 +320,18 @@ func runSolve(params []byte, arrays map[string]array, opt batch.Options) (any, m
 	if err := decodeParams(params, &req); err != nil {
 		return nil, nil, err
 	}
+	if bm, ok := arrays["b"]; ok && len(bm.shape) == 2 && bm.shape[0] > 1 && bm.shape[1] > 1 {
+		req.BColumns = bm.columns()
+		delete(arrays, "b") // the rest of pairInputs takes one histogram
+	}
 	if err := pairInputs([4]string{req.X, req.Y, req.A, req.B}, arrays, &req.XSet, &req.YSet, &req.AWeights, &req.BWeights); err != nil {
 		return nil, nil, err
+	}
+	if err := refuseFile("directions", req.Directions); err != nil {
+		return nil, nil, err
+	}
+	if a, ok := arrays["directions"]; ok {
+		req.DirectionsSet = a.vals
 	}
 	if err := costInput(&req, arrays); err != nil {
 		return nil, nil, err
@@ -337,6 +347,12 @@ func runSolve(params []byte, arrays map[string]array, opt batch.Options) (any, m
 	}
 	if res.Plan != nil {
 		out["plan"] = array{vals: res.Plan, shape: []int{res.N, res.M}}
+	}
+	if g := res.Grad; g != nil {
+		out["grad_x"] = array{vals: g.X, shape: []int{res.N, res.D}}
+		out["grad_y"] = array{vals: g.Y, shape: []int{res.M, res.D}}
+		out["grad_a"] = array{vals: g.A, shape: []int{res.N}}
+		out["grad_b"] = array{vals: g.B, shape: []int{res.M}}
 	}
 	return res, out, nil
 }

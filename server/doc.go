@@ -58,7 +58,7 @@
 //
 //	GET  /api/v1/         the endpoints with their defaults, what auto takes, the limits, in_flight
 //	POST /api/v1/solve    otplay solve: sinkhorn, unbalanced, partial, divergence, sliced, exact
-//	POST /api/v1/sliced   sliced W2 with its per-direction values and directions (given or drawn)
+//	POST /api/v1/sliced   sliced W_p (p, default 2) with its per-direction values and directions (given or drawn)
 //	POST /api/v1/sample   otplay sample (models empirical, gmm, and mlp uploaded)
 //	POST /api/v1/bridge   otplay bridge
 //
@@ -68,13 +68,17 @@
 // are refused. bridge's times is a list or the CLI's string ("0,0.5,1").
 // Point clouds (x, y; data; source, target, start) are data specs
 // ("moons:512:seed=3") or arrays; weights (a, b) and sliced directions
-// are arrays. The server reads no files: specs naming files (.npy, .npz,
-// .csv, .txt, ...) are refused, and sample's model mlp takes the network
-// file (written by otplay train) as the multipart part "model". solve's
-// plan and potentials are booleans asking for those arrays in the
-// answer. solve's p is the power of the ground cost |x - y|^p (POT's
-// ot.dist(x, y, 'euclidean')**p; 2, the default, is |x - y|^2), and its
-// cost, an n x m array (POT's M), replaces x and y.
+// are arrays (solve's b may be an m x k matrix: k target histograms, one
+// result per column in "columns"). The server reads no files: specs
+// naming files (.npy, .npz, .csv, .txt, ...) are refused, and sample's
+// model mlp takes the network file (written by otplay train) as the
+// multipart part "model". solve's plan, potentials and grad are booleans
+// asking for those arrays in the answer (grad: grad_x, grad_y, grad_a,
+// grad_b); tau_a, tau_b, reg_type, max_pivots and directions are the
+// CLI's --tau-a, --tau-b, --reg-type, --max-pivots, --directions. solve's
+// p is the power of the ground cost |x - y|^p (POT's ot.dist(x, y,
+// 'euclidean')**p; 2, the default, is |x - y|^2; for sliced the order of
+// SW_p), and its cost, an n x m array (POT's M), replaces x and y.
 //
 // A request body is either a JSON object, with arrays as nested lists
 // (n lists of d numbers, or one list for weights)
@@ -94,10 +98,11 @@
 //
 // The answer is JSON by default: the object the CLI prints with --json
 // (cost, objective, marginal_error, iterations, converged, time_ms,
-// notes, ...) with the arrays added as nested lists (solve: f, g, plan;
-// sliced: per_direction, directions; sample: points; bridge: samples,
-// times). As in the CLI (internal/jsonout), a non-finite number is null
-// and listed under "nonfinite" by its JSON pointer, the arrays' too.
+// notes, ...) with the arrays added as nested lists (solve: f, g, plan,
+// grad_x, grad_y, grad_a, grad_b; sliced: per_direction, directions;
+// sample: points; bridge: samples, times). As in the CLI
+// (internal/jsonout), a non-finite number is null and listed under
+// "nonfinite" by its JSON pointer, the arrays' too.
 // With ?format=npz, or Accept: application/x-npz, it is an .npz file
 // holding result.npy (the JSON text as a uint8 array:
 // json.loads(bytes(z["result"]))) and one .npy per array. bridge's

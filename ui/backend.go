@@ -9,25 +9,20 @@ import (
 	"time"
 
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/play"
 )
 
-// Backend preferences, the values of a page's "backend" URL parameter.
+// Backend preferences, the values of a page's "backend" URL parameter
+// (defined in play).
 const (
-	PreferAuto = "auto" // WebGPU if the browser has a working adapter, else the server's device, else CPU (autoUsesNative)
-	PreferGPU  = "gpu"  // WebGPU; falls back to CPU with the reason shown
-	PreferCPU  = "cpu"  // the float64 CPU backend in the wasm
-	// PreferNative computes on the otplay server's backend (its GPU where
-	// it has one) through compute/remote; falls back to CPU with the
-	// reason shown.
-	PreferNative = "native"
+	PreferAuto   = play.PreferAuto
+	PreferGPU    = play.PreferGPU
+	PreferCPU    = play.PreferCPU
+	PreferNative = play.PreferNative
 )
 
 // BackendParam is the "backend" URL parameter every computing page carries.
-var BackendParam = Param{
-	Name: "backend", Kind: KindChoice, Default: PreferAuto,
-	Choices: []string{PreferAuto, PreferGPU, PreferCPU, PreferNative},
-	Help:    "compute backend: auto (WebGPU if available, else the server's GPU, else CPU), gpu, cpu or native (the otplay server's device)",
-}
+var BackendParam = play.BackendParam
 
 // Backend kinds reported in BackendStatus.Kind.
 const (
@@ -98,10 +93,35 @@ func (s BackendStatus) Badge() string {
 	return "backend: opening..."
 }
 
-// openWebGPU opens the GPU compute backend on the browser's WebGPU device.
-// It is nil while no GPU backend is compiled into the build; a file that
-// imports compute/webgpu sets it from init.
-var openWebGPU func() (compute.Backend, error)
+// WebGPU is the browser's GPU compute as the browser main opens it: ui
+// does not import gpu/ (the arrows of the README's layout); wasm/main.go registers the
+// opener with SetWebGPUOpener.
+type WebGPU struct {
+	Backend  compute.Backend
+	Adapter  string // the adapter's name (GPUAdapterInfo's description, else vendor and architecture)
+	Fallback bool   // a software adapter (SwiftShader)
+	// Lost delivers, once, an error wrapping compute.ErrDeviceLost when
+	// the device is lost (the device's lost promise settled); nil when the
+	// opener cannot tell.
+	Lost <-chan error
+}
+
+// ErrNoAdapter is wrapped by a WebGPU opener's error when the browser
+// gives no adapter (requestAdapter returned null or failed): the page
+// then falls back and says "no WebGPU adapter".
+var ErrNoAdapter = errors.New("no WebGPU adapter")
+
+// openWebGPU requests the browser's adapter and device (once per backend
+// opened) and returns the GPU backend on them. It is nil until the
+// browser main calls SetWebGPUOpener, and in native builds.
+var openWebGPU func() (WebGPU, error)
+
+// SetWebGPUOpener registers the function that opens the browser's GPU
+// backend (wasm/main.go passes one over compute/webgpu and gpu.Open). Call
+// it before the pages compute, from main. open runs on a goroutine and may
+// await JavaScript promises; its error wraps ErrNoAdapter when there is
+// no adapter.
+func SetWebGPUOpener(open func() (WebGPU, error)) { openWebGPU = open }
 
 var backends struct {
 	sync.Mutex
@@ -151,23 +171,6 @@ func OpenBackend(pref string) BackendStatus {
 // cpuStatus is the CPU fallback. The wasm has one thread, so one worker.
 func cpuStatus(reason string) BackendStatus {
 	return BackendStatus{Backend: compute.NewCPU(1), Kind: KindCPU, Reason: reason}
-}
-
-// withGPUBackend completes a status whose adapter was found: it opens the
-// GPU backend, or falls back to the CPU with the reason.
-func withGPUBackend(adapter string) BackendStatus {
-	if openWebGPU == nil {
-		s := cpuStatus("WebGPU adapter found, but this build has no GPU backend yet")
-		s.Adapter = adapter
-		return s
-	}
-	b, err := openWebGPU()
-	if err != nil {
-		s := cpuStatus("opening the WebGPU device failed: " + err.Error())
-		s.Adapter = adapter
-		return s
-	}
-	return BackendStatus{Backend: b, Kind: KindWebGPU, Adapter: adapter}
 }
 
 // lostBackends maps each GPU backend whose device was lost to the CPU

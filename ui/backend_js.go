@@ -5,21 +5,28 @@ package ui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"syscall/js"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
-	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/compute/remote"
+	"github.com/otplay/otplay/play"
 )
 
-// openBrowserGPU asks navigator.gpu for an adapter, describes it, and opens
-// the GPU backend on it; on any failure it returns the CPU backend and the
+// The page models' long setups yield to the browser after each progress
+// report, so that it repaints the progress line (play.Yield).
+func init() {
+	play.Yield = func() { time.Sleep(time.Millisecond) }
+}
+
+// openBrowserGPU opens the GPU backend through the browser main's opener
+// (SetWebGPUOpener: one adapter request, gpu.Open's) and watches its
+// device for loss; on any failure it returns the CPU backend and the
 // reason. For backend=auto (auto set) it takes the otplay server's
 // backend instead where autoUsesNative says so: no adapter in the browser,
-// or only a software one while the server has a hardware GPU.
+// or only a software one while the server has a hardware GPU (the GPU
+// device just opened is then closed).
 func openBrowserGPU(auto bool) BackendStatus {
 	native := app.Getenv(NativeEnv)
 	// orNative is the answer when the browser has no adapter (why says
@@ -34,28 +41,34 @@ func openBrowserGPU(auto bool) BackendStatus {
 		}
 		return s
 	}
-	gpu := js.Global().Get("navigator").Get("gpu")
-	if !gpu.Truthy() {
+	if !js.Global().Get("navigator").Get("gpu").Truthy() {
 		return orNative("this browser has no WebGPU (navigator.gpu is undefined)")
 	}
-	adapter, err := awaitPromise(gpu.Call("requestAdapter"), 20*time.Second)
-	if err != nil {
-		return orNative("requestAdapter failed: " + err.Error())
+	if openWebGPU == nil {
+		return cpuStatus("this build has no GPU backend (the browser main registers none)")
 	}
-	if !adapter.Truthy() {
-		return orNative("no WebGPU adapter (requestAdapter returned null)")
+	w, err := openWebGPU()
+	switch {
+	case errors.Is(err, ErrNoAdapter):
+		why := strings.TrimPrefix(strings.TrimPrefix(err.Error(), ErrNoAdapter.Error()), ": ")
+		return orNative(strings.TrimSuffix(ErrNoAdapter.Error()+" ("+why+")", " ()"))
+	case err != nil:
+		return cpuStatus("opening the WebGPU device failed: " + err.Error())
 	}
-	name := describeAdapter(adapter)
-	if auto && autoUsesNative(native, name, strings.HasSuffix(name, fallbackMark)) {
+	name := w.Adapter
+	if w.Fallback {
+		name += fallbackMark
+	}
+	if auto && autoUsesNative(native, name, w.Fallback) {
 		if s := openNative(); s.Kind == KindNative {
+			w.Backend.Close()
 			return s
 		}
 	}
-	s := withGPUBackend(name)
-	if s.Kind == KindWebGPU {
-		watchDeviceLost(s.Backend)
+	if w.Lost != nil {
+		go func() { BackendLost(w.Backend, <-w.Lost) }()
 	}
-	return s
+	return BackendStatus{Backend: w.Backend, Kind: KindWebGPU, Adapter: name}
 }
 
 // openNative opens a compute/remote session on the server that served the
@@ -82,100 +95,5 @@ func openNative() BackendStatus {
 	return BackendStatus{Backend: b, Kind: KindNative, Adapter: b.Info().Device}
 }
 
-// watchDeviceLost switches the pages to the CPU when the device's lost
-// promise fires (gpu.Open has just put the device on
-// window.otplayGPUDevice), before any operation has to fail.
-func watchDeviceLost(b compute.Backend) {
-	dev := js.Global().Get("otplayGPUDevice")
-	if !dev.Truthy() || !dev.Get("lost").Truthy() {
-		return
-	}
-	var onLost js.Func
-	onLost = js.FuncOf(func(this js.Value, args []js.Value) any {
-		msg := "lost"
-		if len(args) > 0 && args[0].Truthy() {
-			info := args[0]
-			msg = strings.TrimSpace(jsString(info.Get("reason")) + ": " + jsString(info.Get("message")))
-			msg = strings.TrimSuffix(strings.TrimPrefix(msg, ": "), ":")
-		}
-		onLost.Release()
-		go BackendLost(b, fmt.Errorf("%w: %s", compute.ErrDeviceLost, msg))
-		return nil
-	})
-	dev.Get("lost").Call("then", onLost)
-}
-
-func jsString(v js.Value) string {
-	if v.Type() == js.TypeString {
-		return v.String()
-	}
-	return ""
-}
-
 // fallbackMark ends the name of a software adapter.
 const fallbackMark = " (fallback)"
-
-// describeAdapter names an adapter from its GPUAdapterInfo: the
-// description if the browser gives one, else vendor and architecture,
-// marked "(fallback)" for a software adapter such as SwiftShader.
-func describeAdapter(adapter js.Value) string {
-	info := adapter.Get("info")
-	str := func(v js.Value, k string) string {
-		if !v.Truthy() {
-			return ""
-		}
-		if s := v.Get(k); s.Type() == js.TypeString {
-			return s.String()
-		}
-		return ""
-	}
-	name := str(info, "description")
-	if name == "" {
-		name = strings.TrimSpace(str(info, "vendor") + " " + str(info, "architecture"))
-	}
-	if name == "" {
-		name = "unnamed adapter"
-	}
-	fallback := adapter.Get("isFallbackAdapter").Truthy() || (info.Truthy() && info.Get("isFallbackAdapter").Truthy())
-	if fallback {
-		name += fallbackMark
-	}
-	return name
-}
-
-// awaitPromise waits for a JavaScript promise from a goroutine. It must not
-// run on a js.FuncOf callback: the callbacks that resolve it need the
-// single wasm thread.
-func awaitPromise(p js.Value, timeout time.Duration) (js.Value, error) {
-	type settled struct {
-		v   js.Value
-		err error
-	}
-	ch := make(chan settled, 1)
-	onOK := js.FuncOf(func(this js.Value, args []js.Value) any {
-		v := js.Undefined()
-		if len(args) > 0 {
-			v = args[0]
-		}
-		ch <- settled{v: v}
-		return nil
-	})
-	onErr := js.FuncOf(func(this js.Value, args []js.Value) any {
-		msg := "rejected"
-		if len(args) > 0 {
-			msg = args[0].Call("toString").String()
-		}
-		ch <- settled{err: errors.New(msg)}
-		return nil
-	})
-	p.Call("then", onOK, onErr)
-	select {
-	case s := <-ch:
-		onOK.Release()
-		onErr.Release()
-		return s.v, s.err
-	case <-time.After(timeout):
-		// The callbacks stay alive: the promise may still settle.
-		return js.Undefined(), fmt.Errorf("no answer in %v", timeout)
-	}
-}

@@ -299,21 +299,6 @@ func checkFigure(st State) Figure {
 	return f
 }
 
-// firstTwo returns (coordinate 0, coordinate 1) of the first max points of
-// a row-major cloud; a 1-D cloud is drawn on the line y = 0.
-func firstTwo(v []float64, d, max int) []float64 {
-	n := min(len(v)/d, max)
-	out := make([]float64, 0, 2*n)
-	for i := 0; i < n; i++ {
-		y := 0.0
-		if d > 1 {
-			y = v[i*d+1]
-		}
-		out = append(out, v[i*d], y)
-	}
-	return out
-}
-
 // resultJSON is the JSON publishResult sends.
 func resultJSON(v any) (string, error) {
 	b, err := json.Marshal(v)

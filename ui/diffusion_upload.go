@@ -3,11 +3,11 @@ package ui
 import (
 	"bytes"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"sync"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/otplay/otplay/play"
 	"github.com/otplay/otplay/solvers/data"
 )
 
@@ -22,11 +22,11 @@ import (
 const MaxPointUploadBytes = 8 << 20
 
 // uploadChoice is the data-set value that names an uploaded cloud.
-const uploadChoice = "upload"
+const uploadChoice = play.UploadChoice
 
 // pointSets are the data sets of /diffusion, /bridge and /truncate: the
 // 2-D toys and an upload.
-var pointSets = append(append([]string(nil), otSets...), uploadChoice)
+var pointSets = play.PointSets
 
 var pointUploads struct {
 	sync.Mutex
@@ -105,16 +105,15 @@ func pointSet(key, name string, n int, seed uint64) (data.Set, error) {
 	return s, nil
 }
 
-// resamplePoints draws k points of s uniformly with replacement (PCG of
-// seed): new particles from an uploaded cloud.
-func resamplePoints(s data.Set, k int, seed uint64) []float64 {
-	rng := rand.New(rand.NewPCG(seed, 0x757031)) // "up1"
-	out := make([]float64, 0, 2*k)
-	for i := 0; i < k; i++ {
-		j := rng.IntN(s.N)
-		out = append(out, s.Points[2*j], s.Points[2*j+1])
+// uploadedPoints returns the points uploaded for key (n x 2, row-major),
+// nil when there are none.
+func uploadedPoints(key string) []float64 {
+	pointUploads.Lock()
+	defer pointUploads.Unlock()
+	if s, ok := pointUploads.sets[key]; ok {
+		return s.Points
 	}
-	return out
+	return nil
 }
 
 // pointUploadField is a file input for a point cloud; onChange is a

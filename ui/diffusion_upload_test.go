@@ -15,7 +15,11 @@ func TestSetPointUpload(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := mustDecodeTestState(t, DiffusionSchema, "data=upload&n=2")
-	x, n, err := DiffusionData(st)
+	d, err := parseDiffusion(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, n, err := d.Points()
 	if err != nil || n != 2 || len(x) != 4 || x[3] != 3 {
 		t.Errorf("upload, first 2 points: %v %d %v", x, n, err)
 	}

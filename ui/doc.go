@@ -4,45 +4,60 @@
 //
 // # Pages
 //
-// A page is a Page value given to Register from an init function: its
-// route ("/check"), its nav title, a one-line summary for the gallery, the
-// Schema of its URL state and a constructor for its component. Routes
-// registers "/" (the Gallery), every page and every page's bare embed view
-// "/embed/<page>" with go-app; the wasm main and the server both call it,
-// since go-app needs the same routes on both sides. A page component
-// learns that it is embedded from IsEmbed(ctx.Page().URL()) and then
-// renders without nav and form.
+// Each page's model lives in package play (no go-app): its description
+// (play.Page: route, title, gallery summary, Schema, Tours, registered by
+// play.Register), its typed state parsed once from the URL, its run and
+// its frames and figures. ui pairs a model with a component:
+// RegisterView(path, constructor); Register(Page) does both for a page
+// whose model is still here (/check, /diffusion, /truncate, /validate).
+// Routes registers "/" (the Gallery), every page and every page's bare
+// embed view "/embed/<page>" with go-app; the wasm main and the server
+// both call it, since go-app needs the same routes on both sides. A page
+// component learns that it is embedded from IsEmbed(ctx.Page().URL())
+// and then renders without nav and form.
+//
+// # The page skeleton
+//
+// Computing pages embed pageSkeleton[F] (skeleton.go), the one
+// lifecycle: OnMount subscribes to device losses, OnNav decodes the URL
+// state into the form and starts a run, OnDismount stops it; Step, Play,
+// Pause and Reset drive a play.Runner (which serialises compute, cancels
+// replaced runs and restarts once on the CPU after compute.ErrDeviceLost);
+// every play.Update reaches the UI goroutine through ctx.Dispatch and is
+// published after render as the page's PageResult fields plus the frame's
+// own. A page sets Path, Title, Schema, Start (its typed state's Start)
+// and Publish, and renders with layout, controls and frame. /ot, /sliced,
+// /patch and /bridge are built this way.
 //
 // # URL state
 //
-// A page's parameters live in its URL, so that every view is a link. A
-// Schema lists them (KindInt, KindFloat, KindChoice, with bounds and a
-// canonical default); Schema.Decode turns query values into a State,
-// keeping defaults where a value is bad and returning an error that names
-// each bad parameter; State.Encode writes the canonical query (sorted,
-// defaults left out), State.With changes one value with validation, and
-// Schema.Validate also flags unknown keys (for scripted embedders).
-// Changing parameters navigates to the new URL; OnNav recomputes.
+// A page's parameters live in its URL, so that every view is a link. The
+// Schema, Param and State types are play's (see play's documentation:
+// Decode keeps defaults where a value is bad and names each bad
+// parameter; Encode writes the canonical query). Changing parameters
+// navigates to the new URL; OnNav recomputes.
 //
 // # Backends
 //
 // OpenBackend(pref) opens the compute backend a page computes with, once
 // per preference ("auto", "gpu", "cpu": the BackendParam every computing
-// page carries), shared by all pages. In the browser it asks
-// navigator.gpu for an adapter, names it, and opens compute/webgpu on it;
-// whenever that fails it returns the float64 CPU backend
+// page carries), shared by all pages. In the browser it opens the GPU
+// through the opener the browser main registers (SetWebGPUOpener:
+// wasm/main.go passes compute/webgpu over gpu.Open, one adapter request;
+// ui imports no gpu/ code) and names the adapter; whenever that fails it returns the float64 CPU backend
 // (compute.NewCPU(1): the wasm has one thread) with the reason, which the
 // layout's badge shows: "WebGPU: <adapter>" or "CPU (<reason>)". It
 // awaits JavaScript promises, so pages call it inside ctx.Async, never in
 // an event handler or Render; results come back through ctx.Dispatch.
 //
-// A lost GPU device (the device's lost promise fires, or an operation
+// A lost GPU device (the opener's WebGPU.Lost channel delivers, fed by
+// gpu.Device.LostChan when the device's lost promise settles, or an operation
 // fails with compute.ErrDeviceLost: IsDeviceLost) is reported to
 // BackendLost, which gives every preference that computed on it the CPU
 // backend, with the reason ("the WebGPU device was lost (destroyed: ...);
 // computing on the CPU") on the badge, and tells the pages that listen
-// (onBackendLost): /ot starts its run again on the CPU, /sliced computes
-// again. window.otplayGPUDevice.destroy() simulates a loss.
+// (onBackendLost): the skeleton's Runner starts its run again on the
+// CPU. window.otplayGPUDevice.destroy() simulates a loss.
 //
 // # Layout and plots
 //
@@ -135,54 +150,38 @@
 // against Float32Tolerance. Its URL parameters: n, m, d, eps, seed,
 // backend.
 //
-// # The /ot page
+// # The /ot, /sliced, /patch and /bridge pages
 //
-// /ot steps an ot.Solver (package solvers/ot) between two 2-D data sets
-// of package solvers/data (x with seed, y with seed+1): Step runs one
-// iteration, Play runs "steps" iterations per frame until convergence
-// (residual <= 1e-6) or 1000 iterations, Pause stops, Reset starts again
-// from zero potentials. Each frame reads back the solver's summary (cost
-// <P, C>, OT_eps, marginal error, mass) and the k largest plan entries of
-// every source point (as Result.PlanTopK, but computed on the host from
-// the potentials, planTopKHost: no n*m readback), drawn as lines whose
-// opacity is P_ij / max P, and appends the residual to a log-scale
-// chart. Methods: balanced (Sinkhorn), unbalanced (tau), partial (mass)
-// and divergence. Beside the
-// plan lines and the chart the page draws the plan matrix as a heatmap
-// (rows and columns sorted along the clouds' principal axis, binned to
-// OTHeatmapCells, log scale) and both potentials over the plane
-// (ot.Result.PotentialsOnGrid on an OTPotentialGrid^2 grid); while
-// playing these refresh at most every otViewGap (small problems) or when
-// the play stops. Hovering a point of the plan view shows its plan row
-// (or column) in red and says where its mass goes (PlanRow, PlanColumn:
-// computed on the host from the potentials). Method divergence steps the
-// balanced problem and reports the Sinkhorn divergence S = OT_eps(a, b) -
-// (OT_eps(a, a) + OT_eps(b, b))/2 of the iterate, the self terms solved
-// when the run starts. eps also has a log slider (log10 eps in [-3, 1]).
-// Either cloud can be replaced by an uploaded .csv of x,y lines
-// (ParseOTCSV: at most MaxOTUploadBytes and MaxOTPoints, refusals name the
-// line; kept by the page, not in the URL), or extended by painting: with
-// the mouse mode on "paint", a drag across the plan view adds points (one
-// per otPaintSpacing pixels) and releasing solves again. URL
-// parameters: x, y, n, m, seed, eps, method, tau, mass, k, steps,
-// backend, tier. With tier (auto, full, rff, nystrom) the page also
-// solves the balanced problem once with that kernel tier (package
-// solvers/kernel) and shows its cost, iterations, time and kernel error
-// beside the stepped exact solver (OTTierResult). The published frame is
-// OTFrame; the export is OTExport.
+// Their models, numbers and figures are play's (play.OT, play.Sliced,
+// play.Patch, play.Bridge; see play's documentation for what each
+// computes and cites). The views here add what needs the browser: on
+// /ot, hovering a point of the plan view shows its plan row or column in
+// red (play.OTFrame.Hover), a .csv upload (play.ParseOTCSV) or painting
+// with the pointer (one point per otPaintSpacing pixels) replaces or
+// extends a cloud (play.Cloud, not in the URL); /sliced's Previous and
+// Next step the shown direction (play.Runner.StepBy); /patch and /bridge
+// take uploaded images and point clouds. The published results are
+// OTFrame, SlicedResult, PatchResult and BridgeFrame (PageResult and the
+// model's frame); the exports are play.OTExport and play.SlicedExport.
 //
-// # The /sliced page
+// # The /barycenter page
 //
-// /sliced computes SW_2 (package solvers/sliced, POT's convention) between
-// two data sets on the page's backend, draws the running estimate against
-// the number of directions, and shows one direction at a time (Previous /
-// Next): the direction, both clouds projected on it, and its exact 1-D
-// plan (computed on the host in float64) lifted back to the points. URL
-// parameters: x, y, n, m, seed, L, sampling, backend.
+// /barycenter (model play.Barycenter) draws 2-4 built-in shapes at the
+// corners (solvers/barycenter.Shape) and their convolutional Wasserstein
+// barycenters in between (solvers/barycenter.Convolutional, or
+// ConvolutionalDebiased with the switch): one row for two shapes, a
+// triangle of barycentric weights for three, the bilinear square of
+// Solomon et al. 2015, Fig. 1 for four. Step computes one more cell on the
+// page's backend, Play fills the picture; each cell is drawn scaled to
+// its own maximum. URL parameters: a, b, c, d (c = d = none: two shapes;
+// d = none: three), n, size, eps, debiased, iters, backend. The published
+// frame is play.BarycenterFrame (cells, total, iterations, converged,
+// worstErr, worstMarginal, the last cell's weights and status).
 //
 // # The /validate page
 //
 // /validate runs compute/conformance's suite (quick by default, full=yes
 // for all of it) on the page's backend and lists every check with its
-// error and tolerance: the browser's twin of otplay validate.
+// error and tolerance: the browser's twin of otplay validate. While it
+// runs, the progress line names check k of N (play.Validate's progress).
 package ui

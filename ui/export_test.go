@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/play"
 	"github.com/otplay/otplay/solvers/ot"
 )
 
@@ -48,13 +49,15 @@ func exportFileByID(t *testing.T, files []exportFile, id string) exportFile {
 // holds the same.
 func TestOTExportDense(t *testing.T) {
 	st, _ := OTSchema.DecodeQuery("x=gaussian&y=moons&n=12&m=9&eps=0.1&backend=cpu")
-	p := &OTPage{state: st}
-	p.run = newOTRun(st)
-	defer p.run.close()
+	p := newOTPage()
+	p.state = st
+	run := newOTRun(st)
+	defer run.close()
 	if _, err := exportFileByID(t, p.otExportFiles(), "export-json").Make(); err == nil {
 		t.Error("export before the first frame: no error")
 	}
-	f := p.run.advance(1000)
+	f := run.advance(1000)
+	p.showing(st, f.OTFrame)
 	if f.Error != "" || !f.Converged {
 		t.Fatalf("frame: %+v", f)
 	}
@@ -65,7 +68,7 @@ func TestOTExportDense(t *testing.T) {
 	}
 	// The file must hold the page's iterate exactly; that iterate agrees
 	// with an independent native solve to the tolerance (1e-6 marginal).
-	own := p.run.res
+	own := run.res
 	want, err := own.PlanDense(compute.NewCPU(0))
 	if err != nil {
 		t.Fatal(err)
@@ -139,17 +142,18 @@ func TestOTExportDense(t *testing.T) {
 	}
 }
 
-// Beyond OTDenseExport pairs the plan file holds the OTExportTopK largest
+// Beyond play.OTDenseExport pairs the plan file holds the play.OTExportTopK largest
 // entries of every row, in decreasing order, and they are the largest of
 // the dense plan.
 func TestOTExportTopK(t *testing.T) {
 	st, _ := OTSchema.DecodeQuery("x=gaussian&y=moons&n=250&m=170&eps=0.5&backend=cpu")
-	p := &OTPage{state: st}
-	p.run = newOTRun(st)
-	defer p.run.close()
-	if f := p.run.advance(5); f.Error != "" {
+	run := newOTRun(st)
+	defer run.close()
+	f := run.advance(5)
+	if f.Error != "" {
 		t.Fatal(f.Error)
 	}
+	p := newOTPage().showing(st, f.OTFrame)
 	text, err := exportFileByID(t, p.otExportFiles(), "export-json").Make()
 	if err != nil {
 		t.Fatal(err)
@@ -158,37 +162,29 @@ func TestOTExportTopK(t *testing.T) {
 	if err := json.Unmarshal([]byte(text), &e); err != nil {
 		t.Fatal(err)
 	}
-	if e.Plan.Format != "topk" || e.Plan.K != OTExportTopK || len(e.Plan.P) != 250*OTExportTopK {
+	if e.Plan.Format != "topk" || e.Plan.K != play.OTExportTopK || len(e.Plan.P) != 250*play.OTExportTopK {
 		t.Fatalf("plan export: format %s k %d, %d entries", e.Plan.Format, e.Plan.K, len(e.Plan.P))
 	}
-	dense, err := p.run.res.PlanDense(compute.NewCPU(0))
+	dense, err := run.res.PlanDense(compute.NewCPU(0))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, i := range []int{0, 77, 249} {
 		row := append([]float64(nil), dense[i*170:(i+1)*170]...)
 		// the k-th largest of the row
-		for t0 := 0; t0 < OTExportTopK; t0++ {
+		for t0 := 0; t0 < play.OTExportTopK; t0++ {
 			best := 0
 			for j := range row {
 				if row[j] > row[best] {
 					best = j
 				}
 			}
-			got := e.Plan.P[i*OTExportTopK+t0]
-			if e.Plan.I[i*OTExportTopK+t0] != i || math.Abs(got-row[best]) > 1e-12*row[best] {
+			got := e.Plan.P[i*play.OTExportTopK+t0]
+			if e.Plan.I[i*play.OTExportTopK+t0] != i || math.Abs(got-row[best]) > 1e-12*row[best] {
 				t.Errorf("row %d, rank %d: exported %g, dense plan's %g", i, t0, got, row[best])
 			}
 			row[best] = -1
 		}
-	}
-}
-
-func TestFiniteOrNil(t *testing.T) {
-	got := finiteOrNil([]float64{1, math.Inf(-1), math.NaN(), -2})
-	b, err := json.Marshal(got)
-	if err != nil || string(b) != "[1,null,null,-2]" {
-		t.Errorf("finiteOrNil: %s, %v", b, err)
 	}
 }
 
@@ -198,18 +194,20 @@ func TestFiniteOrNil(t *testing.T) {
 // every direction.
 func TestSlicedExport(t *testing.T) {
 	st, _ := SlicedSchema.DecodeQuery("n=40&m=30&L=20&seed=2&backend=cpu")
-	p := &SlicedPage{state: st}
-	files := p.slicedExportFiles()
-	if _, err := exportFileByID(t, files, "export-plan-csv").Make(); err == nil {
+	p := newSlicedPage()
+	p.state = st
+	if _, err := exportFileByID(t, p.slicedExportFiles(), "export-plan-csv").Make(); err == nil {
 		t.Error("export before the run: no error")
 	}
-	p.run = RunSliced(st)
-	if p.run.out.Error != "" {
-		t.Fatal(p.run.out.Error)
+	run := RunSliced(st)
+	if run.out.Error != "" {
+		t.Fatal(run.out.Error)
 	}
-	if err := p.run.show(3); err != nil {
+	if err := run.show(3); err != nil {
 		t.Fatal(err)
 	}
+	p.setUpdate(play.Update[play.SlicedFrame]{Frame: run.out.SlicedFrame, HasFrame: true})
+	files := p.slicedExportFiles()
 	text, err := exportFileByID(t, files, "export-json").Make()
 	if err != nil {
 		t.Fatal(err)
@@ -218,8 +216,8 @@ func TestSlicedExport(t *testing.T) {
 	if err := json.Unmarshal([]byte(text), &e); err != nil {
 		t.Fatal(err)
 	}
-	if e.SW != p.run.res.SW || e.L != 20 || len(e.Directions) != 20 || len(e.Running) != 20 || e.Shown.Index != 3 || len(e.X) != 40 {
-		t.Fatalf("JSON export: SW %g (page %g), L %d, %d directions, shown %d, %d x", e.SW, p.run.res.SW, e.L, len(e.Directions), e.Shown.Index, len(e.X))
+	if e.SW != run.res.SW || e.L != 20 || len(e.Directions) != 20 || len(e.Running) != 20 || e.Shown.Index != 3 || len(e.X) != 40 {
+		t.Fatalf("JSON export: SW %g (page %g), L %d, %d directions, shown %d, %d x", e.SW, run.res.SW, e.L, len(e.Directions), e.Shown.Index, len(e.X))
 	}
 	th := e.Directions[3]
 

@@ -5,6 +5,8 @@ import (
 	"strconv"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/otplay/otplay/play"
 )
 
 // paramForm is the one form system of the playground: the editable form
@@ -171,7 +173,7 @@ func (f *paramForm) field(p Param, extra app.UI) app.UI {
 // (Param.Log; ID "in-<name>-log"). Moving it writes the value into the
 // text field (integers rounded, logs to three significant digits).
 func (f *paramForm) slider(p Param) app.UI {
-	lo, hi := p.sliderMin(), p.sliderMax()
+	lo, hi := p.SliderRange()
 	v, err := strconv.ParseFloat(f.values[p.Name], 64)
 	if err != nil {
 		v = lo
@@ -247,10 +249,5 @@ func sliderText(p Param, x float64) string {
 	return strconv.FormatFloat(x, 'g', 4, 64)
 }
 
-// computeParam is BackendParam as the forms show it: in the "Compute"
-// group, collapsed, with a human label.
-var computeParam = func() Param {
-	p := BackendParam
-	p.Label, p.Group, p.Advanced = "Compute on", "Compute", true
-	return p
-}()
+// computeParam is BackendParam as the forms show it (play.ComputeParam).
+var computeParam = play.ComputeParam

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/otplay/otplay/play"
 )
 
 // Every parameter of every page has a human label (not its URL key), and
@@ -84,9 +86,9 @@ func TestFormHidesIrrelevantControls(t *testing.T) {
 }
 
 func TestSliderText(t *testing.T) {
-	eps, _ := OTSchema.param("eps")
-	n, _ := OTSchema.param("n")
-	k, _ := OTSchema.param("k")
+	eps, _ := OTSchema.Param("eps")
+	n, _ := OTSchema.Param("n")
+	k, _ := OTSchema.Param("k")
 	for _, c := range []struct {
 		p    Param
 		x    float64
@@ -97,7 +99,7 @@ func TestSliderText(t *testing.T) {
 		if got := sliderText(c.p, c.x); got != c.want {
 			t.Errorf("sliderText(%s, %g) = %q, want %q", c.p.Name, c.x, got, c.want)
 		}
-		if _, err := c.p.canonical(sliderText(c.p, c.x)); err != nil {
+		if _, err := c.p.Canonical(sliderText(c.p, c.x)); err != nil {
 			t.Errorf("slider text of %s refused: %v", c.p.Name, err)
 		}
 	}
@@ -140,7 +142,7 @@ func TestTours(t *testing.T) {
 	if !strings.Contains(html, `id="tour-caption"`) || !strings.Contains(html, "Sharp versus blurry plans") {
 		t.Errorf("the active tour's caption is missing")
 	}
-	if err := checkTours("/ot", OTSchema, []Tour{{Name: "x", Caption: "a. b.", Query: "eps=-1"}}); err == nil {
+	if err := (play.Page{Path: "/ot", Title: "t", Schema: OTSchema, Tours: []Tour{{Name: "x", Caption: "a. b.", Query: "eps=-1"}}}).Check(); err == nil {
 		t.Errorf("a tour with a bad value passed the check")
 	}
 }
@@ -180,39 +182,6 @@ func TestProgress(t *testing.T) {
 			t.Errorf("progress lacks %q", want)
 		}
 	}
-	st, _ := TruncateSchema.DecodeQuery("prior=entropic&fit=500")
-	p := truncateProgress(&TruncateFrame{Phase: "fitting"}, st)
-	if p == nil || !strings.Contains(p.Phase, "Sinkhorn between 500 normals") {
-		t.Errorf("truncate fitting progress = %+v", p)
-	}
-	if p := truncateProgress(&TruncateFrame{Phase: "ladder", LadderSteps: []int{1, 2}, LadderTotal: 6}, st); p == nil || p.Done != 2 || p.Total != 6 {
-		t.Errorf("truncate ladder progress = %+v", p)
-	}
-	if p := truncateProgress(&TruncateFrame{Phase: "sampling"}, st); p != nil {
-		t.Errorf("progress while sampling: %+v", p)
-	}
-}
-
-// The /ot page says whether the run converged from the solver's state,
-// with the reason, and never prints a placeholder.
-func TestOTConvergenceText(t *testing.T) {
-	for _, c := range []struct {
-		f    OTFrame
-		want string
-	}{
-		{OTFrame{}, "not yet: no iteration"},
-		{OTFrame{Iteration: 3, Residuals: []float64{0.5, 0.2, 0.1}}, "not yet: residual 0.1"},
-		{OTFrame{Iteration: 40, Converged: true, Residuals: []float64{5e-7}}, "yes: the residual 5e-07 is below"},
-		{OTFrame{Iteration: 1000, Residuals: []float64{3e-4}}, "no: stopped at the 1000-iteration cap"},
-		// The solver's own sentence wins once the run has stopped; while
-		// it runs, "not yet".
-		{OTFrame{Iteration: 1000, Status: "not converged: residual 2e-6 above tol; use --backend cpu", Residuals: []float64{2e-6}}, "not converged: residual 2e-6 above tol"},
-		{OTFrame{Iteration: 40, Converged: true, Status: "converged: float64 marginal error 9e-07", Residuals: []float64{5e-7}}, "converged: float64 marginal error"},
-		{OTFrame{Iteration: 5, Status: "not converged: raise MaxIter", Residuals: []float64{0.2}}, "not yet: residual 0.2"},
-	} {
-		got := otConvergence(&c.f)
-		if !strings.Contains(got, c.want) || strings.Contains(got, "NaN") {
-			t.Errorf("otConvergence(iteration %d) = %q, want %q", c.f.Iteration, got, c.want)
-		}
-	}
+	// The pages' own phases are their models' Progress reports (tested in
+	// play: TestTruncateRunCPU, TestDiffusionModels, TestValidateModel).
 }

@@ -99,7 +99,7 @@ func (l Layout) Render(content ...app.UI) app.UI {
 	// go-app matches children by position, and a note that came and went
 	// before the views would shift them, replacing the buttons whose
 	// handlers are still running (their Dispatch is then dropped).
-	notes := app.Div().Class("otplay-notes").Body(stateErr, l.tourCaption(), l.Progress.render())
+	notes := app.Div().Class("otplay-notes").Body(stateErr, l.tourCaption(), renderProgress(l.Progress))
 	main := append([]app.UI{notes}, content...)
 	return app.Div().Class(class).Body(
 		toggle,

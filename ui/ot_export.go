@@ -2,124 +2,20 @@ package ui
 
 import (
 	"errors"
-	"math"
+
+	"github.com/otplay/otplay/play"
 )
 
-// OTDenseExport is the largest n*m for which /ot exports the dense plan;
-// beyond it the plan file holds the OTExportTopK largest entries of each
-// row (a dense 2048 x 2048 plan would be 4M lines).
-const OTDenseExport = 40_000
+// OTExport is the JSON export of /ot (play.OTExport).
+type OTExport = play.OTExport
 
-// OTExportTopK is the number of entries per row in a top-k plan export
-// (the most the page draws, so every drawn line is in the file).
-const OTExportTopK = 10
-
-// OTExport is the JSON export of /ot: the problem, the current iterate's
-// summary, the potentials and the plan.
-type OTExport struct {
-	Page          string      `json:"page"`
-	Query         string      `json:"query"` // the URL state: reload it with /ot?<query>
-	Method        string      `json:"method"`
-	Eps           float64     `json:"eps"`
-	Iteration     int         `json:"iteration"`
-	Converged     bool        `json:"converged"`
-	Cost          float64     `json:"cost"`
-	Objective     float64     `json:"objective"`
-	MarginalError float64     `json:"marginalError"`
-	Mass          float64     `json:"mass"`
-	X             [][]float64 `json:"x"`
-	Y             [][]float64 `json:"y"`
-	A             []float64   `json:"a"` // source weights
-	B             []float64   `json:"b"`
-	// F and G are the dual potentials (ot.Result.F, G; GeomLoss's
-	// convention); null where not finite.
-	F    []any        `json:"f"`
-	G    []any        `json:"g"`
-	Plan OTExportPlan `json:"plan"`
-}
-
-// OTExportPlan is a plan as entries (I[t], J[t], P[t]): every entry,
-// row-major ("dense"), or the K largest of each row ("topk").
-type OTExportPlan struct {
-	Format string    `json:"format"`
-	N      int       `json:"n"`
-	M      int       `json:"m"`
-	K      int       `json:"k,omitempty"`
-	I      []int     `json:"i"`
-	J      []int     `json:"j"`
-	P      []float64 `json:"p"`
-}
-
-// otExportData gathers what the files hold from the run's latest Result
-// (under computeMu: the plan is rebuilt on the backend).
-func (r *otRun) exportData() (OTExport, error) {
-	computeMu.Lock()
-	defer computeMu.Unlock()
-	if r == nil || r.res == nil {
+// otExport is the export of frame f (nil: none yet) of the URL state
+// query.
+func otExport(f *play.OTFrame, query string) (OTExport, error) {
+	if f == nil {
 		return OTExport{}, errors.New("nothing computed yet")
 	}
-	if r.closed.Load() {
-		return OTExport{}, errors.New("this run was reset")
-	}
-	p, res := r.prob, r.res
-	e := OTExport{
-		Page: OTPath, Query: r.st.Encode(), Method: r.st.String("method"), Eps: res.Eps,
-		Iteration: res.Iterations, Converged: res.Converged,
-		Cost: res.Cost, Objective: res.Objective, MarginalError: res.MarginalError, Mass: res.Mass,
-		X: pointRows(p.X, p.N, p.D), Y: pointRows(p.Y, p.M, p.D),
-		A: uniformWeights(p.N), B: uniformWeights(p.M),
-		F: finiteOrNil(res.F), G: finiteOrNil(res.G),
-	}
-	pl := OTExportPlan{N: p.N, M: p.M}
-	if p.N*p.M <= OTDenseExport {
-		dense, err := res.PlanDense(r.status.Backend)
-		if err != nil {
-			return e, err
-		}
-		pl.Format = "dense"
-		for i := 0; i < p.N; i++ {
-			for j := 0; j < p.M; j++ {
-				pl.I, pl.J, pl.P = append(pl.I, i), append(pl.J, j), append(pl.P, dense[i*p.M+j])
-			}
-		}
-	} else {
-		k := min(OTExportTopK, p.M)
-		idx, val, err := res.PlanTopK(r.status.Backend, k)
-		if err != nil {
-			return e, err
-		}
-		pl.Format, pl.K = "topk", k
-		for i := 0; i < p.N; i++ {
-			for t := 0; t < k; t++ {
-				if j := idx[i*k+t]; j >= 0 {
-					pl.I, pl.J, pl.P = append(pl.I, i), append(pl.J, j), append(pl.P, val[i*k+t])
-				}
-			}
-		}
-	}
-	e.Plan = pl
-	return e, nil
-}
-
-// uniformWeights is the weight vector /ot uses: 1/n each (total mass 1).
-func uniformWeights(n int) []float64 {
-	w := make([]float64, n)
-	for i := range w {
-		w[i] = 1 / float64(n)
-	}
-	return w
-}
-
-// finiteOrNil copies v for JSON, with null for NaN and infinities (which
-// JSON cannot write).
-func finiteOrNil(v []float64) []any {
-	out := make([]any, len(v))
-	for i, x := range v {
-		if !math.IsNaN(x) && !math.IsInf(x, 0) {
-			out[i] = x
-		}
-	}
-	return out
+	return f.Export(query)
 }
 
 // otExportFiles are /ot's data files: the points with their weights and
@@ -127,14 +23,14 @@ func finiteOrNil(v []float64) []any {
 func (p *OTPage) otExportFiles() []exportFile {
 	return []exportFile{
 		{ID: "export-points-csv", Label: "CSV: points and potentials", Name: "ot-points.csv", MIME: "text/csv", Make: func() (string, error) {
-			e, err := p.run.exportData()
+			e, err := otExport(p.shownNow())
 			if err != nil {
 				return "", err
 			}
 			return otPointsCSV(e), nil
 		}},
 		{ID: "export-plan-csv", Label: "CSV: plan", Name: "ot-plan.csv", MIME: "text/csv", Make: func() (string, error) {
-			e, err := p.run.exportData()
+			e, err := otExport(p.shownNow())
 			if err != nil {
 				return "", err
 			}
@@ -145,7 +41,7 @@ func (p *OTPage) otExportFiles() []exportFile {
 			return t.String(), nil
 		}},
 		{ID: "export-json", Label: "JSON: all", Name: "ot.json", MIME: "application/json", Make: func() (string, error) {
-			e, err := p.run.exportData()
+			e, err := otExport(p.shownNow())
 			if err != nil {
 				return "", err
 			}

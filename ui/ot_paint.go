@@ -5,6 +5,8 @@ import (
 	"math"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/otplay/otplay/play"
 )
 
 // Painting on the /ot plan view: with the paint mode on "x" or "y",
@@ -59,7 +61,7 @@ func (p *OTPage) onPaintMode(ctx app.Context, e app.Event) {
 }
 
 func (p *OTPage) onPointerDown(ctx app.Context, e app.Event) {
-	if p.paintMode == "" || p.frame == nil || p.frame.res == nil {
+	if p.paintMode == "" || p.frame() == nil || p.frame().Result == nil {
 		return
 	}
 	e.PreventDefault()
@@ -86,7 +88,7 @@ func (p *OTPage) paintAt(e app.Event) {
 	if k := len(p.paintedPx); k > 0 && math.Hypot(px-p.paintedPx[k-2], py-p.paintedPx[k-1]) < otPaintSpacing {
 		return
 	}
-	x, y := PlotTransform("ot-plan", p.frame.plan).Inverse(px, py)
+	x, y := PlotTransform("ot-plan", p.frame().Plan).Inverse(px, py)
 	p.painted = append(p.painted, x, y)
 	p.paintedPx = append(p.paintedPx, px, py)
 }
@@ -103,17 +105,17 @@ func (p *OTPage) onPointerUp(ctx app.Context, e app.Event) {
 	p.painting = false
 	added := p.painted
 	p.painted, p.paintedPx = nil, nil
-	f := p.frame
+	f := p.frame()
 	if len(added) == 0 || f == nil {
 		return
 	}
-	base, n, slot := f.prob.X, f.prob.N, 0
+	base, n, slot := f.Problem.X, f.Problem.N, 0
 	if p.paintMode == "y" {
-		base, n, slot = f.prob.Y, f.prob.M, 1
+		base, n, slot = f.Problem.Y, f.Problem.M, 1
 	}
 	pts := make([]float64, 0, 2*n+len(added))
 	for i := 0; i < n; i++ {
-		pts = append(pts, base[i*f.prob.D], coord(base, f.prob.D, i, 1))
+		pts = append(pts, base[i*f.Problem.D], play.Coord(base, f.Problem.D, i, 1))
 	}
 	room := 2 * (MaxOTPoints - n)
 	if len(added) > room {
@@ -121,10 +123,10 @@ func (p *OTPage) onPointerUp(ctx app.Context, e app.Event) {
 	}
 	pts = append(pts, added...)
 	name := "painted"
-	if old := p.uploads[slot]; old != nil && old.name != name {
-		name = old.name + " + painted"
+	if old := p.uploads[slot]; old != nil && old.Name != name {
+		name = old.Name + " + painted"
 	}
-	p.uploads[slot] = &otUpload{name: name, pts: pts, n: len(pts) / 2}
+	p.uploads[slot] = &play.Cloud{Name: name, Points: pts, N: len(pts) / 2}
 	p.reset(ctx)
 }
 

@@ -4,21 +4,16 @@ import (
 	"fmt"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/otplay/otplay/play"
 )
 
-// Progress is the phase a page is in and how far it is, shown at the top
-// of the main column while it lasts: "Fitting the entropic prior:
-// Sinkhorn iteration 120 of at most 1000". Total 0 means the length is
-// unknown (an indeterminate bar); Done counts finished units of Total.
-type Progress struct {
-	Phase string
-	Done  int
-	Total int
-	Unit  string // what Done counts ("checks", "Adam steps"); may be empty
-}
+// Progress is the phase a page is in and how far it is (play.Progress),
+// shown at the top of the main column while it lasts.
+type Progress = play.Progress
 
 // render draws the progress (nothing for nil).
-func (p *Progress) render() app.UI {
+func renderProgress(p *Progress) app.UI {
 	if p == nil {
 		return nil
 	}

@@ -1,16 +1,17 @@
 package ui
 
 import (
-	"fmt"
 	"net/url"
 	"strings"
 	"sync"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/otplay/otplay/play"
 )
 
-// Page is one playground page: its route, what the gallery and the nav say
-// about it, its URL state and its component.
+// Page is one playground page: its description (play.Page: route, title,
+// summary, URL state, tours) and its component.
 type Page struct {
 	// Path is the route, "/check", "/ot", ...: one segment, lower case.
 	// The page is also served bare at "/embed" + Path.
@@ -28,51 +29,56 @@ type Page struct {
 }
 
 // EmbedPrefix starts the route of every page's bare view.
-const EmbedPrefix = "/embed"
+const EmbedPrefix = play.EmbedPrefix
 
-var registry struct {
+var views struct {
 	sync.Mutex
-	pages []Page
+	byPath map[string]func() app.Composer
 }
 
-// Register adds a page to the playground. Pages register from their
-// package's init; Register panics on a malformed or duplicate page (a
-// programming error caught by the first test run).
+// Register adds a page to the playground: its description to play's
+// registry (play.Register) and its component. Register panics on a
+// malformed or duplicate page (a programming error caught by the first
+// test run).
 func Register(p Page) {
-	if err := p.check(); err != nil {
-		panic("ui: " + err.Error())
+	if p.New == nil {
+		panic("ui: page " + p.Path + ": New is required")
 	}
-	registry.Lock()
-	defer registry.Unlock()
-	for _, q := range registry.pages {
-		if q.Path == p.Path {
-			panic("ui: page registered twice: " + p.Path)
+	play.Register(play.Page{Path: p.Path, Title: p.Title, Summary: p.Summary, Schema: p.Schema, Tours: p.Tours})
+	RegisterView(p.Path, p.New)
+}
+
+// RegisterView pairs the page described in play's registry at path (see
+// play.Register, which a page model calls from its init) with its
+// component. It panics if play has no such page or it has a view already.
+func RegisterView(path string, newView func() app.Composer) {
+	if _, ok := play.Lookup(path); !ok {
+		panic("ui: no page model registered at " + path)
+	}
+	views.Lock()
+	defer views.Unlock()
+	if views.byPath == nil {
+		views.byPath = map[string]func() app.Composer{}
+	}
+	if views.byPath[path] != nil {
+		panic("ui: page registered twice: " + path)
+	}
+	views.byPath[path] = newView
+}
+
+// Pages returns the registered pages in play's reading order (play.Pages).
+// Only pages with a view are listed (play's registry may describe pages
+// that no view shows yet).
+func Pages() []Page {
+	views.Lock()
+	defer views.Unlock()
+	var pages []Page
+	for _, d := range play.Pages() {
+		if nv := views.byPath[d.Path]; nv != nil {
+			pages = append(pages, Page{Path: d.Path, Title: d.Title, Summary: d.Summary, Schema: d.Schema, Tours: d.Tours, New: nv})
 		}
 	}
-	registry.pages = append(registry.pages, p)
-}
-
-func (p Page) check() error {
-	seg := strings.TrimPrefix(p.Path, "/")
-	switch {
-	case !strings.HasPrefix(p.Path, "/") || seg == "" || strings.ContainsAny(seg, "/?#") || seg != strings.ToLower(seg):
-		return fmt.Errorf("page path %q: want one lower-case segment like /ot", p.Path)
-	case p.Path == EmbedPrefix:
-		return fmt.Errorf("page path %q is reserved for embedded views", p.Path)
-	case p.Title == "" || p.New == nil:
-		return fmt.Errorf("page %s: Title and New are required", p.Path)
-	}
-	if err := p.Schema.Check(); err != nil {
-		return fmt.Errorf("page %s: %w", p.Path, err)
-	}
-	return checkTours(p.Path, p.Schema, p.Tours)
-}
-
-// Pages returns the registered pages in registration order.
-func Pages() []Page {
-	registry.Lock()
-	defer registry.Unlock()
-	return append([]Page(nil), registry.pages...)
+	return pages
 }
 
 // Lookup returns the page served at path (either its own route or its
@@ -91,14 +97,6 @@ func Lookup(path string) (Page, bool) {
 // view is bare: no nav, no gallery links, only the page's views.
 func IsEmbed(u *url.URL) bool {
 	return u != nil && strings.HasPrefix(RoutePath(u.Path), EmbedPrefix+"/")
-}
-
-// PageURL returns the link to a page with its state.
-func PageURL(path string, st State) string {
-	if q := st.Encode(); q != "" {
-		return path + "?" + q
-	}
-	return path
 }
 
 var routesOnce sync.Once

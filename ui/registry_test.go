@@ -20,8 +20,8 @@ func TestRegisterRejectsBadPages(t *testing.T) {
 		{Page{Path: "/a/b", Title: "x", New: newC}, "one lower-case segment"},
 		{Page{Path: "/OT", Title: "x", New: newC}, "one lower-case segment"},
 		{Page{Path: "/embed", Title: "x", New: newC}, "reserved"},
-		{Page{Path: "/zz", New: newC}, "Title and New"},
-		{Page{Path: "/zz", Title: "x"}, "Title and New"},
+		{Page{Path: "/zz", New: newC}, "Title is required"},
+		{Page{Path: "/zz", Title: "x"}, "New is required"},
 		{Page{Path: CheckPath, Title: "again", New: newC}, "registered twice"},
 		{Page{Path: "/zz", Title: "x", New: newC, Schema: Schema{{Name: "n", Kind: KindInt, Default: "9", Max: 1}}}, "outside"},
 	}

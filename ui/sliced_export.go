@@ -1,57 +1,18 @@
 package ui
 
-import "errors"
+import (
+	"errors"
 
-// SlicedExport is the JSON export of /sliced: the distance, every
-// direction and its W_2^2, and the shown direction's 1-D problem.
-type SlicedExport struct {
-	Page   string  `json:"page"`
-	Query  string  `json:"query"` // the URL state: reload it with /sliced?<query>
-	SW     float64 `json:"sw"`
-	StdErr float64 `json:"stdErr"`
-	L      int     `json:"L"`
-	Path   string  `json:"path"`
-	// Running[k] is the estimate after k+1 directions, PerDirection[l]
-	// the W_2^2 of direction l (sliced.Result).
-	Running      []float64         `json:"running"`
-	PerDirection []float64         `json:"perDirection"`
-	Directions   [][]float64       `json:"directions"`
-	X            [][]float64       `json:"x"`
-	Y            [][]float64       `json:"y"`
-	Shown        SlicedExportSlice `json:"shown"`
-}
+	"github.com/otplay/otplay/play"
+)
 
-// SlicedExportSlice is one direction's 1-D problem: the projections of
-// both clouds and the monotone plan (mass Mass[t] from x_I[t] to y_J[t]).
-type SlicedExportSlice struct {
-	Index     int       `json:"index"`
-	Direction []float64 `json:"direction"`
-	W2Sq      float64   `json:"w2sq"`
-	ProjX     []float64 `json:"projX"`
-	ProjY     []float64 `json:"projY"`
-	I         []int     `json:"i"`
-	J         []int     `json:"j"`
-	Mass      []float64 `json:"mass"`
-}
-
-func (r *slicedRun) exportData() (SlicedExport, error) {
-	if r == nil {
+// slicedExport is the export of frame f (nil: none yet) of the URL state
+// query.
+func slicedExport(f *play.SlicedFrame, query string) (SlicedExport, error) {
+	if f == nil {
 		return SlicedExport{}, errors.New("nothing computed yet")
 	}
-	if r.out.Error != "" {
-		return SlicedExport{}, errors.New(r.out.Error)
-	}
-	res, s := r.res, r.slice
-	e := SlicedExport{
-		Page: SlicedPath, Query: r.st.Encode(), SW: res.SW, StdErr: res.StdErr, L: res.L, Path: string(res.Path),
-		Running: res.Running, PerDirection: res.PerDirection, Directions: pointRows(res.Directions, res.L, res.D),
-		X: pointRows(r.x.Points, r.x.N, r.x.D), Y: pointRows(r.y.Points, r.y.N, r.y.D),
-		Shown: SlicedExportSlice{Index: r.shown, Direction: s.Direction, W2Sq: s.W2Sq, ProjX: s.ProjX, ProjY: s.ProjY},
-	}
-	for _, m := range s.Plan {
-		e.Shown.I, e.Shown.J, e.Shown.Mass = append(e.Shown.I, m.I), append(e.Shown.J, m.J), append(e.Shown.Mass, m.Mass)
-	}
-	return e, nil
+	return f.Export(query)
 }
 
 // slicedExportFiles are /sliced's data files: the points with their
@@ -60,7 +21,7 @@ func (r *slicedRun) exportData() (SlicedExport, error) {
 func (p *SlicedPage) slicedExportFiles() []exportFile {
 	return []exportFile{
 		{ID: "export-points-csv", Label: "CSV: points and projections", Name: "sliced-points.csv", MIME: "text/csv", Make: func() (string, error) {
-			e, err := p.run.exportData()
+			e, err := slicedExport(p.shownNow())
 			if err != nil {
 				return "", err
 			}
@@ -79,7 +40,7 @@ func (p *SlicedPage) slicedExportFiles() []exportFile {
 			return t.String(), nil
 		}},
 		{ID: "export-plan-csv", Label: "CSV: plan of the shown direction", Name: "sliced-plan.csv", MIME: "text/csv", Make: func() (string, error) {
-			e, err := p.run.exportData()
+			e, err := slicedExport(p.shownNow())
 			if err != nil {
 				return "", err
 			}
@@ -90,7 +51,7 @@ func (p *SlicedPage) slicedExportFiles() []exportFile {
 			return t.String(), nil
 		}},
 		{ID: "export-json", Label: "JSON: all", Name: "sliced.json", MIME: "application/json", Make: func() (string, error) {
-			e, err := p.run.exportData()
+			e, err := slicedExport(p.shownNow())
 			if err != nil {
 				return "", err
 			}

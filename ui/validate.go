@@ -1,187 +1,78 @@
 package ui
 
 import (
-	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
-	"github.com/otplay/otplay/compute/conformance"
+	"github.com/otplay/otplay/play"
 )
 
-// ValidatePath is the route of the in-browser conformance page.
-const ValidatePath = "/validate"
+// The /validate model is play's (play.Validate, play.ValidateFrame);
+// these names keep the scripts and tests that knew them in ui.
+const ValidatePath = play.ValidatePath
 
-// ValidateSchema is the URL state of /validate: the backend, and whether
-// to run the full suite (sizes up to 4097 in every dimension; slow on the
-// wasm CPU reference) or the quick one (the default, as otplay validate
-// --quick).
-var ValidateSchema = Schema{
-	{Name: "full", Label: "Run the full suite", Group: "Suite", Kind: KindChoice, Default: "no", Choices: []string{"no", "yes"}, Help: "run the full suite instead of the quick one"},
-	computeParam,
-}
-
-// ValidateTours are the /validate page's presets.
-var ValidateTours = []Tour{
-	{Name: "The quick suite", Query: "",
-		Caption: "Every compute operation of the browser's backend against the float64 CPU reference, on sizes 1, 65 and 4097. A failure names the operation and its error."},
-	{Name: "The full suite", Query: "full=yes",
-		Caption: "All sizes and dimensions, as otplay validate runs natively. It takes a minute or more on a software GPU."},
-	{Name: "The CPU backend", Query: "backend=cpu",
-		Caption: "The same checks on the wasm CPU backend. They pass trivially in float64, which shows what the tolerances measure."},
-}
-
-func init() {
-	Register(Page{
-		Path:    ValidatePath,
-		Title:   "Validate",
-		Summary: "Runs the compute conformance suite on this browser's backend: every kernel against independent float64 references, with the float32 tolerances.",
-		Schema:  ValidateSchema,
-		Tours:   ValidateTours,
-		New:     func() app.Composer { return &ValidatePage{} },
-	})
-}
+// ValidateSchema is the URL state of /validate (play.ValidateSchema).
+var ValidateSchema = play.ValidateSchema
 
 // ValidateCheck is one row of the published /validate result.
-type ValidateCheck struct {
-	Op     string  `json:"op"`
-	Case   string  `json:"case"`
-	MaxErr float64 `json:"maxErr"`
-	Tol    float64 `json:"tol"`
-	Pass   bool    `json:"pass"`
-	Error  string  `json:"error,omitempty"`
+type ValidateCheck = play.ValidateCheck
+
+func init() {
+	RegisterView(ValidatePath, func() app.Composer { return newValidatePage() })
 }
 
-// ValidateResult is what /validate publishes as window.otplayResult.
+// ValidateResult is what /validate publishes as window.otplayResult once
+// the suite has run: the page's result (page, done, error, backend) and
+// the suite's frame (checks, failed, timeMs).
 type ValidateResult struct {
-	Page    string          `json:"page"`
-	Done    bool            `json:"done"`
-	Backend BackendStatus   `json:"backend"`
-	Checks  []ValidateCheck `json:"checks"`
-	Failed  int             `json:"failed"`
-	// TimeMS is the suite's wall time in milliseconds.
-	TimeMS float64 `json:"timeMs"`
+	PageResult
+	play.ValidateFrame
 }
 
-// RunValidate runs the conformance suite on the backend the state names.
-// It blocks; in the browser call it from a goroutine.
-func RunValidate(st State) ValidateResult {
-	computeMu.Lock()
-	defer computeMu.Unlock()
-	status := OpenBackend(st.String("backend"))
-	start := time.Now()
-	rs := conformance.Run(status.Backend, conformance.Options{Quick: st.String("full") != "yes"})
-	r := ValidateResult{Page: ValidatePath, Done: true, Backend: status, Failed: conformance.Failed(rs),
-		TimeMS: float64(time.Since(start)) / float64(time.Millisecond)}
-	for _, c := range rs {
-		vc := ValidateCheck{Op: c.Op, Case: c.Case, MaxErr: c.MaxErr, Tol: c.Tol, Pass: c.Pass}
-		if c.Err != nil {
-			vc.Error = c.Err.Error()
-		}
-		if vc.MaxErr != vc.MaxErr || vc.MaxErr > 1e300 || vc.MaxErr < -1e300 { // JSON has no NaN or Inf
-			vc.MaxErr = -1
-		}
-		r.Checks = append(r.Checks, vc)
-	}
-	return r
-}
-
-// ValidatePage is the /validate page.
+// ValidatePage is the /validate page: the conformance suite of the
+// browser's backend (play.Validate) on the page skeleton, with "check k
+// of N: name" in the progress line while it runs, then the verdict and
+// the table of checks.
 type ValidatePage struct {
 	app.Compo
-	embed    bool
-	state    State
-	stateErr string
-	result   *ValidateResult
-	gen      int
-	// opened is the backend once open (the suite then runs on it);
-	// started is when the page began, for the elapsed time it shows.
-	opened  *BackendStatus
-	started time.Time
-	elapsed time.Duration
+	pageSkeleton[play.ValidateFrame]
 }
 
-// OnNav reads the state and starts the suite.
-func (p *ValidatePage) OnNav(ctx app.Context) {
-	u := ctx.Page().URL()
-	p.embed = IsEmbed(u)
-	ctx.Page().SetTitle("Validate · otplay")
-	st, err := ValidateSchema.Decode(u.Query())
-	p.state, p.stateErr, p.result, p.opened = st, "", nil, nil
-	p.started, p.elapsed = time.Now(), 0
-	if err != nil {
-		p.stateErr = err.Error()
+func newValidatePage() *ValidatePage {
+	p := &ValidatePage{}
+	p.pageSkeleton = pageSkeleton[play.ValidateFrame]{
+		Path: ValidatePath, Title: "Validate · otplay", Schema: ValidateSchema,
+		Start: func(st State) (play.Start[play.ValidateFrame], error) {
+			v, err := play.ParseValidate(st)
+			return v.Start, err
+		},
+		Publish: func(r PageResult, f play.ValidateFrame) any { return ValidateResult{r, f} },
 	}
-	p.gen++
-	if !app.IsClient {
-		return
-	}
-	gen := p.gen
-	// The elapsed time, every half second until the result is in: the
-	// quick suite takes about 10 s on a software GPU, and a page that
-	// sits silent that long looks broken.
-	ctx.Async(func() {
-		for {
-			time.Sleep(500 * time.Millisecond)
-			done := make(chan bool, 1)
-			ctx.Dispatch(func(ctx app.Context) {
-				if p.gen != gen || p.result != nil {
-					done <- true
-					return
-				}
-				p.elapsed = time.Since(p.started)
-				done <- false
-			})
-			if <-done {
-				return
-			}
-		}
-	})
-	ctx.Async(func() {
-		s := OpenBackend(st.String("backend"))
-		ctx.Dispatch(func(ctx app.Context) {
-			if p.gen == gen {
-				p.opened = &s
-			}
-		})
-		r := RunValidate(st)
-		ctx.Dispatch(func(ctx app.Context) {
-			if p.gen != gen {
-				return
-			}
-			p.result = &r
-			ctx.Defer(func(app.Context) { publishResult(ValidatePath, r) })
-		})
-	})
+	return p
 }
 
-// Render shows the verdict and the table of checks.
+// Render shows the progress while the suite runs, then the verdict and
+// the table of checks.
 func (p *ValidatePage) Render() app.UI {
-	l := Layout{Path: ValidatePath, Title: "Validate the compute backend", Embed: p.embed, Query: p.state.Encode(), StateError: p.stateErr}
-	r := p.result
-	if r == nil {
-		l.Status = p.opened
-		l.Progress = &Progress{Phase: fmt.Sprintf("Opening the backend (%.0f s)", p.elapsed.Seconds())}
-		if p.opened != nil {
-			suite := "quick"
-			if p.state.String("full") == "yes" {
-				suite = "full"
-			}
-			l.Progress.Phase = fmt.Sprintf("Running the %s conformance suite on %s: soft-min, soft-mean, maps, sums, products, gathers, sorts, random numbers and error handling, each against the float64 CPU (%.0f s so far; the quick suite takes about 10 s on a software GPU)",
-				suite, p.opened.Badge(), p.elapsed.Seconds())
-		}
-		return l.Render(
-			app.Div().ID("validate-result").DataSet("status", "running").Text("Running the conformance suite ..."),
-		)
+	l := p.layout("Validate the compute backend", nil)
+	f := p.frame()
+	switch {
+	case p.update.Err != nil:
+		return l.Render(app.Div().ID("validate-result").DataSet("status", "error").Class("otplay-result otplay-error").Text("Failed: " + p.update.Err.Error()))
+	case f == nil:
+		return l.Render(app.Div().ID("validate-result").DataSet("status", "running").Text("Running the conformance suite ..."))
 	}
-	l.Status = &r.Backend
-	l.Timings = []Timing{{"suite", ms(r.TimeMS)}}
-	verdict := "all " + strconv.Itoa(len(r.Checks)) + " checks pass"
-	if r.Failed > 0 {
-		verdict = strconv.Itoa(r.Failed) + " of " + strconv.Itoa(len(r.Checks)) + " checks FAIL"
+	l.Timings = []Timing{{"suite", ms(f.TimeMS)}}
+	verdict := "all " + strconv.Itoa(len(f.Checks)) + " checks pass"
+	if f.Failed > 0 {
+		verdict = strconv.Itoa(f.Failed) + " of " + strconv.Itoa(len(f.Checks)) + " checks FAIL"
+	}
+	badge := ""
+	if p.status != nil {
+		badge = p.status.Badge() + ": "
 	}
 	rows := []app.UI{app.Tr().Body(app.Th().Text("op"), app.Th().Text("case"), app.Th().Text("error"), app.Th().Text("tolerance"), app.Th().Text(""))}
-	for _, c := range r.Checks {
+	for _, c := range f.Checks {
 		status, class := "ok", ""
 		if !c.Pass {
 			status, class = "FAIL", "otplay-error"
@@ -196,7 +87,7 @@ func (p *ValidatePage) Render() app.UI {
 	}
 	return l.Render(
 		app.Div().ID("validate-result").Class("otplay-result").
-			DataSet("status", "done").DataSet("failed", r.Failed).
-			Body(app.P().Text(r.Backend.Badge()+": "+verdict), app.Table().Body(rows...)),
+			DataSet("status", "done").DataSet("failed", f.Failed).
+			Body(app.P().Text(badge+verdict), app.Table().Body(rows...)),
 	)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/otplay/otplay/batch"
 	"github.com/otplay/otplay/internal/safefile"
 	"github.com/otplay/otplay/solvers/data"
+	"github.com/otplay/otplay/solvers/exact"
 	"github.com/otplay/otplay/solvers/ot"
 )
 
@@ -28,9 +29,10 @@ Other ground costs, with POT's conventions: --p P uses |x - y|^P (the
 Euclidean distance to the power P, in (0, 16]): --p 1 is POT's
 ot.dist(x, y, 'euclidean'), --p 2 the default ot.dist(x, y) (squared),
 any other P ot.dist(x, y, 'euclidean')**P; for sinkhorn, unbalanced,
-partial and exact. --cost M.npy gives a dense n x m cost matrix (POT's
-M, at most 4e6 entries) instead of --x and --y, for sinkhorn,
-unbalanced, partial and exact (uniform weights); --a/--b still apply.
+partial and exact (for sliced, P >= 1 is the order of SW_p). --cost
+M.npy gives a dense n x m cost matrix (POT's M, at most 4e6 entries)
+instead of --x and --y, for sinkhorn, unbalanced, partial and exact;
+--a/--b still apply.
 --eps is in units of the cost used.
 
 --x and --y take a built-in data set spec (name[:n][:key=value...], e.g.
@@ -38,20 +40,27 @@ moons:512:seed=3, gaussian:1000:d=3:seed=1) or a file of points: text
 (.csv, .txt, .tsv, .dat: commas or numpy.savetxt's spaces), .npy (float32,
 float64, int32 or int64, C or Fortran order) or a one-array .npz; --a and
 --b optional weight files in the same formats (one column, one row or 1-D).
+--b may also hold k > 1 columns (an m x k matrix, POT's b for several
+target histograms): one solve per column, column 0 reported at the top
+and every column in "columns" (--plan, --potentials and --grad refused).
 
 Methods (the conventions of POT, see solvers/ot):
   sinkhorn    balanced entropic OT, log-domain Sinkhorn (ot.sinkhorn, method="sinkhorn_log")
-  unbalanced  KL-penalised marginals with strength --tau (ot.sinkhorn_unbalanced, reg_m=tau)
+  unbalanced  KL-penalised marginals with strength --tau, or --tau-a and
+              --tau-b per marginal (ot.sinkhorn_unbalanced, reg_m=(tau_a, tau_b));
+              --reg-type entropy (POT 0.8.2's, default) or kl (current POT's)
   partial     transport total mass --mass (ot.partial.entropic_partial_wasserstein)
   divergence  debiased Sinkhorn divergence S = OT(a,b) - (OT(a,a) + OT(b,b))/2
-  sliced      sliced Wasserstein SW_2 with --projections directions (--seed)
+  sliced      sliced Wasserstein SW_p (--p, default 2) with --projections random
+              directions (--seed) or those of --directions D.npy (L x d)
   hilbert     Hilbert Sinkhorn divergence: S with the Gaussian-kernel cost
               2 - 2 k(x, y) through --features random Fourier features
               (--bandwidth sigma, default the median distance; --seed)
   max-sliced  max-sliced W_2: the best of --projections directions, refined
               by ascent on the sphere (at most --iters steps)
-  exact       unregularised OT: sorting in 1-D (any weights), else an
-              assignment (uniform weights, lcm(n, m) <= 2000)
+  exact       unregularised OT (ot.emd): sorting in 1-D, else the network
+              simplex on the cost matrix (any weights, n*m <= 25e6,
+              pivots capped by --max-pivots, POT's numItermax)
 
 Tiers (--method sinkhorn; other methods use full): full is the exact
 log-domain solver; rff and nystrom apply a low-rank approximation of the
@@ -69,18 +78,30 @@ error.
 
 Outputs: --plan FILE (.npy or .csv) writes the dense plan (n x m, only
 when n*m <= 4e6; an exact plan is written dense too); --potentials writes
-the potentials f (n values) and g (m values) as two arrays: two files
-F,G (e.g. f.npy,g.npy) or one .npz holding f and g (numpy.load(...)["f"]).
+the potentials f (n values) and g (m values) as two arrays (exact: POT's
+centred duals log['u'], log['v']: u_i + v_j <= C_ij, <a, u> = <b, v>):
+two files F,G (e.g. f.npy,g.npy) or one .npz holding f and g
+(numpy.load(...)["f"]).
 Output names are checked before the work (the folder exists and is
 writable, the extension is known); files are written to a unique
 temporary name, synced and renamed, so a failed or killed run leaves the
 old files whole. JSON fields: method, backend, tier, n, m, d, eps, cost,
 objective, marginal_error, iterations, converged, time_ms, and value
 (divergence: S, with cost and objective those of OT_eps(a, b) and
-iterations summed over the three problems; sliced: SW_2, with cost =
-SW_2^2; exact: cost = W_2^2); NaN or infinite values print as null and are
-listed in "nonfinite". A progress bar (iterations, rate, ETA, residual)
-goes to stderr when it is a terminal.
+iterations summed over the three problems; sliced: SW_p, with cost =
+SW_p^p; exact: cost = W_2^2); NaN or infinite values print as null and are
+listed in "nonfinite".
+
+--grad FILE writes the gradient of the value (sinkhorn: OT_eps = the
+objective; divergence: S; exact: W_2^2, POT's emd2 gradients) by the
+envelope theorem: w.r.t. the points (x: n x d, y: m x d, e.g. grad_x =
+2 a_i (x_i - T(x_i))) and the weights (a: n, b: m: the potentials minus
+their means, POT's emd2 gradient convention; only directions summing to
+0 are meaningful). A .npz holds the parts x, y, a, b; a .npy or .csv
+holds x only.
+
+A progress bar (iterations, rate, ETA, residual) goes to stderr when it
+is a terminal.
 
 ` + solveExtrasHelp
 
@@ -88,13 +109,13 @@ goes to stderr when it is a terminal.
 type solveReport = batch.SolveResult
 
 type solveFlags struct {
-	x, y, a, b, method, tier, backend, plan, potentials string
-	cost                                                string
-	eps, tau, mass, tol, scaling, p                     float64
-	projections, iters                                  int
-	seed                                                uint64
-	symmetric, asJSON                                   bool
-	extras                                              solveExtraFlags // solve_extras.go
+	x, y, a, b, method, tier, backend, plan, potentials, grad, regType, directions string
+	cost                                                                           string
+	eps, tau, tauA, tauB, mass, tol, scaling, p                                    float64
+	projections, iters, maxPivots                                                  int
+	seed                                                                           uint64
+	symmetric, asJSON                                                              bool
+	extras                                                                         solveExtraFlags // solve_extras.go
 }
 
 func runSolve(args []string, stdout, stderr io.Writer) int {
@@ -104,15 +125,20 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.y, "y", "", "target points: data set spec or a .csv/.txt/.npy/.npz file (required)")
 	fs.StringVar(&f.a, "a", "", "source weights file (.csv/.txt/.npy/.npz); default uniform")
 	fs.StringVar(&f.b, "b", "", "target weights file (.csv/.txt/.npy/.npz); default uniform")
-	fs.Float64Var(&f.p, "p", 2, "ground cost |x - y|^p: 2 squared Euclidean (POT's default), 1 Euclidean (ot.dist 'euclidean'), any p in (0, 16]")
+	fs.Float64Var(&f.p, "p", 2, "ground cost |x - y|^p: 2 squared Euclidean (POT's default), 1 Euclidean (ot.dist 'euclidean'), any p in (0, 16]; sliced: the order p >= 1 of SW_p (POT's p)")
 	fs.StringVar(&f.cost, "cost", "", "dense n x m cost matrix file (.npy/.npz/.csv, POT's M) instead of --x and --y")
 	fs.StringVar(&f.method, "method", "sinkhorn", "sinkhorn, unbalanced, partial, divergence, hilbert, sliced, max-sliced or exact")
 	fs.StringVar(&f.tier, "tier", "auto", "kernel tier for entropic methods: auto, full, rff, nystrom or grid")
 	fs.Float64Var(&f.eps, "eps", ot.DefaultEps, "entropic regularisation eps (POT's reg), in units of the cost (|x - y|^2 by default)")
 	fs.Float64Var(&f.tau, "tau", 1, "unbalanced: KL marginal penalty (POT's reg_m); +Inf means balanced")
+	fs.Float64Var(&f.tauA, "tau-a", 0, "unbalanced: penalty on the source marginal (POT's reg_m[0]); 0: --tau")
+	fs.Float64Var(&f.tauB, "tau-b", 0, "unbalanced: penalty on the target marginal (POT's reg_m[1]); 0: --tau")
+	fs.StringVar(&f.regType, "reg-type", "entropy", "unbalanced: entropic term, entropy (POT 0.8.2) or kl (eps KL(P | a x b), current POT's default)")
 	fs.Float64Var(&f.mass, "mass", 0, "partial: total transported mass in (0, min(|a|, |b|)]; 0 means min(|a|, |b|)")
 	fs.IntVar(&f.projections, "projections", 200, "sliced: number of directions")
+	fs.StringVar(&f.directions, "directions", "", "sliced: file of directions (L x d, .npy/.csv; rows scaled to unit length) instead of --projections random ones")
 	fs.IntVar(&f.iters, "iters", ot.DefaultMaxIter, "maximum iterations")
+	fs.IntVar(&f.maxPivots, "max-pivots", exact.DefaultMaxIter, "exact: network simplex pivot cap (POT's numItermax)")
 	fs.Float64Var(&f.tol, "tol", ot.DefaultTol, "stop when the marginal error (or relative change) is <= tol; 0: never stop early")
 	fs.Float64Var(&f.scaling, "scaling", 0, "eps-scaling ratio in (0, 1) as in GeomLoss (0: off)")
 	fs.BoolVar(&f.symmetric, "symmetric", false, "symmetric (averaged) Sinkhorn updates")
@@ -120,6 +146,7 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	fs.Uint64Var(&f.seed, "seed", 0, "sliced: seed of the random directions")
 	fs.StringVar(&f.plan, "plan", "", "write the dense transport plan (n x m) to this .npy/.csv file")
 	fs.StringVar(&f.potentials, "potentials", "", "write the potentials f and g: F,G (two .npy/.csv files) or one .npz (arrays f and g)")
+	fs.StringVar(&f.grad, "grad", "", "sinkhorn, divergence, exact: write the gradient w.r.t. x, y, a, b to a .npz (parts x, y, a, b) or x's to a .npy/.csv")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object")
 	f.extras.register(fs)
 	if st, ok := parseFlags(fs, args); !ok {
@@ -169,6 +196,9 @@ func printSolveReport(w io.Writer, r *solveReport) {
 	if r.Status != "" {
 		fmt.Fprintf(w, "status      %s\n", r.Status)
 	}
+	for k, c := range r.Columns {
+		fmt.Fprintf(w, "column %-4d cost %.10g, objective %.10g, %d iterations (converged: %v)\n", k, c.Cost, c.Objective, c.Iterations, c.Converged)
+	}
 	fmt.Fprintf(w, "time        %.3f ms\n", r.TimeMS)
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note        %s\n", n)
@@ -183,10 +213,10 @@ func solveRequest(f solveFlags) batch.SolveRequest {
 	if tol == 0 {
 		tol = ot.NeverStop
 	}
-	return batch.SolveRequest{X: f.x, Y: f.y, A: f.a, B: f.b, Method: f.method, Tier: f.tier, Eps: f.eps, Tau: f.tau,
+	return batch.SolveRequest{X: f.x, Y: f.y, A: f.a, B: f.b, Method: f.method, Tier: f.tier, Eps: f.eps, Tau: f.tau, TauA: f.tauA, TauB: f.tauB, RegType: f.regType,
 		Mass: f.mass, Projections: f.projections, Iters: f.iters, Tol: tol, Scaling: f.scaling,
 		Symmetric: f.symmetric, Backend: f.backend, Seed: f.seed, Plan: f.plan != "", Potentials: f.potentials != "",
-		P: solvePower(f.p), Cost: f.cost}
+		MaxPivots: f.maxPivots, Grad: f.grad != "", Directions: f.directions, P: solvePower(f.p), Cost: f.cost}
 }
 
 // solvePotentialPaths splits --potentials into its output files: one
@@ -231,6 +261,11 @@ func solveMain(f solveFlags, stderr io.Writer) (*solveReport, error) {
 			return nil, batch.UsageError{Msg: "--plan: " + err.Error()}
 		}
 	}
+	if f.grad != "" {
+		if err := safefile.CheckExt(f.grad, append([]string{".npz"}, data.OutputExts...)...); err != nil {
+			return nil, batch.UsageError{Msg: "--grad: " + err.Error()}
+		}
+	}
 	pots, err := solvePotentialPaths(f.potentials)
 	if err != nil {
 		return nil, batch.UsageError{Msg: "--potentials " + err.Error()}
@@ -257,6 +292,9 @@ func solveMain(f solveFlags, stderr io.Writer) (*solveReport, error) {
 		if err := data.Save(f.plan, rep.Plan, rep.N, rep.M); err != nil {
 			return nil, err
 		}
+	}
+	if err := writeGradient(f.grad, rep); err != nil {
+		return nil, err
 	}
 	if err := f.extras.write(rep); err != nil {
 		return nil, err

@@ -141,7 +141,9 @@ func TestSolveCostUsage(t *testing.T) {
 		{[]string{"--cost", mfile, "--a", mfile}, "--a"},
 		{[]string{"--cost", nan}, nan},
 		{[]string{"--x", "moons:10", "--y", "moons:10", "--p", "-1"}, "--p -1"},
-		{[]string{"--x", "moons:10", "--y", "moons:10", "--p", "1", "--method", "sliced"}, "|x - y|^2 only"},
+		{[]string{"--x", "moons:10", "--y", "moons:10", "--p", "1", "--method", "divergence"}, "|x - y|^2 only"},
+		{[]string{"--x", "moons:10", "--y", "moons:10", "--p", "0.5", "--method", "sliced"}, "order of SW_p"},
+		{[]string{"--x", "moons:10", "--y", "moons:10", "--p", "3", "--grad", "g.npz"}, "--grad: the gradients are written for the cost |x - y|^2"},
 		{[]string{"--x", "moons:10", "--y", "moons:10", "--p", "1", "--tier", "nystrom"}, "use --tier full"},
 	} {
 		code, _, errOut := solveRun(t, c.args...)

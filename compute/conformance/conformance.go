@@ -14,7 +14,9 @@
 //
 // Sizes: 1, 63, 64, 65 and 4097 rows or columns (one either side of the
 // 64-wide workgroups and of the 256-point tiles), n != m, dimensions 1, 2,
-// 3 and 64, eps from 1e-4 to 1e3.
+// 3 and 64, eps from 1e-4 to 1e3; and the soft-min at d = 16, 64, 128 and
+// 192 (highdim.go), also on clouds shifted far from the origin, where an
+// expanded |x|^2 + |y|^2 - 2<x, y> cost that is not centred cancels.
 //
 // Tolerances (float32 GPU against float64, measured on lavapipe and on an
 // H100; see each check's Tol):
@@ -69,21 +71,51 @@ type Options struct {
 	// Quick runs a reduced set (for `otplay validate --quick` and the
 	// browser): sizes 1, 65, 4097 and dimensions 1, 2, 64.
 	Quick bool
+	// Progress, if set, is called before each check with its number k
+	// (1 .. total, in order), the number of checks total and its name
+	// (Op and Case, as Result.String begins), on Run's goroutine: "check
+	// k of total: name".
+	Progress func(k, total int, name string)
 }
 
-// Run runs every check against b and returns the results in order.
+// check is one check of the suite, not yet run: its Op and Case, and
+// the function that fills MaxErr, Tol and Err.
+type check struct {
+	Result
+	run func(r *Result)
+}
+
+// suite lists every check in the order Run runs them.
+func suite(b compute.Backend, opts Options) []check {
+	var all []check
+	all = append(all, softMinChecks(b, opts)...)
+	all = append(all, highDimChecks(b, opts)...)
+	all = append(all, softMeanChecks(b, opts)...)
+	all = append(all, costChecks(b, opts)...)
+	all = append(all, mapChecks(b)...)
+	all = append(all, sumChecks(b)...)
+	all = append(all, matMulChecks(b)...)
+	all = append(all, gatherChecks(b)...)
+	all = append(all, sortChecks(b)...)
+	all = append(all, rngChecks(b)...)
+	all = append(all, errorChecks(b)...)
+	return all
+}
+
+// Run runs every check against b and returns the results in order,
+// calling opts.Progress before each.
 func Run(b compute.Backend, opts Options) []Result {
-	var out []Result
-	out = append(out, softMinChecks(b, opts)...)
-	out = append(out, softMeanChecks(b, opts)...)
-	out = append(out, costChecks(b, opts)...)
-	out = append(out, mapChecks(b)...)
-	out = append(out, sumChecks(b)...)
-	out = append(out, matMulChecks(b)...)
-	out = append(out, gatherChecks(b)...)
-	out = append(out, sortChecks(b)...)
-	out = append(out, rngChecks(b)...)
-	out = append(out, errorChecks(b)...)
+	all := suite(b, opts)
+	out := make([]Result, 0, len(all))
+	for k, c := range all {
+		if opts.Progress != nil {
+			opts.Progress(k+1, len(all), c.Op+" "+c.Case)
+		}
+		start := time.Now()
+		r := c.Result
+		c.run(&r)
+		out = append(out, finish(r, start))
+	}
 	return out
 }
 
@@ -172,6 +204,23 @@ func newPairData(n, m, d int, seed uint64) pairData {
 		}
 	}
 	return p
+}
+
+// lazyPair is newPairData (with zeroWeights when zero is set) built on
+// first use and shared by the checks of one problem, so Run's first
+// Progress call comes at once instead of after every problem is built.
+func lazyPair(n, m, d int, seed uint64, zero bool) func() pairData {
+	var p *pairData
+	return func() pairData {
+		if p == nil {
+			q := newPairData(n, m, d, seed)
+			if zero {
+				q.zeroWeights()
+			}
+			p = &q
+		}
+		return *p
+	}
 }
 
 // refSoftMin is the two-pass float64 soft-min.
@@ -277,42 +326,41 @@ func softMinTol(b compute.Backend) float64 {
 	return 3e-6
 }
 
-func softMinChecks(b compute.Backend, opts Options) []Result {
-	var out []Result
+func softMinChecks(b compute.Backend, opts Options) []check {
+	var out []check
 	for _, d := range dims(opts.Quick) {
 		for _, sz := range sizes(opts.Quick) {
-			p := newPairData(sz.n, sz.m, d, uint64(1000*d+sz.n))
+			pair := lazyPair(sz.n, sz.m, d, uint64(1000*d+sz.n), false)
 			for _, eps := range epsList {
-				start := time.Now()
-				r := Result{Op: "softmin", Case: fmt.Sprintf("n=%d m=%d d=%d eps=%g", sz.n, sz.m, d, eps)}
-				want := p.refSoftMin(eps)
-				got, err := runSoftMin(b, p, eps)
-				r.Err = err
-				if err == nil {
-					scale := maxAbs(want) + p.maxC + eps
-					r.MaxErr = maxErr(got, want) / scale
-					r.Tol = softMinTol(b)
-				}
-				out = append(out, finish(r, start))
+				out = append(out, check{Result{Op: "softmin", Case: fmt.Sprintf("n=%d m=%d d=%d eps=%g", sz.n, sz.m, d, eps)}, func(r *Result) {
+					p := pair()
+					want := p.refSoftMin(eps)
+					got, err := runSoftMin(b, p, eps)
+					r.Err = err
+					if err == nil {
+						scale := maxAbs(want) + p.maxC + eps
+						r.MaxErr = maxErr(got, want) / scale
+						r.Tol = softMinTol(b)
+					}
+				}})
 			}
 		}
 	}
 	// Zero-weight columns in every dimension regime (unrolled d <= 3,
 	// expanded d = 4, direct d = 5).
 	for _, d := range []int{1, 2, 4, 5} {
-		p := newPairData(65, 130, d, uint64(31+d))
-		p.zeroWeights()
+		pair := lazyPair(65, 130, d, uint64(31+d), true)
 		for _, eps := range []float64{1e-3, 1} {
-			start := time.Now()
-			r := Result{Op: "softmin", Case: fmt.Sprintf("zero weights n=65 m=130 d=%d eps=%g", d, eps)}
-			want := p.refSoftMin(eps)
-			got, err := runSoftMin(b, p, eps)
-			r.Err = err
-			if err == nil {
-				r.MaxErr = maxErr(got, want) / (maxAbs(want) + p.maxC + eps)
-				r.Tol = softMinTol(b)
-			}
-			out = append(out, finish(r, start))
+			out = append(out, check{Result{Op: "softmin", Case: fmt.Sprintf("zero weights n=65 m=130 d=%d eps=%g", d, eps)}, func(r *Result) {
+				p := pair()
+				want := p.refSoftMin(eps)
+				got, err := runSoftMin(b, p, eps)
+				r.Err = err
+				if err == nil {
+					r.MaxErr = maxErr(got, want) / (maxAbs(want) + p.maxC + eps)
+					r.Tol = softMinTol(b)
+				}
+			}})
 		}
 	}
 	return out
@@ -336,17 +384,33 @@ func runSoftMin(b compute.Backend, p pairData, eps float64) ([]float64, error) {
 	return got, b.Read(got, dst)
 }
 
-func softMeanChecks(b compute.Backend, opts Options) []Result {
-	var out []Result
+func softMeanChecks(b compute.Backend, opts Options) []check {
+	var out []check
 	for _, d := range dims(opts.Quick) {
 		for _, sz := range sizes(opts.Quick) {
 			if d == 64 && sz.n*sz.m > 300000 {
 				continue // the float64 reference is slow; 64-D is covered at the smaller sizes
 			}
-			p := newPairData(sz.n, sz.m, d, uint64(7000*d+sz.m))
+			pair := lazyPair(sz.n, sz.m, d, uint64(7000*d+sz.m), false)
 			for _, eps := range epsList {
-				start := time.Now()
-				r := Result{Op: "softmean", Case: fmt.Sprintf("n=%d m=%d d=%d eps=%g", sz.n, sz.m, d, eps)}
+				out = append(out, check{Result{Op: "softmean", Case: fmt.Sprintf("n=%d m=%d d=%d eps=%g", sz.n, sz.m, d, eps)}, func(r *Result) {
+					p := pair()
+					want := p.refSoftMean(eps)
+					got, err := runSoftMean(b, p, eps)
+					r.Err = err
+					if err == nil {
+						r.MaxErr = maxErr(got, want) / maxAbs(p.y)
+						r.Tol = min(2e-3, 1e-4+1e-7*p.maxC/eps)
+					}
+				}})
+			}
+		}
+	}
+	for _, d := range []int{1, 2, 5} {
+		pair := lazyPair(65, 130, d, uint64(41+d), true)
+		for _, eps := range []float64{1e-2, 1} {
+			out = append(out, check{Result{Op: "softmean", Case: fmt.Sprintf("zero weights n=65 m=130 d=%d eps=%g", d, eps)}, func(r *Result) {
+				p := pair()
 				want := p.refSoftMean(eps)
 				got, err := runSoftMean(b, p, eps)
 				r.Err = err
@@ -354,24 +418,7 @@ func softMeanChecks(b compute.Backend, opts Options) []Result {
 					r.MaxErr = maxErr(got, want) / maxAbs(p.y)
 					r.Tol = min(2e-3, 1e-4+1e-7*p.maxC/eps)
 				}
-				out = append(out, finish(r, start))
-			}
-		}
-	}
-	for _, d := range []int{1, 2, 5} {
-		p := newPairData(65, 130, d, uint64(41+d))
-		p.zeroWeights()
-		for _, eps := range []float64{1e-2, 1} {
-			start := time.Now()
-			r := Result{Op: "softmean", Case: fmt.Sprintf("zero weights n=65 m=130 d=%d eps=%g", d, eps)}
-			want := p.refSoftMean(eps)
-			got, err := runSoftMean(b, p, eps)
-			r.Err = err
-			if err == nil {
-				r.MaxErr = maxErr(got, want) / maxAbs(p.y)
-				r.Tol = min(2e-3, 1e-4+1e-7*p.maxC/eps)
-			}
-			out = append(out, finish(r, start))
+			}})
 		}
 	}
 	return out
@@ -396,8 +443,8 @@ func runSoftMean(b compute.Backend, p pairData, eps float64) ([]float64, error) 
 	return got, b.Read(got, dst)
 }
 
-func mapChecks(b compute.Backend) []Result {
-	var out []Result
+func mapChecks(b compute.Backend) []check {
+	var out []check
 	n := 4097
 	x := points(11, n, 1, 0)
 	ypos := make([]float64, n)
@@ -426,359 +473,357 @@ func mapChecks(b compute.Backend) []Result {
 		{compute.OpAxpby, 1, 0, 3, 0, 0, 0},              // no Y
 	}
 	for _, c := range cases {
-		start := time.Now()
-		r := Result{Op: "map", Case: fmt.Sprintf("%v ydiv=%d ymod=%d n=%d", c.op, c.ydiv, c.ymod, n)}
-		var y []float64
-		if c.ny > 0 {
-			y = ypos[:c.ny]
-		}
-		want := make([]float64, n)
-		for i := range want {
-			var yi float64
-			if y != nil {
-				j := i / max(c.ydiv, 1)
-				if c.ymod > 0 {
-					j %= c.ymod
+		out = append(out, check{Result{Op: "map", Case: fmt.Sprintf("%v ydiv=%d ymod=%d n=%d", c.op, c.ydiv, c.ymod, n)}, func(r *Result) {
+			var y []float64
+			if c.ny > 0 {
+				y = ypos[:c.ny]
+			}
+			want := make([]float64, n)
+			for i := range want {
+				var yi float64
+				if y != nil {
+					j := i / max(c.ydiv, 1)
+					if c.ymod > 0 {
+						j %= c.ymod
+					}
+					yi = y[j]
 				}
-				yi = y[j]
+				want[i] = compute.MapScalar(c.op, x[i], yi, c.a, c.b, c.c)
 			}
-			want[i] = compute.MapScalar(c.op, x[i], yi, c.a, c.b, c.c)
-		}
-		got, err := func() ([]float64, error) {
-			xa, err := b.Upload(x)
-			if err != nil {
-				return nil, err
-			}
-			defer b.Free(xa)
-			var ya compute.Array
-			if y != nil {
-				if ya, err = b.Upload(y); err != nil {
+			got, err := func() ([]float64, error) {
+				xa, err := b.Upload(x)
+				if err != nil {
 					return nil, err
 				}
-				defer b.Free(ya)
-			}
-			dst, err := b.Alloc(n)
-			if err != nil {
-				return nil, err
-			}
-			defer b.Free(dst)
-			if err := b.Map(dst, compute.MapArgs{Op: c.op, X: xa, Y: ya, YDiv: c.ydiv, YMod: c.ymod, A: c.a, B: c.b, C: c.c}); err != nil {
-				return nil, err
-			}
-			got := make([]float64, n)
-			return got, b.Read(got, dst)
-		}()
-		r.Err = err
-		if err == nil {
-			// NaN where the reference is NaN (log/sqrt of negatives) must match.
-			for i := range want {
-				if math.IsNaN(want[i]) {
-					if !math.IsNaN(got[i]) {
-						r.MaxErr = math.Inf(1)
+				defer b.Free(xa)
+				var ya compute.Array
+				if y != nil {
+					if ya, err = b.Upload(y); err != nil {
+						return nil, err
 					}
-					want[i], got[i] = 0, 0
+					defer b.Free(ya)
 				}
+				dst, err := b.Alloc(n)
+				if err != nil {
+					return nil, err
+				}
+				defer b.Free(dst)
+				if err := b.Map(dst, compute.MapArgs{Op: c.op, X: xa, Y: ya, YDiv: c.ydiv, YMod: c.ymod, A: c.a, B: c.b, C: c.c}); err != nil {
+					return nil, err
+				}
+				got := make([]float64, n)
+				return got, b.Read(got, dst)
+			}()
+			r.Err = err
+			if err == nil {
+				// NaN where the reference is NaN (log/sqrt of negatives) must match.
+				for i := range want {
+					if math.IsNaN(want[i]) {
+						if !math.IsNaN(got[i]) {
+							r.MaxErr = math.Inf(1)
+						}
+						want[i], got[i] = 0, 0
+					}
+				}
+				r.MaxErr = max(r.MaxErr, maxErr(got, want)/(1+maxAbs(want)))
+				r.Tol = 1e-5
 			}
-			r.MaxErr = max(r.MaxErr, maxErr(got, want)/(1+maxAbs(want)))
-			r.Tol = 1e-5
-		}
-		out = append(out, finish(r, start))
+		}})
 	}
 	// In place with Y = dst as well: x = x*x (OpMul, X = Y = dst).
 	{
-		start := time.Now()
-		r := Result{Op: "map", Case: "mul in place, X = Y = dst, n=4097"}
+		out = append(out, check{Result{Op: "map", Case: "mul in place, X = Y = dst, n=4097"}, func(r *Result) {
+			func() {
+				xa, err := b.Upload(x)
+				if err != nil {
+					r.Err = err
+					return
+				}
+				defer b.Free(xa)
+				if r.Err = b.Map(xa, compute.MapArgs{Op: compute.OpMul, X: xa, Y: xa, A: 1}); r.Err != nil {
+					return
+				}
+				got := make([]float64, n)
+				if r.Err = b.Read(got, xa); r.Err != nil {
+					return
+				}
+				for i, g := range got {
+					r.MaxErr = max(r.MaxErr, math.Abs(g-x[i]*x[i])/(1+x[i]*x[i]))
+				}
+				r.Tol = 1e-6
+			}()
+		}})
+	}
+	// In place: x = 2x + 1.
+	out = append(out, check{Result{Op: "map", Case: "axpby in place n=65"}, func(r *Result) {
 		func() {
-			xa, err := b.Upload(x)
+			xa, err := b.Upload(x[:65])
 			if err != nil {
 				r.Err = err
 				return
 			}
 			defer b.Free(xa)
-			if r.Err = b.Map(xa, compute.MapArgs{Op: compute.OpMul, X: xa, Y: xa, A: 1}); r.Err != nil {
+			if r.Err = b.Map(xa, compute.MapArgs{Op: compute.OpAxpby, X: xa, A: 2, C: 1}); r.Err != nil {
 				return
 			}
-			got := make([]float64, n)
+			got := make([]float64, 65)
 			if r.Err = b.Read(got, xa); r.Err != nil {
 				return
 			}
 			for i, g := range got {
-				r.MaxErr = max(r.MaxErr, math.Abs(g-x[i]*x[i])/(1+x[i]*x[i]))
+				r.MaxErr = max(r.MaxErr, math.Abs(g-(2*x[i]+1)))
 			}
-			r.Tol = 1e-6
+			r.Tol = 1e-5
 		}()
-		out = append(out, finish(r, start))
-	}
-	// In place: x = 2x + 1.
-	start := time.Now()
-	r := Result{Op: "map", Case: "axpby in place n=65"}
-	func() {
-		xa, err := b.Upload(x[:65])
-		if err != nil {
-			r.Err = err
-			return
-		}
-		defer b.Free(xa)
-		if r.Err = b.Map(xa, compute.MapArgs{Op: compute.OpAxpby, X: xa, A: 2, C: 1}); r.Err != nil {
-			return
-		}
-		got := make([]float64, 65)
-		if r.Err = b.Read(got, xa); r.Err != nil {
-			return
-		}
-		for i, g := range got {
-			r.MaxErr = max(r.MaxErr, math.Abs(g-(2*x[i]+1)))
-		}
-		r.Tol = 1e-5
-	}()
-	return append(out, finish(r, start))
+	}})
+	return out
 }
 
-func sumChecks(b compute.Backend) []Result {
-	var out []Result
+func sumChecks(b compute.Backend) []check {
+	var out []check
 	for _, n := range []int{1, 63, 64, 65, 4097, 100003} {
-		start := time.Now()
-		r := Result{Op: "sum", Case: fmt.Sprintf("n=%d", n)}
-		x := points(21, n, 1, 1)
-		var want, abs float64
-		for _, v := range x {
-			want += v
-			abs += math.Abs(v)
-		}
-		func() {
-			xa, err := b.Upload(x)
-			if err != nil {
-				r.Err = err
-				return
+		out = append(out, check{Result{Op: "sum", Case: fmt.Sprintf("n=%d", n)}, func(r *Result) {
+			x := points(21, n, 1, 1)
+			var want, abs float64
+			for _, v := range x {
+				want += v
+				abs += math.Abs(v)
 			}
-			defer b.Free(xa)
-			got, err := b.Sum(xa)
-			r.Err = err
-			r.MaxErr = math.Abs(got-want) / abs
-			r.Tol = 1e-6
-		}()
-		out = append(out, finish(r, start))
+			func() {
+				xa, err := b.Upload(x)
+				if err != nil {
+					r.Err = err
+					return
+				}
+				defer b.Free(xa)
+				got, err := b.Sum(xa)
+				r.Err = err
+				r.MaxErr = math.Abs(got-want) / abs
+				r.Tol = 1e-6
+			}()
+		}})
 	}
 	return out
 }
 
-func matMulChecks(b compute.Backend) []Result {
-	var out []Result
+func matMulChecks(b compute.Backend) []check {
+	var out []check
 	for _, c := range []struct{ n, k, m int }{{1, 1, 1}, {63, 65, 17}, {64, 3, 64}, {130, 64, 65}} {
 		for _, tr := range [][2]bool{{false, false}, {true, false}, {false, true}, {true, true}} {
-			start := time.Now()
-			r := Result{Op: "matmul", Case: fmt.Sprintf("%dx%dx%d tA=%v tB=%v", c.n, c.k, c.m, tr[0], tr[1])}
-			A := points(31, c.n*c.k, 1, 0)
-			B := points(32, c.k*c.m, 1, 0)
-			want := make([]float64, c.n*c.m)
-			for i := 0; i < c.n; i++ {
-				for j := 0; j < c.m; j++ {
-					var s float64
-					for l := 0; l < c.k; l++ {
-						av := A[i*c.k+l]
-						if tr[0] {
-							av = A[l*c.n+i]
+			out = append(out, check{Result{Op: "matmul", Case: fmt.Sprintf("%dx%dx%d tA=%v tB=%v", c.n, c.k, c.m, tr[0], tr[1])}, func(r *Result) {
+				A := points(31, c.n*c.k, 1, 0)
+				B := points(32, c.k*c.m, 1, 0)
+				want := make([]float64, c.n*c.m)
+				for i := 0; i < c.n; i++ {
+					for j := 0; j < c.m; j++ {
+						var s float64
+						for l := 0; l < c.k; l++ {
+							av := A[i*c.k+l]
+							if tr[0] {
+								av = A[l*c.n+i]
+							}
+							bv := B[l*c.m+j]
+							if tr[1] {
+								bv = B[j*c.k+l]
+							}
+							s += av * bv
 						}
-						bv := B[l*c.m+j]
-						if tr[1] {
-							bv = B[j*c.k+l]
-						}
-						s += av * bv
+						want[i*c.m+j] = s
 					}
-					want[i*c.m+j] = s
 				}
+				func() {
+					in, err := upload(b, A, B)
+					if err != nil {
+						r.Err = err
+						return
+					}
+					defer freeAll(b, in)
+					dst, err := b.Alloc(c.n * c.m)
+					if err != nil {
+						r.Err = err
+						return
+					}
+					defer b.Free(dst)
+					if r.Err = b.MatMul(dst, in[0], in[1], c.n, c.k, c.m, tr[0], tr[1]); r.Err != nil {
+						return
+					}
+					got := make([]float64, c.n*c.m)
+					if r.Err = b.Read(got, dst); r.Err != nil {
+						return
+					}
+					r.MaxErr = maxErr(got, want) / (math.Sqrt(float64(c.k)) * 4)
+					r.Tol = 1e-5
+				}()
+			}})
+		}
+	}
+	return out
+}
+
+func gatherChecks(b compute.Backend) []check {
+	var out []check
+	src := points(41, 1000, 1, 0)
+	for _, k := range []int{1, 4} {
+		n := 4097
+		out = append(out, check{Result{Op: "gathersum", Case: fmt.Sprintf("n=%d k=%d", n, k)}, func(r *Result) {
+			idx := make([]float64, n*k)
+			want := make([]float64, n)
+			for i := range idx {
+				j := int(compute.UniformAt(42, uint64(i)) * 1100) // about 9% land past 1000: skipped as -1
+				if j >= 1000 {
+					idx[i] = -1
+					continue
+				}
+				idx[i] = float64(j)
+				want[i/k] += src[j]
 			}
 			func() {
-				in, err := upload(b, A, B)
+				in, err := upload(b, src, idx)
 				if err != nil {
 					r.Err = err
 					return
 				}
 				defer freeAll(b, in)
-				dst, err := b.Alloc(c.n * c.m)
-				if err != nil {
-					r.Err = err
-					return
-				}
-				defer b.Free(dst)
-				if r.Err = b.MatMul(dst, in[0], in[1], c.n, c.k, c.m, tr[0], tr[1]); r.Err != nil {
-					return
-				}
-				got := make([]float64, c.n*c.m)
-				if r.Err = b.Read(got, dst); r.Err != nil {
-					return
-				}
-				r.MaxErr = maxErr(got, want) / (math.Sqrt(float64(c.k)) * 4)
-				r.Tol = 1e-5
-			}()
-			out = append(out, finish(r, start))
-		}
-	}
-	return out
-}
-
-func gatherChecks(b compute.Backend) []Result {
-	var out []Result
-	src := points(41, 1000, 1, 0)
-	for _, k := range []int{1, 4} {
-		start := time.Now()
-		n := 4097
-		r := Result{Op: "gathersum", Case: fmt.Sprintf("n=%d k=%d", n, k)}
-		idx := make([]float64, n*k)
-		want := make([]float64, n)
-		for i := range idx {
-			j := int(compute.UniformAt(42, uint64(i)) * 1100) // about 9% land past 1000: skipped as -1
-			if j >= 1000 {
-				idx[i] = -1
-				continue
-			}
-			idx[i] = float64(j)
-			want[i/k] += src[j]
-		}
-		func() {
-			in, err := upload(b, src, idx)
-			if err != nil {
-				r.Err = err
-				return
-			}
-			defer freeAll(b, in)
-			dst, err := b.Alloc(n)
-			if err != nil {
-				r.Err = err
-				return
-			}
-			defer b.Free(dst)
-			if r.Err = b.GatherSum(dst, in[0], in[1], k); r.Err != nil {
-				return
-			}
-			got := make([]float64, n)
-			if r.Err = b.Read(got, dst); r.Err != nil {
-				return
-			}
-			r.MaxErr = maxErr(got, want) / (maxAbs(src) * float64(k))
-			r.Tol = 1e-6
-		}()
-		out = append(out, finish(r, start))
-	}
-	return out
-}
-
-func sortChecks(b compute.Backend) []Result {
-	var out []Result
-	for _, c := range []struct{ rows, cols int }{{1, 1}, {3, 63}, {2, 64}, {5, 65}, {2, 4097}} {
-		start := time.Now()
-		r := Result{Op: "sortrows", Case: fmt.Sprintf("%d x %d", c.rows, c.cols)}
-		x := points(51, c.rows*c.cols, 1, 0)
-		for i := range x {
-			x[i] = float64(float32(x[i])) // exact in float32, so the check is exact
-		}
-		want := slices.Clone(x)
-		for i := 0; i < c.rows; i++ {
-			slices.Sort(want[i*c.cols : (i+1)*c.cols])
-		}
-		func() {
-			xa, err := b.Upload(x)
-			if err != nil {
-				r.Err = err
-				return
-			}
-			defer b.Free(xa)
-			if r.Err = b.SortRows(xa, c.rows, c.cols); r.Err != nil {
-				return
-			}
-			got := make([]float64, len(x))
-			if r.Err = b.Read(got, xa); r.Err != nil {
-				return
-			}
-			r.MaxErr = maxErr(got, want)
-			r.Tol = 0
-		}()
-		out = append(out, finish(r, start))
-	}
-	return out
-}
-
-func rngChecks(b compute.Backend) []Result {
-	var out []Result
-	const n = 4097
-	// An offset whose low word wraps inside the range exercises the carry.
-	for _, off := range []uint64{0, 1<<32 - 100} {
-		for _, normal := range []bool{false, true} {
-			start := time.Now()
-			name := "uniform"
-			if normal {
-				name = "normal"
-			}
-			r := Result{Op: name, Case: fmt.Sprintf("n=%d seed=7 offset=%d", n, off)}
-			want := make([]float64, n)
-			for i := range want {
-				if normal {
-					want[i] = compute.NormalAt(7, off+uint64(i))
-				} else {
-					want[i] = compute.UniformAt(7, off+uint64(i))
-				}
-			}
-			func() {
 				dst, err := b.Alloc(n)
 				if err != nil {
 					r.Err = err
 					return
 				}
 				defer b.Free(dst)
-				if normal {
-					r.Err = b.Normal(dst, 7, off)
-				} else {
-					r.Err = b.Uniform(dst, 7, off)
-				}
-				if r.Err != nil {
+				if r.Err = b.GatherSum(dst, in[0], in[1], k); r.Err != nil {
 					return
 				}
 				got := make([]float64, n)
 				if r.Err = b.Read(got, dst); r.Err != nil {
 					return
 				}
-				r.MaxErr = maxErr(got, want)
-				if normal {
-					r.Tol = 5e-6
-				}
+				r.MaxErr = maxErr(got, want) / (maxAbs(src) * float64(k))
+				r.Tol = 1e-6
 			}()
-			out = append(out, finish(r, start))
+		}})
+	}
+	return out
+}
+
+func sortChecks(b compute.Backend) []check {
+	var out []check
+	for _, c := range []struct{ rows, cols int }{{1, 1}, {3, 63}, {2, 64}, {5, 65}, {2, 4097}} {
+		out = append(out, check{Result{Op: "sortrows", Case: fmt.Sprintf("%d x %d", c.rows, c.cols)}, func(r *Result) {
+			x := points(51, c.rows*c.cols, 1, 0)
+			for i := range x {
+				x[i] = float64(float32(x[i])) // exact in float32, so the check is exact
+			}
+			want := slices.Clone(x)
+			for i := 0; i < c.rows; i++ {
+				slices.Sort(want[i*c.cols : (i+1)*c.cols])
+			}
+			func() {
+				xa, err := b.Upload(x)
+				if err != nil {
+					r.Err = err
+					return
+				}
+				defer b.Free(xa)
+				if r.Err = b.SortRows(xa, c.rows, c.cols); r.Err != nil {
+					return
+				}
+				got := make([]float64, len(x))
+				if r.Err = b.Read(got, xa); r.Err != nil {
+					return
+				}
+				r.MaxErr = maxErr(got, want)
+				r.Tol = 0
+			}()
+		}})
+	}
+	return out
+}
+
+func rngChecks(b compute.Backend) []check {
+	var out []check
+	const n = 4097
+	// An offset whose low word wraps inside the range exercises the carry.
+	for _, off := range []uint64{0, 1<<32 - 100} {
+		for _, normal := range []bool{false, true} {
+			name := "uniform"
+			if normal {
+				name = "normal"
+			}
+			out = append(out, check{Result{Op: name, Case: fmt.Sprintf("n=%d seed=7 offset=%d", n, off)}, func(r *Result) {
+				want := make([]float64, n)
+				for i := range want {
+					if normal {
+						want[i] = compute.NormalAt(7, off+uint64(i))
+					} else {
+						want[i] = compute.UniformAt(7, off+uint64(i))
+					}
+				}
+				func() {
+					dst, err := b.Alloc(n)
+					if err != nil {
+						r.Err = err
+						return
+					}
+					defer b.Free(dst)
+					if normal {
+						r.Err = b.Normal(dst, 7, off)
+					} else {
+						r.Err = b.Uniform(dst, 7, off)
+					}
+					if r.Err != nil {
+						return
+					}
+					got := make([]float64, n)
+					if r.Err = b.Read(got, dst); r.Err != nil {
+						return
+					}
+					r.MaxErr = maxErr(got, want)
+					if normal {
+						r.Tol = 5e-6
+					}
+				}()
+			}})
 		}
 	}
 	return out
 }
 
 // errorChecks verify that bad arguments come back as errors.
-func errorChecks(b compute.Backend) []Result {
-	var out []Result
-	x, err := b.Upload([]float64{0, 1, 2, 3})
-	if err != nil {
-		return []Result{{Op: "errors", Case: "upload", Err: err}}
-	}
-	defer b.Free(x)
-	dst, err := b.Alloc(2)
-	if err != nil {
-		return []Result{{Op: "errors", Case: "alloc", Err: err}}
-	}
-	defer b.Free(dst)
+func errorChecks(b compute.Backend) []check {
+	var out []check
 	cases := []struct {
 		name string
-		p    compute.Pairs
+		p    func(x compute.Array) compute.Pairs
 	}{
-		{"eps=0", compute.Pairs{X: x, Y: x, N: 2, M: 2, D: 2, Eps: 0}},
-		{"eps<0", compute.Pairs{X: x, Y: x, N: 2, M: 2, D: 2, Eps: -1}},
-		{"eps=NaN", compute.Pairs{X: x, Y: x, N: 2, M: 2, D: 2, Eps: math.NaN()}},
-		{"empty rows", compute.Pairs{X: x, Y: x, N: 0, M: 2, D: 2, Eps: 1}},
-		{"dimension mismatch", compute.Pairs{X: x, Y: x, N: 2, M: 2, D: 3, Eps: 1}},
-		{"d too large", compute.Pairs{X: x, Y: x, N: 2, M: 2, D: compute.MaxDim + 1, Eps: 1}},
+		{"eps=0", func(x compute.Array) compute.Pairs { return compute.Pairs{X: x, Y: x, N: 2, M: 2, D: 2, Eps: 0} }},
+		{"eps<0", func(x compute.Array) compute.Pairs { return compute.Pairs{X: x, Y: x, N: 2, M: 2, D: 2, Eps: -1} }},
+		{"eps=NaN", func(x compute.Array) compute.Pairs {
+			return compute.Pairs{X: x, Y: x, N: 2, M: 2, D: 2, Eps: math.NaN()}
+		}},
+		{"empty rows", func(x compute.Array) compute.Pairs { return compute.Pairs{X: x, Y: x, N: 0, M: 2, D: 2, Eps: 1} }},
+		{"dimension mismatch", func(x compute.Array) compute.Pairs { return compute.Pairs{X: x, Y: x, N: 2, M: 2, D: 3, Eps: 1} }},
+		{"d too large", func(x compute.Array) compute.Pairs {
+			return compute.Pairs{X: x, Y: x, N: 2, M: 2, D: compute.MaxDim + 1, Eps: 1}
+		}},
 	}
 	for _, c := range cases {
-		r := Result{Op: "errors", Case: "softmin " + c.name}
-		if err := b.SoftMin(dst, c.p); err == nil {
-			r.Err = fmt.Errorf("SoftMin accepted %s", c.name)
-		}
-		r.Pass = r.Err == nil
-		out = append(out, r)
+		out = append(out, check{Result{Op: "errors", Case: "softmin " + c.name}, func(r *Result) {
+			x, err := b.Upload([]float64{0, 1, 2, 3})
+			if err != nil {
+				r.Err = err
+				return
+			}
+			defer b.Free(x)
+			dst, err := b.Alloc(2)
+			if err != nil {
+				r.Err = err
+				return
+			}
+			defer b.Free(dst)
+			if err := b.SoftMin(dst, c.p(x)); err == nil {
+				r.Err = fmt.Errorf("SoftMin accepted %s", c.name)
+			}
+		}})
 	}
 	return out
 }

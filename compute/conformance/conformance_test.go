@@ -28,3 +28,25 @@ func TestCPURef(t *testing.T) { check(t, compute.NewCPURef(0)) }
 func TestGPU(t *testing.T) { check(t, gputest.Backend(t)) }
 
 func TestCPUFast(t *testing.T) { check(t, compute.NewCPUFast(0)) }
+
+// TestProgress: Options.Progress is called once before each check, k
+// running 1 .. N in order with N the number of results, and names the
+// check the k-th result reports.
+func TestProgress(t *testing.T) {
+	type call struct {
+		k, total int
+		name     string
+	}
+	var calls []call
+	rs := conformance.Run(compute.NewCPU(0), conformance.Options{Quick: true, Progress: func(k, total int, name string) {
+		calls = append(calls, call{k, total, name})
+	}})
+	if len(calls) != len(rs) || len(rs) == 0 {
+		t.Fatalf("%d progress calls for %d checks", len(calls), len(rs))
+	}
+	for i, c := range calls {
+		if c.k != i+1 || c.total != len(rs) || c.name != rs[i].Op+" "+rs[i].Case {
+			t.Fatalf("call %d = %+v, want check %d of %d: %s %s", i, c, i+1, len(rs), rs[i].Op, rs[i].Case)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package conformance
 import (
 	"fmt"
 	"math"
-	"time"
 
 	"github.com/otplay/otplay/compute"
 )
@@ -68,7 +67,7 @@ func (cc costCase) refLogits(p pairData, i int, eps float64, s []float64) float6
 	return mx
 }
 
-func costChecks(b compute.Backend, opts Options) []Result {
+func costChecks(b compute.Backend, opts Options) []check {
 	type size struct{ n, m, d int }
 	// {5, 3000, 2}: few rows, many columns, so the GPU splits the
 	// columns and merges the splits (softmin_combine, softmean_cost_combine).
@@ -76,65 +75,75 @@ func costChecks(b compute.Backend, opts Options) []Result {
 	if !opts.Quick {
 		shapes = append(shapes, size{4097, 129, 2}, size{63, 65, 64})
 	}
-	var out []Result
+	var out []check
 	for _, cc := range costCases {
 		for _, sh := range shapes {
-			p := newPairData(sh.n, sh.m, sh.d, uint64(500*sh.d+sh.n))
+			// The data and its largest cost, built when a check of the
+			// shape first runs.
+			var p *pairData
 			var maxC float64
-			for i := 0; i < p.n; i++ {
-				for j := 0; j < p.m; j++ {
-					maxC = max(maxC, cc.costOf(p, i, j))
-				}
-			}
-			for _, eps := range []float64{1e-2, 1} {
-				start := time.Now()
-				r := Result{Op: "softmin", Case: fmt.Sprintf("%s n=%d m=%d d=%d eps=%g", cc.name, p.n, p.m, p.d, eps)}
-				want := make([]float64, p.n)
-				s := make([]float64, p.m)
-				for i := range want {
-					mx := cc.refLogits(p, i, eps, s)
-					var t float64
-					for _, v := range s {
-						t += math.Exp(v - mx)
-					}
-					want[i] = -eps * (mx + math.Log(t))
-				}
-				got, err := runCost(b, p, cc, eps, false)
-				r.Err = err
-				if err == nil {
-					r.MaxErr = maxErr(got, want) / (maxAbs(want) + maxC + eps)
-					r.Tol = 3e-6
-				}
-				out = append(out, finish(r, start))
-
-				start = time.Now()
-				r = Result{Op: "softmean", Case: r.Case}
-				mean := make([]float64, p.n*p.d)
-				for i := 0; i < p.n; i++ {
-					mx := cc.refLogits(p, i, eps, s)
-					var z float64
-					for j, v := range s {
-						w := math.Exp(v - mx)
-						z += w
-						for k := 0; k < p.d; k++ {
-							mean[i*p.d+k] += w * p.y[j*p.d+k]
+			data := func() (pairData, float64) {
+				if p == nil {
+					q := newPairData(sh.n, sh.m, sh.d, uint64(500*sh.d+sh.n))
+					for i := 0; i < q.n; i++ {
+						for j := 0; j < q.m; j++ {
+							maxC = max(maxC, cc.costOf(q, i, j))
 						}
 					}
-					for k := 0; k < p.d; k++ {
-						mean[i*p.d+k] /= z
+					p = &q
+				}
+				return *p, maxC
+			}
+			for _, eps := range []float64{1e-2, 1} {
+				name := fmt.Sprintf("%s n=%d m=%d d=%d eps=%g", cc.name, sh.n, sh.m, sh.d, eps)
+				out = append(out, check{Result{Op: "softmin", Case: name}, func(r *Result) {
+					p, maxC := data()
+					want := make([]float64, p.n)
+					s := make([]float64, p.m)
+					for i := range want {
+						mx := cc.refLogits(p, i, eps, s)
+						var t float64
+						for _, v := range s {
+							t += math.Exp(v - mx)
+						}
+						want[i] = -eps * (mx + math.Log(t))
 					}
-				}
-				got, err = runCost(b, p, cc, eps, true)
-				r.Err = err
-				if err == nil {
-					r.MaxErr = maxErr(got, mean) / maxAbs(p.y)
-					r.Tol = min(2e-3, 1e-4+1e-7*maxC/eps)
-				}
-				out = append(out, finish(r, start))
+					got, err := runCost(b, p, cc, eps, false)
+					r.Err = err
+					if err == nil {
+						r.MaxErr = maxErr(got, want) / (maxAbs(want) + maxC + eps)
+						r.Tol = 3e-6
+					}
+				}})
+				out = append(out, check{Result{Op: "softmean", Case: name}, func(r *Result) {
+					p, maxC := data()
+					s := make([]float64, p.m)
+					mean := make([]float64, p.n*p.d)
+					for i := 0; i < p.n; i++ {
+						mx := cc.refLogits(p, i, eps, s)
+						var z float64
+						for j, v := range s {
+							w := math.Exp(v - mx)
+							z += w
+							for k := 0; k < p.d; k++ {
+								mean[i*p.d+k] += w * p.y[j*p.d+k]
+							}
+						}
+						for k := 0; k < p.d; k++ {
+							mean[i*p.d+k] /= z
+						}
+					}
+					got, err := runCost(b, p, cc, eps, true)
+					r.Err = err
+					if err == nil {
+						r.MaxErr = maxErr(got, mean) / maxAbs(p.y)
+						r.Tol = min(2e-3, 1e-4+1e-7*maxC/eps)
+					}
+				}})
 			}
 		}
 	}
-	return append(out, costErrorChecks(b)...)
+	return append(out, check{Result{Op: "errors", Case: "bad costs refused"}, func(r *Result) { costErrorCheck(b, r) }})
 }
 
 // runCost runs SoftMin (or SoftMean of V = Y) of p under cc on b.
@@ -176,21 +185,19 @@ func runCost(b compute.Backend, p pairData, cc costCase, eps float64, mean bool)
 	return got, b.Read(got, dst)
 }
 
-// costErrorChecks: a cost matrix of the wrong size and a bad power are
+// costErrorCheck: a cost matrix of the wrong size and a bad power are
 // refused with ErrBadArgument.
-func costErrorChecks(b compute.Backend) []Result {
-	start := time.Now()
-	r := Result{Op: "errors", Case: "bad costs refused"}
+func costErrorCheck(b compute.Backend, r *Result) {
 	in, err := upload(b, []float64{0, 1, 2, 3}, []float64{1, 2, 3})
 	if err != nil {
 		r.Err = err
-		return []Result{finish(r, start)}
+		return
 	}
 	defer freeAll(b, in)
 	dst, err := b.Alloc(2)
 	if err != nil {
 		r.Err = err
-		return []Result{finish(r, start)}
+		return
 	}
 	defer b.Free(dst)
 	x := in[0]
@@ -210,5 +217,4 @@ func costErrorChecks(b compute.Backend) []Result {
 			break
 		}
 	}
-	return []Result{finish(r, start)}
 }

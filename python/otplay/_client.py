@@ -286,7 +286,7 @@ class Client:
         return fields, arrs
 
     def solve(self, x=None, y=None, a=None, b=None, method="sinkhorn", eps=None, backend="auto", plan=False,
-              cost=None, p=None, **options):
+              cost=None, p=None, grad=False, directions=None, **options):
         """Optimal transport between the clouds x and y (otplay solve).
 
         method: sinkhorn, unbalanced (``tau``), partial (``mass``),
@@ -294,21 +294,34 @@ class Client:
         POT's reg (None: the CLI's default, 0.01). a, b: weights
         (default uniform; normalised for the balanced methods). Other
         options are the CLI's flags: tier, tau, mass, iters, tol, scaling,
-        symmetric, seed, projections.
+        symmetric, seed, projections, tau_a, tau_b and reg_type
+        (unbalanced: POT's reg_m pair and reg_type, "entropy" or "kl"),
+        max_pivots (exact: POT's numItermax).
 
         Ground cost (POT's conventions): p, the power of |x - y| (None or
         2: squared Euclidean, POT's ot.dist(x, y); 1: ot.dist(x, y,
         'euclidean'); any p in (0, 16]: ot.dist(x, y, 'euclidean')**p),
-        for sinkhorn, unbalanced, partial and exact. cost: a dense n x m
+        for sinkhorn, unbalanced, partial and exact (for sliced, the order
+        of SW_p). cost: a dense n x m
         cost matrix (POT's M; an array or a .npy/.csv file read here) in
         place of x and y, for sinkhorn, unbalanced, partial and exact.
 
         Returns a Result with the fields of ``otplay solve --json`` and
-        ``f``, ``g`` (the potentials, GeomLoss's convention, for the
-        entropic methods) and ``plan`` (n x m, when plan=True).
+        ``f``, ``g`` (the potentials: GeomLoss's convention for the
+        entropic methods; for exact, POT's centred ``log['u']``,
+        ``log['v']`` of ``ot.emd``) and ``plan`` (n x m, when plan=True).
+        b may be an m x k array (k target histograms, POT's b as a
+        matrix): ``columns`` then lists each column's cost, objective,
+        iterations and convergence (no potentials, plan or grad).
+        sliced takes ``p`` (SW_p, default 2) and ``directions`` (L x d,
+        rows scaled to unit length) as in ``sliced``.
+        grad=True (sinkhorn, divergence, exact) adds ``grad_x`` (n x d),
+        ``grad_y`` (m x d), ``grad_a`` (n) and ``grad_b`` (m): the
+        gradient of the value (OT_eps or S) by the envelope theorem, the
+        weight parts centred (the potentials minus their means).
         """
-        params = dict(options, method=method, eps=eps, backend=backend, plan=bool(plan),
-                      potentials=method not in ("sliced", "exact"), p=p)
+        params = dict(options, method=method, eps=eps, backend=backend, plan=bool(plan), grad=bool(grad),
+                      potentials=method != "sliced", p=p)
         arrays = {}
         if cost is None and (x is None or y is None):
             raise OtplayError("solve: give the clouds x and y, or a cost matrix cost=M")
@@ -320,19 +333,23 @@ class Client:
         _points("y", y, params, arrays)
         _vector("a", a, arrays)
         _vector("b", b, arrays)
+        _vector("directions", directions, arrays)
+        if "b" in arrays and arrays["b"].ndim == 2 and min(arrays["b"].shape) > 1:
+            params["potentials"] = False  # k target histograms: no potentials
         return Result(*self._post("solve", params, arrays))
 
-    def sliced(self, x, y, a=None, b=None, projections=None, seed=None, directions=None, backend="auto"):
-        """The sliced Wasserstein distance SW_2 (POT's
-        sliced_wasserstein_distance with p=2).
+    def sliced(self, x, y, a=None, b=None, projections=None, seed=None, directions=None, backend="auto", p=None):
+        """The sliced Wasserstein distance SW_p (POT's
+        sliced_wasserstein_distance with p, default 2).
 
         directions: an L x d array of directions (POT's ``projections``
-        transposed); default: ``projections`` (200) directions drawn
-        uniformly on the sphere with ``seed``. The Result has ``value``
-        (SW_2), ``cost`` (SW_2^2), ``stderr``, ``per_direction`` (L) and
+        transposed), each row scaled to unit length (zero rows refused);
+        default: ``projections`` (200) directions drawn uniformly on the
+        sphere with ``seed``. The Result has ``value`` (SW_p), ``cost``
+        (SW_p^p), ``p``, ``stderr``, ``per_direction`` (L: W_p^p) and
         ``directions`` (L x d, those used).
         """
-        params = {"projections": projections, "seed": seed, "backend": backend}
+        params = {"projections": projections, "seed": seed, "backend": backend, "p": p}
         arrays = {}
         _points("x", x, params, arrays)
         _points("y", y, params, arrays)
@@ -465,8 +482,8 @@ def solve(x=None, y=None, a=None, b=None, method="sinkhorn", eps=None, backend="
     return default_client().solve(x, y, a=a, b=b, method=method, eps=eps, backend=backend, plan=plan, cost=cost, p=p, **options)
 
 
-def sliced(x, y, a=None, b=None, projections=None, seed=None, directions=None, backend="auto"):
-    return default_client().sliced(x, y, a=a, b=b, projections=projections, seed=seed, directions=directions, backend=backend)
+def sliced(x, y, a=None, b=None, projections=None, seed=None, directions=None, backend="auto", p=None):
+    return default_client().sliced(x, y, a=a, b=b, projections=projections, seed=seed, directions=directions, backend=backend, p=p)
 
 
 def sample(data="8gaussians:2000", n=None, model="empirical", sampler="dpmpp2m", steps=None, backend="auto", **options):

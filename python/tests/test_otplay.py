@@ -93,6 +93,12 @@ class TestAgainstPOT(unittest.TestCase):
         r = otplay.solve(cost=Me, method="exact", plan=True)
         self.assertAlmostEqual(r.cost, float(np.sum(Pe * Me)), delta=1e-12)
         self.assertLess(np.abs(r.plan - Pe).max(), 1e-12)
+        # Weighted, by the network simplex, with POT's centred duals.
+        Pw, log = ot.emd(a, b, M, log=True)
+        r = otplay.solve(cost=M, a=a, b=b, method="exact", plan=True)
+        self.assertAlmostEqual(r.cost, log["cost"], delta=1e-12 * log["cost"])
+        self.assertLess(np.abs(r.plan - Pw).max(), 1e-12)
+        np.testing.assert_allclose(r.f, log["u"], atol=1e-10)
         with self.assertRaises(otplay.OtplayError) as e:
             otplay.solve(cost=M, x=np.zeros((n, 2)))
         self.assertIn("--cost replaces the points", str(e.exception))
@@ -156,6 +162,103 @@ class TestAgainstPOT(unittest.TestCase):
         r = otplay.solve(x, y, method="exact", backend="cpu", plan=True)
         self.assertAlmostEqual(r.cost, want, delta=1e-10 * want)
         self.assertAlmostEqual(r.plan.sum(), 1.0, delta=1e-12)
+
+    def test_exact_weighted_matches_emd(self):
+        """Weighted exact OT in 3-D equals ot.emd(log=True): the cost to
+        1e-12, the plan (unique optimum) and the centred duals u, v."""
+        rng = np.random.default_rng(8)
+        x, y = rng.normal(size=(40, 3)), rng.normal(size=(25, 3)) + 0.3
+        a, b = rng.uniform(0.2, 1, 40), rng.uniform(0.2, 1, 25)
+        a, b = a / a.sum(), b / b.sum()
+        G, log = ot.emd(a, b, ot.dist(x, y), log=True)
+        r = otplay.solve(x, y, a, b, method="exact", backend="cpu", plan=True)
+        self.assertAlmostEqual(r.cost, log["cost"], delta=1e-12 * log["cost"])
+        np.testing.assert_allclose(r.plan, G, atol=1e-14)
+        np.testing.assert_allclose(r.f, log["u"], atol=1e-10)
+        np.testing.assert_allclose(r.g, log["v"], atol=1e-10)
+        g = otplay.solve(x, y, a, b, method="exact", backend="cpu", grad=True)
+        np.testing.assert_allclose(g.grad_x, 2 * (a[:, None] * x - G @ y), atol=1e-12)
+        np.testing.assert_allclose(g.grad_a, log["u"] - log["u"].mean(), atol=1e-10)
+        capped = otplay.solve(x, y, a, b, method="exact", backend="cpu", max_pivots=3)
+        self.assertFalse(capped.converged)
+        self.assertIn("numItermax reached before optimality", " ".join(capped.notes))
+
+    def test_grad_matches_pot_sinkhorn(self):
+        """grad=True: the gradient of OT_eps from POT's own sinkhorn_log
+        output (no autograd): w.r.t. a, reg log u - reg log a minus its
+        mean; w.r.t. x, 2 (a_i x_i - (G y)_i) from POT's plan G."""
+        rng = np.random.default_rng(4)
+        x, y = rng.normal(size=(30, 2)), rng.normal(size=(20, 2)) + 0.4
+        a, b = rng.uniform(0.2, 1, 30), rng.uniform(0.2, 1, 20)
+        a, b = a / a.sum(), b / b.sum()
+        reg = 0.2
+        G, log = ot.sinkhorn(a, b, ot.dist(x, y), reg, method="sinkhorn_log", numItermax=20000, stopThr=1e-13, log=True)
+        f = reg * (log["log_u"] - np.log(a))
+        r = otplay.solve(x, y, a, b, eps=reg, backend="cpu", grad=True, tol=1e-12, iters=20000)
+        np.testing.assert_allclose(r.grad_a, f - f.mean(), atol=1e-9)
+        np.testing.assert_allclose(r.grad_x, 2 * (a[:, None] * x - G @ y), atol=1e-9)
+        np.testing.assert_allclose(r.grad_y, 2 * (b[:, None] * y - G.T @ x), atol=1e-9)
+        self.assertEqual(r.grad_b.shape, (20,))
+
+    def test_unbalanced_kl_form_and_tau_pair(self):
+        """reg_type="kl" (eps KL(P | a b^T), current POT's default) equals
+        POT 0.8.2's entropy-form sinkhorn_unbalanced on the cost
+        M - reg (log a_i + log b_j); a (tau_a, tau_b) pair, which POT
+        0.8.2 does not take, equals the dense scaling iteration
+        u = (a / K v)^(tau_a/(tau_a+reg)), v = (b / K^T u)^(tau_b/(tau_b+reg))."""
+        rng = np.random.default_rng(6)
+        x, y = rng.normal(size=(25, 2)), rng.normal(size=(20, 2)) + 0.5
+        a, b = rng.uniform(0.2, 1, 25), rng.uniform(0.2, 1, 20)
+        a, b = 1.2 * a / a.sum(), b / b.sum()
+        reg, tau = 0.2, 0.7
+        M = ot.dist(x, y)
+        Mkl = M - reg * (np.log(a)[:, None] + np.log(b)[None, :])
+        want = ot.sinkhorn_unbalanced(a, b, Mkl, reg, tau, numItermax=20000, stopThr=1e-14)
+        r = otplay.solve(x, y, a, b, method="unbalanced", eps=reg, tau=tau, reg_type="kl", backend="cpu", plan=True, tol=1e-12, iters=20000)
+        np.testing.assert_allclose(r.plan, want, atol=1e-9 * want.max())
+        ta, tb = 0.4, 3.0
+        K = np.exp(-M / reg)
+        u, v = np.ones(25), np.ones(20)
+        for _ in range(5000):
+            u = (a / (K @ v)) ** (ta / (ta + reg))
+            v = (b / (K.T @ u)) ** (tb / (tb + reg))
+        want = u[:, None] * K * v[None, :]
+        r = otplay.solve(x, y, a, b, method="unbalanced", eps=reg, tau_a=ta, tau_b=tb, backend="cpu", plan=True, tol=1e-12, iters=20000)
+        np.testing.assert_allclose(r.plan, want, atol=1e-9 * want.max())
+        self.assertEqual((r.tau_a, r.tau_b, r.reg_type), (ta, tb, "entropy"))
+
+    def test_sliced_order_p_with_directions(self):
+        """SW_p for p = 1, 2, 3 with given unit directions equals POT's
+        sliced_wasserstein_distance(p=p, projections=D.T) through both the
+        sliced and the solve endpoints; scaled rows give the same value."""
+        rng = np.random.default_rng(9)
+        x, y = rng.normal(size=(35, 3)), rng.normal(size=(50, 3)) + 0.2
+        a, b = rng.uniform(0.2, 1, 35), rng.uniform(0.2, 1, 50)
+        a, b = a / a.sum(), b / b.sum()
+        D = rng.normal(size=(16, 3))
+        D /= np.linalg.norm(D, axis=1)[:, None]
+        for p in (1, 2, 3):
+            want = ot.sliced_wasserstein_distance(x, y, a, b, n_projections=16, p=p, projections=D.T)
+            r = otplay.sliced(x, y, a, b, directions=D * 3.0, p=p, backend="cpu")
+            self.assertAlmostEqual(r.value, want, delta=1e-12 * want)
+            self.assertAlmostEqual(r.cost, want ** p, delta=1e-12 * want ** p)
+            s = otplay.solve(x, y, a, b, method="sliced", directions=D, p=p, backend="cpu")
+            self.assertAlmostEqual(s.value, want, delta=1e-12 * want)
+
+    def test_b_matrix_matches_sinkhorn2_and_emd2(self):
+        """b as an m x k matrix (several target histograms) gives POT's
+        ot.sinkhorn2 and ot.emd2 vectors, one value per column."""
+        rng = np.random.default_rng(12)
+        x, y = rng.normal(size=(20, 2)), rng.normal(size=(15, 2)) + 0.3
+        a = np.full(20, 1 / 20)
+        B = rng.uniform(0.2, 1, (15, 4))
+        B /= B.sum(0)
+        M = ot.dist(x, y)
+        r = otplay.solve(x, y, a, B, eps=0.5, backend="cpu", tol=1e-12, iters=20000)
+        want = ot.sinkhorn2(a, B, M, 0.5, method="sinkhorn_log", stopThr=1e-13, numItermax=20000)
+        np.testing.assert_allclose([c["cost"] for c in r.columns], want, rtol=1e-9)
+        e = otplay.solve(x, y, a, B, method="exact", backend="cpu")
+        np.testing.assert_allclose([c["cost"] for c in e.columns], ot.emd2(a, B, M), rtol=1e-12)
 
     def test_specs_and_float32(self):
         """Data specs and float32 arrays are accepted; a spec run equals the

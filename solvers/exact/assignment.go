@@ -1,8 +1,9 @@
 package exact
 
 import (
-	"github.com/otplay/otplay/compute"
 	"math"
+
+	"github.com/otplay/otplay/compute"
 )
 
 // Assignment solves the linear assignment problem on an n x n cost matrix
@@ -91,11 +92,10 @@ func Assignment(cost []float64, n int) (perm []int, total float64, err error) {
 }
 
 // Solve computes exact OT with squared Euclidean cost between uniform
-// measures on n points x and m points y in dimension d (row-major).
-// With n = m it is an assignment; otherwise each x is repeated m/g times
-// and each y n/g times (g = gcd(n, m)), which represents the same uniform
-// measures, and the flows are merged back per pair of original points.
-// lcm(n, m) must not exceed MaxPoints.
+// measures on n points x and m points y in dimension d (row-major): EMD
+// with nil weights on SquaredEuclidean(x, y), without a pivot cap (the
+// block search on a strongly feasible tree does not cycle, so it ends).
+// Use EMD for weights, other costs, the potentials and a cap.
 func Solve(x, y []float64, n, m, d int) (*Result, error) {
 	switch {
 	case n < 1:
@@ -108,6 +108,8 @@ func Solve(x, y []float64, n, m, d int) (*Result, error) {
 		return nil, badInput("x has %d values, want n*d = %d*%d", len(x), n, d)
 	case len(y) != m*d:
 		return nil, badInput("y has %d values, want m*d = %d*%d", len(y), m, d)
+	case n > MaxArcs/m:
+		return nil, badInput("exact OT between %d and %d points: %d pairs exceed %d", n, m, n*m, MaxArcs)
 	}
 	if err := checkFinite("x", x); err != nil {
 		return nil, err
@@ -115,18 +117,5 @@ func Solve(x, y []float64, n, m, d int) (*Result, error) {
 	if err := checkFinite("y", y); err != nil {
 		return nil, err
 	}
-	cost := make([]float64, n*m)
-	for i := range n {
-		xi := x[i*d : (i+1)*d]
-		for j := range m {
-			yj := y[j*d : (j+1)*d]
-			s := 0.0
-			for k, t := range xi {
-				e := t - yj[k]
-				s += e * e
-			}
-			cost[i*m+j] = s
-		}
-	}
-	return SolveCost(cost, n, m)
+	return SolveCost(SquaredEuclidean(x, y, n, m, d), n, m)
 }

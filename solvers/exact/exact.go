@@ -7,10 +7,6 @@ import (
 	"sort"
 )
 
-// MaxPoints bounds the size of the assignment problem Solve builds
-// (2000 x 2000 costs, 32 MB, O(n^3) time: about a second or two).
-const MaxPoints = 2000
-
 // ErrBadInput wraps every error about the caller's input; use errors.Is.
 var ErrBadInput = errors.New("exact: bad input")
 

@@ -134,3 +134,60 @@ func TestCompare(t *testing.T) {
 		t.Errorf("shift: Sinkhorn divergence %g (converged %v), want ~4", *q1.SinkhornDivergence, *q1.SinkhornConverged)
 	}
 }
+
+// TestMMDReference: the cached reference gives the statistic of the plain
+// i != j double loops written out here (an independent brute force of
+// Gretton et al.'s eq. (3)), for several samples against one reference,
+// and refuses a bad bandwidth and a sample of one point.
+func TestMMDReference(t *testing.T) {
+	const d = 2
+	y := gaussianCloud(90, d, []float64{0, 1}, 0.8, 4)
+	ref, err := NewMMDReference(y, 90, d, 0.7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := func(a, b []float64) float64 {
+		return math.Exp(-((a[0]-b[0])*(a[0]-b[0]) + (a[1]-b[1])*(a[1]-b[1])) / (2 * 0.7 * 0.7))
+	}
+	brute := func(x []float64) float64 {
+		n, m := len(x)/d, len(y)/d
+		var xx, yy, xy float64
+		for i := range n {
+			for j := range n {
+				if i != j {
+					xx += k(x[i*d:], x[j*d:])
+				}
+			}
+			for j := range m {
+				xy += k(x[i*d:], y[j*d:])
+			}
+		}
+		for i := range m {
+			for j := range m {
+				if i != j {
+					yy += k(y[i*d:], y[j*d:])
+				}
+			}
+		}
+		fn, fm := float64(n), float64(m)
+		return xx/(fn*(fn-1)) + yy/(fm*(fm-1)) - 2*xy/(fn*fm)
+	}
+	for _, x := range [][]float64{gaussianCloud(70, d, []float64{1, 0}, 1, 5), y[:80], gaussianCloud(2, d, []float64{0, 0}, 1, 6)} {
+		got, err := ref.MMD(x, len(x)/d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := brute(x)
+		if math.Abs(got.MMD2-want) > 1e-12 || got.MMD != math.Sqrt(max(want, 0)) && math.Abs(got.MMD-math.Sqrt(max(want, 0))) > 1e-12 {
+			t.Errorf("%d points: MMD2 %.15g, brute force %.15g", len(x)/d, got.MMD2, want)
+		}
+	}
+	for _, h := range []float64{0, -1, math.NaN(), math.Inf(1)} {
+		if _, err := NewMMDReference(y, 90, d, h); !errors.Is(err, ErrBadInput) {
+			t.Errorf("h = %v: error %v, want ErrBadInput", h, err)
+		}
+	}
+	if _, err := ref.MMD([]float64{1, 2}, 1); !errors.Is(err, ErrBadInput) {
+		t.Errorf("one point: error %v, want ErrBadInput", err)
+	}
+}

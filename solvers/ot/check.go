@@ -106,14 +106,15 @@ func residualName(m Method) string {
 }
 
 // rowTarget returns the row sum the method asks of row i at potential fi:
-// a_i (hard constraint), or a_i exp(-(f_i + eps log a_i)/tau), the fixed
-// point of the KL-penalised scaling update u = (a / K v)^(tau/(tau+eps))
-// (Chizat et al. 2018, Alg. 2) written in our potentials.
-func rowTarget(a, fi, eps, tau float64) float64 {
+// a_i (hard constraint), or a_i exp(-(f_i + share eps log a_i)/tau), the
+// fixed point of the KL-penalised scaling update u = (a / K v)^(tau/(tau+eps))
+// (Chizat et al. 2018, Alg. 2) written in our potentials; share is 1 for
+// RegEntropy and 0 for RegKL (UnbalancedReg.logWeightShare).
+func rowTarget(a, fi, eps, tau, share float64) float64 {
 	if math.IsInf(tau, 1) {
 		return a
 	}
-	return a * math.Exp(-(fi+eps*math.Log(a))/tau)
+	return a * math.Exp(-(fi+share*eps*math.Log(a))/tau)
 }
 
 // term returns the residual contribution of a row (or column) with sum s,
@@ -122,7 +123,7 @@ func (sv *Solver) term(s, w, fi, tau float64) float64 {
 	if sv.method == PartialMass {
 		return max(s-w, 0)
 	}
-	return math.Abs(s - rowTarget(w, fi, sv.set.Eps, tau))
+	return math.Abs(s - rowTarget(w, fi, sv.set.Eps, tau, sv.set.UnbalancedReg.logWeightShare()))
 }
 
 // check measures the plan of (f, g) in float64: every pair when N M <=

@@ -18,7 +18,10 @@
 // OT_eps = <a, F> + <b, G>). The same plan formula holds for every method;
 // Result.F and Result.G are always in this convention. Sinkhorn gives the
 // plan of POT's ot.sinkhorn(a, b, C, reg=eps, method="sinkhorn_log");
-// Unbalanced that of ot.sinkhorn_unbalanced(a, b, C, reg=eps, reg_m=tau);
+// Unbalanced that of ot.sinkhorn_unbalanced(a, b, C, reg=eps, reg_m=tau)
+// (Settings.TauA and TauB separately: current POT's reg_m pair; with
+// Settings.UnbalancedReg = RegKL, current POT's default reg_type="kl",
+// the entropic term eps KL(P | a x b) instead of POT 0.8.2's entropy);
 // Partial that of ot.partial.entropic_partial_wasserstein(a, b, C, reg=eps,
 // m=m). The tests check all three against POT 0.8.2 to 1e-7 (measured:
 // 1e-13 .. 6e-13 relative to the largest plan entry).
@@ -161,6 +164,14 @@
 // (Feydy et al. 2019) and dS/dX = 2 a_i (T_aa(x_i) - T_ab(x_i)), for
 // gradient flows and for training maps; DivergenceDetail adds the three
 // Results and a Converged flag.
+//
+// # Gradients
+//
+// ObjectiveGradient (of OT_eps) and DivergenceResult.Gradient (of S) give
+// the gradient with respect to X, Y (envelope theorem) and to the weights
+// A, B (the potentials minus their means, POT's emd2 convention), for the
+// cost |x - y|^2; the tests check them against central finite
+// differences in float64.
 //
 // # Richardson extrapolation in eps
 //

@@ -84,8 +84,12 @@ type Settings struct {
 	// convention of Result.F/G). nil means zeros.
 	F, G []float64
 	// TauA and TauB are the KL penalties on the two marginals of
-	// Unbalanced (POT's reg_m). 0 or +Inf means a hard constraint.
+	// Unbalanced (POT's reg_m, a pair in current POT). 0 or +Inf means a
+	// hard constraint.
 	TauA, TauB float64
+	// UnbalancedReg is Unbalanced's entropic term: RegEntropy (the zero
+	// value, POT 0.8.2's) or RegKL (current POT's default).
+	UnbalancedReg UnbalancedReg
 	// Mass is the total mass transported by Partial (POT's m). 0 means
 	// min(|a|, |b|).
 	Mass float64
@@ -181,6 +185,8 @@ func (s Settings) withDefaults() (Settings, error) {
 		return s, badInput("TauA = %g must be positive (or 0/+Inf for a hard constraint)", s.TauA)
 	case !(s.TauB > 0):
 		return s, badInput("TauB = %g must be positive (or 0/+Inf for a hard constraint)", s.TauB)
+	case s.UnbalancedReg != RegEntropy && s.UnbalancedReg != RegKL:
+		return s, badInput("UnbalancedReg = %v: want RegEntropy or RegKL", s.UnbalancedReg)
 	case math.IsNaN(s.Mass) || s.Mass < 0 || math.IsInf(s.Mass, 0):
 		return s, badInput("Mass = %g outside (0, min(|a|, |b|)] (0 means the largest)", s.Mass)
 	}

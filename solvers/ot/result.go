@@ -154,13 +154,15 @@ func (sv *Solver) Result() (*Result, error) {
 			res.MarginalError += math.Abs(col[j] - c.B[j])
 		}
 	}
-	if sv.method != Balanced {
+	if sv.method == PartialMass || (sv.method == UnbalancedKL && sv.set.UnbalancedReg == RegEntropy) {
 		for i := range r {
 			res.Objective += eps * (r[i] - c.A[i]) * math.Log(c.A[i])
 		}
 		for j := range col {
 			res.Objective += eps * (col[j] - c.B[j]) * math.Log(c.B[j])
 		}
+	}
+	if sv.method == UnbalancedKL {
 		res.Objective += klPenalty(sv.tauA, r, c.A) + klPenalty(sv.tauB, col, c.B)
 	}
 	sv.describe(res, hc)

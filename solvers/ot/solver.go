@@ -556,19 +556,23 @@ func kappa(tau, eps float64) float64 {
 // domain. With u = a e^{f/eps}, v = b e^{g/eps}:
 //
 //	f = k T_b(g) + (k - 1) eps log a,   g = k T_a(f) + (k - 1) eps log b.
+//
+// For RegKL the kernel carries a_i b_j and u = e^{f/eps}: the log terms
+// drop, f = k T_b(g), g = k T_a(f).
 func (sv *Solver) stepUnbalanced(eps float64) error {
 	b := sv.be
 	ka, kb := kappa(sv.tauA, eps), kappa(sv.tauB, eps)
+	share := sv.set.UnbalancedReg.logWeightShare() // RegKL: no log a term
 	if err := sv.rowSoftMin(sv.tn, sv.g, eps); err != nil {
 		return err
 	}
-	if err := b.Map(sv.f, compute.MapArgs{Op: compute.OpAxpby, X: sv.tn, Y: sv.la, A: ka, B: (ka - 1) * eps}); err != nil {
+	if err := b.Map(sv.f, compute.MapArgs{Op: compute.OpAxpby, X: sv.tn, Y: sv.la, A: ka, B: share * (ka - 1) * eps}); err != nil {
 		return err
 	}
 	if err := sv.colSoftMin(sv.tm, sv.f, eps); err != nil {
 		return err
 	}
-	return b.Map(sv.g, compute.MapArgs{Op: compute.OpAxpby, X: sv.tm, Y: sv.lb, A: kb, B: (kb - 1) * eps})
+	return b.Map(sv.g, compute.MapArgs{Op: compute.OpAxpby, X: sv.tm, Y: sv.lb, A: kb, B: share * (kb - 1) * eps})
 }
 
 // stepPartial is one cycle of POT's entropic_partial_wasserstein: Dykstra's

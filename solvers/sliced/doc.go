@@ -12,6 +12,9 @@
 // with directions theta_l uniform on the sphere S^{d-1}, cost |x - y|^2,
 // weights normalised to mass 1 (nil weights: uniform). Each W_2^2 is exact:
 // the monotone coupling of the sorted projections (Transport1D).
+// Settings.P = p >= 1 gives SW_p = (mean_l W_p^p)^(1/p) (POT's p; the
+// monotone coupling is optimal for every convex cost); p = 1 and 2 keep
+// the device path, other p merge the sorted rows on the host.
 //
 // # What runs where
 //
@@ -34,7 +37,8 @@
 // point sets (evenly spaced half circle in 2-D, spherical Fibonacci lattice
 // under a random rotation in 3-D, shifted Halton sequence beyond), lower
 // variance for the same L. Directions draws either; Settings.Directions
-// takes explicit ones (POT's `projections`, transposed).
+// takes explicit ones (POT's `projections`, transposed), scaled to unit
+// rows (a zero row is refused).
 //
 // # Displays
 //

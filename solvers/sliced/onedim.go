@@ -2,6 +2,7 @@ package sliced
 
 import (
 	"cmp"
+	"math"
 	"slices"
 )
 
@@ -73,16 +74,30 @@ func Transport1D(u, a, v, b []float64) (OneD, error) {
 	return r, nil
 }
 
+// powAbs returns |c|^p (c*c for p = 2, exactly as before p existed).
+func powAbs(c, p float64) float64 {
+	switch p {
+	case 2:
+		return c * c
+	case 1:
+		return math.Abs(c)
+	}
+	return math.Pow(math.Abs(c), p)
+}
+
 // w2SortedUniform returns W_2^2 between sorted u and sorted v with uniform
+// weights 1/n and 1/m.
+func w2SortedUniform(u, v []float64) float64 { return wpSortedUniform(u, v, 2) }
+
+// wpSortedUniform returns W_p^p between sorted u and sorted v with uniform
 // weights 1/n and 1/m. The quantile levels are multiples of 1/(n m), so
 // the merge runs on exact integers: u_i carries m units, v_j n units.
-func w2SortedUniform(u, v []float64) float64 {
+func wpSortedUniform(u, v []float64, p float64) float64 {
 	n, m := len(u), len(v)
 	if n == m {
 		var s float64
 		for i := range u {
-			c := u[i] - v[i]
-			s += c * c
+			s += powAbs(u[i]-v[i], p)
 		}
 		return s / float64(n)
 	}
@@ -90,8 +105,7 @@ func w2SortedUniform(u, v []float64) float64 {
 	i, j := 0, 0
 	ra, rb := m, n
 	for i < n && j < m {
-		c := u[i] - v[j]
-		c *= c
+		c := powAbs(u[i]-v[j], p)
 		if ra < rb {
 			s += float64(ra) * c
 			rb -= ra
@@ -111,15 +125,15 @@ func w2SortedUniform(u, v []float64) float64 {
 	return s / (float64(n) * float64(m))
 }
 
-// w2SortedWeighted returns W_2^2 between sorted u (weights a, in the same
-// sorted order, mass 1) and sorted v (weights b, mass 1).
-func w2SortedWeighted(u, a, v, b []float64) float64 {
+// wpSortedWeighted returns W_p^p between sorted u (weights a, in the same
+// sorted order, mass 1) and sorted v (weights b, mass 1): the monotone
+// coupling is optimal for every convex cost |u - v|^p, p >= 1.
+func wpSortedWeighted(u, a, v, b []float64, p float64) float64 {
 	var s float64
 	i, j := 0, 0
 	ra, rb := a[0], b[0]
 	for i < len(u) && j < len(v) {
-		c := u[i] - v[j]
-		c *= c
+		c := powAbs(u[i]-v[j], p)
 		if ra < rb {
 			s += ra * c
 			rb -= ra

@@ -94,10 +94,14 @@ type Settings struct {
 	Sampling Sampling
 	// Seed selects the directions (default 0).
 	Seed uint64
-	// Directions, when set, are used as given (L x D, row-major; POT's
-	// `projections` argument transposed) instead of drawing them;
-	// Projections, Sampling and Seed are then ignored.
+	// Directions, when set, are used instead of drawing them (L x D,
+	// row-major; POT's `projections` argument transposed), each row
+	// scaled to unit length (a zero row is refused; POT uses rows as
+	// given, which agrees for unit rows); Projections, Sampling and Seed
+	// are then ignored.
 	Directions []float64
+	// P is the order p >= 1 of SW_p (POT's p); 0 means 2.
+	P float64
 }
 
 // Path says where Distance computed the 1-D transports.
@@ -120,14 +124,16 @@ const (
 // Result of Distance.
 type Result struct {
 	// SW is the sliced Wasserstein distance
-	// SW_2 = sqrt(mean_l W_2^2(theta_l# mu, theta_l# nu)).
+	// SW_p = (mean_l W_p^p(theta_l# mu, theta_l# nu))^(1/p).
 	SW float64
-	// PerDirection[l] is W_2^2 of the projections on direction l.
+	// P is the order p.
+	P float64
+	// PerDirection[l] is W_p^p of the projections on direction l.
 	PerDirection []float64
 	// Running[k] is the estimate after the first k+1 directions:
-	// sqrt(mean of PerDirection[:k+1]) (the curve "as directions grow").
+	// (mean of PerDirection[:k+1])^(1/p) (the curve "as directions grow").
 	Running []float64
-	// StdErr is the Monte-Carlo standard error of SW_2^2 (the sample
+	// StdErr is the Monte-Carlo standard error of SW_p^p (the sample
 	// standard deviation of PerDirection over sqrt(L)); meaningful for
 	// Random sampling.
 	StdErr float64
@@ -138,16 +144,21 @@ type Result struct {
 	Time       time.Duration
 }
 
-// Distance computes the sliced 2-Wasserstein distance between x and y
+// Distance computes the sliced p-Wasserstein distance between x and y
 // (Rabin, Peyre, Delon and Bernot 2011, "Wasserstein barycenter and its
 // application to texture mixing"; Bonneel, Rabin, Peyre and Pfister 2015,
-// "Sliced and Radon Wasserstein barycenters of measures", eq. (5)):
+// "Sliced and Radon Wasserstein barycenters of measures", eq. (5), there
+// for p = 2):
 //
-//	SW_2(mu, nu)^2 = E_{theta ~ U(S^{d-1})} W_2^2(theta# mu, theta# nu)
+//	SW_p(mu, nu)^p = E_{theta ~ U(S^{d-1})} W_p^p(theta# mu, theta# nu)
 //
-// estimated with L directions, each W_2^2 exact by sorting. The
-// convention is POT's sliced_wasserstein_distance(X, Y, a, b,
-// n_projections=L, p=2). See Path for what runs on the backend.
+// estimated with L directions, each W_p^p exact by sorting (the monotone
+// coupling is optimal for |u - v|^p, p >= 1). The convention is POT's
+// sliced_wasserstein_distance(X, Y, a, b, n_projections=L, p=p), whose
+// mean divides by n_projections: with projections given, pass
+// n_projections = L to POT. See Path for what runs on the backend (p = 1
+// and 2 keep the device path; other p merge the sorted rows on the
+// host).
 func Distance(be compute.Backend, x, y Measure, s Settings) (Result, error) {
 	start := time.Now()
 	if be == nil {
@@ -163,24 +174,37 @@ func Distance(be compute.Backend, x, y Measure, s Settings) (Result, error) {
 		return Result{}, fmt.Errorf("%w: x has dimension %d, y has %d", ErrBadArgument, x.D, y.D)
 	}
 	d := x.D
+	p := s.P
+	if p == 0 {
+		p = 2
+	}
+	if !(p >= 1) || math.IsInf(p, 0) {
+		return Result{}, fmt.Errorf("%w: P = %g: the order must be finite and >= 1", ErrBadArgument, s.P)
+	}
 	theta, L, err := settingsDirections(s, d)
 	if err != nil {
 		return Result{}, err
 	}
-	per, path, err := perDirection(be, x, y, theta, L)
+	per, path, err := perDirection(be, x, y, theta, L, p)
 	if err != nil {
 		return Result{}, err
 	}
-	r := Result{PerDirection: per, Directions: theta, L: L, D: d, Path: path}
+	r := Result{PerDirection: per, Directions: theta, L: L, D: d, Path: path, P: p}
+	root := func(v float64) float64 {
+		if p == 2 {
+			return math.Sqrt(v)
+		}
+		return math.Pow(v, 1/p)
+	}
 	r.Running = make([]float64, L)
 	var sum, sumSq float64
 	for l, w := range per {
 		sum += w
 		sumSq += w * w
-		r.Running[l] = math.Sqrt(sum / float64(l+1))
+		r.Running[l] = root(sum / float64(l+1))
 	}
 	mean := sum / float64(L)
-	r.SW = math.Sqrt(mean)
+	r.SW = root(mean)
 	if L > 1 {
 		v := (sumSq - float64(L)*mean*mean) / float64(L-1)
 		r.StdErr = math.Sqrt(max(v, 0) / float64(L))
@@ -198,7 +222,22 @@ func settingsDirections(s Settings, d int) ([]float64, int, error) {
 		if err := compute.CheckFinite("Directions", s.Directions); err != nil {
 			return nil, 0, err
 		}
-		return s.Directions, len(s.Directions) / d, nil
+		theta := make([]float64, len(s.Directions))
+		for l := range len(theta) / d {
+			row := s.Directions[l*d : (l+1)*d]
+			norm := 0.0
+			for _, v := range row {
+				norm += v * v
+			}
+			if norm == 0 {
+				return nil, 0, fmt.Errorf("%w: direction %d is zero", ErrBadArgument, l)
+			}
+			norm = math.Sqrt(norm)
+			for k, v := range row {
+				theta[l*d+k] = v / norm
+			}
+		}
+		return theta, len(theta) / d, nil
 	}
 	L := s.Projections
 	if L == 0 {
@@ -208,15 +247,15 @@ func settingsDirections(s Settings, d int) ([]float64, int, error) {
 	return theta, L, err
 }
 
-// perDirection returns W_2^2 of the projections of x and y on each of the
+// perDirection returns W_p^p of the projections of x and y on each of the
 // L directions theta (L x d), in chunks of directions that fit chunkElems.
-func perDirection(be compute.Backend, x, y Measure, theta []float64, L int) ([]float64, Path, error) {
+func perDirection(be compute.Backend, x, y Measure, theta []float64, L int, p float64) ([]float64, Path, error) {
 	n, m, d := x.N, y.N, x.D
 	path := PathDevice
 	switch {
 	case x.Weights != nil || y.Weights != nil:
 		path = PathHostArgsort
-	case n != m:
+	case n != m || (p != 1 && p != 2):
 		path = PathDeviceSortHostMerge
 	}
 	X, err := be.Upload(x.Points)
@@ -248,7 +287,7 @@ func perDirection(be compute.Backend, x, y Measure, theta []float64, L int) ([]f
 	chunk := max(1, chunkElems/max(n, m))
 	for l0 := 0; l0 < L; l0 += chunk {
 		lc := min(chunk, L-l0)
-		w, err := chunkW2(be, X, Y, ones, n, m, d, theta[l0*d:(l0+lc)*d], lc, path, wx, wy)
+		w, err := chunkWp(be, X, Y, ones, n, m, d, theta[l0*d:(l0+lc)*d], lc, path, wx, wy, p)
 		if err != nil {
 			return nil, "", err
 		}
@@ -257,8 +296,8 @@ func perDirection(be compute.Backend, x, y Measure, theta []float64, L int) ([]f
 	return per, path, nil
 }
 
-// chunkW2 handles lc directions (see Path).
-func chunkW2(be compute.Backend, X, Y, ones compute.Array, n, m, d int, theta []float64, lc int, path Path, wx, wy []float64) ([]float64, error) {
+// chunkWp handles lc directions (see Path).
+func chunkWp(be compute.Backend, X, Y, ones compute.Array, n, m, d int, theta []float64, lc int, path Path, wx, wy []float64, p float64) ([]float64, error) {
 	T, err := be.Upload(theta)
 	if err != nil {
 		return nil, err
@@ -300,7 +339,7 @@ func chunkW2(be compute.Backend, X, Y, ones compute.Array, n, m, d int, theta []
 			for k, j := range argsort(v) {
 				sv[k], bv[k] = v[j], wy[j]
 			}
-			out[l] = w2SortedWeighted(su, au, sv, bv)
+			out[l] = wpSortedWeighted(su, au, sv, bv, p)
 		}
 		return out, nil
 	}
@@ -319,17 +358,24 @@ func chunkW2(be compute.Backend, X, Y, ones compute.Array, n, m, d int, theta []
 			return nil, err
 		}
 		for l := 0; l < lc; l++ {
-			out[l] = w2SortedUniform(hx[l*n:(l+1)*n], hy[l*m:(l+1)*m])
+			out[l] = wpSortedUniform(hx[l*n:(l+1)*n], hy[l*m:(l+1)*m], p)
 		}
 		return out, nil
 	}
 	// Equal sizes, uniform weights: the sorted rows pair up index by index.
-	// px <- (px - py)^2, then row sums by a product with ones.
-	if err := be.Map(px, compute.MapArgs{Op: compute.OpAxpby, X: px, Y: py, A: 1, B: -1}); err != nil {
-		return nil, err
-	}
-	if err := be.Map(px, compute.MapArgs{Op: compute.OpMul, X: px, Y: px, A: 1}); err != nil {
-		return nil, err
+	// px <- (px - py)^2 (p = 2) or |px - py| (p = 1), then row sums by a
+	// product with ones.
+	if p == 1 {
+		if err := be.Map(px, compute.MapArgs{Op: compute.OpAbs, X: px, Y: py, A: 1, B: -1}); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := be.Map(px, compute.MapArgs{Op: compute.OpAxpby, X: px, Y: py, A: 1, B: -1}); err != nil {
+			return nil, err
+		}
+		if err := be.Map(px, compute.MapArgs{Op: compute.OpMul, X: px, Y: px, A: 1}); err != nil {
+			return nil, err
+		}
 	}
 	sums, err := be.Alloc(lc)
 	if err != nil {

@@ -115,6 +115,7 @@ func (f *Fitted) fitSliced(data []float64, n int, s Settings) error {
 	proj := make([]float64, B*L)
 	tproj := make([]float64, B*L)
 	r := make([]float64, B*L)
+	every := max(1, s.SlicedSteps/100) // Progress calls: at most ~100
 	for step := 0; step < s.SlicedSteps; step++ {
 		if err := b.Normal(z, s.Seed, streamSource+uint64(step*B*d)); err != nil {
 			return err
@@ -165,6 +166,9 @@ func (f *Fitted) fitSliced(data []float64, n int, s Settings) error {
 		lr := s.SlicedLR * (0.1 + 0.9*0.5*(1+math.Cos(math.Pi*frac)))
 		if err := f.net.Step(nn.Adam{LR: s.SlicedLR}, lr); err != nil {
 			return err
+		}
+		if s.Progress != nil && ((step+1)%every == 0 || step == s.SlicedSteps-1) {
+			s.Progress(PhaseSliced, step+1, s.SlicedSteps)
 		}
 	}
 	return nil

@@ -113,7 +113,24 @@ type Settings struct {
 	SlicedProjections int
 	SlicedLR          float64
 	SlicedHidden      []int
+	// Progress, if set, is called on FitPrior's goroutine as the fit
+	// goes, with the phase (PhaseSliced or PhaseSinkhorn), the work done
+	// and the phase's total: the sliced prior after every
+	// max(1, SlicedSteps/100) Adam steps (done = steps taken, total =
+	// SlicedSteps); the entropic prior after each residual check of
+	// Sinkhorn (done = iterations, total = its MaxIter; a Sinkhorn.Progress
+	// of the caller's is called too). done never decreases within a
+	// phase, and each phase that completes ends with done == total (a
+	// Sinkhorn that converges early jumps there). The Gaussian prior has
+	// no phase.
+	Progress func(phase string, done, total int)
 }
+
+// Phases of Settings.Progress.
+const (
+	PhaseSliced   = "training the sliced prior"
+	PhaseSinkhorn = "Sinkhorn for the entropic prior"
+)
 
 // T returns the number of steps of the schedule (DefaultT for continuous
 // ones).
@@ -314,9 +331,28 @@ func (f *Fitted) fitEntropic(data []float64, n int, s Settings) error {
 	if set.Scaling == 0 && set.F == nil && set.G == nil {
 		set.Scaling = 0.5
 	}
+	if set.MaxIter == 0 {
+		set.MaxIter = ot.DefaultMaxIter
+	}
+	done := 0
+	if s.Progress != nil {
+		callers := set.Progress
+		set.Progress = func(iter, maxIter int, residual float64) {
+			if callers != nil {
+				callers(iter, maxIter, residual)
+			}
+			if iter > done && iter <= set.MaxIter {
+				done = iter
+				s.Progress(PhaseSinkhorn, done, set.MaxIter)
+			}
+		}
+	}
 	r, err := ot.Sinkhorn(f.be, ot.Problem{X: z, Y: y, N: k, M: k, D: d}, set)
 	if err != nil {
 		return err
+	}
+	if s.Progress != nil && done < set.MaxIter {
+		s.Progress(PhaseSinkhorn, set.MaxIter, set.MaxIter)
 	}
 	f.Entropic = r
 	return nil

@@ -1,0 +1,192 @@
+package play
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/otplay/otplay/solvers/data"
+	"github.com/otplay/otplay/solvers/diffusion"
+)
+
+// DiffusionPath is the route of the diffusion sampling page.
+const DiffusionPath = "/diffusion"
+
+// Limits of /diffusion. Every step costs one model evaluation per
+// particle (the empirical model: a soft-mean over the data set, particles
+// x data pairs), plus the field grid and the quality estimate, so 5000
+// particles against 4096 data points is a few hundred milliseconds per
+// step on the wasm CPU backend and a few on a GPU.
+const (
+	MaxDiffusionData      = 4096
+	MaxDiffusionParticles = 5000
+	MaxDiffusionSteps     = 1000
+	MaxDiffusionTrain     = 20000
+)
+
+// Sizes of what the particle views draw and publish.
+const (
+	// FieldGrid is the side of the grid of field arrows.
+	FieldGrid = 17
+	// ParticleWindow is the half-width of the fixed view [-w, w]^2 of the
+	// particle pages: the toys fill about [-2, 2]^2 and the prior
+	// N(0, I) about [-3, 3]^2.
+	ParticleWindow = 3.2
+	// TrailPoints is how many particles draw trails.
+	TrailPoints = 1000
+	// QualityPoints caps both samples of the per-step quality estimate
+	// (an O((n + m)^2) MMD).
+	QualityPoints = 500
+	// DiffusionPublished is how many particles (and denoised estimates) a
+	// frame publishes.
+	DiffusionPublished = 256
+	// FigureMaxPoints caps the points a figure draws per cloud.
+	FigureMaxPoints = 2048
+)
+
+// UploadChoice is the data-set choice that stands for points the reader
+// uploaded (they are not in the URL; the view keeps them and puts them in
+// the typed state).
+const UploadChoice = "upload"
+
+// PointSets are the 2-D data sets the particle pages offer (those of
+// /ot), then UploadChoice.
+var PointSets = append(append([]string(nil), OTSets...), UploadChoice)
+
+// DiffusionSchema is the URL state of /diffusion. Defaults: 500 points of
+// 8gaussians, the empirical (exact) denoiser, 500 particles, DPM-Solver++
+// 2M in 25 steps on the linear DDPM schedule, the score field.
+var DiffusionSchema = Schema{
+	{Name: "data", Label: "Data set", Group: "Data", Kind: KindChoice, Default: "8gaussians", Choices: PointSets, Help: "data set p_0 (package data, seeded; upload: your CSV or .npy of 2-D points)"},
+	{Name: "n", Label: "Data points", Group: "Data", Slider: true, Log: true, Kind: KindInt, Default: "500", Min: 1, Max: MaxDiffusionData, Help: "data points y_1..y_n (of an upload: the first n)"},
+	{Name: "model", Label: "Denoiser", Group: "Model", Math: `<mi>D</mi><mo>(</mo><mi>x</mi><mo>,</mo><mi>t</mi><mo>)</mo><mo>=</mo><mi>𝔼</mi><mo>[</mo><msub><mi>x</mi><mn>0</mn></msub><mo>|</mo><msub><mi>x</mi><mi>t</mi></msub><mo>=</mo><mi>x</mi><mo>]</mo>`, Kind: KindChoice, Default: "empirical", Choices: DenoiserNames, Aliases: DenoiserAliases,
+		Help: "denoiser D(x,t) = E[x_0|x_t=x]: empirical = the exact denoiser of the data, a softmax-weighted mean, w_j ∝ exp(-|x - α_t y_j|²/2σ_t²); gmm = a fitted Gaussian mixture; mlp = a network trained here"},
+	{Name: "k", Label: "Mixture components K", Group: "Model", ShownWhen: "model=gmm", Slider: true, Kind: KindInt, Default: "8", Min: 1, Max: 64, Help: "gmm: mixture components K of p_0 = Σ π_k N(μ_k, s² I), fitted by EM"},
+	{Name: "train", Label: "Training steps", Group: "Model", ShownWhen: "model=mlp", Slider: true, Log: true, Kind: KindInt, Default: "1000", Min: 10, Max: MaxDiffusionTrain, Help: "mlp: Adam steps on L = E|ε_θ(α_t x_0 + σ_t ε, t) - ε|², batch 256"},
+	{Name: "sampler", Label: "Sampler", Group: "Sampling", Kind: KindChoice, Default: "dpmpp2m", Choices: diffusion.SamplerNames(), Help: "reverse-process solver (ddpm, ddim η=0, DPM-Solver++ 2M/3M/2S, Heun, Euler-Maruyama, adaptive RK45)"},
+	{Name: "steps", Label: "Sampling steps N", Group: "Sampling", Slider: true, Log: true, Kind: KindInt, Default: "25", Min: 1, Max: MaxDiffusionSteps, Help: "steps N from t=1 to t_end (NFE = N for first-order and multistep solvers)"},
+	{Name: "schedule", Label: "Noise schedule", Group: "Sampling", Advanced: true, Math: `<msub><mi>x</mi><mi>t</mi></msub><mo>=</mo><msub><mi>α</mi><mi>t</mi></msub><msub><mi>x</mi><mn>0</mn></msub><mo>+</mo><msub><mi>σ</mi><mi>t</mi></msub><mi>ε</mi>`, Kind: KindChoice, Default: "linear", Choices: diffusion.ScheduleNames, Help: "noise schedule: x_t = α_t x_0 + σ_t ε, α_t² + σ_t² = 1"},
+	{Name: "particles", Label: "Particles", Group: "Sampling", Slider: true, Log: true, Kind: KindInt, Default: "500", Min: 1, Max: MaxDiffusionParticles, Help: "particles x_1 ~ N(0, I) moved by the sampler"},
+	{Name: "seed", Label: "Random seed", Group: "Sampling", Advanced: true, Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "seed of the data, the prior noise and the sampler's noise (Philox)"},
+	{Name: "field", Label: "Arrows show", Group: "Display", Kind: KindChoice, Default: "score", Choices: []string{"score", "drift", "none"},
+		Help: "arrows: score ∇log p_t = (α_t D - x)/σ_t², or the probability-flow drift in reverse time β_t/2 (x + ∇log p_t)"},
+	{Name: "trail", Label: "Trail length", Group: "Display", Slider: true, Kind: KindInt, Default: "8", Min: 0, Max: 50, Help: "trail length: the last positions drawn behind each particle"},
+	ComputeParam,
+}
+
+// DenoiserNames are the models of the diffusion pages, named as
+// `otplay sample --model` names them.
+var DenoiserNames = []string{"empirical", "gmm", "mlp"}
+
+// DenoiserAliases are the old URL names of the models: "exact" was the
+// pages' name of the empirical denoiser.
+var DenoiserAliases = map[string]string{"exact": "empirical"}
+
+// DiffusionTours are the /diffusion page's presets.
+var DiffusionTours = []Tour{
+	{Name: "Few steps with a good solver", Query: "sampler=dpmpp2m&steps=10",
+		Caption: "DPM-Solver++ 2M reaches the eight clusters in ten steps with the exact denoiser. Play and watch the particles fall onto the data as t goes from 1 to 0."},
+	{Name: "The same budget with DDPM", Query: "sampler=ddpm&steps=10",
+		Caption: "Ten ancestral DDPM steps leave the particles blurred between the clusters. The first-order stochastic sampler needs hundreds of steps where a second-order one needs ten."},
+	{Name: "The exact denoiser memorises", Query: "n=50&particles=500&steps=50",
+		Caption: "With only 50 data points the exact (empirical) denoiser sends every particle onto one of them. This is memorisation: the optimal denoiser of an empirical measure reproduces its points."},
+	{Name: "A fitted mixture generalises", Query: "model=gmm&k=8&n=50&steps=50",
+		Caption: "An 8-component Gaussian mixture fitted to the same 50 points gives a smooth density. The samples spread over each cluster instead of copying the data."},
+}
+
+func init() {
+	Register(Page{
+		Path:    DiffusionPath,
+		Title:   "Diffusion",
+		Summary: "The reverse diffusion process, step by step: particles with trails, the score or drift field, the denoised estimate, NFE and quality per step. Exact, Gaussian-mixture or trained models.",
+		Schema:  DiffusionSchema,
+		Tours:   DiffusionTours,
+	})
+}
+
+// ModelSpec is the data and the denoiser of a diffusion page (/diffusion
+// and /truncate share it): the data set, its size and seed (or the
+// reader's upload), the noise schedule, and the model with its K or its
+// training steps.
+type ModelSpec struct {
+	Data     string // a data set of package data, or UploadChoice
+	N        int    // data points (of an upload: the first N)
+	Seed     uint64
+	Schedule string // diffusion.ParseSchedule's name
+	Model    string // empirical, gmm or mlp
+	K        int    // gmm components
+	Train    int    // mlp Adam steps
+	// Upload holds the reader's points (row-major, 2-D) where Data is
+	// UploadChoice; it is not part of the URL.
+	Upload []float64
+}
+
+// Points returns the data: data.Generate(Data, N, Seed) in 2-D, or the
+// first N points of the upload.
+func (m ModelSpec) Points() ([]float64, int, error) {
+	if m.Data != UploadChoice {
+		s, err := data.Generate(m.Data, m.N, data.Options{Seed: m.Seed})
+		if err != nil {
+			return nil, 0, fmt.Errorf("data: %w", err)
+		}
+		return s.Points, s.N, nil
+	}
+	if len(m.Upload) < 2 {
+		return nil, 0, fmt.Errorf("data = upload: choose a CSV or .npy file of 2-D points first (uploads are not part of the URL)")
+	}
+	n := min(m.N, len(m.Upload)/2)
+	return m.Upload[:2*n], n, nil
+}
+
+// TrainSettings are the MLP's training settings: Train Adam steps, the
+// package's defaults otherwise (batch 256, three hidden layers of 64,
+// learning rate 2e-3), Seed, a loss readback every
+// max(1, min(10, Train/100)) steps.
+func (m ModelSpec) TrainSettings() diffusion.TrainSettings {
+	return diffusion.TrainSettings{Steps: m.Train, Seed: m.Seed,
+		LogEvery: max(1, min(10, m.Train/100)), Data: m.Data}
+}
+
+// Diffusion is the typed state of /diffusion.
+type Diffusion struct {
+	ModelSpec
+	Sampler   string // diffusion.ParseSampler's name
+	Steps     int
+	Particles int
+	Field     string // score, drift or none
+	Trail     int    // trail length in frames
+	Backend   string
+}
+
+// ParseDiffusion reads the typed state from a decoded /diffusion state.
+func ParseDiffusion(st State) (Diffusion, error) {
+	d := Diffusion{
+		ModelSpec: ModelSpec{Data: st.String("data"), N: st.Int("n"), Seed: uint64(st.Int("seed")), Schedule: st.String("schedule"),
+			Model: st.String("model"), K: st.Int("k"), Train: st.Int("train")},
+		Sampler: st.String("sampler"), Steps: st.Int("steps"), Particles: st.Int("particles"),
+		Field: st.String("field"), Trail: st.Int("trail"), Backend: st.String("backend"),
+	}
+	_, err := d.Settings()
+	return d, err
+}
+
+// State encodes the typed state as URL state (an upload's points are not
+// in it).
+func (d Diffusion) State() (State, error) {
+	return DiffusionSchema.Make(map[string]string{
+		"data": d.Data, "n": strconv.Itoa(d.N), "seed": strconv.FormatUint(d.Seed, 10), "schedule": d.Schedule,
+		"model": d.Model, "k": strconv.Itoa(d.K), "train": strconv.Itoa(d.Train), "sampler": d.Sampler,
+		"steps": strconv.Itoa(d.Steps), "particles": strconv.Itoa(d.Particles), "field": d.Field,
+		"trail": strconv.Itoa(d.Trail), "backend": d.Backend,
+	})
+}
+
+// Settings are the sampler settings (no callback): the sampler, its steps
+// and the seed (the sampler's default spacing and end time, its default
+// stochasticity).
+func (d Diffusion) Settings() (diffusion.Settings, error) {
+	s, err := diffusion.ParseSampler(d.Sampler)
+	if err != nil {
+		return diffusion.Settings{}, fmt.Errorf("sampler: %w", err)
+	}
+	return diffusion.Settings{Sampler: s, Steps: d.Steps, Seed: d.Seed}, nil
+}

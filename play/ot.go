@@ -1,0 +1,354 @@
+package play
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/figure"
+	"github.com/otplay/otplay/solvers/data"
+	"github.com/otplay/otplay/solvers/ot"
+)
+
+// OTPath is the route of the entropic OT page.
+const OTPath = "/ot"
+
+// OTSets are the 2-D data sets the /ot page offers.
+var OTSets = []string{"8gaussians", "moons", "circles", "gaussian", "uniform", "25gaussians", "swissroll", "checkerboard", "spirals", "pinwheel", "rings"}
+
+// MaxOTPoints bounds n and m on /ot: each iteration is two soft-mins over
+// n*m pairs and each frame reads back the top-k plan entries, so 2048^2
+// pairs keep a frame well under a second on the wasm CPU backend.
+const MaxOTPoints = 2048
+
+// OTSchema is the URL state of /ot. Defaults: 200 points of 8gaussians
+// to 200 of moons (both fill about [-2, 2]^2), eps = 0.05 (a sharp plan
+// that converges in tens of iterations at that scale), balanced, two plan
+// lines per point, one iteration per frame.
+var OTSchema = Schema{
+	{Name: "x", Label: "Source points", Group: "Data", Kind: KindChoice, Default: "8gaussians", Choices: OTSets, Help: "n points x_i of this set (seed), each of weight a_i = 1/n; or your own file"},
+	{Name: "y", Label: "Target points", Group: "Data", Kind: KindChoice, Default: "moons", Choices: OTSets, Help: "m points y_j of this set (seed + 1), each of weight b_j = 1/m"},
+	{Name: "n", Label: "Number of source points n", Group: "Data", Kind: KindInt, Default: "200", Min: 1, Max: MaxOTPoints, Slider: true, Log: true, Help: "each iteration costs O(n m)"},
+	{Name: "m", Label: "Number of target points m", Group: "Data", Kind: KindInt, Default: "200", Min: 1, Max: MaxOTPoints, Slider: true, Log: true, Help: "target points"},
+	{Name: "seed", Label: "Random seed", Group: "Data", Advanced: true, Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "data seed (the target uses seed + 1)"},
+	{Name: "method", Label: "Problem", Group: "Transport", Kind: KindChoice, Default: "balanced", Choices: []string{"balanced", "unbalanced", "partial", "divergence"},
+		Help: "balanced: P1 = a, P'1 = b; unbalanced: marginals penalised by τ KL; partial: move only some mass; divergence: the debiased Sinkhorn divergence S"},
+	{Name: "eps", Label: "Blur ε", Group: "Transport", Kind: KindFloat, Default: "0.05", Min: 0, MinOpen: true, Max: 100, Slider: true, Log: true, SliderMin: 1e-3, SliderMax: 10,
+		Math: `<msub><mi>P</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><mo>=</mo><msub><mi>a</mi><mi>i</mi></msub><msub><mi>b</mi><mi>j</mi></msub><msup><mi>e</mi><mrow><mo>(</mo><msub><mi>f</mi><mi>i</mi></msub><mo>+</mo><msub><mi>g</mi><mi>j</mi></msub><mo>−</mo><msub><mi>C</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><mo>)</mo><mo>/</mo><mi>ε</mi></mrow></msup>`,
+		Help: "C_ij = |x_i − y_j|²; small ε: a sharp plan, slow to converge; large ε: a blurry one"},
+	{Name: "tau", Label: "Marginal penalty τ", Group: "Transport", ShownWhen: "method=unbalanced", Kind: KindFloat, Default: "1", Min: 0, MinOpen: true, Max: 1e6, Slider: true, Log: true, SliderMin: 1e-2, SliderMax: 1e3,
+		Math: `<mo>+</mo><mi>τ</mi><mi>KL</mi><mo>(</mo><mi>P</mi><mn>1</mn><mo>|</mo><mi>a</mi><mo>)</mo><mo>+</mo><mi>τ</mi><mi>KL</mi><mo>(</mo><msup><mi>P</mi><mo>⊤</mo></msup><mn>1</mn><mo>|</mo><mi>b</mi><mo>)</mo>`,
+		Help: "small τ lets mass be created or destroyed (outliers are left alone); τ → ∞ is balanced"},
+	{Name: "mass", Label: "Transported mass", Group: "Transport", ShownWhen: "method=partial", Kind: KindFloat, Default: "0.5", Min: 0, MinOpen: true, Max: 1, Slider: true, SliderMin: 0.01, SliderMax: 1,
+		Math: `<munder><mo>∑</mo><mrow><mi>i</mi><mi>j</mi></mrow></munder><msub><mi>P</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><mo>=</mo><mi>m</mi><mo>,</mo><mspace width="0.5em"/><mi>P</mi><mn>1</mn><mo>≤</mo><mi>a</mi><mo>,</mo><mspace width="0.5em"/><msup><mi>P</mi><mo>⊤</mo></msup><mn>1</mn><mo>≤</mo><mi>b</mi>`,
+		Help: "the fraction m of min(|a|, |b|) = 1 that is moved"},
+	{Name: "steps", Label: "Iterations per frame", Group: "Transport", Advanced: true, Kind: KindInt, Default: "1", Min: 1, Max: 100, Slider: true,
+		Math: `<msub><mi>f</mi><mi>i</mi></msub><mo>←</mo><mo>−</mo><mi>ε</mi><mi>log</mi><munder><mo>∑</mo><mi>j</mi></munder><msub><mi>b</mi><mi>j</mi></msub><msup><mi>e</mi><mrow><mo>(</mo><msub><mi>g</mi><mi>j</mi></msub><mo>−</mo><msub><mi>C</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><mo>)</mo><mo>/</mo><mi>ε</mi></mrow></msup>`,
+		Help: "Sinkhorn iterations between two pictures; then g likewise"},
+	{Name: "tier", Label: "Also solve with a kernel approximation", Group: "Transport", Advanced: true, Kind: KindChoice, Default: "none", Choices: []string{"none", "auto", "full", "rff", "nystrom"}, Help: "K = exp(−C/ε) applied exactly (full) or as K ≈ Φ_x Φ_y' (rff: positive random features; nystrom: landmarks), O((n+m) r) per iteration"},
+	{Name: "k", Label: "Plan lines per source point", Group: "Display", Kind: KindInt, Default: "2", Min: 0, Max: 10, Slider: true, Help: "each point's k largest P_ij, opacity P_ij / max P"},
+	ComputeParam,
+}
+
+// OTTours are the /ot page's presets.
+var OTTours = []Tour{
+	{Name: "Sharp versus blurry plans", Query: "eps=0.5&k=4",
+		Caption: "With a large blur ε every source point spreads its mass over many targets, and the plan lines fan out. Slide ε down to 0.005 and Apply: the plan sharpens towards a map, and Sinkhorn needs many more iterations to converge."},
+	{Name: "Sharp plan at small ε", Query: "eps=0.005&k=1&steps=10",
+		Caption: "At ε = 0.005 the plan is nearly a one-to-one matching: each point keeps a single strong line. Play, and watch the marginal error fall slowly; small ε costs iterations."},
+	{Name: "Outliers ignored by unbalanced OT", Query: "method=unbalanced&tau=0.05&x=uniform&y=25gaussians&k=3",
+		Caption: "The outer ring of the 5×5 grid of targets lies outside the square of sources, and balanced OT must still fill it. With a small marginal penalty τ those far clusters receive little mass (hover over one): unbalanced OT destroys and creates mass rather than pay to move it far."},
+	{Name: "Partial transport of half the mass", Query: "method=partial&mass=0.5&x=gaussian&y=8gaussians",
+		Caption: "Only half of the mass moves, and it is the cheapest half: the targets nearest the source take it. Hover over a target point to see how much it receives."},
+	{Name: "Sinkhorn divergence versus the biased cost", Query: "method=divergence&x=moons&y=moons&eps=0.5",
+		Caption: "Between a cloud and a second sample of the same shape OT_ε stays positive, a bias that grows with ε. The divergence S subtracts the self terms OT(a,a) and OT(b,b), so it is near zero when the clouds agree."},
+}
+
+func init() {
+	Register(Page{
+		Path:    OTPath,
+		Title:   "Entropic OT",
+		Summary: "Sinkhorn between two point clouds, one iteration at a time: the plan's strongest links and the marginal error as it converges. Balanced, unbalanced and partial.",
+		Schema:  OTSchema,
+		Tours:   OTTours,
+	})
+}
+
+// OT is the typed state of /ot: one field per parameter of OTSchema, and
+// the clouds the reader uploaded or painted (not in the URL).
+type OT struct {
+	X, Y    string // the data sets of the source and the target
+	N, M    int    // their sizes
+	Seed    uint64 // X uses Seed, Y uses Seed + 1
+	Method  string // balanced, unbalanced, partial or divergence
+	Eps     float64
+	Tau     float64 // the marginal penalty (unbalanced)
+	Mass    float64 // the transported fraction (partial)
+	Steps   int     // iterations per frame while playing
+	Tier    string  // none, auto, full, rff or nystrom
+	K       int     // plan lines per source point
+	Backend string
+	// Clouds replace the generated source ([0]) and target ([1]) where
+	// not nil.
+	Clouds [2]*Cloud
+}
+
+// Cloud is a 2-D point cloud the reader gave (a .csv upload, painting).
+type Cloud struct {
+	Name   string
+	Points []float64 // N x 2, row-major
+	N      int
+}
+
+// ParseOT reads the typed state from a decoded /ot state.
+func ParseOT(st State) (OT, error) {
+	o := OT{
+		X: st.String("x"), Y: st.String("y"), N: st.Int("n"), M: st.Int("m"), Seed: uint64(st.Int("seed")),
+		Method: st.String("method"), Eps: st.Float("eps"), Tau: st.Float("tau"), Mass: st.Float("mass"),
+		Steps: st.Int("steps"), Tier: st.String("tier"), K: st.Int("k"), Backend: st.String("backend"),
+	}
+	return o, o.check()
+}
+
+// check verifies the values that the schema does not bound: the sizes of
+// given clouds.
+func (o OT) check() error {
+	for k, c := range o.Clouds {
+		if c != nil && (c.N < 1 || c.N > MaxOTPoints || len(c.Points) != 2*c.N) {
+			return fmt.Errorf("%s: a cloud of %d points (%d numbers): want 1 to %d points of 2 coordinates", []string{"x", "y"}[k], c.N, len(c.Points), MaxOTPoints)
+		}
+	}
+	return nil
+}
+
+// State encodes the typed state as URL state (the clouds are not in it).
+func (o OT) State() (State, error) {
+	return OTSchema.Make(map[string]string{
+		"x": o.X, "y": o.Y, "n": strconv.Itoa(o.N), "m": strconv.Itoa(o.M), "seed": strconv.FormatUint(o.Seed, 10),
+		"method": o.Method, "eps": FormatFloat(o.Eps), "tau": FormatFloat(o.Tau), "mass": FormatFloat(o.Mass),
+		"steps": strconv.Itoa(o.Steps), "tier": o.Tier, "k": strconv.Itoa(o.K), "backend": o.Backend,
+	})
+}
+
+// Problem builds the problem: data.Generate of X with Seed and of Y with
+// Seed + 1 (or the given clouds), uniform weights.
+func (o OT) Problem() (ot.Problem, error) {
+	if err := o.check(); err != nil {
+		return ot.Problem{}, err
+	}
+	xs, err := data.Generate(o.X, o.N, data.Options{Seed: o.Seed})
+	if err != nil {
+		return ot.Problem{}, fmt.Errorf("x: %w", err)
+	}
+	ys, err := data.Generate(o.Y, o.M, data.Options{Seed: o.Seed + 1})
+	if err != nil {
+		return ot.Problem{}, fmt.Errorf("y: %w", err)
+	}
+	p := ot.Problem{X: xs.Points, Y: ys.Points, N: xs.N, M: ys.N, D: xs.D}
+	if c := o.Clouds[0]; c != nil {
+		p.X, p.N = c.Points, c.N
+	}
+	if c := o.Clouds[1]; c != nil {
+		p.Y, p.M = c.Points, c.N
+	}
+	return p, nil
+}
+
+// Settings are the solver settings: Eps, and TauA = TauB = Tau
+// (unbalanced) or Mass = Mass * min(|a|, |b|) = Mass (partial: uniform
+// weights have total mass 1); CheckEvery = 1 for one chart point per
+// iteration; the ot package's defaults otherwise (Tol 1e-6, MaxIter 1000).
+func (o OT) Settings() ot.Settings {
+	s := ot.Settings{Eps: o.Eps, CheckEvery: 1}
+	switch o.Method {
+	case "unbalanced":
+		s.TauA, s.TauB = o.Tau, o.Tau
+	case "partial":
+		s.Mass = o.Mass
+	}
+	return s
+}
+
+// OTFrame is the state of an /ot run after some iterations: its numbers
+// (published to scripts as JSON) and its figures.
+type OTFrame struct {
+	Method    string  `json:"method"`
+	N         int     `json:"n"` // source points (the data set's or a given cloud's)
+	M         int     `json:"m"`
+	Iteration int     `json:"iteration"`
+	Eps       float64 `json:"eps"` // the eps of the next iteration
+	Converged bool    `json:"converged"`
+	// Status is the solver's sentence on convergence: converged or not,
+	// why, and what to do about it (ot.Result.Status).
+	Status string `json:"status,omitempty"`
+	// Cost is <P, C>, Objective OT_eps (see ot.Result), MarginalError the
+	// marginal error of the current plan, Mass its total mass.
+	Cost          float64 `json:"cost"`
+	Objective     float64 `json:"objective"`
+	MarginalError float64 `json:"marginalError"`
+	Mass          float64 `json:"mass"`
+	// Divergence (method divergence) is the Sinkhorn divergence of the
+	// current iterate, S = Objective - (SelfX + SelfY)/2, with SelfX =
+	// OT_eps(a, a) and SelfY = OT_eps(b, b) solved when the run starts
+	// (Feydy et al. 2019, eq. (4)).
+	Divergence float64 `json:"divergence,omitempty"`
+	SelfX      float64 `json:"selfX,omitempty"`
+	SelfY      float64 `json:"selfY,omitempty"`
+	// Tier is the one-shot kernel-tier solve (Tier), nil for tier=none.
+	Tier *OTTierResult `json:"tier,omitempty"`
+	// Residuals at the iterations ResidualIters (one per iteration).
+	Residuals     []float64 `json:"residuals"`
+	ResidualIters []int     `json:"residualIters"`
+	// TimingsMS: "step" (the last frame's iterations), "frame" (step +
+	// summary + plan lines), "views" (the heatmaps), "setup" (data,
+	// upload, self terms, tier).
+	TimingsMS map[string]float64 `json:"timingsMs"`
+
+	// The figures: points and plan lines, residual per iteration, the
+	// plan matrix sorted, the potentials f and g over the plane.
+	Plan, Chart, Heat, PotF, PotG figure.Figure `json:"-"`
+	// Problem and Result are the frame's problem and iterate (hover and
+	// export read the plan from its potentials).
+	Problem ot.Problem `json:"-"`
+	Result  *ot.Result `json:"-"`
+}
+
+// Finished reports that the run converged or reached the iteration cap.
+func (f OTFrame) Finished() bool { return f.Converged || f.Iteration >= ot.DefaultMaxIter }
+
+// otRun is one solver on one problem.
+type otRun struct {
+	o     OT
+	b     compute.Backend
+	prob  ot.Problem
+	sv    *ot.Solver
+	setup time.Duration
+	// selfX, selfY are OT_eps(a, a) and OT_eps(b, b) (method divergence).
+	selfX, selfY float64
+	tier         *OTTierResult
+	// The heatmaps of the last frame that refreshed them (see
+	// otLiveViewPairs).
+	heat, potF, potG figure.Figure
+	viewsAt          time.Time
+}
+
+// otViewGap is the least time between two refreshes of the heatmaps while
+// playing (drawing five canvases per frame would halve the frame rate).
+const otViewGap = 400 * time.Millisecond
+
+// Start opens the run on b: the problem, the tier solve and the self
+// terms where asked, then the solver at iteration 0.
+func (o OT) Start(ctx context.Context, b compute.Backend, progress func(Progress)) (Run[OTFrame], error) {
+	start := time.Now()
+	r := &otRun{o: o, b: b}
+	var err error
+	progress(Progress{Phase: "Building the two clouds"})
+	if r.prob, err = o.Problem(); err != nil {
+		return nil, err
+	}
+	if o.Tier != "none" {
+		progress(Progress{Phase: "Solving once with the kernel tier " + o.Tier})
+		r.tier = otTierSolve(o, b, r.prob)
+	}
+	if o.Method == "divergence" {
+		progress(Progress{Phase: "Solving the self terms OT(a, a) and OT(b, b)", Total: 2})
+		if r.selfX, r.selfY, err = selfTerms(ctx, b, r.prob, o.Settings(), progress); err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if r.sv, err = ot.NewSolver(b, r.prob, o.Settings()); err != nil {
+		return nil, err
+	}
+	r.setup = time.Since(start)
+	return r, nil
+}
+
+// selfTerms solves the two symmetric problems of the Sinkhorn divergence
+// (Feydy et al. 2019, eq. (4)): OT_eps(a, a) and OT_eps(b, b), each to
+// convergence (ot.Sinkhorn on the cloud against itself).
+func selfTerms(ctx context.Context, b compute.Backend, p ot.Problem, s ot.Settings, progress func(Progress)) (sx, sy float64, err error) {
+	for k, c := range [][]float64{p.X, p.Y} {
+		if err := ctx.Err(); err != nil {
+			return 0, 0, err
+		}
+		n := p.N
+		if k == 1 {
+			n = p.M
+		}
+		res, err := ot.Sinkhorn(b, ot.Problem{X: c, Y: c, N: n, M: n, D: p.D}, s)
+		if err != nil {
+			return 0, 0, fmt.Errorf("self term %s: %w", []string{"OT(a, a)", "OT(b, b)"}[k], err)
+		}
+		if k == 0 {
+			sx = res.Objective
+		} else {
+			sy = res.Objective
+		}
+		progress(Progress{Phase: "Solving the self terms OT(a, a) and OT(b, b)", Done: k + 1, Total: 2})
+	}
+	return sx, sy, nil
+}
+
+// Close frees the solver.
+func (r *otRun) Close() { r.sv.Close() }
+
+// Step runs k iterations (k may be 0: the current state) and builds the
+// frame. While playing, the heatmaps are refreshed only on small problems
+// and at most every otViewGap.
+func (r *otRun) Step(ctx context.Context, k int, playing bool) (OTFrame, error) {
+	f := OTFrame{Method: r.o.Method}
+	start := time.Now()
+	if err := r.sv.Step(k); err != nil {
+		return f, err
+	}
+	step := time.Since(start)
+	res, err := r.sv.Result()
+	if err != nil {
+		return f, err
+	}
+	f.N, f.M, f.Tier = r.prob.N, r.prob.M, r.tier
+	f.Iteration, f.Eps, f.Converged = r.sv.Iterations(), r.sv.Eps(), r.sv.Converged()
+	f.Cost, f.Objective, f.MarginalError, f.Mass = res.Cost, res.Objective, res.MarginalError, res.Mass
+	f.Status = res.Status
+	if r.o.Method == "divergence" {
+		f.SelfX, f.SelfY = r.selfX, r.selfY
+		f.Divergence = res.Objective - (r.selfX+r.selfY)/2
+	}
+	errs, iters := r.sv.Errors()
+	f.Residuals, f.ResidualIters = append([]float64{}, errs...), append([]int{}, iters...)
+	var segs, alpha []float64
+	if r.o.K > 0 {
+		idx, val, err := res.PlanTopKHost(r.o.K)
+		if err != nil {
+			return f, err
+		}
+		segs, alpha = planLines(r.prob, idx, val, min(r.o.K, r.prob.M))
+	}
+	f.TimingsMS = map[string]float64{
+		"step":  millis(int64(step)),
+		"frame": millis(int64(time.Since(start))),
+		"setup": millis(int64(r.setup)),
+	}
+	f.Plan = OTPlanFigure(r.prob, segs, alpha)
+	f.Chart = otChart(f)
+	if !playing || r.heat.Heatmaps == nil || (r.prob.N*r.prob.M <= otLiveViewPairs && time.Since(r.viewsAt) >= otViewGap) {
+		r.viewsAt = time.Now()
+		if r.heat, err = otPlanHeatmap(r.prob, res); err != nil {
+			return f, err
+		}
+		if r.prob.D == 2 {
+			if r.potF, r.potG, err = otPotentialFigures(r.b, r.prob, res, f.Plan); err != nil {
+				return f, err
+			}
+		}
+	}
+	f.Heat, f.PotF, f.PotG = r.heat, r.potF, r.potG
+	f.Problem, f.Result = r.prob, res
+	f.TimingsMS["views"] = millis(int64(time.Since(start))) - f.TimingsMS["frame"]
+	return f, nil
+}

@@ -54,7 +54,7 @@ func (m ModelSpec) mlpKey(x []float64, b compute.Backend) string {
 		binary.LittleEndian.PutUint64(buf[:], math.Float64bits(v))
 		h.Write(buf[:])
 	}
-	return fmt.Sprintf("%x|%s|%d|%d|%s", h.Sum64(), m.Schedule, m.Train, m.Seed, b.Info().Name)
+	return fmt.Sprintf("%x|%s|%d|%d|%s|%v", h.Sum64(), m.Schedule, m.Train, m.Seed, b.Info().Name, m.Conditional)
 }
 
 // Build makes the model on b: the empirical denoiser of the data
@@ -96,6 +96,14 @@ func (m ModelSpec) Build(b compute.Backend, progress func(step int, loss float64
 		if mlpCache.key != key {
 			set := m.TrainSettings()
 			set.Progress = progress
+			if m.Conditional {
+				if set.Labels, err = m.Labels(); err != nil {
+					return nil, err
+				}
+				if set.Labels == nil {
+					return nil, fmt.Errorf("class: the data %s has no labels (labelled sets: %s)", m.Data, joinChoices(LabelledSets))
+				}
+			}
 			net, res, err := diffusion.Train(b, sched, x, n, 2, set)
 			if err != nil {
 				return nil, fmt.Errorf("training: %w", err)

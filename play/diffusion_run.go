@@ -44,6 +44,15 @@ type DiffusionFrame struct {
 	QualityNFE       []int     `json:"qualityNfe"`
 	QualityBandwidth float64   `json:"qualityBandwidth"`
 	SampleMMD        float64   `json:"sampleMmd,omitempty"`
+	// With a class (Class >= 0, Guidance its weight W), once finished:
+	// ClassAccuracy is the share of all particles whose nearest data
+	// point has the class's label, Spread their mean distance to their
+	// mean and ClassSpread the same of the class's data (ClassReadout).
+	Class         int     `json:"class"`
+	Guidance      float64 `json:"guidance"`
+	ClassAccuracy float64 `json:"classAccuracy,omitempty"`
+	Spread        float64 `json:"spread,omitempty"`
+	ClassSpread   float64 `json:"classSpread,omitempty"`
 	// The MLP's training: TrainStep of TrainSteps and the batch loss at
 	// the steps LossAt.
 	TrainStep  int       `json:"trainStep"`
@@ -75,6 +84,8 @@ type diffusionRun struct {
 	set   diffusion.Settings
 	tEnd  float64
 	mmd   func([]float64) float64
+	// labels are the data's labels where a class is sampled.
+	labels []int
 
 	frame  DiffusionFrame
 	trails [][]float64
@@ -110,6 +121,14 @@ func (d Diffusion) Start(ctx context.Context, b compute.Backend, progress func(P
 	if err != nil {
 		return nil, err
 	}
+	var labels []int
+	if d.Class >= 0 {
+		progress(Progress{Phase: fmt.Sprintf("Building class %d's model for guidance", d.Class)})
+		if labels, err = d.guide(b, model); err != nil {
+			model.Free()
+			return nil, err
+		}
+	}
 	if d.MMDSteps {
 		progress(Progress{Phase: "Spacing the steps evenly in MMD between the data's forward marginals"})
 		if set.Times, err = bridge.MMDTimes(model.Sched, model.Data, model.N, 2, set.Steps, 1, model.Sched.DefaultTEnd(), set.Seed+5); err != nil {
@@ -117,7 +136,7 @@ func (d Diffusion) Start(ctx context.Context, b compute.Backend, progress func(P
 			return nil, fmt.Errorf("MMD-adaptive steps: %w", err)
 		}
 	}
-	r := &diffusionRun{d: d, b: b, model: model, set: set, tEnd: model.Sched.DefaultTEnd()}
+	r := &diffusionRun{d: d, b: b, model: model, set: set, tEnd: model.Sched.DefaultTEnd(), labels: labels}
 	r.sampler = newSamplerStepper(func(callback func(diffusion.Step) error) error {
 		s := r.set
 		s.Callback = callback
@@ -132,6 +151,7 @@ func (d Diffusion) Start(ctx context.Context, b compute.Backend, progress func(P
 	})
 	f := &r.frame
 	f.State, f.Phase, f.Particles = st.Encode(), "sampling", d.Particles
+	f.Class, f.Guidance = d.Class, d.Guidance
 	f.TimingsMS = map[string]float64{}
 	if t := model.Train; t != nil {
 		f.TrainSteps, f.TrainStep = t.Steps, t.Steps
@@ -208,6 +228,9 @@ func (r *diffusionRun) show(t float64, x, den []float64, stepMS float64, frameSt
 	}
 	if f.AtEnd {
 		f.SampleMMD = r.mmd(x)
+		if r.labels != nil {
+			f.ClassAccuracy, f.Spread, f.ClassSpread = ClassReadout(x, r.model.Data, r.labels, r.d.Class)
+		}
 		f.Phase = "finished"
 	}
 	f.View = DiffusionViewFigure(r.model.Data, x, den, r.trails, pts, vec, fmt.Sprintf("t = %.4f, step %d", t, f.Step))

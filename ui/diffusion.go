@@ -173,6 +173,12 @@ func (p *DiffusionPage) renderStats() app.UI {
 	}
 	if f.Finished() {
 		rows = append(rows, resultRow("MMD(sample, data)", g(f.SampleMMD)))
+		if f.Class >= 0 {
+			// The fidelity-diversity trade-off of guidance (play.ClassReadout).
+			rows = append(rows,
+				resultRow("class accuracy (class "+strconv.Itoa(f.Class)+", W = "+g(f.Guidance)+")", strconv.FormatFloat(100*f.ClassAccuracy, 'f', 1, 64)+" %"),
+				resultRow("spread (class's own)", g(f.Spread)+" ("+g(f.ClassSpread)+")"))
+		}
 	}
 	if len(f.Loss) > 0 {
 		rows = append(rows, resultRow("final training loss", g(f.Loss[len(f.Loss)-1])))

@@ -121,3 +121,35 @@ func TestDiffusionGuidanceTradeOff(t *testing.T) {
 		}
 	}
 }
+
+// With model mlp, a class trains the network class-conditional on the
+// data's labels (a separate cache entry from the unconditional one) and
+// a guided run ends with its read-outs.
+func TestDiffusionGuidedMLP(t *testing.T) {
+	d := mustDiffusion(t, "model=mlp&train=20&n=200&particles=40&steps=5&class=1&guidance=2&backend=cpu&field=none")
+	b := compute.NewCPU(0)
+	m, err := d.Build(b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mm, ok := m.Model.(*diffusion.MLP)
+	if !ok || mm.Classes() != 8 {
+		t.Fatalf("built %T, want a class-conditional MLP of 8 classes", m.Model)
+	}
+	m.Free()
+	frames := playDiffusion(t, d, b)
+	f := frames[len(frames)-1]
+	if f.Class != 1 || f.Guidance != 2 || !(f.ClassAccuracy >= 0 && f.ClassAccuracy <= 1) || !(f.Spread > 0) {
+		t.Errorf("mlp read-outs: class %d W %v accuracy %v spread %v", f.Class, f.Guidance, f.ClassAccuracy, f.Spread)
+	}
+	// The unconditional network of the same settings is another training.
+	u := mustDiffusion(t, "model=mlp&train=20&n=200&particles=40&steps=5&backend=cpu")
+	um, err := u.Build(b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer um.Free()
+	if c := um.Model.(*diffusion.MLP).Classes(); c != 0 {
+		t.Errorf("unconditional build after a conditional one: %d classes, want 0 (the cache must key on conditioning)", c)
+	}
+}

@@ -80,6 +80,12 @@ var DiffusionSchema = Schema{
 	{Name: "guidance", Label: "Guidance weight W", Group: "Guidance", ShownWhen: "class=" + strings.Join(ClassChoices[1:], "|"), Kind: KindFloat, Default: "1", Min: 0, Max: 5, Slider: true, SliderMin: 0, SliderMax: 5,
 		Math: `<mi>ε</mi><mo>=</mo><msub><mi>ε</mi><mtext>uncond</mtext></msub><mo>+</mo><mi>W</mi><mo>(</mo><msub><mi>ε</mi><mtext>cond</mtext></msub><mo>−</mo><msub><mi>ε</mi><mtext>uncond</mtext></msub><mo>)</mo>`,
 		Help: "classifier-free guidance (Ho and Salimans 2022, eq. (6) with W = 1 + w): W = 0 the unconditional model, 1 the class's model, > 1 sharper classes and less diversity (see class accuracy and spread)"},
+	{Name: "corrector", Label: "Corrector", Group: "Sampling", Advanced: true, Kind: KindChoice, Default: "none", Choices: diffusion.CorrectorNames(),
+		Help: "predictor-corrector sampling (Song et al. 2021, Alg. 4-5; SPOT's correctors): after every step, langevin = one Langevin MCMC step at signal-to-noise r = 0.16 (one more NFE), tweedie = a shrink towards Tweedie's posterior mean, adaptive = Langevin steps only where a step changed x by more than 10 %; as otplay sample --corrector; not with the adaptive solver"},
+	{Name: "threshold", Label: "Threshold percentile p", Group: "Sampling", Advanced: true, Kind: KindFloat, Default: "0", Min: 0, Max: 1, Slider: true, SliderMin: 0, SliderMax: 1,
+		Help: "dynamic thresholding (Saharia et al. 2022, Sec. 2.3): clip the denoised estimate at its p-th percentile of |x_0| with the data's largest |coordinate| as the bound R; 0: off; as otplay sample --threshold"},
+	{Name: "churn", Label: "Churn S_churn", Group: "Sampling", Advanced: true, ShownWhen: "sampler=heun", Kind: KindFloat, Default: "0", Min: 0, Max: 100, Slider: true, SliderMin: 0, SliderMax: 20,
+		Help: "EDM's stochastic churn S_churn for the Heun sampler (Karras et al. 2022, Alg. 2; 0: Alg. 1, deterministic): each step first adds noise raising σ by a factor 1 + min(S_churn/N, √2 - 1); as otplay sample --churn"},
 	{Name: "particles", Label: "Particles", Group: "Sampling", Slider: true, Log: true, Kind: KindInt, Default: "500", Min: 1, Max: MaxDiffusionParticles, Help: "particles x_1 ~ N(0, I) moved by the sampler"},
 	{Name: "seed", Label: "Random seed", Group: "Sampling", Advanced: true, Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "seed of the data, the prior noise and the sampler's noise (Philox)"},
 	{Name: "field", Label: "Arrows show", Group: "Display", Kind: KindChoice, Default: "score", Choices: []string{"score", "drift", "none"},
@@ -213,9 +219,14 @@ type Diffusion struct {
 	// Guidance its classifier-free guidance weight W.
 	Class    int
 	Guidance float64
-	Field    string // score, drift or none
-	Trail    int    // trail length in frames
-	Backend  string
+	// Corrector, Threshold and Churn are diffusion.Settings' (Churn for
+	// the Heun sampler only).
+	Corrector string
+	Threshold float64
+	Churn     float64
+	Field     string // score, drift or none
+	Trail     int    // trail length in frames
+	Backend   string
 }
 
 // ParseDiffusion reads the typed state from a decoded /diffusion state.
@@ -226,7 +237,13 @@ func ParseDiffusion(st State) (Diffusion, error) {
 		Sampler: st.String("sampler"), Steps: st.Int("steps"), Particles: st.Int("particles"),
 		Field: st.String("field"), Trail: st.Int("trail"), Backend: st.String("backend"),
 		Guidance: st.Float("guidance"), Class: -1,
+		Corrector: st.String("corrector"), Threshold: st.Float("threshold"),
 		MMDSteps: st.String("mmdsteps") == "yes", Correct: st.String("correct") == "yes", Every: st.Int("every"), Lambda: st.Float("lambda"),
+	}
+	// Churn of another sampler than Heun (the control is hidden there)
+	// is dropped.
+	if d.Sampler == "heun" {
+		d.Churn = st.Float("churn")
 	}
 	// A class of an unlabelled set (the control is hidden there) is
 	// dropped: the state is the unconditional model.
@@ -246,6 +263,7 @@ func (d Diffusion) State() (State, error) {
 		"model": d.Model, "k": strconv.Itoa(d.K), "train": strconv.Itoa(d.Train), "sampler": d.Sampler,
 		"steps": strconv.Itoa(d.Steps), "particles": strconv.Itoa(d.Particles), "field": d.Field,
 		"trail": strconv.Itoa(d.Trail), "backend": d.Backend,
+		"corrector": d.Corrector, "threshold": FormatFloat(d.Threshold), "churn": FormatFloat(d.Churn),
 		"class": d.classChoice(), "guidance": FormatFloat(d.Guidance),
 		"mmdsteps": yesNo(d.MMDSteps), "correct": yesNo(d.Correct), "every": strconv.Itoa(d.Every), "lambda": FormatFloat(d.Lambda),
 	})
@@ -261,7 +279,8 @@ func (d Diffusion) classChoice() string {
 
 // Settings are the sampler settings (no callback): the sampler, its steps
 // and the seed (the sampler's default spacing and end time, its default
-// stochasticity).
+// stochasticity), the corrector, the threshold percentile (its bound is
+// set by Start) and Heun's churn.
 func (d Diffusion) Settings() (diffusion.Settings, error) {
 	s, err := diffusion.ParseSampler(d.Sampler)
 	if err != nil {
@@ -270,5 +289,16 @@ func (d Diffusion) Settings() (diffusion.Settings, error) {
 	if s == diffusion.ODEAdaptive && (d.MMDSteps || d.Correct) {
 		return diffusion.Settings{}, fmt.Errorf("sampler = %s picks its own steps: MMD-adaptive steps and the bridge correction need a fixed-step sampler", d.Sampler)
 	}
-	return diffusion.Settings{Sampler: s, Steps: d.Steps, Seed: d.Seed}, nil
+	c, err := diffusion.ParseCorrector(d.Corrector)
+	if err != nil {
+		return diffusion.Settings{}, fmt.Errorf("corrector: %w", err)
+	}
+	if s == diffusion.ODEAdaptive && c != diffusion.NoCorrector {
+		return diffusion.Settings{}, fmt.Errorf("sampler = %s picks its own steps: the %s corrector needs a fixed-step sampler", d.Sampler, d.Corrector)
+	}
+	if d.Churn > 0 && s != diffusion.Heun {
+		return diffusion.Settings{}, fmt.Errorf("churn = %v: EDM's churn is the heun sampler's, not %s's", d.Churn, d.Sampler)
+	}
+	// ThresholdBound is set by Start (the data's largest |coordinate|).
+	return diffusion.Settings{Sampler: s, Steps: d.Steps, Seed: d.Seed, Corrector: c, Threshold: d.Threshold, Churn: d.Churn}, nil
 }

@@ -133,3 +133,13 @@ func meanSpread(x []float64) float64 {
 	}
 	return s
 }
+
+// ThresholdBound is dynamic thresholding's bound R of the page (as
+// otplay sample's default): the data's largest |coordinate|.
+func ThresholdBound(data []float64) float64 {
+	r := math.SmallestNonzeroFloat64
+	for _, v := range data {
+		r = max(r, math.Abs(v))
+	}
+	return r
+}

@@ -77,18 +77,7 @@ func TestDiffusionGuidedEqualsSample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sched, _ := diffusion.ParseSchedule("linear")
-	x, _ := b.Alloc(120)
-	if err := diffusion.InitialNoise(b, x, 4); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := diffusion.Sample(b, g, sched, x, 60, diffusion.Settings{Sampler: diffusion.DDIM, Steps: 8, Seed: 4}); err != nil {
-		t.Fatal(err)
-	}
-	want := make([]float64, 120)
-	if err := b.Read(want, x); err != nil {
-		t.Fatal(err)
-	}
+	want := sampleDirect(t, b, g, 60, diffusion.Settings{Sampler: diffusion.DDIM, Steps: 8, Seed: 4})
 	for i := range want {
 		if math.Abs(got[i]-want[i]) > 1e-12 {
 			t.Fatalf("particle coordinate %d: page %v, diffusion.Sample with Guided %v", i, got[i], want[i])
@@ -151,5 +140,69 @@ func TestDiffusionGuidedMLP(t *testing.T) {
 	defer um.Free()
 	if c := um.Model.(*diffusion.MLP).Classes(); c != 0 {
 		t.Errorf("unconditional build after a conditional one: %d classes, want 0 (the cache must key on conditioning)", c)
+	}
+}
+
+// sampleDirect runs diffusion.Sample of model on the linear schedule from
+// diffusion.InitialNoise of set.Seed (n 2-D particles) and returns the
+// particles.
+func sampleDirect(t *testing.T, b compute.Backend, model diffusion.Model, n int, set diffusion.Settings) []float64 {
+	t.Helper()
+	sched, _ := diffusion.ParseSchedule("linear")
+	x, err := b.Alloc(2 * n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Free(x)
+	if err := diffusion.InitialNoise(b, x, set.Seed); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := diffusion.Sample(b, model, sched, x, n, set); err != nil {
+		t.Fatal(err)
+	}
+	out := make([]float64, 2*n)
+	if err := b.Read(out, x); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// The corrector, threshold and churn controls: a run with the Langevin
+// corrector, thresholding at p = 0.9 and Heun's churn 2 ends where
+// diffusion.Sample ends with the same settings (the bound R: the data's
+// largest |coordinate|); churn of another sampler is dropped; the
+// adaptive solver refuses a corrector by name.
+func TestDiffusionSamplerOptionControls(t *testing.T) {
+	q := "data=moons&n=80&particles=40&sampler=heun&steps=6&seed=2&backend=cpu&trail=0&field=none"
+	d := mustDiffusion(t, q+"&corrector=langevin&threshold=0.9&churn=2")
+	if st, _ := d.State(); !strings.Contains(st.Encode(), "churn=2&corrector=langevin") || !strings.Contains(st.Encode(), "threshold=0.9") {
+		t.Errorf("state %q lost the options", st.Encode())
+	}
+	b := compute.NewCPU(0)
+	frames := playDiffusion(t, d, b)
+	s, _ := data.Generate("moons", 80, data.Options{Seed: 2})
+	model, err := diffusion.NewEmpirical(b, s.Points, 80, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer model.Free()
+	r := 0.0
+	for _, v := range s.Points {
+		r = math.Max(r, math.Abs(v))
+	}
+	want := sampleDirect(t, b, model, 40, diffusion.Settings{Sampler: diffusion.Heun, Steps: 6, Seed: 2,
+		Corrector: diffusion.Langevin, Threshold: 0.9, ThresholdBound: r, Churn: 2})
+	plain := sampleDirect(t, b, model, 40, diffusion.Settings{Sampler: diffusion.Heun, Steps: 6, Seed: 2})
+	last := frames[len(frames)-1]
+	t.Logf("with options: NFE %d, differs from diffusion.Sample by %g, from the plain sampler by %g", last.NFE, maxAbsDiff(last.All, want), maxAbsDiff(last.All, plain))
+	if maxAbsDiff(last.All, want) > 1e-12 || !(maxAbsDiff(last.All, plain) > 1e-6) {
+		t.Errorf("the options' run differs from diffusion.Sample by %g (want 0) and from the plain run by %g (want > 0)", maxAbsDiff(last.All, want), maxAbsDiff(last.All, plain))
+	}
+	if d := mustDiffusion(t, "sampler=ddim&churn=3"); d.Churn != 0 {
+		t.Errorf("ddim with churn=3: churn %v, want it dropped", d.Churn)
+	}
+	st, _ := DiffusionSchema.DecodeQuery("sampler=ode-adaptive&corrector=langevin")
+	if _, err := ParseDiffusion(st); err == nil || !strings.Contains(err.Error(), "corrector") {
+		t.Errorf("adaptive sampler with a corrector: error %v", err)
 	}
 }

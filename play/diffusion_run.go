@@ -129,6 +129,9 @@ func (d Diffusion) Start(ctx context.Context, b compute.Backend, progress func(P
 			return nil, err
 		}
 	}
+	if set.Threshold > 0 {
+		set.ThresholdBound = ThresholdBound(model.Data)
+	}
 	if d.MMDSteps {
 		progress(Progress{Phase: "Spacing the steps evenly in MMD between the data's forward marginals"})
 		if set.Times, err = bridge.MMDTimes(model.Sched, model.Data, model.N, 2, set.Steps, 1, model.Sched.DefaultTEnd(), set.Seed+5); err != nil {

@@ -18,7 +18,9 @@ import (
 // eps_uncond) typeset beside it; class 0 at W = 3, applied, is in the URL,
 // and the played run ends with nearly every particle on centre 0 (class
 // accuracy > 0.95) packed tighter than the class's own points, the
-// read-outs shown in the stats table. Screenshots go to $OTPLAY_SHOTS if
+// read-outs shown in the stats table; the corrector and threshold are in
+// the advanced settings and Heun's churn appears only for the heun
+// sampler. Screenshots go to $OTPLAY_SHOTS if
 // set.
 func TestDiffusionGuidanceControls(t *testing.T) {
 	for _, vp := range [][2]int{{1280, 800}, {390, 844}} {
@@ -78,6 +80,14 @@ func TestDiffusionGuidanceControls(t *testing.T) {
 				}
 			}
 			openDrawer()
+			// Heun's churn is shown in the Advanced sampling settings for
+			// the heun sampler only.
+			eval[bool](t, tb, `(() => { document.querySelectorAll("#panel details").forEach(d => d.open = true); return true; })()`)
+			if !shown(t, tb, "in-corrector") || !shown(t, tb, "in-threshold") || shown(t, tb, "in-churn") {
+				t.Errorf("dpmpp2m: corrector shown %v, threshold shown %v (want both), churn shown %v (want not)", shown(t, tb, "in-corrector"), shown(t, tb, "in-threshold"), shown(t, tb, "in-churn"))
+			}
+			setControl(t, tb, "in-sampler", "heun")
+			poll[bool](t, tb, `(() => { const e = document.getElementById("in-churn"); return !!e && e.getClientRects().length > 0; })()`, 5*time.Second)
 			setControl(t, tb, "in-data", "swissroll")
 			poll[bool](t, tb, `(() => { const e = document.getElementById("in-class"); return !e || e.getClientRects().length === 0; })()`, 5*time.Second)
 			tb.checkConsole(t)

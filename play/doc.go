@@ -67,7 +67,12 @@
 // Diffusion (/diffusion) and Truncate (/truncate) share a ModelSpec: the
 // data (a data set, or the reader's upload), the schedule and the
 // denoiser ("empirical", "gmm" fitted by diffusion.FitTiedGMM, or "mlp"
-// trained by diffusion.Train and cached), built by ModelSpec.Build. Their
+// trained by diffusion.Train and cached), built by ModelSpec.Build. On
+// labelled data (LabelledSets) /diffusion samples one class with
+// classifier-free guidance (diffusion.Guided of the class's exact model,
+// or of the class-conditional network's class, and the unconditional
+// model, weight W) and reports the fidelity-diversity trade-off at the
+// end of a run (ClassReadout: class accuracy and spread). Their
 // Start reports the setup's phases through Progress (Adam steps, the
 // prior fit's Sinkhorn iterations or Adam steps, the quality ladder's
 // rungs); their Step advances the real sampler, which runs in its own

@@ -265,6 +265,9 @@ func solveMain(f solveFlags, stderr io.Writer) (*solveReport, error) {
 		if err := safefile.CheckExt(f.grad, append([]string{".npz"}, data.OutputExts...)...); err != nil {
 			return nil, batch.UsageError{Msg: "--grad: " + err.Error()}
 		}
+		if err := checkGradientPath(f.grad, f.cost != ""); err != nil {
+			return nil, err
+		}
 	}
 	pots, err := solvePotentialPaths(f.potentials)
 	if err != nil {

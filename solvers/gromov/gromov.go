@@ -31,7 +31,9 @@ type Settings struct {
 	// MaxIter bounds the outer iterations (POT's max_iter; 0 means 1000).
 	MaxIter int
 	// Tol stops the outer loop once ||T - T_prev||_F <= Tol, checked every
-	// 10th outer iteration as POT does (POT's tol; 0 means 1e-9).
+	// 10th outer iteration as POT does (POT's tol; 0 means 1e-9). A
+	// negative Tol never stops early (every MaxIter iteration runs) and
+	// Converged is judged against -Tol, as in ot.Settings.
 	Tol float64
 	// Inner holds the settings of each Sinkhorn solve (Eps is set from
 	// Eps; a zero Tol means 1e-10, a zero MaxIter 10000).
@@ -119,8 +121,8 @@ func validate(p Problem, s Settings) (a, b []float64, err error) {
 		return nil, nil, badInput("C2 has %d values, want M*M = %d", len(p.C2), p.M*p.M)
 	case !(s.Eps > 0) || math.IsInf(s.Eps, 0):
 		return nil, nil, badInput("Eps = %g: want a finite eps > 0", s.Eps)
-	case s.MaxIter < 0 || s.Tol < 0:
-		return nil, nil, badInput("MaxIter = %d, Tol = %g: want >= 0", s.MaxIter, s.Tol)
+	case s.MaxIter < 0 || math.IsNaN(s.Tol):
+		return nil, nil, badInput("MaxIter = %d, Tol = %g: want MaxIter >= 0 and a Tol", s.MaxIter, s.Tol)
 	}
 	for name, c := range map[string][]float64{"C1": p.C1, "C2": p.C2} {
 		for i, v := range c {
@@ -232,7 +234,7 @@ func Solve(be compute.Backend, p Problem, s Settings) (*Result, error) {
 		t = next
 		res.Iterations++
 	}
-	res.Converged = res.Change <= s.Tol
+	res.Converged = res.Change <= math.Abs(s.Tol)
 	res.Plan = t
 	res.Objective = floats.Dot(lin.tensor(t), t)
 	return res, nil

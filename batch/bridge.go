@@ -43,6 +43,14 @@ type BridgeRequest struct {
 	// source points, cycled); StartSet, when set, is used instead.
 	Start    string    `json:"start,omitempty"`
 	StartSet *data.Set `json:"-"`
+	// Transport is the sde step along the drift: drift (Euler-Maruyama,
+	// the default), momentum or fisher (see bridge.Transport); Momentum is
+	// the momentum transport's beta (0: bridge.DefaultMomentum).
+	Transport string  `json:"transport,omitempty"`
+	Momentum  float64 `json:"momentum,omitempty"`
+	// Multiscale, when positive, solves the static plan coarse-to-fine
+	// from about that many points of each cloud (bridge.NewMultiscale).
+	Multiscale int `json:"multiscale,omitempty"`
 	// Seed seeds the pairs and the noise.
 	Seed uint64 `json:"seed"`
 	// MaxIter and Tol are the Sinkhorn iteration limit and tolerance.
@@ -65,27 +73,32 @@ func NewBridgeRequest() BridgeRequest {
 // BridgeResult is the JSON object of otplay bridge --json, plus the
 // samples.
 type BridgeResult struct {
-	Mode          string           `json:"mode"`
-	Source        string           `json:"source"`
-	Target        string           `json:"target"`
-	Start         string           `json:"start,omitempty"`
-	N             int              `json:"n"`
-	D             int              `json:"d"`
-	Sigma         float64          `json:"sigma"`
-	Eps           float64          `json:"eps"`
-	Iterations    int              `json:"sinkhorn_iterations"`
-	Converged     bool             `json:"sinkhorn_converged"`
-	MarginalError float64          `json:"marginal_error"`
-	Cost          float64          `json:"transport_cost"`
-	Steps         int              `json:"steps,omitempty"`
-	Times         []float64        `json:"times"`
-	SolveMS       float64          `json:"solve_ms"`
-	SampleMS      float64          `json:"sample_ms"`
-	Backend       string           `json:"backend"`
-	Device        string           `json:"device"`
-	QualityAt1    *metrics.Quality `json:"quality_at_1,omitempty"`
-	Out           string           `json:"out,omitempty"`
-	Notes         []string         `json:"notes,omitempty"`
+	Mode          string  `json:"mode"`
+	Source        string  `json:"source"`
+	Target        string  `json:"target"`
+	Start         string  `json:"start,omitempty"`
+	N             int     `json:"n"`
+	D             int     `json:"d"`
+	Sigma         float64 `json:"sigma"`
+	Eps           float64 `json:"eps"`
+	Iterations    int     `json:"sinkhorn_iterations"`
+	Converged     bool    `json:"sinkhorn_converged"`
+	MarginalError float64 `json:"marginal_error"`
+	Cost          float64 `json:"transport_cost"`
+	Steps         int     `json:"steps,omitempty"`
+	Transport     string  `json:"transport,omitempty"`
+	PathEnergy    float64 `json:"path_energy,omitempty"`
+	// CoarseIterations is the coarse stage's Sinkhorn iterations
+	// (--multiscale).
+	CoarseIterations int              `json:"coarse_iterations,omitempty"`
+	Times            []float64        `json:"times"`
+	SolveMS          float64          `json:"solve_ms"`
+	SampleMS         float64          `json:"sample_ms"`
+	Backend          string           `json:"backend"`
+	Device           string           `json:"device"`
+	QualityAt1       *metrics.Quality `json:"quality_at_1,omitempty"`
+	Out              string           `json:"out,omitempty"`
+	Notes            []string         `json:"notes,omitempty"`
 
 	// Samples[k] holds the N x D points at Times[k] (the recorded
 	// times: in sde mode the grid times nearest to those asked).
@@ -178,6 +191,19 @@ func Bridge(req BridgeRequest, opt Options) (*BridgeResult, error) {
 	case (req.Start != "" || req.StartSet != nil) && req.Mode != "sde":
 		return nil, usage("--start is for --mode sde")
 	}
+	transport, err := bridge.ParseTransport(req.Transport)
+	switch {
+	case err != nil:
+		return nil, usage("--transport %q: want drift, momentum or fisher", req.Transport)
+	case transport != bridge.TransportDrift && req.Mode != "sde":
+		return nil, usage("--transport %s is for --mode sde", transport)
+	case req.Momentum != 0 && transport != bridge.TransportMomentum:
+		return nil, usage("--momentum is for --transport momentum")
+	case req.Multiscale < 0:
+		return nil, usage("--multiscale = %d: want a number of coarse points >= 1 (0: off)", req.Multiscale)
+	case transport == bridge.TransportMomentum && req.Momentum != 0 && !(req.Momentum > 0 && req.Momentum < 1):
+		return nil, usage("--momentum = %v: want a number in (0, 1)", req.Momentum)
+	}
 	load := func(flag, spec string, set *data.Set) (data.Set, error) {
 		if set != nil {
 			return *set, CheckPoints(flag, *set)
@@ -233,8 +259,15 @@ func Bridge(req BridgeRequest, opt Options) (*BridgeResult, error) {
 		notes = append(notes, note)
 	}
 	t0 := time.Now()
-	br, err := bridge.New(b, ot.Problem{X: src.Points, Y: tgt.Points, N: src.N, M: tgt.N, D: src.D},
-		bridge.Settings{Sigma: req.Sigma, Sinkhorn: ot.Settings{MaxIter: req.MaxIter, Tol: req.Tol, Progress: opt.Progress}})
+	prob := ot.Problem{X: src.Points, Y: tgt.Points, N: src.N, M: tgt.N, D: src.D}
+	bset := bridge.Settings{Sigma: req.Sigma, Sinkhorn: ot.Settings{MaxIter: req.MaxIter, Tol: req.Tol, Progress: opt.Progress}}
+	var br *bridge.Bridge
+	var coarse bridge.MultiscaleInfo
+	if req.Multiscale > 0 {
+		br, coarse, err = bridge.NewMultiscale(b, prob, bset, req.Multiscale)
+	} else {
+		br, err = bridge.New(b, prob, bset)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -248,12 +281,14 @@ func Bridge(req BridgeRequest, opt Options) (*BridgeResult, error) {
 	}
 	t1 := time.Now()
 	var snaps [][]float64
+	var energy float64
 	recorded := append([]float64(nil), req.Times...)
 	switch req.Mode {
 	case "static":
 		snaps, err = br.Paths(req.Times, req.N, req.Seed)
 	case "sde":
-		snaps, recorded, err = simulateBridge(br, x0, req.Times, req.Steps, req.Seed)
+		snaps, recorded, err = simulateBridge(br, x0, req.Times, bridge.SimSettings{Steps: req.Steps, Seed: req.Seed,
+			Transport: transport, Momentum: req.Momentum, PathEnergy: req.Quality}, &energy)
 	}
 	if err != nil {
 		return nil, err
@@ -265,8 +300,11 @@ func Bridge(req BridgeRequest, opt Options) (*BridgeResult, error) {
 		MarginalError: br.Static.MarginalError, Cost: br.Static.Cost, Times: recorded,
 		SolveMS: float64(solveTime.Microseconds()) / 1000, SampleMS: float64(sampleTime.Microseconds()) / 1000,
 		Backend: info.Name, Device: info.Device, Notes: notes, Samples: snaps}
+	rep.CoarseIterations = coarse.CoarseIterations
 	if req.Mode == "sde" {
 		rep.Steps = req.Steps
+		rep.Transport = string(transport)
+		rep.PathEnergy = energy
 	}
 	if req.Quality {
 		for k, t := range recorded {
@@ -285,7 +323,9 @@ func Bridge(req BridgeRequest, opt Options) (*BridgeResult, error) {
 
 // simulateBridge runs the SDE and keeps the positions at the grid times
 // nearest to the requested ones (t = 0: the start points).
-func simulateBridge(br *bridge.Bridge, x0 []float64, times []float64, steps int, seed uint64) ([][]float64, []float64, error) {
+// With sim.PathEnergy it stores the path energy in *energy.
+func simulateBridge(br *bridge.Bridge, x0 []float64, times []float64, sim bridge.SimSettings, energy *float64) ([][]float64, []float64, error) {
+	steps := sim.Steps
 	want := map[int][]int{} // step index (0 = start) -> requested entries
 	recorded := make([]float64, len(times))
 	for k, t := range times {
@@ -297,11 +337,13 @@ func simulateBridge(br *bridge.Bridge, x0 []float64, times []float64, steps int,
 	for _, k := range want[0] {
 		snaps[k] = append([]float64(nil), x0...)
 	}
-	_, err := br.Simulate(x0, bridge.SimSettings{Steps: steps, Seed: seed, Callback: func(step int, t float64, x []float64) error {
+	sim.Callback = func(step int, t float64, x []float64) error {
 		for _, k := range want[step+1] {
 			snaps[k] = x
 		}
 		return nil
-	}})
+	}
+	r, err := br.Simulate(x0, sim)
+	*energy = r.PathEnergy
 	return snaps, recorded, err
 }

@@ -17,7 +17,7 @@ import (
 var mainViews = map[string]string{
 	ui.OTPath: "ot-plan", "/sliced": "sliced-view", "/check": "check-clouds",
 	"/diffusion": "diffusion-view", "/bridge": "bridge-view", "/truncate": "truncate-pair",
-	"/patch": "patch-images",
+	"/patch": "patch-images", ui.BarycenterPath: "barycenter-view",
 }
 
 // smallURL is a page at its smallest sizes on the CPU: the layout is what

@@ -112,3 +112,47 @@ func SoftMeanSmall(d, dv, r, wg, tile int, twoPass bool) (string, error) {
 	return Template("softmean_small", map[string]int{"D": d, "DV": dv, "R": r, "WG": wg, "TILE": tile},
 		map[string]string{"ROWS_INIT": init.String(), "ROWS_PRE": pre, "ROWS_BODY": body.String(), "ROWS_FINAL": final.String()})
 }
+
+// SoftMinHD returns softmin_hd.wgsl for dimension d, rb x rb (row, column)
+// pairs per invocation (rb in 1..8) and kc coordinates per staged chunk,
+// with the per-invocation code unrolled into scalar registers:
+//
+//	inner: a{r} = xs[k][ty+16r], b{q} = ys[k][tx+16q], c{r}_{q} += a{r} b{q}
+//	tile:  v = H[j_q] + 2c c{r}_{q}; per row one rescale to the tile's max, then s{r} += 2^(v - m{r})
+//	final: (m{r}, s{r}) to workgroup memory for the 16-way row merge
+func SoftMinHD(d, rb, kc int) (string, error) {
+	if d < 1 || rb < 1 || rb > 8 || kc < 1 || kc > 64 {
+		return "", fmt.Errorf("shaders: softmin_hd needs d >= 1, 1 <= rb <= 8, 1 <= kc <= 64; got d=%d rb=%d kc=%d", d, rb, kc)
+	}
+	var rowInit, accInit, inner, tileEnd, red strings.Builder
+	for r := 0; r < rb; r++ {
+		fmt.Fprintf(&rowInit, "  var m%d = NEG;\n  var s%d = 0.0;\n", r, r)
+		fmt.Fprintf(&red, "  sh[2u * ((ty + %du) * 16u + tx)] = m%d;\n  sh[2u * ((ty + %du) * 16u + tx) + 1u] = s%d;\n", 16*r, r, 16*r, r)
+		fmt.Fprintf(&inner, "        let a%d = sh[xo + %du];\n", r, 16*r)
+	}
+	for q := 0; q < rb; q++ {
+		fmt.Fprintf(&inner, "        let b%d = sh[yo + %du];\n", q, 16*q)
+		fmt.Fprintf(&tileEnd, "    let col%d = t0 + tx + %du;\n    let h%d = select(NEG, H[min(col%d, P.m - 1u)], col%d < j1);\n", q, 16*q, q, q, q)
+	}
+	for r := 0; r < rb; r++ {
+		tm := fmt.Sprintf("m%d", r)
+		var sum []string
+		for q := 0; q < rb; q++ {
+			// Declared once and zeroed per tile: the wgpu build we use
+			// initialises a var declared inside a loop only once.
+			fmt.Fprintf(&rowInit, "  var c%d_%d = 0.0;\n", r, q)
+			fmt.Fprintf(&accInit, "    c%d_%d = 0.0;\n", r, q)
+			fmt.Fprintf(&inner, "        c%d_%d = fma(a%d, b%d, c%d_%d);\n", r, q, r, q, r, q)
+			fmt.Fprintf(&tileEnd, "    let v%d_%d = fma(P.c2, c%d_%d, h%d);\n", r, q, r, q, q)
+			tm = fmt.Sprintf("max(%s, v%d_%d)", tm, r, q)
+			sum = append(sum, fmt.Sprintf("exp2(v%d_%d - tm%d)", r, q, r))
+		}
+		fmt.Fprintf(&tileEnd, "    let tm%d = %s;\n", r, tm)
+		fmt.Fprintf(&tileEnd, "    if (tm%d > m%d) { s%d *= exp2(m%d - tm%d); m%d = tm%d; }\n", r, r, r, r, r, r, r)
+		fmt.Fprintf(&tileEnd, "    if (tm%d > NEG) { s%d += %s; }\n", r, r, strings.Join(sum, " + "))
+	}
+	bm := 16 * rb
+	return Template("softmin_hd", map[string]int{"D": d, "RB": rb, "KC": kc, "SHF": 2 * bm * max(kc, 16)},
+		map[string]string{"ROW_INIT": rowInit.String(), "ACC_INIT": accInit.String(), "INNER": inner.String(),
+			"TILE_END": tileEnd.String(), "RED_WRITE": red.String()})
+}

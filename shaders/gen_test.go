@@ -1,14 +1,16 @@
 package shaders
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
 
 func TestEveryKernelExpands(t *testing.T) {
-	consts := map[string]int{"D": 2, "DV": 2, "R": 2, "WG": 64, "TILE": 128, "TILEF": 128 * 5, "EXPAND": 1, "MODE": 0}
+	consts := map[string]int{"D": 2, "DV": 2, "R": 2, "WG": 64, "TILE": 128, "TILEF": 128 * 5, "EXPAND": 1, "MODE": 0,
+		"RB": 4, "KC": 16, "REDF": 2048}
 	for _, n := range Names() {
-		if strings.HasSuffix(n, "_small") {
+		if strings.HasSuffix(n, "_small") || n == "softmin_hd" {
 			continue // generated: see TestSoftMinSmall
 		}
 		src, err := Source(n, consts)
@@ -65,5 +67,26 @@ func TestSoftMeanSmall(t *testing.T) {
 	}
 	if _, err := SoftMeanSmall(2, 5, 1, 64, 128, false); err == nil {
 		t.Error("SoftMeanSmall accepted dv = 5")
+	}
+}
+
+func TestSoftMinHD(t *testing.T) {
+	for _, rb := range []int{1, 4, 8} {
+		src, err := SoftMinHD(192, rb, 16)
+		if err != nil {
+			t.Fatalf("SoftMinHD(192, %d, 16): %v", rb, err)
+		}
+		if strings.Contains(src, "{{") || !strings.Contains(src, "fn main") {
+			t.Errorf("rb=%d: placeholder left or no entry point", rb)
+		}
+		last := fmt.Sprintf("c%d_%d = fma(a%d, b%d", rb-1, rb-1, rb-1, rb-1)
+		if !strings.Contains(src, last) {
+			t.Errorf("rb=%d: no %q in the unrolled inner product", rb, last)
+		}
+	}
+	for _, bad := range [][3]int{{0, 4, 16}, {64, 0, 16}, {64, 9, 16}, {64, 4, 0}} {
+		if _, err := SoftMinHD(bad[0], bad[1], bad[2]); err == nil {
+			t.Errorf("SoftMinHD%v: no error", bad)
+		}
 	}
 }

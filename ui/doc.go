@@ -164,6 +164,20 @@
 // OTFrame, SlicedResult, PatchResult and BridgeFrame (PageResult and the
 // model's frame); the exports are play.OTExport and play.SlicedExport.
 //
+// # The /barycenter page
+//
+// /barycenter (model play.Barycenter) draws 2-4 built-in shapes at the
+// corners (solvers/barycenter.Shape) and their convolutional Wasserstein
+// barycenters in between (solvers/barycenter.Convolutional, or
+// ConvolutionalDebiased with the switch): one row for two shapes, a
+// triangle of barycentric weights for three, the bilinear square of
+// Solomon et al. 2015, Fig. 1 for four. Step computes one more cell on the
+// page's backend, Play fills the picture; each cell is drawn scaled to
+// its own maximum. URL parameters: a, b, c, d (c = d = none: two shapes;
+// d = none: three), n, size, eps, debiased, iters, backend. The published
+// frame is play.BarycenterFrame (cells, total, iterations, converged,
+// worstErr, worstMarginal, the last cell's weights and status).
+//
 // # The /validate page
 //
 // /validate runs compute/conformance's suite (quick by default, full=yes

@@ -20,7 +20,7 @@ func init() {
 	register(command{name: "bridge", summary: "sample Schrodinger bridges between two point sets (static plan or simulated SDE)", run: runBridge})
 }
 
-const bridgeSynopsis = `bridge [--source gaussian:1000:seed=1] [--target moons:1000] [--sigma 0.1] [--mode static|sde] [--times 0,0.25,0.5,0.75,1] [--n 1000] [--steps 100] [--start SPEC] [--seed 0] [--backend auto] [--out FILE.npy|.csv] [--json]
+const bridgeSynopsis = `bridge [--source gaussian:1000:seed=1] [--target moons:1000] [--sigma 0.1] [--mode static|sde] [--times 0,0.25,0.5,0.75,1] [--n 1000] [--steps 100] [--transport drift|momentum|fisher] [--momentum 0.9] [--multiscale 0] [--start SPEC] [--seed 0] [--backend auto] [--out FILE.npy|.csv] [--json]
 
 Samples the Schrodinger bridge between the --source points (time 0) and the
 --target points (time 1) with the Brownian reference dX = sigma dW, from the
@@ -36,12 +36,24 @@ Modes:
           the Sinkhorn-bridge drift (Pooladian and Niles-Weed 2024), --steps
           uniform steps; recorded at the grid times nearest to --times
 
+--transport (sde mode) is the step along the drift: drift (Euler-Maruyama),
+momentum (the velocity v <- beta v + (1 - beta) drift moves the particles,
+beta = --momentum; FastSB-OT's momentum transport) or fisher (the drift
+preconditioned by the particles' covariance, the inverse Fisher information
+of their Gaussian fit, normalised to trace d: a natural-gradient step).
+Neither is the bridge SDE any more; solvers/bridge/RESULTS.md measures them.
+
+--multiscale K solves the static plan coarse-to-fine: first between every
+k-th point of each cloud (about K points), then the full problem warm-started
+from the coarse potentials (bridge.NewMultiscale; same result to --tol).
+
 --out writes one row per point and time with the columns t, x0, x1, ...:
 a .npy array of shape (times x n, 1 + d), or a CSV with the header
 t,x0,x1,... (checked before the work, written atomically). --n is at most
 2^22 particles, --steps at most 100,000. --json prints the static solve (iterations, convergence, marginal
 error, cost), the timings and, at t = 1, the quality of the samples against
-the target points (MMD, sliced W2, Sinkhorn divergence).`
+the target points (MMD, sliced W2, Sinkhorn divergence) and, in sde mode,
+the path energy: the mean over particles of sum_k |step_k|^2 / h, noise left out.`
 
 // bridgeReport is the --json output of otplay bridge.
 type bridgeReport = batch.BridgeResult
@@ -55,6 +67,9 @@ func runBridge(args []string, stdout, stderr io.Writer) int {
 	timesFlag := fs.String("times", "0,0.25,0.5,0.75,1", "comma-separated times in [0, 1] to record")
 	n := fs.Int("n", 1000, "number of bridge samples (paths or particles)")
 	steps := fs.Int("steps", bridge.DefaultSimSteps, "Euler-Maruyama steps (sde mode)")
+	transport := fs.String("transport", "drift", "sde mode: step along the drift: drift, momentum or fisher")
+	momentum := fs.Float64("momentum", 0, "--transport momentum: beta in (0, 1) (0: 0.9)")
+	multiscale := fs.Int("multiscale", 0, "solve the plan coarse-to-fine from about this many points per cloud (0: off)")
 	start := fs.String("start", "", "sde mode: data spec of the start particles (default: the source points)")
 	seed := fs.Uint64("seed", 0, "seed of the pairs and the noise")
 	maxIter := fs.Int("max-iter", ot.DefaultMaxIter, "Sinkhorn iteration limit")
@@ -85,7 +100,7 @@ func runBridge(args []string, stdout, stderr io.Writer) int {
 		return usageErr("%v", err)
 	}
 	req := batch.BridgeRequest{Source: *source, Target: *target, Sigma: *sigma, Mode: *mode, Times: times, N: *n,
-		Steps: *steps, Start: *start, Seed: *seed, MaxIter: *maxIter, Tol: *tol, Backend: *backend, Quality: *asJSON}
+		Steps: *steps, Transport: *transport, Momentum: *momentum, Multiscale: *multiscale, Start: *start, Seed: *seed, MaxIter: *maxIter, Tol: *tol, Backend: *backend, Quality: *asJSON}
 	rep, err := batch.Bridge(req, batch.Options{Note: func(msg string) { fmt.Fprintln(stderr, "otplay bridge:", msg) }})
 	if rep != nil && *out != "" {
 		if err := bridgeSave(*out, rep.Times, rep.Samples, rep.D); err != nil {

@@ -14,7 +14,9 @@
 //
 // Sizes: 1, 63, 64, 65 and 4097 rows or columns (one either side of the
 // 64-wide workgroups and of the 256-point tiles), n != m, dimensions 1, 2,
-// 3 and 64, eps from 1e-4 to 1e3.
+// 3 and 64, eps from 1e-4 to 1e3; and the soft-min at d = 16, 64, 128 and
+// 192 (highdim.go), also on clouds shifted far from the origin, where an
+// expanded |x|^2 + |y|^2 - 2<x, y> cost that is not centred cancels.
 //
 // Tolerances (float32 GPU against float64, measured on lavapipe and on an
 // H100; see each check's Tol):
@@ -87,6 +89,7 @@ type check struct {
 func suite(b compute.Backend, opts Options) []check {
 	var all []check
 	all = append(all, softMinChecks(b, opts)...)
+	all = append(all, highDimChecks(b, opts)...)
 	all = append(all, softMeanChecks(b, opts)...)
 	all = append(all, costChecks(b, opts)...)
 	all = append(all, mapChecks(b)...)

@@ -36,6 +36,7 @@ type Backend struct {
 	dev     *gpu.Device
 	dummy   *gpu.Buffer // bound where an optional input is absent
 	scratch *gpu.Buffer // SoftMin's per-split partials, grown on demand
+	bias    *gpu.Buffer // softmin_hd.wgsl's column term, grown on demand
 
 	// TargetGroups is the number of workgroups SoftMin aims for when it
 	// splits the column range to fill the device (default 2048: about 16
@@ -53,6 +54,15 @@ type Backend struct {
 	// the unrolled soft-min instead of the two-pass form; also
 	// OTPLAY_SOFTMIN_ONEPASS=1.
 	OnePass bool
+	// HDMinDim is the smallest dimension whose squared-Euclidean SoftMin
+	// runs the tiled matrix-product kernel (softmin_hd.wgsl); 0 keeps the
+	// per-pair kernel at every dimension. Default 32 (by H100
+	// measurement, see softmin_hd.go); also
+	// OTPLAY_SOFTMIN_HD_MIN.
+	HDMinDim int
+	// HDRB overrides the tiled soft-min's register block (each invocation
+	// owns HDRB x HDRB pairs; 0: the default, 4); also OTPLAY_SOFTMIN_HD_RB.
+	HDRB int
 }
 
 // Array is a float32 storage buffer on the device.
@@ -91,6 +101,10 @@ func New(d *gpu.Device) (*Backend, error) {
 	}
 	b.NoUnroll = os.Getenv("OTPLAY_NO_UNROLL") == "1"
 	b.OnePass = os.Getenv("OTPLAY_SOFTMIN_ONEPASS") == "1"
+	b.HDMinDim = hdMinDimFromEnv()
+	if v, err := strconv.Atoi(os.Getenv("OTPLAY_SOFTMIN_HD_RB")); err == nil && v > 0 && v <= 8 {
+		b.HDRB = v
+	}
 	dummy, err := d.NewBuffer(4)
 	if err != nil {
 		return nil, err

@@ -98,6 +98,9 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) error {
 	if !p.Cost.IsSquaredEuclidean() {
 		return b.softMinCost(dst, p)
 	}
+	if b.useHD(p.D) {
+		return b.softMinHD(dst, p)
+	}
 	pl := b.planSoftMin(p.N, p.M, p.D)
 	var k *gpu.Kernel
 	var err error

@@ -57,6 +57,24 @@
 // distance of the end points to the nearest target atom falls from 0.041
 // (4 steps) to 0.010 (64 steps).
 //
+// # Momentum and Fisher transport
+//
+// SimSettings.Transport replaces Simulate's Euler step along the drift by
+// FastSB-OT's momentum transport (a velocity v <- beta v + (1 - beta) u,
+// Polyak's heavy ball) or by a natural-gradient step (the drift
+// preconditioned by the covariance of the particles, the inverse Fisher
+// information of their Gaussian fit; Amari 1998); SimSettings.PathEnergy
+// reports the discrete kinetic energy of the path. See Transport and
+// RESULTS.md: neither helps consistently, so the drift stays the default.
+//
+// # Coarse-to-fine solve
+//
+// NewMultiscale solves the static plan on subsampled clouds, extends the
+// potentials by c-transforms and warm-starts the full solve (FastSB-OT's
+// HierarchicalBridge in point counts; Schmitzer 2019). Same bridge to the
+// tolerance; not faster than New's eps-scaling on the toy sets
+// (RESULTS.md).
+//
 // # Sinkhorn-corrected diffusion sampling
 //
 // SampleCorrected runs a diffusion sampler of package diffusion and, at
@@ -81,6 +99,10 @@
 //   - V. De Bortoli, J. Thornton, J. Heng, A. Doucet 2021, Diffusion
 //     Schrodinger bridge with applications to score-based generative
 //     modeling. NeurIPS.
+//   - B. T. Polyak 1964, Some methods of speeding up the convergence of
+//     iteration methods. USSR Comp. Math. Math. Phys. 4(5).
+//   - S. Amari 1998, Natural gradient works efficiently in learning. Neural
+//     Computation 10(2).
 //   - A.-A. Pooladian, J. Niles-Weed 2021, Entropic estimation of optimal
 //     transport maps. arXiv:2109.12004.
 //   - A.-A. Pooladian, J. Niles-Weed 2024, Plug-in estimation of

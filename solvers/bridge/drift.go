@@ -112,6 +112,14 @@ type SimSettings struct {
 	// Deterministic drops the noise (the drift alone: not the bridge's
 	// law, a diagnostic).
 	Deterministic bool
+	// Transport is the step along the drift (default TransportDrift:
+	// Euler-Maruyama); see Transport. Momentum is TransportMomentum's
+	// beta in (0, 1) (0: DefaultMomentum).
+	Transport Transport
+	Momentum  float64
+	// PathEnergy asks for SimResult.PathEnergy (one Backend.Sum per
+	// step).
+	PathEnergy bool
 	// Callback, if set, is called after every step with the time reached
 	// and the positions (n x D, read back from the backend).
 	Callback func(step int, t float64, x []float64) error
@@ -121,7 +129,14 @@ type SimSettings struct {
 type SimResult struct {
 	X     []float64 // n x D positions at t = 1
 	Steps int
-	Time  time.Duration
+	// PathEnergy (with SimSettings.PathEnergy) is the mean over the
+	// particles of sum_k |Delta_k|^2 / h, Delta_k the deterministic part
+	// of step k (the last step's landing included): the discrete kinetic
+	// energy int |u|^2 dt of the control, the quantity the Schrodinger
+	// bridge minimises (Leonard 2014, eq. (4.2) ff., Benamou-Brenier
+	// form); the noise is left out.
+	PathEnergy float64
+	Time       time.Duration
 }
 
 // Simulate moves n new particles x0 (n x D, any points: out of sample) from
@@ -135,7 +150,8 @@ type SimResult struct {
 // (the Euler step there is exactly that mean plus noise whose variance the
 // true bridge does not have at t = 1: it is pinned to the target atoms).
 // The state stays on the backend; only the end (and, with a Callback, each
-// step) is read back.
+// step) is read back. SimSettings.Transport replaces the drift step by a
+// momentum or natural-gradient (Fisher) step (see Transport).
 func (br *Bridge) Simulate(x0 []float64, s SimSettings) (SimResult, error) {
 	start := time.Now()
 	steps := s.Steps
@@ -169,6 +185,12 @@ func (br *Bridge) Simulate(x0 []float64, s SimSettings) (SimResult, error) {
 		defer be.Free(arrs[k])
 	}
 	mean, z, xn := arrs[0], arrs[1], arrs[2]
+	st, err := br.newTransportStep(s, n)
+	if err != nil {
+		return SimResult{}, err
+	}
+	defer st.free()
+	energy := 0.0
 	h := 1 / float64(steps)
 	host := make([]float64, len(x0))
 	for k := 0; k < steps; k++ {
@@ -177,12 +199,20 @@ func (br *Bridge) Simulate(x0 []float64, s SimSettings) (SimResult, error) {
 			return SimResult{}, err
 		}
 		if k == steps-1 {
+			if s.PathEnergy {
+				if err := st.addEnergy(&energy, mean, x, h); err != nil {
+					return SimResult{}, err
+				}
+			}
 			x, mean = mean, x
 		} else {
-			// x + h (mean - x)/(1 - t) = (1 - c) x + c mean, c = h/(1 - t)
-			c := h / (1 - t)
-			if err := be.Map(xn, compute.MapArgs{Op: compute.OpAxpby, X: x, Y: mean, A: 1 - c, B: c}); err != nil {
+			if err := st.step(xn, x, mean, t, h); err != nil {
 				return SimResult{}, err
+			}
+			if s.PathEnergy {
+				if err := st.addEnergy(&energy, xn, x, h); err != nil {
+					return SimResult{}, err
+				}
 			}
 			if !s.Deterministic {
 				if err := be.Normal(z, s.Seed, uint64(k*len(x0))); err != nil {
@@ -210,5 +240,5 @@ func (br *Bridge) Simulate(x0 []float64, s SimSettings) (SimResult, error) {
 	if err := compute.CheckFinite("simulated positions", host); err != nil {
 		return SimResult{}, err
 	}
-	return SimResult{X: host, Steps: steps, Time: time.Since(start)}, nil
+	return SimResult{X: host, Steps: steps, PathEnergy: energy, Time: time.Since(start)}, nil
 }

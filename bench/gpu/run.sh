@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# bench/gpu/run.sh: otplay's soft-min and soft-mean on the GPU, the tiled
+# high-dimensional kernel (softmin_hd.wgsl) against the per-pair kernels
+# side by side, and optionally the PyTorch baselines, in one device call.
+#
+# Here (build machine):
+#   GOEXPERIMENT=simd go build -ldflags="-s -w" -o .devbin/otplay ./cmd/otplay
+#   .gl/ holds the Vulkan loader .debs (see /work/shared/device/README.md)
+# On the device, from the repository root (carry .gl and .devbin):
+#   bash bench/gpu/run.sh [torch]
+# Environment: DIMS (default 2 3 8 16 32 64 128 192), SIZES (1e4 3e4 1e5),
+# KERNELS (softmin,softmean), VARIANTS (tiled tiled-rb8 per-pair). Each
+# otplay row is `otplay bench --json` with "variant": "tiled"
+# (OTPLAY_SOFTMIN_HD_MIN=1: softmin_hd.wgsl at every d, 4 x 4 register
+# block), "tiled-rbK" (the same with a K x K block) or "per-pair"
+# (OTPLAY_SOFTMIN_HD_MIN=0: softmin_small.wgsl for d <= 3, softmin.wgsl
+# above); eps = 0.05 d / 2. The soft-mean has no tiled kernel yet, so it
+# runs only with "per-pair".
+set -u
+cd "$(dirname "$0")/../.."
+if [ -d .gl ] && ! ldconfig -p | grep -q libvulkan.so.1; then
+  for f in .gl/*.deb; do dpkg -x "$f" /; done
+  ldconfig
+fi
+export VK_DRIVER_FILES=${VK_DRIVER_FILES:-/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json}
+export __EGL_VENDOR_LIBRARY_FILENAMES=${__EGL_VENDOR_LIBRARY_FILENAMES:-/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json}
+export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp/xdg}
+mkdir -p -m 700 "$XDG_RUNTIME_DIR"
+BIN=${BIN:-.devbin/otplay}
+DIMS=${DIMS:-2 3 8 16 32 64 128 192}
+SIZES=${SIZES:-1e4 3e4 1e5}
+KERNELS=${KERNELS:-softmin,softmean}
+VARIANTS=${VARIANTS:-tiled tiled-rb8 per-pair}
+OUT=${OUT:-/tmp}
+nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || true
+for d in $DIMS; do
+  eps=$(awk "BEGIN{print 0.05*$d/2}")
+  for n in $SIZES; do
+    # Fewer calls per timing where one call takes long (N = 1e5, high d).
+    batch=20 reps=10
+    if [ "$n" = 1e5 ]; then batch=2 reps=5; fi
+    if [ "$n" = 1e5 ] && [ "$d" -ge 64 ]; then batch=1 reps=3; fi
+    for variant in $VARIANTS; do
+      hd=1 rb=0 ks=softmin
+      case $variant in per-pair) hd=0 ks=$KERNELS ;; tiled-rb*) rb=${variant#tiled-rb} ;; esac
+      case ",$ks," in *,softmin,*|*,softmean,*) ;; *) continue ;; esac
+      [ $variant != per-pair ] && case ",$KERNELS," in *,softmin,*) ;; *) continue ;; esac
+      OTPLAY_SOFTMIN_HD_MIN=$hd OTPLAY_SOFTMIN_HD_RB=$rb timeout 120 "$BIN" bench --backend gpu --sizes "$n" --d "$d" --eps "$eps" \
+        --kernel "$ks" --batch $batch --reps $reps --json 2>"$OUT/err.txt" |
+        V=$variant python3 -c 'import json, os, sys
+for r in json.load(sys.stdin): print(json.dumps(dict(r, variant=os.environ["V"])), flush=True)' ||
+        echo "{\"variant\": \"$variant\", \"d\": $d, \"n\": \"$n\", \"error\": \"$(tail -c 300 "$OUT/err.txt" | tr '"\n' "' ")\"}"
+    done
+  done
+done | tee "$OUT/otplay-bench.jsonl"
+if [ "${1:-}" = torch ]; then
+  python3 bench/gpu/torch_highd.py "$(echo $DIMS | tr ' ' ,)" "$(echo $SIZES | tr ' ' ,)" | tee "$OUT/torch.jsonl"
+fi

@@ -1,0 +1,116 @@
+package webgpu
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+
+	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/gpu"
+	"github.com/otplay/otplay/shaders"
+)
+
+// hdDefaultMinDim is the smallest dimension that takes the tiled
+// matrix-product soft-min (softmin_hd.wgsl) by default: measured on an
+// H100 (bench/gpu/run.sh, 2026-12-06, 4 x 4 block), the tiled kernel took
+// 0.78x, 0.74x and 0.77x the per-pair kernel's time at d = 32, 64 and 192
+// (N = 1e5) but 1.11x at d = 16 and 1.85x at d = 8.
+const hdDefaultMinDim = 32
+
+// Tiled soft-min shape: 16 x 16 invocations each owning hdRB x hdRB
+// (row, column) pairs, coordinates staged hdKC at a time; hdRB = 8 with
+// hdKC = 16 fills WebGPU's guaranteed 16 KiB of workgroup memory.
+const (
+	hdRB = 4
+	hdKC = 16
+)
+
+// hdMinDimFromEnv reads OTPLAY_SOFTMIN_HD_MIN: the smallest dimension for
+// softmin_hd.wgsl, 0 turning it off (for side-by-side benchmarks).
+func hdMinDimFromEnv() int {
+	v, err := strconv.Atoi(os.Getenv("OTPLAY_SOFTMIN_HD_MIN"))
+	if err != nil || v < 0 {
+		return hdDefaultMinDim
+	}
+	return v
+}
+
+// useHD says whether SoftMin at dimension d runs softmin_hd.wgsl.
+func (b *Backend) useHD(d int) bool {
+	return b.HDMinDim > 0 && d >= b.HDMinDim
+}
+
+// softMinHD runs softmin_hd_bias.wgsl (the column term, once per call) and
+// softmin_hd.wgsl, then softmin_combine.wgsl when the column range is
+// split across workgroups.
+func (b *Backend) softMinHD(dst compute.Array, p compute.Pairs) error {
+	bk, err := b.kernel("softmin_hd_bias", 4, nil)
+	if err != nil {
+		return err
+	}
+	rb := hdRB
+	if b.HDRB > 0 {
+		rb = b.HDRB
+	}
+	bm := 16 * rb
+	key := fmt.Sprintf("softmin_hd:D=%d:RB=%d:KC=%d", p.D, rb, hdKC)
+	k, err := b.kernelFunc(key, 4, func() (string, error) { return shaders.SoftMinHD(p.D, rb, hdKC) })
+	if err != nil {
+		return err
+	}
+	rowBlocks := (p.N + bm - 1) / bm
+	nsplit := 1
+	if rowBlocks < b.TargetGroups/4 {
+		// 256-wide groups: a quarter of TargetGroups (tuned for 64- to
+		// 128-wide ones) fills the device as well; keep 4 tiles a split.
+		nsplit = max(1, min((b.TargetGroups/4+rowBlocks-1)/rowBlocks, p.M/(4*bm)))
+	}
+	jchunk := (p.M + nsplit - 1) / nsplit
+	jchunk = (jchunk + bm - 1) / bm * bm
+	nsplit = (p.M + jchunk - 1) / jchunk
+	bias, err := b.hdBias(p.M)
+	if err != nil {
+		return err
+	}
+	c := math.Log2E / p.Eps
+	bp := []uint32{uint32(p.M), uint32(p.D), 0, 0, f32(math.Log2E), f32(c), boolWord(p.LogW != nil), boolWord(p.G != nil)}
+	if err := b.elementwise(bk, []*gpu.Buffer{bias, b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G)}, bp, 2, p.M); err != nil {
+		return err
+	}
+	out := b.arr(dst).buf
+	if nsplit > 1 {
+		if out, err = b.scratchOf(2 * p.N * nsplit); err != nil {
+			return err
+		}
+	}
+	gx, gy := b.dev.Grid(rowBlocks)
+	params := []uint32{uint32(p.N), uint32(p.M), uint32(jchunk), uint32(nsplit),
+		f32(2 * c), f32(c), f32(-p.Eps * math.Ln2), gx}
+	if err := b.dev.Dispatch(k, []*gpu.Buffer{out, b.bufOf(p.X), b.bufOf(p.Y), bias}, params, gx, gy, uint32(nsplit)); err != nil {
+		return wrap(err)
+	}
+	if nsplit == 1 {
+		return nil
+	}
+	return b.combineSoftMin(dst, out, p.N, nsplit, p.Eps)
+}
+
+// hdBias returns a persistent buffer of at least m words for the column
+// term H of softmin_hd.wgsl (separate from scratch, which may hold the
+// per-split partials in the same batch).
+func (b *Backend) hdBias(m int) (*gpu.Buffer, error) {
+	if b.bias != nil && b.bias.Words() >= m {
+		return b.bias, nil
+	}
+	if b.bias != nil {
+		b.dev.Release(b.bias)
+		b.bias = nil
+	}
+	buf, err := b.dev.NewBuffer(max(m, 1024))
+	if err != nil {
+		return nil, wrap(err)
+	}
+	b.bias = buf
+	return buf, nil
+}

@@ -1,0 +1,136 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/play"
+	"github.com/otplay/otplay/ui"
+)
+
+// waitBarycenter waits for /barycenter to publish a frame meeting cond
+// (JavaScript over r) and returns it.
+func waitBarycenter(t *testing.T, tb *tab, cond string, timeout time.Duration) ui.BarycenterResult {
+	t.Helper()
+	expr := `(() => { const r = window.otplayResult; return r && r.page === "/barycenter" && r.done && (r.error || (` + cond + `)) ? JSON.stringify(r) : false; })()`
+	text := poll[string](t, tb, expr, timeout)
+	var r ui.BarycenterResult
+	if err := json.Unmarshal([]byte(text), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Error != "" {
+		t.Fatalf("page error: %s\nconsole:\n%s", r.Error, tb.console())
+	}
+	return r
+}
+
+// shot saves a screenshot of the viewport to $OTPLAY_SCREENSHOTS (or the
+// test's temporary folder) and returns its path.
+func shot(t *testing.T, tb *tab, name string) string {
+	t.Helper()
+	dir := os.Getenv("OTPLAY_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// /barycenter fills its square cell by cell on the browser's backends.
+// On the wasm CPU (float64) every cell takes exactly the iterations of the
+// same model run natively, and the worst errors agree to 1e-12; on the
+// browser's WebGPU (SwiftShader, float32) every cell converges and the
+// worst POT error stays under the tolerance. Screenshots at 1280x800 and
+// 390x844 (debiased, GPU).
+func TestBarycenterPage(t *testing.T) {
+	query := "a=disc&b=square&c=cross&d=ring&n=3&size=16&eps=0.01"
+	st, err := play.BarycenterSchema.DecodeQuery(query + "&backend=cpu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	model, err := play.ParseBarycenter(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	native := runNativeBarycenter(t, model)
+	for _, c := range []struct {
+		backend string
+		w, h    int64
+		extra   string
+	}{{"cpu", 1280, 800, ""}, {"auto", 1280, 800, ""}, {"auto", 390, 844, "&debiased=on"}} {
+		name := fmt.Sprintf("%s-%dx%d", c.backend, c.w, c.h)
+		t.Run(name, func(t *testing.T) {
+			tb := newTab(t)
+			tb.run(t, 10*time.Second, chromedp.EmulateViewport(c.w, c.h))
+			tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.BarycenterPath+"?"+query+c.extra+"&backend="+c.backend))
+			r := waitBarycenter(t, tb, "r.cells >= 1", 90*time.Second)
+			if r.Total != 9 || r.LastCell != 0 {
+				t.Fatalf("first frame: %d of %d cells, last cell %d", r.BarycenterFrame.Done, r.Total, r.LastCell)
+			}
+			click(t, tb, "play")
+			r = waitBarycenter(t, tb, "r.cells === r.total && !r.playing", 180*time.Second)
+			t.Logf("%s: %d cells, %d iterations, worst err %.3g, marginal %.3g, %s, %v", r.Backend.Badge(), r.BarycenterFrame.Done, r.Iterations, r.WorstErr, r.WorstMarginal, r.Precision, r.TimingsMS)
+			switch {
+			case c.backend == "cpu":
+				if r.Iterations != native.Iterations || math.Abs(r.WorstErr-native.WorstErr) > 1e-12 || r.Precision != "float64" {
+					t.Errorf("wasm CPU: %d iterations, worst err %.15g; native %d, %.15g", r.Iterations, r.WorstErr, native.Iterations, native.WorstErr)
+				}
+			case r.Backend.Kind != ui.KindWebGPU:
+				t.Errorf("backend=auto opened %s; the browser has WebGPU", r.Backend.Badge())
+			case !r.Converged || r.WorstErr > 1e-4:
+				t.Errorf("GPU: converged %v, worst err %.3g", r.Converged, r.WorstErr)
+			}
+			t.Logf("screenshot %s", shot(t, tb, "barycenter-"+name+".png"))
+			tb.checkConsole(t)
+		})
+	}
+}
+
+// /embed/barycenter is the bare view: no panel, the same result.
+func TestBarycenterEmbed(t *testing.T) {
+	tb := newTab(t)
+	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+play.EmbedPrefix+ui.BarycenterPath+"?n=2&size=8&backend=cpu"))
+	r := waitBarycenter(t, tb, "r.cells >= 1", 60*time.Second)
+	if r.Total != 4 {
+		t.Errorf("embed: %d cells in all, want 4", r.Total)
+	}
+	if eval[bool](t, tb, `!!document.getElementById("in-eps")`) {
+		t.Error("the embed shows the settings panel")
+	}
+	if !eval[bool](t, tb, `!!document.querySelector('[data-view="barycenter-view"]')`) {
+		t.Error("the embed has no view")
+	}
+	tb.checkConsole(t)
+}
+
+func runNativeBarycenter(t *testing.T, b play.Barycenter) play.BarycenterFrame {
+	t.Helper()
+	run, err := b.Start(context.Background(), compute.NewCPU(1), func(play.Progress) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	f, err := run.Step(context.Background(), 100, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}

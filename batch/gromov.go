@@ -72,7 +72,9 @@ func intraCost(flag, path string, set *data.Set, s data.Set) ([]float64, error) 
 // 0.8.2's entropic_gromov_wasserstein with the square loss). --iters and
 // --tol are the outer loop's (POT's max_iter and tol; POT's defaults are
 // 1000 and 1e-9); each Sinkhorn solve runs on the backend to
-// gromov.Settings' inner defaults. Objective and Cost are POT's gw_dist.
+// gromov.Settings' inner defaults. Objective and Cost are POT's gw_dist;
+// MarginalError is the final coupling's L1 marginal error and Residual
+// the last ||T - T_prev||_F.
 func solveGromov(req SolveRequest, opt Options) (*SolveResult, error) {
 	xs, err := loadCloud("x", req.X, req.XSet)
 	if err != nil {
@@ -127,8 +129,35 @@ func solveGromov(req SolveRequest, opt Options) (*SolveResult, error) {
 	if !r.InnerConverged {
 		rep.Notes = append(rep.Notes, "some inner Sinkhorn solves stopped at their iteration cap before the 1e-10 marginal error; try a larger --eps")
 	}
+	rep.MarginalError = planMarginalError(r.Plan, n, m, a, b)
 	if req.Plan {
 		rep.Plan = r.Plan
 	}
 	return rep, nil
+}
+
+// planMarginalError is sum_i |(T 1)_i - a_i| + sum_j |(T^T 1)_j - b_j|
+// of the final coupling T (n x m): how far the last Sinkhorn solve left it
+// from the marginals (a or b nil: uniform).
+func planMarginalError(t []float64, n, m int, a, b []float64) float64 {
+	weight := func(w []float64, i, k int) float64 {
+		if w == nil {
+			return 1 / float64(k)
+		}
+		return w[i]
+	}
+	cols := make([]float64, m)
+	var e float64
+	for i := range n {
+		var row float64
+		for j := range m {
+			row += t[i*m+j]
+			cols[j] += t[i*m+j]
+		}
+		e += math.Abs(row - weight(a, i, n))
+	}
+	for j := range m {
+		e += math.Abs(cols[j] - weight(b, j, m))
+	}
+	return e
 }

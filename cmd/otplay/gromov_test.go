@@ -46,6 +46,9 @@ func TestSolveGromov(t *testing.T) {
 	}
 	out := solveJSON(t, "--method", "gromov", "--x", "gaussian:20:d=2", "--y", "gaussian:15:d=3", "--cx", cx, "--cy", cy,
 		"--eps", "5", "--tol", "1e-9", "--plan", plan)
+	if me := out["marginal_error"].(float64); !(me > 0 && me < 1e-8) {
+		t.Errorf("gromov: marginal error %v, want in (0, 1e-8)", me)
+	}
 	if gw := out["objective"].(float64); math.Abs(gw-c.GWDist) > 1e-6*c.GWDist || out["iterations"].(float64) != float64(c.Outer) || out["converged"] != true {
 		t.Errorf("gromov: objective %v iterations %v converged %v; POT gw_dist %v after %d", gw, out["iterations"], out["converged"], c.GWDist, c.Outer)
 	}

@@ -31,7 +31,7 @@ type SampleRequest struct {
 	ModelData []byte `json:"-"`
 	// Sampler is one of diffusion.SamplerNames.
 	Sampler string `json:"sampler"`
-	// Schedule is linear, cosine or vp; empty: linear (an MLP's own).
+	// Schedule is one of diffusion.ScheduleNames; empty: linear (an MLP's own).
 	Schedule string `json:"schedule"`
 	// Spacing is the time grid: default, uniform, logsnr or karras.
 	Spacing string `json:"spacing"`
@@ -50,6 +50,31 @@ type SampleRequest struct {
 	ATol float64 `json:"atol"`
 	// FinalDenoise returns the model's x_0 estimate at the last time.
 	FinalDenoise bool `json:"final_denoise"`
+	// Class, if >= 0, samples that class of labelled data (--class;
+	// NewSampleRequest sets -1, none): the exact models restricted to
+	// the class's points or components, or a class-conditional MLP
+	// (otplay train --conditional).
+	Class int `json:"class"`
+	// Guidance is the classifier-free guidance weight W of --class
+	// (diffusion.Guided): eps_uncond + W (eps_cond - eps_uncond), W = 1 + w
+	// of Ho and Salimans 2022; 0 unconditional, 1 (NewSampleRequest's
+	// default) the class without guidance, > 1 guided.
+	Guidance float64 `json:"guidance"`
+	// Churn is EDM's S_churn for the heun sampler (Karras et al. 2022,
+	// Alg. 2; 0: Alg. 1, deterministic).
+	Churn float64 `json:"churn"`
+	// Corrector is none, langevin, tweedie or adaptive (see
+	// diffusion.Corrector); CorrectorSteps and SNR are Langevin's.
+	Corrector      string  `json:"corrector"`
+	CorrectorSteps int     `json:"corrector_steps"`
+	SNR            float64 `json:"snr"`
+	// Threshold is dynamic thresholding's percentile p in (0, 1] (0: off);
+	// ThresholdBound its R (0: the data's largest |coordinate|).
+	Threshold      float64 `json:"threshold"`
+	ThresholdBound float64 `json:"threshold_bound"`
+	// ScoreScale multiplies the model's score (1: off; the seed's
+	// guidance_scale).
+	ScoreScale float64 `json:"score_scale"`
 	// Backend is gpu, cpu32, cpu or auto (see OpenBackend).
 	Backend string `json:"backend"`
 	// Quality compares the samples with fresh data (the CLI: with --json
@@ -68,29 +93,33 @@ type SampleRequest struct {
 func NewSampleRequest() SampleRequest {
 	return SampleRequest{Data: "8gaussians:2000", Model: "empirical", Sampler: "dpmpp2m", Spacing: "default",
 		Steps: 25, N: 1000, RTol: diffusion.DefaultRTol, ATol: diffusion.DefaultATol, FinalDenoise: true,
+		Class: -1, Guidance: 1, Corrector: "none", CorrectorSteps: 1, SNR: diffusion.DefaultSNR, ScoreScale: 1,
 		Backend: "auto", Quality: true}
 }
 
 // SampleResult is the JSON object of otplay sample --json, plus the
 // samples.
 type SampleResult struct {
-	Sampler  string           `json:"sampler"`
-	Model    string           `json:"model"`
-	Schedule string           `json:"schedule"`
-	Data     string           `json:"data"`
-	Steps    int              `json:"steps"`
-	N        int              `json:"n"`
-	D        int              `json:"d"`
-	Seed     uint64           `json:"seed"`
-	NFE      int              `json:"nfe"`
-	Accepted int              `json:"accepted_steps"`
-	Rejected int              `json:"rejected_steps"`
-	TimeMS   float64          `json:"time_ms"`
-	Backend  string           `json:"backend"`
-	Device   string           `json:"device"`
-	Quality  *metrics.Quality `json:"quality,omitempty"`
-	Out      string           `json:"out,omitempty"`
-	Notes    []string         `json:"notes,omitempty"`
+	Sampler   string           `json:"sampler"`
+	Model     string           `json:"model"`
+	Schedule  string           `json:"schedule"`
+	Data      string           `json:"data"`
+	Steps     int              `json:"steps"`
+	N         int              `json:"n"`
+	D         int              `json:"d"`
+	Seed      uint64           `json:"seed"`
+	NFE       int              `json:"nfe"`
+	Accepted  int              `json:"accepted_steps"`
+	Rejected  int              `json:"rejected_steps"`
+	TimeMS    float64          `json:"time_ms"`
+	Backend   string           `json:"backend"`
+	Device    string           `json:"device"`
+	Corrector string           `json:"corrector,omitempty"`
+	Class     *int             `json:"class,omitempty"`
+	Guidance  *float64         `json:"guidance,omitempty"`
+	Quality   *metrics.Quality `json:"quality,omitempty"`
+	Out       string           `json:"out,omitempty"`
+	Notes     []string         `json:"notes,omitempty"`
 
 	// Points are the N x D samples, row-major.
 	Points []float64 `json:"-"`
@@ -137,6 +166,33 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		return nil, usage("--eta = %v: want a number in [0, 1]", req.Eta)
 	case !(req.RTol > 0) || !(req.ATol > 0) || math.IsInf(req.RTol, 0) || math.IsInf(req.ATol, 0):
 		return nil, usage("--rtol = %v and --atol = %v must be positive", req.RTol, req.ATol)
+	case !(req.Churn >= 0) || math.IsInf(req.Churn, 0):
+		return nil, usage("--churn = %v: want a number >= 0", req.Churn)
+	case req.Churn > 0 && sampler != diffusion.Heun:
+		return nil, usage("--churn applies to --sampler heun (EDM's Alg. 2), not %v", sampler)
+	case req.CorrectorSteps < 1 || req.CorrectorSteps > 1000:
+		return nil, usage("--corrector-steps = %d: want 1 .. 1000", req.CorrectorSteps)
+	case !(req.SNR > 0) || math.IsInf(req.SNR, 0):
+		return nil, usage("--snr = %v: want a positive number", req.SNR)
+	case !(req.Threshold >= 0 && req.Threshold <= 1):
+		return nil, usage("--threshold = %v: want a percentile in (0, 1] (0: off)", req.Threshold)
+	case !(req.ThresholdBound >= 0) || math.IsInf(req.ThresholdBound, 0):
+		return nil, usage("--threshold-bound = %v: want a positive number (0: the data's largest |coordinate|)", req.ThresholdBound)
+	case !(req.ScoreScale > 0) || math.IsInf(req.ScoreScale, 0):
+		return nil, usage("--score-scale = %v: want a positive number (1: off)", req.ScoreScale)
+	case req.Class < -1:
+		return nil, usage("--class = %d: want a class >= 0 (or -1: none)", req.Class)
+	case math.IsNaN(req.Guidance) || math.IsInf(req.Guidance, 0):
+		return nil, usage("--guidance = %v: want a finite number", req.Guidance)
+	case req.Class < 0 && req.Guidance != 1:
+		return nil, usage("--guidance = %v needs --class K (guidance mixes the class's model with the unconditional one)", req.Guidance)
+	}
+	corrector, err := diffusion.ParseCorrector(req.Corrector)
+	if err != nil {
+		return nil, usage("--corrector: %v", trimDiffusionErr(err))
+	}
+	if corrector != diffusion.NoCorrector && sampler == diffusion.ODEAdaptive {
+		return nil, usage("--corrector %v: not with ode-adaptive (its error control assumes the plain ODE)", corrector)
 	}
 	if err := req.SampleCorrection.check(sampler, req.Spacing); err != nil {
 		return nil, err
@@ -175,6 +231,12 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		}
 		return nil, fmt.Errorf("--data: %w", err)
 	}
+	var classSet data.Set
+	if req.Class >= 0 && kind != "mlp" {
+		if classSet, err = ClassSubset(set, req.Class); err != nil {
+			return nil, usage("--class: %v", err)
+		}
+	}
 	if req.N > data.MaxElements/set.D {
 		// The model's dimension is the data's (an MLP of another is refused below).
 		return nil, usage("--n = %d: %d points of dimension %d exceed the limit of %d values", req.N, req.N, set.D, data.MaxElements)
@@ -190,7 +252,7 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		opt.note(note)
 		rep.Notes = append(rep.Notes, note)
 	}
-	var model diffusion.Model
+	var model, cond diffusion.Model // cond: the class's model (--class)
 	switch kind {
 	case "empirical":
 		e, err := diffusion.NewEmpirical(b, set.Points, set.N, set.D, nil)
@@ -199,6 +261,14 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		}
 		defer e.Free()
 		model = e
+		if req.Class >= 0 {
+			c, err := diffusion.NewEmpirical(b, classSet.Points, classSet.N, classSet.D, nil)
+			if err != nil {
+				return nil, err
+			}
+			defer c.Free()
+			cond = c
+		}
 	case "gmm":
 		g, err := FitGMM(b, set)
 		if err != nil {
@@ -206,6 +276,14 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		}
 		defer g.Free()
 		model = g
+		if req.Class >= 0 {
+			c, err := FitGMM(b, classSet)
+			if err != nil {
+				return nil, err
+			}
+			defer c.Free()
+			cond = c
+		}
 	case "mlp":
 		m, ms, err := loadMLP(b, modelPath, req.ModelData)
 		if err != nil {
@@ -223,6 +301,32 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 			return nil, fmt.Errorf("the model %s has dimension %d but --data %s has %d", modelPath, m.Dim(), req.Data, set.D)
 		}
 		model = m
+		stochastic := (sampler.Stochastic() && !req.Deterministic) || req.Eta > 0 || req.Churn > 0 ||
+			corrector == diffusion.Langevin || corrector == diffusion.Adaptive
+		if m.Coupling() != "" && stochastic {
+			msg := fmt.Sprintf("the model %s was trained with %s noise-data pairing: its flow is exact for deterministic samplers only (ddim with eta 0, dpmpp*, heun without churn, ode-adaptive, no langevin/adaptive corrector)", modelPath, m.Coupling())
+			opt.note(msg)
+			rep.Notes = append(rep.Notes, msg)
+		}
+		if req.Class >= 0 {
+			if m.Classes() == 0 {
+				return nil, usage("--class: the model %s is not class-conditional (train it with otplay train --conditional)", modelPath)
+			}
+			if req.Class >= m.Classes() {
+				return nil, usage("--class %d: the model %s knows classes 0 .. %d", req.Class, modelPath, m.Classes()-1)
+			}
+			if cond, err = m.Class(req.Class); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if cond != nil {
+		g, err := diffusion.NewGuided(b, cond, model, req.Guidance)
+		if err != nil {
+			return nil, usage("--guidance: %v", trimDiffusionErr(err))
+		}
+		defer g.Free()
+		model = g
 	}
 	if sched == nil {
 		sched = diffusion.Linear(diffusion.DefaultT)
@@ -241,10 +345,19 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 	if err := diffusion.InitialNoise(b, x, req.Seed); err != nil {
 		return nil, err
 	}
+	bound := req.ThresholdBound
+	if req.Threshold > 0 && bound == 0 {
+		for _, v := range set.Points {
+			bound = max(bound, math.Abs(v))
+		}
+		bound = max(bound, math.SmallestNonzeroFloat64)
+	}
 	var corrected SampleCorrectionResult
 	res, err := req.SampleCorrection.sample(b, model, sched, x, req.N, set, diffusion.Settings{
 		Sampler: sampler, Steps: req.Steps, Spacing: spacing, Eta: req.Eta, Deterministic: req.Deterministic,
-		FinalDenoise: req.FinalDenoise, Seed: req.Seed, RTol: req.RTol, ATol: req.ATol,
+		FinalDenoise: req.FinalDenoise, Seed: req.Seed, RTol: req.RTol, ATol: req.ATol, Churn: req.Churn,
+		Corrector: corrector, CorrectorSteps: req.CorrectorSteps, SNR: req.SNR,
+		Threshold: req.Threshold, ThresholdBound: bound, ScoreScale: req.ScoreScale,
 	}, &corrected)
 	if err != nil {
 		return nil, err
@@ -266,12 +379,25 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 	if n := sampleGuidanceNote(req.SamplePatchGuidance); n != "" {
 		rep.Notes = append(rep.Notes, n)
 	}
+	if corrector != diffusion.NoCorrector {
+		rep.Corrector = corrector.String()
+	}
+	if req.Class >= 0 {
+		k, w := req.Class, req.Guidance
+		rep.Class, rep.Guidance = &k, &w
+	}
 	if req.Quality {
 		var fresh data.Set
 		if req.DataSet != nil {
 			fresh = set // inline data has no fresh draws: compare with itself
 		} else if fresh, err = FreshData(req.Data, set, req.N); err != nil {
 			return rep, fmt.Errorf("fresh data: %w", err)
+		}
+		if req.Class >= 0 && req.Guidance != 0 {
+			// Held-out data of the class (W = 0 samples the whole set).
+			if fresh, err = ClassSubset(fresh, req.Class); err != nil {
+				return rep, fmt.Errorf("fresh data: %w", err)
+			}
 		}
 		q, err := metrics.Compare(b, pts, req.N, fresh.Points, fresh.N, d, metrics.CompareSettings{Seed: req.Seed})
 		if err != nil {
@@ -368,6 +494,26 @@ func FitGMM(b compute.Backend, set data.Set) (*diffusion.GMM, error) {
 		std[c] = math.Sqrt(v[c] / (w[c] * float64(d)))
 	}
 	return diffusion.NewGMM(b, w, mu, std, d)
+}
+
+// ClassSubset returns the points of set labelled k, with their labels. It
+// fails when the set has no labels or no point of class k.
+func ClassSubset(set data.Set, k int) (data.Set, error) {
+	if set.Labels == nil {
+		return data.Set{}, fmt.Errorf("the data %s has no labels (labelled sets: 8gaussians, 25gaussians, moons, circles, spirals, digits)", set.Name)
+	}
+	sub := data.Set{Name: fmt.Sprintf("%s[class %d]", set.Name, k), D: set.D}
+	for i, l := range set.Labels {
+		if l == k {
+			sub.Points = append(sub.Points, set.Points[i*set.D:(i+1)*set.D]...)
+			sub.Labels = append(sub.Labels, l)
+			sub.N++
+		}
+	}
+	if sub.N == 0 {
+		return data.Set{}, fmt.Errorf("the data %s has no point of class %d", set.Name, k)
+	}
+	return sub, nil
 }
 
 // FreshData returns n fresh points of the data spec: the same built-in

@@ -2,7 +2,9 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,6 +119,93 @@ func testBridgePage(t *testing.T, backend string) {
 	tb.checkConsole(t)
 }
 
+// The transport, momentum and multiscale controls of /bridge, driven in
+// the page on the wasm CPU backend (float64: exact against native):
+// Transport shows only in sde mode and beta only for momentum (with its
+// formula); choosing momentum, sliding beta and typing K, then Apply,
+// puts transport=, momentum=, multiscale= in the URL and runs them: the
+// coarse stage is reported, the end positions and the path energy at t = 1
+// are bridge.NewMultiscale + Simulate's with the momentum transport.
+// Screenshots at 1280x800 and 390x844 (OTPLAY_SCREENSHOTS keeps them).
+func TestBridgeTransportControls(t *testing.T) {
+	for _, vp := range []struct{ w, h int64 }{{1280, 800}, {390, 844}} {
+		t.Run(fmt.Sprintf("%dx%d", vp.w, vp.h), func(t *testing.T) { testBridgeTransportControls(t, vp.w, vp.h) })
+	}
+}
+
+func testBridgeTransportControls(t *testing.T, w, h int64) {
+	tb := newTab(t)
+	if w < 600 {
+		tb.run(t, 10*time.Second, chromedp.EmulateViewport(w, h, chromedp.EmulateMobile))
+	} else {
+		tb.run(t, 10*time.Second, chromedp.EmulateViewport(w, h))
+	}
+	query := "x=gaussian&y=8gaussians&n=120&m=120&particles=40&steps=10&sigma=0.1&seed=1&noise=drift&backend=cpu"
+	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.BridgePath+"?"+query))
+	waitBridge(t, tb, "f.step === 0", 40*time.Second)
+	shown := func(id string) bool {
+		return eval[bool](t, tb, `!!document.getElementById("`+id+`")`)
+	}
+	if shown("in-transport") || shown("in-momentum") || !shown("in-multiscale") {
+		t.Errorf("noise=drift: transport shown %v, momentum %v, multiscale %v; want only multiscale", shown("in-transport"), shown("in-momentum"), shown("in-multiscale"))
+	}
+	setSelect := func(id, v string) {
+		eval[bool](t, tb, `(() => { const s = document.getElementById("`+id+`"); s.value = "`+v+`"; s.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`)
+	}
+	setSelect("in-noise", "sde")
+	poll[bool](t, tb, `!!document.getElementById("in-transport")`, 10*time.Second)
+	if shown("in-momentum") {
+		t.Error("momentum beta shown for transport=drift")
+	}
+	setSelect("in-transport", "momentum")
+	poll[bool](t, tb, `!!document.getElementById("in-momentum")`, 10*time.Second)
+	if m := eval[string](t, tb, `document.getElementById("field-momentum").querySelector("math").textContent`); !strings.Contains(m, "β") || !strings.Contains(m, "←") {
+		t.Errorf("momentum formula %q", m)
+	}
+	// beta 0.7 by its slider; K typed.
+	eval[bool](t, tb, `(() => { const s = document.getElementById("in-momentum-slider"); s.value = "0.7"; s.dispatchEvent(new Event("input", {bubbles: true})); return true; })()`)
+	poll[bool](t, tb, `document.getElementById("in-momentum").value === "0.7"`, 5*time.Second)
+	eval[bool](t, tb, `(() => { const s = document.getElementById("in-multiscale"); s.value = "30"; s.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`)
+	click(t, tb, "apply")
+	poll[bool](t, tb, `location.search.includes("transport=momentum") && location.search.includes("momentum=0.7") && location.search.includes("multiscale=30")`, 10*time.Second)
+	f := waitBridge(t, tb, `f.step === 0 && f.transport === "momentum"`, 60*time.Second)
+	if f.CoarseN != 30 || f.CoarseIterations < 1 || f.Momentum != 0.7 || f.PathEnergy != nil {
+		t.Errorf("after Apply: coarse %d (%d iterations), beta %g, path energy %v before t = 1", f.CoarseN, f.CoarseIterations, f.Momentum, f.PathEnergy)
+	}
+	click(t, tb, "play")
+	f = waitBridge(t, tb, "f.finished", 60*time.Second)
+
+	// Native: the same problem, coarse-to-fine, and the momentum transport.
+	cpu := compute.NewCPU(0)
+	xs, _ := data.Generate("gaussian", 120, data.Options{Seed: 1})
+	ys, _ := data.Generate("8gaussians", 120, data.Options{Seed: 2})
+	ps, _ := data.Generate("gaussian", 40, data.Options{Seed: 3})
+	br, info, err := bridge.NewMultiscale(cpu, ot.Problem{X: xs.Points, Y: ys.Points, N: 120, M: 120, D: 2}, bridge.Settings{Sigma: 0.1}, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer br.Free()
+	res, err := br.Simulate(ps.Points, bridge.SimSettings{Steps: 10, Seed: 1, Transport: bridge.TransportMomentum, Momentum: 0.7, PathEnergy: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := diffusionMaxAbs(f.X, res.X)
+	t.Logf("finished: path energy %.6g (native %.6g), coarse %dx%d %d iterations (native %d), end positions differ by %.3g", deref(f.PathEnergy), res.PathEnergy, f.CoarseN, f.CoarseM, f.CoarseIterations, info.CoarseIterations, d)
+	if f.PathEnergy == nil || math.Abs(*f.PathEnergy-res.PathEnergy) > 1e-9*res.PathEnergy || !(d <= 1e-9) || f.CoarseIterations != info.CoarseIterations {
+		t.Errorf("page: path energy %v, positions differ by %g, coarse iterations %d; native %g, %d", f.PathEnergy, d, f.CoarseIterations, res.PathEnergy, info.CoarseIterations)
+	}
+	if txt := eval[string](t, tb, `document.getElementById("bridge-stats").textContent`); !strings.Contains(txt, "path energy") || !strings.Contains(txt, "momentum, β = 0.7") || !strings.Contains(txt, "coarse 30 x 30") {
+		t.Errorf("read-out: %q", txt)
+	}
+	t.Logf("screenshot %s", shot(t, tb, fmt.Sprintf("bridge-momentum-%dx%d.png", w, h)))
+	if w < 600 { // the phone's panel is a drawer
+		click(t, tb, "panel-button")
+	}
+	eval[bool](t, tb, `(() => { document.getElementById("field-transport").scrollIntoView(); return true; })()`)
+	t.Logf("screenshot %s", shot(t, tb, fmt.Sprintf("bridge-controls-%dx%d.png", w, h)))
+	tb.checkConsole(t)
+}
+
 // mustDecodeState decodes a query that the schema must accept (a refused
 // value would silently run its default).
 func mustDecodeState(t *testing.T, s ui.Schema, q string) ui.State {
@@ -126,4 +215,12 @@ func mustDecodeState(t *testing.T, s ui.Schema, q string) ui.State {
 		t.Fatalf("query %q: %v", q, err)
 	}
 	return st
+}
+
+// deref is *p, or NaN for nil.
+func deref(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
 }

@@ -167,3 +167,71 @@ func TestBridgeRunGPUAgreement(t *testing.T) {
 		t.Errorf("GPU differs: positions by %g, cost %g vs %g", d, lg.Cost, lc.Cost)
 	}
 }
+
+// transport=momentum: the page's run is bridge.Simulate with the momentum
+// transport and the same beta, step for step, and its path energy at t =
+// 1 is Simulate's; the drift diagnostic ignores the transport; a beta
+// outside (0, 1) is refused by name.
+func TestBridgeMomentumRun(t *testing.T) {
+	s := bridgeOf(t, "x=gaussian&y=8gaussians&n=60&m=60&particles=30&steps=6&seed=4&transport=momentum&momentum=0.7&backend=cpu")
+	cpu := compute.NewCPU(0)
+	frames := bridgeFrames(t, s, cpu)
+	prob, _ := s.Problem()
+	x0, _ := s.ParticlesAt0()
+	br, err := bridge.New(cpu, prob, bridge.Settings{Sigma: s.Sigma})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer br.Free()
+	var xs [][]float64
+	set := bridge.SimSettings{Steps: 6, Seed: 4, Transport: bridge.TransportMomentum, Momentum: 0.7, PathEnergy: true,
+		Callback: func(step int, tt float64, x []float64) error { xs = append(xs, x); return nil }}
+	res, err := br.Simulate(x0, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, x := range xs {
+		if d := maxAbsDiff(frames[k+1].X, x); d > 1e-12 {
+			t.Errorf("step %d: positions differ from bridge.Simulate by %g", k+1, d)
+		}
+	}
+	last := frames[len(frames)-1]
+	if last.PathEnergy == nil || *last.PathEnergy != res.PathEnergy || !(res.PathEnergy > 0) {
+		t.Errorf("path energy %v, Simulate's %g", last.PathEnergy, res.PathEnergy)
+	}
+	if frames[3].PathEnergy != nil || last.Transport != "momentum" || last.Momentum != 0.7 {
+		t.Errorf("frame 3 path energy %v; transport %q beta %g", frames[3].PathEnergy, last.Transport, last.Momentum)
+	}
+	// The drift (plain Euler) run differs: the setting reaches Simulate.
+	plain := bridgeFrames(t, bridgeOf(t, "x=gaussian&y=8gaussians&n=60&m=60&particles=30&steps=6&seed=4&backend=cpu"), cpu)
+	if d := maxAbsDiff(plain[6].X, last.X); !(d > 1e-6) || plain[6].Transport != "drift" {
+		t.Errorf("momentum and drift runs differ by %g (transport %q)", d, plain[6].Transport)
+	}
+	t.Logf("path energy: momentum %.4g, drift %.4g", *last.PathEnergy, *plain[6].PathEnergy)
+	if set := bridgeOf(t, "noise=drift&transport=momentum").SimSettings(); set.Transport != "" || !set.Deterministic {
+		t.Errorf("drift diagnostic settings %+v", set)
+	}
+	for _, q := range []string{"momentum=1", "momentum=0", "transport=heavy"} {
+		if _, err := BridgeSchema.DecodeQuery(q); err == nil || !strings.Contains(err.Error(), strings.Split(q, "=")[0]) {
+			t.Errorf("%s: error %v", q, err)
+		}
+	}
+}
+
+// multiscale=K: the static bridge is solved coarse-to-fine (the coarse
+// stage is reported) and its cost equals the single-scale one to 1e-4
+// relative, the agreement solvers/bridge/RESULTS.md measures at the
+// default tolerance.
+func TestBridgeMultiscaleRun(t *testing.T) {
+	q := "x=gaussian&y=moons&n=400&m=400&sigma=0.1&particles=10&steps=1&backend=cpu"
+	single := bridgeFrames(t, bridgeOf(t, q), compute.NewCPU(0))[0]
+	multi := bridgeFrames(t, bridgeOf(t, q+"&multiscale=50"), compute.NewCPU(0))[0]
+	t.Logf("single: %d iterations, cost %.8g; multiscale 50: coarse %dx%d %d iterations, fine %d, cost %.8g",
+		single.Iterations, single.Cost, multi.CoarseN, multi.CoarseM, multi.CoarseIterations, multi.Iterations, multi.Cost)
+	if single.CoarseN != 0 || multi.CoarseN != 50 || multi.CoarseM != 50 || multi.CoarseIterations < 1 || !multi.Converged {
+		t.Errorf("coarse stage: single %d, multi %dx%d %d iterations, converged %v", single.CoarseN, multi.CoarseN, multi.CoarseM, multi.CoarseIterations, multi.Converged)
+	}
+	if rel := math.Abs(multi.Cost-single.Cost) / single.Cost; !(rel <= 1e-4) {
+		t.Errorf("cost %.10g vs single-scale %.10g (relative %.2g)", multi.Cost, single.Cost, rel)
+	}
+}

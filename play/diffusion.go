@@ -65,6 +65,14 @@ var DiffusionSchema = Schema{
 	{Name: "sampler", Label: "Sampler", Group: "Sampling", Kind: KindChoice, Default: "dpmpp2m", Choices: diffusion.SamplerNames(), Help: "reverse-process solver (ddpm, ddim η=0, DPM-Solver++ 2M/3M/2S, Heun, Euler-Maruyama, adaptive RK45)"},
 	{Name: "steps", Label: "Sampling steps N", Group: "Sampling", Slider: true, Log: true, Kind: KindInt, Default: "25", Min: 1, Max: MaxDiffusionSteps, Help: "steps N from t=1 to t_end (NFE = N for first-order and multistep solvers)"},
 	{Name: "schedule", Label: "Noise schedule", Group: "Sampling", Advanced: true, Math: `<msub><mi>x</mi><mi>t</mi></msub><mo>=</mo><msub><mi>α</mi><mi>t</mi></msub><msub><mi>x</mi><mn>0</mn></msub><mo>+</mo><msub><mi>σ</mi><mi>t</mi></msub><mi>ε</mi>`, Kind: KindChoice, Default: "linear", Choices: diffusion.ScheduleNames, Help: "noise schedule: x_t = α_t x_0 + σ_t ε, α_t² + σ_t² = 1"},
+	{Name: "mmdsteps", Label: "MMD-adaptive time steps", Group: "Sampling", Advanced: true, Kind: KindChoice, Default: "no", Choices: []string{"no", "yes"},
+		Help: "space the N steps evenly in the MMD between consecutive forward marginals of the data (SBDS's MMD-adaptive steps, bridge.MMDTimes): steps gather where the marginals change fastest; fixed-step samplers only"},
+	{Name: "correct", Label: "Schrödinger-bridge correction", Group: "Sampling", Advanced: true, Kind: KindChoice, Default: "no", Choices: []string{"no", "yes"},
+		Help: "between steps, compare the particles with the data pushed forward to the current time by a short Sinkhorn solve and move them part of the way along the plan (bridge.SampleCorrected); no NFE, O(n m) work per correction; fixed-step samplers only"},
+	{Name: "every", Label: "Steps between corrections", Group: "Sampling", Advanced: true, ShownWhen: "correct=yes", Kind: KindInt, Default: "1", Min: 1, Max: MaxDiffusionSteps, Help: "sampler steps between two corrections (1: after every step)"},
+	{Name: "lambda", Label: "Correction strength λ", Group: "Sampling", Advanced: true, ShownWhen: "correct=yes", Kind: KindFloat, Default: "0.5", Min: 0, MinOpen: true, Max: 1, Slider: true, SliderMin: 0.05, SliderMax: 1,
+		Math: `<mi>x</mi><mo>←</mo><mi>x</mi><mo>+</mo><mi>λ</mi><mo>(</mo><mi>T</mi><mo>(</mo><mi>x</mi><mo>)</mo><mo>−</mo><mi>x</mi><mo>)</mo>`,
+		Help: "the fraction of the way to the plan's barycentric projection T(x) that each correction moves"},
 	{Name: "particles", Label: "Particles", Group: "Sampling", Slider: true, Log: true, Kind: KindInt, Default: "500", Min: 1, Max: MaxDiffusionParticles, Help: "particles x_1 ~ N(0, I) moved by the sampler"},
 	{Name: "seed", Label: "Random seed", Group: "Sampling", Advanced: true, Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "seed of the data, the prior noise and the sampler's noise (Philox)"},
 	{Name: "field", Label: "Arrows show", Group: "Display", Kind: KindChoice, Default: "score", Choices: []string{"score", "drift", "none"},
@@ -152,9 +160,15 @@ type Diffusion struct {
 	Sampler   string // diffusion.ParseSampler's name
 	Steps     int
 	Particles int
-	Field     string // score, drift or none
-	Trail     int    // trail length in frames
-	Backend   string
+	// MMDSteps spaces the steps by bridge.MMDTimes; Correct applies
+	// bridge.SampleCorrected's correction every Every steps with
+	// strength Lambda.
+	MMDSteps, Correct bool
+	Every             int
+	Lambda            float64
+	Field             string // score, drift or none
+	Trail             int    // trail length in frames
+	Backend           string
 }
 
 // ParseDiffusion reads the typed state from a decoded /diffusion state.
@@ -164,6 +178,7 @@ func ParseDiffusion(st State) (Diffusion, error) {
 			Model: st.String("model"), K: st.Int("k"), Train: st.Int("train")},
 		Sampler: st.String("sampler"), Steps: st.Int("steps"), Particles: st.Int("particles"),
 		Field: st.String("field"), Trail: st.Int("trail"), Backend: st.String("backend"),
+		MMDSteps: st.String("mmdsteps") == "yes", Correct: st.String("correct") == "yes", Every: st.Int("every"), Lambda: st.Float("lambda"),
 	}
 	_, err := d.Settings()
 	return d, err
@@ -177,6 +192,7 @@ func (d Diffusion) State() (State, error) {
 		"model": d.Model, "k": strconv.Itoa(d.K), "train": strconv.Itoa(d.Train), "sampler": d.Sampler,
 		"steps": strconv.Itoa(d.Steps), "particles": strconv.Itoa(d.Particles), "field": d.Field,
 		"trail": strconv.Itoa(d.Trail), "backend": d.Backend,
+		"mmdsteps": yesNo(d.MMDSteps), "correct": yesNo(d.Correct), "every": strconv.Itoa(d.Every), "lambda": FormatFloat(d.Lambda),
 	})
 }
 
@@ -187,6 +203,9 @@ func (d Diffusion) Settings() (diffusion.Settings, error) {
 	s, err := diffusion.ParseSampler(d.Sampler)
 	if err != nil {
 		return diffusion.Settings{}, fmt.Errorf("sampler: %w", err)
+	}
+	if s == diffusion.ODEAdaptive && (d.MMDSteps || d.Correct) {
+		return diffusion.Settings{}, fmt.Errorf("sampler = %s picks its own steps: MMD-adaptive steps and the bridge correction need a fixed-step sampler", d.Sampler)
 	}
 	return diffusion.Settings{Sampler: s, Steps: d.Steps, Seed: d.Seed}, nil
 }

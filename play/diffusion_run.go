@@ -3,6 +3,7 @@ package play
 import (
 	"context"
 	"fmt"
+	"github.com/otplay/otplay/solvers/bridge"
 	"time"
 
 	"github.com/otplay/otplay/compute"
@@ -109,11 +110,24 @@ func (d Diffusion) Start(ctx context.Context, b compute.Backend, progress func(P
 	if err != nil {
 		return nil, err
 	}
+	if d.MMDSteps {
+		progress(Progress{Phase: "Spacing the steps evenly in MMD between the data's forward marginals"})
+		if set.Times, err = bridge.MMDTimes(model.Sched, model.Data, model.N, 2, set.Steps, 1, model.Sched.DefaultTEnd(), set.Seed+5); err != nil {
+			model.Free()
+			return nil, fmt.Errorf("MMD-adaptive steps: %w", err)
+		}
+	}
 	r := &diffusionRun{d: d, b: b, model: model, set: set, tEnd: model.Sched.DefaultTEnd()}
 	r.sampler = newSamplerStepper(func(callback func(diffusion.Step) error) error {
 		s := r.set
 		s.Callback = callback
-		_, err := diffusion.Sample(b, model.Model, model.Sched, r.xa, d.Particles, s)
+		if !d.Correct {
+			_, err := diffusion.Sample(b, model.Model, model.Sched, r.xa, d.Particles, s)
+			return err
+		}
+		s.Callback = renumberSegments(callback)
+		_, err := bridge.SampleCorrected(b, model.Model, model.Sched, r.xa, d.Particles, model.Data, model.N, bridge.CorrectSettings{
+			Sampler: s, Every: d.Every, Relax: d.Lambda, Seed: s.Seed + 3})
 		return err
 	})
 	f := &r.frame
@@ -146,6 +160,21 @@ func (d Diffusion) Start(ctx context.Context, b compute.Backend, progress func(P
 		return nil, err
 	}
 	return r, nil
+}
+
+// renumberSegments numbers the steps of bridge.SampleCorrected's
+// segments (whose indices and NFE restart at 0 per segment) as one run.
+func renumberSegments(callback func(diffusion.Step) error) func(diffusion.Step) error {
+	next, lastIndex, nfeBase, lastNFE := 0, -1, 0, 0
+	return func(st diffusion.Step) error {
+		if st.Index <= lastIndex {
+			nfeBase += lastNFE
+		}
+		lastIndex, lastNFE = st.Index, st.NFE
+		st.Index, st.NFE = next, st.NFE+nfeBase
+		next++
+		return callback(st)
+	}
 }
 
 // show fills the frame at time t with positions x (and the denoised

@@ -18,6 +18,10 @@ const OTPath = "/ot"
 // OTSets are the 2-D data sets the /ot page offers.
 var OTSets = []string{"8gaussians", "moons", "circles", "gaussian", "uniform", "25gaussians", "swissroll", "checkerboard", "spirals", "pinwheel", "rings"}
 
+// OTCostPowers are the exponents p of the ground cost |x - y|^p that /ot
+// offers (ot.Problem.P): 2 (the default, W_2), 1.5 and 1 (W_1).
+var OTCostPowers = []string{"2", "1.5", "1"}
+
 // MaxOTPoints bounds n and m on /ot: each iteration is two soft-mins over
 // n*m pairs and each frame reads back the top-k plan entries, so 2048^2
 // pairs keep a frame well under a second on the wasm CPU backend.
@@ -35,6 +39,9 @@ var OTSchema = Schema{
 	{Name: "seed", Label: "Random seed", Group: "Data", Advanced: true, Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "data seed (the target uses seed + 1)"},
 	{Name: "method", Label: "Problem", Group: "Transport", Kind: KindChoice, Default: "balanced", Choices: []string{"balanced", "unbalanced", "partial", "divergence"},
 		Help: "balanced: P1 = a, P'1 = b; unbalanced: marginals penalised by τ KL; partial: move only some mass; divergence: the debiased Sinkhorn divergence S"},
+	{Name: "p", Label: "Ground cost power p", Group: "Transport", Kind: KindChoice, Default: "2", Choices: OTCostPowers,
+		Math: `<msub><mi>C</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><mo>=</mo><msup><mrow><mo>|</mo><msub><mi>x</mi><mi>i</mi></msub><mo>−</mo><msub><mi>y</mi><mi>j</mi></msub><mo>|</mo></mrow><mi>p</mi></msup>`,
+		Help: "p = 2: the squared distance (W_2); p = 1: the distance itself (W_1), which moves mass along shared paths; ε is in units of the cost"},
 	{Name: "eps", Label: "Blur ε", Group: "Transport", Kind: KindFloat, Default: "0.05", Min: 0, MinOpen: true, Max: 100, Slider: true, Log: true, SliderMin: 1e-3, SliderMax: 10,
 		Math: `<msub><mi>P</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><mo>=</mo><msub><mi>a</mi><mi>i</mi></msub><msub><mi>b</mi><mi>j</mi></msub><msup><mi>e</mi><mrow><mo>(</mo><msub><mi>f</mi><mi>i</mi></msub><mo>+</mo><msub><mi>g</mi><mi>j</mi></msub><mo>−</mo><msub><mi>C</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><mo>)</mo><mo>/</mo><mi>ε</mi></mrow></msup>`,
 		Help: "C_ij = |x_i − y_j|²; small ε: a sharp plan, slow to converge; large ε: a blurry one"},
@@ -44,6 +51,11 @@ var OTSchema = Schema{
 	{Name: "mass", Label: "Transported mass", Group: "Transport", ShownWhen: "method=partial", Kind: KindFloat, Default: "0.5", Min: 0, MinOpen: true, Max: 1, Slider: true, SliderMin: 0.01, SliderMax: 1,
 		Math: `<munder><mo>∑</mo><mrow><mi>i</mi><mi>j</mi></mrow></munder><msub><mi>P</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><mo>=</mo><mi>m</mi><mo>,</mo><mspace width="0.5em"/><mi>P</mi><mn>1</mn><mo>≤</mo><mi>a</mi><mo>,</mo><mspace width="0.5em"/><msup><mi>P</mi><mo>⊤</mo></msup><mn>1</mn><mo>≤</mo><mi>b</mi>`,
 		Help: "the fraction m of min(|a|, |b|) = 1 that is moved"},
+	{Name: "richardson", Label: "Richardson extrapolation of the cost", Group: "Transport", Advanced: true, ShownWhen: "method=balanced", Kind: KindChoice, Default: "no", Choices: []string{"no", "yes"},
+		Math: `<mn>2</mn><msub><mi>X</mi><mrow><mi>ε</mi><mo>/</mo><mn>2</mn></mrow></msub><mo>−</mo><msub><mi>X</mi><mi>ε</mi></msub>`,
+		Help: "also solve at ε and ε/2 (warm-started) and show 2 X(ε/2) − X(ε): the transport cost with an O(ε²) bias instead of O(ε)"},
+	{Name: "warm", Label: "Warm start from the current potentials", Group: "Transport", Advanced: true, ShownWhen: "method=balanced", Kind: KindChoice, Default: "no", Choices: []string{"no", "yes"},
+		Help: "when ε (or anything but the problem) changes, start Sinkhorn from the last run's potentials f, g instead of zeros; the page also solves once from zeros and shows the iterations saved"},
 	{Name: "steps", Label: "Iterations per frame", Group: "Transport", Advanced: true, Kind: KindInt, Default: "1", Min: 1, Max: 100, Slider: true,
 		Math: `<msub><mi>f</mi><mi>i</mi></msub><mo>←</mo><mo>−</mo><mi>ε</mi><mi>log</mi><munder><mo>∑</mo><mi>j</mi></munder><msub><mi>b</mi><mi>j</mi></msub><msup><mi>e</mi><mrow><mo>(</mo><msub><mi>g</mi><mi>j</mi></msub><mo>−</mo><msub><mi>C</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><mo>)</mo><mo>/</mo><mi>ε</mi></mrow></msup>`,
 		Help: "Sinkhorn iterations between two pictures; then g likewise"},
@@ -55,13 +67,13 @@ var OTSchema = Schema{
 // OTTours are the /ot page's presets.
 var OTTours = []Tour{
 	{Name: "Sharp versus blurry plans", Query: "eps=0.5&k=4",
-		Caption: "With a large blur ε every source point spreads its mass over many targets, and the plan lines fan out. Slide ε down to 0.005 and Apply: the plan sharpens towards a map, and Sinkhorn needs many more iterations to converge."},
-	{Name: "Sharp plan at small ε", Query: "eps=0.005&k=1&steps=10",
-		Caption: "At ε = 0.005 the plan is nearly a one-to-one matching: each point keeps a single strong line. Play, and watch the marginal error fall slowly; small ε costs iterations."},
+		Caption: "With a large blur ε every source point spreads its mass over many targets, and the plan lines fan out. Slide ε down to 0.005 and Apply: the plan sharpens towards a one-to-one matching, and Sinkhorn needs many more iterations to converge (watch the marginal error fall slowly)."},
 	{Name: "Outliers ignored by unbalanced OT", Query: "method=unbalanced&tau=0.05&x=uniform&y=25gaussians&k=3",
 		Caption: "The outer ring of the 5×5 grid of targets lies outside the square of sources, and balanced OT must still fill it. With a small marginal penalty τ those far clusters receive little mass (hover over one): unbalanced OT destroys and creates mass rather than pay to move it far."},
-	{Name: "Partial transport of half the mass", Query: "method=partial&mass=0.5&x=gaussian&y=8gaussians",
-		Caption: "Only half of the mass moves, and it is the cheapest half: the targets nearest the source take it. Hover over a target point to see how much it receives."},
+	{Name: "Cost power p = 1 versus p = 2", Query: "p=1&x=gaussian&y=8gaussians&n=80&m=80&eps=0.05&k=1&steps=10",
+		Caption: "With p = 1 (C = |x − y|) a move costs its length, and two crossing links can always be uncrossed for less (the triangle inequality), so the sharp plan's lines hardly cross. Switch p to 2 and Apply: the squared cost prefers two medium moves to one long and one short, so links may cross, and the cost is now in squared units."},
+	{Name: "Richardson extrapolation of the cost", Query: "richardson=yes&x=gaussian&y=gaussian&n=300&m=300&eps=0.5",
+		Caption: "The entropic transport cost exceeds the unregularised one by about ε/2 per dimension. With Richardson on, the page also solves at ε/2 and shows 2 X(ε/2) − X(ε), whose bias is O(ε²): compare it with the plain cost as you slide ε."},
 	{Name: "Sinkhorn divergence versus the biased cost", Query: "method=divergence&x=moons&y=moons&eps=0.5",
 		Caption: "Between a cloud and a second sample of the same shape OT_ε stays positive, a bias that grows with ε. The divergence S subtracts the self terms OT(a,a) and OT(b,b), so it is near zero when the clouds agree."},
 }
@@ -79,11 +91,20 @@ func init() {
 // OT is the typed state of /ot: one field per parameter of OTSchema, and
 // the clouds the reader uploaded or painted (not in the URL).
 type OT struct {
-	X, Y    string // the data sets of the source and the target
-	N, M    int    // their sizes
-	Seed    uint64 // X uses Seed, Y uses Seed + 1
-	Method  string // balanced, unbalanced, partial or divergence
-	Eps     float64
+	X, Y   string // the data sets of the source and the target
+	N, M   int    // their sizes
+	Seed   uint64 // X uses Seed, Y uses Seed + 1
+	Method string // balanced, unbalanced, partial or divergence
+	Eps    float64
+	P      float64 // the ground cost |x - y|^P (ot.Problem.P)
+	// Richardson also solves at Eps and Eps/2 and extrapolates the cost
+	// (ot.Richardson); like Tau for the other methods, it is kept but
+	// not used unless Method is balanced (its control is hidden).
+	Richardson bool
+	// Warm starts the balanced solver from From's potentials where From
+	// is a run of the same problem (see OTPotentials).
+	Warm    bool
+	From    *OTPotentials
 	Tau     float64 // the marginal penalty (unbalanced)
 	Mass    float64 // the transported fraction (partial)
 	Steps   int     // iterations per frame while playing
@@ -106,8 +127,12 @@ type Cloud struct {
 func ParseOT(st State) (OT, error) {
 	o := OT{
 		X: st.String("x"), Y: st.String("y"), N: st.Int("n"), M: st.Int("m"), Seed: uint64(st.Int("seed")),
-		Method: st.String("method"), Eps: st.Float("eps"), Tau: st.Float("tau"), Mass: st.Float("mass"),
+		Method: st.String("method"), Eps: st.Float("eps"), Richardson: st.String("richardson") == "yes", Warm: st.String("warm") == "yes", Tau: st.Float("tau"), Mass: st.Float("mass"),
 		Steps: st.Int("steps"), Tier: st.String("tier"), K: st.Int("k"), Backend: st.String("backend"),
+	}
+	var err error
+	if o.P, err = strconv.ParseFloat(st.String("p"), 64); err != nil {
+		return o, fmt.Errorf("p = %q: %w", st.String("p"), err)
 	}
 	return o, o.check()
 }
@@ -127,7 +152,7 @@ func (o OT) check() error {
 func (o OT) State() (State, error) {
 	return OTSchema.Make(map[string]string{
 		"x": o.X, "y": o.Y, "n": strconv.Itoa(o.N), "m": strconv.Itoa(o.M), "seed": strconv.FormatUint(o.Seed, 10),
-		"method": o.Method, "eps": FormatFloat(o.Eps), "tau": FormatFloat(o.Tau), "mass": FormatFloat(o.Mass),
+		"method": o.Method, "eps": FormatFloat(o.Eps), "p": FormatFloat(o.P), "richardson": yesNo(o.Richardson), "warm": yesNo(o.Warm), "tau": FormatFloat(o.Tau), "mass": FormatFloat(o.Mass),
 		"steps": strconv.Itoa(o.Steps), "tier": o.Tier, "k": strconv.Itoa(o.K), "backend": o.Backend,
 	})
 }
@@ -146,7 +171,7 @@ func (o OT) Problem() (ot.Problem, error) {
 	if err != nil {
 		return ot.Problem{}, fmt.Errorf("y: %w", err)
 	}
-	p := ot.Problem{X: xs.Points, Y: ys.Points, N: xs.N, M: ys.N, D: xs.D}
+	p := ot.Problem{X: xs.Points, Y: ys.Points, N: xs.N, M: ys.N, D: xs.D, P: o.P}
 	if c := o.Clouds[0]; c != nil {
 		p.X, p.N = c.Points, c.N
 	}
@@ -196,6 +221,13 @@ type OTFrame struct {
 	Divergence float64 `json:"divergence,omitempty"`
 	SelfX      float64 `json:"selfX,omitempty"`
 	SelfY      float64 `json:"selfY,omitempty"`
+	// P is the ground cost's power (C = |x - y|^P).
+	P float64 `json:"p"`
+	// Richardson is the extrapolated cost (richardson=yes), nil otherwise.
+	Richardson *OTRichardson `json:"richardson,omitempty"`
+	// Warm is the warm start (warm=yes with potentials of the same
+	// problem), nil otherwise.
+	Warm *OTWarm `json:"warm,omitempty"`
 	// Tier is the one-shot kernel-tier solve (Tier), nil for tier=none.
 	Tier *OTTierResult `json:"tier,omitempty"`
 	// Residuals at the iterations ResidualIters (one per iteration).
@@ -228,6 +260,8 @@ type otRun struct {
 	// selfX, selfY are OT_eps(a, a) and OT_eps(b, b) (method divergence).
 	selfX, selfY float64
 	tier         *OTTierResult
+	richardson   *OTRichardson
+	warm         *OTWarm
 	// The heatmaps of the last frame that refreshed them (see
 	// otLiveViewPairs).
 	heat, potF, potG figure.Figure
@@ -252,6 +286,12 @@ func (o OT) Start(ctx context.Context, b compute.Backend, progress func(Progress
 		progress(Progress{Phase: "Solving once with the kernel tier " + o.Tier})
 		r.tier = otTierSolve(o, b, r.prob)
 	}
+	if o.Richardson && o.Method == "balanced" {
+		progress(Progress{Phase: "Solving at ε and ε/2 for the Richardson extrapolation"})
+		if r.richardson, err = otRichardson(b, r.prob, o.Settings()); err != nil {
+			return nil, err
+		}
+	}
 	if o.Method == "divergence" {
 		progress(Progress{Phase: "Solving the self terms OT(a, a) and OT(b, b)", Total: 2})
 		if r.selfX, r.selfY, err = selfTerms(ctx, b, r.prob, o.Settings(), progress); err != nil {
@@ -261,7 +301,17 @@ func (o OT) Start(ctx context.Context, b compute.Backend, progress func(Progress
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if r.sv, err = ot.NewSolver(b, r.prob, o.Settings()); err != nil {
+	set := o.Settings()
+	if from := o.From; o.Warm && o.Method == "balanced" && from.sameProblem(o, r.prob) {
+		progress(Progress{Phase: "Solving once from zeros, to count the iterations the warm start saves"})
+		cold, err := ot.Sinkhorn(b, r.prob, set)
+		if err != nil {
+			return nil, err
+		}
+		r.warm = &OTWarm{FromEps: from.Eps, ColdIterations: cold.Iterations, ColdConverged: cold.Converged}
+		set.F, set.G = from.F, from.G
+	}
+	if r.sv, err = ot.NewSolver(b, r.prob, set); err != nil {
 		return nil, err
 	}
 	r.setup = time.Since(start)
@@ -294,6 +344,73 @@ func selfTerms(ctx context.Context, b compute.Backend, p ot.Problem, s ot.Settin
 	return sx, sy, nil
 }
 
+// yesNo is a yes/no choice's text.
+func yesNo(v bool) string { return map[bool]string{false: "no", true: "yes"}[v] }
+
+// OTPotentials are the potentials of an /ot run (OTFrame.Potentials), to
+// warm-start the next run of the same problem (OT.From): Sinkhorn's
+// fixed point at one ε is a good start at a nearby ε (the idea behind
+// ε-scaling, Schmitzer 2019, "Stabilized sparse scaling algorithms for
+// entropy regularized transport problems", sec. 3.2).
+type OTPotentials struct {
+	F, G []float64
+	Eps  float64
+	Of   OT // the state they were solved for
+}
+
+// Potentials returns the frame's potentials and the state o they were
+// solved for (nil before the first iterate).
+func (f OTFrame) Potentials(o OT) *OTPotentials {
+	if f.Result == nil {
+		return nil
+	}
+	return &OTPotentials{F: f.Result.F, G: f.Result.G, Eps: f.Eps, Of: o}
+}
+
+// sameProblem reports whether the potentials were solved for o's problem:
+// the same data, sizes, clouds, cost and method (ε and the display may
+// differ), with potentials of p's sizes.
+func (from *OTPotentials) sameProblem(o OT, p ot.Problem) bool {
+	if from == nil || len(from.F) != p.N || len(from.G) != p.M {
+		return false
+	}
+	a := from.Of
+	return a.X == o.X && a.Y == o.Y && a.N == o.N && a.M == o.M && a.Seed == o.Seed && a.P == o.P && a.Method == o.Method && a.Clouds == o.Clouds
+}
+
+// OTWarm is the warm start of a run: the ε of the potentials it started
+// from, and the iterations the same problem takes from zeros (solved
+// once at Start, ot.Sinkhorn with the page's settings), so that the
+// iterations saved are ColdIterations - OTFrame.Iteration once converged.
+type OTWarm struct {
+	FromEps        float64 `json:"fromEps"`
+	ColdIterations int     `json:"coldIterations"`
+	ColdConverged  bool    `json:"coldConverged"`
+}
+
+// OTRichardson is the Richardson extrapolation of the /ot problem's
+// transport cost (ot.Richardson: L. F. Richardson 1911, sec. 2.2):
+// Cost = 2 Fine - Coarse, with Coarse the converged <P, C> at ε and Fine
+// at ε/2, an estimate of the unregularised cost with an O(ε²) bias.
+type OTRichardson struct {
+	Cost       float64 `json:"cost"`
+	Coarse     float64 `json:"coarse"`
+	Fine       float64 `json:"fine"`
+	Iterations int     `json:"iterations"`
+	Converged  bool    `json:"converged"`
+}
+
+// otRichardson runs ot.Richardson on p with the page's settings (without
+// the per-iteration checks, CheckEvery, that only the chart needs).
+func otRichardson(b compute.Backend, p ot.Problem, s ot.Settings) (*OTRichardson, error) {
+	s.CheckEvery = 0
+	r, err := ot.Richardson(b, p, s)
+	if err != nil {
+		return nil, fmt.Errorf("Richardson: %w", err)
+	}
+	return &OTRichardson{Cost: r.Cost, Coarse: r.Coarse.Cost, Fine: r.Fine.Cost, Iterations: r.Iterations, Converged: r.Converged}, nil
+}
+
 // Close frees the solver.
 func (r *otRun) Close() { r.sv.Close() }
 
@@ -311,7 +428,8 @@ func (r *otRun) Step(ctx context.Context, k int, playing bool) (OTFrame, error) 
 	if err != nil {
 		return f, err
 	}
-	f.N, f.M, f.Tier = r.prob.N, r.prob.M, r.tier
+	f.N, f.M, f.Tier, f.Richardson, f.Warm = r.prob.N, r.prob.M, r.tier, r.richardson, r.warm
+	f.P = r.prob.P
 	f.Iteration, f.Eps, f.Converged = r.sv.Iterations(), r.sv.Eps(), r.sv.Converged()
 	f.Cost, f.Objective, f.MarginalError, f.Mass = res.Cost, res.Objective, res.MarginalError, res.Mass
 	f.Status = res.Status

@@ -42,6 +42,10 @@ func otTierSolve(o OT, b compute.Backend, p ot.Problem) *OTTierResult {
 		out.Error = "the kernel tiers solve balanced OT only (method " + m + ")"
 		return out
 	}
+	if p.P != 0 && p.P != 2 {
+		out.Error = "the kernel tiers use the cost |x − y|² only (p = " + FormatFloat(p.P) + ")"
+		return out
+	}
 	tier, err := kernel.ParseTier(name)
 	if err != nil {
 		out.Error = err.Error()

@@ -36,6 +36,12 @@ var SlicedSchema = Schema{
 	{Name: "L", Label: "Directions L", Group: "Slicing", Kind: KindInt, Default: "100", Min: 1, Max: MaxSlicedProjections, Slider: true, Log: true,
 		Math: `<msubsup><mi>SW</mi><mn>2</mn><mn>2</mn></msubsup><mo>=</mo><mfrac><mn>1</mn><mi>L</mi></mfrac><munderover><mo>∑</mo><mrow><mi>l</mi><mo>=</mo><mn>1</mn></mrow><mi>L</mi></munderover><msubsup><mi>W</mi><mn>2</mn><mn>2</mn></msubsup><mo>(</mo><mo>⟨</mo><mi>x</mi><mo>,</mo><msub><mi>θ</mi><mi>l</mi></msub><mo>⟩</mo><mo>,</mo><mo>⟨</mo><mi>y</mi><mo>,</mo><msub><mi>θ</mi><mi>l</mi></msub><mo>⟩</mo><mo>)</mo>`,
 		Help: "the Monte-Carlo error falls like 1/√L"},
+	{Name: "p", Label: "Order p", Group: "Slicing", Kind: KindChoice, Default: "2", Choices: []string{"2", "1.5", "1"},
+		Math: `<msub><mi>SW</mi><mi>p</mi></msub><mo>=</mo><msup><mrow><mo>(</mo><mfrac><mn>1</mn><mi>L</mi></mfrac><munder><mo>∑</mo><mi>l</mi></munder><msubsup><mi>W</mi><mi>p</mi><mi>p</mi></msubsup><mo>(</mo><msub><mi>θ</mi><mi>l</mi></msub><mo>#</mo><mi>μ</mi><mo>,</mo><msub><mi>θ</mi><mi>l</mi></msub><mo>#</mo><mi>ν</mi><mo>)</mo><mo>)</mo></mrow><mrow><mn>1</mn><mo>/</mo><mi>p</mi></mrow></msup>`,
+		Help: "the ground cost |s − t|^p of each 1-D problem: p = 1 weighs every unit of displacement alike, p = 2 weighs long moves more"},
+	{Name: "max", Label: "Also find the max-sliced direction", Group: "Slicing", Advanced: true, Kind: KindChoice, Default: "no", Choices: []string{"no", "yes"},
+		Math: `<msub><mi>max-SW</mi><mn>2</mn></msub><mo>=</mo><munder><mi>max</mi><mrow><mi>θ</mi><mo>∈</mo><msup><mi>S</mi><mrow><mi>d</mi><mo>−</mo><mn>1</mn></mrow></msup></mrow></munder><msub><mi>W</mi><mn>2</mn></msub><mo>(</mo><mi>θ</mi><mo>#</mo><mi>μ</mi><mo>,</mo><mi>θ</mi><mo>#</mo><mi>ν</mi><mo>)</mo>`,
+		Help: "the direction along which the projections differ most (Deshpande et al. 2019): the best of 200 candidates, then gradient ascent on the sphere; drawn in red, always in W_2"},
 	{Name: "sampling", Label: "Directions drawn by", Group: "Slicing", Kind: KindChoice, Default: "random", Choices: []string{"random", "qmc"}, Help: "random: θ_l i.i.d. uniform on the sphere; qmc: randomised quasi-Monte-Carlo, error nearer 1/L"},
 	ComputeParam,
 }
@@ -44,6 +50,8 @@ var SlicedSchema = Schema{
 var SlicedTours = []Tour{
 	{Name: "Few directions, a noisy distance", Query: "L=5",
 		Caption: "With five directions the sliced distance is a rough Monte-Carlo estimate: its standard error is a large part of the value. Step through the directions to see how differently the clouds project."},
+	{Name: "The max-sliced direction", Query: "max=yes&x=gaussian&y=moons",
+		Caption: "Beside the average over random directions, the page searches the one direction along which the two clouds differ most, and draws it in red. Its W_2 (max-SW_2) bounds every direction's, so it is at least SW_2."},
 	{Name: "Many directions", Query: "L=2000",
 		Caption: "With 2000 directions the standard error shrinks like 1/√L. The curve of the running estimate flattens as directions are added."},
 	{Name: "Quasi-Monte-Carlo directions", Query: "L=100&sampling=qmc",
@@ -70,9 +78,11 @@ const MaxSlicedWork = 8 << 20
 type Sliced struct {
 	X, Y     string // data sets (as /ot: X with Seed, Y with Seed + 1)
 	N, M     int
-	Seed     uint64 // data seed and direction seed
-	L        int    // directions
-	Sampling string // random or qmc
+	Seed     uint64  // data seed and direction seed
+	L        int     // directions
+	Sampling string  // random or qmc
+	P        float64 // the order of SW_p
+	Max      bool    // also estimate max-SW_2 (sliced.Max)
 	Backend  string
 }
 
@@ -80,7 +90,11 @@ type Sliced struct {
 // checks the work bound L * (n + m) <= MaxSlicedWork.
 func ParseSliced(st State) (Sliced, error) {
 	s := Sliced{X: st.String("x"), Y: st.String("y"), N: st.Int("n"), M: st.Int("m"), Seed: uint64(st.Int("seed")),
-		L: st.Int("L"), Sampling: st.String("sampling"), Backend: st.String("backend")}
+		L: st.Int("L"), Sampling: st.String("sampling"), Max: st.String("max") == "yes", Backend: st.String("backend")}
+	var err error
+	if s.P, err = strconv.ParseFloat(st.String("p"), 64); err != nil {
+		return s, fmt.Errorf("p = %q: %w", st.String("p"), err)
+	}
 	return s, s.check()
 }
 
@@ -95,7 +109,7 @@ func (s Sliced) check() error {
 func (s Sliced) State() (State, error) {
 	return SlicedSchema.Make(map[string]string{
 		"x": s.X, "y": s.Y, "n": strconv.Itoa(s.N), "m": strconv.Itoa(s.M), "seed": strconv.FormatUint(s.Seed, 10),
-		"L": strconv.Itoa(s.L), "sampling": s.Sampling, "backend": s.Backend,
+		"L": strconv.Itoa(s.L), "sampling": s.Sampling, "p": FormatFloat(s.P), "max": map[bool]string{false: "no", true: "yes"}[s.Max], "backend": s.Backend,
 	})
 }
 
@@ -110,11 +124,18 @@ func (s Sliced) Measures() (x, y sliced.Measure, err error) {
 
 // Settings are the sliced.Settings of the state.
 func (s Sliced) Settings() sliced.Settings {
-	out := sliced.Settings{Projections: s.L, Seed: s.Seed}
+	out := sliced.Settings{Projections: s.L, Seed: s.Seed, P: s.P}
 	if s.Sampling == "qmc" {
 		out.Sampling = sliced.QMC
 	}
 	return out
+}
+
+// MaxSettings are the sliced.MaxSettings of the state: its seed and
+// sampling for the candidates, the package's defaults otherwise (200
+// candidates, 100 ascent steps).
+func (s Sliced) MaxSettings() sliced.MaxSettings {
+	return sliced.MaxSettings{Sampling: s.Settings().Sampling, Seed: s.Seed}
 }
 
 // SlicedFrame is the computed distance and the shown direction: what
@@ -130,9 +151,15 @@ type SlicedFrame struct {
 	Path    string    `json:"path"`
 	// Shown is the index of the displayed direction, ShownW2Sq its W_2^2
 	// (computed on the host in float64).
-	Shown     int                `json:"shown"`
-	ShownW2Sq float64            `json:"shownW2Sq"`
-	TimingsMS map[string]float64 `json:"timingsMs"`
+	// P is the order of SW_p (SW is SW_p, Running its estimates).
+	P float64 `json:"p"`
+	// MaxSW and MaxDirection are sliced.Max's estimate of max-SW_2 and
+	// its direction (max=yes; 0 and nil otherwise).
+	MaxSW        float64            `json:"maxSW,omitempty"`
+	MaxDirection []float64          `json:"maxDirection,omitempty"`
+	Shown        int                `json:"shown"`
+	ShownW2Sq    float64            `json:"shownW2Sq"`
+	TimingsMS    map[string]float64 `json:"timingsMs"`
 
 	// View is the shown direction (clouds, projections, 1-D plan), Curve
 	// the running estimate.
@@ -155,6 +182,7 @@ type slicedRun struct {
 	dist  time.Duration
 	shown int
 	curve figure.Figure
+	max   *sliced.MaxResult // max=yes
 }
 
 // Start computes the distance on b.
@@ -174,6 +202,14 @@ func (s Sliced) Start(ctx context.Context, b compute.Backend, progress func(Prog
 	}
 	r.dist = time.Since(start)
 	r.curve = slicedCurve(r.res)
+	if s.Max {
+		progress(Progress{Phase: "Searching the max-sliced direction"})
+		m, err := sliced.Max(b, r.x, r.y, s.MaxSettings())
+		if err != nil {
+			return nil, fmt.Errorf("max-sliced: %w", err)
+		}
+		r.max = &m
+	}
 	return r, nil
 }
 
@@ -181,7 +217,7 @@ func (s Sliced) Start(ctx context.Context, b compute.Backend, progress func(Prog
 // solves its 1-D problem on the host.
 func (r *slicedRun) Step(ctx context.Context, k int, playing bool) (SlicedFrame, error) {
 	res := r.res
-	f := SlicedFrame{SW: res.SW, StdErr: res.StdErr, Running: res.Running, L: res.L, Path: string(res.Path),
+	f := SlicedFrame{SW: res.SW, P: res.P, StdErr: res.StdErr, Running: res.Running, L: res.L, Path: string(res.Path),
 		TimingsMS: map[string]float64{"distance": millis(int64(r.dist))}, Curve: r.curve, Result: res, X: r.x, Y: r.y}
 	L, d := res.L, res.D
 	if L == 0 {
@@ -195,11 +231,28 @@ func (r *slicedRun) Step(ctx context.Context, k int, playing bool) (SlicedFrame,
 	r.shown = l
 	f.Shown, f.ShownW2Sq, f.Slice = l, sl[0].W2Sq, sl[0]
 	f.View = slicedView(r.x, r.y, sl[0], l)
+	if r.max != nil {
+		f.MaxSW, f.MaxDirection = r.max.MaxSW, r.max.Direction
+		f.View.Lines = append(f.View.Lines, slicedDirectionLine(f.View, r.max.Direction, "#d62728", fmt.Sprintf("max-sliced direction: W_2 = %.4g", r.max.MaxSW)))
+	}
 	return f, nil
 }
 
 // Close frees nothing: the distance lives on the host.
 func (r *slicedRun) Close() {}
+
+// slicedDirectionLine is the line through the centre of the figure's
+// window along the direction theta (its first two coordinates).
+func slicedDirectionLine(f figure.Figure, theta []float64, color, label string) figure.LineSet {
+	th := [2]float64{theta[0], 0}
+	if len(theta) > 1 {
+		th[1] = theta[1]
+	}
+	cx, cy := (f.XMin+f.XMax)/2, (f.YMin+f.YMax)/2
+	half := math.Hypot(f.XMax-f.XMin, f.YMax-f.YMin) / 2
+	return figure.LineSet{Segs: []float64{cx - half*th[0], cy - half*th[1], cx + half*th[0], cy + half*th[1]},
+		Opacity: 0.9, Color: color, Width: 2, Dash: []float64{6, 4}, Label: label}
+}
 
 // slicedView draws both clouds, the direction as a line through the
 // centre of the window, the projections as points on it, and the 1-D
@@ -259,15 +312,16 @@ func secondCoord(m sliced.Measure, i int) float64 {
 	return m.Points[i*m.D+1]
 }
 
-// slicedCurve is the running estimate of SW_2 against the number of
+// slicedCurve is the running estimate of SW_p against the number of
 // directions.
 func slicedCurve(r sliced.Result) figure.Figure {
+	sw := "SW_" + FormatFloat(r.P)
 	xy := make([]float64, 0, 2*len(r.Running))
 	for k, v := range r.Running {
 		xy = append(xy, float64(k+1), v)
 	}
-	return figure.Figure{Width: 520, Height: 220, Title: "SW_2 estimate after k directions", XLabel: "directions k", YLabel: "SW₂",
-		Curves: []figure.Curve{{XY: xy, Label: "running SW_2", Color: "#9467bd"}}}
+	return figure.Figure{Width: 520, Height: 220, Title: sw + " estimate after k directions", XLabel: "directions k", YLabel: sw,
+		Curves: []figure.Curve{{XY: xy, Label: "running " + sw, Color: "#9467bd"}}}
 }
 
 // SlicedExport is the JSON export of /sliced: the distance, every

@@ -142,10 +142,15 @@ func (p *BridgePage) Render() app.UI {
 		}
 		stats = app.Div().ID("bridge-stats").Class("otplay-result").DataSet("status", status).DataSet("step", f.Step).Body(app.Table().Body(
 			resultRow("static bridge", fmt.Sprintf("eps = 2 sigma^2 = %s, Sinkhorn %d iterations (%s), <P, C> = %s", g(f.Eps), f.Iterations, conv, g(f.Cost))),
+			app.If(f.CoarseN > 0, func() app.UI {
+				return resultRow("multiscale", fmt.Sprintf("coarse %d x %d points, %d iterations, then the full plan", f.CoarseN, f.CoarseM, f.CoarseIterations))
+			}),
+			resultRow("transport", bridgeTransportText(f)),
 			resultRow("step", fmt.Sprintf("%d of %d", f.Step, f.Steps)),
 			resultRow("time t", g(f.T)),
 			resultRow("particle mean", g(f.Mean[0])+", "+g(f.Mean[1])),
 			resultRow("distance to the target", g(f.Nearest[len(f.Nearest)-1])),
+			resultRow("path energy", bridgePathEnergy(f)),
 		))
 	}
 	return l.Render(
@@ -162,6 +167,23 @@ func (p *BridgePage) Render() app.UI {
 			return exportButtons("bridge", []string{"bridge-view", "bridge-chart"}, p.particlesCSV, p.frameJSON)
 		}),
 	)
+}
+
+// bridgePathEnergy is the path-energy read-out: the mean over the
+// particles of sum_k |Delta_k|^2 / h (noise left out), known at t = 1.
+func bridgePathEnergy(f *play.BridgeFrame) string {
+	if f.PathEnergy == nil {
+		return "at t = 1"
+	}
+	return strconv.FormatFloat(*f.PathEnergy, 'g', 6, 64) + " (mean Σ|step|²/h, noise left out)"
+}
+
+// bridgeTransportText names the step that moved the particles.
+func bridgeTransportText(f *play.BridgeFrame) string {
+	if f.Transport == "momentum" {
+		return "momentum, β = " + strconv.FormatFloat(f.Momentum, 'g', -1, 64)
+	}
+	return f.Transport
 }
 
 func (p *BridgePage) particlesCSV() string {

@@ -90,6 +90,12 @@ type OTPage struct {
 	painting  bool
 	painted   []float64
 	paintedPx []float64
+	// queries are the entropic map's query points (x, y pairs, data
+	// coordinates), added by clicks in the "map" mode.
+	queries []float64
+	// ran is the state of the run shown now (its potentials warm-start
+	// the next run where warm=yes).
+	ran *play.OT
 }
 
 func newOTPage() *OTPage {
@@ -99,6 +105,12 @@ func newOTPage() *OTPage {
 		Start: func(st State) (play.Start[play.OTFrame], error) {
 			o, err := play.ParseOT(st)
 			o.Clouds = p.uploads
+			// warm=yes: the potentials of the run shown now, used by the
+			// model only if they solve the same problem (play.OT.From).
+			if f := p.frame(); o.Warm && f != nil && p.ran != nil {
+				o.From = f.Potentials(*p.ran)
+			}
+			p.ran = &o
 			return o.Start, err
 		},
 		StepsPerFrame: func(st State) int { return st.Int("steps") },
@@ -176,6 +188,11 @@ func (p *OTPage) Render() app.UI {
 			}
 		}
 	}
+	mapLines, mapPts, mapText := p.mapArrows(f)
+	if mapLines != nil {
+		plan.Lines = append(append([]LineSet{}, plan.Lines...), *mapLines)
+		plan.Points = append(append([]PointSet{}, plan.Points...), *mapPts)
+	}
 	if pv := p.paintPreview(); pv != nil {
 		plan.Points = append(append([]PointSet{}, plan.Points...), pv...)
 	}
@@ -193,6 +210,7 @@ func (p *OTPage) Render() app.UI {
 			app.Div().Class("otplay-side").Body(
 				p.renderStats(),
 				hover,
+				app.If(mapText != nil, func() app.UI { return mapText }),
 			),
 		),
 		app.Div().Class("otplay-views").Body(
@@ -227,18 +245,48 @@ func (p *OTPage) renderStats() app.UI {
 		DataSet("status", "ready").
 		DataSet("iteration", f.Iteration).
 		Body(app.Table().Body(
-			resultRow("method", f.Method+", eps = "+g(f.Eps)),
+			resultRow("method", f.Method+", eps = "+g(f.Eps)+", cost |x - y|^"+g(f.P)),
 			resultRow("iteration", strconv.Itoa(f.Iteration)),
 			resultRow("converged", conv),
 			resultRow("transport cost <P, C>", g(f.Cost)),
 			resultRow("objective OT_eps", g(f.Objective)),
 			resultRow("marginal error", g(f.MarginalError)),
 			resultRow("plan mass", g(f.Mass)),
+			app.If(f.Richardson != nil, func() app.UI { return otRichardsonRow(f.Richardson, g) }),
+			app.If(f.Warm != nil, func() app.UI { return otWarmRow(f) }),
 			app.If(f.Tier != nil, func() app.UI { return otTierRow(f.Tier, g) }),
 			app.If(f.Method == "divergence", func() app.UI {
 				return resultRow("Sinkhorn divergence S = OT(a,b) - (OT(a,a) + OT(b,b))/2", g(f.Divergence)+" (OT(a,a) = "+g(f.SelfX)+", OT(b,b) = "+g(f.SelfY)+")")
 			}),
 		))
+}
+
+// otWarmRow says where the warm start came from and, once converged, the
+// iterations it saved against the cold solve (or cost: a warm start is
+// not always shorter).
+func otWarmRow(f *play.OTFrame) app.UI {
+	w := f.Warm
+	text := fmt.Sprintf("from the potentials at eps = %.4g; from zeros: %d iterations", w.FromEps, w.ColdIterations)
+	saved := w.ColdIterations - f.Iteration
+	switch {
+	case !f.Converged:
+	case saved >= 0:
+		text += fmt.Sprintf(", so %d saved", saved)
+	default:
+		text += fmt.Sprintf(", so %d more (this start was no better than zeros)", -saved)
+	}
+	return app.Tr().ID("ot-warm").DataSet("cold", w.ColdIterations).DataSet("saved", saved).Body(
+		app.Th().Text("warm start"), app.Td().Text(text))
+}
+
+// otRichardsonRow shows the extrapolated cost beside the plain one.
+func otRichardsonRow(r *play.OTRichardson, g func(float64) string) app.UI {
+	text := fmt.Sprintf("%s (2 × %s at eps/2 − %s at eps; %d iterations)", g(r.Cost), g(r.Fine), g(r.Coarse), r.Iterations)
+	if !r.Converged {
+		text += ", not converged"
+	}
+	return app.Tr().ID("ot-richardson").DataSet("cost", r.Cost).Body(
+		app.Th().Text("Richardson-extrapolated cost"), app.Td().Text(text))
 }
 
 // button returns a button; the disabled attribute is set only when true

@@ -41,7 +41,7 @@ func canvasPixel(e app.Event) (px, py float64, ok bool) {
 // paintControl is the mode selector.
 func (p *OTPage) paintControl() app.UI {
 	opts := []app.UI{}
-	for _, m := range [][2]string{{"", "hover: where a point's mass goes"}, {"x", "paint points of X (source)"}, {"y", "paint points of Y (target)"}} {
+	for _, m := range [][2]string{{"", "hover: where a point's mass goes"}, {"x", "paint points of X (source)"}, {"y", "paint points of Y (target)"}, {"map", "click: map a point z to T(z)"}} {
 		o := app.Option().Value(m[0]).Text(m[1])
 		if p.paintMode == m[0] {
 			o = o.Selected(true)
@@ -51,7 +51,10 @@ func (p *OTPage) paintControl() app.UI {
 	return app.Label().Class("otplay-field").Body(
 		app.B().Text("mouse on the plan view "),
 		app.Select().ID("paint-mode").Body(opts...).OnChange(p.onPaintMode),
-		app.Small().Class("otplay-help").Text("paint: press and drag to add points; release to solve again with them (kept like an upload, not in the URL)"),
+		app.Small().Class("otplay-help").Text("paint: press and drag to add points; release to solve again with them (kept like an upload, not in the URL). map: click or tap to add a query point z; its arrow goes to the entropic map T(z) of the current iterate"),
+		app.If(len(p.queries) > 0, func() app.UI {
+			return app.Button().ID("clear-queries").Text(fmt.Sprintf("clear the %d query points", len(p.queries)/2)).OnClick(p.onClearQueries)
+		}),
 	)
 }
 
@@ -61,6 +64,10 @@ func (p *OTPage) onPaintMode(ctx app.Context, e app.Event) {
 }
 
 func (p *OTPage) onPointerDown(ctx app.Context, e app.Event) {
+	if p.paintMode == "map" {
+		p.addQuery(e)
+		return
+	}
 	if p.paintMode == "" || p.frame() == nil || p.frame().Result == nil {
 		return
 	}
@@ -77,6 +84,8 @@ func (p *OTPage) onPointerMove(ctx app.Context, e app.Event) {
 	}
 	if p.paintMode == "" {
 		p.onHover(ctx, e)
+	} else if p.paintMode == "map" {
+		ctx.PreventUpdate()
 	}
 }
 
@@ -140,4 +149,38 @@ func (p *OTPage) paintPreview() []PointSet {
 		color = Palette[1]
 	}
 	return []PointSet{{XY: append([]float64(nil), p.painted...), Color: color, Radius: 4, Label: fmt.Sprintf("+%d painted", len(p.painted)/2)}}
+}
+
+// addQuery adds the clicked point of the plan view to the query points of
+// the entropic map (page-local, like painting; at most
+// play.MaxOTQueries, the oldest dropped first).
+func (p *OTPage) addQuery(e app.Event) {
+	px, py, ok := canvasPixel(e)
+	if f := p.frame(); ok && f != nil {
+		e.PreventDefault()
+		x, y := PlotTransform("ot-plan", f.Plan).Inverse(px, py)
+		p.queries = append(p.queries, x, y)
+		if len(p.queries) > 2*play.MaxOTQueries {
+			p.queries = p.queries[2:]
+		}
+	}
+}
+
+func (p *OTPage) onClearQueries(ctx app.Context, e app.Event) { p.queries = nil }
+
+// mapArrows draws the query points' arrows z -> T(z) on the frame's
+// plan, or says why the map is not defined (nil, "" without queries).
+func (p *OTPage) mapArrows(f *play.OTFrame) (*LineSet, *PointSet, app.UI) {
+	if len(p.queries) == 0 || f == nil {
+		return nil, nil, nil
+	}
+	tz, err := f.MapPoints(p.queries)
+	if err != nil {
+		return nil, nil, app.P().ID("ot-map").Class("otplay-error").Text(err.Error())
+	}
+	lines, pts := play.OTMapArrows(p.queries, tz)
+	last := len(tz) - 2
+	text := fmt.Sprintf("%d query points; the last, z = (%.3g, %.3g), maps to T(z) = (%.3g, %.3g)", len(tz)/2, p.queries[last], p.queries[last+1], tz[last], tz[last+1])
+	return &lines, &pts, app.P().ID("ot-map").Class("otplay-hover").DataSet("count", len(tz)/2).
+		DataSet("zx", p.queries[last]).DataSet("zy", p.queries[last+1]).DataSet("tx", tz[last]).DataSet("ty", tz[last+1]).Text(text)
 }

@@ -16,7 +16,7 @@ func init() {
 	register(command{name: "sample", summary: "draw samples with a diffusion model (exact denoiser, Gaussian mixture or trained MLP)", run: runSample})
 }
 
-const sampleSynopsis = `sample [--data 8gaussians:2000] [--model empirical|gmm|mlp:FILE] [--sampler dpmpp2m] [--steps 25] [--n 1000] [--seed 0] [--backend auto] [--out FILE.npy|.csv] [--json]
+const sampleSynopsis = `sample [--data 8gaussians:2000] [--model empirical|gmm|mlp:FILE] [--sampler dpmpp2m] [--steps 25] [--n 1000] [--seed 0] [--class K [--guidance W]] [--corrector langevin|tweedie|adaptive] [--threshold P] [--score-scale K] [--churn S] [--backend auto] [--out FILE.npy|.csv] [--json]
 
 Runs the reverse diffusion process from N(0, I) noise (VP/DDPM schedule,
 x_t = alpha_t x_0 + sigma_t noise) with one of the samplers:
@@ -37,6 +37,38 @@ Models:
                   to the data by moments, one component per label (one
                   Gaussian for unlabelled data)
   mlp:FILE        a network trained by 'otplay train' (its schedule is used)
+
+Options (package diffusion, options.go; measured in solvers/diffusion/RESULTS.md):
+  --corrector langevin  Langevin MCMC after every step, Song et al. 2021's
+                        predictor-corrector sampler (Alg. 5): step
+                        2 a (snr |z|/|score|)^2, --corrector-steps, --snr
+  --corrector tweedie   x <- (1-m) x + m alpha E[x_0|x] (Tweedie's formula), m = 0.5
+  --corrector adaptive  0..3 Langevin steps when the step's relative change
+                        exceeds 0.1 (the seed's AdaptiveCorrector)
+  --threshold P         dynamic thresholding (Saharia et al. 2022): clip each
+                        x_0 prediction to its P-quantile of |x_0| and rescale
+                        into [-R, R], R = --threshold-bound (default: the
+                        data's largest |coordinate|)
+  --score-scale K       multiply the score by K (the seed's guidance_scale;
+                        K > 1 sharpens modes)
+  --churn S             EDM's stochastic Heun (Karras et al. 2022, Alg. 2),
+                        --sampler heun only
+  --schedule quadratic|sigmoid  the seed's quadratic and sigmoid betas
+Each costs model evaluations (corrector) or a read-back per evaluation
+(threshold); RESULTS.md says where each helps: none is on by default.
+
+Classes (labelled data: 8gaussians, 25gaussians, moons, circles, spirals,
+digits): --class K samples class K with classifier-free guidance (Ho and
+Salimans 2022) of weight --guidance W,
+
+  eps = eps_uncond + W (eps_cond - eps_uncond),   W = 1 + w of the paper:
+
+W = 0 is the unconditional model, W = 1 (default) the class's model
+without guidance, W > 1 sharpens the class at the cost of diversity.
+The exact models (empirical, gmm) restricted to class K give the class's
+model in closed form; an mlp model must be trained with
+'otplay train --conditional'. Quality (--json) is measured against
+held-out data of class K (of the whole set at W = 0).
 
 The last step returns the model's estimate of x_0 (--final-denoise=false
 keeps x at t_end). --json prints nfe, time_ms (sampling only) and, unless
@@ -62,7 +94,7 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 	dataSpec := fs.String("data", "8gaussians:2000", "data spec (name[:n][:key=value...] or a .csv/.npy file); "+strings.Join(data.Names(), ", "))
 	modelSpec := fs.String("model", "empirical", "empirical, gmm or mlp:FILE")
 	samplerName := fs.String("sampler", "dpmpp2m", "sampler: "+strings.Join(diffusion.SamplerNames(), ", "))
-	scheduleName := fs.String("schedule", "", "noise schedule: linear, cosine or vp (default linear; an MLP's own schedule)")
+	scheduleName := fs.String("schedule", "", "noise schedule: "+strings.Join(diffusion.ScheduleNames, ", ")+" (default linear; an MLP's own schedule)")
 	spacingName := fs.String("spacing", "default", "time grid: default (the sampler's), uniform, logsnr, karras")
 	steps := fs.Int("steps", 25, "sampler steps (>= 1; ode-adaptive: first trial step = lambda range / steps)")
 	n := fs.Int("n", 1000, "number of samples")
@@ -72,6 +104,15 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 	rtol := fs.Float64("rtol", diffusion.DefaultRTol, "ode-adaptive relative tolerance")
 	atol := fs.Float64("atol", diffusion.DefaultATol, "ode-adaptive absolute tolerance")
 	finalDenoise := fs.Bool("final-denoise", true, "return the model's x_0 estimate at the last time")
+	class := fs.Int("class", -1, "sample class K of labelled data (-1: unconditional)")
+	guidanceW := fs.Float64("guidance", 1, "classifier-free guidance weight W with --class: 0 unconditional, 1 the class, > 1 guided")
+	churn := fs.Float64("churn", 0, "EDM's S_churn for --sampler heun (0: deterministic)")
+	corrector := fs.String("corrector", "none", "corrector after every step: "+strings.Join(diffusion.CorrectorNames(), ", "))
+	correctorSteps := fs.Int("corrector-steps", 1, "Langevin corrector steps per sampler step")
+	snr := fs.Float64("snr", diffusion.DefaultSNR, "Langevin corrector's signal-to-noise ratio r")
+	threshold := fs.Float64("threshold", 0, "dynamic thresholding percentile p in (0, 1], e.g. 0.995 (0: off)")
+	thresholdBound := fs.Float64("threshold-bound", 0, "dynamic thresholding bound R (0: the data's largest |coordinate|)")
+	scoreScale := fs.Float64("score-scale", 1, "multiply the model's score by this factor (1: off)")
 	backend := fs.String("backend", "auto", backendFlagHelp)
 	out := fs.String("out", "", "write the samples to FILE (.csv or .npy)")
 	asJSON := fs.Bool("json", false, "print a JSON report with quality metrics")
@@ -100,8 +141,9 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 	}
 	req := batch.SampleRequest{Data: *dataSpec, Model: *modelSpec, Sampler: *samplerName, Schedule: *scheduleName,
 		Spacing: *spacingName, Steps: *steps, N: *n, Seed: *seed, Eta: *eta, Deterministic: *deterministic,
-		RTol: *rtol, ATol: *atol, FinalDenoise: *finalDenoise, Backend: *backend, Quality: *asJSON && *quality,
-		SampleCorrection: correction, SamplePatchGuidance: guidance}
+		RTol: *rtol, ATol: *atol, FinalDenoise: *finalDenoise, Class: *class, Guidance: *guidanceW, Churn: *churn, Corrector: *corrector,
+		CorrectorSteps: *correctorSteps, SNR: *snr, Threshold: *threshold, ThresholdBound: *thresholdBound, ScoreScale: *scoreScale,
+		Backend: *backend, Quality: *asJSON && *quality, SampleCorrection: correction, SamplePatchGuidance: guidance}
 	rep, err := batch.Sample(req, batch.Options{Note: func(msg string) { fmt.Fprintln(stderr, "otplay sample:", msg) }})
 	if rep != nil && *out != "" {
 		if err := data.Save(*out, rep.Points, rep.N, rep.D); err != nil {

@@ -115,7 +115,7 @@ func TestSampleBadInput(t *testing.T) {
 		{[]string{"--data", "nosuchset"}, 2, "unknown data set"},
 		{[]string{"--model", "vae"}, 2, "--model"},
 		{[]string{"--model", "mlp"}, 2, "mlp:FILE"},
-		{[]string{"--schedule", "sigmoid"}, 2, "unknown schedule"},
+		{[]string{"--schedule", "sqrt"}, 2, "unknown schedule"},
 		{[]string{"--spacing", "geometric"}, 2, "unknown spacing"},
 		{[]string{"--out", "x.txt"}, 2, "want a file name ending in .csv, .npy"},
 		{[]string{"--out", filepath.Join(dir, "nope", "s.npy")}, 2, "does not exist"},

@@ -19,7 +19,7 @@ func init() {
 	register(command{name: "train", summary: "train a small diffusion MLP by denoising score matching", run: runTrain})
 }
 
-const trainSynopsis = `train --out MODEL.json [--data 8gaussians:2000] [--steps 4000] [--batch 256] [--hidden 64,64,64] [--activation silu] [--lr 2e-3] [--schedule linear] [--seed 0] [--backend auto] [--json]
+const trainSynopsis = `train --out MODEL.json [--data 8gaussians:2000] [--steps 4000] [--batch 256] [--hidden 64,64,64] [--activation silu] [--lr 2e-3] [--schedule linear] [--seed 0] [--conditional [--label-dropout 0.1]] [--ot-pairing] [--backend auto] [--json]
 
 Trains a time-conditioned MLP (sinusoidal time embedding, SiLU or ReLU
 hidden layers) to predict the noise of x_t = alpha_t x_0 + sigma_t eps, the
@@ -28,7 +28,20 @@ cosine learning-rate decay to lr/10, on the chosen backend (--ema saves a
 moving average of the weights instead of the last iterate). The defaults
 take about a minute on a 2-core CPU for a 2-D toy. The model file (JSON,
 versioned) records the schedule; use it with
-  otplay sample --model mlp:MODEL.json --data <the same data>`
+  otplay sample --model mlp:MODEL.json --data <the same data>
+
+--conditional trains a class-conditional model on labelled data
+(8gaussians, 25gaussians, moons, circles, spirals, digits): a one-hot
+class after the time embedding, replaced by the null class (all zeros)
+with probability --label-dropout (Ho and Salimans 2022, Alg. 1), so one
+network is both the class's model and the unconditional one. Sample it
+with otplay sample --class K --guidance W.
+
+--ot-pairing pairs each batch's noise with its data by the exact minibatch
+OT assignment (Pooladian et al. 2023, Tong et al. 2023): the learned
+flow transports noise to data along straighter paths, for the
+deterministic samplers only (ddim with eta 0, dpmpp*, heun without churn,
+ode-adaptive); see solvers/diffusion/otpair.go and RESULTS.md.`
 
 // trainReport is the --json output of otplay train.
 type trainReport struct {
@@ -41,6 +54,8 @@ type trainReport struct {
 	Hidden    []int     `json:"hidden"`
 	Params    int       `json:"params"`
 	Schedule  string    `json:"schedule"`
+	Classes   int       `json:"classes,omitempty"`
+	Coupling  string    `json:"coupling,omitempty"`
 	Losses    []float64 `json:"losses"`
 	LossSteps []int     `json:"loss_steps"`
 	TimeMS    float64   `json:"time_ms"`
@@ -56,10 +71,13 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	hidden := fs.String("hidden", "64,64,64", "hidden layer widths, comma-separated")
 	activation := fs.String("activation", "silu", "silu or relu")
 	lr := fs.Float64("lr", diffusion.DefaultLR, "peak learning rate")
-	scheduleName := fs.String("schedule", "linear", "noise schedule: linear, cosine or vp")
+	scheduleName := fs.String("schedule", "linear", "noise schedule: "+strings.Join(diffusion.ScheduleNames, ", "))
 	seed := fs.Uint64("seed", 0, "seed of the initial weights, batches, times and noise")
 	logEvery := fs.Int("log-every", 500, "print the batch loss every this many steps")
 	ema := fs.Float64("ema", 0, "save the moving average of the weights with this decay, e.g. 0.999 (0: the last iterate)")
+	conditional := fs.Bool("conditional", false, "train a class-conditional model on the data's labels (classifier-free guidance)")
+	labelDropout := fs.Float64("label-dropout", diffusion.DefaultLabelDropout, "with --conditional: probability of training a point with the null class")
+	otPairing := fs.Bool("ot-pairing", false, "pair each batch's noise and data by exact minibatch OT (deterministic samplers only)")
 	backend := fs.String("backend", "auto", backendFlagHelp)
 	asJSON := fs.Bool("json", false, "print a JSON report")
 	if st, ok := parseFlags(fs, args); !ok {
@@ -99,6 +117,8 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		return usageErr("--log-every = %d: want >= 1", *logEvery)
 	case !(*ema >= 0 && *ema < 1):
 		return usageErr("--ema = %v: want a decay in [0, 1)", *ema)
+	case !(*labelDropout > 0 && *labelDropout < 1):
+		return usageErr("--label-dropout = %v: want a probability in (0, 1)", *labelDropout)
 	}
 	set, err := data.Parse(*dataSpec)
 	if err != nil {
@@ -108,8 +128,22 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "otplay train: --data: %v\n", err)
 		return 1
 	}
+	var labels []int
+	classes := 0
+	if *conditional {
+		if set.Labels == nil {
+			return usageErr("--conditional: the data %s has no labels (labelled sets: 8gaussians, 25gaussians, moons, circles, spirals, digits)", *dataSpec)
+		}
+		labels = set.Labels
+		for _, l := range labels {
+			if l < 0 {
+				return usageErr("--conditional: the data %s has a negative label %d", *dataSpec, l)
+			}
+			classes = max(classes, l+1)
+		}
+	}
 	// The model-size limit sample shares: refuse before training.
-	cond := 2 * nn.DefaultFrequencies
+	cond := 2*nn.DefaultFrequencies + classes
 	if p := mlpParams(set.D, cond, widths, set.D); p > maxModelParams {
 		return usageErr("--hidden %s: %d parameters exceed the model limit of %d (a model file must stay under %d MiB for otplay sample to read it); use narrower layers", *hidden, p, maxModelParams, nn.MaxFileBytes>>20)
 	}
@@ -125,7 +159,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 	bar := newProgress(stderr, "train", "steps", *steps)
 	m, res, err := diffusion.Train(b, sched, set.Points, set.N, set.D, diffusion.TrainSettings{
 		Hidden: widths, Activation: act, Steps: *steps, Batch: *batch, LR: *lr, Seed: *seed,
-		LogEvery: *logEvery, Data: *dataSpec, EMA: *ema,
+		LogEvery: *logEvery, Data: *dataSpec, EMA: *ema, Labels: labels, LabelDropout: *labelDropout, OTPairing: *otPairing,
 		Progress: func(step int, loss float64) {
 			switch {
 			case bar.active:
@@ -145,7 +179,7 @@ func runTrain(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	rep := trainReport{Out: *out, Data: *dataSpec, N: set.N, D: set.D, Steps: res.Steps, Batch: *batch, Hidden: widths,
-		Params: m.NumParams(), Schedule: sched.Name(), Losses: res.Losses, LossSteps: res.LossAt,
+		Params: m.NumParams(), Schedule: sched.Name(), Classes: classes, Coupling: m.Meta[diffusion.MetaCoupling], Losses: res.Losses, LossSteps: res.LossAt,
 		TimeMS: float64(res.Duration.Microseconds()) / 1000, Backend: b.Info().Name}
 	if *asJSON {
 		return writeJSON(stdout, stderr, "train", rep)

@@ -377,12 +377,22 @@ class Client:
         the file is read here and uploaded); sampler: ddpm, ddim, dpmpp2m, dpmpp3m, dpmpp2s,
         heun, euler-maruyama, ode-adaptive. Other options are the CLI's
         flags: schedule, spacing, seed, eta, deterministic, rtol, atol,
-        final_denoise, quality (compare with fresh data; default True).
+        final_denoise, quality (compare with fresh data; default True),
+        churn (heun), corrector (none, langevin, tweedie, adaptive),
+        corrector_steps, snr, threshold (dynamic thresholding percentile),
+        threshold_bound, score_scale,
+        class_ (sent as ``class``: sample class K of labelled data) and
+        guidance (classifier-free guidance weight W, eps_uncond + W
+        (eps_cond - eps_uncond): 0 unconditional, 1 the class (default),
+        > 1 guided; an mlp model must come from ``otplay train
+        --conditional``).
 
         Returns a Result with the fields of ``otplay sample --json`` and
         ``points`` (n x d).
         """
         params = dict(options, n=n, model=model, sampler=sampler, steps=steps, backend=backend)
+        if "class_" in params:
+            params["class"] = params.pop("class_")
         arrays = {}
         _points("data", data, params, arrays)
         kind, _, path = model.partition(":")

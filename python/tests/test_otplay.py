@@ -350,6 +350,21 @@ class TestSampleBridgeShow(unittest.TestCase):
         again = otplay.sample(data, n=25, steps=4, backend="cpu", quality=False, seed=3)
         np.testing.assert_array_equal(r.points, again.points)
 
+    def test_sample_class_guidance(self):
+        """class_ and guidance reach otplay sample: the exact mixture
+        restricted to class 3 of 8gaussians puts every sample nearest to
+        that class's mean; guidance without a class is refused."""
+        r = otplay.sample("8gaussians:400", model="gmm", class_=3, guidance=1, n=40, steps=8, backend="cpu", quality=False)
+        self.assertEqual((r.fields["class"], r.guidance), (3, 1.0))
+        data = otplay.sample("8gaussians:400", model="empirical", n=400, steps=8, backend="cpu", quality=False).points
+        mean = r.points.mean(axis=0)
+        self.assertLess(np.abs(r.points - mean).max(), 1.2)
+        self.assertGreater(np.linalg.norm(mean), 0.5 * np.linalg.norm(data, axis=1).mean())
+        with self.assertRaises(otplay.OtplayError) as cm:
+            otplay.sample("8gaussians:400", guidance=2, n=4, steps=2, backend="cpu")
+        self.assertEqual(cm.exception.status, 400)
+        self.assertIn("needs --class", cm.exception.message)
+
     def test_files_and_mlp_match_cli(self):
         """A .npy data file and a trained network (mlp:FILE), read by the
         client and uploaded, give the samples of the CLI on the same files,

@@ -49,6 +49,23 @@
 // / 2.03, 3M 3.99 / 2.98 (faster than its order on the Gaussian only).
 // DDPM is checked step for step against Ho et al.'s Alg. 2 (1e-10).
 //
+// # Guidance and sampler options
+//
+// Classifier-free guidance (Ho and Salimans 2022): Train with Labels makes
+// a class-conditional MLP (one-hot class after the time embedding, label
+// dropout); MLP.Class(k) is its class-k model and Guided mixes a class's
+// model with the unconditional one, eps_uncond + W (eps_cond -
+// eps_uncond), W = 1 + w of the paper (conditional.go). Exact models have
+// the class's model in closed form (the data or mixture restricted to
+// the class); two Gaussians of equal variance give the closed-form test.
+//
+// Settings also carry the seed code's options (options.go): correctors
+// after every step (Langevin with the SNR step of Song et al. 2021, Alg.
+// 5; a Tweedie step; the seed's adaptive corrector), dynamic thresholding
+// (Saharia et al. 2022), score scaling; and Quadratic and Sigmoid join
+// the schedules. RESULTS.md measures each option against held-out data
+// (written by TestResultsTable) and says where it does not help.
+//
 // # Use
 //
 //	b := compute.NewCPU(0)                      // or the GPU backend

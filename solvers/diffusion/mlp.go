@@ -3,6 +3,7 @@ package diffusion
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/otplay/otplay/compute"
@@ -13,15 +14,23 @@ import (
 // sinusoidal embedding of the time t as conditioning vector (shared by
 // the batch, so it folds into the first layer's bias), predicting noise
 // (Ho et al. 2020, eq. (14)) unless the file says otherwise.
+//
+// A class-conditional MLP (trained with TrainSettings.Labels; its file's
+// meta "classes" = K) appends a one-hot class vector of K entries to the
+// time embedding; the all-zero vector is the null class of
+// classifier-free guidance (see conditional.go). Its Predict is the
+// unconditional model; Class(k) is the model conditioned on class k.
 type MLP struct {
-	b     compute.Backend
-	net   *nn.Net
-	emb   nn.TimeEmbedding
-	pred  Prediction
-	d     int
-	cond  compute.Array
-	ebuf  []float64
-	sched string
+	b       compute.Backend
+	net     *nn.Net
+	emb     nn.TimeEmbedding
+	pred    Prediction
+	d       int
+	classes int
+	pairing string // MetaCoupling of the file
+	cond    compute.Array
+	ebuf    []float64
+	sched   string
 }
 
 // Metadata keys of a diffusion model file (nn.MLP.Meta).
@@ -30,6 +39,7 @@ const (
 	MetaSchedule   = "schedule"   // a ParseSchedule name
 	MetaPrediction = "prediction" // a ParsePrediction name
 	MetaData       = "data"       // what it was trained on (free text)
+	MetaClasses    = "classes"    // K of a class-conditional model (absent: unconditional)
 )
 
 // NewMLP puts a trained network on b. The network must map In = d points
@@ -42,12 +52,15 @@ func NewMLP(b compute.Backend, m *nn.MLP) (*MLP, error) {
 	if m.In != m.Out {
 		return nil, fmt.Errorf("%w: mlp: in = %d and out = %d differ; a diffusion model maps points to points", nn.ErrBadModel, m.In, m.Out)
 	}
-	if m.TimeEmbedding == nil || m.TimeEmbedding.Dim() != m.Cond {
-		return nil, fmt.Errorf("%w: mlp: needs a time embedding of cond = %d features", nn.ErrBadModel, m.Cond)
+	classes, err := metaClasses(m.Meta)
+	if err != nil {
+		return nil, err
+	}
+	if m.TimeEmbedding == nil || m.TimeEmbedding.Dim()+classes != m.Cond {
+		return nil, fmt.Errorf("%w: mlp: needs a time embedding and %d classes in cond = %d features", nn.ErrBadModel, classes, m.Cond)
 	}
 	pred := PredictNoise
 	if p, ok := m.Meta[MetaPrediction]; ok {
-		var err error
 		if pred, err = ParsePrediction(p); err != nil {
 			return nil, fmt.Errorf("%w: mlp: meta %s: %v", nn.ErrBadModel, MetaPrediction, err)
 		}
@@ -61,7 +74,7 @@ func NewMLP(b compute.Backend, m *nn.MLP) (*MLP, error) {
 		net.Free()
 		return nil, err
 	}
-	return &MLP{b: b, net: net, emb: *m.TimeEmbedding, pred: pred, d: m.In, cond: cond, ebuf: make([]float64, m.Cond), sched: m.Meta[MetaSchedule]}, nil
+	return &MLP{b: b, net: net, emb: *m.TimeEmbedding, pred: pred, d: m.In, classes: classes, pairing: m.Meta[MetaCoupling], cond: cond, ebuf: make([]float64, m.Cond), sched: m.Meta[MetaSchedule]}, nil
 }
 
 // LoadMLP reads a model file written by Train's caller (nn.MLP.Save) and
@@ -92,15 +105,27 @@ func (m *MLP) Prediction() Prediction { return m.pred }
 func (m *MLP) ScheduleName() string { return m.sched }
 
 // Predict evaluates the network at time at.T (one Write of the 2F
-// embedding features, then Net.Forward).
+// embedding features, then Net.Forward); a class-conditional network is
+// given the null class (the unconditional model).
 func (m *MLP) Predict(dst, x compute.Array, n int, at Time) error {
+	return m.predictClass(dst, x, n, at, -1)
+}
+
+// predictClass evaluates the network with the one-hot vector of class k
+// (k < 0: the null class, all zeros) after the time embedding.
+func (m *MLP) predictClass(dst, x compute.Array, n int, at Time, k int) error {
 	if err := checkBatch("mlp", dst, x, n, m.d); err != nil {
 		return err
 	}
 	if math.IsNaN(at.T) || at.T < 0 || at.T > 1 {
 		return inputErr("mlp: t = %v outside [0, 1]", at.T)
 	}
-	m.emb.Embed(m.ebuf, at.T)
+	e := m.emb.Dim()
+	m.emb.Embed(m.ebuf[:e], at.T)
+	clear(m.ebuf[e:])
+	if k >= 0 {
+		m.ebuf[e+k] = 1
+	}
 	if err := m.b.Write(m.cond, m.ebuf); err != nil {
 		return err
 	}
@@ -140,6 +165,19 @@ type TrainSettings struct {
 	// worse samples (sliced W2 0.099 vs 0.082, Sinkhorn divergence 0.042
 	// vs 0.035, 2000 samples).
 	EMA float64
+	// Labels, if set, holds a class in [0, K) for each of the n data
+	// points and makes the model class-conditional (K = the largest label
+	// + 1; see TrainConditional's notes in conditional.go).
+	Labels []int
+	// LabelDropout is the probability p_uncond with which a training
+	// point's class is replaced by the null class (Ho and Salimans 2022,
+	// Alg. 1), so that one network learns the conditional and the
+	// unconditional model; default DefaultLabelDropout. Used with Labels.
+	LabelDropout float64
+	// OTPairing pairs each batch's noise with its data by the exact
+	// minibatch OT assignment (otpair.go); the model then suits the
+	// deterministic samplers only.
+	OTPairing bool
 }
 
 // Defaults of TrainSettings: 4000 steps of 256 points through three
@@ -225,11 +263,15 @@ func Train(b compute.Backend, s Schedule, data []float64, n, d int, set TrainSet
 	case !(set.EMA >= 0 && set.EMA < 1):
 		return nil, TrainResult{}, inputErr("train: ema decay = %v outside [0, 1)", set.EMA)
 	}
+	classes, err := trainClasses(&set, n)
+	if err != nil {
+		return nil, TrainResult{}, err
+	}
 	emb := set.Embedding.WithDefaults()
 	if err := emb.Validate(); err != nil {
 		return nil, TrainResult{}, err
 	}
-	cfg := nn.Config{In: d, Cond: emb.Dim(), Hidden: set.Hidden, Out: d, Activation: set.Activation}
+	cfg := nn.Config{In: d, Cond: emb.Dim() + classes, Hidden: set.Hidden, Out: d, Activation: set.Activation}
 	model, err := nn.New(cfg, set.Seed)
 	if err != nil {
 		return nil, TrainResult{}, err
@@ -239,7 +281,7 @@ func Train(b compute.Backend, s Schedule, data []float64, n, d int, set TrainSet
 		return nil, TrainResult{}, err
 	}
 	defer net.Free()
-	B, E := set.Batch, emb.Dim()
+	B, E, C := set.Batch, emb.Dim(), emb.Dim()+classes
 	var arrs []compute.Array
 	defer func() {
 		for _, a := range arrs {
@@ -261,13 +303,14 @@ func Train(b compute.Backend, s Schedule, data []float64, n, d int, set TrainSet
 	}
 	arrs = append(arrs, dataA)
 	idx, x0, noise, t1, t2, xt, out, dOut, sq := alloc(B*d), alloc(B*d), alloc(B*d), alloc(B*d), alloc(B*d), alloc(B*d), alloc(B*d), alloc(B*d), alloc(B*d)
-	alphaA, sigmaA, cond := alloc(B), alloc(B), alloc(B*E)
+	alphaA, sigmaA, cond := alloc(B), alloc(B), alloc(B*C)
 	if err != nil {
 		return nil, TrainResult{}, err
 	}
-	hIdx, hAlpha, hSigma, hCond := make([]float64, B*d), make([]float64, B), make([]float64, B), make([]float64, B*E)
+	hIdx, hAlpha, hSigma, hCond := make([]float64, B*d), make([]float64, B), make([]float64, B), make([]float64, B*C)
 	res := TrainResult{}
 	opt := nn.Adam{LR: set.LR}
+	var pairer otPairer
 	if set.EMA > 0 {
 		if err := net.UpdateEMA(set.EMA); err != nil {
 			return nil, res, err
@@ -283,7 +326,9 @@ func Train(b compute.Backend, s Schedule, data []float64, n, d int, set TrainSet
 			t := set.TMin + (1-set.TMin)*compute.UniformAt(set.Seed+2, base+uint64(i))
 			at := At(s, t)
 			hAlpha[i], hSigma[i] = at.Alpha, at.Sigma
-			emb.Embed(hCond[i*E:(i+1)*E], t)
+			row := hCond[i*C : (i+1)*C]
+			emb.Embed(row[:E], t)
+			oneHotClass(row[E:], set, j, base+uint64(i))
 		}
 		for _, w := range []struct {
 			a compute.Array
@@ -298,6 +343,11 @@ func Train(b compute.Backend, s Schedule, data []float64, n, d int, set TrainSet
 		}
 		if err := b.Normal(noise, set.Seed, uint64(step)*uint64(B*d)); err != nil {
 			return nil, res, err
+		}
+		if set.OTPairing {
+			if err := pairer.pair(b, x0, noise, B, d); err != nil {
+				return nil, res, err
+			}
 		}
 		maps := []struct {
 			dst compute.Array
@@ -366,6 +416,12 @@ func Train(b compute.Backend, s Schedule, data []float64, n, d int, set TrainSet
 	trained.Meta = map[string]string{MetaKind: "diffusion", MetaSchedule: s.Name(), MetaPrediction: PredictNoise.String()}
 	if set.Data != "" {
 		trained.Meta[MetaData] = set.Data
+	}
+	if classes > 0 {
+		trained.Meta[MetaClasses] = strconv.Itoa(classes)
+	}
+	if set.OTPairing {
+		trained.Meta[MetaCoupling] = CouplingMinibatchOT
 	}
 	res.Duration = time.Since(start)
 	return trained, res, nil

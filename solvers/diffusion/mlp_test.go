@@ -68,12 +68,20 @@ func TestTrainMLP(t *testing.T) {
 		t.Errorf("loaded model differs from host forward by %g", d)
 	}
 
+	checkRingSample(t, b, model, sched, g, 25, "MLP")
+}
+
+// checkRingSample draws 1000 points with model (DPM-Solver++ 2M, steps
+// steps) and requires their MMD^2 to fresh data of the ring g to be far
+// below that of the prior noise.
+func checkRingSample(t *testing.T, b compute.Backend, model Model, sched Schedule, g *GMM, steps int, what string) {
+	t.Helper()
 	n := 1000
 	x, _ := b.Alloc(n * 2)
 	InitialNoise(b, x, 3)
 	noise := make([]float64, n*2)
 	b.Read(noise, x)
-	if _, err := Sample(b, model, sched, x, n, Settings{Sampler: DPMPP2M, Steps: 25, FinalDenoise: true}); err != nil {
+	if _, err := Sample(b, model, sched, x, n, Settings{Sampler: DPMPP2M, Steps: steps, FinalDenoise: true}); err != nil {
 		t.Fatal(err)
 	}
 	sample := make([]float64, n*2)
@@ -81,9 +89,9 @@ func TestTrainMLP(t *testing.T) {
 	fresh := g.Sample(n, 77)
 	got1, _ := metrics.MMD(b, sample, n, fresh, n, 2, 1)
 	got0, _ := metrics.MMD(b, noise, n, fresh, n, 2, 1)
-	t.Logf("MMD^2 to fresh data: prior noise %.4f, MLP + DPM-Solver++ 2M (25 steps) %.4f", got0.MMD2, got1.MMD2)
+	t.Logf("MMD^2 to fresh data: prior noise %.4f, %s + DPM-Solver++ 2M (%d steps) %.4f", got0.MMD2, what, steps, got1.MMD2)
 	if !(got1.MMD2 < 0.2*got0.MMD2) {
-		t.Errorf("trained sample MMD^2 %g not well below the noise's %g", got1.MMD2, got0.MMD2)
+		t.Errorf("%s sample MMD^2 %g not well below the noise's %g", what, got1.MMD2, got0.MMD2)
 	}
 }
 

@@ -256,7 +256,7 @@ func TestModelBadInput(t *testing.T) {
 	if _, err := ParseSampler("euler"); !errors.Is(err, ErrBadInput) {
 		t.Errorf("unknown sampler: %v", err)
 	}
-	if _, err := ParseSchedule("quadratic"); err == nil {
+	if _, err := ParseSchedule("sqrt"); err == nil {
 		t.Error("unknown schedule accepted")
 	}
 }

@@ -110,6 +110,26 @@ type Settings struct {
 	// positions read back from the backend; an error it returns stops the
 	// run and is returned.
 	Callback func(Step) error
+
+	// The options below are documented in options.go; zero values mean
+	// off or the documented default.
+
+	// Corrector runs after every predictor step (default none); not with
+	// ODEAdaptive.
+	Corrector Corrector
+	// CorrectorSteps is Langevin's number of steps (default 1).
+	CorrectorSteps int
+	// SNR is Langevin's signal-to-noise ratio r (default DefaultSNR).
+	SNR float64
+	// TweedieMix is Tweedie's m in (0, 1] (default DefaultTweedieMix).
+	TweedieMix float64
+	// AdaptiveTol is Adaptive's error threshold (default DefaultAdaptiveTol).
+	AdaptiveTol float64
+	// Threshold is dynamic thresholding's percentile p in (0, 1] (0:
+	// off), ThresholdBound its R (default 1).
+	Threshold, ThresholdBound float64
+	// ScoreScale multiplies the model's score (default 1: off).
+	ScoreScale float64
 }
 
 // Defaults of Settings (see the fields).
@@ -146,6 +166,15 @@ type Result struct {
 // t) (see Convert) and, where its paper uses them, alpha_t, sigma_t and
 // lambda_t = log(alpha_t/sigma_t) of s.
 func Sample(b compute.Backend, model Model, s Schedule, x compute.Array, n int, set Settings) (Result, error) {
+	opts := set
+	if err := validateOptions(&opts); err != nil {
+		return Result{}, err
+	}
+	if model != nil {
+		wrapped, release := wrapModel(b, model, opts)
+		defer release()
+		model = wrapped
+	}
 	r, err := newRun(b, model, s, x, n, set)
 	if err != nil {
 		return Result{}, err
@@ -207,6 +236,9 @@ func validateSettings(s Schedule, set *Settings) error {
 	if set.MaxSteps == 0 {
 		set.MaxSteps = DefaultMaxSteps
 	}
+	if err := validateOptions(set); err != nil {
+		return err
+	}
 	if set.MaxSteps < 1 {
 		return inputErr("max steps = %d, want >= 1", set.MaxSteps)
 	}
@@ -254,6 +286,9 @@ type run struct {
 	arrs  []compute.Array // owned scratch
 	res   Result
 	step  int
+	// corrector scratch (options.go) and its noise counter
+	csq, cdiff, cden, cnoise compute.Array
+	ncorr                    uint64
 }
 
 func newRun(b compute.Backend, model Model, s Schedule, x compute.Array, n int, set Settings) (*run, error) {
@@ -424,6 +459,9 @@ func (r *run) drawNoise() error {
 // report records an accepted step from t to tn whose data prediction was
 // den, and calls the callback (reading back only when one is set).
 func (r *run) report(t, tn float64, den compute.Array) error {
+	if err := r.correct(tn); err != nil {
+		return err
+	}
 	if r.res.Times == nil {
 		r.res.Times = append(r.res.Times, t)
 	}

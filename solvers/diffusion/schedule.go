@@ -233,10 +233,11 @@ func (v VP) DLogAlpha(t float64) float64 {
 }
 
 // ScheduleNames lists the names ParseSchedule accepts.
-var ScheduleNames = []string{"linear", "cosine", "vp"}
+var ScheduleNames = []string{"linear", "cosine", "vp", "quadratic", "sigmoid"}
 
-// ParseSchedule returns the schedule of a name: "linear" and "cosine"
-// (discrete, T = DefaultT) or "vp" (continuous, beta in [0.1, 20]).
+// ParseSchedule returns the schedule of a name: "linear", "cosine",
+// "quadratic" and "sigmoid" (discrete, T = DefaultT) or "vp" (continuous,
+// beta in [0.1, 20]).
 func ParseSchedule(name string) (Schedule, error) {
 	switch strings.ToLower(name) {
 	case "linear":
@@ -245,6 +246,10 @@ func ParseSchedule(name string) (Schedule, error) {
 		return Cosine(DefaultT), nil
 	case "vp":
 		return VP{}, nil
+	case "quadratic":
+		return Quadratic(DefaultT), nil
+	case "sigmoid":
+		return Sigmoid(DefaultT), nil
 	}
 	return nil, fmt.Errorf("diffusion: unknown schedule %q (valid: %s)", name, strings.Join(ScheduleNames, ", "))
 }

@@ -132,7 +132,9 @@ type MLP struct {
 	Config
 	Layers []Layer
 	// TimeEmbedding, if Cond > 0, says how the conditioning vector is
-	// made from a time (see TimeEmbedding).
+	// made from a time (see TimeEmbedding): its Dim() features come
+	// first; the Cond - Dim() after them are the user's (package
+	// diffusion puts a one-hot class there).
 	TimeEmbedding *TimeEmbedding
 	// Meta holds free-form facts about the model for its users (the
 	// diffusion package stores the schedule and prediction here).
@@ -206,8 +208,8 @@ func (m *MLP) check() error {
 		if err := m.TimeEmbedding.Validate(); err != nil {
 			return err
 		}
-		if m.TimeEmbedding.Dim() != m.Cond {
-			return modelErr("time embedding has %d features, cond = %d", m.TimeEmbedding.Dim(), m.Cond)
+		if m.TimeEmbedding.Dim() > m.Cond {
+			return modelErr("time embedding has %d features, more than cond = %d", m.TimeEmbedding.Dim(), m.Cond)
 		}
 	}
 	return nil

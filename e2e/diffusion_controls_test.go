@@ -1,0 +1,80 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/solvers/bridge"
+	"github.com/otplay/otplay/solvers/data"
+	"github.com/otplay/otplay/solvers/diffusion"
+	"github.com/otplay/otplay/ui"
+)
+
+// The MMD-adaptive steps and Schrödinger-bridge correction controls of
+// /diffusion: turned on in the form (with every = 2 and lambda = 0.7) and
+// applied, they are in the URL, and the played run ends where
+// bridge.SampleCorrected on bridge.MMDTimes ends natively (float64 on
+// the wasm CPU backend). A screenshot at 1280x800 goes to
+// $OTPLAY_SHOTS if set.
+func TestDiffusionBridgeControls(t *testing.T) {
+	tb := newTab(t)
+	tb.run(t, 10*time.Second, chromedp.EmulateViewport(1280, 800))
+	base := "data=moons&n=120&particles=60&sampler=ddim&steps=8&seed=5&trail=0&backend=cpu"
+	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.DiffusionPath+"?"+base))
+	waitDiffusion(t, tb, "f.step === 0", 40*time.Second)
+	setControl(t, tb, "in-mmdsteps", "yes")
+	setControl(t, tb, "in-correct", "yes")
+	poll[bool](t, tb, `(() => { const e = document.getElementById("in-lambda"); return !!e; })()`, 5*time.Second)
+	setControl(t, tb, "in-every", "2")
+	setControl(t, tb, "in-lambda", "0.7")
+	click(t, tb, "apply")
+	poll[bool](t, tb, `["mmdsteps=yes", "correct=yes", "every=2", "lambda=0.7"].every(s => location.search.includes(s))`, 5*time.Second)
+	waitDiffusion(t, tb, "f.step === 0 && f.state.includes('correct=yes')", 40*time.Second)
+	click(t, tb, "play")
+	f := waitDiffusion(t, tb, "f.finished", 60*time.Second)
+
+	cpu := compute.NewCPU(0)
+	s, _ := data.Generate("moons", 120, data.Options{Seed: 5})
+	model, err := diffusion.NewEmpirical(cpu, s.Points, 120, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sched, _ := diffusion.ParseSchedule("linear")
+	times, err := bridge.MMDTimes(sched, s.Points, 120, 2, 8, 1, sched.DefaultTEnd(), 5+5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := cpu.Alloc(120)
+	if err := diffusion.InitialNoise(cpu, x, 5); err != nil {
+		t.Fatal(err)
+	}
+	res, err := bridge.SampleCorrected(cpu, model, sched, x, 60, s.Points, 120, bridge.CorrectSettings{
+		Sampler: diffusion.Settings{Sampler: diffusion.DDIM, Steps: 8, Seed: 5, Times: times}, Every: 2, Relax: 0.7, Seed: 5 + 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]float64, 120)
+	cpu.Read(want, x)
+	d := diffusionMaxAbs(f.X, want)
+	t.Logf("finished: step %d, NFE %d (native %d), %d corrections natively, positions differ by %.3g, MMD(sample) %.4g", f.Step, f.NFE, res.NFE, res.Corrections, d, f.SampleMMD)
+	// 1e-9: the native CPU backend's SIMD soft-mean rounds differently from
+	// the wasm build's scalar one; the Sinkhorn corrections carry it to
+	// 4.5e-12 here.
+	if f.Step != 8 || f.NFE != res.NFE || !(d <= 1e-9) {
+		t.Errorf("finished frame: step %d, NFE %d (want %d), positions differ by %g", f.Step, f.NFE, res.NFE, d)
+	}
+	if dir := os.Getenv("OTPLAY_SHOTS"); dir != "" {
+		png, err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "diffusion-correct-1280.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tb.checkConsole(t)
+}

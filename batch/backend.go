@@ -192,3 +192,17 @@ func (c cancellable) SortRows(x compute.Array, rows, cols int) error {
 	}
 	return c.Backend.SortRows(x, rows, cols)
 }
+
+// openFor opens the backend named as open does, adding its note to
+// rep.Notes and its name to rep.Backend. The caller closes it.
+func (o Options) openFor(name string, rep *SolveResult) (compute.Backend, error) {
+	be, note, err := o.open(name)
+	if err != nil {
+		return nil, err
+	}
+	if note != "" {
+		rep.Notes = append(rep.Notes, note)
+	}
+	rep.Backend = be.Info().Name
+	return be, nil
+}

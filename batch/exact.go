@@ -6,7 +6,6 @@ import (
 
 	"github.com/otplay/otplay/solvers/data"
 	"github.com/otplay/otplay/solvers/exact"
-	"github.com/otplay/otplay/solvers/ot"
 )
 
 // sortsIn1D reports whether an exact request takes the 1-D sort
@@ -33,9 +32,8 @@ func checkExactSize(req SolveRequest, n, m, d int) error {
 // --potentials or --grad by sorting (exact.Solve1D), everything else by
 // the network simplex (exact.EMD, POT's ot.emd, with the weights) on the
 // cost matrix given (--cost), on |x - y|^P (--p) or on |x - y|^2, whose
-// potentials are POT's centred log['u'], log['v'] and whose gradient
-// (|x - y|^2 only) is POT's emd2's
-// (exact.EMDResult.SquaredEuclideanGradient).
+// potentials are POT's centred log['u'], log['v'] and whose gradient is
+// POT's emd2's (exactGradient).
 // Iterations counts pivots; a pivot cap reached is reported as not
 // converged with POT's warning, and the plan returned as POT returns it.
 func solveExact(req SolveRequest, xs, ys data.Set, cost, a, b []float64, rep *SolveResult, start time.Time) (*SolveResult, error) {
@@ -85,9 +83,7 @@ func solveExact(req SolveRequest, xs, ys data.Set, cost, a, b []float64, rep *So
 		rep.F, rep.G = r.U, r.V
 	}
 	if req.Grad {
-		g := &ot.Gradient{}
-		g.X, g.Y, g.A, g.B = r.SquaredEuclideanGradient(xs.Points, ys.Points, xs.N, ys.N, xs.D)
-		rep.Grad = g
+		rep.Grad = exactGradient(req, r, xs, ys)
 	}
 	rep.TimeMS = float64(time.Since(start).Microseconds()) / 1000
 	return rep, nil

@@ -27,13 +27,28 @@ func TestSolveSaysWhyNotConverged(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%s", js)
-	for _, want := range []string{`"converged":false`, `"residual":`, `"precision":"float32"`, `"precision_floor":`, `"status":"not converged`, `"check":"float64 on the host`} {
+	for _, want := range []string{`"residual":`, `"precision":"float32"`, `"precision_floor":`, `"check":"float64 on the host`} {
 		if !strings.Contains(string(js), want) {
 			t.Errorf("JSON lacks %s", want)
 		}
 	}
-	if r.Residual <= req.Tol || r.PrecisionFloor <= 0 {
-		t.Errorf("residual %g, floor %g", r.Residual, r.PrecisionFloor)
+	if r.PrecisionFloor <= 0 {
+		t.Errorf("floor %g", r.PrecisionFloor)
+	}
+	// converged is the float64 verdict whatever the build: with
+	// GOEXPERIMENT=simd (make test) cpu32 sums in float32 and stalls near
+	// 5e-7, above tol; a plain go build runs cpu32 through the float64
+	// loops at float32 grade, which can reach tol, and then converged must
+	// be true with a residual under tol.
+	if r.Converged != (r.Residual <= req.Tol) {
+		t.Errorf("converged %v with float64 residual %g, tol %g", r.Converged, r.Residual, req.Tol)
+	}
+	if !r.Converged {
+		for _, want := range []string{`"converged":false`, `"status":"not converged`, "float32 rounding"} {
+			if !strings.Contains(string(js), want) {
+				t.Errorf("JSON lacks %s", want)
+			}
+		}
 	}
 	req.Eps, req.Backend = 1e-20, "cpu"
 	if _, err := Solve(req, Options{}); !errors.Is(err, ot.ErrPrecision) || !strings.Contains(err.Error(), "--method exact") {

@@ -93,6 +93,8 @@ type SolveRequest struct {
 	CostSet *data.Set `json:"-"`
 	// WarmF, WarmG, Apply and Richardson are in solve_extras.go.
 	SolveExtras
+	// CX and CY (--method gromov) are in gromov.go.
+	GromovInputs
 }
 
 // NewSolveRequest returns a request holding the CLI's defaults: method
@@ -182,9 +184,12 @@ func (r SolveRequest) Check() error {
 		return usage("--scaling %g: must be 0 (off) or in (0, 1)", r.Scaling)
 	}
 	switch r.Method {
-	case "sinkhorn", "unbalanced", "partial", "divergence", "hilbert", "sliced", "max-sliced", "exact":
+	case "sinkhorn", "unbalanced", "partial", "divergence", "hilbert", "sliced", "max-sliced", "exact", "gromov":
 	default:
-		return usage("--method %q: want sinkhorn, unbalanced, partial, divergence, hilbert, sliced, max-sliced or exact", r.Method)
+		return usage("--method %q: want sinkhorn, unbalanced, partial, divergence, hilbert, sliced, max-sliced, exact or gromov", r.Method)
+	}
+	if err := r.checkGromov(); err != nil {
+		return err
 	}
 	switch r.Tier {
 	case "auto", "full":
@@ -326,6 +331,9 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	}
 	if err := req.Check(); err != nil {
 		return nil, err
+	}
+	if req.Method == "gromov" {
+		return solveGromov(req, opt)
 	}
 	if cols, err := bColumns(req); err != nil || cols != nil {
 		if err != nil {

@@ -117,15 +117,11 @@ func solveGrid(req SolveRequest, opt Options) (*SolveResult, error) {
 		return nil, usage("--grid: %d x %d exceeds %d cells per side", h, w, kernel.MaxGridSide)
 	}
 	rep := &SolveResult{Method: req.Method, Tier: kernel.Grid.String(), N: h * w, M: h * w, D: 2, Eps: req.Eps}
-	be, note, err := opt.open(req.Backend)
+	be, err := opt.openFor(req.Backend, rep)
 	if err != nil {
 		return nil, err
 	}
 	defer be.Close()
-	if note != "" {
-		rep.Notes = append(rep.Notes, note)
-	}
-	rep.Backend = be.Info().Name
 	start := time.Now()
 	r, err := kernel.SolveGrid(be, kernel.GridProblem{A: a, B: b, H: h, W: w, Eps: req.Eps},
 		kernel.Settings{MaxIter: req.Iters, Tol: req.Tol})

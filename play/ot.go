@@ -72,8 +72,8 @@ var OTTours = []Tour{
 		Caption: "The outer ring of the 5×5 grid of targets lies outside the square of sources, and balanced OT must still fill it. With a small marginal penalty τ those far clusters receive little mass (hover over one): unbalanced OT destroys and creates mass rather than pay to move it far."},
 	{Name: "Cost power p = 1 versus p = 2", Query: "p=1&x=gaussian&y=8gaussians&n=80&m=80&eps=0.05&k=1&steps=10",
 		Caption: "With p = 1 (C = |x − y|) a move costs its length, and two crossing links can always be uncrossed for less (the triangle inequality), so the sharp plan's lines hardly cross. Switch p to 2 and Apply: the squared cost prefers two medium moves to one long and one short, so links may cross, and the cost is now in squared units."},
-	{Name: "Richardson extrapolation of the cost", Query: "richardson=yes&x=gaussian&y=gaussian&n=300&m=300&eps=0.5",
-		Caption: "The entropic transport cost exceeds the unregularised one by about ε/2 per dimension. With Richardson on, the page also solves at ε/2 and shows 2 X(ε/2) − X(ε), whose bias is O(ε²): compare it with the plain cost as you slide ε."},
+	{Name: "Partial transport of half the mass", Query: "method=partial&mass=0.5&x=gaussian&y=8gaussians",
+		Caption: "Only half of the mass moves, and it is the cheapest half: the targets nearest the source take it. Hover over a target point to see how much it receives."},
 	{Name: "Sinkhorn divergence versus the biased cost", Query: "method=divergence&x=moons&y=moons&eps=0.5",
 		Caption: "Between a cloud and a second sample of the same shape OT_ε stays positive, a bias that grows with ε. The divergence S subtracts the self terms OT(a,a) and OT(b,b), so it is near zero when the clouds agree."},
 }

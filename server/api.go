@@ -239,7 +239,7 @@ func (a array) set() *data.Set {
 }
 
 var endpoints = map[string]endpoint{
-	"solve":  {points: []string{"x", "y", "cost"}, vectors: []string{"a", "b", "directions"}, run: runSolve},
+	"solve":  {points: []string{"x", "y", "cost", "cx", "cy"}, vectors: []string{"a", "b", "directions"}, run: runSolve},
 	"sliced": {points: []string{"x", "y"}, vectors: []string{"a", "b", "directions"}, run: runSliced},
 	"sample": {points: []string{"data"}, files: []string{"model"}, run: runSample},
 	"bridge": {points: []string{"source", "target", "start"}, run: runBridge},
@@ -336,6 +336,9 @@ func runSolve(params []byte, arrays map[string]array, opt batch.Options) (any, m
 	if err := costInput(&req, arrays); err != nil {
 		return nil, nil, err
 	}
+	if err := gromovInputs(&req, arrays); err != nil {
+		return nil, nil, err
+	}
 	res, err := batch.Solve(req, opt)
 	if err != nil {
 		return nil, nil, err
@@ -349,8 +352,10 @@ func runSolve(params []byte, arrays map[string]array, opt batch.Options) (any, m
 		out["plan"] = array{vals: res.Plan, shape: []int{res.N, res.M}}
 	}
 	if g := res.Grad; g != nil {
-		out["grad_x"] = array{vals: g.X, shape: []int{res.N, res.D}}
-		out["grad_y"] = array{vals: g.Y, shape: []int{res.M, res.D}}
+		if g.X != nil { // a cost matrix has no points: weights' parts only
+			out["grad_x"] = array{vals: g.X, shape: []int{res.N, res.D}}
+			out["grad_y"] = array{vals: g.Y, shape: []int{res.M, res.D}}
+		}
 		out["grad_a"] = array{vals: g.A, shape: []int{res.N}}
 		out["grad_b"] = array{vals: g.B, shape: []int{res.M}}
 	}

@@ -61,6 +61,13 @@ Methods (the conventions of POT, see solvers/ot):
   exact       unregularised OT (ot.emd): sorting in 1-D, else the network
               simplex on the cost matrix (any weights, n*m <= 25e6,
               pivots capped by --max-pivots, POT's numItermax)
+  gromov      entropic Gromov-Wasserstein, square loss
+              (ot.gromov.entropic_gromov_wasserstein(2)): x and y may
+              differ in dimension; intra-set costs squared Euclidean or
+              --cx CX.npy (n x n), --cy CY.npy (m x m); --iters and --tol
+              bound the outer loop (POT's max_iter 1000, tol 1e-9: pass
+              --tol 1e-9 for POT's); cost and objective are POT's gw_dist;
+              --plan writes the coupling
 
 Tiers (--method sinkhorn; other methods use full): full is the exact
 log-domain solver; rff and nystrom apply a low-rank approximation of the
@@ -98,7 +105,9 @@ envelope theorem: w.r.t. the points (x: n x d, y: m x d, e.g. grad_x =
 2 a_i (x_i - T(x_i))) and the weights (a: n, b: m: the potentials minus
 their means, POT's emd2 gradient convention; only directions summing to
 0 are meaningful). A .npz holds the parts x, y, a, b; a .npy or .csv
-holds x only.
+holds x only. For --p P (P >= 1) grad_x = sum_j P_ij p |x_i -
+y_j|^(p-2) (x_i - y_j) (at p = 1 the subgradient 0 where x_i = y_j);
+with --cost the points have no meaning: the .npz holds a and b only.
 
 A progress bar (iterations, rate, ETA, residual) goes to stderr when it
 is a terminal.
@@ -110,7 +119,7 @@ type solveReport = batch.SolveResult
 
 type solveFlags struct {
 	x, y, a, b, method, tier, backend, plan, potentials, grad, regType, directions string
-	cost                                                                           string
+	cost, cx, cy                                                                   string
 	eps, tau, tauA, tauB, mass, tol, scaling, p                                    float64
 	projections, iters, maxPivots                                                  int
 	seed                                                                           uint64
@@ -127,7 +136,9 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.b, "b", "", "target weights file (.csv/.txt/.npy/.npz); default uniform")
 	fs.Float64Var(&f.p, "p", 2, "ground cost |x - y|^p: 2 squared Euclidean (POT's default), 1 Euclidean (ot.dist 'euclidean'), any p in (0, 16]; sliced: the order p >= 1 of SW_p (POT's p)")
 	fs.StringVar(&f.cost, "cost", "", "dense n x m cost matrix file (.npy/.npz/.csv, POT's M) instead of --x and --y")
-	fs.StringVar(&f.method, "method", "sinkhorn", "sinkhorn, unbalanced, partial, divergence, hilbert, sliced, max-sliced or exact")
+	fs.StringVar(&f.method, "method", "sinkhorn", "sinkhorn, unbalanced, partial, divergence, hilbert, sliced, max-sliced, exact or gromov (entropic Gromov-Wasserstein; x and y may differ in dimension; --iters/--tol are its outer loop's)")
+	fs.StringVar(&f.cx, "cx", "", "gromov: n x n intra-set cost matrix of x (.npy/.csv); default squared Euclidean")
+	fs.StringVar(&f.cy, "cy", "", "gromov: m x m intra-set cost matrix of y (.npy/.csv); default squared Euclidean")
 	fs.StringVar(&f.tier, "tier", "auto", "kernel tier for entropic methods: auto, full, rff, nystrom or grid")
 	fs.Float64Var(&f.eps, "eps", ot.DefaultEps, "entropic regularisation eps (POT's reg), in units of the cost (|x - y|^2 by default)")
 	fs.Float64Var(&f.tau, "tau", 1, "unbalanced: KL marginal penalty (POT's reg_m); +Inf means balanced")
@@ -216,7 +227,8 @@ func solveRequest(f solveFlags) batch.SolveRequest {
 	return batch.SolveRequest{X: f.x, Y: f.y, A: f.a, B: f.b, Method: f.method, Tier: f.tier, Eps: f.eps, Tau: f.tau, TauA: f.tauA, TauB: f.tauB, RegType: f.regType,
 		Mass: f.mass, Projections: f.projections, Iters: f.iters, Tol: tol, Scaling: f.scaling,
 		Symmetric: f.symmetric, Backend: f.backend, Seed: f.seed, Plan: f.plan != "", Potentials: f.potentials != "",
-		MaxPivots: f.maxPivots, Grad: f.grad != "", Directions: f.directions, P: solvePower(f.p), Cost: f.cost}
+		MaxPivots: f.maxPivots, Grad: f.grad != "", Directions: f.directions, P: solvePower(f.p), Cost: f.cost,
+		GromovInputs: batch.GromovInputs{CX: f.cx, CY: f.cy}}
 }
 
 // solvePotentialPaths splits --potentials into its output files: one
@@ -264,6 +276,9 @@ func solveMain(f solveFlags, stderr io.Writer) (*solveReport, error) {
 	if f.grad != "" {
 		if err := safefile.CheckExt(f.grad, append([]string{".npz"}, data.OutputExts...)...); err != nil {
 			return nil, batch.UsageError{Msg: "--grad: " + err.Error()}
+		}
+		if err := checkGradientPath(f.grad, f.cost != ""); err != nil {
+			return nil, err
 		}
 	}
 	pots, err := solvePotentialPaths(f.potentials)

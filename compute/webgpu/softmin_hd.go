@@ -12,17 +12,20 @@ import (
 )
 
 // hdDefaultMinDim is the smallest dimension that takes the tiled
-// matrix-product soft-min (softmin_hd.wgsl) by default: measured on an
-// H100 (bench/gpu/run.sh, 2026-12-06, 4 x 4 block), the tiled kernel took
-// 0.78x, 0.74x and 0.77x the per-pair kernel's time at d = 32, 64 and 192
-// (N = 1e5) but 1.11x at d = 16 and 1.85x at d = 8.
-const hdDefaultMinDim = 32
+// matrix-product soft-min (softmin_hd.wgsl) by default. Measured on an
+// H100 (bench/gpu/run.sh, 2026-12-06, N = 1e4 / 3e4): with the 8 x 8
+// block the tiled kernel took 0.60x / 0.53x the per-pair kernel's time at
+// d = 32, 0.59x / 0.53x at d = 64 and 0.57x / 0.53x at d = 192, but 1.27x /
+// 1.26x at d = 8; at d = 16 see README (Speed).
+const hdDefaultMinDim = 16
 
 // Tiled soft-min shape: 16 x 16 invocations each owning hdRB x hdRB
 // (row, column) pairs, coordinates staged hdKC at a time; hdRB = 8 with
 // hdKC = 16 fills WebGPU's guaranteed 16 KiB of workgroup memory.
+// The 8 x 8 block beat the 4 x 4 one at every d measured on the H100
+// (0.885 against 1.15 ms at d = 64, N = 1e4; 6.79 against 10.2 ms at 3e4).
 const (
-	hdRB = 4
+	hdRB = 8
 	hdKC = 16
 )
 

@@ -286,7 +286,7 @@ class Client:
         return fields, arrs
 
     def solve(self, x=None, y=None, a=None, b=None, method="sinkhorn", eps=None, backend="auto", plan=False,
-              cost=None, p=None, grad=False, directions=None, **options):
+              cost=None, p=None, grad=False, directions=None, cx=None, cy=None, **options):
         """Optimal transport between the clouds x and y (otplay solve).
 
         method: sinkhorn, unbalanced (``tau``), partial (``mass``),
@@ -318,10 +318,18 @@ class Client:
         grad=True (sinkhorn, divergence, exact) adds ``grad_x`` (n x d),
         ``grad_y`` (m x d), ``grad_a`` (n) and ``grad_b`` (m): the
         gradient of the value (OT_eps or S) by the envelope theorem, the
-        weight parts centred (the potentials minus their means).
+        weight parts centred (the potentials minus their means); for p
+        != 2, grad_x sums P_ij p |x_i - y_j|^(p-2) (x_i - y_j); with
+        cost=M only grad_a and grad_b (points have no meaning there).
+        method="gromov": entropic Gromov-Wasserstein
+        (ot.gromov.entropic_gromov_wasserstein(2), square loss) between x
+        and y, which may differ in dimension; cx (n x n) and cy (m x m) are
+        the intra-set costs (default squared Euclidean); iters and tol
+        bound the outer loop (POT: 1000 and 1e-9); ``objective`` is POT's
+        gw_dist and ``plan`` the coupling (no potentials).
         """
         params = dict(options, method=method, eps=eps, backend=backend, plan=bool(plan), grad=bool(grad),
-                      potentials=method != "sliced", p=p)
+                      potentials=method not in ("sliced", "gromov"), p=p)
         arrays = {}
         if cost is None and (x is None or y is None):
             raise OtplayError("solve: give the clouds x and y, or a cost matrix cost=M")
@@ -331,6 +339,9 @@ class Client:
             _points("cost", cost, params, arrays)
         _points("x", x, params, arrays)
         _points("y", y, params, arrays)
+        for name, c in (("cx", cx), ("cy", cy)):
+            if c is not None:
+                arrays[name] = _load_file(name, c) if isinstance(c, str) else np.asarray(c, dtype=float)
         _vector("a", a, arrays)
         _vector("b", b, arrays)
         _vector("directions", directions, arrays)

@@ -72,6 +72,42 @@ class TestAgainstPOT(unittest.TestCase):
         self.assertLess(err, 1e-9 * P.max(), f"partial plan differs from POT's by {err:g}")
         self.assertAlmostEqual(r.plan.sum(), mass, delta=1e-9)
 
+    def test_gromov_matches_pot(self):
+        """method="gromov" between a 2-D and a 3-D cloud: POT's
+        entropic_gromov_wasserstein(2) (square loss, its defaults) to 1e-6,
+        with the default squared Euclidean costs and with given cx, cy."""
+        rng = np.random.default_rng(5)
+        x, y = rng.normal(size=(16, 2)), rng.normal(size=(12, 3))
+        a, b = ot.unif(16), ot.unif(12)
+        C1, C2 = ot.dist(x, x), ot.dist(y, y)
+        T = ot.gromov.entropic_gromov_wasserstein(C1, C2, a, b, "square_loss", 5.0)
+        gw = ot.gromov.entropic_gromov_wasserstein2(C1, C2, a, b, "square_loss", 5.0)
+        r = otplay.solve(x, y, method="gromov", eps=5.0, tol=1e-9, backend="cpu", plan=True)
+        self.assertLess(np.abs(r.plan - T).max(), 1e-6)
+        self.assertAlmostEqual(r.objective, gw, delta=1e-6 * gw)
+        E1, E2 = np.sqrt(C1), np.sqrt(C2)  # Euclidean, not squared
+        T = ot.gromov.entropic_gromov_wasserstein(E1, E2, a, b, "square_loss", 1.0)
+        r = otplay.solve(x, y, method="gromov", cx=E1, cy=E2, eps=1.0, tol=1e-9, backend="cpu", plan=True)
+        self.assertLess(np.abs(r.plan - T).max(), 1e-6)
+
+    def test_grad_power_cost(self):
+        """grad=True with p=1.5 against central differences of the
+        regularised cost, and with cost=M the weights' parts only."""
+        x, y, a, b = clouds(8, 6, seed=3)
+        kw = dict(eps=0.2, p=1.5, backend="cpu", tol=1e-14, iters=100000)
+        r = otplay.solve(x, y, a, b, grad=True, **kw)
+        h = 1e-5
+        for i, k in ((0, 0), (3, 1)):
+            xp, xm = x.copy(), x.copy()
+            xp[i, k] += h
+            xm[i, k] -= h
+            fd = (otplay.solve(xp, y, a, b, **kw).objective - otplay.solve(xm, y, a, b, **kw).objective) / (2 * h)
+            self.assertAlmostEqual(r.grad_x[i, k], fd, delta=1e-6)
+        M = ot.dist(x, y, metric="euclidean") ** 1.5
+        rc = otplay.solve(cost=M, a=a, b=b, grad=True, eps=0.2, backend="cpu", tol=1e-14, iters=100000)
+        self.assertFalse(hasattr(rc, "grad_x") and rc.grad_x is not None)
+        self.assertLess(np.abs(rc.grad_a - r.grad_a).max(), 1e-8)
+
     def test_cost_matrix_matches_pot(self):
         """A given cost matrix M (cost=M): ot.sinkhorn(method="sinkhorn_log"),
         ot.sinkhorn_unbalanced and ot.emd with the same M, to 1e-9."""

@@ -10,7 +10,8 @@ import (
 // points and the weights of both measures.
 type Gradient struct {
 	// X (N x D) and Y (M x D), row-major: d value / d x_i and d value /
-	// d y_j, the weights held fixed.
+	// d y_j, the weights held fixed; nil for a problem given by a cost
+	// matrix (Problem.Cost), which has no points.
 	X, Y []float64
 	// A (N) and B (M): the gradient with respect to the weights as a
 	// tangent vector of the simplex (the masses are fixed, so only
@@ -30,7 +31,7 @@ func centred(v []float64) []float64 {
 
 // ObjectiveGradient returns the gradient of the regularised cost
 // OT_eps(a, b) = <P, C> + eps KL(P | a x b) (Result.Objective of a
-// balanced Sinkhorn solve) for C = |x - y|^2, by the envelope theorem
+// balanced Sinkhorn solve), by the envelope theorem
 // (Feydy et al. 2019, "Interpolating between optimal transport and MMD
 // using Sinkhorn divergences", sec. 3.2; Peyre and Cuturi 2019,
 // "Computational Optimal Transport", Prop. 9.2): the optimal plan and
@@ -48,7 +49,12 @@ func centred(v []float64) []float64 {
 // GeomLoss's; POT 0.8.2's sinkhorn2 returns <P, M> instead and
 // differentiates its iterations, which differs by the entropy's share.
 // The formula holds at convergence; its error is of the order of the
-// marginal error. It panics if r is nil.
+// marginal error. For C = |x - y|^p with p != 2 the point gradients are
+// sum_j P_ij p |x_i - y_j|^(p-2) (x_i - y_j) and its mirror
+// (AddPowerCostGradient: at p = 1 the subgradient 0 is taken where x_i =
+// y_j), summed over the plan formed on the host; for a cost matrix
+// (Problem.Cost) the points have no meaning and Gradient.X and Y are nil:
+// only the weights' gradients are returned. It panics if r is nil.
 func ObjectiveGradient(be compute.Backend, r *Result) (*Gradient, error) {
 	if err := r.checkUsable(); err != nil {
 		return nil, err
@@ -57,6 +63,9 @@ func ObjectiveGradient(be compute.Backend, r *Result) (*Gradient, error) {
 		return nil, badInput("ObjectiveGradient: the %v method's objective is not OT_eps(a, b); solve with Sinkhorn", r.Method)
 	}
 	p := r.prob
+	if !p.squaredCost() {
+		return generalObjectiveGradient(r), nil
+	}
 	tx, err := r.Barycentric(be)
 	if err != nil {
 		return nil, err

@@ -70,25 +70,15 @@ func fdCheck(t *testing.T, name string, grad []float64, v []float64, weights boo
 // float64 against central differences of OT_eps (Result.Objective).
 func TestObjectiveGradientFiniteDifferences(t *testing.T) {
 	p, s := gradProblem()
+	checkObjectiveGradient(t, p, s)
 	r, err := Sinkhorn(cpu(), p, s)
-	if err != nil || !r.Converged {
-		t.Fatalf("Sinkhorn: %v (converged %v)", err, r != nil && r.Converged)
+	if err != nil {
+		t.Fatal(err)
 	}
 	g, err := ObjectiveGradient(cpu(), r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	value := func() float64 {
-		r, err := Sinkhorn(cpu(), p, s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.Objective
-	}
-	fdCheck(t, "dOT/dx", g.X, p.X, false, value)
-	fdCheck(t, "dOT/dy", g.Y, p.Y, false, value)
-	fdCheck(t, "dOT/da", g.A, p.A, true, value)
-	fdCheck(t, "dOT/db", g.B, p.B, true, value)
 	sum := 0.0
 	for _, v := range g.A {
 		sum += v

@@ -8,10 +8,11 @@ import (
 	"github.com/otplay/otplay/compute/webgpu/gputest"
 )
 
-// TestHighDim runs the d = 16 to 192 soft-min checks alone, on the CPU
-// reference backend and on the GPU (lavapipe in CI): the default kernel
-// choice, softmin_hd.wgsl at every d with the 4 x 4 and 8 x 8 register
-// blocks, and the per-pair kernel alone.
+// TestHighDim runs the d = 16 to 192 soft-min and soft-mean checks alone,
+// on the CPU reference backend and on the GPU (lavapipe in CI): the
+// default kernel choice, softmin_hd.wgsl and softmean_hd.wgsl at every d
+// (the soft-min with the 4 x 4 and 8 x 8 register blocks), and the
+// per-pair kernels alone.
 func TestHighDim(t *testing.T) {
 	run := func(t *testing.T, b compute.Backend) {
 		var rs []Result
@@ -36,9 +37,9 @@ func TestHighDim(t *testing.T) {
 	gpuWith := func(minDim, rb int) func(t *testing.T) {
 		return func(t *testing.T) {
 			b := gputest.Raw(t)
-			oldMin, oldRB := b.HDMinDim, b.HDRB
-			b.HDMinDim, b.HDRB = minDim, rb
-			defer func() { b.HDMinDim, b.HDRB = oldMin, oldRB }()
+			oldMin, oldRB, oldMean := b.HDMinDim, b.HDRB, b.SoftMeanHDMinDim
+			b.HDMinDim, b.HDRB, b.SoftMeanHDMinDim = minDim, rb, minDim
+			defer func() { b.HDMinDim, b.HDRB, b.SoftMeanHDMinDim = oldMin, oldRB, oldMean }()
 			run(t, b)
 		}
 	}

@@ -164,7 +164,7 @@ func SoftMinHD(d, rb, kc int) (string, error) {
 //
 //	inner:  c{r}_{q} += xs[k][ty+16r] ys[k][tx+16q]
 //	logits: L[ty+16r][tx+16q] = H[j] + 2c c{r}_{q}
-//	value:  p = 2^(L[row][q] - m); s += p; a{t} += p V[j][li%4 + 4t]
+//	value:  p = 2^(L[row][q] - m) (once, in place); s += p; a{t} += p V[j][li%4 + 4t]
 func SoftMeanHD(d, dv int) (string, error) {
 	if d < 1 || dv < 1 || dv > 256 {
 		return "", fmt.Errorf("shaders: softmean_hd needs d >= 1 and 1 <= dv <= 256; got d=%d dv=%d", d, dv)
@@ -194,7 +194,7 @@ func SoftMeanHD(d, dv int) (string, error) {
 		fmt.Fprintf(&pv, "      let j = t0 + e / DVC;\n      let k = %du + e %% DVC;\n", ch*dvc)
 		fmt.Fprintf(&pv, "      sh[e] = select(0.0, V[min(j, P.m - 1u) * DV + min(k, DV - 1u)], j < j1 && k < DV);\n    }\n")
 		pv.WriteString("    workgroupBarrier();\n    for (var q = 0u; q < BN; q++) {\n")
-		pv.WriteString("      let p = exp2(sh[PO + pr * PS + q] - m);\n")
+		pv.WriteString("      let p = sh[PO + pr * PS + q];\n")
 		if ch == 0 {
 			pv.WriteString("      s += p;\n")
 		}

@@ -15,8 +15,9 @@
 // expanded squared-distance logit (the cost tiles as in softmin_hd.wgsl,
 // Feydy et al. 2019 eq. 8 for the soft-min): per tile of BN columns the
 // logits go to workgroup memory, each row's running max m and sum s are
-// rescaled by 2^(m_old - m_new) with its accumulator, and the P_tile x
-// V_tile product is added; the N x M matrix is never stored.
+// rescaled by 2^(m_old - m_new) with its accumulator, the logits become
+// the weights p = 2^(L - m) in place, and the P_tile x V_tile product is
+// added; the N x M matrix is never stored.
 //
 // Rounding as in softmin_hd.wgsl: the logits carry a few 1e-7 x max C / eps
 // absolute error after centring on y_0 (checked in compute/conformance,
@@ -110,6 +111,14 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_inde
     m = tm;
     s *= sc;
 {{RESCALE}}
+    // The weights p = 2^(L - m) replace the logits, each computed once:
+    // the row's 4 invocations take 8 columns each.
+    workgroupBarrier();
+    for (var q = qv * 8u; q < qv * 8u + 8u; q++) {
+      let o = PO + pr * PS + q;
+      sh[o] = exp2(sh[o] - m);
+    }
+    workgroupBarrier();
     // P_tile x V_tile, DVC value columns at a time.
 {{PV}}
   }

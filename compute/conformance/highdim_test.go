@@ -22,9 +22,11 @@ func TestHighDim(t *testing.T) {
 			c.run(&r)
 			rs = append(rs, finish(r, start))
 		}
-		worst := 0.0
+		worst, worstCase := 0.0, ""
 		for _, r := range rs {
-			worst = max(worst, r.MaxErr)
+			if r.MaxErr > worst {
+				worst, worstCase = r.MaxErr, r.Op+" "+r.Case
+			}
 			if !r.Pass && known != nil && known(r) {
 				t.Logf("known failure (see perPairSoftMeanBug): %s", r)
 			} else if !r.Pass {
@@ -34,7 +36,7 @@ func TestHighDim(t *testing.T) {
 		if len(rs) == 0 {
 			t.Fatal("no checks ran")
 		}
-		t.Logf("%d checks on %s, %d failed, largest error %.2e", len(rs), b.Info().Device, Failed(rs), worst)
+		t.Logf("%d checks on %s, %d failed, largest error %.2e (%s)", len(rs), b.Info().Device, Failed(rs), worst, worstCase)
 	}
 	t.Run("cpu", func(t *testing.T) { run(t, compute.NewCPU(0), nil) })
 	gpuWith := func(minDim, rb int, known func(Result) bool) func(t *testing.T) {

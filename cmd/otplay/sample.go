@@ -116,6 +116,7 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 	backend := fs.String("backend", "auto", backendFlagHelp)
 	out := fs.String("out", "", "write the samples to FILE (.csv or .npy)")
 	asJSON := fs.Bool("json", false, "print a JSON report with quality metrics")
+	preset := fs.String("preset", "", batch.PresetHelp)
 	quality := fs.Bool("quality", true, "with --json: compare the samples with fresh data (MMD, sliced W2, Sinkhorn divergence)")
 	var correction batch.SampleCorrection
 	registerSampleCorrection(fs, &correction) // sample_correct.go
@@ -127,6 +128,9 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 	usageErr := func(err error) int {
 		fmt.Fprintln(stderr, "otplay sample:", err)
 		return 2
+	}
+	if err := applyPreset(fs, "sample", *preset, batch.Preset.SampleFlags, stderr); err != nil {
+		return usageErr(err)
 	}
 	if *out != "" {
 		if err := safefile.CheckExt(*out, data.OutputExts...); err != nil {

@@ -159,9 +159,14 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.potentials, "potentials", "", "write the potentials f and g: F,G (two .npy/.csv files) or one .npz (arrays f and g)")
 	fs.StringVar(&f.grad, "grad", "", "sinkhorn, divergence, exact: write the gradient w.r.t. x, y, a, b to a .npz (parts x, y, a, b) or x's to a .npy/.csv")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object")
+	preset := fs.String("preset", "", batch.PresetHelp)
 	f.extras.register(fs)
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
+	}
+	if err := applyPreset(fs, "solve", *preset, batch.Preset.SolveFlags, stderr); err != nil {
+		fmt.Fprintln(stderr, "otplay solve:", err)
+		return 2
 	}
 	rep, err := solveMain(f, stderr)
 	if err != nil {

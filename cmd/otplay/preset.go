@@ -48,6 +48,9 @@ func applyPreset(fs *flag.FlagSet, cmd, name string, settings func(batch.Preset)
 	if err != nil {
 		return err
 	}
+	if explicit["backend"] && p.Backend != "" {
+		p.Reason = fmt.Sprintf("explicit --backend %s instead of %s's %s: repeatable only against runs on the same backend", fs.Lookup("backend").Value.String(), p.Name, p.Backend)
+	}
 	var set, kept []string
 	for _, kv := range settings(p) {
 		if explicit[kv[0]] {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -94,5 +95,44 @@ func TestInfoPresets(t *testing.T) {
 		if g, _ := m["presets_gpu"].([]any); len(g) != 5 || !strings.Contains(stdout, "storage binding") {
 			t.Errorf("a GPU opened but presets_gpu = %v lacks the binding reason", m["presets_gpu"])
 		}
+	}
+}
+
+// An explicit --backend overrides repro's cpu, and the note says what
+// that costs.
+func TestPresetReproBackendOverride(t *testing.T) {
+	runCases(t, []cliCase{{name: "repro with --backend cpu32",
+		args:   []string{"solve", "--x", "moons:50", "--y", "moons:50", "--preset", "repro", "--backend", "cpu32", "--json"},
+		stderr: []string{"explicit --backend=cpu32", "repeatable only against runs on the same backend"},
+		check: func(t *testing.T, stdout, _ string) {
+			if m := jsonObject(t, stdout); m["backend"] != "cpu32" {
+				t.Errorf("ran on %v, want cpu32", m["backend"])
+			}
+		}}})
+}
+
+// On a GPU (lavapipe here) the batch is read from the opened adapter's
+// limits: lavapipe binds 128 MiB, which holds balanced's 4000 points,
+// and is a software adapter, which quarters them.
+func TestPresetGPU(t *testing.T) {
+	if os.Getenv("OTPLAY_REQUIRE_GPU") != "1" {
+		if _, err := openGPU(); err != nil {
+			t.Skipf("no GPU here (%v); OTPLAY_REQUIRE_GPU=1 makes this a failure", err)
+		}
+	}
+	code, stdout, stderr := coreRun("sample", "--preset", "balanced", "--backend", "gpu", "--steps", "4", "--json", "--quality=false")
+	if code != 0 {
+		t.Fatalf("sample --preset balanced --backend gpu: exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "storage binding") {
+		t.Errorf("the note lacks the adapter's storage-binding limit: %s", stderr)
+	}
+	m := jsonObject(t, stdout)
+	want := 4000.0
+	if strings.Contains(stderr, "software adapter") {
+		want = 1000
+	}
+	if m["n"] != want || m["backend"] != "gpu" {
+		t.Errorf("n = %v on %v, want %v on gpu (stderr %s)", m["n"], m["backend"], want, stderr)
 	}
 }

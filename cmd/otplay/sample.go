@@ -79,6 +79,12 @@ directions) and sinkhorn_divergence (eps = 0.05 x the data's total
 variance, with sinkhorn_converged); NaN or infinite values print as null
 and are listed in "nonfinite".
 
+--preset draft|balanced|ultra (FastSB-OT's) or fast|repro (SPOT's) sets
+--steps, --n (the batch, read from the adapter's storage-binding limit),
+--sampler, --corrector and, for repro, --backend cpu --seed 0
+--deterministic; flags given explicitly win. A note on stderr says what
+it set and why; 'otplay info' lists every preset for this machine.
+
 --out (.npy or .csv) is checked before the work and written atomically (a
 temporary file renamed into place: a killed run leaves the old file
 whole). --steps is at most 100,000 and --n at most 2^22. An mlp model file

@@ -106,8 +106,8 @@ func New(d *gpu.Device) (*Backend, error) {
 	}
 	b.NoUnroll = os.Getenv("OTPLAY_NO_UNROLL") == "1"
 	b.OnePass = os.Getenv("OTPLAY_SOFTMIN_ONEPASS") == "1"
-	b.HDMinDim = hdMinDimFromEnv()
-	b.SoftMeanHDMinDim = softMeanHDMinDimFromEnv()
+	b.HDMinDim = minDimFromEnv("OTPLAY_SOFTMIN_HD_MIN", hdDefaultMinDim)
+	b.SoftMeanHDMinDim = minDimFromEnv("OTPLAY_SOFTMEAN_HD_MIN", softMeanHDDefaultMinDim)
 	if v, err := strconv.Atoi(os.Getenv("OTPLAY_SOFTMIN_HD_RB")); err == nil && v > 0 && v <= 8 {
 		b.HDRB = v
 	}

@@ -3,8 +3,6 @@ package webgpu
 import (
 	"fmt"
 	"math"
-	"os"
-	"strconv"
 
 	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/gpu"
@@ -18,17 +16,6 @@ import (
 // from d = 32 on the H100; bench/gpu/run.sh's "tiled" soft-mean rows
 // against "per-pair" ones decide the final value.
 const softMeanHDDefaultMinDim = 32
-
-// softMeanHDMinDimFromEnv reads OTPLAY_SOFTMEAN_HD_MIN: the smallest
-// dimension for softmean_hd.wgsl, 0 turning it off (for side-by-side
-// benchmarks against the per-pair softmean.wgsl).
-func softMeanHDMinDimFromEnv() int {
-	v, err := strconv.Atoi(os.Getenv("OTPLAY_SOFTMEAN_HD_MIN"))
-	if err != nil || v < 0 {
-		return softMeanHDDefaultMinDim
-	}
-	return v
-}
 
 // useSoftMeanHD says whether SoftMean at point dimension d runs
 // softmean_hd.wgsl.
@@ -48,34 +35,18 @@ const (
 // range is split across workgroups. The tiling is flash-attention's (Dao
 // et al. 2022, Alg. 1) on the expanded squared-distance logits.
 func (b *Backend) softMeanHD(dst compute.Array, p compute.Pairs, v compute.Array, dv int) error {
-	bk, err := b.kernel("softmin_hd_bias", 4, nil)
-	if err != nil {
-		return err
-	}
 	key := fmt.Sprintf("softmean_hd:D=%d:DV=%d", p.D, dv)
 	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMeanHD(p.D, dv) })
 	if err != nil {
 		return err
 	}
-	bm, bn := softMeanHDBlockRows, softMeanHDTileCols
-	rowBlocks := (p.N + bm - 1) / bm
-	nsplit := 1
-	if rowBlocks < b.TargetGroups/4 {
-		// 256-wide groups as in softMinHD; keep 8 tiles a split.
-		nsplit = max(1, min((b.TargetGroups/4+rowBlocks-1)/rowBlocks, p.M/(8*bn)))
-	}
-	jchunk := (p.M + nsplit - 1) / nsplit
-	jchunk = (jchunk + bn - 1) / bn * bn
-	nsplit = (p.M + jchunk - 1) / jchunk
-	bias, err := b.hdBias(p.M)
+	rowBlocks := (p.N + softMeanHDBlockRows - 1) / softMeanHDBlockRows
+	nsplit, jchunk := b.hdSplit(rowBlocks, p.M, softMeanHDTileCols, 8)
+	bias, err := b.hdColumnBias(p)
 	if err != nil {
 		return err
 	}
 	c := math.Log2E / p.Eps
-	bp := []uint32{uint32(p.M), uint32(p.D), 0, 0, f32(math.Log2E), f32(c), boolWord(p.LogW != nil), boolWord(p.G != nil)}
-	if err := b.elementwise(bk, []*gpu.Buffer{bias, b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G)}, bp, 2, p.M); err != nil {
-		return err
-	}
 	out := b.arr(dst).buf
 	if nsplit > 1 {
 		if out, err = b.scratchOf(nsplit * p.N * (dv + 2)); err != nil {

@@ -57,7 +57,8 @@ func TestHighDim(t *testing.T) {
 // perPairSoftMeanBug matches the cases where the per-pair soft-mean
 // (softmean.wgsl, the default below d = 32) is wrong on lavapipe: d >= 64
 // with m = 1030 columns (errors 0.002 to 0.97 x max|V|, every eps, shifted
-// or not; d = 16 and m <= 130 pass). Found by these cases on 2026-12-06,
+// or not; d = 16 and m <= 130 pass; a one-off run also failed d = 48 and
+// passed d = 8, 24 and 32). Found by these cases on 2026-12-06,
 // not yet explained; softmean_hd.wgsl, the default from d = 32, passes
 // them. Logged rather than failed until softmean.wgsl is fixed.
 func perPairSoftMeanBug(r Result) bool {

@@ -85,6 +85,12 @@ directions) and sinkhorn_divergence (eps = 0.05 x the data's total
 variance, with sinkhorn_converged); NaN or infinite values print as null
 and are listed in "nonfinite".
 
+--preset draft|balanced|ultra (FastSB-OT's) or fast|repro (SPOT's) sets
+--steps, --n (the batch, read from the adapter's storage-binding limit),
+--sampler, --corrector and, for repro, --backend cpu --seed 0
+--deterministic; flags given explicitly win. A note on stderr says what
+it set and why; 'otplay info' lists every preset for this machine.
+
 --out (.npy or .csv) is checked before the work and written atomically (a
 temporary file renamed into place: a killed run leaves the old file
 whole). --steps is at most 100,000 and --n at most 2^22. An mlp model file
@@ -123,6 +129,7 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 	backend := fs.String("backend", "auto", backendFlagHelp)
 	out := fs.String("out", "", "write the samples to FILE (.csv or .npy)")
 	asJSON := fs.Bool("json", false, "print a JSON report with quality metrics")
+	preset := fs.String("preset", "", batch.PresetHelp)
 	quality := fs.Bool("quality", true, "with --json: compare the samples with fresh data (MMD, sliced W2, Sinkhorn divergence)")
 	var correction batch.SampleCorrection
 	registerSampleCorrection(fs, &correction) // sample_correct.go
@@ -134,6 +141,9 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 	usageErr := func(err error) int {
 		fmt.Fprintln(stderr, "otplay sample:", err)
 		return 2
+	}
+	if err := applyPreset(fs, "sample", *preset, batch.Preset.SampleFlags, stderr); err != nil {
+		return usageErr(err)
 	}
 	if *out != "" {
 		if err := safefile.CheckExt(*out, data.OutputExts...); err != nil {

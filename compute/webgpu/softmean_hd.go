@@ -11,11 +11,13 @@ import (
 
 // softMeanHDDefaultMinDim is the smallest point dimension whose
 // squared-Euclidean SoftMean takes the tiled kernel (softmean_hd.wgsl) by
-// default. Chosen conservatively, not yet measured on a GPU: the tiled
-// soft-min (same cost tiles) lost to the per-pair kernel at d = 8 and won
-// from d = 32 on the H100; bench/gpu/run.sh's "tiled" soft-mean rows
-// against "per-pair" ones decide the final value.
-const softMeanHDDefaultMinDim = 32
+// default. Measured on an H100 (2026-12-06, N = 1e4 / 3e4, eps = 0.05 d/2,
+// one device call): tiled against per-pair 0.82 / 7.26 against 1.80 / 5.38
+// ms at d = 8 (mixed), 0.97 / 8.45 against 1.79 / 10.5 at d = 16, 1.56 /
+// 14.2 against 3.34 / 19.8 at d = 32, 2.97 / 26.9 against 6.50 / 39.3 at
+// d = 64; at d = 128 the tiled kernel took 5.70 / 52.4 ms and the per-pair
+// one ran past the benchmark's timeout.
+const softMeanHDDefaultMinDim = 16
 
 // useSoftMeanHD says whether SoftMean at point dimension d runs
 // softmean_hd.wgsl.

@@ -24,11 +24,14 @@ type SampleRequest struct {
 	// set, is used instead and Data only names it.
 	Data    string    `json:"data"`
 	DataSet *data.Set `json:"-"`
-	// Model is empirical, gmm or mlp:FILE. ModelData, when set, holds
+	// Model is empirical, gmm, rff or mlp:FILE. ModelData, when set, holds
 	// the model file's contents (the API's upload) for Model mlp or
 	// mlp:NAME, NAME then only naming it.
 	Model     string `json:"model"`
 	ModelData []byte `json:"-"`
+	// Features is the number D of random Fourier features of Model rff
+	// (diffusion.RFFScoreModel; NewSampleRequest sets 1024).
+	Features int `json:"features"`
 	// Sampler is one of diffusion.SamplerNames.
 	Sampler string `json:"sampler"`
 	// Schedule is one of diffusion.ScheduleNames; empty: linear (an MLP's own).
@@ -93,7 +96,7 @@ type SampleRequest struct {
 func NewSampleRequest() SampleRequest {
 	return SampleRequest{Data: "8gaussians:2000", Model: "empirical", Sampler: "dpmpp2m", Spacing: "default",
 		Steps: 25, N: 1000, RTol: diffusion.DefaultRTol, ATol: diffusion.DefaultATol, FinalDenoise: true,
-		Class: -1, Guidance: 1, Corrector: "none", CorrectorSteps: 1, SNR: diffusion.DefaultSNR, ScoreScale: 1,
+		Features: 1024, Class: -1, Guidance: 1, Corrector: "none", CorrectorSteps: 1, SNR: diffusion.DefaultSNR, ScoreScale: 1,
 		Backend: "auto", Quality: true}
 }
 
@@ -202,16 +205,19 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 	}
 	kind, modelPath, _ := strings.Cut(req.Model, ":")
 	switch kind {
-	case "empirical", "gmm":
+	case "empirical", "gmm", "rff":
 		if modelPath != "" || req.ModelData != nil {
 			return nil, usage("--model %q: %s takes no file", req.Model, kind)
+		}
+		if kind == "rff" && (req.Features < 1 || req.Features > 1<<20) {
+			return nil, usage("--features = %d: want 1 .. %d random Fourier features", req.Features, 1<<20)
 		}
 	case "mlp":
 		if modelPath == "" && req.ModelData == nil {
 			return nil, usage("--model mlp needs a file: mlp:FILE")
 		}
 	default:
-		return nil, usage("--model %q: want empirical, gmm or mlp:FILE", req.Model)
+		return nil, usage("--model %q: want empirical, gmm, rff or mlp:FILE", req.Model)
 	}
 	var sched diffusion.Schedule
 	if req.Schedule != "" {
@@ -268,6 +274,17 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 			}
 			defer c.Free()
 			cond = c
+		}
+	case "rff":
+		r, err := diffusion.NewRFFScoreModel(b, set.Points, set.N, set.D, req.Features, req.Seed)
+		if err != nil {
+			return nil, err
+		}
+		model = r
+		if req.Class >= 0 {
+			if cond, err = diffusion.NewRFFScoreModel(b, classSet.Points, classSet.N, classSet.D, req.Features, req.Seed); err != nil {
+				return nil, err
+			}
 		}
 	case "gmm":
 		g, err := FitGMM(b, set)

@@ -26,6 +26,10 @@ type infoReport struct {
 	// what --backend auto picks among them, and why.
 	Adapters []adapterSummary `json:"adapters"`
 	Auto     batch.AutoChoice `json:"auto"`
+	// Presets are the --preset settings of sample and solve on the GPU
+	// adapter (when one opened) and on the cpu32 backend, each with why.
+	Presets    []batch.Preset `json:"presets_gpu,omitempty"`
+	PresetsCPU []batch.Preset `json:"presets_cpu"`
 }
 
 type adapterSummary struct {
@@ -52,7 +56,9 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 Shows the CPU backend, the WebGPU adapter otplay would use (name, API,
 type), its limits and optional features, every adapter found, and what
 --backend auto picks and why (a hardware GPU; cpu32 where the only
-adapters are CPU drivers such as lavapipe). Exits 0 even without a GPU:
+adapters are CPU drivers such as lavapipe), and the settings each
+--preset of sample and solve gets on this adapter and on the CPU, and
+why (storage-binding limit, software adapter, shader-f16). Exits 0 even without a GPU:
 the report then says why there is none.`, stdout, stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if st, ok := parseFlags(fs, args); !ok {
@@ -71,8 +77,10 @@ the report then says why there is none.`, stdout, stderr)
 		i := d.Info()
 		rep.GPU = &gpuInfo{Adapter: i.Adapter, Vendor: i.Vendor, Backend: i.Backend, Type: i.Type, Driver: i.Driver,
 			Fallback: i.Fallback, Features: i.Features, Limits: i.Limits}
+		rep.Presets = batch.Presets(batch.HardwareFromGPU(i))
 		d.Close()
 	}
+	rep.PresetsCPU = batch.Presets(batch.Hardware{Backend: "cpu32", Device: rep.CPU.Device})
 	if *asJSON {
 		return writeJSON(stdout, stderr, "info", rep)
 	}
@@ -81,6 +89,7 @@ the report then says why there is none.`, stdout, stderr)
 	if rep.GPU == nil {
 		fmt.Fprintf(stdout, "GPU backend   none: %s\n", rep.GPUErr)
 		fmt.Fprintf(stdout, "auto picks    %s: %s\n", rep.Auto.Backend, strings.TrimPrefix(rep.Auto.Reason, "auto: "))
+		printPresets(stdout, "cpu32", rep.PresetsCPU)
 		return 0
 	}
 	g := rep.GPU
@@ -103,5 +112,36 @@ the report then says why there is none.`, stdout, stderr)
 		}
 	}
 	fmt.Fprintf(stdout, "auto picks    %s: %s\n", rep.Auto.Backend, strings.TrimPrefix(rep.Auto.Reason, "auto: "))
+	printPresets(stdout, "gpu", rep.Presets)
+	printPresets(stdout, "cpu32", rep.PresetsCPU)
 	return 0
+}
+
+// printPresets prints the --preset table of one backend.
+func printPresets(w io.Writer, backend string, ps []batch.Preset) {
+	fmt.Fprintf(w, "\npresets on %s (--preset NAME; explicit flags override)\n", backend)
+	fmt.Fprintf(w, "  %-9s %-10s %s\n", "name", "from", "sample | solve")
+	for _, p := range ps {
+		fmt.Fprintf(w, "  %-9s %-10s %s | %s\n", p.Name, p.Origin, flagList(p.SampleFlags()), flagList(p.SolveFlags()))
+	}
+	// Each distinct reason once, after the presets it explains.
+	var order []string
+	names := map[string][]string{}
+	for _, p := range ps {
+		if names[p.Reason] == nil {
+			order = append(order, p.Reason)
+		}
+		names[p.Reason] = append(names[p.Reason], p.Name)
+	}
+	for _, r := range order {
+		fmt.Fprintf(w, "  why (%s): %s\n", strings.Join(names[r], ", "), r)
+	}
+}
+
+func flagList(kv [][2]string) string {
+	parts := make([]string, len(kv))
+	for i, f := range kv {
+		parts[i] = "--" + f[0] + "=" + f[1]
+	}
+	return strings.Join(parts, " ")
 }

@@ -16,7 +16,7 @@ func init() {
 	register(command{name: "sample", summary: "draw samples with a diffusion model (exact denoiser, Gaussian mixture or trained MLP)", run: runSample})
 }
 
-const sampleSynopsis = `sample [--data 8gaussians:2000] [--model empirical|gmm|mlp:FILE] [--sampler dpmpp2m] [--steps 25] [--n 1000] [--seed 0] [--class K [--guidance W]] [--corrector langevin|tweedie|adaptive] [--threshold P] [--score-scale K] [--churn S] [--backend auto] [--out FILE.npy|.csv] [--json]
+const sampleSynopsis = `sample [--data 8gaussians:2000] [--model empirical|gmm|rff|mlp:FILE] [--features D] [--sampler dpmpp2m] [--steps 25] [--n 1000] [--seed 0] [--class K [--guidance W]] [--corrector langevin|tweedie|adaptive] [--threshold P] [--score-scale K] [--churn S] [--backend auto] [--out FILE.npy|.csv] [--json]
 
 Runs the reverse diffusion process from N(0, I) noise (VP/DDPM schedule,
 x_t = alpha_t x_0 + sigma_t noise) with one of the samplers:
@@ -36,6 +36,12 @@ Models:
   gmm             the exact denoiser of an isotropic Gaussian mixture fitted
                   to the data by moments, one component per label (one
                   Gaussian for unlabelled data)
+  rff             the exact score of the --data points estimated with
+                  --features D random Fourier features (SBDS's RFF
+                  kernel-derivative score): O(D d) a point instead of
+                  O(n d), refitted at each time in O(n D d); tends to
+                  empirical as D grows (0 where its density estimate is
+                  not positive). Host-side on every backend.
   mlp:FILE        a network trained by 'otplay train' (its schedule is used)
 
 Options (package diffusion, options.go; measured in solvers/diffusion/RESULTS.md):
@@ -79,6 +85,12 @@ directions) and sinkhorn_divergence (eps = 0.05 x the data's total
 variance, with sinkhorn_converged); NaN or infinite values print as null
 and are listed in "nonfinite".
 
+--preset draft|balanced|ultra (FastSB-OT's) or fast|repro (SPOT's) sets
+--steps, --n (the batch, read from the adapter's storage-binding limit),
+--sampler, --corrector and, for repro, --backend cpu --seed 0
+--deterministic; flags given explicitly win. A note on stderr says what
+it set and why; 'otplay info' lists every preset for this machine.
+
 --out (.npy or .csv) is checked before the work and written atomically (a
 temporary file renamed into place: a killed run leaves the old file
 whole). --steps is at most 100,000 and --n at most 2^22. An mlp model file
@@ -92,7 +104,8 @@ type sampleReport = batch.SampleResult
 func runSample(args []string, stdout, stderr io.Writer) int {
 	fs := newCommandFlags("sample", sampleSynopsis, stdout, stderr)
 	dataSpec := fs.String("data", "8gaussians:2000", "data spec (name[:n][:key=value...] or a .csv/.npy file); "+strings.Join(data.Names(), ", "))
-	modelSpec := fs.String("model", "empirical", "empirical, gmm or mlp:FILE")
+	modelSpec := fs.String("model", "empirical", "empirical, gmm, rff or mlp:FILE")
+	features := fs.Int("features", 1024, "random Fourier features D of --model rff")
 	samplerName := fs.String("sampler", "dpmpp2m", "sampler: "+strings.Join(diffusion.SamplerNames(), ", "))
 	scheduleName := fs.String("schedule", "", "noise schedule: "+strings.Join(diffusion.ScheduleNames, ", ")+" (default linear; an MLP's own schedule)")
 	spacingName := fs.String("spacing", "default", "time grid: default (the sampler's), uniform, logsnr, karras")
@@ -116,6 +129,7 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 	backend := fs.String("backend", "auto", backendFlagHelp)
 	out := fs.String("out", "", "write the samples to FILE (.csv or .npy)")
 	asJSON := fs.Bool("json", false, "print a JSON report with quality metrics")
+	preset := fs.String("preset", "", batch.PresetHelp)
 	quality := fs.Bool("quality", true, "with --json: compare the samples with fresh data (MMD, sliced W2, Sinkhorn divergence)")
 	var correction batch.SampleCorrection
 	registerSampleCorrection(fs, &correction) // sample_correct.go
@@ -128,6 +142,9 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "otplay sample:", err)
 		return 2
 	}
+	if err := applyPreset(fs, "sample", *preset, batch.Preset.SampleFlags, stderr); err != nil {
+		return usageErr(err)
+	}
 	if *out != "" {
 		if err := safefile.CheckExt(*out, data.OutputExts...); err != nil {
 			return usageErr(fmt.Errorf("--out: %w", err))
@@ -139,7 +156,7 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 	if err := checkPoints("--n", *n, 0); err != nil {
 		return usageErr(err)
 	}
-	req := batch.SampleRequest{Data: *dataSpec, Model: *modelSpec, Sampler: *samplerName, Schedule: *scheduleName,
+	req := batch.SampleRequest{Data: *dataSpec, Model: *modelSpec, Features: *features, Sampler: *samplerName, Schedule: *scheduleName,
 		Spacing: *spacingName, Steps: *steps, N: *n, Seed: *seed, Eta: *eta, Deterministic: *deterministic,
 		RTol: *rtol, ATol: *atol, FinalDenoise: *finalDenoise, Class: *class, Guidance: *guidanceW, Churn: *churn, Corrector: *corrector,
 		CorrectorSteps: *correctorSteps, SNR: *snr, Threshold: *threshold, ThresholdBound: *thresholdBound, ScoreScale: *scoreScale,

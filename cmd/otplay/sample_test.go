@@ -115,6 +115,8 @@ func TestSampleBadInput(t *testing.T) {
 		{[]string{"--data", "nosuchset"}, 2, "unknown data set"},
 		{[]string{"--model", "vae"}, 2, "--model"},
 		{[]string{"--model", "mlp"}, 2, "mlp:FILE"},
+		{[]string{"--model", "rff", "--features", "0"}, 2, "--features = 0: want 1 .. 1048576"},
+		{[]string{"--model", "rff:x"}, 2, "rff takes no file"},
 		{[]string{"--schedule", "sqrt"}, 2, "unknown schedule"},
 		{[]string{"--spacing", "geometric"}, 2, "unknown spacing"},
 		{[]string{"--out", "x.txt"}, 2, "want a file name ending in .csv, .npy"},
@@ -149,5 +151,23 @@ func TestSampleFreshFallback(t *testing.T) {
 	code, out, errs := sampleRun(t, "--backend", "cpu", "--data", "digits:50:class=3", "--model", "gmm", "--n", "190", "--steps", "2", "--json")
 	if code != 0 || !strings.Contains(out, "sliced_w2") {
 		t.Errorf("exit %d, %s %s", code, out, errs)
+	}
+}
+
+// TestSampleRFFModel runs otplay sample --model rff through its entry
+// point: the samples must stay on the 8gaussians ring (quality within
+// reach of the exact model's: sliced W2 < 1, the data's radius is 2) and
+// the report name the model.
+func TestSampleRFFModel(t *testing.T) {
+	code, out, errs := sampleRun(t, "--backend", "cpu", "--model", "rff", "--features", "256", "--n", "200", "--steps", "10", "--data", "8gaussians:500", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var rep sampleReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Model != "rff" || rep.Quality == nil || rep.Quality.SlicedW2 == nil || !(*rep.Quality.SlicedW2 < 1) {
+		t.Errorf("model %q, quality %+v: want rff and sliced W2 < 1", rep.Model, rep.Quality)
 	}
 }

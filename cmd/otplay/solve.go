@@ -25,6 +25,10 @@ const solveSynopsis = `solve --x SPEC --y SPEC [--method sinkhorn] [--eps 0.01] 
 Solves optimal transport between two point clouds with the cost |x - y|^2
 (no 1/2) and prints a summary (or one JSON object with --json).
 
+--preset draft|balanced|ultra|fast|repro sets --iters, --tol, --scaling
+(and, for repro, --backend cpu --seed 0) as the seed's FastSB-OT and
+SPOT presets do; flags given explicitly win ('otplay info' lists them).
+
 Other ground costs, with POT's conventions: --p P uses |x - y|^P (the
 Euclidean distance to the power P, in (0, 16]): --p 1 is POT's
 ot.dist(x, y, 'euclidean'), --p 2 the default ot.dist(x, y) (squared),
@@ -159,9 +163,14 @@ func runSolve(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.potentials, "potentials", "", "write the potentials f and g: F,G (two .npy/.csv files) or one .npz (arrays f and g)")
 	fs.StringVar(&f.grad, "grad", "", "sinkhorn, divergence, exact: write the gradient w.r.t. x, y, a, b to a .npz (parts x, y, a, b) or x's to a .npy/.csv")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object")
+	preset := fs.String("preset", "", batch.PresetHelp)
 	f.extras.register(fs)
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
+	}
+	if err := applyPreset(fs, "solve", *preset, batch.Preset.SolveFlags, stderr); err != nil {
+		fmt.Fprintln(stderr, "otplay solve:", err)
+		return 2
 	}
 	rep, err := solveMain(f, stderr)
 	if err != nil {

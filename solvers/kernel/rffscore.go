@@ -66,27 +66,44 @@ func NewRFFScore(z []float64, n, d, D int, sigma float64, seed uint64) (*RFFScor
 // returns how many points had an estimated density p(x) <= 0, where the
 // score is set to 0 (no direction can be read from the features there).
 func (s *RFFScore) Score(dst, x []float64) (nonpositive int) {
+	return s.ScoreConfident(dst, x, 0, nil)
+}
+
+// ScoreConfident is Score with a confidence floor: p(x) = sum_l t_l is a
+// sum of D feature terms t_l = sqrt(2/D) cos(w_l . x + b_l) mu_l, whose
+// standard error is estimated by sqrt(sum_l t_l^2); where p(x) is not
+// above z such standard errors (z = 3: three sigma; z = 0: Score) the
+// ratio grad p / p is noise (a tiny positive p gives an arbitrarily large
+// score) and the score is set to 0. It returns how many points were so
+// set; ok, when not nil (one per point), is set to whether each was not.
+func (s *RFFScore) ScoreConfident(dst, x []float64, z float64, ok []bool) (unreliable int) {
 	d, D := s.d, s.D
 	scale := math.Sqrt(2 / float64(D))
 	g := make([]float64, d)
 	for i := 0; i < len(x)/d; i++ {
 		pt := x[i*d : (i+1)*d]
-		p := 0.0
+		p, p2 := 0.0, 0.0
 		clear(g)
 		for l := range D {
-			z := s.b[l]
+			arg := s.b[l]
 			for c := range d {
-				z += s.w[l*d+c] * pt[c]
+				arg += s.w[l*d+c] * pt[c]
 			}
-			p += scale * math.Cos(z) * s.mu[l]
-			f := -scale * math.Sin(z) * s.mu[l]
+			t := scale * math.Cos(arg) * s.mu[l]
+			p += t
+			p2 += t * t
+			f := -scale * math.Sin(arg) * s.mu[l]
 			for c := range d {
 				g[c] += f * s.w[l*d+c]
 			}
 		}
 		out := dst[i*d : (i+1)*d]
-		if !(p > 0) {
-			nonpositive++
+		confident := p > 0 && p > z*math.Sqrt(p2)
+		if ok != nil {
+			ok[i] = confident
+		}
+		if !confident {
+			unreliable++
 			clear(out)
 			continue
 		}
@@ -94,5 +111,5 @@ func (s *RFFScore) Score(dst, x []float64) (nonpositive int) {
 			out[c] = g[c] / p
 		}
 	}
-	return nonpositive
+	return unreliable
 }

@@ -25,6 +25,10 @@ import (
 //     boxes (columnBlocks), so that blocks whose every term is below
 //     e^-60 of the row's largest are skipped in both passes (up to
 //     d = maxBoundDim), and single terms below it in the scalar exp loop.
+//   - from d = dotMinDim, in the GOEXPERIMENT=simd build, the cost in the
+//     expanded form |x|^2 + |y|^2 - 2 x.y over centred clouds, four rows
+//     by eight columns of fused multiply-adds (cpuhd.go, with its error
+//     bound).
 //
 // The dispatch is in CPU.SoftMin (cpu.go), after the cost's: these kernels
 // are written for the squared Euclidean cost. cpu32 (NewCPUFast) runs the
@@ -218,7 +222,8 @@ func (c *CPU) rowBlocks(p Pairs, gap float64, worker func(cb *columnBlocks) func
 	x, m, nb := host(p.X), len(cb.h), len(cb.start)-1
 	vec := simd64 && !c.noSIMD
 	var xn []float64 // the rows' squared norms, from d = dotMinDim
-	if cb.yn != nil {
+	if vec && d >= dotMinDim {
+		cb.centre()
 		x, xn = centredRows(x, cb.mean, p.N, d)
 	}
 	order := rowOrder(x, p.N, d)
@@ -322,10 +327,10 @@ type columnBlocks struct {
 	hmax   []float64 // block b's largest h
 	best   []int     // block b's column of largest h (an index into h)
 	src    []int     // each column's index in the caller's order (-1: padding)
-	// From d = dotMinDim: the columns' mean, by which y is shifted, and
-	// the shifted columns' squared norms (cpuhd.go).
-	mean, yn []float64
-	yt       []float64 // with simd64: y by groups of 4 columns interleaved (logits4DotVec)
+	// From d = dotMinDim with the vector loops (cpuhd.go): the columns'
+	// mean, by which y is shifted, the shifted columns' squared norms, and
+	// y by groups of 4 columns interleaved (logits4DotVec).
+	mean, yn, yt []float64
 }
 
 // newColumnBlocks groups the columns y (m = len(h) points of dimension d,
@@ -373,9 +378,6 @@ func newColumnBlocks(y, h []float64, d int) *columnBlocks {
 		for j := range cb.h {
 			cb.y0[j], cb.y1[j] = cb.y[2*j], cb.y[2*j+1]
 		}
-	}
-	if d >= dotMinDim {
-		cb.centre()
 	}
 	return cb
 }
@@ -439,10 +441,8 @@ func (cb *columnBlocks) logits(buf []float64, kept []int, x, xn []float64, rows 
 		dst := [4][]float64{buf[j0:j1], buf[m+j0 : m+j1], buf[2*m+j0 : 2*m+j1], buf[3*m+j0 : 3*m+j1]}
 		y, h := cb.y[j0*d:j1*d], cb.h[j0:j1]
 		switch {
-		case cb.yn != nil && vec:
-			logits4DotVec(&dst, &mx, x, xn, cb.yt[j0*d:j1*d], cb.yn[j0:j1], h, d, rows, inv)
 		case cb.yn != nil:
-			logits4Dot(&dst, &mx, x, xn, y, cb.yn[j0:j1], h, d, rows, inv)
+			logits4DotVec(&dst, &mx, x, xn, cb.yt[j0*d:j1*d], cb.yn[j0:j1], h, d, rows, inv)
 		case d == 2 && vec:
 			logits4x2Vec(&dst, &mx, x, cb.y0[j0:j1], cb.y1[j0:j1], h, rows, inv)
 		case d == 2:

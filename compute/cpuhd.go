@@ -1,15 +1,20 @@
 package compute
 
 // The high-dimensional cost of the fast CPU paths (cpu and cpu32): from
-// d = dotMinDim on, the logits of softMin64 and softMean64 take the
-// squared distance in its expanded form
+// d = dotMinDim on, in the GOEXPERIMENT=simd build on a CPU with AVX2 and
+// FMA, the logits of softMin64 and softMean64 take the squared distance
+// in its expanded form
 //
 //	|x_i - y_j|^2 = |x_i|^2 + |y_j|^2 - 2 x_i . y_j
 //
 // with the norms computed once per call and the inner products four rows
-// by four columns at a time (logits4Dot): sixteen accumulators, each
-// loaded x_i[k] and y_j[k] used four times, against one subtraction and
-// one multiply-add per coordinate and pair in the direct form (logits4).
+// by eight columns at a time (logits4DotVec): one fused multiply-add per
+// coordinate and pair, each loaded x_i[k] used eight times and y_j[k]
+// four, against a subtraction and a multiply-add per coordinate and pair
+// in the direct form (logits4Vec). The plain build keeps the direct form
+// (logits4): a scalar 4 x 2 block of the expanded form measured no faster
+// there (Go's register allocator spills its accumulators), and the direct
+// form rounds less.
 // This is the cost-by-GEMM of POT and PyTorch (the tiled product of, for
 // instance, K. Goto and R. van de Geijn, "Anatomy of high-performance
 // matrix multiplication", ACM TOMS 34(3), 2008, sec. 4, without the
@@ -72,13 +77,11 @@ func (cb *columnBlocks) centre() {
 		}
 		cb.yn[j] = s
 	}
-	if simd64 {
-		cb.yt = make([]float64, len(cb.y))
-		for j := range cb.h {
-			g, c := j/4, j%4
-			for k, t := range cb.y[j*d : j*d+d] {
-				cb.yt[g*4*d+4*k+c] = t
-			}
+	cb.yt = make([]float64, len(cb.y))
+	for j := range cb.h {
+		g, c := j/4, j%4
+		for k, t := range cb.y[j*d : j*d+d] {
+			cb.yt[g*4*d+4*k+c] = t
 		}
 	}
 }
@@ -97,47 +100,4 @@ func centredRows(x, mean []float64, n, d int) (xc, xn []float64) {
 		xn[i] = s
 	}
 	return xc, xn
-}
-
-// logits4Dot is logits4 by the expanded form (see the top of this file)
-// over the centred rows x (norms xn) and columns y (norms yn, an even
-// number of them, as columnBlocks pads each block to a multiple of 4):
-// four rows by two columns per step, whose eight accumulators, four row
-// values and two column values fit amd64's sixteen float registers (four
-// by four spills: measured 3x slower on the 2-core VM).
-func logits4Dot(dst *[4][]float64, mx *[4]float64, x, xn, y, yn, h []float64, d int, rows [4]int, inv float64) {
-	r0, r1, r2, r3 := rows[0], rows[1], rows[2], rows[3]
-	x0, x1, x2, x3 := x[r0*d:r0*d+d], x[r1*d:r1*d+d], x[r2*d:r2*d+d], x[r3*d:r3*d+d]
-	n := [4]float64{xn[r0], xn[r1], xn[r2], xn[r3]}
-	m := len(h)
-	yn = yn[:m]
-	for j := 0; j+1 < m; j += 2 {
-		y0, y1 := y[j*d:j*d+d], y[j*d+d:j*d+2*d]
-		y1 = y1[:len(y0)]
-		x0, x1, x2, x3 := x0[:len(y0)], x1[:len(y0)], x2[:len(y0)], x3[:len(y0)]
-		var c00, c01, c10, c11, c20, c21, c30, c31 float64
-		for k, s := range y0 {
-			t := y1[k]
-			a := x0[k]
-			c00 += a * s
-			c01 += a * t
-			a = x1[k]
-			c10 += a * s
-			c11 += a * t
-			a = x2[k]
-			c20 += a * s
-			c21 += a * t
-			a = x3[k]
-			c30 += a * s
-			c31 += a * t
-		}
-		dots := [4][2]float64{{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}}
-		for r := range 4 {
-			for c := range 2 {
-				v := h[j+c] - max(n[r]+yn[j+c]-2*dots[r][c], 0)*inv
-				dst[r][j+c] = v
-				mx[r] = max(mx[r], v)
-			}
-		}
-	}
 }

@@ -4,15 +4,16 @@ package compute
 
 import "simd/archsimd"
 
-// logits4DotVec is logits4Dot in the GOEXPERIMENT=simd build (AVX2 and
-// FMA): the inner products of four rows and eight columns as eight
+// logits4DotVec is logits4 by the expanded form of cpuhd.go over the
+// centred rows x (squared norms xn) and columns (norms yn), in the
+// GOEXPERIMENT=simd build (AVX2 and FMA): the inner products of four rows and eight columns as eight
 // vector accumulators, two per row, whose lanes are the columns: per
 // coordinate k two loads of four columns' y[k] (yt, the columns of each
 // group of four interleaved: yt[g*4d + 4k + c] = y_{4g+c}[k]), four
 // broadcasts of x_r[k] and eight fused multiply-adds, in eight independent
 // chains; a last group of four columns alone. The logits and the rows'
 // maxima are taken in vector lanes too (scalar, they took half the time). The sums run over k
-// in order, as in logits4Dot, with one rounding per multiply-add
+// in order, with one rounding per multiply-add
 // (the bound of cpuhd.go holds).
 func logits4DotVec(dst *[4][]float64, mx *[4]float64, x, xn, yt, yn, h []float64, d int, rows [4]int, inv float64) {
 	r0, r1, r2, r3 := rows[0], rows[1], rows[2], rows[3]

@@ -6,7 +6,8 @@ import (
 )
 
 // The expanded-form cost of the fast paths (cpuhd.go) from d = dotMinDim:
-// the float64 soft-min (vector and scalar loops) equals the plain loop
+// the float64 soft-min (vector loops; the scalar ones, direct form, too)
+// equals the plain loop
 // (NewCPURef) to the conformance tolerance 1e-13 relative, and within the
 // bound of cpuhd.go, 2 (d + 3) u max(|x_c|^2 + |y_c|^2), on clouds far from
 // the origin (offset 100: without the centring the norms would be 1e4

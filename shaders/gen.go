@@ -156,3 +156,63 @@ func SoftMinHD(d, rb, kc int) (string, error) {
 		map[string]string{"ROW_INIT": rowInit.String(), "ACC_INIT": accInit.String(), "INNER": inner.String(),
 			"TILE_END": tileEnd.String(), "RED_WRITE": red.String()})
 }
+
+// SoftMeanHD returns softmean_hd.wgsl for point dimension d and value
+// dimension dv, with the per-invocation code unrolled into scalar
+// registers (cost phase: 4 x 2 inner products c{r}_{q}; value phase: one
+// accumulator a{t} per value column li%4 + 4t, ceil(dv/32) chunks of 8):
+//
+//	inner:  c{r}_{q} += xs[k][ty+16r] ys[k][tx+16q]
+//	logits: L[ty+16r][tx+16q] = H[j] + 2c c{r}_{q}
+//	value:  p = 2^(L[row][q] - m) (once, in place); s += p; a{t} += p V[j][li%4 + 4t]
+func SoftMeanHD(d, dv int) (string, error) {
+	if d < 1 || dv < 1 || dv > 256 {
+		return "", fmt.Errorf("shaders: softmean_hd needs d >= 1 and 1 <= dv <= 256; got d=%d dv=%d", d, dv)
+	}
+	const rows, cols, dvc = 4, 2, 32
+	var init, accInit, inner, logits, rescale, pv, write, part strings.Builder
+	for r := 0; r < rows; r++ {
+		fmt.Fprintf(&inner, "        let a%d = sh[xo + %du];\n", r, 16*r)
+	}
+	for q := 0; q < cols; q++ {
+		fmt.Fprintf(&inner, "        let b%d = sh[yo + %du];\n", q, 16*q)
+		fmt.Fprintf(&logits, "    let col%d = t0 + tx + %du;\n    let h%d = select(NEG, H[min(col%d, P.m - 1u)], col%d < j1);\n", q, 16*q, q, q, q)
+	}
+	for r := 0; r < rows; r++ {
+		for q := 0; q < cols; q++ {
+			// Declared once and zeroed per tile (see SoftMinHD).
+			fmt.Fprintf(&init, "  var c%d_%d = 0.0;\n", r, q)
+			fmt.Fprintf(&accInit, "    c%d_%d = 0.0;\n", r, q)
+			fmt.Fprintf(&inner, "        c%d_%d = fma(a%d, b%d, c%d_%d);\n", r, q, r, q, r, q)
+			fmt.Fprintf(&logits, "    sh[PO + (ty + %du) * PS + tx + %du] = select(NEG, fma(P.c2, c%d_%d, h%d), col%d < j1);\n",
+				16*r, 16*q, r, q, q, q)
+		}
+	}
+	chunks := (dv + dvc - 1) / dvc
+	for ch := 0; ch < chunks; ch++ {
+		fmt.Fprintf(&pv, "    for (var e = li; e < BN * DVC; e += 256u) {\n")
+		fmt.Fprintf(&pv, "      let j = t0 + e / DVC;\n      let k = %du + e %% DVC;\n", ch*dvc)
+		fmt.Fprintf(&pv, "      sh[e] = select(0.0, V[min(j, P.m - 1u) * DV + min(k, DV - 1u)], j < j1 && k < DV);\n    }\n")
+		pv.WriteString("    workgroupBarrier();\n    for (var q = 0u; q < BN; q++) {\n")
+		pv.WriteString("      let p = sh[PO + pr * PS + q];\n")
+		if ch == 0 {
+			pv.WriteString("      s += p;\n")
+		}
+		for t := 0; t < dvc/4; t++ {
+			a := ch*dvc/4 + t
+			fmt.Fprintf(&pv, "      a%d = fma(p, sh[q * DVC + qv + %du], a%d);\n", a, 4*t, a)
+		}
+		pv.WriteString("    }\n    workgroupBarrier();\n")
+	}
+	for a := 0; a < chunks*dvc/4; a++ {
+		fmt.Fprintf(&init, "  var a%d = 0.0;\n", a)
+		fmt.Fprintf(&rescale, "    a%d *= sc;\n", a)
+		col := fmt.Sprintf("qv + %du", 4*a)
+		fmt.Fprintf(&write, "      if (%s < DV) { dst[i * DV + %s] = a%d * inv; }\n", col, col, a)
+		fmt.Fprintf(&part, "      if (%s < DV) { dst[o + 2u + %s] = a%d; }\n", col, col, a)
+	}
+	return Template("softmean_hd", map[string]int{"D": d, "DV": dv},
+		map[string]string{"INIT": init.String(), "ACC_INIT": accInit.String(), "INNER": inner.String(),
+			"LOGITS": logits.String(), "RESCALE": rescale.String(), "PV": pv.String(),
+			"WRITE": write.String(), "WRITE_PART": part.String()})
+}

@@ -10,8 +10,8 @@ func TestEveryKernelExpands(t *testing.T) {
 	consts := map[string]int{"D": 2, "DV": 2, "R": 2, "WG": 64, "TILE": 128, "TILEF": 128 * 5, "EXPAND": 1, "MODE": 0,
 		"RB": 4, "KC": 16, "REDF": 2048}
 	for _, n := range Names() {
-		if strings.HasSuffix(n, "_small") || n == "softmin_hd" {
-			continue // generated: see TestSoftMinSmall
+		if strings.HasSuffix(n, "_small") || n == "softmin_hd" || n == "softmean_hd" {
+			continue // generated: see TestSoftMinSmall, TestSoftMinHD, TestSoftMeanHD
 		}
 		src, err := Source(n, consts)
 		if err != nil {
@@ -87,6 +87,28 @@ func TestSoftMinHD(t *testing.T) {
 	for _, bad := range [][3]int{{0, 4, 16}, {64, 0, 16}, {64, 9, 16}, {64, 4, 0}} {
 		if _, err := SoftMinHD(bad[0], bad[1], bad[2]); err == nil {
 			t.Errorf("SoftMinHD%v: no error", bad)
+		}
+	}
+}
+
+func TestSoftMeanHD(t *testing.T) {
+	for _, dv := range []int{1, 5, 32, 40, 192} {
+		src, err := SoftMeanHD(64, dv)
+		if err != nil {
+			t.Fatalf("SoftMeanHD(64, %d): %v", dv, err)
+		}
+		if strings.Contains(src, "{{") || !strings.Contains(src, "fn main") {
+			t.Errorf("dv=%d: placeholder left or no entry point", dv)
+		}
+		// One accumulator per 4 value columns, rounded up to 32-column chunks.
+		last := (dv + 31) / 32 * 8
+		if !strings.Contains(src, fmt.Sprintf("var a%d = 0.0;", last-1)) || strings.Contains(src, fmt.Sprintf("var a%d = 0.0;", last)) {
+			t.Errorf("dv=%d: want accumulators a0..a%d", dv, last-1)
+		}
+	}
+	for _, bad := range [][2]int{{0, 4}, {64, 0}, {64, 257}} {
+		if _, err := SoftMeanHD(bad[0], bad[1]); err == nil {
+			t.Errorf("SoftMeanHD%v: no error", bad)
 		}
 	}
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/gpu/run.sh: otplay's soft-min and soft-mean on the GPU, the tiled
-# high-dimensional kernel (softmin_hd.wgsl) against the per-pair kernels
-# side by side, and optionally the PyTorch baselines, in one device call.
+# high-dimensional kernels (softmin_hd.wgsl, softmean_hd.wgsl) against the
+# per-pair kernels side by side, and optionally the PyTorch baselines, in
+# one device call.
 #
 # Here (build machine):
 #   GOEXPERIMENT=simd go build -ldflags="-s -w" -o .devbin/otplay ./cmd/otplay
@@ -11,11 +12,14 @@
 # Environment: DIMS (default 2 3 8 16 32 64 128 192), SIZES (1e4 3e4 1e5),
 # KERNELS (softmin,softmean), VARIANTS (tiled tiled-rb8 per-pair). Each
 # otplay row is `otplay bench --json` with "variant": "tiled"
-# (OTPLAY_SOFTMIN_HD_MIN=1: softmin_hd.wgsl at every d, 4 x 4 register
-# block), "tiled-rbK" (the same with a K x K block) or "per-pair"
-# (OTPLAY_SOFTMIN_HD_MIN=0: softmin_small.wgsl for d <= 3, softmin.wgsl
-# above); eps = 0.05 d / 2. The soft-mean has no tiled kernel yet, so it
-# runs only with "per-pair".
+# (OTPLAY_SOFTMIN_HD_MIN=1 and OTPLAY_SOFTMEAN_HD_MIN=1: softmin_hd.wgsl
+# with its default 8 x 8 register block and softmean_hd.wgsl at every d),
+# "tiled-rbK" (the soft-min alone with a K x K block) or "per-pair"
+# (both 0: softmin_small.wgsl / softmean_small.wgsl for d <= 3,
+# softmin.wgsl / softmean.wgsl above); eps = 0.05 d / 2; the soft-mean
+# averages V = Y (dv = d).
+# The tiled against per-pair soft-mean comparison (issue 14):
+#   DIMS="8 16 32 64 128" SIZES="1e4 3e4" KERNELS=softmean VARIANTS="tiled per-pair" bash bench/gpu/run.sh
 set -u
 cd "$(dirname "$0")/../.."
 if [ -d .gl ] && ! ldconfig -p | grep -q libvulkan.so.1; then
@@ -41,11 +45,14 @@ for d in $DIMS; do
     if [ "$n" = 1e5 ]; then batch=2 reps=5; fi
     if [ "$n" = 1e5 ] && [ "$d" -ge 64 ]; then batch=1 reps=3; fi
     for variant in $VARIANTS; do
-      hd=1 rb=0 ks=softmin
-      case $variant in per-pair) hd=0 ks=$KERNELS ;; tiled-rb*) rb=${variant#tiled-rb} ;; esac
-      case ",$ks," in *,softmin,*|*,softmean,*) ;; *) continue ;; esac
-      [ $variant != per-pair ] && case ",$KERNELS," in *,softmin,*) ;; *) continue ;; esac
-      OTPLAY_SOFTMIN_HD_MIN=$hd OTPLAY_SOFTMIN_HD_RB=$rb timeout 120 "$BIN" bench --backend gpu --sizes "$n" --d "$d" --eps "$eps" \
+      hd=1 rb=0 ks=$KERNELS
+      case $variant in
+        per-pair) hd=0 ;;
+        tiled-rb*)
+          rb=${variant#tiled-rb} ks=softmin
+          case ",$KERNELS," in *,softmin,*) ;; *) continue ;; esac ;;
+      esac
+      OTPLAY_SOFTMIN_HD_MIN=$hd OTPLAY_SOFTMEAN_HD_MIN=$hd OTPLAY_SOFTMIN_HD_RB=$rb timeout 120 "$BIN" bench --backend gpu --sizes "$n" --d "$d" --eps "$eps" \
         --kernel "$ks" --batch $batch --reps $reps --json 2>"$OUT/err.txt" |
         V=$variant python3 -c 'import json, os, sys
 for r in json.load(sys.stdin): print(json.dumps(dict(r, variant=os.environ["V"])), flush=True)' ||

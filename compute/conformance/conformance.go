@@ -243,8 +243,12 @@ func (p pairData) refSoftMin(eps float64) []float64 {
 }
 
 // refSoftMean is the direct softmax-weighted mean of V = y (dv = d).
-func (p pairData) refSoftMean(eps float64) []float64 {
-	out := make([]float64, p.n*p.d)
+func (p pairData) refSoftMean(eps float64) []float64 { return p.refSoftMeanCols(eps, p.d) }
+
+// refSoftMeanCols is the direct softmax-weighted mean of V_j = the first
+// dv coordinates of y_j (1 <= dv <= d).
+func (p pairData) refSoftMeanCols(eps float64, dv int) []float64 {
+	out := make([]float64, p.n*dv)
 	s := make([]float64, p.m)
 	for i := 0; i < p.n; i++ {
 		mx := math.Inf(-1)
@@ -256,12 +260,12 @@ func (p pairData) refSoftMean(eps float64) []float64 {
 		for j := range s {
 			w := math.Exp(s[j] - mx)
 			z += w
-			for k := 0; k < p.d; k++ {
-				out[i*p.d+k] += w * p.y[j*p.d+k]
+			for k := 0; k < dv; k++ {
+				out[i*dv+k] += w * p.y[j*p.d+k]
 			}
 		}
-		for k := 0; k < p.d; k++ {
-			out[i*p.d+k] /= z
+		for k := 0; k < dv; k++ {
+			out[i*dv+k] /= z
 		}
 	}
 	return out
@@ -425,21 +429,31 @@ func softMeanChecks(b compute.Backend, opts Options) []check {
 }
 
 func runSoftMean(b compute.Backend, p pairData, eps float64) ([]float64, error) {
-	in, err := upload(b, p.x, p.y, p.logw, p.g)
+	return runSoftMeanCols(b, p, eps, p.d)
+}
+
+// runSoftMeanCols runs SoftMean with V_j = the first dv coordinates of
+// y_j (uploaded as an m x dv array).
+func runSoftMeanCols(b compute.Backend, p pairData, eps float64, dv int) ([]float64, error) {
+	v := make([]float64, p.m*dv)
+	for j := 0; j < p.m; j++ {
+		copy(v[j*dv:j*dv+dv], p.y[j*p.d:j*p.d+dv])
+	}
+	in, err := upload(b, p.x, p.y, p.logw, p.g, v)
 	if err != nil {
 		return nil, err
 	}
 	defer freeAll(b, in)
-	dst, err := b.Alloc(p.n * p.d)
+	dst, err := b.Alloc(p.n * dv)
 	if err != nil {
 		return nil, err
 	}
 	defer b.Free(dst)
 	pairs := compute.Pairs{X: in[0], Y: in[1], N: p.n, M: p.m, D: p.d, LogW: in[2], G: in[3], Eps: eps}
-	if err := b.SoftMean(dst, pairs, in[1], p.d); err != nil {
+	if err := b.SoftMean(dst, pairs, in[4], dv); err != nil {
 		return nil, err
 	}
-	got := make([]float64, p.n*p.d)
+	got := make([]float64, p.n*dv)
 	return got, b.Read(got, dst)
 }
 

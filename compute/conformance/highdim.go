@@ -45,6 +45,47 @@ func highDimChecks(b compute.Backend, opts Options) []check {
 			}
 		}
 	}
+	return append(out, highDimSoftMeanChecks(b, opts)...)
+}
+
+// highDimSoftMeanChecks runs SoftMean (the exact denoiser's NFE) at d = 16
+// to 192 on the same clouds, shifted and not, with V = y (dv = d) and, at
+// d = 64, V = the first 5 or 40 coordinates of y (dv not a multiple of the
+// tiled kernel's 32-column value chunks of softmean_hd.wgsl). Tolerance
+// as in softMeanChecks: min(2e-3, 1e-4 + 1e-7 max C / eps) x max|V|.
+func highDimSoftMeanChecks(b compute.Backend, opts Options) []check {
+	var out []check
+	ds := []int{16, 64, 128, 192}
+	eps := []float64{1e-2, 1, 1e3}
+	if opts.Quick {
+		ds, eps = []int{16, 192}, []float64{1}
+	}
+	for _, d := range ds {
+		dvs := []int{d}
+		if d == 64 {
+			dvs = append(dvs, 5, 40)
+		}
+		for _, sz := range highDimSizes {
+			for _, shift := range []float64{0, 20} {
+				pair := lazyShiftedPair(sz.n, sz.m, d, uint64(500*d+sz.m), shift)
+				for _, dv := range dvs {
+					for _, e := range eps {
+						name := fmt.Sprintf("n=%d m=%d d=%d dv=%d shift=%g eps=%g", sz.n, sz.m, d, dv, shift, e)
+						out = append(out, check{Result{Op: "softmean", Case: name}, func(r *Result) {
+							p := pair()
+							want := p.refSoftMeanCols(e, dv)
+							got, err := runSoftMeanCols(b, p, e, dv)
+							r.Err = err
+							if err == nil {
+								r.MaxErr = maxErr(got, want) / maxAbs(p.y)
+								r.Tol = min(2e-3, 1e-4+1e-7*p.maxC/e)
+							}
+						}})
+					}
+				}
+			}
+		}
+	}
 	return out
 }
 

@@ -63,6 +63,11 @@ type Backend struct {
 	// HDRB overrides the tiled soft-min's register block (each invocation
 	// owns HDRB x HDRB pairs; 0: the default, 4); also OTPLAY_SOFTMIN_HD_RB.
 	HDRB int
+	// SoftMeanHDMinDim is the smallest point dimension whose
+	// squared-Euclidean SoftMean runs the tiled kernel (softmean_hd.wgsl);
+	// 0 keeps the per-pair softmean.wgsl at every dimension. Default 32
+	// (see softmean_hd.go); also OTPLAY_SOFTMEAN_HD_MIN.
+	SoftMeanHDMinDim int
 }
 
 // Array is a float32 storage buffer on the device.
@@ -101,7 +106,8 @@ func New(d *gpu.Device) (*Backend, error) {
 	}
 	b.NoUnroll = os.Getenv("OTPLAY_NO_UNROLL") == "1"
 	b.OnePass = os.Getenv("OTPLAY_SOFTMIN_ONEPASS") == "1"
-	b.HDMinDim = hdMinDimFromEnv()
+	b.HDMinDim = minDimFromEnv("OTPLAY_SOFTMIN_HD_MIN", hdDefaultMinDim)
+	b.SoftMeanHDMinDim = minDimFromEnv("OTPLAY_SOFTMEAN_HD_MIN", softMeanHDDefaultMinDim)
 	if v, err := strconv.Atoi(os.Getenv("OTPLAY_SOFTMIN_HD_RB")); err == nil && v > 0 && v <= 8 {
 		b.HDRB = v
 	}

@@ -156,6 +156,9 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 	if !p.Cost.IsSquaredEuclidean() {
 		return b.softMeanCost(dst, p, v, dv)
 	}
+	if b.useSoftMeanHD(p.D) {
+		return b.softMeanHD(dst, p, v, dv)
+	}
 	var (
 		k           *gpu.Kernel
 		err         error

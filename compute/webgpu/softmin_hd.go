@@ -29,12 +29,14 @@ const (
 	hdKC = 16
 )
 
-// hdMinDimFromEnv reads OTPLAY_SOFTMIN_HD_MIN: the smallest dimension for
-// softmin_hd.wgsl, 0 turning it off (for side-by-side benchmarks).
-func hdMinDimFromEnv() int {
-	v, err := strconv.Atoi(os.Getenv("OTPLAY_SOFTMIN_HD_MIN"))
+// minDimFromEnv reads a tiled kernel's smallest dimension from the
+// environment variable name (OTPLAY_SOFTMIN_HD_MIN, OTPLAY_SOFTMEAN_HD_MIN),
+// 0 turning the kernel off (for side-by-side benchmarks); def when unset
+// or invalid.
+func minDimFromEnv(name string, def int) int {
+	v, err := strconv.Atoi(os.Getenv(name))
 	if err != nil || v < 0 {
-		return hdDefaultMinDim
+		return def
 	}
 	return v
 }
@@ -48,10 +50,6 @@ func (b *Backend) useHD(d int) bool {
 // softmin_hd.wgsl, then softmin_combine.wgsl when the column range is
 // split across workgroups.
 func (b *Backend) softMinHD(dst compute.Array, p compute.Pairs) error {
-	bk, err := b.kernel("softmin_hd_bias", 4, nil)
-	if err != nil {
-		return err
-	}
 	rb := hdRB
 	if b.HDRB > 0 {
 		rb = b.HDRB
@@ -63,24 +61,12 @@ func (b *Backend) softMinHD(dst compute.Array, p compute.Pairs) error {
 		return err
 	}
 	rowBlocks := (p.N + bm - 1) / bm
-	nsplit := 1
-	if rowBlocks < b.TargetGroups/4 {
-		// 256-wide groups: a quarter of TargetGroups (tuned for 64- to
-		// 128-wide ones) fills the device as well; keep 4 tiles a split.
-		nsplit = max(1, min((b.TargetGroups/4+rowBlocks-1)/rowBlocks, p.M/(4*bm)))
-	}
-	jchunk := (p.M + nsplit - 1) / nsplit
-	jchunk = (jchunk + bm - 1) / bm * bm
-	nsplit = (p.M + jchunk - 1) / jchunk
-	bias, err := b.hdBias(p.M)
+	nsplit, jchunk := b.hdSplit(rowBlocks, p.M, bm, 4)
+	bias, err := b.hdColumnBias(p)
 	if err != nil {
 		return err
 	}
 	c := math.Log2E / p.Eps
-	bp := []uint32{uint32(p.M), uint32(p.D), 0, 0, f32(math.Log2E), f32(c), boolWord(p.LogW != nil), boolWord(p.G != nil)}
-	if err := b.elementwise(bk, []*gpu.Buffer{bias, b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G)}, bp, 2, p.M); err != nil {
-		return err
-	}
 	out := b.arr(dst).buf
 	if nsplit > 1 {
 		if out, err = b.scratchOf(2 * p.N * nsplit); err != nil {
@@ -97,6 +83,37 @@ func (b *Backend) softMinHD(dst compute.Array, p compute.Pairs) error {
 		return nil
 	}
 	return b.combineSoftMin(dst, out, p.N, nsplit, p.Eps)
+}
+
+// hdSplit splits the m columns of a tiled kernel with rowBlocks
+// workgroups of 256 invocations over the grid's z dimension: a quarter of
+// TargetGroups (tuned for 64- to 128-wide groups) fills the device as
+// well, keeping at least minTiles tiles of tile columns a split. It
+// returns the number of splits and the columns of each (a multiple of
+// tile).
+func (b *Backend) hdSplit(rowBlocks, m, tile, minTiles int) (nsplit, jchunk int) {
+	nsplit = 1
+	if rowBlocks < b.TargetGroups/4 {
+		nsplit = max(1, min((b.TargetGroups/4+rowBlocks-1)/rowBlocks, m/(minTiles*tile)))
+	}
+	jchunk = (m + nsplit - 1) / nsplit
+	jchunk = (jchunk + tile - 1) / tile * tile
+	return (m + jchunk - 1) / jchunk, jchunk
+}
+
+// hdColumnBias runs softmin_hd_bias.wgsl into hdBias's buffer: the column
+// term H of softmin_hd.wgsl and softmean_hd.wgsl.
+func (b *Backend) hdColumnBias(p compute.Pairs) (*gpu.Buffer, error) {
+	bk, err := b.kernel("softmin_hd_bias", 4, nil)
+	if err != nil {
+		return nil, err
+	}
+	bias, err := b.hdBias(p.M)
+	if err != nil {
+		return nil, err
+	}
+	bp := []uint32{uint32(p.M), uint32(p.D), 0, 0, f32(math.Log2E), f32(math.Log2E / p.Eps), boolWord(p.LogW != nil), boolWord(p.G != nil)}
+	return bias, b.elementwise(bk, []*gpu.Buffer{bias, b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G)}, bp, 2, p.M)
 }
 
 // hdBias returns a persistent buffer of at least m words for the column

@@ -1,0 +1,70 @@
+package webgpu
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/gpu"
+	"github.com/otplay/otplay/shaders"
+)
+
+// softMeanHDDefaultMinDim is the smallest point dimension whose
+// squared-Euclidean SoftMean takes the tiled kernel (softmean_hd.wgsl) by
+// default. Chosen conservatively, not yet measured on a GPU: the tiled
+// soft-min (same cost tiles) lost to the per-pair kernel at d = 8 and won
+// from d = 32 on the H100; bench/gpu/run.sh's "tiled" soft-mean rows
+// against "per-pair" ones decide the final value.
+const softMeanHDDefaultMinDim = 32
+
+// useSoftMeanHD says whether SoftMean at point dimension d runs
+// softmean_hd.wgsl.
+func (b *Backend) useSoftMeanHD(d int) bool {
+	return b.SoftMeanHDMinDim > 0 && d >= b.SoftMeanHDMinDim
+}
+
+// softMeanHDBlockRows and softMeanHDTileCols are softmean_hd.wgsl's BM and
+// BN: a workgroup's rows, and the columns of one logit tile.
+const (
+	softMeanHDBlockRows = 64
+	softMeanHDTileCols  = 32
+)
+
+// softMeanHD runs softmin_hd_bias.wgsl (the column term, once per call)
+// and softmean_hd.wgsl, then softmean_cost_combine.wgsl when the column
+// range is split across workgroups. The tiling is flash-attention's (Dao
+// et al. 2022, Alg. 1) on the expanded squared-distance logits.
+func (b *Backend) softMeanHD(dst compute.Array, p compute.Pairs, v compute.Array, dv int) error {
+	key := fmt.Sprintf("softmean_hd:D=%d:DV=%d", p.D, dv)
+	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMeanHD(p.D, dv) })
+	if err != nil {
+		return err
+	}
+	rowBlocks := (p.N + softMeanHDBlockRows - 1) / softMeanHDBlockRows
+	nsplit, jchunk := b.hdSplit(rowBlocks, p.M, softMeanHDTileCols, 8)
+	bias, err := b.hdColumnBias(p)
+	if err != nil {
+		return err
+	}
+	c := math.Log2E / p.Eps
+	out := b.arr(dst).buf
+	if nsplit > 1 {
+		if out, err = b.scratchOf(nsplit * p.N * (dv + 2)); err != nil {
+			return err
+		}
+	}
+	gx, gy := b.dev.Grid(rowBlocks)
+	params := []uint32{uint32(p.N), uint32(p.M), uint32(jchunk), uint32(nsplit), f32(2 * c), gx, 0, 0}
+	if err := b.dev.Dispatch(k, []*gpu.Buffer{out, b.bufOf(p.X), b.bufOf(p.Y), bias, b.bufOf(v)}, params, gx, gy, uint32(nsplit)); err != nil {
+		return wrap(err)
+	}
+	if nsplit == 1 {
+		return nil
+	}
+	ck, err := b.kernel("softmean_cost_combine", 2, map[string]int{"DV": dv})
+	if err != nil {
+		return err
+	}
+	cx, cy := b.dev.Grid((p.N + 63) / 64)
+	return wrap(b.dev.Dispatch(ck, []*gpu.Buffer{b.arr(dst).buf, out}, []uint32{uint32(p.N), uint32(nsplit), cx, 0}, cx, cy, 1))
+}

@@ -25,6 +25,10 @@ import (
 //     boxes (columnBlocks), so that blocks whose every term is below
 //     e^-60 of the row's largest are skipped in both passes (up to
 //     d = maxBoundDim), and single terms below it in the scalar exp loop.
+//   - from d = dotMinDim, in the GOEXPERIMENT=simd build, the cost in the
+//     expanded form |x|^2 + |y|^2 - 2 x.y over centred clouds, four rows
+//     by eight columns of fused multiply-adds (cpuhd.go, with its error
+//     bound).
 //
 // The dispatch is in CPU.SoftMin (cpu.go), after the cost's: these kernels
 // are written for the squared Euclidean cost. cpu32 (NewCPUFast) runs the
@@ -217,6 +221,11 @@ func (c *CPU) rowBlocks(p Pairs, gap float64, worker func(cb *columnBlocks) func
 	cb := newColumnBlocks(host(p.Y), columnBias(host(p.LogW), host(p.G), p.M, inv), d)
 	x, m, nb := host(p.X), len(cb.h), len(cb.start)-1
 	vec := simd64 && !c.noSIMD
+	var xn []float64 // the rows' squared norms, from d = dotMinDim
+	if vec && d >= dotMinDim {
+		cb.centre()
+		x, xn = centredRows(x, cb.mean, p.N, d)
+	}
 	order := rowOrder(x, p.N, d)
 	c.parallel(p.N, func(lo, hi int) {
 		body := worker(cb)
@@ -228,7 +237,7 @@ func (c *CPU) rowBlocks(p Pairs, gap float64, worker func(cb *columnBlocks) func
 			rb.n = n
 			rb.rows = [4]int{order[i], order[i+min(1, n-1)], order[i+min(2, n-1)], order[i+min(3, n-1)]}
 			rb.kept = cb.bound(rb.ub, rb.kept[:0], x, rb.rows, inv, gap)
-			rb.mx = cb.logits(rb.buf, rb.kept, x, rb.rows, inv, vec)
+			rb.mx = cb.logits(rb.buf, rb.kept, x, xn, rb.rows, inv, vec)
 			body(rb)
 		}
 	})
@@ -318,6 +327,10 @@ type columnBlocks struct {
 	hmax   []float64 // block b's largest h
 	best   []int     // block b's column of largest h (an index into h)
 	src    []int     // each column's index in the caller's order (-1: padding)
+	// From d = dotMinDim with the vector loops (cpuhd.go): the columns'
+	// mean, by which y is shifted, the shifted columns' squared norms, and
+	// y by groups of 4 columns interleaved (logits4DotVec).
+	mean, yn, yt []float64
 }
 
 // newColumnBlocks groups the columns y (m = len(h) points of dimension d,
@@ -418,8 +431,9 @@ func identity(n int) []int {
 
 // logits fills buf[r*m+j] (m = len(cb.h)) with the logits of the four
 // rows against the columns of the kept blocks and returns each row's
-// largest (-MaxFloat64 where there is none).
-func (cb *columnBlocks) logits(buf []float64, kept []int, x []float64, rows [4]int, inv float64, vec bool) [4]float64 {
+// largest (-MaxFloat64 where there is none). From d = dotMinDim, x is
+// centred by cb.mean and xn holds its rows' squared norms.
+func (cb *columnBlocks) logits(buf []float64, kept []int, x, xn []float64, rows [4]int, inv float64, vec bool) [4]float64 {
 	d, m := cb.d, len(cb.h)
 	mx := [4]float64{-math.MaxFloat64, -math.MaxFloat64, -math.MaxFloat64, -math.MaxFloat64}
 	for _, b := range kept {
@@ -427,6 +441,8 @@ func (cb *columnBlocks) logits(buf []float64, kept []int, x []float64, rows [4]i
 		dst := [4][]float64{buf[j0:j1], buf[m+j0 : m+j1], buf[2*m+j0 : 2*m+j1], buf[3*m+j0 : 3*m+j1]}
 		y, h := cb.y[j0*d:j1*d], cb.h[j0:j1]
 		switch {
+		case cb.yn != nil:
+			logits4DotVec(&dst, &mx, x, xn, cb.yt[j0*d:j1*d], cb.yn[j0:j1], h, d, rows, inv)
 		case d == 2 && vec:
 			logits4x2Vec(&dst, &mx, x, cb.y0[j0:j1], cb.y1[j0:j1], h, rows, inv)
 		case d == 2:

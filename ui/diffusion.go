@@ -156,13 +156,22 @@ func (p *DiffusionPage) renderStats() app.UI {
 		return app.Div().ID("diffusion-stats").DataSet("status", status).Class("otplay-result").Text(text)
 	}
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+	// mmd reads an MMD: 0 means the unbiased estimate of MMD^2 came out
+	// <= 0 (metrics.MMDResult), i.e. the two samples cannot be told apart
+	// at this size; a bare "0" would claim more than that.
+	mmd := func(v float64) string {
+		if v == 0 {
+			return "0 (unbiased MMD² ≤ 0: no difference measurable at this sample size)"
+		}
+		return g(v)
+	}
 	steps := strconv.Itoa(f.Steps)
 	if f.Steps == 0 {
 		steps = "adaptive"
 	}
 	quality := "-"
 	if len(f.Quality) > 0 {
-		quality = g(f.Quality[len(f.Quality)-1])
+		quality = mmd(f.Quality[len(f.Quality)-1])
 	}
 	rows := []app.UI{
 		resultRow("step", strconv.Itoa(f.Step)+" of "+steps),
@@ -172,7 +181,7 @@ func (p *DiffusionPage) renderStats() app.UI {
 		resultRow("particle mean", g(f.Mean[0])+", "+g(f.Mean[1])),
 	}
 	if f.Finished() {
-		rows = append(rows, resultRow("MMD(sample, data)", g(f.SampleMMD)))
+		rows = append(rows, resultRow("MMD(sample, data)", mmd(f.SampleMMD)))
 		if f.Class >= 0 {
 			// The fidelity-diversity trade-off of guidance (play.ClassReadout).
 			rows = append(rows,

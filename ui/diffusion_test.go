@@ -56,6 +56,15 @@ func TestDiffusionPageRender(t *testing.T) {
 			t.Errorf("/diffusion after a step lacks %q", want)
 		}
 	}
+	// A quality of exactly 0 is the clamp of a non-positive unbiased MMD^2:
+	// the read-out says so instead of printing a bare 0.
+	zero := f
+	zero.Quality = []float64{0}
+	page.update = play.Update[play.DiffusionFrame]{Frame: zero, HasFrame: true}
+	if html := app.HTMLString(page); !strings.Contains(html, "no difference measurable") {
+		t.Error("an MMD of 0 is shown without saying what it means")
+	}
+	page.update = play.Update[play.DiffusionFrame]{Frame: f, HasFrame: true}
 	if csv := page.particlesCSV(); strings.Count(csv, "\n") != 21 {
 		t.Errorf("CSV has %d lines, want header + 20", strings.Count(csv, "\n"))
 	}

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // CPU is the host Backend in three forms, all split over rows across
@@ -23,9 +24,9 @@ import (
 // Every op other than SoftMin and SoftMean is the plain loop in all three.
 type CPU struct {
 	workers int
-	fast    bool // NewCPUFast: float32-grade pair loops
-	ref     bool // NewCPURef: the plain loops only
-	noSIMD  bool // keep the fast path scalar (tests of the scalar loop)
+	fast    bool     // NewCPUFast: float32-grade pair loops
+	ref     bool     // NewCPURef: the plain loops only
+	loops   loopKind // the fast paths' inner loops (cpuasm.go)
 }
 
 // NewCPU returns the float64 CPU backend using up to workers goroutines
@@ -34,7 +35,7 @@ func NewCPU(workers int) *CPU {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	return &CPU{workers: workers}
+	return &CPU{workers: workers, loops: defaultLoops()}
 }
 
 // NewCPURef returns the float64 reference backend: NewCPU with every
@@ -71,12 +72,12 @@ func (c *CPU) Info() Info {
 	if c.fast {
 		return c.fastInfo()
 	}
-	name := "cpu"
+	name, api := "cpu", c.loops.describe()
 	if c.ref {
-		name = "cpuref"
+		name, api = "cpuref", "Go"
 	}
 	return Info{Name: name, Device: fmt.Sprintf("%s/%s, %d threads", runtime.GOOS, runtime.GOARCH, c.workers),
-		API: "Go", Precision: "float64", MaxArray: maxCPUArray}
+		API: api, Precision: "float64", MaxArray: maxCPUArray}
 }
 
 func (c *CPU) Alloc(n int) (Array, error) {
@@ -142,6 +143,34 @@ func (c *CPU) parallel(n int, body func(lo, hi int)) {
 		go func() {
 			defer wg.Done()
 			body(lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
+// parallelShared runs the bodies that setup makes, one per goroutine (up
+// to c.workers), over [0, n) in chunks of grain handed out in order as
+// the goroutines free up: for work whose cost varies along [0, n).
+func (c *CPU) parallelShared(n, grain int, setup func() func(lo, hi int)) {
+	w := min(c.workers, (n+grain-1)/grain)
+	if w <= 1 {
+		setup()(0, n)
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range w {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := setup()
+			for {
+				lo := int(next.Add(int64(grain))) - grain
+				if lo >= n {
+					return
+				}
+				body(lo, min(lo+grain, n))
+			}
 		}()
 	}
 	wg.Wait()

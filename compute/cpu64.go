@@ -165,16 +165,21 @@ func sumExp32(v []float64, shift float64) float64 {
 // four rows at a time (see the top of this file), over the columns
 // grouped into spatial blocks (columnBlocks). The maximum starts at
 // -MaxFloat64, as in the reference, so columns of zero weight (logw =
-// -Inf) add e^-Inf = 0.
+// -Inf) add e^-Inf = 0. With the assembly loops at d = 2 the four rows
+// take the one-pass kernel (softMin4x2, cpuasm.go) instead.
 //
 // The same loops serve cpu32 (NewCPUFast) where it has no float32 vector
 // loop of its own, at float32 grade: grade32 skips blocks below e^-40
 // instead of e^-60 and, in the scalar loops, takes e^r to degree 3
 // (sumExp32) instead of 6.
 func (c *CPU) softMin64(out []float64, p Pairs, grade softMinGrade) {
-	vec := simd64 && !c.noSIMD
+	onePass := c.loops == loopsAsm && p.D == 2
 	c.rowBlocks(p, grade.gap, func(cb *columnBlocks) func(rb *rowBlock) {
 		return func(rb *rowBlock) {
+			if onePass && rb.onePass(out, p.Eps) {
+				return
+			}
+			rb.fillLogits()
 			m, nb := len(cb.h), len(cb.start)-1
 			for r := range rb.n {
 				s := 0.0 // no column of nonzero weight: the reference's +Inf
@@ -184,8 +189,8 @@ func (c *CPU) softMin64(out []float64, p Pairs, grade softMinGrade) {
 							continue
 						}
 						switch v := rb.buf[r*m+cb.start[b] : r*m+cb.start[b+1]]; {
-						case vec:
-							s += sumExp4(v, rb.mx[r])
+						case c.loops.vector():
+							s += sumExpVec(c.loops, v, rb.mx[r])
 						case grade.cheapExp:
 							s += sumExp32(v, rb.mx[r])
 						default:
@@ -199,46 +204,101 @@ func (c *CPU) softMin64(out []float64, p Pairs, grade softMinGrade) {
 	})
 }
 
+// onePass finishes the four rows of rb by the one-pass kernel of
+// cpuasm.go, the sums shifted by the lower bounds of the rows' maxima
+// that columnBlocks.bound found (rb.low), over the kept blocks (runs of
+// consecutive ones in one call). It reports false, and writes nothing,
+// where the two-pass loops must take the rows: a row with no finite
+// bound (no column of nonzero weight), or a sum of 1e250 or more or not a
+// number (the shift too far below the maximum: see cpuasm.go).
+func (rb *rowBlock) onePass(out []float64, eps float64) bool {
+	cb := rb.cb
+	for r := range rb.n {
+		if !(rb.low[r] > -math.MaxFloat64) {
+			return false
+		}
+	}
+	var s [16]float64
+	for k := 0; k < len(rb.kept); {
+		b0, b1 := rb.kept[k], rb.kept[k]
+		for k++; k < len(rb.kept) && rb.kept[k] == b1+1; k++ {
+			b1++
+		}
+		j0, j1 := cb.start[b0], cb.start[b1+1]
+		softMin4x2(&s, rb.x, rb.rows, &rb.low, cb.y0[j0:j1], cb.y1[j0:j1], cb.h[j0:j1], rb.inv)
+	}
+	var sum [4]float64
+	for r := range rb.n {
+		sum[r] = (s[4*r] + s[4*r+1]) + (s[4*r+2] + s[4*r+3])
+		if !(sum[r] < 1e250) {
+			return false
+		}
+	}
+	for r := range rb.n {
+		out[rb.rows[r]] = -eps * (rb.low[r] + math.Log(sum[r]))
+	}
+	return true
+}
+
 // rowBlock is one pass of rowBlocks: four rows (rows[:n] distinct; a short
-// last pass repeats its last row), the column blocks kept for them and
-// their bounds ub[r*nb+b] (columnBlocks.bound), their logits buf[r*m+j]
-// over the kept blocks and each row's largest logit mx[r].
+// last pass repeats its last row), the column blocks kept for them, their
+// bounds ub[r*nb+b] (columnBlocks.bound) and lower bounds low[r] of each
+// row's largest logit; after fillLogits, their logits buf[r*m+j] over the
+// kept blocks and each row's largest logit mx[r].
 type rowBlock struct {
 	rows    [4]int
 	n       int
 	kept    []int
 	ub, buf []float64
-	mx      [4]float64
+	low, mx [4]float64
+	// The call's columns, rows (x, with their squared norms xn from
+	// d = dotMinDim), 1/eps and loops.
+	cb    *columnBlocks
+	x, xn []float64
+	inv   float64
+	loops loopKind
 }
 
+// fillLogits fills rb.buf and rb.mx (columnBlocks.logits).
+func (rb *rowBlock) fillLogits() {
+	rb.mx = rb.cb.logits(rb.buf, rb.kept, rb.x, rb.xn, rb.rows, rb.inv, rb.loops)
+}
+
+// rowBlockRows is how many rows a worker of rowBlocks takes at a time.
+const rowBlockRows = 64
+
 // rowBlocks is the frame of the fast soft-min and soft-mean: the columns
-// in blocks (columnBlocks), the rows in k-d order (rowOrder) split over
-// the workers, and for each four rows the blocks kept at the gap and
-// their logits; then body, which worker makes once per goroutine (for its
-// own scratch space), finishes the four rows.
+// in blocks (columnBlocks), the rows in k-d order (rowOrder) handed out
+// to the workers rowBlockRows at a time (the cost of a row depends on how
+// many blocks it keeps, so equal shares would leave one core idle while
+// another finishes), and for each four rows the blocks kept at the gap;
+// then body, which worker makes once per goroutine (for its own scratch
+// space), finishes the four rows, calling rb.fillLogits for their logits
+// where it needs them.
 func (c *CPU) rowBlocks(p Pairs, gap float64, worker func(cb *columnBlocks) func(rb *rowBlock)) {
 	d, inv := p.D, 1/p.Eps
 	cb := newColumnBlocks(host(p.Y), columnBias(host(p.LogW), host(p.G), p.M, inv), d)
 	x, m, nb := host(p.X), len(cb.h), len(cb.start)-1
-	vec := simd64 && !c.noSIMD
 	var xn []float64 // the rows' squared norms, from d = dotMinDim
-	if vec && d >= dotMinDim {
+	if c.loops.vector() && d >= dotMinDim {
 		cb.centre()
 		x, xn = centredRows(x, cb.mean, p.N, d)
 	}
 	order := rowOrder(x, p.N, d)
-	c.parallel(p.N, func(lo, hi int) {
+	c.parallelShared(p.N, rowBlockRows, func() func(lo, hi int) {
 		body := worker(cb)
-		rb := &rowBlock{ub: make([]float64, 4*nb), buf: make([]float64, 4*m), kept: make([]int, 0, nb)}
-		for i := lo; i < hi; i += 4 {
-			yieldDue()
-			clearUpperBits()
-			n := min(4, hi-i)
-			rb.n = n
-			rb.rows = [4]int{order[i], order[i+min(1, n-1)], order[i+min(2, n-1)], order[i+min(3, n-1)]}
-			rb.kept = cb.bound(rb.ub, rb.kept[:0], x, rb.rows, inv, gap)
-			rb.mx = cb.logits(rb.buf, rb.kept, x, xn, rb.rows, inv, vec)
-			body(rb)
+		rb := &rowBlock{ub: make([]float64, 4*nb), buf: make([]float64, 4*m), kept: make([]int, 0, nb),
+			cb: cb, x: x, xn: xn, inv: inv, loops: c.loops}
+		return func(lo, hi int) {
+			for i := lo; i < hi; i += 4 {
+				yieldDue()
+				clearUpperBits()
+				n := min(4, hi-i)
+				rb.n = n
+				rb.rows = [4]int{order[i], order[i+min(1, n-1)], order[i+min(2, n-1)], order[i+min(3, n-1)]}
+				rb.kept, rb.low = cb.bound(rb.ub, rb.kept[:0], x, rb.rows, inv, gap)
+				body(rb)
+			}
 		}
 	})
 }
@@ -249,14 +309,17 @@ func (c *CPU) rowBlocks(p Pairs, gap float64, worker func(cb *columnBlocks) func
 //	out[i*dv+k] = sum_j w_ij vals[j*dv+k] / sum_j w_ij
 //
 // in softMin64's frame (rowBlocks): per row the weights of the blocks and
-// terms above e^-60 of its largest (exp64) times the values. A row with
-// no column of nonzero weight gives 0/0 = NaN, as in the reference.
+// terms above e^-60 of its largest (exp64, or a block's at once on the
+// vector loops: expShiftVec) times the values. A row with no column of
+// nonzero weight gives 0/0 = NaN, as in the reference.
 func (c *CPU) softMean64(out []float64, p Pairs, vals []float64, dv int) {
 	gap := grade64.gap
 	c.rowBlocks(p, gap, func(cb *columnBlocks) func(rb *rowBlock) {
 		acc := make([]float64, dv)
 		m, nb := len(cb.h), len(cb.start)-1
+		w := make([]float64, columnBlockSize+4)
 		return func(rb *rowBlock) {
+			rb.fillLogits()
 			for r := range rb.n {
 				clear(acc)
 				s := 0.0
@@ -264,15 +327,26 @@ func (c *CPU) softMean64(out []float64, p Pairs, vals []float64, dv int) {
 					if rb.ub[r*nb+b]-rb.mx[r] < gap {
 						continue
 					}
-					for j := cb.start[b]; j < cb.start[b+1]; j++ {
-						t := rb.buf[r*m+j] - rb.mx[r]
+					j0, j1 := cb.start[b], cb.start[b+1]
+					v := rb.buf[r*m+j0 : r*m+j1]
+					if c.loops.vector() {
+						expShiftVec(c.loops, w, v, rb.mx[r])
+					}
+					for j, t := range v {
+						t -= rb.mx[r]
 						if t < gap {
 							continue // padding (-Inf) included
 						}
-						w := exp64(t)
-						s += w
-						for k, vk := range vals[cb.src[j]*dv : cb.src[j]*dv+dv] {
-							acc[k] += w * vk
+						var wj float64
+						if c.loops.vector() {
+							wj = w[j]
+						} else {
+							wj = exp64(t)
+						}
+						s += wj
+						src := cb.src[j0+j]
+						for k, vk := range vals[src*dv : src*dv+dv] {
+							acc[k] += wj * vk
 						}
 					}
 				}
@@ -433,21 +507,26 @@ func identity(n int) []int {
 // rows against the columns of the kept blocks and returns each row's
 // largest (-MaxFloat64 where there is none). From d = dotMinDim, x is
 // centred by cb.mean and xn holds its rows' squared norms.
-func (cb *columnBlocks) logits(buf []float64, kept []int, x, xn []float64, rows [4]int, inv float64, vec bool) [4]float64 {
+func (cb *columnBlocks) logits(buf []float64, kept []int, x, xn []float64, rows [4]int, inv float64, loops loopKind) [4]float64 {
 	d, m := cb.d, len(cb.h)
 	mx := [4]float64{-math.MaxFloat64, -math.MaxFloat64, -math.MaxFloat64, -math.MaxFloat64}
 	for _, b := range kept {
 		j0, j1 := cb.start[b], cb.start[b+1]
 		dst := [4][]float64{buf[j0:j1], buf[m+j0 : m+j1], buf[2*m+j0 : 2*m+j1], buf[3*m+j0 : 3*m+j1]}
 		y, h := cb.y[j0*d:j1*d], cb.h[j0:j1]
+		vec := loops.vector()
 		switch {
+		case cb.yn != nil && loops == loopsAsm:
+			logits4DotAsm(buf[j0:], m, &mx, x, xn, cb.yt[j0*d:j1*d], cb.yn[j0:j1], h, d, rows, inv)
 		case cb.yn != nil:
 			logits4DotVec(&dst, &mx, x, xn, cb.yt[j0*d:j1*d], cb.yn[j0:j1], h, d, rows, inv)
+		case d == 2 && loops == loopsAsm:
+			logits4x2Asm(buf[j0:], m, &mx, x, cb.y0[j0:j1], cb.y1[j0:j1], h, rows, inv)
 		case d == 2 && vec:
 			logits4x2Vec(&dst, &mx, x, cb.y0[j0:j1], cb.y1[j0:j1], h, rows, inv)
 		case d == 2:
 			logits4x2(&dst, &mx, x, y, h, rows, inv)
-		case d >= 4 && vec:
+		case d >= 4 && loops == loopsSIMD:
 			logits4Vec(&dst, &mx, x, y, h, d, rows, inv)
 		default:
 			logits4(&dst, &mx, x, y, h, d, rows, inv)
@@ -457,7 +536,7 @@ func (cb *columnBlocks) logits(buf []float64, kept []int, x, xn []float64, rows 
 }
 
 // bound fills ub[r*nb+b] with an upper bound of the logits of block b
-// for row r of rows, hmax_b - dist(x_r, box_b)^2 inv, and returns in kept
+// for row r of rows, hmax_b - dist(x_r, box_b)^2 inv, returns in kept
 // the blocks that may hold a term above e^gap of some row's largest. A
 // row's largest logit is at least L_r, the largest logit of the blocks'
 // columns of largest h and of the block of largest bound (exact logits);
@@ -467,9 +546,12 @@ func (cb *columnBlocks) logits(buf []float64, kept []int, x, xn []float64, rows 
 // has ub >= max >= L_r). Above maxBoundDim dimensions it keeps every block
 // (ub = +Inf): there a block's bounding box spans nearly the whole cloud
 // and the bound never skips (measured at d = 64), while it costs d
-// operations per block and row.
-func (cb *columnBlocks) bound(ub []float64, kept []int, x []float64, rows [4]int, inv, gap float64) []int {
+// operations per block and row. It returns the L_r too (-MaxFloat64 above
+// maxBoundDim, and where no column has a finite logit): the shifts of the
+// one-pass soft-min (cpuasm.go).
+func (cb *columnBlocks) bound(ub []float64, kept []int, x []float64, rows [4]int, inv, gap float64) ([]int, [4]float64) {
 	d, nb := cb.d, len(cb.start)-1
+	var low [4]float64
 	if d > maxBoundDim {
 		for b := range nb {
 			kept = append(kept, b)
@@ -477,9 +559,8 @@ func (cb *columnBlocks) bound(ub []float64, kept []int, x []float64, rows [4]int
 		for k := range ub {
 			ub[k] = math.Inf(1)
 		}
-		return kept
+		return kept, [4]float64{-math.MaxFloat64, -math.MaxFloat64, -math.MaxFloat64, -math.MaxFloat64}
 	}
-	var low [4]float64
 	for r, i := range rows {
 		xi := x[i*d : i*d+d]
 		low[r] = -math.MaxFloat64
@@ -521,7 +602,7 @@ func (cb *columnBlocks) bound(ub []float64, kept []int, x []float64, rows [4]int
 			}
 		}
 	}
-	return kept
+	return kept, low
 }
 
 // logits4x2 fills dst[r][j] = h_j - |x_{rows[r]} - y_j|^2 * inv for the

@@ -143,19 +143,18 @@ func softMinCase(t *testing.T, b *CPU, n, m, d int, eps float64) []float64 {
 // blocks are skipped at small eps), d = 1, 2, 3 and 64, eps from 1e-3 to
 // 10.
 func TestSoftMin64MatchesReference(t *testing.T) {
-	fast, scalar, ref := NewCPU(0), NewCPU(0), NewCPURef(0)
-	scalar.noSIMD = true
+	fast, ref := NewCPU(0), NewCPURef(0)
 	if fast.Info().Name != "cpu" || ref.Info().Name != "cpuref" {
 		t.Fatalf("names %q and %q, want cpu and cpuref", fast.Info().Name, ref.Info().Name)
 	}
-	t.Logf("vector float64 loops in use: %v", simd64)
+	t.Logf("loops: %v", availableLoops())
 	var worst float64
 	for _, d := range []int{1, 2, 3, 64} {
 		for _, n := range []int{1, 2, 3, 4, 5, 9, 130, 1000} {
 			for _, eps := range []float64{1e-3, 0.05, 10} {
 				m := n + 3
 				want := softMinCase(t, ref, n, m, d, eps)
-				for _, b := range []*CPU{fast, scalar} {
+				for _, b := range everyLoops(NewCPU) {
 					got := softMinCase(t, b, n, m, d, eps)
 					for i := range want {
 						// The scale of the terms: the logits reach |g|/eps + C/eps.
@@ -163,7 +162,7 @@ func TestSoftMin64MatchesReference(t *testing.T) {
 						e := math.Abs(got[i]-want[i]) / scale
 						worst = max(worst, e)
 						if !(e <= 2e-14) {
-							t.Fatalf("d=%d n=%d eps=%g row %d (noSIMD %v): fast %.17g, reference %.17g (rel %.3g)", d, n, eps, i, b.noSIMD, got[i], want[i], e)
+							t.Fatalf("d=%d n=%d eps=%g row %d (loops %v): fast %.17g, reference %.17g (rel %.3g)", d, n, eps, i, b.loops, got[i], want[i], e)
 						}
 					}
 				}
@@ -199,8 +198,7 @@ func TestSoftMin64NoWeight(t *testing.T) {
 // vector loops sum (x - y)^2 in another order), which moves each weight
 // by as much relative: at d = 64 and eps = 1e-3 that is 1e-10.
 func TestSoftMean64MatchesReference(t *testing.T) {
-	fast, scalar, ref := NewCPU(0), NewCPU(0), NewCPURef(0)
-	scalar.noSIMD = true
+	ref := NewCPURef(0)
 	var worst float64
 	for _, d := range []int{1, 2, 3, 64} {
 		for _, n := range []int{1, 5, 130, 1000} {
@@ -247,14 +245,14 @@ func TestSoftMean64MatchesReference(t *testing.T) {
 						return Data(dst)
 					}
 					want := run(ref)
-					for _, b := range []*CPU{fast, scalar} {
+					for _, b := range everyLoops(NewCPU) {
 						got := run(b)
 						for i := range want {
 							// max|V| of 3e3 normals is below 5.
 							e := math.Abs(got[i]-want[i]) / 5 / (1e-13 + 1e-15*maxC/eps)
 							worst = max(worst, e)
 							if !(e <= 1) {
-								t.Fatalf("d=%d n=%d eps=%g dv=%d entry %d (noSIMD %v): fast %.17g, reference %.17g", d, n, eps, dv, i, b.noSIMD, got[i], want[i])
+								t.Fatalf("d=%d n=%d eps=%g dv=%d entry %d (loops %v): fast %.17g, reference %.17g", d, n, eps, dv, i, b.loops, got[i], want[i])
 							}
 						}
 					}

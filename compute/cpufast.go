@@ -46,14 +46,14 @@ func expNonPos(x float64) float64 {
 }
 
 // softMinFast is SoftMin's fast loop (see NewCPUFast): for D = 2 on a
-// CPU with AVX2 and FMA, built with GOEXPERIMENT=simd, the float32 vector
-// loop of softMin2DSIMD; otherwise the blocked loops of the float64 fast
-// path at float32 grade (softMin64 with grade32), which need no build
-// flag. The vector loop works in base 2: coordinates are scaled by
+// CPU with AVX2 and FMA, the float32 vector loop of softMin2D (in
+// assembly, or archsimd in the GOEXPERIMENT=simd build); otherwise the
+// blocked loops of the float64 fast path at float32 grade (softMin64 with
+// grade32). The vector loop works in base 2: coordinates are scaled by
 // sqrt(log2(e)/eps) and the column bias by log2(e), so a pair is v = h2_j
 // - |x'_i - y'_j|^2 and its weight 2^v.
 func (c *CPU) softMinFast(out []float64, p Pairs) {
-	if p.D != 2 || !simdSoftMin || c.noSIMD {
+	if p.D != 2 || !c.loops.vector() {
 		c.softMin64(out, p, grade32)
 		return
 	}
@@ -65,7 +65,49 @@ func (c *CPU) softMinFast(out []float64, p Pairs) {
 	for j := range h {
 		h[j] *= math.Log2E
 	}
-	softMin2DSIMD(c, out, xs, ys, h, m, -p.Eps*math.Ln2)
+	c.softMin2D(out, xs, ys, h, m, -p.Eps*math.Ln2)
+}
+
+// softMin2D is the fast path's soft-min for D = 2, eight columns at a
+// time in float32 (AVX2), in two passes over the columns of each row (they
+// stay in cache; softMinRow32): the lane-wise maximum of v = h_j - |x' -
+// y'_j|^2, then s = sum_j 2^(v_j - max), one exp per pair and no
+// rescaling; the eight lanes are merged in float64. xs, ys are the base-2
+// scaled coordinates and h the scaled column bias of softMinFast. 2^t
+// (t <= 0) is exp2x8: round t to k, a degree-6 Taylor polynomial of
+// e^((t-k) ln 2) (relative error < 2e-7), times 2^k built in the
+// exponent bits; t is clamped at -126 (2^-126 of the row's largest term
+// is below float32's resolution of a sum).
+func (c *CPU) softMin2D(out []float64, xs, ys, h []float64, m int, outk float64) {
+	m8 := (m + 7) &^ 7
+	y0 := make([]float32, m8)
+	y1 := make([]float32, m8)
+	hh := make([]float32, m8)
+	for j := 0; j < m8; j++ {
+		if j < m {
+			y0[j], y1[j], hh[j] = float32(ys[2*j]), float32(ys[2*j+1]), float32(h[j])
+		} else {
+			hh[j] = -1e30 // padding: a column of no weight
+		}
+	}
+	c.parallel(len(out), func(lo, hi int) {
+		var ms [16]float32
+		for i := lo; i < hi; i++ {
+			if i&15 == 0 {
+				yieldDue()
+			}
+			softMinRow32(c.loops, &ms, float32(xs[2*i]), float32(xs[2*i+1]), y0, y1, hh)
+			M := math.Inf(-1)
+			for _, t := range ms[:8] {
+				M = max(M, float64(t))
+			}
+			var S float64
+			for l, t := range ms[8:] {
+				S += float64(t) * math.Exp2(float64(ms[l])-M)
+			}
+			out[i] = outk * (M + math.Log2(S))
+		}
+	})
 }
 
 // scaled returns v * k in a new slice.
@@ -141,5 +183,5 @@ func columnBias(lw, g []float64, m int, inv float64) []float64 {
 
 func (c *CPU) fastInfo() Info {
 	return Info{Name: "cpu32", Device: fmt.Sprintf("%s/%s, %d threads", runtime.GOOS, runtime.GOARCH, c.workers),
-		API: "Go", Precision: "float32-grade (fast exp, skipped tails)", MaxArray: maxCPUArray}
+		API: c.loops.describe(), Precision: "float32-grade (fast exp, skipped tails)", MaxArray: maxCPUArray}
 }

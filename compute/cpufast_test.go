@@ -25,14 +25,11 @@ func TestExpNonPos(t *testing.T) {
 	t.Logf("expNonPos worst relative error on [-708, 0]: %.3g", worst)
 }
 
-// The vector soft-min (built with GOEXPERIMENT=simd on AVX2 machines) and
-// the scalar fast loop agree with the float64 reference to float32 grade.
+// The fast soft-min on every loop kind (the vector ones in float32) agrees
+// with the float64 reference to float32 grade.
 func TestSoftMinFastPaths(t *testing.T) {
 	ref := NewCPU(0)
-	vec := NewCPUFast(0)
-	scalar := NewCPUFast(0)
-	scalar.noSIMD = true
-	t.Logf("vector soft-min in use: %v", simdSoftMin)
+	t.Logf("loops: %v", availableLoops())
 	for _, n := range []int{1, 7, 8, 9, 1000} {
 		xs := make([]float64, 2*n)
 		ys := make([]float64, 2*(n+3))
@@ -48,8 +45,9 @@ func TestSoftMinFastPaths(t *testing.T) {
 		}
 		lw[0] = math.Inf(-1) // a column of zero weight
 		for _, eps := range []float64{1e-3, 0.05, 10} {
-			var outs [3][]float64
-			for k, b := range []*CPU{ref, vec, scalar} {
+			bes := append([]*CPU{ref}, everyLoops(NewCPUFast)...)
+			outs := make([][]float64, len(bes))
+			for k, b := range bes {
 				x, _ := b.Upload(xs)
 				y, _ := b.Upload(ys)
 				w, _ := b.Upload(lw)
@@ -61,11 +59,10 @@ func TestSoftMinFastPaths(t *testing.T) {
 			}
 			for i := range outs[0] {
 				scale := math.Abs(outs[0][i]) + 20 + eps
-				if e := math.Abs(outs[1][i]-outs[0][i]) / scale; !(e <= 3e-6) {
-					t.Fatalf("n=%d eps=%g row %d: vector %g, reference %g (rel %g)", n, eps, i, outs[1][i], outs[0][i], e)
-				}
-				if e := math.Abs(outs[2][i]-outs[0][i]) / scale; !(e <= 3e-6) {
-					t.Fatalf("n=%d eps=%g row %d: scalar fast %g, reference %g (rel %g)", n, eps, i, outs[2][i], outs[0][i], e)
+				for k, b := range bes[1:] {
+					if e := math.Abs(outs[k+1][i]-outs[0][i]) / scale; !(e <= 3e-6) {
+						t.Fatalf("n=%d eps=%g row %d: loops %v %g, reference %g (rel %g)", n, eps, i, b.loops, outs[k+1][i], outs[0][i], e)
+					}
 				}
 			}
 		}

@@ -15,8 +15,7 @@ import (
 // multiple of 4), column counts that leave a last group of four and of
 // padding, and eps from 1e-3 to 10.
 func TestSoftMinHighDimMatchesReference(t *testing.T) {
-	fast, scalar, ref := NewCPU(0), NewCPU(0), NewCPURef(0)
-	scalar.noSIMD = true
+	ref := NewCPURef(0)
 	var worst, worstBound float64
 	for _, d := range []int{dotMinDim, 64, 130} {
 		for _, n := range []int{1, 5, 37, 300} {
@@ -48,21 +47,21 @@ func TestSoftMinHighDimMatchesReference(t *testing.T) {
 					}
 				}
 				bound := 2 * float64(d+3) * 0x1p-53 * r2 * 1.5 // 1.5: the mean is the sample's
-				for _, b := range []*CPU{fast, scalar} {
+				for _, b := range everyLoops(NewCPU) {
 					got := runSoftMin(t, b, xs, ys, lw, n, m, d, eps)
 					for i := range want {
 						e := math.Abs(got[i] - want[i])
 						worst = max(worst, e/math.Abs(want[i]))
 						worstBound = max(worstBound, e/bound)
 						if !(e <= 1e-13*math.Abs(want[i])) || !(e <= bound) {
-							t.Fatalf("d=%d n=%d eps=%g row %d (noSIMD %v): fast %.17g, reference %.17g (rel %.3g, bound %.3g)", d, n, eps, i, b.noSIMD, got[i], want[i], e/math.Abs(want[i]), bound)
+							t.Fatalf("d=%d n=%d eps=%g row %d (loops %v): fast %.17g, reference %.17g (rel %.3g, bound %.3g)", d, n, eps, i, b.loops, got[i], want[i], e/math.Abs(want[i]), bound)
 						}
 					}
 				}
 			}
 		}
 	}
-	t.Logf("vector loops %v; worst relative difference %.3g, %.3g of the bound", simd64, worst, worstBound)
+	t.Logf("loops %v; worst relative difference %.3g, %.3g of the bound", availableLoops(), worst, worstBound)
 }
 
 // The float32-grade backend (cpu32) takes the same expanded form at high d

@@ -27,59 +27,27 @@ func clearUpperBits() {
 	}
 }
 
-// softMin2DSIMD is the fast path's soft-min for D = 2, eight columns at a
-// time in float32 (AVX2), in two passes over the columns of each row (they
-// stay in cache): the lane-wise maximum of v = h_j - |x' - y'_j|^2, then
-// s = sum_j 2^(v_j - max), one exp per pair and no rescaling; the eight
-// lanes are merged in float64. xs, ys are the base-2
-// scaled coordinates and h the scaled column bias of softMinFast. 2^t
-// (t <= 0) is exp2x8: round t to k, a degree-6 Taylor polynomial of
-// e^((t-k) ln 2) (relative error < 2e-7), times 2^k built in the
-// exponent bits; t is clamped at -126 (2^-126 of the row's largest term
-// is below float32's resolution of a sum).
-func softMin2DSIMD(c *CPU, out []float64, xs, ys, h []float64, m int, outk float64) {
-	m8 := (m + 7) &^ 7
-	y0 := make([]float32, m8)
-	y1 := make([]float32, m8)
-	hh := make([]float32, m8)
-	for j := 0; j < m8; j++ {
-		if j < m {
-			y0[j], y1[j], hh[j] = float32(ys[2*j]), float32(ys[2*j+1]), float32(h[j])
-		} else {
-			hh[j] = -1e30 // padding: a column of no weight
-		}
+// softMinRow32SIMD is softMinRow32 (cpuasm.go) in archsimd: one row of
+// softMin2D, its two passes over the columns eight at a time.
+func softMinRow32SIMD(out *[16]float32, x0s, x1s float32, y0, y1, hh []float32) {
+	m8 := len(hh)
+	x0 := archsimd.BroadcastFloat32x8(x0s)
+	x1 := archsimd.BroadcastFloat32x8(x1s)
+	mx := archsimd.BroadcastFloat32x8(-1e30)
+	for j := 0; j < m8; j += 8 {
+		a := x0.Sub(archsimd.LoadFloat32x8Slice(y0[j : j+8]))
+		b := x1.Sub(archsimd.LoadFloat32x8Slice(y1[j : j+8]))
+		mx = mx.Max(archsimd.LoadFloat32x8Slice(hh[j : j+8]).Sub(a.MulAdd(a, b.Mul(b))))
 	}
-	c.parallel(len(out), func(lo, hi int) {
-		var mv, sv [8]float32
-		for i := lo; i < hi; i++ {
-			x0 := archsimd.BroadcastFloat32x8(float32(xs[2*i]))
-			x1 := archsimd.BroadcastFloat32x8(float32(xs[2*i+1]))
-			mx := archsimd.BroadcastFloat32x8(-1e30)
-			for j := 0; j < m8; j += 8 {
-				a := x0.Sub(archsimd.LoadFloat32x8Slice(y0[j : j+8]))
-				b := x1.Sub(archsimd.LoadFloat32x8Slice(y1[j : j+8]))
-				mx = mx.Max(archsimd.LoadFloat32x8Slice(hh[j : j+8]).Sub(a.MulAdd(a, b.Mul(b))))
-			}
-			s := archsimd.BroadcastFloat32x8(0)
-			for j := 0; j < m8; j += 8 {
-				a := x0.Sub(archsimd.LoadFloat32x8Slice(y0[j : j+8]))
-				b := x1.Sub(archsimd.LoadFloat32x8Slice(y1[j : j+8]))
-				v := archsimd.LoadFloat32x8Slice(hh[j : j+8]).Sub(a.MulAdd(a, b.Mul(b)))
-				s = s.Add(exp2x8(v.Sub(mx)))
-			}
-			mx.Store(&mv)
-			s.Store(&sv)
-			M := math.Inf(-1)
-			for _, t := range mv {
-				M = max(M, float64(t))
-			}
-			var S float64
-			for l := range sv {
-				S += float64(sv[l]) * math.Exp2(float64(mv[l])-M)
-			}
-			out[i] = outk * (M + math.Log2(S))
-		}
-	})
+	s := archsimd.BroadcastFloat32x8(0)
+	for j := 0; j < m8; j += 8 {
+		a := x0.Sub(archsimd.LoadFloat32x8Slice(y0[j : j+8]))
+		b := x1.Sub(archsimd.LoadFloat32x8Slice(y1[j : j+8]))
+		v := archsimd.LoadFloat32x8Slice(hh[j : j+8]).Sub(a.MulAdd(a, b.Mul(b)))
+		s = s.Add(exp2x8(v.Sub(mx)))
+	}
+	mx.StoreSlice(out[:8])
+	s.StoreSlice(out[8:])
 }
 
 var (
@@ -94,7 +62,9 @@ var (
 	x8Bias = archsimd.BroadcastInt32x8(127)
 )
 
-// exp2x8 returns 2^t for t <= 0, lane-wise (see softMin2DSIMD).
+// exp2x8 returns 2^t for t <= 0, lane-wise (see softMin2D): t clamped
+// at -126, k = round(t), a degree-6 Taylor polynomial of e^((t - k) ln 2)
+// (relative error < 2e-7), times 2^k built in the exponent bits.
 func exp2x8(t archsimd.Float32x8) archsimd.Float32x8 {
 	t = t.Max(x8Min)
 	k := t.RoundToEven()
@@ -174,6 +144,15 @@ func sumExp4(v []float64, shift float64) float64 {
 	var a [4]float64
 	acc.Store(&a)
 	return (a[0] + a[1]) + (a[2] + a[3])
+}
+
+// expShift4 sets w[j] = e^(v[j] - shift) (each exponent clamped at
+// sumFloor) four columns at a time; len(v) must be a multiple of 4.
+func expShift4(w, v []float64, shift float64) {
+	sh := archsimd.BroadcastFloat64x4(shift)
+	for j := 0; j+4 <= len(v); j += 4 {
+		exp4(archsimd.LoadFloat64x4Slice(v[j : j+4]).Sub(sh)).StoreSlice(w[j : j+4])
+	}
 }
 
 // logits4x2Vec is logits4x2 over the columns in structure-of-arrays form

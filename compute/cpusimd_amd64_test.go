@@ -38,3 +38,76 @@ func TestSumExp4(t *testing.T) {
 	}
 	t.Logf("vector exp on [-660, 0]: worst %d ulp", worst)
 }
+
+// The assembly loops (cpuasm_amd64.s) give the same bits as their
+// archsimd twins on the same inputs: the exp sums and weights, the d = 2
+// logits and lane maxima, the high-d expanded-form logits, and cpu32's
+// float32 row.
+func TestAsmMatchesSIMD(t *testing.T) {
+	if !hasAsm || !simd64 {
+		t.Skip("no AVX2 and FMA on this CPU: neither vector loop runs")
+	}
+	const m = 36 // a group of eight columns, then one of four
+	v := make([]float64, m)
+	for j := range v {
+		v[j] = -30 * math.Abs(NormalAt(7, uint64(j)))
+	}
+	v[5] = math.Inf(-1)
+	if a, b := expSumAVX2(v, -2), sumExp4(v, -2); a != b {
+		t.Errorf("exp sum: asm %v, archsimd %v", a, b)
+	}
+	wa, wb := make([]float64, m), make([]float64, m)
+	expShiftAVX2(wa, v, 1.5)
+	expShift4(wb, v, 1.5)
+	for j := range wa {
+		if wa[j] != wb[j] {
+			t.Fatalf("exp weight %d: asm %v, archsimd %v", j, wa[j], wb[j])
+		}
+	}
+	for _, d := range []int{2, dotMinDim, 37} {
+		xs, ys := make([]float64, 9*d), make([]float64, m*d)
+		for i := range xs {
+			xs[i] = NormalAt(8, uint64(i))
+		}
+		for i := range ys {
+			ys[i] = NormalAt(9, uint64(i)) + 0.5
+		}
+		h := make([]float64, m)
+		for j := range h {
+			h[j] = NormalAt(10, uint64(j))
+		}
+		h[m-1] = math.Inf(-1)
+		cb := newColumnBlocks(ys, h, d)
+		var xn []float64
+		x := xs
+		if d >= dotMinDim {
+			cb.centre()
+			x, xn = centredRows(xs, cb.mean, 9, d)
+		}
+		rows := [4]int{3, 0, 8, 5}
+		mc := len(cb.h)
+		kept := identity(len(cb.start) - 1)
+		bufA, bufS := make([]float64, 4*mc), make([]float64, 4*mc)
+		mxA := cb.logits(bufA, kept, x, xn, rows, 7, loopsAsm)
+		mxS := cb.logits(bufS, kept, x, xn, rows, 7, loopsSIMD)
+		if mxA != mxS {
+			t.Errorf("d=%d maxima: asm %v, archsimd %v", d, mxA, mxS)
+		}
+		for j := range bufA {
+			if bufA[j] != bufS[j] && !(math.IsNaN(bufA[j]) && math.IsNaN(bufS[j])) {
+				t.Fatalf("d=%d logit %d: asm %v, archsimd %v", d, j, bufA[j], bufS[j])
+			}
+		}
+	}
+	y0, y1, h := make([]float32, 40), make([]float32, 40), make([]float32, 40)
+	for j := range h {
+		y0[j], y1[j], h[j] = float32(NormalAt(11, uint64(j))), float32(NormalAt(12, uint64(j))), float32(NormalAt(13, uint64(j)))
+	}
+	h[39] = -1e30
+	var a, b [16]float32
+	softMinRow32(loopsAsm, &a, 0.3, -0.7, y0, y1, h)
+	softMinRow32(loopsSIMD, &b, 0.3, -0.7, y0, y1, h)
+	if a != b {
+		t.Errorf("float32 row: asm %v, archsimd %v", a, b)
+	}
+}

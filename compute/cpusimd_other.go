@@ -10,8 +10,12 @@ var simdSoftMin = false
 // leaves no dirty upper vector state (see cpusimd_amd64.go).
 func clearUpperBits() {}
 
-func softMin2DSIMD(c *CPU, out []float64, xs, ys, h []float64, m int, outk float64) {
-	panic("compute: softMin2DSIMD without SIMD support")
+func softMinRow32SIMD(out *[16]float32, x0, x1 float32, y0, y1, h []float32) {
+	panic("compute: softMinRow32SIMD without SIMD support")
+}
+
+func expShift4(w, v []float64, shift float64) {
+	panic("compute: expShift4 without SIMD support")
 }
 
 // simd64 is false: the float64 fast path stays scalar.

@@ -1,0 +1,169 @@
+package compute
+
+import (
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// everyLoops returns one backend of newCPU (every core) per loop kind
+// this build runs on this CPU (availableLoops): pure Go always, the
+// archsimd loops in the GOEXPERIMENT=simd build, the assembly where the
+// CPU has AVX2 and FMA.
+func everyLoops(newCPU func(int) *CPU) []*CPU {
+	var bs []*CPU
+	for _, k := range availableLoops() {
+		b := newCPU(0)
+		b.loops = k
+		bs = append(bs, b)
+	}
+	return bs
+}
+
+// The loops in use: the fastest available unless OTPLAY_CPU_LOOPS names
+// another available one, named in Info().API; an unknown name changes
+// nothing.
+func TestLoopsSelection(t *testing.T) {
+	ks := availableLoops()
+	best := ks[len(ks)-1]
+	if runtime.GOARCH == "amd64" && hasAsm && best != loopsAsm {
+		t.Errorf("amd64 with AVX2 and FMA: default loops %v, want asm", best)
+	}
+	if runtime.GOARCH != "amd64" && (hasAsm || simd64) {
+		t.Errorf("%s: hasAsm %v simd64 %v, want pure Go", runtime.GOARCH, hasAsm, simd64)
+	}
+	for _, k := range ks {
+		t.Setenv("OTPLAY_CPU_LOOPS", k.String())
+		if got := NewCPU(0).loops; got != k {
+			t.Errorf("OTPLAY_CPU_LOOPS=%v: loops %v", k, got)
+		}
+		if api := NewCPUFast(0).Info().API; api != k.describe() {
+			t.Errorf("OTPLAY_CPU_LOOPS=%v: cpu32 API %q, want %q", k, api, k.describe())
+		}
+	}
+	t.Setenv("OTPLAY_CPU_LOOPS", "avx1024")
+	if got := NewCPU(0).loops; got != best {
+		t.Errorf("OTPLAY_CPU_LOOPS=avx1024: loops %v, want the default %v", got, best)
+	}
+	if api := NewCPURef(0).Info().API; api != "Go" {
+		t.Errorf("cpuref API %q, want Go", api)
+	}
+}
+
+// The assembly exp (expSumAVX2, expShiftAVX2) is within 1 ulp of the
+// correctly rounded e^t on [-660, 0] and clamps below at e^-708, as the
+// scalar exp64.
+func TestExpAsm(t *testing.T) {
+	if !hasAsm {
+		t.Skip("no AVX2 and FMA on this CPU (or not amd64): the assembly loops do not run")
+	}
+	var worst int64
+	w := make([]float64, 4)
+	floor := bigExp(-708)
+	for i := 0; i <= 10_000; i++ {
+		x := -660 * float64(i) / 10_000
+		ex := bigExp(x)
+		got := expSumAVX2([]float64{x + 1, math.Inf(-1), math.Inf(-1), math.Inf(-1)}, 1)
+		expShiftAVX2(w, []float64{0.5, x + 0.5, -1e300, x - 1}, 0.5)
+		worst = max(worst, ulpDiff(got, ex+3*floor), ulpDiff(w[1], ex))
+		if worst > 1 {
+			t.Fatalf("e^%v: sum %v, lane %v, want %v (%d ulps)", x, got, w[1], ex, worst)
+		}
+		if w[0] != 1 || ulpDiff(w[2], floor) > 1 || ulpDiff(w[3], exp64(x-1.5)) > 2 {
+			t.Fatalf("expShiftAVX2 lanes e^0 = %v, e^-1e300 = %v, e^(x-1.5) = %v, want 1, e^-708 and %v", w[0], w[2], w[3], exp64(x-1.5))
+		}
+	}
+	if got := expSumAVX2(nil, 0); got != 0 {
+		t.Errorf("empty sum %v", got)
+	}
+	t.Logf("assembly exp on [-660, 0]: worst %d ulp", worst)
+}
+
+// The one-pass soft-min (softMin4x2, d = 2) gives the two-pass result to
+// rounding for a shift well below the rows' maxima, and hands the rows
+// back (onePass false, nothing written) when the shift is so far below
+// that a term may have reached the cap, and for a row with no finite
+// bound.
+func TestOnePassSoftMin(t *testing.T) {
+	if !hasAsm {
+		t.Skip("no AVX2 and FMA on this CPU (or not amd64): the assembly loops do not run")
+	}
+	const n, m, eps = 4, 300, 0.05
+	xs, ys := make([]float64, 2*n), make([]float64, 2*m)
+	for i := range xs {
+		xs[i] = NormalAt(1, uint64(i))
+	}
+	for i := range ys {
+		ys[i] = NormalAt(2, uint64(i)) + 0.5
+	}
+	h := make([]float64, m)
+	for j := range h {
+		h[j] = -math.Log(m) + NormalAt(3, uint64(j))
+	}
+	cb := newColumnBlocks(ys, h, 2)
+	nb := len(cb.start) - 1
+	rb := &rowBlock{ub: make([]float64, 4*nb), buf: make([]float64, 4*len(cb.h)), n: 4, rows: [4]int{0, 1, 2, 3},
+		cb: cb, x: xs, inv: 1 / eps, loops: loopsAsm}
+	rb.kept, rb.low = cb.bound(rb.ub, nil, xs, rb.rows, 1/eps, grade64.gap)
+	rb.fillLogits()
+	want := make([]float64, n)
+	for r := range n {
+		var s float64
+		for _, b := range rb.kept {
+			s += sumExp(rb.buf[r*len(cb.h)+cb.start[b]:r*len(cb.h)+cb.start[b+1]], rb.mx[r], -746)
+		}
+		want[r] = -eps * (rb.mx[r] + math.Log(s))
+		if rb.low[r] > rb.mx[r] || rb.low[r] < rb.mx[r]-20 {
+			t.Fatalf("row %d: bound's lower bound %v of the maximum %v", r, rb.low[r], rb.mx[r])
+		}
+	}
+	out := make([]float64, n)
+	low := rb.low
+	for _, below := range []float64{0, 30, 500} {
+		for r := range rb.low {
+			rb.low[r] = low[r] - below
+		}
+		if !rb.onePass(out, eps) {
+			t.Fatalf("shift %v below the bound: onePass handed the rows back", below)
+		}
+		for r := range n {
+			if e := math.Abs(out[r]-want[r]) / (math.Abs(want[r]) + 1); !(e < 4e-15) {
+				t.Errorf("shift %v below: row %d one-pass %.17g, two-pass %.17g (rel %.3g)", below, r, out[r], want[r], e)
+			}
+		}
+	}
+	clear(out)
+	for _, low2 := range []float64{low[2] - 650, -math.MaxFloat64, math.NaN()} {
+		rb.low = low
+		rb.low[2] = low2
+		if rb.onePass(out, eps) {
+			t.Errorf("row 2 shifted to %v: onePass kept the rows", low2)
+		}
+		for r, v := range out {
+			if v != 0 {
+				t.Errorf("row 2 shifted to %v: onePass wrote row %d = %v", low2, r, v)
+			}
+		}
+	}
+}
+
+// The package and its tests build and vet for a CPU without the assembly
+// (arm64: pure Go loops). amd64 without GOEXPERIMENT=simd is built and
+// tested by make test's second run of ./compute.
+func TestBuildsForOtherTargets(t *testing.T) {
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(gobin); err != nil {
+		t.Skipf("no go command at %s to build with", gobin)
+	}
+	for _, target := range [][]string{{"GOARCH=arm64"}} {
+		cmd := exec.Command(gobin, "vet", ".")
+		cmd.Env = append(os.Environ(), append(target, "GOEXPERIMENT=", "CGO_ENABLED=0")...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("%s go vet: %v\n%s", strings.Join(target, " "), err, out)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package compute
 import (
 	"math"
 	"math/big"
+	"slices"
 	"testing"
 )
 
@@ -261,4 +262,44 @@ func TestSoftMean64MatchesReference(t *testing.T) {
 		}
 	}
 	t.Logf("worst difference, in units of the tolerance: %.3g", worst)
+}
+
+// nthElement leaves the point of rank k at k, none larger before it and
+// none smaller after, with ties (a coordinate of few values) and in two
+// dimensions; with NaN coordinates it ends and keeps a permutation.
+func TestNthElement(t *testing.T) {
+	for _, n := range []int{1, 2, 3, 5, 64, 1001} {
+		for _, levels := range []float64{0, 3} { // 0: continuous; 3: three values
+			y := make([]float64, 2*n)
+			for i := range y {
+				y[i] = NormalAt(uint64(n), uint64(i))
+				if levels > 0 {
+					y[i] = math.Round(y[i]) // mostly -1, 0, 1
+				}
+			}
+			for _, k := range []int{0, n / 2, n - 1} {
+				perm := identity(n)
+				nthElement(y, 2, 1, perm, k)
+				sorted := slices.Clone(perm)
+				slices.Sort(sorted)
+				if !slices.Equal(sorted, identity(n)) {
+					t.Fatalf("n=%d: not a permutation", n)
+				}
+				pk := y[2*perm[k]+1]
+				for i, j := range perm {
+					if v := y[2*j+1]; (i < k && v > pk) || (i > k && v < pk) {
+						t.Fatalf("n=%d levels=%v k=%d: position %d holds %v against %v at k", n, levels, k, i, v, pk)
+					}
+				}
+			}
+		}
+	}
+	y := []float64{3, math.NaN(), 1, math.NaN(), 2, 0, math.NaN()}
+	perm := identity(len(y))
+	nthElement(y, 1, 0, perm, 3)
+	sorted := slices.Clone(perm)
+	slices.Sort(sorted)
+	if !slices.Equal(sorted, identity(len(y))) {
+		t.Errorf("with NaN: %v is not a permutation", perm)
+	}
 }

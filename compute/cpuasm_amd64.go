@@ -33,3 +33,8 @@ func softMinRow32AVX2(out *[16]float32, x0 float32, x1 float32, y0 []float32, y1
 //
 //go:noescape
 func logits4DotAVX2(buf *float64, stride int, mv *[16]float64, x *[4]*float64, d int, xn *[4]float64, yt []float64, yn []float64, h []float64, inv float64)
+
+// bound2AVX2 is bound2 (see cpuasm.go).
+//
+//go:noescape
+func bound2AVX2(ub []float64, low *[4]float64, x0 float64, x1 float64, bs []float64, ninv float64)

@@ -997,3 +997,70 @@ dot_k4_done:
 dot_done:
 	VZEROUPPER
 	RET
+
+// func bound2AVX2(ub []float64, low *[4]float64, x0 float64, x1 float64, bs []float64, ninv float64)
+// Requires: AVX, AVX2, FMA3, SSE2
+TEXT ·bound2AVX2(SB), NOSPLIT, $0-80
+	MOVQ         ub_base+0(FP), AX
+	MOVQ         ub_len+8(FP), CX
+	MOVQ         bs_base+48(FP), DX
+	MOVSD        x0+32(FP), X0
+	VBROADCASTSD X0, Y0
+	MOVSD        x1+40(FP), X1
+	VBROADCASTSD X1, Y1
+	MOVSD        ninv+72(FP), X2
+	VBROADCASTSD X2, Y2
+	VXORPD       Y3, Y3, Y3
+	MOVQ         low+24(FP), BX
+	VMOVUPD      (BX), Y4
+	MOVQ         CX, SI
+	SHLQ         $0x03, SI
+	XORQ         DI, DI
+
+bound2_loop:
+	CMPQ        DI, CX
+	JGE         bound2_done
+	IMUL3Q      $0x00, SI, R8
+	ADDQ        DX, R8
+	VMOVUPD     (R8), Y5
+	VSUBPD      Y0, Y5, Y5
+	IMUL3Q      $0x02, SI, R8
+	ADDQ        DX, R8
+	VSUBPD      (R8), Y0, Y6
+	VMAXPD      Y6, Y5, Y5
+	VMAXPD      Y3, Y5, Y5
+	IMUL3Q      $0x01, SI, R8
+	ADDQ        DX, R8
+	VMOVUPD     (R8), Y7
+	VSUBPD      Y1, Y7, Y7
+	IMUL3Q      $0x03, SI, R8
+	ADDQ        DX, R8
+	VSUBPD      (R8), Y1, Y6
+	VMAXPD      Y6, Y7, Y7
+	VMAXPD      Y3, Y7, Y7
+	VMULPD      Y7, Y7, Y7
+	VFMADD231PD Y5, Y5, Y7
+	IMUL3Q      $0x06, SI, R8
+	ADDQ        DX, R8
+	VFMADD213PD (R8), Y2, Y7
+	VMOVUPD     Y7, (AX)(DI*8)
+	IMUL3Q      $0x04, SI, R8
+	ADDQ        DX, R8
+	VSUBPD      (R8), Y0, Y5
+	IMUL3Q      $0x05, SI, R8
+	ADDQ        DX, R8
+	VSUBPD      (R8), Y1, Y6
+	VMULPD      Y6, Y6, Y6
+	VFMADD231PD Y5, Y5, Y6
+	IMUL3Q      $0x06, SI, R8
+	ADDQ        DX, R8
+	VFMADD213PD (R8), Y2, Y6
+	VMAXPD      Y6, Y4, Y4
+	ADDQ        $0x04, DI
+	ADDQ        $0x20, DX
+	JMP         bound2_loop
+
+bound2_done:
+	VMOVUPD Y4, (BX)
+	VZEROUPPER
+	RET

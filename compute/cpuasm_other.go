@@ -24,3 +24,7 @@ func softMinRow32AVX2(out *[16]float32, x0, x1 float32, y0, y1, h []float32) {
 func logits4DotAVX2(buf *float64, stride int, mv *[16]float64, x *[4]*float64, d int, xn *[4]float64, yt, yn, h []float64, inv float64) {
 	panic("compute: no assembly loops")
 }
+
+func bound2AVX2(ub []float64, low *[4]float64, x0, x1 float64, bs []float64, ninv float64) {
+	panic("compute: no assembly loops")
+}

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -106,9 +107,9 @@ func TestOnePassSoftMin(t *testing.T) {
 	}
 	cb := newColumnBlocks(ys, h, 2)
 	nb := len(cb.start) - 1
-	rb := &rowBlock{ub: make([]float64, 4*nb), buf: make([]float64, 4*len(cb.h)), n: 4, rows: [4]int{0, 1, 2, 3},
+	rb := &rowBlock{ub: make([]float64, 4*nb+4), buf: make([]float64, 4*len(cb.h)), n: 4, rows: [4]int{0, 1, 2, 3},
 		cb: cb, x: xs, inv: 1 / eps, loops: loopsAsm}
-	rb.kept, rb.low = cb.bound(rb.ub, nil, xs, rb.rows, 1/eps, grade64.gap)
+	rb.kept, rb.low = cb.bound(rb.ub, nil, xs, rb.rows, 1/eps, grade64.gap, loopsAsm)
 	rb.fillLogits()
 	want := make([]float64, n)
 	for r := range n {
@@ -165,5 +166,48 @@ func TestBuildsForOtherTargets(t *testing.T) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Errorf("%s go vet: %v\n%s", strings.Join(target, " "), err, out)
 		}
+	}
+}
+
+// The assembly bound at d = 2 (bound2AVX2) gives the pure Go bound's
+// numbers to rounding and keeps the same blocks, at eps where most blocks
+// are skipped and where none is.
+func TestBound2Asm(t *testing.T) {
+	if !hasAsm {
+		t.Skip("no AVX2 and FMA on this CPU (or not amd64): the assembly loops do not run")
+	}
+	const n, m = 9, 1000
+	xs, ys, h := make([]float64, 2*n), make([]float64, 2*m), make([]float64, m)
+	for i := range xs {
+		xs[i] = NormalAt(1, uint64(i))
+	}
+	for i := range ys {
+		ys[i] = NormalAt(2, uint64(i)) + 0.5
+	}
+	for j := range h {
+		h[j] = NormalAt(3, uint64(j))
+	}
+	h[17] = math.Inf(-1)
+	cb := newColumnBlocks(ys, h, 2)
+	nb := len(cb.start) - 1
+	for _, eps := range []float64{1e-3, 0.05, 100} {
+		ubG, ubA := make([]float64, 4*nb+4), make([]float64, 4*nb+4)
+		rows := [4]int{2, 7, 8, 0}
+		keptG, lowG := cb.bound(ubG, nil, xs, rows, 1/eps, grade64.gap, loopsGo)
+		keptA, lowA := cb.bound(ubA, nil, xs, rows, 1/eps, grade64.gap, loopsAsm)
+		if !slices.Equal(keptG, keptA) {
+			t.Errorf("eps %g: kept blocks %v (Go), %v (asm)", eps, keptG, keptA)
+		}
+		for k := range 4 * nb {
+			if e := math.Abs(ubA[k] - ubG[k]); !(e <= 1e-14*(math.Abs(ubG[k])+1)) {
+				t.Fatalf("eps %g: bound %d = %v (asm), %v (Go)", eps, k, ubA[k], ubG[k])
+			}
+		}
+		for r := range 4 {
+			if e := math.Abs(lowA[r] - lowG[r]); !(e <= 1e-14*(math.Abs(lowG[r])+1)) {
+				t.Errorf("eps %g row %d: lower bound %v (asm), %v (Go)", eps, r, lowA[r], lowG[r])
+			}
+		}
+		t.Logf("eps %g: %d of %d blocks kept", eps, len(keptA), nb)
 	}
 }

@@ -482,6 +482,66 @@ func logits4Dot() {
 	RET()
 }
 
+func bound2() {
+	TEXT("bound2AVX2", NOSPLIT, "func(ub []float64, low *[4]float64, x0, x1 float64, bs []float64, ninv float64)")
+	Pragma("noescape")
+	Doc("bound2AVX2 is bound2 (see cpuasm.go).")
+	ubp := Load(Param("ub").Base(), GP64())
+	n := Load(Param("ub").Len(), GP64())
+	bs := Load(Param("bs").Base(), GP64())
+	t0, t1, ninv, zero, lw := YMM(), YMM(), YMM(), YMM(), YMM()
+	VBROADCASTSD(Load(Param("x0"), XMM()), t0)
+	VBROADCASTSD(Load(Param("x1"), XMM()), t1)
+	VBROADCASTSD(Load(Param("ninv"), XMM()), ninv)
+	VXORPD(zero, zero, zero)
+	lowp := Load(Param("low"), GP64())
+	VMOVUPD(Mem{Base: lowp}, lw)
+	// bs holds, at strides of n: lo0, lo1, hi0, hi1, yb0, yb1, hmax.
+	stride := GP64()
+	MOVQ(n, stride)
+	SHLQ(Imm(3), stride)
+	j := GP64()
+	XORQ(j, j)
+	p := GP64()
+	MOVQ(bs, p)
+	Label("bound2_loop")
+	CMPQ(j, n)
+	JGE(LabelRef("bound2_done"))
+	at := func(f int) Mem { // field f of blocks j .. j+3
+		q := GP64()
+		IMUL3Q(Imm(uint64(f)), stride, q)
+		ADDQ(p, q)
+		return Mem{Base: q}
+	}
+	a, b, c := YMM(), YMM(), YMM()
+	box := func(t VecVirtual, lo, hi int, e VecVirtual) {
+		VMOVUPD(at(lo), e)
+		VSUBPD(t, e, e) // lo - t
+		VSUBPD(at(hi), t, b)
+		VMAXPD(b, e, e)
+		VMAXPD(zero, e, e)
+	}
+	box(t0, 0, 2, a)
+	box(t1, 1, 3, c)
+	VMULPD(c, c, c)
+	VFMADD231PD(a, a, c)
+	VFMADD213PD(at(6), ninv, c) // hmax - dist inv
+	VMOVUPD(c, Mem{Base: ubp, Index: j, Scale: 8})
+	VSUBPD(at(4), t0, a)
+	VSUBPD(at(5), t1, b)
+	VMULPD(b, b, b)
+	VFMADD231PD(a, a, b)
+	VFMADD213PD(at(6), ninv, b) // hmax - |x - y_best|^2 inv
+	VMAXPD(b, lw, lw)
+	ADDQ(Imm(4), j)
+	ADDQ(Imm(32), p)
+	JMP(LabelRef("bound2_loop"))
+	Label("bound2_done")
+	VMOVUPD(lw, Mem{Base: lowp})
+	VZEROUPPER()
+	RET()
+}
+
 func main() {
 	ConstraintExpr("amd64")
 	constants()
@@ -491,5 +551,6 @@ func main() {
 	softMin4x2()
 	softMinRow32()
 	logits4Dot()
+	bound2()
 	Generate()
 }

@@ -9,19 +9,23 @@ import "math"
 // which trades accuracy that float64 resolves:
 //
 //   - a table-driven exp accurate to 1 ulp over the whole float64 range
-//     (exp64, sumExp), and in the GOEXPERIMENT=simd build a four-lane one
-//     (exp4), so that independent pairs pipeline instead of waiting on
-//     math.Exp's branches;
+//     (exp64, sumExp), and on the vector loops (loopKind: AVX2 and FMA
+//     assembly, or archsimd in the GOEXPERIMENT=simd build, cpuasm.go) a
+//     four-lane one (exp4), so that independent pairs pipeline instead of
+//     waiting on math.Exp's branches;
 //   - each row's log-sum-exp in two passes (the row maximum, then sum_j
 //     e^(v_j - max)) over the columns' logits held in a buffer per worker
-//     that stays in cache: no rescaling;
+//     that stays in cache: no rescaling; at d = 2 on the assembly loops in
+//     one pass, shifted by a lower bound of the maximum (cpuasm.go);
 //   - rows taken four at a time, so every column (y_j, h_j) is loaded once
 //     for four rows and four exps are in flight at once;
 //   - rows and columns in k-d order and columns in blocks with bounding
 //     boxes (columnBlocks), so that blocks whose every term is below
 //     e^-60 of the row's largest are skipped in both passes (up to
-//     d = maxBoundDim), and single terms below it in the scalar exp loop.
-//   - from d = dotMinDim, in the GOEXPERIMENT=simd build, the cost in the
+//     d = maxBoundDim), and single terms below it in the scalar exp loop;
+//     the rows are handed to the cores 64 at a time (their cost varies
+//     with the blocks they keep);
+//   - from d = dotMinDim, on the vector loops, the cost in the
 //     expanded form |x|^2 + |y|^2 - 2 x.y over centred clouds, four rows
 //     by eight columns of fused multiply-adds (cpuhd.go, with its error
 //     bound).

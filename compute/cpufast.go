@@ -13,7 +13,7 @@ import (
 // Two changes in the pair loops, both bounded:
 //   - exp by range reduction and a short polynomial (relative error
 //     < 1e-9, far below float32's 6e-8), in float32 vector lanes (2e-7)
-//     where softMin2DSIMD runs;
+//     where softMin2D runs (d = 2 on the vector loops);
 //   - terms more than 40 below the row's largest are skipped: each is
 //     < e^-40 = 4.2e-18 of the largest, so even 1e8 of them change the sum
 //     by < 4.2e-10 relative. The soft-min skips whole spatial blocks of

@@ -1,17 +1,17 @@
 package compute
 
 // The high-dimensional cost of the fast CPU paths (cpu and cpu32): from
-// d = dotMinDim on, in the GOEXPERIMENT=simd build on a CPU with AVX2 and
-// FMA, the logits of softMin64 and softMean64 take the squared distance
+// d = dotMinDim on, on the vector loops (the AVX2 and FMA assembly, or
+// archsimd in the GOEXPERIMENT=simd build: cpuasm.go), the logits of softMin64 and softMean64 take the squared distance
 // in its expanded form
 //
 //	|x_i - y_j|^2 = |x_i|^2 + |y_j|^2 - 2 x_i . y_j
 //
 // with the norms computed once per call and the inner products four rows
-// by eight columns at a time (logits4DotVec): one fused multiply-add per
+// by eight columns at a time (logits4DotVec, logits4DotAsm): one fused multiply-add per
 // coordinate and pair, each loaded x_i[k] used eight times and y_j[k]
 // four, against a subtraction and a multiply-add per coordinate and pair
-// in the direct form (logits4Vec). The plain build keeps the direct form
+// in the direct form (logits4Vec). The pure Go loops keep the direct form
 // (logits4): a scalar 4 x 2 block of the expanded form measured no faster
 // there (Go's register allocator spills its accumulators), and the direct
 // form rounds less.

@@ -6,7 +6,7 @@ import "simd/archsimd"
 
 // logits4DotVec is logits4 by the expanded form of cpuhd.go over the
 // centred rows x (squared norms xn) and columns (norms yn), in the
-// GOEXPERIMENT=simd build (AVX2 and FMA): the inner products of four rows and eight columns as eight
+// GOEXPERIMENT=simd build (AVX2 and FMA; logits4DotAVX2 is its assembly twin): the inner products of four rows and eight columns as eight
 // vector accumulators, two per row, whose lanes are the columns: per
 // coordinate k two loads of four columns' y[k] (yt, the columns of each
 // group of four interleaved: yt[g*4d + 4k + c] = y_{4g+c}[k]), four

@@ -29,9 +29,9 @@
 //
 // The CPU backends (type CPU), named as `--backend` names them:
 //   - "cpu" (NewCPU): float64, SoftMin and SoftMean on fast kernels
-//     (cpu64.go): a table-driven exp to 1 ulp (a four-lane one in the
-//     GOEXPERIMENT=simd build), two passes per row over a cached row of
-//     logits, four rows per pass, rows and columns in k-d order with
+//     (cpu64.go): a table-driven exp to 1 ulp (a four-lane one on the
+//     vector loops), two passes per row over a cached row of logits (one
+//     pass at d = 2 in assembly), four rows per pass, rows and columns in k-d order with
 //     column blocks skipped where every term is below e^-60 of the row's
 //     largest. Same numbers as cpuref to a few ulps; plans equal to POT's
 //     sinkhorn_log to 1e-12.
@@ -39,11 +39,18 @@
 //     comment states; the reference of the conformance suite and of the
 //     fast paths' tests.
 //   - "cpu32" (NewCPUFast): float32 grade, the GPU's tolerances: a float32
-//     AVX2 soft-min for d = 2 in the GOEXPERIMENT=simd build
-//     (cpusimd_amd64.go), elsewhere cpu's loops with a shorter exp and
-//     terms below e^-40 skipped; no build flag needed.
+//     AVX2 soft-min for d = 2 on the vector loops, elsewhere cpu's loops
+//     with a shorter exp and terms below e^-40 skipped.
 //
-// All use every core (GOMAXPROCS goroutines over rows). The fast kernels
+// The vector loops need no build flag: AVX2 and FMA assembly generated
+// with avo (cpuasm_amd64.s, cpuasm.go; `go generate ./compute`), chosen at
+// run time where the CPU has both; archsimd twins in the GOEXPERIMENT=simd
+// build (cpusimd_amd64.go, cpuhd_amd64.go), which the Makefile sets; pure
+// Go everywhere else (arm64, wasm, amd64 without AVX2). OTPLAY_CPU_LOOPS=
+// go, simd or asm picks one (Info().API names the loops in use).
+//
+// All use every core (GOMAXPROCS goroutines over rows; the fast soft-min
+// and soft-mean hand rows out 64 at a time as cores free up). The fast kernels
 // handle the squared Euclidean cost; the dispatch is at the top of
 // CPU.SoftMin and CPU.SoftMean in cpu.go, where any other cost goes to the
 // plain loops. Speed on a 2-core VM against POT: the README's "CPU"

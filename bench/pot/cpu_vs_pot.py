@@ -5,7 +5,10 @@ this folder), on the same data (standard normal clouds in dimension d, the
 second shifted by 1, uniform weights, eps = 0.05 d/2).
 
 otplay is built twice from this checkout: with GOEXPERIMENT=simd (as `make
-build` does) and without (plain `go build` / `go install`). The runs
+build` does) and without (plain `go build` / `go install`). Both run the
+AVX2+FMA assembly loops where the CPU has them; the GOEXPERIMENT=simd build
+is also run on its archsimd loops (OTPLAY_CPU_LOOPS=simd, the loops before
+the assembly). The runs
 interleave: each round times every (d, n) on POT, then on each build and
 backend, so that the load of a shared machine falls on all of them alike.
 Reported: the median over the rounds of each run's median wall time per
@@ -41,10 +44,11 @@ def pot(n, d, iters):
     return row["ms_per_iter"], row["cpu_ms_per_iter"]
 
 
-def otplay(binary, backend, n, d, reps):
+def otplay(binary, backend, n, d, reps, loops=""):
+    env = dict(os.environ, OTPLAY_CPU_LOOPS=loops)
     out = subprocess.run([binary, "bench", "--backend", backend, "--kernel", "sinkhorn", "--data", "normal",
                           "--sizes", str(n), "--d", str(d), "--reps", str(reps), "--batch", "1", "--json"],
-                         check=True, capture_output=True, text=True).stdout
+                         check=True, capture_output=True, text=True, env=env).stdout
     row = json.loads(out)[0]
     return row["median_ms"], row["cpu_ms"]
 
@@ -58,6 +62,7 @@ def main():
     args = ap.parse_args()
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     dims = [int(s) for s in args.d.split(",")]
+    load = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory() as tmp:
         builds = {"make build (GOEXPERIMENT=simd)": build(tmp, "simd"), "go build (no GOEXPERIMENT)": build(tmp, "")}
         runs = {}  # (name, d, n) -> list of (wall, cpu)
@@ -68,9 +73,14 @@ def main():
                     runs.setdefault(("POT 0.8.2 sinkhorn_log", d, n), []).append(pot(n, d, iters))
                     for label, binary in builds.items():
                         backends = ["cpu", "cpu32"] + (["cpuref"] if d == 2 and label.startswith("make") else [])
+                        reps = 5 if n <= 1000 else 3
                         for be in backends:
-                            reps = 5 if n <= 1000 else 3
                             runs.setdefault((f"otplay {be}, {label}", d, n), []).append(otplay(binary, be, n, d, reps))
+                        if label.startswith("make"):
+                            for be in ["cpu", "cpu32"]:
+                                runs.setdefault((f"otplay {be}, {label}, archsimd loops", d, n), []).append(
+                                    otplay(binary, be, n, d, reps, loops="simd"))
+                    load.append(os.getloadavg()[0])
                     print(f"round {r + 1}/{args.rounds} d={d} n={n} done", file=sys.stderr, flush=True)
     rows = []
     for (name, d, n), v in runs.items():
@@ -81,8 +91,9 @@ def main():
         rows.append(dict(impl=name, d=d, n=n, rounds=len(v), wall_ms=wall, cpu_ms=cpu,
                          speedup_wall=p_wall / wall, speedup_cpu=p_cpu / cpu))
     if args.json:
-        print(json.dumps(rows, indent=1))
+        print(json.dumps(dict(load_average=load, rows=rows), indent=1))
         return
+    print(f"load average (1 min) at the start and after each (round, d, n): {' '.join(f'{l:.1f}' for l in load)}")
     print(f"{'implementation':<50} {'d':>3} {'n':>5} {'wall ms':>9} {'cpu ms':>9} {'x POT (wall)':>12} {'x POT (cpu)':>11}")
     for r in sorted(rows, key=lambda r: (r["d"], r["n"], r["impl"])):
         print(f"{r['impl']:<50} {r['d']:>3} {r['n']:>5} {r['wall_ms']:>9.2f} {r['cpu_ms']:>9.2f} "

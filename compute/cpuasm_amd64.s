@@ -321,8 +321,8 @@ expshift_loop:
 	VPSLLQ      $0x34, Y2, Y2
 	VMULPD      Y2, Y3, Y3
 	VMOVUPD     Y3, (AX)
-	ADDQ        $0x20, CX
 	ADDQ        $0x20, AX
+	ADDQ        $0x20, CX
 	DECQ        DX
 	JMP         expshift_loop
 

@@ -25,6 +25,15 @@ func everyLoops(newCPU func(int) *CPU) []*CPU {
 	return bs
 }
 
+// normals returns n standard normal numbers (NormalAt of seed) plus shift.
+func normals(seed uint64, n int, shift float64) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = NormalAt(seed, uint64(i)) + shift
+	}
+	return v
+}
+
 // The loops in use: the fastest available unless OTPLAY_CPU_LOOPS names
 // another available one, named in Info().API; an unknown name changes
 // nothing.
@@ -94,17 +103,7 @@ func TestOnePassSoftMin(t *testing.T) {
 		t.Skip("no AVX2 and FMA on this CPU (or not amd64): the assembly loops do not run")
 	}
 	const n, m, eps = 4, 300, 0.05
-	xs, ys := make([]float64, 2*n), make([]float64, 2*m)
-	for i := range xs {
-		xs[i] = NormalAt(1, uint64(i))
-	}
-	for i := range ys {
-		ys[i] = NormalAt(2, uint64(i)) + 0.5
-	}
-	h := make([]float64, m)
-	for j := range h {
-		h[j] = -math.Log(m) + NormalAt(3, uint64(j))
-	}
+	xs, ys, h := normals(1, 2*n, 0), normals(2, 2*m, 0.5), normals(3, m, -math.Log(m))
 	cb := newColumnBlocks(ys, h, 2)
 	nb := len(cb.start) - 1
 	rb := &rowBlock{ub: make([]float64, 4*nb+4), buf: make([]float64, 4*len(cb.h)), n: 4, rows: [4]int{0, 1, 2, 3},
@@ -177,16 +176,7 @@ func TestBound2Asm(t *testing.T) {
 		t.Skip("no AVX2 and FMA on this CPU (or not amd64): the assembly loops do not run")
 	}
 	const n, m = 9, 1000
-	xs, ys, h := make([]float64, 2*n), make([]float64, 2*m), make([]float64, m)
-	for i := range xs {
-		xs[i] = NormalAt(1, uint64(i))
-	}
-	for i := range ys {
-		ys[i] = NormalAt(2, uint64(i)) + 0.5
-	}
-	for j := range h {
-		h[j] = NormalAt(3, uint64(j))
-	}
+	xs, ys, h := normals(1, 2*n, 0), normals(2, 2*m, 0.5), normals(3, m, 0)
 	h[17] = math.Inf(-1)
 	cb := newColumnBlocks(ys, h, 2)
 	nb := len(cb.start) - 1

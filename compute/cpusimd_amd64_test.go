@@ -65,17 +65,7 @@ func TestAsmMatchesSIMD(t *testing.T) {
 		}
 	}
 	for _, d := range []int{2, dotMinDim, 37} {
-		xs, ys := make([]float64, 9*d), make([]float64, m*d)
-		for i := range xs {
-			xs[i] = NormalAt(8, uint64(i))
-		}
-		for i := range ys {
-			ys[i] = NormalAt(9, uint64(i)) + 0.5
-		}
-		h := make([]float64, m)
-		for j := range h {
-			h[j] = NormalAt(10, uint64(j))
-		}
+		xs, ys, h := normals(8, 9*d, 0), normals(9, m*d, 0.5), normals(10, m, 0)
 		h[m-1] = math.Inf(-1)
 		cb := newColumnBlocks(ys, h, d)
 		var xn []float64

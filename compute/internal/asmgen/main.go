@@ -123,57 +123,53 @@ func hsum4(a VecVirtual) Register {
 	return lo
 }
 
-func expSum() {
-	TEXT("expSumAVX2", NOSPLIT, "func(v []float64, shift float64) float64")
-	Pragma("noescape")
-	Doc("expSumAVX2 is sumExp4 (see cpuasm.go).")
+// expLoop writes a loop over v four at a time of e^(v - shift) (exp4):
+// summed and returned (sum), or stored in w.
+func expLoop(sum bool) {
+	name, label := "expShiftAVX2", "expshift"
+	if sum {
+		name, label = "expSumAVX2", "expsum"
+		TEXT(name, NOSPLIT, "func(v []float64, shift float64) float64")
+		Pragma("noescape")
+		Doc("expSumAVX2 is sumExp4 (see cpuasm.go).")
+	} else {
+		TEXT(name, NOSPLIT, "func(w, v []float64, shift float64)")
+		Pragma("noescape")
+		Doc("expShiftAVX2 is expShift4 (see cpuasm.go).")
+	}
+	var dst GPVirtual
+	if !sum {
+		dst = GP64()
+		Load(Param("w").Base(), dst)
+	}
 	p := Load(Param("v").Base(), GP64())
 	n := Load(Param("v").Len(), GP64())
-	sh := YMM()
+	sh, acc := YMM(), YMM()
 	VBROADCASTSD(Load(Param("shift"), XMM()), sh)
-	acc := YMM()
-	VXORPD(acc, acc, acc)
+	if sum {
+		VXORPD(acc, acc, acc)
+	}
 	SHRQ(Imm(2), n)
-	Label("expsum_loop")
+	Label(label + "_loop")
 	TESTQ(n, n)
-	JZ(LabelRef("expsum_done"))
+	JZ(LabelRef(label + "_done"))
 	t, kb, e := YMM(), YMM(), YMM()
 	VMOVUPD(Mem{Base: p}, t)
 	VSUBPD(sh, t, t)
 	exp4(t, kb, e, false)
-	VADDPD(e, acc, acc)
+	if sum {
+		VADDPD(e, acc, acc)
+	} else {
+		VMOVUPD(e, Mem{Base: dst})
+		ADDQ(Imm(32), dst)
+	}
 	ADDQ(Imm(32), p)
 	DECQ(n)
-	JMP(LabelRef("expsum_loop"))
-	Label("expsum_done")
-	Store(hsum4(acc), ReturnIndex(0))
-	VZEROUPPER()
-	RET()
-}
-
-func expShift() {
-	TEXT("expShiftAVX2", NOSPLIT, "func(w, v []float64, shift float64)")
-	Pragma("noescape")
-	Doc("expShiftAVX2 is expShift4 (see cpuasm.go).")
-	dst := Load(Param("w").Base(), GP64())
-	p := Load(Param("v").Base(), GP64())
-	n := Load(Param("v").Len(), GP64())
-	sh := YMM()
-	VBROADCASTSD(Load(Param("shift"), XMM()), sh)
-	SHRQ(Imm(2), n)
-	Label("expshift_loop")
-	TESTQ(n, n)
-	JZ(LabelRef("expshift_done"))
-	t, kb, e := YMM(), YMM(), YMM()
-	VMOVUPD(Mem{Base: p}, t)
-	VSUBPD(sh, t, t)
-	exp4(t, kb, e, false)
-	VMOVUPD(e, Mem{Base: dst})
-	ADDQ(Imm(32), p)
-	ADDQ(Imm(32), dst)
-	DECQ(n)
-	JMP(LabelRef("expshift_loop"))
-	Label("expshift_done")
+	JMP(LabelRef(label + "_loop"))
+	Label(label + "_done")
+	if sum {
+		Store(hsum4(acc), ReturnIndex(0))
+	}
 	VZEROUPPER()
 	RET()
 }
@@ -545,8 +541,8 @@ func bound2() {
 func main() {
 	ConstraintExpr("amd64")
 	constants()
-	expSum()
-	expShift()
+	expLoop(true)
+	expLoop(false)
 	logits4x2()
 	softMin4x2()
 	softMinRow32()

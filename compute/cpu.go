@@ -218,7 +218,7 @@ func (c *CPU) SoftMean(dst Array, p Pairs, v Array, dv int) error {
 		if c.fast {
 			c.softMeanFast(host(dst), p, host(v), dv)
 		} else {
-			c.softMean64(host(dst), p, host(v), dv)
+			c.softMean64(host(dst), p, host(v), dv, grade64)
 		}
 		return nil
 	}

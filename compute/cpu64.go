@@ -311,9 +311,10 @@ func (c *CPU) rowBlocks(p Pairs, gap float64, worker func(cb *columnBlocks) func
 // in softMin64's frame (rowBlocks): per row the weights of the blocks and
 // terms above e^-60 of its largest (exp64, or a block's at once on the
 // vector loops: expShiftVec) times the values. A row with no column of
-// nonzero weight gives 0/0 = NaN, as in the reference.
-func (c *CPU) softMean64(out []float64, p Pairs, vals []float64, dv int) {
-	gap := grade64.gap
+// nonzero weight gives 0/0 = NaN, as in the reference. cpu32 runs it on
+// the vector loops with grade32's gap (e^-40).
+func (c *CPU) softMean64(out []float64, p Pairs, vals []float64, dv int, grade softMinGrade) {
+	gap := grade.gap
 	c.rowBlocks(p, gap, func(cb *columnBlocks) func(rb *rowBlock) {
 		acc := make([]float64, dv)
 		m, nb := len(cb.h), len(cb.start)-1

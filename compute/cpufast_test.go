@@ -68,3 +68,38 @@ func TestSoftMinFastPaths(t *testing.T) {
 		}
 	}
 }
+
+// cpu32's soft-mean on every loop kind (the vector ones run softMean64
+// at grade32) agrees with the float64 reference to float32 grade: 1e-6 of
+// max|V| (about 4 here), with a column of zero weight.
+func TestSoftMeanFastPaths(t *testing.T) {
+	ref := NewCPURef(0)
+	for _, d := range []int{2, 3, 64} {
+		for _, eps := range []float64{1e-2, 0.5 * float64(d)} {
+			const n, m, dv = 37, 301, 2
+			xs, ys, vs := normals(1, n*d, 0), normals(2, m*d, 0.5), normals(3, m*dv, 0)
+			lw := normals(4, m, -math.Log(m))
+			lw[7] = math.Inf(-1)
+			run := func(b *CPU) []float64 {
+				x, _ := b.Upload(xs)
+				y, _ := b.Upload(ys)
+				w, _ := b.Upload(lw)
+				v, _ := b.Upload(vs)
+				dst, _ := b.Alloc(n * dv)
+				if err := b.SoftMean(dst, Pairs{X: x, Y: y, N: n, M: m, D: d, LogW: w, Eps: eps}, v, dv); err != nil {
+					t.Fatal(err)
+				}
+				return Data(dst)
+			}
+			want := run(ref)
+			for _, b := range everyLoops(NewCPUFast) {
+				got := run(b)
+				for i := range want {
+					if e := math.Abs(got[i] - want[i]); !(e <= 4e-6) {
+						t.Fatalf("d=%d eps=%g loops %v entry %d: %.9g, reference %.9g", d, eps, b.loops, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}

@@ -284,6 +284,9 @@ func (c *CPU) rowBlocks(p Pairs, gap float64, worker func(cb *columnBlocks) func
 		cb.centre()
 		x, xn = centredRows(x, cb.mean, p.N, d)
 	}
+	if c.loops == loopsAsm && d != 2 && d < dotMinDim {
+		cb.soa()
+	}
 	order := rowOrder(x, p.N, d)
 	c.parallelShared(p.N, rowBlockRows, func() func(lo, hi int) {
 		body := worker(cb)
@@ -402,6 +405,7 @@ type columnBlocks struct {
 	hmax   []float64 // block b's largest h
 	best   []int     // block b's column of largest h (an index into h)
 	bs     []float64 // for d = 2: lo, hi, the best column and hmax apart (bound2AVX2)
+	ys     []float64 // for the assembly loops below dotMinDim but d = 2: soa's layout
 	src    []int     // each column's index in the caller's order (-1: padding)
 	// From d = dotMinDim with the vector loops (cpuhd.go): the columns'
 	// mean, by which y is shifted, the shifted columns' squared norms, and
@@ -583,13 +587,15 @@ func (cb *columnBlocks) logits(buf []float64, kept []int, x, xn []float64, rows 
 			logits4DotAsm(buf[j0:], m, &mx, x, xn, cb.yt[j0*d:j1*d], cb.yn[j0:j1], h, d, rows, inv)
 		case cb.yn != nil:
 			logits4DotVec(&dst, &mx, x, xn, cb.yt[j0*d:j1*d], cb.yn[j0:j1], h, d, rows, inv)
+		case cb.ys != nil && loops == loopsAsm:
+			logits4SoA(buf[j0:], m, &mx, x, cb.ys[j0*(d+1):j1*(d+1)], d, rows, inv)
 		case d == 2 && loops == loopsAsm:
 			logits4x2Asm(buf[j0:], m, &mx, x, cb.y0[j0:j1], cb.y1[j0:j1], h, rows, inv)
 		case d == 2 && vec:
 			logits4x2Vec(&dst, &mx, x, cb.y0[j0:j1], cb.y1[j0:j1], h, rows, inv)
 		case d == 2:
 			logits4x2(&dst, &mx, x, y, h, rows, inv)
-		case d >= 4 && loops == loopsSIMD:
+		case d >= 4 && vec && simd64: // archsimd (no assembly twin yet)
 			logits4Vec(&dst, &mx, x, y, h, d, rows, inv)
 		default:
 			logits4(&dst, &mx, x, y, h, d, rows, inv)

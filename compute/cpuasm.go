@@ -148,6 +148,49 @@ func logits4DotAsm(buf []float64, stride int, mx *[4]float64, x, xn, yt, yn, h [
 	}
 }
 
+// soa lays out each block's columns for logits4SoA: block b (columns j0
+// .. j1-1, mb = j1 - j0 of them) at ys[j0*(d+1):], its coordinate k of
+// column j at k*mb + j - j0 and h_j after the d coordinates, at d*mb + j
+// - j0.
+func (cb *columnBlocks) soa() {
+	d := cb.d
+	cb.ys = make([]float64, len(cb.h)*(d+1))
+	for b := range len(cb.start) - 1 {
+		j0, j1 := cb.start[b], cb.start[b+1]
+		mb, blk := j1-j0, cb.ys[j0*(d+1):j1*(d+1)]
+		for j := j0; j < j1; j++ {
+			for k := range d {
+				blk[k*mb+j-j0] = cb.y[j*d+k]
+			}
+			blk[d*mb+j-j0] = cb.h[j]
+		}
+	}
+}
+
+// logits4SoA is logits4 (four rows, one block of columns laid out by
+// soa: ys) in assembly for any d: four columns per vector, the rows'
+// coordinates broadcast, sum_k (x_k - y_k)^2 by fused multiply-adds in
+// order of k (the direct form, as logits4), then h - sum inv; the rows'
+// destinations are buf[r*stride:][:mb].
+func logits4SoA(buf []float64, stride int, mx *[4]float64, x, ys []float64, d int, rows [4]int, inv float64) {
+	mb := len(ys) / (d + 1)
+	if mb == 0 {
+		return
+	}
+	_ = buf[3*stride+mb-1]
+	var xp [4]*float64
+	var mv [16]float64
+	for r, i := range rows {
+		_ = x[i*d+d-1]
+		xp[r] = &x[i*d]
+		mv[4*r], mv[4*r+1], mv[4*r+2], mv[4*r+3] = mx[r], mx[r], mx[r], mx[r]
+	}
+	logits4SoAAVX2(&buf[0], stride, &mv, &xp, d, ys, mb, -inv)
+	for r := range 4 {
+		mx[r] = max(mv[4*r], mv[4*r+1], mv[4*r+2], mv[4*r+3])
+	}
+}
+
 // softMinRow32 is one row of softMin2DSIMD on loops k (loopsSIMD or
 // loopsAsm): the lane-wise maxima of the logits over the columns (len a
 // multiple of 8) in out[:8], and the lane-wise sums of 2^(v - max) in

@@ -38,3 +38,8 @@ func logits4DotAVX2(buf *float64, stride int, mv *[16]float64, x *[4]*float64, d
 //
 //go:noescape
 func bound2AVX2(ub []float64, low *[4]float64, x0 float64, x1 float64, bs []float64, ninv float64)
+
+// logits4SoAAVX2 is logits4SoA (see cpuasm.go).
+//
+//go:noescape
+func logits4SoAAVX2(buf *float64, stride int, mv *[16]float64, x *[4]*float64, d int, ys []float64, mb int, ninv float64)

@@ -1064,3 +1064,87 @@ bound2_done:
 	VMOVUPD Y4, (BX)
 	VZEROUPPER
 	RET
+
+// func logits4SoAAVX2(buf *float64, stride int, mv *[16]float64, x *[4]*float64, d int, ys []float64, mb int, ninv float64)
+// Requires: AVX, AVX2, FMA3, SSE2
+TEXT ·logits4SoAAVX2(SB), NOSPLIT, $0-80
+	MOVQ         buf+0(FP), AX
+	MOVQ         stride+8(FP), CX
+	SHLQ         $0x03, CX
+	LEAQ         (AX)(CX*1), DX
+	MOVQ         x+24(FP), BX
+	MOVQ         (BX), SI
+	MOVQ         8(BX), DI
+	MOVQ         16(BX), R8
+	MOVQ         24(BX), BX
+	MOVQ         d+32(FP), R9
+	MOVQ         ys_base+40(FP), R10
+	MOVQ         mb+64(FP), R11
+	MOVQ         R11, R12
+	SHLQ         $0x03, R12
+	SHRQ         $0x02, R11
+	MOVSD        ninv+72(FP), X0
+	VBROADCASTSD X0, Y0
+	MOVQ         mv+16(FP), R13
+	VMOVUPD      (R13), Y1
+	VMOVUPD      32(R13), Y3
+	VMOVUPD      64(R13), Y5
+	VMOVUPD      96(R13), Y7
+
+soa_loop:
+	TESTQ  R11, R11
+	JZ     soa_done
+	VXORPD Y2, Y2, Y2
+	VXORPD Y4, Y4, Y4
+	VXORPD Y6, Y6, Y6
+	VXORPD Y8, Y8, Y8
+	MOVQ   R10, R14
+	XORQ   R15, R15
+
+soa_k:
+	CMPQ         R15, R9
+	JGE          soa_k_done
+	VMOVUPD      (R14), Y9
+	VBROADCASTSD (SI)(R15*8), Y10
+	VSUBPD       Y9, Y10, Y10
+	VFMADD231PD  Y10, Y10, Y2
+	VBROADCASTSD (DI)(R15*8), Y10
+	VSUBPD       Y9, Y10, Y10
+	VFMADD231PD  Y10, Y10, Y4
+	VBROADCASTSD (R8)(R15*8), Y10
+	VSUBPD       Y9, Y10, Y10
+	VFMADD231PD  Y10, Y10, Y6
+	VBROADCASTSD (BX)(R15*8), Y10
+	VSUBPD       Y9, Y10, Y10
+	VFMADD231PD  Y10, Y10, Y8
+	ADDQ         R12, R14
+	INCQ         R15
+	JMP          soa_k
+
+soa_k_done:
+	VMOVUPD     (R14), Y9
+	VFMADD213PD Y9, Y0, Y2
+	VMOVUPD     Y2, (AX)
+	VMAXPD      Y2, Y1, Y1
+	VFMADD213PD Y9, Y0, Y4
+	VMOVUPD     Y4, (AX)(CX*1)
+	VMAXPD      Y4, Y3, Y3
+	VFMADD213PD Y9, Y0, Y6
+	VMOVUPD     Y6, (AX)(CX*2)
+	VMAXPD      Y6, Y5, Y5
+	VFMADD213PD Y9, Y0, Y8
+	VMOVUPD     Y8, (DX)(CX*2)
+	VMAXPD      Y8, Y7, Y7
+	ADDQ        $0x20, AX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, R10
+	DECQ        R11
+	JMP         soa_loop
+
+soa_done:
+	VMOVUPD Y1, (R13)
+	VMOVUPD Y3, 32(R13)
+	VMOVUPD Y5, 64(R13)
+	VMOVUPD Y7, 96(R13)
+	VZEROUPPER
+	RET

@@ -28,3 +28,7 @@ func logits4DotAVX2(buf *float64, stride int, mv *[16]float64, x *[4]*float64, d
 func bound2AVX2(ub []float64, low *[4]float64, x0, x1 float64, bs []float64, ninv float64) {
 	panic("compute: no assembly loops")
 }
+
+func logits4SoAAVX2(buf *float64, stride int, mv *[16]float64, x *[4]*float64, d int, ys []float64, mb int, ninv float64) {
+	panic("compute: no assembly loops")
+}

@@ -201,3 +201,34 @@ func TestBound2Asm(t *testing.T) {
 		t.Logf("eps %g: %d of %d blocks kept", eps, len(keptA), nb)
 	}
 }
+
+// The assembly direct-form logits (logits4SoA, d = 1 and 3 .. 15) equal
+// the scalar ones (logits4) to a few ulps of the logits' scale, maxima
+// included, and the padding's -Inf stays -Inf.
+func TestLogitsSoAAsm(t *testing.T) {
+	if !hasAsm {
+		t.Skip("no AVX2 and FMA on this CPU (or not amd64): the assembly loops do not run")
+	}
+	const n, m, inv = 9, 70, 7.0
+	for _, d := range []int{1, 3, 5, 8, 15} {
+		xs, ys, h := normals(1, n*d, 0), normals(2, m*d, 0.5), normals(3, m, 0)
+		cb := newColumnBlocks(ys, h, d)
+		cb.soa()
+		rows := [4]int{3, 0, 8, 5}
+		mc, kept := len(cb.h), identity(len(cb.start)-1)
+		bufA, bufG := make([]float64, 4*mc), make([]float64, 4*mc)
+		mxA := cb.logits(bufA, kept, xs, nil, rows, inv, loopsAsm)
+		cb.ys = nil
+		mxG := cb.logits(bufG, kept, xs, nil, rows, inv, loopsGo)
+		for j := range bufA {
+			if math.IsInf(bufG[j], -1) != math.IsInf(bufA[j], -1) || math.Abs(bufA[j]-bufG[j]) > 1e-14*(math.Abs(bufG[j])+1) {
+				t.Fatalf("d=%d logit %d: asm %v, Go %v", d, j, bufA[j], bufG[j])
+			}
+		}
+		for r := range 4 {
+			if math.Abs(mxA[r]-mxG[r]) > 1e-14*(math.Abs(mxG[r])+1) {
+				t.Errorf("d=%d row %d maximum: asm %v, Go %v", d, r, mxA[r], mxG[r])
+			}
+		}
+	}
+}

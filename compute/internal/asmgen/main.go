@@ -538,6 +538,85 @@ func bound2() {
 	RET()
 }
 
+func logits4SoA() {
+	TEXT("logits4SoAAVX2", NOSPLIT, "func(buf *float64, stride int, mv *[16]float64, x *[4]*float64, d int, ys []float64, mb int, ninv float64)")
+	Pragma("noescape")
+	Doc("logits4SoAAVX2 is logits4SoA (see cpuasm.go).")
+	p0 := GP64()
+	Load(Param("buf"), p0)
+	s := Load(Param("stride"), GP64())
+	SHLQ(Imm(3), s)
+	p1 := GP64()
+	LEAQ(Mem{Base: p0, Index: s, Scale: 1}, p1)
+	xp := Load(Param("x"), GP64())
+	var xr [4]GPVirtual
+	for r := range 4 {
+		xr[r] = GP64()
+		MOVQ(Mem{Base: xp, Disp: 8 * r}, xr[r])
+	}
+	d := Load(Param("d"), GP64())
+	ycol := Load(Param("ys").Base(), GP64())
+	// ys holds the block's d coordinates and then h, each a row of mb
+	// columns (mb a multiple of 4).
+	n := Load(Param("mb"), GP64())
+	rowBytes := GP64()
+	MOVQ(n, rowBytes)
+	SHLQ(Imm(3), rowBytes)
+	SHRQ(Imm(2), n)
+	ninv := YMM()
+	VBROADCASTSD(Load(Param("ninv"), XMM()), ninv)
+	mvp := Load(Param("mv"), GP64())
+	var mv, acc [4]VecVirtual
+	for r := range 4 {
+		mv[r], acc[r] = YMM(), YMM()
+		VMOVUPD(Mem{Base: mvp, Disp: 32 * r}, mv[r])
+	}
+	Label("soa_loop")
+	TESTQ(n, n)
+	JZ(LabelRef("soa_done"))
+	for r := range 4 {
+		VXORPD(acc[r], acc[r], acc[r])
+	}
+	q, k := GP64(), GP64()
+	MOVQ(ycol, q)
+	XORQ(k, k)
+	Label("soa_k")
+	CMPQ(k, d)
+	JGE(LabelRef("soa_k_done"))
+	yk := YMM()
+	VMOVUPD(Mem{Base: q}, yk)
+	for r := range 4 {
+		t := YMM()
+		VBROADCASTSD(Mem{Base: xr[r], Index: k, Scale: 8}, t)
+		VSUBPD(yk, t, t)
+		VFMADD231PD(t, t, acc[r]) // acc += t t
+	}
+	ADDQ(rowBytes, q)
+	INCQ(k)
+	JMP(LabelRef("soa_k"))
+	Label("soa_k_done")
+	// q is at the row of h.
+	h := YMM()
+	VMOVUPD(Mem{Base: q}, h)
+	dst := []Mem{{Base: p0}, {Base: p0, Index: s, Scale: 1}, {Base: p0, Index: s, Scale: 2}, {Base: p1, Index: s, Scale: 2}}
+	for r := range 4 {
+		VFMADD213PD(h, ninv, acc[r]) // acc ninv + h
+		VMOVUPD(acc[r], dst[r])
+		VMAXPD(acc[r], mv[r], mv[r])
+	}
+	ADDQ(Imm(32), p0)
+	ADDQ(Imm(32), p1)
+	ADDQ(Imm(32), ycol)
+	DECQ(n)
+	JMP(LabelRef("soa_loop"))
+	Label("soa_done")
+	for r := range 4 {
+		VMOVUPD(mv[r], Mem{Base: mvp, Disp: 32 * r})
+	}
+	VZEROUPPER()
+	RET()
+}
+
 func main() {
 	ConstraintExpr("amd64")
 	constants()
@@ -548,5 +627,6 @@ func main() {
 	softMinRow32()
 	logits4Dot()
 	bound2()
+	logits4SoA()
 	Generate()
 }

@@ -11,18 +11,26 @@ import "os"
 //
 //	go generate ./compute
 //
-// Each kernel is its archsimd twin operation for operation, so both give
-// the same bits (TestAsmMatchesSIMD, in the GOEXPERIMENT=simd build). The
-// loops are chosen at run time (loopKind): the assembly where the CPU has
-// AVX2 and FMA (golang.org/x/sys/cpu), else the archsimd loops where they
-// are built in, else pure Go (every other architecture, and amd64 without
+// Five kernels are archsimd twins, operation for operation, so both give
+// the same bits (TestAsmMatchesSIMD, in the GOEXPERIMENT=simd build): the
+// exp sums and weights (expSumAVX2, expShiftAVX2: sumExp4, expShift4), the
+// d = 2 logits (logits4x2AVX2), the high-d expanded-form logits
+// (logits4DotAVX2) and cpu32's float32 row (softMinRow32AVX2). Three have
+// no twin: the d = 2 block bounds (bound2AVX2, columnBlocks.bound four
+// blocks at a time; TestBound2Asm), the direct-form logits for d = 1 and
+// 3 .. dotMinDim-1 (logits4SoAAVX2, four columns per vector over a
+// block's coordinates laid out apart, where the archsimd loop logits4Vec
+// vectorises over coordinates and sums each pair's lanes: 2.7x less CPU
+// at d = 8; TestLogitsSoAAsm) and the one-pass soft-min below. The loops
+// are chosen at run time (loopKind): the assembly where the CPU has AVX2
+// and FMA (golang.org/x/sys/cpu), else the archsimd loops where they are
+// built in, else pure Go (every other architecture, and amd64 without
 // AVX2). OTPLAY_CPU_LOOPS=go, simd or asm picks one that is available (for
 // measurements and tests; Info().API names the loops in use).
 //
-// The one kernel without an archsimd twin is the one-pass soft-min of
-// softMin4x2AVX2 (d = 2, float64): the two-pass loops of cpu64.go take a
-// row's largest logit first and sum e^(v - max) after, over logits held
-// in a buffer; the one-pass kernel sums e^(v - shift) at once, with the
+// The one-pass soft-min (softMin4x2AVX2, d = 2, float64): the two-pass
+// loops of cpu64.go take a row's largest logit first and sum e^(v - max)
+// after, over logits held in a buffer; the one-pass kernel sums e^(v - shift) at once, with the
 // shift a lower bound of the maximum that columnBlocks.bound computes
 // anyway (the exact logit of a few columns). Any shift below the maximum
 // gives the same sum to rounding (each term keeps its relative accuracy,

@@ -426,6 +426,7 @@ func (r *run) hierarchical(t float64) error {
 	}
 	st, err := r.hier.smooth(r.hierOut, r.xn, r.x, At(r.s, t), r.set.Hierarchical)
 	r.res.HierarchicalIterations += st.Iterations
+	r.hierStep = st.Iterations
 	if err != nil {
 		return err
 	}

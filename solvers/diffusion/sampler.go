@@ -153,6 +153,9 @@ type Step struct {
 	X, Denoised []float64
 	NFE         int // model evaluations so far
 	Rejected    int // rejected trial steps so far (ODEAdaptive)
+	// HierarchicalIterations are the Sinkhorn iterations of this step's
+	// hierarchical smoothing (0 when off).
+	HierarchicalIterations int
 }
 
 // Result reports a run of Sample.
@@ -297,8 +300,9 @@ type run struct {
 	csq, cdiff, cden, cnoise compute.Array
 	ncorr                    uint64
 	// hierarchical smoothing scratch (hierarchical.go)
-	hier    *hierScratch
-	hierOut compute.Array
+	hier     *hierScratch
+	hierOut  compute.Array
+	hierStep int // Sinkhorn iterations of the last step's smoothing
 }
 
 func newRun(b compute.Backend, model Model, s Schedule, x compute.Array, n int, set Settings) (*run, error) {
@@ -488,7 +492,7 @@ func (r *run) report(t, tn float64, den compute.Array) error {
 		return nil
 	}
 	st := Step{Index: r.step, T: t, TNext: tn, DLambda: Lambda(r.s, tn) - Lambda(r.s, t),
-		X: make([]float64, r.n*r.d), NFE: r.dn.nfe, Rejected: r.res.Rejected}
+		X: make([]float64, r.n*r.d), NFE: r.dn.nfe, Rejected: r.res.Rejected, HierarchicalIterations: r.hierStep}
 	if err := r.b.Read(st.X, r.x); err != nil {
 		return err
 	}

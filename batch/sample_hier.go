@@ -26,6 +26,10 @@ type SampleHierarchical struct {
 	// barycentric projection, instead of the seed's f_j g_j
 	// (--hierarchical-barycentric).
 	HierarchicalBarycentric bool `json:"hierarchical_barycentric,omitempty"`
+	// HierarchicalAveraged solves the symmetric Sinkhorn problem by the
+	// averaged iteration (one kernel pass per iteration, converges where
+	// the seed's alternating one does not; --hierarchical-averaged).
+	HierarchicalAveraged bool `json:"hierarchical_averaged,omitempty"`
 }
 
 // SampleHierarchicalResult reports the smoothing (embedded in
@@ -40,14 +44,14 @@ type SampleHierarchicalResult struct {
 func (h SampleHierarchical) settings(sampler diffusion.Sampler) (diffusion.HierarchicalSettings, error) {
 	var out diffusion.HierarchicalSettings
 	switch {
-	case !h.Hierarchical && (h.HierarchicalEps != 0 || h.HierarchicalScales != "" || h.HierarchicalBarycentric):
-		return out, usage("--hierarchical-eps/--hierarchical-scales/--hierarchical-barycentric: turn the smoothing on with --hierarchical")
+	case !h.Hierarchical && (h.HierarchicalEps != 0 || h.HierarchicalScales != "" || h.HierarchicalBarycentric || h.HierarchicalAveraged):
+		return out, usage("--hierarchical-eps/-scales/-barycentric/-averaged: turn the smoothing on with --hierarchical")
 	case math.IsNaN(h.HierarchicalEps) || h.HierarchicalEps < 0 || math.IsInf(h.HierarchicalEps, 0):
 		return out, usage("--hierarchical-eps %g: want a bandwidth > 0 (0: the seed's %g)", h.HierarchicalEps, diffusion.DefaultHierarchicalBandwidth)
 	case h.Hierarchical && sampler == diffusion.ODEAdaptive:
 		return out, usage("--hierarchical: the adaptive sampler has no fixed steps to smooth after; pick a fixed-step sampler")
 	}
-	out = diffusion.HierarchicalSettings{On: h.Hierarchical, Bandwidth: h.HierarchicalEps, Barycentric: h.HierarchicalBarycentric}
+	out = diffusion.HierarchicalSettings{On: h.Hierarchical, Bandwidth: h.HierarchicalEps, Barycentric: h.HierarchicalBarycentric, Averaged: h.HierarchicalAveraged}
 	if h.HierarchicalScales != "" {
 		for _, f := range strings.Split(h.HierarchicalScales, ",") {
 			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)

@@ -45,7 +45,7 @@ func TestSampleHierarchical(t *testing.T) {
 	if code := run([]string{"sample", "-h"}, &o, &e); code != 0 {
 		t.Fatalf("sample -h: exit %d", code)
 	}
-	for _, f := range []string{"-hierarchical-eps", "-hierarchical-scales", "-hierarchical-barycentric", "ATLAS hierarchical sampler"} {
+	for _, f := range []string{"-hierarchical-eps", "-hierarchical-scales", "-hierarchical-barycentric", "-hierarchical-averaged", "ATLAS hierarchical sampler"} {
 		if !strings.Contains(o.String()+e.String(), f) {
 			t.Errorf("sample -h does not mention %q", f)
 		}
@@ -65,6 +65,9 @@ func TestSampleHierarchical(t *testing.T) {
 		// leave the marginals off by more than 0.01 at some step, and the
 		// run stops as the seed's does.
 		{[]string{"--hierarchical", "--hierarchical-eps", "0.1", "--data", "moons:500", "--n", "300", "--sampler", "euler-maruyama", "--deterministic", "--steps", "20"}, 1, "marginal error"},
+		// The averaged iteration meets it on the same run.
+		{[]string{"--hierarchical", "--hierarchical-averaged", "--hierarchical-eps", "0.1", "--data", "moons:500", "--n", "300", "--sampler", "euler-maruyama", "--deterministic", "--steps", "20"}, 0, ""},
+		{[]string{"--hierarchical-averaged"}, 2, "turn the smoothing on with --hierarchical"},
 	} {
 		var o, e bytes.Buffer
 		code := run(append([]string{"sample", "--data", "moons:50", "--n", "40", "--backend", "cpu"}, c.args...), &o, &e)

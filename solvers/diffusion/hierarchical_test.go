@@ -133,6 +133,19 @@ var hierCases = []struct {
 	{"adaptive 0.3, scales 0.5 1 2, averaged, barycentric", At(Linear(1000), 0.7), HierarchicalSettings{On: true, Bandwidth: 0.3, Scales: []float64{0.5, 1, 2}, Averaged: true, Barycentric: true}},
 }
 
+// hierReference fills the defaults of set and runs bruteHierarchical with
+// them: the smoothed points, the bandwidth, the iterations and the
+// marginal error.
+func hierReference(t *testing.T, set HierarchicalSettings, at Time, x0, y0 []float64, n, d int) ([]float64, float64, int, float64) {
+	t.Helper()
+	if err := validateHierarchical(&set); err != nil {
+		t.Fatal(err)
+	}
+	sigma := HierarchicalBandwidth(set, at)
+	want, it, marg := bruteHierarchical(x0, y0, n, d, sigma, hierScales(set, n, d), set.Iterations, set.Tol, set.Barycentric, set.Averaged)
+	return want, sigma, it, marg
+}
+
 // TestHierarchicalSmoothBruteForce compares HierarchicalSmooth on the CPU
 // backend with the dense float64 re-implementation, to 1e-10.
 func TestHierarchicalSmoothBruteForce(t *testing.T) {
@@ -140,12 +153,7 @@ func TestHierarchicalSmoothBruteForce(t *testing.T) {
 	const n, d = 60, 2
 	x0, y0 := hierCloud(n, d, 7)
 	for _, tc := range hierCases {
-		set := tc.set
-		if err := validateHierarchical(&set); err != nil {
-			t.Fatal(err)
-		}
-		sigma := HierarchicalBandwidth(set, tc.at)
-		want, it, marg := bruteHierarchical(x0, y0, n, d, sigma, hierScales(set, n, d), set.Iterations, set.Tol, set.Barycentric, set.Averaged)
+		want, sigma, it, marg := hierReference(t, tc.set, tc.at, x0, y0, n, d)
 		x, y, dst := upload(t, b, x0), upload(t, b, y0), upload(t, b, make([]float64, n*d))
 		st, err := HierarchicalSmooth(b, dst, x, y, n, d, tc.at, tc.set)
 		if marg > HierarchicalMarginalLimit {
@@ -377,12 +385,7 @@ func TestGPUHierarchicalSmooth(t *testing.T) {
 	const n, d = 60, 2
 	x0, y0 := hierCloud(n, d, 7)
 	for _, tc := range hierCases {
-		set := tc.set
-		if err := validateHierarchical(&set); err != nil {
-			t.Fatal(err)
-		}
-		sigma := HierarchicalBandwidth(set, tc.at)
-		want, it, marg := bruteHierarchical(x0, y0, n, d, sigma, hierScales(set, n, d), set.Iterations, set.Tol, set.Barycentric, set.Averaged)
+		want, _, it, marg := hierReference(t, tc.set, tc.at, x0, y0, n, d)
 		if marg > HierarchicalMarginalLimit {
 			continue
 		}

@@ -18,6 +18,7 @@ struct Params {
   n: u32, m: u32, jchunk: u32, nsplit: u32,
   scale: f32, geps: f32, lwk: f32, outk: f32,
   has_w: u32, has_g: u32, gx: u32, pad: u32,
+  rnd_a: f32, rnd_b: f32, pad2: u32, pad3: u32,
 }
 
 @group(0) @binding(0) var<storage, read_write> dst: array<f32>;
@@ -31,6 +32,10 @@ const D: u32 = {{D}}u;
 const WG: u32 = {{WG}}u;
 const TILE: u32 = {{TILE}}u;
 const NEG: f32 = -3.0e38;
+// The Lazy form's limit on a row's sum before a tile is summed again (2^64).
+const LAZY_LIMIT: f32 = 1.8446744e19;
+
+//#include inc_exp2.wgsl
 
 var<workgroup> tile: array<vec4<f32>, {{TILE}}>;
 
@@ -69,7 +74,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       let e = tile[q];
 {{ROWS_BODY}}
     }
-    workgroupBarrier();
+{{ROWS_POST}}    workgroupBarrier();
   }
 {{ROWS_FINAL}}
 }

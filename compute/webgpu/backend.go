@@ -37,6 +37,7 @@ type Backend struct {
 	dummy   *gpu.Buffer // bound where an optional input is absent
 	scratch *gpu.Buffer // SoftMin's per-split partials, grown on demand
 	bias    *gpu.Buffer // softmin_hd.wgsl's column term, grown on demand
+	sumPart *gpu.Buffer // Sum's partial sums, grown on demand
 
 	// TargetGroups is the number of workgroups SoftMin aims for when it
 	// splits the column range to fill the device (default 2048: about 16
@@ -50,10 +51,29 @@ type Backend struct {
 	// NoUnroll turns off the unrolled soft-min for d <= 3 (softmin_small.wgsl),
 	// falling back to the generic kernel; also OTPLAY_NO_UNROLL=1.
 	NoUnroll bool
-	// OnePass selects the online (one sweep, one branch per pair) form of
-	// the unrolled soft-min instead of the two-pass form; also
-	// OTPLAY_SOFTMIN_ONEPASS=1.
-	OnePass bool
+	// Small shapes the unrolled d <= 3 soft-min and soft-mean
+	// (softmin_small.wgsl, softmean_small.wgsl): the form that keeps each
+	// row's log-sum-exp stable and the rows whose exps run on the FMA
+	// units (shaders.SmallOptions). Default: shaders.Lazy, no polynomial
+	// rows (by H100 measurement, see the package doc); also
+	// OTPLAY_SMALL_FORM=twopass|onepass|lazy (OTPLAY_SOFTMIN_ONEPASS=1 is
+	// onepass) and OTPLAY_SMALL_POLY=k.
+	Small shaders.SmallOptions
+	// SmallTile overrides the tile length (columns staged in workgroup
+	// memory) of the unrolled kernels (0: 256 for the soft-min, 128 for the
+	// soft-mean); also OTPLAY_SMALL_TILE.
+	SmallTile int
+	// SoftMeanWG and SoftMeanR override the unrolled soft-mean's workgroup
+	// size and rows per invocation (0: 64 and 4); also OTPLAY_SOFTMEAN_WG
+	// and OTPLAY_SOFTMEAN_R.
+	SoftMeanWG, SoftMeanR int
+	// SplitMinCols is the fewest columns one split of the column range gets
+	// when the unrolled kernels split it to fill the device (0: one tile);
+	// also OTPLAY_SPLIT_MIN.
+	SplitMinCols int
+	// SmallTargetGroups is TargetGroups for the unrolled kernels' column
+	// split (0: TargetGroups); also OTPLAY_SMALL_TARGET_GROUPS.
+	SmallTargetGroups int
 	// HDMinDim is the smallest dimension whose squared-Euclidean SoftMin
 	// runs the tiled matrix-product kernel (softmin_hd.wgsl); 0 keeps the
 	// per-pair kernel at every dimension. Default 32 (by H100
@@ -105,7 +125,19 @@ func New(d *gpu.Device) (*Backend, error) {
 		b.SoftMinR = v
 	}
 	b.NoUnroll = os.Getenv("OTPLAY_NO_UNROLL") == "1"
-	b.OnePass = os.Getenv("OTPLAY_SOFTMIN_ONEPASS") == "1"
+	b.Small.Form = shaders.Lazy
+	if os.Getenv("OTPLAY_SOFTMIN_ONEPASS") == "1" {
+		b.Small.Form = shaders.OnePass
+	}
+	if f, ok := shaders.SmallForms[os.Getenv("OTPLAY_SMALL_FORM")]; ok {
+		b.Small.Form = f
+	}
+	b.Small.PolyEvery = intFromEnv("OTPLAY_SMALL_POLY", 16)
+	b.SmallTile = intFromEnv("OTPLAY_SMALL_TILE", 1024)
+	b.SoftMeanWG = intFromEnv("OTPLAY_SOFTMEAN_WG", 256)
+	b.SoftMeanR = intFromEnv("OTPLAY_SOFTMEAN_R", 16)
+	b.SplitMinCols = intFromEnv("OTPLAY_SPLIT_MIN", 1<<30)
+	b.SmallTargetGroups = intFromEnv("OTPLAY_SMALL_TARGET_GROUPS", 1<<20)
 	b.HDMinDim = minDimFromEnv("OTPLAY_SOFTMIN_HD_MIN", hdDefaultMinDim)
 	b.SoftMeanHDMinDim = minDimFromEnv("OTPLAY_SOFTMEAN_HD_MIN", softMeanHDDefaultMinDim)
 	if v, err := strconv.Atoi(os.Getenv("OTPLAY_SOFTMIN_HD_RB")); err == nil && v > 0 && v <= 8 {
@@ -117,6 +149,15 @@ func New(d *gpu.Device) (*Backend, error) {
 	}
 	b.dummy = dummy
 	return b, nil
+}
+
+// intFromEnv returns the integer in the environment variable name when it
+// is in [1, max], else 0 (the field's default).
+func intFromEnv(name string, max int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 && v <= max {
+		return v
+	}
+	return 0
 }
 
 // Device returns the underlying device.

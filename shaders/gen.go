@@ -60,17 +60,21 @@ type smallCode struct {
 
 // smallRows writes the per-row code shared by SoftMinSmall and
 // SoftMeanSmall: r rows of dimension d in scalar registers, the tile entry
-// e = tileVar[q], and with mean a vec4 accumulator acc{i} of the values
-// w = tv[q].
-func smallRows(d, r int, o SmallOptions, tileVar string, mean bool) *smallCode {
+// e = tileVar[q], and for the soft-mean (dv > 0) the scalar accumulators
+// acc{i}_{k}, k < dv, of the values w = tv[q] (scalars, not a vec4, so
+// that no compiler spends FMAs on padding).
+func smallRows(d, dv, r int, o SmallOptions, tileVar string) *smallCode {
 	g := &smallCode{}
-	comps := []string{"x", "y", "z"}
-	// Optional soft-mean parts of a statement.
+	comps := []string{"x", "y", "z", "w"}
+	mean := dv > 0
+	// acc repeats f for each value component k < dv of row i, with {i},
+	// {k} and {c} (the vec4 component) substituted.
 	acc := func(f string, i int) string {
-		if !mean {
-			return ""
+		var b strings.Builder
+		for k := 0; k < dv; k++ {
+			b.WriteString(strings.NewReplacer("{i}", strconv.Itoa(i), "{k}", strconv.Itoa(k), "{c}", comps[k]).Replace(f))
 		}
-		return strings.ReplaceAll(f, "%d", strconv.Itoa(i))
+		return b.String()
 	}
 	loadW := ""
 	if mean {
@@ -84,9 +88,7 @@ func smallRows(d, r int, o SmallOptions, tileVar string, mean bool) *smallCode {
 		}
 		fmt.Fprintf(&g.init, "  let i%d = base + %du * WG;\n  let a%d = min(i%d, P.n - 1u);\n", i, i, i, i)
 		fmt.Fprintf(&g.init, "  var m%d = NEG;\n  var s%d = 0.0;\n", i, i)
-		if mean {
-			fmt.Fprintf(&g.init, "  var acc%d = vec4<f32>(0.0);\n", i)
-		}
+		g.init.WriteString(acc("  var acc{i}_{k} = 0.0;\n", i))
 		q := []string{}
 		for k := 0; k < d; k++ {
 			fmt.Fprintf(&g.init, "  let x%d_%d = coord(a%d, %du);\n", i, k, i, k)
@@ -97,9 +99,9 @@ func smallRows(d, r int, o SmallOptions, tileVar string, mean bool) *smallCode {
 		for k := 0; k < d; k++ {
 			v = fmt.Sprintf("fma(x%d_%d, e.%s, %s)", i, k, comps[k], v)
 		}
-		add := fmt.Sprintf("{ let p = %s(%s - m%d); s%d += p;%s }\n", exp, v, i, i, acc(" acc%d = fma(vec4<f32>(p), w, acc%d);", i))
+		add := fmt.Sprintf("{ let p = %s(%s - m%d); s%d += p;%s }\n", exp, v, i, i, acc(" acc{i}_{k} = fma(p, w.{c}, acc{i}_{k});", i))
 		max1 := fmt.Sprintf("tm%d = max(tm%d, %s);\n", i, i, v)
-		rescale := fmt.Sprintf("{ let c = exp2(m%d - tm%d); s%d *= c;%s m%d = tm%d; }\n", i, i, i, acc(" acc%d *= c;", i), i, i)
+		rescale := fmt.Sprintf("{ let c = exp2(m%d - tm%d); s%d *= c;%s m%d = tm%d; }\n", i, i, i, acc(" acc{i}_{k} *= c;", i), i, i)
 		fmt.Fprintf(&tmInit, "    var tm%d = m%d;\n", i, i)
 		pass1.WriteString("      " + max1)
 		resc.WriteString("    " + rescale)
@@ -107,16 +109,14 @@ func smallRows(d, r int, o SmallOptions, tileVar string, mean bool) *smallCode {
 		case OnePass:
 			fmt.Fprintf(&g.body, "      let v%d = %s;\n", i, v)
 			fmt.Fprintf(&g.body, "      if (v%d <= m%d) { let p = %s(v%d - m%d); s%d += p;%s } else { let c = %s(m%d - v%d); s%d = fma(s%d, c, 1.0);%s m%d = v%d; }\n",
-				i, i, exp, i, i, i, acc(" acc%d = fma(vec4<f32>(p), w, acc%d);", i), exp, i, i, i, i, acc(" acc%d = fma(acc%d, vec4<f32>(c), w);", i), i, i)
+				i, i, exp, i, i, i, acc(" acc{i}_{k} = fma(p, w.{c}, acc{i}_{k});", i), exp, i, i, i, i, acc(" acc{i}_{k} = fma(acc{i}_{k}, c, w.{c});", i), i, i)
 		case TwoPass:
 			g.body.WriteString("      " + add)
 		case Lazy:
 			g.body.WriteString("      " + add)
 			fmt.Fprintf(&save, "    let sp%d = s%d;\n", i, i)
-			if mean {
-				fmt.Fprintf(&save, "    let ap%d = acc%d;\n", i, i)
-			}
-			fmt.Fprintf(&g.post, "    if (!(s%d < LAZY_LIMIT)) {\n      s%d = sp%d;%s\n      var tm%d = m%d;\n", i, i, i, acc(" acc%d = ap%d;", i), i, i)
+			save.WriteString(acc("    let ap{i}_{k} = acc{i}_{k};\n", i))
+			fmt.Fprintf(&g.post, "    if (!(s%d < LAZY_LIMIT)) {\n      s%d = sp%d;%s\n      var tm%d = m%d;\n", i, i, i, acc(" acc{i}_{k} = ap{i}_{k};", i), i, i)
 			fmt.Fprintf(&g.post, "      for (var q = 0u; q < cnt; q++) {\n        let e = %s[q];\n        %s      }\n      %s", tileVar, max1, rescale)
 			fmt.Fprintf(&g.post, "      for (var q = 0u; q < cnt; q++) {\n        let e = %s[q];\n%s        %s      }\n    }\n", tileVar, loadW, add)
 		}
@@ -157,7 +157,7 @@ func SoftMinSmall(d, r, wg, tile int, o SmallOptions) (string, error) {
 	if d < 1 || d > 3 || r < 1 || r > 16 {
 		return "", fmt.Errorf("shaders: softmin_small needs 1 <= d <= 3 and 1 <= r <= 16, got d=%d r=%d", d, r)
 	}
-	g := smallRows(d, r, o, "tile", false)
+	g := smallRows(d, 0, r, o, "tile")
 	for i := 0; i < r; i++ {
 		fmt.Fprintf(&g.final, "  if (i%d < P.n) {\n    let mm%d = m%d - q%d;\n", i, i, i, i)
 		fmt.Fprintf(&g.final, "    if (P.nsplit == 1u) { dst[i%d] = P.outk * (mm%d + log2(s%d)); } else { let o = 2u * (wid.z * P.n + i%d); dst[o] = mm%d; dst[o + 1u] = s%d; }\n  }\n",
@@ -180,17 +180,16 @@ func SoftMeanSmall(d, dv, r, wg, tile int, o SmallOptions) (string, error) {
 	if d < 1 || d > 3 || dv < 1 || dv > 4 || r < 1 || r > 16 {
 		return "", fmt.Errorf("shaders: softmean_small needs 1 <= d <= 3, 1 <= dv <= 4, 1 <= r <= 16; got d=%d dv=%d r=%d", d, dv, r)
 	}
-	g := smallRows(d, r, o, "tc", true)
-	comps := []string{"x", "y", "z", "w"}
+	g := smallRows(d, dv, r, o, "tc")
 	for i := 0; i < r; i++ {
-		fmt.Fprintf(&g.final, "  if (i%d < P.n && P.nsplit == 1u) {\n    let out%d = acc%d / s%d;\n", i, i, i, i)
+		fmt.Fprintf(&g.final, "  if (i%d < P.n && P.nsplit == 1u) {\n    let inv%d = 1.0 / s%d;\n", i, i, i)
 		for k := 0; k < dv; k++ {
-			fmt.Fprintf(&g.final, "    dst[i%d * DV + %du] = out%d.%s;\n", i, k, i, comps[k])
+			fmt.Fprintf(&g.final, "    dst[i%d * DV + %du] = acc%d_%d * inv%d;\n", i, k, i, k, i)
 		}
 		g.final.WriteString("  }\n")
 		fmt.Fprintf(&g.final, "  if (i%d < P.n && P.nsplit > 1u) {\n    let o%d = (wid.z * P.n + i%d) * (DV + 2u);\n    dst[o%d] = m%d;\n    dst[o%d + 1u] = s%d;\n", i, i, i, i, i, i, i)
 		for k := 0; k < dv; k++ {
-			fmt.Fprintf(&g.final, "    dst[o%d + %du] = acc%d.%s;\n", i, k+2, i, comps[k])
+			fmt.Fprintf(&g.final, "    dst[o%d + %du] = acc%d_%d;\n", i, k+2, i, k)
 		}
 		g.final.WriteString("  }\n")
 	}

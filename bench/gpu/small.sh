@@ -5,7 +5,7 @@
 # compute/webgpu (see its Backend fields):
 #   OTPLAY_SMALL_FORM=twopass|onepass|lazy, OTPLAY_SMALL_POLY=k,
 #   OTPLAY_SOFTMIN_R / _WG, OTPLAY_SOFTMEAN_R / _WG, OTPLAY_SMALL_TILE,
-#   OTPLAY_SMALL_TARGET_GROUPS, OTPLAY_SPLIT_MIN.
+#   OTPLAY_SOFTMIN_TARGET_GROUPS, OTPLAY_SPLIT_MIN, OTPLAY_FLUSH_EVERY.
 # Rows: `otplay bench --json` (N = M uniform in [0, 1]^d, eps 0.05 d/2) at
 # 1e4 with --batch 50 and at 1e5 with --batch 10, medians of 10, for the
 # soft-min, the soft-mean and the Sinkhorn iteration (two soft-mins) at

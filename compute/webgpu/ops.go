@@ -50,10 +50,12 @@ type softminPlan struct {
 }
 
 func (b *Backend) planSoftMin(n, m, d int) softminPlan {
-	// WG 128 with R 4 (and the two-pass tile form) was the best compromise
-	// across n = 1e4 and 1e5 in the H100 sweep of 2026-11-22: 37.9% and
-	// 55.7% of the exp bound (README).
+	// WG 128 with R 4 was the best compromise across n = 1e4 and 1e5 in the
+	// H100 sweep of 2026-11-22, and again with the Lazy form on 2026-12-06
+	// (WG 64 and 256, R 8 and tiles of 128 all within 3% at 1e5; see the
+	// package doc and README).
 	p := softminPlan{r: rowsPerInvocation(d), wg: 128}
+	small := d <= 3 && !b.NoUnroll
 	if b.SoftMinWG > 0 {
 		p.wg = b.SoftMinWG
 	}
@@ -61,13 +63,13 @@ func (b *Backend) planSoftMin(n, m, d int) softminPlan {
 		p.r = b.SoftMinR
 	}
 	p.tile = min(256, workgroupFloats/(d+1))
-	if d <= 3 && b.SmallTile > 0 {
+	if small && b.SmallTile > 0 {
 		p.tile = min(b.SmallTile, workgroupFloats/4)
 	}
 	p.rowBlocks = (n + p.wg*p.r - 1) / (p.wg * p.r)
 	target := b.TargetGroups
-	if d <= 3 && b.SmallTargetGroups > 0 {
-		target = b.SmallTargetGroups
+	if small && b.SoftMinTargetGroups > 0 {
+		target = b.SoftMinTargetGroups
 	}
 	p.nsplit, p.jchunk = b.splitColumns(p.rowBlocks, m, p.tile, target)
 	return p
@@ -215,11 +217,7 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 	rowBlocks := (p.N + wg*r - 1) / (wg * r)
 	jchunk := p.M
 	if small {
-		target := b.TargetGroups
-		if b.SmallTargetGroups > 0 {
-			target = b.SmallTargetGroups
-		}
-		nsplit, jchunk = b.splitColumns(rowBlocks, p.M, tile, target)
+		nsplit, jchunk = b.splitColumns(rowBlocks, p.M, tile, b.TargetGroups)
 	}
 	out := b.arr(dst).buf
 	if nsplit > 1 {

@@ -23,7 +23,9 @@ const (
 	// tile and checks once per tile that the sum stayed below 2^64; a
 	// tile that did not is summed again with its own maximum. Since m
 	// never exceeds the row's true maximum, the largest term is >= 1 and
-	// nothing that float32 resolves underflows.
+	// nothing that float32 resolves underflows. The default of
+	// compute/webgpu: 3.00 against 4.36 ms for the two-pass soft-min at
+	// N = 1e5 on an H100.
 	Lazy
 )
 
@@ -38,7 +40,10 @@ type SmallOptions struct {
 	// (rows k-1, 2k-1, ...) to exp2_fma (a polynomial on the FMA units,
 	// relative error 2.4e-7) instead of the exp2 builtin (the special
 	// function unit, 16 a clock per SM on an H100 against 128 FMAs), so
-	// the two units share the work; 0 keeps the builtin.
+	// the two units share the work; 0 keeps the builtin. On an H100 it
+	// made the soft-min slower (one row in four: 3.91 against 3.05 ms at
+	// N = 1e5): the kernel is bound by instruction issue, not by the exp
+	// unit. Kept for other hardware.
 	PolyEvery int
 }
 

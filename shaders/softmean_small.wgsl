@@ -3,10 +3,11 @@
 //
 // Same reduction as softmean.wgsl (see there for the Go loop and the
 // papers). Column j is two vec4s in workgroup memory: (2y'_j, H_j) and its
-// values V_j (zero-padded to 4); each row keeps (m, s) and a vec4
-// accumulator in registers, so a pair costs D FMAs, one exp2 and one
-// vec4 FMA. The two-pass form (ROWS_PRE non-empty) sweeps each tile for
-// the rows' maxima first, then accumulates with no branch per pair.
+// values V_j (zero-padded to 4); each row keeps (m, s) and DV scalar
+// accumulators in registers, so a pair costs D FMAs, one exp2, one add
+// and DV FMAs. The forms (online, two-pass, Lazy: ROWS_PRE and ROWS_POST)
+// are those of softmin_small.wgsl; a rescale multiplies s and the
+// accumulators alike.
 //
 // When the rows alone cannot fill the device the column range is split
 // across workgroups (grid z), and each split writes the partial

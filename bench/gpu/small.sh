@@ -15,19 +15,18 @@
 # 1000 is one iteration of the real solver, checks included.
 #
 # Build here, carry .gl and .devbin (see bench/gpu/run.sh), then on the
-# device: bash bench/gpu/small.sh ["name:ENV=V,ENV=V" ...]
+# device: bash bench/gpu/small.sh ["name:ENV=V,ENV=V" ...] (a spec "name:"
+# runs the defaults). SMALL_N, LARGE_N and SOLVE_N (default 1e4, 1e5,
+# 10000) shrink it for a smoke test here, on lavapipe:
+#   VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json SMALL_N=300 LARGE_N=600 bash bench/gpu/small.sh
+# The figures of 2026-12-06 are in bench/gpu/results/ (call1: the first
+# sweep, call2: the defaults as shipped against two-pass).
 set -u
 cd "$(dirname "$0")/../.."
-if [ -d .gl ] && ! ldconfig -p | grep -q libvulkan.so.1; then
-  for f in .gl/*.deb; do dpkg -x "$f" /; done
-  ldconfig
-fi
-export VK_DRIVER_FILES=${VK_DRIVER_FILES:-/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json}
-export __EGL_VENDOR_LIBRARY_FILENAMES=${__EGL_VENDOR_LIBRARY_FILENAMES:-/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json}
-export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp/xdg}
-mkdir -p -m 700 "$XDG_RUNTIME_DIR"
+. bench/gpu/device-env.sh
 BIN=${BIN:-.devbin/otplay}
 OUT=${OUT:-/tmp}
+SMALL_N=${SMALL_N:-1e4} LARGE_N=${LARGE_N:-1e5} # smaller for a smoke test on lavapipe
 if [ $# -eq 0 ]; then set -- "twopass:OTPLAY_SMALL_FORM=twopass" "lazy:OTPLAY_SMALL_FORM=lazy"; fi
 row() { # variant, then otplay bench arguments
   V=$1; shift
@@ -41,12 +40,12 @@ for spec in "$@"; do
   name=${spec%%:*} envs=${spec#*:}
   (
     IFS=, ; for kv in $envs; do [ -n "$kv" ] && export "$kv"; done; unset IFS
-    row "$name" --sizes 1e4 --d 2 --kernel softmin,softmean,sinkhorn --batch 50 --reps 10
-    row "$name" --sizes 1e5 --d 2 --kernel softmin,softmean,sinkhorn --batch 10 --reps 10
-    row "$name" --sizes 1e5 --d 3 --kernel softmin --batch 10 --reps 10
+    row "$name" --sizes "$SMALL_N" --d 2 --kernel softmin,softmean,sinkhorn --batch 50 --reps 10
+    row "$name" --sizes "$LARGE_N" --d 2 --kernel softmin,softmean,sinkhorn --batch 10 --reps 10
+    row "$name" --sizes "$LARGE_N" --d 3 --kernel softmin --batch 10 --reps 10
     if [ "${SOLVE:-0}" = 1 ]; then
       for it in 100 1100; do
-        "$BIN" solve --backend gpu --x gaussian:10000:seed=1 --y gaussian:10000:seed=2 --eps 0.05 --iters $it --tol 0 --json 2>/dev/null |
+        "$BIN" solve --backend gpu --x gaussian:${SOLVE_N:-10000}:seed=1 --y gaussian:${SOLVE_N:-10000}:seed=2 --eps 0.05 --iters $it --tol 0 --json 2>/dev/null |
           V=$name IT=$it python3 -c 'import json, os, sys
 r = json.load(sys.stdin); print(json.dumps({"variant": os.environ["V"], "solve_iters": int(os.environ["IT"]), "iterations": r.get("iterations"), "time_ms": r.get("time_ms")}))'
       done

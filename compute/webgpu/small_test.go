@@ -17,10 +17,11 @@ import (
 // soft-mean: min(2e-3, 1e-4 + 1e-7 max C / eps) of max|V|). N = 130, M =
 // 600: two 256-column tiles in each of the two column splits lavapipe
 // gets (TargetGroups 64). Three potentials g:
-// zero; rising by eps/2 a column (each tile's maximum 185 units of log2
-// above the last, so the lazy form must redo every tile after the first:
-// without the redo the sum overflows to +Inf); falling the same way (the
-// first tile holds the maximum and later tiles underflow).
+// zero; rising by 4 eps a column, so that the second tile of each split
+// (its last 44 columns) rises at least 176 - 60 nats (the costs span at
+// most d/eps = 60) above the first tile's maximum and the lazy form must
+// sum it again (without the retry its sum overflows to +Inf); falling the
+// same way (the first tile holds the maximum, later tiles underflow).
 func TestSmallForms(t *testing.T) {
 	be := gputest.Raw(t)
 	saved := be.Small
@@ -41,9 +42,9 @@ func TestSmallForms(t *testing.T) {
 			for j := range g {
 				switch gname {
 				case "rising":
-					g[j] = eps / 2 * float64(j)
+					g[j] = 4 * eps * float64(j)
 				case "falling":
-					g[j] = -eps / 2 * float64(j)
+					g[j] = -4 * eps * float64(j)
 				}
 			}
 			wantF, wantM := smallRun(t, cpu, x, y, g, n, m, d, eps)

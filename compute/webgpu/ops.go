@@ -290,8 +290,9 @@ func (b *Backend) Sum(x compute.Array) (float64, error) {
 		return 0, err
 	}
 	groups := (n + 4095) / 4096
-	// A persistent buffer: a fresh one per call cost a bind group and, on
-	// its release, a submission (a solver's residual check calls Sum).
+	// A persistent buffer: a fresh one per call cost a buffer, a uniform
+	// buffer and a bind group each time (a solver's residual check calls
+	// Sum every CheckEvery iterations).
 	if b.sumPart == nil || b.sumPart.Words() < groups {
 		if b.sumPart != nil {
 			b.dev.Release(b.sumPart)

@@ -75,6 +75,11 @@ var DiffusionSchema = Schema{
 	{Name: "lambda", Label: "Correction strength λ", Group: "Sampling", Advanced: true, ShownWhen: "correct=yes", Kind: KindFloat, Default: "0.5", Min: 0, MinOpen: true, Max: 1, Slider: true, SliderMin: 0.05, SliderMax: 1,
 		Math: `<mi>x</mi><mo>←</mo><mi>x</mi><mo>+</mo><mi>λ</mi><mo>(</mo><mi>T</mi><mo>(</mo><mi>x</mi><mo>)</mo><mo>−</mo><mi>x</mi><mo>)</mo>`,
 		Help: "the fraction of the way to the plan's barycentric projection T(x) that each correction moves"},
+	{Name: "hierarchical", Label: "ATLAS hierarchical smoothing", Group: "Sampling", Advanced: true, Kind: KindChoice, Default: "no", Choices: []string{"no", "yes"},
+		Help: "ATLAS's hierarchical sampler (diffusion.HierarchicalSmooth): after every step, a symmetric Sinkhorn solve on the particles with a Gaussian kernel of bandwidth ε√(1 - ᾱ_t) and a kernel-weighted mean of the predicted positions, weights f_j g_j; no NFE, about 40 O(n²) passes per step; stops with an error when the marginals stay off by more than 0.01, as the seed's does; as otplay sample --hierarchical; fixed-step samplers only"},
+	{Name: "heps", Label: "Smoothing bandwidth ε", Group: "Sampling", Advanced: true, ShownWhen: "hierarchical=yes", Kind: KindFloat, Default: "0.01", Min: 0, MinOpen: true, Max: 10, Slider: true, Log: true, SliderMin: 0.001, SliderMax: 1,
+		Math: `<mi>k</mi><mo>(</mo><mi>x</mi><mo>,</mo><mi>y</mi><mo>)</mo><mo>=</mo><msup><mi>e</mi><mrow><mo>−</mo><msup><mrow><mo>|</mo><mi>x</mi><mo>−</mo><mi>y</mi><mo>|</mo></mrow><mn>2</mn></msup><mo>/</mo><mn>2</mn><msup><mi>ε</mi><mn>2</mn></msup><mo>(</mo><mn>1</mn><mo>−</mo><msub><mover><mi>α</mi><mo>¯</mo></mover><mi>t</mi></msub><mo>)</mo></mrow></msup>`,
+		Help: "the kernel bandwidth ε, in data units: the seed's default 0.01 changes nothing measurable on the 2-D sets; from about 0.1 the seed's 20 Sinkhorn iterations miss the marginal check (the run stops) and, solved to the end (otplay sample --hierarchical-averaged), the smoothing blurs the particles (solvers/diffusion/RESULTS.md); as otplay sample --hierarchical-eps"},
 	{Name: "class", Label: "Class", Group: "Guidance", ShownWhen: "data=" + strings.Join(LabelledSets, "|"), Kind: KindChoice, Default: "all", Choices: ClassChoices,
 		Help: "sample one class of the labelled data (8gaussians' centre, moons' moon, circles' and rings' ring, spirals' and pinwheel's arm) with classifier-free guidance; all: the unconditional model. empirical and gmm: the exact class model (the denoiser of the class's points, a mixture fitted to them); mlp: the network is trained class-conditional (label dropout 0.1)"},
 	{Name: "guidance", Label: "Guidance weight W", Group: "Guidance", ShownWhen: "class=" + strings.Join(ClassChoices[1:], "|"), Kind: KindFloat, Default: "1", Min: 0, Max: 5, Slider: true, SliderMin: 0, SliderMax: 5,
@@ -227,6 +232,11 @@ type Diffusion struct {
 	Field     string // score, drift or none
 	Trail     int    // trail length in frames
 	Backend   string
+
+	// Hierarchical applies ATLAS's smoothing after every step with
+	// bandwidth HierEps (diffusion.HierarchicalSettings).
+	Hierarchical bool
+	HierEps      float64
 }
 
 // ParseDiffusion reads the typed state from a decoded /diffusion state.
@@ -239,6 +249,7 @@ func ParseDiffusion(st State) (Diffusion, error) {
 		Guidance: st.Float("guidance"), Class: -1,
 		Corrector: st.String("corrector"), Threshold: st.Float("threshold"),
 		MMDSteps: st.String("mmdsteps") == "yes", Correct: st.String("correct") == "yes", Every: st.Int("every"), Lambda: st.Float("lambda"),
+		Hierarchical: st.String("hierarchical") == "yes", HierEps: st.Float("heps"),
 	}
 	// Churn of another sampler than Heun (the control is hidden there)
 	// is dropped.
@@ -266,6 +277,7 @@ func (d Diffusion) State() (State, error) {
 		"corrector": d.Corrector, "threshold": FormatFloat(d.Threshold), "churn": FormatFloat(d.Churn),
 		"class": d.classChoice(), "guidance": FormatFloat(d.Guidance),
 		"mmdsteps": yesNo(d.MMDSteps), "correct": yesNo(d.Correct), "every": strconv.Itoa(d.Every), "lambda": FormatFloat(d.Lambda),
+		"hierarchical": yesNo(d.Hierarchical), "heps": FormatFloat(d.HierEps),
 	})
 }
 
@@ -286,8 +298,8 @@ func (d Diffusion) Settings() (diffusion.Settings, error) {
 	if err != nil {
 		return diffusion.Settings{}, fmt.Errorf("sampler: %w", err)
 	}
-	if s == diffusion.ODEAdaptive && (d.MMDSteps || d.Correct) {
-		return diffusion.Settings{}, fmt.Errorf("sampler = %s picks its own steps: MMD-adaptive steps and the bridge correction need a fixed-step sampler", d.Sampler)
+	if s == diffusion.ODEAdaptive && (d.MMDSteps || d.Correct || d.Hierarchical) {
+		return diffusion.Settings{}, fmt.Errorf("sampler = %s picks its own steps: MMD-adaptive steps, the bridge correction and the hierarchical smoothing need a fixed-step sampler", d.Sampler)
 	}
 	c, err := diffusion.ParseCorrector(d.Corrector)
 	if err != nil {
@@ -300,5 +312,6 @@ func (d Diffusion) Settings() (diffusion.Settings, error) {
 		return diffusion.Settings{}, fmt.Errorf("churn = %v: EDM's churn is the heun sampler's, not %s's", d.Churn, d.Sampler)
 	}
 	// ThresholdBound is set by Start (the data's largest |coordinate|).
-	return diffusion.Settings{Sampler: s, Steps: d.Steps, Seed: d.Seed, Corrector: c, Threshold: d.Threshold, Churn: d.Churn}, nil
+	return diffusion.Settings{Sampler: s, Steps: d.Steps, Seed: d.Seed, Corrector: c, Threshold: d.Threshold, Churn: d.Churn,
+		Hierarchical: diffusion.HierarchicalSettings{On: d.Hierarchical, Bandwidth: d.HierEps}}, nil
 }

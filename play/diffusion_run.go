@@ -53,6 +53,9 @@ type DiffusionFrame struct {
 	ClassAccuracy float64 `json:"classAccuracy,omitempty"`
 	Spread        float64 `json:"spread,omitempty"`
 	ClassSpread   float64 `json:"classSpread,omitempty"`
+	// HierarchicalIterations counts the Sinkhorn iterations of the
+	// hierarchical smoothing so far (0 when off).
+	HierarchicalIterations int `json:"hierarchicalIterations,omitempty"`
 	// The MLP's training: TrainStep of TrainSteps and the batch loss at
 	// the steps LossAt.
 	TrainStep  int       `json:"trainStep"`
@@ -279,6 +282,7 @@ func (r *diffusionRun) Step(ctx context.Context, k int, playing bool) (Diffusion
 		stepMS, fs := millis(int64(time.Since(resumed))), time.Now()
 		f := &r.frame
 		f.Step, f.NFE = s.Index+1, s.NFE
+		f.HierarchicalIterations += s.HierarchicalIterations
 		f.Quality = append(f.Quality, r.mmd(s.Denoised))
 		f.QualityStep = append(f.QualityStep, s.Index+1)
 		f.QualityNFE = append(f.QualityNFE, s.NFE)

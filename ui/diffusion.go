@@ -180,6 +180,9 @@ func (p *DiffusionPage) renderStats() app.UI {
 		resultRow("MMD(denoised, data)", quality),
 		resultRow("particle mean", g(f.Mean[0])+", "+g(f.Mean[1])),
 	}
+	if f.HierarchicalIterations > 0 {
+		rows = append(rows, resultRow("Sinkhorn iterations (hierarchical)", strconv.Itoa(f.HierarchicalIterations)))
+	}
 	if f.Finished() {
 		rows = append(rows, resultRow("MMD(sample, data)", mmd(f.SampleMMD)))
 		if f.Class >= 0 {

@@ -152,18 +152,22 @@ func TestOnePassSoftMin(t *testing.T) {
 }
 
 // The package and its tests build and vet for a CPU without the assembly
-// (arm64: pure Go loops). amd64 without GOEXPERIMENT=simd is built and
-// tested by make test's second run of ./compute.
+// (arm64: pure Go loops), and the package builds for amd64 without
+// GOEXPERIMENT=simd (the plain `go build` / `go install`, which make test
+// also runs ./compute's tests in).
 func TestBuildsForOtherTargets(t *testing.T) {
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
 	if _, err := os.Stat(gobin); err != nil {
 		t.Skipf("no go command at %s to build with", gobin)
 	}
-	for _, target := range [][]string{{"GOARCH=arm64"}} {
-		cmd := exec.Command(gobin, "vet", ".")
-		cmd.Env = append(os.Environ(), append(target, "GOEXPERIMENT=", "CGO_ENABLED=0")...)
+	for _, run := range []struct{ args, env []string }{
+		{[]string{"vet", "."}, []string{"GOARCH=arm64"}},
+		{[]string{"build", "."}, []string{"GOARCH=amd64"}},
+	} {
+		cmd := exec.Command(gobin, run.args...)
+		cmd.Env = append(os.Environ(), append(run.env, "GOEXPERIMENT=", "CGO_ENABLED=0")...)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Errorf("%s go vet: %v\n%s", strings.Join(target, " "), err, out)
+			t.Errorf("%s go %s: %v\n%s", strings.Join(run.env, " "), strings.Join(run.args, " "), err, out)
 		}
 	}
 }

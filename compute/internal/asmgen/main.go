@@ -217,11 +217,17 @@ func logits4x2() {
 		VMOVUPD(t1, Mem{Base: dst[r], Index: j, Scale: 8})
 		VMAXPD(t1, mv[r], mv[r])
 	}
+	loopEnd(j, "logits4x2", mv, mvp)
+}
+
+// loopEnd closes a loop over j (four columns a step) labelled label, then
+// stores the rows' registers regs at base, 32 bytes apart, and returns.
+func loopEnd(j GPVirtual, label string, regs [4]VecVirtual, base Register) {
 	ADDQ(Imm(4), j)
-	JMP(LabelRef("logits4x2_loop"))
-	Label("logits4x2_done")
+	JMP(LabelRef(label + "_loop"))
+	Label(label + "_done")
 	for r := range 4 {
-		VMOVUPD(mv[r], Mem{Base: mvp, Disp: 32 * r})
+		VMOVUPD(regs[r], Mem{Base: base, Disp: 32 * r})
 	}
 	VZEROUPPER()
 	RET()
@@ -265,14 +271,7 @@ func softMin4x2() {
 		exp4(t1, kb, e, true)
 		VADDPD(e, acc[r], acc[r])
 	}
-	ADDQ(Imm(4), j)
-	JMP(LabelRef("softmin4x2_loop"))
-	Label("softmin4x2_done")
-	for r := range 4 {
-		VMOVUPD(acc[r], Mem{Base: sp, Disp: 32 * r})
-	}
-	VZEROUPPER()
-	RET()
+	loopEnd(j, "softmin4x2", acc, sp)
 }
 
 func softMinRow32() {

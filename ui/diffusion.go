@@ -156,15 +156,7 @@ func (p *DiffusionPage) renderStats() app.UI {
 		return app.Div().ID("diffusion-stats").DataSet("status", status).Class("otplay-result").Text(text)
 	}
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
-	// mmd reads an MMD: 0 means the unbiased estimate of MMD^2 came out
-	// <= 0 (metrics.MMDResult), i.e. the two samples cannot be told apart
-	// at this size; a bare "0" would claim more than that.
-	mmd := func(v float64) string {
-		if v == 0 {
-			return "0 (unbiased MMD² ≤ 0: no difference measurable at this sample size)"
-		}
-		return g(v)
-	}
+	mmd := func(v float64) string { return mmdText(v, 6) }
 	steps := strconv.Itoa(f.Steps)
 	if f.Steps == 0 {
 		steps = "adaptive"
@@ -199,3 +191,14 @@ func (p *DiffusionPage) renderStats() app.UI {
 
 // setupFigure is a view's empty figure while its run sets up.
 func setupFigure() Figure { return Figure{Note: "drawn once the setup above is done"} }
+
+// mmdText reads an MMD with digits significant digits: 0 means the
+// unbiased estimate of MMD^2 came out <= 0 (metrics.MMDResult), i.e. the
+// two samples cannot be told apart at this size; a bare "0" would claim
+// more than that.
+func mmdText(v float64, digits int) string {
+	if v == 0 {
+		return "0 (unbiased MMD² ≤ 0: no difference measurable at this sample size)"
+	}
+	return strconv.FormatFloat(v, 'g', digits, 64)
+}

@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -153,11 +152,7 @@ func PatchImage(name, role string, width int) (*imageio.Image, error) {
 	default:
 		return nil, fmt.Errorf("%s = %q: want one of %s", role, name, strings.Join(patchImages, ", "))
 	}
-	if width >= img.Width {
-		return img, nil
-	}
-	h := max(1, int(math.Round(float64(img.Height)*float64(width)/float64(img.Width))))
-	return imageio.Resize(img, width, h)
+	return imageio.ShrinkToWidth(img, width)
 }
 
 // Patch is the typed state of /patch.

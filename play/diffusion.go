@@ -23,6 +23,9 @@ const (
 	MaxDiffusionParticles = 5000
 	MaxDiffusionSteps     = 1000
 	MaxDiffusionTrain     = 20000
+	// MaxDiffusionFeatures caps the rff model's features: each model
+	// evaluation costs O((data + particles) x D) on the host.
+	MaxDiffusionFeatures = 8192
 )
 
 // Sizes of what the particle views draw and publish.
@@ -60,8 +63,11 @@ var PointSets = append(append([]string(nil), OTSets...), UploadChoice)
 var DiffusionSchema = Schema{
 	{Name: "data", Label: "Data set", Group: "Data", Kind: KindChoice, Default: "8gaussians", Choices: PointSets, Help: "data set p_0 (package data, seeded; upload: your CSV or .npy of 2-D points)"},
 	{Name: "n", Label: "Data points", Group: "Data", Slider: true, Log: true, Kind: KindInt, Default: "500", Min: 1, Max: MaxDiffusionData, Help: "data points y_1..y_n (of an upload: the first n)"},
-	{Name: "model", Label: "Denoiser", Group: "Model", Math: `<mi>D</mi><mo>(</mo><mi>x</mi><mo>,</mo><mi>t</mi><mo>)</mo><mo>=</mo><mi>𝔼</mi><mo>[</mo><msub><mi>x</mi><mn>0</mn></msub><mo>|</mo><msub><mi>x</mi><mi>t</mi></msub><mo>=</mo><mi>x</mi><mo>]</mo>`, Kind: KindChoice, Default: "empirical", Choices: DenoiserNames, Aliases: DenoiserAliases,
-		Help: "denoiser D(x,t) = E[x_0|x_t=x]: empirical = the exact denoiser of the data, a softmax-weighted mean, w_j ∝ exp(-|x - α_t y_j|²/2σ_t²); gmm = a fitted Gaussian mixture; mlp = a network trained here"},
+	{Name: "model", Label: "Denoiser", Group: "Model", Math: `<mi>D</mi><mo>(</mo><mi>x</mi><mo>,</mo><mi>t</mi><mo>)</mo><mo>=</mo><mi>𝔼</mi><mo>[</mo><msub><mi>x</mi><mn>0</mn></msub><mo>|</mo><msub><mi>x</mi><mi>t</mi></msub><mo>=</mo><mi>x</mi><mo>]</mo>`, Kind: KindChoice, Default: "empirical", Choices: DiffusionModelNames, Aliases: DenoiserAliases,
+		Help: "denoiser D(x,t) = E[x_0|x_t=x]: empirical = the exact denoiser of the data, a softmax-weighted mean, w_j ∝ exp(-|x - α_t y_j|²/2σ_t²); gmm = a fitted Gaussian mixture; mlp = a network trained here; rff = the exact model's score estimated with D random Fourier features (SBDS's RFF kernel-derivative score)"},
+	{Name: "features", Label: "Random features D", Group: "Model", ShownWhen: "model=rff", Slider: true, Log: true, Kind: KindInt, Default: "1024", Min: 1, Max: MaxDiffusionFeatures,
+		Math: `<mo>∇</mo><mi>log</mi><msub><mover><mi>p</mi><mo>^</mo></mover><mi>t</mi></msub><mo>(</mo><mi>x</mi><mo>)</mo><mo>=</mo><mfrac><mrow><mo>∇</mo><mi>φ</mi><msup><mrow><mo>(</mo><mi>x</mi><mo>)</mo></mrow><mo>⊤</mo></msup><mover><mi>φ</mi><mo>¯</mo></mover></mrow><mrow><mi>φ</mi><msup><mrow><mo>(</mo><mi>x</mi><mo>)</mo></mrow><mo>⊤</mo></msup><mover><mi>φ</mi><mo>¯</mo></mover></mrow></mfrac>`,
+		Help: "rff: D random Fourier features φ(x) = √(2/D) cos(ω·x + b), ω ~ N(0, I/σ_t²) (Rahimi and Recht 2007, eq. (2)), φ̄ their mean over the centres α_t y_j; the score is the ratio of the kernel-density estimate's gradient to its value (Sriperumbudur et al. 2017, sec. 4), with the data's Gaussian score where the density is not 3 standard errors above 0; error O(1/√D); as otplay sample --model rff --features D"},
 	{Name: "k", Label: "Mixture components K", Group: "Model", ShownWhen: "model=gmm", Slider: true, Kind: KindInt, Default: "8", Min: 1, Max: 64, Help: "gmm: mixture components K of p_0 = Σ π_k N(μ_k, s² I), fitted by EM"},
 	{Name: "train", Label: "Training steps", Group: "Model", ShownWhen: "model=mlp", Slider: true, Log: true, Kind: KindInt, Default: "1000", Min: 10, Max: MaxDiffusionTrain, Help: "mlp: Adam steps on L = E|ε_θ(α_t x_0 + σ_t ε, t) - ε|², batch 256"},
 	{Name: "sampler", Label: "Sampler", Group: "Sampling", Kind: KindChoice, Default: "dpmpp2m", Choices: diffusion.SamplerNames(), Help: "reverse-process solver (ddpm, ddim η=0, DPM-Solver++ 2M/3M/2S, Heun, Euler-Maruyama, adaptive RK45)"},
@@ -116,6 +122,10 @@ var ClassChoices = func() []string {
 // `otplay sample --model` names them.
 var DenoiserNames = []string{"empirical", "gmm", "mlp"}
 
+// DiffusionModelNames are /diffusion's models: the denoisers and rff, a
+// score model (otplay sample --model rff), which /truncate does not offer.
+var DiffusionModelNames = append(append([]string(nil), DenoiserNames...), "rff")
+
 // DenoiserAliases are the old URL names of the models: "exact" was the
 // pages' name of the empirical denoiser.
 var DenoiserAliases = map[string]string{"exact": "empirical"}
@@ -156,6 +166,9 @@ type ModelSpec struct {
 	Model    string // empirical, gmm or mlp
 	K        int    // gmm components
 	Train    int    // mlp Adam steps
+	// Features is the rff model's random Fourier features D (0: 1024,
+	// otplay sample's default).
+	Features int
 	// Upload holds the reader's points (row-major, 2-D) where Data is
 	// UploadChoice; it is not part of the URL.
 	Upload []float64
@@ -233,7 +246,7 @@ type Diffusion struct {
 func ParseDiffusion(st State) (Diffusion, error) {
 	d := Diffusion{
 		ModelSpec: ModelSpec{Data: st.String("data"), N: st.Int("n"), Seed: uint64(st.Int("seed")), Schedule: st.String("schedule"),
-			Model: st.String("model"), K: st.Int("k"), Train: st.Int("train")},
+			Model: st.String("model"), K: st.Int("k"), Train: st.Int("train"), Features: st.Int("features")},
 		Sampler: st.String("sampler"), Steps: st.Int("steps"), Particles: st.Int("particles"),
 		Field: st.String("field"), Trail: st.Int("trail"), Backend: st.String("backend"),
 		Guidance: st.Float("guidance"), Class: -1,
@@ -260,7 +273,7 @@ func ParseDiffusion(st State) (Diffusion, error) {
 func (d Diffusion) State() (State, error) {
 	return DiffusionSchema.Make(map[string]string{
 		"data": d.Data, "n": strconv.Itoa(d.N), "seed": strconv.FormatUint(d.Seed, 10), "schedule": d.Schedule,
-		"model": d.Model, "k": strconv.Itoa(d.K), "train": strconv.Itoa(d.Train), "sampler": d.Sampler,
+		"model": d.Model, "k": strconv.Itoa(d.K), "train": strconv.Itoa(d.Train), "features": strconv.Itoa(d.features()), "sampler": d.Sampler,
 		"steps": strconv.Itoa(d.Steps), "particles": strconv.Itoa(d.Particles), "field": d.Field,
 		"trail": strconv.Itoa(d.Trail), "backend": d.Backend,
 		"corrector": d.Corrector, "threshold": FormatFloat(d.Threshold), "churn": FormatFloat(d.Churn),

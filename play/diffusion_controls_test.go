@@ -75,3 +75,48 @@ func TestDiffusionBridgeControls(t *testing.T) {
 		t.Errorf("adaptive sampler with the correction: error %v", err)
 	}
 }
+
+// model=rff: the page's run ends where diffusion.Sample with
+// diffusion.NewRFFScoreModel (same data, D and seed) ends; D is in the
+// state, shown only for rff, and counts in the frame; more features bring
+// the run closer to the exact (empirical) model's.
+func TestDiffusionRFFModel(t *testing.T) {
+	q := "data=moons&n=120&particles=50&sampler=ddim&steps=8&seed=3&backend=cpu&trail=0&field=none"
+	d := mustDiffusion(t, q+"&model=rff&features=256")
+	if st, _ := d.State(); !strings.Contains(st.Encode(), "features=256&") || !strings.Contains(st.Encode(), "model=rff") {
+		t.Errorf("state %q lost the rff model or its features", st.Encode())
+	}
+	if p, _ := DiffusionSchema.Param("features"); p.Shown(map[string]string{"model": "empirical"}) || !p.Shown(map[string]string{"model": "rff"}) {
+		t.Errorf("features control shown for empirical or hidden for rff")
+	}
+	b := compute.NewCPU(0)
+	frames := playDiffusion(t, d, b)
+	last := frames[len(frames)-1]
+	s, _ := data.Generate("moons", 120, data.Options{Seed: 3})
+	model, err := diffusion.NewRFFScoreModel(b, s.Points, 120, 2, 256, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sampleDirect(t, b, model, 50, diffusion.Settings{Sampler: diffusion.DDIM, Steps: 8, Seed: 3})
+	if diff := maxAbsDiff(last.All, want); diff > 1e-12 || last.Features != 256 {
+		t.Errorf("rff run differs from diffusion.Sample with NewRFFScoreModel by %g (want 0); features %d", diff, last.Features)
+	}
+	exact := playDiffusion(t, mustDiffusion(t, q), b)
+	wide := playDiffusion(t, mustDiffusion(t, q+"&model=rff&features=8192"), b)
+	narrow := playDiffusion(t, mustDiffusion(t, q+"&model=rff&features=16"), b)
+	e := exact[len(exact)-1].All
+	dw, dn := meanAbsDiff(wide[len(wide)-1].All, e), meanAbsDiff(narrow[len(narrow)-1].All, e)
+	t.Logf("mean distance to the exact model's samples: D = 8192 %.3g, D = 16 %.3g; fallback points %d and %d", dw, dn, wide[len(wide)-1].RFFFallback, narrow[len(narrow)-1].RFFFallback)
+	if !(dw < dn) {
+		t.Errorf("D = 8192 ends %g from the exact model, D = 16 %g: more features should be closer", dw, dn)
+	}
+}
+
+// meanAbsDiff is the mean of |a_i - b_i|.
+func meanAbsDiff(a, b []float64) float64 {
+	s := 0.0
+	for i := range a {
+		s += math.Abs(a[i] - b[i])
+	}
+	return s / float64(len(a))
+}

@@ -53,6 +53,13 @@ type DiffusionFrame struct {
 	ClassAccuracy float64 `json:"classAccuracy,omitempty"`
 	Spread        float64 `json:"spread,omitempty"`
 	ClassSpread   float64 `json:"classSpread,omitempty"`
+	// RFFFallback counts, over all model evaluations so far (field
+	// included), the points where the rff model's density estimate was
+	// not 3 standard errors above 0 and the data's Gaussian score stood
+	// in (diffusion.RFFScoreModel.Unreliable); Features is its D (0 for
+	// the other models).
+	RFFFallback int `json:"rffFallback,omitempty"`
+	Features    int `json:"features,omitempty"`
 	// The MLP's training: TrainStep of TrainSteps and the batch loss at
 	// the steps LossAt.
 	TrainStep  int       `json:"trainStep"`
@@ -112,6 +119,8 @@ func (d Diffusion) Start(ctx context.Context, b compute.Backend, progress func(P
 		progress(Progress{Phase: fmt.Sprintf("Fitting a %d-component Gaussian mixture to the data by EM", d.K)})
 	case "mlp":
 		progress(Progress{Phase: "Training the denoising network", Total: d.Train, Unit: "Adam steps"})
+	case "rff":
+		progress(Progress{Phase: fmt.Sprintf("Setting up the score from %d random Fourier features", d.features())})
 	default:
 		progress(Progress{Phase: "Uploading the data for the exact denoiser"})
 	}
@@ -228,6 +237,9 @@ func (r *diffusionRun) show(t float64, x, den []float64, stepMS float64, frameSt
 		if pts, vec, err = r.model.Field(r.b, t, r.d.Field); err != nil {
 			return err
 		}
+	}
+	if r.model.RFF != nil {
+		f.Features, f.RFFFallback = r.d.features(), r.model.RFF.Unreliable
 	}
 	if f.AtEnd {
 		f.SampleMMD = r.mmd(x)

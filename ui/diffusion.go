@@ -172,6 +172,10 @@ func (p *DiffusionPage) renderStats() app.UI {
 		resultRow("MMD(denoised, data)", quality),
 		resultRow("particle mean", g(f.Mean[0])+", "+g(f.Mean[1])),
 	}
+	if f.Features > 0 {
+		rows = append(rows, resultRow("RFF score (D = "+strconv.Itoa(f.Features)+")",
+			strconv.Itoa(f.RFFFallback)+" point evaluations on the Gaussian fallback (density not 3 standard errors above 0)"))
+	}
 	if f.Finished() {
 		rows = append(rows, resultRow("MMD(sample, data)", mmd(f.SampleMMD)))
 		if f.Class >= 0 {

@@ -258,6 +258,10 @@ func (p *OTPage) renderStats() app.UI {
 			app.If(f.Method == "divergence", func() app.UI {
 				return resultRow("Sinkhorn divergence S = OT(a,b) - (OT(a,a) + OT(b,b))/2", g(f.Divergence)+" (OT(a,a) = "+g(f.SelfX)+", OT(b,b) = "+g(f.SelfY)+")")
 			}),
+			app.If(f.Hilbert != nil, func() app.UI {
+				return resultRow("Hilbert Sinkhorn divergence S (cost |φ(x) - φ(y)|², Gaussian σ = "+g(f.Hilbert.Bandwidth)+", D = "+strconv.Itoa(f.Hilbert.Features)+")",
+					g(f.Divergence)+" (OT(a,a) = "+g(f.SelfX)+", OT(b,b) = "+g(f.SelfY)+")")
+			}),
 		))
 }
 

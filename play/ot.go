@@ -107,17 +107,17 @@ type OT struct {
 	Richardson bool
 	// Warm starts the balanced solver from From's potentials where From
 	// is a run of the same problem (see OTPotentials).
-	Warm    bool
-	From    *OTPotentials
+	Warm bool
+	From *OTPotentials
 	// Features is the hilbert method's number D of random Fourier
 	// features (kernel.RFFEmbed).
 	Features int
 	Tau      float64 // the marginal penalty (unbalanced)
-	Mass    float64 // the transported fraction (partial)
-	Steps   int     // iterations per frame while playing
-	Tier    string  // none, auto, full, rff or nystrom
-	K       int     // plan lines per source point
-	Backend string
+	Mass     float64 // the transported fraction (partial)
+	Steps    int     // iterations per frame while playing
+	Tier     string  // none, auto, full, rff or nystrom
+	K        int     // plan lines per source point
+	Backend  string
 	// Clouds replace the generated source ([0]) and target ([1]) where
 	// not nil.
 	Clouds [2]*Cloud
@@ -274,7 +274,7 @@ type otRun struct {
 	prob, view ot.Problem
 	hilbert    *OTHilbert
 	sv         *ot.Solver
-	setup time.Duration
+	setup      time.Duration
 	// selfX, selfY are OT_eps(a, a) and OT_eps(b, b) (method divergence).
 	selfX, selfY float64
 	tier         *OTTierResult

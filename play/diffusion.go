@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/solvers/data"
 	"github.com/otplay/otplay/solvers/diffusion"
 )
@@ -92,6 +93,8 @@ var DiffusionSchema = Schema{
 		Help: "dynamic thresholding (Saharia et al. 2022, Sec. 2.3): clip the denoised estimate at its p-th percentile of |x_0| with the data's largest |coordinate| as the bound R; 0: off; as otplay sample --threshold"},
 	{Name: "churn", Label: "Churn S_churn", Group: "Sampling", Advanced: true, ShownWhen: "sampler=heun", Kind: KindFloat, Default: "0", Min: 0, Max: 100, Slider: true, SliderMin: 0, SliderMax: 20,
 		Help: "EDM's stochastic churn S_churn for the Heun sampler (Karras et al. 2022, Alg. 2; 0: Alg. 1, deterministic): each step first adds noise raising σ by a factor 1 + min(S_churn/N, √2 - 1); as otplay sample --churn"},
+	presetParam("Sampling", NoPreset, []string{"draft", "balanced", "ultra"}, true,
+		"FastSB-OT's quality presets, as otplay sample --preset: draft 10 steps, balanced 25, ultra 50 with one Langevin corrector step per step; the particles are the batch chosen from this backend's storage-binding limit (a quarter of it in 64-D float32 points; a quarter again on a software adapter or the CPU), at most 5000 here. It sets the knobs at their defaults; ones you moved win. The read-out says what it set and why"),
 	{Name: "particles", Label: "Particles", Group: "Sampling", Slider: true, Log: true, Kind: KindInt, Default: "500", Min: 1, Max: MaxDiffusionParticles, Help: "particles x_1 ~ N(0, I) moved by the sampler"},
 	{Name: "seed", Label: "Random seed", Group: "Sampling", Advanced: true, Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "seed of the data, the prior noise and the sampler's noise (Philox)"},
 	{Name: "field", Label: "Arrows show", Group: "Display", Kind: KindChoice, Default: "score", Choices: []string{"score", "drift", "none"},
@@ -237,6 +240,9 @@ type Diffusion struct {
 	Corrector string
 	Threshold float64
 	Churn     float64
+	// Preset is a preset of package preset (or NoPreset), applied by
+	// Start on the backend's hardware.
+	Preset    string
 	Field     string // score, drift or none
 	Trail     int    // trail length in frames
 	Backend   string
@@ -248,7 +254,7 @@ func ParseDiffusion(st State) (Diffusion, error) {
 		ModelSpec: ModelSpec{Data: st.String("data"), N: st.Int("n"), Seed: uint64(st.Int("seed")), Schedule: st.String("schedule"),
 			Model: st.String("model"), K: st.Int("k"), Train: st.Int("train"), Features: st.Int("features")},
 		Sampler: st.String("sampler"), Steps: st.Int("steps"), Particles: st.Int("particles"),
-		Field: st.String("field"), Trail: st.Int("trail"), Backend: st.String("backend"),
+		Field: st.String("field"), Trail: st.Int("trail"), Backend: st.String("backend"), Preset: st.String("preset"),
 		Guidance: st.Float("guidance"), Class: -1,
 		Corrector: st.String("corrector"), Threshold: st.Float("threshold"),
 		MMDSteps: st.String("mmdsteps") == "yes", Correct: st.String("correct") == "yes", Every: st.Int("every"), Lambda: st.Float("lambda"),
@@ -275,7 +281,7 @@ func (d Diffusion) State() (State, error) {
 		"data": d.Data, "n": strconv.Itoa(d.N), "seed": strconv.FormatUint(d.Seed, 10), "schedule": d.Schedule,
 		"model": d.Model, "k": strconv.Itoa(d.K), "train": strconv.Itoa(d.Train), "features": strconv.Itoa(d.features()), "sampler": d.Sampler,
 		"steps": strconv.Itoa(d.Steps), "particles": strconv.Itoa(d.Particles), "field": d.Field,
-		"trail": strconv.Itoa(d.Trail), "backend": d.Backend,
+		"trail": strconv.Itoa(d.Trail), "backend": d.Backend, "preset": d.Preset,
 		"corrector": d.Corrector, "threshold": FormatFloat(d.Threshold), "churn": FormatFloat(d.Churn),
 		"class": d.classChoice(), "guidance": FormatFloat(d.Guidance),
 		"mmdsteps": yesNo(d.MMDSteps), "correct": yesNo(d.Correct), "every": strconv.Itoa(d.Every), "lambda": FormatFloat(d.Lambda),
@@ -314,4 +320,31 @@ func (d Diffusion) Settings() (diffusion.Settings, error) {
 	}
 	// ThresholdBound is set by Start (the data's largest |coordinate|).
 	return diffusion.Settings{Sampler: s, Steps: d.Steps, Seed: d.Seed, Corrector: c, Threshold: d.Threshold, Churn: d.Churn}, nil
+}
+
+// withPreset returns d with its preset's sampler knobs applied on
+// backend b (steps, sampler, corrector, and the particles: the batch
+// for b's hardware, at most MaxDiffusionParticles) where d's state st
+// leaves them at their defaults, and what it set; d unchanged and nil
+// without a preset.
+func (d Diffusion) withPreset(st State, b compute.Backend) (Diffusion, *PresetReadout, error) {
+	if d.Preset == "" || d.Preset == NoPreset {
+		return d, nil, nil
+	}
+	p, _, err := presetFor(d.Preset, b)
+	if err != nil {
+		return d, nil, fmt.Errorf("preset: %w", err)
+	}
+	r := &PresetReadout{Name: p.Name, Origin: p.Origin, Reason: p.Reason}
+	a := presetApplier{schema: DiffusionSchema, st: st, out: r}
+	applyPreset(a, "steps", &d.Steps, p.Steps, strconv.Itoa(p.Steps))
+	applyPreset(a, "sampler", &d.Sampler, p.Sampler, p.Sampler)
+	applyPreset(a, "corrector", &d.Corrector, p.Corrector, p.Corrector)
+	n := min(p.N, MaxDiffusionParticles)
+	note := strconv.Itoa(n)
+	if n < p.N {
+		note += " (the preset's " + strconv.Itoa(p.N) + ", capped at this page's " + strconv.Itoa(MaxDiffusionParticles) + ")"
+	}
+	applyPreset(a, "particles", &d.Particles, n, note)
+	return d, r, nil
 }

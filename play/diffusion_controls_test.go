@@ -9,6 +9,7 @@ import (
 	"github.com/otplay/otplay/solvers/bridge"
 	"github.com/otplay/otplay/solvers/data"
 	"github.com/otplay/otplay/solvers/diffusion"
+	"github.com/otplay/otplay/solvers/preset"
 )
 
 // mmdsteps=yes steps through bridge.MMDTimes of the data; correct=yes
@@ -119,4 +120,47 @@ func meanAbsDiff(a, b []float64) float64 {
 		s += math.Abs(a[i] - b[i])
 	}
 	return s / float64(len(a))
+}
+
+// preset=draft on the CPU backend: the run takes preset.For's steps (10)
+// and batch (250 on a CPU backend) where the state leaves them at their
+// defaults, ends where diffusion.Sample with those settings ends, and
+// says what it set and why; a knob the reader moved wins; the state
+// keeps the reader's values.
+func TestDiffusionPreset(t *testing.T) {
+	b := compute.NewCPU(0)
+	want, err := preset.For("draft", preset.FromInfo(b.Info()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := "data=moons&n=80&sampler=ddim&seed=2&backend=cpu&trail=0&field=none&preset=draft"
+	frames := playDiffusion(t, mustDiffusion(t, q), b)
+	last := frames[len(frames)-1]
+	if last.Steps != want.Steps || last.Particles != want.N || last.Preset == nil {
+		t.Fatalf("draft on cpu: %d steps, %d particles, read-out %+v; want preset.For's %d and %d", last.Steps, last.Particles, last.Preset, want.Steps, want.N)
+	}
+	text := last.Preset.Text()
+	for _, w := range []string{"draft (FastSB-OT) set steps = 10, particles = 250", "why: CPU backend cpu"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("read-out %q lacks %q", text, w)
+		}
+	}
+	s, _ := data.Generate("moons", 80, data.Options{Seed: 2})
+	model, err := diffusion.NewEmpirical(b, s.Points, 80, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer model.Free()
+	direct := sampleDirect(t, b, model, want.N, diffusion.Settings{Sampler: diffusion.DDIM, Steps: want.Steps, Seed: 2})
+	if diff := maxAbsDiff(last.All, direct); diff > 1e-12 {
+		t.Errorf("draft run differs from diffusion.Sample in %d steps by %g", want.Steps, diff)
+	}
+	if !strings.Contains(last.State, "preset=draft") || strings.Contains(last.State, "steps=") {
+		t.Errorf("frame state %q: want the reader's (preset=draft, steps at its default)", last.State)
+	}
+	moved := playDiffusion(t, mustDiffusion(t, q+"&particles=30&steps=4"), b)
+	m := moved[len(moved)-1]
+	if m.Particles != 30 || m.Steps != 4 || !strings.Contains(m.Preset.Text(), "kept your steps = 4, particles = 30") {
+		t.Errorf("moved knobs: %d particles, %d steps, %q; want 30, 4 and both kept", m.Particles, m.Steps, m.Preset.Text())
+	}
 }

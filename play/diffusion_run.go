@@ -53,6 +53,8 @@ type DiffusionFrame struct {
 	ClassAccuracy float64 `json:"classAccuracy,omitempty"`
 	Spread        float64 `json:"spread,omitempty"`
 	ClassSpread   float64 `json:"classSpread,omitempty"`
+	// Preset is what the state's preset set and why (nil without one).
+	Preset *PresetReadout `json:"preset,omitempty"`
 	// RFFFallback counts, over all model evaluations so far (field
 	// included), the points where the rff model's density estimate was
 	// not 3 standard errors above 0 and the data's Gaussian score stood
@@ -110,6 +112,12 @@ func (d Diffusion) Start(ctx context.Context, b compute.Backend, progress func(P
 	if err != nil {
 		return nil, err
 	}
+	// The preset's knobs apply to this run; the frame's state stays the
+	// reader's.
+	d, preset, err := d.withPreset(st, b)
+	if err != nil {
+		return nil, err
+	}
 	set, err := d.Settings()
 	if err != nil {
 		return nil, err
@@ -162,7 +170,7 @@ func (d Diffusion) Start(ctx context.Context, b compute.Backend, progress func(P
 		return err
 	})
 	f := &r.frame
-	f.State, f.Phase, f.Particles = st.Encode(), "sampling", d.Particles
+	f.State, f.Phase, f.Particles, f.Preset = st.Encode(), "sampling", d.Particles, preset
 	f.Class, f.Guidance = d.Class, d.Guidance
 	f.TimingsMS = map[string]float64{}
 	if t := model.Train; t != nil {

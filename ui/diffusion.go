@@ -172,6 +172,9 @@ func (p *DiffusionPage) renderStats() app.UI {
 		resultRow("MMD(denoised, data)", quality),
 		resultRow("particle mean", g(f.Mean[0])+", "+g(f.Mean[1])),
 	}
+	if f.Preset != nil {
+		rows = append(rows, resultRow("preset", f.Preset.Text()))
+	}
 	if f.Features > 0 {
 		rows = append(rows, resultRow("RFF score (D = "+strconv.Itoa(f.Features)+")",
 			strconv.Itoa(f.RFFFallback)+" point evaluations on the Gaussian fallback (density not 3 standard errors above 0)"))

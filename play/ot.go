@@ -11,6 +11,7 @@ import (
 	"github.com/otplay/otplay/solvers/data"
 	"github.com/otplay/otplay/solvers/kernel"
 	"github.com/otplay/otplay/solvers/ot"
+	"github.com/otplay/otplay/solvers/preset"
 )
 
 // OTPath is the route of the entropic OT page.
@@ -64,6 +65,8 @@ var OTSchema = Schema{
 		Math: `<msub><mi>f</mi><mi>i</mi></msub><mo>←</mo><mo>−</mo><mi>ε</mi><mi>log</mi><munder><mo>∑</mo><mi>j</mi></munder><msub><mi>b</mi><mi>j</mi></msub><msup><mi>e</mi><mrow><mo>(</mo><msub><mi>g</mi><mi>j</mi></msub><mo>−</mo><msub><mi>C</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><mo>)</mo><mo>/</mo><mi>ε</mi></mrow></msup>`,
 		Help: "Sinkhorn iterations between two pictures; then g likewise"},
 	{Name: "tier", Label: "Also solve with a kernel approximation", Group: "Transport", Advanced: true, Kind: KindChoice, Default: "none", Choices: []string{"none", "auto", "full", "rff", "nystrom"}, Help: "K = exp(−C/ε) applied exactly (full) or as K ≈ Φ_x Φ_y' (rff: positive random features; nystrom: landmarks), O((n+m) r) per iteration"},
+	presetParam("Transport", NoPreset, []string{"balanced", "fast", "repro"}, true,
+		"presets of otplay solve --preset: balanced = otplay's defaults (at most 1000 iterations, tol 1e-6); fast = SPOT's 30 Sinkhorn iterations; repro = SPOT's reproducible run, on the float64 CPU backend where Compute on is left at auto. The read-out says what it set"),
 	{Name: "k", Label: "Plan lines per source point", Group: "Display", Kind: KindInt, Default: "2", Min: 0, Max: 10, Slider: true, Help: "each point's k largest P_ij, opacity P_ij / max P"},
 	ComputeParam,
 }
@@ -118,6 +121,12 @@ type OT struct {
 	Tier     string  // none, auto, full, rff or nystrom
 	K        int     // plan lines per source point
 	Backend  string
+	// Preset is a solve preset of package preset (or NoPreset): ParseOT
+	// applies its MaxIter and Tol, and PresetSetup says what it set.
+	Preset      string
+	MaxIter     int
+	Tol         float64
+	PresetSetup *PresetReadout
 	// Clouds replace the generated source ([0]) and target ([1]) where
 	// not nil.
 	Clouds [2]*Cloud
@@ -141,6 +150,25 @@ func ParseOT(st State) (OT, error) {
 	if o.P, err = strconv.ParseFloat(st.String("p"), 64); err != nil {
 		return o, fmt.Errorf("p = %q: %w", st.String("p"), err)
 	}
+	if o.Preset = st.String("preset"); o.Preset != NoPreset {
+		// solve's presets do not depend on the hardware (only repro's
+		// backend, which PreferredBackend applies).
+		p, err := preset.For(o.Preset, preset.Hardware{})
+		if err != nil {
+			return o, fmt.Errorf("preset: %w", err)
+		}
+		o.MaxIter, o.Tol = p.Iters, p.Tol
+		r := &PresetReadout{Name: p.Name, Origin: p.Origin,
+			Set: []string{fmt.Sprintf("at most %d iterations", p.Iters), "tol = " + FormatFloat(p.Tol)}}
+		if p.Backend != "" {
+			if be := PreferredBackend(st); be == p.Backend {
+				r.Set = append(r.Set, "backend = "+p.Backend+" (float64)")
+			} else {
+				r.Kept = append(r.Kept, "backend = "+be)
+			}
+		}
+		o.PresetSetup = r
+	}
 	return o, o.check()
 }
 
@@ -163,8 +191,16 @@ func (o OT) State() (State, error) {
 	return OTSchema.Make(map[string]string{
 		"x": o.X, "y": o.Y, "n": strconv.Itoa(o.N), "m": strconv.Itoa(o.M), "seed": strconv.FormatUint(o.Seed, 10),
 		"method": o.Method, "eps": FormatFloat(o.Eps), "p": FormatFloat(o.P), "richardson": yesNo(o.Richardson), "warm": yesNo(o.Warm), "tau": FormatFloat(o.Tau), "mass": FormatFloat(o.Mass),
-		"features": strconv.Itoa(o.Features), "steps": strconv.Itoa(o.Steps), "tier": o.Tier, "k": strconv.Itoa(o.K), "backend": o.Backend,
+		"features": strconv.Itoa(o.Features), "steps": strconv.Itoa(o.Steps), "tier": o.Tier, "k": strconv.Itoa(o.K), "backend": o.Backend, "preset": o.presetChoice(),
 	})
+}
+
+// presetChoice is the preset control's text of o.Preset.
+func (o OT) presetChoice() string {
+	if o.Preset == "" {
+		return NoPreset
+	}
+	return o.Preset
 }
 
 // Problem builds the problem: data.Generate of X with Seed and of Y with
@@ -194,9 +230,10 @@ func (o OT) Problem() (ot.Problem, error) {
 // Settings are the solver settings: Eps, and TauA = TauB = Tau
 // (unbalanced) or Mass = Mass * min(|a|, |b|) = Mass (partial: uniform
 // weights have total mass 1); CheckEvery = 1 for one chart point per
-// iteration; the ot package's defaults otherwise (Tol 1e-6, MaxIter 1000).
+// iteration; the preset's MaxIter and Tol, else the ot package's
+// defaults (Tol 1e-6, MaxIter 1000).
 func (o OT) Settings() ot.Settings {
-	s := ot.Settings{Eps: o.Eps, CheckEvery: 1}
+	s := ot.Settings{Eps: o.Eps, CheckEvery: 1, MaxIter: o.MaxIter, Tol: o.Tol}
 	switch o.Method {
 	case "unbalanced":
 		s.TauA, s.TauB = o.Tau, o.Tau
@@ -233,6 +270,10 @@ type OTFrame struct {
 	SelfY      float64 `json:"selfY,omitempty"`
 	// P is the ground cost's power (C = |x - y|^P).
 	P float64 `json:"p"`
+	// MaxIter is the iteration cap (the preset's; 0: ot.DefaultMaxIter)
+	// and Preset what the state's preset set (nil without one).
+	MaxIter int            `json:"maxIter,omitempty"`
+	Preset  *PresetReadout `json:"preset,omitempty"`
 	// Hilbert (method hilbert) is the kernel the clouds were embedded
 	// with; Divergence, SelfX and SelfY are then those of the embedded
 	// clouds.
@@ -261,8 +302,16 @@ type OTFrame struct {
 	Result  *ot.Result `json:"-"`
 }
 
-// Finished reports that the run converged or reached the iteration cap.
-func (f OTFrame) Finished() bool { return f.Converged || f.Iteration >= ot.DefaultMaxIter }
+// Finished reports that the run converged or reached the iteration cap
+// (MaxIter; ot.DefaultMaxIter where 0).
+func (f OTFrame) Finished() bool { return f.Converged || f.Iteration >= f.maxIter() }
+
+func (f OTFrame) maxIter() int {
+	if f.MaxIter > 0 {
+		return f.MaxIter
+	}
+	return ot.DefaultMaxIter
+}
 
 // otRun is one solver on one problem.
 type otRun struct {
@@ -462,8 +511,10 @@ func (r *otRun) Close() { r.sv.Close() }
 // frame. While playing, the heatmaps are refreshed only on small problems
 // and at most every otViewGap.
 func (r *otRun) Step(ctx context.Context, k int, playing bool) (OTFrame, error) {
-	f := OTFrame{Method: r.o.Method}
+	f := OTFrame{Method: r.o.Method, MaxIter: r.o.MaxIter, Preset: r.o.PresetSetup}
 	start := time.Now()
+	// A frame does not step past the cap.
+	k = max(0, min(k, f.maxIter()-r.sv.Iterations()))
 	if err := r.sv.Step(k); err != nil {
 		return f, err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/solvers/kernel"
 	"github.com/otplay/otplay/solvers/ot"
+	"github.com/otplay/otplay/solvers/preset"
 )
 
 // p = 1 and p = 1.5 solve the problem with the cost |x - y|^p: the
@@ -225,5 +226,49 @@ func TestOTHilbertMethod(t *testing.T) {
 	st, _ := OTSchema.DecodeQuery("method=hilbert&p=1")
 	if _, err := ParseOT(st); err == nil || !strings.Contains(err.Error(), "hilbert") {
 		t.Errorf("hilbert with p = 1: error %v", err)
+	}
+}
+
+// preset=fast caps the run at SPOT's 30 iterations (preset.For's): the
+// run stops there, not converged, with ot.Sinkhorn's cost at MaxIter 30;
+// repro computes on the float64 CPU backend where backend is left at
+// auto, and an explicit backend wins; the state round-trips the preset.
+func TestOTPreset(t *testing.T) {
+	want, _ := preset.For("fast", preset.Hardware{})
+	o := otOf(t, "x=gaussian&y=moons&n=60&m=50&eps=0.002&preset=fast&backend=cpu")
+	if st, _ := o.State(); !strings.Contains(st.Encode(), "preset=fast") {
+		t.Errorf("state %q lost the preset", st.Encode())
+	}
+	run, err := o.Start(context.Background(), compute.NewCPU(0), func(Progress) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	f, err := run.Step(context.Background(), 1000, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prob, _ := o.Problem()
+	res, err := ot.Sinkhorn(compute.NewCPU(0), prob, ot.Settings{Eps: 0.002, MaxIter: want.Iters, Tol: want.Tol})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("fast: %d iterations, converged %v, cost %.9g (ot.Sinkhorn %.9g, %d iterations); %s", f.Iteration, f.Converged, f.Cost, res.Cost, res.Iterations, f.Preset.Text())
+	if f.Iteration != want.Iters || !f.Finished() || f.Converged || math.Abs(f.Cost-res.Cost) > 1e-9*math.Abs(res.Cost) {
+		t.Errorf("fast: %d iterations (want %d), finished %v, cost %g vs ot.Sinkhorn's %g", f.Iteration, want.Iters, f.Finished(), f.Cost, res.Cost)
+	}
+	if !strings.Contains(f.Preset.Text(), "fast (SPOT) set at most 30 iterations") {
+		t.Errorf("read-out %q", f.Preset.Text())
+	}
+	st, _ := OTSchema.DecodeQuery("preset=repro")
+	if PreferredBackend(st) != "cpu" {
+		t.Errorf("repro with backend auto computes on %q, want cpu", PreferredBackend(st))
+	}
+	if r, _ := ParseOT(st); !strings.Contains(r.PresetSetup.Text(), "backend = cpu (float64)") {
+		t.Errorf("repro read-out %q", r.PresetSetup.Text())
+	}
+	st, _ = OTSchema.DecodeQuery("preset=repro&backend=gpu")
+	if r, _ := ParseOT(st); PreferredBackend(st) != "gpu" || !strings.Contains(r.PresetSetup.Text(), "kept your backend = gpu") {
+		t.Errorf("repro with backend=gpu: %q, %q", PreferredBackend(st), r.PresetSetup.Text())
 	}
 }

@@ -242,10 +242,10 @@ type Diffusion struct {
 	Churn     float64
 	// Preset is a preset of package preset (or NoPreset), applied by
 	// Start on the backend's hardware.
-	Preset    string
-	Field     string // score, drift or none
-	Trail     int    // trail length in frames
-	Backend   string
+	Preset  string
+	Field   string // score, drift or none
+	Trail   int    // trail length in frames
+	Backend string
 }
 
 // ParseDiffusion reads the typed state from a decoded /diffusion state.
@@ -281,7 +281,7 @@ func (d Diffusion) State() (State, error) {
 		"data": d.Data, "n": strconv.Itoa(d.N), "seed": strconv.FormatUint(d.Seed, 10), "schedule": d.Schedule,
 		"model": d.Model, "k": strconv.Itoa(d.K), "train": strconv.Itoa(d.Train), "features": strconv.Itoa(d.features()), "sampler": d.Sampler,
 		"steps": strconv.Itoa(d.Steps), "particles": strconv.Itoa(d.Particles), "field": d.Field,
-		"trail": strconv.Itoa(d.Trail), "backend": d.Backend, "preset": d.Preset,
+		"trail": strconv.Itoa(d.Trail), "backend": d.Backend, "preset": choiceOr(d.Preset, NoPreset),
 		"corrector": d.Corrector, "threshold": FormatFloat(d.Threshold), "churn": FormatFloat(d.Churn),
 		"class": d.classChoice(), "guidance": FormatFloat(d.Guidance),
 		"mmdsteps": yesNo(d.MMDSteps), "correct": yesNo(d.Correct), "every": strconv.Itoa(d.Every), "lambda": FormatFloat(d.Lambda),

@@ -191,16 +191,8 @@ func (o OT) State() (State, error) {
 	return OTSchema.Make(map[string]string{
 		"x": o.X, "y": o.Y, "n": strconv.Itoa(o.N), "m": strconv.Itoa(o.M), "seed": strconv.FormatUint(o.Seed, 10),
 		"method": o.Method, "eps": FormatFloat(o.Eps), "p": FormatFloat(o.P), "richardson": yesNo(o.Richardson), "warm": yesNo(o.Warm), "tau": FormatFloat(o.Tau), "mass": FormatFloat(o.Mass),
-		"features": strconv.Itoa(o.Features), "steps": strconv.Itoa(o.Steps), "tier": o.Tier, "k": strconv.Itoa(o.K), "backend": o.Backend, "preset": o.presetChoice(),
+		"features": strconv.Itoa(o.features()), "steps": strconv.Itoa(o.Steps), "tier": o.Tier, "k": strconv.Itoa(o.K), "backend": o.Backend, "preset": choiceOr(o.Preset, NoPreset),
 	})
-}
-
-// presetChoice is the preset control's text of o.Preset.
-func (o OT) presetChoice() string {
-	if o.Preset == "" {
-		return NoPreset
-	}
-	return o.Preset
 }
 
 // Problem builds the problem: data.Generate of X with Seed and of Y with
@@ -355,8 +347,8 @@ func (o OT) Start(ctx context.Context, b compute.Backend, progress func(Progress
 	}
 	r.view = r.prob
 	if o.Method == "hilbert" {
-		progress(Progress{Phase: fmt.Sprintf("Embedding both clouds with %d random Fourier features", o.Features)})
-		r.prob, r.hilbert = hilbertEmbed(r.view, o.Features, o.Seed)
+		progress(Progress{Phase: fmt.Sprintf("Embedding both clouds with %d random Fourier features", o.features())})
+		r.prob, r.hilbert = hilbertEmbed(r.view, o.features(), o.Seed)
 	}
 	if o.Richardson && o.Method == "balanced" {
 		progress(Progress{Phase: "Solving at ε and ε/2 for the Richardson extrapolation"})
@@ -423,6 +415,15 @@ func selfTerms(ctx context.Context, b compute.Backend, p ot.Problem, s ot.Settin
 type OTHilbert struct {
 	Bandwidth float64 `json:"bandwidth"`
 	Features  int     `json:"features"`
+}
+
+// features is the hilbert method's D: Features, or
+// kernel.DefaultHilbertFeatures where 0 (a typed state built in Go).
+func (o OT) features() int {
+	if o.Features == 0 {
+		return kernel.DefaultHilbertFeatures
+	}
+	return o.Features
 }
 
 // hilbertEmbed returns the problem between the feature embeddings of p's

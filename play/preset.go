@@ -1,7 +1,9 @@
 package play
 
 import (
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/otplay/otplay/compute"
@@ -111,4 +113,26 @@ func presetFor(name string, b compute.Backend) (preset.Preset, preset.Hardware, 
 	h := preset.FromInfo(b.Info())
 	p, err := preset.For(name, h)
 	return p, h, err
+}
+
+// imageResolution is the image work's resolution of preset name on
+// backend b (preset.Resolution for k x k patches at stride s), and a
+// read-out of the one value a page takes from it: pick returns that
+// value, its parameter's name and its reason.
+func imageResolution(name string, b compute.Backend, k, s int, pick func(preset.ImageResolution) (v int, param, why string)) (int, *PresetReadout, error) {
+	p, h, err := presetFor(name, b)
+	if err != nil {
+		return 0, nil, fmt.Errorf("preset: %w", err)
+	}
+	v, param, why := pick(preset.Resolution(preset.ImageLevels[p.Name], h, "", k, s))
+	return v, &PresetReadout{Name: p.Name, Origin: p.Origin, Set: []string{param + " = " + strconv.Itoa(v) + " px"}, Reason: why}, nil
+}
+
+// choiceOr is a choice's text v, or def where v is empty (a typed state
+// built in Go without the field).
+func choiceOr(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }

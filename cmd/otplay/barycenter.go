@@ -15,6 +15,8 @@ import (
 	"github.com/otplay/otplay/solvers/barycenter"
 	"github.com/otplay/otplay/solvers/data"
 	"github.com/otplay/otplay/solvers/imageio"
+	"github.com/otplay/otplay/solvers/patch"
+	"github.com/otplay/otplay/solvers/preset"
 	"github.com/sbinet/npyio/npy"
 )
 
@@ -128,7 +130,10 @@ func runBarycenter(args []string, stdout, stderr io.Writer) int {
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
-	if err := applyPreset(fs, "barycenter", *presetName, batch.Preset.BarycenterFlags, stderr); err != nil {
+	sideOnly := func(p *batch.Preset, hw batch.Hardware) {
+		p.ResolutionReason = preset.Resolution(preset.ImageLevels[p.Name], hw, p.Backend, patch.DefaultSize, patch.DefaultStride).SideWhy
+	}
+	if err := applyPresetAdjusted(fs, "barycenter", *presetName, sideOnly, batch.Preset.BarycenterFlags, stderr); err != nil {
 		fmt.Fprintln(stderr, "otplay barycenter:", err)
 		return 2
 	}

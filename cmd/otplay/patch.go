@@ -114,7 +114,8 @@ func runPatch(args []string, stdout, stderr io.Writer) int {
 		// The width that fits is the largest for these patches, not the
 		// default 8 x 8 at stride 4 that otplay info assumes.
 		patchWidth := func(p *batch.Preset, hw batch.Hardware) {
-			p.Width, _, p.ResolutionReason = preset.Resolution(preset.ImageLevels[p.Name], hw, p.Backend, f.size, f.stride)
+			r := preset.Resolution(preset.ImageLevels[p.Name], hw, p.Backend, f.size, f.stride)
+			p.Width, p.ResolutionReason = r.Width, r.WidthWhy
 		}
 		if err := applyPresetAdjusted(fs, "patch", *presetName, patchWidth, batch.Preset.PatchFlags, stderr); err != nil {
 			fmt.Fprintf(stderr, "otplay patch: %v\n", err)

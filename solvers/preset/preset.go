@@ -224,8 +224,8 @@ func For(name string, h Hardware) (Preset, error) {
 		return Preset{}, fmt.Errorf("%w %q: want one of %s", ErrUnknown, name, strings.Join(Names, ", "))
 	}
 	p.N, p.Reason = Batch(base[name], h, p.Backend)
-	lv := ImageLevels[name]
-	p.Width, p.Side, p.ResolutionReason = Resolution(lv, h, p.Backend, patch.DefaultSize, patch.DefaultStride)
+	r := Resolution(ImageLevels[name], h, p.Backend, patch.DefaultSize, patch.DefaultStride)
+	p.Width, p.Side, p.ResolutionReason = r.Width, r.Side, r.Why()
 	return p, nil
 }
 
@@ -306,44 +306,61 @@ func PatchValues(width, k, s int) (int, error) {
 // side x side images, in values.
 func GridValues(side int) int { return GridValuesPerPixel * side * side }
 
+// ImageResolution is the image work's resolution for one quality level
+// and its reasons.
+type ImageResolution struct {
+	Width, Side int
+	// On names the hardware and its limit ("GPU X: storage binding 128
+	// MiB", "CPU backend cpu32: no binding limit"); WidthWhy and SideWhy
+	// say, after it, why each resolution was chosen.
+	On, WidthWhy, SideWhy string
+}
+
+// Why is both reasons in one sentence.
+func (r ImageResolution) Why() string {
+	return r.WidthWhy + "; " + strings.TrimPrefix(r.SideWhy, r.On+": ")
+}
+
 // Resolution returns the resolution of a quality level lv on hardware h
 // (or on the CPU backend forced): the largest patch width (for k x k
 // patches at stride s) and barycenter side whose largest arrays fit one
 // storage binding in float32, capped at lv and no smaller than MinWidth
 // and MinSide, and why.
-func Resolution(lv ImageLevel, h Hardware, forced string, k, s int) (width, side int, why string) {
-	if !onGPU(h, forced) {
-		be := h.Backend
-		if forced != "" {
-			be = forced
-		}
-		return lv.Width, lv.Side, fmt.Sprintf("CPU backend %s: no binding limit, the quality's %d px (patch width) and %d px (barycenter side)", be, lv.Width, lv.Side)
-	}
-	b, limit := binding(h)
-	maxValues := int(min(b/4, 1<<62))
-	width = MinWidth
-	for w := lv.Width; w > MinWidth; w-- {
-		if v, err := PatchValues(w, k, s); err == nil && v <= maxValues {
-			width = w
-			break
-		}
-	}
-	side = MinSide
-	for q := lv.Side; q > MinSide; q-- {
-		if GridValues(q) <= maxValues {
-			side = q
-			break
-		}
-	}
+func Resolution(lv ImageLevel, h Hardware, forced string, k, s int) ImageResolution {
+	r := ImageResolution{Width: lv.Width, Side: lv.Side}
 	describe := func(got, level int, what string) string {
 		if got == level {
 			return fmt.Sprintf("%s %d px (the quality's level; it fits)", what, got)
 		}
 		return fmt.Sprintf("%s %d px (the quality's %d does not fit)", what, got, level)
 	}
-	why = fmt.Sprintf("GPU %s: %s: %s with %dx%d patches at stride %d; %s", h.Device, limit,
-		describe(width, lv.Width, "patch width"), k, k, s, describe(side, lv.Side, "barycenter side"))
-	return width, side, why
+	if !onGPU(h, forced) {
+		be := h.Backend
+		if forced != "" {
+			be = forced
+		}
+		r.On = fmt.Sprintf("CPU backend %s: no binding limit", be)
+	} else {
+		b, limit := binding(h)
+		maxValues := int(min(b/4, 1<<62))
+		r.On = fmt.Sprintf("GPU %s: %s", h.Device, limit)
+		r.Width, r.Side = MinWidth, MinSide
+		for w := lv.Width; w > MinWidth; w-- {
+			if v, err := PatchValues(w, k, s); err == nil && v <= maxValues {
+				r.Width = w
+				break
+			}
+		}
+		for q := lv.Side; q > MinSide; q-- {
+			if GridValues(q) <= maxValues {
+				r.Side = q
+				break
+			}
+		}
+	}
+	r.WidthWhy = r.On + ": " + describe(r.Width, lv.Width, "patch width") + fmt.Sprintf(" with %dx%d patches at stride %d", k, k, s)
+	r.SideWhy = r.On + ": " + describe(r.Side, lv.Side, "barycenter side")
+	return r
 }
 
 // SampleFlags are the preset's settings as otplay sample's flags.

@@ -48,7 +48,8 @@ func TestResolutionHandComputed(t *testing.T) {
 		{"default 128 MiB, 16x16 stride 1", unknown, "ultra", 16, 1, 162, 64, []string{"WebGPU's default", "16x16 patches at stride 1"}},
 	}
 	for _, c := range cases {
-		w, s, why := Resolution(ImageLevels[c.level], c.h, "", c.k, c.s)
+		r := Resolution(ImageLevels[c.level], c.h, "", c.k, c.s)
+		w, s, why := r.Width, r.Side, r.Why()
 		if w != c.width || s != c.side {
 			t.Errorf("%s: width %d side %d, want %d and %d (%s)", c.name, w, s, c.width, c.side, why)
 		}

@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,6 +67,24 @@ func TestDiffusionBridgeControls(t *testing.T) {
 	// 4.5e-12 here.
 	if f.Step != 8 || f.NFE != res.NFE || !(d <= 1e-9) {
 		t.Errorf("finished frame: step %d, NFE %d (want %d), positions differ by %g", f.Step, f.NFE, res.NFE, d)
+	}
+	// The rff model with its features control (shown for rff only) and
+	// the draft preset: the run uses D = 256 features; the preset sets
+	// what sits at its default and keeps the steps and particles of the
+	// URL, and the read-out says so.
+	if eval[bool](t, tb, `(() => { const e = document.getElementById("in-features"); return !!e && e.getClientRects().length > 0; })()`) {
+		t.Errorf("the features control is shown for the empirical model")
+	}
+	setControl(t, tb, "in-model", "rff")
+	poll[bool](t, tb, `(() => { const e = document.getElementById("in-features"); return !!e && e.getClientRects().length > 0; })()`, 5*time.Second)
+	setControl(t, tb, "in-features", "256")
+	setControl(t, tb, "in-preset", "draft")
+	click(t, tb, "apply")
+	r := waitDiffusion(t, tb, "f.step === 0 && f.features === 256 && f.preset", 40*time.Second)
+	stats := eval[string](t, tb, `document.getElementById("diffusion-stats").textContent`)
+	t.Logf("rff, draft: %s", r.Preset.Text())
+	if r.Preset.Name != "draft" || !strings.Contains(stats, "kept your steps = 8, particles = 60") || !strings.Contains(stats, "RFF score (D = 256)") {
+		t.Errorf("rff with draft: read-out %+v; stats %q", r.Preset, stats)
 	}
 	if dir := os.Getenv("OTPLAY_SHOTS"); dir != "" {
 		png, err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())

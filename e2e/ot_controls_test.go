@@ -5,12 +5,14 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/solvers/kernel"
 	"github.com/otplay/otplay/solvers/ot"
 	"github.com/otplay/otplay/ui"
 )
@@ -80,6 +82,35 @@ func TestOTCostPowerAndRichardson(t *testing.T) {
 	poll[bool](t, tb, `(() => { const e = document.getElementById("in-richardson"); return !e || e.getClientRects().length === 0; })()`, 5*time.Second)
 	setControl(t, tb, "in-method", "balanced")
 	poll[bool](t, tb, `(() => { const e = document.getElementById("in-richardson"); return !!e && e.getClientRects().length > 0; })()`, 5*time.Second)
+
+	// The Hilbert Sinkhorn divergence with its features control (shown
+	// with its MathML for hilbert only) and SPOT's fast preset: 30
+	// iterations at most, said in the read-out; S equals
+	// kernel.HilbertDivergence run natively with the same cap.
+	setControl(t, tb, "in-p", "2")
+	setControl(t, tb, "in-method", "hilbert")
+	poll[bool](t, tb, `(() => { const e = document.getElementById("in-features"); const f = e && e.closest(".otplay-field"); return !!f && e.getClientRects().length > 0 && !!f.querySelector("math"); })()`, 5*time.Second)
+	setControl(t, tb, "in-features", "32")
+	setControl(t, tb, "in-preset", "fast")
+	click(t, tb, "apply")
+	poll[bool](t, tb, `["method=hilbert", "features=32", "preset=fast"].every(s => location.search.includes(s))`, 5*time.Second)
+	waitOT(t, tb, "f.hilbert && f.iteration === 0", 40*time.Second)
+	click(t, tb, "play")
+	h := waitOT(t, tb, "f.hilbert && (f.converged || f.iteration >= 30) && !f.playing", 60*time.Second)
+	hst, _ := ui.OTSchema.DecodeQuery("x=gaussian&y=moons&n=40&m=30&eps=0.2&method=hilbert&features=32&preset=fast")
+	hprob, _ := ui.OTProblem(hst)
+	hset := ui.OTSettings(hst)
+	hw, err := kernel.HilbertDivergence(cpu, hprob, kernel.HilbertSettings{Features: 32, OT: hset})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("hilbert, fast: S %.9g after %d iterations (native %.9g, converged %v); %s", h.Divergence, h.Iteration, hw.Value, hw.Converged, h.Preset.Text())
+	if h.Iteration > 30 || h.MaxIter != 30 || h.Preset == nil || !strings.Contains(eval[string](t, tb, `document.getElementById("ot-stats").textContent`), "fast (SPOT) set at most 30 iterations") {
+		t.Errorf("fast preset: %d iterations, cap %d, read-out %+v", h.Iteration, h.MaxIter, h.Preset)
+	}
+	if h.Converged && relDiff(h.Divergence, hw.Value) > 1e-6 {
+		t.Errorf("page S %.9g, kernel.HilbertDivergence %.9g", h.Divergence, hw.Value)
+	}
 	tb.checkConsole(t)
 }
 

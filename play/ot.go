@@ -90,8 +90,13 @@ func init() {
 		Path:    OTPath,
 		Title:   "Entropic OT",
 		Summary: "Sinkhorn between two point clouds, one iteration at a time: the plan's strongest links and the marginal error as it converges. Balanced, unbalanced and partial.",
-		Schema:  OTSchema,
-		Tours:   OTTours,
+		About: `Entropic OT between two clouds (built-in, painted by click-and-drag, or an uploaded .csv), one Sinkhorn iteration per Step (log domain, Peyré and Cuturi 2019, eq. (4.43)); the same solver as otplay solve. Problems (method): balanced; unbalanced with KL marginal penalties τ (POT's sinkhorn_unbalanced); partial, transporting a fraction of the mass (POT's entropic_partial_wasserstein); divergence, the debiased Sinkhorn divergence S = OT(a,b) - (OT(a,a) + OT(b,b))/2 (Feydy et al. 2019, eq. (4)); hilbert, the same divergence between random-Fourier-feature embeddings of a Gaussian kernel (Li et al. 2021, eq. (7); otplay solve --method hilbert, features D).
+
+The ground cost C = |x - y|^p (p = 2, 1.5 or 1): with p = 1 a sharp plan's links hardly cross, by the triangle inequality, while with p = 2 they may. Richardson extrapolation of the cost, 2 X(ε/2) - X(ε), is shown beside the plain cost (balanced only; L. F. Richardson 1911). A warm start reuses the shown run's potentials when only ε changes (Schmitzer 2019, sec. 3.2) and reports the iterations a cold start needs: on gaussian to moons, n = 60, m = 50, ε 0.05 to 0.04 took 511 iterations against 605 from zeros, 0.05 to 0.06 304 against 368, but 0.1 to 0.05 466 against 449 (a warm start is not always shorter). The "map" mouse mode adds a query point z per click or tap and draws its arrow to the entropic map T(z) (Pooladian and Niles-Weed 2021, eq. (3); balanced only; the points are not in the URL).
+
+Presets (otplay solve --preset): balanced keeps otplay's defaults, fast caps the run at SPOT's 30 iterations, repro computes on the float64 CPU backend. The tier control also solves once with a kernel approximation (full, RFF, Nyström) and compares.`,
+		Schema: OTSchema,
+		Tours:  OTTours,
 	})
 }
 

@@ -76,8 +76,11 @@ func init() {
 		Path:    PatchPath,
 		Title:   "Images",
 		Summary: "Colour transfer by optimal transport (entropic, sliced, exact on a subsample) and patch OT between two photographs or your own images; the result beside the inputs.",
-		Schema:  PatchSchema,
-		Tours:   PatchTours,
+		About: `Colour transfer and patch OT between two photographs or your uploads, with otplay patch's solvers: colours by entropic OT on a 16³ histogram and the entropic map (partial below mass 1), by Pitié et al.'s sliced transfer, or by exact OT on a subsample extended by kernel regression; patches (k x k, stride s) by entropic OT coarse to fine, folded back with overlaps averaged.
+
+The working width defaults to the preset's (draft 96, balanced 160, ultra 320 pixels): the largest width whose patch index (patches x 3k² values in float32) fits this backend's storage binding, capped at that level, as otplay patch --preset. With 16 x 16 patches at stride 1 the 128 MiB binding of lavapipe holds 162 pixels of ultra's 320.`,
+		Schema: PatchSchema,
+		Tours:  PatchTours,
 	})
 }
 

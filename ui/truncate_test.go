@@ -14,7 +14,8 @@ import (
 // model's run: the slider, the ladder, the numbers, the CSV of both sides.
 func TestTruncatePageRender(t *testing.T) {
 	html := app.HTMLString(newTruncatePage())
-	for _, want := range []string{`id="truncate-stats"`, `data-status="opening"`, `id="ttrunc-slider"`, `id="step"`, `id="truncate-full"`} {
+	// The panel ends with the page's own help (play.Page.About), folded.
+	for _, want := range []string{`id="truncate-stats"`, `data-status="opening"`, `id="ttrunc-slider"`, `id="step"`, `id="truncate-full"`, `id="about"`, "About this page", "Lyu et al. 2022"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("initial /truncate lacks %q", want)
 		}

@@ -33,7 +33,7 @@ func TestDiffusionBridgeControls(t *testing.T) {
 	setControl(t, tb, "in-every", "2")
 	setControl(t, tb, "in-lambda", "0.7")
 	click(t, tb, "apply")
-	poll[bool](t, tb, `["mmdsteps=yes", "correct=yes", "every=2", "lambda=0.7"].every(s => location.search.includes(s))`, 5*time.Second)
+	poll[bool](t, tb, `["mmdsteps=yes", "correct=yes", "every=2", "lambda=0.7"].every(s => location.search.includes(s))`, 15*time.Second)
 	waitDiffusion(t, tb, "f.step === 0 && f.state.includes('correct=yes')", 40*time.Second)
 	click(t, tb, "play")
 	f := waitDiffusion(t, tb, "f.finished", 60*time.Second)

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"math"
 	"os"
 	"path/filepath"
@@ -12,7 +13,7 @@ import (
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/otplay/otplay/compute"
-	"github.com/otplay/otplay/solvers/kernel"
+	"github.com/otplay/otplay/play"
 	"github.com/otplay/otplay/solvers/ot"
 	"github.com/otplay/otplay/ui"
 )
@@ -85,31 +86,37 @@ func TestOTCostPowerAndRichardson(t *testing.T) {
 
 	// The Hilbert Sinkhorn divergence with its features control (shown
 	// with its MathML for hilbert only) and SPOT's fast preset: 30
-	// iterations at most, said in the read-out; S equals
-	// kernel.HilbertDivergence run natively with the same cap.
+	// iterations at most, said in the read-out; S equals the page model
+	// run natively on the float64 CPU (play.ParseOT: the model test
+	// checks it against kernel.HilbertDivergence).
 	setControl(t, tb, "in-p", "2")
 	setControl(t, tb, "in-method", "hilbert")
 	poll[bool](t, tb, `(() => { const e = document.getElementById("in-features"); const f = e && e.closest(".otplay-field"); return !!f && e.getClientRects().length > 0 && !!f.querySelector("math"); })()`, 5*time.Second)
 	setControl(t, tb, "in-features", "32")
 	setControl(t, tb, "in-preset", "fast")
 	click(t, tb, "apply")
-	poll[bool](t, tb, `["method=hilbert", "features=32", "preset=fast"].every(s => location.search.includes(s))`, 5*time.Second)
+	poll[bool](t, tb, `["method=hilbert", "features=32", "preset=fast"].every(s => location.search.includes(s))`, 10*time.Second)
 	waitOT(t, tb, "f.hilbert && f.iteration === 0", 40*time.Second)
 	click(t, tb, "play")
 	h := waitOT(t, tb, "f.hilbert && (f.converged || f.iteration >= 30) && !f.playing", 60*time.Second)
 	hst, _ := ui.OTSchema.DecodeQuery("x=gaussian&y=moons&n=40&m=30&eps=0.2&method=hilbert&features=32&preset=fast")
-	hprob, _ := ui.OTProblem(hst)
-	hset := ui.OTSettings(hst)
-	hw, err := kernel.HilbertDivergence(cpu, hprob, kernel.HilbertSettings{Features: 32, OT: hset})
+	ho, err := play.ParseOT(hst)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("hilbert, fast: S %.9g after %d iterations (native %.9g, converged %v); %s", h.Divergence, h.Iteration, hw.Value, hw.Converged, h.Preset.Text())
-	if h.Iteration > 30 || h.MaxIter != 30 || h.Preset == nil || !strings.Contains(eval[string](t, tb, `document.getElementById("ot-stats").textContent`), "fast (SPOT) set at most 30 iterations") {
-		t.Errorf("fast preset: %d iterations, cap %d, read-out %+v", h.Iteration, h.MaxIter, h.Preset)
+	hrun, err := ho.Start(context.Background(), cpu, func(play.Progress) {})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if h.Converged && relDiff(h.Divergence, hw.Value) > 1e-6 {
-		t.Errorf("page S %.9g, kernel.HilbertDivergence %.9g", h.Divergence, hw.Value)
+	defer hrun.Close()
+	hn, err := hrun.Step(context.Background(), 1000, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("hilbert, fast: S %.12g after %d iterations (native model %.12g after %d); %s", h.Divergence, h.Iteration, hn.Divergence, hn.Iteration, h.Preset.Text())
+	if h.Iteration != hn.Iteration || h.MaxIter != 30 || relDiff(h.Divergence, hn.Divergence) > 1e-9 || h.Preset == nil ||
+		!strings.Contains(eval[string](t, tb, `document.getElementById("ot-stats").textContent`), "fast (SPOT) set at most 30 iterations") {
+		t.Errorf("hilbert, fast: %d iterations (native %d), cap %d, S %.12g (native %.12g), read-out %+v", h.Iteration, hn.Iteration, h.MaxIter, h.Divergence, hn.Divergence, h.Preset)
 	}
 	tb.checkConsole(t)
 }

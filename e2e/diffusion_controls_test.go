@@ -83,7 +83,7 @@ func TestDiffusionBridgeControls(t *testing.T) {
 	r := waitDiffusion(t, tb, "f.step === 0 && f.features === 256 && f.preset", 40*time.Second)
 	stats := eval[string](t, tb, `document.getElementById("diffusion-stats").textContent`)
 	t.Logf("rff, draft: %s", r.Preset.Text())
-	if r.Preset.Name != "draft" || !strings.Contains(stats, "kept your steps = 8, particles = 60") || !strings.Contains(stats, "RFF score (D = 256)") {
+	if r.Preset.Name != "draft" || !strings.Contains(stats, "kept your steps = 8, particles = 60") || !strings.Contains(stats, "D = 256 features") {
 		t.Errorf("rff with draft: read-out %+v; stats %q", r.Preset, stats)
 	}
 	if dir := os.Getenv("OTPLAY_SHOTS"); dir != "" {

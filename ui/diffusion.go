@@ -176,8 +176,8 @@ func (p *DiffusionPage) renderStats() app.UI {
 		rows = append(rows, resultRow("preset", f.Preset.Text()))
 	}
 	if f.Features > 0 {
-		rows = append(rows, resultRow("RFF score (D = "+strconv.Itoa(f.Features)+")",
-			strconv.Itoa(f.RFFFallback)+" point evaluations on the Gaussian fallback (density not 3 standard errors above 0)"))
+		rows = append(rows, resultRow("RFF score",
+			"D = "+strconv.Itoa(f.Features)+" features; "+strconv.Itoa(f.RFFFallback)+" point evaluations on the Gaussian fallback (density not 3 standard errors above 0)"))
 	}
 	if f.Finished() {
 		rows = append(rows, resultRow("MMD(sample, data)", mmd(f.SampleMMD)))

@@ -260,8 +260,8 @@ func (p *OTPage) renderStats() app.UI {
 			}),
 			app.If(f.Preset != nil, func() app.UI { return resultRow("preset", f.Preset.Text()) }),
 			app.If(f.Hilbert != nil, func() app.UI {
-				return resultRow("Hilbert Sinkhorn divergence S (cost |φ(x) - φ(y)|², Gaussian σ = "+g(f.Hilbert.Bandwidth)+", D = "+strconv.Itoa(f.Hilbert.Features)+")",
-					g(f.Divergence)+" (OT(a,a) = "+g(f.SelfX)+", OT(b,b) = "+g(f.SelfY)+")")
+				return resultRow("Hilbert divergence S",
+					g(f.Divergence)+" (OT(a,a) = "+g(f.SelfX)+", OT(b,b) = "+g(f.SelfY)+"; Gaussian σ = "+g(f.Hilbert.Bandwidth)+", D = "+strconv.Itoa(f.Hilbert.Features)+" features)")
 			}),
 		))
 }

@@ -82,6 +82,11 @@ var DiffusionSchema = Schema{
 	{Name: "lambda", Label: "Correction strength λ", Group: "Sampling", Advanced: true, ShownWhen: "correct=yes", Kind: KindFloat, Default: "0.5", Min: 0, MinOpen: true, Max: 1, Slider: true, SliderMin: 0.05, SliderMax: 1,
 		Math: `<mi>x</mi><mo>←</mo><mi>x</mi><mo>+</mo><mi>λ</mi><mo>(</mo><mi>T</mi><mo>(</mo><mi>x</mi><mo>)</mo><mo>−</mo><mi>x</mi><mo>)</mo>`,
 		Help: "the fraction of the way to the plan's barycentric projection T(x) that each correction moves"},
+	{Name: "hierarchical", Label: "ATLAS hierarchical smoothing", Group: "Sampling", Advanced: true, Kind: KindChoice, Default: "no", Choices: []string{"no", "yes"},
+		Help: "ATLAS's hierarchical sampler (diffusion.HierarchicalSmooth): after every step, a symmetric Sinkhorn solve on the particles with a Gaussian kernel of bandwidth ε√(1 - ᾱ_t) and a kernel-weighted mean of the predicted positions, weights f_j g_j; no NFE, about 40 O(n²) passes per step; stops with an error when the marginals stay off by more than 0.01, as the seed's does; as otplay sample --hierarchical; fixed-step samplers only"},
+	{Name: "heps", Label: "Smoothing bandwidth ε", Group: "Sampling", Advanced: true, ShownWhen: "hierarchical=yes", Kind: KindFloat, Default: "0.01", Min: 0, MinOpen: true, Max: 10, Slider: true, Log: true, SliderMin: 0.001, SliderMax: 1,
+		Math: `<mi>k</mi><mo>(</mo><mi>x</mi><mo>,</mo><mi>y</mi><mo>)</mo><mo>=</mo><msup><mi>e</mi><mrow><mo>−</mo><msup><mrow><mo>|</mo><mi>x</mi><mo>−</mo><mi>y</mi><mo>|</mo></mrow><mn>2</mn></msup><mo>/</mo><mn>2</mn><msup><mi>ε</mi><mn>2</mn></msup><mo>(</mo><mn>1</mn><mo>−</mo><msub><mover><mi>α</mi><mo>¯</mo></mover><mi>t</mi></msub><mo>)</mo></mrow></msup>`,
+		Help: "the kernel bandwidth ε, in data units: the seed's default 0.01 changes nothing measurable on the 2-D sets; from about 0.1 the seed's 20 Sinkhorn iterations miss the marginal check (the run stops) and, solved to the end (otplay sample --hierarchical-averaged), the smoothing blurs the particles (solvers/diffusion/RESULTS.md); as otplay sample --hierarchical-eps"},
 	{Name: "class", Label: "Class", Group: "Guidance", ShownWhen: "data=" + strings.Join(LabelledSets, "|"), Kind: KindChoice, Default: "all", Choices: ClassChoices,
 		Help: "sample one class of the labelled data (8gaussians' centre, moons' moon, circles' and rings' ring, spirals' and pinwheel's arm) with classifier-free guidance; all: the unconditional model. empirical and gmm: the exact class model (the denoiser of the class's points, a mixture fitted to them); mlp: the network is trained class-conditional (label dropout 0.1)"},
 	{Name: "guidance", Label: "Guidance weight W", Group: "Guidance", ShownWhen: "class=" + strings.Join(ClassChoices[1:], "|"), Kind: KindFloat, Default: "1", Min: 0, Max: 5, Slider: true, SliderMin: 0, SliderMax: 5,
@@ -154,7 +159,7 @@ func init() {
 		Summary: "The reverse diffusion process, step by step: particles with trails, the score or drift field, the denoised estimate, NFE and quality per step. Exact, Gaussian-mixture or trained models.",
 		About: `The reverse diffusion process, step by step, with the models and samplers of otplay sample. Models: empirical (the exact denoiser of the data; the old name exact still loads), gmm (a tied Gaussian mixture fitted by EM), mlp (trained in the page; the progress line counts the Adam steps) and rff (the exact model's score estimated with D random Fourier features, SBDS's RFF kernel-derivative score; the read-out counts the points that fell back to the data's Gaussian score). Measured in solvers/diffusion/RESULTS.md: the rff score is 3-6 times worse than the exact model it approximates.
 
-Sampling: MMD-adaptive time steps (bridge.MMDTimes) and the Schrödinger-bridge correction every k steps with strength λ (bridge.SampleCorrected), fixed-step samplers only; the corrector (Langevin, Tweedie or adaptive; Song et al. 2021), dynamic thresholding (Saharia et al. 2022) and Heun's churn (Karras et al. 2022), as otplay sample's flags of the same names. The preset control applies FastSB-OT's draft, balanced or ultra to the knobs left at their defaults, with the batch read from this backend's storage-binding limit, and says what it set.
+Sampling: MMD-adaptive time steps (bridge.MMDTimes) and the Schrödinger-bridge correction every k steps with strength λ (bridge.SampleCorrected), fixed-step samplers only; the corrector (Langevin, Tweedie or adaptive; Song et al. 2021), dynamic thresholding (Saharia et al. 2022) and Heun's churn (Karras et al. 2022), as otplay sample's flags of the same names; ATLAS's hierarchical smoothing after every step (bandwidth heps; the read-out counts its Sinkhorn iterations), as otplay sample --hierarchical. The preset control applies FastSB-OT's draft, balanced or ultra to the knobs left at their defaults, with the batch read from this backend's storage-binding limit, and says what it set.
 
 Guidance on the labelled sets (8gaussians, moons, circles, 25gaussians, spirals, pinwheel, rings): class K and weight W (Ho and Salimans 2022; W = 0 unconditional, 1 the class, more sharper). A finished run shows the class accuracy and the spread beside the class's own. On 8gaussians (n = 400, 200 particles, 20 steps, empirical) the accuracy is 12.5 % at W = 0 and 100 % at W = 3, the spread 0.136 against the class's 0.219.`,
 		Schema: DiffusionSchema,
@@ -251,6 +256,11 @@ type Diffusion struct {
 	Field   string // score, drift or none
 	Trail   int    // trail length in frames
 	Backend string
+
+	// Hierarchical applies ATLAS's smoothing after every step with
+	// bandwidth HierEps (diffusion.HierarchicalSettings).
+	Hierarchical bool
+	HierEps      float64
 }
 
 // ParseDiffusion reads the typed state from a decoded /diffusion state.
@@ -263,6 +273,7 @@ func ParseDiffusion(st State) (Diffusion, error) {
 		Guidance: st.Float("guidance"), Class: -1,
 		Corrector: st.String("corrector"), Threshold: st.Float("threshold"),
 		MMDSteps: st.String("mmdsteps") == "yes", Correct: st.String("correct") == "yes", Every: st.Int("every"), Lambda: st.Float("lambda"),
+		Hierarchical: st.String("hierarchical") == "yes", HierEps: st.Float("heps"),
 	}
 	// Churn of another sampler than Heun (the control is hidden there)
 	// is dropped.
@@ -290,6 +301,7 @@ func (d Diffusion) State() (State, error) {
 		"corrector": d.Corrector, "threshold": FormatFloat(d.Threshold), "churn": FormatFloat(d.Churn),
 		"class": d.classChoice(), "guidance": FormatFloat(d.Guidance),
 		"mmdsteps": yesNo(d.MMDSteps), "correct": yesNo(d.Correct), "every": strconv.Itoa(d.Every), "lambda": FormatFloat(d.Lambda),
+		"hierarchical": yesNo(d.Hierarchical), "heps": FormatFloat(d.HierEps),
 	})
 }
 
@@ -310,8 +322,8 @@ func (d Diffusion) Settings() (diffusion.Settings, error) {
 	if err != nil {
 		return diffusion.Settings{}, fmt.Errorf("sampler: %w", err)
 	}
-	if s == diffusion.ODEAdaptive && (d.MMDSteps || d.Correct) {
-		return diffusion.Settings{}, fmt.Errorf("sampler = %s picks its own steps: MMD-adaptive steps and the bridge correction need a fixed-step sampler", d.Sampler)
+	if s == diffusion.ODEAdaptive && (d.MMDSteps || d.Correct || d.Hierarchical) {
+		return diffusion.Settings{}, fmt.Errorf("sampler = %s picks its own steps: MMD-adaptive steps, the bridge correction and the hierarchical smoothing need a fixed-step sampler", d.Sampler)
 	}
 	c, err := diffusion.ParseCorrector(d.Corrector)
 	if err != nil {
@@ -324,7 +336,8 @@ func (d Diffusion) Settings() (diffusion.Settings, error) {
 		return diffusion.Settings{}, fmt.Errorf("churn = %v: EDM's churn is the heun sampler's, not %s's", d.Churn, d.Sampler)
 	}
 	// ThresholdBound is set by Start (the data's largest |coordinate|).
-	return diffusion.Settings{Sampler: s, Steps: d.Steps, Seed: d.Seed, Corrector: c, Threshold: d.Threshold, Churn: d.Churn}, nil
+	return diffusion.Settings{Sampler: s, Steps: d.Steps, Seed: d.Seed, Corrector: c, Threshold: d.Threshold, Churn: d.Churn,
+		Hierarchical: diffusion.HierarchicalSettings{On: d.Hierarchical, Bandwidth: d.HierEps}}, nil
 }
 
 // withPreset returns d with its preset's sampler knobs applied on

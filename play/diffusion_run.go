@@ -62,6 +62,9 @@ type DiffusionFrame struct {
 	// the other models).
 	RFFFallback int `json:"rffFallback,omitempty"`
 	Features    int `json:"features,omitempty"`
+	// HierarchicalIterations counts the Sinkhorn iterations of the
+	// hierarchical smoothing so far (0 when off).
+	HierarchicalIterations int `json:"hierarchicalIterations,omitempty"`
 	// The MLP's training: TrainStep of TrainSteps and the batch loss at
 	// the steps LossAt.
 	TrainStep  int       `json:"trainStep"`
@@ -299,6 +302,7 @@ func (r *diffusionRun) Step(ctx context.Context, k int, playing bool) (Diffusion
 		stepMS, fs := millis(int64(time.Since(resumed))), time.Now()
 		f := &r.frame
 		f.Step, f.NFE = s.Index+1, s.NFE
+		f.HierarchicalIterations += s.HierarchicalIterations
 		f.Quality = append(f.Quality, r.mmd(s.Denoised))
 		f.QualityStep = append(f.QualityStep, s.Index+1)
 		f.QualityNFE = append(f.QualityNFE, s.NFE)

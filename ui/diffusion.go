@@ -179,6 +179,9 @@ func (p *DiffusionPage) renderStats() app.UI {
 		rows = append(rows, resultRow("RFF score",
 			"D = "+strconv.Itoa(f.Features)+" features; "+strconv.Itoa(f.RFFFallback)+" point evaluations on the Gaussian fallback (density not 3 standard errors above 0)"))
 	}
+	if f.HierarchicalIterations > 0 {
+		rows = append(rows, resultRow("Sinkhorn iterations (hierarchical)", strconv.Itoa(f.HierarchicalIterations)))
+	}
 	if f.Finished() {
 		rows = append(rows, resultRow("MMD(sample, data)", mmd(f.SampleMMD)))
 		if f.Class >= 0 {

@@ -38,7 +38,7 @@ func TestDiffusionBridgeControls(t *testing.T) {
 	poll[bool](t, tb, `(() => { const e = document.getElementById("in-heps"); return !!e; })()`, 5*time.Second)
 	setControl(t, tb, "in-heps", "0.05")
 	click(t, tb, "apply")
-	poll[bool](t, tb, `["mmdsteps=yes", "correct=yes", "every=2", "lambda=0.7", "hierarchical=yes", "heps=0.05"].every(s => location.search.includes(s))`, 5*time.Second)
+	poll[bool](t, tb, `["mmdsteps=yes", "correct=yes", "every=2", "lambda=0.7", "hierarchical=yes", "heps=0.05"].every(s => location.search.includes(s))`, 15*time.Second)
 	waitDiffusion(t, tb, "f.step === 0 && f.state.includes('correct=yes')", 40*time.Second)
 	click(t, tb, "play")
 	f := waitDiffusion(t, tb, "f.finished", 60*time.Second)
@@ -79,6 +79,25 @@ func TestDiffusionBridgeControls(t *testing.T) {
 	readout := "Sinkhorn iterations (hierarchical)" + strconv.Itoa(res.HierarchicalIterations)
 	if text := eval[string](t, tb, `document.getElementById("diffusion-stats").textContent`); res.HierarchicalIterations < 8 || !strings.Contains(text, readout) {
 		t.Errorf("read-out %q does not contain %q", text, readout)
+	}
+
+	// The rff model with its features control (shown for rff only) and
+	// the draft preset: the run uses D = 256 features; the preset sets
+	// what sits at its default and keeps the steps and particles of the
+	// URL, and the read-out says so.
+	if eval[bool](t, tb, `(() => { const e = document.getElementById("in-features"); return !!e && e.getClientRects().length > 0; })()`) {
+		t.Errorf("the features control is shown for the empirical model")
+	}
+	setControl(t, tb, "in-model", "rff")
+	poll[bool](t, tb, `(() => { const e = document.getElementById("in-features"); return !!e && e.getClientRects().length > 0; })()`, 5*time.Second)
+	setControl(t, tb, "in-features", "256")
+	setControl(t, tb, "in-preset", "draft")
+	click(t, tb, "apply")
+	r := waitDiffusion(t, tb, "f.step === 0 && f.features === 256 && f.preset", 40*time.Second)
+	stats := eval[string](t, tb, `document.getElementById("diffusion-stats").textContent`)
+	t.Logf("rff, draft: %s", r.Preset.Text())
+	if r.Preset.Name != "draft" || !strings.Contains(stats, "kept your steps = 8, particles = 60") || !strings.Contains(stats, "D = 256 features") {
+		t.Errorf("rff with draft: read-out %+v; stats %q", r.Preset, stats)
 	}
 	if dir := os.Getenv("OTPLAY_SHOTS"); dir != "" {
 		png, err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())

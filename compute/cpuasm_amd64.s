@@ -432,8 +432,10 @@ softmin4x2_loop:
 	VFMADD231PD Y8, Y8, Y9
 	VFMADD213PD Y7, Y0, Y9
 	VSUBPD      64(CX), Y9, Y9
-	VMAXPD      floor<>+0(SB), Y9, Y9
-	VMINPD      ceil<>+0(SB), Y9, Y9
+	VMOVUPD     floor<>+0(SB), Y8
+	VMAXPD      Y9, Y8, Y9
+	VMOVUPD     ceil<>+0(SB), Y8
+	VMINPD      Y9, Y8, Y9
 	VMOVUPD     magic<>+0(SB), Y8
 	VFMADD231PD log2e<>+0(SB), Y9, Y8
 	VSUBPD      magic<>+0(SB), Y8, Y10
@@ -463,8 +465,10 @@ softmin4x2_loop:
 	VFMADD231PD Y8, Y8, Y9
 	VFMADD213PD Y7, Y0, Y9
 	VSUBPD      160(CX), Y9, Y9
-	VMAXPD      floor<>+0(SB), Y9, Y9
-	VMINPD      ceil<>+0(SB), Y9, Y9
+	VMOVUPD     floor<>+0(SB), Y8
+	VMAXPD      Y9, Y8, Y9
+	VMOVUPD     ceil<>+0(SB), Y8
+	VMINPD      Y9, Y8, Y9
 	VMOVUPD     magic<>+0(SB), Y8
 	VFMADD231PD log2e<>+0(SB), Y9, Y8
 	VSUBPD      magic<>+0(SB), Y8, Y10
@@ -494,8 +498,10 @@ softmin4x2_loop:
 	VFMADD231PD Y8, Y8, Y9
 	VFMADD213PD Y7, Y0, Y9
 	VSUBPD      256(CX), Y9, Y9
-	VMAXPD      floor<>+0(SB), Y9, Y9
-	VMINPD      ceil<>+0(SB), Y9, Y9
+	VMOVUPD     floor<>+0(SB), Y8
+	VMAXPD      Y9, Y8, Y9
+	VMOVUPD     ceil<>+0(SB), Y8
+	VMINPD      Y9, Y8, Y9
 	VMOVUPD     magic<>+0(SB), Y8
 	VFMADD231PD log2e<>+0(SB), Y9, Y8
 	VSUBPD      magic<>+0(SB), Y8, Y10
@@ -525,8 +531,10 @@ softmin4x2_loop:
 	VFMADD231PD Y5, Y5, Y6
 	VFMADD213PD Y7, Y0, Y6
 	VSUBPD      352(CX), Y6, Y6
-	VMAXPD      floor<>+0(SB), Y6, Y6
-	VMINPD      ceil<>+0(SB), Y6, Y6
+	VMOVUPD     floor<>+0(SB), Y5
+	VMAXPD      Y6, Y5, Y6
+	VMOVUPD     ceil<>+0(SB), Y5
+	VMINPD      Y6, Y5, Y6
 	VMOVUPD     magic<>+0(SB), Y5
 	VFMADD231PD log2e<>+0(SB), Y6, Y5
 	VSUBPD      magic<>+0(SB), Y5, Y7

@@ -236,3 +236,31 @@ func TestLogitsSoAAsm(t *testing.T) {
 		}
 	}
 }
+
+// A NaN column bias (g) makes every row of a d = 2 soft-min NaN on every
+// loop kind, as in the reference, and a NaN point its own row only: the
+// one-pass kernel keeps NaN exponents NaN and hands such rows to the
+// two-pass loops.
+func TestSoftMinNaN(t *testing.T) {
+	for _, nanG := range []bool{false, true} {
+		xs, ys, g := normals(1, 2*9, 0), normals(2, 2*40, 0), normals(3, 40, 0)
+		xs[7] = math.NaN() // row 3
+		if nanG {
+			g[5] = math.NaN()
+		}
+		for _, b := range append([]*CPU{NewCPURef(0)}, everyLoops(NewCPU)...) {
+			x, _ := b.Upload(xs)
+			y, _ := b.Upload(ys)
+			gg, _ := b.Upload(g)
+			dst, _ := b.Alloc(9)
+			if err := b.SoftMin(dst, Pairs{X: x, Y: y, N: 9, M: 40, D: 2, G: gg, Eps: 0.1}); err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range Data(dst) {
+				if math.IsNaN(v) != (nanG || i == 3) {
+					t.Errorf("NaN g %v, %s loops %v: row %d = %v", nanG, b.Info().Name, b.loops, i, v)
+				}
+			}
+		}
+	}
+}

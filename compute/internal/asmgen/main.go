@@ -89,14 +89,21 @@ func constants() {
 }
 
 // exp4 leaves e^t in p, lane-wise, as compute's exp4: t clamped below at
-// sumFloor (and above at softMinCap when capped), k = round(t log2 e) by
+// sumFloor (and above at softMinCap when capped, where NaN stays NaN), k = round(t log2 e) by
 // the magic constant, r = t - k ln 2 in two fused steps, the degree-13
 // Taylor polynomial of e^r by Horner, times 2^k from the exponent bits.
 // It overwrites t and kb.
 func exp4(t, kb, p VecVirtual, capped bool) {
-	VMAXPD(cFloor, t, t)
 	if capped {
-		VMINPD(cCeil, t, t)
+		// The clamps with t as the second source, which MAXPD and MINPD
+		// return where either is NaN: a NaN exponent stays NaN (the
+		// one-pass soft-min then hands its rows to the two-pass loops).
+		VMOVUPD(cFloor, kb)
+		VMAXPD(t, kb, t)
+		VMOVUPD(cCeil, kb)
+		VMINPD(t, kb, t)
+	} else {
+		VMAXPD(cFloor, t, t)
 	}
 	VMOVUPD(cMagic, kb)
 	VFMADD231PD(cLog2E, t, kb) // kb = t log2(e) + magic

@@ -21,11 +21,14 @@
 #      blocks), all writing one RESULTS.md (a lock file serialises them);
 #   3. beside them: the presets table (bench/results/presets.sh) on cpu
 #      and gpu, the bridge scripts (solvers/bridge/results_*.sh) on gpu and
-#      cpu, and the truncation table on gpu.
+#      cpu, the truncation table on gpu and solvers/ot's Richardson table
+#      (TestResultsRichardson) and solvers/kernel's Hilbert divergence
+#      table (TestResultsHilbert) on cpu and gpu.
 # Every step runs under `timeout` so that all of it ends by LIMIT seconds
 # (default 540) after the start and what finished comes back.
 # Sizes: N samples per row (500), TRAIN_STEPS (4000, DefaultTrainSteps),
-# SECTIONS (all of TestResultsTable's), EXTRA (presets bridge truncate).
+# SECTIONS (all of TestResultsTable's), EXTRA (presets bridge truncate
+# richardson hilbert).
 # To try it here at tiny sizes (lavapipe for the GPU):
 #   OUT=/tmp/rr N=20 TRAIN_STEPS=20 LIMIT=900 EXTRA=presets bash bench/results/run.sh run
 set -u
@@ -36,9 +39,11 @@ if [ "${1:-run}" = build ]; then
   export GOEXPERIMENT=simd
   mkdir -p .devbin
   go test -c -ldflags="-s -w" -o .devbin/diffusion.test ./solvers/diffusion
+  go test -c -ldflags="-s -w" -o .devbin/ot.test ./solvers/ot
+  go test -c -ldflags="-s -w" -o .devbin/kernel.test ./solvers/kernel
   go build -ldflags="-s -w" -o .devbin/otplay ./cmd/otplay
   rm -f .devbin/*.xz
-  xz -T2 -6 .devbin/diffusion.test .devbin/otplay
+  xz -T2 -6 .devbin/diffusion.test .devbin/ot.test .devbin/kernel.test .devbin/otplay
   ls -la .devbin
   exit 0
 fi
@@ -52,7 +57,7 @@ CPU_JOBS=${CPU_JOBS:-$(( ($(nproc) - 2) / CPU_THREADS ))}
 [ "$CPU_JOBS" -ge 1 ] || CPU_JOBS=1
 GPU_CHAINS=${GPU_CHAINS:-2}
 SECTIONS=${SECTIONS:-corrector threshold scorescale schedule churn rff guidance otpairing}
-EXTRA=${EXTRA:-presets bridge truncate}
+EXTRA=${EXTRA:-presets bridge truncate richardson hilbert}
 OUT=${OUT:-/tmp/results-out}
 W=${WORK:-/tmp/results-work}
 mkdir -p "$OUT" "$W/logs" "$W/tables"
@@ -72,7 +77,7 @@ export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp/xdg}
 mkdir -p -m 700 "$XDG_RUNTIME_DIR"
 BIN=$W/bin
 mkdir -p "$BIN"
-for f in diffusion.test otplay; do
+for f in diffusion.test ot.test kernel.test otplay; do
   if [ -f ".devbin/$f.xz" ]; then xz -dc ".devbin/$f.xz" >"$BIN/$f"; else cp ".devbin/$f" "$BIN/$f"; fi
   chmod +x "$BIN/$f"
 done
@@ -107,6 +112,18 @@ for x in $EXTRA; do
       ( for s in correct mmdsteps; do
           GOMAXPROCS=2 extra "bridge-$s-cpu" sh "solvers/bridge/results_$s.sh" "$BIN/otplay" cpu32
         done ) & pids+=($!) ;;
+    richardson)
+      for be in cpu gpu; do
+        OTPLAY_RESULTS_BACKEND=$be OTPLAY_RESULTS_OT=$W/tables/richardson-$be.md OTPLAY_REQUIRE_GPU=1 GOMAXPROCS=2 \
+          timeout "$(left)" "$BIN/ot.test" -test.run '^TestResultsRichardson$' -test.v >"$W/logs/richardson-$be.log" 2>&1
+        log "richardson-$be: exit $?"
+      done & pids+=($!) ;;
+    hilbert)
+      for be in cpu gpu; do
+        OTPLAY_RESULTS_BACKEND=$be OTPLAY_RESULTS_KERNEL=$W/tables/hilbert-$be.md OTPLAY_REQUIRE_GPU=1 GOMAXPROCS=2 \
+          timeout "$(left)" "$BIN/kernel.test" -test.run '^TestResultsHilbert$' -test.v >"$W/logs/hilbert-$be.log" 2>&1
+        log "hilbert-$be: exit $?"
+      done & pids+=($!) ;;
     truncate)
       ( timeout "$(left)" "$BIN/otplay" truncate --backend gpu --data moons,8gaussians,checkerboard,swissroll \
           --ttrunc 1000,200,50,10 --samplers ddpm:full,dpmpp2m:10 --n 500 --train 1000 --held 1000 --fit-samples 1000 \

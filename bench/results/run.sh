@@ -16,9 +16,10 @@
 #      (2 threads each, all at once), so every section and both backends
 #      sample the same weights;
 #   2. TestResultsTable runs one process per section on the CPU
-#      (CPU_THREADS threads each, CPU_JOBS at a time: cpu blocks) and the
-#      same sections on the GPU in GPU_CHAINS sequential chains (gpu
-#      blocks), all writing one RESULTS.md (a lock file serialises them);
+#      (CPU_THREADS threads each: cpu blocks) and the same sections on the
+#      GPU in sequential chains (gpu blocks), all writing one RESULTS.md
+#      (a lock file serialises them); the exact-model sections (EARLY)
+#      start with step 1, the others (LATE) after it;
 #   3. beside them: the presets table (bench/results/presets.sh) on cpu
 #      and gpu, the bridge scripts (solvers/bridge/results_*.sh) on gpu and
 #      cpu, the truncation table on gpu and solvers/ot's Richardson table
@@ -27,10 +28,11 @@
 # Every step runs under `timeout` so that all of it ends by LIMIT seconds
 # (default 540) after the start and what finished comes back.
 # Sizes: N samples per row (500), TRAIN_STEPS (4000, DefaultTrainSteps),
-# SECTIONS (all of TestResultsTable's), EXTRA (presets bridge truncate
+# EARLY and LATE (TestResultsTable's sections; hierarchical is
+# results_hier_test.go's, where that file is built in), EXTRA (presets bridge truncate
 # richardson hilbert).
 # To try it here at tiny sizes (lavapipe for the GPU):
-#   OUT=/tmp/rr N=20 TRAIN_STEPS=20 LIMIT=900 EXTRA=presets bash bench/results/run.sh run
+#   OUT=/tmp/rr N=20 TRAIN_STEPS=20 LIMIT=900 EARLY=schedule LATE=threshold EXTRA=presets PRESETS=draft bash bench/results/run.sh run
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -53,10 +55,9 @@ LIMIT=${LIMIT:-540}
 N=${N:-500}
 TRAIN_STEPS=${TRAIN_STEPS:-4000}
 CPU_THREADS=${CPU_THREADS:-2}
-CPU_JOBS=${CPU_JOBS:-$(( ($(nproc) - 2) / CPU_THREADS ))}
-[ "$CPU_JOBS" -ge 1 ] || CPU_JOBS=1
 GPU_CHAINS=${GPU_CHAINS:-2}
-SECTIONS=${SECTIONS:-corrector threshold scorescale schedule churn rff guidance otpairing}
+EARLY=${EARLY:-schedule rff}
+LATE=${LATE:-corrector threshold churn scorescale guidance otpairing hierarchical}
 EXTRA=${EXTRA:-presets bridge truncate richardson hilbert}
 OUT=${OUT:-/tmp/results-out}
 W=${WORK:-/tmp/results-work}
@@ -132,25 +133,32 @@ for x in $EXTRA; do
   esac
 done
 
-# 1. The networks, once, on the CPU.
-NETS=$W/nets
-log "training the networks ($TRAIN_STEPS steps)"
-OTPLAY_RESULTS_TRAIN_NETS=$NETS OTPLAY_RESULTS_THREADS=2 timeout "$(left)" "$BIN/diffusion.test" -test.run '^TestResultsNets$' -test.v -test.timeout 0 >"$W/logs/nets.log" 2>&1
-log "networks: exit $? ($(ls "$NETS" 2>/dev/null | grep -c json) files)"
-export OTPLAY_RESULTS_NETS=$NETS
-
-# 2. The sections: CPU processes in parallel, GPU chains.
+# 2. The sections (function section): one process per section and
+# backend. The exact-model sections (EARLY) start at once, on both
+# backends; the others (LATE) once the networks exist: on the CPU all at
+# once (CPU_THREADS threads each), on the GPU in GPU_CHAINS sequential chains.
 section() { # backend name
   OTPLAY_RESULTS_BACKEND=$1 OTPLAY_RESULTS_SECTIONS=$2 OTPLAY_RESULTS_THREADS=$CPU_THREADS OTPLAY_REQUIRE_GPU=1 \
     timeout "$(left)" "$BIN/diffusion.test" -test.run '^TestResultsTable$' -test.v -test.timeout 0 >"$W/logs/$1-$2.log" 2>&1
   log "$1 $2: exit $?"
 }
-export -f section left log
-export START LIMIT W BIN CPU_THREADS
-printf '%s\n' $SECTIONS | xargs -P "$CPU_JOBS" -I{} bash -c 'section cpu {}' & pids+=($!)
+for s in $EARLY; do
+  section cpu "$s" & pids+=($!)
+done
+( for s in $EARLY; do section gpu "$s"; done ) & pids+=($!)
+
+# 1. The networks, once, on the CPU (one thread each, all at once).
+NETS=$W/nets
+log "training the networks ($TRAIN_STEPS steps)"
+OTPLAY_RESULTS_TRAIN_NETS=$NETS OTPLAY_RESULTS_THREADS=1 timeout "$(left)" "$BIN/diffusion.test" -test.run '^TestResultsNets$' -test.v -test.timeout 0 >"$W/logs/nets.log" 2>&1
+log "networks: exit $? ($(ls "$NETS" 2>/dev/null | grep -c json) files)"
+export OTPLAY_RESULTS_NETS=$NETS
+for s in $LATE; do
+  section cpu "$s" & pids+=($!)
+done
 i=0
 declare -a chain
-for s in $SECTIONS; do chain[$((i % GPU_CHAINS))]+=" $s"; i=$((i + 1)); done
+for s in $LATE; do chain[$((i % GPU_CHAINS))]+=" $s"; i=$((i + 1)); done
 for c in "${chain[@]}"; do
   ( for s in $c; do section gpu "$s"; done ) & pids+=($!)
 done

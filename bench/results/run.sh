@@ -62,7 +62,7 @@ EXTRA=${EXTRA:-presets bridge truncate richardson hilbert}
 OUT=${OUT:-/tmp/results-out}
 W=${WORK:-/tmp/results-work}
 mkdir -p "$OUT" "$W/logs" "$W/tables"
-left() { echo $(( LIMIT - ($(date +%s) - START) )); }
+left() { local l=$(( LIMIT - ($(date +%s) - START) )); echo $(( l > 1 ? l : 1 )); } # never 0: timeout 0 means no limit
 log() { echo "[$(( $(date +%s) - START ))s] $*" | tee -a "$W/logs/run.log"; }
 
 # The Vulkan loader and the NVIDIA driver files where the machine lacks them.
@@ -138,7 +138,9 @@ done
 # backends; the others (LATE) once the networks exist: on the CPU all at
 # once (CPU_THREADS threads each), on the GPU in GPU_CHAINS sequential chains.
 section() { # backend name
-  OTPLAY_RESULTS_BACKEND=$1 OTPLAY_RESULTS_SECTIONS=$2 OTPLAY_RESULTS_THREADS=$CPU_THREADS OTPLAY_REQUIRE_GPU=1 \
+  local threads=$CPU_THREADS
+  case $2 in corrector) threads=$((CPU_THREADS * 2)) ;; threshold) threads=$((CPU_THREADS + 1)) ;; esac # the longest
+  OTPLAY_RESULTS_BACKEND=$1 OTPLAY_RESULTS_SECTIONS=$2 OTPLAY_RESULTS_THREADS=$threads OTPLAY_REQUIRE_GPU=1 \
     timeout "$(left)" "$BIN/diffusion.test" -test.run '^TestResultsTable$' -test.v -test.timeout 0 >"$W/logs/$1-$2.log" 2>&1
   log "$1 $2: exit $?"
 }

@@ -149,11 +149,19 @@ for s in $EARLY; do
 done
 ( for s in $EARLY; do section gpu "$s"; done ) & pids+=($!)
 
-# 1. The networks, once, on the CPU (one thread each, all at once).
+# 1. The networks, once, on the CPU (one thread each, all at once), unless
+# .devbin/nets holds them (trained beforehand by TestResultsNets with the
+# same TRAIN_STEPS: on the H100 host, busy with everything else, the
+# training of 2000 steps took 388 s of a 520-s call).
 NETS=$W/nets
-log "training the networks ($TRAIN_STEPS steps)"
-OTPLAY_RESULTS_TRAIN_NETS=$NETS OTPLAY_RESULTS_THREADS=1 timeout "$(left)" "$BIN/diffusion.test" -test.run '^TestResultsNets$' -test.v -test.timeout 0 >"$W/logs/nets.log" 2>&1
-log "networks: exit $? ($(ls "$NETS" 2>/dev/null | grep -c json) files)"
+if [ "$(ls .devbin/nets/*.json 2>/dev/null | wc -l)" -ge 12 ]; then
+  cp -r .devbin/nets "$NETS"
+  log "networks: carried in .devbin/nets"
+else
+  log "training the networks ($TRAIN_STEPS steps)"
+  OTPLAY_RESULTS_TRAIN_NETS=$NETS OTPLAY_RESULTS_THREADS=1 timeout "$(left)" "$BIN/diffusion.test" -test.run '^TestResultsNets$' -test.v -test.timeout 0 >"$W/logs/nets.log" 2>&1
+  log "networks: exit $? ($(ls "$NETS" 2>/dev/null | grep -c json) files)"
+fi
 export OTPLAY_RESULTS_NETS=$NETS
 for s in $LATE; do
   section cpu "$s" & pids+=($!)
@@ -168,5 +176,5 @@ wait "${pids[@]}"
 log "all done"
 cp "$RESULTS" "$OUT/diffusion-RESULTS.md"
 cp "$W/logs/run.log" "$OUT/run.log"
-tar -czf "$OUT/tables.tgz" -C "$W" tables logs
+tar -czf "$OUT/tables.tgz" -C "$W" tables logs nets
 ls -la "$OUT"

@@ -5,10 +5,14 @@
 #
 # Here (the build machine), from the repository root:
 #   bash bench/results/run.sh build
-# builds the diffusion test binary and otplay (stripped, xz-compressed)
-# into .devbin/. Then one device call, carrying .gl (the Vulkan loader
-# .debs, see /work/shared/device/README.md) and .devbin:
+# builds the test binaries and otplay (stripped, xz-compressed) into
+# .devbin/. Then one device call, carrying .gl (the Vulkan loader .debs,
+# see /work/shared/device/README.md) and .devbin:
 #   bash bench/results/run.sh run
+# The device tool sends the checkout its session started in: from another
+# worktree, copy bench/results, solvers/bridge/results_*.sh,
+# solvers/diffusion/RESULTS.md, .devbin and .gl into one ignored folder of
+# that checkout, carry it and run the script from inside it.
 # It writes under $OUT: diffusion-RESULTS.md (the generated CPU and GPU
 # blocks merged into the committed file), tables.tgz (every other table,
 # each process's log) and run.log. On the way:

@@ -6,14 +6,15 @@ import (
 	"time"
 
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/compute/webgpu"
 	"github.com/otplay/otplay/compute/webgpu/gputest"
 )
 
 // TestHighDim runs the d = 16 to 192 soft-min and soft-mean checks alone,
 // on the CPU reference backend and on the GPU (lavapipe in CI): the
-// default kernel choice, softmin_hd.wgsl and softmean_hd.wgsl at every d
-// (the soft-min with the 4 x 4 and 8 x 8 register blocks), and the
-// per-pair kernels alone.
+// default kernel choice, softmin_hd2.wgsl and softmean_hd2.wgsl at every d
+// in three shapes, softmin_hd.wgsl and softmean_hd.wgsl at every d, and
+// the per-pair kernels alone.
 func TestHighDim(t *testing.T) {
 	run := func(t *testing.T, b compute.Backend, known func(Result) bool) {
 		var rs []Result
@@ -48,9 +49,22 @@ func TestHighDim(t *testing.T) {
 			run(t, b, known)
 		}
 	}
+	// The vec4-tiled kernels (softmin_hd2.wgsl, softmean_hd2.wgsl) in shapes
+	// that cover both register blocks, the chunk lengths and the prefetch.
+	gpuShape := func(s webgpu.HDShape) func(t *testing.T) {
+		return func(t *testing.T) {
+			b := gputest.Raw(t)
+			old := b.HDShape()
+			b.SetHDShape(s)
+			defer b.SetHDShape(old)
+			gpuWith(1, 0, nil)(t)
+		}
+	}
 	t.Run("gpu-default", func(t *testing.T) { run(t, gputest.Backend(t), nil) })
-	t.Run("gpu-tiled", gpuWith(1, 0, nil))
-	t.Run("gpu-tiled-rb8", gpuWith(1, 8, nil))
+	t.Run("gpu-tiled2-8x8", gpuShape(webgpu.HDShape{Kernel: 2, MeanKernel: 2, RM: 8, RN: 8, KC: 16}))
+	t.Run("gpu-tiled2-8x4-kc8-pf", gpuShape(webgpu.HDShape{Kernel: 2, MeanKernel: 2, RM: 8, RN: 4, KC: 8, Prefetch: true}))
+	t.Run("gpu-tiled2-4x8-kc32-pf", gpuShape(webgpu.HDShape{Kernel: 2, MeanKernel: 2, RM: 4, RN: 8, KC: 32, Prefetch: true}))
+	t.Run("gpu-tiled", gpuShape(webgpu.HDShape{Kernel: 1, MeanKernel: 1, RM: 8, RN: 8, KC: 16}))
 	t.Run("gpu-per-pair", gpuWith(0, 0, perPairSoftMeanBug))
 }
 

@@ -37,6 +37,7 @@ type Backend struct {
 	dummy   *gpu.Buffer // bound where an optional input is absent
 	scratch *gpu.Buffer // SoftMin's per-split partials, grown on demand
 	bias    *gpu.Buffer // softmin_hd.wgsl's column term, grown on demand
+	hd      hdState     // softmin_hd2.wgsl's and softmean_hd2.wgsl's shape and buffers (softmin_hd.go)
 
 	// TargetGroups is the number of workgroups SoftMin aims for when it
 	// splits the column range to fill the device (default 2048: about 16
@@ -108,6 +109,7 @@ func New(d *gpu.Device) (*Backend, error) {
 	b.OnePass = os.Getenv("OTPLAY_SOFTMIN_ONEPASS") == "1"
 	b.HDMinDim = minDimFromEnv("OTPLAY_SOFTMIN_HD_MIN", hdDefaultMinDim)
 	b.SoftMeanHDMinDim = minDimFromEnv("OTPLAY_SOFTMEAN_HD_MIN", softMeanHDDefaultMinDim)
+	b.hd = hdStateFromEnv()
 	if v, err := strconv.Atoi(os.Getenv("OTPLAY_SOFTMIN_HD_RB")); err == nil && v > 0 && v <= 8 {
 		b.HDRB = v
 	}

@@ -37,6 +37,11 @@ const (
 // range is split across workgroups. The tiling is flash-attention's (Dao
 // et al. 2022, Alg. 1) on the expanded squared-distance logits.
 func (b *Backend) softMeanHD(dst compute.Array, p compute.Pairs, v compute.Array, dv int) error {
+	if b.hd.meanKernel == 2 && dv <= 256 {
+		if ok, err := b.softMeanHD2(dst, p, v, dv); ok {
+			return err
+		}
+	}
 	key := fmt.Sprintf("softmean_hd:D=%d:DV=%d", p.D, dv)
 	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMeanHD(p.D, dv) })
 	if err != nil {
@@ -69,4 +74,47 @@ func (b *Backend) softMeanHD(dst compute.Array, p compute.Pairs, v compute.Array
 	}
 	cx, cy := b.dev.Grid((p.N + 63) / 64)
 	return wrap(b.dev.Dispatch(ck, []*gpu.Buffer{b.arr(dst).buf, out}, []uint32{uint32(p.N), uint32(nsplit), cx, 0}, cx, cy, 1))
+}
+
+// softMeanHD2 runs softmean_hd2.wgsl after its prep (softmin_hd_prep.wgsl,
+// softmin_hd_bias.wgsl), then softmean_cost_combine.wgsl when the column
+// range is split across workgroups. It reports false, doing nothing,
+// where the device's limits do not hold the shape (32 KiB of workgroup
+// memory).
+func (b *Backend) softMeanHD2(dst compute.Array, p compute.Pairs, v compute.Array, dv int) (bool, error) {
+	s := b.hdPlan(p, 64, 64, 4)
+	s.kc = min(s.kc, 16)
+	s.kc, s.dp = shaders.HDChunk(p.D, s.kc)
+	s.shared = 2048 * 16
+	if !b.hdFits(s) {
+		return false, nil
+	}
+	key := fmt.Sprintf("softmean_hd2:D=%d:DV=%d:KC=%d:PF=%v", p.D, dv, s.kc, b.hd.pf)
+	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMeanHD2(p.D, dv, s.kc, b.hd.pf) })
+	if err != nil {
+		return true, err
+	}
+	if err := b.hdPrep(p, s, false); err != nil {
+		return true, err
+	}
+	out := b.arr(dst).buf
+	if s.nsplit > 1 {
+		if out, err = b.scratchOf(s.nsplit * p.N * (dv + 2)); err != nil {
+			return true, err
+		}
+	}
+	gx, gy := b.dev.Grid(s.rowBlocks)
+	params := []uint32{uint32(p.N), uint32(p.M), uint32(s.jchunk), uint32(s.nsplit), f32(2 * math.Log2E / p.Eps), gx, 0, 0}
+	if err := b.dev.Dispatch(k, []*gpu.Buffer{out, b.hd.xt, b.hd.yt, b.hd.h, b.bufOf(v)}, params, gx, gy, uint32(s.nsplit)); err != nil {
+		return true, wrap(err)
+	}
+	if s.nsplit == 1 {
+		return true, nil
+	}
+	ck, err := b.kernel("softmean_cost_combine", 2, map[string]int{"DV": dv})
+	if err != nil {
+		return true, err
+	}
+	cx, cy := b.dev.Grid((p.N + 63) / 64)
+	return true, wrap(b.dev.Dispatch(ck, []*gpu.Buffer{b.arr(dst).buf, out}, []uint32{uint32(p.N), uint32(s.nsplit), cx, 0}, cx, cy, 1))
 }

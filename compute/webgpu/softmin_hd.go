@@ -50,6 +50,11 @@ func (b *Backend) useHD(d int) bool {
 // softmin_hd.wgsl, then softmin_combine.wgsl when the column range is
 // split across workgroups.
 func (b *Backend) softMinHD(dst compute.Array, p compute.Pairs) error {
+	if b.hd.minKernel == 2 {
+		if ok, err := b.softMinHD2(dst, p); ok {
+			return err
+		}
+	}
 	rb := hdRB
 	if b.HDRB > 0 {
 		rb = b.HDRB
@@ -104,16 +109,22 @@ func (b *Backend) hdSplit(rowBlocks, m, tile, minTiles int) (nsplit, jchunk int)
 // hdColumnBias runs softmin_hd_bias.wgsl into hdBias's buffer: the column
 // term H of softmin_hd.wgsl and softmean_hd.wgsl.
 func (b *Backend) hdColumnBias(p compute.Pairs) (*gpu.Buffer, error) {
-	bk, err := b.kernel("softmin_hd_bias", 4, nil)
-	if err != nil {
-		return nil, err
-	}
 	bias, err := b.hdBias(p.M)
 	if err != nil {
 		return nil, err
 	}
-	bp := []uint32{uint32(p.M), uint32(p.D), 0, 0, f32(math.Log2E), f32(math.Log2E / p.Eps), boolWord(p.LogW != nil), boolWord(p.G != nil)}
-	return bias, b.elementwise(bk, []*gpu.Buffer{bias, b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G)}, bp, 2, p.M)
+	return bias, b.hdBiasInto(bias, p, p.M)
+}
+
+// hdBiasInto runs softmin_hd_bias.wgsl into h: the column term of p for
+// j < p.M and -3e38 for the padding columns p.M <= j < mpad.
+func (b *Backend) hdBiasInto(h *gpu.Buffer, p compute.Pairs, mpad int) error {
+	bk, err := b.kernel("softmin_hd_bias", 5, nil)
+	if err != nil {
+		return err
+	}
+	bp := []uint32{uint32(p.M), uint32(p.D), 0, uint32(mpad), f32(math.Log2E), f32(math.Log2E / p.Eps), boolWord(p.LogW != nil), boolWord(p.G != nil)}
+	return b.elementwise(bk, []*gpu.Buffer{h, b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G), b.bufOf(p.Y)}, bp, 2, mpad)
 }
 
 // hdBias returns a persistent buffer of at least m words for the column
@@ -133,4 +144,230 @@ func (b *Backend) hdBias(m int) (*gpu.Buffer, error) {
 	}
 	b.bias = buf
 	return buf, nil
+}
+
+// hdState is the shape of the vec4-tiled kernels (softmin_hd2.wgsl,
+// softmean_hd2.wgsl) and their per-call buffers. The zero value is not
+// meant for use: hdStateFromEnv gives the defaults.
+type hdState struct {
+	// minKernel and meanKernel pick the soft-min's and the soft-mean's
+	// tiled kernel: 1 for softmin_hd.wgsl / softmean_hd.wgsl, 2 for
+	// softmin_hd2.wgsl / softmean_hd2.wgsl (OTPLAY_SOFTMIN_HD_KERNEL,
+	// OTPLAY_SOFTMEAN_HD_KERNEL).
+	minKernel, meanKernel int
+	// rm x rn pairs per invocation of softmin_hd2.wgsl (4 or 8 each;
+	// OTPLAY_HD_RM, OTPLAY_HD_RN), kc coordinates a staged chunk (4..32;
+	// OTPLAY_HD_KC), pf the register prefetch of the next chunk
+	// (OTPLAY_HD_PF=1).
+	rm, rn, kc int
+	pf         bool
+	// groups is the number of workgroups the column split aims for
+	// (OTPLAY_HD_GROUPS; 0: TargetGroups/4).
+	groups int
+	// xt, yt: the centred chunk-transposed copies (softmin_hd_prep.wgsl);
+	// h: the padded column term, q: the row term (softmin_hd_bias.wgsl).
+	xt, yt, h, q *gpu.Buffer
+}
+
+// Defaults of hdState (see README, Speed, for the H100 comparison).
+const (
+	hdDefaultKernel     = 2
+	hdDefaultMeanKernel = 2
+	hdDefaultRM         = 8
+	hdDefaultRN         = 8
+	hdDefaultKC         = 16
+)
+
+func envInt(name string, def int, ok func(int) bool) int {
+	v, err := strconv.Atoi(os.Getenv(name))
+	if err != nil || !ok(v) {
+		return def
+	}
+	return v
+}
+
+func hdStateFromEnv() hdState {
+	oneOrTwo := func(v int) bool { return v == 1 || v == 2 }
+	block := func(v int) bool { return v == 4 || v == 8 }
+	return hdState{
+		minKernel:  envInt("OTPLAY_SOFTMIN_HD_KERNEL", hdDefaultKernel, oneOrTwo),
+		meanKernel: envInt("OTPLAY_SOFTMEAN_HD_KERNEL", hdDefaultMeanKernel, oneOrTwo),
+		rm:         envInt("OTPLAY_HD_RM", hdDefaultRM, block),
+		rn:         envInt("OTPLAY_HD_RN", hdDefaultRN, block),
+		kc:         envInt("OTPLAY_HD_KC", hdDefaultKC, func(v int) bool { return v >= 4 && v <= 32 && v%4 == 0 }),
+		pf:         os.Getenv("OTPLAY_HD_PF") == "1",
+		groups:     envInt("OTPLAY_HD_GROUPS", 0, func(v int) bool { return v > 0 }),
+	}
+}
+
+// hdGrow returns *slot if it holds at least n words, else a new buffer
+// of n words (a multiple of 4, at least 1024) in its place.
+func (b *Backend) hdGrow(slot **gpu.Buffer, n int) (*gpu.Buffer, error) {
+	if *slot != nil && (*slot).Words() >= n {
+		return *slot, nil
+	}
+	if *slot != nil {
+		b.dev.Release(*slot)
+		*slot = nil
+	}
+	buf, err := b.dev.NewBuffer(max((n+3)&^3, 1024))
+	if err != nil {
+		return nil, wrap(err)
+	}
+	*slot = buf
+	return buf, nil
+}
+
+// hdShape is one call's launch shape for softmin_hd2.wgsl or
+// softmean_hd2.wgsl.
+type hdShape struct {
+	kc, dp, bm, bn         int
+	rowBlocks, colBlocks   int
+	nsplit, jchunk, shared int // shared: workgroup memory in bytes
+}
+
+// hdFits says whether the shape runs on this device: its workgroup memory
+// and the padded copies within the device's limits (else the caller keeps
+// the 16 KiB kernels).
+func (b *Backend) hdFits(s hdShape) bool {
+	l := b.dev.Info().Limits
+	words := uint64(max(s.rowBlocks*s.bm, s.colBlocks*s.bn) * s.dp)
+	return uint32(s.shared) <= l.MaxWorkgroupStorageSize && words*4 <= l.MaxStorageBufferBindingSize
+}
+
+func (b *Backend) hdPlan(p compute.Pairs, bm, bn, minTiles int) hdShape {
+	s := hdShape{bm: bm, bn: bn}
+	s.kc, s.dp = shaders.HDChunk(p.D, b.hd.kc)
+	s.rowBlocks = (p.N + bm - 1) / bm
+	s.colBlocks = (p.M + bn - 1) / bn
+	target := b.hd.groups
+	if target == 0 {
+		target = b.TargetGroups / 4
+	}
+	s.nsplit = 1
+	if s.rowBlocks < target {
+		s.nsplit = max(1, min((target+s.rowBlocks-1)/s.rowBlocks, p.M/(minTiles*bn)))
+	}
+	s.jchunk = (p.M + s.nsplit - 1) / s.nsplit
+	s.jchunk = (s.jchunk + bn - 1) / bn * bn
+	s.nsplit = (p.M + s.jchunk - 1) / s.jchunk
+	return s
+}
+
+// hdPrep runs softmin_hd_prep.wgsl for X (blocks of s.bm rows) and Y
+// (blocks of s.bn columns), both centred on y_0, and softmin_hd_bias.wgsl
+// for the padded column term H and, when rowTerm, the row term
+// Q = log2(e)/eps |x - y_0|^2.
+func (b *Backend) hdPrep(p compute.Pairs, s hdShape, rowTerm bool) error {
+	npad, mpad := s.rowBlocks*s.bm, s.colBlocks*s.bn
+	xt, err := b.hdGrow(&b.hd.xt, npad*s.dp)
+	if err != nil {
+		return err
+	}
+	yt, err := b.hdGrow(&b.hd.yt, mpad*s.dp)
+	if err != nil {
+		return err
+	}
+	h, err := b.hdGrow(&b.hd.h, mpad)
+	if err != nil {
+		return err
+	}
+	pk, err := b.kernel("softmin_hd_prep", 3, nil)
+	if err != nil {
+		return err
+	}
+	for _, c := range []struct {
+		dst      *gpu.Buffer
+		src      compute.Array
+		n, blk   int
+		paddedTo int
+	}{{xt, p.X, p.N, s.bm, npad}, {yt, p.Y, p.M, s.bn, mpad}} {
+		total := c.paddedTo * s.dp
+		params := []uint32{uint32(c.n), uint32(p.D), uint32(s.dp), uint32(c.blk), uint32(s.kc), uint32(total), 0, 0}
+		if err := b.elementwise(pk, []*gpu.Buffer{c.dst, b.bufOf(c.src), b.bufOf(p.Y)}, params, 6, total); err != nil {
+			return err
+		}
+	}
+	if err := b.hdBiasInto(h, p, mpad); err != nil {
+		return err
+	}
+	if !rowTerm {
+		return nil
+	}
+	q, err := b.hdGrow(&b.hd.q, npad)
+	if err != nil {
+		return err
+	}
+	bk, err := b.kernel("softmin_hd_bias", 5, nil)
+	if err != nil {
+		return err
+	}
+	bp := []uint32{uint32(p.N), uint32(p.D), 0, uint32(p.N), 0, f32(-math.Log2E / p.Eps), 0, 0}
+	return b.elementwise(bk, []*gpu.Buffer{q, b.bufOf(p.X), b.dummy, b.dummy, b.bufOf(p.Y)}, bp, 2, p.N)
+}
+
+// softMinHD2 runs softmin_hd2.wgsl after its prep (softmin_hd_prep.wgsl,
+// softmin_hd_bias.wgsl), then softmin_combine.wgsl when the column range
+// is split across workgroups. It reports false, doing nothing, where the
+// device's limits do not hold the shape.
+func (b *Backend) softMinHD2(dst compute.Array, p compute.Pairs) (bool, error) {
+	rm, rn := b.hd.rm, b.hd.rn
+	s := b.hdPlan(p, 16*rm, 16*rn, 2)
+	xv, yv := s.kc*rm*4, s.kc*rn*4
+	s.shared = 16 * max(xv+yv, rm*128)
+	if !b.hdFits(s) {
+		return false, nil
+	}
+	key := fmt.Sprintf("softmin_hd2:D=%d:RM=%d:RN=%d:KC=%d:PF=%v", p.D, rm, rn, s.kc, b.hd.pf)
+	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMinHD2(p.D, rm, rn, s.kc, b.hd.pf) })
+	if err != nil {
+		return true, err
+	}
+	if err := b.hdPrep(p, s, true); err != nil {
+		return true, err
+	}
+	out := b.arr(dst).buf
+	if s.nsplit > 1 {
+		if out, err = b.scratchOf(2 * p.N * s.nsplit); err != nil {
+			return true, err
+		}
+	}
+	gx, gy := b.dev.Grid(s.rowBlocks)
+	c := math.Log2E / p.Eps
+	params := []uint32{uint32(p.N), uint32(p.M), uint32(s.jchunk), uint32(s.nsplit),
+		f32(2 * c), f32(-p.Eps * math.Ln2), gx, 0}
+	if err := b.dev.Dispatch(k, []*gpu.Buffer{out, b.hd.xt, b.hd.yt, b.hd.h, b.hd.q}, params, gx, gy, uint32(s.nsplit)); err != nil {
+		return true, wrap(err)
+	}
+	if s.nsplit == 1 {
+		return true, nil
+	}
+	return true, b.combineSoftMin(dst, out, p.N, s.nsplit, p.Eps)
+}
+
+// HDShape is the shape of the vec4-tiled high-dimensional kernels, for
+// tests and tuning (the environment variables of hdStateFromEnv set the
+// same): Kernel and MeanKernel pick softmin_hd.wgsl / softmean_hd.wgsl (1)
+// or softmin_hd2.wgsl / softmean_hd2.wgsl (2); RM x RN pairs per
+// invocation (4 or 8 each), KC coordinates a staged chunk (a multiple of 4
+// in [4, 32]; the soft-mean uses at most 16), Prefetch the register
+// prefetch of the next chunk.
+type HDShape struct {
+	Kernel, MeanKernel, RM, RN, KC int
+	Prefetch                       bool
+}
+
+// HDShape returns the current shape.
+func (b *Backend) HDShape() HDShape {
+	return HDShape{b.hd.minKernel, b.hd.meanKernel, b.hd.rm, b.hd.rn, b.hd.kc, b.hd.pf}
+}
+
+// SetHDShape sets the shape; it panics on a value outside the ranges of
+// HDShape.
+func (b *Backend) SetHDShape(s HDShape) {
+	block := func(v int) bool { return v == 4 || v == 8 }
+	if s.Kernel < 1 || s.Kernel > 2 || s.MeanKernel < 1 || s.MeanKernel > 2 || !block(s.RM) || !block(s.RN) || s.KC < 4 || s.KC > 32 || s.KC%4 != 0 {
+		panic(fmt.Sprintf("webgpu: SetHDShape: shape %+v out of range", s))
+	}
+	b.hd.minKernel, b.hd.meanKernel, b.hd.rm, b.hd.rn, b.hd.kc, b.hd.pf = s.Kernel, s.MeanKernel, s.RM, s.RN, s.KC, s.Prefetch
 }

@@ -21,13 +21,17 @@ func HDChunk(d, kc int) (chunk, dp int) {
 // x'[4 ty + 64 (r/4) + r%4] y'[cols], with the chunks staged through
 // workgroup memory (XV vec4 of X' at 0, YV of Y' at XV), optionally
 // prefetched into registers one chunk ahead.
+//
+// When one chunk holds every coordinate (xOnce: d <= kc), the X' chunk is
+// staged once before the first tile and only Y' is staged per tile.
 type hdCost struct {
 	rm, rn, kc, bm, bn, xv, yv int
-	pf                         bool
+	pf, xOnce                  bool
 }
 
-func newHDCost(rm, rn, kc int, pf bool) hdCost {
-	return hdCost{rm: rm, rn: rn, kc: kc, bm: 16 * rm, bn: 16 * rn, xv: kc * rm * 4, yv: kc * rn * 4, pf: pf}
+func newHDCost(d, rm, rn, kc int, pf bool) hdCost {
+	_, dp := HDChunk(d, kc)
+	return hdCost{rm: rm, rn: rn, kc: kc, bm: 16 * rm, bn: 16 * rn, xv: kc * rm * 4, yv: kc * rn * 4, pf: pf, xOnce: dp == kc}
 }
 
 var comp = [4]string{"x", "y", "z", "w"}
@@ -53,14 +57,19 @@ func (c hdCost) decl() string {
 			fmt.Fprintf(&sb, "  var acc%d_%d = vec4<f32>(0.0);\n", r, b)
 		}
 	}
+	if c.xOnce {
+		loads(&sb, "  ", c.xv, func(q int) string { return fmt.Sprintf("sh[li + %du] = XT[xb + li + %du];", 256*q, 256*q) })
+	}
 	if c.pf {
-		for q := 0; q*256 < c.xv; q++ {
+		for q := 0; !c.xOnce && q*256 < c.xv; q++ {
 			fmt.Fprintf(&sb, "  var px%d = vec4<f32>(0.0);\n", q)
 		}
 		for q := 0; q*256 < c.yv; q++ {
 			fmt.Fprintf(&sb, "  var py%d = vec4<f32>(0.0);\n", q)
 		}
-		loads(&sb, "  ", c.xv, func(q int) string { return fmt.Sprintf("px%d = XT[xb + li + %du];", q, 256*q) })
+		if !c.xOnce {
+			loads(&sb, "  ", c.xv, func(q int) string { return fmt.Sprintf("px%d = XT[xb + li + %du];", q, 256*q) })
+		}
 		loads(&sb, "  ", c.yv, func(q int) string { return fmt.Sprintf("py%d = YT[cb0 * NC * YV + li + %du];", q, 256*q) })
 	}
 	return sb.String()
@@ -83,12 +92,16 @@ func (c hdCost) stage() string {
 		sb.WriteString(in + "{\n")
 		sb.WriteString(in + "  let xo = xb + kc * XV;\n")
 		sb.WriteString(in + "  let yo = ((cb0 + t) * NC + kc) * YV;\n")
-		loads(&sb, in+"  ", c.xv, func(q int) string { return fmt.Sprintf("sh[li + %du] = XT[xo + li + %du];", 256*q, 256*q) })
+		if !c.xOnce {
+			loads(&sb, in+"  ", c.xv, func(q int) string { return fmt.Sprintf("sh[li + %du] = XT[xo + li + %du];", 256*q, 256*q) })
+		}
 		loads(&sb, in+"  ", c.yv, func(q int) string { return fmt.Sprintf("sh[XV + li + %du] = YT[yo + li + %du];", 256*q, 256*q) })
 		sb.WriteString(in + "}\n" + in + "workgroupBarrier();\n")
 		return sb.String()
 	}
-	loads(&sb, in, c.xv, func(q int) string { return fmt.Sprintf("sh[li + %du] = px%d;", 256*q, q) })
+	if !c.xOnce {
+		loads(&sb, in, c.xv, func(q int) string { return fmt.Sprintf("sh[li + %du] = px%d;", 256*q, q) })
+	}
 	loads(&sb, in, c.yv, func(q int) string { return fmt.Sprintf("sh[XV + li + %du] = py%d;", 256*q, q) })
 	sb.WriteString(in + "workgroupBarrier();\n")
 	sb.WriteString(in + "{\n")
@@ -99,7 +112,9 @@ func (c hdCost) stage() string {
 	sb.WriteString(in + "  if (ntt < nt) {\n")
 	sb.WriteString(in + "    let xo = xb + nk * XV;\n")
 	sb.WriteString(in + "    let yo = ((cb0 + ntt) * NC + nk) * YV;\n")
-	loads(&sb, in+"    ", c.xv, func(q int) string { return fmt.Sprintf("px%d = XT[xo + li + %du];", q, 256*q) })
+	if !c.xOnce {
+		loads(&sb, in+"    ", c.xv, func(q int) string { return fmt.Sprintf("px%d = XT[xo + li + %du];", q, 256*q) })
+	}
 	loads(&sb, in+"    ", c.yv, func(q int) string { return fmt.Sprintf("py%d = YT[yo + li + %du];", q, 256*q) })
 	sb.WriteString(in + "  }\n" + in + "}\n")
 	return sb.String()
@@ -139,7 +154,7 @@ func SoftMinHD2(d, rm, rn, kc int, pf bool) (string, error) {
 	if d < 1 || (rm != 4 && rm != 8) || (rn != 4 && rn != 8) || kc < 4 || kc > 32 || kc%4 != 0 {
 		return "", fmt.Errorf("shaders: softmin_hd2 needs d >= 1, rm and rn in {4, 8} and kc a multiple of 4 in [4, 32]; got d=%d rm=%d rn=%d kc=%d", d, rm, rn, kc)
 	}
-	c := newHDCost(rm, rn, kc, pf)
+	c := newHDCost(d, rm, rn, kc, pf)
 	var decl, tileEnd, red strings.Builder
 	decl.WriteString(c.decl())
 	for r := 0; r < rm; r++ {
@@ -191,7 +206,8 @@ func SoftMeanHD2(d, dv, kc int, pf bool) (string, error) {
 	if d < 1 || dv < 1 || dv > 256 || kc < 4 || kc > 16 || kc%4 != 0 {
 		return "", fmt.Errorf("shaders: softmean_hd2 needs d >= 1, 1 <= dv <= 256 and kc a multiple of 4 in [4, 16]; got d=%d dv=%d kc=%d", d, dv, kc)
 	}
-	c := newHDCost(4, 4, kc, pf)
+	c := newHDCost(d, 4, 4, kc, pf)
+	c.xOnce = false // the row-max exchange and the V chunks reuse X's slot
 	chunks := (dv + 63) / 64
 	var decl, logits, weights, pv, write strings.Builder
 	decl.WriteString(c.decl())

@@ -208,8 +208,15 @@ func SoftMeanHD2(d, dv, kc int, pf bool) (string, error) {
 	}
 	c := newHDCost(d, 4, 4, kc, pf)
 	c.xOnce = false // the row-max exchange and the V chunks reuse X's slot
-	chunks := (dv + 63) / 64
-	var decl, logits, weights, pv, write strings.Builder
+	// cg column vec4s of V per chunk, jg = 16/cg groups of the tile's
+	// columns (see softmean_hd2.wgsl).
+	chunks, cg := (dv+63)/64, 16
+	if dv <= 32 {
+		for cg = 1; 4*cg < dv; cg *= 2 {
+		}
+	}
+	jn := cg // j4 steps (4 columns each) of one j-group: 16 / (16/cg)
+	var decl, logits, weights, pv, share, gather, write strings.Builder
 	decl.WriteString(c.decl())
 	for u := 0; u < 4; u++ {
 		for t := 0; t < chunks; t++ {
@@ -227,39 +234,52 @@ func SoftMeanHD2(d, dv, kc int, pf bool) (string, error) {
 		}
 	}
 	for t := 0; t < chunks; t++ {
-		loads(&pv, "    ", 1024, func(q int) string {
+		loads(&pv, "    ", 64*cg, func(q int) string {
 			e := fmt.Sprintf("(li + %du)", 256*q)
-			return fmt.Sprintf("{ let j = min(t0 + %s / 16u, P.m - 1u) * DV; let k = %du + (%s %% 16u) * 4u; "+
+			return fmt.Sprintf("{ let j = min(t0 + %s / CG, P.m - 1u) * DV; let k = %du + (%s %% CG) * 4u; "+
 				"sh[%s] = vec4<f32>(V[j + min(k, DV - 1u)], V[j + min(k + 1u, DV - 1u)], V[j + min(k + 2u, DV - 1u)], V[j + min(k + 3u, DV - 1u)]); }",
 				e, 64*t, e, e)
 		})
-		pv.WriteString("    workgroupBarrier();\n    for (var j4 = 0u; j4 < 16u; j4++) {\n")
+		fmt.Fprintf(&pv, "    workgroupBarrier();\n    for (var j4 = jg * %du; j4 < jg * %du + %du; j4++) {\n", jn, jn, jn)
 		for u := 0; u < 4; u++ {
 			fmt.Fprintf(&pv, "      let p%d = sh[PO + %du + ty * 64u + j4];\n", u, 16*u)
 		}
 		for jj := 0; jj < 4; jj++ {
-			fmt.Fprintf(&pv, "      let v%d = sh[(j4 * 4u + %du) * 16u + tx];\n", jj, jj)
+			fmt.Fprintf(&pv, "      let v%d = sh[(j4 * 4u + %du) * CG + cg];\n", jj, jj)
 			for u := 0; u < 4; u++ {
 				fmt.Fprintf(&pv, "      o%d_%d = fma(vec4<f32>(p%d.%s), v%d, o%d_%d);\n", u, t, u, comp[jj], jj, u, t)
 			}
 		}
 		pv.WriteString("    }\n    workgroupBarrier();\n")
 	}
+	owner := "true"
+	if cg < 16 {
+		owner = "tx < CG"
+		for u := 0; u < 4; u++ {
+			fmt.Fprintf(&share, "  sh[PO + (ty * 4u + %du) * 16u + tx] = o%d_0;\n", u, u)
+		}
+		gather.WriteString("  if (tx < CG) {\n")
+		for u := 0; u < 4; u++ {
+			fmt.Fprintf(&gather, "    o%d_0 = vec4<f32>(0.0);\n    for (var g = 0u; g < 16u / CG; g++) { o%d_0 += sh[PO + (ty * 4u + %du) * 16u + g * CG + cg]; }\n", u, u, u)
+		}
+		gather.WriteString("  }\n")
+	}
 	for u := 0; u < 4; u++ {
-		fmt.Fprintf(&write, "  {\n    let i = row0 + ty * 4u + %du;\n    if (i < P.n) {\n", u)
+		fmt.Fprintf(&write, "  {\n    let i = row0 + ty * 4u + %du;\n    if (i < P.n && %s) {\n", u, owner)
 		fmt.Fprintf(&write, "      if (P.nsplit == 1u) {\n        let inv = 1.0 / s4.%s;\n", comp[u])
 		for t := 0; t < chunks; t++ {
-			fmt.Fprintf(&write, "        for (var w = 0u; w < 4u; w++) { let k = %du + tx * 4u + w; if (k < DV) { dst[i * DV + k] = o%d_%d[w] * inv; } }\n", 64*t, u, t)
+			fmt.Fprintf(&write, "        for (var w = 0u; w < 4u; w++) { let k = %du + cg * 4u + w; if (k < DV) { dst[i * DV + k] = o%d_%d[w] * inv; } }\n", 64*t, u, t)
 		}
 		fmt.Fprintf(&write, "      } else {\n        let o = (wid.z * P.n + i) * (DV + 2u);\n        if (tx == 0u) { dst[o] = mr.%s; dst[o + 1u] = s4.%s; }\n", comp[u], comp[u])
 		for t := 0; t < chunks; t++ {
-			fmt.Fprintf(&write, "        for (var w = 0u; w < 4u; w++) { let k = %du + tx * 4u + w; if (k < DV) { dst[o + 2u + k] = o%d_%d[w]; } }\n", 64*t, u, t)
+			fmt.Fprintf(&write, "        for (var w = 0u; w < 4u; w++) { let k = %du + cg * 4u + w; if (k < DV) { dst[o + 2u + k] = o%d_%d[w]; } }\n", 64*t, u, t)
 		}
 		write.WriteString("      }\n    }\n  }\n")
 	}
 	consts := c.consts(d)
 	consts["DV"] = dv
+	consts["CG"] = cg
 	return Template("softmean_hd2", consts, map[string]string{"DECL": decl.String(), "ACC_ZERO": c.accZero(),
 		"STAGE": c.stage(), "INNER": c.inner(), "LOGITS": logits.String(), "WEIGHTS": weights.String(),
-		"PV": pv.String(), "WRITE": write.String()})
+		"PV": pv.String(), "SHARE": share.String(), "GATHER": gather.String(), "WRITE": write.String()})
 }

@@ -33,6 +33,11 @@
 // chunks), 3 H (mpad, vec4), 4 V (m*DV), 5 uniform Params.
 // Workgroup: 16 x 16 invocations; invocation (tx, ty) owns rows 4 ty + u
 // and, per chunk t of 64 value columns, columns 64 t + 4 tx + u (u < 4).
+// Below 33 value columns the P.V product needs only CG = 1, 2, 4 or 8
+// column vec4s: invocation tx then owns columns 4 (tx % CG) + u over the
+// j-group tx / CG of the tile (64 CG / 16 columns of P), and the
+// 16 / CG groups' shares are summed once at the end (they share the rows'
+// maxima, so no rescale differs between them).
 // Workgroup memory: 1024 vec4 for the X/Y chunks, the row-max exchange
 // and the V chunk (in turn), 1024 vec4 for P: 32 KiB (lavapipe's and the
 // H100's limits allow it; the Go side falls back to softmean_hd.wgsl
@@ -58,6 +63,7 @@ const BN: u32 = 64u;
 const XV: u32 = {{XV}}u;
 const YV: u32 = {{YV}}u;
 const PO: u32 = 1024u;
+const CG: u32 = {{CG}}u;
 const NEG: f32 = -3.0e38;
 
 var<workgroup> sh: array<vec4<f32>, 2048>;
@@ -77,6 +83,8 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_inde
   let cb0 = j0 / BN;
   let nt = (j1 - j0 + BN - 1u) / BN;
   let xb = rb * NC * XV;
+  let cg = tx % CG;
+  let jg = tx / CG;
   // Per row u of this invocation: the running max (shared by the 16
   // invocations of the row) and this invocation's share of the sum.
   var mr = vec4<f32>(NEG);
@@ -106,10 +114,13 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_inde
     // P_tile x V_tile, 64 value columns at a time.
 {{PV}}
   }
-  // The row sums: 16 shares a row.
+  // The row sums (16 shares a row) and, with JG > 1, the j-groups'
+  // shares of the accumulators (through the P tile's slot).
   sh[ty * 16u + tx] = sr;
+{{SHARE}}
   workgroupBarrier();
   var s4 = vec4<f32>(0.0);
   for (var q = 0u; q < 16u; q++) { s4 += sh[ty * 16u + q]; }
+{{GATHER}}
 {{WRITE}}
 }

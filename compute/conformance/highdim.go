@@ -63,7 +63,7 @@ func highDimSoftMeanChecks(b compute.Backend, opts Options) []check {
 	for _, d := range ds {
 		dvs := []int{d}
 		if d == 64 {
-			dvs = append(dvs, 5, 40)
+			dvs = append(dvs, 3, 5, 24, 40)
 		}
 		for _, sz := range highDimSizes {
 			for _, shift := range []float64{0, 20} {

@@ -10,14 +10,10 @@ import (
 )
 
 // softMeanHDDefaultMinDim is the smallest point dimension whose
-// squared-Euclidean SoftMean takes the tiled kernel (softmean_hd.wgsl) by
-// default. Measured on an H100 (2026-12-06, N = 1e4 / 3e4, eps = 0.05 d/2,
-// one device call): tiled against per-pair 0.82 / 7.26 against 1.80 / 5.38
-// ms at d = 8 (mixed), 0.97 / 8.45 against 1.79 / 10.5 at d = 16, 1.56 /
-// 14.2 against 3.34 / 19.8 at d = 32, 2.97 / 26.9 against 6.50 / 39.3 at
-// d = 64; at d = 128 the tiled kernel took 5.70 / 52.4 ms and the per-pair
-// one ran past the benchmark's timeout.
-const softMeanHDDefaultMinDim = 16
+// squared-Euclidean SoftMean takes the tiled kernel (softmean_hd2.wgsl,
+// else softmean_hd.wgsl) by default; see README (Speed) for the H100
+// comparison with the per-pair softmean.wgsl at d = 4 and 8.
+const softMeanHDDefaultMinDim = 4
 
 // useSoftMeanHD says whether SoftMean at point dimension d runs
 // softmean_hd.wgsl.
@@ -37,7 +33,7 @@ const (
 // range is split across workgroups. The tiling is flash-attention's (Dao
 // et al. 2022, Alg. 1) on the expanded squared-distance logits.
 func (b *Backend) softMeanHD(dst compute.Array, p compute.Pairs, v compute.Array, dv int) error {
-	if b.hd.meanKernel == 2 && dv <= 256 {
+	if b.hd.shape.shapeFor(p.D, true).MeanKernel == 2 && dv <= 256 {
 		if ok, err := b.softMeanHD2(dst, p, v, dv); ok {
 			return err
 		}
@@ -82,15 +78,16 @@ func (b *Backend) softMeanHD(dst compute.Array, p compute.Pairs, v compute.Array
 // where the device's limits do not hold the shape (32 KiB of workgroup
 // memory).
 func (b *Backend) softMeanHD2(dst compute.Array, p compute.Pairs, v compute.Array, dv int) (bool, error) {
-	s := b.hdPlan(p, 64, 64, 4)
-	s.kc = min(s.kc, 16)
-	s.kc, s.dp = shaders.HDChunk(p.D, s.kc)
+	sh := b.hd.shape.shapeFor(p.D, true)
+	pf := sh.Prefetch == 2
+	s := b.hdPlan(p, sh, 64, 64, 4)
+	s.kc, s.dp = shaders.HDChunk(p.D, min(sh.KC, 16))
 	s.shared = 2048 * 16
 	if !b.hdFits(s) {
 		return false, nil
 	}
-	key := fmt.Sprintf("softmean_hd2:D=%d:DV=%d:KC=%d:PF=%v", p.D, dv, s.kc, b.hd.pf)
-	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMeanHD2(p.D, dv, s.kc, b.hd.pf) })
+	key := fmt.Sprintf("softmean_hd2:D=%d:DV=%d:KC=%d:PF=%v", p.D, dv, s.kc, pf)
+	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMeanHD2(p.D, dv, s.kc, pf) })
 	if err != nil {
 		return true, err
 	}

@@ -12,12 +12,14 @@ import (
 )
 
 // hdDefaultMinDim is the smallest dimension that takes the tiled
-// matrix-product soft-min (softmin_hd.wgsl) by default. Measured on an
-// H100 (bench/gpu/run.sh, 2026-12-06, N = 1e4 / 3e4): with the 8 x 8
-// block the tiled kernel took 0.60x / 0.53x the per-pair kernel's time at
-// d = 32, 0.59x / 0.53x at d = 64 and 0.57x / 0.53x at d = 192, but 1.27x /
-// 1.26x at d = 8; at d = 16 see README (Speed).
-const hdDefaultMinDim = 16
+// matrix-product soft-min (softmin_hd2.wgsl, else softmin_hd.wgsl) by
+// default. Measured on an H100 (bench/gpu/hd_sweep.sh, 2026-12-06, N =
+// 1e4 / 3e4 / 1e5, ms): softmin_hd2.wgsl against the per-pair kernel
+// 0.108 / 0.616 / 5.97 against 0.099 / 0.705 / 7.65 at d = 4, 0.180 /
+// 0.840 / 8.05 against 0.224 / 1.46 / 15.1 at d = 8; at d = 3 the
+// per-pair softmin_small.wgsl wins (0.077 / 0.494 / 5.39 against 0.109 /
+// 0.615 / 5.95).
+const hdDefaultMinDim = 4
 
 // Tiled soft-min shape: 16 x 16 invocations each owning hdRB x hdRB
 // (row, column) pairs, coordinates staged hdKC at a time; hdRB = 8 with
@@ -50,7 +52,7 @@ func (b *Backend) useHD(d int) bool {
 // softmin_hd.wgsl, then softmin_combine.wgsl when the column range is
 // split across workgroups.
 func (b *Backend) softMinHD(dst compute.Array, p compute.Pairs) error {
-	if b.hd.minKernel == 2 {
+	if b.hd.shape.shapeFor(p.D, false).Kernel == 2 {
 		if ok, err := b.softMinHD2(dst, p); ok {
 			return err
 		}
@@ -147,41 +149,72 @@ func (b *Backend) hdBias(m int) (*gpu.Buffer, error) {
 }
 
 // hdState is the shape of the vec4-tiled kernels (softmin_hd2.wgsl,
-// softmean_hd2.wgsl) and their per-call buffers. The zero value is not
-// meant for use: hdStateFromEnv gives the defaults.
+// softmean_hd2.wgsl) and their per-call buffers; hdStateFromEnv gives the
+// defaults.
 type hdState struct {
-	// minKernel and meanKernel pick the soft-min's and the soft-mean's
-	// tiled kernel: 1 for softmin_hd.wgsl / softmean_hd.wgsl, 2 for
-	// softmin_hd2.wgsl / softmean_hd2.wgsl (OTPLAY_SOFTMIN_HD_KERNEL,
-	// OTPLAY_SOFTMEAN_HD_KERNEL).
-	minKernel, meanKernel int
-	// rm x rn pairs per invocation of softmin_hd2.wgsl (4 or 8 each;
-	// OTPLAY_HD_RM, OTPLAY_HD_RN), kc coordinates a staged chunk (4..32;
-	// OTPLAY_HD_KC), pf the register prefetch of the next chunk
-	// (OTPLAY_HD_PF=1).
-	rm, rn, kc int
-	pf         bool
-	// groups is the number of workgroups the column split aims for
-	// (OTPLAY_HD_GROUPS; 0: TargetGroups/4).
-	groups int
+	// shape as set by SetHDShape or the environment (zero fields: the
+	// default for the call's d, see shapeFor).
+	shape HDShape
 	// xt, yt: the centred chunk-transposed copies (softmin_hd_prep.wgsl);
 	// h: the padded column term, q: the row term (softmin_hd_bias.wgsl).
 	xt, yt, h, q *gpu.Buffer
 }
 
-// Defaults of hdState (see README, Speed, for the H100 comparison).
-const (
-	hdDefaultKernel     = 2
-	hdDefaultMeanKernel = 2
-	hdDefaultRM         = 8
-	hdDefaultRN         = 8
-	hdDefaultKC         = 16
-)
+// HDShape is the shape of the high-dimensional kernels, for tests and
+// tuning; a zero field means the default for the call's dimension.
+//
+//   - Kernel and MeanKernel pick softmin_hd.wgsl / softmean_hd.wgsl (1)
+//     or softmin_hd2.wgsl / softmean_hd2.wgsl (2, the default);
+//     OTPLAY_SOFTMIN_HD_KERNEL, OTPLAY_SOFTMEAN_HD_KERNEL.
+//   - RM x RN pairs per invocation of softmin_hd2.wgsl, 4 or 8 each
+//     (default 8 x 8 below d = 96, 8 x 4 from it); OTPLAY_HD_RM, _RN.
+//   - KC coordinates a staged chunk, a multiple of 4 in [4, 32] (default
+//     16; the soft-mean takes at most 16); OTPLAY_HD_KC.
+//   - Prefetch: 1 off, 2 on, the register prefetch of the next chunk
+//     (default: on for the soft-mean, and for the soft-min from d = 96);
+//     OTPLAY_HD_PF=0 or 1.
+//   - Groups: the workgroups the column split aims for (default
+//     TargetGroups); OTPLAY_HD_GROUPS.
+//
+// Measured on an H100 (bench/gpu/hd_sweep.sh, README Speed).
+type HDShape struct {
+	Kernel, MeanKernel, RM, RN, KC, Prefetch, Groups int
+}
 
-func envInt(name string, def int, ok func(int) bool) int {
+// hdBigD is the dimension from which the soft-min's default block is
+// 8 x 4 with the prefetch: 1.37 against 1.48 ms (8 x 8) at d = 192,
+// N = 1e4, and 10.4 against 11.5 ms at 3e4; at d = 64 the 8 x 8 block
+// without it was as fast or faster (H100, 2026-12-06).
+const hdBigD = 96
+
+// shapeFor fills the zero fields of the shape for a call at dimension d.
+func (s HDShape) shapeFor(d int, mean bool) HDShape {
+	def := func(v *int, x int) {
+		if *v == 0 {
+			*v = x
+		}
+	}
+	def(&s.Kernel, 2)
+	def(&s.MeanKernel, 2)
+	def(&s.KC, 16)
+	if d >= hdBigD {
+		def(&s.RM, 8)
+		def(&s.RN, 4)
+		def(&s.Prefetch, 2)
+	}
+	def(&s.RM, 8)
+	def(&s.RN, 8)
+	if mean {
+		def(&s.Prefetch, 2)
+	}
+	def(&s.Prefetch, 1)
+	return s
+}
+
+func envInt(name string, ok func(int) bool) int {
 	v, err := strconv.Atoi(os.Getenv(name))
 	if err != nil || !ok(v) {
-		return def
+		return 0
 	}
 	return v
 }
@@ -189,15 +222,42 @@ func envInt(name string, def int, ok func(int) bool) int {
 func hdStateFromEnv() hdState {
 	oneOrTwo := func(v int) bool { return v == 1 || v == 2 }
 	block := func(v int) bool { return v == 4 || v == 8 }
-	return hdState{
-		minKernel:  envInt("OTPLAY_SOFTMIN_HD_KERNEL", hdDefaultKernel, oneOrTwo),
-		meanKernel: envInt("OTPLAY_SOFTMEAN_HD_KERNEL", hdDefaultMeanKernel, oneOrTwo),
-		rm:         envInt("OTPLAY_HD_RM", hdDefaultRM, block),
-		rn:         envInt("OTPLAY_HD_RN", hdDefaultRN, block),
-		kc:         envInt("OTPLAY_HD_KC", hdDefaultKC, func(v int) bool { return v >= 4 && v <= 32 && v%4 == 0 }),
-		pf:         os.Getenv("OTPLAY_HD_PF") == "1",
-		groups:     envInt("OTPLAY_HD_GROUPS", 0, func(v int) bool { return v > 0 }),
+	s := HDShape{
+		Kernel:     envInt("OTPLAY_SOFTMIN_HD_KERNEL", oneOrTwo),
+		MeanKernel: envInt("OTPLAY_SOFTMEAN_HD_KERNEL", oneOrTwo),
+		RM:         envInt("OTPLAY_HD_RM", block),
+		RN:         envInt("OTPLAY_HD_RN", block),
+		KC:         envInt("OTPLAY_HD_KC", func(v int) bool { return v >= 4 && v <= 32 && v%4 == 0 }),
+		Groups:     envInt("OTPLAY_HD_GROUPS", func(v int) bool { return v > 0 }),
 	}
+	switch os.Getenv("OTPLAY_HD_PF") {
+	case "0":
+		s.Prefetch = 1
+	case "1":
+		s.Prefetch = 2
+	}
+	return hdState{shape: s}
+}
+
+// HDShape returns the shape as set (zero fields: per-d defaults).
+func (b *Backend) HDShape() HDShape { return b.hd.shape }
+
+// SetHDShape sets the shape; it panics on a field outside the ranges of
+// HDShape.
+func (b *Backend) SetHDShape(s HDShape) {
+	in := func(v int, ok ...int) bool {
+		for _, o := range append(ok, 0) {
+			if v == o {
+				return true
+			}
+		}
+		return false
+	}
+	if !in(s.Kernel, 1, 2) || !in(s.MeanKernel, 1, 2) || !in(s.RM, 4, 8) || !in(s.RN, 4, 8) ||
+		s.KC < 0 || s.KC > 32 || s.KC%4 != 0 || !in(s.Prefetch, 1, 2) || s.Groups < 0 {
+		panic(fmt.Sprintf("webgpu: SetHDShape: shape %+v out of range", s))
+	}
+	b.hd.shape = s
 }
 
 // hdGrow returns *slot if it holds at least n words, else a new buffer
@@ -235,14 +295,14 @@ func (b *Backend) hdFits(s hdShape) bool {
 	return uint32(s.shared) <= l.MaxWorkgroupStorageSize && words*4 <= l.MaxStorageBufferBindingSize
 }
 
-func (b *Backend) hdPlan(p compute.Pairs, bm, bn, minTiles int) hdShape {
+func (b *Backend) hdPlan(p compute.Pairs, sh HDShape, bm, bn, minTiles int) hdShape {
 	s := hdShape{bm: bm, bn: bn}
-	s.kc, s.dp = shaders.HDChunk(p.D, b.hd.kc)
+	s.kc, s.dp = shaders.HDChunk(p.D, sh.KC)
 	s.rowBlocks = (p.N + bm - 1) / bm
 	s.colBlocks = (p.M + bn - 1) / bn
-	target := b.hd.groups
+	target := sh.Groups
 	if target == 0 {
-		target = b.TargetGroups / 4
+		target = b.TargetGroups
 	}
 	s.nsplit = 1
 	if s.rowBlocks < target {
@@ -311,15 +371,16 @@ func (b *Backend) hdPrep(p compute.Pairs, s hdShape, rowTerm bool) error {
 // is split across workgroups. It reports false, doing nothing, where the
 // device's limits do not hold the shape.
 func (b *Backend) softMinHD2(dst compute.Array, p compute.Pairs) (bool, error) {
-	rm, rn := b.hd.rm, b.hd.rn
-	s := b.hdPlan(p, 16*rm, 16*rn, 2)
+	sh := b.hd.shape.shapeFor(p.D, false)
+	rm, rn, pf := sh.RM, sh.RN, sh.Prefetch == 2
+	s := b.hdPlan(p, sh, 16*rm, 16*rn, 2)
 	xv, yv := s.kc*rm*4, s.kc*rn*4
 	s.shared = 16 * max(xv+yv, rm*128)
 	if !b.hdFits(s) {
 		return false, nil
 	}
-	key := fmt.Sprintf("softmin_hd2:D=%d:RM=%d:RN=%d:KC=%d:PF=%v", p.D, rm, rn, s.kc, b.hd.pf)
-	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMinHD2(p.D, rm, rn, s.kc, b.hd.pf) })
+	key := fmt.Sprintf("softmin_hd2:D=%d:RM=%d:RN=%d:KC=%d:PF=%v", p.D, rm, rn, s.kc, pf)
+	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMinHD2(p.D, rm, rn, s.kc, pf) })
 	if err != nil {
 		return true, err
 	}
@@ -343,31 +404,4 @@ func (b *Backend) softMinHD2(dst compute.Array, p compute.Pairs) (bool, error) {
 		return true, nil
 	}
 	return true, b.combineSoftMin(dst, out, p.N, s.nsplit, p.Eps)
-}
-
-// HDShape is the shape of the vec4-tiled high-dimensional kernels, for
-// tests and tuning (the environment variables of hdStateFromEnv set the
-// same): Kernel and MeanKernel pick softmin_hd.wgsl / softmean_hd.wgsl (1)
-// or softmin_hd2.wgsl / softmean_hd2.wgsl (2); RM x RN pairs per
-// invocation (4 or 8 each), KC coordinates a staged chunk (a multiple of 4
-// in [4, 32]; the soft-mean uses at most 16), Prefetch the register
-// prefetch of the next chunk.
-type HDShape struct {
-	Kernel, MeanKernel, RM, RN, KC int
-	Prefetch                       bool
-}
-
-// HDShape returns the current shape.
-func (b *Backend) HDShape() HDShape {
-	return HDShape{b.hd.minKernel, b.hd.meanKernel, b.hd.rm, b.hd.rn, b.hd.kc, b.hd.pf}
-}
-
-// SetHDShape sets the shape; it panics on a value outside the ranges of
-// HDShape.
-func (b *Backend) SetHDShape(s HDShape) {
-	block := func(v int) bool { return v == 4 || v == 8 }
-	if s.Kernel < 1 || s.Kernel > 2 || s.MeanKernel < 1 || s.MeanKernel > 2 || !block(s.RM) || !block(s.RN) || s.KC < 4 || s.KC > 32 || s.KC%4 != 0 {
-		panic(fmt.Sprintf("webgpu: SetHDShape: shape %+v out of range", s))
-	}
-	b.hd.minKernel, b.hd.meanKernel, b.hd.rm, b.hd.rn, b.hd.kc, b.hd.pf = s.Kernel, s.MeanKernel, s.RM, s.RN, s.KC, s.Prefetch
 }

@@ -11,9 +11,14 @@ import (
 
 // softMeanHDDefaultMinDim is the smallest point dimension whose
 // squared-Euclidean SoftMean takes the tiled kernel (softmean_hd2.wgsl,
-// else softmean_hd.wgsl) by default; see README (Speed) for the H100
-// comparison with the per-pair softmean.wgsl at d = 4 and 8.
-const softMeanHDDefaultMinDim = 4
+// else softmean_hd.wgsl) by default. Measured on an H100
+// (bench/gpu/hd_sweep.sh, 2026-12-06, N = 1e4 / 3e4 / 1e5, ms, dv = d):
+// softmean_hd2.wgsl against the per-pair softmean.wgsl 0.445 / 3.26 /
+// 35.6 against 1.81 / 5.38 / 41.0 at d = 8, but 0.337 / 2.27 / 26.2
+// against 1.25 / 3.64 / 15.8 at d = 4, where the per-pair kernel wins
+// at large N (the tiled kernel's 16 pairs an invocation per tile leave
+// its barriers and row-max exchange unamortised at small d).
+const softMeanHDDefaultMinDim = 5
 
 // useSoftMeanHD says whether SoftMean at point dimension d runs
 // softmean_hd.wgsl.

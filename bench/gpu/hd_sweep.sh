@@ -9,6 +9,7 @@
 # "section"), $OUT/torch.jsonl, $OUT/validate.txt, $OUT/sweep.log.
 #
 #   SECTIONS="min64 min16 mean mid full validate torch" bash bench/gpu/hd_sweep.sh
+#   SECTIONS="validate mid2 full2 torch groups" bash bench/gpu/hd_sweep.sh
 set -u
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp}
@@ -44,10 +45,14 @@ for s in $SECTIONS; do
     mid) section mid DIMS="3 4 8" SIZES="1e4 3e4 1e5" \
       VARIANTS="per-pair tiled2-8x8 tiled2-8x4 tiled2-4x4" ;;
     full) section full DIMS="16 32 64 128 192" SIZES="1e4 3e4 1e5" VARIANTS="default tiled" ;;
+    # The defaults against the per-pair kernels at d = 4, 8, and the
+    # defaults alone at d = 16 to 192; then the split's target.
+    mid2) section mid2 DIMS="4 8" SIZES="1e4 3e4 1e5" VARIANTS="default per-pair" ;;
+    full2) section full2 DIMS="16 32 64 128 192" SIZES="1e4 3e4 1e5" VARIANTS="default" ;;
+    groups) section groups DIMS="8 16 64 192" SIZES="1e4 3e4" VARIANTS="tiled2-g512" ;;
     validate)
       echo "section validate at ${SECONDS}s" | tee -a "$OUT/sweep.log"
-      { echo "== default"; timeout 60 "$BIN" validate --backend gpu 2>&1 | tail -5
-        echo "== tiled2 from d = 4"; OTPLAY_SOFTMIN_HD_MIN=4 OTPLAY_SOFTMEAN_HD_MIN=4 timeout 60 "$BIN" validate --backend gpu 2>&1 | tail -5
+      { echo "== default"; timeout 90 "$BIN" validate --backend gpu 2>&1 | tail -5
       } >"$OUT/validate.txt" ;;
     torch)
       echo "section torch at ${SECONDS}s" | tee -a "$OUT/sweep.log"

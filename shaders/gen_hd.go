@@ -143,9 +143,9 @@ func (c hdCost) consts(d int) map[string]int {
 }
 
 // SoftMinHD2 returns softmin_hd2.wgsl for dimension d, rm x rn (row,
-// column) pairs per invocation (4 or 8 each), chunks of kc coordinates
-// (a multiple of 4, from HDChunk) and, with pf, the next chunk prefetched
-// into registers:
+// column) pairs per invocation (4 or 8 each), chunks of at most kc
+// coordinates (a multiple of 4; HDChunk(d, kc) gives the chunk used) and,
+// with pf, the next chunk prefetched into registers:
 //
 //	inner: a = xs[k][4ty+64a..], b = ys[k][4tx+64b..] (vec4s), acc{r}_{b} += a[r] b
 //	tile:  v = H[cols] + 2c acc; per row one rescale to the tile's max, then s{r} += 2^(v - m{r})
@@ -154,6 +154,7 @@ func SoftMinHD2(d, rm, rn, kc int, pf bool) (string, error) {
 	if d < 1 || (rm != 4 && rm != 8) || (rn != 4 && rn != 8) || kc < 4 || kc > 32 || kc%4 != 0 {
 		return "", fmt.Errorf("shaders: softmin_hd2 needs d >= 1, rm and rn in {4, 8} and kc a multiple of 4 in [4, 32]; got d=%d rm=%d rn=%d kc=%d", d, rm, rn, kc)
 	}
+	kc, _ = HDChunk(d, kc)
 	c := newHDCost(d, rm, rn, kc, pf)
 	var decl, tileEnd, red strings.Builder
 	decl.WriteString(c.decl())
@@ -194,7 +195,7 @@ func nestMax(xs []string) string {
 }
 
 // SoftMeanHD2 returns softmean_hd2.wgsl for point dimension d, value
-// dimension dv (1..256), chunks of kc coordinates (from HDChunk) and, with
+// dimension dv (1..256), chunks of at most kc coordinates (HDChunk) and, with
 // pf, the cost phase's next chunk prefetched into registers; the
 // per-invocation code is unrolled into vec4 registers:
 //
@@ -206,6 +207,7 @@ func SoftMeanHD2(d, dv, kc int, pf bool) (string, error) {
 	if d < 1 || dv < 1 || dv > 256 || kc < 4 || kc > 16 || kc%4 != 0 {
 		return "", fmt.Errorf("shaders: softmean_hd2 needs d >= 1, 1 <= dv <= 256 and kc a multiple of 4 in [4, 16]; got d=%d dv=%d kc=%d", d, dv, kc)
 	}
+	kc, _ = HDChunk(d, kc)
 	c := newHDCost(d, 4, 4, kc, pf)
 	c.xOnce = false // the row-max exchange and the V chunks reuse X's slot
 	// cg column vec4s of V per chunk, jg = 16/cg groups of the tile's

@@ -61,21 +61,12 @@ const NEG: f32 = -3.0e38;
 // merge (RM*64 vec4 of maxima, then as many of sums).
 var<workgroup> sh: array<vec4<f32>, {{SH}}>;
 
-fn vmax(v: vec4<f32>) -> f32 { return max(max(v.x, v.y), max(v.z, v.w)); }
-fn vsum(v: vec4<f32>) -> f32 { return (v.x + v.y) + (v.z + v.w); }
+//#include inc_vec4.wgsl
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32,
         @builtin(workgroup_id) wid: vec3u) {
-  let tx = lid.x;
-  let ty = lid.y;
-  let rb = wid.x + wid.y * P.gx;
-  let row0 = rb * BM;
-  let j0 = wid.z * P.jchunk;
-  let j1 = min(j0 + P.jchunk, P.m);
-  let cb0 = j0 / BN;
-  let nt = (j1 - j0 + BN - 1u) / BN;
-  let xb = rb * NC * XV;
+//#include inc_hd_tile.wgsl
 {{DECL}}
   for (var t = 0u; t < nt; t++) {
 {{ACC_ZERO}}

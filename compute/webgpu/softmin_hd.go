@@ -295,7 +295,14 @@ func (b *Backend) hdFits(s hdShape) bool {
 	return uint32(s.shared) <= l.MaxWorkgroupStorageSize && words*4 <= l.MaxStorageBufferBindingSize
 }
 
-func (b *Backend) hdPlan(p compute.Pairs, sh HDShape, bm, bn, minTiles int) hdShape {
+// hdPlan is the launch shape of a tiled call: bm-row blocks against
+// bn-column tiles, chunks of at most sh.KC coordinates, and the column
+// range split into whole tiles so that about sh.Groups (default
+// TargetGroups) workgroups run, with at least minTiles tiles a split.
+// Each split stores partWords words of partials
+// (softmin_combine.wgsl's or softmean_cost_combine.wgsl's input), and the
+// split count stays where they fit one storage binding.
+func (b *Backend) hdPlan(p compute.Pairs, sh HDShape, bm, bn, minTiles, partWords int) hdShape {
 	s := hdShape{bm: bm, bn: bn}
 	s.kc, s.dp = shaders.HDChunk(p.D, sh.KC)
 	s.rowBlocks = (p.N + bm - 1) / bm
@@ -307,6 +314,9 @@ func (b *Backend) hdPlan(p compute.Pairs, sh HDShape, bm, bn, minTiles int) hdSh
 	s.nsplit = 1
 	if s.rowBlocks < target {
 		s.nsplit = max(1, min((target+s.rowBlocks-1)/s.rowBlocks, p.M/(minTiles*bn)))
+	}
+	if lim := b.dev.Info().Limits.MaxStorageBufferBindingSize; lim > 0 {
+		s.nsplit = max(1, min(s.nsplit, int(lim/uint64(4*max(partWords, 1)))))
 	}
 	s.jchunk = (p.M + s.nsplit - 1) / s.nsplit
 	s.jchunk = (s.jchunk + bn - 1) / bn * bn
@@ -373,7 +383,7 @@ func (b *Backend) hdPrep(p compute.Pairs, s hdShape, rowTerm bool) error {
 func (b *Backend) softMinHD2(dst compute.Array, p compute.Pairs) (bool, error) {
 	sh := b.hd.shape.shapeFor(p.D, false)
 	rm, rn, pf := sh.RM, sh.RN, sh.Prefetch == 2
-	s := b.hdPlan(p, sh, 16*rm, 16*rn, 2)
+	s := b.hdPlan(p, sh, 16*rm, 16*rn, 2, 2*p.N)
 	xv, yv := s.kc*rm*4, s.kc*rn*4
 	s.shared = 16 * max(xv+yv, rm*128)
 	if !b.hdFits(s) {

@@ -23,10 +23,13 @@ func HDChunk(d, kc int) (chunk, dp int) {
 // prefetched into registers one chunk ahead.
 //
 // When one chunk holds every coordinate (xOnce: d <= kc), the X' chunk is
-// staged once before the first tile and only Y' is staged per tile.
+// staged once before the first tile and only Y' is staged per tile. With
+// db (double buffering, prefetch implied) two staging buffers alternate:
+// the next chunk goes from registers into the idle one after the current
+// one is used, so each chunk costs one barrier instead of two.
 type hdCost struct {
 	rm, rn, kc, bm, bn, xv, yv int
-	pf, xOnce                  bool
+	pf, xOnce, db              bool
 }
 
 func newHDCost(d, rm, rn, kc int, pf bool) hdCost {
@@ -60,6 +63,22 @@ func (c hdCost) decl() string {
 	if c.xOnce {
 		loads(&sb, "  ", c.xv, func(q int) string { return fmt.Sprintf("sh[li + %du] = XT[xb + li + %du];", 256*q, 256*q) })
 	}
+	if c.db {
+		for q := 0; !c.xOnce && q*256 < c.xv; q++ {
+			fmt.Fprintf(&sb, "  var px%d = vec4<f32>(0.0);\n", q)
+		}
+		for q := 0; q*256 < c.yv; q++ {
+			fmt.Fprintf(&sb, "  var py%d = vec4<f32>(0.0);\n", q)
+		}
+		if !c.xOnce {
+			loads(&sb, "  ", c.xv, func(q int) string { return fmt.Sprintf("sh[li + %du] = XT[xb + li + %du];", 256*q, 256*q) })
+		}
+		loads(&sb, "  ", c.yv, func(q int) string {
+			return fmt.Sprintf("sh[XV + li + %du] = YT[cb0 * NC * YV + li + %du];", 256*q, 256*q)
+		})
+		sb.WriteString("  workgroupBarrier();\n  var cur = 0u;\n")
+		return sb.String()
+	}
 	if c.pf {
 		for q := 0; !c.xOnce && q*256 < c.xv; q++ {
 			fmt.Fprintf(&sb, "  var px%d = vec4<f32>(0.0);\n", q)
@@ -88,6 +107,23 @@ func (c hdCost) accZero() string {
 func (c hdCost) stage() string {
 	var sb strings.Builder
 	const in = "      "
+	if c.db {
+		sb.WriteString(in + "// The next chunk (or the next tile's first) into registers.\n")
+		sb.WriteString(in + "let last = kc + 1u == NC;\n")
+		sb.WriteString(in + "let nk = select(kc + 1u, 0u, last);\n")
+		sb.WriteString(in + "let ntt = select(t, t + 1u, last);\n")
+		sb.WriteString(in + "let more = ntt < nt;\n")
+		sb.WriteString(in + "if (more) {\n")
+		sb.WriteString(in + "  let xo = xb + nk * XV;\n")
+		sb.WriteString(in + "  let yo = ((cb0 + ntt) * NC + nk) * YV;\n")
+		if !c.xOnce {
+			loads(&sb, in+"  ", c.xv, func(q int) string { return fmt.Sprintf("px%d = XT[xo + li + %du];", q, 256*q) })
+		}
+		loads(&sb, in+"  ", c.yv, func(q int) string { return fmt.Sprintf("py%d = YT[yo + li + %du];", q, 256*q) })
+		sb.WriteString(in + "}\n")
+		sb.WriteString(in + "let xs0 = cur * XS;\n" + in + "let ys0 = XV + cur * YS;\n")
+		return sb.String()
+	}
 	if !c.pf {
 		sb.WriteString(in + "{\n")
 		sb.WriteString(in + "  let xo = xb + kc * XV;\n")
@@ -120,14 +156,46 @@ func (c hdCost) stage() string {
 	return sb.String()
 }
 
+// stageEnd is the code after a chunk's k steps, before the barrier: with
+// db, the prefetched chunk into the idle buffer.
+func (c hdCost) stageEnd() string {
+	if !c.db {
+		return ""
+	}
+	var sb strings.Builder
+	const in = "      "
+	sb.WriteString(in + "if (more) {\n" + in + "  let xn = (1u - cur) * XS;\n" + in + "  let yn = XV + (1u - cur) * YS;\n")
+	if !c.xOnce {
+		loads(&sb, in+"  ", c.xv, func(q int) string { return fmt.Sprintf("sh[xn + li + %du] = px%d;", 256*q, q) })
+	}
+	loads(&sb, in+"  ", c.yv, func(q int) string { return fmt.Sprintf("sh[yn + li + %du] = py%d;", 256*q, q) })
+	sb.WriteString(in + "}\n" + in + "cur = 1u - cur;\n")
+	return sb.String()
+}
+
+// shared is the staging area in vec4s.
+func (c hdCost) shared() int {
+	switch {
+	case c.db && c.xOnce:
+		return c.xv + 2*c.yv
+	case c.db:
+		return 2 * (c.xv + c.yv)
+	}
+	return c.xv + c.yv
+}
+
 func (c hdCost) inner() string {
 	var sb strings.Builder
 	const in = "        "
+	xb, yb := "", "XV + "
+	if c.db {
+		xb, yb = "xs0 + ", "ys0 + "
+	}
 	for a := 0; a < c.rm/4; a++ {
-		fmt.Fprintf(&sb, "%slet a%d = sh[kk * %du + ty + %du];\n", in, a, c.bm/4, 16*a)
+		fmt.Fprintf(&sb, "%slet a%d = sh[%skk * %du + ty + %du];\n", in, a, xb, c.bm/4, 16*a)
 	}
 	for b := 0; b < c.rn/4; b++ {
-		fmt.Fprintf(&sb, "%slet b%d = sh[XV + kk * %du + tx + %du];\n", in, b, c.bn/4, 16*b)
+		fmt.Fprintf(&sb, "%slet b%d = sh[%skk * %du + tx + %du];\n", in, b, yb, c.bn/4, 16*b)
 	}
 	for r := 0; r < c.rm; r++ {
 		for b := 0; b < c.rn/4; b++ {
@@ -139,23 +207,33 @@ func (c hdCost) inner() string {
 
 func (c hdCost) consts(d int) map[string]int {
 	_, dp := HDChunk(d, c.kc)
-	return map[string]int{"NC": dp / c.kc, "KC": c.kc, "BM": c.bm, "BN": c.bn, "XV": c.xv, "YV": c.yv}
+	xs, ys := c.xv+c.yv, c.xv+c.yv
+	if c.xOnce {
+		xs, ys = 0, c.yv
+	}
+	return map[string]int{"NC": dp / c.kc, "KC": c.kc, "BM": c.bm, "BN": c.bn, "XV": c.xv, "YV": c.yv, "XS": xs, "YS": ys}
 }
 
 // SoftMinHD2 returns softmin_hd2.wgsl for dimension d, rm x rn (row,
 // column) pairs per invocation (4 or 8 each), chunks of at most kc
-// coordinates (a multiple of 4; HDChunk(d, kc) gives the chunk used) and,
-// with pf, the next chunk prefetched into registers:
+// coordinates (a multiple of 4; HDChunk(d, kc) gives the chunk used) and
+// prefetch 1: the next chunk loaded into registers while the current one
+// is used, or 2: the same into a second staging buffer (one barrier a
+// chunk):
 //
 //	inner: a = xs[k][4ty+64a..], b = ys[k][4tx+64b..] (vec4s), acc{r}_{b} += a[r] b
 //	tile:  v = H[cols] + 2c acc; per row one rescale to the tile's max, then s{r} += 2^(v - m{r})
 //	final: (m, s) of 4 rows a vec4 to workgroup memory for the 16-way row merge
-func SoftMinHD2(d, rm, rn, kc int, pf bool) (string, error) {
+func SoftMinHD2(d, rm, rn, kc, prefetch int) (string, error) {
 	if d < 1 || (rm != 4 && rm != 8) || (rn != 4 && rn != 8) || kc < 4 || kc > 32 || kc%4 != 0 {
 		return "", fmt.Errorf("shaders: softmin_hd2 needs d >= 1, rm and rn in {4, 8} and kc a multiple of 4 in [4, 32]; got d=%d rm=%d rn=%d kc=%d", d, rm, rn, kc)
 	}
+	if prefetch < 0 || prefetch > 2 {
+		return "", fmt.Errorf("shaders: softmin_hd2 prefetch is 0, 1 or 2; got %d", prefetch)
+	}
 	kc, _ = HDChunk(d, kc)
-	c := newHDCost(d, rm, rn, kc, pf)
+	c := newHDCost(d, rm, rn, kc, prefetch == 1)
+	c.db = prefetch == 2
 	var decl, tileEnd, red strings.Builder
 	decl.WriteString(c.decl())
 	for r := 0; r < rm; r++ {
@@ -181,9 +259,18 @@ func SoftMinHD2(d, rm, rn, kc int, pf bool) (string, error) {
 	}
 	consts := c.consts(d)
 	consts["RM"] = rm
-	consts["SH"] = max(c.xv+c.yv, rm*128)
+	consts["SH"] = max(c.shared(), rm*128)
 	return Template("softmin_hd2", consts, map[string]string{"DECL": decl.String(), "ACC_ZERO": c.accZero(),
-		"STAGE": c.stage(), "INNER": c.inner(), "TILE_END": tileEnd.String(), "RED_WRITE": red.String()})
+		"STAGE": c.stage(), "INNER": c.inner(), "STAGE_END": c.stageEnd(), "TILE_END": tileEnd.String(), "RED_WRITE": red.String()})
+}
+
+// SoftMinHD2Shared is the workgroup memory in bytes of SoftMinHD2 with
+// the same arguments.
+func SoftMinHD2Shared(d, rm, rn, kc, prefetch int) int {
+	kc, _ = HDChunk(d, kc)
+	c := newHDCost(d, rm, rn, kc, prefetch == 1)
+	c.db = prefetch == 2
+	return 16 * max(c.shared(), rm*128)
 }
 
 func nestMax(xs []string) string {
@@ -283,5 +370,5 @@ func SoftMeanHD2(d, dv, kc int, pf bool) (string, error) {
 	consts["CG"] = cg
 	return Template("softmean_hd2", consts, map[string]string{"DECL": decl.String(), "ACC_ZERO": c.accZero(),
 		"STAGE": c.stage(), "INNER": c.inner(), "LOGITS": logits.String(), "WEIGHTS": weights.String(),
-		"PV": pv.String(), "SHARE": share.String(), "GATHER": gather.String(), "WRITE": write.String()})
+		"PV": pv.String(), "SHARE": share.String(), "GATHER": gather.String(), "WRITE": write.String(), "STAGE_END": ""})
 }

@@ -8,13 +8,13 @@ import (
 
 // TestSoftMinHD2 checks the generated softmin_hd2.wgsl: every placeholder
 // filled, RM x RN/4 vec4 fused multiply-adds per k step, the prefetch
-// registers only with pf, and X staged once when one chunk holds every
-// coordinate. (TestHighDim in compute/conformance runs the kernels.)
+// registers only with a prefetch, one barrier a chunk when double
+// buffered, and X staged once when one chunk holds every coordinate.
+// (TestHighDim in compute/conformance runs the kernels.)
 func TestSoftMinHD2(t *testing.T) {
 	for _, c := range []struct {
-		d, rm, rn, kc int
-		pf            bool
-	}{{64, 8, 8, 16, false}, {192, 8, 4, 16, true}, {5, 4, 8, 8, true}, {3, 4, 4, 32, false}} {
+		d, rm, rn, kc, pf int
+	}{{64, 8, 8, 16, 0}, {192, 8, 4, 16, 1}, {5, 4, 8, 8, 1}, {3, 4, 4, 32, 0}, {64, 8, 8, 16, 2}, {8, 8, 8, 16, 2}} {
 		src, err := SoftMinHD2(c.d, c.rm, c.rn, c.kc, c.pf)
 		if err != nil {
 			t.Fatalf("SoftMinHD2(%+v): %v", c, err)
@@ -25,8 +25,12 @@ func TestSoftMinHD2(t *testing.T) {
 		if got, want := strings.Count(src, "= fma(vec4<f32>(a"), c.rm*c.rn/4; got != want {
 			t.Errorf("SoftMinHD2(%+v): %d vec4 FMAs a k step, want %d", c, got, want)
 		}
-		if got := strings.Contains(src, "var py0"); got != c.pf {
-			t.Errorf("SoftMinHD2(%+v): prefetch registers %v, want %v", c, got, c.pf)
+		if got := strings.Contains(src, "var py0"); got != (c.pf > 0) {
+			t.Errorf("SoftMinHD2(%+v): prefetch registers %v, want %v", c, got, c.pf > 0)
+		}
+		loop := src[strings.Index(src, "for (var kc = 0u"):strings.Index(src, "let h0 =")]
+		if got, want := strings.Count(loop, "workgroupBarrier()"), 2-c.pf/2; got != want {
+			t.Errorf("SoftMinHD2(%+v): %d barriers a chunk, want %d", c, got, want)
 		}
 		chunk, dp := HDChunk(c.d, c.kc)
 		if once := !strings.Contains(src, "XT[xo"); once != (dp == chunk) {
@@ -34,7 +38,7 @@ func TestSoftMinHD2(t *testing.T) {
 		}
 	}
 	for _, bad := range [][3]int{{0, 8, 8}, {64, 6, 8}, {64, 8, 2}} {
-		if _, err := SoftMinHD2(bad[0], bad[1], bad[2], 16, false); err == nil {
+		if _, err := SoftMinHD2(bad[0], bad[1], bad[2], 16, 0); err == nil {
 			t.Errorf("SoftMinHD2(d=%d, rm=%d, rn=%d) gave no error", bad[0], bad[1], bad[2])
 		}
 	}

@@ -88,6 +88,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_inde
       for (var kk = 0u; kk < KC; kk++) {
 {{INNER}}
       }
+{{STAGE_END}}
       workgroupBarrier();
     }
     let t0 = j0 + t * BN;

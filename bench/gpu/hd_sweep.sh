@@ -10,6 +10,7 @@
 #
 #   SECTIONS="min64 min16 mean mid full validate torch" bash bench/gpu/hd_sweep.sh
 #   SECTIONS="validate mid2 full2 torch groups" bash bench/gpu/hd_sweep.sh
+#   SECTIONS=db bash bench/gpu/hd_sweep.sh    (next: measure the double buffering)
 set -u
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp}
@@ -50,6 +51,8 @@ for s in $SECTIONS; do
     mid2) section mid2 DIMS="4 8" SIZES="1e4 3e4 1e5" VARIANTS="default per-pair" ;;
     full2) section full2 DIMS="16 32 64 128 192" SIZES="1e4 3e4 1e5" VARIANTS="default" ;;
     groups) section groups DIMS="8 16 64 192" SIZES="1e4 3e4" VARIANTS="tiled2-g512" ;;
+    # Not yet run on a GPU: the soft-min's double-buffered staging.
+    db) section db DIMS="8 16 64 192" SIZES="1e4 3e4 1e5" KERNELS=softmin VARIANTS="default tiled2-8x8-db tiled2-8x4-db" ;;
     validate)
       echo "section validate at ${SECONDS}s" | tee -a "$OUT/sweep.log"
       { echo "== default"; timeout 90 "$BIN" validate --backend gpu 2>&1 | tail -5

@@ -15,8 +15,9 @@
 # shipped choice per d), "tiled" (OTPLAY_SOFTMIN_HD_MIN=1 and
 # OTPLAY_SOFTMEAN_HD_MIN=1: softmin_hd.wgsl with its default 8 x 8
 # register block and softmean_hd.wgsl at every d), "tiled2[-RMxRN][-kcK]
-# [-pf][-gG]" (softmin_hd2.wgsl / softmean_hd2.wgsl at every d, with an
-# RM x RN block, K-coordinate chunks, the register prefetch, G target
+# [-pf|-db][-gG]" (softmin_hd2.wgsl / softmean_hd2.wgsl at every d, with an
+# RM x RN block, K-coordinate chunks, the register prefetch or the double
+# buffering (OTPLAY_HD_PF=1 or 2), G target
 # workgroups: OTPLAY_HD_RM/RN/KC/PF/GROUPS; unset parts keep the
 # defaults), "tiled-rbK" (the soft-min alone with a K x K block) or "per-pair"
 # (both 0: softmin_small.wgsl / softmean_small.wgsl for d <= 3,
@@ -57,13 +58,14 @@ for d in $DIMS; do
           rb=${variant#tiled-rb} ks=softmin
           case ",$KERNELS," in *,softmin,*) ;; *) continue ;; esac ;;
         tiled2*)
-          # tiled2[-RMxRN][-kcK][-pf][-gG]: softmin_hd2.wgsl / softmean_hd2.wgsl
+          # tiled2[-RMxRN][-kcK][-pf|-db][-gG]: softmin_hd2.wgsl / softmean_hd2.wgsl
           kern=2
           for part in $(echo "${variant#tiled2}" | tr - ' '); do
             case $part in
               *x*) rm=${part%x*} rn=${part#*x} ;;
               kc*) kc=${part#kc} ;;
               pf) pf=1 ;;
+              db) pf=2 ;;
               g*) groups=${part#g} ;;
             esac
           done ;;

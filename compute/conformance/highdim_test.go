@@ -66,6 +66,7 @@ func TestHighDim(t *testing.T) {
 	t.Run("gpu-tiled2-8x8", gpuShape(webgpu.HDShape{Kernel: 2, MeanKernel: 2, RM: 8, RN: 8, KC: 16, Prefetch: 1}, true))
 	t.Run("gpu-tiled2-8x4-kc8-pf", gpuShape(webgpu.HDShape{Kernel: 2, MeanKernel: 2, RM: 8, RN: 4, KC: 8, Prefetch: 2}, true))
 	t.Run("gpu-tiled2-4x8-kc32-pf", gpuShape(webgpu.HDShape{Kernel: 2, MeanKernel: 2, RM: 4, RN: 8, KC: 32, Prefetch: 2}, true))
+	t.Run("gpu-tiled2-8x8-db", gpuShape(webgpu.HDShape{Kernel: 2, MeanKernel: 2, RM: 8, RN: 8, KC: 16, Prefetch: 3}, true))
 	t.Run("gpu-tiled", gpuShape(webgpu.HDShape{Kernel: 1, MeanKernel: 1}, false))
 	t.Run("gpu-per-pair", gpuWith(0, 0, perPairSoftMeanBug, false))
 }

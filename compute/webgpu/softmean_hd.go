@@ -84,7 +84,7 @@ func (b *Backend) softMeanHD(dst compute.Array, p compute.Pairs, v compute.Array
 // memory).
 func (b *Backend) softMeanHD2(dst compute.Array, p compute.Pairs, v compute.Array, dv int) (bool, error) {
 	sh := b.hd.shape.shapeFor(p.D, true)
-	pf := sh.Prefetch == 2
+	pf := sh.Prefetch >= 2
 	s := b.hdPlan(p, sh, 64, 64, 4, p.N*(dv+2))
 	s.kc, s.dp = shaders.HDChunk(p.D, min(sh.KC, 16))
 	s.shared = 2048 * 16

@@ -172,7 +172,9 @@ type hdState struct {
 //     16; the soft-mean takes at most 16); OTPLAY_HD_KC.
 //   - Prefetch: 1 off, 2 on, the register prefetch of the next chunk
 //     (default: on for the soft-mean, and for the soft-min from d = 96);
-//     OTPLAY_HD_PF=0 or 1.
+//     3 (the soft-min only; the soft-mean takes it as 2): prefetched into
+//     a second staging buffer, one barrier a chunk (not yet measured on a
+//     GPU); OTPLAY_HD_PF=0, 1 or 2.
 //   - Groups: the workgroups the column split aims for (default
 //     TargetGroups); OTPLAY_HD_GROUPS.
 //
@@ -235,6 +237,8 @@ func hdStateFromEnv() hdState {
 		s.Prefetch = 1
 	case "1":
 		s.Prefetch = 2
+	case "2":
+		s.Prefetch = 3
 	}
 	return hdState{shape: s}
 }
@@ -254,7 +258,7 @@ func (b *Backend) SetHDShape(s HDShape) {
 		return false
 	}
 	if !in(s.Kernel, 1, 2) || !in(s.MeanKernel, 1, 2) || !in(s.RM, 4, 8) || !in(s.RN, 4, 8) ||
-		s.KC < 0 || s.KC > 32 || s.KC%4 != 0 || !in(s.Prefetch, 1, 2) || s.Groups < 0 {
+		s.KC < 0 || s.KC > 32 || s.KC%4 != 0 || !in(s.Prefetch, 1, 2, 3) || s.Groups < 0 {
 		panic(fmt.Sprintf("webgpu: SetHDShape: shape %+v out of range", s))
 	}
 	b.hd.shape = s
@@ -382,14 +386,13 @@ func (b *Backend) hdPrep(p compute.Pairs, s hdShape, rowTerm bool) error {
 // device's limits do not hold the shape.
 func (b *Backend) softMinHD2(dst compute.Array, p compute.Pairs) (bool, error) {
 	sh := b.hd.shape.shapeFor(p.D, false)
-	rm, rn, pf := sh.RM, sh.RN, sh.Prefetch == 2
+	rm, rn, pf := sh.RM, sh.RN, sh.Prefetch-1
 	s := b.hdPlan(p, sh, 16*rm, 16*rn, 2, 2*p.N)
-	xv, yv := s.kc*rm*4, s.kc*rn*4
-	s.shared = 16 * max(xv+yv, rm*128)
+	s.shared = shaders.SoftMinHD2Shared(p.D, rm, rn, s.kc, pf)
 	if !b.hdFits(s) {
 		return false, nil
 	}
-	key := fmt.Sprintf("softmin_hd2:D=%d:RM=%d:RN=%d:KC=%d:PF=%v", p.D, rm, rn, s.kc, pf)
+	key := fmt.Sprintf("softmin_hd2:D=%d:RM=%d:RN=%d:KC=%d:PF=%d", p.D, rm, rn, s.kc, pf)
 	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMinHD2(p.D, rm, rn, s.kc, pf) })
 	if err != nil {
 		return true, err

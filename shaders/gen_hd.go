@@ -357,11 +357,17 @@ func SoftMeanHD2(d, dv, kc int, pf bool) (string, error) {
 		fmt.Fprintf(&write, "  {\n    let i = row0 + ty * 4u + %du;\n    if (i < P.n && %s) {\n", u, owner)
 		fmt.Fprintf(&write, "      if (P.nsplit == 1u) {\n        let inv = 1.0 / s4.%s;\n", comp[u])
 		for t := 0; t < chunks; t++ {
-			fmt.Fprintf(&write, "        for (var w = 0u; w < 4u; w++) { let k = %du + cg * 4u + w; if (k < DV) { dst[i * DV + k] = o%d_%d[w] * inv; } }\n", 64*t, u, t)
+			fmt.Fprintf(&write, "        let k%d = %du + cg * 4u;\n", t, 64*t)
+			for w := 0; w < 4; w++ {
+				fmt.Fprintf(&write, "        if (k%d + %du < DV) { dst[i * DV + k%d + %du] = o%d_%d.%s * inv; }\n", t, w, t, w, u, t, comp[w])
+			}
 		}
 		fmt.Fprintf(&write, "      } else {\n        let o = (wid.z * P.n + i) * (DV + 2u);\n        if (tx == 0u) { dst[o] = mr.%s; dst[o + 1u] = s4.%s; }\n", comp[u], comp[u])
 		for t := 0; t < chunks; t++ {
-			fmt.Fprintf(&write, "        for (var w = 0u; w < 4u; w++) { let k = %du + cg * 4u + w; if (k < DV) { dst[o + 2u + k] = o%d_%d[w]; } }\n", 64*t, u, t)
+			fmt.Fprintf(&write, "        let k%d = %du + cg * 4u;\n", t, 64*t)
+			for w := 0; w < 4; w++ {
+				fmt.Fprintf(&write, "        if (k%d + %du < DV) { dst[o + 2u + k%d + %du] = o%d_%d.%s; }\n", t, w, t, w, u, t, comp[w])
+			}
 		}
 		write.WriteString("      }\n    }\n  }\n")
 	}

@@ -95,18 +95,23 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_inde
     for (var q = 0u; q < 16u; q++) {
       sq += sh[RM * 64u + li * 16u + q] * exp2(sh[li * 16u + q] - mq);
     }
-    for (var u = 0u; u < 4u; u++) {
-      let i = row0 + 4u * li + u;
-      if (i < P.n) {
-        let mm = mq[u] - Q[i];
-        if (P.nsplit == 1u) {
-          dst[i] = P.outk * (mm + log2(sq[u]));
-        } else {
-          let o = 2u * (wid.z * P.n + i);
-          dst[o] = mm;
-          dst[o + 1u] = sq[u];
-        }
-      }
-    }
+    let i = row0 + 4u * li;
+    emit(i, mq.x, sq.x, wid.z);
+    emit(i + 1u, mq.y, sq.y, wid.z);
+    emit(i + 2u, mq.z, sq.z, wid.z);
+    emit(i + 3u, mq.w, sq.w, wid.z);
+  }
+}
+
+// emit writes row i's soft-min, or its partial (max, sum) for split z.
+fn emit(i: u32, m: f32, s: f32, z: u32) {
+  if (i >= P.n) { return; }
+  let mm = m - Q[i];
+  if (P.nsplit == 1u) {
+    dst[i] = P.outk * (mm + log2(s));
+  } else {
+    let o = 2u * (z * P.n + i);
+    dst[o] = mm;
+    dst[o + 1u] = s;
   }
 }

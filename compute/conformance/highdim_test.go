@@ -51,8 +51,9 @@ func TestHighDim(t *testing.T) {
 	}
 	// The vec4-tiled kernels (softmin_hd2.wgsl, softmean_hd2.wgsl) in shapes
 	// that cover both register blocks, the chunk lengths and the prefetch
-	// (on the quick list of dimensions: gpu-default runs the default shapes
-	// on the full list).
+	// on the quick list of dimensions (d = 16: one chunk staged once; 192:
+	// twelve chunks). gpu-default runs the default shapes on the full list,
+	// the mid-d ones (5, 8) included.
 	gpuShape := func(s webgpu.HDShape, quick bool) func(t *testing.T) {
 		return func(t *testing.T) {
 			b := gputest.Raw(t)

@@ -27,14 +27,7 @@
 #   DIMS="8 16 32 64 128" SIZES="1e4 3e4" KERNELS=softmean VARIANTS="tiled per-pair" bash bench/gpu/run.sh
 set -u
 cd "$(dirname "$0")/../.."
-if [ -d .gl ] && ! ldconfig -p | grep -q libvulkan.so.1; then
-  for f in .gl/*.deb; do dpkg -x "$f" /; done
-  ldconfig
-fi
-export VK_DRIVER_FILES=${VK_DRIVER_FILES:-/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json}
-export __EGL_VENDOR_LIBRARY_FILENAMES=${__EGL_VENDOR_LIBRARY_FILENAMES:-/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json}
-export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp/xdg}
-mkdir -p -m 700 "$XDG_RUNTIME_DIR"
+. bench/gpu/device-env.sh
 BIN=${BIN:-.devbin/otplay}
 DIMS=${DIMS:-2 3 8 16 32 64 128 192}
 SIZES=${SIZES:-1e4 3e4 1e5}

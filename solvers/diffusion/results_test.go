@@ -72,7 +72,8 @@ func TestResultsTable(t *testing.T) {
 		name string
 		run  func(*resultsEnv) string
 	}{{"corrector", resultsCorrector}, {"threshold", resultsThreshold}, {"scorescale", resultsScoreScale},
-		{"schedule", resultsSchedule}, {"churn", resultsChurn}, {"guidance", resultsGuidance}, {"otpairing", resultsOTPairing}}
+		{"schedule", resultsSchedule}, {"churn", resultsChurn}, {"guidance", resultsGuidance}, {"otpairing", resultsOTPairing},
+		{"hierarchical", resultsHierarchical}} // results_hier_test.go
 	only := os.Getenv("OTPLAY_RESULTS_SECTIONS")
 	for _, sec := range sections {
 		if only != "" && !slices.Contains(strings.Split(only, ","), sec.name) {

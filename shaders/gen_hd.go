@@ -63,33 +63,28 @@ func (c hdCost) decl() string {
 	if c.xOnce {
 		loads(&sb, "  ", c.xv, func(q int) string { return fmt.Sprintf("sh[li + %du] = XT[xb + li + %du];", 256*q, 256*q) })
 	}
-	if c.db {
-		for q := 0; !c.xOnce && q*256 < c.xv; q++ {
-			fmt.Fprintf(&sb, "  var px%d = vec4<f32>(0.0);\n", q)
-		}
-		for q := 0; q*256 < c.yv; q++ {
-			fmt.Fprintf(&sb, "  var py%d = vec4<f32>(0.0);\n", q)
-		}
-		if !c.xOnce {
-			loads(&sb, "  ", c.xv, func(q int) string { return fmt.Sprintf("sh[li + %du] = XT[xb + li + %du];", 256*q, 256*q) })
-		}
-		loads(&sb, "  ", c.yv, func(q int) string {
-			return fmt.Sprintf("sh[XV + li + %du] = YT[cb0 * NC * YV + li + %du];", 256*q, 256*q)
-		})
-		sb.WriteString("  workgroupBarrier();\n  var cur = 0u;\n")
+	if !c.pf && !c.db {
 		return sb.String()
 	}
-	if c.pf {
-		for q := 0; !c.xOnce && q*256 < c.xv; q++ {
-			fmt.Fprintf(&sb, "  var px%d = vec4<f32>(0.0);\n", q)
-		}
-		for q := 0; q*256 < c.yv; q++ {
-			fmt.Fprintf(&sb, "  var py%d = vec4<f32>(0.0);\n", q)
-		}
-		if !c.xOnce {
-			loads(&sb, "  ", c.xv, func(q int) string { return fmt.Sprintf("px%d = XT[xb + li + %du];", q, 256*q) })
-		}
-		loads(&sb, "  ", c.yv, func(q int) string { return fmt.Sprintf("py%d = YT[cb0 * NC * YV + li + %du];", q, 256*q) })
+	for q := 0; !c.xOnce && q*256 < c.xv; q++ {
+		fmt.Fprintf(&sb, "  var px%d = vec4<f32>(0.0);\n", q)
+	}
+	for q := 0; q*256 < c.yv; q++ {
+		fmt.Fprintf(&sb, "  var py%d = vec4<f32>(0.0);\n", q)
+	}
+	// The first chunk: straight to workgroup memory when double buffered
+	// (the loop stores the next one after using the current one), else
+	// into the registers the loop stores first.
+	dstX, dstY := "px%[1]d", "py%[1]d"
+	if c.db {
+		dstX, dstY = "sh[li + %[2]du]", "sh[XV + li + %[2]du]"
+	}
+	if !c.xOnce {
+		loads(&sb, "  ", c.xv, func(q int) string { return fmt.Sprintf(dstX+" = XT[xb + li + %[2]du];", q, 256*q) })
+	}
+	loads(&sb, "  ", c.yv, func(q int) string { return fmt.Sprintf(dstY+" = YT[cb0 * NC * YV + li + %[2]du];", q, 256*q) })
+	if c.db {
+		sb.WriteString("  workgroupBarrier();\n  var cur = 0u;\n")
 	}
 	return sb.String()
 }
@@ -104,27 +99,39 @@ func (c hdCost) accZero() string {
 	return sb.String()
 }
 
+// fetchNext emits the loads of the next chunk (or the next tile's first)
+// into the prefetch registers, with more = whether there is one.
+func (c hdCost) fetchNext(sb *strings.Builder, in string) {
+	sb.WriteString(in + "// The next chunk (or the next tile's first) into registers.\n")
+	sb.WriteString(in + "let last = kc + 1u == NC;\n")
+	sb.WriteString(in + "let nk = select(kc + 1u, 0u, last);\n")
+	sb.WriteString(in + "let ntt = select(t, t + 1u, last);\n")
+	sb.WriteString(in + "let more = ntt < nt;\n")
+	sb.WriteString(in + "if (more) {\n")
+	sb.WriteString(in + "  let xo = xb + nk * XV;\n")
+	sb.WriteString(in + "  let yo = ((cb0 + ntt) * NC + nk) * YV;\n")
+	if !c.xOnce {
+		loads(sb, in+"  ", c.xv, func(q int) string { return fmt.Sprintf("px%d = XT[xo + li + %du];", q, 256*q) })
+	}
+	loads(sb, in+"  ", c.yv, func(q int) string { return fmt.Sprintf("py%d = YT[yo + li + %du];", q, 256*q) })
+	sb.WriteString(in + "}\n")
+}
+
 func (c hdCost) stage() string {
 	var sb strings.Builder
 	const in = "      "
-	if c.db {
-		sb.WriteString(in + "// The next chunk (or the next tile's first) into registers.\n")
-		sb.WriteString(in + "let last = kc + 1u == NC;\n")
-		sb.WriteString(in + "let nk = select(kc + 1u, 0u, last);\n")
-		sb.WriteString(in + "let ntt = select(t, t + 1u, last);\n")
-		sb.WriteString(in + "let more = ntt < nt;\n")
-		sb.WriteString(in + "if (more) {\n")
-		sb.WriteString(in + "  let xo = xb + nk * XV;\n")
-		sb.WriteString(in + "  let yo = ((cb0 + ntt) * NC + nk) * YV;\n")
-		if !c.xOnce {
-			loads(&sb, in+"  ", c.xv, func(q int) string { return fmt.Sprintf("px%d = XT[xo + li + %du];", q, 256*q) })
-		}
-		loads(&sb, in+"  ", c.yv, func(q int) string { return fmt.Sprintf("py%d = YT[yo + li + %du];", q, 256*q) })
-		sb.WriteString(in + "}\n")
+	switch {
+	case c.db:
+		c.fetchNext(&sb, in)
 		sb.WriteString(in + "let xs0 = cur * XS;\n" + in + "let ys0 = XV + cur * YS;\n")
-		return sb.String()
-	}
-	if !c.pf {
+	case c.pf:
+		if !c.xOnce {
+			loads(&sb, in, c.xv, func(q int) string { return fmt.Sprintf("sh[li + %du] = px%d;", 256*q, q) })
+		}
+		loads(&sb, in, c.yv, func(q int) string { return fmt.Sprintf("sh[XV + li + %du] = py%d;", 256*q, q) })
+		sb.WriteString(in + "workgroupBarrier();\n")
+		c.fetchNext(&sb, in)
+	default:
 		sb.WriteString(in + "{\n")
 		sb.WriteString(in + "  let xo = xb + kc * XV;\n")
 		sb.WriteString(in + "  let yo = ((cb0 + t) * NC + kc) * YV;\n")
@@ -133,26 +140,7 @@ func (c hdCost) stage() string {
 		}
 		loads(&sb, in+"  ", c.yv, func(q int) string { return fmt.Sprintf("sh[XV + li + %du] = YT[yo + li + %du];", 256*q, 256*q) })
 		sb.WriteString(in + "}\n" + in + "workgroupBarrier();\n")
-		return sb.String()
 	}
-	if !c.xOnce {
-		loads(&sb, in, c.xv, func(q int) string { return fmt.Sprintf("sh[li + %du] = px%d;", 256*q, q) })
-	}
-	loads(&sb, in, c.yv, func(q int) string { return fmt.Sprintf("sh[XV + li + %du] = py%d;", 256*q, q) })
-	sb.WriteString(in + "workgroupBarrier();\n")
-	sb.WriteString(in + "{\n")
-	sb.WriteString(in + "  // The next chunk (or the next tile's first) into registers.\n")
-	sb.WriteString(in + "  let last = kc + 1u == NC;\n")
-	sb.WriteString(in + "  let nk = select(kc + 1u, 0u, last);\n")
-	sb.WriteString(in + "  let ntt = select(t, t + 1u, last);\n")
-	sb.WriteString(in + "  if (ntt < nt) {\n")
-	sb.WriteString(in + "    let xo = xb + nk * XV;\n")
-	sb.WriteString(in + "    let yo = ((cb0 + ntt) * NC + nk) * YV;\n")
-	if !c.xOnce {
-		loads(&sb, in+"    ", c.xv, func(q int) string { return fmt.Sprintf("px%d = XT[xo + li + %du];", q, 256*q) })
-	}
-	loads(&sb, in+"    ", c.yv, func(q int) string { return fmt.Sprintf("py%d = YT[yo + li + %du];", q, 256*q) })
-	sb.WriteString(in + "  }\n" + in + "}\n")
 	return sb.String()
 }
 

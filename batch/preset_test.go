@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/otplay/otplay/gpu"
+	"github.com/otplay/otplay/solvers/preset"
 )
 
 // presetByName returns the preset name of ps.
@@ -23,8 +23,8 @@ func presetByName(t *testing.T, ps []Preset, name string) Preset {
 // A small-memory adapter gets smaller batches than a large one, and the
 // reason names the storage-binding limit that set them.
 func TestPresetsFollowStorageBinding(t *testing.T) {
-	big := Hardware{Backend: "gpu", Device: "big", Limits: gpu.Limits{MaxStorageBufferBindingSize: 2 << 30, MaxBufferSize: 4 << 30}}
-	small := Hardware{Backend: "gpu", Device: "small", Limits: gpu.Limits{MaxStorageBufferBindingSize: 1 << 20, MaxBufferSize: 1 << 20}}
+	big := Hardware{Backend: "gpu", Device: "big", Limits: preset.Limits{MaxStorageBufferBindingSize: 2 << 30, MaxBufferSize: 4 << 30}}
+	small := Hardware{Backend: "gpu", Device: "small", Limits: preset.Limits{MaxStorageBufferBindingSize: 1 << 20, MaxBufferSize: 1 << 20}}
 	bu, su := presetByName(t, Presets(big), "ultra"), presetByName(t, Presets(small), "ultra")
 	if bu.N != 16000 {
 		t.Errorf("ultra on a 2 GiB binding: n = %d, want the uncapped 16000", bu.N)
@@ -41,12 +41,12 @@ func TestPresetsFollowStorageBinding(t *testing.T) {
 		t.Errorf("ultra differs beyond the batch: %+v vs %+v", su, bu)
 	}
 	// A tiny binding still leaves a batch of at least one point.
-	tiny := Hardware{Backend: "gpu", Device: "tiny", Limits: gpu.Limits{MaxStorageBufferBindingSize: 1024}}
+	tiny := Hardware{Backend: "gpu", Device: "tiny", Limits: preset.Limits{MaxStorageBufferBindingSize: 1024}}
 	if p := presetByName(t, Presets(tiny), "draft"); p.N != 1 {
 		t.Errorf("1 KiB binding: n = %d, want 1", p.N)
 	}
 	// The smaller of binding and buffer limits counts.
-	buf := Hardware{Backend: "gpu", Device: "buf", Limits: gpu.Limits{MaxStorageBufferBindingSize: 2 << 30, MaxBufferSize: 1 << 20}}
+	buf := Hardware{Backend: "gpu", Device: "buf", Limits: preset.Limits{MaxStorageBufferBindingSize: 2 << 30, MaxBufferSize: 1 << 20}}
 	if p := presetByName(t, Presets(buf), "ultra"); p.N != 1024 {
 		t.Errorf("1 MiB max buffer: n = %d, want 1024", p.N)
 	}
@@ -58,7 +58,7 @@ func TestPresetsUnknownLimitsSoftwareAndF16(t *testing.T) {
 		t.Errorf("unknown limits: n = %d, reason %q; want 4000 and WebGPU's default named", p.N, p.Reason)
 	}
 	sw := Hardware{Backend: "gpu", Device: "llvmpipe", Software: true, Features: []string{"shader-f16"},
-		Limits: gpu.Limits{MaxStorageBufferBindingSize: 128 << 20}}
+		Limits: preset.Limits{MaxStorageBufferBindingSize: 128 << 20}}
 	p = presetByName(t, Presets(sw), "balanced")
 	if p.N != 1000 || !strings.Contains(p.Reason, "software adapter") || !strings.Contains(p.Reason, "shader-f16 present") {
 		t.Errorf("software adapter: n = %d, reason %q; want 1000, software and shader-f16 named", p.N, p.Reason)

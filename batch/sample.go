@@ -88,6 +88,8 @@ type SampleRequest struct {
 	SampleCorrection
 	// PatchGuidance, PatchSize and Image are in sample_patch.go.
 	SamplePatchGuidance
+	// Hierarchical and its settings are in sample_hier.go.
+	SampleHierarchical
 }
 
 // NewSampleRequest returns a request holding the CLI's defaults: data
@@ -130,6 +132,8 @@ type SampleResult struct {
 	SampleCorrectionResult
 	// PatchGuidedCalls is in sample_patch.go.
 	SamplePatchGuidanceResult
+	// HierarchicalIterations is in sample_hier.go.
+	SampleHierarchicalResult
 }
 
 // trimDiffusionErr drops the package prefix of a diffusion input error.
@@ -201,6 +205,10 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		return nil, err
 	}
 	if err := req.SamplePatchGuidance.check(); err != nil {
+		return nil, err
+	}
+	hier, err := req.SampleHierarchical.settings(sampler)
+	if err != nil {
 		return nil, err
 	}
 	kind, modelPath, _ := strings.Cut(req.Model, ":")
@@ -374,7 +382,7 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		Sampler: sampler, Steps: req.Steps, Spacing: spacing, Eta: req.Eta, Deterministic: req.Deterministic,
 		FinalDenoise: req.FinalDenoise, Seed: req.Seed, RTol: req.RTol, ATol: req.ATol, Churn: req.Churn,
 		Corrector: corrector, CorrectorSteps: req.CorrectorSteps, SNR: req.SNR,
-		Threshold: req.Threshold, ThresholdBound: bound, ScoreScale: req.ScoreScale,
+		Threshold: req.Threshold, ThresholdBound: bound, ScoreScale: req.ScoreScale, Hierarchical: hier,
 	}, &corrected)
 	if err != nil {
 		return nil, err
@@ -391,7 +399,8 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 	*rep = SampleResult{Sampler: sampler.String(), Model: req.Model, Schedule: sched.Name(), Data: req.Data,
 		Steps: req.Steps, N: req.N, D: d, Seed: req.Seed, NFE: res.NFE, Accepted: res.Steps, Rejected: res.Rejected,
 		TimeMS: float64(elapsed.Microseconds()) / 1000, Backend: info.Name, Device: info.Device, Notes: rep.Notes,
-		Points: pts, SampleCorrectionResult: corrected}
+		Points: pts, SampleCorrectionResult: corrected,
+		SampleHierarchicalResult: SampleHierarchicalResult{HierarchicalIterations: res.HierarchicalIterations}}
 	guided(&rep.SamplePatchGuidanceResult)
 	if n := sampleGuidanceNote(req.SamplePatchGuidance); n != "" {
 		rep.Notes = append(rep.Notes, n)

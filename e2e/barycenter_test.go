@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,8 +62,8 @@ func shot(t *testing.T, tb *tab, name string) string {
 // worst POT error stays under the tolerance. Screenshots at 1280x800 and
 // 390x844 (debiased, GPU).
 func TestBarycenterPage(t *testing.T) {
-	query := "a=disc&b=square&c=cross&d=ring&n=3&size=16&eps=0.01"
-	st, err := play.BarycenterSchema.DecodeQuery(query + "&backend=cpu")
+	query := "a=disc&b=square&c=cross&d=ring&n=3&eps=0.01"
+	st, err := play.BarycenterSchema.DecodeQuery(query + "&size=16&backend=cpu")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func TestBarycenterPage(t *testing.T) {
 		backend string
 		w, h    int64
 		extra   string
-	}{{"cpu", 1280, 800, ""}, {"auto", 1280, 800, ""}, {"auto", 390, 844, "&debiased=on"}} {
+	}{{"cpu", 1280, 800, "&size=16"}, {"auto", 1280, 800, "&size=16"}, {"auto", 390, 844, "&debiased=on&preset=draft"}} {
 		name := fmt.Sprintf("%s-%dx%d", c.backend, c.w, c.h)
 		t.Run(name, func(t *testing.T) {
 			tb := newTab(t)
@@ -97,6 +98,11 @@ func TestBarycenterPage(t *testing.T) {
 				t.Errorf("backend=auto opened %s; the browser has WebGPU", r.Backend.Badge())
 			case !r.Converged || r.WorstErr > 1e-4:
 				t.Errorf("GPU: converged %v, worst err %.3g", r.Converged, r.WorstErr)
+			}
+			// Without a size the draft preset's 16 pixels fit SwiftShader's
+			// 1 GiB binding; the read-out says so.
+			if strings.Contains(c.extra, "preset=draft") && (r.Size != 16 || r.Preset == nil || !strings.Contains(r.Preset.Reason, "barycenter side 16 px (the quality's level; it fits)")) {
+				t.Errorf("preset draft: size %d, read-out %+v", r.Size, r.Preset)
 			}
 			t.Logf("screenshot %s", shot(t, tb, "barycenter-"+name+".png"))
 			tb.checkConsole(t)

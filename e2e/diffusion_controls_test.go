@@ -3,6 +3,8 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +20,8 @@ import (
 // /diffusion: turned on in the form (with every = 2 and lambda = 0.7) and
 // applied, they are in the URL, and the played run ends where
 // bridge.SampleCorrected on bridge.MMDTimes ends natively (float64 on
-// the wasm CPU backend). A screenshot at 1280x800 goes to
+// the wasm CPU backend), the ATLAS hierarchical smoothing (heps = 0.05)
+// included, whose Sinkhorn iterations the read-out counts. A screenshot at 1280x800 goes to
 // $OTPLAY_SHOTS if set.
 func TestDiffusionBridgeControls(t *testing.T) {
 	tb := newTab(t)
@@ -31,8 +34,11 @@ func TestDiffusionBridgeControls(t *testing.T) {
 	poll[bool](t, tb, `(() => { const e = document.getElementById("in-lambda"); return !!e; })()`, 5*time.Second)
 	setControl(t, tb, "in-every", "2")
 	setControl(t, tb, "in-lambda", "0.7")
+	setControl(t, tb, "in-hierarchical", "yes")
+	poll[bool](t, tb, `(() => { const e = document.getElementById("in-heps"); return !!e; })()`, 5*time.Second)
+	setControl(t, tb, "in-heps", "0.05")
 	click(t, tb, "apply")
-	poll[bool](t, tb, `["mmdsteps=yes", "correct=yes", "every=2", "lambda=0.7"].every(s => location.search.includes(s))`, 5*time.Second)
+	poll[bool](t, tb, `["mmdsteps=yes", "correct=yes", "every=2", "lambda=0.7", "hierarchical=yes", "heps=0.05"].every(s => location.search.includes(s))`, 15*time.Second)
 	waitDiffusion(t, tb, "f.step === 0 && f.state.includes('correct=yes')", 40*time.Second)
 	click(t, tb, "play")
 	f := waitDiffusion(t, tb, "f.finished", 60*time.Second)
@@ -53,7 +59,8 @@ func TestDiffusionBridgeControls(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := bridge.SampleCorrected(cpu, model, sched, x, 60, s.Points, 120, bridge.CorrectSettings{
-		Sampler: diffusion.Settings{Sampler: diffusion.DDIM, Steps: 8, Seed: 5, Times: times}, Every: 2, Relax: 0.7, Seed: 5 + 3})
+		Sampler: diffusion.Settings{Sampler: diffusion.DDIM, Steps: 8, Seed: 5, Times: times,
+			Hierarchical: diffusion.HierarchicalSettings{On: true, Bandwidth: 0.05}}, Every: 2, Relax: 0.7, Seed: 5 + 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,6 +73,31 @@ func TestDiffusionBridgeControls(t *testing.T) {
 	// 4.5e-12 here.
 	if f.Step != 8 || f.NFE != res.NFE || !(d <= 1e-9) {
 		t.Errorf("finished frame: step %d, NFE %d (want %d), positions differ by %g", f.Step, f.NFE, res.NFE, d)
+	}
+	// The hierarchical smoothing's read-out: its Sinkhorn iterations, as
+	// many as natively.
+	readout := "Sinkhorn iterations (hierarchical)" + strconv.Itoa(res.HierarchicalIterations)
+	if text := eval[string](t, tb, `document.getElementById("diffusion-stats").textContent`); res.HierarchicalIterations < 8 || !strings.Contains(text, readout) {
+		t.Errorf("read-out %q does not contain %q", text, readout)
+	}
+
+	// The rff model with its features control (shown for rff only) and
+	// the draft preset: the run uses D = 256 features; the preset sets
+	// what sits at its default and keeps the steps and particles of the
+	// URL, and the read-out says so.
+	if eval[bool](t, tb, `(() => { const e = document.getElementById("in-features"); return !!e && e.getClientRects().length > 0; })()`) {
+		t.Errorf("the features control is shown for the empirical model")
+	}
+	setControl(t, tb, "in-model", "rff")
+	poll[bool](t, tb, `(() => { const e = document.getElementById("in-features"); return !!e && e.getClientRects().length > 0; })()`, 5*time.Second)
+	setControl(t, tb, "in-features", "256")
+	setControl(t, tb, "in-preset", "draft")
+	click(t, tb, "apply")
+	r := waitDiffusion(t, tb, "f.step === 0 && f.features === 256 && f.preset", 40*time.Second)
+	stats := eval[string](t, tb, `document.getElementById("diffusion-stats").textContent`)
+	t.Logf("rff, draft: %s", r.Preset.Text())
+	if r.Preset.Name != "draft" || !strings.Contains(stats, "kept your steps = 8, particles = 60") || !strings.Contains(stats, "D = 256 features") {
+		t.Errorf("rff with draft: read-out %+v; stats %q", r.Preset, stats)
 	}
 	if dir := os.Getenv("OTPLAY_SHOTS"); dir != "" {
 		png, err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())

@@ -1,16 +1,19 @@
 package e2e
 
 import (
+	"context"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/play"
 	"github.com/otplay/otplay/solvers/ot"
 	"github.com/otplay/otplay/ui"
 )
@@ -80,6 +83,41 @@ func TestOTCostPowerAndRichardson(t *testing.T) {
 	poll[bool](t, tb, `(() => { const e = document.getElementById("in-richardson"); return !e || e.getClientRects().length === 0; })()`, 5*time.Second)
 	setControl(t, tb, "in-method", "balanced")
 	poll[bool](t, tb, `(() => { const e = document.getElementById("in-richardson"); return !!e && e.getClientRects().length > 0; })()`, 5*time.Second)
+
+	// The Hilbert Sinkhorn divergence with its features control (shown
+	// with its MathML for hilbert only) and SPOT's fast preset: 30
+	// iterations at most, said in the read-out; S equals the page model
+	// run natively on the float64 CPU (play.ParseOT: the model test
+	// checks it against kernel.HilbertDivergence).
+	setControl(t, tb, "in-p", "2")
+	setControl(t, tb, "in-method", "hilbert")
+	poll[bool](t, tb, `(() => { const e = document.getElementById("in-features"); const f = e && e.closest(".otplay-field"); return !!f && e.getClientRects().length > 0 && !!f.querySelector("math"); })()`, 5*time.Second)
+	setControl(t, tb, "in-features", "32")
+	setControl(t, tb, "in-preset", "fast")
+	click(t, tb, "apply")
+	poll[bool](t, tb, `["method=hilbert", "features=32", "preset=fast"].every(s => location.search.includes(s))`, 10*time.Second)
+	waitOT(t, tb, "f.hilbert && f.iteration === 0", 40*time.Second)
+	click(t, tb, "play")
+	h := waitOT(t, tb, "f.hilbert && (f.converged || f.iteration >= 30) && !f.playing", 60*time.Second)
+	hst, _ := ui.OTSchema.DecodeQuery("x=gaussian&y=moons&n=40&m=30&eps=0.2&method=hilbert&features=32&preset=fast")
+	ho, err := play.ParseOT(hst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hrun, err := ho.Start(context.Background(), cpu, func(play.Progress) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hrun.Close()
+	hn, err := hrun.Step(context.Background(), 1000, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("hilbert, fast: S %.12g after %d iterations (native model %.12g after %d); %s", h.Divergence, h.Iteration, hn.Divergence, hn.Iteration, h.Preset.Text())
+	if h.Iteration != hn.Iteration || h.MaxIter != 30 || relDiff(h.Divergence, hn.Divergence) > 1e-9 || h.Preset == nil ||
+		!strings.Contains(eval[string](t, tb, `document.getElementById("ot-stats").textContent`), "fast (SPOT) set at most 30 iterations") {
+		t.Errorf("hilbert, fast: %d iterations (native %d), cap %d, S %.12g (native %.12g), read-out %+v", h.Iteration, hn.Iteration, h.MaxIter, h.Divergence, hn.Divergence, h.Preset)
+	}
 	tb.checkConsole(t)
 }
 

@@ -130,6 +130,19 @@ func testPatchPage(t *testing.T, backend string) {
 		if r3.Target != [2]int{20, 10} {
 			t.Errorf("uploaded target %v, want 20 x 10", r3.Target)
 		}
+
+		// Width 0 takes the preset's resolution (draft: 96 pixels on the
+		// wasm CPU, which has no binding limit; the uploaded 20 x 10 target
+		// is never enlarged) and says so.
+		setControl(t, tb, "in-width", "0")
+		setControl(t, tb, "in-preset", "draft")
+		click(t, tb, "apply")
+		sp, _ := st3.With("width", "0")
+		sp, _ = sp.With("preset", "draft")
+		rp := waitPatch(t, tb, sp.Encode(), 60*time.Second)
+		if rp.Width != 96 || rp.Output[0] != 96 || rp.Preset == nil || !strings.Contains(eval[string](t, tb, `document.getElementById("patch-stats").textContent`), "draft (FastSB-OT) set width = 96 px") {
+			t.Errorf("preset draft at width 0: width %d, output %v, read-out %+v", rp.Width, rp.Output, rp.Preset)
+		}
 	}
 	tb.checkConsole(t)
 }

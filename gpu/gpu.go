@@ -135,7 +135,18 @@ type Device struct {
 	pass   *wgpu.ComputePassEncoder
 	temps  []*wgpu.Buffer    // uniform buffers alive until the batch is submitted
 	groups []*wgpu.BindGroup // bind groups alive until the batch is submitted (wgpu-native needs them)
+
+	// flushEvery submits the batch after that many dispatches (0: only when
+	// a result is read or waited for); dispatched counts the batch's.
+	flushEvery, dispatched int
 }
+
+// SetFlushEvery makes Dispatch submit the recorded batch after every n
+// dispatches (n <= 0: never; the batch then goes to the device only when
+// a result is read or waited for, or a buffer released). Submitting early
+// lets the device run while the host records the rest of a long loop,
+// at the cost of one submission per n dispatches.
+func (d *Device) SetFlushEvery(n int) { d.flushEvery = max(n, 0) }
 
 // Info returns the device description.
 func (d *Device) Info() Info { return d.info }
@@ -490,6 +501,9 @@ func (d *Device) Dispatch(k *Kernel, bufs []*Buffer, params []uint32, x, y, z ui
 	d.pass.SetPipeline(k.pipe)
 	d.pass.SetBindGroup(0, bg, nil)
 	d.pass.DispatchWorkgroups(x, y, z)
+	if d.dispatched++; d.flushEvery > 0 && d.dispatched >= d.flushEvery {
+		return d.Flush()
+	}
 	return nil
 }
 
@@ -515,6 +529,7 @@ func (d *Device) Flush() error {
 		return d.Lost()
 	}
 	d.endPass()
+	d.dispatched = 0
 	cmd, err := d.enc.Finish(nil)
 	d.enc.Release()
 	d.enc = nil

@@ -10,6 +10,8 @@ import (
 	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/figure"
 	"github.com/otplay/otplay/solvers/barycenter"
+	"github.com/otplay/otplay/solvers/patch"
+	"github.com/otplay/otplay/solvers/preset"
 )
 
 // BarycenterPath is the route of the barycenter page.
@@ -31,14 +33,20 @@ var barycenterShapes = append([]string{"none"}, barycenter.ShapeNames...)
 
 // BarycenterSchema is the URL state of /barycenter. Defaults: the disc,
 // square, cross and ring of Solomon et al. 2015, Fig. 1 style, 5 x 5
-// cells of 32 x 32 pixels, eps = 0.004 (POT's example), not debiased.
+// cells of the balanced preset's 32 x 32 pixels (size = 0), eps = 0.004 (POT's example), not debiased.
 var BarycenterSchema = Schema{
 	{Name: "a", Label: "Top-left shape", Group: "Shapes", Kind: KindChoice, Default: "disc", Choices: barycenter.ShapeNames, Help: "the input at the top-left corner"},
 	{Name: "b", Label: "Top-right shape", Group: "Shapes", Kind: KindChoice, Default: "square", Choices: barycenter.ShapeNames, Help: "the input at the top-right corner"},
 	{Name: "c", Label: "Bottom-left shape", Group: "Shapes", Kind: KindChoice, Default: "cross", Choices: barycenterShapes, Help: "none: two shapes, one row of interpolations"},
 	{Name: "d", Label: "Bottom-right shape", Group: "Shapes", Kind: KindChoice, Default: "ring", Choices: barycenterShapes, Help: "none (with a bottom-left shape): a triangle of three"},
 	{Name: "n", Label: "Cells per side", Group: "Shapes", Kind: KindInt, Default: "5", Min: 2, Max: MaxBarycenterCells, Slider: true, Help: "n x n barycenters (n for two shapes)"},
-	{Name: "size", Label: "Image side (pixels)", Group: "Shapes", Advanced: true, Kind: KindInt, Default: "32", Min: 8, Max: MaxBarycenterSide, Help: "each shape is size x size; the work per iteration grows like size^3"},
+	{Name: "size", Label: "Image side (pixels; 0: the preset's)", Group: "Shapes", Advanced: true, Kind: KindInt, Default: "0", Min: 0, Max: MaxBarycenterSide, Help: "each shape is size x size (0, or 8 to 64); the work per iteration grows like size^3; 0: the preset's, the largest side whose buffers fit this backend's storage binding, capped at the preset's level"},
+	func() Param {
+		p := presetParam("Shapes", "balanced", []string{"draft", "balanced", "ultra"}, false,
+			"sets the image side where it is 0, as otplay barycenter --preset: the largest whose largest buffers (the grid convolution's 5 values per pixel, float32) fit one storage binding of this backend, capped at draft 16, balanced 32, ultra 64 pixels (a CPU backend: the cap). The read-out says what it chose and why")
+		p.Advanced = true
+		return p
+	}(),
 	{Name: "eps", Label: "Blur ε", Group: "Barycenter", Kind: KindFloat, Default: "0.004", Min: 0.0005, Max: 0.5, Slider: true, Log: true,
 		Math: `<mi>K</mi><mo>=</mo><msup><mi>e</mi><mrow><mo>−</mo><msup><mrow><mo>|</mo><mi>x</mi><mo>−</mo><mi>y</mi><mo>|</mo></mrow><mn>2</mn></msup><mo>/</mo><mi>ε</mi></mrow></msup>`,
 		Help: "entropic regularisation on the unit square (POT's reg): larger is blurrier and faster"},
@@ -64,15 +72,19 @@ func init() {
 		Path:    BarycenterPath,
 		Title:   "Barycenters",
 		Summary: "Wasserstein barycenters of shapes: a square of interpolations between 2-4 images, computed by convolutional Sinkhorn on the GPU, with the debiasing switch.",
-		Schema:  BarycenterSchema,
-		Tours:   BarycenterTours,
+		About: `Convolutional Wasserstein barycenters (Solomon et al. 2015, Fig. 1; POT's convolutional_barycenter2d, log domain) of 2-4 built-in shapes at the corners: a row, a triangle or a square, one cell per Step, with ε and the debiasing switch (Janati et al. 2020). Each cell reports POT's error, the float64 marginal error and its iterations.
+
+The image side defaults to the preset's (draft 16, balanced 32, ultra 64 pixels): the largest side whose buffers fit this backend's storage binding, capped at that level, as otplay barycenter --preset. On the 2-core development VM a 3 x 3 square of 16 x 16 shapes took 2.4-5.8 s on the wasm CPU (float64), 31-39 s on SwiftShader WebGPU and 90-100 s debiased there: a software GPU's per-dispatch cost dominates these small grids.`,
+		Schema: BarycenterSchema,
+		Tours:  BarycenterTours,
 	})
 }
 
 // Barycenter is the typed state of /barycenter.
 type Barycenter struct {
 	Corners  [4]string // a, b, c, d ("none" for c and d: fewer shapes)
-	N, Size  int
+	N, Size  int       // Size 0: the preset's resolution
+	Preset   string
 	Eps      float64
 	Debiased bool
 	Iters    int
@@ -83,8 +95,11 @@ type Barycenter struct {
 // With c = none, d must be none too (two shapes).
 func ParseBarycenter(st State) (Barycenter, error) {
 	b := Barycenter{Corners: [4]string{st.String("a"), st.String("b"), st.String("c"), st.String("d")},
-		N: st.Int("n"), Size: st.Int("size"), Eps: st.Float("eps"), Debiased: st.String("debiased") == "on",
+		N: st.Int("n"), Size: st.Int("size"), Preset: st.String("preset"), Eps: st.Float("eps"), Debiased: st.String("debiased") == "on",
 		Iters: st.Int("iters"), Backend: st.String("backend")}
+	if b.Size != 0 && b.Size < preset.MinSide {
+		return b, fmt.Errorf("size = %d: want 0 (the preset's) or %d to %d pixels", b.Size, preset.MinSide, MaxBarycenterSide)
+	}
 	if b.Corners[2] == "none" && b.Corners[3] != "none" {
 		return b, fmt.Errorf("d = %s but c = none: pick the bottom-left shape first (two shapes: c = d = none)", b.Corners[3])
 	}
@@ -99,8 +114,20 @@ func (b Barycenter) State() (State, error) {
 	}
 	return BarycenterSchema.Make(map[string]string{
 		"a": b.Corners[0], "b": b.Corners[1], "c": b.Corners[2], "d": b.Corners[3],
-		"n": strconv.Itoa(b.N), "size": strconv.Itoa(b.Size), "eps": strconv.FormatFloat(b.Eps, 'g', -1, 64),
+		"n": strconv.Itoa(b.N), "size": strconv.Itoa(b.Size), "preset": choiceOr(b.Preset, "balanced"), "eps": strconv.FormatFloat(b.Eps, 'g', -1, 64),
 		"debiased": deb, "iters": strconv.Itoa(b.Iters), "backend": b.Backend,
+	})
+}
+
+// resolve returns the image side: Size, or where it is 0 the preset's
+// resolution on backend be (preset.Resolution), with what the preset set
+// and why.
+func (b Barycenter) resolve(be compute.Backend) (int, *PresetReadout, error) {
+	if b.Size != 0 {
+		return b.Size, nil, nil
+	}
+	return imageResolution(choiceOr(b.Preset, "balanced"), be, patch.DefaultSize, patch.DefaultStride, func(r preset.ImageResolution) (int, string, string) {
+		return r.Side, "size", r.SideWhy
 	})
 }
 
@@ -160,12 +187,16 @@ type BarycenterFrame struct {
 	WorstMarginal float64 `json:"worstMarginal"`
 	// Last is the most recent cell: its index, weights, iterations and
 	// status sentence.
-	LastCell    int                `json:"lastCell"`
-	LastWeights []float64          `json:"lastWeights"`
-	LastIters   int                `json:"lastIters"`
-	LastStatus  string             `json:"lastStatus"`
-	Precision   string             `json:"precision"`
-	TimingsMS   map[string]float64 `json:"timingsMs"`
+	LastCell    int       `json:"lastCell"`
+	LastWeights []float64 `json:"lastWeights"`
+	LastIters   int       `json:"lastIters"`
+	LastStatus  string    `json:"lastStatus"`
+	Precision   string    `json:"precision"`
+	// Size is the image side used; Preset says how the preset chose it
+	// (nil where the state set it).
+	Size      int                `json:"size"`
+	Preset    *PresetReadout     `json:"preset,omitempty"`
+	TimingsMS map[string]float64 `json:"timingsMs"`
 
 	// View is the mosaic (one heatmap, each cell scaled to its maximum).
 	View figure.Figure `json:"-"`
@@ -190,6 +221,11 @@ type barycenterRun struct {
 
 // Start builds the shapes; each Step computes the next k cells on b.
 func (b Barycenter) Start(ctx context.Context, be compute.Backend, progress func(Progress)) (Run[BarycenterFrame], error) {
+	side, pr, err := b.resolve(be)
+	if err != nil {
+		return nil, err
+	}
+	b.Size = side
 	shapes := b.Shapes()
 	progress(Progress{Phase: fmt.Sprintf("Drawing %d shapes of %d x %d pixels", len(shapes), b.Size, b.Size)})
 	var imgs []float64
@@ -205,6 +241,7 @@ func (b Barycenter) Start(ctx context.Context, be compute.Backend, progress func
 		images: barycenter.Images{Images: imgs, K: len(shapes), H: b.Size, W: b.Size}}
 	f := &r.frame
 	f.Weights, f.Rows, f.Cols, f.Side = w, rows, cols, b.Size
+	f.Size, f.Preset = b.Size, pr
 	f.Barycenters = make([][]float64, len(w))
 	f.Converged, f.LastCell = true, -1
 	f.Precision = compute.PrecisionOf(be.Info()).Name

@@ -3,6 +3,7 @@ package play
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/otplay/otplay/compute"
@@ -152,5 +153,39 @@ func TestBarycenterPageGPU(t *testing.T) {
 	t.Logf("GPU vs CPU: %.2e of the largest pixel", d/top)
 	if d/top > 1e-4 {
 		t.Errorf("GPU cell differs from the CPU by %.3g of its maximum", d/top)
+	}
+}
+
+// size=0 takes the preset's resolution on the page's backend: balanced's
+// 32 pixels and draft's 16 on the CPU (the quality's level: no binding
+// limit), ultra's 64 on a GPU (lavapipe's 128 MiB binding holds
+// 5 x 64^2 values); an explicit size wins; sizes 1 to 7 are refused.
+func TestBarycenterPresetResolution(t *testing.T) {
+	cpu := compute.NewCPU(0)
+	for _, c := range []struct {
+		query string
+		want  int
+	}{{"n=2&iters=2", 32}, {"n=2&iters=2&preset=draft", 16}, {"n=2&iters=2&size=12&preset=ultra", 12}} {
+		run, err := barycenterOf(t, c.query).Start(context.Background(), cpu, func(Progress) {})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := run.Step(context.Background(), 0, false)
+		run.Close()
+		if err != nil || f.Size != c.want || f.Side != c.want || len(f.Barycenters[0]) != c.want*c.want {
+			t.Errorf("%s: size %d (%v), want %d", c.query, f.Size, err, c.want)
+		}
+		if explicit := c.want == 12; explicit != (f.Preset == nil) {
+			t.Errorf("%s: read-out %+v", c.query, f.Preset)
+		}
+	}
+	st, _ := BarycenterSchema.DecodeQuery("size=4")
+	if _, err := ParseBarycenter(st); err == nil {
+		t.Errorf("size 4 accepted")
+	}
+	gpu := gputest.Backend(t)
+	side, r, err := barycenterOf(t, "preset=ultra").resolve(gpu)
+	if err != nil || side != 64 || !strings.Contains(r.Text(), "ultra (FastSB-OT) set size = 64 px; why: GPU") {
+		t.Errorf("ultra on %s: side %d, %v, %+v", gpu.Info().Device, side, err, r)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/solvers/data"
 	"github.com/otplay/otplay/solvers/diffusion"
 )
@@ -23,6 +24,9 @@ const (
 	MaxDiffusionParticles = 5000
 	MaxDiffusionSteps     = 1000
 	MaxDiffusionTrain     = 20000
+	// MaxDiffusionFeatures caps the rff model's features: each model
+	// evaluation costs O((data + particles) x D) on the host.
+	MaxDiffusionFeatures = 8192
 )
 
 // Sizes of what the particle views draw and publish.
@@ -60,8 +64,11 @@ var PointSets = append(append([]string(nil), OTSets...), UploadChoice)
 var DiffusionSchema = Schema{
 	{Name: "data", Label: "Data set", Group: "Data", Kind: KindChoice, Default: "8gaussians", Choices: PointSets, Help: "data set p_0 (package data, seeded; upload: your CSV or .npy of 2-D points)"},
 	{Name: "n", Label: "Data points", Group: "Data", Slider: true, Log: true, Kind: KindInt, Default: "500", Min: 1, Max: MaxDiffusionData, Help: "data points y_1..y_n (of an upload: the first n)"},
-	{Name: "model", Label: "Denoiser", Group: "Model", Math: `<mi>D</mi><mo>(</mo><mi>x</mi><mo>,</mo><mi>t</mi><mo>)</mo><mo>=</mo><mi>𝔼</mi><mo>[</mo><msub><mi>x</mi><mn>0</mn></msub><mo>|</mo><msub><mi>x</mi><mi>t</mi></msub><mo>=</mo><mi>x</mi><mo>]</mo>`, Kind: KindChoice, Default: "empirical", Choices: DenoiserNames, Aliases: DenoiserAliases,
-		Help: "denoiser D(x,t) = E[x_0|x_t=x]: empirical = the exact denoiser of the data, a softmax-weighted mean, w_j ∝ exp(-|x - α_t y_j|²/2σ_t²); gmm = a fitted Gaussian mixture; mlp = a network trained here"},
+	{Name: "model", Label: "Denoiser", Group: "Model", Math: `<mi>D</mi><mo>(</mo><mi>x</mi><mo>,</mo><mi>t</mi><mo>)</mo><mo>=</mo><mi>𝔼</mi><mo>[</mo><msub><mi>x</mi><mn>0</mn></msub><mo>|</mo><msub><mi>x</mi><mi>t</mi></msub><mo>=</mo><mi>x</mi><mo>]</mo>`, Kind: KindChoice, Default: "empirical", Choices: DiffusionModelNames, Aliases: DenoiserAliases,
+		Help: "denoiser D(x,t) = E[x_0|x_t=x]: empirical = the exact denoiser of the data, a softmax-weighted mean, w_j ∝ exp(-|x - α_t y_j|²/2σ_t²); gmm = a fitted Gaussian mixture; mlp = a network trained here; rff = the exact model's score estimated with D random Fourier features (SBDS's RFF kernel-derivative score)"},
+	{Name: "features", Label: "Random features D", Group: "Model", ShownWhen: "model=rff", Slider: true, Log: true, Kind: KindInt, Default: "1024", Min: 1, Max: MaxDiffusionFeatures,
+		Math: `<mo>∇</mo><mi>log</mi><msub><mover><mi>p</mi><mo>^</mo></mover><mi>t</mi></msub><mo>(</mo><mi>x</mi><mo>)</mo><mo>=</mo><mfrac><mrow><mo>∇</mo><mi>φ</mi><msup><mrow><mo>(</mo><mi>x</mi><mo>)</mo></mrow><mo>⊤</mo></msup><mover><mi>φ</mi><mo>¯</mo></mover></mrow><mrow><mi>φ</mi><msup><mrow><mo>(</mo><mi>x</mi><mo>)</mo></mrow><mo>⊤</mo></msup><mover><mi>φ</mi><mo>¯</mo></mover></mrow></mfrac>`,
+		Help: "rff: D random Fourier features φ(x) = √(2/D) cos(ω·x + b), ω ~ N(0, I/σ_t²) (Rahimi and Recht 2007, eq. (2)), φ̄ their mean over the centres α_t y_j; the score is the ratio of the kernel-density estimate's gradient to its value (Sriperumbudur et al. 2017, sec. 4), with the data's Gaussian score where the density is not 3 standard errors above 0; error O(1/√D); as otplay sample --model rff --features D"},
 	{Name: "k", Label: "Mixture components K", Group: "Model", ShownWhen: "model=gmm", Slider: true, Kind: KindInt, Default: "8", Min: 1, Max: 64, Help: "gmm: mixture components K of p_0 = Σ π_k N(μ_k, s² I), fitted by EM"},
 	{Name: "train", Label: "Training steps", Group: "Model", ShownWhen: "model=mlp", Slider: true, Log: true, Kind: KindInt, Default: "1000", Min: 10, Max: MaxDiffusionTrain, Help: "mlp: Adam steps on L = E|ε_θ(α_t x_0 + σ_t ε, t) - ε|², batch 256"},
 	{Name: "sampler", Label: "Sampler", Group: "Sampling", Kind: KindChoice, Default: "dpmpp2m", Choices: diffusion.SamplerNames(), Help: "reverse-process solver (ddpm, ddim η=0, DPM-Solver++ 2M/3M/2S, Heun, Euler-Maruyama, adaptive RK45)"},
@@ -75,6 +82,11 @@ var DiffusionSchema = Schema{
 	{Name: "lambda", Label: "Correction strength λ", Group: "Sampling", Advanced: true, ShownWhen: "correct=yes", Kind: KindFloat, Default: "0.5", Min: 0, MinOpen: true, Max: 1, Slider: true, SliderMin: 0.05, SliderMax: 1,
 		Math: `<mi>x</mi><mo>←</mo><mi>x</mi><mo>+</mo><mi>λ</mi><mo>(</mo><mi>T</mi><mo>(</mo><mi>x</mi><mo>)</mo><mo>−</mo><mi>x</mi><mo>)</mo>`,
 		Help: "the fraction of the way to the plan's barycentric projection T(x) that each correction moves"},
+	{Name: "hierarchical", Label: "ATLAS hierarchical smoothing", Group: "Sampling", Advanced: true, Kind: KindChoice, Default: "no", Choices: []string{"no", "yes"},
+		Help: "ATLAS's hierarchical sampler (diffusion.HierarchicalSmooth): after every step, a symmetric Sinkhorn solve on the particles with a Gaussian kernel of bandwidth ε√(1 - ᾱ_t) and a kernel-weighted mean of the predicted positions, weights f_j g_j; no NFE, about 40 O(n²) passes per step; stops with an error when the marginals stay off by more than 0.01, as the seed's does; as otplay sample --hierarchical; fixed-step samplers only"},
+	{Name: "heps", Label: "Smoothing bandwidth ε", Group: "Sampling", Advanced: true, ShownWhen: "hierarchical=yes", Kind: KindFloat, Default: "0.01", Min: 0, MinOpen: true, Max: 10, Slider: true, Log: true, SliderMin: 0.001, SliderMax: 1,
+		Math: `<mi>k</mi><mo>(</mo><mi>x</mi><mo>,</mo><mi>y</mi><mo>)</mo><mo>=</mo><msup><mi>e</mi><mrow><mo>−</mo><msup><mrow><mo>|</mo><mi>x</mi><mo>−</mo><mi>y</mi><mo>|</mo></mrow><mn>2</mn></msup><mo>/</mo><mn>2</mn><msup><mi>ε</mi><mn>2</mn></msup><mo>(</mo><mn>1</mn><mo>−</mo><msub><mover><mi>α</mi><mo>¯</mo></mover><mi>t</mi></msub><mo>)</mo></mrow></msup>`,
+		Help: "the kernel bandwidth ε, in data units: the seed's default 0.01 changes nothing measurable on the 2-D sets; from about 0.1 the seed's 20 Sinkhorn iterations miss the marginal check (the run stops) and, solved to the end (otplay sample --hierarchical-averaged), the smoothing blurs the particles (solvers/diffusion/RESULTS.md); as otplay sample --hierarchical-eps"},
 	{Name: "class", Label: "Class", Group: "Guidance", ShownWhen: "data=" + strings.Join(LabelledSets, "|"), Kind: KindChoice, Default: "all", Choices: ClassChoices,
 		Help: "sample one class of the labelled data (8gaussians' centre, moons' moon, circles' and rings' ring, spirals' and pinwheel's arm) with classifier-free guidance; all: the unconditional model. empirical and gmm: the exact class model (the denoiser of the class's points, a mixture fitted to them); mlp: the network is trained class-conditional (label dropout 0.1)"},
 	{Name: "guidance", Label: "Guidance weight W", Group: "Guidance", ShownWhen: "class=" + strings.Join(ClassChoices[1:], "|"), Kind: KindFloat, Default: "1", Min: 0, Max: 5, Slider: true, SliderMin: 0, SliderMax: 5,
@@ -86,6 +98,8 @@ var DiffusionSchema = Schema{
 		Help: "dynamic thresholding (Saharia et al. 2022, Sec. 2.3): clip the denoised estimate at its p-th percentile of |x_0| with the data's largest |coordinate| as the bound R; 0: off; as otplay sample --threshold"},
 	{Name: "churn", Label: "Churn S_churn", Group: "Sampling", Advanced: true, ShownWhen: "sampler=heun", Kind: KindFloat, Default: "0", Min: 0, Max: 100, Slider: true, SliderMin: 0, SliderMax: 20,
 		Help: "EDM's stochastic churn S_churn for the Heun sampler (Karras et al. 2022, Alg. 2; 0: Alg. 1, deterministic): each step first adds noise raising σ by a factor 1 + min(S_churn/N, √2 - 1); as otplay sample --churn"},
+	presetParam("Sampling", NoPreset, []string{"draft", "balanced", "ultra"}, true,
+		"FastSB-OT's quality presets, as otplay sample --preset: draft 10 steps, balanced 25, ultra 50 with one Langevin corrector step per step; the particles are the batch chosen from this backend's storage-binding limit (a quarter of it in 64-D float32 points; a quarter again on a software adapter or the CPU), at most 5000 here. It sets the knobs at their defaults; ones you moved win. The read-out says what it set and why"),
 	{Name: "particles", Label: "Particles", Group: "Sampling", Slider: true, Log: true, Kind: KindInt, Default: "500", Min: 1, Max: MaxDiffusionParticles, Help: "particles x_1 ~ N(0, I) moved by the sampler"},
 	{Name: "seed", Label: "Random seed", Group: "Sampling", Advanced: true, Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "seed of the data, the prior noise and the sampler's noise (Philox)"},
 	{Name: "field", Label: "Arrows show", Group: "Display", Kind: KindChoice, Default: "score", Choices: []string{"score", "drift", "none"},
@@ -116,6 +130,10 @@ var ClassChoices = func() []string {
 // `otplay sample --model` names them.
 var DenoiserNames = []string{"empirical", "gmm", "mlp"}
 
+// DiffusionModelNames are /diffusion's models: the denoisers and rff, a
+// score model (otplay sample --model rff), which /truncate does not offer.
+var DiffusionModelNames = append(append([]string(nil), DenoiserNames...), "rff")
+
 // DenoiserAliases are the old URL names of the models: "exact" was the
 // pages' name of the empirical denoiser.
 var DenoiserAliases = map[string]string{"exact": "empirical"}
@@ -139,8 +157,13 @@ func init() {
 		Path:    DiffusionPath,
 		Title:   "Diffusion",
 		Summary: "The reverse diffusion process, step by step: particles with trails, the score or drift field, the denoised estimate, NFE and quality per step. Exact, Gaussian-mixture or trained models.",
-		Schema:  DiffusionSchema,
-		Tours:   DiffusionTours,
+		About: `The reverse diffusion process, step by step, with the models and samplers of otplay sample. Models: empirical (the exact denoiser of the data; the old name exact still loads), gmm (a tied Gaussian mixture fitted by EM), mlp (trained in the page; the progress line counts the Adam steps) and rff (the exact model's score estimated with D random Fourier features, SBDS's RFF kernel-derivative score; the read-out counts the points that fell back to the data's Gaussian score). Measured in solvers/diffusion/RESULTS.md: the rff score is 3-6 times worse than the exact model it approximates.
+
+Sampling: MMD-adaptive time steps (bridge.MMDTimes) and the Schrödinger-bridge correction every k steps with strength λ (bridge.SampleCorrected), fixed-step samplers only; the corrector (Langevin, Tweedie or adaptive; Song et al. 2021), dynamic thresholding (Saharia et al. 2022) and Heun's churn (Karras et al. 2022), as otplay sample's flags of the same names; ATLAS's hierarchical smoothing after every step (bandwidth heps; the read-out counts its Sinkhorn iterations), as otplay sample --hierarchical. The preset control applies FastSB-OT's draft, balanced or ultra to the knobs left at their defaults, with the batch read from this backend's storage-binding limit, and says what it set.
+
+Guidance on the labelled sets (8gaussians, moons, circles, 25gaussians, spirals, pinwheel, rings): class K and weight W (Ho and Salimans 2022; W = 0 unconditional, 1 the class, more sharper). A finished run shows the class accuracy and the spread beside the class's own. On 8gaussians (n = 400, 200 particles, 20 steps, empirical) the accuracy is 12.5 % at W = 0 and 100 % at W = 3, the spread 0.136 against the class's 0.219.`,
+		Schema: DiffusionSchema,
+		Tours:  DiffusionTours,
 	})
 }
 
@@ -156,6 +179,9 @@ type ModelSpec struct {
 	Model    string // empirical, gmm or mlp
 	K        int    // gmm components
 	Train    int    // mlp Adam steps
+	// Features is the rff model's random Fourier features D (0: 1024,
+	// otplay sample's default).
+	Features int
 	// Upload holds the reader's points (row-major, 2-D) where Data is
 	// UploadChoice; it is not part of the URL.
 	Upload []float64
@@ -224,21 +250,30 @@ type Diffusion struct {
 	Corrector string
 	Threshold float64
 	Churn     float64
-	Field     string // score, drift or none
-	Trail     int    // trail length in frames
-	Backend   string
+	// Preset is a preset of package preset (or NoPreset), applied by
+	// Start on the backend's hardware.
+	Preset  string
+	Field   string // score, drift or none
+	Trail   int    // trail length in frames
+	Backend string
+
+	// Hierarchical applies ATLAS's smoothing after every step with
+	// bandwidth HierEps (diffusion.HierarchicalSettings).
+	Hierarchical bool
+	HierEps      float64
 }
 
 // ParseDiffusion reads the typed state from a decoded /diffusion state.
 func ParseDiffusion(st State) (Diffusion, error) {
 	d := Diffusion{
 		ModelSpec: ModelSpec{Data: st.String("data"), N: st.Int("n"), Seed: uint64(st.Int("seed")), Schedule: st.String("schedule"),
-			Model: st.String("model"), K: st.Int("k"), Train: st.Int("train")},
+			Model: st.String("model"), K: st.Int("k"), Train: st.Int("train"), Features: st.Int("features")},
 		Sampler: st.String("sampler"), Steps: st.Int("steps"), Particles: st.Int("particles"),
-		Field: st.String("field"), Trail: st.Int("trail"), Backend: st.String("backend"),
+		Field: st.String("field"), Trail: st.Int("trail"), Backend: st.String("backend"), Preset: st.String("preset"),
 		Guidance: st.Float("guidance"), Class: -1,
 		Corrector: st.String("corrector"), Threshold: st.Float("threshold"),
 		MMDSteps: st.String("mmdsteps") == "yes", Correct: st.String("correct") == "yes", Every: st.Int("every"), Lambda: st.Float("lambda"),
+		Hierarchical: st.String("hierarchical") == "yes", HierEps: st.Float("heps"),
 	}
 	// Churn of another sampler than Heun (the control is hidden there)
 	// is dropped.
@@ -260,12 +295,13 @@ func ParseDiffusion(st State) (Diffusion, error) {
 func (d Diffusion) State() (State, error) {
 	return DiffusionSchema.Make(map[string]string{
 		"data": d.Data, "n": strconv.Itoa(d.N), "seed": strconv.FormatUint(d.Seed, 10), "schedule": d.Schedule,
-		"model": d.Model, "k": strconv.Itoa(d.K), "train": strconv.Itoa(d.Train), "sampler": d.Sampler,
+		"model": d.Model, "k": strconv.Itoa(d.K), "train": strconv.Itoa(d.Train), "features": strconv.Itoa(d.features()), "sampler": d.Sampler,
 		"steps": strconv.Itoa(d.Steps), "particles": strconv.Itoa(d.Particles), "field": d.Field,
-		"trail": strconv.Itoa(d.Trail), "backend": d.Backend,
+		"trail": strconv.Itoa(d.Trail), "backend": d.Backend, "preset": choiceOr(d.Preset, NoPreset),
 		"corrector": d.Corrector, "threshold": FormatFloat(d.Threshold), "churn": FormatFloat(d.Churn),
 		"class": d.classChoice(), "guidance": FormatFloat(d.Guidance),
 		"mmdsteps": yesNo(d.MMDSteps), "correct": yesNo(d.Correct), "every": strconv.Itoa(d.Every), "lambda": FormatFloat(d.Lambda),
+		"hierarchical": yesNo(d.Hierarchical), "heps": FormatFloat(d.HierEps),
 	})
 }
 
@@ -286,8 +322,8 @@ func (d Diffusion) Settings() (diffusion.Settings, error) {
 	if err != nil {
 		return diffusion.Settings{}, fmt.Errorf("sampler: %w", err)
 	}
-	if s == diffusion.ODEAdaptive && (d.MMDSteps || d.Correct) {
-		return diffusion.Settings{}, fmt.Errorf("sampler = %s picks its own steps: MMD-adaptive steps and the bridge correction need a fixed-step sampler", d.Sampler)
+	if s == diffusion.ODEAdaptive && (d.MMDSteps || d.Correct || d.Hierarchical) {
+		return diffusion.Settings{}, fmt.Errorf("sampler = %s picks its own steps: MMD-adaptive steps, the bridge correction and the hierarchical smoothing need a fixed-step sampler", d.Sampler)
 	}
 	c, err := diffusion.ParseCorrector(d.Corrector)
 	if err != nil {
@@ -300,5 +336,33 @@ func (d Diffusion) Settings() (diffusion.Settings, error) {
 		return diffusion.Settings{}, fmt.Errorf("churn = %v: EDM's churn is the heun sampler's, not %s's", d.Churn, d.Sampler)
 	}
 	// ThresholdBound is set by Start (the data's largest |coordinate|).
-	return diffusion.Settings{Sampler: s, Steps: d.Steps, Seed: d.Seed, Corrector: c, Threshold: d.Threshold, Churn: d.Churn}, nil
+	return diffusion.Settings{Sampler: s, Steps: d.Steps, Seed: d.Seed, Corrector: c, Threshold: d.Threshold, Churn: d.Churn,
+		Hierarchical: diffusion.HierarchicalSettings{On: d.Hierarchical, Bandwidth: d.HierEps}}, nil
+}
+
+// withPreset returns d with its preset's sampler knobs applied on
+// backend b (steps, sampler, corrector, and the particles: the batch
+// for b's hardware, at most MaxDiffusionParticles) where d's state st
+// leaves them at their defaults, and what it set; d unchanged and nil
+// without a preset.
+func (d Diffusion) withPreset(st State, b compute.Backend) (Diffusion, *PresetReadout, error) {
+	if d.Preset == "" || d.Preset == NoPreset {
+		return d, nil, nil
+	}
+	p, _, err := presetFor(d.Preset, b)
+	if err != nil {
+		return d, nil, fmt.Errorf("preset: %w", err)
+	}
+	r := &PresetReadout{Name: p.Name, Origin: p.Origin, Reason: p.Reason}
+	a := presetApplier{schema: DiffusionSchema, st: st, out: r}
+	applyPreset(a, "steps", &d.Steps, p.Steps, strconv.Itoa(p.Steps))
+	applyPreset(a, "sampler", &d.Sampler, p.Sampler, p.Sampler)
+	applyPreset(a, "corrector", &d.Corrector, p.Corrector, p.Corrector)
+	n := min(p.N, MaxDiffusionParticles)
+	note := strconv.Itoa(n)
+	if n < p.N {
+		note += " (the preset's " + strconv.Itoa(p.N) + ", capped at this page's " + strconv.Itoa(MaxDiffusionParticles) + ")"
+	}
+	applyPreset(a, "particles", &d.Particles, n, note)
+	return d, r, nil
 }

@@ -61,6 +61,10 @@ func (d Diffusion) guide(b compute.Backend, m *DiffusionModel) ([]int, error) {
 			return nil, fmt.Errorf("class mixture: %w", err)
 		}
 		cond, condFree = g, g.Free
+	case "rff":
+		if cond, err = diffusion.NewRFFScoreModel(b, cx, cn, 2, d.features(), d.Seed); err != nil {
+			return nil, fmt.Errorf("class model: %w", err)
+		}
 	case "mlp":
 		mm, ok := m.Model.(*diffusion.MLP)
 		if !ok {

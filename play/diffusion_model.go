@@ -23,7 +23,10 @@ type DiffusionModel struct {
 	// Train is the MLP's training (nil for the other models).
 	Train *diffusion.TrainResult
 	// GMM is the mixture fitted to the data (model gmm; nil otherwise).
-	GMM  *diffusion.TiedGMMFit
+	GMM *diffusion.TiedGMMFit
+	// RFF is the rff model (nil for the others): its Unreliable count says
+	// how often the Gaussian fallback score stood in.
+	RFF  *diffusion.RFFScoreModel
 	free func()
 }
 
@@ -116,10 +119,25 @@ func (m ModelSpec) Build(b compute.Backend, progress func(step int, loss float64
 		}
 		res := mlpCache.result
 		s.Model, s.free, s.Train = mm, mm.Free, &res
+	case "rff":
+		r, err := diffusion.NewRFFScoreModel(b, x, n, 2, m.features(), m.Seed)
+		if err != nil {
+			return nil, fmt.Errorf("rff model: %w", err)
+		}
+		s.Model, s.RFF = r, r
 	default:
-		return nil, fmt.Errorf("model = %q: want %s", m.Model, joinChoices(DenoiserNames))
+		return nil, fmt.Errorf("model = %q: want %s", m.Model, joinChoices(DiffusionModelNames))
 	}
 	return s, nil
+}
+
+// features is the rff model's D: Features, or 1024 (otplay sample's
+// default) where it is 0.
+func (m ModelSpec) features() int {
+	if m.Features == 0 {
+		return 1024
+	}
+	return m.Features
 }
 
 func joinChoices(v []string) string {

@@ -53,6 +53,18 @@ type DiffusionFrame struct {
 	ClassAccuracy float64 `json:"classAccuracy,omitempty"`
 	Spread        float64 `json:"spread,omitempty"`
 	ClassSpread   float64 `json:"classSpread,omitempty"`
+	// Preset is what the state's preset set and why (nil without one).
+	Preset *PresetReadout `json:"preset,omitempty"`
+	// RFFFallback counts, over all model evaluations so far (field
+	// included), the points where the rff model's density estimate was
+	// not 3 standard errors above 0 and the data's Gaussian score stood
+	// in (diffusion.RFFScoreModel.Unreliable); Features is its D (0 for
+	// the other models).
+	RFFFallback int `json:"rffFallback,omitempty"`
+	Features    int `json:"features,omitempty"`
+	// HierarchicalIterations counts the Sinkhorn iterations of the
+	// hierarchical smoothing so far (0 when off).
+	HierarchicalIterations int `json:"hierarchicalIterations,omitempty"`
 	// The MLP's training: TrainStep of TrainSteps and the batch loss at
 	// the steps LossAt.
 	TrainStep  int       `json:"trainStep"`
@@ -103,6 +115,12 @@ func (d Diffusion) Start(ctx context.Context, b compute.Backend, progress func(P
 	if err != nil {
 		return nil, err
 	}
+	// The preset's knobs apply to this run; the frame's state stays the
+	// reader's.
+	d, preset, err := d.withPreset(st, b)
+	if err != nil {
+		return nil, err
+	}
 	set, err := d.Settings()
 	if err != nil {
 		return nil, err
@@ -112,6 +130,8 @@ func (d Diffusion) Start(ctx context.Context, b compute.Backend, progress func(P
 		progress(Progress{Phase: fmt.Sprintf("Fitting a %d-component Gaussian mixture to the data by EM", d.K)})
 	case "mlp":
 		progress(Progress{Phase: "Training the denoising network", Total: d.Train, Unit: "Adam steps"})
+	case "rff":
+		progress(Progress{Phase: fmt.Sprintf("Setting up the score from %d random Fourier features", d.features())})
 	default:
 		progress(Progress{Phase: "Uploading the data for the exact denoiser"})
 	}
@@ -153,7 +173,7 @@ func (d Diffusion) Start(ctx context.Context, b compute.Backend, progress func(P
 		return err
 	})
 	f := &r.frame
-	f.State, f.Phase, f.Particles = st.Encode(), "sampling", d.Particles
+	f.State, f.Phase, f.Particles, f.Preset = st.Encode(), "sampling", d.Particles, preset
 	f.Class, f.Guidance = d.Class, d.Guidance
 	f.TimingsMS = map[string]float64{}
 	if t := model.Train; t != nil {
@@ -229,6 +249,9 @@ func (r *diffusionRun) show(t float64, x, den []float64, stepMS float64, frameSt
 			return err
 		}
 	}
+	if r.model.RFF != nil {
+		f.Features, f.RFFFallback = r.d.features(), r.model.RFF.Unreliable
+	}
 	if f.AtEnd {
 		f.SampleMMD = r.mmd(x)
 		if r.labels != nil {
@@ -279,6 +302,7 @@ func (r *diffusionRun) Step(ctx context.Context, k int, playing bool) (Diffusion
 		stepMS, fs := millis(int64(time.Since(resumed))), time.Now()
 		f := &r.frame
 		f.Step, f.NFE = s.Index+1, s.NFE
+		f.HierarchicalIterations += s.HierarchicalIterations
 		f.Quality = append(f.Quality, r.mmd(s.Denoised))
 		f.QualityStep = append(f.QualityStep, s.Index+1)
 		f.QualityNFE = append(f.QualityNFE, s.NFE)

@@ -9,7 +9,9 @@ import (
 	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/figure"
 	"github.com/otplay/otplay/solvers/data"
+	"github.com/otplay/otplay/solvers/kernel"
 	"github.com/otplay/otplay/solvers/ot"
+	"github.com/otplay/otplay/solvers/preset"
 )
 
 // OTPath is the route of the entropic OT page.
@@ -37,8 +39,11 @@ var OTSchema = Schema{
 	{Name: "n", Label: "Number of source points n", Group: "Data", Kind: KindInt, Default: "200", Min: 1, Max: MaxOTPoints, Slider: true, Log: true, Help: "each iteration costs O(n m)"},
 	{Name: "m", Label: "Number of target points m", Group: "Data", Kind: KindInt, Default: "200", Min: 1, Max: MaxOTPoints, Slider: true, Log: true, Help: "target points"},
 	{Name: "seed", Label: "Random seed", Group: "Data", Advanced: true, Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "data seed (the target uses seed + 1)"},
-	{Name: "method", Label: "Problem", Group: "Transport", Kind: KindChoice, Default: "balanced", Choices: []string{"balanced", "unbalanced", "partial", "divergence"},
-		Help: "balanced: P1 = a, P'1 = b; unbalanced: marginals penalised by τ KL; partial: move only some mass; divergence: the debiased Sinkhorn divergence S"},
+	{Name: "method", Label: "Problem", Group: "Transport", Kind: KindChoice, Default: "balanced", Choices: []string{"balanced", "unbalanced", "partial", "divergence", "hilbert"},
+		Help: "balanced: P1 = a, P'1 = b; unbalanced: marginals penalised by τ KL; partial: move only some mass; divergence: the debiased Sinkhorn divergence S; hilbert: S with the Gaussian kernel's feature cost (the Hilbert Sinkhorn divergence, as otplay solve --method hilbert)"},
+	{Name: "features", Label: "Random features D", Group: "Transport", ShownWhen: "method=hilbert", Kind: KindInt, Default: strconv.Itoa(kernel.DefaultHilbertFeatures), Min: 1, Max: compute.MaxDim, Slider: true, Log: true,
+		Math: `<msub><mi>C</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><mo>=</mo><msup><mrow><mo>|</mo><mi>φ</mi><mo>(</mo><msub><mi>x</mi><mi>i</mi></msub><mo>)</mo><mo>−</mo><mi>φ</mi><mo>(</mo><msub><mi>y</mi><mi>j</mi></msub><mo>)</mo><mo>|</mo></mrow><mn>2</mn></msup><mo>≈</mo><mn>2</mn><mo>−</mo><mn>2</mn><msup><mi>e</mi><mrow><mo>−</mo><msup><mrow><mo>|</mo><msub><mi>x</mi><mi>i</mi></msub><mo>−</mo><msub><mi>y</mi><mi>j</mi></msub><mo>|</mo></mrow><mn>2</mn></msup><mo>/</mo><mn>2</mn><msup><mi>σ</mi><mn>2</mn></msup></mrow></msup>`,
+		Help: "hilbert: D random Fourier features φ(x) = √(2/D) cos(ω·x + b), ω ~ N(0, I/σ²) (Rahimi and Recht 2007, Alg. 1), σ the median distance; S is the Sinkhorn divergence between the embedded clouds (Li et al. 2021, eq. (7)); the cost lies in [0, 4], so ε is on that scale; error O(1/√D) per entry"},
 	{Name: "p", Label: "Ground cost power p", Group: "Transport", Kind: KindChoice, Default: "2", Choices: OTCostPowers,
 		Math: `<msub><mi>C</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><mo>=</mo><msup><mrow><mo>|</mo><msub><mi>x</mi><mi>i</mi></msub><mo>−</mo><msub><mi>y</mi><mi>j</mi></msub><mo>|</mo></mrow><mi>p</mi></msup>`,
 		Help: "p = 2: the squared distance (W_2); p = 1: the distance itself (W_1), which moves mass along shared paths; ε is in units of the cost"},
@@ -60,6 +65,8 @@ var OTSchema = Schema{
 		Math: `<msub><mi>f</mi><mi>i</mi></msub><mo>←</mo><mo>−</mo><mi>ε</mi><mi>log</mi><munder><mo>∑</mo><mi>j</mi></munder><msub><mi>b</mi><mi>j</mi></msub><msup><mi>e</mi><mrow><mo>(</mo><msub><mi>g</mi><mi>j</mi></msub><mo>−</mo><msub><mi>C</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><mo>)</mo><mo>/</mo><mi>ε</mi></mrow></msup>`,
 		Help: "Sinkhorn iterations between two pictures; then g likewise"},
 	{Name: "tier", Label: "Also solve with a kernel approximation", Group: "Transport", Advanced: true, Kind: KindChoice, Default: "none", Choices: []string{"none", "auto", "full", "rff", "nystrom"}, Help: "K = exp(−C/ε) applied exactly (full) or as K ≈ Φ_x Φ_y' (rff: positive random features; nystrom: landmarks), O((n+m) r) per iteration"},
+	presetParam("Transport", NoPreset, []string{"balanced", "fast", "repro"}, true,
+		"presets of otplay solve --preset: balanced = otplay's defaults (at most 1000 iterations, tol 1e-6); fast = SPOT's 30 Sinkhorn iterations; repro = SPOT's reproducible run, on the float64 CPU backend where Compute on is left at auto. The read-out says what it set"),
 	{Name: "k", Label: "Plan lines per source point", Group: "Display", Kind: KindInt, Default: "2", Min: 0, Max: 10, Slider: true, Help: "each point's k largest P_ij, opacity P_ij / max P"},
 	ComputeParam,
 }
@@ -83,8 +90,13 @@ func init() {
 		Path:    OTPath,
 		Title:   "Entropic OT",
 		Summary: "Sinkhorn between two point clouds, one iteration at a time: the plan's strongest links and the marginal error as it converges. Balanced, unbalanced and partial.",
-		Schema:  OTSchema,
-		Tours:   OTTours,
+		About: `Entropic OT between two clouds (built-in, painted by click-and-drag, or an uploaded .csv), one Sinkhorn iteration per Step (log domain, Peyré and Cuturi 2019, eq. (4.43)); the same solver as otplay solve. Problems (method): balanced; unbalanced with KL marginal penalties τ (POT's sinkhorn_unbalanced); partial, transporting a fraction of the mass (POT's entropic_partial_wasserstein); divergence, the debiased Sinkhorn divergence S = OT(a,b) - (OT(a,a) + OT(b,b))/2 (Feydy et al. 2019, eq. (4)); hilbert, the same divergence between random-Fourier-feature embeddings of a Gaussian kernel (Li et al. 2021, eq. (7); otplay solve --method hilbert, features D).
+
+The ground cost C = |x - y|^p (p = 2, 1.5 or 1): with p = 1 a sharp plan's links hardly cross, by the triangle inequality, while with p = 2 they may. Richardson extrapolation of the cost, 2 X(ε/2) - X(ε), is shown beside the plain cost (balanced only; L. F. Richardson 1911). A warm start reuses the shown run's potentials when only ε changes (Schmitzer 2019, sec. 3.2) and reports the iterations a cold start needs: on gaussian to moons, n = 60, m = 50, ε 0.05 to 0.04 took 511 iterations against 605 from zeros, 0.05 to 0.06 304 against 368, but 0.1 to 0.05 466 against 449 (a warm start is not always shorter). The "map" mouse mode adds a query point z per click or tap and draws its arrow to the entropic map T(z) (Pooladian and Niles-Weed 2021, eq. (3); balanced only; the points are not in the URL).
+
+Presets (otplay solve --preset): balanced keeps otplay's defaults, fast caps the run at SPOT's 30 iterations, repro computes on the float64 CPU backend. The tier control also solves once with a kernel approximation (full, RFF, Nyström) and compares.`,
+		Schema: OTSchema,
+		Tours:  OTTours,
 	})
 }
 
@@ -103,14 +115,23 @@ type OT struct {
 	Richardson bool
 	// Warm starts the balanced solver from From's potentials where From
 	// is a run of the same problem (see OTPotentials).
-	Warm    bool
-	From    *OTPotentials
-	Tau     float64 // the marginal penalty (unbalanced)
-	Mass    float64 // the transported fraction (partial)
-	Steps   int     // iterations per frame while playing
-	Tier    string  // none, auto, full, rff or nystrom
-	K       int     // plan lines per source point
-	Backend string
+	Warm bool
+	From *OTPotentials
+	// Features is the hilbert method's number D of random Fourier
+	// features (kernel.RFFEmbed).
+	Features int
+	Tau      float64 // the marginal penalty (unbalanced)
+	Mass     float64 // the transported fraction (partial)
+	Steps    int     // iterations per frame while playing
+	Tier     string  // none, auto, full, rff or nystrom
+	K        int     // plan lines per source point
+	Backend  string
+	// Preset is a solve preset of package preset (or NoPreset): ParseOT
+	// applies its MaxIter and Tol, and PresetSetup says what it set.
+	Preset      string
+	MaxIter     int
+	Tol         float64
+	PresetSetup *PresetReadout
 	// Clouds replace the generated source ([0]) and target ([1]) where
 	// not nil.
 	Clouds [2]*Cloud
@@ -128,18 +149,40 @@ func ParseOT(st State) (OT, error) {
 	o := OT{
 		X: st.String("x"), Y: st.String("y"), N: st.Int("n"), M: st.Int("m"), Seed: uint64(st.Int("seed")),
 		Method: st.String("method"), Eps: st.Float("eps"), Richardson: st.String("richardson") == "yes", Warm: st.String("warm") == "yes", Tau: st.Float("tau"), Mass: st.Float("mass"),
-		Steps: st.Int("steps"), Tier: st.String("tier"), K: st.Int("k"), Backend: st.String("backend"),
+		Features: st.Int("features"), Steps: st.Int("steps"), Tier: st.String("tier"), K: st.Int("k"), Backend: st.String("backend"),
 	}
 	var err error
 	if o.P, err = strconv.ParseFloat(st.String("p"), 64); err != nil {
 		return o, fmt.Errorf("p = %q: %w", st.String("p"), err)
 	}
+	if o.Preset = st.String("preset"); o.Preset != NoPreset {
+		// solve's presets do not depend on the hardware (only repro's
+		// backend, which PreferredBackend applies).
+		p, err := preset.For(o.Preset, preset.Hardware{})
+		if err != nil {
+			return o, fmt.Errorf("preset: %w", err)
+		}
+		o.MaxIter, o.Tol = p.Iters, p.Tol
+		r := &PresetReadout{Name: p.Name, Origin: p.Origin,
+			Set: []string{fmt.Sprintf("at most %d iterations", p.Iters), "tol = " + FormatFloat(p.Tol)}}
+		if p.Backend != "" {
+			if be := PreferredBackend(st); be == p.Backend {
+				r.Set = append(r.Set, "backend = "+p.Backend+" (float64)")
+			} else {
+				r.Kept = append(r.Kept, "backend = "+be)
+			}
+		}
+		o.PresetSetup = r
+	}
 	return o, o.check()
 }
 
 // check verifies the values that the schema does not bound: the sizes of
-// given clouds.
+// given clouds, and the hilbert method's cost (the kernel's, not |x-y|^p).
 func (o OT) check() error {
+	if o.Method == "hilbert" && o.P != 2 {
+		return fmt.Errorf("p = %g: the hilbert method's cost is the Gaussian kernel's feature distance, not |x - y|^p; set p = 2", o.P)
+	}
 	for k, c := range o.Clouds {
 		if c != nil && (c.N < 1 || c.N > MaxOTPoints || len(c.Points) != 2*c.N) {
 			return fmt.Errorf("%s: a cloud of %d points (%d numbers): want 1 to %d points of 2 coordinates", []string{"x", "y"}[k], c.N, len(c.Points), MaxOTPoints)
@@ -153,7 +196,7 @@ func (o OT) State() (State, error) {
 	return OTSchema.Make(map[string]string{
 		"x": o.X, "y": o.Y, "n": strconv.Itoa(o.N), "m": strconv.Itoa(o.M), "seed": strconv.FormatUint(o.Seed, 10),
 		"method": o.Method, "eps": FormatFloat(o.Eps), "p": FormatFloat(o.P), "richardson": yesNo(o.Richardson), "warm": yesNo(o.Warm), "tau": FormatFloat(o.Tau), "mass": FormatFloat(o.Mass),
-		"steps": strconv.Itoa(o.Steps), "tier": o.Tier, "k": strconv.Itoa(o.K), "backend": o.Backend,
+		"features": strconv.Itoa(o.features()), "steps": strconv.Itoa(o.Steps), "tier": o.Tier, "k": strconv.Itoa(o.K), "backend": o.Backend, "preset": choiceOr(o.Preset, NoPreset),
 	})
 }
 
@@ -184,9 +227,10 @@ func (o OT) Problem() (ot.Problem, error) {
 // Settings are the solver settings: Eps, and TauA = TauB = Tau
 // (unbalanced) or Mass = Mass * min(|a|, |b|) = Mass (partial: uniform
 // weights have total mass 1); CheckEvery = 1 for one chart point per
-// iteration; the ot package's defaults otherwise (Tol 1e-6, MaxIter 1000).
+// iteration; the preset's MaxIter and Tol, else the ot package's
+// defaults (Tol 1e-6, MaxIter 1000).
 func (o OT) Settings() ot.Settings {
-	s := ot.Settings{Eps: o.Eps, CheckEvery: 1}
+	s := ot.Settings{Eps: o.Eps, CheckEvery: 1, MaxIter: o.MaxIter, Tol: o.Tol}
 	switch o.Method {
 	case "unbalanced":
 		s.TauA, s.TauB = o.Tau, o.Tau
@@ -223,6 +267,14 @@ type OTFrame struct {
 	SelfY      float64 `json:"selfY,omitempty"`
 	// P is the ground cost's power (C = |x - y|^P).
 	P float64 `json:"p"`
+	// MaxIter is the iteration cap (the preset's; 0: ot.DefaultMaxIter)
+	// and Preset what the state's preset set (nil without one).
+	MaxIter int            `json:"maxIter,omitempty"`
+	Preset  *PresetReadout `json:"preset,omitempty"`
+	// Hilbert (method hilbert) is the kernel the clouds were embedded
+	// with; Divergence, SelfX and SelfY are then those of the embedded
+	// clouds.
+	Hilbert *OTHilbert `json:"hilbert,omitempty"`
 	// Richardson is the extrapolated cost (richardson=yes), nil otherwise.
 	Richardson *OTRichardson `json:"richardson,omitempty"`
 	// Warm is the warm start (warm=yes with potentials of the same
@@ -247,16 +299,28 @@ type OTFrame struct {
 	Result  *ot.Result `json:"-"`
 }
 
-// Finished reports that the run converged or reached the iteration cap.
-func (f OTFrame) Finished() bool { return f.Converged || f.Iteration >= ot.DefaultMaxIter }
+// Finished reports that the run converged or reached the iteration cap
+// (MaxIter; ot.DefaultMaxIter where 0).
+func (f OTFrame) Finished() bool { return f.Converged || f.Iteration >= f.maxIter() }
+
+func (f OTFrame) maxIter() int {
+	if f.MaxIter > 0 {
+		return f.MaxIter
+	}
+	return ot.DefaultMaxIter
+}
 
 // otRun is one solver on one problem.
 type otRun struct {
-	o     OT
-	b     compute.Backend
-	prob  ot.Problem
-	sv    *ot.Solver
-	setup time.Duration
+	o OT
+	b compute.Backend
+	// prob is the problem solved; view the 2-D clouds drawn, hovered and
+	// exported: the same problem but for the hilbert method, which
+	// solves between the clouds' feature embeddings.
+	prob, view ot.Problem
+	hilbert    *OTHilbert
+	sv         *ot.Solver
+	setup      time.Duration
 	// selfX, selfY are OT_eps(a, a) and OT_eps(b, b) (method divergence).
 	selfX, selfY float64
 	tier         *OTTierResult
@@ -286,13 +350,18 @@ func (o OT) Start(ctx context.Context, b compute.Backend, progress func(Progress
 		progress(Progress{Phase: "Solving once with the kernel tier " + o.Tier})
 		r.tier = otTierSolve(o, b, r.prob)
 	}
+	r.view = r.prob
+	if o.Method == "hilbert" {
+		progress(Progress{Phase: fmt.Sprintf("Embedding both clouds with %d random Fourier features", o.features())})
+		r.prob, r.hilbert = hilbertEmbed(r.view, o.features(), o.Seed)
+	}
 	if o.Richardson && o.Method == "balanced" {
 		progress(Progress{Phase: "Solving at ε and ε/2 for the Richardson extrapolation"})
 		if r.richardson, err = otRichardson(b, r.prob, o.Settings()); err != nil {
 			return nil, err
 		}
 	}
-	if o.Method == "divergence" {
+	if o.Method == "divergence" || o.Method == "hilbert" {
 		progress(Progress{Phase: "Solving the self terms OT(a, a) and OT(b, b)", Total: 2})
 		if r.selfX, r.selfY, err = selfTerms(ctx, b, r.prob, o.Settings(), progress); err != nil {
 			return nil, err
@@ -342,6 +411,36 @@ func selfTerms(ctx context.Context, b compute.Backend, p ot.Problem, s ot.Settin
 		progress(Progress{Phase: "Solving the self terms OT(a, a) and OT(b, b)", Done: k + 1, Total: 2})
 	}
 	return sx, sy, nil
+}
+
+// OTHilbert is the kernel of the hilbert method: the Gaussian
+// k(x, y) = exp(-|x - y|² / 2σ²) with σ the median distance
+// (kernel.HilbertBandwidth), approximated by Features random Fourier
+// features drawn from the page's seed.
+type OTHilbert struct {
+	Bandwidth float64 `json:"bandwidth"`
+	Features  int     `json:"features"`
+}
+
+// features is the hilbert method's D: Features, or
+// kernel.DefaultHilbertFeatures where 0 (a typed state built in Go).
+func (o OT) features() int {
+	if o.Features == 0 {
+		return kernel.DefaultHilbertFeatures
+	}
+	return o.Features
+}
+
+// hilbertEmbed returns the problem between the feature embeddings of p's
+// clouds (kernel.RFFEmbed, as kernel.HilbertDivergence embeds them: the
+// median-distance bandwidth, the same seed for both clouds), whose
+// Sinkhorn divergence is the Hilbert Sinkhorn divergence (Li et al.
+// 2021, eq. (7)).
+func hilbertEmbed(p ot.Problem, features int, seed uint64) (ot.Problem, *OTHilbert) {
+	sigma := kernel.HilbertBandwidth(p.X, p.Y, p.N, p.M, p.D)
+	fx := kernel.RFFEmbed(p.X, p.N, p.D, features, sigma, seed)
+	fy := kernel.RFFEmbed(p.Y, p.M, p.D, features, sigma, seed)
+	return ot.Problem{X: fx, Y: fy, N: p.N, M: p.M, D: features, A: p.A, B: p.B}, &OTHilbert{Bandwidth: sigma, Features: features}
 }
 
 // yesNo is a yes/no choice's text.
@@ -418,8 +517,10 @@ func (r *otRun) Close() { r.sv.Close() }
 // frame. While playing, the heatmaps are refreshed only on small problems
 // and at most every otViewGap.
 func (r *otRun) Step(ctx context.Context, k int, playing bool) (OTFrame, error) {
-	f := OTFrame{Method: r.o.Method}
+	f := OTFrame{Method: r.o.Method, MaxIter: r.o.MaxIter, Preset: r.o.PresetSetup}
 	start := time.Now()
+	// A frame does not step past the cap.
+	k = max(0, min(k, f.maxIter()-r.sv.Iterations()))
 	if err := r.sv.Step(k); err != nil {
 		return f, err
 	}
@@ -429,11 +530,11 @@ func (r *otRun) Step(ctx context.Context, k int, playing bool) (OTFrame, error) 
 		return f, err
 	}
 	f.N, f.M, f.Tier, f.Richardson, f.Warm = r.prob.N, r.prob.M, r.tier, r.richardson, r.warm
-	f.P = r.prob.P
+	f.P, f.Hilbert = r.view.P, r.hilbert
 	f.Iteration, f.Eps, f.Converged = r.sv.Iterations(), r.sv.Eps(), r.sv.Converged()
 	f.Cost, f.Objective, f.MarginalError, f.Mass = res.Cost, res.Objective, res.MarginalError, res.Mass
 	f.Status = res.Status
-	if r.o.Method == "divergence" {
+	if r.o.Method == "divergence" || r.o.Method == "hilbert" {
 		f.SelfX, f.SelfY = r.selfX, r.selfY
 		f.Divergence = res.Objective - (r.selfX+r.selfY)/2
 	}
@@ -445,28 +546,30 @@ func (r *otRun) Step(ctx context.Context, k int, playing bool) (OTFrame, error) 
 		if err != nil {
 			return f, err
 		}
-		segs, alpha = planLines(r.prob, idx, val, min(r.o.K, r.prob.M))
+		segs, alpha = planLines(r.view, idx, val, min(r.o.K, r.prob.M))
 	}
 	f.TimingsMS = map[string]float64{
 		"step":  millis(int64(step)),
 		"frame": millis(int64(time.Since(start))),
 		"setup": millis(int64(r.setup)),
 	}
-	f.Plan = OTPlanFigure(r.prob, segs, alpha)
+	f.Plan = OTPlanFigure(r.view, segs, alpha)
 	f.Chart = otChart(f)
 	if !playing || r.heat.Heatmaps == nil || (r.prob.N*r.prob.M <= otLiveViewPairs && time.Since(r.viewsAt) >= otViewGap) {
 		r.viewsAt = time.Now()
-		if r.heat, err = otPlanHeatmap(r.prob, res); err != nil {
+		if r.heat, err = otPlanHeatmap(r.view, res); err != nil {
 			return f, err
 		}
-		if r.prob.D == 2 {
+		// The potentials over the plane need the cost at any point: the
+		// hilbert method's lives between embeddings.
+		if r.prob.D == 2 && r.hilbert == nil {
 			if r.potF, r.potG, err = otPotentialFigures(r.b, r.prob, res, f.Plan); err != nil {
 				return f, err
 			}
 		}
 	}
 	f.Heat, f.PotF, f.PotG = r.heat, r.potF, r.potG
-	f.Problem, f.Result = r.prob, res
+	f.Problem, f.Result = r.view, res
 	f.TimingsMS["views"] = millis(int64(time.Since(start))) - f.TimingsMS["frame"]
 	return f, nil
 }

@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/solvers/kernel"
 	"github.com/otplay/otplay/solvers/ot"
+	"github.com/otplay/otplay/solvers/preset"
 )
 
 // p = 1 and p = 1.5 solve the problem with the cost |x - y|^p: the
@@ -184,5 +186,89 @@ func TestOTWarmStart(t *testing.T) {
 		t.Error("potentials of another data set warm-started the run")
 	} else {
 		r2.Close()
+	}
+}
+
+// method=hilbert: at convergence the page's S equals
+// kernel.HilbertDivergence (Li et al. 2021, eq. (7)) of the same clouds,
+// features and seed, as otplay solve --method hilbert computes it; the
+// plan is drawn between the 2-D clouds; D is in the state, shown only for
+// hilbert; a cost power other than 2 is refused by name.
+func TestOTHilbertMethod(t *testing.T) {
+	o := otOf(t, "x=gaussian&y=moons&n=40&m=30&eps=0.05&method=hilbert&features=64&seed=3&backend=cpu")
+	if st, _ := o.State(); !strings.Contains(st.Encode(), "features=64") || !strings.Contains(st.Encode(), "method=hilbert") {
+		t.Errorf("state %q lost the method or its features", st.Encode())
+	}
+	if p, _ := OTSchema.Param("features"); p.Shown(map[string]string{"method": "divergence"}) || !p.Shown(map[string]string{"method": "hilbert"}) {
+		t.Errorf("features control shown for divergence or hidden for hilbert")
+	}
+	run, err := o.Start(context.Background(), compute.NewCPU(0), func(Progress) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	f, err := run.Step(context.Background(), 1000, false)
+	if err != nil || !f.Converged {
+		t.Fatalf("frame: error %v, converged %v", err, f.Converged)
+	}
+	prob, _ := o.Problem()
+	want, err := kernel.HilbertDivergence(compute.NewCPU(0), prob, kernel.HilbertSettings{Features: 64, Seed: 3, OT: o.Settings()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("Hilbert S = %.9g (kernel.HilbertDivergence %.9g), sigma %.4g, D %d", f.Divergence, want.Value, f.Hilbert.Bandwidth, f.Hilbert.Features)
+	if math.Abs(f.Divergence-want.Value) > 1e-5*math.Abs(want.Value) || !(f.Divergence > 0) || f.Hilbert.Bandwidth != want.Bandwidth || f.Hilbert.Features != 64 {
+		t.Errorf("page S = %.9g (sigma %g), kernel.HilbertDivergence %.9g (sigma %g)", f.Divergence, f.Hilbert.Bandwidth, want.Value, want.Bandwidth)
+	}
+	if f.Problem.D != 2 || f.Problem.N != 40 || len(f.Plan.Lines[0].Segs) == 0 {
+		t.Errorf("the frame's problem is %d-D (want the 2-D clouds) with %d line values", f.Problem.D, len(f.Plan.Lines[0].Segs))
+	}
+	st, _ := OTSchema.DecodeQuery("method=hilbert&p=1")
+	if _, err := ParseOT(st); err == nil || !strings.Contains(err.Error(), "hilbert") {
+		t.Errorf("hilbert with p = 1: error %v", err)
+	}
+}
+
+// preset=fast caps the run at SPOT's 30 iterations (preset.For's): the
+// run stops there, not converged, with ot.Sinkhorn's cost at MaxIter 30;
+// repro computes on the float64 CPU backend where backend is left at
+// auto, and an explicit backend wins; the state round-trips the preset.
+func TestOTPreset(t *testing.T) {
+	want, _ := preset.For("fast", preset.Hardware{})
+	o := otOf(t, "x=gaussian&y=moons&n=60&m=50&eps=0.002&preset=fast&backend=cpu")
+	if st, _ := o.State(); !strings.Contains(st.Encode(), "preset=fast") {
+		t.Errorf("state %q lost the preset", st.Encode())
+	}
+	run, err := o.Start(context.Background(), compute.NewCPU(0), func(Progress) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	f, err := run.Step(context.Background(), 1000, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prob, _ := o.Problem()
+	res, err := ot.Sinkhorn(compute.NewCPU(0), prob, ot.Settings{Eps: 0.002, MaxIter: want.Iters, Tol: want.Tol})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("fast: %d iterations, converged %v, cost %.9g (ot.Sinkhorn %.9g, %d iterations); %s", f.Iteration, f.Converged, f.Cost, res.Cost, res.Iterations, f.Preset.Text())
+	if f.Iteration != want.Iters || !f.Finished() || f.Converged || math.Abs(f.Cost-res.Cost) > 1e-9*math.Abs(res.Cost) {
+		t.Errorf("fast: %d iterations (want %d), finished %v, cost %g vs ot.Sinkhorn's %g", f.Iteration, want.Iters, f.Finished(), f.Cost, res.Cost)
+	}
+	if !strings.Contains(f.Preset.Text(), "fast (SPOT) set at most 30 iterations") {
+		t.Errorf("read-out %q", f.Preset.Text())
+	}
+	st, _ := OTSchema.DecodeQuery("preset=repro")
+	if PreferredBackend(st) != "cpu" {
+		t.Errorf("repro with backend auto computes on %q, want cpu", PreferredBackend(st))
+	}
+	if r, _ := ParseOT(st); !strings.Contains(r.PresetSetup.Text(), "backend = cpu (float64)") {
+		t.Errorf("repro read-out %q", r.PresetSetup.Text())
+	}
+	st, _ = OTSchema.DecodeQuery("preset=repro&backend=gpu")
+	if r, _ := ParseOT(st); PreferredBackend(st) != "gpu" || !strings.Contains(r.PresetSetup.Text(), "kept your backend = gpu") {
+		t.Errorf("repro with backend=gpu: %q, %q", PreferredBackend(st), r.PresetSetup.Text())
 	}
 }

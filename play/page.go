@@ -18,6 +18,11 @@ type Page struct {
 	Path    string
 	Title   string // short, for the nav
 	Summary string // one sentence, for the gallery
+	// About is the page's own help: what its controls compute, the
+	// paper and command behind each, and figures measured with them
+	// (paragraphs separated by blank lines); the panel shows it under
+	// "About this page". The README's page table keeps one line.
+	About string
 	// Schema is the page's URL state (may be empty).
 	Schema Schema
 	// Tours are the page's named presets (3-5), each a URL state with a

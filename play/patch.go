@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 	"github.com/otplay/otplay/figure"
 	"github.com/otplay/otplay/solvers/imageio"
 	"github.com/otplay/otplay/solvers/patch"
+	"github.com/otplay/otplay/solvers/preset"
 )
 
 // PatchPath is the route of the image page (colour transfer and patch OT).
@@ -36,12 +36,15 @@ const (
 var patchImages = []string{"china", "flower", "upload"}
 
 // PatchSchema is the URL state of /patch. Defaults: china.jpg onto
-// flower.jpg at 160 pixels wide, colour transfer by entropic OT in RGB
+// flower.jpg at the balanced preset's width (160 pixels where the
+// storage binding holds it: any WebGPU adapter), colour transfer by entropic OT in RGB
 // with the package's defaults (eps 5e-3 on a 16^3 histogram), balanced.
 var PatchSchema = Schema{
 	{Name: "src", Label: "Source image", Group: "Images", Kind: KindChoice, Default: "china", Choices: patchImages, Help: "source image (its layout is kept); upload: a PNG or JPEG of yours (not stored in the URL)"},
 	{Name: "tgt", Label: "Target image (colours from)", Group: "Images", Kind: KindChoice, Default: "flower", Choices: patchImages, Help: "target image (its colours or patches are transported onto the source)"},
-	{Name: "width", Label: "Working width (pixels)", Group: "Images", Slider: true, Kind: KindInt, Default: "160", Min: 16, Max: MaxPatchWidth, Help: "working width in pixels: both images are resized to it (area-correct), heights keep the aspect"},
+	{Name: "width", Label: "Working width (pixels; 0: the preset's)", Group: "Images", Slider: true, Kind: KindInt, Default: "0", Min: 0, Max: MaxPatchWidth, Help: "working width in pixels (0, or 16 to 320): both images are resized to it (area-correct), heights keep the aspect; 0: the preset's, the largest width whose patch buffers fit this backend's storage binding, capped at the preset's level"},
+	presetParam("Images", "balanced", []string{"draft", "balanced", "ultra"}, false,
+		"sets the working width where it is 0, as otplay patch --preset: the largest whose largest buffer (the patch index: patches x 3k² values, float32) fits one storage binding of this backend, capped at draft 96, balanced 160, ultra 320 pixels (a CPU backend: the cap). The read-out says what it chose and why"),
 	{Name: "mode", Label: "Transport", Group: "Transport", Kind: KindChoice, Default: "color", Choices: []string{"color", "patch"},
 		Help: "color: pixels are points of R³, mapped by T(x) = Σ_j P_ij y_j / a_i; patch: k×k patches are points of R^(3k²), mapped the same way and folded back (overlaps averaged)"},
 	{Name: "method", Label: "Method", Group: "Transport", Kind: KindChoice, Default: "entropic", Choices: []string{"entropic", "sliced", "exact"},
@@ -73,8 +76,11 @@ func init() {
 		Path:    PatchPath,
 		Title:   "Images",
 		Summary: "Colour transfer by optimal transport (entropic, sliced, exact on a subsample) and patch OT between two photographs or your own images; the result beside the inputs.",
-		Schema:  PatchSchema,
-		Tours:   PatchTours,
+		About: `Colour transfer and patch OT between two photographs or your uploads, with otplay patch's solvers: colours by entropic OT on a 16³ histogram and the entropic map (partial below mass 1), by Pitié et al.'s sliced transfer, or by exact OT on a subsample extended by kernel regression; patches (k x k, stride s) by entropic OT coarse to fine, folded back with overlaps averaged.
+
+The working width defaults to the preset's (draft 96, balanced 160, ultra 320 pixels): the largest width whose patch index (patches x 3k² values in float32) fits this backend's storage binding, capped at that level, as otplay patch --preset. With 16 x 16 patches at stride 1 the 128 MiB binding of lavapipe holds 162 pixels of ultra's 320.`,
+		Schema: PatchSchema,
+		Tours:  PatchTours,
 	})
 }
 
@@ -153,17 +159,14 @@ func PatchImage(name, role string, width int) (*imageio.Image, error) {
 	default:
 		return nil, fmt.Errorf("%s = %q: want one of %s", role, name, strings.Join(patchImages, ", "))
 	}
-	if width >= img.Width {
-		return img, nil
-	}
-	h := max(1, int(math.Round(float64(img.Height)*float64(width)/float64(img.Width))))
-	return imageio.Resize(img, width, h)
+	return imageio.ShrinkToWidth(img, width)
 }
 
 // Patch is the typed state of /patch.
 type Patch struct {
 	Src, Tgt string // image choices (china, flower or upload)
-	Width    int    // working width
+	Width    int    // working width (0: the preset's resolution)
+	Preset   string // draft, balanced or ultra: the resolution where Width is 0
 	Mode     string // color or patch
 	Method   string // entropic, sliced or exact
 	Space    string // rgb or lab
@@ -178,18 +181,34 @@ type Patch struct {
 
 // ParsePatch reads the typed state from a decoded /patch state.
 func ParsePatch(st State) (Patch, error) {
-	return Patch{Src: st.String("src"), Tgt: st.String("tgt"), Width: st.Int("width"), Mode: st.String("mode"),
+	p := Patch{Src: st.String("src"), Tgt: st.String("tgt"), Width: st.Int("width"), Preset: st.String("preset"), Mode: st.String("mode"),
 		Method: st.String("method"), Space: st.String("space"), Eps: st.Float("eps"), Mass: st.Float("mass"),
 		Size: st.Int("size"), Stride: st.Int("stride"), Levels: st.Int("levels"), Seed: uint64(st.Int("seed")),
-		Backend: st.String("backend")}, nil
+		Backend: st.String("backend")}
+	if p.Width != 0 && p.Width < preset.MinWidth {
+		return p, fmt.Errorf("width = %d: want 0 (the preset's) or %d to %d pixels", p.Width, preset.MinWidth, MaxPatchWidth)
+	}
+	return p, nil
 }
 
 // State encodes the typed state as URL state.
 func (p Patch) State() (State, error) {
 	return PatchSchema.Make(map[string]string{
-		"src": p.Src, "tgt": p.Tgt, "width": strconv.Itoa(p.Width), "mode": p.Mode, "method": p.Method, "space": p.Space,
+		"src": p.Src, "tgt": p.Tgt, "width": strconv.Itoa(p.Width), "preset": choiceOr(p.Preset, "balanced"), "mode": p.Mode, "method": p.Method, "space": p.Space,
 		"eps": FormatFloat(p.Eps), "mass": FormatFloat(p.Mass), "size": strconv.Itoa(p.Size), "stride": strconv.Itoa(p.Stride),
 		"levels": strconv.Itoa(p.Levels), "seed": strconv.FormatUint(p.Seed, 10), "backend": p.Backend,
+	})
+}
+
+// resolve returns the working width: Width, or where it is 0 the
+// preset's resolution on backend b for the page's patch side and stride
+// (preset.Resolution), with what the preset set and why.
+func (p Patch) resolve(b compute.Backend) (int, *PresetReadout, error) {
+	if p.Width != 0 {
+		return p.Width, nil, nil
+	}
+	return imageResolution(choiceOr(p.Preset, "balanced"), b, p.Size, p.Stride, func(r preset.ImageResolution) (int, string, string) {
+		return r.Width, "width", r.WidthWhy
 	})
 }
 
@@ -218,6 +237,10 @@ type PatchFrame struct {
 	Mode  string `json:"mode"`
 	// Source, Target and Output sizes as [width, height].
 	Source, Target, Output [2]int
+	// Width is the working width used; Preset says how the preset chose
+	// it (nil where the state set it).
+	Width  int            `json:"width"`
+	Preset *PresetReadout `json:"preset,omitempty"`
 	// The solver's report: Cost (colour: see patch.ColorResult.Cost;
 	// patch: <P, C> of the finest level), the entropic solver's
 	// iterations, convergence and marginal error (colour), the point
@@ -264,11 +287,15 @@ func (p Patch) Start(ctx context.Context, b compute.Backend, progress func(Progr
 	r := PatchFrame{State: st.Encode(), Mode: p.Mode, TimingsMS: map[string]float64{}}
 	progress(Progress{Phase: "Loading the images"})
 	start := time.Now()
-	src, err := PatchImage(p.Src, "src", p.Width)
+	r.Width, r.Preset, err = p.resolve(b)
 	if err != nil {
 		return nil, err
 	}
-	tgt, err := PatchImage(p.Tgt, "tgt", p.Width)
+	src, err := PatchImage(p.Src, "src", r.Width)
+	if err != nil {
+		return nil, err
+	}
+	tgt, err := PatchImage(p.Tgt, "tgt", r.Width)
 	if err != nil {
 		return nil, err
 	}

@@ -175,3 +175,40 @@ func TestRunPatchTransferCPU(t *testing.T) {
 		}
 	}
 }
+
+// width=0 takes the preset's resolution on the page's backend
+// (preset.Resolution for the page's patch side and stride): draft's 96
+// pixels on the CPU; on a GPU (lavapipe: the 128 MiB storage binding),
+// ultra with 16x16 patches at stride 1 is held to 162 pixels by
+// compute.MaxIndex (2^24 values of patch index: 147^2 patches of 768
+// values), 8x8 at stride 4 gets the full 320; an explicit width wins; a
+// width below 16 other than 0 is refused.
+func TestPatchPresetResolution(t *testing.T) {
+	f, err := runPatch(t, "preset=draft&method=sliced", compute.NewCPU(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Width != 96 || f.Source[0] != 96 || f.Preset == nil || !strings.Contains(f.Preset.Text(), "draft (FastSB-OT) set width = 96 px; why: CPU backend") {
+		t.Errorf("draft on the CPU: width %d, source %v, read-out %+v", f.Width, f.Source, f.Preset)
+	}
+	if f, err := runPatch(t, "preset=draft&method=sliced&width=50", compute.NewCPU(0)); err != nil || f.Width != 50 || f.Preset != nil {
+		t.Errorf("explicit width 50: width %d, read-out %+v, %v", f.Width, f.Preset, err)
+	}
+	st, _ := PatchSchema.DecodeQuery("width=8")
+	if _, err := ParsePatch(st); err == nil || !strings.Contains(err.Error(), "want 0 (the preset's) or 16 to 320") {
+		t.Errorf("width 8: error %v", err)
+	}
+	gpu := gputest.Backend(t)
+	for _, c := range []struct {
+		query string
+		want  int
+	}{{"preset=ultra&mode=patch&size=16&stride=1", 162}, {"preset=ultra&mode=patch", 320}} {
+		p := typed(t, PatchSchema, ParsePatch, c.query)
+		w, r, err := p.resolve(gpu)
+		if err != nil || w != c.want {
+			t.Errorf("%s on %s: width %d (%v), want %d", c.query, gpu.Info().Device, w, err, c.want)
+			continue
+		}
+		t.Logf("%s on %s: %s", c.query, gpu.Info().Device, r.Text())
+	}
+}

@@ -67,6 +67,7 @@ func init() {
 		Path:    TruncatePath,
 		Title:   "Truncated diffusion",
 		Summary: "Start the reverse process at T_trunc from an OT-fitted prior instead of at T from noise: full and truncated sampling side by side at equal NFE, and quality against NFE.",
+		About:   `Truncated diffusion (Lyu et al. 2022; Zheng et al. 2023): start the reverse process at T_trunc from a prior fitted to the forward marginal there, the Gaussian, a sliced-OT MLP or the entropic map, and compare it with the full process at equal NFE. While it sets up, the progress line counts the prior fit's Sinkhorn iterations or Adam steps, then the quality ladder's step counts. An MMD of 0 is the clamp of a non-positive unbiased MMD² estimate: no difference measurable at this sample size.`,
 		Schema:  TruncateSchema,
 		Tours:   TruncateTours,
 	})

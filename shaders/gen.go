@@ -2,115 +2,205 @@ package shaders
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
+
+// SmallForm is how the unrolled d <= 3 kernels keep each row's running
+// log-sum-exp (m, s) stable; see SoftMinSmall.
+type SmallForm int
+
+const (
+	// TwoPass sweeps each tile twice: the rows' maxima, one rescale, then
+	// s += 2^(v - m) with no data-dependent branch per pair.
+	TwoPass SmallForm = iota
+	// OnePass runs the online update (Milakov and Gimelshein 2018,
+	// "Online normalizer calculation for softmax", Algorithm 3): one
+	// sweep, one branch per pair.
+	OnePass
+	// Lazy takes the exact maximum over the first tile of the row's
+	// column range only, then sums 2^(v - m) in one branch-free sweep per
+	// tile and checks once per tile that the sum stayed below 2^64; a
+	// tile that did not is summed again with its own maximum. Since m
+	// never exceeds the row's true maximum, the largest term is >= 1 and
+	// nothing that float32 resolves underflows. The default of
+	// compute/webgpu: 3.00 against 4.36 ms for the two-pass soft-min at
+	// N = 1e5 on an H100.
+	Lazy
+)
+
+// SmallForms names the forms for flags and environment variables.
+var SmallForms = map[string]SmallForm{"twopass": TwoPass, "onepass": OnePass, "lazy": Lazy}
+
+// SmallOptions shapes the unrolled d <= 3 kernels. The zero value is the
+// two-pass form with the exp2 builtin everywhere.
+type SmallOptions struct {
+	Form SmallForm
+	// PolyEvery k > 0 sends the exps of every k-th row of an invocation
+	// (rows k-1, 2k-1, ...) to exp2_fma (a polynomial on the FMA units,
+	// relative error 2.4e-7) instead of the exp2 builtin (the special
+	// function unit, 16 a clock per SM on an H100 against 128 FMAs), so
+	// the two units share the work; 0 keeps the builtin. On an H100 it
+	// made the soft-min slower (one row in four: 3.91 against 3.05 ms at
+	// N = 1e5): the kernel is bound by instruction issue, not by the exp
+	// unit. Kept for other hardware.
+	PolyEvery int
+}
+
+func (o SmallOptions) String() string {
+	name := "twopass"
+	for k, v := range SmallForms {
+		if v == o.Form {
+			name = k
+		}
+	}
+	return fmt.Sprintf("%s:poly=%d", name, o.PolyEvery)
+}
+
+// smallCode is the generated per-row code of SoftMinSmall and
+// SoftMeanSmall, one string per template slot.
+type smallCode struct {
+	init, pre, body, post, final strings.Builder
+}
+
+// smallRows writes the per-row code shared by SoftMinSmall and
+// SoftMeanSmall: r rows of dimension d in scalar registers, the tile entry
+// e = tileVar[q], and for the soft-mean (dv > 0) the scalar accumulators
+// acc{i}_{k}, k < dv, of the values w = tv[q] (scalars, not a vec4, so
+// that no compiler spends FMAs on padding).
+func smallRows(d, dv, r int, o SmallOptions, tileVar string) *smallCode {
+	g := &smallCode{}
+	comps := []string{"x", "y", "z", "w"}
+	mean := dv > 0
+	// acc repeats f for each value component k < dv of row i, with {i},
+	// {k} and {c} (the vec4 component) substituted.
+	acc := func(f string, i int) string {
+		var b strings.Builder
+		for k := 0; k < dv; k++ {
+			b.WriteString(strings.NewReplacer("{i}", strconv.Itoa(i), "{k}", strconv.Itoa(k), "{c}", comps[k]).Replace(f))
+		}
+		return b.String()
+	}
+	loadW := ""
+	if mean {
+		loadW = "        let w = tv[q];\n"
+	}
+	var tmInit, pass1, resc, save strings.Builder
+	for i := 0; i < r; i++ {
+		exp := "exp2"
+		if o.PolyEvery > 0 && i%o.PolyEvery == o.PolyEvery-1 {
+			exp = "exp2_fma"
+		}
+		fmt.Fprintf(&g.init, "  let i%d = base + %du * WG;\n  let a%d = min(i%d, P.n - 1u);\n", i, i, i, i)
+		fmt.Fprintf(&g.init, "  var m%d = NEG;\n  var s%d = 0.0;\n", i, i)
+		g.init.WriteString(acc("  var acc{i}_{k} = 0.0;\n", i))
+		q := []string{}
+		for k := 0; k < d; k++ {
+			fmt.Fprintf(&g.init, "  let x%d_%d = coord(a%d, %du);\n", i, k, i, k)
+			q = append(q, fmt.Sprintf("x%d_%d * x%d_%d", i, k, i, k))
+		}
+		fmt.Fprintf(&g.init, "  let q%d = %s;\n", i, strings.Join(q, " + "))
+		v := "e.w"
+		for k := 0; k < d; k++ {
+			v = fmt.Sprintf("fma(x%d_%d, e.%s, %s)", i, k, comps[k], v)
+		}
+		add := fmt.Sprintf("{ let p = %s(%s - m%d); s%d += p;%s }\n", exp, v, i, i, acc(" acc{i}_{k} = fma(p, w.{c}, acc{i}_{k});", i))
+		max1 := fmt.Sprintf("tm%d = max(tm%d, %s);\n", i, i, v)
+		rescale := fmt.Sprintf("{ let c = exp2(m%d - tm%d); s%d *= c;%s m%d = tm%d; }\n", i, i, i, acc(" acc{i}_{k} *= c;", i), i, i)
+		fmt.Fprintf(&tmInit, "    var tm%d = m%d;\n", i, i)
+		pass1.WriteString("      " + max1)
+		resc.WriteString("    " + rescale)
+		switch o.Form {
+		case OnePass:
+			fmt.Fprintf(&g.body, "      let v%d = %s;\n", i, v)
+			fmt.Fprintf(&g.body, "      if (v%d <= m%d) { let p = %s(v%d - m%d); s%d += p;%s } else { let c = %s(m%d - v%d); s%d = fma(s%d, c, 1.0);%s m%d = v%d; }\n",
+				i, i, exp, i, i, i, acc(" acc{i}_{k} = fma(p, w.{c}, acc{i}_{k});", i), exp, i, i, i, i, acc(" acc{i}_{k} = fma(acc{i}_{k}, c, w.{c});", i), i, i)
+		case TwoPass:
+			g.body.WriteString("      " + add)
+		case Lazy:
+			g.body.WriteString("      " + add)
+			fmt.Fprintf(&save, "    let sp%d = s%d;\n", i, i)
+			save.WriteString(acc("    let ap{i}_{k} = acc{i}_{k};\n", i))
+			fmt.Fprintf(&g.post, "    if (!(s%d < LAZY_LIMIT)) {\n      s%d = sp%d;%s\n      var tm%d = m%d;\n", i, i, i, acc(" acc{i}_{k} = ap{i}_{k};", i), i, i)
+			fmt.Fprintf(&g.post, "      for (var q = 0u; q < cnt; q++) {\n        let e = %s[q];\n        %s      }\n      %s", tileVar, max1, rescale)
+			fmt.Fprintf(&g.post, "      for (var q = 0u; q < cnt; q++) {\n        let e = %s[q];\n%s        %s      }\n    }\n", tileVar, loadW, add)
+		}
+	}
+	if o.Form == OnePass {
+		return g
+	}
+	pre := tmInit.String() + "    for (var q = 0u; q < cnt; q++) {\n      let e = " + tileVar + "[q];\n" + pass1.String() + "    }\n" + resc.String()
+	if o.Form == Lazy {
+		// The exact maxima of the first tile only; later tiles are checked.
+		pre = "    if (t0 == j0) {\n" + indent(pre) + "    }\n" + save.String()
+	}
+	g.pre.WriteString(pre)
+	return g
+}
+
+// indent adds two spaces to every line of s.
+func indent(s string) string {
+	lines := strings.SplitAfter(s, "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = "  " + l
+		}
+	}
+	return strings.Join(lines, "")
+}
 
 // SoftMinSmall returns softmin_small.wgsl for dimension d (1..3), r rows
 // per invocation, workgroup size wg and tile length tile, with the
 // per-row code unrolled into scalar registers:
 //
 //	init:  x{r}_k = (X[i_r*D+k] - y_0k) * scale,  q{r} = |x{r}|^2,  m{r} = NEG,  s{r} = 0
-//	body:  v = e.w + sum_k x{r}_k e[k];  online log-sum-exp of v into (m{r}, s{r})
+//	body:  v = e.w + sum_k x{r}_k e[k];  s{r} += 2^(v - m{r}) (the forms differ in how m{r} is kept)
 //	final: dst = outk * (m{r} - q{r} + log2 s{r})  (or the partial pair)
 //
-// With twoPass, each tile is read twice instead of running the online
-// update: first the rows' maxima over the tile, one rescale, then
-// s{r} += 2^(v - m{r}) with no data-dependent branch per pair.
-func SoftMinSmall(d, r, wg, tile int, twoPass bool) (string, error) {
+// o picks the form (TwoPass, OnePass, Lazy) and which rows use exp2_fma.
+func SoftMinSmall(d, r, wg, tile int, o SmallOptions) (string, error) {
 	if d < 1 || d > 3 || r < 1 || r > 16 {
 		return "", fmt.Errorf("shaders: softmin_small needs 1 <= d <= 3 and 1 <= r <= 16, got d=%d r=%d", d, r)
 	}
-	var init, body, final, pass1, rescale, tmInit strings.Builder
-	comps := []string{"x", "y", "z"}
+	g := smallRows(d, 0, r, o, "tile")
 	for i := 0; i < r; i++ {
-		fmt.Fprintf(&init, "  let i%d = base + %du * WG;\n  let a%d = min(i%d, P.n - 1u);\n", i, i, i, i)
-		fmt.Fprintf(&init, "  var m%d = NEG;\n  var s%d = 0.0;\n", i, i)
-		q := []string{}
-		for k := 0; k < d; k++ {
-			fmt.Fprintf(&init, "  let x%d_%d = coord(a%d, %du);\n", i, k, i, k)
-			q = append(q, fmt.Sprintf("x%d_%d * x%d_%d", i, k, i, k))
-		}
-		fmt.Fprintf(&init, "  let q%d = %s;\n", i, strings.Join(q, " + "))
-		v := "e.w"
-		for k := 0; k < d; k++ {
-			v = fmt.Sprintf("fma(x%d_%d, e.%s, %s)", i, k, comps[k], v)
-		}
-		if twoPass {
-			fmt.Fprintf(&pass1, "      tm%d = max(tm%d, %s);\n", i, i, v)
-			fmt.Fprintf(&rescale, "    s%d *= exp2(m%d - tm%d);\n    m%d = tm%d;\n", i, i, i, i, i)
-			fmt.Fprintf(&body, "      s%d += exp2(%s - m%d);\n", i, v, i)
-			fmt.Fprintf(&tmInit, "    var tm%d = m%d;\n", i, i)
-		} else {
-			fmt.Fprintf(&body, "      let v%d = %s;\n", i, v)
-			fmt.Fprintf(&body, "      if (v%d <= m%d) { s%d += exp2(v%d - m%d); } else { s%d = fma(s%d, exp2(m%d - v%d), 1.0); m%d = v%d; }\n",
-				i, i, i, i, i, i, i, i, i, i, i)
-		}
-		fmt.Fprintf(&final, "  if (i%d < P.n) {\n    let mm%d = m%d - q%d;\n", i, i, i, i)
-		fmt.Fprintf(&final, "    if (P.nsplit == 1u) { dst[i%d] = P.outk * (mm%d + log2(s%d)); } else { let o = 2u * (wid.z * P.n + i%d); dst[o] = mm%d; dst[o + 1u] = s%d; }\n  }\n",
+		fmt.Fprintf(&g.final, "  if (i%d < P.n) {\n    let mm%d = m%d - q%d;\n", i, i, i, i)
+		fmt.Fprintf(&g.final, "    if (P.nsplit == 1u) { dst[i%d] = P.outk * (mm%d + log2(s%d)); } else { let o = 2u * (wid.z * P.n + i%d); dst[o] = mm%d; dst[o + 1u] = s%d; }\n  }\n",
 			i, i, i, i, i, i)
 	}
-	pre := ""
-	if twoPass {
-		pre = tmInit.String() + "    for (var q = 0u; q < cnt; q++) {\n      let e = tile[q];\n" + pass1.String() + "    }\n" + rescale.String()
-	}
 	return Template("softmin_small", map[string]int{"D": d, "R": r, "WG": wg, "TILE": tile},
-		map[string]string{"ROWS_INIT": init.String(), "ROWS_PRE": pre, "ROWS_BODY": body.String(), "ROWS_FINAL": final.String()})
+		map[string]string{"ROWS_INIT": g.init.String(), "ROWS_PRE": g.pre.String(), "ROWS_BODY": g.body.String(),
+			"ROWS_POST": g.post.String(), "ROWS_FINAL": g.final.String()})
 }
 
 // SoftMeanSmall returns softmean_small.wgsl for dimension d (1..3), value
 // dimension dv (1..4), r rows per invocation, with the rows unrolled:
 //
-//	body:  v = e.w + sum_k x{r}_k e[k]
-//	       if v <= m{r} { p = exp2(v - m{r}); s{r} += p; acc{r} += p * w }
-//	       else { c = exp2(m{r} - v); s{r} = s{r} c + 1; acc{r} = acc{r} c + w; m{r} = v }
+//	body:  v = e.w + sum_k x{r}_k e[k];  p = 2^(v - m{r});  s{r} += p;  acc{r} += p * w
 //	final: dst[i*DV+k] = acc{r}[k] / s{r}
 //
-// With twoPass each tile is swept first for the rows' maxima (one rescale
-// of s and acc per tile), then p = 2^(v - m) is accumulated with no
-// data-dependent branch per pair.
-func SoftMeanSmall(d, dv, r, wg, tile int, twoPass bool) (string, error) {
+// o picks the form (TwoPass, OnePass, Lazy; a rescale by c multiplies s
+// and acc by c) and which rows use exp2_fma.
+func SoftMeanSmall(d, dv, r, wg, tile int, o SmallOptions) (string, error) {
 	if d < 1 || d > 3 || dv < 1 || dv > 4 || r < 1 || r > 16 {
 		return "", fmt.Errorf("shaders: softmean_small needs 1 <= d <= 3, 1 <= dv <= 4, 1 <= r <= 16; got d=%d dv=%d r=%d", d, dv, r)
 	}
-	var init, body, final, pass1, rescale, tmInit strings.Builder
-	comps := []string{"x", "y", "z", "w"}
+	g := smallRows(d, dv, r, o, "tc")
 	for i := 0; i < r; i++ {
-		fmt.Fprintf(&init, "  let i%d = base + %du * WG;\n  let a%d = min(i%d, P.n - 1u);\n", i, i, i, i)
-		fmt.Fprintf(&init, "  var m%d = NEG;\n  var s%d = 0.0;\n  var acc%d = vec4<f32>(0.0);\n", i, i, i)
-		for k := 0; k < d; k++ {
-			fmt.Fprintf(&init, "  let x%d_%d = coord(a%d, %du);\n", i, k, i, k)
-		}
-		v := "e.w"
-		for k := 0; k < d; k++ {
-			v = fmt.Sprintf("fma(x%d_%d, e.%s, %s)", i, k, comps[k], v)
-		}
-		if twoPass {
-			fmt.Fprintf(&tmInit, "    var tm%d = m%d;\n", i, i)
-			fmt.Fprintf(&pass1, "      tm%d = max(tm%d, %s);\n", i, i, v)
-			fmt.Fprintf(&rescale, "    { let c = exp2(m%d - tm%d); s%d *= c; acc%d *= c; m%d = tm%d; }\n", i, i, i, i, i, i)
-			fmt.Fprintf(&body, "      { let p = exp2(%s - m%d); s%d += p; acc%d = fma(vec4<f32>(p), w, acc%d); }\n", v, i, i, i, i)
-		} else {
-			fmt.Fprintf(&body, "      let v%d = %s;\n", i, v)
-			fmt.Fprintf(&body, "      if (v%d <= m%d) { let p = exp2(v%d - m%d); s%d += p; acc%d = fma(vec4<f32>(p), w, acc%d); } else { let c = exp2(m%d - v%d); s%d = fma(s%d, c, 1.0); acc%d = fma(acc%d, vec4<f32>(c), w); m%d = v%d; }\n",
-				i, i, i, i, i, i, i, i, i, i, i, i, i, i, i)
-		}
-		fmt.Fprintf(&final, "  if (i%d < P.n && P.nsplit == 1u) {\n    let out%d = acc%d / s%d;\n", i, i, i, i)
+		fmt.Fprintf(&g.final, "  if (i%d < P.n && P.nsplit == 1u) {\n    let inv%d = 1.0 / s%d;\n", i, i, i)
 		for k := 0; k < dv; k++ {
-			fmt.Fprintf(&final, "    dst[i%d * DV + %du] = out%d.%s;\n", i, k, i, comps[k])
+			fmt.Fprintf(&g.final, "    dst[i%d * DV + %du] = acc%d_%d * inv%d;\n", i, k, i, k, i)
 		}
-		final.WriteString("  }\n")
-		fmt.Fprintf(&final, "  if (i%d < P.n && P.nsplit > 1u) {\n    let o%d = (wid.z * P.n + i%d) * (DV + 2u);\n    dst[o%d] = m%d;\n    dst[o%d + 1u] = s%d;\n", i, i, i, i, i, i, i)
+		g.final.WriteString("  }\n")
+		fmt.Fprintf(&g.final, "  if (i%d < P.n && P.nsplit > 1u) {\n    let o%d = (wid.z * P.n + i%d) * (DV + 2u);\n    dst[o%d] = m%d;\n    dst[o%d + 1u] = s%d;\n", i, i, i, i, i, i, i)
 		for k := 0; k < dv; k++ {
-			fmt.Fprintf(&final, "    dst[o%d + %du] = acc%d.%s;\n", i, k+2, i, comps[k])
+			fmt.Fprintf(&g.final, "    dst[o%d + %du] = acc%d_%d;\n", i, k+2, i, k)
 		}
-		final.WriteString("  }\n")
-	}
-	pre := ""
-	if twoPass {
-		pre = tmInit.String() + "    for (var q = 0u; q < cnt; q++) {\n      let e = tc[q];\n" + pass1.String() + "    }\n" + rescale.String()
+		g.final.WriteString("  }\n")
 	}
 	return Template("softmean_small", map[string]int{"D": d, "DV": dv, "R": r, "WG": wg, "TILE": tile},
-		map[string]string{"ROWS_INIT": init.String(), "ROWS_PRE": pre, "ROWS_BODY": body.String(), "ROWS_FINAL": final.String()})
+		map[string]string{"ROWS_INIT": g.init.String(), "ROWS_PRE": g.pre.String(), "ROWS_BODY": g.body.String(),
+			"ROWS_POST": g.post.String(), "ROWS_FINAL": g.final.String()})
 }
 
 // SoftMinHD returns softmin_hd.wgsl for dimension d, rb x rb (row, column)

@@ -10,8 +10,8 @@ func TestEveryKernelExpands(t *testing.T) {
 	consts := map[string]int{"D": 2, "DV": 2, "R": 2, "WG": 64, "TILE": 128, "TILEF": 128 * 5, "EXPAND": 1, "MODE": 0,
 		"RB": 4, "KC": 16, "REDF": 2048}
 	for _, n := range Names() {
-		if strings.HasSuffix(n, "_small") || n == "softmin_hd" || n == "softmean_hd" {
-			continue // generated: see TestSoftMinSmall, TestSoftMinHD, TestSoftMeanHD
+		if strings.HasSuffix(n, "_small") || strings.HasPrefix(n, "softmin_hd") && n != "softmin_hd_bias" && n != "softmin_hd_prep" || strings.HasPrefix(n, "softmean_hd") {
+			continue // generated: see TestSoftMinSmall, TestSoftMinHD, TestSoftMeanHD, TestSoftMinHD2, TestSoftMeanHD2
 		}
 		src, err := Source(n, consts)
 		if err != nil {
@@ -29,21 +29,34 @@ func TestEveryKernelExpands(t *testing.T) {
 
 func TestSoftMinSmall(t *testing.T) {
 	for d := 1; d <= 3; d++ {
-		for _, two := range []bool{false, true} {
-			src, err := SoftMinSmall(d, 4, 64, 256, two)
+		for _, form := range []SmallForm{OnePass, TwoPass, Lazy} {
+			o := SmallOptions{Form: form, PolyEvery: 2}
+			src, err := SoftMinSmall(d, 4, 64, 256, o)
 			if err != nil {
 				t.Fatal(err)
 			}
 			row3, row4 := "let v3 =", "let v4 ="
-			if two {
+			if form != OnePass {
 				row3, row4 = "var tm3 =", "var tm4 ="
 			}
 			if strings.Contains(src, "{{") || !strings.Contains(src, row3) || strings.Contains(src, row4) {
-				t.Errorf("SoftMinSmall(d=%d, r=4, twoPass=%v) did not unroll four rows", d, two)
+				t.Errorf("SoftMinSmall(d=%d, r=4, %v) did not unroll four rows", d, o)
+			}
+			// PolyEvery 2: rows 1 and 3 on the FMA units, rows 0 and 2 on exp2.
+			fma1, exp2, fma2 := "exp2_fma(fma(x1_", "exp2(fma(x2_", "exp2_fma(fma(x2_"
+			if form == OnePass {
+				fma1, exp2, fma2 = "exp2_fma(v1 - m1)", "exp2(v2 - m2)", "exp2_fma(v2 - m2)"
+			}
+			if !strings.Contains(src, fma1) || !strings.Contains(src, exp2) || strings.Contains(src, fma2) {
+				t.Errorf("SoftMinSmall(d=%d, %v) did not alternate exp2 and exp2_fma by row", d, o)
+			}
+			// Lazy: the tile check and its retry for every row.
+			if lazy := strings.Contains(src, "if (!(s3 < LAZY_LIMIT))") && strings.Contains(src, "let sp3 = s3;"); lazy != (form == Lazy) {
+				t.Errorf("SoftMinSmall(d=%d, %v): lazy check present = %v", d, o, lazy)
 			}
 		}
 	}
-	if _, err := SoftMinSmall(4, 1, 64, 256, false); err == nil {
+	if _, err := SoftMinSmall(4, 1, 64, 256, SmallOptions{}); err == nil {
 		t.Error("SoftMinSmall accepted d = 4")
 	}
 }
@@ -58,14 +71,17 @@ func TestSourceErrors(t *testing.T) {
 }
 
 func TestSoftMeanSmall(t *testing.T) {
-	src, err := SoftMeanSmall(2, 2, 3, 64, 128, true)
+	src, err := SoftMeanSmall(2, 2, 3, 64, 128, SmallOptions{Form: Lazy})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(src, "{{") || !strings.Contains(src, "dst[i2 * DV + 1u]") || strings.Contains(src, "dst[i2 * DV + 2u]") {
 		t.Error("SoftMeanSmall(d=2, dv=2, r=3) did not unroll three rows of two values")
 	}
-	if _, err := SoftMeanSmall(2, 5, 1, 64, 128, false); err == nil {
+	if !strings.Contains(src, "acc2_1 = ap2_1;") || strings.Contains(src, "acc2_2") {
+		t.Error("SoftMeanSmall(Lazy, dv=2) does not restore both accumulators of a retried tile, or keeps a third")
+	}
+	if _, err := SoftMeanSmall(2, 5, 1, 64, 128, SmallOptions{}); err == nil {
 		t.Error("SoftMeanSmall accepted dv = 5")
 	}
 }

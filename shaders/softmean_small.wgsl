@@ -3,10 +3,11 @@
 //
 // Same reduction as softmean.wgsl (see there for the Go loop and the
 // papers). Column j is two vec4s in workgroup memory: (2y'_j, H_j) and its
-// values V_j (zero-padded to 4); each row keeps (m, s) and a vec4
-// accumulator in registers, so a pair costs D FMAs, one exp2 and one
-// vec4 FMA. The two-pass form (ROWS_PRE non-empty) sweeps each tile for
-// the rows' maxima first, then accumulates with no branch per pair.
+// values V_j (zero-padded to 4); each row keeps (m, s) and DV scalar
+// accumulators in registers, so a pair costs D FMAs, one exp2, one add
+// and DV FMAs. The forms (online, two-pass, Lazy: ROWS_PRE and ROWS_POST)
+// are those of softmin_small.wgsl; a rescale multiplies s and the
+// accumulators alike.
 //
 // When the rows alone cannot fill the device the column range is split
 // across workgroups (grid z), and each split writes the partial
@@ -20,6 +21,7 @@ struct Params {
   n: u32, m: u32, gx: u32, nsplit: u32,
   scale: f32, geps: f32, lwk: f32, pad1: f32,
   has_w: u32, has_g: u32, jchunk: u32, pad3: u32,
+  rnd_a: f32, rnd_b: f32, pad4: u32, pad5: u32,
 }
 
 @group(0) @binding(0) var<storage, read_write> dst: array<f32>;
@@ -35,6 +37,10 @@ const DV: u32 = {{DV}}u;
 const WG: u32 = {{WG}}u;
 const TILE: u32 = {{TILE}}u;
 const NEG: f32 = -3.0e38;
+// The Lazy form's limit on a row's sum before a tile is summed again (2^64).
+const LAZY_LIMIT: f32 = 1.8446744e19;
+
+//#include inc_exp2.wgsl
 
 var<workgroup> tc: array<vec4<f32>, {{TILE}}>;
 var<workgroup> tv: array<vec4<f32>, {{TILE}}>;
@@ -77,7 +83,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       let w = tv[q];
 {{ROWS_BODY}}
     }
-    workgroupBarrier();
+{{ROWS_POST}}    workgroupBarrier();
   }
 {{ROWS_FINAL}}
 }

@@ -98,5 +98,7 @@ func (p *BarycenterPage) renderStats() app.UI {
 			resultRow("iterations in all", strconv.Itoa(f.Iterations)),
 			resultRow("worst error / marginal error", g(f.WorstErr)+" / "+g(f.WorstMarginal)),
 			resultRow("precision", f.Precision),
+			resultRow("image side", fmt.Sprintf("%d x %d pixels", f.Size, f.Size)),
+			app.If(f.Preset != nil, func() app.UI { return resultRow("preset", f.Preset.Text()) }),
 		))
 }

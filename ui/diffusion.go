@@ -156,15 +156,7 @@ func (p *DiffusionPage) renderStats() app.UI {
 		return app.Div().ID("diffusion-stats").DataSet("status", status).Class("otplay-result").Text(text)
 	}
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
-	// mmd reads an MMD: 0 means the unbiased estimate of MMD^2 came out
-	// <= 0 (metrics.MMDResult), i.e. the two samples cannot be told apart
-	// at this size; a bare "0" would claim more than that.
-	mmd := func(v float64) string {
-		if v == 0 {
-			return "0 (unbiased MMD² ≤ 0: no difference measurable at this sample size)"
-		}
-		return g(v)
-	}
+	mmd := func(v float64) string { return mmdText(v, 6) }
 	steps := strconv.Itoa(f.Steps)
 	if f.Steps == 0 {
 		steps = "adaptive"
@@ -179,6 +171,16 @@ func (p *DiffusionPage) renderStats() app.UI {
 		resultRow("NFE", strconv.Itoa(f.NFE)),
 		resultRow("MMD(denoised, data)", quality),
 		resultRow("particle mean", g(f.Mean[0])+", "+g(f.Mean[1])),
+	}
+	if f.Preset != nil {
+		rows = append(rows, resultRow("preset", f.Preset.Text()))
+	}
+	if f.Features > 0 {
+		rows = append(rows, resultRow("RFF score",
+			"D = "+strconv.Itoa(f.Features)+" features; "+strconv.Itoa(f.RFFFallback)+" point evaluations on the Gaussian fallback (density not 3 standard errors above 0)"))
+	}
+	if f.HierarchicalIterations > 0 {
+		rows = append(rows, resultRow("Sinkhorn iterations (hierarchical)", strconv.Itoa(f.HierarchicalIterations)))
 	}
 	if f.Finished() {
 		rows = append(rows, resultRow("MMD(sample, data)", mmd(f.SampleMMD)))
@@ -199,3 +201,14 @@ func (p *DiffusionPage) renderStats() app.UI {
 
 // setupFigure is a view's empty figure while its run sets up.
 func setupFigure() Figure { return Figure{Note: "drawn once the setup above is done"} }
+
+// mmdText reads an MMD with digits significant digits: 0 means the
+// unbiased estimate of MMD^2 came out <= 0 (metrics.MMDResult), i.e. the
+// two samples cannot be told apart at this size; a bare "0" would claim
+// more than that.
+func mmdText(v float64, digits int) string {
+	if v == 0 {
+		return "0 (unbiased MMD² ≤ 0: no difference measurable at this sample size)"
+	}
+	return strconv.FormatFloat(v, 'g', digits, 64)
+}

@@ -2,9 +2,11 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/otplay/otplay/play"
 )
 
 // Timing is one labelled duration shown in the layout's timing bar.
@@ -89,6 +91,7 @@ func (l Layout) Render(content ...app.UI) app.UI {
 			app.Label().For("panel-toggle").Class("otplay-drawer-close").Text("Close"),
 			l.tours(),
 			l.Panel,
+			l.about(),
 		)
 	}
 	var stateErr app.UI
@@ -115,6 +118,20 @@ func (l Layout) Render(content ...app.UI) app.UI {
 		),
 		l.timings(),
 	)
+}
+
+// about is the page's own help (play.Page.About) at the end of the
+// panel, folded: one paragraph per blank-line-separated block.
+func (l Layout) about() app.UI {
+	p, ok := play.Lookup(strings.TrimPrefix(RoutePath(l.Path), EmbedPrefix))
+	if !ok || p.About == "" {
+		return nil
+	}
+	body := []app.UI{app.Summary().Text("About this page")}
+	for _, para := range strings.Split(p.About, "\n\n") {
+		body = append(body, app.P().Text(strings.Join(strings.Fields(para), " ")))
+	}
+	return app.Details().ID("about").Class("otplay-about").Body(body...)
 }
 
 // advice explains, in plain words and for the reader's browser, why the

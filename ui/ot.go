@@ -245,7 +245,7 @@ func (p *OTPage) renderStats() app.UI {
 		DataSet("status", "ready").
 		DataSet("iteration", f.Iteration).
 		Body(app.Table().Body(
-			resultRow("method", f.Method+", eps = "+g(f.Eps)+", cost |x - y|^"+g(f.P)),
+			resultRow("method", f.Method+", eps = "+g(f.Eps)+", cost "+otCostText(f)),
 			resultRow("iteration", strconv.Itoa(f.Iteration)),
 			resultRow("converged", conv),
 			resultRow("transport cost <P, C>", g(f.Cost)),
@@ -257,6 +257,11 @@ func (p *OTPage) renderStats() app.UI {
 			app.If(f.Tier != nil, func() app.UI { return otTierRow(f.Tier, g) }),
 			app.If(f.Method == "divergence", func() app.UI {
 				return resultRow("Sinkhorn divergence S = OT(a,b) - (OT(a,a) + OT(b,b))/2", g(f.Divergence)+" (OT(a,a) = "+g(f.SelfX)+", OT(b,b) = "+g(f.SelfY)+")")
+			}),
+			app.If(f.Preset != nil, func() app.UI { return resultRow("preset", f.Preset.Text()) }),
+			app.If(f.Hilbert != nil, func() app.UI {
+				return resultRow("Hilbert divergence S",
+					g(f.Divergence)+" (OT(a,a) = "+g(f.SelfX)+", OT(b,b) = "+g(f.SelfY)+"; Gaussian σ = "+g(f.Hilbert.Bandwidth)+", D = "+strconv.Itoa(f.Hilbert.Features)+" features)")
 			}),
 		))
 }
@@ -302,4 +307,13 @@ func button(id, text string, disabled bool, h app.EventHandler) app.UI {
 		b = b.Disabled(true)
 	}
 	return b
+}
+
+// otCostText names the frame's ground cost: |x - y|^p, or the hilbert
+// method's feature distance.
+func otCostText(f *play.OTFrame) string {
+	if f.Hilbert != nil {
+		return "|φ(x) - φ(y)|² (random Fourier features of a Gaussian kernel)"
+	}
+	return "|x - y|^" + strconv.FormatFloat(f.P, 'g', 6, 64)
 }

@@ -132,6 +132,9 @@ func (p *PatchPage) Render() app.UI {
 			resultRow("marginal error", g(r.MarginalError)),
 			resultRow("result mean RGB", fmt.Sprintf("%.4f, %.4f, %.4f", r.Mean[0], r.Mean[1], r.Mean[2])),
 		}
+		if r.Preset != nil {
+			rows = append(rows, resultRow("preset", r.Preset.Text()))
+		}
 		for i, lv := range r.Levels {
 			rows = append(rows, resultRow(fmt.Sprintf("level %d", i), fmt.Sprintf("%d x %d, %d patches -> %d, dim %d (%.3f of the variance), eps %.4g, cost %.4g, %d iterations",
 				lv.Width, lv.Height, lv.SourcePatches, lv.TargetPatches, lv.Dim, lv.Explained, lv.Eps, lv.Cost, lv.Iterations)))

@@ -125,7 +125,7 @@ func (s *pageSkeleton[F]) reset() {
 	if s.StepsPerFrame != nil {
 		s.runner.StepsPerFrame = s.StepsPerFrame(s.state)
 	}
-	s.pref.Store(s.state.String(BackendParam.Name))
+	s.pref.Store(play.PreferredBackend(s.state))
 	start, err := s.Start(s.state)
 	if err != nil {
 		start = func(context.Context, compute.Backend, func(play.Progress)) (play.Run[F], error) { return nil, err }

@@ -134,7 +134,7 @@ func (p *TruncatePage) Render() app.UI {
 			resultRow("truncated", fmt.Sprintf("step %d of %d, t = %s, NFE %d", f.Trunc.Step, f.Steps, g(f.Trunc.T), f.Trunc.NFE)),
 		}
 		if f.Finished() {
-			rows = append(rows, resultRow("MMD(sample, data)", fmt.Sprintf("full %s, truncated %s", g(f.Full.MMD), g(f.Trunc.MMD))))
+			rows = append(rows, resultRow("MMD(sample, data)", fmt.Sprintf("full %s, truncated %s", mmdText(f.Full.MMD, 5), mmdText(f.Trunc.MMD, 5))))
 		}
 		stats = app.Div().ID("truncate-stats").Class("otplay-result").DataSet("status", f.Phase).
 			DataSet("step", f.Full.Step).Body(app.Table().Body(rows...))

@@ -14,7 +14,8 @@ import (
 // model's run: the slider, the ladder, the numbers, the CSV of both sides.
 func TestTruncatePageRender(t *testing.T) {
 	html := app.HTMLString(newTruncatePage())
-	for _, want := range []string{`id="truncate-stats"`, `data-status="opening"`, `id="ttrunc-slider"`, `id="step"`, `id="truncate-full"`} {
+	// The panel ends with the page's own help (play.Page.About), folded.
+	for _, want := range []string{`id="truncate-stats"`, `data-status="opening"`, `id="ttrunc-slider"`, `id="step"`, `id="truncate-full"`, `id="about"`, "About this page", "Lyu et al. 2022"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("initial /truncate lacks %q", want)
 		}
@@ -44,6 +45,15 @@ func TestTruncatePageRender(t *testing.T) {
 			t.Errorf("/truncate lacks %q", want)
 		}
 	}
+	// An MMD of exactly 0 is the clamp of a non-positive unbiased MMD^2:
+	// the read-out says so for either side instead of printing a bare 0.
+	zero := f
+	zero.Trunc.MMD = 0
+	page.update = play.Update[play.TruncateFrame]{Frame: zero, HasFrame: true}
+	if html := app.HTMLString(page); !strings.Contains(html, "truncated 0 (unbiased MMD² ≤ 0: no difference measurable") {
+		t.Errorf("/truncate prints a clamped MMD of 0 without saying what it means")
+	}
+	page.update = play.Update[play.TruncateFrame]{Frame: f, HasFrame: true}
 	if csv := page.particlesCSV(); strings.Count(csv, "\n") != 61 {
 		t.Errorf("CSV has %d lines, want header + 2 x 30", strings.Count(csv, "\n"))
 	}

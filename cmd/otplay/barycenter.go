@@ -15,6 +15,8 @@ import (
 	"github.com/otplay/otplay/solvers/barycenter"
 	"github.com/otplay/otplay/solvers/data"
 	"github.com/otplay/otplay/solvers/imageio"
+	"github.com/otplay/otplay/solvers/patch"
+	"github.com/otplay/otplay/solvers/preset"
 	"github.com/sbinet/npyio/npy"
 )
 
@@ -42,7 +44,10 @@ inputs, as POT 0.8.2 does (see solvers/barycenter):
                  .npy K x H x W stack, POT's A):
                  ot.bregman.convolutional_barycenter2d (method="sinkhorn_log";
                  --debiased for convolutional_barycenter2d_debiased), on
-                 --backend (the GPU where there is one).
+                 --backend (the GPU where there is one). --preset
+                 draft|balanced|ultra|fast|repro sets --size to the largest
+                 that this backend's storage binding holds, capped at the
+                 preset's level (16, 32, 64).
   free-support   point clouds (--clouds a.npy,b.npy,... or data set specs
                  such as moons:200): --n support points (or --init X.npy)
                  moved to the weighted barycentric projection of exact plans
@@ -121,8 +126,16 @@ func runBarycenter(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.out, "out", "", "write the barycenter (.npy, .csv; .png for convolutional)")
 	fs.StringVar(&f.backend, "backend", "auto", backendFlagHelp)
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object")
+	presetName := fs.String("preset", "", "sets --size (convolutional) from this backend's storage-binding limit, capped at the preset's level (draft 16, balanced 32, ultra 64) unless given; `otplay info` lists them and why")
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
+	}
+	sideOnly := func(p *batch.Preset, hw batch.Hardware) {
+		p.ResolutionReason = preset.Resolution(preset.ImageLevels[p.Name], hw, p.Backend, patch.DefaultSize, patch.DefaultStride).SideWhy
+	}
+	if err := applyPresetAdjusted(fs, "barycenter", *presetName, sideOnly, batch.Preset.BarycenterFlags, stderr); err != nil {
+		fmt.Fprintln(stderr, "otplay barycenter:", err)
+		return 2
 	}
 	rep, err := barycenterMain(f, stderr)
 	if err != nil {

@@ -57,8 +57,10 @@ Shows the CPU backend, the WebGPU adapter otplay would use (name, API,
 type), its limits and optional features, every adapter found, and what
 --backend auto picks and why (a hardware GPU; cpu32 where the only
 adapters are CPU drivers such as lavapipe), and the settings each
---preset of sample and solve gets on this adapter and on the CPU, and
-why (storage-binding limit, software adapter, shader-f16). Exits 0 even without a GPU:
+--preset of sample, solve, patch and barycenter gets on this adapter and
+on the CPU, and why (storage-binding limit, software adapter, shader-f16;
+the image work's resolution: the largest image whose buffers fit one
+storage binding, capped at the preset's level). Exits 0 even without a GPU:
 the report then says why there is none.`, stdout, stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	if st, ok := parseFlags(fs, args); !ok {
@@ -124,14 +126,26 @@ func printPresets(w io.Writer, backend string, ps []batch.Preset) {
 	for _, p := range ps {
 		fmt.Fprintf(w, "  %-9s %-10s %s | %s\n", p.Name, p.Origin, flagList(p.SampleFlags()), flagList(p.SolveFlags()))
 	}
-	// Each distinct reason once, after the presets it explains.
+	printReasons(w, ps, func(p batch.Preset) string { return p.Reason })
+	// The image work's resolution (patch --width, barycenter --size).
+	fmt.Fprintf(w, "  %-9s %-10s %s\n", "name", "", "patch | barycenter (resolution)")
+	for _, p := range ps {
+		fmt.Fprintf(w, "  %-9s %-10s %s | %s\n", p.Name, "", flagList(p.PatchFlags()), flagList(p.BarycenterFlags()))
+	}
+	printReasons(w, ps, func(p batch.Preset) string { return p.ResolutionReason })
+}
+
+// printReasons prints each distinct reason of ps once, after the presets
+// it explains.
+func printReasons(w io.Writer, ps []batch.Preset, reason func(batch.Preset) string) {
 	var order []string
 	names := map[string][]string{}
 	for _, p := range ps {
-		if names[p.Reason] == nil {
-			order = append(order, p.Reason)
+		r := reason(p)
+		if names[r] == nil {
+			order = append(order, r)
 		}
-		names[p.Reason] = append(names[p.Reason], p.Name)
+		names[r] = append(names[r], p.Name)
 	}
 	for _, r := range order {
 		fmt.Fprintf(w, "  why (%s): %s\n", strings.Join(names[r], ", "), r)

@@ -9,9 +9,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/otplay/otplay/batch"
 	"github.com/otplay/otplay/internal/safefile"
 	"github.com/otplay/otplay/solvers/imageio"
 	"github.com/otplay/otplay/solvers/patch"
+	"github.com/otplay/otplay/solvers/preset"
 )
 
 func init() {
@@ -22,6 +24,11 @@ const patchSynopsis = `patch --source IMG --target IMG [--mode color|patch] [--o
 
 Optimal transport between two images (PNG or JPEG, at most 16 Mpixel and
 16384 pixels per side), written as a PNG (or JPEG for .jpg names) with --out.
+
+--width W shrinks both images to W pixels wide first (keeping their aspect,
+never enlarging); --preset draft|balanced|ultra|fast|repro sets --width
+to the largest that this backend's storage binding holds for the --patch
+and --stride given, capped at the preset's level (96, 160, 320).
 
 --mode color: every pixel is a point of RGB (or --space lab); the source's
 colours are transported onto the target's colour distribution:
@@ -70,6 +77,7 @@ type patchReport struct {
 type patchFlags struct {
 	source, target, mode, method, space, backend, out, tier  string
 	size, stride, levels, iters, subsample, bins, maxPatches int
+	width                                                    int
 	eps, mass                                                float64
 	seed                                                     uint64
 	asJSON                                                   bool
@@ -97,8 +105,22 @@ func runPatch(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.backend, "backend", "auto", backendFlagHelp)
 	fs.StringVar(&f.out, "out", "", "write the result to this .png (or .jpg) file")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object instead of text")
+	fs.IntVar(&f.width, "width", 0, "working width in pixels: both images are shrunk to it, keeping their aspect (never enlarged); 0: their own size")
+	presetName := fs.String("preset", "", "sets --width from this backend's storage-binding limit for the --patch and --stride given, capped at the preset's level (draft 96, balanced 160, ultra 320) unless given; `otplay info` lists them and why")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
+	}
+	if f.size >= 1 && f.size <= patch.MaxSize && f.stride >= 1 && f.stride <= f.size {
+		// The width that fits is the largest for these patches, not the
+		// default 8 x 8 at stride 4 that otplay info assumes.
+		patchWidth := func(p *batch.Preset, hw batch.Hardware) {
+			r := preset.Resolution(preset.ImageLevels[p.Name], hw, p.Backend, f.size, f.stride)
+			p.Width, p.ResolutionReason = r.Width, r.WidthWhy
+		}
+		if err := applyPresetAdjusted(fs, "patch", *presetName, patchWidth, batch.Preset.PatchFlags, stderr); err != nil {
+			fmt.Fprintf(stderr, "otplay patch: %v\n", err)
+			return 2
+		}
 	}
 	usage := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "otplay patch: "+format+"\n", a...)
@@ -117,6 +139,8 @@ func runPatch(args []string, stdout, stderr io.Writer) int {
 		return usage("--mass %g outside (0, 1]", f.mass)
 	case math.IsNaN(f.eps) || f.eps < 0 || math.IsInf(f.eps, 0):
 		return usage("--eps %g must be >= 0 and finite", f.eps)
+	case f.width < 0 || f.width > 0 && f.width < f.size:
+		return usage("--width %d: want 0 (the images' own) or at least --patch %d", f.width, f.size)
 	case f.iters < 0 || f.levels < 0:
 		return usage("--iters and --levels must be >= 0")
 	case f.out != "" && !hasImageExt(f.out):
@@ -149,6 +173,14 @@ func runPatch(args []string, stdout, stderr io.Writer) int {
 	tgt, err := imageio.Load(f.target)
 	if err != nil {
 		return fail(fmt.Errorf("--target: %w", err))
+	}
+	if f.width > 0 {
+		if src, err = imageio.ShrinkToWidth(src, f.width); err != nil {
+			return fail(fmt.Errorf("--source at --width %d: %w", f.width, err))
+		}
+		if tgt, err = imageio.ShrinkToWidth(tgt, f.width); err != nil {
+			return fail(fmt.Errorf("--target at --width %d: %w", f.width, err))
+		}
 	}
 	be, note, err := openBackend(f.backend)
 	if err != nil {

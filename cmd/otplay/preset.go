@@ -39,14 +39,25 @@ func presetHardware(backend string) batch.Hardware {
 // the command's flags (batch.Preset.SampleFlags or SolveFlags). It notes
 // what it set, and why, on stderr.
 func applyPreset(fs *flag.FlagSet, cmd, name string, settings func(batch.Preset) [][2]string, stderr io.Writer) error {
+	return applyPresetAdjusted(fs, cmd, name, nil, settings, stderr)
+}
+
+// applyPresetAdjusted is applyPreset with the preset first adjusted to
+// the command's other flags (adjust may be nil): patch's resolution
+// depends on its --patch and --stride.
+func applyPresetAdjusted(fs *flag.FlagSet, cmd, name string, adjust func(*batch.Preset, batch.Hardware), settings func(batch.Preset) [][2]string, stderr io.Writer) error {
 	if name == "" {
 		return nil
 	}
 	explicit := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
-	p, err := batch.PresetFor(name, presetHardware(fs.Lookup("backend").Value.String()))
+	hw := presetHardware(fs.Lookup("backend").Value.String())
+	p, err := batch.PresetFor(name, hw)
 	if err != nil {
 		return err
+	}
+	if adjust != nil {
+		adjust(&p, hw)
 	}
 	if explicit["backend"] && p.Backend != "" {
 		p.Reason = fmt.Sprintf("explicit --backend %s instead of %s's %s: repeatable only against runs on the same backend", fs.Lookup("backend").Value.String(), p.Name, p.Backend)
@@ -66,9 +77,12 @@ func applyPreset(fs *flag.FlagSet, cmd, name string, settings func(batch.Preset)
 	if len(kept) > 0 {
 		msg += "; explicit " + strings.Join(kept, " ")
 	}
-	// The reason sizes sample's batch; solve has none unless the preset
-	// forces a backend.
-	if cmd == "sample" || p.Backend != "" {
+	// The reason sizes sample's batch, and the image work's resolution;
+	// solve has none unless the preset forces a backend.
+	switch {
+	case cmd == "patch" || cmd == "barycenter":
+		msg += "; " + p.ResolutionReason
+	case cmd == "sample" || p.Backend != "":
 		msg += "; " + p.Reason
 	}
 	fmt.Fprintln(stderr, msg)

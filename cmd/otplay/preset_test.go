@@ -136,3 +136,43 @@ func TestPresetGPU(t *testing.T) {
 		t.Errorf("n = %v on %v, want %v on gpu (stderr %s)", m["n"], m["backend"], want, stderr)
 	}
 }
+
+// The image work's resolution through the real entry point: --preset sets
+// patch's --width and barycenter's --size where the command line does not,
+// says why, and an explicit value wins.
+func TestPresetResolutionCLI(t *testing.T) {
+	src, tgt := patchTestImages(t, 120)
+	runCases(t, []cliCase{
+		{name: "patch draft shrinks to 96", args: []string{"patch", "--source", src, "--target", tgt, "--method", "sliced", "--iters", "3", "--preset", "draft", "--backend", "cpu32", "--json"},
+			stderr: []string{"preset draft (FastSB-OT) sets --width=96", "CPU backend cpu32: no binding limit"},
+			check: func(t *testing.T, stdout, _ string) {
+				if s := jsonObject(t, stdout)["source"].([]any); s[0] != 96.0 {
+					t.Errorf("draft: source %v, want 96 wide", s)
+				}
+			}},
+		{name: "explicit --width wins", args: []string{"patch", "--source", src, "--target", tgt, "--method", "sliced", "--iters", "3", "--preset", "draft", "--width", "50", "--backend", "cpu32", "--json"},
+			stderr: []string{"explicit --width=50"},
+			check: func(t *testing.T, stdout, _ string) {
+				if s := jsonObject(t, stdout)["source"].([]any); s[0] != 50.0 {
+					t.Errorf("--width 50: source %v", s)
+				}
+			}},
+		{name: "never enlarged", args: []string{"patch", "--source", src, "--target", tgt, "--method", "sliced", "--iters", "3", "--preset", "ultra", "--backend", "cpu32", "--json"},
+			check: func(t *testing.T, stdout, _ string) {
+				if s := jsonObject(t, stdout)["source"].([]any); s[0] != 120.0 {
+					t.Errorf("ultra (320) on a 120-pixel image: source %v, want its own 120", s)
+				}
+			}},
+		{name: "width smaller than a patch", args: []string{"patch", "--source", src, "--target", tgt, "--mode", "patch", "--width", "4"}, code: 2,
+			stderr: []string{"--width 4: want 0 (the images' own) or at least --patch 8"}},
+		{name: "barycenter draft is 16 pixels", args: []string{"barycenter", "--method", "convolutional", "--grid", "disc,ring", "--iters", "5", "--preset", "draft", "--backend", "cpu32", "--json"},
+			stderr: []string{"preset draft (FastSB-OT) sets --size=16"},
+			check: func(t *testing.T, stdout, _ string) {
+				if m := jsonObject(t, stdout); m["h"] != 16.0 || m["w"] != 16.0 {
+					t.Errorf("draft barycenter: %v x %v, want 16 x 16", m["h"], m["w"])
+				}
+			}},
+		{name: "barycenter bad preset", args: []string{"barycenter", "--method", "convolutional", "--grid", "disc,ring", "--preset", "huge"}, code: 2,
+			stderr: []string{`--preset "huge": want one of draft`}},
+	})
+}

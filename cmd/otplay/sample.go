@@ -96,7 +96,7 @@ temporary file renamed into place: a killed run leaves the old file
 whole). --steps is at most 100,000 and --n at most 2^22. An mlp model file
 is read up to 256 MiB, the size otplay train refuses to exceed.
 
-` + sampleCorrectHelp + "\n\n" + samplePatchHelp
+` + sampleCorrectHelp + "\n\n" + samplePatchHelp + "\n\n" + sampleHierHelp
 
 // sampleReport is the --json output of otplay sample.
 type sampleReport = batch.SampleResult
@@ -135,6 +135,8 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 	registerSampleCorrection(fs, &correction) // sample_correct.go
 	var guidance batch.SamplePatchGuidance
 	registerSamplePatchGuidance(fs, &guidance) // sample_patch.go
+	var hier batch.SampleHierarchical
+	registerSampleHierarchical(fs, &hier) // sample_hier.go
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
@@ -160,7 +162,8 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 		Spacing: *spacingName, Steps: *steps, N: *n, Seed: *seed, Eta: *eta, Deterministic: *deterministic,
 		RTol: *rtol, ATol: *atol, FinalDenoise: *finalDenoise, Class: *class, Guidance: *guidanceW, Churn: *churn, Corrector: *corrector,
 		CorrectorSteps: *correctorSteps, SNR: *snr, Threshold: *threshold, ThresholdBound: *thresholdBound, ScoreScale: *scoreScale,
-		Backend: *backend, Quality: *asJSON && *quality, SampleCorrection: correction, SamplePatchGuidance: guidance}
+		Backend: *backend, Quality: *asJSON && *quality, SampleCorrection: correction, SamplePatchGuidance: guidance,
+		SampleHierarchical: hier}
 	rep, err := batch.Sample(req, batch.Options{Note: func(msg string) { fmt.Fprintln(stderr, "otplay sample:", msg) }})
 	if rep != nil && *out != "" {
 		if err := data.Save(*out, rep.Points, rep.N, rep.D); err != nil {

@@ -37,6 +37,11 @@ func expand(d int) int {
 	return 0
 }
 
+// roundMagic is 1.5 * 2^23 as float32 bits: adding it rounds a float32
+// below 2^22 in magnitude to an integer (exp2_fma in inc_exp2.wgsl, which
+// takes it from the uniforms twice so that no compiler folds it away).
+var roundMagic = f32(1.5 * (1 << 23))
+
 // softminPlan is the launch shape of one SoftMin.
 type softminPlan struct {
 	r, wg, tile       int
@@ -45,10 +50,12 @@ type softminPlan struct {
 }
 
 func (b *Backend) planSoftMin(n, m, d int) softminPlan {
-	// WG 128 with R 4 (and the two-pass tile form) was the best compromise
-	// across n = 1e4 and 1e5 in the H100 sweep of 2026-11-22: 37.9% and
-	// 55.7% of the exp bound (README).
+	// WG 128 with R 4 was the best compromise across n = 1e4 and 1e5 in the
+	// H100 sweep of 2026-11-22, and again with the Lazy form on 2026-12-06
+	// (WG 64 and 256, R 8 and tiles of 128 all within 3% at 1e5; see the
+	// package doc and README).
 	p := softminPlan{r: rowsPerInvocation(d), wg: 128}
+	small := d <= 3 && !b.NoUnroll
 	if b.SoftMinWG > 0 {
 		p.wg = b.SoftMinWG
 	}
@@ -56,17 +63,33 @@ func (b *Backend) planSoftMin(n, m, d int) softminPlan {
 		p.r = b.SoftMinR
 	}
 	p.tile = min(256, workgroupFloats/(d+1))
-	p.rowBlocks = (n + p.wg*p.r - 1) / (p.wg * p.r)
-	// Split the column range across workgroups when the rows alone cannot
-	// fill the device, keeping at least one tile per split.
-	p.nsplit = 1
-	if p.rowBlocks < b.TargetGroups {
-		want := (b.TargetGroups + p.rowBlocks - 1) / p.rowBlocks
-		p.nsplit = max(1, min(want, m/p.tile))
+	if small && b.SmallTile > 0 {
+		p.tile = min(b.SmallTile, workgroupFloats/4)
 	}
-	p.jchunk = (m + p.nsplit - 1) / p.nsplit
-	p.nsplit = (m + p.jchunk - 1) / p.jchunk
+	p.rowBlocks = (n + p.wg*p.r - 1) / (p.wg * p.r)
+	target := b.TargetGroups
+	if small && b.SoftMinTargetGroups > 0 {
+		target = b.SoftMinTargetGroups
+	}
+	p.nsplit, p.jchunk = b.splitColumns(p.rowBlocks, m, p.tile, target)
 	return p
+}
+
+// splitColumns splits the m columns across workgroups (grid z) when
+// rowBlocks workgroups of rows alone cannot reach target, keeping at
+// least SplitMinCols (default one tile) columns per split; it returns the
+// number of splits and the columns per split.
+func (b *Backend) splitColumns(rowBlocks, m, tile, target int) (nsplit, jchunk int) {
+	minCols := tile
+	if b.SplitMinCols > 0 {
+		minCols = b.SplitMinCols
+	}
+	nsplit = 1
+	if rowBlocks < target {
+		nsplit = max(1, min((target+rowBlocks-1)/rowBlocks, m/minCols))
+	}
+	jchunk = (m + nsplit - 1) / nsplit
+	return (m + jchunk - 1) / jchunk, jchunk
 }
 
 // scratch returns a persistent scratch array of at least n elements.
@@ -105,8 +128,8 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) error {
 	var k *gpu.Kernel
 	var err error
 	if p.D <= 3 && !b.NoUnroll {
-		key := fmt.Sprintf("softmin_small:D=%d:R=%d:WG=%d:TILE=%d:2p=%v", p.D, pl.r, pl.wg, pl.tile, !b.OnePass)
-		k, err = b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMinSmall(p.D, pl.r, pl.wg, pl.tile, !b.OnePass) })
+		key := fmt.Sprintf("softmin_small:D=%d:R=%d:WG=%d:TILE=%d:%v", p.D, pl.r, pl.wg, pl.tile, b.Small)
+		k, err = b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMinSmall(p.D, pl.r, pl.wg, pl.tile, b.Small) })
 	} else {
 		k, err = b.kernel("softmin", 5, map[string]int{"D": p.D, "R": pl.r, "WG": pl.wg, "TILE": pl.tile, "TILEF": pl.tile * (p.D + 1), "EXPAND": expand(p.D)})
 	}
@@ -122,7 +145,7 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) error {
 	}
 	params := []uint32{uint32(p.N), uint32(p.M), uint32(pl.jchunk), uint32(pl.nsplit),
 		f32(math.Sqrt(math.Log2E / p.Eps)), f32(math.Log2E / p.Eps), f32(math.Log2E), f32(-p.Eps * math.Ln2),
-		boolWord(p.LogW != nil), boolWord(p.G != nil), gx, 0}
+		boolWord(p.LogW != nil), boolWord(p.G != nil), gx, 0, roundMagic, roundMagic, 0, 0}
 	bufs := []*gpu.Buffer{out, b.bufOf(p.X), b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G)}
 	if err := b.dev.Dispatch(k, bufs, params, gx, gy, uint32(pl.nsplit)); err != nil {
 		return wrap(err)
@@ -168,8 +191,17 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 	)
 	if small {
 		r, wg, tile = 4, 64, 128
-		key := fmt.Sprintf("softmean_small:D=%d:DV=%d:R=%d:WG=%d:TILE=%d:2p=%v", p.D, dv, r, wg, tile, !b.OnePass)
-		k, err = b.kernelFunc(key, 6, func() (string, error) { return shaders.SoftMeanSmall(p.D, dv, r, wg, tile, !b.OnePass) })
+		if b.SoftMeanR > 0 {
+			r = b.SoftMeanR
+		}
+		if b.SoftMeanWG > 0 {
+			wg = b.SoftMeanWG
+		}
+		if b.SmallTile > 0 {
+			tile = min(b.SmallTile, workgroupFloats/8)
+		}
+		key := fmt.Sprintf("softmean_small:D=%d:DV=%d:R=%d:WG=%d:TILE=%d:%v", p.D, dv, r, wg, tile, b.Small)
+		k, err = b.kernelFunc(key, 6, func() (string, error) { return shaders.SoftMeanSmall(p.D, dv, r, wg, tile, b.Small) })
 	} else {
 		r, wg = 1, 64
 		if p.D+dv <= 16 {
@@ -183,11 +215,10 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 		return err
 	}
 	rowBlocks := (p.N + wg*r - 1) / (wg * r)
-	if small && rowBlocks < b.TargetGroups {
-		nsplit = max(1, min((b.TargetGroups+rowBlocks-1)/rowBlocks, p.M/tile))
+	jchunk := p.M
+	if small {
+		nsplit, jchunk = b.splitColumns(rowBlocks, p.M, tile, b.TargetGroups)
 	}
-	jchunk := (p.M + nsplit - 1) / nsplit
-	nsplit = (p.M + jchunk - 1) / jchunk
 	out := b.arr(dst).buf
 	if nsplit > 1 {
 		if out, err = b.scratchOf(nsplit * p.N * (dv + 2)); err != nil {
@@ -197,7 +228,7 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 	gx, gy := b.dev.Grid(rowBlocks)
 	params := []uint32{uint32(p.N), uint32(p.M), gx, uint32(nsplit),
 		f32(math.Sqrt(math.Log2E / p.Eps)), f32(math.Log2E / p.Eps), f32(math.Log2E), 0,
-		boolWord(p.LogW != nil), boolWord(p.G != nil), uint32(jchunk), 0}
+		boolWord(p.LogW != nil), boolWord(p.G != nil), uint32(jchunk), 0, roundMagic, roundMagic, 0, 0}
 	bufs := []*gpu.Buffer{out, b.bufOf(p.X), b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G), b.bufOf(v)}
 	if err := b.dev.Dispatch(k, bufs, params, gx, gy, uint32(nsplit)); err != nil {
 		return wrap(err)
@@ -259,11 +290,21 @@ func (b *Backend) Sum(x compute.Array) (float64, error) {
 		return 0, err
 	}
 	groups := (n + 4095) / 4096
-	part, err := b.dev.NewBuffer(groups)
-	if err != nil {
-		return 0, wrap(err)
+	// A persistent buffer: a fresh one per call cost a buffer, a uniform
+	// buffer and a bind group each time (a solver's residual check calls
+	// Sum every CheckEvery iterations).
+	if b.sumPart == nil || b.sumPart.Words() < groups {
+		if b.sumPart != nil {
+			b.dev.Release(b.sumPart)
+			b.sumPart = nil
+		}
+		part, err := b.dev.NewBuffer(max(groups, 64))
+		if err != nil {
+			return 0, wrap(err)
+		}
+		b.sumPart = part
 	}
-	defer b.dev.Release(part)
+	part := b.sumPart
 	gx, gy := b.dev.Grid(groups)
 	if err := b.dev.Dispatch(k, []*gpu.Buffer{part, b.arr(x).buf}, []uint32{uint32(n), gx, 0, 0}, gx, gy, 1); err != nil {
 		return 0, wrap(err)

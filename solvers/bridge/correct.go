@@ -158,6 +158,7 @@ func SampleCorrected(b compute.Backend, model diffusion.Model, sched diffusion.S
 			return res, err
 		}
 		res.NFE += r.NFE
+		res.HierarchicalIterations += r.HierarchicalIterations
 		res.Steps += r.Steps
 		res.Rejected += r.Rejected
 		if len(res.Times) > 0 && len(r.Times) > 0 {

@@ -103,6 +103,14 @@ func validateOptions(set *Settings) error {
 	if set.Corrector != NoCorrector && set.Sampler == ODEAdaptive {
 		return inputErr("corrector %v: not with ode-adaptive (its error control assumes the plain ODE); use a fixed-step sampler", set.Corrector)
 	}
+	if set.Hierarchical.On {
+		if set.Sampler == ODEAdaptive {
+			return inputErr("hierarchical smoothing: not with ode-adaptive (its error control assumes the plain ODE); use a fixed-step sampler")
+		}
+		if err := validateHierarchical(&set.Hierarchical); err != nil {
+			return err
+		}
+	}
 	if set.CorrectorSteps == 0 {
 		set.CorrectorSteps = 1
 	}

@@ -135,6 +135,7 @@ var resultsSections = []resultsSection{
 	{"guidance", resultsGuidance},
 	{"otpairing", resultsOTPairing},
 	// Sections of other files: one line each.
+	{"hierarchical", resultsHierarchical}, // results_hier_test.go
 }
 
 // resultsMarker separates the hand-written part of RESULTS.md (kept)

@@ -130,6 +130,10 @@ type Settings struct {
 	Threshold, ThresholdBound float64
 	// ScoreScale multiplies the model's score (default 1: off).
 	ScoreScale float64
+	// Hierarchical applies ATLAS's Schrodinger-bridge smoothing after
+	// every predictor step, before the corrector (hierarchical.go); not
+	// with ODEAdaptive.
+	Hierarchical HierarchicalSettings
 }
 
 // Defaults of Settings (see the fields).
@@ -149,6 +153,9 @@ type Step struct {
 	X, Denoised []float64
 	NFE         int // model evaluations so far
 	Rejected    int // rejected trial steps so far (ODEAdaptive)
+	// HierarchicalIterations are the Sinkhorn iterations of this step's
+	// hierarchical smoothing (0 when off).
+	HierarchicalIterations int
 }
 
 // Result reports a run of Sample.
@@ -157,6 +164,9 @@ type Result struct {
 	Steps    int       // accepted steps
 	Rejected int       // rejected trial steps (ODEAdaptive; else 0)
 	Times    []float64 // times visited, t_0 > ... > t_last
+	// HierarchicalIterations counts the Sinkhorn iterations of the
+	// hierarchical smoothing (Settings.Hierarchical), all steps together.
+	HierarchicalIterations int
 }
 
 // Sample runs a sampler of the reverse process of schedule s, driven by
@@ -289,6 +299,10 @@ type run struct {
 	// corrector scratch (options.go) and its noise counter
 	csq, cdiff, cden, cnoise compute.Array
 	ncorr                    uint64
+	// hierarchical smoothing scratch (hierarchical.go)
+	hier     *hierScratch
+	hierOut  compute.Array
+	hierStep int // Sinkhorn iterations of the last step's smoothing
 }
 
 func newRun(b compute.Backend, model Model, s Schedule, x compute.Array, n int, set Settings) (*run, error) {
@@ -347,6 +361,9 @@ func (r *run) free() {
 		r.b.Free(a)
 	}
 	r.arrs = nil
+	if r.hier != nil {
+		r.hier.free()
+	}
 	r.dn.free()
 }
 
@@ -459,6 +476,9 @@ func (r *run) drawNoise() error {
 // report records an accepted step from t to tn whose data prediction was
 // den, and calls the callback (reading back only when one is set).
 func (r *run) report(t, tn float64, den compute.Array) error {
+	if err := r.hierarchical(t); err != nil {
+		return err
+	}
 	if err := r.correct(tn); err != nil {
 		return err
 	}
@@ -472,7 +492,7 @@ func (r *run) report(t, tn float64, den compute.Array) error {
 		return nil
 	}
 	st := Step{Index: r.step, T: t, TNext: tn, DLambda: Lambda(r.s, tn) - Lambda(r.s, t),
-		X: make([]float64, r.n*r.d), NFE: r.dn.nfe, Rejected: r.res.Rejected}
+		X: make([]float64, r.n*r.d), NFE: r.dn.nfe, Rejected: r.res.Rejected, HierarchicalIterations: r.hierStep}
 	if err := r.b.Read(st.X, r.x); err != nil {
 		return err
 	}

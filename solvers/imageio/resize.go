@@ -5,6 +5,18 @@ import (
 	"math"
 )
 
+// ShrinkToWidth returns img resized to width pixels wide, its height
+// scaled to keep the aspect ratio (rounded, at least 1), with Resize's
+// area-weighted average; an image no wider than width is returned as it
+// is (never enlarged).
+func ShrinkToWidth(img *Image, width int) (*Image, error) {
+	if width >= img.Width {
+		return img, nil
+	}
+	h := max(1, int(math.Round(float64(img.Height)*float64(width)/float64(img.Width))))
+	return Resize(img, width, h)
+}
+
 // Resize returns img resampled to width x height with a separable
 // triangle filter (see the package doc): bilinear interpolation when
 // enlarging, an area-weighted average over every covered source pixel

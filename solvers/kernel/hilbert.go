@@ -113,6 +113,12 @@ func HilbertDivergence(be compute.Backend, p ot.Problem, s HilbertSettings) (*Hi
 	return &HilbertResult{DivergenceResult: dr, Bandwidth: sigma, Features: D}, nil
 }
 
+// HilbertBandwidth is HilbertDivergence's default Gaussian bandwidth for
+// the clouds x (n x d) and y (m x d): the median heuristic (see
+// medianDistance), so that a caller that embeds the clouds itself
+// (RFFEmbed) uses the same sigma.
+func HilbertBandwidth(x, y []float64, n, m, d int) float64 { return medianDistance(x, y, n, m, d) }
+
 // medianDistance is the median heuristic's bandwidth: the median of
 // |z_i - z_j| over pairs of the pooled points (at most 500 of them, the
 // first of each cloud in proportion).

@@ -515,9 +515,10 @@ func (e *resultsEnv) optionTable(title, intro string, kinds []string, rows func(
 					e.warmUp(rm, s)
 				}
 				pts, nfe, dt := e.draw(rm, s, r.set)
-				if r.base {
-					// The baseline's time is the smaller of two draws: the
-					// equal-time rows scale from it.
+				if r.base || (base != nil && !r.sameAsBase && dt*5 > baseTime*6) {
+					// The baseline's time, and that of a row that seems
+					// slower, is the smaller of two draws: a stall of the
+					// machine should not make an equal-time row.
 					if _, _, dt2 := e.draw(rm, s, r.set); dt2 < dt {
 						dt = dt2
 					}

@@ -1,18 +1,24 @@
 // softmin_hd_bias.wgsl: the column term of the tiled high-dimensional
-// soft-min (softmin_hd.wgsl), computed once per call.
+// soft-min and soft-mean (softmin_hd*.wgsl, softmean_hd*.wgsl), computed
+// once per call; with geps = -log2(e)/eps and no weights it gives their
+// row term instead.
 //
-// Go equivalent, for j in [0, m), with y'_j = y_j - y_0 (the frame centred
-// on the first column, which keeps |y'|^2 near the cloud's diameter
-// squared instead of its distance from the origin):
+// Go equivalent, for j in [0, mpad), with y'_j = y_j - C (C = y_0: the
+// frame centred on the first column, which keeps |y'|^2 near the cloud's
+// diameter squared instead of its distance from the origin):
 //
-//	H[j] = lw[j] log2(e) + g[j] log2(e)/eps - |y'_j|^2 log2(e)/eps
+//	H[j] = lw[j] lwk + g[j] geps - |y'_j|^2 geps     (j < m)
+//	H[j] = -3e38                                     (m <= j < mpad: padding)
 //
-// Bindings: 0 H (m), 1 Y (m*D), 2 LW (m), 3 G (m), 4 uniform Params.
+// lwk = log2(e), geps = log2(e)/eps for the column term.
+//
+// Bindings: 0 H (mpad), 1 Y (m*D), 2 LW (m), 3 G (m), 4 C (D: the centre),
+// 5 uniform Params.
 // Workgroup: 256 invocations, one column each; the grid folds past 65,535
 // workgroups into y.
 
 struct Params {
-  m: u32, d: u32, gx: u32, pad: u32,
+  m: u32, d: u32, gx: u32, mpad: u32,
   lwk: f32, geps: f32, has_w: u32, has_g: u32,
 }
 
@@ -20,15 +26,20 @@ struct Params {
 @group(0) @binding(1) var<storage, read> Y: array<f32>;
 @group(0) @binding(2) var<storage, read> LW: array<f32>;
 @group(0) @binding(3) var<storage, read> G: array<f32>;
-@group(0) @binding(4) var<uniform> P: Params;
+@group(0) @binding(4) var<storage, read> C: array<f32>;
+@group(0) @binding(5) var<uniform> P: Params;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let j = gid.x + gid.y * P.gx * 256u;
-  if (j >= P.m) { return; }
+  if (j >= P.mpad) { return; }
+  if (j >= P.m) {
+    H[j] = -3.0e38;
+    return;
+  }
   var yy = 0.0;
   for (var k = 0u; k < P.d; k++) {
-    let t = Y[j * P.d + k] - Y[k];
+    let t = Y[j * P.d + k] - C[k];
     yy = fma(t, t, yy);
   }
   var h = -yy * P.geps;

@@ -11,10 +11,15 @@
 #   bash bench/gpu/run.sh [torch]
 # Environment: DIMS (default 2 3 8 16 32 64 128 192), SIZES (1e4 3e4 1e5),
 # KERNELS (softmin,softmean), VARIANTS (tiled tiled-rb8 per-pair). Each
-# otplay row is `otplay bench --json` with "variant": "tiled"
-# (OTPLAY_SOFTMIN_HD_MIN=1 and OTPLAY_SOFTMEAN_HD_MIN=1: softmin_hd.wgsl
-# with its default 8 x 8 register block and softmean_hd.wgsl at every d),
-# "tiled-rbK" (the soft-min alone with a K x K block) or "per-pair"
+# otplay row is `otplay bench --json` with "variant": "default" (the
+# shipped choice per d), "tiled" (OTPLAY_SOFTMIN_HD_MIN=1 and
+# OTPLAY_SOFTMEAN_HD_MIN=1: softmin_hd.wgsl with its default 8 x 8
+# register block and softmean_hd.wgsl at every d), "tiled2[-RMxRN][-kcK]
+# [-pf|-db][-gG]" (softmin_hd2.wgsl / softmean_hd2.wgsl at every d, with an
+# RM x RN block, K-coordinate chunks, the register prefetch or the double
+# buffering (OTPLAY_HD_PF=1 or 2), G target
+# workgroups: OTPLAY_HD_RM/RN/KC/PF/GROUPS; unset parts keep the
+# defaults), "tiled-rbK" (the soft-min alone with a K x K block) or "per-pair"
 # (both 0: softmin_small.wgsl / softmean_small.wgsl for d <= 3,
 # softmin.wgsl / softmean.wgsl above); eps = 0.05 d / 2; the soft-mean
 # averages V = Y (dv = d).
@@ -38,13 +43,27 @@ for d in $DIMS; do
     if [ "$n" = 1e5 ]; then batch=2 reps=5; fi
     if [ "$n" = 1e5 ] && [ "$d" -ge 64 ]; then batch=1 reps=3; fi
     for variant in $VARIANTS; do
-      hd=1 rb=0 ks=$KERNELS
+      hd=1 rb=0 ks=$KERNELS kern=1 rm= rn= kc= pf= groups=
       case $variant in
+        default) hd= kern= ;;
         per-pair) hd=0 ;;
         tiled-rb*)
           rb=${variant#tiled-rb} ks=softmin
           case ",$KERNELS," in *,softmin,*) ;; *) continue ;; esac ;;
+        tiled2*)
+          # tiled2[-RMxRN][-kcK][-pf|-db][-gG]: softmin_hd2.wgsl / softmean_hd2.wgsl
+          kern=2
+          for part in $(echo "${variant#tiled2}" | tr - ' '); do
+            case $part in
+              *x*) rm=${part%x*} rn=${part#*x} ;;
+              kc*) kc=${part#kc} ;;
+              pf) pf=1 ;;
+              db) pf=2 ;;
+              g*) groups=${part#g} ;;
+            esac
+          done ;;
       esac
+      OTPLAY_SOFTMIN_HD_KERNEL=$kern OTPLAY_SOFTMEAN_HD_KERNEL=$kern OTPLAY_HD_RM=$rm OTPLAY_HD_RN=$rn OTPLAY_HD_KC=$kc OTPLAY_HD_PF=$pf OTPLAY_HD_GROUPS=$groups \
       OTPLAY_SOFTMIN_HD_MIN=$hd OTPLAY_SOFTMEAN_HD_MIN=$hd OTPLAY_SOFTMIN_HD_RB=$rb timeout 120 "$BIN" bench --backend gpu --sizes "$n" --d "$d" --eps "$eps" \
         --kernel "$ks" --batch $batch --reps $reps --json 2>"$OUT/err.txt" |
         V=$variant python3 -c 'import json, os, sys

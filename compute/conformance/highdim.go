@@ -20,7 +20,7 @@ var highDimSizes = []sizeCase{{1, 1}, {65, 63}, {63, 130}, {65, 1030}}
 // softMinChecks: 3e-6 x (max|ref| + max C + eps).
 func highDimChecks(b compute.Backend, opts Options) []check {
 	var out []check
-	ds := []int{16, 64, 128, 192}
+	ds := []int{5, 8, 16, 64, 128, 192}
 	eps := []float64{1e-2, 1, 1e3}
 	if opts.Quick {
 		ds, eps = []int{16, 192}, []float64{1}
@@ -55,7 +55,7 @@ func highDimChecks(b compute.Backend, opts Options) []check {
 // as in softMeanChecks: min(2e-3, 1e-4 + 1e-7 max C / eps) x max|V|.
 func highDimSoftMeanChecks(b compute.Backend, opts Options) []check {
 	var out []check
-	ds := []int{16, 64, 128, 192}
+	ds := []int{5, 8, 16, 64, 128, 192}
 	eps := []float64{1e-2, 1, 1e3}
 	if opts.Quick {
 		ds, eps = []int{16, 192}, []float64{1}
@@ -63,7 +63,7 @@ func highDimSoftMeanChecks(b compute.Backend, opts Options) []check {
 	for _, d := range ds {
 		dvs := []int{d}
 		if d == 64 {
-			dvs = append(dvs, 5, 40)
+			dvs = append(dvs, 3, 5, 24, 40)
 		}
 		for _, sz := range highDimSizes {
 			for _, shift := range []float64{0, 20} {

@@ -6,18 +6,19 @@ import (
 	"time"
 
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/compute/webgpu"
 	"github.com/otplay/otplay/compute/webgpu/gputest"
 )
 
 // TestHighDim runs the d = 16 to 192 soft-min and soft-mean checks alone,
 // on the CPU reference backend and on the GPU (lavapipe in CI): the
-// default kernel choice, softmin_hd.wgsl and softmean_hd.wgsl at every d
-// (the soft-min with the 4 x 4 and 8 x 8 register blocks), and the
-// per-pair kernels alone.
+// default kernel choice, softmin_hd2.wgsl and softmean_hd2.wgsl at every d
+// in three shapes, softmin_hd.wgsl and softmean_hd.wgsl at every d, and
+// the per-pair kernels alone.
 func TestHighDim(t *testing.T) {
-	run := func(t *testing.T, b compute.Backend, known func(Result) bool) {
+	run := func(t *testing.T, b compute.Backend, known func(Result) bool, quick bool) {
 		var rs []Result
-		for _, c := range highDimChecks(b, Options{Quick: testing.Short()}) {
+		for _, c := range highDimChecks(b, Options{Quick: quick || testing.Short()}) {
 			r, start := c.Result, time.Now()
 			c.run(&r)
 			rs = append(rs, finish(r, start))
@@ -38,24 +39,41 @@ func TestHighDim(t *testing.T) {
 		}
 		t.Logf("%d checks on %s, %d failed, largest error %.2e (%s)", len(rs), b.Info().Device, Failed(rs), worst, worstCase)
 	}
-	t.Run("cpu", func(t *testing.T) { run(t, compute.NewCPU(0), nil) })
-	gpuWith := func(minDim, rb int, known func(Result) bool) func(t *testing.T) {
+	t.Run("cpu", func(t *testing.T) { run(t, compute.NewCPU(0), nil, false) })
+	gpuWith := func(minDim, rb int, known func(Result) bool, quick bool) func(t *testing.T) {
 		return func(t *testing.T) {
 			b := gputest.Raw(t)
 			oldMin, oldRB, oldMean := b.HDMinDim, b.HDRB, b.SoftMeanHDMinDim
 			b.HDMinDim, b.HDRB, b.SoftMeanHDMinDim = minDim, rb, minDim
 			defer func() { b.HDMinDim, b.HDRB, b.SoftMeanHDMinDim = oldMin, oldRB, oldMean }()
-			run(t, b, known)
+			run(t, b, known, quick)
 		}
 	}
-	t.Run("gpu-default", func(t *testing.T) { run(t, gputest.Backend(t), nil) })
-	t.Run("gpu-tiled", gpuWith(1, 0, nil))
-	t.Run("gpu-tiled-rb8", gpuWith(1, 8, nil))
-	t.Run("gpu-per-pair", gpuWith(0, 0, perPairSoftMeanBug))
+	// The vec4-tiled kernels (softmin_hd2.wgsl, softmean_hd2.wgsl) in shapes
+	// that cover both register blocks, the chunk lengths and the prefetch
+	// on the quick list of dimensions (d = 16: one chunk staged once; 192:
+	// twelve chunks). gpu-default runs the default shapes on the full list,
+	// the mid-d ones (5, 8) included.
+	gpuShape := func(s webgpu.HDShape, quick bool) func(t *testing.T) {
+		return func(t *testing.T) {
+			b := gputest.Raw(t)
+			old := b.HDShape()
+			b.SetHDShape(s)
+			defer b.SetHDShape(old)
+			gpuWith(1, 0, nil, quick)(t)
+		}
+	}
+	t.Run("gpu-default", func(t *testing.T) { run(t, gputest.Backend(t), nil, false) })
+	t.Run("gpu-tiled2-8x8", gpuShape(webgpu.HDShape{Kernel: 2, MeanKernel: 2, RM: 8, RN: 8, KC: 16, Prefetch: 1}, true))
+	t.Run("gpu-tiled2-8x4-kc8-pf", gpuShape(webgpu.HDShape{Kernel: 2, MeanKernel: 2, RM: 8, RN: 4, KC: 8, Prefetch: 2}, true))
+	t.Run("gpu-tiled2-4x8-kc32-pf", gpuShape(webgpu.HDShape{Kernel: 2, MeanKernel: 2, RM: 4, RN: 8, KC: 32, Prefetch: 2}, true))
+	t.Run("gpu-tiled2-8x8-db", gpuShape(webgpu.HDShape{Kernel: 2, MeanKernel: 2, RM: 8, RN: 8, KC: 16, Prefetch: 3}, true))
+	t.Run("gpu-tiled", gpuShape(webgpu.HDShape{Kernel: 1, MeanKernel: 1}, false))
+	t.Run("gpu-per-pair", gpuWith(0, 0, perPairSoftMeanBug, false))
 }
 
 // perPairSoftMeanBug matches the cases where the per-pair soft-mean
-// (softmean.wgsl, the default below d = 16) is wrong on lavapipe: d >= 64
+// (softmean.wgsl, the default for 4 <= d < 16 before softmean_hd2.wgsl) is wrong on lavapipe: d >= 64
 // with m = 1030 columns (errors 0.002 to 0.97 x max|V|, every eps, shifted
 // or not; d = 16 and m <= 130 pass; a one-off run also failed d = 48).
 // The same kernel passes all 605 checks of the suite on an H100

@@ -8,7 +8,18 @@
 // the tolerances documented in compute/conformance.
 //
 // SoftMin and SoftMean for |x - y|^2 run the tiled kernels (softmin.wgsl,
-// softmin_small.wgsl, softmean*.wgsl); other ground costs (compute.Cost:
+// softmin_small.wgsl, softmean*.wgsl). From d = 4 (the soft-min) and d = 5
+// (the soft-mean) they run softmin_hd2.wgsl and softmean_hd2.wgsl instead:
+// the cost expanded as |x|^2 + |y|^2 - 2<x, y> about y_0, the clouds
+// copied once per call into chunk-transposed blocks (softmin_hd_prep.wgsl),
+// a register-blocked matrix product with vec4 workgroup-memory reads, the
+// online log-sum-exp per tile, and for the soft-mean flash-attention's
+// tiling with a register-blocked P.V product (softmin_hd.go,
+// softmean_hd.go; HDShape and the OTPLAY_HD_* variables tune them, the
+// older softmin_hd.wgsl and softmean_hd.wgsl remain behind
+// OTPLAY_SOFTMIN_HD_KERNEL=1 and OTPLAY_SOFTMEAN_HD_KERNEL=1 and where
+// the device offers less than 32 KiB of workgroup memory). Other ground
+// costs (compute.Cost:
 // |x - y|^P, dense cost matrices) run softmin_cost.wgsl and
 // softmean_cost.wgsl, a few rows per invocation with the columns split over
 // the grid (cost.go), in chunks that stay under lavapipe's loop limiter on
@@ -85,6 +96,7 @@ type Backend struct {
 	scratch *gpu.Buffer // SoftMin's per-split partials, grown on demand
 	bias    *gpu.Buffer // softmin_hd.wgsl's column term, grown on demand
 	sumPart *gpu.Buffer // Sum's partial sums, grown on demand
+	hd      hdState     // softmin_hd2.wgsl's and softmean_hd2.wgsl's shape and buffers (softmin_hd.go)
 
 	// TargetGroups is the number of workgroups SoftMin aims for when it
 	// splits the column range to fill the device (default 2048: about 16
@@ -126,17 +138,17 @@ type Backend struct {
 	// one-tile-per-split floor decides. Also OTPLAY_SOFTMIN_TARGET_GROUPS.
 	SoftMinTargetGroups int
 	// HDMinDim is the smallest dimension whose squared-Euclidean SoftMin
-	// runs the tiled matrix-product kernel (softmin_hd.wgsl); 0 keeps the
-	// per-pair kernel at every dimension. Default 32 (by H100
+	// runs the tiled matrix-product kernel (softmin_hd2.wgsl); 0 keeps the
+	// per-pair kernel at every dimension. Default 4 (by H100
 	// measurement, see softmin_hd.go); also
 	// OTPLAY_SOFTMIN_HD_MIN.
 	HDMinDim int
-	// HDRB overrides the tiled soft-min's register block (each invocation
-	// owns HDRB x HDRB pairs; 0: the default, 4); also OTPLAY_SOFTMIN_HD_RB.
+	// HDRB overrides softmin_hd.wgsl's register block (each invocation
+	// owns HDRB x HDRB pairs; 0: the default, 8); also OTPLAY_SOFTMIN_HD_RB.
 	HDRB int
 	// SoftMeanHDMinDim is the smallest point dimension whose
-	// squared-Euclidean SoftMean runs the tiled kernel (softmean_hd.wgsl);
-	// 0 keeps the per-pair softmean.wgsl at every dimension. Default 32
+	// squared-Euclidean SoftMean runs the tiled kernel (softmean_hd2.wgsl);
+	// 0 keeps the per-pair softmean.wgsl at every dimension. Default 5
 	// (see softmean_hd.go); also OTPLAY_SOFTMEAN_HD_MIN.
 	SoftMeanHDMinDim int
 }
@@ -196,6 +208,7 @@ func New(d *gpu.Device) (*Backend, error) {
 	}
 	b.HDMinDim = minDimFromEnv("OTPLAY_SOFTMIN_HD_MIN", hdDefaultMinDim)
 	b.SoftMeanHDMinDim = minDimFromEnv("OTPLAY_SOFTMEAN_HD_MIN", softMeanHDDefaultMinDim)
+	b.hd = hdStateFromEnv()
 	if v, err := strconv.Atoi(os.Getenv("OTPLAY_SOFTMIN_HD_RB")); err == nil && v > 0 && v <= 8 {
 		b.HDRB = v
 	}

@@ -6,61 +6,85 @@ import (
 	"testing"
 
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/compute/webgpu"
 	"github.com/otplay/otplay/compute/webgpu/gputest"
 )
 
-// BenchmarkSoftMinHighDim times the squared-Euclidean soft-min at d = 16 to
-// 192 (N = M = 1e3, and 1e4 with OTPLAY_BENCH_LARGE=1; points uniform in
-// [0, 1]^d, eps = 0.05 d / 2, as bench/gpu/run.sh) with the tiled kernel
-// (softmin_hd.wgsl, 4 x 4 and 8 x 8 register blocks) and the per-pair
-// kernel (softmin.wgsl), waiting for the GPU in each iteration. The
-// README's figures come from bench/gpu/run.sh on an H100, not from here.
-func BenchmarkSoftMinHighDim(b *testing.B) {
+// BenchmarkHighDim times the squared-Euclidean soft-min and soft-mean
+// (V = Y) at the dimensions of the README's high-d tables, d = 4 to 192
+// (N = M = 1e3, and 1e4 with OTPLAY_BENCH_LARGE=1; points uniform in
+// [0, 1]^d, eps = 0.05 d / 2, as bench/gpu/run.sh), with the shipped
+// choice ("default": softmin_hd2.wgsl / softmean_hd2.wgsl from d = 4 / 5),
+// the older tiled kernels ("tiled1": softmin_hd.wgsl, softmean_hd.wgsl)
+// and the per-pair ones, waiting for the GPU in each iteration. The
+// README's figures come from bench/gpu/hd_sweep.sh on an H100, not from
+// here.
+func BenchmarkHighDim(b *testing.B) {
 	sizes := []int{1000}
 	if os.Getenv("OTPLAY_BENCH_LARGE") == "1" {
 		sizes = append(sizes, 10000)
 	}
 	variants := []struct {
-		name        string
-		minDim, rbk int
-	}{{"tiled", 1, 0}, {"tiled-rb8", 1, 8}, {"per-pair", 0, 0}}
-	for _, d := range []int{16, 64, 192} {
-		for _, n := range sizes {
-			for _, v := range variants {
-				b.Run(fmt.Sprintf("%s/d=%d/n=%d", v.name, d, n), func(b *testing.B) {
-					be := gputest.Raw(b)
-					oldMin, oldRB := be.HDMinDim, be.HDRB
-					be.HDMinDim, be.HDRB = v.minDim, v.rbk
-					defer func() { be.HDMinDim, be.HDRB = oldMin, oldRB }()
-					x, _ := be.Alloc(n * d)
-					y, _ := be.Alloc(n * d)
-					out, _ := be.Alloc(n)
-					defer be.Free(x)
-					defer be.Free(y)
-					defer be.Free(out)
-					if err := be.Uniform(x, 1, 0); err != nil {
-						b.Fatal(err)
-					}
-					if err := be.Uniform(y, 2, 0); err != nil {
-						b.Fatal(err)
-					}
-					p := compute.Pairs{X: x, Y: y, N: n, M: n, D: d, Eps: 0.05 * float64(d) / 2}
-					run := func() {
-						if err := be.SoftMin(out, p); err != nil {
-							b.Fatal(err)
+		name   string
+		minDim int
+		shape  webgpu.HDShape
+	}{{"default", -1, webgpu.HDShape{}}, {"tiled1", 1, webgpu.HDShape{Kernel: 1, MeanKernel: 1}}, {"per-pair", 0, webgpu.HDShape{}}}
+	for _, kernel := range []string{"softmin", "softmean"} {
+		for _, d := range []int{4, 8, 16, 32, 64, 128, 192} {
+			for _, n := range sizes {
+				for _, v := range variants {
+					b.Run(fmt.Sprintf("%s/%s/d=%d/n=%d", kernel, v.name, d, n), func(b *testing.B) {
+						be := gputest.Raw(b)
+						oldMin, oldMean, oldShape := be.HDMinDim, be.SoftMeanHDMinDim, be.HDShape()
+						if v.minDim >= 0 {
+							be.HDMinDim, be.SoftMeanHDMinDim = v.minDim, v.minDim
 						}
-						if err := be.Wait(); err != nil {
-							b.Fatal(err)
-						}
-					}
-					run()
-					b.ResetTimer()
-					for range b.N {
-						run()
-					}
-					b.ReportMetric(float64(n)*float64(n)*float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
-				})
+						be.SetHDShape(v.shape)
+						defer func() { be.HDMinDim, be.SoftMeanHDMinDim = oldMin, oldMean; be.SetHDShape(oldShape) }()
+						benchHighDim(b, be, kernel, n, d)
+					})
+				}
 			}
 		}
 	}
+}
+
+func benchHighDim(b *testing.B, be *webgpu.Backend, kernel string, n, d int) {
+	x, _ := be.Alloc(n * d)
+	y, _ := be.Alloc(n * d)
+	outLen := n
+	if kernel == "softmean" {
+		outLen = n * d
+	}
+	out, _ := be.Alloc(outLen)
+	defer be.Free(x)
+	defer be.Free(y)
+	defer be.Free(out)
+	if err := be.Uniform(x, 1, 0); err != nil {
+		b.Fatal(err)
+	}
+	if err := be.Uniform(y, 2, 0); err != nil {
+		b.Fatal(err)
+	}
+	p := compute.Pairs{X: x, Y: y, N: n, M: n, D: d, Eps: 0.05 * float64(d) / 2}
+	run := func() {
+		var err error
+		if kernel == "softmin" {
+			err = be.SoftMin(out, p)
+		} else {
+			err = be.SoftMean(out, p, y, d)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := be.Wait(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	run()
+	b.ResetTimer()
+	for range b.N {
+		run()
+	}
+	b.ReportMetric(float64(n)*float64(n)*float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
 }

@@ -10,14 +10,15 @@ import (
 )
 
 // softMeanHDDefaultMinDim is the smallest point dimension whose
-// squared-Euclidean SoftMean takes the tiled kernel (softmean_hd.wgsl) by
-// default. Measured on an H100 (2026-12-06, N = 1e4 / 3e4, eps = 0.05 d/2,
-// one device call): tiled against per-pair 0.82 / 7.26 against 1.80 / 5.38
-// ms at d = 8 (mixed), 0.97 / 8.45 against 1.79 / 10.5 at d = 16, 1.56 /
-// 14.2 against 3.34 / 19.8 at d = 32, 2.97 / 26.9 against 6.50 / 39.3 at
-// d = 64; at d = 128 the tiled kernel took 5.70 / 52.4 ms and the per-pair
-// one ran past the benchmark's timeout.
-const softMeanHDDefaultMinDim = 16
+// squared-Euclidean SoftMean takes the tiled kernel (softmean_hd2.wgsl,
+// else softmean_hd.wgsl) by default. Measured on an H100
+// (bench/gpu/hd_sweep.sh, 2026-12-06, N = 1e4 / 3e4 / 1e5, ms, dv = d):
+// softmean_hd2.wgsl against the per-pair softmean.wgsl 0.445 / 3.26 /
+// 35.6 against 1.81 / 5.38 / 41.0 at d = 8, but 0.337 / 2.27 / 26.2
+// against 1.25 / 3.64 / 15.8 at d = 4, where the per-pair kernel wins
+// at large N (the tiled kernel's 16 pairs an invocation per tile leave
+// its barriers and row-max exchange unamortised at small d).
+const softMeanHDDefaultMinDim = 5
 
 // useSoftMeanHD says whether SoftMean at point dimension d runs
 // softmean_hd.wgsl.
@@ -37,6 +38,11 @@ const (
 // range is split across workgroups. The tiling is flash-attention's (Dao
 // et al. 2022, Alg. 1) on the expanded squared-distance logits.
 func (b *Backend) softMeanHD(dst compute.Array, p compute.Pairs, v compute.Array, dv int) error {
+	if b.hd.shape.shapeFor(p.D, true).MeanKernel == 2 && dv <= 256 {
+		if ok, err := b.softMeanHD2(dst, p, v, dv); ok {
+			return err
+		}
+	}
 	key := fmt.Sprintf("softmean_hd:D=%d:DV=%d", p.D, dv)
 	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMeanHD(p.D, dv) })
 	if err != nil {
@@ -69,4 +75,48 @@ func (b *Backend) softMeanHD(dst compute.Array, p compute.Pairs, v compute.Array
 	}
 	cx, cy := b.dev.Grid((p.N + 63) / 64)
 	return wrap(b.dev.Dispatch(ck, []*gpu.Buffer{b.arr(dst).buf, out}, []uint32{uint32(p.N), uint32(nsplit), cx, 0}, cx, cy, 1))
+}
+
+// softMeanHD2 runs softmean_hd2.wgsl after its prep (softmin_hd_prep.wgsl,
+// softmin_hd_bias.wgsl), then softmean_cost_combine.wgsl when the column
+// range is split across workgroups. It reports false, doing nothing,
+// where the device's limits do not hold the shape (32 KiB of workgroup
+// memory).
+func (b *Backend) softMeanHD2(dst compute.Array, p compute.Pairs, v compute.Array, dv int) (bool, error) {
+	sh := b.hd.shape.shapeFor(p.D, true)
+	pf := sh.Prefetch >= 2
+	s := b.hdPlan(p, sh, 64, 64, 4, p.N*(dv+2))
+	s.kc, s.dp = shaders.HDChunk(p.D, min(sh.KC, 16))
+	s.shared = 2048 * 16
+	if !b.hdFits(s) {
+		return false, nil
+	}
+	key := fmt.Sprintf("softmean_hd2:D=%d:DV=%d:KC=%d:PF=%v", p.D, dv, s.kc, pf)
+	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMeanHD2(p.D, dv, s.kc, pf) })
+	if err != nil {
+		return true, err
+	}
+	if err := b.hdPrep(p, s, false); err != nil {
+		return true, err
+	}
+	out := b.arr(dst).buf
+	if s.nsplit > 1 {
+		if out, err = b.scratchOf(s.nsplit * p.N * (dv + 2)); err != nil {
+			return true, err
+		}
+	}
+	gx, gy := b.dev.Grid(s.rowBlocks)
+	params := []uint32{uint32(p.N), uint32(p.M), uint32(s.jchunk), uint32(s.nsplit), f32(2 * math.Log2E / p.Eps), gx, 0, 0}
+	if err := b.dev.Dispatch(k, []*gpu.Buffer{out, b.hd.xt, b.hd.yt, b.hd.h, b.bufOf(v)}, params, gx, gy, uint32(s.nsplit)); err != nil {
+		return true, wrap(err)
+	}
+	if s.nsplit == 1 {
+		return true, nil
+	}
+	ck, err := b.kernel("softmean_cost_combine", 2, map[string]int{"DV": dv})
+	if err != nil {
+		return true, err
+	}
+	cx, cy := b.dev.Grid((p.N + 63) / 64)
+	return true, wrap(b.dev.Dispatch(ck, []*gpu.Buffer{b.arr(dst).buf, out}, []uint32{uint32(p.N), uint32(s.nsplit), cx, 0}, cx, cy, 1))
 }

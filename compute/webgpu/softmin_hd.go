@@ -12,12 +12,14 @@ import (
 )
 
 // hdDefaultMinDim is the smallest dimension that takes the tiled
-// matrix-product soft-min (softmin_hd.wgsl) by default. Measured on an
-// H100 (bench/gpu/run.sh, 2026-12-06, N = 1e4 / 3e4): with the 8 x 8
-// block the tiled kernel took 0.60x / 0.53x the per-pair kernel's time at
-// d = 32, 0.59x / 0.53x at d = 64 and 0.57x / 0.53x at d = 192, but 1.27x /
-// 1.26x at d = 8; at d = 16 see README (Speed).
-const hdDefaultMinDim = 16
+// matrix-product soft-min (softmin_hd2.wgsl, else softmin_hd.wgsl) by
+// default. Measured on an H100 (bench/gpu/hd_sweep.sh, 2026-12-06, N =
+// 1e4 / 3e4 / 1e5, ms): softmin_hd2.wgsl against the per-pair kernel
+// 0.108 / 0.616 / 5.97 against 0.099 / 0.705 / 7.65 at d = 4, 0.180 /
+// 0.840 / 8.05 against 0.224 / 1.46 / 15.1 at d = 8; at d = 3 the
+// per-pair softmin_small.wgsl wins (0.077 / 0.494 / 5.39 against 0.109 /
+// 0.615 / 5.95).
+const hdDefaultMinDim = 4
 
 // Tiled soft-min shape: 16 x 16 invocations each owning hdRB x hdRB
 // (row, column) pairs, coordinates staged hdKC at a time; hdRB = 8 with
@@ -50,6 +52,11 @@ func (b *Backend) useHD(d int) bool {
 // softmin_hd.wgsl, then softmin_combine.wgsl when the column range is
 // split across workgroups.
 func (b *Backend) softMinHD(dst compute.Array, p compute.Pairs) error {
+	if b.hd.shape.shapeFor(p.D, false).Kernel == 2 {
+		if ok, err := b.softMinHD2(dst, p); ok {
+			return err
+		}
+	}
 	rb := hdRB
 	if b.HDRB > 0 {
 		rb = b.HDRB
@@ -104,16 +111,22 @@ func (b *Backend) hdSplit(rowBlocks, m, tile, minTiles int) (nsplit, jchunk int)
 // hdColumnBias runs softmin_hd_bias.wgsl into hdBias's buffer: the column
 // term H of softmin_hd.wgsl and softmean_hd.wgsl.
 func (b *Backend) hdColumnBias(p compute.Pairs) (*gpu.Buffer, error) {
-	bk, err := b.kernel("softmin_hd_bias", 4, nil)
-	if err != nil {
-		return nil, err
-	}
 	bias, err := b.hdBias(p.M)
 	if err != nil {
 		return nil, err
 	}
-	bp := []uint32{uint32(p.M), uint32(p.D), 0, 0, f32(math.Log2E), f32(math.Log2E / p.Eps), boolWord(p.LogW != nil), boolWord(p.G != nil)}
-	return bias, b.elementwise(bk, []*gpu.Buffer{bias, b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G)}, bp, 2, p.M)
+	return bias, b.hdBiasInto(bias, p, p.M)
+}
+
+// hdBiasInto runs softmin_hd_bias.wgsl into h: the column term of p for
+// j < p.M and -3e38 for the padding columns p.M <= j < mpad.
+func (b *Backend) hdBiasInto(h *gpu.Buffer, p compute.Pairs, mpad int) error {
+	bk, err := b.kernel("softmin_hd_bias", 5, nil)
+	if err != nil {
+		return err
+	}
+	bp := []uint32{uint32(p.M), uint32(p.D), 0, uint32(mpad), f32(math.Log2E), f32(math.Log2E / p.Eps), boolWord(p.LogW != nil), boolWord(p.G != nil)}
+	return b.elementwise(bk, []*gpu.Buffer{h, b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G), b.bufOf(p.Y)}, bp, 2, mpad)
 }
 
 // hdBias returns a persistent buffer of at least m words for the column
@@ -133,4 +146,275 @@ func (b *Backend) hdBias(m int) (*gpu.Buffer, error) {
 	}
 	b.bias = buf
 	return buf, nil
+}
+
+// hdState is the shape of the vec4-tiled kernels (softmin_hd2.wgsl,
+// softmean_hd2.wgsl) and their per-call buffers; hdStateFromEnv gives the
+// defaults.
+type hdState struct {
+	// shape as set by SetHDShape or the environment (zero fields: the
+	// default for the call's d, see shapeFor).
+	shape HDShape
+	// xt, yt: the centred chunk-transposed copies (softmin_hd_prep.wgsl);
+	// h: the padded column term, q: the row term (softmin_hd_bias.wgsl).
+	xt, yt, h, q *gpu.Buffer
+}
+
+// HDShape is the shape of the high-dimensional kernels, for tests and
+// tuning; a zero field means the default for the call's dimension.
+//
+//   - Kernel and MeanKernel pick softmin_hd.wgsl / softmean_hd.wgsl (1)
+//     or softmin_hd2.wgsl / softmean_hd2.wgsl (2, the default);
+//     OTPLAY_SOFTMIN_HD_KERNEL, OTPLAY_SOFTMEAN_HD_KERNEL.
+//   - RM x RN pairs per invocation of softmin_hd2.wgsl, 4 or 8 each
+//     (default 8 x 8 below d = 96, 8 x 4 from it); OTPLAY_HD_RM, _RN.
+//   - KC coordinates a staged chunk, a multiple of 4 in [4, 32] (default
+//     16; the soft-mean takes at most 16); OTPLAY_HD_KC.
+//   - Prefetch: 1 off, 2 on, the register prefetch of the next chunk
+//     (default: on for the soft-mean, and for the soft-min from d = 96);
+//     3 (the soft-min only; the soft-mean takes it as 2): prefetched into
+//     a second staging buffer, one barrier a chunk (not yet measured on a
+//     GPU); OTPLAY_HD_PF=0, 1 or 2.
+//   - Groups: the workgroups the column split aims for (default
+//     TargetGroups); OTPLAY_HD_GROUPS.
+//
+// Measured on an H100 (bench/gpu/hd_sweep.sh, README Speed).
+type HDShape struct {
+	Kernel, MeanKernel, RM, RN, KC, Prefetch, Groups int
+}
+
+// hdBigD is the dimension from which the soft-min's default block is
+// 8 x 4 with the prefetch: 1.37 against 1.48 ms (8 x 8) at d = 192,
+// N = 1e4, and 10.4 against 11.5 ms at 3e4; at d = 64 the 8 x 8 block
+// without it was as fast or faster (H100, 2026-12-06).
+const hdBigD = 96
+
+// shapeFor fills the zero fields of the shape for a call at dimension d.
+func (s HDShape) shapeFor(d int, mean bool) HDShape {
+	def := func(v *int, x int) {
+		if *v == 0 {
+			*v = x
+		}
+	}
+	def(&s.Kernel, 2)
+	def(&s.MeanKernel, 2)
+	def(&s.KC, 16)
+	if d >= hdBigD {
+		def(&s.RM, 8)
+		def(&s.RN, 4)
+		def(&s.Prefetch, 2)
+	}
+	def(&s.RM, 8)
+	def(&s.RN, 8)
+	if mean {
+		def(&s.Prefetch, 2)
+	}
+	def(&s.Prefetch, 1)
+	return s
+}
+
+func envInt(name string, ok func(int) bool) int {
+	v, err := strconv.Atoi(os.Getenv(name))
+	if err != nil || !ok(v) {
+		return 0
+	}
+	return v
+}
+
+func hdStateFromEnv() hdState {
+	oneOrTwo := func(v int) bool { return v == 1 || v == 2 }
+	block := func(v int) bool { return v == 4 || v == 8 }
+	s := HDShape{
+		Kernel:     envInt("OTPLAY_SOFTMIN_HD_KERNEL", oneOrTwo),
+		MeanKernel: envInt("OTPLAY_SOFTMEAN_HD_KERNEL", oneOrTwo),
+		RM:         envInt("OTPLAY_HD_RM", block),
+		RN:         envInt("OTPLAY_HD_RN", block),
+		KC:         envInt("OTPLAY_HD_KC", func(v int) bool { return v >= 4 && v <= 32 && v%4 == 0 }),
+		Groups:     envInt("OTPLAY_HD_GROUPS", func(v int) bool { return v > 0 }),
+	}
+	switch os.Getenv("OTPLAY_HD_PF") {
+	case "0":
+		s.Prefetch = 1
+	case "1":
+		s.Prefetch = 2
+	case "2":
+		s.Prefetch = 3
+	}
+	return hdState{shape: s}
+}
+
+// HDShape returns the shape as set (zero fields: per-d defaults).
+func (b *Backend) HDShape() HDShape { return b.hd.shape }
+
+// SetHDShape sets the shape; it panics on a field outside the ranges of
+// HDShape.
+func (b *Backend) SetHDShape(s HDShape) {
+	in := func(v int, ok ...int) bool {
+		for _, o := range append(ok, 0) {
+			if v == o {
+				return true
+			}
+		}
+		return false
+	}
+	if !in(s.Kernel, 1, 2) || !in(s.MeanKernel, 1, 2) || !in(s.RM, 4, 8) || !in(s.RN, 4, 8) ||
+		s.KC < 0 || s.KC > 32 || s.KC%4 != 0 || !in(s.Prefetch, 1, 2, 3) || s.Groups < 0 {
+		panic(fmt.Sprintf("webgpu: SetHDShape: shape %+v out of range", s))
+	}
+	b.hd.shape = s
+}
+
+// hdGrow returns *slot if it holds at least n words, else a new buffer
+// of n words (a multiple of 4, at least 1024) in its place.
+func (b *Backend) hdGrow(slot **gpu.Buffer, n int) (*gpu.Buffer, error) {
+	if *slot != nil && (*slot).Words() >= n {
+		return *slot, nil
+	}
+	if *slot != nil {
+		b.dev.Release(*slot)
+		*slot = nil
+	}
+	buf, err := b.dev.NewBuffer(max((n+3)&^3, 1024))
+	if err != nil {
+		return nil, wrap(err)
+	}
+	*slot = buf
+	return buf, nil
+}
+
+// hdShape is one call's launch shape for softmin_hd2.wgsl or
+// softmean_hd2.wgsl.
+type hdShape struct {
+	kc, dp, bm, bn         int
+	rowBlocks, colBlocks   int
+	nsplit, jchunk, shared int // shared: workgroup memory in bytes
+}
+
+// hdFits says whether the shape runs on this device: its workgroup memory
+// and the padded copies within the device's limits (else the caller keeps
+// the 16 KiB kernels).
+func (b *Backend) hdFits(s hdShape) bool {
+	l := b.dev.Info().Limits
+	words := uint64(max(s.rowBlocks*s.bm, s.colBlocks*s.bn) * s.dp)
+	return uint32(s.shared) <= l.MaxWorkgroupStorageSize && words*4 <= l.MaxStorageBufferBindingSize
+}
+
+// hdPlan is the launch shape of a tiled call: bm-row blocks against
+// bn-column tiles, chunks of at most sh.KC coordinates, and the column
+// range split into whole tiles so that about sh.Groups (default
+// TargetGroups) workgroups run, with at least minTiles tiles a split.
+// Each split stores partWords words of partials
+// (softmin_combine.wgsl's or softmean_cost_combine.wgsl's input), and the
+// split count stays where they fit one storage binding.
+func (b *Backend) hdPlan(p compute.Pairs, sh HDShape, bm, bn, minTiles, partWords int) hdShape {
+	s := hdShape{bm: bm, bn: bn}
+	s.kc, s.dp = shaders.HDChunk(p.D, sh.KC)
+	s.rowBlocks = (p.N + bm - 1) / bm
+	s.colBlocks = (p.M + bn - 1) / bn
+	target := sh.Groups
+	if target == 0 {
+		target = b.TargetGroups
+	}
+	s.nsplit = 1
+	if s.rowBlocks < target {
+		s.nsplit = max(1, min((target+s.rowBlocks-1)/s.rowBlocks, p.M/(minTiles*bn)))
+	}
+	if lim := b.dev.Info().Limits.MaxStorageBufferBindingSize; lim > 0 {
+		s.nsplit = max(1, min(s.nsplit, int(lim/uint64(4*max(partWords, 1)))))
+	}
+	s.jchunk = (p.M + s.nsplit - 1) / s.nsplit
+	s.jchunk = (s.jchunk + bn - 1) / bn * bn
+	s.nsplit = (p.M + s.jchunk - 1) / s.jchunk
+	return s
+}
+
+// hdPrep runs softmin_hd_prep.wgsl for X (blocks of s.bm rows) and Y
+// (blocks of s.bn columns), both centred on y_0, and softmin_hd_bias.wgsl
+// for the padded column term H and, when rowTerm, the row term
+// Q = log2(e)/eps |x - y_0|^2.
+func (b *Backend) hdPrep(p compute.Pairs, s hdShape, rowTerm bool) error {
+	npad, mpad := s.rowBlocks*s.bm, s.colBlocks*s.bn
+	xt, err := b.hdGrow(&b.hd.xt, npad*s.dp)
+	if err != nil {
+		return err
+	}
+	yt, err := b.hdGrow(&b.hd.yt, mpad*s.dp)
+	if err != nil {
+		return err
+	}
+	h, err := b.hdGrow(&b.hd.h, mpad)
+	if err != nil {
+		return err
+	}
+	pk, err := b.kernel("softmin_hd_prep", 3, nil)
+	if err != nil {
+		return err
+	}
+	for _, c := range []struct {
+		dst      *gpu.Buffer
+		src      compute.Array
+		n, blk   int
+		paddedTo int
+	}{{xt, p.X, p.N, s.bm, npad}, {yt, p.Y, p.M, s.bn, mpad}} {
+		total := c.paddedTo * s.dp
+		params := []uint32{uint32(c.n), uint32(p.D), uint32(s.dp), uint32(c.blk), uint32(s.kc), uint32(total), 0, 0}
+		if err := b.elementwise(pk, []*gpu.Buffer{c.dst, b.bufOf(c.src), b.bufOf(p.Y)}, params, 6, total); err != nil {
+			return err
+		}
+	}
+	if err := b.hdBiasInto(h, p, mpad); err != nil {
+		return err
+	}
+	if !rowTerm {
+		return nil
+	}
+	q, err := b.hdGrow(&b.hd.q, npad)
+	if err != nil {
+		return err
+	}
+	bk, err := b.kernel("softmin_hd_bias", 5, nil)
+	if err != nil {
+		return err
+	}
+	bp := []uint32{uint32(p.N), uint32(p.D), 0, uint32(p.N), 0, f32(-math.Log2E / p.Eps), 0, 0}
+	return b.elementwise(bk, []*gpu.Buffer{q, b.bufOf(p.X), b.dummy, b.dummy, b.bufOf(p.Y)}, bp, 2, p.N)
+}
+
+// softMinHD2 runs softmin_hd2.wgsl after its prep (softmin_hd_prep.wgsl,
+// softmin_hd_bias.wgsl), then softmin_combine.wgsl when the column range
+// is split across workgroups. It reports false, doing nothing, where the
+// device's limits do not hold the shape.
+func (b *Backend) softMinHD2(dst compute.Array, p compute.Pairs) (bool, error) {
+	sh := b.hd.shape.shapeFor(p.D, false)
+	rm, rn, pf := sh.RM, sh.RN, sh.Prefetch-1
+	s := b.hdPlan(p, sh, 16*rm, 16*rn, 2, 2*p.N)
+	s.shared = shaders.SoftMinHD2Shared(p.D, rm, rn, s.kc, pf)
+	if !b.hdFits(s) {
+		return false, nil
+	}
+	key := fmt.Sprintf("softmin_hd2:D=%d:RM=%d:RN=%d:KC=%d:PF=%d", p.D, rm, rn, s.kc, pf)
+	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMinHD2(p.D, rm, rn, s.kc, pf) })
+	if err != nil {
+		return true, err
+	}
+	if err := b.hdPrep(p, s, true); err != nil {
+		return true, err
+	}
+	out := b.arr(dst).buf
+	if s.nsplit > 1 {
+		if out, err = b.scratchOf(2 * p.N * s.nsplit); err != nil {
+			return true, err
+		}
+	}
+	gx, gy := b.dev.Grid(s.rowBlocks)
+	c := math.Log2E / p.Eps
+	params := []uint32{uint32(p.N), uint32(p.M), uint32(s.jchunk), uint32(s.nsplit),
+		f32(2 * c), f32(-p.Eps * math.Ln2), gx, 0}
+	if err := b.dev.Dispatch(k, []*gpu.Buffer{out, b.hd.xt, b.hd.yt, b.hd.h, b.hd.q}, params, gx, gy, uint32(s.nsplit)); err != nil {
+		return true, wrap(err)
+	}
+	if s.nsplit == 1 {
+		return true, nil
+	}
+	return true, b.combineSoftMin(dst, out, p.N, s.nsplit, p.Eps)
 }

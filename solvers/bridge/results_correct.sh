@@ -14,7 +14,7 @@ for data in moons:300 8gaussians:300 checkerboard:300 digits:300; do
       s=${ss%:*}; k=${ss#*:}
       p=$("$otplay" sample --data "$data" --model "$model" --sampler "$s" --steps "$k" --n 400 --json --backend "$backend")
       c=$("$otplay" sample --data "$data" --model "$model" --sampler "$s" --steps "$k" --n 400 --json --backend "$backend" --correct)
-      printf '%s\n%s\n' "$p" "$c" | /usr/bin/python3 -c '
+      printf '%s\n%s\n' "$p" "$c" | "${PYTHON:-python3}" -c '
 import json, sys
 raw = sys.stdin.read()
 dec = json.JSONDecoder(); objs = []; i = 0

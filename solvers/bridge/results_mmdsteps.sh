@@ -12,7 +12,7 @@ for data in moons:1000 8gaussians:1000 checkerboard:1000 digits:1000; do
   for model in gmm empirical; do
     p=$("$otplay" sample --data "$data" --model "$model" --sampler ddim --steps 10 --n 500 --json --backend "$backend")
     c=$("$otplay" sample --data "$data" --model "$model" --sampler ddim --steps 10 --n 500 --json --backend "$backend" --mmd-steps)
-    printf '%s\n%s\n' "$p" "$c" | /usr/bin/python3 -c '
+    printf '%s\n%s\n' "$p" "$c" | "${PYTHON:-python3}" -c '
 import json, sys
 raw = sys.stdin.read(); dec = json.JSONDecoder(); objs = []; i = 0
 while i < len(raw):

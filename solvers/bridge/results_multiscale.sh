@@ -13,7 +13,7 @@ for data in moons:2000 8gaussians:2000 checkerboard:2000; do
   for k in 0 100 400; do
     "$otplay" bridge --source gaussian:2000:seed=1 --target "$data" --n 1000 --times 1 --multiscale "$k" \
       --backend "$backend" --json |
-    /usr/bin/python3 -c '
+    "${PYTHON:-python3}" -c '
 import json, sys
 r = json.load(sys.stdin); q = r["quality_at_1"]
 print("| %s | %s | %d | %d | %.0f | %.6f | %.4f | %.4f |" % (sys.argv[1], sys.argv[2], r.get("coarse_iterations", 0), r["sinkhorn_iterations"], r["solve_ms"], r["transport_cost"], q["sliced_w2"], q["sinkhorn_divergence"]))

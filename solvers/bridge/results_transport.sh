@@ -14,7 +14,7 @@ for data in moons:500 8gaussians:500 checkerboard:500; do
     for tr in drift momentum fisher; do
       "$otplay" bridge --mode sde --source gaussian:500:seed=1 --target "$data" --start gaussian:500:seed=7 \
         --n 500 --steps "$steps" --times 1 --transport "$tr" --seed 0 --backend "$backend" --json |
-      /usr/bin/python3 -c '
+      "${PYTHON:-python3}" -c '
 import json, sys
 r = json.load(sys.stdin); q = r["quality_at_1"]
 print("| %s | %s | %s | %.4f | %.4f | %.3f | %.0f |" % (sys.argv[1], sys.argv[2], sys.argv[3], q["sliced_w2"], q["sinkhorn_divergence"], r["path_energy"], r["sample_ms"]))

@@ -64,7 +64,10 @@
 // 5; a Tweedie step; the seed's adaptive corrector), dynamic thresholding
 // (Saharia et al. 2022), score scaling; and Quadratic and Sigmoid join
 // the schedules. RESULTS.md measures each option against held-out data
-// (written by TestResultsTable) and says where it does not help.
+// at equal NFE and at equal time, one block of tables per backend (CPU
+// and H100; written by TestResultsTable, every table of issue 12 at once
+// by bench/results/run.sh), and says where it does not help: none helps
+// everywhere, so none is on by default.
 //
 // # ATLAS's hierarchical sampler
 //

@@ -1,0 +1,368 @@
+package shaders
+
+import (
+	"fmt"
+	"strings"
+)
+
+// HDChunk returns the coordinates per staged chunk KC and the padded
+// dimension DP (a multiple of KC) that softmin_hd2.wgsl and
+// softmean_hd2.wgsl use for dimension d with at most kc coordinates a
+// chunk: KC = min(kc, d rounded up to 4), rounded up to 4.
+func HDChunk(d, kc int) (chunk, dp int) {
+	chunk = min(kc, (d+3)/4*4)
+	chunk = (chunk + 3) / 4 * 4
+	return chunk, (d + chunk - 1) / chunk * chunk
+}
+
+// hdCost generates the cost phase shared by softmin_hd2.wgsl and
+// softmean_hd2.wgsl: per tile, acc{r}_{b} (a vec4 over columns
+// 4 tx + 64 b + u) = sum over the chunks of X' and Y' of
+// x'[4 ty + 64 (r/4) + r%4] y'[cols], with the chunks staged through
+// workgroup memory (XV vec4 of X' at 0, YV of Y' at XV), optionally
+// prefetched into registers one chunk ahead.
+//
+// When one chunk holds every coordinate (xOnce: d <= kc), the X' chunk is
+// staged once before the first tile and only Y' is staged per tile. With
+// db (double buffering, prefetch implied) two staging buffers alternate:
+// the next chunk goes from registers into the idle one after the current
+// one is used, so each chunk costs one barrier instead of two.
+type hdCost struct {
+	rm, rn, kc, bm, bn, xv, yv int
+	pf, xOnce, db              bool
+}
+
+func newHDCost(d, rm, rn, kc int, pf bool) hdCost {
+	_, dp := HDChunk(d, kc)
+	return hdCost{rm: rm, rn: rn, kc: kc, bm: 16 * rm, bn: 16 * rn, xv: kc * rm * 4, yv: kc * rn * 4, pf: pf, xOnce: dp == kc}
+}
+
+var comp = [4]string{"x", "y", "z", "w"}
+
+// loads emits, for each vec4 slot q of a chunk of n vec4s shared by 256
+// invocations, f(q) guarded when n is not a multiple of 256.
+func loads(sb *strings.Builder, indent string, n int, f func(q int) string) {
+	for q := 0; q*256 < n; q++ {
+		if (q+1)*256 > n {
+			fmt.Fprintf(sb, "%sif (li + %du < %du) { %s }\n", indent, 256*q, n, f(q))
+		} else {
+			fmt.Fprintf(sb, "%s%s\n", indent, f(q))
+		}
+	}
+}
+
+func (c hdCost) decl() string {
+	var sb strings.Builder
+	for r := 0; r < c.rm; r++ {
+		for b := 0; b < c.rn/4; b++ {
+			// Declared once and zeroed per tile: the wgpu build we use
+			// initialises a var declared inside a loop only once.
+			fmt.Fprintf(&sb, "  var acc%d_%d = vec4<f32>(0.0);\n", r, b)
+		}
+	}
+	if c.xOnce {
+		loads(&sb, "  ", c.xv, func(q int) string { return fmt.Sprintf("sh[li + %du] = XT[xb + li + %du];", 256*q, 256*q) })
+	}
+	if !c.pf && !c.db {
+		return sb.String()
+	}
+	for q := 0; !c.xOnce && q*256 < c.xv; q++ {
+		fmt.Fprintf(&sb, "  var px%d = vec4<f32>(0.0);\n", q)
+	}
+	for q := 0; q*256 < c.yv; q++ {
+		fmt.Fprintf(&sb, "  var py%d = vec4<f32>(0.0);\n", q)
+	}
+	// The first chunk: straight to workgroup memory when double buffered
+	// (the loop stores the next one after using the current one), else
+	// into the registers the loop stores first.
+	dstX, dstY := "px%[1]d", "py%[1]d"
+	if c.db {
+		dstX, dstY = "sh[li + %[2]du]", "sh[XV + li + %[2]du]"
+	}
+	if !c.xOnce {
+		loads(&sb, "  ", c.xv, func(q int) string { return fmt.Sprintf(dstX+" = XT[xb + li + %[2]du];", q, 256*q) })
+	}
+	loads(&sb, "  ", c.yv, func(q int) string { return fmt.Sprintf(dstY+" = YT[cb0 * NC * YV + li + %[2]du];", q, 256*q) })
+	if c.db {
+		sb.WriteString("  workgroupBarrier();\n  var cur = 0u;\n")
+	}
+	return sb.String()
+}
+
+func (c hdCost) accZero() string {
+	var sb strings.Builder
+	for r := 0; r < c.rm; r++ {
+		for b := 0; b < c.rn/4; b++ {
+			fmt.Fprintf(&sb, "    acc%d_%d = vec4<f32>(0.0);\n", r, b)
+		}
+	}
+	return sb.String()
+}
+
+// fetchNext emits the loads of the next chunk (or the next tile's first)
+// into the prefetch registers, with more = whether there is one.
+func (c hdCost) fetchNext(sb *strings.Builder, in string) {
+	sb.WriteString(in + "// The next chunk (or the next tile's first) into registers.\n")
+	sb.WriteString(in + "let last = kc + 1u == NC;\n")
+	sb.WriteString(in + "let nk = select(kc + 1u, 0u, last);\n")
+	sb.WriteString(in + "let ntt = select(t, t + 1u, last);\n")
+	sb.WriteString(in + "let more = ntt < nt;\n")
+	sb.WriteString(in + "if (more) {\n")
+	sb.WriteString(in + "  let xo = xb + nk * XV;\n")
+	sb.WriteString(in + "  let yo = ((cb0 + ntt) * NC + nk) * YV;\n")
+	if !c.xOnce {
+		loads(sb, in+"  ", c.xv, func(q int) string { return fmt.Sprintf("px%d = XT[xo + li + %du];", q, 256*q) })
+	}
+	loads(sb, in+"  ", c.yv, func(q int) string { return fmt.Sprintf("py%d = YT[yo + li + %du];", q, 256*q) })
+	sb.WriteString(in + "}\n")
+}
+
+func (c hdCost) stage() string {
+	var sb strings.Builder
+	const in = "      "
+	switch {
+	case c.db:
+		c.fetchNext(&sb, in)
+		sb.WriteString(in + "let xs0 = cur * XS;\n" + in + "let ys0 = XV + cur * YS;\n")
+	case c.pf:
+		if !c.xOnce {
+			loads(&sb, in, c.xv, func(q int) string { return fmt.Sprintf("sh[li + %du] = px%d;", 256*q, q) })
+		}
+		loads(&sb, in, c.yv, func(q int) string { return fmt.Sprintf("sh[XV + li + %du] = py%d;", 256*q, q) })
+		sb.WriteString(in + "workgroupBarrier();\n")
+		c.fetchNext(&sb, in)
+	default:
+		sb.WriteString(in + "{\n")
+		sb.WriteString(in + "  let xo = xb + kc * XV;\n")
+		sb.WriteString(in + "  let yo = ((cb0 + t) * NC + kc) * YV;\n")
+		if !c.xOnce {
+			loads(&sb, in+"  ", c.xv, func(q int) string { return fmt.Sprintf("sh[li + %du] = XT[xo + li + %du];", 256*q, 256*q) })
+		}
+		loads(&sb, in+"  ", c.yv, func(q int) string { return fmt.Sprintf("sh[XV + li + %du] = YT[yo + li + %du];", 256*q, 256*q) })
+		sb.WriteString(in + "}\n" + in + "workgroupBarrier();\n")
+	}
+	return sb.String()
+}
+
+// stageEnd is the code after a chunk's k steps, before the barrier: with
+// db, the prefetched chunk into the idle buffer.
+func (c hdCost) stageEnd() string {
+	if !c.db {
+		return ""
+	}
+	var sb strings.Builder
+	const in = "      "
+	sb.WriteString(in + "if (more) {\n" + in + "  let xn = (1u - cur) * XS;\n" + in + "  let yn = XV + (1u - cur) * YS;\n")
+	if !c.xOnce {
+		loads(&sb, in+"  ", c.xv, func(q int) string { return fmt.Sprintf("sh[xn + li + %du] = px%d;", 256*q, q) })
+	}
+	loads(&sb, in+"  ", c.yv, func(q int) string { return fmt.Sprintf("sh[yn + li + %du] = py%d;", 256*q, q) })
+	sb.WriteString(in + "}\n" + in + "cur = 1u - cur;\n")
+	return sb.String()
+}
+
+// shared is the staging area in vec4s.
+func (c hdCost) shared() int {
+	switch {
+	case c.db && c.xOnce:
+		return c.xv + 2*c.yv
+	case c.db:
+		return 2 * (c.xv + c.yv)
+	}
+	return c.xv + c.yv
+}
+
+func (c hdCost) inner() string {
+	var sb strings.Builder
+	const in = "        "
+	xb, yb := "", "XV + "
+	if c.db {
+		xb, yb = "xs0 + ", "ys0 + "
+	}
+	for a := 0; a < c.rm/4; a++ {
+		fmt.Fprintf(&sb, "%slet a%d = sh[%skk * %du + ty + %du];\n", in, a, xb, c.bm/4, 16*a)
+	}
+	for b := 0; b < c.rn/4; b++ {
+		fmt.Fprintf(&sb, "%slet b%d = sh[%skk * %du + tx + %du];\n", in, b, yb, c.bn/4, 16*b)
+	}
+	for r := 0; r < c.rm; r++ {
+		for b := 0; b < c.rn/4; b++ {
+			fmt.Fprintf(&sb, "%sacc%d_%d = fma(vec4<f32>(a%d.%s), b%d, acc%d_%d);\n", in, r, b, r/4, comp[r%4], b, r, b)
+		}
+	}
+	return sb.String()
+}
+
+func (c hdCost) consts(d int) map[string]int {
+	_, dp := HDChunk(d, c.kc)
+	xs, ys := c.xv+c.yv, c.xv+c.yv
+	if c.xOnce {
+		xs, ys = 0, c.yv
+	}
+	return map[string]int{"NC": dp / c.kc, "KC": c.kc, "BM": c.bm, "BN": c.bn, "XV": c.xv, "YV": c.yv, "XS": xs, "YS": ys}
+}
+
+// SoftMinHD2 returns softmin_hd2.wgsl for dimension d, rm x rn (row,
+// column) pairs per invocation (4 or 8 each), chunks of at most kc
+// coordinates (a multiple of 4; HDChunk(d, kc) gives the chunk used) and
+// prefetch 1: the next chunk loaded into registers while the current one
+// is used, or 2: the same into a second staging buffer (one barrier a
+// chunk):
+//
+//	inner: a = xs[k][4ty+64a..], b = ys[k][4tx+64b..] (vec4s), acc{r}_{b} += a[r] b
+//	tile:  v = H[cols] + 2c acc; per row one rescale to the tile's max, then s{r} += 2^(v - m{r})
+//	final: (m, s) of 4 rows a vec4 to workgroup memory for the 16-way row merge
+func SoftMinHD2(d, rm, rn, kc, prefetch int) (string, error) {
+	if d < 1 || (rm != 4 && rm != 8) || (rn != 4 && rn != 8) || kc < 4 || kc > 32 || kc%4 != 0 {
+		return "", fmt.Errorf("shaders: softmin_hd2 needs d >= 1, rm and rn in {4, 8} and kc a multiple of 4 in [4, 32]; got d=%d rm=%d rn=%d kc=%d", d, rm, rn, kc)
+	}
+	if prefetch < 0 || prefetch > 2 {
+		return "", fmt.Errorf("shaders: softmin_hd2 prefetch is 0, 1 or 2; got %d", prefetch)
+	}
+	kc, _ = HDChunk(d, kc)
+	c := newHDCost(d, rm, rn, kc, prefetch == 1)
+	c.db = prefetch == 2
+	var decl, tileEnd, red strings.Builder
+	decl.WriteString(c.decl())
+	for r := 0; r < rm; r++ {
+		fmt.Fprintf(&decl, "  var m%d = NEG;\n  var s%d = 0.0;\n", r, r)
+	}
+	for b := 0; b < rn/4; b++ {
+		fmt.Fprintf(&tileEnd, "    let hv%d = H[h0 + %du];\n", b, 16*b)
+	}
+	for r := 0; r < rm; r++ {
+		var tm, sum []string
+		for b := 0; b < rn/4; b++ {
+			fmt.Fprintf(&tileEnd, "    acc%d_%d = fma(vec4<f32>(P.c2), acc%d_%d, hv%d);\n", r, b, r, b, b)
+			tm = append(tm, fmt.Sprintf("vmax(acc%d_%d)", r, b))
+			sum = append(sum, fmt.Sprintf("vsum(exp2(acc%d_%d - m%d))", r, b, r))
+		}
+		fmt.Fprintf(&tileEnd, "    let tm%d = %s;\n", r, nestMax(tm))
+		fmt.Fprintf(&tileEnd, "    if (tm%d > NEG) {\n      if (tm%d > m%d) { s%d *= exp2(m%d - tm%d); m%d = tm%d; }\n      s%d += %s;\n    }\n",
+			r, r, r, r, r, r, r, r, r, strings.Join(sum, " + "))
+	}
+	for a := 0; a < rm/4; a++ {
+		fmt.Fprintf(&red, "  sh[%du + ty * 16u + tx] = vec4<f32>(m%d, m%d, m%d, m%d);\n", 256*a, 4*a, 4*a+1, 4*a+2, 4*a+3)
+		fmt.Fprintf(&red, "  sh[%du + ty * 16u + tx] = vec4<f32>(s%d, s%d, s%d, s%d);\n", rm*64+256*a, 4*a, 4*a+1, 4*a+2, 4*a+3)
+	}
+	consts := c.consts(d)
+	consts["RM"] = rm
+	consts["SH"] = max(c.shared(), rm*128)
+	return Template("softmin_hd2", consts, map[string]string{"DECL": decl.String(), "ACC_ZERO": c.accZero(),
+		"STAGE": c.stage(), "INNER": c.inner(), "STAGE_END": c.stageEnd(), "TILE_END": tileEnd.String(), "RED_WRITE": red.String()})
+}
+
+// SoftMinHD2Shared is the workgroup memory in bytes of SoftMinHD2 with
+// the same arguments.
+func SoftMinHD2Shared(d, rm, rn, kc, prefetch int) int {
+	kc, _ = HDChunk(d, kc)
+	c := newHDCost(d, rm, rn, kc, prefetch == 1)
+	c.db = prefetch == 2
+	return 16 * max(c.shared(), rm*128)
+}
+
+func nestMax(xs []string) string {
+	out := xs[0]
+	for _, x := range xs[1:] {
+		out = fmt.Sprintf("max(%s, %s)", out, x)
+	}
+	return out
+}
+
+// SoftMeanHD2 returns softmean_hd2.wgsl for point dimension d, value
+// dimension dv (1..256), chunks of at most kc coordinates (HDChunk) and, with
+// pf, the cost phase's next chunk prefetched into registers; the
+// per-invocation code is unrolled into vec4 registers:
+//
+//	cost:   acc{u} (4 columns) += x'[4ty+u] y'[4tx..4tx+3]   (as SoftMinHD2 with 4 x 4)
+//	logits: L = H + 2c acc; row maxima over the tile via workgroup memory
+//	weights: p = 2^(L - m) once, to the P tile; o{u}_{t} *= 2^(m_old - m)
+//	value:  o{u}_{t} += sum_j P[4ty+u][j] V[j][64t + 4tx..+3]
+func SoftMeanHD2(d, dv, kc int, pf bool) (string, error) {
+	if d < 1 || dv < 1 || dv > 256 || kc < 4 || kc > 16 || kc%4 != 0 {
+		return "", fmt.Errorf("shaders: softmean_hd2 needs d >= 1, 1 <= dv <= 256 and kc a multiple of 4 in [4, 16]; got d=%d dv=%d kc=%d", d, dv, kc)
+	}
+	kc, _ = HDChunk(d, kc)
+	c := newHDCost(d, 4, 4, kc, pf)
+	c.xOnce = false // the row-max exchange and the V chunks reuse X's slot
+	// cg column vec4s of V per chunk, jg = 16/cg groups of the tile's
+	// columns (see softmean_hd2.wgsl).
+	chunks, cg := (dv+63)/64, 16
+	if dv <= 32 {
+		for cg = 1; 4*cg < dv; cg *= 2 {
+		}
+	}
+	jn := cg // j4 steps (4 columns each) of one j-group: 16 / (16/cg)
+	var decl, logits, weights, pv, share, gather, write strings.Builder
+	decl.WriteString(c.decl())
+	for u := 0; u < 4; u++ {
+		for t := 0; t < chunks; t++ {
+			fmt.Fprintf(&decl, "  var o%d_%d = vec4<f32>(0.0);\n", u, t)
+		}
+		fmt.Fprintf(&logits, "    acc%d_0 = fma(vec4<f32>(P.c2), acc%d_0, hv);\n", u, u)
+	}
+	logits.WriteString("    sh[ty * 16u + tx] = vec4<f32>(vmax(acc0_0), vmax(acc1_0), vmax(acc2_0), vmax(acc3_0));\n")
+	weights.WriteString("    sr *= sc;\n")
+	for u := 0; u < 4; u++ {
+		fmt.Fprintf(&weights, "    {\n      let p = exp2(acc%d_0 - tm.%s);\n      sr.%s += vsum(p);\n      sh[PO + %du + ty * 64u + tx] = p;\n    }\n",
+			u, comp[u], comp[u], 16*u)
+		for t := 0; t < chunks; t++ {
+			fmt.Fprintf(&weights, "    o%d_%d *= sc.%s;\n", u, t, comp[u])
+		}
+	}
+	for t := 0; t < chunks; t++ {
+		loads(&pv, "    ", 64*cg, func(q int) string {
+			e := fmt.Sprintf("(li + %du)", 256*q)
+			return fmt.Sprintf("{ let j = min(t0 + %s / CG, P.m - 1u) * DV; let k = %du + (%s %% CG) * 4u; "+
+				"sh[%s] = vec4<f32>(V[j + min(k, DV - 1u)], V[j + min(k + 1u, DV - 1u)], V[j + min(k + 2u, DV - 1u)], V[j + min(k + 3u, DV - 1u)]); }",
+				e, 64*t, e, e)
+		})
+		fmt.Fprintf(&pv, "    workgroupBarrier();\n    for (var j4 = jg * %du; j4 < jg * %du + %du; j4++) {\n", jn, jn, jn)
+		for u := 0; u < 4; u++ {
+			fmt.Fprintf(&pv, "      let p%d = sh[PO + %du + ty * 64u + j4];\n", u, 16*u)
+		}
+		for jj := 0; jj < 4; jj++ {
+			fmt.Fprintf(&pv, "      let v%d = sh[(j4 * 4u + %du) * CG + cg];\n", jj, jj)
+			for u := 0; u < 4; u++ {
+				fmt.Fprintf(&pv, "      o%d_%d = fma(vec4<f32>(p%d.%s), v%d, o%d_%d);\n", u, t, u, comp[jj], jj, u, t)
+			}
+		}
+		pv.WriteString("    }\n    workgroupBarrier();\n")
+	}
+	owner := "true"
+	if cg < 16 {
+		owner = "tx < CG"
+		for u := 0; u < 4; u++ {
+			fmt.Fprintf(&share, "  sh[PO + (ty * 4u + %du) * 16u + tx] = o%d_0;\n", u, u)
+		}
+		gather.WriteString("  if (tx < CG) {\n")
+		for u := 0; u < 4; u++ {
+			fmt.Fprintf(&gather, "    o%d_0 = vec4<f32>(0.0);\n    for (var g = 0u; g < 16u / CG; g++) { o%d_0 += sh[PO + (ty * 4u + %du) * 16u + g * CG + cg]; }\n", u, u, u)
+		}
+		gather.WriteString("  }\n")
+	}
+	for u := 0; u < 4; u++ {
+		fmt.Fprintf(&write, "  {\n    let i = row0 + ty * 4u + %du;\n    if (i < P.n && %s) {\n", u, owner)
+		fmt.Fprintf(&write, "      if (P.nsplit == 1u) {\n        let inv = 1.0 / s4.%s;\n", comp[u])
+		for t := 0; t < chunks; t++ {
+			fmt.Fprintf(&write, "        let k%d = %du + cg * 4u;\n", t, 64*t)
+			for w := 0; w < 4; w++ {
+				fmt.Fprintf(&write, "        if (k%d + %du < DV) { dst[i * DV + k%d + %du] = o%d_%d.%s * inv; }\n", t, w, t, w, u, t, comp[w])
+			}
+		}
+		fmt.Fprintf(&write, "      } else {\n        let o = (wid.z * P.n + i) * (DV + 2u);\n        if (tx == 0u) { dst[o] = mr.%s; dst[o + 1u] = s4.%s; }\n", comp[u], comp[u])
+		for t := 0; t < chunks; t++ {
+			fmt.Fprintf(&write, "        let k%d = %du + cg * 4u;\n", t, 64*t)
+			for w := 0; w < 4; w++ {
+				fmt.Fprintf(&write, "        if (k%d + %du < DV) { dst[o + 2u + k%d + %du] = o%d_%d.%s; }\n", t, w, t, w, u, t, comp[w])
+			}
+		}
+		write.WriteString("      }\n    }\n  }\n")
+	}
+	consts := c.consts(d)
+	consts["DV"] = dv
+	consts["CG"] = cg
+	return Template("softmean_hd2", consts, map[string]string{"DECL": decl.String(), "ACC_ZERO": c.accZero(),
+		"STAGE": c.stage(), "INNER": c.inner(), "LOGITS": logits.String(), "WEIGHTS": weights.String(),
+		"PV": pv.String(), "SHARE": share.String(), "GATHER": gather.String(), "WRITE": write.String(), "STAGE_END": ""})
+}

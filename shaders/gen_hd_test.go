@@ -1,0 +1,72 @@
+package shaders
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestSoftMinHD2 checks the generated softmin_hd2.wgsl: every placeholder
+// filled, RM x RN/4 vec4 fused multiply-adds per k step, the prefetch
+// registers only with a prefetch, one barrier a chunk when double
+// buffered, and X staged once when one chunk holds every coordinate.
+// (TestHighDim in compute/conformance runs the kernels.)
+func TestSoftMinHD2(t *testing.T) {
+	for _, c := range []struct {
+		d, rm, rn, kc, pf int
+	}{{64, 8, 8, 16, 0}, {192, 8, 4, 16, 1}, {5, 4, 8, 8, 1}, {3, 4, 4, 32, 0}, {64, 8, 8, 16, 2}, {8, 8, 8, 16, 2}} {
+		src, err := SoftMinHD2(c.d, c.rm, c.rn, c.kc, c.pf)
+		if err != nil {
+			t.Fatalf("SoftMinHD2(%+v): %v", c, err)
+		}
+		if strings.Contains(src, "{{") || strings.Contains(src, "//#include") {
+			t.Errorf("SoftMinHD2(%+v) left a placeholder or include", c)
+		}
+		if got, want := strings.Count(src, "= fma(vec4<f32>(a"), c.rm*c.rn/4; got != want {
+			t.Errorf("SoftMinHD2(%+v): %d vec4 FMAs a k step, want %d", c, got, want)
+		}
+		if got := strings.Contains(src, "var py0"); got != (c.pf > 0) {
+			t.Errorf("SoftMinHD2(%+v): prefetch registers %v, want %v", c, got, c.pf > 0)
+		}
+		loop := src[strings.Index(src, "for (var kc = 0u"):strings.Index(src, "let h0 =")]
+		if got, want := strings.Count(loop, "workgroupBarrier()"), 2-c.pf/2; got != want {
+			t.Errorf("SoftMinHD2(%+v): %d barriers a chunk, want %d", c, got, want)
+		}
+		chunk, dp := HDChunk(c.d, c.kc)
+		if once := !strings.Contains(src, "XT[xo"); once != (dp == chunk) {
+			t.Errorf("SoftMinHD2(%+v): X staged once = %v, want %v (KC %d, DP %d)", c, once, dp == chunk, chunk, dp)
+		}
+	}
+	for _, bad := range [][3]int{{0, 8, 8}, {64, 6, 8}, {64, 8, 2}} {
+		if _, err := SoftMinHD2(bad[0], bad[1], bad[2], 16, 0); err == nil {
+			t.Errorf("SoftMinHD2(d=%d, rm=%d, rn=%d) gave no error", bad[0], bad[1], bad[2])
+		}
+	}
+}
+
+// TestSoftMeanHD2 checks the generated softmean_hd2.wgsl's value-column
+// layout: 16 column vec4s (64-column chunks) from dv = 33, fewer below
+// with the j-groups' shares gathered at the end.
+func TestSoftMeanHD2(t *testing.T) {
+	for _, c := range []struct{ dv, cg, chunks int }{{3, 1, 1}, {5, 2, 1}, {16, 4, 1}, {24, 8, 1}, {32, 8, 1}, {40, 16, 1}, {64, 16, 1}, {192, 16, 3}} {
+		src, err := SoftMeanHD2(64, c.dv, 16, true)
+		if err != nil {
+			t.Fatalf("SoftMeanHD2(dv=%d): %v", c.dv, err)
+		}
+		if strings.Contains(src, "{{") || strings.Contains(src, "//#include") {
+			t.Errorf("SoftMeanHD2(dv=%d) left a placeholder or include", c.dv)
+		}
+		if !strings.Contains(src, "const CG: u32 = "+strconv.Itoa(c.cg)+"u;") {
+			t.Errorf("SoftMeanHD2(dv=%d): want CG = %d", c.dv, c.cg)
+		}
+		if got := strings.Count(src, "    for (var j4 = jg"); got != c.chunks {
+			t.Errorf("SoftMeanHD2(dv=%d): %d value chunks, want %d", c.dv, got, c.chunks)
+		}
+		if gathered := strings.Contains(src, "if (tx < CG) {"); gathered != (c.cg < 16) {
+			t.Errorf("SoftMeanHD2(dv=%d): gathers j-groups = %v, want %v", c.dv, gathered, c.cg < 16)
+		}
+	}
+	if _, err := SoftMeanHD2(64, 257, 16, false); err == nil {
+		t.Error("SoftMeanHD2(dv=257) gave no error")
+	}
+}

@@ -90,6 +90,8 @@ type SampleRequest struct {
 	SamplePatchGuidance
 	// Hierarchical and its settings are in sample_hier.go.
 	SampleHierarchical
+	// BatchOT and its settings are in sample_batchot.go.
+	SampleBatchOT
 }
 
 // NewSampleRequest returns a request holding the CLI's defaults: data
@@ -134,6 +136,8 @@ type SampleResult struct {
 	SamplePatchGuidanceResult
 	// HierarchicalIterations is in sample_hier.go.
 	SampleHierarchicalResult
+	// BatchOTEps and the move's report are in sample_batchot.go.
+	SampleBatchOTResult
 }
 
 // trimDiffusionErr drops the package prefix of a diffusion input error.
@@ -209,6 +213,9 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 	}
 	hier, err := req.SampleHierarchical.settings(sampler)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := req.SampleBatchOT.check(req.Class); err != nil {
 		return nil, err
 	}
 	kind, modelPath, _ := strings.Cut(req.Model, ":")
@@ -378,12 +385,17 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		bound = max(bound, math.SmallestNonzeroFloat64)
 	}
 	var corrected SampleCorrectionResult
-	res, err := req.SampleCorrection.sample(b, model, sched, x, req.N, set, diffusion.Settings{
+	settings := diffusion.Settings{
 		Sampler: sampler, Steps: req.Steps, Spacing: spacing, Eta: req.Eta, Deterministic: req.Deterministic,
 		FinalDenoise: req.FinalDenoise, Seed: req.Seed, RTol: req.RTol, ATol: req.ATol, Churn: req.Churn,
 		Corrector: corrector, CorrectorSteps: req.CorrectorSteps, SNR: req.SNR,
 		Threshold: req.Threshold, ThresholdBound: bound, ScoreScale: req.ScoreScale, Hierarchical: hier,
-	}, &corrected)
+	}
+	moved, err := req.SampleBatchOT.transport(b, x, req, set, sched, settings, opt)
+	if err != nil {
+		return nil, err
+	}
+	res, err := req.SampleCorrection.sample(b, model, sched, x, req.N, set, settings, &corrected)
 	if err != nil {
 		return nil, err
 	}
@@ -400,7 +412,8 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		Steps: req.Steps, N: req.N, D: d, Seed: req.Seed, NFE: res.NFE, Accepted: res.Steps, Rejected: res.Rejected,
 		TimeMS: float64(elapsed.Microseconds()) / 1000, Backend: info.Name, Device: info.Device, Notes: rep.Notes,
 		Points: pts, SampleCorrectionResult: corrected,
-		SampleHierarchicalResult: SampleHierarchicalResult{HierarchicalIterations: res.HierarchicalIterations}}
+		SampleHierarchicalResult: SampleHierarchicalResult{HierarchicalIterations: res.HierarchicalIterations},
+		SampleBatchOTResult:      moved}
 	guided(&rep.SamplePatchGuidanceResult)
 	if n := sampleGuidanceNote(req.SamplePatchGuidance); n != "" {
 		rep.Notes = append(rep.Notes, n)

@@ -16,7 +16,7 @@ func init() {
 	register(command{name: "sample", summary: "draw samples with a diffusion model (exact denoiser, Gaussian mixture or trained MLP)", run: runSample})
 }
 
-const sampleSynopsis = `sample [--data 8gaussians:2000] [--model empirical|gmm|rff|mlp:FILE] [--features D] [--sampler dpmpp2m] [--steps 25] [--n 1000] [--seed 0] [--class K [--guidance W]] [--corrector langevin|tweedie|adaptive] [--threshold P] [--score-scale K] [--churn S] [--backend auto] [--out FILE.npy|.csv] [--json]
+const sampleSynopsis = `sample [--data 8gaussians:2000] [--model empirical|gmm|rff|mlp:FILE] [--features D] [--sampler dpmpp2m] [--steps 25] [--n 1000] [--seed 0] [--class K [--guidance W]] [--corrector langevin|tweedie|adaptive] [--threshold P] [--score-scale K] [--churn S] [--batch-ot sliced|full] [--backend auto] [--out FILE.npy|.csv] [--json]
 
 Runs the reverse diffusion process from N(0, I) noise (VP/DDPM schedule,
 x_t = alpha_t x_0 + sigma_t noise) with one of the samplers:
@@ -96,7 +96,7 @@ temporary file renamed into place: a killed run leaves the old file
 whole). --steps is at most 100,000 and --n at most 2^22. An mlp model file
 is read up to 256 MiB, the size otplay train refuses to exceed.
 
-` + sampleCorrectHelp + "\n\n" + samplePatchHelp + "\n\n" + sampleHierHelp
+` + sampleCorrectHelp + "\n\n" + samplePatchHelp + "\n\n" + sampleHierHelp + "\n\n" + sampleBatchOTHelp
 
 // sampleReport is the --json output of otplay sample.
 type sampleReport = batch.SampleResult
@@ -137,6 +137,8 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 	registerSamplePatchGuidance(fs, &guidance) // sample_patch.go
 	var hier batch.SampleHierarchical
 	registerSampleHierarchical(fs, &hier) // sample_hier.go
+	var batchOT batch.SampleBatchOT
+	registerSampleBatchOT(fs, &batchOT) // sample_batchot.go
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
 	}
@@ -163,7 +165,7 @@ func runSample(args []string, stdout, stderr io.Writer) int {
 		RTol: *rtol, ATol: *atol, FinalDenoise: *finalDenoise, Class: *class, Guidance: *guidanceW, Churn: *churn, Corrector: *corrector,
 		CorrectorSteps: *correctorSteps, SNR: *snr, Threshold: *threshold, ThresholdBound: *thresholdBound, ScoreScale: *scoreScale,
 		Backend: *backend, Quality: *asJSON && *quality, SampleCorrection: correction, SamplePatchGuidance: guidance,
-		SampleHierarchical: hier}
+		SampleHierarchical: hier, SampleBatchOT: batchOT}
 	rep, err := batch.Sample(req, batch.Options{Note: func(msg string) { fmt.Fprintln(stderr, "otplay sample:", msg) }})
 	if rep != nil && *out != "" {
 		if err := data.Save(*out, rep.Points, rep.N, rep.D); err != nil {

@@ -3,6 +3,7 @@ package batch
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,7 +22,8 @@ type SampleBatchOT struct {
 	BatchOT string `json:"batch_ot,omitempty"`
 	// BatchOTTarget is the target batch (--batch-ot-target): a point
 	// file (.npy, .csv, ...) or a data spec; "" or "data" means a
-	// held-out draw of --data (FreshData; inline data: the data itself).
+	// held-out draw of --data (TargetDraw; a file or inline data: the
+	// data itself).
 	// It must hold --n points of the data's dimension.
 	BatchOTTarget string `json:"batch_ot_target,omitempty"`
 	// BatchOTAsState takes the target as a state at the first time (the
@@ -85,7 +87,7 @@ func (o SampleBatchOT) transport(b compute.Backend, x compute.Array, req SampleR
 	case spec == "" || spec == "data":
 		if req.DataSet != nil {
 			target = set // inline data has no fresh draws
-		} else if target, err = FreshData(req.Data, set, req.N); err != nil {
+		} else if target, err = TargetDraw(req.Data, set, req.N); err != nil {
 			return rep, fmt.Errorf("--batch-ot-target: a held-out draw of --data: %w", err)
 		}
 	default:
@@ -123,4 +125,24 @@ func (o SampleBatchOT) transport(b compute.Backend, x compute.Array, req SampleR
 	rep = SampleBatchOTResult{BatchOT: r.Method, BatchOTEps: r.Eps, BatchOTMS: float64(time.Since(start).Microseconds()) / 1000,
 		BatchOTSinkhornIterations: r.SinkhornIterations, BatchOTMarginalError: r.MarginalError}
 	return rep, nil
+}
+
+// TargetDraw returns the default target of --batch-ot: n points of the
+// data spec drawn with the spec's seed + 1 + 1,000,003, a draw apart from
+// both the --data points (the spec's seed) and the held-out points the
+// quality metrics compare with (FreshData: the seed + 1,000,003). A file
+// has no fresh draws: its own points are returned.
+func TargetDraw(spec string, set data.Set, n int) (data.Set, error) {
+	spec = strings.TrimSpace(spec)
+	if IsPointFile(spec) {
+		return set, nil
+	}
+	var seed uint64
+	for _, p := range strings.Split(spec, ":")[1:] {
+		if k, v, ok := strings.Cut(p, "="); ok && strings.EqualFold(strings.TrimSpace(k), "seed") {
+			seed, _ = strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+		}
+	}
+	// FreshData reads the last seed key and adds 1,000,003.
+	return FreshData(spec+":seed="+strconv.FormatUint(seed+1, 10), set, n)
 }

@@ -94,6 +94,17 @@
 // - abar); this package's samplers are used instead. RESULTS.md measures
 // it: at the seed's defaults it changes nothing measurable and costs time.
 //
+// # FastSB-OT's batch OT sampling
+//
+// SampleBatchOT ports the seed's sample_batch_ot (FastSB-OT/fastsb_ot/
+// solver.py; batchot.go): the initial noise batch is moved towards a target
+// batch of the same shape at the first time t0 of the grid, by the averaged
+// sliced-OT displacement (sliced.TransportMap, P = 100 directions) or the
+// barycentric projection of an entropic plan (eps = 5e-3 (1 + 9 (1 -
+// abar_t0)), at most 50 Sinkhorn iterations), and the sampler runs from
+// there. BatchOTTarget pushes data to t0 (the target the seed's use
+// amounts to). RESULTS.md measures it ("Batch OT sampling").
+//
 // # Use
 //
 //	b := compute.NewCPU(0)                      // or the GPU backend

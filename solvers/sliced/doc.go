@@ -47,6 +47,15 @@
 // error. Slices gives, per direction, the projections, argsorts and the
 // monotone matching for drawing.
 //
+// # Transport map
+//
+// TransportMap moves a batch x towards a batch y of the same size by the
+// averaged 1-D monotone displacements along P random directions (Rabin et
+// al. 2011; Bonneel et al. 2015): the exact OT map in 1-D, one step of
+// SW_2^2 descent in d > 1. It is FastSB-OT's batch OT map
+// (package diffusion's SampleBatchOT); its sort of y, gather and
+// back-projection run on the backend, the argsort of x on the host.
+//
 // # Max-sliced
 //
 // Max evaluates many candidate directions on the backend, then refines the

@@ -26,6 +26,9 @@ type SampleBatchOT struct {
 	// data itself).
 	// It must hold --n points of the data's dimension.
 	BatchOTTarget string `json:"batch_ot_target,omitempty"`
+	// BatchOTTargetSet, when set, is the target instead of BatchOTTarget
+	// (the API's array part "batch_ot_target").
+	BatchOTTargetSet *data.Set `json:"-"`
 	// BatchOTAsState takes the target as a state at the first time (the
 	// seed's literal argument) instead of data pushed there by
 	// diffusion.BatchOTTarget (--batch-ot-as-state).
@@ -52,7 +55,7 @@ type SampleBatchOTResult struct {
 
 func (o SampleBatchOT) check(class int) (diffusion.BatchOTMethod, error) {
 	if o.BatchOT == "" {
-		if o.BatchOTTarget != "" || o.BatchOTAsState || o.BatchOTProjections != 0 {
+		if o.BatchOTTarget != "" || o.BatchOTTargetSet != nil || o.BatchOTAsState || o.BatchOTProjections != 0 {
 			return 0, usage("--batch-ot-target/--batch-ot-as-state/--projections: turn batch OT on with --batch-ot sliced|full")
 		}
 		return 0, nil
@@ -66,7 +69,7 @@ func (o SampleBatchOT) check(class int) (diffusion.BatchOTMethod, error) {
 		return 0, usage("--projections = %d: want 1 .. %d (0: the seed's %d)", o.BatchOTProjections, 1<<20, diffusion.DefaultBatchOTProjections)
 	case o.BatchOTProjections != 0 && m != diffusion.BatchOTSliced:
 		return 0, usage("--projections: only --batch-ot sliced uses directions")
-	case class >= 0 && (o.BatchOTTarget == "" || o.BatchOTTarget == "data"):
+	case class >= 0 && o.BatchOTTargetSet == nil && (o.BatchOTTarget == "" || o.BatchOTTarget == "data"):
 		return 0, usage("--batch-ot with --class: name a target of the class's points with --batch-ot-target (the default target is a draw of the whole --data)")
 	}
 	return m, nil
@@ -84,6 +87,11 @@ func (o SampleBatchOT) transport(b compute.Backend, x compute.Array, req SampleR
 	var target data.Set
 	var err error
 	switch spec := strings.TrimSpace(o.BatchOTTarget); {
+	case o.BatchOTTargetSet != nil:
+		if err := CheckPoints("batch-ot-target", *o.BatchOTTargetSet); err != nil {
+			return rep, err
+		}
+		target = *o.BatchOTTargetSet
 	case spec == "" || spec == "data":
 		if req.DataSet != nil {
 			target = set // inline data has no fresh draws

@@ -241,7 +241,7 @@ func (a array) set() *data.Set {
 var endpoints = map[string]endpoint{
 	"solve":  {points: []string{"x", "y", "cost", "cx", "cy"}, vectors: []string{"a", "b", "directions"}, run: runSolve},
 	"sliced": {points: []string{"x", "y"}, vectors: []string{"a", "b", "directions"}, run: runSliced},
-	"sample": {points: []string{"data"}, files: []string{"model"}, run: runSample},
+	"sample": {points: []string{"data", "batch_ot_target"}, files: []string{"model"}, run: runSample},
 	"bridge": {points: []string{"source", "target", "start"}, run: runBridge},
 }
 
@@ -390,6 +390,12 @@ func runSample(params []byte, arrays map[string]array, opt batch.Options) (any, 
 	}
 	if err := refuseFile("data", req.Data); err != nil {
 		return nil, nil, err
+	}
+	if err := refuseFile("batch-ot-target", req.BatchOTTarget); err != nil {
+		return nil, nil, err
+	}
+	if a, ok := arrays["batch_ot_target"]; ok {
+		req.BatchOTTargetSet = a.set()
 	}
 	if m, ok := arrays["model"]; ok {
 		req.ModelData = m.raw

@@ -385,7 +385,10 @@ class Client:
         guidance (classifier-free guidance weight W, eps_uncond + W
         (eps_cond - eps_uncond): 0 unconditional, 1 the class (default),
         > 1 guided; an mlp model must come from ``otplay train
-        --conditional``).
+        --conditional``); batch_ot (sliced or full: FastSB-OT's batch OT
+        sampling, the noise moved towards a target batch first) with
+        batch_ot_target (an n x d array, .npy/.csv file or data spec),
+        batch_ot_as_state and batch_ot_projections.
 
         Returns a Result with the fields of ``otplay sample --json`` and
         ``points`` (n x d).
@@ -395,6 +398,7 @@ class Client:
             params["class"] = params.pop("class_")
         arrays = {}
         _points("data", data, params, arrays)
+        _points("batch_ot_target", params.pop("batch_ot_target", None), params, arrays)
         kind, _, path = model.partition(":")
         if kind == "mlp" and path:
             try:

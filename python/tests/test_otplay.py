@@ -350,6 +350,18 @@ class TestSampleBridgeShow(unittest.TestCase):
         again = otplay.sample(data, n=25, steps=4, backend="cpu", quality=False, seed=3)
         np.testing.assert_array_equal(r.points, again.points)
 
+    def test_sample_batch_ot(self):
+        """batch_ot with an array target reaches otplay sample: the report
+        names the map and the seed's eps (0.05 at t0 = 1), and the samples
+        differ from the plain run's with the same seed."""
+        data = np.random.default_rng(4).normal(size=(80, 2))
+        target = np.random.default_rng(5).normal(size=(25, 2))
+        plain = otplay.sample(data, n=25, steps=4, backend="cpu", quality=False, seed=3)
+        r = otplay.sample(data, n=25, steps=4, backend="cpu", quality=False, seed=3, batch_ot="sliced", batch_ot_target=target)
+        self.assertEqual(r.batch_ot, "sliced")
+        self.assertAlmostEqual(r.batch_ot_eps, 0.05, places=4)
+        self.assertFalse(np.array_equal(r.points, plain.points))
+
     def test_sample_class_guidance(self):
         """class_ and guidance reach otplay sample: the exact mixture
         restricted to class 3 of 8gaussians puts every sample nearest to

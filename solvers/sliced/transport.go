@@ -65,6 +65,10 @@ func TransportMap(be compute.Backend, x, y Measure, P int, seed uint64) ([]float
 	return transportMap(be, x.Points, y.Points, x.N, x.D, theta, P)
 }
 
+// transportChunkElems bounds the projections held at once (chunkElems;
+// a variable so that a test can force several chunks).
+var transportChunkElems = chunkElems
+
 // transportMap is TransportMap with the directions theta (P x d) given.
 func transportMap(be compute.Backend, xs, ys []float64, n, d int, theta []float64, P int) ([]float64, error) {
 	var arrs []compute.Array
@@ -103,7 +107,7 @@ func transportMap(be compute.Backend, xs, ys []float64, n, d int, theta []float6
 	if err != nil {
 		return nil, err
 	}
-	chunk := max(1, min(P, chunkElems/n))
+	chunk := max(1, min(P, transportChunkElems/n))
 	px, err := alloc(chunk * n)
 	if err != nil {
 		return nil, err

@@ -116,6 +116,30 @@ func TestTransportMap2DAgainstLoop(t *testing.T) {
 	}
 }
 
+// TestTransportMapChunks: directions processed in chunks (here 4, 4 and
+// a last chunk of 2) give the map of one chunk, to rounding.
+func TestTransportMapChunks(t *testing.T) {
+	be := compute.NewCPU(0)
+	x, _ := data.Generate("moons", 50, data.Options{Seed: 1})
+	y, _ := data.Generate("circles", 50, data.Options{Seed: 2})
+	X, Y := Measure{Points: x.Points, N: 50, D: 2}, Measure{Points: y.Points, N: 50, D: 2}
+	whole, err := TransportMap(be, X, Y, 10, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(v int) { transportChunkElems = v }(transportChunkElems)
+	transportChunkElems = 4 * 50
+	chunked, err := TransportMap(be, X, Y, 10, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range whole {
+		if math.Abs(whole[i]-chunked[i]) > 1e-14 {
+			t.Fatalf("coordinate %d: one chunk %.17g, chunks of 4 directions %.17g", i, whole[i], chunked[i])
+		}
+	}
+}
+
 // TestTransportMapLowersSlicedW2: noise moved by the map is closer to the
 // target in SW_2 (measured on 500 directions of another seed than the
 // map's). One application moves each projection by 1/P of its 1-D

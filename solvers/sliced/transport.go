@@ -9,9 +9,10 @@ import (
 // TransportMap moves the source points x towards the target points y by
 // the averaged sliced optimal transport displacement (Rabin, Peyre, Delon
 // and Bernot 2011, "Wasserstein barycenter and its application to texture
-// mixing", sec. 3, the sliced transport step; Bonneel, Rabin, Peyre and
-// Pfister 2015, "Sliced and Radon Wasserstein barycenters of measures",
-// sec. 2.2, the gradient of SW_2^2 with respect to the points):
+// mixing", the sliced Wasserstein distance and the descent on it that
+// moves the points; Bonneel, Rabin, Peyre and Pfister 2015, "Sliced and
+// Radon Wasserstein barycenters of measures", the same gradient written
+// with the sorted 1-D assignments):
 //
 //	T(x_i) = x_i + (1/P) sum_{p < P} theta_p (sort(y . theta_p)[rank_p(i)] - x_i . theta_p)
 //
@@ -19,9 +20,10 @@ import (
 // projections: along each of the P directions every source point is sent
 // to the target projection of the same rank, the exact monotone 1-D
 // transport of Transport1D. In 1-D (d = 1, theta = 1) T is the exact
-// optimal map, the sorted assignment. In d > 1 one application moves x
-// down the gradient of SW_2^2(x, y) / 2 with step 1 (Bonneel et al.,
-// eq. (9)), so SW_2 to y drops but T(x) is not y's law in general.
+// optimal map, the sorted assignment. In d > 1 one application is a
+// descent step on SW_2^2(x, y) in the points (the displacement of x_i is
+// -n/2 times the gradient of the P-direction estimate with respect to
+// x_i), so SW_2 to y drops but T(x) is not y's law in general.
 //
 // It is FastSB-OT's batch OT map (the seed's
 // FastSB-OT/fastsb_ot/transport.py, SlicedOptimalTransport.

@@ -391,9 +391,12 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		Corrector: corrector, CorrectorSteps: req.CorrectorSteps, SNR: req.SNR,
 		Threshold: req.Threshold, ThresholdBound: bound, ScoreScale: req.ScoreScale, Hierarchical: hier,
 	}
-	moved, err := req.SampleBatchOT.transport(b, x, req, set, sched, settings, opt)
+	moved, movedNote, err := req.SampleBatchOT.transport(b, x, req, set, sched, settings, opt)
 	if err != nil {
 		return nil, err
+	}
+	if movedNote != "" {
+		rep.Notes = append(rep.Notes, movedNote)
 	}
 	res, err := req.SampleCorrection.sample(b, model, sched, x, req.N, set, settings, &corrected)
 	if err != nil {

@@ -76,11 +76,12 @@ func (o SampleBatchOT) check(class int) (diffusion.BatchOTMethod, error) {
 }
 
 // transport moves the initial noise x (n x d on b) towards the target at
-// the first time of the grid of s.
-func (o SampleBatchOT) transport(b compute.Backend, x compute.Array, req SampleRequest, set data.Set, sched diffusion.Schedule, s diffusion.Settings, opt Options) (SampleBatchOTResult, error) {
+// the first time of the grid of s. A note (also sent to opt) says when the
+// full map's Sinkhorn stopped unconverged.
+func (o SampleBatchOT) transport(b compute.Backend, x compute.Array, req SampleRequest, set data.Set, sched diffusion.Schedule, s diffusion.Settings, opt Options) (SampleBatchOTResult, string, error) {
 	var rep SampleBatchOTResult
 	if o.BatchOT == "" {
-		return rep, nil
+		return rep, "", nil
 	}
 	start := time.Now()
 	m, _ := diffusion.ParseBatchOTMethod(o.BatchOT)
@@ -89,50 +90,52 @@ func (o SampleBatchOT) transport(b compute.Backend, x compute.Array, req SampleR
 	switch spec := strings.TrimSpace(o.BatchOTTarget); {
 	case o.BatchOTTargetSet != nil:
 		if err := CheckPoints("batch-ot-target", *o.BatchOTTargetSet); err != nil {
-			return rep, err
+			return rep, "", err
 		}
 		target = *o.BatchOTTargetSet
 	case spec == "" || spec == "data":
 		if req.DataSet != nil {
 			target = set // inline data has no fresh draws
 		} else if target, err = TargetDraw(req.Data, set, req.N); err != nil {
-			return rep, fmt.Errorf("--batch-ot-target: a held-out draw of --data: %w", err)
+			return rep, "", fmt.Errorf("--batch-ot-target: a held-out draw of --data: %w", err)
 		}
 	default:
 		if target, err = data.Parse(spec); err != nil {
 			if errors.Is(err, data.ErrBadSpec) {
-				return rep, usage("--batch-ot-target: %v", err)
+				return rep, "", usage("--batch-ot-target: %v", err)
 			}
-			return rep, fmt.Errorf("--batch-ot-target: %w", err)
+			return rep, "", fmt.Errorf("--batch-ot-target: %w", err)
 		}
 	}
 	d := set.D
 	if target.D != d || target.N != req.N {
-		return rep, usage("--batch-ot-target %s: %d points of dimension %d, want --n = %d points of dimension %d (the seed pairs batches of equal shape)",
+		return rep, "", usage("--batch-ot-target %s: %d points of dimension %d, want --n = %d points of dimension %d (the seed pairs batches of equal shape)",
 			target.Name, target.N, target.D, req.N, d)
 	}
 	grid, err := diffusion.Grid(sched, s)
 	if err != nil {
-		return rep, err
+		return rep, "", err
 	}
 	y := target.Points
 	if !o.BatchOTAsState {
 		if y, err = diffusion.BatchOTTarget(b, y, sched, grid[0], req.Seed); err != nil {
-			return rep, fmt.Errorf("--batch-ot-target: %w", err)
+			return rep, "", fmt.Errorf("--batch-ot-target: %w", err)
 		}
 	}
 	r, err := diffusion.TransportBatch(b, x, req.N, d, y, sched, grid[0], diffusion.BatchOTSettings{
 		Method: m, Projections: o.BatchOTProjections, Seed: req.Seed})
 	if err != nil {
-		return rep, fmt.Errorf("--batch-ot %s: %w", m, err)
+		return rep, "", fmt.Errorf("--batch-ot %s: %w", m, err)
 	}
+	var note string
 	if m == diffusion.BatchOTFull && !r.SinkhornConverged {
-		opt.note(fmt.Sprintf("--batch-ot full: Sinkhorn (eps = %.3g, the seed's rule) stopped at the seed's %d iterations with marginal error %.2g; the map is its barycentric projection as the seed's is",
-			r.Eps, r.SinkhornIterations, r.MarginalError))
+		note = fmt.Sprintf("--batch-ot full: Sinkhorn (eps = %.3g, the seed's rule) stopped at the seed's %d iterations with marginal error %.2g; the map is its barycentric projection as the seed's is",
+			r.Eps, r.SinkhornIterations, r.MarginalError)
+		opt.note(note)
 	}
 	rep = SampleBatchOTResult{BatchOT: r.Method, BatchOTEps: r.Eps, BatchOTMS: float64(time.Since(start).Microseconds()) / 1000,
 		BatchOTSinkhornIterations: r.SinkhornIterations, BatchOTMarginalError: r.MarginalError}
-	return rep, nil
+	return rep, note, nil
 }
 
 // TargetDraw returns the default target of --batch-ot: n points of the

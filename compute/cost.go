@@ -27,6 +27,17 @@ type Cost struct {
 	Matrix Array
 	// Transposed says Matrix stores C_ij at j*N + i (else i*M + j).
 	Transposed bool
+	// Differences asks for |x - y|^2 summed from the coordinate
+	// differences (x_k - y_k)^2, as the other point costs are, instead of
+	// the expansion |x|^2 + |y|^2 - 2 x.y (centred) of the fast squared
+	// Euclidean paths. The expansion's rounding error is Epsilon times the
+	// data's squared diameter whatever the pair (Precision.Floor in the
+	// exponent), the differences' is Epsilon times C_ij itself (0 for x =
+	// y): on a float32 backend at an eps below the Floor's, where only near
+	// pairs carry weight (a kernel smoothing, HierarchicalSmooth of
+	// solvers/diffusion), the differences still resolve the kernel. It is
+	// slower (the general cost kernels) and means nothing with a Matrix.
+	Differences bool
 }
 
 // MaxCostPower bounds Cost.P: above it float32 costs of unit-scale data
@@ -44,7 +55,7 @@ func (c Cost) Exponent() float64 {
 // IsSquaredEuclidean reports whether c is the default |x - y|^2 (the
 // fused fast paths of every backend).
 func (c Cost) IsSquaredEuclidean() bool {
-	return c.Matrix == nil && (c.P == 0 || c.P == 2)
+	return c.Matrix == nil && (c.P == 0 || c.P == 2) && !c.Differences
 }
 
 // PowerCost returns |x - y|_2^p from the squared distance d2 = |x - y|^2.
@@ -84,6 +95,9 @@ func validateCost(p Pairs) error {
 	if c.Matrix != nil {
 		if c.P != 0 {
 			return argErr("pairs: cost has both a matrix and a power P = %g", c.P)
+		}
+		if c.Differences {
+			return argErr("pairs: cost has both a matrix and Differences (a point cost's option)")
 		}
 		if c.Matrix.Len() != p.N*p.M {
 			return argErr("pairs: cost matrix has %d elements, want N*M = %d*%d", c.Matrix.Len(), p.N, p.M)

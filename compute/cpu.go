@@ -187,7 +187,7 @@ func (c *CPU) SoftMin(dst Array, p Pairs) error {
 	// The one dispatch to the fast kernels, written for |x - y|^2: cpu32
 	// (cpufast.go) and cpu (cpu64.go). Any other cost, and cpuref, take
 	// the plain loop below.
-	if p.Cost.IsSquaredEuclidean() && !c.ref {
+	if fastCost(p) && !c.ref {
 		if c.fast {
 			c.softMinFast(host(dst), p)
 		} else {
@@ -207,6 +207,19 @@ func (c *CPU) SoftMin(dst Array, p Pairs) error {
 	return nil
 }
 
+// fastCost reports whether the fast kernels (cpu64.go, cpufast.go) compute
+// p's cost: |x - y|^2, and with Cost.Differences only below dotMinDim,
+// where they already sum it from the coordinate differences (from
+// dotMinDim on they take the expanded form, so Differences takes the plain
+// loop there).
+func fastCost(p Pairs) bool {
+	c := p.Cost
+	if c.Differences {
+		return c.Matrix == nil && (c.P == 0 || c.P == 2) && p.D < dotMinDim
+	}
+	return c.IsSquaredEuclidean()
+}
+
 // SoftMean: dst[i*dv+k] = sum_j w_ij v[j*dv+k] / sum_j w_ij with
 // w_ij = exp(logw[j] + (g[j] - C_ij)/eps), one online pass (rowMean).
 func (c *CPU) SoftMean(dst Array, p Pairs, v Array, dv int) error {
@@ -214,7 +227,7 @@ func (c *CPU) SoftMean(dst Array, p Pairs, v Array, dv int) error {
 		return err
 	}
 	// The dispatch to the fast kernels, as in SoftMin.
-	if p.Cost.IsSquaredEuclidean() && !c.ref {
+	if fastCost(p) && !c.ref {
 		if c.fast {
 			c.softMeanFast(host(dst), p, host(v), dv)
 		} else {

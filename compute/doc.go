@@ -18,7 +18,12 @@
 // dense N x M matrix on the backend (POT's M). The other costs run a plain
 // loop per row on every backend: the float64 plain loop on the CPU
 // backends (NewCPU and NewCPUFast included), softmin_cost.wgsl and softmean_cost.wgsl on the
-// GPU; EvalPlanCost is EvalPlan for any cost.
+// GPU; EvalPlanCost is EvalPlan for any cost. Cost.Differences asks for
+// |x_i - y_j|^2 summed from the coordinate differences rather than the
+// expanded form (exact on the diagonal in float32, where the expansion
+// rounds every pair by Epsilon times the squared diameter): the GPU runs
+// the cost kernels for it, the CPU fast kernels below d = 16 (they sum
+// the differences already).
 //
 // Precision (precision.go) holds what a backend's arithmetic resolves,
 // derived from Info: machine epsilon, the scale where exp(-C/eps)

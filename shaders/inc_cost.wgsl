@@ -34,6 +34,7 @@ fn cost(i: u32, j: u32) -> f32 {
 
 // powerCost returns |x - y|^P from c = |x - y|^2.
 fn powerCost(c: f32) -> f32 {
+  if (P.power == 2.0) { return c; }
   if (P.power == 1.0) { return sqrt(c); }
   if (c <= 0.0) { return 0.0; }
   return pow(c, 0.5 * P.power);

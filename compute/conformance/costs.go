@@ -8,22 +8,25 @@ import (
 )
 
 // Ground costs other than |x - y|^2 (compute.Cost): the powers
-// |x - y|_2^P for P = 1 and 1.5, and a dense cost matrix (the l1 distance
+// |x - y|_2^P for P = 1 and 1.5, |x - y|^2 summed from the coordinate
+// differences (compute.Cost.Differences), and a dense cost matrix (the l1 distance
 // sum_k |x_k - y_k|, which no point kernel computes) stored row-major and
 // transposed. Tolerances are those of the squared cost, in units of the
 // largest cost.
 
 // costCase is one ground cost of the checks.
 type costCase struct {
-	name       string
-	p          float64 // power, or 0 with matrix
-	matrix     bool
-	transposed bool
+	name        string
+	p           float64 // power, or 0 with matrix
+	matrix      bool
+	transposed  bool
+	differences bool
 }
 
 var costCases = []costCase{
 	{name: "p=1", p: 1},
 	{name: "p=1.5", p: 1.5},
+	{name: "p=2 differences", p: 2, differences: true},
 	{name: "matrix", matrix: true},
 	{name: "matrix^T", matrix: true, transposed: true},
 }
@@ -154,7 +157,7 @@ func runCost(b compute.Backend, p pairData, cc costCase, eps float64, mean bool)
 	}
 	defer freeAll(b, in)
 	pairs := compute.Pairs{X: in[0], Y: in[1], N: p.n, M: p.m, D: p.d, LogW: in[2], G: in[3], Eps: eps,
-		Cost: compute.Cost{P: cc.p}}
+		Cost: compute.Cost{P: cc.p, Differences: cc.differences}}
 	if cc.matrix {
 		c, err := b.Upload(cc.costMatrix(p))
 		if err != nil {
@@ -209,6 +212,7 @@ func costErrorCheck(b compute.Backend, r *Result) {
 		{"a matrix and P = 1", compute.Pairs{N: 2, M: 2, Eps: 1, Cost: compute.Cost{Matrix: x, P: 1}}},
 		{"P = -1", compute.Pairs{X: x, Y: x, N: 2, M: 2, D: 2, Eps: 1, Cost: compute.Cost{P: -1}}},
 		{"P = NaN", compute.Pairs{X: x, Y: x, N: 2, M: 2, D: 2, Eps: 1, Cost: compute.Cost{P: math.NaN()}}},
+		{"a matrix and Differences", compute.Pairs{N: 2, M: 2, Eps: 1, Cost: compute.Cost{Matrix: x, Differences: true}}},
 		{"Transposed without a matrix", compute.Pairs{X: x, Y: x, N: 2, M: 2, D: 2, Eps: 1, Cost: compute.Cost{Transposed: true}}},
 	}
 	for _, c := range cases {

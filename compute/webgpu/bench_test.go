@@ -98,3 +98,19 @@ func BenchmarkSoftMinCost(b *testing.B) {
 		b.Run(fmt.Sprintf("gpu/p=2/n=%d", n), func(b *testing.B) { benchSoftMin(b, gputest.Backend(b), n, compute.Cost{}, false) })
 	}
 }
+
+// BenchmarkSoftMinDifferences times |x - y|^2 fused (the zero Cost, the
+// unrolled d <= 3 kernels) against the same cost summed from coordinate
+// differences (Cost.Differences, softmin_cost.wgsl), which
+// HierarchicalSmooth of solvers/diffusion takes where the float32 floor
+// exceeds its marginal limit.
+func BenchmarkSoftMinDifferences(b *testing.B) {
+	for _, n := range []int{500, 2000, 10000} {
+		for _, c := range []struct {
+			name string
+			cost compute.Cost
+		}{{"fused", compute.Cost{}}, {"differences", compute.Cost{Differences: true}}} {
+			b.Run(fmt.Sprintf("gpu/%s/n=%d", c.name, n), func(b *testing.B) { benchSoftMin(b, gputest.Backend(b), n, c.cost, false) })
+		}
+	}
+}

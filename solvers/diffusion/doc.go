@@ -84,7 +84,9 @@
 // sum_j k_ij f_j g_j over the predicted points y. The only "scales" are
 // the kernel's factors 0.5, 1, 2, which the seed uses above 1000 points.
 // The step is checked against a dense float64 port of the seed's to 1e-10
-// (CPU) and 1e-4 (lavapipe). Two options go beyond the seed: Averaged
+// (CPU) and 1e-4 (lavapipe); where float32 cannot resolve the fused cost
+// (sigma = 1e-4: floor ~150) it is summed from coordinate differences
+// (kernelCost), 6e-7 from float64 on lavapipe. Two options go beyond the seed: Averaged
 // (the averaged symmetric iteration, which meets the seed's own marginal
 // check where its alternating iteration does not) and Barycentric (weights
 // g_j, the plan's barycentric projection). The seed's predictor is not

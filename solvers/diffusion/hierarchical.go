@@ -230,6 +230,10 @@ type hierScratch struct {
 	part, partial compute.Array // n*d each (multi-scale map)
 	host          []float64
 	arrs          []compute.Array
+	// cost is the ground cost of every pass: |x - y|^2, summed from the
+	// coordinate differences where the backend's precision cannot resolve
+	// the fused form (kernelCost).
+	cost compute.Cost
 }
 
 func newHierScratch(b compute.Backend, n, d int) (*hierScratch, error) {
@@ -263,7 +267,7 @@ func (h *hierScratch) logKernelApply(dst, logv []float64, x compute.Array, eps [
 	if err := h.b.Write(h.logw, logv); err != nil {
 		return err
 	}
-	p := compute.Pairs{X: x, Y: x, N: h.n, M: h.n, D: h.d, LogW: h.logw}
+	p := compute.Pairs{X: x, Y: x, N: h.n, M: h.n, D: h.d, LogW: h.logw, Cost: h.cost}
 	for i := range dst {
 		dst[i] = math.Inf(-1)
 	}
@@ -300,6 +304,33 @@ func (h *hierScratch) logKernelApply(dst, logv []float64, x compute.Array, eps [
 	return nil
 }
 
+// kernelCost returns the cost of the smoothing's passes on b for the
+// points pts (n x d) and the kernel's eps_k: the fused |x - y|^2 (the zero
+// Cost) where b's precision resolves it to the marginal limit, i.e. its
+// Floor Epsilon maxC / eps at the smallest eps_k (compute.Precision, maxC
+// the batch's squared diameter) is at most HierarchicalMarginalLimit, and
+// otherwise the same cost summed from the coordinate differences
+// (compute.Cost.Differences). The fused form's exponents round by up to
+// ~Floor nats, so above the limit rounding alone can fail the marginal
+// check: at the seed's sigma = 1e-4 of the last steps (eps = 2e-8) on
+// 8gaussians (maxC ~ 16) the Floor is ~150 and the check failed on the
+// GPU at 1.8e11 (compute/webgpu TestSoftMinTinyEps measures 89.6 nats on
+// such points). The differences round each pair relative to its own
+// cost, so the near pairs that carry the kernel's weight keep their
+// exponent (the diagonal is exact). float64 backends never need it
+// (Floor ~ 1e-7 times the float32 one).
+func kernelCost(b compute.Backend, pts []float64, d int, eps []float64) compute.Cost {
+	smallest := math.Inf(1)
+	for _, e := range eps {
+		smallest = min(smallest, e)
+	}
+	maxC := compute.SquaredDiameter(pts, pts, d)
+	if compute.PrecisionOf(b.Info()).Floor(maxC, smallest) <= HierarchicalMarginalLimit {
+		return compute.Cost{}
+	}
+	return compute.Cost{Differences: true}
+}
+
 func perScaleRow(perScale [][]float64, k, n int) []float64 {
 	if perScale != nil {
 		return perScale[k]
@@ -323,6 +354,7 @@ func (h *hierScratch) smooth(dst, x, y compute.Array, at Time, set HierarchicalS
 	for k, s := range scales {
 		eps[k] = 2 * st.Sigma * st.Sigma / (s * s)
 	}
+	h.cost = kernelCost(h.b, pts, d, eps)
 	logf, logg := make([]float64, n), make([]float64, n)
 	fprev := make([]float64, n)
 	for i := range fprev {
@@ -392,7 +424,7 @@ func (h *hierScratch) smooth(dst, x, y compute.Array, at Time, set HierarchicalS
 		}
 		logw[j] = min(max(v, math.Log(hierWMin)), math.Log(hierWMax))
 	}
-	p := compute.Pairs{X: x, Y: x, N: n, M: n, D: d, LogW: h.logw}
+	p := compute.Pairs{X: x, Y: x, N: n, M: n, D: d, LogW: h.logw, Cost: h.cost}
 	if len(eps) == 1 {
 		if err := h.b.Write(h.logw, logw); err != nil {
 			return st, err

@@ -404,3 +404,59 @@ func TestGPUHierarchicalSmooth(t *testing.T) {
 		g.Free(dst)
 	}
 }
+
+// TestGPUHierarchicalTinyBandwidth: the seed's smallest bandwidth, sigma =
+// 1e-4 (eps = 2e-8; the last steps of `otplay sample --data 8gaussians
+// --steps 50 --hierarchical`), on 200 points around the 8 centres at
+// radius 2, in pairs 1e-4 apart so the kernel mixes each pair. The fused
+// float32 soft-min rounds the exponents by ~Floor = 150 nats there and
+// the marginal check failed at ~1e11; kernelCost picks the
+// coordinate-difference cost on the GPU (and the fused one on the float64
+// CPU), and the GPU result then matches the float64 dense reference to
+// 1e-5 (6.3e-7 on lavapipe; the points, ~2, are stored in float32 to
+// ~1.2e-7). The smoothing moves points by up to ~1.8e-3 (asked: >= 1e-4),
+// so the match is not the identity's.
+func TestGPUHierarchicalTinyBandwidth(t *testing.T) {
+	g := gputest.Backend(t)
+	const n, d = 200, 2
+	x0, y0 := make([]float64, n*d), make([]float64, n*d)
+	for i := 0; i < n; i += 2 {
+		a := float64(i/2%8) * math.Pi / 4
+		x0[2*i] = 2*math.Cos(a) + 0.02*compute.NormalAt(81, uint64(2*i))
+		x0[2*i+1] = 2*math.Sin(a) + 0.02*compute.NormalAt(81, uint64(2*i+1))
+		x0[2*i+2] = x0[2*i] + 1e-4*compute.NormalAt(82, uint64(i))
+		x0[2*i+3] = x0[2*i+1] + 1e-4*compute.NormalAt(83, uint64(i))
+	}
+	for i := range y0 {
+		y0[i] = x0[i] + 1e-3*compute.NormalAt(84, uint64(i))
+	}
+	set := HierarchicalSettings{On: true, Bandwidth: 1e-4, ConstantBandwidth: true}
+	at := Time{Alpha: 1}
+	want, _, it, marg := hierReference(t, set, at, x0, y0, n, d)
+	if marg > HierarchicalMarginalLimit {
+		t.Fatalf("float64 reference: marginal error %.3g over the limit", marg)
+	}
+	eps := []float64{2e-8}
+	if c := kernelCost(g, x0, d, eps); !c.Differences {
+		t.Errorf("kernelCost on %s = %+v, want the coordinate differences", g.Info().Device, c)
+	}
+	if c := kernelCost(compute.NewCPU(0), x0, d, eps); c != (compute.Cost{}) {
+		t.Errorf("kernelCost on the float64 CPU = %+v, want the fused cost", c)
+	}
+	x, y, dst := upload(t, g, x0), upload(t, g, y0), upload(t, g, make([]float64, n*d))
+	defer func() { g.Free(x); g.Free(y); g.Free(dst) }()
+	st, err := HierarchicalSmooth(g, dst, x, y, n, d, at, set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := read(t, g, dst)
+	e, moved := 0.0, 0.0
+	for i := range got {
+		e = max(e, math.Abs(got[i]-want[i]))
+		moved = max(moved, math.Abs(want[i]-y0[i]))
+	}
+	if !(e <= 1e-5) || !(moved >= 1e-4) {
+		t.Errorf("on %s: max error %.3g against float64 (want <= 1e-5), max move %.3g (want >= 1e-4)", g.Info().Device, e, moved)
+	}
+	t.Logf("%s: %d iterations (float64: %d), marginal %.2g, max move %.3g, error %.2g", g.Info().Device, st.Iterations, it, st.Marginal, moved, e)
+}

@@ -27,6 +27,9 @@ const (
 	// MaxDiffusionFeatures caps the rff model's features: each model
 	// evaluation costs O((data + particles) x D) on the host.
 	MaxDiffusionFeatures = 8192
+	// MaxBatchOTProjections caps the sliced batch OT start's directions:
+	// each costs a projection and a sort of the particles and the target.
+	MaxBatchOTProjections = 4096
 )
 
 // Sizes of what the particle views draw and publish.
@@ -87,6 +90,18 @@ var DiffusionSchema = Schema{
 	{Name: "heps", Label: "Smoothing bandwidth ε", Group: "Sampling", Advanced: true, ShownWhen: "hierarchical=yes", Kind: KindFloat, Default: "0.01", Min: 0, MinOpen: true, Max: 10, Slider: true, Log: true, SliderMin: 0.001, SliderMax: 1,
 		Math: `<mi>k</mi><mo>(</mo><mi>x</mi><mo>,</mo><mi>y</mi><mo>)</mo><mo>=</mo><msup><mi>e</mi><mrow><mo>−</mo><msup><mrow><mo>|</mo><mi>x</mi><mo>−</mo><mi>y</mi><mo>|</mo></mrow><mn>2</mn></msup><mo>/</mo><mn>2</mn><msup><mi>ε</mi><mn>2</mn></msup><mo>(</mo><mn>1</mn><mo>−</mo><msub><mover><mi>α</mi><mo>¯</mo></mover><mi>t</mi></msub><mo>)</mo></mrow></msup>`,
 		Help: "the kernel bandwidth ε, in data units: the seed's default 0.01 changes nothing measurable on the 2-D sets; from about 0.1 the seed's 20 Sinkhorn iterations miss the marginal check (the run stops) and, solved to the end (otplay sample --hierarchical-averaged), the smoothing blurs the particles (solvers/diffusion/RESULTS.md); as otplay sample --hierarchical-eps"},
+	{Name: "haveraged", Label: "Averaged Sinkhorn iteration", Group: "Sampling", Advanced: true, ShownWhen: "hierarchical=yes", Kind: KindChoice, Default: "no", Choices: []string{"no", "yes"},
+		Math: `<mi>log</mi><mi>u</mi><mo>←</mo><mo>(</mo><mi>log</mi><mi>u</mi><mo>−</mo><mi>log</mi><mi>K</mi><mi>u</mi><mo>)</mo><mo>/</mo><mn>2</mn>`,
+		Help: "solve the smoothing's symmetric Sinkhorn problem by the averaged iteration log u ← (log u - log K u)/2, f = g = u (Feydy et al. 2019, the symmetric potential's fixed point) instead of the seed's alternating one: one kernel pass per iteration, and it meets the 0.01 marginal check where the seed's, in as many iterations, can miss it and stop the run (at ε = 0.1 in solvers/diffusion/RESULTS.md); as otplay sample --hierarchical-averaged"},
+	{Name: "hbarycentric", Label: "Barycentric weights g_j", Group: "Sampling", Advanced: true, ShownWhen: "hierarchical=yes", Kind: KindChoice, Default: "no", Choices: []string{"no", "yes"},
+		Math: `<msub><mi>x</mi><mi>i</mi></msub><mo>←</mo><mfrac><mrow><msub><mo>∑</mo><mi>j</mi></msub><msub><mi>k</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><msub><mi>g</mi><mi>j</mi></msub><msub><mi>y</mi><mi>j</mi></msub></mrow><mrow><msub><mo>∑</mo><mi>j</mi></msub><msub><mi>k</mi><mrow><mi>i</mi><mi>j</mi></mrow></msub><msub><mi>g</mi><mi>j</mi></msub></mrow></mfrac>`,
+		Help: "weigh the smoothing's kernel mean by g_j, the barycentric projection of the plan diag(f) K diag(g), instead of the seed's f_j g_j (which is not that projection); as otplay sample --hierarchical-barycentric"},
+	{Name: "batchot", Label: "Batch OT start", Group: "Sampling", Advanced: true, Kind: KindChoice, Default: "off", Choices: append([]string{"off"}, diffusion.BatchOTMethodNames()...),
+		Math: `<mi>y</mi><mo>=</mo><msub><mi>α</mi><msub><mi>t</mi><mn>0</mn></msub></msub><msub><mi>y</mi><mn>0</mn></msub><mo>+</mo><msub><mi>σ</mi><msub><mi>t</mi><mn>0</mn></msub></msub><mi>z</mi>`,
+		Help: "FastSB-OT's batch OT sampling (diffusion.SampleBatchOT): before the first step the initial noise is moved towards a target batch of as many points, a held-out draw of the data (seed + 1,000,004, as otplay sample's default; an upload: its points, so as many particles as data points) pushed to the grid's first time t_0 with noise of its own. sliced: the averaged sliced-OT displacement over P random directions (Rabin et al. 2011, Bonneel et al. 2015); full: the barycentric projection of the entropic plan, ε = 0.005 (1 + 9 (1 - ᾱ_t0)), at most the seed's 50 Sinkhorn iterations, O(n²) per iteration; as otplay sample --batch-ot; not with a class (the target is the whole data)"},
+	{Name: "projections", Label: "Sliced directions P", Group: "Sampling", Advanced: true, ShownWhen: "batchot=sliced", Slider: true, Log: true, Kind: KindInt, Default: strconv.Itoa(diffusion.DefaultBatchOTProjections), Min: 1, Max: MaxBatchOTProjections,
+		Math: `<mi>x</mi><mo>+</mo><mfrac><mn>1</mn><mi>P</mi></mfrac><msub><mo>∑</mo><mi>p</mi></msub><msub><mi>θ</mi><mi>p</mi></msub><mo>(</mo><mi>sort</mi><mo>(</mo><mi>y</mi><mo>·</mo><msub><mi>θ</mi><mi>p</mi></msub><mo>)</mo><mo>[</mo><mi>rank</mi><mo>(</mo><mi>x</mi><mo>·</mo><msub><mi>θ</mi><mi>p</mi></msub><mo>)</mo><mo>]</mo><mo>−</mo><mi>x</mi><mo>·</mo><msub><mi>θ</mi><mi>p</mi></msub><mo>)</mo>`,
+		Help: "sliced batch OT: the number P of random directions θ_p averaged (the seed's 100), each exact monotone OT in 1-D, O(P n log n); as otplay sample --projections"},
 	{Name: "class", Label: "Class", Group: "Guidance", ShownWhen: "data=" + strings.Join(LabelledSets, "|"), Kind: KindChoice, Default: "all", Choices: ClassChoices,
 		Help: "sample one class of the labelled data (8gaussians' centre, moons' moon, circles' and rings' ring, spirals' and pinwheel's arm) with classifier-free guidance; all: the unconditional model. empirical and gmm: the exact class model (the denoiser of the class's points, a mixture fitted to them); mlp: the network is trained class-conditional (label dropout 0.1)"},
 	{Name: "guidance", Label: "Guidance weight W", Group: "Guidance", ShownWhen: "class=" + strings.Join(ClassChoices[1:], "|"), Kind: KindFloat, Default: "1", Min: 0, Max: 5, Slider: true, SliderMin: 0, SliderMax: 5,
@@ -159,7 +174,7 @@ func init() {
 		Summary: "The reverse diffusion process, step by step: particles with trails, the score or drift field, the denoised estimate, NFE and quality per step. Exact, Gaussian-mixture or trained models.",
 		About: `The reverse diffusion process, step by step, with the models and samplers of otplay sample. Models: empirical (the exact denoiser of the data; the old name exact still loads), gmm (a tied Gaussian mixture fitted by EM), mlp (trained in the page; the progress line counts the Adam steps) and rff (the exact model's score estimated with D random Fourier features, SBDS's RFF kernel-derivative score; the read-out counts the points that fell back to the data's Gaussian score). Measured in solvers/diffusion/RESULTS.md: the rff score is 3-6 times worse than the exact model it approximates.
 
-Sampling: MMD-adaptive time steps (bridge.MMDTimes) and the Schrödinger-bridge correction every k steps with strength λ (bridge.SampleCorrected), fixed-step samplers only; the corrector (Langevin, Tweedie or adaptive; Song et al. 2021), dynamic thresholding (Saharia et al. 2022) and Heun's churn (Karras et al. 2022), as otplay sample's flags of the same names; ATLAS's hierarchical smoothing after every step (bandwidth heps; the read-out counts its Sinkhorn iterations), as otplay sample --hierarchical. The preset control applies FastSB-OT's draft, balanced or ultra to the knobs left at their defaults, with the batch read from this backend's storage-binding limit, and says what it set.
+Sampling: MMD-adaptive time steps (bridge.MMDTimes) and the Schrödinger-bridge correction every k steps with strength λ (bridge.SampleCorrected), fixed-step samplers only; the corrector (Langevin, Tweedie or adaptive; Song et al. 2021), dynamic thresholding (Saharia et al. 2022) and Heun's churn (Karras et al. 2022), as otplay sample's flags of the same names; ATLAS's hierarchical smoothing after every step (bandwidth heps, the averaged iteration and the barycentric weights; the read-out counts its Sinkhorn iterations), as otplay sample --hierarchical; FastSB-OT's batch OT start (sliced with P directions, or full), which moves the initial noise towards a draw of the data pushed to the first time, as otplay sample --batch-ot. The preset control applies FastSB-OT's draft, balanced or ultra to the knobs left at their defaults, with the batch read from this backend's storage-binding limit, and says what it set.
 
 Guidance on the labelled sets (8gaussians, moons, circles, 25gaussians, spirals, pinwheel, rings): class K and weight W (Ho and Salimans 2022; W = 0 unconditional, 1 the class, more sharper). A finished run shows the class accuracy and the spread beside the class's own. On 8gaussians (n = 400, 200 particles, 20 steps, empirical) the accuracy is 12.5 % at W = 0 and 100 % at W = 3, the spread 0.136 against the class's 0.219.`,
 		Schema: DiffusionSchema,
@@ -261,6 +276,15 @@ type Diffusion struct {
 	// bandwidth HierEps (diffusion.HierarchicalSettings).
 	Hierarchical bool
 	HierEps      float64
+	// HierAveraged and HierBarycentric are the smoothing's averaged
+	// iteration and barycentric weights (HierarchicalSettings.Averaged,
+	// Barycentric); they are read only with Hierarchical.
+	HierAveraged, HierBarycentric bool
+
+	// BatchOT is the batch OT start's map, "" (off), sliced or full
+	// (diffusion.TransportBatch), with Projections directions for sliced.
+	BatchOT     string
+	Projections int
 }
 
 // ParseDiffusion reads the typed state from a decoded /diffusion state.
@@ -274,6 +298,17 @@ func ParseDiffusion(st State) (Diffusion, error) {
 		Corrector: st.String("corrector"), Threshold: st.Float("threshold"),
 		MMDSteps: st.String("mmdsteps") == "yes", Correct: st.String("correct") == "yes", Every: st.Int("every"), Lambda: st.Float("lambda"),
 		Hierarchical: st.String("hierarchical") == "yes", HierEps: st.Float("heps"),
+	}
+	// The hidden controls of the hierarchical smoothing and the batch OT
+	// start are dropped, as the CLI refuses them alone.
+	if d.Hierarchical {
+		d.HierAveraged, d.HierBarycentric = st.String("haveraged") == "yes", st.String("hbarycentric") == "yes"
+	}
+	if m := st.String("batchot"); m != "off" {
+		d.BatchOT = m
+		if m == diffusion.BatchOTSliced.String() {
+			d.Projections = st.Int("projections")
+		}
 	}
 	// Churn of another sampler than Heun (the control is hidden there)
 	// is dropped.
@@ -302,6 +337,8 @@ func (d Diffusion) State() (State, error) {
 		"class": d.classChoice(), "guidance": FormatFloat(d.Guidance),
 		"mmdsteps": yesNo(d.MMDSteps), "correct": yesNo(d.Correct), "every": strconv.Itoa(d.Every), "lambda": FormatFloat(d.Lambda),
 		"hierarchical": yesNo(d.Hierarchical), "heps": FormatFloat(d.HierEps),
+		"haveraged": yesNo(d.HierAveraged), "hbarycentric": yesNo(d.HierBarycentric),
+		"batchot": choiceOr(d.BatchOT, "off"), "projections": strconv.Itoa(d.projections()),
 	})
 }
 
@@ -332,12 +369,29 @@ func (d Diffusion) Settings() (diffusion.Settings, error) {
 	if s == diffusion.ODEAdaptive && c != diffusion.NoCorrector {
 		return diffusion.Settings{}, fmt.Errorf("sampler = %s picks its own steps: the %s corrector needs a fixed-step sampler", d.Sampler, d.Corrector)
 	}
+	if d.BatchOT != "" {
+		if _, err := diffusion.ParseBatchOTMethod(d.BatchOT); err != nil {
+			return diffusion.Settings{}, fmt.Errorf("batchot: %w", err)
+		}
+		if d.Class >= 0 {
+			return diffusion.Settings{}, fmt.Errorf("batchot = %s with class %d: the batch OT start's target is a draw of the whole data, not of the class (otplay sample asks for a --batch-ot-target of the class's points)", d.BatchOT, d.Class)
+		}
+	}
 	if d.Churn > 0 && s != diffusion.Heun {
 		return diffusion.Settings{}, fmt.Errorf("churn = %v: EDM's churn is the heun sampler's, not %s's", d.Churn, d.Sampler)
 	}
 	// ThresholdBound is set by Start (the data's largest |coordinate|).
 	return diffusion.Settings{Sampler: s, Steps: d.Steps, Seed: d.Seed, Corrector: c, Threshold: d.Threshold, Churn: d.Churn,
-		Hierarchical: diffusion.HierarchicalSettings{On: d.Hierarchical, Bandwidth: d.HierEps}}, nil
+		Hierarchical: diffusion.HierarchicalSettings{On: d.Hierarchical, Bandwidth: d.HierEps, Averaged: d.HierAveraged, Barycentric: d.HierBarycentric}}, nil
+}
+
+// projections is the sliced batch OT start's P (the seed's 100 where
+// unset).
+func (d Diffusion) projections() int {
+	if d.Projections < 1 {
+		return diffusion.DefaultBatchOTProjections
+	}
+	return d.Projections
 }
 
 // withPreset returns d with its preset's sampler knobs applied on

@@ -62,6 +62,8 @@ type DiffusionFrame struct {
 	// the other models).
 	RFFFallback int `json:"rffFallback,omitempty"`
 	Features    int `json:"features,omitempty"`
+	// BatchOT is what the batch OT start did (nil when off).
+	BatchOT *BatchOTReadout `json:"batchOt,omitempty"`
 	// HierarchicalIterations counts the Sinkhorn iterations of the
 	// hierarchical smoothing so far (0 when off).
 	HierarchicalIterations int `json:"hierarchicalIterations,omitempty"`
@@ -191,7 +193,12 @@ func (d Diffusion) Start(ctx context.Context, b compute.Backend, progress func(P
 		return nil, err
 	}
 	x0 := make([]float64, 2*d.Particles)
-	if err = diffusion.InitialNoise(b, r.xa, set.Seed); err == nil {
+	err = diffusion.InitialNoise(b, r.xa, set.Seed)
+	if err == nil && d.BatchOT != "" {
+		progress(Progress{Phase: fmt.Sprintf("Moving the initial noise towards a draw of the data by the %s batch OT map", d.BatchOT)})
+		f.BatchOT, err = d.transportBatch(b, r.xa, model, set)
+	}
+	if err == nil {
 		err = b.Read(x0, r.xa)
 	}
 	if err == nil {

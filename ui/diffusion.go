@@ -179,6 +179,9 @@ func (p *DiffusionPage) renderStats() app.UI {
 		rows = append(rows, resultRow("RFF score",
 			"D = "+strconv.Itoa(f.Features)+" features; "+strconv.Itoa(f.RFFFallback)+" point evaluations on the Gaussian fallback (density not 3 standard errors above 0)"))
 	}
+	if f.BatchOT != nil {
+		rows = append(rows, resultRow("batch OT start", f.BatchOT.Text()))
+	}
 	if f.HierarchicalIterations > 0 {
 		rows = append(rows, resultRow("Sinkhorn iterations (hierarchical)", strconv.Itoa(f.HierarchicalIterations)))
 	}

@@ -66,6 +66,10 @@ func (m BatchOTMethod) String() string {
 	return batchOTNames[m]
 }
 
+// BatchOTMethodNames are the names ParseBatchOTMethod reads, in the
+// order of BatchOTMethod.
+func BatchOTMethodNames() []string { return slices.Clone(batchOTNames[:]) }
+
 // ParseBatchOTMethod reads "sliced" or "full".
 func ParseBatchOTMethod(s string) (BatchOTMethod, error) {
 	for i, n := range batchOTNames {

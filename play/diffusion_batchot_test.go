@@ -31,16 +31,7 @@ func batchOTDirect(t *testing.T, b compute.Backend, bset diffusion.BatchOTSettin
 	if err != nil {
 		t.Fatal(err)
 	}
-	model, err := diffusion.NewEmpirical(b, s.Points, 80, 2, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer model.Free()
-	x, _ := b.Alloc(80)
-	defer b.Free(x)
-	if err := diffusion.InitialNoise(b, x, 2); err != nil {
-		t.Fatal(err)
-	}
+	model, x := moonsStart(t, b)
 	_, rep, err := diffusion.SampleBatchOT(b, model, sched, x, 40, y, bset, set)
 	if err != nil {
 		t.Fatal(err)
@@ -131,17 +122,8 @@ func TestDiffusionHierarchicalVariants(t *testing.T) {
 	} else {
 		t.Logf("the variants end %.3g from the seed's iteration", diff)
 	}
-	s, _ := data.Generate("moons", 80, data.Options{Seed: 2})
 	sched, _ := diffusion.ParseSchedule("linear")
-	model, err := diffusion.NewEmpirical(cpu, s.Points, 80, 2, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer model.Free()
-	x, _ := cpu.Alloc(80)
-	if err := diffusion.InitialNoise(cpu, x, 2); err != nil {
-		t.Fatal(err)
-	}
+	model, x := moonsStart(t, cpu)
 	res, err := diffusion.Sample(cpu, model, sched, x, 40, diffusion.Settings{Sampler: diffusion.EulerMaruyama, Steps: 6, Seed: 2,
 		Hierarchical: diffusion.HierarchicalSettings{On: true, Bandwidth: 0.1, Averaged: true, Barycentric: true}})
 	if err != nil {

@@ -45,15 +45,7 @@ func TestDiffusionBridgeControls(t *testing.T) {
 		t.Errorf("state %q lost the correction", st.Encode())
 	}
 	frames = playDiffusion(t, d, cpu)
-	model, err := diffusion.NewEmpirical(cpu, s.Points, 80, 2, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer model.Free()
-	x, _ := cpu.Alloc(80)
-	if err := diffusion.InitialNoise(cpu, x, 2); err != nil {
-		t.Fatal(err)
-	}
+	model, x := moonsStart(t, cpu)
 	res, err := bridge.SampleCorrected(cpu, model, sched, x, 40, s.Points, 80, bridge.CorrectSettings{
 		Sampler: diffusion.Settings{Sampler: diffusion.DDIM, Steps: 6, Seed: 2}, Every: 2, Relax: 0.7, Seed: 2 + 3})
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/otplay/otplay/compute"
-	"github.com/otplay/otplay/solvers/data"
 	"github.com/otplay/otplay/solvers/diffusion"
 )
 
@@ -24,17 +23,8 @@ func TestDiffusionHierarchicalControl(t *testing.T) {
 		t.Fatalf("parsed %+v", d)
 	}
 	frames := playDiffusion(t, d, cpu)
-	s, _ := data.Generate("moons", 80, data.Options{Seed: 2})
 	sched, _ := diffusion.ParseSchedule("linear")
-	model, err := diffusion.NewEmpirical(cpu, s.Points, 80, 2, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer model.Free()
-	x, _ := cpu.Alloc(80)
-	if err := diffusion.InitialNoise(cpu, x, 2); err != nil {
-		t.Fatal(err)
-	}
+	model, x := moonsStart(t, cpu)
 	res, err := diffusion.Sample(cpu, model, sched, x, 40, diffusion.Settings{Sampler: diffusion.EulerMaruyama, Steps: 6, Seed: 2,
 		Hierarchical: diffusion.HierarchicalSettings{On: true, Bandwidth: 0.05}})
 	if err != nil {

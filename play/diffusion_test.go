@@ -64,6 +64,28 @@ func TestDiffusionState(t *testing.T) {
 
 // playDiffusion starts the model's run on b and steps it to the end,
 // returning every frame (the first at t = 1).
+// moonsStart is the tests' direct run's start: the empirical model of
+// moons (80 points, seed 2) on b and the initial noise of 40 particles
+// (seed 2), freed when the test ends.
+func moonsStart(t testing.TB, b compute.Backend) (diffusion.Model, compute.Array) {
+	t.Helper()
+	s, _ := data.Generate("moons", 80, data.Options{Seed: 2})
+	model, err := diffusion.NewEmpirical(b, s.Points, 80, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(model.Free)
+	x, err := b.Alloc(80)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Free(x) })
+	if err := diffusion.InitialNoise(b, x, 2); err != nil {
+		t.Fatal(err)
+	}
+	return model, x
+}
+
 func playDiffusion(t testing.TB, d Diffusion, b compute.Backend) []DiffusionFrame {
 	t.Helper()
 	ctx := context.Background()
@@ -100,15 +122,7 @@ func TestDiffusionRunCPU(t *testing.T) {
 	}
 	cpu := compute.NewCPU(0)
 	s, _ := data.Generate("moons", 80, data.Options{Seed: 2})
-	model, err := diffusion.NewEmpirical(cpu, s.Points, 80, 2, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer model.Free()
-	x, _ := cpu.Alloc(80)
-	if err := diffusion.InitialNoise(cpu, x, 2); err != nil {
-		t.Fatal(err)
-	}
+	model, x := moonsStart(t, cpu)
 	prior := make([]float64, 80)
 	cpu.Read(prior, x)
 	if d := maxAbsDiff(frames[0].X, prior); d != 0 || frames[0].Step != 0 || frames[0].T != 1 || frames[0].Phase != "sampling" {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/otplay/otplay/batch"
 	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/solvers/bridge"
 	"github.com/otplay/otplay/solvers/data"
@@ -20,8 +21,10 @@ import (
 // /diffusion: turned on in the form (with every = 2 and lambda = 0.7) and
 // applied, they are in the URL, and the played run ends where
 // bridge.SampleCorrected on bridge.MMDTimes ends natively (float64 on
-// the wasm CPU backend), the ATLAS hierarchical smoothing (heps = 0.05)
-// included, whose Sinkhorn iterations the read-out counts. A screenshot at 1280x800 goes to
+// the wasm CPU backend), the ATLAS hierarchical smoothing (heps = 0.05,
+// averaged iteration, barycentric weights) included, whose Sinkhorn
+// iterations the read-out counts, from the sliced batch OT start (P = 16
+// directions, otplay sample's default target), which the read-out names. A screenshot at 1280x800 goes to
 // $OTPLAY_SHOTS if set.
 func TestDiffusionBridgeControls(t *testing.T) {
 	tb := newTab(t)
@@ -37,8 +40,13 @@ func TestDiffusionBridgeControls(t *testing.T) {
 	setControl(t, tb, "in-hierarchical", "yes")
 	poll[bool](t, tb, `(() => { const e = document.getElementById("in-heps"); return !!e; })()`, 5*time.Second)
 	setControl(t, tb, "in-heps", "0.05")
+	setControl(t, tb, "in-haveraged", "yes")
+	setControl(t, tb, "in-hbarycentric", "yes")
+	setControl(t, tb, "in-batchot", "sliced")
+	poll[bool](t, tb, `(() => { const e = document.getElementById("in-projections"); return !!e && e.getClientRects().length > 0; })()`, 5*time.Second)
+	setControl(t, tb, "in-projections", "16")
 	click(t, tb, "apply")
-	poll[bool](t, tb, `["mmdsteps=yes", "correct=yes", "every=2", "lambda=0.7", "hierarchical=yes", "heps=0.05"].every(s => location.search.includes(s))`, 15*time.Second)
+	poll[bool](t, tb, `["mmdsteps=yes", "correct=yes", "every=2", "lambda=0.7", "hierarchical=yes", "heps=0.05", "haveraged=yes", "hbarycentric=yes", "batchot=sliced", "projections=16"].every(s => location.search.includes(s))`, 15*time.Second)
 	waitDiffusion(t, tb, "f.step === 0 && f.state.includes('correct=yes')", 40*time.Second)
 	click(t, tb, "play")
 	f := waitDiffusion(t, tb, "f.finished", 60*time.Second)
@@ -58,9 +66,22 @@ func TestDiffusionBridgeControls(t *testing.T) {
 	if err := diffusion.InitialNoise(cpu, x, 5); err != nil {
 		t.Fatal(err)
 	}
+	// The batch OT start: otplay sample's default target, a held-out draw
+	// of the data pushed to the first time, and the sliced map.
+	target, err := batch.TargetDraw("moons:120:seed=5", s, 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := diffusion.BatchOTTarget(cpu, target.Points, sched, times[0], 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := diffusion.TransportBatch(cpu, x, 60, 2, y, sched, times[0], diffusion.BatchOTSettings{Projections: 16, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
 	res, err := bridge.SampleCorrected(cpu, model, sched, x, 60, s.Points, 120, bridge.CorrectSettings{
 		Sampler: diffusion.Settings{Sampler: diffusion.DDIM, Steps: 8, Seed: 5, Times: times,
-			Hierarchical: diffusion.HierarchicalSettings{On: true, Bandwidth: 0.05}}, Every: 2, Relax: 0.7, Seed: 5 + 3})
+			Hierarchical: diffusion.HierarchicalSettings{On: true, Bandwidth: 0.05, Averaged: true, Barycentric: true}}, Every: 2, Relax: 0.7, Seed: 5 + 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,9 +97,11 @@ func TestDiffusionBridgeControls(t *testing.T) {
 	}
 	// The hierarchical smoothing's read-out: its Sinkhorn iterations, as
 	// many as natively.
+	// The batch OT start's: its map and directions.
 	readout := "Sinkhorn iterations (hierarchical)" + strconv.Itoa(res.HierarchicalIterations)
-	if text := eval[string](t, tb, `document.getElementById("diffusion-stats").textContent`); res.HierarchicalIterations < 8 || !strings.Contains(text, readout) {
-		t.Errorf("read-out %q does not contain %q", text, readout)
+	moved := "batch OT startsliced, P = 16 directions"
+	if text := eval[string](t, tb, `document.getElementById("diffusion-stats").textContent`); res.HierarchicalIterations < 8 || !strings.Contains(text, readout) || !strings.Contains(text, moved) {
+		t.Errorf("read-out %q does not contain %q and %q", text, readout, moved)
 	}
 
 	// The rff model with its features control (shown for rff only) and

@@ -9,12 +9,12 @@ import (
 	"github.com/otplay/otplay/solvers/diffusion"
 )
 
-// BatchOTTargetSeedOffset is added to the page's seed for the batch OT
+// BatchOTTargetDrawOffset is added to the page's seed for the batch OT
 // start's target draw: otplay sample's default target (batch.TargetDraw)
 // is the --data spec redrawn at its seed + 1 + 1,000,003, apart from the
 // data (the seed) and the held-out points of the quality metrics (the
 // seed + 1,000,003).
-const BatchOTTargetSeedOffset = 1 + 1000003
+const BatchOTTargetDrawOffset = 1 + 1000003
 
 // BatchOTReadout is what the batch OT start did (diffusion.BatchOTReport):
 // the map, its directions (sliced), the eps rule's value at the first time
@@ -44,7 +44,7 @@ func (r BatchOTReadout) Text() string {
 
 // BatchOTTarget is the batch OT start's target before it is pushed to the
 // first time: as many points as particles, of the page's data set drawn
-// at the seed + BatchOTTargetSeedOffset (otplay sample's default target
+// at the seed + BatchOTTargetDrawOffset (otplay sample's default target
 // for a data spec), or, for an upload, its points themselves (otplay
 // sample's rule for a file: no fresh draws), which must then be as many
 // as the particles.
@@ -55,7 +55,7 @@ func (d Diffusion) BatchOTTarget(model *DiffusionModel) ([]float64, error) {
 		}
 		return model.Data, nil
 	}
-	s, err := data.Generate(d.Data, d.Particles, data.Options{Seed: d.Seed + BatchOTTargetSeedOffset})
+	s, err := data.Generate(d.Data, d.Particles, data.Options{Seed: d.Seed + BatchOTTargetDrawOffset})
 	if err != nil {
 		return nil, fmt.Errorf("batchot: the target draw: %w", err)
 	}

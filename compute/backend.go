@@ -77,10 +77,11 @@ const (
 	OpMax             // dst = max(A*x, B*y) + C
 	OpMin             // dst = min(A*x, B*y) + C
 	OpStep            // dst = 1 if A*x + B*y + C > 0 else 0
+	OpSin             // dst = sin(A*x + B*y + C) (cos: C + pi/2)
 	numOps
 )
 
-var opNames = [...]string{"axpby", "mul", "div", "exp", "log", "abs", "sqrt", "max", "min", "step"}
+var opNames = [...]string{"axpby", "mul", "div", "exp", "log", "abs", "sqrt", "max", "min", "step", "sin"}
 
 func (o Op) String() string {
 	if o < 0 || o >= numOps {

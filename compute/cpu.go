@@ -274,6 +274,8 @@ func MapScalar(op Op, x, y, a, b, c float64) float64 {
 			return 1
 		}
 		return 0
+	case OpSin:
+		return math.Sin(a*x + b*y + c)
 	}
 	return math.NaN()
 }

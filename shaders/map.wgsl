@@ -6,7 +6,8 @@
 //	dst[i] = op(X[i], y; a, b, c)
 //
 // ops: 0 a*x+b*y+c, 1 a*x*y+c, 2 a*x/y+c, 3 exp(a*x+b*y+c), 4 log(...),
-// 5 |...|, 6 sqrt(...), 7 max(a*x, b*y)+c, 8 min(a*x, b*y)+c, 9 step(a*x+b*y+c > 0).
+// 5 |...|, 6 sqrt(...), 7 max(a*x, b*y)+c, 8 min(a*x, b*y)+c, 9 step(a*x+b*y+c > 0),
+// 10 sin(a*x+b*y+c) (cos: c + pi/2).
 //
 // In place (dst is X, or Y with no broadcast): x_dst / y_dst say so, the
 // aliased input is bound as a dummy and read from dst instead, since
@@ -52,6 +53,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     case 7u: { r = max(P.a * x, P.b * y) + P.c; }
     case 8u: { r = min(P.a * x, P.b * y) + P.c; }
     case 9u: { r = select(0.0, 1.0, lin > 0.0); }
+    case 10u: { r = sin(lin); }
     default: { r = 0.0; }
   }
   dst[i] = r;

@@ -482,6 +482,10 @@ func mapChecks(b compute.Backend) []check {
 		{compute.OpMax, 1, 1, 0, 0, 0, n},
 		{compute.OpMin, 1, 1, 0.5, 0, 0, n},
 		{compute.OpStep, 1, 0, -0.1, 0, 0, n},
+		// |argument| up to a few hundred, as RFF features at small
+		// bandwidth give (float32 rounds the argument to ~1e-5 there).
+		{compute.OpSin, 150, 2, 0.3, 0, 0, n},
+		{compute.OpSin, 1, 1, math.Pi / 2, 0, 0, n},      // cos
 		{compute.OpAxpby, 1, 1, 0, 17, 0, (n + 16) / 17}, // per-row broadcast
 		{compute.OpMul, 1, 0, 0, 1, 5, 5},                // per-column cycle (bias)
 		{compute.OpAxpby, 1, 0, 3, 0, 0, 0},              // no Y
@@ -541,6 +545,20 @@ func mapChecks(b compute.Backend) []check {
 				}
 				r.MaxErr = max(r.MaxErr, maxErr(got, want)/(1+maxAbs(want)))
 				r.Tol = 1e-5
+				if c.op == compute.OpSin {
+					// A float32 backend rounds the argument s = A*x + B*y + C
+					// (its operands and products) to a few ulps: an absolute
+					// error of ~3 |s| 2^-24 in sin, 9e-5 at |s| = 500.
+					maxArg := 0.0
+					for i := range want {
+						var yi float64
+						if y != nil {
+							yi = y[i]
+						}
+						maxArg = max(maxArg, math.Abs(c.a*x[i]+c.b*yi+c.c))
+					}
+					r.Tol = max(r.Tol, 3*maxArg*0x1p-24)
+				}
 			}
 		}})
 	}

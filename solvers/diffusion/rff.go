@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/otplay/otplay/compute"
-	"github.com/otplay/otplay/solvers/kernel"
 )
 
 // RFFScoreModel is the score model of SBDS's "RFF kernel-derivative
@@ -30,17 +29,35 @@ import (
 // -(x - alpha_t m) / (alpha_t^2 v + sigma_t^2) (m the data's mean, v its
 // mean coordinate variance): bounded, it keeps such points near their
 // place at small sigma_t and pulls far ones in at large sigma_t, where
-// a zero score would give E[x_0|x] = x/alpha_t, hundreds of times x. The work is done on the
-// host (the batch is read back once per evaluation), whatever the backend.
+// a zero score would give E[x_0|x] = x/alpha_t, hundreds of times x.
+//
+// The work runs on the backend (MatMul, Map with OpSin, OpStep): the
+// frequencies W0 (D x d standard normals NormalAt(seed, l(d+1)+c), those
+// of kernel.RFFScore before the 1/sigma_t) and phases b stay on the
+// device; each call fits c_l = (2/D) (1/M) sum_j cos(alpha_t W0_l . y_j /
+// sigma_t + b_l) (an M x D product), then for the batch A = X W0^T /
+// sigma_t + b, p = cos(A) c, p2 = cos(A)^2 c^2, G = (-sin(A) * c) W0 /
+// sigma_t, and the score G/p where p > ConfidenceZ sqrt(p2), the
+// Gaussian fallback elsewhere (a 0/1 mask, no branch). The batch is not
+// read back; one number is (Backend.Sum of the mask, for Unreliable, and
+// through a 0 * score term non-finite scores are detected there). Scratch:
+// M x D and 2 n x D values.
 type RFFScoreModel struct {
 	b        compute.Backend
-	data     []float64 // M x d
 	m, d     int
 	features int
-	seed     uint64
 	mean     []float64 // d: the data's mean
 	variance float64   // the data's mean coordinate variance
-	host     []float64 // scratch: x, then the score
+
+	data, w0, phase, meanDev compute.Array // M x d, D x d, D, d
+	fitWeights               compute.Array // 1 x M, all 2/(D M)
+	c, c2                    compute.Array // D: the fitted weights and their squares
+	fit                      compute.Array // M x D: the centres' features
+	// per batch size n (reallocated when n changes)
+	n                  int
+	cosA, sinA         compute.Array // n x D each
+	p, p2, ok, okp     compute.Array // n each
+	g, exact, fallback compute.Array // n x d each
 	// Unreliable counts the points, over all calls, whose estimated
 	// density was not ConfidenceZ standard errors above 0 (Gaussian
 	// fallback score).
@@ -70,7 +87,7 @@ func NewRFFScoreModel(b compute.Backend, data []float64, m, d, features int, see
 	if err := compute.CheckFinite("data", data); err != nil {
 		return nil, err
 	}
-	r := &RFFScoreModel{b: b, data: append([]float64(nil), data...), m: m, d: d, features: features, seed: seed, mean: make([]float64, d)}
+	r := &RFFScoreModel{b: b, m: m, d: d, features: features, mean: make([]float64, d)}
 	for j := range m {
 		for c := range d {
 			r.mean[c] += data[j*d+c] / float64(m)
@@ -82,7 +99,81 @@ func NewRFFScoreModel(b compute.Backend, data []float64, m, d, features int, see
 			r.variance += dv * dv / float64(m*d)
 		}
 	}
+	w0 := make([]float64, features*d)
+	phase := make([]float64, features)
+	for l := range features {
+		for c := range d {
+			w0[l*d+c] = compute.NormalAt(seed, uint64(l*(d+1)+c))
+		}
+		phase[l] = 2 * math.Pi * compute.UniformAt(seed^0x5bd1e995, uint64(l))
+	}
+	fitWeights := make([]float64, m)
+	for j := range fitWeights {
+		fitWeights[j] = 2 / (float64(features) * float64(m))
+	}
+	var err error
+	for _, u := range []struct {
+		dst *compute.Array
+		v   []float64
+	}{{&r.data, data}, {&r.w0, w0}, {&r.phase, phase}, {&r.meanDev, r.mean}, {&r.fitWeights, fitWeights}} {
+		if *u.dst, err = b.Upload(u.v); err != nil {
+			r.Free()
+			return nil, err
+		}
+	}
+	for _, u := range []struct {
+		a   *compute.Array
+		len int
+	}{{&r.c, features}, {&r.c2, features}, {&r.fit, m * features}} {
+		if *u.a, err = b.Alloc(u.len); err != nil {
+			r.Free()
+			return nil, err
+		}
+	}
 	return r, nil
+}
+
+// Free releases the backend arrays.
+func (r *RFFScoreModel) Free() {
+	r.freeBatch()
+	for _, a := range []*compute.Array{&r.data, &r.w0, &r.phase, &r.meanDev, &r.fitWeights, &r.c, &r.c2, &r.fit} {
+		if *a != nil {
+			r.b.Free(*a)
+			*a = nil
+		}
+	}
+}
+
+func (r *RFFScoreModel) freeBatch() {
+	for _, a := range []*compute.Array{&r.cosA, &r.sinA, &r.p, &r.p2, &r.ok, &r.okp, &r.g, &r.exact, &r.fallback} {
+		if *a != nil {
+			r.b.Free(*a)
+			*a = nil
+		}
+	}
+	r.n = 0
+}
+
+// scratch sizes the per-batch arrays for n points.
+func (r *RFFScoreModel) scratch(n int) error {
+	if n == r.n {
+		return nil
+	}
+	r.freeBatch()
+	D, d := r.features, r.d
+	for _, u := range []struct {
+		a   *compute.Array
+		len int
+	}{{&r.cosA, n * D}, {&r.sinA, n * D}, {&r.p, n}, {&r.p2, n}, {&r.ok, n}, {&r.okp, n},
+		{&r.g, n * d}, {&r.exact, n * d}, {&r.fallback, n * d}} {
+		var err error
+		if *u.a, err = r.b.Alloc(u.len); err != nil {
+			r.freeBatch()
+			return err
+		}
+	}
+	r.n = n
+	return nil
 }
 
 func (r *RFFScoreModel) Dim() int               { return r.d }
@@ -96,36 +187,96 @@ func (r *RFFScoreModel) Predict(dst, x compute.Array, n int, at Time) error {
 	if err := checkTime("rff", at); err != nil {
 		return err
 	}
-	centres := make([]float64, len(r.data))
-	for i, v := range r.data {
-		centres[i] = at.Alpha * v
+	if err := r.scratch(n); err != nil {
+		return err
 	}
-	s, err := kernel.NewRFFScore(centres, r.m, r.d, r.features, at.Sigma, r.seed)
+	b, m, d, D := r.b, r.m, r.d, r.features
+	over := 1 / at.Sigma
+	// The fit: c = (2/(D M)) 1^T cos(alpha_t Y W0^T / sigma_t + b).
+	if err := b.MatMul(r.fit, r.data, r.w0, m, d, D, false, true); err != nil {
+		return err
+	}
+	if err := b.Map(r.fit, compute.MapArgs{Op: compute.OpSin, X: r.fit, Y: r.phase, YMod: D, A: at.Alpha * over, B: 1, C: math.Pi / 2}); err != nil {
+		return err
+	}
+	if err := b.MatMul(r.c, r.fitWeights, r.fit, 1, m, D, false, false); err != nil {
+		return err
+	}
+	if err := b.Map(r.c2, compute.MapArgs{Op: compute.OpMul, X: r.c, Y: r.c, A: 1}); err != nil {
+		return err
+	}
+	// The batch: A = X W0^T / sigma_t + b (its product in sinA first).
+	if err := b.MatMul(r.sinA, x, r.w0, n, d, D, false, true); err != nil {
+		return err
+	}
+	if err := b.Map(r.cosA, compute.MapArgs{Op: compute.OpSin, X: r.sinA, Y: r.phase, YMod: D, A: over, B: 1, C: math.Pi / 2}); err != nil {
+		return err
+	}
+	if err := b.Map(r.sinA, compute.MapArgs{Op: compute.OpSin, X: r.sinA, Y: r.phase, YMod: D, A: over, B: 1}); err != nil {
+		return err
+	}
+	// p = cos(A) c, p2 = cos(A)^2 c^2, G = (-sin(A) * c) W0 / sigma_t.
+	if err := b.MatMul(r.p, r.cosA, r.c, n, D, 1, false, false); err != nil {
+		return err
+	}
+	if err := b.Map(r.cosA, compute.MapArgs{Op: compute.OpMul, X: r.cosA, Y: r.cosA, A: 1}); err != nil {
+		return err
+	}
+	if err := b.MatMul(r.p2, r.cosA, r.c2, n, D, 1, false, false); err != nil {
+		return err
+	}
+	if err := b.Map(r.sinA, compute.MapArgs{Op: compute.OpMul, X: r.sinA, Y: r.c, YMod: D, A: -1}); err != nil {
+		return err
+	}
+	if err := b.MatMul(r.g, r.sinA, r.w0, n, D, d, false, false); err != nil {
+		return err
+	}
+	// ok = [p - z sqrt(p2) > 0]; okp = ok p + 1 - ok (p where ok, else 1,
+	// so that G/okp is finite everywhere).
+	if err := b.Map(r.p2, compute.MapArgs{Op: compute.OpSqrt, X: r.p2, A: 1}); err != nil {
+		return err
+	}
+	if err := b.Map(r.ok, compute.MapArgs{Op: compute.OpStep, X: r.p, Y: r.p2, A: 1, B: -ConfidenceZ}); err != nil {
+		return err
+	}
+	if err := b.Map(r.okp, compute.MapArgs{Op: compute.OpMul, X: r.ok, Y: r.p, A: 1}); err != nil {
+		return err
+	}
+	if err := b.Map(r.okp, compute.MapArgs{Op: compute.OpAxpby, X: r.okp, Y: r.ok, A: 1, B: -1, C: 1}); err != nil {
+		return err
+	}
+	// exact = ok G / (sigma_t okp); fallback = (1 - ok) (-(x - alpha_t m) / spread).
+	if err := b.Map(r.exact, compute.MapArgs{Op: compute.OpDiv, X: r.g, Y: r.okp, YDiv: d, A: over}); err != nil {
+		return err
+	}
+	if err := b.Map(r.exact, compute.MapArgs{Op: compute.OpMul, X: r.exact, Y: r.ok, YDiv: d, A: 1}); err != nil {
+		return err
+	}
+	spread := at.Alpha*at.Alpha*r.variance + at.Sigma*at.Sigma
+	if err := b.Map(r.fallback, compute.MapArgs{Op: compute.OpAxpby, X: x, Y: r.meanDev, YMod: d, A: -1 / spread, B: at.Alpha / spread}); err != nil {
+		return err
+	}
+	if err := b.Map(r.g, compute.MapArgs{Op: compute.OpMul, X: r.fallback, Y: r.ok, YDiv: d, A: -1}); err != nil {
+		return err
+	}
+	if err := b.Map(r.fallback, compute.MapArgs{Op: compute.OpAxpby, X: r.fallback, Y: r.g, A: 1, B: 1}); err != nil {
+		return err
+	}
+	if err := b.Map(dst, compute.MapArgs{Op: compute.OpAxpby, X: r.exact, Y: r.fallback, A: 1, B: 1}); err != nil {
+		return err
+	}
+	// The one read-back: sum of ok (d times) + 0 * score, NaN if any
+	// score is not finite.
+	if err := b.Map(r.g, compute.MapArgs{Op: compute.OpAxpby, X: dst, Y: r.ok, YDiv: d, B: 1}); err != nil {
+		return err
+	}
+	sum, err := b.Sum(r.g)
 	if err != nil {
 		return err
 	}
-	if cap(r.host) < n*r.d {
-		r.host = make([]float64, n*r.d)
+	if math.IsNaN(sum) || math.IsInf(sum, 0) {
+		return fmt.Errorf("rff: non-finite score at t = %v", at.T)
 	}
-	h := r.host[:n*r.d]
-	if err := r.b.Read(h, x); err != nil {
-		return err
-	}
-	out := make([]float64, n*r.d)
-	ok := make([]bool, n)
-	r.Unreliable += s.ScoreConfident(out, h, ConfidenceZ, ok)
-	spread := at.Alpha*at.Alpha*r.variance + at.Sigma*at.Sigma
-	for i, good := range ok {
-		if !good {
-			for c := range r.d {
-				out[i*r.d+c] = -(h[i*r.d+c] - at.Alpha*r.mean[c]) / spread
-			}
-		}
-	}
-	for _, v := range out {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("rff: non-finite score at t = %v", at.T)
-		}
-	}
-	return r.b.Write(dst, out)
+	r.Unreliable += n - int(math.Round(sum/float64(d)))
+	return nil
 }

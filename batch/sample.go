@@ -295,11 +295,15 @@ func Sample(req SampleRequest, opt Options) (*SampleResult, error) {
 		if err != nil {
 			return nil, err
 		}
+		defer r.Free()
 		model = r
 		if req.Class >= 0 {
-			if cond, err = diffusion.NewRFFScoreModel(b, classSet.Points, classSet.N, classSet.D, req.Features, req.Seed); err != nil {
+			c, err := diffusion.NewRFFScoreModel(b, classSet.Points, classSet.N, classSet.D, req.Features, req.Seed)
+			if err != nil {
 				return nil, err
 			}
+			defer c.Free()
+			cond = c
 		}
 	case "gmm":
 		g, err := FitGMM(b, set)

@@ -62,9 +62,11 @@ func (d Diffusion) guide(b compute.Backend, m *DiffusionModel) ([]int, error) {
 		}
 		cond, condFree = g, g.Free
 	case "rff":
-		if cond, err = diffusion.NewRFFScoreModel(b, cx, cn, 2, d.features(), d.Seed); err != nil {
+		r, err := diffusion.NewRFFScoreModel(b, cx, cn, 2, d.features(), d.Seed)
+		if err != nil {
 			return nil, fmt.Errorf("class model: %w", err)
 		}
+		cond, condFree = r, r.Free
 	case "mlp":
 		mm, ok := m.Model.(*diffusion.MLP)
 		if !ok {

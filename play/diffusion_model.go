@@ -124,7 +124,7 @@ func (m ModelSpec) Build(b compute.Backend, progress func(step int, loss float64
 		if err != nil {
 			return nil, fmt.Errorf("rff model: %w", err)
 		}
-		s.Model, s.RFF = r, r
+		s.Model, s.free, s.RFF = r, r.Free, r
 	default:
 		return nil, fmt.Errorf("model = %q: want %s", m.Model, joinChoices(DiffusionModelNames))
 	}

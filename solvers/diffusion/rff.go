@@ -42,6 +42,14 @@ import (
 // read back; one number is (Backend.Sum of the mask, for Unreliable, and
 // through a 0 * score term non-finite scores are detected there). Scratch:
 // M x D and 2 n x D values.
+//
+// Measured (BenchmarkRFFScoreModel: n = 500, M = 2000, D = 1024, 26 NFE;
+// the dev VM, 2 shared cores, no GPU, load ~6): cpu 3.2-3.7 s against
+// 1.5-1.8 s for the former host formula; lavapipe 26.9 s against 2.2 s,
+// its MatMul of these skinny shapes being slow (0.42 s for the
+// 2000 x 2 x 1024 fit product, 0.28 s for the 1 x 2000 x 1024 column sum,
+// 0.11 s for the batch's). The point is a real GPU, where the host path
+// took 1-29 s (RESULTS.md); not measured there yet.
 type RFFScoreModel struct {
 	b        compute.Backend
 	m, d     int

@@ -12,9 +12,8 @@ import (
 // hostRFFScore is RFFScoreModel.Predict's formula on the host, as it was
 // computed before the backend path (kernel.RFFScore.ScoreConfident and
 // the Gaussian fallback): the reference of the backend tests. It returns
-// the score, how many points fell back, and per point the margin
-// p / (ConfidenceZ sqrt(p2)) of the confidence test (recomputed here).
-func hostRFFScore(t testing.TB, y []float64, m, d, D int, seed uint64, xs []float64, at Time) ([]float64, int, []float64) {
+// the score and how many points fell back.
+func hostRFFScore(t testing.TB, y []float64, m, d, D int, seed uint64, xs []float64, at Time) ([]float64, int) {
 	t.Helper()
 	centres := make([]float64, len(y))
 	for i, v := range y {
@@ -49,7 +48,17 @@ func hostRFFScore(t testing.TB, y []float64, m, d, D int, seed uint64, xs []floa
 			}
 		}
 	}
-	// The margin, from the density terms (kernel.RFFScore's p and p2).
+	return out, unreliable
+}
+
+// rffMargin is, per point, p / (ConfidenceZ sqrt(p2)) of the confidence
+// test of kernel.RFFScore.ScoreConfident (recomputed from the features).
+func rffMargin(y []float64, m, d, D int, seed uint64, xs []float64, at Time) []float64 {
+	centres := make([]float64, len(y))
+	for i, v := range y {
+		centres[i] = at.Alpha * v
+	}
+	n := len(xs) / d
 	margin := make([]float64, n)
 	phi := kernel.RFFEmbed(centres, m, d, D, at.Sigma, seed)
 	mu := make([]float64, D)
@@ -68,7 +77,7 @@ func hostRFFScore(t testing.TB, y []float64, m, d, D int, seed uint64, xs []floa
 		}
 		margin[i] = p / (ConfidenceZ * math.Sqrt(p2))
 	}
-	return out, unreliable, margin
+	return margin
 }
 
 // rffCase is a batch around the 8-Gaussian data (some points far off,
@@ -125,7 +134,7 @@ func TestRFFScoreModelBackendMatchesHost(t *testing.T) {
 	const m, n, D = 300, 200, 512
 	for _, at := range rffTimes {
 		y, xs := rffCase(m, n, at)
-		want, wantBad, _ := hostRFFScore(t, y, m, 2, D, 3, xs, at)
+		want, wantBad := hostRFFScore(t, y, m, 2, D, 3, xs, at)
 		got, bad := runRFFModel(t, compute.NewCPU(0), y, m, D, 3, xs, at)
 		e := 0.0
 		for i := range want {
@@ -154,7 +163,8 @@ func TestRFFScoreModelGPU(t *testing.T) {
 	const m, n, D = 300, 200, 512
 	for _, at := range rffTimes {
 		y, xs := rffCase(m, n, at)
-		want, wantBad, margin := hostRFFScore(t, y, m, 2, D, 3, xs, at)
+		want, wantBad := hostRFFScore(t, y, m, 2, D, 3, xs, at)
+		margin := rffMargin(y, m, 2, D, 3, xs, at)
 		got, bad := runRFFModel(t, g, y, m, D, 3, xs, at)
 		scale := 0.0
 		for _, v := range want {
@@ -181,3 +191,69 @@ func TestRFFScoreModelGPU(t *testing.T) {
 }
 
 func abs(v int) int { return max(v, -v) }
+
+// BenchmarkRFFScoreModel times 26 score evaluations (a 25-step DPM-Solver++
+// run's NFE) of n = 500 points against M = 2000 data points with D = 1024
+// features, on the backend (Predict) and by the former host formula
+// (hostRFFScore, with the batch read back and the score written).
+//
+//	GOEXPERIMENT=simd OTPLAY_REQUIRE_GPU=1 go test ./solvers/diffusion -run '^$' -bench RFFScoreModel -benchtime 1x
+func BenchmarkRFFScoreModel(bm *testing.B) {
+	const m, n, D = 2000, 500, 1024
+	y := eightGaussians(m, 1)
+	xs := make([]float64, n*2)
+	for i := range xs {
+		xs[i] = compute.NormalAt(11, uint64(i))
+	}
+	s := Linear(DefaultT)
+	times := make([]Time, 26)
+	for k := range times {
+		tt := 1 - float64(k)/26*(1-1e-3)
+		times[k] = At(s, tt)
+	}
+	for _, back := range []struct {
+		name string
+		b    func(testing.TB) compute.Backend
+	}{{"cpu", func(testing.TB) compute.Backend { return compute.NewCPU(0) }}, {"gpu", func(t testing.TB) compute.Backend { return gputest.Backend(t) }}} {
+		b := back.b(bm)
+		x, _ := b.Upload(xs)
+		dst, _ := b.Alloc(n * 2)
+		bm.Run(back.name+"/backend", func(bm *testing.B) {
+			r, err := NewRFFScoreModel(b, y, m, 2, D, 1)
+			if err != nil {
+				bm.Fatal(err)
+			}
+			defer r.Free()
+			for bm.Loop() {
+				for _, at := range times {
+					if err := r.Predict(dst, x, n, at); err != nil {
+						bm.Fatal(err)
+					}
+				}
+				host := make([]float64, n*2)
+				if err := b.Read(host, dst); err != nil {
+					bm.Fatal(err)
+				}
+			}
+		})
+		bm.Run(back.name+"/host", func(bm *testing.B) {
+			host := make([]float64, n*2)
+			for bm.Loop() {
+				for _, at := range times {
+					if err := b.Read(host, x); err != nil {
+						bm.Fatal(err)
+					}
+					out, _ := hostRFFScore(bm, y, m, 2, D, 1, host, at)
+					if err := b.Write(dst, out); err != nil {
+						bm.Fatal(err)
+					}
+				}
+				if err := b.Read(host, dst); err != nil {
+					bm.Fatal(err)
+				}
+			}
+		})
+		b.Free(x)
+		b.Free(dst)
+	}
+}

@@ -3,8 +3,10 @@ package diffusion
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/solvers/kernel"
 )
 
 // RFFScoreModel is the score model of SBDS's "RFF kernel-derivative
@@ -49,11 +51,19 @@ import (
 // its MatMul of these skinny shapes being slow (0.42 s for the
 // 2000 x 2 x 1024 fit product, 0.28 s for the 1 x 2000 x 1024 column sum,
 // 0.11 s for the batch's). The point is a real GPU, where the host path
-// took 1-29 s (RESULTS.md); not measured there yet.
+// took 1-29 s (RESULTS.md); not measured there yet. So on the CPU
+// backends (Info().Name "cpu": cpu, cpuref, cpu32), where the backend and
+// the host are the same cores, Predict computes the former host formula
+// (kernel.RFFScore.ScoreConfident and the fallback), measured 2x faster
+// there; the backend path serves the GPU.
 type RFFScoreModel struct {
 	b        compute.Backend
 	m, d     int
 	features int
+	seed     uint64
+	onHost   bool      // the host formula (CPU backends)
+	hostData []float64 // M x d, for the host formula
+	hostX    []float64 // scratch: the batch, then its score
 	mean     []float64 // d: the data's mean
 	variance float64   // the data's mean coordinate variance
 
@@ -83,6 +93,16 @@ const ConfidenceZ = 5
 // NewRFFScoreModel keeps the data set (m points of dimension d) for an
 // RFF score with the given number of features and frequency seed.
 func NewRFFScoreModel(b compute.Backend, data []float64, m, d, features int, seed uint64) (*RFFScoreModel, error) {
+	if b == nil {
+		return nil, inputErr("rff: nil backend")
+	}
+	return newRFFScoreModel(b, data, m, d, features, seed, b.Info().Name == "cpu")
+}
+
+// newRFFScoreModel is NewRFFScoreModel with the path chosen (onHost: the
+// host formula; else the backend's kernels, which the tests also run on
+// the CPU backend).
+func newRFFScoreModel(b compute.Backend, data []float64, m, d, features int, seed uint64, onHost bool) (*RFFScoreModel, error) {
 	if m < 1 || d < 1 || d > compute.MaxDim {
 		return nil, inputErr("rff: m = %d points of dimension d = %d (want m >= 1, 1 <= d <= %d)", m, d, compute.MaxDim)
 	}
@@ -95,7 +115,7 @@ func NewRFFScoreModel(b compute.Backend, data []float64, m, d, features int, see
 	if err := compute.CheckFinite("data", data); err != nil {
 		return nil, err
 	}
-	r := &RFFScoreModel{b: b, m: m, d: d, features: features, mean: make([]float64, d)}
+	r := &RFFScoreModel{b: b, m: m, d: d, features: features, seed: seed, onHost: onHost, mean: make([]float64, d)}
 	for j := range m {
 		for c := range d {
 			r.mean[c] += data[j*d+c] / float64(m)
@@ -106,6 +126,10 @@ func NewRFFScoreModel(b compute.Backend, data []float64, m, d, features int, see
 			dv := data[j*d+c] - r.mean[c]
 			r.variance += dv * dv / float64(m*d)
 		}
+	}
+	if onHost {
+		r.hostData = append([]float64(nil), data...)
+		return r, nil
 	}
 	w0 := make([]float64, features*d)
 	phase := make([]float64, features)
@@ -194,6 +218,9 @@ func (r *RFFScoreModel) Predict(dst, x compute.Array, n int, at Time) error {
 	}
 	if err := checkTime("rff", at); err != nil {
 		return err
+	}
+	if r.onHost {
+		return r.predictHost(dst, x, n, at)
 	}
 	if err := r.scratch(n); err != nil {
 		return err
@@ -287,4 +314,39 @@ func (r *RFFScoreModel) Predict(dst, x compute.Array, n int, at Time) error {
 	}
 	r.Unreliable += n - int(math.Round(sum/float64(d)))
 	return nil
+}
+
+// predictHost is Predict by the host formula (kernel.RFFScore, the
+// confidence floor and the Gaussian fallback), for the CPU backends.
+func (r *RFFScoreModel) predictHost(dst, x compute.Array, n int, at Time) error {
+	centres := make([]float64, len(r.hostData))
+	for i, v := range r.hostData {
+		centres[i] = at.Alpha * v
+	}
+	s, err := kernel.NewRFFScore(centres, r.m, r.d, r.features, at.Sigma, r.seed)
+	if err != nil {
+		return err
+	}
+	h := slices.Grow(r.hostX[:0], n*r.d)[:n*r.d]
+	r.hostX = h
+	if err := r.b.Read(h, x); err != nil {
+		return err
+	}
+	out := make([]float64, n*r.d)
+	ok := make([]bool, n)
+	r.Unreliable += s.ScoreConfident(out, h, ConfidenceZ, ok)
+	spread := at.Alpha*at.Alpha*r.variance + at.Sigma*at.Sigma
+	for i, good := range ok {
+		if !good {
+			for c := range r.d {
+				out[i*r.d+c] = -(h[i*r.d+c] - at.Alpha*r.mean[c]) / spread
+			}
+		}
+	}
+	for _, v := range out {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("rff: non-finite score at t = %v", at.T)
+		}
+	}
+	return r.b.Write(dst, out)
 }

@@ -99,7 +99,7 @@ var rffTimes = []Time{{T: 0.9, Alpha: 0.3, Sigma: 0.95}, {T: 0.5, Alpha: 0.8, Si
 func runRFFModel(t *testing.T, b compute.Backend, y []float64, m, D int, seed uint64, xs []float64, at Time) ([]float64, int) {
 	t.Helper()
 	n := len(xs) / 2
-	r, err := NewRFFScoreModel(b, y, m, 2, D, seed)
+	r, err := newRFFScoreModel(b, y, m, 2, D, seed, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,6 +147,42 @@ func TestRFFScoreModelBackendMatchesHost(t *testing.T) {
 		if bad != wantBad || bad == 0 || bad == n {
 			t.Errorf("t = %v: %d points unreliable, the host formula %d (want equal, some but not all)", at.T, bad, wantBad)
 		}
+	}
+}
+
+// TestRFFScoreModelCPUTakesHostFormula checks that NewRFFScoreModel on
+// a CPU backend computes the host formula (measured 2x faster there than
+// the backend path) and equals it exactly, Unreliable included.
+func TestRFFScoreModelCPUTakesHostFormula(t *testing.T) {
+	const m, n, D = 300, 200, 256
+	at := rffTimes[1]
+	y, xs := rffCase(m, n, at)
+	want, wantBad := hostRFFScore(t, y, m, 2, D, 3, xs, at)
+	b := compute.NewCPU(0)
+	r, err := NewRFFScoreModel(b, y, m, 2, D, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Free()
+	if !r.onHost || r.fit != nil {
+		t.Fatalf("cpu backend: onHost = %v, device arrays allocated = %v; want the host formula only", r.onHost, r.fit != nil)
+	}
+	x, _ := b.Upload(xs)
+	dst, _ := b.Alloc(n * 2)
+	if err := r.Predict(dst, x, n, at); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]float64, n*2)
+	if err := b.Read(got, dst); err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("score[%d] = %v, host formula %v: want equal", i, got[i], want[i])
+		}
+	}
+	if r.Unreliable != wantBad {
+		t.Errorf("Unreliable = %d, host formula %d", r.Unreliable, wantBad)
 	}
 }
 
@@ -219,7 +255,7 @@ func BenchmarkRFFScoreModel(bm *testing.B) {
 		x, _ := b.Upload(xs)
 		dst, _ := b.Alloc(n * 2)
 		bm.Run(back.name+"/backend", func(bm *testing.B) {
-			r, err := NewRFFScoreModel(b, y, m, 2, D, 1)
+			r, err := newRFFScoreModel(b, y, m, 2, D, 1, false)
 			if err != nil {
 				bm.Fatal(err)
 			}

@@ -33,16 +33,7 @@ fn ln_unit(u: f32) -> f32 {
   return 2.0 * z * p;
 }
 
-// cos(2 pi u) for u in [0, 1).
-fn cos_2pi(u: f32) -> f32 {
-  var r = abs(u - round(u));        // [0, 1/2]: cos is even and 1-periodic in u
-  var sign = 1.0;
-  if (r > 0.25) { r = 0.5 - r; sign = -1.0; } // cos(pi - a) = -cos(a)
-  let t = 6.283185307179586 * r;    // [0, pi/2]
-  let t2 = t * t;
-  let c = 1.0 - t2 / 2.0 * (1.0 - t2 / 12.0 * (1.0 - t2 / 30.0 * (1.0 - t2 / 56.0 * (1.0 - t2 / 90.0 * (1.0 - t2 / 132.0 * (1.0 - t2 / 182.0))))));
-  return sign * c;
-}
+//#include inc_cos2pi.wgsl
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u) {

@@ -26,10 +26,11 @@ func HDChunk(d, kc int) (chunk, dp int) {
 // staged once before the first tile and only Y' is staged per tile. With
 // db (double buffering, prefetch implied) two staging buffers alternate:
 // the next chunk goes from registers into the idle one after the current
-// one is used, so each chunk costs one barrier instead of two.
+// one is used, so each chunk costs one barrier instead of two. With
+// unroll the k loop of a chunk is written out KC times (see inner).
 type hdCost struct {
 	rm, rn, kc, bm, bn, xv, yv int
-	pf, xOnce, db              bool
+	pf, xOnce, db, unroll      bool
 }
 
 func newHDCost(d, rm, rn, kc int, pf bool) hdCost {
@@ -172,23 +173,40 @@ func (c hdCost) shared() int {
 	return c.xv + c.yv
 }
 
+// inner is a chunk's KC k steps: a loop over kk, or with unroll KC
+// copies of its body with kk a constant (each in its own block), so that
+// the workgroup-memory offsets are literals and the next step's loads can
+// be scheduled ahead of the current step's FMAs without relying on the
+// driver to unroll the loop naga emits.
 func (c hdCost) inner() string {
 	var sb strings.Builder
-	const in = "        "
 	xb, yb := "", "XV + "
 	if c.db {
 		xb, yb = "xs0 + ", "ys0 + "
 	}
-	for a := 0; a < c.rm/4; a++ {
-		fmt.Fprintf(&sb, "%slet a%d = sh[%skk * %du + ty + %du];\n", in, a, xb, c.bm/4, 16*a)
-	}
-	for b := 0; b < c.rn/4; b++ {
-		fmt.Fprintf(&sb, "%slet b%d = sh[%skk * %du + tx + %du];\n", in, b, yb, c.bn/4, 16*b)
-	}
-	for r := 0; r < c.rm; r++ {
-		for b := 0; b < c.rn/4; b++ {
-			fmt.Fprintf(&sb, "%sacc%d_%d = fma(vec4<f32>(a%d.%s), b%d, acc%d_%d);\n", in, r, b, r/4, comp[r%4], b, r, b)
+	body := func(in, kk string) {
+		for a := 0; a < c.rm/4; a++ {
+			fmt.Fprintf(&sb, "%slet a%d = sh[%s%s * %du + ty + %du];\n", in, a, xb, kk, c.bm/4, 16*a)
 		}
+		for b := 0; b < c.rn/4; b++ {
+			fmt.Fprintf(&sb, "%slet b%d = sh[%s%s * %du + tx + %du];\n", in, b, yb, kk, c.bn/4, 16*b)
+		}
+		for r := 0; r < c.rm; r++ {
+			for b := 0; b < c.rn/4; b++ {
+				fmt.Fprintf(&sb, "%sacc%d_%d = fma(vec4<f32>(a%d.%s), b%d, acc%d_%d);\n", in, r, b, r/4, comp[r%4], b, r, b)
+			}
+		}
+	}
+	if !c.unroll {
+		sb.WriteString("      for (var kk = 0u; kk < KC; kk++) {\n")
+		body("        ", "kk")
+		sb.WriteString("      }\n")
+		return sb.String()
+	}
+	for kk := 0; kk < c.kc; kk++ {
+		sb.WriteString("      {\n")
+		body("        ", fmt.Sprintf("%du", kk))
+		sb.WriteString("      }\n")
 	}
 	return sb.String()
 }
@@ -207,14 +225,17 @@ func (c hdCost) consts(d int) map[string]int {
 // coordinates (a multiple of 4; HDChunk(d, kc) gives the chunk used) and
 // prefetch 1: the next chunk loaded into registers while the current one
 // is used, or 2: the same into a second staging buffer (one barrier a
-// chunk):
+// chunk); with unroll each chunk's k steps are written out (see
+// hdCost.inner). RM x RN is at most 128 pairs (16 x 8 or 8 x 16: 128
+// accumulators an invocation):
 //
 //	inner: a = xs[k][4ty+64a..], b = ys[k][4tx+64b..] (vec4s), acc{r}_{b} += a[r] b
 //	tile:  v = H[cols] + 2c acc; per row one rescale to the tile's max, then s{r} += 2^(v - m{r})
 //	final: (m, s) of 4 rows a vec4 to workgroup memory for the 16-way row merge
-func SoftMinHD2(d, rm, rn, kc, prefetch int) (string, error) {
-	if d < 1 || (rm != 4 && rm != 8) || (rn != 4 && rn != 8) || kc < 4 || kc > 32 || kc%4 != 0 {
-		return "", fmt.Errorf("shaders: softmin_hd2 needs d >= 1, rm and rn in {4, 8} and kc a multiple of 4 in [4, 32]; got d=%d rm=%d rn=%d kc=%d", d, rm, rn, kc)
+func SoftMinHD2(d, rm, rn, kc, prefetch int, unroll bool) (string, error) {
+	block := func(v int) bool { return v == 4 || v == 8 || v == 16 }
+	if d < 1 || !block(rm) || !block(rn) || rm*rn > 128 || kc < 4 || kc > 32 || kc%4 != 0 {
+		return "", fmt.Errorf("shaders: softmin_hd2 needs d >= 1, rm and rn in {4, 8, 16} with rm*rn <= 128 and kc a multiple of 4 in [4, 32]; got d=%d rm=%d rn=%d kc=%d", d, rm, rn, kc)
 	}
 	if prefetch < 0 || prefetch > 2 {
 		return "", fmt.Errorf("shaders: softmin_hd2 prefetch is 0, 1 or 2; got %d", prefetch)
@@ -222,6 +243,7 @@ func SoftMinHD2(d, rm, rn, kc, prefetch int) (string, error) {
 	kc, _ = HDChunk(d, kc)
 	c := newHDCost(d, rm, rn, kc, prefetch == 1)
 	c.db = prefetch == 2
+	c.unroll = unroll
 	var decl, tileEnd, red strings.Builder
 	decl.WriteString(c.decl())
 	for r := 0; r < rm; r++ {
@@ -271,19 +293,21 @@ func nestMax(xs []string) string {
 
 // SoftMeanHD2 returns softmean_hd2.wgsl for point dimension d, value
 // dimension dv (1..256), chunks of at most kc coordinates (HDChunk) and, with
-// pf, the cost phase's next chunk prefetched into registers; the
-// per-invocation code is unrolled into vec4 registers:
+// pf, the cost phase's next chunk prefetched into registers; with unroll
+// the cost phase's k steps and the P.V product's j steps are written out
+// (no loop); the per-invocation code is unrolled into vec4 registers:
 //
 //	cost:   acc{u} (4 columns) += x'[4ty+u] y'[4tx..4tx+3]   (as SoftMinHD2 with 4 x 4)
 //	logits: L = H + 2c acc; row maxima over the tile via workgroup memory
 //	weights: p = 2^(L - m) once, to the P tile; o{u}_{t} *= 2^(m_old - m)
 //	value:  o{u}_{t} += sum_j P[4ty+u][j] V[j][64t + 4tx..+3]
-func SoftMeanHD2(d, dv, kc int, pf bool) (string, error) {
+func SoftMeanHD2(d, dv, kc int, pf, unroll bool) (string, error) {
 	if d < 1 || dv < 1 || dv > 256 || kc < 4 || kc > 16 || kc%4 != 0 {
 		return "", fmt.Errorf("shaders: softmean_hd2 needs d >= 1, 1 <= dv <= 256 and kc a multiple of 4 in [4, 16]; got d=%d dv=%d kc=%d", d, dv, kc)
 	}
 	kc, _ = HDChunk(d, kc)
 	c := newHDCost(d, 4, 4, kc, pf)
+	c.unroll = unroll
 	c.xOnce = false // the row-max exchange and the V chunks reuse X's slot
 	// cg column vec4s of V per chunk, jg = 16/cg groups of the tile's
 	// columns (see softmean_hd2.wgsl).
@@ -317,17 +341,30 @@ func SoftMeanHD2(d, dv, kc int, pf bool) (string, error) {
 				"sh[%s] = vec4<f32>(V[j + min(k, DV - 1u)], V[j + min(k + 1u, DV - 1u)], V[j + min(k + 2u, DV - 1u)], V[j + min(k + 3u, DV - 1u)]); }",
 				e, 64*t, e, e)
 		})
-		fmt.Fprintf(&pv, "    workgroupBarrier();\n    for (var j4 = jg * %du; j4 < jg * %du + %du; j4++) {\n", jn, jn, jn)
-		for u := 0; u < 4; u++ {
-			fmt.Fprintf(&pv, "      let p%d = sh[PO + %du + ty * 64u + j4];\n", u, 16*u)
-		}
-		for jj := 0; jj < 4; jj++ {
-			fmt.Fprintf(&pv, "      let v%d = sh[(j4 * 4u + %du) * CG + cg];\n", jj, jj)
+		pv.WriteString("    workgroupBarrier();\n")
+		step := func(in string) {
 			for u := 0; u < 4; u++ {
-				fmt.Fprintf(&pv, "      o%d_%d = fma(vec4<f32>(p%d.%s), v%d, o%d_%d);\n", u, t, u, comp[jj], jj, u, t)
+				fmt.Fprintf(&pv, "%slet p%d = sh[PO + %du + ty * 64u + j4];\n", in, u, 16*u)
+			}
+			for jj := 0; jj < 4; jj++ {
+				fmt.Fprintf(&pv, "%slet v%d = sh[(j4 * 4u + %du) * CG + cg];\n", in, jj, jj)
+				for u := 0; u < 4; u++ {
+					fmt.Fprintf(&pv, "%so%d_%d = fma(vec4<f32>(p%d.%s), v%d, o%d_%d);\n", in, u, t, u, comp[jj], jj, u, t)
+				}
 			}
 		}
-		pv.WriteString("    }\n    workgroupBarrier();\n")
+		if unroll {
+			for q := 0; q < jn; q++ {
+				fmt.Fprintf(&pv, "    {\n      let j4 = jg * %du + %du;\n", jn, q)
+				step("      ")
+				pv.WriteString("    }\n")
+			}
+		} else {
+			fmt.Fprintf(&pv, "    for (var j4 = jg * %du; j4 < jg * %du + %du; j4++) {\n", jn, jn, jn)
+			step("      ")
+			pv.WriteString("    }\n")
+		}
+		pv.WriteString("    workgroupBarrier();\n")
 	}
 	owner := "true"
 	if cg < 16 {

@@ -85,9 +85,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_inde
 {{ACC_ZERO}}
     for (var kc = 0u; kc < NC; kc++) {
 {{STAGE}}
-      for (var kk = 0u; kk < KC; kk++) {
 {{INNER}}
-      }
 {{STAGE_END}}
       workgroupBarrier();
     }

@@ -13,7 +13,7 @@ import (
 // TestHighDim runs the d = 16 to 192 soft-min and soft-mean checks alone,
 // on the CPU reference backend and on the GPU (lavapipe in CI): the
 // default kernel choice, softmin_hd2.wgsl and softmean_hd2.wgsl at every d
-// in three shapes, softmin_hd.wgsl and softmean_hd.wgsl at every d, and
+// in seven shapes, softmin_hd.wgsl and softmean_hd.wgsl at every d, and
 // the per-pair kernels alone.
 func TestHighDim(t *testing.T) {
 	run := func(t *testing.T, b compute.Backend, known func(Result) bool, quick bool) {
@@ -68,6 +68,12 @@ func TestHighDim(t *testing.T) {
 	t.Run("gpu-tiled2-8x4-kc8-pf", gpuShape(webgpu.HDShape{Kernel: 2, MeanKernel: 2, RM: 8, RN: 4, KC: 8, Prefetch: 2}, true))
 	t.Run("gpu-tiled2-4x8-kc32-pf", gpuShape(webgpu.HDShape{Kernel: 2, MeanKernel: 2, RM: 4, RN: 8, KC: 32, Prefetch: 2}, true))
 	t.Run("gpu-tiled2-8x8-db", gpuShape(webgpu.HDShape{Kernel: 2, MeanKernel: 2, RM: 8, RN: 8, KC: 16, Prefetch: 3}, true))
+	// The unrolled k steps (and the soft-mean's unrolled P.V steps), and
+	// the 16 x 8 and 8 x 16 blocks (128 accumulators an invocation).
+	t.Run("gpu-tiled2-8x8-unroll", gpuShape(webgpu.HDShape{Kernel: 2, MeanKernel: 2, RM: 8, RN: 8, KC: 16, Prefetch: 1, Unroll: 2}, true))
+	t.Run("gpu-tiled2-16x8-db-unroll", gpuShape(webgpu.HDShape{Kernel: 2, MeanKernel: 2, RM: 16, RN: 8, KC: 16, Prefetch: 3, Unroll: 2}, true))
+	t.Run("gpu-tiled2-8x16-pf-kc8", gpuShape(webgpu.HDShape{Kernel: 2, MeanKernel: 2, RM: 8, RN: 16, KC: 8, Prefetch: 2}, true))
+	t.Run("gpu-tiled2-16-rows", testHDWideBlocks)
 	t.Run("gpu-tiled", gpuShape(webgpu.HDShape{Kernel: 1, MeanKernel: 1}, false))
 	t.Run("gpu-per-pair", gpuWith(0, 0, perPairSoftMeanBug, false))
 }
@@ -91,4 +97,42 @@ func perPairSoftMeanBug(r Result) bool {
 		return false
 	}
 	return m == 1030 && d >= 64
+}
+
+// testHDWideBlocks runs softmin_hd2.wgsl's 16 x 8 and 8 x 16 blocks (256
+// rows or columns a workgroup) where every row quarter of a 256-row block
+// and every column quarter of a 256-column tile holds real points (n =
+// 300, m = 1030 split across workgroups), which highDimSizes (n <= 65)
+// leaves to the padding, at d = 16 (one chunk staged once) and d = 64
+// (four chunks), unrolled or not, double-buffered where lavapipe's 32 KiB
+// of workgroup memory holds it. Tolerance as in highDimChecks.
+func testHDWideBlocks(t *testing.T) {
+	b := gputest.Raw(t)
+	oldMin, oldShape := b.HDMinDim, b.HDShape()
+	b.HDMinDim = 1
+	defer func() { b.HDMinDim = oldMin; b.SetHDShape(oldShape) }()
+	for _, c := range []struct {
+		d     int
+		shape webgpu.HDShape
+	}{
+		{16, webgpu.HDShape{RM: 16, RN: 8, Prefetch: 3, Unroll: 2}},
+		{64, webgpu.HDShape{RM: 16, RN: 8, Prefetch: 1, Unroll: 2}},
+		{64, webgpu.HDShape{RM: 16, RN: 8, Prefetch: 2}},
+		{64, webgpu.HDShape{RM: 8, RN: 16, Prefetch: 1}},
+		{64, webgpu.HDShape{RM: 8, RN: 8, Prefetch: 3, Unroll: 2}},
+	} {
+		b.SetHDShape(c.shape)
+		for _, shift := range []float64{0, 20} {
+			p := lazyShiftedPair(300, 1030, c.d, uint64(7*c.d), shift)()
+			const eps = 1.0
+			got, err := runSoftMin(b, p, eps)
+			if err != nil {
+				t.Fatalf("d=%d %+v: %v", c.d, c.shape, err)
+			}
+			want := p.refSoftMin(eps)
+			if e, tol := maxErr(got, want)/(maxAbs(want)+p.maxC+eps), softMinTol(b); !(e <= tol) {
+				t.Errorf("SoftMin(d=%d, n=300, m=1030, shift=%g) in %+v: relative error %.2e, want <= %.0e", c.d, shift, c.shape, e, tol)
+			}
+		}
+	}
 }

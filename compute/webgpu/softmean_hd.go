@@ -91,8 +91,9 @@ func (b *Backend) softMeanHD2(dst compute.Array, p compute.Pairs, v compute.Arra
 	if !b.hdFits(s) {
 		return false, nil
 	}
-	key := fmt.Sprintf("softmean_hd2:D=%d:DV=%d:KC=%d:PF=%v", p.D, dv, s.kc, pf)
-	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMeanHD2(p.D, dv, s.kc, pf) })
+	unroll := sh.Unroll == 2
+	key := fmt.Sprintf("softmean_hd2:D=%d:DV=%d:KC=%d:PF=%v:U=%v", p.D, dv, s.kc, pf, unroll)
+	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMeanHD2(p.D, dv, s.kc, pf, unroll) })
 	if err != nil {
 		return true, err
 	}

@@ -166,8 +166,9 @@ type hdState struct {
 //   - Kernel and MeanKernel pick softmin_hd.wgsl / softmean_hd.wgsl (1)
 //     or softmin_hd2.wgsl / softmean_hd2.wgsl (2, the default);
 //     OTPLAY_SOFTMIN_HD_KERNEL, OTPLAY_SOFTMEAN_HD_KERNEL.
-//   - RM x RN pairs per invocation of softmin_hd2.wgsl, 4 or 8 each
-//     (default 8 x 8 below d = 96, 8 x 4 from it); OTPLAY_HD_RM, _RN.
+//   - RM x RN pairs per invocation of softmin_hd2.wgsl, 4, 8 or 16 each
+//     with RM x RN <= 128 (default 8 x 8 below d = 96, 8 x 4 from it);
+//     OTPLAY_HD_RM, _RN.
 //   - KC coordinates a staged chunk, a multiple of 4 in [4, 32] (default
 //     16; the soft-mean takes at most 16); OTPLAY_HD_KC.
 //   - Prefetch: 1 off, 2 on, the register prefetch of the next chunk
@@ -177,10 +178,13 @@ type hdState struct {
 //     GPU); OTPLAY_HD_PF=0, 1 or 2.
 //   - Groups: the workgroups the column split aims for (default
 //     TargetGroups); OTPLAY_HD_GROUPS.
+//   - Unroll: 1 off, 2 on, each chunk's k steps (and the soft-mean's
+//     P.V steps) written out in the generated WGSL instead of a loop
+//     (default off); OTPLAY_HD_UNROLL=0 or 1.
 //
 // Measured on an H100 (bench/gpu/hd_sweep.sh, README Speed).
 type HDShape struct {
-	Kernel, MeanKernel, RM, RN, KC, Prefetch, Groups int
+	Kernel, MeanKernel, RM, RN, KC, Prefetch, Groups, Unroll int
 }
 
 // hdBigD is the dimension from which the soft-min's default block is
@@ -210,6 +214,7 @@ func (s HDShape) shapeFor(d int, mean bool) HDShape {
 		def(&s.Prefetch, 2)
 	}
 	def(&s.Prefetch, 1)
+	def(&s.Unroll, 1)
 	return s
 }
 
@@ -223,7 +228,7 @@ func envInt(name string, ok func(int) bool) int {
 
 func hdStateFromEnv() hdState {
 	oneOrTwo := func(v int) bool { return v == 1 || v == 2 }
-	block := func(v int) bool { return v == 4 || v == 8 }
+	block := func(v int) bool { return v == 4 || v == 8 || v == 16 }
 	s := HDShape{
 		Kernel:     envInt("OTPLAY_SOFTMIN_HD_KERNEL", oneOrTwo),
 		MeanKernel: envInt("OTPLAY_SOFTMEAN_HD_KERNEL", oneOrTwo),
@@ -239,6 +244,12 @@ func hdStateFromEnv() hdState {
 		s.Prefetch = 2
 	case "2":
 		s.Prefetch = 3
+	}
+	switch os.Getenv("OTPLAY_HD_UNROLL") {
+	case "0":
+		s.Unroll = 1
+	case "1":
+		s.Unroll = 2
 	}
 	return hdState{shape: s}
 }
@@ -257,8 +268,8 @@ func (b *Backend) SetHDShape(s HDShape) {
 		}
 		return false
 	}
-	if !in(s.Kernel, 1, 2) || !in(s.MeanKernel, 1, 2) || !in(s.RM, 4, 8) || !in(s.RN, 4, 8) ||
-		s.KC < 0 || s.KC > 32 || s.KC%4 != 0 || !in(s.Prefetch, 1, 2, 3) || s.Groups < 0 {
+	if !in(s.Kernel, 1, 2) || !in(s.MeanKernel, 1, 2) || !in(s.RM, 4, 8, 16) || !in(s.RN, 4, 8, 16) || s.RM*s.RN > 128 ||
+		s.KC < 0 || s.KC > 32 || s.KC%4 != 0 || !in(s.Prefetch, 1, 2, 3) || !in(s.Unroll, 1, 2) || s.Groups < 0 {
 		panic(fmt.Sprintf("webgpu: SetHDShape: shape %+v out of range", s))
 	}
 	b.hd.shape = s
@@ -392,8 +403,9 @@ func (b *Backend) softMinHD2(dst compute.Array, p compute.Pairs) (bool, error) {
 	if !b.hdFits(s) {
 		return false, nil
 	}
-	key := fmt.Sprintf("softmin_hd2:D=%d:RM=%d:RN=%d:KC=%d:PF=%d", p.D, rm, rn, s.kc, pf)
-	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMinHD2(p.D, rm, rn, s.kc, pf) })
+	unroll := sh.Unroll == 2
+	key := fmt.Sprintf("softmin_hd2:D=%d:RM=%d:RN=%d:KC=%d:PF=%d:U=%v", p.D, rm, rn, s.kc, pf, unroll)
+	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMinHD2(p.D, rm, rn, s.kc, pf, unroll) })
 	if err != nil {
 		return true, err
 	}

@@ -167,31 +167,47 @@ type hdState struct {
 //     or softmin_hd2.wgsl / softmean_hd2.wgsl (2, the default);
 //     OTPLAY_SOFTMIN_HD_KERNEL, OTPLAY_SOFTMEAN_HD_KERNEL.
 //   - RM x RN pairs per invocation of softmin_hd2.wgsl, 4, 8 or 16 each
-//     with RM x RN <= 128 (default 8 x 8 below d = 96, 8 x 4 from it);
-//     OTPLAY_HD_RM, _RN.
+//     with RM x RN <= 128 (default 16 x 8 for 48 <= d < 96, else 8 x 8;
+//     see hdUnrollD); OTPLAY_HD_RM, _RN.
 //   - KC coordinates a staged chunk, a multiple of 4 in [4, 32] (default
 //     16; the soft-mean takes at most 16); OTPLAY_HD_KC.
 //   - Prefetch: 1 off, 2 on, the register prefetch of the next chunk
-//     (default: on for the soft-mean, and for the soft-min from d = 96);
-//     3 (the soft-min only; the soft-mean takes it as 2): prefetched into
-//     a second staging buffer, one barrier a chunk (not yet measured on a
-//     GPU); OTPLAY_HD_PF=0, 1 or 2.
+//     (default: on for the soft-mean, off for the soft-min); 3 (the
+//     soft-min only; the soft-mean takes it as 2): prefetched into a
+//     second staging buffer, one barrier a chunk (slower on the H100 at
+//     every d measured); OTPLAY_HD_PF=0, 1 or 2.
 //   - Groups: the workgroups the column split aims for (default
 //     TargetGroups); OTPLAY_HD_GROUPS.
 //   - Unroll: 1 off, 2 on, each chunk's k steps (and the soft-mean's
 //     P.V steps) written out in the generated WGSL instead of a loop
-//     (default off); OTPLAY_HD_UNROLL=0 or 1.
+//     (default on from d = 16); OTPLAY_HD_UNROLL=0 or 1.
 //
 // Measured on an H100 (bench/gpu/hd_sweep.sh, README Speed).
 type HDShape struct {
 	Kernel, MeanKernel, RM, RN, KC, Prefetch, Groups, Unroll int
 }
 
-// hdBigD is the dimension from which the soft-min's default block is
-// 8 x 4 with the prefetch: 1.37 against 1.48 ms (8 x 8) at d = 192,
-// N = 1e4, and 10.4 against 11.5 ms at 3e4; at d = 64 the 8 x 8 block
-// without it was as fast or faster (H100, 2026-12-06).
-const hdBigD = 96
+// The defaults from hdUnrollD (H100, bench/gpu/hd_sweep.sh sections
+// v14min and v14mean, 2026-12-06 08:22 UTC, one device call, N = 1e4 / 3e4,
+// ms): the soft-min's k steps unrolled, 8 x 8 without prefetch, except a
+// 16 x 8 block for hd16x8D <= d < hd16x8MaxD:
+//
+//	d = 16:  8 x 8 unrolled 0.177 / 1.05 against the former default 0.236 / 1.21
+//	d = 32:  0.284 / 1.93 against 0.289 / 2.02 (16 x 8 unrolled 0.282 / 1.94)
+//	d = 64:  16 x 8 unrolled 0.462 / 3.35, 8 x 8 unrolled 0.500 / 3.49, former 0.501 / 3.65
+//	d = 128: 8 x 8 unrolled 0.829 / 6.36 against 8 x 4 prefetched 0.872 / 6.61 (16 x 8 0.841 / 6.62)
+//	d = 192: 1.16 / 9.18 against 1.22 / 9.67 (16 x 8 1.22 / 9.57)
+//
+// The double buffering (Prefetch 3) was slower at every d (0.617 / 4.42
+// at d = 64), 8 x 16 and the blocks not unrolled too. The soft-mean's
+// unrolled cost and P.V steps: 1.33 / 9.16 against 1.34 / 9.77 at d = 64,
+// 3.18 / 25.7 against 3.41 / 27.6 at d = 192, the same at d = 16, 32.
+// Below hdUnrollD the former defaults stay (not measured unrolled).
+const (
+	hdUnrollD  = 16
+	hd16x8D    = 48
+	hd16x8MaxD = 96
+)
 
 // shapeFor fills the zero fields of the shape for a call at dimension d.
 func (s HDShape) shapeFor(d int, mean bool) HDShape {
@@ -203,10 +219,11 @@ func (s HDShape) shapeFor(d int, mean bool) HDShape {
 	def(&s.Kernel, 2)
 	def(&s.MeanKernel, 2)
 	def(&s.KC, 16)
-	if d >= hdBigD {
-		def(&s.RM, 8)
-		def(&s.RN, 4)
-		def(&s.Prefetch, 2)
+	if d >= hdUnrollD {
+		def(&s.Unroll, 2)
+	}
+	if d >= hd16x8D && d < hd16x8MaxD && s.RN != 16 {
+		def(&s.RM, 16)
 	}
 	def(&s.RM, 8)
 	def(&s.RN, 8)

@@ -58,7 +58,7 @@ func TestSoftMinHD2(t *testing.T) {
 // with the j-groups' shares gathered at the end.
 func TestSoftMeanHD2(t *testing.T) {
 	for _, c := range []struct{ dv, cg, chunks int }{{3, 1, 1}, {5, 2, 1}, {16, 4, 1}, {24, 8, 1}, {32, 8, 1}, {40, 16, 1}, {64, 16, 1}, {192, 16, 3}} {
-		src, err := SoftMeanHD2(64, c.dv, 16, true, false)
+		src, err := SoftMeanHD2(64, c.dv, 4, 16, true, false)
 		if err != nil {
 			t.Fatalf("SoftMeanHD2(dv=%d): %v", c.dv, err)
 		}
@@ -77,7 +77,7 @@ func TestSoftMeanHD2(t *testing.T) {
 	}
 	// Unrolled: no k or j4 loop, KC k steps and CG j4 steps a value chunk.
 	for _, c := range []struct{ d, dv, cg, chunks int }{{64, 64, 16, 1}, {16, 5, 2, 1}, {192, 192, 16, 3}} {
-		src, err := SoftMeanHD2(c.d, c.dv, 16, true, true)
+		src, err := SoftMeanHD2(c.d, c.dv, 4, 16, true, true)
 		if err != nil {
 			t.Fatalf("SoftMeanHD2(d=%d, dv=%d, unrolled): %v", c.d, c.dv, err)
 		}
@@ -92,7 +92,32 @@ func TestSoftMeanHD2(t *testing.T) {
 			t.Errorf("SoftMeanHD2(d=%d, dv=%d, unrolled): %d j4 steps, want %d", c.d, c.dv, got, want)
 		}
 	}
-	if _, err := SoftMeanHD2(64, 257, 16, false, false); err == nil {
-		t.Error("SoftMeanHD2(dv=257) gave no error")
+	// 8 rows an invocation: a 128-row block, the P tile in two 32-column
+	// halves written by their owners (tx < 8, then tx >= 8), and 8 x 4
+	// cost FMAs a k step.
+	for _, c := range []struct{ dv, chunks int }{{5, 1}, {64, 1}, {130, 3}} {
+		src, err := SoftMeanHD2(64, c.dv, 8, 16, true, false)
+		if err != nil {
+			t.Fatalf("SoftMeanHD2(dv=%d, rm=8): %v", c.dv, err)
+		}
+		if !strings.Contains(src, "const BM: u32 = 128u;") {
+			t.Errorf("SoftMeanHD2(dv=%d, rm=8): want BM = 128", c.dv)
+		}
+		for _, half := range []string{"if (tx >= 0u && tx < 8u) {", "if (tx >= 8u && tx < 16u) {"} {
+			if got := strings.Count(src, half); got != 1 {
+				t.Errorf("SoftMeanHD2(dv=%d, rm=8): %d writes of the P half %q, want 1", c.dv, got, half)
+			}
+		}
+		if got, want := strings.Count(src, "    for (var j4 = jg"), 2*c.chunks; got != want {
+			t.Errorf("SoftMeanHD2(dv=%d, rm=8): %d P.V loops, want %d", c.dv, got, want)
+		}
+		if got := strings.Count(src, "= fma(vec4<f32>(a"); got != 8 {
+			t.Errorf("SoftMeanHD2(dv=%d, rm=8): %d cost FMAs a k step, want 8", c.dv, got)
+		}
+	}
+	for _, bad := range [][2]int{{257, 4}, {4, 8}, {64, 16}} {
+		if _, err := SoftMeanHD2(64, bad[0], bad[1], 16, false, false); err == nil {
+			t.Errorf("SoftMeanHD2(dv=%d, rm=%d) gave no error", bad[0], bad[1])
+		}
 	}
 }

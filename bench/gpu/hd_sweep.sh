@@ -12,7 +12,8 @@
 #   SECTIONS="validate mid2 full2 torch groups" bash bench/gpu/hd_sweep.sh
 #   SECTIONS=db bash bench/gpu/hd_sweep.sh    (next: measure the double buffering)
 #   SECTIONS="v14min v14mean torch" TORCH_DIMS=16,32,64,128,192 bash bench/gpu/hd_sweep.sh
-# SIZES5 (default "1e4 3e4") sets the sizes of v14min and v14mean (a
+#   SECTIONS="v14mean2 v14min2 validate torch" TORCH_DIMS=16,32,64,128,192 bash bench/gpu/hd_sweep.sh
+# SIZES5 (default "1e4 3e4") sets the sizes of the v14 sections (a
 # lavapipe smoke test: SIZES5="256 384").
 set -u
 cd "$(dirname "$0")/../.."
@@ -60,11 +61,17 @@ for s in $SECTIONS; do
       VARIANTS="default tiled2-8x8-db tiled2-8x8-u tiled2-8x8-db-u tiled2-16x8 tiled2-16x8-u tiled2-8x16 tiled2-8x4-pf-u" ;;
     v14mean) section v14mean ONEPROC=1 BATCH=10 DIMS="16 32 64 128 192" SIZES="${SIZES5:-1e4 3e4}" KERNELS=softmean \
       VARIANTS="default tiled2-u" ;;
+    # The soft-mean's 8-row blocks (unrolled, and with loops), and the
+    # soft-min's new defaults against the former 8 x 8 loop.
+    v14mean2) section v14mean2 ONEPROC=1 BATCH=10 DIMS="16 32 64 128 192" SIZES="${SIZES5:-1e4 3e4}" KERNELS=softmean \
+      VARIANTS="default tiled2-m8 tiled2-m8-l" ;;
+    v14min2) section v14min2 ONEPROC=1 DIMS="16 32 64 128 192" SIZES="${SIZES5:-1e4 3e4}" KERNELS=softmin \
+      VARIANTS="default tiled2-8x8-l" ;;
     # Not yet run on a GPU: the soft-min's double-buffered staging.
     db) section db DIMS="8 16 64 192" SIZES="1e4 3e4 1e5" KERNELS=softmin VARIANTS="default tiled2-8x8-db tiled2-8x4-db" ;;
     validate)
       echo "section validate at ${SECONDS}s" | tee -a "$OUT/sweep.log"
-      { echo "== default"; timeout 90 "$BIN" validate --backend gpu 2>&1 | tail -5
+      { echo "== default"; timeout "${VALIDATE_S:-90}" "$BIN" validate --backend gpu 2>&1 | tail -5
       } >"$OUT/validate.txt" ;;
     torch)
       echo "section torch at ${SECONDS}s" | tee -a "$OUT/sweep.log"

@@ -14,12 +14,14 @@
 # otplay row is `otplay bench --json` with "variant": "default" (the
 # shipped choice per d), "tiled" (OTPLAY_SOFTMIN_HD_MIN=1 and
 # OTPLAY_SOFTMEAN_HD_MIN=1: softmin_hd.wgsl with its default 8 x 8
-# register block and softmean_hd.wgsl at every d), "tiled2[-RMxRN][-kcK]
+# register block and softmean_hd.wgsl at every d), "tiled2[-RMxRN][-kcK][-u|-l][-mR]
 # [-pf|-db][-gG]" (softmin_hd2.wgsl / softmean_hd2.wgsl at every d, with an
 # RM x RN block, K-coordinate chunks, the register prefetch or the double
 # buffering (OTPLAY_HD_PF=1 or 2), G target workgroups, -u the unrolled
-# k steps (OTPLAY_HD_UNROLL=1): OTPLAY_HD_RM/RN/KC/PF/GROUPS/UNROLL; unset
-# parts keep the defaults), "tiled-rbK" (the soft-min alone with a K x K block) or "per-pair"
+# k steps (OTPLAY_HD_UNROLL=1), -l the loops (OTPLAY_HD_UNROLL=0), -mR R
+# rows an invocation of the soft-mean (OTPLAY_HD_MEAN_RM):
+# OTPLAY_HD_RM/RN/KC/PF/GROUPS/UNROLL/MEAN_RM; unset parts keep the
+# defaults), "tiled-rbK" (the soft-min alone with a K x K block) or "per-pair"
 # (both 0: softmin_small.wgsl / softmean_small.wgsl for d <= 3,
 # softmin.wgsl / softmean.wgsl above); eps = 0.05 d / 2; the soft-mean
 # averages V = Y (dv = d).
@@ -49,7 +51,7 @@ for d in $DLOOP; do
     if [ "$n" = 1e5 ] && [ "$d" -ge 64 ]; then batch=1 reps=3; fi
     if [ "${ONEPROC:-0}" = 1 ]; then epsflag= batch=${BATCH:-20} reps=10; fi
     for variant in $VARIANTS; do
-      hd=1 rb=0 ks=$KERNELS kern=1 rm= rn= kc= pf= groups= unroll=
+      hd=1 rb=0 ks=$KERNELS kern=1 rm= rn= kc= pf= groups= unroll= meanrm=
       case $variant in
         default) hd= kern= ;;
         per-pair) hd=0 ;;
@@ -57,7 +59,7 @@ for d in $DLOOP; do
           rb=${variant#tiled-rb} ks=softmin
           case ",$KERNELS," in *,softmin,*) ;; *) continue ;; esac ;;
         tiled2*)
-          # tiled2[-RMxRN][-kcK][-pf|-db][-gG]: softmin_hd2.wgsl / softmean_hd2.wgsl
+          # tiled2[-RMxRN][-kcK][-pf|-db][-gG][-u|-l][-mR]: softmin_hd2.wgsl / softmean_hd2.wgsl
           kern=2
           for part in $(echo "${variant#tiled2}" | tr - ' '); do
             case $part in
@@ -67,10 +69,12 @@ for d in $DLOOP; do
               db) pf=2 ;;
               g*) groups=${part#g} ;;
               u) unroll=1 ;;
+              l) unroll=0 ;;
+              m*) meanrm=${part#m} ;;
             esac
           done ;;
       esac
-      OTPLAY_SOFTMIN_HD_KERNEL=$kern OTPLAY_SOFTMEAN_HD_KERNEL=$kern OTPLAY_HD_RM=$rm OTPLAY_HD_RN=$rn OTPLAY_HD_KC=$kc OTPLAY_HD_PF=$pf OTPLAY_HD_GROUPS=$groups OTPLAY_HD_UNROLL=$unroll \
+      OTPLAY_SOFTMIN_HD_KERNEL=$kern OTPLAY_SOFTMEAN_HD_KERNEL=$kern OTPLAY_HD_RM=$rm OTPLAY_HD_RN=$rn OTPLAY_HD_KC=$kc OTPLAY_HD_PF=$pf OTPLAY_HD_GROUPS=$groups OTPLAY_HD_UNROLL=$unroll OTPLAY_HD_MEAN_RM=$meanrm \
       OTPLAY_SOFTMIN_HD_MIN=$hd OTPLAY_SOFTMEAN_HD_MIN=$hd OTPLAY_SOFTMIN_HD_RB=$rb timeout 120 "$BIN" bench --backend gpu --sizes "$n" --d "$d" $epsflag \
         --kernel "$ks" --batch $batch --reps $reps --json 2>"$OUT/err.txt" |
         V=$variant python3 -c 'import json, os, sys

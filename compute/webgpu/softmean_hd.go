@@ -85,15 +85,19 @@ func (b *Backend) softMeanHD(dst compute.Array, p compute.Pairs, v compute.Array
 func (b *Backend) softMeanHD2(dst compute.Array, p compute.Pairs, v compute.Array, dv int) (bool, error) {
 	sh := b.hd.shape.shapeFor(p.D, true)
 	pf := sh.Prefetch >= 2
-	s := b.hdPlan(p, sh, 64, 64, 4, p.N*(dv+2))
+	rm := sh.MeanRM
+	if dv < 5 {
+		rm = 4 // 8 rows need at least 2 value-column vec4s (shaders.SoftMeanHD2)
+	}
+	s := b.hdPlan(p, sh, 16*rm, 64, 4, p.N*(dv+2))
 	s.kc, s.dp = shaders.HDChunk(p.D, min(sh.KC, 16))
 	s.shared = 2048 * 16
 	if !b.hdFits(s) {
 		return false, nil
 	}
 	unroll := sh.Unroll == 2
-	key := fmt.Sprintf("softmean_hd2:D=%d:DV=%d:KC=%d:PF=%v:U=%v", p.D, dv, s.kc, pf, unroll)
-	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMeanHD2(p.D, dv, s.kc, pf, unroll) })
+	key := fmt.Sprintf("softmean_hd2:D=%d:DV=%d:RM=%d:KC=%d:PF=%v:U=%v", p.D, dv, rm, s.kc, pf, unroll)
+	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMeanHD2(p.D, dv, rm, s.kc, pf, unroll) })
 	if err != nil {
 		return true, err
 	}

@@ -181,10 +181,13 @@ type hdState struct {
 //   - Unroll: 1 off, 2 on, each chunk's k steps (and the soft-mean's
 //     P.V steps) written out in the generated WGSL instead of a loop
 //     (default on from d = 16); OTPLAY_HD_UNROLL=0 or 1.
+//   - MeanRM: the rows an invocation of softmean_hd2.wgsl, 4 or 8 (a
+//     128-row block, its P tile in two halves; 4 where dv < 5; default
+//     4); OTPLAY_HD_MEAN_RM.
 //
 // Measured on an H100 (bench/gpu/hd_sweep.sh, README Speed).
 type HDShape struct {
-	Kernel, MeanKernel, RM, RN, KC, Prefetch, Groups, Unroll int
+	Kernel, MeanKernel, RM, RN, KC, Prefetch, Groups, Unroll, MeanRM int
 }
 
 // The defaults from hdUnrollD (H100, bench/gpu/hd_sweep.sh sections
@@ -232,6 +235,7 @@ func (s HDShape) shapeFor(d int, mean bool) HDShape {
 	}
 	def(&s.Prefetch, 1)
 	def(&s.Unroll, 1)
+	def(&s.MeanRM, 4)
 	return s
 }
 
@@ -253,6 +257,7 @@ func hdStateFromEnv() hdState {
 		RN:         envInt("OTPLAY_HD_RN", block),
 		KC:         envInt("OTPLAY_HD_KC", func(v int) bool { return v >= 4 && v <= 32 && v%4 == 0 }),
 		Groups:     envInt("OTPLAY_HD_GROUPS", func(v int) bool { return v > 0 }),
+		MeanRM:     envInt("OTPLAY_HD_MEAN_RM", func(v int) bool { return v == 4 || v == 8 }),
 	}
 	switch os.Getenv("OTPLAY_HD_PF") {
 	case "0":
@@ -286,7 +291,7 @@ func (b *Backend) SetHDShape(s HDShape) {
 		return false
 	}
 	if !in(s.Kernel, 1, 2) || !in(s.MeanKernel, 1, 2) || !in(s.RM, 4, 8, 16) || !in(s.RN, 4, 8, 16) || s.RM*s.RN > 128 ||
-		s.KC < 0 || s.KC > 32 || s.KC%4 != 0 || !in(s.Prefetch, 1, 2, 3) || !in(s.Unroll, 1, 2) || s.Groups < 0 {
+		s.KC < 0 || s.KC > 32 || s.KC%4 != 0 || !in(s.Prefetch, 1, 2, 3) || !in(s.Unroll, 1, 2) || !in(s.MeanRM, 4, 8) || s.Groups < 0 {
 		panic(fmt.Sprintf("webgpu: SetHDShape: shape %+v out of range", s))
 	}
 	b.hd.shape = s

@@ -68,7 +68,7 @@ for s in $SECTIONS; do
     v14min2) section v14min2 ONEPROC=1 DIMS="16 32 64 128 192" SIZES="${SIZES5:-1e4 3e4}" KERNELS=softmin \
       VARIANTS="default tiled2-8x8-l" ;;
     # The column split's target at 1e4 (default 2048 workgroups).
-    v14groups) section v14groups ONEPROC=1 DIMS="16 32 64 128 192" SIZES="${SIZES5%% *}" KERNELS=softmin \
+    v14groups) section v14groups ONEPROC=1 DIMS="16 32 64 128 192" SIZES="$(echo ${SIZES5:-1e4} | cut -d" " -f1)" KERNELS=softmin \
       VARIANTS="tiled2-g1024 tiled2-g4096" ;;
     # Not yet run on a GPU: the soft-min's double-buffered staging.
     db) section db DIMS="8 16 64 192" SIZES="1e4 3e4 1e5" KERNELS=softmin VARIANTS="default tiled2-8x8-db tiled2-8x4-db" ;;

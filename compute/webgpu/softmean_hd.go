@@ -77,6 +77,17 @@ func (b *Backend) softMeanHD(dst compute.Array, p compute.Pairs, v compute.Array
 	return wrap(b.dev.Dispatch(ck, []*gpu.Buffer{b.arr(dst).buf, out}, []uint32{uint32(p.N), uint32(nsplit), cx, 0}, cx, cy, 1))
 }
 
+// softMeanHD8MaxDV is the largest value dimension at which
+// softmean_hd2.wgsl takes 8 rows an invocation by default (from d =
+// hdUnrollD; 4 rows elsewhere). Measured on an H100 (bench/gpu/hd_sweep.sh
+// v14mean2, 2026-12-06 08:41 UTC, one device call, dv = d, both unrolled,
+// N = 1e4 / 3e4, ms), 8 rows against 4: d = 16 0.566 / 3.39 against
+// 0.560 / 3.60; d = 32 0.668 / 4.93 against 0.782 / 5.60; d = 64 1.29 /
+// 8.24 against 1.31 / 9.21; d = 128 2.02 / 15.3 against 2.20 / 17.1; but
+// d = 192 4.49 / 35.4 against 3.19 / 25.6 (8 rows x 3 value chunks are 96
+// accumulators an invocation; with loops 3.16 / 26.0).
+const softMeanHD8MaxDV = 128
+
 // softMeanHD2 runs softmean_hd2.wgsl after its prep (softmin_hd_prep.wgsl,
 // softmin_hd_bias.wgsl), then softmean_cost_combine.wgsl when the column
 // range is split across workgroups. It reports false, doing nothing,
@@ -86,6 +97,12 @@ func (b *Backend) softMeanHD2(dst compute.Array, p compute.Pairs, v compute.Arra
 	sh := b.hd.shape.shapeFor(p.D, true)
 	pf := sh.Prefetch >= 2
 	rm := sh.MeanRM
+	if rm == 0 {
+		rm = 4
+		if p.D >= hdUnrollD && dv <= softMeanHD8MaxDV {
+			rm = 8
+		}
+	}
 	if dv < 5 {
 		rm = 4 // 8 rows need at least 2 value-column vec4s (shaders.SoftMeanHD2)
 	}

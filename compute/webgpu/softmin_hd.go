@@ -182,8 +182,8 @@ type hdState struct {
 //     P.V steps) written out in the generated WGSL instead of a loop
 //     (default on from d = 16); OTPLAY_HD_UNROLL=0 or 1.
 //   - MeanRM: the rows an invocation of softmean_hd2.wgsl, 4 or 8 (a
-//     128-row block, its P tile in two halves; 4 where dv < 5; default
-//     4); OTPLAY_HD_MEAN_RM.
+//     128-row block, its P tile in two halves; 4 where dv < 5; default 8
+//     from d = 16 with dv <= softMeanHD8MaxDV, else 4); OTPLAY_HD_MEAN_RM.
 //
 // Measured on an H100 (bench/gpu/hd_sweep.sh, README Speed).
 type HDShape struct {
@@ -235,7 +235,6 @@ func (s HDShape) shapeFor(d int, mean bool) HDShape {
 	}
 	def(&s.Prefetch, 1)
 	def(&s.Unroll, 1)
-	def(&s.MeanRM, 4)
 	return s
 }
 

@@ -56,6 +56,15 @@ func TestSoftMinSmall(t *testing.T) {
 			}
 		}
 	}
+	// Sample: the starting maxima over the first 16 columns, once; the
+	// per-tile sums still run over the whole tile.
+	src, err := SoftMinSmall(2, 4, 64, 256, SmallOptions{Form: Lazy, Sample: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(src, "q < min(cnt, 16u);") != 1 || !strings.Contains(src, "if (!(s3 < LAZY_LIMIT))") {
+		t.Error("SoftMinSmall(Lazy, Sample 16) does not sample the first 16 columns once, or lost the tile check")
+	}
 	if _, err := SoftMinSmall(4, 1, 64, 256, SmallOptions{}); err == nil {
 		t.Error("SoftMinSmall accepted d = 4")
 	}

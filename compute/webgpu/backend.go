@@ -116,7 +116,8 @@ type Backend struct {
 	// units (shaders.SmallOptions). Default: shaders.Lazy, no polynomial
 	// rows (by H100 measurement, see the package doc); also
 	// OTPLAY_SMALL_FORM=twopass|onepass|lazy (OTPLAY_SOFTMIN_ONEPASS=1 is
-	// onepass) and OTPLAY_SMALL_POLY=k.
+	// onepass), OTPLAY_SMALL_POLY=k and OTPLAY_SMALL_SAMPLE=k (the Lazy
+	// form's starting maxima over the first k columns only).
 	Small shaders.SmallOptions
 	// SmallTile overrides the tile length (columns staged in workgroup
 	// memory) of the unrolled kernels (0: 256 for the soft-min, 128 for the
@@ -137,6 +138,9 @@ type Backend struct {
 	// last wave of workgroups mostly empty; the same at 1e4, where the
 	// one-tile-per-split floor decides. Also OTPLAY_SOFTMIN_TARGET_GROUPS.
 	SoftMinTargetGroups int
+	// SoftMeanTargetGroups is TargetGroups for the unrolled soft-mean's
+	// column split (0: TargetGroups); also OTPLAY_SOFTMEAN_TARGET_GROUPS.
+	SoftMeanTargetGroups int
 	// HDMinDim is the smallest dimension whose squared-Euclidean SoftMin
 	// runs the tiled matrix-product kernel (softmin_hd2.wgsl); 0 keeps the
 	// per-pair kernel at every dimension. Default 4 (by H100
@@ -196,6 +200,7 @@ func New(d *gpu.Device) (*Backend, error) {
 		b.Small.Form = f
 	}
 	b.Small.PolyEvery = intFromEnv("OTPLAY_SMALL_POLY", 16)
+	b.Small.Sample = intFromEnv("OTPLAY_SMALL_SAMPLE", 1024)
 	b.SmallTile = intFromEnv("OTPLAY_SMALL_TILE", 1024)
 	b.SoftMeanWG = intFromEnv("OTPLAY_SOFTMEAN_WG", 256)
 	b.SoftMeanR = intFromEnv("OTPLAY_SOFTMEAN_R", 16)
@@ -206,6 +211,7 @@ func New(d *gpu.Device) (*Backend, error) {
 	if v := intFromEnv("OTPLAY_SOFTMIN_TARGET_GROUPS", 1<<20); v > 0 {
 		b.SoftMinTargetGroups = v
 	}
+	b.SoftMeanTargetGroups = intFromEnv("OTPLAY_SOFTMEAN_TARGET_GROUPS", 1<<20)
 	b.HDMinDim = minDimFromEnv("OTPLAY_SOFTMIN_HD_MIN", hdDefaultMinDim)
 	b.SoftMeanHDMinDim = minDimFromEnv("OTPLAY_SOFTMEAN_HD_MIN", softMeanHDDefaultMinDim)
 	b.hd = hdStateFromEnv()
@@ -253,6 +259,10 @@ func (b *Backend) Close() error {
 
 // Wait submits queued work and waits for it (for timing).
 func (b *Backend) Wait() error { return wrap(b.dev.Wait()) }
+
+// Flush submits queued work without waiting for it (for timing: the host's
+// share of a batch, see otplay bench's submit_ms).
+func (b *Backend) Flush() error { return wrap(b.dev.Flush()) }
 
 func wrap(err error) error {
 	switch {

@@ -217,7 +217,11 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 	rowBlocks := (p.N + wg*r - 1) / (wg * r)
 	jchunk := p.M
 	if small {
-		nsplit, jchunk = b.splitColumns(rowBlocks, p.M, tile, b.TargetGroups)
+		target := b.TargetGroups
+		if b.SoftMeanTargetGroups > 0 {
+			target = b.SoftMeanTargetGroups
+		}
+		nsplit, jchunk = b.splitColumns(rowBlocks, p.M, tile, target)
 	}
 	out := b.arr(dst).buf
 	if nsplit > 1 {

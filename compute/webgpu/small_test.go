@@ -11,7 +11,8 @@ import (
 )
 
 // TestSmallForms runs the unrolled d <= 3 soft-min and soft-mean in every
-// form (two-pass, online, lazy) with and without the polynomial exp2
+// form (two-pass, online, lazy; lazy with its starting maxima sampled from
+// the first 1 or 16 columns) with and without the polynomial exp2
 // (every row, every second or third row) against the float64 CPU backend, at the
 // conformance tolerances (soft-min: 3e-6 of max|f| + max C + eps;
 // soft-mean: min(2e-3, 1e-4 + 1e-7 max C / eps) of max|V|). N = 130, M =
@@ -50,7 +51,8 @@ func TestSmallForms(t *testing.T) {
 			wantF, wantM := smallRun(t, cpu, x, y, g, n, m, d, eps)
 			maxC := float64(d)
 			for _, o := range []shaders.SmallOptions{{Form: shaders.TwoPass}, {Form: shaders.OnePass}, {Form: shaders.Lazy},
-				{Form: shaders.Lazy, PolyEvery: 1}, {Form: shaders.TwoPass, PolyEvery: 3}, {Form: shaders.OnePass, PolyEvery: 2}} {
+				{Form: shaders.Lazy, PolyEvery: 1}, {Form: shaders.TwoPass, PolyEvery: 3}, {Form: shaders.OnePass, PolyEvery: 2},
+				{Form: shaders.Lazy, Sample: 1}, {Form: shaders.Lazy, Sample: 16}} {
 				be.Small = o
 				name := fmt.Sprintf("d=%d g=%s %v", d, gname, be.Small)
 				gotF, gotM := smallRun(t, be, x, y, g, n, m, d, eps)

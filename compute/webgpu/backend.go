@@ -138,6 +138,11 @@ type Backend struct {
 	// last wave of workgroups mostly empty; the same at 1e4, where the
 	// one-tile-per-split floor decides. Also OTPLAY_SOFTMIN_TARGET_GROUPS.
 	SoftMinTargetGroups int
+	// CombineLanes > 1 merges the soft-min's per-split partials with that
+	// many invocations a row (softmin_combine_wide.wgsl: 2, 4, 8, 16, 32
+	// or 64) instead of one (softmin_combine.wgsl, 0 or 1); also
+	// OTPLAY_COMBINE_LANES.
+	CombineLanes int
 	// SoftMeanTargetGroups is TargetGroups for the unrolled soft-mean's
 	// column split (0: TargetGroups); also OTPLAY_SOFTMEAN_TARGET_GROUPS.
 	SoftMeanTargetGroups int
@@ -210,6 +215,9 @@ func New(d *gpu.Device) (*Backend, error) {
 	}
 	if v := intFromEnv("OTPLAY_SOFTMIN_TARGET_GROUPS", 1<<20); v > 0 {
 		b.SoftMinTargetGroups = v
+	}
+	if v := intFromEnv("OTPLAY_COMBINE_LANES", 64); v&(v-1) == 0 {
+		b.CombineLanes = v
 	}
 	b.SoftMeanTargetGroups = intFromEnv("OTPLAY_SOFTMEAN_TARGET_GROUPS", 1<<20)
 	b.HDMinDim = minDimFromEnv("OTPLAY_SOFTMIN_HD_MIN", hdDefaultMinDim)

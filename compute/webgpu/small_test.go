@@ -108,3 +108,47 @@ func smallRun(t *testing.T, be compute.Backend, x, y, g []float64, n, m, d int, 
 	}
 	return f, mean
 }
+
+// TestSoftMinCombineWide merges many column splits (SplitMinCols 16: 36
+// splits of M = 600 columns, against two by default on lavapipe) with one
+// invocation a row (softmin_combine.wgsl) and with 4 and 64 a row
+// (softmin_combine_wide.wgsl; at 64 most lanes hold no split), for the
+// Lazy form with sampled maxima, against the float64 CPU backend at the
+// soft-min's conformance tolerance (see TestSmallForms), with g = 0 (every
+// split counts) and the rising potential (the splits' maxima differ by
+// hundreds of nats).
+func TestSoftMinCombineWide(t *testing.T) {
+	be := gputest.Raw(t)
+	saved, savedLanes, savedSplit, savedTarget := be.Small, be.CombineLanes, be.SplitMinCols, be.SoftMinTargetGroups
+	defer func() {
+		be.Small, be.CombineLanes, be.SplitMinCols, be.SoftMinTargetGroups = saved, savedLanes, savedSplit, savedTarget
+	}()
+	be.Small = shaders.SmallOptions{Form: shaders.Lazy, Sample: 16}
+	be.SplitMinCols, be.SoftMinTargetGroups = 16, 1<<16
+	cpu := compute.NewCPU(0)
+	const n, m, d, eps = 130, 600, 2, 0.05
+	x, y, g := make([]float64, n*d), make([]float64, m*d), make([]float64, m)
+	for i := range x {
+		x[i] = compute.UniformAt(31, uint64(i))
+	}
+	for i := range y {
+		y[i] = compute.UniformAt(32, uint64(i))
+	}
+	for _, rise := range []float64{0, 4 * eps} {
+		for j := range g {
+			g[j] = rise * float64(j)
+		}
+		want, _ := smallRun(t, cpu, x, y, g, n, m, d, eps)
+		scale := maxAbs(want) + d + eps
+		for _, lanes := range []int{1, 4, 64} {
+			be.CombineLanes = lanes
+			got, _ := smallRun(t, be, x, y, g, n, m, d, eps)
+			for i := range want {
+				if e := math.Abs(got[i]-want[i]) / scale; !(e <= 3e-6) {
+					t.Errorf("g rising %g a column, lanes %d: soft-min row %d = %.8g, want %.8g (error %.2g of scale)", rise, lanes, i, got[i], want[i], e)
+					break
+				}
+			}
+		}
+	}
+}

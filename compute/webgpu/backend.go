@@ -117,14 +117,15 @@ type Backend struct {
 	// rows (by H100 measurement, see the package doc); also
 	// OTPLAY_SMALL_FORM=twopass|onepass|lazy (OTPLAY_SOFTMIN_ONEPASS=1 is
 	// onepass), OTPLAY_SMALL_POLY=k and OTPLAY_SMALL_SAMPLE=k (the Lazy
-	// form's starting maxima over the first k columns only).
+	// form's starting maxima over the first k columns only; default 16, by
+	// H100 measurement, see the package doc; 1024 takes the whole tile).
 	Small shaders.SmallOptions
 	// SmallTile overrides the tile length (columns staged in workgroup
 	// memory) of the unrolled kernels (0: 256 for the soft-min, 128 for the
 	// soft-mean); also OTPLAY_SMALL_TILE.
 	SmallTile int
 	// SoftMeanWG and SoftMeanR override the unrolled soft-mean's workgroup
-	// size and rows per invocation (0: 64 and 4); also OTPLAY_SOFTMEAN_WG
+	// size and rows per invocation (0: 128 and 4); also OTPLAY_SOFTMEAN_WG
 	// and OTPLAY_SOFTMEAN_R.
 	SoftMeanWG, SoftMeanR int
 	// SplitMinCols is the fewest columns one split of the column range gets
@@ -140,11 +141,15 @@ type Backend struct {
 	SoftMinTargetGroups int
 	// CombineLanes > 1 merges the soft-min's per-split partials with that
 	// many invocations a row (softmin_combine_wide.wgsl: 2, 4, 8, 16, 32
-	// or 64) instead of one (softmin_combine.wgsl, 0 or 1); also
-	// OTPLAY_COMBINE_LANES.
+	// or 64) instead of one (softmin_combine.wgsl, 0 or 1). Default 4: on
+	// an H100 at N = 1e4 (39 splits) the soft-min took 0.046 ms against
+	// 0.072 with one (8 lanes: 0.049; bench/gpu/results/small-h100-call3.jsonl).
+	// Also OTPLAY_COMBINE_LANES.
 	CombineLanes int
 	// SoftMeanTargetGroups is TargetGroups for the unrolled soft-mean's
-	// column split (0: TargetGroups); also OTPLAY_SOFTMEAN_TARGET_GROUPS.
+	// column split (0: TargetGroups). Default 4 x TargetGroups on hardware
+	// adapters, as for the soft-min (with 128-wide workgroups, see
+	// SoftMeanWG); also OTPLAY_SOFTMEAN_TARGET_GROUPS.
 	SoftMeanTargetGroups int
 	// HDMinDim is the smallest dimension whose squared-Euclidean SoftMin
 	// runs the tiled matrix-product kernel (softmin_hd2.wgsl); 0 keeps the
@@ -205,7 +210,10 @@ func New(d *gpu.Device) (*Backend, error) {
 		b.Small.Form = f
 	}
 	b.Small.PolyEvery = intFromEnv("OTPLAY_SMALL_POLY", 16)
-	b.Small.Sample = intFromEnv("OTPLAY_SMALL_SAMPLE", 1024)
+	b.Small.Sample = 16
+	if v := intFromEnv("OTPLAY_SMALL_SAMPLE", 1024); v > 0 {
+		b.Small.Sample = v
+	}
 	b.SmallTile = intFromEnv("OTPLAY_SMALL_TILE", 1024)
 	b.SoftMeanWG = intFromEnv("OTPLAY_SOFTMEAN_WG", 256)
 	b.SoftMeanR = intFromEnv("OTPLAY_SOFTMEAN_R", 16)
@@ -216,10 +224,16 @@ func New(d *gpu.Device) (*Backend, error) {
 	if v := intFromEnv("OTPLAY_SOFTMIN_TARGET_GROUPS", 1<<20); v > 0 {
 		b.SoftMinTargetGroups = v
 	}
-	if v := intFromEnv("OTPLAY_COMBINE_LANES", 64); v&(v-1) == 0 {
+	b.CombineLanes = 4
+	if v := intFromEnv("OTPLAY_COMBINE_LANES", 64); v > 0 && v&(v-1) == 0 {
 		b.CombineLanes = v
 	}
-	b.SoftMeanTargetGroups = intFromEnv("OTPLAY_SOFTMEAN_TARGET_GROUPS", 1<<20)
+	if !d.Info().Fallback {
+		b.SoftMeanTargetGroups = 4 * b.TargetGroups
+	}
+	if v := intFromEnv("OTPLAY_SOFTMEAN_TARGET_GROUPS", 1<<20); v > 0 {
+		b.SoftMeanTargetGroups = v
+	}
 	b.HDMinDim = minDimFromEnv("OTPLAY_SOFTMIN_HD_MIN", hdDefaultMinDim)
 	b.SoftMeanHDMinDim = minDimFromEnv("OTPLAY_SOFTMEAN_HD_MIN", softMeanHDDefaultMinDim)
 	b.hd = hdStateFromEnv()
@@ -228,6 +242,9 @@ func New(d *gpu.Device) (*Backend, error) {
 	}
 	// OTPLAY_FLUSH_EVERY=n submits every n dispatches (gpu.Device.SetFlushEvery).
 	d.SetFlushEvery(intFromEnv("OTPLAY_FLUSH_EVERY", 1<<20))
+	// OTPLAY_FLUSH_AFTER_WAIT=n submits n, 2n, 4n, ... dispatches after each
+	// wait (gpu.Device.SetFlushAfterWait).
+	d.SetFlushAfterWait(intFromEnv("OTPLAY_FLUSH_AFTER_WAIT", 256))
 	dummy, err := d.NewBuffer(4)
 	if err != nil {
 		return nil, err

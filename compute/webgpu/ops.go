@@ -199,7 +199,10 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 		small       = p.D <= 3 && dv <= 4 && !b.NoUnroll
 	)
 	if small {
-		r, wg, tile = 4, 64, 128
+		// WG 128 and a column split aimed at 4 x TargetGroups (8192 on an
+		// H100) took 3.96 ms at N = 1e5 against 4.20 with WG 64 and 2048
+		// (Backend.SoftMeanTargetGroups; bench/gpu/results/small-h100-call3.jsonl).
+		r, wg, tile = 4, 128, 128
 		if b.SoftMeanR > 0 {
 			r = b.SoftMeanR
 		}

@@ -104,17 +104,25 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
   if (g.x < p.n) { x[g.x] = x[g.x] * 2u + p.add; }
 }`
 
-func TestBatchOrder(t *testing.T) {
-	d := open(t)
+// doubleAddBuffer compiles doubleAddSrc and allocates a zeroed buffer of n
+// words for it.
+func doubleAddBuffer(t *testing.T, d *gpu.Device, n int) (*gpu.Kernel, *gpu.Buffer) {
+	t.Helper()
 	k, err := d.Kernel("double-add", doubleAddSrc, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 100
 	buf, err := d.NewBuffer(n)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return k, buf
+}
+
+func TestBatchOrder(t *testing.T) {
+	d := open(t)
+	n := 100
+	k, buf := doubleAddBuffer(t, d, n)
 	want := uint32(0)
 	for step := uint32(1); step <= 10; step++ {
 		if err := d.Dispatch(k, []*gpu.Buffer{buf}, []uint32{step, uint32(n)}, 2, 1, 1); err != nil {
@@ -181,15 +189,8 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
 // must still see every dispatch recorded before it, in order.
 func TestReadReuseAndFlushAfterWait(t *testing.T) {
 	d := open(t)
-	k, err := d.Kernel("double-add", doubleAddSrc, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
 	n := 3000
-	buf, err := d.NewBuffer(n)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k, buf := doubleAddBuffer(t, d, n)
 	defer d.Release(buf)
 	for _, every := range []int{0, 1, 3} {
 		d.SetFlushAfterWait(every)

@@ -16,7 +16,7 @@
 # of 10, one JSON line per row with "variant", and the host's share per
 # call (record_ms: recording; submit_ms: ending the pass and submitting).
 # ROWS=small|large|all (default all) runs only the 1e4 rows or only the
-# 1e5 ones.
+# 1e5 ones; EXTRA adds bench flags (e.g. "EXTRA=--check-every 1000").
 #
 # (The earlier SOLVE=1 timed two `otplay solve` processes of 100 and 1100
 # iterations and took the difference; their fixed costs, the float64 host
@@ -52,10 +52,10 @@ for spec in "$@"; do
   (
     IFS=, ; for kv in $envs; do [ -n "$kv" ] && export "$kv"; done; unset IFS
     if [ "$ROWS" != large ]; then
-      row "$name" --sizes "$SMALL_N" --d 2 --kernel softmin,softmean,sinkhorn,solver --batch 50 --reps 10
+      row "$name" --sizes "$SMALL_N" --d 2 --kernel softmin,softmean,sinkhorn,solver --batch 50 --reps 10 ${EXTRA:-}
     fi
     if [ "$ROWS" != small ]; then
-      row "$name" --sizes "$LARGE_N" --d 2 --kernel softmin,softmean,sinkhorn,solver --batch 10 --reps 10
+      row "$name" --sizes "$LARGE_N" --d 2 --kernel softmin,softmean,sinkhorn,solver --batch 10 --reps 10 ${EXTRA:-}
       row "$name" --sizes "$LARGE_N" --d 3 --kernel softmin --batch 10 --reps 10
     fi
   )

@@ -107,6 +107,7 @@ points.`, stdout, stderr)
 	data := fs.String("data", "uniform", "points: uniform (on [0,1]^d) or normal (standard normal, columns shifted by 1)")
 	reps := fs.Int("reps", 10, "timed repetitions (median reported)")
 	batch := fs.Int("batch", 5, "calls per timed submission")
+	checkEvery := fs.Int("check-every", ot.DefaultCheckEvery, "solver: iterations between residual checks")
 	eps := fs.Float64("eps", 0, "entropic regularisation (0: 0.05 d/2)")
 	asJSON := fs.Bool("json", false, "print JSON rows")
 	if st, ok := parseFlags(fs, args); !ok {
@@ -123,6 +124,8 @@ points.`, stdout, stderr)
 		err = fmt.Errorf("--data %q: want uniform or normal", *data)
 	case *reps < 1 || *reps > 10000:
 		err = fmt.Errorf("--reps = %d: want 1 .. 10000", *reps)
+	case *checkEvery < 1:
+		err = fmt.Errorf("--check-every = %d: want >= 1", *checkEvery)
 	case *batch < 1 || *batch > 10000:
 		err = fmt.Errorf("--batch = %d: want 1 .. 10000", *batch)
 	case *eps < 0 || math.IsNaN(*eps) || math.IsInf(*eps, 0):
@@ -161,7 +164,7 @@ points.`, stdout, stderr)
 		}
 		for _, n := range ns {
 			for _, k := range strings.Split(*kernels, ",") {
-				row, err := benchOne(b, benchCase{kernel: k, data: *data, n: n, d: d, eps: e}, *reps, *batch)
+				row, err := benchOne(b, benchCase{kernel: k, data: *data, n: n, d: d, eps: e, checkEvery: *checkEvery}, *reps, *batch)
 				if err != nil {
 					fmt.Fprintf(stderr, "otplay bench: %s n=%d d=%d: %v\n", k, n, d, err)
 					return 1
@@ -190,6 +193,7 @@ type flusher interface{ Flush() error }
 // benchCase is one timed configuration of bench.
 type benchCase struct {
 	kernel, data string
+	checkEvery   int // the solver's residual checks (ot.Settings.CheckEvery)
 	n, d         int
 	eps          float64
 }
@@ -214,11 +218,11 @@ func benchPoints(b compute.Backend, x, y compute.Array, data string) error {
 }
 
 // benchSolver returns the balanced Sinkhorn solver (package ot, uniform
-// weights, a residual check every ot.DefaultCheckEvery iterations, read
-// back, never stopping) on the bench's points x and y: bench --kernel
+// weights, a residual check every checkEvery iterations, read back, never
+// stopping) on the bench's points x and y: bench --kernel
 // solver times its Step, the two soft-mins of an iteration with the
 // solver's own checks around them.
-func benchSolver(b compute.Backend, x, y compute.Array, n, d int, eps float64) (*ot.Solver, error) {
+func benchSolver(b compute.Backend, x, y compute.Array, n, d int, eps float64, checkEvery int) (*ot.Solver, error) {
 	hx, hy := make([]float64, n*d), make([]float64, n*d)
 	if err := b.Read(hx, x); err != nil {
 		return nil, err
@@ -226,7 +230,7 @@ func benchSolver(b compute.Backend, x, y compute.Array, n, d int, eps float64) (
 	if err := b.Read(hy, y); err != nil {
 		return nil, err
 	}
-	return ot.NewSolver(b, ot.Problem{X: hx, Y: hy, N: n, M: n, D: d}, ot.Settings{Eps: eps, Tol: ot.NeverStop, MaxIter: math.MaxInt32})
+	return ot.NewSolver(b, ot.Problem{X: hx, Y: hy, N: n, M: n, D: d}, ot.Settings{Eps: eps, Tol: ot.NeverStop, MaxIter: math.MaxInt32, CheckEvery: checkEvery})
 }
 
 func benchOne(b compute.Backend, bc benchCase, reps, batch int) (benchRow, error) {
@@ -268,7 +272,7 @@ func benchOne(b compute.Backend, bc benchCase, reps, batch int) (benchRow, error
 	p := compute.Pairs{X: x, Y: y, N: n, M: n, D: d, Eps: eps}
 	var sv *ot.Solver
 	if kernel == "solver" {
-		if sv, err = benchSolver(b, x, y, n, d, eps); err != nil {
+		if sv, err = benchSolver(b, x, y, n, d, eps, bc.checkEvery); err != nil {
 			return row, err
 		}
 		defer sv.Close()

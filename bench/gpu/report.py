@@ -234,7 +234,7 @@ class Report:
             c = self.cell(kernel, d, size, mark=BOTH)
             if kernel == "softmean" and d == 8 and ms is not None:
                 exp_pct = 100 * bound_ms("softmin", run.n(size), 2)[0] / ms
-                c += f"; {exp_pct:.1f}% of the exp bound"
+                c += f"; {exp_pct:.2g}% of the exp bound"
             met = "?" if ms is None else ("met" if self.pct(kernel, d, size, ms)[0] >= goal_pct else "not met")
             self.out(f"| {label} | {c} | | {goal_text} | {met} |")
 

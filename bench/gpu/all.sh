@@ -4,9 +4,10 @@
 # in ONE device call, written to one file, $OUT/all.jsonl, from which
 # bench/gpu/report.py prints the README's tables.
 #
-# Rows, in order of priority (each `otplay bench --backend gpu --json` in its
-# own process, with a timeout, so that a crash or a hang costs one row; a
-# failed row is an "error" line and the run goes on):
+# Rows, in order of priority (`otplay bench --backend gpu --json`, one
+# process per dimension and size, with a timeout, so that a crash or a hang
+# costs that group; a group that fails other than by its timeout runs again
+# one kernel at a time; a failed row is an "error" line and the run goes on):
 #   1. the device: nvidia-smi, `otplay info --json`, `otplay version`;
 #   2. the shipped defaults ("variant": "default"): issue 14's rows first
 #      (soft-min d = 2 at 1e4 and 1e5, soft-mean d = 2 at 1e5, soft-min
@@ -104,31 +105,24 @@ actual() {
   case $1 in 1e4) echo "$N1E4" ;; 3e4) echo "$N3E4" ;; 1e5) echo "$N1E5" ;; *) echo "$1" ;; esac
 }
 
-# The default rows, in order of priority: "KERNEL D SIZE".
-rows() {
+# The default rows, in order of priority, as groups timed by one process:
+# "KERNELS D SIZE" (KERNELS a comma-separated list).
+groups() {
   cat <<'EOF'
-softmin 2 1e5
-softmin 2 1e4
-softmean 2 1e5
+softmin,softmean,sinkhorn 2 1e5
+softmin,softmean,sinkhorn 2 1e4
 softmin 3 1e5
-softmin 8 1e5
-softmean 8 1e5
-softmin 64 1e4
-softmin 64 3e4
-softmean 64 1e4
-sinkhorn 2 1e4
-softmean 2 1e4
-sinkhorn 2 1e5
+softmin,softmean 8 1e5
+softmin,softmean 64 1e4
+softmin,softmean 64 3e4
 softmin 3 1e4
 EOF
   for d in 4 8 16 32 64 128 192; do
     for s in 1e4 3e4 1e5; do
-      for k in softmin softmean; do
-        case "$k $d $s" in
-          "softmin 8 1e5" | "softmean 8 1e5" | "softmin 64 1e4" | "softmin 64 3e4" | "softmean 64 1e4") ;;
-          *) echo "$k $d $s" ;;
-        esac
-      done
+      case "$d $s" in
+        "8 1e5" | "64 1e4" | "64 3e4") ;;
+        *) echo "softmin,softmean $d $s" ;;
+      esac
     done
   done
   echo "solve 2 1e4"
@@ -145,40 +139,57 @@ batch() {
   fi
 }
 
-# bench_row VARIANT KERNEL D SIZE [ENV=V ...]: one row in its own process.
-bench_row() {
-  local variant=$1 kernel=$2 d=$3 size=$4
+# bench_group VARIANT KERNELS D SIZE [ENV=V ...]: the rows KERNELS at d = D
+# and SIZE in one process. If it fails other than by its timeout, each
+# kernel is run again alone, so that one bad kernel costs one row.
+bench_group() {
+  local variant=$1 kernels=$2 d=$3 size=$4
   shift 4
-  local id="$kernel/d=$d/n=$size" n bin=$BIN t0=$SECONDS rc
+  local n bin=$BIN t0=$SECONDS rc k
   n=$(actual "$size")
   local envs=()
   for kv in "$@"; do
     case $kv in BIN=*) bin=${kv#BIN=} ;; ?*) envs+=("$kv") ;; esac
   done
   if [ "$(left)" -lt 2 ]; then
-    emit type=skipped variant="$variant" row="$id" why="budget of ${BUDGET}s spent"
+    for k in ${kernels//,/ }; do
+      emit type=skipped variant="$variant" row="$k/d=$d/n=$size" why="budget of ${BUDGET}s spent"
+    done
     return
   fi
-  if [ "$kernel" = solve ]; then
-    solve_row "$variant" "$id" "$d" "$size" "$n" "$bin" "${envs[@]}"
+  if [ "$kernels" = solve ]; then
+    solve_row "$variant" "solve/d=$d/n=$size" "$d" "$size" "$n" "$bin" "${envs[@]}"
     return
   fi
   local eps
   eps=$(awk "BEGIN{print 0.05*$d/2}")
-  env "${envs[@]}" timeout -k 5 "$(capped "$ROW_TIMEOUT")" "$bin" bench --backend gpu --json --kernel "$kernel" \
+  env "${envs[@]}" timeout -k 5 "$(capped "$ROW_TIMEOUT")" "$bin" bench --backend gpu --json --kernel "$kernels" \
     --d "$d" --sizes "$n" --eps "$eps" --batch "$(batch "$d" "$size")" --reps "$REPS" \
     >"$OUT/row.json" 2>"$OUT/row.err"
   rc=$?
   if [ $rc = 0 ] && "$PY" -c 'import json, sys
-variant, rid, size, wall, envs = sys.argv[1:]
+variant, d, size, wall, envs = sys.argv[1:]
 for r in json.load(sys.stdin):
+    rid = "%s/d=%s/n=%s" % (r["kernel"], d, size)
     print(json.dumps(dict(r, type="otplay", variant=variant, row=rid, size=size, env=envs, wall_s=int(wall))), flush=True)' \
-    "$variant" "$id" "$size" "$((SECONDS - t0))" "$*" <"$OUT/row.json" >>"$JSONL" 2>>"$LOG"; then
+    "$variant" "$d" "$size" "$((SECONDS - t0))" "$*" <"$OUT/row.json" >>"$JSONL" 2>>"$LOG"; then
     return
   fi
   [ $rc = 0 ] && rc=bad-json
-  emit type=error variant="$variant" row="$id" kernel="$kernel" d="$d" size="$size" n="$n" rc="$rc" \
-    env="$*" error="$(tail -c 400 "$OUT/row.err" | tr '\n' ' ')"
+  if [ "$kernels" != "${kernels%,*}" ] && [ "$rc" != 124 ] && [ "$rc" != 137 ]; then
+    echo "group $kernels d=$d n=$size ($variant) failed (rc $rc); each kernel alone" >>"$LOG"
+    for k in ${kernels//,/ }; do
+      bench_group "$variant" "$k" "$d" "$size" "$@"
+    done
+    return
+  fi
+  local msg
+  msg=$(tail -c 400 "$OUT/row.err" | tr '\n' ' ')
+  case $rc in 124 | 137) msg="timed out after $((SECONDS - t0))s (ROW_TIMEOUT=$ROW_TIMEOUT) $msg" ;; esac
+  for k in ${kernels//,/ }; do
+    emit type=error variant="$variant" row="$k/d=$d/n=$size" kernel="$k" d="$d" size="$size" n="$n" rc="$rc" \
+      env="$*" error="$msg"
+  done
 }
 
 # solve_row VARIANT ID D SIZE N BIN [ENV=V ...]: the solver's own iteration,
@@ -254,9 +265,9 @@ emit type=torch-check ok="$TORCH_OK" out="$TORCH_WHY"
 
 # 2. The defaults.
 echo "defaults at ${SECONDS}s" >>"$LOG"
-while read -r k d s; do
-  bench_row default "$k" "$d" "$s"
-done < <(rows)
+while read -r ks d s; do
+  bench_group default "$ks" "$d" "$s"
+done < <(groups)
 
 # 3. The PyTorch baselines of issue 14's table.
 baseline torch_softmin.py "${TORCH_CORE_S:-120}" "$N1E4,$N1E5"
@@ -274,15 +285,19 @@ for spec in "${specs[@]}"; do
   echo "variant $name ($envs) on $globs at ${SECONDS}s" >>"$LOG"
   IFS=, read -ra kvs <<<"$envs"
   set -f # the globs are patterns for the row ids, not for file names
-  while read -r k d s; do
-    for g in $globs; do
-      # shellcheck disable=SC2254 # the glob is the pattern
-      case "$k/d=$d/n=$s" in $g)
-        bench_row "$name" "$k" "$d" "$s" "${kvs[@]}"
-        break ;;
-      esac
+  while read -r ks d s; do
+    picked=
+    for k in ${ks//,/ }; do
+      for g in $globs; do
+        # shellcheck disable=SC2254 # the glob is the pattern
+        case "$k/d=$d/n=$s" in $g)
+          picked=${picked:+$picked,}$k
+          break ;;
+        esac
+      done
     done
-  done < <(rows)
+    [ -n "$picked" ] && bench_group "$name" "$picked" "$d" "$s" "${kvs[@]}"
+  done < <(groups)
   set +f
 done
 
@@ -290,7 +305,9 @@ done
 baseline torch_highd.py "${TORCH_REST_S:-150}" 8,16,32,128,192 "$N1E4,$N3E4"
 
 # 6. The conformance suite on this device.
-if [ "$VALIDATE" = 1 ]; then
+if [ "$VALIDATE" = 1 ] && [ "$(left)" -lt 20 ]; then
+  emit type=skipped what="otplay validate" why="budget of ${BUDGET}s spent"
+elif [ "$VALIDATE" = 1 ]; then
   timeout -k 5 "$(capped 120)" "$BIN" validate --backend gpu >"$OUT/validate.txt" 2>&1
   emit type=validate rc=$? tail="$(tail -3 "$OUT/validate.txt" | tr '\n' ' ')"
 fi

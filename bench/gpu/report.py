@@ -86,6 +86,7 @@ class Run:
         self.torch = {}  # (kernel, d, size) -> {impl: row}
         self.meta = {}  # type -> first row of that type (run, info, nvidia-smi, ...)
         self.errors, self.skipped, self.timings = [], [], []
+        self.failed = set()  # (variant, (kernel, d, size)) of the error rows
         self.devices, self.actual = set(), {}
         self.variants = []
         for path in paths:
@@ -102,6 +103,9 @@ class Run:
             return
         if kind == "error" or ("error" in r and "median_ms" not in r and "ms" not in r):
             self.errors.append(r)
+            if r.get("kernel") and r.get("d") is not None and r.get("size"):
+                variant = "default" if r.get("variant", "default") in default_variants else r["variant"]
+                self.failed.add((variant, (r["kernel"], int(r["d"]), str(r["size"]))))
             return
         if kind == "skipped":
             self.skipped.append(r)
@@ -335,15 +339,19 @@ class Report:
         self.out()
         self.out("| row | default | " + " | ".join(f"`{v}`" for v in others) + " |")
         self.out("|---|---|" + "---|" * len(others))
-        for key in sorted(self.run.otplay, key=lambda k: (k[0], k[1], float(k[2]))):
-            vs = self.run.otplay[key]
-            if not any(v in vs for v in others):
+        keys = set(self.run.otplay) | {key for (_, key) in self.run.failed}
+        for key in sorted(keys, key=lambda k: (k[0], k[1], float(k[2]))):
+            vs = self.run.otplay.get(key, {})
+            if not any(v in vs or (v, key) in self.run.failed for v in others):
                 continue
             base = self.run.ms(*key)
             cells = []
             for v in others:
                 ms = self.run.ms(*key, variant=v)
-                cells.append("" if ms is None else f"{fmt_ms(ms)}" + (f" ({ms / base:.2f})" if base else ""))
+                if ms is None:
+                    cells.append("failed" if (v, key) in self.run.failed else "")
+                    continue
+                cells.append(f"{fmt_ms(ms)}" + (f" ({ms / base:.2f})" if base else ""))
             self.out(f"| {NAMES[key[0]]}, d = {key[1]}, {key[2]} | {'' if base is None else fmt_ms(base)} | " + " | ".join(cells) + " |")
         envs = [f"`{v}`: {self.run.otplay_env(v)}" for v in others if self.run.otplay_env(v)]
         if envs:

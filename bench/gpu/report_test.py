@@ -56,6 +56,15 @@ class ReportTest(unittest.TestCase):
         self.assertIn("| Sinkhorn iteration, d = 2, 1e4 | 0.144 ms, 33% (exp) | missing | >= 3x torch.compile | ? |", got)
         self.assertIn("torch-compile Sinkhorn iteration, d = 2, 1e4", got.split("Missing from the input")[1])
 
+    def test_smoke_variants_and_failures(self):
+        # The lavapipe smoke run: a variant's rows beside the defaults, its
+        # failed rows marked (one refused, one timed out) and listed.
+        got = render(SMOKE, {"default"})
+        self.assertIn("| soft-mean, d = 64, 1e4 | 6.92 |  | failed |", got)
+        self.assertIn("| Sinkhorn iteration, d = 2, 1e4 | 0.781 | 0.733 (0.94) | failed |", got)
+        self.assertIn("- failed: sinkhorn/d=2/n=1e4 (failbin rc 124): timed out after 8s", got)
+        self.assertIn("1e4 = 256, 3e4 = 384, 1e5 = 512", got)
+
     def test_missing_not_invented(self):
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "one.jsonl")

@@ -66,6 +66,8 @@ N1E4=${N1E4:-1e4} N3E4=${N3E4:-3e4} N1E5=${N1E5:-1e5} REPS=${REPS:-10}
 SOLVE_ITERS=${SOLVE_ITERS:-100 1100}
 PY=${PY:-python3}
 mkdir -p "$OUT"
+TMPD=$(mktemp -d) # each process's output before it becomes rows
+trap 'rm -rf "$TMPD"' EXIT
 JSONL=$OUT/all.jsonl
 LOG=$OUT/all.log
 : >"$JSONL"
@@ -165,14 +167,14 @@ bench_group() {
   eps=$(awk "BEGIN{print 0.05*$d/2}")
   env "${envs[@]}" timeout -k 5 "$(capped "$ROW_TIMEOUT")" "$bin" bench --backend gpu --json --kernel "$kernels" \
     --d "$d" --sizes "$n" --eps "$eps" --batch "$(batch "$d" "$size")" --reps "$REPS" \
-    >"$OUT/row.json" 2>"$OUT/row.err"
+    >"$TMPD/row.json" 2>"$TMPD/row.err"
   rc=$?
   if [ $rc = 0 ] && "$PY" -c 'import json, sys
 variant, d, size, wall, envs = sys.argv[1:]
 for r in json.load(sys.stdin):
     rid = "%s/d=%s/n=%s" % (r["kernel"], d, size)
     print(json.dumps(dict(r, type="otplay", variant=variant, row=rid, size=size, env=envs, wall_s=int(wall))), flush=True)' \
-    "$variant" "$d" "$size" "$((SECONDS - t0))" "$*" <"$OUT/row.json" >>"$JSONL" 2>>"$LOG"; then
+    "$variant" "$d" "$size" "$((SECONDS - t0))" "$*" <"$TMPD/row.json" >>"$JSONL" 2>>"$LOG"; then
     return
   fi
   [ $rc = 0 ] && rc=bad-json
@@ -184,7 +186,7 @@ for r in json.load(sys.stdin):
     return
   fi
   local msg
-  msg=$(tail -c 400 "$OUT/row.err" | tr '\n' ' ')
+  msg=$(tail -c 400 "$TMPD/row.err" | tr '\n' ' ')
   case $rc in 124 | 137) msg="timed out after $((SECONDS - t0))s (ROW_TIMEOUT=$ROW_TIMEOUT) $msg" ;; esac
   for k in ${kernels//,/ }; do
     emit type=error variant="$variant" row="$k/d=$d/n=$size" kernel="$k" d="$d" size="$size" n="$n" rc="$rc" \
@@ -200,13 +202,13 @@ solve_row() {
   shift 6
   for its in $SOLVE_ITERS; do
     env "$@" timeout -k 5 "$(capped "$ROW_TIMEOUT")" "$bin" solve --backend gpu --x "gaussian:$n:seed=1" \
-      --y "gaussian:$n:seed=2" --eps 0.05 --iters "$its" --tol 0 --json >"$OUT/row.json" 2>"$OUT/row.err" || { rc=$?; break; }
-    v=$("$PY" -c 'import json, sys; print(json.load(sys.stdin)["time_ms"])' <"$OUT/row.json" 2>>"$OUT/row.err") || { rc=bad-json; break; }
+      --y "gaussian:$n:seed=2" --eps 0.05 --iters "$its" --tol 0 --json >"$TMPD/row.json" 2>"$TMPD/row.err" || { rc=$?; break; }
+    v=$("$PY" -c 'import json, sys; print(json.load(sys.stdin)["time_ms"])' <"$TMPD/row.json" 2>>"$TMPD/row.err") || { rc=bad-json; break; }
     ms+=("$v")
   done
   if [ "$rc" != 0 ]; then
     emit type=error variant="$variant" row="$id" kernel=solve d="$d" size="$size" n="$n" rc="$rc" env="$*" \
-      error="$(tail -c 400 "$OUT/row.err" | tr '\n' ' ')"
+      error="$(tail -c 400 "$TMPD/row.err" | tr '\n' ' ')"
     return
   fi
   local a b
@@ -242,16 +244,16 @@ for l in sys.stdin:
 }
 
 # 1. The device.
-emit type=run date="$(date -u +%Y-%m-%dT%H:%M:%SZ)" host="$(hostname)" budget_s="$BUDGET" reps="$REPS" \
+emit type=run date="$(date -u +%Y-%m-%dT%H:%M:%SZ)" host="${HOSTNAME:-}" budget_s="$BUDGET" reps="$REPS" \
   sizes="{\"1e4\": $(awk "BEGIN{print $N1E4}"), \"3e4\": $(awk "BEGIN{print $N3E4}"), \"1e5\": $(awk "BEGIN{print $N1E5}")}" \
   variants="$VARIANTS" version="$(timeout 10 "$BIN" version 2>&1 | head -1)"
 emit type=nvidia-smi out="$(timeout 20 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader 2>&1 | head -4 | tr '\n' ' ')"
-if timeout 30 "$BIN" info --json >"$OUT/info.json" 2>"$OUT/info.err"; then
+if timeout 30 "$BIN" info --json >"$TMPD/info.json" 2>"$TMPD/info.err"; then
   "$PY" -c 'import json, sys
 i = json.load(sys.stdin)
-print(json.dumps({"type": "info", "gpu": i.get("gpu"), "gpu_error": i.get("gpu_error"), "version": i.get("version")}))' <"$OUT/info.json" >>"$JSONL"
+print(json.dumps({"type": "info", "gpu": i.get("gpu"), "gpu_error": i.get("gpu_error"), "version": i.get("version")}))' <"$TMPD/info.json" >>"$JSONL"
 else
-  emit type=error what="otplay info" error="$(tail -c 400 "$OUT/info.err" | tr '\n' ' ')"
+  emit type=error what="otplay info" error="$(tail -c 400 "$TMPD/info.err" | tr '\n' ' ')"
 fi
 TORCH_OK=1 TORCH_WHY=
 if [ "${TORCH:-1}" = 0 ]; then

@@ -102,6 +102,13 @@ class Run:
         if kind in ("run", "info", "nvidia-smi", "torch-check", "done", "validate"):
             self.meta.setdefault(kind, r)
             return
+        if "impl" in r:  # torch_softmin.py / torch_highd.py (an error, such as out of memory, shows in its cell)
+            kernel = "sinkhorn" if r.get("op") == "sinkhorn-iteration" else r.get("kernel", "softmin")
+            key = (kernel, int(r["d"]), size_label(r))
+            self.torch.setdefault(key, {})[r["impl"]] = r
+            if r.get("torch"):
+                self.torch_versions.add(r["torch"])
+            return
         if kind == "error" or ("error" in r and "median_ms" not in r and "ms" not in r):
             self.errors.append(r)
             if r.get("kernel") and r.get("d") is not None and r.get("size"):
@@ -113,13 +120,6 @@ class Run:
             return
         if kind == "timing" or "n" not in r:
             self.timings.append(r)
-            return
-        if "impl" in r:  # torch_softmin.py / torch_highd.py
-            kernel = "sinkhorn" if r.get("op") == "sinkhorn-iteration" else r.get("kernel", "softmin")
-            key = (kernel, int(r["d"]), size_label(r))
-            self.torch.setdefault(key, {})[r["impl"]] = r
-            if r.get("torch"):
-                self.torch_versions.add(r["torch"])
             return
         variant = r.get("variant", "default")
         if variant in default_variants:

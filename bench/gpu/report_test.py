@@ -83,6 +83,23 @@ class ReportTest(unittest.TestCase):
         self.assertNotIn("otplay soft-min, d = 64, 1e4;", listed)
         self.assertIn("every PyTorch row", listed)
 
+    def test_torch_failure_in_its_cell(self):
+        # PyTorch eager stores the N x N cost: at 1e5 it runs out of memory, and says so.
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "torch.jsonl")
+            with open(path, "w") as f:
+                f.write('{"impl": "torch-eager", "op": "sinkhorn-iteration", "n": 100000, "m": 100000, "d": 2, '
+                        '"eps": 0.05, "error": "out of memory", "type": "torch"}\n'
+                        '{"impl": "torch-compile", "op": "sinkhorn-iteration", "n": 100000, "m": 100000, "d": 2, '
+                        '"eps": 0.05, "median_ms": 76.4, "type": "torch"}\n'
+                        '{"type": "otplay", "variant": "default", "kernel": "sinkhorn", "d": 2, "n": 100000, '
+                        '"size": "1e5", "median_ms": 5.89}\n')
+            got = render([path], {"default"})
+        self.assertIn("| PyTorch eager | missing | out of memory |", got)
+        self.assertIn("| PyTorch `torch.compile` | missing | 76.4 |", got)
+        self.assertIn("| otplay's speed-up over `torch.compile` |  | 13.0x |", got)
+        self.assertNotIn("- failed", got)
+
     def test_readme_markers(self):
         with tempfile.TemporaryDirectory() as tmp:
             readme = os.path.join(tmp, "README.md")

@@ -48,12 +48,14 @@ BOTH = ("exp", "FMA")  # cells that name their bound, whichever binds
 NAMES = {"softmin": "soft-min", "softmean": "soft-mean", "sinkhorn": "Sinkhorn iteration", "solve": "solver iteration"}
 
 
-def size_label(row):
-    """The nominal size of a row: all.sh records it; older files only n."""
+def size_label(row, nominal=None):
+    """The nominal size of a row: all.sh records it for otplay's rows; the
+    others have n, named through nominal (n -> label, from all.sh's run
+    line, which maps the labels to smaller sizes in a smoke test) or SIZES."""
     if "size" in row:
         return str(row["size"])
     n = int(row["n"])
-    return SIZES.get(n, str(n))
+    return (nominal or {}).get(n) or SIZES.get(n, str(n))
 
 
 def bound_ms(kernel, n, d):
@@ -88,6 +90,7 @@ class Run:
         self.meta = {}  # type -> first row of that type (run, info, nvidia-smi, ...)
         self.errors, self.skipped, self.timings = [], [], []
         self.failed = set()  # (variant, (kernel, d, size)) of the error rows
+        self.nominal = {}  # n -> size label, from all.sh's run line
         self.devices, self.torch_versions, self.actual = set(), set(), {}
         self.variants = []
         for path in paths:
@@ -101,10 +104,12 @@ class Run:
         kind = r.get("type")
         if kind in ("run", "info", "nvidia-smi", "torch-check", "done", "validate"):
             self.meta.setdefault(kind, r)
+            if kind == "run":
+                self.nominal = {int(n): label for label, n in r.get("sizes", {}).items()}
             return
         if "impl" in r:  # torch_softmin.py / torch_highd.py (an error, such as out of memory, shows in its cell)
             kernel = "sinkhorn" if r.get("op") == "sinkhorn-iteration" else r.get("kernel", "softmin")
-            key = (kernel, int(r["d"]), size_label(r))
+            key = (kernel, int(r["d"]), size_label(r, self.nominal))
             self.torch.setdefault(key, {})[r["impl"]] = r
             if r.get("torch"):
                 self.torch_versions.add(r["torch"])
@@ -200,7 +205,10 @@ class Report:
         return fmt_ms(float(row["median_ms"]))
 
     def ratio(self, a, b):
-        return "" if a is None or b is None else f"{b / a:.1f}x"
+        """b / a as "2.2x" ("0.85x" below 1); empty if either is absent."""
+        if a is None or b is None:
+            return ""
+        return f"{b / a:.1f}x" if b >= a else f"{b / a:.2f}x"
 
     def header(self):
         run, meta = self.run, self.run.meta

@@ -16,8 +16,10 @@
 #      1e4), then the rest of the tables: soft-min, soft-mean and Sinkhorn
 #      iteration at d = 2 (1e4, 1e5), soft-min at d = 3 (1e4, 1e5), soft-min
 #      and soft-mean at d = 4, 8, 16, 32, 64, 128, 192 (1e4, 3e4, 1e5), and
-#      the solver's own iteration (`otplay solve`, 1100 against 100
-#      iterations at 1e4, a residual check every 10);
+#      the solver's own iteration, a residual check every 10 (`otplay bench
+#      --kernel solver` at 1e4 and 1e5 where the binary has it, row ids
+#      solver/d=2/n=SIZE; else `otplay solve`, 1100 against 100 iterations
+#      at 1e4, solve/d=2/n=1e4);
 #   3. PyTorch 2.x on the same GPU, the baselines issue 14 names:
 #      torch_softmin.py (d = 2: soft-min and the Sinkhorn iteration, eager
 #      with the cost stored and torch.compile, at 1e4 and 1e5) and
@@ -38,7 +40,7 @@
 # Each reruns the default rows whose id matches one of the globs (all of
 # them if none is given) with those variables set; the id of a row is
 # KERNEL/d=D/n=SIZE, e.g. softmin/d=64/n=3e4, sinkhorn/d=2/n=1e4,
-# solve/d=2/n=1e4. The variable BIN=path in a spec runs another binary.
+# solver/d=2/n=1e4. The variable BIN=path in a spec runs another binary.
 #   VARIANTS='db:OTPLAY_HD_PF=2:softmin/d=64/* softmin/d=192/*;twopass:OTPLAY_SMALL_FORM=twopass:*/d=2/*'
 #
 # On the device, from the repository root (carry .gl and the directory of
@@ -127,7 +129,12 @@ EOF
       esac
     done
   done
-  echo "solve 2 1e4"
+  if [ "$HAS_SOLVER" = 1 ]; then
+    echo "solver 2 1e4"
+    echo "solver 2 1e5"
+  else
+    echo "solve 2 1e4"
+  fi
 }
 
 # batch D SIZE: calls per timed submission.
@@ -242,6 +249,11 @@ for l in sys.stdin:
   [ "$rc" != 0 ] && emit type=error what="$script $*" rc="$rc" error="$(tail -c 400 "$LOG" | tr '\n' ' ')"
   emit type=timing what="$script $*" wall_s=$((SECONDS - t0))
 }
+
+# The solver's iteration: `otplay bench --kernel solver` where the binary
+# has it, else the difference of two `otplay solve` runs.
+HAS_SOLVER=0
+"$BIN" bench -h 2>&1 | grep -q 'softmean, sinkhorn, solver' && HAS_SOLVER=1
 
 # 1. The device.
 emit type=run date="$(date -u +%Y-%m-%dT%H:%M:%SZ)" host="${HOSTNAME:-}" budget_s="$BUDGET" reps="$REPS" \

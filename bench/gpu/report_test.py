@@ -77,7 +77,7 @@ class ReportTest(unittest.TestCase):
         self.assertIn("| soft-min, d = 2, 1e5 | missing | | <= 3.6 ms (>= 66%) | ? |", got)
         # The list of missing rows names every other otplay row of the tables: the
         # d = 2, 3 table (8), the soft-min at d = 4..192 (21), the soft-mean at
-        # d = 8..192 (18) and the solver's iteration (1), less the one present.
+        # d = 8..192 (18) and the solver's iteration (1 entry), less the one present.
         listed = got.split("Missing from the input (not measured in this run): ")[1].split("\n")[0]
         self.assertEqual(listed.count("otplay "), 47, listed)
         self.assertNotIn("otplay soft-min, d = 64, 1e4;", listed)
@@ -99,6 +99,19 @@ class ReportTest(unittest.TestCase):
         self.assertIn("| PyTorch `torch.compile` | missing | 76.4 |", got)
         self.assertIn("| otplay's speed-up over `torch.compile` |  | 13.0x |", got)
         self.assertNotIn("- failed", got)
+
+    def test_solver_row(self):
+        # `otplay bench --kernel solver` where the binary has it: its row in the d = 2, 3 table,
+        # with the share of the bound of its two soft-mins (2 x 1e8 exps at 4.18e12 exp/s in 0.25 ms: 19%).
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "solver.jsonl")
+            with open(path, "w") as f:
+                f.write('{"type": "otplay", "variant": "default", "kernel": "solver", "d": 2, "n": 10000, '
+                        '"size": "1e4", "median_ms": 0.25}\n')
+            got = render([path], {"default"})
+        self.assertIn("| the solver's iteration, a residual check every 10 (`otplay bench --kernel solver`), d = 2 "
+                      "| 0.250 ms, 19% | missing |", got)
+        self.assertNotIn("solver iteration, d = 2, 1e4 and 1e5", got)
 
     def test_readme_markers(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/otplay/otplay/compute"
@@ -118,4 +120,45 @@ func benchSinkhornIteration(b *testing.B, be *webgpu.Backend, n, d int) {
 	pairs := 2 * float64(n) * float64(n) * float64(b.N) / b.Elapsed().Seconds()
 	b.ReportMetric(pairs, "pairs/s")
 	b.ReportMetric(100*pairs/4.18e12, "%H100-exp-bound")
+}
+
+// TestSpeedTableCoversAllSh checks that BenchmarkSpeedTable has a
+// sub-benchmark for every kernel row of bench/gpu/all.sh (its function
+// groups, run by bash), and no other.
+func TestSpeedTableCoversAllSh(t *testing.T) {
+	script, err := os.ReadFile("../../bench/gpu/all.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(script)
+	begin := strings.Index(src, "\ngroups() {")
+	end := strings.Index(src[max(begin, 0):], "\n}\n")
+	if begin < 0 || end < 0 {
+		t.Fatal("bench/gpu/all.sh: no function groups()")
+	}
+	out, err := exec.Command("bash", "-c", src[begin:begin+end+3]+"HAS_SOLVER=1 groups").Output()
+	if err != nil {
+		t.Fatalf("bash groups: %v", err)
+	}
+	var want []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 {
+			t.Fatalf("all.sh groups: %q is not KERNELS D SIZE", line)
+		}
+		for _, k := range strings.Split(f[0], ",") {
+			if k != "solver" { // BenchmarkSinkhornIterationGPU of solvers/ot
+				want = append(want, fmt.Sprintf("%s/d=%s/n=%s", k, f[1], f[2]))
+			}
+		}
+	}
+	var got []string
+	for _, r := range speedTableRows() {
+		got = append(got, fmt.Sprintf("%s/d=%d/n=%s", r.kernel, r.d, r.size))
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("BenchmarkSpeedTable rows\n%v\nall.sh rows\n%v", got, want)
+	}
 }

@@ -27,12 +27,15 @@
 #   4. the extra variants of $VARIANTS (below);
 #   5. torch_highd.py at d = 8, 16, 32, 128, 192 (1e4, 3e4);
 #   6. with VALIDATE=1, `otplay validate --backend gpu`.
-# A step that would start after BUDGET seconds (default 390) is skipped and
-# recorded as "skipped"; a step's timeout is its cap or the time left,
-# whichever is less, so the call ends near BUDGET. Medians of REPS (10)
-# timings; --batch 50 calls a submission at 1e4 for d <= 3 (as a solver's
-# loop records them), 10 at 1e5; 20 at 1e4 and 3e4 for d >= 4, 2 at 1e5
-# (1 from d = 64). eps = 0.05 d/2, N = M uniform in [0, 1]^d.
+# A step that would start with less than MIN_LEFT seconds (8) of BUDGET
+# (default 390) left is skipped and recorded as "skipped"; a step's timeout
+# is its cap or the time left, whichever is less, so the call ends near
+# BUDGET. Other knobs: ROW_TIMEOUT (60 s a group), TORCH_CORE_S (120 s for
+# each step-3 script), TORCH_REST_S (150 s), TORCH=0 (no PyTorch), BIN, OUT,
+# PY (python3). Medians of REPS (10) timings; --batch 50 calls a submission
+# at 1e4 for d <= 3 (as a solver's loop records them), 10 at 1e5; 20 at 1e4
+# and 3e4 for d >= 4, 2 at 1e5 (1 from d = 64). eps = 0.05 d/2, N = M
+# uniform in [0, 1]^d.
 #
 # Extra variants (other engineers' kernels, behind environment switches of
 # compute/webgpu): VARIANTS is a ';'-separated list of
@@ -46,7 +49,9 @@
 # On the device, from the repository root (carry .gl and the directory of
 # the binary):
 #   BIN=.devbin/otplay bash bench/gpu/all.sh
-#   python3 bench/gpu/report.py $OUT/all.jsonl
+# It prints its progress and, at the end, report.py's tables (also in
+# $OUT/report.md); here, python3 bench/gpu/report.py ALL.jsonl --readme
+# README.md puts them in the README.
 # A smoke test here, on lavapipe, at tiny sizes (torch is skipped where it
 # is absent or has no CUDA device):
 #   SMOKE=1 VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json OUT=/tmp/all bash bench/gpu/all.sh
@@ -93,6 +98,9 @@ for kv in sys.argv[1:]:
 print(json.dumps(row), flush=True)
 EOF
 }
+
+# say LINE: progress, to the log and to the call's output.
+say() { echo "$*" | tee -a "$LOG"; }
 
 # left: the seconds left of BUDGET.
 left() { echo $((BUDGET - SECONDS)); }
@@ -160,7 +168,7 @@ bench_group() {
   for kv in "$@"; do
     case $kv in BIN=*) bin=${kv#BIN=} ;; ?*) envs+=("$kv") ;; esac
   done
-  if [ "$(left)" -lt 2 ]; then
+  if [ "$(left)" -lt "${MIN_LEFT:-8}" ]; then
     for k in ${kernels//,/ }; do
       emit type=skipped variant="$variant" row="$k/d=$d/n=$size" why="budget of ${BUDGET}s spent"
     done
@@ -170,9 +178,10 @@ bench_group() {
     solve_row "$variant" "solve/d=$d/n=$size" "$d" "$size" "$n" "$bin" "${envs[@]}"
     return
   fi
-  local eps
+  local eps cap
   eps=$(awk "BEGIN{print 0.05*$d/2}")
-  env "${envs[@]}" timeout -k 5 "$(capped "$ROW_TIMEOUT")" "$bin" bench --backend gpu --json --kernel "$kernels" \
+  cap=$(capped "$ROW_TIMEOUT")
+  env "${envs[@]}" timeout -k 5 "$cap" "$bin" bench --backend gpu --json --kernel "$kernels" \
     --d "$d" --sizes "$n" --eps "$eps" --batch "$(batch "$d" "$size")" --reps "$REPS" \
     >"$TMPD/row.json" 2>"$TMPD/row.err"
   rc=$?
@@ -186,7 +195,7 @@ for r in json.load(sys.stdin):
   fi
   [ $rc = 0 ] && rc=bad-json
   if [ "$kernels" != "${kernels%,*}" ] && [ "$rc" != 124 ] && [ "$rc" != 137 ]; then
-    echo "group $kernels d=$d n=$size ($variant) failed (rc $rc); each kernel alone" >>"$LOG"
+    say "group $kernels d=$d n=$size ($variant) failed (rc $rc); each kernel alone"
     for k in ${kernels//,/ }; do
       bench_group "$variant" "$k" "$d" "$size" "$@"
     done
@@ -194,7 +203,7 @@ for r in json.load(sys.stdin):
   fi
   local msg
   msg=$(tail -c 400 "$TMPD/row.err" | tr '\n' ' ')
-  case $rc in 124 | 137) msg="timed out after $((SECONDS - t0))s (ROW_TIMEOUT=$ROW_TIMEOUT) $msg" ;; esac
+  case $rc in 124 | 137) msg="timed out at its cap of ${cap}s (ROW_TIMEOUT=$ROW_TIMEOUT or the budget left) $msg" ;; esac
   for k in ${kernels//,/ }; do
     emit type=error variant="$variant" row="$k/d=$d/n=$size" kernel="$k" d="$d" size="$size" n="$n" rc="$rc" \
       env="$*" error="$msg"
@@ -238,7 +247,7 @@ baseline() {
     return
   fi
   local t0=$SECONDS rc
-  echo "torch $script $* at ${SECONDS}s" >>"$LOG"
+  say "torch $script $* at ${SECONDS}s"
   timeout -k 5 "$(capped "$cap")" "$PY" "bench/gpu/$script" "$@" 2>>"$LOG" |
     "$PY" -c 'import json, sys
 for l in sys.stdin:
@@ -278,7 +287,7 @@ fi
 emit type=torch-check ok="$TORCH_OK" out="$TORCH_WHY"
 
 # 2. The defaults.
-echo "defaults at ${SECONDS}s" >>"$LOG"
+say "defaults at ${SECONDS}s"
 while read -r ks d s; do
   bench_group default "$ks" "$d" "$s"
 done < <(groups)
@@ -296,7 +305,7 @@ for spec in "${specs[@]}"; do
   [ "$rest" = "$spec" ] && rest=
   envs=${rest%%:*}
   [ "$envs" != "$rest" ] && globs=${rest#*:}
-  echo "variant $name ($envs) on $globs at ${SECONDS}s" >>"$LOG"
+  say "variant $name ($envs) on $globs at ${SECONDS}s"
   IFS=, read -ra kvs <<<"$envs"
   set -f # the globs are patterns for the row ids, not for file names
   while read -r ks d s; do
@@ -326,4 +335,7 @@ elif [ "$VALIDATE" = 1 ]; then
   emit type=validate rc=$? tail="$(tail -3 "$OUT/validate.txt" | tr '\n' ' ')"
 fi
 emit type=done wall_s=$SECONDS
-echo "done at ${SECONDS}s" >>"$LOG"
+say "done at ${SECONDS}s: $(grep -c '"type": "otplay"' "$JSONL") otplay rows, $(grep -c '"type": "torch"' "$JSONL") PyTorch rows, $(grep -c '"type": "error"' "$JSONL") errors, $(grep -c '"type": "skipped"' "$JSONL") skipped"
+# The tables, for the call's output (report.py --readme README.md here, later).
+"$PY" bench/gpu/report.py "$JSONL" >"$OUT/report.md" 2>&1
+cat "$OUT/report.md"

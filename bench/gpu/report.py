@@ -311,19 +311,21 @@ class Report:
         self.out()
 
     def sinkhorn_table(self):
-        self.out("A Sinkhorn iteration against PyTorch on the same GPU (`otplay bench --kernel sinkhorn`; "
-                 "`torch_softmin.py`: eager with the cost matrix stored, and `torch.compile`):")
+        self.out("d = 2 against PyTorch on the same GPU (`otplay bench`; `torch_softmin.py`: eager with the "
+                 "cost matrix stored, and `torch.compile`; a Sinkhorn iteration is two soft-mins):")
         self.out()
-        self.out("| Sinkhorn iteration, d = 2 | N = 1e4 | N = 1e5 |")
+        self.out("| d = 2 | N = 1e4 | N = 1e5 |")
         self.out("|---|---|---|")
         sizes = ("1e4", "1e5")
-        ms = {s: self.run.ms("sinkhorn", 2, s) for s in sizes}
-        self.out("| otplay | " + " | ".join("missing" if ms[s] is None else f"{fmt_ms(ms[s])} ms" for s in sizes) + " |")
-        for impl, label in (("torch-eager", "PyTorch eager"), ("torch-compile", "PyTorch `torch.compile`")):
-            self.out(f"| {label} | " + " | ".join(self.torch_cell("sinkhorn", 2, s, impl) for s in sizes) + " |")
-        for impl, label in (("torch-compile", "`torch.compile`"), ("torch-eager", "eager")):
-            self.out(f"| otplay's speed-up over {label} | " +
-                     " | ".join(self.ratio(ms[s], self.run.torch_ms("sinkhorn", 2, s, impl)) for s in sizes) + " |")
+        for k in ("softmin", "sinkhorn"):
+            ms = {s: self.run.ms(k, 2, s) for s in sizes}
+            self.out(f"| {NAMES[k]}: otplay | " +
+                     " | ".join("missing" if ms[s] is None else f"{fmt_ms(ms[s])} ms" for s in sizes) + " |")
+            for impl, label in (("torch-eager", "PyTorch eager"), ("torch-compile", "`torch.compile`")):
+                self.out(f"| {NAMES[k]}: {label} | " + " | ".join(self.torch_cell(k, 2, s, impl) for s in sizes) + " |")
+            for impl, label in (("torch-compile", "`torch.compile`"), ("torch-eager", "eager")):
+                self.out(f"| {NAMES[k]}: otplay's speed-up over {label} | " +
+                         " | ".join(self.ratio(ms[s], self.run.torch_ms(k, 2, s, impl)) for s in sizes) + " |")
         self.out()
 
     def highd_tables(self):

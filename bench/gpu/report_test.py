@@ -95,9 +95,9 @@ class ReportTest(unittest.TestCase):
                         '{"type": "otplay", "variant": "default", "kernel": "sinkhorn", "d": 2, "n": 100000, '
                         '"size": "1e5", "median_ms": 5.89}\n')
             got = render([path], {"default"})
-        self.assertIn("| PyTorch eager | missing | out of memory |", got)
-        self.assertIn("| PyTorch `torch.compile` | missing | 76.4 |", got)
-        self.assertIn("| otplay's speed-up over `torch.compile` |  | 13.0x |", got)
+        self.assertIn("| Sinkhorn iteration: PyTorch eager | missing | out of memory |", got)
+        self.assertIn("| Sinkhorn iteration: `torch.compile` | missing | 76.4 |", got)
+        self.assertIn("| Sinkhorn iteration: otplay's speed-up over `torch.compile` |  | 13.0x |", got)
         self.assertNotIn("- failed", got)
 
     def test_solver_row(self):

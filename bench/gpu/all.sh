@@ -25,7 +25,7 @@
 #      with the cost stored and torch.compile, at 1e4 and 1e5) and
 #      torch_highd.py at d = 64 (1e4, 3e4);
 #   4. the extra variants of $VARIANTS (below);
-#   5. torch_highd.py at d = 8, 16, 32, 128, 192 (1e4, 3e4);
+#   5. torch_highd.py at d = 8, 16, 192, 32, 128 (1e4, 3e4), in that order;
 #   6. with VALIDATE=1, `otplay validate --backend gpu`.
 # A step that would start with less than MIN_LEFT seconds (8) of BUDGET
 # (default 390) left is skipped and recorded as "skipped"; a step's timeout
@@ -325,7 +325,7 @@ for spec in "${specs[@]}"; do
 done
 
 # 5. The rest of the high-d baselines.
-baseline torch_highd.py "${TORCH_REST_S:-150}" 8,16,32,128,192 "$N1E4,$N3E4"
+baseline torch_highd.py "${TORCH_REST_S:-150}" 8,16,192,32,128 "$N1E4,$N3E4"
 
 # 6. The conformance suite on this device.
 if [ "$VALIDATE" = 1 ] && [ "$(left)" -lt 20 ]; then

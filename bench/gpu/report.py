@@ -236,8 +236,18 @@ class Report:
                  "(N M d FMAs for the soft-min from d = 4, 2 N M d for the soft-mean, V = Y); a percentage "
                  "is the binding bound's time over the measured time; the issue's table names the bound, and in "
                  "the high-d tables the FMAs bind unless a cell says (exp). PyTorch: "
-                 "`bench/gpu/torch_softmin.py` (d = 2) and `torch_highd.py`.")
+                 "`bench/gpu/torch_softmin.py` (d = 2) and `torch_highd.py`" + self.compile_note() + ".")
         self.out()
+
+    def compile_note(self):
+        """How the PyTorch rows compiled: the scripts record warmup_s since they compile each shape alone."""
+        rows = [r for impls in self.run.torch.values() for r in impls.values() if r["impl"] == "torch-compile"]
+        if not rows:
+            return ""
+        if all("warmup_s" in r for r in rows):
+            return ", `torch.compile` compiled for each shape on its own (dynamic=False)"
+        return (", `torch.compile` by the scripts of the time, which compiled a process's later shapes "
+                "with dynamic shapes")
 
     def issue_table(self):
         run = self.run
@@ -391,6 +401,11 @@ class Report:
         for r in self.run.skipped:
             self.out(f"- skipped: {r.get('row') or r.get('what')}: {r.get('why', '')}")
         if self.run.errors or self.run.skipped:
+            self.out()
+        done = self.run.meta.get("done")
+        if done is not None:
+            steps = "; ".join(f"{t['what']} {t['wall_s']} s" for t in self.run.timings if "what" in t and "wall_s" in t)
+            self.out(f"The call took {done.get('wall_s')} s" + (f" (PyTorch: {steps})" if steps else "") + ".")
             self.out()
 
     def render(self):

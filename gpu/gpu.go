@@ -25,7 +25,18 @@
 // read stale data after a long submission. Reads and waits instead poll
 // without blocking: they yield between polls for the first 2 ms of a wait
 // (100 us on a CPU adapter), then sleep a sixteenth of the time waited, from
-// 20 us to 1 ms (TestSubmissionPastTheWaitTimeout runs a 9 s submission).
+// 20 us to 1 ms (TestSubmissionPastTheWaitTimeout runs a 9 s submission;
+// OTPLAY_POLL_SPIN sets the yield phase, to measure what the sleeps cost a
+// timing: up to ~2% of the H100's 1e5 soft-mins).
+//
+// Read keeps one mappable read-back buffer and grows it as needed: creating
+// one per read cost about 2 ms each on an H100 (Vulkan), which made a
+// solver's residual check every 10 iterations double its iteration's time
+// at N = 1e4 (OTPLAY_FRESH_STAGING=1 restores the old way). After each wait
+// SetFlushAfterWait can hand the idle device the first dispatches of the
+// next loop at once (n, then 2n, 4n, ... up to 256), so that it runs
+// while the host records the rest; compute/webgpu sets n = 4 on hardware
+// adapters.
 //
 // lavapipe (llvmpipe) stops shader loops after 65,535 iterations per
 // invocation, silently (64 x 1,024 nested iterations returned the value

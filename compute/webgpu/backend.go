@@ -79,7 +79,7 @@
 //	soft-mean d = 2, 1e5   4.17-4.20     ->  3.96-3.97 (60.2-60.4%)
 //	soft-min  d = 3, 1e5   3.47-3.52     ->  3.41-3.43 (70%)
 //
-// The steps, each measured alone in call 3: maxima from 16 columns (the
+// The steps, each measured alone (calls 3 and 4): maxima from 16 columns (the
 // Sinkhorn iteration 0.147 -> 0.102 ms), the four-lane combine (the
 // soft-min 0.073 -> 0.046 ms; eight lanes 0.049), the soft-mean's 128-wide
 // workgroups with its column split aimed at 8192 workgroups (4.16 -> 3.96

@@ -86,13 +86,24 @@ func maxAbs(v []float64) float64 {
 // smallRun returns the soft-min f_i and the soft-mean of V = Y on be.
 func smallRun(t *testing.T, be compute.Backend, x, y, g []float64, n, m, d int, eps float64) (f, mean []float64) {
 	t.Helper()
+	return smallRunW(t, be, x, y, nil, g, n, m, d, eps)
+}
+
+// smallRunW is smallRun with column log-weights lw (nil: none).
+func smallRunW(t *testing.T, be compute.Backend, x, y, lw, g []float64, n, m, d int, eps float64) (f, mean []float64) {
+	t.Helper()
 	xa, _ := be.Upload(x)
 	ya, _ := be.Upload(y)
 	ga, _ := be.Upload(g)
 	fa, _ := be.Alloc(n)
 	ma, _ := be.Alloc(n * d)
+	var wa compute.Array
+	if lw != nil {
+		wa, _ = be.Upload(lw)
+		defer be.Free(wa)
+	}
 	defer func() { be.Free(xa); be.Free(ya); be.Free(ga); be.Free(fa); be.Free(ma) }()
-	p := compute.Pairs{X: xa, Y: ya, N: n, M: m, D: d, G: ga, Eps: eps}
+	p := compute.Pairs{X: xa, Y: ya, N: n, M: m, D: d, LogW: wa, G: ga, Eps: eps}
 	if err := be.SoftMin(fa, p); err != nil {
 		t.Fatal(err)
 	}
@@ -148,6 +159,50 @@ func TestSoftMinCombineWide(t *testing.T) {
 					t.Errorf("g rising %g a column, lanes %d: soft-min row %d = %.8g, want %.8g (error %.2g of scale)", rise, lanes, i, got[i], want[i], e)
 					break
 				}
+			}
+		}
+	}
+}
+
+// TestSmallSampleZeroWeights: the Lazy form's starting maxima come from
+// the first 16 columns (1 for the second run) of each split, and here the
+// first 40 columns weigh nothing (log-weight -Inf), so those maxima are
+// -Inf and the first tile of each split must be summed again against its
+// own maximum; checked against the float64 CPU backend as in TestSmallForms.
+func TestSmallSampleZeroWeights(t *testing.T) {
+	be := gputest.Raw(t)
+	saved := be.Small
+	defer func() { be.Small = saved }()
+	cpu := compute.NewCPU(0)
+	const n, m, d, eps = 70, 600, 2, 0.05
+	x, y, g, lw := make([]float64, n*d), make([]float64, m*d), make([]float64, m), make([]float64, m)
+	for i := range x {
+		x[i] = compute.UniformAt(41, uint64(i))
+	}
+	for i := range y {
+		y[i] = compute.UniformAt(42, uint64(i))
+	}
+	for j := range lw {
+		lw[j] = -math.Log(m - 40)
+		if j < 40 || (j >= 300 && j < 340) {
+			lw[j] = math.Inf(-1)
+		}
+	}
+	wantF, wantM := smallRunW(t, cpu, x, y, lw, g, n, m, d, eps)
+	scale := maxAbs(wantF) + d + eps
+	for _, sample := range []int{16, 1} {
+		be.Small = shaders.SmallOptions{Form: shaders.Lazy, Sample: sample}
+		gotF, gotM := smallRunW(t, be, x, y, lw, g, n, m, d, eps)
+		for i := range wantF {
+			if e := math.Abs(gotF[i]-wantF[i]) / scale; !(e <= 3e-6) {
+				t.Errorf("sample %d: soft-min row %d = %.8g, want %.8g (error %.2g of scale)", sample, i, gotF[i], wantF[i], e)
+				break
+			}
+		}
+		for i := range wantM {
+			if e := math.Abs(gotM[i] - wantM[i]); !(e <= min(2e-3, 1e-4+1e-7*d/eps)) {
+				t.Errorf("sample %d: soft-mean entry %d = %.8g, want %.8g", sample, i, gotM[i], wantM[i])
+				break
 			}
 		}
 	}

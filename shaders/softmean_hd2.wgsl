@@ -45,7 +45,9 @@
 // where the device offers less). With RM = 8 the 128 x 64 P tile does not
 // fit: it goes through in NH = 2 halves of PW = 32 columns (each
 // invocation keeps its weights in registers and the owners of a half's
-// columns write them before that half's P.V steps).
+// columns write them before that half's P.V steps). Unrolled (the default
+// from d = 16), the cost's k steps and the P.V product's j steps are
+// written out instead of looped.
 
 struct Params {
   n: u32, m: u32, jchunk: u32, nsplit: u32,

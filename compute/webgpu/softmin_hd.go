@@ -421,6 +421,12 @@ func (b *Backend) softMinHD2(dst compute.Array, p compute.Pairs) (bool, error) {
 	rm, rn, pf := sh.RM, sh.RN, sh.Prefetch-1
 	s := b.hdPlan(p, sh, 16*rm, 16*rn, 2, 2*p.N)
 	s.shared = shaders.SoftMinHD2Shared(p.D, rm, rn, s.kc, pf)
+	if !b.hdFits(s) && rm == 16 && b.hd.shape.RM == 0 {
+		// The default 16 x 8 block needs 32 KiB; 8 x 8 needs 16.
+		rm = 8
+		s = b.hdPlan(p, sh, 16*rm, 16*rn, 2, 2*p.N)
+		s.shared = shaders.SoftMinHD2Shared(p.D, rm, rn, s.kc, pf)
+	}
 	if !b.hdFits(s) {
 		return false, nil
 	}

@@ -12,8 +12,9 @@ import (
 
 // TestHighDim runs the d = 16 to 192 soft-min and soft-mean checks alone,
 // on the CPU reference backend and on the GPU (lavapipe in CI): the
-// default kernel choice, softmin_hd2.wgsl and softmean_hd2.wgsl at every d
-// in three shapes, softmin_hd.wgsl and softmean_hd.wgsl at every d, and
+// default kernel choice (pairs_mid.wgsl at d = 5, 8 and 16), and with the
+// mid kernels off softmin_hd2.wgsl and softmean_hd2.wgsl at every d in
+// three shapes, softmin_hd.wgsl and softmean_hd.wgsl at every d, and
 // the per-pair kernels alone.
 func TestHighDim(t *testing.T) {
 	run := func(t *testing.T, b compute.Backend, known func(Result) bool, quick bool) {
@@ -44,8 +45,13 @@ func TestHighDim(t *testing.T) {
 		return func(t *testing.T) {
 			b := gputest.Raw(t)
 			oldMin, oldRB, oldMean := b.HDMinDim, b.HDRB, b.SoftMeanHDMinDim
+			oldMidMin, oldMidMean := b.MidMax()
 			b.HDMinDim, b.HDRB, b.SoftMeanHDMinDim = minDim, rb, minDim
-			defer func() { b.HDMinDim, b.HDRB, b.SoftMeanHDMinDim = oldMin, oldRB, oldMean }()
+			b.SetMidMax(0, 0) // pairs_mid.wgsl runs in gpu-default
+			defer func() {
+				b.HDMinDim, b.HDRB, b.SoftMeanHDMinDim = oldMin, oldRB, oldMean
+				b.SetMidMax(oldMidMin, oldMidMean)
+			}()
 			run(t, b, known, quick)
 		}
 	}

@@ -97,6 +97,7 @@ type Backend struct {
 	bias    *gpu.Buffer // softmin_hd.wgsl's column term, grown on demand
 	sumPart *gpu.Buffer // Sum's partial sums, grown on demand
 	hd      hdState     // softmin_hd2.wgsl's and softmean_hd2.wgsl's shape and buffers (softmin_hd.go)
+	mid     midShape    // pairs_mid.wgsl's range and shape (mid.go)
 
 	// TargetGroups is the number of workgroups SoftMin aims for when it
 	// splits the column range to fill the device (default 2048: about 16
@@ -209,6 +210,7 @@ func New(d *gpu.Device) (*Backend, error) {
 	b.HDMinDim = minDimFromEnv("OTPLAY_SOFTMIN_HD_MIN", hdDefaultMinDim)
 	b.SoftMeanHDMinDim = minDimFromEnv("OTPLAY_SOFTMEAN_HD_MIN", softMeanHDDefaultMinDim)
 	b.hd = hdStateFromEnv()
+	b.mid = midShapeFromEnv()
 	if v, err := strconv.Atoi(os.Getenv("OTPLAY_SOFTMIN_HD_RB")); err == nil && v > 0 && v <= 8 {
 		b.HDRB = v
 	}

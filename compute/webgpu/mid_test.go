@@ -1,0 +1,112 @@
+package webgpu_test
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/compute/webgpu/gputest"
+)
+
+// TestMidKernels runs the mid-dimension soft-min and soft-mean
+// (pairs_mid.wgsl, the default for 4 <= d <= 16) against the float64 CPU
+// backend at the conformance tolerances (see TestSmallForms), at d = 4, 7,
+// 8, 12 and 16 with V = Y and at d = 6 with dv = 13 values (four value
+// vec4s, the last one partly padding). N = 130 and M = 600 are multiples
+// of neither the rows of a workgroup (512 or 128) nor the tiles (at most
+// 256 columns, 204 at d = 16), so the last row block and the last tile of
+// each column range are ragged. Each case runs with the column range split
+// across workgroups (TargetGroups 64: two or more splits, merged by
+// softmin_combine.wgsl / softmean_combine.wgsl) and whole (TargetGroups
+// 1). The potentials are those of TestSmallForms: zero; rising by 4 eps a
+// column, so that a later tile of every range lies hundreds of nats above
+// the first tile's maximum and the Lazy sum overflows and must be summed
+// again; falling, so that later tiles underflow.
+func TestMidKernels(t *testing.T) {
+	be := gputest.Raw(t)
+	savedT, savedS := be.TargetGroups, be.SoftMinTargetGroups
+	defer func() { be.TargetGroups, be.SoftMinTargetGroups = savedT, savedS }()
+	cpu := compute.NewCPU(0)
+	const n, m, eps = 130, 600, 0.05
+	for _, c := range []struct{ d, dv int }{{4, 4}, {7, 7}, {8, 8}, {12, 12}, {16, 16}, {6, 13}} {
+		x := uniforms(uint64(30+c.d), n*c.d)
+		y := uniforms(uint64(40+c.d), m*c.d)
+		v := y
+		if c.dv != c.d {
+			v = uniforms(uint64(50+c.d), m*c.dv)
+		}
+		maxV := maxAbs(v)
+		// g_j = slope eps j: zero, rising, falling.
+		for _, slope := range []float64{0, 4, -4} {
+			g := make([]float64, m)
+			for j := range g {
+				g[j] = slope * eps * float64(j)
+			}
+			wantF, wantM := pairsRun(t, cpu, x, y, g, v, n, m, c.d, c.dv, eps)
+			maxC := float64(c.d)
+			for _, groups := range []int{64, 1} {
+				be.TargetGroups, be.SoftMinTargetGroups = groups, groups
+				name := fmt.Sprintf("d=%d dv=%d g_j=%g eps j, target groups %d", c.d, c.dv, slope, groups)
+				gotF, gotM := pairsRun(t, be, x, y, g, v, n, m, c.d, c.dv, eps)
+				scale := maxAbs(wantF) + maxC + eps
+				for i := range wantF {
+					if e := math.Abs(gotF[i]-wantF[i]) / scale; !(e <= 3e-6) {
+						t.Errorf("%s: soft-min row %d = %.8g, want %.8g (error %.2g of scale)", name, i, gotF[i], wantF[i], e)
+						break
+					}
+				}
+				tol := min(2e-3, 1e-4+1e-7*maxC/eps) * maxV
+				for i := range wantM {
+					if e := math.Abs(gotM[i] - wantM[i]); !(e <= tol) {
+						t.Errorf("%s: soft-mean entry %d = %.8g, want %.8g", name, i, gotM[i], wantM[i])
+						break
+					}
+				}
+			}
+		}
+	}
+}
+
+// uniforms returns n numbers uniform in [0, 1) from stream seed.
+func uniforms(seed uint64, n int) []float64 {
+	u := make([]float64, n)
+	for i := range u {
+		u[i] = compute.UniformAt(seed, uint64(i))
+	}
+	return u
+}
+
+// pairsRun returns the soft-min f_i and the soft-mean of v (dv columns) on be.
+func pairsRun(t *testing.T, be compute.Backend, x, y, g, v []float64, n, m, d, dv int, eps float64) (f, mean []float64) {
+	t.Helper()
+	xa, _ := be.Upload(x)
+	ya, _ := be.Upload(y)
+	ga, _ := be.Upload(g)
+	va, _ := be.Upload(v)
+	fa, _ := be.Alloc(n)
+	ma, _ := be.Alloc(n * dv)
+	defer func() {
+		be.Free(xa)
+		be.Free(ya)
+		be.Free(ga)
+		be.Free(va)
+		be.Free(fa)
+		be.Free(ma)
+	}()
+	p := compute.Pairs{X: xa, Y: ya, N: n, M: m, D: d, G: ga, Eps: eps}
+	if err := be.SoftMin(fa, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := be.SoftMean(ma, p, va, dv); err != nil {
+		t.Fatal(err)
+	}
+	f, mean = make([]float64, n), make([]float64, n*dv)
+	if err := be.Read(f, fa); err != nil {
+		t.Fatal(err)
+	}
+	if err := be.Read(mean, ma); err != nil {
+		t.Fatal(err)
+	}
+	return f, mean
+}

@@ -1,0 +1,167 @@
+package shaders
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The mid-dimension kernels (pairs_mid.wgsl) take 4 <= d <= MidMaxDim and
+// value dimensions up to MidMaxValues: beyond them the registers a row
+// needs (d + dv + 2) crowd out the rows per invocation.
+const (
+	MidMinDim    = 4
+	MidMaxDim    = 16
+	MidMaxValues = 16
+)
+
+// midSlot names staged float s of a column in the loaded vec4s e0, e1, ...
+// (float s is component s%4 of e{s/4}).
+func midSlot(s int) string {
+	return fmt.Sprintf("e%d.%c", s/4, "xyzw"[s%4])
+}
+
+// midCode is pairs_mid.wgsl's generated text, one string per slot.
+type midCode struct {
+	stage, load, init, pre, body, post, final strings.Builder
+}
+
+// midRows writes the staging and per-row code of SoftMinMid and
+// SoftMeanMid (dv = 0 for the soft-min): r rows of dimension d in scalar
+// registers x{i}_k, the running (m{i}, s{i}) of the Lazy form (see
+// SmallForm Lazy) and for the soft-mean the accumulators acc{i}_k.
+func midRows(d, dv, r int) *midCode {
+	g := &midCode{}
+	nv, nvv := (d+4)/4, (dv+3)/4
+	nc := nv + nvv
+	// Staging: column j's floats, in registers, then NC vec4 stores.
+	slots := make([]string, 4*nc)
+	for s := range slots {
+		slots[s] = "0.0"
+	}
+	for k := 0; k < d; k++ {
+		fmt.Fprintf(&g.stage, "      let yc%d = (Y[j * D + %du] - y0_%d) * P.scale;\n      h = fma(-yc%d, yc%d, h);\n", k, k, k, k, k)
+		slots[k] = fmt.Sprintf("2.0 * yc%d", k)
+	}
+	slots[d] = "h"
+	for k := 0; k < dv; k++ {
+		slots[4*nv+k] = fmt.Sprintf("V[j * DV + %du]", k)
+	}
+	for v := 0; v < nc; v++ {
+		fmt.Fprintf(&g.stage, "      tile[q * NC + %du] = vec4<f32>(%s);\n", v, strings.Join(slots[4*v:4*v+4], ", "))
+	}
+	for v := 0; v < nc; v++ {
+		fmt.Fprintf(&g.load, "      let e%d = tile[q * NC + %du];\n", v, v)
+	}
+	load := strings.ReplaceAll(g.load.String(), "      ", "        ")
+	// acc repeats f for each value component k < dv of row i.
+	acc := func(f string, i int) string {
+		var b strings.Builder
+		for k := 0; k < dv; k++ {
+			b.WriteString(strings.NewReplacer("{i}", fmt.Sprint(i), "{k}", fmt.Sprint(k), "{c}", midSlot(4*nv+k)).Replace(f))
+		}
+		return b.String()
+	}
+	for k := 0; k < d; k++ {
+		fmt.Fprintf(&g.init, "  let y0_%d = Y[%du];\n", k, k)
+	}
+	var tmInit, pass1, resc, save strings.Builder
+	for i := 0; i < r; i++ {
+		fmt.Fprintf(&g.init, "  let i%d = base + %du * WG;\n  let a%d = min(i%d, P.n - 1u);\n  var m%d = NEG;\n  var s%d = 0.0;\n", i, i, i, i, i, i)
+		g.init.WriteString(acc("  var acc{i}_{k} = 0.0;\n", i))
+		var sq []string
+		for k := 0; k < d; k++ {
+			fmt.Fprintf(&g.init, "  let x%d_%d = (X[a%d * D + %du] - y0_%d) * P.scale;\n", i, k, i, k, k)
+			sq = append(sq, fmt.Sprintf("x%d_%d * x%d_%d", i, k, i, k))
+		}
+		fmt.Fprintf(&g.init, "  let q%d = %s;\n", i, strings.Join(sq, " + "))
+		// v = H_j + sum_k x_k (2y'_jk), one FMA a coordinate.
+		v := midSlot(d)
+		for k := 0; k < d; k++ {
+			v = fmt.Sprintf("fma(x%d_%d, %s, %s)", i, k, midSlot(k), v)
+		}
+		add := fmt.Sprintf("{ let p = exp2(%s - m%d); s%d += p;%s }\n", v, i, i, acc(" acc{i}_{k} = fma(p, {c}, acc{i}_{k});", i))
+		max1 := fmt.Sprintf("tm%d = max(tm%d, %s);\n", i, i, v)
+		rescale := fmt.Sprintf("{ let c = exp2(m%d - tm%d); s%d *= c;%s m%d = tm%d; }\n", i, i, i, acc(" acc{i}_{k} *= c;", i), i, i)
+		fmt.Fprintf(&tmInit, "      var tm%d = m%d;\n", i, i)
+		pass1.WriteString("        " + max1)
+		resc.WriteString("      " + rescale)
+		g.body.WriteString("      " + add)
+		fmt.Fprintf(&save, "    let sp%d = s%d;\n", i, i)
+		save.WriteString(acc("    let ap{i}_{k} = acc{i}_{k};\n", i))
+		fmt.Fprintf(&g.post, "    if (!(s%d < LAZY_LIMIT)) {\n      s%d = sp%d;%s\n      var tm%d = m%d;\n", i, i, i, acc(" acc{i}_{k} = ap{i}_{k};", i), i, i)
+		fmt.Fprintf(&g.post, "      for (var q = 0u; q < cnt; q++) {\n%s        %s      }\n      %s", load, max1, rescale)
+		fmt.Fprintf(&g.post, "      for (var q = 0u; q < cnt; q++) {\n%s        %s      }\n    }\n", load, add)
+	}
+	// The exact maxima of the first tile only; later tiles are checked.
+	fmt.Fprintf(&g.pre, "    if (t0 == j0) {\n%s      for (var q = 0u; q < cnt; q++) {\n%s%s      }\n%s    }\n%s",
+		tmInit.String(), load, pass1.String(), resc.String(), save.String())
+	return g
+}
+
+// midTemplate fills pairs_mid.wgsl.
+func midTemplate(d, dv, r, wg, tile int, g *midCode, bindings string) (string, error) {
+	nv, nvv := (d+4)/4, (dv+3)/4
+	return Template("pairs_mid", map[string]int{"D": d, "DV": max(dv, 1), "R": r, "WG": wg, "TILE": tile,
+		"NV": nv, "NC": nv + nvv, "TILENC": tile * (nv + nvv)},
+		map[string]string{"BINDINGS": bindings, "STAGE": trim(&g.stage), "LOAD": trim(&g.load),
+			"ROWS_INIT": trim(&g.init), "ROWS_PRE": trim(&g.pre), "ROWS_BODY": trim(&g.body),
+			"ROWS_POST": g.post.String(), "ROWS_FINAL": trim(&g.final)})
+}
+
+// trim is b's text without its last newline (the template supplies it).
+func trim(b *strings.Builder) string {
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// MidColumnVec4s is the workgroup memory one staged column of
+// pairs_mid.wgsl takes, in vec4s: ceil((d+1)/4) for (2y', H) and
+// ceil(dv/4) for the soft-mean's values.
+func MidColumnVec4s(d, dv int) int { return (d+4)/4 + (dv+3)/4 }
+
+// SoftMinMid returns pairs_mid.wgsl as the soft-min for dimension d
+// (MidMinDim..MidMaxDim), r rows per invocation (1..16), workgroup size wg
+// and tile length tile, with the per-row code unrolled into scalar
+// registers (the Lazy form of SoftMinSmall, the tile as vec4s):
+//
+//	init:  x{r}_k = (X[i_r*D+k] - y_0k) * scale,  q{r} = |x{r}|^2,  m{r} = NEG,  s{r} = 0
+//	body:  v = H_j + sum_k x{r}_k 2y'_jk;  s{r} += 2^(v - m{r})
+//	final: dst = outk * (m{r} - q{r} + log2 s{r})  (or the partial pair)
+func SoftMinMid(d, r, wg, tile int) (string, error) {
+	if d < MidMinDim || d > MidMaxDim || r < 1 || r > 16 {
+		return "", fmt.Errorf("shaders: softmin_mid needs %d <= d <= %d and 1 <= r <= 16, got d=%d r=%d", MidMinDim, MidMaxDim, d, r)
+	}
+	g := midRows(d, 0, r)
+	for i := 0; i < r; i++ {
+		fmt.Fprintf(&g.final, "  if (i%d < P.n) {\n    let mm%d = m%d - q%d;\n", i, i, i, i)
+		fmt.Fprintf(&g.final, "    if (P.nsplit == 1u) { dst[i%d] = P.outk * (mm%d + log2(s%d)); } else { let o = 2u * (wid.z * P.n + i%d); dst[o] = mm%d; dst[o + 1u] = s%d; }\n  }\n",
+			i, i, i, i, i, i)
+	}
+	return midTemplate(d, 0, r, wg, tile, g, "@group(0) @binding(5) var<uniform> P: Params;")
+}
+
+// SoftMeanMid returns pairs_mid.wgsl as the soft-mean for dimension d
+// (MidMinDim..MidMaxDim) and value dimension dv (1..MidMaxValues), r rows
+// per invocation, with the rows unrolled as in SoftMinMid:
+//
+//	body:  v = H_j + sum_k x{r}_k 2y'_jk;  p = 2^(v - m{r});  s{r} += p;  acc{r}_k += p V_jk
+//	final: dst[i*DV+k] = acc{r}_k / s{r}  (or the partial (m, s, acc))
+func SoftMeanMid(d, dv, r, wg, tile int) (string, error) {
+	if d < MidMinDim || d > MidMaxDim || dv < 1 || dv > MidMaxValues || r < 1 || r > 16 {
+		return "", fmt.Errorf("shaders: softmean_mid needs %d <= d <= %d, 1 <= dv <= %d, 1 <= r <= 16; got d=%d dv=%d r=%d",
+			MidMinDim, MidMaxDim, MidMaxValues, d, dv, r)
+	}
+	g := midRows(d, dv, r)
+	for i := 0; i < r; i++ {
+		fmt.Fprintf(&g.final, "  if (i%d < P.n && P.nsplit == 1u) {\n    let inv%d = 1.0 / s%d;\n", i, i, i)
+		for k := 0; k < dv; k++ {
+			fmt.Fprintf(&g.final, "    dst[i%d * DV + %du] = acc%d_%d * inv%d;\n", i, k, i, k, i)
+		}
+		fmt.Fprintf(&g.final, "  }\n  if (i%d < P.n && P.nsplit > 1u) {\n    let o%d = (wid.z * P.n + i%d) * (DV + 2u);\n    dst[o%d] = m%d;\n    dst[o%d + 1u] = s%d;\n", i, i, i, i, i, i, i)
+		for k := 0; k < dv; k++ {
+			fmt.Fprintf(&g.final, "    dst[o%d + %du] = acc%d_%d;\n", i, k+2, i, k)
+		}
+		g.final.WriteString("  }\n")
+	}
+	return midTemplate(d, dv, r, wg, tile, g,
+		"@group(0) @binding(5) var<storage, read> V: array<f32>;\n@group(0) @binding(6) var<uniform> P: Params;")
+}

@@ -1,0 +1,47 @@
+package shaders
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestPairsMid checks that SoftMinMid and SoftMeanMid fill every slot,
+// unroll R rows with the Lazy check for each, stage a column as
+// MidColumnVec4s vec4s, and refuse dimensions outside their range.
+func TestPairsMid(t *testing.T) {
+	for _, c := range []struct{ d, dv, nc int }{{4, 0, 2}, {7, 0, 2}, {8, 0, 3}, {16, 0, 5}, {5, 5, 4}, {8, 8, 5}, {16, 16, 9}} {
+		var src string
+		var err error
+		if c.dv == 0 {
+			src, err = SoftMinMid(c.d, 4, 128, 64)
+		} else {
+			src, err = SoftMeanMid(c.d, c.dv, 4, 64, 64)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := MidColumnVec4s(c.d, c.dv); got != c.nc {
+			t.Errorf("MidColumnVec4s(%d, %d) = %d, want %d", c.d, c.dv, got, c.nc)
+		}
+		last := "tile[q * NC + " + strconv.Itoa(c.nc-1) + "u] = vec4"
+		if strings.Contains(src, "{{") || !strings.Contains(src, last) || strings.Contains(src, "tile[q * NC + "+strconv.Itoa(c.nc)+"u]") {
+			t.Errorf("d=%d dv=%d: want %d staged vec4s a column", c.d, c.dv, c.nc)
+		}
+		if !strings.Contains(src, "if (!(s3 < LAZY_LIMIT))") || strings.Contains(src, "s4") {
+			t.Errorf("d=%d dv=%d: want four rows, each with the Lazy check", c.d, c.dv)
+		}
+		// The last coordinate's FMA reads slot d-1; the chain starts at H (slot d).
+		if !strings.Contains(src, "fma(x0_"+strconv.Itoa(c.d-1)+", "+midSlot(c.d-1)+", fma(") || !strings.Contains(src, "fma(x0_0, e0.x, "+midSlot(c.d)+")") {
+			t.Errorf("d=%d dv=%d: the exponent's FMA chain is not H + sum_k x_k 2y_k", c.d, c.dv)
+		}
+	}
+	for _, d := range []int{3, 17} {
+		if _, err := SoftMinMid(d, 4, 128, 64); err == nil {
+			t.Errorf("SoftMinMid accepted d = %d", d)
+		}
+	}
+	if _, err := SoftMeanMid(8, 17, 4, 64, 64); err == nil {
+		t.Error("SoftMeanMid accepted dv = 17")
+	}
+}

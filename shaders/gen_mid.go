@@ -14,6 +14,24 @@ const (
 	MidMaxValues = 16
 )
 
+// MidOptions shapes pairs_mid.wgsl: R rows per invocation (1..16), WG
+// invocations a workgroup, Tile columns staged per tile, and FirstMax,
+// the columns of the first tile of a row's range whose maximum starts the
+// Lazy form (0: the whole tile). Any first maximum is a lower bound of the
+// row's maximum, so the largest term of the sum stays >= 1 and nothing
+// float32 resolves underflows; a first maximum far below the tile's
+// (more than 64 in log2 units) makes that tile overflow the check and be
+// summed again, once, after which m is the tile's exact maximum.
+type MidOptions struct {
+	R, WG, Tile, FirstMax int
+}
+
+// valid says whether the shape is in range: 1 <= R <= 16, 1 <= WG <= 256,
+// 1 <= Tile, 0 <= FirstMax.
+func (o MidOptions) valid() bool {
+	return o.R >= 1 && o.R <= 16 && o.WG >= 1 && o.WG <= 256 && o.Tile >= 1 && o.FirstMax >= 0
+}
+
 // midSlot names staged float s of a column in the loaded vec4s e0, e1, ...
 // (float s is component s%4 of e{s/4}).
 func midSlot(s int) string {
@@ -29,7 +47,8 @@ type midCode struct {
 // SoftMeanMid (dv = 0 for the soft-min): r rows of dimension d in scalar
 // registers x{i}_k, the running (m{i}, s{i}) of the Lazy form (see
 // SmallForm Lazy) and for the soft-mean the accumulators acc{i}_k.
-func midRows(d, dv, r int) *midCode {
+func midRows(d, dv int, o MidOptions) *midCode {
+	r := o.R
 	g := &midCode{}
 	nv, nvv := (d+4)/4, (dv+3)/4
 	nc := nv + nvv
@@ -93,16 +112,20 @@ func midRows(d, dv, r int) *midCode {
 		fmt.Fprintf(&g.post, "      for (var q = 0u; q < cnt; q++) {\n%s        %s      }\n    }\n", load, add)
 	}
 	// The exact maxima of the first tile only; later tiles are checked.
-	fmt.Fprintf(&g.pre, "    if (t0 == j0) {\n%s      for (var q = 0u; q < cnt; q++) {\n%s%s      }\n%s    }\n%s",
-		tmInit.String(), load, pass1.String(), resc.String(), save.String())
+	first := "cnt"
+	if o.FirstMax > 0 {
+		first = fmt.Sprintf("min(cnt, %du)", o.FirstMax)
+	}
+	fmt.Fprintf(&g.pre, "    if (t0 == j0) {\n%s      for (var q = 0u; q < %s; q++) {\n%s%s      }\n%s    }\n%s",
+		tmInit.String(), first, load, pass1.String(), resc.String(), save.String())
 	return g
 }
 
 // midTemplate fills pairs_mid.wgsl.
-func midTemplate(d, dv, r, wg, tile int, g *midCode, bindings string) (string, error) {
+func midTemplate(d, dv int, o MidOptions, g *midCode, bindings string) (string, error) {
 	nv, nvv := (d+4)/4, (dv+3)/4
-	return Template("pairs_mid", map[string]int{"D": d, "DV": max(dv, 1), "R": r, "WG": wg, "TILE": tile,
-		"NV": nv, "NC": nv + nvv, "TILENC": tile * (nv + nvv)},
+	return Template("pairs_mid", map[string]int{"D": d, "DV": max(dv, 1), "R": o.R, "WG": o.WG, "TILE": o.Tile,
+		"NV": nv, "NC": nv + nvv, "TILENC": o.Tile * (nv + nvv)},
 		map[string]string{"BINDINGS": bindings, "STAGE": trim(&g.stage), "LOAD": trim(&g.load),
 			"ROWS_INIT": trim(&g.init), "ROWS_PRE": trim(&g.pre), "ROWS_BODY": trim(&g.body),
 			"ROWS_POST": g.post.String(), "ROWS_FINAL": trim(&g.final)})
@@ -119,39 +142,39 @@ func trim(b *strings.Builder) string {
 func MidColumnVec4s(d, dv int) int { return (d+4)/4 + (dv+3)/4 }
 
 // SoftMinMid returns pairs_mid.wgsl as the soft-min for dimension d
-// (MidMinDim..MidMaxDim), r rows per invocation (1..16), workgroup size wg
-// and tile length tile, with the per-row code unrolled into scalar
-// registers (the Lazy form of SoftMinSmall, the tile as vec4s):
+// (MidMinDim..MidMaxDim) in the shape o, with the per-row code unrolled
+// into scalar registers (the Lazy form of SoftMinSmall, the tile as
+// vec4s):
 //
 //	init:  x{r}_k = (X[i_r*D+k] - y_0k) * scale,  q{r} = |x{r}|^2,  m{r} = NEG,  s{r} = 0
 //	body:  v = H_j + sum_k x{r}_k 2y'_jk;  s{r} += 2^(v - m{r})
 //	final: dst = outk * (m{r} - q{r} + log2 s{r})  (or the partial pair)
-func SoftMinMid(d, r, wg, tile int) (string, error) {
-	if d < MidMinDim || d > MidMaxDim || r < 1 || r > 16 {
-		return "", fmt.Errorf("shaders: softmin_mid needs %d <= d <= %d and 1 <= r <= 16, got d=%d r=%d", MidMinDim, MidMaxDim, d, r)
+func SoftMinMid(d int, o MidOptions) (string, error) {
+	if d < MidMinDim || d > MidMaxDim || !o.valid() {
+		return "", fmt.Errorf("shaders: softmin_mid needs %d <= d <= %d and a shape in range, got d=%d %+v", MidMinDim, MidMaxDim, d, o)
 	}
-	g := midRows(d, 0, r)
-	for i := 0; i < r; i++ {
+	g := midRows(d, 0, o)
+	for i := 0; i < o.R; i++ {
 		fmt.Fprintf(&g.final, "  if (i%d < P.n) {\n    let mm%d = m%d - q%d;\n", i, i, i, i)
 		fmt.Fprintf(&g.final, "    if (P.nsplit == 1u) { dst[i%d] = P.outk * (mm%d + log2(s%d)); } else { let o = 2u * (wid.z * P.n + i%d); dst[o] = mm%d; dst[o + 1u] = s%d; }\n  }\n",
 			i, i, i, i, i, i)
 	}
-	return midTemplate(d, 0, r, wg, tile, g, "@group(0) @binding(5) var<uniform> P: Params;")
+	return midTemplate(d, 0, o, g, "@group(0) @binding(5) var<uniform> P: Params;")
 }
 
 // SoftMeanMid returns pairs_mid.wgsl as the soft-mean for dimension d
-// (MidMinDim..MidMaxDim) and value dimension dv (1..MidMaxValues), r rows
-// per invocation, with the rows unrolled as in SoftMinMid:
+// (MidMinDim..MidMaxDim) and value dimension dv (1..MidMaxValues) in the
+// shape o, with the rows unrolled as in SoftMinMid:
 //
 //	body:  v = H_j + sum_k x{r}_k 2y'_jk;  p = 2^(v - m{r});  s{r} += p;  acc{r}_k += p V_jk
 //	final: dst[i*DV+k] = acc{r}_k / s{r}  (or the partial (m, s, acc))
-func SoftMeanMid(d, dv, r, wg, tile int) (string, error) {
-	if d < MidMinDim || d > MidMaxDim || dv < 1 || dv > MidMaxValues || r < 1 || r > 16 {
-		return "", fmt.Errorf("shaders: softmean_mid needs %d <= d <= %d, 1 <= dv <= %d, 1 <= r <= 16; got d=%d dv=%d r=%d",
-			MidMinDim, MidMaxDim, MidMaxValues, d, dv, r)
+func SoftMeanMid(d, dv int, o MidOptions) (string, error) {
+	if d < MidMinDim || d > MidMaxDim || dv < 1 || dv > MidMaxValues || !o.valid() {
+		return "", fmt.Errorf("shaders: softmean_mid needs %d <= d <= %d, 1 <= dv <= %d and a shape in range; got d=%d dv=%d %+v",
+			MidMinDim, MidMaxDim, MidMaxValues, d, dv, o)
 	}
-	g := midRows(d, dv, r)
-	for i := 0; i < r; i++ {
+	g := midRows(d, dv, o)
+	for i := 0; i < o.R; i++ {
 		fmt.Fprintf(&g.final, "  if (i%d < P.n && P.nsplit == 1u) {\n    let inv%d = 1.0 / s%d;\n", i, i, i)
 		for k := 0; k < dv; k++ {
 			fmt.Fprintf(&g.final, "    dst[i%d * DV + %du] = acc%d_%d * inv%d;\n", i, k, i, k, i)
@@ -162,6 +185,6 @@ func SoftMeanMid(d, dv, r, wg, tile int) (string, error) {
 		}
 		g.final.WriteString("  }\n")
 	}
-	return midTemplate(d, dv, r, wg, tile, g,
+	return midTemplate(d, dv, o, g,
 		"@group(0) @binding(5) var<storage, read> V: array<f32>;\n@group(0) @binding(6) var<uniform> P: Params;")
 }

@@ -14,9 +14,9 @@ func TestPairsMid(t *testing.T) {
 		var src string
 		var err error
 		if c.dv == 0 {
-			src, err = SoftMinMid(c.d, 4, 128, 64)
+			src, err = SoftMinMid(c.d, MidOptions{R: 4, WG: 128, Tile: 64})
 		} else {
-			src, err = SoftMeanMid(c.d, c.dv, 4, 64, 64)
+			src, err = SoftMeanMid(c.d, c.dv, MidOptions{R: 4, WG: 64, Tile: 64, FirstMax: 16})
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -28,6 +28,13 @@ func TestPairsMid(t *testing.T) {
 		if strings.Contains(src, "{{") || !strings.Contains(src, last) || strings.Contains(src, "tile[q * NC + "+strconv.Itoa(c.nc)+"u]") {
 			t.Errorf("d=%d dv=%d: want %d staged vec4s a column", c.d, c.dv, c.nc)
 		}
+		first := "q < cnt; q++) {\n        let e0"
+		if c.dv > 0 {
+			first = "q < min(cnt, 16u); q++)"
+		}
+		if !strings.Contains(src, first) {
+			t.Errorf("d=%d dv=%d: the first maxima do not sweep the columns asked for", c.d, c.dv)
+		}
 		if !strings.Contains(src, "if (!(s3 < LAZY_LIMIT))") || strings.Contains(src, "s4") {
 			t.Errorf("d=%d dv=%d: want four rows, each with the Lazy check", c.d, c.dv)
 		}
@@ -37,11 +44,14 @@ func TestPairsMid(t *testing.T) {
 		}
 	}
 	for _, d := range []int{3, 17} {
-		if _, err := SoftMinMid(d, 4, 128, 64); err == nil {
+		if _, err := SoftMinMid(d, MidOptions{R: 4, WG: 128, Tile: 64}); err == nil {
 			t.Errorf("SoftMinMid accepted d = %d", d)
 		}
 	}
-	if _, err := SoftMeanMid(8, 17, 4, 64, 64); err == nil {
+	if _, err := SoftMinMid(8, MidOptions{R: 17, WG: 64, Tile: 64}); err == nil {
+		t.Error("SoftMinMid accepted R = 17")
+	}
+	if _, err := SoftMeanMid(8, 17, MidOptions{R: 4, WG: 64, Tile: 64}); err == nil {
 		t.Error("SoftMeanMid accepted dv = 17")
 	}
 }

@@ -45,12 +45,12 @@ func TestHighDim(t *testing.T) {
 		return func(t *testing.T) {
 			b := gputest.Raw(t)
 			oldMin, oldRB, oldMean := b.HDMinDim, b.HDRB, b.SoftMeanHDMinDim
-			oldMidMin, oldMidMean := b.MidMax()
+			oldMid := b.MidShape()
 			b.HDMinDim, b.HDRB, b.SoftMeanHDMinDim = minDim, rb, minDim
-			b.SetMidMax(0, 0) // pairs_mid.wgsl runs in gpu-default
+			b.SetMidShape(webgpu.MidShape{SoftMinMax: -1, SoftMeanMax: -1}) // pairs_mid.wgsl runs in gpu-default
 			defer func() {
 				b.HDMinDim, b.HDRB, b.SoftMeanHDMinDim = oldMin, oldRB, oldMean
-				b.SetMidMax(oldMidMin, oldMidMean)
+				b.SetMidShape(oldMid)
 			}()
 			run(t, b, known, quick)
 		}

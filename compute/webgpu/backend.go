@@ -97,7 +97,7 @@ type Backend struct {
 	bias    *gpu.Buffer // softmin_hd.wgsl's column term, grown on demand
 	sumPart *gpu.Buffer // Sum's partial sums, grown on demand
 	hd      hdState     // softmin_hd2.wgsl's and softmean_hd2.wgsl's shape and buffers (softmin_hd.go)
-	mid     midShape    // pairs_mid.wgsl's range and shape (mid.go)
+	mid     MidShape    // pairs_mid.wgsl's range and shape (mid.go)
 
 	// TargetGroups is the number of workgroups SoftMin aims for when it
 	// splits the column range to fill the device (default 2048: about 16

@@ -20,27 +20,53 @@ const (
 	midSoftMeanWG         = 64
 )
 
-// midShape is the launch shape of the mid-dimension kernels, from the
-// environment (midShapeFromEnv):
+// MidShape is the range and launch shape of the mid-dimension kernels
+// (pairs_mid.wgsl), for tests and tuning; a zero field means the default.
 //
-//	OTPLAY_SOFTMIN_MID_MAX   largest d of the mid soft-min (0: never; default 16)
-//	OTPLAY_SOFTMEAN_MID_MAX  largest d of the mid soft-mean (0: never; default 16)
-//	OTPLAY_MID_R, OTPLAY_MID_MEAN_R    rows per invocation (default midRowsPerInvocation)
-//	OTPLAY_MID_WG, OTPLAY_MID_MEAN_WG  workgroup size (default 128 and 64)
-type midShape struct {
-	softMinMax, softMeanMax int
-	r, meanR, wg, meanWG    int
+//   - SoftMinMax, SoftMeanMax: the largest d that takes them (default 16);
+//     -1 never (softmin_hd2.wgsl / softmean_hd2.wgsl or the per-pair
+//     kernels take those d); OTPLAY_SOFTMIN_MID_MAX, OTPLAY_SOFTMEAN_MID_MAX
+//     (0 there means never).
+//   - R, MeanR: rows per invocation (default midRowsPerInvocation);
+//     OTPLAY_MID_R, OTPLAY_MID_MEAN_R.
+//   - WG, MeanWG: workgroup size (default 128 and 64); OTPLAY_MID_WG,
+//     OTPLAY_MID_MEAN_WG.
+//   - FirstMax: the columns whose maxima start the Lazy form
+//     (shaders.MidOptions; default the whole first tile); OTPLAY_MID_FIRST.
+type MidShape struct {
+	SoftMinMax, SoftMeanMax int
+	R, MeanR, WG, MeanWG    int
+	FirstMax                int
 }
 
-func midShapeFromEnv() midShape {
-	return midShape{
-		softMinMax:  minDimFromEnv("OTPLAY_SOFTMIN_MID_MAX", midSoftMinDefaultMax),
-		softMeanMax: minDimFromEnv("OTPLAY_SOFTMEAN_MID_MAX", midSoftMeanDefaultMax),
-		r:           intFromEnv("OTPLAY_MID_R", 16),
-		meanR:       intFromEnv("OTPLAY_MID_MEAN_R", 16),
-		wg:          intFromEnv("OTPLAY_MID_WG", 256),
-		meanWG:      intFromEnv("OTPLAY_MID_MEAN_WG", 256),
+func midShapeFromEnv() MidShape {
+	never := func(v int) int {
+		if v == 0 {
+			return -1
+		}
+		return v
 	}
+	return MidShape{
+		SoftMinMax:  never(minDimFromEnv("OTPLAY_SOFTMIN_MID_MAX", midSoftMinDefaultMax)),
+		SoftMeanMax: never(minDimFromEnv("OTPLAY_SOFTMEAN_MID_MAX", midSoftMeanDefaultMax)),
+		R:           intFromEnv("OTPLAY_MID_R", 16),
+		MeanR:       intFromEnv("OTPLAY_MID_MEAN_R", 16),
+		WG:          intFromEnv("OTPLAY_MID_WG", 256),
+		MeanWG:      intFromEnv("OTPLAY_MID_MEAN_WG", 256),
+		FirstMax:    intFromEnv("OTPLAY_MID_FIRST", 1<<20),
+	}
+}
+
+// MidShape returns the shape as set (zero fields: the defaults).
+func (b *Backend) MidShape() MidShape { return b.mid }
+
+// SetMidShape sets the shape; it panics on a field outside the ranges of
+// MidShape.
+func (b *Backend) SetMidShape(s MidShape) {
+	if s.R < 0 || s.R > 16 || s.MeanR < 0 || s.MeanR > 16 || s.WG < 0 || s.WG > 256 || s.MeanWG < 0 || s.MeanWG > 256 || s.FirstMax < 0 {
+		panic(fmt.Sprintf("webgpu: MidShape out of range: %+v", s))
+	}
+	b.mid = s
 }
 
 // midRowsPerInvocation is the default rows per invocation of the mid kernels: each
@@ -62,9 +88,9 @@ func (b *Backend) useMid(d, dv int) bool {
 		return false
 	}
 	if dv == 0 {
-		return d <= b.mid.softMinMax
+		return d <= cmp.Or(b.mid.SoftMinMax, midSoftMinDefaultMax)
 	}
-	return d <= b.mid.softMeanMax
+	return d <= cmp.Or(b.mid.SoftMeanMax, midSoftMeanDefaultMax)
 }
 
 // midTile is the tile length of pairs_mid.wgsl: at most max columns, and
@@ -77,16 +103,16 @@ func midTile(d, dv, max int) int {
 // softmin_combine.wgsl when the column range is split across workgroups
 // (aiming at SoftMinTargetGroups as softmin_small.wgsl does).
 func (b *Backend) softMinMid(dst compute.Array, p compute.Pairs) error {
-	r, wg := cmp.Or(b.mid.r, midRowsPerInvocation(p.D, 0)), cmp.Or(b.mid.wg, midSoftMinWG)
-	tile := midTile(p.D, 0, 256)
-	rowBlocks := (p.N + wg*r - 1) / (wg * r)
+	o := shaders.MidOptions{R: cmp.Or(b.mid.R, midRowsPerInvocation(p.D, 0)), WG: cmp.Or(b.mid.WG, midSoftMinWG),
+		Tile: midTile(p.D, 0, 256), FirstMax: b.mid.FirstMax}
+	rowBlocks := (p.N + o.WG*o.R - 1) / (o.WG * o.R)
 	target := b.TargetGroups
 	if b.SoftMinTargetGroups > 0 {
 		target = b.SoftMinTargetGroups
 	}
-	nsplit, jchunk := b.splitColumns(rowBlocks, p.M, tile, target)
-	key := fmt.Sprintf("softmin_mid:D=%d:R=%d:WG=%d:TILE=%d", p.D, r, wg, tile)
-	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMinMid(p.D, r, wg, tile) })
+	nsplit, jchunk := b.splitColumns(rowBlocks, p.M, o.Tile, target)
+	key := fmt.Sprintf("softmin_mid:D=%d:%+v", p.D, o)
+	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMinMid(p.D, o) })
 	if err != nil {
 		return err
 	}
@@ -110,12 +136,12 @@ func (b *Backend) softMinMid(dst compute.Array, p compute.Pairs) error {
 // softMeanMid runs pairs_mid.wgsl as the soft-mean (shaders.SoftMeanMid),
 // then softmean_combine.wgsl when the column range is split.
 func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Array, dv int) error {
-	r, wg := cmp.Or(b.mid.meanR, midRowsPerInvocation(p.D, dv)), cmp.Or(b.mid.meanWG, midSoftMeanWG)
-	tile := midTile(p.D, dv, 128)
-	rowBlocks := (p.N + wg*r - 1) / (wg * r)
-	nsplit, jchunk := b.splitColumns(rowBlocks, p.M, tile, b.TargetGroups)
-	key := fmt.Sprintf("softmean_mid:D=%d:DV=%d:R=%d:WG=%d:TILE=%d", p.D, dv, r, wg, tile)
-	k, err := b.kernelFunc(key, 6, func() (string, error) { return shaders.SoftMeanMid(p.D, dv, r, wg, tile) })
+	o := shaders.MidOptions{R: cmp.Or(b.mid.MeanR, midRowsPerInvocation(p.D, dv)), WG: cmp.Or(b.mid.MeanWG, midSoftMeanWG),
+		Tile: midTile(p.D, dv, 128), FirstMax: b.mid.FirstMax}
+	rowBlocks := (p.N + o.WG*o.R - 1) / (o.WG * o.R)
+	nsplit, jchunk := b.splitColumns(rowBlocks, p.M, o.Tile, b.TargetGroups)
+	key := fmt.Sprintf("softmean_mid:D=%d:DV=%d:%+v", p.D, dv, o)
+	k, err := b.kernelFunc(key, 6, func() (string, error) { return shaders.SoftMeanMid(p.D, dv, o) })
 	if err != nil {
 		return err
 	}
@@ -143,15 +169,4 @@ func midParams(p compute.Pairs, jchunk, nsplit int, gx uint32) []uint32 {
 	return []uint32{uint32(p.N), uint32(p.M), uint32(jchunk), uint32(nsplit),
 		f32(math.Sqrt(math.Log2E / p.Eps)), f32(math.Log2E / p.Eps), f32(math.Log2E), f32(-p.Eps * math.Ln2),
 		boolWord(p.LogW != nil), boolWord(p.G != nil), gx, 0}
-}
-
-// MidMax returns the largest dimensions whose squared-Euclidean SoftMin and
-// SoftMean run pairs_mid.wgsl (0: never).
-func (b *Backend) MidMax() (softMin, softMean int) { return b.mid.softMinMax, b.mid.softMeanMax }
-
-// SetMidMax sets what MidMax returns (for tests and tuning; 0 turns the
-// mid kernels off, so that softmin_hd2.wgsl and softmean_hd2.wgsl or the
-// per-pair kernels take those dimensions).
-func (b *Backend) SetMidMax(softMin, softMean int) {
-	b.mid.softMinMax, b.mid.softMeanMax = softMin, softMean
 }

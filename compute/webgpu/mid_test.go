@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/compute/webgpu"
 	"github.com/otplay/otplay/compute/webgpu/gputest"
 )
 
@@ -19,14 +20,20 @@ import (
 // each column range are ragged. Each case runs with the column range split
 // across workgroups (TargetGroups 64: two or more splits, merged by
 // softmin_combine.wgsl / softmean_combine.wgsl) and whole (TargetGroups
-// 1). The potentials are those of TestSmallForms: zero; rising by 4 eps a
+// 1) in the default shape, and at d = 8 split with 8 rows an invocation for the
+// soft-min, 2 for the soft-mean and the first maxima over 16 columns
+// only (which the rising potential below forces to be summed again
+// within the first tile). The potentials are those of TestSmallForms: zero; rising by 4 eps a
 // column, so that a later tile of every range lies hundreds of nats above
 // the first tile's maximum and the Lazy sum overflows and must be summed
 // again; falling, so that later tiles underflow.
 func TestMidKernels(t *testing.T) {
 	be := gputest.Raw(t)
-	savedT, savedS := be.TargetGroups, be.SoftMinTargetGroups
-	defer func() { be.TargetGroups, be.SoftMinTargetGroups = savedT, savedS }()
+	savedT, savedS, savedShape := be.TargetGroups, be.SoftMinTargetGroups, be.MidShape()
+	defer func() {
+		be.TargetGroups, be.SoftMinTargetGroups = savedT, savedS
+		be.SetMidShape(savedShape)
+	}()
 	cpu := compute.NewCPU(0)
 	const n, m, eps = 130, 600, 0.05
 	for _, c := range []struct{ d, dv int }{{4, 4}, {7, 7}, {8, 8}, {12, 12}, {16, 16}, {6, 13}} {
@@ -45,9 +52,16 @@ func TestMidKernels(t *testing.T) {
 			}
 			wantF, wantM := pairsRun(t, cpu, x, y, g, v, n, m, c.d, c.dv, eps)
 			maxC := float64(c.d)
-			for _, groups := range []int{64, 1} {
-				be.TargetGroups, be.SoftMinTargetGroups = groups, groups
-				name := fmt.Sprintf("d=%d dv=%d g_j=%g eps j, target groups %d", c.d, c.dv, slope, groups)
+			for _, run := range []struct {
+				groups int
+				shape  webgpu.MidShape
+			}{{64, webgpu.MidShape{}}, {1, webgpu.MidShape{}}, {64, webgpu.MidShape{R: 8, MeanR: 2, FirstMax: 16}}} {
+				if run.shape.R != 0 && c.d != 8 {
+					continue // the other shape at d = 8 only (lavapipe's compile time)
+				}
+				be.TargetGroups, be.SoftMinTargetGroups = run.groups, run.groups
+				be.SetMidShape(run.shape)
+				name := fmt.Sprintf("d=%d dv=%d g_j=%g eps j, target groups %d, %+v", c.d, c.dv, slope, run.groups, run.shape)
 				gotF, gotM := pairsRun(t, be, x, y, g, v, n, m, c.d, c.dv, eps)
 				scale := maxAbs(wantF) + maxC + eps
 				for i := range wantF {

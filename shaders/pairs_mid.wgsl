@@ -26,6 +26,28 @@
 // one subtraction, one exp2 and one add (soft-min, D + 3 operations), and
 // DV FMAs more for the soft-mean (D + DV + 3).
 //
+// Issue bound: the d = 2 soft-min (5 operations a pair) runs at 80% of
+// the exp bound on an H100 and every op count measured since scales as
+// 80% x 5 / ops (README, Speed), which predicts for the soft-min 57% at
+// D = 4, 44% at 6, 36% at 8, 27% at 12 and 21% at 16, and for the
+// soft-mean of V = Y (2D + 3 operations) 36%, 27%, 21%, 15% and 11%. On
+// top come the NC vec4 loads of a column and the loop's own instructions,
+// shared by the R rows of an invocation.
+//
+// Float32: the centring makes the terms of the expansion as large as the
+// costs themselves: |x'_i|^2, |y'_j|^2 and 2 x'_i.y'_j are at most
+// (|x_i - y_0| + |y_j - y_0|)^2 log2(e)/eps, and each of the D + 3
+// roundings of a pair's exponent (H_j's sum, the D FMAs, the subtraction
+// of |x'_i|^2 at the end) adds at most u = 2^-24 of such a term. One
+// log2 unit of the exponent is eps ln 2 in cost units, so a pair's
+// exponent is off by at most about (D + 3) u (|x_i - y_0| + |y_j - y_0|)^2
+// in cost units, whatever eps: 1.1e-6 of that square at D = 16 (which is
+// itself at most 4 max C; the roundings do not align in practice), against
+// the soft-min's tolerance of 3e-6 (max|f| + max C + eps). The clouds
+// shifted by 20 in every coordinate of compute/conformance (|x|^2 about
+// 400 D, costs near 2 D) pass because nothing is expanded about the
+// origin.
+//
 // The running maximum is the Lazy form of softmin_small.wgsl: the exact
 // row maxima over the first tile of a row's column range, then one
 // branch-free sweep per tile and a check per tile that the row's sum

@@ -8,7 +8,9 @@
 # Rows: `otplay bench --json` (N = M uniform in [0, 1]^d, eps 0.05 d/2),
 # soft-min and soft-mean (V = Y) at d = DIMS, N = LARGE_N with --batch 5,
 # and at d = 8, N = SMALL_N with --batch 50, medians of 10; one JSON line
-# per row with "variant". A variant is skipped once the call has run BUDGET
+# per row with "variant" (a spec may set DIMS). The spec "validate" runs
+# `otplay validate` with the defaults (VALIDATE_S seconds at most, default
+# 40; $OUT/validate.txt). A spec is skipped once the call has run BUDGET
 # seconds (default 140), so a short call still returns the first ones.
 #
 # Build here, stage the binary (BIN), carry .gl, then on the device:
@@ -26,8 +28,10 @@ BUDGET=${BUDGET:-140}
 DIMS=${DIMS:-4 6 8 12 16}
 SMALL_N=${SMALL_N:-1e4} LARGE_N=${LARGE_N:-1e5}
 if [ $# -eq 0 ]; then
-  set -- "mid:" "hd2:OTPLAY_SOFTMIN_MID_MAX=0,OTPLAY_SOFTMEAN_MID_MAX=0" \
-    "mid-r8:OTPLAY_MID_R=8,OTPLAY_MID_MEAN_R=4" "mid-r2:OTPLAY_MID_R=2,OTPLAY_MID_MEAN_R=2"
+  set -- "mid:" "hd2:OTPLAY_SOFTMIN_MID_MAX=0,OTPLAY_SOFTMEAN_MID_MAX=0" validate \
+    "mid-r8:OTPLAY_MID_R=8,OTPLAY_MID_MEAN_R=4,DIMS=4 8 16" "mid-first32:OTPLAY_MID_FIRST=32,DIMS=4 8 16" \
+    "mid-r2:OTPLAY_MID_R=2,OTPLAY_MID_MEAN_R=2,DIMS=8 16" "mid-g2048:OTPLAY_SOFTMIN_TARGET_GROUPS=2048,DIMS=8" \
+    "mid-wg64:OTPLAY_MID_WG=64,OTPLAY_MID_MEAN_WG=128,DIMS=8"
 fi
 row() { # variant, then otplay bench arguments
   V=$1; shift
@@ -43,6 +47,11 @@ for spec in "$@"; do
     echo "{\"variant\": \"$name\", \"skipped_at_s\": $SECONDS}"
     continue
   fi
+  if [ "$spec" = validate ]; then # `otplay validate` with the defaults
+    timeout "${VALIDATE_S:-40}" "$BIN" validate --backend gpu 2>&1 | tail -4 >"$OUT/validate.txt"
+    echo "{\"validate_done_at_s\": $SECONDS}"
+    continue
+  fi
   (
     IFS=, ; for kv in $envs; do [ -n "$kv" ] && export "$kv"; done; unset IFS
     for d in $DIMS; do
@@ -51,7 +60,4 @@ for spec in "$@"; do
     row "$name" --sizes "$SMALL_N" --d 8 --kernel softmin,softmean --batch 50 --reps 10
   )
 done | tee "$OUT/mid.jsonl"
-if [ "${VALIDATE:-1}" = 1 ] && [ "$SECONDS" -lt "$BUDGET" ]; then
-  timeout $((BUDGET + 25 - SECONDS)) "$BIN" validate --backend gpu 2>&1 | tail -4 >"$OUT/validate.txt"
-fi
-echo "done at ${SECONDS}s" >>"$OUT/mid.jsonl"
+echo "{\"done_at_s\": $SECONDS}" >>"$OUT/mid.jsonl"

@@ -21,7 +21,7 @@ func TestPairsMid(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := MidColumnVec4s(c.d, c.dv); got != c.nc {
+		if got := MidColumnVec4s(c.d, c.dv, false); got != c.nc {
 			t.Errorf("MidColumnVec4s(%d, %d) = %d, want %d", c.d, c.dv, got, c.nc)
 		}
 		last := "tile[q * NC + " + strconv.Itoa(c.nc-1) + "u] = vec4"

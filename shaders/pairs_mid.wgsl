@@ -88,7 +88,24 @@ const NEG: f32 = -3.0e38;
 // The Lazy form's limit on a row's sum before a tile is summed again (2^64).
 const LAZY_LIMIT: f32 = 1.8446744e19;
 
+// Column constants outside [Href - FACTOR_BELOW, Href + FACTOR_ABOVE]
+// are not factored (shaders.MidOptions.Factor).
+const FACTOR_BELOW: f32 = {{FACTOR_BELOW}}.0;
+const FACTOR_ABOVE: f32 = {{FACTOR_ABOVE}}.0;
+
 var<workgroup> tile: array<vec4<f32>, {{TILENC}}>;
+{{DECLS}}
+// column_h is H_j = lw_j log2(e) + g_j log2(e)/eps - |y'_j|^2.
+fn column_h(j: u32) -> f32 {
+  var h = 0.0;
+  if (P.has_w != 0u) { h += LW[j] * P.lwk; }
+  if (P.has_g != 0u) { h += G[j] * P.geps; }
+  for (var k = 0u; k < D; k++) {
+    let t = (Y[j * D + k] - Y[k]) * P.scale;
+    h = fma(-t, t, h);
+  }
+  return h;
+}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
@@ -99,7 +116,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
 {{ROWS_INIT}}
   for (var t0 = j0; t0 < j1; t0 += TILE) {
     let cnt = min(TILE, j1 - t0);
-    for (var q = lid.x; q < cnt; q += WG) {
+{{TILE_HEAD}}    for (var q = lid.x; q < cnt; q += WG) {
       let j = t0 + q;
       var h = 0.0;
       if (P.has_w != 0u) { h += LW[j] * P.lwk; }
@@ -108,11 +125,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     }
     workgroupBarrier();
 {{ROWS_PRE}}
-    for (var q = 0u; q < cnt; q++) {
-{{LOAD}}
-{{ROWS_BODY}}
-    }
-{{ROWS_POST}}    workgroupBarrier();
+{{SWEEP}}{{ROWS_POST}}    workgroupBarrier();
   }
 {{ROWS_FINAL}}
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"os"
 
 	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/gpu"
@@ -18,6 +19,7 @@ const (
 	midSoftMeanDefaultMax = 16
 	midSoftMinWG          = 128
 	midSoftMeanWG         = 64
+	midFirstMax           = 32
 )
 
 // MidShape is the range and launch shape of the mid-dimension kernels
@@ -27,16 +29,20 @@ const (
 //     -1 never (softmin_hd2.wgsl / softmean_hd2.wgsl or the per-pair
 //     kernels take those d); OTPLAY_SOFTMIN_MID_MAX, OTPLAY_SOFTMEAN_MID_MAX
 //     (0 there means never).
-//   - R, MeanR: rows per invocation (default midRowsPerInvocation);
+//   - R, MeanR: rows per invocation (default midRows);
 //     OTPLAY_MID_R, OTPLAY_MID_MEAN_R.
 //   - WG, MeanWG: workgroup size (default 128 and 64); OTPLAY_MID_WG,
 //     OTPLAY_MID_MEAN_WG.
 //   - FirstMax: the columns whose maxima start the Lazy form
-//     (shaders.MidOptions; default the whole first tile); OTPLAY_MID_FIRST.
+//     (shaders.MidOptions; default 32, a tile length or more: the whole
+//     first tile); OTPLAY_MID_FIRST.
+//   - Unfactored: the column constant stays in the exponent
+//     (shaders.MidOptions.Factor off); OTPLAY_MID_UNFACTORED=1.
 type MidShape struct {
 	SoftMinMax, SoftMeanMax int
 	R, MeanR, WG, MeanWG    int
 	FirstMax                int
+	Unfactored              bool
 }
 
 func midShapeFromEnv() MidShape {
@@ -54,6 +60,7 @@ func midShapeFromEnv() MidShape {
 		WG:          intFromEnv("OTPLAY_MID_WG", 256),
 		MeanWG:      intFromEnv("OTPLAY_MID_MEAN_WG", 256),
 		FirstMax:    intFromEnv("OTPLAY_MID_FIRST", 1<<20),
+		Unfactored:  os.Getenv("OTPLAY_MID_UNFACTORED") == "1",
 	}
 }
 
@@ -69,17 +76,14 @@ func (b *Backend) SetMidShape(s MidShape) {
 	b.mid = s
 }
 
-// midRowsPerInvocation is the default rows per invocation of the mid kernels: each
+// midRows is the default rows per invocation of the mid kernels: each
 // staged column serves R rows, so R amortises its NC vec4 loads and the
 // loop's own instructions, while R (d + dv + 2) registers hold the rows.
-func midRowsPerInvocation(d, dv int) int {
-	switch {
-	case d+dv <= 16:
-		return 4
-	default:
-		return 2
-	}
-}
+// On an H100 at N = 1e5 (bench/gpu/results/mid-h100-call1.jsonl) R = 4
+// beat 2 and 8 for the soft-min at d = 4 and 8 (7.12 ms against 8.14 and
+// 7.60 at d = 8), and for the soft-mean 4 beat 2 at d = 8 and 16 (14.8
+// against 18.8 ms; 26.3 against 36.7).
+const midRows = 4
 
 // useMid says whether a squared-Euclidean SoftMin (dv = 0) or SoftMean at
 // point dimension d runs pairs_mid.wgsl.
@@ -95,16 +99,17 @@ func (b *Backend) useMid(d, dv int) bool {
 
 // midTile is the tile length of pairs_mid.wgsl: at most max columns, and
 // no more than WebGPU's guaranteed 16 KiB of workgroup memory holds.
-func midTile(d, dv, max int) int {
-	return min(max, workgroupFloats/(4*shaders.MidColumnVec4s(d, dv)))
+func midTile(d, dv, max int, factor bool) int {
+	return min(max, workgroupFloats/(4*shaders.MidColumnVec4s(d, dv, factor)))
 }
 
 // softMinMid runs pairs_mid.wgsl as the soft-min (shaders.SoftMinMid), then
 // softmin_combine.wgsl when the column range is split across workgroups
 // (aiming at SoftMinTargetGroups as softmin_small.wgsl does).
 func (b *Backend) softMinMid(dst compute.Array, p compute.Pairs) error {
-	o := shaders.MidOptions{R: cmp.Or(b.mid.R, midRowsPerInvocation(p.D, 0)), WG: cmp.Or(b.mid.WG, midSoftMinWG),
-		Tile: midTile(p.D, 0, 256), FirstMax: b.mid.FirstMax}
+	o := shaders.MidOptions{R: cmp.Or(b.mid.R, midRows), WG: cmp.Or(b.mid.WG, midSoftMinWG),
+		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: !b.mid.Unfactored}
+	o.Tile = midTile(p.D, 0, 256, o.Factor)
 	rowBlocks := (p.N + o.WG*o.R - 1) / (o.WG * o.R)
 	target := b.TargetGroups
 	if b.SoftMinTargetGroups > 0 {
@@ -136,8 +141,9 @@ func (b *Backend) softMinMid(dst compute.Array, p compute.Pairs) error {
 // softMeanMid runs pairs_mid.wgsl as the soft-mean (shaders.SoftMeanMid),
 // then softmean_combine.wgsl when the column range is split.
 func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Array, dv int) error {
-	o := shaders.MidOptions{R: cmp.Or(b.mid.MeanR, midRowsPerInvocation(p.D, dv)), WG: cmp.Or(b.mid.MeanWG, midSoftMeanWG),
-		Tile: midTile(p.D, dv, 128), FirstMax: b.mid.FirstMax}
+	o := shaders.MidOptions{R: cmp.Or(b.mid.MeanR, midRows), WG: cmp.Or(b.mid.MeanWG, midSoftMeanWG),
+		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: !b.mid.Unfactored}
+	o.Tile = midTile(p.D, dv, 128, o.Factor)
 	rowBlocks := (p.N + o.WG*o.R - 1) / (o.WG * o.R)
 	nsplit, jchunk := b.splitColumns(rowBlocks, p.M, o.Tile, b.TargetGroups)
 	key := fmt.Sprintf("softmean_mid:D=%d:DV=%d:%+v", p.D, dv, o)

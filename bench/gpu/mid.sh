@@ -6,8 +6,9 @@
 #   OTPLAY_SOFTMIN_MID_MAX / OTPLAY_SOFTMEAN_MID_MAX=0 (the hd2 kernels),
 #   OTPLAY_MID_R / _WG, OTPLAY_MID_MEAN_R / _WG (the mid kernels' shape).
 # Rows: `otplay bench --json` (N = M uniform in [0, 1]^d, eps 0.05 d/2),
-# soft-min and soft-mean (V = Y) at d = DIMS, N = LARGE_N with --batch 5,
-# and at d = 8, N = SMALL_N with --batch 50, medians of 10; one JSON line
+# soft-min and soft-mean (V = Y) at d = DIMS, N = LARGE_N (1e5) with
+# --batch 5, and at d = 8, N = SMALL_N (1e4 and 3e4) with --batch 50,
+# medians of 10; one JSON line
 # per row with "variant" (a spec may set DIMS). The spec "validate" runs
 # `otplay validate` with the defaults (VALIDATE_S seconds at most, default
 # 40; $OUT/validate.txt). A spec is skipped once the call has run BUDGET
@@ -26,12 +27,20 @@ OUT=${OUT:-/tmp}
 mkdir -p "$OUT"
 BUDGET=${BUDGET:-140}
 DIMS=${DIMS:-4 6 8 12 16}
-SMALL_N=${SMALL_N:-1e4} LARGE_N=${LARGE_N:-1e5}
+SMALL_N=${SMALL_N:-1e4,3e4} LARGE_N=${LARGE_N:-1e5}
 if [ $# -eq 0 ]; then
+  # Call 2: the defaults (factored, first maxima over 32 columns, R = 4)
+  # against softmin_hd2 / softmean_hd2 and the unfactored form, then
+  # shapes. Call 1 (bench/gpu/results/mid-h100-call1.jsonl) ran
+  # mid (unfactored, whole first tile) hd2 validate
+  # mid-r8:OTPLAY_MID_R=8,OTPLAY_MID_MEAN_R=4,DIMS=4 8 16
+  # mid-first32:OTPLAY_MID_FIRST=32,DIMS=4 8 16
+  # mid-r2:OTPLAY_MID_R=2,OTPLAY_MID_MEAN_R=2,DIMS=8 16
+  # mid-g2048:OTPLAY_SOFTMIN_TARGET_GROUPS=2048,DIMS=8
+  # mid-wg64:OTPLAY_MID_WG=64,OTPLAY_MID_MEAN_WG=128,DIMS=8
   set -- "mid:" "hd2:OTPLAY_SOFTMIN_MID_MAX=0,OTPLAY_SOFTMEAN_MID_MAX=0" validate \
-    "mid-r8:OTPLAY_MID_R=8,OTPLAY_MID_MEAN_R=4,DIMS=4 8 16" "mid-first32:OTPLAY_MID_FIRST=32,DIMS=4 8 16" \
-    "mid-r2:OTPLAY_MID_R=2,OTPLAY_MID_MEAN_R=2,DIMS=8 16" "mid-g2048:OTPLAY_SOFTMIN_TARGET_GROUPS=2048,DIMS=8" \
-    "mid-wg64:OTPLAY_MID_WG=64,OTPLAY_MID_MEAN_WG=128,DIMS=8"
+    "unfactored:OTPLAY_MID_UNFACTORED=1" "mid-r8:OTPLAY_MID_R=8,OTPLAY_MID_MEAN_R=8,DIMS=4 8 16" \
+    "mid-g2048:OTPLAY_SOFTMIN_TARGET_GROUPS=2048,DIMS=8" "mid-first-tile:OTPLAY_MID_FIRST=1024,DIMS=8"
 fi
 row() { # variant, then otplay bench arguments
   V=$1; shift

@@ -13,32 +13,32 @@ import (
 // TestMidKernels runs the mid-dimension soft-min and soft-mean
 // (pairs_mid.wgsl, the default for 4 <= d <= 16) against the float64 CPU
 // backend at the conformance tolerances (see TestSmallForms), at d = 4, 7,
-// 8 and 16 with V = Y and at d = 6 with dv = 13 values (four value
-// vec4s, the last one partly padding). N = 130 and M = 600 or 900 are multiples
-// of neither the rows of a workgroup (512 or 256) nor the tiles (at most
-// 256 columns, 204 at d = 16), so the last row block and the last tile of
-// each column range are ragged. Each case runs with two rows an invocation
-// with the column range split across workgroups (TargetGroups 64: two
-// splits on lavapipe, merged by softmin_combine.wgsl /
-// softmean_combine.wgsl) and whole (TargetGroups 1); at d = 8 also in the
-// default shape, split, and whole with 8 rows an invocation for the
-// soft-min, 1 for the soft-mean, the first maxima over 16 columns only,
-// unfactored.
+// 8 and 16 with V = Y and at d = 6 with dv = 13 values (four value vec4s,
+// the last one partly padding). N = 130 and M = 600 or 900 are multiples
+// of neither the rows of a workgroup nor the tiles (at most 256 columns),
+// so the last row block and the last tile of each column range are
+// ragged. Each case runs with two rows an invocation, factored, with the
+// column range split across workgroups (TargetGroups 64: two splits on
+// lavapipe, merged by softmin_combine.wgsl / softmean_combine.wgsl) and
+// whole (TargetGroups 1); at d = 8 also in the default shape, split, and
+// whole with 8 rows an invocation for the soft-min, 1 for the soft-mean,
+// the first maxima over 16 columns only, unfactored (compute/conformance
+// checks the defaults at d = 5, 8 and 16).
 //
-// The potentials g_j = slope eps j: at eps = 0.05 and M = 600 (as in
+// The potentials are g_j = slope eps j. At eps = 0.05 and M = 600 (as in
 // TestSmallForms; with more columns g/eps reaches 5000 log2 units and
-// float32's rounding of H_j alone passes the soft-mean's tolerance) zero,
-// rising (slope 4:
-// a later tile of every range lies hundreds of nats above the first
-// tile's maximum, so the Lazy sum overflows and must be summed again) and
-// falling (later tiles underflow); there the costs alone span up to 460
-// log2 units within a tile, so most tiles take the general (unfactored)
-// sum. At eps = 4 and M = 900 the costs span at most 5.8 log2 units and the slopes
-// +-0.1386 move g by 0.2 log2 units a column (51 a tile): every column is
-// factored, and with the whole range in one split the fourth tile
-// (columns 768..899) rises 147 to 174 log2 units above the first 32
-// columns' maximum, past float32's 2^128, so a factored tile must be
-// summed again (without the Lazy retry the sum is +Inf).
+// float32's rounding of H_j alone exceeds the soft-mean's tolerance):
+// zero; rising (slope 4: a later tile of every range lies hundreds of nats
+// above the first tile's maximum, so the Lazy sum overflows and must be
+// summed again); falling (later tiles underflow). There the costs alone
+// span up to 460 log2 units within a tile, so most tiles take the general
+// (unfactored) sum. At eps = 4 and M = 900 the costs span at most 5.8
+// log2 units and the slopes +-0.1386 move g by 0.2 log2 units a column
+// (51 a tile): every column is factored, and with the whole range in one
+// split the fourth tile (columns 768..899) rises 147 to 174 log2 units
+// above the first 32 columns' maximum, past float32's 2^128, so a
+// factored tile must be summed again (without the Lazy retry the sum is
+// +Inf).
 func TestMidKernels(t *testing.T) {
 	be := gputest.Raw(t)
 	savedT, savedS, savedShape := be.TargetGroups, be.SoftMinTargetGroups, be.MidShape()
@@ -72,11 +72,11 @@ func TestMidKernels(t *testing.T) {
 			// shape runs too (lavapipe compiles each shape in about a
 			// second; compute/conformance checks the defaults at d = 5, 8
 			// and 16).
-			small := webgpu.MidShape{R: 2, MeanR: 2}
+			small := webgpu.MidShape{R: 2, MeanR: 2, Factor: 2}
 			for _, run := range []struct {
 				groups int
 				shape  webgpu.MidShape
-			}{{64, small}, {1, small}, {64, webgpu.MidShape{}}, {1, webgpu.MidShape{R: 8, MeanR: 1, FirstMax: 16, Unfactored: true}}} {
+			}{{64, small}, {1, small}, {64, webgpu.MidShape{}}, {1, webgpu.MidShape{R: 8, MeanR: 1, FirstMax: 16, Factor: 1}}} {
 				if run.shape.R != 2 && c.d != 8 {
 					continue
 				}

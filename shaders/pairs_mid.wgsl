@@ -18,21 +18,29 @@
 // centred on y_0), v_ij = H_j + 2 x'_i.y'_j - |x'_i|^2 with the column
 // constant H_j = lw_j log2(e) + g_j log2(e)/eps - |y'_j|^2. A column is
 // staged once per tile in workgroup memory as NV vec4s, (2y'_j, H_j)
-// zero-padded (D+1 floats), followed for the soft-mean by its values V_j
+// zero-padded (D+1 floats; factored D+3, below), followed for the soft-mean by its values V_j
 // in NVV vec4s; every invocation then sweeps the tile for its R rows,
 // which live in scalar registers (x'_i, the running (m, s) and the DV
 // accumulators), so each staged column serves R rows. |x'_i|^2 stays out
 // of the exponent and is subtracted once at the end. A pair costs D FMAs,
 // one subtraction, one exp2 and one add (soft-min, D + 3 operations), and
-// DV FMAs more for the soft-mean (D + DV + 3).
+// DV FMAs more for the soft-mean (D + DV + 3). In the factored form
+// (shaders.MidOptions.Factor) the column also carries K_j and F_j: where
+// every column of a tile is factored, K_j = Href and the pair costs D
+// FMAs from the per-row Href - m_i, one exp2 and one FMA (s = fma(F_j, p,
+// s)): D + 2, and D + DV + 2 for the soft-mean, whose staged values are
+// F_j V_j; otherwise the tile runs the general sum p = 2^(K_j + 2x'.y' -
+// m), s += F_j p.
 //
 // Issue bound: the d = 2 soft-min (5 operations a pair) runs at 80% of
-// the exp bound on an H100 and every op count measured since scales as
-// 80% x 5 / ops (README, Speed), which predicts for the soft-min 57% at
-// D = 4, 44% at 6, 36% at 8, 27% at 12 and 21% at 16, and for the
-// soft-mean of V = Y (2D + 3 operations) 36%, 27%, 21%, 15% and 11%. On
-// top come the NC vec4 loads of a column and the loop's own instructions,
-// shared by the R rows of an invocation.
+// the exp bound on an H100 and the op counts measured since scale as
+// 80% x 5 / ops (README, Speed), which predicts for the factored soft-min
+// 67% at D = 4, 50% at 6, 40% at 8, 29% at 12 and 22% at 16, and for the
+// factored soft-mean of V = Y (2D + 2) 40%, 29%, 22%, 15% and 12%
+// (measured on an H100 at N = 1e5 with the default shapes: 65%, -, 41%,
+// -, 24% and 36% (general form), 23% (general), 21%, 12%, 9%; see
+// compute/webgpu/mid.go). On top come the NC vec4 loads of a column and
+// the loop's own instructions, shared by the R rows of an invocation.
 //
 // Float32: the centring makes the terms of the expansion as large as the
 // costs themselves: |x'_i|^2, |y'_j|^2 and 2 x'_i.y'_j are at most
@@ -46,10 +54,12 @@
 // the soft-min's tolerance of 3e-6 (max|f| + max C + eps). The clouds
 // shifted by 20 in every coordinate of compute/conformance (|x|^2 about
 // 400 D, costs near 2 D) pass because nothing is expanded about the
-// origin.
+// origin. The factored form adds the roundings of H_j - Href and Href -
+// m_i (terms of the same size) and exp2's few-ulp relative error in F_j.
 //
 // The running maximum is the Lazy form of softmin_small.wgsl: the exact
-// row maxima over the first tile of a row's column range, then one
+// row maxima over the first columns of a row's range (shaders.MidOptions
+// FirstMax, 32 by default in compute/webgpu), then one
 // branch-free sweep per tile and a check per tile that the row's sum
 // stayed below LAZY_LIMIT; a tile that did not is summed again against
 // its own maximum after restoring the sum from before the tile.

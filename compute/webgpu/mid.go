@@ -150,9 +150,10 @@ func (b *Backend) useMid(d, dv int) bool {
 }
 
 // midTile is the tile length of pairs_mid.wgsl: at most max columns, and
-// no more than WebGPU's guaranteed 16 KiB of workgroup memory holds.
+// no more than WebGPU's guaranteed 16 KiB of workgroup memory holds
+// beside the factored form's two flags (one vec4 set aside).
 func midTile(d, dv, max int, factor bool) int {
-	return min(max, workgroupFloats/(4*shaders.MidColumnVec4s(d, dv, factor)))
+	return min(max, (workgroupFloats/4-1)/shaders.MidColumnVec4s(d, dv, factor))
 }
 
 // softMinMid runs pairs_mid.wgsl as the soft-min (shaders.SoftMinMid), then

@@ -21,8 +21,10 @@
 # workgroups: OTPLAY_HD_RM/RN/KC/PF/GROUPS; unset parts keep the
 # defaults), "tiled-rbK" (the soft-min alone with a K x K block) or "per-pair"
 # (both 0: softmin_small.wgsl / softmean_small.wgsl for d <= 3,
-# softmin.wgsl / softmean.wgsl above); eps = 0.05 d / 2; the soft-mean
-# averages V = Y (dv = d).
+# softmin.wgsl / softmean.wgsl above); every variant but "default" turns
+# the d = 4 to 16 kernels (pairs_mid.wgsl) off (OTPLAY_SOFTMIN_MID_MAX=0,
+# OTPLAY_SOFTMEAN_MID_MAX=0); eps = 0.05 d / 2; the soft-mean averages
+# V = Y (dv = d).
 # The tiled against per-pair soft-mean comparison (issue 14):
 #   DIMS="8 16 32 64 128" SIZES="1e4 3e4" KERNELS=softmean VARIANTS="tiled per-pair" bash bench/gpu/run.sh
 set -u
@@ -43,9 +45,9 @@ for d in $DIMS; do
     if [ "$n" = 1e5 ]; then batch=2 reps=5; fi
     if [ "$n" = 1e5 ] && [ "$d" -ge 64 ]; then batch=1 reps=3; fi
     for variant in $VARIANTS; do
-      hd=1 rb=0 ks=$KERNELS kern=1 rm= rn= kc= pf= groups=
+      hd=1 rb=0 ks=$KERNELS kern=1 rm= rn= kc= pf= groups= mid=0
       case $variant in
-        default) hd= kern= ;;
+        default) hd= kern= mid= ;;
         per-pair) hd=0 ;;
         tiled-rb*)
           rb=${variant#tiled-rb} ks=softmin
@@ -64,7 +66,8 @@ for d in $DIMS; do
           done ;;
       esac
       OTPLAY_SOFTMIN_HD_KERNEL=$kern OTPLAY_SOFTMEAN_HD_KERNEL=$kern OTPLAY_HD_RM=$rm OTPLAY_HD_RN=$rn OTPLAY_HD_KC=$kc OTPLAY_HD_PF=$pf OTPLAY_HD_GROUPS=$groups \
-      OTPLAY_SOFTMIN_HD_MIN=$hd OTPLAY_SOFTMEAN_HD_MIN=$hd OTPLAY_SOFTMIN_HD_RB=$rb timeout 120 "$BIN" bench --backend gpu --sizes "$n" --d "$d" --eps "$eps" \
+      OTPLAY_SOFTMIN_HD_MIN=$hd OTPLAY_SOFTMEAN_HD_MIN=$hd OTPLAY_SOFTMIN_HD_RB=$rb \
+      OTPLAY_SOFTMIN_MID_MAX=$mid OTPLAY_SOFTMEAN_MID_MAX=$mid timeout 120 "$BIN" bench --backend gpu --sizes "$n" --d "$d" --eps "$eps" \
         --kernel "$ks" --batch $batch --reps $reps --json 2>"$OUT/err.txt" |
         V=$variant python3 -c 'import json, os, sys
 for r in json.load(sys.stdin): print(json.dumps(dict(r, variant=os.environ["V"])), flush=True)' ||

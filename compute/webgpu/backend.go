@@ -128,8 +128,9 @@ type Backend struct {
 	// tuning on new hardware, also settable through OTPLAY_SOFTMIN_WG and
 	// OTPLAY_SOFTMIN_R.
 	SoftMinWG, SoftMinR int
-	// NoUnroll turns off the unrolled soft-min for d <= 3 (softmin_small.wgsl),
-	// falling back to the generic kernel; also OTPLAY_NO_UNROLL=1.
+	// NoUnroll turns off the unrolled soft-min for d <= 3 (softmin_small.wgsl)
+	// and the d = 4 to 16 kernels (pairs_mid.wgsl), falling back to the
+	// generic ones; also OTPLAY_NO_UNROLL=1.
 	NoUnroll bool
 	// Small shapes the unrolled d <= 3 soft-min and soft-mean
 	// (softmin_small.wgsl, softmean_small.wgsl): the form that keeps each

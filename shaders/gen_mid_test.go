@@ -55,3 +55,45 @@ func TestPairsMid(t *testing.T) {
 		t.Error("SoftMeanMid accepted dv = 17")
 	}
 }
+
+// TestPairsMidFactored checks the factored form's text: a column of
+// (2y', H, K, F) and the values times F, the per-tile flag, and the two
+// sweeps: from the per-row Href - m with F in the sum's FMA where the
+// tile is factored, the general sum from K otherwise.
+func TestPairsMidFactored(t *testing.T) {
+	for _, c := range []struct{ d, dv, nc int }{{4, 0, 2}, {6, 0, 3}, {8, 0, 3}, {13, 0, 4}, {14, 0, 5}, {8, 8, 5}, {6, 13, 7}} {
+		o := MidOptions{R: 2, WG: 64, Tile: 64, Factor: true}
+		var src string
+		var err error
+		if c.dv == 0 {
+			src, err = SoftMinMid(c.d, o)
+		} else {
+			src, err = SoftMeanMid(c.d, c.dv, o)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := MidColumnVec4s(c.d, c.dv, true); got != c.nc {
+			t.Errorf("MidColumnVec4s(%d, %d, factored) = %d, want %d", c.d, c.dv, got, c.nc)
+		}
+		h, k, f := midSlot(c.d), midSlot(c.d+1), midSlot(c.d+2)
+		want := []string{
+			"var<workgroup> unfactored: array<atomic<u32>, 2>;",
+			"atomicStore(&unfactored[par], 1u);",
+			"if (atomicLoad(&unfactored[par]) == 0u) {",
+			"let sh1 = href - m1;",
+			"fma(x1_0, e0.x, sh1)",        // the factored chain
+			"fma(x1_0, e0.x, " + k + ")",  // the general chain
+			"fma(x1_0, e0.x, " + h + ")",  // the maxima
+			"s1 = fma(" + f + ", p, s1);", // F in the sum
+		}
+		if c.dv > 0 {
+			want = append(want, "f * V[j * DV + 0u]")
+		}
+		for _, w := range want {
+			if !strings.Contains(src, w) {
+				t.Errorf("d=%d dv=%d factored: no %q", c.d, c.dv, w)
+			}
+		}
+	}
+}

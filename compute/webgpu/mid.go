@@ -168,7 +168,10 @@ func (b *Backend) softMinMid(dst compute.Array, p compute.Pairs) error {
 	if b.SoftMinTargetGroups > 0 {
 		target = b.SoftMinTargetGroups
 	}
-	nsplit, jchunk := b.splitColumns(rowBlocks, p.M, o.Tile, target)
+	nsplit, jchunk, err := b.midSplit(rowBlocks, p.M, o, target)
+	if err != nil {
+		return err
+	}
 	key := fmt.Sprintf("softmin_mid:D=%d:%+v", p.D, o)
 	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMinMid(p.D, o) })
 	if err != nil {
@@ -198,7 +201,10 @@ func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Arra
 		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, dv, b.mid)}
 	o.Tile = midTile(p.D, dv, 128, o.Factor)
 	rowBlocks := (p.N + o.WG*o.R - 1) / (o.WG * o.R)
-	nsplit, jchunk := b.splitColumns(rowBlocks, p.M, o.Tile, b.TargetGroups)
+	nsplit, jchunk, err := b.midSplit(rowBlocks, p.M, o, b.TargetGroups)
+	if err != nil {
+		return err
+	}
 	key := fmt.Sprintf("softmean_mid:D=%d:DV=%d:%+v", p.D, dv, o)
 	k, err := b.kernelFunc(key, 6, func() (string, error) { return shaders.SoftMeanMid(p.D, dv, o) })
 	if err != nil {
@@ -219,6 +225,28 @@ func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Arra
 		return nil
 	}
 	return b.combineSoftMean(dst, out, p.N, nsplit, dv)
+}
+
+// midSplit is splitColumns for pairs_mid.wgsl, with the column range cut
+// into chunks that stay under llvmpipe's loop limiter on a software
+// adapter (loopBudget, cost.go: 65,535 loop iterations an invocation,
+// nested loops counted together, after which the kernel silently stops).
+// A column costs an invocation at most 2R + 2 iterations: the sweep, the
+// staging and first-maxima loops, and the two loops of a tile summed
+// again, once for each of its R rows. Without the cut, one range of
+// 140,000 columns lost its last columns on lavapipe (TestMidLongRange).
+func (b *Backend) midSplit(rowBlocks, m int, o shaders.MidOptions, target int) (nsplit, jchunk int, err error) {
+	nsplit, jchunk = b.splitColumns(rowBlocks, m, o.Tile, target)
+	if b.dev.Info().Fallback {
+		if most := max(1, loopBudget/(2*o.R+2)); jchunk > most {
+			jchunk = most
+			nsplit = (m + jchunk - 1) / jchunk
+		}
+	}
+	if nsplit > 65535 {
+		return 0, 0, fmt.Errorf("%w: %d columns need %d splits, over the 65,535 workgroups of one grid dimension", compute.ErrTooLarge, m, nsplit)
+	}
+	return nsplit, jchunk, nil
 }
 
 // midParams is pairs_mid.wgsl's Params: the coordinates scaled by

@@ -115,12 +115,23 @@ func uniforms(seed uint64, n int) []float64 {
 // pairsRun returns the soft-min f_i and the soft-mean of v (dv columns) on be.
 func pairsRun(t *testing.T, be compute.Backend, x, y, g, v []float64, n, m, d, dv int, eps float64) (f, mean []float64) {
 	t.Helper()
+	return pairsRunW(t, be, x, y, nil, g, v, n, m, d, dv, eps)
+}
+
+// pairsRunW is pairsRun with column log-weights lw (nil: none).
+func pairsRunW(t *testing.T, be compute.Backend, x, y, lw, g, v []float64, n, m, d, dv int, eps float64) (f, mean []float64) {
+	t.Helper()
 	xa, _ := be.Upload(x)
 	ya, _ := be.Upload(y)
 	ga, _ := be.Upload(g)
 	va, _ := be.Upload(v)
 	fa, _ := be.Alloc(n)
 	ma, _ := be.Alloc(n * dv)
+	var wa compute.Array
+	if lw != nil {
+		wa, _ = be.Upload(lw)
+		defer be.Free(wa)
+	}
 	defer func() {
 		be.Free(xa)
 		be.Free(ya)
@@ -129,7 +140,7 @@ func pairsRun(t *testing.T, be compute.Backend, x, y, g, v []float64, n, m, d, d
 		be.Free(fa)
 		be.Free(ma)
 	}()
-	p := compute.Pairs{X: xa, Y: ya, N: n, M: m, D: d, G: ga, Eps: eps}
+	p := compute.Pairs{X: xa, Y: ya, N: n, M: m, D: d, LogW: wa, G: ga, Eps: eps}
 	if err := be.SoftMin(fa, p); err != nil {
 		t.Fatal(err)
 	}

@@ -227,26 +227,37 @@ func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Arra
 	return b.combineSoftMean(dst, out, p.N, nsplit, dv)
 }
 
-// midSplit is splitColumns for pairs_mid.wgsl, with the column range cut
-// into chunks that stay under llvmpipe's loop limiter on a software
-// adapter (loopBudget, cost.go: 65,535 loop iterations an invocation,
-// nested loops counted together, after which the kernel silently stops).
-// A column costs an invocation at most 2R + 2 iterations: the sweep, the
-// staging and first-maxima loops, and the two loops of a tile summed
-// again, once for each of its R rows. Without the cut, one range of
-// 140,000 columns lost its last columns on lavapipe (TestMidLongRange).
+// midSplit is splitColumns for pairs_mid.wgsl, under the software
+// adapter's loop limit (underLoopLimit; a column costs an invocation at
+// most 2R + 2 loop iterations: the sweep, the staging and first-maxima
+// loops, and the two loops of a tile summed again, once for each of its R
+// rows). It fails past the 65,535 workgroups of grid z.
 func (b *Backend) midSplit(rowBlocks, m int, o shaders.MidOptions, target int) (nsplit, jchunk int, err error) {
 	nsplit, jchunk = b.splitColumns(rowBlocks, m, o.Tile, target)
-	if b.dev.Info().Fallback {
-		if most := max(1, loopBudget/(2*o.R+2)); jchunk > most {
-			jchunk = most
-			nsplit = (m + jchunk - 1) / jchunk
-		}
-	}
+	nsplit, jchunk = b.underLoopLimit(m, nsplit, jchunk, 2*o.R+2)
 	if nsplit > 65535 {
 		return 0, 0, fmt.Errorf("%w: %d columns need %d splits, over the 65,535 workgroups of one grid dimension", compute.ErrTooLarge, m, nsplit)
 	}
 	return nsplit, jchunk, nil
+}
+
+// underLoopLimit cuts a column range of jchunk columns (nsplit splits of
+// m) on a software adapter so that an invocation runs at most loopBudget
+// loop iterations (cost.go: llvmpipe silently ends a shader's loops after
+// 65,535, nested loops counted together), perColumn a column at most; on
+// other adapters it returns its arguments. The Lazy kernels
+// (softmin_small.wgsl, softmean_small.wgsl, pairs_mid.wgsl) take 2R + 2:
+// without the cut one range of 140,000 columns lost its last columns on
+// lavapipe at d = 2, 3 and 8 (TestLongColumnRange).
+func (b *Backend) underLoopLimit(m, nsplit, jchunk, perColumn int) (int, int) {
+	if !b.dev.Info().Fallback {
+		return nsplit, jchunk
+	}
+	if most := max(1, loopBudget/perColumn); jchunk > most {
+		jchunk = most
+		nsplit = (m + jchunk - 1) / jchunk
+	}
+	return nsplit, jchunk
 }
 
 // midParams is pairs_mid.wgsl's Params: the coordinates scaled by

@@ -157,41 +157,44 @@ func pairsRunW(t *testing.T, be compute.Backend, x, y, lw, g, v []float64, n, m,
 	return f, mean
 }
 
-// TestMidLongRange runs the mid kernels over one long column range: M =
-// 140,000 columns with the whole range in one split (TargetGroups 1),
-// the last 100 columns' potential 40 eps above the rest so that they
-// dominate every row. llvmpipe ends a shader's loops after 65,535
-// iterations (nested loops counted together), so without the software
-// adapter's cut of the range (midSplit) the kernels stop early and miss
-// those columns (soft-min off by 6.8 at d = 8). Tolerances as in
-// TestMidKernels.
-func TestMidLongRange(t *testing.T) {
+// TestLongColumnRange runs the Lazy kernels (softmin_small.wgsl and
+// softmean_small.wgsl at d = 2 and 3, pairs_mid.wgsl at d = 8) over one
+// long column range: M = 140,000 columns with the whole range in one
+// split (TargetGroups 1), the last 100 columns' potential 40 eps above the
+// rest so that they dominate every row. llvmpipe ends a shader's loops
+// after 65,535 iterations (nested loops counted together), so without the
+// software adapter's cut of the range (underLoopLimit) the kernels stop
+// early and miss those columns (the soft-min off by 6.7 to 6.8).
+// Tolerances as in TestMidKernels.
+func TestLongColumnRange(t *testing.T) {
 	be := gputest.Raw(t)
-	savedT, savedS := be.TargetGroups, be.SoftMinTargetGroups
-	defer func() { be.TargetGroups, be.SoftMinTargetGroups = savedT, savedS }()
-	be.TargetGroups, be.SoftMinTargetGroups = 1, 1
+	savedT, savedS, savedM := be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups
+	defer func() { be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups = savedT, savedS, savedM }()
+	be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups = 1, 1, 1
 	cpu := compute.NewCPU(0)
-	const n, m, d, eps = 65, 140000, 8, 0.2
-	x := uniforms(71, n*d)
-	y := uniforms(72, m*d)
-	g := make([]float64, m)
-	for j := m - 100; j < m; j++ {
-		g[j] = 40 * eps
-	}
-	wantF, wantM := pairsRun(t, cpu, x, y, g, y, n, m, d, d, eps)
-	gotF, gotM := pairsRun(t, be, x, y, g, y, n, m, d, d, eps)
-	scale := maxAbs(wantF) + d + eps
-	for i := range wantF {
-		if e := math.Abs(gotF[i]-wantF[i]) / scale; !(e <= 3e-6) {
-			t.Errorf("soft-min row %d = %.8g, want %.8g (error %.2g of scale)", i, gotF[i], wantF[i], e)
-			break
+	const n, m, eps = 65, 140000, 0.2
+	for _, d := range []int{2, 3, 8} {
+		x := uniforms(uint64(70+d), n*d)
+		y := uniforms(uint64(80+d), m*d)
+		g := make([]float64, m)
+		for j := m - 100; j < m; j++ {
+			g[j] = 40 * eps
 		}
-	}
-	tol := min(2e-3, 1e-4+1e-7*d/eps)
-	for i := range wantM {
-		if e := math.Abs(gotM[i] - wantM[i]); !(e <= tol) {
-			t.Errorf("soft-mean entry %d = %.8g, want %.8g", i, gotM[i], wantM[i])
-			break
+		wantF, wantM := pairsRun(t, cpu, x, y, g, y, n, m, d, d, eps)
+		gotF, gotM := pairsRun(t, be, x, y, g, y, n, m, d, d, eps)
+		scale := maxAbs(wantF) + float64(d) + eps
+		for i := range wantF {
+			if e := math.Abs(gotF[i]-wantF[i]) / scale; !(e <= 3e-6) {
+				t.Errorf("d=%d: soft-min row %d = %.8g, want %.8g (error %.2g of scale)", d, i, gotF[i], wantF[i], e)
+				break
+			}
+		}
+		tol := min(2e-3, 1e-4+1e-7*float64(d)/eps)
+		for i := range wantM {
+			if e := math.Abs(gotM[i] - wantM[i]); !(e <= tol) {
+				t.Errorf("d=%d: soft-mean entry %d = %.8g, want %.8g", d, i, gotM[i], wantM[i])
+				break
+			}
 		}
 	}
 }

@@ -72,6 +72,9 @@ func (b *Backend) planSoftMin(n, m, d int) softminPlan {
 		target = b.SoftMinTargetGroups
 	}
 	p.nsplit, p.jchunk = b.splitColumns(p.rowBlocks, m, p.tile, target)
+	if small {
+		p.nsplit, p.jchunk = b.underLoopLimit(m, p.nsplit, p.jchunk, 2*p.r+2)
+	}
 	return p
 }
 
@@ -240,6 +243,7 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 			target = b.SoftMeanTargetGroups
 		}
 		nsplit, jchunk = b.splitColumns(rowBlocks, p.M, tile, target)
+		nsplit, jchunk = b.underLoopLimit(p.M, nsplit, jchunk, 2*r+2)
 	}
 	out := b.arr(dst).buf
 	if nsplit > 1 {

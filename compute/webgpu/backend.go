@@ -24,7 +24,8 @@
 // |x - y|^P, dense cost matrices) run softmin_cost.wgsl and
 // softmean_cost.wgsl, a few rows per invocation with the columns split over
 // the grid (cost.go), in chunks that stay under lavapipe's loop limiter on
-// software adapters.
+// software adapters; so do the Lazy kernels' column ranges (d <= 3 and
+// pairs_mid.wgsl; underLoopLimit in mid.go).
 //
 // # The d <= 3 kernels
 //

@@ -23,8 +23,10 @@
 # OTPLAY_HD_RM/RN/KC/PF/GROUPS/UNROLL/MEAN_RM; unset parts keep the
 # defaults), "tiled-rbK" (the soft-min alone with a K x K block) or "per-pair"
 # (both 0: softmin_small.wgsl / softmean_small.wgsl for d <= 3,
-# softmin.wgsl / softmean.wgsl above); eps = 0.05 d / 2; the soft-mean
-# averages V = Y (dv = d).
+# softmin.wgsl / softmean.wgsl above); every variant but "default" turns
+# the d = 4 to 16 kernels (pairs_mid.wgsl) off (OTPLAY_SOFTMIN_MID_MAX=0,
+# OTPLAY_SOFTMEAN_MID_MAX=0); eps = 0.05 d / 2; the soft-mean averages
+# V = Y (dv = d).
 # ONEPROC=1 times each variant in one process over all DIMS and SIZES
 # (`otplay bench --d 16,64 --sizes 1e4,3e4`, its default eps = 0.05 d / 2,
 # --batch $BATCH, default 20): no process start or device open per row.
@@ -51,9 +53,9 @@ for d in $DLOOP; do
     if [ "$n" = 1e5 ] && [ "$d" -ge 64 ]; then batch=1 reps=3; fi
     if [ "${ONEPROC:-0}" = 1 ]; then epsflag= batch=${BATCH:-20} reps=10; fi
     for variant in $VARIANTS; do
-      hd=1 rb=0 ks=$KERNELS kern=1 rm= rn= kc= pf= groups= unroll= meanrm=
+      hd=1 rb=0 ks=$KERNELS kern=1 rm= rn= kc= pf= groups= unroll= meanrm= mid=0
       case $variant in
-        default) hd= kern= ;;
+        default) hd= kern= mid= ;;
         per-pair) hd=0 ;;
         tiled-rb*)
           rb=${variant#tiled-rb} ks=softmin
@@ -75,7 +77,8 @@ for d in $DLOOP; do
           done ;;
       esac
       OTPLAY_SOFTMIN_HD_KERNEL=$kern OTPLAY_SOFTMEAN_HD_KERNEL=$kern OTPLAY_HD_RM=$rm OTPLAY_HD_RN=$rn OTPLAY_HD_KC=$kc OTPLAY_HD_PF=$pf OTPLAY_HD_GROUPS=$groups OTPLAY_HD_UNROLL=$unroll OTPLAY_HD_MEAN_RM=$meanrm \
-      OTPLAY_SOFTMIN_HD_MIN=$hd OTPLAY_SOFTMEAN_HD_MIN=$hd OTPLAY_SOFTMIN_HD_RB=$rb timeout 120 "$BIN" bench --backend gpu --sizes "$n" --d "$d" $epsflag \
+      OTPLAY_SOFTMIN_HD_MIN=$hd OTPLAY_SOFTMEAN_HD_MIN=$hd OTPLAY_SOFTMIN_HD_RB=$rb \
+      OTPLAY_SOFTMIN_MID_MAX=$mid OTPLAY_SOFTMEAN_MID_MAX=$mid timeout 120 "$BIN" bench --backend gpu --sizes "$n" --d "$d" $epsflag \
         --kernel "$ks" --batch $batch --reps $reps --json 2>"$OUT/err.txt" |
         V=$variant python3 -c 'import json, os, sys
 for r in json.load(sys.stdin): print(json.dumps(dict(r, variant=os.environ["V"])), flush=True)' ||

@@ -12,8 +12,9 @@ import (
 
 // TestHighDim runs the d = 16 to 192 soft-min and soft-mean checks alone,
 // on the CPU reference backend and on the GPU (lavapipe in CI): the
-// default kernel choice, softmin_hd2.wgsl and softmean_hd2.wgsl at every d
-// in seven shapes, softmin_hd.wgsl and softmean_hd.wgsl at every d, and
+// default kernel choice (pairs_mid.wgsl at d = 5, 8 and 16), and with the
+// mid kernels off softmin_hd2.wgsl and softmean_hd2.wgsl at every d in
+// seven shapes, softmin_hd.wgsl and softmean_hd.wgsl at every d, and
 // the per-pair kernels alone.
 func TestHighDim(t *testing.T) {
 	run := func(t *testing.T, b compute.Backend, known func(Result) bool, quick bool) {
@@ -44,8 +45,13 @@ func TestHighDim(t *testing.T) {
 		return func(t *testing.T) {
 			b := gputest.Raw(t)
 			oldMin, oldRB, oldMean := b.HDMinDim, b.HDRB, b.SoftMeanHDMinDim
+			oldMid := b.MidShape()
 			b.HDMinDim, b.HDRB, b.SoftMeanHDMinDim = minDim, rb, minDim
-			defer func() { b.HDMinDim, b.HDRB, b.SoftMeanHDMinDim = oldMin, oldRB, oldMean }()
+			b.SetMidShape(webgpu.MidShape{SoftMinMax: -1, SoftMeanMax: -1}) // pairs_mid.wgsl runs in gpu-default
+			defer func() {
+				b.HDMinDim, b.HDRB, b.SoftMeanHDMinDim = oldMin, oldRB, oldMean
+				b.SetMidShape(oldMid)
+			}()
 			run(t, b, known, quick)
 		}
 	}
@@ -113,9 +119,14 @@ func perPairSoftMeanBug(r Result) bool {
 // highDimChecks.
 func testHDWideBlocks(t *testing.T) {
 	b := gputest.Raw(t)
-	oldMin, oldMeanMin, oldShape := b.HDMinDim, b.SoftMeanHDMinDim, b.HDShape()
+	oldMin, oldMeanMin, oldShape, oldMid := b.HDMinDim, b.SoftMeanHDMinDim, b.HDShape(), b.MidShape()
 	b.HDMinDim, b.SoftMeanHDMinDim = 1, 1
-	defer func() { b.HDMinDim, b.SoftMeanHDMinDim = oldMin, oldMeanMin; b.SetHDShape(oldShape) }()
+	b.SetMidShape(webgpu.MidShape{SoftMinMax: -1, SoftMeanMax: -1}) // d = 16 takes softmin_hd2.wgsl
+	defer func() {
+		b.HDMinDim, b.SoftMeanHDMinDim = oldMin, oldMeanMin
+		b.SetHDShape(oldShape)
+		b.SetMidShape(oldMid)
+	}()
 	const eps = 1.0
 	for _, c := range []struct {
 		d     int

@@ -11,7 +11,8 @@ import (
 
 // softMeanHDDefaultMinDim is the smallest point dimension whose
 // squared-Euclidean SoftMean takes the tiled kernel (softmean_hd2.wgsl,
-// else softmean_hd.wgsl) by default. Measured on an H100
+// else softmean_hd.wgsl) by default where pairs_mid.wgsl does not (d = 4
+// to 16 and dv <= 16 unless turned off; see mid.go). Measured on an H100
 // (bench/gpu/hd_sweep.sh, 2026-12-06, N = 1e4 / 3e4 / 1e5, ms, dv = d):
 // softmean_hd2.wgsl against the per-pair softmean.wgsl 0.445 / 3.26 /
 // 35.6 against 1.81 / 5.38 / 41.0 at d = 8, but 0.337 / 2.27 / 26.2

@@ -13,7 +13,8 @@ import (
 
 // hdDefaultMinDim is the smallest dimension that takes the tiled
 // matrix-product soft-min (softmin_hd2.wgsl, else softmin_hd.wgsl) by
-// default. Measured on an H100 (bench/gpu/hd_sweep.sh, 2026-12-06, N =
+// default where pairs_mid.wgsl does not (it takes d = 4 to 16 unless
+// turned off; see mid.go). Measured on an H100 (bench/gpu/hd_sweep.sh, 2026-12-06, N =
 // 1e4 / 3e4 / 1e5, ms): softmin_hd2.wgsl against the per-pair kernel
 // 0.108 / 0.616 / 5.97 against 0.099 / 0.705 / 7.65 at d = 4, 0.180 /
 // 0.840 / 8.05 against 0.224 / 1.46 / 15.1 at d = 8; at d = 3 the

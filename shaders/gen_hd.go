@@ -226,19 +226,26 @@ func (c hdCost) consts(d int) map[string]int {
 // prefetch 1: the next chunk loaded into registers while the current one
 // is used, or 2: the same into a second staging buffer (one barrier a
 // chunk); with unroll each chunk's k steps are written out (see
-// hdCost.inner). RM x RN is at most 128 pairs (16 x 8 or 8 x 16: 128
-// accumulators an invocation):
+// hdCost.inner). With polyEvery = k > 0 the tile's exps of every k-th row
+// of an invocation (rows r with r % k == k - 1) run on the FMA units
+// (exp2_fma, inc_exp2.wgsl) instead of the special function unit, which
+// otherwise serialises the tile's RM x RN exps after its FMAs (all
+// invocations reach a tile's end together, between two barriers). RM x RN
+// is at most 128 pairs (16 x 8 or 8 x 16: 128 accumulators an invocation):
 //
 //	inner: a = xs[k][4ty+64a..], b = ys[k][4tx+64b..] (vec4s), acc{r}_{b} += a[r] b
 //	tile:  v = H[cols] + 2c acc; per row one rescale to the tile's max, then s{r} += 2^(v - m{r})
 //	final: (m, s) of 4 rows a vec4 to workgroup memory for the 16-way row merge
-func SoftMinHD2(d, rm, rn, kc, prefetch int, unroll bool) (string, error) {
+func SoftMinHD2(d, rm, rn, kc, prefetch int, unroll bool, polyEvery int) (string, error) {
 	block := func(v int) bool { return v == 4 || v == 8 || v == 16 }
 	if d < 1 || !block(rm) || !block(rn) || rm*rn > 128 || kc < 4 || kc > 32 || kc%4 != 0 {
 		return "", fmt.Errorf("shaders: softmin_hd2 needs d >= 1, rm and rn in {4, 8, 16} with rm*rn <= 128 and kc a multiple of 4 in [4, 32]; got d=%d rm=%d rn=%d kc=%d", d, rm, rn, kc)
 	}
 	if prefetch < 0 || prefetch > 2 {
 		return "", fmt.Errorf("shaders: softmin_hd2 prefetch is 0, 1 or 2; got %d", prefetch)
+	}
+	if polyEvery < 0 {
+		return "", fmt.Errorf("shaders: softmin_hd2 polyEvery is >= 0; got %d", polyEvery)
 	}
 	kc, _ = HDChunk(d, kc)
 	c := newHDCost(d, rm, rn, kc, prefetch == 1)
@@ -254,10 +261,14 @@ func SoftMinHD2(d, rm, rn, kc, prefetch int, unroll bool) (string, error) {
 	}
 	for r := 0; r < rm; r++ {
 		var tm, sum []string
+		exp := "exp2"
+		if polyEvery > 0 && r%polyEvery == polyEvery-1 {
+			exp = "exp2_fma4"
+		}
 		for b := 0; b < rn/4; b++ {
 			fmt.Fprintf(&tileEnd, "    acc%d_%d = fma(vec4<f32>(P.c2), acc%d_%d, hv%d);\n", r, b, r, b, b)
 			tm = append(tm, fmt.Sprintf("vmax(acc%d_%d)", r, b))
-			sum = append(sum, fmt.Sprintf("vsum(exp2(acc%d_%d - m%d))", r, b, r))
+			sum = append(sum, fmt.Sprintf("vsum(%s(acc%d_%d - m%d))", exp, r, b, r))
 		}
 		fmt.Fprintf(&tileEnd, "    let tm%d = %s;\n", r, nestMax(tm))
 		fmt.Fprintf(&tileEnd, "    if (tm%d > NEG) {\n      if (tm%d > m%d) { s%d *= exp2(m%d - tm%d); m%d = tm%d; }\n      s%d += %s;\n    }\n",

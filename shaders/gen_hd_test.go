@@ -17,7 +17,7 @@ func TestSoftMinHD2(t *testing.T) {
 		unroll            bool
 	}{{64, 8, 8, 16, 0, false}, {192, 8, 4, 16, 1, false}, {5, 4, 8, 8, 1, false}, {3, 4, 4, 32, 0, false}, {64, 8, 8, 16, 2, false}, {8, 8, 8, 16, 2, false},
 		{64, 8, 8, 16, 0, true}, {192, 8, 4, 16, 1, true}, {64, 16, 8, 16, 0, false}, {64, 8, 16, 16, 2, true}} {
-		src, err := SoftMinHD2(c.d, c.rm, c.rn, c.kc, c.pf, c.unroll)
+		src, err := SoftMinHD2(c.d, c.rm, c.rn, c.kc, c.pf, c.unroll, 0)
 		if err != nil {
 			t.Fatalf("SoftMinHD2(%+v): %v", c, err)
 		}
@@ -47,7 +47,7 @@ func TestSoftMinHD2(t *testing.T) {
 		}
 	}
 	for _, bad := range [][3]int{{0, 8, 8}, {64, 6, 8}, {64, 8, 2}, {64, 16, 16}, {64, 32, 4}} {
-		if _, err := SoftMinHD2(bad[0], bad[1], bad[2], 16, 0, false); err == nil {
+		if _, err := SoftMinHD2(bad[0], bad[1], bad[2], 16, 0, false, 0); err == nil {
 			t.Errorf("SoftMinHD2(d=%d, rm=%d, rn=%d) gave no error", bad[0], bad[1], bad[2])
 		}
 	}
@@ -119,5 +119,26 @@ func TestSoftMeanHD2(t *testing.T) {
 		if _, err := SoftMeanHD2(64, bad[0], bad[1], 16, false, false); err == nil {
 			t.Errorf("SoftMeanHD2(dv=%d, rm=%d) gave no error", bad[0], bad[1])
 		}
+	}
+}
+
+// TestSoftMinHD2Poly checks that polyEvery = k sends the tile exps of
+// every k-th row (rows r with r % k == k - 1) to exp2_fma4 and the rest
+// to exp2. (TestHighDim's wide-block check runs the kernel.)
+func TestSoftMinHD2Poly(t *testing.T) {
+	for _, c := range []struct{ rm, rn, every, rows int }{{16, 8, 0, 0}, {16, 8, 2, 8}, {16, 8, 4, 4}, {8, 8, 1, 8}} {
+		src, err := SoftMinHD2(64, c.rm, c.rn, 16, 0, true, c.every)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := strings.Count(src, "vsum(exp2_fma4(acc"), c.rows*c.rn/4; got != want {
+			t.Errorf("SoftMinHD2(64, %d, %d, poly %d): %d polynomial exps, want %d", c.rm, c.rn, c.every, got, want)
+		}
+		if got, want := strings.Count(src, "vsum(exp2(acc"), (c.rm-c.rows)*c.rn/4; got != want {
+			t.Errorf("SoftMinHD2(64, %d, %d, poly %d): %d exp2 calls, want %d", c.rm, c.rn, c.every, got, want)
+		}
+	}
+	if _, err := SoftMinHD2(64, 8, 8, 16, 0, true, -1); err == nil {
+		t.Error("SoftMinHD2 with polyEvery -1 gave no error")
 	}
 }

@@ -38,10 +38,13 @@
 // their (max, sum) at the end through workgroup memory (vec4 of 4 rows).
 // The grid is (row blocks folded into x and y, splits of the j range in z;
 // each split is a whole number of tiles).
+// Where shaders.SoftMinHD2's polyEvery is set, some rows' exps are
+// exp2_fma4 (inc_exp2.wgsl on the FMA units; P.rnd_a = P.rnd_b = 1.5 * 2^23).
 
 struct Params {
   n: u32, m: u32, jchunk: u32, nsplit: u32,
   c2: f32, outk: f32, gx: u32, pad: u32,
+  rnd_a: f32, rnd_b: f32, pad2: u32, pad3: u32,
 }
 
 @group(0) @binding(0) var<storage, read_write> dst: array<f32>;
@@ -67,6 +70,13 @@ const NEG: f32 = -3.0e38;
 var<workgroup> sh: array<vec4<f32>, {{SH}}>;
 
 //#include inc_vec4.wgsl
+//#include inc_exp2.wgsl
+
+// exp2_fma4 is exp2_fma on each lane (the rows of shaders.SoftMinHD2's
+// polyEvery).
+fn exp2_fma4(v: vec4<f32>) -> vec4<f32> {
+  return vec4<f32>(exp2_fma(v.x), exp2_fma(v.y), exp2_fma(v.z), exp2_fma(v.w));
+}
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32,

@@ -115,8 +115,9 @@ func perPairSoftMeanBug(r Result) bool {
 // d = 16 (one chunk staged once), 64 (four chunks) and 192, unrolled or
 // not, double-buffered where lavapipe's 32 KiB of workgroup memory holds
 // it; the soft-mean with dv = d, dv = 24 at d = 64 (j-groups) and 130 at
-// d = 192 (three value chunks, the last partial). Tolerances as in
-// highDimChecks.
+// d = 192 (three value chunks, the last partial); the soft-min's tile exps
+// on the FMA units (HDShape.Poly) and splits of one tile (MinTiles).
+// Tolerances as in highDimChecks.
 func testHDWideBlocks(t *testing.T) {
 	b := gputest.Raw(t)
 	oldMin, oldMeanMin, oldShape, oldMid := b.HDMinDim, b.SoftMeanHDMinDim, b.HDShape(), b.MidShape()
@@ -138,6 +139,10 @@ func testHDWideBlocks(t *testing.T) {
 		{192, []int{130}, webgpu.HDShape{RM: 16, RN: 8, Prefetch: 2, Unroll: 1, MeanRM: 8}},
 		{64, nil, webgpu.HDShape{RM: 8, RN: 16, Prefetch: 2, KC: 8, Unroll: 1}},
 		{64, nil, webgpu.HDShape{RM: 8, RN: 8, Prefetch: 3, Unroll: 2}},
+		// Every second row's (every row's) tile exps by exp2_fma, and one
+		// tile a column split.
+		{64, []int{64}, webgpu.HDShape{RM: 16, RN: 8, Unroll: 2, MeanRM: 8, Poly: 2, MinTiles: 1}},
+		{64, nil, webgpu.HDShape{RM: 8, RN: 8, Unroll: 2, Poly: 1}},
 	} {
 		b.SetHDShape(c.shape)
 		for _, shift := range []float64{0, 20} {

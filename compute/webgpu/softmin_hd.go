@@ -185,10 +185,16 @@ type hdState struct {
 //   - MeanRM: the rows an invocation of softmean_hd2.wgsl, 4 or 8 (a
 //     128-row block, its P tile in two halves; 4 where dv < 5; default 8
 //     from d = 16 with dv <= softMeanHD8MaxDV, else 4); OTPLAY_HD_MEAN_RM.
+//   - MinTiles: the fewest tiles a column split holds (default 2 for the
+//     soft-min, 4 for the soft-mean); OTPLAY_HD_MIN_TILES.
+//   - Poly: k > 0 sends the soft-min's tile exps of every k-th row of an
+//     invocation to the FMA units (exp2_fma, shaders.SoftMinHD2's
+//     polyEvery; default 0, off); OTPLAY_HD_POLY.
 //
 // Measured on an H100 (bench/gpu/hd_sweep.sh, README Speed).
 type HDShape struct {
 	Kernel, MeanKernel, RM, RN, KC, Prefetch, Groups, Unroll, MeanRM int
+	MinTiles, Poly                                                   int
 }
 
 // The defaults from hdUnrollD (H100, bench/gpu/hd_sweep.sh sections
@@ -258,6 +264,8 @@ func hdStateFromEnv() hdState {
 		KC:         envInt("OTPLAY_HD_KC", func(v int) bool { return v >= 4 && v <= 32 && v%4 == 0 }),
 		Groups:     envInt("OTPLAY_HD_GROUPS", func(v int) bool { return v > 0 }),
 		MeanRM:     envInt("OTPLAY_HD_MEAN_RM", func(v int) bool { return v == 4 || v == 8 }),
+		MinTiles:   envInt("OTPLAY_HD_MIN_TILES", func(v int) bool { return v > 0 }),
+		Poly:       envInt("OTPLAY_HD_POLY", func(v int) bool { return v > 0 }),
 	}
 	switch os.Getenv("OTPLAY_HD_PF") {
 	case "0":
@@ -291,7 +299,8 @@ func (b *Backend) SetHDShape(s HDShape) {
 		return false
 	}
 	if !in(s.Kernel, 1, 2) || !in(s.MeanKernel, 1, 2) || !in(s.RM, 4, 8, 16) || !in(s.RN, 4, 8, 16) || s.RM*s.RN > 128 ||
-		s.KC < 0 || s.KC > 32 || s.KC%4 != 0 || !in(s.Prefetch, 1, 2, 3) || !in(s.Unroll, 1, 2) || !in(s.MeanRM, 4, 8) || s.Groups < 0 {
+		s.KC < 0 || s.KC > 32 || s.KC%4 != 0 || !in(s.Prefetch, 1, 2, 3) || !in(s.Unroll, 1, 2) || !in(s.MeanRM, 4, 8) || s.Groups < 0 ||
+		s.MinTiles < 0 || s.Poly < 0 {
 		panic(fmt.Sprintf("webgpu: SetHDShape: shape %+v out of range", s))
 	}
 	b.hd.shape = s
@@ -335,7 +344,8 @@ func (b *Backend) hdFits(s hdShape) bool {
 // hdPlan is the launch shape of a tiled call: bm-row blocks against
 // bn-column tiles, chunks of at most sh.KC coordinates, and the column
 // range split into whole tiles so that about sh.Groups (default
-// TargetGroups) workgroups run, with at least minTiles tiles a split.
+// TargetGroups) workgroups run, with at least minTiles (sh.MinTiles where
+// set) tiles a split.
 // Each split stores partWords words of partials
 // (softmin_combine.wgsl's or softmean_cost_combine.wgsl's input), and the
 // split count stays where they fit one storage binding.
@@ -347,6 +357,9 @@ func (b *Backend) hdPlan(p compute.Pairs, sh HDShape, bm, bn, minTiles, partWord
 	target := sh.Groups
 	if target == 0 {
 		target = b.TargetGroups
+	}
+	if sh.MinTiles > 0 {
+		minTiles = sh.MinTiles
 	}
 	s.nsplit = 1
 	if s.rowBlocks < target {
@@ -432,8 +445,8 @@ func (b *Backend) softMinHD2(dst compute.Array, p compute.Pairs) (bool, error) {
 		return false, nil
 	}
 	unroll := sh.Unroll == 2
-	key := fmt.Sprintf("softmin_hd2:D=%d:RM=%d:RN=%d:KC=%d:PF=%d:U=%v", p.D, rm, rn, s.kc, pf, unroll)
-	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMinHD2(p.D, rm, rn, s.kc, pf, unroll) })
+	key := fmt.Sprintf("softmin_hd2:D=%d:RM=%d:RN=%d:KC=%d:PF=%d:U=%v:P=%d", p.D, rm, rn, s.kc, pf, unroll, sh.Poly)
+	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMinHD2(p.D, rm, rn, s.kc, pf, unroll, sh.Poly) })
 	if err != nil {
 		return true, err
 	}
@@ -449,7 +462,7 @@ func (b *Backend) softMinHD2(dst compute.Array, p compute.Pairs) (bool, error) {
 	gx, gy := b.dev.Grid(s.rowBlocks)
 	c := math.Log2E / p.Eps
 	params := []uint32{uint32(p.N), uint32(p.M), uint32(s.jchunk), uint32(s.nsplit),
-		f32(2 * c), f32(-p.Eps * math.Ln2), gx, 0}
+		f32(2 * c), f32(-p.Eps * math.Ln2), gx, 0, roundMagic, roundMagic, 0, 0}
 	if err := b.dev.Dispatch(k, []*gpu.Buffer{out, b.hd.xt, b.hd.yt, b.hd.h, b.hd.q}, params, gx, gy, uint32(s.nsplit)); err != nil {
 		return true, wrap(err)
 	}

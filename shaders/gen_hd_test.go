@@ -16,7 +16,7 @@ func TestSoftMinHD2(t *testing.T) {
 		d, rm, rn, kc, pf int
 		unroll            bool
 	}{{64, 8, 8, 16, 0, false}, {192, 8, 4, 16, 1, false}, {5, 4, 8, 8, 1, false}, {3, 4, 4, 32, 0, false}, {64, 8, 8, 16, 2, false}, {8, 8, 8, 16, 2, false},
-		{64, 8, 8, 16, 0, true}, {192, 8, 4, 16, 1, true}, {64, 16, 8, 16, 0, false}, {64, 8, 16, 16, 2, true}} {
+		{64, 8, 8, 16, 0, true}, {192, 8, 4, 16, 1, true}, {64, 16, 8, 16, 0, false}, {64, 8, 16, 16, 2, true}, {64, 16, 8, 32, 0, true}} {
 		src, err := SoftMinHD2(c.d, c.rm, c.rn, c.kc, c.pf, c.unroll, 0)
 		if err != nil {
 			t.Fatalf("SoftMinHD2(%+v): %v", c, err)

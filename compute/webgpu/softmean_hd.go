@@ -89,6 +89,18 @@ func (b *Backend) softMeanHD(dst compute.Array, p compute.Pairs, v compute.Array
 // accumulators an invocation; with loops 3.16 / 26.0).
 const softMeanHD8MaxDV = 128
 
+// softMeanHD2MinTiles is the fewest 64-column tiles in one column split of
+// softmean_hd2.wgsl (HDShape.MinTiles overrides it). Each split writes
+// DV + 2 words of partials a row, which softmean_cost_combine.wgsl reads
+// back; at N = 1e4 the split aims for more workgroups than 4 tiles a split
+// give, so this bound sets the split count there (N = 3e4 and up split
+// less anyway). H100, bench/gpu/hd2_call.sh, 2026-12-06 09:09 UTC, d = 64,
+// ms at N = 1e4 / 3e4: 8 tiles (18 splits) 1.184 / 8.22 against 4 tiles
+// (32 splits) 1.217 / 8.23 and 1.213 / 8.22 run before and after it, 2
+// tiles 1.220 / 8.21, 1 tile 1.240 / 8.22, one split (no partials)
+// 1.512 / 8.60. Other d not measured.
+const softMeanHD2MinTiles = 8
+
 // softMeanHD2 runs softmean_hd2.wgsl after its prep (softmin_hd_prep.wgsl,
 // softmin_hd_bias.wgsl), then softmean_cost_combine.wgsl when the column
 // range is split across workgroups. It reports false, doing nothing,
@@ -107,7 +119,7 @@ func (b *Backend) softMeanHD2(dst compute.Array, p compute.Pairs, v compute.Arra
 	if dv < 5 {
 		rm = 4 // 8 rows need at least 2 value-column vec4s (shaders.SoftMeanHD2)
 	}
-	s := b.hdPlan(p, sh, 16*rm, 64, 4, p.N*(dv+2))
+	s := b.hdPlan(p, sh, 16*rm, 64, softMeanHD2MinTiles, p.N*(dv+2))
 	s.kc, s.dp = shaders.HDChunk(p.D, min(sh.KC, 16))
 	s.shared = 2048 * 16
 	if !b.hdFits(s) {

@@ -171,7 +171,8 @@ type hdState struct {
 //     with RM x RN <= 128 (default 16 x 8 for 48 <= d < 96, else 8 x 8;
 //     see hdUnrollD); OTPLAY_HD_RM, _RN.
 //   - KC coordinates a staged chunk, a multiple of 4 in [4, 32] (default
-//     16; the soft-mean takes at most 16); OTPLAY_HD_KC.
+//     16, and hd16x8KC for the unrolled 16 x 8 soft-min block where it
+//     fits; the soft-mean takes at most 16); OTPLAY_HD_KC.
 //   - Prefetch: 1 off, 2 on, the register prefetch of the next chunk
 //     (default: on for the soft-mean, off for the soft-min); 3 (the
 //     soft-min only; the soft-mean takes it as 2): prefetched into a
@@ -186,7 +187,7 @@ type hdState struct {
 //     128-row block, its P tile in two halves; 4 where dv < 5; default 8
 //     from d = 16 with dv <= softMeanHD8MaxDV, else 4); OTPLAY_HD_MEAN_RM.
 //   - MinTiles: the fewest tiles a column split holds (default 2 for the
-//     soft-min, 4 for the soft-mean); OTPLAY_HD_MIN_TILES.
+//     soft-min, softMeanHD2MinTiles for the soft-mean); OTPLAY_HD_MIN_TILES.
 //   - Poly: k > 0 sends the soft-min's tile exps of every k-th row of an
 //     invocation to the FMA units (exp2_fma, shaders.SoftMinHD2's
 //     polyEvery; default 0, off); OTPLAY_HD_POLY.
@@ -213,10 +214,21 @@ type HDShape struct {
 // unrolled cost and P.V steps: 1.33 / 9.16 against 1.34 / 9.77 at d = 64,
 // 3.18 / 25.7 against 3.41 / 27.6 at d = 192, the same at d = 16, 32.
 // Below hdUnrollD the former defaults stay (not measured unrolled).
+//
+// The unrolled 16 x 8 block stages hd16x8KC = 32 coordinates a chunk
+// (48 KiB of workgroup memory: two barrier pairs a tile at d = 64 instead
+// of four) where the device offers 48 KiB (the H100 through wgpu-native:
+// 49152 B; lavapipe's 32 KiB keep 16) and 32-coordinate chunks pad d no
+// further than 16-coordinate ones (d = 57 to 64 of the 16 x 8 range).
+// H100, bench/gpu/hd2_call.sh, 2026-12-06 09:09 UTC, one device call,
+// d = 64, ms at N = 1e4 / 3e4 / (medians of 10, --batch 20): 0.459 /
+// 3.20 against 0.466 / 3.34 and 0.476 / 3.36 for KC = 16 run before and
+// after it (53.7% of the FMA peak at 3e4 against 51.5%).
 const (
 	hdUnrollD  = 16
 	hd16x8D    = 48
 	hd16x8MaxD = 96
+	hd16x8KC   = 32
 )
 
 // shapeFor fills the zero fields of the shape for a call at dimension d.
@@ -433,6 +445,20 @@ func (b *Backend) hdPrep(p compute.Pairs, s hdShape, rowTerm bool) error {
 func (b *Backend) softMinHD2(dst compute.Array, p compute.Pairs) (bool, error) {
 	sh := b.hd.shape.shapeFor(p.D, false)
 	rm, rn, pf := sh.RM, sh.RN, sh.Prefetch-1
+	if b.hd.shape.KC == 0 && rm == 16 && rn == 8 && pf == 0 && sh.Unroll == 2 {
+		// The unrolled 16 x 8 block's default chunk: hd16x8KC coordinates
+		// where the device holds its staging and they add no padding.
+		_, dp := shaders.HDChunk(p.D, sh.KC)
+		if _, dpWide := shaders.HDChunk(p.D, hd16x8KC); dpWide == dp {
+			wide := sh
+			wide.KC = hd16x8KC
+			s := b.hdPlan(p, wide, 16*rm, 16*rn, 2, 2*p.N)
+			s.shared = shaders.SoftMinHD2Shared(p.D, rm, rn, s.kc, pf)
+			if b.hdFits(s) {
+				sh = wide
+			}
+		}
+	}
 	s := b.hdPlan(p, sh, 16*rm, 16*rn, 2, 2*p.N)
 	s.shared = shaders.SoftMinHD2Shared(p.D, rm, rn, s.kc, pf)
 	if !b.hdFits(s) && rm == 16 && b.hd.shape.RM == 0 {

@@ -116,7 +116,8 @@ func perPairSoftMeanBug(r Result) bool {
 // not, double-buffered where lavapipe's 32 KiB of workgroup memory holds
 // it; the soft-mean with dv = d, dv = 24 at d = 64 (j-groups) and 130 at
 // d = 192 (three value chunks, the last partial); the soft-min's tile exps
-// on the FMA units (HDShape.Poly) and splits of one tile (MinTiles).
+// on the FMA units (HDShape.Poly), splits of one tile (MinTiles) and the
+// soft-mean's wide merge (MeanCombine).
 // Tolerances as in highDimChecks.
 func testHDWideBlocks(t *testing.T) {
 	b := gputest.Raw(t)
@@ -143,6 +144,9 @@ func testHDWideBlocks(t *testing.T) {
 		// tile a column split.
 		{64, []int{64}, webgpu.HDShape{RM: 16, RN: 8, Unroll: 2, MeanRM: 8, Poly: 2, MinTiles: 1}},
 		{64, nil, webgpu.HDShape{RM: 8, RN: 8, Unroll: 2, Poly: 1}},
+		// The soft-mean's splits merged by softmean_combine_wide.wgsl (dv =
+		// 22: the last group of 4 value columns holds 2).
+		{64, []int{64, 22}, webgpu.HDShape{RM: 16, RN: 8, Unroll: 2, MeanRM: 8, MinTiles: 1, MeanCombine: 2}},
 	} {
 		b.SetHDShape(c.shape)
 		for _, shift := range []float64{0, 20} {

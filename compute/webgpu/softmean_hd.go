@@ -148,10 +148,15 @@ func (b *Backend) softMeanHD2(dst compute.Array, p compute.Pairs, v compute.Arra
 	if s.nsplit == 1 {
 		return true, nil
 	}
-	ck, err := b.kernel("softmean_cost_combine", 2, map[string]int{"DV": dv})
+	name, rowsPer := "softmean_cost_combine", p.N
+	if sh.MeanCombine == 2 {
+		// One invocation a row and 4 value columns.
+		name, rowsPer = "softmean_combine_wide", p.N*((dv+3)/4)
+	}
+	ck, err := b.kernel(name, 2, map[string]int{"DV": dv})
 	if err != nil {
 		return true, err
 	}
-	cx, cy := b.dev.Grid((p.N + 63) / 64)
+	cx, cy := b.dev.Grid((rowsPer + 63) / 64)
 	return true, wrap(b.dev.Dispatch(ck, []*gpu.Buffer{b.arr(dst).buf, out}, []uint32{uint32(p.N), uint32(s.nsplit), cx, 0}, cx, cy, 1))
 }

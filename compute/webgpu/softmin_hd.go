@@ -191,11 +191,15 @@ type hdState struct {
 //   - Poly: k > 0 sends the soft-min's tile exps of every k-th row of an
 //     invocation to the FMA units (exp2_fma, shaders.SoftMinHD2's
 //     polyEvery; default 0, off); OTPLAY_HD_POLY.
+//   - MeanCombine: the merge of softmean_hd2.wgsl's column splits, 1
+//     softmean_cost_combine.wgsl (one invocation a row, the default) or 2
+//     softmean_combine_wide.wgsl (one a row and 4 value columns; not yet
+//     timed on hardware); OTPLAY_HD_MEAN_COMBINE=1 or 2.
 //
 // Measured on an H100 (bench/gpu/hd_sweep.sh, README Speed).
 type HDShape struct {
 	Kernel, MeanKernel, RM, RN, KC, Prefetch, Groups, Unroll, MeanRM int
-	MinTiles, Poly                                                   int
+	MinTiles, Poly, MeanCombine                                      int
 }
 
 // The defaults from hdUnrollD (H100, bench/gpu/hd_sweep.sh sections
@@ -269,15 +273,16 @@ func hdStateFromEnv() hdState {
 	oneOrTwo := func(v int) bool { return v == 1 || v == 2 }
 	block := func(v int) bool { return v == 4 || v == 8 || v == 16 }
 	s := HDShape{
-		Kernel:     envInt("OTPLAY_SOFTMIN_HD_KERNEL", oneOrTwo),
-		MeanKernel: envInt("OTPLAY_SOFTMEAN_HD_KERNEL", oneOrTwo),
-		RM:         envInt("OTPLAY_HD_RM", block),
-		RN:         envInt("OTPLAY_HD_RN", block),
-		KC:         envInt("OTPLAY_HD_KC", func(v int) bool { return v >= 4 && v <= 32 && v%4 == 0 }),
-		Groups:     envInt("OTPLAY_HD_GROUPS", func(v int) bool { return v > 0 }),
-		MeanRM:     envInt("OTPLAY_HD_MEAN_RM", func(v int) bool { return v == 4 || v == 8 }),
-		MinTiles:   envInt("OTPLAY_HD_MIN_TILES", func(v int) bool { return v > 0 }),
-		Poly:       envInt("OTPLAY_HD_POLY", func(v int) bool { return v > 0 }),
+		Kernel:      envInt("OTPLAY_SOFTMIN_HD_KERNEL", oneOrTwo),
+		MeanKernel:  envInt("OTPLAY_SOFTMEAN_HD_KERNEL", oneOrTwo),
+		RM:          envInt("OTPLAY_HD_RM", block),
+		RN:          envInt("OTPLAY_HD_RN", block),
+		KC:          envInt("OTPLAY_HD_KC", func(v int) bool { return v >= 4 && v <= 32 && v%4 == 0 }),
+		Groups:      envInt("OTPLAY_HD_GROUPS", func(v int) bool { return v > 0 }),
+		MeanRM:      envInt("OTPLAY_HD_MEAN_RM", func(v int) bool { return v == 4 || v == 8 }),
+		MinTiles:    envInt("OTPLAY_HD_MIN_TILES", func(v int) bool { return v > 0 }),
+		Poly:        envInt("OTPLAY_HD_POLY", func(v int) bool { return v > 0 }),
+		MeanCombine: envInt("OTPLAY_HD_MEAN_COMBINE", oneOrTwo),
 	}
 	switch os.Getenv("OTPLAY_HD_PF") {
 	case "0":
@@ -312,7 +317,7 @@ func (b *Backend) SetHDShape(s HDShape) {
 	}
 	if !in(s.Kernel, 1, 2) || !in(s.MeanKernel, 1, 2) || !in(s.RM, 4, 8, 16) || !in(s.RN, 4, 8, 16) || s.RM*s.RN > 128 ||
 		s.KC < 0 || s.KC > 32 || s.KC%4 != 0 || !in(s.Prefetch, 1, 2, 3) || !in(s.Unroll, 1, 2) || !in(s.MeanRM, 4, 8) || s.Groups < 0 ||
-		s.MinTiles < 0 || s.Poly < 0 {
+		s.MinTiles < 0 || s.Poly < 0 || !in(s.MeanCombine, 1, 2) {
 		panic(fmt.Sprintf("webgpu: SetHDShape: shape %+v out of range", s))
 	}
 	b.hd.shape = s

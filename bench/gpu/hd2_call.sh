@@ -15,6 +15,10 @@
 #                    16 x 8), the register prefetch (OTPLAY_HD_KC, _PF)
 #   8x8-mt1          the 8 x 8 block (OTPLAY_HD_RM=8), one tile a split
 # then the defaults at 1e5 for d = 32, 64, 128 (--batch 1, 3 timings).
+# SECTION=call2 (the second call): the soft-min's 32-coordinate chunks
+# against 16 (kc16), and the soft-mean's split merge by
+# softmean_combine_wide.wgsl (wide: OTPLAY_HD_MEAN_COMBINE=2) and its
+# former 4 tiles a split (mt4), at d = 32, 64, 128; no PyTorch.
 # For a dry run on lavapipe: SIZES=300 SIZES5=200 BATCH=1 REPS=1 NOTORCH=1.
 set -u
 . bench/gpu/device-env.sh
@@ -33,6 +37,20 @@ for r in json.load(sys.stdin): print(json.dumps(dict(r, variant=os.environ["V"])
     echo "{\"variant\": \"$v\", \"kernel\": \"$k\", \"d\": \"$d\", \"error\": \"$(tail -c 300 "$OUT/err.txt" | tr '"\n' "' ")\"}"
 }
 B=${BATCH:-20} R=${REPS:-10} S=${SIZES:-1e4,3e4} S5=${SIZES5:-1e5}
+if [ "${SECTION:-call1}" = call2 ]; then
+  {
+    row default softmin 64 $S $B $R
+    row kc16 softmin 64 $S $B $R OTPLAY_HD_KC=16
+    row default softmean 32,64,128 $S $B $R
+    row wide softmean 32,64,128 $S $B $R OTPLAY_HD_MEAN_COMBINE=2
+    row mt4 softmean 32,64,128 $S $B $R OTPLAY_HD_MIN_TILES=4
+    row mt4-wide softmean 64 $S $B $R OTPLAY_HD_MIN_TILES=4 OTPLAY_HD_MEAN_COMBINE=2
+    row mt2-wide softmean 64 $S $B $R OTPLAY_HD_MIN_TILES=2 OTPLAY_HD_MEAN_COMBINE=2
+    row default-again softmean 64 $S $B $R
+    row default-again softmin 64 $S $B $R
+  } | tee "$OUT/hd2-call2.jsonl"
+  exit 0
+fi
 {
   row default softmin 64 $S $B $R
   row g1 softmin 64 $S $B $R OTPLAY_HD_GROUPS=1

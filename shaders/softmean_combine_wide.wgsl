@@ -1,5 +1,7 @@
 // softmean_combine_wide.wgsl: merges the per-split partials of
-// softmean_hd2.wgsl (and softmean_cost.wgsl) into the soft-mean, as
+// softmean_hd2.wgsl into the soft-mean (webgpu.HDShape.MeanCombine 2, the
+// default: the whole soft-mean at N = 1e4, d = 64 took 1.03 ms on the
+// H100 with it against 1.16 with the per-row merge), as
 // softmean_cost_combine.wgsl does, with one invocation per row and group
 // of 4 value columns instead of one per row: QV = ceil(DV / 4) times the
 // invocations, each with 4 accumulators instead of DV, and the

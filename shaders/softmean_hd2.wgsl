@@ -8,7 +8,7 @@
 //
 //	for j := j0; j < j1; j++ { v := H[j] + 2c <x'_i, y'_j>; online softmax of v, acc += p V[j] }
 //	dst[i*DV+k] = acc[k] / s                               (nsplit == 1)
-//	part[(split*n+i)*(DV+2)+{0, 1, 2+k}] = (m, s, acc[k])  (nsplit > 1; softmean_cost_combine.wgsl merges)
+//	part[(split*n+i)*(DV+2)+{0, 1, 2+k}] = (m, s, acc[k])  (nsplit > 1; softmean_combine_wide.wgsl merges)
 //
 // The row term -c |x'_i|^2 is the same for every column, so the softmax
 // leaves it out. This is flash-attention's tiling (Dao et al. 2022,

@@ -136,7 +136,7 @@ func testHDWideBlocks(t *testing.T) {
 		shape webgpu.HDShape
 	}{
 		{16, []int{16}, webgpu.HDShape{RM: 16, RN: 8, Prefetch: 3, Unroll: 2, MeanRM: 8}},
-		{64, []int{64, 24}, webgpu.HDShape{RM: 16, RN: 8, Prefetch: 1, Unroll: 2, MeanRM: 8}},
+		{64, []int{64, 24}, webgpu.HDShape{RM: 16, RN: 8, Prefetch: 1, Unroll: 2, MeanRM: 8, MeanCombine: 1}},
 		{192, []int{130}, webgpu.HDShape{RM: 16, RN: 8, Prefetch: 2, Unroll: 1, MeanRM: 8}},
 		{64, nil, webgpu.HDShape{RM: 8, RN: 16, Prefetch: 2, KC: 8, Unroll: 1}},
 		{64, nil, webgpu.HDShape{RM: 8, RN: 8, Prefetch: 3, Unroll: 2}},
@@ -144,8 +144,9 @@ func testHDWideBlocks(t *testing.T) {
 		// tile a column split.
 		{64, []int{64}, webgpu.HDShape{RM: 16, RN: 8, Unroll: 2, MeanRM: 8, Poly: 2, MinTiles: 1}},
 		{64, nil, webgpu.HDShape{RM: 8, RN: 8, Unroll: 2, Poly: 1}},
-		// The soft-mean's splits merged by softmean_combine_wide.wgsl (dv =
-		// 22: the last group of 4 value columns holds 2).
+		// The soft-mean's splits merged by softmean_combine_wide.wgsl (the
+		// default; MeanCombine 1 above: one invocation a row), dv = 22: the
+		// last group of 4 value columns holds 2.
 		{64, []int{64, 22}, webgpu.HDShape{RM: 16, RN: 8, Unroll: 2, MeanRM: 8, MinTiles: 1, MeanCombine: 2}},
 	} {
 		b.SetHDShape(c.shape)

@@ -91,14 +91,22 @@ const softMeanHD8MaxDV = 128
 
 // softMeanHD2MinTiles is the fewest 64-column tiles in one column split of
 // softmean_hd2.wgsl (HDShape.MinTiles overrides it). Each split writes
-// DV + 2 words of partials a row, which softmean_cost_combine.wgsl reads
-// back; at N = 1e4 the split aims for more workgroups than 4 tiles a split
-// give, so this bound sets the split count there (N = 3e4 and up split
-// less anyway). H100, bench/gpu/hd2_call.sh, 2026-12-06 09:09 UTC, d = 64,
-// ms at N = 1e4 / 3e4: 8 tiles (18 splits) 1.184 / 8.22 against 4 tiles
-// (32 splits) 1.217 / 8.23 and 1.213 / 8.22 run before and after it, 2
-// tiles 1.220 / 8.21, 1 tile 1.240 / 8.22, one split (no partials)
-// 1.512 / 8.60. Other d not measured.
+// DV + 2 words of partials a row, which softmean_combine_wide.wgsl
+// (HDShape.MeanCombine) reads back; at N = 1e4 the split aims for more
+// workgroups than 4 tiles a split give, so this bound sets the split count
+// there (N = 3e4 and up split less anyway). H100, bench/gpu/hd2_call.sh,
+// 2026-12-06, ms at N = 1e4 / 3e4. First call (09:09 UTC, the per-row
+// merge softmean_cost_combine.wgsl), d = 64: 8 tiles (18 splits) 1.184 /
+// 8.22 against 4 tiles (32 splits) 1.217 / 8.23 and 1.213 / 8.22 run
+// before and after it, 2 tiles 1.220 / 8.21, 1 tile 1.240 / 8.22, one
+// split (no partials) 1.512 / 8.60. Second call (09:15 UTC), the merge
+// by one invocation a row and 4 value columns against one a row, 8 tiles
+// a split: d = 32 0.624 / 4.85 against 0.670 / 4.87, d = 64 1.032 / 8.12
+// against 1.158 / 8.23 (and 1.171 / 8.21 after), d = 128 1.873 / 15.28
+// against 1.981 / 15.39; with the wide merge at d = 64, 4 tiles a split
+// 1.013 / 8.12 and 2 tiles 1.041 / 8.12 (within the spread, so 8 stay:
+// fewer partials); the per-row merge with 4 tiles 0.671 / 1.216 / 1.982
+// at 1e4 for d = 32 / 64 / 128.
 const softMeanHD2MinTiles = 8
 
 // softMeanHD2 runs softmean_hd2.wgsl after its prep (softmin_hd_prep.wgsl,

@@ -192,9 +192,10 @@ type hdState struct {
 //     invocation to the FMA units (exp2_fma, shaders.SoftMinHD2's
 //     polyEvery; default 0, off); OTPLAY_HD_POLY.
 //   - MeanCombine: the merge of softmean_hd2.wgsl's column splits, 1
-//     softmean_cost_combine.wgsl (one invocation a row, the default) or 2
-//     softmean_combine_wide.wgsl (one a row and 4 value columns; not yet
-//     timed on hardware); OTPLAY_HD_MEAN_COMBINE=1 or 2.
+//     softmean_cost_combine.wgsl (one invocation a row) or 2
+//     softmean_combine_wide.wgsl (one a row and 4 value columns, the
+//     default; see softMeanHD2MinTiles for the figures);
+//     OTPLAY_HD_MEAN_COMBINE=1 or 2.
 //
 // Measured on an H100 (bench/gpu/hd_sweep.sh, README Speed).
 type HDShape struct {
@@ -244,6 +245,7 @@ func (s HDShape) shapeFor(d int, mean bool) HDShape {
 	}
 	def(&s.Kernel, 2)
 	def(&s.MeanKernel, 2)
+	def(&s.MeanCombine, 2)
 	def(&s.KC, 16)
 	if d >= hdUnrollD {
 		def(&s.Unroll, 2)

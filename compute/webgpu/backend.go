@@ -17,8 +17,11 @@
 // online log-sum-exp per tile, and for the soft-mean flash-attention's
 // tiling with a register-blocked P.V product; from d = 16 their k steps
 // are written out unrolled, the soft-min takes 16 x 8 pairs an
-// invocation for 48 <= d < 96, else 8 x 8, and the soft-mean 8 rows an
-// invocation up to 128 value columns, else 4 (softmin_hd.go,
+// invocation for 48 <= d < 96 (32 coordinates a staged chunk where the
+// device offers 48 KiB of workgroup memory and d pads no further, as at
+// d = 64), else 8 x 8, and the soft-mean 8 rows an invocation up to 128
+// value columns, else 4, its column splits merged by one invocation a row
+// and 4 value columns (softmean_combine_wide.wgsl) (softmin_hd.go,
 // softmean_hd.go; HDShape and the OTPLAY_HD_* variables tune them, the
 // older softmin_hd.wgsl and softmean_hd.wgsl remain behind
 // OTPLAY_SOFTMIN_HD_KERNEL=1 and OTPLAY_SOFTMEAN_HD_KERNEL=1 and where

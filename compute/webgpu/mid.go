@@ -55,11 +55,15 @@ const (
 //   - FirstMax: the columns whose maxima start the Lazy form
 //     (shaders.MidOptions; default 32, a tile length or more: the whole
 //     first tile); OTPLAY_MID_FIRST.
+//   - ValuesY: 1 off, 2 on, the soft-mean of V = Y (the same array, dv =
+//     d) from the staged coordinates (shaders.MidOptions.ValuesAreY;
+//     default midValuesY); OTPLAY_MID_VALUES_Y=0 or 1.
 type MidShape struct {
 	SoftMinMax, SoftMeanMax int
 	R, MeanR, WG, MeanWG    int
 	FirstMax                int
 	Factor                  int
+	ValuesY                 int
 }
 
 func midShapeFromEnv() MidShape {
@@ -78,6 +82,7 @@ func midShapeFromEnv() MidShape {
 		MeanWG:      intFromEnv("OTPLAY_MID_MEAN_WG", 256),
 		FirstMax:    intFromEnv("OTPLAY_MID_FIRST", 1<<20),
 		Factor:      midFactorFromEnv(),
+		ValuesY:     map[string]int{"0": 1, "1": 2}[os.Getenv("OTPLAY_MID_VALUES_Y")],
 	}
 }
 
@@ -97,7 +102,7 @@ func (b *Backend) MidShape() MidShape { return b.mid }
 // SetMidShape sets the shape; it panics on a field outside the ranges of
 // MidShape.
 func (b *Backend) SetMidShape(s MidShape) {
-	if s.R < 0 || s.R > 16 || s.MeanR < 0 || s.MeanR > 16 || s.WG < 0 || s.WG > 256 || s.MeanWG < 0 || s.MeanWG > 256 || s.FirstMax < 0 || s.Factor < 0 || s.Factor > 2 {
+	if s.R < 0 || s.R > 16 || s.MeanR < 0 || s.MeanR > 16 || s.WG < 0 || s.WG > 256 || s.MeanWG < 0 || s.MeanWG > 256 || s.FirstMax < 0 || s.Factor < 0 || s.Factor > 2 || s.ValuesY < 0 || s.ValuesY > 2 {
 		panic(fmt.Sprintf("webgpu: MidShape out of range: %+v", s))
 	}
 	b.mid = s
@@ -135,6 +140,16 @@ func midFactor(d, dv int, s MidShape) bool {
 		return true
 	}
 	return dv == 0 || d >= 7
+}
+
+// midValuesY says whether the soft-mean of values v (dv of them) runs
+// with shaders.MidOptions.ValuesAreY: only where v is p.Y's own array
+// and dv = d, and then by default (MEASURED BELOW).
+func midValuesY(p compute.Pairs, v compute.Array, dv int, s MidShape) bool {
+	if dv != p.D || v == nil || v != p.Y {
+		return false
+	}
+	return s.ValuesY != 1
 }
 
 // useMid says whether a squared-Euclidean SoftMin (dv = 0) or SoftMean at
@@ -198,15 +213,23 @@ func (b *Backend) softMinMid(dst compute.Array, p compute.Pairs) error {
 // then softmean_combine.wgsl when the column range is split.
 func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Array, dv int) error {
 	o := shaders.MidOptions{R: cmp.Or(b.mid.MeanR, midRows(p.D, dv)), WG: cmp.Or(b.mid.MeanWG, midSoftMeanWG),
-		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, dv, b.mid)}
-	o.Tile = midTile(p.D, dv, 128, o.Factor)
+		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, dv, b.mid), ValuesAreY: midValuesY(p, v, dv, b.mid)}
+	staged := dv
+	if o.ValuesAreY {
+		staged = 0
+	}
+	o.Tile = midTile(p.D, staged, 128, o.Factor)
 	rowBlocks := (p.N + o.WG*o.R - 1) / (o.WG * o.R)
 	nsplit, jchunk, err := b.midSplit(rowBlocks, p.M, o, b.TargetGroups)
 	if err != nil {
 		return err
 	}
 	key := fmt.Sprintf("softmean_mid:D=%d:DV=%d:%+v", p.D, dv, o)
-	k, err := b.kernelFunc(key, 6, func() (string, error) { return shaders.SoftMeanMid(p.D, dv, o) })
+	bufs := []*gpu.Buffer{nil, b.bufOf(p.X), b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G)}
+	if !o.ValuesAreY {
+		bufs = append(bufs, b.bufOf(v))
+	}
+	k, err := b.kernelFunc(key, len(bufs), func() (string, error) { return shaders.SoftMeanMid(p.D, dv, o) })
 	if err != nil {
 		return err
 	}
@@ -217,7 +240,7 @@ func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Arra
 		}
 	}
 	gx, gy := b.dev.Grid(rowBlocks)
-	bufs := []*gpu.Buffer{out, b.bufOf(p.X), b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G), b.bufOf(v)}
+	bufs[0] = out
 	if err := b.dev.Dispatch(k, bufs, midParams(p, jchunk, nsplit, gx), gx, gy, uint32(nsplit)); err != nil {
 		return wrap(err)
 	}

@@ -111,40 +111,72 @@ func (b *Backend) SetMidShape(s MidShape) {
 // midRows is the default rows per invocation of the mid kernels: each
 // staged column serves R rows, so R amortises its NC vec4 loads and the
 // loop's own instructions, while R (d + dv + 2) registers hold the rows.
-// Measured on the H100 at N = 1e5 (factored, ms): the soft-min R = 8
-// against 4 at d = 4, 8, 16: 3.67 / 5.83 / 10.0 against 3.94 / 6.71 /
-// 10.8 (2 was slower still in call 1: 8.14 at d = 8); the soft-mean
-// R = 8 against 4: 11.5 against 14.1 ms at d = 8, but 7.42 against 6.92
-// at d = 4 and 38.8 against 25.6 at d = 16 (34 registers a row), so 8
-// only where d + dv is 14 to 16 (measured at d = dv = 8 only).
-func midRows(d, dv int) int {
-	if dv == 0 || dv+d >= 14 && dv+d <= 16 {
+// valuesY is the soft-mean of V = Y from the staged coordinates
+// (midValuesY). Measured on the H100 at N = 1e5 (ms; call 3 is
+// bench/gpu/results/mid-h100-call3.jsonl, calls 1 and 2 the first
+// round's):
+//
+//   - the soft-min, factored, R = 8 against 4 and 16 (call 3): d = 4
+//     3.65 against 3.87 / 3.89; d = 6 4.95 against 5.78 / 5.01; d = 8
+//     5.84 against 6.67 / 6.25; d = 12 7.93 against 8.39 (12: 12.9);
+//     d = 16 9.97 against 10.7 (12: 11.3).
+//   - the soft-mean of V = Y (call 3, WG 64): R = 4 at d = 4 (6.02
+//     against 7.35 with 8); from d = 6 six rows: d = 12 13.4 against 14.4
+//     (8) and 17.0 (4); d = 16 18.6 against 19.6 (4); d = 8 R = 4 10.0
+//     against 10.7 with 8, WG 128 with 8 9.94.
+//   - the soft-mean with staged values (calls 1, 2): R = 8 against 4 11.5
+//     against 14.1 ms at d = dv = 8, but 7.42 against 6.92 at d = 4 and
+//     38.8 against 25.6 at d = 16 (34 registers a row), so 8 only where
+//     d + dv is 14 to 16 (measured at d = dv = 8 only).
+func midRows(d, dv int, valuesY bool) int {
+	switch {
+	case dv == 0:
+		return 8
+	case valuesY && d >= 6:
+		return 6
+	case !valuesY && dv+d >= 14 && dv+d <= 16:
 		return 8
 	}
 	return 4
 }
 
+// midMeanWG is the soft-mean's default workgroup size: 128 for the mean of
+// V = Y from d = 6 (d = 8, R = 8: 9.94 against 10.7 ms with 64, call 3),
+// else 64.
+func midMeanWG(d int, valuesY bool) int {
+	if valuesY && d >= 6 {
+		return 128
+	}
+	return midSoftMeanWG
+}
+
 // midFactor says whether the factored form (shaders.MidOptions.Factor)
 // is the default: always for the soft-min, where with R = 8 it was the
-// fastest shape measured at d = 4, 8 and 16 (with R = 4, factored against
-// unfactored: 3.94 / 5.80 / 6.71 / 10.2 / 10.8 ms against 4.12 / 5.20 /
-// 6.51 / 8.90 / 11.5 at d = 4 / 6 / 8 / 12 / 16; R = 8 unfactored was not
-// measured with the 32-column first maxima); for the soft-mean from
-// d = 7 (R = 4: 14.1 / 20.5 / 25.6 against 14.8 / 20.5 / 26.3 at d = 8,
-// 12, 16, but 6.92 / 11.9 against 6.73 / 10.2 at d = 4 and 6).
-func midFactor(d, dv int, s MidShape) bool {
+// fastest shape measured at every d (call 3, unfactored: 4.09 / 5.37 /
+// 6.71 / 8.65 / 10.3 against 3.65 / 4.95 / 5.84 / 7.93 / 9.97 ms at d =
+// 4 / 6 / 8 / 12 / 16); for the soft-mean of V = Y from d = 6 (call 3:
+// 7.97 against 9.06 at d = 6, but 6.49 against 6.03 at d = 4), with
+// staged values from d = 7 (R = 4: 14.1 / 20.5 / 25.6 against 14.8 /
+// 20.5 / 26.3 at d = 8, 12, 16, but 6.92 / 11.9 against 6.73 / 10.2 at
+// d = 4 and 6; call 2).
+func midFactor(d, dv int, valuesY bool, s MidShape) bool {
 	switch s.Factor {
 	case 1:
 		return false
 	case 2:
 		return true
 	}
-	return dv == 0 || d >= 7
+	return dv == 0 || d >= 7 || valuesY && d >= 6
 }
 
 // midValuesY says whether the soft-mean of values v (dv of them) runs
 // with shaders.MidOptions.ValuesAreY: only where v is p.Y's own array
-// and dv = d, and then by default (MEASURED BELOW).
+// and dv = d, and then by default (call 3, ms at d = 4 / 6 / 8 / 12 /
+// 16, default shapes: 6.06 / 9.07 / 10.7 / 17.1 / 19.6 against 6.68 /
+// 10.2 / 11.4 / 20.3 / 25.4 with the values staged; at d = 8 with four
+// rows 10.0 against 14.0). The library's own soft-means pass other
+// arrays (the denoiser's Y is alpha x the data), so this is the
+// entropic map of a caller that passes Y itself, and otplay bench.
 func midValuesY(p compute.Pairs, v compute.Array, dv int, s MidShape) bool {
 	if dv != p.D || v == nil || v != p.Y {
 		return false
@@ -175,8 +207,8 @@ func midTile(d, dv, max int, factor bool) int {
 // softmin_combine.wgsl when the column range is split across workgroups
 // (aiming at SoftMinTargetGroups as softmin_small.wgsl does).
 func (b *Backend) softMinMid(dst compute.Array, p compute.Pairs) error {
-	o := shaders.MidOptions{R: cmp.Or(b.mid.R, midRows(p.D, 0)), WG: cmp.Or(b.mid.WG, midSoftMinWG),
-		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, 0, b.mid)}
+	o := shaders.MidOptions{R: cmp.Or(b.mid.R, midRows(p.D, 0, false)), WG: cmp.Or(b.mid.WG, midSoftMinWG),
+		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, 0, false, b.mid)}
 	o.Tile = midTile(p.D, 0, 256, o.Factor)
 	rowBlocks := (p.N + o.WG*o.R - 1) / (o.WG * o.R)
 	target := b.TargetGroups
@@ -212,8 +244,9 @@ func (b *Backend) softMinMid(dst compute.Array, p compute.Pairs) error {
 // softMeanMid runs pairs_mid.wgsl as the soft-mean (shaders.SoftMeanMid),
 // then softmean_combine.wgsl when the column range is split.
 func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Array, dv int) error {
-	o := shaders.MidOptions{R: cmp.Or(b.mid.MeanR, midRows(p.D, dv)), WG: cmp.Or(b.mid.MeanWG, midSoftMeanWG),
-		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, dv, b.mid), ValuesAreY: midValuesY(p, v, dv, b.mid)}
+	vy := midValuesY(p, v, dv, b.mid)
+	o := shaders.MidOptions{R: cmp.Or(b.mid.MeanR, midRows(p.D, dv, vy)), WG: cmp.Or(b.mid.MeanWG, midMeanWG(p.D, vy)),
+		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, dv, vy, b.mid), ValuesAreY: vy}
 	staged := dv
 	if o.ValuesAreY {
 		staged = 0

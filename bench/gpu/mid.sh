@@ -30,6 +30,18 @@ BUDGET=${BUDGET:-140}
 DIMS=${DIMS:-4 6 8 12 16}
 SMALL_N=${SMALL_N-1e4} LARGE_N=${LARGE_N:-1e5} KERNELS=${KERNELS:-softmin,softmean}
 if [ $# -eq 0 ]; then
+  # Call 4 (mid2; bench/gpu/results/mid-h100-call4.jsonl): the defaults
+  # set from call 3 and validate, then the soft-mean's rows and
+  # workgroups from d = 6 and the soft-min's workgroup.
+  set -- "mid:" validate "mean-r4-wg64:OTPLAY_MID_MEAN_R=4,OTPLAY_MID_MEAN_WG=64,KERNELS=softmean,DIMS=6 8 12 16,SMALL_N=" \
+    "mean-r4-wg128:OTPLAY_MID_MEAN_R=4,OTPLAY_MID_MEAN_WG=128,KERNELS=softmean,DIMS=6 8 12 16,SMALL_N=" \
+    "mean-r6-wg64:OTPLAY_MID_MEAN_R=6,OTPLAY_MID_MEAN_WG=64,KERNELS=softmean,DIMS=6 8 12 16,SMALL_N=" \
+    "mean-r8-wg128:OTPLAY_MID_MEAN_R=8,OTPLAY_MID_MEAN_WG=128,KERNELS=softmean,DIMS=6 8 12,SMALL_N=" \
+    "min-wg256:OTPLAY_MID_WG=256,KERNELS=softmin,DIMS=4 8 16,SMALL_N=" \
+    "mean-r6-wg256:OTPLAY_MID_MEAN_R=6,OTPLAY_MID_MEAN_WG=256,KERNELS=softmean,DIMS=8 16,SMALL_N=" \
+    "mean-wg128:OTPLAY_MID_MEAN_WG=128,KERNELS=softmean,DIMS=4,SMALL_N="
+fi
+if false; then
   # Call 3 (mid2; bench/gpu/results/mid-h100-call3.jsonl): the defaults
   # (soft-mean of V = Y from the staged coordinates) and validate, the
   # hd2 kernels at d = 12, 16, the soft-mean with staged values, the

@@ -21,7 +21,7 @@ import (
 // column range split across workgroups (TargetGroups 64: two splits on
 // lavapipe, merged by softmin_combine.wgsl / softmean_combine.wgsl) and
 // whole (TargetGroups 1); at d = 8 and 16 also in the default shape
-// (the soft-mean of V = Y: six rows, 128 invocations), split; at d = 8
+// (the soft-mean of V = Y: four rows at d = 8, six at 16), split; at d = 8
 // whole with 8 rows an invocation for the soft-min, 1 for the soft-mean,
 // the first maxima over 16 columns only, unfactored, and split,
 // unfactored, with the values staged (compute/conformance checks the

@@ -42,7 +42,7 @@
 // 67% at D = 4, 50% at 6, 40% at 8, 29% at 12 and 22% at 16, and for the
 // soft-mean of V = Y from the coordinates (2D + 3, unfactored at D = 4)
 // 36%, 27%, 21%, 15% and 11% (measured on an H100 at N = 1e5 with the
-// default shapes: 66%, 48%, 42%, 30%, 24% and 40%, 30%, 24%, 18%, 13%;
+// default shapes: 66%, 48%, 42%, 30%, 24% and 39%, 30%, 24%, 18%, 13%;
 // bench/gpu/results/mid-h100-call{3,4}.jsonl, compute/webgpu/mid.go). On
 // top come the NC vec4 loads of a column and the loop's own
 // instructions, shared by the R rows of an invocation: with the values

@@ -623,6 +623,58 @@ func logits4SoA() {
 	RET()
 }
 
+// logitsDense writes dst[j] = h[j] - c[j]*inv (the product rounded, then
+// the difference: the fused loops' logits) and raises the lanes of mv to
+// their maxima, eight columns a step (two running maxima) and a last four.
+func logitsDense() {
+	TEXT("logitsDenseAVX2", NOSPLIT, "func(dst, c, h []float64, inv float64, mv *[4]float64)")
+	Pragma("noescape")
+	Doc("logitsDenseAVX2 is denseLogits' row loop (see costcache.go).")
+	dst := Load(Param("dst").Base(), GP64())
+	c := Load(Param("c").Base(), GP64())
+	h := Load(Param("h").Base(), GP64())
+	n := Load(Param("c").Len(), GP64())
+	mvp := Load(Param("mv"), GP64())
+	inv, m0, m1 := YMM(), YMM(), YMM()
+	VBROADCASTSD(Load(Param("inv"), XMM()), inv)
+	VMOVUPD(Mem{Base: mvp}, m0)
+	VMOVAPD(m0, m1)
+	j := GP64()
+	XORQ(j, j)
+	end8 := GP64()
+	MOVQ(n, end8)
+	SUBQ(Imm(7), end8)
+	Label("logitsdense_loop8")
+	CMPQ(j, end8)
+	JGE(LabelRef("logitsdense_loop4"))
+	for u, mv := range []VecVirtual{m0, m1} {
+		t, v := YMM(), YMM()
+		VMULPD(Mem{Base: c, Index: j, Scale: 8, Disp: 32 * u}, inv, t)
+		VMOVUPD(Mem{Base: h, Index: j, Scale: 8, Disp: 32 * u}, v)
+		VSUBPD(t, v, v) // h - c inv
+		VMOVUPD(v, Mem{Base: dst, Index: j, Scale: 8, Disp: 32 * u})
+		VMAXPD(v, mv, mv)
+	}
+	ADDQ(Imm(8), j)
+	JMP(LabelRef("logitsdense_loop8"))
+	Label("logitsdense_loop4")
+	CMPQ(j, n)
+	JGE(LabelRef("logitsdense_done"))
+	t, v := YMM(), YMM()
+	VMULPD(Mem{Base: c, Index: j, Scale: 8}, inv, t)
+	VMOVUPD(Mem{Base: h, Index: j, Scale: 8}, v)
+	VSUBPD(t, v, v)
+	VMOVUPD(v, Mem{Base: dst, Index: j, Scale: 8})
+	VMAXPD(v, m0, m0)
+	ADDQ(Imm(4), j)
+	JMP(LabelRef("logitsdense_loop4"))
+	Label("logitsdense_done")
+	VMAXPD(m1, m0, m0)
+	VMOVUPD(m0, Mem{Base: mvp})
+	VZEROUPPER()
+	RET()
+}
+
 func main() {
 	ConstraintExpr("amd64")
 	constants()
@@ -634,5 +686,6 @@ func main() {
 	logits4Dot()
 	bound2()
 	logits4SoA()
+	logitsDense()
 	Generate()
 }

@@ -143,6 +143,10 @@ func (c *CPU) CostCacheStats() CostCacheStats {
 	return s
 }
 
+// CostCacheNotePrefix begins the CPU backends' Info().Notes where a call
+// reached the cost cache's dimension (what follows says which path ran).
+const CostCacheNotePrefix = "cost matrix cache"
+
 // costCacheNote is CostCacheStats as a sentence for Info().Notes, empty
 // where no call reached the cache's dimension.
 func (c *CPU) costCacheNote() string {
@@ -150,8 +154,8 @@ func (c *CPU) costCacheNote() string {
 	if s.Cached+s.Fused == 0 {
 		return ""
 	}
-	return fmt.Sprintf("cost matrix cache (d >= %d, budget %d MiB): %d calls read a stored cost matrix, %d ran the fused loops; %d matrices built in %.3g s, %d held (%.1f MiB)",
-		costCacheMinDim, s.Budget>>20, s.Cached, s.Fused, s.Built, s.BuildSeconds, s.Entries, float64(s.Bytes)/(1<<20))
+	return fmt.Sprintf("%s (d >= %d, budget %d MiB): %d calls read a stored cost matrix, %d ran the fused loops; %d matrices built in %.3g s, %d held (%.1f MiB)",
+		CostCacheNotePrefix, costCacheMinDim, s.Budget>>20, s.Cached, s.Fused, s.Built, s.BuildSeconds, s.Entries, float64(s.Bytes)/(1<<20))
 }
 
 // held returns the bytes the entries hold.

@@ -39,6 +39,13 @@ type benchRow struct {
 	// over the reps: on a shared machine it measures the work more
 	// steadily than the wall clock. 0 where the OS does not report it.
 	CPUMS float64 `json:"cpu_ms,omitempty"`
+	// CostPath says, on the CPU backends from the cost cache's dimension
+	// on, how the timed calls got the cost: "cached" (read from the
+	// stored matrix, built in the warm-up; its build time in BuildMS),
+	// "fused" (computed per pair: the matrix over the budget, or the cache
+	// off) or "mixed"; empty elsewhere.
+	CostPath string  `json:"cost_path,omitempty"`
+	BuildMS  float64 `json:"cost_build_ms,omitempty"`
 }
 
 // benchKernels are the values of bench --kernel.
@@ -155,6 +162,9 @@ points.`, stdout, stderr)
 				if !*asJSON {
 					fmt.Fprintf(stdout, "%-9s %-6s n=m=%-8d d=%-3d median %9.3f ms  min %9.3f ms  cpu %9.3f ms  %8.3g pairs/s  %5.1f%% of the H100 exp bound\n",
 						row.Kernel, row.Backend, row.N, row.D, row.MedianMS, row.MinMS, row.CPUMS, row.PairsPerSec, row.ExpBoundPct)
+					if row.CostPath != "" {
+						fmt.Fprintf(stdout, "%-9s cost: %s (matrix built in %.1f ms in the warm-up)\n", "", row.CostPath, row.BuildMS)
+					}
 				}
 			}
 		}
@@ -253,9 +263,23 @@ func benchOne(b compute.Backend, bc benchCase, reps, batch int) (benchRow, error
 		}
 		return nil
 	}
-	// Warm up: compile the pipeline, touch the buffers.
-	if err := call(); err != nil {
-		return row, err
+	// Warm up: compile the pipeline, touch the buffers; twice, because the
+	// CPU backends store a cost matrix on a pair's second call
+	// (compute/costcache.go), like POT's M outside its timed iterations.
+	cpuBackend, _ := b.(*compute.CPU)
+	var warm compute.CostCacheStats
+	if cpuBackend != nil {
+		warm = cpuBackend.CostCacheStats()
+	}
+	for range 2 {
+		if err := call(); err != nil {
+			return row, err
+		}
+	}
+	var before compute.CostCacheStats
+	if cpuBackend != nil {
+		before = cpuBackend.CostCacheStats()
+		row.BuildMS = (before.BuildSeconds - warm.BuildSeconds) * 1e3
 	}
 	if err := sync(); err != nil {
 		return row, err
@@ -281,6 +305,17 @@ func benchOne(b compute.Backend, bc benchCase, reps, batch int) (benchRow, error
 	}
 	if err := compute.CheckFinite(kernel+" output", res); err != nil {
 		return row, err
+	}
+	if cpuBackend != nil {
+		after := cpuBackend.CostCacheStats()
+		switch cached, fused := after.Cached-before.Cached, after.Fused-before.Fused; {
+		case cached > 0 && fused > 0:
+			row.CostPath = "mixed"
+		case cached > 0:
+			row.CostPath = "cached"
+		case fused > 0:
+			row.CostPath = "fused"
+		}
 	}
 	slices.Sort(times)
 	slices.Sort(cpu)

@@ -51,10 +51,17 @@ import (
 // store the matrix. CPU.CostCacheStats and Info().Notes say which path ran.
 
 // costCacheMinDim is the smallest dimension where the fast paths cache the
-// cost matrix: below it the fused loops compute a pair's cost in about
-// the time the cached path takes to read it (measured; see the README's
-// CPU section). It is above maxBoundDim, where the block bounds skip
-// nothing (columnBlocks.bound), so the cached path keeps every block.
+// cost matrix. Measured (BenchmarkSoftMinCostCache with this constant
+// lowered to 4; 2-core VM, load 2-4, CPU ms per Sinkhorn iteration of cpu
+// at n = 4000, stored against fused): d = 4 75-84 / 73-76, d = 8 100 /
+// 103, d = 12 80 / 90, d = 16 83-86 / 100-102, d = 24 92 / 116, d = 32
+// 99 / 130 (at n = 1000 the stored path wins from d = 8). The cache starts
+// at dotMinDim, not 12: from there every loop kind's logits are h - C inv
+// with two roundings, so the stored path gives the fused loops' bits
+// (below, the assembly's direct form rounds once, by a fused
+// multiply-add), for a gain of about 10% given up at d = 12 .. 15. It is
+// above maxBoundDim, where the block bounds skip nothing
+// (columnBlocks.bound), so the cached path keeps every block.
 const costCacheMinDim = 16
 
 // DefaultCostCacheBytes is the default memory budget of the CPU backends'

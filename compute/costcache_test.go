@@ -151,6 +151,11 @@ func TestCostCacheMatchesFused(t *testing.T) {
 // evicted pair is not built again.
 func TestCostCacheInvalidation(t *testing.T) {
 	const n, m, d = 41, 33, 32
+	// The cached path's premises (costCacheMinDim's doc comment): the
+	// fused loops' logits round as denseLogits' do, and no block is skipped.
+	if costCacheMinDim < dotMinDim || costCacheMinDim <= maxBoundDim {
+		t.Fatalf("costCacheMinDim = %d below dotMinDim = %d or maxBoundDim + 1 = %d", costCacheMinDim, dotMinDim, maxBoundDim+1)
+	}
 	b := NewCPU(0)
 	b.SetCostCacheBytes(DefaultCostCacheBytes)
 	fused := NewCPU(0)

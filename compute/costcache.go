@@ -264,12 +264,15 @@ func (c *CPU) costMatrix(p Pairs) *costEntry {
 	return e
 }
 
-// paddedColumns bounds the columns of newColumnBlocks for m points: each
-// block padded to a multiple of 4, so at most 3 more each, and the k-d
-// split halves sets of more than columnBlockSize points, so a block holds
-// at least columnBlockSize/2.
+// paddedColumns returns the columns of newColumnBlocks for m points,
+// padding included: the k-d split (kdOrder) halves any set of more than
+// columnBlockSize points at len/2 whatever the data, and pads each leaf
+// to a multiple of 4 (TestPaddedColumns).
 func paddedColumns(m int) int {
-	return m + 3*(m/(columnBlockSize/2)+1)
+	if m <= columnBlockSize {
+		return (m + 3) &^ 3
+	}
+	return paddedColumns(m/2) + paddedColumns(m-m/2)
 }
 
 // buildCost computes the cost matrix of p by the fused loops: the logits

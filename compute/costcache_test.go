@@ -266,6 +266,21 @@ func TestCostCacheInvalidation(t *testing.T) {
 	}
 }
 
+// TestPaddedColumns: the cache's size of a matrix (its budget check,
+// before the columns are grouped) is that of the blocks newColumnBlocks
+// makes, padding included.
+func TestPaddedColumns(t *testing.T) {
+	for _, m := range []int{1, 3, 4, 31, 32, 33, 63, 64, 65, 257, 1000, 4000, 4097} {
+		y := normals(3, m*2, 0)
+		if got, want := paddedColumns(m), len(newColumnBlocks(y, make([]float64, m), 2).h); got != want {
+			t.Errorf("paddedColumns(%d) = %d, newColumnBlocks has %d", m, got, want)
+		}
+	}
+	if got := int64(4000*paddedColumns(4000)) * 8 * 2; got > DefaultCostCacheBytes {
+		t.Errorf("both directions at n = 4000 take %d bytes, over the default budget %d", got, DefaultCostCacheBytes)
+	}
+}
+
 // BenchmarkSoftMinCostCache times one Sinkhorn iteration (both soft-mins)
 // of BenchmarkSinkhornIterationCPU's problem on cpu and cpu32 with the
 // cost cache (the stored matrix; its build is outside the timing) and

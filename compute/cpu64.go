@@ -28,7 +28,10 @@ import "math"
 //   - from d = dotMinDim, on the vector loops, the cost in the
 //     expanded form |x|^2 + |y|^2 - 2 x.y over centred clouds, four rows
 //     by eight columns of fused multiply-adds (cpuhd.go, with its error
-//     bound).
+//     bound);
+//   - from d = costCacheMinDim, where it fits a memory budget, the cost
+//     matrix computed once by those loops and the logits read from it on
+//     later calls with the same clouds (costcache.go), the same bits.
 //
 // The dispatch is in CPU.SoftMin (cpu.go), after the cost's: these kernels
 // are written for the squared Euclidean cost. cpu32 (NewCPUFast) runs the

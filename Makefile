@@ -74,6 +74,8 @@ test: deps wasm
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(MAKE) vet
 	OTPLAY_REQUIRE_GPU=1 OTPLAY_REQUIRE_BROWSER=1 OTPLAY_REQUIRE_PYTHON=1 OTPLAY_WASM=$(CURDIR)/$(WASM) $(GO) test -timeout 20m ./...
+	@# bench/gpu/report.py (the README's GPU speed tables) on checked-in rows.
+	python3 bench/gpu/report_test.py
 	@# The compute layer once more without the SIMD experiment: the scalar fast path.
 	GOEXPERIMENT= $(GO) test -count=1 ./compute/...
 

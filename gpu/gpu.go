@@ -25,7 +25,18 @@
 // read stale data after a long submission. Reads and waits instead poll
 // without blocking: they yield between polls for the first 2 ms of a wait
 // (100 us on a CPU adapter), then sleep a sixteenth of the time waited, from
-// 20 us to 1 ms (TestSubmissionPastTheWaitTimeout runs a 9 s submission).
+// 20 us to 1 ms (TestSubmissionPastTheWaitTimeout runs a 9 s submission;
+// OTPLAY_POLL_SPIN sets the yield phase, to measure what the sleeps cost a
+// timing: up to ~2% of the H100's 1e5 soft-mins).
+//
+// Read keeps one mappable read-back buffer and grows it as needed: creating
+// one per read cost about 2 ms each on an H100 (Vulkan), which made a
+// solver's residual check every 10 iterations double its iteration's time
+// at N = 1e4 (OTPLAY_FRESH_STAGING=1 restores the old way). After each wait
+// SetFlushAfterWait can hand the idle device the first dispatches of the
+// next loop at once (n, then 2n, 4n, ... up to 256), so that it runs
+// while the host records the rest; compute/webgpu sets n = 4 on hardware
+// adapters.
 //
 // lavapipe (llvmpipe) stops shader loops after 65,535 iterations per
 // invocation, silently (64 x 1,024 nested iterations returned the value
@@ -44,6 +55,8 @@ package gpu
 import (
 	"errors"
 	"fmt"
+	"math/bits"
+	"os"
 	"strings"
 	"sync"
 
@@ -139,6 +152,38 @@ type Device struct {
 	// flushEvery submits the batch after that many dispatches (0: only when
 	// a result is read or waited for); dispatched counts the batch's.
 	flushEvery, dispatched int
+	// flushAfterWait > 0 submits the first flushAfterWait dispatches
+	// recorded after a wait, then twice as many, and so on up to
+	// maxFlushAfterWait (see SetFlushAfterWait); nextFlush is the size of
+	// the next such submission (0: none pending).
+	flushAfterWait, nextFlush int
+
+	// staging is the read-back buffer Read reuses (stagingBytes long), so
+	// that a residual check every few iterations does not create and
+	// destroy a mappable buffer each time; freshStaging (OTPLAY_FRESH_STAGING=1)
+	// creates one per Read as before, for comparison.
+	staging      *wgpu.Buffer
+	stagingBytes uint64
+}
+
+// freshStaging is OTPLAY_FRESH_STAGING=1: Read creates and destroys its
+// read-back buffer each time instead of reusing one (Device.staging).
+var freshStaging = os.Getenv("OTPLAY_FRESH_STAGING") == "1"
+
+// maxFlushAfterWait ends the doubling of SetFlushAfterWait: past it the
+// batch waits for the next read or wait as usual.
+const maxFlushAfterWait = 256
+
+// SetFlushAfterWait makes Dispatch submit early after each wait for the
+// device (Read, Wait): the first n dispatches recorded afterwards go to
+// the device at once, then the next 2n, 4n, ... up to 256, so that the idle
+// device starts on a loop's first iterations while the host records the
+// rest (a solver that reads a residual back every few iterations); n <= 0
+// turns it off. A batch recorded with no wait before it (a benchmark's
+// loop) is submitted in as many pieces, log2(len/n) of them.
+func (d *Device) SetFlushAfterWait(n int) {
+	d.flushAfterWait = max(n, 0)
+	d.nextFlush = d.flushAfterWait
 }
 
 // SetFlushEvery makes Dispatch submit the recorded batch after every n
@@ -504,7 +549,20 @@ func (d *Device) Dispatch(k *Kernel, bufs []*Buffer, params []uint32, x, y, z ui
 	if d.dispatched++; d.flushEvery > 0 && d.dispatched >= d.flushEvery {
 		return d.Flush()
 	}
+	if d.nextFlush > 0 && d.dispatched >= d.nextFlush {
+		if d.nextFlush *= 2; d.nextFlush > maxFlushAfterWait {
+			d.nextFlush = 0
+		}
+		return d.Flush()
+	}
 	return nil
+}
+
+// idle records that every submission has completed: the doubling of
+// SetFlushAfterWait starts again.
+func (d *Device) idle() {
+	d.nextFlush = d.flushAfterWait
+	d.sweep()
 }
 
 // Grid splits a count of workgroups into (x, y) with x <= the device's
@@ -564,12 +622,14 @@ func (d *Device) Read(b *Buffer, off, n int) ([]uint32, error) {
 		return nil, fmt.Errorf("gpu: read [%d, %d) of a buffer of %d words", off, off+n, b.words)
 	}
 	bytes := (uint64(n)*4 + 7) &^ 7
-	staging, err := d.dev.CreateBuffer(&wgpu.BufferDescriptor{Size: bytes, Usage: wgpu.BufferUsageMapRead | wgpu.BufferUsageCopyDst})
+	staging, err := d.stagingOf(bytes)
 	if err != nil {
-		return nil, fmt.Errorf("gpu: readback buffer: %w", err)
+		return nil, err
 	}
-	defer staging.Release()
-	defer staging.Destroy()
+	if freshStaging {
+		defer staging.Release()
+		defer staging.Destroy()
+	}
 	if err := d.CopyBuffer(&Buffer{buf: staging, words: n}, 0, b, off, n); err != nil {
 		return nil, err
 	}
@@ -578,14 +638,43 @@ func (d *Device) Read(b *Buffer, off, n int) ([]uint32, error) {
 	}
 	raw, err := d.mapRead(staging, bytes)
 	if err != nil {
+		if !freshStaging && d.staging == staging {
+			// It may still be mapped: never reuse it.
+			d.staging = nil
+			d.bury(staging)
+		}
 		return nil, err
 	}
 	// The queue runs in order: the map completing means every earlier
 	// submission has too.
-	d.sweep()
+	d.idle()
 	out := make([]uint32, n)
 	copy(out, wgpu.FromBytes[uint32](raw[:n*4]))
 	return out, nil
+}
+
+// stagingOf returns a mappable read-back buffer of at least bytes: the
+// kept one, grown to the next power of two (at least 4 KiB) when too small,
+// or a fresh one with OTPLAY_FRESH_STAGING=1.
+func (d *Device) stagingOf(bytes uint64) (*wgpu.Buffer, error) {
+	if !freshStaging && d.staging != nil && d.stagingBytes >= bytes {
+		return d.staging, nil
+	}
+	size := bytes
+	if !freshStaging {
+		size = max(4096, uint64(1)<<bits.Len64(bytes-1))
+	}
+	buf, err := d.dev.CreateBuffer(&wgpu.BufferDescriptor{Size: size, Usage: wgpu.BufferUsageMapRead | wgpu.BufferUsageCopyDst})
+	if err != nil {
+		return nil, fmt.Errorf("gpu: readback buffer: %w", err)
+	}
+	if !freshStaging {
+		if d.staging != nil {
+			d.bury(d.staging)
+		}
+		d.staging, d.stagingBytes = buf, size
+	}
+	return buf, nil
 }
 
 // Wait submits the batch and blocks until the device has finished it.
@@ -596,7 +685,7 @@ func (d *Device) Wait() error {
 	if err := d.waitIdle(); err != nil {
 		return err
 	}
-	d.sweep()
+	d.idle()
 	return nil
 }
 
@@ -609,6 +698,10 @@ func (d *Device) Close() {
 	}
 	if d.keepOpen {
 		return
+	}
+	if d.staging != nil {
+		d.staging.Release()
+		d.staging = nil
 	}
 	for _, k := range d.pipes {
 		k.pipe.Release()

@@ -94,9 +94,8 @@ func TestBadShader(t *testing.T) {
 }
 
 // A batch of dependent dispatches runs in order inside one submission.
-func TestBatchOrder(t *testing.T) {
-	d := open(t)
-	const src = `
+// doubleAddSrc sets x[i] = 2 x[i] + add for i < n.
+const doubleAddSrc = `
 struct P { add: u32, n: u32, p0: u32, p1: u32 }
 @group(0) @binding(0) var<storage, read_write> x: array<u32>;
 @group(0) @binding(1) var<uniform> p: P;
@@ -104,15 +103,26 @@ struct P { add: u32, n: u32, p0: u32, p1: u32 }
 fn main(@builtin(global_invocation_id) g: vec3u) {
   if (g.x < p.n) { x[g.x] = x[g.x] * 2u + p.add; }
 }`
-	k, err := d.Kernel("double-add", src, 1)
+
+// doubleAddBuffer compiles doubleAddSrc and allocates a zeroed buffer of n
+// words for it.
+func doubleAddBuffer(t *testing.T, d *gpu.Device, n int) (*gpu.Kernel, *gpu.Buffer) {
+	t.Helper()
+	k, err := d.Kernel("double-add", doubleAddSrc, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 100
 	buf, err := d.NewBuffer(n)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return k, buf
+}
+
+func TestBatchOrder(t *testing.T) {
+	d := open(t)
+	n := 100
+	k, buf := doubleAddBuffer(t, d, n)
 	want := uint32(0)
 	for step := uint32(1); step <= 10; step++ {
 		if err := d.Dispatch(k, []*gpu.Buffer{buf}, []uint32{step, uint32(n)}, 2, 1, 1); err != nil {
@@ -172,4 +182,41 @@ fn main(@builtin(global_invocation_id) g: vec3u) {
 		}
 		d.Release(buf)
 	}
+}
+
+// Read reuses its read-back buffer (growing it for a longer read) and
+// SetFlushAfterWait submits a loop in pieces after each read; every read
+// must still see every dispatch recorded before it, in order.
+func TestReadReuseAndFlushAfterWait(t *testing.T) {
+	d := open(t)
+	n := 3000
+	k, buf := doubleAddBuffer(t, d, n)
+	defer d.Release(buf)
+	for _, every := range []int{0, 1, 3} {
+		d.SetFlushAfterWait(every)
+		if _, err := d.Read(buf, 0, 1); err != nil { // a wait: the doubling starts here
+			t.Fatal(err)
+		}
+		want, _ := d.Read(buf, 0, 1)
+		w := want[0]
+		// Reads of 5, 3000 (past the 4 KiB kept buffer) and 7 words.
+		for round, m := range []int{5, n, 7} {
+			for step := uint32(1); step <= 9; step++ {
+				if err := d.Dispatch(k, []*gpu.Buffer{buf}, []uint32{step, uint32(n)}, uint32((n+63)/64), 1, 1); err != nil {
+					t.Fatal(err)
+				}
+				w = w*2 + step
+			}
+			got, err := d.Read(buf, 0, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range got {
+				if v != w {
+					t.Fatalf("flush after wait %d, round %d: x[%d] = %d, want %d", every, round, i, v, w)
+				}
+			}
+		}
+	}
+	d.SetFlushAfterWait(0)
 }

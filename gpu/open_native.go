@@ -272,6 +272,9 @@ func (d *Device) poll(done func(queueEmpty bool) bool) error {
 	if d.info.Fallback {
 		spin = pollSpinSoftware
 	}
+	if pollSpinEnv > 0 {
+		spin = pollSpinEnv
+	}
 	start := time.Now()
 	for {
 		empty := d.dev.Poll(false, nil)
@@ -289,6 +292,12 @@ func (d *Device) poll(done func(queueEmpty bool) bool) error {
 		time.Sleep(min(max(waited/16, pollSleepMin), pollSleepMax))
 	}
 }
+
+// pollSpinEnv overrides the yield-and-poll time of poll on every adapter:
+// OTPLAY_POLL_SPIN, a Go duration ("20ms"), for measuring what the
+// back-off costs a timing (a batch that ends during the sleeps is noticed
+// up to ~6% or pollSleepMax late).
+var pollSpinEnv, _ = time.ParseDuration(os.Getenv("OTPLAY_POLL_SPIN"))
 
 // The back-off of poll.
 const (

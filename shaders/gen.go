@@ -45,6 +45,15 @@ type SmallOptions struct {
 	// N = 1e5): the kernel is bound by instruction issue, not by the exp
 	// unit. Kept for other hardware.
 	PolyEvery int
+	// Sample k > 0 makes the Lazy form take its starting maxima over the
+	// first k columns of a row's column range instead of the whole first
+	// tile (0). Any column's value is a lower bound on the row's maximum,
+	// which is all the Lazy form needs to rule out underflow; a tile whose
+	// sum then passes 2^64 is summed again against its own maximum, as
+	// before. It saves the first tile's maximum sweep (three operations a
+	// pair), which is the whole column range of a split when the split
+	// holds one tile (N = 1e4 on an H100: 39 splits of 256 columns).
+	Sample int
 }
 
 func (o SmallOptions) String() string {
@@ -54,7 +63,7 @@ func (o SmallOptions) String() string {
 			name = k
 		}
 	}
-	return fmt.Sprintf("%s:poly=%d", name, o.PolyEvery)
+	return fmt.Sprintf("%s:poly=%d:sample=%d", name, o.PolyEvery, o.Sample)
 }
 
 // smallCode is the generated per-row code of SoftMinSmall and
@@ -131,7 +140,11 @@ func smallRows(d, dv, r int, o SmallOptions, tileVar string) *smallCode {
 	}
 	pre := tmInit.String() + "    for (var q = 0u; q < cnt; q++) {\n      let e = " + tileVar + "[q];\n" + pass1.String() + "    }\n" + resc.String()
 	if o.Form == Lazy {
-		// The exact maxima of the first tile only; later tiles are checked.
+		// The exact maxima of the first tile (or of its first Sample
+		// columns) only; later tiles are checked.
+		if o.Sample > 0 {
+			pre = strings.Replace(pre, "q < cnt;", fmt.Sprintf("q < min(cnt, %du);", o.Sample), 1)
+		}
 		pre = "    if (t0 == j0) {\n" + indent(pre) + "    }\n" + save.String()
 	}
 	g.pre.WriteString(pre)

@@ -8,7 +8,7 @@ import (
 
 func TestEveryKernelExpands(t *testing.T) {
 	consts := map[string]int{"D": 2, "DV": 2, "R": 2, "WG": 64, "TILE": 128, "TILEF": 128 * 5, "EXPAND": 1, "MODE": 0,
-		"RB": 4, "KC": 16, "REDF": 2048}
+		"RB": 4, "KC": 16, "REDF": 2048, "LANES": 4}
 	for _, n := range Names() {
 		if strings.HasSuffix(n, "_small") || strings.HasPrefix(n, "softmin_hd") && n != "softmin_hd_bias" && n != "softmin_hd_prep" || strings.HasPrefix(n, "softmean_hd") {
 			continue // generated: see TestSoftMinSmall, TestSoftMinHD, TestSoftMeanHD, TestSoftMinHD2, TestSoftMeanHD2
@@ -55,6 +55,15 @@ func TestSoftMinSmall(t *testing.T) {
 				t.Errorf("SoftMinSmall(d=%d, %v): lazy check present = %v", d, o, lazy)
 			}
 		}
+	}
+	// Sample: the starting maxima over the first 16 columns, once; the
+	// per-tile sums still run over the whole tile.
+	src, err := SoftMinSmall(2, 4, 64, 256, SmallOptions{Form: Lazy, Sample: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(src, "q < min(cnt, 16u);") != 1 || !strings.Contains(src, "if (!(s3 < LAZY_LIMIT))") {
+		t.Error("SoftMinSmall(Lazy, Sample 16) does not sample the first 16 columns once, or lost the tile check")
 	}
 	if _, err := SoftMinSmall(4, 1, 64, 256, SmallOptions{}); err == nil {
 		t.Error("SoftMinSmall accepted d = 4")

@@ -6,9 +6,17 @@
 with the squared-Euclidean cost by GEMM, C = |x|^2 + |y|^2 - 2 X Y^T (the
 way PyTorch code computes it at high d), N = M points uniform in [0,1]^d,
 eps = 0.05 d / 2 (as `bench/gpu/run.sh` passes to `otplay bench`), float32
-on the current CUDA device: eager, and torch.compile of the same function.
-Median of 10 timings with CUDA events after warm-up; one JSON line per
-case; out-of-memory is reported, not hidden.
+on the current CUDA device: eager, and torch.compile of the same function,
+compiled for each (d, N) on its own (dynamo's caches reset, dynamic=False),
+as a solver loop at one size gets it. Without the reset the second shape
+makes dynamo switch to dynamic-shape kernels, and past its recompile limit
+it runs eager; the soft-min at d = 16, N = 1e4 took 0.86 ms in an H100
+call where it came after d = 8 and 0.63 ms in one where it came first
+(2026-12-06, results/torch-2026-12-06-call2.jsonl and the highd branch's
+call3). Median of
+10 timings with CUDA events after warm-up; "warmup_s" is the first call's
+time (the compile, for torch.compile). One JSON line per case;
+out-of-memory is reported, not hidden.
 
 Run on the accelerator machine:
     python3 bench/gpu/torch_highd.py [DIMS [SIZES]]   e.g. 2,64 1e4,3e4
@@ -17,6 +25,7 @@ import json
 import math
 import statistics
 import sys
+import time
 
 import torch
 
@@ -34,8 +43,19 @@ def softmean(x, y, logb, g, eps):
     return w @ y
 
 
+def compiled(fn):
+    """torch.compile of fn for one shape: dynamo reset, dynamic=False."""
+    torch._dynamo.reset()
+    return torch.compile(fn, dynamic=False)
+
+
 def timeit(fn, reps=10):
-    for _ in range(3):
+    """The median of reps timings (ms) after 3 warm-up calls, and the first call's seconds."""
+    t0 = time.perf_counter()
+    fn()
+    torch.cuda.synchronize()
+    warmup_s = time.perf_counter() - t0
+    for _ in range(2):
         fn()
     torch.cuda.synchronize()
     ts = []
@@ -47,7 +67,7 @@ def timeit(fn, reps=10):
         b.record()
         torch.cuda.synchronize()
         ts.append(a.elapsed_time(b))
-    return statistics.median(ts)
+    return statistics.median(ts), warmup_s
 
 
 def main():
@@ -56,8 +76,8 @@ def main():
     dev = torch.device("cuda")
     torch.manual_seed(0)
     impls = {
-        "softmin": [("torch-eager", softmin), ("torch-compile", torch.compile(softmin))],
-        "softmean": [("torch-eager", softmean), ("torch-compile", torch.compile(softmean))],
+        "softmin": [("torch-eager", lambda: softmin), ("torch-compile", lambda: compiled(softmin))],
+        "softmean": [("torch-eager", lambda: softmean), ("torch-compile", lambda: compiled(softmean))],
     }
     for d in dims:
         eps = 0.05 * d / 2
@@ -67,11 +87,12 @@ def main():
             logb = torch.full((n,), -math.log(n), device=dev)
             g = torch.zeros(n, device=dev)
             for kernel, fns in impls.items():
-                for name, fn in fns:
+                for name, make in fns:
                     row = {"impl": name, "kernel": kernel, "n": n, "m": n, "d": d, "eps": eps,
                            "device": torch.cuda.get_device_name(), "torch": torch.__version__}
                     try:
-                        row["median_ms"] = timeit(lambda: fn(x, y, logb, g, eps))
+                        fn = make()
+                        row["median_ms"], row["warmup_s"] = timeit(lambda: fn(x, y, logb, g, eps))
                     except torch.OutOfMemoryError:
                         row["error"] = "out of memory"
                     except Exception as e:  # noqa: BLE001 - report whatever failed

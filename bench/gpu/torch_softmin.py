@@ -5,8 +5,11 @@
 on N = M points uniform in [0,1]^2, eps = 0.05, float32, on the current CUDA
 device: (a) eager, with the N x M cost matrix stored (what POT's
 sinkhorn_log and most PyTorch code do); (b) torch.compile of the same
-function. Median of >= 10 timings with CUDA events after warm-up. Prints
-one JSON line per case; out-of-memory is reported, not hidden.
+function, compiled for each N on its own (dynamo's caches reset,
+dynamic=False: what a solver loop at one size gets; see torch_highd.py).
+Median of >= 10 timings with CUDA events after warm-up; "warmup_s" is the
+first call's time (the compile, for torch.compile). Prints one JSON line
+per case; out-of-memory is reported, not hidden.
 
 Run on the accelerator machine: python3 bench/gpu/torch_softmin.py
 """
@@ -14,6 +17,7 @@ import json
 import math
 import statistics
 import sys
+import time
 
 import torch
 
@@ -38,7 +42,12 @@ def sinkhorn_iteration(softmin_fn, x, y, loga, logb, f, g, eps):
 
 
 def timeit(fn, reps=10):
-    for _ in range(3):
+    """The median of reps timings (ms) after 3 warm-up calls, and the first call's seconds."""
+    t0 = time.perf_counter()
+    fn()
+    torch.cuda.synchronize()
+    warmup_s = time.perf_counter() - t0
+    for _ in range(2):
         fn()
     torch.cuda.synchronize()
     ts = []
@@ -50,23 +59,25 @@ def timeit(fn, reps=10):
         b.record()
         torch.cuda.synchronize()
         ts.append(a.elapsed_time(b))
-    return statistics.median(ts)
+    return statistics.median(ts), warmup_s
 
 
 def main():
     sizes = [int(float(s)) for s in (sys.argv[1].split(",") if len(sys.argv) > 1 else ["1e4", "3e4", "4e4", "1e5"])]
     dev = torch.device("cuda")
     torch.manual_seed(0)
-    compiled = torch.compile(softmin_expanded)
     for n in sizes:
+        torch._dynamo.reset()
+        compiled = torch.compile(softmin_expanded, dynamic=False)
         x = torch.rand(n, 2, device=dev)
         y = torch.rand(n, 2, device=dev)
         logb = torch.full((n,), -math.log(n), device=dev)
         g = torch.zeros(n, device=dev)
         for name, fn in [("torch-eager", softmin), ("torch-compile", compiled)]:
-            row = {"impl": name, "n": n, "m": n, "d": 2, "eps": 0.05, "device": torch.cuda.get_device_name()}
+            row = {"impl": name, "n": n, "m": n, "d": 2, "eps": 0.05, "device": torch.cuda.get_device_name(),
+                   "torch": torch.__version__}
             try:
-                ms = timeit(lambda: fn(x, y, logb, g, 0.05))
+                ms, row["warmup_s"] = timeit(lambda: fn(x, y, logb, g, 0.05))
                 row["median_ms"] = ms
                 row["pairs_per_s"] = n * n / (ms / 1e3)
                 row["exp_bound_pct"] = 100 * row["pairs_per_s"] / 4.18e12
@@ -79,10 +90,10 @@ def main():
         # A whole Sinkhorn iteration (two soft-mins), as otplay's
         # BenchmarkSinkhornIterationGPU times it.
         for name, fn in [("torch-eager", softmin), ("torch-compile", compiled)]:
-            row = {"impl": name, "op": "sinkhorn-iteration", "n": n, "m": n, "d": 2, "eps": 0.05}
+            row = {"impl": name, "op": "sinkhorn-iteration", "n": n, "m": n, "d": 2, "eps": 0.05,
+                   "device": torch.cuda.get_device_name(), "torch": torch.__version__}
             try:
-                ms = timeit(lambda: sinkhorn_iteration(fn, x, y, logb, logb, g, g, 0.05))
-                row["median_ms"] = ms
+                row["median_ms"], row["warmup_s"] = timeit(lambda: sinkhorn_iteration(fn, x, y, logb, logb, g, g, 0.05))
             except torch.OutOfMemoryError:
                 row["error"] = "out of memory"
             except Exception as e:  # noqa: BLE001

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/solvers/ot"
 )
 
 func init() {
@@ -39,6 +40,18 @@ type benchRow struct {
 	// over the reps: on a shared machine it measures the work more
 	// steadily than the wall clock. 0 where the OS does not report it.
 	CPUMS float64 `json:"cpu_ms,omitempty"`
+	// RecordMS is the wall time per call spent before the wait (median over
+	// the reps): on the GPU the host recording the batch's dispatches,
+	// which the device does not overlap with its work when a batch is
+	// submitted at the wait (issue 14: the soft-min at N = 1e4). For the
+	// solver it includes the residual checks' read-backs.
+	RecordMS float64 `json:"record_ms,omitempty"`
+	// SubmitMS is the wall time per call of the submission that follows
+	// (median): ending the compute pass, which is where wgpu-native
+	// encodes the recorded dispatches for the driver, finishing the
+	// command buffer and submitting it. RecordMS + SubmitMS is the host's
+	// share of MedianMS.
+	SubmitMS float64 `json:"submit_ms,omitempty"`
 	// CostPath says, on the CPU backends from the cost cache's dimension
 	// on, how the timed calls got the cost: "cached" (read from the
 	// stored matrix, built in the warm-up; its build time in BuildMS),
@@ -49,7 +62,7 @@ type benchRow struct {
 }
 
 // benchKernels are the values of bench --kernel.
-var benchKernels = []string{"softmin", "softmean", "sinkhorn"}
+var benchKernels = []string{"softmin", "softmean", "sinkhorn", "solver"}
 
 // parseDims parses bench --d: a comma-separated list of dimensions.
 func parseDims(s string) ([]int, error) {
@@ -83,7 +96,9 @@ Times one fused reduction over N = M points in each dimension of --d: the
 soft-min (one Sinkhorn half-iteration), the soft-mean (one NFE of the
 exact denoiser, V = Y), or sinkhorn: one balanced log-domain Sinkhorn
 iteration (two soft-mins, uniform weights; the CPU rows of issue 14,
-against POT's sinkhorn_log timed by bench/pot/). Points are uniform on
+against POT's sinkhorn_log timed by bench/pot/), or solver: one iteration
+of the balanced solver of package ot (the same two soft-mins with its
+residual check every 10 iterations, read back). Points are uniform on
 [0,1]^d (--data uniform) or standard normal with the columns shifted by 1
 (--data normal, the data of bench/pot/sinkhorn_pot.py); eps is 0.05 d/2
 unless --eps is given. Each timing records --batch calls into one
@@ -95,10 +110,11 @@ points.`, stdout, stderr)
 	backend := fs.String("backend", "gpu", backendFlagHelp)
 	sizes := fs.String("sizes", "1e3,1e4", "comma-separated N (= M)")
 	dims := fs.String("d", "2", "point dimension, or a comma-separated list (2,64)")
-	kernels := fs.String("kernel", "softmin,softmean", "kernels to time: softmin, softmean, sinkhorn")
+	kernels := fs.String("kernel", "softmin,softmean", "kernels to time: softmin, softmean, sinkhorn, solver")
 	data := fs.String("data", "uniform", "points: uniform (on [0,1]^d) or normal (standard normal, columns shifted by 1)")
 	reps := fs.Int("reps", 10, "timed repetitions (median reported)")
 	batch := fs.Int("batch", 5, "calls per timed submission")
+	checkEvery := fs.Int("check-every", ot.DefaultCheckEvery, "solver: iterations between residual checks")
 	eps := fs.Float64("eps", 0, "entropic regularisation (0: 0.05 d/2)")
 	asJSON := fs.Bool("json", false, "print JSON rows")
 	if st, ok := parseFlags(fs, args); !ok {
@@ -115,6 +131,8 @@ points.`, stdout, stderr)
 		err = fmt.Errorf("--data %q: want uniform or normal", *data)
 	case *reps < 1 || *reps > 10000:
 		err = fmt.Errorf("--reps = %d: want 1 .. 10000", *reps)
+	case *checkEvery < 1:
+		err = fmt.Errorf("--check-every = %d: want >= 1", *checkEvery)
 	case *batch < 1 || *batch > 10000:
 		err = fmt.Errorf("--batch = %d: want 1 .. 10000", *batch)
 	case *eps < 0 || math.IsNaN(*eps) || math.IsInf(*eps, 0):
@@ -153,7 +171,7 @@ points.`, stdout, stderr)
 		}
 		for _, n := range ns {
 			for _, k := range strings.Split(*kernels, ",") {
-				row, err := benchOne(b, benchCase{kernel: k, data: *data, n: n, d: d, eps: e}, *reps, *batch)
+				row, err := benchOne(b, benchCase{kernel: k, data: *data, n: n, d: d, eps: e, checkEvery: *checkEvery}, *reps, *batch)
 				if err != nil {
 					fmt.Fprintf(stderr, "otplay bench: %s n=%d d=%d: %v\n", k, n, d, err)
 					return 1
@@ -178,9 +196,14 @@ points.`, stdout, stderr)
 // waiter is implemented by backends that queue work (the GPU).
 type waiter interface{ Wait() error }
 
+// flusher is implemented by backends that can submit queued work without
+// waiting for it (the GPU).
+type flusher interface{ Flush() error }
+
 // benchCase is one timed configuration of bench.
 type benchCase struct {
 	kernel, data string
+	checkEvery   int // the solver's residual checks (ot.Settings.CheckEvery)
 	n, d         int
 	eps          float64
 }
@@ -202,6 +225,22 @@ func benchPoints(b compute.Backend, x, y compute.Array, data string) error {
 		return err
 	}
 	return b.Map(y, compute.MapArgs{Op: compute.OpAxpby, X: y, A: 1, C: 1})
+}
+
+// benchSolver returns the balanced Sinkhorn solver (package ot, uniform
+// weights, a residual check every checkEvery iterations, read back, never
+// stopping) on the bench's points x and y: bench --kernel
+// solver times its Step, the two soft-mins of an iteration with the
+// solver's own checks around them.
+func benchSolver(b compute.Backend, x, y compute.Array, n, d int, eps float64, checkEvery int) (*ot.Solver, error) {
+	hx, hy := make([]float64, n*d), make([]float64, n*d)
+	if err := b.Read(hx, x); err != nil {
+		return nil, err
+	}
+	if err := b.Read(hy, y); err != nil {
+		return nil, err
+	}
+	return ot.NewSolver(b, ot.Problem{X: hx, Y: hy, N: n, M: n, D: d}, ot.Settings{Eps: eps, Tol: ot.NeverStop, MaxIter: math.MaxInt32, CheckEvery: checkEvery})
 }
 
 func benchOne(b compute.Backend, bc benchCase, reps, batch int) (benchRow, error) {
@@ -241,8 +280,17 @@ func benchOne(b compute.Backend, bc benchCase, reps, batch int) (benchRow, error
 	}
 	defer b.Free(logw)
 	p := compute.Pairs{X: x, Y: y, N: n, M: n, D: d, Eps: eps}
+	var sv *ot.Solver
+	if kernel == "solver" {
+		if sv, err = benchSolver(b, x, y, n, d, eps, bc.checkEvery); err != nil {
+			return row, err
+		}
+		defer sv.Close()
+	}
 	call := func() error {
 		switch kernel {
+		case "solver":
+			return sv.Step(1)
 		case "softmin":
 			return b.SoftMin(out, p)
 		case "softmean":
@@ -286,12 +334,22 @@ func benchOne(b compute.Backend, bc benchCase, reps, batch int) (benchRow, error
 	}
 	times := make([]float64, reps)
 	cpu := make([]float64, reps)
+	record := make([]float64, reps)
+	submit := make([]float64, reps)
 	for r := range times {
 		start, c0 := time.Now(), processCPUSeconds()
 		for range batch {
 			if err := call(); err != nil {
 				return row, err
 			}
+		}
+		record[r] = float64(time.Since(start).Nanoseconds()) / 1e6 / float64(batch)
+		if f, ok := b.(flusher); ok {
+			t0 := time.Now()
+			if err := f.Flush(); err != nil {
+				return row, err
+			}
+			submit[r] = float64(time.Since(t0).Nanoseconds()) / 1e6 / float64(batch)
 		}
 		if err := sync(); err != nil {
 			return row, err
@@ -300,7 +358,12 @@ func benchOne(b compute.Backend, bc benchCase, reps, batch int) (benchRow, error
 		cpu[r] = (processCPUSeconds() - c0) * 1e3 / float64(batch)
 	}
 	res := make([]float64, outLen)
-	if err := b.Read(res, out); err != nil {
+	if sv != nil {
+		res, _, err = sv.Potentials()
+	} else {
+		err = b.Read(res, out)
+	}
+	if err != nil {
 		return row, err
 	}
 	if err := compute.CheckFinite(kernel+" output", res); err != nil {
@@ -319,11 +382,15 @@ func benchOne(b compute.Backend, bc benchCase, reps, batch int) (benchRow, error
 	}
 	slices.Sort(times)
 	slices.Sort(cpu)
+	slices.Sort(record)
+	slices.Sort(submit)
 	row.CPUMS = cpu[len(cpu)/2]
+	row.RecordMS = record[len(record)/2]
+	row.SubmitMS = submit[len(submit)/2]
 	row.MedianMS = times[len(times)/2]
 	row.MinMS = times[0]
 	pairs := float64(n) * float64(n)
-	if kernel == "sinkhorn" {
+	if kernel == "sinkhorn" || kernel == "solver" {
 		pairs *= 2
 	}
 	row.PairsPerSec = pairs / (row.MedianMS / 1e3)

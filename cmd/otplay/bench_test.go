@@ -40,6 +40,16 @@ func TestBenchSinkhornDims(t *testing.T) {
 			}
 		}
 	}
+	// --kernel solver: the ot.Solver's iteration, two soft-mins' pairs, a
+	// finite potential.
+	code, stdout, stderr := coreRun("bench", "--backend", "cpu", "--kernel", "solver", "--sizes", "60", "--reps", "2", "--batch", "20", "--json")
+	var rows []benchRow
+	if code != 0 || json.Unmarshal([]byte(stdout), &rows) != nil || len(rows) != 1 {
+		t.Fatalf("bench --kernel solver: exit %d, %s %s", code, stdout, stderr)
+	}
+	if r := rows[0]; r.Kernel != "solver" || r.PairsPerSec*r.MedianMS/1e3 < 2*60*60*0.999 || r.PairsPerSec*r.MedianMS/1e3 > 2*60*60*1.001 {
+		t.Errorf("bench --kernel solver: %+v, want kernel solver and 2 x 60 x 60 pairs a call", r)
+	}
 	for _, c := range []struct {
 		args []string
 		msg  string

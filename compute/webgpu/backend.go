@@ -33,10 +33,13 @@
 // soft-mean) staged as (2y', H) vec4s in workgroup memory, with exp2 and
 // the log2(e)/eps scale folded into the staged terms: a pair costs d + 1
 // FMAs or adds, one exp2 and one add. Their default form is shaders.Lazy:
-// the exact row maxima over the first tile of a row's column range only,
-// then one branch-free sweep per tile and a per-tile check that the sum
-// stayed below 2^64 (a tile that did not is summed again with its own
-// maximum). Measured on an NVIDIA H100 80GB HBM3 (Vulkan, wgpu-native 0.19,
+// starting row maxima over the first 16 columns of a row's column range
+// only (SmallOptions.Sample; the whole first tile before 2026-12-06's
+// third call), then one branch-free sweep per tile and a per-tile check
+// that the sum stayed below 2^64 (a tile that did not is summed again with
+// its own maximum). A split soft-min's partials are merged by
+// softmin_combine_wide.wgsl, four invocations a row (CombineLanes).
+// Measured on an NVIDIA H100 80GB HBM3 (Vulkan, wgpu-native 0.19,
 // float32, N = M uniform in [0, 1]^d, eps 0.05 d/2, `otplay bench`,
 // bench/gpu/small.sh, medians of 10, both forms in one device call,
 // 2026-12-06), two-pass (the previous default) against Lazy:
@@ -60,6 +63,41 @@
 // residual checks unchanged). The soft-min's column split aims at 4 x
 // TargetGroups workgroups (8192 on hardware adapters: 2.95 against 3.05
 // ms at 1e5, where 2048 left a last wave of workgroups nearly empty).
+//
+// At N = 1e4 the soft-min was not bound by its kernel (0.072 ms, 33% of
+// the exp bound): each of its 39 column splits holds one tile, so the
+// Lazy form's maximum sweep covered every pair a second time, and
+// softmin_combine.wgsl's one invocation a row walked 2 x 39 dependent
+// loads. Measured on the same H100 in two device calls (bench/gpu/small.sh,
+// bench/gpu/results/small-h100-call3.jsonl and call4, 2026-12-06), the
+// former defaults against the present ones (ms):
+//
+//	soft-min  d = 2, 1e4   0.068-0.071   ->  0.043 (56%; 0.046-0.049 without the early submissions)
+//	Sinkhorn iteration, 1e4              0.137-0.147   ->  0.094-0.100
+//	solver iteration (checks every 10), 1e4   0.437  ->  0.096 (its two soft-mins: 0.094)
+//	soft-min  d = 2, 1e5   2.92-2.99     ->  2.89-2.91 (83%)
+//	soft-mean d = 2, 1e5   4.17-4.20     ->  3.96-3.97 (60.2-60.4%)
+//	soft-min  d = 3, 1e5   3.47-3.52     ->  3.41-3.43 (70%)
+//
+// The steps, each measured alone (calls 3 and 4): maxima from 16 columns (the
+// Sinkhorn iteration 0.147 -> 0.102 ms), the four-lane combine (the
+// soft-min 0.073 -> 0.046 ms; eight lanes 0.049), the soft-mean's 128-wide
+// workgroups with its column split aimed at 8192 workgroups (4.16 -> 3.96
+// ms; 64-wide at 8192 or 16384: 4.02 / 4.01, 256-wide or R = 8 no
+// better), the gpu package's kept read-back buffer (the solver at 1e4:
+// 0.299 ms an iteration with a fresh mappable buffer per residual read,
+// about 2 ms each, against 0.103), and submitting the first 4, 8, 16, ...
+// dispatches after each wait (gpu.Device.SetFlushAfterWait: the soft-min
+// 0.048 -> 0.043 ms, the solver 0.103 -> 0.096; 2 or 8 the same, 1e5
+// unchanged). Not taken: aiming the soft-min's split at 512 or 256
+// workgroups at 1e4 (0.046 / 0.068 ms), submitting every 8 dispatches
+// (0.046 ms, the soft-mean 0.077 against 0.073), tiles of 64 or R = 2 for
+// the soft-mean (4.39 / 4.30 ms). The timings carry the gpu package's
+// wait back-off: spinning through the whole wait (OTPLAY_POLL_SPIN=100ms)
+// gave 2.85 / 3.88 ms at 1e5 against 2.89 / 3.96. A last-workgroup-done
+// merge inside the soft-min's dispatch (an atomic counter per row block)
+// was not built: its last workgroup would walk 512 rows x 39 splits alone,
+// a longer serial tail than the separate combine it saves.
 //
 // shader-f16 and subgroups: the H100 adapter lists shader-f16, but the
 // naga in wgpu-native 0.19 (cogentcore/webgpu v0.23.0) parses no WGSL
@@ -116,14 +154,16 @@ type Backend struct {
 	// units (shaders.SmallOptions). Default: shaders.Lazy, no polynomial
 	// rows (by H100 measurement, see the package doc); also
 	// OTPLAY_SMALL_FORM=twopass|onepass|lazy (OTPLAY_SOFTMIN_ONEPASS=1 is
-	// onepass) and OTPLAY_SMALL_POLY=k.
+	// onepass), OTPLAY_SMALL_POLY=k and OTPLAY_SMALL_SAMPLE=k (the Lazy
+	// form's starting maxima over the first k columns only; default 16, by
+	// H100 measurement, see the package doc; 1024 takes the whole tile).
 	Small shaders.SmallOptions
 	// SmallTile overrides the tile length (columns staged in workgroup
 	// memory) of the unrolled kernels (0: 256 for the soft-min, 128 for the
 	// soft-mean); also OTPLAY_SMALL_TILE.
 	SmallTile int
 	// SoftMeanWG and SoftMeanR override the unrolled soft-mean's workgroup
-	// size and rows per invocation (0: 64 and 4); also OTPLAY_SOFTMEAN_WG
+	// size and rows per invocation (0: 128 and 4); also OTPLAY_SOFTMEAN_WG
 	// and OTPLAY_SOFTMEAN_R.
 	SoftMeanWG, SoftMeanR int
 	// SplitMinCols is the fewest columns one split of the column range gets
@@ -137,6 +177,18 @@ type Backend struct {
 	// last wave of workgroups mostly empty; the same at 1e4, where the
 	// one-tile-per-split floor decides. Also OTPLAY_SOFTMIN_TARGET_GROUPS.
 	SoftMinTargetGroups int
+	// CombineLanes > 1 merges the soft-min's per-split partials with that
+	// many invocations a row (softmin_combine_wide.wgsl: 2, 4, 8, 16, 32
+	// or 64) instead of one (softmin_combine.wgsl, 0 or 1). Default 4: on
+	// an H100 at N = 1e4 (39 splits) the soft-min took 0.046 ms against
+	// 0.072 with one (8 lanes: 0.049; bench/gpu/results/small-h100-call3.jsonl).
+	// Also OTPLAY_COMBINE_LANES.
+	CombineLanes int
+	// SoftMeanTargetGroups is TargetGroups for the unrolled soft-mean's
+	// column split (0: TargetGroups). Default 4 x TargetGroups on hardware
+	// adapters, as for the soft-min (with 128-wide workgroups, see
+	// SoftMeanWG); also OTPLAY_SOFTMEAN_TARGET_GROUPS.
+	SoftMeanTargetGroups int
 	// HDMinDim is the smallest dimension whose squared-Euclidean SoftMin
 	// runs the tiled matrix-product kernel (softmin_hd2.wgsl); 0 keeps the
 	// per-pair kernel at every dimension. Default 4 (by H100
@@ -196,6 +248,10 @@ func New(d *gpu.Device) (*Backend, error) {
 		b.Small.Form = f
 	}
 	b.Small.PolyEvery = intFromEnv("OTPLAY_SMALL_POLY", 16)
+	b.Small.Sample = 16
+	if v := intFromEnv("OTPLAY_SMALL_SAMPLE", 1024); v > 0 {
+		b.Small.Sample = v
+	}
 	b.SmallTile = intFromEnv("OTPLAY_SMALL_TILE", 1024)
 	b.SoftMeanWG = intFromEnv("OTPLAY_SOFTMEAN_WG", 256)
 	b.SoftMeanR = intFromEnv("OTPLAY_SOFTMEAN_R", 16)
@@ -206,6 +262,16 @@ func New(d *gpu.Device) (*Backend, error) {
 	if v := intFromEnv("OTPLAY_SOFTMIN_TARGET_GROUPS", 1<<20); v > 0 {
 		b.SoftMinTargetGroups = v
 	}
+	b.CombineLanes = 4
+	if v := intFromEnv("OTPLAY_COMBINE_LANES", 64); v > 0 && v&(v-1) == 0 {
+		b.CombineLanes = v
+	}
+	if !d.Info().Fallback {
+		b.SoftMeanTargetGroups = 4 * b.TargetGroups
+	}
+	if v := intFromEnv("OTPLAY_SOFTMEAN_TARGET_GROUPS", 1<<20); v > 0 {
+		b.SoftMeanTargetGroups = v
+	}
 	b.HDMinDim = minDimFromEnv("OTPLAY_SOFTMIN_HD_MIN", hdDefaultMinDim)
 	b.SoftMeanHDMinDim = minDimFromEnv("OTPLAY_SOFTMEAN_HD_MIN", softMeanHDDefaultMinDim)
 	b.hd = hdStateFromEnv()
@@ -214,6 +280,24 @@ func New(d *gpu.Device) (*Backend, error) {
 	}
 	// OTPLAY_FLUSH_EVERY=n submits every n dispatches (gpu.Device.SetFlushEvery).
 	d.SetFlushEvery(intFromEnv("OTPLAY_FLUSH_EVERY", 1<<20))
+	// After each wait the device gets the first 4 dispatches, then 8, 16,
+	// ... (gpu.Device.SetFlushAfterWait) on hardware adapters: on an H100
+	// at N = 1e4 the solver's iteration with its residual checks took
+	// 0.096 ms against 0.103, and a batch of 50 soft-mins 0.043 ms a call
+	// against 0.048, the 1e5 rows unchanged
+	// (bench/gpu/results/small-h100-call4.jsonl). OTPLAY_FLUSH_AFTER_WAIT=n
+	// sets n (off: a value past 256, e.g. 1000).
+	faw := 0
+	if !d.Info().Fallback {
+		faw = 4
+	}
+	if v, err := strconv.Atoi(os.Getenv("OTPLAY_FLUSH_AFTER_WAIT")); err == nil && v > 0 {
+		faw = v
+	}
+	if faw > 256 {
+		faw = 0
+	}
+	d.SetFlushAfterWait(faw)
 	dummy, err := d.NewBuffer(4)
 	if err != nil {
 		return nil, err
@@ -253,6 +337,10 @@ func (b *Backend) Close() error {
 
 // Wait submits queued work and waits for it (for timing).
 func (b *Backend) Wait() error { return wrap(b.dev.Wait()) }
+
+// Flush submits queued work without waiting for it (for timing: the host's
+// share of a batch, see otplay bench's submit_ms).
+func (b *Backend) Flush() error { return wrap(b.dev.Flush()) }
 
 func wrap(err error) error {
 	switch {

@@ -158,12 +158,21 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) error {
 
 // combineSoftMin runs softmin_combine.wgsl: dst (n) from the nsplit
 // partial (max, sum) pairs of part.
+// With CombineLanes > 1 it runs softmin_combine_wide.wgsl instead, that
+// many invocations a row.
 func (b *Backend) combineSoftMin(dst compute.Array, part *gpu.Buffer, n, nsplit int, eps float64) error {
-	ck, err := b.kernel("softmin_combine", 2, nil)
+	name, lanes := "softmin_combine", 1
+	var consts map[string]int
+	if b.CombineLanes > 1 {
+		name, lanes = "softmin_combine_wide", b.CombineLanes
+		consts = map[string]int{"LANES": lanes}
+	}
+	ck, err := b.kernelFunc(fmt.Sprintf("%s:%d", name, lanes), 2, func() (string, error) { return shaders.Source(name, consts) })
 	if err != nil {
 		return err
 	}
-	cx, cy := b.dev.Grid((n + 63) / 64)
+	rows := 64 / lanes
+	cx, cy := b.dev.Grid((n + rows - 1) / rows)
 	cparams := []uint32{uint32(n), uint32(nsplit), cx, 0, f32(-eps * math.Ln2), 0, 0, 0}
 	return wrap(b.dev.Dispatch(ck, []*gpu.Buffer{b.arr(dst).buf, part}, cparams, cx, cy, 1))
 }
@@ -190,7 +199,10 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 		small       = p.D <= 3 && dv <= 4 && !b.NoUnroll
 	)
 	if small {
-		r, wg, tile = 4, 64, 128
+		// WG 128 and a column split aimed at 4 x TargetGroups (8192 on an
+		// H100) took 3.96 ms at N = 1e5 against 4.20 with WG 64 and 2048
+		// (Backend.SoftMeanTargetGroups; bench/gpu/results/small-h100-call3.jsonl).
+		r, wg, tile = 4, 128, 128
 		if b.SoftMeanR > 0 {
 			r = b.SoftMeanR
 		}
@@ -217,7 +229,11 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 	rowBlocks := (p.N + wg*r - 1) / (wg * r)
 	jchunk := p.M
 	if small {
-		nsplit, jchunk = b.splitColumns(rowBlocks, p.M, tile, b.TargetGroups)
+		target := b.TargetGroups
+		if b.SoftMeanTargetGroups > 0 {
+			target = b.SoftMeanTargetGroups
+		}
+		nsplit, jchunk = b.splitColumns(rowBlocks, p.M, tile, target)
 	}
 	out := b.arr(dst).buf
 	if nsplit > 1 {

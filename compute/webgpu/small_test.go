@@ -11,7 +11,8 @@ import (
 )
 
 // TestSmallForms runs the unrolled d <= 3 soft-min and soft-mean in every
-// form (two-pass, online, lazy) with and without the polynomial exp2
+// form (two-pass, online, lazy; lazy with its starting maxima sampled from
+// the first 1 or 16 columns) with and without the polynomial exp2
 // (every row, every second or third row) against the float64 CPU backend, at the
 // conformance tolerances (soft-min: 3e-6 of max|f| + max C + eps;
 // soft-mean: min(2e-3, 1e-4 + 1e-7 max C / eps) of max|V|). N = 130, M =
@@ -50,7 +51,8 @@ func TestSmallForms(t *testing.T) {
 			wantF, wantM := smallRun(t, cpu, x, y, g, n, m, d, eps)
 			maxC := float64(d)
 			for _, o := range []shaders.SmallOptions{{Form: shaders.TwoPass}, {Form: shaders.OnePass}, {Form: shaders.Lazy},
-				{Form: shaders.Lazy, PolyEvery: 1}, {Form: shaders.TwoPass, PolyEvery: 3}, {Form: shaders.OnePass, PolyEvery: 2}} {
+				{Form: shaders.Lazy, PolyEvery: 1}, {Form: shaders.TwoPass, PolyEvery: 3}, {Form: shaders.OnePass, PolyEvery: 2},
+				{Form: shaders.Lazy, Sample: 1}, {Form: shaders.Lazy, Sample: 16}} {
 				be.Small = o
 				name := fmt.Sprintf("d=%d g=%s %v", d, gname, be.Small)
 				gotF, gotM := smallRun(t, be, x, y, g, n, m, d, eps)
@@ -84,13 +86,24 @@ func maxAbs(v []float64) float64 {
 // smallRun returns the soft-min f_i and the soft-mean of V = Y on be.
 func smallRun(t *testing.T, be compute.Backend, x, y, g []float64, n, m, d int, eps float64) (f, mean []float64) {
 	t.Helper()
+	return smallRunW(t, be, x, y, nil, g, n, m, d, eps)
+}
+
+// smallRunW is smallRun with column log-weights lw (nil: none).
+func smallRunW(t *testing.T, be compute.Backend, x, y, lw, g []float64, n, m, d int, eps float64) (f, mean []float64) {
+	t.Helper()
 	xa, _ := be.Upload(x)
 	ya, _ := be.Upload(y)
 	ga, _ := be.Upload(g)
 	fa, _ := be.Alloc(n)
 	ma, _ := be.Alloc(n * d)
+	var wa compute.Array
+	if lw != nil {
+		wa, _ = be.Upload(lw)
+		defer be.Free(wa)
+	}
 	defer func() { be.Free(xa); be.Free(ya); be.Free(ga); be.Free(fa); be.Free(ma) }()
-	p := compute.Pairs{X: xa, Y: ya, N: n, M: m, D: d, G: ga, Eps: eps}
+	p := compute.Pairs{X: xa, Y: ya, N: n, M: m, D: d, LogW: wa, G: ga, Eps: eps}
 	if err := be.SoftMin(fa, p); err != nil {
 		t.Fatal(err)
 	}
@@ -105,4 +118,92 @@ func smallRun(t *testing.T, be compute.Backend, x, y, g []float64, n, m, d int, 
 		t.Fatal(err)
 	}
 	return f, mean
+}
+
+// TestSoftMinCombineWide merges many column splits (SplitMinCols 16: 36
+// splits of M = 600 columns, against two by default on lavapipe) with one
+// invocation a row (softmin_combine.wgsl) and with 4 and 64 a row
+// (softmin_combine_wide.wgsl; at 64 most lanes hold no split), for the
+// Lazy form with sampled maxima, against the float64 CPU backend at the
+// soft-min's conformance tolerance (see TestSmallForms), with g = 0 (every
+// split counts) and the rising potential (the splits' maxima differ by
+// hundreds of nats).
+func TestSoftMinCombineWide(t *testing.T) {
+	be := gputest.Raw(t)
+	saved, savedLanes, savedSplit, savedTarget := be.Small, be.CombineLanes, be.SplitMinCols, be.SoftMinTargetGroups
+	defer func() {
+		be.Small, be.CombineLanes, be.SplitMinCols, be.SoftMinTargetGroups = saved, savedLanes, savedSplit, savedTarget
+	}()
+	be.Small = shaders.SmallOptions{Form: shaders.Lazy, Sample: 16}
+	be.SplitMinCols, be.SoftMinTargetGroups = 16, 1<<16
+	cpu := compute.NewCPU(0)
+	const n, m, d, eps = 130, 600, 2, 0.05
+	x, y, g := make([]float64, n*d), make([]float64, m*d), make([]float64, m)
+	for i := range x {
+		x[i] = compute.UniformAt(31, uint64(i))
+	}
+	for i := range y {
+		y[i] = compute.UniformAt(32, uint64(i))
+	}
+	for _, rise := range []float64{0, 4 * eps} {
+		for j := range g {
+			g[j] = rise * float64(j)
+		}
+		want, _ := smallRun(t, cpu, x, y, g, n, m, d, eps)
+		scale := maxAbs(want) + d + eps
+		for _, lanes := range []int{1, 4, 64} {
+			be.CombineLanes = lanes
+			got, _ := smallRun(t, be, x, y, g, n, m, d, eps)
+			for i := range want {
+				if e := math.Abs(got[i]-want[i]) / scale; !(e <= 3e-6) {
+					t.Errorf("g rising %g a column, lanes %d: soft-min row %d = %.8g, want %.8g (error %.2g of scale)", rise, lanes, i, got[i], want[i], e)
+					break
+				}
+			}
+		}
+	}
+}
+
+// TestSmallSampleZeroWeights: the Lazy form's starting maxima come from
+// the first 16 columns (1 for the second run) of each split, and here the
+// first 40 columns weigh nothing (log-weight -Inf), so those maxima are
+// -Inf and the first tile of each split must be summed again against its
+// own maximum; checked against the float64 CPU backend as in TestSmallForms.
+func TestSmallSampleZeroWeights(t *testing.T) {
+	be := gputest.Raw(t)
+	saved := be.Small
+	defer func() { be.Small = saved }()
+	cpu := compute.NewCPU(0)
+	const n, m, d, eps = 70, 600, 2, 0.05
+	x, y, g, lw := make([]float64, n*d), make([]float64, m*d), make([]float64, m), make([]float64, m)
+	for i := range x {
+		x[i] = compute.UniformAt(41, uint64(i))
+	}
+	for i := range y {
+		y[i] = compute.UniformAt(42, uint64(i))
+	}
+	for j := range lw {
+		lw[j] = -math.Log(m - 40)
+		if j < 40 || (j >= 300 && j < 340) {
+			lw[j] = math.Inf(-1)
+		}
+	}
+	wantF, wantM := smallRunW(t, cpu, x, y, lw, g, n, m, d, eps)
+	scale := maxAbs(wantF) + d + eps
+	for _, sample := range []int{16, 1} {
+		be.Small = shaders.SmallOptions{Form: shaders.Lazy, Sample: sample}
+		gotF, gotM := smallRunW(t, be, x, y, lw, g, n, m, d, eps)
+		for i := range wantF {
+			if e := math.Abs(gotF[i]-wantF[i]) / scale; !(e <= 3e-6) {
+				t.Errorf("sample %d: soft-min row %d = %.8g, want %.8g (error %.2g of scale)", sample, i, gotF[i], wantF[i], e)
+				break
+			}
+		}
+		for i := range wantM {
+			if e := math.Abs(gotM[i] - wantM[i]); !(e <= min(2e-3, 1e-4+1e-7*d/eps)) {
+				t.Errorf("sample %d: soft-mean entry %d = %.8g, want %.8g", sample, i, gotM[i], wantM[i])
+				break
+			}
+		}
+	}
 }

@@ -26,10 +26,15 @@ import (
 // from it (the same two roundings as the fused loops, so the same bits),
 // then run the same exp sums (softMin64) or weighted means (softMean64).
 // The matrix is stored with the columns in the fused loops' k-d block
-// order (columnBlocks), so a soft-min from the cache equals the fused one
-// bit for bit (TestCostCacheMatchesFused); the reduction the other way
-// (Pairs.Swap, the other half of a Sinkhorn iteration) is its own entry,
-// computed from its own direction, and so the same bits as well.
+// order (columnBlocks), so on cpu a soft-min from the cache equals the
+// fused one bit for bit (TestCostCacheMatchesFused); the reduction the
+// other way (Pairs.Swap, the other half of a Sinkhorn iteration) is its
+// own entry, computed from its own direction, and so the same bits as
+// well. cpu32 stores the costs rounded to float32 (half the memory and
+// the memory traffic, its float32 grade: each cost within 2^-24 of
+// itself relative, so a soft-min within 2^-24 max C of the fused one; the
+// solvers' precision floor for cpu32 already counts float32's epsilon
+// times max C / eps).
 //
 // When the cache holds. An entry is keyed by the two Arrays (weak
 // pointers: the cache does not keep an Array alive) and their versions:
@@ -45,7 +50,8 @@ import (
 // together take the fused loops instead of rebuilding in turn).
 //
 // The budget: DefaultCostCacheBytes (256 MiB, both directions of a
-// 4000 x 4000 iteration in float64: 2 x 122 MiB), overridden by the
+// 4000 x 4000 iteration in float64: 2 x 122 MiB; cpu32 holds both up to
+// n = 5790), overridden by the
 // environment variable OTPLAY_CPU_COST_CACHE_MIB (0 turns the cache off)
 // or by CPU.SetCostCacheBytes. Past it the fused loops run, which never
 // store the matrix. CPU.CostCacheStats and Info().Notes say which path ran.
@@ -98,15 +104,25 @@ type costKey struct {
 
 // costEntry is one stored cost matrix: c[i*len(cb.h) + j] = C(x_i, y_src)
 // for row i (the caller's order) and column position j of cb's block
-// order (src = cb.src[j]; +Inf at the padding).
+// order (src = cb.src[j]; +Inf at the padding); cpu32 stores it rounded
+// to float32 (c32), cpu in float64 (c).
 type costEntry struct {
 	key  costKey
 	cb   *columnBlocks // the columns' blocks (their h is rebuilt per call)
 	c    []float64
+	c32  []float32
 	used uint64 // the cache's clock at the last use
 }
 
-func (e *costEntry) bytes() int64 { return int64(len(e.c)) * 8 }
+func (e *costEntry) bytes() int64 { return int64(len(e.c))*8 + int64(len(e.c32))*4 }
+
+// costBytes is the size of one entry's element: cpu32 stores float32.
+func (c *CPU) costBytes() int64 {
+	if c.fast {
+		return 4
+	}
+	return 8
+}
 
 // costCache is the CPU backend's set of stored cost matrices.
 type costCache struct {
@@ -239,7 +255,7 @@ func (c *CPU) costMatrix(p Pairs) *costEntry {
 			return e
 		}
 	}
-	size := int64(p.N) * int64(paddedColumns(p.M)) * 8
+	size := int64(p.N) * int64(paddedColumns(p.M)) * c.costBytes()
 	switch {
 	case cc.dropped[key] || size > cc.budget:
 		cc.stats.Fused++
@@ -278,7 +294,8 @@ func paddedColumns(m int) int {
 // buildCost computes the cost matrix of p by the fused loops: the logits
 // of columnBlocks.logits at h = 0 and 1/eps = 1 are -C_ij, exactly the
 // cost the fused loops compute (cpuhd.go's expanded form from dotMinDim
-// on the vector loops), four rows at a time on every worker.
+// on the vector loops), four rows at a time on every worker; cpu32 rounds
+// it to float32.
 func (c *CPU) buildCost(p Pairs) *costEntry {
 	d := p.D
 	cb := newColumnBlocks(host(p.Y), make([]float64, p.M), d)
@@ -290,30 +307,37 @@ func (c *CPU) buildCost(p Pairs) *costEntry {
 	}
 	m, nb := len(cb.h), len(cb.start)-1
 	all := identity(nb)
-	cost := make([]float64, p.N*m)
+	e := &costEntry{cb: cb}
+	if c.fast {
+		e.c32 = make([]float32, p.N*m)
+	} else {
+		e.c = make([]float64, p.N*m)
+	}
 	c.parallelShared(p.N, rowBlockRows, func() func(lo, hi int) {
-		tail := make([]float64, 4*m)
+		buf := make([]float64, 4*m)
 		return func(lo, hi int) {
 			for i := lo; i < hi; i += 4 {
 				yieldDue()
 				clearUpperBits()
 				n := min(4, hi-i)
 				rows := [4]int{i, i + min(1, n-1), i + min(2, n-1), i + min(3, n-1)}
-				buf := tail
-				if n == 4 {
-					buf = cost[i*m : (i+4)*m]
-				}
 				cb.logits(buf, all, x, xn, rows, 1, c.loops)
 				for r := range n {
-					dst, src := cost[(i+r)*m:(i+r+1)*m], buf[r*m:(r+1)*m]
+					src := buf[r*m : (r+1)*m]
+					if c.fast {
+						for j, v := range src {
+							e.c32[(i+r)*m+j] = float32(-v)
+						}
+						continue
+					}
 					for j, v := range src {
-						dst[j] = -v
+						e.c[(i+r)*m+j] = -v
 					}
 				}
 			}
 		}
 	})
-	return &costEntry{cb: cb, c: cost}
+	return e
 }
 
 // withBias returns cb with the column biases h (the caller's order) put
@@ -333,16 +357,18 @@ func (cb *columnBlocks) withBias(h []float64) *columnBlocks {
 }
 
 // denseLogits fills buf[r*m+j] = h_j - C[rows[r]][j] inv (m = len(h))
-// over the kept blocks from the stored costs c (row stride m) and returns
-// each row's largest logit: columnBlocks.logits read from the cache, with
-// the fused loops' roundings (the product, then the difference). The
-// blocks' lengths are multiples of 4. On the assembly loops one call of
-// logitsDenseAVX2 per row and run of consecutive kept blocks; else four
-// running maxima, compared (Go's max builtin orders -0 below +0 and
+// over the kept blocks from the stored costs c (row stride m; float64, or
+// cpu32's float32, widened exactly) and returns each row's largest logit:
+// columnBlocks.logits read from the cache, with the fused loops' roundings
+// (the product, then the difference). The blocks' lengths are multiples
+// of 4. On the assembly loops one call of asm (logitsDenseAVX2 or
+// logitsDense32AVX2) per row and run of consecutive kept blocks; else
+// four running maxima, compared (Go's max builtin orders -0 below +0 and
 // propagates NaN, several instructions on one dependency chain: it took
 // 3x the time), merged at the end. Either way the maximum is exact, so
 // both give the same bits.
-func denseLogits(buf []float64, kept, start []int, c, h []float64, rows [4]int, inv float64, loops loopKind) [4]float64 {
+func denseLogits[T float32 | float64](buf []float64, kept, start []int, c []T, h []float64, rows [4]int, inv float64, loops loopKind,
+	asm func(dst []float64, c []T, h []float64, inv float64, mv *[4]float64)) [4]float64 {
 	m := len(h)
 	var mx [4]float64
 	for r, i := range rows {
@@ -355,7 +381,7 @@ func denseLogits(buf []float64, kept, start []int, c, h []float64, rows [4]int, 
 					b1++
 				}
 				j0, j1 := start[b0], start[b1+1]
-				logitsDenseAVX2(dst[j0:j1], row[j0:j1], h[j0:j1], inv, &mv)
+				asm(dst[j0:j1], row[j0:j1], h[j0:j1], inv, &mv)
 			}
 			mx[r] = max(mv[0], mv[1], mv[2], mv[3])
 			continue
@@ -366,7 +392,8 @@ func denseLogits(buf []float64, kept, start []int, c, h []float64, rows [4]int, 
 			cr, hr, dr := row[j0:j1], h[j0:j1], dst[j0:j1]
 			for j := 0; j+3 < len(cr); j += 4 {
 				c4, h4, d4 := cr[j:j+4], hr[j:j+4], dr[j:j+4]
-				v0, v1, v2, v3 := h4[0]-c4[0]*inv, h4[1]-c4[1]*inv, h4[2]-c4[2]*inv, h4[3]-c4[3]*inv
+				v0, v1 := h4[0]-float64(c4[0])*inv, h4[1]-float64(c4[1])*inv
+				v2, v3 := h4[2]-float64(c4[2])*inv, h4[3]-float64(c4[3])*inv
 				d4[0], d4[1], d4[2], d4[3] = v0, v1, v2, v3
 				if v0 > m0 {
 					m0 = v0

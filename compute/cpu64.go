@@ -260,15 +260,21 @@ type rowBlock struct {
 	x, xn []float64
 	inv   float64
 	loops loopKind
-	// cost is the stored cost matrix the logits are read from (costcache.go),
-	// row stride len(cb.h), or nil: the loops compute the cost.
-	cost []float64
+	// cost (cpu) or cost32 (cpu32) is the stored cost matrix the logits
+	// are read from (costcache.go), row stride len(cb.h), or nil: the
+	// loops compute the cost.
+	cost   []float64
+	cost32 []float32
 }
 
 // fillLogits fills rb.buf and rb.mx (columnBlocks.logits).
 func (rb *rowBlock) fillLogits() {
-	if rb.cost != nil {
-		rb.mx = denseLogits(rb.buf, rb.kept, rb.cb.start, rb.cost, rb.cb.h, rb.rows, rb.inv, rb.loops)
+	switch {
+	case rb.cost != nil:
+		rb.mx = denseLogits(rb.buf, rb.kept, rb.cb.start, rb.cost, rb.cb.h, rb.rows, rb.inv, rb.loops, logitsDenseAVX2)
+		return
+	case rb.cost32 != nil:
+		rb.mx = denseLogits(rb.buf, rb.kept, rb.cb.start, rb.cost32, rb.cb.h, rb.rows, rb.inv, rb.loops, logitsDense32AVX2)
 		return
 	}
 	rb.mx = rb.cb.logits(rb.buf, rb.kept, rb.x, rb.xn, rb.rows, rb.inv, rb.loops)
@@ -290,9 +296,10 @@ func (c *CPU) rowBlocks(p Pairs, gap float64, worker func(cb *columnBlocks) func
 	h := columnBias(host(p.LogW), host(p.G), p.M, inv)
 	var cb *columnBlocks
 	var cost []float64                 // the stored cost matrix, from d = costCacheMinDim (costcache.go)
+	var cost32 []float32               // cpu32's
 	x, xn := host(p.X), []float64(nil) // xn: the rows' squared norms, from d = dotMinDim
 	if e := c.costMatrix(p); e != nil {
-		cb, cost = e.cb.withBias(h), e.c
+		cb, cost, cost32 = e.cb.withBias(h), e.c, e.c32
 	} else {
 		cb = newColumnBlocks(host(p.Y), h, d)
 		if c.loops.vector() && d >= dotMinDim {
@@ -308,7 +315,7 @@ func (c *CPU) rowBlocks(p Pairs, gap float64, worker func(cb *columnBlocks) func
 	c.parallelShared(p.N, rowBlockRows, func() func(lo, hi int) {
 		body := worker(cb)
 		rb := &rowBlock{ub: make([]float64, 4*nb+4), buf: make([]float64, 4*m), kept: make([]int, 0, nb),
-			cb: cb, x: x, xn: xn, inv: inv, loops: c.loops, cost: cost}
+			cb: cb, x: x, xn: xn, inv: inv, loops: c.loops, cost: cost, cost32: cost32}
 		return func(lo, hi int) {
 			for i := lo; i < hi; i += 4 {
 				yieldDue()

@@ -48,3 +48,8 @@ func logits4SoAAVX2(buf *float64, stride int, mv *[16]float64, x *[4]*float64, d
 //
 //go:noescape
 func logitsDenseAVX2(dst []float64, c []float64, h []float64, inv float64, mv *[4]float64)
+
+// logitsDense32AVX2 is denseLogits' row loop (see costcache.go).
+//
+//go:noescape
+func logitsDense32AVX2(dst []float64, c []float32, h []float64, inv float64, mv *[4]float64)

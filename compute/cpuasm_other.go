@@ -36,3 +36,7 @@ func logits4SoAAVX2(buf *float64, stride int, mv *[16]float64, x *[4]*float64, d
 func logitsDenseAVX2(dst, c, h []float64, inv float64, mv *[4]float64) {
 	panic("compute: no assembly loops")
 }
+
+func logitsDense32AVX2(dst []float64, c []float32, h []float64, inv float64, mv *[4]float64) {
+	panic("compute: no assembly loops")
+}

@@ -50,8 +50,8 @@ import (
 // together take the fused loops instead of rebuilding in turn).
 //
 // The budget: DefaultCostCacheBytes (256 MiB, both directions of a
-// 4000 x 4000 iteration in float64: 2 x 122 MiB; cpu32 holds both up to
-// n = 5790), overridden by the
+// 4000 x 4000 iteration in float64: 2 x 122 MiB; cpu32's float32 holds
+// both up to about n = 5700), overridden by the
 // environment variable OTPLAY_CPU_COST_CACHE_MIB (0 turns the cache off)
 // or by CPU.SetCostCacheBytes. Past it the fused loops run, which never
 // store the matrix. CPU.CostCacheStats and Info().Notes say which path ran.
@@ -213,7 +213,7 @@ func (cc *costCache) evict(need int64) {
 				oldest = k
 			}
 		}
-		if cc.dropped == nil {
+		if cc.dropped == nil || len(cc.dropped) > 64 { // keys of old Arrays accumulate
 			cc.dropped = map[costKey]bool{}
 		}
 		cc.dropped[cc.entries[oldest].key] = true

@@ -180,8 +180,12 @@ points.`, stdout, stderr)
 				if !*asJSON {
 					fmt.Fprintf(stdout, "%-9s %-6s n=m=%-8d d=%-3d median %9.3f ms  min %9.3f ms  cpu %9.3f ms  %8.3g pairs/s  %5.1f%% of the H100 exp bound\n",
 						row.Kernel, row.Backend, row.N, row.D, row.MedianMS, row.MinMS, row.CPUMS, row.PairsPerSec, row.ExpBoundPct)
-					if row.CostPath != "" {
-						fmt.Fprintf(stdout, "%-9s cost: %s (matrix built in %.1f ms in the warm-up)\n", "", row.CostPath, row.BuildMS)
+					switch row.CostPath {
+					case "":
+					case "cached":
+						fmt.Fprintf(stdout, "%-9s cost: read from the stored matrix (built in %.1f ms in the warm-up)\n", "", row.BuildMS)
+					default:
+						fmt.Fprintf(stdout, "%-9s cost: %s\n", "", row.CostPath)
 					}
 				}
 			}

@@ -26,10 +26,11 @@ func HDChunk(d, kc int) (chunk, dp int) {
 // staged once before the first tile and only Y' is staged per tile. With
 // db (double buffering, prefetch implied) two staging buffers alternate:
 // the next chunk goes from registers into the idle one after the current
-// one is used, so each chunk costs one barrier instead of two.
+// one is used, so each chunk costs one barrier instead of two. With
+// unroll the k loop of a chunk is written out KC times (see inner).
 type hdCost struct {
 	rm, rn, kc, bm, bn, xv, yv int
-	pf, xOnce, db              bool
+	pf, xOnce, db, unroll      bool
 }
 
 func newHDCost(d, rm, rn, kc int, pf bool) hdCost {
@@ -172,23 +173,40 @@ func (c hdCost) shared() int {
 	return c.xv + c.yv
 }
 
+// inner is a chunk's KC k steps: a loop over kk, or with unroll KC
+// copies of its body with kk a constant (each in its own block), so that
+// the workgroup-memory offsets are literals and the next step's loads can
+// be scheduled ahead of the current step's FMAs without relying on the
+// driver to unroll the loop naga emits.
 func (c hdCost) inner() string {
 	var sb strings.Builder
-	const in = "        "
 	xb, yb := "", "XV + "
 	if c.db {
 		xb, yb = "xs0 + ", "ys0 + "
 	}
-	for a := 0; a < c.rm/4; a++ {
-		fmt.Fprintf(&sb, "%slet a%d = sh[%skk * %du + ty + %du];\n", in, a, xb, c.bm/4, 16*a)
-	}
-	for b := 0; b < c.rn/4; b++ {
-		fmt.Fprintf(&sb, "%slet b%d = sh[%skk * %du + tx + %du];\n", in, b, yb, c.bn/4, 16*b)
-	}
-	for r := 0; r < c.rm; r++ {
-		for b := 0; b < c.rn/4; b++ {
-			fmt.Fprintf(&sb, "%sacc%d_%d = fma(vec4<f32>(a%d.%s), b%d, acc%d_%d);\n", in, r, b, r/4, comp[r%4], b, r, b)
+	body := func(in, kk string) {
+		for a := 0; a < c.rm/4; a++ {
+			fmt.Fprintf(&sb, "%slet a%d = sh[%s%s * %du + ty + %du];\n", in, a, xb, kk, c.bm/4, 16*a)
 		}
+		for b := 0; b < c.rn/4; b++ {
+			fmt.Fprintf(&sb, "%slet b%d = sh[%s%s * %du + tx + %du];\n", in, b, yb, kk, c.bn/4, 16*b)
+		}
+		for r := 0; r < c.rm; r++ {
+			for b := 0; b < c.rn/4; b++ {
+				fmt.Fprintf(&sb, "%sacc%d_%d = fma(vec4<f32>(a%d.%s), b%d, acc%d_%d);\n", in, r, b, r/4, comp[r%4], b, r, b)
+			}
+		}
+	}
+	if !c.unroll {
+		sb.WriteString("      for (var kk = 0u; kk < KC; kk++) {\n")
+		body("        ", "kk")
+		sb.WriteString("      }\n")
+		return sb.String()
+	}
+	for kk := 0; kk < c.kc; kk++ {
+		sb.WriteString("      {\n")
+		body("        ", fmt.Sprintf("%du", kk))
+		sb.WriteString("      }\n")
 	}
 	return sb.String()
 }
@@ -207,14 +225,17 @@ func (c hdCost) consts(d int) map[string]int {
 // coordinates (a multiple of 4; HDChunk(d, kc) gives the chunk used) and
 // prefetch 1: the next chunk loaded into registers while the current one
 // is used, or 2: the same into a second staging buffer (one barrier a
-// chunk):
+// chunk); with unroll each chunk's k steps are written out (see
+// hdCost.inner). RM x RN is at most 128 pairs (16 x 8 or 8 x 16: 128
+// accumulators an invocation):
 //
 //	inner: a = xs[k][4ty+64a..], b = ys[k][4tx+64b..] (vec4s), acc{r}_{b} += a[r] b
 //	tile:  v = H[cols] + 2c acc; per row one rescale to the tile's max, then s{r} += 2^(v - m{r})
 //	final: (m, s) of 4 rows a vec4 to workgroup memory for the 16-way row merge
-func SoftMinHD2(d, rm, rn, kc, prefetch int) (string, error) {
-	if d < 1 || (rm != 4 && rm != 8) || (rn != 4 && rn != 8) || kc < 4 || kc > 32 || kc%4 != 0 {
-		return "", fmt.Errorf("shaders: softmin_hd2 needs d >= 1, rm and rn in {4, 8} and kc a multiple of 4 in [4, 32]; got d=%d rm=%d rn=%d kc=%d", d, rm, rn, kc)
+func SoftMinHD2(d, rm, rn, kc, prefetch int, unroll bool) (string, error) {
+	block := func(v int) bool { return v == 4 || v == 8 || v == 16 }
+	if d < 1 || !block(rm) || !block(rn) || rm*rn > 128 || kc < 4 || kc > 32 || kc%4 != 0 {
+		return "", fmt.Errorf("shaders: softmin_hd2 needs d >= 1, rm and rn in {4, 8, 16} with rm*rn <= 128 and kc a multiple of 4 in [4, 32]; got d=%d rm=%d rn=%d kc=%d", d, rm, rn, kc)
 	}
 	if prefetch < 0 || prefetch > 2 {
 		return "", fmt.Errorf("shaders: softmin_hd2 prefetch is 0, 1 or 2; got %d", prefetch)
@@ -222,6 +243,7 @@ func SoftMinHD2(d, rm, rn, kc, prefetch int) (string, error) {
 	kc, _ = HDChunk(d, kc)
 	c := newHDCost(d, rm, rn, kc, prefetch == 1)
 	c.db = prefetch == 2
+	c.unroll = unroll
 	var decl, tileEnd, red strings.Builder
 	decl.WriteString(c.decl())
 	for r := 0; r < rm; r++ {
@@ -270,99 +292,157 @@ func nestMax(xs []string) string {
 }
 
 // SoftMeanHD2 returns softmean_hd2.wgsl for point dimension d, value
-// dimension dv (1..256), chunks of at most kc coordinates (HDChunk) and, with
-// pf, the cost phase's next chunk prefetched into registers; the
-// per-invocation code is unrolled into vec4 registers:
+// dimension dv (1..256), rm rows an invocation (4, or 8 with dv >= 5: a
+// 128-row block whose P tile goes through in two 32-column halves),
+// chunks of at most kc coordinates (HDChunk) and, with pf, the cost
+// phase's next chunk prefetched into registers; with unroll the cost
+// phase's k steps and the P.V product's j steps are written out (no
+// loop); the per-invocation code is unrolled into vec4 registers:
 //
-//	cost:   acc{u} (4 columns) += x'[4ty+u] y'[4tx..4tx+3]   (as SoftMinHD2 with 4 x 4)
+//	cost:   acc{r} (4 columns) += x'[64a+4ty+u] y'[4tx..4tx+3]   (as SoftMinHD2 with rm x 4)
 //	logits: L = H + 2c acc; row maxima over the tile via workgroup memory
-//	weights: p = 2^(L - m) once, to the P tile; o{u}_{t} *= 2^(m_old - m)
-//	value:  o{u}_{t} += sum_j P[4ty+u][j] V[j][64t + 4tx..+3]
-func SoftMeanHD2(d, dv, kc int, pf bool) (string, error) {
-	if d < 1 || dv < 1 || dv > 256 || kc < 4 || kc > 16 || kc%4 != 0 {
-		return "", fmt.Errorf("shaders: softmean_hd2 needs d >= 1, 1 <= dv <= 256 and kc a multiple of 4 in [4, 16]; got d=%d dv=%d kc=%d", d, dv, kc)
+//	weights: p = 2^(L - m) once, kept in acc{r}; o{r}_{t} *= 2^(m_old - m)
+//	value:  per half h: P[:, half h] to workgroup memory by its owners;
+//	        o{r}_{t} += sum_j P[64a+4ty+u][j] V[j][64t + 4tx..+3]
+func SoftMeanHD2(d, dv, rm, kc int, pf, unroll bool) (string, error) {
+	if d < 1 || dv < 1 || dv > 256 || kc < 4 || kc > 16 || kc%4 != 0 || (rm != 4 && rm != 8) || (rm == 8 && dv < 5) {
+		return "", fmt.Errorf("shaders: softmean_hd2 needs d >= 1, 1 <= dv <= 256, kc a multiple of 4 in [4, 16] and rm 4 or 8 (8 with dv >= 5); got d=%d dv=%d rm=%d kc=%d", d, dv, rm, kc)
 	}
 	kc, _ = HDChunk(d, kc)
-	c := newHDCost(d, 4, 4, kc, pf)
+	c := newHDCost(d, rm, 4, kc, pf)
+	c.unroll = unroll
 	c.xOnce = false // the row-max exchange and the V chunks reuse X's slot
-	// cg column vec4s of V per chunk, jg = 16/cg groups of the tile's
+	// cg column vec4s of V per chunk, 16/cg j-groups over a half's P
 	// columns (see softmean_hd2.wgsl).
 	chunks, cg := (dv+63)/64, 16
 	if dv <= 32 {
 		for cg = 1; 4*cg < dv; cg *= 2 {
 		}
 	}
-	jn := cg // j4 steps (4 columns each) of one j-group: 16 / (16/cg)
-	var decl, logits, weights, pv, share, gather, write strings.Builder
+	quads, nh := rm/4, rm/4 // row quads a; P halves
+	pw := 64 / nh           // P columns a half
+	tw := 16 / nh           // the tx owning a half's columns
+	jn := pw / 4 * cg / 16  // j4 steps (4 columns each) of one j-group
+	row := func(r int) string { return fmt.Sprintf("%du + ty * 4u + %du", 64*(r/4), r%4) }
+	var decl, logits, weights, pv, finish strings.Builder
 	decl.WriteString(c.decl())
-	for u := 0; u < 4; u++ {
-		for t := 0; t < chunks; t++ {
-			fmt.Fprintf(&decl, "  var o%d_%d = vec4<f32>(0.0);\n", u, t)
-		}
-		fmt.Fprintf(&logits, "    acc%d_0 = fma(vec4<f32>(P.c2), acc%d_0, hv);\n", u, u)
+	for a := 0; a < quads; a++ {
+		fmt.Fprintf(&decl, "  var mr%d = vec4<f32>(NEG);\n  var sr%d = vec4<f32>(0.0);\n", a, a)
 	}
-	logits.WriteString("    sh[ty * 16u + tx] = vec4<f32>(vmax(acc0_0), vmax(acc1_0), vmax(acc2_0), vmax(acc3_0));\n")
-	weights.WriteString("    sr *= sc;\n")
-	for u := 0; u < 4; u++ {
-		fmt.Fprintf(&weights, "    {\n      let p = exp2(acc%d_0 - tm.%s);\n      sr.%s += vsum(p);\n      sh[PO + %du + ty * 64u + tx] = p;\n    }\n",
-			u, comp[u], comp[u], 16*u)
+	for r := 0; r < rm; r++ {
 		for t := 0; t < chunks; t++ {
-			fmt.Fprintf(&weights, "    o%d_%d *= sc.%s;\n", u, t, comp[u])
+			fmt.Fprintf(&decl, "  var o%d_%d = vec4<f32>(0.0);\n", r, t)
 		}
+		fmt.Fprintf(&logits, "    acc%d_0 = fma(vec4<f32>(P.c2), acc%d_0, hv);\n", r, r)
 	}
-	for t := 0; t < chunks; t++ {
-		loads(&pv, "    ", 64*cg, func(q int) string {
-			e := fmt.Sprintf("(li + %du)", 256*q)
-			return fmt.Sprintf("{ let j = min(t0 + %s / CG, P.m - 1u) * DV; let k = %du + (%s %% CG) * 4u; "+
-				"sh[%s] = vec4<f32>(V[j + min(k, DV - 1u)], V[j + min(k + 1u, DV - 1u)], V[j + min(k + 2u, DV - 1u)], V[j + min(k + 3u, DV - 1u)]); }",
-				e, 64*t, e, e)
-		})
-		fmt.Fprintf(&pv, "    workgroupBarrier();\n    for (var j4 = jg * %du; j4 < jg * %du + %du; j4++) {\n", jn, jn, jn)
+	for a := 0; a < quads; a++ {
+		fmt.Fprintf(&logits, "    sh[%du + ty * 16u + tx] = vec4<f32>(vmax(acc%d_0), vmax(acc%d_0), vmax(acc%d_0), vmax(acc%d_0));\n", 256*a, 4*a, 4*a+1, 4*a+2, 4*a+3)
+	}
+	// writeP stores this invocation's weights of half h (its owners only).
+	writeP := func(sb *strings.Builder, in string, h int) {
+		cond := "true"
+		if nh > 1 {
+			cond = fmt.Sprintf("tx >= %du && tx < %du", h*tw, (h+1)*tw)
+		}
+		fmt.Fprintf(sb, "%sif (%s) {\n", in, cond)
+		for r := 0; r < rm; r++ {
+			fmt.Fprintf(sb, "%s  sh[PO + (%s) * %du + tx - %du] = acc%d_0;\n", in, row(r), pw/4, h*tw, r)
+		}
+		fmt.Fprintf(sb, "%s}\n", in)
+	}
+	for a := 0; a < quads; a++ {
+		fmt.Fprintf(&weights, "    var tm%d = mr%d;\n    for (var q = 0u; q < 16u; q++) { tm%d = max(tm%d, sh[%du + ty * 16u + q]); }\n", a, a, a, a, 256*a)
+		fmt.Fprintf(&weights, "    let sc%d = exp2(mr%d - tm%d);\n    mr%d = tm%d;\n    sr%d *= sc%d;\n", a, a, a, a, a, a, a)
 		for u := 0; u < 4; u++ {
-			fmt.Fprintf(&pv, "      let p%d = sh[PO + %du + ty * 64u + j4];\n", u, 16*u)
-		}
-		for jj := 0; jj < 4; jj++ {
-			fmt.Fprintf(&pv, "      let v%d = sh[(j4 * 4u + %du) * CG + cg];\n", jj, jj)
-			for u := 0; u < 4; u++ {
-				fmt.Fprintf(&pv, "      o%d_%d = fma(vec4<f32>(p%d.%s), v%d, o%d_%d);\n", u, t, u, comp[jj], jj, u, t)
+			r := 4*a + u
+			fmt.Fprintf(&weights, "    acc%d_0 = exp2(acc%d_0 - tm%d.%s);\n    sr%d.%s += vsum(acc%d_0);\n", r, r, a, comp[u], a, comp[u], r)
+			for t := 0; t < chunks; t++ {
+				fmt.Fprintf(&weights, "    o%d_%d *= sc%d.%s;\n", r, t, a, comp[u])
 			}
 		}
-		pv.WriteString("    }\n    workgroupBarrier();\n")
+	}
+	writeP(&weights, "    ", 0)
+	for h := 0; h < nh; h++ {
+		for t := 0; t < chunks; t++ {
+			if h > 0 && t == 0 {
+				writeP(&pv, "    ", h)
+			}
+			loads(&pv, "    ", pw*cg, func(q int) string {
+				e := fmt.Sprintf("(li + %du)", 256*q)
+				return fmt.Sprintf("{ let j = min(t0 + %du + %s / CG, P.m - 1u) * DV; let k = %du + (%s %% CG) * 4u; "+
+					"sh[%s] = vec4<f32>(V[j + min(k, DV - 1u)], V[j + min(k + 1u, DV - 1u)], V[j + min(k + 2u, DV - 1u)], V[j + min(k + 3u, DV - 1u)]); }",
+					h*pw, e, 64*t, e, e)
+			})
+			pv.WriteString("    workgroupBarrier();\n")
+			step := func(in string) {
+				for r := 0; r < rm; r++ {
+					fmt.Fprintf(&pv, "%slet p%d = sh[PO + (%s) * %du + j4];\n", in, r, row(r), pw/4)
+				}
+				for jj := 0; jj < 4; jj++ {
+					fmt.Fprintf(&pv, "%slet v%d = sh[(j4 * 4u + %du) * CG + cg];\n", in, jj, jj)
+					for r := 0; r < rm; r++ {
+						fmt.Fprintf(&pv, "%so%d_%d = fma(vec4<f32>(p%d.%s), v%d, o%d_%d);\n", in, r, t, r, comp[jj], jj, r, t)
+					}
+				}
+			}
+			if unroll {
+				for q := 0; q < jn; q++ {
+					fmt.Fprintf(&pv, "    {\n      let j4 = jg * %du + %du;\n", jn, q)
+					step("      ")
+					pv.WriteString("    }\n")
+				}
+			} else {
+				fmt.Fprintf(&pv, "    for (var j4 = jg * %du; j4 < jg * %du + %du; j4++) {\n", jn, jn, jn)
+				step("      ")
+				pv.WriteString("    }\n")
+			}
+			pv.WriteString("    workgroupBarrier();\n")
+		}
+	}
+	for a := 0; a < quads; a++ {
+		fmt.Fprintf(&finish, "  sh[%du + ty * 16u + tx] = sr%d;\n", 256*a, a)
+	}
+	finish.WriteString("  workgroupBarrier();\n")
+	for a := 0; a < quads; a++ {
+		fmt.Fprintf(&finish, "  var s4_%d = vec4<f32>(0.0);\n  for (var q = 0u; q < 16u; q++) { s4_%d += sh[%du + ty * 16u + q]; }\n", a, a, 256*a)
 	}
 	owner := "true"
 	if cg < 16 {
 		owner = "tx < CG"
-		for u := 0; u < 4; u++ {
-			fmt.Fprintf(&share, "  sh[PO + (ty * 4u + %du) * 16u + tx] = o%d_0;\n", u, u)
+		finish.WriteString("  workgroupBarrier();\n")
+		for r := 0; r < rm; r++ {
+			fmt.Fprintf(&finish, "  sh[(%s) * 16u + tx] = o%d_0;\n", row(r), r)
 		}
-		gather.WriteString("  if (tx < CG) {\n")
-		for u := 0; u < 4; u++ {
-			fmt.Fprintf(&gather, "    o%d_0 = vec4<f32>(0.0);\n    for (var g = 0u; g < 16u / CG; g++) { o%d_0 += sh[PO + (ty * 4u + %du) * 16u + g * CG + cg]; }\n", u, u, u)
+		finish.WriteString("  workgroupBarrier();\n  if (tx < CG) {\n")
+		for r := 0; r < rm; r++ {
+			fmt.Fprintf(&finish, "    o%d_0 = vec4<f32>(0.0);\n    for (var g = 0u; g < 16u / CG; g++) { o%d_0 += sh[(%s) * 16u + g * CG + cg]; }\n", r, r, row(r))
 		}
-		gather.WriteString("  }\n")
+		finish.WriteString("  }\n")
 	}
-	for u := 0; u < 4; u++ {
-		fmt.Fprintf(&write, "  {\n    let i = row0 + ty * 4u + %du;\n    if (i < P.n && %s) {\n", u, owner)
-		fmt.Fprintf(&write, "      if (P.nsplit == 1u) {\n        let inv = 1.0 / s4.%s;\n", comp[u])
+	for r := 0; r < rm; r++ {
+		a, u := r/4, r%4
+		fmt.Fprintf(&finish, "  {\n    let i = row0 + %s;\n    if (i < P.n && %s) {\n", row(r), owner)
+		fmt.Fprintf(&finish, "      if (P.nsplit == 1u) {\n        let inv = 1.0 / s4_%d.%s;\n", a, comp[u])
 		for t := 0; t < chunks; t++ {
-			fmt.Fprintf(&write, "        let k%d = %du + cg * 4u;\n", t, 64*t)
+			fmt.Fprintf(&finish, "        let k%d = %du + cg * 4u;\n", t, 64*t)
 			for w := 0; w < 4; w++ {
-				fmt.Fprintf(&write, "        if (k%d + %du < DV) { dst[i * DV + k%d + %du] = o%d_%d.%s * inv; }\n", t, w, t, w, u, t, comp[w])
+				fmt.Fprintf(&finish, "        if (k%d + %du < DV) { dst[i * DV + k%d + %du] = o%d_%d.%s * inv; }\n", t, w, t, w, r, t, comp[w])
 			}
 		}
-		fmt.Fprintf(&write, "      } else {\n        let o = (wid.z * P.n + i) * (DV + 2u);\n        if (tx == 0u) { dst[o] = mr.%s; dst[o + 1u] = s4.%s; }\n", comp[u], comp[u])
+		fmt.Fprintf(&finish, "      } else {\n        let o = (wid.z * P.n + i) * (DV + 2u);\n        if (tx == 0u) { dst[o] = mr%d.%s; dst[o + 1u] = s4_%d.%s; }\n", a, comp[u], a, comp[u])
 		for t := 0; t < chunks; t++ {
-			fmt.Fprintf(&write, "        let k%d = %du + cg * 4u;\n", t, 64*t)
+			fmt.Fprintf(&finish, "        let k%d = %du + cg * 4u;\n", t, 64*t)
 			for w := 0; w < 4; w++ {
-				fmt.Fprintf(&write, "        if (k%d + %du < DV) { dst[o + 2u + k%d + %du] = o%d_%d.%s; }\n", t, w, t, w, u, t, comp[w])
+				fmt.Fprintf(&finish, "        if (k%d + %du < DV) { dst[o + 2u + k%d + %du] = o%d_%d.%s; }\n", t, w, t, w, r, t, comp[w])
 			}
 		}
-		write.WriteString("      }\n    }\n  }\n")
+		finish.WriteString("      }\n    }\n  }\n")
 	}
 	consts := c.consts(d)
 	consts["DV"] = dv
 	consts["CG"] = cg
+	consts["BM"] = c.bm
 	return Template("softmean_hd2", consts, map[string]string{"DECL": decl.String(), "ACC_ZERO": c.accZero(),
 		"STAGE": c.stage(), "INNER": c.inner(), "LOGITS": logits.String(), "WEIGHTS": weights.String(),
-		"PV": pv.String(), "SHARE": share.String(), "GATHER": gather.String(), "WRITE": write.String(), "STAGE_END": ""})
+		"PV": pv.String(), "FINISH": finish.String(), "STAGE_END": ""})
 }

@@ -10,8 +10,8 @@ func TestEveryKernelExpands(t *testing.T) {
 	consts := map[string]int{"D": 2, "DV": 2, "R": 2, "WG": 64, "TILE": 128, "TILEF": 128 * 5, "EXPAND": 1, "MODE": 0,
 		"RB": 4, "KC": 16, "REDF": 2048, "LANES": 4}
 	for _, n := range Names() {
-		if strings.HasSuffix(n, "_small") || strings.HasPrefix(n, "softmin_hd") && n != "softmin_hd_bias" && n != "softmin_hd_prep" || strings.HasPrefix(n, "softmean_hd") {
-			continue // generated: see TestSoftMinSmall, TestSoftMinHD, TestSoftMeanHD, TestSoftMinHD2, TestSoftMeanHD2
+		if strings.HasSuffix(n, "_small") || strings.HasSuffix(n, "_mid") || strings.HasPrefix(n, "softmin_hd") && n != "softmin_hd_bias" && n != "softmin_hd_prep" || strings.HasPrefix(n, "softmean_hd") {
+			continue // generated: see TestSoftMinSmall, TestPairsMid, TestSoftMinHD, TestSoftMeanHD, TestSoftMinHD2, TestSoftMeanHD2
 		}
 		src, err := Source(n, consts)
 		if err != nil {

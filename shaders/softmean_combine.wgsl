@@ -1,5 +1,5 @@
 // softmean_combine.wgsl: merges the per-split partials of
-// softmean_small.wgsl into the soft-mean.
+// softmean_small.wgsl and pairs_mid.wgsl into the soft-mean.
 //
 // Go equivalent, for i in [0, n):
 //
@@ -23,12 +23,18 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   var m = -3.0e38;
   for (var k = 0u; k < P.nsplit; k++) { m = max(m, part[(k * P.n + i) * stride]); }
   var s = 0.0;
-  var acc = vec4<f32>(0.0);
   for (var k = 0u; k < P.nsplit; k++) {
     let o = (k * P.n + i) * stride;
-    let c = exp2(part[o] - m);
-    s = fma(part[o + 1u], c, s);
-    for (var t = 0u; t < P.dv; t++) { acc[t] = fma(part[o + 2u + t], c, acc[t]); }
+    s = fma(part[o + 1u], exp2(part[o] - m), s);
   }
-  for (var t = 0u; t < P.dv; t++) { dst[i * P.dv + t] = acc[t] / s; }
+  // One value column at a time, so that any dv fits (pairs_mid.wgsl
+  // writes up to 16).
+  for (var t = 0u; t < P.dv; t++) {
+    var a = 0.0;
+    for (var k = 0u; k < P.nsplit; k++) {
+      let o = (k * P.n + i) * stride;
+      a = fma(part[o + 2u + t], exp2(part[o] - m), a);
+    }
+    dst[i * P.dv + t] = a / s;
+  }
 }

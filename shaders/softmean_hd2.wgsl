@@ -31,17 +31,23 @@
 //
 // Bindings: 0 dst (n*DV, or nsplit*n*(DV+2) partials), 1 XT, 2 YT (vec4
 // chunks), 3 H (mpad, vec4), 4 V (m*DV), 5 uniform Params.
-// Workgroup: 16 x 16 invocations; invocation (tx, ty) owns rows 4 ty + u
-// and, per chunk t of 64 value columns, columns 64 t + 4 tx + u (u < 4).
-// Below 33 value columns the P.V product needs only CG = 1, 2, 4 or 8
-// column vec4s: invocation tx then owns columns 4 (tx % CG) + u over the
-// j-group tx / CG of the tile (64 CG / 16 columns of P), and the
-// 16 / CG groups' shares are summed once at the end (they share the rows'
-// maxima, so no rescale differs between them).
+// Workgroup: 16 x 16 invocations; invocation (tx, ty) owns the RM rows
+// 64 a + 4 ty + u (a < RM/4, u < 4) of a BM = 16 RM row block, the cost
+// columns 4 tx + u of each 64-column tile and, per chunk t of 64 value
+// columns, the value columns 64 t + 4 tx + u. Below 33 value columns the
+// P.V product needs only CG = 1, 2, 4 or 8 column vec4s: invocation tx
+// then owns columns 4 (tx % CG) + u over the j-group tx / CG of the P
+// columns, and the 16 / CG groups' shares are summed once at the end
+// (they share the rows' maxima, so no rescale differs between them).
 // Workgroup memory: 1024 vec4 for the X/Y chunks, the row-max exchange
 // and the V chunk (in turn), 1024 vec4 for P: 32 KiB (lavapipe's and the
 // H100's limits allow it; the Go side falls back to softmean_hd.wgsl
-// where the device offers less).
+// where the device offers less). With RM = 8 the 128 x 64 P tile does not
+// fit: it goes through in NH = 2 halves of PW = 32 columns (each
+// invocation keeps its weights in registers and the owners of a half's
+// columns write them before that half's P.V steps). Unrolled (the default
+// from d = 16), the cost's k steps and the P.V product's j steps are
+// written out instead of looped.
 
 struct Params {
   n: u32, m: u32, jchunk: u32, nsplit: u32,
@@ -58,7 +64,7 @@ struct Params {
 const DV: u32 = {{DV}}u;
 const NC: u32 = {{NC}}u;
 const KC: u32 = {{KC}}u;
-const BM: u32 = 64u;
+const BM: u32 = {{BM}}u;
 const BN: u32 = 64u;
 const XV: u32 = {{XV}}u;
 const YV: u32 = {{YV}}u;
@@ -76,18 +82,14 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_inde
 //#include inc_hd_tile.wgsl
   let cg = tx % CG;
   let jg = tx / CG;
-  // Per row u of this invocation: the running max (shared by the 16
-  // invocations of the row) and this invocation's share of the sum.
-  var mr = vec4<f32>(NEG);
-  var sr = vec4<f32>(0.0);
+  // Per row quad a of this invocation: the running max (shared by the 16
+  // invocations of the rows) and this invocation's share of the sum.
 {{DECL}}
   for (var t = 0u; t < nt; t++) {
 {{ACC_ZERO}}
     for (var kc = 0u; kc < NC; kc++) {
 {{STAGE}}
-      for (var kk = 0u; kk < KC; kk++) {
 {{INNER}}
-      }
 {{STAGE_END}}
       workgroupBarrier();
     }
@@ -97,22 +99,12 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_inde
     let hv = H[t0 / 4u + tx];
 {{LOGITS}}
     workgroupBarrier();
-    var tm = mr;
-    for (var q = 0u; q < 16u; q++) { tm = max(tm, sh[ty * 16u + q]); }
-    let sc = exp2(mr - tm);
-    mr = tm;
 {{WEIGHTS}}
     workgroupBarrier();
     // P_tile x V_tile, 64 value columns at a time.
 {{PV}}
   }
-  // The row sums (16 shares a row) and, with JG > 1, the j-groups'
-  // shares of the accumulators (through the P tile's slot).
-  sh[ty * 16u + tx] = sr;
-{{SHARE}}
-  workgroupBarrier();
-  var s4 = vec4<f32>(0.0);
-  for (var q = 0u; q < 16u; q++) { s4 += sh[ty * 16u + q]; }
-{{GATHER}}
-{{WRITE}}
+  // The row sums (16 shares a row) and, with CG < 16, the j-groups'
+  // shares of the accumulators.
+{{FINISH}}
 }

@@ -11,6 +11,10 @@
 #   SECTIONS="min64 min16 mean mid full validate torch" bash bench/gpu/hd_sweep.sh
 #   SECTIONS="validate mid2 full2 torch groups" bash bench/gpu/hd_sweep.sh
 #   SECTIONS=db bash bench/gpu/hd_sweep.sh    (next: measure the double buffering)
+#   SECTIONS="v14min v14mean torch" TORCH_DIMS=16,32,64,128,192 bash bench/gpu/hd_sweep.sh
+#   SECTIONS="v14mean2 v14min2 validate torch" TORCH_DIMS=16,32,64,128,192 bash bench/gpu/hd_sweep.sh
+# SIZES5 (default "1e4 3e4") sets the sizes of the v14 sections (a
+# lavapipe smoke test: SIZES5="256 384").
 set -u
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp}
@@ -51,11 +55,26 @@ for s in $SECTIONS; do
     mid2) section mid2 DIMS="4 8" SIZES="1e4 3e4 1e5" VARIANTS="default per-pair" ;;
     full2) section full2 DIMS="16 32 64 128 192" SIZES="1e4 3e4 1e5" VARIANTS="default" ;;
     groups) section groups DIMS="8 16 64 192" SIZES="1e4 3e4" VARIANTS="tiled2-g512" ;;
+    # Every block shape, the double buffering and the unrolled k steps at
+    # d = 16 to 192, one process a variant (run.sh ONEPROC=1).
+    v14min) section v14min ONEPROC=1 DIMS="16 32 64 128 192" SIZES="${SIZES5:-1e4 3e4}" KERNELS=softmin \
+      VARIANTS="default tiled2-8x8-db tiled2-8x8-u tiled2-8x8-db-u tiled2-16x8 tiled2-16x8-u tiled2-8x16 tiled2-8x4-pf-u" ;;
+    v14mean) section v14mean ONEPROC=1 BATCH=10 DIMS="16 32 64 128 192" SIZES="${SIZES5:-1e4 3e4}" KERNELS=softmean \
+      VARIANTS="default tiled2-u" ;;
+    # The soft-mean's 8-row blocks (unrolled, and with loops), and the
+    # soft-min's new defaults against the former 8 x 8 loop.
+    v14mean2) section v14mean2 ONEPROC=1 BATCH=10 DIMS="16 32 64 128 192" SIZES="${SIZES5:-1e4 3e4}" KERNELS=softmean \
+      VARIANTS="default tiled2-m8 tiled2-m8-l" ;;
+    v14min2) section v14min2 ONEPROC=1 DIMS="16 32 64 128 192" SIZES="${SIZES5:-1e4 3e4}" KERNELS=softmin \
+      VARIANTS="default tiled2-8x8-l" ;;
+    # The column split's target at 1e4 (default 2048 workgroups).
+    v14groups) section v14groups ONEPROC=1 DIMS="16 32 64 128 192" SIZES="$(echo ${SIZES5:-1e4} | cut -d" " -f1)" KERNELS=softmin \
+      VARIANTS="tiled2-g1024 tiled2-g4096" ;;
     # Not yet run on a GPU: the soft-min's double-buffered staging.
     db) section db DIMS="8 16 64 192" SIZES="1e4 3e4 1e5" KERNELS=softmin VARIANTS="default tiled2-8x8-db tiled2-8x4-db" ;;
     validate)
       echo "section validate at ${SECONDS}s" | tee -a "$OUT/sweep.log"
-      { echo "== default"; timeout 90 "$BIN" validate --backend gpu 2>&1 | tail -5
+      { echo "== default"; timeout "${VALIDATE_S:-90}" "$BIN" validate --backend gpu 2>&1 | tail -5
       } >"$OUT/validate.txt" ;;
     torch)
       echo "section torch at ${SECONDS}s" | tee -a "$OUT/sweep.log"

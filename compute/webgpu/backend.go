@@ -8,13 +8,17 @@
 // the tolerances documented in compute/conformance.
 //
 // SoftMin and SoftMean for |x - y|^2 run the tiled kernels (softmin.wgsl,
-// softmin_small.wgsl, softmean*.wgsl). From d = 4 (the soft-min) and d = 5
-// (the soft-mean) they run softmin_hd2.wgsl and softmean_hd2.wgsl instead:
+// softmin_small.wgsl, softmean*.wgsl). From d = 4 to 16 they run
+// pairs_mid.wgsl (see "The d = 4 to 16 kernels" below), and beyond (or
+// from d = 4 and 5 with those off) softmin_hd2.wgsl and softmean_hd2.wgsl:
 // the cost expanded as |x|^2 + |y|^2 - 2<x, y> about y_0, the clouds
 // copied once per call into chunk-transposed blocks (softmin_hd_prep.wgsl),
 // a register-blocked matrix product with vec4 workgroup-memory reads, the
 // online log-sum-exp per tile, and for the soft-mean flash-attention's
-// tiling with a register-blocked P.V product (softmin_hd.go,
+// tiling with a register-blocked P.V product; from d = 16 their k steps
+// are written out unrolled, the soft-min takes 16 x 8 pairs an
+// invocation for 48 <= d < 96, else 8 x 8, and the soft-mean 8 rows an
+// invocation up to 128 value columns, else 4 (softmin_hd.go,
 // softmean_hd.go; HDShape and the OTPLAY_HD_* variables tune them, the
 // older softmin_hd.wgsl and softmean_hd.wgsl remain behind
 // OTPLAY_SOFTMIN_HD_KERNEL=1 and OTPLAY_SOFTMEAN_HD_KERNEL=1 and where
@@ -23,7 +27,8 @@
 // |x - y|^P, dense cost matrices) run softmin_cost.wgsl and
 // softmean_cost.wgsl, a few rows per invocation with the columns split over
 // the grid (cost.go), in chunks that stay under lavapipe's loop limiter on
-// software adapters.
+// software adapters; so do the Lazy kernels' column ranges (d <= 3 and
+// pairs_mid.wgsl; underLoopLimit in mid.go).
 //
 // # The d <= 3 kernels
 //
@@ -110,6 +115,25 @@
 // an exp in f16 is good to ~5e-4 relative, the soft-min's tolerance is
 // 3e-6 of its scale (compute/conformance).
 //
+// # The d = 4 to 16 kernels
+//
+// pairs_mid.wgsl (shaders.SoftMinMid, shaders.SoftMeanMid; mid.go) is the
+// Lazy d <= 3 design with d a compile-time constant: a column staged once
+// per tile as vec4s, R rows an invocation in scalar registers, the first
+// maxima over 32 columns, then one checked sweep per tile; in the
+// factored form (shaders.MidOptions.Factor) the column constant leaves
+// the exponent as a factor F_j = 2^(H_j - Href), so a pair costs d + 2
+// operations (soft-min) or d + dv + 2 (soft-mean), with a per-tile
+// fallback to the general form where the column constants span too much.
+// MidShape and the OTPLAY_*MID* variables tune them. Measured on an H100
+// (bench/gpu/mid.sh, N = 1e5, eps 0.05 d/2, medians of 10; figures for
+// every d and shape in mid.go), against softmin_hd2.wgsl /
+// softmean_hd2.wgsl in the same call:
+//
+//	soft-min  d = 8   7.81 ms (31% of the exp bound)  ->  5.83 ms (41%)
+//	soft-mean d = 8  35.6 ms (7%; 13% of the FMA bound) ->  11.5 ms (21%; 42%)
+//	soft-min / soft-mean d = 4: 5.87 / 15.6 -> 3.67 / 6.73;  d = 16: 12.2 / 39.0 -> 10.0 / 25.6
+//
 // Arrays past the device's maxStorageBufferBindingSize (128 MiB by default,
 // the adapter's own limit where it is larger) are refused with a
 // compute.ErrTooLarge error naming the limit.
@@ -135,6 +159,7 @@ type Backend struct {
 	bias    *gpu.Buffer // softmin_hd.wgsl's column term, grown on demand
 	sumPart *gpu.Buffer // Sum's partial sums, grown on demand
 	hd      hdState     // softmin_hd2.wgsl's and softmean_hd2.wgsl's shape and buffers (softmin_hd.go)
+	mid     MidShape    // pairs_mid.wgsl's range and shape (mid.go)
 
 	// TargetGroups is the number of workgroups SoftMin aims for when it
 	// splits the column range to fill the device (default 2048: about 16
@@ -145,8 +170,9 @@ type Backend struct {
 	// tuning on new hardware, also settable through OTPLAY_SOFTMIN_WG and
 	// OTPLAY_SOFTMIN_R.
 	SoftMinWG, SoftMinR int
-	// NoUnroll turns off the unrolled soft-min for d <= 3 (softmin_small.wgsl),
-	// falling back to the generic kernel; also OTPLAY_NO_UNROLL=1.
+	// NoUnroll turns off the unrolled soft-min for d <= 3 (softmin_small.wgsl)
+	// and the d = 4 to 16 kernels (pairs_mid.wgsl), falling back to the
+	// generic ones; also OTPLAY_NO_UNROLL=1.
 	NoUnroll bool
 	// Small shapes the unrolled d <= 3 soft-min and soft-mean
 	// (softmin_small.wgsl, softmean_small.wgsl): the form that keeps each
@@ -275,6 +301,7 @@ func New(d *gpu.Device) (*Backend, error) {
 	b.HDMinDim = minDimFromEnv("OTPLAY_SOFTMIN_HD_MIN", hdDefaultMinDim)
 	b.SoftMeanHDMinDim = minDimFromEnv("OTPLAY_SOFTMEAN_HD_MIN", softMeanHDDefaultMinDim)
 	b.hd = hdStateFromEnv()
+	b.mid = midShapeFromEnv()
 	if v, err := strconv.Atoi(os.Getenv("OTPLAY_SOFTMIN_HD_RB")); err == nil && v > 0 && v <= 8 {
 		b.HDRB = v
 	}

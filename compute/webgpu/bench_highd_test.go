@@ -14,9 +14,11 @@ import (
 // (V = Y) at the dimensions of the README's high-d tables, d = 4 to 192
 // (N = M = 1e3, and 1e4 with OTPLAY_BENCH_LARGE=1; points uniform in
 // [0, 1]^d, eps = 0.05 d / 2, as bench/gpu/run.sh), with the shipped
-// choice ("default": softmin_hd2.wgsl / softmean_hd2.wgsl from d = 4 / 5),
-// the older tiled kernels ("tiled1": softmin_hd.wgsl, softmean_hd.wgsl)
-// and the per-pair ones, waiting for the GPU in each iteration. The
+// choice ("default": pairs_mid.wgsl for d = 4 to 16, softmin_hd2.wgsl /
+// softmean_hd2.wgsl above), softmin_hd2.wgsl / softmean_hd2.wgsl at every
+// d ("hd2"), the older tiled kernels ("tiled1": softmin_hd.wgsl,
+// softmean_hd.wgsl) and the per-pair ones (the last three with the mid
+// kernels off), waiting for the GPU in each iteration. The
 // README's figures come from bench/gpu/hd_sweep.sh on an H100, not from
 // here.
 func BenchmarkHighDim(b *testing.B) {
@@ -28,19 +30,24 @@ func BenchmarkHighDim(b *testing.B) {
 		name   string
 		minDim int
 		shape  webgpu.HDShape
-	}{{"default", -1, webgpu.HDShape{}}, {"tiled1", 1, webgpu.HDShape{Kernel: 1, MeanKernel: 1}}, {"per-pair", 0, webgpu.HDShape{}}}
+	}{{"default", -1, webgpu.HDShape{}}, {"hd2", 1, webgpu.HDShape{}}, {"tiled1", 1, webgpu.HDShape{Kernel: 1, MeanKernel: 1}}, {"per-pair", 0, webgpu.HDShape{}}}
 	for _, kernel := range []string{"softmin", "softmean"} {
 		for _, d := range []int{4, 8, 16, 32, 64, 128, 192} {
 			for _, n := range sizes {
 				for _, v := range variants {
 					b.Run(fmt.Sprintf("%s/%s/d=%d/n=%d", kernel, v.name, d, n), func(b *testing.B) {
 						be := gputest.Raw(b)
-						oldMin, oldMean, oldShape := be.HDMinDim, be.SoftMeanHDMinDim, be.HDShape()
+						oldMin, oldMean, oldShape, oldMid := be.HDMinDim, be.SoftMeanHDMinDim, be.HDShape(), be.MidShape()
 						if v.minDim >= 0 {
 							be.HDMinDim, be.SoftMeanHDMinDim = v.minDim, v.minDim
+							be.SetMidShape(webgpu.MidShape{SoftMinMax: -1, SoftMeanMax: -1})
 						}
 						be.SetHDShape(v.shape)
-						defer func() { be.HDMinDim, be.SoftMeanHDMinDim = oldMin, oldMean; be.SetHDShape(oldShape) }()
+						defer func() {
+							be.HDMinDim, be.SoftMeanHDMinDim = oldMin, oldMean
+							be.SetHDShape(oldShape)
+							be.SetMidShape(oldMid)
+						}()
 						benchHighDim(b, be, kernel, n, d)
 					})
 				}

@@ -72,6 +72,9 @@ func (b *Backend) planSoftMin(n, m, d int) softminPlan {
 		target = b.SoftMinTargetGroups
 	}
 	p.nsplit, p.jchunk = b.splitColumns(p.rowBlocks, m, p.tile, target)
+	if small {
+		p.nsplit, p.jchunk = b.underLoopLimit(m, p.nsplit, p.jchunk, 2*p.r+2)
+	}
 	return p
 }
 
@@ -120,6 +123,9 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) error {
 	}
 	if !p.Cost.IsSquaredEuclidean() {
 		return b.softMinCost(dst, p)
+	}
+	if b.useMid(p.D, 0) {
+		return b.softMinMid(dst, p)
 	}
 	if b.useHD(p.D) {
 		return b.softMinHD(dst, p)
@@ -188,6 +194,9 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 	if !p.Cost.IsSquaredEuclidean() {
 		return b.softMeanCost(dst, p, v, dv)
 	}
+	if b.useMid(p.D, dv) {
+		return b.softMeanMid(dst, p, v, dv)
+	}
 	if b.useSoftMeanHD(p.D) {
 		return b.softMeanHD(dst, p, v, dv)
 	}
@@ -234,6 +243,7 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 			target = b.SoftMeanTargetGroups
 		}
 		nsplit, jchunk = b.splitColumns(rowBlocks, p.M, tile, target)
+		nsplit, jchunk = b.underLoopLimit(p.M, nsplit, jchunk, 2*r+2)
 	}
 	out := b.arr(dst).buf
 	if nsplit > 1 {
@@ -252,12 +262,18 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 	if nsplit == 1 {
 		return nil
 	}
+	return b.combineSoftMean(dst, out, p.N, nsplit, dv)
+}
+
+// combineSoftMean runs softmean_combine.wgsl: dst (n*dv) from the nsplit
+// partials (m, s, acc[dv]) of part.
+func (b *Backend) combineSoftMean(dst compute.Array, part *gpu.Buffer, n, nsplit, dv int) error {
 	ck, err := b.kernel("softmean_combine", 2, nil)
 	if err != nil {
 		return err
 	}
-	cx, cy := b.dev.Grid((p.N + 63) / 64)
-	return wrap(b.dev.Dispatch(ck, []*gpu.Buffer{b.arr(dst).buf, out}, []uint32{uint32(p.N), uint32(nsplit), cx, uint32(dv)}, cx, cy, 1))
+	cx, cy := b.dev.Grid((n + 63) / 64)
+	return wrap(b.dev.Dispatch(ck, []*gpu.Buffer{b.arr(dst).buf, part}, []uint32{uint32(n), uint32(nsplit), cx, uint32(dv)}, cx, cy, 1))
 }
 
 // Map runs map.wgsl. See compute.Backend.Map.

@@ -92,32 +92,7 @@ func smallRun(t *testing.T, be compute.Backend, x, y, g []float64, n, m, d int, 
 // smallRunW is smallRun with column log-weights lw (nil: none).
 func smallRunW(t *testing.T, be compute.Backend, x, y, lw, g []float64, n, m, d int, eps float64) (f, mean []float64) {
 	t.Helper()
-	xa, _ := be.Upload(x)
-	ya, _ := be.Upload(y)
-	ga, _ := be.Upload(g)
-	fa, _ := be.Alloc(n)
-	ma, _ := be.Alloc(n * d)
-	var wa compute.Array
-	if lw != nil {
-		wa, _ = be.Upload(lw)
-		defer be.Free(wa)
-	}
-	defer func() { be.Free(xa); be.Free(ya); be.Free(ga); be.Free(fa); be.Free(ma) }()
-	p := compute.Pairs{X: xa, Y: ya, N: n, M: m, D: d, LogW: wa, G: ga, Eps: eps}
-	if err := be.SoftMin(fa, p); err != nil {
-		t.Fatal(err)
-	}
-	if err := be.SoftMean(ma, p, ya, d); err != nil {
-		t.Fatal(err)
-	}
-	f, mean = make([]float64, n), make([]float64, n*d)
-	if err := be.Read(f, fa); err != nil {
-		t.Fatal(err)
-	}
-	if err := be.Read(mean, ma); err != nil {
-		t.Fatal(err)
-	}
-	return f, mean
+	return pairsRunW(t, be, x, y, lw, g, y, n, m, d, d, eps)
 }
 
 // TestSoftMinCombineWide merges many column splits (SplitMinCols 16: 36

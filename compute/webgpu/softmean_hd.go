@@ -11,7 +11,8 @@ import (
 
 // softMeanHDDefaultMinDim is the smallest point dimension whose
 // squared-Euclidean SoftMean takes the tiled kernel (softmean_hd2.wgsl,
-// else softmean_hd.wgsl) by default. Measured on an H100
+// else softmean_hd.wgsl) by default where pairs_mid.wgsl does not (d = 4
+// to 16 and dv <= 16 unless turned off; see mid.go). Measured on an H100
 // (bench/gpu/hd_sweep.sh, 2026-12-06, N = 1e4 / 3e4 / 1e5, ms, dv = d):
 // softmean_hd2.wgsl against the per-pair softmean.wgsl 0.445 / 3.26 /
 // 35.6 against 1.81 / 5.38 / 41.0 at d = 8, but 0.337 / 2.27 / 26.2
@@ -77,6 +78,17 @@ func (b *Backend) softMeanHD(dst compute.Array, p compute.Pairs, v compute.Array
 	return wrap(b.dev.Dispatch(ck, []*gpu.Buffer{b.arr(dst).buf, out}, []uint32{uint32(p.N), uint32(nsplit), cx, 0}, cx, cy, 1))
 }
 
+// softMeanHD8MaxDV is the largest value dimension at which
+// softmean_hd2.wgsl takes 8 rows an invocation by default (from d =
+// hdUnrollD; 4 rows elsewhere). Measured on an H100 (bench/gpu/hd_sweep.sh
+// v14mean2, 2026-12-06 08:41 UTC, one device call, dv = d, both unrolled,
+// N = 1e4 / 3e4, ms), 8 rows against 4: d = 16 0.566 / 3.39 against
+// 0.560 / 3.60; d = 32 0.668 / 4.93 against 0.782 / 5.60; d = 64 1.29 /
+// 8.24 against 1.31 / 9.21; d = 128 2.02 / 15.3 against 2.20 / 17.1; but
+// d = 192 4.49 / 35.4 against 3.19 / 25.6 (8 rows x 3 value chunks are 96
+// accumulators an invocation; with loops 3.16 / 26.0).
+const softMeanHD8MaxDV = 128
+
 // softMeanHD2 runs softmean_hd2.wgsl after its prep (softmin_hd_prep.wgsl,
 // softmin_hd_bias.wgsl), then softmean_cost_combine.wgsl when the column
 // range is split across workgroups. It reports false, doing nothing,
@@ -85,14 +97,25 @@ func (b *Backend) softMeanHD(dst compute.Array, p compute.Pairs, v compute.Array
 func (b *Backend) softMeanHD2(dst compute.Array, p compute.Pairs, v compute.Array, dv int) (bool, error) {
 	sh := b.hd.shape.shapeFor(p.D, true)
 	pf := sh.Prefetch >= 2
-	s := b.hdPlan(p, sh, 64, 64, 4, p.N*(dv+2))
+	rm := sh.MeanRM
+	if rm == 0 {
+		rm = 4
+		if p.D >= hdUnrollD && dv <= softMeanHD8MaxDV {
+			rm = 8
+		}
+	}
+	if dv < 5 {
+		rm = 4 // 8 rows need at least 2 value-column vec4s (shaders.SoftMeanHD2)
+	}
+	s := b.hdPlan(p, sh, 16*rm, 64, 4, p.N*(dv+2))
 	s.kc, s.dp = shaders.HDChunk(p.D, min(sh.KC, 16))
 	s.shared = 2048 * 16
 	if !b.hdFits(s) {
 		return false, nil
 	}
-	key := fmt.Sprintf("softmean_hd2:D=%d:DV=%d:KC=%d:PF=%v", p.D, dv, s.kc, pf)
-	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMeanHD2(p.D, dv, s.kc, pf) })
+	unroll := sh.Unroll == 2
+	key := fmt.Sprintf("softmean_hd2:D=%d:DV=%d:RM=%d:KC=%d:PF=%v:U=%v", p.D, dv, rm, s.kc, pf, unroll)
+	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMeanHD2(p.D, dv, rm, s.kc, pf, unroll) })
 	if err != nil {
 		return true, err
 	}

@@ -13,7 +13,8 @@ import (
 
 // hdDefaultMinDim is the smallest dimension that takes the tiled
 // matrix-product soft-min (softmin_hd2.wgsl, else softmin_hd.wgsl) by
-// default. Measured on an H100 (bench/gpu/hd_sweep.sh, 2026-12-06, N =
+// default where pairs_mid.wgsl does not (it takes d = 4 to 16 unless
+// turned off; see mid.go). Measured on an H100 (bench/gpu/hd_sweep.sh, 2026-12-06, N =
 // 1e4 / 3e4 / 1e5, ms): softmin_hd2.wgsl against the per-pair kernel
 // 0.108 / 0.616 / 5.97 against 0.099 / 0.705 / 7.65 at d = 4, 0.180 /
 // 0.840 / 8.05 against 0.224 / 1.46 / 15.1 at d = 8; at d = 3 the
@@ -166,28 +167,51 @@ type hdState struct {
 //   - Kernel and MeanKernel pick softmin_hd.wgsl / softmean_hd.wgsl (1)
 //     or softmin_hd2.wgsl / softmean_hd2.wgsl (2, the default);
 //     OTPLAY_SOFTMIN_HD_KERNEL, OTPLAY_SOFTMEAN_HD_KERNEL.
-//   - RM x RN pairs per invocation of softmin_hd2.wgsl, 4 or 8 each
-//     (default 8 x 8 below d = 96, 8 x 4 from it); OTPLAY_HD_RM, _RN.
+//   - RM x RN pairs per invocation of softmin_hd2.wgsl, 4, 8 or 16 each
+//     with RM x RN <= 128 (default 16 x 8 for 48 <= d < 96, else 8 x 8;
+//     see hdUnrollD); OTPLAY_HD_RM, _RN.
 //   - KC coordinates a staged chunk, a multiple of 4 in [4, 32] (default
 //     16; the soft-mean takes at most 16); OTPLAY_HD_KC.
 //   - Prefetch: 1 off, 2 on, the register prefetch of the next chunk
-//     (default: on for the soft-mean, and for the soft-min from d = 96);
-//     3 (the soft-min only; the soft-mean takes it as 2): prefetched into
-//     a second staging buffer, one barrier a chunk (not yet measured on a
-//     GPU); OTPLAY_HD_PF=0, 1 or 2.
+//     (default: on for the soft-mean, off for the soft-min); 3 (the
+//     soft-min only; the soft-mean takes it as 2): prefetched into a
+//     second staging buffer, one barrier a chunk (slower on the H100 at
+//     every d measured); OTPLAY_HD_PF=0, 1 or 2.
 //   - Groups: the workgroups the column split aims for (default
 //     TargetGroups); OTPLAY_HD_GROUPS.
+//   - Unroll: 1 off, 2 on, each chunk's k steps (and the soft-mean's
+//     P.V steps) written out in the generated WGSL instead of a loop
+//     (default on from d = 16); OTPLAY_HD_UNROLL=0 or 1.
+//   - MeanRM: the rows an invocation of softmean_hd2.wgsl, 4 or 8 (a
+//     128-row block, its P tile in two halves; 4 where dv < 5; default 8
+//     from d = 16 with dv <= softMeanHD8MaxDV, else 4); OTPLAY_HD_MEAN_RM.
 //
 // Measured on an H100 (bench/gpu/hd_sweep.sh, README Speed).
 type HDShape struct {
-	Kernel, MeanKernel, RM, RN, KC, Prefetch, Groups int
+	Kernel, MeanKernel, RM, RN, KC, Prefetch, Groups, Unroll, MeanRM int
 }
 
-// hdBigD is the dimension from which the soft-min's default block is
-// 8 x 4 with the prefetch: 1.37 against 1.48 ms (8 x 8) at d = 192,
-// N = 1e4, and 10.4 against 11.5 ms at 3e4; at d = 64 the 8 x 8 block
-// without it was as fast or faster (H100, 2026-12-06).
-const hdBigD = 96
+// The defaults from hdUnrollD (H100, bench/gpu/hd_sweep.sh sections
+// v14min and v14mean, 2026-12-06 08:22 UTC, one device call, N = 1e4 / 3e4,
+// ms): the soft-min's k steps unrolled, 8 x 8 without prefetch, except a
+// 16 x 8 block for hd16x8D <= d < hd16x8MaxD:
+//
+//	d = 16:  8 x 8 unrolled 0.177 / 1.05 against the former default 0.236 / 1.21
+//	d = 32:  0.284 / 1.93 against 0.289 / 2.02 (16 x 8 unrolled 0.282 / 1.94)
+//	d = 64:  16 x 8 unrolled 0.462 / 3.35, 8 x 8 unrolled 0.500 / 3.49, former 0.501 / 3.65
+//	d = 128: 8 x 8 unrolled 0.829 / 6.36 against 8 x 4 prefetched 0.872 / 6.61 (16 x 8 0.841 / 6.62)
+//	d = 192: 1.16 / 9.18 against 1.22 / 9.67 (16 x 8 1.22 / 9.57)
+//
+// The double buffering (Prefetch 3) was slower at every d (0.617 / 4.42
+// at d = 64), 8 x 16 and the blocks not unrolled too. The soft-mean's
+// unrolled cost and P.V steps: 1.33 / 9.16 against 1.34 / 9.77 at d = 64,
+// 3.18 / 25.7 against 3.41 / 27.6 at d = 192, the same at d = 16, 32.
+// Below hdUnrollD the former defaults stay (not measured unrolled).
+const (
+	hdUnrollD  = 16
+	hd16x8D    = 48
+	hd16x8MaxD = 96
+)
 
 // shapeFor fills the zero fields of the shape for a call at dimension d.
 func (s HDShape) shapeFor(d int, mean bool) HDShape {
@@ -199,10 +223,11 @@ func (s HDShape) shapeFor(d int, mean bool) HDShape {
 	def(&s.Kernel, 2)
 	def(&s.MeanKernel, 2)
 	def(&s.KC, 16)
-	if d >= hdBigD {
-		def(&s.RM, 8)
-		def(&s.RN, 4)
-		def(&s.Prefetch, 2)
+	if d >= hdUnrollD {
+		def(&s.Unroll, 2)
+	}
+	if d >= hd16x8D && d < hd16x8MaxD && s.RN != 16 {
+		def(&s.RM, 16)
 	}
 	def(&s.RM, 8)
 	def(&s.RN, 8)
@@ -210,6 +235,7 @@ func (s HDShape) shapeFor(d int, mean bool) HDShape {
 		def(&s.Prefetch, 2)
 	}
 	def(&s.Prefetch, 1)
+	def(&s.Unroll, 1)
 	return s
 }
 
@@ -223,7 +249,7 @@ func envInt(name string, ok func(int) bool) int {
 
 func hdStateFromEnv() hdState {
 	oneOrTwo := func(v int) bool { return v == 1 || v == 2 }
-	block := func(v int) bool { return v == 4 || v == 8 }
+	block := func(v int) bool { return v == 4 || v == 8 || v == 16 }
 	s := HDShape{
 		Kernel:     envInt("OTPLAY_SOFTMIN_HD_KERNEL", oneOrTwo),
 		MeanKernel: envInt("OTPLAY_SOFTMEAN_HD_KERNEL", oneOrTwo),
@@ -231,6 +257,7 @@ func hdStateFromEnv() hdState {
 		RN:         envInt("OTPLAY_HD_RN", block),
 		KC:         envInt("OTPLAY_HD_KC", func(v int) bool { return v >= 4 && v <= 32 && v%4 == 0 }),
 		Groups:     envInt("OTPLAY_HD_GROUPS", func(v int) bool { return v > 0 }),
+		MeanRM:     envInt("OTPLAY_HD_MEAN_RM", func(v int) bool { return v == 4 || v == 8 }),
 	}
 	switch os.Getenv("OTPLAY_HD_PF") {
 	case "0":
@@ -239,6 +266,12 @@ func hdStateFromEnv() hdState {
 		s.Prefetch = 2
 	case "2":
 		s.Prefetch = 3
+	}
+	switch os.Getenv("OTPLAY_HD_UNROLL") {
+	case "0":
+		s.Unroll = 1
+	case "1":
+		s.Unroll = 2
 	}
 	return hdState{shape: s}
 }
@@ -257,8 +290,8 @@ func (b *Backend) SetHDShape(s HDShape) {
 		}
 		return false
 	}
-	if !in(s.Kernel, 1, 2) || !in(s.MeanKernel, 1, 2) || !in(s.RM, 4, 8) || !in(s.RN, 4, 8) ||
-		s.KC < 0 || s.KC > 32 || s.KC%4 != 0 || !in(s.Prefetch, 1, 2, 3) || s.Groups < 0 {
+	if !in(s.Kernel, 1, 2) || !in(s.MeanKernel, 1, 2) || !in(s.RM, 4, 8, 16) || !in(s.RN, 4, 8, 16) || s.RM*s.RN > 128 ||
+		s.KC < 0 || s.KC > 32 || s.KC%4 != 0 || !in(s.Prefetch, 1, 2, 3) || !in(s.Unroll, 1, 2) || !in(s.MeanRM, 4, 8) || s.Groups < 0 {
 		panic(fmt.Sprintf("webgpu: SetHDShape: shape %+v out of range", s))
 	}
 	b.hd.shape = s
@@ -389,11 +422,18 @@ func (b *Backend) softMinHD2(dst compute.Array, p compute.Pairs) (bool, error) {
 	rm, rn, pf := sh.RM, sh.RN, sh.Prefetch-1
 	s := b.hdPlan(p, sh, 16*rm, 16*rn, 2, 2*p.N)
 	s.shared = shaders.SoftMinHD2Shared(p.D, rm, rn, s.kc, pf)
+	if !b.hdFits(s) && rm == 16 && b.hd.shape.RM == 0 {
+		// The default 16 x 8 block needs 32 KiB; 8 x 8 needs 16.
+		rm = 8
+		s = b.hdPlan(p, sh, 16*rm, 16*rn, 2, 2*p.N)
+		s.shared = shaders.SoftMinHD2Shared(p.D, rm, rn, s.kc, pf)
+	}
 	if !b.hdFits(s) {
 		return false, nil
 	}
-	key := fmt.Sprintf("softmin_hd2:D=%d:RM=%d:RN=%d:KC=%d:PF=%d", p.D, rm, rn, s.kc, pf)
-	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMinHD2(p.D, rm, rn, s.kc, pf) })
+	unroll := sh.Unroll == 2
+	key := fmt.Sprintf("softmin_hd2:D=%d:RM=%d:RN=%d:KC=%d:PF=%d:U=%v", p.D, rm, rn, s.kc, pf, unroll)
+	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMinHD2(p.D, rm, rn, s.kc, pf, unroll) })
 	if err != nil {
 		return true, err
 	}

@@ -1,0 +1,200 @@
+package webgpu_test
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/compute/webgpu"
+	"github.com/otplay/otplay/compute/webgpu/gputest"
+)
+
+// TestMidKernels runs the mid-dimension soft-min and soft-mean
+// (pairs_mid.wgsl, the default for 4 <= d <= 16) against the float64 CPU
+// backend at the conformance tolerances (see TestSmallForms), at d = 4, 7,
+// 8 and 16 with V = Y and at d = 6 with dv = 13 values (four value vec4s,
+// the last one partly padding). N = 130 and M = 600 or 900 are multiples
+// of neither the rows of a workgroup nor the tiles (at most 256 columns),
+// so the last row block and the last tile of each column range are
+// ragged. Each case runs with two rows an invocation, factored, with the
+// column range split across workgroups (TargetGroups 64: two splits on
+// lavapipe, merged by softmin_combine.wgsl / softmean_combine.wgsl) and
+// whole (TargetGroups 1); at d = 8 also in the default shape, split, and
+// whole with 8 rows an invocation for the soft-min, 1 for the soft-mean,
+// the first maxima over 16 columns only, unfactored (compute/conformance
+// checks the defaults at d = 5, 8 and 16).
+//
+// The potentials are g_j = slope eps j. At eps = 0.05 and M = 600 (as in
+// TestSmallForms; with more columns g/eps reaches 5000 log2 units and
+// float32's rounding of H_j alone exceeds the soft-mean's tolerance):
+// zero; rising (slope 4: a later tile of every range lies hundreds of nats
+// above the first tile's maximum, so the Lazy sum overflows and must be
+// summed again); falling (later tiles underflow). There the costs alone
+// span up to 460 log2 units within a tile, so most tiles take the general
+// (unfactored) sum. At eps = 4 and M = 900 the costs span at most 5.8
+// log2 units and the slopes +-0.1386 move g by 0.2 log2 units a column
+// (51 a tile): every column is factored, and with the whole range in one
+// split the fourth tile (columns 768..899) rises 147 to 174 log2 units
+// above the first 32 columns' maximum, past float32's 2^128, so a
+// factored tile must be summed again (without the Lazy retry the sum is
+// +Inf).
+func TestMidKernels(t *testing.T) {
+	be := gputest.Raw(t)
+	savedT, savedS, savedShape := be.TargetGroups, be.SoftMinTargetGroups, be.MidShape()
+	defer func() {
+		be.TargetGroups, be.SoftMinTargetGroups = savedT, savedS
+		be.SetMidShape(savedShape)
+	}()
+	cpu := compute.NewCPU(0)
+	const n = 130
+	for _, c := range []struct{ d, dv int }{{4, 4}, {7, 7}, {8, 8}, {16, 16}, {6, 13}} {
+		x := uniforms(uint64(30+c.d), n*c.d)
+		yAll := uniforms(uint64(40+c.d), 900*c.d)
+		vAll := yAll
+		if c.dv != c.d {
+			vAll = uniforms(uint64(50+c.d), 900*c.dv)
+		}
+		for _, pot := range []struct {
+			m          int
+			eps, slope float64
+		}{{600, 0.05, 0}, {600, 0.05, 4}, {600, 0.05, -4}, {900, 4, 0}, {900, 4, 0.1386}, {900, 4, -0.1386}} {
+			m, eps, slope := pot.m, pot.eps, pot.slope
+			y, v := yAll[:m*c.d], vAll[:m*c.dv]
+			maxV := maxAbs(v)
+			g := make([]float64, m)
+			for j := range g {
+				g[j] = slope * eps * float64(j)
+			}
+			wantF, wantM := pairsRun(t, cpu, x, y, g, v, n, m, c.d, c.dv, eps)
+			maxC := float64(c.d)
+			// Two rows an invocation, except at d = 8, where the default
+			// shape runs too (lavapipe compiles each shape in about a
+			// second; compute/conformance checks the defaults at d = 5, 8
+			// and 16).
+			small := webgpu.MidShape{R: 2, MeanR: 2, Factor: 2}
+			for _, run := range []struct {
+				groups int
+				shape  webgpu.MidShape
+			}{{64, small}, {1, small}, {64, webgpu.MidShape{}}, {1, webgpu.MidShape{R: 8, MeanR: 1, FirstMax: 16, Factor: 1}}} {
+				if run.shape.R != 2 && c.d != 8 {
+					continue
+				}
+				be.TargetGroups, be.SoftMinTargetGroups = run.groups, run.groups
+				be.SetMidShape(run.shape)
+				name := fmt.Sprintf("d=%d dv=%d eps=%g g_j=%g eps j, target groups %d, %+v", c.d, c.dv, eps, slope, run.groups, run.shape)
+				gotF, gotM := pairsRun(t, be, x, y, g, v, n, m, c.d, c.dv, eps)
+				scale := maxAbs(wantF) + maxC + eps
+				for i := range wantF {
+					if e := math.Abs(gotF[i]-wantF[i]) / scale; !(e <= 3e-6) {
+						t.Errorf("%s: soft-min row %d = %.8g, want %.8g (error %.2g of scale)", name, i, gotF[i], wantF[i], e)
+						break
+					}
+				}
+				tol := min(2e-3, 1e-4+1e-7*maxC/eps) * maxV
+				for i := range wantM {
+					if e := math.Abs(gotM[i] - wantM[i]); !(e <= tol) {
+						t.Errorf("%s: soft-mean entry %d = %.8g, want %.8g", name, i, gotM[i], wantM[i])
+						break
+					}
+				}
+			}
+		}
+	}
+}
+
+// uniforms returns n numbers uniform in [0, 1) from stream seed.
+func uniforms(seed uint64, n int) []float64 {
+	u := make([]float64, n)
+	for i := range u {
+		u[i] = compute.UniformAt(seed, uint64(i))
+	}
+	return u
+}
+
+// pairsRun returns the soft-min f_i and the soft-mean of v (dv columns) on be.
+func pairsRun(t *testing.T, be compute.Backend, x, y, g, v []float64, n, m, d, dv int, eps float64) (f, mean []float64) {
+	t.Helper()
+	return pairsRunW(t, be, x, y, nil, g, v, n, m, d, dv, eps)
+}
+
+// pairsRunW is pairsRun with column log-weights lw (nil: none).
+func pairsRunW(t *testing.T, be compute.Backend, x, y, lw, g, v []float64, n, m, d, dv int, eps float64) (f, mean []float64) {
+	t.Helper()
+	xa, _ := be.Upload(x)
+	ya, _ := be.Upload(y)
+	ga, _ := be.Upload(g)
+	va, _ := be.Upload(v)
+	fa, _ := be.Alloc(n)
+	ma, _ := be.Alloc(n * dv)
+	var wa compute.Array
+	if lw != nil {
+		wa, _ = be.Upload(lw)
+		defer be.Free(wa)
+	}
+	defer func() {
+		be.Free(xa)
+		be.Free(ya)
+		be.Free(ga)
+		be.Free(va)
+		be.Free(fa)
+		be.Free(ma)
+	}()
+	p := compute.Pairs{X: xa, Y: ya, N: n, M: m, D: d, LogW: wa, G: ga, Eps: eps}
+	if err := be.SoftMin(fa, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := be.SoftMean(ma, p, va, dv); err != nil {
+		t.Fatal(err)
+	}
+	f, mean = make([]float64, n), make([]float64, n*dv)
+	if err := be.Read(f, fa); err != nil {
+		t.Fatal(err)
+	}
+	if err := be.Read(mean, ma); err != nil {
+		t.Fatal(err)
+	}
+	return f, mean
+}
+
+// TestLongColumnRange runs the Lazy kernels (softmin_small.wgsl and
+// softmean_small.wgsl at d = 2 and 3, pairs_mid.wgsl at d = 8) over one
+// long column range: M = 140,000 columns with the whole range in one
+// split (TargetGroups 1), the last 100 columns' potential 40 eps above the
+// rest so that they dominate every row. llvmpipe ends a shader's loops
+// after 65,535 iterations (nested loops counted together), so without the
+// software adapter's cut of the range (underLoopLimit) the kernels stop
+// early and miss those columns (the soft-min off by 6.7 to 6.8).
+// Tolerances as in TestMidKernels.
+func TestLongColumnRange(t *testing.T) {
+	be := gputest.Raw(t)
+	savedT, savedS, savedM := be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups
+	defer func() { be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups = savedT, savedS, savedM }()
+	be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups = 1, 1, 1
+	cpu := compute.NewCPU(0)
+	const n, m, eps = 65, 140000, 0.2
+	for _, d := range []int{2, 3, 8} {
+		x := uniforms(uint64(70+d), n*d)
+		y := uniforms(uint64(80+d), m*d)
+		g := make([]float64, m)
+		for j := m - 100; j < m; j++ {
+			g[j] = 40 * eps
+		}
+		wantF, wantM := pairsRun(t, cpu, x, y, g, y, n, m, d, d, eps)
+		gotF, gotM := pairsRun(t, be, x, y, g, y, n, m, d, d, eps)
+		scale := maxAbs(wantF) + float64(d) + eps
+		for i := range wantF {
+			if e := math.Abs(gotF[i]-wantF[i]) / scale; !(e <= 3e-6) {
+				t.Errorf("d=%d: soft-min row %d = %.8g, want %.8g (error %.2g of scale)", d, i, gotF[i], wantF[i], e)
+				break
+			}
+		}
+		tol := min(2e-3, 1e-4+1e-7*float64(d)/eps)
+		for i := range wantM {
+			if e := math.Abs(gotM[i] - wantM[i]); !(e <= tol) {
+				t.Errorf("d=%d: soft-mean entry %d = %.8g, want %.8g", d, i, gotM[i], wantM[i])
+				break
+			}
+		}
+	}
+}

@@ -1,0 +1,265 @@
+package shaders
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The mid-dimension kernels (pairs_mid.wgsl) take 4 <= d <= MidMaxDim and
+// value dimensions up to MidMaxValues: beyond them the registers a row
+// needs (d + dv + 2) crowd out the rows per invocation.
+const (
+	MidMinDim    = 4
+	MidMaxDim    = 16
+	MidMaxValues = 16
+)
+
+// MidOptions shapes pairs_mid.wgsl: R rows per invocation (1..16), WG
+// invocations a workgroup, Tile columns staged per tile, FirstMax and
+// Factor.
+//
+// FirstMax is the number of columns at the start of a row's range whose
+// maximum starts the Lazy form (0: the whole first tile). Any first
+// maximum is a lower bound of the row's maximum, so the largest term of
+// the sum stays >= 1 and nothing float32 resolves underflows; a first
+// maximum far below a tile's (more than 64 in log2 units) makes that tile
+// overflow the check and be summed again, once, after which m is the
+// tile's exact maximum.
+//
+// Factor takes the column constant out of the exponent: with a reference
+// Href per tile (H of the tile's first column) a column with
+// -FactorBelow <= H_j - Href <= FactorAbove is staged with the factor
+// F_j = 2^(H_j - Href), so that 2^(v_ij - m_i) = F_j 2^(Href - m_i +
+// sum_k x'_ik 2y'_jk): the
+// exponent's chain of D FMAs starts from a per-row constant, and F_j
+// enters through the FMA that adds the term to the sum (s = fma(F_j, p,
+// s); the soft-mean stages F_j V_j), one operation a pair fewer than
+// v - m (D + 2 a pair for the soft-min, D + DV + 2 for the soft-mean). A
+// tile holding a column outside the range (a zero weight, a potential
+// or costs and potentials that vary by more than that within the tile,
+// as at small eps) is summed in the general form, the sum's constant K_j
+// = Href and F_j for the columns in range, K_j = H_j and F_j = 1 for the
+// others. A p that overflows makes the sum +Inf, caught by the Lazy check
+// (F_j >= 2^-120 > 0, so no NaN); the tile summed again against its exact
+// maximum (terms <= 1) has p <= 2^120; a p that underflows (below 2^-126)
+// belongs to a term below F_j 2^-126 <= 2^-66, negligible beside the
+// largest term (>= 1).
+type MidOptions struct {
+	R, WG, Tile, FirstMax int
+	Factor                bool
+}
+
+// FactorBelow and FactorAbove bound H_j - Href (log2 units) for a
+// factored column; see MidOptions.
+const (
+	FactorBelow = 120
+	FactorAbove = 60
+)
+
+// valid says whether the shape is in range: 1 <= R <= 16, 1 <= WG <= 256,
+// 1 <= Tile, 0 <= FirstMax.
+func (o MidOptions) valid() bool {
+	return o.R >= 1 && o.R <= 16 && o.WG >= 1 && o.WG <= 256 && o.Tile >= 1 && o.FirstMax >= 0
+}
+
+// midSlot names staged float s of a column in the loaded vec4s e0, e1, ...
+// (float s is component s%4 of e{s/4}).
+func midSlot(s int) string {
+	return fmt.Sprintf("e%d.%c", s/4, "xyzw"[s%4])
+}
+
+// midCode is pairs_mid.wgsl's generated text, one string per slot.
+type midCode struct {
+	decls, head, stage, init, pre, sweep, post, final strings.Builder
+}
+
+// midVec4s is the vec4s of a staged column: the coordinates' and column
+// constants' (2y', H, and factored also K and F), then the values'.
+func midVec4s(d, dv int, factor bool) (nv, nvv int) {
+	floats := d + 1
+	if factor {
+		floats = d + 3
+	}
+	return (floats + 3) / 4, (dv + 3) / 4
+}
+
+// midRows writes the staging and per-row code of SoftMinMid and
+// SoftMeanMid (dv = 0 for the soft-min): o.R rows of dimension d in scalar
+// registers x{i}_k, the running (m{i}, s{i}) of the Lazy form (see
+// SmallForm Lazy) and for the soft-mean the accumulators acc{i}_k.
+func midRows(d, dv int, o MidOptions) *midCode {
+	g := &midCode{}
+	nv, nvv := midVec4s(d, dv, o.Factor)
+	nc := nv + nvv
+	// Slots of a staged column: 2y'_k (0..d-1), H_j (d); factored, the
+	// sum's constant K_j (d+1) and factor F_j (d+2); the values.
+	hSlot, hhSlot, fSlot := d, d+1, d+2
+	slots := make([]string, 4*nc)
+	for s := range slots {
+		slots[s] = "0.0"
+	}
+	for k := 0; k < d; k++ {
+		fmt.Fprintf(&g.stage, "      let yc%d = (Y[j * D + %du] - y0_%d) * P.scale;\n      h = fma(-yc%d, yc%d, h);\n", k, k, k, k, k)
+		slots[k] = fmt.Sprintf("2.0 * yc%d", k)
+	}
+	slots[hSlot] = "h"
+	vfac := ""
+	if o.Factor {
+		g.decls.WriteString("// Set when a column of the tile (parity t) is staged unfactored.\nvar<workgroup> unfactored: array<atomic<u32>, 2>;\n")
+		g.head.WriteString("    let par = ((t0 - j0) / TILE) & 1u;\n    let href = column_h(t0);\n")
+		g.head.WriteString("    if (lid.x == 0u) { atomicStore(&unfactored[par ^ 1u], 0u); }\n")
+		g.stage.WriteString("      var hh = h;\n      var f = 1.0;\n")
+		g.stage.WriteString("      let dh = h - href;\n      if (dh >= -FACTOR_BELOW && dh <= FACTOR_ABOVE) { hh = href; f = exp2(dh); } else { atomicStore(&unfactored[par], 1u); }\n")
+		slots[hhSlot], slots[fSlot] = "hh", "f"
+		vfac = "f * "
+	}
+	for k := 0; k < dv; k++ {
+		slots[4*nv+k] = fmt.Sprintf("%sV[j * DV + %du]", vfac, k)
+	}
+	for v := 0; v < nc; v++ {
+		fmt.Fprintf(&g.stage, "      tile[q * NC + %du] = vec4<f32>(%s);\n", v, strings.Join(slots[4*v:4*v+4], ", "))
+	}
+	var loadB strings.Builder
+	for v := 0; v < nc; v++ {
+		fmt.Fprintf(&loadB, "        let e%d = tile[q * NC + %du];\n", v, v)
+	}
+	load := loadB.String()
+	// acc repeats f for each value component k < dv of row i.
+	acc := func(f string, i int) string {
+		var b strings.Builder
+		for k := 0; k < dv; k++ {
+			b.WriteString(strings.NewReplacer("{i}", fmt.Sprint(i), "{k}", fmt.Sprint(k), "{c}", midSlot(4*nv+k)).Replace(f))
+		}
+		return b.String()
+	}
+	for k := 0; k < d; k++ {
+		fmt.Fprintf(&g.init, "  let y0_%d = Y[%du];\n", k, k)
+	}
+	// chain is start + sum_k x{i}_k 2y'_jk, one FMA a coordinate.
+	chain := func(i int, start string) string {
+		for k := 0; k < d; k++ {
+			start = fmt.Sprintf("fma(x%d_%d, %s, %s)", i, k, midSlot(k), start)
+		}
+		return start
+	}
+	var tmInit, pass1, resc, save, general, fast, shifts strings.Builder
+	for i := 0; i < o.R; i++ {
+		fmt.Fprintf(&g.init, "  let i%d = base + %du * WG;\n  let a%d = min(i%d, P.n - 1u);\n  var m%d = NEG;\n  var s%d = 0.0;\n", i, i, i, i, i, i)
+		g.init.WriteString(acc("  var acc{i}_{k} = 0.0;\n", i))
+		var sq []string
+		for k := 0; k < d; k++ {
+			fmt.Fprintf(&g.init, "  let x%d_%d = (X[a%d * D + %du] - y0_%d) * P.scale;\n", i, k, i, k, k)
+			sq = append(sq, fmt.Sprintf("x%d_%d * x%d_%d", i, k, i, k))
+		}
+		fmt.Fprintf(&g.init, "  let q%d = %s;\n", i, strings.Join(sq, " + "))
+		// The general term: p = 2^(v - m) (factored: F_j 2^(K_j + ... - m)).
+		max1 := fmt.Sprintf("tm%d = max(tm%d, %s);\n", i, i, chain(i, midSlot(hSlot)))
+		var add string
+		if o.Factor {
+			add = fmt.Sprintf("{ let p = exp2(%s - m%d); s%d = fma(%s, p, s%d);%s }\n", chain(i, midSlot(hhSlot)), i, i, midSlot(fSlot), i,
+				acc(" acc{i}_{k} = fma(p, {c}, acc{i}_{k});", i))
+			fmt.Fprintf(&shifts, "      let sh%d = href - m%d;\n", i, i)
+			fmt.Fprintf(&fast, "        { let p = exp2(%s); s%d = fma(%s, p, s%d);%s }\n", chain(i, fmt.Sprintf("sh%d", i)), i, midSlot(fSlot), i,
+				acc(" acc{i}_{k} = fma(p, {c}, acc{i}_{k});", i))
+		} else {
+			add = fmt.Sprintf("{ let p = exp2(%s - m%d); s%d += p;%s }\n", chain(i, midSlot(hSlot)), i, i, acc(" acc{i}_{k} = fma(p, {c}, acc{i}_{k});", i))
+		}
+		rescale := fmt.Sprintf("{ let c = exp2(m%d - tm%d); s%d *= c;%s m%d = tm%d; }\n", i, i, i, acc(" acc{i}_{k} *= c;", i), i, i)
+		fmt.Fprintf(&tmInit, "      var tm%d = m%d;\n", i, i)
+		pass1.WriteString("        " + max1)
+		resc.WriteString("      " + rescale)
+		general.WriteString("        " + add)
+		fmt.Fprintf(&save, "    let sp%d = s%d;\n", i, i)
+		save.WriteString(acc("    let ap{i}_{k} = acc{i}_{k};\n", i))
+		fmt.Fprintf(&g.post, "    if (!(s%d < LAZY_LIMIT)) {\n      s%d = sp%d;%s\n      var tm%d = m%d;\n", i, i, i, acc(" acc{i}_{k} = ap{i}_{k};", i), i, i)
+		fmt.Fprintf(&g.post, "      for (var q = 0u; q < cnt; q++) {\n%s        %s      }\n      %s", load, max1, rescale)
+		fmt.Fprintf(&g.post, "      for (var q = 0u; q < cnt; q++) {\n%s        %s      }\n    }\n", load, add)
+	}
+	// The exact maxima of the first tile only; later tiles are checked.
+	first := "cnt"
+	if o.FirstMax > 0 {
+		first = fmt.Sprintf("min(cnt, %du)", o.FirstMax)
+	}
+	fmt.Fprintf(&g.pre, "    if (t0 == j0) {\n%s      for (var q = 0u; q < %s; q++) {\n%s%s      }\n%s    }\n%s",
+		tmInit.String(), first, load, pass1.String(), resc.String(), save.String())
+	sweep := "    for (var q = 0u; q < cnt; q++) {\n" + load + general.String() + "    }\n"
+	if o.Factor {
+		sweep = "    if (atomicLoad(&unfactored[par]) == 0u) {\n" + shifts.String() +
+			"      for (var q = 0u; q < cnt; q++) {\n" + indent(load) + indent(fast.String()) + "      }\n    } else {\n" +
+			indent(sweep) + "    }\n"
+	}
+	g.sweep.WriteString(sweep)
+	return g
+}
+
+// midTemplate fills pairs_mid.wgsl.
+func midTemplate(d, dv int, o MidOptions, g *midCode, bindings string) (string, error) {
+	nv, nvv := midVec4s(d, dv, o.Factor)
+	return Template("pairs_mid", map[string]int{"D": d, "DV": max(dv, 1), "R": o.R, "WG": o.WG, "TILE": o.Tile,
+		"NV": nv, "NC": nv + nvv, "TILENC": o.Tile * (nv + nvv), "FACTOR_BELOW": FactorBelow, "FACTOR_ABOVE": FactorAbove},
+		map[string]string{"BINDINGS": bindings, "DECLS": g.decls.String(), "TILE_HEAD": g.head.String(), "STAGE": trim(&g.stage),
+			"ROWS_INIT": trim(&g.init), "ROWS_PRE": trim(&g.pre), "SWEEP": g.sweep.String(),
+			"ROWS_POST": g.post.String(), "ROWS_FINAL": trim(&g.final)})
+}
+
+// trim is b's text without its last newline (the template supplies it).
+func trim(b *strings.Builder) string {
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// MidColumnVec4s is the workgroup memory one staged column of
+// pairs_mid.wgsl takes, in vec4s: ceil((d+1)/4) for (2y', H), factored
+// ceil((d+3)/4) for (2y', H, K, F), and ceil(dv/4) for the soft-mean's
+// values.
+func MidColumnVec4s(d, dv int, factor bool) int {
+	nv, nvv := midVec4s(d, dv, factor)
+	return nv + nvv
+}
+
+// SoftMinMid returns pairs_mid.wgsl as the soft-min for dimension d
+// (MidMinDim..MidMaxDim) in the shape o, with the per-row code unrolled
+// into scalar registers (the Lazy form of SoftMinSmall, the tile as
+// vec4s):
+//
+//	init:  x{r}_k = (X[i_r*D+k] - y_0k) * scale,  q{r} = |x{r}|^2,  m{r} = NEG,  s{r} = 0
+//	body:  v = H_j + sum_k x{r}_k 2y'_jk;  s{r} += 2^(v - m{r})
+//	final: dst = outk * (m{r} - q{r} + log2 s{r})  (or the partial pair)
+func SoftMinMid(d int, o MidOptions) (string, error) {
+	if d < MidMinDim || d > MidMaxDim || !o.valid() {
+		return "", fmt.Errorf("shaders: softmin_mid needs %d <= d <= %d and a shape in range, got d=%d %+v", MidMinDim, MidMaxDim, d, o)
+	}
+	g := midRows(d, 0, o)
+	for i := 0; i < o.R; i++ {
+		fmt.Fprintf(&g.final, "  if (i%d < P.n) {\n    let mm%d = m%d - q%d;\n", i, i, i, i)
+		fmt.Fprintf(&g.final, "    if (P.nsplit == 1u) { dst[i%d] = P.outk * (mm%d + log2(s%d)); } else { let o = 2u * (wid.z * P.n + i%d); dst[o] = mm%d; dst[o + 1u] = s%d; }\n  }\n",
+			i, i, i, i, i, i)
+	}
+	return midTemplate(d, 0, o, g, "@group(0) @binding(5) var<uniform> P: Params;")
+}
+
+// SoftMeanMid returns pairs_mid.wgsl as the soft-mean for dimension d
+// (MidMinDim..MidMaxDim) and value dimension dv (1..MidMaxValues) in the
+// shape o, with the rows unrolled as in SoftMinMid:
+//
+//	body:  v = H_j + sum_k x{r}_k 2y'_jk;  p = 2^(v - m{r});  s{r} += p;  acc{r}_k += p V_jk
+//	final: dst[i*DV+k] = acc{r}_k / s{r}  (or the partial (m, s, acc))
+func SoftMeanMid(d, dv int, o MidOptions) (string, error) {
+	if d < MidMinDim || d > MidMaxDim || dv < 1 || dv > MidMaxValues || !o.valid() {
+		return "", fmt.Errorf("shaders: softmean_mid needs %d <= d <= %d, 1 <= dv <= %d and a shape in range; got d=%d dv=%d %+v",
+			MidMinDim, MidMaxDim, MidMaxValues, d, dv, o)
+	}
+	g := midRows(d, dv, o)
+	for i := 0; i < o.R; i++ {
+		fmt.Fprintf(&g.final, "  if (i%d < P.n && P.nsplit == 1u) {\n    let inv%d = 1.0 / s%d;\n", i, i, i)
+		for k := 0; k < dv; k++ {
+			fmt.Fprintf(&g.final, "    dst[i%d * DV + %du] = acc%d_%d * inv%d;\n", i, k, i, k, i)
+		}
+		fmt.Fprintf(&g.final, "  }\n  if (i%d < P.n && P.nsplit > 1u) {\n    let o%d = (wid.z * P.n + i%d) * (DV + 2u);\n    dst[o%d] = m%d;\n    dst[o%d + 1u] = s%d;\n", i, i, i, i, i, i, i)
+		for k := 0; k < dv; k++ {
+			fmt.Fprintf(&g.final, "    dst[o%d + %du] = acc%d_%d;\n", i, k+2, i, k)
+		}
+		g.final.WriteString("  }\n")
+	}
+	return midTemplate(d, dv, o, g,
+		"@group(0) @binding(5) var<storage, read> V: array<f32>;\n@group(0) @binding(6) var<uniform> P: Params;")
+}

@@ -1,0 +1,99 @@
+package shaders
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestPairsMid checks that SoftMinMid and SoftMeanMid fill every slot,
+// unroll R rows with the Lazy check for each, stage a column as
+// MidColumnVec4s vec4s, and refuse dimensions outside their range.
+func TestPairsMid(t *testing.T) {
+	for _, c := range []struct{ d, dv, nc int }{{4, 0, 2}, {7, 0, 2}, {8, 0, 3}, {16, 0, 5}, {5, 5, 4}, {8, 8, 5}, {16, 16, 9}} {
+		var src string
+		var err error
+		if c.dv == 0 {
+			src, err = SoftMinMid(c.d, MidOptions{R: 4, WG: 128, Tile: 64})
+		} else {
+			src, err = SoftMeanMid(c.d, c.dv, MidOptions{R: 4, WG: 64, Tile: 64, FirstMax: 16})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := MidColumnVec4s(c.d, c.dv, false); got != c.nc {
+			t.Errorf("MidColumnVec4s(%d, %d) = %d, want %d", c.d, c.dv, got, c.nc)
+		}
+		last := "tile[q * NC + " + strconv.Itoa(c.nc-1) + "u] = vec4"
+		if strings.Contains(src, "{{") || !strings.Contains(src, last) || strings.Contains(src, "tile[q * NC + "+strconv.Itoa(c.nc)+"u]") {
+			t.Errorf("d=%d dv=%d: want %d staged vec4s a column", c.d, c.dv, c.nc)
+		}
+		first := "q < cnt; q++) {\n        let e0"
+		if c.dv > 0 {
+			first = "q < min(cnt, 16u); q++)"
+		}
+		if !strings.Contains(src, first) {
+			t.Errorf("d=%d dv=%d: the first maxima do not sweep the columns asked for", c.d, c.dv)
+		}
+		if !strings.Contains(src, "if (!(s3 < LAZY_LIMIT))") || strings.Contains(src, "s4") {
+			t.Errorf("d=%d dv=%d: want four rows, each with the Lazy check", c.d, c.dv)
+		}
+		// The last coordinate's FMA reads slot d-1; the chain starts at H (slot d).
+		if !strings.Contains(src, "fma(x0_"+strconv.Itoa(c.d-1)+", "+midSlot(c.d-1)+", fma(") || !strings.Contains(src, "fma(x0_0, e0.x, "+midSlot(c.d)+")") {
+			t.Errorf("d=%d dv=%d: the exponent's FMA chain is not H + sum_k x_k 2y_k", c.d, c.dv)
+		}
+	}
+	for _, d := range []int{3, 17} {
+		if _, err := SoftMinMid(d, MidOptions{R: 4, WG: 128, Tile: 64}); err == nil {
+			t.Errorf("SoftMinMid accepted d = %d", d)
+		}
+	}
+	if _, err := SoftMinMid(8, MidOptions{R: 17, WG: 64, Tile: 64}); err == nil {
+		t.Error("SoftMinMid accepted R = 17")
+	}
+	if _, err := SoftMeanMid(8, 17, MidOptions{R: 4, WG: 64, Tile: 64}); err == nil {
+		t.Error("SoftMeanMid accepted dv = 17")
+	}
+}
+
+// TestPairsMidFactored checks the factored form's text: a column of
+// (2y', H, K, F) and the values times F, the per-tile flag, and the two
+// sweeps: from the per-row Href - m with F in the sum's FMA where the
+// tile is factored, the general sum from K otherwise.
+func TestPairsMidFactored(t *testing.T) {
+	for _, c := range []struct{ d, dv, nc int }{{4, 0, 2}, {6, 0, 3}, {8, 0, 3}, {13, 0, 4}, {14, 0, 5}, {8, 8, 5}, {6, 13, 7}} {
+		o := MidOptions{R: 2, WG: 64, Tile: 64, Factor: true}
+		var src string
+		var err error
+		if c.dv == 0 {
+			src, err = SoftMinMid(c.d, o)
+		} else {
+			src, err = SoftMeanMid(c.d, c.dv, o)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := MidColumnVec4s(c.d, c.dv, true); got != c.nc {
+			t.Errorf("MidColumnVec4s(%d, %d, factored) = %d, want %d", c.d, c.dv, got, c.nc)
+		}
+		h, k, f := midSlot(c.d), midSlot(c.d+1), midSlot(c.d+2)
+		want := []string{
+			"var<workgroup> unfactored: array<atomic<u32>, 2>;",
+			"atomicStore(&unfactored[par], 1u);",
+			"if (atomicLoad(&unfactored[par]) == 0u) {",
+			"let sh1 = href - m1;",
+			"fma(x1_0, e0.x, sh1)",        // the factored chain
+			"fma(x1_0, e0.x, " + k + ")",  // the general chain
+			"fma(x1_0, e0.x, " + h + ")",  // the maxima
+			"s1 = fma(" + f + ", p, s1);", // F in the sum
+		}
+		if c.dv > 0 {
+			want = append(want, "f * V[j * DV + 0u]")
+		}
+		for _, w := range want {
+			if !strings.Contains(src, w) {
+				t.Errorf("d=%d dv=%d factored: no %q", c.d, c.dv, w)
+			}
+		}
+	}
+}

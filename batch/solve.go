@@ -3,6 +3,7 @@ package batch
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/otplay/otplay/compute"
@@ -440,6 +441,11 @@ func Solve(req SolveRequest, opt Options) (*SolveResult, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	// Which cost path the CPU backends ran from d = 16 (a stored matrix or
+	// the fused loops; compute/costcache.go).
+	if n := be.Info().Notes; strings.HasPrefix(n, compute.CostCacheNotePrefix) {
+		rep.Notes = append(rep.Notes, n)
 	}
 	rep.Eps = res.Eps
 	rep.Cost, rep.Objective, rep.MarginalError = res.Cost, res.Objective, res.MarginalError

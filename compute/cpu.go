@@ -24,9 +24,10 @@ import (
 // Every op other than SoftMin and SoftMean is the plain loop in all three.
 type CPU struct {
 	workers int
-	fast    bool     // NewCPUFast: float32-grade pair loops
-	ref     bool     // NewCPURef: the plain loops only
-	loops   loopKind // the fast paths' inner loops (cpuasm.go)
+	fast    bool      // NewCPUFast: float32-grade pair loops
+	ref     bool      // NewCPURef: the plain loops only
+	loops   loopKind  // the fast paths' inner loops (cpuasm.go)
+	costs   costCache // stored cost matrices at high d (costcache.go)
 }
 
 // NewCPU returns the float64 CPU backend using up to workers goroutines
@@ -35,7 +36,9 @@ func NewCPU(workers int) *CPU {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	return &CPU{workers: workers, loops: defaultLoops()}
+	c := &CPU{workers: workers, loops: defaultLoops()}
+	c.costs.budget = budgetFromEnv()
+	return c
 }
 
 // NewCPURef returns the float64 reference backend: NewCPU with every
@@ -46,13 +49,45 @@ func NewCPURef(workers int) *CPU {
 	return c
 }
 
-type cpuArray struct{ v []float64 }
+// cpuArray is an Array of the CPU backend. ver counts the backend's
+// writes to it and escaped says that Data handed its slice out: the cost
+// cache (costcache.go) keys on the one and refuses the other.
+type cpuArray struct {
+	v       []float64
+	ver     uint64
+	escaped bool
+}
 
 func (a *cpuArray) Len() int { return len(a.v) }
 
 // Data returns the host slice behind an Array of the CPU backend (shared,
-// not copied). It panics if a does not belong to a CPU backend.
-func Data(a Array) []float64 { return host(a) }
+// not copied). It panics if a does not belong to a CPU backend. The
+// backend cannot see writes through the slice, so it never caches a cost
+// matrix computed from a (costcache.go).
+func Data(a Array) []float64 {
+	v := host(a)
+	if a != nil {
+		a.(*cpuArray).escaped = true
+	}
+	return v
+}
+
+// wrote records that the backend is about to write a (nil: nothing): its
+// version moves on and the stored cost matrices that read it are dropped.
+func (c *CPU) wrote(a Array) {
+	if a == nil {
+		return
+	}
+	ca := cpuArrayOf(a)
+	ca.ver++
+	c.costs.forget(ca)
+}
+
+// cpuArrayOf returns a as the CPU backend's array (host's check).
+func cpuArrayOf(a Array) *cpuArray {
+	host(a) // panics for an array of another backend
+	return a.(*cpuArray)
+}
 
 func host(a Array) []float64 {
 	if a == nil {
@@ -77,7 +112,7 @@ func (c *CPU) Info() Info {
 		name, api = "cpuref", "Go"
 	}
 	return Info{Name: name, Device: fmt.Sprintf("%s/%s, %d threads", runtime.GOOS, runtime.GOARCH, c.workers),
-		API: api, Precision: "float64", MaxArray: maxCPUArray}
+		API: api, Precision: "float64", MaxArray: maxCPUArray, Notes: c.costCacheNote()}
 }
 
 func (c *CPU) Alloc(n int) (Array, error) {
@@ -100,6 +135,7 @@ func (c *CPU) Write(dst Array, src []float64) error {
 	if dst == nil || dst.Len() != len(src) {
 		return argErr("write: %d values into an array of %d", len(src), length(dst))
 	}
+	c.wrote(dst)
 	copy(host(dst), src)
 	return nil
 }
@@ -116,17 +152,26 @@ func (c *CPU) Copy(dst, src Array) error {
 	if dst == nil || src == nil || dst.Len() != src.Len() {
 		return argErr("copy: lengths %d and %d differ", length(dst), length(src))
 	}
+	c.wrote(dst)
 	copy(host(dst), host(src))
 	return nil
 }
 
 func (c *CPU) Free(a Array) {
 	if a != nil {
+		c.wrote(a)
 		a.(*cpuArray).v = nil
 	}
 }
 
-func (c *CPU) Close() error { return nil }
+// Close drops the stored cost matrices; the backend stays usable.
+func (c *CPU) Close() error {
+	c.costs.mu.Lock()
+	defer c.costs.mu.Unlock()
+	clear(c.costs.entries)
+	c.costs.entries = nil
+	return nil
+}
 
 // parallel runs body over [0, n) split into contiguous chunks.
 func (c *CPU) parallel(n int, body func(lo, hi int)) {
@@ -184,6 +229,7 @@ func (c *CPU) SoftMin(dst Array, p Pairs) error {
 	if err := ValidateSoftMin(dst, p); err != nil {
 		return err
 	}
+	c.wrote(dst)
 	// The one dispatch to the fast kernels, written for |x - y|^2: cpu32
 	// (cpufast.go) and cpu (cpu64.go). Any other cost, and cpuref, take
 	// the plain loop below.
@@ -226,6 +272,7 @@ func (c *CPU) SoftMean(dst Array, p Pairs, v Array, dv int) error {
 	if err := ValidateSoftMean(dst, p, v, dv); err != nil {
 		return err
 	}
+	c.wrote(dst)
 	// The dispatch to the fast kernels, as in SoftMin.
 	if fastCost(p) && !c.ref {
 		if c.fast {
@@ -284,6 +331,7 @@ func (c *CPU) Map(dst Array, a MapArgs) error {
 	if err := ValidateMap(dst, a); err != nil {
 		return err
 	}
+	c.wrote(dst)
 	x, y, out := host(a.X), host(a.Y), host(dst)
 	div := max(a.YDiv, 1)
 	c.parallel(len(out), func(lo, hi int) {
@@ -330,6 +378,7 @@ func (c *CPU) MatMul(dst, a, b Array, n, k, m int, transA, transB bool) error {
 	if err := ValidateMatMul(dst, a, b, n, k, m); err != nil {
 		return err
 	}
+	c.wrote(dst)
 	A, B, out := host(a), host(b), host(dst)
 	c.parallel(n, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
@@ -370,6 +419,7 @@ func (c *CPU) GatherSum(dst, src, idx Array, k int) error {
 			return argErr("gathersum: index %g outside [0, %d) or not an integer", v, len(s))
 		}
 	}
+	c.wrote(dst)
 	c.parallel(len(out), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			if i&15 == 0 {
@@ -391,6 +441,7 @@ func (c *CPU) SortRows(x Array, rows, cols int) error {
 	if x == nil || rows < 1 || cols < 1 || x.Len() != rows*cols {
 		return argErr("sortrows: array of %d is not %d x %d", length(x), rows, cols)
 	}
+	c.wrote(x)
 	v := host(x)
 	c.parallel(rows, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
@@ -404,6 +455,7 @@ func (c *CPU) Uniform(dst Array, seed, offset uint64) error {
 	if dst == nil {
 		return argErr("uniform: nil array")
 	}
+	c.wrote(dst)
 	v := host(dst)
 	c.parallel(len(v), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
@@ -420,6 +472,7 @@ func (c *CPU) Normal(dst Array, seed, offset uint64) error {
 	if dst == nil {
 		return argErr("normal: nil array")
 	}
+	c.wrote(dst)
 	v := host(dst)
 	c.parallel(len(v), func(lo, hi int) {
 		for i := lo; i < hi; i++ {

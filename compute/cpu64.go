@@ -28,7 +28,10 @@ import "math"
 //   - from d = dotMinDim, on the vector loops, the cost in the
 //     expanded form |x|^2 + |y|^2 - 2 x.y over centred clouds, four rows
 //     by eight columns of fused multiply-adds (cpuhd.go, with its error
-//     bound).
+//     bound);
+//   - from d = costCacheMinDim, where it fits a memory budget, the cost
+//     matrix computed once by those loops and the logits read from it on
+//     later calls with the same clouds (costcache.go), the same bits.
 //
 // The dispatch is in CPU.SoftMin (cpu.go), after the cost's: these kernels
 // are written for the squared Euclidean cost. cpu32 (NewCPUFast) runs the
@@ -257,10 +260,23 @@ type rowBlock struct {
 	x, xn []float64
 	inv   float64
 	loops loopKind
+	// cost (cpu) or cost32 (cpu32) is the stored cost matrix the logits
+	// are read from (costcache.go), row stride len(cb.h), or nil: the
+	// loops compute the cost.
+	cost   []float64
+	cost32 []float32
 }
 
 // fillLogits fills rb.buf and rb.mx (columnBlocks.logits).
 func (rb *rowBlock) fillLogits() {
+	switch {
+	case rb.cost != nil:
+		rb.mx = denseLogits(rb.buf, rb.kept, rb.cb.start, rb.cost, rb.cb.h, rb.rows, rb.inv, rb.loops, logitsDenseAVX2)
+		return
+	case rb.cost32 != nil:
+		rb.mx = denseLogits(rb.buf, rb.kept, rb.cb.start, rb.cost32, rb.cb.h, rb.rows, rb.inv, rb.loops, logitsDense32AVX2)
+		return
+	}
 	rb.mx = rb.cb.logits(rb.buf, rb.kept, rb.x, rb.xn, rb.rows, rb.inv, rb.loops)
 }
 
@@ -277,21 +293,29 @@ const rowBlockRows = 64
 // where it needs them.
 func (c *CPU) rowBlocks(p Pairs, gap float64, worker func(cb *columnBlocks) func(rb *rowBlock)) {
 	d, inv := p.D, 1/p.Eps
-	cb := newColumnBlocks(host(p.Y), columnBias(host(p.LogW), host(p.G), p.M, inv), d)
-	x, m, nb := host(p.X), len(cb.h), len(cb.start)-1
-	var xn []float64 // the rows' squared norms, from d = dotMinDim
-	if c.loops.vector() && d >= dotMinDim {
-		cb.centre()
-		x, xn = centredRows(x, cb.mean, p.N, d)
+	h := columnBias(host(p.LogW), host(p.G), p.M, inv)
+	var cb *columnBlocks
+	var cost []float64                 // the stored cost matrix, from d = costCacheMinDim (costcache.go)
+	var cost32 []float32               // cpu32's
+	x, xn := host(p.X), []float64(nil) // xn: the rows' squared norms, from d = dotMinDim
+	if e := c.costMatrix(p); e != nil {
+		cb, cost, cost32 = e.cb.withBias(h), e.c, e.c32
+	} else {
+		cb = newColumnBlocks(host(p.Y), h, d)
+		if c.loops.vector() && d >= dotMinDim {
+			cb.centre()
+			x, xn = centredRows(x, cb.mean, p.N, d)
+		}
+		if c.loops == loopsAsm && d != 2 && d < dotMinDim {
+			cb.soa()
+		}
 	}
-	if c.loops == loopsAsm && d != 2 && d < dotMinDim {
-		cb.soa()
-	}
+	m, nb := len(cb.h), len(cb.start)-1
 	order := rowOrder(x, p.N, d)
 	c.parallelShared(p.N, rowBlockRows, func() func(lo, hi int) {
 		body := worker(cb)
 		rb := &rowBlock{ub: make([]float64, 4*nb+4), buf: make([]float64, 4*m), kept: make([]int, 0, nb),
-			cb: cb, x: x, xn: xn, inv: inv, loops: c.loops}
+			cb: cb, x: x, xn: xn, inv: inv, loops: c.loops, cost: cost, cost32: cost32}
 		return func(lo, hi int) {
 			for i := lo; i < hi; i += 4 {
 				yieldDue()

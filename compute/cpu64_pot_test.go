@@ -13,11 +13,20 @@ import (
 
 // TestCPUPlansEqualPOT solves POT's cases (solvers/ot/testdata/pot_ref.json,
 // made by POT 0.8.2's sinkhorn_log, sinkhorn_unbalanced and
-// entropic_partial_wasserstein) on the float64 backend's fast kernels
-// (NewCPU) and on its plain loops (NewCPURef): each plan equals POT's to
-// 1e-12 of its largest entry, and the two backends' plans agree to 1e-13.
+// entropic_partial_wasserstein, and pot_hd_ref.json, the same at d = 64)
+// on the float64 backend's fast kernels (NewCPU) and on its plain loops
+// (NewCPURef): each plan equals POT's to 1e-12 of its largest entry, and
+// the two backends' plans agree to 1e-13. At d = 64 the fast backend reads
+// the cost from its stored matrix (compute/costcache.go): its stats must
+// say so.
 func TestCPUPlansEqualPOT(t *testing.T) {
-	raw, err := os.ReadFile("../solvers/ot/testdata/pot_ref.json")
+	for _, file := range []string{"pot_ref.json", "pot_hd_ref.json"} {
+		t.Run(file, func(t *testing.T) { cpuPlansEqualPOT(t, "../solvers/ot/testdata/"+file) })
+	}
+}
+
+func cpuPlansEqualPOT(t *testing.T, file string) {
+	raw, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,13 +42,14 @@ func TestCPUPlansEqualPOT(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(ref.Cases) == 0 {
-		t.Fatal("no cases in pot_ref.json")
+		t.Fatal("no cases in " + file)
 	}
 	for _, c := range ref.Cases {
 		p := ot.Problem{X: c.X, Y: c.Y, N: c.N, M: c.M, D: c.D, A: c.A, B: c.B}
 		s := ot.Settings{Eps: c.Eps, Tol: 1e-13, MaxIter: 200000}
 		var plans [2][]float64
-		for k, b := range []compute.Backend{compute.NewCPU(0), compute.NewCPURef(0)} {
+		fast := compute.NewCPU(0)
+		for k, b := range []compute.Backend{fast, compute.NewCPURef(0)} {
 			var r *ot.Result
 			switch {
 			case strings.HasPrefix(c.Name, "sinkhorn"):
@@ -71,6 +81,11 @@ func TestCPUPlansEqualPOT(t *testing.T) {
 		}
 		if e := maxDiff(plans[0], plans[1]); !(e <= 1e-13) {
 			t.Errorf("%s: cpu and cpuref plans differ by %.3g", c.Name, e)
+		}
+		if st := fast.CostCacheStats(); c.D >= 16 && (st.Cached == 0 || st.Built == 0) {
+			t.Errorf("%s (d = %d): cpu read no stored cost matrix: %+v", c.Name, c.D, st)
+		} else if c.D >= 16 {
+			t.Logf("%s: %s", c.Name, fast.Info().Notes)
 		}
 	}
 }

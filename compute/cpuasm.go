@@ -21,7 +21,10 @@ import "os"
 // 3 .. dotMinDim-1 (logits4SoAAVX2, four columns per vector over a
 // block's coordinates laid out apart, where the archsimd loop logits4Vec
 // vectorises over coordinates and sums each pair's lanes: 2.7x less CPU
-// at d = 8; TestLogitsSoAAsm) and the one-pass soft-min below. The loops
+// at d = 8; TestLogitsSoAAsm) and the one-pass soft-min below. Two more
+// read the stored cost matrix (logitsDenseAVX2, logitsDense32AVX2:
+// costcache.go), twins of the pure Go loop of denseLogits, which the
+// archsimd loops run too (TestCostCacheMatchesFused, every loop kind). The loops
 // are chosen at run time (loopKind): the assembly where the CPU has AVX2
 // and FMA (golang.org/x/sys/cpu), else the archsimd loops where they are
 // built in, else pure Go (every other architecture, and amd64 without

@@ -43,3 +43,13 @@ func bound2AVX2(ub []float64, low *[4]float64, x0 float64, x1 float64, bs []floa
 //
 //go:noescape
 func logits4SoAAVX2(buf *float64, stride int, mv *[16]float64, x *[4]*float64, d int, ys []float64, mb int, ninv float64)
+
+// logitsDenseAVX2 is denseLogits' row loop (see costcache.go).
+//
+//go:noescape
+func logitsDenseAVX2(dst []float64, c []float64, h []float64, inv float64, mv *[4]float64)
+
+// logitsDense32AVX2 is denseLogits' row loop (see costcache.go).
+//
+//go:noescape
+func logitsDense32AVX2(dst []float64, c []float32, h []float64, inv float64, mv *[4]float64)

@@ -1156,3 +1156,104 @@ soa_done:
 	VMOVUPD Y7, 96(R13)
 	VZEROUPPER
 	RET
+
+// func logitsDenseAVX2(dst []float64, c []float64, h []float64, inv float64, mv *[4]float64)
+// Requires: AVX, AVX2, SSE2
+TEXT ·logitsDenseAVX2(SB), NOSPLIT, $0-88
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         c_base+24(FP), CX
+	MOVQ         h_base+48(FP), DX
+	MOVQ         c_len+32(FP), BX
+	MOVQ         mv+80(FP), SI
+	MOVSD        inv+72(FP), X0
+	VBROADCASTSD X0, Y0
+	VMOVUPD      (SI), Y1
+	VMOVAPD      Y1, Y2
+	XORQ         DI, DI
+	MOVQ         BX, R8
+	SUBQ         $0x07, R8
+
+logitsdense_loop8:
+	CMPQ    DI, R8
+	JGE     logitsdense_loop4
+	VMULPD  (CX)(DI*8), Y0, Y3
+	VMOVUPD (DX)(DI*8), Y4
+	VSUBPD  Y3, Y4, Y4
+	VMOVUPD Y4, (AX)(DI*8)
+	VMAXPD  Y4, Y1, Y1
+	VMULPD  32(CX)(DI*8), Y0, Y3
+	VMOVUPD 32(DX)(DI*8), Y4
+	VSUBPD  Y3, Y4, Y4
+	VMOVUPD Y4, 32(AX)(DI*8)
+	VMAXPD  Y4, Y2, Y2
+	ADDQ    $0x08, DI
+	JMP     logitsdense_loop8
+
+logitsdense_loop4:
+	CMPQ    DI, BX
+	JGE     logitsdense_done
+	VMULPD  (CX)(DI*8), Y0, Y3
+	VMOVUPD (DX)(DI*8), Y4
+	VSUBPD  Y3, Y4, Y4
+	VMOVUPD Y4, (AX)(DI*8)
+	VMAXPD  Y4, Y1, Y1
+	ADDQ    $0x04, DI
+	JMP     logitsdense_loop4
+
+logitsdense_done:
+	VMAXPD  Y2, Y1, Y1
+	VMOVUPD Y1, (SI)
+	VZEROUPPER
+	RET
+
+// func logitsDense32AVX2(dst []float64, c []float32, h []float64, inv float64, mv *[4]float64)
+// Requires: AVX, AVX2, SSE2
+TEXT ·logitsDense32AVX2(SB), NOSPLIT, $0-88
+	MOVQ         dst_base+0(FP), AX
+	MOVQ         c_base+24(FP), CX
+	MOVQ         h_base+48(FP), DX
+	MOVQ         c_len+32(FP), BX
+	MOVQ         mv+80(FP), SI
+	MOVSD        inv+72(FP), X0
+	VBROADCASTSD X0, Y0
+	VMOVUPD      (SI), Y1
+	VMOVAPD      Y1, Y2
+	XORQ         DI, DI
+	MOVQ         BX, R8
+	SUBQ         $0x07, R8
+
+logitsdense32_loop8:
+	CMPQ      DI, R8
+	JGE       logitsdense32_loop4
+	VCVTPS2PD (CX)(DI*4), Y3
+	VMULPD    Y3, Y0, Y3
+	VMOVUPD   (DX)(DI*8), Y4
+	VSUBPD    Y3, Y4, Y4
+	VMOVUPD   Y4, (AX)(DI*8)
+	VMAXPD    Y4, Y1, Y1
+	VCVTPS2PD 16(CX)(DI*4), Y3
+	VMULPD    Y3, Y0, Y3
+	VMOVUPD   32(DX)(DI*8), Y4
+	VSUBPD    Y3, Y4, Y4
+	VMOVUPD   Y4, 32(AX)(DI*8)
+	VMAXPD    Y4, Y2, Y2
+	ADDQ      $0x08, DI
+	JMP       logitsdense32_loop8
+
+logitsdense32_loop4:
+	CMPQ      DI, BX
+	JGE       logitsdense32_done
+	VCVTPS2PD (CX)(DI*4), Y3
+	VMULPD    Y3, Y0, Y3
+	VMOVUPD   (DX)(DI*8), Y4
+	VSUBPD    Y3, Y4, Y4
+	VMOVUPD   Y4, (AX)(DI*8)
+	VMAXPD    Y4, Y1, Y1
+	ADDQ      $0x04, DI
+	JMP       logitsdense32_loop4
+
+logitsdense32_done:
+	VMAXPD  Y2, Y1, Y1
+	VMOVUPD Y1, (SI)
+	VZEROUPPER
+	RET

@@ -32,3 +32,11 @@ func bound2AVX2(ub []float64, low *[4]float64, x0, x1 float64, bs []float64, nin
 func logits4SoAAVX2(buf *float64, stride int, mv *[16]float64, x *[4]*float64, d int, ys []float64, mb int, ninv float64) {
 	panic("compute: no assembly loops")
 }
+
+func logitsDenseAVX2(dst, c, h []float64, inv float64, mv *[4]float64) {
+	panic("compute: no assembly loops")
+}
+
+func logitsDense32AVX2(dst []float64, c []float32, h []float64, inv float64, mv *[4]float64) {
+	panic("compute: no assembly loops")
+}

@@ -190,5 +190,5 @@ func columnBias(lw, g []float64, m int, inv float64) []float64 {
 
 func (c *CPU) fastInfo() Info {
 	return Info{Name: "cpu32", Device: fmt.Sprintf("%s/%s, %d threads", runtime.GOOS, runtime.GOARCH, c.workers),
-		API: c.loops.describe(), Precision: "float32-grade (fast exp, skipped tails)", MaxArray: maxCPUArray}
+		API: c.loops.describe(), Precision: "float32-grade (fast exp, skipped tails)", MaxArray: maxCPUArray, Notes: c.costCacheNote()}
 }

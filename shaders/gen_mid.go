@@ -44,9 +44,20 @@ const (
 // maximum (terms <= 1) has p <= 2^120; a p that underflows (below 2^-126)
 // belongs to a term below F_j 2^-126 <= 2^-66, negligible beside the
 // largest term (>= 1).
+//
+// ValuesAreY (SoftMeanMid with V = Y, dv = d: the entropic map of
+// Pooladian and Niles-Weed 2021, eq. 3) stages no values: the
+// accumulators take the staged 2y'_j = 2 (y_j - y_0) sqrt(log2(e)/eps)
+// of the exponent's chain, so a column is NV vec4s instead of NV + NVV
+// (3 instead of 5 at d = 8), and the mean is mapped back at the end,
+// y_0 + acc / (2 sqrt(log2(e)/eps) s). The factor F_j then multiplies p
+// (p = F_j 2^(...), s += p): one operation a pair more than the staged
+// F_j V_j (2D + 3 against 2D + 2) for two workgroup-memory loads a
+// column fewer.
 type MidOptions struct {
 	R, WG, Tile, FirstMax int
 	Factor                bool
+	ValuesAreY            bool
 }
 
 // FactorBelow and FactorAbove bound H_j - Href (log2 units) for a
@@ -89,7 +100,7 @@ func midVec4s(d, dv int, factor bool) (nv, nvv int) {
 // SmallForm Lazy) and for the soft-mean the accumulators acc{i}_k.
 func midRows(d, dv int, o MidOptions) *midCode {
 	g := &midCode{}
-	nv, nvv := midVec4s(d, dv, o.Factor)
+	nv, nvv := midVec4s(d, o.stagedValues(dv), o.Factor)
 	nc := nv + nvv
 	// Slots of a staged column: 2y'_k (0..d-1), H_j (d); factored, the
 	// sum's constant K_j (d+1) and factor F_j (d+2); the values.
@@ -113,8 +124,15 @@ func midRows(d, dv int, o MidOptions) *midCode {
 		slots[hhSlot], slots[fSlot] = "hh", "f"
 		vfac = "f * "
 	}
-	for k := 0; k < dv; k++ {
+	for k := 0; k < o.stagedValues(dv); k++ {
 		slots[4*nv+k] = fmt.Sprintf("%sV[j * DV + %du]", vfac, k)
+	}
+	// valueSlot is the staged slot of value k: 2y'_k itself for ValuesAreY.
+	valueSlot := func(k int) string {
+		if o.ValuesAreY {
+			return midSlot(k)
+		}
+		return midSlot(4*nv + k)
 	}
 	for v := 0; v < nc; v++ {
 		fmt.Fprintf(&g.stage, "      tile[q * NC + %du] = vec4<f32>(%s);\n", v, strings.Join(slots[4*v:4*v+4], ", "))
@@ -128,7 +146,7 @@ func midRows(d, dv int, o MidOptions) *midCode {
 	acc := func(f string, i int) string {
 		var b strings.Builder
 		for k := 0; k < dv; k++ {
-			b.WriteString(strings.NewReplacer("{i}", fmt.Sprint(i), "{k}", fmt.Sprint(k), "{c}", midSlot(4*nv+k)).Replace(f))
+			b.WriteString(strings.NewReplacer("{i}", fmt.Sprint(i), "{k}", fmt.Sprint(k), "{c}", valueSlot(k)).Replace(f))
 		}
 		return b.String()
 	}
@@ -155,7 +173,13 @@ func midRows(d, dv int, o MidOptions) *midCode {
 		// The general term: p = 2^(v - m) (factored: F_j 2^(K_j + ... - m)).
 		max1 := fmt.Sprintf("tm%d = max(tm%d, %s);\n", i, i, chain(i, midSlot(hSlot)))
 		var add string
-		if o.Factor {
+		if o.Factor && o.ValuesAreY {
+			add = fmt.Sprintf("{ let p = %s * exp2(%s - m%d); s%d += p;%s }\n", midSlot(fSlot), chain(i, midSlot(hhSlot)), i, i,
+				acc(" acc{i}_{k} = fma(p, {c}, acc{i}_{k});", i))
+			fmt.Fprintf(&shifts, "      let sh%d = href - m%d;\n", i, i)
+			fmt.Fprintf(&fast, "        { let p = %s * exp2(%s); s%d += p;%s }\n", midSlot(fSlot), chain(i, fmt.Sprintf("sh%d", i)), i,
+				acc(" acc{i}_{k} = fma(p, {c}, acc{i}_{k});", i))
+		} else if o.Factor {
 			add = fmt.Sprintf("{ let p = exp2(%s - m%d); s%d = fma(%s, p, s%d);%s }\n", chain(i, midSlot(hhSlot)), i, i, midSlot(fSlot), i,
 				acc(" acc{i}_{k} = fma(p, {c}, acc{i}_{k});", i))
 			fmt.Fprintf(&shifts, "      let sh%d = href - m%d;\n", i, i)
@@ -194,12 +218,20 @@ func midRows(d, dv int, o MidOptions) *midCode {
 
 // midTemplate fills pairs_mid.wgsl.
 func midTemplate(d, dv int, o MidOptions, g *midCode, bindings string) (string, error) {
-	nv, nvv := midVec4s(d, dv, o.Factor)
+	nv, nvv := midVec4s(d, o.stagedValues(dv), o.Factor)
 	return Template("pairs_mid", map[string]int{"D": d, "DV": max(dv, 1), "R": o.R, "WG": o.WG, "TILE": o.Tile,
 		"NV": nv, "NC": nv + nvv, "TILENC": o.Tile * (nv + nvv), "FACTOR_BELOW": FactorBelow, "FACTOR_ABOVE": FactorAbove},
 		map[string]string{"BINDINGS": bindings, "DECLS": g.decls.String(), "TILE_HEAD": g.head.String(), "STAGE": trim(&g.stage),
 			"ROWS_INIT": trim(&g.init), "ROWS_PRE": trim(&g.pre), "SWEEP": g.sweep.String(),
 			"ROWS_POST": g.post.String(), "ROWS_FINAL": trim(&g.final)})
+}
+
+// stagedValues is the values a column stages: none for ValuesAreY.
+func (o MidOptions) stagedValues(dv int) int {
+	if o.ValuesAreY {
+		return 0
+	}
+	return dv
 }
 
 // trim is b's text without its last newline (the template supplies it).
@@ -248,17 +280,31 @@ func SoftMeanMid(d, dv int, o MidOptions) (string, error) {
 		return "", fmt.Errorf("shaders: softmean_mid needs %d <= d <= %d, 1 <= dv <= %d and a shape in range; got d=%d dv=%d %+v",
 			MidMinDim, MidMaxDim, MidMaxValues, d, dv, o)
 	}
+	if o.ValuesAreY && dv != d {
+		return "", fmt.Errorf("shaders: softmean_mid with ValuesAreY needs dv = d, got d=%d dv=%d", d, dv)
+	}
 	g := midRows(d, dv, o)
+	// value k of row i from its accumulator: acc itself, or for ValuesAreY
+	// y_0k + acc hs (hs = 1/(2 scale)), and sum_j p_j V_j = s y_0 + acc hs
+	// in the partial.
+	mean, partial := "acc%[1]d_%[2]d * inv%[1]d", "acc%[1]d_%[2]d"
+	if o.ValuesAreY {
+		g.final.WriteString("  let hs = 0.5 / P.scale;\n")
+		mean, partial = "fma(acc%[1]d_%[2]d * inv%[1]d, hs, y0_%[2]d)", "fma(acc%[1]d_%[2]d, hs, s%[1]d * y0_%[2]d)"
+	}
 	for i := 0; i < o.R; i++ {
 		fmt.Fprintf(&g.final, "  if (i%d < P.n && P.nsplit == 1u) {\n    let inv%d = 1.0 / s%d;\n", i, i, i)
 		for k := 0; k < dv; k++ {
-			fmt.Fprintf(&g.final, "    dst[i%d * DV + %du] = acc%d_%d * inv%d;\n", i, k, i, k, i)
+			fmt.Fprintf(&g.final, "    dst[i%d * DV + %du] = %s;\n", i, k, fmt.Sprintf(mean, i, k))
 		}
 		fmt.Fprintf(&g.final, "  }\n  if (i%d < P.n && P.nsplit > 1u) {\n    let o%d = (wid.z * P.n + i%d) * (DV + 2u);\n    dst[o%d] = m%d;\n    dst[o%d + 1u] = s%d;\n", i, i, i, i, i, i, i)
 		for k := 0; k < dv; k++ {
-			fmt.Fprintf(&g.final, "    dst[o%d + %du] = acc%d_%d;\n", i, k+2, i, k)
+			fmt.Fprintf(&g.final, "    dst[o%d + %du] = %s;\n", i, k+2, fmt.Sprintf(partial, i, k))
 		}
 		g.final.WriteString("  }\n")
+	}
+	if o.ValuesAreY {
+		return midTemplate(d, dv, o, g, "@group(0) @binding(5) var<uniform> P: Params;")
 	}
 	return midTemplate(d, dv, o, g,
 		"@group(0) @binding(5) var<storage, read> V: array<f32>;\n@group(0) @binding(6) var<uniform> P: Params;")

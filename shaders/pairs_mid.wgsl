@@ -32,15 +32,25 @@
 // F_j V_j; otherwise the tile runs the general sum p = 2^(K_j + 2x'.y' -
 // m), s += F_j p.
 //
+// For V = Y (shaders.MidOptions.ValuesAreY) no values are staged: the
+// accumulators take the staged 2y'_j, p carries F_j (p = F_j 2^(...),
+// s += p: 2D + 3 a pair), and the mean is y_0 + acc / (2 scale s).
+//
 // Issue bound: the d = 2 soft-min (5 operations a pair) runs at 80% of
 // the exp bound on an H100 and the op counts measured since scale as
 // 80% x 5 / ops (README, Speed), which predicts for the factored soft-min
 // 67% at D = 4, 50% at 6, 40% at 8, 29% at 12 and 22% at 16, and for the
-// factored soft-mean of V = Y (2D + 2) 40%, 29%, 22%, 15% and 12%
-// (measured on an H100 at N = 1e5 with the default shapes: 65%, -, 41%,
-// -, 24% and 36% (general form), 23% (general), 21%, 12%, 9%; see
-// compute/webgpu/mid.go). On top come the NC vec4 loads of a column and
-// the loop's own instructions, shared by the R rows of an invocation.
+// soft-mean of V = Y from the coordinates (2D + 3, unfactored at D = 4)
+// 36%, 27%, 21%, 15% and 11% (measured on an H100 at N = 1e5 with the
+// default shapes: 66%, 48%, 42%, 30%, 24% and 39%, 30%, 24%, 18%, 13%;
+// bench/gpu/results/mid-h100-call{3,4}.jsonl, compute/webgpu/mid.go). On
+// top come the NC vec4 loads of a column and the loop's own
+// instructions, shared by the R rows of an invocation: with the values
+// staged (5 vec4s a column at D = 8) the soft-mean with R = 4 took 14.0
+// ms against 10.0 from the coordinates (3 vec4s), so the staged form was
+// bound by workgroup-memory loads; from the coordinates R = 4 and 8 tie
+// (10.0 ms), and 10.0 ms is 19 x 1e10 operations at 57% of the H100's
+// 3.35e13 FP32 issue slots a second.
 //
 // Float32: the centring makes the terms of the expansion as large as the
 // costs themselves: |x'_i|^2, |y'_j|^2 and 2 x'_i.y'_j are at most

@@ -259,10 +259,14 @@ class Report:
         def pct_goal(label, kernel, d, size, goal_pct, goal_text):
             ms = run.ms(kernel, d, size)
             c = self.cell(kernel, d, size, mark=BOTH)
+            pct = None if ms is None else self.pct(kernel, d, size, ms)[0]
             if kernel == "softmean" and d == 8 and ms is not None:
-                exp_pct = 100 * bound_ms("softmin", run.n(size), 2)[0] / ms
-                c += f"; {exp_pct:.2g}% of the exp bound"
-            met = "?" if ms is None else ("met" if self.pct(kernel, d, size, ms)[0] >= goal_pct else "not met")
+                # The issue states its d = 8 figures (40.7 ms, 5.9%) as shares
+                # of the exp bound, so the goal is judged on that share; the
+                # FMA share (2 d FMAs a pair bind there) is shown beside it.
+                pct = 100 * bound_ms("softmin", run.n(size), 2)[0] / ms
+                c += f"; {pct:.2g}% of the exp bound, which the goal counts"
+            met = "?" if ms is None else ("met" if pct >= goal_pct else "not met")
             self.out(f"| {label} | {c} | | {goal_text} | {met} |")
 
         ms = run.ms("softmin", 2, "1e5")

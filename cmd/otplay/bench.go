@@ -52,6 +52,13 @@ type benchRow struct {
 	// command buffer and submitting it. RecordMS + SubmitMS is the host's
 	// share of MedianMS.
 	SubmitMS float64 `json:"submit_ms,omitempty"`
+	// CostPath says, on the CPU backends from the cost cache's dimension
+	// on, how the timed calls got the cost: "cached" (read from the
+	// stored matrix, built in the warm-up; its build time in BuildMS),
+	// "fused" (computed per pair: the matrix over the budget, or the cache
+	// off) or "mixed"; empty elsewhere.
+	CostPath string  `json:"cost_path,omitempty"`
+	BuildMS  float64 `json:"cost_build_ms,omitempty"`
 }
 
 // benchKernels are the values of bench --kernel.
@@ -99,7 +106,10 @@ submission and waits once; the median over --reps such timings is
 reported, with pairs per second, the fraction of the H100's
 exp-throughput bound (4.18e12 exp/s: one exp per pair) and, on the CPU,
 the process's CPU time per call. Sizes are at most 2^20 (1,048,576)
-points.`, stdout, stderr)
+points. Two untimed calls warm up: on the CPU backends from d = 16 the
+second stores the cost matrix where it fits the budget
+(OTPLAY_CPU_COST_CACHE_MIB, 256 by default; 0: off), and a line (cost_path
+and cost_build_ms in --json) says whether the timed calls read it.`, stdout, stderr)
 	backend := fs.String("backend", "gpu", backendFlagHelp)
 	sizes := fs.String("sizes", "1e3,1e4", "comma-separated N (= M)")
 	dims := fs.String("d", "2", "point dimension, or a comma-separated list (2,64)")
@@ -173,6 +183,13 @@ points.`, stdout, stderr)
 				if !*asJSON {
 					fmt.Fprintf(stdout, "%-9s %-6s n=m=%-8d d=%-3d median %9.3f ms  min %9.3f ms  cpu %9.3f ms  %8.3g pairs/s  %5.1f%% of the H100 exp bound\n",
 						row.Kernel, row.Backend, row.N, row.D, row.MedianMS, row.MinMS, row.CPUMS, row.PairsPerSec, row.ExpBoundPct)
+					switch row.CostPath {
+					case "":
+					case "cached":
+						fmt.Fprintf(stdout, "%-9s cost: read from the stored matrix (built in %.1f ms in the warm-up)\n", "", row.BuildMS)
+					default:
+						fmt.Fprintf(stdout, "%-9s cost: %s\n", "", row.CostPath)
+					}
 				}
 			}
 		}
@@ -301,9 +318,23 @@ func benchOne(b compute.Backend, bc benchCase, reps, batch int) (benchRow, error
 		}
 		return nil
 	}
-	// Warm up: compile the pipeline, touch the buffers.
-	if err := call(); err != nil {
-		return row, err
+	// Warm up: compile the pipeline, touch the buffers; twice, because the
+	// CPU backends store a cost matrix on a pair's second call
+	// (compute/costcache.go), like POT's M outside its timed iterations.
+	cpuBackend, _ := b.(*compute.CPU)
+	var warm compute.CostCacheStats
+	if cpuBackend != nil {
+		warm = cpuBackend.CostCacheStats()
+	}
+	for range 2 {
+		if err := call(); err != nil {
+			return row, err
+		}
+	}
+	var before compute.CostCacheStats
+	if cpuBackend != nil {
+		before = cpuBackend.CostCacheStats()
+		row.BuildMS = (before.BuildSeconds - warm.BuildSeconds) * 1e3
 	}
 	if err := sync(); err != nil {
 		return row, err
@@ -344,6 +375,17 @@ func benchOne(b compute.Backend, bc benchCase, reps, batch int) (benchRow, error
 	}
 	if err := compute.CheckFinite(kernel+" output", res); err != nil {
 		return row, err
+	}
+	if cpuBackend != nil {
+		after := cpuBackend.CostCacheStats()
+		switch cached, fused := after.Cached-before.Cached, after.Fused-before.Fused; {
+		case cached > 0 && fused > 0:
+			row.CostPath = "mixed"
+		case cached > 0:
+			row.CostPath = "cached"
+		case fused > 0:
+			row.CostPath = "fused"
+		}
 	}
 	slices.Sort(times)
 	slices.Sort(cpu)

@@ -433,7 +433,9 @@ func runSoftMean(b compute.Backend, p pairData, eps float64) ([]float64, error) 
 }
 
 // runSoftMeanCols runs SoftMean with V_j = the first dv coordinates of
-// y_j (uploaded as an m x dv array).
+// y_j (uploaded as an m x dv array; for dv = d, Y's own array, as an
+// entropic map passes it: pairs_mid.wgsl then reads the values from the
+// staged coordinates, shaders.MidOptions.ValuesAreY).
 func runSoftMeanCols(b compute.Backend, p pairData, eps float64, dv int) ([]float64, error) {
 	v := make([]float64, p.m*dv)
 	for j := 0; j < p.m; j++ {
@@ -450,7 +452,11 @@ func runSoftMeanCols(b compute.Backend, p pairData, eps float64, dv int) ([]floa
 	}
 	defer b.Free(dst)
 	pairs := compute.Pairs{X: in[0], Y: in[1], N: p.n, M: p.m, D: p.d, LogW: in[2], G: in[3], Eps: eps}
-	if err := b.SoftMean(dst, pairs, in[4], dv); err != nil {
+	v4 := in[4]
+	if dv == p.d {
+		v4 = in[1]
+	}
+	if err := b.SoftMean(dst, pairs, v4, dv); err != nil {
 		return nil, err
 	}
 	got := make([]float64, p.n*dv)

@@ -128,14 +128,18 @@
 // the exponent as a factor F_j = 2^(H_j - Href), so a pair costs d + 2
 // operations (soft-min) or d + dv + 2 (soft-mean), with a per-tile
 // fallback to the general form where the column constants span too much.
+// The soft-mean of V = Y (Y's own array, dv = d) reads its values from
+// the staged coordinates (shaders.MidOptions.ValuesAreY): 2d + 3
+// operations a pair and two vec4 loads a column fewer at d = 8.
 // MidShape and the OTPLAY_*MID* variables tune them. Measured on an H100
 // (bench/gpu/mid.sh, N = 1e5, eps 0.05 d/2, medians of 10; figures for
 // every d and shape in mid.go), against softmin_hd2.wgsl /
-// softmean_hd2.wgsl in the same call:
+// softmean_hd2.wgsl (the first round's call 2; d = 12 and 16 call 3,
+// unrolled) and the staged soft-mean:
 //
-//	soft-min  d = 8   7.81 ms (31% of the exp bound)  ->  5.83 ms (41%)
-//	soft-mean d = 8  35.6 ms (7%; 13% of the FMA bound) ->  11.5 ms (21%; 42%)
-//	soft-min / soft-mean d = 4: 5.87 / 15.6 -> 3.67 / 6.73;  d = 16: 12.2 / 39.0 -> 10.0 / 25.6
+//	soft-min  d = 8   7.81 ms (31% of the exp bound)  ->  5.76 ms (42%)
+//	soft-mean d = 8  35.6 ms (7%; 13% of the FMA bound) ->  11.5 ms (21%; 42%, values staged) -> 10.0 ms (24%; 48%, V = Y)
+//	soft-min / soft-mean d = 4: 5.87 / 15.6 -> 3.63 / 6.0;  d = 16: 10.5 / 34.6 -> 10.0 / 18.6
 //
 // Arrays past the device's maxStorageBufferBindingSize (128 MiB by default,
 // the adapter's own limit where it is larger) are refused with a

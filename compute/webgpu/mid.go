@@ -12,24 +12,25 @@ import (
 )
 
 // Defaults of the mid-dimension kernels (pairs_mid.wgsl, shaders.SoftMinMid
-// and shaders.SoftMeanMid), all from two H100 calls of bench/gpu/mid.sh
-// (2026-12-06, N = 1e5, ms; bench/gpu/results/mid-h100-call{1,2}.jsonl):
+// and shaders.SoftMeanMid), from four H100 calls of bench/gpu/mid.sh
+// (2026-12-06, N = 1e5, ms; bench/gpu/results/mid-h100-call{1,2,3,4}.jsonl):
 //
-//   - the range: they take every d from 4 to 16 (their limit), faster
-//     than softmin_hd2.wgsl / softmean_hd2.wgsl at each d measured; in the
-//     second call (defaults, or the best shape measured where noted)
-//     against hd2, soft-min / soft-mean: d = 4 3.67 / 6.73 against 5.87 /
-//     15.6; d = 6 5.20 (unfactored, R = 4) / 10.2 against 7.83 / 35.1;
-//     d = 8 5.83 / 11.5 against 7.81 / 35.6; d = 12 8.90 (unfactored,
-//     R = 4) / 20.5 against 10.2 / 42.3; d = 16 10.0 / 25.6 against 12.2 /
-//     39.0.
+//   - the range: they take every d from 4 to 16 (their limit). Against
+//     the unrolled softmin_hd2.wgsl / softmean_hd2.wgsl in call 3,
+//     soft-min / soft-mean: d = 12 7.93 / 17.1 against 10.2 / 42.7; d = 16
+//     9.97 / 19.6 against 10.5 / 34.6 (at 1e4 d = 16 the soft-min is a tie,
+//     0.162 against 0.150; 0.118 against 0.141 at d = 12). The second call
+//     (the first round) had hd2 slower at d = 4, 6 and 8 too (5.87, 7.83,
+//     7.81 against 3.67, 5.20, 5.83 for the soft-min).
 //   - FirstMax 32: the first maxima over 32 columns, not the whole first
 //     tile (d = 8: 6.71 against 7.24 ms; 0.115 against 0.162 at 1e4).
 //   - the workgroups: 128 for the soft-min (64: 8.12 against 7.12 ms,
-//     call 1), 64 for the soft-mean; the soft-min's column split aims at
-//     SoftMinTargetGroups as softmin_small.wgsl does (2048 groups: 6.96
-//     against 6.71 ms).
-//   - rows and the factored form: see midRows and midFactor.
+//     call 1; 256 in call 4: 3.62 / 6.40 / 10.5 against 3.63 / 5.76 /
+//     10.0 at d = 4, 8, 16), 64 for the soft-mean (128 and 256: see
+//     midRows); the soft-min's column split aims at SoftMinTargetGroups
+//     as softmin_small.wgsl does (2048 groups: 6.96 against 6.71 ms).
+//   - rows, the factored form and the soft-mean of V = Y: see midRows,
+//     midFactor and midValuesY.
 const (
 	midSoftMinDefaultMax  = 16
 	midSoftMeanDefaultMax = 16
@@ -55,11 +56,15 @@ const (
 //   - FirstMax: the columns whose maxima start the Lazy form
 //     (shaders.MidOptions; default 32, a tile length or more: the whole
 //     first tile); OTPLAY_MID_FIRST.
+//   - ValuesY: 1 off, 2 on, the soft-mean of V = Y (the same array, dv =
+//     d) from the staged coordinates (shaders.MidOptions.ValuesAreY;
+//     default midValuesY); OTPLAY_MID_VALUES_Y=0 or 1.
 type MidShape struct {
 	SoftMinMax, SoftMeanMax int
 	R, MeanR, WG, MeanWG    int
 	FirstMax                int
 	Factor                  int
+	ValuesY                 int
 }
 
 func midShapeFromEnv() MidShape {
@@ -78,6 +83,7 @@ func midShapeFromEnv() MidShape {
 		MeanWG:      intFromEnv("OTPLAY_MID_MEAN_WG", 256),
 		FirstMax:    intFromEnv("OTPLAY_MID_FIRST", 1<<20),
 		Factor:      midFactorFromEnv(),
+		ValuesY:     map[string]int{"0": 1, "1": 2}[os.Getenv("OTPLAY_MID_VALUES_Y")],
 	}
 }
 
@@ -97,7 +103,7 @@ func (b *Backend) MidShape() MidShape { return b.mid }
 // SetMidShape sets the shape; it panics on a field outside the ranges of
 // MidShape.
 func (b *Backend) SetMidShape(s MidShape) {
-	if s.R < 0 || s.R > 16 || s.MeanR < 0 || s.MeanR > 16 || s.WG < 0 || s.WG > 256 || s.MeanWG < 0 || s.MeanWG > 256 || s.FirstMax < 0 || s.Factor < 0 || s.Factor > 2 {
+	if s.R < 0 || s.R > 16 || s.MeanR < 0 || s.MeanR > 16 || s.WG < 0 || s.WG > 256 || s.MeanWG < 0 || s.MeanWG > 256 || s.FirstMax < 0 || s.Factor < 0 || s.Factor > 2 || s.ValuesY < 0 || s.ValuesY > 2 {
 		panic(fmt.Sprintf("webgpu: MidShape out of range: %+v", s))
 	}
 	b.mid = s
@@ -106,14 +112,32 @@ func (b *Backend) SetMidShape(s MidShape) {
 // midRows is the default rows per invocation of the mid kernels: each
 // staged column serves R rows, so R amortises its NC vec4 loads and the
 // loop's own instructions, while R (d + dv + 2) registers hold the rows.
-// Measured on the H100 at N = 1e5 (factored, ms): the soft-min R = 8
-// against 4 at d = 4, 8, 16: 3.67 / 5.83 / 10.0 against 3.94 / 6.71 /
-// 10.8 (2 was slower still in call 1: 8.14 at d = 8); the soft-mean
-// R = 8 against 4: 11.5 against 14.1 ms at d = 8, but 7.42 against 6.92
-// at d = 4 and 38.8 against 25.6 at d = 16 (34 registers a row), so 8
-// only where d + dv is 14 to 16 (measured at d = dv = 8 only).
-func midRows(d, dv int) int {
-	if dv == 0 || dv+d >= 14 && dv+d <= 16 {
+// valuesY is the soft-mean of V = Y from the staged coordinates
+// (midValuesY). Measured on the H100 at N = 1e5 (ms; calls 3 and 4 are
+// bench/gpu/results/mid-h100-call{3,4}.jsonl, calls 1 and 2 the first
+// round's):
+//
+//   - the soft-min, factored, R = 8 against 4 and 16 (call 3): d = 4
+//     3.65 against 3.87 / 3.89; d = 6 4.95 against 5.78 / 5.01; d = 8
+//     5.84 against 6.67 / 6.25; d = 12 7.93 against 8.39 (12: 12.9);
+//     d = 16 9.97 against 10.7 (12: 11.3).
+//   - the soft-mean of V = Y (call 4, 64 invocations; R = 4 / 6 / 8 with
+//     128 invocations in brackets): d = 6 7.90 / 9.60 (8.15 / 9.63 /
+//     8.54); d = 8 10.0 / 10.7 (10.3 / 10.9 / 10.0); d = 12 17.1 / 13.5
+//     (16.5 / 13.7 / 13.5); d = 16 19.9 / 18.6 (20.3 / 19.2 / -); d = 4
+//     R = 4 6.02 against 7.35 with 8 (call 3). So four rows up to d = 8,
+//     six from d = 12 (d = 9 to 11 unmeasured: six from 10).
+//   - the soft-mean with staged values (calls 1, 2): R = 8 against 4 11.5
+//     against 14.1 ms at d = dv = 8, but 7.42 against 6.92 at d = 4 and
+//     38.8 against 25.6 at d = 16 (34 registers a row), so 8 only where
+//     d + dv is 14 to 16 (measured at d = dv = 8 only).
+func midRows(d, dv int, valuesY bool) int {
+	switch {
+	case dv == 0:
+		return 8
+	case valuesY && d >= 10:
+		return 6
+	case !valuesY && dv+d >= 14 && dv+d <= 16:
 		return 8
 	}
 	return 4
@@ -121,20 +145,36 @@ func midRows(d, dv int) int {
 
 // midFactor says whether the factored form (shaders.MidOptions.Factor)
 // is the default: always for the soft-min, where with R = 8 it was the
-// fastest shape measured at d = 4, 8 and 16 (with R = 4, factored against
-// unfactored: 3.94 / 5.80 / 6.71 / 10.2 / 10.8 ms against 4.12 / 5.20 /
-// 6.51 / 8.90 / 11.5 at d = 4 / 6 / 8 / 12 / 16; R = 8 unfactored was not
-// measured with the 32-column first maxima); for the soft-mean from
-// d = 7 (R = 4: 14.1 / 20.5 / 25.6 against 14.8 / 20.5 / 26.3 at d = 8,
-// 12, 16, but 6.92 / 11.9 against 6.73 / 10.2 at d = 4 and 6).
-func midFactor(d, dv int, s MidShape) bool {
+// fastest shape measured at every d (call 3, unfactored: 4.09 / 5.37 /
+// 6.71 / 8.65 / 10.3 against 3.65 / 4.95 / 5.84 / 7.93 / 9.97 ms at d =
+// 4 / 6 / 8 / 12 / 16); for the soft-mean of V = Y from d = 6 (call 3,
+// R = 4: 7.97 against 9.06 at d = 6, but 6.49 against 6.03 at d = 4), with
+// staged values from d = 7 (R = 4: 14.1 / 20.5 / 25.6 against 14.8 /
+// 20.5 / 26.3 at d = 8, 12, 16, but 6.92 / 11.9 against 6.73 / 10.2 at
+// d = 4 and 6; call 2).
+func midFactor(d, dv int, valuesY bool, s MidShape) bool {
 	switch s.Factor {
 	case 1:
 		return false
 	case 2:
 		return true
 	}
-	return dv == 0 || d >= 7
+	return dv == 0 || d >= 7 || valuesY && d >= 6
+}
+
+// midValuesY says whether the soft-mean of values v (dv of them) runs
+// with shaders.MidOptions.ValuesAreY: only where v is p.Y's own array
+// and dv = d, and then by default (call 3, ms at d = 4 / 6 / 8 / 12 /
+// 16, default shapes: 6.06 / 9.07 / 10.7 / 17.1 / 19.6 against 6.68 /
+// 10.2 / 11.4 / 20.3 / 25.4 with the values staged; at d = 8 with four
+// rows 10.0 against 14.0). The library's own soft-means pass other
+// arrays (the denoiser's Y is alpha x the data), so this is the
+// entropic map of a caller that passes Y itself, and otplay bench.
+func midValuesY(p compute.Pairs, v compute.Array, dv int, s MidShape) bool {
+	if dv != p.D || v == nil || v != p.Y {
+		return false
+	}
+	return s.ValuesY != 1
 }
 
 // useMid says whether a squared-Euclidean SoftMin (dv = 0) or SoftMean at
@@ -160,8 +200,8 @@ func midTile(d, dv, max int, factor bool) int {
 // softmin_combine.wgsl when the column range is split across workgroups
 // (aiming at SoftMinTargetGroups as softmin_small.wgsl does).
 func (b *Backend) softMinMid(dst compute.Array, p compute.Pairs) error {
-	o := shaders.MidOptions{R: cmp.Or(b.mid.R, midRows(p.D, 0)), WG: cmp.Or(b.mid.WG, midSoftMinWG),
-		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, 0, b.mid)}
+	o := shaders.MidOptions{R: cmp.Or(b.mid.R, midRows(p.D, 0, false)), WG: cmp.Or(b.mid.WG, midSoftMinWG),
+		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, 0, false, b.mid)}
 	o.Tile = midTile(p.D, 0, 256, o.Factor)
 	rowBlocks := (p.N + o.WG*o.R - 1) / (o.WG * o.R)
 	target := b.TargetGroups
@@ -197,16 +237,25 @@ func (b *Backend) softMinMid(dst compute.Array, p compute.Pairs) error {
 // softMeanMid runs pairs_mid.wgsl as the soft-mean (shaders.SoftMeanMid),
 // then softmean_combine.wgsl when the column range is split.
 func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Array, dv int) error {
-	o := shaders.MidOptions{R: cmp.Or(b.mid.MeanR, midRows(p.D, dv)), WG: cmp.Or(b.mid.MeanWG, midSoftMeanWG),
-		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, dv, b.mid)}
-	o.Tile = midTile(p.D, dv, 128, o.Factor)
+	vy := midValuesY(p, v, dv, b.mid)
+	o := shaders.MidOptions{R: cmp.Or(b.mid.MeanR, midRows(p.D, dv, vy)), WG: cmp.Or(b.mid.MeanWG, midSoftMeanWG),
+		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, dv, vy, b.mid), ValuesAreY: vy}
+	staged := dv
+	if o.ValuesAreY {
+		staged = 0
+	}
+	o.Tile = midTile(p.D, staged, 128, o.Factor)
 	rowBlocks := (p.N + o.WG*o.R - 1) / (o.WG * o.R)
 	nsplit, jchunk, err := b.midSplit(rowBlocks, p.M, o, b.TargetGroups)
 	if err != nil {
 		return err
 	}
 	key := fmt.Sprintf("softmean_mid:D=%d:DV=%d:%+v", p.D, dv, o)
-	k, err := b.kernelFunc(key, 6, func() (string, error) { return shaders.SoftMeanMid(p.D, dv, o) })
+	bufs := []*gpu.Buffer{nil, b.bufOf(p.X), b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G)}
+	if !o.ValuesAreY {
+		bufs = append(bufs, b.bufOf(v))
+	}
+	k, err := b.kernelFunc(key, len(bufs), func() (string, error) { return shaders.SoftMeanMid(p.D, dv, o) })
 	if err != nil {
 		return err
 	}
@@ -217,7 +266,7 @@ func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Arra
 		}
 	}
 	gx, gy := b.dev.Grid(rowBlocks)
-	bufs := []*gpu.Buffer{out, b.bufOf(p.X), b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G), b.bufOf(v)}
+	bufs[0] = out
 	if err := b.dev.Dispatch(k, bufs, midParams(p, jchunk, nsplit, gx), gx, gy, uint32(nsplit)); err != nil {
 		return wrap(err)
 	}

@@ -20,10 +20,14 @@ import (
 // ragged. Each case runs with two rows an invocation, factored, with the
 // column range split across workgroups (TargetGroups 64: two splits on
 // lavapipe, merged by softmin_combine.wgsl / softmean_combine.wgsl) and
-// whole (TargetGroups 1); at d = 8 also in the default shape, split, and
+// whole (TargetGroups 1); at d = 8 and 16 also in the default shape
+// (the soft-mean of V = Y: four rows at d = 8, six at 16), split; at d = 8
 // whole with 8 rows an invocation for the soft-min, 1 for the soft-mean,
-// the first maxima over 16 columns only, unfactored (compute/conformance
-// checks the defaults at d = 5, 8 and 16).
+// the first maxima over 16 columns only, unfactored, and split,
+// unfactored, with the values staged (compute/conformance checks the
+// defaults at d = 5, 8 and 16). Where V = Y the soft-mean gets Y's own
+// array, so that it runs from the staged coordinates
+// (shaders.MidOptions.ValuesAreY) except in that last shape.
 //
 // The potentials are g_j = slope eps j. At eps = 0.05 and M = 600 (as in
 // TestSmallForms; with more columns g/eps reaches 5000 log2 units and
@@ -76,8 +80,9 @@ func TestMidKernels(t *testing.T) {
 			for _, run := range []struct {
 				groups int
 				shape  webgpu.MidShape
-			}{{64, small}, {1, small}, {64, webgpu.MidShape{}}, {1, webgpu.MidShape{R: 8, MeanR: 1, FirstMax: 16, Factor: 1}}} {
-				if run.shape.R != 2 && c.d != 8 {
+			}{{64, small}, {1, small}, {64, webgpu.MidShape{}}, {1, webgpu.MidShape{R: 8, MeanR: 1, FirstMax: 16, Factor: 1}},
+				{64, webgpu.MidShape{Factor: 1, ValuesY: 1}}} {
+				if run.shape.R != 2 && c.d != 8 && !(run.shape == webgpu.MidShape{} && c.d == 16) {
 					continue
 				}
 				be.TargetGroups, be.SoftMinTargetGroups = run.groups, run.groups
@@ -124,7 +129,11 @@ func pairsRunW(t *testing.T, be compute.Backend, x, y, lw, g, v []float64, n, m,
 	xa, _ := be.Upload(x)
 	ya, _ := be.Upload(y)
 	ga, _ := be.Upload(g)
-	va, _ := be.Upload(v)
+	va := ya // V = Y: the same array, as the entropic map passes it
+	if len(v) != len(y) || len(v) > 0 && &v[0] != &y[0] {
+		va, _ = be.Upload(v)
+		defer be.Free(va)
+	}
 	fa, _ := be.Alloc(n)
 	ma, _ := be.Alloc(n * dv)
 	var wa compute.Array
@@ -136,7 +145,6 @@ func pairsRunW(t *testing.T, be compute.Backend, x, y, lw, g, v []float64, n, m,
 		be.Free(xa)
 		be.Free(ya)
 		be.Free(ga)
-		be.Free(va)
 		be.Free(fa)
 		be.Free(ma)
 	}()

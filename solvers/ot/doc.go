@@ -3,7 +3,9 @@
 // penalties), partial (a given total mass), the debiased Sinkhorn
 // divergence with its gradient, and the entropic map estimator. Every
 // iteration runs on the backend (the GPU when there is one); the N x M
-// cost and plan matrices are never stored.
+// plan is never stored, nor the cost, except by the CPU backends from
+// d = 16 within their memory budget (compute/costcache.go: the same
+// numbers, faster).
 //
 // # Problem and conventions
 //

@@ -623,6 +623,67 @@ func logits4SoA() {
 	RET()
 }
 
+// logitsDense writes dst[j] = h[j] - c[j]*inv (the product rounded, then
+// the difference: the fused loops' logits) and raises the lanes of mv to
+// their maxima, eight columns a step (two running maxima) and a last four;
+// with single, c holds float32 costs, widened exactly (VCVTPS2PD).
+func logitsDense(single bool) {
+	name, label, scale, cType := "logitsDenseAVX2", "logitsdense", uint8(8), "[]float64"
+	if single {
+		name, label, scale, cType = "logitsDense32AVX2", "logitsdense32", 4, "[]float32"
+	}
+	TEXT(name, NOSPLIT, "func(dst []float64, c "+cType+", h []float64, inv float64, mv *[4]float64)")
+	Pragma("noescape")
+	Doc(name + " is denseLogits' row loop (see costcache.go).")
+	dst := Load(Param("dst").Base(), GP64())
+	c := Load(Param("c").Base(), GP64())
+	h := Load(Param("h").Base(), GP64())
+	n := Load(Param("c").Len(), GP64())
+	mvp := Load(Param("mv"), GP64())
+	inv, m0, m1 := YMM(), YMM(), YMM()
+	VBROADCASTSD(Load(Param("inv"), XMM()), inv)
+	VMOVUPD(Mem{Base: mvp}, m0)
+	VMOVAPD(m0, m1)
+	j := GP64()
+	XORQ(j, j)
+	end8 := GP64()
+	MOVQ(n, end8)
+	SUBQ(Imm(7), end8)
+	// step writes four logits from column j + 4u into the maxima mv.
+	step := func(u int, mv VecVirtual) {
+		t, v := YMM(), YMM()
+		cm := Mem{Base: c, Index: j, Scale: scale, Disp: 4 * int(scale) * u}
+		if single {
+			VCVTPS2PD(cm, t)
+			VMULPD(t, inv, t)
+		} else {
+			VMULPD(cm, inv, t)
+		}
+		VMOVUPD(Mem{Base: h, Index: j, Scale: 8, Disp: 32 * u}, v)
+		VSUBPD(t, v, v) // h - c inv
+		VMOVUPD(v, Mem{Base: dst, Index: j, Scale: 8, Disp: 32 * u})
+		VMAXPD(v, mv, mv)
+	}
+	Label(label + "_loop8")
+	CMPQ(j, end8)
+	JGE(LabelRef(label + "_loop4"))
+	step(0, m0)
+	step(1, m1)
+	ADDQ(Imm(8), j)
+	JMP(LabelRef(label + "_loop8"))
+	Label(label + "_loop4")
+	CMPQ(j, n)
+	JGE(LabelRef(label + "_done"))
+	step(0, m0)
+	ADDQ(Imm(4), j)
+	JMP(LabelRef(label + "_loop4"))
+	Label(label + "_done")
+	VMAXPD(m1, m0, m0)
+	VMOVUPD(m0, Mem{Base: mvp})
+	VZEROUPPER()
+	RET()
+}
+
 func main() {
 	ConstraintExpr("amd64")
 	constants()
@@ -634,5 +695,7 @@ func main() {
 	logits4Dot()
 	bound2()
 	logits4SoA()
+	logitsDense(false)
+	logitsDense(true)
 	Generate()
 }

@@ -54,3 +54,29 @@ for (n, m, d, eps, mass) in [(8, 6, 2, 0.2, 0.5), (10, 12, 2, 0.1, 0.8)]:
 with open("pot_ref.json", "w") as fh:
     json.dump(dict(pot=ot.__version__, cases=cases), fh)
 print("wrote", len(cases), "cases with POT", ot.__version__)
+
+# pot_hd_ref.json: the same three problems at d = 64 (the digits' dimension),
+# where the CPU backends read the cost from a stored matrix
+# (compute/costcache.go); eps = 0.05 d/2 as in bench/pot. Its own generator,
+# so that pot_ref.json's cases stay as they were.
+rng = np.random.default_rng(64)
+cases = []
+d, eps = 64, 1.6
+X, Y = cloud(40, d), cloud(30, d, 0.5)
+a, b = weights(40), weights(30)
+# stopThr 1e-15: at 1e-13 POT stops where the plan is still 1.3e-12 from
+# its limit (relative to the largest entry; otplay's cpuref and cpu agreed
+# with each other to 1e-13 and were both that far from it).
+P = ot.sinkhorn(a, b, ot.dist(X, Y), reg=eps, method="sinkhorn_log", numItermax=100000, stopThr=1e-15)
+add("sinkhorn_d64_n40_m30", X, Y, a, b, P, eps=eps)
+X, Y = cloud(36, d), cloud(44, d, 0.5)
+a, b = weights(36, 1.0), weights(44, 1.6)
+P = ot.sinkhorn_unbalanced(a, b, ot.dist(X, Y), reg=eps, reg_m=2.0, numItermax=200000, stopThr=1e-14)
+add("unbalanced_d64_n36_m44", X, Y, a, b, P, eps=eps, tau=2.0)
+X, Y = cloud(32, d), cloud(28, d, 0.5)
+a, b = weights(32, 1.0), weights(28, 1.2)
+P = ot.partial.entropic_partial_wasserstein(a, b, ot.dist(X, Y), reg=eps, m=0.5, numItermax=200000, stopThr=1e-15)
+add("partial_d64_n32_m28", X, Y, a, b, P, eps=eps, mass=0.5)
+with open("pot_hd_ref.json", "w") as fh:
+    json.dump(dict(pot=ot.__version__, cases=cases), fh)
+print("wrote", len(cases), "d = 64 cases with POT", ot.__version__)

@@ -162,12 +162,16 @@ func sqDist(x, y []float64) float64 {
 // rowLSE returns log sum_{j < m} exp(l(i, j)) in one pass with a running
 // maximum (online log-sum-exp). The maximum starts at -MaxFloat64, not
 // -Inf, so columns of zero weight (l = -Inf) add exp(-Inf) = 0 instead of
-// exp(-Inf + Inf) = NaN.
+// exp(-Inf + Inf) = NaN; a logit of +Inf makes it +Inf however many
+// there are (infiniteColumns).
 func rowLSE(i, m int, l func(i, j int) float64) float64 {
 	mx, s := -math.MaxFloat64, 0.0
 	for j := 0; j < m; j++ {
 		v := l(i, j)
 		if v <= mx {
+			if v == mx && v > math.MaxFloat64 {
+				continue // a second +Inf: the sum stays +Inf (e^(Inf - Inf) is NaN)
+			}
 			s += math.Exp(v - mx)
 		} else {
 			s = s*math.Exp(mx-v) + 1
@@ -189,6 +193,9 @@ func rowMean(dst, vals []float64, i, m int, l func(i, j int) float64) {
 		vj := vals[j*dv : j*dv+dv]
 		if v <= mx {
 			w := math.Exp(v - mx)
+			if v == mx && v > math.MaxFloat64 {
+				w = 1 // a second +Inf: the weights tend to equal ones on the +Inf columns
+			}
 			s += w
 			for k, t := range vj {
 				dst[k] += w * t

@@ -234,6 +234,15 @@ func (c *CPU) SoftMin(dst Array, p Pairs) error {
 	// (cpufast.go) and cpu (cpu64.go). Any other cost, and cpuref, take
 	// the plain loop below.
 	if fastCost(p) && !c.ref {
+		if js := infiniteColumns(p); js != nil {
+			// Every row's sum is +Inf: f_i = -Inf, as rowLSE gives (the
+			// fast loops, which shift by a row's largest logit, would take
+			// e^(Inf - Inf)).
+			for i := range host(dst) {
+				host(dst)[i] = math.Inf(-1)
+			}
+			return nil
+		}
 		if c.fast {
 			c.softMinFast(host(dst), p)
 		} else {
@@ -275,6 +284,10 @@ func (c *CPU) SoftMean(dst Array, p Pairs, v Array, dv int) error {
 	c.wrote(dst)
 	// The dispatch to the fast kernels, as in SoftMin.
 	if fastCost(p) && !c.ref {
+		if js := infiniteColumns(p); js != nil {
+			infiniteMean(host(dst), host(v), dv, js)
+			return nil
+		}
 		if c.fast {
 			c.softMeanFast(host(dst), p, host(v), dv)
 		} else {
@@ -292,6 +305,49 @@ func (c *CPU) SoftMean(dst Array, p Pairs, v Array, dv int) error {
 		}
 	})
 	return nil
+}
+
+// infiniteColumns returns the columns j whose bias h_j = logw_j +
+// g_j/eps (columnBias) is +Inf, in order, or nil. Where there are any,
+// every row's sum sum_j e^(h_j - C_ij/eps) is +Inf (for finite points),
+// so the soft-min is -Inf and the soft-mean's weights tend to equal ones
+// on these columns and 0 elsewhere (infiniteMean): what the reference's
+// running maximum gives (rowLSE, rowMean) and the fast paths, which
+// shift by a row's largest logit, take in this one O(M) pass.
+func infiniteColumns(p Pairs) []int {
+	lw, g, inv := host(p.LogW), host(p.G), 1/p.Eps
+	var js []int
+	for j := range p.M {
+		var h float64
+		if g != nil {
+			h = g[j] * inv
+		}
+		if lw != nil {
+			h += lw[j]
+		}
+		if h > math.MaxFloat64 {
+			js = append(js, j)
+		}
+	}
+	return js
+}
+
+// infiniteMean sets every row of out (dv values each) to the plain mean of
+// the values of the columns js, summed in order: rowMean's result where
+// those columns' logits are +Inf.
+func infiniteMean(out, vals []float64, dv int, js []int) {
+	mean := make([]float64, dv)
+	for _, j := range js {
+		for k, t := range vals[j*dv : j*dv+dv] {
+			mean[k] += t
+		}
+	}
+	for k := range mean {
+		mean[k] /= float64(len(js))
+	}
+	for i := 0; i+dv <= len(out); i += dv {
+		copy(out[i:i+dv], mean)
+	}
 }
 
 // MapScalar is the scalar function of Map, shared by the CPU backend and

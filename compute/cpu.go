@@ -234,19 +234,19 @@ func (c *CPU) SoftMin(dst Array, p Pairs) error {
 	// (cpufast.go) and cpu (cpu64.go). Any other cost, and cpuref, take
 	// the plain loop below.
 	if fastCost(p) && !c.ref {
-		if js := infiniteColumns(p); js != nil {
-			// Every row's sum is +Inf: f_i = -Inf, as rowLSE gives (the
-			// fast loops, which shift by a row's largest logit, would take
-			// e^(Inf - Inf)).
-			for i := range host(dst) {
-				host(dst)[i] = math.Inf(-1)
-			}
-			return nil
+		out, sp := host(dst), specialsOf(p)
+		switch {
+		case sp.nan:
+			fill(out, math.NaN())
+		case sp.inf != nil:
+			fill(out, math.Inf(-1))
+		case c.fast:
+			c.softMinFast(out, p)
+		default:
+			c.softMin64(out, p, grade64)
 		}
-		if c.fast {
-			c.softMinFast(host(dst), p)
-		} else {
-			c.softMin64(host(dst), p, grade64)
+		for _, i := range sp.nanRows {
+			out[i] = math.NaN()
 		}
 		return nil
 	}
@@ -284,14 +284,19 @@ func (c *CPU) SoftMean(dst Array, p Pairs, v Array, dv int) error {
 	c.wrote(dst)
 	// The dispatch to the fast kernels, as in SoftMin.
 	if fastCost(p) && !c.ref {
-		if js := infiniteColumns(p); js != nil {
-			infiniteMean(host(dst), host(v), dv, js)
-			return nil
+		out, sp := host(dst), specialsOf(p)
+		switch {
+		case sp.nan:
+			fill(out, math.NaN())
+		case sp.inf != nil:
+			infiniteMean(out, host(v), dv, sp.inf)
+		case c.fast:
+			c.softMeanFast(out, p, host(v), dv)
+		default:
+			c.softMean64(out, p, host(v), dv, grade64)
 		}
-		if c.fast {
-			c.softMeanFast(host(dst), p, host(v), dv)
-		} else {
-			c.softMean64(host(dst), p, host(v), dv, grade64)
+		for _, i := range sp.nanRows {
+			fill(out[i*dv:i*dv+dv], math.NaN())
 		}
 		return nil
 	}
@@ -307,16 +312,27 @@ func (c *CPU) SoftMean(dst Array, p Pairs, v Array, dv int) error {
 	return nil
 }
 
-// infiniteColumns returns the columns j whose bias h_j = logw_j +
-// g_j/eps (columnBias) is +Inf, in order, or nil. Where there are any,
-// every row's sum sum_j e^(h_j - C_ij/eps) is +Inf (for finite points),
-// so the soft-min is -Inf and the soft-mean's weights tend to equal ones
-// on these columns and 0 elsewhere (infiniteMean): what the reference's
-// running maximum gives (rowLSE, rowMean) and the fast paths, which
-// shift by a row's largest logit, take in this one O(M) pass.
-func infiniteColumns(p Pairs) []int {
+// specials are the values of a reduction that the fast loops, which
+// shift each row by its largest logit, do not take as the reference's
+// loops do (rowLSE, rowMean): one O((N + M) D) pass finds them first.
+type specials struct {
+	// nan: a column bias h_j = logw_j + g_j/eps (columnBias) or a
+	// column's coordinate is NaN: every row's sum, so every soft-min and
+	// soft-mean, is NaN.
+	nan bool
+	// inf (where not nan) are the columns whose bias is +Inf, in order:
+	// every row's sum is +Inf (for finite points), so the soft-min is
+	// -Inf and the soft-mean's weights tend to equal ones on these
+	// columns and 0 elsewhere (infiniteMean).
+	inf []int
+	// nanRows are the rows with a NaN coordinate: their results are NaN.
+	nanRows []int
+}
+
+// specialsOf returns p's specials.
+func specialsOf(p Pairs) specials {
+	var sp specials
 	lw, g, inv := host(p.LogW), host(p.G), 1/p.Eps
-	var js []int
 	for j := range p.M {
 		var h float64
 		if g != nil {
@@ -325,11 +341,49 @@ func infiniteColumns(p Pairs) []int {
 		if lw != nil {
 			h += lw[j]
 		}
-		if h > math.MaxFloat64 {
-			js = append(js, j)
+		switch {
+		case h > math.MaxFloat64:
+			sp.inf = append(sp.inf, j)
+		case h != h:
+			return specials{nan: true}
 		}
 	}
-	return js
+	if hasNaN(host(p.Y)) {
+		return specials{nan: true}
+	}
+	x, d := host(p.X), p.D
+	if hasNaN(x) {
+		for i := range p.N {
+			if hasNaN(x[i*d : i*d+d]) {
+				sp.nanRows = append(sp.nanRows, i)
+			}
+		}
+	}
+	return sp
+}
+
+// hasNaN reports whether v holds a NaN.
+func hasNaN(v []float64) bool {
+	var s float64
+	for _, t := range v {
+		s += t * 0 // 0 for finite t, NaN for NaN and +-Inf
+	}
+	if s == s {
+		return false
+	}
+	for _, t := range v {
+		if t != t {
+			return true
+		}
+	}
+	return false
+}
+
+// fill sets every element of v to t.
+func fill(v []float64, t float64) {
+	for i := range v {
+		v[i] = t
+	}
 }
 
 // infiniteMean sets every row of out (dv values each) to the plain mean of

@@ -362,17 +362,20 @@ func (c *CPU) softMean64(out []float64, p Pairs, vals []float64, dv int, grade s
 					}
 					for j, t := range v {
 						t -= rb.mx[r]
-						if t < gap {
-							continue // padding (-Inf) included
+						src := cb.src[j0+j]
+						if t < gap || src < 0 {
+							continue // padding (-Inf, or NaN where the maximum is)
 						}
 						var wj float64
 						if c.loops.vector() {
 							wj = w[j]
+							if t != t {
+								wj = t // a NaN logit: expShiftVec's clamps would make it finite
+							}
 						} else {
 							wj = exp64(t)
 						}
 						s += wj
-						src := cb.src[j0+j]
 						for k, vk := range vals[src*dv : src*dv+dv] {
 							acc[k] += wj * vk
 						}

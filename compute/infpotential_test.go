@@ -3,6 +3,7 @@ package compute
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -47,21 +48,8 @@ func TestInfinitePotential(t *testing.T) {
 				for k := range wantMean {
 					wantMean[k] /= float64(len(inf))
 				}
-				f, mean := up(make([]float64, n)), up(make([]float64, n*d))
-				got, gotMean := make([]float64, n), make([]float64, n*d)
 				for call := range 3 {
-					if err := b.SoftMin(f, p); err != nil {
-						t.Fatal(err)
-					}
-					if err := b.SoftMean(mean, p, y, d); err != nil {
-						t.Fatal(err)
-					}
-					if err := b.Read(got, f); err != nil {
-						t.Fatal(err)
-					}
-					if err := b.Read(gotMean, mean); err != nil {
-						t.Fatal(err)
-					}
+					got, gotMean := reduceBoth(t, b, p, y)
 					for i, v := range got {
 						if !math.IsInf(v, -1) {
 							t.Fatalf("%s call %d: soft-min f[%d] = %g, want -Inf", name, call, i, v)
@@ -76,4 +64,125 @@ func TestInfinitePotential(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestNaNPotential: a column potential g_j = NaN, or a column y_j with a
+// NaN coordinate, makes every row's sum, and so every soft-min and
+// soft-mean, NaN on every CPU backend (as the reference's loops give),
+// and never panics.
+func TestNaNPotential(t *testing.T) {
+	const n, m = 37, 70
+	bs := []*CPU{NewCPURef(0)}
+	bs = append(bs, everyLoops(NewCPU)...)
+	bs = append(bs, everyLoops(NewCPUFast)...)
+	for _, d := range []int{1, 2, 3, 8, costCacheMinDim - 1, costCacheMinDim, 64} {
+		for _, b := range bs {
+			for _, inY := range []bool{false, true} {
+				name := fmt.Sprintf("%s/%v/d=%d/NaN in y: %v", b.Info().Name, b.loops, d, inY)
+				g, yv := normals(5, m, 0), normals(2, m*d, 0)
+				if inY {
+					yv[10*d+d/2] = math.NaN()
+				} else {
+					g[10] = math.NaN()
+				}
+				up := func(v []float64) Array {
+					a, err := b.Upload(v)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return a
+				}
+				x, y := up(normals(1, n*d, 0)), up(yv)
+				p := Pairs{X: x, Y: y, N: n, M: m, D: d, G: up(g), Eps: 0.5}
+				for call := range 3 {
+					got, gotMean := reduceBoth(t, b, p, y)
+					for i, v := range got {
+						if !math.IsNaN(v) {
+							t.Fatalf("%s call %d: soft-min f[%d] = %g, want NaN", name, call, i, v)
+						}
+					}
+					for i, v := range gotMean {
+						if !math.IsNaN(v) {
+							t.Fatalf("%s call %d: soft-mean[%d] = %g, want NaN", name, call, i, v)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestNaNPoint: a point x_5 with a NaN coordinate makes its row's
+// soft-min and soft-mean NaN and leaves the other rows as the reference
+// gives them, on every CPU backend, without a panic (a NaN row maximum
+// made the soft-mean's padding columns NaN, not below its skip gap, and
+// then indexed the values at -1).
+func TestNaNPoint(t *testing.T) {
+	const n, m, bad = 37, 70, 5
+	bs := []*CPU{NewCPURef(0)}
+	bs = append(bs, everyLoops(NewCPU)...)
+	bs = append(bs, everyLoops(NewCPUFast)...)
+	for _, d := range []int{1, 2, 3, 8, costCacheMinDim - 1, costCacheMinDim, 64} {
+		var wantF, wantMean []float64
+		for _, b := range bs {
+			name := fmt.Sprintf("%s/%v/d=%d", b.Info().Name, b.loops, d)
+			xv := normals(1, n*d, 0)
+			xv[bad*d+d/2] = math.NaN()
+			up := func(v []float64) Array {
+				a, err := b.Upload(v)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return a
+			}
+			x, y := up(xv), up(normals(2, m*d, 0))
+			p := Pairs{X: x, Y: y, N: n, M: m, D: d, G: up(normals(5, m, 0)), Eps: 0.5}
+			for call := range 3 {
+				got, gotMean := reduceBoth(t, b, p, y)
+				if wantF == nil {
+					wantF, wantMean = slices.Clone(got), slices.Clone(gotMean) // cpuref
+				}
+				for i, v := range got {
+					if w := wantF[i]; i == bad && !math.IsNaN(v) || i != bad && !(math.Abs(v-w) <= 1e-5*(1+math.Abs(w))) {
+						t.Fatalf("%s call %d: soft-min f[%d] = %g, reference %g", name, call, i, v, w)
+					}
+				}
+				for i, v := range gotMean {
+					if w := wantMean[i]; i/d == bad && !math.IsNaN(v) || i/d != bad && !(math.Abs(v-w) <= 1e-5*(1+math.Abs(w))) {
+						t.Fatalf("%s call %d: soft-mean[%d] = %g, reference %g", name, call, i, v, w)
+					}
+				}
+			}
+		}
+	}
+}
+
+// reduceBoth returns the soft-min and the soft-mean of the values y
+// (p.D a row) of p on b.
+func reduceBoth(t *testing.T, b *CPU, p Pairs, y Array) (f, mean []float64) {
+	t.Helper()
+	fa, err := b.Alloc(p.N)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ma, err := b.Alloc(p.N * p.D)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Free(fa)
+	defer b.Free(ma)
+	if err := b.SoftMin(fa, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SoftMean(ma, p, y, p.D); err != nil {
+		t.Fatal(err)
+	}
+	f, mean = make([]float64, p.N), make([]float64, p.N*p.D)
+	if err := b.Read(f, fa); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Read(mean, ma); err != nil {
+		t.Fatal(err)
+	}
+	return f, mean
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -41,7 +42,8 @@ import (
 // every op of the backend that writes an Array bumps its version (Write,
 // Copy, Map, the outputs of SoftMin, SoftMean, MatMul, GatherSum,
 // SortRows, Uniform, Normal; Free), so an entry never outlives the
-// contents it was computed from. An Array whose host slice was handed out
+// contents it was computed from, and an Array collected without Free
+// drops its entries (costCache.watch). An Array whose host slice was handed out
 // by Data (which can be written behind the backend's back) is never
 // cached. A pair of arrays is cached on its second call (a single
 // reduction would pay the matrix and gain nothing); entries are dropped
@@ -230,6 +232,31 @@ func (cc *costCache) forget(a *cpuArray) {
 	}
 }
 
+// watch makes the collection of a (w its weak pointer) drop the entries
+// that read it, for Arrays dropped without Free: weak keys alone would
+// keep their matrices until a later build evicted them. Once per Array.
+// The caller holds cc.mu.
+func (cc *costCache) watch(a *cpuArray, w weak.Pointer[cpuArray]) {
+	if a.watched {
+		return
+	}
+	a.watched = true
+	runtime.AddCleanup(a, func(g collected) { g.cc.dropCollected(g.w) }, collected{cc, w})
+}
+
+// collected names an Array of cc whose collection drops its entries.
+type collected struct {
+	cc *costCache
+	w  weak.Pointer[cpuArray]
+}
+
+// dropCollected drops the entries that read the collected Array w.
+func (cc *costCache) dropCollected(w weak.Pointer[cpuArray]) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	cc.keep(func(e *costEntry) bool { return e.key.x != w && e.key.y != w })
+}
+
 // costMatrix returns the stored cost matrix of p's squared Euclidean
 // cost, building it where this is its second call and it fits the
 // budget, or nil: the fused loops compute the cost. Only for the fast
@@ -274,6 +301,8 @@ func (c *CPU) costMatrix(p Pairs) *costEntry {
 	e := c.buildCost(p)
 	e.key, e.used = key, cc.clock
 	cc.entries = append(cc.entries, e)
+	cc.watch(x, key.x)
+	cc.watch(y, key.y)
 	cc.stats.Built++
 	cc.stats.BuildSeconds += time.Since(start).Seconds()
 	cc.stats.Cached++

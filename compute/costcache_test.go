@@ -3,7 +3,9 @@ package compute
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"testing"
+	"time"
 )
 
 // cachePair is a problem for the cost cache's tests: clouds x (n points)
@@ -344,5 +346,34 @@ func BenchmarkSoftMinCostCache(b *testing.B) {
 				}
 			}
 		}
+	}
+}
+
+// TestCostCacheCollectedArrays: matrices whose Arrays were dropped
+// without Free (left to the garbage collector) are released once the
+// Arrays are collected, not held until a later build evicts them (up to
+// the whole budget, on a backend that lives on: the server's, the
+// browser's).
+func TestCostCacheCollectedArrays(t *testing.T) {
+	b := NewCPU(0)
+	b.SetCostCacheBytes(DefaultCostCacheBytes)
+	func() {
+		c := newCachePair(t, b, 41, 33, 32, 2)
+		c.step(t)
+		c.step(t)
+	}()
+	if s := b.CostCacheStats(); s.Entries != 2 {
+		t.Fatalf("after two iterations %d entries, want 2", s.Entries)
+	}
+	var s CostCacheStats
+	for range 20 {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond) // the cleanups run on their own goroutine
+		if s = b.CostCacheStats(); s.Entries == 0 {
+			break
+		}
+	}
+	if s.Entries != 0 || s.Bytes != 0 {
+		t.Errorf("after the Arrays were collected the cache holds %d entries (%d bytes), want none", s.Entries, s.Bytes)
 	}
 }

@@ -56,6 +56,7 @@ type cpuArray struct {
 	v       []float64
 	ver     uint64
 	escaped bool
+	watched bool // its collection drops its cost matrices (costCache.watch)
 }
 
 func (a *cpuArray) Len() int { return len(a.v) }

@@ -52,8 +52,9 @@ import (
 // together take the fused loops instead of rebuilding in turn).
 //
 // The budget: DefaultCostCacheBytes (256 MiB, both directions of a
-// 4000 x 4000 iteration in float64: 2 x 122 MiB; cpu32's float32 holds
-// both up to about n = 5700), overridden by the
+// 4000 x 4000 iteration in float64: 2 x 125 MiB, the 4000 columns padded
+// to 4096 (paddedColumns); cpu32's float32 holds both up to n = 5450),
+// overridden by the
 // environment variable OTPLAY_CPU_COST_CACHE_MIB (0 turns the cache off)
 // or by CPU.SetCostCacheBytes. Past it the fused loops run, which never
 // store the matrix. CPU.CostCacheStats and Info().Notes say which path ran.

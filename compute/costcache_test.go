@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 )
@@ -320,6 +321,12 @@ func TestPaddedColumns(t *testing.T) {
 	if got := int64(4000*paddedColumns(4000)) * 8 * 2; got > DefaultCostCacheBytes {
 		t.Errorf("both directions at n = 4000 take %d bytes, over the default budget %d", got, DefaultCostCacheBytes)
 	}
+	// cpu32's float32: both directions up to n = 5450 (the doc's figure).
+	for _, n := range []int{5450, 5500} {
+		if fits := int64(n*paddedColumns(n))*4*2 <= DefaultCostCacheBytes; fits != (n == 5450) {
+			t.Errorf("cpu32, n = %d: both directions fit the default budget: %v", n, fits)
+		}
+	}
 }
 
 // BenchmarkSoftMinCostCache times one Sinkhorn iteration (both soft-mins)
@@ -375,5 +382,58 @@ func TestCostCacheCollectedArrays(t *testing.T) {
 	}
 	if s.Entries != 0 || s.Bytes != 0 {
 		t.Errorf("after the Arrays were collected the cache holds %d entries (%d bytes), want none", s.Entries, s.Bytes)
+	}
+}
+
+// TestCostCacheConcurrentArrays: goroutines sharing one backend, each on
+// its own Arrays (the browser's pages on the one CPU backend, whose
+// calls interleave at their yields), get the fused loops' bits while the
+// cache builds, reads, evicts (a budget of three matrices for four
+// goroutines' eight) and drops their entries on writes and Free; run
+// with -race.
+func TestCostCacheConcurrentArrays(t *testing.T) {
+	const n, m, d = 40, 36, 24
+	b := NewCPU(2)
+	b.SetCostCacheBytes(3 * int64(n*paddedColumns(m)) * 8)
+	fused := NewCPU(1)
+	fused.SetCostCacheBytes(0)
+	var mu sync.Mutex // fused's own calls, and t
+	errs := make(chan string, 4)
+	var wg sync.WaitGroup
+	for k := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			mu.Lock()
+			r := newCachePair(t, fused, n, m, d, 1+float64(k))
+			wantF, wantG, wantMean := r.step(t)
+			mu.Unlock()
+			c := newCachePair(t, b, n, m, d, 1+float64(k))
+			for it := range 6 {
+				if it == 3 { // a write: the same data, a new version
+					if err := b.Copy(c.x, c.x); err != nil {
+						errs <- err.Error()
+						return
+					}
+				}
+				f, g, mean := c.step(t)
+				for _, v := range [][2][]float64{{f, wantF}, {g, wantG}, {mean, wantMean}} {
+					if i, ok := sameBits(v[0], v[1]); !ok {
+						errs <- fmt.Sprintf("goroutine %d iteration %d: entry %d: %.17g, fused %.17g", k, it, i, v[0][i], v[1][i])
+						return
+					}
+				}
+			}
+			b.Free(c.x)
+			b.Free(c.y)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	if s := b.CostCacheStats(); s.Entries != 0 || s.Built == 0 {
+		t.Errorf("stats %+v: want matrices built, and none held after Free", s)
 	}
 }

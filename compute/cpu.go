@@ -57,6 +57,23 @@ type cpuArray struct {
 	ver     uint64
 	escaped bool
 	watched bool // its collection drops its cost matrices (costCache.watch)
+	// clean is ver + 1 where v was found free of NaN at version ver
+	// (noNaN), else 0.
+	clean atomic.Uint64
+}
+
+// noNaN reports whether a holds no NaN, scanning it once per version
+// (the clouds of a solve are read by every call), every time where its
+// slice was handed out by Data.
+func (a *cpuArray) noNaN() bool {
+	if !a.escaped && a.clean.Load() == a.ver+1 {
+		return true
+	}
+	if hasNaN(a.v) {
+		return false
+	}
+	a.clean.Store(a.ver + 1)
+	return true
 }
 
 func (a *cpuArray) Len() int { return len(a.v) }
@@ -315,7 +332,7 @@ func (c *CPU) SoftMean(dst Array, p Pairs, v Array, dv int) error {
 
 // specials are the values of a reduction that the fast loops, which
 // shift each row by its largest logit, do not take as the reference's
-// loops do (rowLSE, rowMean): one O((N + M) D) pass finds them first.
+// loops do (rowLSE, rowMean): specialsOf finds them first.
 type specials struct {
 	// nan: a column bias h_j = logw_j + g_j/eps (columnBias) or a
 	// column's coordinate is NaN: every row's sum, so every soft-min and
@@ -330,7 +347,8 @@ type specials struct {
 	nanRows []int
 }
 
-// specialsOf returns p's specials.
+// specialsOf returns p's specials: O(M) a call, and O((N + M) D) once
+// per version of X and Y (cpuArray.noNaN).
 func specialsOf(p Pairs) specials {
 	var sp specials
 	lw, g, inv := host(p.LogW), host(p.G), 1/p.Eps
@@ -349,11 +367,11 @@ func specialsOf(p Pairs) specials {
 			return specials{nan: true}
 		}
 	}
-	if hasNaN(host(p.Y)) {
+	if !cpuArrayOf(p.Y).noNaN() {
 		return specials{nan: true}
 	}
 	x, d := host(p.X), p.D
-	if hasNaN(x) {
+	if !cpuArrayOf(p.X).noNaN() {
 		for i := range p.N {
 			if hasNaN(x[i*d : i*d+d]) {
 				sp.nanRows = append(sp.nanRows, i)

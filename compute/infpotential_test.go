@@ -186,3 +186,45 @@ func reduceBoth(t *testing.T, b *CPU, p Pairs, y Array) (f, mean []float64) {
 	}
 	return f, mean
 }
+
+// TestNaNPointAfterWrite: the scan for NaN points (cpuArray.noNaN) is
+// kept per version of the Array, so a NaN written by Write after a clean
+// call, or through the slice Data handed out, is still seen.
+func TestNaNPointAfterWrite(t *testing.T) {
+	const n, m, d = 37, 70, 16
+	for _, b := range []*CPU{NewCPU(0), NewCPUFast(0)} {
+		xv := normals(1, n*d, 0)
+		x, err := b.Upload(xv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, err := b.Upload(normals(2, m*d, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := Pairs{X: x, Y: y, N: n, M: m, D: d, Eps: 0.5}
+		check := func(what string, bad ...int) {
+			t.Helper()
+			f, mean := reduceBoth(t, b, p, y)
+			for i := range n {
+				nan := slices.Contains(bad, i)
+				if math.IsNaN(f[i]) != nan || math.IsNaN(mean[i*d]) != nan {
+					t.Fatalf("%s %s: row %d: soft-min %g, soft-mean %g; want NaN: %v", b.Info().Name, what, i, f[i], mean[i*d], nan)
+				}
+			}
+		}
+		check("clean")
+		xv[3*d] = math.NaN()
+		if err := b.Write(x, xv); err != nil {
+			t.Fatal(err)
+		}
+		check("after Write", 3)
+		xv[3*d] = 0
+		if err := b.Write(x, xv); err != nil {
+			t.Fatal(err)
+		}
+		check("after Write, clean again")
+		Data(x)[7*d+1] = math.NaN()
+		check("after a write through Data", 7)
+	}
+}

@@ -367,6 +367,11 @@ func (c *CPU) buildCost(p Pairs) *costEntry {
 			}
 		}
 	})
+	// The stored path reads the blocks' extents, the columns' order and
+	// their biases (and bound, from maxBoundDim on, nothing): the columns'
+	// coordinates (2 m d numbers at d >= dotMinDim, which the budget does
+	// not count) go.
+	cb.y, cb.y0, cb.y1, cb.lo, cb.hi, cb.bs, cb.ys, cb.mean, cb.yn, cb.yt = nil, nil, nil, nil, nil, nil, nil, nil, nil, nil
 	return e
 }
 

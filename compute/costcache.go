@@ -143,7 +143,7 @@ type costCache struct {
 func budgetFromEnv() int64 {
 	if s := os.Getenv(costCacheEnv); s != "" {
 		if v, err := strconv.ParseInt(s, 10, 64); err == nil && v >= 0 {
-			return v << 20
+			return min(v, math.MaxInt64>>20) << 20 // no wrap past int64
 		}
 	}
 	return DefaultCostCacheBytes

@@ -469,3 +469,27 @@ func TestCostCacheEntryHoldsItsBudget(t *testing.T) {
 		}
 	}
 }
+
+// TestCostCacheBudgetFromEnv: OTPLAY_CPU_COST_CACHE_MIB in MiB; 0 turns
+// the cache off; what is not a whole number >= 0 keeps the default; a
+// number too large for bytes in an int64 is the largest budget, not a
+// wrapped one (2^44 MiB shifted by 20 wrapped to 0: off).
+func TestCostCacheBudgetFromEnv(t *testing.T) {
+	for _, c := range []struct {
+		env  string
+		want int64
+	}{
+		{"", DefaultCostCacheBytes},
+		{"0", 0},
+		{"512", 512 << 20},
+		{"-1", DefaultCostCacheBytes},
+		{"lots", DefaultCostCacheBytes},
+		{"17592186044416", math.MaxInt64 >> 20 << 20},
+		{"9223372036854775807", math.MaxInt64 >> 20 << 20},
+	} {
+		t.Setenv(costCacheEnv, c.env)
+		if got := budgetFromEnv(); got != c.want {
+			t.Errorf("%s=%q: budget %d, want %d", costCacheEnv, c.env, got, c.want)
+		}
+	}
+}

@@ -242,12 +242,18 @@ func (cc *costCache) watch(a *cpuArray, w weak.Pointer[cpuArray]) {
 		return
 	}
 	a.watched = true
-	runtime.AddCleanup(a, func(g collected) { g.cc.dropCollected(g.w) }, collected{cc, w})
+	runtime.AddCleanup(a, func(g collected) {
+		if cc := g.cc.Value(); cc != nil {
+			cc.dropCollected(g.w)
+		}
+	}, collected{weak.Make(cc), w})
 }
 
-// collected names an Array of cc whose collection drops its entries.
+// collected names an Array w of cc whose collection drops its entries;
+// cc is weak, so that the watch does not keep the backend (and its
+// matrices) alive while its Arrays live on.
 type collected struct {
-	cc *costCache
+	cc weak.Pointer[costCache]
 	w  weak.Pointer[cpuArray]
 }
 

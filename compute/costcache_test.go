@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"weak"
 )
 
 // cachePair is a problem for the cost cache's tests: clouds x (n points)
@@ -492,4 +493,33 @@ func TestCostCacheBudgetFromEnv(t *testing.T) {
 			t.Errorf("%s=%q: budget %d, want %d", costCacheEnv, c.env, got, c.want)
 		}
 	}
+}
+
+// TestCostCacheBackendCollected: the collection watch on cached Arrays
+// (costCache.watch) does not keep their backend, and its matrices, alive
+// while the Arrays live on.
+func TestCostCacheBackendCollected(t *testing.T) {
+	b := NewCPU(0)
+	b.SetCostCacheBytes(DefaultCostCacheBytes)
+	c := newCachePair(t, b, 41, 33, 32, 2)
+	c.step(t)
+	c.step(t)
+	if s := b.CostCacheStats(); s.Entries != 2 {
+		t.Fatalf("after two iterations %d entries, want 2", s.Entries)
+	}
+	x, y := c.x, c.y
+	wb := weak.Make(b)
+	c, b = nil, nil
+	for range 20 {
+		runtime.GC()
+		if wb.Value() == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if wb.Value() != nil {
+		t.Error("the backend is still reachable while its cached Arrays live")
+	}
+	runtime.KeepAlive(x)
+	runtime.KeepAlive(y)
 }

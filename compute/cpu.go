@@ -57,22 +57,26 @@ type cpuArray struct {
 	ver     uint64
 	escaped bool
 	watched bool // its collection drops its cost matrices (costCache.watch)
-	// clean is ver + 1 where v was found free of NaN at version ver
-	// (noNaN), else 0.
-	clean atomic.Uint64
+	// finite is ver + 1 where every value of v was found finite at
+	// version ver (allFinite), else 0.
+	finite atomic.Uint64
 }
 
-// noNaN reports whether a holds no NaN, scanning it once per version
-// (the clouds of a solve are read by every call), every time where its
-// slice was handed out by Data.
-func (a *cpuArray) noNaN() bool {
-	if !a.escaped && a.clean.Load() == a.ver+1 {
+// allFinite reports whether every value of a is finite, scanning it once
+// per version (the clouds of a solve are read by every call), every time
+// where its slice was handed out by Data.
+func (a *cpuArray) allFinite() bool {
+	if !a.escaped && a.finite.Load() == a.ver+1 {
 		return true
 	}
-	if hasNaN(a.v) {
+	var s float64
+	for _, t := range a.v {
+		s += t * 0 // 0 for finite t, NaN for NaN and +-Inf
+	}
+	if s != 0 {
 		return false
 	}
-	a.clean.Store(a.ver + 1)
+	a.finite.Store(a.ver + 1)
 	return true
 }
 
@@ -251,20 +255,11 @@ func (c *CPU) SoftMin(dst Array, p Pairs) error {
 	// The one dispatch to the fast kernels, written for |x - y|^2: cpu32
 	// (cpufast.go) and cpu (cpu64.go). Any other cost, and cpuref, take
 	// the plain loop below.
-	if fastCost(p) && !c.ref {
-		out, sp := host(dst), specialsOf(p)
-		switch {
-		case sp.nan:
-			fill(out, math.NaN())
-		case sp.inf != nil:
-			fill(out, math.Inf(-1))
-		case c.fast:
-			c.softMinFast(out, p)
-		default:
-			c.softMin64(out, p, grade64)
-		}
-		for _, i := range sp.nanRows {
-			out[i] = math.NaN()
+	if fastCost(p) && !c.ref && allFinite(p) {
+		if c.fast {
+			c.softMinFast(host(dst), p)
+		} else {
+			c.softMin64(host(dst), p, grade64)
 		}
 		return nil
 	}
@@ -301,20 +296,11 @@ func (c *CPU) SoftMean(dst Array, p Pairs, v Array, dv int) error {
 	}
 	c.wrote(dst)
 	// The dispatch to the fast kernels, as in SoftMin.
-	if fastCost(p) && !c.ref {
-		out, sp := host(dst), specialsOf(p)
-		switch {
-		case sp.nan:
-			fill(out, math.NaN())
-		case sp.inf != nil:
-			infiniteMean(out, host(v), dv, sp.inf)
-		case c.fast:
-			c.softMeanFast(out, p, host(v), dv)
-		default:
-			c.softMean64(out, p, host(v), dv, grade64)
-		}
-		for _, i := range sp.nanRows {
-			fill(out[i*dv:i*dv+dv], math.NaN())
+	if fastCost(p) && !c.ref && allFinite(p) {
+		if c.fast {
+			c.softMeanFast(host(dst), p, host(v), dv)
+		} else {
+			c.softMean64(host(dst), p, host(v), dv, grade64)
 		}
 		return nil
 	}
@@ -330,27 +316,16 @@ func (c *CPU) SoftMean(dst Array, p Pairs, v Array, dv int) error {
 	return nil
 }
 
-// specials are the values of a reduction that the fast loops, which
-// shift each row by its largest logit, do not take as the reference's
-// loops do (rowLSE, rowMean): specialsOf finds them first.
-type specials struct {
-	// nan: a column bias h_j = logw_j + g_j/eps (columnBias) or a
-	// column's coordinate is NaN: every row's sum, so every soft-min and
-	// soft-mean, is NaN.
-	nan bool
-	// inf (where not nan) are the columns whose bias is +Inf, in order:
-	// every row's sum is +Inf (for finite points), so the soft-min is
-	// -Inf and the soft-mean's weights tend to equal ones on these
-	// columns and 0 elsewhere (infiniteMean).
-	inf []int
-	// nanRows are the rows with a NaN coordinate: their results are NaN.
-	nanRows []int
-}
-
-// specialsOf returns p's specials: O(M) a call, and O((N + M) D) once
-// per version of X and Y (cpuArray.noNaN).
-func specialsOf(p Pairs) specials {
-	var sp specials
+// allFinite reports whether p's points and column biases h_j = logw_j +
+// g_j/eps (columnBias) are finite or -Inf (a column of zero weight):
+// where they are not, the fast loops, which shift each row by its
+// largest logit and expand |x - y|^2 from dotMinDim on, do not take them
+// as the plain loops do (a +Inf bias makes every row's sum +Inf, so the
+// soft-min -Inf; NaN makes it NaN; an infinite coordinate a cost of +Inf,
+// or NaN in the expanded form), so the plain loops take them (rowLSE,
+// rowMean). O(M) a call, and O((N + M) D) once per version of X and Y
+// (cpuArray.allFinite).
+func allFinite(p Pairs) bool {
 	lw, g, inv := host(p.LogW), host(p.G), 1/p.Eps
 	for j := range p.M {
 		var h float64
@@ -360,67 +335,11 @@ func specialsOf(p Pairs) specials {
 		if lw != nil {
 			h += lw[j]
 		}
-		switch {
-		case h > math.MaxFloat64:
-			sp.inf = append(sp.inf, j)
-		case h != h:
-			return specials{nan: true}
+		if !(h <= math.MaxFloat64) { // +Inf or NaN
+			return false
 		}
 	}
-	if !cpuArrayOf(p.Y).noNaN() {
-		return specials{nan: true}
-	}
-	x, d := host(p.X), p.D
-	if !cpuArrayOf(p.X).noNaN() {
-		for i := range p.N {
-			if hasNaN(x[i*d : i*d+d]) {
-				sp.nanRows = append(sp.nanRows, i)
-			}
-		}
-	}
-	return sp
-}
-
-// hasNaN reports whether v holds a NaN.
-func hasNaN(v []float64) bool {
-	var s float64
-	for _, t := range v {
-		s += t * 0 // 0 for finite t, NaN for NaN and +-Inf
-	}
-	if s == s {
-		return false
-	}
-	for _, t := range v {
-		if t != t {
-			return true
-		}
-	}
-	return false
-}
-
-// fill sets every element of v to t.
-func fill(v []float64, t float64) {
-	for i := range v {
-		v[i] = t
-	}
-}
-
-// infiniteMean sets every row of out (dv values each) to the plain mean of
-// the values of the columns js, summed in order: rowMean's result where
-// those columns' logits are +Inf.
-func infiniteMean(out, vals []float64, dv int, js []int) {
-	mean := make([]float64, dv)
-	for _, j := range js {
-		for k, t := range vals[j*dv : j*dv+dv] {
-			mean[k] += t
-		}
-	}
-	for k := range mean {
-		mean[k] /= float64(len(js))
-	}
-	for i := 0; i+dv <= len(out); i += dv {
-		copy(out[i:i+dv], mean)
-	}
+	return cpuArrayOf(p.X).allFinite() && cpuArrayOf(p.Y).allFinite()
 }
 
 // MapScalar is the scalar function of Map, shared by the CPU backend and

@@ -349,6 +349,15 @@ func (c *CPU) softMean64(out []float64, p Pairs, vals []float64, dv int, grade s
 		return func(rb *rowBlock) {
 			rb.fillLogits()
 			for r := range rb.n {
+				if !(rb.mx[r] > -math.MaxFloat64) {
+					// No column of nonzero weight (0/0), or NaN logits
+					// (coordinates whose squares overflow), which the
+					// vector exps would clamp.
+					for k := range dv {
+						out[rb.rows[r]*dv+k] = math.NaN()
+					}
+					continue
+				}
 				clear(acc)
 				s := 0.0
 				for _, b := range rb.kept {
@@ -364,14 +373,11 @@ func (c *CPU) softMean64(out []float64, p Pairs, vals []float64, dv int, grade s
 						t -= rb.mx[r]
 						src := cb.src[j0+j]
 						if t < gap || src < 0 {
-							continue // padding (-Inf, or NaN where the maximum is)
+							continue // padding: -Inf, or NaN where the cost overflowed
 						}
 						var wj float64
 						if c.loops.vector() {
 							wj = w[j]
-							if t != t {
-								wj = t // a NaN logit: expShiftVec's clamps would make it finite
-							}
 						} else {
 							wj = exp64(t)
 						}

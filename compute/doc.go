@@ -64,13 +64,14 @@
 // Arrays handed out by Data, the fused loops run. CPU.CostCacheStats and
 // Info().Notes say which path ran.
 //
-// Special values agree on the three (cpu.go, specialsOf): a column with
-// logw_j + g_j/eps = +Inf makes every row's sum +Inf, so the soft-min is
-// -Inf and the soft-mean the plain mean of those columns' values; a NaN
-// in a column's bias or coordinates makes every result NaN, a NaN in a
-// row's coordinates that row's (TestInfinitePotential, TestNaNPotential,
-// TestNaNPoint). The GPU backend gives NaN for the +Inf column (seen on
-// lavapipe).
+// Special values agree on the three: where a column bias logw_j +
+// g_j/eps is +Inf or NaN, or a coordinate is not finite, cpu and cpu32
+// take the plain loops (cpu.go, allFinite): a +Inf bias makes every
+// row's sum +Inf, so the soft-min -Inf and the soft-mean the plain mean
+// of those columns' values; an infinite coordinate is a cost of +Inf;
+// NaN gives NaN (TestInfinitePotential, TestNaNPotential,
+// TestNonFinitePoints). The GPU backend gives NaN for the +Inf bias
+// (seen on lavapipe).
 //
 // All use every core (GOMAXPROCS goroutines over rows; the fast soft-min
 // and soft-mean hand rows out 64 at a time as cores free up). The fast kernels

@@ -112,44 +112,63 @@ func TestNaNPotential(t *testing.T) {
 	}
 }
 
-// TestNaNPoint: a point x_5 with a NaN coordinate makes its row's
-// soft-min and soft-mean NaN and leaves the other rows as the reference
-// gives them, on every CPU backend, without a panic (a NaN row maximum
-// made the soft-mean's padding columns NaN, not below its skip gap, and
-// then indexed the values at -1).
-func TestNaNPoint(t *testing.T) {
+// TestNonFinitePoints: a point with a NaN or infinite coordinate, a row
+// x_5 or columns y_j, gives on every CPU backend what the reference's
+// plain loops give (an infinite coordinate a cost of +Inf: the row's
+// soft-min +Inf and soft-mean NaN, the columns no weight; NaN: NaN),
+// without a panic: cpu's soft-mean took a padding column's logit, NaN
+// where the maximum was, as a term and indexed the values at -1, and from
+// dotMinDim the expanded form |x|^2 - 2 x.y + |y|^2 gave Inf - Inf.
+func TestNonFinitePoints(t *testing.T) {
 	const n, m, bad = 37, 70, 5
 	bs := []*CPU{NewCPURef(0)}
 	bs = append(bs, everyLoops(NewCPU)...)
 	bs = append(bs, everyLoops(NewCPUFast)...)
+	same := func(got, want float64) bool {
+		if math.IsNaN(want) || math.IsInf(want, 0) {
+			return math.IsNaN(got) == math.IsNaN(want) && math.IsInf(got, 1) == math.IsInf(want, 1) && math.IsInf(got, -1) == math.IsInf(want, -1)
+		}
+		return math.Abs(got-want) <= 1e-5*(1+math.Abs(want))
+	}
 	for _, d := range []int{1, 2, 3, 8, costCacheMinDim - 1, costCacheMinDim, 64} {
-		var wantF, wantMean []float64
-		for _, b := range bs {
-			name := fmt.Sprintf("%s/%v/d=%d", b.Info().Name, b.loops, d)
-			xv := normals(1, n*d, 0)
-			xv[bad*d+d/2] = math.NaN()
-			up := func(v []float64) Array {
-				a, err := b.Upload(v)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return a
-			}
-			x, y := up(xv), up(normals(2, m*d, 0))
-			p := Pairs{X: x, Y: y, N: n, M: m, D: d, G: up(normals(5, m, 0)), Eps: 0.5}
-			for call := range 3 {
-				got, gotMean := reduceBoth(t, b, p, y)
-				if wantF == nil {
-					wantF, wantMean = slices.Clone(got), slices.Clone(gotMean) // cpuref
-				}
-				for i, v := range got {
-					if w := wantF[i]; i == bad && !math.IsNaN(v) || i != bad && !(math.Abs(v-w) <= 1e-5*(1+math.Abs(w))) {
-						t.Fatalf("%s call %d: soft-min f[%d] = %g, reference %g", name, call, i, v, w)
+		for _, c := range []struct {
+			inY bool
+			v   float64
+		}{{false, math.NaN()}, {false, math.Inf(1)}, {false, math.Inf(-1)}, {true, math.NaN()}, {true, math.Inf(-1)}} {
+			var wantF, wantMean []float64
+			for _, b := range bs {
+				name := fmt.Sprintf("%s/%v/d=%d/%v in y: %v", b.Info().Name, b.loops, d, c.v, c.inY)
+				xv, yv := normals(1, n*d, 0), normals(2, m*d, 0)
+				if c.inY {
+					for j := 3; j < m; j += 9 {
+						yv[j*d+d/2] = c.v
 					}
+				} else {
+					xv[bad*d+d/2] = c.v
 				}
-				for i, v := range gotMean {
-					if w := wantMean[i]; i/d == bad && !math.IsNaN(v) || i/d != bad && !(math.Abs(v-w) <= 1e-5*(1+math.Abs(w))) {
-						t.Fatalf("%s call %d: soft-mean[%d] = %g, reference %g", name, call, i, v, w)
+				up := func(v []float64) Array {
+					a, err := b.Upload(v)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return a
+				}
+				x, y, vals := up(xv), up(yv), up(normals(3, m*d, 0))
+				p := Pairs{X: x, Y: y, N: n, M: m, D: d, G: up(normals(5, m, 0)), Eps: 0.5}
+				for call := range 3 {
+					got, gotMean := reduceBoth(t, b, p, vals)
+					if wantF == nil {
+						wantF, wantMean = slices.Clone(got), slices.Clone(gotMean) // cpuref
+					}
+					for i, v := range got {
+						if !same(v, wantF[i]) {
+							t.Fatalf("%s call %d: soft-min f[%d] = %g, reference %g", name, call, i, v, wantF[i])
+						}
+					}
+					for i, v := range gotMean {
+						if !same(v, wantMean[i]) {
+							t.Fatalf("%s call %d: soft-mean[%d] = %g, reference %g", name, call, i, v, wantMean[i])
+						}
 					}
 				}
 			}
@@ -157,9 +176,9 @@ func TestNaNPoint(t *testing.T) {
 	}
 }
 
-// reduceBoth returns the soft-min and the soft-mean of the values y
+// reduceBoth returns the soft-min and the soft-mean of the values v
 // (p.D a row) of p on b.
-func reduceBoth(t *testing.T, b *CPU, p Pairs, y Array) (f, mean []float64) {
+func reduceBoth(t *testing.T, b *CPU, p Pairs, v Array) (f, mean []float64) {
 	t.Helper()
 	fa, err := b.Alloc(p.N)
 	if err != nil {
@@ -174,7 +193,7 @@ func reduceBoth(t *testing.T, b *CPU, p Pairs, y Array) (f, mean []float64) {
 	if err := b.SoftMin(fa, p); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.SoftMean(ma, p, y, p.D); err != nil {
+	if err := b.SoftMean(ma, p, v, p.D); err != nil {
 		t.Fatal(err)
 	}
 	f, mean = make([]float64, p.N), make([]float64, p.N*p.D)
@@ -187,7 +206,7 @@ func reduceBoth(t *testing.T, b *CPU, p Pairs, y Array) (f, mean []float64) {
 	return f, mean
 }
 
-// TestNaNPointAfterWrite: the scan for NaN points (cpuArray.noNaN) is
+// TestNaNPointAfterWrite: the scan for non-finite points (cpuArray.allFinite) is
 // kept per version of the Array, so a NaN written by Write after a clean
 // call, or through the slice Data handed out, is still seen.
 func TestNaNPointAfterWrite(t *testing.T) {

@@ -14,7 +14,8 @@ import (
 // elsewhere: the plain mean of those columns' values. Every CPU backend
 // and loop kind agrees, with one and with several such columns (two
 // give e^(Inf - Inf) = NaN in a running maximum), below, at and above the
-// cost cache's dimension (three calls: fused, built, read), n != m.
+// cost cache's dimension (three calls, as a stored matrix would take),
+// n != m.
 func TestInfinitePotential(t *testing.T) {
 	const n, m = 37, 70
 	bs := []*CPU{NewCPURef(0)}

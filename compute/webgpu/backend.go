@@ -31,7 +31,8 @@
 // softmean_cost.wgsl, a few rows per invocation with the columns split over
 // the grid (cost.go), in chunks that stay under lavapipe's loop limiter on
 // software adapters; so do the Lazy kernels' column ranges (d <= 3 and
-// pairs_mid.wgsl; underLoopLimit in mid.go).
+// pairs_mid.wgsl; underLoopLimit in mid.go) and the generic per-pair
+// kernels' (softmin.wgsl, softmean.wgsl: genericLoopsPerColumn).
 //
 // # The d <= 3 kernels
 //

@@ -179,13 +179,15 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) error {
 // combineSoftMin runs softmin_combine.wgsl: dst (n) from the nsplit
 // partial (max, sum) pairs of part.
 // With CombineLanes > 1 it runs softmin_combine_wide.wgsl instead, that
-// many invocations a row.
+// many invocations a row (rounded down to a power of two, at most 64).
 func (b *Backend) combineSoftMin(dst compute.Array, part *gpu.Buffer, n, nsplit int, eps float64) error {
 	name, lanes := "softmin_combine", 1
 	var consts map[string]int
 	if b.CombineLanes > 1 {
-		name, lanes = "softmin_combine_wide", b.CombineLanes
-		consts = map[string]int{"LANES": lanes}
+		// The workgroup's 64 invocations hold 64 / LANES whole rows: a power
+		// of two, at most 64 (any other CombineLanes rounds down to one).
+		lanes = 1 << (bits.Len(uint(min(b.CombineLanes, 64))) - 1)
+		name, consts = "softmin_combine_wide", map[string]int{"LANES": lanes}
 	}
 	ck, err := b.kernelFunc(fmt.Sprintf("%s:%d", name, lanes), 2, func() (string, error) { return shaders.Source(name, consts) })
 	if err != nil {

@@ -283,3 +283,65 @@ func TestMidValuesYAliases(t *testing.T) {
 		}
 	}
 }
+
+// TestMidZeroWeights runs pairs_mid.wgsl (d = 8, V = Y and dv = 5
+// values) where columns weigh nothing: log-weights -Inf for the first 40
+// columns (all of the first maxima's 32 and more) and for 300..339,
+// potentials -Inf for 100..139, so the Lazy form starts from no maximum
+// and the factored form's reference column (a tile's first) is -Inf in
+// some tiles; and over M = 20 columns (a first tile shorter than the first
+// maxima's 32), the first 5 weightless. Split (TargetGroups 64) and whole,
+// in the default shape and unfactored with the values staged. Against the
+// float64 CPU backend, tolerances as in TestMidKernels.
+func TestMidZeroWeights(t *testing.T) {
+	be := gputest.Raw(t)
+	savedT, savedS, savedShape := be.TargetGroups, be.SoftMinTargetGroups, be.MidShape()
+	defer func() {
+		be.TargetGroups, be.SoftMinTargetGroups = savedT, savedS
+		be.SetMidShape(savedShape)
+	}()
+	cpu := compute.NewCPU(0)
+	const n, d, eps = 130, 8, 0.5
+	inf := math.Inf(-1)
+	for _, m := range []int{600, 20} {
+		x, y := uniforms(111, n*d), uniforms(112, m*d)
+		lw, g := make([]float64, m), make([]float64, m)
+		for j := range m {
+			switch {
+			case m == 20 && j < 5, m > 20 && (j < 40 || j >= 300 && j < 340):
+				lw[j] = inf
+			case m > 20 && j >= 100 && j < 140:
+				g[j] = inf
+			}
+		}
+		for _, dv := range []int{d, 5} {
+			v := y
+			if dv != d {
+				v = uniforms(113, m*dv)
+			}
+			wantF, wantM := pairsRunW(t, cpu, x, y, lw, g, v, n, m, d, dv, eps)
+			for _, run := range []struct {
+				groups int
+				shape  webgpu.MidShape
+			}{{64, webgpu.MidShape{}}, {1, webgpu.MidShape{}}, {64, webgpu.MidShape{Factor: 1, ValuesY: 1}}} {
+				be.TargetGroups, be.SoftMinTargetGroups = run.groups, run.groups
+				be.SetMidShape(run.shape)
+				gotF, gotM := pairsRunW(t, be, x, y, lw, g, v, n, m, d, dv, eps)
+				name := fmt.Sprintf("m=%d dv=%d, target groups %d, %+v", m, dv, run.groups, run.shape)
+				scale := maxAbs(wantF) + d + eps
+				for i := range wantF {
+					if e := math.Abs(gotF[i]-wantF[i]) / scale; !(e <= 3e-6) {
+						t.Errorf("%s: soft-min row %d = %.8g, want %.8g (error %.2g of scale)", name, i, gotF[i], wantF[i], e)
+						break
+					}
+				}
+				for i := range wantM {
+					if e := math.Abs(gotM[i] - wantM[i]); !(e <= min(2e-3, 1e-4+1e-7*d/eps)) {
+						t.Errorf("%s: soft-mean entry %d = %.8g, want %.8g", name, i, gotM[i], wantM[i])
+						break
+					}
+				}
+			}
+		}
+	}
+}

@@ -27,3 +27,20 @@ func TestLostChan(t *testing.T) {
 		t.Errorf("Lost() = %v, want ErrDeviceLost with the first reason", err)
 	}
 }
+
+// TestLostBeforeReadback: once the device is lost, Read (whose read-back
+// buffer is kept between calls) and Wait report ErrDeviceLost before
+// touching the device or that buffer (here there is neither).
+func TestLostBeforeReadback(t *testing.T) {
+	d := &Device{lostC: make(chan struct{})}
+	d.markLost("test")
+	if _, err := d.Read(&Buffer{words: 8}, 0, 4); !errors.Is(err, ErrDeviceLost) {
+		t.Errorf("Read after loss: %v, want ErrDeviceLost", err)
+	}
+	if err := d.Wait(); !errors.Is(err, ErrDeviceLost) {
+		t.Errorf("Wait after loss: %v, want ErrDeviceLost", err)
+	}
+	if d.staging != nil {
+		t.Error("Read after loss created a read-back buffer")
+	}
+}

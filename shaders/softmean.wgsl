@@ -14,14 +14,19 @@
 // squared distance for D <= 4) as in softmin.wgsl; the row term cancels
 // in the ratio, so it is never added back.
 //
-// Bindings: 0 dst (n*DV), 1 X (n*D), 2 Y (m*D), 3 LW (m), 4 G (m), 5 V (m*DV),
+// With the column range split across workgroups (grid z, jchunk columns
+// each: compute/webgpu splits it on software adapters, whose loop limiter
+// would end a long range early) each split writes its partial per row,
+// part[(split*n+i)*(DV+2) + {0, 1, 2..}] = (max, sum, acc[DV]), merged by
+// softmean_combine.wgsl.
+//
+// Bindings: 0 dst (n*DV, or the partials), 1 X (n*D), 2 Y (m*D), 3 LW (m), 4 G (m), 5 V (m*DV),
 // 6 uniform Params.
 // Workgroup: WG invocations, R rows each; Y, the bias h_j and V are tiled
 // through workgroup memory (TILE points of D+1+DV floats). The running
 // accumulator of DV floats per row is rescaled only when the max grows.
 
-// (Params shared with softmean_small.wgsl; this generic kernel always runs
-// with nsplit = 1 and jchunk = m.)
+// (Params shared with softmean_small.wgsl.)
 struct Params {
   n: u32, m: u32, gx: u32, nsplit: u32,
   scale: f32, geps: f32, lwk: f32, pad1: f32,
@@ -50,6 +55,8 @@ var<workgroup> tile: array<f32, {{TILEF}}>;
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
   let block = wid.x + wid.y * P.gx;
+  let j0 = wid.z * P.jchunk;
+  let j1 = min(j0 + P.jchunk, P.m);
   var xi: array<array<f32, D>, R>;
   var acc: array<array<f32, DV>, R>;
   var mx: array<f32, R>;
@@ -63,8 +70,8 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     for (var k = 0u; k < DV; k++) { acc[r][k] = 0.0; }
     for (var k = 0u; k < D; k++) { xi[r][k] = (X[min(i, P.n - 1u) * D + k] - ctr[k]) * P.scale; }
   }
-  for (var t0 = 0u; t0 < P.m; t0 += TILE) {
-    let cnt = min(TILE, P.m - t0);
+  for (var t0 = j0; t0 < j1; t0 += TILE) {
+    let cnt = min(TILE, j1 - t0);
     for (var q = lid.x; q < cnt; q += WG) {
       let j = t0 + q;
       var h = 0.0;
@@ -111,9 +118,15 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   }
   for (var r = 0u; r < R; r++) {
     let i = block * WG * R + r * WG + lid.x;
-    if (i < P.n) {
+    if (i < P.n && P.nsplit == 1u) {
       let inv = 1.0 / s[r];
       for (var k = 0u; k < DV; k++) { dst[i * DV + k] = acc[r][k] * inv; }
+    }
+    if (i < P.n && P.nsplit > 1u) {
+      let o = (wid.z * P.n + i) * (DV + 2u);
+      dst[o] = mx[r];
+      dst[o + 1u] = s[r];
+      for (var k = 0u; k < DV; k++) { dst[o + 2u + k] = acc[r][k]; }
     }
   }
 }

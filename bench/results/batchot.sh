@@ -1,8 +1,9 @@
 #!/bin/bash
 # The "Batch OT sampling" table of solvers/diffusion/RESULTS.md: otplay sample
 # with and without --batch-ot sliced|full (default target: a held-out draw of
-# --data pushed to t0 = 1), the exact model, 500 samples, the float64 cpu
-# backend, at equal NFE, seeds $SEEDS (default 0 1 2 3 4).
+# --data pushed to t0 = 1), the exact model, 500 samples, on $BACKEND (default
+# the float64 cpu; gpu on the device machine, with PY=python3 there), at equal
+# NFE, seeds $SEEDS (default 0 1 2 3 4).
 # usage: bash bench/results/batchot.sh BIN > rows.tsv; bash bench/results/batchot.sh --table rows.tsv
 set -euo pipefail
 if [ "${1:-}" = --table ]; then
@@ -32,8 +33,8 @@ for data in 8gaussians:2000 moons:2000 checkerboard:2000 digits; do
     for seed in ${SEEDS:-0 1 2 3 4}; do
       for ot in none sliced full; do
         extra=""; [ $ot != none ] && extra="--batch-ot $ot"
-        "$BIN" sample --data $data --model empirical --sampler $1 --steps $2 --n 500 --seed $seed --backend cpu --json $extra 2>/dev/null |
-          /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin); q=r['quality']; print('\t'.join(map(str,['$data','$1',$2,$seed,'$ot',r['nfe'],r['time_ms'],r.get('batch_ot_ms',0),q['sliced_w2'],q['mmd'],q['sinkhorn_divergence'],r.get('batch_ot_sinkhorn_iterations',0),r.get('batch_ot_marginal_error',0)])))"
+        "$BIN" sample --data $data --model empirical --sampler $1 --steps $2 --n 500 --seed $seed --backend ${BACKEND:-cpu} --json $extra 2>/dev/null |
+          ${PY:-/usr/bin/python3} -c "import json,sys; r=json.load(sys.stdin); q=r['quality']; print('\t'.join(map(str,['$data','$1',$2,$seed,'$ot',r['nfe'],r['time_ms'],r.get('batch_ot_ms',0),q['sliced_w2'],q['mmd'],q['sinkhorn_divergence'],r.get('batch_ot_sinkhorn_iterations',0),r.get('batch_ot_marginal_error',0)])))"
       done
     done
   done

@@ -31,7 +31,8 @@
 // softmean_cost.wgsl, a few rows per invocation with the columns split over
 // the grid (cost.go), in chunks that stay under lavapipe's loop limiter on
 // software adapters; so do the Lazy kernels' column ranges (d <= 3 and
-// pairs_mid.wgsl; underLoopLimit in mid.go).
+// pairs_mid.wgsl; underLoopLimit in mid.go) and the generic per-pair
+// kernels' (softmin.wgsl, softmean.wgsl: genericLoopsPerColumn).
 //
 // # The d <= 3 kernels
 //
@@ -212,7 +213,8 @@ type Backend struct {
 	SoftMinTargetGroups int
 	// CombineLanes > 1 merges the soft-min's per-split partials with that
 	// many invocations a row (softmin_combine_wide.wgsl: 2, 4, 8, 16, 32
-	// or 64) instead of one (softmin_combine.wgsl, 0 or 1). Default 4: on
+	// or 64; other values round down to one of them) instead of one
+	// (softmin_combine.wgsl, 0 or 1). Default 4: on
 	// an H100 at N = 1e4 (39 splits) the soft-min took 0.046 ms against
 	// 0.072 with one (8 lanes: 0.049; bench/gpu/results/small-h100-call3.jsonl).
 	// Also OTPLAY_COMBINE_LANES.

@@ -297,7 +297,12 @@ func (b *Backend) midSplit(rowBlocks, m int, o shaders.MidOptions, target int) (
 // other adapters it returns its arguments. The Lazy kernels
 // (softmin_small.wgsl, softmean_small.wgsl, pairs_mid.wgsl) take 2R + 2:
 // without the cut one range of 140,000 columns lost its last columns on
-// lavapipe at d = 2, 3 and 8 (TestLongColumnRange).
+// lavapipe at d = 2, 3 and 8 (TestLongColumnRange); the generic ones
+// (softmin.wgsl, softmean.wgsl) genericLoopsPerColumn
+// (TestLongColumnRange). The softmin_hd*.wgsl and softmean_hd*.wgsl
+// kernels need no cut: their loops run over 64-column tiles and
+// coordinate chunks (one split of 140,000 columns passed on lavapipe at
+// d = 64 and 192).
 func (b *Backend) underLoopLimit(m, nsplit, jchunk, perColumn int) (int, int) {
 	if !b.dev.Info().Fallback {
 		return nsplit, jchunk

@@ -166,42 +166,181 @@ func pairsRunW(t *testing.T, be compute.Backend, x, y, lw, g, v []float64, n, m,
 }
 
 // TestLongColumnRange runs the Lazy kernels (softmin_small.wgsl and
-// softmean_small.wgsl at d = 2 and 3, pairs_mid.wgsl at d = 8) over one
-// long column range: M = 140,000 columns with the whole range in one
-// split (TargetGroups 1), the last 100 columns' potential 40 eps above the
-// rest so that they dominate every row. llvmpipe ends a shader's loops
-// after 65,535 iterations (nested loops counted together), so without the
-// software adapter's cut of the range (underLoopLimit) the kernels stop
-// early and miss those columns (the soft-min off by 6.7 to 6.8).
+// softmean_small.wgsl at d = 2 and 3, pairs_mid.wgsl at d = 8) and the
+// generic per-pair ones (softmean.wgsl where the values are not Y: d = 2
+// with dv = 8, past softmean_small.wgsl's 4 values, and d = 4 with dv =
+// 17, past pairs_mid.wgsl's 16 and below the high-d soft-mean's d = 5, both
+// by default; softmin.wgsl and softmean.wgsl with Backend.NoUnroll at d =
+// 2 and 3) over one long column range: M = 140,000 columns with the whole
+// range in one split (TargetGroups 1), the last 100 columns' potential 40
+// eps above the rest so that they dominate every row. llvmpipe ends a
+// shader's loops after 65,535 iterations (nested loops counted together),
+// so without the software adapter's cut of the range (underLoopLimit) the
+// kernels stop early and miss those columns (the soft-min off by 6.7 to
+// 6.8; softmean.wgsl, which never split its range, off by 0.02 to 0.04).
 // Tolerances as in TestMidKernels.
 func TestLongColumnRange(t *testing.T) {
 	be := gputest.Raw(t)
-	savedT, savedS, savedM := be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups
-	defer func() { be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups = savedT, savedS, savedM }()
+	savedT, savedS, savedM, savedU := be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups, be.NoUnroll
+	defer func() {
+		be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups, be.NoUnroll = savedT, savedS, savedM, savedU
+	}()
 	be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups = 1, 1, 1
 	cpu := compute.NewCPU(0)
 	const n, m, eps = 65, 140000, 0.2
-	for _, d := range []int{2, 3, 8} {
+	for _, c := range []struct {
+		d, dv    int
+		noUnroll bool
+	}{{2, 2, false}, {3, 3, false}, {8, 8, false}, {2, 8, false}, {4, 17, false}, {2, 2, true}, {3, 5, true}} {
+		d, dv := c.d, c.dv
+		be.NoUnroll = c.noUnroll
 		x := uniforms(uint64(70+d), n*d)
 		y := uniforms(uint64(80+d), m*d)
+		v := y
+		if dv != d || c.noUnroll {
+			v = uniforms(uint64(90+d), m*dv)
+		}
 		g := make([]float64, m)
 		for j := m - 100; j < m; j++ {
 			g[j] = 40 * eps
 		}
-		wantF, wantM := pairsRun(t, cpu, x, y, g, y, n, m, d, d, eps)
-		gotF, gotM := pairsRun(t, be, x, y, g, y, n, m, d, d, eps)
+		wantF, wantM := pairsRun(t, cpu, x, y, g, v, n, m, d, dv, eps)
+		gotF, gotM := pairsRun(t, be, x, y, g, v, n, m, d, dv, eps)
 		scale := maxAbs(wantF) + float64(d) + eps
 		for i := range wantF {
 			if e := math.Abs(gotF[i]-wantF[i]) / scale; !(e <= 3e-6) {
-				t.Errorf("d=%d: soft-min row %d = %.8g, want %.8g (error %.2g of scale)", d, i, gotF[i], wantF[i], e)
+				t.Errorf("%+v: soft-min row %d = %.8g, want %.8g (error %.2g of scale)", c, i, gotF[i], wantF[i], e)
 				break
 			}
 		}
 		tol := min(2e-3, 1e-4+1e-7*float64(d)/eps)
 		for i := range wantM {
 			if e := math.Abs(gotM[i] - wantM[i]); !(e <= tol) {
-				t.Errorf("d=%d: soft-mean entry %d = %.8g, want %.8g", d, i, gotM[i], wantM[i])
+				t.Errorf("%+v: soft-mean entry %d = %.8g, want %.8g", c, i, gotM[i], wantM[i])
 				break
+			}
+		}
+	}
+}
+
+// TestMidValuesYAliases runs pairs_mid.wgsl's soft-mean where the values
+// array is Y's own (shaders.MidOptions.ValuesAreY, the values taken from
+// the staged coordinates; compute.ValidateSoftMean wants V to hold M*dv
+// words and Y M*d, so Y as V always has dv = d), then again after Y was
+// rewritten in place (nothing of the old Y may survive in a cache), with
+// the values staged from a copy of Y in between. Against the float64 CPU
+// backend, tolerances as in TestMidKernels.
+func TestMidValuesYAliases(t *testing.T) {
+	be := gputest.Raw(t)
+	cpu := compute.NewCPU(0)
+	const n, m, d, eps = 130, 600, 8, 0.5
+	x := uniforms(61, n*d)
+	ya, err := be.Upload(uniforms(62, m*d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Free(ya)
+	xg, _ := be.Upload(x)
+	defer be.Free(xg)
+	for _, c := range []struct {
+		copyY, rewrite bool
+	}{{false, false}, {true, false}, {false, true}} {
+		y := uniforms(62, m*d)
+		if c.rewrite {
+			y = uniforms(63, m*d)
+			if err := be.Write(ya, y); err != nil {
+				t.Fatal(err)
+			}
+		}
+		v := ya
+		if c.copyY {
+			v, _ = be.Upload(y)
+			defer be.Free(v)
+		}
+		got := make([]float64, n*d)
+		dst, _ := be.Alloc(n * d)
+		if err := be.SoftMean(dst, compute.Pairs{X: xg, Y: ya, N: n, M: m, D: d, Eps: eps}, v, d); err != nil {
+			t.Fatal(err)
+		}
+		if err := be.Read(got, dst); err != nil {
+			t.Fatal(err)
+		}
+		be.Free(dst)
+		xc, _ := cpu.Upload(x)
+		yc, _ := cpu.Upload(y)
+		wc, _ := cpu.Alloc(n * d)
+		if err := cpu.SoftMean(wc, compute.Pairs{X: xc, Y: yc, N: n, M: m, D: d, Eps: eps}, yc, d); err != nil {
+			t.Fatal(err)
+		}
+		want := make([]float64, n*d)
+		cpu.Read(want, wc)
+		tol := min(2e-3, 1e-4+1e-7*d/eps)
+		for i := range want {
+			if e := math.Abs(got[i] - want[i]); !(e <= tol) {
+				t.Errorf("%+v: soft-mean entry %d = %.8g, want %.8g", c, i, got[i], want[i])
+				break
+			}
+		}
+	}
+}
+
+// TestMidZeroWeights runs pairs_mid.wgsl (d = 8, V = Y and dv = 5
+// values) where columns weigh nothing: log-weights -Inf for the first 40
+// columns (all of the first maxima's 32 and more) and for 300..339,
+// potentials -Inf for 100..139, so the Lazy form starts from no maximum
+// and the factored form's reference column (a tile's first) is -Inf in
+// some tiles; and over M = 20 columns (a first tile shorter than the first
+// maxima's 32), the first 5 weightless. Split (TargetGroups 64) and whole,
+// in the default shape and unfactored with the values staged. Against the
+// float64 CPU backend, tolerances as in TestMidKernels.
+func TestMidZeroWeights(t *testing.T) {
+	be := gputest.Raw(t)
+	savedT, savedS, savedShape := be.TargetGroups, be.SoftMinTargetGroups, be.MidShape()
+	defer func() {
+		be.TargetGroups, be.SoftMinTargetGroups = savedT, savedS
+		be.SetMidShape(savedShape)
+	}()
+	cpu := compute.NewCPU(0)
+	const n, d, eps = 130, 8, 0.5
+	inf := math.Inf(-1)
+	for _, m := range []int{600, 20} {
+		x, y := uniforms(111, n*d), uniforms(112, m*d)
+		lw, g := make([]float64, m), make([]float64, m)
+		for j := range m {
+			switch {
+			case m == 20 && j < 5, m > 20 && (j < 40 || j >= 300 && j < 340):
+				lw[j] = inf
+			case m > 20 && j >= 100 && j < 140:
+				g[j] = inf
+			}
+		}
+		for _, dv := range []int{d, 5} {
+			v := y
+			if dv != d {
+				v = uniforms(113, m*dv)
+			}
+			wantF, wantM := pairsRunW(t, cpu, x, y, lw, g, v, n, m, d, dv, eps)
+			for _, run := range []struct {
+				groups int
+				shape  webgpu.MidShape
+			}{{64, webgpu.MidShape{}}, {1, webgpu.MidShape{}}, {64, webgpu.MidShape{Factor: 1, ValuesY: 1}}} {
+				be.TargetGroups, be.SoftMinTargetGroups = run.groups, run.groups
+				be.SetMidShape(run.shape)
+				gotF, gotM := pairsRunW(t, be, x, y, lw, g, v, n, m, d, dv, eps)
+				name := fmt.Sprintf("m=%d dv=%d, target groups %d, %+v", m, dv, run.groups, run.shape)
+				scale := maxAbs(wantF) + d + eps
+				for i := range wantF {
+					if e := math.Abs(gotF[i]-wantF[i]) / scale; !(e <= 3e-6) {
+						t.Errorf("%s: soft-min row %d = %.8g, want %.8g (error %.2g of scale)", name, i, gotF[i], wantF[i], e)
+						break
+					}
+				}
+				for i := range wantM {
+					if e := math.Abs(gotM[i] - wantM[i]); !(e <= min(2e-3, 1e-4+1e-7*d/eps)) {
+						t.Errorf("%s: soft-mean entry %d = %.8g, want %.8g", name, i, gotM[i], wantM[i])
+						break
+					}
+				}
 			}
 		}
 	}

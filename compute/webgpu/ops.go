@@ -72,10 +72,24 @@ func (b *Backend) planSoftMin(n, m, d int) softminPlan {
 		target = b.SoftMinTargetGroups
 	}
 	p.nsplit, p.jchunk = b.splitColumns(p.rowBlocks, m, p.tile, target)
-	if small {
-		p.nsplit, p.jchunk = b.underLoopLimit(m, p.nsplit, p.jchunk, 2*p.r+2)
+	perColumn := 2*p.r + 2 // the Lazy form (underLoopLimit)
+	if !small {
+		perColumn = genericLoopsPerColumn(p.r, d, 0)
 	}
+	p.nsplit, p.jchunk = b.underLoopLimit(m, p.nsplit, p.jchunk, perColumn)
 	return p
+}
+
+// genericLoopsPerColumn bounds the loop iterations a column of its range
+// costs an invocation of softmin.wgsl (dv = 0) or softmean.wgsl, whose
+// inner loops over D and DV llvmpipe may leave rolled: the tile sweep's R
+// rows of D + DV + 1 iterations each, plus the column's staging (D + DV)
+// and the sweep's own iteration. It is underLoopLimit's perColumn for the
+// generic kernels (without the cut softmean.wgsl, which had no column
+// split, lost the columns past llvmpipe's limit: d = 2 and 4 with 140,000
+// columns, d = 64 with 1,030; TestLongColumnRange, TestHighDim/gpu-per-pair).
+func genericLoopsPerColumn(r, d, dv int) int {
+	return r*(d+dv+1) + d + dv + 2
 }
 
 // splitColumns splits the m columns across workgroups (grid z) when
@@ -165,13 +179,15 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) error {
 // combineSoftMin runs softmin_combine.wgsl: dst (n) from the nsplit
 // partial (max, sum) pairs of part.
 // With CombineLanes > 1 it runs softmin_combine_wide.wgsl instead, that
-// many invocations a row.
+// many invocations a row (rounded down to a power of two, at most 64).
 func (b *Backend) combineSoftMin(dst compute.Array, part *gpu.Buffer, n, nsplit int, eps float64) error {
 	name, lanes := "softmin_combine", 1
 	var consts map[string]int
 	if b.CombineLanes > 1 {
-		name, lanes = "softmin_combine_wide", b.CombineLanes
-		consts = map[string]int{"LANES": lanes}
+		// The workgroup's 64 invocations hold 64 / LANES whole rows: a power
+		// of two, at most 64 (any other CombineLanes rounds down to one).
+		lanes = 1 << (bits.Len(uint(min(b.CombineLanes, 64))) - 1)
+		name, consts = "softmin_combine_wide", map[string]int{"LANES": lanes}
 	}
 	ck, err := b.kernelFunc(fmt.Sprintf("%s:%d", name, lanes), 2, func() (string, error) { return shaders.Source(name, consts) })
 	if err != nil {
@@ -244,6 +260,9 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 		}
 		nsplit, jchunk = b.splitColumns(rowBlocks, p.M, tile, target)
 		nsplit, jchunk = b.underLoopLimit(p.M, nsplit, jchunk, 2*r+2)
+	} else {
+		// One range on hardware; split on a software adapter only.
+		nsplit, jchunk = b.underLoopLimit(p.M, nsplit, jchunk, genericLoopsPerColumn(r, p.D, dv))
 	}
 	out := b.arr(dst).buf
 	if nsplit > 1 {

@@ -98,7 +98,10 @@ func smallRunW(t *testing.T, be compute.Backend, x, y, lw, g []float64, n, m, d 
 // TestSoftMinCombineWide merges many column splits (SplitMinCols 16: 36
 // splits of M = 600 columns, against two by default on lavapipe) with one
 // invocation a row (softmin_combine.wgsl) and with 4 and 64 a row
-// (softmin_combine_wide.wgsl; at 64 most lanes hold no split), for the
+// (softmin_combine_wide.wgsl; at 64 most lanes hold no split), and with
+// CombineLanes 3 and 128, which take 2 and 64 (128 divided the
+// workgroup's rows by zero; 3 left a partial row whose lane 0 read past
+// the workgroup's partials and wrote the next workgroup's first row), for the
 // Lazy form with sampled maxima, against the float64 CPU backend at the
 // soft-min's conformance tolerance (see TestSmallForms), with g = 0 (every
 // split counts) and the rising potential (the splits' maxima differ by
@@ -126,7 +129,7 @@ func TestSoftMinCombineWide(t *testing.T) {
 		}
 		want, _ := smallRun(t, cpu, x, y, g, n, m, d, eps)
 		scale := maxAbs(want) + d + eps
-		for _, lanes := range []int{1, 4, 64} {
+		for _, lanes := range []int{1, 4, 64, 3, 128} {
 			be.CombineLanes = lanes
 			got, _ := smallRun(t, be, x, y, g, n, m, d, eps)
 			for i := range want {

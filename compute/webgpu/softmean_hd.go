@@ -39,6 +39,7 @@ const (
 // range is split across workgroups. The tiling is flash-attention's (Dao
 // et al. 2022, Alg. 1) on the expanded squared-distance logits.
 func (b *Backend) softMeanHD(dst compute.Array, p compute.Pairs, v compute.Array, dv int) error {
+	b.hd.shared = 0
 	if b.hd.shape.shapeFor(p.D, true).MeanKernel == 2 && dv <= 256 {
 		if ok, err := b.softMeanHD2(dst, p, v, dv); ok {
 			return err
@@ -133,6 +134,7 @@ func (b *Backend) softMeanHD2(dst compute.Array, p compute.Pairs, v compute.Arra
 	if !b.hdFits(s) {
 		return false, nil
 	}
+	b.hd.shared = uint32(s.shared)
 	unroll := sh.Unroll == 2
 	key := fmt.Sprintf("softmean_hd2:D=%d:DV=%d:RM=%d:KC=%d:PF=%v:U=%v", p.D, dv, rm, s.kc, pf, unroll)
 	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMeanHD2(p.D, dv, rm, s.kc, pf, unroll) })

@@ -53,6 +53,7 @@ func (b *Backend) useHD(d int) bool {
 // softmin_hd.wgsl, then softmin_combine.wgsl when the column range is
 // split across workgroups.
 func (b *Backend) softMinHD(dst compute.Array, p compute.Pairs) error {
+	b.hd.shared = 0
 	if b.hd.shape.shapeFor(p.D, false).Kernel == 2 {
 		if ok, err := b.softMinHD2(dst, p); ok {
 			return err
@@ -159,6 +160,12 @@ type hdState struct {
 	// xt, yt: the centred chunk-transposed copies (softmin_hd_prep.wgsl);
 	// h: the padded column term, q: the row term (softmin_hd_bias.wgsl).
 	xt, yt, h, q *gpu.Buffer
+	// sharedCap > 0 lowers the device's workgroup memory as hdFits reads
+	// it (tests: the fallbacks of devices with less); shared is the
+	// workgroup memory of the last softmin_hd2.wgsl or softmean_hd2.wgsl
+	// call, 0 where the last call fell back to softmin_hd.wgsl or
+	// softmean_hd.wgsl.
+	sharedCap, shared uint32
 }
 
 // HDShape is the shape of the high-dimensional kernels, for tests and
@@ -356,8 +363,12 @@ type hdShape struct {
 // the 16 KiB kernels).
 func (b *Backend) hdFits(s hdShape) bool {
 	l := b.dev.Info().Limits
+	shared := l.MaxWorkgroupStorageSize
+	if b.hd.sharedCap > 0 {
+		shared = min(shared, b.hd.sharedCap)
+	}
 	words := uint64(max(s.rowBlocks*s.bm, s.colBlocks*s.bn) * s.dp)
-	return uint32(s.shared) <= l.MaxWorkgroupStorageSize && words*4 <= l.MaxStorageBufferBindingSize
+	return uint32(s.shared) <= shared && words*4 <= l.MaxStorageBufferBindingSize
 }
 
 // hdPlan is the launch shape of a tiled call: bm-row blocks against
@@ -477,6 +488,7 @@ func (b *Backend) softMinHD2(dst compute.Array, p compute.Pairs) (bool, error) {
 	if !b.hdFits(s) {
 		return false, nil
 	}
+	b.hd.shared = uint32(s.shared)
 	unroll := sh.Unroll == 2
 	key := fmt.Sprintf("softmin_hd2:D=%d:RM=%d:RN=%d:KC=%d:PF=%d:U=%v:P=%d", p.D, rm, rn, s.kc, pf, unroll, sh.Poly)
 	k, err := b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMinHD2(p.D, rm, rn, s.kc, pf, unroll, sh.Poly) })

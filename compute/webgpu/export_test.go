@@ -1,0 +1,10 @@
+package webgpu
+
+// SetHDSharedCap lowers the workgroup memory the high-d kernels see
+// (0: the device's), for the fallbacks of devices with less.
+func (b *Backend) SetHDSharedCap(n uint32) { b.hd.sharedCap = n }
+
+// HDShared is the workgroup memory of the last softmin_hd2.wgsl or
+// softmean_hd2.wgsl call, 0 where it fell back to softmin_hd.wgsl or
+// softmean_hd.wgsl.
+func (b *Backend) HDShared() uint32 { return b.hd.shared }

@@ -200,14 +200,14 @@ func SoftMeanSmall(d, dv, r, wg, tile int, o SmallOptions) (string, error) {
 	}
 	g := smallRows(d, dv, r, o, "tc")
 	for i := 0; i < r; i++ {
-		fmt.Fprintf(&g.final, "  if (i%d < P.n && P.nsplit == 1u) {\n    let inv%d = 1.0 / s%d;\n", i, i, i)
+		fmt.Fprintf(&g.final, "  if (i%d < P.n && P.nsplit == 1u) {\n    let inv%d = P.vscale / s%d;\n", i, i, i)
 		for k := 0; k < dv; k++ {
 			fmt.Fprintf(&g.final, "    dst[i%d * DV + %du] = acc%d_%d * inv%d;\n", i, k, i, k, i)
 		}
 		g.final.WriteString("  }\n")
 		fmt.Fprintf(&g.final, "  if (i%d < P.n && P.nsplit > 1u) {\n    let o%d = (wid.z * P.n + i%d) * (DV + 2u);\n    dst[o%d] = m%d;\n    dst[o%d + 1u] = s%d;\n", i, i, i, i, i, i, i)
 		for k := 0; k < dv; k++ {
-			fmt.Fprintf(&g.final, "    dst[o%d + %du] = acc%d_%d;\n", i, k+2, i, k)
+			fmt.Fprintf(&g.final, "    dst[o%d + %du] = acc%d_%d * P.vscale;\n", i, k+2, i, k)
 		}
 		g.final.WriteString("  }\n")
 	}

@@ -285,12 +285,15 @@ func SoftMeanMid(d, dv int, o MidOptions) (string, error) {
 	}
 	g := midRows(d, dv, o)
 	// value k of row i from its accumulator: acc itself, or for ValuesAreY
-	// y_0k + acc hs (hs = 1/(2 scale)), and sum_j p_j V_j = s y_0 + acc hs
-	// in the partial.
+	// c (y_0k + acc hs) (hs = 1/(2 scale), c = P.vscale: the values c Y of
+	// SoftMeanY), and sum_j p_j V_j = c (s y_0 + acc hs) in the partial.
 	mean, partial := "acc%[1]d_%[2]d * inv%[1]d", "acc%[1]d_%[2]d"
 	if o.ValuesAreY {
-		g.final.WriteString("  let hs = 0.5 / P.scale;\n")
-		mean, partial = "fma(acc%[1]d_%[2]d * inv%[1]d, hs, y0_%[2]d)", "fma(acc%[1]d_%[2]d, hs, s%[1]d * y0_%[2]d)"
+		g.final.WriteString("  let hs = 0.5 / P.scale * P.vscale;\n")
+		for k := 0; k < d; k++ {
+			fmt.Fprintf(&g.final, "  let cy0_%d = y0_%d * P.vscale;\n", k, k)
+		}
+		mean, partial = "fma(acc%[1]d_%[2]d * inv%[1]d, hs, cy0_%[2]d)", "fma(acc%[1]d_%[2]d, hs, s%[1]d * cy0_%[2]d)"
 	}
 	for i := 0; i < o.R; i++ {
 		fmt.Fprintf(&g.final, "  if (i%d < P.n && P.nsplit == 1u) {\n    let inv%d = 1.0 / s%d;\n", i, i, i)

@@ -87,7 +87,7 @@
 struct Params {
   n: u32, m: u32, jchunk: u32, nsplit: u32,
   scale: f32, geps: f32, lwk: f32, outk: f32,
-  has_w: u32, has_g: u32, gx: u32, pad: u32,
+  has_w: u32, has_g: u32, gx: u32, vscale: f32,
 }
 
 @group(0) @binding(0) var<storage, read_write> dst: array<f32>;

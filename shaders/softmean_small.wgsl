@@ -14,12 +14,13 @@
 // (m, s, acc[DV]) of its rows: softmean_combine.wgsl merges them.
 //
 // Bindings: 0 dst (n*DV, or nsplit*n*(DV+2) partials), 1 X, 2 Y, 3 LW, 4 G,
-// 5 V, 6 uniform Params.
+// 5 V, 6 uniform Params (vscale multiplies the means and partial
+// accumulators: Backend.SoftMeanY's c, 1 for SoftMean).
 // Workgroup: WG invocations x R rows; TILE columns per tile (32 B each).
 
 struct Params {
   n: u32, m: u32, gx: u32, nsplit: u32,
-  scale: f32, geps: f32, lwk: f32, pad1: f32,
+  scale: f32, geps: f32, lwk: f32, vscale: f32,
   has_w: u32, has_g: u32, jchunk: u32, pad3: u32,
   rnd_a: f32, rnd_b: f32, pad4: u32, pad5: u32,
 }

@@ -167,9 +167,9 @@ func midFactor(d, dv int, valuesY bool, s MidShape) bool {
 // and dv = d, and then by default (call 3, ms at d = 4 / 6 / 8 / 12 /
 // 16, default shapes: 6.06 / 9.07 / 10.7 / 17.1 / 19.6 against 6.68 /
 // 10.2 / 11.4 / 20.3 / 25.4 with the values staged; at d = 8 with four
-// rows 10.0 against 14.0). The library's own soft-means pass other
-// arrays (the denoiser's Y is alpha x the data), so this is the
-// entropic map of a caller that passes Y itself, and otplay bench.
+// rows 10.0 against 14.0). Backend.SoftMeanY always takes it (the
+// exact denoiser's values Y / alpha, the entropic maps' Y), unless
+// ValuesY is 1.
 func midValuesY(p compute.Pairs, v compute.Array, dv int, s MidShape) bool {
 	if dv != p.D || v == nil || v != p.Y {
 		return false
@@ -225,7 +225,7 @@ func (b *Backend) softMinMid(dst compute.Array, p compute.Pairs) error {
 	}
 	gx, gy := b.dev.Grid(rowBlocks)
 	bufs := []*gpu.Buffer{out, b.bufOf(p.X), b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G)}
-	if err := b.dev.Dispatch(k, bufs, midParams(p, jchunk, nsplit, gx), gx, gy, uint32(nsplit)); err != nil {
+	if err := b.dev.Dispatch(k, bufs, midParams(p, jchunk, nsplit, gx, 1), gx, gy, uint32(nsplit)); err != nil {
 		return wrap(err)
 	}
 	if nsplit == 1 {
@@ -235,9 +235,15 @@ func (b *Backend) softMinMid(dst compute.Array, p compute.Pairs) error {
 }
 
 // softMeanMid runs pairs_mid.wgsl as the soft-mean (shaders.SoftMeanMid),
-// then softmean_combine.wgsl when the column range is split.
-func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Array, dv int) error {
+// then softmean_combine.wgsl when the column range is split. Where the
+// values are Y's own (midValuesY), the kernel writes them times vscale
+// (SoftMeanY's c; 1 for SoftMean): the partials too, which the combine
+// merges linearly.
+func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Array, dv int, vscale float64) error {
 	vy := midValuesY(p, v, dv, b.mid)
+	if !vy && vscale != 1 {
+		return fmt.Errorf("webgpu: softMeanMid scales only the values Y (vscale %g)", vscale)
+	}
 	o := shaders.MidOptions{R: cmp.Or(b.mid.MeanR, midRows(p.D, dv, vy)), WG: cmp.Or(b.mid.MeanWG, midSoftMeanWG),
 		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, dv, vy, b.mid), ValuesAreY: vy}
 	staged := dv
@@ -267,7 +273,7 @@ func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Arra
 	}
 	gx, gy := b.dev.Grid(rowBlocks)
 	bufs[0] = out
-	if err := b.dev.Dispatch(k, bufs, midParams(p, jchunk, nsplit, gx), gx, gy, uint32(nsplit)); err != nil {
+	if err := b.dev.Dispatch(k, bufs, midParams(p, jchunk, nsplit, gx, vscale), gx, gy, uint32(nsplit)); err != nil {
 		return wrap(err)
 	}
 	if nsplit == 1 {
@@ -315,10 +321,10 @@ func (b *Backend) underLoopLimit(m, nsplit, jchunk, perColumn int) (int, int) {
 }
 
 // midParams is pairs_mid.wgsl's Params: the coordinates scaled by
-// sqrt(log2(e)/eps), g by log2(e)/eps, log-weights by log2(e), and the
-// soft-min's output by -eps ln 2.
-func midParams(p compute.Pairs, jchunk, nsplit int, gx uint32) []uint32 {
+// sqrt(log2(e)/eps), g by log2(e)/eps, log-weights by log2(e), the
+// soft-min's output by -eps ln 2, and the soft-mean's values Y by vscale.
+func midParams(p compute.Pairs, jchunk, nsplit int, gx uint32, vscale float64) []uint32 {
 	return []uint32{uint32(p.N), uint32(p.M), uint32(jchunk), uint32(nsplit),
 		f32(math.Sqrt(math.Log2E / p.Eps)), f32(math.Log2E / p.Eps), f32(math.Log2E), f32(-p.Eps * math.Ln2),
-		boolWord(p.LogW != nil), boolWord(p.G != nil), gx, 0}
+		boolWord(p.LogW != nil), boolWord(p.G != nil), gx, f32(vscale)}
 }

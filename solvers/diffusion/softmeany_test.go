@@ -50,18 +50,8 @@ func TestDenoisersTakeSoftMeanY(t *testing.T) {
 	samples := func(model Model) []float64 {
 		x, _ := rec.Alloc(n * d)
 		defer rec.Free(x)
-		if err := InitialNoise(rec, x, 7); err != nil {
-			t.Fatal(err)
-		}
-		res, err := Sample(rec, model, s, x, n, set)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res.NFE != 6 {
-			t.Fatalf("NFE %d, want 6", res.NFE)
-		}
 		out := make([]float64, n*d)
-		if err := rec.Read(out, x); err != nil {
+		if err := sampleOnce(rec, model, s, x, n, 7, set, out); err != nil {
 			t.Fatal(err)
 		}
 		return out
@@ -158,13 +148,7 @@ func BenchmarkSampleValuesRoute(b *testing.B) {
 						}
 						b.ResetTimer()
 						for i := 0; i < b.N; i++ {
-							if err := InitialNoise(be, x, uint64(i)); err != nil {
-								b.Fatal(err)
-							}
-							if _, err := Sample(be, route.model, Linear(1000), x, n, set); err != nil {
-								b.Fatal(err)
-							}
-							if err := be.Read(out, x); err != nil {
+							if err := sampleOnce(be, route.model, Linear(1000), x, n, uint64(i), set, out); err != nil {
 								b.Fatal(err)
 							}
 						}
@@ -176,4 +160,25 @@ func BenchmarkSampleValuesRoute(b *testing.B) {
 			}
 		})
 	}
+}
+
+// sampleOnce draws the initial noise of seed into x, runs Sample with
+// set's sampler (which must take Steps + 1 NFE with FinalDenoise, else
+// Steps) and reads the n samples back into out.
+func sampleOnce(be compute.Backend, model Model, s Schedule, x compute.Array, n int, seed uint64, set Settings, out []float64) error {
+	if err := InitialNoise(be, x, seed); err != nil {
+		return err
+	}
+	res, err := Sample(be, model, s, x, n, set)
+	if err != nil {
+		return err
+	}
+	want := set.Steps
+	if set.FinalDenoise {
+		want++
+	}
+	if res.NFE != want {
+		return fmt.Errorf("NFE %d, want %d", res.NFE, want)
+	}
+	return be.Read(out, x)
 }

@@ -284,11 +284,14 @@ func SoftMeanMid(d, dv int, o MidOptions) (string, error) {
 		return "", fmt.Errorf("shaders: softmean_mid with ValuesAreY needs dv = d, got d=%d dv=%d", d, dv)
 	}
 	g := midRows(d, dv, o)
-	// value k of row i from its accumulator: acc itself, or for ValuesAreY
+	// value k of row i from its accumulator: acc itself times P.vscale (the
+	// values c V of Backend.SoftMeanY; 1 for SoftMean), or for ValuesAreY
 	// c (y_0k + acc hs) (hs = 1/(2 scale), c = P.vscale: the values c Y of
 	// SoftMeanY), and sum_j p_j V_j = c (s y_0 + acc hs) in the partial.
-	mean, partial := "acc%[1]d_%[2]d * inv%[1]d", "acc%[1]d_%[2]d"
+	mean, partial := "acc%[1]d_%[2]d * inv%[1]d", "acc%[1]d_%[2]d * P.vscale"
+	inv := "P.vscale / s%d"
 	if o.ValuesAreY {
+		inv = "1.0 / s%d"
 		g.final.WriteString("  let hs = 0.5 / P.scale * P.vscale;\n")
 		for k := 0; k < d; k++ {
 			fmt.Fprintf(&g.final, "  let cy0_%d = y0_%d * P.vscale;\n", k, k)
@@ -296,7 +299,7 @@ func SoftMeanMid(d, dv int, o MidOptions) (string, error) {
 		mean, partial = "fma(acc%[1]d_%[2]d * inv%[1]d, hs, cy0_%[2]d)", "fma(acc%[1]d_%[2]d, hs, s%[1]d * cy0_%[2]d)"
 	}
 	for i := 0; i < o.R; i++ {
-		fmt.Fprintf(&g.final, "  if (i%d < P.n && P.nsplit == 1u) {\n    let inv%d = 1.0 / s%d;\n", i, i, i)
+		fmt.Fprintf(&g.final, "  if (i%d < P.n && P.nsplit == 1u) {\n    let inv%d = %s;\n", i, i, fmt.Sprintf(inv, i))
 		for k := 0; k < dv; k++ {
 			fmt.Fprintf(&g.final, "    dst[i%d * DV + %du] = %s;\n", i, k, fmt.Sprintf(mean, i, k))
 		}

@@ -34,9 +34,10 @@
 //
 // For V = Y (shaders.MidOptions.ValuesAreY) no values are staged: the
 // accumulators take the staged 2y'_j, p carries F_j (p = F_j 2^(...),
-// s += p: 2D + 3 a pair), and the mean is y_0 + acc / (2 scale s), times
-// P.vscale (the values c Y of Backend.SoftMeanY; 1 for SoftMean), folded
-// into y_0 and 1 / (2 scale), so at no cost a pair.
+// s += p: 2D + 3 a pair), and the mean is y_0 + acc / (2 scale s).
+// Every soft-mean's output (and partial accumulators) is multiplied by
+// P.vscale (the values c V of Backend.SoftMeanY; 1 for SoftMean): once a
+// row, folded into y_0 and 1 / (2 scale) for V = Y.
 //
 // Issue bound: the d = 2 soft-min (5 operations a pair) runs at 80% of
 // the exp bound on an H100 and the op counts measured since scale as

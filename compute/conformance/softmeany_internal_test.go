@@ -26,16 +26,31 @@ func runChecks(cs []check) []Result {
 // from Y (4 <= d <= 16) and softmean_hd*.wgsl with a scaling Map, each
 // with c = 1/0.3, 1, 0 and -1.5.
 func TestSoftMeanY(t *testing.T) {
-	for _, b := range []compute.Backend{compute.NewCPU(0), compute.NewCPUFast(0), compute.NewCPURef(0), gputest.Backend(t)} {
-		start := time.Now()
-		rs := runChecks(softMeanYChecks(b, Options{}))
-		t.Logf("%s: %v", b.Info().Name, time.Since(start))
-		for _, r := range rs {
+	run := func(t *testing.T, b compute.Backend) {
+		for _, r := range runChecks(softMeanYChecks(b, Options{})) {
 			if !r.Pass {
-				t.Errorf("%s: %s", b.Info().Name, r)
+				t.Errorf("%s", r)
 			}
 		}
-		t.Logf("%s: %d SoftMeanY checks", b.Info().Name, len(rs))
+	}
+	for _, b := range []compute.Backend{compute.NewCPU(0), compute.NewCPUFast(0), compute.NewCPURef(0)} {
+		t.Run(b.Info().Name, func(t *testing.T) { run(t, b) })
+	}
+	// The GPU with pairs_mid.wgsl's default choice (midValuesY), and with
+	// the values read from Y or staged forced at every d and N.
+	for _, c := range []struct {
+		name    string
+		valuesY int // webgpu.MidShape.ValuesY
+	}{{"gpu", 0}, {"gpu-values-from-y", 2}, {"gpu-values-staged", 1}} {
+		t.Run(c.name, func(t *testing.T) {
+			g := gputest.Raw(t)
+			old := g.MidShape()
+			defer g.SetMidShape(old)
+			shape := old
+			shape.ValuesY = c.valuesY
+			g.SetMidShape(shape)
+			run(t, g)
+		})
 	}
 }
 

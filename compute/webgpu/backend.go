@@ -131,13 +131,15 @@
 // fallback to the general form where the column constants span too much.
 // The soft-mean of V = Y (Y's own array, dv = d) reads its values from
 // the staged coordinates (shaders.MidOptions.ValuesAreY): 2d + 3
-// operations a pair and two vec4 loads a column fewer at d = 8. SoftMeanY
-// (the values c Y: the exact denoiser's data = Y / alpha) takes it with c
-// folded into the final map-back (Params.vscale), as it binds Y as the
-// values of softmean_small.wgsl for d <= 3 (which scales its means by c
-// too); from d = 17 (softmean_hd*.wgsl, which stage Y's chunks for the
-// cost and the values apart) and for the generic kernels it runs
-// SoftMean of V = Y and a Map scaling by c.
+// operations a pair and two vec4 loads a column fewer at d = 8 (from
+// d = 10 only from N = 1e5 rows: slower at 1e4; midValuesY). SoftMeanY
+// (the values c Y: the exact denoiser's data = Y / alpha) takes the same
+// form, with c folded into the kernel's last step (Params.vscale), as it
+// binds Y as the values of softmean_small.wgsl for d <= 3 (which scales
+// its means by c too); from d = 17 (softmean_hd*.wgsl, which stage Y's
+// chunks for the cost and the values apart, so that V = Y would save no
+// load) and for the generic kernels it runs SoftMean of V = Y and a Map
+// scaling by c.
 // MidShape and the OTPLAY_*MID* variables tune them. Measured on an H100
 // (bench/gpu/mid.sh, N = 1e5, eps 0.05 d/2, medians of 10; figures for
 // every d and shape in mid.go), against softmin_hd2.wgsl /

@@ -167,15 +167,27 @@ func midFactor(d, dv int, valuesY bool, s MidShape) bool {
 // and dv = d, and then by default (call 3, ms at d = 4 / 6 / 8 / 12 /
 // 16, default shapes: 6.06 / 9.07 / 10.7 / 17.1 / 19.6 against 6.68 /
 // 10.2 / 11.4 / 20.3 / 25.4 with the values staged; at d = 8 with four
-// rows 10.0 against 14.0). Backend.SoftMeanY always takes it (the
-// exact denoiser's values Y / alpha, the entropic maps' Y), unless
-// ValuesY is 1.
+// rows 10.0 against 14.0), except from d = 10 (six rows, midRows) below
+// N = midValuesYMinRows rows: at d = 16 and N = 1e4 it took 0.713 ms
+// against 0.450 with the values staged (bench/gpu/results/
+// softmeany-h100.jsonl; at 1e5 19.4 against 25.9). Backend.SoftMeanY
+// takes the same choice (the exact denoiser's values Y / alpha, the
+// entropic maps' Y), staging Y as the values where it is off. ValuesY 1
+// or 2 forces it off or on.
 func midValuesY(p compute.Pairs, v compute.Array, dv int, s MidShape) bool {
 	if dv != p.D || v == nil || v != p.Y {
 		return false
 	}
-	return s.ValuesY != 1
+	if s.ValuesY != 0 {
+		return s.ValuesY == 2
+	}
+	return p.D < 10 || p.N >= midValuesYMinRows
 }
+
+// midValuesYMinRows is the fewest rows for which the soft-mean of V = Y
+// reads its values from Y from d = 10 (midValuesY): measured faster at
+// 1e5 and slower at 1e4 (d = 16); the sizes between are unmeasured.
+const midValuesYMinRows = 100000
 
 // useMid says whether a squared-Euclidean SoftMin (dv = 0) or SoftMean at
 // point dimension d runs pairs_mid.wgsl.
@@ -235,15 +247,11 @@ func (b *Backend) softMinMid(dst compute.Array, p compute.Pairs) error {
 }
 
 // softMeanMid runs pairs_mid.wgsl as the soft-mean (shaders.SoftMeanMid),
-// then softmean_combine.wgsl when the column range is split. Where the
-// values are Y's own (midValuesY), the kernel writes them times vscale
-// (SoftMeanY's c; 1 for SoftMean): the partials too, which the combine
-// merges linearly.
+// then softmean_combine.wgsl when the column range is split. The kernel
+// writes the means times vscale (SoftMeanY's c; 1 for SoftMean), and the
+// partials too, which the combine merges linearly.
 func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Array, dv int, vscale float64) error {
 	vy := midValuesY(p, v, dv, b.mid)
-	if !vy && vscale != 1 {
-		return fmt.Errorf("webgpu: softMeanMid scales only the values Y (vscale %g)", vscale)
-	}
 	o := shaders.MidOptions{R: cmp.Or(b.mid.MeanR, midRows(p.D, dv, vy)), WG: cmp.Or(b.mid.MeanWG, midSoftMeanWG),
 		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, dv, vy, b.mid), ValuesAreY: vy}
 	staged := dv

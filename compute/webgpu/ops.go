@@ -220,12 +220,13 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 }
 
 // SoftMeanY runs the soft-mean of the values c Y (see
-// compute.Backend.SoftMeanY), reading Y once for the cost and the values:
-// pairs_mid.wgsl with MidOptions.ValuesAreY for 4 <= D <= 16 and
+// compute.Backend.SoftMeanY): pairs_mid.wgsl for 4 <= D <= 16, reading Y
+// once for the cost and the values (MidOptions.ValuesAreY) where
+// midValuesY takes that form, else with Y bound as the staged values, and
 // softmean_small.wgsl with Y bound as the values for D <= 3, each writing
 // the means times c (Params.vscale); elsewhere (the generic and
-// softmean_hd*.wgsl kernels, costs other than |x - y|^2, MidShape.ValuesY
-// = 1) SoftMean(dst, p, p.Y, p.D) and a Map scaling dst by c.
+// softmean_hd*.wgsl kernels, costs other than |x - y|^2)
+// SoftMean(dst, p, p.Y, p.D) and a Map scaling dst by c.
 func (b *Backend) SoftMeanY(dst compute.Array, p compute.Pairs, c float64) error {
 	if err := compute.ValidateSoftMeanY(dst, p, c); err != nil {
 		return err
@@ -235,7 +236,7 @@ func (b *Backend) SoftMeanY(dst compute.Array, p compute.Pairs, c float64) error
 	}
 	if p.Cost.IsSquaredEuclidean() {
 		switch {
-		case b.useMid(p.D, p.D) && midValuesY(p, p.Y, p.D, b.mid):
+		case b.useMid(p.D, p.D):
 			return b.softMeanMid(dst, p, p.Y, p.D, c)
 		case b.smallSoftMean(p.D, p.D) && !b.useMid(p.D, p.D) && !b.useSoftMeanHD(p.D):
 			return b.softMeanPlain(dst, p, p.Y, p.D, c)

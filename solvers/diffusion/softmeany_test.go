@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/otplay/otplay/compute"
 )
@@ -114,49 +115,57 @@ func (m modelValuesApart) Predict(dst, x compute.Array, n int, at Time) error {
 
 // BenchmarkSampleValuesRoute times a whole 20-NFE DPM-Solver++(2M) run of
 // the exact denoiser at d = 8 (Q = N = n), the sampler's step end to end,
-// on the SoftMeanY route ("values-from-y") and on the former one
-// ("values-apart", modelValuesApart), side by side:
+// on the SoftMeanY route ("from-y-ms/run") and on the former one
+// ("apart-ms/run", modelValuesApart), interleaved run by run (the order
+// alternating) so that a shared machine's load falls on both alike; "ratio"
+// is the first over the second:
 //
-//	go test ./solvers/diffusion -run - -bench SampleValuesRoute -benchtime 5x
+//	go test ./solvers/diffusion -run - -bench SampleValuesRoute -benchtime 4x
 func BenchmarkSampleValuesRoute(b *testing.B) {
 	for _, bb := range benchBackends {
 		b.Run(bb.name, func(b *testing.B) {
 			be, wait := bb.get(b)
 			const d = 8
 			for _, n := range []int{1024, 2048} {
-				data := make([]float64, n*d)
-				for i := range data {
-					data[i] = compute.NormalAt(1, uint64(i))
-				}
-				e, err := NewEmpirical(be, data, n, d, nil)
-				if err != nil {
-					b.Fatal(err)
-				}
-				x, _ := be.Alloc(n * d)
-				out := make([]float64, n*d)
-				for _, route := range []struct {
-					name  string
-					model Model
-				}{{"values-from-y", e}, {"values-apart", modelValuesApart{e}}} {
-					b.Run(fmt.Sprintf("Q=N=%d/%s", n, route.name), func(b *testing.B) {
-						set := Settings{Sampler: DPMPP2M, Steps: 19, FinalDenoise: true}
-						if _, err := Sample(be, route.model, Linear(1000), x, n, set); err != nil { // warm-up: pipelines
+				b.Run(fmt.Sprintf("Q=N=%d", n), func(b *testing.B) {
+					data := make([]float64, n*d)
+					for i := range data {
+						data[i] = compute.NormalAt(1, uint64(i))
+					}
+					e, err := NewEmpirical(be, data, n, d, nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					defer e.Free()
+					x, _ := be.Alloc(n * d)
+					defer be.Free(x)
+					out := make([]float64, n*d)
+					set := Settings{Sampler: DPMPP2M, Steps: 19, FinalDenoise: true}
+					models := []Model{e, modelValuesApart{e}}
+					for _, m := range models { // warm-up: pipelines
+						if err := sampleOnce(be, m, Linear(1000), x, n, 0, set, out); err != nil {
 							b.Fatal(err)
 						}
-						if err := wait(); err != nil {
-							b.Fatal(err)
-						}
-						b.ResetTimer()
-						for i := 0; i < b.N; i++ {
-							if err := sampleOnce(be, route.model, Linear(1000), x, n, uint64(i), set, out); err != nil {
+					}
+					if err := wait(); err != nil {
+						b.Fatal(err)
+					}
+					var took [2]time.Duration
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						for k := range 2 {
+							route := (i + k) % 2
+							start := time.Now()
+							if err := sampleOnce(be, models[route], Linear(1000), x, n, uint64(i), set, out); err != nil {
 								b.Fatal(err)
 							}
+							took[route] += time.Since(start)
 						}
-						b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/run")
-					})
-				}
-				be.Free(x)
-				e.Free()
+					}
+					b.ReportMetric(took[0].Seconds()*1000/float64(b.N), "from-y-ms/run")
+					b.ReportMetric(took[1].Seconds()*1000/float64(b.N), "apart-ms/run")
+					b.ReportMetric(took[0].Seconds()/took[1].Seconds(), "ratio")
+				})
 			}
 		})
 	}

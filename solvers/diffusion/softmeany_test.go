@@ -118,7 +118,8 @@ func (m modelValuesApart) Predict(dst, x compute.Array, n int, at Time) error {
 // on the SoftMeanY route ("from-y-ms/run") and on the former one
 // ("apart-ms/run", modelValuesApart), interleaved run by run (the order
 // alternating) so that a shared machine's load falls on both alike; "ratio"
-// is the first over the second:
+// is the first over the second, "cpu-ratio" the same in the process's CPU
+// time (lavapipe's threads included), the steadier on a loaded machine:
 //
 //	go test ./solvers/diffusion -run - -bench SampleValuesRoute -benchtime 4x
 func BenchmarkSampleValuesRoute(b *testing.B) {
@@ -151,20 +152,25 @@ func BenchmarkSampleValuesRoute(b *testing.B) {
 						b.Fatal(err)
 					}
 					var took [2]time.Duration
+					var cpu [2]float64
 					b.ResetTimer()
 					for i := 0; i < b.N; i++ {
 						for k := range 2 {
 							route := (i + k) % 2
-							start := time.Now()
+							start, cpu0 := time.Now(), processCPUSeconds()
 							if err := sampleOnce(be, models[route], Linear(1000), x, n, uint64(i), set, out); err != nil {
 								b.Fatal(err)
 							}
 							took[route] += time.Since(start)
+							cpu[route] += processCPUSeconds() - cpu0
 						}
 					}
 					b.ReportMetric(took[0].Seconds()*1000/float64(b.N), "from-y-ms/run")
 					b.ReportMetric(took[1].Seconds()*1000/float64(b.N), "apart-ms/run")
 					b.ReportMetric(took[0].Seconds()/took[1].Seconds(), "ratio")
+					b.ReportMetric(cpu[0]*1000/float64(b.N), "from-y-cpu-ms/run")
+					b.ReportMetric(cpu[1]*1000/float64(b.N), "apart-cpu-ms/run")
+					b.ReportMetric(cpu[0]/cpu[1], "cpu-ratio")
 				})
 			}
 		})

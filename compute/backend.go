@@ -148,10 +148,10 @@ type Backend interface {
 	// eq. (57)): with the columns Y = alpha y of data y, c = 1/alpha gives
 	// E[x_0 | x_t] = sum_j p_j y_j; with c = 1, the barycentric projection
 	// above. Backends read Y once for the cost and the values where their
-	// kernels can (the GPU's for 1 <= D <= 16); the others compute
-	// SoftMean(dst, p, p.Y, p.D) and scale it by c. c must be finite
-	// (0 and negative values are allowed); p needs X and Y even with a
-	// Cost.Matrix.
+	// kernels can (the GPU's for 4 <= D <= 16, |x - y|^2); the others
+	// compute SoftMean(dst, p, p.Y, p.D) and scale it by c. c must be
+	// finite (0 and negative values are allowed); p needs Y and D (M x D
+	// values) even with a Cost.Matrix.
 	SoftMeanY(dst Array, p Pairs, c float64) error
 
 	// Map applies an element-wise operation (see Op).

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -56,6 +57,20 @@ func softMeanYChecks(b compute.Backend, opts Options) []check {
 				}
 			}})
 		}
+	}
+	// A scale that is not finite is refused (ErrBadArgument).
+	for _, c := range []float64{math.NaN(), math.Inf(1)} {
+		out = append(out, check{Result{Op: "errors", Case: fmt.Sprintf("softmeany c=%v", c)}, func(r *Result) {
+			in, err := upload(b, []float64{0, 1, 2, 3}, make([]float64, 4))
+			if err != nil {
+				r.Err = err
+				return
+			}
+			defer freeAll(b, in)
+			if err := b.SoftMeanY(in[1], compute.Pairs{X: in[0], Y: in[0], N: 2, M: 2, D: 2, Eps: 1}, c); !errors.Is(err, compute.ErrBadArgument) {
+				r.Err = fmt.Errorf("SoftMeanY with c = %v returned %v, want ErrBadArgument", c, err)
+			}
+		}})
 	}
 	return out
 }

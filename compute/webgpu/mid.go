@@ -37,6 +37,13 @@ const (
 	midSoftMinWG          = 128
 	midSoftMeanWG         = 64
 	midFirstMax           = 32
+	// midSoftMeanDefaultMin is the smallest d whose soft-mean (of at most
+	// 4 values below MidMinDim) runs pairs_mid.wgsl; below it
+	// softmean_small.wgsl (see MidShape.MeanMin).
+	midSoftMeanDefaultMin = shaders.MidMinDim
+	// midSmallMeanWG is the workgroup of the mid soft-mean below
+	// MidMinDim, as softmean_small.wgsl's.
+	midSmallMeanWG = 128
 )
 
 // MidShape is the range and launch shape of the mid-dimension kernels
@@ -59,12 +66,25 @@ const (
 //   - ValuesY: 1 off, 2 on, the soft-mean of V = Y (the same array, dv =
 //     d) from the staged coordinates (shaders.MidOptions.ValuesAreY;
 //     default midValuesY); OTPLAY_MID_VALUES_Y=0 or 1.
+//   - MeanMin: the smallest d whose soft-mean runs pairs_mid.wgsl (default
+//     midSoftMeanDefaultMin); below shaders.MidMinDim only with at most 4
+//     values (softmean_small.wgsl's range, which it then replaces), in
+//     the factored form with the values staged and packed (the soft-mean
+//     of V = Y from the coordinates would cost a pair 2d + 3 operations
+//     against 2d + 2), WG 128 and the column split aimed at
+//     SoftMeanTargetGroups, as softmean_small.wgsl's; OTPLAY_SOFTMEAN_MID_MIN.
+//   - Pack: 1 off, 2 on, shaders.MidOptions.Pack (default: on below
+//     shaders.MidMinDim); OTPLAY_MID_PACK=0 or 1.
+//   - Unroll: 1 off, 2 on, shaders.MidOptions.Unroll2 (default off);
+//     OTPLAY_MID_UNROLL=0 or 1.
 type MidShape struct {
 	SoftMinMax, SoftMeanMax int
 	R, MeanR, WG, MeanWG    int
 	FirstMax                int
 	Factor                  int
 	ValuesY                 int
+	MeanMin                 int
+	Pack, Unroll            int
 }
 
 func midShapeFromEnv() MidShape {
@@ -83,8 +103,17 @@ func midShapeFromEnv() MidShape {
 		MeanWG:      intFromEnv("OTPLAY_MID_MEAN_WG", 256),
 		FirstMax:    intFromEnv("OTPLAY_MID_FIRST", 1<<20),
 		Factor:      midFactorFromEnv(),
-		ValuesY:     map[string]int{"0": 1, "1": 2}[os.Getenv("OTPLAY_MID_VALUES_Y")],
+		ValuesY:     offOn("OTPLAY_MID_VALUES_Y"),
+		MeanMin:     intFromEnv("OTPLAY_SOFTMEAN_MID_MIN", shaders.MidMaxDim),
+		Pack:        offOn("OTPLAY_MID_PACK"),
+		Unroll:      offOn("OTPLAY_MID_UNROLL"),
 	}
+}
+
+// offOn maps the variable name's "0" to 1 (off) and "1" to 2 (on), and
+// anything else to 0 (the default).
+func offOn(name string) int {
+	return map[string]int{"0": 1, "1": 2}[os.Getenv(name)]
 }
 
 func midFactorFromEnv() int {
@@ -103,7 +132,9 @@ func (b *Backend) MidShape() MidShape { return b.mid }
 // SetMidShape sets the shape; it panics on a field outside the ranges of
 // MidShape.
 func (b *Backend) SetMidShape(s MidShape) {
-	if s.R < 0 || s.R > 16 || s.MeanR < 0 || s.MeanR > 16 || s.WG < 0 || s.WG > 256 || s.MeanWG < 0 || s.MeanWG > 256 || s.FirstMax < 0 || s.Factor < 0 || s.Factor > 2 || s.ValuesY < 0 || s.ValuesY > 2 {
+	if s.R < 0 || s.R > 16 || s.MeanR < 0 || s.MeanR > 16 || s.WG < 0 || s.WG > 256 || s.MeanWG < 0 || s.MeanWG > 256 || s.FirstMax < 0 ||
+		s.Factor < 0 || s.Factor > 2 || s.ValuesY < 0 || s.ValuesY > 2 || s.MeanMin < 0 || s.MeanMin > shaders.MidMaxDim ||
+		s.Pack < 0 || s.Pack > 2 || s.Unroll < 0 || s.Unroll > 2 {
 		panic(fmt.Sprintf("webgpu: MidShape out of range: %+v", s))
 	}
 	b.mid = s
@@ -159,7 +190,7 @@ func midFactor(d, dv int, valuesY bool, s MidShape) bool {
 	case 2:
 		return true
 	}
-	return dv == 0 || d >= 7 || valuesY && d >= 6
+	return dv == 0 || d >= 7 || valuesY && d >= 6 || d < shaders.MidMinDim
 }
 
 // midValuesY says whether the soft-mean of values v (dv of them) runs
@@ -174,26 +205,37 @@ func midValuesY(p compute.Pairs, v compute.Array, dv int, s MidShape) bool {
 	if dv != p.D || v == nil || v != p.Y {
 		return false
 	}
+	if p.D < shaders.MidMinDim {
+		return s.ValuesY == 2
+	}
 	return s.ValuesY != 1
 }
 
 // useMid says whether a squared-Euclidean SoftMin (dv = 0) or SoftMean at
 // point dimension d runs pairs_mid.wgsl.
 func (b *Backend) useMid(d, dv int) bool {
-	if b.NoUnroll || d < shaders.MidMinDim || d > shaders.MidMaxDim || dv > shaders.MidMaxValues {
+	if b.NoUnroll || d > shaders.MidMaxDim || dv > shaders.MidMaxValues {
 		return false
 	}
 	if dv == 0 {
-		return d <= cmp.Or(b.mid.SoftMinMax, midSoftMinDefaultMax)
+		return d >= shaders.MidMinDim && d <= cmp.Or(b.mid.SoftMinMax, midSoftMinDefaultMax)
 	}
-	return d <= cmp.Or(b.mid.SoftMeanMax, midSoftMeanDefaultMax)
+	if d < shaders.MidMinDim && dv > 4 {
+		return false
+	}
+	return d >= cmp.Or(b.mid.MeanMin, midSoftMeanDefaultMin) && d <= cmp.Or(b.mid.SoftMeanMax, midSoftMeanDefaultMax)
 }
+
+// midPack and midUnroll are shaders.MidOptions.Pack and Unroll2 at point
+// dimension d in the shape s.
+func midPack(d int, s MidShape) bool { return s.Pack == 2 || s.Pack == 0 && d < shaders.MidMinDim }
+func midUnroll(s MidShape) bool      { return s.Unroll == 2 }
 
 // midTile is the tile length of pairs_mid.wgsl: at most max columns, and
 // no more than WebGPU's guaranteed 16 KiB of workgroup memory holds
 // beside the factored form's two flags (one vec4 set aside).
-func midTile(d, dv, max int, factor bool) int {
-	return min(max, (workgroupFloats/4-1)/shaders.MidColumnVec4s(d, dv, factor))
+func midTile(d, dv, max int, factor, pack bool) int {
+	return min(max, (workgroupFloats/4-1)/shaders.MidColumnVec4s(d, dv, factor, pack))
 }
 
 // softMinMid runs pairs_mid.wgsl as the soft-min (shaders.SoftMinMid), then
@@ -201,8 +243,8 @@ func midTile(d, dv, max int, factor bool) int {
 // (aiming at SoftMinTargetGroups as softmin_small.wgsl does).
 func (b *Backend) softMinMid(dst compute.Array, p compute.Pairs) error {
 	o := shaders.MidOptions{R: cmp.Or(b.mid.R, midRows(p.D, 0, false)), WG: cmp.Or(b.mid.WG, midSoftMinWG),
-		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, 0, false, b.mid)}
-	o.Tile = midTile(p.D, 0, 256, o.Factor)
+		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, 0, false, b.mid), Unroll2: midUnroll(b.mid)}
+	o.Tile = midTile(p.D, 0, 256, o.Factor, false)
 	rowBlocks := (p.N + o.WG*o.R - 1) / (o.WG * o.R)
 	target := b.TargetGroups
 	if b.SoftMinTargetGroups > 0 {
@@ -238,15 +280,20 @@ func (b *Backend) softMinMid(dst compute.Array, p compute.Pairs) error {
 // then softmean_combine.wgsl when the column range is split.
 func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Array, dv int) error {
 	vy := midValuesY(p, v, dv, b.mid)
-	o := shaders.MidOptions{R: cmp.Or(b.mid.MeanR, midRows(p.D, dv, vy)), WG: cmp.Or(b.mid.MeanWG, midSoftMeanWG),
-		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, dv, vy, b.mid), ValuesAreY: vy}
+	wg, target := midSoftMeanWG, b.TargetGroups
+	if p.D < shaders.MidMinDim {
+		wg, target = midSmallMeanWG, cmp.Or(b.SoftMeanTargetGroups, b.TargetGroups)
+	}
+	o := shaders.MidOptions{R: cmp.Or(b.mid.MeanR, midRows(p.D, dv, vy)), WG: cmp.Or(b.mid.MeanWG, wg),
+		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, dv, vy, b.mid), ValuesAreY: vy,
+		Pack: midPack(p.D, b.mid), Unroll2: midUnroll(b.mid)}
 	staged := dv
 	if o.ValuesAreY {
 		staged = 0
 	}
-	o.Tile = midTile(p.D, staged, 128, o.Factor)
+	o.Tile = midTile(p.D, staged, 128, o.Factor, o.Pack)
 	rowBlocks := (p.N + o.WG*o.R - 1) / (o.WG * o.R)
-	nsplit, jchunk, err := b.midSplit(rowBlocks, p.M, o, b.TargetGroups)
+	nsplit, jchunk, err := b.midSplit(rowBlocks, p.M, o, target)
 	if err != nil {
 		return err
 	}

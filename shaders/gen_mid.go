@@ -63,16 +63,17 @@ const (
 // factored (2y', H, K, F, F V: 7 floats) a column is 2 vec4s instead of
 // 3, as many as softmean_small.wgsl loads for its 7 operations a pair.
 //
-// Unroll2 sweeps a tile two columns an iteration (the last one alone
-// where the count is odd), so that the loop's own instructions (the
-// counter, its test and branch, the tile address) are shared by two
-// columns' pairs.
+// Unroll > 1 sweeps a tile Unroll columns an iteration (the last
+// cnt mod Unroll one at a time), so that the loop's own instructions
+// (the counter, its test and branch, the tile address) are shared by
+// Unroll columns' pairs and the driver sees that many columns' work
+// without a branch between them.
 type MidOptions struct {
 	R, WG, Tile, FirstMax int
 	Factor                bool
 	ValuesAreY            bool
 	Pack                  bool
-	Unroll2               bool
+	Unroll                int
 }
 
 // FactorBelow and FactorAbove bound H_j - Href (log2 units) for a
@@ -83,9 +84,9 @@ const (
 )
 
 // valid says whether the shape is in range: 1 <= R <= 16, 1 <= WG <= 256,
-// 1 <= Tile, 0 <= FirstMax.
+// 1 <= Tile, 0 <= FirstMax, 0 <= Unroll <= 8.
 func (o MidOptions) valid() bool {
-	return o.R >= 1 && o.R <= 16 && o.WG >= 1 && o.WG <= 256 && o.Tile >= 1 && o.FirstMax >= 0
+	return o.R >= 1 && o.R <= 16 && o.WG >= 1 && o.WG <= 256 && o.Tile >= 1 && o.FirstMax >= 0 && o.Unroll >= 0 && o.Unroll <= 8
 }
 
 // midSlot names staged float s of a column in the loaded vec4s e0, e1, ...
@@ -235,10 +236,10 @@ func midRows(d, dv int, o MidOptions) *midCode {
 	}
 	fmt.Fprintf(&g.pre, "    if (t0 == j0) {\n%s      for (var q = 0u; q < %s; q++) {\n%s%s      }\n%s    }\n%s",
 		tmInit.String(), first, load, pass1.String(), resc.String(), save.String())
-	sweep := midSweep(load+general.String(), o.Unroll2)
+	sweep := midSweep(load+general.String(), o.Unroll)
 	if o.Factor {
 		sweep = "    if (atomicLoad(&unfactored[par]) == 0u) {\n" + shifts.String() +
-			indent(midSweep(indent(load)+indent(fast.String()), o.Unroll2)) + "    } else {\n" +
+			indent(midSweep(load+fast.String(), o.Unroll)) + "    } else {\n" +
 			indent(sweep) + "    }\n"
 	}
 	g.sweep.WriteString(sweep)
@@ -246,15 +247,21 @@ func midRows(d, dv int, o MidOptions) *midCode {
 }
 
 // midSweep is the loop over a tile's columns q running body (which loads
-// column q and adds its pairs), one column an iteration, or with unroll2
-// two (the second copy reads column q + 1) and the odd last one after.
-func midSweep(body string, unroll2 bool) string {
-	if !unroll2 {
+// column q and adds its pairs), one column an iteration, or with unroll
+// > 1 that many (copy u reads column q + u), the cnt mod unroll last ones
+// one at a time after.
+func midSweep(body string, unroll int) string {
+	if unroll <= 1 {
 		return "    for (var q = 0u; q < cnt; q++) {\n" + body + "    }\n"
 	}
-	second := strings.ReplaceAll(body, "tile[q * NC + ", "tile[(q + 1u) * NC + ")
-	return "    var q = 0u;\n    for (; q + 1u < cnt; q += 2u) {\n      {\n" + indent(body) + "      }\n      {\n" + indent(second) +
-		"      }\n    }\n    if (q < cnt) {\n" + body + "    }\n"
+	var b strings.Builder
+	fmt.Fprintf(&b, "    var q = 0u;\n    for (; q + %du < cnt; q += %du) {\n", unroll-1, unroll)
+	for u := 0; u < unroll; u++ {
+		copyU := strings.ReplaceAll(body, "tile[q * NC + ", fmt.Sprintf("tile[(q + %du) * NC + ", u))
+		b.WriteString("      {\n" + indent(copyU) + "      }\n")
+	}
+	b.WriteString("    }\n    for (; q < cnt; q++) {\n" + body + "    }\n")
+	return b.String()
 }
 
 // midTemplate fills pairs_mid.wgsl.

@@ -13,6 +13,9 @@
 #   mean3  the soft-mean, d = 3, 1e5 (--batch 10)
 #   min8   the soft-min, d = 8, 1e5 (--batch 2, as bench/gpu/all.sh)
 #   min8b  the soft-min, d = 8, 1e5 (--batch 10)
+#   min8s  the soft-min, d = 8, 1e4 (--batch 20, as bench/gpu/all.sh)
+#   minall the soft-min, d = 4, 6, 12, 16, 1e5 (--batch 5)
+#   meanall the soft-mean (V = Y), d = 4, 8, 16, 1e5 (--batch 5)
 # and the spec "validate" runs `otplay validate --backend gpu` (at most
 # VALIDATE_S seconds, default 60; $OUT/validate.txt). `otplay bench
 # --json`, N = M uniform in [0, 1]^d, eps 0.05 d/2, medians of REPS (10);
@@ -31,7 +34,27 @@ OUT=${OUT:-/tmp}
 mkdir -p "$OUT"
 BUDGET=${BUDGET:-150} REPS=${REPS:-10}
 N1E4=${N1E4:-1e4} N1E5=${N1E5:-1e5}
+OLD=OTPLAY_SOFTMEAN_MID_MIN=3,OTPLAY_MID_UNROLL=1
 if [ $# -eq 0 ]; then
+  # Call 2 (bench/gpu/results/margin-h100-call2.jsonl): validate with the
+  # defaults set from call 1 (the d = 2 soft-mean on pairs_mid.wgsl, two
+  # columns a sweep iteration there and in the mid soft-min), five rounds
+  # of both rows against the former defaults ($OLD), then the other
+  # dimensions the changes touch and a few shapes more.
+  set -- validate
+  for r in 1 2 3 4 5; do
+    set -- "$@" "default-r$r:mean2+min8+min8b:" "old-r$r:mean2+min8+min8b:$OLD"
+  done
+  set -- "$@" "default:mean2s+min8s+mean3+minall+meanall:" "old:mean2s+min8s+minall:$OLD" \
+    "mean3-mid:mean3:OTPLAY_SOFTMEAN_MID_MIN=3" "mean-unroll2:meanall:OTPLAY_MID_UNROLL=2" \
+    "u4:mean2+min8+min8b:OTPLAY_MID_UNROLL=4" "mean-r8:mean2:OTPLAY_MID_MEAN_R=8" \
+    "mean-r6:mean2:OTPLAY_MID_MEAN_R=6" "mean-r8-u4:mean2:OTPLAY_MID_MEAN_R=8,OTPLAY_MID_UNROLL=4" \
+    "min-first8:min8+min8b:OTPLAY_MID_FIRST=8" "min-u4-first8:min8+min8b:OTPLAY_MID_UNROLL=4,OTPLAY_MID_FIRST=8" \
+    "min-r4-u4:min8+min8b:OTPLAY_MID_R=4,OTPLAY_MID_UNROLL=4" "default-again:mean2+min8+min8b:"
+fi
+if false; then
+  # Call 1 (bench/gpu/results/margin-h100-call1.jsonl; OTPLAY_MID_UNROLL=1
+  # then meant two columns an iteration, now OTPLAY_MID_UNROLL=2).
   ALL=mean2+mean2s+mean3+min8+min8b
   set -- "default:$ALL:" \
     "mean-mid:mean2+mean2s+mean3:OTPLAY_SOFTMEAN_MID_MIN=2" \
@@ -84,6 +107,9 @@ for spec in "$@"; do
         mean3) row "$name" --kernel softmean --d 3 --sizes "$N1E5" --batch 10 ;;
         min8) row "$name" --kernel softmin --d 8 --sizes "$N1E5" --batch 2 ;;
         min8b) row "$name" --kernel softmin --d 8 --sizes "$N1E5" --batch 10 ;;
+        min8s) row "$name" --kernel softmin --d 8 --sizes "$N1E4" --batch 20 ;;
+        minall) row "$name" --kernel softmin --d 4,6,12,16 --sizes "$N1E5" --batch 5 ;;
+        meanall) row "$name" --kernel softmean --d 4,8,16 --sizes "$N1E5" --batch 5 ;;
       esac
     done
   )

@@ -37,10 +37,10 @@ const (
 	midSoftMinWG          = 128
 	midSoftMeanWG         = 64
 	midFirstMax           = 32
-	// midSoftMeanDefaultMin is the smallest d whose soft-mean (of at most
-	// 4 values below MidMinDim) runs pairs_mid.wgsl; below it
-	// softmean_small.wgsl (see MidShape.MeanMin).
-	midSoftMeanDefaultMin = shaders.MidMinDim
+	// midSmallMeanDim is the d below shaders.MidMinDim whose soft-mean
+	// (of at most 4 values) runs pairs_mid.wgsl by default; the others
+	// below MidMinDim run softmean_small.wgsl (see MidShape.MeanMin).
+	midSmallMeanDim = 2
 	// midSmallMeanWG is the workgroup of the mid soft-mean below
 	// MidMinDim, as softmean_small.wgsl's.
 	midSmallMeanWG = 128
@@ -66,17 +66,18 @@ const (
 //   - ValuesY: 1 off, 2 on, the soft-mean of V = Y (the same array, dv =
 //     d) from the staged coordinates (shaders.MidOptions.ValuesAreY;
 //     default midValuesY); OTPLAY_MID_VALUES_Y=0 or 1.
-//   - MeanMin: the smallest d whose soft-mean runs pairs_mid.wgsl (default
-//     midSoftMeanDefaultMin); below shaders.MidMinDim only with at most 4
-//     values (softmean_small.wgsl's range, which it then replaces), in
+//   - MeanMin: the smallest d whose soft-mean runs pairs_mid.wgsl (default:
+//     d = 2 and from shaders.MidMinDim; see useMid); below
+//     shaders.MidMinDim only with at most 4 values (softmean_small.wgsl's
+//     range, which it then replaces), in
 //     the factored form with the values staged and packed (the soft-mean
 //     of V = Y from the coordinates would cost a pair 2d + 3 operations
 //     against 2d + 2), WG 128 and the column split aimed at
 //     SoftMeanTargetGroups, as softmean_small.wgsl's; OTPLAY_SOFTMEAN_MID_MIN.
 //   - Pack: 1 off, 2 on, shaders.MidOptions.Pack (default: on below
 //     shaders.MidMinDim); OTPLAY_MID_PACK=0 or 1.
-//   - Unroll: 1 off, 2 on, shaders.MidOptions.Unroll2 (default off);
-//     OTPLAY_MID_UNROLL=0 or 1.
+//   - Unroll: columns a sweep iteration, shaders.MidOptions.Unroll (1..8;
+//     default midUnroll); OTPLAY_MID_UNROLL.
 type MidShape struct {
 	SoftMinMax, SoftMeanMax int
 	R, MeanR, WG, MeanWG    int
@@ -106,7 +107,7 @@ func midShapeFromEnv() MidShape {
 		ValuesY:     offOn("OTPLAY_MID_VALUES_Y"),
 		MeanMin:     intFromEnv("OTPLAY_SOFTMEAN_MID_MIN", shaders.MidMaxDim),
 		Pack:        offOn("OTPLAY_MID_PACK"),
-		Unroll:      offOn("OTPLAY_MID_UNROLL"),
+		Unroll:      intFromEnv("OTPLAY_MID_UNROLL", 8),
 	}
 }
 
@@ -134,7 +135,7 @@ func (b *Backend) MidShape() MidShape { return b.mid }
 func (b *Backend) SetMidShape(s MidShape) {
 	if s.R < 0 || s.R > 16 || s.MeanR < 0 || s.MeanR > 16 || s.WG < 0 || s.WG > 256 || s.MeanWG < 0 || s.MeanWG > 256 || s.FirstMax < 0 ||
 		s.Factor < 0 || s.Factor > 2 || s.ValuesY < 0 || s.ValuesY > 2 || s.MeanMin < 0 || s.MeanMin > shaders.MidMaxDim ||
-		s.Pack < 0 || s.Pack > 2 || s.Unroll < 0 || s.Unroll > 2 {
+		s.Pack < 0 || s.Pack > 2 || s.Unroll < 0 || s.Unroll > 8 {
 		panic(fmt.Sprintf("webgpu: MidShape out of range: %+v", s))
 	}
 	b.mid = s
@@ -220,16 +221,26 @@ func (b *Backend) useMid(d, dv int) bool {
 	if dv == 0 {
 		return d >= shaders.MidMinDim && d <= cmp.Or(b.mid.SoftMinMax, midSoftMinDefaultMax)
 	}
-	if d < shaders.MidMinDim && dv > 4 {
+	if d < shaders.MidMinDim && (dv > 4 || b.mid.MeanMin == 0 && d != midSmallMeanDim) {
 		return false
 	}
-	return d >= cmp.Or(b.mid.MeanMin, midSoftMeanDefaultMin) && d <= cmp.Or(b.mid.SoftMeanMax, midSoftMeanDefaultMax)
+	return d >= cmp.Or(b.mid.MeanMin, midSmallMeanDim) && d <= cmp.Or(b.mid.SoftMeanMax, midSoftMeanDefaultMax)
 }
 
-// midPack and midUnroll are shaders.MidOptions.Pack and Unroll2 at point
-// dimension d in the shape s.
+// midPack is shaders.MidOptions.Pack at point dimension d in the shape s.
 func midPack(d int, s MidShape) bool { return s.Pack == 2 || s.Pack == 0 && d < shaders.MidMinDim }
-func midUnroll(s MidShape) bool      { return s.Unroll == 2 }
+
+// midUnroll is shaders.MidOptions.Unroll for the soft-min (dv = 0) or
+// soft-mean at point dimension d in the shape s.
+func midUnroll(d, dv int, s MidShape) int {
+	if s.Unroll > 0 {
+		return s.Unroll
+	}
+	if dv == 0 || d < shaders.MidMinDim {
+		return 2
+	}
+	return 1
+}
 
 // midTile is the tile length of pairs_mid.wgsl: at most max columns, and
 // no more than WebGPU's guaranteed 16 KiB of workgroup memory holds
@@ -243,7 +254,7 @@ func midTile(d, dv, max int, factor, pack bool) int {
 // (aiming at SoftMinTargetGroups as softmin_small.wgsl does).
 func (b *Backend) softMinMid(dst compute.Array, p compute.Pairs) error {
 	o := shaders.MidOptions{R: cmp.Or(b.mid.R, midRows(p.D, 0, false)), WG: cmp.Or(b.mid.WG, midSoftMinWG),
-		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, 0, false, b.mid), Unroll2: midUnroll(b.mid)}
+		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, 0, false, b.mid), Unroll: midUnroll(p.D, 0, b.mid)}
 	o.Tile = midTile(p.D, 0, 256, o.Factor, false)
 	rowBlocks := (p.N + o.WG*o.R - 1) / (o.WG * o.R)
 	target := b.TargetGroups
@@ -286,7 +297,7 @@ func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Arra
 	}
 	o := shaders.MidOptions{R: cmp.Or(b.mid.MeanR, midRows(p.D, dv, vy)), WG: cmp.Or(b.mid.MeanWG, wg),
 		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, dv, vy, b.mid), ValuesAreY: vy,
-		Pack: midPack(p.D, b.mid), Unroll2: midUnroll(b.mid)}
+		Pack: midPack(p.D, b.mid), Unroll: midUnroll(p.D, dv, b.mid)}
 	staged := dv
 	if o.ValuesAreY {
 		staged = 0

@@ -118,18 +118,21 @@ func checkPairs(t *testing.T, name string, gotF, gotM, wantF, wantM []float64, m
 }
 
 // TestMidSmallMean runs pairs_mid.wgsl as the soft-mean below
-// shaders.MidMinDim (MidShape.MeanMin: the factored form with the values
-// staged and packed, two vec4s a column at d = dv = 2) and the two-column
-// sweep (MidShape.Unroll, shaders.MidOptions.Unroll2) against the float64
+// shaders.MidMinDim (the default at d = 2, MidShape.MeanMin for the
+// others: the factored form with the values staged and packed, two vec4s
+// a column at d = dv = 2) and the sweep of several columns an iteration
+// (MidShape.Unroll, shaders.MidOptions.Unroll) against the float64
 // CPU at TestMidKernels's tolerances, with its potentials (flat, rising
 // past the Lazy limit, falling; eps = 0.05, where most tiles take the
 // general sum, and eps = 4, where every tile is factored and one must be
-// summed again). M = 601 and 899 are odd, so that the two-column sweep
-// ends on a column alone. Cases: d = 2 with V = Y (Y's own array: staged
-// anyway below MidMinDim, and from the coordinates with ValuesY on), d = 2
-// with one other value column, d = 3 with V = Y, d = 1 with 4 values;
-// each with the column range split (TargetGroups 64) and whole; and the
-// unrolled sweep at d = 2 and at d = 8 (soft-min and soft-mean).
+// summed again). M = 601 and 899 are odd and 899 is 2 mod 3, so that the
+// unrolled sweeps end on columns taken one at a time. Cases: d = 2 with
+// V = Y (Y's own array: staged anyway below MidMinDim, and from the
+// coordinates with ValuesY on) in the default shape (two columns an
+// iteration), one column and two rows, three columns and eight rows,
+// d = 2 with one other value column, d = 3 with V = Y, d = 1 with 4
+// values; each with the column range split (TargetGroups 64) and whole;
+// and at d = 8 (soft-min and soft-mean) four columns an iteration and one.
 func TestMidSmallMean(t *testing.T) {
 	be := gputest.Raw(t)
 	savedT, savedS, savedM, savedShape := be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups, be.MidShape()
@@ -143,11 +146,11 @@ func TestMidSmallMean(t *testing.T) {
 		d, dv  int
 		shapes []webgpu.MidShape
 	}{
-		{2, 2, []webgpu.MidShape{{MeanMin: 2}, {MeanMin: 2, MeanR: 2, Unroll: 2}, {MeanMin: 2, ValuesY: 2}}},
+		{2, 2, []webgpu.MidShape{{}, {MeanR: 2, Unroll: 1}, {MeanR: 8, Unroll: 3}, {MeanMin: 2, ValuesY: 2}}},
 		{2, 1, []webgpu.MidShape{{MeanMin: 2}}},
 		{3, 3, []webgpu.MidShape{{MeanMin: 2}}},
 		{1, 4, []webgpu.MidShape{{MeanMin: 1}}},
-		{8, 8, []webgpu.MidShape{{Unroll: 2, MeanR: 2}, {MeanR: 2}}},
+		{8, 8, []webgpu.MidShape{{Unroll: 4, MeanR: 2}, {Unroll: 1, MeanR: 2}}},
 	} {
 		x := uniforms(uint64(30+c.d), n*c.d)
 		yAll := uniforms(uint64(40+c.d), 899*c.d)

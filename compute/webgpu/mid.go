@@ -231,12 +231,23 @@ func (b *Backend) useMid(d, dv int) bool {
 func midPack(d int, s MidShape) bool { return s.Pack == 2 || s.Pack == 0 && d < shaders.MidMinDim }
 
 // midUnroll is shaders.MidOptions.Unroll for the soft-min (dv = 0) or
-// soft-mean at point dimension d in the shape s.
+// soft-mean at point dimension d in the shape s: two columns a sweep
+// iteration for the soft-min and for the soft-mean up to d = 8, one above.
+// Measured on the H100 at N = 1e5 (bench/gpu/results/margin-h100-call2.jsonl,
+// ms, two columns against one, default shapes otherwise): the soft-min at
+// d = 4 / 6 / 8 / 12 / 16 3.52 / 4.78 / 5.26 / 7.02 / 8.72 against 3.68 /
+// 5.03 / 5.78 / 8.00 / 10.0 (d = 8: five rounds each, 5.24-5.29 against
+// 5.77-5.80 with --batch 10, 5.43-5.53 against 5.95-6.02 with --batch 2);
+// the soft-mean of V = Y at d = 4 / 8 / 16 5.75 / 9.36 / 21.0 against
+// 6.12 / 10.1 / 18.7 (d = 5 to 7 and 9 to 15 unmeasured); the d = 2
+// soft-mean (staged, factored; call 1) 3.52 against 4.34. Four columns
+// at d = 8 (one run): the soft-min 5.09 / 5.40 ms (--batch 10 / 2), the
+// d = 2 soft-mean 3.48, within 3% of two.
 func midUnroll(d, dv int, s MidShape) int {
 	if s.Unroll > 0 {
 		return s.Unroll
 	}
-	if dv == 0 || d < shaders.MidMinDim {
+	if dv == 0 || d <= 8 {
 		return 2
 	}
 	return 1

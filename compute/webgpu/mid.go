@@ -29,8 +29,10 @@ import (
 //     10.0 at d = 4, 8, 16), 64 for the soft-mean (128 and 256: see
 //     midRows); the soft-min's column split aims at SoftMinTargetGroups
 //     as softmin_small.wgsl does (2048 groups: 6.96 against 6.71 ms).
-//   - rows, the factored form and the soft-mean of V = Y: see midRows,
-//     midFactor and midValuesY.
+//   - rows, the factored form, the soft-mean of V = Y and the columns a
+//     sweep iteration: see midRows, midFactor, midValuesY and midUnroll
+//     (the last from bench/gpu/margin.sh's two calls, which also moved the
+//     d = 2 soft-mean here: see the package doc).
 const (
 	midSoftMinDefaultMax  = 16
 	midSoftMeanDefaultMax = 16

@@ -220,10 +220,11 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 }
 
 // SoftMeanY runs the soft-mean of the values c Y (see
-// compute.Backend.SoftMeanY): pairs_mid.wgsl for 4 <= D <= 16, reading Y
-// once for the cost and the values (MidOptions.ValuesAreY) where
-// midValuesY takes that form, else with Y bound as the staged values, and
-// softmean_small.wgsl with Y bound as the values for D <= 3, each writing
+// compute.Backend.SoftMeanY): pairs_mid.wgsl where SoftMean takes it
+// (useMid: D = 2 and 4 to 16), reading Y once for the cost and the values
+// (MidOptions.ValuesAreY) where midValuesY takes that form, else with Y
+// bound as the staged values, and softmean_small.wgsl with Y bound as the
+// values for the other D <= 3, each writing
 // the means times c (Params.vscale); elsewhere (the generic and
 // softmean_hd*.wgsl kernels, costs other than |x - y|^2)
 // SoftMean(dst, p, p.Y, p.D) and a Map scaling dst by c.

@@ -107,7 +107,8 @@ soft-min (one Sinkhorn half-iteration), the soft-mean (one NFE of the
 exact denoiser as it runs: Backend.SoftMeanY, the values c Y with
 c = 1/alpha = 1.25, Y read once for the cost and the values; --values
 apart times SoftMean of the same values as an array of their own, the
-denoiser's route before SoftMeanY), or sinkhorn: one balanced log-domain Sinkhorn
+denoiser's route before SoftMeanY; the NFE's Map of alpha x the data is
+not timed), or sinkhorn: one balanced log-domain Sinkhorn
 iteration (two soft-mins, uniform weights; the CPU rows of issue 14,
 against POT's sinkhorn_log timed by bench/pot/), or solver: one iteration
 of the balanced solver of package ot (the same two soft-mins with its

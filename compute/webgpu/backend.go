@@ -133,7 +133,7 @@
 // The soft-mean of V = Y (Y's own array, dv = d) reads its values from
 // the staged coordinates (shaders.MidOptions.ValuesAreY): 2d + 3
 // operations a pair and two vec4 loads a column fewer at d = 8 (from
-// d = 10 only from N = 1e5 rows: slower at 1e4; midValuesY). SoftMeanY
+// d = 10 only from N = 3e4 rows: slower at 1e4; midValuesY). SoftMeanY
 // (the values c Y: the exact denoiser's data = Y / alpha) takes the same
 // form, with c folded into the kernel's last step (Params.vscale), as it
 // binds Y as the staged values of pairs_mid.wgsl at d = 2 and of

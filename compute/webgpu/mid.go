@@ -223,9 +223,14 @@ func midValuesY(p compute.Pairs, v compute.Array, dv int, s MidShape) bool {
 }
 
 // midValuesYMinRows is the fewest rows for which the soft-mean of V = Y
-// reads its values from Y from d = 10 (midValuesY): measured faster at
-// 1e5 and slower at 1e4 (d = 16); the sizes between are unmeasured.
-const midValuesYMinRows = 100000
+// reads its values from Y from d = 10 (midValuesY). At d = 16 it was
+// slower at 1e4 (0.713 against 0.450 ms) and faster at 1e5 (19.4 against
+// 25.9): 7.1e-12 s a pair at 1e4, 2.4e-12 at 3e4 (2.17 ms,
+// bench/gpu/results/all-2026-12-06.jsonl) and 1.9e-12 at 1e5, so its loss
+// is a small-N one, while the staged form's 2.6e-12 s a pair at 1e5 bounds
+// it at 3e4 from below (at least 2.3 ms); hence 3e4 (the staged form at
+// 3e4 itself was not measured).
+const midValuesYMinRows = 30000
 
 // useMid says whether a squared-Euclidean SoftMin (dv = 0) or SoftMean at
 // point dimension d runs pairs_mid.wgsl.

@@ -78,12 +78,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     }
     workgroupBarrier();
 {{ROWS_PRE}}
-    for (var q = 0u; q < cnt; q++) {
-      let e = tc[q];
-      let w = tv[q];
-{{ROWS_BODY}}
-    }
-{{ROWS_POST}}    workgroupBarrier();
+{{SWEEP}}{{ROWS_POST}}    workgroupBarrier();
   }
 {{ROWS_FINAL}}
 }

@@ -315,6 +315,10 @@ func New(d *gpu.Device) (*Backend, error) {
 	if v := intFromEnv("OTPLAY_SMALL_SAMPLE", 1024); v > 0 {
 		b.Small.Sample = v
 	}
+	b.Small.Unroll = 2
+	if v := intFromEnv("OTPLAY_SMALL_UNROLL", 8); v > 0 {
+		b.Small.Unroll = v
+	}
 	b.SmallTile = intFromEnv("OTPLAY_SMALL_TILE", 1024)
 	b.SoftMeanWG = intFromEnv("OTPLAY_SOFTMEAN_WG", 256)
 	b.SoftMeanR = intFromEnv("OTPLAY_SOFTMEAN_R", 16)

@@ -34,6 +34,7 @@ import (
 //     (the last from bench/gpu/margin.sh's two calls, which also moved the
 //     d = 2 soft-mean here: see the package doc).
 const (
+	midSoftMinDefaultMin  = shaders.MidMinDim
 	midSoftMinDefaultMax  = 16
 	midSoftMeanDefaultMax = 16
 	midSoftMinWG          = 128
@@ -80,7 +81,13 @@ const (
 //     shaders.MidMinDim); OTPLAY_MID_PACK=0 or 1.
 //   - Unroll: columns a sweep iteration, shaders.MidOptions.Unroll (1..8;
 //     default midUnroll); OTPLAY_MID_UNROLL.
+//   - SoftMinMin: the smallest d whose soft-min runs pairs_mid.wgsl
+//     (default midSoftMinDefaultMin; below it softmin_small.wgsl), the
+//     d = 2, 3 soft-min factored with F_j beside 2y'_j (one vec4 a column
+//     in the fast sweep: d + 2 operations a pair against
+//     softmin_small.wgsl's d + 3); OTPLAY_SOFTMIN_MID_MIN.
 type MidShape struct {
+	SoftMinMin              int
 	SoftMinMax, SoftMeanMax int
 	R, MeanR, WG, MeanWG    int
 	FirstMax                int
@@ -98,6 +105,7 @@ func midShapeFromEnv() MidShape {
 		return v
 	}
 	return MidShape{
+		SoftMinMin:  intFromEnv("OTPLAY_SOFTMIN_MID_MIN", shaders.MidMaxDim),
 		SoftMinMax:  never(minDimFromEnv("OTPLAY_SOFTMIN_MID_MAX", midSoftMinDefaultMax)),
 		SoftMeanMax: never(minDimFromEnv("OTPLAY_SOFTMEAN_MID_MAX", midSoftMeanDefaultMax)),
 		R:           intFromEnv("OTPLAY_MID_R", 16),
@@ -135,7 +143,7 @@ func (b *Backend) MidShape() MidShape { return b.mid }
 // SetMidShape sets the shape; it panics on a field outside the ranges of
 // MidShape.
 func (b *Backend) SetMidShape(s MidShape) {
-	if s.R < 0 || s.R > 16 || s.MeanR < 0 || s.MeanR > 16 || s.WG < 0 || s.WG > 256 || s.MeanWG < 0 || s.MeanWG > 256 || s.FirstMax < 0 ||
+	if s.SoftMinMin < 0 || s.SoftMinMin > shaders.MidMaxDim || s.R < 0 || s.R > 16 || s.MeanR < 0 || s.MeanR > 16 || s.WG < 0 || s.WG > 256 || s.MeanWG < 0 || s.MeanWG > 256 || s.FirstMax < 0 ||
 		s.Factor < 0 || s.Factor > 2 || s.ValuesY < 0 || s.ValuesY > 2 || s.MeanMin < 0 || s.MeanMin > shaders.MidMaxDim ||
 		s.Pack < 0 || s.Pack > 2 || s.Unroll < 0 || s.Unroll > 8 {
 		panic(fmt.Sprintf("webgpu: MidShape out of range: %+v", s))
@@ -221,7 +229,7 @@ func (b *Backend) useMid(d, dv int) bool {
 		return false
 	}
 	if dv == 0 {
-		return d >= shaders.MidMinDim && d <= cmp.Or(b.mid.SoftMinMax, midSoftMinDefaultMax)
+		return d >= cmp.Or(b.mid.SoftMinMin, midSoftMinDefaultMin) && d <= cmp.Or(b.mid.SoftMinMax, midSoftMinDefaultMax)
 	}
 	if d < shaders.MidMinDim && (dv > 4 || b.mid.MeanMin == 0 && d != midSmallMeanDim) {
 		return false

@@ -53,7 +53,7 @@ if [ $# -eq 0 ]; then
     set -- "$@" "old-r$r:$ROWS:$OLD2" "default-r$r:$ROWS:" "mid-r$r:min23+min23s:$MID"
   done
   set -- "$@" "small-u4:min23+mean3:OTPLAY_SMALL_UNROLL=4" "mid-u1:min23:$MID,OTPLAY_MID_UNROLL=1" \
-    "mid-u4:min23:$MID,OTPLAY_MID_UNROLL=4" "mid-r4:min23+min23s:$MID,OTPLAY_MID_R=4" \
+    "mid-u4:min23:$MID,OTPLAY_MID_UNROLL=4" "mid-rows4:min23+min23s:$MID,OTPLAY_MID_R=4" \
     "mean3-mid:mean3+mean3s:OTPLAY_SOFTMEAN_MID_MIN=3"
 fi
 if false; then

@@ -228,6 +228,15 @@ type Backend struct {
 	// size and rows per invocation (0: 128 and 4); also OTPLAY_SOFTMEAN_WG
 	// and OTPLAY_SOFTMEAN_R.
 	SoftMeanWG, SoftMeanR int
+	// SoftMeanUnroll is the columns a sweep iteration of
+	// softmean_small.wgsl (shaders.SmallOptions.Unroll; 0: Small.Unroll,
+	// the soft-min's). Default 2 on every adapter: at d = 3, N = 1e5 on an
+	// H100 4.32-4.36 ms against 4.82-4.87 with one column (four: 4.54),
+	// and a tie at 1e4 (bench/gpu/results/margin2-h100.jsonl), where the
+	// soft-min at d = 2 lost with two (3.02-3.06 against 2.91-2.93 ms at
+	// 1e5), so Small.Unroll stays one column. Also OTPLAY_SOFTMEAN_UNROLL
+	// (OTPLAY_SMALL_UNROLL sets Small.Unroll).
+	SoftMeanUnroll int
 	// SplitMinCols is the fewest columns one split of the column range gets
 	// when the unrolled kernels split it to fill the device (0: one tile);
 	// also OTPLAY_SPLIT_MIN.
@@ -315,9 +324,10 @@ func New(d *gpu.Device) (*Backend, error) {
 	if v := intFromEnv("OTPLAY_SMALL_SAMPLE", 1024); v > 0 {
 		b.Small.Sample = v
 	}
-	b.Small.Unroll = 2
-	if v := intFromEnv("OTPLAY_SMALL_UNROLL", 8); v > 0 {
-		b.Small.Unroll = v
+	b.Small.Unroll = intFromEnv("OTPLAY_SMALL_UNROLL", 8)
+	b.SoftMeanUnroll = 2
+	if v := intFromEnv("OTPLAY_SOFTMEAN_UNROLL", 8); v > 0 {
+		b.SoftMeanUnroll = v
 	}
 	b.SmallTile = intFromEnv("OTPLAY_SMALL_TILE", 1024)
 	b.SoftMeanWG = intFromEnv("OTPLAY_SOFTMEAN_WG", 256)

@@ -34,7 +34,7 @@ import (
 //     (the last from bench/gpu/margin.sh's two calls, which also moved the
 //     d = 2 soft-mean here: see the package doc).
 const (
-	midSoftMinDefaultMin  = shaders.MidMinDim
+	midSoftMinDefaultMin  = 3
 	midSoftMinDefaultMax  = 16
 	midSoftMeanDefaultMax = 16
 	midSoftMinWG          = 128

@@ -6,11 +6,13 @@ import (
 	"testing"
 
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/compute/webgpu"
 	"github.com/otplay/otplay/compute/webgpu/gputest"
 	"github.com/otplay/otplay/shaders"
 )
 
-// TestSmallForms runs the unrolled d <= 3 soft-min and soft-mean in every
+// TestSmallForms runs the unrolled d <= 3 soft-min and soft-mean
+// (softmin_small.wgsl at d = 3 too, and softmean_small.wgsl but at d = 2) in every
 // form (two-pass, online, lazy; lazy with its starting maxima sampled from
 // the first 1 or 16 columns) with and without the polynomial exp2
 // (every row, every second or third row), and with two or three columns a
@@ -27,8 +29,12 @@ import (
 // same way (the first tile holds the maximum, later tiles underflow).
 func TestSmallForms(t *testing.T) {
 	be := gputest.Raw(t)
-	saved := be.Small
-	defer func() { be.Small = saved }()
+	saved, savedMeanUnroll, savedMid := be.Small, be.SoftMeanUnroll, be.MidShape()
+	defer func() { be.Small, be.SoftMeanUnroll = saved, savedMeanUnroll; be.SetMidShape(savedMid) }()
+	be.SoftMeanUnroll = 0 // the soft-mean follows be.Small.Unroll
+	// The d = 3 soft-min on softmin_small.wgsl too (its default is
+	// pairs_mid.wgsl: TestMidSmallMean).
+	be.SetMidShape(webgpu.MidShape{SoftMinMin: shaders.MidMinDim})
 	cpu := compute.NewCPU(0)
 	const n, m, eps = 130, 600, 0.05
 	for d := 1; d <= 3; d++ {

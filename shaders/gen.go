@@ -57,7 +57,11 @@ type SmallOptions struct {
 	// Unroll k > 1 sweeps a tile k columns an iteration (the last cnt mod
 	// k one at a time), as MidOptions.Unroll does for pairs_mid.wgsl: the
 	// loop's counter, test, branch and tile address are shared by k
-	// columns' pairs. 0 and 1 take one column an iteration.
+	// columns' pairs. 0 and 1 take one column an iteration. On an H100
+	// (N = 1e5, bench/gpu/results/margin2-h100.jsonl) two columns made
+	// the soft-mean faster at d = 3 (4.32-4.36 against 4.82-4.87 ms; four
+	// 4.54) and the soft-min slower at d = 2 (3.02-3.06 against
+	// 2.91-2.93; four 2.91); compute/webgpu sets it per kernel.
 	Unroll int
 }
 

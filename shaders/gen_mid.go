@@ -9,8 +9,9 @@ import (
 // value dimensions up to MidMaxValues: beyond them the registers a row
 // needs (d + dv + 2) crowd out the rows per invocation. MidMinDim is
 // where compute/webgpu starts them by default (below it softmin_small.wgsl
-// and softmean_small.wgsl, except the d = 2 soft-mean: see
-// compute/webgpu's MidShape.MeanMin); the generators take any d >= 1.
+// and softmean_small.wgsl, except the d = 2 soft-mean and the d = 3
+// soft-min: see compute/webgpu's MidShape.MeanMin and SoftMinMin); the
+// generators take any d >= 1.
 const (
 	MidMinDim    = 4
 	MidMaxDim    = 16

@@ -15,7 +15,9 @@ import (
 // and shaders.SoftMeanMid), from four H100 calls of bench/gpu/mid.sh
 // (2026-12-06, N = 1e5, ms; bench/gpu/results/mid-h100-call{1,2,3,4}.jsonl):
 //
-//   - the range: they take every d from 4 to 16 (their limit). Against
+//   - the range: they take every d from 4 to 16 (their limit), and the
+//     d = 3 soft-min and d = 2 soft-mean (midSoftMinDefaultMin,
+//     midSmallMeanDim). Against
 //     the unrolled softmin_hd2.wgsl / softmean_hd2.wgsl in call 3,
 //     soft-min / soft-mean: d = 12 7.93 / 17.1 against 10.2 / 42.7; d = 16
 //     9.97 / 19.6 against 10.5 / 34.6 (at 1e4 d = 16 the soft-min is a tie,
@@ -34,6 +36,13 @@ import (
 //     (the last from bench/gpu/margin.sh's two calls, which also moved the
 //     d = 2 soft-mean here: see the package doc).
 const (
+	// midSoftMinDefaultMin is the smallest d whose soft-min runs
+	// pairs_mid.wgsl: d = 3 since the margin2 call (2.97-3.05 against
+	// softmin_small.wgsl's 3.36-3.38 ms at 1e5, 0.047-0.048 against
+	// 0.069-0.073 at 1e4); d = 2 stays on softmin_small.wgsl, faster at
+	// 1e4 (0.043-0.044 against 0.046-0.048) though not at 1e5 (2.91-2.93
+	// against 2.83-2.90; bench/gpu/results/margin2-h100.jsonl, the package
+	// doc).
 	midSoftMinDefaultMin  = 3
 	midSoftMinDefaultMax  = 16
 	midSoftMeanDefaultMax = 16

@@ -131,7 +131,7 @@
 // Not taken: the d = 2 soft-min on pairs_mid.wgsl (4 operations a pair)
 // gained at 1e5 (2.83-2.90 against 2.91-2.93 ms, 84%) but lost at 1e4
 // (0.046-0.048 against 0.043-0.044), its Sinkhorn iteration at 1e4 no
-// better (0.096-0.103 against 0.085-0.102), so d = 2 keeps
+// better (0.097-0.103 against 0.085-0.102), so d = 2 keeps
 // softmin_small.wgsl (OTPLAY_SOFTMIN_MID_MIN=2 takes it); two columns an
 // iteration in softmin_small.wgsl (Small.Unroll, OTPLAY_SMALL_UNROLL):
 // slower at d = 2 (3.02-3.06 ms at 1e5, 0.046-0.047 at 1e4), between the

@@ -7,7 +7,9 @@
 // accumulators in registers, so a pair costs D FMAs, one exp2, one add
 // and DV FMAs. The forms (online, two-pass, Lazy: ROWS_PRE and ROWS_POST)
 // are those of softmin_small.wgsl; a rescale multiplies s and the
-// accumulators alike.
+// accumulators alike. SWEEP takes shaders.SmallOptions.Unroll columns an
+// iteration (compute/webgpu: two, 4.32-4.36 against 4.82-4.87 ms with one
+// at d = 3, N = 1e5 on an H100; bench/gpu/results/margin2-h100.jsonl).
 //
 // When the rows alone cannot fill the device the column range is split
 // across workgroups (grid z), and each split writes the partial
@@ -79,12 +81,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     }
     workgroupBarrier();
 {{ROWS_PRE}}
-    for (var q = 0u; q < cnt; q++) {
-      let e = tc[q];
-      let w = tv[q];
-{{ROWS_BODY}}
-    }
-{{ROWS_POST}}    workgroupBarrier();
+{{SWEEP}}{{ROWS_POST}}    workgroupBarrier();
   }
 {{ROWS_FINAL}}
 }

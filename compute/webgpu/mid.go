@@ -15,7 +15,9 @@ import (
 // and shaders.SoftMeanMid), from four H100 calls of bench/gpu/mid.sh
 // (2026-12-06, N = 1e5, ms; bench/gpu/results/mid-h100-call{1,2,3,4}.jsonl):
 //
-//   - the range: they take every d from 4 to 16 (their limit). Against
+//   - the range: they take every d from 4 to 16 (their limit), and the
+//     d = 3 soft-min and d = 2 soft-mean (midSoftMinDefaultMin,
+//     midSmallMeanDim). Against
 //     the unrolled softmin_hd2.wgsl / softmean_hd2.wgsl in call 3,
 //     soft-min / soft-mean: d = 12 7.93 / 17.1 against 10.2 / 42.7; d = 16
 //     9.97 / 19.6 against 10.5 / 34.6 (at 1e4 d = 16 the soft-min is a tie,
@@ -34,6 +36,14 @@ import (
 //     (the last from bench/gpu/margin.sh's two calls, which also moved the
 //     d = 2 soft-mean here: see the package doc).
 const (
+	// midSoftMinDefaultMin is the smallest d whose soft-min runs
+	// pairs_mid.wgsl: d = 3 since the margin2 call (2.97-3.05 against
+	// softmin_small.wgsl's 3.36-3.38 ms at 1e5, 0.047-0.048 against
+	// 0.069-0.073 at 1e4); d = 2 stays on softmin_small.wgsl, faster at
+	// 1e4 (0.043-0.044 against 0.046-0.048) though not at 1e5 (2.91-2.93
+	// against 2.83-2.90; bench/gpu/results/margin2-h100.jsonl, the package
+	// doc).
+	midSoftMinDefaultMin  = 3
 	midSoftMinDefaultMax  = 16
 	midSoftMeanDefaultMax = 16
 	midSoftMinWG          = 128
@@ -80,7 +90,13 @@ const (
 //     shaders.MidMinDim); OTPLAY_MID_PACK=0 or 1.
 //   - Unroll: columns a sweep iteration, shaders.MidOptions.Unroll (1..8;
 //     default midUnroll); OTPLAY_MID_UNROLL.
+//   - SoftMinMin: the smallest d whose soft-min runs pairs_mid.wgsl
+//     (default midSoftMinDefaultMin; below it softmin_small.wgsl), the
+//     d = 2, 3 soft-min factored with F_j beside 2y'_j (one vec4 a column
+//     in the fast sweep: d + 2 operations a pair against
+//     softmin_small.wgsl's d + 3); OTPLAY_SOFTMIN_MID_MIN.
 type MidShape struct {
+	SoftMinMin              int
 	SoftMinMax, SoftMeanMax int
 	R, MeanR, WG, MeanWG    int
 	FirstMax                int
@@ -98,6 +114,7 @@ func midShapeFromEnv() MidShape {
 		return v
 	}
 	return MidShape{
+		SoftMinMin:  intFromEnv("OTPLAY_SOFTMIN_MID_MIN", shaders.MidMaxDim),
 		SoftMinMax:  never(minDimFromEnv("OTPLAY_SOFTMIN_MID_MAX", midSoftMinDefaultMax)),
 		SoftMeanMax: never(minDimFromEnv("OTPLAY_SOFTMEAN_MID_MAX", midSoftMeanDefaultMax)),
 		R:           intFromEnv("OTPLAY_MID_R", 16),
@@ -135,7 +152,7 @@ func (b *Backend) MidShape() MidShape { return b.mid }
 // SetMidShape sets the shape; it panics on a field outside the ranges of
 // MidShape.
 func (b *Backend) SetMidShape(s MidShape) {
-	if s.R < 0 || s.R > 16 || s.MeanR < 0 || s.MeanR > 16 || s.WG < 0 || s.WG > 256 || s.MeanWG < 0 || s.MeanWG > 256 || s.FirstMax < 0 ||
+	if s.SoftMinMin < 0 || s.SoftMinMin > shaders.MidMaxDim || s.R < 0 || s.R > 16 || s.MeanR < 0 || s.MeanR > 16 || s.WG < 0 || s.WG > 256 || s.MeanWG < 0 || s.MeanWG > 256 || s.FirstMax < 0 ||
 		s.Factor < 0 || s.Factor > 2 || s.ValuesY < 0 || s.ValuesY > 2 || s.MeanMin < 0 || s.MeanMin > shaders.MidMaxDim ||
 		s.Pack < 0 || s.Pack > 2 || s.Unroll < 0 || s.Unroll > 8 {
 		panic(fmt.Sprintf("webgpu: MidShape out of range: %+v", s))
@@ -239,7 +256,7 @@ func (b *Backend) useMid(d, dv int) bool {
 		return false
 	}
 	if dv == 0 {
-		return d >= shaders.MidMinDim && d <= cmp.Or(b.mid.SoftMinMax, midSoftMinDefaultMax)
+		return d >= cmp.Or(b.mid.SoftMinMin, midSoftMinDefaultMin) && d <= cmp.Or(b.mid.SoftMinMax, midSoftMinDefaultMax)
 	}
 	if d < shaders.MidMinDim && (dv > 4 || b.mid.MeanMin == 0 && d != midSmallMeanDim) {
 		return false

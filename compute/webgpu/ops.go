@@ -280,8 +280,12 @@ func (b *Backend) softMeanPlain(dst compute.Array, p compute.Pairs, v compute.Ar
 		if b.SmallTile > 0 {
 			tile = min(b.SmallTile, workgroupFloats/8)
 		}
-		key := fmt.Sprintf("softmean_small:D=%d:DV=%d:R=%d:WG=%d:TILE=%d:%v", p.D, dv, r, wg, tile, b.Small)
-		k, err = b.kernelFunc(key, 6, func() (string, error) { return shaders.SoftMeanSmall(p.D, dv, r, wg, tile, b.Small) })
+		o := b.Small
+		if b.SoftMeanUnroll > 0 {
+			o.Unroll = b.SoftMeanUnroll
+		}
+		key := fmt.Sprintf("softmean_small:D=%d:DV=%d:R=%d:WG=%d:TILE=%d:%v", p.D, dv, r, wg, tile, o)
+		k, err = b.kernelFunc(key, 6, func() (string, error) { return shaders.SoftMeanSmall(p.D, dv, r, wg, tile, o) })
 	} else {
 		r, wg = 1, 64
 		if p.D+dv <= 16 {

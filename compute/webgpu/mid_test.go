@@ -422,3 +422,31 @@ func TestMidZeroWeights(t *testing.T) {
 		}
 	}
 }
+
+// TestMidStagedSmallValues: the factored soft-mean with its values staged
+// as F_j V_j (pairs_mid.wgsl at d = 2, packed, and from d = 7; the values
+// apart from Y, or Y itself where midValuesY stages it) keeps float32's
+// relative accuracy for values of any scale. The columns: y_0 and y_1 =
+// y_0 + (L, 0, ...) with L^2 log2(e) / eps = 119.5, so that H_1 - H_0 =
+// -119.5 log2 units (within the former FactorBelow, 120: F_1 = 2^-119.5),
+// and the row at y_1, where column 1 outweighs column 0 by 2^119.5. With
+// values of scale 1e-6, F_1 V_1 (about 1e-43) was subnormal: lavapipe kept
+// 16 to 250 units of 2^-149 of it, an error of up to 1.1% of V_1 (4.6 times
+// the tolerance, min(2e-3, 1e-4 + 1e-7 max C / eps) of max |V|), and a GPU
+// that flushes subnormals (WGSL allows it) loses V_1 altogether, for values
+// up to 2^-126 / F_1 = 2^-6.5 in magnitude. Tolerances as in TestMidKernels.
+func TestMidStagedSmallValues(t *testing.T) {
+	be := gputest.Raw(t)
+	cpu := compute.NewCPU(0)
+	const eps = 1.0
+	l := math.Sqrt(119.5 * eps / math.Log2E)
+	for _, d := range []int{2, 8} {
+		x := make([]float64, d) // the row, at y_1
+		y := make([]float64, 2*d)
+		y[0] = -l // y_0; y_1 at the origin
+		v := []float64{1e-6, 1e-6, -3.3e-7, 4.4e-8}
+		wantF, wantM := pairsRun(t, cpu, x, y, make([]float64, 2), v, 1, 2, d, 2, eps)
+		gotF, gotM := pairsRun(t, be, x, y, make([]float64, 2), v, 1, 2, d, 2, eps)
+		checkPairs(t, fmt.Sprintf("d=%d dv=2, values of scale 1e-6", d), gotF, gotM, wantF, wantM, l*l, maxAbs(v), eps)
+	}
+}

@@ -12,7 +12,8 @@
 // image of the columns themselves, which the library's callers run: the
 // exact denoiser (Y = alpha x the data, c = 1/alpha), the entropic maps
 // and the bridge drift (c = 1); the GPU's d = 4 to 16 kernels then read Y
-// once for the cost and the values, the CPU backends compute SoftMean of
+// once for the cost and the values (from d = 10 only from N = 3e4 rows),
+// the CPU backends compute SoftMean of
 // V = Y and scale it.
 // Around them: element-wise Map, Sum, small
 // MatMul, GatherSum, SortRows and a counter-based RNG (Philox4x32-10) whose

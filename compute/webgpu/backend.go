@@ -204,8 +204,8 @@
 // with one column an iteration took 4.34 ms, unfactored 4.31, from the
 // coordinates (V = Y, 7 operations) 4.35; two columns an iteration 3.52.
 // The d = 3 soft-mean stays on softmean_small.wgsl (4.87 against 5.25 on
-// pairs_mid.wgsl, call 2; OTPLAY_SOFTMEAN_MID_MIN=1 or 3 moves d = 1 or 3
-// there, 3 keeps d = 2 off it).
+// pairs_mid.wgsl, call 2; OTPLAY_SOFTMEAN_MID_MIN=1 moves d = 1 and 3
+// there, 3 moves d = 3 and takes d = 2 off it, 4 keeps every d <= 3 off).
 //
 // Arrays past the device's maxStorageBufferBindingSize (128 MiB by default,
 // the adapter's own limit where it is larger) are refused with a

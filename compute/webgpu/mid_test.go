@@ -362,7 +362,9 @@ func TestMidValuesYAliases(t *testing.T) {
 }
 
 // TestMidZeroWeights runs pairs_mid.wgsl (d = 8, V = Y and dv = 5
-// values) where columns weigh nothing: log-weights -Inf for the first 40
+// values; and d = 3, its soft-min's default since the margin2 call, with
+// F_j beside 2y'_j, and its soft-mean of V = Y moved there by MeanMin)
+// where columns weigh nothing: log-weights -Inf for the first 40
 // columns (all of the first maxima's 32 and more) and for 300..339,
 // potentials -Inf for 100..139, so the Lazy form starts from no maximum
 // and the factored form's reference column (a tile's first) is -Inf in
@@ -378,9 +380,10 @@ func TestMidZeroWeights(t *testing.T) {
 		be.SetMidShape(savedShape)
 	}()
 	cpu := compute.NewCPU(0)
-	const n, d, eps = 130, 8, 0.5
+	const n, eps = 130, 0.5
 	inf := math.Inf(-1)
-	for _, m := range []int{600, 20} {
+	for _, c := range []struct{ d, m int }{{8, 600}, {8, 20}, {3, 600}, {3, 20}} {
+		d, m := c.d, c.m
 		x, y := uniforms(111, n*d), uniforms(112, m*d)
 		lw, g := make([]float64, m), make([]float64, m)
 		for j := range m {
@@ -400,12 +403,12 @@ func TestMidZeroWeights(t *testing.T) {
 			for _, run := range []struct {
 				groups int
 				shape  webgpu.MidShape
-			}{{64, webgpu.MidShape{}}, {1, webgpu.MidShape{}}, {64, webgpu.MidShape{Factor: 1, ValuesY: 1}}} {
+			}{{64, webgpu.MidShape{MeanMin: 3}}, {1, webgpu.MidShape{MeanMin: 3}}, {64, webgpu.MidShape{Factor: 1, ValuesY: 1, MeanMin: 3}}} {
 				be.TargetGroups, be.SoftMinTargetGroups = run.groups, run.groups
 				be.SetMidShape(run.shape)
 				gotF, gotM := pairsRunW(t, be, x, y, lw, g, v, n, m, d, dv, eps)
-				name := fmt.Sprintf("m=%d dv=%d, target groups %d, %+v", m, dv, run.groups, run.shape)
-				scale := maxAbs(wantF) + d + eps
+				name := fmt.Sprintf("d=%d m=%d dv=%d, target groups %d, %+v", d, m, dv, run.groups, run.shape)
+				scale := maxAbs(wantF) + float64(d) + eps
 				for i := range wantF {
 					if e := math.Abs(gotF[i]-wantF[i]) / scale; !(e <= 3e-6) {
 						t.Errorf("%s: soft-min row %d = %.8g, want %.8g (error %.2g of scale)", name, i, gotF[i], wantF[i], e)
@@ -413,7 +416,7 @@ func TestMidZeroWeights(t *testing.T) {
 					}
 				}
 				for i := range wantM {
-					if e := math.Abs(gotM[i] - wantM[i]); !(e <= min(2e-3, 1e-4+1e-7*d/eps)) {
+					if e := math.Abs(gotM[i] - wantM[i]); !(e <= min(2e-3, 1e-4+1e-7*float64(d)/eps)) {
 						t.Errorf("%s: soft-mean entry %d = %.8g, want %.8g", name, i, gotM[i], wantM[i])
 						break
 					}

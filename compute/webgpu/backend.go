@@ -161,13 +161,17 @@ import (
 
 // Backend runs compute ops on a WebGPU device.
 type Backend struct {
-	dev     *gpu.Device
-	dummy   *gpu.Buffer // bound where an optional input is absent
-	scratch *gpu.Buffer // SoftMin's per-split partials, grown on demand
-	bias    *gpu.Buffer // softmin_hd.wgsl's column term, grown on demand
-	sumPart *gpu.Buffer // Sum's partial sums, grown on demand
-	hd      hdState     // softmin_hd2.wgsl's and softmean_hd2.wgsl's shape and buffers (softmin_hd.go)
-	mid     MidShape    // pairs_mid.wgsl's range and shape (mid.go)
+	dev   *gpu.Device
+	dummy *gpu.Buffer // bound where an optional input is absent
+	// exactState holds exact_rows.wgsl's running state between column
+	// chunks (exact.go); exactChunkCap > 0 caps a chunk's columns (tests).
+	exactState    *gpu.Buffer
+	exactChunkCap int
+	scratch       *gpu.Buffer // SoftMin's per-split partials, grown on demand
+	bias          *gpu.Buffer // softmin_hd.wgsl's column term, grown on demand
+	sumPart       *gpu.Buffer // Sum's partial sums, grown on demand
+	hd            hdState     // softmin_hd2.wgsl's and softmean_hd2.wgsl's shape and buffers (softmin_hd.go)
+	mid           MidShape    // pairs_mid.wgsl's range and shape (mid.go)
 
 	// TargetGroups is the number of workgroups SoftMin aims for when it
 	// splits the column range to fill the device (default 2048: about 16

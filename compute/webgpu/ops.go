@@ -128,7 +128,7 @@ func (b *Backend) scratchOf(n int) (*gpu.Buffer, error) {
 
 // SoftMin runs softmin.wgsl (and softmin_combine.wgsl when the column
 // range is split). See compute.Backend.SoftMin.
-func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) error {
+func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) (err error) {
 	if err := compute.ValidateSoftMin(dst, p); err != nil {
 		return err
 	}
@@ -138,6 +138,13 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) error {
 	if !p.Cost.IsSquaredEuclidean() {
 		return b.softMinCost(dst, p)
 	}
+	// Every route below ends with exact_rows.wgsl: the rows a special
+	// value left NaN or infinite, computed again as the CPU does (exact.go).
+	defer func() {
+		if err == nil {
+			err = b.exactRows(dst, p, nil, 0)
+		}
+	}()
 	if b.useMid(p.D, 0) {
 		return b.softMinMid(dst, p)
 	}
@@ -146,7 +153,6 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) error {
 	}
 	pl := b.planSoftMin(p.N, p.M, p.D)
 	var k *gpu.Kernel
-	var err error
 	if p.D <= 3 && !b.NoUnroll {
 		key := fmt.Sprintf("softmin_small:D=%d:R=%d:WG=%d:TILE=%d:%v", p.D, pl.r, pl.wg, pl.tile, b.Small)
 		k, err = b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMinSmall(p.D, pl.r, pl.wg, pl.tile, b.Small) })
@@ -200,7 +206,7 @@ func (b *Backend) combineSoftMin(dst compute.Array, part *gpu.Buffer, n, nsplit 
 }
 
 // SoftMean runs softmean.wgsl. See compute.Backend.SoftMean.
-func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, dv int) error {
+func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, dv int) (err error) {
 	if err := compute.ValidateSoftMean(dst, p, v, dv); err != nil {
 		return err
 	}
@@ -210,6 +216,12 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 	if !p.Cost.IsSquaredEuclidean() {
 		return b.softMeanCost(dst, p, v, dv)
 	}
+	// The rows left NaN or infinite, again as the CPU does (see SoftMin).
+	defer func() {
+		if err == nil {
+			err = b.exactRows(dst, p, v, dv)
+		}
+	}()
 	if b.useMid(p.D, dv) {
 		return b.softMeanMid(dst, p, v, dv)
 	}
@@ -218,7 +230,6 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 	}
 	var (
 		k           *gpu.Kernel
-		err         error
 		r, wg, tile int
 		nsplit      = 1
 		small       = p.D <= 3 && dv <= 4 && !b.NoUnroll

@@ -1,0 +1,110 @@
+package webgpu_test
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/compute/webgpu/gputest"
+)
+
+// sameSpecial reports whether got matches the reference want: the same
+// kind where want is NaN or infinite, else within tol relative to scale.
+func sameSpecial(got, want, tol, scale float64) bool {
+	if math.IsNaN(want) || math.IsInf(want, 0) {
+		return math.IsNaN(got) == math.IsNaN(want) && math.IsInf(got, 1) == math.IsInf(want, 1) && math.IsInf(got, -1) == math.IsInf(want, -1)
+	}
+	return math.Abs(got-want) <= tol*scale
+}
+
+// specialCase is one input with special values.
+type specialCase struct {
+	name string
+	edit func(x, y, lw, g []float64, n, m, d int)
+}
+
+var specialCases = []specialCase{
+	{"g+Inf one", func(x, y, lw, g []float64, n, m, d int) { g[m/3] = math.Inf(1) }},
+	{"g+Inf three", func(x, y, lw, g []float64, n, m, d int) { g[0], g[m/3], g[m-1] = math.Inf(1), math.Inf(1), math.Inf(1) }},
+	{"g-Inf", func(x, y, lw, g []float64, n, m, d int) { g[0], g[m/2] = math.Inf(-1), math.Inf(-1) }},
+	{"lw-Inf", func(x, y, lw, g []float64, n, m, d int) { lw[0], lw[5] = math.Inf(-1), math.Inf(-1) }},
+	{"gNaN", func(x, y, lw, g []float64, n, m, d int) { g[m/2] = math.NaN() }},
+	{"lwNaN", func(x, y, lw, g []float64, n, m, d int) { lw[m/2] = math.NaN() }},
+	{"xNaN", func(x, y, lw, g []float64, n, m, d int) { x[5*d+d/2] = math.NaN() }},
+	{"x+Inf", func(x, y, lw, g []float64, n, m, d int) { x[5*d+d/2] = math.Inf(1) }},
+	{"x-Inf", func(x, y, lw, g []float64, n, m, d int) { x[5*d] = math.Inf(-1) }},
+	{"yNaN", func(x, y, lw, g []float64, n, m, d int) { y[7*d] = math.NaN() }},
+	{"y+Inf", func(x, y, lw, g []float64, n, m, d int) { y[7*d] = math.Inf(1) }},
+	{"y-Inf first", func(x, y, lw, g []float64, n, m, d int) { y[0] = math.Inf(-1) }},
+}
+
+// TestSpecialValues: a +Inf column potential (one and three columns), a
+// -Inf potential or log-weight, a NaN potential, log-weight, row or column
+// coordinate, and infinite coordinates in a row or a column (y_0 too,
+// about which the fast kernels centre) give on the GPU what cpuref gives
+// (compute's TestInfinitePotential, TestNaNPotential,
+// TestNonFinitePoints): the soft-min -Inf for a +Inf potential and the
+// soft-mean the mean of those columns' values, +Inf for a row at infinity,
+// no weight for a column at infinity, NaN for NaN. Every route: d = 1..3
+// (softmin_small.wgsl, softmean_small.wgsl), 8 (pairs_mid.wgsl), 32 and
+// 64 (softmin_hd2.wgsl, softmean_hd2.wgsl), the generic per-pair kernels
+// (NoUnroll; d = 2 with 8 values), the column range split (TargetGroups
+// 1 and the default) and exact_rows.wgsl's columns in chunks of 7 (as
+// on a software adapter at long ranges). Without exact_rows.wgsl
+// (OTPLAY_EXACT_ROWS=0) the rows come back NaN.
+func TestSpecialValues(t *testing.T) {
+	be := gputest.Raw(t)
+	savedT, savedS, savedM, savedU := be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups, be.NoUnroll
+	defer func() {
+		be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups, be.NoUnroll = savedT, savedS, savedM, savedU
+		be.SetExactChunkCap(0)
+	}()
+	ref := compute.NewCPURef(0)
+	const n, m, eps = 40, 300, 0.3
+	for _, c := range []struct {
+		d, dv            int
+		noUnroll, split1 bool
+		chunk            int
+	}{
+		{1, 1, false, false, 0}, {2, 2, false, false, 0}, {3, 3, false, false, 0}, {8, 8, false, false, 0},
+		{32, 32, false, false, 0}, {64, 64, false, false, 0}, {2, 8, false, false, 0}, {8, 3, false, false, 0},
+		{2, 2, true, false, 0}, {3, 5, true, false, 0}, {2, 2, false, true, 0}, {8, 8, false, true, 0},
+		{2, 2, false, false, 7}, {8, 3, false, false, 7},
+	} {
+		be.NoUnroll = c.noUnroll
+		be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups = savedT, savedS, savedM
+		if c.split1 {
+			be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups = 1, 1, 1
+		}
+		be.SetExactChunkCap(c.chunk)
+		d, dv := c.d, c.dv
+		for _, sc := range specialCases {
+			x, y := uniforms(uint64(1+d), n*d), uniforms(uint64(2+d), m*d)
+			g, lw := uniforms(3, m), make([]float64, m)
+			for j := range lw {
+				lw[j] = -math.Log(m)
+			}
+			sc.edit(x, y, lw, g, n, m, d)
+			v := y
+			if dv != d {
+				v = uniforms(4, m*dv)
+			}
+			name := fmt.Sprintf("%+v %s", c, sc.name)
+			wantF, wantM := pairsRunW(t, ref, x, y, lw, g, v, n, m, d, dv, eps)
+			gotF, gotM := pairsRunW(t, be, x, y, lw, g, v, n, m, d, dv, eps)
+			for i := range wantF {
+				if !sameSpecial(gotF[i], wantF[i], 1e-4, 1+math.Abs(wantF[i])) {
+					t.Errorf("%s: soft-min f[%d] = %g, want %g", name, i, gotF[i], wantF[i])
+					break
+				}
+			}
+			for i := range wantM {
+				if !sameSpecial(gotM[i], wantM[i], 1e-3, 1) {
+					t.Errorf("%s: soft-mean [%d] = %g, want %g", name, i, gotM[i], wantM[i])
+					break
+				}
+			}
+		}
+	}
+}

@@ -284,6 +284,9 @@ func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Arra
 func (b *Backend) midSplit(rowBlocks, m int, o shaders.MidOptions, target int) (nsplit, jchunk int, err error) {
 	nsplit, jchunk = b.splitColumns(rowBlocks, m, o.Tile, target)
 	nsplit, jchunk = b.underLoopLimit(m, nsplit, jchunk, 2*o.R+2)
+	if err := b.combineFits(nsplit); err != nil {
+		return 0, 0, err
+	}
 	if nsplit > 65535 {
 		return 0, 0, fmt.Errorf("%w: %d columns need %d splits, over the 65,535 workgroups of one grid dimension", compute.ErrTooLarge, m, nsplit)
 	}

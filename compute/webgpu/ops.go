@@ -163,6 +163,9 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) (err error) {
 		return err
 	}
 	gx, gy := b.dev.Grid(pl.rowBlocks)
+	if err := b.combineFits(pl.nsplit); err != nil {
+		return err
+	}
 	out := b.arr(dst).buf
 	if pl.nsplit > 1 {
 		if out, err = b.scratchOf(2 * p.N * pl.nsplit); err != nil {
@@ -275,6 +278,9 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 		// One range on hardware; split on a software adapter only.
 		nsplit, jchunk = b.underLoopLimit(p.M, nsplit, jchunk, genericLoopsPerColumn(r, p.D, dv))
 	}
+	if err := b.combineFits(nsplit); err != nil {
+		return err
+	}
 	out := b.arr(dst).buf
 	if nsplit > 1 {
 		if out, err = b.scratchOf(nsplit * p.N * (dv + 2)); err != nil {
@@ -296,14 +302,41 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 }
 
 // combineSoftMean runs softmean_combine.wgsl: dst (n*dv) from the nsplit
-// partials (m, s, acc[dv]) of part.
+// partials (m, s, acc[dv]) of part. Where its (dv + 2) nsplit + dv loop
+// iterations a row would pass a software adapter's loop budget it runs
+// softmean_combine_wide.wgsl instead, one invocation a row and 4 value
+// columns, 2 nsplit iterations each (TestCombineLoopLimit; the callers
+// checked combineFits before allocating the partials).
 func (b *Backend) combineSoftMean(dst compute.Array, part *gpu.Buffer, n, nsplit, dv int) error {
+	if b.dev.Info().Fallback && (dv+2)*nsplit+dv > loopBudget {
+		ck, err := b.kernel("softmean_combine_wide", 2, map[string]int{"DV": dv})
+		if err != nil {
+			return err
+		}
+		cx, cy := b.dev.Grid((n*((dv+3)/4) + 63) / 64)
+		return wrap(b.dev.Dispatch(ck, []*gpu.Buffer{b.arr(dst).buf, part}, []uint32{uint32(n), uint32(nsplit), cx, 0}, cx, cy, 1))
+	}
 	ck, err := b.kernel("softmean_combine", 2, nil)
 	if err != nil {
 		return err
 	}
 	cx, cy := b.dev.Grid((n + 63) / 64)
 	return wrap(b.dev.Dispatch(ck, []*gpu.Buffer{b.arr(dst).buf, part}, []uint32{uint32(n), uint32(nsplit), cx, uint32(dv)}, cx, cy, 1))
+}
+
+// combineFits fails with compute.ErrTooLarge, before any partials are
+// allocated, where the merge of nsplit column splits would pass a
+// software adapter's loop budget (llvmpipe's limiter, loopBudget): the
+// merges run at most 2 nsplit + 64 loop iterations an invocation
+// (softmin_combine.wgsl 2 nsplit, softmin_combine_wide.wgsl nsplit /
+// lanes + lanes, softmean_combine_wide.wgsl 2 nsplit, where
+// combineSoftMean takes it). Reached only past 30,000 splits, which the
+// storage-binding limits rule out in practice; on hardware it never fails.
+func (b *Backend) combineFits(nsplit int) error {
+	if b.dev.Info().Fallback && 2*nsplit+64 > loopBudget {
+		return fmt.Errorf("%w: %d column splits to merge pass the software adapter's loop limit (use fewer columns)", compute.ErrTooLarge, nsplit)
+	}
+	return nil
 }
 
 // Map runs map.wgsl. See compute.Backend.Map.

@@ -108,3 +108,45 @@ func TestSpecialValues(t *testing.T) {
 		}
 	}
 }
+
+// TestCombineLoopLimit: the generic soft-mean (softmean.wgsl: d = 3 with
+// 256 values, the most ValidateSoftMean takes, past softmean_small.wgsl's
+// 4) on a software adapter cuts its column range into chunks of 115
+// columns (underLoopLimit), and M = 29,100 columns make 254 of them,
+// whose merge in softmean_combine.wgsl takes 258 x 254 + 256 = 65,788
+// loop iterations a row: past llvmpipe's 65,535, so the last value
+// columns came back unmerged (254 and 255 of each row; the smallest M
+// that crosses: 29,096). The merge now takes softmean_combine_wide.wgsl
+// there (2 x 254 iterations an invocation). Against the float64 CPU
+// backend at TestLongColumnRange's soft-mean tolerance. On hardware the
+// range is not cut and the test checks the same answer.
+func TestCombineLoopLimit(t *testing.T) {
+	be := gputest.Raw(t)
+	cpu := compute.NewCPU(0)
+	const n, m, d, dv, eps = 2, 29100, 3, 256, 0.2
+	x, y, v := uniforms(91, n*d), uniforms(92, m*d), make([]float64, m*dv)
+	for i := range v {
+		v[i] = float64(i%997) / 997 // 7.4e6 values: cheaper than Philox draws
+	}
+	g := make([]float64, m)
+	wantF, wantM := pairsRun(t, cpu, x, y, g, v, n, m, d, dv, eps)
+	gotF, gotM := pairsRun(t, be, x, y, g, v, n, m, d, dv, eps)
+	for i := range wantF {
+		if e := math.Abs(gotF[i] - wantF[i]); !(e <= 1e-4*(1+math.Abs(wantF[i]))) {
+			t.Errorf("soft-min row %d = %.8g, want %.8g", i, gotF[i], wantF[i])
+		}
+	}
+	tol := min(2e-3, 1e-4+1e-7*float64(d)/eps)
+	bad := 0
+	for i := range wantM {
+		if e := math.Abs(gotM[i] - wantM[i]); !(e <= tol) {
+			if bad == 0 {
+				t.Errorf("soft-mean entry %d (row %d, value %d) = %.8g, want %.8g", i, i/dv, i%dv, gotM[i], wantM[i])
+			}
+			bad++
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d of %d soft-mean entries wrong", bad, n*dv)
+	}
+}

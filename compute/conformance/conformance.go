@@ -92,6 +92,7 @@ func suite(b compute.Backend, opts Options) []check {
 	all = append(all, highDimChecks(b, opts)...)
 	all = append(all, softMeanChecks(b, opts)...)
 	all = append(all, costChecks(b, opts)...)
+	all = append(all, specialChecks(b, opts)...)
 	all = append(all, mapChecks(b)...)
 	all = append(all, sumChecks(b)...)
 	all = append(all, matMulChecks(b)...)

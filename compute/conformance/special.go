@@ -7,12 +7,16 @@ import (
 	"github.com/otplay/otplay/compute"
 )
 
-// specialCase puts special values into a pair's inputs (x, y, log-weights,
-// potentials; n rows, m columns, d coordinates).
-type specialCase struct {
-	name string
-	edit func(x, y, lw, g []float64, n, m, d int)
+// SpecialCase puts special values into a pair's inputs (x, y, log-weights,
+// potentials; n rows, m columns, d coordinates; n > 5, m > 7).
+type SpecialCase struct {
+	Name string
+	Edit func(x, y, lw, g []float64, n, m, d int)
 }
+
+// SpecialCases returns the special values of the suite's checks (also
+// run by compute/webgpu's TestSpecialValues over each GPU route).
+func SpecialCases() []SpecialCase { return specialCases }
 
 // specialCases are the special values every backend must treat as
 // compute's reference loops do (compute.rowLSE, rowMean): a +Inf column
@@ -22,7 +26,7 @@ type specialCase struct {
 // cost of +Inf (a row at infinity: soft-min +Inf, soft-mean NaN; a column
 // at infinity, y_0 included, about which the GPU's kernels centre: no
 // weight); NaN anywhere gives NaN.
-var specialCases = []specialCase{
+var specialCases = []SpecialCase{
 	{"g=+Inf at one column", func(x, y, lw, g []float64, n, m, d int) { g[m/3] = math.Inf(1) }},
 	{"g=+Inf at three columns", func(x, y, lw, g []float64, n, m, d int) {
 		g[0], g[m/3], g[m-1] = math.Inf(1), math.Inf(1), math.Inf(1)
@@ -90,7 +94,7 @@ func specialChecks(b compute.Backend, opts Options) []check {
 				for j := range lw {
 					lw[j] = -math.Log(m)
 				}
-				sc.edit(x, y, lw, g, n, m, d)
+				sc.Edit(x, y, lw, g, n, m, d)
 				return x, y, lw, g
 			}
 			for _, mean := range []bool{false, true} {
@@ -98,7 +102,7 @@ func specialChecks(b compute.Backend, opts Options) []check {
 				if mean {
 					op = "softmean"
 				}
-				out = append(out, check{Result{Op: op, Case: fmt.Sprintf("%s n=%d m=%d d=%d", sc.name, n, m, d)}, func(r *Result) {
+				out = append(out, check{Result{Op: op, Case: fmt.Sprintf("%s n=%d m=%d d=%d", sc.Name, n, m, d)}, func(r *Result) {
 					x, y, lw, g := inputs()
 					want, err := runSpecial(compute.NewCPURef(1), x, y, lw, g, n, m, d, eps, mean)
 					if err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/compute/conformance"
 	"github.com/otplay/otplay/compute/webgpu/gputest"
 )
 
@@ -18,33 +19,12 @@ func sameSpecial(got, want, tol, scale float64) bool {
 	return math.Abs(got-want) <= tol*scale
 }
 
-// specialCase is one input with special values.
-type specialCase struct {
-	name string
-	edit func(x, y, lw, g []float64, n, m, d int)
-}
-
-var specialCases = []specialCase{
-	{"g+Inf one", func(x, y, lw, g []float64, n, m, d int) { g[m/3] = math.Inf(1) }},
-	{"g+Inf three", func(x, y, lw, g []float64, n, m, d int) { g[0], g[m/3], g[m-1] = math.Inf(1), math.Inf(1), math.Inf(1) }},
-	{"g-Inf", func(x, y, lw, g []float64, n, m, d int) { g[0], g[m/2] = math.Inf(-1), math.Inf(-1) }},
-	{"lw-Inf", func(x, y, lw, g []float64, n, m, d int) { lw[0], lw[5] = math.Inf(-1), math.Inf(-1) }},
-	{"gNaN", func(x, y, lw, g []float64, n, m, d int) { g[m/2] = math.NaN() }},
-	{"lwNaN", func(x, y, lw, g []float64, n, m, d int) { lw[m/2] = math.NaN() }},
-	{"xNaN", func(x, y, lw, g []float64, n, m, d int) { x[5*d+d/2] = math.NaN() }},
-	{"x+Inf", func(x, y, lw, g []float64, n, m, d int) { x[5*d+d/2] = math.Inf(1) }},
-	{"x-Inf", func(x, y, lw, g []float64, n, m, d int) { x[5*d] = math.Inf(-1) }},
-	{"yNaN", func(x, y, lw, g []float64, n, m, d int) { y[7*d] = math.NaN() }},
-	{"y+Inf", func(x, y, lw, g []float64, n, m, d int) { y[7*d] = math.Inf(1) }},
-	{"y-Inf first", func(x, y, lw, g []float64, n, m, d int) { y[0] = math.Inf(-1) }},
-}
-
 // TestSpecialValues: a +Inf column potential (one and three columns), a
 // -Inf potential or log-weight, a NaN potential, log-weight, row or column
 // coordinate, and infinite coordinates in a row or a column (y_0 too,
 // about which the fast kernels centre) give on the GPU what cpuref gives
 // (compute's TestInfinitePotential, TestNaNPotential,
-// TestNonFinitePoints): the soft-min -Inf for a +Inf potential and the
+// TestNonFinitePoints; the cases of conformance.SpecialCases): the soft-min -Inf for a +Inf potential and the
 // soft-mean the mean of those columns' values, +Inf for a row at infinity,
 // no weight for a column at infinity, NaN for NaN. Every route: d = 1..3
 // (softmin_small.wgsl, softmean_small.wgsl), 8 (pairs_mid.wgsl), 32 and
@@ -79,18 +59,18 @@ func TestSpecialValues(t *testing.T) {
 		}
 		be.SetExactChunkCap(c.chunk)
 		d, dv := c.d, c.dv
-		for _, sc := range specialCases {
+		for _, sc := range conformance.SpecialCases() {
 			x, y := uniforms(uint64(1+d), n*d), uniforms(uint64(2+d), m*d)
 			g, lw := uniforms(3, m), make([]float64, m)
 			for j := range lw {
 				lw[j] = -math.Log(m)
 			}
-			sc.edit(x, y, lw, g, n, m, d)
+			sc.Edit(x, y, lw, g, n, m, d)
 			v := y
 			if dv != d {
 				v = uniforms(4, m*dv)
 			}
-			name := fmt.Sprintf("%+v %s", c, sc.name)
+			name := fmt.Sprintf("%+v %s", c, sc.Name)
 			wantF, wantM := pairsRunW(t, ref, x, y, lw, g, v, n, m, d, dv, eps)
 			gotF, gotM := pairsRunW(t, be, x, y, lw, g, v, n, m, d, dv, eps)
 			for i := range wantF {

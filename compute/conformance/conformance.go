@@ -12,6 +12,13 @@
 // tolerances below in units of the largest cost; malformed costs must be
 // refused.
 //
+// Special values (special.go, SpecialCases): +Inf, -Inf and NaN
+// potentials and log-weights, NaN and infinite coordinates in a row, a
+// column and y_0, at d = 1, 2, 3, 8 and 64; SoftMin and SoftMean must give
+// the NaN or the infinity that compute.NewCPURef's plain loops give (a
+// +Inf potential: the soft-min -Inf, the soft-mean the mean of those
+// columns' values) and the finite entries within the tolerances below.
+//
 // Sizes: 1, 63, 64, 65 and 4097 rows or columns (one either side of the
 // 64-wide workgroups and of the 256-point tiles), n != m, dimensions 1, 2,
 // 3 and 64, eps from 1e-4 to 1e3; and the soft-min at d = 16, 64, 128 and

@@ -142,6 +142,28 @@
 //	soft-mean d = 8  35.6 ms (7%; 13% of the FMA bound) ->  11.5 ms (21%; 42%, values staged) -> 10.0 ms (24%; 48%, V = Y)
 //	soft-min / soft-mean d = 4: 5.87 / 15.6 -> 3.63 / 6.0;  d = 16: 10.5 / 34.6 -> 10.0 / 18.6
 //
+// # Special values
+//
+// Every squared-Euclidean SoftMin and SoftMean returns what compute's
+// reference loops return (compute.rowLSE, rowMean; package compute's
+// doc): a +Inf column potential gives every row's soft-min -Inf and its
+// soft-mean the mean of the +Inf columns' values; -Inf potentials and
+// log-weights are columns of zero weight; an infinite coordinate is a
+// cost of +Inf (a row at infinity: soft-min +Inf, soft-mean NaN; a column
+// at infinity: no weight); NaN gives NaN. The tuned kernels are not
+// changed for this (no work per pair): their shift by a maximum taken
+// before the sum and their expanded costs turn these inputs into NaN or
+// Inf rows, and exact_rows.wgsl, one more dispatch after each call
+// (exact.go), reads each row's result and recomputes the rows that are
+// not finite with the reference's online log-sum-exp: O(N) reads for the
+// soft-min and O(N dv) for the soft-mean where nothing is special. On a
+// software adapter it takes the columns in chunks under the loop limit.
+// OTPLAY_EXACT_ROWS=0 leaves the pass out (special values then come back
+// NaN), for measuring its cost. Other ground costs (cost.go) still give
+// NaN for a +Inf potential. Checked by TestSpecialValues over every route
+// (d = 1..3, 8, 32, 64, the generic kernels, split and unsplit column
+// ranges, chunked) and by the conformance suite on every backend.
+//
 // Arrays past the device's maxStorageBufferBindingSize (128 MiB by default,
 // the adapter's own limit where it is larger) are refused with a
 // compute.ErrTooLarge error naming the limit.

@@ -433,8 +433,21 @@ func (b *Backend) MatMul(dst, a, bb compute.Array, n, k, m int, transA, transB b
 		return fmt.Errorf("%w: matmul of %d x %d needs %d x %d workgroups, over the device's maxComputeWorkgroupsPerDimension %d",
 			compute.ErrTooLarge, n, m, gx, gy, lim)
 	}
-	params := []uint32{uint32(n), uint32(k), uint32(m), boolWord(transA), boolWord(transB), 0, 0, 0}
-	return wrap(b.dev.Dispatch(kern, []*gpu.Buffer{b.arr(dst).buf, b.arr(a).buf, b.arr(bb).buf}, params, uint32(gx), uint32(gy), 1))
+	// One dispatch over all of k on hardware; on a software adapter chunks
+	// of k whose 16-wide tiles (17 loop iterations each, should the inner
+	// loop stay rolled) keep an invocation under loopBudget, each adding to
+	// dst (TestLongInnerLoops: k = 1.1e6 lost its last 52,000 terms).
+	chunk := max(k, 1)
+	if b.dev.Info().Fallback {
+		chunk = min(chunk, loopBudget/17*16)
+	}
+	for k0 := 0; k0 < max(k, 1); k0 += chunk {
+		params := []uint32{uint32(n), uint32(k), uint32(m), boolWord(transA), boolWord(transB), uint32(k0), uint32(min(k0+chunk, k)), boolWord(k0 > 0)}
+		if err := b.dev.Dispatch(kern, []*gpu.Buffer{b.arr(dst).buf, b.arr(a).buf, b.arr(bb).buf}, params, uint32(gx), uint32(gy), 1); err != nil {
+			return wrap(err)
+		}
+	}
+	return nil
 }
 
 // GatherSum runs gather.wgsl. See compute.Backend.GatherSum. Indices at or
@@ -450,8 +463,20 @@ func (b *Backend) GatherSum(dst, src, idx compute.Array, k int) error {
 	if err != nil {
 		return err
 	}
-	params := []uint32{uint32(dst.Len()), uint32(k), uint32(src.Len()), 0}
-	return b.elementwise(kern, []*gpu.Buffer{b.arr(dst).buf, b.arr(src).buf, b.arr(idx).buf}, params, 3, dst.Len())
+	// One dispatch over all k indices on hardware; on a software adapter
+	// chunks of loopBudget, each adding to dst (TestLongInnerLoops: k =
+	// 70,000 summed only the first 65,535).
+	chunk := max(k, 1)
+	if b.dev.Info().Fallback {
+		chunk = min(chunk, loopBudget)
+	}
+	for t0 := 0; t0 < max(k, 1); t0 += chunk {
+		params := []uint32{uint32(dst.Len()), uint32(k), uint32(src.Len()), 0, uint32(t0), uint32(min(t0+chunk, k)), boolWord(t0 > 0), 0}
+		if err := b.elementwise(kern, []*gpu.Buffer{b.arr(dst).buf, b.arr(src).buf, b.arr(idx).buf}, params, 3, dst.Len()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SortRows runs the stages of bitonic.wgsl: log2(P)(log2(P)+1)/2

@@ -55,9 +55,8 @@
 // go, simd or asm picks one (Info().API names the loops in use).
 //
 // From d = 16, cpu and cpu32 store the cost matrix of a pair of clouds on
-// its second reduction, within a memory budget (DefaultCostCacheBytes, 256
-// MiB; OTPLAY_CPU_COST_CACHE_MIB or CPU.SetCostCacheBytes; 0 turns it
-// off), and read the logits from it afterwards, as POT streams its M: on
+// its second reduction, within a memory budget (an eighth of the memory, 256 MiB to 8 GiB;
+// OTPLAY_CPU_COST_CACHE_MIB or CPU.SetCostCacheBytes; 0 turns it off), and read the logits from it afterwards, as POT streams its M: on
 // cpu the same bits as the fused loops, which recompute d multiply-adds
 // per pair; cpu32 stores float32 (costcache.go). Entries are keyed on the Arrays and their write
 // versions, so a write or Free drops them; past the budget, and for

@@ -5,9 +5,12 @@ import (
 	"strings"
 )
 
-// The mid-dimension kernels (pairs_mid.wgsl) take 4 <= d <= MidMaxDim and
+// The mid-dimension kernels (pairs_mid.wgsl) take d <= MidMaxDim and
 // value dimensions up to MidMaxValues: beyond them the registers a row
-// needs (d + dv + 2) crowd out the rows per invocation.
+// needs (d + dv + 2) crowd out the rows per invocation. MidMinDim is
+// where compute/webgpu starts them by default (below it softmin_small.wgsl
+// and softmean_small.wgsl, except the d = 2 soft-mean: see
+// compute/webgpu's MidShape.MeanMin); the generators take any d >= 1.
 const (
 	MidMinDim    = 4
 	MidMaxDim    = 16
@@ -54,10 +57,23 @@ const (
 // (p = F_j 2^(...), s += p): one operation a pair more than the staged
 // F_j V_j (2D + 3 against 2D + 2) for two workgroup-memory loads a
 // column fewer.
+//
+// Pack stages the values right after the column's other floats instead
+// of from the next vec4, where that saves a vec4 a column: at d = dv = 2
+// factored (2y', H, K, F, F V: 7 floats) a column is 2 vec4s instead of
+// 3, as many as softmean_small.wgsl loads for its 7 operations a pair.
+//
+// Unroll > 1 sweeps a tile Unroll columns an iteration (the last
+// cnt mod Unroll one at a time), so that the loop's own instructions
+// (the counter, its test and branch, the tile address) are shared by
+// Unroll columns' pairs and the driver sees that many columns' work
+// without a branch between them.
 type MidOptions struct {
 	R, WG, Tile, FirstMax int
 	Factor                bool
 	ValuesAreY            bool
+	Pack                  bool
+	Unroll                int
 }
 
 // FactorBelow and FactorAbove bound H_j - Href (log2 units) for a
@@ -68,9 +84,9 @@ const (
 )
 
 // valid says whether the shape is in range: 1 <= R <= 16, 1 <= WG <= 256,
-// 1 <= Tile, 0 <= FirstMax.
+// 1 <= Tile, 0 <= FirstMax, 0 <= Unroll <= 8.
 func (o MidOptions) valid() bool {
-	return o.R >= 1 && o.R <= 16 && o.WG >= 1 && o.WG <= 256 && o.Tile >= 1 && o.FirstMax >= 0
+	return o.R >= 1 && o.R <= 16 && o.WG >= 1 && o.WG <= 256 && o.Tile >= 1 && o.FirstMax >= 0 && o.Unroll >= 0 && o.Unroll <= 8
 }
 
 // midSlot names staged float s of a column in the loaded vec4s e0, e1, ...
@@ -94,14 +110,28 @@ func midVec4s(d, dv int, factor bool) (nv, nvv int) {
 	return (floats + 3) / 4, (dv + 3) / 4
 }
 
+// midLayout is a staged column's vec4s (nc) and the slot of its first
+// value: after the vec4s of the coordinates and constants, or packed
+// right after those floats where pack is set and that saves a vec4.
+func midLayout(d, dv int, factor, pack bool) (nc, valueBase int) {
+	nv, nvv := midVec4s(d, dv, factor)
+	floats := d + 1
+	if factor {
+		floats = d + 3
+	}
+	if packed := (floats + dv + 3) / 4; pack && packed < nv+nvv {
+		return packed, floats
+	}
+	return nv + nvv, 4 * nv
+}
+
 // midRows writes the staging and per-row code of SoftMinMid and
 // SoftMeanMid (dv = 0 for the soft-min): o.R rows of dimension d in scalar
 // registers x{i}_k, the running (m{i}, s{i}) of the Lazy form (see
 // SmallForm Lazy) and for the soft-mean the accumulators acc{i}_k.
 func midRows(d, dv int, o MidOptions) *midCode {
 	g := &midCode{}
-	nv, nvv := midVec4s(d, o.stagedValues(dv), o.Factor)
-	nc := nv + nvv
+	nc, valueBase := midLayout(d, o.stagedValues(dv), o.Factor, o.Pack)
 	// Slots of a staged column: 2y'_k (0..d-1), H_j (d); factored, the
 	// sum's constant K_j (d+1) and factor F_j (d+2); the values.
 	hSlot, hhSlot, fSlot := d, d+1, d+2
@@ -125,14 +155,14 @@ func midRows(d, dv int, o MidOptions) *midCode {
 		vfac = "f * "
 	}
 	for k := 0; k < o.stagedValues(dv); k++ {
-		slots[4*nv+k] = fmt.Sprintf("%sV[j * DV + %du]", vfac, k)
+		slots[valueBase+k] = fmt.Sprintf("%sV[j * DV + %du]", vfac, k)
 	}
 	// valueSlot is the staged slot of value k: 2y'_k itself for ValuesAreY.
 	valueSlot := func(k int) string {
 		if o.ValuesAreY {
 			return midSlot(k)
 		}
-		return midSlot(4*nv + k)
+		return midSlot(valueBase + k)
 	}
 	for v := 0; v < nc; v++ {
 		fmt.Fprintf(&g.stage, "      tile[q * NC + %du] = vec4<f32>(%s);\n", v, strings.Join(slots[4*v:4*v+4], ", "))
@@ -206,21 +236,40 @@ func midRows(d, dv int, o MidOptions) *midCode {
 	}
 	fmt.Fprintf(&g.pre, "    if (t0 == j0) {\n%s      for (var q = 0u; q < %s; q++) {\n%s%s      }\n%s    }\n%s",
 		tmInit.String(), first, load, pass1.String(), resc.String(), save.String())
-	sweep := "    for (var q = 0u; q < cnt; q++) {\n" + load + general.String() + "    }\n"
+	sweep := midSweep(load+general.String(), o.Unroll)
 	if o.Factor {
 		sweep = "    if (atomicLoad(&unfactored[par]) == 0u) {\n" + shifts.String() +
-			"      for (var q = 0u; q < cnt; q++) {\n" + indent(load) + indent(fast.String()) + "      }\n    } else {\n" +
+			indent(midSweep(load+fast.String(), o.Unroll)) + "    } else {\n" +
 			indent(sweep) + "    }\n"
 	}
 	g.sweep.WriteString(sweep)
 	return g
 }
 
+// midSweep is the loop over a tile's columns q running body (which loads
+// column q and adds its pairs), one column an iteration, or with unroll
+// > 1 that many (copy u reads column q + u), the cnt mod unroll last ones
+// one at a time after.
+func midSweep(body string, unroll int) string {
+	if unroll <= 1 {
+		return "    for (var q = 0u; q < cnt; q++) {\n" + body + "    }\n"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "    var q = 0u;\n    for (; q + %du < cnt; q += %du) {\n", unroll-1, unroll)
+	for u := 0; u < unroll; u++ {
+		copyU := strings.ReplaceAll(body, "tile[q * NC + ", fmt.Sprintf("tile[(q + %du) * NC + ", u))
+		b.WriteString("      {\n" + indent(copyU) + "      }\n")
+	}
+	b.WriteString("    }\n    for (; q < cnt; q++) {\n" + body + "    }\n")
+	return b.String()
+}
+
 // midTemplate fills pairs_mid.wgsl.
 func midTemplate(d, dv int, o MidOptions, g *midCode, bindings string) (string, error) {
-	nv, nvv := midVec4s(d, o.stagedValues(dv), o.Factor)
+	nv, _ := midVec4s(d, o.stagedValues(dv), o.Factor)
+	nc, _ := midLayout(d, o.stagedValues(dv), o.Factor, o.Pack)
 	return Template("pairs_mid", map[string]int{"D": d, "DV": max(dv, 1), "R": o.R, "WG": o.WG, "TILE": o.Tile,
-		"NV": nv, "NC": nv + nvv, "TILENC": o.Tile * (nv + nvv), "FACTOR_BELOW": FactorBelow, "FACTOR_ABOVE": FactorAbove},
+		"NV": nv, "NC": nc, "TILENC": o.Tile * nc, "FACTOR_BELOW": FactorBelow, "FACTOR_ABOVE": FactorAbove},
 		map[string]string{"BINDINGS": bindings, "DECLS": g.decls.String(), "TILE_HEAD": g.head.String(), "STAGE": trim(&g.stage),
 			"ROWS_INIT": trim(&g.init), "ROWS_PRE": trim(&g.pre), "SWEEP": g.sweep.String(),
 			"ROWS_POST": g.post.String(), "ROWS_FINAL": trim(&g.final)})
@@ -242,14 +291,15 @@ func trim(b *strings.Builder) string {
 // MidColumnVec4s is the workgroup memory one staged column of
 // pairs_mid.wgsl takes, in vec4s: ceil((d+1)/4) for (2y', H), factored
 // ceil((d+3)/4) for (2y', H, K, F), and ceil(dv/4) for the soft-mean's
-// values.
-func MidColumnVec4s(d, dv int, factor bool) int {
-	nv, nvv := midVec4s(d, dv, factor)
-	return nv + nvv
+// values; with MidOptions.Pack ceil((d+1+dv)/4) or ceil((d+3+dv)/4)
+// where that is fewer.
+func MidColumnVec4s(d, dv int, factor, pack bool) int {
+	nc, _ := midLayout(d, dv, factor, pack)
+	return nc
 }
 
 // SoftMinMid returns pairs_mid.wgsl as the soft-min for dimension d
-// (MidMinDim..MidMaxDim) in the shape o, with the per-row code unrolled
+// (1..MidMaxDim; compute/webgpu runs it from MidMinDim) in the shape o, with the per-row code unrolled
 // into scalar registers (the Lazy form of SoftMinSmall, the tile as
 // vec4s):
 //
@@ -257,8 +307,8 @@ func MidColumnVec4s(d, dv int, factor bool) int {
 //	body:  v = H_j + sum_k x{r}_k 2y'_jk;  s{r} += 2^(v - m{r})
 //	final: dst = outk * (m{r} - q{r} + log2 s{r})  (or the partial pair)
 func SoftMinMid(d int, o MidOptions) (string, error) {
-	if d < MidMinDim || d > MidMaxDim || !o.valid() {
-		return "", fmt.Errorf("shaders: softmin_mid needs %d <= d <= %d and a shape in range, got d=%d %+v", MidMinDim, MidMaxDim, d, o)
+	if d < 1 || d > MidMaxDim || !o.valid() {
+		return "", fmt.Errorf("shaders: softmin_mid needs 1 <= d <= %d and a shape in range, got d=%d %+v", MidMaxDim, d, o)
 	}
 	g := midRows(d, 0, o)
 	for i := 0; i < o.R; i++ {
@@ -270,15 +320,15 @@ func SoftMinMid(d int, o MidOptions) (string, error) {
 }
 
 // SoftMeanMid returns pairs_mid.wgsl as the soft-mean for dimension d
-// (MidMinDim..MidMaxDim) and value dimension dv (1..MidMaxValues) in the
+// (1..MidMaxDim) and value dimension dv (1..MidMaxValues) in the
 // shape o, with the rows unrolled as in SoftMinMid:
 //
 //	body:  v = H_j + sum_k x{r}_k 2y'_jk;  p = 2^(v - m{r});  s{r} += p;  acc{r}_k += p V_jk
 //	final: dst[i*DV+k] = acc{r}_k / s{r}  (or the partial (m, s, acc))
 func SoftMeanMid(d, dv int, o MidOptions) (string, error) {
-	if d < MidMinDim || d > MidMaxDim || dv < 1 || dv > MidMaxValues || !o.valid() {
-		return "", fmt.Errorf("shaders: softmean_mid needs %d <= d <= %d, 1 <= dv <= %d and a shape in range; got d=%d dv=%d %+v",
-			MidMinDim, MidMaxDim, MidMaxValues, d, dv, o)
+	if d < 1 || d > MidMaxDim || dv < 1 || dv > MidMaxValues || !o.valid() {
+		return "", fmt.Errorf("shaders: softmean_mid needs 1 <= d <= %d, 1 <= dv <= %d and a shape in range; got d=%d dv=%d %+v",
+			MidMaxDim, MidMaxValues, d, dv, o)
 	}
 	if o.ValuesAreY && dv != d {
 		return "", fmt.Errorf("shaders: softmean_mid with ValuesAreY needs dv = d, got d=%d dv=%d", d, dv)

@@ -21,7 +21,7 @@ func TestPairsMid(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := MidColumnVec4s(c.d, c.dv, false); got != c.nc {
+		if got := MidColumnVec4s(c.d, c.dv, false, false); got != c.nc {
 			t.Errorf("MidColumnVec4s(%d, %d) = %d, want %d", c.d, c.dv, got, c.nc)
 		}
 		last := "tile[q * NC + " + strconv.Itoa(c.nc-1) + "u] = vec4"
@@ -43,7 +43,7 @@ func TestPairsMid(t *testing.T) {
 			t.Errorf("d=%d dv=%d: the exponent's FMA chain is not H + sum_k x_k 2y_k", c.d, c.dv)
 		}
 	}
-	for _, d := range []int{3, 17} {
+	for _, d := range []int{0, 17} {
 		if _, err := SoftMinMid(d, MidOptions{R: 4, WG: 128, Tile: 64}); err == nil {
 			t.Errorf("SoftMinMid accepted d = %d", d)
 		}
@@ -73,7 +73,7 @@ func TestPairsMidFactored(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := MidColumnVec4s(c.d, c.dv, true); got != c.nc {
+		if got := MidColumnVec4s(c.d, c.dv, true, false); got != c.nc {
 			t.Errorf("MidColumnVec4s(%d, %d, factored) = %d, want %d", c.d, c.dv, got, c.nc)
 		}
 		h, k, f := midSlot(c.d), midSlot(c.d+1), midSlot(c.d+2)
@@ -95,5 +95,36 @@ func TestPairsMidFactored(t *testing.T) {
 				t.Errorf("d=%d dv=%d factored: no %q", c.d, c.dv, w)
 			}
 		}
+	}
+}
+
+// TestPairsMidPackUnroll checks MidOptions.Pack (the values right after
+// the column's constants where that saves a vec4: d = dv = 2 factored is
+// 2 vec4s, not 3; d = 8 gains nothing and keeps its layout) and
+// MidOptions.Unroll (Unroll copies of the sweep's body, copy u reading
+// column q + u, and the last columns one at a time).
+func TestPairsMidPackUnroll(t *testing.T) {
+	for _, c := range []struct{ d, dv, nc int }{{2, 2, 2}, {1, 4, 2}, {3, 3, 3}, {8, 8, 5}} {
+		if got := MidColumnVec4s(c.d, c.dv, true, true); got != c.nc {
+			t.Errorf("MidColumnVec4s(%d, %d, factored, packed) = %d, want %d", c.d, c.dv, got, c.nc)
+		}
+	}
+	src, err := SoftMeanMid(2, 2, MidOptions{R: 2, WG: 64, Tile: 64, Factor: true, Pack: true, Unroll: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{
+		"tile[q * NC + 1u] = vec4<f32>(f, f * V[j * DV + 0u], f * V[j * DV + 1u], 0.0);",
+		"for (; q + 2u < cnt; q += 3u) {",
+		"let e1 = tile[(q + 2u) * NC + 1u];",
+		"for (; q < cnt; q++) {",
+		"s0 = fma(e1.x, p, s0); acc0_0 = fma(p, e1.y, acc0_0);",
+	} {
+		if !strings.Contains(src, w) {
+			t.Errorf("d = dv = 2, packed, unrolled 3: no %q", w)
+		}
+	}
+	if strings.Contains(src, "(q + 3u)") || strings.Contains(src, "NC + 2u]") {
+		t.Error("d = dv = 2, packed, unrolled 3: reads a fourth column or a third vec4")
 	}
 }

@@ -108,7 +108,8 @@ exp-throughput bound (4.18e12 exp/s: one exp per pair) and, on the CPU,
 the process's CPU time per call. Sizes are at most 2^20 (1,048,576)
 points. Two untimed calls warm up: on the CPU backends from d = 16 the
 second stores the cost matrix where it fits the budget
-(OTPLAY_CPU_COST_CACHE_MIB, 256 by default; 0: off), and a line (cost_path
+(OTPLAY_CPU_COST_CACHE_MIB; by default an eighth of the memory, 256 MiB to
+8 GiB; 0: off), and a line (cost_path
 and cost_build_ms in --json) says whether the timed calls read it.`, stdout, stderr)
 	backend := fs.String("backend", "gpu", backendFlagHelp)
 	sizes := fs.String("sizes", "1e3,1e4", "comma-separated N (= M)")

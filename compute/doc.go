@@ -70,9 +70,10 @@
 // of those columns' values; an infinite coordinate is a cost of +Inf;
 // NaN gives NaN (TestInfinitePotential, TestNaNPotential,
 // TestNonFinitePoints). The GPU backend gives the same: its fast kernels
-// leave such rows NaN or infinite, and exact_rows.wgsl, run after every
-// squared-Euclidean SoftMin and SoftMean, computes those rows again with
-// these loops (compute/webgpu, exact.go; TestSpecialValues). Other ground
+// leave such rows NaN or infinite, and every squared-Euclidean SoftMin
+// and SoftMean computes those rows again with these loops (in the merge
+// of a split soft-min, else in exact_rows.wgsl after the call;
+// compute/webgpu's "Special values", TestSpecialValues). Other ground
 // costs on the GPU still give NaN for a +Inf bias. The conformance suite
 // checks every backend on these values (conformance.SpecialCases).
 //

@@ -57,34 +57,7 @@ struct Params {
 @group(0) @binding(6) var<storage, read> V: array<f32>;
 @group(0) @binding(7) var<uniform> P: Params;
 
-// float32's largest finite value: rowLSE's starting maximum (not -Inf, so
-// that a column of zero weight adds e^(-Inf) = 0, not e^(-Inf + Inf)).
-const MAXF: f32 = 0x1.fffffep+127f;
-
-// finite tests the exponent bits (WGSL has no isnan or isinf, and a
-// compiler may fold comparisons with NaN).
-fn finite(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u;
-}
-
-fn pos_inf(v: f32) -> bool {
-  return bitcast<u32>(v) == 0x7f800000u;
-}
-
-// logit is l_j of row i: logw_j + (g_j - |x_i - y_j|^2) / eps, in the
-// reference's order of operations (compute.pairLogits).
-fn logit(i: u32, j: u32) -> f32 {
-  var c = 0.0;
-  for (var k = 0u; k < P.d; k++) {
-    let t = X[i * P.d + k] - Y[j * P.d + k];
-    c = fma(t, t, c);
-  }
-  var v = -c;
-  if (P.has_g != 0u) { v += G[j]; }
-  v *= P.inv_eps;
-  if (P.has_w != 0u) { v += LW[j]; }
-  return v;
-}
+//#include inc_exact.wgsl
 
 // softmin_out writes the soft-min of row i, -eps (mx + log s), to dst =
 // out (the soft-mean divides its accumulators by s instead).

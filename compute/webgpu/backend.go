@@ -181,11 +181,14 @@
 // at infinity: no weight); NaN gives NaN. The tuned kernels are not
 // changed for this (no work per pair): their shift by a maximum taken
 // before the sum and their expanded costs turn these inputs into NaN or
-// Inf rows, and exact_rows.wgsl, one more dispatch after each call
-// (exact.go), reads each row's result and recomputes the rows that are
-// not finite with the reference's online log-sum-exp: O(N) reads for the
+// Inf rows, which are then computed again with the reference's online
+// log-sum-exp (inc_exact.wgsl): by the merge of a split soft-min itself
+// (softmin_combine.wgsl, softmin_combine_wide.wgsl: one test a row, no
+// extra dispatch), else by exact_rows.wgsl, one more dispatch after the
+// call (exact.go) that reads each row's result: O(N) reads for the
 // soft-min and O(N dv) for the soft-mean where nothing is special. On a
-// software adapter it takes the columns in chunks under the loop limit.
+// software adapter, where the redo's loop over every column would meet
+// the loop limit, exact_rows.wgsl takes the columns in chunks.
 // OTPLAY_EXACT_ROWS=0 leaves the pass out (special values then come back
 // NaN), for measuring its cost. Other ground costs (cost.go) still give
 // NaN for a +Inf potential. Checked by TestSpecialValues over every route
@@ -217,6 +220,9 @@ type Backend struct {
 	// chunks (exact.go); exactChunkCap > 0 caps a chunk's columns (tests).
 	exactState    *gpu.Buffer
 	exactChunkCap int
+	// combinedExact: the last combineSoftMin redid the rows left NaN or
+	// infinite itself (SoftMin then runs no exact_rows.wgsl).
+	combinedExact bool
 	scratch       *gpu.Buffer // SoftMin's per-split partials, grown on demand
 	bias          *gpu.Buffer // softmin_hd.wgsl's column term, grown on demand
 	sumPart       *gpu.Buffer // Sum's partial sums, grown on demand

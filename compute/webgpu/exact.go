@@ -2,7 +2,6 @@ package webgpu
 
 import (
 	"fmt"
-
 	"os"
 
 	"github.com/otplay/otplay/compute"
@@ -10,8 +9,9 @@ import (
 )
 
 // exactRowsOff is OTPLAY_EXACT_ROWS=0: the squared-Euclidean SoftMin and
-// SoftMean skip exact_rows.wgsl (special values then come back NaN, as
-// before 2026-12-06; for measuring the pass's cost only).
+// SoftMean skip exact_rows.wgsl and the soft-min's merge skips its redo
+// (special values then come back NaN, as before 2026-12-06; for measuring
+// the cost only).
 var exactRowsOff = os.Getenv("OTPLAY_EXACT_ROWS") == "0"
 
 // exactLoopsPerColumn bounds the loop iterations one column of a chunk

@@ -297,7 +297,7 @@ func (b *Backend) softMinMid(dst compute.Array, p compute.Pairs) error {
 	if nsplit == 1 {
 		return nil
 	}
-	return b.combineSoftMin(dst, out, p.N, nsplit, p.Eps)
+	return b.combineSoftMin(dst, out, p, nsplit)
 }
 
 // softMeanMid runs pairs_mid.wgsl as the soft-mean (shaders.SoftMeanMid),

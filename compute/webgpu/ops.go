@@ -138,10 +138,12 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) (err error) {
 	if !p.Cost.IsSquaredEuclidean() {
 		return b.softMinCost(dst, p)
 	}
-	// Every route below ends with exact_rows.wgsl: the rows a special
-	// value left NaN or infinite, computed again as the CPU does (exact.go).
+	// Every route below ends with exact_rows.wgsl, or a merge of split
+	// columns that did its work (combineSoftMin): the rows a special value
+	// left NaN or infinite, computed again as the CPU does (exact.go).
+	b.combinedExact = false
 	defer func() {
-		if err == nil {
+		if err == nil && !b.combinedExact {
 			err = b.exactRows(dst, p, nil, 0)
 		}
 	}()
@@ -182,14 +184,20 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) (err error) {
 	if pl.nsplit == 1 {
 		return nil
 	}
-	return b.combineSoftMin(dst, out, p.N, pl.nsplit, p.Eps)
+	return b.combineSoftMin(dst, out, p, pl.nsplit)
 }
 
-// combineSoftMin runs softmin_combine.wgsl: dst (n) from the nsplit
+// combineSoftMin runs softmin_combine.wgsl: dst (p.N) from the nsplit
 // partial (max, sum) pairs of part.
 // With CombineLanes > 1 it runs softmin_combine_wide.wgsl instead, that
 // many invocations a row (rounded down to a power of two, at most 64).
-func (b *Backend) combineSoftMin(dst compute.Array, part *gpu.Buffer, n, nsplit int, eps float64) error {
+// For the squared-Euclidean cost on hardware the merge also computes
+// again, with the reference's loops, the rows that come out NaN or
+// infinite (inc_exact.wgsl; the special values of exact.go), and records
+// that in combinedExact so that SoftMin dispatches no exact_rows.wgsl
+// after it; on a software adapter it does so where its loop over the
+// columns fits the loop limit, else exact_rows.wgsl's chunks do it.
+func (b *Backend) combineSoftMin(dst compute.Array, part *gpu.Buffer, p compute.Pairs, nsplit int) error {
 	name, lanes := "softmin_combine", 1
 	var consts map[string]int
 	if b.CombineLanes > 1 {
@@ -198,14 +206,25 @@ func (b *Backend) combineSoftMin(dst compute.Array, part *gpu.Buffer, n, nsplit 
 		lanes = 1 << (bits.Len(uint(min(b.CombineLanes, 64))) - 1)
 		name, consts = "softmin_combine_wide", map[string]int{"LANES": lanes}
 	}
-	ck, err := b.kernelFunc(fmt.Sprintf("%s:%d", name, lanes), 2, func() (string, error) { return shaders.Source(name, consts) })
+	ck, err := b.kernelFunc(fmt.Sprintf("%s:%d", name, lanes), 6, func() (string, error) { return shaders.Source(name, consts) })
 	if err != nil {
 		return err
 	}
+	// Inline where the redo's loop over every column fits a software
+	// adapter's loop budget (always on hardware), else exact_rows.wgsl's
+	// chunks after SoftMin.
+	fits := !b.dev.Info().Fallback || p.M*exactLoopsPerColumn(p.D, 0)+2*nsplit+64 <= loopBudget
+	exact := p.Cost.IsSquaredEuclidean() && !exactRowsOff && fits && b.exactChunkCap == 0
 	rows := 64 / lanes
-	cx, cy := b.dev.Grid((n + rows - 1) / rows)
-	cparams := []uint32{uint32(n), uint32(nsplit), cx, 0, f32(-eps * math.Ln2), 0, 0, 0}
-	return wrap(b.dev.Dispatch(ck, []*gpu.Buffer{b.arr(dst).buf, part}, cparams, cx, cy, 1))
+	cx, cy := b.dev.Grid((p.N + rows - 1) / rows)
+	cparams := []uint32{uint32(p.N), uint32(nsplit), cx, boolWord(exact), f32(-p.Eps * math.Ln2), 0, 0, 0,
+		uint32(p.M), uint32(p.D), boolWord(p.LogW != nil), boolWord(p.G != nil), f32(1 / p.Eps), f32(p.Eps), 0, 0}
+	bufs := []*gpu.Buffer{b.arr(dst).buf, part, b.bufOf(p.X), b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G)}
+	if err := b.dev.Dispatch(ck, bufs, cparams, cx, cy, 1); err != nil {
+		return wrap(err)
+	}
+	b.combinedExact = exact
+	return nil
 }
 
 // SoftMean runs softmean.wgsl. See compute.Backend.SoftMean.

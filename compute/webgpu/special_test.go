@@ -29,34 +29,42 @@ func sameSpecial(got, want, tol, scale float64) bool {
 // no weight for a column at infinity, NaN for NaN. Every route: d = 1..3
 // (softmin_small.wgsl, softmean_small.wgsl), 8 (pairs_mid.wgsl), 32 and
 // 64 (softmin_hd2.wgsl, softmean_hd2.wgsl), the generic per-pair kernels
-// (NoUnroll; d = 2 with 8 values), the column range split (TargetGroups
-// 1 and the default) and exact_rows.wgsl's columns in chunks of 7 (as
-// on a software adapter at long ranges). Without exact_rows.wgsl
-// (OTPLAY_EXACT_ROWS=0) the rows come back NaN.
+// (NoUnroll; d = 2 with 8 values), the column range split in 16-column
+// pieces and merged by softmin_combine.wgsl and softmin_combine_wide.wgsl
+// (which redo the special rows themselves where their loop fits), and
+// exact_rows.wgsl's columns in chunks of 7 (as on a software adapter at
+// long ranges). Without the redo (OTPLAY_EXACT_ROWS=0) the rows come back
+// NaN.
 func TestSpecialValues(t *testing.T) {
 	be := gputest.Raw(t)
 	savedT, savedS, savedM, savedU := be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups, be.NoUnroll
+	savedSplit, savedLanes := be.SplitMinCols, be.CombineLanes
 	defer func() {
 		be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups, be.NoUnroll = savedT, savedS, savedM, savedU
+		be.SplitMinCols, be.CombineLanes = savedSplit, savedLanes
 		be.SetExactChunkCap(0)
 	}()
 	ref := compute.NewCPURef(0)
 	const n, m, eps = 40, 300, 0.3
 	for _, c := range []struct {
-		d, dv            int
-		noUnroll, split1 bool
-		chunk            int
+		d, dv    int
+		noUnroll bool
+		split    int // SplitMinCols with 4096 target groups (0: the defaults)
+		lanes    int // CombineLanes
+		chunk    int // exact_rows.wgsl's columns a dispatch (0: all)
 	}{
-		{1, 1, false, false, 0}, {2, 2, false, false, 0}, {3, 3, false, false, 0}, {8, 8, false, false, 0},
-		{32, 32, false, false, 0}, {64, 64, false, false, 0}, {2, 8, false, false, 0}, {8, 3, false, false, 0},
-		{2, 2, true, false, 0}, {3, 5, true, false, 0}, {2, 2, false, true, 0}, {8, 8, false, true, 0},
-		{2, 2, false, false, 7}, {8, 3, false, false, 7},
+		{1, 1, false, 0, 0, 0}, {2, 2, false, 0, 0, 0}, {3, 3, false, 0, 0, 0}, {8, 8, false, 0, 0, 0},
+		{32, 32, false, 0, 0, 0}, {64, 64, false, 0, 0, 0}, {2, 8, false, 0, 0, 0}, {8, 3, false, 0, 0, 0},
+		{2, 2, true, 0, 0, 0}, {3, 5, true, 0, 0, 0},
+		{2, 2, false, 16, 1, 0}, {2, 2, false, 16, 4, 0}, {8, 8, false, 16, 4, 0}, {2, 2, true, 16, 1, 0},
+		{2, 2, false, 16, 4, 7}, {8, 3, false, 0, 0, 7},
 	} {
 		be.NoUnroll = c.noUnroll
-		be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups = savedT, savedS, savedM
-		if c.split1 {
-			be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups = 1, 1, 1
+		be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups, be.SplitMinCols = savedT, savedS, savedM, savedSplit
+		if c.split > 0 {
+			be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups, be.SplitMinCols = 4096, 4096, 4096, c.split
 		}
+		be.CombineLanes = c.lanes
 		be.SetExactChunkCap(c.chunk)
 		d, dv := c.d, c.dv
 		for _, sc := range conformance.SpecialCases() {

@@ -29,7 +29,8 @@
 //
 // On a software adapter (llvmpipe ends a shader's loops after 65,535
 // iterations) the columns come in chunks [c0, c1), one dispatch each, and
-// each row's running (flag, mx, s, acc[DV]) lives in a state buffer
+// each row's running (flag, mx, s, acc[DV]) lives in a state buffer (flag
+// 0: the row is finite, 1: being redone, 2: a NaN logit was seen)
 // between them (compute/webgpu, exactRows); P.mode says which dispatch
 // this is: 0 the only one (hardware: out is dst, everything in registers
 // and dst), 1 the first chunk (out is the state, inp is dst, read for the
@@ -59,29 +60,21 @@ struct Params {
 
 //#include inc_exact.wgsl
 
-// softmin_out writes the soft-min of row i, -eps (mx + log s), to dst =
-// out (the soft-mean divides its accumulators by s instead).
-fn softmin_out(i: u32, mx: f32, s: f32) {
-  if (P.dv == 0u) {
-    out[i] = -P.eps * (mx + log(s));
-  }
-}
-
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let i = gid.x + gid.y * P.gx * 64u;
   if (i >= P.n) { return; }
   let so = i * (P.dv + 3u); // the row's state: flag, mx, s, acc[DV]
   if (P.mode == 3u) {
-    if (inp[so] == 0.0) { return; }
-    let s = inp[so + 2u];
-    softmin_out(i, inp[so + 1u], s);
-    for (var t = 0u; t < P.dv; t++) { out[i * P.dv + t] = inp[so + 3u + t] / s; }
+    let flag = inp[so];
+    if (flag == 0.0) { return; }
+    finish_row(i, flag == 2.0, inp[so + 1u], inp[so + 2u], so + 3u, true);
     return;
   }
   var a = so + 3u; // where the row's accumulators live in out
   var mx = -MAXF;
   var s = 0.0;
+  var nan = false;
   if (P.mode <= 1u) {
     var ok = true;
     if (P.mode == 0u) {
@@ -96,13 +89,17 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     if (ok) { return; }
     for (var t = 0u; t < P.dv; t++) { out[a + t] = 0.0; }
   } else {
-    if (out[so] == 0.0) { return; }
+    let flag = out[so];
+    if (flag == 0.0) { return; }
+    nan = flag == 2.0;
     mx = out[so + 1u];
     s = out[so + 2u];
   }
   for (var j = P.c0; j < P.c1; j++) {
     let v = logit(i, j);
-    if (v <= mx) {
+    if (is_nan(v)) {
+      nan = true;
+    } else if (v <= mx) {
       var w = exp(v - mx);
       if (v == mx && pos_inf(v)) { w = 1.0; } // another +Inf column: an equal weight
       s += w;
@@ -115,10 +112,27 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     }
   }
   if (P.mode != 0u) {
+    out[so] = select(1.0, 2.0, nan);
     out[so + 1u] = mx;
     out[so + 2u] = s;
     return;
   }
-  softmin_out(i, mx, s);
-  for (var t = 0u; t < P.dv; t++) { out[a + t] = out[a + t] / s; }
+  finish_row(i, nan, mx, s, a, false);
+}
+
+// finish_row writes row i of dst (out): the soft-min softmin_value, or the
+// soft-mean acc / s from the accumulators at a (in inp, the state, when
+// fromState; else in out), NaN where a logit was NaN or no column had
+// weight (s = 0, the reference's 0 / 0).
+fn finish_row(i: u32, nan: bool, mx: f32, s: f32, a: u32, fromState: bool) {
+  if (P.dv == 0u) {
+    out[i] = softmin_value(nan, mx, s);
+    return;
+  }
+  let bad = nan || s == 0.0;
+  for (var t = 0u; t < P.dv; t++) {
+    var acc = 0.0;
+    if (fromState) { acc = inp[a + t]; } else { acc = out[a + t]; }
+    out[i * P.dv + t] = select(acc / s, from_bits(0x7fc00000u), bad);
+  }
 }

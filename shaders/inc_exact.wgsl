@@ -23,6 +23,28 @@ fn pos_inf(v: f32) -> bool {
   return bitcast<u32>(v) == 0x7f800000u;
 }
 
+fn is_nan(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+}
+
+// from_bits is bitcast<f32>(b) at run time: a NaN or an infinity in a WGSL
+// constant expression is a shader-creation error.
+fn from_bits(b: u32) -> f32 {
+  return bitcast<f32>(b);
+}
+
+// softmin_value is -eps (mx + log s) with the reference's special values
+// spelled out, since a software rasteriser's compiler (SwiftShader, seen
+// natively and in Chromium) may take NaN <= x as true, and its exp and
+// log need not return NaN, Inf or 0 at the ends: NaN where a logit was
+// NaN, -Inf where one was +Inf, +Inf where every one was -Inf (s = 0).
+fn softmin_value(nan: bool, mx: f32, s: f32) -> f32 {
+  if (nan) { return from_bits(0x7fc00000u); }
+  if (pos_inf(mx)) { return from_bits(0xff800000u); }
+  if (s == 0.0) { return from_bits(0x7f800000u); }
+  return -P.eps * (mx + log(s));
+}
+
 // logit is l_j of row i: logw_j + (g_j - |x_i - y_j|^2) / eps, in the
 // reference's order of operations (compute.pairLogits).
 fn logit(i: u32, j: u32) -> f32 {
@@ -44,14 +66,17 @@ fn logit(i: u32, j: u32) -> f32 {
 fn exact_softmin(i: u32) -> f32 {
   var mx = -MAXF;
   var s = 0.0;
+  var nan = false;
   for (var j = 0u; j < P.m; j++) {
     let v = logit(i, j);
-    if (v <= mx) {
+    if (is_nan(v)) {
+      nan = true;
+    } else if (v <= mx) {
       if (!(v == mx && pos_inf(v))) { s += exp(v - mx); }
     } else {
       s = fma(s, exp(mx - v), 1.0);
       mx = v;
     }
   }
-  return -P.eps * (mx + log(s));
+  return softmin_value(nan, mx, s);
 }

@@ -37,8 +37,12 @@
 // check), 2 a later chunk (out is the state), 3 the finish (out is dst,
 // inp the state; no columns).
 //
+// On a software adapter special_scan.wgsl marks the call first (flag[0]
+// holds P.seq when an input is special) and every row of a marked
+// call is computed again, whatever its result (P.seq = 0: results only).
+//
 // Bindings: 0 out (read_write), 1 inp, 2 X, 3 Y, 4 LW, 5 G, 6 V (DV > 0,
-// else a dummy), 7 uniform Params. Only binding 0 may be written (the
+// else a dummy), 7 flag (1 word), 8 uniform Params. Only binding 0 may be written (the
 // layout of gpu.Device.Kernel), hence the modes' swap of dst and state.
 // Workgroup: 64 invocations, one row each; the grid folds into y.
 
@@ -46,7 +50,7 @@ struct Params {
   n: u32, m: u32, d: u32, dv: u32,
   c0: u32, c1: u32, mode: u32, pad0: u32,
   has_w: u32, has_g: u32, inv_eps: f32, eps: f32,
-  gx: u32, pad1: u32, pad2: u32, pad3: u32,
+  gx: u32, seq: u32, pad2: u32, pad3: u32,
 }
 
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
@@ -56,7 +60,8 @@ struct Params {
 @group(0) @binding(4) var<storage, read> LW: array<f32>;
 @group(0) @binding(5) var<storage, read> G: array<f32>;
 @group(0) @binding(6) var<storage, read> V: array<f32>;
-@group(0) @binding(7) var<uniform> P: Params;
+@group(0) @binding(7) var<storage, read> flag: array<f32>;
+@group(0) @binding(8) var<uniform> P: Params;
 
 //#include inc_exact.wgsl
 
@@ -76,13 +81,13 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   var s = 0.0;
   var nan = false;
   if (P.mode <= 1u) {
-    var ok = true;
+    var ok = P.seq == 0u || flag[0] != f32(P.seq);
     if (P.mode == 0u) {
       a = i * P.dv;
-      if (P.dv == 0u) { ok = finite(out[i]); }
+      if (P.dv == 0u) { ok = ok && finite(out[i]); }
       for (var t = 0u; t < P.dv; t++) { ok = ok && finite(out[a + t]); }
     } else {
-      if (P.dv == 0u) { ok = finite(inp[i]); }
+      if (P.dv == 0u) { ok = ok && finite(inp[i]); }
       for (var t = 0u; t < P.dv; t++) { ok = ok && finite(inp[i * P.dv + t]); }
       out[so] = select(1.0, 0.0, ok);
     }

@@ -223,11 +223,19 @@ type Backend struct {
 	// combinedExact: the last combineSoftMin redid the rows left NaN or
 	// infinite itself (SoftMin then runs no exact_rows.wgsl).
 	combinedExact bool
-	scratch       *gpu.Buffer // SoftMin's per-split partials, grown on demand
-	bias          *gpu.Buffer // softmin_hd.wgsl's column term, grown on demand
-	sumPart       *gpu.Buffer // Sum's partial sums, grown on demand
-	hd            hdState     // softmin_hd2.wgsl's and softmean_hd2.wgsl's shape and buffers (softmin_hd.go)
-	mid           MidShape    // pairs_mid.wgsl's range and shape (mid.go)
+	// specialFlag and specialSeq: special_scan.wgsl's mark and the number
+	// of its last call (exact.go); exactScan > 0 scans on every adapter, <
+	// 0 on none (0: software adapters), and exactInline lets a software
+	// adapter's soft-min merge redo rows (tests).
+	specialFlag *gpu.Buffer
+	specialSeq  uint32
+	exactScan   int
+	exactInline bool
+	scratch     *gpu.Buffer // SoftMin's per-split partials, grown on demand
+	bias        *gpu.Buffer // softmin_hd.wgsl's column term, grown on demand
+	sumPart     *gpu.Buffer // Sum's partial sums, grown on demand
+	hd          hdState     // softmin_hd2.wgsl's and softmean_hd2.wgsl's shape and buffers (softmin_hd.go)
+	mid         MidShape    // pairs_mid.wgsl's range and shape (mid.go)
 
 	// TargetGroups is the number of workgroups SoftMin aims for when it
 	// splits the column range to fill the device (default 2048: about 16

@@ -59,7 +59,7 @@ func (b *Backend) exactRows(dst compute.Array, p compute.Pairs, v compute.Array,
 	if err != nil {
 		return err
 	}
-	k, err := b.kernel("exact_rows", 7, nil)
+	k, err := b.kernel("exact_rows", 8, nil)
 	if err != nil {
 		return err
 	}
@@ -73,13 +73,17 @@ func (b *Backend) exactRows(dst compute.Array, p compute.Pairs, v compute.Array,
 	if dv > 0 {
 		vb = b.bufOf(v)
 	}
+	seq, flag, err := b.specialScan(p)
+	if err != nil {
+		return err
+	}
 	gx, gy := b.dev.Grid((p.N + 63) / 64)
 	run := func(mode, c0, c1 int, out, inp *gpu.Buffer) error {
 		params := []uint32{uint32(p.N), uint32(p.M), uint32(p.D), uint32(dv),
 			uint32(c0), uint32(c1), uint32(mode), 0,
 			boolWord(p.LogW != nil), boolWord(p.G != nil), f32(1 / p.Eps), f32(p.Eps),
-			gx, 0, 0, 0}
-		bufs := []*gpu.Buffer{out, inp, b.bufOf(p.X), b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G), vb}
+			gx, seq, 0, 0}
+		bufs := []*gpu.Buffer{out, inp, b.bufOf(p.X), b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G), vb, flag}
 		return wrap(b.dev.Dispatch(k, bufs, params, gx, gy, 1))
 	}
 	if chunk >= p.M {
@@ -95,6 +99,35 @@ func (b *Backend) exactRows(dst compute.Array, p compute.Pairs, v compute.Array,
 		}
 	}
 	return run(3, 0, 0, out, state)
+}
+
+// specialScan runs special_scan.wgsl on a software adapter: it marks the
+// call (flag = seq, a number of its own) where an input is NaN or
+// infinite or a column bias +Inf, so that exact_rows.wgsl computes every
+// row again, as SwiftShader through Chromium's Tint left a NaN potential's
+// soft-min finite and wrong at d = 64 (exp2 of NaN not NaN there). On
+// hardware it returns seq 0 (results only) and dispatches nothing.
+func (b *Backend) specialScan(p compute.Pairs) (seq uint32, flag *gpu.Buffer, err error) {
+	if b.exactScan < 0 || b.exactScan == 0 && !b.dev.Info().Fallback {
+		return 0, b.dummy, nil
+	}
+	if b.specialFlag == nil {
+		if b.specialFlag, err = b.dev.NewBuffer(1); err != nil {
+			return 0, nil, wrap(err)
+		}
+	}
+	b.specialSeq = b.specialSeq%(1<<22-1) + 1 // 1 .. 2^22 - 1, exact in float32
+	k, err := b.kernel("special_scan", 5, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	params := []uint32{uint32(p.N), uint32(p.M), uint32(p.D), 0,
+		boolWord(p.LogW != nil), boolWord(p.G != nil), f32(1 / p.Eps), b.specialSeq}
+	bufs := []*gpu.Buffer{b.specialFlag, b.bufOf(p.X), b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G)}
+	if err := b.elementwise(k, bufs, params, 3, max(p.N, p.M)); err != nil {
+		return 0, nil, err
+	}
+	return b.specialSeq, b.specialFlag, nil
 }
 
 // exactStateOf returns a persistent buffer of at least n words for

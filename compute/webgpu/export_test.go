@@ -13,3 +13,11 @@ func (b *Backend) HDShared() uint32 { return b.hd.shared }
 // all on hardware, the loop budget's on a software adapter), so that a
 // small test runs the chunked form.
 func (b *Backend) SetExactChunkCap(n int) { b.exactChunkCap = n }
+
+// SetExactPaths sets where the special-value redo scans the inputs
+// (scan > 0: every adapter, < 0: none, as on hardware; 0: software
+// adapters) and lets a software adapter's soft-min merge redo the rows
+// itself (inline), so that lavapipe runs every form.
+func (b *Backend) SetExactPaths(scan int, inline bool) {
+	b.exactScan, b.exactInline = scan, inline
+}

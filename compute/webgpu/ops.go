@@ -195,8 +195,8 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) (err error) {
 // again, with the reference's loops, the rows that come out NaN or
 // infinite (inc_exact.wgsl; the special values of exact.go), and records
 // that in combinedExact so that SoftMin dispatches no exact_rows.wgsl
-// after it; on a software adapter it does so where its loop over the
-// columns fits the loop limit, else exact_rows.wgsl's chunks do it.
+// after it; on a software adapter exact_rows.wgsl does it, after
+// special_scan.wgsl.
 func (b *Backend) combineSoftMin(dst compute.Array, part *gpu.Buffer, p compute.Pairs, nsplit int) error {
 	name, lanes := "softmin_combine", 1
 	var consts map[string]int
@@ -210,10 +210,11 @@ func (b *Backend) combineSoftMin(dst compute.Array, part *gpu.Buffer, p compute.
 	if err != nil {
 		return err
 	}
-	// Inline where the redo's loop over every column fits a software
-	// adapter's loop budget (always on hardware), else exact_rows.wgsl's
-	// chunks after SoftMin.
-	fits := !b.dev.Info().Fallback || p.M*exactLoopsPerColumn(p.D, 0)+2*nsplit+64 <= loopBudget
+	// Inline on hardware; a software adapter scans the inputs first
+	// (exact.go, specialScan) and so takes exact_rows.wgsl after SoftMin
+	// (the merge inline there only in tests, where its loop over every
+	// column fits the loop budget).
+	fits := !b.dev.Info().Fallback || b.exactInline && p.M*exactLoopsPerColumn(p.D, 0)+2*nsplit+64 <= loopBudget
 	exact := p.Cost.IsSquaredEuclidean() && !exactRowsOff && fits && b.exactChunkCap == 0
 	rows := 64 / lanes
 	cx, cy := b.dev.Grid((p.N + rows - 1) / rows)

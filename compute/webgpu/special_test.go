@@ -31,10 +31,11 @@ func sameSpecial(got, want, tol, scale float64) bool {
 // 64 (softmin_hd2.wgsl, softmean_hd2.wgsl), the generic per-pair kernels
 // (NoUnroll; d = 2 with 8 values), the column range split in 16-column
 // pieces and merged by softmin_combine.wgsl and softmin_combine_wide.wgsl
-// (which redo the special rows themselves where their loop fits), and
+// (which redo the special rows themselves on hardware: inline), and
 // exact_rows.wgsl's columns in chunks of 7 (as on a software adapter at
-// long ranges). Without the redo (OTPLAY_EXACT_ROWS=0) the rows come back
-// NaN.
+// long ranges), with special_scan.wgsl (a software adapter's default) and
+// without (hardware's). Without the redo (OTPLAY_EXACT_ROWS=0) the rows
+// come back NaN.
 func TestSpecialValues(t *testing.T) {
 	be := gputest.Raw(t)
 	savedT, savedS, savedM, savedU := be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups, be.NoUnroll
@@ -43,6 +44,7 @@ func TestSpecialValues(t *testing.T) {
 		be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups, be.NoUnroll = savedT, savedS, savedM, savedU
 		be.SplitMinCols, be.CombineLanes = savedSplit, savedLanes
 		be.SetExactChunkCap(0)
+		be.SetExactPaths(0, false)
 	}()
 	ref := compute.NewCPURef(0)
 	const n, m, eps = 40, 300, 0.3
@@ -52,12 +54,16 @@ func TestSpecialValues(t *testing.T) {
 		split    int // SplitMinCols with 4096 target groups (0: the defaults)
 		lanes    int // CombineLanes
 		chunk    int // exact_rows.wgsl's columns a dispatch (0: all)
+		scan     int // special_scan.wgsl: 1 on, -1 off (as on hardware), 0 the adapter's default
+		inline   bool
 	}{
-		{1, 1, false, 0, 0, 0}, {2, 2, false, 0, 0, 0}, {3, 3, false, 0, 0, 0}, {8, 8, false, 0, 0, 0},
-		{32, 32, false, 0, 0, 0}, {64, 64, false, 0, 0, 0}, {2, 8, false, 0, 0, 0}, {8, 3, false, 0, 0, 0},
-		{2, 2, true, 0, 0, 0}, {3, 5, true, 0, 0, 0},
-		{2, 2, false, 16, 1, 0}, {2, 2, false, 16, 4, 0}, {8, 8, false, 16, 4, 0}, {2, 2, true, 16, 1, 0},
-		{2, 2, false, 16, 4, 7}, {8, 3, false, 0, 0, 7},
+		{1, 1, false, 0, 0, 0, 0, false}, {2, 2, false, 0, 0, 0, 0, false}, {3, 3, false, 0, 0, 0, 0, false},
+		{8, 8, false, 0, 0, 0, 0, false}, {32, 32, false, 0, 0, 0, 0, false}, {64, 64, false, 0, 0, 0, 0, false},
+		{2, 8, false, 0, 0, 0, 0, false}, {8, 3, false, 0, 0, 0, 0, false}, {2, 2, true, 0, 0, 0, 0, false},
+		{3, 5, true, 0, 0, 0, 0, false}, {2, 2, false, 0, 0, 0, -1, false}, {64, 64, false, 0, 0, 0, -1, false},
+		{3, 5, true, 0, 0, 0, -1, false}, {8, 3, false, 0, 0, 7, -1, false}, {8, 3, false, 0, 0, 7, 1, false},
+		{2, 2, false, 16, 1, 0, -1, true}, {2, 2, false, 16, 4, 0, -1, true}, {8, 8, false, 16, 4, 0, -1, true},
+		{2, 2, true, 16, 1, 0, -1, true}, {2, 2, false, 16, 4, 0, 0, false}, {2, 2, false, 16, 4, 7, 0, false},
 	} {
 		be.NoUnroll = c.noUnroll
 		be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups, be.SplitMinCols = savedT, savedS, savedM, savedSplit
@@ -66,6 +72,7 @@ func TestSpecialValues(t *testing.T) {
 		}
 		be.CombineLanes = c.lanes
 		be.SetExactChunkCap(c.chunk)
+		be.SetExactPaths(c.scan, c.inline)
 		d, dv := c.d, c.dv
 		for _, sc := range conformance.SpecialCases() {
 			x, y := uniforms(uint64(1+d), n*d), uniforms(uint64(2+d), m*d)

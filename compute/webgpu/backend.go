@@ -186,11 +186,16 @@
 // (softmin_combine.wgsl, softmin_combine_wide.wgsl: one test a row, no
 // extra dispatch), else by exact_rows.wgsl, one more dispatch after the
 // call (exact.go) that reads each row's result: O(N) reads for the
-// soft-min and O(N dv) for the soft-mean where nothing is special. On a
-// software adapter, where the redo's loop over every column would meet
-// the loop limit, exact_rows.wgsl takes the columns in chunks.
-// OTPLAY_EXACT_ROWS=0 leaves the pass out (special values then come back
-// NaN), for measuring its cost. Other ground costs (cost.go) still give
+// soft-min and O(N dv) for the soft-mean where nothing is special. This
+// needs exp2 of NaN to be NaN, as on lavapipe, NVIDIA's GPUs and
+// SwiftShader through naga; SwiftShader through Chromium's Tint left a
+// NaN potential's soft-min at d = 64 finite and wrong, so on software
+// adapters special_scan.wgsl first scans the inputs (O(N d + M d), one
+// dispatch) and a marked call has every row redone, by exact_rows.wgsl,
+// which there takes the columns in chunks under the loop limit.
+// OTPLAY_EXACT_SCAN=1 scans on hardware too; OTPLAY_EXACT_ROWS=0 leaves
+// the redo out (special values then come back NaN), for measuring its
+// cost. Other ground costs (cost.go) still give
 // NaN for a +Inf potential. Checked by TestSpecialValues over every route
 // (d = 1..3, 8, 32, 64, the generic kernels, split and unsplit column
 // ranges, chunked) and by the conformance suite on every backend.

@@ -14,6 +14,12 @@ import (
 // the cost only).
 var exactRowsOff = os.Getenv("OTPLAY_EXACT_ROWS") == "0"
 
+// exactScanOn is OTPLAY_EXACT_SCAN=1: special_scan.wgsl runs on hardware
+// adapters too (for a device whose exp2 of NaN were not NaN, which the
+// conformance suite's special values would show; one more O(N d + M d)
+// dispatch a call).
+var exactScanOn = os.Getenv("OTPLAY_EXACT_SCAN") == "1"
+
 // exactLoopsPerColumn bounds the loop iterations one column of a chunk
 // costs an invocation of exact_rows.wgsl: the column loop's own, d for the
 // cost and dv for the values; exactLoopsPerRow those it spends once (the
@@ -106,9 +112,10 @@ func (b *Backend) exactRows(dst compute.Array, p compute.Pairs, v compute.Array,
 // infinite or a column bias +Inf, so that exact_rows.wgsl computes every
 // row again, as SwiftShader through Chromium's Tint left a NaN potential's
 // soft-min finite and wrong at d = 64 (exp2 of NaN not NaN there). On
-// hardware it returns seq 0 (results only) and dispatches nothing.
+// hardware (unless OTPLAY_EXACT_SCAN=1) it returns seq 0 (results only)
+// and dispatches nothing.
 func (b *Backend) specialScan(p compute.Pairs) (seq uint32, flag *gpu.Buffer, err error) {
-	if b.exactScan < 0 || b.exactScan == 0 && !b.dev.Info().Fallback {
+	if b.exactScan < 0 || b.exactScan == 0 && !b.dev.Info().Fallback && !exactScanOn {
 		return 0, b.dummy, nil
 	}
 	if b.specialFlag == nil {

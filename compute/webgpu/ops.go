@@ -214,7 +214,7 @@ func (b *Backend) combineSoftMin(dst compute.Array, part *gpu.Buffer, p compute.
 	// (exact.go, specialScan) and so takes exact_rows.wgsl after SoftMin
 	// (the merge inline there only in tests, where its loop over every
 	// column fits the loop budget).
-	fits := !b.dev.Info().Fallback || b.exactInline && p.M*exactLoopsPerColumn(p.D, 0)+2*nsplit+64 <= loopBudget
+	fits := !b.dev.Info().Fallback && !exactScanOn || b.exactInline && p.M*exactLoopsPerColumn(p.D, 0)+2*nsplit+64 <= loopBudget
 	exact := p.Cost.IsSquaredEuclidean() && !exactRowsOff && fits && b.exactChunkCap == 0
 	rows := 64 / lanes
 	cx, cy := b.dev.Grid((p.N + rows - 1) / rows)

@@ -21,7 +21,7 @@
 //	mx, s := -MaxFloat32, 0
 //	for j := range m { v := l_j; if v <= mx { if !(v == mx == +Inf) { s += e^(v - mx) } } else { s = s e^(mx - v) + 1; mx = v } }
 //	dst[i] = -eps (mx + log s)                                       (DV = 0)
-//	dst[i*DV+t] = sum_j w_j V[j*DV+t] / s  (w_j as in rowMean)       (DV > 0)
+//	dst[i*DV+t] = vscale sum_j w_j V[j*DV+t] / s  (w_j as in rowMean; vscale: SoftMeanY's c, else 1)
 //
 // Online normalizer: Milakov and Gimelshein (2018), "Online normalizer
 // calculation for softmax", Algorithm 3, with the reference's rule for
@@ -50,7 +50,7 @@ struct Params {
   n: u32, m: u32, d: u32, dv: u32,
   c0: u32, c1: u32, mode: u32, pad0: u32,
   has_w: u32, has_g: u32, inv_eps: f32, eps: f32,
-  gx: u32, seq: u32, pad2: u32, pad3: u32,
+  gx: u32, seq: u32, vscale: f32, pad3: u32,
 }
 
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
@@ -138,6 +138,6 @@ fn finish_row(i: u32, nan: bool, mx: f32, s: f32, a: u32, fromState: bool) {
   for (var t = 0u; t < P.dv; t++) {
     var acc = 0.0;
     if (fromState) { acc = inp[a + t]; } else { acc = out[a + t]; }
-    out[i * P.dv + t] = select(acc / s, from_bits(0x7fc00000u), bad);
+    out[i * P.dv + t] = select(acc / s * P.vscale, from_bits(0x7fc00000u), bad);
   }
 }

@@ -9,8 +9,9 @@ import (
 // value dimensions up to MidMaxValues: beyond them the registers a row
 // needs (d + dv + 2) crowd out the rows per invocation. MidMinDim is
 // where compute/webgpu starts them by default (below it softmin_small.wgsl
-// and softmean_small.wgsl, except the d = 2 soft-mean: see
-// compute/webgpu's MidShape.MeanMin); the generators take any d >= 1.
+// and softmean_small.wgsl, except the d = 2 soft-mean and the d = 3
+// soft-min: see compute/webgpu's MidShape.MeanMin and SoftMinMin); the
+// generators take any d >= 1.
 const (
 	MidMinDim    = 4
 	MidMaxDim    = 16
@@ -100,6 +101,14 @@ type midCode struct {
 	decls, head, stage, init, pre, sweep, post, final strings.Builder
 }
 
+// frontFactor says whether a staged column puts F_j in the first vec4
+// beside 2y'_j, and H_j, K_j in the second (see midRows): the factored
+// soft-min at d = 2 and 3, whose fast sweep then needs the first vec4
+// only (two vec4s a column either way).
+func frontFactor(d, dv int, o MidOptions) bool {
+	return o.Factor && dv == 0 && (d == 2 || d == 3)
+}
+
 // midVec4s is the vec4s of a staged column: the coordinates' and column
 // constants' (2y', H, and factored also K and F), then the values'.
 func midVec4s(d, dv int, factor bool) (nv, nvv int) {
@@ -133,8 +142,14 @@ func midRows(d, dv int, o MidOptions) *midCode {
 	g := &midCode{}
 	nc, valueBase := midLayout(d, o.stagedValues(dv), o.Factor, o.Pack)
 	// Slots of a staged column: 2y'_k (0..d-1), H_j (d); factored, the
-	// sum's constant K_j (d+1) and factor F_j (d+2); the values.
+	// sum's constant K_j (d+1) and factor F_j (d+2); the values. The
+	// factored soft-min at d = 2, 3 puts F_j in slot 3 and H_j, K_j in the
+	// second vec4 (frontFactor), so that its fast sweep loads one vec4 a
+	// column.
 	hSlot, hhSlot, fSlot := d, d+1, d+2
+	if frontFactor(d, dv, o) {
+		hSlot, hhSlot, fSlot = 4, 5, 3
+	}
 	slots := make([]string, 4*nc)
 	for s := range slots {
 		slots[s] = "0.0"
@@ -172,6 +187,11 @@ func midRows(d, dv int, o MidOptions) *midCode {
 		fmt.Fprintf(&loadB, "        let e%d = tile[q * NC + %du];\n", v, v)
 	}
 	load := loadB.String()
+	// fastLoad is the vec4s the factored fast sweep reads.
+	fastLoad := load
+	if frontFactor(d, dv, o) {
+		fastLoad = "        let e0 = tile[q * NC + 0u];\n"
+	}
 	// acc repeats f for each value component k < dv of row i.
 	acc := func(f string, i int) string {
 		var b strings.Builder
@@ -236,28 +256,33 @@ func midRows(d, dv int, o MidOptions) *midCode {
 	}
 	fmt.Fprintf(&g.pre, "    if (t0 == j0) {\n%s      for (var q = 0u; q < %s; q++) {\n%s%s      }\n%s    }\n%s",
 		tmInit.String(), first, load, pass1.String(), resc.String(), save.String())
-	sweep := midSweep(load+general.String(), o.Unroll)
+	sweep := sweepColumns(load+general.String(), o.Unroll, "tile")
 	if o.Factor {
 		sweep = "    if (atomicLoad(&unfactored[par]) == 0u) {\n" + shifts.String() +
-			indent(midSweep(load+fast.String(), o.Unroll)) + "    } else {\n" +
+			indent(sweepColumns(fastLoad+fast.String(), o.Unroll, "tile")) + "    } else {\n" +
 			indent(sweep) + "    }\n"
 	}
 	g.sweep.WriteString(sweep)
 	return g
 }
 
-// midSweep is the loop over a tile's columns q running body (which loads
-// column q and adds its pairs), one column an iteration, or with unroll
-// > 1 that many (copy u reads column q + u), the cnt mod unroll last ones
-// one at a time after.
-func midSweep(body string, unroll int) string {
+// sweepColumns is the loop over a tile's columns q running body (which
+// loads column q from the workgroup arrays named in arrays, as
+// array[q..., and adds its pairs), one column an iteration, or with
+// unroll > 1 that many (copy u reads column q + u), the cnt mod unroll
+// last ones one at a time after. pairs_mid.wgsl (MidOptions.Unroll) and
+// softmin_small.wgsl / softmean_small.wgsl (SmallOptions.Unroll) use it.
+func sweepColumns(body string, unroll int, arrays ...string) string {
 	if unroll <= 1 {
 		return "    for (var q = 0u; q < cnt; q++) {\n" + body + "    }\n"
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "    var q = 0u;\n    for (; q + %du < cnt; q += %du) {\n", unroll-1, unroll)
 	for u := 0; u < unroll; u++ {
-		copyU := strings.ReplaceAll(body, "tile[q * NC + ", fmt.Sprintf("tile[(q + %du) * NC + ", u))
+		copyU := body
+		for _, a := range arrays {
+			copyU = strings.ReplaceAll(copyU, a+"[q", fmt.Sprintf("%s[(q + %du)", a, u))
+		}
 		b.WriteString("      {\n" + indent(copyU) + "      }\n")
 	}
 	b.WriteString("    }\n    for (; q < cnt; q++) {\n" + body + "    }\n")
@@ -334,16 +359,22 @@ func SoftMeanMid(d, dv int, o MidOptions) (string, error) {
 		return "", fmt.Errorf("shaders: softmean_mid with ValuesAreY needs dv = d, got d=%d dv=%d", d, dv)
 	}
 	g := midRows(d, dv, o)
-	// value k of row i from its accumulator: acc itself, or for ValuesAreY
-	// y_0k + acc hs (hs = 1/(2 scale)), and sum_j p_j V_j = s y_0 + acc hs
-	// in the partial.
-	mean, partial := "acc%[1]d_%[2]d * inv%[1]d", "acc%[1]d_%[2]d"
+	// value k of row i from its accumulator: acc itself times P.vscale (the
+	// values c V of Backend.SoftMeanY; 1 for SoftMean), or for ValuesAreY
+	// c (y_0k + acc hs) (hs = 1/(2 scale), c = P.vscale: the values c Y of
+	// SoftMeanY), and sum_j p_j V_j = c (s y_0 + acc hs) in the partial.
+	mean, partial := "acc%[1]d_%[2]d * inv%[1]d", "acc%[1]d_%[2]d * P.vscale"
+	inv := "P.vscale / s%d"
 	if o.ValuesAreY {
-		g.final.WriteString("  let hs = 0.5 / P.scale;\n")
-		mean, partial = "fma(acc%[1]d_%[2]d * inv%[1]d, hs, y0_%[2]d)", "fma(acc%[1]d_%[2]d, hs, s%[1]d * y0_%[2]d)"
+		inv = "1.0 / s%d"
+		g.final.WriteString("  let hs = 0.5 / P.scale * P.vscale;\n")
+		for k := 0; k < d; k++ {
+			fmt.Fprintf(&g.final, "  let cy0_%d = y0_%d * P.vscale;\n", k, k)
+		}
+		mean, partial = "fma(acc%[1]d_%[2]d * inv%[1]d, hs, cy0_%[2]d)", "fma(acc%[1]d_%[2]d, hs, s%[1]d * cy0_%[2]d)"
 	}
 	for i := 0; i < o.R; i++ {
-		fmt.Fprintf(&g.final, "  if (i%d < P.n && P.nsplit == 1u) {\n    let inv%d = 1.0 / s%d;\n", i, i, i)
+		fmt.Fprintf(&g.final, "  if (i%d < P.n && P.nsplit == 1u) {\n    let inv%d = %s;\n", i, i, fmt.Sprintf(inv, i))
 		for k := 0; k < dv; k++ {
 			fmt.Fprintf(&g.final, "    dst[i%d * DV + %du] = %s;\n", i, k, fmt.Sprintf(mean, i, k))
 		}

@@ -128,3 +128,77 @@ func TestPairsMidPackUnroll(t *testing.T) {
 		t.Error("d = dv = 2, packed, unrolled 3: reads a fourth column or a third vec4")
 	}
 }
+
+// TestPairsMidFrontFactor checks the factored soft-min's layout at d = 2
+// and 3 (F_j beside 2y'_j in the first vec4, H_j and K_j in the second;
+// the fast sweep reads the first vec4 only) and that d = 4 and the
+// soft-mean keep theirs.
+func TestPairsMidFrontFactor(t *testing.T) {
+	o := MidOptions{R: 2, WG: 64, Tile: 64, FirstMax: 32, Factor: true, Unroll: 2}
+	for d, want := range map[int][]string{
+		2: {"tile[q * NC + 0u] = vec4<f32>(2.0 * yc0, 2.0 * yc1, 0.0, f);", "tile[q * NC + 1u] = vec4<f32>(h, hh, 0.0, 0.0);"},
+		3: {"tile[q * NC + 0u] = vec4<f32>(2.0 * yc0, 2.0 * yc1, 2.0 * yc2, f);", "tile[q * NC + 1u] = vec4<f32>(h, hh, 0.0, 0.0);"},
+	} {
+		src, err := SoftMinMid(d, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fast := src[strings.Index(src, "let sh0 = href - m0;"):]
+		fast = fast[:strings.Index(fast, "    } else {\n")]
+		want = append(want, "s0 = fma(e0.w, p, s0);")
+		for _, w := range want {
+			if !strings.Contains(src, w) {
+				t.Errorf("SoftMinMid(d=%d, factored): no %q", d, w)
+			}
+		}
+		if strings.Contains(fast, "e1") || !strings.Contains(fast, "let e0 = tile[(q + 1u) * NC + 0u];") {
+			t.Errorf("SoftMinMid(d=%d, factored): the fast sweep reads the second vec4, or not two columns an iteration:\n%s", d, fast)
+		}
+	}
+	for _, c := range []struct{ d, dv int }{{4, 0}, {3, 3}} {
+		src, err := SoftMeanMid(c.d, max(c.dv, 1), o)
+		if c.dv == 0 {
+			src, err = SoftMinMid(c.d, o)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(src, ", f);") {
+			t.Errorf("d=%d dv=%d: F_j moved beside the coordinates", c.d, c.dv)
+		}
+	}
+}
+
+// TestSmallUnroll checks SmallOptions.Unroll in SoftMinSmall and
+// SoftMeanSmall: copy u of the sweep reads column q + u of the tile (and
+// of the values), and the last columns run one at a time.
+func TestSmallUnroll(t *testing.T) {
+	o := SmallOptions{Form: Lazy, Sample: 16, Unroll: 3}
+	min3, err := SoftMinSmall(3, 4, 128, 256, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mean3, err := SoftMeanSmall(3, 3, 4, 128, 128, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		src  string
+		want []string
+	}{
+		"SoftMinSmall":  {min3, []string{"for (; q + 2u < cnt; q += 3u) {", "let e = tile[(q + 2u)];", "for (; q < cnt; q++) {\n      let e = tile[q];"}},
+		"SoftMeanSmall": {mean3, []string{"let e = tc[(q + 2u)];", "let w = tv[(q + 2u)];", "let w = tv[q];"}},
+	} {
+		for _, w := range c.want {
+			if !strings.Contains(c.src, w) {
+				t.Errorf("%s(Unroll 3): no %q", name, w)
+			}
+		}
+		if strings.Contains(c.src, "(q + 3u)") {
+			t.Errorf("%s(Unroll 3) reads a fourth column", name)
+		}
+	}
+	if _, err := SoftMinSmall(2, 4, 128, 256, SmallOptions{Unroll: 9}); err == nil {
+		t.Error("SoftMinSmall accepted Unroll 9")
+	}
+}

@@ -16,8 +16,12 @@
 #   min8s  the soft-min, d = 8, 1e4 (--batch 20, as bench/gpu/all.sh)
 #   minall the soft-min, d = 4, 6, 12, 16, 1e5 (--batch 5)
 #   meanall the soft-mean (V = Y), d = 4, 8, 16, 1e5 (--batch 5)
-# and the spec "validate" runs `otplay validate --backend gpu` (at most
-# VALIDATE_S seconds, default 60; $OUT/validate.txt). `otplay bench
+#   min23  the soft-min, d = 2 and 3, 1e5 (--batch 10, as bench/gpu/all.sh)
+#   min23s the soft-min and the Sinkhorn iteration, d = 2 and 3, 1e4 (--batch 50)
+#   mean3s the soft-mean, d = 3, 1e4 (--batch 50)
+# and the spec "validate" (or "validate:NAME:ENV=V,ENV=V", with those
+# switches) runs `otplay validate --backend gpu` (at most VALIDATE_S
+# seconds, default 60; $OUT/validate.txt or $OUT/validate-NAME.txt). `otplay bench
 # --json`, N = M uniform in [0, 1]^d, eps 0.05 d/2, medians of REPS (10);
 # one JSON line a row with "variant" in $OUT/margin.jsonl. A spec is
 # skipped once the call has run BUDGET seconds (default 150).
@@ -36,6 +40,23 @@ BUDGET=${BUDGET:-150} REPS=${REPS:-10}
 N1E4=${N1E4:-1e4} N1E5=${N1E5:-1e5}
 OLD=OTPLAY_SOFTMEAN_MID_MIN=3,OTPLAY_MID_UNROLL=1
 if [ $# -eq 0 ]; then
+  # margin2's call (bench/gpu/results/margin2-h100.jsonl): the d <= 3
+  # kernels. validate with the defaults (softmin_small.wgsl and
+  # softmean_small.wgsl two columns a sweep iteration) and with the d = 2,
+  # 3 soft-min on pairs_mid.wgsl; five rounds of the former kernels (one
+  # column an iteration), the defaults and the mid soft-min; a few shapes
+  # more.
+  OLD2=OTPLAY_SMALL_UNROLL=1 MID=OTPLAY_SOFTMIN_MID_MIN=2
+  ROWS=min23+min23s+mean3+mean3s
+  set -- validate "validate:mid:$MID"
+  for r in 1 2 3 4 5; do
+    set -- "$@" "old-r$r:$ROWS:$OLD2" "default-r$r:$ROWS:" "mid-r$r:min23+min23s:$MID"
+  done
+  set -- "$@" "small-u4:min23+mean3:OTPLAY_SMALL_UNROLL=4" "mid-u1:min23:$MID,OTPLAY_MID_UNROLL=1" \
+    "mid-u4:min23:$MID,OTPLAY_MID_UNROLL=4" "mid-rows4:min23+min23s:$MID,OTPLAY_MID_R=4" \
+    "mean3-mid:mean3+mean3s:OTPLAY_SOFTMEAN_MID_MIN=3"
+fi
+if false; then
   # Call 2 (bench/gpu/results/margin-h100-call2.jsonl): validate with the
   # defaults set from call 1 (the d = 2 soft-mean on pairs_mid.wgsl, two
   # columns a sweep iteration there and in the mid soft-min), five rounds
@@ -91,9 +112,16 @@ for spec in "$@"; do
     echo "{\"variant\": \"${spec%%:*}\", \"skipped_at_s\": $SECONDS}"
     continue
   fi
-  if [ "$spec" = validate ]; then
-    timeout "${VALIDATE_S:-60}" "$BIN" validate --backend gpu 2>&1 | tail -4 >"$OUT/validate.txt"
-    echo "{\"validate_done_at_s\": $SECONDS, \"validate\": \"$(tail -c 200 "$OUT/validate.txt" | tr '"\n' "' ")\"}"
+  if [ "${spec%%:*}" = validate ]; then
+    vname=validate venvs=
+    if [ "$spec" != validate ]; then
+      vname=validate-$(echo "$spec" | cut -d: -f2) venvs=$(echo "$spec" | cut -d: -f3-)
+    fi
+    (
+      IFS=, ; for kv in $venvs; do [ -n "$kv" ] && export "$kv"; done; unset IFS
+      timeout "${VALIDATE_S:-60}" "$BIN" validate --backend gpu 2>&1 | tail -4 >"$OUT/$vname.txt"
+    )
+    echo "{\"${vname}_done_at_s\": $SECONDS, \"$vname\": \"$(tail -c 200 "$OUT/$vname.txt" | tr '"\n' "' ")\"}"
     continue
   fi
   name=${spec%%:*} rest=${spec#*:}
@@ -110,6 +138,9 @@ for spec in "$@"; do
         min8s) row "$name" --kernel softmin --d 8 --sizes "$N1E4" --batch 20 ;;
         minall) row "$name" --kernel softmin --d 4,6,12,16 --sizes "$N1E5" --batch 5 ;;
         meanall) row "$name" --kernel softmean --d 4,8,16 --sizes "$N1E5" --batch 5 ;;
+        min23) row "$name" --kernel softmin --d 2,3 --sizes "$N1E5" --batch 10 ;;
+        min23s) row "$name" --kernel softmin,sinkhorn --d 2,3 --sizes "$N1E4" --batch 50 ;;
+        mean3s) row "$name" --kernel softmean --d 3 --sizes "$N1E4" --batch 50 ;;
       esac
     done
   )

@@ -19,6 +19,11 @@
 // +Inf potential: the soft-min -Inf, the soft-mean the mean of those
 // columns' values) and the finite entries within the tolerances below.
 //
+// SoftMeanY (softmeany.go), the soft-mean of the values c Y that the exact
+// denoiser runs, against c times the reference soft-mean of V = Y and the
+// backend's own SoftMean of an array c Y, at d = 1 to 64 (every GPU
+// kernel family), n != m, split column ranges, and c = 1/0.3, 1, 0, -1.5.
+//
 // Sizes: 1, 63, 64, 65 and 4097 rows or columns (one either side of the
 // 64-wide workgroups and of the 256-point tiles), n != m, dimensions 1, 2,
 // 3 and 64, eps from 1e-4 to 1e3; and the soft-min at d = 16, 64, 128 and
@@ -98,6 +103,7 @@ func suite(b compute.Backend, opts Options) []check {
 	all = append(all, softMinChecks(b, opts)...)
 	all = append(all, highDimChecks(b, opts)...)
 	all = append(all, softMeanChecks(b, opts)...)
+	all = append(all, softMeanYChecks(b, opts)...)
 	all = append(all, costChecks(b, opts)...)
 	all = append(all, specialChecks(b, opts)...)
 	all = append(all, mapChecks(b)...)

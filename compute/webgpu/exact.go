@@ -58,6 +58,20 @@ func (b *Backend) exactChunk(m, d, dv int) (int, error) {
 // dispatch each, with each row's running (flag, max, sum, values) in
 // exactState, and a last dispatch writes the rows into dst.
 func (b *Backend) exactRows(dst compute.Array, p compute.Pairs, v compute.Array, dv int) error {
+	return b.exactRowsScaled(dst, p, v, dv, 1)
+}
+
+// exactRowsAfter is SoftMeanY's exact_rows.wgsl (values c Y) after a
+// route that returned err.
+func (b *Backend) exactRowsAfter(err error, dst compute.Array, p compute.Pairs, c float64) error {
+	if err != nil {
+		return err
+	}
+	return b.exactRowsScaled(dst, p, p.Y, p.D, c)
+}
+
+// exactRowsScaled is exactRows with the soft-mean's values vscale v.
+func (b *Backend) exactRowsScaled(dst compute.Array, p compute.Pairs, v compute.Array, dv int, vscale float64) error {
 	if exactRowsOff {
 		return nil
 	}
@@ -88,7 +102,7 @@ func (b *Backend) exactRows(dst compute.Array, p compute.Pairs, v compute.Array,
 		params := []uint32{uint32(p.N), uint32(p.M), uint32(p.D), uint32(dv),
 			uint32(c0), uint32(c1), uint32(mode), 0,
 			boolWord(p.LogW != nil), boolWord(p.G != nil), f32(1 / p.Eps), f32(p.Eps),
-			gx, seq, 0, 0}
+			gx, seq, f32(vscale), 0}
 		bufs := []*gpu.Buffer{out, inp, b.bufOf(p.X), b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G), vb, flag}
 		return wrap(b.dev.Dispatch(k, bufs, params, gx, gy, 1))
 	}

@@ -15,7 +15,9 @@ import (
 // and shaders.SoftMeanMid), from four H100 calls of bench/gpu/mid.sh
 // (2026-12-06, N = 1e5, ms; bench/gpu/results/mid-h100-call{1,2,3,4}.jsonl):
 //
-//   - the range: they take every d from 4 to 16 (their limit). Against
+//   - the range: they take every d from 4 to 16 (their limit), and the
+//     d = 3 soft-min and d = 2 soft-mean (midSoftMinDefaultMin,
+//     midSmallMeanDim). Against
 //     the unrolled softmin_hd2.wgsl / softmean_hd2.wgsl in call 3,
 //     soft-min / soft-mean: d = 12 7.93 / 17.1 against 10.2 / 42.7; d = 16
 //     9.97 / 19.6 against 10.5 / 34.6 (at 1e4 d = 16 the soft-min is a tie,
@@ -34,6 +36,14 @@ import (
 //     (the last from bench/gpu/margin.sh's two calls, which also moved the
 //     d = 2 soft-mean here: see the package doc).
 const (
+	// midSoftMinDefaultMin is the smallest d whose soft-min runs
+	// pairs_mid.wgsl: d = 3 since the margin2 call (2.97-3.05 against
+	// softmin_small.wgsl's 3.36-3.38 ms at 1e5, 0.047-0.048 against
+	// 0.069-0.073 at 1e4); d = 2 stays on softmin_small.wgsl, faster at
+	// 1e4 (0.043-0.044 against 0.046-0.048) though not at 1e5 (2.91-2.93
+	// against 2.83-2.90; bench/gpu/results/margin2-h100.jsonl, the package
+	// doc).
+	midSoftMinDefaultMin  = 3
 	midSoftMinDefaultMax  = 16
 	midSoftMeanDefaultMax = 16
 	midSoftMinWG          = 128
@@ -80,7 +90,13 @@ const (
 //     shaders.MidMinDim); OTPLAY_MID_PACK=0 or 1.
 //   - Unroll: columns a sweep iteration, shaders.MidOptions.Unroll (1..8;
 //     default midUnroll); OTPLAY_MID_UNROLL.
+//   - SoftMinMin: the smallest d whose soft-min runs pairs_mid.wgsl
+//     (default midSoftMinDefaultMin; below it softmin_small.wgsl), the
+//     d = 2, 3 soft-min factored with F_j beside 2y'_j (one vec4 a column
+//     in the fast sweep: d + 2 operations a pair against
+//     softmin_small.wgsl's d + 3); OTPLAY_SOFTMIN_MID_MIN.
 type MidShape struct {
+	SoftMinMin              int
 	SoftMinMax, SoftMeanMax int
 	R, MeanR, WG, MeanWG    int
 	FirstMax                int
@@ -98,6 +114,7 @@ func midShapeFromEnv() MidShape {
 		return v
 	}
 	return MidShape{
+		SoftMinMin:  intFromEnv("OTPLAY_SOFTMIN_MID_MIN", shaders.MidMaxDim),
 		SoftMinMax:  never(minDimFromEnv("OTPLAY_SOFTMIN_MID_MAX", midSoftMinDefaultMax)),
 		SoftMeanMax: never(minDimFromEnv("OTPLAY_SOFTMEAN_MID_MAX", midSoftMeanDefaultMax)),
 		R:           intFromEnv("OTPLAY_MID_R", 16),
@@ -135,7 +152,7 @@ func (b *Backend) MidShape() MidShape { return b.mid }
 // SetMidShape sets the shape; it panics on a field outside the ranges of
 // MidShape.
 func (b *Backend) SetMidShape(s MidShape) {
-	if s.R < 0 || s.R > 16 || s.MeanR < 0 || s.MeanR > 16 || s.WG < 0 || s.WG > 256 || s.MeanWG < 0 || s.MeanWG > 256 || s.FirstMax < 0 ||
+	if s.SoftMinMin < 0 || s.SoftMinMin > shaders.MidMaxDim || s.R < 0 || s.R > 16 || s.MeanR < 0 || s.MeanR > 16 || s.WG < 0 || s.WG > 256 || s.MeanWG < 0 || s.MeanWG > 256 || s.FirstMax < 0 ||
 		s.Factor < 0 || s.Factor > 2 || s.ValuesY < 0 || s.ValuesY > 2 || s.MeanMin < 0 || s.MeanMin > shaders.MidMaxDim ||
 		s.Pack < 0 || s.Pack > 2 || s.Unroll < 0 || s.Unroll > 8 {
 		panic(fmt.Sprintf("webgpu: MidShape out of range: %+v", s))
@@ -201,18 +218,36 @@ func midFactor(d, dv int, valuesY bool, s MidShape) bool {
 // and dv = d, and then by default (call 3, ms at d = 4 / 6 / 8 / 12 /
 // 16, default shapes: 6.06 / 9.07 / 10.7 / 17.1 / 19.6 against 6.68 /
 // 10.2 / 11.4 / 20.3 / 25.4 with the values staged; at d = 8 with four
-// rows 10.0 against 14.0). The library's own soft-means pass other
-// arrays (the denoiser's Y is alpha x the data), so this is the
-// entropic map of a caller that passes Y itself, and otplay bench.
+// rows 10.0 against 14.0), except from d = 10 (six rows, midRows) below
+// N = midValuesYMinRows rows: at d = 16 and N = 1e4 it took 0.713 ms
+// against 0.450 with the values staged (bench/gpu/results/
+// softmeany-h100.jsonl; at 1e5 19.4 against 25.9). Backend.SoftMeanY
+// takes the same choice (the exact denoiser's values Y / alpha, the
+// entropic maps' Y), staging Y as the values where it is off. Below
+// d = 4 (the d = 2 soft-mean) the values are staged unless ValuesY is 2.
+// ValuesY 1 or 2 forces it off or on.
 func midValuesY(p compute.Pairs, v compute.Array, dv int, s MidShape) bool {
 	if dv != p.D || v == nil || v != p.Y {
 		return false
 	}
-	if p.D < shaders.MidMinDim {
+	switch {
+	case s.ValuesY != 0:
 		return s.ValuesY == 2
+	case p.D < shaders.MidMinDim:
+		return false
 	}
-	return s.ValuesY != 1
+	return p.D < 10 || p.N >= midValuesYMinRows
 }
+
+// midValuesYMinRows is the fewest rows for which the soft-mean of V = Y
+// reads its values from Y from d = 10 (midValuesY). At d = 16 it was
+// slower at 1e4 (0.713 against 0.450 ms) and faster at 1e5 (19.4 against
+// 25.9): 7.1e-12 s a pair at 1e4, 2.4e-12 at 3e4 (2.17 ms,
+// bench/gpu/results/all-2026-12-06.jsonl) and 1.9e-12 at 1e5, so its loss
+// is a small-N one, while the staged form's 2.6e-12 s a pair at 1e5 bounds
+// it at 3e4 from below (at least 2.3 ms); hence 3e4 (the staged form at
+// 3e4 itself was not measured).
+const midValuesYMinRows = 30000
 
 // useMid says whether a squared-Euclidean SoftMin (dv = 0) or SoftMean at
 // point dimension d runs pairs_mid.wgsl.
@@ -221,7 +256,7 @@ func (b *Backend) useMid(d, dv int) bool {
 		return false
 	}
 	if dv == 0 {
-		return d >= shaders.MidMinDim && d <= cmp.Or(b.mid.SoftMinMax, midSoftMinDefaultMax)
+		return d >= cmp.Or(b.mid.SoftMinMin, midSoftMinDefaultMin) && d <= cmp.Or(b.mid.SoftMinMax, midSoftMinDefaultMax)
 	}
 	if d < shaders.MidMinDim && (dv > 4 || b.mid.MeanMin == 0 && d != midSmallMeanDim) {
 		return false
@@ -291,7 +326,7 @@ func (b *Backend) softMinMid(dst compute.Array, p compute.Pairs) error {
 	}
 	gx, gy := b.dev.Grid(rowBlocks)
 	bufs := []*gpu.Buffer{out, b.bufOf(p.X), b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G)}
-	if err := b.dev.Dispatch(k, bufs, midParams(p, jchunk, nsplit, gx), gx, gy, uint32(nsplit)); err != nil {
+	if err := b.dev.Dispatch(k, bufs, midParams(p, jchunk, nsplit, gx, 1), gx, gy, uint32(nsplit)); err != nil {
 		return wrap(err)
 	}
 	if nsplit == 1 {
@@ -301,8 +336,10 @@ func (b *Backend) softMinMid(dst compute.Array, p compute.Pairs) error {
 }
 
 // softMeanMid runs pairs_mid.wgsl as the soft-mean (shaders.SoftMeanMid),
-// then softmean_combine.wgsl when the column range is split.
-func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Array, dv int) error {
+// then softmean_combine.wgsl when the column range is split. The kernel
+// writes the means times vscale (SoftMeanY's c; 1 for SoftMean), and the
+// partials too, which the combine merges linearly.
+func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Array, dv int, vscale float64) error {
 	vy := midValuesY(p, v, dv, b.mid)
 	wg, target := midSoftMeanWG, b.TargetGroups
 	if p.D < shaders.MidMinDim {
@@ -338,7 +375,7 @@ func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Arra
 	}
 	gx, gy := b.dev.Grid(rowBlocks)
 	bufs[0] = out
-	if err := b.dev.Dispatch(k, bufs, midParams(p, jchunk, nsplit, gx), gx, gy, uint32(nsplit)); err != nil {
+	if err := b.dev.Dispatch(k, bufs, midParams(p, jchunk, nsplit, gx, vscale), gx, gy, uint32(nsplit)); err != nil {
 		return wrap(err)
 	}
 	if nsplit == 1 {
@@ -389,10 +426,10 @@ func (b *Backend) underLoopLimit(m, nsplit, jchunk, perColumn int) (int, int) {
 }
 
 // midParams is pairs_mid.wgsl's Params: the coordinates scaled by
-// sqrt(log2(e)/eps), g by log2(e)/eps, log-weights by log2(e), and the
-// soft-min's output by -eps ln 2.
-func midParams(p compute.Pairs, jchunk, nsplit int, gx uint32) []uint32 {
+// sqrt(log2(e)/eps), g by log2(e)/eps, log-weights by log2(e), the
+// soft-min's output by -eps ln 2, and the soft-mean's values Y by vscale.
+func midParams(p compute.Pairs, jchunk, nsplit int, gx uint32, vscale float64) []uint32 {
 	return []uint32{uint32(p.N), uint32(p.M), uint32(jchunk), uint32(nsplit),
 		f32(math.Sqrt(math.Log2E / p.Eps)), f32(math.Log2E / p.Eps), f32(math.Log2E), f32(-p.Eps * math.Ln2),
-		boolWord(p.LogW != nil), boolWord(p.G != nil), gx, 0}
+		boolWord(p.LogW != nil), boolWord(p.G != nil), gx, f32(vscale)}
 }

@@ -131,7 +131,10 @@ func checkPairs(t *testing.T, name string, gotF, gotM, wantF, wantM []float64, m
 // coordinates with ValuesY on) in the default shape (two columns an
 // iteration), one column and two rows, three columns and eight rows,
 // d = 2 with one other value column, d = 3 with V = Y, d = 1 with 4
-// values; each with the column range split (TargetGroups 64) and whole;
+// values; the soft-min of d = 1, 2, 3 on pairs_mid.wgsl too
+// (MidShape.SoftMinMin; at d = 2, 3 F_j beside 2y'_j, the fast sweep
+// reading one vec4 a column), at d = 3 also with four rows and three
+// columns an iteration; each with the column range split (TargetGroups 64) and whole;
 // and at d = 8 (soft-min and soft-mean) four columns an iteration and one.
 func TestMidSmallMean(t *testing.T) {
 	be := gputest.Raw(t)
@@ -146,10 +149,10 @@ func TestMidSmallMean(t *testing.T) {
 		d, dv  int
 		shapes []webgpu.MidShape
 	}{
-		{2, 2, []webgpu.MidShape{{}, {MeanR: 2, Unroll: 1}, {MeanR: 8, Unroll: 3}, {MeanMin: 2, ValuesY: 2}}},
+		{2, 2, []webgpu.MidShape{{}, {MeanR: 2, Unroll: 1}, {MeanR: 8, Unroll: 3}, {MeanMin: 2, ValuesY: 2}, {SoftMinMin: 2}}},
 		{2, 1, []webgpu.MidShape{{MeanMin: 2}}},
-		{3, 3, []webgpu.MidShape{{MeanMin: 2}}},
-		{1, 4, []webgpu.MidShape{{MeanMin: 1}}},
+		{3, 3, []webgpu.MidShape{{MeanMin: 2, SoftMinMin: 2}, {SoftMinMin: 3, R: 4, Unroll: 3}}},
+		{1, 4, []webgpu.MidShape{{MeanMin: 1, SoftMinMin: 1}}},
 		{8, 8, []webgpu.MidShape{{Unroll: 4, MeanR: 2}, {Unroll: 1, MeanR: 2}}},
 	} {
 		x := uniforms(uint64(30+c.d), n*c.d)

@@ -76,8 +76,13 @@
 // row's sum +Inf, so the soft-min -Inf and the soft-mean the plain mean
 // of those columns' values; an infinite coordinate is a cost of +Inf;
 // NaN gives NaN (TestInfinitePotential, TestNaNPotential,
-// TestNonFinitePoints). The GPU backend gives NaN for the +Inf bias
-// (seen on lavapipe).
+// TestNonFinitePoints). The GPU backend gives the same: its fast kernels
+// leave such rows NaN or infinite, and every squared-Euclidean SoftMin
+// and SoftMean computes those rows again with these loops (in the merge
+// of a split soft-min, else in exact_rows.wgsl after the call;
+// compute/webgpu's "Special values", TestSpecialValues). Other ground
+// costs on the GPU still give NaN for a +Inf bias. The conformance suite
+// checks every backend on these values (conformance.SpecialCases).
 //
 // All use every core (GOMAXPROCS goroutines over rows; the fast soft-min
 // and soft-mean hand rows out 64 at a time as cores free up). The fast kernels

@@ -207,6 +207,36 @@
 // pairs_mid.wgsl, call 2; OTPLAY_SOFTMEAN_MID_MIN=1 moves d = 1 and 3
 // there, 3 moves d = 3 and takes d = 2 off it, 4 keeps every d <= 3 off).
 //
+// # Special values
+//
+// Every squared-Euclidean SoftMin and SoftMean returns what compute's
+// reference loops return (compute.rowLSE, rowMean; package compute's
+// doc): a +Inf column potential gives every row's soft-min -Inf and its
+// soft-mean the mean of the +Inf columns' values; -Inf potentials and
+// log-weights are columns of zero weight; an infinite coordinate is a
+// cost of +Inf (a row at infinity: soft-min +Inf, soft-mean NaN; a column
+// at infinity: no weight); NaN gives NaN. The tuned kernels are not
+// changed for this (no work per pair): their shift by a maximum taken
+// before the sum and their expanded costs turn these inputs into NaN or
+// Inf rows, which are then computed again with the reference's online
+// log-sum-exp (inc_exact.wgsl): by the merge of a split soft-min itself
+// (softmin_combine.wgsl, softmin_combine_wide.wgsl: one test a row, no
+// extra dispatch), else by exact_rows.wgsl, one more dispatch after the
+// call (exact.go) that reads each row's result: O(N) reads for the
+// soft-min and O(N dv) for the soft-mean where nothing is special. This
+// needs exp2 of NaN to be NaN, as on lavapipe, NVIDIA's GPUs and
+// SwiftShader through naga; SwiftShader through Chromium's Tint left a
+// NaN potential's soft-min at d = 64 finite and wrong, so on software
+// adapters special_scan.wgsl first scans the inputs (O(N d + M d), one
+// dispatch) and a marked call has every row redone, by exact_rows.wgsl,
+// which there takes the columns in chunks under the loop limit.
+// OTPLAY_EXACT_SCAN=1 scans on hardware too; OTPLAY_EXACT_ROWS=0 leaves
+// the redo out (special values then come back NaN), for measuring its
+// cost. Other ground costs (cost.go) still give
+// NaN for a +Inf potential. Checked by TestSpecialValues over every route
+// (d = 1..3, 8, 32, 64, the generic kernels, split and unsplit column
+// ranges, chunked) and by the conformance suite on every backend.
+//
 // Arrays past the device's maxStorageBufferBindingSize (128 MiB by default,
 // the adapter's own limit where it is larger) are refused with a
 // compute.ErrTooLarge error naming the limit.
@@ -226,13 +256,28 @@ import (
 
 // Backend runs compute ops on a WebGPU device.
 type Backend struct {
-	dev     *gpu.Device
-	dummy   *gpu.Buffer // bound where an optional input is absent
-	scratch *gpu.Buffer // SoftMin's per-split partials, grown on demand
-	bias    *gpu.Buffer // softmin_hd.wgsl's column term, grown on demand
-	sumPart *gpu.Buffer // Sum's partial sums, grown on demand
-	hd      hdState     // softmin_hd2.wgsl's and softmean_hd2.wgsl's shape and buffers (softmin_hd.go)
-	mid     MidShape    // pairs_mid.wgsl's range and shape (mid.go)
+	dev   *gpu.Device
+	dummy *gpu.Buffer // bound where an optional input is absent
+	// exactState holds exact_rows.wgsl's running state between column
+	// chunks (exact.go); exactChunkCap > 0 caps a chunk's columns (tests).
+	exactState    *gpu.Buffer
+	exactChunkCap int
+	// combinedExact: the last combineSoftMin redid the rows left NaN or
+	// infinite itself (SoftMin then runs no exact_rows.wgsl).
+	combinedExact bool
+	// specialFlag and specialSeq: special_scan.wgsl's mark and the number
+	// of its last call (exact.go); exactScan > 0 scans on every adapter, <
+	// 0 on none (0: software adapters), and exactInline lets a software
+	// adapter's soft-min merge redo rows (tests).
+	specialFlag *gpu.Buffer
+	specialSeq  uint32
+	exactScan   int
+	exactInline bool
+	scratch     *gpu.Buffer // SoftMin's per-split partials, grown on demand
+	bias        *gpu.Buffer // softmin_hd.wgsl's column term, grown on demand
+	sumPart     *gpu.Buffer // Sum's partial sums, grown on demand
+	hd          hdState     // softmin_hd2.wgsl's and softmean_hd2.wgsl's shape and buffers (softmin_hd.go)
+	mid         MidShape    // pairs_mid.wgsl's range and shape (mid.go)
 
 	// TargetGroups is the number of workgroups SoftMin aims for when it
 	// splits the column range to fill the device (default 2048: about 16

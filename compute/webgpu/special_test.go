@@ -19,6 +19,22 @@ func sameSpecial(got, want, tol, scale float64) bool {
 	return math.Abs(got-want) <= tol*scale
 }
 
+// checkSpecial reports the first entry of got that does not match want
+// (sameSpecial within tol relative to scale; scale 0: 1 + |want[i]|).
+func checkSpecial(t *testing.T, name string, got, want []float64, tol, scale float64) {
+	t.Helper()
+	for i := range want {
+		sc := scale
+		if sc == 0 {
+			sc = 1 + math.Abs(want[i])
+		}
+		if !sameSpecial(got[i], want[i], tol, sc) {
+			t.Errorf("%s[%d] = %g, want %g", name, i, got[i], want[i])
+			return
+		}
+	}
+}
+
 // TestSpecialValues: a +Inf column potential (one and three columns), a
 // -Inf potential or log-weight, a NaN potential, log-weight, row or column
 // coordinate, and infinite coordinates in a row or a column (y_0 too,
@@ -88,18 +104,8 @@ func TestSpecialValues(t *testing.T) {
 			name := fmt.Sprintf("%+v %s", c, sc.Name)
 			wantF, wantM := pairsRunW(t, ref, x, y, lw, g, v, n, m, d, dv, eps)
 			gotF, gotM := pairsRunW(t, be, x, y, lw, g, v, n, m, d, dv, eps)
-			for i := range wantF {
-				if !sameSpecial(gotF[i], wantF[i], 1e-4, 1+math.Abs(wantF[i])) {
-					t.Errorf("%s: soft-min f[%d] = %g, want %g", name, i, gotF[i], wantF[i])
-					break
-				}
-			}
-			for i := range wantM {
-				if !sameSpecial(gotM[i], wantM[i], 1e-3, 1) {
-					t.Errorf("%s: soft-mean [%d] = %g, want %g", name, i, gotM[i], wantM[i])
-					break
-				}
-			}
+			checkSpecial(t, name+": soft-min f", gotF, wantF, 1e-4, 0)
+			checkSpecial(t, name+": soft-mean", gotM, wantM, 1e-3, 1)
 		}
 	}
 }
@@ -144,4 +150,110 @@ func TestCombineLoopLimit(t *testing.T) {
 	if bad > 0 {
 		t.Errorf("%d of %d soft-mean entries wrong", bad, n*dv)
 	}
+}
+
+// TestSpecialBlocks: special values that no single column shows. A NaN
+// potential on a whole tile of columns (128 to 255) but not on the others:
+// softmin_hd2.wgsl's tile maximum is then NaN (max drops a NaN only beside
+// a number) and its `tm > NEG` test, meant for the padding columns, skipped
+// the tile, so the row came back finite and exact_rows.wgsl, which redoes
+// only rows that are not, left it (on hardware, where no special_scan.wgsl
+// marks the call). A row with no weight at all (every log-weight -Inf):
+// the soft-mean is the reference's 0 / 0 = NaN, but softmean_hd2.wgsl and
+// softmean_hd.wgsl gave the padding columns past M (logit NEG, the row's
+// running maximum then NEG too) weight 2^0 = 1 and returned the mean of
+// their clamped values, finite, on every adapter (a -Inf log-weight is no
+// special input to special_scan.wgsl). The high-d routes (d = 17, 64; d = 8
+// with NoUnroll; softmean_hd.wgsl under a small workgroup-memory cap), one
+// split and several, M = 1, with and without the scan, SoftMin, SoftMean
+// and SoftMeanY against cpuref.
+func TestSpecialBlocks(t *testing.T) {
+	be := gputest.Raw(t)
+	savedU := be.NoUnroll
+	defer func() {
+		be.NoUnroll = savedU
+		be.SetHDSharedCap(0)
+		be.SetExactPaths(0, false)
+	}()
+	ref := compute.NewCPURef(0)
+	cases := []struct {
+		name string
+		edit func(lw, g []float64)
+	}{
+		{"g=NaN on columns 128..255", func(lw, g []float64) {
+			for j := 128; j < min(256, len(g)); j++ {
+				g[j] = math.NaN()
+			}
+		}},
+		{"g=NaN on columns 0..127", func(lw, g []float64) {
+			for j := 0; j < min(128, len(g)); j++ {
+				g[j] = math.NaN()
+			}
+		}},
+		{"g=NaN on the last column", func(lw, g []float64) { g[len(g)-1] = math.NaN() }},
+		{"logw=-Inf everywhere", func(lw, g []float64) {
+			for j := range lw {
+				lw[j] = math.Inf(-1)
+			}
+		}},
+	}
+	const eps, c = 0.3, 1.5
+	for _, r := range []struct {
+		d        int
+		noUnroll bool
+		cap      uint32 // SetHDSharedCap (0: the device's)
+	}{{17, false, 0}, {64, false, 0}, {8, true, 0}, {64, false, 16384}} {
+		be.NoUnroll = r.noUnroll
+		be.SetHDSharedCap(r.cap)
+		for _, sz := range [][2]int{{40, 300}, {3, 700}, {5, 129}, {5, 1}} {
+			n, m, d := sz[0], sz[1], r.d
+			for _, scan := range []int{-1, 0} {
+				be.SetExactPaths(scan, false)
+				for _, sc := range cases {
+					x, y, g := uniforms(uint64(1+d), n*d), uniforms(uint64(2+d), m*d), uniforms(3, m)
+					lw := make([]float64, m)
+					for j := range lw {
+						lw[j] = -math.Log(float64(m))
+					}
+					sc.edit(lw, g)
+					name := fmt.Sprintf("%+v n=%d m=%d scan=%d %s", r, n, m, scan, sc.name)
+					wantF, wantM := pairsRunW(t, ref, x, y, lw, g, y, n, m, d, d, eps)
+					gotF, gotM := pairsRunW(t, be, x, y, lw, g, y, n, m, d, d, eps)
+					wantY, gotY := softMeanYRun(t, ref, x, y, lw, g, n, m, d, eps, c), softMeanYRun(t, be, x, y, lw, g, n, m, d, eps, c)
+					checkSpecial(t, name+": soft-min f", gotF, wantF, 1e-4, 0)
+					checkSpecial(t, name+": soft-mean", gotM, wantM, 1e-3, 1)
+					checkSpecial(t, name+": SoftMeanY", gotY, wantY, 1e-3, c)
+				}
+			}
+		}
+	}
+}
+
+// softMeanYRun returns SoftMeanY(c) on be, the values c Y.
+func softMeanYRun(t *testing.T, be compute.Backend, x, y, lw, g []float64, n, m, d int, eps, c float64) []float64 {
+	t.Helper()
+	var arrs []compute.Array
+	up := func(v []float64) compute.Array {
+		a, err := be.Upload(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		arrs = append(arrs, a)
+		return a
+	}
+	p := compute.Pairs{X: up(x), Y: up(y), N: n, M: m, D: d, LogW: up(lw), G: up(g), Eps: eps}
+	dst := up(make([]float64, n*d))
+	defer func() {
+		for _, a := range arrs {
+			be.Free(a)
+		}
+	}()
+	if err := be.SoftMeanY(dst, p, c); err != nil {
+		t.Fatal(err)
+	}
+	out := make([]float64, n*d)
+	if err := be.Read(out, dst); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -239,6 +239,11 @@
 // adapters special_scan.wgsl first scans the inputs (O(N d + M d), one
 // dispatch) and a marked call has every row redone, by exact_rows.wgsl,
 // which there takes the columns in chunks under the loop limit.
+// The polynomial exps (exp2_fma, inc_exp2.wgsl: OTPLAY_SMALL_POLY,
+// OTPLAY_HD_POLY, off by default) clamp their argument, which turns a NaN
+// into 2^-126: with them a NaN potential, log-weight or coordinate gives a
+// finite, wrong soft-min where no scan runs (hardware; TestSpecialValues
+// fails so on lavapipe with scan -1).
 // OTPLAY_EXACT_SCAN=1 scans on hardware too; OTPLAY_EXACT_ROWS=0 leaves
 // the redo out (special values then come back NaN), for measuring its
 // cost. Other ground costs (cost.go) still give

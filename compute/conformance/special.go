@@ -41,6 +41,21 @@ var specialCases = []SpecialCase{
 	{"y NaN", func(x, y, lw, g []float64, n, m, d int) { y[7*d] = math.NaN() }},
 	{"y +Inf", func(x, y, lw, g []float64, n, m, d int) { y[7*d] = math.Inf(1) }},
 	{"y_0 -Inf", func(x, y, lw, g []float64, n, m, d int) { y[0] = math.Inf(-1) }},
+	// The high-d kernels' tiles (128 columns; revtrust's TestSpecialBlocks):
+	// a NaN beside the padding of the last tile, a tile of NaN, and rows
+	// with no weight at all, which hardware (no input scan) must still
+	// turn into the reference's NaN and +Inf.
+	{"g=NaN at the last column", func(x, y, lw, g []float64, n, m, d int) { g[m-1] = math.NaN() }},
+	{"g=NaN over 128 columns", func(x, y, lw, g []float64, n, m, d int) {
+		for j := range min(m, 128) {
+			g[j] = math.NaN()
+		}
+	}},
+	{"logw=-Inf everywhere", func(x, y, lw, g []float64, n, m, d int) {
+		for j := range lw {
+			lw[j] = math.Inf(-1)
+		}
+	}},
 }
 
 // specialErr is the error of got against the reference want: +Inf where

@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,6 +54,18 @@ func TestValidatePageWebGPU(t *testing.T) {
 			t.Errorf("%s %s: err %.3g tol %.3g %s", c.Op, c.Case, c.MaxErr, c.Tol, c.Error)
 		}
 	}
-	t.Logf("%s: %d checks, %d failed, %.0f ms", r.Backend.Badge(), len(r.Checks), r.Failed, r.TimeMS)
+	t.Logf("%s: %d checks, %d failed, %.0f ms; slowest: %s", r.Backend.Badge(), len(r.Checks), r.Failed, r.TimeMS, slowestChecks(r.Checks, 12))
 	tb.checkConsole(t)
+}
+
+// slowestChecks names the n slowest checks with their times: on
+// SwiftShader most of a check's time is compiling its kernels.
+func slowestChecks(cs []ui.ValidateCheck, n int) string {
+	cs = slices.Clone(cs)
+	slices.SortFunc(cs, func(a, b ui.ValidateCheck) int { return cmp.Compare(b.MS, a.MS) })
+	var parts []string
+	for _, c := range cs[:min(n, len(cs))] {
+		parts = append(parts, fmt.Sprintf("%s %s %.0f ms", c.Op, c.Case, c.MS))
+	}
+	return strings.Join(parts, "; ")
 }

@@ -142,6 +142,10 @@
 //	soft-mean d = 8  35.6 ms (7%; 13% of the FMA bound) ->  11.5 ms (21%; 42%, values staged) -> 10.0 ms (24%; 48%, V = Y)
 //	soft-min / soft-mean d = 4: 5.87 / 15.6 -> 3.63 / 6.0;  d = 16: 10.5 / 34.6 -> 10.0 / 18.6
 //
+// In the browser on a software adapter (SwiftShader) the soft-min and
+// soft-mean from d = 4 take the per-pair kernels instead, which compile in
+// a fraction of the time (UseQuickCompile, with the figures).
+//
 // Arrays past the device's maxStorageBufferBindingSize (128 MiB by default,
 // the adapter's own limit where it is larger) are refused with a
 // compute.ErrTooLarge error naming the limit.
@@ -339,6 +343,9 @@ func New(d *gpu.Device) (*Backend, error) {
 		return nil, err
 	}
 	b.dummy = dummy
+	if quickCompileDefault(d.Info()) {
+		b.UseQuickCompile() // the browser on SwiftShader (quickcompile.go)
+	}
 	return b, nil
 }
 

@@ -12,11 +12,14 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/otplay/otplay/play"
 	"github.com/otplay/otplay/ui"
 )
 
 // The compute conformance suite passes on the browser's WebGPU backend
-// (SwiftShader here): every kernel against float64 references.
+// (SwiftShader here): every kernel against float64 references. This is
+// also the page's first tour, "The quick suite" (TestToursLoadAndCompute
+// leaves it to this test): its caption shows.
 func TestValidatePageWebGPU(t *testing.T) {
 	tb := newTab(t)
 	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.ValidatePath))
@@ -53,6 +56,10 @@ func TestValidatePageWebGPU(t *testing.T) {
 		if !c.Pass {
 			t.Errorf("%s %s: err %.3g tol %.3g %s", c.Op, c.Case, c.MaxErr, c.Tol, c.Error)
 		}
+	}
+	caption := eval[string](t, tb, `(() => { const c = document.getElementById("tour-caption"); return c ? c.textContent : ""; })()`)
+	if tour := play.ValidateTours[0]; tour.Query != "" || !strings.Contains(caption, tour.Name) {
+		t.Errorf("caption %q, want the tour %q (query %q)", caption, tour.Name, tour.Query)
 	}
 	t.Logf("%s: %d checks, %d failed, %.0f ms; slowest: %s", r.Backend.Badge(), len(r.Checks), r.Failed, r.TimeMS, slowestChecks(r.Checks, 12))
 	tb.checkConsole(t)

@@ -65,6 +65,7 @@ func shot(t *testing.T, tb *tab, name string) string {
 // and a 3 x 3 square took 75-80 s of the 2-core VM, 4 cells 4/9 of it).
 // The three run side by side, each in its own tab.
 func TestBarycenterPage(t *testing.T) {
+	t.Parallel()
 	query := "a=disc&b=square&c=cross&d=ring&eps=0.01"
 	st, err := play.BarycenterSchema.DecodeQuery(query + "&n=3&size=16&backend=cpu")
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 // also the page's first tour, "The quick suite" (TestToursLoadAndCompute
 // leaves it to this test): its caption shows.
 func TestValidatePageWebGPU(t *testing.T) {
+	t.Parallel()
 	tb := newTab(t)
 	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.ValidatePath))
 	// While it runs the page says which check of how many it is on, and

@@ -158,6 +158,13 @@ func (c cancellable) SoftMean(dst compute.Array, p compute.Pairs, v compute.Arra
 	return c.Backend.SoftMean(dst, p, v, dv)
 }
 
+func (c cancellable) SoftMeanY(dst compute.Array, p compute.Pairs, scale float64) error {
+	if err := c.ctx.Err(); err != nil {
+		return err
+	}
+	return c.Backend.SoftMeanY(dst, p, scale)
+}
+
 func (c cancellable) Map(dst compute.Array, a compute.MapArgs) error {
 	if err := c.ctx.Err(); err != nil {
 		return err

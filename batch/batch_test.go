@@ -203,6 +203,11 @@ func (l *leakCheck) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array
 	return l.Backend.SoftMean(dst, p, v, dv)
 }
 
+func (l *leakCheck) SoftMeanY(dst compute.Array, p compute.Pairs, c float64) error {
+	l.op()
+	return l.Backend.SoftMeanY(dst, p, c)
+}
+
 func (l *leakCheck) Map(dst compute.Array, a compute.MapArgs) error {
 	l.op()
 	return l.Backend.Map(dst, a)

@@ -139,6 +139,21 @@ type Backend interface {
 	// entropic map of Pooladian and Niles-Weed 2021, eq. (3)).
 	SoftMean(dst Array, p Pairs, v Array, dv int) error
 
+	// SoftMeanY is SoftMean with the values V = c Y (dv = D), without the
+	// array c Y:
+	//
+	//	dst[i*D+k] = c * sum_j w_ij Y[j*D+k] / sum_j w_ij
+	//
+	// It is the exact denoiser's posterior mean (Karras et al. 2022,
+	// eq. (57)): with the columns Y = alpha y of data y, c = 1/alpha gives
+	// E[x_0 | x_t] = sum_j p_j y_j; with c = 1, the barycentric projection
+	// above. Backends read Y once for the cost and the values where their
+	// kernels can (the GPU's for 4 <= D <= 16, |x - y|^2); the others
+	// compute SoftMean(dst, p, p.Y, p.D) and scale it by c. c must be
+	// finite (0 and negative values are allowed); p needs Y and D (M x D
+	// values) even with a Cost.Matrix.
+	SoftMeanY(dst Array, p Pairs, c float64) error
+
 	// Map applies an element-wise operation (see Op).
 	Map(dst Array, a MapArgs) error
 
@@ -250,6 +265,17 @@ func ValidateSoftMean(dst Array, p Pairs, v Array, dv int) error {
 		return argErr("softmean: dst has %d elements, want N*DV = %d*%d", length(dst), p.N, dv)
 	}
 	return nil
+}
+
+// ValidateSoftMeanY checks SoftMeanY's arguments.
+func ValidateSoftMeanY(dst Array, p Pairs, c float64) error {
+	if math.IsNaN(c) || math.IsInf(c, 0) {
+		return argErr("softmeany: the value scale c = %g must be finite", c)
+	}
+	if p.Y == nil || p.D < 1 || p.D > MaxValueDim || p.Y.Len() != p.M*p.D {
+		return argErr("softmeany: Y has %d elements and D = %d, want M*D = %d*D values with 1 <= D <= %d", length(p.Y), p.D, p.M, MaxValueDim)
+	}
+	return ValidateSoftMean(dst, p, p.Y, p.D)
 }
 
 // ValidateSoftMin checks SoftMin's arguments.

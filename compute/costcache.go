@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 	"weak"
+
+	"github.com/KimMachineGun/automemlimit/memlimit"
 )
 
 // The cost cache of the fast CPU paths (cpu and cpu32) at high dimension.
@@ -51,12 +53,21 @@ import (
 // that was dropped is not cached again (so that reductions that do not fit
 // together take the fused loops instead of rebuilding in turn).
 //
-// The budget: DefaultCostCacheBytes (256 MiB, both directions of a
-// 4000 x 4000 iteration in float64: 2 x 125 MiB, the 4000 columns padded
-// to 4096 (paddedColumns); cpu32's float32 holds both up to n = 5450),
-// overridden by the
-// environment variable OTPLAY_CPU_COST_CACHE_MIB (0 turns the cache off)
-// or by CPU.SetCostCacheBytes. Past it the fused loops run, which never
+// The budget: an eighth of the memory the process may use (the cgroup's
+// limit where one is set, else the machine's; read by memlimit of
+// github.com/KimMachineGun/automemlimit, which parses cgroup v1 and v2
+// mount tables and asks the OS for physical memory, more than this package
+// should carry by hand), between DefaultCostCacheBytes (256 MiB, both
+// directions of a 4000 x 4000 iteration in float64: 2 x 125 MiB, the 4000
+// columns padded to 4096 (paddedColumns); cpu32's float32 holds both up to
+// n = 5450; also the budget where the memory is unknown, as in the
+// browser) and MaxDefaultCostCacheBytes (8 GiB). POT's sinkhorn_log holds
+// its n x m matrix M and temporaries as large, so a machine that runs POT
+// at a size runs this cache at it: a 16 GiB machine (2 GiB) stores both
+// directions of an n = 1e4 iteration (2 x 781 MiB in float64; measured
+// 0.35x POT fused against 3.1x stored at d = 192, README). It is
+// overridden by the environment variable OTPLAY_CPU_COST_CACHE_MIB (0
+// turns the cache off) or by CPU.SetCostCacheBytes. Past it the fused loops run, which never
 // store the matrix. CPU.CostCacheStats and Info().Notes say which path ran.
 
 // costCacheMinDim is the smallest dimension where the fast paths cache the
@@ -73,9 +84,32 @@ import (
 // (columnBlocks.bound), so the cached path keeps every block.
 const costCacheMinDim = 16
 
-// DefaultCostCacheBytes is the default memory budget of the CPU backends'
-// cost cache: 256 MiB.
+// DefaultCostCacheBytes is the smallest default memory budget of the CPU
+// backends' cost cache, and the budget where the memory is unknown: 256
+// MiB.
 const DefaultCostCacheBytes = 256 << 20
+
+// MaxDefaultCostCacheBytes caps the budget sized from the memory: 8 GiB.
+const MaxDefaultCostCacheBytes = 8 << 30
+
+// defaultCostCacheBudget is the budget without OTPLAY_CPU_COST_CACHE_MIB:
+// costCacheBudgetFor of the process's memory limit (the cgroup's, else
+// the machine's; 0 where neither is known).
+func defaultCostCacheBudget() int64 {
+	limit, err := memlimit.FromCgroup()
+	if err != nil || limit == 0 {
+		if limit, err = memlimit.FromSystem(); err != nil {
+			limit = 0
+		}
+	}
+	return costCacheBudgetFor(limit)
+}
+
+// costCacheBudgetFor is an eighth of memory bytes, clamped to
+// [DefaultCostCacheBytes, MaxDefaultCostCacheBytes].
+func costCacheBudgetFor(memory uint64) int64 {
+	return int64(min(max(memory/8, DefaultCostCacheBytes), MaxDefaultCostCacheBytes))
+}
 
 // costCacheEnv names the environment variable that sets the budget in MiB.
 const costCacheEnv = "OTPLAY_CPU_COST_CACHE_MIB"
@@ -139,14 +173,14 @@ type costCache struct {
 }
 
 // budgetFromEnv returns the budget OTPLAY_CPU_COST_CACHE_MIB sets, or
-// DefaultCostCacheBytes (also where the value is not a whole number >= 0).
+// defaultCostCacheBudget's (also where the value is not a whole number >= 0).
 func budgetFromEnv() int64 {
 	if s := os.Getenv(costCacheEnv); s != "" {
 		if v, err := strconv.ParseInt(s, 10, 64); err == nil && v >= 0 {
 			return min(v, math.MaxInt64>>20) << 20 // no wrap past int64
 		}
 	}
-	return DefaultCostCacheBytes
+	return defaultCostCacheBudget()
 }
 
 // SetCostCacheBytes sets the cost cache's memory budget (0 turns it off)

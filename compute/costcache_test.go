@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 	"weak"
+
+	"github.com/KimMachineGun/automemlimit/memlimit"
 )
 
 // cachePair is a problem for the cost cache's tests: clouds x (n points)
@@ -276,7 +278,7 @@ func TestCostCacheInvalidation(t *testing.T) {
 	lc := newCachePair(t, low, n, m, costCacheMinDim-1, 2)
 	lc.step(t)
 	lc.step(t)
-	if s := low.CostCacheStats(); s != (CostCacheStats{Budget: DefaultCostCacheBytes}) {
+	if s := low.CostCacheStats(); s != (CostCacheStats{Budget: budgetFromEnv()}) {
 		t.Errorf("d = %d: stats %+v, want none", costCacheMinDim-1, s)
 	}
 	if note := low.Info().Notes; note != "" {
@@ -480,11 +482,11 @@ func TestCostCacheBudgetFromEnv(t *testing.T) {
 		env  string
 		want int64
 	}{
-		{"", DefaultCostCacheBytes},
+		{"", defaultCostCacheBudget()},
 		{"0", 0},
 		{"512", 512 << 20},
-		{"-1", DefaultCostCacheBytes},
-		{"lots", DefaultCostCacheBytes},
+		{"-1", defaultCostCacheBudget()},
+		{"lots", defaultCostCacheBudget()},
 		{"17592186044416", math.MaxInt64 >> 20 << 20},
 		{"9223372036854775807", math.MaxInt64 >> 20 << 20},
 	} {
@@ -493,6 +495,43 @@ func TestCostCacheBudgetFromEnv(t *testing.T) {
 			t.Errorf("%s=%q: budget %d, want %d", costCacheEnv, c.env, got, c.want)
 		}
 	}
+}
+
+// TestCostCacheDefaultBudget: the default budget is an eighth of the
+// memory, within [256 MiB, 8 GiB]; on Linux (cgroup or /proc) the memory
+// is known, so the default is sized from it, not the floor by accident of
+// a failed read.
+func TestCostCacheDefaultBudget(t *testing.T) {
+	for _, c := range []struct {
+		memory uint64
+		want   int64
+	}{
+		{0, DefaultCostCacheBytes},
+		{1 << 30, DefaultCostCacheBytes},
+		{2 << 30, DefaultCostCacheBytes},
+		{16 << 30, 2 << 30},
+		{24 << 30, 3 << 30},
+		{64 << 30, MaxDefaultCostCacheBytes},
+		{1 << 62, MaxDefaultCostCacheBytes},
+	} {
+		if got := costCacheBudgetFor(c.memory); got != c.want {
+			t.Errorf("memory %d: budget %d, want %d", c.memory, got, c.want)
+		}
+	}
+	if runtime.GOOS != "linux" {
+		return
+	}
+	limit, err := memlimit.FromCgroup()
+	if err != nil || limit == 0 {
+		limit, err = memlimit.FromSystem()
+	}
+	if err != nil || limit < 1<<20 {
+		t.Fatalf("Linux: memory limit %d, %v: want the cgroup's or /proc's", limit, err)
+	}
+	if got, want := defaultCostCacheBudget(), costCacheBudgetFor(limit); got != want {
+		t.Errorf("default budget %d, want %d (an eighth of %d)", got, want, limit)
+	}
+	t.Logf("memory limit %.1f GiB: default cost cache budget %d MiB", float64(limit)/(1<<30), defaultCostCacheBudget()>>20)
 }
 
 // TestCostCacheBackendCollected: the collection watch on cached Arrays

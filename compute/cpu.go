@@ -62,6 +62,24 @@ type cpuArray struct {
 	finite atomic.Uint64
 }
 
+// SoftMeanY: SoftMean(dst, p, p.Y, p.D), then dst *= c (the values c Y
+// expanded; see Backend.SoftMeanY).
+func (c *CPU) SoftMeanY(dst Array, p Pairs, scale float64) error {
+	if err := ValidateSoftMeanY(dst, p, scale); err != nil {
+		return err
+	}
+	if err := c.SoftMean(dst, p, p.Y, p.D); err != nil {
+		return err
+	}
+	if scale != 1 {
+		out := host(dst)
+		for i := range out {
+			out[i] *= scale
+		}
+	}
+	return nil
+}
+
 // allFinite reports whether every value of a is finite, scanning it once
 // per version (the clouds of a solve are read by every call), every time
 // where its slice was handed out by Data.

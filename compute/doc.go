@@ -8,7 +8,13 @@
 // computed on the fly and never stored. SoftMin is the log-sum-exp
 // reduction at the heart of log-domain Sinkhorn; SoftMean is its
 // weighted-mean twin (barycentric projection, entropic map, empirical
-// denoiser, bridge drift). Around them: element-wise Map, Sum, small
+// denoiser, bridge drift), and SoftMeanY its form with the values c Y, an
+// image of the columns themselves, which the library's callers run: the
+// exact denoiser (Y = alpha x the data, c = 1/alpha), the entropic maps
+// and the bridge drift (c = 1); the GPU's d = 4 to 16 kernels then read Y
+// once for the cost and the values, the CPU backends compute SoftMean of
+// V = Y and scale it.
+// Around them: element-wise Map, Sum, small
 // MatMul, GatherSum, SortRows and a counter-based RNG (Philox4x32-10) whose
 // stream is identical on every backend.
 //
@@ -55,9 +61,8 @@
 // go, simd or asm picks one (Info().API names the loops in use).
 //
 // From d = 16, cpu and cpu32 store the cost matrix of a pair of clouds on
-// its second reduction, within a memory budget (DefaultCostCacheBytes, 256
-// MiB; OTPLAY_CPU_COST_CACHE_MIB or CPU.SetCostCacheBytes; 0 turns it
-// off), and read the logits from it afterwards, as POT streams its M: on
+// its second reduction, within a memory budget (an eighth of the memory, 256 MiB to 8 GiB;
+// OTPLAY_CPU_COST_CACHE_MIB or CPU.SetCostCacheBytes; 0 turns it off), and read the logits from it afterwards, as POT streams its M: on
 // cpu the same bits as the fused loops, which recompute d multiply-adds
 // per pair; cpu32 stores float32 (costcache.go). Entries are keyed on the Arrays and their write
 // versions, so a write or Free drops them; past the budget, and for

@@ -54,6 +54,15 @@ type SmallOptions struct {
 	// pair), which is the whole column range of a split when the split
 	// holds one tile (N = 1e4 on an H100: 39 splits of 256 columns).
 	Sample int
+	// Unroll k > 1 sweeps a tile k columns an iteration (the last cnt mod
+	// k one at a time), as MidOptions.Unroll does for pairs_mid.wgsl: the
+	// loop's counter, test, branch and tile address are shared by k
+	// columns' pairs. 0 and 1 take one column an iteration. On an H100
+	// (N = 1e5, bench/gpu/results/margin2-h100.jsonl) two columns made
+	// the soft-mean faster at d = 3 (4.32-4.36 against 4.82-4.87 ms; four
+	// 4.54) and the soft-min slower at d = 2 (3.02-3.06 against
+	// 2.91-2.93; four 2.91); compute/webgpu sets it per kernel.
+	Unroll int
 }
 
 func (o SmallOptions) String() string {
@@ -63,13 +72,14 @@ func (o SmallOptions) String() string {
 			name = k
 		}
 	}
-	return fmt.Sprintf("%s:poly=%d:sample=%d", name, o.PolyEvery, o.Sample)
+	return fmt.Sprintf("%s:poly=%d:sample=%d:unroll=%d", name, o.PolyEvery, o.Sample, max(o.Unroll, 1))
 }
 
 // smallCode is the generated per-row code of SoftMinSmall and
 // SoftMeanSmall, one string per template slot.
 type smallCode struct {
 	init, pre, body, post, final strings.Builder
+	sweep                        string
 }
 
 // smallRows writes the per-row code shared by SoftMinSmall and
@@ -135,6 +145,11 @@ func smallRows(d, dv, r int, o SmallOptions, tileVar string) *smallCode {
 			fmt.Fprintf(&g.post, "      for (var q = 0u; q < cnt; q++) {\n        let e = %s[q];\n%s        %s      }\n    }\n", tileVar, loadW, add)
 		}
 	}
+	load := "      let e = " + tileVar + "[q];\n"
+	if mean {
+		load += "      let w = tv[q];\n"
+	}
+	g.sweep = sweepColumns(load+g.body.String(), o.Unroll, tileVar, "tv")
 	if o.Form == OnePass {
 		return g
 	}
@@ -172,8 +187,8 @@ func indent(s string) string {
 //
 // o picks the form (TwoPass, OnePass, Lazy) and which rows use exp2_fma.
 func SoftMinSmall(d, r, wg, tile int, o SmallOptions) (string, error) {
-	if d < 1 || d > 3 || r < 1 || r > 16 {
-		return "", fmt.Errorf("shaders: softmin_small needs 1 <= d <= 3 and 1 <= r <= 16, got d=%d r=%d", d, r)
+	if d < 1 || d > 3 || r < 1 || r > 16 || o.Unroll < 0 || o.Unroll > 8 {
+		return "", fmt.Errorf("shaders: softmin_small needs 1 <= d <= 3, 1 <= r <= 16 and 0 <= Unroll <= 8, got d=%d r=%d %v", d, r, o)
 	}
 	g := smallRows(d, 0, r, o, "tile")
 	for i := 0; i < r; i++ {
@@ -182,7 +197,7 @@ func SoftMinSmall(d, r, wg, tile int, o SmallOptions) (string, error) {
 			i, i, i, i, i, i)
 	}
 	return Template("softmin_small", map[string]int{"D": d, "R": r, "WG": wg, "TILE": tile},
-		map[string]string{"ROWS_INIT": g.init.String(), "ROWS_PRE": g.pre.String(), "ROWS_BODY": g.body.String(),
+		map[string]string{"ROWS_INIT": g.init.String(), "ROWS_PRE": g.pre.String(), "SWEEP": g.sweep,
 			"ROWS_POST": g.post.String(), "ROWS_FINAL": g.final.String()})
 }
 
@@ -195,24 +210,24 @@ func SoftMinSmall(d, r, wg, tile int, o SmallOptions) (string, error) {
 // o picks the form (TwoPass, OnePass, Lazy; a rescale by c multiplies s
 // and acc by c) and which rows use exp2_fma.
 func SoftMeanSmall(d, dv, r, wg, tile int, o SmallOptions) (string, error) {
-	if d < 1 || d > 3 || dv < 1 || dv > 4 || r < 1 || r > 16 {
-		return "", fmt.Errorf("shaders: softmean_small needs 1 <= d <= 3, 1 <= dv <= 4, 1 <= r <= 16; got d=%d dv=%d r=%d", d, dv, r)
+	if d < 1 || d > 3 || dv < 1 || dv > 4 || r < 1 || r > 16 || o.Unroll < 0 || o.Unroll > 8 {
+		return "", fmt.Errorf("shaders: softmean_small needs 1 <= d <= 3, 1 <= dv <= 4, 1 <= r <= 16, 0 <= Unroll <= 8; got d=%d dv=%d r=%d %v", d, dv, r, o)
 	}
 	g := smallRows(d, dv, r, o, "tc")
 	for i := 0; i < r; i++ {
-		fmt.Fprintf(&g.final, "  if (i%d < P.n && P.nsplit == 1u) {\n    let inv%d = 1.0 / s%d;\n", i, i, i)
+		fmt.Fprintf(&g.final, "  if (i%d < P.n && P.nsplit == 1u) {\n    let inv%d = P.vscale / s%d;\n", i, i, i)
 		for k := 0; k < dv; k++ {
 			fmt.Fprintf(&g.final, "    dst[i%d * DV + %du] = acc%d_%d * inv%d;\n", i, k, i, k, i)
 		}
 		g.final.WriteString("  }\n")
 		fmt.Fprintf(&g.final, "  if (i%d < P.n && P.nsplit > 1u) {\n    let o%d = (wid.z * P.n + i%d) * (DV + 2u);\n    dst[o%d] = m%d;\n    dst[o%d + 1u] = s%d;\n", i, i, i, i, i, i, i)
 		for k := 0; k < dv; k++ {
-			fmt.Fprintf(&g.final, "    dst[o%d + %du] = acc%d_%d;\n", i, k+2, i, k)
+			fmt.Fprintf(&g.final, "    dst[o%d + %du] = acc%d_%d * P.vscale;\n", i, k+2, i, k)
 		}
 		g.final.WriteString("  }\n")
 	}
 	return Template("softmean_small", map[string]int{"D": d, "DV": dv, "R": r, "WG": wg, "TILE": tile},
-		map[string]string{"ROWS_INIT": g.init.String(), "ROWS_PRE": g.pre.String(), "ROWS_BODY": g.body.String(),
+		map[string]string{"ROWS_INIT": g.init.String(), "ROWS_PRE": g.pre.String(), "SWEEP": g.sweep,
 			"ROWS_POST": g.post.String(), "ROWS_FINAL": g.final.String()})
 }
 

@@ -5,9 +5,13 @@ import (
 	"strings"
 )
 
-// The mid-dimension kernels (pairs_mid.wgsl) take 4 <= d <= MidMaxDim and
+// The mid-dimension kernels (pairs_mid.wgsl) take d <= MidMaxDim and
 // value dimensions up to MidMaxValues: beyond them the registers a row
-// needs (d + dv + 2) crowd out the rows per invocation.
+// needs (d + dv + 2) crowd out the rows per invocation. MidMinDim is
+// where compute/webgpu starts them by default (below it softmin_small.wgsl
+// and softmean_small.wgsl, except the d = 2 soft-mean and the d = 3
+// soft-min: see compute/webgpu's MidShape.MeanMin and SoftMinMin); the
+// generators take any d >= 1.
 const (
 	MidMinDim    = 4
 	MidMaxDim    = 16
@@ -54,10 +58,23 @@ const (
 // (p = F_j 2^(...), s += p): one operation a pair more than the staged
 // F_j V_j (2D + 3 against 2D + 2) for two workgroup-memory loads a
 // column fewer.
+//
+// Pack stages the values right after the column's other floats instead
+// of from the next vec4, where that saves a vec4 a column: at d = dv = 2
+// factored (2y', H, K, F, F V: 7 floats) a column is 2 vec4s instead of
+// 3, as many as softmean_small.wgsl loads for its 7 operations a pair.
+//
+// Unroll > 1 sweeps a tile Unroll columns an iteration (the last
+// cnt mod Unroll one at a time), so that the loop's own instructions
+// (the counter, its test and branch, the tile address) are shared by
+// Unroll columns' pairs and the driver sees that many columns' work
+// without a branch between them.
 type MidOptions struct {
 	R, WG, Tile, FirstMax int
 	Factor                bool
 	ValuesAreY            bool
+	Pack                  bool
+	Unroll                int
 }
 
 // FactorBelow and FactorAbove bound H_j - Href (log2 units) for a
@@ -68,9 +85,9 @@ const (
 )
 
 // valid says whether the shape is in range: 1 <= R <= 16, 1 <= WG <= 256,
-// 1 <= Tile, 0 <= FirstMax.
+// 1 <= Tile, 0 <= FirstMax, 0 <= Unroll <= 8.
 func (o MidOptions) valid() bool {
-	return o.R >= 1 && o.R <= 16 && o.WG >= 1 && o.WG <= 256 && o.Tile >= 1 && o.FirstMax >= 0
+	return o.R >= 1 && o.R <= 16 && o.WG >= 1 && o.WG <= 256 && o.Tile >= 1 && o.FirstMax >= 0 && o.Unroll >= 0 && o.Unroll <= 8
 }
 
 // midSlot names staged float s of a column in the loaded vec4s e0, e1, ...
@@ -84,6 +101,14 @@ type midCode struct {
 	decls, head, stage, init, pre, sweep, post, final strings.Builder
 }
 
+// frontFactor says whether a staged column puts F_j in the first vec4
+// beside 2y'_j, and H_j, K_j in the second (see midRows): the factored
+// soft-min at d = 2 and 3, whose fast sweep then needs the first vec4
+// only (two vec4s a column either way).
+func frontFactor(d, dv int, o MidOptions) bool {
+	return o.Factor && dv == 0 && (d == 2 || d == 3)
+}
+
 // midVec4s is the vec4s of a staged column: the coordinates' and column
 // constants' (2y', H, and factored also K and F), then the values'.
 func midVec4s(d, dv int, factor bool) (nv, nvv int) {
@@ -94,17 +119,37 @@ func midVec4s(d, dv int, factor bool) (nv, nvv int) {
 	return (floats + 3) / 4, (dv + 3) / 4
 }
 
+// midLayout is a staged column's vec4s (nc) and the slot of its first
+// value: after the vec4s of the coordinates and constants, or packed
+// right after those floats where pack is set and that saves a vec4.
+func midLayout(d, dv int, factor, pack bool) (nc, valueBase int) {
+	nv, nvv := midVec4s(d, dv, factor)
+	floats := d + 1
+	if factor {
+		floats = d + 3
+	}
+	if packed := (floats + dv + 3) / 4; pack && packed < nv+nvv {
+		return packed, floats
+	}
+	return nv + nvv, 4 * nv
+}
+
 // midRows writes the staging and per-row code of SoftMinMid and
 // SoftMeanMid (dv = 0 for the soft-min): o.R rows of dimension d in scalar
 // registers x{i}_k, the running (m{i}, s{i}) of the Lazy form (see
 // SmallForm Lazy) and for the soft-mean the accumulators acc{i}_k.
 func midRows(d, dv int, o MidOptions) *midCode {
 	g := &midCode{}
-	nv, nvv := midVec4s(d, o.stagedValues(dv), o.Factor)
-	nc := nv + nvv
+	nc, valueBase := midLayout(d, o.stagedValues(dv), o.Factor, o.Pack)
 	// Slots of a staged column: 2y'_k (0..d-1), H_j (d); factored, the
-	// sum's constant K_j (d+1) and factor F_j (d+2); the values.
+	// sum's constant K_j (d+1) and factor F_j (d+2); the values. The
+	// factored soft-min at d = 2, 3 puts F_j in slot 3 and H_j, K_j in the
+	// second vec4 (frontFactor), so that its fast sweep loads one vec4 a
+	// column.
 	hSlot, hhSlot, fSlot := d, d+1, d+2
+	if frontFactor(d, dv, o) {
+		hSlot, hhSlot, fSlot = 4, 5, 3
+	}
 	slots := make([]string, 4*nc)
 	for s := range slots {
 		slots[s] = "0.0"
@@ -125,14 +170,14 @@ func midRows(d, dv int, o MidOptions) *midCode {
 		vfac = "f * "
 	}
 	for k := 0; k < o.stagedValues(dv); k++ {
-		slots[4*nv+k] = fmt.Sprintf("%sV[j * DV + %du]", vfac, k)
+		slots[valueBase+k] = fmt.Sprintf("%sV[j * DV + %du]", vfac, k)
 	}
 	// valueSlot is the staged slot of value k: 2y'_k itself for ValuesAreY.
 	valueSlot := func(k int) string {
 		if o.ValuesAreY {
 			return midSlot(k)
 		}
-		return midSlot(4*nv + k)
+		return midSlot(valueBase + k)
 	}
 	for v := 0; v < nc; v++ {
 		fmt.Fprintf(&g.stage, "      tile[q * NC + %du] = vec4<f32>(%s);\n", v, strings.Join(slots[4*v:4*v+4], ", "))
@@ -142,6 +187,11 @@ func midRows(d, dv int, o MidOptions) *midCode {
 		fmt.Fprintf(&loadB, "        let e%d = tile[q * NC + %du];\n", v, v)
 	}
 	load := loadB.String()
+	// fastLoad is the vec4s the factored fast sweep reads.
+	fastLoad := load
+	if frontFactor(d, dv, o) {
+		fastLoad = "        let e0 = tile[q * NC + 0u];\n"
+	}
 	// acc repeats f for each value component k < dv of row i.
 	acc := func(f string, i int) string {
 		var b strings.Builder
@@ -206,21 +256,45 @@ func midRows(d, dv int, o MidOptions) *midCode {
 	}
 	fmt.Fprintf(&g.pre, "    if (t0 == j0) {\n%s      for (var q = 0u; q < %s; q++) {\n%s%s      }\n%s    }\n%s",
 		tmInit.String(), first, load, pass1.String(), resc.String(), save.String())
-	sweep := "    for (var q = 0u; q < cnt; q++) {\n" + load + general.String() + "    }\n"
+	sweep := sweepColumns(load+general.String(), o.Unroll, "tile")
 	if o.Factor {
 		sweep = "    if (atomicLoad(&unfactored[par]) == 0u) {\n" + shifts.String() +
-			"      for (var q = 0u; q < cnt; q++) {\n" + indent(load) + indent(fast.String()) + "      }\n    } else {\n" +
+			indent(sweepColumns(fastLoad+fast.String(), o.Unroll, "tile")) + "    } else {\n" +
 			indent(sweep) + "    }\n"
 	}
 	g.sweep.WriteString(sweep)
 	return g
 }
 
+// sweepColumns is the loop over a tile's columns q running body (which
+// loads column q from the workgroup arrays named in arrays, as
+// array[q..., and adds its pairs), one column an iteration, or with
+// unroll > 1 that many (copy u reads column q + u), the cnt mod unroll
+// last ones one at a time after. pairs_mid.wgsl (MidOptions.Unroll) and
+// softmin_small.wgsl / softmean_small.wgsl (SmallOptions.Unroll) use it.
+func sweepColumns(body string, unroll int, arrays ...string) string {
+	if unroll <= 1 {
+		return "    for (var q = 0u; q < cnt; q++) {\n" + body + "    }\n"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "    var q = 0u;\n    for (; q + %du < cnt; q += %du) {\n", unroll-1, unroll)
+	for u := 0; u < unroll; u++ {
+		copyU := body
+		for _, a := range arrays {
+			copyU = strings.ReplaceAll(copyU, a+"[q", fmt.Sprintf("%s[(q + %du)", a, u))
+		}
+		b.WriteString("      {\n" + indent(copyU) + "      }\n")
+	}
+	b.WriteString("    }\n    for (; q < cnt; q++) {\n" + body + "    }\n")
+	return b.String()
+}
+
 // midTemplate fills pairs_mid.wgsl.
 func midTemplate(d, dv int, o MidOptions, g *midCode, bindings string) (string, error) {
-	nv, nvv := midVec4s(d, o.stagedValues(dv), o.Factor)
+	nv, _ := midVec4s(d, o.stagedValues(dv), o.Factor)
+	nc, _ := midLayout(d, o.stagedValues(dv), o.Factor, o.Pack)
 	return Template("pairs_mid", map[string]int{"D": d, "DV": max(dv, 1), "R": o.R, "WG": o.WG, "TILE": o.Tile,
-		"NV": nv, "NC": nv + nvv, "TILENC": o.Tile * (nv + nvv), "FACTOR_BELOW": FactorBelow, "FACTOR_ABOVE": FactorAbove},
+		"NV": nv, "NC": nc, "TILENC": o.Tile * nc, "FACTOR_BELOW": FactorBelow, "FACTOR_ABOVE": FactorAbove},
 		map[string]string{"BINDINGS": bindings, "DECLS": g.decls.String(), "TILE_HEAD": g.head.String(), "STAGE": trim(&g.stage),
 			"ROWS_INIT": trim(&g.init), "ROWS_PRE": trim(&g.pre), "SWEEP": g.sweep.String(),
 			"ROWS_POST": g.post.String(), "ROWS_FINAL": trim(&g.final)})
@@ -242,14 +316,15 @@ func trim(b *strings.Builder) string {
 // MidColumnVec4s is the workgroup memory one staged column of
 // pairs_mid.wgsl takes, in vec4s: ceil((d+1)/4) for (2y', H), factored
 // ceil((d+3)/4) for (2y', H, K, F), and ceil(dv/4) for the soft-mean's
-// values.
-func MidColumnVec4s(d, dv int, factor bool) int {
-	nv, nvv := midVec4s(d, dv, factor)
-	return nv + nvv
+// values; with MidOptions.Pack ceil((d+1+dv)/4) or ceil((d+3+dv)/4)
+// where that is fewer.
+func MidColumnVec4s(d, dv int, factor, pack bool) int {
+	nc, _ := midLayout(d, dv, factor, pack)
+	return nc
 }
 
 // SoftMinMid returns pairs_mid.wgsl as the soft-min for dimension d
-// (MidMinDim..MidMaxDim) in the shape o, with the per-row code unrolled
+// (1..MidMaxDim; compute/webgpu runs it from MidMinDim) in the shape o, with the per-row code unrolled
 // into scalar registers (the Lazy form of SoftMinSmall, the tile as
 // vec4s):
 //
@@ -257,8 +332,8 @@ func MidColumnVec4s(d, dv int, factor bool) int {
 //	body:  v = H_j + sum_k x{r}_k 2y'_jk;  s{r} += 2^(v - m{r})
 //	final: dst = outk * (m{r} - q{r} + log2 s{r})  (or the partial pair)
 func SoftMinMid(d int, o MidOptions) (string, error) {
-	if d < MidMinDim || d > MidMaxDim || !o.valid() {
-		return "", fmt.Errorf("shaders: softmin_mid needs %d <= d <= %d and a shape in range, got d=%d %+v", MidMinDim, MidMaxDim, d, o)
+	if d < 1 || d > MidMaxDim || !o.valid() {
+		return "", fmt.Errorf("shaders: softmin_mid needs 1 <= d <= %d and a shape in range, got d=%d %+v", MidMaxDim, d, o)
 	}
 	g := midRows(d, 0, o)
 	for i := 0; i < o.R; i++ {
@@ -270,30 +345,36 @@ func SoftMinMid(d int, o MidOptions) (string, error) {
 }
 
 // SoftMeanMid returns pairs_mid.wgsl as the soft-mean for dimension d
-// (MidMinDim..MidMaxDim) and value dimension dv (1..MidMaxValues) in the
+// (1..MidMaxDim) and value dimension dv (1..MidMaxValues) in the
 // shape o, with the rows unrolled as in SoftMinMid:
 //
 //	body:  v = H_j + sum_k x{r}_k 2y'_jk;  p = 2^(v - m{r});  s{r} += p;  acc{r}_k += p V_jk
 //	final: dst[i*DV+k] = acc{r}_k / s{r}  (or the partial (m, s, acc))
 func SoftMeanMid(d, dv int, o MidOptions) (string, error) {
-	if d < MidMinDim || d > MidMaxDim || dv < 1 || dv > MidMaxValues || !o.valid() {
-		return "", fmt.Errorf("shaders: softmean_mid needs %d <= d <= %d, 1 <= dv <= %d and a shape in range; got d=%d dv=%d %+v",
-			MidMinDim, MidMaxDim, MidMaxValues, d, dv, o)
+	if d < 1 || d > MidMaxDim || dv < 1 || dv > MidMaxValues || !o.valid() {
+		return "", fmt.Errorf("shaders: softmean_mid needs 1 <= d <= %d, 1 <= dv <= %d and a shape in range; got d=%d dv=%d %+v",
+			MidMaxDim, MidMaxValues, d, dv, o)
 	}
 	if o.ValuesAreY && dv != d {
 		return "", fmt.Errorf("shaders: softmean_mid with ValuesAreY needs dv = d, got d=%d dv=%d", d, dv)
 	}
 	g := midRows(d, dv, o)
-	// value k of row i from its accumulator: acc itself, or for ValuesAreY
-	// y_0k + acc hs (hs = 1/(2 scale)), and sum_j p_j V_j = s y_0 + acc hs
-	// in the partial.
-	mean, partial := "acc%[1]d_%[2]d * inv%[1]d", "acc%[1]d_%[2]d"
+	// value k of row i from its accumulator: acc itself times P.vscale (the
+	// values c V of Backend.SoftMeanY; 1 for SoftMean), or for ValuesAreY
+	// c (y_0k + acc hs) (hs = 1/(2 scale), c = P.vscale: the values c Y of
+	// SoftMeanY), and sum_j p_j V_j = c (s y_0 + acc hs) in the partial.
+	mean, partial := "acc%[1]d_%[2]d * inv%[1]d", "acc%[1]d_%[2]d * P.vscale"
+	inv := "P.vscale / s%d"
 	if o.ValuesAreY {
-		g.final.WriteString("  let hs = 0.5 / P.scale;\n")
-		mean, partial = "fma(acc%[1]d_%[2]d * inv%[1]d, hs, y0_%[2]d)", "fma(acc%[1]d_%[2]d, hs, s%[1]d * y0_%[2]d)"
+		inv = "1.0 / s%d"
+		g.final.WriteString("  let hs = 0.5 / P.scale * P.vscale;\n")
+		for k := 0; k < d; k++ {
+			fmt.Fprintf(&g.final, "  let cy0_%d = y0_%d * P.vscale;\n", k, k)
+		}
+		mean, partial = "fma(acc%[1]d_%[2]d * inv%[1]d, hs, cy0_%[2]d)", "fma(acc%[1]d_%[2]d, hs, s%[1]d * cy0_%[2]d)"
 	}
 	for i := 0; i < o.R; i++ {
-		fmt.Fprintf(&g.final, "  if (i%d < P.n && P.nsplit == 1u) {\n    let inv%d = 1.0 / s%d;\n", i, i, i)
+		fmt.Fprintf(&g.final, "  if (i%d < P.n && P.nsplit == 1u) {\n    let inv%d = %s;\n", i, i, fmt.Sprintf(inv, i))
 		for k := 0; k < dv; k++ {
 			fmt.Fprintf(&g.final, "    dst[i%d * DV + %du] = %s;\n", i, k, fmt.Sprintf(mean, i, k))
 		}

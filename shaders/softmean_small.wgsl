@@ -7,19 +7,22 @@
 // accumulators in registers, so a pair costs D FMAs, one exp2, one add
 // and DV FMAs. The forms (online, two-pass, Lazy: ROWS_PRE and ROWS_POST)
 // are those of softmin_small.wgsl; a rescale multiplies s and the
-// accumulators alike.
+// accumulators alike. SWEEP takes shaders.SmallOptions.Unroll columns an
+// iteration (compute/webgpu: two, 4.32-4.36 against 4.82-4.87 ms with one
+// at d = 3, N = 1e5 on an H100; bench/gpu/results/margin2-h100.jsonl).
 //
 // When the rows alone cannot fill the device the column range is split
 // across workgroups (grid z), and each split writes the partial
 // (m, s, acc[DV]) of its rows: softmean_combine.wgsl merges them.
 //
 // Bindings: 0 dst (n*DV, or nsplit*n*(DV+2) partials), 1 X, 2 Y, 3 LW, 4 G,
-// 5 V, 6 uniform Params.
+// 5 V, 6 uniform Params (vscale multiplies the means and partial
+// accumulators: Backend.SoftMeanY's c, 1 for SoftMean).
 // Workgroup: WG invocations x R rows; TILE columns per tile (32 B each).
 
 struct Params {
   n: u32, m: u32, gx: u32, nsplit: u32,
-  scale: f32, geps: f32, lwk: f32, pad1: f32,
+  scale: f32, geps: f32, lwk: f32, vscale: f32,
   has_w: u32, has_g: u32, jchunk: u32, pad3: u32,
   rnd_a: f32, rnd_b: f32, pad4: u32, pad5: u32,
 }
@@ -78,12 +81,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     }
     workgroupBarrier();
 {{ROWS_PRE}}
-    for (var q = 0u; q < cnt; q++) {
-      let e = tc[q];
-      let w = tv[q];
-{{ROWS_BODY}}
-    }
-{{ROWS_POST}}    workgroupBarrier();
+{{SWEEP}}{{ROWS_POST}}    workgroupBarrier();
   }
 {{ROWS_FINAL}}
 }

@@ -14,7 +14,11 @@
 // takes the maxima of the first tile only, ROWS_POST checks once per tile
 // that the sum stayed below LAZY_LIMIT and sums a tile that did not again
 // against its own maximum). exp2_fma (inc_exp2.wgsl) may stand in for
-// exp2 on some rows (shaders.SmallOptions.PolyEvery).
+// exp2 on some rows (shaders.SmallOptions.PolyEvery). SWEEP, the loop
+// over a tile's columns, is generated too: one column an iteration, or
+// shaders.SmallOptions.Unroll columns (compute/webgpu takes one for the
+// soft-min, which lost with two on an H100, and two for softmean_small.wgsl;
+// its d = 3 soft-min runs pairs_mid.wgsl).
 //
 // Bindings: 0 dst, 1 X, 2 Y, 3 LW, 4 G, 5 uniform Params (as softmin.wgsl).
 // Workgroup: WG invocations x R rows; TILE columns per tile (16 B each).
@@ -75,11 +79,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     }
     workgroupBarrier();
 {{ROWS_PRE}}
-    for (var q = 0u; q < cnt; q++) {
-      let e = tile[q];
-{{ROWS_BODY}}
-    }
-{{ROWS_POST}}    workgroupBarrier();
+{{SWEEP}}{{ROWS_POST}}    workgroupBarrier();
   }
 {{ROWS_FINAL}}
 }

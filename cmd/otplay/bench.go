@@ -59,7 +59,17 @@ type benchRow struct {
 	// off) or "mixed"; empty elsewhere.
 	CostPath string  `json:"cost_path,omitempty"`
 	BuildMS  float64 `json:"cost_build_ms,omitempty"`
+	// Values is the soft-mean's values (--values): "y", Backend.SoftMeanY
+	// with c = 1/benchAlpha, the exact denoiser's route; "apart", SoftMean
+	// of the same values c y as an array of their own (its former route).
+	Values string `json:"values,omitempty"`
 }
+
+// benchAlpha is the alpha whose 1/alpha scales the soft-mean's values
+// (bench --values): the exact denoiser's columns are alpha x the data and
+// its values the data, c Y with c = 1/alpha; at bench's sizes any c != 1
+// costs the same.
+const benchAlpha = 0.8
 
 // benchKernels are the values of bench --kernel.
 var benchKernels = []string{"softmin", "softmean", "sinkhorn", "solver"}
@@ -90,11 +100,15 @@ func parseSizes(s string) ([]int, error) {
 }
 
 func runBench(args []string, stdout, stderr io.Writer) int {
-	fs := newCommandFlags("bench", `bench [--backend gpu] [--sizes 1e4,3e4,1e5] [--d 2,64] [--kernel softmin,softmean,sinkhorn] [--data uniform|normal] [--reps 10] [--json]
+	fs := newCommandFlags("bench", `bench [--backend gpu] [--sizes 1e4,3e4,1e5] [--d 2,64] [--kernel softmin,softmean,sinkhorn] [--values y|apart] [--data uniform|normal] [--reps 10] [--json]
 
 Times one fused reduction over N = M points in each dimension of --d: the
 soft-min (one Sinkhorn half-iteration), the soft-mean (one NFE of the
-exact denoiser, V = Y), or sinkhorn: one balanced log-domain Sinkhorn
+exact denoiser as it runs: Backend.SoftMeanY, the values c Y with
+c = 1/alpha = 1.25, Y read once for the cost and the values; --values
+apart times SoftMean of the same values as an array of their own, the
+denoiser's route before SoftMeanY; the NFE's Map of alpha x the data is
+not timed), or sinkhorn: one balanced log-domain Sinkhorn
 iteration (two soft-mins, uniform weights; the CPU rows of issue 14,
 against POT's sinkhorn_log timed by bench/pot/), or solver: one iteration
 of the balanced solver of package ot (the same two soft-mins with its
@@ -108,12 +122,14 @@ exp-throughput bound (4.18e12 exp/s: one exp per pair) and, on the CPU,
 the process's CPU time per call. Sizes are at most 2^20 (1,048,576)
 points. Two untimed calls warm up: on the CPU backends from d = 16 the
 second stores the cost matrix where it fits the budget
-(OTPLAY_CPU_COST_CACHE_MIB, 256 by default; 0: off), and a line (cost_path
+(OTPLAY_CPU_COST_CACHE_MIB; by default an eighth of the memory, 256 MiB to
+8 GiB; 0: off), and a line (cost_path
 and cost_build_ms in --json) says whether the timed calls read it.`, stdout, stderr)
 	backend := fs.String("backend", "gpu", backendFlagHelp)
 	sizes := fs.String("sizes", "1e3,1e4", "comma-separated N (= M)")
 	dims := fs.String("d", "2", "point dimension, or a comma-separated list (2,64)")
 	kernels := fs.String("kernel", "softmin,softmean", "kernels to time: softmin, softmean, sinkhorn, solver")
+	values := fs.String("values", "y", "soft-mean values: y (SoftMeanY, c Y: the denoiser's route) or apart (SoftMean of an array c Y)")
 	data := fs.String("data", "uniform", "points: uniform (on [0,1]^d) or normal (standard normal, columns shifted by 1)")
 	reps := fs.Int("reps", 10, "timed repetitions (median reported)")
 	batch := fs.Int("batch", 5, "calls per timed submission")
@@ -132,6 +148,8 @@ and cost_build_ms in --json) says whether the timed calls read it.`, stdout, std
 	case err != nil:
 	case *data != "uniform" && *data != "normal":
 		err = fmt.Errorf("--data %q: want uniform or normal", *data)
+	case *values != "y" && *values != "apart":
+		err = fmt.Errorf("--values %q: want y or apart", *values)
 	case *reps < 1 || *reps > 10000:
 		err = fmt.Errorf("--reps = %d: want 1 .. 10000", *reps)
 	case *checkEvery < 1:
@@ -174,7 +192,7 @@ and cost_build_ms in --json) says whether the timed calls read it.`, stdout, std
 		}
 		for _, n := range ns {
 			for _, k := range strings.Split(*kernels, ",") {
-				row, err := benchOne(b, benchCase{kernel: k, data: *data, n: n, d: d, eps: e, checkEvery: *checkEvery}, *reps, *batch)
+				row, err := benchOne(b, benchCase{kernel: k, data: *data, values: *values, n: n, d: d, eps: e, checkEvery: *checkEvery}, *reps, *batch)
 				if err != nil {
 					fmt.Fprintf(stderr, "otplay bench: %s n=%d d=%d: %v\n", k, n, d, err)
 					return 1
@@ -210,7 +228,8 @@ type flusher interface{ Flush() error }
 // benchCase is one timed configuration of bench.
 type benchCase struct {
 	kernel, data string
-	checkEvery   int // the solver's residual checks (ot.Settings.CheckEvery)
+	values       string // the soft-mean's values: "y" or "apart" (benchRow.Values)
+	checkEvery   int    // the solver's residual checks (ot.Settings.CheckEvery)
 	n, d         int
 	eps          float64
 }
@@ -287,6 +306,19 @@ func benchOne(b compute.Backend, bc benchCase, reps, batch int) (benchRow, error
 	}
 	defer b.Free(logw)
 	p := compute.Pairs{X: x, Y: y, N: n, M: n, D: d, Eps: eps}
+	var apart compute.Array // the values c y, for --values apart
+	if kernel == "softmean" {
+		row.Values = bc.values
+		if bc.values == "apart" {
+			if apart, err = b.Alloc(n * d); err != nil {
+				return row, err
+			}
+			defer b.Free(apart)
+			if err := b.Map(apart, compute.MapArgs{Op: compute.OpAxpby, X: y, A: 1 / benchAlpha}); err != nil {
+				return row, err
+			}
+		}
+	}
 	var sv *ot.Solver
 	if kernel == "solver" {
 		if sv, err = benchSolver(b, x, y, n, d, eps, bc.checkEvery); err != nil {
@@ -301,7 +333,10 @@ func benchOne(b compute.Backend, bc benchCase, reps, batch int) (benchRow, error
 		case "softmin":
 			return b.SoftMin(out, p)
 		case "softmean":
-			return b.SoftMean(out, p, y, d)
+			if apart != nil {
+				return b.SoftMean(out, p, apart, d)
+			}
+			return b.SoftMeanY(out, p, 1/benchAlpha)
 		case "sinkhorn":
 			// f = softmin over columns of (log b, g); g = softmin over rows of (log a, f).
 			f := compute.Pairs{X: x, Y: y, N: n, M: n, D: d, LogW: logw, G: g, Eps: eps}

@@ -58,10 +58,30 @@ func TestBenchSinkhornDims(t *testing.T) {
 		{[]string{"--d", "2,300"}, "--d = 300"},
 		{[]string{"--kernel", "sinkhorn,fft"}, `unknown kernel "fft"`},
 		{[]string{"--data", "spiral"}, `--data "spiral"`},
+		{[]string{"--values", "v"}, `--values "v"`},
 	} {
 		code, _, stderr := coreRun(append([]string{"bench", "--backend", "cpu", "--sizes", "10"}, c.args...)...)
 		if code != 2 || !strings.Contains(stderr, c.msg) {
 			t.Errorf("bench %v: exit %d, stderr %q; want 2 and %q", c.args, code, stderr, c.msg)
+		}
+	}
+}
+
+// bench --kernel softmean times the denoiser's SoftMeanY by default
+// (values "y") and SoftMean of an array of its own with --values apart;
+// each row names its values.
+func TestBenchSoftMeanValues(t *testing.T) {
+	for _, values := range []string{"y", "apart"} {
+		code, stdout, stderr := coreRun("bench", "--backend", "cpu", "--kernel", "softmean", "--d", "2,8", "--sizes", "50",
+			"--values", values, "--reps", "1", "--batch", "1", "--json")
+		var rows []benchRow
+		if code != 0 || json.Unmarshal([]byte(stdout), &rows) != nil || len(rows) != 2 {
+			t.Fatalf("bench --values %s: exit %d, %s %s", values, code, stdout, stderr)
+		}
+		for _, r := range rows {
+			if r.Values != values || !(r.MedianMS > 0) {
+				t.Errorf("bench --values %s: row %+v", values, r)
+			}
 		}
 	}
 }

@@ -12,6 +12,11 @@
 // tolerances below in units of the largest cost; malformed costs must be
 // refused.
 //
+// SoftMeanY (softmeany.go), the soft-mean of the values c Y that the exact
+// denoiser runs, against c times the reference soft-mean of V = Y and the
+// backend's own SoftMean of an array c Y, at d = 1 to 64 (every GPU
+// kernel family), n != m, split column ranges, and c = 1/0.3, 1, 0, -1.5.
+//
 // Sizes: 1, 63, 64, 65 and 4097 rows or columns (one either side of the
 // 64-wide workgroups and of the 256-point tiles), n != m, dimensions 1, 2,
 // 3 and 64, eps from 1e-4 to 1e3; and the soft-min at d = 16, 64, 128 and
@@ -91,6 +96,7 @@ func suite(b compute.Backend, opts Options) []check {
 	all = append(all, softMinChecks(b, opts)...)
 	all = append(all, highDimChecks(b, opts)...)
 	all = append(all, softMeanChecks(b, opts)...)
+	all = append(all, softMeanYChecks(b, opts)...)
 	all = append(all, costChecks(b, opts)...)
 	all = append(all, mapChecks(b)...)
 	all = append(all, sumChecks(b)...)

@@ -536,6 +536,23 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 	})
 }
 
+// SoftMeanY queues compute.Backend.SoftMeanY as the server's SoftMean of
+// V = Y followed, for c != 1, by a Map scaling it by c (two ops of the
+// existing protocol; the server's backend reads Y once for both where it
+// can).
+func (b *Backend) SoftMeanY(dst compute.Array, p compute.Pairs, c float64) error {
+	if err := compute.ValidateSoftMeanY(dst, p, c); err != nil {
+		return err
+	}
+	if err := b.SoftMean(dst, p, p.Y, p.D); err != nil {
+		return err
+	}
+	if c == 1 {
+		return nil
+	}
+	return b.Map(dst, compute.MapArgs{Op: compute.OpAxpby, X: dst, A: c})
+}
+
 // Map queues an element-wise op (compute.Op).
 func (b *Backend) Map(dst compute.Array, a compute.MapArgs) error {
 	return b.queueOp(opMap, func(e *encoder, id func(compute.Array, string) uint32) error {

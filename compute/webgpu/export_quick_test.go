@@ -15,6 +15,9 @@ func (b *Backend) PerPairRoute(d, dv int) bool {
 	return !b.useSoftMeanHD(d)
 }
 
+// MidRoute says whether the call runs pairs_mid.wgsl (useMid).
+func (b *Backend) MidRoute(d, dv int) bool { return b.useMid(d, dv) }
+
 // QuickCompileDefault is quickCompileDefault for an adapter that is a
 // fallback one or not.
 func QuickCompileDefault(fallback bool) bool {

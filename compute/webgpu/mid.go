@@ -15,7 +15,9 @@ import (
 // and shaders.SoftMeanMid), from four H100 calls of bench/gpu/mid.sh
 // (2026-12-06, N = 1e5, ms; bench/gpu/results/mid-h100-call{1,2,3,4}.jsonl):
 //
-//   - the range: they take every d from 4 to 16 (their limit). Against
+//   - the range: they take every d from 4 to 16 (their limit), and the
+//     d = 3 soft-min and d = 2 soft-mean (midSoftMinDefaultMin,
+//     midSmallMeanDim). Against
 //     the unrolled softmin_hd2.wgsl / softmean_hd2.wgsl in call 3,
 //     soft-min / soft-mean: d = 12 7.93 / 17.1 against 10.2 / 42.7; d = 16
 //     9.97 / 19.6 against 10.5 / 34.6 (at 1e4 d = 16 the soft-min is a tie,
@@ -29,14 +31,31 @@ import (
 //     10.0 at d = 4, 8, 16), 64 for the soft-mean (128 and 256: see
 //     midRows); the soft-min's column split aims at SoftMinTargetGroups
 //     as softmin_small.wgsl does (2048 groups: 6.96 against 6.71 ms).
-//   - rows, the factored form and the soft-mean of V = Y: see midRows,
-//     midFactor and midValuesY.
+//   - rows, the factored form, the soft-mean of V = Y and the columns a
+//     sweep iteration: see midRows, midFactor, midValuesY and midUnroll
+//     (the last from bench/gpu/margin.sh's two calls, which also moved the
+//     d = 2 soft-mean here: see the package doc).
 const (
+	// midSoftMinDefaultMin is the smallest d whose soft-min runs
+	// pairs_mid.wgsl: d = 3 since the margin2 call (2.97-3.05 against
+	// softmin_small.wgsl's 3.36-3.38 ms at 1e5, 0.047-0.048 against
+	// 0.069-0.073 at 1e4); d = 2 stays on softmin_small.wgsl, faster at
+	// 1e4 (0.043-0.044 against 0.046-0.048) though not at 1e5 (2.91-2.93
+	// against 2.83-2.90; bench/gpu/results/margin2-h100.jsonl, the package
+	// doc).
+	midSoftMinDefaultMin  = 3
 	midSoftMinDefaultMax  = 16
 	midSoftMeanDefaultMax = 16
 	midSoftMinWG          = 128
 	midSoftMeanWG         = 64
 	midFirstMax           = 32
+	// midSmallMeanDim is the d below shaders.MidMinDim whose soft-mean
+	// (of at most 4 values) runs pairs_mid.wgsl by default; the others
+	// below MidMinDim run softmean_small.wgsl (see MidShape.MeanMin).
+	midSmallMeanDim = 2
+	// midSmallMeanWG is the workgroup of the mid soft-mean below
+	// MidMinDim, as softmean_small.wgsl's.
+	midSmallMeanWG = 128
 )
 
 // MidShape is the range and launch shape of the mid-dimension kernels
@@ -59,12 +78,32 @@ const (
 //   - ValuesY: 1 off, 2 on, the soft-mean of V = Y (the same array, dv =
 //     d) from the staged coordinates (shaders.MidOptions.ValuesAreY;
 //     default midValuesY); OTPLAY_MID_VALUES_Y=0 or 1.
+//   - MeanMin: the smallest d whose soft-mean runs pairs_mid.wgsl (default:
+//     d = 2 and from shaders.MidMinDim; see useMid); below
+//     shaders.MidMinDim only with at most 4 values (softmean_small.wgsl's
+//     range, which it then replaces), in
+//     the factored form with the values staged and packed (the soft-mean
+//     of V = Y from the coordinates would cost a pair 2d + 3 operations
+//     against 2d + 2), WG 128 and the column split aimed at
+//     SoftMeanTargetGroups, as softmean_small.wgsl's; OTPLAY_SOFTMEAN_MID_MIN.
+//   - Pack: 1 off, 2 on, shaders.MidOptions.Pack (default: on below
+//     shaders.MidMinDim); OTPLAY_MID_PACK=0 or 1.
+//   - Unroll: columns a sweep iteration, shaders.MidOptions.Unroll (1..8;
+//     default midUnroll); OTPLAY_MID_UNROLL.
+//   - SoftMinMin: the smallest d whose soft-min runs pairs_mid.wgsl
+//     (default midSoftMinDefaultMin; below it softmin_small.wgsl), the
+//     d = 2, 3 soft-min factored with F_j beside 2y'_j (one vec4 a column
+//     in the fast sweep: d + 2 operations a pair against
+//     softmin_small.wgsl's d + 3); OTPLAY_SOFTMIN_MID_MIN.
 type MidShape struct {
+	SoftMinMin              int
 	SoftMinMax, SoftMeanMax int
 	R, MeanR, WG, MeanWG    int
 	FirstMax                int
 	Factor                  int
 	ValuesY                 int
+	MeanMin                 int
+	Pack, Unroll            int
 }
 
 func midShapeFromEnv() MidShape {
@@ -75,6 +114,7 @@ func midShapeFromEnv() MidShape {
 		return v
 	}
 	return MidShape{
+		SoftMinMin:  intFromEnv("OTPLAY_SOFTMIN_MID_MIN", shaders.MidMaxDim),
 		SoftMinMax:  never(minDimFromEnv("OTPLAY_SOFTMIN_MID_MAX", midSoftMinDefaultMax)),
 		SoftMeanMax: never(minDimFromEnv("OTPLAY_SOFTMEAN_MID_MAX", midSoftMeanDefaultMax)),
 		R:           intFromEnv("OTPLAY_MID_R", 16),
@@ -83,8 +123,17 @@ func midShapeFromEnv() MidShape {
 		MeanWG:      intFromEnv("OTPLAY_MID_MEAN_WG", 256),
 		FirstMax:    intFromEnv("OTPLAY_MID_FIRST", 1<<20),
 		Factor:      midFactorFromEnv(),
-		ValuesY:     map[string]int{"0": 1, "1": 2}[os.Getenv("OTPLAY_MID_VALUES_Y")],
+		ValuesY:     offOn("OTPLAY_MID_VALUES_Y"),
+		MeanMin:     intFromEnv("OTPLAY_SOFTMEAN_MID_MIN", shaders.MidMaxDim),
+		Pack:        offOn("OTPLAY_MID_PACK"),
+		Unroll:      intFromEnv("OTPLAY_MID_UNROLL", 8),
 	}
+}
+
+// offOn maps the variable name's "0" to 1 (off) and "1" to 2 (on), and
+// anything else to 0 (the default).
+func offOn(name string) int {
+	return map[string]int{"0": 1, "1": 2}[os.Getenv(name)]
 }
 
 func midFactorFromEnv() int {
@@ -103,7 +152,9 @@ func (b *Backend) MidShape() MidShape { return b.mid }
 // SetMidShape sets the shape; it panics on a field outside the ranges of
 // MidShape.
 func (b *Backend) SetMidShape(s MidShape) {
-	if s.R < 0 || s.R > 16 || s.MeanR < 0 || s.MeanR > 16 || s.WG < 0 || s.WG > 256 || s.MeanWG < 0 || s.MeanWG > 256 || s.FirstMax < 0 || s.Factor < 0 || s.Factor > 2 || s.ValuesY < 0 || s.ValuesY > 2 {
+	if s.SoftMinMin < 0 || s.SoftMinMin > shaders.MidMaxDim || s.R < 0 || s.R > 16 || s.MeanR < 0 || s.MeanR > 16 || s.WG < 0 || s.WG > 256 || s.MeanWG < 0 || s.MeanWG > 256 || s.FirstMax < 0 ||
+		s.Factor < 0 || s.Factor > 2 || s.ValuesY < 0 || s.ValuesY > 2 || s.MeanMin < 0 || s.MeanMin > shaders.MidMaxDim ||
+		s.Pack < 0 || s.Pack > 2 || s.Unroll < 0 || s.Unroll > 8 {
 		panic(fmt.Sprintf("webgpu: MidShape out of range: %+v", s))
 	}
 	b.mid = s
@@ -159,7 +210,7 @@ func midFactor(d, dv int, valuesY bool, s MidShape) bool {
 	case 2:
 		return true
 	}
-	return dv == 0 || d >= 7 || valuesY && d >= 6
+	return dv == 0 || d >= 7 || valuesY && d >= 6 || d < shaders.MidMinDim
 }
 
 // midValuesY says whether the soft-mean of values v (dv of them) runs
@@ -167,33 +218,83 @@ func midFactor(d, dv int, valuesY bool, s MidShape) bool {
 // and dv = d, and then by default (call 3, ms at d = 4 / 6 / 8 / 12 /
 // 16, default shapes: 6.06 / 9.07 / 10.7 / 17.1 / 19.6 against 6.68 /
 // 10.2 / 11.4 / 20.3 / 25.4 with the values staged; at d = 8 with four
-// rows 10.0 against 14.0). The library's own soft-means pass other
-// arrays (the denoiser's Y is alpha x the data), so this is the
-// entropic map of a caller that passes Y itself, and otplay bench.
+// rows 10.0 against 14.0), except from d = 10 (six rows, midRows) below
+// N = midValuesYMinRows rows: at d = 16 and N = 1e4 it took 0.713 ms
+// against 0.450 with the values staged (bench/gpu/results/
+// softmeany-h100.jsonl; at 1e5 19.4 against 25.9). Backend.SoftMeanY
+// takes the same choice (the exact denoiser's values Y / alpha, the
+// entropic maps' Y), staging Y as the values where it is off. Below
+// d = 4 (the d = 2 soft-mean) the values are staged unless ValuesY is 2.
+// ValuesY 1 or 2 forces it off or on.
 func midValuesY(p compute.Pairs, v compute.Array, dv int, s MidShape) bool {
 	if dv != p.D || v == nil || v != p.Y {
 		return false
 	}
-	return s.ValuesY != 1
+	switch {
+	case s.ValuesY != 0:
+		return s.ValuesY == 2
+	case p.D < shaders.MidMinDim:
+		return false
+	}
+	return p.D < 10 || p.N >= midValuesYMinRows
 }
+
+// midValuesYMinRows is the fewest rows for which the soft-mean of V = Y
+// reads its values from Y from d = 10 (midValuesY). At d = 16 it was
+// slower at 1e4 (0.713 against 0.450 ms) and faster at 1e5 (19.4 against
+// 25.9): 7.1e-12 s a pair at 1e4, 2.4e-12 at 3e4 (2.17 ms,
+// bench/gpu/results/all-2026-12-06.jsonl) and 1.9e-12 at 1e5, so its loss
+// is a small-N one, while the staged form's 2.6e-12 s a pair at 1e5 bounds
+// it at 3e4 from below (at least 2.3 ms); hence 3e4 (the staged form at
+// 3e4 itself was not measured).
+const midValuesYMinRows = 30000
 
 // useMid says whether a squared-Euclidean SoftMin (dv = 0) or SoftMean at
 // point dimension d runs pairs_mid.wgsl.
 func (b *Backend) useMid(d, dv int) bool {
-	if b.NoUnroll || d < shaders.MidMinDim || d > shaders.MidMaxDim || dv > shaders.MidMaxValues {
+	if b.NoUnroll || d > shaders.MidMaxDim || dv > shaders.MidMaxValues {
 		return false
 	}
 	if dv == 0 {
-		return d <= cmp.Or(b.mid.SoftMinMax, midSoftMinDefaultMax)
+		return d >= cmp.Or(b.mid.SoftMinMin, midSoftMinDefaultMin) && d <= cmp.Or(b.mid.SoftMinMax, midSoftMinDefaultMax)
 	}
-	return d <= cmp.Or(b.mid.SoftMeanMax, midSoftMeanDefaultMax)
+	if d < shaders.MidMinDim && (dv > 4 || b.mid.MeanMin == 0 && d != midSmallMeanDim) {
+		return false
+	}
+	return d >= cmp.Or(b.mid.MeanMin, midSmallMeanDim) && d <= cmp.Or(b.mid.SoftMeanMax, midSoftMeanDefaultMax)
+}
+
+// midPack is shaders.MidOptions.Pack at point dimension d in the shape s.
+func midPack(d int, s MidShape) bool { return s.Pack == 2 || s.Pack == 0 && d < shaders.MidMinDim }
+
+// midUnroll is shaders.MidOptions.Unroll for the soft-min (dv = 0) or
+// soft-mean at point dimension d in the shape s: two columns a sweep
+// iteration for the soft-min and for the soft-mean up to d = 8, one above.
+// Measured on the H100 at N = 1e5 (bench/gpu/results/margin-h100-call2.jsonl,
+// ms, two columns against one, default shapes otherwise): the soft-min at
+// d = 4 / 6 / 8 / 12 / 16 3.52 / 4.78 / 5.26 / 7.02 / 8.72 against 3.68 /
+// 5.03 / 5.78 / 8.00 / 10.0 (d = 8: five rounds each, 5.24-5.29 against
+// 5.77-5.80 with --batch 10, 5.43-5.53 against 5.95-6.02 with --batch 2);
+// the soft-mean of V = Y at d = 4 / 8 / 16 5.75 / 9.36 / 21.0 against
+// 6.12 / 10.1 / 18.7 (d = 5 to 7 and 9 to 15 unmeasured); the d = 2
+// soft-mean (staged, factored; call 1) 3.52 against 4.34. Four columns
+// at d = 8 (one run): the soft-min 5.09 / 5.40 ms (--batch 10 / 2), the
+// d = 2 soft-mean 3.48, within 3% of two.
+func midUnroll(d, dv int, s MidShape) int {
+	if s.Unroll > 0 {
+		return s.Unroll
+	}
+	if dv == 0 || d <= 8 {
+		return 2
+	}
+	return 1
 }
 
 // midTile is the tile length of pairs_mid.wgsl: at most max columns, and
 // no more than WebGPU's guaranteed 16 KiB of workgroup memory holds
 // beside the factored form's two flags (one vec4 set aside).
-func midTile(d, dv, max int, factor bool) int {
-	return min(max, (workgroupFloats/4-1)/shaders.MidColumnVec4s(d, dv, factor))
+func midTile(d, dv, max int, factor, pack bool) int {
+	return min(max, (workgroupFloats/4-1)/shaders.MidColumnVec4s(d, dv, factor, pack))
 }
 
 // softMinMid runs pairs_mid.wgsl as the soft-min (shaders.SoftMinMid), then
@@ -201,8 +302,8 @@ func midTile(d, dv, max int, factor bool) int {
 // (aiming at SoftMinTargetGroups as softmin_small.wgsl does).
 func (b *Backend) softMinMid(dst compute.Array, p compute.Pairs) error {
 	o := shaders.MidOptions{R: cmp.Or(b.mid.R, midRows(p.D, 0, false)), WG: cmp.Or(b.mid.WG, midSoftMinWG),
-		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, 0, false, b.mid)}
-	o.Tile = midTile(p.D, 0, 256, o.Factor)
+		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, 0, false, b.mid), Unroll: midUnroll(p.D, 0, b.mid)}
+	o.Tile = midTile(p.D, 0, 256, o.Factor, false)
 	rowBlocks := (p.N + o.WG*o.R - 1) / (o.WG * o.R)
 	target := b.TargetGroups
 	if b.SoftMinTargetGroups > 0 {
@@ -225,7 +326,7 @@ func (b *Backend) softMinMid(dst compute.Array, p compute.Pairs) error {
 	}
 	gx, gy := b.dev.Grid(rowBlocks)
 	bufs := []*gpu.Buffer{out, b.bufOf(p.X), b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G)}
-	if err := b.dev.Dispatch(k, bufs, midParams(p, jchunk, nsplit, gx), gx, gy, uint32(nsplit)); err != nil {
+	if err := b.dev.Dispatch(k, bufs, midParams(p, jchunk, nsplit, gx, 1), gx, gy, uint32(nsplit)); err != nil {
 		return wrap(err)
 	}
 	if nsplit == 1 {
@@ -235,18 +336,25 @@ func (b *Backend) softMinMid(dst compute.Array, p compute.Pairs) error {
 }
 
 // softMeanMid runs pairs_mid.wgsl as the soft-mean (shaders.SoftMeanMid),
-// then softmean_combine.wgsl when the column range is split.
-func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Array, dv int) error {
+// then softmean_combine.wgsl when the column range is split. The kernel
+// writes the means times vscale (SoftMeanY's c; 1 for SoftMean), and the
+// partials too, which the combine merges linearly.
+func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Array, dv int, vscale float64) error {
 	vy := midValuesY(p, v, dv, b.mid)
-	o := shaders.MidOptions{R: cmp.Or(b.mid.MeanR, midRows(p.D, dv, vy)), WG: cmp.Or(b.mid.MeanWG, midSoftMeanWG),
-		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, dv, vy, b.mid), ValuesAreY: vy}
+	wg, target := midSoftMeanWG, b.TargetGroups
+	if p.D < shaders.MidMinDim {
+		wg, target = midSmallMeanWG, cmp.Or(b.SoftMeanTargetGroups, b.TargetGroups)
+	}
+	o := shaders.MidOptions{R: cmp.Or(b.mid.MeanR, midRows(p.D, dv, vy)), WG: cmp.Or(b.mid.MeanWG, wg),
+		FirstMax: cmp.Or(b.mid.FirstMax, midFirstMax), Factor: midFactor(p.D, dv, vy, b.mid), ValuesAreY: vy,
+		Pack: midPack(p.D, b.mid), Unroll: midUnroll(p.D, dv, b.mid)}
 	staged := dv
 	if o.ValuesAreY {
 		staged = 0
 	}
-	o.Tile = midTile(p.D, staged, 128, o.Factor)
+	o.Tile = midTile(p.D, staged, 128, o.Factor, o.Pack)
 	rowBlocks := (p.N + o.WG*o.R - 1) / (o.WG * o.R)
-	nsplit, jchunk, err := b.midSplit(rowBlocks, p.M, o, b.TargetGroups)
+	nsplit, jchunk, err := b.midSplit(rowBlocks, p.M, o, target)
 	if err != nil {
 		return err
 	}
@@ -267,7 +375,7 @@ func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Arra
 	}
 	gx, gy := b.dev.Grid(rowBlocks)
 	bufs[0] = out
-	if err := b.dev.Dispatch(k, bufs, midParams(p, jchunk, nsplit, gx), gx, gy, uint32(nsplit)); err != nil {
+	if err := b.dev.Dispatch(k, bufs, midParams(p, jchunk, nsplit, gx, vscale), gx, gy, uint32(nsplit)); err != nil {
 		return wrap(err)
 	}
 	if nsplit == 1 {
@@ -315,10 +423,10 @@ func (b *Backend) underLoopLimit(m, nsplit, jchunk, perColumn int) (int, int) {
 }
 
 // midParams is pairs_mid.wgsl's Params: the coordinates scaled by
-// sqrt(log2(e)/eps), g by log2(e)/eps, log-weights by log2(e), and the
-// soft-min's output by -eps ln 2.
-func midParams(p compute.Pairs, jchunk, nsplit int, gx uint32) []uint32 {
+// sqrt(log2(e)/eps), g by log2(e)/eps, log-weights by log2(e), the
+// soft-min's output by -eps ln 2, and the soft-mean's values Y by vscale.
+func midParams(p compute.Pairs, jchunk, nsplit int, gx uint32, vscale float64) []uint32 {
 	return []uint32{uint32(p.N), uint32(p.M), uint32(jchunk), uint32(nsplit),
 		f32(math.Sqrt(math.Log2E / p.Eps)), f32(math.Log2E / p.Eps), f32(math.Log2E), f32(-p.Eps * math.Ln2),
-		boolWord(p.LogW != nil), boolWord(p.G != nil), gx, 0}
+		boolWord(p.LogW != nil), boolWord(p.G != nil), gx, f32(vscale)}
 }

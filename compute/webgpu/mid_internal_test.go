@@ -17,8 +17,8 @@ func TestMidTileFits(t *testing.T) {
 				if dv > 0 {
 					max = 128
 				}
-				tile := midTile(d, dv, max, factor)
-				if bytes := tile*16*shaders.MidColumnVec4s(d, dv, factor) + 8; tile < 1 || bytes > 4*workgroupFloats {
+				tile := midTile(d, dv, max, factor, false)
+				if bytes := tile*16*shaders.MidColumnVec4s(d, dv, factor, false) + 8; tile < 1 || bytes > 4*workgroupFloats {
 					t.Errorf("d=%d dv=%d factor=%v: tile %d takes %d bytes of workgroup memory", d, dv, factor, tile, bytes)
 				}
 			}

@@ -89,19 +89,96 @@ func TestMidKernels(t *testing.T) {
 				be.SetMidShape(run.shape)
 				name := fmt.Sprintf("d=%d dv=%d eps=%g g_j=%g eps j, target groups %d, %+v", c.d, c.dv, eps, slope, run.groups, run.shape)
 				gotF, gotM := pairsRun(t, be, x, y, g, v, n, m, c.d, c.dv, eps)
-				scale := maxAbs(wantF) + maxC + eps
-				for i := range wantF {
-					if e := math.Abs(gotF[i]-wantF[i]) / scale; !(e <= 3e-6) {
-						t.Errorf("%s: soft-min row %d = %.8g, want %.8g (error %.2g of scale)", name, i, gotF[i], wantF[i], e)
-						break
-					}
-				}
-				tol := min(2e-3, 1e-4+1e-7*maxC/eps) * maxV
-				for i := range wantM {
-					if e := math.Abs(gotM[i] - wantM[i]); !(e <= tol) {
-						t.Errorf("%s: soft-mean entry %d = %.8g, want %.8g", name, i, gotM[i], wantM[i])
-						break
-					}
+				checkPairs(t, name, gotF, gotM, wantF, wantM, maxC, maxV, eps)
+			}
+		}
+	}
+}
+
+// checkPairs compares a soft-min and a soft-mean with the float64 CPU's
+// at the conformance tolerances (see TestSmallForms): the soft-min to 3e-6
+// of max|f| + max C + eps, the soft-mean to min(2e-3, 1e-4 + 1e-7 max C /
+// eps) of max|V|.
+func checkPairs(t *testing.T, name string, gotF, gotM, wantF, wantM []float64, maxC, maxV, eps float64) {
+	t.Helper()
+	scale := maxAbs(wantF) + maxC + eps
+	for i := range wantF {
+		if e := math.Abs(gotF[i]-wantF[i]) / scale; !(e <= 3e-6) {
+			t.Errorf("%s: soft-min row %d = %.8g, want %.8g (error %.2g of scale)", name, i, gotF[i], wantF[i], e)
+			break
+		}
+	}
+	tol := min(2e-3, 1e-4+1e-7*maxC/eps) * maxV
+	for i := range wantM {
+		if e := math.Abs(gotM[i] - wantM[i]); !(e <= tol) {
+			t.Errorf("%s: soft-mean entry %d = %.8g, want %.8g", name, i, gotM[i], wantM[i])
+			break
+		}
+	}
+}
+
+// TestMidSmallMean runs pairs_mid.wgsl as the soft-mean below
+// shaders.MidMinDim (the default at d = 2, MidShape.MeanMin for the
+// others: the factored form with the values staged and packed, two vec4s
+// a column at d = dv = 2) and the sweep of several columns an iteration
+// (MidShape.Unroll, shaders.MidOptions.Unroll) against the float64
+// CPU at TestMidKernels's tolerances, with its potentials (flat, rising
+// past the Lazy limit, falling; eps = 0.05, where most tiles take the
+// general sum, and eps = 4, where every tile is factored and one must be
+// summed again). M = 601 and 899 are odd and 899 is 2 mod 3, so that the
+// unrolled sweeps end on columns taken one at a time. Cases: d = 2 with
+// V = Y (Y's own array: staged anyway below MidMinDim, and from the
+// coordinates with ValuesY on) in the default shape (two columns an
+// iteration), one column and two rows, three columns and eight rows,
+// d = 2 with one other value column, d = 3 with V = Y, d = 1 with 4
+// values; the soft-min of d = 1, 2, 3 on pairs_mid.wgsl too
+// (MidShape.SoftMinMin; at d = 2, 3 F_j beside 2y'_j, the fast sweep
+// reading one vec4 a column), at d = 3 also with four rows and three
+// columns an iteration; each with the column range split (TargetGroups 64) and whole;
+// and at d = 8 (soft-min and soft-mean) four columns an iteration and one.
+func TestMidSmallMean(t *testing.T) {
+	be := gputest.Raw(t)
+	savedT, savedS, savedM, savedShape := be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups, be.MidShape()
+	defer func() {
+		be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups = savedT, savedS, savedM
+		be.SetMidShape(savedShape)
+	}()
+	cpu := compute.NewCPU(0)
+	const n = 130
+	for _, c := range []struct {
+		d, dv  int
+		shapes []webgpu.MidShape
+	}{
+		{2, 2, []webgpu.MidShape{{}, {MeanR: 2, Unroll: 1}, {MeanR: 8, Unroll: 3}, {MeanMin: 2, ValuesY: 2}, {SoftMinMin: 2}}},
+		{2, 1, []webgpu.MidShape{{MeanMin: 2}}},
+		{3, 3, []webgpu.MidShape{{MeanMin: 2, SoftMinMin: 2}, {SoftMinMin: 3, R: 4, Unroll: 3}}},
+		{1, 4, []webgpu.MidShape{{MeanMin: 1, SoftMinMin: 1}}},
+		{8, 8, []webgpu.MidShape{{Unroll: 4, MeanR: 2}, {Unroll: 1, MeanR: 2}}},
+	} {
+		x := uniforms(uint64(30+c.d), n*c.d)
+		yAll := uniforms(uint64(40+c.d), 899*c.d)
+		vAll := yAll
+		if c.dv != c.d {
+			vAll = uniforms(uint64(50+c.d), 899*c.dv)
+		}
+		for _, pot := range []struct {
+			m          int
+			eps, slope float64
+		}{{601, 0.05, 0}, {601, 0.05, 4}, {601, 0.05, -4}, {899, 4, 0}, {899, 4, 0.1386}, {899, 4, -0.1386}} {
+			m, eps, slope := pot.m, pot.eps, pot.slope
+			y, v := yAll[:m*c.d], vAll[:m*c.dv]
+			g := make([]float64, m)
+			for j := range g {
+				g[j] = slope * eps * float64(j)
+			}
+			wantF, wantM := pairsRun(t, cpu, x, y, g, v, n, m, c.d, c.dv, eps)
+			for _, shape := range c.shapes {
+				for _, groups := range []int{64, 1} {
+					be.TargetGroups, be.SoftMinTargetGroups, be.SoftMeanTargetGroups = groups, groups, groups
+					be.SetMidShape(shape)
+					name := fmt.Sprintf("d=%d dv=%d eps=%g g_j=%g eps j, target groups %d, %+v", c.d, c.dv, eps, slope, groups, shape)
+					gotF, gotM := pairsRun(t, be, x, y, g, v, n, m, c.d, c.dv, eps)
+					checkPairs(t, name, gotF, gotM, wantF, wantM, float64(c.d), maxAbs(v), eps)
 				}
 			}
 		}

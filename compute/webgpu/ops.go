@@ -211,18 +211,61 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 		return b.softMeanCost(dst, p, v, dv)
 	}
 	if b.useMid(p.D, dv) {
-		return b.softMeanMid(dst, p, v, dv)
+		return b.softMeanMid(dst, p, v, dv, 1)
 	}
 	if b.useSoftMeanHD(p.D) {
 		return b.softMeanHD(dst, p, v, dv)
 	}
+	return b.softMeanPlain(dst, p, v, dv, 1)
+}
+
+// SoftMeanY runs the soft-mean of the values c Y (see
+// compute.Backend.SoftMeanY): pairs_mid.wgsl where SoftMean takes it
+// (useMid: D = 2 and 4 to 16), reading Y once for the cost and the values
+// (MidOptions.ValuesAreY) where midValuesY takes that form, else with Y
+// bound as the staged values, and softmean_small.wgsl with Y bound as the
+// values for the other D <= 3, each writing
+// the means times c (Params.vscale); elsewhere (the generic and
+// softmean_hd*.wgsl kernels, costs other than |x - y|^2)
+// SoftMean(dst, p, p.Y, p.D) and a Map scaling dst by c.
+func (b *Backend) SoftMeanY(dst compute.Array, p compute.Pairs, c float64) error {
+	if err := compute.ValidateSoftMeanY(dst, p, c); err != nil {
+		return err
+	}
+	if aliased(dst, p.X, p.Y, p.LogW, p.G, p.Cost.Matrix) {
+		return b.viaTemp(dst, func(tmp compute.Array) error { return b.SoftMeanY(tmp, p, c) })
+	}
+	if p.Cost.IsSquaredEuclidean() {
+		switch {
+		case b.useMid(p.D, p.D):
+			return b.softMeanMid(dst, p, p.Y, p.D, c)
+		case b.smallSoftMean(p.D, p.D) && !b.useMid(p.D, p.D) && !b.useSoftMeanHD(p.D):
+			return b.softMeanPlain(dst, p, p.Y, p.D, c)
+		}
+	}
+	if err := b.SoftMean(dst, p, p.Y, p.D); err != nil || c == 1 {
+		return err
+	}
+	return b.Map(dst, compute.MapArgs{Op: compute.OpAxpby, X: dst, A: c})
+}
+
+// smallSoftMean says whether softMeanPlain runs softmean_small.wgsl.
+func (b *Backend) smallSoftMean(d, dv int) bool { return d <= 3 && dv <= 4 && !b.NoUnroll }
+
+// softMeanPlain runs softmean_small.wgsl (d <= 3, dv <= 4: smallSoftMean)
+// or the generic softmean.wgsl; softmean_small.wgsl writes its means
+// times vscale (SoftMeanY's c), softmean.wgsl takes vscale = 1 only.
+func (b *Backend) softMeanPlain(dst compute.Array, p compute.Pairs, v compute.Array, dv int, vscale float64) error {
 	var (
 		k           *gpu.Kernel
 		err         error
 		r, wg, tile int
 		nsplit      = 1
-		small       = p.D <= 3 && dv <= 4 && !b.NoUnroll
+		small       = b.smallSoftMean(p.D, dv)
 	)
+	if !small && vscale != 1 {
+		return fmt.Errorf("webgpu: softmean.wgsl takes no value scale (vscale %g)", vscale)
+	}
 	if small {
 		// WG 128 and a column split aimed at 4 x TargetGroups (8192 on an
 		// H100) took 3.96 ms at N = 1e5 against 4.20 with WG 64 and 2048
@@ -237,8 +280,12 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 		if b.SmallTile > 0 {
 			tile = min(b.SmallTile, workgroupFloats/8)
 		}
-		key := fmt.Sprintf("softmean_small:D=%d:DV=%d:R=%d:WG=%d:TILE=%d:%v", p.D, dv, r, wg, tile, b.Small)
-		k, err = b.kernelFunc(key, 6, func() (string, error) { return shaders.SoftMeanSmall(p.D, dv, r, wg, tile, b.Small) })
+		o := b.Small
+		if b.SoftMeanUnroll > 0 {
+			o.Unroll = b.SoftMeanUnroll
+		}
+		key := fmt.Sprintf("softmean_small:D=%d:DV=%d:R=%d:WG=%d:TILE=%d:%v", p.D, dv, r, wg, tile, o)
+		k, err = b.kernelFunc(key, 6, func() (string, error) { return shaders.SoftMeanSmall(p.D, dv, r, wg, tile, o) })
 	} else {
 		r, wg = 1, 64
 		if p.D+dv <= 16 {
@@ -272,7 +319,7 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 	}
 	gx, gy := b.dev.Grid(rowBlocks)
 	params := []uint32{uint32(p.N), uint32(p.M), gx, uint32(nsplit),
-		f32(math.Sqrt(math.Log2E / p.Eps)), f32(math.Log2E / p.Eps), f32(math.Log2E), 0,
+		f32(math.Sqrt(math.Log2E / p.Eps)), f32(math.Log2E / p.Eps), f32(math.Log2E), f32(vscale),
 		boolWord(p.LogW != nil), boolWord(p.G != nil), uint32(jchunk), 0, roundMagic, roundMagic, 0, 0}
 	bufs := []*gpu.Buffer{out, b.bufOf(p.X), b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G), b.bufOf(v)}
 	if err := b.dev.Dispatch(k, bufs, params, gx, gy, uint32(nsplit)); err != nil {

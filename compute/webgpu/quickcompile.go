@@ -20,9 +20,10 @@ import (
 // s against 1.9 s, and the quick conformance suite (/validate, 271
 // checks) 86.0 s against 27.3 s. Not unrolling the hd2 kernels
 // (HDShape.Unroll = 1) gave 66.2 s, 8 x 8 blocks not unrolled 42.0 s,
-// softmin_hd.wgsl and softmean_hd.wgsl 34.4 s. The d <= 3 kernels stay
-// (softmin_small.wgsl and softmean_small.wgsl compile in under a second
-// there and carry the pages' d = 2 work).
+// softmin_hd.wgsl and softmean_hd.wgsl 34.4 s. Below d = 4
+// softmin_small.wgsl and softmean_small.wgsl run (0.6-2.4 s to compile
+// there; they carry the pages' d = 2 work), the d = 2 soft-mean included,
+// which takes pairs_mid.wgsl on hardware.
 //
 // New calls it in the browser (GOOS=js) on a fallback adapter, where a
 // page's first result waits for the compiler; natively a software adapter

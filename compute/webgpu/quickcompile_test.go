@@ -12,7 +12,8 @@ import (
 
 // TestQuickCompile checks the browser's route on a software adapter
 // (Backend.UseQuickCompile): from d = 4 every squared-Euclidean soft-min
-// and soft-mean takes the per-pair kernels, which agree with the float64
+// and soft-mean takes the per-pair kernels (and the d = 2 soft-mean
+// softmean_small.wgsl, not pairs_mid.wgsl), which agree with the float64
 // CPU backend at the tolerances of compute/conformance (d = 4, 16, 64: the
 // mid range and the two hd2 ranges they replace; n = 65, m = 130), and
 // New takes it by default only in the browser on a fallback adapter,
@@ -37,8 +38,8 @@ func TestQuickCompile(t *testing.T) {
 			}
 		}
 	}
-	if be.PerPairRoute(2, 0) {
-		t.Error("UseQuickCompile: d = 2 left softmin_small.wgsl")
+	if be.PerPairRoute(2, 0) || be.PerPairRoute(2, 2) || be.MidRoute(2, 2) {
+		t.Error("UseQuickCompile: d = 2 left softmin_small.wgsl / softmean_small.wgsl")
 	}
 	cpu := compute.NewCPU(0)
 	const n, m, eps = 65, 130, 1.0

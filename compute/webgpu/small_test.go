@@ -6,14 +6,18 @@ import (
 	"testing"
 
 	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/compute/webgpu"
 	"github.com/otplay/otplay/compute/webgpu/gputest"
 	"github.com/otplay/otplay/shaders"
 )
 
-// TestSmallForms runs the unrolled d <= 3 soft-min and soft-mean in every
+// TestSmallForms runs the unrolled d <= 3 soft-min and soft-mean
+// (softmin_small.wgsl at d = 3 too, and softmean_small.wgsl but at d = 2) in every
 // form (two-pass, online, lazy; lazy with its starting maxima sampled from
 // the first 1 or 16 columns) with and without the polynomial exp2
-// (every row, every second or third row) against the float64 CPU backend, at the
+// (every row, every second or third row), and with two or three columns a
+// sweep iteration (SmallOptions.Unroll; three leaves one and two columns
+// to the tail loop of the 256- and 44-column tiles) against the float64 CPU backend, at the
 // conformance tolerances (soft-min: 3e-6 of max|f| + max C + eps;
 // soft-mean: min(2e-3, 1e-4 + 1e-7 max C / eps) of max|V|). N = 130, M =
 // 600: two 256-column tiles in each of the two column splits lavapipe
@@ -25,8 +29,12 @@ import (
 // same way (the first tile holds the maximum, later tiles underflow).
 func TestSmallForms(t *testing.T) {
 	be := gputest.Raw(t)
-	saved := be.Small
-	defer func() { be.Small = saved }()
+	saved, savedMeanUnroll, savedMid := be.Small, be.SoftMeanUnroll, be.MidShape()
+	defer func() { be.Small, be.SoftMeanUnroll = saved, savedMeanUnroll; be.SetMidShape(savedMid) }()
+	be.SoftMeanUnroll = 0 // the soft-mean follows be.Small.Unroll
+	// The d = 3 soft-min on softmin_small.wgsl too (its default is
+	// pairs_mid.wgsl: TestMidSmallMean).
+	be.SetMidShape(webgpu.MidShape{SoftMinMin: shaders.MidMinDim})
 	cpu := compute.NewCPU(0)
 	const n, m, eps = 130, 600, 0.05
 	for d := 1; d <= 3; d++ {
@@ -52,7 +60,9 @@ func TestSmallForms(t *testing.T) {
 			maxC := float64(d)
 			for _, o := range []shaders.SmallOptions{{Form: shaders.TwoPass}, {Form: shaders.OnePass}, {Form: shaders.Lazy},
 				{Form: shaders.Lazy, PolyEvery: 1}, {Form: shaders.TwoPass, PolyEvery: 3}, {Form: shaders.OnePass, PolyEvery: 2},
-				{Form: shaders.Lazy, Sample: 1}, {Form: shaders.Lazy, Sample: 16}} {
+				{Form: shaders.Lazy, Sample: 1}, {Form: shaders.Lazy, Sample: 16},
+				{Form: shaders.Lazy, Sample: 16, Unroll: 2}, {Form: shaders.Lazy, Unroll: 3},
+				{Form: shaders.TwoPass, Unroll: 3}, {Form: shaders.OnePass, Unroll: 2}} {
 				be.Small = o
 				name := fmt.Sprintf("d=%d g=%s %v", d, gname, be.Small)
 				gotF, gotM := smallRun(t, be, x, y, g, n, m, d, eps)

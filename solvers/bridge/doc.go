@@ -43,7 +43,7 @@
 //	v(x, t) = (E[Y | X_t = x] - x) / (1 - t),
 //
 // the Sinkhorn bridge of Pooladian and Niles-Weed 2024 ("Plug-in
-// estimation of Schrodinger bridges"), one Backend.SoftMean per
+// estimation of Schrodinger bridges"), one Backend.SoftMeanY per
 // evaluation, defined for any x. Simulate integrates
 // dX = v(X, t) dt + sigma dW by Euler-Maruyama for new particles;
 // DriftHost evaluates v at host points.

@@ -33,7 +33,7 @@ import (
 // 2024 ("Plug-in estimation of Schrodinger bridges", eq. (9) with their
 // cost |x-y|^2/2 rescaled to ours), defined for any x: out of sample.
 //
-// On the backend it is one SoftMean with Eps' = eps (1 - t), G' = (1 - t) G,
+// On the backend it is one SoftMeanY (c = 1) with Eps' = eps (1 - t), G' = (1 - t) G,
 // LogW = log b and V = Y (since (1 - t) G / (eps (1 - t)) = G / eps), then
 // one Map. At t = 0, E[Y | x] is the entropic map of Pooladian and
 // Niles-Weed 2021.
@@ -68,8 +68,8 @@ func (br *Bridge) ConditionalMean(dst, x compute.Array, n int, t float64) error 
 	if err := br.be.Map(br.gs, compute.MapArgs{Op: compute.OpAxpby, X: br.g, A: 1 - t}); err != nil {
 		return err
 	}
-	return br.be.SoftMean(dst, compute.Pairs{X: x, Y: br.y, N: n, M: br.M, D: br.D,
-		LogW: br.logb, G: br.gs, Eps: br.Eps * (1 - t)}, br.y, br.D)
+	return br.be.SoftMeanY(dst, compute.Pairs{X: x, Y: br.y, N: n, M: br.M, D: br.D,
+		LogW: br.logb, G: br.gs, Eps: br.Eps * (1 - t)}, 1)
 }
 
 // DriftHost is Drift on host slices: it uploads x (n x D), evaluates and

@@ -157,17 +157,7 @@ func BenchmarkSample20NFE(b *testing.B) {
 					}
 					b.ResetTimer()
 					for i := 0; i < b.N; i++ {
-						if err := InitialNoise(be, x, uint64(i)); err != nil {
-							b.Fatal(err)
-						}
-						res, err := Sample(be, e, s, x, n, set)
-						if err != nil {
-							b.Fatal(err)
-						}
-						if res.NFE != 20 {
-							b.Fatalf("NFE %d", res.NFE)
-						}
-						if err := be.Read(out, x); err != nil {
+						if err := sampleOnce(be, e, s, x, n, uint64(i), set, out); err != nil {
 							b.Fatal(err)
 						}
 					}

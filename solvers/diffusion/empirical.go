@@ -15,8 +15,10 @@ import (
 //
 // the posterior mean used as the "optimal denoiser" of Karras et al. 2022
 // (EDM, eq. (57)) and of Kadkhodaie et al. 2024. It is one fused
-// Backend.SoftMean with Y = alpha * data, Eps = 2 sigma^2 = 2 (1 - abar_t),
-// V = data and LogW = log w: O(N M d) work, no N x M matrix. Sampling with
+// Backend.SoftMeanY with Y = alpha * data, Eps = 2 sigma^2 = 2 (1 - abar_t),
+// the values V = Y / alpha = data (c = 1/alpha, so the GPU reads Y once
+// for the cost and the values; SoftMean with V = data below alpha = 1e-6)
+// and LogW = log w: O(N M d) work, no N x M matrix. Sampling with
 // it reproduces (memorises) the data set as sigma -> 0.
 type Empirical struct {
 	b      compute.Backend
@@ -87,8 +89,22 @@ func (e *Empirical) Predict(dst, x compute.Array, n int, at Time) error {
 		return err
 	}
 	p := compute.Pairs{X: x, Y: e.scaled, N: n, M: e.m, D: e.d, LogW: e.logw, Eps: 2 * at.Sigma * at.Sigma}
+	if valuesFromY(at.Alpha) {
+		return e.b.SoftMeanY(dst, p, 1/at.Alpha)
+	}
 	return e.b.SoftMean(dst, p, e.data, e.d)
 }
+
+// minAlphaValuesY is the smallest alpha for which the denoisers (Empirical,
+// GMM) read their values from the scaled columns Y = alpha y as
+// Backend.SoftMeanY(c = 1/alpha): c Y = y exactly in real arithmetic, and
+// float32's relative rounding of alpha y carries over to y unchanged; a
+// smaller alpha (near 0 at the end of some schedules) would send c and c y_0
+// past float32's range, so those take SoftMean with the values y.
+const minAlphaValuesY = 1e-6
+
+// valuesFromY says whether a denoiser at alpha takes SoftMeanY.
+func valuesFromY(alpha float64) bool { return alpha >= minAlphaValuesY && !math.IsInf(alpha, 0) }
 
 // Free releases the backend arrays.
 func (e *Empirical) Free() {

@@ -19,8 +19,9 @@ import (
 //	E[x_0 | x_t = x] = sum_k r_k(x) (mu_k + (alpha s_k^2 / v_k)(x - alpha mu_k)),
 //	grad log p_t(x)  = (alpha E[x_0 | x] - x) / sigma^2.
 //
-// When every s_k is equal the responsibilities are one SoftMean on the
-// backend (Y = alpha mu, Eps = 2 v, LogW = log pi, V = mu) and
+// When every s_k is equal the responsibilities are one SoftMeanY on the
+// backend (Y = alpha mu, Eps = 2 v, LogW = log pi, V = mu = Y / alpha,
+// c = 1/alpha; SoftMean with V = mu below alpha = 1e-6) and
 // D = c x + (1 - c alpha) sum_k r_k mu_k with c = alpha s^2 / v. With
 // unequal s_k Predict reads x back and evaluates the mixture on the host
 // in float64 (one readback per call; fine for the test and teaching sizes
@@ -139,7 +140,13 @@ func (g *GMM) Predict(dst, x compute.Array, n int, at Time) error {
 		return err
 	}
 	p := compute.Pairs{X: x, Y: g.scaled, N: n, M: len(g.Weights), D: g.d, LogW: g.logw, Eps: 2 * v}
-	if err := g.b.SoftMean(g.mean, p, g.means, g.d); err != nil {
+	var err error
+	if valuesFromY(at.Alpha) {
+		err = g.b.SoftMeanY(g.mean, p, 1/at.Alpha) // the means m_k = (alpha m_k) / alpha
+	} else {
+		err = g.b.SoftMean(g.mean, p, g.means, g.d)
+	}
+	if err != nil {
 		return err
 	}
 	return g.b.Map(dst, compute.MapArgs{Op: compute.OpAxpby, X: x, Y: g.mean, A: c, B: 1 - c*at.Alpha})

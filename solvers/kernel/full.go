@@ -267,7 +267,7 @@ func fullCost(be compute.Backend, as *arrays, px compute.Pairs, cx, cy, a []floa
 		if err != nil {
 			return 0, err
 		}
-		if err := be.SoftMean(out, px, px.Y, d); err != nil {
+		if err := be.SoftMeanY(out, px, 1); err != nil {
 			return 0, err
 		}
 		if err := be.SoftMean(out1, px, V1, 1); err != nil {

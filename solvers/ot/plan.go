@@ -70,16 +70,17 @@ func (dv *device) free() {
 }
 
 // softMean returns, for each of the n points pts, the weighted mean of
-// vals (one value row of dv floats per column point) under the plan's
-// conditional law of the columns (toY) or of the rows (!toY).
-func (dv *device) softMean(pts []float64, n int, vals compute.Array, width int, toY bool) ([]float64, error) {
+// the column points (toY) or the row points (!toY) under the plan's
+// conditional law of the columns or rows: Backend.SoftMeanY with c = 1,
+// the values read from the cost's own points.
+func (dv *device) softMean(pts []float64, n int, toY bool) ([]float64, error) {
 	b := dv.b
 	xa, err := b.Upload(pts)
 	if err != nil {
 		return nil, err
 	}
 	defer b.Free(xa)
-	dst, err := b.Alloc(n * width)
+	dst, err := b.Alloc(n * dv.d)
 	if err != nil {
 		return nil, err
 	}
@@ -88,10 +89,10 @@ func (dv *device) softMean(pts []float64, n int, vals compute.Array, width int, 
 	if !toY {
 		pr = compute.Pairs{X: xa, Y: dv.x, N: n, M: dv.n, D: dv.d, LogW: dv.la, G: dv.f, Eps: dv.eps, Cost: dv.cost}
 	}
-	if err := b.SoftMean(dst, pr, vals, width); err != nil {
+	if err := b.SoftMeanY(dst, pr, 1); err != nil {
 		return nil, err
 	}
-	out := make([]float64, n*width)
+	out := make([]float64, n*dv.d)
 	return out, b.Read(out, dst)
 }
 
@@ -133,11 +134,7 @@ func (r *Result) mapPoints(b compute.Backend, pts []float64, toY bool) ([]float6
 		return nil, err
 	}
 	defer dv.free()
-	vals := dv.y
-	if !toY {
-		vals = dv.x
-	}
-	return dv.softMean(pts, k, vals, dv.d, toY)
+	return dv.softMean(pts, k, toY)
 }
 
 // Barycentric returns the barycentric projection of the plan at the

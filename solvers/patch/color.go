@@ -400,7 +400,7 @@ func entropicMap(b compute.Backend, q []float64, p ot.Problem, res *ot.Result, p
 	if a.err != nil {
 		return nil, a.err
 	}
-	a.do(b.SoftMean(dst, compute.Pairs{X: qa, Y: ya, N: n, M: p.M, D: d, LogW: lb, G: g, Eps: res.Eps}, ya, d))
+	a.do(b.SoftMeanY(dst, compute.Pairs{X: qa, Y: ya, N: n, M: p.M, D: d, LogW: lb, G: g, Eps: res.Eps}, 1))
 	out := a.read(dst)
 	if !partial || a.err != nil {
 		return out, a.err

@@ -31,6 +31,37 @@ import (
 
 func f32(v float64) uint32 { return math.Float32bits(float32(v)) }
 
+// probeCooperativeMatrix says whether wgpu-native v29 offers the tensor
+// cores to WGSL on this adapter: whether the adapter lists
+// WGPUNativeFeature_CooperativeMatrix (wgpu's experimental
+// EXPERIMENTAL_COOPERATIVE_MATRIX; its wgpu.h: "currently only supports
+// 8x8 f32 matrices", offered on Vulkan only where the driver lists an
+// 8x8x8 f32 configuration), and where it does, whether a device with it
+// opens and a coop_mat shader compiles (PROBE_COOPMAT=1).
+func probeCooperativeMatrix(ad *wgpu.Adapter, info wgpu.AdapterInfo) {
+	offered := ad.HasFeature(wgpu.NativeFeatureCooperativeMatrix)
+	fmt.Printf("wgpu-native v29 cooperative matrix: %s (%s): adapter offers it: %v\n", info.Device, info.BackendType, offered)
+	if !offered {
+		return
+	}
+	lim := ad.GetLimits()
+	dev, err := ad.RequestDevice(&wgpu.DeviceDescriptor{RequiredFeatures: []wgpu.FeatureName{wgpu.NativeFeatureCooperativeMatrix}, RequiredLimits: &lim})
+	if err != nil {
+		fmt.Println("cooperative matrix device:", strings.Join(strings.Fields(err.Error()), " "))
+		return
+	}
+	src := "enable wgpu_cooperative_matrix;\n@group(0) @binding(0) var<storage, read_write> o: array<f32>;\n" +
+		"@compute @workgroup_size(32) fn main() { var a = coopLoad<coop_mat8x8<f32, A>>(&o[0], 8u); " +
+		"var b = coopLoad<coop_mat8x8<f32, B>>(&o[64], 8u); var c = coopLoad<coop_mat8x8<f32, C>>(&o[128], 8u); " +
+		"c = coopMultiplyAdd(a, b, c); coopStore(c, &o[128], 8u); }"
+	_, err = dev.TryCreateShaderModule(&wgpu.ShaderModuleDescriptor{WGSLSource: &wgpu.ShaderSourceWGSL{Code: src}})
+	msg := "compiles"
+	if err != nil {
+		msg = strings.Join(strings.Fields(err.Error()), " ")
+	}
+	fmt.Println("cooperative matrix shader:", msg)
+}
+
 func main() {
 	wgpu.SetLogLevel(wgpu.LogLevelOff)
 	inst := wgpu.CreateInstance(&wgpu.InstanceDescriptor{Backends: wgpu.InstanceBackend(1)}) // Vulkan only
@@ -40,6 +71,11 @@ func main() {
 		return
 	}
 	info := ad.GetInfo()
+	if os.Getenv("PROBE_COOPMAT") == "1" {
+		wgpu.SetLogLevel(wgpu.LogLevelInfo) // the binding drops request_device's message; wgpu logs it
+		probeCooperativeMatrix(ad, info)
+		return
+	}
 	var want []wgpu.FeatureName
 	for _, f := range []wgpu.FeatureName{wgpu.FeatureNameShaderF16, wgpu.FeatureNameSubgroups, wgpu.NativeFeatureSubgroup} {
 		if ad.HasFeature(f) {

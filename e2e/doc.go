@@ -7,13 +7,13 @@
 // named by $OTPLAY_WASM, with its .gz if present, as make test does),
 // copy the icons and style sheet of web/ beside it, start server.New on
 // 127.0.0.1:0, and
-// share one browser between tests, one tab each. The heaviest tests and
-// their parts run side by side after the others, a tab each, two at a
-// time on 2 cores (t.Parallel: TestToursLoadAndCompute a page a tab,
+// share one browser between tests, one tab each. The heaviest tests run
+// side by side after the others, a tab per part, two at a time on 2 cores
+// (t.Parallel: TestToursLoadAndCompute a page a tab,
 // TestReaderSeesPictureFirst a width a tab, TestBarycenterPage's three
-// cases, TestValidatePageWebGPU, TestDiffusionPageTraining's two
-// backends): a tab computing on the one-thread wasm CPU keeps about one
-// core busy. Every page load collects
+// cases, TestValidatePageWebGPU; TestDiffusionPageTraining's two backends
+// side by side in place): a tab computing on the one-thread wasm CPU
+// keeps about one core busy. Every page load collects
 // the browser console: any console.error, uncaught exception, unhandled
 // rejection or browser-log error (a 404, a CSP violation) fails the test.
 //

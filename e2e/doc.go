@@ -30,5 +30,6 @@
 // the screen from Xvfb's framebuffer file. Missing tools skip them, or fail
 // them under OTPLAY_REQUIRE_BROWSER=1.
 //
-// Run: go test ./e2e/ (about 10-30 s on 2 cores with a warm build cache).
+// Run: go test ./e2e/ (make e2e), about 6 minutes on the 2-core
+// development VM (352 and 394 s at load averages 5-6, 2026-12-06).
 package e2e

@@ -69,4 +69,14 @@
 // with the index of a bad value named, and a cancelled context stops a
 // solve, divergence, sample or bridge run at its next operation with no
 // array left on the backend.
+//
+// # Native only
+//
+// Every file but this one is built with `//go:build !js`: the runs open
+// backends through gpu.Adapters and compute/webgpu's native opener, read
+// and write files, and serve otplay's command line and server, none of
+// which exist in the browser build (the playground's pages run the
+// solvers through package play instead). Under GOOS=js the package is
+// this documentation only, so `GOOS=js go vet ./batch` is clean and a
+// browser package that imported batch would fail to build by name.
 package batch

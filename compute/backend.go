@@ -148,7 +148,8 @@ type Backend interface {
 	// eq. (57)): with the columns Y = alpha y of data y, c = 1/alpha gives
 	// E[x_0 | x_t] = sum_j p_j y_j; with c = 1, the barycentric projection
 	// above. Backends read Y once for the cost and the values where their
-	// kernels can (the GPU's for 4 <= D <= 16, |x - y|^2); the others
+	// kernels can (the GPU's for 4 <= D <= 16, |x - y|^2, from D = 10 only
+	// from N = 3e4 rows); the others
 	// compute SoftMean(dst, p, p.Y, p.D) and scale it by c. c must be
 	// finite (0 and negative values are allowed); p needs Y and D (M x D
 	// values) even with a Cost.Matrix.

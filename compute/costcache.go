@@ -93,16 +93,27 @@ const DefaultCostCacheBytes = 256 << 20
 const MaxDefaultCostCacheBytes = 8 << 30
 
 // defaultCostCacheBudget is the budget without OTPLAY_CPU_COST_CACHE_MIB:
-// costCacheBudgetFor of the process's memory limit (the cgroup's, else
-// the machine's; 0 where neither is known).
+// costCacheBudgetFor of processMemory.
 func defaultCostCacheBudget() int64 {
-	limit, err := memlimit.FromCgroup()
-	if err != nil || limit == 0 {
-		if limit, err = memlimit.FromSystem(); err != nil {
-			limit = 0
-		}
+	return costCacheBudgetFor(processMemory())
+}
+
+// processMemory is the memory the process may use: the smaller of the
+// cgroup's limit and the machine's memory, either where only one is
+// known (a cgroup may set a limit above the machine's memory), 0 where
+// neither is.
+func processMemory() uint64 {
+	group, gerr := memlimit.FromCgroup()
+	system, serr := memlimit.FromSystem()
+	switch {
+	case gerr == nil && group > 0 && serr == nil && system > 0:
+		return min(group, system)
+	case gerr == nil && group > 0:
+		return group
+	case serr == nil:
+		return system
 	}
-	return costCacheBudgetFor(limit)
+	return 0
 }
 
 // costCacheBudgetFor is an eighth of memory bytes, clamped to

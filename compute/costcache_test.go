@@ -521,12 +521,10 @@ func TestCostCacheDefaultBudget(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		return
 	}
-	limit, err := memlimit.FromCgroup()
-	if err != nil || limit == 0 {
-		limit, err = memlimit.FromSystem()
-	}
-	if err != nil || limit < 1<<20 {
-		t.Fatalf("Linux: memory limit %d, %v: want the cgroup's or /proc's", limit, err)
+	limit := processMemory()
+	system, err := memlimit.FromSystem()
+	if err != nil || limit < 1<<20 || limit > system {
+		t.Fatalf("Linux: memory limit %d (the machine's %d, %v): want the cgroup's or /proc's, at most the machine's", limit, system, err)
 	}
 	if got, want := defaultCostCacheBudget(), costCacheBudgetFor(limit); got != want {
 		t.Errorf("default budget %d, want %d (an eighth of %d)", got, want, limit)

@@ -102,8 +102,10 @@ func (c *CPU) softMin2D(out []float64, xs, ys, h []float64, m int, outk float64)
 				M = max(M, float64(t))
 			}
 			var S float64
-			for l, t := range ms[8:] {
-				S += float64(t) * math.Exp2(float64(ms[l])-M)
+			if M > -1e30 { // else no column had weight (every h_j -Inf): S = 0, f_i = +Inf
+				for l, t := range ms[8:] {
+					S += float64(t) * math.Exp2(float64(ms[l])-M)
+				}
 			}
 			out[i] = outk * (M + math.Log2(S))
 		}

@@ -12,7 +12,8 @@
 // image of the columns themselves, which the library's callers run: the
 // exact denoiser (Y = alpha x the data, c = 1/alpha), the entropic maps
 // and the bridge drift (c = 1); the GPU's d = 4 to 16 kernels then read Y
-// once for the cost and the values, the CPU backends compute SoftMean of
+// once for the cost and the values (from d = 10 only from N = 3e4 rows),
+// the CPU backends compute SoftMean of
 // V = Y and scale it.
 // Around them: element-wise Map, Sum, small
 // MatMul, GatherSum, SortRows and a counter-based RNG (Philox4x32-10) whose
@@ -75,8 +76,13 @@
 // row's sum +Inf, so the soft-min -Inf and the soft-mean the plain mean
 // of those columns' values; an infinite coordinate is a cost of +Inf;
 // NaN gives NaN (TestInfinitePotential, TestNaNPotential,
-// TestNonFinitePoints). The GPU backend gives NaN for the +Inf bias
-// (seen on lavapipe).
+// TestNonFinitePoints). The GPU backend gives the same: its fast kernels
+// leave such rows NaN or infinite, and every squared-Euclidean SoftMin
+// and SoftMean computes those rows again with these loops (in the merge
+// of a split soft-min, else in exact_rows.wgsl after the call;
+// compute/webgpu's "Special values", TestSpecialValues). Other ground
+// costs on the GPU still give NaN for a +Inf bias. The conformance suite
+// checks every backend on these values (conformance.SpecialCases).
 //
 // All use every core (GOMAXPROCS goroutines over rows; the fast soft-min
 // and soft-mean hand rows out 64 at a time as cores free up). The fast kernels

@@ -248,3 +248,49 @@ func TestNaNPointAfterWrite(t *testing.T) {
 		check("after a write through Data", 7)
 	}
 }
+
+// TestNoWeightRow: with every log-weight -Inf no column has weight, so
+// the soft-min is -eps log 0 = +Inf and the soft-mean 0 / 0 = NaN, as in
+// the reference loops (rowLSE, rowMean); -Inf is no special input to
+// allFinite, so the fast loops see it. The float32 vector loop at d = 2
+// (softMin2D) started its maxima at its padding's -1e30 and gave
+// 2.08e29 (-eps ln 2 (-1e30)) at eps = 0.3.
+func TestNoWeightRow(t *testing.T) {
+	const n, eps = 5, 0.3
+	bs := []*CPU{NewCPURef(0)}
+	bs = append(bs, everyLoops(NewCPU)...)
+	bs = append(bs, everyLoops(NewCPUFast)...)
+	for _, d := range []int{1, 2, 3, 8, 64} {
+		for _, m := range []int{1, 9, 70} {
+			for _, b := range bs {
+				name := fmt.Sprintf("%s/%v/d=%d/m=%d", b.Info().Name, b.loops, d, m)
+				lw := make([]float64, m)
+				for j := range lw {
+					lw[j] = math.Inf(-1)
+				}
+				up := func(v []float64) Array {
+					a, err := b.Upload(v)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return a
+				}
+				x, y := up(normals(1, n*d, 0)), up(normals(2, m*d, 0))
+				p := Pairs{X: x, Y: y, N: n, M: m, D: d, LogW: up(lw), G: up(normals(5, m, 0)), Eps: eps}
+				got, gotMean := reduceBoth(t, b, p, y)
+				for i, v := range got {
+					if !math.IsInf(v, 1) {
+						t.Errorf("%s: soft-min f[%d] = %g, want +Inf", name, i, v)
+						break
+					}
+				}
+				for i, v := range gotMean {
+					if !math.IsNaN(v) {
+						t.Errorf("%s: soft-mean[%d] = %g, want NaN", name, i, v)
+						break
+					}
+				}
+			}
+		}
+	}
+}

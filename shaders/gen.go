@@ -245,6 +245,7 @@ func SoftMinHD(d, rb, kc int) (string, error) {
 	var rowInit, accInit, inner, tileEnd, red strings.Builder
 	for r := 0; r < rb; r++ {
 		fmt.Fprintf(&rowInit, "  var m%d = NEG;\n  var s%d = 0.0;\n", r, r)
+		fmt.Fprintf(&red, "  s%d = no_weight(m%d, s%d);\n", r, r, r)
 		fmt.Fprintf(&red, "  sh[2u * ((ty + %du) * 16u + tx)] = m%d;\n  sh[2u * ((ty + %du) * 16u + tx) + 1u] = s%d;\n", 16*r, r, 16*r, r)
 		fmt.Fprintf(&inner, "        let a%d = sh[xo + %du];\n", r, 16*r)
 	}
@@ -267,7 +268,7 @@ func SoftMinHD(d, rb, kc int) (string, error) {
 		}
 		fmt.Fprintf(&tileEnd, "    let tm%d = %s;\n", r, tm)
 		fmt.Fprintf(&tileEnd, "    if (tm%d > m%d) { s%d *= exp2(m%d - tm%d); m%d = tm%d; }\n", r, r, r, r, r, r, r)
-		fmt.Fprintf(&tileEnd, "    if (tm%d > NEG) { s%d += %s; }\n", r, r, strings.Join(sum, " + "))
+		fmt.Fprintf(&tileEnd, "    s%d += %s;\n", r, strings.Join(sum, " + "))
 	}
 	bm := 16 * rb
 	return Template("softmin_hd", map[string]int{"D": d, "RB": rb, "KC": kc, "SHF": 2 * bm * max(kc, 16)},

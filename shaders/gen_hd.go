@@ -271,8 +271,11 @@ func SoftMinHD2(d, rm, rn, kc, prefetch int, unroll bool, polyEvery int) (string
 			sum = append(sum, fmt.Sprintf("vsum(%s(acc%d_%d - m%d))", exp, r, b, r))
 		}
 		fmt.Fprintf(&tileEnd, "    let tm%d = %s;\n", r, nestMax(tm))
-		fmt.Fprintf(&tileEnd, "    if (tm%d > NEG) {\n      if (tm%d > m%d) { s%d *= exp2(m%d - tm%d); m%d = tm%d; }\n      s%d += %s;\n    }\n",
-			r, r, r, r, r, r, r, r, r, strings.Join(sum, " + "))
+		fmt.Fprintf(&tileEnd, "    if (tm%d > m%d) { s%d *= exp2(m%d - tm%d); m%d = tm%d; }\n    s%d += %s;\n",
+			r, r, r, r, r, r, r, r, strings.Join(sum, " + "))
+	}
+	for r := 0; r < rm; r++ {
+		fmt.Fprintf(&red, "  s%d = no_weight(m%d, s%d);\n", r, r, r)
 	}
 	for a := 0; a < rm/4; a++ {
 		fmt.Fprintf(&red, "  sh[%du + ty * 16u + tx] = vec4<f32>(m%d, m%d, m%d, m%d);\n", 256*a, 4*a, 4*a+1, 4*a+2, 4*a+3)
@@ -416,6 +419,9 @@ func SoftMeanHD2(d, dv, rm, kc int, pf, unroll bool) (string, error) {
 	finish.WriteString("  workgroupBarrier();\n")
 	for a := 0; a < quads; a++ {
 		fmt.Fprintf(&finish, "  var s4_%d = vec4<f32>(0.0);\n  for (var q = 0u; q < 16u; q++) { s4_%d += sh[%du + ty * 16u + q]; }\n", a, a, 256*a)
+		// A row whose maximum stayed NEG had no weight but the padding
+		// columns' 2^(NEG - NEG) = 1: its sum is 0 (the reference's 0 / 0).
+		fmt.Fprintf(&finish, "  s4_%d = select(s4_%d, vec4<f32>(0.0), mr%d <= vec4<f32>(NEG));\n", a, a, a)
 	}
 	owner := "true"
 	if cg < 16 {

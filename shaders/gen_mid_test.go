@@ -1,6 +1,7 @@
 package shaders
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -200,5 +201,38 @@ func TestSmallUnroll(t *testing.T) {
 	}
 	if _, err := SoftMinSmall(2, 4, 128, 256, SmallOptions{Unroll: 9}); err == nil {
 		t.Error("SoftMinSmall accepted Unroll 9")
+	}
+}
+
+// TestPairsMidFactorBelow: the soft-mean that stages F_j V_j factors
+// columns down to FactorBelowValues (60) below the tile's reference, the
+// soft-min and the soft-mean of V = Y from the coordinates down to
+// FactorBelow (120); see FactorBelowValues.
+func TestPairsMidFactorBelow(t *testing.T) {
+	o := MidOptions{R: 2, WG: 64, Tile: 64, Factor: true}
+	staged, err := SoftMeanMid(8, 8, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	packed, err := SoftMeanMid(2, 2, MidOptions{R: 2, WG: 64, Tile: 64, Factor: true, Pack: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	min8, err := SoftMinMid(8, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.ValuesAreY = true
+	fromY, err := SoftMeanMid(8, 8, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]struct {
+		src  string
+		want int
+	}{"staged": {staged, FactorBelowValues}, "packed": {packed, FactorBelowValues}, "soft-min": {min8, FactorBelow}, "V = Y": {fromY, FactorBelow}} {
+		if w := fmt.Sprintf("const FACTOR_BELOW: f32 = %d.0;", c.want); !strings.Contains(c.src, w) {
+			t.Errorf("%s: no %q", name, w)
+		}
 	}
 }

@@ -32,11 +32,16 @@ fn cost(i: u32, j: u32) -> f32 {
   return powerCost(c);
 }
 
-// powerCost returns |x - y|^P from c = |x - y|^2.
+// powerCost returns |x - y|^P from c = |x - y|^2. A NaN or +Inf c is
+// returned as it is, tested on the bits: WGSL leaves pow of NaN
+// indeterminate, and lavapipe's, computed from the exponent bits, was
+// finite (a NaN coordinate then gave a column no weight and a row a
+// finite soft-min; TestCostNaNPoints).
 fn powerCost(c: f32) -> f32 {
   if (P.power == 2.0) { return c; }
   if (P.power == 1.0) { return sqrt(c); }
   if (c <= 0.0) { return 0.0; }
+  if ((bitcast<u32>(c) & 0x7f800000u) == 0x7f800000u) { return c; }
   return pow(c, 0.5 * P.power);
 }
 

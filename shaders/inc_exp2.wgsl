@@ -15,6 +15,10 @@
 // float32's resolution next to the sum's largest term, which is >= 1 in
 // every caller), and t >= 128 gives NaN where exp2 gives +Inf (both fail
 // the Lazy form's check `s < LAZY_LIMIT`, which is what it relies on).
+// The clamp turns a NaN t into -126 (max and min drop a NaN beside a
+// number on lavapipe and NVIDIA): a NaN logit is then lost, and the row
+// comes out finite, which exact_rows.wgsl does not redo (compute/webgpu's
+// Special values).
 // Muller et al., "Handbook of Floating-Point Arithmetic" (2018), sec. 10.2
 // (range reduction) on the Cody-Waite split.
 fn exp2_fma(t: f32) -> f32 {

@@ -9,8 +9,13 @@
 // output each; 16 x 16 tiles of op(A) and op(B) pass through workgroup
 // memory (2 KiB), the classic shared-memory tiling. Grid: (ceil(m/16),
 // ceil(n/16)).
+//
+// The sum runs over l in [k0, k1) and adds dst's value when acc != 0: a
+// software adapter (llvmpipe ends a shader's loops after 65,535
+// iterations) takes k in chunks, one dispatch each (compute/webgpu's
+// MatMul); hardware takes [0, k) at once.
 
-struct Params { n: u32, k: u32, m: u32, ta: u32, tb: u32, p0: u32, p1: u32, p2: u32 }
+struct Params { n: u32, k: u32, m: u32, ta: u32, tb: u32, k0: u32, k1: u32, acc: u32 }
 
 @group(0) @binding(0) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
@@ -37,7 +42,8 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
   let i = wid.y * 16u + lid.y;
   let j = wid.x * 16u + lid.x;
   var acc = 0.0;
-  for (var l0 = 0u; l0 < P.k; l0 += 16u) {
+  if (P.acc != 0u && i < P.n && j < P.m) { acc = dst[i * P.m + j]; }
+  for (var l0 = P.k0; l0 < P.k1; l0 += 16u) {
     ta[lid.y][lid.x] = opA(i, l0 + lid.x);
     tb[lid.y][lid.x] = opB(l0 + lid.y, j);
     workgroupBarrier();

@@ -126,7 +126,9 @@ const NEG: f32 = -3.0e38;
 const LAZY_LIMIT: f32 = 1.8446744e19;
 
 // Column constants outside [Href - FACTOR_BELOW, Href + FACTOR_ABOVE]
-// are not factored (shaders.MidOptions.Factor).
+// are not factored (shaders.MidOptions.Factor; FACTOR_BELOW is 60 where
+// the soft-mean stages F_j V_j, which stays a normal float32 for
+// 2^-66 <= |V_j| <= 2^68: shaders.FactorBelowValues).
 const FACTOR_BELOW: f32 = {{FACTOR_BELOW}}.0;
 const FACTOR_ABOVE: f32 = {{FACTOR_ABOVE}}.0;
 

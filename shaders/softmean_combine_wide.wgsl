@@ -1,5 +1,8 @@
 // softmean_combine_wide.wgsl: merges the per-split partials of
-// softmean_hd2.wgsl into the soft-mean (webgpu.HDShape.MeanCombine 2, the
+// softmean_hd2.wgsl into the soft-mean (and those of softmean.wgsl,
+// softmean_small.wgsl and pairs_mid.wgsl on a software adapter where
+// softmean_combine.wgsl's (DV + 2) nsplit loop iterations a row would meet
+// llvmpipe's limit; compute/webgpu's combineSoftMean) (webgpu.HDShape.MeanCombine 2, the
 // default: the whole soft-mean at N = 1e4, d = 64 took 1.03 ms on the
 // H100 with it against 1.16 with the per-row merge), as
 // softmean_cost_combine.wgsl does, with one invocation per row and group

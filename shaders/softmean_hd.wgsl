@@ -122,6 +122,9 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_inde
     // P_tile x V_tile, DVC value columns at a time.
 {{PV}}
   }
+  // A row whose maximum stayed NEG had no weight but the padding
+  // columns' 2^(NEG - NEG) = 1: its sum is 0 (the reference's 0 / 0).
+  if (m <= NEG) { s = 0.0; }
   let i = row0 + pr;
   if (i < P.n) {
     if (P.nsplit == 1u) {

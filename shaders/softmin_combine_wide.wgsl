@@ -9,16 +9,26 @@
 // instead of 2 nsplit, then lane 0 merges the LANES pairs from workgroup
 // memory the same way and writes dst[i] = outk (m + log2 s).
 //
-// Bindings: 0 dst (n), 1 part (2*n*nsplit), 2 uniform Params (as
-// softmin_combine.wgsl).
+// Bindings: 0 dst (n), 1 part (2*n*nsplit), 2 X, 3 Y, 4 LW, 5 G, 6 uniform
+// Params (as softmin_combine.wgsl, whose exact redo of rows left NaN or
+// infinite lane 0 runs here).
 // Workgroup: 64 invocations = 64 / LANES rows; the grid folds past 65,535
 // workgroups into y.
 
-struct Params { n: u32, nsplit: u32, gx: u32, pad: u32, outk: f32, p1: f32, p2: f32, p3: f32 }
+struct Params {
+  n: u32, nsplit: u32, gx: u32, exact: u32, outk: f32, p1: f32, p2: f32, p3: f32,
+  m: u32, d: u32, has_w: u32, has_g: u32, inv_eps: f32, eps: f32, p4: u32, p5: u32,
+}
 
 @group(0) @binding(0) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(1) var<storage, read> part: array<f32>;
-@group(0) @binding(2) var<uniform> P: Params;
+@group(0) @binding(2) var<storage, read> X: array<f32>;
+@group(0) @binding(3) var<storage, read> Y: array<f32>;
+@group(0) @binding(4) var<storage, read> LW: array<f32>;
+@group(0) @binding(5) var<storage, read> G: array<f32>;
+@group(0) @binding(6) var<uniform> P: Params;
+
+//#include inc_exact.wgsl
 
 const LANES: u32 = {{LANES}}u;
 const ROWS: u32 = 64u / LANES;
@@ -51,6 +61,8 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
       s = s * exp2(m - mn) + p.y * exp2(p.x - mn);
       m = mn;
     }
-    dst[i] = P.outk * (m + log2(s));
+    var f = P.outk * (m + log2(s));
+    if (P.exact != 0u && !finite(f)) { f = exact_softmin(i); }
+    dst[i] = f;
   }
 }

@@ -57,6 +57,8 @@ const NEG: f32 = -3.0e38;
 // tile, the row merge (2 * 16 * BM words): SHF = 2 * BM * max(KC, 16).
 var<workgroup> sh: array<f32, {{SHF}}>;
 
+//#include inc_noweight.wgsl
+
 @compute @workgroup_size(16, 16)
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32,
         @builtin(workgroup_id) wid: vec3u) {
@@ -95,7 +97,8 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_inde
       workgroupBarrier();
     }
     // Columns past j1 hold zeros in the tile, so their v is exactly NEG;
-    // until a row has seen a real column, tm == NEG and nothing is added.
+    // until a row has seen a real column, its m is NEG and no_weight drops
+    // what they added.
 {{TILE_END}}
   }
   // Merge the 16 partial (max, sum) of each row.

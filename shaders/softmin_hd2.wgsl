@@ -72,6 +72,8 @@ var<workgroup> sh: array<vec4<f32>, {{SH}}>;
 //#include inc_vec4.wgsl
 //#include inc_exp2.wgsl
 
+//#include inc_noweight.wgsl
+
 // exp2_fma4 is exp2_fma on each lane (the rows of shaders.SoftMinHD2's
 // polyEvery).
 fn exp2_fma4(v: vec4<f32>) -> vec4<f32> {
@@ -93,7 +95,8 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_inde
     }
     let h0 = (j0 + t * BN) / 4u + tx;
     // Padding columns have H = NEG and Y' = 0, so v is exactly NEG; until
-    // a row has seen a real column, tm == NEG and nothing is added.
+    // a row has seen a real column, its m is NEG and no_weight drops what
+    // they added.
 {{TILE_END}}
   }
 {{RED_WRITE}}

@@ -12,6 +12,13 @@
 // tolerances below in units of the largest cost; malformed costs must be
 // refused.
 //
+// Special values (special.go, SpecialCases): +Inf, -Inf and NaN
+// potentials and log-weights, NaN and infinite coordinates in a row, a
+// column and y_0, at d = 1, 2, 3, 8 and 64; SoftMin and SoftMean must give
+// the NaN or the infinity that compute.NewCPURef's plain loops give (a
+// +Inf potential: the soft-min -Inf, the soft-mean the mean of those
+// columns' values) and the finite entries within the tolerances below.
+//
 // SoftMeanY (softmeany.go), the soft-mean of the values c Y that the exact
 // denoiser runs, against c times the reference soft-mean of V = Y and the
 // backend's own SoftMean of an array c Y, at d = 1 to 64 (every GPU
@@ -98,6 +105,7 @@ func suite(b compute.Backend, opts Options) []check {
 	all = append(all, softMeanChecks(b, opts)...)
 	all = append(all, softMeanYChecks(b, opts)...)
 	all = append(all, costChecks(b, opts)...)
+	all = append(all, specialChecks(b, opts)...)
 	all = append(all, mapChecks(b)...)
 	all = append(all, sumChecks(b)...)
 	all = append(all, matMulChecks(b)...)

@@ -8,15 +8,20 @@ import (
 	"github.com/otplay/otplay/compute"
 )
 
-// softMeanYCases are the (n, m, d) of SoftMeanY's checks: d = 1, 2, 3
-// (softmean_small.wgsl on the GPU), 4, 8 and 16 (pairs_mid.wgsl's values
-// read from Y, its range's ends and middle), 17 and 64 (softmean_hd*.wgsl,
-// SoftMean of V = Y then a scaling Map); n != m, sizes either side of a
-// 64-wide workgroup, and a long column range (m = 4097) over few rows,
-// which the GPU splits across workgroups (the partials carry the scale).
+// softMeanYCases are the (n, m, d) of SoftMeanY's checks: d = 1 and 3
+// (softmean_small.wgsl on the GPU), 2 (pairs_mid.wgsl with Y staged as the
+// values), 4, 8 and 16 (pairs_mid.wgsl's values read from Y, its range's
+// ends and middle), 17 and 64 (softmean_hd*.wgsl, SoftMean of V = Y then
+// a scaling Map); n != m, sizes either side of a 64-wide workgroup, one
+// column (m = 1), and a long odd column range (m = 4097) over few rows,
+// which the GPU splits across workgroups (the partials carry the scale)
+// into ranges that end on a column the two-column sweep takes alone: at
+// d = 1, 2, 3, 8 and 16, so that every kernel's partials are checked
+// (the Quick suite's even entries split d = 1, 2, 3 and 8).
 var softMeanYCases = []struct{ n, m, d int }{
-	{63, 130, 1}, {65, 4097, 2}, {4097, 63, 2}, {1, 64, 3},
-	{65, 130, 4}, {63, 4097, 8}, {130, 65, 16}, {64, 63, 17}, {65, 130, 64},
+	{63, 4097, 1}, {63, 130, 1}, {65, 4097, 2}, {4097, 63, 2}, {1, 4097, 3},
+	{65, 130, 4}, {63, 4097, 8}, {9, 1, 4}, {130, 65, 16}, {31, 4097, 16},
+	{64, 63, 17}, {65, 130, 64}, {5, 1, 2},
 }
 
 // softMeanYScales are the value scales c of SoftMeanY's checks: the exact

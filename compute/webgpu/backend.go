@@ -204,8 +204,57 @@
 // with one column an iteration took 4.34 ms, unfactored 4.31, from the
 // coordinates (V = Y, 7 operations) 4.35; two columns an iteration 3.52.
 // The d = 3 soft-mean stays on softmean_small.wgsl (4.87 against 5.25 on
-// pairs_mid.wgsl, call 2; OTPLAY_SOFTMEAN_MID_MIN=1 or 3 moves d = 1 or 3
-// there, 3 keeps d = 2 off it).
+// pairs_mid.wgsl, call 2; OTPLAY_SOFTMEAN_MID_MIN=1 moves d = 1 and 3
+// there, 3 moves d = 3 and takes d = 2 off it, 4 keeps every d <= 3 off).
+//
+// # Special values
+//
+// Every squared-Euclidean SoftMin and SoftMean returns what compute's
+// reference loops return (compute.rowLSE, rowMean; package compute's
+// doc): a +Inf column potential gives every row's soft-min -Inf and its
+// soft-mean the mean of the +Inf columns' values; -Inf potentials and
+// log-weights are columns of zero weight; an infinite coordinate is a
+// cost of +Inf (a row at infinity: soft-min +Inf, soft-mean NaN; a column
+// at infinity: no weight); NaN gives NaN. The tuned kernels are not
+// changed for this (no work per pair; the high-d kernels only sum every
+// tile, with no test of its maximum, and zero the sum of a row whose
+// maximum stayed at their padding's, inc_noweight.wgsl: max drops a NaN
+// beside a number, and a skipped NaN or the padding's weight left such
+// rows finite, TestSpecialBlocks): their shift by a maximum taken
+// before the sum and their expanded costs turn these inputs into NaN or
+// Inf rows, which are then computed again with the reference's online
+// log-sum-exp (inc_exact.wgsl): by the merge of a split soft-min itself
+// (softmin_combine.wgsl, softmin_combine_wide.wgsl: one test a row, no
+// extra dispatch), else by exact_rows.wgsl, one more dispatch after the
+// call (exact.go) that reads each row's result: O(N) reads for the
+// soft-min and O(N dv) for the soft-mean where nothing is special. A row
+// redone costs O(M (d + dv)) in one invocation, untiled: one +Inf
+// potential makes every row -Inf, and on lavapipe it made a soft-min at
+// N = M = 2048 7.5x (d = 2) and 10x (d = 64) slower (not measured on
+// hardware, where the tiled kernels' lead over such loops is larger; a
+// solver whose potentials turned infinite should stop, not iterate). This
+// needs exp2 of NaN to be NaN, as on lavapipe, NVIDIA's GPUs and
+// SwiftShader through naga; SwiftShader through Chromium's Tint left a
+// NaN potential's soft-min at d = 64 finite and wrong, so on software
+// adapters special_scan.wgsl first scans the inputs (O(N d + M d), one
+// dispatch) and a marked call has every row redone, by exact_rows.wgsl,
+// which there takes the columns in chunks under the loop limit.
+// The polynomial exps (exp2_fma, inc_exp2.wgsl: OTPLAY_SMALL_POLY,
+// OTPLAY_HD_POLY, off by default) clamp their argument, which turns a NaN
+// into 2^-126: with them a NaN potential, log-weight or coordinate gives a
+// finite, wrong soft-min where no scan runs (hardware; TestSpecialValues
+// fails so on lavapipe with scan -1).
+// OTPLAY_EXACT_SCAN=1 scans on hardware too; OTPLAY_EXACT_ROWS=0 leaves
+// the redo out (special values then come back NaN), for measuring its
+// cost: on an H100 within run-to-run noise (bench/gpu/margin.sh, three
+// rounds each, 2026-12-06: the d = 2 soft-mean 3.46-3.48 against
+// 3.48-3.49 ms at 1e5, 0.076-0.081 against 0.073-0.077 ms at 1e4; the d
+// = 2 Sinkhorn iteration at 1e4 0.102-0.103 against 0.088-0.100 ms).
+// Other ground costs (cost.go) still give NaN for a +Inf potential. Checked by TestSpecialValues over every route
+// (d = 1..3, 8, 32, 64, the generic kernels, split and unsplit column
+// ranges, chunked), TestSpecialBlocks (NaN over whole tiles and beside
+// the padding, rows with no weight, on the high-d routes) and by the
+// conformance suite on every backend.
 //
 // In the browser on a software adapter (SwiftShader) the soft-min and
 // soft-mean from d = 4 take the per-pair kernels instead, which compile in
@@ -230,13 +279,28 @@ import (
 
 // Backend runs compute ops on a WebGPU device.
 type Backend struct {
-	dev     *gpu.Device
-	dummy   *gpu.Buffer // bound where an optional input is absent
-	scratch *gpu.Buffer // SoftMin's per-split partials, grown on demand
-	bias    *gpu.Buffer // softmin_hd.wgsl's column term, grown on demand
-	sumPart *gpu.Buffer // Sum's partial sums, grown on demand
-	hd      hdState     // softmin_hd2.wgsl's and softmean_hd2.wgsl's shape and buffers (softmin_hd.go)
-	mid     MidShape    // pairs_mid.wgsl's range and shape (mid.go)
+	dev   *gpu.Device
+	dummy *gpu.Buffer // bound where an optional input is absent
+	// exactState holds exact_rows.wgsl's running state between column
+	// chunks (exact.go); exactChunkCap > 0 caps a chunk's columns (tests).
+	exactState    *gpu.Buffer
+	exactChunkCap int
+	// combinedExact: the last combineSoftMin redid the rows left NaN or
+	// infinite itself (SoftMin then runs no exact_rows.wgsl).
+	combinedExact bool
+	// specialFlag and specialSeq: special_scan.wgsl's mark and the number
+	// of its last call (exact.go); exactScan > 0 scans on every adapter, <
+	// 0 on none (0: software adapters), and exactInline lets a software
+	// adapter's soft-min merge redo rows (tests).
+	specialFlag *gpu.Buffer
+	specialSeq  uint32
+	exactScan   int
+	exactInline bool
+	scratch     *gpu.Buffer // SoftMin's per-split partials, grown on demand
+	bias        *gpu.Buffer // softmin_hd.wgsl's column term, grown on demand
+	sumPart     *gpu.Buffer // Sum's partial sums, grown on demand
+	hd          hdState     // softmin_hd2.wgsl's and softmean_hd2.wgsl's shape and buffers (softmin_hd.go)
+	mid         MidShape    // pairs_mid.wgsl's range and shape (mid.go)
 
 	// TargetGroups is the number of workgroups SoftMin aims for when it
 	// splits the column range to fill the device (default 2048: about 16

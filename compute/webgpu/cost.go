@@ -130,7 +130,7 @@ func (b *Backend) softMinCost(dst compute.Array, p compute.Pairs) error {
 	if pl.nsplit == 1 {
 		return nil
 	}
-	return b.combineSoftMin(dst, out, p.N, pl.nsplit, p.Eps)
+	return b.combineSoftMin(dst, out, p, pl.nsplit)
 }
 
 // softMeanCost runs softmean_cost.wgsl (and softmean_cost_combine.wgsl

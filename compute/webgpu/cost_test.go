@@ -1,6 +1,7 @@
 package webgpu_test
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -71,6 +72,62 @@ func TestSoftMinCostLongRows(t *testing.T) {
 		for i := range want {
 			if e := math.Abs(got[i]-want[i]) / (math.Abs(want[i]) + 20); e > 3e-6 {
 				t.Errorf("%s: row %d: GPU %.7g, CPU %.7g", tc.name, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// TestCostNaNPoints: a NaN coordinate under the other point costs gives
+// NaN, as compute's reference loops give: the soft-min and soft-mean of a
+// NaN row, and of every row for a NaN column. At P = 1.5 powerCost took
+// pow(NaN, 0.75), which lavapipe computes from the exponent bits (finite:
+// WGSL leaves pow of NaN indeterminate), so the NaN column got no weight
+// and the NaN row a finite soft-min.
+func TestCostNaNPoints(t *testing.T) {
+	be := gputest.Raw(t)
+	ref := compute.NewCPURef(0)
+	const n, m, eps = 9, 70, 0.3
+	for _, cost := range []compute.Cost{{P: 1}, {P: 1.5}, {Differences: true}} {
+		for _, d := range []int{1, 3} {
+			for _, col := range []bool{false, true} {
+				x, y, g := uniforms(1, n*d), uniforms(2, m*d), uniforms(3, m)
+				if col {
+					y[5*d] = math.NaN()
+				} else {
+					x[4*d] = math.NaN()
+				}
+				run := func(b compute.Backend) (f, mean []float64) {
+					up := func(v []float64) compute.Array {
+						a, err := b.Upload(v)
+						if err != nil {
+							t.Fatal(err)
+						}
+						t.Cleanup(func() { b.Free(a) })
+						return a
+					}
+					ya := up(y)
+					p := compute.Pairs{X: up(x), Y: ya, N: n, M: m, D: d, G: up(g), Eps: eps, Cost: cost}
+					fa, ma := up(make([]float64, n)), up(make([]float64, n*d))
+					if err := b.SoftMin(fa, p); err != nil {
+						t.Fatal(err)
+					}
+					if err := b.SoftMean(ma, p, ya, d); err != nil {
+						t.Fatal(err)
+					}
+					f, mean = make([]float64, n), make([]float64, n*d)
+					if err := b.Read(f, fa); err != nil {
+						t.Fatal(err)
+					}
+					if err := b.Read(mean, ma); err != nil {
+						t.Fatal(err)
+					}
+					return f, mean
+				}
+				wantF, wantM := run(ref)
+				gotF, gotM := run(be)
+				name := fmt.Sprintf("P=%g differences=%v d=%d NaN column=%v", cost.P, cost.Differences, d, col)
+				checkSpecial(t, name+": soft-min f", gotF, wantF, 1e-4, 0)
+				checkSpecial(t, name+": soft-mean", gotM, wantM, 1e-3, 1)
 			}
 		}
 	}

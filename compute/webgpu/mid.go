@@ -332,7 +332,7 @@ func (b *Backend) softMinMid(dst compute.Array, p compute.Pairs) error {
 	if nsplit == 1 {
 		return nil
 	}
-	return b.combineSoftMin(dst, out, p.N, nsplit, p.Eps)
+	return b.combineSoftMin(dst, out, p, nsplit)
 }
 
 // softMeanMid runs pairs_mid.wgsl as the soft-mean (shaders.SoftMeanMid),
@@ -392,6 +392,9 @@ func (b *Backend) softMeanMid(dst compute.Array, p compute.Pairs, v compute.Arra
 func (b *Backend) midSplit(rowBlocks, m int, o shaders.MidOptions, target int) (nsplit, jchunk int, err error) {
 	nsplit, jchunk = b.splitColumns(rowBlocks, m, o.Tile, target)
 	nsplit, jchunk = b.underLoopLimit(m, nsplit, jchunk, 2*o.R+2)
+	if err := b.combineFits(nsplit); err != nil {
+		return 0, 0, err
+	}
 	if nsplit > 65535 {
 		return 0, 0, fmt.Errorf("%w: %d columns need %d splits, over the 65,535 workgroups of one grid dimension", compute.ErrTooLarge, m, nsplit)
 	}

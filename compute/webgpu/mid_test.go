@@ -362,7 +362,9 @@ func TestMidValuesYAliases(t *testing.T) {
 }
 
 // TestMidZeroWeights runs pairs_mid.wgsl (d = 8, V = Y and dv = 5
-// values) where columns weigh nothing: log-weights -Inf for the first 40
+// values; and d = 3, its soft-min's default since the margin2 call, with
+// F_j beside 2y'_j, and its soft-mean of V = Y moved there by MeanMin)
+// where columns weigh nothing: log-weights -Inf for the first 40
 // columns (all of the first maxima's 32 and more) and for 300..339,
 // potentials -Inf for 100..139, so the Lazy form starts from no maximum
 // and the factored form's reference column (a tile's first) is -Inf in
@@ -378,9 +380,10 @@ func TestMidZeroWeights(t *testing.T) {
 		be.SetMidShape(savedShape)
 	}()
 	cpu := compute.NewCPU(0)
-	const n, d, eps = 130, 8, 0.5
+	const n, eps = 130, 0.5
 	inf := math.Inf(-1)
-	for _, m := range []int{600, 20} {
+	for _, c := range []struct{ d, m int }{{8, 600}, {8, 20}, {3, 600}, {3, 20}} {
+		d, m := c.d, c.m
 		x, y := uniforms(111, n*d), uniforms(112, m*d)
 		lw, g := make([]float64, m), make([]float64, m)
 		for j := range m {
@@ -400,12 +403,12 @@ func TestMidZeroWeights(t *testing.T) {
 			for _, run := range []struct {
 				groups int
 				shape  webgpu.MidShape
-			}{{64, webgpu.MidShape{}}, {1, webgpu.MidShape{}}, {64, webgpu.MidShape{Factor: 1, ValuesY: 1}}} {
+			}{{64, webgpu.MidShape{MeanMin: 3}}, {1, webgpu.MidShape{MeanMin: 3}}, {64, webgpu.MidShape{Factor: 1, ValuesY: 1, MeanMin: 3}}} {
 				be.TargetGroups, be.SoftMinTargetGroups = run.groups, run.groups
 				be.SetMidShape(run.shape)
 				gotF, gotM := pairsRunW(t, be, x, y, lw, g, v, n, m, d, dv, eps)
-				name := fmt.Sprintf("m=%d dv=%d, target groups %d, %+v", m, dv, run.groups, run.shape)
-				scale := maxAbs(wantF) + d + eps
+				name := fmt.Sprintf("d=%d m=%d dv=%d, target groups %d, %+v", d, m, dv, run.groups, run.shape)
+				scale := maxAbs(wantF) + float64(d) + eps
 				for i := range wantF {
 					if e := math.Abs(gotF[i]-wantF[i]) / scale; !(e <= 3e-6) {
 						t.Errorf("%s: soft-min row %d = %.8g, want %.8g (error %.2g of scale)", name, i, gotF[i], wantF[i], e)
@@ -413,12 +416,40 @@ func TestMidZeroWeights(t *testing.T) {
 					}
 				}
 				for i := range wantM {
-					if e := math.Abs(gotM[i] - wantM[i]); !(e <= min(2e-3, 1e-4+1e-7*d/eps)) {
+					if e := math.Abs(gotM[i] - wantM[i]); !(e <= min(2e-3, 1e-4+1e-7*float64(d)/eps)) {
 						t.Errorf("%s: soft-mean entry %d = %.8g, want %.8g", name, i, gotM[i], wantM[i])
 						break
 					}
 				}
 			}
 		}
+	}
+}
+
+// TestMidStagedSmallValues: the factored soft-mean with its values staged
+// as F_j V_j (pairs_mid.wgsl at d = 2, packed, and from d = 7; the values
+// apart from Y, or Y itself where midValuesY stages it) keeps float32's
+// relative accuracy for values of any scale. The columns: y_0 and y_1 =
+// y_0 + (L, 0, ...) with L^2 log2(e) / eps = 119.5, so that H_1 - H_0 =
+// -119.5 log2 units (within the former FactorBelow, 120: F_1 = 2^-119.5),
+// and the row at y_1, where column 1 outweighs column 0 by 2^119.5. With
+// values of scale 1e-6, F_1 V_1 (about 1e-43) was subnormal: lavapipe kept
+// 16 to 250 units of 2^-149 of it, an error of up to 1.1% of V_1 (4.6 times
+// the tolerance, min(2e-3, 1e-4 + 1e-7 max C / eps) of max |V|), and a GPU
+// that flushes subnormals (WGSL allows it) loses V_1 altogether, for values
+// up to 2^-126 / F_1 = 2^-6.5 in magnitude. Tolerances as in TestMidKernels.
+func TestMidStagedSmallValues(t *testing.T) {
+	be := gputest.Raw(t)
+	cpu := compute.NewCPU(0)
+	const eps = 1.0
+	l := math.Sqrt(119.5 * eps / math.Log2E)
+	for _, d := range []int{2, 8} {
+		x := make([]float64, d) // the row, at y_1
+		y := make([]float64, 2*d)
+		y[0] = -l // y_0; y_1 at the origin
+		v := []float64{1e-6, 1e-6, -3.3e-7, 4.4e-8}
+		wantF, wantM := pairsRun(t, cpu, x, y, make([]float64, 2), v, 1, 2, d, 2, eps)
+		gotF, gotM := pairsRun(t, be, x, y, make([]float64, 2), v, 1, 2, d, 2, eps)
+		checkPairs(t, fmt.Sprintf("d=%d dv=2, values of scale 1e-6", d), gotF, gotM, wantF, wantM, l*l, maxAbs(v), eps)
 	}
 }

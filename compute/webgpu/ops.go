@@ -128,7 +128,7 @@ func (b *Backend) scratchOf(n int) (*gpu.Buffer, error) {
 
 // SoftMin runs softmin.wgsl (and softmin_combine.wgsl when the column
 // range is split). See compute.Backend.SoftMin.
-func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) error {
+func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) (err error) {
 	if err := compute.ValidateSoftMin(dst, p); err != nil {
 		return err
 	}
@@ -138,6 +138,15 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) error {
 	if !p.Cost.IsSquaredEuclidean() {
 		return b.softMinCost(dst, p)
 	}
+	// Every route below ends with exact_rows.wgsl, or a merge of split
+	// columns that did its work (combineSoftMin): the rows a special value
+	// left NaN or infinite, computed again as the CPU does (exact.go).
+	b.combinedExact = false
+	defer func() {
+		if err == nil && !b.combinedExact {
+			err = b.exactRows(dst, p, nil, 0)
+		}
+	}()
 	if b.useMid(p.D, 0) {
 		return b.softMinMid(dst, p)
 	}
@@ -146,7 +155,6 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) error {
 	}
 	pl := b.planSoftMin(p.N, p.M, p.D)
 	var k *gpu.Kernel
-	var err error
 	if p.D <= 3 && !b.NoUnroll {
 		key := fmt.Sprintf("softmin_small:D=%d:R=%d:WG=%d:TILE=%d:%v", p.D, pl.r, pl.wg, pl.tile, b.Small)
 		k, err = b.kernelFunc(key, 5, func() (string, error) { return shaders.SoftMinSmall(p.D, pl.r, pl.wg, pl.tile, b.Small) })
@@ -157,6 +165,9 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) error {
 		return err
 	}
 	gx, gy := b.dev.Grid(pl.rowBlocks)
+	if err := b.combineFits(pl.nsplit); err != nil {
+		return err
+	}
 	out := b.arr(dst).buf
 	if pl.nsplit > 1 {
 		if out, err = b.scratchOf(2 * p.N * pl.nsplit); err != nil {
@@ -173,14 +184,20 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) error {
 	if pl.nsplit == 1 {
 		return nil
 	}
-	return b.combineSoftMin(dst, out, p.N, pl.nsplit, p.Eps)
+	return b.combineSoftMin(dst, out, p, pl.nsplit)
 }
 
-// combineSoftMin runs softmin_combine.wgsl: dst (n) from the nsplit
+// combineSoftMin runs softmin_combine.wgsl: dst (p.N) from the nsplit
 // partial (max, sum) pairs of part.
 // With CombineLanes > 1 it runs softmin_combine_wide.wgsl instead, that
 // many invocations a row (rounded down to a power of two, at most 64).
-func (b *Backend) combineSoftMin(dst compute.Array, part *gpu.Buffer, n, nsplit int, eps float64) error {
+// For the squared-Euclidean cost on hardware the merge also computes
+// again, with the reference's loops, the rows that come out NaN or
+// infinite (inc_exact.wgsl; the special values of exact.go), and records
+// that in combinedExact so that SoftMin dispatches no exact_rows.wgsl
+// after it; on a software adapter exact_rows.wgsl does it, after
+// special_scan.wgsl.
+func (b *Backend) combineSoftMin(dst compute.Array, part *gpu.Buffer, p compute.Pairs, nsplit int) error {
 	name, lanes := "softmin_combine", 1
 	var consts map[string]int
 	if b.CombineLanes > 1 {
@@ -189,18 +206,30 @@ func (b *Backend) combineSoftMin(dst compute.Array, part *gpu.Buffer, n, nsplit 
 		lanes = 1 << (bits.Len(uint(min(b.CombineLanes, 64))) - 1)
 		name, consts = "softmin_combine_wide", map[string]int{"LANES": lanes}
 	}
-	ck, err := b.kernelFunc(fmt.Sprintf("%s:%d", name, lanes), 2, func() (string, error) { return shaders.Source(name, consts) })
+	ck, err := b.kernelFunc(fmt.Sprintf("%s:%d", name, lanes), 6, func() (string, error) { return shaders.Source(name, consts) })
 	if err != nil {
 		return err
 	}
+	// Inline on hardware; a software adapter scans the inputs first
+	// (exact.go, specialScan) and so takes exact_rows.wgsl after SoftMin
+	// (the merge inline there only in tests, where its loop over every
+	// column fits the loop budget).
+	fits := !b.dev.Info().Fallback && !exactScanOn || b.exactInline && p.M*exactLoopsPerColumn(p.D, 0)+2*nsplit+64 <= loopBudget
+	exact := p.Cost.IsSquaredEuclidean() && !exactRowsOff && fits && b.exactChunkCap == 0
 	rows := 64 / lanes
-	cx, cy := b.dev.Grid((n + rows - 1) / rows)
-	cparams := []uint32{uint32(n), uint32(nsplit), cx, 0, f32(-eps * math.Ln2), 0, 0, 0}
-	return wrap(b.dev.Dispatch(ck, []*gpu.Buffer{b.arr(dst).buf, part}, cparams, cx, cy, 1))
+	cx, cy := b.dev.Grid((p.N + rows - 1) / rows)
+	cparams := []uint32{uint32(p.N), uint32(nsplit), cx, boolWord(exact), f32(-p.Eps * math.Ln2), 0, 0, 0,
+		uint32(p.M), uint32(p.D), boolWord(p.LogW != nil), boolWord(p.G != nil), f32(1 / p.Eps), f32(p.Eps), 0, 0}
+	bufs := []*gpu.Buffer{b.arr(dst).buf, part, b.bufOf(p.X), b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G)}
+	if err := b.dev.Dispatch(ck, bufs, cparams, cx, cy, 1); err != nil {
+		return wrap(err)
+	}
+	b.combinedExact = exact
+	return nil
 }
 
 // SoftMean runs softmean.wgsl. See compute.Backend.SoftMean.
-func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, dv int) error {
+func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, dv int) (err error) {
 	if err := compute.ValidateSoftMean(dst, p, v, dv); err != nil {
 		return err
 	}
@@ -210,6 +239,12 @@ func (b *Backend) SoftMean(dst compute.Array, p compute.Pairs, v compute.Array, 
 	if !p.Cost.IsSquaredEuclidean() {
 		return b.softMeanCost(dst, p, v, dv)
 	}
+	// The rows left NaN or infinite, again as the CPU does (see SoftMin).
+	defer func() {
+		if err == nil {
+			err = b.exactRows(dst, p, v, dv)
+		}
+	}()
 	if b.useMid(p.D, dv) {
 		return b.softMeanMid(dst, p, v, dv, 1)
 	}
@@ -236,11 +271,12 @@ func (b *Backend) SoftMeanY(dst compute.Array, p compute.Pairs, c float64) error
 		return b.viaTemp(dst, func(tmp compute.Array) error { return b.SoftMeanY(tmp, p, c) })
 	}
 	if p.Cost.IsSquaredEuclidean() {
+		// Both end with exact_rows.wgsl, as SoftMean does (exact.go).
 		switch {
 		case b.useMid(p.D, p.D):
-			return b.softMeanMid(dst, p, p.Y, p.D, c)
+			return b.exactRowsAfter(b.softMeanMid(dst, p, p.Y, p.D, c), dst, p, c)
 		case b.smallSoftMean(p.D, p.D) && !b.useMid(p.D, p.D) && !b.useSoftMeanHD(p.D):
-			return b.softMeanPlain(dst, p, p.Y, p.D, c)
+			return b.exactRowsAfter(b.softMeanPlain(dst, p, p.Y, p.D, c), dst, p, c)
 		}
 	}
 	if err := b.SoftMean(dst, p, p.Y, p.D); err != nil || c == 1 {
@@ -311,6 +347,9 @@ func (b *Backend) softMeanPlain(dst compute.Array, p compute.Pairs, v compute.Ar
 		// One range on hardware; split on a software adapter only.
 		nsplit, jchunk = b.underLoopLimit(p.M, nsplit, jchunk, genericLoopsPerColumn(r, p.D, dv))
 	}
+	if err := b.combineFits(nsplit); err != nil {
+		return err
+	}
 	out := b.arr(dst).buf
 	if nsplit > 1 {
 		if out, err = b.scratchOf(nsplit * p.N * (dv + 2)); err != nil {
@@ -332,14 +371,41 @@ func (b *Backend) softMeanPlain(dst compute.Array, p compute.Pairs, v compute.Ar
 }
 
 // combineSoftMean runs softmean_combine.wgsl: dst (n*dv) from the nsplit
-// partials (m, s, acc[dv]) of part.
+// partials (m, s, acc[dv]) of part. Where its (dv + 2) nsplit + dv loop
+// iterations a row would pass a software adapter's loop budget it runs
+// softmean_combine_wide.wgsl instead, one invocation a row and 4 value
+// columns, 2 nsplit iterations each (TestCombineLoopLimit; the callers
+// checked combineFits before allocating the partials).
 func (b *Backend) combineSoftMean(dst compute.Array, part *gpu.Buffer, n, nsplit, dv int) error {
+	if b.dev.Info().Fallback && (dv+2)*nsplit+dv > loopBudget {
+		ck, err := b.kernel("softmean_combine_wide", 2, map[string]int{"DV": dv})
+		if err != nil {
+			return err
+		}
+		cx, cy := b.dev.Grid((n*((dv+3)/4) + 63) / 64)
+		return wrap(b.dev.Dispatch(ck, []*gpu.Buffer{b.arr(dst).buf, part}, []uint32{uint32(n), uint32(nsplit), cx, 0}, cx, cy, 1))
+	}
 	ck, err := b.kernel("softmean_combine", 2, nil)
 	if err != nil {
 		return err
 	}
 	cx, cy := b.dev.Grid((n + 63) / 64)
 	return wrap(b.dev.Dispatch(ck, []*gpu.Buffer{b.arr(dst).buf, part}, []uint32{uint32(n), uint32(nsplit), cx, uint32(dv)}, cx, cy, 1))
+}
+
+// combineFits fails with compute.ErrTooLarge, before any partials are
+// allocated, where the merge of nsplit column splits would pass a
+// software adapter's loop budget (llvmpipe's limiter, loopBudget): the
+// merges run at most 2 nsplit + 64 loop iterations an invocation
+// (softmin_combine.wgsl 2 nsplit, softmin_combine_wide.wgsl nsplit /
+// lanes + lanes, softmean_combine_wide.wgsl 2 nsplit, where
+// combineSoftMean takes it). Reached only past 30,000 splits, which the
+// storage-binding limits rule out in practice; on hardware it never fails.
+func (b *Backend) combineFits(nsplit int) error {
+	if b.dev.Info().Fallback && 2*nsplit+64 > loopBudget {
+		return fmt.Errorf("%w: %d column splits to merge pass the software adapter's loop limit (use fewer columns)", compute.ErrTooLarge, nsplit)
+	}
+	return nil
 }
 
 // Map runs map.wgsl. See compute.Backend.Map.
@@ -436,8 +502,21 @@ func (b *Backend) MatMul(dst, a, bb compute.Array, n, k, m int, transA, transB b
 		return fmt.Errorf("%w: matmul of %d x %d needs %d x %d workgroups, over the device's maxComputeWorkgroupsPerDimension %d",
 			compute.ErrTooLarge, n, m, gx, gy, lim)
 	}
-	params := []uint32{uint32(n), uint32(k), uint32(m), boolWord(transA), boolWord(transB), 0, 0, 0}
-	return wrap(b.dev.Dispatch(kern, []*gpu.Buffer{b.arr(dst).buf, b.arr(a).buf, b.arr(bb).buf}, params, uint32(gx), uint32(gy), 1))
+	// One dispatch over all of k on hardware; on a software adapter chunks
+	// of k whose 16-wide tiles (17 loop iterations each, should the inner
+	// loop stay rolled) keep an invocation under loopBudget, each adding to
+	// dst (TestLongInnerLoops: k = 1.1e6 lost its last 52,000 terms).
+	chunk := max(k, 1)
+	if b.dev.Info().Fallback {
+		chunk = min(chunk, loopBudget/17*16)
+	}
+	for k0 := 0; k0 < max(k, 1); k0 += chunk {
+		params := []uint32{uint32(n), uint32(k), uint32(m), boolWord(transA), boolWord(transB), uint32(k0), uint32(min(k0+chunk, k)), boolWord(k0 > 0)}
+		if err := b.dev.Dispatch(kern, []*gpu.Buffer{b.arr(dst).buf, b.arr(a).buf, b.arr(bb).buf}, params, uint32(gx), uint32(gy), 1); err != nil {
+			return wrap(err)
+		}
+	}
+	return nil
 }
 
 // GatherSum runs gather.wgsl. See compute.Backend.GatherSum. Indices at or
@@ -453,8 +532,20 @@ func (b *Backend) GatherSum(dst, src, idx compute.Array, k int) error {
 	if err != nil {
 		return err
 	}
-	params := []uint32{uint32(dst.Len()), uint32(k), uint32(src.Len()), 0}
-	return b.elementwise(kern, []*gpu.Buffer{b.arr(dst).buf, b.arr(src).buf, b.arr(idx).buf}, params, 3, dst.Len())
+	// One dispatch over all k indices on hardware; on a software adapter
+	// chunks of loopBudget, each adding to dst (TestLongInnerLoops: k =
+	// 70,000 summed only the first 65,535).
+	chunk := max(k, 1)
+	if b.dev.Info().Fallback {
+		chunk = min(chunk, loopBudget)
+	}
+	for t0 := 0; t0 < max(k, 1); t0 += chunk {
+		params := []uint32{uint32(dst.Len()), uint32(k), uint32(src.Len()), 0, uint32(t0), uint32(min(t0+chunk, k)), boolWord(t0 > 0), 0}
+		if err := b.elementwise(kern, []*gpu.Buffer{b.arr(dst).buf, b.arr(src).buf, b.arr(idx).buf}, params, 3, dst.Len()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SortRows runs the stages of bitonic.wgsl: log2(P)(log2(P)+1)/2

@@ -12,7 +12,8 @@ import (
 )
 
 // TestSmallForms runs the unrolled d <= 3 soft-min and soft-mean
-// (softmin_small.wgsl at d = 3 too, and softmean_small.wgsl but at d = 2) in every
+// (softmin_small.wgsl and softmean_small.wgsl at every d, their defaults'
+// pairs_mid.wgsl at d = 3 and 2 set aside: TestMidSmallMean) in every
 // form (two-pass, online, lazy; lazy with its starting maxima sampled from
 // the first 1 or 16 columns) with and without the polynomial exp2
 // (every row, every second or third row), and with two or three columns a
@@ -32,9 +33,10 @@ func TestSmallForms(t *testing.T) {
 	saved, savedMeanUnroll, savedMid := be.Small, be.SoftMeanUnroll, be.MidShape()
 	defer func() { be.Small, be.SoftMeanUnroll = saved, savedMeanUnroll; be.SetMidShape(savedMid) }()
 	be.SoftMeanUnroll = 0 // the soft-mean follows be.Small.Unroll
-	// The d = 3 soft-min on softmin_small.wgsl too (its default is
-	// pairs_mid.wgsl: TestMidSmallMean).
-	be.SetMidShape(webgpu.MidShape{SoftMinMin: shaders.MidMinDim})
+	// The d = 3 soft-min and the d = 2 soft-mean on softmin_small.wgsl and
+	// softmean_small.wgsl too (their default is pairs_mid.wgsl, which
+	// OTPLAY_SOFTMIN_MID_MIN and OTPLAY_SOFTMEAN_MID_MIN move).
+	be.SetMidShape(webgpu.MidShape{SoftMinMin: shaders.MidMinDim, MeanMin: shaders.MidMinDim})
 	cpu := compute.NewCPU(0)
 	const n, m, eps = 130, 600, 0.05
 	for d := 1; d <= 3; d++ {

@@ -91,7 +91,7 @@ func (b *Backend) softMinHD(dst compute.Array, p compute.Pairs) error {
 	if nsplit == 1 {
 		return nil
 	}
-	return b.combineSoftMin(dst, out, p.N, nsplit, p.Eps)
+	return b.combineSoftMin(dst, out, p, nsplit)
 }
 
 // hdSplit splits the m columns of a tiled kernel with rowBlocks
@@ -514,5 +514,5 @@ func (b *Backend) softMinHD2(dst compute.Array, p compute.Pairs) (bool, error) {
 	if s.nsplit == 1 {
 		return true, nil
 	}
-	return true, b.combineSoftMin(dst, out, p.N, s.nsplit, p.Eps)
+	return true, b.combineSoftMin(dst, out, p, s.nsplit)
 }

@@ -98,9 +98,11 @@ func (e *Empirical) Predict(dst, x compute.Array, n int, at Time) error {
 // minAlphaValuesY is the smallest alpha for which the denoisers (Empirical,
 // GMM) read their values from the scaled columns Y = alpha y as
 // Backend.SoftMeanY(c = 1/alpha): c Y = y exactly in real arithmetic, and
-// float32's relative rounding of alpha y carries over to y unchanged; a
-// smaller alpha (near 0 at the end of some schedules) would send c and c y_0
-// past float32's range, so those take SoftMean with the values y.
+// float32's relative rounding of alpha y carries over to y unchanged.
+// Only far below 1e-6 does float32 lose alpha y (subnormal under 1.2e-38 /
+// |y|, flushed to 0 on some GPUs) and then c itself (past 3.4e38); alphas
+// below 1e-6 (near 0 at the end of some schedules) take SoftMean with the
+// values y, a wide margin (c <= 1e6 on the SoftMeanY route).
 const minAlphaValuesY = 1e-6
 
 // valuesFromY says whether a denoiser at alpha takes SoftMeanY.

@@ -1,0 +1,172 @@
+package webgpu
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/otplay/otplay/compute"
+	"github.com/otplay/otplay/gpu"
+)
+
+// exactRowsOff is OTPLAY_EXACT_ROWS=0: the squared-Euclidean SoftMin and
+// SoftMean skip exact_rows.wgsl and the soft-min's merge skips its redo
+// (special values then come back NaN, as before 2026-12-06; for measuring
+// the cost only).
+var exactRowsOff = os.Getenv("OTPLAY_EXACT_ROWS") == "0"
+
+// exactScanOn is OTPLAY_EXACT_SCAN=1: special_scan.wgsl runs on hardware
+// adapters too (for a device whose exp2 of NaN were not NaN, which the
+// conformance suite's special values would show; one more O(N d + M d)
+// dispatch a call).
+var exactScanOn = os.Getenv("OTPLAY_EXACT_SCAN") == "1"
+
+// exactLoopsPerColumn bounds the loop iterations one column of a chunk
+// costs an invocation of exact_rows.wgsl: the column loop's own, d for the
+// cost and dv for the values; exactLoopsPerRow those it spends once (the
+// soft-mean's check, clearing and division of its dv values).
+func exactLoopsPerColumn(d, dv int) int { return d + dv + 1 }
+
+func exactLoopsPerRow(dv int) int { return 3*dv + 4 }
+
+// exactChunk is the columns of one dispatch of exact_rows.wgsl: all m on
+// hardware; on a software adapter as many as keep an invocation under
+// loopBudget (llvmpipe's loop limiter, cost.go). It fails with
+// compute.ErrTooLarge where not even one column fits (dv in the tens of
+// thousands).
+func (b *Backend) exactChunk(m, d, dv int) (int, error) {
+	chunk := max(m, 1)
+	if b.dev.Info().Fallback {
+		most := (loopBudget - exactLoopsPerRow(dv)) / exactLoopsPerColumn(d, dv)
+		if most < 1 {
+			return 0, fmt.Errorf("%w: exact_rows.wgsl at d = %d with %d values a row passes the software adapter's loop limit", compute.ErrTooLarge, d, dv)
+		}
+		chunk = min(chunk, most)
+	}
+	if b.exactChunkCap > 0 {
+		chunk = min(chunk, b.exactChunkCap)
+	}
+	return chunk, nil
+}
+
+// exactRows runs exact_rows.wgsl after a squared-Euclidean SoftMin (v nil,
+// dv 0) or SoftMean into dst: the rows that came out NaN or infinite are
+// computed again with the reference's loops (compute.rowLSE, rowMean), so
+// that a +Inf column potential, an infinite coordinate or a NaN give what
+// the CPU backends give (TestSpecialValues). One dispatch of O(N) reads
+// (O(N dv) for the soft-mean) where every row is finite; no work per pair.
+// A row redone costs O(M (d + dv)) in its invocation, untiled (see the
+// package doc's Special values for what that came to on lavapipe).
+// On a software adapter the columns come in chunks of exactChunk, one
+// dispatch each, with each row's running (flag, max, sum, values) in
+// exactState, and a last dispatch writes the rows into dst.
+func (b *Backend) exactRows(dst compute.Array, p compute.Pairs, v compute.Array, dv int) error {
+	return b.exactRowsScaled(dst, p, v, dv, 1)
+}
+
+// exactRowsAfter is SoftMeanY's exact_rows.wgsl (values c Y) after a
+// route that returned err.
+func (b *Backend) exactRowsAfter(err error, dst compute.Array, p compute.Pairs, c float64) error {
+	if err != nil {
+		return err
+	}
+	return b.exactRowsScaled(dst, p, p.Y, p.D, c)
+}
+
+// exactRowsScaled is exactRows with the soft-mean's values vscale v.
+func (b *Backend) exactRowsScaled(dst compute.Array, p compute.Pairs, v compute.Array, dv int, vscale float64) error {
+	if exactRowsOff {
+		return nil
+	}
+	chunk, err := b.exactChunk(p.M, p.D, dv)
+	if err != nil {
+		return err
+	}
+	k, err := b.kernel("exact_rows", 8, nil)
+	if err != nil {
+		return err
+	}
+	out, state := b.arr(dst).buf, b.dummy
+	if chunk < p.M {
+		if state, err = b.exactStateOf(p.N * (dv + 3)); err != nil {
+			return err
+		}
+	}
+	vb := b.dummy
+	if dv > 0 {
+		vb = b.bufOf(v)
+	}
+	seq, flag, err := b.specialScan(p)
+	if err != nil {
+		return err
+	}
+	gx, gy := b.dev.Grid((p.N + 63) / 64)
+	run := func(mode, c0, c1 int, out, inp *gpu.Buffer) error {
+		params := []uint32{uint32(p.N), uint32(p.M), uint32(p.D), uint32(dv),
+			uint32(c0), uint32(c1), uint32(mode), 0,
+			boolWord(p.LogW != nil), boolWord(p.G != nil), f32(1 / p.Eps), f32(p.Eps),
+			gx, seq, f32(vscale), 0}
+		bufs := []*gpu.Buffer{out, inp, b.bufOf(p.X), b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G), vb, flag}
+		return wrap(b.dev.Dispatch(k, bufs, params, gx, gy, 1))
+	}
+	if chunk >= p.M {
+		return run(0, 0, p.M, out, b.dummy) // the one dispatch: out is dst
+	}
+	for c0 := 0; c0 < p.M; c0 += chunk {
+		mode, inp := 2, b.dummy
+		if c0 == 0 {
+			mode, inp = 1, out // the first chunk reads dst for the check
+		}
+		if err := run(mode, c0, min(c0+chunk, p.M), state, inp); err != nil {
+			return err
+		}
+	}
+	return run(3, 0, 0, out, state)
+}
+
+// specialScan runs special_scan.wgsl on a software adapter: it marks the
+// call (flag = seq, a number of its own) where an input is NaN or
+// infinite or a column bias +Inf, so that exact_rows.wgsl computes every
+// row again, as SwiftShader through Chromium's Tint left a NaN potential's
+// soft-min finite and wrong at d = 64 (exp2 of NaN not NaN there). On
+// hardware (unless OTPLAY_EXACT_SCAN=1) it returns seq 0 (results only)
+// and dispatches nothing.
+func (b *Backend) specialScan(p compute.Pairs) (seq uint32, flag *gpu.Buffer, err error) {
+	if b.exactScan < 0 || b.exactScan == 0 && !b.dev.Info().Fallback && !exactScanOn {
+		return 0, b.dummy, nil
+	}
+	if b.specialFlag == nil {
+		if b.specialFlag, err = b.dev.NewBuffer(1); err != nil {
+			return 0, nil, wrap(err)
+		}
+	}
+	b.specialSeq = b.specialSeq%(1<<22-1) + 1 // 1 .. 2^22 - 1, exact in float32
+	k, err := b.kernel("special_scan", 5, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	params := []uint32{uint32(p.N), uint32(p.M), uint32(p.D), 0,
+		boolWord(p.LogW != nil), boolWord(p.G != nil), f32(1 / p.Eps), b.specialSeq}
+	bufs := []*gpu.Buffer{b.specialFlag, b.bufOf(p.X), b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G)}
+	if err := b.elementwise(k, bufs, params, 3, max(p.N, p.M)); err != nil {
+		return 0, nil, err
+	}
+	return b.specialSeq, b.specialFlag, nil
+}
+
+// exactStateOf returns a persistent buffer of at least n words for
+// exact_rows.wgsl's running state between chunks.
+func (b *Backend) exactStateOf(n int) (*gpu.Buffer, error) {
+	if b.exactState != nil && b.exactState.Words() >= n {
+		return b.exactState, nil
+	}
+	if b.exactState != nil {
+		b.dev.Release(b.exactState)
+		b.exactState = nil
+	}
+	s, err := b.dev.NewBuffer(max(n, 1024))
+	if err != nil {
+		return nil, wrap(err)
+	}
+	b.exactState = s
+	return s, nil
+}

@@ -60,10 +60,14 @@ func shot(t *testing.T, tb *tab, name string) string {
 // same model run natively, and the worst errors agree to 1e-12; on the
 // browser's WebGPU (SwiftShader, float32) every cell converges and the
 // worst POT error stays under the tolerance. Screenshots at 1280x800 and
-// 390x844 (debiased, GPU).
+// 390x844 (debiased, GPU; a 2 x 2 square there: SwiftShader's cost is
+// per dispatch, 210 of them a debiased iteration on these 16 x 16 grids,
+// and a 3 x 3 square took 75-80 s of the 2-core VM, 4 cells 4/9 of it).
+// The three run side by side, each in its own tab.
 func TestBarycenterPage(t *testing.T) {
-	query := "a=disc&b=square&c=cross&d=ring&n=3&eps=0.01"
-	st, err := play.BarycenterSchema.DecodeQuery(query + "&size=16&backend=cpu")
+	t.Parallel()
+	query := "a=disc&b=square&c=cross&d=ring&eps=0.01"
+	st, err := play.BarycenterSchema.DecodeQuery(query + "&n=3&size=16&backend=cpu")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,15 +79,17 @@ func TestBarycenterPage(t *testing.T) {
 	for _, c := range []struct {
 		backend string
 		w, h    int64
+		n       int
 		extra   string
-	}{{"cpu", 1280, 800, "&size=16"}, {"auto", 1280, 800, "&size=16"}, {"auto", 390, 844, "&debiased=on&preset=draft"}} {
+	}{{"cpu", 1280, 800, 3, "&size=16"}, {"auto", 1280, 800, 3, "&size=16"}, {"auto", 390, 844, 2, "&debiased=on&preset=draft"}} {
 		name := fmt.Sprintf("%s-%dx%d", c.backend, c.w, c.h)
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			tb := newTab(t)
 			tb.run(t, 10*time.Second, chromedp.EmulateViewport(c.w, c.h))
-			tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.BarycenterPath+"?"+query+c.extra+"&backend="+c.backend))
+			tb.run(t, 30*time.Second, chromedp.Navigate(fmt.Sprintf("%s%s?%s&n=%d%s&backend=%s", env.baseURL, ui.BarycenterPath, query, c.n, c.extra, c.backend)))
 			r := waitBarycenter(t, tb, "r.cells >= 1", 90*time.Second)
-			if r.Total != 9 || r.LastCell != 0 {
+			if r.Total != c.n*c.n || r.LastCell != 0 {
 				t.Fatalf("first frame: %d of %d cells, last cell %d", r.BarycenterFrame.Done, r.Total, r.LastCell)
 			}
 			click(t, tb, "play")

@@ -176,7 +176,10 @@ func testDiffusionPage(t *testing.T, backend string) {
 // wasm CPU backend reports are those of diffusion.Train run natively.
 func TestDiffusionPageTraining(t *testing.T) {
 	for _, backend := range []string{"auto", "cpu"} {
-		t.Run(backend, func(t *testing.T) { testDiffusionPageTraining(t, backend) })
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel() // SwiftShader's WebGPU beside the wasm CPU, a tab each
+			testDiffusionPageTraining(t, backend)
+		})
 	}
 }
 

@@ -7,7 +7,13 @@
 // named by $OTPLAY_WASM, with its .gz if present, as make test does),
 // copy the icons and style sheet of web/ beside it, start server.New on
 // 127.0.0.1:0, and
-// share one browser between tests, one tab each. Every page load collects
+// share one browser between tests, one tab each. The heaviest tests run
+// side by side after the others, a tab per part, two at a time on 2 cores
+// (t.Parallel: TestToursLoadAndCompute a page a tab,
+// TestReaderSeesPictureFirst a width a tab, TestBarycenterPage's three
+// cases, TestValidatePageWebGPU; TestDiffusionPageTraining's two backends
+// side by side in place): a tab computing on the one-thread wasm CPU
+// keeps about one core busy. Every page load collects
 // the browser console: any console.error, uncaught exception, unhandled
 // rejection or browser-log error (a 404, a CSP violation) fails the test.
 //
@@ -24,5 +30,6 @@
 // the screen from Xvfb's framebuffer file. Missing tools skip them, or fail
 // them under OTPLAY_REQUIRE_BROWSER=1.
 //
-// Run: go test ./e2e/ (about 10-30 s on 2 cores with a warm build cache).
+// Run: go test ./e2e/ (make e2e), about 6 minutes on the 2-core
+// development VM (352 and 394 s at load averages 5-6, 2026-12-06).
 package e2e

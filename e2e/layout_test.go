@@ -36,67 +36,71 @@ func smallURL(p ui.Page) string {
 // inside the first screen (no scrolling), no two visible controls or
 // views overlapping one another, no placeholder text once the first
 // result is in, and at phone width the settings in a drawer that the
-// Settings button opens.
+// Settings button opens. The two widths run side by side, a tab each.
 func TestReaderSeesPictureFirst(t *testing.T) {
-	tb := newTab(t)
+	t.Parallel()
 	for _, vp := range []struct {
 		w, h   int
 		mobile bool
 	}{{1280, 800, false}, {390, 844, true}} {
-		if vp.mobile {
-			tb.run(t, 10*time.Second, chromedp.EmulateViewport(int64(vp.w), int64(vp.h), chromedp.EmulateMobile))
-		} else {
-			tb.run(t, 10*time.Second, chromedp.EmulateViewport(int64(vp.w), int64(vp.h)))
-		}
-		for _, p := range ui.Pages() {
-			view, ok := mainViews[p.Path]
-			if !ok {
-				continue
-			}
-			tb.run(t, 30*time.Second, chromedp.Navigate(smallURL(p)))
-			poll[bool](t, tb, `!!document.getElementById("backend-badge")`, 30*time.Second)
-			got := waitResult(tb, p.Path, 60*time.Second)
-			where := fmt.Sprintf("%s at %dx%d", p.Path, vp.w, vp.h)
-			if !got {
-				t.Errorf("%s: no result within 60 s", where)
-				continue
-			}
-			box := eval[[]float64](t, tb, `(() => { const v = document.querySelector('[data-view="`+view+`"]'); if (!v) return []; const r = v.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom, window.scrollY]; })()`)
-			if len(box) != 5 {
-				t.Errorf("%s: no main view %s", where, view)
-				continue
-			}
-			if box[4] != 0 || box[0] < 0 || box[1] < 0 || box[2] > float64(vp.w)+0.5 || box[3] > float64(vp.h)+0.5 || box[3]-box[1] < 100 {
-				t.Errorf("%s: main view %s at %v, want it inside the first screen (%dx%d)", where, view, box[:4], vp.w, vp.h)
-			}
-			// Overlaps between leaf boxes that a reader sees: controls,
-			// canvases, images, labels, headings, table cells.
-			overlaps := eval[[]string](t, tb, overlapJS)
-			if len(overlaps) > 0 {
-				t.Errorf("%s: overlapping elements: %s", where, strings.Join(overlaps, "; "))
-			}
-			placeholders := eval[[]string](t, tb, placeholderJS)
-			if len(placeholders) > 0 {
-				t.Errorf("%s: placeholder text after the first result: %s", where, strings.Join(placeholders, "; "))
-			}
+		t.Run(fmt.Sprintf("%dx%d", vp.w, vp.h), func(t *testing.T) {
+			t.Parallel()
+			tb := newTab(t)
+			defer tb.checkConsole(t)
 			if vp.mobile {
-				// The drawer: closed, then opened by the Settings button,
-				// with the form inside the screen.
-				if w := eval[float64](t, tb, `document.getElementById("panel").getBoundingClientRect().width`); w != 0 {
-					t.Errorf("%s: the settings drawer is open before Settings is pressed (width %g)", where, w)
+				tb.run(t, 10*time.Second, chromedp.EmulateViewport(int64(vp.w), int64(vp.h), chromedp.EmulateMobile))
+			} else {
+				tb.run(t, 10*time.Second, chromedp.EmulateViewport(int64(vp.w), int64(vp.h)))
+			}
+			for _, p := range ui.Pages() {
+				view, ok := mainViews[p.Path]
+				if !ok {
+					continue
 				}
-				click(t, tb, "panel-button")
-				r := eval[[]float64](t, tb, `(() => { const r = document.getElementById("panel").getBoundingClientRect(); return [r.left, r.right, r.height]; })()`)
-				if r[0] < 0 || r[1] > float64(vp.w) || r[2] < 200 {
-					t.Errorf("%s: the opened drawer is at %v, want it on screen", where, r)
+				tb.run(t, 30*time.Second, chromedp.Navigate(smallURL(p)))
+				poll[bool](t, tb, `!!document.getElementById("backend-badge")`, 30*time.Second)
+				got := waitResult(tb, p.Path, 60*time.Second)
+				where := fmt.Sprintf("%s at %dx%d", p.Path, vp.w, vp.h)
+				if !got {
+					t.Errorf("%s: no result within 60 s", where)
+					continue
 				}
-				if n := eval[int](t, tb, `document.querySelectorAll("#panel .otplay-field").length`); n == 0 {
-					t.Errorf("%s: the drawer holds no form fields", where)
+				box := eval[[]float64](t, tb, `(() => { const v = document.querySelector('[data-view="`+view+`"]'); if (!v) return []; const r = v.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom, window.scrollY]; })()`)
+				if len(box) != 5 {
+					t.Errorf("%s: no main view %s", where, view)
+					continue
+				}
+				if box[4] != 0 || box[0] < 0 || box[1] < 0 || box[2] > float64(vp.w)+0.5 || box[3] > float64(vp.h)+0.5 || box[3]-box[1] < 100 {
+					t.Errorf("%s: main view %s at %v, want it inside the first screen (%dx%d)", where, view, box[:4], vp.w, vp.h)
+				}
+				// Overlaps between leaf boxes that a reader sees: controls,
+				// canvases, images, labels, headings, table cells.
+				overlaps := eval[[]string](t, tb, overlapJS)
+				if len(overlaps) > 0 {
+					t.Errorf("%s: overlapping elements: %s", where, strings.Join(overlaps, "; "))
+				}
+				placeholders := eval[[]string](t, tb, placeholderJS)
+				if len(placeholders) > 0 {
+					t.Errorf("%s: placeholder text after the first result: %s", where, strings.Join(placeholders, "; "))
+				}
+				if vp.mobile {
+					// The drawer: closed, then opened by the Settings button,
+					// with the form inside the screen.
+					if w := eval[float64](t, tb, `document.getElementById("panel").getBoundingClientRect().width`); w != 0 {
+						t.Errorf("%s: the settings drawer is open before Settings is pressed (width %g)", where, w)
+					}
+					click(t, tb, "panel-button")
+					r := eval[[]float64](t, tb, `(() => { const r = document.getElementById("panel").getBoundingClientRect(); return [r.left, r.right, r.height]; })()`)
+					if r[0] < 0 || r[1] > float64(vp.w) || r[2] < 200 {
+						t.Errorf("%s: the opened drawer is at %v, want it on screen", where, r)
+					}
+					if n := eval[int](t, tb, `document.querySelectorAll("#panel .otplay-field").length`); n == 0 {
+						t.Errorf("%s: the drawer holds no form fields", where)
+					}
 				}
 			}
-		}
+		})
 	}
-	tb.checkConsole(t)
 }
 
 // overlapJS lists pairs of visible leaf elements whose boxes overlap by
@@ -142,19 +146,29 @@ const placeholderJS = `(() => {
 
 // Every tour link of every page loads its state and computes: the page
 // publishes a result without an error, and the tour's caption is shown.
+// The pages run side by side, a tab each (the tours compute on the
+// one-thread wasm CPU: a tab keeps about one core busy).
 func TestToursLoadAndCompute(t *testing.T) {
-	tb := newTab(t)
+	t.Parallel()
 	for _, p := range ui.Pages() {
 		t.Run(strings.TrimPrefix(p.Path, "/"), func(t *testing.T) {
+			t.Parallel()
+			tb := newTab(t)
+			defer tb.checkConsole(t)
 			for i, tour := range p.Tours {
 				if p.Path == "/validate" && strings.Contains(tour.Query, "full=yes") {
 					continue // the full suite takes minutes on SwiftShader
 				}
+				if p.Path == "/validate" && tour.Query == "" {
+					// The quick suite on the browser's GPU: TestValidatePageWebGPU
+					// opens this state, waits for its result and checks the
+					// caption (one run of the suite, not two).
+					continue
+				}
 				q := tour.Query
-				if !strings.Contains(q, "backend=") && p.Path != "/validate" {
+				if !strings.Contains(q, "backend=") {
 					// The CPU: dozens of pages in a row, the state is the
-					// subject. (/validate: the quick suite on the browser's
-					// GPU, since its CPU tour is the same state on the CPU.)
+					// subject.
 					q += "&backend=cpu"
 				}
 				tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+p.Path+"?"+strings.TrimPrefix(q, "&")))
@@ -178,5 +192,4 @@ func TestToursLoadAndCompute(t *testing.T) {
 			}
 		})
 	}
-	tb.checkConsole(t)
 }

@@ -205,7 +205,11 @@ func TestOTEntropicMapClick(t *testing.T) {
 // zeros, natively) and, once converged, the iterations saved.
 func TestOTWarmStartControl(t *testing.T) {
 	tb := newTab(t)
-	base := "x=gaussian&y=moons&n=60&m=50&backend=cpu&warm=yes"
+	// Ten iterations a frame (steps=10): one a frame drew some 1,100
+	// frames, 40 s on the 2-core VM. The counts stay exact (the solver
+	// checks every iteration; the frame that converges ends up to nine
+	// past it, in the warm count and the saved ones alike).
+	base := "x=gaussian&y=moons&n=60&m=50&backend=cpu&warm=yes&steps=10"
 	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.OTPath+"?"+base+"&eps=0.05"))
 	waitOT(t, tb, "f.iteration === 0", 40*time.Second)
 	if !eval[bool](t, tb, `!!document.getElementById("in-warm")`) {

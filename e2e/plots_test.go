@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"math"
 	"strings"
 	"testing"
@@ -124,7 +125,13 @@ func TestPlotAtPhoneWidth(t *testing.T) {
 		t.Errorf("at 1280 px the chart is drawn %v px wide (drawn, shown); want the width it is shown at, over 400", wide)
 	}
 	tb.run(t, 10*time.Second, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(3)))
-	poll[bool](t, tb, `(() => { const c = document.getElementById("ot-chart"); return c.width / 3 < 400; })()`, 10*time.Second)
+	// Wait for the layout to settle: a redraw may catch the canvas between
+	// two widths (once seen: drawn 173 px wide while shown 374 px wide).
+	// A chart that never matches its shown width fails the check below.
+	settle, cancel := context.WithTimeout(tb.ctx, 15*time.Second)
+	chromedp.Run(settle, chromedp.Poll[bool](`(() => { const c = document.getElementById("ot-chart"); return c.width / 3 < 400 && Math.abs(c.width / 3 - c.getBoundingClientRect().width) <= 1; })()`,
+		chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(10*time.Second)))
+	cancel()
 	got := eval[[]float64](t, tb, `(() => {
 		const c = document.getElementById("ot-chart"), r = c.getBoundingClientRect();
 		const p = document.getElementById("ot-plan"), q = p.getBoundingClientRect(), tip = document.getElementById("ot-plan-readout");

@@ -1,20 +1,27 @@
 package e2e
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/otplay/otplay/play"
 	"github.com/otplay/otplay/ui"
 )
 
 // The compute conformance suite passes on the browser's WebGPU backend
-// (SwiftShader here): every kernel against float64 references.
+// (SwiftShader here): every kernel against float64 references. This is
+// also the page's first tour, "The quick suite" (TestToursLoadAndCompute
+// leaves it to this test): its caption shows.
 func TestValidatePageWebGPU(t *testing.T) {
+	t.Parallel()
 	tb := newTab(t)
 	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.ValidatePath))
 	// While it runs the page says which check of how many it is on, and
@@ -51,6 +58,22 @@ func TestValidatePageWebGPU(t *testing.T) {
 			t.Errorf("%s %s: err %.3g tol %.3g %s", c.Op, c.Case, c.MaxErr, c.Tol, c.Error)
 		}
 	}
-	t.Logf("%s: %d checks, %d failed, %.0f ms", r.Backend.Badge(), len(r.Checks), r.Failed, r.TimeMS)
+	caption := eval[string](t, tb, `(() => { const c = document.getElementById("tour-caption"); return c ? c.textContent : ""; })()`)
+	if tour := play.ValidateTours[0]; tour.Query != "" || !strings.Contains(caption, tour.Name) {
+		t.Errorf("caption %q, want the tour %q (query %q)", caption, tour.Name, tour.Query)
+	}
+	t.Logf("%s: %d checks, %d failed, %.0f ms; slowest: %s", r.Backend.Badge(), len(r.Checks), r.Failed, r.TimeMS, slowestChecks(r.Checks, 12))
 	tb.checkConsole(t)
+}
+
+// slowestChecks names the n slowest checks with their times: on
+// SwiftShader most of a check's time is compiling its kernels.
+func slowestChecks(cs []ui.ValidateCheck, n int) string {
+	cs = slices.Clone(cs)
+	slices.SortFunc(cs, func(a, b ui.ValidateCheck) int { return cmp.Compare(b.MS, a.MS) })
+	var parts []string
+	for _, c := range cs[:min(n, len(cs))] {
+		parts = append(parts, fmt.Sprintf("%s %s %.0f ms", c.Op, c.Case, c.MS))
+	}
+	return strings.Join(parts, "; ")
 }

@@ -77,6 +77,9 @@ type ValidateCheck struct {
 	Tol    float64 `json:"tol"`
 	Pass   bool    `json:"pass"`
 	Error  string  `json:"error,omitempty"`
+	// MS is the check's wall time in milliseconds: on a software adapter
+	// (SwiftShader, lavapipe) mostly the compilation of its kernels.
+	MS float64 `json:"ms"`
 }
 
 // ValidateFrame is the suite's outcome: every check in order, the count
@@ -111,7 +114,7 @@ func (v Validate) Start(ctx context.Context, b compute.Backend, progress func(Pr
 	rs := conformance.Run(b, opts)
 	f := ValidateFrame{Failed: conformance.Failed(rs), TimeMS: float64(time.Since(start)) / float64(time.Millisecond)}
 	for _, c := range rs {
-		vc := ValidateCheck{Op: c.Op, Case: c.Case, MaxErr: c.MaxErr, Tol: c.Tol, Pass: c.Pass}
+		vc := ValidateCheck{Op: c.Op, Case: c.Case, MaxErr: c.MaxErr, Tol: c.Tol, Pass: c.Pass, MS: millis(int64(c.Time))}
 		if c.Err != nil {
 			vc.Error = c.Err.Error()
 		}

@@ -256,6 +256,10 @@
 // the padding, rows with no weight, on the high-d routes) and by the
 // conformance suite on every backend.
 //
+// In the browser on a software adapter (SwiftShader) the soft-min and
+// soft-mean from d = 4 take the per-pair kernels instead, which compile in
+// a fraction of the time (UseQuickCompile, with the figures).
+//
 // Arrays past the device's maxStorageBufferBindingSize (128 MiB by default,
 // the adapter's own limit where it is larger) are refused with a
 // compute.ErrTooLarge error naming the limit.
@@ -484,6 +488,9 @@ func New(d *gpu.Device) (*Backend, error) {
 		return nil, err
 	}
 	b.dummy = dummy
+	if quickCompileDefault(d.Info()) {
+		b.UseQuickCompile() // the browser on SwiftShader (quickcompile.go)
+	}
 	return b, nil
 }
 

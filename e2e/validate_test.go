@@ -37,7 +37,7 @@ func TestValidatePageWebGPU(t *testing.T) {
 	k1, total, phase := checkAt(0)
 	k2, total2, _ := checkAt(k1)
 	t.Logf("progress: %q, later check %d", phase, k2)
-	// The quick suite has 217 checks since the cost kernels joined it:
+	// The quick suite has 346 checks (cost kernels, SoftMeanY, special values):
 	// 31-62 s on SwiftShader on the loaded 2-core VM, hence the margin.
 	text := poll[string](t, tb, `window.otplayResult && window.otplayResult.page === "/validate" && window.otplayResult.done ? JSON.stringify(window.otplayResult) : false`, 180*time.Second)
 	var r ui.ValidateResult

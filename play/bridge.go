@@ -50,7 +50,7 @@ var BridgeSchema = Schema{
 	{Name: "momentum", Label: "Momentum β", Group: "Bridge", ShownWhen: "transport=momentum", Slider: true, SliderMin: 0.05, SliderMax: 0.99, Math: bridgeMomentumMath, Kind: KindFloat, Default: "0.9", Min: 0, MinOpen: true, Max: 0.999, Help: "momentum transport: the velocity v ← β v + (1 - β) drift, started at 0, moves the particles by h v (FastSB-OT's heavy ball)"},
 	{Name: "multiscale", Label: "Multiscale K", Group: "Bridge", Slider: true, Kind: KindInt, Default: "0", Min: 0, Max: MaxBridgePoints, Help: "0: off; K: solve the Sinkhorn plan first between about K points of each cloud, then the full plan from those potentials (same plan to the tolerance, fewer fine iterations)"},
 	{Name: "seed", Label: "Random seed", Group: "Bridge", Advanced: true, Kind: KindInt, Default: "0", Min: 0, Max: 1 << 53, Help: "seed of the data, the particles, the paths and the noise"},
-	{Name: "field", Label: "Arrows show", Group: "Display", Kind: KindChoice, Default: "drift", Choices: []string{"drift", "none"}, Help: "arrows: the drift v(x,t) = (E[Y | X_t = x] - x)/(1 - t), E[Y|x] = Σ_j w_j(x) y_j, w_j ∝ b_j e^{G_j/ε - |x-y_j|²/(ε(1-t))}"},
+	{Name: "field", Label: "Arrows show", Group: "Display", Kind: KindChoice, Default: "drift", Choices: []string{"drift", "none"}, Help: "arrows: the drift v(x,t) = (E[Y | X_t = x] - x)/(1 - t), E[Y|x] = Σ_j w_j(x) y_j, w_j ∝ b_j exp(G_j/ε - |x-y_j|²/(ε(1-t)))"},
 	{Name: "trail", Label: "Trail length", Group: "Display", Slider: true, Kind: KindInt, Default: "8", Min: 0, Max: 50, Help: "trail length: the last positions drawn behind each particle"},
 	ComputeParam,
 }

@@ -63,7 +63,21 @@ type benchRow struct {
 	// with c = 1/benchAlpha, the exact denoiser's route; "apart", SoftMean
 	// of the same values c y as an array of their own (its former route).
 	Values string `json:"values,omitempty"`
+	// Special is --special: the soft-min's or soft-mean's inputs with a
+	// special value (benchSpecials); empty without the flag.
+	Special string `json:"special,omitempty"`
 }
+
+// benchSpecials are the values of bench --special: the soft-min and
+// soft-mean take a column potential g (zeros) and uniform log-weights, and
+// then "none" changes nothing, "inf-potential" sets g at column N/2 to
+// +Inf (every row's soft-min -Inf, its soft-mean that column's values),
+// "nan-potential" sets it to NaN (every row NaN), "inf-point" sets row
+// N/2's first coordinate to +Inf (that row's soft-min +Inf, soft-mean
+// NaN), "no-weight" sets every log-weight to -Inf (every row's soft-min
+// +Inf, soft-mean NaN): the inputs whose rows the GPU computes again
+// (compute/webgpu's package doc, Special values), timed for their worst case.
+var benchSpecials = []string{"none", "inf-potential", "nan-potential", "inf-point", "no-weight"}
 
 // benchAlpha is the alpha whose 1/alpha scales the soft-mean's values
 // (bench --values): the exact denoiser's columns are alpha x the data and
@@ -100,7 +114,7 @@ func parseSizes(s string) ([]int, error) {
 }
 
 func runBench(args []string, stdout, stderr io.Writer) int {
-	fs := newCommandFlags("bench", `bench [--backend gpu] [--sizes 1e4,3e4,1e5] [--d 2,64] [--kernel softmin,softmean,sinkhorn] [--values y|apart] [--data uniform|normal] [--reps 10] [--json]
+	fs := newCommandFlags("bench", `bench [--backend gpu] [--sizes 1e4,3e4,1e5] [--d 2,64] [--kernel softmin,softmean,sinkhorn] [--values y|apart] [--data uniform|normal] [--special NAME] [--reps 10] [--json]
 
 Times one fused reduction over N = M points in each dimension of --d: the
 soft-min (one Sinkhorn half-iteration), the soft-mean (one NFE of the
@@ -124,7 +138,15 @@ points. Two untimed calls warm up: on the CPU backends from d = 16 the
 second stores the cost matrix where it fits the budget
 (OTPLAY_CPU_COST_CACHE_MIB; by default an eighth of the memory, 256 MiB to
 8 GiB; 0: off), and a line (cost_path
-and cost_build_ms in --json) says whether the timed calls read it.`, stdout, stderr)
+and cost_build_ms in --json) says whether the timed calls read it.
+--special NAME (soft-min and soft-mean only) gives the calls a column
+potential (zeros) and uniform log-weights, and then a special value:
+none (nothing more, the baseline), inf-potential (one potential +Inf:
+every row's soft-min -Inf), nan-potential (one potential NaN: every row
+NaN), inf-point (one row's first coordinate +Inf) or no-weight (every
+log-weight -Inf: every row's soft-min +Inf): the inputs whose rows the
+GPU computes again with the reference's loops, so the time of that redo;
+the output is then not checked for being finite.`, stdout, stderr)
 	backend := fs.String("backend", "gpu", backendFlagHelp)
 	sizes := fs.String("sizes", "1e3,1e4", "comma-separated N (= M)")
 	dims := fs.String("d", "2", "point dimension, or a comma-separated list (2,64)")
@@ -135,6 +157,7 @@ and cost_build_ms in --json) says whether the timed calls read it.`, stdout, std
 	batch := fs.Int("batch", 5, "calls per timed submission")
 	checkEvery := fs.Int("check-every", ot.DefaultCheckEvery, "solver: iterations between residual checks")
 	eps := fs.Float64("eps", 0, "entropic regularisation (0: 0.05 d/2)")
+	special := fs.String("special", "", "soft-min and soft-mean with a column potential, uniform log-weights and a special value, or a comma-separated list: "+strings.Join(benchSpecials, ", ")+" (see bench's help)")
 	asJSON := fs.Bool("json", false, "print JSON rows")
 	if st, ok := parseFlags(fs, args); !ok {
 		return st
@@ -159,9 +182,21 @@ and cost_build_ms in --json) says whether the timed calls read it.`, stdout, std
 	case *eps < 0 || math.IsNaN(*eps) || math.IsInf(*eps, 0):
 		err = fmt.Errorf("--eps = %v: want a positive number (or 0 for 0.05 d/2)", *eps)
 	}
+	specials := []string{""}
+	if *special != "" {
+		specials = strings.Split(*special, ",")
+	}
+	for _, s := range specials {
+		if err == nil && *special != "" && !slices.Contains(benchSpecials, s) {
+			err = fmt.Errorf("--special %q: want one of %s (or a comma-separated list)", s, strings.Join(benchSpecials, ", "))
+		}
+	}
 	for _, k := range strings.Split(*kernels, ",") {
 		if err == nil && !slices.Contains(benchKernels, k) {
 			err = fmt.Errorf("--kernel: unknown kernel %q (%s)", k, strings.Join(benchKernels, ", "))
+		}
+		if err == nil && *special != "" && k != "softmin" && k != "softmean" {
+			err = fmt.Errorf("--special: only for the softmin and softmean kernels, not %q", k)
 		}
 	}
 	for _, d := range ds {
@@ -191,22 +226,24 @@ and cost_build_ms in --json) says whether the timed calls read it.`, stdout, std
 			e = 0.05 * float64(d) / 2
 		}
 		for _, n := range ns {
-			for _, k := range strings.Split(*kernels, ",") {
-				row, err := benchOne(b, benchCase{kernel: k, data: *data, values: *values, n: n, d: d, eps: e, checkEvery: *checkEvery}, *reps, *batch)
-				if err != nil {
-					fmt.Fprintf(stderr, "otplay bench: %s n=%d d=%d: %v\n", k, n, d, err)
-					return 1
-				}
-				rows = append(rows, row)
-				if !*asJSON {
-					fmt.Fprintf(stdout, "%-9s %-6s n=m=%-8d d=%-3d median %9.3f ms  min %9.3f ms  cpu %9.3f ms  %8.3g pairs/s  %5.1f%% of the H100 exp bound\n",
-						row.Kernel, row.Backend, row.N, row.D, row.MedianMS, row.MinMS, row.CPUMS, row.PairsPerSec, row.ExpBoundPct)
-					switch row.CostPath {
-					case "":
-					case "cached":
-						fmt.Fprintf(stdout, "%-9s cost: read from the stored matrix (built in %.1f ms in the warm-up)\n", "", row.BuildMS)
-					default:
-						fmt.Fprintf(stdout, "%-9s cost: %s\n", "", row.CostPath)
+			for _, sp := range specials {
+				for _, k := range strings.Split(*kernels, ",") {
+					row, err := benchOne(b, benchCase{kernel: k, data: *data, values: *values, special: sp, n: n, d: d, eps: e, checkEvery: *checkEvery}, *reps, *batch)
+					if err != nil {
+						fmt.Fprintf(stderr, "otplay bench: %s n=%d d=%d: %v\n", k, n, d, err)
+						return 1
+					}
+					rows = append(rows, row)
+					if !*asJSON {
+						fmt.Fprintf(stdout, "%-9s %-6s n=m=%-8d d=%-3d median %9.3f ms  min %9.3f ms  cpu %9.3f ms  %8.3g pairs/s  %5.1f%% of the H100 exp bound%s\n",
+							row.Kernel, row.Backend, row.N, row.D, row.MedianMS, row.MinMS, row.CPUMS, row.PairsPerSec, row.ExpBoundPct, specialNote(sp))
+						switch row.CostPath {
+						case "":
+						case "cached":
+							fmt.Fprintf(stdout, "%-9s cost: read from the stored matrix (built in %.1f ms in the warm-up)\n", "", row.BuildMS)
+						default:
+							fmt.Fprintf(stdout, "%-9s cost: %s\n", "", row.CostPath)
+						}
 					}
 				}
 			}
@@ -229,6 +266,7 @@ type flusher interface{ Flush() error }
 type benchCase struct {
 	kernel, data string
 	values       string // the soft-mean's values: "y" or "apart" (benchRow.Values)
+	special      string // bench --special (benchSpecials), or empty
 	checkEvery   int    // the solver's residual checks (ot.Settings.CheckEvery)
 	n, d         int
 	eps          float64
@@ -306,6 +344,12 @@ func benchOne(b compute.Backend, bc benchCase, reps, batch int) (benchRow, error
 	}
 	defer b.Free(logw)
 	p := compute.Pairs{X: x, Y: y, N: n, M: n, D: d, Eps: eps}
+	if bc.special != "" {
+		row.Special = bc.special
+		if err := benchSpecial(b, &p, g, logw, bc.special); err != nil {
+			return row, err
+		}
+	}
 	var apart compute.Array // the values c y, for --values apart
 	if kernel == "softmean" {
 		row.Values = bc.values
@@ -408,7 +452,7 @@ func benchOne(b compute.Backend, bc benchCase, reps, batch int) (benchRow, error
 	if err != nil {
 		return row, err
 	}
-	if err := compute.CheckFinite(kernel+" output", res); err != nil {
+	if err := compute.CheckFinite(kernel+" output", res); err != nil && (bc.special == "" || bc.special == "none") {
 		return row, err
 	}
 	if cpuBackend != nil {
@@ -438,4 +482,41 @@ func benchOne(b compute.Backend, bc benchCase, reps, batch int) (benchRow, error
 	row.PairsPerSec = pairs / (row.MedianMS / 1e3)
 	row.ExpBoundPct = 100 * row.PairsPerSec / expBound
 	return row, nil
+}
+
+// benchSpecial gives p the column potential g (zeros) and the log-weights
+// logw, and puts the special value of bench --special (benchSpecials) into
+// them or into p.X.
+func benchSpecial(b compute.Backend, p *compute.Pairs, g, logw compute.Array, special string) error {
+	n, d := p.N, p.D
+	p.G, p.LogW = g, logw
+	pot := make([]float64, n)
+	switch special {
+	case "inf-potential":
+		pot[n/2] = math.Inf(1)
+	case "nan-potential":
+		pot[n/2] = math.NaN()
+	case "inf-point":
+		hx := make([]float64, n*d)
+		if err := b.Read(hx, p.X); err != nil {
+			return err
+		}
+		hx[n/2*d] = math.Inf(1)
+		if err := b.Write(p.X, hx); err != nil {
+			return err
+		}
+	case "no-weight":
+		if err := b.Write(logw, slices.Repeat([]float64{math.Inf(-1)}, n)); err != nil {
+			return err
+		}
+	}
+	return b.Write(g, pot)
+}
+
+// specialNote is bench's text for a row's --special value.
+func specialNote(special string) string {
+	if special == "" {
+		return ""
+	}
+	return "  special " + special
 }

@@ -3,6 +3,7 @@ package webgpu
 import (
 	"fmt"
 	"os"
+	"strconv"
 
 	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/gpu"
@@ -19,6 +20,18 @@ var exactRowsOff = os.Getenv("OTPLAY_EXACT_ROWS") == "0"
 // conformance suite's special values would show; one more O(N d + M d)
 // dispatch a call).
 var exactScanOn = os.Getenv("OTPLAY_EXACT_SCAN") == "1"
+
+// exactChunkEnv is OTPLAY_EXACT_CHUNK=N (N > 0): exact_rows.wgsl takes at
+// most N columns a dispatch on hardware too, and the split soft-min's
+// merge leaves its redo to it (for measuring what bounding a dispatch's
+// time costs; 0, the default: one dispatch on hardware).
+var exactChunkEnv = func() int {
+	v, err := strconv.Atoi(os.Getenv("OTPLAY_EXACT_CHUNK"))
+	if err != nil || v < 0 {
+		return 0
+	}
+	return v
+}()
 
 // exactLoopsPerColumn bounds the loop iterations one column of a chunk
 // costs an invocation of exact_rows.wgsl: the column loop's own, d for the
@@ -44,6 +57,9 @@ func (b *Backend) exactChunk(m, d, dv int) (int, error) {
 	}
 	if b.exactChunkCap > 0 {
 		chunk = min(chunk, b.exactChunkCap)
+	}
+	if exactChunkEnv > 0 {
+		chunk = min(chunk, exactChunkEnv)
 	}
 	return chunk, nil
 }

@@ -48,7 +48,7 @@
 
 struct Params {
   n: u32, m: u32, d: u32, dv: u32,
-  c0: u32, c1: u32, mode: u32, pad0: u32,
+  c0: u32, c1: u32, mode: u32, columns: u32,
   has_w: u32, has_g: u32, inv_eps: f32, eps: f32,
   gx: u32, seq: u32, vscale: f32, pad3: u32,
 }
@@ -65,10 +65,144 @@ struct Params {
 
 //#include inc_exact.wgsl
 
+// The column pass (P.columns = 1, mode 0 only): the workgroup's special
+// columns in the tile, a bit each, and whether any column of the call can
+// have weight (live).
+var<workgroup> wg_mask: array<atomic<u32>, 2>;
+var<workgroup> wg_any: u32;
+var<workgroup> wg_live: u32;
+
 @compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(local_invocation_index) li: u32) {
   let i = gid.x + gid.y * P.gx * 64u;
+  if (P.columns != 0u && P.mode == 0u) {
+    by_columns(i, li);
+    return;
+  }
   if (i >= P.n) { return; }
+  full_row(i, false);
+}
+
+// neg_inf tests for -Inf by its bits.
+fn neg_inf(v: f32) -> bool {
+  return bitcast<u32>(v) == 0xff800000u;
+}
+
+// VBIG bounds the values |V| that the column pass sums on its own: M of
+// them (M <= 2^20) stay far inside float32's range, as in the reference's
+// sum before its first +Inf column (whose factor 0 would turn an overflow
+// into NaN).
+const VBIG: f32 = 1e30;
+
+// values_bad says whether a value of column j is not finite or past VBIG:
+// the reference's sum then turns on its order (0 x Inf is NaN), so the
+// column is special and a row that meets it takes full_row.
+fn values_bad(j: u32) -> bool {
+  var bad = false;
+  for (var t = 0u; t < P.dv; t++) { bad = bad || !(abs(V[j * P.dv + t]) <= VBIG); }
+  return bad;
+}
+
+// by_columns is mode 0 with the column pass (exact.go, exactRows): the
+// workgroup's 64 rows find which need a redo (result not finite, or the
+// call marked); if any, its 64 invocations go through the columns 64 at a
+// time, each classifying one column j by its bias bound
+// u_j = g_j/eps + logw_j (the order of compute.pairLogits, with the cost
+// left out: every logit of a finite row is at most u_j, float32 rounding
+// being monotone) and its coordinates: special where u_j is NaN or +Inf or
+// a coordinate of y_j or a value (values_bad) is not finite, live where
+// u_j > -Inf. A finite row
+// computes the logits of the special columns only: a NaN gives NaN (as the
+// reference); a +Inf (the reference's maximum then +Inf, every finite
+// logit a weight of 0) makes the soft-min -Inf and the soft-mean the mean
+// of the +Inf columns' values, summed in the reference's order; -Inf adds
+// nothing; no live column at all (every log-weight -Inf) gives the
+// reference's s = 0 (+Inf, NaN). Every other row (a coordinate of its own
+// not finite, live columns but no +Inf one, or values too large or not
+// finite in a special column) runs
+// the reference's full loop, full_row. Cost: O(M (d + 1)) loads a
+// workgroup that needs it, shared by its 64 rows, against O(M (d + dv))
+// a row for full_row.
+fn by_columns(i: u32, li: u32) {
+  var need = false;
+  var own = false;
+  if (i < P.n) {
+    need = P.seq != 0u && flag[0] == f32(P.seq);
+    if (P.dv == 0u) { need = need || !finite(out[i]); }
+    for (var t = 0u; t < P.dv; t++) { need = need || !finite(out[i * P.dv + t]); }
+    if (need) {
+      for (var k = 0u; k < P.d; k++) { own = own || !finite(X[i * P.d + k]); }
+    }
+  }
+  if (li == 0u) { wg_any = 0u; wg_live = 0u; }
+  workgroupBarrier();
+  if (need) { wg_any = 1u; }
+  if (workgroupUniformLoad(&wg_any) == 0u) { return; }
+  let a = i * P.dv;
+  let short = need && !own;
+  var nan = false;
+  var full = false;
+  var cnt = 0.0; // the +Inf columns' count: the reference's s
+  for (var c0 = 0u; c0 < P.m; c0 += 64u) {
+    if (li < 2u) { atomicStore(&wg_mask[li], 0u); }
+    workgroupBarrier();
+    let j = c0 + li;
+    if (j < P.m) {
+      var u = 0.0;
+      if (P.has_g != 0u) { u = G[j] * P.inv_eps; }
+      if (P.has_w != 0u) { u += LW[j]; }
+      var sp = is_nan(u) || pos_inf(u);
+      for (var k = 0u; k < P.d; k++) { sp = sp || !finite(Y[j * P.d + k]); }
+      sp = sp || values_bad(j);
+      if (sp) { atomicOr(&wg_mask[li / 32u], 1u << (li % 32u)); }
+      if (sp || !neg_inf(u)) { wg_live = 1u; }
+    }
+    workgroupBarrier();
+    if (short && !full && !nan) {
+      for (var w = 0u; w < 2u; w++) {
+        var bits = atomicLoad(&wg_mask[w]);
+        while (bits != 0u) {
+          let jj = c0 + w * 32u + firstTrailingBit(bits);
+          bits &= bits - 1u;
+          let v = logit(i, jj);
+          if (is_nan(v)) {
+            nan = true;
+          } else if (values_bad(jj)) {
+            full = true;
+          } else if (pos_inf(v)) {
+            if (cnt == 0.0) {
+              for (var t = 0u; t < P.dv; t++) { out[a + t] = V[jj * P.dv + t]; }
+              cnt = 1.0;
+            } else {
+              cnt += 1.0;
+              for (var t = 0u; t < P.dv; t++) { out[a + t] = fma(1.0, V[jj * P.dv + t], out[a + t]); }
+            }
+          }
+          // A finite logit or -Inf: weight 0 beside a +Inf column; where
+          // there is none, the row is live and so takes full_row.
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+  let live = workgroupUniformLoad(&wg_live) != 0u;
+  if (!need) { return; }
+  if (short && nan) {
+    finish_row(i, true, -MAXF, 0.0, a, false);
+  } else if (short && !full && cnt > 0.0) {
+    finish_row(i, false, from_bits(0x7f800000u), cnt, a, false);
+  } else if (short && !full && !live) {
+    finish_row(i, false, -MAXF, 0.0, a, false);
+  } else {
+    full_row(i, true);
+  }
+}
+
+// full_row is the modes' row: the reference's loop over the columns
+// [P.c0, P.c1) (see the file's comment); forced (by_columns) redoes the
+// row without looking at its result, which the column pass may have
+// overwritten with its accumulators.
+fn full_row(i: u32, forced: bool) {
   let so = i * (P.dv + 3u); // the row's state: flag, mx, s, acc[DV]
   if (P.mode == 3u) {
     let flag = inp[so];
@@ -81,7 +215,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   var s = 0.0;
   var nan = false;
   if (P.mode <= 1u) {
-    var ok = P.seq == 0u || flag[0] != f32(P.seq);
+    var ok = !forced && (P.seq == 0u || flag[0] != f32(P.seq));
     if (P.mode == 0u) {
       a = i * P.dv;
       if (P.dv == 0u) { ok = ok && finite(out[i]); }

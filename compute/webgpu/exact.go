@@ -33,6 +33,12 @@ var exactChunkEnv = func() int {
 	return v
 }()
 
+// exactColumnsOff is OTPLAY_EXACT_COLUMNS=0: exact_rows.wgsl runs every
+// row it redoes through the reference's full loop, and a split soft-min's
+// merge redoes its rows inline (the form before the column pass, for
+// measuring it).
+var exactColumnsOff = os.Getenv("OTPLAY_EXACT_COLUMNS") == "0"
+
 // exactLoopsPerColumn bounds the loop iterations one column of a chunk
 // costs an invocation of exact_rows.wgsl: the column loop's own, d for the
 // cost and dv for the values; exactLoopsPerRow those it spends once (the
@@ -118,7 +124,7 @@ func (b *Backend) exactRowsScaled(dst compute.Array, p compute.Pairs, v compute.
 	gx, gy := b.dev.Grid((p.N + 63) / 64)
 	run := func(mode, c0, c1 int, out, inp *gpu.Buffer) error {
 		params := []uint32{uint32(p.N), uint32(p.M), uint32(p.D), uint32(dv),
-			uint32(c0), uint32(c1), uint32(mode), 0,
+			uint32(c0), uint32(c1), uint32(mode), boolWord(!exactColumnsOff),
 			boolWord(p.LogW != nil), boolWord(p.G != nil), f32(1 / p.Eps), f32(p.Eps),
 			gx, seq, f32(vscale), 0}
 		bufs := []*gpu.Buffer{out, inp, b.bufOf(p.X), b.bufOf(p.Y), b.bufOf(p.LogW), b.bufOf(p.G), vb, flag}

@@ -215,7 +215,7 @@ func (b *Backend) combineSoftMin(dst compute.Array, part *gpu.Buffer, p compute.
 	// (the merge inline there only in tests, where its loop over every
 	// column fits the loop budget).
 	fits := !b.dev.Info().Fallback && !exactScanOn || b.exactInline && p.M*exactLoopsPerColumn(p.D, 0)+2*nsplit+64 <= loopBudget
-	exact := p.Cost.IsSquaredEuclidean() && !exactRowsOff && fits && b.exactChunkCap == 0 && exactChunkEnv == 0
+	exact := p.Cost.IsSquaredEuclidean() && !exactRowsOff && fits && b.exactChunkCap == 0 && exactChunkEnv == 0 && exactColumnsOff
 	rows := 64 / lanes
 	cx, cy := b.dev.Grid((p.N + rows - 1) / rows)
 	cparams := []uint32{uint32(p.N), uint32(nsplit), cx, boolWord(exact), f32(-p.Eps * math.Ln2), 0, 0, 0,

@@ -257,3 +257,63 @@ func softMeanYRun(t *testing.T, be compute.Backend, x, y, lw, g []float64, n, m,
 	}
 	return out
 }
+
+// TestExactColumns: exact_rows.wgsl's column pass (by_columns) against
+// cpuref where the special columns decide a row (a +Inf potential beside
+// a column at infinity, every log-weight -Inf beside a +Inf potential)
+// and where they must not: a value that is NaN in an ordinary column or
+// huge in the +Inf one (the reference's 0 x NaN and its sum's order), a
+// row at infinity beside a +Inf potential, a NaN row where no column has
+// weight (its own coordinates, not the columns, make it NaN); with the scan (every row
+// redone, a software adapter's default) and without (hardware's: only the
+// rows the fast kernels left not finite). Each case fails if the column
+// pass decides a row it must hand to the full loop, or decides it wrongly.
+func TestExactColumns(t *testing.T) {
+	be := gputest.Raw(t)
+	defer be.SetExactPaths(0, false)
+	ref := compute.NewCPURef(0)
+	const n, m, eps = 70, 300, 0.3 // 70 rows: two workgroups, the second part-full
+	cases := []struct {
+		name string
+		edit func(x, y, lw, g, v []float64, d, dv int)
+	}{
+		{"g=+Inf and y +Inf", func(x, y, lw, g, v []float64, d, dv int) { g[4], y[9*d] = math.Inf(1), math.Inf(1) }},
+		{"g=+Inf at 4, 130, 299", func(x, y, lw, g, v []float64, d, dv int) { g[4], g[130], g[299] = math.Inf(1), math.Inf(1), math.Inf(1) }},
+		{"logw=-Inf everywhere and g=+Inf", func(x, y, lw, g, v []float64, d, dv int) {
+			for j := range lw {
+				lw[j] = math.Inf(-1)
+			}
+			g[7] = math.Inf(1)
+		}},
+		{"g=+Inf and a NaN value elsewhere", func(x, y, lw, g, v []float64, d, dv int) { g[4], v[10*dv+dv-1] = math.Inf(1), math.NaN() }},
+		{"g=+Inf and an infinite value elsewhere", func(x, y, lw, g, v []float64, d, dv int) { g[200], v[3*dv] = math.Inf(1), math.Inf(-1) }},
+		{"g=+Inf with a huge value", func(x, y, lw, g, v []float64, d, dv int) { g[4], g[5], v[4*dv] = math.Inf(1), math.Inf(1), 3e35 }},
+		{"g=+Inf and a row at infinity", func(x, y, lw, g, v []float64, d, dv int) { g[4], x[66*d] = math.Inf(1), math.Inf(-1) }},
+		{"logw=-Inf everywhere and a NaN row", func(x, y, lw, g, v []float64, d, dv int) {
+			for j := range lw {
+				lw[j] = math.Inf(-1)
+			}
+			x[69*d+d-1] = math.NaN()
+		}},
+		{"g=NaN and a row at infinity", func(x, y, lw, g, v []float64, d, dv int) { g[100], x[3*d] = math.NaN(), math.Inf(1) }},
+	}
+	for _, scan := range []int{-1, 1} {
+		be.SetExactPaths(scan, false)
+		for _, dd := range [][2]int{{2, 3}, {8, 8}, {64, 2}} {
+			d, dv := dd[0], dd[1]
+			for _, c := range cases {
+				x, y, v := uniforms(uint64(11+d), n*d), uniforms(uint64(12+d), m*d), uniforms(13, m*dv)
+				g, lw := uniforms(14, m), make([]float64, m)
+				for j := range lw {
+					lw[j] = -math.Log(m)
+				}
+				c.edit(x, y, lw, g, v, d, dv)
+				name := fmt.Sprintf("scan %d d=%d dv=%d %s", scan, d, dv, c.name)
+				wantF, wantM := pairsRunW(t, ref, x, y, lw, g, v, n, m, d, dv, eps)
+				gotF, gotM := pairsRunW(t, be, x, y, lw, g, v, n, m, d, dv, eps)
+				checkSpecial(t, name+": soft-min f", gotF, wantF, 1e-4, 0)
+				checkSpecial(t, name+": soft-mean", gotM, wantM, 1e-3, 0)
+			}
+		}
+	}
+}

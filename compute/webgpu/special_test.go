@@ -278,7 +278,9 @@ func TestExactColumns(t *testing.T) {
 		edit func(x, y, lw, g, v []float64, d, dv int)
 	}{
 		{"g=+Inf and y +Inf", func(x, y, lw, g, v []float64, d, dv int) { g[4], y[9*d] = math.Inf(1), math.Inf(1) }},
-		{"g=+Inf at 4, 130, 299", func(x, y, lw, g, v []float64, d, dv int) { g[4], g[130], g[299] = math.Inf(1), math.Inf(1), math.Inf(1) }},
+		{"g=+Inf at 4, 130, 299", func(x, y, lw, g, v []float64, d, dv int) {
+			g[4], g[130], g[299] = math.Inf(1), math.Inf(1), math.Inf(1)
+		}},
 		{"logw=-Inf everywhere and g=+Inf", func(x, y, lw, g, v []float64, d, dv int) {
 			for j := range lw {
 				lw[j] = math.Inf(-1)

@@ -1,8 +1,10 @@
 # bench/gpu/special.sh: the soft-min's and soft-mean's time with a special value in their inputs
 # (otplay bench --special: none, inf-point, inf-potential, nan-potential, no-weight), whose rows
 # the GPU computes again with the reference's untiled loops (compute/webgpu, exact.go), at
-# N = M = 1e4 and 1e5, d = 2, 8, 64, --batch 1; plus the redo chunked to 8192 columns a dispatch
-# (OTPLAY_EXACT_CHUNK). The cheap rows first; every process under its own timeout and all under
+# N = M = 1e4 and 1e5, d = 2, 8, 64, --batch 1, with exact_rows.wgsl's column pass (the default,
+# "new") and without (OTPLAY_EXACT_COLUMNS=0, "old": every redone row runs the full loop, and a
+# split soft-min's merge redoes its rows inline); the plain d = 2 rows at 1e4 --batch 50 twice
+# each, for the column pass's cost where nothing is special. The cheap rows first; every process under its own timeout and all under
 # BUDGET seconds (a killed process's rows are lost; its line in log.txt says so). From the
 # repository root on the device: BIN=path/to/otplay OUT=dir bash bench/gpu/special.sh
 # (bench/gpu/device-env.sh beside it). Output: $OUT/special.jsonl (one otplay bench --json array
@@ -32,11 +34,16 @@ row() {
   echo "rc=$rc wall=$(echo "$(date +%s.%N) - $t0" | bc) s (timeout $t): $v $*" >>"$OUT/log.txt"
 }
 ALL=none,inf-point,inf-potential,nan-potential,no-weight
-row small 40 X=1 -- --sizes "$SIZE_SMALL" --d 2,8,64 --kernel softmin,softmean --special $ALL --reps 10 --batch 1
-row big-light 25 X=1 -- --sizes "$SIZE_BIG" --d 2,8,64 --kernel softmin,softmean --special none,inf-point --reps 10 --batch 1
-row big-d2 12 X=1 -- --sizes "$SIZE_BIG" --d 2 --kernel softmin,softmean --special inf-potential,nan-potential,no-weight --reps 3 --batch 1
-row big-d8 15 X=1 -- --sizes "$SIZE_BIG" --d 8 --kernel softmin,softmean --special inf-potential,no-weight --reps 3 --batch 1
-row big-d64-min 15 X=1 -- --sizes "$SIZE_BIG" --d 64 --kernel softmin --special inf-potential --reps 1 --batch 1
-row chunk8192-small 10 OTPLAY_EXACT_CHUNK=8192 -- --sizes "$SIZE_SMALL" --d 2,8,64 --kernel softmin,softmean --special none,inf-potential --reps 10 --batch 1
-row big-d64-mean 15 X=1 -- --sizes "$SIZE_BIG" --d 64 --kernel softmean --special inf-potential --reps 1 --batch 1
+OLD=OTPLAY_EXACT_COLUMNS=0
+row new-small 30 X=1 -- --sizes "$SIZE_SMALL" --d 2,8,64 --kernel softmin,softmean --special $ALL --reps 10 --batch 1
+row old-small 30 $OLD -- --sizes "$SIZE_SMALL" --d 2,8,64 --kernel softmin,softmean --special $ALL --reps 10 --batch 1
+row new-big 30 X=1 -- --sizes "$SIZE_BIG" --d 2,8,64 --kernel softmin,softmean --special $ALL --reps 10 --batch 1
+for r in 1 2; do
+  row new-plain-r$r 8 X=1 -- --sizes "$SIZE_SMALL" --d 2 --kernel softmin,softmean --batch 50
+  row old-plain-r$r 8 $OLD -- --sizes "$SIZE_SMALL" --d 2 --kernel softmin,softmean --batch 50
+done
+row old-big-d2 12 $OLD -- --sizes "$SIZE_BIG" --d 2 --kernel softmin,softmean --special inf-potential,nan-potential,no-weight --reps 3 --batch 1
+row old-big-d8 12 $OLD -- --sizes "$SIZE_BIG" --d 8 --kernel softmin,softmean --special inf-potential --reps 3 --batch 1
+row old-big-d64-min 12 $OLD -- --sizes "$SIZE_BIG" --d 64 --kernel softmin --special inf-potential --reps 1 --batch 1
+row old-big-d64-mean 12 $OLD -- --sizes "$SIZE_BIG" --d 64 --kernel softmean --special inf-potential --reps 1 --batch 1
 echo "total $(($(date +%s) - START)) s" >>"$OUT/log.txt"

@@ -223,16 +223,29 @@
 // rows finite, TestSpecialBlocks): their shift by a maximum taken
 // before the sum and their expanded costs turn these inputs into NaN or
 // Inf rows, which are then computed again with the reference's online
-// log-sum-exp (inc_exact.wgsl): by the merge of a split soft-min itself
-// (softmin_combine.wgsl, softmin_combine_wide.wgsl: one test a row, no
-// extra dispatch), else by exact_rows.wgsl, one more dispatch after the
-// call (exact.go) that reads each row's result: O(N) reads for the
-// soft-min and O(N dv) for the soft-mean where nothing is special. A row
-// redone costs O(M (d + dv)) in one invocation, untiled: one +Inf
-// potential makes every row -Inf, and on lavapipe it made a soft-min at
-// N = M = 2048 7.5x (d = 2) and 10x (d = 64) slower (not measured on
-// hardware, where the tiled kernels' lead over such loops is larger; a
-// solver whose potentials turned infinite should stop, not iterate). This
+// log-sum-exp (inc_exact.wgsl), by exact_rows.wgsl, one more dispatch
+// after the call (exact.go) that reads each row's result: O(N) reads for
+// the soft-min and O(N dv) for the soft-mean where nothing is special (a
+// split soft-min's merge leaves it to this pass too). A workgroup of 64
+// rows with one to redo first goes through the columns together, 64 at a
+// time (by_columns): a column is special where its bias bound
+// u_j = g_j/eps + logw_j is NaN or +Inf or its coordinates or values are
+// not finite, live where u_j > -Inf; a finite row computes the special
+// columns' logits only, and a NaN, a +Inf (soft-min -Inf, soft-mean the
+// mean of the +Inf columns, in the reference's order) or no live column
+// (every log-weight -Inf: +Inf, NaN) decides it, for O(M (d + dv)) loads
+// a workgroup shared by its rows. The other rows (a coordinate of their
+// own not finite, a special value among the values, live columns but no
+// +Inf one, e.g. a fast kernel's overflow) run the reference's full loop,
+// O(M (d + dv)) a row, untiled (OTPLAY_EXACT_COLUMNS=0 sends every row
+// there and lets the merges redo their rows inline, the form before
+// 2026-12-06 noon: one +Inf potential made a soft-min at N = M = 2048 7.5x
+// (d = 2) and 10x (d = 64) slower on lavapipe, every row taking the loop;
+// a solver whose potentials turned infinite should stop, not iterate).
+// Not bounded: a dispatch where many rows take the full loop (rows at
+// infinity by the thousand) still costs O(rows M (d + dv)) on hardware,
+// where the columns come in one dispatch (OTPLAY_EXACT_CHUNK=N caps a
+// dispatch's columns there too, at one O(N) dispatch a chunk). This
 // needs exp2 of NaN to be NaN, as on lavapipe, NVIDIA's GPUs and
 // SwiftShader through naga; SwiftShader through Chromium's Tint left a
 // NaN potential's soft-min at d = 64 finite and wrong, so on software

@@ -94,6 +94,12 @@ fn neg_inf(v: f32) -> bool {
 // into NaN).
 const VBIG: f32 = 1e30;
 
+// UBIG bounds the bias bound u_j of an ordinary column: above it a
+// column is special, so that a compiler fusing the logit's last multiply
+// and add (and not u_j's, or the other way round) cannot round a logit
+// past float32's range where u_j is not.
+const UBIG: f32 = 1e37;
+
 // values_bad says whether a value of column j is not finite or past VBIG:
 // the reference's sum then turns on its order (0 x Inf is NaN), so the
 // column is special and a row that meets it takes full_row.
@@ -110,8 +116,8 @@ fn values_bad(j: u32) -> bool {
 // u_j = g_j/eps + logw_j (the order of compute.pairLogits, with the cost
 // left out: every logit of a finite row is at most u_j, float32 rounding
 // being monotone) and its coordinates: special where u_j is NaN or +Inf or
-// a coordinate of y_j or a value (values_bad) is not finite, live where
-// u_j > -Inf. A finite row
+// a coordinate of y_j or a value (values_bad) is not finite (or u_j past
+// UBIG), live unless g_j or logw_j is -Inf. A finite row
 // computes the logits of the special columns only: a NaN gives NaN (as the
 // reference); a +Inf (the reference's maximum then +Inf, every finite
 // logit a weight of 0) makes the soft-min -Inf and the soft-mean the mean
@@ -149,13 +155,14 @@ fn by_columns(i: u32, li: u32) {
     let j = c0 + li;
     if (j < P.m) {
       var u = 0.0;
-      if (P.has_g != 0u) { u = G[j] * P.inv_eps; }
-      if (P.has_w != 0u) { u += LW[j]; }
-      var sp = is_nan(u) || pos_inf(u);
+      var dead = false; // a -Inf potential or log-weight: every logit -Inf
+      if (P.has_g != 0u) { u = G[j] * P.inv_eps; dead = neg_inf(G[j]); }
+      if (P.has_w != 0u) { u += LW[j]; dead = dead || neg_inf(LW[j]); }
+      var sp = is_nan(u) || pos_inf(u) || u > UBIG;
       for (var k = 0u; k < P.d; k++) { sp = sp || !finite(Y[j * P.d + k]); }
       sp = sp || values_bad(j);
       if (sp) { atomicOr(&wg_mask[li / 32u], 1u << (li % 32u)); }
-      if (sp || !neg_inf(u)) { wg_live = 1u; }
+      if (sp || !dead) { wg_live = 1u; }
     }
     workgroupBarrier();
     if (short && !full && !nan) {

@@ -230,7 +230,7 @@
 // rows with one to redo first goes through the columns together, 64 at a
 // time (by_columns): a column is special where its bias bound
 // u_j = g_j/eps + logw_j is NaN or +Inf or its coordinates or values are
-// not finite, live where u_j > -Inf; a finite row computes the special
+// not finite (or u_j past 1e37), live unless g_j or logw_j is -Inf; a finite row computes the special
 // columns' logits only, and a NaN, a +Inf (soft-min -Inf, soft-mean the
 // mean of the +Inf columns, in the reference's order) or no live column
 // (every log-weight -Inf: +Inf, NaN) decides it, for O(M (d + dv)) loads

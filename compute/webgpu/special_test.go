@@ -297,6 +297,7 @@ func TestExactColumns(t *testing.T) {
 			}
 			x[69*d+d-1] = math.NaN()
 		}},
+		{"g=3e37 (a bias bound past UBIG) and g=-Inf", func(x, y, lw, g, v []float64, d, dv int) { g[8], g[9] = 3e37, math.Inf(-1) }},
 		{"g=NaN and a row at infinity", func(x, y, lw, g, v []float64, d, dv int) { g[100], x[3*d] = math.NaN(), math.Inf(1) }},
 	}
 	for _, scan := range []int{-1, 1} {

@@ -239,9 +239,13 @@
 // +Inf one, e.g. a fast kernel's overflow) run the reference's full loop,
 // O(M (d + dv)) a row, untiled (OTPLAY_EXACT_COLUMNS=0 sends every row
 // there and lets the merges redo their rows inline, the form before
-// 2026-12-06 noon: one +Inf potential made a soft-min at N = M = 2048 7.5x
-// (d = 2) and 10x (d = 64) slower on lavapipe, every row taking the loop;
-// a solver whose potentials turned infinite should stop, not iterate).
+// 2026-12-06 noon). On lavapipe at N = M = 2048, d = 2 and 8 (medians of
+// 5, both forms in one run, bench/gpu/results/special-lavapipe-*.jsonl)
+// one +Inf potential made a call 1.5-2.6x slower than none, against 9-13x
+// with every row on the full loop; every log-weight -Inf 1.0-2.4x against
+// 12-16x. Not measured on hardware (otplay bench --special,
+// bench/gpu/special.sh; no device machine came). A solver whose
+// potentials turned infinite should stop, not iterate.
 // Not bounded: a dispatch where many rows take the full loop (rows at
 // infinity by the thousand) still costs O(rows M (d + dv)) on hardware,
 // where the columns come in one dispatch (OTPLAY_EXACT_CHUNK=N caps a

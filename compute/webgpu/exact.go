@@ -76,8 +76,11 @@ func (b *Backend) exactChunk(m, d, dv int) (int, error) {
 // that a +Inf column potential, an infinite coordinate or a NaN give what
 // the CPU backends give (TestSpecialValues). One dispatch of O(N) reads
 // (O(N dv) for the soft-mean) where every row is finite; no work per pair.
-// A row redone costs O(M (d + dv)) in its invocation, untiled (see the
-// package doc's Special values for what that came to on lavapipe).
+// In the one dispatch (mode 0) a workgroup with rows to redo first reads
+// the columns together (exact_rows.wgsl's by_columns, unless
+// OTPLAY_EXACT_COLUMNS=0), which decides the rows that special columns or
+// weightless ones make not finite; the other rows cost O(M (d + dv)) each,
+// untiled (the package doc's Special values has the figures).
 // On a software adapter the columns come in chunks of exactChunk, one
 // dispatch each, with each row's running (flag, max, sum, values) in
 // exactState, and a last dispatch writes the rows into dst.

@@ -191,12 +191,13 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) (err error) {
 // partial (max, sum) pairs of part.
 // With CombineLanes > 1 it runs softmin_combine_wide.wgsl instead, that
 // many invocations a row (rounded down to a power of two, at most 64).
-// For the squared-Euclidean cost on hardware the merge also computes
-// again, with the reference's loops, the rows that come out NaN or
-// infinite (inc_exact.wgsl; the special values of exact.go), and records
-// that in combinedExact so that SoftMin dispatches no exact_rows.wgsl
-// after it; on a software adapter exact_rows.wgsl does it, after
-// special_scan.wgsl.
+// With OTPLAY_EXACT_COLUMNS=0, for the squared-Euclidean cost on
+// hardware, the merge also computes again, with the reference's loops,
+// the rows that come out NaN or infinite (inc_exact.wgsl; the special
+// values of exact.go), and records that in combinedExact so that SoftMin
+// dispatches no exact_rows.wgsl after it; by default (and on a software
+// adapter, after special_scan.wgsl) exact_rows.wgsl does it, whose column
+// pass decides most such rows without a loop over every column a row.
 func (b *Backend) combineSoftMin(dst compute.Array, part *gpu.Buffer, p compute.Pairs, nsplit int) error {
 	name, lanes := "softmin_combine", 1
 	var consts map[string]int

@@ -21,3 +21,8 @@ func (b *Backend) SetExactChunkCap(n int) { b.exactChunkCap = n }
 func (b *Backend) SetExactPaths(scan int, inline bool) {
 	b.exactScan, b.exactInline = scan, inline
 }
+
+// SetExactColumnsOff sets OTPLAY_EXACT_COLUMNS=0's form (exact.go): every
+// redone row on the full loop, and the split soft-min's merges redoing
+// theirs inline.
+func (b *Backend) SetExactColumnsOff(off bool) { exactColumnsOff = off }

@@ -47,7 +47,8 @@ func checkSpecial(t *testing.T, name string, got, want []float64, tol, scale flo
 // 64 (softmin_hd2.wgsl, softmean_hd2.wgsl), the generic per-pair kernels
 // (NoUnroll; d = 2 with 8 values), the column range split in 16-column
 // pieces and merged by softmin_combine.wgsl and softmin_combine_wide.wgsl
-// (which redo the special rows themselves on hardware: inline), and
+// (which redo the special rows themselves, inline, on hardware with
+// OTPLAY_EXACT_COLUMNS=0: the inline cases run in that form), and
 // exact_rows.wgsl's columns in chunks of 7 (as on a software adapter at
 // long ranges), with special_scan.wgsl (a software adapter's default) and
 // without (hardware's). Without the redo (OTPLAY_EXACT_ROWS=0) the rows
@@ -61,6 +62,7 @@ func TestSpecialValues(t *testing.T) {
 		be.SplitMinCols, be.CombineLanes = savedSplit, savedLanes
 		be.SetExactChunkCap(0)
 		be.SetExactPaths(0, false)
+		be.SetExactColumnsOff(false)
 	}()
 	ref := compute.NewCPURef(0)
 	const n, m, eps = 40, 300, 0.3
@@ -89,6 +91,7 @@ func TestSpecialValues(t *testing.T) {
 		be.CombineLanes = c.lanes
 		be.SetExactChunkCap(c.chunk)
 		be.SetExactPaths(c.scan, c.inline)
+		be.SetExactColumnsOff(c.inline) // the merges redo inline only in that form
 		d, dv := c.d, c.dv
 		for _, sc := range conformance.SpecialCases() {
 			x, y := uniforms(uint64(1+d), n*d), uniforms(uint64(2+d), m*d)

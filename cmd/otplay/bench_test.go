@@ -2,8 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"math"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/otplay/otplay/compute"
 )
 
 // bench --d LIST --kernel sinkhorn: one row per (d, n, kernel), the CPU
@@ -81,6 +85,66 @@ func TestBenchSoftMeanValues(t *testing.T) {
 		for _, r := range rows {
 			if r.Values != values || !(r.MedianMS > 0) {
 				t.Errorf("bench --values %s: row %+v", values, r)
+			}
+		}
+	}
+}
+
+// TestBenchSpecial: bench --special runs every special value through both
+// kernels, and benchSpecial puts each where its name says: the CPU's
+// soft-min is then -Inf everywhere for inf-potential, NaN for
+// nan-potential, +Inf at row N/2 only for inf-point, +Inf everywhere for
+// no-weight and finite for none; an unknown name is refused.
+func TestBenchSpecial(t *testing.T) {
+	code, stdout, stderr := coreRun("bench", "--backend", "cpu", "--kernel", "softmin,softmean", "--d", "2", "--sizes", "40",
+		"--special", strings.Join(benchSpecials, ","), "--reps", "1", "--batch", "1", "--json")
+	var rows []benchRow
+	if code != 0 || json.Unmarshal([]byte(stdout), &rows) != nil || len(rows) != 2*len(benchSpecials) {
+		t.Fatalf("bench --special: exit %d, %s %s", code, stdout, stderr)
+	}
+	for i, r := range rows {
+		if r.Special != benchSpecials[i/2] {
+			t.Errorf("row %d: special %q, want %q", i, r.Special, benchSpecials[i/2])
+		}
+	}
+	if code, _, _ := coreRun("bench", "--backend", "cpu", "--special", "none,bogus"); code != 2 {
+		t.Errorf("bench --special none,bogus: exit %d, want 2", code)
+	}
+	b := compute.NewCPU(0)
+	const n, d = 9, 2
+	for _, special := range benchSpecials {
+		x, _ := b.Upload(make([]float64, n*d))
+		y, _ := b.Upload(make([]float64, n*d))
+		g, _ := b.Alloc(n)
+		logw, _ := b.Upload(slices.Repeat([]float64{-math.Log(n)}, n))
+		out, _ := b.Alloc(n)
+		p := compute.Pairs{X: x, Y: y, N: n, M: n, D: d, Eps: 0.1}
+		if err := benchSpecial(b, &p, g, logw, special); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.SoftMin(out, p); err != nil {
+			t.Fatal(err)
+		}
+		f := make([]float64, n)
+		if err := b.Read(f, out); err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range f {
+			var ok bool
+			switch special {
+			case "none":
+				ok = !math.IsNaN(v) && !math.IsInf(v, 0)
+			case "inf-potential":
+				ok = math.IsInf(v, -1)
+			case "nan-potential":
+				ok = math.IsNaN(v)
+			case "inf-point":
+				ok = math.IsInf(v, 1) == (i == n/2) && !math.IsNaN(v)
+			case "no-weight":
+				ok = math.IsInf(v, 1)
+			}
+			if !ok {
+				t.Errorf("%s: soft-min row %d = %v", special, i, v)
 			}
 		}
 	}

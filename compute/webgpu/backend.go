@@ -226,7 +226,9 @@
 // log-sum-exp (inc_exact.wgsl), by exact_rows.wgsl, one more dispatch
 // after the call (exact.go) that reads each row's result: O(N) reads for
 // the soft-min and O(N dv) for the soft-mean where nothing is special (a
-// split soft-min's merge leaves it to this pass too). A workgroup of 64
+// split soft-min's merge redoes its rows inline instead where a row's
+// loop is short, M (d + 1) <= 2^18, and leaves longer ones to this
+// pass). A workgroup of 64
 // rows with one to redo first goes through the columns together, 64 at a
 // time (by_columns): a column is special where its bias bound
 // u_j = g_j/eps + logw_j is NaN or +Inf or its coordinates or values are

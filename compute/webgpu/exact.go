@@ -39,6 +39,13 @@ var exactChunkEnv = func() int {
 // measuring it).
 var exactColumnsOff = os.Getenv("OTPLAY_EXACT_COLUMNS") == "0"
 
+// exactInlineLoops bounds the loop iterations, M (d + 1), of a row that a
+// split soft-min's merge redoes inline (combineSoftMin): 2^18, so that a
+// merge where every row is redone costs N x 2^18 iterations at most
+// (1e4 rows: 2.6e9; not measured on hardware) while the plain call keeps
+// its one dispatch at M = 1e4, d = 2 (M (d + 1) = 3e4).
+const exactInlineLoops = 1 << 18
+
 // exactLoopsPerColumn bounds the loop iterations one column of a chunk
 // costs an invocation of exact_rows.wgsl: the column loop's own, d for the
 // cost and dv for the values; exactLoopsPerRow those it spends once (the

@@ -191,11 +191,13 @@ func (b *Backend) SoftMin(dst compute.Array, p compute.Pairs) (err error) {
 // partial (max, sum) pairs of part.
 // With CombineLanes > 1 it runs softmin_combine_wide.wgsl instead, that
 // many invocations a row (rounded down to a power of two, at most 64).
-// With OTPLAY_EXACT_COLUMNS=0, for the squared-Euclidean cost on
-// hardware, the merge also computes again, with the reference's loops,
-// the rows that come out NaN or infinite (inc_exact.wgsl; the special
-// values of exact.go), and records that in combinedExact so that SoftMin
-// dispatches no exact_rows.wgsl after it; by default (and on a software
+// For the squared-Euclidean cost on hardware, where a row's full loop is
+// short (M (d + 1) <= exactInlineLoops, e.g. M = 1e4 at d = 2; any M with
+// OTPLAY_EXACT_COLUMNS=0), the merge also computes again, with the
+// reference's loops, the rows that come out NaN or infinite
+// (inc_exact.wgsl; the special values of exact.go), and records that in
+// combinedExact so that SoftMin dispatches no exact_rows.wgsl after it
+// (one dispatch fewer on the normal path); else (and on a software
 // adapter, after special_scan.wgsl) exact_rows.wgsl does it, whose column
 // pass decides most such rows without a loop over every column a row.
 func (b *Backend) combineSoftMin(dst compute.Array, part *gpu.Buffer, p compute.Pairs, nsplit int) error {
@@ -216,7 +218,8 @@ func (b *Backend) combineSoftMin(dst compute.Array, part *gpu.Buffer, p compute.
 	// (the merge inline there only in tests, where its loop over every
 	// column fits the loop budget).
 	fits := !b.dev.Info().Fallback && !exactScanOn || b.exactInline && p.M*exactLoopsPerColumn(p.D, 0)+2*nsplit+64 <= loopBudget
-	exact := p.Cost.IsSquaredEuclidean() && !exactRowsOff && fits && b.exactChunkCap == 0 && exactChunkEnv == 0 && exactColumnsOff
+	exact := p.Cost.IsSquaredEuclidean() && !exactRowsOff && fits && b.exactChunkCap == 0 && exactChunkEnv == 0 &&
+		(exactColumnsOff || p.M*exactLoopsPerColumn(p.D, 0) <= exactInlineLoops)
 	rows := 64 / lanes
 	cx, cy := b.dev.Grid((p.N + rows - 1) / rows)
 	cparams := []uint32{uint32(p.N), uint32(nsplit), cx, boolWord(exact), f32(-p.Eps * math.Ln2), 0, 0, 0,

@@ -47,8 +47,9 @@ func checkSpecial(t *testing.T, name string, got, want []float64, tol, scale flo
 // 64 (softmin_hd2.wgsl, softmean_hd2.wgsl), the generic per-pair kernels
 // (NoUnroll; d = 2 with 8 values), the column range split in 16-column
 // pieces and merged by softmin_combine.wgsl and softmin_combine_wide.wgsl
-// (which redo the special rows themselves, inline, on hardware with
-// OTPLAY_EXACT_COLUMNS=0: the inline cases run in that form), and
+// (which redo the special rows themselves, inline, on hardware where a
+// row's loop is short, as here, or with OTPLAY_EXACT_COLUMNS=0: the
+// inline cases run in that form), and
 // exact_rows.wgsl's columns in chunks of 7 (as on a software adapter at
 // long ranges), with special_scan.wgsl (a software adapter's default) and
 // without (hardware's). Without the redo (OTPLAY_EXACT_ROWS=0) the rows

@@ -15,7 +15,8 @@ import (
 // At phone width (a 390 x 844 mobile viewport) no page overflows
 // horizontally: every element's box ends inside the viewport, the
 // document does not scroll sideways, and on /ot the formula beside each
-// control is still shown.
+// control is still shown. The home page at 390 px goes to
+// $OTPLAY_SCREENSHOTS if set.
 func TestPhoneWidth(t *testing.T) {
 	tb := newTab(t)
 	tb.run(t, 10*time.Second, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
@@ -54,6 +55,9 @@ func TestPhoneWidth(t *testing.T) {
 		})()`)
 		if len(over) > 0 {
 			t.Errorf("%s at 390 px: overflows: %s", path, strings.Join(over, "; "))
+		}
+		if path == "/" { // the pages' are TestReaderSeesPictureFirst's and TestValidatePageWebGPU's
+			shot(t, tb, "home", 390)
 		}
 	}
 	// Fields keep their visible explanations at phone width.

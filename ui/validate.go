@@ -82,8 +82,8 @@ func (p *ValidatePage) Render() app.UI {
 			errText = c.Error
 		}
 		rows = append(rows, app.Tr().Class(class).Body(
-			app.Td().Text(c.Op), app.Td().Text(c.Case), app.Td().Text(errText),
-			app.Td().Text(strconv.FormatFloat(c.Tol, 'e', 1, 64)), app.Td().Text(status)))
+			app.Td().Text(c.Op), app.Td().Text(c.Case), valueCell(errText),
+			valueCell(strconv.FormatFloat(c.Tol, 'e', 1, 64)), app.Td().Text(status)))
 	}
 	return l.Render(
 		app.Div().ID("validate-result").Class("otplay-result").

@@ -145,13 +145,16 @@ const overlapJS = `(() => {
 
 // brokenNumbersJS, called with squeeze, lists the numbers of the read-out
 // tables' value cells ("1.399e-05", "-0.25", as ui's numberPattern reads
-// them, digits ending a word left out) whose text lies on more than one line. With squeeze every value
-// cell is first made as narrow as its content allows (width 1px), the
-// worst case a phone can give; the cells' widths are restored after.
+// them, digits ending a word left out) whose text lies on more than one
+// line. With squeeze every read-out table and value cell is first made as
+// narrow as its content allows (width 1px, so each column is its
+// narrowest content), the worst case a phone can give; the widths are
+// restored after.
 const brokenNumbersJS = `((squeeze) => {
 	const re = /(?<![\w.])[-+\u2212]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?Inf|NaN/g;
 	const cells = [...document.querySelectorAll(".otplay-result td")].filter((td) => td.getClientRects().length > 0);
-	if (squeeze) for (const td of cells) td.style.width = "1px";
+	const tables = [...document.querySelectorAll(".otplay-result table")];
+	if (squeeze) for (const e of [...tables, ...cells]) e.style.width = "1px";
 	const out = [];
 	for (const td of cells) {
 		const walk = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
@@ -165,7 +168,7 @@ const brokenNumbersJS = `((squeeze) => {
 			}
 		}
 	}
-	if (squeeze) for (const td of cells) td.style.width = "";
+	if (squeeze) for (const e of [...tables, ...cells]) e.style.width = "";
 	return out;
 })`
 

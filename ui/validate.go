@@ -82,12 +82,15 @@ func (p *ValidatePage) Render() app.UI {
 			errText = c.Error
 		}
 		rows = append(rows, app.Tr().Class(class).Body(
-			app.Td().Text(c.Op), app.Td().Text(c.Case), valueCell(errText),
+			app.Td().Text(c.Op), valueCell(c.Case), valueCell(errText),
 			valueCell(strconv.FormatFloat(c.Tol, 'e', 1, 64)), app.Td().Text(status)))
 	}
 	return l.Render(
 		app.Div().ID("validate-result").Class("otplay-result").
 			DataSet("status", "done").DataSet("failed", f.Failed).
-			Body(app.P().Text(badge+verdict), app.Table().Body(rows...)),
+			Body(app.P().Text(badge+verdict),
+				// The table scrolls sideways in its box where a phone is
+				// too narrow for its five columns (otplay.css).
+				app.Div().Class("otplay-scroll").Body(app.Table().Class("otplay-checks").Body(rows...))),
 	)
 }

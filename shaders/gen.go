@@ -193,7 +193,7 @@ func SoftMinSmall(d, r, wg, tile int, o SmallOptions) (string, error) {
 	g := smallRows(d, 0, r, o, "tile")
 	for i := 0; i < r; i++ {
 		fmt.Fprintf(&g.final, "  if (i%d < P.n) {\n    let mm%d = m%d - q%d;\n", i, i, i, i)
-		fmt.Fprintf(&g.final, "    if (P.nsplit == 1u) { dst[i%d] = P.outk * (mm%d + log2(s%d)); } else { let o = 2u * (wid.z * P.n + i%d); dst[o] = mm%d; dst[o + 1u] = s%d; }\n  }\n",
+		fmt.Fprintf(&g.final, "    if (P.nsplit == 1u) { dst[i%d] = lse_out(P.outk, mm%d, s%d); } else { let o = 2u * (wid.z * P.n + i%d); dst[o] = mm%d; dst[o + 1u] = s%d; }\n  }\n",
 			i, i, i, i, i, i)
 	}
 	return Template("softmin_small", map[string]int{"D": d, "R": r, "WG": wg, "TILE": tile},

@@ -358,7 +358,7 @@ func SoftMinMid(d int, o MidOptions) (string, error) {
 	g := midRows(d, 0, o)
 	for i := 0; i < o.R; i++ {
 		fmt.Fprintf(&g.final, "  if (i%d < P.n) {\n    let mm%d = m%d - q%d;\n", i, i, i, i)
-		fmt.Fprintf(&g.final, "    if (P.nsplit == 1u) { dst[i%d] = P.outk * (mm%d + log2(s%d)); } else { let o = 2u * (wid.z * P.n + i%d); dst[o] = mm%d; dst[o + 1u] = s%d; }\n  }\n",
+		fmt.Fprintf(&g.final, "    if (P.nsplit == 1u) { dst[i%d] = lse_out(P.outk, mm%d, s%d); } else { let o = 2u * (wid.z * P.n + i%d); dst[o] = mm%d; dst[o + 1u] = s%d; }\n  }\n",
 			i, i, i, i, i, i)
 	}
 	return midTemplate(d, 0, o, g, "@group(0) @binding(5) var<uniform> P: Params;")

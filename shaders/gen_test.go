@@ -137,3 +137,50 @@ func TestSoftMeanHD(t *testing.T) {
 		}
 	}
 }
+
+// TestSoftMinEndsWithLSEOut: every soft-min kernel that writes a
+// soft-min (not only partial pairs) finishes through inc_lse.wgsl's
+// lse_out, which makes a row with no weight +Inf: a raw
+// outk * (m + log2 s) gave a finite row in Chromium's SwiftShader, whose
+// log2(0) is finite (TestValidatePageWebGPU's "logw=-Inf everywhere").
+func TestSoftMinEndsWithLSEOut(t *testing.T) {
+	consts := map[string]int{"D": 2, "R": 2, "WG": 64, "TILE": 128, "TILEF": 128 * 3, "EXPAND": 1, "LANES": 4, "MODE": 0}
+	srcs := map[string]string{}
+	for _, n := range []string{"softmin", "softmin_cost", "softmin_combine", "softmin_combine_wide"} {
+		src, err := Source(n, consts)
+		if err != nil {
+			t.Fatalf("Source(%q): %v", n, err)
+		}
+		srcs[n] = src
+	}
+	for d := 1; d <= 3; d++ {
+		src, err := SoftMinSmall(d, 4, 64, 256, SmallOptions{Form: Lazy})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srcs[fmt.Sprintf("softmin_small d=%d", d)] = src
+	}
+	for _, d := range []int{2, 3, 8, 16} {
+		src, err := SoftMinMid(d, MidOptions{R: 4, WG: 64, Tile: 256, Factor: true, Unroll: 2})
+		if err != nil {
+			t.Fatalf("SoftMinMid(%d): %v", d, err)
+		}
+		srcs[fmt.Sprintf("softmin_mid d=%d", d)] = src
+	}
+	for _, d := range []int{17, 64} {
+		src, err := SoftMinHD2(d, 8, 8, 16, 1, true, 0)
+		if err != nil {
+			t.Fatalf("SoftMinHD2(%d): %v", d, err)
+		}
+		srcs[fmt.Sprintf("softmin_hd2 d=%d", d)] = src
+		if src, err = SoftMinHD(d, 8, 16); err != nil {
+			t.Fatalf("SoftMinHD(%d): %v", d, err)
+		}
+		srcs[fmt.Sprintf("softmin_hd d=%d", d)] = src
+	}
+	for name, src := range srcs {
+		if !strings.Contains(src, "lse_out(P.outk,") || strings.Contains(src, "P.outk * (") {
+			t.Errorf("%s: the soft-min does not finish through lse_out", name)
+		}
+	}
+}

@@ -146,6 +146,8 @@ fn column_h(j: u32) -> f32 {
   return h;
 }
 
+//#include inc_lse.wgsl
+
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
   let block = wid.x + wid.y * P.gx;

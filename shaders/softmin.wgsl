@@ -53,6 +53,8 @@ const NEG: f32 = -3.0e38;
 
 var<workgroup> tile: array<f32, {{TILEF}}>;
 
+//#include inc_lse.wgsl
+
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
   let block = wid.x + wid.y * P.gx;
@@ -122,7 +124,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
       // EXPAND: the row term -|x'_i|^2 was left out of every v; add it back.
       let m = select(mx[r], mx[r] - qi[r], EXPAND);
       if (P.nsplit == 1u) {
-        dst[i] = P.outk * (m + log2(s[r]));
+        dst[i] = lse_out(P.outk, m, s[r]);
       } else {
         let o = 2u * (wid.z * P.n + i);
         dst[o] = m;

@@ -31,6 +31,7 @@ struct Params {
 @group(0) @binding(6) var<uniform> P: Params;
 
 //#include inc_exact.wgsl
+//#include inc_lse.wgsl
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
@@ -43,7 +44,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     let o = 2u * (k * P.n + i);
     s += part[o + 1u] * exp2(part[o] - m);
   }
-  var f = P.outk * (m + log2(s));
+  var f = lse_out(P.outk, m, s);
   if (P.exact != 0u && !finite(f)) { f = exact_softmin(i); }
   dst[i] = f;
 }

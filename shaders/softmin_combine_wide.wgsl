@@ -29,6 +29,7 @@ struct Params {
 @group(0) @binding(6) var<uniform> P: Params;
 
 //#include inc_exact.wgsl
+//#include inc_lse.wgsl
 
 const LANES: u32 = {{LANES}}u;
 const ROWS: u32 = 64u / LANES;
@@ -61,7 +62,7 @@ fn main(@builtin(local_invocation_index) li: u32, @builtin(workgroup_id) wid: ve
       s = s * exp2(m - mn) + p.y * exp2(p.x - mn);
       m = mn;
     }
-    var f = P.outk * (m + log2(s));
+    var f = lse_out(P.outk, m, s);
     if (P.exact != 0u && !finite(f)) { f = exact_softmin(i); }
     dst[i] = f;
   }

@@ -39,6 +39,8 @@
 
 const R: u32 = {{R}}u;
 
+//#include inc_lse.wgsl
+
 @compute @workgroup_size(64)
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
   let block = wid.x + wid.y * P.gx;
@@ -91,7 +93,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     let i = block * 64u * R + r * 64u + lid.x;
     if (i < P.n) {
       if (P.nsplit == 1u) {
-        dst[i] = P.outk * (mx[r] + log2(s[r]));
+        dst[i] = lse_out(P.outk, mx[r], s[r]);
       } else {
         let o = 2u * (wid.z * P.n + i);
         dst[o] = mx[r];

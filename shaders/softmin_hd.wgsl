@@ -58,6 +58,7 @@ const NEG: f32 = -3.0e38;
 var<workgroup> sh: array<f32, {{SHF}}>;
 
 //#include inc_noweight.wgsl
+//#include inc_lse.wgsl
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32,
@@ -121,7 +122,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_inde
       }
       let mm = m - P.c * xx;
       if (P.nsplit == 1u) {
-        dst[i] = P.outk * (mm + log2(sum));
+        dst[i] = lse_out(P.outk, mm, sum);
       } else {
         let o = 2u * (wid.z * P.n + i);
         dst[o] = mm;

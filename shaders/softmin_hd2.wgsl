@@ -73,6 +73,7 @@ var<workgroup> sh: array<vec4<f32>, {{SH}}>;
 //#include inc_exp2.wgsl
 
 //#include inc_noweight.wgsl
+//#include inc_lse.wgsl
 
 // exp2_fma4 is exp2_fma on each lane (the rows of shaders.SoftMinHD2's
 // polyEvery).
@@ -121,7 +122,7 @@ fn emit(i: u32, m: f32, s: f32, z: u32) {
   if (i >= P.n) { return; }
   let mm = m - Q[i];
   if (P.nsplit == 1u) {
-    dst[i] = P.outk * (mm + log2(s));
+    dst[i] = lse_out(P.outk, mm, s);
   } else {
     let o = 2u * (z * P.n + i);
     dst[o] = mm;

@@ -54,6 +54,8 @@ fn coord(a: u32, k: u32) -> f32 {
   return (X[a * D + k] - Y[k]) * P.scale;
 }
 
+//#include inc_lse.wgsl
+
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u) {
   let block = wid.x + wid.y * P.gx;

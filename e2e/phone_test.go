@@ -46,8 +46,9 @@ func TestPhoneWidth(t *testing.T) {
 		got := path != "/" && waitResult(tb, path, 6*time.Second)
 		if path == "/" {
 			// The gallery, once go-app's loading screen has gone (it
-			// covers the page until the wasm runs).
-			got = poll[bool](t, tb, `!document.getElementById("app-wasm-loader")`, 30*time.Second)
+			// covers the page until the wasm runs) and the badge names the
+			// backend the pages will use.
+			got = poll[bool](t, tb, `!document.getElementById("app-wasm-loader") && document.getElementById("backend-badge").dataset.kind !== "pending"`, 30*time.Second)
 		}
 		t.Logf("%s: result %v after %v", path, got, time.Since(start).Round(time.Millisecond))
 		over := eval[[]string](t, tb, `(() => {

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -34,33 +32,12 @@ func waitBarycenter(t *testing.T, tb *tab, cond string, timeout time.Duration) u
 	return r
 }
 
-// shot saves a screenshot of the viewport to $OTPLAY_SCREENSHOTS (or the
-// test's temporary folder) and returns its path.
-func shot(t *testing.T, tb *tab, name string) string {
-	t.Helper()
-	dir := os.Getenv("OTPLAY_SCREENSHOTS")
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // /barycenter fills its square cell by cell on the browser's backends.
 // On the wasm CPU (float64) every cell takes exactly the iterations of the
 // same model run natively, and the worst errors agree to 1e-12; on the
 // browser's WebGPU (SwiftShader, float32) every cell converges and the
 // worst POT error stays under the tolerance. Screenshots at 1280x800 and
-// 390x844 (debiased, GPU; a 2 x 2 square there: SwiftShader's cost is
+// 390x844 to $OTPLAY_SCREENSHOTS (debiased, GPU; a 2 x 2 square there: SwiftShader's cost is
 // per dispatch, 210 of them a debiased iteration on these 16 x 16 grids,
 // and a 3 x 3 square took 75-80 s of the 2-core VM, 4 cells 4/9 of it).
 // The three run side by side, each in its own tab.
@@ -110,7 +87,7 @@ func TestBarycenterPage(t *testing.T) {
 			if strings.Contains(c.extra, "preset=draft") && (r.Size != 16 || r.Preset == nil || !strings.Contains(r.Preset.Reason, "barycenter side 16 px (the quality's level; it fits)")) {
 				t.Errorf("preset draft: size %d, read-out %+v", r.Size, r.Preset)
 			}
-			t.Logf("screenshot %s", shot(t, tb, "barycenter-"+name+".png"))
+			shot(t, tb, "barycenter-"+c.backend, c.w)
 			tb.checkConsole(t)
 		})
 	}

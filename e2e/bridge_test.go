@@ -126,7 +126,7 @@ func testBridgePage(t *testing.T, backend string) {
 // puts transport=, momentum=, multiscale= in the URL and runs them: the
 // coarse stage is reported, the end positions and the path energy at t = 1
 // are bridge.NewMultiscale + Simulate's with the momentum transport.
-// Screenshots at 1280x800 and 390x844 (OTPLAY_SCREENSHOTS keeps them).
+// Screenshots at 1280x800 and 390x844 go to $OTPLAY_SCREENSHOTS if set.
 func TestBridgeTransportControls(t *testing.T) {
 	for _, vp := range []struct{ w, h int64 }{{1280, 800}, {390, 844}} {
 		t.Run(fmt.Sprintf("%dx%d", vp.w, vp.h), func(t *testing.T) { testBridgeTransportControls(t, vp.w, vp.h) })
@@ -197,12 +197,12 @@ func testBridgeTransportControls(t *testing.T, w, h int64) {
 	if txt := eval[string](t, tb, `document.getElementById("bridge-stats").textContent`); !strings.Contains(txt, "path energy") || !strings.Contains(txt, "momentum, β = 0.7") || !strings.Contains(txt, "coarse 30 x 30") {
 		t.Errorf("read-out: %q", txt)
 	}
-	t.Logf("screenshot %s", shot(t, tb, fmt.Sprintf("bridge-momentum-%dx%d.png", w, h)))
+	shot(t, tb, "bridge-momentum", w)
 	if w < 600 { // the phone's panel is a drawer
 		click(t, tb, "panel-button")
 	}
 	eval[bool](t, tb, `(() => { document.getElementById("field-transport").scrollIntoView(); return true; })()`)
-	t.Logf("screenshot %s", shot(t, tb, fmt.Sprintf("bridge-controls-%dx%d.png", w, h)))
+	shot(t, tb, "bridge-controls", w)
 	tb.checkConsole(t)
 }
 

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,7 +23,7 @@ import (
 // averaged iteration, barycentric weights) included, whose Sinkhorn
 // iterations the read-out counts, from the sliced batch OT start (P = 16
 // directions, otplay sample's default target), which the read-out names. A screenshot at 1280x800 goes to
-// $OTPLAY_SHOTS if set.
+// $OTPLAY_SCREENSHOTS if set.
 func TestDiffusionBridgeControls(t *testing.T) {
 	tb := newTab(t)
 	tb.run(t, 10*time.Second, chromedp.EmulateViewport(1280, 800))
@@ -122,14 +120,6 @@ func TestDiffusionBridgeControls(t *testing.T) {
 	if r.Preset.Name != "draft" || !strings.Contains(stats, "kept your steps = 8, particles = 60") || !strings.Contains(stats, "D = 256 features") {
 		t.Errorf("rff with draft: read-out %+v; stats %q", r.Preset, stats)
 	}
-	if dir := os.Getenv("OTPLAY_SHOTS"); dir != "" {
-		png, err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, "diffusion-correct-1280.png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	shot(t, tb, "diffusion-correct", 1280)
 	tb.checkConsole(t)
 }

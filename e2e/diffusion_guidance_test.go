@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -20,8 +19,8 @@ import (
 // accuracy > 0.95) packed tighter than the class's own points, the
 // read-outs shown in the stats table; the corrector and threshold are in
 // the advanced settings and Heun's churn appears only for the heun
-// sampler. Screenshots go to $OTPLAY_SHOTS if
-// set.
+// sampler. Screenshots go to
+// $OTPLAY_SCREENSHOTS if set.
 func TestDiffusionGuidanceControls(t *testing.T) {
 	for _, vp := range [][2]int{{1280, 800}, {390, 844}} {
 		t.Run(strconv.Itoa(vp[0]), func(t *testing.T) {
@@ -58,26 +57,14 @@ func TestDiffusionGuidanceControls(t *testing.T) {
 			if !eval[bool](t, tb, `document.getElementById("diffusion-stats").textContent.includes("class accuracy")`) {
 				t.Errorf("the stats table has no class accuracy row")
 			}
-			if dir := os.Getenv("OTPLAY_SHOTS"); dir != "" {
+			if os.Getenv(screenshotsVar) != "" {
 				// The form's guidance field, then (the drawer closed on a
 				// phone) the page with its read-outs.
 				openDrawer()
 				eval[bool](t, tb, `(() => { document.getElementById("field-guidance").scrollIntoView(); return true; })()`)
-				form, err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(dir, "diffusion-guidance-form-"+strconv.Itoa(vp[0])+".png"), form, 0o644); err != nil {
-					t.Fatal(err)
-				}
+				shot(t, tb, "diffusion-guidance-form", int64(vp[0]))
 				eval[bool](t, tb, `(() => { const c = document.getElementById("panel-toggle"); c.checked = false; window.scrollTo(0, 0); return true; })()`)
-				png, err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(dir, "diffusion-guidance-"+strconv.Itoa(vp[0])+".png"), png, 0o644); err != nil {
-					t.Fatal(err)
-				}
+				shot(t, tb, "diffusion-guidance", int64(vp[0]))
 			}
 			openDrawer()
 			// Heun's churn is shown in the Advanced sampling settings for

@@ -30,6 +30,16 @@
 // the screen from Xvfb's framebuffer file. Missing tools skip them, or fail
 // them under OTPLAY_REQUIRE_BROWSER=1.
 //
+// Screenshots: with $OTPLAY_SCREENSHOTS naming a folder, the tests write
+// what they saw there, one PNG per page and width, PAGE-WIDTH.png:
+// TestReaderSeesPictureFirst every page with a main view at 390 and 1280
+// px after its first result ("ot-390.png"), TestPhoneWidth the home page
+// ("home-390.png"), TestValidatePageWebGPU /validate at both widths; the
+// pages' own tests add their controls' pictures as PAGE-WHAT-WIDTH.png
+// ("ot-map-390.png", "bridge-momentum-1280.png", "sliced-max-390.png",
+// "diffusion-guidance-form-390.png", "barycenter-cpu-1280.png"). Without
+// the variable no screenshot is taken.
+//
 // Run: go test ./e2e/ (make e2e), about 6 minutes on the 2-core
 // development VM (352 and 394 s at load averages 5-6, 2026-12-06).
 package e2e

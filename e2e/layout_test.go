@@ -35,8 +35,11 @@ func smallURL(p ui.Page) string {
 // What a reader sees at 1280x800 and at 390x844: each page's main view
 // inside the first screen (no scrolling), no two visible controls or
 // views overlapping one another, no placeholder text once the first
-// result is in, and at phone width the settings in a drawer that the
-// Settings button opens. The two widths run side by side, a tab each.
+// result is in, no number of a read-out table broken across two lines (as
+// laid out, and again with each value cell squeezed to its narrowest),
+// and at phone width the settings in a drawer that the Settings button
+// opens. The two widths run side by side, a tab each; each page's
+// picture goes to $OTPLAY_SCREENSHOTS as PAGE-WIDTH.png if set.
 func TestReaderSeesPictureFirst(t *testing.T) {
 	t.Parallel()
 	for _, vp := range []struct {
@@ -82,6 +85,13 @@ func TestReaderSeesPictureFirst(t *testing.T) {
 				placeholders := eval[[]string](t, tb, placeholderJS)
 				if len(placeholders) > 0 {
 					t.Errorf("%s: placeholder text after the first result: %s", where, strings.Join(placeholders, "; "))
+				}
+				shot(t, tb, strings.TrimPrefix(p.Path, "/"), int64(vp.w))
+				if broken := eval[[]string](t, tb, brokenNumbersJS+"(false)"); len(broken) > 0 {
+					t.Errorf("%s: numbers broken across lines: %s", where, strings.Join(broken, "; "))
+				}
+				if broken := eval[[]string](t, tb, brokenNumbersJS+"(true)"); len(broken) > 0 {
+					t.Errorf("%s: numbers broken across lines in value cells squeezed to their narrowest: %s", where, strings.Join(broken, "; "))
 				}
 				if vp.mobile {
 					// The drawer: closed, then opened by the Settings button,
@@ -132,6 +142,35 @@ const overlapJS = `(() => {
 	}
 	return out;
 })()`
+
+// brokenNumbersJS, called with squeeze, lists the numbers of the read-out
+// tables' value cells ("1.399e-05", "-0.25", as ui's numberPattern reads
+// them, digits ending a word left out) whose text lies on more than one
+// line. With squeeze every read-out table and value cell is first made as
+// narrow as its content allows (width 1px, so each column is its
+// narrowest content), the worst case a phone can give; the widths are
+// restored after.
+const brokenNumbersJS = `((squeeze) => {
+	const re = /(?<![\w.])[-+\u2212]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|[-+]?Inf|NaN/g;
+	const cells = [...document.querySelectorAll(".otplay-result td")].filter((td) => td.getClientRects().length > 0);
+	const tables = [...document.querySelectorAll(".otplay-result table")];
+	if (squeeze) for (const e of [...tables, ...cells]) e.style.width = "1px";
+	const out = [];
+	for (const td of cells) {
+		const walk = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+		for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+			for (const m of n.data.matchAll(re)) {
+				const r = document.createRange();
+				r.setStart(n, m.index);
+				r.setEnd(n, m.index + m[0].length);
+				const tops = new Set([...r.getClientRects()].filter((q) => q.width > 0).map((q) => Math.round(q.top)));
+				if (tops.size > 1 && out.length < 8) out.push(JSON.stringify(m[0]) + " in " + JSON.stringify(td.textContent.trim().slice(0, 50)));
+			}
+		}
+	}
+	if (squeeze) for (const e of [...tables, ...cells]) e.style.width = "";
+	return out;
+})`
 
 // placeholderJS lists texts that are placeholders, not results: "NaN",
 // "undefined", "null" as a value, "opening..." once the result is in.

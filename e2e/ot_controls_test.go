@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -124,7 +122,7 @@ func TestOTCostPowerAndRichardson(t *testing.T) {
 // The entropic map on /ot: in the "map" mode a click (1280x800) or a tap
 // (390x844, touch) on the plan view adds a query point z where it landed
 // and draws its arrow to T(z), which equals ot.EntropicMap at that z
-// natively; a second one adds a second arrow; "clear" removes them. Screenshots at 1280x800 and 390x844 go to $OTPLAY_SHOTS if set.
+// natively; a second one adds a second arrow; "clear" removes them. Screenshots at 1280x800 and 390x844 go to $OTPLAY_SCREENSHOTS if set.
 func TestOTEntropicMapClick(t *testing.T) {
 	tb := newTab(t)
 	query := "x=gaussian&y=moons&n=60&m=50&eps=0.1&backend=cpu"
@@ -178,15 +176,7 @@ func TestOTEntropicMapClick(t *testing.T) {
 				t.Errorf("page T(z) = (%.9g, %.9g), ot.EntropicMap (%.9g, %.9g)", zt[2], zt[3], want[0], want[1])
 			}
 		}
-		if dir := os.Getenv("OTPLAY_SHOTS"); dir != "" {
-			png, err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, "ot-map-"+strconv.Itoa(int(vp[0]))+".png"), png, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		shot(t, tb, "ot-map", int64(vp[0]))
 		if vp[0] < 500 {
 			click(t, tb, "panel-button")
 		}

@@ -1,9 +1,6 @@
 package e2e
 
 import (
-	"os"
-	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -18,7 +15,7 @@ import (
 // p = 1 puts it in the URL and the page's SW_1 equals sliced.Distance's
 // with P = 1 natively; turning max-sliced on shows max-SW_2 equal to
 // sliced.Max's and its row. Screenshots at 1280x800 and 390x844 go to
-// $OTPLAY_SHOTS if set.
+// $OTPLAY_SCREENSHOTS if set.
 func TestSlicedOrderAndMax(t *testing.T) {
 	tb := newTab(t)
 	base := "x=gaussian&y=moons&n=150&m=120&L=64&seed=3&backend=cpu"
@@ -65,15 +62,7 @@ func TestSlicedOrderAndMax(t *testing.T) {
 		if v := eval[string](t, tb, `(() => { const e = document.getElementById("sliced-max"); return e ? e.dataset.maxsw : ""; })()`); v == "" {
 			t.Errorf("no max-SW_2 row")
 		}
-		if dir := os.Getenv("OTPLAY_SHOTS"); dir != "" {
-			png, err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, "sliced-max-"+strconv.Itoa(int(vp[0]))+".png"), png, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		shot(t, tb, "sliced-max", int64(vp[0]))
 	}
 	tb.checkConsole(t)
 }

@@ -19,10 +19,13 @@ import (
 // The compute conformance suite passes on the browser's WebGPU backend
 // (SwiftShader here): every kernel against float64 references. This is
 // also the page's first tour, "The quick suite" (TestToursLoadAndCompute
-// leaves it to this test): its caption shows.
+// leaves it to this test): its caption shows. At 390 px wide no number
+// of the table breaks across lines. The page at 1280x800 and 390x844 goes
+// to $OTPLAY_SCREENSHOTS if set.
 func TestValidatePageWebGPU(t *testing.T) {
 	t.Parallel()
 	tb := newTab(t)
+	tb.run(t, 10*time.Second, chromedp.EmulateViewport(1280, 800))
 	tb.run(t, 30*time.Second, chromedp.Navigate(env.baseURL+ui.ValidatePath))
 	// While it runs the page says which check of how many it is on, and
 	// the number rises.
@@ -63,6 +66,13 @@ func TestValidatePageWebGPU(t *testing.T) {
 		t.Errorf("caption %q, want the tour %q (query %q)", caption, tour.Name, tour.Query)
 	}
 	t.Logf("%s: %d checks, %d failed, %.0f ms; slowest: %s", r.Backend.Badge(), len(r.Checks), r.Failed, r.TimeMS, slowestChecks(r.Checks, 12))
+	shot(t, tb, "validate", 1280)
+	// At phone width the table of checks keeps every number whole.
+	tb.run(t, 10*time.Second, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	if broken := eval[[]string](t, tb, brokenNumbersJS+"(false)"); len(broken) > 0 {
+		t.Errorf("/validate at 390 px: numbers broken across lines: %s", strings.Join(broken, "; "))
+	}
+	shot(t, tb, "validate", 390)
 	tb.checkConsole(t)
 }
 

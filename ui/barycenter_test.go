@@ -3,15 +3,13 @@ package ui
 import (
 	"strings"
 	"testing"
-
-	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
 // TestBarycenterPageRender: the page renders its controls, the view, the
 // stats (opening) and the form's parameters before any run, and is
 // registered with 3-5 tours.
 func TestBarycenterPageRender(t *testing.T) {
-	html := app.HTMLString(newBarycenterPage())
+	html := pageHTML(newBarycenterPage())
 	for _, want := range []string{`id="barycenter-stats"`, `data-status="opening"`, `id="step"`, `id="play"`, `id="barycenter-view"`, `id="in-eps"`, `id="in-debiased"`, `id="in-a"`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("initial /barycenter lacks %q", want)

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/maxence-charriere/go-app/v10/pkg/app"
-
 	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/play"
 )
@@ -15,7 +13,7 @@ import (
 // The page shows a finished run: its state, step, the static bridge and
 // the formula of the SDE beside its control.
 func TestBridgePageRender(t *testing.T) {
-	html := app.HTMLString(newBridgePage())
+	html := pageHTML(newBridgePage())
 	for _, want := range []string{`data-status="opening"`, `id="upload-x"`, "Solving the static bridge"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("initial /bridge lacks %q", want)
@@ -35,7 +33,7 @@ func TestBridgePageRender(t *testing.T) {
 	page := newBridgePage()
 	page.state, page.update = st, play.Update[play.BridgeFrame]{Frame: f, HasFrame: true}
 	page.runner = &play.Runner[play.BridgeFrame]{}
-	html = app.HTMLString(page)
+	html = pageHTML(page)
 	for _, want := range []string{`data-status="finished"`, `data-step="6"`, "eps = 2 sigma^2 = 0.08", `id="bridge-view"`, "σ √h Z_k"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("/bridge lacks %q", want)
@@ -66,7 +64,7 @@ func TestBridgePageTransportControls(t *testing.T) {
 		page := newBridgePage()
 		page.state = st
 		page.form = newParamForm(BridgeSchema, st)
-		html := app.HTMLString(page)
+		html := pageHTML(page)
 		for k, id := range []string{`id="in-transport"`, `id="in-momentum"`, `id="in-multiscale"`} {
 			if strings.Contains(html, id) != want[k] {
 				t.Errorf("%q: %s shown %v, want %v", q, id, !want[k], want[k])
@@ -90,7 +88,7 @@ func TestBridgePageTransportControls(t *testing.T) {
 	page := newBridgePage()
 	page.state, page.update = st, play.Update[play.BridgeFrame]{Frame: f, HasFrame: true}
 	page.runner = &play.Runner[play.BridgeFrame]{}
-	html := app.HTMLString(page)
+	html := pageHTML(page)
 	for _, want := range []string{"momentum, β = 0.5", "path energy", strconv.FormatFloat(*f.PathEnergy, 'g', 6, 64)} {
 		if !strings.Contains(html, want) {
 			t.Errorf("finished momentum run lacks %q", want)

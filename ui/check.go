@@ -271,10 +271,6 @@ func (p *CheckPage) renderResult() app.UI {
 		Body(app.Table().Body(rows...))
 }
 
-func resultRow(k, v string) app.UI {
-	return app.Tr().Body(app.Th().Text(k), app.Td().Text(v))
-}
-
 // figureMaxPoints caps the points drawn per cloud (drawing is the slow part
 // beyond that, and a thousand points already show the shape).
 const figureMaxPoints = 2048

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/play"
 )
@@ -25,7 +24,7 @@ func TestDenoiserAlias(t *testing.T) {
 // The view renders its opening state, then a frame of the model's run:
 // the stats, the controls, the form, and the CSV export of every particle.
 func TestDiffusionPageRender(t *testing.T) {
-	html := app.HTMLString(newDiffusionPage())
+	html := pageHTML(newDiffusionPage())
 	for _, want := range []string{`id="diffusion-stats"`, `data-status="opening"`, `id="step"`, `id="play"`, `id="reset"`, `id="diffusion-view"`, `id="in-sampler"`, "∇log p_t"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("initial /diffusion lacks %q", want)
@@ -50,7 +49,7 @@ func TestDiffusionPageRender(t *testing.T) {
 	page := newDiffusionPage()
 	page.state, page.form, page.status = st, newParamForm(DiffusionSchema, st), &status
 	page.update = play.Update[play.DiffusionFrame]{Frame: f, HasFrame: true}
-	html = app.HTMLString(page)
+	html = pageHTML(page)
 	for _, want := range []string{`data-status="sampling"`, `data-step="1"`, "MMD(denoised, data)", "last step: "} {
 		if !strings.Contains(html, want) {
 			t.Errorf("/diffusion after a step lacks %q", want)
@@ -61,7 +60,7 @@ func TestDiffusionPageRender(t *testing.T) {
 	zero := f
 	zero.Quality = []float64{0}
 	page.update = play.Update[play.DiffusionFrame]{Frame: zero, HasFrame: true}
-	if html := app.HTMLString(page); !strings.Contains(html, "no difference measurable") {
+	if html := pageHTML(page); !strings.Contains(html, "no difference measurable") {
 		t.Error("an MMD of 0 is shown without saying what it means")
 	}
 	page.update = play.Update[play.DiffusionFrame]{Frame: f, HasFrame: true}

@@ -76,7 +76,13 @@
 // Param.Help; a control whose Param.ShownWhen does not hold is not drawn
 // (tau only for unbalanced OT). Each page registers 3-5 Tours: named URL
 // states with a two-sentence caption. web/otplay.css keeps every page
-// usable at phone width (390 px). Plot is a <canvas> component that draws a Figure
+// usable at phone width (390 px): the badge wraps onto at most three
+// lines there (its title holds the whole text). The read-out tables are
+// rows of a label and a value (resultRow); valueCell puts each number of
+// a value in a span of class otplay-num, which the style sheet keeps on
+// one line, so "1.399e-05" never breaks after its exponent's hyphen, while
+// the label column (at most 40% of the table) wraps at its spaces.
+// Plot is a <canvas> component that draws a Figure
 // (point sets, line sets with per-segment opacity for transport plans,
 // curves for charts with optional log-y, heatmaps through the Viridis
 // scale) with the 2-D canvas API after each render. The drawing is written

@@ -156,13 +156,18 @@ func navLink(path, title string, active bool) app.UI {
 	return a
 }
 
-// badge shows the backend: "WebGPU: <adapter>" or "CPU (<reason>)".
+// badge shows the backend: "WebGPU: <adapter>" or "CPU (<reason>)". Its
+// title (the tooltip) holds the whole text too, as a phone may show only
+// its first three lines (otplay.css).
 func (l Layout) badge() app.UI {
 	kind, text, title := "pending", "backend: opening...", ""
 	if s := l.Status; s != nil {
-		kind, text, title = s.Kind, s.Badge(), s.Reason
-		if s.Adapter != "" {
-			title = "adapter: " + s.Adapter + ". " + title
+		kind, text, title = s.Kind, s.Badge(), s.Badge()
+		if s.Adapter != "" && !strings.Contains(title, s.Adapter) {
+			title += ". Adapter: " + s.Adapter
+		}
+		if s.Reason != "" && !strings.Contains(title, s.Reason) {
+			title += ". " + s.Reason
 		}
 	}
 	return app.Span().

@@ -59,7 +59,7 @@ func TestFormatDuration(t *testing.T) {
 
 func TestLayoutRender(t *testing.T) {
 	s := BackendStatus{Kind: KindCPU, Reason: "requested with backend=cpu"}
-	html := app.HTMLString(Layout{Path: CheckPath, Title: "T", Status: &s,
+	html := pageHTML(Layout{Path: CheckPath, Title: "T", Status: &s,
 		Timings: []Timing{{"soft-min", 1500 * time.Microsecond}}}.Render(app.P().Text("body")))
 	for _, want := range []string{
 		`<nav class="otplay-nav">`, `href="/"`, `href="/check"`, `aria-current="page"`, `class="active"`,
@@ -70,14 +70,14 @@ func TestLayoutRender(t *testing.T) {
 			t.Errorf("layout lacks %q:\n%s", want, html)
 		}
 	}
-	embed := app.HTMLString(Layout{Path: CheckPath, Title: "T", Embed: true}.Render())
+	embed := pageHTML(Layout{Path: CheckPath, Title: "T", Embed: true}.Render())
 	if strings.Contains(embed, "<nav") || !strings.Contains(embed, "otplay-embed") || !strings.Contains(embed, `data-kind="pending"`) {
 		t.Errorf("embed layout:\n%s", embed)
 	}
 }
 
 func TestGalleryRender(t *testing.T) {
-	page := app.HTMLString(&Gallery{})
+	page := pageHTML(&Gallery{})
 	for _, p := range Pages() {
 		if !strings.Contains(page, `href="`+p.Path+`"`) || !strings.Contains(page, html.EscapeString(p.Summary)) {
 			t.Errorf("gallery lacks the card of %s:\n%s", p.Path, page)
@@ -87,7 +87,7 @@ func TestGalleryRender(t *testing.T) {
 
 func TestCheckPageRender(t *testing.T) {
 	p := &CheckPage{}
-	html := app.HTMLString(p)
+	html := pageHTML(p)
 	for _, want := range []string{`id="check-result"`, `data-status="running"`, `<canvas`, `id="check-clouds"`, `id="in-eps"`, `id="run"`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("initial page lacks %q:\n%s", want, html)
@@ -96,7 +96,7 @@ func TestCheckPageRender(t *testing.T) {
 	st, _ := CheckSchema.DecodeQuery("n=16&m=16&backend=cpu")
 	r := RunCheck(st)
 	p = &CheckPage{state: st, result: &r}
-	html = app.HTMLString(p)
+	html = pageHTML(p)
 	for _, want := range []string{`data-status="done"`, `data-backend="cpu"`, `data-agree="yes"`,
 		"16 x 16 points in 2-D, eps = 0.5, seed 1", "the CPU backend is the float64 reference itself", "soft-min (warm): "} {
 		if !strings.Contains(html, want) {
@@ -104,14 +104,14 @@ func TestCheckPageRender(t *testing.T) {
 		}
 	}
 	r = CheckResult{Done: true, Error: "gpu backend: device lost"}
-	html = app.HTMLString(&CheckPage{state: st, result: &r})
+	html = pageHTML(&CheckPage{state: st, result: &r})
 	if !strings.Contains(html, `data-status="error"`) || !strings.Contains(html, "Failed: gpu backend: device lost") {
 		t.Errorf("error page:\n%s", html)
 	}
 	// A GPU result shows the agreement against its tolerance.
 	r = CheckResult{Done: true, Backend: BackendStatus{Kind: KindWebGPU, Adapter: "a"}, N: 1, M: 1, D: 1, Eps: 1, Values: []float64{1},
 		MaxRelDiff: 3e-7, Tolerance: Float32Tolerance, Agree: true, TimingsMS: map[string]float64{"reference": 2}}
-	html = app.HTMLString(&CheckPage{state: st, result: &r})
+	html = pageHTML(&CheckPage{state: st, result: &r})
 	if !strings.Contains(html, "3.00e-07 (tolerance 0.0001): agree") || !strings.Contains(html, "float64 CPU reference: ") {
 		t.Errorf("GPU page:\n%s", html)
 	}

@@ -281,7 +281,7 @@ func otWarmRow(f *play.OTFrame) app.UI {
 		text += fmt.Sprintf(", so %d more (this start was no better than zeros)", -saved)
 	}
 	return app.Tr().ID("ot-warm").DataSet("cold", w.ColdIterations).DataSet("saved", saved).Body(
-		app.Th().Text("warm start"), app.Td().Text(text))
+		app.Th().Text("warm start"), valueCell(text))
 }
 
 // otRichardsonRow shows the extrapolated cost beside the plain one.
@@ -291,7 +291,7 @@ func otRichardsonRow(r *play.OTRichardson, g func(float64) string) app.UI {
 		text += ", not converged"
 	}
 	return app.Tr().ID("ot-richardson").DataSet("cost", r.Cost).Body(
-		app.Th().Text("Richardson-extrapolated cost"), app.Td().Text(text))
+		app.Th().Text("Richardson-extrapolated cost"), valueCell(text))
 }
 
 // button returns a button; the disabled attribute is set only when true

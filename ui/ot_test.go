@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/maxence-charriere/go-app/v10/pkg/app"
-
 	"github.com/otplay/otplay/play"
 	"github.com/otplay/otplay/solvers/ot"
 )
@@ -71,7 +69,7 @@ func (p *OTPage) showing(st State, f play.OTFrame) *OTPage {
 }
 
 func TestOTPageRender(t *testing.T) {
-	html := app.HTMLString(newOTPage())
+	html := pageHTML(newOTPage())
 	for _, want := range []string{`id="ot-stats"`, `data-status="opening"`, `id="step"`, `id="play"`, `id="pause"`, `id="reset"`, `id="ot-plan"`, `id="ot-chart"`, `id="in-method"`, `id="progress"`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("initial /ot lacks %q", want)
@@ -83,7 +81,7 @@ func TestOTPageRender(t *testing.T) {
 	f := r.advance(3)
 	page := newOTPage().showing(st, f.OTFrame)
 	page.runner = &play.Runner[play.OTFrame]{}
-	html = app.HTMLString(page)
+	html = pageHTML(page)
 	for _, want := range []string{`data-status="ready"`, `data-iteration="3"`, "balanced, eps = 0.05", "transport cost &lt;P, C&gt;", "last frame: "} {
 		if !strings.Contains(html, want) {
 			t.Errorf("/ot after 3 steps lacks %q:\n%s", want, html)
@@ -97,7 +95,7 @@ func TestOTPageRender(t *testing.T) {
 	}
 	// A failed run says why, and Step and Play are off.
 	page.update.Err = ot.ErrNumerical
-	html = app.HTMLString(page)
+	html = pageHTML(page)
 	if !strings.Contains(html, `data-status="error"`) || strings.Count(html, "disabled") != 3 {
 		t.Errorf("/ot after a failure:\n%s", html)
 	}

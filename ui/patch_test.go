@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/maxence-charriere/go-app/v10/pkg/app"
-
 	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/play"
 )
@@ -14,7 +12,7 @@ import (
 // The page shows a computed transfer: the three images, the numbers, the
 // upload fields and the exports.
 func TestPatchPageRender(t *testing.T) {
-	html := app.HTMLString(newPatchPage())
+	html := pageHTML(newPatchPage())
 	for _, want := range []string{`data-status="running"`, `id="upload-src"`, `id="patch-out-pending"`, "Loading the images"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("initial /patch lacks %q", want)
@@ -29,7 +27,7 @@ func TestPatchPageRender(t *testing.T) {
 	f, _ := run.Step(context.Background(), 0, false)
 	page := newPatchPage()
 	page.state, page.update = st, play.Update[play.PatchFrame]{Frame: f, HasFrame: true}
-	html = app.HTMLString(page)
+	html = pageHTML(page)
 	for _, want := range []string{`data-status="done"`, `id="patch-out"`, `id="upload-src"`, "transport cost", `id="export-out"`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("/patch lacks %q", want)

@@ -87,7 +87,7 @@ func (p *SlicedPage) Render() app.UI {
 				resultRow("standard error of SW_p^p, p = "+g(f.P), g(f.StdErr)),
 				app.If(f.MaxDirection != nil, func() app.UI {
 					return app.Tr().ID("sliced-max").DataSet("maxsw", f.MaxSW).Body(app.Th().Text("max-SW_2 (red direction)"),
-						app.Td().Text(g(f.MaxSW)+" along ("+g(f.MaxDirection[0])+", "+g(f.MaxDirection[len(f.MaxDirection)-1])+")"))
+						valueCell(g(f.MaxSW)+" along ("+g(f.MaxDirection[0])+", "+g(f.MaxDirection[len(f.MaxDirection)-1])+")"))
 				}),
 				resultRow("1-D problems solved", f.Path),
 				resultRow("shown direction", strconv.Itoa(f.Shown)+": W_2^2 = "+g(f.ShownW2Sq)),

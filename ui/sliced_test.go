@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/maxence-charriere/go-app/v10/pkg/app"
-
 	"github.com/otplay/otplay/play"
 	"github.com/otplay/otplay/solvers/sliced"
 )
@@ -54,7 +52,7 @@ func (r *slicedTestRun) show(l int) error {
 }
 
 func TestSlicedPageRender(t *testing.T) {
-	html := app.HTMLString(newSlicedPage())
+	html := pageHTML(newSlicedPage())
 	for _, want := range []string{`id="sliced-stats"`, `data-status="running"`, `id="next"`, `id="sliced-view"`, `id="in-L"`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("initial /sliced lacks %q", want)
@@ -67,7 +65,7 @@ func TestSlicedPageRender(t *testing.T) {
 	}
 	p := newSlicedPage()
 	p.state, p.update = st, play.Update[play.SlicedFrame]{Frame: r.out.SlicedFrame, HasFrame: true}
-	html = app.HTMLString(p)
+	html = pageHTML(p)
 	for _, want := range []string{`data-status="done"`, `data-shown="0"`, "over 5 directions", "device sort, host quantile merge", "sliced distance: "} {
 		if !strings.Contains(html, want) {
 			t.Errorf("/sliced lacks %q:\n%s", want, html)

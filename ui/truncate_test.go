@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/otplay/otplay/compute"
 	"github.com/otplay/otplay/play"
 )
@@ -13,7 +12,7 @@ import (
 // The view renders its opening state, then a finished frame of the
 // model's run: the slider, the ladder, the numbers, the CSV of both sides.
 func TestTruncatePageRender(t *testing.T) {
-	html := app.HTMLString(newTruncatePage())
+	html := pageHTML(newTruncatePage())
 	// The panel ends with the page's own help (play.Page.About), folded.
 	for _, want := range []string{`id="truncate-stats"`, `data-status="opening"`, `id="ttrunc-slider"`, `id="step"`, `id="truncate-full"`, `id="about"`, "About this page", "Lyu et al. 2022"} {
 		if !strings.Contains(html, want) {
@@ -39,7 +38,7 @@ func TestTruncatePageRender(t *testing.T) {
 	page := newTruncatePage()
 	page.state, page.form, page.status = st, newParamForm(TruncateSchema, st), &status
 	page.update = play.Update[play.TruncateFrame]{Frame: f, HasFrame: true}
-	html = app.HTMLString(page)
+	html = pageHTML(page)
 	for _, want := range []string{`data-status="finished"`, `id="ttrunc-slider"`, `id="truncate-ladder"`, "T_trunc = 250", "MMD(sample, data)"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("/truncate lacks %q", want)
@@ -50,7 +49,7 @@ func TestTruncatePageRender(t *testing.T) {
 	zero := f
 	zero.Trunc.MMD = 0
 	page.update = play.Update[play.TruncateFrame]{Frame: zero, HasFrame: true}
-	if html := app.HTMLString(page); !strings.Contains(html, "truncated 0 (unbiased MMD² ≤ 0: no difference measurable") {
+	if html := pageHTML(page); !strings.Contains(html, "truncated 0 (unbiased MMD² ≤ 0: no difference measurable") {
 		t.Errorf("/truncate prints a clamped MMD of 0 without saying what it means")
 	}
 	page.update = play.Update[play.TruncateFrame]{Frame: f, HasFrame: true}

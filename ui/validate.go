@@ -71,7 +71,9 @@ func (p *ValidatePage) Render() app.UI {
 	if p.status != nil {
 		badge = p.status.Badge() + ": "
 	}
-	rows := []app.UI{app.Tr().Body(app.Th().Text("op"), app.Th().Text("case"), app.Th().Text("error"), app.Th().Text("tolerance"), app.Th().Text(""))}
+	// The verdict first, so that a phone shows it beside the op even when
+	// the table scrolls sideways.
+	rows := []app.UI{app.Tr().Body(app.Th().Text(""), app.Th().Text("op"), app.Th().Text("case"), app.Th().Text("error"), app.Th().Text("tolerance"))}
 	for _, c := range f.Checks {
 		status, class := "ok", ""
 		if !c.Pass {
@@ -82,12 +84,15 @@ func (p *ValidatePage) Render() app.UI {
 			errText = c.Error
 		}
 		rows = append(rows, app.Tr().Class(class).Body(
-			app.Td().Text(c.Op), app.Td().Text(c.Case), app.Td().Text(errText),
-			app.Td().Text(strconv.FormatFloat(c.Tol, 'e', 1, 64)), app.Td().Text(status)))
+			app.Td().Text(status), app.Td().Text(c.Op), valueCell(c.Case), valueCell(errText),
+			valueCell(strconv.FormatFloat(c.Tol, 'e', 1, 64))))
 	}
 	return l.Render(
 		app.Div().ID("validate-result").Class("otplay-result").
 			DataSet("status", "done").DataSet("failed", f.Failed).
-			Body(app.P().Text(badge+verdict), app.Table().Body(rows...)),
+			Body(app.P().Text(badge+verdict),
+				// The table scrolls sideways in its box where a phone is
+				// too narrow for its five columns (otplay.css).
+				app.Div().Class("otplay-scroll").Body(app.Table().Class("otplay-checks").Body(rows...))),
 	)
 }

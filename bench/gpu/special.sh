@@ -31,7 +31,7 @@ row() {
   timeout "$t" env "${envs[@]}" "$BIN" bench --backend gpu --json "$@" 2>>"$OUT/log.txt" | tr -d '\n' | sed "s/{/{\"variant\":\"$v\",/g" >>"$OUT/special.jsonl"
   local rc=${PIPESTATUS[0]}
   echo >>"$OUT/special.jsonl"
-  echo "rc=$rc wall=$(echo "$(date +%s.%N) - $t0" | bc) s (timeout $t): $v $*" >>"$OUT/log.txt"
+  echo "rc=$rc wall=$(awk -v a="$(date +%s.%N)" -v b="$t0" "BEGIN{print a-b}") s (timeout $t): $v $*" >>"$OUT/log.txt"
 }
 ALL=none,inf-point,inf-potential,nan-potential,no-weight
 OLD=OTPLAY_EXACT_COLUMNS=0

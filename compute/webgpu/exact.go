@@ -42,7 +42,8 @@ var exactColumnsOff = os.Getenv("OTPLAY_EXACT_COLUMNS") == "0"
 // exactInlineLoops bounds the loop iterations, M (d + 1), of a row that a
 // split soft-min's merge redoes inline (combineSoftMin): 2^18, so that a
 // merge where every row is redone costs N x 2^18 iterations at most
-// (1e4 rows: 2.6e9; not measured on hardware) while the plain call keeps
+// (1e4 rows: 2.6e9; on an H100 at M = 1e4, d = 2 a redone call took 3.2
+// ms against 0.088, results/special-h100-2026-12-06.jsonl) while the plain call keeps
 // its one dispatch at M = 1e4, d = 2 (M (d + 1) = 3e4).
 const exactInlineLoops = 1 << 18
 
